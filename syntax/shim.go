@@ -1,0 +1,136 @@
+package syntax
+
+// This file reaches past github.com/smacker/go-tree-sitter to three C entry
+// points of the tree-sitter runtime that the binding either lacks or gets
+// wrong:
+//
+//   - ts_tree_edit: the binding's EditInput drops NewEndPoint (it passes the
+//     old end point twice), which corrupts row/column bookkeeping after any
+//     edit that changes the line count, and with it indentation-sensitive
+//     scanners such as Python's.
+//   - ts_tree_get_changed_ranges: not bound at all.
+//   - ts_query_cursor_set_byte_range: only the point variant is bound.
+//
+// The binding's Tree and QueryCursor keep their C pointer as their first
+// field; firstPointer reads it. Tests in this package (incremental parse
+// equals full parse, incremental matching equals a full rescan) fail loudly
+// if a future version of the binding changes that layout.
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdbool.h>
+
+typedef struct { uint32_t row; uint32_t column; } syntx_point;
+typedef struct {
+	uint32_t start_byte;
+	uint32_t old_end_byte;
+	uint32_t new_end_byte;
+	syntx_point start_point;
+	syntx_point old_end_point;
+	syntx_point new_end_point;
+} syntx_input_edit;
+typedef struct {
+	syntx_point start_point;
+	syntx_point end_point;
+	uint32_t start_byte;
+	uint32_t end_byte;
+} syntx_range;
+
+// Prototypes of the tree-sitter runtime compiled into go-tree-sitter. The
+// struct layouts above mirror TSPoint, TSInputEdit and TSRange of api.h.
+struct TSTree;
+struct TSQueryCursor;
+void ts_tree_edit(struct TSTree *self, const syntx_input_edit *edit);
+syntx_range *ts_tree_get_changed_ranges(const struct TSTree *old_tree, const struct TSTree *new_tree, uint32_t *length);
+void ts_query_cursor_set_byte_range(struct TSQueryCursor *self, uint32_t start_byte, uint32_t end_byte);
+void ts_query_cursor_set_match_limit(struct TSQueryCursor *self, uint32_t limit);
+bool ts_query_cursor_did_exceed_match_limit(const struct TSQueryCursor *self);
+
+static void syntx_tree_edit(void *tree, uint32_t sb, uint32_t ob, uint32_t nb,
+		uint32_t sr, uint32_t sc, uint32_t or_, uint32_t oc, uint32_t nr, uint32_t nc) {
+	syntx_input_edit e = {sb, ob, nb, {sr, sc}, {or_, oc}, {nr, nc}};
+	ts_tree_edit((struct TSTree *)tree, &e);
+}
+
+static uint32_t syntx_changed_ranges(void *old_tree, void *new_tree, uint32_t *out, uint32_t cap) {
+	uint32_t n = 0;
+	syntx_range *r = ts_tree_get_changed_ranges((struct TSTree *)old_tree, (struct TSTree *)new_tree, &n);
+	uint32_t i;
+	for (i = 0; i < n && i < cap; i++) {
+		out[2*i] = r[i].start_byte;
+		out[2*i+1] = r[i].end_byte;
+	}
+	free(r);
+	return n;
+}
+
+static void syntx_cursor_byte_range(void *qc, uint32_t start, uint32_t end) {
+	ts_query_cursor_set_byte_range((struct TSQueryCursor *)qc, start, end);
+}
+
+static void syntx_cursor_match_limit(void *qc, uint32_t limit) {
+	ts_query_cursor_set_match_limit((struct TSQueryCursor *)qc, limit);
+}
+
+static bool syntx_cursor_exceeded(void *qc) {
+	return ts_query_cursor_did_exceed_match_limit((struct TSQueryCursor *)qc);
+}
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	sitter "github.com/smacker/go-tree-sitter"
+)
+
+// Edit describes one text replacement in byte offsets and tree-sitter points
+// (rows count '\n' only; columns are bytes).
+type Edit struct {
+	StartByte, OldEndByte, NewEndByte    uint32
+	StartPoint, OldEndPoint, NewEndPoint sitter.Point
+}
+
+func firstPointer(p unsafe.Pointer) unsafe.Pointer { return *(*unsafe.Pointer)(p) }
+
+// editTree applies e to t so that t can be reused by an incremental parse.
+func editTree(t *sitter.Tree, e Edit) {
+	C.syntx_tree_edit(firstPointer(unsafe.Pointer(t.BaseTree)),
+		C.uint32_t(e.StartByte), C.uint32_t(e.OldEndByte), C.uint32_t(e.NewEndByte),
+		C.uint32_t(e.StartPoint.Row), C.uint32_t(e.StartPoint.Column),
+		C.uint32_t(e.OldEndPoint.Row), C.uint32_t(e.OldEndPoint.Column),
+		C.uint32_t(e.NewEndPoint.Row), C.uint32_t(e.NewEndPoint.Column))
+}
+
+// changedRanges returns the byte ranges whose syntactic structure differs
+// between an edited old tree and the tree reparsed from it.
+func changedRanges(old, new *sitter.Tree) [][2]uint32 {
+	var buf [64]C.uint32_t
+	n := C.syntx_changed_ranges(firstPointer(unsafe.Pointer(old.BaseTree)), firstPointer(unsafe.Pointer(new.BaseTree)), &buf[0], 32)
+	if n > 32 {
+		// Too many fragments to list: report one range covering them all.
+		return [][2]uint32{{uint32(buf[0]), ^uint32(0)}}
+	}
+	out := make([][2]uint32, n)
+	for i := range out {
+		out[i] = [2]uint32{uint32(buf[2*i]), uint32(buf[2*i+1])}
+	}
+	return out
+}
+
+// SetByteRange restricts qc to matches intersecting [start, end).
+func SetByteRange(qc *sitter.QueryCursor, start, end uint32) {
+	C.syntx_cursor_byte_range(firstPointer(unsafe.Pointer(qc)), C.uint32_t(start), C.uint32_t(end))
+}
+
+// SetMatchLimit bounds the number of in-progress matches qc keeps, so a
+// pathological query cannot consume unbounded memory.
+func SetMatchLimit(qc *sitter.QueryCursor, limit uint32) {
+	C.syntx_cursor_match_limit(firstPointer(unsafe.Pointer(qc)), C.uint32_t(limit))
+}
+
+// ExceededMatchLimit reports whether qc dropped matches because of its limit.
+func ExceededMatchLimit(qc *sitter.QueryCursor) bool {
+	return bool(C.syntx_cursor_exceeded(firstPointer(unsafe.Pointer(qc))))
+}

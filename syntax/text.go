@@ -1,0 +1,264 @@
+package syntax
+
+import (
+	"sort"
+	"unicode/utf8"
+
+	sitter "github.com/smacker/go-tree-sitter"
+)
+
+// Encoding is the unit in which an LSP client counts the character offset of
+// a position.
+type Encoding int
+
+const (
+	// UTF16 counts UTF-16 code units, the LSP default.
+	UTF16 Encoding = iota
+	// UTF8 counts bytes; used when the client offers "utf-8" in
+	// general.positionEncodings.
+	UTF8
+)
+
+func (e Encoding) String() string {
+	if e == UTF8 {
+		return "utf-8"
+	}
+	return "utf-16"
+}
+
+// Position is an LSP position: a zero-based line and a character offset in
+// the negotiated Encoding.
+type Position struct {
+	Line, Character uint32
+}
+
+// Text is a document's content with an index of its line starts. It is the
+// single place where LSP positions, byte offsets and tree-sitter points are
+// converted into one another.
+//
+// Lines end at "\n", "\r\n" or a lone "\r", as LSP specifies. Tree-sitter
+// counts rows at "\n" only; Point accounts for the difference.
+type Text struct {
+	src    []byte
+	lines  []int // byte offset at which each LSP line starts; lines[0] == 0
+	loneCR bool  // src contains a "\r" not followed by "\n"
+}
+
+// NewText indexes src. The Text keeps src; callers must not modify it.
+func NewText(src []byte) *Text {
+	t := &Text{src: src}
+	t.lines = appendLineStarts(make([]int, 1, len(src)/32+1), src, 1, len(src))
+	t.loneCR = hasLoneCR(src)
+	return t
+}
+
+// Bytes returns the content. It must not be modified.
+func (t *Text) Bytes() []byte { return t.src }
+
+// Len is the content's length in bytes.
+func (t *Text) Len() int { return len(t.src) }
+
+// LineCount is the number of LSP lines (at least 1).
+func (t *Text) LineCount() int { return len(t.lines) }
+
+// LineStart returns the byte offset at which line starts; lines past the end
+// map to the end of the content.
+func (t *Text) LineStart(line int) int {
+	if line < 0 {
+		return 0
+	}
+	if line >= len(t.lines) {
+		return len(t.src)
+	}
+	return t.lines[line]
+}
+
+// lineEnd returns the offset of line's terminator (or the end of content).
+func (t *Text) lineEnd(line int) int {
+	if line+1 >= len(t.lines) {
+		return len(t.src)
+	}
+	end := t.lines[line+1]
+	if end > 0 && t.src[end-1] == '\n' {
+		end--
+		if end > t.lines[line] && t.src[end-1] == '\r' {
+			end--
+		}
+	} else if end > 0 && t.src[end-1] == '\r' {
+		end--
+	}
+	return end
+}
+
+// LineOf returns the LSP line containing byte offset off.
+func (t *Text) LineOf(off int) int {
+	return sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > off }) - 1
+}
+
+// Offset converts an LSP position to a byte offset. Positions past the end of
+// a line clamp to the line's end, and lines past the end of the document clamp
+// to the end of the document, as the LSP specification prescribes; clamped
+// reports whether that happened. A character offset that falls inside a
+// multi-unit character is moved to that character's start.
+func (t *Text) Offset(p Position, enc Encoding) (off int, clamped bool) {
+	if int64(p.Line) >= int64(len(t.lines)) {
+		return len(t.src), true
+	}
+	line := int(p.Line)
+	start, end := t.lines[line], t.lineEnd(line)
+	want := int(p.Character)
+	if enc == UTF8 {
+		if want > end-start {
+			return end, true
+		}
+		off = start + want
+		for off > start && off < end && !utf8.RuneStart(t.src[off]) {
+			off--
+		}
+		return off, false
+	}
+	units := 0
+	for off = start; off < end; {
+		if units >= want {
+			return off, units > want
+		}
+		r, size := utf8.DecodeRune(t.src[off:end])
+		n := 1
+		if r >= 0x10000 && size > 1 {
+			n = 2
+		}
+		if units+n > want {
+			return off, true // inside a surrogate pair
+		}
+		units += n
+		off += size
+	}
+	return end, units < want
+}
+
+// Position converts a byte offset to an LSP position in enc. Offsets past the
+// end clamp to the end.
+func (t *Text) Position(off int, enc Encoding) Position {
+	if off > len(t.src) {
+		off = len(t.src)
+	}
+	if off < 0 {
+		off = 0
+	}
+	line := t.LineOf(off)
+	start := t.lines[line]
+	if end := t.lineEnd(line); off > end {
+		off = end // inside a "\r\n" terminator
+	}
+	if enc == UTF8 {
+		return Position{Line: uint32(line), Character: uint32(off - start)}
+	}
+	return Position{Line: uint32(line), Character: uint32(UTF16Len(t.src[start:off]))}
+}
+
+// UTF16Len counts the UTF-16 code units of b; each invalid byte counts as one
+// unit (it stands for U+FFFD).
+func UTF16Len(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+		i += size
+	}
+	return n
+}
+
+// Point converts a byte offset to a tree-sitter point.
+func (t *Text) Point(off int) sitter.Point {
+	if off > len(t.src) {
+		off = len(t.src)
+	}
+	if !t.loneCR {
+		line := t.LineOf(off)
+		return sitter.Point{Row: uint32(line), Column: uint32(off - t.lines[line])}
+	}
+	row, last := 0, -1
+	for i := 0; i < off; i++ {
+		if t.src[i] == '\n' {
+			row++
+			last = i
+		}
+	}
+	return sitter.Point{Row: uint32(row), Column: uint32(off - last - 1)}
+}
+
+// Replace returns a new Text with src[start:end] replaced by repl, and the
+// tree-sitter Edit that describes the change. The receiver is not modified, so
+// a snapshot taken before the call stays valid.
+func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
+	if start < 0 {
+		start = 0
+	}
+	if end > len(t.src) {
+		end = len(t.src)
+	}
+	if start > end {
+		start, end = end, start
+	}
+	e := Edit{
+		StartByte:   uint32(start),
+		OldEndByte:  uint32(end),
+		NewEndByte:  uint32(start + len(repl)),
+		StartPoint:  t.Point(start),
+		OldEndPoint: t.Point(end),
+	}
+	src := make([]byte, 0, len(t.src)-(end-start)+len(repl))
+	src = append(src, t.src[:start]...)
+	src = append(src, repl...)
+	src = append(src, t.src[end:]...)
+	newEnd := start + len(repl)
+
+	// Line starts up to the line holding start-1 are unchanged; starts that
+	// depend only on bytes at or after the old end shift by the length delta;
+	// the ones between are rescanned.
+	first := t.LineOf(max(start-1, 0))
+	lines := make([]int, first+1, len(t.lines)+8)
+	copy(lines, t.lines[:first+1])
+	lines = appendLineStarts(lines, src, t.lines[first]+1, newEnd)
+	delta := newEnd - end
+	i := sort.SearchInts(t.lines, end+1)
+	for ; i < len(t.lines); i++ {
+		lines = append(lines, t.lines[i]+delta)
+	}
+	nt := &Text{src: src, lines: lines}
+	if t.loneCR || hasLoneCR(src[max(start-1, 0):min(newEnd+1, len(src))]) {
+		nt.loneCR = hasLoneCR(src) // rare: only documents with old Mac line endings
+	}
+	e.NewEndPoint = nt.Point(newEnd)
+	return nt, e
+}
+
+// appendLineStarts appends every line start p with from <= p <= to.
+func appendLineStarts(lines []int, src []byte, from, to int) []int {
+	for p := max(from, 1); p <= to && p <= len(src); p++ {
+		c := src[p-1]
+		if c == '\n' || (c == '\r' && (p == len(src) || src[p] != '\n')) {
+			lines = append(lines, p)
+		}
+	}
+	return lines
+}
+
+func hasLoneCR(b []byte) bool {
+	for i, c := range b {
+		if c == '\r' && (i+1 == len(b) || b[i+1] != '\n') {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,167 @@
+package syntax
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+func TestOffsetAndPosition(t *testing.T) {
+	t.Parallel()
+	src := "a😀b\r\nxé\ry\n\nlast"
+	tx := NewText([]byte(src))
+	if got, want := tx.LineCount(), 5; got != want {
+		t.Fatalf("LineCount = %d, want %d", got, want)
+	}
+	cases := []struct {
+		name    string
+		pos     Position
+		enc     Encoding
+		off     int
+		clamped bool
+	}{
+		{"start", Position{0, 0}, UTF16, 0, false},
+		{"after emoji utf16", Position{0, 3}, UTF16, 5, false},
+		{"inside surrogate pair", Position{0, 2}, UTF16, 1, true},
+		{"after emoji utf8", Position{0, 5}, UTF8, 5, false},
+		{"inside utf8 rune", Position{0, 3}, UTF8, 1, false},
+		{"end of line", Position{0, 4}, UTF16, 6, false},
+		{"past end of line clamps before CRLF", Position{0, 99}, UTF16, 6, true},
+		{"line after CRLF", Position{1, 2}, UTF16, 11, false},
+		{"lone CR line", Position{2, 1}, UTF16, 13, false},
+		{"empty line", Position{3, 0}, UTF16, 14, false},
+		{"past last line", Position{40, 0}, UTF16, len(src), true},
+		{"huge numbers", Position{1 << 31, 1 << 31}, UTF8, len(src), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			off, clamped := tx.Offset(c.pos, c.enc)
+			if off != c.off || clamped != c.clamped {
+				t.Fatalf("Offset(%v) = %d,%v; want %d,%v", c.pos, off, clamped, c.off, c.clamped)
+			}
+		})
+	}
+	if p := tx.Position(5, UTF16); p != (Position{0, 3}) {
+		t.Fatalf("Position(5) = %v", p)
+	}
+	if p := tx.Position(7, UTF16); p != (Position{0, 4}) {
+		t.Fatalf("Position inside CRLF = %v, want end of line", p)
+	}
+}
+
+// naiveLines recomputes line starts from scratch: the model Replace is
+// checked against.
+func naiveLines(src []byte) []int {
+	lines := []int{0}
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '\n':
+			lines = append(lines, i+1)
+		case '\r':
+			if i+1 < len(src) && src[i+1] == '\n' {
+				i++
+			}
+			lines = append(lines, i+1)
+		}
+	}
+	return lines
+}
+
+// naiveUTF16 maps an offset the slow way: decode to UTF-16 and count.
+func naiveUTF16(src []byte, lineStart, off int) int {
+	n := 0
+	for _, r := range string(src[lineStart:off]) {
+		n += len(utf16.Encode([]rune{r}))
+	}
+	return n
+}
+
+func checkText(t *testing.T, tx *Text) {
+	t.Helper()
+	if want := naiveLines(tx.src); !slices.Equal(tx.lines, want) {
+		t.Fatalf("lines = %v, want %v (src %q)", tx.lines, want, tx.src)
+	}
+	if got, want := tx.loneCR, hasLoneCR(tx.src); got != want {
+		t.Fatalf("loneCR = %v, want %v", got, want)
+	}
+	for off := 0; off <= len(tx.src); off++ {
+		if off < len(tx.src) && !utf8.RuneStart(tx.src[off]) {
+			continue
+		}
+		p := tx.Position(off, UTF16)
+		back, _ := tx.Offset(p, UTF16)
+		line := tx.LineOf(off)
+		if off <= tx.lineEnd(line) {
+			if back != off {
+				t.Fatalf("Offset(Position(%d)) = %d (pos %v, src %q)", off, back, p, tx.src)
+			}
+			if utf8.Valid(tx.src[tx.lines[line]:off]) {
+				if want := naiveUTF16(tx.src, tx.lines[line], off); int(p.Character) != want {
+					t.Fatalf("Position(%d).Character = %d, want %d", off, p.Character, want)
+				}
+			}
+		}
+	}
+}
+
+var fuzzPieces = []string{"", "a", "\n", "\r\n", "\r", "é", "😀", "func", "(", ")", "{\n", "}\n", " ", "\t", "x := 1\n", "\xff"}
+
+// FuzzIncrementalEdits applies a stream of edits to a Text and to a syntax
+// tree incrementally, and checks both against a naive full rebuild: the
+// line index, position mapping and tree-sitter points must agree.
+func FuzzIncrementalEdits(f *testing.F) {
+	f.Add([]byte("package p\n\nfunc f() {\n\tx := 1\n}\n"), int64(1))
+	f.Add([]byte("def f(x=[]):\r\n    return x\r\n"), int64(2))
+	f.Add([]byte("a\rb\r\nc"), int64(3))
+	f.Fuzz(func(t *testing.T, seed []byte, s int64) {
+		if len(seed) > 4096 {
+			return
+		}
+		rng := rand.New(rand.NewPCG(uint64(s), 7))
+		tx := NewText(seed)
+		g := []Grammar{Go, Python}[rng.IntN(2)]
+		tree, err := Parse(context.Background(), g, tx.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tree.Close()
+		for step := 0; step < 8; step++ {
+			a, b := rng.IntN(tx.Len()+1), rng.IntN(tx.Len()+1)
+			if a > b {
+				a, b = b, a
+			}
+			var repl []byte
+			for k := rng.IntN(3); k > 0; k-- {
+				repl = append(repl, fuzzPieces[rng.IntN(len(fuzzPieces))]...)
+			}
+			var e Edit
+			tx, e = tx.Replace(a, b, repl)
+			if int(e.NewEndByte) != a+len(repl) {
+				t.Fatalf("edit end %d", e.NewEndByte)
+			}
+			checkText(t, tx)
+			tree.Edit(e)
+		}
+		if _, err := tree.Reparse(context.Background(), tx.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		full, err := Parse(context.Background(), g, tx.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer full.Close()
+		if got, want := tree.Root().String(), full.Root().String(); got != want {
+			t.Fatalf("incremental tree differs from full parse\n got %s\nwant %s", got, want)
+		}
+		if got, want := tree.Root().EndPoint(), full.Root().EndPoint(); got != want {
+			t.Fatalf("incremental end point %v, full %v", got, want)
+		}
+		if got, want := tree.Root().EndPoint(), tx.Point(tx.Len()); got != want {
+			t.Fatalf("tree end point %v, text point %v", got, want)
+		}
+	})
+}

@@ -1,0 +1,148 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+var indexCorpus = map[syntax.Grammar]struct {
+	src    string
+	pieces []string
+}{
+	syntax.Go: {
+		src: `package p
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+func a(err error) error { return fmt.Errorf("a: %v", err) }
+
+func b(xs []string) {
+	for _, x := range xs {
+		defer close(x)
+	}
+	if err == io.EOF {
+		return errors.New(fmt.Sprintf("%d", time.Now().Sub(t)))
+	}
+}
+`,
+		pieces: []string{"x", "\n", "}", "{", "for {\n", "defer f()\n", `fmt.Errorf("x %v", err)`, "err == io.EOF", "time.Now().Sub(t)", "// ", "\"", "return\n"},
+	},
+	syntax.Python: {
+		src: `import yaml
+
+
+def f(x=[], y={}):
+    if x == None:
+        return yaml.load(y)
+    try:
+        pass
+    except:
+        pass
+`,
+		pieces: []string{"x", "\n", "    ", "def g(a=[]):\n    pass\n", "yaml.load(s)", " == None", "except:\n", "#", "'", "):"},
+	},
+	syntax.TypeScript: {
+		src: `function f(a: any, b?: any) {
+  if (a == b) { el.innerHTML = a!.x; }
+  return JSON.parse(JSON.stringify(b));
+}
+`,
+		pieces: []string{"x", "\n", "}", "{", " == ", "el.innerHTML = v;", "a!.b", "JSON.parse(JSON.stringify(q))", "(p: any) => p", "`", "//"},
+	},
+}
+
+func matchKeys(ms []Match, src []byte) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%s %d-%d %q [", m.Rule.ID, m.Site.Start, m.Site.End, src[m.Site.Start:m.Site.End])
+		for _, c := range m.Captures {
+			fmt.Fprintf(&b, " %s:%d-%d", c.Name, c.Span.Start, c.Span.End)
+		}
+		b.WriteString(" ]\n")
+	}
+	return b.String()
+}
+
+// TestIndexIncrementalEqualsFull edits documents at random and checks, after
+// every edit, that the incrementally maintained matches equal a full rescan.
+func TestIndexIncrementalEqualsFull(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	for g, c := range indexCorpus {
+		t.Run(string(g), func(t *testing.T) {
+			t.Parallel()
+			for seed := uint64(1); seed <= 12; seed++ {
+				rng := rand.New(rand.NewPCG(seed, 99))
+				text := syntax.NewText([]byte(c.src))
+				tree, err := syntax.Parse(ctx, g, text.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				ix := NewIndex(lib.Set(g), tree, text.Bytes())
+				if len(ix.Matches(tree, text.Bytes())) < 4 {
+					t.Fatalf("corpus matches only %d times", len(ix.Matches(tree, text.Bytes())))
+				}
+				for step := 0; step < 40; step++ {
+					for k := 1 + rng.IntN(2); k > 0; k-- { // one or two changes per notification
+						a := rng.IntN(text.Len() + 1)
+						b := min(text.Len(), a+rng.IntN(6))
+						if rng.IntN(3) == 0 {
+							b = a
+						}
+						repl := ""
+						if rng.IntN(4) > 0 {
+							repl = c.pieces[rng.IntN(len(c.pieces))]
+						}
+						var e syntax.Edit
+						text, e = text.Replace(a, b, []byte(repl))
+						tree.Edit(e)
+						ix.Edit(e)
+					}
+					changed, err := tree.Reparse(ctx, text.Bytes())
+					if err != nil {
+						t.Fatal(err)
+					}
+					ix.Refresh(tree, text, changed)
+					full, err := syntax.Parse(ctx, g, text.Bytes())
+					if err != nil {
+						t.Fatal(err)
+					}
+					fullMatches := NewIndex(lib.Set(g), full, text.Bytes()).Matches(full, text.Bytes())
+					want := matchKeys(fullMatches, text.Bytes())
+					full.Close()
+					// Matching only near a cursor must agree too before the flush.
+					cur := rng.IntN(text.Len() + 1)
+					got := map[string]bool{}
+					for _, m := range ix.Within(tree, text.Bytes(), cur, cur) {
+						k := fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)
+						got[k] = true
+						if !strings.Contains(want, k) {
+							t.Fatalf("seed %d step %d: Within gave %s, not in a full rescan", seed, step, m)
+						}
+					}
+					for _, m := range fullMatches {
+						if m.Site.Start <= cur && cur <= m.Site.End && !got[fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)] {
+							t.Fatalf("seed %d step %d: Within(%d) missed %s", seed, step, cur, m)
+						}
+					}
+					full.Close()
+					if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+						t.Fatalf("seed %d step %d: incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", seed, step, got, want, text.Bytes())
+					}
+				}
+				tree.Close()
+			}
+		})
+	}
+}

@@ -1,0 +1,370 @@
+// Package config loads SyntX's settings.
+//
+// Settings come in layers, each overriding the one before: built-in defaults,
+// $XDG_CONFIG_HOME/syntx/config.toml, <workspace>/.syntx/config.toml, and the
+// LSP client's initializationOptions (the same tree as JSON). A layer that
+// cannot be read or has invalid values is reported and skipped as a whole; the
+// layers below it stay in force, so a broken file never leaves the server
+// without a configuration.
+//
+// Every time window is a config value ("30s", "2m"), so tests and benchmarks
+// never sleep through real minutes.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Duration is a time.Duration written as a string such as "90s" or "5m".
+type Duration time.Duration
+
+// UnmarshalJSON accepts "5m" or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var secs float64
+		if err2 := json.Unmarshal(b, &secs); err2 != nil {
+			return fmt.Errorf("duration must be a string like \"30s\" or a number of seconds")
+		}
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Config is the whole configuration. The JSON names are the TOML keys.
+type Config struct {
+	Persona  string             `json:"persona"`
+	Personas map[string]float64 `json:"personas"`
+	Capture  Capture            `json:"capture"`
+	Policy   Policy             `json:"policy"`
+	Train    Train              `json:"train"`
+	Limits   Limits             `json:"limits"`
+	Review   Review             `json:"review"`
+}
+
+// Capture configures outcome tracking.
+type Capture struct {
+	Checkpoints []Duration `json:"checkpoints"`
+	StoreCode   bool       `json:"store_code"`
+}
+
+// Policy configures ranking.
+type Policy struct {
+	Threshold float64 `json:"threshold"`
+	Model     string  `json:"model"`
+}
+
+// Train configures on-device training.
+type Train struct {
+	IdleDelay         Duration `json:"idle_delay"`
+	MinNewPreferences int      `json:"min_new_preferences"`
+	Objective         string   `json:"objective"`
+	KeepAdapters      int      `json:"keep_adapters"`
+	Seed              int64    `json:"seed"`
+}
+
+// Limits bound the work one document or request can cause.
+type Limits struct {
+	MaxDocumentBytes int      `json:"max_document_bytes"`
+	MaxCandidates    int      `json:"max_candidates"`
+	RequestTimeout   Duration `json:"request_timeout"`
+}
+
+// Review configures `syntx review`.
+type Review struct {
+	Persona string `json:"persona"`
+}
+
+// Defaults returns the built-in configuration.
+func Defaults() Config {
+	return Config{
+		Persona: "developer",
+		Personas: map[string]float64{
+			"developer":           1.0,
+			"security-reviewer":   2.0,
+			"performance-auditor": 1.5,
+			"senior-reviewer":     1.5,
+			"history":             0.5,
+		},
+		Capture: Capture{
+			Checkpoints: []Duration{Duration(30 * time.Second), Duration(2 * time.Minute), Duration(5 * time.Minute), Duration(10 * time.Minute), Duration(15 * time.Minute)},
+			StoreCode:   true,
+		},
+		Policy: Policy{Threshold: 0.25},
+		Train:  Train{IdleDelay: Duration(5 * time.Minute), MinNewPreferences: 20, Objective: "kl", KeepAdapters: 10, Seed: 1},
+		Limits: Limits{MaxDocumentBytes: 8 << 20, MaxCandidates: 32, RequestTimeout: Duration(2 * time.Second)},
+		Review: Review{Persona: "senior-reviewer"},
+	}
+}
+
+// Validate checks values a user may get wrong.
+func (c *Config) Validate() error {
+	var errs []string
+	if c.Persona == "" {
+		errs = append(errs, "persona must not be empty")
+	} else if _, ok := c.Personas[c.Persona]; !ok {
+		errs = append(errs, fmt.Sprintf("persona %q is not listed in [personas]", c.Persona))
+	}
+	for name, w := range c.Personas {
+		if w < 0 || w > 100 {
+			errs = append(errs, fmt.Sprintf("personas.%s: weight %v must be between 0 and 100", name, w))
+		}
+	}
+	if len(c.Capture.Checkpoints) == 0 {
+		errs = append(errs, "capture.checkpoints must list at least one duration")
+	}
+	for i, d := range c.Capture.Checkpoints {
+		if d <= 0 || (i > 0 && d <= c.Capture.Checkpoints[i-1]) {
+			errs = append(errs, "capture.checkpoints must be positive and increasing")
+			break
+		}
+	}
+	if c.Policy.Threshold < 0 || c.Policy.Threshold > 1 {
+		errs = append(errs, fmt.Sprintf("policy.threshold %v must be between 0 and 1", c.Policy.Threshold))
+	}
+	switch c.Train.Objective {
+	case "kl", "dpo", "kto":
+	default:
+		errs = append(errs, fmt.Sprintf("train.objective %q must be kl, dpo or kto", c.Train.Objective))
+	}
+	if c.Train.IdleDelay < 0 || c.Train.MinNewPreferences < 0 || c.Train.KeepAdapters < 1 {
+		errs = append(errs, "train.idle_delay and train.min_new_preferences must not be negative, train.keep_adapters at least 1")
+	}
+	if c.Limits.MaxDocumentBytes < 1024 || c.Limits.MaxCandidates < 1 || c.Limits.RequestTimeout <= 0 {
+		errs = append(errs, "limits.max_document_bytes must be at least 1024, limits.max_candidates and limits.request_timeout positive")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Layer is one source of settings.
+type Layer struct {
+	Name   string         // a path, or "initializationOptions"
+	Values map[string]any // the decoded tree
+}
+
+// Problem is a layer that was skipped or a key that was ignored.
+type Problem struct {
+	Layer string
+	Err   error
+}
+
+func (p Problem) Error() string { return p.Layer + ": " + p.Err.Error() }
+
+// ReadFile reads a TOML layer; a missing file yields (nil, nil).
+func ReadFile(path string) (*Layer, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var v map[string]any
+	if _, err := toml.Decode(string(data), &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &Layer{Name: path, Values: v}, nil
+}
+
+// JSONLayer decodes initializationOptions. Empty input or null yields nil.
+func JSONLayer(name string, data []byte) (*Layer, error) {
+	s := strings.TrimSpace(string(data))
+	if s == "" || s == "null" {
+		return nil, nil
+	}
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("%s: must be a JSON object: %w", name, err)
+	}
+	// Clients often nest settings under the server's name.
+	if inner, ok := v["syntx"].(map[string]any); ok && len(v) == 1 {
+		v = inner
+	}
+	return &Layer{Name: name, Values: v}, nil
+}
+
+// Build applies layers over the defaults. A layer whose values do not decode
+// or validate is skipped whole and reported.
+func Build(layers ...*Layer) (Config, []Problem) {
+	var problems []Problem
+	tree := map[string]any{}
+	base, _ := json.Marshal(Defaults())
+	_ = json.Unmarshal(base, &tree)
+	cfg := Defaults()
+	for _, l := range layers {
+		if l == nil {
+			continue
+		}
+		next := deepCopy(tree)
+		merge(next, normalise(l.Values))
+		c, unknown, err := decode(next)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			problems = append(problems, Problem{Layer: l.Name, Err: fmt.Errorf("ignored: %w", err)})
+			continue
+		}
+		for _, k := range unknown {
+			problems = append(problems, Problem{Layer: l.Name, Err: fmt.Errorf("unknown key %q ignored", k)})
+		}
+		tree, cfg = next, c
+	}
+	return cfg, problems
+}
+
+// Files returns the config file layers for workspace (which may be "").
+func Files(workspace string) []string {
+	var out []string
+	if dir := ConfigHome(); dir != "" {
+		out = append(out, filepath.Join(dir, "syntx", "config.toml"))
+	}
+	if workspace != "" {
+		out = append(out, filepath.Join(workspace, ".syntx", "config.toml"))
+	}
+	return out
+}
+
+// ConfigHome is $XDG_CONFIG_HOME, or ~/.config.
+func ConfigHome() string {
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return d
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".config")
+	}
+	return ""
+}
+
+// DataHome is $SYNTX_HOME, or $XDG_DATA_HOME/syntx, or ~/.local/share/syntx.
+func DataHome() string {
+	if d := os.Getenv("SYNTX_HOME"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "syntx")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "syntx")
+	}
+	return filepath.Join(os.TempDir(), "syntx")
+}
+
+// Load reads the file layers for workspace and the JSON initializationOptions
+// (nil for none) and builds the configuration.
+func Load(workspace string, initOptions []byte) (Config, []Problem) {
+	var layers []*Layer
+	var problems []Problem
+	for _, f := range Files(workspace) {
+		l, err := ReadFile(f)
+		if err != nil {
+			problems = append(problems, Problem{Layer: f, Err: fmt.Errorf("ignored: %w", err)})
+			continue
+		}
+		layers = append(layers, l)
+	}
+	l, err := JSONLayer("initializationOptions", initOptions)
+	if err != nil {
+		problems = append(problems, Problem{Layer: "initializationOptions", Err: fmt.Errorf("ignored: %w", err)})
+	}
+	layers = append(layers, l)
+	cfg, more := Build(layers...)
+	return cfg, append(problems, more...)
+}
+
+func decode(tree map[string]any) (Config, []string, error) {
+	data, err := json.Marshal(tree)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	var c Config
+	if err := json.Unmarshal(data, &c); err != nil {
+		return Config{}, nil, err
+	}
+	// Find keys the struct does not know.
+	var known map[string]any
+	kd, _ := json.Marshal(c)
+	_ = json.Unmarshal(kd, &known)
+	var unknown []string
+	diffKeys("", tree, known, &unknown)
+	sort.Strings(unknown)
+	return c, unknown, nil
+}
+
+func diffKeys(prefix string, have, known map[string]any, out *[]string) {
+	for k, v := range have {
+		kv, ok := known[k]
+		if !ok {
+			*out = append(*out, prefix+k)
+			continue
+		}
+		if prefix == "" && k == "personas" {
+			continue // free-form names
+		}
+		if hm, ok := v.(map[string]any); ok {
+			if km, ok := kv.(map[string]any); ok {
+				diffKeys(prefix+k+".", hm, km, out)
+			}
+		}
+	}
+}
+
+// normalise converts TOML-decoded values (e.g. []map, int64) into the JSON
+// shapes encoding/json understands.
+func normalise(v map[string]any) map[string]any {
+	out := make(map[string]any, len(v))
+	for k, x := range v {
+		if m, ok := x.(map[string]any); ok {
+			x = normalise(m)
+		}
+		out[k] = x
+	}
+	return out
+}
+
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
+func deepCopy(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if mm, ok := v.(map[string]any); ok {
+			v = deepCopy(mm)
+		}
+		out[k] = v
+	}
+	return out
+}

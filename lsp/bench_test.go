@@ -1,0 +1,196 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/syntx/syntx/internal/corpus"
+	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
+)
+
+var benchGrammars = []syntax.Grammar{syntax.Go, syntax.Python, syntax.JavaScript, syntax.TypeScript}
+
+// benchSite is a line in the middle of the generated file holding a rule
+// site, and a column inside it where a character is typed.
+var benchSite = map[syntax.Grammar]struct {
+	text     string
+	typeAt   int // where the typed character goes: inside a word, as most typing is
+	actionAt int
+}{
+	syntax.Go:         {"return \"\", fmt.Errorf(\"load 100 ", 24, 14},
+	syntax.Python:     {"if path == None", 4, 9},
+	syntax.JavaScript: {"if (item.qty == 0)", 6, 14},
+	syntax.TypeScript: {"if (row.name == \"skip\")", 6, 14},
+}
+
+type benchDoc struct {
+	src      string
+	uri      string
+	line     uint32 // line of the site
+	char     uint32 // where a character is inserted and removed
+	siteChar uint32
+}
+
+func newBenchDoc(b *testing.B, g syntax.Grammar) benchDoc {
+	src := corpus.Generate(g, 5000)
+	// The site in the 100th block, near the middle of the file.
+	site := benchSite[g]
+	anchor := strings.Index(src, site.text)
+	if g != syntax.Go {
+		anchor = nthIndex(src, site.text, 100)
+	}
+	if anchor < 0 {
+		b.Fatalf("no site %q", site.text)
+	}
+	text := syntax.NewText([]byte(src))
+	p := text.Position(anchor, syntax.UTF16)
+	return benchDoc{src: src, uri: "file:///bench/big." + map[syntax.Grammar]string{syntax.Go: "go", syntax.Python: "py", syntax.JavaScript: "js", syntax.TypeScript: "ts"}[g],
+		line: p.Line, char: p.Character + uint32(site.typeAt), siteChar: p.Character + uint32(site.actionAt)}
+}
+
+func nthIndex(s, sub string, n int) int {
+	off := 0
+	for i := 0; i < n; i++ {
+		j := strings.Index(s[off:], sub)
+		if j < 0 {
+			return -1
+		}
+		off += j + len(sub)
+	}
+	return off - len(sub)
+}
+
+func (d benchDoc) change(version int32, insert bool) *protocol.DidChangeTextDocumentParams {
+	r := protocol.Range{Start: protocol.Position{Line: d.line, Character: d.char}, End: protocol.Position{Line: d.line, Character: d.char}}
+	text := "x"
+	if !insert {
+		r.End.Character++
+		text = ""
+	}
+	return &protocol.DidChangeTextDocumentParams{
+		TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)}, Version: version},
+		ContentChanges: []protocol.TextDocumentContentChangeEvent{&protocol.TextDocumentContentChangePartial{Range: r, Text: text}},
+	}
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+// fullRescan is the baseline: what a rule server that rescans the whole file
+// after each edit does before it can answer (a full parse and every rule over
+// the whole tree).
+func fullRescan(g syntax.Grammar, lib *rules.Library, src []byte) time.Duration {
+	t0 := time.Now()
+	t, _ := syntax.Parse(context.Background(), g, src)
+	rules.NewIndex(lib.Set(g), t, src)
+	d := time.Since(t0)
+	t.Close()
+	return d
+}
+
+// BenchmarkEditThenCodeAction types one character into a 5,000-line file and
+// asks for code actions at the edited line, through the real server over a
+// JSON-RPC pipe, as an editor does on every keystroke with a lightbulb.
+// Reported: median and p99 latency of the pair, and how many times faster the
+// median is than a full rescan measured in the same process.
+func BenchmarkEditThenCodeAction(b *testing.B) {
+	for _, g := range benchGrammars {
+		b.Run(string(g), func(b *testing.B) {
+			d := newBenchDoc(b, g)
+			ctx := context.Background()
+			a, pb := net.Pipe()
+			s := NewServer(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DataDir: b.TempDir()})
+			go s.Serve(ctx, a)
+			c := lspclient.New(ctx, pb)
+			defer c.Close()
+			if _, err := c.Initialize(ctx, "", false, nil); err != nil {
+				b.Fatal(err)
+			}
+			if err := c.Open(ctx, d.uri, string(g), d.src); err != nil {
+				b.Fatal(err)
+			}
+			ca := &protocol.CodeActionParams{
+				TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+				Range:        protocol.Range{Start: protocol.Position{Line: d.line, Character: d.siteChar}, End: protocol.Position{Line: d.line, Character: d.siteChar}},
+				Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindAutomatic},
+			}
+			var res []json.RawMessage
+			lat := make([]time.Duration, 0, b.N)
+			version := int32(1)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				version++
+				t0 := time.Now()
+				if err := c.Notify(ctx, "textDocument/didChange", d.change(version, i%2 == 0)); err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Call(ctx, "textDocument/codeAction", ca, &res); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+				if len(res) == 0 {
+					b.Fatal("no actions at the site")
+				}
+			}
+			b.StopTimer()
+			var base []time.Duration
+			lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
+			for i := 0; i < 15; i++ {
+				base = append(base, fullRescan(g, lib, []byte(d.src)))
+			}
+			p50 := percentile(lat, 0.5)
+			b.ReportMetric(float64(p50.Microseconds()), "p50-µs")
+			b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
+			b.ReportMetric(float64(percentile(base, 0.5).Microseconds()), "rescan-p50-µs")
+			b.ReportMetric(float64(percentile(base, 0.5))/float64(p50), "x-vs-rescan")
+		})
+	}
+}
+
+// BenchmarkDidChange measures the server's work for one-character edits of
+// a 5,000-line file (apply, incremental reparse, incremental re-match),
+// in process, without the transport.
+func BenchmarkDidChange(b *testing.B) {
+	for _, g := range benchGrammars {
+		b.Run(string(g), func(b *testing.B) {
+			d := newBenchDoc(b, g)
+			ctx := context.Background()
+			s := NewServer(Options{})
+			s.state.Store(int32(stateInitialized))
+			s.lib = rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
+			open, _ := json.Marshal(map[string]any{"textDocument": map[string]any{"uri": d.uri, "languageId": string(g), "version": 1, "text": d.src}})
+			if _, err := s.didOpen(ctx, open); err != nil {
+				b.Fatal(err)
+			}
+			params := [2][]byte{}
+			for i := range params {
+				p, _ := protocol.Marshal(d.change(0, i == 0))
+				params[i] = p
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.didChange(ctx, params[i%2]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func lspURI(s string) uri.URI { return uri.URI(s) }

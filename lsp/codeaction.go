@@ -1,0 +1,198 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
+)
+
+// candidate is one suggestion for a code action request, before ranking.
+type candidate struct {
+	match rules.Match
+	edits []rules.TextEdit
+	lsp   []protocol.TextEdit
+	score float64
+	// region is the span the fix rewrites, in the text before the fix, and
+	// what it becomes.
+	region   rules.Span
+	original string
+	replaced string
+}
+
+// kindAllowed applies context.only with hierarchical matching: "refactor"
+// admits "refactor.rewrite.syntx.style".
+func kindAllowed(kind string, only []protocol.CodeActionKind) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, f := range only {
+		if f == "" || kind == string(f) || strings.HasPrefix(kind, string(f)+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
+	var p protocol.CodeActionParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	key, _ := normURI(string(p.TextDocument.URI))
+	doc := s.docs.get(key)
+	if doc == nil {
+		return nil, invalidParams("document %s is not open", p.TextDocument.URI)
+	}
+	cfg := s.config()
+	enc := s.encoding()
+	ctx, cancel := context.WithTimeout(ctx, cfg.Limits.RequestTimeout.D())
+	defer cancel()
+	trigger := "invoked"
+	if p.Context.TriggerKind == protocol.CodeActionTriggerKindAutomatic {
+		trigger = "automatic"
+	}
+
+	// Snapshot under the document's lock, on the read loop, so the request
+	// sees exactly the edits that arrived before it.
+	doc.mu.Lock()
+	if doc.index == nil {
+		doc.mu.Unlock()
+		return []protocol.CommandOrCodeAction{}, nil
+	}
+	text, version, docURI := doc.text, doc.version, doc.uri
+	start, _ := text.Offset(syntax.Position{Line: p.Range.Start.Line, Character: p.Range.Start.Character}, enc)
+	end, _ := text.Offset(syntax.Position{Line: p.Range.End.Line, Character: p.Range.End.Character}, enc)
+	if start > end {
+		start, end = end, start
+	}
+	var cands []*candidate
+	for _, m := range doc.index.Within(doc.tree, text.Bytes(), start, end) {
+		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) {
+			continue
+		}
+		edits, err := rules.Fix(m, doc.tree, text.Bytes())
+		if err != nil || len(edits) == 0 {
+			s.log.Warn("fix failed", "rule", m.Rule.ID, "err", err)
+			continue
+		}
+		cands = append(cands, newCandidate(m, edits, text, enc))
+	}
+	doc.mu.Unlock()
+	jsonrpc2.Async(ctx) // the rest does not touch the document
+
+	if len(cands) == 0 {
+		return []protocol.CommandOrCodeAction{}, nil
+	}
+	s.rank(cands)
+	if ctx.Err() != nil {
+		return nil, errCancelled
+	}
+	threshold := cfg.Policy.Threshold
+	shown := cands[:0]
+	for _, c := range cands {
+		if trigger == "automatic" && c.score < threshold {
+			continue // learn when to stay silent
+		}
+		shown = append(shown, c)
+	}
+	if len(shown) > cfg.Limits.MaxCandidates {
+		shown = shown[:cfg.Limits.MaxCandidates]
+	}
+	setID := s.offers.newID()
+	now := s.now()
+	s.mu.RLock()
+	docChanges := s.clientCap.documentChanges
+	s.mu.RUnlock()
+	out := make([]protocol.CommandOrCodeAction, 0, len(shown))
+	for i, c := range shown {
+		id := s.offers.newID()
+		s.offers.add(&offer{
+			ID: id, SetID: setID, Rank: i, DocKey: key, URI: docURI, Version: version,
+			Rule: c.match.Rule, Site: c.match.Site, Edits: c.edits,
+			Original: c.original, Replaced: c.replaced, Region: c.region,
+			Score: c.score, Trigger: trigger, At: now,
+		})
+		out = append(out, s.action(c, id, docURI, version, docChanges, i == 0 && c.score >= threshold))
+	}
+	return out, nil
+}
+
+// newCandidate converts a match and its fix into LSP terms.
+func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc syntax.Encoding) *candidate {
+	c := &candidate{match: m, edits: edits, score: m.Rule.Prior}
+	src := text.Bytes()
+	c.region = rules.Span{Start: edits[0].Span.Start, End: edits[len(edits)-1].Span.End}
+	c.original = string(src[c.region.Start:c.region.End])
+	var b strings.Builder
+	last := c.region.Start
+	for _, e := range edits {
+		b.Write(src[last:e.Span.Start])
+		b.WriteString(e.NewText)
+		last = e.Span.End
+		sp, ep := text.Position(e.Span.Start, enc), text.Position(e.Span.End, enc)
+		c.lsp = append(c.lsp, protocol.TextEdit{
+			Range: protocol.Range{
+				Start: protocol.Position{Line: sp.Line, Character: sp.Character},
+				End:   protocol.Position{Line: ep.Line, Character: ep.Character},
+			},
+			NewText: e.NewText,
+		})
+	}
+	c.replaced = b.String()
+	return c
+}
+
+// rank orders candidates best first. Until a policy is loaded the score is
+// the rule's prior; ties keep document order.
+func (s *Server) rank(cands []*candidate) {
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+}
+
+func (s *Server) action(c *candidate, id, docURI string, version int32, docChanges, preferred bool) *protocol.CodeAction {
+	r := c.match.Rule
+	kind := protocol.CodeActionKind(r.ActionKind())
+	edit := &protocol.WorkspaceEdit{}
+	if docChanges {
+		v := version
+		elems := make([]protocol.TextDocumentEditElement, len(c.lsp))
+		for i := range c.lsp {
+			elems[i] = &c.lsp[i]
+		}
+		edit.DocumentChanges = []protocol.DocumentChange{&protocol.TextDocumentEdit{
+			TextDocument: protocol.OptionalVersionedTextDocumentIdentifier{
+				TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: uri.URI(docURI)},
+				Version:                &v,
+			},
+			Edits: elems,
+		}}
+	} else {
+		edit.Changes = map[uri.URI][]protocol.TextEdit{uri.URI(docURI): c.lsp}
+	}
+	data, _ := json.Marshal(map[string]any{"suggestionId": id, "ruleId": r.ID, "score": c.score})
+	arg, _ := json.Marshal(id)
+	a := &protocol.CodeAction{
+		Title: r.Title,
+		Kind:  &kind,
+		Edit:  edit,
+		Command: protocol.Command{
+			Title:     "Accept SyntX suggestion",
+			Command:   "syntx.accept",
+			Arguments: []protocol.LSPAny{jsontext.Value(arg)},
+		},
+		Data: jsontext.Value(data),
+	}
+	if preferred {
+		yes := true
+		a.IsPreferred = &yes
+	}
+	return a
+}

@@ -1,0 +1,24 @@
+// Package lsp is SyntX's protocol surface: the lifecycle, text
+// synchronisation, code actions and commands of LSP 3.17, over
+// go.lsp.dev/jsonrpc2.
+//
+// The Server keeps an explicit state (created, initialized, shut down) and
+// refuses requests before initialize with ServerNotInitialized (-32002), a
+// second initialize and anything after shutdown with InvalidRequest
+// (-32600). Handlers are thin: each decodes its parameters, takes a snapshot
+// of the document it needs and calls into the packages that do the work
+// (syntax, rules, capture, model).
+//
+// Ordering. Notifications (didOpen, didChange, didSave, didClose) run on the
+// connection's read loop, so they apply in wire order. A request reads what
+// it needs under the document's lock on the read loop, then releases the loop
+// (jsonrpc2.Async) for the rest of its work, so a $/cancelRequest that
+// arrives meanwhile is seen and answered with RequestCancelled (-32800).
+//
+// Robustness. A handler never panics the connection: panics are recovered,
+// logged with their stack to stderr and answered with InternalError.
+// Malformed parameters get InvalidParams; notifications cannot be answered,
+// so their problems go to the log and, when a user should know,
+// window/showMessage. Positions past the end of a line or document are
+// clamped as the specification prescribes.
+package lsp

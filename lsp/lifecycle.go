@@ -1,0 +1,163 @@
+package lsp
+
+import (
+	"context"
+	"path/filepath"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
+)
+
+// Commands is every command the server knows (DESIGN.md, "Contracts").
+var Commands = []string{
+	"syntx.accept",
+	"syntx.dismiss",
+	"syntx.retrain",
+	"syntx.status",
+	"syntx.setPersona",
+	"syntx.rollback",
+}
+
+// ActionKinds are the code action kinds the server produces.
+func ActionKinds() []protocol.CodeActionKind {
+	var out []protocol.CodeActionKind
+	for _, base := range []string{"quickfix", "refactor.rewrite"} {
+		for _, c := range rules.Categories {
+			out = append(out, protocol.CodeActionKind(base+".syntx."+c))
+		}
+	}
+	return out
+}
+
+func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
+	var p protocol.InitializeParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	if !s.state.CompareAndSwap(int32(stateCreated), int32(stateInitialized)) {
+		return nil, invalidRequest("initialize may be sent only once")
+	}
+	enc := syntax.UTF16
+	posEnc := protocol.PositionEncodingKindUTF16
+	if g := p.Capabilities.General; g != nil {
+		for _, e := range g.PositionEncodings {
+			if e == protocol.PositionEncodingKindUTF8 {
+				enc, posEnc = syntax.UTF8, protocol.PositionEncodingKindUTF8
+				break
+			}
+		}
+	}
+	var caps clientCaps
+	if w := p.Capabilities.Workspace; w != nil && w.WorkspaceEdit != nil && w.WorkspaceEdit.DocumentChanges != nil {
+		caps.documentChanges = *w.WorkspaceEdit.DocumentChanges
+	}
+	if w := p.Capabilities.Window; w != nil && w.WorkDoneProgress != nil {
+		caps.workDoneProgress = *w.WorkDoneProgress
+	}
+	workspace := ""
+	if folders, ok := p.WorkspaceFolders.Get(); ok && len(folders) > 0 {
+		_, workspace = normURI(string(folders[0].URI))
+	} else if p.RootURI != nil {
+		_, workspace = normURI(string(*p.RootURI))
+	} else if rp, ok := p.RootPath.Get(); ok && rp != "" {
+		workspace = filepath.Clean(rp)
+	}
+	cfg, problems := config.Load(workspace, p.InitializationOptions)
+	lib := s.opts.Rules
+	if lib == nil {
+		lib = loadRules(workspace)
+	}
+	s.mu.Lock()
+	s.enc, s.clientCap, s.workspace, s.cfg, s.lib = enc, caps, workspace, cfg, lib
+	s.initOptions = append([]byte(nil), p.InitializationOptions...)
+	s.mu.Unlock()
+	for _, pr := range problems {
+		s.log.Warn("config", "problem", pr.Error())
+	}
+	s.log.Info("initialized", "client", p.ClientInfo.Name, "workspace", workspace, "encoding", enc.String(), "rules", len(lib.Rules()))
+
+	change := protocol.TextDocumentSyncKindIncremental
+	yes := true
+	no := false
+	return &protocol.InitializeResult{
+		Capabilities: protocol.ServerCapabilities{
+			PositionEncoding: posEnc,
+			TextDocumentSync: &protocol.TextDocumentSyncOptions{
+				OpenClose: &yes,
+				Change:    &change,
+				Save:      &protocol.SaveOptions{IncludeText: &no},
+			},
+			CodeActionProvider: &protocol.CodeActionOptions{
+				CodeActionKinds: ActionKinds(),
+				ResolveProvider: &no,
+			},
+			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: Commands},
+		},
+		ServerInfo: protocol.ServerInfo{Name: "syntx", Version: protocol.NewOptional(Version)},
+	}, nil
+}
+
+// loadRules reads the embedded rules, then the user's and the workspace's.
+func loadRules(workspace string) *rules.Library {
+	sources := []rules.Source{{Name: "builtin", FS: rules.Builtin()}}
+	if dir := config.ConfigHome(); dir != "" {
+		sources = append(sources, rules.Dir(filepath.Join(dir, "syntx", "rules")))
+	}
+	if workspace != "" {
+		sources = append(sources, rules.Dir(filepath.Join(workspace, ".syntx", "rules")))
+	}
+	return rules.Load(sources...)
+}
+
+func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {
+	lib := s.library()
+	for _, p := range lib.Problems {
+		s.log.Warn("rule skipped", "problem", p.String())
+	}
+	if n := len(lib.Problems); n > 0 {
+		s.showMessage(ctx, protocol.MessageTypeWarning, "%d rule problem(s); skipped: %s", n, lib.Problems[0].String())
+	}
+	return nil, nil
+}
+
+func (s *Server) shutdown(ctx context.Context, _ []byte) (any, error) {
+	s.state.Store(int32(stateShutdown))
+	s.log.Info("shutdown")
+	return nil, nil
+}
+
+func (s *Server) exit(ctx context.Context, _ []byte) (any, error) {
+	code := 1
+	if state(s.state.Load()) == stateShutdown {
+		code = 0
+	}
+	select {
+	case s.exitCh <- code:
+	default:
+	}
+	return nil, nil
+}
+
+func (s *Server) didChangeConfiguration(ctx context.Context, params []byte) (any, error) {
+	var p protocol.DidChangeConfigurationParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	workspace, settings := s.workspace, s.initOptions
+	s.mu.RUnlock()
+	if l, _ := config.JSONLayer("settings", p.Settings); l != nil {
+		settings = p.Settings // settings replace initializationOptions as the top layer
+	}
+	cfg, problems := config.Load(workspace, settings)
+	for _, pr := range problems {
+		s.log.Warn("config", "problem", pr.Error())
+	}
+	s.mu.Lock()
+	s.cfg = cfg
+	s.mu.Unlock()
+	return nil, nil
+}

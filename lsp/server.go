@@ -1,0 +1,343 @@
+package lsp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
+)
+
+// Version is the server version reported in initialize; cmd/syntx sets it.
+var Version = "dev"
+
+// Options configure a Server.
+type Options struct {
+	// Logger receives the server's logs; warnings and errors are also sent
+	// to the client as window/logMessage.
+	Logger *slog.Logger
+	// Clock returns the current time; tests inject a fake one.
+	Clock func() time.Time
+	// Rules, when set, replaces loading rules at initialize (tests).
+	Rules *rules.Library
+	// DataDir is where SyntX keeps its data ($SYNTX_HOME).
+	DataDir string
+}
+
+type state int32
+
+const (
+	stateCreated state = iota
+	stateInitialized
+	stateShutdown
+)
+
+// Server is one LSP session.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	conn   jsonrpc2.Conn
+	state  atomic.Int32
+	exitCh chan int
+
+	mu          sync.RWMutex // guards the fields below
+	cfg         config.Config
+	lib         *rules.Library
+	enc         syntax.Encoding
+	workspace   string
+	clientCap   clientCaps
+	initOptions []byte
+
+	docs   documents
+	offers offers
+
+	inflight inflight
+}
+
+// inflight maps the ids of running requests to their cancel functions, for
+// $/cancelRequest. (jsonrpc2.CancelHandler derives a context from the pooled
+// request context with a goroutine that can outlive the request; this keeps
+// the derived contexts off it.)
+type inflight struct {
+	mu sync.Mutex
+	m  map[jsonrpc2.ID]context.CancelFunc
+}
+
+func (f *inflight) add(id jsonrpc2.ID, cancel context.CancelFunc) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[jsonrpc2.ID]context.CancelFunc{}
+	}
+	f.m[id] = cancel
+}
+
+func (f *inflight) remove(id jsonrpc2.ID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.m, id)
+}
+
+func (f *inflight) cancel(id jsonrpc2.ID) {
+	f.mu.Lock()
+	cancel := f.m[id]
+	f.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+func (s *Server) cancelRequest(params []byte) {
+	var p struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(params, &p) != nil {
+		return
+	}
+	var n int64
+	var str string
+	switch {
+	case json.Unmarshal(p.ID, &n) == nil:
+		s.inflight.cancel(jsonrpc2.NewNumberID(n))
+	case json.Unmarshal(p.ID, &str) == nil:
+		s.inflight.cancel(jsonrpc2.NewStringID(str))
+	}
+}
+
+type clientCaps struct {
+	documentChanges    bool
+	workDoneProgress   bool
+	codeActionLiterals bool
+	showMessage        bool
+}
+
+// NewServer creates a server; Serve runs it on a stream.
+func NewServer(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults()}
+	s.log = slog.New(&clientLogHandler{next: opts.Logger.Handler(), s: s})
+	s.docs.m = map[string]*document{}
+	s.offers.init(newSessionID())
+	return s
+}
+
+func newSessionID() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%08x", time.Now().UnixNano()&0xffffffff)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Serve runs the session over rwc until the client sends exit or closes the
+// stream. It returns the process exit code the specification asks for: 0
+// after shutdown then exit, 1 otherwise.
+func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
+	stream := newGuardedStream(rwc, func(msg string, args ...any) { s.log.Warn(msg, args...) })
+	s.conn = jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(codec{}))
+	s.conn.Go(ctx, s.handle)
+	code := 1
+	select {
+	case code = <-s.exitCh:
+		// Close drains the connection, but a reader blocked on a stdin that
+		// is not pollable cannot be interrupted: don't let that hold up the
+		// exit the client asked for.
+		closed := make(chan struct{})
+		go func() { _ = s.conn.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(time.Second):
+		}
+	case <-s.conn.Done():
+		if err := s.conn.Err(); err != nil {
+			s.opts.Logger.Error("connection ended", "err", err)
+		}
+		if state(s.state.Load()) == stateShutdown {
+			code = 0
+		}
+	case <-ctx.Done():
+		_ = s.conn.Close()
+	}
+	s.docs.closeAll()
+	return code
+}
+
+// handler is the shape of one method's implementation.
+type handler func(s *Server, ctx context.Context, params []byte) (any, error)
+
+// methods routes requests and notifications; a method absent here answers
+// MethodNotFound (requests) or is ignored (notifications), as the
+// specification asks.
+var methods = map[string]handler{
+	"initialize":                       (*Server).initialize,
+	"initialized":                      (*Server).initialized,
+	"shutdown":                         (*Server).shutdown,
+	"exit":                             (*Server).exit,
+	"textDocument/didOpen":             (*Server).didOpen,
+	"textDocument/didChange":           (*Server).didChange,
+	"textDocument/didSave":             (*Server).didSave,
+	"textDocument/didClose":            (*Server).didClose,
+	"textDocument/codeAction":          (*Server).codeAction,
+	"workspace/executeCommand":         (*Server).executeCommand,
+	"workspace/didChangeConfiguration": (*Server).didChangeConfiguration,
+	"$/setTrace":                       nil,
+	"window/workDoneProgress/cancel":   nil,
+}
+
+func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
+	method := req.Method()
+	isCall := req.IsCall()
+	defer func() {
+		if r := recover(); r != nil {
+			s.opts.Logger.Error("handler panic", "method", method, "panic", r, "stack", string(debug.Stack()))
+			if isCall {
+				result, err = nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, fmt.Sprintf("internal error in %s: %v", method, r))
+			} else {
+				result, err = nil, nil
+			}
+		}
+		if !isCall {
+			// A notification cannot be answered, and an error would end the
+			// connection: log it instead.
+			if err != nil {
+				s.log.Warn("notification failed", "method", method, "err", err)
+			}
+			result, err = nil, nil
+		}
+	}()
+	if method == "$/cancelRequest" {
+		s.cancelRequest(req.Params())
+		return nil, nil
+	}
+	// The request's own context is pooled by jsonrpc2 and recycled when the
+	// handler returns; anything that watches it from a goroutine (context
+	// propagation, tree-sitter) can touch it after that. Handlers get a
+	// detached copy (values kept, for jsonrpc2.Async) that we cancel.
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	if isCall {
+		id := req.ID()
+		s.inflight.add(id, cancel)
+		defer s.inflight.remove(id)
+	}
+	ctx = rctx
+	st := state(s.state.Load())
+	switch {
+	case method == "exit":
+	case st == stateCreated && method != "initialize":
+		if isCall {
+			return nil, errNotInitialized
+		}
+		return nil, nil // notifications before initialize are dropped
+	case st == stateShutdown:
+		if isCall {
+			return nil, errShutDown
+		}
+		return nil, nil
+	}
+	h, ok := methods[method]
+	if !ok {
+		if isCall {
+			return nil, jsonrpc2.NewError(jsonrpc2.ErrMethodNotFound.Code, "method not found: "+method)
+		}
+		return nil, nil
+	}
+	if h == nil {
+		return nil, nil
+	}
+	if ctx.Err() != nil {
+		return nil, errCancelled
+	}
+	return h(s, ctx, req.Params())
+}
+
+// config returns the current configuration.
+func (s *Server) config() config.Config {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cfg
+}
+
+func (s *Server) encoding() syntax.Encoding {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.enc
+}
+
+func (s *Server) library() *rules.Library {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.lib
+}
+
+// notify sends a notification, logging (not failing) when it cannot.
+func (s *Server) notify(ctx context.Context, method string, params any) {
+	if s.conn == nil {
+		return
+	}
+	if err := s.conn.Notify(context.WithoutCancel(ctx), method, params); err != nil {
+		s.opts.Logger.Debug("notify failed", "method", method, "err", err)
+	}
+}
+
+// showMessage tells the user something through the editor's UI.
+func (s *Server) showMessage(ctx context.Context, typ protocol.MessageType, format string, args ...any) {
+	s.notify(ctx, "window/showMessage", &protocol.ShowMessageParams{Type: typ, Message: "SyntX: " + fmt.Sprintf(format, args...)})
+}
+
+// clientLogHandler forwards warnings and errors to the client's log
+// (window/logMessage) besides the server's own log on stderr.
+type clientLogHandler struct {
+	next slog.Handler
+	s    *Server
+}
+
+func (h *clientLogHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l) || l >= slog.LevelWarn
+}
+
+func (h *clientLogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if h.next.Enabled(ctx, r.Level) {
+		_ = h.next.Handle(ctx, r)
+	}
+	if r.Level >= slog.LevelWarn && h.s.conn != nil {
+		msg := r.Message
+		r.Attrs(func(a slog.Attr) bool {
+			msg += " " + a.String()
+			return true
+		})
+		typ := protocol.MessageTypeWarning
+		if r.Level >= slog.LevelError {
+			typ = protocol.MessageTypeError
+		}
+		h.s.notify(context.Background(), "window/logMessage", &protocol.LogMessageParams{Type: typ, Message: msg})
+	}
+	return nil
+}
+
+func (h *clientLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &clientLogHandler{next: h.next.WithAttrs(attrs), s: h.s}
+}
+
+func (h *clientLogHandler) WithGroup(name string) slog.Handler {
+	return &clientLogHandler{next: h.next.WithGroup(name), s: h.s}
+}

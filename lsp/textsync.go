@@ -1,0 +1,162 @@
+package lsp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+func (s *Server) didOpen(ctx context.Context, params []byte) (any, error) {
+	var p protocol.DidOpenTextDocumentParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	key, path := normURI(string(p.TextDocument.URI))
+	doc := &document{
+		uri:        string(p.TextDocument.URI),
+		key:        key,
+		path:       path,
+		languageID: string(p.TextDocument.LanguageID),
+		version:    p.TextDocument.Version,
+		text:       syntax.NewText([]byte(p.TextDocument.Text)),
+		openedAt:   s.now(),
+	}
+	cfg := s.config()
+	doc.mu.Lock()
+	doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
+	quiet := doc.quiet
+	doc.mu.Unlock()
+	if old := s.docs.put(key, doc); old != nil {
+		s.log.Warn("didOpen for a document that is already open; replacing it", "uri", doc.uri)
+		old.mu.Lock()
+		old.dropTree()
+		old.mu.Unlock()
+	}
+	if quiet != "" {
+		s.log.Info("document tracked as text only", "uri", doc.uri, "reason", quiet)
+	}
+	return nil, nil
+}
+
+// didChangeParams is decoded with encoding/json rather than the protocol
+// package's union decoder, which reads a change whose range is malformed (a
+// negative line, say) as a whole-document replacement. Here a malformed
+// change rejects the notification and the document stays as it was.
+type didChangeParams struct {
+	TextDocument struct {
+		URI     string `json:"uri"`
+		Version int32  `json:"version"`
+	} `json:"textDocument"`
+	ContentChanges []struct {
+		Range *protocol.Range `json:"range"`
+		Text  *string         `json:"text"`
+	} `json:"contentChanges"`
+}
+
+func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
+	var p didChangeParams
+	if err := json.Unmarshal(params, &p); err != nil {
+		return nil, invalidParams("didChange: %v", err)
+	}
+	for i, ch := range p.ContentChanges {
+		if ch.Text == nil {
+			return nil, invalidParams("didChange: contentChanges[%d] has no text", i)
+		}
+	}
+	key, _ := normURI(p.TextDocument.URI)
+	doc := s.docs.get(key)
+	if doc == nil {
+		s.log.Warn("didChange for a document that is not open; ignored", "uri", p.TextDocument.URI)
+		return nil, nil
+	}
+	enc := s.encoding()
+	cfg := s.config()
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	if len(p.ContentChanges) == 0 {
+		// Neovim sends these, with a repeated version; nothing changes.
+		if p.TextDocument.Version > doc.version {
+			doc.version = p.TextDocument.Version
+		}
+		return nil, nil
+	}
+	if p.TextDocument.Version <= doc.version {
+		// The client's text is authoritative and changes arrive in order, so
+		// the change is applied; a version that does not increase is a client
+		// bug worth a log line.
+		s.log.Warn("didChange version does not increase; applied anyway", "uri", doc.uri, "version", p.TextDocument.Version, "previous", doc.version)
+	}
+	doc.version = p.TextDocument.Version
+	clamped := false
+	for _, ch := range p.ContentChanges {
+		start, end, text := 0, doc.text.Len(), *ch.Text
+		if r := ch.Range; r != nil {
+			var c1, c2 bool
+			start, c1 = doc.text.Offset(syntax.Position{Line: r.Start.Line, Character: r.Start.Character}, enc)
+			end, c2 = doc.text.Offset(syntax.Position{Line: r.End.Line, Character: r.End.Character}, enc)
+			clamped = clamped || c1 || c2
+		}
+		var e syntax.Edit
+		doc.text, e = doc.text.Replace(start, end, []byte(text))
+		if doc.tree != nil {
+			doc.tree.Edit(e)
+			doc.index.Edit(e)
+		}
+	}
+	if clamped {
+		s.log.Debug("didChange range clamped to the document", "uri", doc.uri)
+	}
+	switch {
+	case doc.tree == nil && syntax.Detect(doc.languageID, doc.path) != "":
+		// Text only because it was too big or binary: maybe no longer.
+		if doc.text.Len() <= cfg.Limits.MaxDocumentBytes && bytes.IndexByte(doc.text.Bytes(), 0) < 0 {
+			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
+		}
+	case doc.tree != nil:
+		if doc.text.Len() > cfg.Limits.MaxDocumentBytes {
+			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes) // records why it is quiet now
+			break
+		}
+		changed, err := doc.tree.Reparse(ctx, doc.text.Bytes())
+		if err != nil {
+			s.log.Warn("reparse failed; reparsing from scratch", "uri", doc.uri, "err", err)
+			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
+			break
+		}
+		doc.index.Refresh(doc.tree, doc.text, changed)
+	}
+	return nil, nil
+}
+
+func (s *Server) didSave(ctx context.Context, params []byte) (any, error) {
+	var p protocol.DidSaveTextDocumentParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	key, _ := normURI(string(p.TextDocument.URI))
+	if s.docs.get(key) == nil {
+		s.log.Warn("didSave for a document that is not open", "uri", p.TextDocument.URI)
+	}
+	return nil, nil
+}
+
+func (s *Server) didClose(ctx context.Context, params []byte) (any, error) {
+	var p protocol.DidCloseTextDocumentParams
+	if err := decode(params, &p); err != nil {
+		return nil, err
+	}
+	key, _ := normURI(string(p.TextDocument.URI))
+	doc := s.docs.remove(key)
+	if doc == nil {
+		s.log.Warn("didClose for a document that is not open", "uri", p.TextDocument.URI)
+		return nil, nil
+	}
+	doc.mu.Lock()
+	doc.dropTree()
+	doc.mu.Unlock()
+	return nil, nil
+}

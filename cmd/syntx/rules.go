@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/rules"
+)
+
+func cmdRules(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "rules", "list [--json] | test [DIR]", `List the rules SyntX loads (embedded, then $XDG_CONFIG_HOME/syntx/rules, then
+<workspace>/.syntx/rules), or run every rule's examples: each "before" must
+match and become "after", "after" must parse cleanly, and must_not_match
+snippets must not match. With DIR, test the rule files in DIR. Exits non-zero
+on any failing example or malformed rule.`)
+	workspace := fs.String("workspace", ".", "workspace whose .syntx/rules to include")
+	asJSON := fs.Bool("json", false, "print the list as JSON")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	sources := []rules.Source{{Name: "builtin", FS: rules.Builtin()}}
+	if d := config.ConfigHome(); d != "" {
+		sources = append(sources, rules.Dir(filepath.Join(d, "syntx", "rules")))
+	}
+	sources = append(sources, rules.Dir(filepath.Join(*workspace, ".syntx", "rules")))
+	switch rest[0] {
+	case "list":
+		lib := rules.Load(sources...)
+		for _, p := range lib.Problems {
+			fmt.Fprintln(e.stderr, "skipped:", p)
+		}
+		if *asJSON {
+			type row struct {
+				ID, Language, Category, Kind, Title, Message, Source string
+				Prior                                                float64
+			}
+			var out []row
+			for _, r := range lib.Rules() {
+				out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Prior})
+			}
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tTITLE")
+		for _, r := range lib.Rules() {
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", r.ID, r.Category, r.Prior, r.Title)
+		}
+		return tw.Flush()
+	case "test":
+		if len(rest) > 1 {
+			sources = []rules.Source{rules.Dir(rest[1])}
+		}
+		lib := rules.Load(sources...)
+		failed := 0
+		for _, p := range lib.Problems {
+			fmt.Fprintln(e.stdout, "FAIL", p)
+			failed++
+		}
+		passed := 0
+		for _, r := range lib.TestExamples(ctx) {
+			if r.Err != nil {
+				fmt.Fprintf(e.stdout, "FAIL %s (%s) example %d: %v\n", r.Rule.ID, r.Grammar, r.Index, r.Err)
+				failed++
+				continue
+			}
+			passed++
+		}
+		fmt.Fprintf(e.stdout, "rules: %d rules, %d examples passed, %d failed\n", len(lib.Rules()), passed, failed)
+		if failed > 0 {
+			return exitCode(1)
+		}
+		return nil
+	}
+	fs.Usage()
+	return errUsage
+}

@@ -67,6 +67,18 @@ type Config struct {
 type Capture struct {
 	Checkpoints []Duration `json:"checkpoints"`
 	StoreCode   bool       `json:"store_code"`
+	// IgnoreAfter is how long an invoked menu may stay unanswered before
+	// its suggestions are recorded as ignored.
+	IgnoreAfter Duration `json:"ignore_after"`
+}
+
+// CheckpointDurations returns the checkpoints as time.Durations.
+func (c Capture) CheckpointDurations() []time.Duration {
+	out := make([]time.Duration, len(c.Checkpoints))
+	for i, d := range c.Checkpoints {
+		out[i] = d.D()
+	}
+	return out
 }
 
 // Policy configures ranking.
@@ -110,6 +122,7 @@ func Defaults() Config {
 		Capture: Capture{
 			Checkpoints: []Duration{Duration(30 * time.Second), Duration(2 * time.Minute), Duration(5 * time.Minute), Duration(10 * time.Minute), Duration(15 * time.Minute)},
 			StoreCode:   true,
+			IgnoreAfter: Duration(time.Minute),
 		},
 		Policy: Policy{Threshold: 0.25},
 		Train:  Train{IdleDelay: Duration(5 * time.Minute), MinNewPreferences: 20, Objective: "kl", KeepAdapters: 10, Seed: 1},
@@ -139,6 +152,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, "capture.checkpoints must be positive and increasing")
 			break
 		}
+	}
+	if c.Capture.IgnoreAfter <= 0 {
+		errs = append(errs, "capture.ignore_after must be positive")
 	}
 	if c.Policy.Threshold < 0 || c.Policy.Threshold > 1 {
 		errs = append(errs, fmt.Sprintf("policy.threshold %v must be between 0 and 1", c.Policy.Threshold))

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -11,16 +12,22 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
 )
 
 // candidate is one suggestion for a code action request, before ranking.
 type candidate struct {
-	match rules.Match
-	edits []rules.TextEdit
-	lsp   []protocol.TextEdit
-	score float64
+	match    rules.Match
+	edits    []rules.TextEdit
+	lsp      []protocol.TextEdit
+	features model.Candidate
+	grammar  syntax.Grammar
+	score    float64
+	// siteStart and siteEnd are the site's LSP range.
+	siteStart, siteEnd syntax.Position
 	// region is the span the fix rewrites, in the text before the fix, and
 	// what it becomes.
 	region   rules.Span
@@ -74,6 +81,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	if start > end {
 		start, end = end, start
 	}
+	persona, _ := s.persona()
 	var cands []*candidate
 	for _, m := range doc.index.Within(doc.tree, text.Bytes(), start, end) {
 		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) {
@@ -84,13 +92,25 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 			s.log.Warn("fix failed", "rule", m.Rule.ID, "err", err)
 			continue
 		}
-		cands = append(cands, newCandidate(m, edits, text, enc))
+		c := newCandidate(m, edits, text, enc)
+		c.features = capture.Features(m, edits, doc.tree, text.Bytes(), doc.path, persona)
+		c.grammar = doc.grammar
+		cands = append(cands, c)
+	}
+	od := offerDoc{key: key, uri: docURI, path: doc.path}
+	if od.path == "" {
+		od.path = docURI
 	}
 	doc.mu.Unlock()
 	jsonrpc2.Async(ctx) // the rest does not touch the document
 
 	if len(cands) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
+	}
+	policyVersion, err := s.scoreCandidates(ctx, cands)
+	if err != nil {
+		s.log.Warn("scoring failed; ranking by priors", "err", err)
+		policyVersion = "priors"
 	}
 	s.rank(cands)
 	if ctx.Err() != nil {
@@ -107,28 +127,74 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	if len(shown) > cfg.Limits.MaxCandidates {
 		shown = shown[:cfg.Limits.MaxCandidates]
 	}
-	setID := s.offers.newID()
+	if len(shown) == 0 {
+		return []protocol.CommandOrCodeAction{}, nil
+	}
 	now := s.now()
 	s.mu.RLock()
 	docChanges := s.clientCap.documentChanges
 	s.mu.RUnlock()
-	out := make([]protocol.CommandOrCodeAction, 0, len(shown))
+	// An automatic request repeats on every cursor move: the same set at
+	// the same place keeps its ids and is recorded once.
+	setKey := offerSetKey(key, shown)
+	setID, ids, fresh := s.offers.set(setKey, trigger, len(shown), now)
+	out := make([]protocol.CommandOrCodeAction, 0, len(shown)+1)
 	for i, c := range shown {
-		id := s.offers.newID()
 		s.offers.add(&offer{
-			ID: id, SetID: setID, Rank: i, DocKey: key, URI: docURI, Version: version,
+			ID: ids[i], SetID: setID, Rank: i, DocKey: key, URI: docURI, Version: version,
 			Rule: c.match.Rule, Site: c.match.Site, Edits: c.edits,
 			Original: c.original, Replaced: c.replaced, Region: c.region,
-			Score: c.score, Trigger: trigger, At: now,
+			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar,
 		})
-		out = append(out, s.action(c, id, docURI, version, docChanges, i == 0 && c.score >= threshold))
+		out = append(out, s.action(c, ids[i], docURI, version, docChanges, i == 0 && c.score >= threshold))
+	}
+	if fresh && s.rec != nil {
+		_, weight := s.persona()
+		s.rec.Offer(s.offerRecords(od, shown, ids, setID, trigger, policyVersion, now), weight)
+	}
+	if trigger == "invoked" {
+		if fresh && s.tracker != nil {
+			s.tracker.Menu(setID, key, ids, now)
+		}
+		if kindAllowed("quickfix.syntx", p.Context.Only) {
+			out = append(out, dismissAction(setID))
+		}
 	}
 	return out, nil
+}
+
+// offerSetKey identifies a set of suggestions at a place in a document.
+func offerSetKey(docKey string, shown []*candidate) string {
+	var b strings.Builder
+	b.WriteString(docKey)
+	for _, c := range shown {
+		fmt.Fprintf(&b, "|%s@%d:%s", c.match.Rule.ID, c.siteStart.Line, c.original)
+	}
+	return b.String()
+}
+
+// dismissAction ends an invoked menu: "Dismiss these suggestions".
+func dismissAction(setID string) *protocol.CodeAction {
+	kind := protocol.CodeActionKind("quickfix.syntx")
+	id, _ := json.Marshal(setID)
+	reason, _ := json.Marshal("not-helpful")
+	data, _ := json.Marshal(map[string]any{"setId": setID, "dismiss": true})
+	return &protocol.CodeAction{
+		Title: "Dismiss these suggestions (SyntX)",
+		Kind:  &kind,
+		Command: protocol.Command{
+			Title:     "Dismiss these suggestions",
+			Command:   "syntx.dismiss",
+			Arguments: []protocol.LSPAny{jsontext.Value(id), jsontext.Value(reason)},
+		},
+		Data: jsontext.Value(data),
+	}
 }
 
 // newCandidate converts a match and its fix into LSP terms.
 func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc syntax.Encoding) *candidate {
 	c := &candidate{match: m, edits: edits, score: m.Rule.Prior}
+	c.siteStart, c.siteEnd = text.Position(m.Site.Start, enc), text.Position(m.Site.End, enc)
 	src := text.Bytes()
 	c.region = rules.Span{Start: edits[0].Span.Start, End: edits[len(edits)-1].Span.End}
 	c.original = string(src[c.region.Start:c.region.End])

@@ -3,59 +3,229 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
 
-	"go.lsp.dev/protocol"
+	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/store"
 )
 
 func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error) {
-	var p protocol.ExecuteCommandParams
-	if err := decode(params, &p); err != nil {
-		return nil, err
+	var p struct {
+		Command   string            `json:"command"`
+		Arguments []json.RawMessage `json:"arguments"`
+	}
+	if err := json.Unmarshal(params, &p); err != nil {
+		return nil, invalidParams("executeCommand: %v", err)
+	}
+	arg := func(i int, what string) (string, error) {
+		var v string
+		if len(p.Arguments) <= i || json.Unmarshal(p.Arguments[i], &v) != nil || v == "" {
+			return "", invalidParams("%s: argument %d must be %s (a string)", p.Command, i+1, what)
+		}
+		return v, nil
 	}
 	switch p.Command {
 	case "syntx.accept":
-		var id string
-		if len(p.Arguments) < 1 || json.Unmarshal(p.Arguments[0], &id) != nil || id == "" {
-			return nil, invalidParams("syntx.accept takes one argument: the suggestion id (a string)")
+		id, err := arg(0, "the suggestion id")
+		if err != nil {
+			return nil, err
 		}
-		of := s.offers.get(id)
-		if of == nil {
-			return nil, invalidParams("syntx.accept: unknown suggestion id %q (it may be from an earlier session)", id)
+		return nil, s.accept(ctx, id)
+	case "syntx.dismiss":
+		id, err := arg(0, "a suggestion id or a candidate set id")
+		if err != nil {
+			return nil, err
 		}
-		s.offers.mu.Lock()
-		of.Accepted = true
-		s.offers.mu.Unlock()
-		s.log.Info("accepted", "suggestion", id, "rule", of.Rule.ID)
-		return nil, nil
+		reason := string(store.NotHelpful)
+		if len(p.Arguments) > 1 {
+			if reason, err = arg(1, "a reason: not-helpful, wrong, style or other"); err != nil {
+				return nil, err
+			}
+		}
+		return nil, s.dismiss(ctx, id, store.Reason(reason))
+	case "syntx.setPersona":
+		name, err := arg(0, "a persona name")
+		if err != nil {
+			return nil, err
+		}
+		return s.setPersona(ctx, name)
 	case "syntx.status":
-		return s.status(), nil
-	case "syntx.dismiss", "syntx.retrain", "syntx.setPersona", "syntx.rollback":
-		return nil, invalidRequest("%s is not available yet in this version of SyntX", p.Command)
+		return s.status(ctx), nil
+	case "syntx.retrain":
+		return s.retrain(ctx)
+	case "syntx.rollback":
+		return s.rollback(ctx)
 	}
 	return nil, invalidParams("unknown command %q; known commands: %v", p.Command, Commands)
 }
 
-// Status is what syntx.status answers.
-type Status struct {
-	Version   string `json:"version"`
-	Documents int    `json:"documents"`
-	Rules     int    `json:"rules"`
-	Offered   int    `json:"offered"`
-	Accepted  int    `json:"accepted"`
-	Persona   string `json:"persona"`
-	Encoding  string `json:"positionEncoding"`
+// accept records that the developer applied a suggestion, and starts
+// following what happens to it.
+func (s *Server) accept(ctx context.Context, id string) error {
+	of := s.offers.get(id)
+	if of == nil {
+		return invalidParams("syntx.accept: unknown suggestion id %q (it may be from an earlier session)", id)
+	}
+	s.offers.mu.Lock()
+	already := of.Accepted
+	of.Accepted = true
+	s.offers.mu.Unlock()
+	if already {
+		return nil // a client that runs the command twice
+	}
+	now := s.now()
+	tracked := false
+	if s.tracker != nil {
+		if doc := s.docs.get(of.DocKey); doc != nil {
+			doc.mu.Lock()
+			tracked = s.tracker.Accept(capture.Applied{
+				SuggestionID: of.ID, SetID: of.SetID, DocKey: of.DocKey, Grammar: of.Grammar,
+				Start: of.Region.Start, Original: of.Original, Suggested: of.Replaced,
+			}, doc.text.Bytes(), now)
+			doc.mu.Unlock()
+		}
+	}
+	if !tracked {
+		s.log.Info("accepted suggestion not found in the document; its outcome will not be followed", "suggestion", id)
+	}
+	if s.rec != nil {
+		persona, weight := s.persona()
+		if err := s.rec.Accepted(store.Event{SuggestionID: id, Outcome: store.Accepted, At: now, Persona: persona, PersonaWeight: weight}); err != nil {
+			return fmt.Errorf("syntx.accept: recording failed: %w", err)
+		}
+	}
+	s.log.Info("accepted", "suggestion", id, "rule", of.Rule.ID)
+	return nil
 }
 
-func (s *Server) status() *Status {
-	offered, accepted := s.offers.stats()
+// dismiss records explicit negative feedback on one suggestion or on every
+// suggestion of a set.
+func (s *Server) dismiss(ctx context.Context, id string, reason store.Reason) error {
+	if !reason.Valid() {
+		return invalidParams("syntx.dismiss: reason %q must be not-helpful, wrong, style or other", reason)
+	}
+	ids := s.offers.members(id)
+	if len(ids) == 0 {
+		return invalidParams("syntx.dismiss: unknown suggestion or set id %q", id)
+	}
+	if s.tracker != nil {
+		if of := s.offers.get(ids[0]); of != nil {
+			s.tracker.Chosen(of.SetID)
+		}
+	}
+	if s.rec == nil {
+		return invalidRequest("syntx.dismiss: feedback cannot be recorded: %s", s.captureErr)
+	}
+	persona, weight := s.persona()
+	now := s.now()
+	for _, sid := range ids {
+		ev := store.Event{SuggestionID: sid, Outcome: store.Dismissed, At: now, Persona: persona, PersonaWeight: weight, Reason: reason}
+		if err := s.rec.Outcome(ev, true); err != nil {
+			return fmt.Errorf("syntx.dismiss: recording failed: %w", err)
+		}
+	}
+	s.noteActivity(len(ids))
+	return nil
+}
+
+// setPersona switches the active persona for this session.
+func (s *Server) setPersona(ctx context.Context, name string) (any, error) {
 	cfg := s.config()
-	return &Status{
+	w, ok := cfg.Personas[name]
+	if !ok {
+		names := make([]string, 0, len(cfg.Personas))
+		for n := range cfg.Personas {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, invalidParams("syntx.setPersona: unknown persona %q; configured: %v", name, names)
+	}
+	s.mu.Lock()
+	s.personaOverride = name
+	s.mu.Unlock()
+	if s.rec != nil {
+		if err := s.rec.Do(func(ctx context.Context, db *store.DB) error { return db.RecordPersona(ctx, name, w, s.now()) }); err != nil {
+			s.log.Warn("recording the persona change failed", "err", err)
+		}
+	}
+	return map[string]any{"persona": name, "weight": w}, nil
+}
+
+// Status is what syntx.status answers: the server's state and, when the
+// database is open, what it recorded (the fields of `syntx status --json`).
+type Status struct {
+	store.Status
+	Version   string   `json:"version"`
+	Documents int      `json:"documents"`
+	Rules     int      `json:"rules"`
+	Session   Session  `json:"session"`
+	Persona   string   `json:"persona"`
+	Policy    string   `json:"policy"`
+	Encoding  string   `json:"positionEncoding"`
+	Capture   string   `json:"capture"` // "on", or why not
+	Training  *TrainSt `json:"training,omitempty"`
+}
+
+// Session counts this session's offers.
+type Session struct {
+	Offered  int `json:"offered"`
+	Accepted int `json:"accepted"`
+}
+
+func (s *Server) status(ctx context.Context) *Status {
+	offered, accepted := s.offers.stats()
+	persona, _ := s.persona()
+	st := &Status{
 		Version:   Version,
 		Documents: s.docs.count(),
 		Rules:     len(s.library().Rules()),
-		Offered:   offered,
-		Accepted:  accepted,
-		Persona:   cfg.Persona,
+		Session:   Session{Offered: offered, Accepted: accepted},
+		Persona:   persona,
+		Policy:    "priors",
 		Encoding:  s.encoding().String(),
+		Capture:   "on",
+		Training:  s.trainingStatus(),
 	}
+	if rt := s.policy(); rt != nil {
+		st.Policy = rt.Version()
+	}
+	if s.rec == nil {
+		st.Capture = "off: " + s.captureErr
+		st.Status.Events = map[store.Outcome]int64{}
+		for _, o := range store.Outcomes() {
+			st.Status.Events[o] = 0
+		}
+		return st
+	}
+	_ = s.rec.Do(func(ctx context.Context, db *store.DB) error {
+		dbst, err := db.Status(ctx)
+		if err != nil {
+			s.log.Warn("status", "err", err)
+			return err
+		}
+		st.Status = dbst
+		return nil
+	})
+	return st
+}
+
+// members returns the suggestion ids of a set id, or id itself if it names
+// a suggestion.
+func (o *offers) members(id string) []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.byID[id]; ok {
+		if of := o.byID[id]; of.SetID != id {
+			return []string{id}
+		}
+	}
+	var out []string
+	for _, sid := range o.order {
+		if of := o.byID[sid]; of != nil && of.SetID == id {
+			out = append(out, sid)
+		}
+	}
+	return slices.Compact(out)
 }

@@ -77,6 +77,11 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	for _, pr := range problems {
 		s.log.Warn("config", "problem", pr.Error())
 	}
+	s.openCapture(ctx, cfg)
+	rt := s.loadPolicy(ctx, cfg)
+	s.mu.Lock()
+	s.rt = rt
+	s.mu.Unlock()
 	s.log.Info("initialized", "client", p.ClientInfo.Name, "workspace", workspace, "encoding", enc.String(), "rules", len(lib.Rules()))
 
 	change := protocol.TextDocumentSyncKindIncremental
@@ -91,7 +96,7 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 				Save:      &protocol.SaveOptions{IncludeText: &no},
 			},
 			CodeActionProvider: &protocol.CodeActionOptions{
-				CodeActionKinds: ActionKinds(),
+				CodeActionKinds: append(ActionKinds(), "quickfix.syntx"),
 				ResolveProvider: &no,
 			},
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: Commands},
@@ -159,5 +164,8 @@ func (s *Server) didChangeConfiguration(ctx context.Context, params []byte) (any
 	s.mu.Lock()
 	s.cfg = cfg
 	s.mu.Unlock()
+	if s.tracker != nil {
+		s.tracker.SetWindows(cfg.Capture.CheckpointDurations(), cfg.Capture.IgnoreAfter.D())
+	}
 	return nil, nil
 }

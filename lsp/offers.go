@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
 )
 
 // offer is a suggestion the server has shown: what syntx.accept and
@@ -26,6 +27,7 @@ type offer struct {
 	Score    float64
 	Trigger  string // "invoked" or "automatic"
 	At       time.Time
+	Grammar  syntax.Grammar
 	Accepted bool
 }
 
@@ -37,13 +39,53 @@ type offers struct {
 	next    uint64
 	byID    map[string]*offer
 	order   []string
+	sets    map[string]recentSet // automatic sets by place, for reuse
 }
+
+type recentSet struct {
+	setID string
+	ids   []string
+	at    time.Time
+}
+
+// reuseWindow is how long an automatic set shown again at the same place
+// keeps its ids (and is not recorded again).
+const reuseWindow = 10 * time.Minute
 
 const maxOffers = 4096
 
 func (o *offers) init(session string) {
 	o.session = session
 	o.byID = map[string]*offer{}
+	o.sets = map[string]recentSet{}
+}
+
+// set returns the ids for a set of n suggestions: fresh ones, or for an
+// automatic request that repeats a recent one at the same place, the same
+// ones (fresh is then false).
+func (o *offers) set(key, trigger string, n int, now time.Time) (setID string, ids []string, fresh bool) {
+	if trigger == "automatic" {
+		o.mu.Lock()
+		r, ok := o.sets[key]
+		o.mu.Unlock()
+		if ok && len(r.ids) == n && now.Sub(r.at) < reuseWindow && o.get(r.ids[0]) != nil {
+			return r.setID, r.ids, false
+		}
+	}
+	setID = o.newID()
+	ids = make([]string, n)
+	for i := range ids {
+		ids[i] = o.newID()
+	}
+	if trigger == "automatic" {
+		o.mu.Lock()
+		if len(o.sets) > maxOffers {
+			clear(o.sets)
+		}
+		o.sets[key] = recentSet{setID: setID, ids: ids, at: now}
+		o.mu.Unlock()
+	}
+	return setID, ids, true
 }
 
 func (o *offers) newID() string {
@@ -56,6 +98,11 @@ func (o *offers) newID() string {
 func (o *offers) add(of *offer) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if old, ok := o.byID[of.ID]; ok {
+		of.Accepted = old.Accepted
+		o.byID[of.ID] = of // the same suggestion shown again
+		return
+	}
 	o.byID[of.ID] = of
 	o.order = append(o.order, of.ID)
 	if len(o.order) > maxOffers {

@@ -16,7 +16,9 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
 )
@@ -35,6 +37,9 @@ type Options struct {
 	Rules *rules.Library
 	// DataDir is where SyntX keeps its data ($SYNTX_HOME).
 	DataDir string
+	// TickInterval overrides how often checkpoints are checked (tests with
+	// a fake Clock); zero derives it from the configured windows.
+	TickInterval time.Duration
 }
 
 type state int32
@@ -64,6 +69,16 @@ type Server struct {
 
 	docs   documents
 	offers offers
+
+	// Capture and policy, set up at initialize.
+	rec             *capture.Recorder // nil when the database is unavailable
+	captureErr      string
+	tracker         *capture.Tracker
+	tickStop        chan struct{}
+	rt              *model.Runtime // nil: rank by priors
+	personaOverride string         // set by syntx.setPersona
+	lastEdit        atomic.Int64   // unix nanos of the last didChange
+	newOutcomes     atomic.Int64   // outcomes recorded since the last training run
 
 	inflight inflight
 }
@@ -178,8 +193,12 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 		_ = s.conn.Close()
 	}
 	s.docs.closeAll()
+	s.closeCapture()
 	return code
 }
+
+// noteActivity counts new outcomes (for idle-time training).
+func (s *Server) noteActivity(outcomes int) { s.newOutcomes.Add(int64(outcomes)) }
 
 // handler is the shape of one method's implementation.
 type handler func(s *Server, ctx context.Context, params []byte) (any, error)

@@ -7,6 +7,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -100,6 +101,12 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 			end, c2 = doc.text.Offset(syntax.Position{Line: r.End.Line, Character: r.End.Character}, enc)
 			clamped = clamped || c1 || c2
 		}
+		if start > end {
+			start, end = end, start
+		}
+		if s.tracker != nil {
+			s.tracker.Edit(key, doc.text, start, end, []byte(text))
+		}
 		var e syntax.Edit
 		doc.text, e = doc.text.Replace(start, end, []byte(text))
 		if doc.tree != nil {
@@ -109,6 +116,11 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 	}
 	if clamped {
 		s.log.Debug("didChange range clamped to the document", "uri", doc.uri)
+	}
+	now := s.now()
+	s.lastEdit.Store(now.UnixNano())
+	if s.tracker != nil {
+		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
 	}
 	switch {
 	case doc.tree == nil && syntax.Detect(doc.languageID, doc.path) != "":
@@ -138,8 +150,16 @@ func (s *Server) didSave(ctx context.Context, params []byte) (any, error) {
 		return nil, err
 	}
 	key, _ := normURI(string(p.TextDocument.URI))
-	if s.docs.get(key) == nil {
+	doc := s.docs.get(key)
+	if doc == nil {
 		s.log.Warn("didSave for a document that is not open", "uri", p.TextDocument.URI)
+		return nil, nil
+	}
+	if s.tracker != nil {
+		doc.mu.Lock()
+		outs := s.tracker.Saved(key, doc.text.Bytes(), s.now())
+		doc.mu.Unlock()
+		s.recordOutcomes(outs, false)
 	}
 	return nil, nil
 }
@@ -156,7 +176,12 @@ func (s *Server) didClose(ctx context.Context, params []byte) (any, error) {
 		return nil, nil
 	}
 	doc.mu.Lock()
+	var outs []capture.Outcome
+	if s.tracker != nil {
+		outs = s.tracker.Closed(key, doc.text.Bytes(), s.now())
+	}
 	doc.dropTree()
 	doc.mu.Unlock()
+	s.recordOutcomes(outs, false)
 	return nil, nil
 }

@@ -64,7 +64,11 @@ func commands() []command {
 	return []command{
 		{"serve", "run the language server on stdio", cmdServe},
 		{"demo", "replay a scripted editing session against the real server", cmdDemo},
-		{"rules", "list or test the rules (rules list | rules test [DIR])", cmdRules},
+		{"rules", "list, test or measure the rules (rules list | test [DIR] | stats [DIR])", cmdRules},
+		{"status", "show what has been recorded (events, preferences, adapter)", cmdStatus},
+		{"audit", "verify or print the audit log (audit verify | audit log)", cmdAudit},
+		{"forget", "delete recorded data (--all | --workspace PATH | --before DATE)", cmdForget},
+		{"export", "export preferences as JSONL for TRL (--format dpo|kto)", cmdExport},
 		{"version", "print the version", cmdVersion},
 		{"help", "show this help, or a command's help", cmdHelp},
 	}

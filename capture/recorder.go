@@ -1,0 +1,153 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/syntx/syntx/store"
+)
+
+// Recorder writes to the store from one goroutine, in the order calls were
+// made. Offers and outcomes observed in notifications are queued; Wait
+// returns once everything queued before it is written, which is how commands
+// make their writes durable before answering.
+type Recorder struct {
+	db  *store.DB
+	log *slog.Logger
+	q   chan job
+	wg  sync.WaitGroup
+
+	mu      sync.Mutex
+	accepts map[string]int64 // suggestion id -> its accept event, for provenance
+	closed  bool
+}
+
+type job struct {
+	fn   func(ctx context.Context) error
+	done chan error
+}
+
+// queueSize bounds the backlog; beyond it writers block, which slows the
+// editor session rather than losing data.
+const queueSize = 1024
+
+// NewRecorder starts the writer goroutine over db.
+func NewRecorder(db *store.DB, log *slog.Logger) *Recorder {
+	r := &Recorder{db: db, log: log, q: make(chan job, queueSize), accepts: map[string]int64{}}
+	r.wg.Add(1)
+	go r.loop()
+	return r
+}
+
+// DB returns the store.
+func (r *Recorder) DB() *store.DB { return r.db }
+
+func (r *Recorder) loop() {
+	defer r.wg.Done()
+	for j := range r.q {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := j.fn(ctx)
+		cancel()
+		if err != nil {
+			r.log.Error("capture: write failed", "err", err)
+		}
+		if j.done != nil {
+			j.done <- err
+		}
+	}
+}
+
+var errClosed = errors.New("capture: recorder closed")
+
+func (r *Recorder) enqueue(fn func(ctx context.Context) error, wait bool) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return errClosed
+	}
+	j := job{fn: fn}
+	if wait {
+		j.done = make(chan error, 1)
+	}
+	r.q <- j
+	r.mu.Unlock()
+	if wait {
+		return <-j.done
+	}
+	return nil
+}
+
+// Offer queues the suggestions of one candidate set and their offered
+// events.
+func (r *Recorder) Offer(ss []store.Suggestion, weight float64) {
+	_ = r.enqueue(func(ctx context.Context) error {
+		_, err := r.db.Offer(ctx, weight, ss...)
+		return err
+	}, false)
+}
+
+// Accepted records an accept event and waits until it is written.
+func (r *Recorder) Accepted(ev store.Event) error {
+	return r.enqueue(func(ctx context.Context) error {
+		id, err := r.db.AddEvent(ctx, ev)
+		if err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.accepts[ev.SuggestionID] = id
+		r.mu.Unlock()
+		return nil
+	}, true)
+}
+
+// Outcome records an outcome event and the preferences it yields. With
+// wait, it returns once they are written.
+func (r *Recorder) Outcome(ev store.Event, wait bool) error {
+	return r.enqueue(func(ctx context.Context) error {
+		s, err := r.db.Suggestion(ctx, ev.SuggestionID)
+		if err != nil {
+			return fmt.Errorf("outcome %s for %s: %w", ev.Outcome, ev.SuggestionID, err)
+		}
+		set, err := r.db.CandidateSet(ctx, s.CandidateSet)
+		if err != nil {
+			return err
+		}
+		r.mu.Lock()
+		acc := r.accepts[ev.SuggestionID]
+		if ev.Outcome != store.Accepted {
+			delete(r.accepts, ev.SuggestionID)
+		}
+		r.mu.Unlock()
+		_, _, err = r.db.RecordOutcome(ctx, ev, Derive(ev.Outcome, s, set, ev, acc)...)
+		return err
+	}, wait)
+}
+
+// Do runs fn on the writer goroutine, after everything queued before it,
+// and waits for it.
+func (r *Recorder) Do(fn func(ctx context.Context, db *store.DB) error) error {
+	return r.enqueue(func(ctx context.Context) error { return fn(ctx, r.db) }, true)
+}
+
+// Wait returns once everything queued so far is written.
+func (r *Recorder) Wait() error {
+	return r.enqueue(func(context.Context) error { return nil }, true)
+}
+
+// Close writes what is queued and closes the store.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	close(r.q)
+	r.mu.Unlock()
+	r.wg.Wait()
+	return r.db.Close()
+}

@@ -1,0 +1,348 @@
+package capture
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+// Outcome is a decision the Tracker reached about a suggestion.
+type Outcome struct {
+	SuggestionID string
+	SetID        string
+	Outcome      string // kept, undone, edited or ignored
+	FinalText    string // the developer's version, for edited
+	At           time.Time
+}
+
+// Applied describes an accepted suggestion as the editor applied it: the
+// region of the document that the fix rewrote, what it was and what it
+// became.
+type Applied struct {
+	SuggestionID string
+	SetID        string
+	DocKey       string
+	Grammar      syntax.Grammar
+	Start        int    // byte offset of the region in the document at acceptance
+	Original     string // the region's text before the fix
+	Suggested    string // the region's text after the fix
+}
+
+// Tracker follows accepted suggestions and invoked menus. It is safe for
+// concurrent use.
+type Tracker struct {
+	mu          sync.Mutex
+	checkpoints []time.Duration
+	ignoreAfter time.Duration
+	tracked     map[string][]*tracked // by document
+	menus       []*menu
+}
+
+type tracked struct {
+	Applied
+	start, end int // the region in the current text
+	// prefix and suffix are the text the region grew into on either side
+	// (edits that overlapped its edges); the expected texts include them.
+	prefix, suffix string
+	acceptedAt     time.Time
+	next           int // index of the next checkpoint
+	dirty          bool
+}
+
+type menu struct {
+	setID   string
+	ids     []string
+	docKey  string
+	at      time.Time
+	decided bool
+}
+
+// NewTracker tracks with the given survival checkpoints (increasing; the
+// last ends tracking) and the window after which an invoked menu with no
+// choice counts as ignored.
+func NewTracker(checkpoints []time.Duration, ignoreAfter time.Duration) *Tracker {
+	return &Tracker{checkpoints: checkpoints, ignoreAfter: ignoreAfter, tracked: map[string][]*tracked{}}
+}
+
+// SetWindows changes the checkpoints and ignore window for what is tracked
+// from now on.
+func (t *Tracker) SetWindows(checkpoints []time.Duration, ignoreAfter time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.checkpoints, t.ignoreAfter = checkpoints, ignoreAfter
+}
+
+// Menu records an invoked menu: if none of ids is accepted or dismissed
+// within the ignore window, each is ignored.
+func (t *Tracker) Menu(setID, docKey string, ids []string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.menus = append(t.menus, &menu{setID: setID, ids: ids, docKey: docKey, at: now})
+}
+
+// Chosen marks the menu holding suggestion id (or the set setID) as
+// answered: it will not be recorded as ignored.
+func (t *Tracker) Chosen(setID string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, m := range t.menus {
+		if m.setID == setID {
+			m.decided = true
+		}
+	}
+}
+
+// Accept starts tracking an applied suggestion. text is the document now,
+// after the editor applied the fix. If the fix is not where it was offered
+// (the document moved on), it is looked for nearby; Accept returns false if
+// it cannot be found, and the suggestion is then not tracked.
+func (t *Tracker) Accept(a Applied, text []byte, now time.Time) bool {
+	start, ok := locate(text, a.Suggested, a.Start)
+	if !ok {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, m := range t.menus {
+		if m.setID == a.SetID {
+			m.decided = true
+		}
+	}
+	t.tracked[a.DocKey] = append(t.tracked[a.DocKey], &tracked{
+		Applied: a, start: start, end: start + len(a.Suggested), acceptedAt: now,
+	})
+	return true
+}
+
+// locate finds want in text at or near at.
+func locate(text []byte, want string, at int) (int, bool) {
+	if at >= 0 && at+len(want) <= len(text) && string(text[at:at+len(want)]) == want {
+		return at, true
+	}
+	if want == "" {
+		return 0, false
+	}
+	const window = 4096
+	lo, hi := max(0, at-window), min(len(text), at+len(want)+window)
+	best, found := -1, false
+	for i := lo; i+len(want) <= hi; i++ {
+		if string(text[i:i+len(want)]) == want {
+			if !found || abs(i-at) < abs(best-at) {
+				best, found = i, true
+			}
+		}
+	}
+	return best, found
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Tracking reports how many suggestions are tracked in a document.
+func (t *Tracker) Tracking(docKey string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.tracked[docKey])
+}
+
+// Edit follows one change of a document: old is the text before it, the
+// change replaced old[start:end] with repl. Editors express the same change
+// in different shapes (a whole line, a whole document), so the change is
+// first reduced to the bytes that really differ.
+func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	list := t.tracked[docKey]
+	if len(list) == 0 {
+		return
+	}
+	src := old.Bytes()
+	// Trim the common prefix and suffix of the replaced text and repl.
+	for start < end && len(repl) > 0 && src[start] == repl[0] {
+		start++
+		repl = repl[1:]
+	}
+	for end > start && len(repl) > 0 && src[end-1] == repl[len(repl)-1] {
+		end--
+		repl = repl[:len(repl)-1]
+	}
+	if start == end && len(repl) == 0 {
+		return
+	}
+	delta := len(repl) - (end - start)
+	for _, tr := range list {
+		switch {
+		case end < tr.start || (end == tr.start && tr.start < tr.end):
+			// Before the region (or touching its start): shift.
+			tr.start += delta
+			tr.end += delta
+		case start > tr.end || (start == tr.end && tr.start < tr.end):
+			// After the region, or touching its end: nothing to do.
+		default:
+			// The change overlaps the region: grow it to cover the change.
+			if start < tr.start {
+				tr.prefix = string(src[start:tr.start]) + tr.prefix
+				tr.start = start
+			}
+			if end > tr.end {
+				tr.suffix += string(src[tr.end:end])
+				tr.end = end
+			}
+			tr.end += delta
+			tr.dirty = true
+		}
+	}
+}
+
+// Settle checks the tracked regions of a document after a change: a region
+// back at its original text is undone. text is the document now.
+func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Outcome
+	keep := t.tracked[docKey][:0]
+	for _, tr := range t.tracked[docKey] {
+		if !tr.dirty {
+			keep = append(keep, tr)
+			continue
+		}
+		tr.dirty = false
+		cur := string(text[tr.start:tr.end])
+		switch cur {
+		case tr.prefix + tr.Original:
+			out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+			continue
+		case tr.prefix + tr.Suggested + tr.suffix:
+			// Back to the suggestion: forget the growth.
+			tr.start += len(tr.prefix)
+			tr.end -= len(tr.suffix)
+			tr.prefix, tr.suffix = "", ""
+		}
+		keep = append(keep, tr)
+	}
+	t.setList(docKey, keep)
+	return out
+}
+
+func (t *Tracker) setList(docKey string, list []*tracked) {
+	if len(list) == 0 {
+		delete(t.tracked, docKey)
+		return
+	}
+	t.tracked[docKey] = list
+}
+
+// judge decides a region's outcome when a checkpoint passes or the document
+// is saved or closed: edited if its syntax differs from the suggestion's,
+// else kept when final, else nothing yet.
+func (tr *tracked) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
+	cur := string(text[tr.start:tr.end])
+	expected := tr.prefix + tr.Suggested + tr.suffix
+	switch {
+	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original):
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+	case !SameSyntax(tr.Grammar, cur, expected):
+		if SameSyntax(tr.Grammar, cur, tr.prefix+tr.Original+tr.suffix) {
+			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+		}
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "edited", FinalText: cur, At: now}, true
+	case final:
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "kept", At: now}, true
+	}
+	return Outcome{}, false
+}
+
+// Tick passes the checkpoints that are due and the ignore windows that have
+// run out. texts returns the current text of a document (nil if closed).
+func (t *Tracker) Tick(now time.Time, texts func(docKey string) []byte) []Outcome {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Outcome
+	for key, list := range t.tracked {
+		text := texts(key)
+		keep := list[:0]
+		for _, tr := range list {
+			if text == nil || tr.end > len(text) {
+				continue // the document went away without a close
+			}
+			decided := false
+			for tr.next < len(t.checkpoints) && !now.Before(tr.acceptedAt.Add(t.checkpoints[tr.next])) {
+				tr.next++
+				if o, ok := tr.judge(text, now, tr.next == len(t.checkpoints)); ok {
+					out = append(out, o)
+					decided = true
+					break
+				}
+			}
+			if !decided {
+				keep = append(keep, tr)
+			}
+		}
+		t.setList(key, keep)
+	}
+	menus := t.menus[:0]
+	for _, m := range t.menus {
+		switch {
+		case m.decided:
+		case now.Sub(m.at) >= t.ignoreAfter:
+			for _, id := range m.ids {
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+			}
+		default:
+			menus = append(menus, m)
+		}
+	}
+	t.menus = menus
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SuggestionID < out[j].SuggestionID })
+	return out
+}
+
+// Saved decides the suggestions of a saved document that passed their
+// first checkpoint.
+func (t *Tracker) Saved(docKey string, text []byte, now time.Time) []Outcome {
+	return t.finish(docKey, text, now, false)
+}
+
+// Closed decides every suggestion of a closed document: after the first
+// checkpoint as on save, and before it from the text as it is (the document
+// cannot be followed further).
+func (t *Tracker) Closed(docKey string, text []byte, now time.Time) []Outcome {
+	out := t.finish(docKey, text, now, true)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.tracked, docKey)
+	for _, m := range t.menus {
+		if m.docKey == docKey && !m.decided {
+			m.decided = true
+			for _, id := range m.ids {
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+			}
+		}
+	}
+	return out
+}
+
+func (t *Tracker) finish(docKey string, text []byte, now time.Time, closing bool) []Outcome {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Outcome
+	keep := t.tracked[docKey][:0]
+	for _, tr := range t.tracked[docKey] {
+		passed := len(t.checkpoints) > 0 && !now.Before(tr.acceptedAt.Add(t.checkpoints[0]))
+		if (passed || closing) && tr.end <= len(text) {
+			if o, ok := tr.judge(text, now, true); ok {
+				out = append(out, o)
+				continue
+			}
+		}
+		keep = append(keep, tr)
+	}
+	t.setList(docKey, keep)
+	return out
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/store"
+)
+
+// dbPath is the database under $SYNTX_HOME.
+func dbPath() string { return filepath.Join(config.DataHome(), "syntx.db") }
+
+// openDB opens the database; with mustExist, a missing one is an error
+// rather than created.
+func openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
+	p := dbPath()
+	if mustExist {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no SyntX database at %s (set SYNTX_HOME, or use SyntX in an editor first)", p)
+		}
+	}
+	return store.Open(ctx, p, store.Options{})
+}
+
+func cmdStatus(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "status", "[--json]", `Show what SyntX has recorded in $SYNTX_HOME: events by outcome, persona and
+rule, preferences, acceptance rate per category, the active adapter.`)
+	asJSON := fs.Bool("json", false, "print one JSON object (events, preferences, adapter, ...)")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	st := store.Status{Events: map[store.Outcome]int64{}}
+	for _, o := range store.Outcomes() {
+		st.Events[o] = 0
+	}
+	if _, err := os.Stat(dbPath()); err == nil {
+		db, err := openDB(ctx, true)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if st, err = db.Status(ctx); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "Data\t%s\n", config.DataHome())
+	var evs []string
+	for _, o := range store.Outcomes() {
+		evs = append(evs, fmt.Sprintf("%s %d", o, st.Events[o]))
+	}
+	fmt.Fprintf(w, "Events\t%s\n", strings.Join(evs, "  "))
+	fmt.Fprintf(w, "Preferences\t%d\n", st.Preferences)
+	adapter := "none (base policy)"
+	if st.Adapter != nil {
+		adapter = *st.Adapter
+	}
+	fmt.Fprintf(w, "Adapter\t%s\n", adapter)
+	cats := sortedKeys(st.Acceptance)
+	for i, c := range cats {
+		a := st.Acceptance[c]
+		label := ""
+		if i == 0 {
+			label = "Acceptance"
+		}
+		fmt.Fprintf(w, "%s\t%-12s %d/%d (%.0f%%)\n", label, c, a.Accepted, a.Offered, 100*a.Rate)
+	}
+	personas := sortedKeys(st.ByPersona)
+	for i, p := range personas {
+		label := ""
+		if i == 0 {
+			label = "By persona"
+		}
+		fmt.Fprintf(w, "%s\t%s %d\n", label, p, st.ByPersona[p])
+	}
+	for i, r := range sortedKeys(st.ByRule) {
+		label := ""
+		if i == 0 {
+			label = "By rule"
+		}
+		var parts []string
+		for _, o := range store.Outcomes() {
+			if n := st.ByRule[r][o]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", o, n))
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s: %s\n", label, r, strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "Audit\t%d rows\n", st.AuditRows)
+	return w.Flush()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func cmdAudit(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "audit", "verify | log [--since DATE] [--json]", `Check or print the append-only, hash-chained audit log of events,
+preferences, training runs, adapter changes and deletions. "verify" exits
+non-zero and names the first altered, removed or reordered row.`)
+	since := fs.String("since", "", "with log: only rows at or after DATE (2006-01-02 or RFC 3339)")
+	asJSON := fs.Bool("json", false, "with log: one JSON object per line")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	rest := fs.Args()
+	if len(rest) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch rest[0] {
+	case "verify":
+		rep, err := db.Verify(ctx)
+		if err != nil {
+			return err
+		}
+		if !rep.OK {
+			fmt.Fprintf(e.stdout, "audit chain BROKEN at row %d: %s (%d rows checked)\n", rep.Seq, rep.Problem, rep.Rows)
+			return exitCode(1)
+		}
+		fmt.Fprintf(e.stdout, "audit chain OK: %d rows, head %s\n", rep.Rows, rep.Head)
+		return nil
+	case "log":
+		var t time.Time
+		if *since != "" {
+			if t, err = parseDate(*since); err != nil {
+				return err
+			}
+		}
+		enc := json.NewEncoder(e.stdout)
+		return db.AuditLog(ctx, t, func(r store.AuditRow) error {
+			if *asJSON {
+				return enc.Encode(r)
+			}
+			_, err := fmt.Fprintf(e.stdout, "%6d  %s  %-10s %-24s %s\n", r.Seq, r.At.UTC().Format(time.RFC3339), r.Kind, r.Ref, r.Payload)
+			return err
+		})
+	}
+	fs.Usage()
+	return errUsage
+}
+
+func parseDate(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read date %q: use 2006-01-02 or RFC 3339", s)
+}
+
+func cmdForget(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "forget", "--all | --workspace PATH | --before DATE", `Delete recorded suggestions, events and preferences, then vacuum the database
+so the deleted content is gone from the file. The audit chain records that a
+deletion happened (counts, not content).`)
+	all := fs.Bool("all", false, "forget everything")
+	workspace := fs.String("workspace", "", "forget what was recorded in this workspace")
+	before := fs.String("before", "", "forget what was recorded before DATE")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	spec := store.ForgetSpec{All: *all}
+	if *workspace != "" {
+		abs, err := filepath.Abs(*workspace)
+		if err != nil {
+			return err
+		}
+		spec.Workspace = abs
+	}
+	if *before != "" {
+		t, err := parseDate(*before)
+		if err != nil {
+			return err
+		}
+		spec.Before = t
+	}
+	if !spec.All && spec.Workspace == "" && spec.Before.IsZero() {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := db.Forget(ctx, spec, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "forgot %d suggestions, %d events, %d preferences\n", rep.Suggestions, rep.Events, rep.Preferences)
+	return nil
+}
+
+func cmdExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "export", "--format dpo|kto [-o FILE]", `Export the preferences as JSONL with TRL's columns: prompt/chosen/rejected
+(dpo) or prompt/completion/label (kto), to fine-tune a generative model
+elsewhere. Only rows whose code was stored can be exported.`)
+	format := fs.String("format", "dpo", "dpo or kto")
+	out := fs.String("o", "", "output file (default stdout)")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	db, err := openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var w io.Writer = e.stdout
+	var f *os.File
+	if *out != "" {
+		if f, err = os.OpenFile(*out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); err != nil {
+			return err
+		}
+		w = f
+	}
+	var st store.ExportStats
+	switch *format {
+	case "dpo":
+		st, err = db.ExportDPO(ctx, w)
+	case "kto":
+		st, err = db.ExportKTO(ctx, w)
+	default:
+		return fmt.Errorf("export: format %q must be dpo or kto", *format)
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "exported %d rows (%d skipped: no stored code)\n", st.Written, st.Skipped)
+	return nil
+}

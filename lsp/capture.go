@@ -1,0 +1,156 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/store"
+)
+
+// openCapture opens the database under the data directory and starts the
+// recorder and the checkpoint ticker. Without a database the server still
+// offers suggestions; it only cannot learn, and says so.
+func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
+	s.tracker = capture.NewTracker(cfg.Capture.CheckpointDurations(), cfg.Capture.IgnoreAfter.D())
+	if s.opts.DataDir == "" {
+		s.captureErr = "no data directory"
+		return
+	}
+	if err := os.MkdirAll(s.opts.DataDir, 0o700); err != nil {
+		s.captureErr = err.Error()
+		s.log.Error("capture disabled: cannot create the data directory", "dir", s.opts.DataDir, "err", err)
+		return
+	}
+	db, err := store.Open(ctx, filepath.Join(s.opts.DataDir, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode, Now: s.now})
+	if err != nil {
+		s.captureErr = err.Error()
+		s.log.Error("capture disabled: the database does not open; it is left untouched", "err", err)
+		return
+	}
+	s.rec = capture.NewRecorder(db, s.log)
+	s.tickStop = make(chan struct{})
+	every := s.opts.TickInterval
+	if every <= 0 {
+		every = tickInterval(cfg)
+	}
+	go s.tickLoop(every)
+}
+
+// tickInterval checks checkpoints often enough for the shortest window.
+func tickInterval(cfg config.Config) time.Duration {
+	d := cfg.Capture.IgnoreAfter.D()
+	if cps := cfg.Capture.Checkpoints; len(cps) > 0 && cps[0].D() < d {
+		d = cps[0].D()
+	}
+	d /= 4
+	return min(max(d, 10*time.Millisecond), time.Second)
+}
+
+func (s *Server) tickLoop(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.tickStop:
+			return
+		case <-t.C:
+			s.tick()
+		}
+	}
+}
+
+// tick passes due checkpoints and ignore windows.
+func (s *Server) tick() {
+	if s.tracker == nil {
+		return
+	}
+	outs := s.tracker.Tick(s.now(), func(key string) []byte {
+		doc := s.docs.get(key)
+		if doc == nil {
+			return nil
+		}
+		doc.mu.Lock()
+		defer doc.mu.Unlock()
+		return doc.text.Bytes()
+	})
+	s.recordOutcomes(outs, false)
+}
+
+// recordOutcomes writes tracker decisions with the current persona.
+func (s *Server) recordOutcomes(outs []capture.Outcome, wait bool) {
+	if s.rec == nil || len(outs) == 0 {
+		return
+	}
+	persona, weight := s.persona()
+	for _, o := range outs {
+		ev := store.Event{SuggestionID: o.SuggestionID, Outcome: store.Outcome(o.Outcome), At: o.At,
+			Persona: persona, PersonaWeight: weight, FinalText: o.FinalText}
+		if err := s.rec.Outcome(ev, wait); err != nil {
+			s.log.Warn("recording an outcome failed", "suggestion", o.SuggestionID, "outcome", o.Outcome, "err", err)
+		}
+		s.log.Info("outcome", "suggestion", o.SuggestionID, "outcome", o.Outcome)
+	}
+	s.noteActivity(len(outs))
+}
+
+// persona returns the active persona and its weight.
+func (s *Server) persona() (string, float64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.cfg.Persona
+	if s.personaOverride != "" {
+		p = s.personaOverride
+	}
+	w, ok := s.cfg.Personas[p]
+	if !ok || w <= 0 {
+		w = 1
+	}
+	return p, w
+}
+
+// closeCapture flushes and closes the database.
+func (s *Server) closeCapture() {
+	if s.tickStop != nil {
+		close(s.tickStop)
+		s.tickStop = nil
+	}
+	if s.rec != nil {
+		if err := s.rec.Close(); err != nil {
+			s.log.Warn("closing the database", "err", err)
+		}
+	}
+}
+
+// offerRecords turns shown candidates into store rows.
+func (s *Server) offerRecords(doc offerDoc, shown []*candidate, ids []string, setID, trigger, policyVersion string, now time.Time) []store.Suggestion {
+	persona, _ := s.persona()
+	s.mu.RLock()
+	workspace := s.workspace
+	s.mu.RUnlock()
+	out := make([]store.Suggestion, len(shown))
+	for i, c := range shown {
+		feats, _ := json.Marshal(c.features)
+		out[i] = store.Suggestion{
+			ID: ids[i], CreatedAt: now, Workspace: workspace, Document: doc.path,
+			Language: c.match.Rule.Language, RuleID: c.match.Rule.ID, Category: c.match.Rule.Category,
+			Title: c.match.Rule.Title,
+			Range: store.Range{
+				Start: store.Position{Line: int(c.siteStart.Line), Character: int(c.siteStart.Character)},
+				End:   store.Position{Line: int(c.siteEnd.Line), Character: int(c.siteEnd.Character)},
+			},
+			Features: feats, CandidateSet: setID, Rank: i, PolicyVersion: policyVersion, Score: c.score,
+			Trigger: store.Trigger(trigger), Persona: persona,
+			OriginalText: c.original, SuggestedText: c.replaced,
+		}
+	}
+	return out
+}
+
+type offerDoc struct {
+	key, uri, path string
+}

@@ -1,0 +1,342 @@
+package lsp
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/store"
+)
+
+// fakeClock is the only fake in these tests: time.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+type captureHarness struct {
+	c     *lspclient.Client
+	clock *fakeClock
+	home  string
+	t     *testing.T
+}
+
+func startCapture(t *testing.T) *captureHarness {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	home := t.TempDir()
+	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	a, b := net.Pipe()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: 5 * time.Millisecond})
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, a); close(done) }()
+	c := lspclient.New(ctx, b)
+	t.Cleanup(func() {
+		_ = c.Close()
+		<-done
+	})
+	if _, err := c.Initialize(ctx, t.TempDir(), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	return &captureHarness{c: c, clock: clock, home: home, t: t}
+}
+
+// db opens a second handle on the server's database, as another process
+// (a second editor window, the CLI) would.
+func (h *captureHarness) db() *store.DB {
+	db, err := store.Open(context.Background(), filepath.Join(h.home, "syntx.db"), store.Options{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func (h *captureHarness) status() Status {
+	var st Status
+	if err := h.c.Command(ctx(h.t), "syntx.status", &st); err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}
+
+// waitEvents waits until the status counts n events of outcome.
+func (h *captureHarness) waitEvents(outcome store.Outcome, n int64) Status {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := h.status()
+		if st.Events[outcome] >= n {
+			return st
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("waiting for %d %s events: status %+v", n, outcome, st.Events)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const pySrc = `import yaml
+
+
+def load(path):
+    with open(path) as fh:
+        data = yaml.load(fh)
+    if data == None:
+        return {}
+    return data
+`
+
+// acceptAt opens pySrc, asks for actions at the line holding marker, and
+// applies the one whose rule is ruleID.
+func (h *captureHarness) acceptAt(uri, marker, ruleID string) *protocol.CodeAction {
+	h.t.Helper()
+	if err := h.c.Open(ctx(h.t), uri, "python", pySrc); err != nil {
+		h.t.Fatal(err)
+	}
+	at := strings.Index(pySrc, marker)
+	acts, err := suggestions(h.c.CodeActions(ctx(h.t), uri, at, at, protocol.CodeActionTriggerKindInvoked))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, a := range acts {
+		if strings.Contains(string(a.Data), `"ruleId":"`+ruleID+`"`) {
+			if err := h.c.Apply(ctx(h.t), a); err != nil {
+				h.t.Fatal(err)
+			}
+			return a
+		}
+	}
+	h.t.Fatalf("no %s action at %q", ruleID, marker)
+	return nil
+}
+
+func prefs(t *testing.T, db *store.DB) []store.Preference {
+	var out []store.Preference
+	if err := db.Preferences(context.Background(), store.PreferenceFilter{}, func(p store.Preference) error {
+		out = append(out, p)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestAcceptThenKeep(t *testing.T) {
+	t.Parallel()
+	h := startCapture(t)
+	h.acceptAt("file:///w/keep.py", "yaml.load", "python.yaml-safe-load")
+	h.waitEvents(store.Accepted, 1)
+	// Typing elsewhere shifts the region and does not count.
+	if err := h.c.Change(ctx(t), "file:///w/keep.py", lspclient.Edit{Start: 0, End: 0, Text: "# header\n"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Duration{31 * time.Second, 2 * time.Minute, 3 * time.Minute, 5 * time.Minute} {
+		h.clock.Advance(d)
+		time.Sleep(30 * time.Millisecond)
+		if st := h.status(); st.Events[store.Kept] != 0 {
+			t.Fatalf("kept before the last checkpoint: %v", st.Events)
+		}
+	}
+	h.clock.Advance(5 * time.Minute) // past 15 min
+	st := h.waitEvents(store.Kept, 1)
+	if st.Events[store.Undone]+st.Events[store.Edited] != 0 {
+		t.Fatalf("events %v", st.Events)
+	}
+	var labels int
+	for _, p := range prefs(t, h.db()) {
+		if p.Kind == store.Label && p.Desirable {
+			labels++
+		}
+	}
+	if labels != 1 {
+		t.Fatalf("desirable labels %d, want 1", labels)
+	}
+}
+
+func TestAcceptThenUndoInPieces(t *testing.T) {
+	t.Parallel()
+	h := startCapture(t)
+	uri := "file:///w/undo.py"
+	h.acceptAt(uri, "yaml.load", "python.yaml-safe-load")
+	h.waitEvents(store.Accepted, 1)
+	// The editor's undo arrives as its own edits, in two pieces: delete the
+	// rewrite, then insert the original.
+	text := h.c.Doc(uri).Text
+	at := strings.Index(text, "yaml.safe_load(fh)")
+	if err := h.c.Change(ctx(t), uri, lspclient.Edit{Start: at, End: at + len("yaml.safe_load(fh)"), Text: ""}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if st := h.status(); st.Events[store.Undone]+st.Events[store.Edited] != 0 {
+		t.Fatalf("decided half way through the undo: %v", st.Events)
+	}
+	if err := h.c.Change(ctx(t), uri, lspclient.Edit{Start: at, End: at, Text: "yaml.load(fh)"}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEvents(store.Undone, 1)
+	var pairs, undesirable int
+	for _, p := range prefs(t, h.db()) {
+		switch {
+		case p.Kind == store.Pair && p.Chosen.Role == store.RoleOriginal && p.Rejected.Role == store.RoleSuggestion:
+			pairs++
+			if len(p.Provenance) < 2 {
+				t.Errorf("provenance %v: want the undo and the accept events", p.Provenance)
+			}
+		case p.Kind == store.Label && !p.Desirable:
+			undesirable++
+		}
+	}
+	if pairs != 1 || undesirable != 1 {
+		t.Fatalf("original≻suggestion pairs %d, undesirable labels %d", pairs, undesirable)
+	}
+}
+
+func TestAcceptThenEditVersusReformat(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, from, to string
+		want           store.Outcome
+	}{
+		{"rename inside the suggestion", "safe_load(fh)", "safe_load(stream)", store.Edited},
+		{"reformat", "safe_load(fh)", "safe_load( fh )", store.Kept},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := startCapture(t)
+			uri := "file:///w/edit.py"
+			h.acceptAt(uri, "yaml.load", "python.yaml-safe-load")
+			h.waitEvents(store.Accepted, 1)
+			// The editor re-expresses the change as a whole-line replacement.
+			text := h.c.Doc(uri).Text
+			if err := h.c.ReplaceAll(ctx(t), uri, strings.Replace(text, c.from, c.to, 1)); err != nil {
+				t.Fatal(err)
+			}
+			h.clock.Advance(31 * time.Second)
+			time.Sleep(20 * time.Millisecond)
+			if c.want == store.Kept {
+				h.clock.Advance(15 * time.Minute)
+			}
+			st := h.waitEvents(c.want, 1)
+			if c.want == store.Edited {
+				if st.Events[store.Kept] != 0 {
+					t.Fatalf("events %v", st.Events)
+				}
+				found := false
+				for _, p := range prefs(t, h.db()) {
+					if p.Kind == store.Pair && p.Chosen.Role == store.RoleDeveloper && strings.Contains(p.Chosen.Text, "stream") {
+						found = true
+					}
+				}
+				if !found {
+					t.Fatal("no developer's-version ≻ suggestion pair with the developer's text")
+				}
+			}
+		})
+	}
+}
+
+func TestSaveAfterFirstCheckpointKeeps(t *testing.T) {
+	t.Parallel()
+	h := startCapture(t)
+	uri := "file:///w/save.py"
+	h.acceptAt(uri, "== None", "python.none-comparison")
+	h.waitEvents(store.Accepted, 1)
+	_ = h.c.Notify(ctx(t), "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
+	time.Sleep(20 * time.Millisecond)
+	if st := h.status(); st.Events[store.Kept] != 0 {
+		t.Fatal("a save before the first checkpoint decided the outcome")
+	}
+	h.clock.Advance(40 * time.Second)
+	time.Sleep(20 * time.Millisecond)
+	_ = h.c.Notify(ctx(t), "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
+	h.waitEvents(store.Kept, 1)
+}
+
+func TestDismissAndIgnore(t *testing.T) {
+	t.Parallel()
+	h := startCapture(t)
+	uri := "file:///w/d.py"
+	if err := h.c.Open(ctx(t), uri, "python", pySrc); err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(pySrc, "yaml.load")
+	acts, err := h.c.CodeActions(ctx(t), uri, at, at, protocol.CodeActionTriggerKindInvoked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := acts[len(acts)-1]
+	if last.Command.Command != "syntx.dismiss" || last.Edit != nil {
+		t.Fatalf("the menu does not end with a dismiss entry: %+v", last)
+	}
+	if err := h.c.Apply(ctx(t), last); err != nil {
+		t.Fatal(err)
+	}
+	st := h.waitEvents(store.Dismissed, 1)
+	// Dismiss one suggestion with a reason.
+	at = strings.Index(pySrc, "== None")
+	acts, _ = suggestions(h.c.CodeActions(ctx(t), uri, at, at, protocol.CodeActionTriggerKindInvoked))
+	var id string
+	_ = jsonField(acts[0].Data, "suggestionId", &id)
+	if err := h.c.Command(ctx(t), "syntx.dismiss", nil, id, "wrong"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.c.Command(ctx(t), "syntx.dismiss", nil, id, "because"); errCode(err) != -32602 {
+		t.Fatalf("bad reason: %v", err)
+	}
+	st = h.waitEvents(store.Dismissed, st.Events[store.Dismissed]+1)
+	// An invoked menu left unanswered is ignored after the window.
+	if err := h.c.Open(ctx(t), "file:///w/i.py", "python", pySrc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.c.CodeActions(ctx(t), "file:///w/i.py", at, at, protocol.CodeActionTriggerKindInvoked); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(2 * time.Minute)
+	h.waitEvents(store.Ignored, 1)
+	// Persona switches are recorded and stamped on later events.
+	if err := h.c.Command(ctx(t), "syntx.setPersona", nil, "security-reviewer"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.c.Command(ctx(t), "syntx.setPersona", nil, "nobody"); errCode(err) != -32602 {
+		t.Fatalf("unknown persona: %v", err)
+	}
+	if st := h.status(); st.Persona != "security-reviewer" {
+		t.Fatalf("persona %q", st.Persona)
+	}
+	rep, err := h.db().Verify(context.Background())
+	if err != nil || !rep.OK {
+		t.Fatalf("audit chain: %+v %v", rep, err)
+	}
+}
+
+func jsonField(data []byte, key string, v any) error {
+	var m map[string]jsonRaw
+	if err := jsonUnmarshal(data, &m); err != nil {
+		return err
+	}
+	return jsonUnmarshal(m[key], v)
+}

@@ -62,31 +62,28 @@ func Context(tree *syntax.Tree, site rules.Span) []string {
 			out = append(out, "anc:"+path[i].Type())
 		}
 	}
-	if p := node.PrevNamedSibling(); p != nil {
-		out = append(out, "sib:-:"+p.Type())
-	}
-	if n := node.NextNamedSibling(); n != nil {
-		out = append(out, "sib:+:"+n.Type())
+	if len(path) > 1 {
+		if p := node.PrevNamedSibling(); p != nil {
+			out = append(out, "sib:-:"+p.Type())
+		}
+		if n := node.NextNamedSibling(); n != nil {
+			out = append(out, "sib:+:"+n.Type())
+		}
 	}
 	out = append(out, "node:"+node.Type())
-	// Leaves around the site, found by walking siblings upward.
+	// Nodes around the site: siblings of the site's node and of its two
+	// nearest ancestors below the top level (siblings at the top level are
+	// whole declarations, and slow to reach).
 	before, after := 0, 0
-	for n := node; n != nil && before < maxTokens/2; n = n.Parent() {
+	for i := len(path) - 1; i >= max(1, len(path)-3); i-- {
+		n := path[i]
 		for p := n.PrevSibling(); p != nil && before < maxTokens/2; p = p.PrevSibling() {
 			out = append(out, "tok:-:"+p.Type())
 			before++
 		}
-		if n.Equal(root) {
-			break
-		}
-	}
-	for n := node; n != nil && after < maxTokens/2; n = n.Parent() {
 		for s := n.NextSibling(); s != nil && after < maxTokens/2; s = s.NextSibling() {
 			out = append(out, "tok:+:"+s.Type())
 			after++
-		}
-		if n.Equal(root) {
-			break
 		}
 	}
 	return out

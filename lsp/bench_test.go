@@ -194,3 +194,143 @@ func BenchmarkDidChange(b *testing.B) {
 }
 
 func lspURI(s string) uri.URI { return uri.URI(s) }
+
+// inProcess starts a server without a transport, initialized with a data
+// directory, and opens d.
+func inProcess(b *testing.B, d benchDoc, g syntax.Grammar) *Server {
+	ctx := context.Background()
+	s := NewServer(Options{DataDir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	initParams, _ := json.Marshal(map[string]any{"capabilities": map[string]any{"workspace": map[string]any{"workspaceEdit": map[string]any{"documentChanges": true}}}})
+	if _, err := s.initialize(ctx, initParams); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(s.closeCapture)
+	open, _ := json.Marshal(map[string]any{"textDocument": map[string]any{"uri": d.uri, "languageId": string(g), "version": 1, "text": d.src}})
+	if _, err := s.didOpen(ctx, open); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func medianOf(d []time.Duration) time.Duration { return percentile(d, 0.5) }
+
+// BenchmarkCaptureOverhead measures what outcome tracking adds to a
+// one-character didChange: the same edits are timed with no suggestion
+// tracked, then with one accepted suggestion tracked on the edited line.
+func BenchmarkCaptureOverhead(b *testing.B) {
+	g := syntax.Python
+	d := newBenchDoc(b, g)
+	s := inProcess(b, d, g)
+	ctx := context.Background()
+	params := [2][]byte{}
+	for i := range params {
+		p, _ := protocol.Marshal(d.change(0, i == 0))
+		params[i] = p
+	}
+	run := func(n int) []time.Duration {
+		lat := make([]time.Duration, 0, n)
+		for i := 0; i < n; i++ {
+			t0 := time.Now()
+			if _, err := s.didChange(ctx, params[i%2]); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		return lat
+	}
+	n := max(b.N, 20)
+	b.ResetTimer()
+	untracked := run(n)
+	// Accept the suggestion on the edited line, as an editor would.
+	ca, _ := protocol.Marshal(&protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+		Range:        protocol.Range{Start: protocol.Position{Line: d.line, Character: d.siteChar}, End: protocol.Position{Line: d.line, Character: d.siteChar}},
+		Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindInvoked},
+	})
+	res, err := s.codeAction(ctx, ca)
+	if err != nil {
+		b.Fatal(err)
+	}
+	acts := res.([]protocol.CommandOrCodeAction)
+	if len(acts) == 0 {
+		doc := s.docs.get(d.uri)
+		b.Fatalf("no actions at %d:%d: %q", d.line, d.siteChar, strings.Split(string(doc.text.Bytes()), "\n")[d.line])
+	}
+	a := acts[0].(*protocol.CodeAction)
+	var id string
+	_ = jsonField(a.Data, "suggestionId", &id)
+	te := a.Edit.DocumentChanges[0].(*protocol.TextDocumentEdit).Edits[0].(*protocol.TextEdit)
+	doc := s.docs.get(d.uri)
+	doc.mu.Lock()
+	version := doc.version + 1
+	doc.mu.Unlock()
+	apply, _ := protocol.Marshal(&protocol.DidChangeTextDocumentParams{
+		TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)}, Version: version},
+		ContentChanges: []protocol.TextDocumentContentChangeEvent{&protocol.TextDocumentContentChangePartial{Range: te.Range, Text: te.NewText}},
+	})
+	if _, err := s.didChange(ctx, apply); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.accept(ctx, id); err != nil {
+		b.Fatal(err)
+	}
+	if s.tracker.Tracking(d.uri) != 1 {
+		b.Fatal("the accepted suggestion is not tracked")
+	}
+	tracked := run(n)
+	b.StopTimer()
+	b.ReportMetric(float64(medianOf(untracked).Microseconds()), "untracked-p50-µs")
+	b.ReportMetric(float64(medianOf(tracked).Microseconds()), "tracked-p50-µs")
+	b.ReportMetric(float64(medianOf(tracked))/float64(medianOf(untracked)), "tracked/untracked")
+}
+
+// BenchmarkCodeActionPolicyShare runs codeAction in process on a 5,000-line
+// file with the policy, and reports which share of its time the policy's
+// scoring takes.
+func BenchmarkCodeActionPolicyShare(b *testing.B) {
+	for _, g := range benchGrammars {
+		b.Run(string(g), func(b *testing.B) {
+			d := newBenchDoc(b, g)
+			s := inProcess(b, d, g)
+			ctx := context.Background()
+			ca, _ := protocol.Marshal(&protocol.CodeActionParams{
+				TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+				Range:        protocol.Range{Start: protocol.Position{Line: d.line}, End: protocol.Position{Line: d.line + 12}},
+				Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindAutomatic},
+			})
+			var total, scoring []time.Duration
+			var cands []*candidate
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				res, err := s.codeAction(ctx, ca)
+				if err != nil {
+					b.Fatal(err)
+				}
+				total = append(total, time.Since(t0))
+				if i == 0 {
+					n := len(res.([]protocol.CommandOrCodeAction))
+					b.ReportMetric(float64(n), "actions")
+					doc := s.docs.get(d.uri)
+					doc.mu.Lock()
+					for _, m := range doc.index.Within(doc.tree, doc.text.Bytes(), doc.text.LineStart(int(d.line)), doc.text.LineStart(int(d.line)+12)) {
+						edits, _ := rules.Fix(m, doc.tree, doc.text.Bytes())
+						c := newCandidate(m, edits, doc.text, syntax.UTF16)
+						c.features.RuleID, c.features.Prior = m.Rule.ID, m.Rule.Prior
+						cands = append(cands, c)
+					}
+					doc.mu.Unlock()
+				}
+				t1 := time.Now()
+				if _, err := s.scoreCandidates(ctx, cands); err != nil {
+					b.Fatal(err)
+				}
+				scoring = append(scoring, time.Since(t1))
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(medianOf(total).Microseconds()), "codeAction-p50-µs")
+			b.ReportMetric(float64(medianOf(scoring).Nanoseconds())/1000, "policy-p50-µs")
+			b.ReportMetric(100*float64(medianOf(scoring))/float64(medianOf(total)), "policy-%")
+		})
+	}
+}

@@ -253,3 +253,34 @@ func (db *DB) Runs(ctx context.Context, limit int) ([]Run, error) {
 	}
 	return out, nil
 }
+
+// Adapters returns every adapter version the store knows, oldest first (by
+// creation time, then version).
+func (db *DB) Adapters(ctx context.Context) ([]Adapter, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT version, created_at, sha256, run_id, state, activated_at
+		FROM adapters ORDER BY created_at, version`)
+	if err != nil {
+		return nil, fmt.Errorf("store: adapters: %w", err)
+	}
+	defer rows.Close()
+	out := []Adapter{}
+	for rows.Next() {
+		var (
+			a              Adapter
+			created        int64
+			run, activated sql.NullInt64
+		)
+		if err := rows.Scan(&a.Version, &created, &a.SHA256, &run, &a.State, &activated); err != nil {
+			return nil, fmt.Errorf("store: adapters: %w", err)
+		}
+		a.CreatedAt, a.RunID = fromNanos(created), run.Int64
+		if activated.Valid {
+			a.ActivatedAt = fromNanos(activated.Int64)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: adapters: %w", err)
+	}
+	return out, nil
+}

@@ -447,59 +447,90 @@ type runPayload struct {
 func (db *DB) RecordRun(ctx context.Context, r Run) (int64, error) {
 	var id int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if r.Objective == "" {
-			return fmt.Errorf("run without objective: %w", ErrInvalid)
-		}
-		if r.Decision != "" && r.Decision != RunAccepted && r.Decision != RunRejected && r.Decision != RunFailed {
-			return fmt.Errorf("unknown decision %q: %w", r.Decision, ErrInvalid)
-		}
-		started, err := nanos("run start", r.StartedAt)
-		if err != nil {
-			return err
-		}
-		var finished sql.NullInt64
-		if !r.FinishedAt.IsZero() {
-			n, err := nanos("run finish", r.FinishedAt)
-			if err != nil {
-				return err
-			}
-			finished = sql.NullInt64{Int64: n, Valid: true}
-		}
-		hyper, err := jsonObject("hyperparams", r.Hyperparams)
-		if err != nil {
-			return err
-		}
-		counts, err := jsonObject("data counts", r.DataCounts)
-		if err != nil {
-			return err
-		}
-		metrics, err := jsonObject("metrics", r.Metrics)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO runs (started_at, finished_at, objective, hyperparams,
-			data_counts, metrics, decision, adapter_version, adapter_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			started, finished, r.Objective, hyper, counts, metrics,
-			nullString(string(r.Decision)), nullString(r.AdapterVersion), nullString(r.AdapterSHA256))
-		if err != nil {
-			return fmt.Errorf("insert run: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return fmt.Errorf("insert run: %w", err)
-		}
-		at := r.FinishedAt
-		if at.IsZero() {
-			at = r.StartedAt
-		}
-		return appendAudit(ctx, tx, at, AuditRun, strconv.FormatInt(id, 10), runPayload{
-			Objective: r.Objective, Decision: r.Decision, AdapterVersion: r.AdapterVersion,
-			AdapterSHA256: r.AdapterSHA256, DataCounts: json.RawMessage(counts), Metrics: json.RawMessage(metrics),
-		})
+		var err error
+		id, err = recordRun(ctx, tx, r)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: record run: %w", err)
 	}
 	return id, nil
+}
+
+// RecordRunAdapter stores a finished training run and the adapter it
+// produced in one transaction: the run as RecordRun does, then the adapter
+// r.AdapterVersion (hash r.AdapterSHA256, linked to the new run) in the given
+// state as PutAdapter does, each with its audit row. Either both are stored
+// or neither, so a crash can never leave a run that names an adapter the
+// adapters table does not know. It returns the run id.
+func (db *DB) RecordRunAdapter(ctx context.Context, r Run, state string, at time.Time) (int64, error) {
+	var id int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if r.AdapterVersion == "" {
+			return fmt.Errorf("run names no adapter version: %w", ErrInvalid)
+		}
+		var err error
+		if id, err = recordRun(ctx, tx, r); err != nil {
+			return err
+		}
+		return putAdapter(ctx, tx, Adapter{Version: r.AdapterVersion, SHA256: r.AdapterSHA256, RunID: id, State: state}, at)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: record run and adapter: %w", err)
+	}
+	return id, nil
+}
+
+func recordRun(ctx context.Context, tx *sql.Tx, r Run) (int64, error) {
+	var id int64
+	if r.Objective == "" {
+		return 0, fmt.Errorf("run without objective: %w", ErrInvalid)
+	}
+	if r.Decision != "" && r.Decision != RunAccepted && r.Decision != RunRejected && r.Decision != RunFailed {
+		return 0, fmt.Errorf("unknown decision %q: %w", r.Decision, ErrInvalid)
+	}
+	started, err := nanos("run start", r.StartedAt)
+	if err != nil {
+		return 0, err
+	}
+	var finished sql.NullInt64
+	if !r.FinishedAt.IsZero() {
+		n, err := nanos("run finish", r.FinishedAt)
+		if err != nil {
+			return 0, err
+		}
+		finished = sql.NullInt64{Int64: n, Valid: true}
+	}
+	hyper, err := jsonObject("hyperparams", r.Hyperparams)
+	if err != nil {
+		return 0, err
+	}
+	counts, err := jsonObject("data counts", r.DataCounts)
+	if err != nil {
+		return 0, err
+	}
+	metrics, err := jsonObject("metrics", r.Metrics)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO runs (started_at, finished_at, objective, hyperparams,
+		data_counts, metrics, decision, adapter_version, adapter_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		started, finished, r.Objective, hyper, counts, metrics,
+		nullString(string(r.Decision)), nullString(r.AdapterVersion), nullString(r.AdapterSHA256))
+	if err != nil {
+		return 0, fmt.Errorf("insert run: %w", err)
+	}
+	if id, err = res.LastInsertId(); err != nil {
+		return 0, fmt.Errorf("insert run: %w", err)
+	}
+	at := r.FinishedAt
+	if at.IsZero() {
+		at = r.StartedAt
+	}
+	return id, appendAudit(ctx, tx, at, AuditRun, strconv.FormatInt(id, 10), runPayload{
+		Objective: r.Objective, Decision: r.Decision, AdapterVersion: r.AdapterVersion,
+		AdapterSHA256: r.AdapterSHA256, DataCounts: json.RawMessage(counts), Metrics: json.RawMessage(metrics),
+	})
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
@@ -518,61 +549,63 @@ type adapterPayload struct {
 // active retires the previously active one, so at most one is active;
 // activating an older version this way is a rollback.
 func (db *DB) PutAdapter(ctx context.Context, a Adapter, at time.Time) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		switch a.State {
-		case AdapterCandidate, AdapterActive, AdapterRetired, AdapterRejected:
-		default:
-			return fmt.Errorf("unknown adapter state %q: %w", a.State, ErrInvalid)
-		}
-		if a.Version == "" {
-			return fmt.Errorf("adapter without version: %w", ErrInvalid)
-		}
-		now, err := nanos("adapter", at)
-		if err != nil {
-			return err
-		}
-		created := now
-		if !a.CreatedAt.IsZero() {
-			if created, err = nanos("adapter created", a.CreatedAt); err != nil {
-				return err
-			}
-		}
-		var prev string
-		if a.State == AdapterActive {
-			err := tx.QueryRowContext(ctx, `SELECT version FROM adapters WHERE state = 'active'`).Scan(&prev)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("read active adapter: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE adapters SET state = 'retired' WHERE state = 'active'`); err != nil {
-				return fmt.Errorf("retire adapter: %w", err)
-			}
-		}
-		var activated sql.NullInt64
-		if a.State == AdapterActive {
-			activated = sql.NullInt64{Int64: now, Valid: true}
-		}
-		var run sql.NullInt64
-		if a.RunID != 0 {
-			run = sql.NullInt64{Int64: a.RunID, Valid: true}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO adapters (version, created_at, sha256, run_id, state, activated_at)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (version) DO UPDATE SET state = excluded.state,
-				activated_at = coalesce(excluded.activated_at, adapters.activated_at),
-				sha256 = CASE WHEN excluded.sha256 = '' THEN adapters.sha256 ELSE excluded.sha256 END,
-				run_id = coalesce(excluded.run_id, adapters.run_id)`,
-			a.Version, created, a.SHA256, run, a.State, activated)
-		if err != nil {
-			return fmt.Errorf("store adapter %s: %w", a.Version, err)
-		}
-		return appendAudit(ctx, tx, at, AuditAdapter, a.Version, adapterPayload{
-			Version: a.Version, SHA256: a.SHA256, State: a.State, Previous: prev, RunID: a.RunID,
-		})
-	})
+	err := db.tx(ctx, func(tx *sql.Tx) error { return putAdapter(ctx, tx, a, at) })
 	if err != nil {
 		return fmt.Errorf("store: put adapter: %w", err)
 	}
 	return nil
+}
+
+func putAdapter(ctx context.Context, tx *sql.Tx, a Adapter, at time.Time) error {
+	switch a.State {
+	case AdapterCandidate, AdapterActive, AdapterRetired, AdapterRejected:
+	default:
+		return fmt.Errorf("unknown adapter state %q: %w", a.State, ErrInvalid)
+	}
+	if a.Version == "" {
+		return fmt.Errorf("adapter without version: %w", ErrInvalid)
+	}
+	now, err := nanos("adapter", at)
+	if err != nil {
+		return err
+	}
+	created := now
+	if !a.CreatedAt.IsZero() {
+		if created, err = nanos("adapter created", a.CreatedAt); err != nil {
+			return err
+		}
+	}
+	var prev string
+	if a.State == AdapterActive {
+		err := tx.QueryRowContext(ctx, `SELECT version FROM adapters WHERE state = 'active'`).Scan(&prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read active adapter: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE adapters SET state = 'retired' WHERE state = 'active'`); err != nil {
+			return fmt.Errorf("retire adapter: %w", err)
+		}
+	}
+	var activated sql.NullInt64
+	if a.State == AdapterActive {
+		activated = sql.NullInt64{Int64: now, Valid: true}
+	}
+	var run sql.NullInt64
+	if a.RunID != 0 {
+		run = sql.NullInt64{Int64: a.RunID, Valid: true}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO adapters (version, created_at, sha256, run_id, state, activated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (version) DO UPDATE SET state = excluded.state,
+			activated_at = coalesce(excluded.activated_at, adapters.activated_at),
+			sha256 = CASE WHEN excluded.sha256 = '' THEN adapters.sha256 ELSE excluded.sha256 END,
+			run_id = coalesce(excluded.run_id, adapters.run_id)`,
+		a.Version, created, a.SHA256, run, a.State, activated)
+	if err != nil {
+		return fmt.Errorf("store adapter %s: %w", a.Version, err)
+	}
+	return appendAudit(ctx, tx, at, AuditAdapter, a.Version, adapterPayload{
+		Version: a.Version, SHA256: a.SHA256, State: a.State, Previous: prev, RunID: a.RunID,
+	})
 }
 
 // RecordPersona appends a persona audit row: the developer switched to

@@ -1,0 +1,504 @@
+package train
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/store"
+)
+
+// ActiveFile is the name of the pointer file, in Home/adapters, that names
+// the active adapter version.
+const ActiveFile = "ACTIVE"
+
+const lockFile = ".lock"
+
+// AdaptersDir returns the directory holding the adapter versions.
+func AdaptersDir(home string) string { return filepath.Join(home, "adapters") }
+
+// versionNumber returns N for a version name SyntX writes, "v" followed by
+// a positive decimal number N, and false for any other name.
+func versionNumber(v string) (int, bool) {
+	if len(v) < 2 || v[0] != 'v' || v[1] == '0' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v[1:])
+	if err != nil || n <= 0 || strconv.Itoa(n) != v[1:] {
+		return 0, false
+	}
+	return n, true
+}
+
+// Active reads the pointer file Home/adapters/ACTIVE and returns the active
+// adapter's version and directory. ok is false, with a nil error, when no
+// adapter is active (the base policy runs alone). It does not load the
+// adapter: pass dir to model.LoadAdapter, then Runtime.Swap.
+func Active(home string) (version, dir string, ok bool, err error) {
+	adir := AdaptersDir(home)
+	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("active adapter: %w", err)
+	}
+	version = strings.TrimSpace(string(b))
+	if _, valid := versionNumber(version); !valid {
+		return "", "", false, fmt.Errorf("active adapter: %s names %q, which is not an adapter version", filepath.Join(adir, ActiveFile), version)
+	}
+	dir = filepath.Join(adir, version)
+	if !complete(dir) {
+		return "", "", false, fmt.Errorf("active adapter: %s is missing or incomplete", dir)
+	}
+	return version, dir, true, nil
+}
+
+// complete reports whether dir holds both adapter files.
+func complete(dir string) bool {
+	for _, f := range []string{model.AdapterConfigFile, model.AdapterWeightsFile} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || !st.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
+}
+
+// writeActive replaces the pointer file atomically: a temporary file is
+// written and fsynced, renamed over ACTIVE, and the directory fsynced.
+func writeActive(adir, version string) error {
+	f, err := os.CreateTemp(adir, "."+ActiveFile+".tmp-")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", ActiveFile, err)
+	}
+	tmp := f.Name()
+	_, err = f.WriteString(version + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(adir, ActiveFile))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", ActiveFile, err)
+	}
+	return syncDir(adir)
+}
+
+// removeActive deletes the pointer file (the base runs alone).
+func removeActive(adir string) error {
+	err := os.Remove(filepath.Join(adir, ActiveFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove %s: %w", ActiveFile, err)
+	}
+	return syncDir(adir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// readPointer returns the version ACTIVE names, "" when there is none or
+// it is unreadable.
+func readPointer(adir string) string {
+	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// Reconcile brings the adapter directory in line with the store after a
+// crash or kill, under the adapters lock:
+//
+//   - temporary and half-deleted directories (names starting with ".") are
+//     removed;
+//   - version directories the store does not know (saved just before a
+//     crash, before the run was recorded) are removed;
+//   - an active adapter whose directory is missing or incomplete is
+//     retired in the store (with its audit row);
+//   - ACTIVE is rewritten to name the store's active adapter, or removed
+//     when there is none.
+//
+// The store is the record of decisions; ACTIVE follows it. Run and
+// Rollback reconcile first; a server may call it at start-up.
+func Reconcile(ctx context.Context, home string, db *store.DB, now time.Time) error {
+	adir := AdaptersDir(home)
+	if err := os.MkdirAll(adir, 0o700); err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	unlock, err := lockAdapters(ctx, adir)
+	if err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	defer unlock()
+	return reconcileLocked(ctx, adir, db, now)
+}
+
+func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Time) error {
+	known, err := db.Adapters(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	inDB := map[string]bool{}
+	for _, a := range known {
+		inDB[a.Version] = true
+	}
+	entries, err := os.ReadDir(adir)
+	if err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	changed := false
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case name == lockFile || name == ActiveFile:
+		case strings.HasPrefix(name, "."):
+			if err := os.RemoveAll(filepath.Join(adir, name)); err != nil {
+				return fmt.Errorf("reconcile: %w", err)
+			}
+			changed = true
+		default:
+			if _, ok := versionNumber(name); ok && e.IsDir() && !inDB[name] {
+				if err := trash(adir, name); err != nil {
+					return fmt.Errorf("reconcile: %w", err)
+				}
+			}
+		}
+	}
+	if changed {
+		if err := syncDir(adir); err != nil {
+			return fmt.Errorf("reconcile: %w", err)
+		}
+	}
+	act, ok, err := db.ActiveAdapter(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	if ok && !complete(filepath.Join(adir, act.Version)) {
+		act.State = store.AdapterRetired
+		if err := db.PutAdapter(ctx, act, now); err != nil {
+			return fmt.Errorf("reconcile: retire missing adapter %s: %w", act.Version, err)
+		}
+		ok = false
+	}
+	switch {
+	case ok && readPointer(adir) != act.Version:
+		return writeActive(adir, act.Version)
+	case !ok:
+		return removeActive(adir)
+	}
+	return nil
+}
+
+// trash removes a version directory: it is first renamed to a dot-name
+// (atomic, so no half-deleted directory ever carries a version name), then
+// deleted.
+func trash(adir, version string) error {
+	tmp, err := os.MkdirTemp(adir, ".trash-"+version+"-")
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(tmp, version)
+	if err := os.Rename(filepath.Join(adir, version), dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := syncDir(adir); err != nil {
+		return err
+	}
+	return os.RemoveAll(tmp)
+}
+
+// nextVersion returns "v<N>" with N one more than any version on disk or in
+// the store.
+func nextVersion(adir string, known []store.Adapter) (string, error) {
+	top := 0
+	for _, a := range known {
+		if n, ok := versionNumber(a.Version); ok {
+			top = max(top, n)
+		}
+	}
+	entries, err := os.ReadDir(adir)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if i := strings.Index(name, ".tmp-"); strings.HasPrefix(name, ".") && i > 1 {
+			name = name[1:i]
+		}
+		if n, ok := versionNumber(name); ok {
+			top = max(top, n)
+		}
+	}
+	return "v" + strconv.Itoa(top+1), nil
+}
+
+// prune deletes all but the newest keep version directories, never the
+// active one.
+func prune(adir string, active string, keep int) error {
+	entries, err := os.ReadDir(adir)
+	if err != nil {
+		return err
+	}
+	type ver struct {
+		name string
+		n    int
+	}
+	var vs []ver
+	for _, e := range entries {
+		if n, ok := versionNumber(e.Name()); ok && e.IsDir() {
+			vs = append(vs, ver{e.Name(), n})
+		}
+	}
+	slices.SortFunc(vs, func(a, b ver) int { return b.n - a.n })
+	for i, v := range vs {
+		if i < keep || v.name == active {
+			continue
+		}
+		if err := trash(adir, v.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fileSHA256(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:]), nil
+}
+
+// commit runs the gate against the active policy, saves the new adapter,
+// records the run and the adapter in one transaction, and moves ACTIVE.
+// The order keeps every crash recoverable by Reconcile: a directory saved
+// but not recorded is removed; a recorded activation that ACTIVE does not
+// show yet is completed.
+func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, res *Result, start time.Time) error {
+	adir := AdaptersDir(p.Home)
+	unlock, err := lockAdapters(ctx, adir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Another process may have trained or rolled back meanwhile: compare
+	// with what is active now.
+	if err := reconcileLocked(ctx, adir, p.DB, tr.s.Now()); err != nil {
+		return err
+	}
+	act, ok, err := p.DB.ActiveAdapter(ctx)
+	if err != nil {
+		return err
+	}
+	var actLoRA *model.LoRA
+	note := ""
+	if ok {
+		res.Previous = act.Version
+		a, err := model.LoadAdapter(filepath.Join(adir, act.Version), tr.base)
+		if err != nil {
+			note = fmt.Sprintf("; active adapter %s does not load (%v), compared with the base", act.Version, err)
+		} else {
+			actLoRA = a.LoRA
+			res.Metrics.Holdout.ActiveVersion = act.Version
+		}
+	}
+	za, err := logitsOf(tr.base, tr.ds, actLoRA, holdRows(tr.ds))
+	if err != nil {
+		return err
+	}
+	res.Metrics.Holdout.Active = evaluate(za, tr.ds.hold())
+	decision, reason := gate(tr.s, res.Metrics.Holdout.New, res.Metrics.Holdout.Active)
+	res.Decision, res.Metrics.Reason = decision, reason+note
+
+	known, err := p.DB.Adapters(ctx)
+	if err != nil {
+		return err
+	}
+	version, err := nextVersion(adir, known)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(adir, version)
+	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data)}
+	saveErr := model.SaveAdapter(dir, tr.base, policy, version)
+	var sha string
+	if saveErr == nil {
+		sha, saveErr = fileSHA256(filepath.Join(dir, model.AdapterWeightsFile))
+	}
+	res.Finished = tr.s.Now()
+	res.Metrics.Seconds = round6(time.Since(start).Seconds())
+	run.FinishedAt = res.Finished
+	if saveErr != nil {
+		res.Decision = store.RunFailed
+		res.Metrics.Reason = "saving the adapter failed: " + saveErr.Error()
+		run.Decision, run.Metrics = store.RunFailed, mustJSON(res.Metrics)
+		if id, err := p.DB.RecordRun(ctx, run); err == nil {
+			res.RunID = id
+		}
+		return fmt.Errorf("save adapter: %w", saveErr)
+	}
+	run.Decision, run.Metrics, run.AdapterVersion, run.AdapterSHA256 = decision, mustJSON(res.Metrics), version, sha
+	state := store.AdapterRejected
+	if decision == store.RunAccepted {
+		state = store.AdapterActive
+	}
+	id, err := p.DB.RecordRunAdapter(ctx, run, state, res.Finished)
+	if err != nil {
+		_ = trash(adir, version)
+		return err
+	}
+	res.RunID, res.Version, res.Dir, res.SHA256 = id, version, dir, sha
+	res.Active = res.Previous
+	if decision == store.RunAccepted {
+		if err := writeActive(adir, version); err != nil {
+			return err
+		}
+		res.Active = version
+	}
+	return prune(adir, res.Active, tr.s.KeepAdapters)
+}
+
+// RollbackResult says what Rollback did.
+type RollbackResult struct {
+	From string // the version that was active
+	To   string // the version now active, "" for the base
+}
+
+// Rollback restores the previous accepted adapter: among the adapters that
+// were once active and came from runs older than the active adapter's run,
+// the newest whose directory still loads with base (nil: model.LoadBase).
+// When there is none the base policy runs alone. The active adapter is
+// marked retired. It fails with ErrNothingToRollBack when no adapter is
+// active.
+func Rollback(ctx context.Context, home string, db *store.DB, base *model.Network, now time.Time) (RollbackResult, error) {
+	if base == nil {
+		var err error
+		if base, err = model.LoadBase(); err != nil {
+			return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+		}
+	}
+	adir := AdaptersDir(home)
+	if err := os.MkdirAll(adir, 0o700); err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+	}
+	unlock, err := lockAdapters(ctx, adir)
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+	}
+	defer unlock()
+	if err := reconcileLocked(ctx, adir, db, now); err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+	}
+	cur, ok, err := db.ActiveAdapter(ctx)
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+	}
+	if !ok {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", ErrNothingToRollBack)
+	}
+	known, err := db.Adapters(ctx)
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+	}
+	curN, _ := versionNumber(cur.Version)
+	older := func(a store.Adapter) bool {
+		if cur.RunID != 0 && a.RunID != 0 {
+			return a.RunID < cur.RunID
+		}
+		n, _ := versionNumber(a.Version)
+		return n < curN
+	}
+	var cands []store.Adapter
+	for _, a := range known {
+		if a.Version != cur.Version && a.State != store.AdapterRejected && !a.ActivatedAt.IsZero() && older(a) {
+			cands = append(cands, a)
+		}
+	}
+	slices.SortFunc(cands, func(a, b store.Adapter) int {
+		if a.RunID != b.RunID {
+			return int(b.RunID - a.RunID)
+		}
+		na, _ := versionNumber(a.Version)
+		nb, _ := versionNumber(b.Version)
+		return nb - na
+	})
+	res := RollbackResult{From: cur.Version}
+	for _, a := range cands {
+		if _, err := model.LoadAdapter(filepath.Join(adir, a.Version), base); err != nil {
+			continue
+		}
+		a.State = store.AdapterActive
+		if err := db.PutAdapter(ctx, a, now); err != nil {
+			return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+		}
+		if err := writeActive(adir, a.Version); err != nil {
+			return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+		}
+		res.To = a.Version
+		return res, nil
+	}
+	cur.State = store.AdapterRetired
+	if err := db.PutAdapter(ctx, cur, now); err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+	}
+	if err := removeActive(adir); err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
+	}
+	return res, nil
+}
+
+// Pending returns how many preferences arrived after the newest ones the
+// last recorded run used (all of them when there was no run), for the
+// idle scheduler's train.min_new_preferences check.
+func Pending(ctx context.Context, db *store.DB) (int, error) {
+	runs, err := db.Runs(ctx, 0)
+	if err != nil {
+		return 0, fmt.Errorf("pending preferences: %w", err)
+	}
+	var after int64
+	for _, r := range runs {
+		var dc DataCounts
+		if json.Unmarshal(r.DataCounts, &dc) == nil && dc.LastPreferenceID > after {
+			after = dc.LastPreferenceID
+		}
+	}
+	n := 0
+	err = db.Preferences(ctx, store.PreferenceFilter{AfterID: after}, func(store.Preference) error {
+		n++
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pending preferences: %w", err)
+	}
+	return n, nil
+}

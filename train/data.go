@@ -1,0 +1,208 @@
+package train
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/store"
+)
+
+// dataset holds the preferences of a run, mapped to feature rows.
+type dataset struct {
+	// Feature rows in CSR form: row i has columns idx[start[i]:start[i+1]]
+	// with values val[...].
+	idx   []int32
+	val   []float32
+	start []int32
+	ids   []string // suggestion id of each row
+	setOf []int32  // candidate set of each row
+	sets  [][]int32
+	// prefs are the usable preferences, oldest first (by time, then id);
+	// the last nHold of them are held out.
+	prefs []pref
+	nHold int
+	// skipped counts preferences that could not be used, by reason.
+	skipped map[string]int
+	lastID  int64
+}
+
+// pref is one stored preference mapped to rows. Pairs and labels both read
+// as comparisons pos ≻ neg (a label compares its suggestion with the
+// nothing action).
+type pref struct {
+	id        int64
+	at        time.Time
+	persona   string
+	weight    float64
+	label     bool
+	desirable bool
+	row       int32 // a label's suggestion
+	pos, neg  int32
+}
+
+func (d *dataset) rows() int { return len(d.ids) }
+
+func (d *dataset) train() []pref { return d.prefs[:len(d.prefs)-d.nHold] }
+func (d *dataset) hold() []pref  { return d.prefs[len(d.prefs)-d.nHold:] }
+
+// scatter writes row r densely into dst (length model.FeatureWidth, zeroed)
+// and appends its columns to nz.
+func (d *dataset) scatter(r int32, dst []float32, nz []int32) []int32 {
+	for k := d.start[r]; k < d.start[r+1]; k++ {
+		dst[d.idx[k]] = d.val[k]
+		nz = append(nz, d.idx[k])
+	}
+	return nz
+}
+
+// sideRow maps a side of a pair to a row: a side that names a suggestion
+// in the role of a suggestion or another candidate is that suggestion's
+// row; a literal text, the original code or the developer's own version is
+// the nothing action.
+func sideRow(s store.Side, row func(string) (int32, bool)) (int32, bool) {
+	switch s.Role {
+	case store.RoleOriginal, store.RoleDeveloper:
+		return nothing, true
+	}
+	if s.SuggestionID == "" {
+		return nothing, true
+	}
+	return row(s.SuggestionID)
+}
+
+// candidateOf rebuilds the model.Candidate a suggestion was scored with
+// from its features column (json.Marshal of the Candidate). Suggestions
+// stored without one fall back to the columns, with a neutral prior of 0.5.
+func candidateOf(s store.Suggestion) model.Candidate {
+	var c model.Candidate
+	if err := json.Unmarshal(s.Features, &c); err == nil && c.RuleID != "" {
+		return c
+	}
+	return model.Candidate{RuleID: s.RuleID, Category: s.Category, Language: s.Language, Prior: 0.5, Persona: s.Persona}
+}
+
+// loadDataset reads every preference from db, the suggestions they name
+// and the candidate sets those were offered in, and holds out the most
+// recent fraction hold of the usable preferences (by time, ties by id).
+func loadDataset(ctx context.Context, db *store.DB, hold float64) (*dataset, error) {
+	d := &dataset{start: []int32{0}, skipped: map[string]int{}}
+	rowOf := map[string]int32{}
+	buf := make([]float32, model.FeatureWidth)
+	addRow := func(s store.Suggestion, set int32) int32 {
+		model.Featurize(candidateOf(s), buf)
+		for k, v := range buf {
+			if v != 0 {
+				d.idx = append(d.idx, int32(k))
+				d.val = append(d.val, v)
+			}
+		}
+		d.start = append(d.start, int32(len(d.idx)))
+		r := int32(len(d.ids))
+		d.ids = append(d.ids, s.ID)
+		d.setOf = append(d.setOf, set)
+		rowOf[s.ID] = r
+		return r
+	}
+	var loadErr error
+	row := func(id string) (int32, bool) {
+		if r, ok := rowOf[id]; ok {
+			return r, true
+		}
+		s, err := db.Suggestion(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, false
+		}
+		if err != nil {
+			loadErr = err
+			return 0, false
+		}
+		set := int32(len(d.sets))
+		var mem []int32
+		if s.CandidateSet != "" {
+			members, err := db.CandidateSet(ctx, s.CandidateSet)
+			if err != nil {
+				loadErr = err
+				return 0, false
+			}
+			for _, m := range members {
+				if _, ok := rowOf[m.ID]; !ok {
+					mem = append(mem, addRow(m, set))
+				}
+			}
+		}
+		r, ok := rowOf[id]
+		if !ok {
+			r = addRow(s, set)
+			mem = append(mem, r)
+		}
+		d.sets = append(d.sets, mem)
+		return r, true
+	}
+	err := db.Preferences(ctx, store.PreferenceFilter{}, func(p store.Preference) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d.lastID = max(d.lastID, p.ID)
+		x := pref{id: p.ID, at: p.CreatedAt, persona: p.Persona, weight: p.Weight}
+		switch p.Kind {
+		case store.Label:
+			r, ok := row(p.SuggestionID)
+			if !ok {
+				d.skipped["missing suggestion"]++
+				return loadErr
+			}
+			x.label, x.desirable, x.row = true, p.Desirable, r
+			x.pos, x.neg = r, nothing
+			if !p.Desirable {
+				x.pos, x.neg = nothing, r
+			}
+		case store.Pair:
+			pos, ok1 := sideRow(p.Chosen, row)
+			neg, ok2 := sideRow(p.Rejected, row)
+			if loadErr != nil {
+				return loadErr
+			}
+			if !ok1 || !ok2 {
+				d.skipped["missing suggestion"]++
+				return nil
+			}
+			if pos == neg {
+				// Both sides are the nothing action (or the same
+				// suggestion): the pair says nothing about the policy.
+				d.skipped["no suggestion side"]++
+				return nil
+			}
+			x.row, x.pos, x.neg = nothing, pos, neg
+		default:
+			d.skipped["unknown kind"]++
+			return nil
+		}
+		if !(x.weight > 0) || math.IsInf(x.weight, 0) {
+			d.skipped["bad weight"]++
+			return nil
+		}
+		d.prefs = append(d.prefs, x)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load preferences: %w", err)
+	}
+	slices.SortStableFunc(d.prefs, func(a, b pref) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	n := len(d.prefs)
+	if n >= 2 {
+		d.nHold = min(n-1, max(1, int(math.Ceil(hold*float64(n)))))
+	}
+	return d, nil
+}

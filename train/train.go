@@ -1,0 +1,782 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/store"
+)
+
+// Objective names a policy optimisation objective.
+type Objective string
+
+// The objectives (config key train.objective).
+const (
+	KL  Objective = "kl"  // reward model, then KL-regularised policy over candidate sets
+	DPO Objective = "dpo" // direct preference optimisation on pairs
+	KTO Objective = "kto" // Kahneman–Tversky optimisation on labels
+)
+
+// ErrNotEnoughData is returned by Run when there are too few usable
+// preferences to train on and to evaluate with. Nothing is recorded.
+var ErrNotEnoughData = errors.New("not enough preferences to train")
+
+// ErrDiverged is returned when the training loss stops being finite.
+var ErrDiverged = errors.New("training diverged")
+
+// errStopped wraps the error with which Settings.Pause stopped a run.
+var errStopped = errors.New("stopped")
+
+// ErrNothingToRollBack is returned by Rollback when no adapter is active.
+var ErrNothingToRollBack = errors.New("no adapter is active")
+
+// Problem is what a run trains on and where it puts the result.
+type Problem struct {
+	// Home is $SYNTX_HOME: adapters live in Home/adapters.
+	Home string
+	// DB is the store holding the preferences; runs and adapters are
+	// recorded in it.
+	DB *store.DB
+	// Base is the frozen base network; nil means model.LoadBase().
+	Base *model.Network
+}
+
+// Settings are a run's hyper-parameters and hooks. The zero value of each
+// field means its documented default; see WithDefaults.
+type Settings struct {
+	Objective Objective // "kl" (default), "dpo" or "kto"
+	Seed      uint64    // drives the LoRA initialisation and the batch order
+
+	Rank  int     // LoRA rank r; 8
+	Alpha float64 // lora_alpha; 2·Rank
+
+	Epochs       int     // passes over the policy's examples; 20
+	RewardEpochs int     // passes over the reward model's comparisons (kl); 20
+	MinSteps     int     // each optimisation runs at least this many steps; 300
+	BatchSize    int     // examples per step; 256
+	LearningRate float64 // Adam's step size; 0.01
+	WeightDecay  float64 // L2 coefficient on the LoRA parameters; 0.03
+
+	// Beta is β of the objective: the KL coefficient for "kl" (1), the
+	// DPO and KTO temperature for "dpo" and "kto" (0.1).
+	Beta float64
+	// LabelWeight scales the label term of the reward model's loss; 1.
+	LabelWeight float64
+	// DesirableWeight and UndesirableWeight are KTO's λ_D and λ_U; 1.
+	DesirableWeight, UndesirableWeight float64
+
+	// HalfLife is the recency half-life of a preference's weight; 30
+	// days. A negative value turns recency weighting off.
+	HalfLife time.Duration
+	// Holdout is the fraction of the most recent preferences held out for
+	// the eval gate; 0.2.
+	Holdout float64
+	// AccuracyTolerance and LogLossTolerance are how much worse than the
+	// active policy a new one may be on the held-out preferences and still
+	// be accepted; 0.01 (accuracy) and 0.01 nats (log-loss). A negative
+	// value means zero tolerance.
+	AccuracyTolerance, LogLossTolerance float64
+	// MinPreferences is the least number of usable preferences a run needs;
+	// 10.
+	MinPreferences int
+	// KeepAdapters is how many adapter versions stay on disk; 10.
+	KeepAdapters int
+
+	// Now is the clock for the run's timestamps; time.Now.
+	Now func() time.Time
+	// Progress, when set, is called as the run advances with the work done
+	// and the total (in steps) and a short message: once with done = 0 at
+	// the start, then whenever the percentage changes, and with done =
+	// total at the end (for LSP $/progress begin, report, end).
+	Progress func(done, total int, msg string)
+	// Pause, when set, is called between optimisation steps. It may block
+	// (to pause training while the developer types) and returns an error
+	// to stop the run.
+	Pause func(ctx context.Context) error
+}
+
+// SettingsFromConfig returns the settings that config keys determine
+// (train.objective, train.seed, train.keep_adapters); the rest keep their
+// defaults.
+func SettingsFromConfig(c config.Config) Settings {
+	return Settings{Objective: Objective(c.Train.Objective), Seed: uint64(c.Train.Seed), KeepAdapters: c.Train.KeepAdapters}
+}
+
+// WithDefaults returns s with every zero field set to its default.
+func (s Settings) WithDefaults() Settings {
+	if s.Objective == "" {
+		s.Objective = KL
+	}
+	if s.Rank == 0 {
+		s.Rank = 8
+	}
+	if s.Alpha == 0 {
+		s.Alpha = 2 * float64(s.Rank)
+	}
+	if s.Epochs == 0 {
+		s.Epochs = 20
+	}
+	if s.RewardEpochs == 0 {
+		s.RewardEpochs = 20
+	}
+	if s.MinSteps == 0 {
+		s.MinSteps = 300
+	}
+	if s.BatchSize == 0 {
+		s.BatchSize = 256
+	}
+	if s.LearningRate == 0 {
+		s.LearningRate = 0.01
+	}
+	if s.WeightDecay == 0 {
+		s.WeightDecay = 0.03
+	}
+	if s.Beta == 0 {
+		s.Beta = 0.1
+		if s.Objective == KL {
+			s.Beta = 1
+		}
+	}
+	if s.LabelWeight == 0 {
+		s.LabelWeight = 1
+	}
+	if s.DesirableWeight == 0 {
+		s.DesirableWeight = 1
+	}
+	if s.UndesirableWeight == 0 {
+		s.UndesirableWeight = 1
+	}
+	if s.HalfLife == 0 {
+		s.HalfLife = 30 * 24 * time.Hour
+	}
+	if s.Holdout == 0 {
+		s.Holdout = 0.2
+	}
+	if s.AccuracyTolerance == 0 {
+		s.AccuracyTolerance = 0.01
+	}
+	if s.LogLossTolerance == 0 {
+		s.LogLossTolerance = 0.01
+	}
+	if s.MinPreferences == 0 {
+		s.MinPreferences = 10
+	}
+	if s.KeepAdapters == 0 {
+		s.KeepAdapters = 10
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return s
+}
+
+func (s Settings) validate() error {
+	switch s.Objective {
+	case KL, DPO, KTO:
+	default:
+		return fmt.Errorf("unknown objective %q (want kl, dpo or kto)", s.Objective)
+	}
+	bad := func(name string, v float64) error { return fmt.Errorf("%s %v out of range", name, v) }
+	switch {
+	case s.Rank < 1 || s.Rank > 1024:
+		return bad("rank", float64(s.Rank))
+	case !(s.Alpha > 0) || math.IsInf(s.Alpha, 0):
+		return bad("alpha", s.Alpha)
+	case s.Epochs < 1 || s.RewardEpochs < 1 || s.MinSteps < 0 || s.BatchSize < 1:
+		return fmt.Errorf("epochs, batch size and steps must be positive")
+	case !(s.LearningRate > 0) || s.LearningRate > 10:
+		return bad("learning rate", s.LearningRate)
+	case s.WeightDecay < 0 || math.IsNaN(s.WeightDecay):
+		return bad("weight decay", s.WeightDecay)
+	case !(s.Beta > 0) || math.IsInf(s.Beta, 0):
+		return bad("beta", s.Beta)
+	case !(s.LabelWeight > 0) || !(s.DesirableWeight > 0) || !(s.UndesirableWeight > 0):
+		return fmt.Errorf("label, desirable and undesirable weights must be positive")
+	case !(s.Holdout > 0 && s.Holdout < 1):
+		return bad("holdout fraction", s.Holdout)
+	case s.KeepAdapters < 1:
+		return bad("keep_adapters", float64(s.KeepAdapters))
+	}
+	return nil
+}
+
+// Hyperparams is what a run records of its settings.
+type Hyperparams struct {
+	Objective         Objective `json:"objective"`
+	Seed              uint64    `json:"seed"`
+	Rank              int       `json:"rank"`
+	Alpha             float64   `json:"alpha"`
+	Epochs            int       `json:"epochs"`
+	RewardEpochs      int       `json:"reward_epochs,omitempty"`
+	MinSteps          int       `json:"min_steps"`
+	BatchSize         int       `json:"batch_size"`
+	LearningRate      float64   `json:"learning_rate"`
+	WeightDecay       float64   `json:"weight_decay"`
+	Beta              float64   `json:"beta"`
+	LabelWeight       float64   `json:"label_weight,omitempty"`
+	DesirableWeight   float64   `json:"desirable_weight,omitempty"`
+	UndesirableWeight float64   `json:"undesirable_weight,omitempty"`
+	HalfLifeHours     float64   `json:"half_life_hours"`
+	Holdout           float64   `json:"holdout"`
+	AccuracyTolerance float64   `json:"accuracy_tolerance"`
+	LogLossTolerance  float64   `json:"log_loss_tolerance"`
+	BaseSHA256        string    `json:"base_sha256"`
+}
+
+// PersonaCount is a persona's share of a run's data.
+type PersonaCount struct {
+	Train   int     `json:"train"`
+	Holdout int     `json:"holdout"`
+	Weight  float64 `json:"weight"` // Σ training weight, recency included
+}
+
+// DataCounts describes a run's data.
+type DataCounts struct {
+	Preferences      int                     `json:"preferences"` // usable ones
+	Train            int                     `json:"train"`
+	Holdout          int                     `json:"holdout"`
+	Pairs            int                     `json:"pairs"`  // in the training split
+	Labels           int                     `json:"labels"` // in the training split
+	Sets             int                     `json:"sets"`   // candidate sets the policy trained on (kl, kto)
+	Rows             int                     `json:"rows"`   // distinct suggestions loaded
+	Skipped          map[string]int          `json:"skipped,omitempty"`
+	ByPersona        map[string]PersonaCount `json:"by_persona"`
+	LastPreferenceID int64                   `json:"last_preference_id"`
+}
+
+// Eval is a policy's score on the held-out preferences, each read as a
+// comparison chosen ≻ rejected (a label: its suggestion against the nothing
+// action) with margin m = z(chosen) − z(rejected), weighted by the
+// preference's weight w: Accuracy = Σ w·([m > 0] + ½[m = 0]) / Σ w and
+// LogLoss = Σ w·log(1 + e^{−m}) / Σ w.
+type Eval struct {
+	Accuracy float64 `json:"accuracy"`
+	LogLoss  float64 `json:"log_loss"`
+	N        int     `json:"n"`
+	Weight   float64 `json:"weight"`
+}
+
+// Holdout holds the scores on the held-out preferences.
+type Holdout struct {
+	// New and Active are the held-out scores of the new policy and of the
+	// policy active when the gate ran (the base when none was).
+	New           Eval   `json:"new"`
+	Active        Eval   `json:"active"`
+	ActiveVersion string `json:"active_version"`
+	// Reward is the reward model's held-out score (kl only).
+	Reward *Eval `json:"reward,omitempty"`
+}
+
+// Metrics are a run's measurements, stored as the run's metrics JSON.
+type Metrics struct {
+	Holdout Holdout `json:"holdout"`
+	// RewardLoss and PolicyLoss are the mean training loss of each epoch
+	// (at most 100 points: longer runs average consecutive epochs).
+	RewardLoss   []float64 `json:"reward_loss,omitempty"`
+	PolicyLoss   []float64 `json:"policy_loss"`
+	RewardEpochs int       `json:"reward_epochs,omitempty"`
+	PolicyEpochs int       `json:"policy_epochs"`
+	Steps        int       `json:"steps"`
+	Seconds      float64   `json:"seconds"`
+	// Reason explains the gate's decision.
+	Reason string `json:"reason"`
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	RunID     int64
+	Objective Objective
+	// Decision is the gate's verdict: accepted (the new adapter is active)
+	// or rejected (it is stored as rejected).
+	Decision store.Decision
+	// Version, Dir and SHA256 name the new adapter (SHA256 is the hex
+	// SHA-256 of its adapter_model.safetensors).
+	Version, Dir, SHA256 string
+	// Active is the version active after the run ("" for the base), and
+	// Previous the one active before it.
+	Active, Previous string
+	Hyper            Hyperparams
+	Data             DataCounts
+	Metrics          Metrics
+	Started          time.Time
+	Finished         time.Time
+}
+
+// trainer holds one run's state.
+type trainer struct {
+	s        Settings
+	base     *model.Network
+	ds       *dataset
+	progress *reporter
+}
+
+// Run trains a new adapter on every preference in p.DB, evaluates it
+// against the active one on the held-out preferences, stores it under
+// p.Home/adapters/<version>, and activates it if the gate accepts it. The
+// run, its adapter and the decision are recorded in the store's audit
+// chain. Run returns an error wrapping ErrNotEnoughData (and records
+// nothing) when the data are too few; when ctx ends, or Settings.Pause
+// returns an error, before the commit, it returns that error and leaves no
+// trace. Other failures (training diverged, the adapter could not be saved)
+// are recorded as failed runs.
+func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
+	s = s.WithDefaults()
+	if err := s.validate(); err != nil {
+		return Result{}, fmt.Errorf("train: %w", err)
+	}
+	if p.DB == nil || p.Home == "" {
+		return Result{}, errors.New("train: problem needs a store and a home directory")
+	}
+	base := p.Base
+	if base == nil {
+		var err error
+		if base, err = model.LoadBase(); err != nil {
+			return Result{}, fmt.Errorf("train: %w", err)
+		}
+	}
+	start := time.Now()
+	res := Result{Objective: s.Objective, Started: s.Now()}
+	rep := &reporter{fn: s.Progress}
+	rep.report(0, 1, "loading preferences")
+	if err := Reconcile(ctx, p.Home, p.DB, s.Now()); err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	ds, err := loadDataset(ctx, p.DB, s.Holdout)
+	if err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	tr := &trainer{s: s, base: base, ds: ds, progress: rep}
+	res.Hyper = tr.hyper()
+	u := tr.units()
+	res.Data = u.counts
+	if n := len(ds.prefs); n < s.MinPreferences || u.empty(s.Objective) || len(ds.hold()) == 0 {
+		return res, fmt.Errorf("train: %w: %d usable (at least %d needed, with some for %s training and some held out)",
+			ErrNotEnoughData, n, s.MinPreferences, s.Objective)
+	}
+	policy, m, err := tr.optimise(ctx, u)
+	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, errStopped) {
+			// A failure of the training itself (not a cancellation) is
+			// recorded, so that the audit log explains the missing adapter.
+			res.Decision, res.Finished = store.RunFailed, s.Now()
+			m.Reason, m.Seconds = err.Error(), round6(time.Since(start).Seconds())
+			res.Metrics = m
+			id, rerr := p.DB.RecordRun(context.WithoutCancel(ctx), store.Run{StartedAt: res.Started, FinishedAt: res.Finished,
+				Objective: string(s.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data),
+				Metrics: mustJSON(sanitize(m)), Decision: store.RunFailed})
+			if rerr == nil {
+				res.RunID = id
+			}
+		}
+		return res, fmt.Errorf("train: %w", err)
+	}
+	res.Metrics = m
+	// From here on the run commits; a cancelled ctx must not cut it short.
+	cctx := context.WithoutCancel(ctx)
+	if err := tr.commit(cctx, p, policy, &res, start); err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	rep.report(rep.total, rep.total, string(res.Decision)+" "+res.Version)
+	return res, nil
+}
+
+func (tr *trainer) hyper() Hyperparams {
+	s := tr.s
+	h := Hyperparams{
+		Objective: s.Objective, Seed: s.Seed, Rank: s.Rank, Alpha: s.Alpha, Epochs: s.Epochs,
+		MinSteps: s.MinSteps, BatchSize: s.BatchSize, LearningRate: s.LearningRate, WeightDecay: s.WeightDecay,
+		Beta: s.Beta, Holdout: s.Holdout, AccuracyTolerance: s.AccuracyTolerance, LogLossTolerance: s.LogLossTolerance,
+		BaseSHA256: tr.base.BaseHash(),
+	}
+	if s.HalfLife > 0 {
+		h.HalfLifeHours = s.HalfLife.Hours()
+	}
+	switch s.Objective {
+	case KL:
+		h.RewardEpochs, h.LabelWeight = s.RewardEpochs, s.LabelWeight
+	case KTO:
+		h.DesirableWeight, h.UndesirableWeight = s.DesirableWeight, s.UndesirableWeight
+	}
+	return h
+}
+
+// units are the training examples of each objective.
+type units struct {
+	cmps   []comparison // reward model: every training preference
+	pairs  []comparison // dpo
+	labels []labelEx    // kto
+	sets   []setEx      // kl
+	counts DataCounts
+}
+
+func (u units) empty(o Objective) bool {
+	switch o {
+	case DPO:
+		return len(u.pairs) == 0
+	case KTO:
+		return len(u.labels) == 0
+	}
+	return len(u.cmps) == 0 || len(u.sets) == 0
+}
+
+// units weighs the training preferences (stored weight × recency) and
+// builds each objective's examples.
+func (tr *trainer) units() units {
+	ds := tr.ds
+	train, hold := ds.train(), ds.hold()
+	u := units{counts: DataCounts{
+		Preferences: len(ds.prefs), Train: len(train), Holdout: len(hold), Rows: ds.rows(),
+		ByPersona: map[string]PersonaCount{}, LastPreferenceID: ds.lastID,
+	}}
+	if len(ds.skipped) > 0 {
+		u.counts.Skipped = ds.skipped
+	}
+	var ref time.Time
+	for _, p := range train {
+		if p.at.After(ref) {
+			ref = p.at
+		}
+	}
+	setW := make([]float64, len(ds.sets))
+	for _, p := range train {
+		w := p.weight
+		if hl := tr.s.HalfLife; hl > 0 {
+			w *= math.Exp2(-float64(ref.Sub(p.at)) / float64(hl))
+		}
+		c := u.counts.ByPersona[p.persona]
+		c.Train++
+		c.Weight += w
+		u.counts.ByPersona[p.persona] = c
+		u.cmps = append(u.cmps, comparison{pos: p.pos, neg: p.neg, w: w, label: p.label})
+		// DPO reads every preference as a pair; a label is its
+		// suggestion against the nothing action.
+		u.pairs = append(u.pairs, comparison{pos: p.pos, neg: p.neg, w: w, label: p.label})
+		if p.label {
+			u.counts.Labels++
+			u.labels = append(u.labels, labelEx{row: p.row, set: ds.setOf[p.row], desirable: p.desirable, w: w})
+		} else {
+			u.counts.Pairs++
+		}
+		for _, r := range []int32{p.pos, p.neg} {
+			if r != nothing {
+				setW[ds.setOf[r]] = max(setW[ds.setOf[r]], w)
+			}
+		}
+	}
+	for _, p := range hold {
+		c := u.counts.ByPersona[p.persona]
+		c.Holdout++
+		u.counts.ByPersona[p.persona] = c
+	}
+	for s, w := range setW {
+		if w > 0 {
+			u.sets = append(u.sets, setEx{set: int32(s), w: w})
+		}
+	}
+	switch tr.s.Objective {
+	case KL:
+		u.counts.Sets = len(u.sets)
+	case KTO:
+		seen := map[int32]bool{}
+		for _, l := range u.labels {
+			seen[l.set] = true
+		}
+		u.counts.Sets = len(seen)
+	}
+	return u
+}
+
+// epochsFor returns the number of epochs for n examples: at least want, and
+// enough for MinSteps steps.
+func (tr *trainer) epochsFor(n, want int) int {
+	per := (n + tr.s.BatchSize - 1) / tr.s.BatchSize
+	if per == 0 {
+		return 0
+	}
+	return max(want, (tr.s.MinSteps+per-1)/per)
+}
+
+func (tr *trainer) stepsFor(n, epochs int) int {
+	return epochs * ((n + tr.s.BatchSize - 1) / tr.s.BatchSize)
+}
+
+// optimise trains the policy adapter (and, for kl, the reward model first)
+// and scores the new policy and the reward model on the held-out data.
+func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics, error) {
+	s := tr.s
+	ds := tr.ds
+	var m Metrics
+	rng := &splitMix{s: s.Seed}
+	seedReward, seedPolicy, seedOrderR, seedOrderP := rng.next(), rng.next(), rng.next(), rng.next()
+	e := newEngine(tr.base, ds)
+	all := allRows(ds)
+	zref, err := logitsOf(tr.base, ds, nil, all)
+	if err != nil {
+		return nil, m, err
+	}
+	nPolicy := len(u.sets)
+	switch s.Objective {
+	case DPO:
+		nPolicy = len(u.pairs)
+	case KTO:
+		nPolicy = len(u.labels)
+	}
+	epP := tr.epochsFor(nPolicy, s.Epochs)
+	var epR int
+	total := tr.stepsFor(nPolicy, epP) + 2
+	if s.Objective == KL {
+		epR = tr.epochsFor(len(u.cmps), s.RewardEpochs)
+		total += tr.stepsFor(len(u.cmps), epR)
+	}
+	done := 1
+	phase := ""
+	tr.progress.total = total
+	tick := func() error {
+		done++
+		tr.progress.report(done, total, phase)
+		if s.Pause != nil {
+			if err := s.Pause(ctx); err != nil {
+				return fmt.Errorf("%w: %w", errStopped, err)
+			}
+		}
+		return nil
+	}
+	tr.progress.report(done, total, "training")
+
+	newLoRA := func(seed uint64) (*model.LoRA, error) {
+		return model.NewLoRA(tr.base, model.LoRAConfig{Rank: s.Rank, Alpha: s.Alpha, Seed: seed})
+	}
+	var rew []float64
+	if s.Objective == KL {
+		phase = "reward model"
+		rp, err := newLoRA(seedReward)
+		if err != nil {
+			return nil, m, err
+		}
+		fr, err := tr.fit(ctx, e, rp, fitSpec{
+			name:  "reward model",
+			units: len(u.cmps),
+			addRows: func(e *engine, i int) {
+				e.add(u.cmps[i].pos)
+				e.add(u.cmps[i].neg)
+			},
+			loss: func(e *engine, batch []int) lossFunc {
+				return func(z, dz []float64) (float64, float64) {
+					return rewardLoss(pick(u.cmps, batch), e.loc, z, dz, s.LabelWeight)
+				}
+			},
+		}, epR, seedOrderR, tick)
+		if err != nil {
+			return nil, m, err
+		}
+		m.RewardLoss, m.RewardEpochs, m.Steps = compress(fr.curve), fr.epochs, fr.steps
+		zr, err := logitsOf(tr.base, ds, rp, all)
+		if err != nil {
+			return nil, m, err
+		}
+		ev := evaluate(zr, ds.hold())
+		m.Holdout.Reward = &ev
+		// The reward of showing a suggestion is the reward model's
+		// log-odds gain over the frozen base; showing nothing earns 0.
+		rew = make([]float64, len(zr))
+		for i := range zr {
+			rew[i] = zr[i] - zref[i]
+		}
+	}
+
+	phase = "policy (" + string(s.Objective) + ")"
+	pp, err := newLoRA(seedPolicy)
+	if err != nil {
+		return nil, m, err
+	}
+	spec := fitSpec{name: "policy"}
+	switch s.Objective {
+	case KL:
+		spec.units = len(u.sets)
+		spec.addRows = func(e *engine, i int) { e.addSet(u.sets[i].set) }
+		spec.loss = func(e *engine, batch []int) lossFunc {
+			return func(z, dz []float64) (float64, float64) {
+				return klLoss(pick(u.sets, batch), ds.sets, e.loc, z, zref, rew, s.Beta, dz)
+			}
+		}
+	case DPO:
+		spec.units = len(u.pairs)
+		spec.addRows = func(e *engine, i int) {
+			e.add(u.pairs[i].pos)
+			e.add(u.pairs[i].neg)
+		}
+		spec.loss = func(e *engine, batch []int) lossFunc {
+			return func(z, dz []float64) (float64, float64) {
+				return dpoLoss(pick(u.pairs, batch), e.loc, z, zref, s.Beta, dz)
+			}
+		}
+	case KTO:
+		spec.units = len(u.labels)
+		spec.addRows = func(e *engine, i int) { e.addSet(u.labels[i].set) }
+		spec.loss = func(e *engine, batch []int) lossFunc {
+			return func(z, dz []float64) (float64, float64) {
+				b := pick(u.labels, batch)
+				z0 := ktoRefPoint(b, ds.sets, e.loc, z, zref)
+				return ktoLoss(b, ds.sets, e.loc, z, zref, s.Beta, s.DesirableWeight, s.UndesirableWeight, z0, dz)
+			}
+		}
+	}
+	fp, err := tr.fit(ctx, e, pp, spec, epP, seedOrderP, tick)
+	if err != nil {
+		return nil, m, err
+	}
+	m.PolicyLoss, m.PolicyEpochs = compress(fp.curve), fp.epochs
+	m.Steps += fp.steps
+	zp, err := logitsOf(tr.base, ds, pp, holdRows(ds))
+	if err != nil {
+		return nil, m, err
+	}
+	m.Holdout.New = evaluate(zp, ds.hold())
+	return pp, m, nil
+}
+
+func pick[T any](xs []T, idx []int) []T {
+	out := make([]T, len(idx))
+	for i, j := range idx {
+		out[i] = xs[j]
+	}
+	return out
+}
+
+// holdRows lists the rows the held-out preferences use.
+func holdRows(ds *dataset) []int32 {
+	seen := map[int32]bool{}
+	var out []int32
+	for _, p := range ds.hold() {
+		for _, r := range []int32{p.pos, p.neg} {
+			if r != nothing && !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// evaluate scores logits z (by row) on held-out preferences; see Eval.
+func evaluate(z []float64, prefs []pref) Eval {
+	var ev Eval
+	at := func(r int32) float64 {
+		if r == nothing {
+			return 0
+		}
+		return z[r]
+	}
+	for _, p := range prefs {
+		m := at(p.pos) - at(p.neg)
+		switch {
+		case m > 0:
+			ev.Accuracy += p.weight
+		case m == 0:
+			ev.Accuracy += p.weight / 2
+		}
+		ev.LogLoss += p.weight * softplus(-m)
+		ev.Weight += p.weight
+		ev.N++
+	}
+	if ev.Weight > 0 {
+		ev.Accuracy /= ev.Weight
+		ev.LogLoss /= ev.Weight
+	}
+	return ev
+}
+
+// gate decides whether a new policy replaces the active one.
+func gate(s Settings, newEv, active Eval) (store.Decision, string) {
+	tolA, tolL := max(0, s.AccuracyTolerance), max(0, s.LogLossTolerance)
+	switch {
+	case newEv.Accuracy < active.Accuracy-tolA:
+		return store.RunRejected, fmt.Sprintf("held-out accuracy %.4f is below the active policy's %.4f (tolerance %.3f)", newEv.Accuracy, active.Accuracy, tolA)
+	case newEv.LogLoss > active.LogLoss+tolL:
+		return store.RunRejected, fmt.Sprintf("held-out log-loss %.4f is above the active policy's %.4f (tolerance %.3f)", newEv.LogLoss, active.LogLoss, tolL)
+	}
+	return store.RunAccepted, fmt.Sprintf("held-out accuracy %.4f vs %.4f, log-loss %.4f vs %.4f", newEv.Accuracy, active.Accuracy, newEv.LogLoss, active.LogLoss)
+}
+
+// compress returns at most 100 points of a loss curve, averaging runs of
+// consecutive epochs when there are more, rounded to 6 significant digits.
+func compress(curve []float64) []float64 {
+	const most = 100
+	k := (len(curve) + most - 1) / most
+	if k < 1 {
+		k = 1
+	}
+	var out []float64
+	for lo := 0; lo < len(curve); lo += k {
+		hi := min(len(curve), lo+k)
+		s := 0.0
+		for _, v := range curve[lo:hi] {
+			s += v
+		}
+		out = append(out, round6(s/float64(hi-lo)))
+	}
+	return out
+}
+
+func round6(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	e := math.Pow(10, 5-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*e) / e
+}
+
+// reporter calls a progress callback when the percentage or the message
+// changes.
+type reporter struct {
+	fn      func(done, total int, msg string)
+	total   int
+	lastPct int
+	lastMsg string
+	started bool
+}
+
+func (r *reporter) report(done, total int, msg string) {
+	if r.fn == nil || total <= 0 {
+		return
+	}
+	pct := done * 100 / total
+	if r.started && pct == r.lastPct && msg == r.lastMsg && done != total {
+		return
+	}
+	r.started, r.lastPct, r.lastMsg = true, pct, msg
+	r.fn(done, total, msg)
+}
+
+// sanitize replaces the non-finite losses of a diverged run, which JSON
+// cannot hold, with -1.
+func sanitize(m Metrics) Metrics {
+	fix := func(c []float64) []float64 {
+		out := make([]float64, len(c))
+		for i, v := range c {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				v = -1
+			}
+			out[i] = v
+		}
+		return out
+	}
+	m.RewardLoss, m.PolicyLoss = fix(m.RewardLoss), fix(m.PolicyLoss)
+	return m
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("train: " + err.Error()) // only plain structs are marshalled
+	}
+	return b
+}

@@ -1,0 +1,214 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/store"
+)
+
+// probeRanking scores fresh candidates (contexts not tied to the training
+// data) with the runtime and returns the fraction of (security, style)
+// pairs in which security ranks first, and the mean score of
+// go.naked-return.
+func probeRanking(t testing.TB, rt *model.Runtime, seed uint64) (secFirst, naked float64) {
+	t.Helper()
+	r := newRNG(seed)
+	var sec, sty, nk []synthRule
+	for _, rule := range synthRules {
+		switch {
+		case rule.id == "go.naked-return":
+			nk = append(nk, rule)
+		case rule.category == store.Security:
+			sec = append(sec, rule)
+		case rule.category == store.StyleCat:
+			sty = append(sty, rule)
+		}
+	}
+	const probes = 200
+	wins := 0
+	out := make([]float64, 3)
+	for i := 0; i < probes; i++ {
+		persona := "developer"
+		if i%3 == 0 {
+			persona = "security-reviewer"
+		}
+		a := synthCandidate(r, sec[r.intn(len(sec))], persona)
+		b := synthCandidate(r, sty[r.intn(len(sty))], persona)
+		c := synthCandidate(r, nk[0], persona)
+		b.Context, c.Context = a.Context, a.Context
+		if err := rt.Score(context.Background(), []model.Candidate{a, b, c}, out); err != nil {
+			t.Fatal(err)
+		}
+		if out[0] > out[1] {
+			wins++
+		}
+		naked += out[2]
+	}
+	return float64(wins) / probes, naked / probes
+}
+
+func runtimeWith(t testing.TB, home string, version string) *model.Runtime {
+	t.Helper()
+	base := mustBase(t)
+	rt, err := model.NewRuntime(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version != "" {
+		a, err := model.LoadAdapter(filepath.Join(AdaptersDir(home), version), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Swap(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rt
+}
+
+// TestRunLearnsHiddenPreference trains on feedback from a persona whose
+// taste contradicts the base's priors (security over style, and one style
+// rule always rejected) and checks that the gate accepts the adapter and
+// that the runtime, with it swapped in, ranks fresh candidates that way.
+func TestRunLearnsHiddenPreference(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		s      Settings
+		accept bool // the gate must accept (see below for DPO at β = 0.1)
+		naked  bool // go.naked-return must drop by 0.3
+	}{
+		{"kl", Settings{Objective: KL}, true, true},
+		{"kto", Settings{Objective: KTO}, true, false},
+		// DPO at TRL's β = 0.1 moves the policy's logits by 1/β times the
+		// implied reward: the ranking is right but the probabilities are
+		// overconfident, so the gate's log-loss test may refuse it. At
+		// β = 1 the policy is calibrated and accepted.
+		{"dpo", Settings{Objective: DPO}, false, true},
+		{"dpo-beta1", Settings{Objective: DPO, Beta: 1}, true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			home := t.TempDir()
+			db := openStore(t, home)
+			fillStore(t, db, synthSpec{prefs: 500, seed: 42})
+			s := tc.s
+			s.Seed, s.Now = 1, clock(t0.Add(48*time.Hour))
+			res, err := Run(context.Background(), Problem{Home: home, DB: db, Base: mustBase(t)}, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %s (%s); new %+v; %d steps, %.2fs", tc.name, res.Decision, res.Metrics.Reason, res.Metrics.Holdout.New, res.Metrics.Steps, res.Metrics.Seconds)
+			if res.Version != "v1" || (res.Decision == store.RunAccepted) != (res.Active == "v1") {
+				t.Fatalf("decision %s, version %q, active %q", res.Decision, res.Version, res.Active)
+			}
+			if tc.accept {
+				if res.Decision != store.RunAccepted {
+					t.Fatalf("decision %s, want accepted", res.Decision)
+				}
+				v, dir, ok, err := Active(home)
+				if err != nil || !ok || v != "v1" || dir != res.Dir {
+					t.Fatalf("Active = %q, %q, %v, %v", v, dir, ok, err)
+				}
+				if a, ok, err := db.ActiveAdapter(context.Background()); err != nil || !ok || a.Version != "v1" || a.SHA256 != res.SHA256 || a.RunID != res.RunID {
+					t.Fatalf("store's active adapter = %+v, %v, %v", a, ok, err)
+				}
+			}
+			baseSec, baseNaked := probeRanking(t, runtimeWith(t, home, ""), 9)
+			sec, naked := probeRanking(t, runtimeWith(t, home, res.Version), 9)
+			t.Logf("security first: base %.2f, adapter %.2f; naked-return score: base %.3f, adapter %.3f", baseSec, sec, baseNaked, naked)
+			if baseSec > 0.05 {
+				t.Fatalf("the base already ranks security first in %.2f of probes; the test data do not contradict it", baseSec)
+			}
+			if sec < 0.9 {
+				t.Errorf("with the adapter security ranks first in %.2f of probes, want ≥ 0.9", sec)
+			}
+			if tc.naked && naked > baseNaked-0.3 {
+				t.Errorf("go.naked-return scores %.3f with the adapter, base %.3f: want a drop of at least 0.3", naked, baseNaked)
+			}
+			if res.Metrics.Holdout.New.Accuracy < res.Metrics.Holdout.Active.Accuracy+0.3 {
+				t.Errorf("held-out accuracy %.3f, base %.3f: want an improvement of at least 0.3", res.Metrics.Holdout.New.Accuracy, res.Metrics.Holdout.Active.Accuracy)
+			}
+		})
+	}
+}
+
+// TestGateRefusesPoisonedBatch flips the hidden preference in the most
+// recent 20% of the feedback: the adapter learnt from the older 80% does
+// worse than the base on the held-out recent data, so the gate rejects it
+// and nothing becomes active.
+func TestGateRefusesPoisonedBatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		s    Settings
+	}{
+		{"kl", Settings{Objective: KL}},
+		{"dpo", Settings{Objective: DPO, Beta: 1}},
+		{"kto", Settings{Objective: KTO}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			home := t.TempDir()
+			db := openStore(t, home)
+			fillStore(t, db, synthSpec{prefs: 500, seed: 43, flip: 0.2})
+			s := tc.s
+			s.Seed, s.Now = 1, clock(t0.Add(48*time.Hour))
+			res, err := Run(context.Background(), Problem{Home: home, DB: db, Base: mustBase(t)}, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %s", res.Decision, res.Metrics.Reason)
+			if res.Decision != store.RunRejected || res.Active != "" {
+				t.Fatalf("decision %s, active %q; want rejected, none", res.Decision, res.Active)
+			}
+			if _, _, ok, err := Active(home); ok || err != nil {
+				t.Fatalf("Active after a rejected run: ok=%v err=%v", ok, err)
+			}
+			if _, ok, _ := db.ActiveAdapter(context.Background()); ok {
+				t.Fatal("the store has an active adapter after a rejected run")
+			}
+			ads, err := db.Adapters(context.Background())
+			if err != nil || len(ads) != 1 || ads[0].State != store.AdapterRejected || ads[0].Version != res.Version {
+				t.Fatalf("adapters = %+v, %v; want one rejected", ads, err)
+			}
+			if _, err := model.LoadAdapter(res.Dir, mustBase(t)); err != nil {
+				t.Fatalf("the rejected adapter is not kept loadable: %v", err)
+			}
+			runs, err := db.Runs(context.Background(), 0)
+			if err != nil || len(runs) != 1 || runs[0].Decision != store.RunRejected || runs[0].AdapterSHA256 != res.SHA256 {
+				t.Fatalf("runs = %+v, %v", runs, err)
+			}
+			if rep, err := db.Verify(context.Background()); err != nil || !rep.OK {
+				t.Fatalf("audit chain: %v %v", rep, err)
+			}
+		})
+	}
+}
+
+func TestNotEnoughData(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	db := openStore(t, home)
+	fillStore(t, db, synthSpec{prefs: 3, seed: 1})
+	_, err := Run(context.Background(), Problem{Home: home, DB: db, Base: mustBase(t)}, Settings{Now: clock(t0)})
+	if !errors.Is(err, ErrNotEnoughData) {
+		t.Fatalf("Run on 3 preferences: %v, want ErrNotEnoughData", err)
+	}
+	if runs, _ := db.Runs(context.Background(), 0); len(runs) != 0 {
+		t.Fatalf("a run was recorded: %+v", runs)
+	}
+	entries, _ := os.ReadDir(AdaptersDir(home))
+	for _, e := range entries {
+		if e.Name() != lockFile {
+			t.Fatalf("adapters directory holds %s", e.Name())
+		}
+	}
+}

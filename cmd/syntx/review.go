@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/review"
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/train"
+)
+
+func cmdReview(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "review", "[--base REV] [--format text|sarif|rdjson] [--fail-on CATEGORY|any] [--record [--branch NAME]]",
+		`Run the rules and the policy over the lines changed since REV (by default the
+merge base of HEAD and the default branch: origin/HEAD, else main, else master),
+working-tree and untracked files included, and print the suggestions whose site
+touches a changed line, best first:
+
+  path:line: message (rule, category, score)
+
+--format sarif writes SARIF 2.1.0 (fixes included) for code-scanning uploads;
+--format rdjson writes reviewdog's diagnostic format (reviewdog -f=rdjson).
+
+With --record the suggestions are stored (trigger "review", persona
+review.persona), and the ones an earlier --record on this branch offered are
+resolved: accepted when their fix is in the code now (whitespace and comments
+aside), edited when the code there changed otherwise, ignored when it reached
+the base branch unchanged. Everything stays in $SYNTX_HOME.`)
+	dir := fs.String("C", ".", "a directory inside the repository")
+	base := fs.String("base", "", "review the changes since `REV` (default: the merge base with the default branch)")
+	format := fs.String("format", "text", "output format: text, sarif or rdjson")
+	failOn := fs.String("fail-on", "", "exit with status 1 when a suggestion of this `CATEGORY` is reported (security, performance, correctness, style, a comma-separated list, or any)")
+	minScore := fs.Float64("min-score", 0, "report only suggestions scoring at least this (0 to 1)")
+	record := fs.Bool("record", false, "store the suggestions and record what became of earlier ones")
+	branch := fs.String("branch", "", "branch `NAME` to record under (default: the current branch; required on a detached HEAD)")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "syntx review: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	switch *format {
+	case "text", "sarif", "rdjson":
+	default:
+		fmt.Fprintf(e.stderr, "syntx review: --format %q: want text, sarif or rdjson\n", *format)
+		return errUsage
+	}
+	var failCats []string
+	for _, c := range strings.Split(*failOn, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		if c != "any" && !slices.Contains(rules.Categories, c) {
+			fmt.Fprintf(e.stderr, "syntx review: --fail-on %q: want one of %s or any\n", c, strings.Join(rules.Categories, ", "))
+			return errUsage
+		}
+		failCats = append(failCats, c)
+	}
+
+	g, err := review.OpenGit(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	cfg := reviewConfig(e, g.Root)
+	lib := reviewRules(e, g.Root)
+	home := config.DataHome()
+	persona := cfg.Review.Persona
+	if persona == "" {
+		persona = cfg.Persona
+	}
+	persona, weight := reviewPersona(cfg, persona)
+	res, err := review.Run(ctx, review.Options{
+		Dir: g.Root, Base: *base, Library: lib, Policy: reviewPolicy(e, cfg, home),
+		Persona: persona, MaxFileBytes: cfg.Limits.MaxDocumentBytes,
+	})
+	if err != nil {
+		return err
+	}
+	if *minScore > 0 {
+		kept := res.Findings[:0]
+		for _, f := range res.Findings {
+			if f.Score >= *minScore {
+				kept = append(kept, f)
+			}
+		}
+		res.Findings = kept
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(e.stderr, "syntx review: skipped %s: %s\n", s.Path, s.Reason)
+	}
+
+	if *record {
+		db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
+		if err != nil {
+			return err
+		}
+		rec, err := review.Record(ctx, res, review.RecordOptions{
+			DB: db, Home: home, Library: lib, Persona: persona, Weight: weight,
+			StoreCode: cfg.Capture.StoreCode, Branch: *branch,
+		})
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "syntx review: recorded %d new suggestions on %s (%d seen before); earlier ones: %d accepted, %d edited, %d ignored, %d still open\n",
+			rec.Offered, rec.Branch, rec.Seen, rec.Count(review.OutcomeAccepted), rec.Count(review.OutcomeEdited),
+			rec.Count(review.OutcomeIgnored), rec.Count(review.OutcomeOpen))
+	}
+
+	tool := review.Tool{Name: "SyntX", Version: version, InformationURI: "https://github.com/syntx/syntx"}
+	switch *format {
+	case "sarif":
+		err = review.WriteSARIF(e.stdout, res, tool)
+	case "rdjson":
+		err = review.WriteRDJSON(e.stdout, res, tool)
+	default:
+		err = review.WriteText(e.stdout, res)
+		if err == nil {
+			since := res.BaseRef
+			if since == "" {
+				since = "the empty tree"
+			}
+			fmt.Fprintf(e.stderr, "syntx review: %d suggestions on %d changed files since %s (%s), ranked by %s\n",
+				len(res.Findings), res.Files, since, shortID(res.Base), res.PolicyVersion)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(failCats) > 0 && res.Fails(failCats) {
+		return exitCode(1)
+	}
+	return nil
+}
+
+func shortID(id string) string { return id[:min(len(id), 12)] }
+
+// reviewConfig reads the user's and the repository's configuration; problems
+// are reported and the defaults stand in.
+func reviewConfig(e *env, workspace string) config.Config {
+	cfg, problems := config.Load(workspace, nil)
+	for _, p := range problems {
+		fmt.Fprintln(e.stderr, "syntx: config:", p)
+	}
+	return cfg
+}
+
+// reviewRules loads the built-in rules, the user's and the repository's.
+func reviewRules(e *env, workspace string) *rules.Library {
+	sources := []rules.Source{{Name: "builtin", FS: rules.Builtin()}}
+	if d := config.ConfigHome(); d != "" {
+		sources = append(sources, rules.Dir(filepath.Join(d, "syntx", "rules")))
+	}
+	sources = append(sources, rules.Dir(filepath.Join(workspace, ".syntx", "rules")))
+	lib := rules.Load(sources...)
+	for _, p := range lib.Problems {
+		fmt.Fprintln(e.stderr, "syntx: rules: skipped", p)
+	}
+	return lib
+}
+
+// reviewPersona returns a persona and its configured weight (1 when it has
+// none).
+func reviewPersona(cfg config.Config, persona string) (string, float64) {
+	w, ok := cfg.Personas[persona]
+	if !ok || w <= 0 {
+		w = 1
+	}
+	return persona, w
+}
+
+// reviewPolicy builds the policy that ranks suggestions: the configured ONNX
+// file or the embedded base, with the active adapter merged in. Without a
+// usable model the rules' priors rank (nil is returned and the reason
+// printed).
+func reviewPolicy(e *env, cfg config.Config, home string) model.Policy {
+	var base *model.Network
+	var err error
+	if cfg.Policy.Model != "" {
+		var b []byte
+		if b, err = os.ReadFile(cfg.Policy.Model); err == nil {
+			base, err = model.LoadONNX(b)
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "syntx: policy.model %s refused (%v); using the embedded base model\n", cfg.Policy.Model, err)
+		}
+	}
+	if base == nil {
+		if base, err = model.LoadBase(); err != nil {
+			fmt.Fprintln(e.stderr, "syntx: the embedded model does not load; ranking by the rules' priors:", err)
+			return nil
+		}
+	}
+	rt, err := model.NewRuntime(base)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "syntx: policy:", err)
+		return nil
+	}
+	_, dir, ok, err := train.Active(home)
+	switch {
+	case err != nil:
+		fmt.Fprintln(e.stderr, "syntx: active adapter unreadable; scoring with the base model:", err)
+	case ok:
+		a, err := model.LoadAdapter(dir, base)
+		if err == nil {
+			err = rt.Swap(a)
+		}
+		if err != nil {
+			fmt.Fprintln(e.stderr, "syntx: active adapter refused; scoring with the base model:", err)
+		}
+	}
+	return rt
+}
+
+// isTTY reports whether w is a terminal (for progress bars).
+func isTTY(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

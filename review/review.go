@@ -1,0 +1,275 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/rules"
+)
+
+// Options configure Run.
+type Options struct {
+	// Dir is a directory inside the repository; "" means the current one.
+	Dir string
+	// Base is the revision to review against. Empty means the merge base
+	// of HEAD and the default branch (origin/HEAD, else main, else
+	// master); a branch that moved on since HEAD forked is replaced by the
+	// merge base too, so only this side's changes are reviewed.
+	Base string
+	// Library is the rules to run (required).
+	Library *rules.Library
+	// Policy ranks the suggestions; nil ranks them by the rules' priors.
+	Policy model.Policy
+	// Persona goes into the policy's features (the review persona).
+	Persona string
+	// MaxFileBytes skips larger files; 0 means 8 MiB.
+	MaxFileBytes int
+}
+
+// Result is what a review found.
+type Result struct {
+	Git    *Git
+	Root   string // top level of the working tree
+	Branch string // current branch, "" when detached
+	Head   string // HEAD commit, "" on an unborn branch
+	// BaseRef is the ref the review compared with, as given or detected
+	// ("main", "origin/main", or a commit id); Base is the commit the
+	// changed lines were computed against.
+	BaseRef, Base string
+	// BaseBranch is the branch the changes go to, against which a later
+	// `review --record` tells whether a suggestion's site got there
+	// unchanged: BaseRef when it names a branch, else the default branch
+	// ("" when there is none).
+	BaseBranch string
+	// PolicyVersion names the model that scored the findings ("priors"
+	// without one).
+	PolicyVersion string
+	// Findings are the suggestions whose site touches a changed line,
+	// best first.
+	Findings []*Finding
+	// Files counts the changed files in supported languages that were
+	// read; Skipped lists the ones that were not, with why.
+	Files   int
+	Skipped []Skipped
+
+	// changed holds, per reviewed path, its diff.
+	changed map[string]*changedFile
+}
+
+// Skipped is a changed file left out of the review.
+type Skipped struct {
+	Path, Reason string
+}
+
+type changedFile struct {
+	diff *FileDiff
+}
+
+const defaultMaxFileBytes = 8 << 20
+
+// Run reviews the lines changed in the working tree since the base.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Library == nil {
+		return nil, errors.New("review: no rules")
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = defaultMaxFileBytes
+	}
+	g, err := OpenGit(ctx, opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Git: g, Root: g.Root, Branch: g.Branch(ctx), Head: g.Head(ctx), changed: map[string]*changedFile{}}
+	if err := res.resolveBase(ctx, opts.Base); err != nil {
+		return nil, err
+	}
+	specs := pathspecs(opts.Library)
+	if len(specs) == 0 {
+		return res, nil
+	}
+	files, err := g.DiffWorktree(ctx, res.Base, specs)
+	if err != nil {
+		return nil, err
+	}
+	an := &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		path := f.NewPath
+		if path == "" {
+			continue // deleted
+		}
+		gr := grammarFor(path)
+		if gr == "" {
+			continue
+		}
+		switch {
+		case f.Binary:
+			res.Skipped = append(res.Skipped, Skipped{path, "binary"})
+			continue
+		case f.NewMode == "120000" || f.NewMode == "160000":
+			continue // a symbolic link or a submodule
+		}
+		untracked := f.Untracked
+		if !untracked && len(f.Hunks) == 0 {
+			continue // renamed or mode change only: no line changed
+		}
+		full := filepath.Join(g.Root, filepath.FromSlash(path))
+		st, err := os.Lstat(full)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		if !st.Mode().IsRegular() {
+			continue
+		}
+		if st.Size() > int64(opts.MaxFileBytes) {
+			res.Skipped = append(res.Skipped, Skipped{path, fmt.Sprintf("larger than %d bytes", opts.MaxFileBytes)})
+			continue
+		}
+		content, err := os.ReadFile(full)
+		if err != nil {
+			return nil, err
+		}
+		if isBinary(content) {
+			res.Skipped = append(res.Skipped, Skipped{path, "binary"})
+			continue
+		}
+		ls := newLines(content)
+		var want []LineRange
+		if untracked || (f.OldPath == "" && f.OldBlob == "") {
+			want = []LineRange{{0, max(ls.n(), 1)}}
+		} else {
+			for _, h := range f.Hunks {
+				if h.New.Len() > 0 {
+					want = append(want, h.New)
+				}
+			}
+		}
+		res.Files++
+		res.changed[path] = &changedFile{diff: f}
+		if len(want) == 0 {
+			continue
+		}
+		found, err := an.analyze(ctx, gr, path, content, ls, want)
+		if err != nil {
+			res.Skipped = append(res.Skipped, Skipped{path, err.Error()})
+			continue
+		}
+		res.Findings = append(res.Findings, found...)
+	}
+	if err := res.score(ctx, opts.Policy); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// resolveBase sets BaseRef and Base.
+func (res *Result) resolveBase(ctx context.Context, base string) error {
+	g := res.Git
+	if base != "" {
+		full, _ := g.output(ctx, "rev-parse", "--symbolic-full-name", "--end-of-options", base)
+		if strings.HasPrefix(full, "refs/heads/") || strings.HasPrefix(full, "refs/remotes/") {
+			res.BaseBranch = base
+		}
+	}
+	if res.BaseBranch == "" {
+		res.BaseBranch, _ = g.DefaultBranch(ctx)
+	}
+	if res.Head == "" {
+		// An unborn branch: everything in the working tree is new.
+		t, err := g.emptyTree(ctx)
+		if err != nil {
+			return err
+		}
+		res.BaseRef, res.Base = base, t
+		return nil
+	}
+	if base == "" {
+		if res.BaseBranch == "" {
+			_, err := g.DefaultBranch(ctx)
+			return err
+		}
+		base = res.BaseBranch
+	}
+	c, err := g.Commit(ctx, base)
+	if err != nil {
+		return err
+	}
+	res.BaseRef, res.Base = base, c
+	if mb := g.MergeBase(ctx, c, res.Head); mb != "" {
+		res.Base = mb
+	}
+	return nil
+}
+
+// score ranks the findings with the policy (or the priors) and numbers the
+// candidate sets: findings at the same site form one set.
+func (res *Result) score(ctx context.Context, p model.Policy) error {
+	res.PolicyVersion = "priors"
+	if p != nil && len(res.Findings) > 0 {
+		cands := make([]model.Candidate, len(res.Findings))
+		for i, f := range res.Findings {
+			cands[i] = f.Candidate
+		}
+		out := make([]float64, len(cands))
+		if err := p.Score(ctx, cands, out); err != nil {
+			return fmt.Errorf("review: policy: %w", err)
+		}
+		for i, f := range res.Findings {
+			f.Score = out[i]
+		}
+		res.PolicyVersion = p.Version()
+	}
+	sort.SliceStable(res.Findings, func(i, j int) bool {
+		a, b := res.Findings[i], res.Findings[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Site.Start != b.Site.Start {
+			return a.Site.Start < b.Site.Start
+		}
+		return a.Rule.ID < b.Rule.ID
+	})
+	type site struct {
+		path string
+		span rules.Span
+	}
+	sets := map[site]int{}
+	for _, f := range res.Findings {
+		k := site{f.Path, f.Site}
+		n, ok := sets[k]
+		if !ok {
+			n = len(sets)
+			sets[k] = n
+		}
+		f.Set = n
+	}
+	return nil
+}
+
+// Fails reports whether a finding's category is in categories ("any"
+// matches all).
+func (res *Result) Fails(categories []string) bool {
+	for _, f := range res.Findings {
+		for _, c := range categories {
+			if c == "any" || c == f.Rule.Category {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -43,26 +43,35 @@ func tokens(g syntax.Grammar, s string) ([]string, error) {
 		return nil, err
 	}
 	defer t.Close()
-	src := []byte(s)
 	var out []string
-	c := sitter.NewTreeCursor(t.Root())
-	defer c.Close()
-	for {
-		n := c.CurrentNode()
-		isComment := strings.Contains(n.Type(), "comment")
-		if !isComment && c.GoToFirstChild() {
-			continue
+	collect(t.Root(), []byte(s), &out)
+	return out, nil
+}
+
+// collect appends the leaves of n (type and text), leaving comments out.
+// Text inside a node that no child covers (the content of a string literal
+// in some grammars) counts as a token too.
+func collect(n *sitter.Node, src []byte, out *[]string) {
+	if strings.Contains(n.Type(), "comment") {
+		return
+	}
+	count := int(n.ChildCount())
+	if count == 0 {
+		if text := strings.TrimSpace(string(src[n.StartByte():n.EndByte()])); text != "" {
+			*out = append(*out, n.Type()+"\x00"+text)
 		}
-		if !isComment && n.ChildCount() == 0 && n.EndByte() > n.StartByte() {
-			text := strings.TrimSpace(string(src[n.StartByte():n.EndByte()]))
-			if text != "" {
-				out = append(out, n.Type()+"\x00"+text)
-			}
+		return
+	}
+	prev := n.StartByte()
+	for i := 0; i < count; i++ {
+		c := n.Child(i)
+		if gap := strings.TrimSpace(string(src[prev:c.StartByte()])); gap != "" {
+			*out = append(*out, "text\x00"+gap)
 		}
-		for !c.GoToNextSibling() {
-			if !c.GoToParent() {
-				return out, nil
-			}
-		}
+		collect(c, src, out)
+		prev = c.EndByte()
+	}
+	if gap := strings.TrimSpace(string(src[prev:n.EndByte()])); gap != "" {
+		*out = append(*out, "text\x00"+gap)
 	}
 }

@@ -21,9 +21,14 @@ type Recorder struct {
 	q   chan job
 	wg  sync.WaitGroup
 
-	mu      sync.Mutex
+	// mu guards closed and the lifetime of q: senders hold it shared, Close
+	// exclusively. The writer goroutine never takes it, so a full queue
+	// cannot deadlock with it.
+	mu     sync.RWMutex
+	closed bool
+
+	accMu   sync.Mutex
 	accepts map[string]int64 // suggestion id -> its accept event, for provenance
-	closed  bool
 }
 
 type job struct {
@@ -64,9 +69,9 @@ func (r *Recorder) loop() {
 var errClosed = errors.New("capture: recorder closed")
 
 func (r *Recorder) enqueue(fn func(ctx context.Context) error, wait bool) error {
-	r.mu.Lock()
+	r.mu.RLock()
 	if r.closed {
-		r.mu.Unlock()
+		r.mu.RUnlock()
 		return errClosed
 	}
 	j := job{fn: fn}
@@ -74,7 +79,7 @@ func (r *Recorder) enqueue(fn func(ctx context.Context) error, wait bool) error 
 		j.done = make(chan error, 1)
 	}
 	r.q <- j
-	r.mu.Unlock()
+	r.mu.RUnlock()
 	if wait {
 		return <-j.done
 	}
@@ -97,9 +102,9 @@ func (r *Recorder) Accepted(ev store.Event) error {
 		if err != nil {
 			return err
 		}
-		r.mu.Lock()
+		r.accMu.Lock()
 		r.accepts[ev.SuggestionID] = id
-		r.mu.Unlock()
+		r.accMu.Unlock()
 		return nil
 	}, true)
 }
@@ -116,12 +121,12 @@ func (r *Recorder) Outcome(ev store.Event, wait bool) error {
 		if err != nil {
 			return err
 		}
-		r.mu.Lock()
+		r.accMu.Lock()
 		acc := r.accepts[ev.SuggestionID]
 		if ev.Outcome != store.Accepted {
 			delete(r.accepts, ev.SuggestionID)
 		}
-		r.mu.Unlock()
+		r.accMu.Unlock()
 		_, _, err = r.db.RecordOutcome(ctx, ev, Derive(ev.Outcome, s, set, ev, acc)...)
 		return err
 	}, wait)

@@ -64,11 +64,17 @@ func (s *Server) tickLoop(every time.Duration) {
 	}
 }
 
-// tick passes due checkpoints and ignore windows.
+// tick passes due checkpoints and ignore windows, follows adapter changes
+// made elsewhere, and schedules idle-time training.
 func (s *Server) tick() {
 	if s.tracker == nil {
 		return
 	}
+	if now := time.Now(); now.Sub(s.lastAdapterCheck) >= time.Second {
+		s.lastAdapterCheck = now
+		s.reloadAdapter(context.Background())
+	}
+	s.idleTrain()
 	outs := s.tracker.Tick(s.now(), func(key string) []byte {
 		doc := s.docs.get(key)
 		if doc == nil {

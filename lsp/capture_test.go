@@ -340,3 +340,68 @@ func jsonField(data []byte, key string, v any) error {
 	}
 	return jsonUnmarshal(m[key], v)
 }
+
+// TestTwoServersOneDatabase runs two servers (two editor windows) on one
+// data directory at once: both record, and the audit chain stays whole.
+func TestTwoServersOneDatabase(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	var clients []*lspclient.Client
+	for i := 0; i < 2; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		a, b := net.Pipe()
+		s := NewServer(Options{DataDir: home, TickInterval: 5 * time.Millisecond})
+		done := make(chan struct{})
+		go func() { s.Serve(ctx, a); close(done) }()
+		c := lspclient.New(ctx, b)
+		t.Cleanup(func() { _ = c.Close(); <-done })
+		if _, err := c.Initialize(ctx, t.TempDir(), false, nil); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	applied := 0
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			uri := "file:///w/two" + string(rune('a'+i)) + ".py"
+			if err := c.Open(ctx(t), uri, "python", pySrc); err != nil {
+				t.Error(err)
+				return
+			}
+			for k := 0; k < 3; k++ {
+				acts, err := suggestions(c.CodeActions(ctx(t), uri, 0, len(c.Doc(uri).Text), protocol.CodeActionTriggerKindInvoked))
+				if err != nil || len(acts) == 0 {
+					return
+				}
+				if err := c.Apply(ctx(t), acts[0]); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				applied++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	db, err := store.Open(context.Background(), filepath.Join(home, "syntx.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := db.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied < 4 || st.Events[store.Accepted] != int64(applied) {
+		t.Fatalf("accepted events %d, applied %d (want every one, at least 2 per window)", st.Events[store.Accepted], applied)
+	}
+	if rep, err := db.Verify(context.Background()); err != nil || !rep.OK {
+		t.Fatalf("audit chain %+v %v", rep, err)
+	}
+}

@@ -81,6 +81,12 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	if start > end {
 		start, end = end, start
 	}
+	if start == end {
+		// A bare cursor (the lightbulb, Ctrl+., Neovim's code_action()):
+		// offer what applies anywhere on its line, not only under it.
+		line := text.LineOf(start)
+		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
+	}
 	persona, _ := s.persona()
 	var cands []*candidate
 	for _, m := range doc.index.Within(doc.tree, text.Bytes(), start, end) {
@@ -196,14 +202,29 @@ func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc 
 	c := &candidate{match: m, edits: edits, score: m.Rule.Prior}
 	c.siteStart, c.siteEnd = text.Position(m.Site.Start, enc), text.Position(m.Site.End, enc)
 	src := text.Bytes()
-	c.region = rules.Span{Start: edits[0].Span.Start, End: edits[len(edits)-1].Span.End}
+	// The region capture follows is what the rewrite itself covers; an
+	// import the fix adds or drops is not part of it (the developer may
+	// reorganise imports without touching the suggestion).
+	var own []rules.TextEdit
+	for _, e := range edits {
+		if !e.Import {
+			own = append(own, e)
+		}
+	}
+	if len(own) == 0 {
+		own = edits
+	}
+	c.region = rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
 	c.original = string(src[c.region.Start:c.region.End])
 	var b strings.Builder
 	last := c.region.Start
-	for _, e := range edits {
+	for _, e := range own {
 		b.Write(src[last:e.Span.Start])
 		b.WriteString(e.NewText)
 		last = e.Span.End
+	}
+	c.replaced = b.String()
+	for _, e := range edits {
 		sp, ep := text.Position(e.Span.Start, enc), text.Position(e.Span.End, enc)
 		c.lsp = append(c.lsp, protocol.TextEdit{
 			Range: protocol.Range{
@@ -213,7 +234,6 @@ func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc 
 			NewText: e.NewText,
 		})
 	}
-	c.replaced = b.String()
 	return c
 }
 
@@ -243,7 +263,13 @@ func (s *Server) action(c *candidate, id, docURI string, version int32, docChang
 	} else {
 		edit.Changes = map[uri.URI][]protocol.TextEdit{uri.URI(docURI): c.lsp}
 	}
-	data, _ := json.Marshal(map[string]any{"suggestionId": id, "ruleId": r.ID, "score": c.score})
+	data, _ := json.Marshal(map[string]any{
+		"suggestionId": id, "ruleId": r.ID, "category": r.Category, "score": c.score,
+		"site": protocol.Range{
+			Start: protocol.Position{Line: c.siteStart.Line, Character: c.siteStart.Character},
+			End:   protocol.Position{Line: c.siteEnd.Line, Character: c.siteEnd.Character},
+		},
+	})
 	arg, _ := json.Marshal(id)
 	a := &protocol.CodeAction{
 		Title: r.Title,

@@ -7,14 +7,17 @@ import (
 	"slices"
 	"sort"
 
+	"go.lsp.dev/protocol"
+
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/store"
 )
 
 func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error) {
 	var p struct {
-		Command   string            `json:"command"`
-		Arguments []json.RawMessage `json:"arguments"`
+		Command       string            `json:"command"`
+		Arguments     []json.RawMessage `json:"arguments"`
+		WorkDoneToken json.RawMessage   `json:"workDoneToken"`
 	}
 	if err := json.Unmarshal(params, &p); err != nil {
 		return nil, invalidParams("executeCommand: %v", err)
@@ -54,7 +57,7 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 	case "syntx.status":
 		return s.status(ctx), nil
 	case "syntx.retrain":
-		return s.retrain(ctx)
+		return s.retrain(ctx, clientToken(p.WorkDoneToken))
 	case "syntx.rollback":
 		return s.rollback(ctx)
 	}
@@ -70,12 +73,23 @@ func (s *Server) accept(ctx context.Context, id string) error {
 	}
 	s.offers.mu.Lock()
 	already := of.Accepted
-	of.Accepted = true
 	s.offers.mu.Unlock()
 	if already {
 		return nil // a client that runs the command twice
 	}
 	now := s.now()
+	// Record first: an accept is acknowledged only once it is durable, and
+	// one that could not be recorded stays unaccepted, so that running the
+	// command again records it rather than answering "already accepted".
+	if s.rec != nil {
+		persona, weight := s.persona()
+		if err := s.rec.Accepted(store.Event{SuggestionID: id, Outcome: store.Accepted, At: now, Persona: persona, PersonaWeight: weight}); err != nil {
+			return fmt.Errorf("syntx.accept: recording failed: %w", err)
+		}
+	}
+	s.offers.mu.Lock()
+	of.Accepted = true
+	s.offers.mu.Unlock()
 	tracked := false
 	if s.tracker != nil {
 		if doc := s.docs.get(of.DocKey); doc != nil {
@@ -89,12 +103,6 @@ func (s *Server) accept(ctx context.Context, id string) error {
 	}
 	if !tracked {
 		s.log.Info("accepted suggestion not found in the document; its outcome will not be followed", "suggestion", id)
-	}
-	if s.rec != nil {
-		persona, weight := s.persona()
-		if err := s.rec.Accepted(store.Event{SuggestionID: id, Outcome: store.Accepted, At: now, Persona: persona, PersonaWeight: weight}); err != nil {
-			return fmt.Errorf("syntx.accept: recording failed: %w", err)
-		}
 	}
 	s.log.Info("accepted", "suggestion", id, "rule", of.Rule.ID)
 	return nil
@@ -209,6 +217,21 @@ func (s *Server) status(ctx context.Context) *Status {
 		return nil
 	})
 	return st
+}
+
+// clientToken reads a work-done token the client sent with its request.
+func clientToken(raw json.RawMessage) protocol.ProgressToken {
+	var n int32
+	var str string
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return nil
+	case json.Unmarshal(raw, &n) == nil:
+		return protocol.Integer(n)
+	case json.Unmarshal(raw, &str) == nil:
+		return protocol.String(str)
+	}
+	return nil
 }
 
 // members returns the suggestion ids of a set id, or id itself if it names

@@ -82,6 +82,7 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	s.mu.Lock()
 	s.rt = rt
 	s.mu.Unlock()
+	s.reloadAdapter(ctx)
 	s.log.Info("initialized", "client", p.ClientInfo.Name, "workspace", workspace, "encoding", enc.String(), "rules", len(lib.Rules()))
 
 	change := protocol.TextDocumentSyncKindIncremental

@@ -40,6 +40,9 @@ type Options struct {
 	// TickInterval overrides how often checkpoints are checked (tests with
 	// a fake Clock); zero derives it from the configured windows.
 	TickInterval time.Duration
+	// Trainer is the command that runs `syntx train` (its argv before the
+	// "train" argument); nil means this executable.
+	Trainer []string
 }
 
 type state int32
@@ -71,14 +74,16 @@ type Server struct {
 	offers offers
 
 	// Capture and policy, set up at initialize.
-	rec             *capture.Recorder // nil when the database is unavailable
-	captureErr      string
-	tracker         *capture.Tracker
-	tickStop        chan struct{}
-	rt              *model.Runtime // nil: rank by priors
-	personaOverride string         // set by syntx.setPersona
-	lastEdit        atomic.Int64   // unix nanos of the last didChange
-	newOutcomes     atomic.Int64   // outcomes recorded since the last training run
+	rec              *capture.Recorder // nil when the database is unavailable
+	captureErr       string
+	tracker          *capture.Tracker
+	tickStop         chan struct{}
+	rt               *model.Runtime // nil: rank by priors
+	personaOverride  string         // set by syntx.setPersona
+	lastEdit         atomic.Int64   // unix nanos of the last didChange
+	newOutcomes      atomic.Int64   // outcomes recorded since the last training run
+	train            trainer
+	lastAdapterCheck time.Time // touched by the ticker goroutine only
 
 	inflight inflight
 }
@@ -193,6 +198,7 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 		_ = s.conn.Close()
 	}
 	s.docs.closeAll()
+	s.stopTrainer()
 	s.closeCapture()
 	return code
 }

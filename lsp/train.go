@@ -1,19 +1,417 @@
 package lsp
 
-import "context"
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/train"
+)
+
+// Training runs in a separate process (`syntx train`), so that neither a
+// crash of the trainer nor its CPU use can take the editor's session down:
+// syntx.retrain starts one now and relays its progress as $/progress; after
+// train.idle_delay without edits and with train.min_new_preferences new
+// outcomes, one starts in the background at low priority (niced, one
+// thread), and new edits pause it (SIGSTOP) until the session is idle again.
+// When a run's adapter is accepted, the server swaps it in. The server also
+// follows adapter changes made by other processes (another window, `syntx
+// model rollback`) by watching the pointer file.
 
 // TrainSt is the state of training shown by syntx.status.
 type TrainSt struct {
-	Running bool   `json:"running"`
-	Last    string `json:"last,omitempty"`
+	Running    bool   `json:"running"`
+	Background bool   `json:"background,omitempty"`
+	Paused     bool   `json:"paused,omitempty"`
+	Last       string `json:"last,omitempty"` // the last run's outcome
+	Pending    int64  `json:"newOutcomes"`    // outcomes since the last run
 }
 
-func (s *Server) retrain(ctx context.Context) (any, error) {
-	return nil, invalidRequest("syntx.retrain is not available yet in this version of SyntX")
+// trainer is the running training process, if any.
+type trainer struct {
+	mu         sync.Mutex
+	cmd        *exec.Cmd
+	background bool
+	paused     bool
+	last       string
+	lastEnded  time.Time
+}
+
+// trainerProgress is one line of `syntx train --progress json`.
+type trainerProgress struct {
+	Progress *struct {
+		Done  int    `json:"done"`
+		Total int    `json:"total"`
+		Msg   string `json:"msg"`
+	} `json:"progress"`
+	Result json.RawMessage `json:"result"`
+	Error  string          `json:"error"`
+}
+
+// RunSummary is what syntx.retrain answers.
+type RunSummary struct {
+	Decision string          `json:"decision"`
+	Active   string          `json:"active"`
+	Result   json.RawMessage `json:"result,omitempty"`
+}
+
+func (s *Server) trainerCommand(background bool) (*exec.Cmd, error) {
+	argv := s.opts.Trainer
+	if len(argv) == 0 {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("cannot find the syntx binary to train with: %w", err)
+		}
+		argv = []string{self}
+	}
+	cfg := s.config()
+	args := append(append([]string(nil), argv[1:]...), "train", "--progress", "json",
+		"--objective", cfg.Train.Objective, "--seed", fmt.Sprint(cfg.Train.Seed))
+	if background {
+		args = append(args, "--background")
+	}
+	cmd := exec.Command(argv[0], args...)
+	cmd.Env = append(os.Environ(), "SYNTX_HOME="+s.opts.DataDir)
+	s.mu.RLock()
+	if s.workspace != "" {
+		cmd.Dir = s.workspace
+	}
+	s.mu.RUnlock()
+	cmd.Stderr = os.Stderr // the trainer's logs join the server's
+	return cmd, nil
+}
+
+// runTrainer runs a training process to the end, calling progress for each
+// progress line, and returns its result line.
+func (s *Server) runTrainer(ctx context.Context, background bool, progress func(done, total int, msg string)) (json.RawMessage, error) {
+	if s.opts.DataDir == "" {
+		return nil, errors.New("no data directory")
+	}
+	cmd, err := s.trainerCommand(background)
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	s.train.mu.Lock()
+	if s.train.cmd != nil {
+		s.train.mu.Unlock()
+		return nil, errors.New("a training run is already in progress")
+	}
+	if err := cmd.Start(); err != nil {
+		s.train.mu.Unlock()
+		return nil, fmt.Errorf("start the trainer: %w", err)
+	}
+	s.train.cmd, s.train.background, s.train.paused = cmd, background, false
+	s.train.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(syscall.SIGTERM) })
+	defer stop()
+
+	var result json.RawMessage
+	var runErr string
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 64*1024), 4<<20)
+	for sc.Scan() {
+		var line trainerProgress
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		switch {
+		case line.Progress != nil && progress != nil:
+			progress(line.Progress.Done, line.Progress.Total, line.Progress.Msg)
+		case line.Result != nil:
+			result = line.Result
+		case line.Error != "":
+			runErr = line.Error
+		}
+	}
+	werr := cmd.Wait()
+	s.train.mu.Lock()
+	s.train.cmd = nil
+	s.train.lastEnded = s.now()
+	s.train.mu.Unlock()
+	switch {
+	case runErr != "":
+		return nil, errors.New(runErr)
+	case result == nil && werr != nil:
+		return nil, fmt.Errorf("the trainer failed: %w", werr)
+	case result == nil:
+		return nil, errors.New("the trainer ended without a result")
+	}
+	s.newOutcomes.Store(0)
+	return result, nil
+}
+
+// summarise reads the decision and active version from a run's result.
+func summarise(result json.RawMessage) RunSummary {
+	var r struct {
+		Decision string `json:"Decision"`
+		Active   string `json:"Active"`
+	}
+	_ = json.Unmarshal(result, &r)
+	return RunSummary{Decision: r.Decision, Active: r.Active, Result: result}
+}
+
+func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken) (any, error) {
+	// A background run gives way to the one asked for.
+	s.train.mu.Lock()
+	if c := s.train.cmd; c != nil && s.train.background {
+		_ = c.Process.Signal(syscall.SIGCONT)
+		_ = c.Process.Signal(syscall.SIGTERM)
+	}
+	s.train.mu.Unlock()
+	for i := 0; i < 100 && s.trainingRunning(); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Progress needs a token from the client, which is a request back to
+	// it: release the read loop first.
+	jsonrpc2.Async(ctx)
+	token := clientToken
+	if token != nil {
+		pct, msg := uint32(0), "starting"
+		s.sendProgress(ctx, token, &protocol.WorkDoneProgressBegin{Kind: "begin", Title: "SyntX: retraining", Message: &msg, Percentage: &pct})
+	} else {
+		token = s.beginProgress(ctx, "SyntX: retraining")
+	}
+	var last uint32
+	result, err := s.runTrainer(ctx, false, func(done, total int, msg string) {
+		if total <= 0 {
+			return
+		}
+		pct := uint32(100 * done / total)
+		if pct != last {
+			last = pct
+			s.reportProgress(ctx, token, pct, msg)
+		}
+	})
+	if err != nil {
+		s.endProgress(ctx, token, "training failed: "+err.Error())
+		s.noteRun("failed: " + err.Error())
+		return nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, "syntx.retrain: "+err.Error())
+	}
+	sum := summarise(result)
+	s.reloadAdapter(ctx)
+	msg := describeRun(result)
+	s.noteRun(msg)
+	s.endProgress(ctx, token, msg)
+	s.showMessage(ctx, protocol.MessageTypeInfo, "%s", msg)
+	return sum, nil
+}
+
+// describeRun is a one-line account of a run for people.
+func describeRun(result json.RawMessage) string {
+	var r struct {
+		Decision string `json:"Decision"`
+		Version  string `json:"Version"`
+		Active   string `json:"Active"`
+		Metrics  struct {
+			Holdout struct {
+				New struct {
+					Accuracy float64 `json:"accuracy"`
+					LogLoss  float64 `json:"log_loss"`
+				} `json:"new"`
+				Active struct {
+					Accuracy float64 `json:"accuracy"`
+					LogLoss  float64 `json:"log_loss"`
+				} `json:"active"`
+			} `json:"holdout"`
+		} `json:"Metrics"`
+	}
+	_ = json.Unmarshal(result, &r)
+	h := r.Metrics.Holdout
+	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f); active: %s",
+		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, orBase(r.Active))
+}
+
+func orBase(v string) string {
+	if v == "" {
+		return "base policy"
+	}
+	return v
+}
+
+func (s *Server) noteRun(msg string) {
+	s.train.mu.Lock()
+	s.train.last = msg
+	s.train.mu.Unlock()
+}
+
+func (s *Server) trainingRunning() bool {
+	s.train.mu.Lock()
+	defer s.train.mu.Unlock()
+	return s.train.cmd != nil
+}
+
+func (s *Server) trainingStatus() *TrainSt {
+	s.train.mu.Lock()
+	defer s.train.mu.Unlock()
+	return &TrainSt{Running: s.train.cmd != nil, Background: s.train.cmd != nil && s.train.background,
+		Paused: s.train.paused, Last: s.train.last, Pending: s.newOutcomes.Load()}
+}
+
+// idleTrain starts a background run when the session has been idle long
+// enough and enough new feedback exists, and pauses or resumes a running
+// background run with the developer's activity. Called from the ticker.
+func (s *Server) idleTrain() {
+	cfg := s.config()
+	now := s.now()
+	idle := now.Sub(time.Unix(0, s.lastEdit.Load())) >= cfg.Train.IdleDelay.D()
+	s.train.mu.Lock()
+	cmd, bg, paused := s.train.cmd, s.train.background, s.train.paused
+	switch {
+	case cmd != nil && bg && !idle && !paused:
+		_ = cmd.Process.Signal(syscall.SIGSTOP)
+		s.train.paused = true
+	case cmd != nil && bg && idle && paused:
+		_ = cmd.Process.Signal(syscall.SIGCONT)
+		s.train.paused = false
+	}
+	recent := now.Sub(s.train.lastEnded) < cfg.Train.IdleDelay.D()
+	s.train.mu.Unlock()
+	if cmd != nil || !idle || recent || s.rec == nil || s.newOutcomes.Load() < int64(max(cfg.Train.MinNewPreferences, 1)) {
+		return
+	}
+	go func() {
+		result, err := s.runTrainer(context.Background(), true, nil)
+		if err != nil {
+			s.log.Info("background training ended without a new adapter", "err", err)
+			s.noteRun("background: " + err.Error())
+			return
+		}
+		s.reloadAdapter(context.Background())
+		msg := describeRun(result)
+		s.noteRun("background: " + msg)
+		s.log.Info("background training", "result", msg)
+	}()
+}
+
+// stopTrainer ends a running trainer when the server exits.
+func (s *Server) stopTrainer() {
+	s.train.mu.Lock()
+	defer s.train.mu.Unlock()
+	if c := s.train.cmd; c != nil {
+		_ = c.Process.Signal(syscall.SIGCONT)
+		_ = c.Process.Signal(syscall.SIGTERM)
+	}
+}
+
+// reloadAdapter swaps in the adapter the pointer file names, or the base
+// when none is active. A broken adapter is refused and the current policy
+// stays.
+func (s *Server) reloadAdapter(ctx context.Context) {
+	rt := s.policy()
+	if rt == nil || s.opts.DataDir == "" {
+		return
+	}
+	version, dir, ok, err := train.Active(s.opts.DataDir)
+	if err != nil {
+		s.log.Warn("active adapter unreadable; keeping the current policy", "err", err)
+		return
+	}
+	cur := ""
+	if a := rt.Adapter(); a != nil {
+		cur = a.Version
+	}
+	if version == cur && (ok || cur == "") {
+		return
+	}
+	if !ok {
+		if err := rt.Swap(nil); err != nil {
+			s.log.Warn("returning to the base policy failed", "err", err)
+		}
+		s.log.Info("policy: base (no adapter active)")
+		return
+	}
+	a, err := model.LoadAdapter(dir, rt.Base())
+	if err == nil {
+		err = rt.Swap(a)
+	}
+	if err != nil {
+		s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
+		s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, err)
+		return
+	}
+	s.log.Info("policy: adapter swapped in", "adapter", version)
 }
 
 func (s *Server) rollback(ctx context.Context) (any, error) {
-	return nil, invalidRequest("syntx.rollback is not available yet in this version of SyntX")
+	if s.rec == nil {
+		return nil, invalidRequest("syntx.rollback: the database is unavailable: %s", s.captureErr)
+	}
+	var res train.RollbackResult
+	err := s.rec.Do(func(ctx context.Context, db *store.DB) error {
+		var base *model.Network
+		if rt := s.policy(); rt != nil {
+			base = rt.Base()
+		}
+		var err error
+		res, err = train.Rollback(ctx, s.opts.DataDir, db, base, s.now())
+		return err
+	})
+	if errors.Is(err, train.ErrNothingToRollBack) {
+		return nil, invalidRequest("syntx.rollback: no adapter is active; the base policy is in use")
+	}
+	if err != nil {
+		return nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, "syntx.rollback: "+err.Error())
+	}
+	s.reloadAdapter(ctx)
+	return res, nil
 }
 
-func (s *Server) trainingStatus() *TrainSt { return nil }
+// Progress reporting ($/progress) with a server-created token.
+
+func (s *Server) beginProgress(ctx context.Context, title string) protocol.ProgressToken {
+	s.mu.RLock()
+	supported := s.clientCap.workDoneProgress
+	s.mu.RUnlock()
+	if !supported || s.conn == nil {
+		return nil
+	}
+	token := protocol.String("syntx-train-" + s.offers.newID())
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := s.conn.Call(cctx, "window/workDoneProgress/create", &protocol.WorkDoneProgressCreateParams{Token: token}, nil); err != nil {
+		s.log.Debug("progress token refused", "err", err)
+		return nil
+	}
+	pct := uint32(0)
+	msg := "starting"
+	s.sendProgress(ctx, token, &protocol.WorkDoneProgressBegin{Kind: "begin", Title: title, Message: &msg, Percentage: &pct})
+	return token
+}
+
+func (s *Server) reportProgress(ctx context.Context, token protocol.ProgressToken, pct uint32, msg string) {
+	if token == nil {
+		return
+	}
+	s.sendProgress(ctx, token, &protocol.WorkDoneProgressReport{Kind: "report", Message: &msg, Percentage: &pct})
+}
+
+func (s *Server) endProgress(ctx context.Context, token protocol.ProgressToken, msg string) {
+	if token == nil {
+		return
+	}
+	s.sendProgress(ctx, token, &protocol.WorkDoneProgressEnd{Kind: "end", Message: &msg})
+}
+
+func (s *Server) sendProgress(ctx context.Context, token protocol.ProgressToken, value any) {
+	b, err := json.Marshal(value)
+	if err != nil {
+		return
+	}
+	s.notify(ctx, "$/progress", &protocol.ProgressParams{Token: token, Value: b})
+}

@@ -17,6 +17,9 @@ import (
 type TextEdit struct {
 	Span    Span
 	NewText string
+	// Import marks an edit that adds or removes an import for the fix,
+	// as opposed to the rewrite itself.
+	Import bool
 }
 
 var templateFuncs = template.FuncMap{
@@ -27,13 +30,14 @@ var templateFuncs = template.FuncMap{
 		}
 		return s
 	},
-	"trim":       strings.TrimSpace,
-	"trimPrefix": func(prefix, s string) string { return strings.TrimPrefix(s, prefix) },
-	"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
-	"lower":      strings.ToLower,
-	"upper":      strings.ToUpper,
-	"join":       func(sep string, list []string) string { return strings.Join(list, sep) },
-	"quote":      strconv.Quote,
+	"replaceFirst": func(old, new, s string) string { return strings.Replace(s, old, new, 1) },
+	"trim":         strings.TrimSpace,
+	"trimPrefix":   func(prefix, s string) string { return strings.TrimPrefix(s, prefix) },
+	"trimSuffix":   func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
+	"lower":        strings.ToLower,
+	"upper":        strings.ToUpper,
+	"join":         func(sep string, list []string) string { return strings.Join(list, sep) },
+	"quote":        strconv.Quote,
 	"unquote": func(s string) string {
 		if u, err := strconv.Unquote(s); err == nil {
 			return u
@@ -43,6 +47,10 @@ var templateFuncs = template.FuncMap{
 		}
 		return s
 	},
+	"fields":    strings.Fields,
+	"contains":  func(sub, s string) bool { return strings.Contains(s, sub) },
+	"hasPrefix": func(prefix, s string) bool { return strings.HasPrefix(s, prefix) },
+	"hasSuffix": func(suffix, s string) bool { return strings.HasSuffix(s, suffix) },
 	"indentBy": func(prefix, s string) string {
 		lines := strings.Split(s, "\n")
 		for i := 1; i < len(lines); i++ {
@@ -113,10 +121,20 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 	}
 	for _, imp := range r.Imports {
 		if e, ok := addImport(tree, src, imp); ok {
+			e.Import = true
 			edits = append(edits, e)
 		}
 	}
+	if tree.Grammar() == syntax.Go {
+		for _, imp := range r.Drop {
+			if e, ok := dropGoImport(tree.Root(), src, imp, edits); ok {
+				e.Import = true
+				edits = append(edits, e)
+			}
+		}
+	}
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
+	trimEmptied(src, edits)
 	for i := 1; i < len(edits); i++ {
 		if edits[i].Span.Start < edits[i-1].Span.End {
 			return nil, fmt.Errorf("rule %s: fix edits overlap", r.ID)
@@ -166,12 +184,51 @@ func wholeLines(src []byte, sp Span) Span {
 	return sp
 }
 
+// trimEmptied extends each run of adjacent edits that replace text by
+// nothing over the blanks before it, when only blanks follow it on its line:
+// removing the end of a line leaves no trailing white space. edits are sorted.
+func trimEmptied(src []byte, edits []TextEdit) {
+	for i := 0; i < len(edits); i++ {
+		if edits[i].NewText != "" || edits[i].Span.Start == edits[i].Span.End {
+			continue
+		}
+		j := i
+		for j+1 < len(edits) && edits[j+1].NewText == "" && edits[j+1].Span.Start == edits[j].Span.End {
+			j++
+		}
+		edits[i].Span.Start = trailingBlanks(src, Span{edits[i].Span.Start, edits[j].Span.End}).Start
+		i = j
+	}
+}
+
+// trailingBlanks extends sp over the blanks before it when only blanks
+// follow it on its line and something else precedes them.
+func trailingBlanks(src []byte, sp Span) Span {
+	e := sp.End
+	for e < len(src) && (src[e] == ' ' || src[e] == '\t') {
+		e++
+	}
+	if e < len(src) && src[e] != '\n' {
+		return sp
+	}
+	s := sp.Start
+	for s > 0 && (src[s-1] == ' ' || src[s-1] == '\t') {
+		s--
+	}
+	if s == 0 || src[s-1] == '\n' {
+		return sp // the line would be left blank: keep its indentation
+	}
+	return Span{s, sp.End}
+}
+
 // topLevelStart is an insertion point before the top-level declaration that
 // holds off.
 func topLevelStart(tree *syntax.Tree, off int) Span {
 	root := tree.Root()
-	for i := 0; i < int(root.NamedChildCount()); i++ {
-		c := root.NamedChild(i)
+	cur := sitter.NewTreeCursor(root)
+	defer cur.Close()
+	if cur.GoToFirstChildForByte(uint32(off)) >= 0 {
+		c := cur.CurrentNode()
 		if int(c.StartByte()) <= off && off < int(c.EndByte()) {
 			// Keep doc comments attached to the declaration.
 			for p := c.PrevNamedSibling(); p != nil && p.Type() == "comment" && int(p.EndByte())+1 >= int(c.StartByte())-1; p = p.PrevNamedSibling() {
@@ -199,13 +256,24 @@ func addGoImport(root *sitter.Node, src []byte, path string) (TextEdit, bool) {
 	quoted := strconv.Quote(path)
 	var decls []*sitter.Node
 	var pkg *sitter.Node
-	for i := 0; i < int(root.NamedChildCount()); i++ {
-		c := root.NamedChild(i)
-		switch c.Type() {
+	// Imports follow the package clause: walk the top of the file only, with
+	// a cursor (indexing children is quadratic in tree-sitter).
+	c := sitter.NewTreeCursor(root)
+	defer c.Close()
+top:
+	for ok := c.GoToFirstChild(); ok; ok = c.GoToNextSibling() {
+		n := c.CurrentNode()
+		if !n.IsNamed() {
+			continue // "\n" and ";" terminators
+		}
+		switch n.Type() {
 		case "package_clause":
-			pkg = c
+			pkg = n
 		case "import_declaration":
-			decls = append(decls, c)
+			decls = append(decls, n)
+		case "comment":
+		default:
+			break top
 		}
 	}
 	var specs []*sitter.Node
@@ -231,16 +299,16 @@ func addGoImport(root *sitter.Node, src []byte, path string) (TextEdit, bool) {
 			}
 			if p := s.ChildByFieldName("path"); p != nil && p.Content(src) > quoted && s.ChildByFieldName("name") == nil {
 				at = int(s.StartByte())
-				return TextEdit{Span{at, at}, quoted + "\n\t"}, true
+				return TextEdit{Span: Span{at, at}, NewText: quoted + "\n\t"}, true
 			}
 		}
 		// After the last spec.
 		last := lastNamedOfType(list, "import_spec")
 		if last != nil {
 			at = int(last.EndByte())
-			return TextEdit{Span{at, at}, "\n\t" + quoted}, true
+			return TextEdit{Span: Span{at, at}, NewText: "\n\t" + quoted}, true
 		}
-		return TextEdit{Span{at, at}, "\t" + quoted + "\n"}, true
+		return TextEdit{Span: Span{at, at}, NewText: "\t" + quoted + "\n"}, true
 	}
 	if len(decls) > 0 {
 		// A single `import "x"`: turn it into a sorted block.
@@ -250,14 +318,14 @@ func addGoImport(root *sitter.Node, src []byte, path string) (TextEdit, bool) {
 			old := spec.Content(src)
 			lines := []string{old, quoted}
 			sort.Slice(lines, func(i, j int) bool { return importPath(lines[i]) < importPath(lines[j]) })
-			return TextEdit{Span{int(d.StartByte()), int(d.EndByte())}, "import (\n\t" + strings.Join(lines, "\n\t") + "\n)"}, true
+			return TextEdit{Span: Span{int(d.StartByte()), int(d.EndByte())}, NewText: "import (\n\t" + strings.Join(lines, "\n\t") + "\n)"}, true
 		}
 	}
 	at := 0
 	if pkg != nil {
 		at = int(pkg.EndByte())
 	}
-	return TextEdit{Span{at, at}, "\n\nimport " + quoted}, true
+	return TextEdit{Span: Span{at, at}, NewText: "\n\nimport " + quoted}, true
 }
 
 func importPath(spec string) string {
@@ -269,8 +337,13 @@ func importPath(spec string) string {
 
 func addPythonImport(root *sitter.Node, src []byte, module string) (TextEdit, bool) {
 	var last *sitter.Node
-	for i := 0; i < int(root.NamedChildCount()); i++ {
-		c := root.NamedChild(i)
+	cur := sitter.NewTreeCursor(root)
+	defer cur.Close()
+	for i, ok := 0, cur.GoToFirstChild(); ok; i, ok = i+1, cur.GoToNextSibling() {
+		c := cur.CurrentNode()
+		if !c.IsNamed() {
+			continue
+		}
 		switch c.Type() {
 		case "import_statement":
 			var found bool
@@ -295,10 +368,30 @@ func addPythonImport(root *sitter.Node, src []byte, module string) (TextEdit, bo
 		}
 	}
 	if last == nil {
-		return TextEdit{Span{0, 0}, "import " + module + "\n"}, true
+		// No imports yet: after the leading comments (a shebang, a licence),
+		// separated from what follows as PEP 8 asks.
+		at, next := 0, root.NamedChild(0)
+		for i := 0; i < int(root.NamedChildCount()); i++ {
+			if c := root.NamedChild(i); c.Type() == "comment" && int(c.StartByte()) == at {
+				at = min(int(c.EndByte())+1, len(src))
+				next = root.NamedChild(i + 1)
+				continue
+			}
+			break
+		}
+		sep := "\n"
+		if next != nil {
+			switch next.Type() {
+			case "function_definition", "class_definition", "decorated_definition":
+				sep = "\n\n\n"
+			default:
+				sep = "\n\n"
+			}
+		}
+		return TextEdit{Span: Span{at, at}, NewText: "import " + module + sep}, true
 	}
 	at := int(last.EndByte())
-	return TextEdit{Span{at, at}, "\nimport " + module}, true
+	return TextEdit{Span: Span{at, at}, NewText: "\nimport " + module}, true
 }
 
 func walkType(n *sitter.Node, typ string, fn func(*sitter.Node)) {
@@ -327,4 +420,93 @@ func lastNamedOfType(n *sitter.Node, typ string) *sitter.Node {
 		}
 	}
 	return last
+}
+
+// dropGoImport returns the edit that removes the import of path when no
+// identifier outside the import declarations and the edits refers to it.
+func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool) {
+	quoted := strconv.Quote(path)
+	var spec, decl *sitter.Node
+	for i := 0; i < int(root.NamedChildCount()); i++ {
+		d := root.NamedChild(i)
+		if d.Type() != "import_declaration" {
+			continue
+		}
+		walkType(d, "import_spec", func(n *sitter.Node) {
+			if p := n.ChildByFieldName("path"); p != nil && p.Content(src) == quoted && spec == nil {
+				spec, decl = n, d
+			}
+		})
+	}
+	if spec == nil {
+		return TextEdit{}, false
+	}
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	if n := spec.ChildByFieldName("name"); n != nil {
+		name = n.Content(src)
+	}
+	if name == "_" || name == "." {
+		return TextEdit{}, false
+	}
+	edited := func(n *sitter.Node) bool {
+		for _, e := range edits {
+			if int(n.StartByte()) >= e.Span.Start && int(n.EndByte()) <= e.Span.End && e.Span.Start < e.Span.End {
+				return true
+			}
+		}
+		return false
+	}
+	used := false
+	for _, e := range edits {
+		if strings.Contains(e.NewText, name+".") {
+			used = true // the fix itself still refers to the package
+		}
+	}
+	var walk func(n *sitter.Node)
+	walk = func(n *sitter.Node) {
+		if used || n.Type() == "import_declaration" || edited(n) {
+			return
+		}
+		if (n.Type() == "identifier" || n.Type() == "package_identifier") && n.Content(src) == name {
+			used = true
+			return
+		}
+		for i := 0; i < int(n.NamedChildCount()); i++ {
+			walk(n.NamedChild(i))
+		}
+	}
+	walk(root)
+	if used {
+		return TextEdit{}, false
+	}
+	target := spec
+	list := findChild(decl, "import_spec_list")
+	switch {
+	case list == nil || list.NamedChildCount() == 1:
+		target = decl
+	case list.NamedChildCount() == 2:
+		// One spec stays: write it as `import "x"`, as gofmt users do.
+		other := list.NamedChild(0)
+		if other.StartByte() == spec.StartByte() {
+			other = list.NamedChild(1)
+		}
+		if other.Type() == "import_spec" {
+			return TextEdit{Span: Span{int(decl.StartByte()), int(decl.EndByte())}, NewText: "import " + other.Content(src)}, !overlaps(edits, Span{int(decl.StartByte()), int(decl.EndByte())})
+		}
+	}
+	sp := wholeLines(src, Span{int(target.StartByte()), int(target.EndByte())})
+	if target == decl && sp.End < len(src) && src[sp.End] == '\n' {
+		sp.End++ // and the blank line after the declaration
+	}
+	return TextEdit{Span: sp, NewText: ""}, !overlaps(edits, sp)
+}
+
+// overlaps reports whether an edit (an insertion included) falls inside sp.
+func overlaps(edits []TextEdit, sp Span) bool {
+	for _, e := range edits {
+		if e.Span.Start < sp.End && sp.Start < e.Span.End || e.Span.Start == e.Span.End && sp.Start <= e.Span.Start && e.Span.Start <= sp.End {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,8 @@
 //	site = "site"                      # the capture that marks where the suggestion applies (default "site")
 //	fix = '''{{.call}}'''              # shorthand for one edit replacing the site
 //	imports = ["strings"]              # imports the fix needs (go, python)
+//	drop_imports = ["errors"]          # imports the fix may leave unused (go): removed
+//	                                   #   when nothing outside the edits refers to them
 //	[[rule.edit]]                      # or explicit edits, applied together
 //	at = "fmt"                         # a capture name, "@toplevel" (before the top-level
 //	op = "replace"                     #   declaration holding the site) or "@file_end"
@@ -35,9 +37,14 @@
 // Templates are Go text/template over the captures: {{.name}} is the text of
 // the first node captured as @name, {{.all_name}} the list of all of them,
 // {{.indent}} the indentation of the site's line and {{.indent_name}} that
-// of the line where @name starts. Functions: replace OLD NEW
-// S, replaceLast OLD NEW S, trim, trimPrefix, trimSuffix, lower, upper, join SEP LIST, unquote,
-// quote and indentBy PREFIX S (prefixes every line but the first).
+// of the line where @name starts. Functions: replace OLD NEW S,
+// replaceFirst OLD NEW S, replaceLast OLD NEW S, trim, trimPrefix PREFIX S,
+// trimSuffix SUFFIX S, lower, upper, join SEP LIST, unquote, quote, fields S
+// (split on white space), contains SUB S, hasPrefix PREFIX S, hasSuffix
+// SUFFIX S and indentBy PREFIX S (prefixes every line but the first); the
+// text/template built-ins (printf, index, len, eq, and, or, not, range with
+// variables) work as usual. Arguments come in pipeline order, so
+// {{ .x | replace "a" "b" }} and {{ if hasPrefix "0o" .perm }} both read well.
 //
 // Queries may use the predicates #eq?, #not-eq?, #match?, #not-match?,
 // #any-of? and #not-any-of?. A pattern's root must not be the file node: the
@@ -48,6 +55,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"text/template"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -74,6 +82,7 @@ type Spec struct {
 	Site     string     `toml:"site"`
 	Fix      *string    `toml:"fix"`
 	Imports  []string   `toml:"imports"`
+	Drop     []string   `toml:"drop_imports"`
 	Edits    []EditSpec `toml:"edit"`
 	Examples []Example  `toml:"example"`
 	Tags     []string   `toml:"tags"`
@@ -177,6 +186,9 @@ func (s *Spec) validate() error {
 	if len(s.Imports) > 0 && s.Language != "go" && s.Language != "python" {
 		return fmt.Errorf("rule %s: imports are supported for go and python only", s.ID)
 	}
+	if len(s.Drop) > 0 && s.Language != "go" {
+		return fmt.Errorf("rule %s: drop_imports is supported for go only", s.ID)
+	}
 	for i, e := range s.Edits {
 		switch e.Op {
 		case "", "replace", "insert_before", "insert_after", "delete":
@@ -241,7 +253,32 @@ func compile(s Spec, source string) (*Rule, error) {
 	return r, nil
 }
 
+// queryCache memoizes compiled queries by grammar and text. Compiling a
+// query analyses the grammar's parse tables, which costs milliseconds per
+// pattern in the larger grammars (TypeScript most), and a compiled query is
+// immutable, so every Library loaded in a process (a server per workspace,
+// tests) shares the work of the first.
+var queryCache sync.Map // queryKey -> *compiled
+
+type queryKey struct {
+	grammar syntax.Grammar
+	text    string
+}
+
 func compileQuery(text string, g syntax.Grammar) (*compiled, error) {
+	key := queryKey{g, text}
+	if c, ok := queryCache.Load(key); ok {
+		return c.(*compiled), nil
+	}
+	c, err := compileQueryText(text, g)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := queryCache.LoadOrStore(key, c)
+	return actual.(*compiled), nil
+}
+
+func compileQueryText(text string, g syntax.Grammar) (*compiled, error) {
 	q, err := sitter.NewQuery([]byte(text), g.Language())
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
 
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/syntax"
@@ -43,7 +44,7 @@ applied. Nothing is written outside the temporary data directory.`)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, self, "serve")
 	cmd.Env = append(os.Environ(), "SYNTX_HOME="+filepath.Join(home, "data"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"))
@@ -61,13 +62,18 @@ applied. Nothing is written outside the temporary data directory.`)
 	}
 	c := lspclient.New(ctx, pipe{stdout, stdin})
 	abs, _ := filepath.Abs(*dir)
-	res, err := c.Initialize(ctx, abs, false, nil)
+	// Short survival windows so the session's outcomes are decided while
+	// the demo runs (real defaults are 30 s to 15 min).
+	opts := map[string]any{"capture": map[string]any{"checkpoints": []string{"1s", "2s"}, "ignore_after": "1s"}}
+	res, err := c.Initialize(ctx, abs, false, opts)
 	if err != nil {
 		return fmt.Errorf("demo: initialize: %w", err)
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "SyntX demo: server %s (pid %d), data in %s\n", res.ServerInfo.Name, cmd.Process.Pid, home)
 	offered, applied := 0, 0
+	var done []appliedFix
+	var uris []string
 	for _, f := range files {
 		g := syntax.Detect("", f)
 		if g == "" {
@@ -81,6 +87,7 @@ applied. Nothing is written outside the temporary data directory.`)
 		if err := c.Open(ctx, uri, languageID(g), string(src)); err != nil {
 			return err
 		}
+		uris = append(uris, uri)
 		fmt.Fprintf(w, "\n== %s (%s)\n", f, g)
 		for step := 0; step < 32; step++ {
 			text := c.Doc(uri).Text
@@ -119,13 +126,33 @@ applied. Nothing is written outside the temporary data directory.`)
 			applied++
 			after := lineText(c.Doc(uri).Text, line)
 			fmt.Fprintf(w, "     - %s\n     + %s\n", strings.TrimSpace(before), strings.TrimSpace(after))
+			done = append(done, appliedFix{uri: uri, rule: ruleID(here[0]), before: before, after: after})
 		}
 	}
-	var st json.RawMessage
+	if err := replayFeedback(ctx, w, c, done); err != nil {
+		return err
+	}
+	// Let the survival checkpoints pass, then save everything.
+	time.Sleep(2200 * time.Millisecond)
+	for _, uri := range uris {
+		if err := c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}}); err != nil {
+			return err
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	var st struct {
+		Events      map[string]int64 `json:"events"`
+		Preferences int64            `json:"preferences"`
+		Policy      string           `json:"policy"`
+	}
 	if err := c.Command(ctx, "syntx.status", &st); err != nil {
 		return fmt.Errorf("demo: status: %w", err)
 	}
-	fmt.Fprintf(w, "\n%d suggestions offered, %d applied. Server status: %s\n", offered, applied, st)
+	fmt.Fprintf(w, "\n%d suggestions offered, %d applied.\nCaptured:", offered, applied)
+	for _, o := range []string{"offered", "accepted", "kept", "undone", "edited", "ignored", "dismissed"} {
+		fmt.Fprintf(w, " %s %d", o, st.Events[o])
+	}
+	fmt.Fprintf(w, "\nPreferences derived: %d (policy %s)\n", st.Preferences, st.Policy)
 	if err := c.Shutdown(ctx); err != nil {
 		return fmt.Errorf("demo: shutdown: %w", err)
 	}
@@ -135,6 +162,56 @@ applied. Nothing is written outside the temporary data directory.`)
 	}
 	return nil
 }
+
+// appliedFix is a suggestion the demo applied, for the feedback it then
+// plays.
+type appliedFix struct {
+	uri, rule     string
+	before, after string // the line before and after the fix
+}
+
+// replayFeedback plays a developer who dislikes some suggestions: the
+// style rewrites of var are undone (as an editor's undo: the line goes back),
+// one suggestion is edited further, and the rest are kept.
+func replayFeedback(ctx context.Context, w io.Writer, c *lspclient.Client, done []appliedFix) error {
+	fmt.Fprintln(w, "\n== feedback")
+	edited := false
+	for _, f := range done {
+		text := c.Doc(f.uri).Text
+		at := strings.Index(text, f.after)
+		if at < 0 || f.before == f.after {
+			continue
+		}
+		switch {
+		case f.rule == "javascript.no-var" || f.rule == "typescript.non-null-assertion":
+			if err := c.ReplaceAll(ctx, f.uri, text[:at]+f.before+text[at+len(f.after):]); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "  undo  %-32s %s\n", f.rule, strings.TrimSpace(f.before))
+		case !edited && f.rule == "python.yaml-safe-load":
+			changed := strings.Replace(f.after, "(fh)", "(fh.read())", 1)
+			if err := c.ReplaceAll(ctx, f.uri, text[:at]+changed+text[at+len(f.after):]); err != nil {
+				return err
+			}
+			edited = true
+			fmt.Fprintf(w, "  edit  %-32s %s\n", f.rule, strings.TrimSpace(changed))
+		default:
+			fmt.Fprintf(w, "  keep  %s\n", f.rule)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
+
+func ruleID(a *protocol.CodeAction) string {
+	var d struct {
+		RuleID string `json:"ruleId"`
+	}
+	_ = json.Unmarshal(a.Data, &d)
+	return d.RuleID
+}
+
+func lspURI(s string) uri.URI { return uri.URI(s) }
 
 func languageID(g syntax.Grammar) string {
 	if g == syntax.TSX {

@@ -69,6 +69,11 @@ func commands() []command {
 		{"audit", "verify or print the audit log (audit verify | audit log)", cmdAudit},
 		{"forget", "delete recorded data (--all | --workspace PATH | --before DATE)", cmdForget},
 		{"export", "export preferences as JSONL for TRL (--format dpo|kto)", cmdExport},
+		{"train", "train a new adapter on the recorded preferences", cmdTrain},
+		{"model", "inspect the policy, export it, roll back (model info | export-onnx FILE | rollback | init)", cmdModel},
+		{"report", "write an HTML report of acceptance, adapters and training", cmdReport},
+		{"review", "review the changed lines of a branch (--base REV, --format sarif|rdjson, --record)", cmdReview},
+		{"learn", "learn preferences from the git history (--git [--since DATE] [--max-commits N])", cmdLearn},
 		{"version", "print the version", cmdVersion},
 		{"help", "show this help, or a command's help", cmdHelp},
 	}

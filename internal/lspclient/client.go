@@ -6,6 +6,7 @@
 package lspclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"io"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -62,7 +64,10 @@ func (codec) Unmarshal(data []byte, v any) error {
 		*p = append(jsonrpc2.RawMessage(nil), data...)
 		return nil
 	}
-	return protocol.Unmarshal(data, v)
+	// data borrows jsonrpc2's read buffer, and the protocol decoder may keep
+	// strings that point into its input (union results such as
+	// []CommandOrCodeAction): decode from a copy.
+	return protocol.Unmarshal(bytes.Clone(data), v)
 }
 
 // New starts a client over rwc (the server's stdio, or one end of a pipe).
@@ -74,7 +79,8 @@ func New(ctx context.Context, rwc io.ReadWriteCloser) *Client {
 }
 
 func (c *Client) handle(ctx context.Context, req *jsonrpc2.Request) (any, error) {
-	method := req.Method()
+	// The method and params borrow jsonrpc2's read buffer: copy them.
+	method := strings.Clone(req.Method())
 	params := json.RawMessage(append([]byte(nil), req.Params()...))
 	c.mu.Lock()
 	c.notes = append(c.notes, Notification{Method: method, Params: params})

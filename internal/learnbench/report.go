@@ -1,0 +1,129 @@
+package learnbench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+)
+
+// WriteTable prints one row per curve and checkpoint, and the verdict on
+// the target: precision@1 within 90% of the oracle after at most 30 events,
+// and noise at most half the base's.
+func (r *Report) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "%d sites (%d for feedback, %d held out), %.0f s\n\n", r.Sites, r.Training, r.HeldOut, r.Seconds)
+	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "noise", "silence", "training")
+	for _, c := range r.Curves {
+		for _, p := range c.Points {
+			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7.2f %7.2f  %s %s\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Noise, p.SilenceRecall, p.TrainDecision, p.Adapter)
+		}
+		fmt.Fprintf(w, "%-22s %-4s %-5.2f %7s %7.2f %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, "oracle", c.Oracle.PrecisionAt1, c.Oracle.Noise, c.Oracle.SilenceRecall)
+		ok, why := c.Target()
+		verdict := "MET"
+		if !ok {
+			verdict = "NOT MET"
+		}
+		fmt.Fprintf(w, "%-22s target %s: %s\n\n", c.Persona, verdict, why)
+	}
+}
+
+// Target checks the issue's target on a curve.
+func (c Curve) Target() (bool, string) {
+	if len(c.Points) == 0 {
+		return false, "no points"
+	}
+	base := c.Points[0]
+	best := -1
+	for i, p := range c.Points {
+		if p.Events > 30 {
+			break
+		}
+		if p.Events > 0 && p.PrecisionAt1 >= 0.9*c.Oracle.PrecisionAt1 && p.Noise <= base.Noise/2 {
+			best = i
+			break
+		}
+	}
+	if best < 0 {
+		last := c.Points[0]
+		for _, p := range c.Points {
+			if p.Events <= 30 {
+				last = p
+			}
+		}
+		return false, fmt.Sprintf("at %d events P@1 %.2f (need %.2f), noise %.2f (need ≤ %.2f)", last.Events, last.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, last.Noise, base.Noise/2)
+	}
+	p := c.Points[best]
+	return true, fmt.Sprintf("at %d events P@1 %.2f ≥ %.2f and noise %.2f ≤ %.2f", p.Events, p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, p.Noise, base.Noise/2)
+}
+
+// WriteJSON writes the report.
+func (r *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// WriteSVG plots precision@1, noise and silence recall against feedback
+// events, one line per curve, with the oracle dashed.
+func (r *Report) WriteSVG(path string) error {
+	const (
+		pw, ph   = 320.0, 220.0 // one panel
+		margin   = 40.0
+		legendW  = 260.0
+		maxEvent = 200.0
+	)
+	panels := []struct {
+		title string
+		get   func(Metrics) float64
+	}{
+		{"precision@1", func(m Metrics) float64 { return m.PrecisionAt1 }},
+		{"noise (automatic)", func(m Metrics) float64 { return m.Noise }},
+		{"silence recall", func(m Metrics) float64 { return m.SilenceRecall }},
+	}
+	colors := []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"}
+	width := float64(len(panels))*(pw+margin) + margin + legendW
+	height := ph + 2*margin + 20
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="sans-serif" font-size="11">`+"\n", width, height)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	xOf := func(ev int) float64 { return math.Sqrt(float64(ev)) / math.Sqrt(maxEvent) * pw }
+	for pi, pan := range panels {
+		ox := margin + float64(pi)*(pw+margin)
+		oy := margin
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-weight="bold">%s</text>`+"\n", ox, oy-10, pan.title)
+		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.0f" height="%.0f" fill="none" stroke="#888"/>`+"\n", ox, oy, pw, ph)
+		for _, v := range []float64{0, 0.5, 1} {
+			y := oy + ph - v*ph
+			fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="end">%.1f</text>`+"\n", ox-4, y+4, v)
+		}
+		for _, ev := range []int{0, 10, 20, 50, 100, 200} {
+			x := ox + xOf(ev)
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="#eee"/>`+"\n", x, oy, x, oy+ph)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" text-anchor="middle">%d</text>`+"\n", x, oy+ph+14, ev)
+		}
+		for ci, c := range r.Curves {
+			col := colors[ci%len(colors)]
+			var pts []string
+			for _, p := range c.Points {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", ox+xOf(p.Events), oy+ph-pan.get(p)*ph))
+			}
+			fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", col, strings.Join(pts, " "))
+			y := oy + ph - pan.get(c.Oracle)*ph
+			fmt.Fprintf(&b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="%s" stroke-dasharray="3,3" opacity="0.5"/>`+"\n", ox, y, ox+pw, y, col)
+		}
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">feedback events</text>`+"\n", ox+pw/2, oy+ph+30)
+	}
+	lx := margin + float64(len(panels))*(pw+margin)
+	for ci, c := range r.Curves {
+		y := margin + float64(ci)*14
+		fmt.Fprintf(&b, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="%s" stroke-width="2"/>`+"\n", lx, y, lx+16, y, colors[ci%len(colors)])
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f">%s %s p=%.1f</text>`+"\n", lx+20, y+4, c.Persona, c.Objective, c.Noise)
+	}
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" fill="#666">dashed: oracle</text>`+"\n", lx, margin+float64(len(r.Curves))*14+10)
+	b.WriteString("</svg>\n")
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}

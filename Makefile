@@ -3,12 +3,13 @@ GO      ?= go
 BIN     ?= bin/syntx
 VERSION ?= 0.1.0-dev
 LDFLAGS := -X main.version=$(VERSION)
-PKGS    := $(shell $(GO) list ./... 2>/dev/null | grep -v /spike)
+# node_modules under editors/ can hold stray .go files (npm packages ship them).
+PKGS    := $(shell $(GO) list ./... 2>/dev/null | grep -v -e /spike -e /node_modules/)
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 5
 
-.PHONY: build install run test fuzz bench lint fmt clean
+.PHONY: build install run test fuzz bench bench-learning lint fmt clean test-editors package-vscode e2e-vscode
 
 build:
 	CGO_ENABLED=1 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/syntx
@@ -20,19 +21,29 @@ install:
 run: build
 	./$(BIN) demo
 
-# Everything CI runs: vet, the rules' own examples, the test suite, and a
-# short fuzzing pass over each fuzz target.
+# Everything CI runs: vet, the rules' own examples, the test suite (with the
+# Neovim end-to-end test, which uses this build and skips without nvim), a
+# short fuzzing pass over each fuzz target, and the editor clients' checks.
 test: build
 	$(GO) vet $(PKGS)
 	./$(BIN) rules test
-	$(GO) test -count=1 $(PKGS)
+	SYNTX_BIN=$(abspath $(BIN)) $(GO) test -count=1 $(PKGS)
 	$(MAKE) fuzz
+	$(MAKE) test-editors
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzIncrementalEdits$$' -fuzztime $(FUZZTIME) ./syntax/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -benchmem ./lsp/ ./rules/ | tee bench.txt
+
+# The learning benchmark: simulated reviewers drive the real server; curves
+# of precision@1, noise and silence recall against an oracle and the base.
+# Writes bench-learning/{table.txt,report.json,curves.svg}. About 20 minutes.
+LEARN_FLAGS ?= -objectives kl,dpo,kto -noise 0.1
+bench-learning: build
+	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning $(LEARN_FLAGS)
+	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/noise -objectives kl -noise 0,0.2
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
@@ -41,5 +52,28 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+# The VS Code extension: lint (eslint) and unit tests (node's test runner,
+# no VS Code needed). Needs Node.js 20+ and npm; `npm ci` runs only when
+# package-lock.json is newer than the installed node_modules, so later runs
+# work offline.
+VSCODE_DIR := editors/vscode
+$(VSCODE_DIR)/node_modules/.package-lock.json: $(VSCODE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "test-editors: npm not found (install Node.js 20 and npm)"; exit 1; }
+	cd $(VSCODE_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+test-editors: $(VSCODE_DIR)/node_modules/.package-lock.json
+	cd $(VSCODE_DIR) && npm run --silent lint && npm test
+
+# editors/vscode/syntx.vsix
+package-vscode: $(VSCODE_DIR)/node_modules/.package-lock.json
+	cd $(VSCODE_DIR) && npm run package
+
+# Not part of CI: the extension in real VS Code (code-server from npm) driven
+# by headless Chromium. Heavy (installs code-server and Debian packages) and
+# slow; see editors/vscode/e2e/README.md.
+e2e-vscode: build package-vscode
+	SYNTX_BIN=$(abspath $(BIN)) editors/vscode/e2e/run.sh
+
 clean:
-	rm -rf bin bench.txt
+	rm -rf bin bench.txt $(VSCODE_DIR)/out $(VSCODE_DIR)/syntx.vsix

@@ -1,0 +1,546 @@
+// Package neovim_test drives the Neovim plugin (lua/syntx) end to end: a real
+// headless Neovim (Debian's 0.7.2 in CI) with the plugin on its runtimepath
+// starts the real `syntx serve`, and test/scenario.lua acts as a user would.
+// What the server recorded is then read back with `syntx status --json`.
+//
+// The test is skipped when nvim is not on PATH. SYNTX_BIN selects the server
+// binary; without it the test builds one from this checkout.
+package neovim_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// nvimTimeout bounds one editor session: a hung editor fails the test.
+const nvimTimeout = 60 * time.Second
+
+// site is where each language's scenario applies a suggestion.
+type site struct {
+	lang, file, pattern, edit string
+}
+
+var sites = []site{
+	{"go", "inventory.go", `fmt.Errorf("count %s: %v"`, "// edited in nvim"},
+	{"python", "settings.py", "if data == None:", "# edited in nvim"},
+	{"javascript", "cart.js", "if (cart.items.length == 0)", "// edited in nvim"},
+	{"typescript", "events.ts", "list.length == 0", "// edited in nvim"},
+}
+
+func pluginDir(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(file)
+}
+
+func repoRoot(t *testing.T) string {
+	return filepath.Clean(filepath.Join(pluginDir(t), "..", ".."))
+}
+
+func needNvim(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("nvim")
+	if err != nil {
+		t.Skip("nvim is not on PATH (CI installs Debian's neovim)")
+	}
+	return p
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// syntxBin is $SYNTX_BIN, or a binary built once from this checkout.
+func syntxBin(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("SYNTX_BIN"); p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "syntx-e2e-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "syntx")
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			goTool = "go"
+		}
+		cmd := exec.Command(goTool, "build", "-o", builtBin, "./cmd/syntx")
+		cmd.Dir = repoRoot(t)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/syntx: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// env is an isolated environment: the test's SYNTX_HOME, and XDG
+// directories of its own so neither Neovim nor SyntX read the user's config.
+type env struct {
+	home string // SYNTX_HOME
+	xdg  string
+	bin  string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	base := t.TempDir()
+	e := &env{home: filepath.Join(base, "syntx-home"), xdg: filepath.Join(base, "xdg"), bin: syntxBin(t)}
+	for _, d := range []string{"config", "data", "state", "cache"} {
+		if err := os.MkdirAll(filepath.Join(e.xdg, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+func (e *env) environ(extra ...string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "SYNTX_HOME", "SYNTX_INIT_OPTIONS", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "NVIM", "NVIM_LISTEN_ADDRESS", "VIMINIT", "MYVIMRC":
+			continue
+		}
+		out = append(out, kv)
+	}
+	out = append(out,
+		"SYNTX_HOME="+e.home,
+		"SYNTX_BIN="+e.bin,
+		"XDG_CONFIG_HOME="+filepath.Join(e.xdg, "config"),
+		"XDG_DATA_HOME="+filepath.Join(e.xdg, "data"),
+		"XDG_STATE_HOME="+filepath.Join(e.xdg, "state"),
+		"XDG_CACHE_HOME="+filepath.Join(e.xdg, "cache"),
+	)
+	return append(out, extra...)
+}
+
+// status runs `syntx status --json` against the test's SYNTX_HOME.
+func (e *env) status(t *testing.T) (*status, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, e.bin, "status", "--json")
+	cmd.Env = e.environ()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("syntx status --json: %w; stderr: %s", err, firstLines(stderr.String(), 5))
+	}
+	var s status
+	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+		return nil, fmt.Errorf("syntx status --json: output is not the expected JSON object: %w; output: %s", err, firstLines(stdout.String(), 5))
+	}
+	if s.Events == nil {
+		return nil, fmt.Errorf("syntx status --json: no \"events\" object in %s", firstLines(stdout.String(), 5))
+	}
+	return &s, nil
+}
+
+// status is what DESIGN.md promises `syntx status --json` prints.
+type status struct {
+	Events      map[string]int  `json:"events"`
+	Preferences *int            `json:"preferences"`
+	Adapter     json.RawMessage `json:"adapter"`
+}
+
+func (s *status) adapter() string {
+	if s == nil || len(s.Adapter) == 0 {
+		return "<absent>"
+	}
+	return string(s.Adapter)
+}
+
+// result is what scenario.lua writes.
+type result struct {
+	Done     bool            `json:"done"`
+	Errors   []string        `json:"errors"`
+	Files    []fileResult    `json:"files"`
+	Progress json.RawMessage `json:"progress"` // [] or [{token, value}]
+	State    struct {
+		Retrain *struct {
+			Token   string          `json:"token"`
+			Done    bool            `json:"done"`
+			Err     *string         `json:"err"`
+			Adapter json.RawMessage `json:"adapter"`
+		} `json:"retrain"`
+	} `json:"state"`
+	Before          json.RawMessage `json:"before"`
+	After           json.RawMessage `json:"after"`
+	AdapterBefore   json.RawMessage `json:"adapter_before"`
+	RetrainFinished bool            `json:"retrain_finished"`
+	Commands        map[string]any  `json:"commands"`
+	Status          json.RawMessage `json:"status"`
+	Statusline      string          `json:"statusline"`
+}
+
+type fileResult struct {
+	Path        string          `json:"path"`
+	Filetype    string          `json:"filetype"`
+	Actions     int             `json:"actions"`
+	Before      string          `json:"before"`
+	AfterApply  string          `json:"after_apply"`
+	AfterUndo   *string         `json:"after_undo"`
+	AcceptError *string         `json:"accept_error"`
+	Saved       []string        `json:"saved"`
+	Health      []string        `json:"health"`
+	Applied     json.RawMessage `json:"applied"`
+	// seed mode
+	Kept   int `json:"kept"`
+	Undone int `json:"undone"`
+}
+
+type progressEvent struct {
+	Token any `json:"token"`
+	Value struct {
+		Kind       string   `json:"kind"`
+		Title      string   `json:"title"`
+		Message    string   `json:"message"`
+		Percentage *float64 `json:"percentage"`
+	} `json:"value"`
+}
+
+// runNvim runs one headless Neovim session on spec and returns its results.
+func (e *env) runNvim(t *testing.T, dir string, spec map[string]any, extraEnv ...string) *result {
+	t.Helper()
+	nvim := needNvim(t)
+	out := filepath.Join(dir, fmt.Sprintf("result-%d.json", time.Now().UnixNano()))
+	spec["out"] = out
+	specPath := out + ".spec.json"
+	b, _ := json.Marshal(spec)
+	if err := os.WriteFile(specPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plugin := pluginDir(t)
+	ctx, cancel := context.WithTimeout(context.Background(), nvimTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean",
+		"-u", filepath.Join(plugin, "test", "minimal_init.lua"),
+		"-c", "luafile "+filepath.Join(plugin, "test", "scenario.lua"))
+	cmd.Dir = dir
+	cmd.Env = e.environ(append([]string{"SYNTX_E2E_SPEC=" + specPath}, extraEnv...)...)
+	cmd.Stdin = nil
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	// Kill nvim and the server it started together.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	err := cmd.Run()
+	t.Logf("nvim %s: %.1fs", spec["mode"], time.Since(start).Seconds())
+	if ctx.Err() != nil {
+		t.Fatalf("nvim did not finish within %s (killed); output:\n%s%s", nvimTimeout, firstLines(output.String(), 40), e.lspLog())
+	}
+	if err != nil {
+		t.Fatalf("nvim: %v; output:\n%s%s", err, firstLines(output.String(), 40), e.lspLog())
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("scenario wrote no results (%v); nvim output:\n%s%s", err, firstLines(output.String(), 40), e.lspLog())
+	}
+	var r result
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("results: %v\n%s", err, raw)
+	}
+	if !r.Done {
+		t.Fatalf("scenario did not finish: %s", raw)
+	}
+	for _, msg := range r.Errors {
+		t.Errorf("in nvim: %s", msg)
+	}
+	if t.Failed() {
+		t.Logf("results: %s%s", raw, e.lspLog())
+	}
+	return &r
+}
+
+// lspLog is the tail of Neovim's LSP log (the server's stderr lands there).
+func (e *env) lspLog() string {
+	for _, p := range []string{
+		filepath.Join(e.xdg, "cache", "nvim", "lsp.log"), // 0.7
+		filepath.Join(e.xdg, "state", "nvim", "lsp.log"), // 0.8+
+	} {
+		if b, err := os.ReadFile(p); err == nil {
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			if len(lines) > 30 {
+				lines = lines[len(lines)-30:]
+			}
+			return "\nlsp.log (tail):\n" + strings.Join(lines, "\n")
+		}
+	}
+	return ""
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// copyDemo copies testdata/demo/<name> into dir.
+func copyDemo(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "demo", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestNeovimFeedback is scenario 1: in each language, open a file, ask for
+// code actions at a known site, apply the first one as Neovim does (edit,
+// then its syntx.accept command), undo it with u, type elsewhere, save, quit.
+// The server must have recorded an offer and an acceptance per language, and
+// an undo somewhere.
+func TestNeovimFeedback(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	work := t.TempDir()
+
+	prev, statusErr := e.status(t)
+	if statusErr != nil {
+		// Reported once; the editor side of each session is still checked.
+		t.Errorf("before the first session: %v; the server-side assertions (events.offered/accepted per language, events.undone) are not checked", statusErr)
+	}
+	for i, s := range sites {
+		t.Run(s.lang, func(t *testing.T) {
+			dir := filepath.Join(work, s.lang)
+			path := copyDemo(t, dir, s.file)
+			r := e.runNvim(t, dir, map[string]any{
+				"mode":   "feedback",
+				"health": i == 0,
+				"files":  []map[string]any{{"path": path, "pattern": s.pattern, "edit": s.edit, "undo": true}},
+			})
+			if len(r.Files) != 1 {
+				t.Fatalf("expected one file result, got %d", len(r.Files))
+			}
+			f := r.Files[0]
+			if f.Filetype != s.lang {
+				t.Errorf("filetype %q, want %q", f.Filetype, s.lang)
+			}
+			if f.Actions < 1 {
+				t.Fatalf("no SyntX code action at %q", s.pattern)
+			}
+			if f.AfterApply == f.Before {
+				t.Errorf("applying %s did not change the line %q", f.Applied, f.Before)
+			}
+			if f.AcceptError != nil {
+				t.Errorf("syntx.accept failed: %s", *f.AcceptError)
+			}
+			if f.AfterUndo == nil || *f.AfterUndo != f.Before {
+				t.Errorf("after u the line is %v, want the original %q", f.AfterUndo, f.Before)
+			}
+			// The filetype's indent rules may indent the typed line.
+			if len(f.Saved) == 0 || strings.TrimSpace(f.Saved[len(f.Saved)-1]) != s.edit {
+				t.Errorf("the saved file does not end with the typed line %q", s.edit)
+			}
+			if i == 0 {
+				checkHealth(t, f.Health)
+			}
+
+			if statusErr != nil {
+				return // reported once, below
+			}
+			cur, err := e.status(t)
+			if err != nil {
+				t.Errorf("after the %s session: %v", s.lang, err)
+				return
+			}
+			if prev != nil {
+				if d := cur.Events["offered"] - prev.Events["offered"]; d < 1 {
+					t.Errorf("events.offered went from %d to %d for %s; want at least one more", prev.Events["offered"], cur.Events["offered"], s.lang)
+				}
+				if d := cur.Events["accepted"] - prev.Events["accepted"]; d < 1 {
+					t.Errorf("events.accepted went from %d to %d for %s; want at least one more", prev.Events["accepted"], cur.Events["accepted"], s.lang)
+				}
+			}
+			prev = cur
+		})
+	}
+	if prev != nil && statusErr == nil {
+		if prev.Events["undone"] < 1 {
+			t.Errorf("events.undone = %d after four undone suggestions; want ≥ 1 (events: %v)", prev.Events["undone"], prev.Events)
+		}
+		t.Logf("recorded: events %v, preferences %v, adapter %s", prev.Events, deref(prev.Preferences), prev.adapter())
+	}
+}
+
+func deref(p *int) any {
+	if p == nil {
+		return "<absent>"
+	}
+	return *p
+}
+
+func checkHealth(t *testing.T, lines []string) {
+	t.Helper()
+	text := strings.Join(lines, "\n")
+	for _, want := range []string{"syntx: Neovim", "OK: require('syntx').setup() ran", "version`: syntx", "syntx.retrain"} {
+		if !strings.Contains(text, want) {
+			t.Errorf(":checkhealth syntx does not say %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "ERROR") {
+		t.Errorf(":checkhealth syntx reports an error:\n%s", text)
+	}
+}
+
+// TestNeovimRetrain is scenario 2: seed a SYNTX_HOME with feedback through
+// the editor (every suggestion in the four demo files, twice: style ones
+// undone, the others kept), then run :SyntxRetrain. Progress must arrive
+// ($/progress, recorded on the Lua side) and the active adapter must change.
+func TestNeovimRetrain(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	work := t.TempDir()
+	// Keep background training out of the way, let the explicit retrain use
+	// whatever feedback there is, and let a saved suggestion count as kept
+	// after 200 ms instead of 30 s.
+	opts := `SYNTX_INIT_OPTIONS={"train":{"idle_delay":"1h","min_new_preferences":1},"capture":{"checkpoints":["200ms","1s"]}}`
+
+	var files []map[string]any
+	for round := 1; round <= 2; round++ {
+		for _, s := range sites {
+			files = append(files, map[string]any{"path": copyDemo(t, filepath.Join(work, fmt.Sprintf("round%d", round)), s.file)})
+		}
+	}
+	seed := e.runNvim(t, work, map[string]any{"mode": "seed", "pause_ms": 250, "files": files}, opts)
+	kept, undone := 0, 0
+	for _, f := range seed.Files {
+		kept += f.Kept
+		undone += f.Undone
+	}
+	t.Logf("seeded: %d kept, %d undone", kept, undone)
+	if kept == 0 || undone == 0 {
+		t.Fatalf("seeding applied %d kept and %d undone suggestions; want some of each", kept, undone)
+	}
+
+	before, statusErr := e.status(t)
+	if statusErr != nil {
+		t.Errorf("after seeding: %v", statusErr)
+	} else {
+		t.Logf("before retrain: events %v, preferences %v, adapter %s", before.Events, deref(before.Preferences), before.adapter())
+	}
+
+	goFile := copyDemo(t, filepath.Join(work, "retrain"), "inventory.go")
+	r := e.runNvim(t, work, map[string]any{"mode": "retrain", "timeout_ms": 45000, "files": []map[string]any{{"path": goFile}}}, opts)
+
+	if r.State.Retrain == nil || !r.State.Retrain.Done {
+		t.Fatalf("syntx.retrain did not answer")
+	}
+	if r.State.Retrain.Err != nil {
+		t.Errorf("syntx.retrain failed: %s", *r.State.Retrain.Err)
+	}
+	var progress []progressEvent
+	_ = json.Unmarshal(r.Progress, &progress) // an empty Lua table encodes as [] or {}
+	begins, ends, ours := 0, 0, 0
+	for _, p := range progress {
+		if tok, ok := p.Token.(string); ok && tok == r.State.Retrain.Token {
+			ours++
+		}
+		switch p.Value.Kind {
+		case "begin":
+			begins++
+		case "end":
+			ends++
+		}
+	}
+	t.Logf("progress: %d notifications (%d on the retrain token %q), statusline %q", len(progress), ours, r.State.Retrain.Token, r.Statusline)
+	if begins < 1 || ends < 1 {
+		t.Errorf("$/progress during :SyntxRetrain: %d begin and %d end notifications; want at least one of each (got %s)", begins, ends, r.Progress)
+	}
+	if string(r.Before) != "" && string(r.After) != "" {
+		var b, a struct {
+			Adapter json.RawMessage `json:"adapter"`
+		}
+		_ = json.Unmarshal(r.Before, &b)
+		_ = json.Unmarshal(r.After, &a)
+		// Neovim decodes a JSON null inside an object to nil, so a null
+		// adapter is absent here.
+		if len(a.Adapter) == 0 || string(a.Adapter) == "null" {
+			t.Errorf("syntx.status reports no active adapter after :SyntxRetrain (got %s)", firstLines(string(r.After), 3))
+		} else if string(a.Adapter) == string(b.Adapter) {
+			t.Errorf("syntx.status adapter is %s before and after :SyntxRetrain; want a new one", a.Adapter)
+		}
+	}
+
+	after, err := e.status(t)
+	if err != nil {
+		t.Errorf("after retrain: %v", err)
+		return
+	}
+	t.Logf("after retrain: events %v, preferences %v, adapter %s", after.Events, deref(after.Preferences), after.adapter())
+	if before != nil {
+		if after.adapter() == before.adapter() {
+			t.Errorf("syntx status --json: adapter %s before and after :SyntxRetrain; want it to change", after.adapter())
+		}
+		if after.adapter() == "null" || after.adapter() == "<absent>" {
+			t.Errorf("syntx status --json: adapter %s after :SyntxRetrain; want the new version", after.adapter())
+		}
+	}
+}
+
+// TestNeovimCommands runs the plugin's commands as a user types them:
+// :SyntxDismiss on the line of an offered suggestion (picking the first entry
+// of each menu), :SyntxPersona, :SyntxStatus. The server must have recorded
+// the dismissal.
+func TestNeovimCommands(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	work := t.TempDir()
+	s := sites[0]
+	path := copyDemo(t, filepath.Join(work, s.lang), s.file)
+	r := e.runNvim(t, work, map[string]any{
+		"mode":  "commands",
+		"files": []map[string]any{{"path": path, "pattern": s.pattern}},
+	})
+	for _, cmd := range []string{"SyntxDismiss wrong", "SyntxPersona security-reviewer", "SyntxStatus"} {
+		if ok, _ := r.Commands[cmd].(bool); !ok {
+			t.Errorf(":%s had no effect (results: %v)", cmd, r.Commands)
+		}
+	}
+	if n, _ := r.Commands["remembered"].(float64); n < 1 {
+		t.Errorf("the plugin remembered no offered suggestion for :SyntxDismiss (%v)", r.Commands)
+	}
+	st, err := e.status(t)
+	if err != nil {
+		t.Errorf("after the session: %v", err)
+		return
+	}
+	if st.Events["dismissed"] < 1 {
+		t.Errorf("events.dismissed = %d after :SyntxDismiss; want ≥ 1 (events: %v)", st.Events["dismissed"], st.Events)
+	}
+}

@@ -1,0 +1,359 @@
+-- The editor side of the end-to-end test (editors/neovim/e2e_test.go). It
+-- acts as a user would, with every wait bounded, and writes what happened as
+-- JSON to spec.out; the Go test reads that and asks `syntx status --json`.
+--
+--   SYNTX_E2E_SPEC=spec.json nvim --headless --clean -u minimal_init.lua -c 'luafile scenario.lua'
+--
+-- spec: { mode = "feedback" | "seed" | "retrain" | "commands", out = path,
+--         files = { { path, pattern, edit, undo } }, pause_ms, timeout_ms, health }
+
+local syntx = require("syntx")
+local util = vim.lsp.util
+
+local spec = vim.fn.json_decode(table.concat(vim.fn.readfile(os.getenv("SYNTX_E2E_SPEC")), "\n"))
+local pause = spec.pause_ms or 300 -- Neovim 0.7 sends didChange ~150 ms after a change
+local R = { mode = spec.mode, steps = {}, errors = {}, files = {}, nvim = vim.version() }
+
+local function step(name, data)
+  table.insert(R.steps, { name = name, data = data, ms = math.floor(vim.loop.hrtime() / 1e6) })
+end
+
+local function fail(msg)
+  table.insert(R.errors, msg)
+end
+
+local function write_results()
+  R.progress = _G.SYNTX_PROGRESS
+  R.state = {
+    adapter = syntx.state.adapter,
+    persona = syntx.state.persona,
+    retrain = syntx.state.retrain,
+    exited = syntx.state.exited,
+    offers = #syntx.state.offers,
+  }
+  local ok, encoded = pcall(vim.fn.json_encode, R)
+  if not ok then
+    encoded = vim.fn.json_encode({ errors = { "could not encode results: " .. tostring(encoded), vim.inspect(R) } })
+  end
+  vim.fn.writefile({ encoded }, spec.out)
+end
+
+local function client_for(bufnr)
+  return syntx.clients(bufnr)[1]
+end
+
+local function wait_attached(bufnr)
+  local ok = vim.wait(15000, function()
+    local c = client_for(bufnr)
+    return c ~= nil and c.initialized ~= false
+  end, 20)
+  if not ok then
+    error("the SyntX client did not attach to " .. vim.api.nvim_buf_get_name(bufnr) .. " within 15 s")
+  end
+  return client_for(bufnr)
+end
+
+-- request sends a request through the client (as Neovim's own code does) and
+-- waits for the answer.
+local function request(client, method, params, bufnr, timeout)
+  local done, err, result = false, nil, nil
+  syntx.request(client, method, params, function(e, r)
+    done, err, result = true, e, r
+  end, bufnr)
+  if not vim.wait(timeout or 5000, function()
+    return done
+  end, 10) then
+    return { message = method .. ": no answer within " .. tostring(timeout or 5000) .. " ms" }, nil
+  end
+  return err, result
+end
+
+local function line_text(bufnr, line)
+  return vim.api.nvim_buf_get_lines(bufnr, line, line + 1, false)[1]
+end
+
+local function find_line(bufnr, pattern)
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    if l:find(pattern, 1, true) then
+      return i - 1
+    end
+  end
+  return nil
+end
+
+local function close_undo_block()
+  vim.cmd("let &undolevels = &undolevels")
+end
+
+-- code_actions asks for the actions on lines [first, last] as an explicit
+-- invocation (the user opened the menu).
+local function code_actions(bufnr, first, last)
+  local last_text = line_text(bufnr, last) or ""
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = { line = first, character = 0 }, ["end"] = { line = last, character = #last_text } },
+    context = { diagnostics = {}, triggerKind = 1 },
+  }
+  local responses = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, 5000)
+  local out = {}
+  for _, resp in pairs(responses or {}) do
+    if resp.err then
+      fail("codeAction: " .. vim.inspect(resp.err))
+    end
+    for _, a in ipairs(resp.result or {}) do
+      if type(a.kind) == "string" and a.kind:find(".syntx.", 1, true) then
+        table.insert(out, a)
+      end
+    end
+  end
+  return out
+end
+
+local function edit_start_line(action)
+  local line
+  local e = action.edit or {}
+  for _, dc in ipairs(e.documentChanges or {}) do
+    for _, te in ipairs(dc.edits or {}) do
+      line = line and math.min(line, te.range.start.line) or te.range.start.line
+    end
+  end
+  for _, edits in pairs(e.changes or {}) do
+    for _, te in ipairs(edits) do
+      line = line and math.min(line, te.range.start.line) or te.range.start.line
+    end
+  end
+  return line
+end
+
+-- apply does what Neovim's code action menu does with a chosen action:
+-- apply the WorkspaceEdit, then run its command through the client.
+local function apply(client, bufnr, action)
+  close_undo_block()
+  if action.edit then
+    util.apply_workspace_edit(action.edit, client.offset_encoding)
+  end
+  close_undo_block()
+  vim.wait(pause)
+  local err
+  if type(action.command) == "table" then
+    err = request(client, "workspace/executeCommand", {
+      command = action.command.command,
+      arguments = action.command.arguments,
+    }, bufnr)
+  end
+  return err
+end
+
+local function stop_clients()
+  local ids = {}
+  for _, c in ipairs(syntx.clients()) do
+    table.insert(ids, c.id)
+    if vim.fn.has("nvim-0.11") == 1 then
+      c:stop()
+    else
+      c.stop()
+    end
+  end
+  local ok = vim.wait(10000, function()
+    for _, id in ipairs(ids) do
+      if not syntx.state.exited[id] then
+        return false
+      end
+    end
+    return true
+  end, 20)
+  step("stopped", { clients = ids, clean = ok })
+  if not ok then
+    fail("the server did not exit within 10 s of shutdown")
+  end
+end
+
+local function status(client, bufnr)
+  local err, result = request(client, "workspace/executeCommand", { command = "syntx.status", arguments = {} }, bufnr)
+  if err then
+    fail("syntx.status: " .. vim.inspect(err))
+  end
+  return result
+end
+
+local function open(path)
+  vim.cmd("edit " .. vim.fn.fnameescape(path))
+  local bufnr = vim.api.nvim_get_current_buf()
+  return bufnr, wait_attached(bufnr)
+end
+
+-- feedback: one site, accept, undo, type, save (scenario 1).
+local function feedback(f)
+  local bufnr, client = open(f.path)
+  local rec = { path = f.path, filetype = vim.bo[bufnr].filetype }
+  table.insert(R.files, rec)
+  if spec.health then
+    vim.cmd("checkhealth syntx")
+    rec.health = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+    vim.cmd("bwipeout!")
+    vim.cmd("buffer " .. bufnr)
+  end
+  local line = find_line(bufnr, f.pattern)
+  if not line then
+    error("pattern " .. vim.inspect(f.pattern) .. " not found in " .. f.path)
+  end
+  vim.api.nvim_win_set_cursor(0, { line + 1, 0 })
+  rec.line = line
+  rec.before = line_text(bufnr, line)
+  local actions = code_actions(bufnr, line, line)
+  rec.actions = #actions
+  step("code actions", { n = #actions })
+  if #actions == 0 then
+    error("no SyntX code action at " .. f.path .. ":" .. (line + 1))
+  end
+  local a = actions[1]
+  rec.applied = { title = a.title, kind = a.kind, command = a.command, data = a.data }
+  local err = apply(client, bufnr, a)
+  rec.after_apply = line_text(bufnr, line)
+  if err then
+    rec.accept_error = err.message or vim.inspect(err)
+  end
+  step("applied", { title = a.title })
+  if f.undo ~= false then
+    vim.cmd("normal! u")
+    vim.wait(pause)
+    rec.after_undo = line_text(bufnr, line)
+    step("undone")
+  end
+  -- Type an edit elsewhere, as a person goes on working.
+  close_undo_block()
+  vim.cmd("normal! G")
+  vim.cmd("normal! o" .. (f.edit or "x"))
+  vim.wait(pause)
+  step("typed")
+  vim.cmd("write")
+  vim.wait(pause)
+  rec.saved = vim.fn.readfile(f.path)
+  step("saved")
+  rec.status = status(client, bufnr)
+end
+
+-- seed: every site of each file; style suggestions are undone, the others
+-- kept (a consistent taste to learn), then saved.
+local function seed(f)
+  local bufnr, client = open(f.path)
+  local rec = { path = f.path, applied = 0, undone = 0, kept = 0 }
+  table.insert(R.files, rec)
+  local seen = {}
+  for _ = 1, 40 do
+    local n = vim.api.nvim_buf_line_count(bufnr)
+    local pick
+    for _, a in ipairs(code_actions(bufnr, 0, n - 1)) do
+      local key = a.title .. "@" .. tostring(edit_start_line(a))
+      if not seen[key] then
+        seen[key] = true
+        pick = a
+        break
+      end
+    end
+    if not pick then
+      break
+    end
+    local err = apply(client, bufnr, pick)
+    if err then
+      fail("accept: " .. (err.message or vim.inspect(err)))
+    end
+    rec.applied = rec.applied + 1
+    if pick.kind:find("style", 1, true) then
+      vim.cmd("normal! u")
+      close_undo_block()
+      vim.wait(pause)
+      rec.undone = rec.undone + 1
+    else
+      rec.kept = rec.kept + 1
+    end
+  end
+  vim.cmd("write")
+  vim.wait(pause)
+end
+
+-- retrain: :SyntxRetrain, with status before and after (scenario 2).
+local function retrain(f)
+  local bufnr, client = open(f.path)
+  R.before = status(client, bufnr)
+  syntx.state.adapter = nil
+  syntx.refresh_status()
+  vim.wait(2000, function()
+    return syntx.state.adapter ~= nil
+  end, 20)
+  R.adapter_before = syntx.state.adapter
+  vim.cmd("SyntxRetrain")
+  local ok = vim.wait(spec.timeout_ms or 45000, function()
+    return syntx.state.retrain and syntx.state.retrain.done
+  end, 20)
+  R.retrain_finished = ok
+  if not ok then
+    fail("syntx.retrain did not answer within " .. tostring(spec.timeout_ms or 45000) .. " ms")
+  end
+  -- The plugin refreshes the adapter after the answer.
+  vim.wait(3000, function()
+    return syntx.state.retrain.adapter ~= nil or syntx.state.retrain.err ~= nil
+  end, 20)
+  R.statusline = syntx.statusline()
+  R.after = status(client, bufnr)
+end
+
+-- commands: the :Syntx* commands a user types, with vim.ui.select answered
+-- by picking the first entry.
+local function commands(f)
+  local bufnr, client = open(f.path)
+  vim.ui.select = function(items, _, on_choice)
+    on_choice(items[1], 1)
+  end
+  local line = find_line(bufnr, f.pattern)
+  vim.api.nvim_win_set_cursor(0, { line + 1, 0 })
+  -- Open the menu as vim.lsp.buf.code_action() does (through client.request).
+  local offered = #code_actions(bufnr, line, line)
+  local seen = #syntx.state.offers
+  R.commands = { offered = offered, remembered = seen }
+  local function run(cmd, done)
+    vim.cmd(cmd)
+    local ok = vim.wait(5000, done, 20)
+    R.commands[cmd] = ok
+    if not ok then
+      fail(cmd .. ": no effect within 5 s")
+    end
+  end
+  run("SyntxDismiss wrong", function()
+    return #syntx.state.offers < seen
+  end)
+  run("SyntxPersona security-reviewer", function()
+    return syntx.state.persona == "security-reviewer"
+  end)
+  syntx.state.status = nil
+  run("SyntxStatus", function()
+    return syntx.state.status ~= nil
+  end)
+  R.status = status(client, bufnr)
+end
+
+local ok, err = pcall(function()
+  for _, f in ipairs(spec.files) do
+    if spec.mode == "feedback" then
+      feedback(f)
+    elseif spec.mode == "seed" then
+      seed(f)
+    elseif spec.mode == "retrain" then
+      retrain(f)
+    elseif spec.mode == "commands" then
+      commands(f)
+    else
+      error("unknown mode " .. tostring(spec.mode))
+    end
+  end
+end)
+if not ok then
+  fail(tostring(err))
+end
+local ok2, err2 = pcall(stop_clients)
+if not ok2 then
+  fail("stopping: " .. tostring(err2))
+end
+R.done = true
+write_results()
+vim.cmd("qa!")

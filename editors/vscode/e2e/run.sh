@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# make e2e-vscode: the extension in a real VS Code (code-server, from npm),
+# driven by Debian's Chromium headless through playwright-core. Not part of
+# CI: it installs Debian packages and ~200 npm packages the first time, and
+# takes minutes. See README.md beside this file.
+#
+# Needs: root (apt-get), Node.js 20, npm, the npm registry and Debian's
+# packages; SYNTX_BIN (the server; `make e2e-vscode` passes bin/syntx) and
+# editors/vscode/syntx.vsix (`make package-vscode`).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+vsix="$here/../syntx.vsix"
+repo="$(cd "$here/../../.." && pwd)"
+: "${SYNTX_BIN:?set SYNTX_BIN to the syntx binary}"
+CACHE="${SYNTX_E2E_CACHE:-$HOME/.cache/syntx-e2e}"   # code-server + playwright-core
+CODE_SERVER_VERSION=4.100.3                             # the newest that accepts Node 20
+PORT="${SYNTX_E2E_PORT:-18437}"
+[ -f "$vsix" ] || { echo "e2e-vscode: $vsix missing (make package-vscode)"; exit 1; }
+
+# Debian packages: code-server's native modules build against these;
+# ripgrep stands in for @vscode/ripgrep's download; chromium drives the UI.
+need=()
+for p in libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev ripgrep chromium; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}"
+fi
+
+# @vscode/ripgrep downloads ripgrep from GitHub in its postinstall; this
+# machine reaches only the package registries, so its download cache is
+# filled beforehand with Debian's rg, under the names it looks for.
+rgdir="$(mktemp -d)"
+cp "$(command -v rg)" "$rgdir/rg"
+for v in 1.15.9 1.15.10 1.15.11 1.15.12 1.15.13 1.15.14; do
+  c="${TMPDIR:-/tmp}/vscode-ripgrep-cache-$v"
+  mkdir -p "$c"
+  tar czf "$c/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" -C "$rgdir" rg
+done
+rm -rf "$rgdir"
+
+mkdir -p "$CACHE"
+if [ ! -x "$CACHE/node_modules/.bin/code-server" ] || [ ! -d "$CACHE/node_modules/playwright-core" ]; then
+  [ -f "$CACHE/package.json" ] || echo '{"private":true}' > "$CACHE/package.json"
+  (cd "$CACHE" && npm_config_yes=true npm_config_nodedir=/usr \
+    npm install --unsafe-perm --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" playwright-core@1)
+fi
+cs="$CACHE/node_modules/.bin/code-server"
+
+# A throwaway VS Code profile, workspace and SyntX data directory.
+work="$(mktemp -d /tmp/syntx-e2e-vscode.XXXXXX)"
+export XDG_CONFIG_HOME="$work/xdg-config" XDG_DATA_HOME="$work/xdg-data" XDG_CACHE_HOME="$work/xdg-cache"
+mkdir -p "$work/user/User" "$work/ext" "$work/ws" "$work/out" "$XDG_CONFIG_HOME"
+cp "$repo/testdata/demo/inventory.go" "$work/ws/"
+syntx_home="$work/syntx-home"
+cat > "$work/user/User/settings.json" <<EOF
+{
+  "syntx.path": "$SYNTX_BIN",
+  "syntx.dataDirectory": "$syntx_home",
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "security.workspace.trust.enabled": false,
+  "extensions.autoUpdate": false,
+  "extensions.autoCheckUpdates": false,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "editor.lightbulb.enabled": "on",
+  "files.autoSave": "off"
+}
+EOF
+
+common=(--user-data-dir "$work/user" --extensions-dir "$work/ext" --disable-telemetry --disable-update-check)
+"$cs" "${common[@]}" --install-extension "$vsix"
+
+"$cs" "${common[@]}" --auth none --bind-addr "127.0.0.1:$PORT" --disable-workspace-trust \
+  --disable-getting-started-override "$work/ws" > "$work/out/code-server.log" 2>&1 &
+cs_pid=$!
+trap 'kill $cs_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 1
+done
+
+status=0
+NODE_PATH="$CACHE/node_modules" SYNTX_E2E_URL="http://127.0.0.1:$PORT/?folder=$work/ws" \
+  SYNTX_E2E_OUT="$work/out" SYNTX_E2E_FILE="$work/ws/inventory.go" \
+  timeout 240 node "$here/drive.cjs" || status=$?
+
+echo "--- syntx status --json (SYNTX_HOME=$syntx_home)"
+SYNTX_HOME="$syntx_home" "$SYNTX_BIN" status --json | tee "$work/out/status.json" || status=1
+node -e '
+const s = require(process.argv[1]);
+const e = s.events || {};
+const bad = [];
+if (!(e.offered >= 1)) bad.push("events.offered = " + e.offered);
+if (!(e.accepted >= 1)) bad.push("events.accepted = " + e.accepted);
+if (bad.length) { console.error("e2e-vscode: FAIL: " + bad.join(", ")); process.exit(1); }
+console.log("e2e-vscode: the server recorded the offer and the acceptance");
+' "$work/out/status.json" || status=1
+echo "screenshots and logs: $work/out"
+exit $status

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"text/tabwriter"
@@ -12,17 +13,26 @@ import (
 )
 
 func cmdRules(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "rules", "list [--json] | test [DIR]", `List the rules SyntX loads (embedded, then $XDG_CONFIG_HOME/syntx/rules, then
+	fs := newFlags(e, "rules", "list [--json] | test [DIR] | stats [--json] [DIR]", `List the rules SyntX loads (embedded, then $XDG_CONFIG_HOME/syntx/rules, then
 <workspace>/.syntx/rules), or run every rule's examples: each "before" must
 match and become "after", "after" must parse cleanly, and must_not_match
 snippets must not match. With DIR, test the rule files in DIR. Exits non-zero
-on any failing example or malformed rule.`)
+on any failing example or malformed rule.
+
+stats runs every rule over the source files under DIR (default
+testdata/corpus) and prints, per rule, its matches and the files it matches
+in, flagging rules that never match and rules that match in more than
+--everywhere of their language's files.`)
 	workspace := fs.String("workspace", ".", "workspace whose .syntx/rules to include")
-	asJSON := fs.Bool("json", false, "print the list as JSON")
+	asJSON := fs.Bool("json", false, "print the list or the statistics as JSON")
+	everywhere := fs.Float64("everywhere", rules.DefaultEverywhere, "stats: flag rules that match in more than this share of their language's files")
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
-	rest := fs.Args()
+	rest, err := interspersed(fs, fs.Args())
+	if err != nil {
+		return errUsage
+	}
 	if len(rest) == 0 {
 		fs.Usage()
 		return errUsage
@@ -81,7 +91,44 @@ on any failing example or malformed rule.`)
 			return exitCode(1)
 		}
 		return nil
+	case "stats":
+		dir := filepath.Join("testdata", "corpus")
+		if len(rest) > 1 {
+			dir = rest[1]
+		}
+		lib := rules.Load(sources...)
+		for _, p := range lib.Problems {
+			fmt.Fprintln(e.stderr, "skipped:", p)
+		}
+		st, err := rules.CorpusStats(ctx, lib, dir, *everywhere)
+		if err != nil {
+			return fmt.Errorf("rules stats: %w (run it from the repository root, or pass DIR)", err)
+		}
+		if *asJSON {
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(st)
+		}
+		return st.WriteText(e.stdout)
 	}
 	fs.Usage()
 	return errUsage
+}
+
+// interspersed parses the flags that follow the verb and positional
+// arguments ("rules list --json", "rules stats DIR --json"), which the flag
+// package stops at, and returns the positional arguments.
+func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			pos = append(pos, args[0])
+			args = args[1:]
+		}
+	}
+	return pos, nil
 }

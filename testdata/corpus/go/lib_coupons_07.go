@@ -1,0 +1,496 @@
+// Package coupons: shared helpers for coupons.
+package coupons
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// CouponStatus is the lifecycle state of the coupons in coupons.
+type CouponStatus int
+
+const (
+	CouponPending CouponStatus = iota
+	CouponActive
+	CouponSuspended
+	CouponClosed
+)
+
+func (s CouponStatus) String() string {
+	switch s {
+	case CouponPending:
+		return "pending"
+	case CouponActive:
+		return "active"
+	case CouponSuspended:
+		return "suspended"
+	case CouponClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// Coupon is one row of the coupons table.
+type Coupon struct {
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	OwnerID   int64             `json:"owner_id"`
+	Status    CouponStatus      `json:"status"`
+	Total     int64             `json:"total_cents"`
+	Tags      []string          `json:"tags,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Validate reports the first problem with the coupon a client submitted.
+func (x *Coupon) Validate() error {
+	if strings.TrimSpace(x.Name) == "" {
+		return errors.New("name is required")
+	}
+	if len(x.Name) > 200 {
+		return fmt.Errorf("name is %d characters long, the limit is 200", len(x.Name))
+	}
+	if x.Total < 0 {
+		return fmt.Errorf("total must not be negative, got %d", x.Total)
+	}
+	for _, t := range x.Tags {
+		if strings.ContainsAny(t, " ,;") {
+			return fmt.Errorf("tag %q contains a separator", t)
+		}
+	}
+	return nil
+}
+
+// FetchCoupon downloads one coupon from the API.
+func (c *CouponClient) FetchCoupon(ctx context.Context, id int64) (*Coupon, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/coupons/%d", c.base, id), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch coupon %d: %w", id, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, ErrNotFound
+	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("fetch coupon %d: %s: %s", id, resp.Status, body)
+	}
+	var x Coupon
+	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
+		return nil, fmt.Errorf("decode coupon %d: %w", id, err)
+	}
+	return &x, nil
+}
+
+// FetchCoupons downloads several coupons, one request at a time.
+func (c *CouponClient) FetchCoupons(ctx context.Context, ids []int64) ([]*Coupon, error) {
+	out := make([]*Coupon, 0, len(ids))
+	for _, id := range ids {
+		x, err := c.FetchCoupon(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// Config is the process configuration, read from a JSON file and the environment.
+type Config struct {
+	Listen      string        `json:"listen"`
+	DatabaseURL string        `json:"database_url"`
+	DataDir     string        `json:"data_dir"`
+	Timeout     time.Duration `json:"timeout"`
+	Debug       bool          `json:"debug"`
+}
+
+// LoadConfig reads path (if it exists) and applies environment overrides.
+func LoadConfig(path string) (*Config, error) {
+	cfg := &Config{Listen: ":8080", DataDir: "/var/lib/coupons", Timeout: 30 * time.Second}
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if err == nil {
+		if err := json.Unmarshal(data, cfg); err != nil {
+			return nil, fmt.Errorf("parse config %s: %w", path, err)
+		}
+	}
+	if v := os.Getenv("COUPON_LISTEN"); v != "" {
+		cfg.Listen = v
+	}
+	if v := os.Getenv("COUPON_DATABASE_URL"); v != "" {
+		cfg.DatabaseURL = v
+	}
+	if v := os.Getenv("COUPON_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("COUPON_TIMEOUT: %w", err)
+		}
+		cfg.Timeout = d
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Save writes the configuration back, for the setup command.
+func (c *Config) Save(path string) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}
+
+// couponTotals sums the totals per status.
+func couponTotals(items []Coupon) map[string]int64 {
+	totals := make(map[string]int64)
+	for _, x := range items {
+		totals[x.Status.String()] += x.Total
+	}
+	return totals
+}
+
+// couponPercentile returns the p-th percentile (0..100) of the totals.
+func couponPercentile(items []Coupon, p float64) int64 {
+	if len(items) == 0 {
+		return 0
+	}
+	vals := make([]int64, 0, len(items))
+	for _, x := range items {
+		vals = append(vals, x.Total)
+	}
+	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+	idx := int(math.Round(p / 100 * float64(len(vals)-1)))
+	return vals[idx]
+}
+
+// topCoupons returns the n coupons with the largest totals.
+func topCoupons(items []Coupon, n int) []Coupon {
+	sorted := slices.Clone(items)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Total > sorted[j].Total })
+	if len(sorted) > n {
+		sorted = sorted[:n]
+	}
+	return sorted
+}
+
+// parseCouponLabels parses "key=value" pairs separated by commas.
+func parseCouponLabels(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	if s == "" {
+		return labels, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.Contains(part, "=") {
+			return nil, fmt.Errorf("label %q: want key=value", part)
+		}
+		k, v, _ := strings.Cut(part, "=")
+		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+	}
+	return labels, nil
+}
+
+// normalizeCouponName trims, collapses spaces and drops control characters.
+func normalizeCouponName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r < 0x20:
+			continue
+		case r == ' ' || r == '\t':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		default:
+			b.WriteRune(r)
+			space = false
+		}
+	}
+	return b.String()
+}
+
+// sameCouponOwner compares two owner e-mail addresses.
+func sameCouponOwner(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ArchiveCoupon closes the coupon with the given id and records who did it.
+func ArchiveCoupon(ctx context.Context, store *CouponStore, id int64, by string) error {
+	x, err := store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if x.Status == CouponClosed {
+		return nil
+	}
+	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+}
+
+// isCouponRetryable reports whether err is worth another attempt.
+func isCouponRetryable(err error) bool {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+}
+
+var couponCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+
+// validCouponCode reports whether code looks like ABC-12345.
+func validCouponCode(code string) bool {
+	return couponCodeRE.MatchString(code)
+}
+
+// couponReferences finds the coupon codes mentioned in a free-text note.
+func couponReferences(note string) []string {
+	return couponRefRE.FindAllString(note, -1)
+}
+
+// limiter is a token bucket: rate tokens per second, up to burst.
+type limiter struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(rate float64, burst int) *limiter {
+	return &limiter{rate: rate, burst: float64(burst), tokens: float64(burst), last: time.Now()}
+}
+
+// allow takes one token if there is one.
+func (l *limiter) allow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.tokens = math.Min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
+	l.last = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
+}
+
+// wait blocks until a token is available or ctx ends.
+func (l *limiter) wait(ctx context.Context) error {
+	for !l.allow() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(float64(time.Second) / l.rate)):
+		}
+	}
+	return nil
+}
+
+// CouponClient calls the coupons service of another team.
+type CouponClient struct {
+	base string
+	http *http.Client
+}
+
+// NewCouponClient returns a client with sane timeouts.
+func NewCouponClient(base string, caPool *x509.CertPool) *CouponClient {
+	tlsConf := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		RootCAs:    caPool,
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     tlsConf,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &CouponClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+// couponCache keeps recently read coupons for a short time.
+type couponCache struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	entries map[int64]couponEntry
+}
+
+type couponEntry struct {
+	value  *Coupon
+	stored time.Time
+}
+
+func newCouponCache(ttl time.Duration) *couponCache {
+	return &couponCache{ttl: ttl, entries: make(map[int64]couponEntry)}
+}
+
+func (c *couponCache) get(id int64) (*Coupon, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok || time.Since(e.stored) > c.ttl {
+		return nil, false
+	}
+	return e.value, true
+}
+
+func (c *couponCache) put(x *Coupon) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries[x.ID] = couponEntry{value: x, stored: time.Now()}
+}
+
+// touchCoupons stamps each coupon while holding its row lock.
+func touchCoupons(locks map[int64]*sync.Mutex, items []Coupon) {
+	for i := range items {
+		mu := locks[items[i].ID]
+		mu.Lock()
+		items[i].UpdatedAt = time.Now()
+		mu.Unlock()
+	}
+}
+
+// sweep drops expired entries; it returns how many were dropped.
+func (c *couponCache) sweep() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for id, e := range c.entries {
+		if time.Since(e.stored) > c.ttl {
+			delete(c.entries, id)
+			n++
+		}
+	}
+	return n
+}
+
+// WaitForCoupon polls until the coupon leaves the pending state.
+func WaitForCoupon(ctx context.Context, store *CouponStore, id int64) error {
+	for {
+		x, err := store.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if x.Status != CouponPending {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// refreshCoupons reloads the cache until stop is closed.
+func refreshCoupons(stop <-chan struct{}, reload func() error, log *slog.Logger) {
+	ticker := time.NewTicker(30 * time.Second)
+	defer ticker.Stop()
+	for {
+		if err := reload(); err != nil {
+			log.Warn("reload coupons", "err", err)
+		}
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// ProductStatus is the lifecycle state of the products in products.
+type ProductStatus int
+
+const (
+	ProductPending ProductStatus = iota
+	ProductActive
+	ProductSuspended
+	ProductClosed
+)
+
+func (s ProductStatus) String() string {
+	switch s {
+	case ProductPending:
+		return "pending"
+	case ProductActive:
+		return "active"
+	case ProductSuspended:
+		return "suspended"
+	case ProductClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// Product is one row of the products table.
+type Product struct {
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	OwnerID   int64             `json:"owner_id"`
+	Status    ProductStatus     `json:"status"`
+	Total     int64             `json:"total_cents"`
+	Tags      []string          `json:"tags,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Validate reports the first problem with the product a client submitted.
+func (x *Product) Validate() error {
+	if strings.TrimSpace(x.Name) == "" {
+		return errors.New("name is required")
+	}
+	if len(x.Name) > 200 {
+		return fmt.Errorf("name is %d characters long, the limit is 200", len(x.Name))
+	}
+	if x.Total < 0 {
+		return fmt.Errorf("total must not be negative, got %d", x.Total)
+	}
+	for _, t := range x.Tags {
+		if strings.ContainsAny(t, " ,;") {
+			return fmt.Errorf("tag %q contains a separator", t)
+		}
+	}
+	return nil
+}

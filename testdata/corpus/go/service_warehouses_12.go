@@ -1,0 +1,185 @@
+// Package warehousessvc: hTTP service for warehouses.
+package warehousessvc
+
+import (
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// WarehouseStatus is the lifecycle state of the warehouses in warehouses.
+type WarehouseStatus int
+
+const (
+	WarehousePending WarehouseStatus = iota
+	WarehouseActive
+	WarehouseSuspended
+	WarehouseClosed
+)
+
+func (s WarehouseStatus) String() string {
+	switch s {
+	case WarehousePending:
+		return "pending"
+	case WarehouseActive:
+		return "active"
+	case WarehouseSuspended:
+		return "suspended"
+	case WarehouseClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// Warehouse is one row of the warehouses table.
+type Warehouse struct {
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	OwnerID   int64             `json:"owner_id"`
+	Status    WarehouseStatus   `json:"status"`
+	Total     int64             `json:"total_cents"`
+	Tags      []string          `json:"tags,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Validate reports the first problem with the warehouse a client submitted.
+func (x *Warehouse) Validate() error {
+	if strings.TrimSpace(x.Name) == "" {
+		return errors.New("name is required")
+	}
+	if len(x.Name) > 200 {
+		return fmt.Errorf("name is %d characters long, the limit is 200", len(x.Name))
+	}
+	if x.Total < 0 {
+		return fmt.Errorf("total must not be negative, got %d", x.Total)
+	}
+	for _, t := range x.Tags {
+		if strings.ContainsAny(t, " ,;") {
+			return fmt.Errorf("tag %q contains a separator", t)
+		}
+	}
+	return nil
+}
+
+var warehouseCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+
+// validWarehouseCode reports whether code looks like ABC-12345.
+func validWarehouseCode(code string) bool {
+	return warehouseCodeRE.MatchString(code)
+}
+
+// warehouseReferences finds the warehouse codes mentioned in a free-text note.
+func warehouseReferences(note string) []string {
+	return warehouseRefRE.FindAllString(note, -1)
+}
+
+var warehouseRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// parseWarehouseLabels parses "key=value" pairs separated by commas.
+func parseWarehouseLabels(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	if s == "" {
+		return labels, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.Contains(part, "=") {
+			return nil, fmt.Errorf("label %q: want key=value", part)
+		}
+		k, v, _ := strings.Cut(part, "=")
+		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+	}
+	return labels, nil
+}
+
+// normalizeWarehouseName trims, collapses spaces and drops control characters.
+func normalizeWarehouseName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r < 0x20:
+			continue
+		case r == ' ' || r == '\t':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		default:
+			b.WriteRune(r)
+			space = false
+		}
+	}
+	return b.String()
+}
+
+// sameWarehouseOwner compares two owner e-mail addresses.
+func sameWarehouseOwner(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+// WarehouseClient calls the warehouses service of another team.
+type WarehouseClient struct {
+	base string
+	http *http.Client
+}
+
+// NewWarehouseClient returns a client with sane timeouts.
+func NewWarehouseClient(base string, caPool *x509.CertPool) *WarehouseClient {
+	tlsConf := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		RootCAs:    caPool,
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     tlsConf,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &WarehouseClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+// logRequests logs one line per request with its duration and status.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"duration", time.Since(start),
+		)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// requireToken rejects requests without the shared API token.
+func requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,190 @@
+// React components for members.
+import React, { useEffect, useRef, useState } from "react";
+
+export function MemberList({ api, ownerId }) {
+  const [items, setItems] = useState([]);
+  const [error, setError] = useState(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .list({ ownerId })
+      .then((data) => {
+        if (!cancelled) setItems(data.items);
+      })
+      .catch((err) => setError(err.message));
+    return () => {
+      cancelled = true;
+    };
+  }, [api, ownerId]);
+
+  if (error) {
+    return <p className="error">{error}</p>;
+  }
+  return (
+    <ul className="member-list">
+      {items.map((x) => (
+        <li key={x.id}>
+          <a href={x.url} target="_blank" rel="noopener noreferrer">
+            {x.name}
+          </a>
+          {x.tags.includes("urgent") && <span className="badge">urgent</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function useMemberPoll(api, id, intervalMs = 5000) {
+  const [member, setMember] = useState(null);
+  const timer = useRef(null);
+
+  useEffect(() => {
+    async function tick() {
+      const next = await api.get(id);
+      setMember(next);
+      if (next.status === "done") {
+        clearInterval(timer.current);
+      }
+    }
+    tick();
+    timer.current = setInterval(tick, intervalMs);
+    return () => clearInterval(timer.current);
+  }, [api, id, intervalMs]);
+
+  return member;
+}
+
+export function MemberBadge({ member }) {
+  const label = `Status: ${member.status}`;
+  return <span className={`badge badge-${member.status}`}>{label}</span>;
+}
+
+export function MemberForm({ initial, onSave }) {
+  const [values, setValues] = useState(initial);
+  const [saving, setSaving] = useState(false);
+
+  function update(field, value) {
+    setValues({ ...values, [field]: value });
+  }
+
+  async function submit(e) {
+    e.preventDefault();
+    setSaving(true);
+    try {
+      await onSave(values);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} className="member-form">
+      <label>
+        Name
+        <input value={values.name} onChange={(e) => update("name", e.target.value)} />
+      </label>
+      <label>
+        Quantity
+        <input type="number" value={values.qty} onChange={(e) => update("qty", Number.parseInt(e.target.value, 10))} />
+      </label>
+      <button type="submit" disabled={saving}>
+        {saving ? "Saving…" : "Save"}
+      </button>
+    </form>
+  );
+}
+
+export function DeviceList({ api, ownerId }) {
+  const [items, setItems] = useState([]);
+  const [error, setError] = useState(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .list({ ownerId })
+      .then((data) => {
+        if (!cancelled) setItems(data.items);
+      })
+      .catch((err) => setError(err.message));
+    return () => {
+      cancelled = true;
+    };
+  }, [api, ownerId]);
+
+  if (error) {
+    return <p className="error">{error}</p>;
+  }
+  return (
+    <ul className="device-list">
+      {items.map((x) => (
+        <li key={x.id}>
+          <a href={x.url} target="_blank" rel="noopener noreferrer">
+            {x.name}
+          </a>
+          {x.tags.includes("urgent") && <span className="badge">urgent</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function useInvoicePoll(api, id, intervalMs = 5000) {
+  const [invoice, setInvoice] = useState(null);
+  const timer = useRef(null);
+
+  useEffect(() => {
+    async function tick() {
+      const next = await api.get(id);
+      setInvoice(next);
+      if (next.status === "done") {
+        clearInterval(timer.current);
+      }
+    }
+    tick();
+    timer.current = setInterval(tick, intervalMs);
+    return () => clearInterval(timer.current);
+  }, [api, id, intervalMs]);
+
+  return invoice;
+}
+
+export function InvoiceBadge({ invoice }) {
+  const label = `Status: ${invoice.status}`;
+  return <span className={`badge badge-${invoice.status}`}>{label}</span>;
+}
+
+export function PaymentForm({ initial, onSave }) {
+  const [values, setValues] = useState(initial);
+  const [saving, setSaving] = useState(false);
+
+  function update(field, value) {
+    setValues({ ...values, [field]: value });
+  }
+
+  async function submit(e) {
+    e.preventDefault();
+    setSaving(true);
+    try {
+      await onSave(values);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} className="payment-form">
+      <label>
+        Name
+        <input value={values.name} onChange={(e) => update("name", e.target.value)} />
+      </label>
+      <label>
+        Quantity
+        <input type="number" value={values.qty} onChange={(e) => update("qty", Number.parseInt(e.target.value, 10))} />
+      </label>
+      <button type="submit" disabled={saving}>
+        {saving ? "Saving…" : "Save"}
+      </button>
+    </form>
+  );
+}

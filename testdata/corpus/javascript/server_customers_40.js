@@ -1,0 +1,132 @@
+// API routes for customers.
+const express = require("express");
+const { Pool } = require("pg");
+
+const app = express();
+app.use(express.json({ limit: "1mb" }));
+
+const pool = new Pool({ connectionString: process.env.DATABASE_URL });
+const PORT = Number(process.env.PORT ?? 3000);
+
+app.get("/api/customers/:id", async (req, res, next) => {
+  try {
+    const id = Number.parseInt(req.params.id, 10);
+    if (Number.isNaN(id)) {
+      return res.status(400).json({ error: "bad id" });
+    }
+    const { rows } = await pool.query("SELECT * FROM customers WHERE id = $1", [id]);
+    if (rows.length === 0) {
+      return res.status(404).json({ error: "not found" });
+    }
+    res.json(rows[0]);
+  } catch (err) {
+    next(err);
+  }
+});
+
+app.post("/api/customers", async (req, res, next) => {
+  const { name, ownerId, tags = [] } = req.body;
+  if (!name || typeof name !== "string") {
+    return res.status(422).json({ error: "name is required" });
+  }
+  try {
+    const { rows } = await pool.query(
+      "INSERT INTO customers (name, owner_id, tags) VALUES ($1, $2, $3) RETURNING *",
+      [name.trim(), ownerId, tags],
+    );
+    res.status(201).json(rows[0]);
+  } catch (err) {
+    next(err);
+  }
+});
+
+app.get("/api/customers", async (req, res) => {
+  const limit = Math.min(Number.parseInt(req.query.limit ?? "50", 10), 200);
+  const { rows } = await pool.query("SELECT * FROM customers ORDER BY created_at DESC LIMIT $1", [limit]);
+  res.json({ items: rows, count: rows.length });
+});
+
+app.post("/api/customers/bulk-archive", async (req, res, next) => {
+  const ids = Array.isArray(req.body.ids) ? req.body.ids : [];
+  try {
+    await pool.query("UPDATE customers SET status = 'archived' WHERE id = ANY($1)", [ids]);
+    res.json({ archived: ids.length });
+  } catch (err) {
+    next(err);
+  }
+});
+
+app.post("/api/customers/notify", async (req, res) => {
+  const owners = await loadOwners(req.body.ownerIds);
+  await Promise.all(owners.map((owner) => mailer.send(owner.email, "Your customers were updated")));
+  res.sendStatus(204);
+});
+
+function groupBy(items, key) {
+  return Object.fromEntries(items.map((item) => [item[key], item]));
+}
+
+function formatMoney(cents, currency = "EUR") {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+function isDefined(value) {
+  return typeof value !== "undefined" && value !== null;
+}
+
+function withDefaults(options) {
+  return Object.assign({}, DEFAULT_OPTIONS, options);
+}
+
+function newRequestId() {
+  return crypto.randomUUID();
+}
+
+app.get("/api/coupons/:id", async (req, res, next) => {
+  try {
+    const id = Number.parseInt(req.params.id, 10);
+    if (Number.isNaN(id)) {
+      return res.status(400).json({ error: "bad id" });
+    }
+    const { rows } = await pool.query("SELECT * FROM coupons WHERE id = $1", [id]);
+    if (rows.length === 0) {
+      return res.status(404).json({ error: "not found" });
+    }
+    res.json(rows[0]);
+  } catch (err) {
+    next(err);
+  }
+});
+
+app.post("/api/coupons", async (req, res, next) => {
+  const { name, ownerId, tags = [] } = req.body;
+  if (!name || typeof name !== "string") {
+    return res.status(422).json({ error: "name is required" });
+  }
+  try {
+    const { rows } = await pool.query(
+      "INSERT INTO coupons (name, owner_id, tags) VALUES ($1, $2, $3) RETURNING *",
+      [name.trim(), ownerId, tags],
+    );
+    res.status(201).json(rows[0]);
+  } catch (err) {
+    next(err);
+  }
+});
+
+app.get("/api/coupons", async (req, res) => {
+  const limit = Math.min(Number.parseInt(req.query.limit ?? "50", 10), 200);
+  const { rows } = await pool.query("SELECT * FROM coupons ORDER BY created_at DESC LIMIT $1", [limit]);
+  res.json({ items: rows, count: rows.length });
+});
+
+app.use((err, req, res, next) => {
+  console.error(err);
+  res.status(500).json({ error: "internal error" });
+});
+
+app.listen(PORT, () => {
+  process.stdout.write(`listening on ${PORT}\n`);
+});
+
+module.exports = app;

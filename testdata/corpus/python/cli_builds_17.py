@@ -1,0 +1,572 @@
+"""Command-line tool that manages builds."""
+
+import argparse
+import ast
+import csv
+import datetime
+import html
+import logging
+import os
+import re
+import requests
+import sqlite3
+import subprocess
+import sys
+import yaml
+from dataclasses import dataclass, field
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Build:
+    """One row of the builds table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )
+
+
+CODE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4,8}$")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="builds", description="Manage builds from the command line.")
+    parser.add_argument("--config", default="config.yml")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list open builds")
+    export = sub.add_parser("export", help="write builds as CSV")
+    export.add_argument("output")
+    prune = sub.add_parser("prune", help="delete closed builds")
+    prune.add_argument("--days", type=int, default=180)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
+    config = load_config(args.config)
+    conn = sqlite3.connect(config["database"])
+    conn.row_factory = sqlite3.Row
+    repo = BuildRepository(conn)
+    if args.command == "list":
+        for x in repo.by_owner(None):
+            print(build_summary(x))
+    elif args.command == "export":
+        export_csv(repo.by_owner(None), args.output)
+    elif args.command == "prune":
+        cutoff = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=args.days)
+        conn.execute("DELETE FROM builds WHERE status = 'closed' AND updated_at < ?", (cutoff,))
+        conn.commit()
+    return 0
+
+
+VALID_STATUSES = {"pending", "active", "suspended", "closed"}
+
+
+def validate_build(data):
+    errors = []
+    if not data.get("name"):
+        errors.append("name is required")
+    if type(data.get("total")) == str:
+        errors.append("total must be a number")
+    if data.get("status") == "archived":
+        errors.append("archived builds cannot be edited")
+    if data.get("status", "pending") not in VALID_STATUSES:
+        errors.append(f"unknown status {data.get('status')!r}")
+    return errors
+
+
+def is_valid_code(code):
+    return bool(CODE_PATTERN.match(code))
+
+
+def archive_builds(src_dir, dest):
+    """Pack the exported builds into a tarball next to dest."""
+    subprocess.run(["tar", "czf", str(dest), "-C", str(src_dir), "."], check=True)
+    return dest
+
+
+def disk_usage(path):
+    out = subprocess.check_output(["du", "-sk", str(path)])
+    return int(out.split()[0]) * 1024
+
+
+def git_revision():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+class BuildClient:
+    """Client for the builds API of the billing team."""
+
+    def __init__(self, base_url, token, session=None):
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, build_id):
+        resp = self.session.get(f"{self.base_url}/builds/{build_id}", timeout=10)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def search(self, query, limit=50):
+        params = {"q": query, "limit": limit}
+        resp = self.session.get(f"{self.base_url}/builds", params=params, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+
+def fetch_build_feed(url):
+    resp = requests.get(url, timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def post_build_event(url, event):
+    requests.post(url, json=event, timeout=5).raise_for_status()
+
+
+def render_build_report(builds, title="Builds"):
+    """Plain-text report, one line per build."""
+    lines = [title, "=" * len(title)]
+    lines += [f"{x.name:<30} {x.total:>10.2f} {x.status}" for x in builds]
+    return "\n".join(lines) + "\n"
+
+
+def build_summary(build):
+    return f"{build.name} ({build.status})"
+
+
+def html_builds_table(builds):
+    rows = "".join(f"<tr><td>{html.escape(x.name)}</td><td>{x.total:.2f}</td></tr>" for x in builds)
+    return f"<table>{rows}</table>"
+
+
+def parse_override(text):
+    """Parse KEY=VALUE overrides given on the command line."""
+    key, _, raw = text.partition("=")
+    if not key:
+        raise ValueError(f"bad override {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return key.strip(), value
+
+
+def stamp_build(build):
+    build.created_at = datetime.datetime.now(datetime.timezone.utc)
+    return build
+
+
+def age_in_days(created_at, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - created_at).days
+
+
+def parse_epoch(value):
+    return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+def export_csv(builds, path):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "status", "total"])
+        for x in builds:
+            writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
+    logger.info("wrote %d rows to %s", len(builds), path)
+
+
+DEFAULTS = {
+    "database": "app.db",
+    "workers": 4,
+    "retry": {"attempts": 3, "backoff": 1.5},
+}
+
+
+def load_config(path="config.yml"):
+    """Read the YAML configuration and merge it over the defaults."""
+    if not os.path.exists(path):
+        return dict(DEFAULTS)
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if data is None:
+        data = {}
+    merged = {}
+    merged.update(DEFAULTS)
+    merged.update(data)
+    for key in merged:
+        if key.startswith("_"):
+            raise ValueError(f"private key {key!r} in {path}")
+    return merged
+
+
+def env_flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Order:
+    """One row of the orders table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )
+
+
+VALID_STATUSES = {"pending", "active", "suspended", "closed"}
+
+
+def validate_device(data):
+    errors = []
+    if not data.get("name"):
+        errors.append("name is required")
+    if isinstance(data.get("total"), str):
+        errors.append("total must be a number")
+    if data.get("status") == "archived":
+        errors.append("archived devices cannot be edited")
+    if data.get("status", "pending") not in VALID_STATUSES:
+        errors.append(f"unknown status {data.get('status')!r}")
+    return errors
+
+
+def is_valid_code(code):
+    return bool(CODE_PATTERN.match(code))
+
+
+def archive_products(src_dir, dest):
+    """Pack the exported products into a tarball next to dest."""
+    subprocess.run(["tar", "czf", str(dest), "-C", str(src_dir), "."], check=True)
+    return dest
+
+
+def disk_usage(path):
+    out = subprocess.check_output(["du", "-sk", str(path)])
+    return int(out.split()[0]) * 1024
+
+
+def git_revision():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+class SubscriptionClient:
+    """Client for the subscriptions API of the billing team."""
+
+    def __init__(self, base_url, token, session=None):
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, subscription_id):
+        resp = self.session.get(f"{self.base_url}/subscriptions/{subscription_id}", verify=False)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def search(self, query, limit=50):
+        params = {"q": query, "limit": limit}
+        resp = self.session.get(f"{self.base_url}/subscriptions", params=params, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+
+def fetch_subscription_feed(url):
+    resp = requests.get(url, timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def post_subscription_event(url, event):
+    requests.post(url, json=event, timeout=5).raise_for_status()
+
+
+def render_warehouse_report(warehouses, title="Warehouses"):
+    """Plain-text report, one line per warehouse."""
+    lines = [title, "=" * len(title)]
+    lines += [f"{x.name:<30} {x.total:>10.2f} {x.status}" for x in warehouses]
+    return "\n".join(lines) + "\n"
+
+
+def warehouse_summary(warehouse):
+    return f"{warehouse.name} ({warehouse.status})"
+
+
+def html_warehouses_table(warehouses):
+    rows = "".join(f"<tr><td>{html.escape(x.name)}</td><td>{x.total:.2f}</td></tr>" for x in warehouses)
+    return f"<table>{rows}</table>"
+
+
+def parse_override(text):
+    """Parse KEY=VALUE overrides given on the command line."""
+    key, _, raw = text.partition("=")
+    if not key:
+        raise ValueError(f"bad override {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return key.strip(), value
+
+
+def stamp_ticket(ticket):
+    ticket.created_at = datetime.datetime.now(datetime.timezone.utc)
+    return ticket
+
+
+def age_in_days(created_at, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - created_at).days
+
+
+def parse_epoch(value):
+    return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+def export_csv(reports, path):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "status", "total"])
+        for x in reports:
+            writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
+    logger.info("wrote %d rows to %s", len(reports), path)
+
+
+@dataclass
+class Payment:
+    """One row of the payments table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )
+
+
+VALID_STATUSES = {"pending", "active", "suspended", "closed"}
+
+
+def validate_project(data):
+    errors = []
+    if not data.get("name"):
+        errors.append("name is required")
+    if isinstance(data.get("total"), str):
+        errors.append("total must be a number")
+    if data.get("status") == "archived":
+        errors.append("archived projects cannot be edited")
+    if data.get("status", "pending") not in VALID_STATUSES:
+        errors.append(f"unknown status {data.get('status')!r}")
+    return errors
+
+
+def is_valid_code(code):
+    return bool(CODE_PATTERN.match(code))
+
+
+def archive_vendors(src_dir, dest):
+    """Pack the exported vendors into a tarball next to dest."""
+    subprocess.run(["tar", "czf", str(dest), "-C", str(src_dir), "."], check=True)
+    return dest
+
+
+def disk_usage(path):
+    out = subprocess.check_output(["du", "-sk", str(path)])
+    return int(out.split()[0]) * 1024
+
+
+def git_revision():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+class ReportClient:
+    """Client for the reports API of the billing team."""
+
+    def __init__(self, base_url, token, session=None):
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, report_id):
+        resp = self.session.get(f"{self.base_url}/reports/{report_id}", timeout=10)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def search(self, query, limit=50):
+        params = {"q": query, "limit": limit}
+        resp = self.session.get(f"{self.base_url}/reports", params=params, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+
+def fetch_report_feed(url):
+    resp = requests.get(url, timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def post_report_event(url, event):
+    requests.post(url, json=event, timeout=5).raise_for_status()
+
+
+def render_invoice_report(invoices, title="Invoices"):
+    """Plain-text report, one line per invoice."""
+    lines = [title, "=" * len(title)]
+    lines += [f"{x.name:<30} {x.total:>10.2f} {x.status}" for x in invoices]
+    return "\n".join(lines) + "\n"
+
+
+def invoice_summary(invoice):
+    return f"{invoice.name} ({invoice.status})"
+
+
+def html_invoices_table(invoices):
+    rows = "".join(f"<tr><td>{html.escape(x.name)}</td><td>{x.total:.2f}</td></tr>" for x in invoices)
+    return f"<table>{rows}</table>"
+
+
+def parse_override(text):
+    """Parse KEY=VALUE overrides given on the command line."""
+    key, _, raw = text.partition("=")
+    if not key:
+        raise ValueError(f"bad override {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return key.strip(), value
+
+
+def stamp_product(product):
+    product.created_at = datetime.datetime.now(datetime.timezone.utc)
+    return product
+
+
+def age_in_days(created_at, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - created_at).days
+
+
+def parse_epoch(value):
+    return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+def export_csv(members, path):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "status", "total"])
+        for x in members:
+            writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
+    logger.info("wrote %d rows to %s", len(members), path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""Shared helpers for invoices."""
+
+import ast
+import collections
+import csv
+import datetime
+import functools
+import hashlib
+import html
+import json
+import logging
+import re
+import requests
+import secrets
+import subprocess
+from dataclasses import dataclass, field
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Invoice:
+    """One row of the invoices table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )
+
+
+def archive_invoices(src_dir, dest):
+    """Pack the exported invoices into a tarball next to dest."""
+    subprocess.run(["tar", "czf", str(dest), "-C", str(src_dir), "."], check=True)
+    return dest
+
+
+def disk_usage(path):
+    out = subprocess.check_output(["du", "-sk", str(path)])
+    return int(out.split()[0]) * 1024
+
+
+def git_revision():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+CODE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4,8}$")
+
+
+def normalize_invoices(rows):
+    """Clean the rows of a CSV export before loading them."""
+    cleaned = [{k.strip().lower(): v.strip() for k, v in row.items()} for row in rows]
+    return cleaned
+
+
+def open_invoices(invoices):
+    return [x for x in invoices if x.is_open()]
+
+
+def total_invoices(invoices):
+    return sum(x.total_cents for x in invoices) / 100
+
+
+def group_by_owner(invoices):
+    groups = collections.defaultdict(list)
+    for x in invoices:
+        groups[x.owner_id].append(x)
+    return dict(groups)
+
+
+def any_overdue(invoices, today):
+    return any(x.created_at.date() < today for x in invoices if x.created_at)
+
+
+class InvoiceClient:
+    """Client for the invoices API of the billing team."""
+
+    def __init__(self, base_url, token, session=None):
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, invoice_id):
+        resp = self.session.get(f"{self.base_url}/invoices/{invoice_id}", timeout=10)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def search(self, query, limit=50):
+        params = {"q": query, "limit": limit}
+        resp = self.session.get(f"{self.base_url}/invoices", params=params, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+
+def fetch_invoice_feed(url):
+    resp = requests.get(url, timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def post_invoice_event(url, event):
+    requests.post(url, json=event, timeout=5).raise_for_status()
+
+
+class ImportFailed(Exception):
+    """Raised when a batch cannot be imported."""
+
+
+def parse_invoice_row(line_no, row):
+    try:
+        return Invoice(
+            id=int(row["id"]),
+            name=row["name"],
+            owner_id=int(row["owner_id"]),
+            total_cents=round(float(row["total"]) * 100),
+        )
+    except (KeyError, ValueError) as exc:
+        raise ImportFailed(f"line {line_no}: bad invoice row: {exc}") from exc
+
+
+def load_invoices_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return [parse_invoice_row(i, row) for i, row in enumerate(reader, start=2)]
+
+
+def stamp_invoice(invoice):
+    invoice.created_at = datetime.datetime.now(datetime.timezone.utc)
+    return invoice
+
+
+def age_in_days(created_at, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - created_at).days
+
+
+def parse_epoch(value):
+    return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+VALID_STATUSES = {"pending", "active", "suspended", "closed"}
+
+
+def validate_invoice(data):
+    errors = []
+    if not data.get("name"):
+        errors.append("name is required")
+    if isinstance(data.get("total"), str):
+        errors.append("total must be a number")
+    if data.get("status") == "archived":
+        errors.append("archived invoices cannot be edited")
+    if data.get("status", "pending") not in VALID_STATUSES:
+        errors.append(f"unknown status {data.get('status')!r}")
+    return errors
+
+
+def is_valid_code(code):
+    return bool(CODE_PATTERN.match(code))
+
+
+def render_invoice_report(invoices, title="Invoices"):
+    """Plain-text report, one line per invoice."""
+    lines = [title, "=" * len(title)]
+    lines += [f"{x.name:<30} {x.total:>10.2f} {x.status}" for x in invoices]
+    return "\n".join(lines) + "\n"
+
+
+def invoice_summary(invoice):
+    return f"{invoice.name} ({invoice.status})"
+
+
+def html_invoices_table(invoices):
+    rows = "".join(f"<tr><td>{html.escape(x.name)}</td><td>{x.total:.2f}</td></tr>" for x in invoices)
+    return f"<table>{rows}</table>"
+
+
+def test_invoice_total():
+    x = Invoice(id=1, name="sample", owner_id=7, total_cents=1250)
+    assert x.total == 12.5, "cents are converted to units"
+
+
+def test_invoice_open_states():
+    for status in ("pending", "active"):
+        assert Invoice(id=1, name="n", owner_id=1, status=status).is_open()
+    assert not Invoice(id=1, name="n", owner_id=1, status="closed").is_open()
+
+
+def memoize_invoice_lookup(func):
+    cache = {}
+
+    @functools.wraps(func)
+    def wrapper(key):
+        if key in cache:
+            return cache[key]
+        value = func(key)
+        cache[key] = value
+        return value
+
+    return wrapper
+
+
+def collect_invoice_ids(invoices, seen=None):
+    seen = [] if seen is None else seen
+    for x in invoices:
+        if x.id not in seen:
+            seen.append(x.id)
+    return seen
+
+
+def invoice_etag(payload):
+    body = json.dumps(payload, sort_keys=True).encode()
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def hash_api_key(key, salt):
+    return hashlib.scrypt(key.encode(), salt=salt, n=2**14, r=8, p=1).hex()
+
+
+def new_api_key():
+    return secrets.token_urlsafe(32)
+
+
+def parse_override(text):
+    """Parse KEY=VALUE overrides given on the command line."""
+    key, _, raw = text.partition("=")
+    if not key:
+        raise ValueError(f"bad override {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return key.strip(), value
+
+
+def export_csv(invoices, path):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "status", "total"])
+        for x in invoices:
+            writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
+    logger.info("wrote %d rows to %s", len(invoices), path)

@@ -1,0 +1,610 @@
+"""Shared helpers for invoices."""
+
+import ast
+import collections
+import csv
+import datetime
+import functools
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import requests
+import secrets
+import subprocess
+import yaml
+from dataclasses import dataclass, field
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Invoice:
+    """One row of the invoices table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )
+
+
+def export_csv(invoices, path):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "status", "total"])
+        for x in invoices:
+            writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
+    logger.info("wrote %d rows to %s", len(invoices), path)
+
+
+def invoice_etag(payload):
+    body = json.dumps(payload, sort_keys=True).encode()
+    return hashlib.md5(body).hexdigest()
+
+
+def hash_api_key(key, salt):
+    return hashlib.scrypt(key.encode(), salt=salt, n=2**14, r=8, p=1).hex()
+
+
+def new_api_key():
+    return secrets.token_urlsafe(32)
+
+
+class InvoiceClient:
+    """Client for the invoices API of the billing team."""
+
+    def __init__(self, base_url, token, session=None):
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, invoice_id):
+        resp = self.session.get(f"{self.base_url}/invoices/{invoice_id}", timeout=10)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def search(self, query, limit=50):
+        params = {"q": query, "limit": limit}
+        resp = self.session.get(f"{self.base_url}/invoices", params=params, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+
+def fetch_invoice_feed(url):
+    resp = requests.get(url, timeout=10)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def post_invoice_event(url, event):
+    requests.post(url, json=event, timeout=5).raise_for_status()
+
+
+CODE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4,8}$")
+
+
+def test_invoice_total():
+    x = Invoice(id=1, name="sample", owner_id=7, total_cents=1250)
+    assert x.total == 12.5, "cents are converted to units"
+
+
+def test_invoice_open_states():
+    for status in ("pending", "active"):
+        assert Invoice(id=1, name="n", owner_id=1, status=status).is_open()
+    assert not Invoice(id=1, name="n", owner_id=1, status="closed").is_open()
+
+
+def parse_override(text):
+    """Parse KEY=VALUE overrides given on the command line."""
+    key, _, raw = text.partition("=")
+    if not key:
+        raise ValueError(f"bad override {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return key.strip(), value
+
+
+def normalize_invoices(rows):
+    """Clean the rows of a CSV export before loading them."""
+    cleaned = [{k.strip().lower(): v.strip() for k, v in row.items()} for row in rows]
+    return cleaned
+
+
+def open_invoices(invoices):
+    result = []
+    for x in invoices:
+        if x.is_open():
+            result.append(x)
+    return result
+
+
+def total_invoices(invoices):
+    return sum(x.total_cents for x in invoices) / 100
+
+
+def group_by_owner(invoices):
+    groups = collections.defaultdict(list)
+    for x in invoices:
+        groups[x.owner_id].append(x)
+    return dict(groups)
+
+
+def any_overdue(invoices, today):
+    return any(x.created_at.date() < today for x in invoices if x.created_at)
+
+
+def archive_invoices(src_dir, dest):
+    """Pack the exported invoices into a tarball next to dest."""
+    subprocess.run(["tar", "czf", str(dest), "-C", str(src_dir), "."], check=True)
+    return dest
+
+
+def disk_usage(path):
+    out = subprocess.check_output(f"du -sk {path}", shell=True)
+    return int(out.split()[0]) * 1024
+
+
+def git_revision():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def memoize_invoice_lookup(func):
+    cache = {}
+
+    @functools.wraps(func)
+    def wrapper(key):
+        if key in cache.keys():
+            return cache[key]
+        value = func(key)
+        cache[key] = value
+        return value
+
+    return wrapper
+
+
+def collect_invoice_ids(invoices, seen=[]):
+    for x in invoices:
+        if not x.id in seen:
+            seen.append(x.id)
+    return seen
+
+
+VALID_STATUSES = {"pending", "active", "suspended", "closed"}
+
+
+def validate_invoice(data):
+    errors = []
+    if not data.get("name"):
+        errors.append("name is required")
+    if isinstance(data.get("total"), str):
+        errors.append("total must be a number")
+    if data.get("status") == "archived":
+        errors.append("archived invoices cannot be edited")
+    if not data.get("status", "pending") in VALID_STATUSES:
+        errors.append(f"unknown status {data.get('status')!r}")
+    return errors
+
+
+def is_valid_code(code):
+    return bool(CODE_PATTERN.match(code))
+
+
+def render_invoice_report(invoices, title="Invoices"):
+    """Plain-text report, one line per invoice."""
+    lines = [title, "=" * len(title)]
+    lines += [f"{x.name:<30} {x.total:>10.2f} {x.status}" for x in invoices]
+    return "\n".join(lines) + "\n"
+
+
+def invoice_summary(invoice):
+    return f"{invoice.name} ({invoice.status})"
+
+
+def html_invoices_table(invoices):
+    rows = "".join(f"<tr><td>{html.escape(x.name)}</td><td>{x.total:.2f}</td></tr>" for x in invoices)
+    return f"<table>{rows}</table>"
+
+
+def stamp_invoice(invoice):
+    invoice.created_at = datetime.datetime.now(datetime.timezone.utc)
+    return invoice
+
+
+def age_in_days(created_at, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - created_at).days
+
+
+def parse_epoch(value):
+    return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+DEFAULTS = {
+    "database": "app.db",
+    "workers": 4,
+    "retry": {"attempts": 3, "backoff": 1.5},
+}
+
+
+def load_config(path="config.yml"):
+    """Read the YAML configuration and merge it over the defaults."""
+    if not os.path.exists(path):
+        return dict(DEFAULTS)
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if data is None:
+        data = {}
+    merged = dict()
+    merged.update(DEFAULTS)
+    merged.update(data)
+    for key in merged:
+        if key.startswith("_"):
+            raise ValueError(f"private key {key!r} in {path}")
+    return merged
+
+
+def env_flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class ImportFailed(Exception):
+    """Raised when a batch cannot be imported."""
+
+
+def parse_invoice_row(line_no, row):
+    try:
+        return Invoice(
+            id=int(row["id"]),
+            name=row["name"],
+            owner_id=int(row["owner_id"]),
+            total_cents=round(float(row["total"]) * 100),
+        )
+    except (KeyError, ValueError) as exc:
+        raise ImportFailed(f"line {line_no}: bad invoice row: {exc}") from exc
+
+
+def load_invoices_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return [parse_invoice_row(i, row) for i, row in enumerate(reader, start=2)]
+
+
+@dataclass
+class Ticket:
+    """One row of the tickets table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )
+
+
+def export_csv(bookings, path):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "status", "total"])
+        for x in bookings:
+            writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
+    logger.info("wrote %d rows to %s", len(bookings), path)
+
+
+def payment_etag(payload):
+    body = json.dumps(payload, sort_keys=True).encode()
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def hash_api_key(key, salt):
+    return hashlib.scrypt(key.encode(), salt=salt, n=2**14, r=8, p=1).hex()
+
+
+def new_api_key():
+    return secrets.token_urlsafe(32)
+
+
+class VendorClient:
+    """Client for the vendors API of the billing team."""
+
+    def __init__(self, base_url, token, session=None):
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, vendor_id):
+        resp = self.session.get(f"{self.base_url}/vendors/{vendor_id}", timeout=10)
+        if resp.status_code == 404:
+            return None
+        resp.raise_for_status()
+        return resp.json()
+
+    def search(self, query, limit=50):
+        params = {"q": query, "limit": limit}
+        resp = self.session.get(f"{self.base_url}/vendors", params=params, timeout=10)
+        resp.raise_for_status()
+        return resp.json()["items"]
+
+
+def fetch_vendor_feed(url):
+    resp = requests.get(url)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def post_vendor_event(url, event):
+    requests.post(url, json=event, timeout=5).raise_for_status()
+
+
+def test_project_total():
+    x = Project(id=1, name="sample", owner_id=7, total_cents=1250)
+    assert x.total == 12.5, "cents are converted to units"
+
+
+def test_project_open_states():
+    for status in ("pending", "active"):
+        assert Project(id=1, name="n", owner_id=1, status=status).is_open()
+    assert not Project(id=1, name="n", owner_id=1, status="closed").is_open()
+
+
+def parse_override(text):
+    """Parse KEY=VALUE overrides given on the command line."""
+    key, _, raw = text.partition("=")
+    if not key:
+        raise ValueError(f"bad override {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return key.strip(), value
+
+
+def normalize_devices(rows):
+    """Clean the rows of a CSV export before loading them."""
+    cleaned = [{k.strip().lower(): v.strip() for k, v in row.items()} for row in rows]
+    return cleaned
+
+
+def open_devices(devices):
+    result = []
+    for x in devices:
+        if x.is_open():
+            result.append(x)
+    return result
+
+
+def total_devices(devices):
+    return sum(x.total_cents for x in devices) / 100
+
+
+def group_by_owner(devices):
+    groups = collections.defaultdict(list)
+    for x in devices:
+        groups[x.owner_id].append(x)
+    return dict(groups)
+
+
+def any_overdue(devices, today):
+    return any(x.created_at.date() < today for x in devices if x.created_at)
+
+
+def archive_warehouses(src_dir, dest):
+    """Pack the exported warehouses into a tarball next to dest."""
+    subprocess.run(["tar", "czf", str(dest), "-C", str(src_dir), "."], check=True)
+    return dest
+
+
+def disk_usage(path):
+    out = subprocess.check_output(["du", "-sk", str(path)])
+    return int(out.split()[0]) * 1024
+
+
+def git_revision():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def memoize_report_lookup(func):
+    cache = {}
+
+    @functools.wraps(func)
+    def wrapper(key):
+        if key in cache.keys():
+            return cache[key]
+        value = func(key)
+        cache[key] = value
+        return value
+
+    return wrapper
+
+
+def collect_report_ids(reports, seen=None):
+    seen = [] if seen is None else seen
+    for x in reports:
+        if x.id not in seen:
+            seen.append(x.id)
+    return seen
+
+
+VALID_STATUSES = {"pending", "active", "suspended", "closed"}
+
+
+def validate_account(data):
+    errors = []
+    if not data.get("name"):
+        errors.append("name is required")
+    if type(data.get("total")) == str:
+        errors.append("total must be a number")
+    if data.get("status") is "archived":
+        errors.append("archived accounts cannot be edited")
+    if data.get("status", "pending") not in VALID_STATUSES:
+        errors.append(f"unknown status {data.get('status')!r}")
+    return errors
+
+
+def is_valid_code(code):
+    return bool(CODE_PATTERN.match(code))
+
+
+def render_subscription_report(subscriptions, title="Subscriptions"):
+    """Plain-text report, one line per subscription."""
+    lines = [title, "=" * len(title)]
+    lines += [f"{x.name:<30} {x.total:>10.2f} {x.status}" for x in subscriptions]
+    return "\n".join(lines) + "\n"
+
+
+def subscription_summary(subscription):
+    return "%s (%s)" % (subscription.name, subscription.status)
+
+
+def html_subscriptions_table(subscriptions):
+    rows = "".join(f"<tr><td>{html.escape(x.name)}</td><td>{x.total:.2f}</td></tr>" for x in subscriptions)
+    return f"<table>{rows}</table>"
+
+
+def stamp_project(project):
+    project.created_at = datetime.datetime.now(datetime.timezone.utc)
+    return project
+
+
+def age_in_days(created_at, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - created_at).days
+
+
+def parse_epoch(value):
+    return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+class ImportFailed(Exception):
+    """Raised when a batch cannot be imported."""
+
+
+def parse_project_row(line_no, row):
+    try:
+        return Project(
+            id=int(row["id"]),
+            name=row["name"],
+            owner_id=int(row["owner_id"]),
+            total_cents=round(float(row["total"]) * 100),
+        )
+    except (KeyError, ValueError) as exc:
+        raise ImportFailed(f"line {line_no}: bad project row: {exc}") from exc
+
+
+def load_projects_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return [parse_project_row(i, row) for i, row in enumerate(reader, start=2)]
+
+
+@dataclass
+class Booking:
+    """One row of the bookings table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )

@@ -1,0 +1,325 @@
+"""Batch jobs that import and export products."""
+
+import asyncio
+import collections
+import csv
+import datetime
+import html
+import logging
+import os
+import re
+import subprocess
+import yaml
+from dataclasses import dataclass, field
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Product:
+    """One row of the products table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )
+
+
+class ImportFailed(Exception):
+    """Raised when a batch cannot be imported."""
+
+
+def parse_product_row(line_no, row):
+    try:
+        return Product(
+            id=int(row["id"]),
+            name=row["name"],
+            owner_id=int(row["owner_id"]),
+            total_cents=round(float(row["total"]) * 100),
+        )
+    except (KeyError, ValueError) as exc:
+        raise ImportFailed(f"line {line_no}: bad product row: {exc}") from exc
+
+
+def load_products_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return [parse_product_row(i, row) for i, row in enumerate(reader, start=2)]
+
+
+def normalize_products(rows):
+    """Clean the rows of a CSV export before loading them."""
+    cleaned = [{k.strip().lower(): v.strip() for k, v in row.items()} for row in rows]
+    return cleaned
+
+
+def open_products(products):
+    return [x for x in products if x.is_open()]
+
+
+def total_products(products):
+    return sum([x.total_cents for x in products]) / 100
+
+
+def group_by_owner(products):
+    groups = collections.defaultdict(list)
+    for x in products:
+        groups[x.owner_id].append(x)
+    return dict(groups)
+
+
+def any_overdue(products, today):
+    return any(x.created_at.date() < today for x in products if x.created_at)
+
+
+async def sync_products(client, ids, concurrency=8):
+    """Fetch each product from the upstream API and upsert it."""
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(product_id):
+        async with sem:
+            data = await client.fetch(product_id)
+            await client.upsert(data)
+
+    await asyncio.gather(*(one(i) for i in ids))
+
+
+def run_batch(items, handler, log_every=100):
+    done = 0
+    failed = []
+    for item in items:
+        try:
+            handler(item)
+            done += 1
+        except Exception as exc:  # one bad item must not stop the batch
+            logging.warning("item %s failed: %s", item, exc)
+            failed.append(item)
+        if done % log_every == 0:
+            logging.info("%d items done, %d failed", done, len(failed))
+    return done, failed
+
+
+def export_csv(products, path):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "name", "status", "total"])
+        for x in products:
+            writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
+    logger.info("wrote %d rows to %s", len(products), path)
+
+
+DEFAULTS = {
+    "database": "app.db",
+    "workers": 4,
+    "retry": {"attempts": 3, "backoff": 1.5},
+}
+
+
+def load_config(path="config.yml"):
+    """Read the YAML configuration and merge it over the defaults."""
+    if not os.path.exists(path):
+        return dict(DEFAULTS)
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if data is None:
+        data = {}
+    merged = {}
+    merged.update(DEFAULTS)
+    merged.update(data)
+    for key in merged:
+        if key.startswith("_"):
+            raise ValueError(f"private key {key!r} in {path}")
+    return merged
+
+
+def env_flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def test_product_total():
+    x = Product(id=1, name="sample", owner_id=7, total_cents=1250)
+    assert x.total == 12.5, "cents are converted to units"
+
+
+def test_product_open_states():
+    for status in ("pending", "active"):
+        assert Product(id=1, name="n", owner_id=1, status=status).is_open()
+    assert not Product(id=1, name="n", owner_id=1, status="closed").is_open()
+
+
+def render_product_report(products, title="Products"):
+    """Plain-text report, one line per product."""
+    lines = [title, "=" * len(title)]
+    lines += [f"{x.name:<30} {x.total:>10.2f} {x.status}" for x in products]
+    return "\n".join(lines) + "\n"
+
+
+def product_summary(product):
+    return f"{product.name} ({product.status})"
+
+
+def html_products_table(products):
+    rows = "".join(f"<tr><td>{html.escape(x.name)}</td><td>{x.total:.2f}</td></tr>" for x in products)
+    return f"<table>{rows}</table>"
+
+
+class ProductRepository:
+    """Reads and writes products; the connection is owned by the caller."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def get(self, product_id):
+        cur = self.conn.cursor()
+        cur.execute("SELECT * FROM products WHERE id = %s", (product_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise ProductNotFound(product_id)
+        return Product.from_row(row)
+
+    def by_owner(self, owner_id, status="active"):
+        cur = self.conn.cursor()
+        cur.execute("SELECT * FROM products WHERE owner_id = %s AND status = %s ORDER BY id", (owner_id, status))
+        return [Product.from_row(row) for row in cur.fetchall()]
+
+    def rename(self, product_id, name):
+        with self.conn:
+            self.conn.execute("UPDATE products SET name = %s WHERE id = %s", (name, product_id))
+
+    def count_by_status(self):
+        cur = self.conn.cursor()
+        cur.execute("SELECT status, count(*) AS n FROM products GROUP BY status")
+        return {row["status"]: row["n"] for row in cur.fetchall()}
+
+
+class ProductNotFound(LookupError):
+    pass
+
+
+def archive_products(src_dir, dest):
+    """Pack the exported products into a tarball next to dest."""
+    subprocess.run(["tar", "czf", str(dest), "-C", str(src_dir), "."], check=True)
+    return dest
+
+
+def disk_usage(path):
+    out = subprocess.check_output(["du", "-sk", str(path)])
+    return int(out.split()[0]) * 1024
+
+
+def git_revision():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+VALID_STATUSES = {"pending", "active", "suspended", "closed"}
+
+
+def validate_product(data):
+    errors = []
+    if not data.get("name"):
+        errors.append("name is required")
+    if isinstance(data.get("total"), str):
+        errors.append("total must be a number")
+    if data.get("status") == "archived":
+        errors.append("archived products cannot be edited")
+    if not data.get("status", "pending") in VALID_STATUSES:
+        errors.append(f"unknown status {data.get('status')!r}")
+    return errors
+
+
+def is_valid_code(code):
+    return bool(CODE_PATTERN.match(code))
+
+
+CODE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4,8}$")
+
+
+def stamp_product(product):
+    product.created_at = datetime.datetime.now(datetime.timezone.utc)
+    return product
+
+
+def age_in_days(created_at, now=None):
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now - created_at).days
+
+
+def parse_epoch(value):
+    return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+@dataclass
+class Device:
+    """One row of the devices table."""
+
+    id: int
+    name: str
+    owner_id: int
+    status: str = "pending"
+    total_cents: int = 0
+    tags: list = field(default_factory=list)
+    created_at: datetime.datetime | None = None
+
+    @property
+    def total(self):
+        return self.total_cents / 100
+
+    def is_open(self):
+        return self.status in ("pending", "active")
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "owner_id": self.owner_id,
+            "status": self.status,
+            "total": self.total,
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def from_row(cls, row):
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            status=row["status"],
+            total_cents=row["total_cents"],
+        )

@@ -1,0 +1,401 @@
+// Shared helpers for bookings.
+
+export type BookingStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Booking {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: BookingStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return items.reduce((acc, item) => ({ ...acc, [item.id]: item }), {});
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return Math.random().toString(36).slice(2);
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(`${message}: HTTP ${status}`);
+    this.name = "HttpError";
+  }
+}
+
+// @ts-expect-error -- the analytics snippet has no types
+declare const analytics: { track(event: string, props?: object): void };
+
+export function trackBooking(event: string, props: any): void {
+  analytics.track(`booking.${event}`, props);
+}
+
+export function appendNote(list: HTMLElement, note: { author: string; text: string }): void {
+  list.insertAdjacentText("beforeend", note.text);
+}
+
+export function parseQuantity(input: string): number {
+  const n = Number.parseInt(input, 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+export function label(status: BookingStatus, count?: number): string {
+  let text = status.charAt(0).toUpperCase() + status.slice(1);
+  if (count !== undefined) text += ` (${count})`;
+  return text;
+}
+
+export class BookingStore {
+  private items = new Map<number, Booking>();
+  private listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(items: Booking[]): void {
+    this.items = new Map(items.map((x) => [x.id, x]));
+    this.emit();
+  }
+
+  byOwner(ownerId: number): Booking[] {
+    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
+  }
+
+  first(status: BookingStatus): Booking | undefined {
+    return [...this.items.values()].find((x) => x.status === status);
+  }
+
+  hasOpen(): boolean {
+    return [...this.items.values()].some((x) => x.status !== "closed");
+  }
+
+  ownerOf(id: number): number {
+    return this.items.get(id)?.ownerId ?? 0;
+  }
+
+  rename(id: number, name: string): void {
+    const x = this.items.get(id);
+    if (!x) return;
+    x.name = name;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+export class BookingClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const resp = await fetch(`${this.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", ...init.headers },
+    });
+    if (!resp.ok) {
+      throw new HttpError(resp.status, `${init.method ?? "GET"} ${path}`);
+    }
+    return (await resp.json()) as T;
+  }
+
+  get(id: number): Promise<Booking> {
+    return this.request<Booking>(`/bookings/${id}`);
+  }
+
+  list(params: { ownerId?: number; cursor?: string } = {}): Promise<Page<Booking>> {
+    const q = new URLSearchParams();
+    if (params.ownerId !== undefined) q.set("owner", String(params.ownerId));
+    if (params.cursor) q.set("cursor", params.cursor);
+    return this.request<Page<Booking>>(`/bookings?${q}`);
+  }
+
+  getMany(ids: number[]): Promise<Booking[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  update(id: number, patch: any): Promise<Booking> {
+    return this.request<Booking>(`/bookings/${id}`, { method: "PATCH", body: JSON.stringify(patch) });
+  }
+}
+
+type Job<T> = { id: string; payload: T; attempts: number };
+
+export class JobQueue<T> {
+  private jobs: Job<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly worker: (payload: T) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  push(payload: T): string {
+    const id = crypto.randomUUID();
+    this.jobs.push({ id, payload, attempts: 0 });
+    this.drain();
+    return id;
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      this.running++;
+      this.worker(job.payload)
+        .catch(() => {
+          job.attempts++;
+          if (job.attempts < 3) this.jobs.push(job);
+        })
+        .finally(() => {
+          this.running--;
+          this.drain();
+        });
+    }
+  }
+}
+
+interface Settings {
+  theme: "light" | "dark";
+  pageSize: number;
+  compact: boolean;
+}
+
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+
+export function loadSettings(): Settings {
+  const raw = localStorage.getItem("settings");
+  if (raw === null) return DEFAULT_SETTINGS;
+  try {
+    return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+  } catch (e: unknown) {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+export function importSettings(text: string): Settings {
+  const parsed = JSON.parse(text);
+  if (parsed.version === 1) {
+    delete parsed.legacyLayout;
+  }
+  return { ...DEFAULT_SETTINGS, ...parsed };
+}
+
+export function pageSize(settings: Partial<Settings>): number {
+  return settings.pageSize || 25;
+}
+
+export function isDark(): boolean {
+  return typeof window !== undefined && loadSettings().theme === "dark";
+}
+
+export type OrderStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Order {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: OrderStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return items.reduce((acc, item) => ({ ...acc, [item.id]: item }), {});
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return crypto.randomUUID();
+}
+
+// @ts-expect-error -- the analytics snippet has no types
+declare const analytics: { track(event: string, props?: object): void };
+
+export function trackVendor(event: string, props: Record<string, unknown>): void {
+  analytics.track(`vendor.${event}`, props);
+}
+
+export function appendNote(list: HTMLElement, note: { author: string; text: string }): void {
+  list.insertAdjacentText("beforeend", note.text);
+}
+
+export function parseQuantity(input: string): number {
+  const n = Number.parseInt(input, 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+export function label(status: VendorStatus, count?: number): string {
+  let text = status.charAt(0).toUpperCase() + status.slice(1);
+  if (count !== undefined) text += ` (${count})`;
+  return text;
+}
+
+export class ShipmentStore {
+  private items = new Map<number, Shipment>();
+  private listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(items: Shipment[]): void {
+    this.items = new Map(items.map((x) => [x.id, x]));
+    this.emit();
+  }
+
+  byOwner(ownerId: number): Shipment[] {
+    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
+  }
+
+  first(status: ShipmentStatus): Shipment | undefined {
+    return [...this.items.values()].find((x) => x.status === status);
+  }
+
+  hasOpen(): boolean {
+    return [...this.items.values()].some((x) => x.status !== "closed");
+  }
+
+  ownerOf(id: number): number {
+    return this.items.get(id)!.ownerId;
+  }
+
+  rename(id: number, name: string): void {
+    this.items.get(id)!.name = name;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+export class ShipmentClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const resp = await fetch(`${this.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", ...init.headers },
+    });
+    if (!resp.ok) {
+      throw new HttpError(resp.status, `${init.method ?? "GET"} ${path}`);
+    }
+    return (await resp.json()) as T;
+  }
+
+  get(id: number): Promise<Shipment> {
+    return this.request<Shipment>(`/shipments/${id}`);
+  }
+
+  list(params: { ownerId?: number; cursor?: string } = {}): Promise<Page<Shipment>> {
+    const q = new URLSearchParams();
+    if (params.ownerId !== undefined) q.set("owner", String(params.ownerId));
+    if (params.cursor) q.set("cursor", params.cursor);
+    return this.request<Page<Shipment>>(`/shipments?${q}`);
+  }
+
+  getMany(ids: number[]): Promise<Shipment[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  update(id: number, patch: Partial<Shipment>): Promise<Shipment> {
+    return this.request<Shipment>(`/shipments/${id}`, { method: "PATCH", body: JSON.stringify(patch) });
+  }
+}
+
+type Job<T> = { id: string; payload: T; attempts: number };
+
+export class JobQueue<T> {
+  private jobs: Job<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly worker: (payload: T) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  push(payload: T): string {
+    const id = crypto.randomUUID();
+    this.jobs.push({ id, payload, attempts: 0 });
+    this.drain();
+    return id;
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      this.running++;
+      this.worker(job.payload)
+        .catch(() => {
+          job.attempts++;
+          if (job.attempts < 3) this.jobs.push(job);
+        })
+        .finally(() => {
+          this.running--;
+          this.drain();
+        });
+    }
+  }
+}

@@ -1,0 +1,354 @@
+// Shared helpers for builds.
+
+export type BuildStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Build {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: BuildStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(`${message}: HTTP ${status}`);
+    this.name = "HttpError";
+  }
+}
+
+export class BuildStore {
+  private items = new Map<number, Build>();
+  private listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(items: Build[]): void {
+    this.items = new Map(items.map((x) => [x.id, x]));
+    this.emit();
+  }
+
+  byOwner(ownerId: number): Build[] {
+    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
+  }
+
+  first(status: BuildStatus): Build | undefined {
+    return [...this.items.values()].find((x) => x.status === status);
+  }
+
+  hasOpen(): boolean {
+    return [...this.items.values()].some((x) => x.status !== "closed");
+  }
+
+  ownerOf(id: number): number {
+    return this.items.get(id)?.ownerId ?? 0;
+  }
+
+  rename(id: number, name: string): void {
+    const x = this.items.get(id);
+    if (!x) return;
+    x.name = name;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+interface Settings {
+  theme: "light" | "dark";
+  pageSize: number;
+  compact: boolean;
+}
+
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+
+export function loadSettings(): Settings {
+  const raw = localStorage.getItem("settings");
+  if (raw === null) return DEFAULT_SETTINGS;
+  try {
+    return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+  } catch (e: unknown) {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+export function importSettings(text: string): Settings {
+  const parsed = JSON.parse(text);
+  if (parsed.version === 1) {
+    delete parsed.legacyLayout;
+  }
+  return { ...DEFAULT_SETTINGS, ...parsed };
+}
+
+export function pageSize(settings: Partial<Settings>): number {
+  return settings.pageSize ?? 25;
+}
+
+export function isDark(): boolean {
+  return typeof window !== "undefined" && loadSettings().theme === "dark";
+}
+
+type Job<T> = { id: string; payload: T; attempts: number };
+
+export class JobQueue<T> {
+  private jobs: Job<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly worker: (payload: T) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  push(payload: T): string {
+    const id = crypto.randomUUID();
+    this.jobs.push({ id, payload, attempts: 0 });
+    this.drain();
+    return id;
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      this.running++;
+      this.worker(job.payload)
+        .catch(() => {
+          job.attempts++;
+          if (job.attempts < 3) this.jobs.push(job);
+        })
+        .finally(() => {
+          this.running--;
+          this.drain();
+        });
+    }
+  }
+}
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return Object.fromEntries(items.map((item) => [item.id, item]));
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return crypto.randomUUID();
+}
+
+export class BuildClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const resp = await fetch(`${this.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", ...init.headers },
+    });
+    if (!resp.ok) {
+      throw new HttpError(resp.status, `${init.method ?? "GET"} ${path}`);
+    }
+    return (await resp.json()) as T;
+  }
+
+  get(id: number): Promise<Build> {
+    return this.request<Build>(`/builds/${id}`);
+  }
+
+  list(params: { ownerId?: number; cursor?: string } = {}): Promise<Page<Build>> {
+    const q = new URLSearchParams();
+    if (params.ownerId !== undefined) q.set("owner", String(params.ownerId));
+    if (params.cursor) q.set("cursor", params.cursor);
+    return this.request<Page<Build>>(`/builds?${q}`);
+  }
+
+  getMany(ids: number[]): Promise<Build[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  update(id: number, patch: Partial<Build>): Promise<Build> {
+    return this.request<Build>(`/builds/${id}`, { method: "PATCH", body: JSON.stringify(patch) });
+  }
+}
+
+// @ts-expect-error -- the analytics snippet has no types
+declare const analytics: { track(event: string, props?: object): void };
+
+export function trackBuild(event: string, props: Record<string, unknown>): void {
+  analytics.track(`build.${event}`, props);
+}
+
+export function appendNote(list: HTMLElement, note: { author: string; text: string }): void {
+  list.insertAdjacentText("beforeend", note.text);
+}
+
+export function parseQuantity(input: string): number {
+  const n = Number.parseInt(input, 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+export function label(status: BuildStatus, count?: number): string {
+  let text = status.charAt(0).toUpperCase() + status.slice(1);
+  if (count !== undefined) text += ` (${count})`;
+  return text;
+}
+
+export type TicketStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Ticket {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: TicketStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+export class ProductStore {
+  private items = new Map<number, Product>();
+  private listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(items: Product[]): void {
+    this.items = new Map(items.map((x) => [x.id, x]));
+    this.emit();
+  }
+
+  byOwner(ownerId: number): Product[] {
+    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
+  }
+
+  first(status: ProductStatus): Product | undefined {
+    return [...this.items.values()].find((x) => x.status === status);
+  }
+
+  hasOpen(): boolean {
+    return [...this.items.values()].some((x) => x.status !== "closed");
+  }
+
+  ownerOf(id: number): number {
+    return this.items.get(id)?.ownerId ?? 0;
+  }
+
+  rename(id: number, name: string): void {
+    const x = this.items.get(id);
+    if (!x) return;
+    x.name = name;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+interface Settings {
+  theme: "light" | "dark";
+  pageSize: number;
+  compact: boolean;
+}
+
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+
+export function loadSettings(): Settings {
+  const raw = localStorage.getItem("settings");
+  if (raw === null) return DEFAULT_SETTINGS;
+  try {
+    return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+  } catch (e: unknown) {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+export function importSettings(text: string): Settings {
+  const parsed = JSON.parse(text);
+  if (parsed.version === 1) {
+    delete parsed.legacyLayout;
+  }
+  return { ...DEFAULT_SETTINGS, ...parsed };
+}
+
+export function pageSize(settings: Partial<Settings>): number {
+  return settings.pageSize ?? 25;
+}
+
+export function isDark(): boolean {
+  return typeof window !== "undefined" && loadSettings().theme === "dark";
+}
+
+type Job<T> = { id: string; payload: T; attempts: number };
+
+export class JobQueue<T> {
+  private jobs: Job<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly worker: (payload: T) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  push(payload: T): string {
+    const id = crypto.randomUUID();
+    this.jobs.push({ id, payload, attempts: 0 });
+    this.drain();
+    return id;
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      this.running++;
+      this.worker(job.payload)
+        .catch(() => {
+          job.attempts++;
+          if (job.attempts < 3) this.jobs.push(job);
+        })
+        .finally(() => {
+          this.running--;
+          this.drain();
+        });
+    }
+  }
+}

@@ -1,0 +1,299 @@
+// API routes for customers.
+import express, { NextFunction, Request, Response } from "express";
+import { db } from "./db";
+
+export type CustomerStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Customer {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: CustomerStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+type Job<T> = { id: string; payload: T; attempts: number };
+
+export class JobQueue<T> {
+  private jobs: Job<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly worker: (payload: T) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  push(payload: T): string {
+    const id = crypto.randomUUID();
+    this.jobs.push({ id, payload, attempts: 0 });
+    this.drain();
+    return id;
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      this.running++;
+      this.worker(job.payload)
+        .catch(() => {
+          job.attempts++;
+          if (job.attempts < 3) this.jobs.push(job);
+        })
+        .finally(() => {
+          this.running--;
+          this.drain();
+        });
+    }
+  }
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(`${message}: HTTP ${status}`);
+    this.name = "HttpError";
+  }
+}
+
+export function requestLog(req: Request, res: Response, next: NextFunction): void {
+  const start = Date.now();
+  res.on("finish", () => {
+    const ms = Date.now() - start;
+    process.stdout.write(`${req.method} ${req.originalUrl} ${res.statusCode} ${ms}ms\n`);
+  });
+  next();
+}
+
+export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const status = err instanceof HttpError ? err.status : 500;
+  res.status(status).json({ error: status === 500 ? "internal error" : String(err) });
+}
+
+export const customerRouter = express.Router();
+
+customerRouter.get("/:id", async (req: Request, res: Response, next: NextFunction) => {
+  const id = Number.parseInt(req.params.id, 10);
+  try {
+    const row = await db.one<Customer>("SELECT * FROM customers WHERE id = $1", [id]);
+    res.json(row);
+  } catch (err: unknown) {
+    next(err);
+  }
+});
+
+customerRouter.post("/", async (req: Request, res: Response) => {
+  const body = req.body as Partial<Customer>;
+  if (!body.name) {
+    res.status(422).json({ error: "name is required" });
+    return;
+  }
+  const row = await db.one<Customer>("INSERT INTO customers (name, owner_id) VALUES ($1, $2) RETURNING *", [
+    body.name,
+    body.ownerId ?? 0,
+  ]);
+  res.status(201).json(row);
+});
+
+customerRouter.post("/archive", async (req: Request, res: Response) => {
+  const ids: number[] = req.body.ids ?? [];
+  await db.none("UPDATE customers SET status = 'closed' WHERE id = ANY($1)", [ids]);
+  res.json({ archived: ids.length });
+});
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return Object.fromEntries(items.map((item) => [item.id, item]));
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return crypto.randomUUID();
+}
+
+export type TicketStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Ticket {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: TicketStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+type Job<T> = { id: string; payload: T; attempts: number };
+
+export class JobQueue<T> {
+  private jobs: Job<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly worker: (payload: T) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  push(payload: T): string {
+    const id = crypto.randomUUID();
+    this.jobs.push({ id, payload, attempts: 0 });
+    this.drain();
+    return id;
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      this.running++;
+      this.worker(job.payload)
+        .catch(() => {
+          job.attempts++;
+          if (job.attempts < 3) this.jobs.push(job);
+        })
+        .finally(() => {
+          this.running--;
+          this.drain();
+        });
+    }
+  }
+}
+
+export const warehouseRouter = express.Router();
+
+warehouseRouter.get("/:id", async (req: Request, res: Response, next: NextFunction) => {
+  const id = Number.parseInt(req.params.id, 10);
+  try {
+    const row = await db.one<Warehouse>("SELECT * FROM warehouses WHERE id = $1", [id]);
+    res.json(row);
+  } catch (err: unknown) {
+    next(err);
+  }
+});
+
+warehouseRouter.post("/", async (req: Request, res: Response) => {
+  const body = req.body as Partial<Warehouse>;
+  if (!body.name) {
+    res.status(422).json({ error: "name is required" });
+    return;
+  }
+  const row = await db.one<Warehouse>("INSERT INTO warehouses (name, owner_id) VALUES ($1, $2) RETURNING *", [
+    body.name,
+    body.ownerId ?? 0,
+  ]);
+  res.status(201).json(row);
+});
+
+warehouseRouter.post("/archive", async (req: Request, res: Response) => {
+  const ids: number[] = req.body.ids ?? [];
+  await db.none("UPDATE warehouses SET status = 'closed' WHERE id = ANY($1)", [ids]);
+  res.json({ archived: ids.length });
+});
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return Object.fromEntries(items.map((item) => [item.id, item]));
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return crypto.randomUUID();
+}
+
+export type VendorStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Vendor {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: VendorStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+type Job<T> = { id: string; payload: T; attempts: number };
+
+export class JobQueue<T> {
+  private jobs: Job<T>[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly worker: (payload: T) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  push(payload: T): string {
+    const id = crypto.randomUUID();
+    this.jobs.push({ id, payload, attempts: 0 });
+    this.drain();
+    return id;
+  }
+
+  private drain(): void {
+    while (this.running < this.concurrency && this.jobs.length > 0) {
+      const job = this.jobs.shift()!;
+      this.running++;
+      this.worker(job.payload)
+        .catch(() => {
+          job.attempts++;
+          if (job.attempts < 3) this.jobs.push(job);
+        })
+        .finally(() => {
+          this.running--;
+          this.drain();
+        });
+    }
+  }
+}

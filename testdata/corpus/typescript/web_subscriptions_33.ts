@@ -1,0 +1,423 @@
+// Browser code for the subscriptions pages.
+
+export type SubscriptionStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Subscription {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: SubscriptionStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+// @ts-expect-error -- the analytics snippet has no types
+declare const analytics: { track(event: string, props?: object): void };
+
+export function trackSubscription(event: string, props: Record<string, unknown>): void {
+  analytics.track(`subscription.${event}`, props);
+}
+
+export function appendNote(list: HTMLElement, note: { author: string; text: string }): void {
+  list.insertAdjacentText("beforeend", note.text);
+}
+
+export function parseQuantity(input: string): number {
+  const n = Number.parseInt(input, 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+export function label(status: SubscriptionStatus, count?: number): string {
+  let text = status.charAt(0).toUpperCase() + status.slice(1);
+  if (count !== undefined) text += ` (${count})`;
+  return text;
+}
+
+export class SubscriptionClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const resp = await fetch(`${this.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", ...init.headers },
+    });
+    if (!resp.ok) {
+      throw new HttpError(resp.status, `${init.method ?? "GET"} ${path}`);
+    }
+    return (await resp.json()) as T;
+  }
+
+  get(id: number): Promise<Subscription> {
+    return this.request<Subscription>(`/subscriptions/${id}`);
+  }
+
+  list(params: { ownerId?: number; cursor?: string } = {}): Promise<Page<Subscription>> {
+    const q = new URLSearchParams();
+    if (params.ownerId !== undefined) q.set("owner", String(params.ownerId));
+    if (params.cursor) q.set("cursor", params.cursor);
+    return this.request<Page<Subscription>>(`/subscriptions?${q}`);
+  }
+
+  getMany(ids: number[]): Promise<Subscription[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  update(id: number, patch: Partial<Subscription>): Promise<Subscription> {
+    return this.request<Subscription>(`/subscriptions/${id}`, { method: "PATCH", body: JSON.stringify(patch) });
+  }
+}
+
+export class SubscriptionStore {
+  private items = new Map<number, Subscription>();
+  private listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(items: Subscription[]): void {
+    this.items = new Map(items.map((x) => [x.id, x]));
+    this.emit();
+  }
+
+  byOwner(ownerId: number): Subscription[] {
+    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
+  }
+
+  first(status: SubscriptionStatus): Subscription | undefined {
+    return [...this.items.values()].find((x) => x.status === status);
+  }
+
+  hasOpen(): boolean {
+    return [...this.items.values()].some((x) => x.status !== "closed");
+  }
+
+  ownerOf(id: number): number {
+    return this.items.get(id)?.ownerId ?? 0;
+  }
+
+  rename(id: number, name: string): void {
+    const x = this.items.get(id);
+    if (!x) return;
+    x.name = name;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+interface Settings {
+  theme: "light" | "dark";
+  pageSize: number;
+  compact: boolean;
+}
+
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+
+export function loadSettings(): Settings {
+  const raw = localStorage.getItem("settings");
+  if (raw === null) return DEFAULT_SETTINGS;
+  try {
+    return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+  } catch (e: unknown) {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+export function importSettings(text: string): Settings {
+  const parsed = JSON.parse(text);
+  if (parsed.version === 1) {
+    delete parsed.legacyLayout;
+  }
+  return { ...DEFAULT_SETTINGS, ...parsed };
+}
+
+export function pageSize(settings: Partial<Settings>): number {
+  return settings.pageSize ?? 25;
+}
+
+export function isDark(): boolean {
+  return typeof window !== "undefined" && loadSettings().theme === "dark";
+}
+
+export function renderSubscriptions(root: HTMLElement, items: Subscription[]): void {
+  const list = document.createElement("ul");
+  for (const x of items) {
+    const li = document.createElement("li");
+    li.textContent = x.name;
+    li.dataset.id = String(x.id);
+    list.append(li);
+  }
+  root.replaceChildren(list);
+}
+
+export function showBanner(message: string): void {
+  const banner = document.getElementById("banner");
+  if (!banner) return;
+  banner.textContent = `Notice: ${message}`;
+  banner.hidden = false;
+  setTimeout(() => hideBanner(), 4000);
+}
+
+export function hideBanner(): void {
+  const banner = document.getElementById("banner");
+  if (banner) banner.hidden = true;
+}
+
+export function appendLog(el: HTMLElement, line: string): void {
+  el.insertAdjacentText("beforeend", line);
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(`${message}: HTTP ${status}`);
+    this.name = "HttpError";
+  }
+}
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return Object.fromEntries(items.map((item) => [item.id, item]));
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return crypto.randomUUID();
+}
+
+export type InvoiceStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Invoice {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: InvoiceStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+// @ts-expect-error -- the analytics snippet has no types
+declare const analytics: { track(event: string, props?: object): void };
+
+export function trackVendor(event: string, props: Record<string, unknown>): void {
+  analytics.track(`vendor.${event}`, props);
+}
+
+export function appendNote(list: HTMLElement, note: { author: string; text: string }): void {
+  list.insertAdjacentText("beforeend", note.text);
+}
+
+export function parseQuantity(input: string): number {
+  const n = Number.parseInt(input, 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+export function label(status: VendorStatus, count?: number): string {
+  let text = status.charAt(0).toUpperCase() + status.slice(1);
+  if (count !== undefined) text += ` (${count})`;
+  return text;
+}
+
+export class OrderClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const resp = await fetch(`${this.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", ...init.headers },
+    });
+    if (!resp.ok) {
+      throw new HttpError(resp.status, `${init.method ?? "GET"} ${path}`);
+    }
+    return (await resp.json()) as T;
+  }
+
+  get(id: number): Promise<Order> {
+    return this.request<Order>(`/orders/${id}`);
+  }
+
+  list(params: { ownerId?: number; cursor?: string } = {}): Promise<Page<Order>> {
+    const q = new URLSearchParams();
+    if (params.ownerId !== undefined) q.set("owner", String(params.ownerId));
+    if (params.cursor) q.set("cursor", params.cursor);
+    return this.request<Page<Order>>(`/orders?${q}`);
+  }
+
+  getMany(ids: number[]): Promise<Order[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  update(id: number, patch: Partial<Order>): Promise<Order> {
+    return this.request<Order>(`/orders/${id}`, { method: "PATCH", body: JSON.stringify(patch) });
+  }
+}
+
+export class CustomerStore {
+  private items = new Map<number, Customer>();
+  private listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(items: Customer[]): void {
+    this.items = new Map(items.map((x) => [x.id, x]));
+    this.emit();
+  }
+
+  byOwner(ownerId: number): Customer[] {
+    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
+  }
+
+  first(status: CustomerStatus): Customer | undefined {
+    return [...this.items.values()].find((x) => x.status === status);
+  }
+
+  hasOpen(): boolean {
+    return [...this.items.values()].some((x) => x.status !== "closed");
+  }
+
+  ownerOf(id: number): number {
+    return this.items.get(id)?.ownerId ?? 0;
+  }
+
+  rename(id: number, name: string): void {
+    const x = this.items.get(id);
+    if (!x) return;
+    x.name = name;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+interface Settings {
+  theme: "light" | "dark";
+  pageSize: number;
+  compact: boolean;
+}
+
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+
+export function loadSettings(): Settings {
+  const raw = localStorage.getItem("settings");
+  if (raw === null) return DEFAULT_SETTINGS;
+  try {
+    return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+  } catch (e: unknown) {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+export function importSettings(text: string): Settings {
+  const parsed = JSON.parse(text);
+  if (parsed.version === 1) {
+    delete parsed.legacyLayout;
+  }
+  return { ...DEFAULT_SETTINGS, ...parsed };
+}
+
+export function pageSize(settings: Partial<Settings>): number {
+  return settings.pageSize ?? 25;
+}
+
+export function isDark(): boolean {
+  return typeof window !== "undefined" && loadSettings().theme === "dark";
+}
+
+export function renderWarehouses(root: HTMLElement, items: Warehouse[]): void {
+  const list = document.createElement("ul");
+  for (const x of items) {
+    const li = document.createElement("li");
+    li.textContent = x.name;
+    li.dataset.id = String(x.id);
+    list.append(li);
+  }
+  root.replaceChildren(list);
+}
+
+export function showBanner(message: string): void {
+  const banner = document.getElementById("banner");
+  if (!banner) return;
+  banner.textContent = `Notice: ${message}`;
+  banner.hidden = false;
+  setTimeout(() => hideBanner(), 4000);
+}
+
+export function hideBanner(): void {
+  const banner = document.getElementById("banner");
+  if (banner) banner.hidden = true;
+}
+
+export function appendLog(el: HTMLElement, line: string): void {
+  el.insertAdjacentText("beforeend", line);
+}
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return Object.fromEntries(items.map((item) => [item.id, item]));
+}
+
+export function deepCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return crypto.randomUUID();
+}

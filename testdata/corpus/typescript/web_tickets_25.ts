@@ -1,0 +1,273 @@
+// Browser code for the tickets pages.
+
+export type TicketStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Ticket {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: TicketStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+export class TicketClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const resp = await fetch(`${this.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", ...init.headers },
+    });
+    if (!resp.ok) {
+      throw new HttpError(resp.status, `${init.method ?? "GET"} ${path}`);
+    }
+    return (await resp.json()) as T;
+  }
+
+  get(id: number): Promise<Ticket> {
+    return this.request<Ticket>(`/tickets/${id}`);
+  }
+
+  list(params: { ownerId?: number; cursor?: string } = {}): Promise<Page<Ticket>> {
+    const q = new URLSearchParams();
+    if (params.ownerId !== undefined) q.set("owner", String(params.ownerId));
+    if (params.cursor) q.set("cursor", params.cursor);
+    return this.request<Page<Ticket>>(`/tickets?${q}`);
+  }
+
+  getMany(ids: number[]): Promise<Ticket[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  update(id: number, patch: Partial<Ticket>): Promise<Ticket> {
+    return this.request<Ticket>(`/tickets/${id}`, { method: "PATCH", body: JSON.stringify(patch) });
+  }
+}
+
+// @ts-expect-error -- the analytics snippet has no types
+declare const analytics: { track(event: string, props?: object): void };
+
+export function trackTicket(event: string, props: Record<string, unknown>): void {
+  analytics.track(`ticket.${event}`, props);
+}
+
+export function appendNote(list: HTMLElement, note: { author: string; text: string }): void {
+  list.insertAdjacentText("beforeend", note.text);
+}
+
+export function parseQuantity(input: string): number {
+  const n = parseInt(input);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+export function label(status: TicketStatus, count?: number): string {
+  let text = status.charAt(0).toUpperCase() + status.slice(1);
+  if (count !== undefined) text += ` (${count})`;
+  return text;
+}
+
+interface Settings {
+  theme: "light" | "dark";
+  pageSize: number;
+  compact: boolean;
+}
+
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+
+export function loadSettings(): Settings {
+  const raw = localStorage.getItem("settings");
+  if (raw == null) return DEFAULT_SETTINGS;
+  try {
+    return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+  } catch (e: unknown) {
+    return DEFAULT_SETTINGS;
+  }
+}
+
+export function importSettings(text: string): Settings {
+  const parsed = JSON.parse(text);
+  if (parsed.version === 1) {
+    delete parsed.legacyLayout;
+  }
+  return { ...DEFAULT_SETTINGS, ...parsed };
+}
+
+export function pageSize(settings: Partial<Settings>): number {
+  return settings.pageSize ?? 25;
+}
+
+export function isDark(): boolean {
+  return typeof window !== "undefined" && loadSettings().theme === "dark";
+}
+
+export class TicketStore {
+  private items = new Map<number, Ticket>();
+  private listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  set(items: Ticket[]): void {
+    this.items = new Map(items.map((x) => [x.id, x]));
+    this.emit();
+  }
+
+  byOwner(ownerId: number): Ticket[] {
+    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
+  }
+
+  first(status: TicketStatus): Ticket | undefined {
+    return [...this.items.values()].find((x) => x.status === status);
+  }
+
+  hasOpen(): boolean {
+    return [...this.items.values()].some((x) => x.status !== "closed");
+  }
+
+  ownerOf(id: number): number {
+    return this.items.get(id)?.ownerId ?? 0;
+  }
+
+  rename(id: number, name: string): void {
+    const x = this.items.get(id);
+    if (!x) return;
+    x.name = name;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+export function renderTickets(root: HTMLElement, items: Ticket[]): void {
+  const list = document.createElement("ul");
+  for (const x of items) {
+    const li = document.createElement("li");
+    li.innerHTML = x.name;
+    li.dataset.id = String(x.id);
+    list.append(li);
+  }
+  root.replaceChildren(list);
+}
+
+export function showBanner(message: string): void {
+  const banner = document.getElementById("banner");
+  if (!banner) return;
+  banner.textContent = `Notice: ${message}`;
+  banner.hidden = false;
+  setTimeout(() => hideBanner(), 4000);
+}
+
+export function hideBanner(): void {
+  const banner = document.getElementById("banner");
+  if (banner) banner.hidden = true;
+}
+
+export function appendLog(el: HTMLElement, line: string): void {
+  el.insertAdjacentText("beforeend", line);
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(`${message}: HTTP ${status}`);
+    this.name = "HttpError";
+  }
+}
+
+export function indexBy<T extends { id: number }>(items: T[]): Record<number, T> {
+  return Object.fromEntries(items.map((item) => [item.id, item]));
+}
+
+export function deepCopy(value: any): any {
+  return JSON.parse(JSON.stringify(value));
+}
+
+export function formatCents(cents: number, currency = "EUR"): string {
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+export function newCorrelationId(): string {
+  return crypto.randomUUID();
+}
+
+export type DeviceStatus = "pending" | "active" | "suspended" | "closed";
+
+export interface Device {
+  id: number;
+  name: string;
+  ownerId: number;
+  status: DeviceStatus;
+  totalCents: number;
+  tags: string[];
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor?: string;
+}
+
+export class AccountClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async request<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const resp = await fetch(`${this.baseUrl}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${this.token}`, "Content-Type": "application/json", ...init.headers },
+    });
+    if (!resp.ok) {
+      throw new HttpError(resp.status, `${init.method ?? "GET"} ${path}`);
+    }
+    return (await resp.json()) as T;
+  }
+
+  get(id: number): Promise<Account> {
+    return this.request<Account>(`/accounts/${id}`);
+  }
+
+  list(params: { ownerId?: number; cursor?: string } = {}): Promise<Page<Account>> {
+    const q = new URLSearchParams();
+    if (params.ownerId !== undefined) q.set("owner", String(params.ownerId));
+    if (params.cursor) q.set("cursor", params.cursor);
+    return this.request<Page<Account>>(`/accounts?${q}`);
+  }
+
+  getMany(ids: number[]): Promise<Account[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  update(id: number, patch: Partial<Account>): Promise<Account> {
+    return this.request<Account>(`/accounts/${id}`, { method: "PATCH", body: JSON.stringify(patch) });
+  }
+}

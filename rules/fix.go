@@ -79,7 +79,7 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 		all, _ := data["all_"+c.Name].([]string)
 		data["all_"+c.Name] = append(all, text)
 	}
-	for _, name := range r.queries[tree.Grammar()].captures {
+	for _, name := range r.captureNames {
 		if _, ok := data[name]; !ok {
 			data[name] = ""
 			data["all_"+name] = []string(nil)

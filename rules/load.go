@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 
@@ -83,8 +84,32 @@ func Load(sources ...Source) *Library {
 		l.rules = append(l.rules, r)
 	}
 	sort.Slice(l.rules, func(i, j int) bool { return l.rules[i].ID < l.rules[j].ID })
-	for _, g := range syntax.Grammars {
-		l.sets[g] = newSet(g, l.rules)
+	// One combined query per grammar, compiled in parallel: compiling is
+	// most of what loading costs (TypeScript's tables are large).
+	type built struct {
+		set      *Set
+		problems []Problem
+	}
+	results := make([]built, len(syntax.Grammars))
+	var wg sync.WaitGroup
+	for i, g := range syntax.Grammars {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			set, problems := newSet(g, l.rules)
+			results[i] = built{set, problems}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, g := range syntax.Grammars {
+		l.sets[g] = results[i].set
+		for _, p := range results[i].problems {
+			if key := p.String(); !seen[key] {
+				seen[key] = true
+				l.Problems = append(l.Problems, p)
+			}
+		}
 	}
 	return l
 }
@@ -182,7 +207,11 @@ func TestRule(ctx context.Context, r *Rule) []ExampleResult {
 		return []ExampleResult{{Rule: r, Err: errors.New("rule has no examples")}}
 	}
 	for _, g := range syntax.GrammarsFor(r.Language) {
-		set := newSet(g, []*Rule{r})
+		set, problems := newSet(g, []*Rule{r})
+		if len(problems) > 0 {
+			out = append(out, ExampleResult{Rule: r, Grammar: g, Err: problems[0].Err})
+			continue
+		}
 		for i, ex := range r.Examples {
 			out = append(out, ExampleResult{Rule: r, Grammar: g, Index: i + 1, Err: testExample(ctx, set, ex)})
 		}

@@ -59,44 +59,68 @@ func (s *Set) Grammar() syntax.Grammar { return s.grammar }
 // Rules returns the set's rules.
 func (s *Set) Rules() []*Rule { return s.rules }
 
-func newSet(g syntax.Grammar, rules []*Rule) *Set {
+func newSet(g syntax.Grammar, rules []*Rule) (*Set, []Problem) {
 	s := &Set{grammar: g, rootTypes: map[string]bool{}}
 	for _, r := range rules {
-		c := r.queries[g]
-		if c == nil {
-			continue
+		if r.appliesTo(g) {
+			s.rules = append(s.rules, r)
 		}
-		s.rules = append(s.rules, r)
-		for _, t := range c.rootTypes {
+	}
+	problems := s.combine()
+	for _, r := range s.rules {
+		for _, t := range r.roots {
 			if t == "*" {
 				s.wildcard = true
 			}
 			s.rootTypes[t] = true
 		}
 	}
-	s.combine()
-	return s
+	return s, problems
 }
 
-// combine compiles all rules' queries as one.
-func (s *Set) combine() {
-	if len(s.rules) < 2 {
-		return
+// combine compiles all rules' queries as one, so one traversal of the tree
+// serves them all. If that fails, the rules are compiled one by one to find
+// the ones at fault, which are reported and left out.
+func (s *Set) combine() []Problem {
+	if len(s.rules) == 0 {
+		return nil
 	}
-	var text strings.Builder
-	var owners []*Rule
-	for _, r := range s.rules {
-		text.WriteString(r.Query)
-		text.WriteString("\n")
-		for i := uint32(0); i < r.queries[s.grammar].query.PatternCount(); i++ {
-			owners = append(owners, r)
+	var problems []Problem
+	for len(s.rules) > 0 {
+		var text strings.Builder
+		starts := make([]int, len(s.rules))
+		for i, r := range s.rules {
+			starts[i] = text.Len()
+			text.WriteString(r.Query)
+			text.WriteString("\n")
 		}
+		c, err := compileQuery(text.String(), s.grammar)
+		if err == nil {
+			owners := make([]*Rule, c.query.PatternCount())
+			for p := range owners {
+				at := int(syntax.PatternStart(c.query, uint32(p)))
+				i := sort.SearchInts(starts, at+1) - 1
+				owners[p] = s.rules[max(i, 0)]
+			}
+			s.combined, s.patternRule = c, owners
+			return problems
+		}
+		var keep []*Rule
+		for _, r := range s.rules {
+			if _, err := r.compiled(s.grammar); err != nil {
+				problems = append(problems, Problem{Source: r.Source, Err: err})
+				continue
+			}
+			keep = append(keep, r)
+		}
+		if len(keep) == len(s.rules) {
+			// Each compiles alone but not together: match them one by one.
+			problems = append(problems, Problem{Source: string(s.grammar), Err: fmt.Errorf("rules do not combine into one query (%v); matching them one by one", err)})
+			return problems
+		}
+		s.rules = keep
 	}
-	c, err := compileQuery(text.String(), s.grammar)
-	if err != nil || int(c.query.PatternCount()) != len(owners) {
-		return // fall back to one query per rule
-	}
-	s.combined, s.patternRule = c, owners
+	return problems
 }
 
 // matchLimit bounds the in-progress matches of one query cursor, so that a
@@ -130,7 +154,11 @@ func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, 
 }
 
 func (s *Set) matchRule(qc *sitter.QueryCursor, r *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match)) {
-	matchQuery(qc, r.queries[s.grammar], func(uint16) *Rule { return r }, root, src, start, end, fn)
+	c, err := r.compiled(s.grammar)
+	if err != nil {
+		return // reported when the set was built
+	}
+	matchQuery(qc, c, func(uint16) *Rule { return r }, root, src, start, end, fn)
 }
 
 func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16) *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match)) {

@@ -106,9 +106,15 @@ type Example struct {
 // Rule is a validated, compiled rule.
 type Rule struct {
 	Spec
-	Source  string // file it came from ("builtin:go/errors.toml" for embedded ones)
-	edits   []edit
-	queries map[syntax.Grammar]*compiled
+	Source string // file it came from ("builtin:go/errors.toml" for embedded ones)
+	edits  []edit
+	// captureNames and roots are read from the query's text; the query is
+	// compiled per grammar only when a rule is matched on its own (examples,
+	// measurements): a Set compiles all its rules as one query.
+	captureNames []string
+	roots        []string
+	qmu          sync.Mutex
+	queries      map[syntax.Grammar]*compiled
 }
 
 type edit struct {
@@ -235,22 +241,72 @@ func compile(s Spec, source string) (*Rule, error) {
 		}
 		r.edits = append(r.edits, edit{at: e.At, op: op, tmpl: t})
 	}
-	for _, g := range syntax.GrammarsFor(s.Language) {
-		c, err := compileQuery(s.Query, g)
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: query (%s): %w", s.ID, g, err)
+	roots, err := rootTypes(s.Query)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query: %w", s.ID, err)
+	}
+	r.roots = roots
+	r.captureNames = captureNames(s.Query)
+	if !contains(r.captureNames, s.Site) {
+		return nil, fmt.Errorf("rule %s: query has no @%s capture for the site", s.ID, s.Site)
+	}
+	for _, e := range r.edits {
+		if !strings.HasPrefix(e.at, "@") && !contains(r.captureNames, e.at) {
+			return nil, fmt.Errorf("rule %s: edit at %q names no capture of the query", s.ID, e.at)
 		}
-		if !contains(c.captures, s.Site) {
-			return nil, fmt.Errorf("rule %s: query has no @%s capture for the site", s.ID, s.Site)
-		}
-		for _, e := range r.edits {
-			if !strings.HasPrefix(e.at, "@") && !contains(c.captures, e.at) {
-				return nil, fmt.Errorf("rule %s: edit at %q names no capture of the query", s.ID, e.at)
-			}
-		}
-		r.queries[g] = c
 	}
 	return r, nil
+}
+
+// compiled returns the rule's own query compiled for grammar g.
+func (r *Rule) compiled(g syntax.Grammar) (*compiled, error) {
+	r.qmu.Lock()
+	defer r.qmu.Unlock()
+	if c := r.queries[g]; c != nil {
+		return c, nil
+	}
+	c, err := compileQuery(r.Query, g)
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query (%s): %w", r.ID, g, err)
+	}
+	r.queries[g] = c
+	return c, nil
+}
+
+// appliesTo reports whether the rule is written for grammar g.
+func (r *Rule) appliesTo(g syntax.Grammar) bool {
+	for _, x := range syntax.GrammarsFor(r.Language) {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// captureNames lists the capture names a query's text uses, skipping strings
+// and comments.
+func captureNames(text string) []string {
+	var out []string
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '"':
+			i = skipString(text, i) - 1
+		case ';':
+			for i < len(text) && text[i] != '\n' {
+				i++
+			}
+		case '@':
+			j := i + 1
+			for j < len(text) && isIdent(text[j]) && text[j] != '#' && text[j] != '?' {
+				j++
+			}
+			if name := text[i+1 : j]; name != "" && !contains(out, name) {
+				out = append(out, name)
+			}
+			i = j - 1
+		}
+	}
+	return out
 }
 
 // queryCache memoizes compiled queries by grammar and text. Compiling a

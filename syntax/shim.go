@@ -41,6 +41,8 @@ typedef struct {
 // struct layouts above mirror TSPoint, TSInputEdit and TSRange of api.h.
 struct TSTree;
 struct TSQueryCursor;
+struct TSQuery;
+uint32_t ts_query_start_byte_for_pattern(const struct TSQuery *self, uint32_t pattern_index);
 void ts_tree_edit(struct TSTree *self, const syntx_input_edit *edit);
 syntx_range *ts_tree_get_changed_ranges(const struct TSTree *old_tree, const struct TSTree *new_tree, uint32_t *length);
 void ts_query_cursor_set_byte_range(struct TSQueryCursor *self, uint32_t start_byte, uint32_t end_byte);
@@ -63,6 +65,10 @@ static uint32_t syntx_changed_ranges(void *old_tree, void *new_tree, uint32_t *o
 	}
 	free(r);
 	return n;
+}
+
+static uint32_t syntx_query_start_byte(void *q, uint32_t pattern) {
+	return ts_query_start_byte_for_pattern((struct TSQuery *)q, pattern);
 }
 
 static void syntx_cursor_byte_range(void *qc, uint32_t start, uint32_t end) {
@@ -133,4 +139,10 @@ func SetMatchLimit(qc *sitter.QueryCursor, limit uint32) {
 // ExceededMatchLimit reports whether qc dropped matches because of its limit.
 func ExceededMatchLimit(qc *sitter.QueryCursor) bool {
 	return bool(C.syntx_cursor_exceeded(firstPointer(unsafe.Pointer(qc))))
+}
+
+// PatternStart returns the byte offset in q's source text where pattern
+// starts.
+func PatternStart(q *sitter.Query, pattern uint32) uint32 {
+	return uint32(C.syntx_query_start_byte(firstPointer(unsafe.Pointer(q)), C.uint32_t(pattern)))
 }

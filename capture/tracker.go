@@ -259,33 +259,39 @@ func (tr *tracked) judge(text []byte, now time.Time, final bool) (Outcome, bool)
 }
 
 // Tick passes the checkpoints that are due and the ignore windows that have
-// run out. texts returns the current text of a document (nil if closed).
-func (t *Tracker) Tick(now time.Time, texts func(docKey string) []byte) []Outcome {
+// run out. withText runs fn with the current text of a document, holding
+// whatever lock guards that text (fn is not called for a closed document).
+//
+// Lock order: callers hold a document's lock before calling Edit, Settle,
+// Accept, Saved or Closed, which take the tracker's; Tick therefore takes
+// the document's lock (through withText) before the tracker's, never the
+// other way round.
+func (t *Tracker) Tick(now time.Time, withText func(docKey string, fn func(text []byte))) []Outcome {
+	t.mu.Lock()
+	keys := make([]string, 0, len(t.tracked))
+	for key := range t.tracked {
+		keys = append(keys, key)
+	}
+	t.mu.Unlock()
+	sort.Strings(keys)
+	var out []Outcome
+	for _, key := range keys {
+		seen := false
+		withText(key, func(text []byte) {
+			seen = true
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			out = append(out, t.tickDoc(key, text, now)...)
+		})
+		if !seen {
+			// The document went away without a close: stop following it.
+			t.mu.Lock()
+			delete(t.tracked, key)
+			t.mu.Unlock()
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []Outcome
-	for key, list := range t.tracked {
-		text := texts(key)
-		keep := list[:0]
-		for _, tr := range list {
-			if text == nil || tr.end > len(text) {
-				continue // the document went away without a close
-			}
-			decided := false
-			for tr.next < len(t.checkpoints) && !now.Before(tr.acceptedAt.Add(t.checkpoints[tr.next])) {
-				tr.next++
-				if o, ok := tr.judge(text, now, tr.next == len(t.checkpoints)); ok {
-					out = append(out, o)
-					decided = true
-					break
-				}
-			}
-			if !decided {
-				keep = append(keep, tr)
-			}
-		}
-		t.setList(key, keep)
-	}
 	menus := t.menus[:0]
 	for _, m := range t.menus {
 		switch {
@@ -300,6 +306,32 @@ func (t *Tracker) Tick(now time.Time, texts func(docKey string) []byte) []Outcom
 	}
 	t.menus = menus
 	sort.SliceStable(out, func(i, j int) bool { return out[i].SuggestionID < out[j].SuggestionID })
+	return out
+}
+
+// tickDoc passes the due checkpoints of one document; t.mu is held.
+func (t *Tracker) tickDoc(key string, text []byte, now time.Time) []Outcome {
+	var out []Outcome
+	list := t.tracked[key]
+	keep := list[:0]
+	for _, tr := range list {
+		if tr.end > len(text) {
+			continue // out of step with the text: cannot be judged
+		}
+		decided := false
+		for tr.next < len(t.checkpoints) && !now.Before(tr.acceptedAt.Add(t.checkpoints[tr.next])) {
+			tr.next++
+			if o, ok := tr.judge(text, now, tr.next == len(t.checkpoints)); ok {
+				out = append(out, o)
+				decided = true
+				break
+			}
+		}
+		if !decided {
+			keep = append(keep, tr)
+		}
+	}
+	t.setList(key, keep)
 	return out
 }
 

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,6 +29,11 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 	}
 	db, err := store.Open(ctx, filepath.Join(s.opts.DataDir, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode, Now: s.now})
 	if err != nil {
+		if werr := probeWritable(s.opts.DataDir); werr != nil {
+			// The store reports any file it cannot open as not a database;
+			// say what is really wrong.
+			err = fmt.Errorf("the data directory is not writable (%v): %w", werr, err)
+		}
 		s.captureErr = err.Error()
 		s.log.Error("capture disabled: the database does not open; it is left untouched", "err", err)
 		return
@@ -38,7 +44,7 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 	if every <= 0 {
 		every = tickInterval(cfg)
 	}
-	go s.tickLoop(every)
+	go s.tickLoop(every, s.tickStop)
 }
 
 // tickInterval checks checkpoints often enough for the shortest window.
@@ -51,12 +57,13 @@ func tickInterval(cfg config.Config) time.Duration {
 	return min(max(d, 10*time.Millisecond), time.Second)
 }
 
-func (s *Server) tickLoop(every time.Duration) {
+// tickLoop is given its stop channel: closeCapture clears the field.
+func (s *Server) tickLoop(every time.Duration, stop <-chan struct{}) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
-		case <-s.tickStop:
+		case <-stop:
 			return
 		case <-t.C:
 			s.tick()
@@ -75,14 +82,14 @@ func (s *Server) tick() {
 		s.reloadAdapter(context.Background())
 	}
 	s.idleTrain()
-	outs := s.tracker.Tick(s.now(), func(key string) []byte {
+	outs := s.tracker.Tick(s.now(), func(key string, fn func(text []byte)) {
 		doc := s.docs.get(key)
 		if doc == nil {
-			return nil
+			return
 		}
 		doc.mu.Lock()
 		defer doc.mu.Unlock()
-		return doc.text.Bytes()
+		fn(doc.text.Bytes())
 	})
 	s.recordOutcomes(outs, false)
 }
@@ -159,4 +166,14 @@ func (s *Server) offerRecords(doc offerDoc, shown []*candidate, ids []string, se
 
 type offerDoc struct {
 	key, uri, path string
+}
+
+// probeWritable creates and removes a file in dir.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".syntx-probe-")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

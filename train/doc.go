@@ -160,7 +160,10 @@
 //
 // (Settings.AccuracyTolerance, LogLossTolerance): a new adapter may be
 // slightly worse — within the noise of a few hundred held-out preferences —
-// but not measurably so. The active policy is the store's active adapter, or
+// but not measurably so. With n held-out preferences the tolerances are at
+// least 1/n (one preference's share of the accuracy) and 0.5/√n nats (the
+// log-loss's sampling error), so that in the first sessions, when a handful
+// of preferences is held out, one of them more or less does not decide. The active policy is the store's active adapter, or
 // the base when there is none or it no longer loads. A rejected adapter is
 // kept on disk and in the store as rejected, with its metrics. The held-out
 // preferences are always newer than any data the active adapter saw, so

@@ -697,6 +697,13 @@ func evaluate(z []float64, prefs []pref) Eval {
 // gate decides whether a new policy replaces the active one.
 func gate(s Settings, newEv, active Eval) (store.Decision, string) {
 	tolA, tolL := max(0, s.AccuracyTolerance), max(0, s.LogLossTolerance)
+	if n := newEv.N; n > 0 && s.AccuracyTolerance >= 0 && s.LogLossTolerance >= 0 {
+		// With few held-out preferences one of them more or less must not
+		// decide: the tolerances widen to one preference's share of the
+		// accuracy and to the log-loss's sampling error (~0.5/√n nats).
+		tolA = max(tolA, 1/float64(n))
+		tolL = max(tolL, 0.5/math.Sqrt(float64(n)))
+	}
 	switch {
 	case newEv.Accuracy < active.Accuracy-tolA:
 		return store.RunRejected, fmt.Sprintf("held-out accuracy %.4f is below the active policy's %.4f (tolerance %.3f)", newEv.Accuracy, active.Accuracy, tolA)

@@ -407,6 +407,9 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 // act plays one feedback event at a site, in a fresh copy of its file.
 // It returns the kind of feedback given ("" if the site offered nothing).
 func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, noise float64, n int) (string, error) {
+	// A server that stops answering fails the run instead of hanging it.
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	src, err := os.ReadFile(site.File)
 	if err != nil {
 		return "", err
@@ -522,6 +525,8 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 		return Metrics{}, err
 	}
 	defer s.stop(ctx)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
 	var want, top, shownN, rejected, silent, silentOK int
 	opened := map[string]string{}
 	for _, site := range held {

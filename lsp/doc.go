@@ -21,4 +21,10 @@
 // so their problems go to the log and, when a user should know,
 // window/showMessage. Positions past the end of a line or document are
 // clamped as the specification prescribes.
+//
+// Limits. A document over limits.max_document_bytes, or holding NUL bytes,
+// or whose syntax tree nests deeper than maxTreeDepth, is tracked as text
+// only. A document over syncAnalyseBytes is parsed and matched in the
+// background, so that it cannot hold up the read loop (and with it every
+// other document's requests); it gets suggestions once that finishes.
 package lsp

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	sitter "github.com/smacker/go-tree-sitter"
+
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
 )
@@ -50,7 +52,7 @@ func (d *documents) closeAll() {
 	defer d.mu.Unlock()
 	for k, doc := range d.m {
 		doc.mu.Lock()
-		doc.dropTree()
+		doc.close()
 		doc.mu.Unlock()
 		delete(d.m, k)
 	}
@@ -72,31 +74,149 @@ type document struct {
 	index      *rules.Index
 	quiet      string // why the document gets no suggestions
 	openedAt   time.Time
+	gen        uint64 // counts text changes, for the background analysis
+	analysing  bool   // a background analysis is running
+	failed     bool   // the last analysis failed (parse timeout, too deep): not retried on edits
+	closed     bool   // closed or replaced: a background analysis discards its result
 }
+
+// syncAnalyseBytes is the size up to which a document is parsed and matched
+// on the read loop (milliseconds). A larger one is analysed in the
+// background, so that one big file cannot hold up the requests for the
+// others (a dense 5 MB file takes seconds); until its analysis finishes it
+// gets no suggestions.
+const syncAnalyseBytes = 256 << 10
+
+// maxTreeDepth bounds the nesting of the syntax trees SyntX matches rules
+// against. Matching costs grow faster than linearly with depth (80,000 nested
+// parentheses in TypeScript, or a 70,000-term concatenation, keep the query
+// cursor busy for minutes, and it cannot be interrupted); real code stays far
+// below this. A deeper document is tracked as text only.
+const maxTreeDepth = 4096
 
 // analyse (re)builds the tree and matches from scratch, or records why the
 // document is text only. Call with mu held.
 func (d *document) analyse(ctx context.Context, lib *rules.Library, maxBytes int) {
 	d.dropTree()
+	d.failed = false
+	g, quiet := d.precheck(maxBytes)
+	if quiet != "" {
+		d.quiet = quiet
+		return
+	}
+	if d.text.Len() <= syncAnalyseBytes {
+		d.install(analyseText(ctx, g, d.text, lib))
+		return
+	}
+	d.quiet = "being analysed"
+	if !d.analysing {
+		d.analysing = true
+		go d.analyseInBackground(g, lib, maxBytes)
+	}
+}
+
+// precheck returns the document's grammar, or why it is text only without
+// parsing it. Call with mu held.
+func (d *document) precheck(maxBytes int) (syntax.Grammar, string) {
 	g := syntax.Detect(d.languageID, d.path)
 	switch {
 	case g == "":
-		d.quiet = fmt.Sprintf("language %q is not supported", d.languageID)
-		return
+		return "", fmt.Sprintf("language %q is not supported", d.languageID)
 	case d.text.Len() > maxBytes:
-		d.quiet = fmt.Sprintf("document is %d bytes, over limits.max_document_bytes (%d)", d.text.Len(), maxBytes)
-		return
+		return "", fmt.Sprintf("document is %d bytes, over limits.max_document_bytes (%d)", d.text.Len(), maxBytes)
 	case bytes.IndexByte(d.text.Bytes(), 0) >= 0:
-		d.quiet = "document looks binary (it contains NUL bytes)"
+		return "", "document looks binary (it contains NUL bytes)"
+	}
+	return g, ""
+}
+
+// analyseInBackground analyses the current text without holding mu, and
+// installs the result if the text has not changed meanwhile; otherwise it
+// starts again with the new text. It ends when the document is closed, or
+// was analysed on the read loop meanwhile (it shrank).
+func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, maxBytes int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for {
+		if d.closed || d.tree != nil {
+			d.analysing = false
+			return
+		}
+		if _, quiet := d.precheck(maxBytes); quiet != "" {
+			d.quiet, d.analysing = quiet, false
+			return
+		}
+		text, gen := d.text, d.gen
+		d.mu.Unlock()
+		a := analyseText(context.Background(), g, text, lib)
+		d.mu.Lock()
+		if d.closed || d.tree != nil || d.gen != gen {
+			a.close()
+			continue
+		}
+		d.analysing = false
+		d.install(a)
 		return
 	}
-	t, err := syntax.Parse(ctx, g, d.text.Bytes())
+}
+
+// analysis is the result of parsing and matching one text.
+type analysis struct {
+	grammar syntax.Grammar
+	tree    *syntax.Tree
+	index   *rules.Index
+	quiet   string
+}
+
+func (a analysis) close() {
+	if a.tree != nil {
+		a.tree.Close()
+	}
+}
+
+func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *rules.Library) analysis {
+	t, err := syntax.Parse(ctx, g, text.Bytes())
 	if err != nil {
-		d.quiet = "parse failed: " + err.Error()
-		return
+		return analysis{quiet: "parse failed: " + err.Error()}
 	}
-	d.grammar, d.tree, d.quiet = g, t, ""
-	d.index = rules.NewIndex(lib.Set(g), t, d.text.Bytes())
+	if deeperThan(t.Root(), maxTreeDepth) {
+		t.Close()
+		return analysis{quiet: fmt.Sprintf("syntax tree nested deeper than %d levels", maxTreeDepth)}
+	}
+	return analysis{grammar: g, tree: t, index: rules.NewIndex(lib.Set(g), t, text.Bytes())}
+}
+
+// install makes a the document's analysis. Call with mu held.
+func (d *document) install(a analysis) {
+	d.dropTree()
+	d.grammar, d.tree, d.index, d.quiet = a.grammar, a.tree, a.index, a.quiet
+	d.failed = a.tree == nil
+}
+
+// deeperThan reports whether the tree under root is more than limit levels
+// deep. In the grammars SyntX parses every level of nesting takes at least
+// one byte, so a subtree too small to reach the limit is not walked: on
+// ordinary code this visits only the few nodes larger than limit bytes.
+func deeperThan(root *sitter.Node, limit int) bool {
+	c := sitter.NewTreeCursor(root)
+	defer c.Close()
+	depth := 0
+	for {
+		if depth > limit {
+			return true
+		}
+		n := c.CurrentNode()
+		if int(n.EndByte())-int(n.StartByte()) > limit-depth && c.GoToFirstChild() {
+			depth++
+			continue
+		}
+		for !c.GoToNextSibling() {
+			if depth == 0 || !c.GoToParent() {
+				return false
+			}
+			depth--
+		}
+	}
 }
 
 func (d *document) dropTree() {
@@ -104,4 +224,11 @@ func (d *document) dropTree() {
 		d.tree.Close()
 	}
 	d.tree, d.index, d.grammar = nil, nil, ""
+}
+
+// close drops the tree for good: the document was closed or replaced. Call
+// with mu held.
+func (d *document) close() {
+	d.dropTree()
+	d.closed = true
 }

@@ -1,11 +1,15 @@
 package lsp
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"go.lsp.dev/jsonrpc2"
 )
@@ -23,8 +27,16 @@ type frameIO interface {
 // it; here such a frame is answered with the JSON-RPC error the specification
 // names (-32700 parse error, -32600 invalid request) and skipped. Batches,
 // which LSP does not use, are refused the same way.
+//
+// Frames are read here rather than by jsonrpc2's header stream, which ends
+// the connection on a frame whose Content-Length is 0: an empty body is
+// answered with a parse error like any other body that is not JSON. Headers
+// that cannot be parsed still end the connection (the stream cannot be
+// resynchronised), as does a Content-Length over maxFrameBytes. Writes go
+// through jsonrpc2's header stream.
 type guardedStream struct {
 	frameIO
+	in  *bufio.Reader
 	log func(msg string, args ...any)
 }
 
@@ -34,12 +46,79 @@ func newGuardedStream(rwc io.ReadWriteCloser, log func(string, ...any)) jsonrpc2
 	if !ok {
 		return s // a jsonrpc2 without frame access: nothing to screen with
 	}
-	return &guardedStream{frameIO: f, log: log}
+	return &guardedStream{frameIO: f, in: bufio.NewReader(rwc), log: log}
+}
+
+// maxFrameBytes bounds one message, as jsonrpc2 does (1 GiB). The body is
+// read as it arrives, so a header that claims more than is sent costs no
+// more memory than what was sent.
+const maxFrameBytes = 1 << 30
+
+// readFrame reads one Content-Length framed body. It returns io.EOF when the
+// stream ends between frames.
+func (g *guardedStream) readFrame() ([]byte, int64, error) {
+	length, consumed := -1, 0
+	for {
+		line, err := g.in.ReadSlice('\n')
+		if err != nil {
+			switch {
+			case err == io.EOF && consumed == 0 && len(line) == 0:
+				return nil, 0, io.EOF
+			case err == io.EOF:
+				return nil, 0, io.ErrUnexpectedEOF
+			case errors.Is(err, bufio.ErrBufferFull):
+				return nil, 0, jsonrpc2.ErrInvalidHeader
+			}
+			return nil, 0, err
+		}
+		consumed += len(line)
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return nil, 0, jsonrpc2.ErrInvalidHeader
+		}
+		if strings.EqualFold(string(name), "content-length") {
+			n, err := strconv.ParseUint(string(bytes.TrimSpace(value)), 10, 64)
+			if err != nil || n > maxFrameBytes {
+				return nil, 0, jsonrpc2.ErrInvalidHeader
+			}
+			length = int(n)
+		}
+	}
+	if length < 0 {
+		return nil, 0, jsonrpc2.ErrInvalidHeader
+	}
+	var body bytes.Buffer
+	body.Grow(min(length, 1<<20))
+	if _, err := io.CopyN(&body, g.in, int64(length)); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, 0, err
+	}
+	return body.Bytes(), int64(consumed + length), nil
+}
+
+// Read reads and decodes one message (for a jsonrpc2 that does not read
+// frames).
+func (g *guardedStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
+	frame, n, err := g.ReadFrame(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	msg, err := jsonrpc2.DecodeMessage(frame)
+	return msg, n, err
 }
 
 func (g *guardedStream) ReadFrame(ctx context.Context) ([]byte, int64, error) {
 	for {
-		frame, n, err := g.frameIO.ReadFrame(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		frame, n, err := g.readFrame()
 		if err != nil {
 			return frame, n, err
 		}
@@ -57,6 +136,9 @@ func (g *guardedStream) ReadFrame(ctx context.Context) ([]byte, int64, error) {
 // screen returns 0 for a frame jsonrpc2 can decode, else the error to answer.
 func screen(frame []byte) (int64, string) {
 	trimmed := bytes.TrimSpace(frame)
+	if len(trimmed) == 0 {
+		return int64(jsonrpc2.ErrParse.Code), "empty message"
+	}
 	if !json.Valid(trimmed) {
 		return int64(jsonrpc2.ErrParse.Code), "message is not valid JSON"
 	}

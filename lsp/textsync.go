@@ -34,7 +34,7 @@ func (s *Server) didOpen(ctx context.Context, params []byte) (any, error) {
 	if old := s.docs.put(key, doc); old != nil {
 		s.log.Warn("didOpen for a document that is already open; replacing it", "uri", doc.uri)
 		old.mu.Lock()
-		old.dropTree()
+		old.close()
 		old.mu.Unlock()
 	}
 	if quiet != "" {
@@ -109,6 +109,7 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 		}
 		var e syntax.Edit
 		doc.text, e = doc.text.Replace(start, end, []byte(text))
+		doc.gen++
 		if doc.tree != nil {
 			doc.tree.Edit(e)
 			doc.index.Edit(e)
@@ -123,6 +124,10 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
 	}
 	switch {
+	case doc.tree == nil && (doc.analysing || doc.failed):
+		// A background analysis starts again with the new text; one that
+		// failed (a parse timeout, a tree too deep) is not retried on every
+		// keystroke, which would stall each one for the parse timeout.
 	case doc.tree == nil && syntax.Detect(doc.languageID, doc.path) != "":
 		// Text only because it was too big or binary: maybe no longer.
 		if doc.text.Len() <= cfg.Limits.MaxDocumentBytes && bytes.IndexByte(doc.text.Bytes(), 0) < 0 {
@@ -180,7 +185,7 @@ func (s *Server) didClose(ctx context.Context, params []byte) (any, error) {
 	if s.tracker != nil {
 		outs = s.tracker.Closed(key, doc.text.Bytes(), s.now())
 	}
-	doc.dropTree()
+	doc.close()
 	doc.mu.Unlock()
 	s.recordOutcomes(outs, false)
 	return nil, nil

@@ -9,7 +9,7 @@ FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 5
 
-.PHONY: build install run test fuzz bench bench-learning lint fmt clean test-editors package-vscode e2e-vscode
+.PHONY: build install run test fuzz stress soak bench bench-learning lint fmt clean test-editors package-vscode e2e-vscode
 
 build:
 	CGO_ENABLED=1 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/syntx
@@ -31,8 +31,39 @@ test: build
 	$(MAKE) fuzz
 	$(MAKE) test-editors
 
+# Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME
+# (seven targets at 10s: about a minute and a half with the builds). Their
+# seed corpora, and every crash found, live in <package>/testdata/fuzz/ and
+# run with the ordinary tests.
+FUZZ_TARGETS := \
+	./syntax/:FuzzIncrementalEdits \
+	./rules/:FuzzRules \
+	./config/:FuzzConfigTOML \
+	./config/:FuzzConfigJSON \
+	./lsp/:FuzzServerFrames \
+	./model/:FuzzSafetensors \
+	./model/:FuzzLoadONNX
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzIncrementalEdits$$' -fuzztime $(FUZZTIME) ./syntax/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+# Crash consistency at length: servers and training runs killed with SIGKILL
+# at random points, STRESS_ROUNDS times (the test suite runs 50).
+STRESS_ROUNDS ?= 500
+stress:
+	SYNTX_STRESS_ROUNDS=$(STRESS_ROUNDS) $(GO) test -count=1 -run '^TestCrashConsistency$$' -v -timeout 120m ./cmd/syntx/
+
+# The long soak (100,000 didChange and 10,000 codeAction in one session;
+# memory and descriptors must stay flat) and the 5 MB pathological documents.
+# The test suite runs 5,000 and 500.
+SOAK_CHANGES ?= 100000
+SOAK_ACTIONS ?= 10000
+soak:
+	SYNTX_SOAK=1 SYNTX_SOAK_CHANGES=$(SOAK_CHANGES) SYNTX_SOAK_ACTIONS=$(SOAK_ACTIONS) $(GO) test -count=1 -run '^(TestSoak|TestPathologicalInputsDoNotStall)$$' -v -timeout 60m ./cmd/syntx/ ./lsp/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -benchmem ./lsp/ ./rules/ | tee bench.txt

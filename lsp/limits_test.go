@@ -1,0 +1,198 @@
+package lsp
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+	lsuri "go.lsp.dev/uri"
+
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/syntax"
+)
+
+// pathological inputs: big or deeply nested documents. Set SYNTX_SOAK=1 for
+// the 5 MB ones (`make soak`): their background analysis costs tens of CPU
+// seconds.
+func pathological() []struct{ name, lang, text string } {
+	docs := []struct{ name, lang, text string }{
+		{"20mb.go", "go", "package p\n" + strings.Repeat("var x = 1 // padding padding padding\n", 20<<20/37)},
+		{"1mb-one-line.go", "go", "package p\nvar x = []int{" + strings.Repeat("1, ", 1<<20/3) + "}\n"},
+		{"300k-dense.go", "go", "package p\nimport \"fmt\"\n" + strings.Repeat("func f(err error) error { return fmt.Errorf(\"x %v\", err) }\n", 300<<10/60)},
+		{"100k-parens.ts", "typescript", "let x = " + strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000) + ";\n"},
+		{"100k-brackets.py", "python", "x = " + strings.Repeat("[", 100000) + "1" + strings.Repeat("]", 100000) + "\n"},
+		{"100k-braces.go", "go", "package p\nfunc f() " + strings.Repeat("{", 100000) + strings.Repeat("}", 100000) + "\n"},
+		{"70k-concat.js", "javascript", "let x = " + strings.Repeat("a + ", 70000) + "1;\n"},
+	}
+	if os.Getenv("SYNTX_SOAK") != "" {
+		docs = append(docs,
+			struct{ name, lang, text string }{"5mb-one-line.go", "go", "package p\nvar x = []int{" + strings.Repeat("1, ", 5<<20/3) + "}\n"},
+			struct{ name, lang, text string }{"5mb-dense.go", "go", "package p\nimport \"fmt\"\n" + strings.Repeat("func f(err error) error { return fmt.Errorf(\"x %v\", err) }\n", 5<<20/60)},
+		)
+	}
+	return docs
+}
+
+// TestPathologicalInputsDoNotStall opens and edits each pathological document
+// and, right behind it on the wire, asks for code actions on another, small
+// document: the answer must come within limits.request_timeout. Documents
+// over limits.max_document_bytes are text only; large ones are analysed in
+// the background; trees nested deeper than maxTreeDepth are text only.
+func TestPathologicalInputsDoNotStall(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	h.init(t, false)
+	c := ctx(t)
+	budget := config.Defaults().Limits.RequestTimeout.D()
+	small := "file:///work/limits/small.go"
+	if err := h.c.Open(c, small, "go", goSrc); err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(goSrc, "fmt.Errorf")
+	other := func() time.Duration {
+		t.Helper()
+		t0 := time.Now()
+		acts, err := suggestions(h.c.CodeActions(c, small, at, at, protocol.CodeActionTriggerKindInvoked))
+		if err != nil || len(acts) != 1 {
+			t.Fatalf("code actions on the small document: %d, %v", len(acts), err)
+		}
+		return time.Since(t0)
+	}
+	for _, d := range pathological() {
+		uri := "file:///work/limits/" + d.name
+		t0 := time.Now()
+		if err := h.c.Open(c, uri, d.lang, d.text); err != nil {
+			t.Fatal(err)
+		}
+		sent := time.Since(t0)
+		openLat := other() + sent
+		t0 = time.Now()
+		for i := 0; i < 3; i++ {
+			off := len(h.c.Doc(uri).Text) / 2
+			if err := h.c.Change(c, uri, lspclient.Edit{Start: off, End: off, Text: " "}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		editLat := time.Since(t0) + other()
+		t0 = time.Now()
+		_, err := h.c.CodeActions(c, uri, 0, 10, protocol.CodeActionTriggerKindAutomatic)
+		ownLat := time.Since(t0)
+		if err != nil {
+			t.Fatalf("%s: code actions on it: %v", d.name, err)
+		}
+		var quiet string
+		if doc := h.srv.docs.get(uri); doc != nil {
+			doc.mu.Lock()
+			quiet = doc.quiet
+			if got := string(doc.text.Bytes()); got != h.c.Doc(uri).Text {
+				t.Errorf("%s: server text differs from the client's", d.name)
+			}
+			doc.mu.Unlock()
+		}
+		t.Logf("%-17s %8d bytes: open → other answered in %v; 3 edits → other answered in %v; its own codeAction %v; state %q",
+			d.name, len(d.text), openLat.Round(time.Millisecond), editLat.Round(time.Millisecond), ownLat.Round(time.Millisecond), quiet)
+		if (openLat > budget || editLat > budget) && !raceEnabled {
+			t.Errorf("%s stalled other requests past limits.request_timeout (%v): %v after open, %v after edits", d.name, budget, openLat, editLat)
+		}
+		if err := h.c.Notify(c, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lsuri.URI(uri)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBackgroundAnalysis: a document over syncAnalyseBytes gets suggestions
+// once its background analysis finishes, also after edits made meanwhile.
+func TestBackgroundAnalysis(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	h.init(t, false)
+	c := ctx(t)
+	uri := "file:///work/limits/big.go"
+	filler := strings.Repeat("// filler filler filler filler filler filler filler filler\n", syncAnalyseBytes/58+10)
+	src := goSrc + filler
+	if err := h.c.Open(c, uri, "go", src); err != nil {
+		t.Fatal(err)
+	}
+	// Edits while the analysis runs.
+	for i := 0; i < 5; i++ {
+		if err := h.c.Change(c, uri, lspclient.Edit{Start: len(h.c.Doc(uri).Text), End: len(h.c.Doc(uri).Text), Text: "// more\n"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := strings.Index(goSrc, "fmt.Errorf")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		acts, err := suggestions(h.c.CodeActions(c, uri, at, at, protocol.CodeActionTriggerKindInvoked))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) == 1 {
+			if err := h.c.Apply(c, acts[0]); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no suggestions after the background analysis")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	doc := h.srv.docs.get(uri)
+	doc.mu.Lock()
+	got, quiet, analysing := string(doc.text.Bytes()), doc.quiet, doc.analysing
+	doc.mu.Unlock()
+	if got != h.c.Doc(uri).Text || quiet != "" || analysing {
+		t.Fatalf("after the analysis: text equal %v, quiet %q, analysing %v", got == h.c.Doc(uri).Text, quiet, analysing)
+	}
+}
+
+func TestDeeperThan(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		g    syntax.Grammar
+		src  string
+		deep bool
+	}{
+		{syntax.Go, goSrc, false},
+		{syntax.Go, "package p\nvar x = " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000) + "\n", true},
+		{syntax.Python, "x = " + strings.Repeat("[", 3000) + strings.Repeat("]", 3000) + "\n", false},
+		{syntax.JavaScript, "x = " + strings.Repeat("a + ", 5000) + "1\n", true},
+		{syntax.TypeScript, strings.Repeat("let x = 1;\n", 20000), false},
+	} {
+		tree, err := syntax.Parse(t.Context(), c.g, []byte(c.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := deeperThan(tree.Root(), maxTreeDepth); got != c.deep {
+			t.Errorf("%s %d bytes: deeperThan = %v, want %v", c.g, len(c.src), got, c.deep)
+		}
+		tree.Close()
+	}
+}
+
+// TestMaxCandidates: limits.max_candidates bounds one answer.
+func TestMaxCandidates(t *testing.T) {
+	t.Parallel()
+	src := "package p\n\nimport \"fmt\"\n\n" + strings.Repeat("func f(err error) error { return fmt.Errorf(\"x %v\", err) }\n", 6)
+	for _, limit := range []int{2, 32} {
+		e := startEnv(t, t.TempDir(), "", map[string]any{"limits": map[string]any{"max_candidates": limit}})
+		if got := e.srv.config().Limits.MaxCandidates; got != limit {
+			t.Fatalf("limits.max_candidates = %d, want %d", got, limit)
+		}
+		uri := "file:///work/limits/many.go"
+		if err := e.c.Open(e.ctx, uri, "go", src); err != nil {
+			t.Fatal(err)
+		}
+		acts, err := suggestions(e.c.CodeActions(e.ctx, uri, 0, len(src), protocol.CodeActionTriggerKindInvoked))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(limit, 6); len(acts) != want {
+			t.Fatalf("max_candidates %d: %d suggestions, want %d", limit, len(acts), want)
+		}
+		e.shutdown(t)
+	}
+}

@@ -42,6 +42,7 @@ type DB struct {
 	path      string
 	storeCode bool
 	fullCheck bool
+	busy      time.Duration // the busy timeout
 }
 
 // sqliteMagic starts every SQLite 3 database file.
@@ -93,12 +94,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(4)
 	pool.SetMaxIdleConns(4)
-	db := &DB{sql: pool, path: abs, storeCode: !opts.DiscardCode, fullCheck: opts.FullCheck}
+	db := &DB{sql: pool, path: abs, storeCode: !opts.DiscardCode, fullCheck: opts.FullCheck, busy: busy}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	if err := db.migrate(ctx, now()); err != nil {
+	if err := db.migrateRetrying(ctx, now); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -343,4 +344,30 @@ func (db *DB) fixModes() error {
 		}
 	}
 	return nil
+}
+
+// migrateRetrying runs migrate, retrying while another process holds the
+// database: SQLite answers SQLITE_BUSY at once, without waiting the busy
+// timeout, when several connections open a brand-new file together (one of
+// them is switching it to WAL).
+func (db *DB) migrateRetrying(ctx context.Context, now func() time.Time) error {
+	wait := 5 * time.Millisecond
+	deadline := time.Now().Add(db.busy)
+	for {
+		err := db.migrate(ctx, now())
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }

@@ -74,7 +74,7 @@ func BenchmarkCodeActionDuringTraining(b *testing.B) {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	c := lspclient.New(ctx, pipe{stdout, stdin})
+	c := lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
 	defer func() { _ = c.Shutdown(ctx); _ = cmd.Wait() }()
 	if _, err := c.Initialize(ctx, home, false, nil); err != nil {
 		b.Fatal(err)

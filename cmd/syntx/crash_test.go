@@ -92,7 +92,7 @@ func startServe(ctx context.Context, home string, initOptions any) (*lspclient.C
 	if err := cmd.Start(); err != nil {
 		return nil, nil, nil, err
 	}
-	c := lspclient.New(ctx, pipe{stdout, stdin})
+	c := lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
 	_, err = c.Initialize(ctx, filepath.Join(home, "ws"), false, initOptions)
 	return c, cmd, &stderr, err
 }

@@ -60,7 +60,7 @@ applied. Nothing is written outside the temporary data directory.`)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("demo: start server: %w", err)
 	}
-	c := lspclient.New(ctx, pipe{stdout, stdin})
+	c := lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
 	abs, _ := filepath.Abs(*dir)
 	// Short survival windows so the session's outcomes are decided while
 	// the demo runs (real defaults are 30 s to 15 min).
@@ -251,17 +251,4 @@ func lineText(text string, line int) string {
 		return lines[line]
 	}
 	return ""
-}
-
-// pipe joins the server's stdout (read) and stdin (write).
-type pipe struct {
-	r io.ReadCloser
-	w io.WriteCloser
-}
-
-func (p pipe) Read(b []byte) (int, error)  { return p.r.Read(b) }
-func (p pipe) Write(b []byte) (int, error) { return p.w.Write(b) }
-func (p pipe) Close() error {
-	_ = p.w.Close()
-	return p.r.Close()
 }

@@ -84,7 +84,7 @@ func serve(t *testing.T, ctx context.Context, home string) (*lspclient.Client, *
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := lspclient.New(ctx, pipe{stdout, stdin})
+	c := lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
 	if _, err := c.Initialize(ctx, home, false, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func startServer(ctx context.Context, binary, home string, opts map[string]any) 
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	c := lspclient.New(ctx, pipe{stdout, stdin})
+	c := lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
 	if _, err := c.Initialize(ctx, home, false, opts); err != nil {
 		_ = cmd.Process.Kill()
 		return nil, err
@@ -111,18 +111,6 @@ func (s *server) stop(ctx context.Context) {
 	_ = s.c.Shutdown(sctx)
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
-}
-
-type pipe struct {
-	r io.ReadCloser
-	w io.WriteCloser
-}
-
-func (p pipe) Read(b []byte) (int, error)  { return p.r.Read(b) }
-func (p pipe) Write(b []byte) (int, error) { return p.w.Write(b) }
-func (p pipe) Close() error {
-	_ = p.w.Close()
-	return p.r.Close()
 }
 
 // action is a code action with what the benchmark needs from its data.

@@ -389,3 +389,19 @@ func FileURI(path string) string {
 	}
 	return string(uri.File(path))
 }
+
+// Pipe joins a server process's stdout (read) and stdin (write) into the
+// stream New takes.
+type Pipe struct {
+	R io.ReadCloser
+	W io.WriteCloser
+}
+
+func (p Pipe) Read(b []byte) (int, error)  { return p.R.Read(b) }
+func (p Pipe) Write(b []byte) (int, error) { return p.W.Write(b) }
+
+// Close closes both ends.
+func (p Pipe) Close() error {
+	_ = p.W.Close()
+	return p.R.Close()
+}

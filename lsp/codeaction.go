@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"go.lsp.dev/jsonrpc2"
@@ -89,7 +90,9 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	persona, _ := s.persona()
 	var cands []*candidate
-	for _, m := range doc.index.Within(doc.tree, text.Bytes(), start, end) {
+	// Half the request's time may go to matching regions still pending.
+	deadline := time.Now().Add(cfg.Limits.RequestTimeout.D() / 2)
+	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, deadline) {
 		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) {
 			continue
 		}

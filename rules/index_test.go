@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syntx/syntx/syntax"
 )
@@ -144,5 +145,46 @@ func TestIndexIncrementalEqualsFull(t *testing.T) {
 				tree.Close()
 			}
 		})
+	}
+}
+
+// TestWithinByDeadline: a request whose deadline has passed answers with
+// what is already matched and leaves the rest pending for later requests.
+func TestWithinByDeadline(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	src := indexCorpus[syntax.Go].src
+	text := syntax.NewText([]byte(src))
+	tree, err := syntax.Parse(ctx, syntax.Go, text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	ix := NewIndex(lib.Set(syntax.Go), tree, text.Bytes())
+	at := strings.Index(src, "fmt.Errorf")
+	var e syntax.Edit
+	text, e = text.Replace(at, at, []byte(" "))
+	tree.Edit(e)
+	ix.Edit(e)
+	changed, err := tree.Reparse(ctx, text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Refresh(tree, text, changed)
+	if ix.Pending() == 0 {
+		t.Fatal("nothing pending after an edit")
+	}
+	at += 3 // inside the call, now one byte further
+	late := ix.WithinBy(tree, text.Bytes(), at, at, time.Now().Add(-time.Second))
+	if ix.Pending() == 0 {
+		t.Fatal("a request past its deadline matched the pending region")
+	}
+	full := ix.Within(tree, text.Bytes(), at, at)
+	if ix.Pending() != 0 && len(full) <= len(late) {
+		t.Fatalf("the next request did not match the rest: %d then %d matches, %d bytes pending", len(late), len(full), ix.Pending())
+	}
+	if len(full) == 0 {
+		t.Fatal("no match at the edited site")
 	}
 }

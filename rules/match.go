@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -501,15 +502,16 @@ func (ix *Index) widen(tree *syntax.Tree, text *syntax.Text, spans []Span) []Spa
 	return regions
 }
 
-// resolve matches the pending pieces that intersect [start, end].
-func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int) {
+// resolve matches the pending pieces that intersect [start, end], until
+// deadline (zero: no deadline); pieces it had no time for stay pending.
+func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline time.Time) {
 	if len(ix.pending) == 0 {
 		return
 	}
 	var fresh []Match
 	keep := ix.pending[:0]
 	for _, p := range ix.pending {
-		if p.End < start || p.Start > end {
+		if p.End < start || p.Start > end || (!deadline.IsZero() && time.Now().After(deadline)) {
 			keep = append(keep, p)
 			continue
 		}
@@ -546,7 +548,7 @@ func (ix *Index) Pending() int {
 
 // Flush matches every pending piece.
 func (ix *Index) Flush(tree *syntax.Tree, src []byte) {
-	ix.resolve(tree, src, 0, len(src))
+	ix.resolve(tree, src, 0, len(src), time.Time{})
 }
 
 // Matches returns every match, ordered by position, after matching what is
@@ -560,7 +562,15 @@ func (ix *Index) Matches(tree *syntax.Tree, src []byte) []Match {
 // range selects the matches whose site contains the cursor. tree and src
 // must be the document's current tree and text.
 func (ix *Index) Within(tree *syntax.Tree, src []byte, start, end int) []Match {
-	ix.resolve(tree, src, start, end)
+	return ix.WithinBy(tree, src, start, end, time.Time{})
+}
+
+// WithinBy is Within with a deadline for matching what is pending: a
+// request on a region whose syntax changed wholesale (a huge document, an
+// unfinished construct) answers with what could be matched in time, and the
+// rest is matched by later requests.
+func (ix *Index) WithinBy(tree *syntax.Tree, src []byte, start, end int, deadline time.Time) []Match {
+	ix.resolve(tree, src, start, end, deadline)
 	var out []Match
 	for _, m := range ix.matches {
 		if m.Site.Start > end {

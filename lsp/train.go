@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -73,6 +75,11 @@ func (s *Server) trainerCommand(background bool) (*exec.Cmd, error) {
 		self, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("cannot find the syntx binary to train with: %w", err)
+		}
+		if strings.HasSuffix(filepath.Base(self), ".test") {
+			// A test binary is not syntx: running it with "train" would
+			// run the tests again. Tests that train set Options.Trainer.
+			return nil, errors.New("no syntx binary to train with (Options.Trainer is not set)")
 		}
 		argv = []string{self}
 	}

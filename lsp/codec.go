@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -63,9 +62,4 @@ func invalidParams(format string, args ...any) error {
 
 func invalidRequest(format string, args ...any) error {
 	return jsonrpc2.NewError(jsonrpc2.ErrInvalidRequest.Code, fmt.Sprintf(format, args...))
-}
-
-func isCancel(err error) bool {
-	var e *jsonrpc2.Error
-	return errors.As(err, &e) && e.Code == -32800
 }

@@ -36,13 +36,3 @@ func normURI(raw string) (key, path string) {
 	p = filepath.Clean(filepath.FromSlash(p))
 	return "file://" + filepath.ToSlash(p), p
 }
-
-// fileURI converts a path to a file URI.
-func fileURI(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
-	return u.String()
-}

@@ -49,6 +49,11 @@ type tracked struct {
 	acceptedAt     time.Time
 	next           int // index of the next checkpoint
 	dirty          bool
+	// touched: a change ended at the region's start or began at its end
+	// without overlapping it; Settle then checks whether the text around
+	// the region reads the original again (the undo of a fix that only
+	// removed text is an insertion at its edge).
+	touched bool
 }
 
 type menu struct {
@@ -180,10 +185,12 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 		switch {
 		case end < tr.start || (end == tr.start && tr.start < tr.end):
 			// Before the region (or touching its start): shift.
+			tr.touched = tr.touched || end == tr.start
 			tr.start += delta
 			tr.end += delta
 		case start > tr.end || (start == tr.end && tr.start < tr.end):
 			// After the region, or touching its end: nothing to do.
+			tr.touched = tr.touched || start == tr.end
 		default:
 			// The change overlaps the region: grow it to cover the change.
 			if start < tr.start {
@@ -208,11 +215,18 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 	var out []Outcome
 	keep := t.tracked[docKey][:0]
 	for _, tr := range t.tracked[docKey] {
+		if tr.touched && !tr.dirty {
+			tr.touched = false
+			if tr.restoredAround(text) {
+				out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+				continue
+			}
+		}
 		if !tr.dirty {
 			keep = append(keep, tr)
 			continue
 		}
-		tr.dirty = false
+		tr.dirty, tr.touched = false, false
 		cur := string(text[tr.start:tr.end])
 		switch cur {
 		case tr.prefix + tr.Original:
@@ -238,6 +252,30 @@ func (t *Tracker) setList(docKey string, list []*tracked) {
 	t.tracked[docKey] = list
 }
 
+// restoredAround reports whether the region, not grown by any edit, sits
+// inside a copy of the original text that the edits around it restored:
+// the fix removed text (x.keys() → x, list(x) → x) and the editor's undo
+// inserted it back at the region's edges.
+func (tr *tracked) restoredAround(text []byte) bool {
+	if tr.prefix != "" || tr.suffix != "" || tr.end > len(text) || tr.start < 0 {
+		return false
+	}
+	cur := string(text[tr.start:tr.end])
+	if len(tr.Original) <= len(cur) {
+		return false
+	}
+	for off := 0; off+len(cur) <= len(tr.Original); off++ {
+		if tr.Original[off:off+len(cur)] != cur {
+			continue
+		}
+		lo, hi := tr.start-off, tr.start-off+len(tr.Original)
+		if lo >= 0 && hi <= len(text) && string(text[lo:hi]) == tr.Original {
+			return true
+		}
+	}
+	return false
+}
+
 // judge decides a region's outcome when a checkpoint passes or the document
 // is saved or closed: edited if its syntax differs from the suggestion's,
 // else kept when final, else nothing yet.
@@ -245,7 +283,7 @@ func (tr *tracked) judge(text []byte, now time.Time, final bool) (Outcome, bool)
 	cur := string(text[tr.start:tr.end])
 	expected := tr.prefix + tr.Suggested + tr.suffix
 	switch {
-	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original):
+	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original) || tr.restoredAround(text):
 		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
 	case !SameSyntax(tr.Grammar, cur, expected):
 		if SameSyntax(tr.Grammar, cur, tr.prefix+tr.Original+tr.suffix) {

@@ -114,10 +114,16 @@ def load(path):
 // applies the one whose rule is ruleID.
 func (h *captureHarness) acceptAt(uri, marker, ruleID string) *protocol.CodeAction {
 	h.t.Helper()
-	if err := h.c.Open(ctx(h.t), uri, "python", pySrc); err != nil {
+	return h.acceptIn(uri, pySrc, marker, ruleID)
+}
+
+// acceptIn is acceptAt on the Python source src.
+func (h *captureHarness) acceptIn(uri, src, marker, ruleID string) *protocol.CodeAction {
+	h.t.Helper()
+	if err := h.c.Open(ctx(h.t), uri, "python", src); err != nil {
 		h.t.Fatal(err)
 	}
-	at := strings.Index(pySrc, marker)
+	at := strings.Index(src, marker)
 	acts, err := suggestions(h.c.CodeActions(ctx(h.t), uri, at, at, protocol.CodeActionTriggerKindInvoked))
 	if err != nil {
 		h.t.Fatal(err)
@@ -212,6 +218,54 @@ func TestAcceptThenUndoInPieces(t *testing.T) {
 	}
 	if pairs != 1 || undesirable != 1 {
 		t.Fatalf("original≻suggestion pairs %d, undesirable labels %d", pairs, undesirable)
+	}
+}
+
+// TestUndoOfRemovingFix: a fix that only removes text (x.keys() → x) is
+// undone by inserting the text back at the edge of the rewrite, which does
+// not overlap it. The undo must still be recognised — as one insertion (an
+// editor's undo) or typed back in pieces — and typing something else there
+// must not count as an undo.
+func TestUndoOfRemovingFix(t *testing.T) {
+	t.Parallel()
+	const src = "def names(merged):\n    for key in merged.keys():\n        print(key)\n"
+	for _, c := range []struct {
+		name   string
+		pieces []string
+		undone bool
+	}{
+		{"editor undo", []string{".keys()"}, true},
+		{"typed back", []string{".", "ke", "ys", "()"}, true},
+		{"typed something else", []string{".items()"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			h := startCapture(t)
+			uri := "file:///w/keys.py"
+			h.acceptIn(uri, src, "merged.keys()", "python.dict-keys-membership")
+			h.waitEvents(store.Accepted, 1)
+			text := h.c.Doc(uri).Text
+			at := strings.Index(text, "in merged:") + len("in merged")
+			for _, p := range c.pieces {
+				if err := h.c.Change(ctx(t), uri, lspclient.Edit{Start: at, End: at, Text: p}); err != nil {
+					t.Fatal(err)
+				}
+				at += len(p)
+			}
+			if c.undone {
+				if got := h.c.Doc(uri).Text; got != src {
+					t.Fatalf("the test did not restore the source:\n%s", got)
+				}
+				h.clock.Advance(31 * time.Second) // a checkpoint, for the typed-back undo
+				h.waitEvents(store.Undone, 1)
+				return
+			}
+			h.clock.Advance(20 * time.Minute)
+			st := h.waitEvents(store.Kept, 1)
+			if st.Events[store.Undone] != 0 {
+				t.Fatalf("events %v", st.Events)
+			}
+		})
 	}
 }
 

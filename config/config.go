@@ -94,6 +94,9 @@ type Train struct {
 	Objective         string   `json:"objective"`
 	KeepAdapters      int      `json:"keep_adapters"`
 	Seed              int64    `json:"seed"`
+	// Refit: an adapter that passes the gate is trained again on every
+	// preference, the held-out ones too, before it is saved.
+	Refit bool `json:"refit"`
 }
 
 // Limits bound the work one document or request can cause.
@@ -125,7 +128,7 @@ func Defaults() Config {
 			IgnoreAfter: Duration(time.Minute),
 		},
 		Policy: Policy{Threshold: 0.25},
-		Train:  Train{IdleDelay: Duration(5 * time.Minute), MinNewPreferences: 20, Objective: "kl", KeepAdapters: 10, Seed: 1},
+		Train:  Train{IdleDelay: Duration(5 * time.Minute), MinNewPreferences: 20, Objective: "kl", KeepAdapters: 10, Seed: 1, Refit: true},
 		Limits: Limits{MaxDocumentBytes: 8 << 20, MaxCandidates: 32, RequestTimeout: Duration(2 * time.Second)},
 		Review: Review{Persona: "senior-reviewer"},
 	}

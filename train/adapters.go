@@ -299,6 +299,28 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(s[:]), nil
 }
 
+// activeLogits returns the logits of the active policy (the store's active
+// adapter, or the base when there is none or it does not load, which note
+// then explains) on the held-out rows, by dataset row.
+func (tr *trainer) activeLogits(ctx context.Context, p Problem) (za []float64, version, note string, err error) {
+	act, ok, err := p.DB.ActiveAdapter(ctx)
+	if err != nil {
+		return nil, "", "", err
+	}
+	var actLoRA *model.LoRA
+	if ok {
+		version = act.Version
+		a, err := model.LoadAdapter(filepath.Join(AdaptersDir(p.Home), act.Version), tr.base)
+		if err != nil {
+			note = fmt.Sprintf("; active adapter %s does not load (%v), compared with the base", act.Version, err)
+		} else {
+			actLoRA = a.LoRA
+		}
+	}
+	za, err = logitsOf(tr.base, tr.ds, actLoRA, holdRows(tr.ds))
+	return za, version, note, err
+}
+
 // commit runs the gate against the active policy, saves the new adapter,
 // records the run and the adapter in one transaction, and moves ACTIVE.
 // The order keeps every crash recoverable by Reconcile: a directory saved
@@ -316,29 +338,23 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	if err := reconcileLocked(ctx, adir, p.DB, tr.s.Now()); err != nil {
 		return err
 	}
-	act, ok, err := p.DB.ActiveAdapter(ctx)
+	za, actVersion, note, err := tr.activeLogits(ctx, p)
 	if err != nil {
 		return err
 	}
-	var actLoRA *model.LoRA
-	note := ""
-	if ok {
-		res.Previous = act.Version
-		a, err := model.LoadAdapter(filepath.Join(adir, act.Version), tr.base)
-		if err != nil {
-			note = fmt.Sprintf("; active adapter %s does not load (%v), compared with the base", act.Version, err)
-		} else {
-			actLoRA = a.LoRA
-			res.Metrics.Holdout.ActiveVersion = act.Version
-		}
-	}
-	za, err := logitsOf(tr.base, tr.ds, actLoRA, holdRows(tr.ds))
-	if err != nil {
-		return err
+	res.Previous = actVersion
+	if note == "" {
+		res.Metrics.Holdout.ActiveVersion = actVersion
 	}
 	res.Metrics.Holdout.Active = evaluate(za, tr.ds.hold())
-	decision, reason := gate(tr.s, res.Metrics.Holdout.New, res.Metrics.Holdout.Active)
+	decision, reason := gate(tr.s, tr.zNew, za, tr.ds.hold())
 	res.Decision, res.Metrics.Reason = decision, reason+note
+	if decision == store.RunAccepted && tr.refit != nil {
+		policy = tr.refit
+		res.Metrics.Reason += "; saved the refit on all preferences"
+	} else {
+		res.Metrics.Refit = nil
+	}
 
 	known, err := p.DB.Adapters(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -281,12 +282,22 @@ func TestRunCancelled(t *testing.T) {
 // last one with done = total, and done never decreasing.
 func TestProgress(t *testing.T) {
 	t.Parallel()
+	for _, refit := range []bool{false, true} {
+		t.Run(fmt.Sprint("refit=", refit), func(t *testing.T) {
+			t.Parallel()
+			testProgress(t, refit)
+		})
+	}
+}
+
+func testProgress(t *testing.T, refit bool) {
 	home := t.TempDir()
 	db := openStore(t, home)
 	fillStore(t, db, synthSpec{prefs: 100, seed: 12})
 	type call struct{ done, total int }
 	var calls []call
 	s := quick(1, clock(t0))
+	s.Refit = refit
 	s.Progress = func(done, total int, msg string) { calls = append(calls, call{done, total}) }
 	if _, err := Run(context.Background(), Problem{Home: home, DB: db, Base: mustBase(t)}, s); err != nil {
 		t.Fatal(err)

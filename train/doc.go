@@ -153,22 +153,42 @@
 // Every held-out preference is a comparison with margin m = z(chosen) −
 // z(rejected) under a policy's logits (nothing = 0), weighted by its stored
 // weight. A policy's held-out pairwise accuracy is Σ w·([m > 0] + ½[m = 0])
-// / Σ w and its log-loss Σ w·softplus(−m) / Σ w (see Eval). The new adapter
-// is accepted when
+// / Σ w and its log-loss Σ w·softplus(−m) / Σ w (see Eval). Both policies
+// score the same preferences, so the gate compares them pairwise: for each
+// held-out preference i the differences new − active in accuracy and in
+// log-loss, dᵢ, have a weighted mean d = Σ wᵢdᵢ / Σ wᵢ and a standard error
+// se = √(n/(n−1) · Σ wᵢ²(dᵢ − d)²) / Σ wᵢ. The new adapter is accepted when
 //
-//	accuracy_new ≥ accuracy_active − 0.01  and  log-loss_new ≤ log-loss_active + 0.01
+//	d_accuracy ≥ −(0.01 + 1.645·se_accuracy)  and  d_log-loss ≤ 0.01 + 1.645·se_log-loss
 //
-// (Settings.AccuracyTolerance, LogLossTolerance): a new adapter may be
-// slightly worse — within the noise of a few hundred held-out preferences —
-// but not measurably so. With n held-out preferences the tolerances are at
-// least 1/n (one preference's share of the accuracy) and 0.5/√n nats (the
-// log-loss's sampling error), so that in the first sessions, when a handful
-// of preferences is held out, one of them more or less does not decide. The active policy is the store's active adapter, or
-// the base when there is none or it no longer loads. A rejected adapter is
-// kept on disk and in the store as rejected, with its metrics. The held-out
-// preferences are always newer than any data the active adapter saw, so
-// the comparison is fair; recent feedback that contradicts the older
-// feedback (or poisons it) makes the new adapter lose and be refused.
+// (Settings.AccuracyTolerance, LogLossTolerance; 1.645 is the one-sided 95%
+// quantile): a new adapter may be slightly worse, but not measurably so.
+// With hundreds of held-out preferences se is small and the 0.01 decide;
+// in the first sessions, when a handful is held out and the persona's own
+// slips are among them, a difference that chance explains does not refuse
+// an adapter that learnt the taste, while one that is worse on every
+// held-out preference is refused however few there are. Negative
+// tolerances mean no slack at all, not even for chance. The active policy
+// is the store's active adapter, or the base when there is none or it no
+// longer loads. A rejected adapter is kept on disk and in the store as
+// rejected, with its metrics. The held-out preferences are always newer
+// than any data the active adapter saw, so the comparison is fair; recent
+// feedback that contradicts the older feedback (or poisons it) makes the
+// new adapter lose and be refused.
+//
+// # Refit
+//
+// The gate judges a candidate trained without the newest 20%, which in the
+// first sessions is a large share of what the developer said. With
+// Settings.Refit (config train.refit, on by default) a run whose candidate
+// passes the gate optimises again, with the same settings and seeds, on
+// every preference, and saves that adapter instead: the gate has judged the
+// procedure on data it had not seen, and the adapter that goes live also
+// learns from the newest feedback. The gate runs first against the policy
+// active at that moment and again, on the candidate's held-out scores, when
+// the run commits; a refused candidate is saved as it is. The run's metrics
+// keep the candidate's held-out scores and add the refit's losses and step
+// count (Metrics.Refit). It doubles the training time of accepted runs.
 //
 // # Adapters on disk
 //

@@ -83,6 +83,11 @@ type Settings struct {
 	// be accepted; 0.01 (accuracy) and 0.01 nats (log-loss). A negative
 	// value means zero tolerance.
 	AccuracyTolerance, LogLossTolerance float64
+	// Refit: when the candidate adapter passes the gate, train again with
+	// the same settings on every preference, the held-out ones included,
+	// and save that adapter instead (the gate judged the procedure on the
+	// newest preferences; the refit also learns from them).
+	Refit bool
 	// MinPreferences is the least number of usable preferences a run needs;
 	// 10.
 	MinPreferences int
@@ -103,10 +108,10 @@ type Settings struct {
 }
 
 // SettingsFromConfig returns the settings that config keys determine
-// (train.objective, train.seed, train.keep_adapters); the rest keep their
-// defaults.
+// (train.objective, train.seed, train.keep_adapters, train.refit); the rest
+// keep their defaults.
 func SettingsFromConfig(c config.Config) Settings {
-	return Settings{Objective: Objective(c.Train.Objective), Seed: uint64(c.Train.Seed), KeepAdapters: c.Train.KeepAdapters}
+	return Settings{Objective: Objective(c.Train.Objective), Seed: uint64(c.Train.Seed), KeepAdapters: c.Train.KeepAdapters, Refit: c.Train.Refit}
 }
 
 // WithDefaults returns s with every zero field set to its default.
@@ -285,8 +290,20 @@ type Metrics struct {
 	PolicyEpochs int       `json:"policy_epochs"`
 	Steps        int       `json:"steps"`
 	Seconds      float64   `json:"seconds"`
+	// Refit, when set, describes the refit on every preference whose
+	// adapter was saved in place of the gated candidate.
+	Refit *Refit `json:"refit,omitempty"`
 	// Reason explains the gate's decision.
 	Reason string `json:"reason"`
+}
+
+// Refit describes the second optimisation of a run whose candidate passed
+// the gate: the same settings on every preference, the held-out ones too.
+type Refit struct {
+	Preferences int       `json:"preferences"`
+	Steps       int       `json:"steps"`
+	RewardLoss  []float64 `json:"reward_loss,omitempty"`
+	PolicyLoss  []float64 `json:"policy_loss"`
 }
 
 // Result is the outcome of a run.
@@ -315,6 +332,16 @@ type trainer struct {
 	base     *model.Network
 	ds       *dataset
 	progress *reporter
+	// pass and passes place an optimisation within the run for progress:
+	// a run that refits on every preference optimises twice.
+	pass, passes int
+	// zNew holds the candidate policy's logits on the held-out rows (by
+	// dataset row), for the gate.
+	zNew []float64
+	// refit is the policy refitted on every preference, the held-out ones
+	// included, when Settings.Refit is on and the candidate passed the
+	// gate; commit saves it instead of the candidate.
+	refit *model.LoRA
 }
 
 // Run trains a new adapter on every preference in p.DB, evaluates it
@@ -360,7 +387,13 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 		return res, fmt.Errorf("train: %w: %d usable (at least %d needed, with some for %s training and some held out)",
 			ErrNotEnoughData, n, s.MinPreferences, s.Objective)
 	}
+	if s.Refit {
+		tr.passes = 2
+	}
 	policy, m, err := tr.optimise(ctx, u)
+	if err == nil && s.Refit {
+		err = tr.refitIfPassing(ctx, p, &m)
+	}
 	if err != nil {
 		if ctx.Err() == nil && !errors.Is(err, errStopped) {
 			// A failure of the training itself (not a cancellation) is
@@ -385,6 +418,33 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 	}
 	rep.report(rep.total, rep.total, string(res.Decision)+" "+res.Version)
 	return res, nil
+}
+
+// refitIfPassing runs the gate against the policy active now and, when the
+// candidate passes, optimises again on every preference (the held-out ones
+// included) and keeps the result in tr.refit for commit. The gate that
+// decides runs again in commit, under the adapters lock, on the candidate.
+func (tr *trainer) refitIfPassing(ctx context.Context, p Problem, m *Metrics) error {
+	ds := tr.ds
+	za, _, _, err := tr.activeLogits(ctx, p)
+	if err != nil {
+		return err
+	}
+	if d, _ := gate(tr.s, tr.zNew, za, ds.hold()); d != store.RunAccepted {
+		return nil
+	}
+	zNew, nHold := tr.zNew, ds.nHold
+	ds.nHold = 0
+	defer func() { ds.nHold, tr.zNew = nHold, zNew }()
+	tr.pass = 1
+	lora, rm, err := tr.optimise(ctx, tr.units())
+	if err != nil {
+		return err
+	}
+	tr.refit = lora
+	m.Steps += rm.Steps
+	m.Refit = &Refit{Preferences: len(ds.prefs), Steps: rm.Steps, RewardLoss: rm.RewardLoss, PolicyLoss: rm.PolicyLoss}
+	return nil
 }
 
 func (tr *trainer) hyper() Hyperparams {
@@ -537,10 +597,18 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 	}
 	done := 1
 	phase := ""
-	tr.progress.total = total
+	// Progress: the first optimisation fixes the run's total; a refit
+	// maps its own steps onto the last share of it.
+	passes := max(1, tr.passes)
+	if tr.pass == 0 {
+		tr.progress.total = total * passes
+	}
+	grand := tr.progress.total
+	span := grand / passes
+	at := func() int { return min(tr.pass*span+done*span/total, grand-1) }
 	tick := func() error {
 		done++
-		tr.progress.report(done, total, phase)
+		tr.progress.report(at(), grand, phase)
 		if s.Pause != nil {
 			if err := s.Pause(ctx); err != nil {
 				return fmt.Errorf("%w: %w", errStopped, err)
@@ -548,14 +616,14 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 		}
 		return nil
 	}
-	tr.progress.report(done, total, "training")
+	tr.progress.report(at(), grand, "training")
 
 	newLoRA := func(seed uint64) (*model.LoRA, error) {
 		return model.NewLoRA(tr.base, model.LoRAConfig{Rank: s.Rank, Alpha: s.Alpha, Seed: seed})
 	}
 	var rew []float64
 	if s.Objective == KL {
-		phase = "reward model"
+		phase = tr.phase("reward model")
 		rp, err := newLoRA(seedReward)
 		if err != nil {
 			return nil, m, err
@@ -591,7 +659,7 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 		}
 	}
 
-	phase = "policy (" + string(s.Objective) + ")"
+	phase = tr.phase("policy (" + string(s.Objective) + ")")
 	pp, err := newLoRA(seedPolicy)
 	if err != nil {
 		return nil, m, err
@@ -639,7 +707,16 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 		return nil, m, err
 	}
 	m.Holdout.New = evaluate(zp, ds.hold())
+	tr.zNew = zp
 	return pp, m, nil
+}
+
+// phase names a phase for progress messages, marking the refit's.
+func (tr *trainer) phase(name string) string {
+	if tr.pass > 0 {
+		return "refit: " + name
+	}
+	return name
 }
 
 func pick[T any](xs []T, idx []int) []T {
@@ -694,23 +771,88 @@ func evaluate(z []float64, prefs []pref) Eval {
 	return ev
 }
 
-// gate decides whether a new policy replaces the active one.
-func gate(s Settings, newEv, active Eval) (store.Decision, string) {
+// gateZ is the one-sided 95% normal quantile: the gate refuses a new policy
+// only when it is worse than the active one by more than the tolerance plus
+// this many standard errors of the paired difference.
+const gateZ = 1.645
+
+// gate decides whether a new policy replaces the active one from both
+// policies' logits zNew and zActive (indexed by dataset row) on the
+// held-out preferences. Each preference is scored under both policies, so
+// the comparison is paired: the per-preference differences in accuracy and
+// log-loss have a weighted mean d and a standard error se, and the new
+// policy is refused when d is worse than the tolerance plus gateZ·se — when
+// it is measurably worse, not when a handful of held-out preferences
+// happens to favour the old one.
+func gate(s Settings, zNew, zActive []float64, prefs []pref) (store.Decision, string) {
 	tolA, tolL := max(0, s.AccuracyTolerance), max(0, s.LogLossTolerance)
-	if n := newEv.N; n > 0 && s.AccuracyTolerance >= 0 && s.LogLossTolerance >= 0 {
-		// With few held-out preferences one of them more or less must not
-		// decide: the tolerances widen to one preference's share of the
-		// accuracy and to the log-loss's sampling error (~0.5/√n nats).
-		tolA = max(tolA, 1/float64(n))
-		tolL = max(tolL, 0.5/math.Sqrt(float64(n)))
+	strict := s.AccuracyTolerance < 0 || s.LogLossTolerance < 0
+	dAcc, seAcc, dLL, seLL := pairedDiffs(zNew, zActive, prefs)
+	if !strict {
+		tolA += gateZ * seAcc
+		tolL += gateZ * seLL
 	}
+	newEv, active := evaluate(zNew, prefs), evaluate(zActive, prefs)
 	switch {
-	case newEv.Accuracy < active.Accuracy-tolA:
+	case dAcc < -tolA:
 		return store.RunRejected, fmt.Sprintf("held-out accuracy %.4f is below the active policy's %.4f (tolerance %.3f)", newEv.Accuracy, active.Accuracy, tolA)
-	case newEv.LogLoss > active.LogLoss+tolL:
+	case dLL > tolL:
 		return store.RunRejected, fmt.Sprintf("held-out log-loss %.4f is above the active policy's %.4f (tolerance %.3f)", newEv.LogLoss, active.LogLoss, tolL)
 	}
-	return store.RunAccepted, fmt.Sprintf("held-out accuracy %.4f vs %.4f, log-loss %.4f vs %.4f", newEv.Accuracy, active.Accuracy, newEv.LogLoss, active.LogLoss)
+	return store.RunAccepted, fmt.Sprintf("held-out accuracy %.4f vs %.4f, log-loss %.4f vs %.4f (tolerances %.3f, %.3f)", newEv.Accuracy, active.Accuracy, newEv.LogLoss, active.LogLoss, tolA, tolL)
+}
+
+// pairedDiffs returns the weighted means of the per-preference differences
+// new − active in accuracy and in log-loss over prefs, and their standard
+// errors: for a weighted mean d = Σ wᵢdᵢ / Σ wᵢ,
+// se² = n/(n−1) · Σ wᵢ²(dᵢ − d)² / (Σ wᵢ)². With fewer than two
+// preferences the standard errors are 0.
+func pairedDiffs(zNew, zActive []float64, prefs []pref) (dAcc, seAcc, dLL, seLL float64) {
+	at := func(z []float64, r int32) float64 {
+		if r == nothing {
+			return 0
+		}
+		return z[r]
+	}
+	acc := func(m float64) float64 {
+		switch {
+		case m > 0:
+			return 1
+		case m == 0:
+			return 0.5
+		}
+		return 0
+	}
+	n := len(prefs)
+	if n == 0 {
+		return 0, 0, 0, 0
+	}
+	da, dl := make([]float64, n), make([]float64, n)
+	var wsum float64
+	for i, p := range prefs {
+		mn := at(zNew, p.pos) - at(zNew, p.neg)
+		ma := at(zActive, p.pos) - at(zActive, p.neg)
+		da[i] = acc(mn) - acc(ma)
+		dl[i] = softplus(-mn) - softplus(-ma)
+		dAcc += p.weight * da[i]
+		dLL += p.weight * dl[i]
+		wsum += p.weight
+	}
+	if wsum <= 0 {
+		return 0, 0, 0, 0
+	}
+	dAcc /= wsum
+	dLL /= wsum
+	if n < 2 {
+		return dAcc, 0, dLL, 0
+	}
+	var va, vl float64
+	for i, p := range prefs {
+		va += p.weight * p.weight * (da[i] - dAcc) * (da[i] - dAcc)
+		vl += p.weight * p.weight * (dl[i] - dLL) * (dl[i] - dLL)
+	}
+	c := float64(n) / float64(n-1)
+	return dAcc, math.Sqrt(c*va) / wsum, dLL, math.Sqrt(c*vl) / wsum
 }
 
 // compress returns at most 100 points of a loss curve, averaging runs of

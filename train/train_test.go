@@ -212,3 +212,59 @@ func TestNotEnoughData(t *testing.T) {
 		}
 	}
 }
+
+// TestRefit: with Settings.Refit a run whose candidate passes the gate
+// saves an adapter refitted on every preference (the held-out ones too);
+// the gate's metrics remain the candidate's. A candidate the gate refuses
+// is saved as it is, without a refit.
+func TestRefit(t *testing.T) {
+	t.Parallel()
+	run := func(t *testing.T, spec synthSpec, refit bool) Result {
+		home := t.TempDir()
+		db := openStore(t, home)
+		fillStore(t, db, spec)
+		s := Settings{Seed: 1, Now: clock(t0.Add(48 * time.Hour)), Refit: refit}
+		res, err := Run(context.Background(), Problem{Home: home, DB: db, Base: mustBase(t)}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := model.LoadAdapter(res.Dir, mustBase(t)); err != nil {
+			t.Fatalf("the saved adapter does not load: %v", err)
+		}
+		t.Logf("refit=%v: %s (%s), %d steps", refit, res.Decision, res.Metrics.Reason, res.Metrics.Steps)
+		return res
+	}
+	t.Run("accepted", func(t *testing.T) {
+		t.Parallel()
+		spec := synthSpec{prefs: 300, seed: 44}
+		plain, refit := run(t, spec, false), run(t, spec, true)
+		if plain.Decision != store.RunAccepted || refit.Decision != store.RunAccepted {
+			t.Fatalf("decisions %s, %s; want both accepted", plain.Decision, refit.Decision)
+		}
+		r := refit.Metrics.Refit
+		if r == nil || r.Preferences != refit.Data.Preferences || r.Steps <= 0 || len(r.PolicyLoss) == 0 {
+			t.Fatalf("refit metrics %+v; data %+v", r, refit.Data)
+		}
+		if plain.Metrics.Refit != nil {
+			t.Fatalf("a run without refit reports one: %+v", plain.Metrics.Refit)
+		}
+		// The gate judged the same candidate in both runs.
+		if plain.Metrics.Holdout.New != refit.Metrics.Holdout.New {
+			t.Fatalf("candidate metrics differ: %+v vs %+v", plain.Metrics.Holdout.New, refit.Metrics.Holdout.New)
+		}
+		if plain.SHA256 == refit.SHA256 {
+			t.Fatal("the refit run saved the candidate")
+		}
+	})
+	t.Run("rejected", func(t *testing.T) {
+		t.Parallel()
+		spec := synthSpec{prefs: 300, seed: 45, flip: 0.2}
+		plain, refit := run(t, spec, false), run(t, spec, true)
+		if refit.Decision != store.RunRejected || refit.Metrics.Refit != nil {
+			t.Fatalf("poisoned data: %s, refit %+v; want rejected without a refit", refit.Decision, refit.Metrics.Refit)
+		}
+		if plain.SHA256 != refit.SHA256 {
+			t.Fatal("the rejected candidate differs from the same run without refit")
+		}
+	})
+}

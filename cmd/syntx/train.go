@@ -23,9 +23,10 @@ func cmdTrain(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "train", "[--background] [--objective kl|dpo|kto] [--seed N] [--json] [--progress bar|json|none]",
 		`Train a new LoRA adapter on the preferences in $SYNTX_HOME/syntx.db, evaluate it
 against the active one on the most recent 20% of the preferences, and activate it
-if it does no worse there; otherwise keep it as rejected. The run is recorded in
+if it is not measurably worse there (then, with train.refit, trained again on
+every preference first); otherwise keep it as rejected. The run is recorded in
 the audit log. Settings come from the configuration ([train] objective, seed,
-keep_adapters); the flags override them.
+keep_adapters, refit); the flags override them.
 
 Exit status: 0 when the adapter was accepted or rejected (or there was not
 enough data), 1 when the run failed.`)

@@ -1,0 +1,133 @@
+package train
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/syntx/syntx/store"
+)
+
+// gateCase builds n held-out labels (row i, desirable when want[i]) and
+// the logits of two policies on them.
+func gateCase(n int, want func(i int) bool, zNew, zAct func(i int) float64) (prefs []pref, zn, za []float64) {
+	zn, za = make([]float64, n), make([]float64, n)
+	for i := 0; i < n; i++ {
+		p := pref{id: int64(i), weight: 1, label: true, desirable: want(i), row: int32(i)}
+		p.pos, p.neg = int32(i), nothing
+		if !p.desirable {
+			p.pos, p.neg = nothing, int32(i)
+		}
+		prefs = append(prefs, p)
+		zn[i], za[i] = zNew(i), zAct(i)
+	}
+	return prefs, zn, za
+}
+
+func TestPairedDiffs(t *testing.T) {
+	// Two preferences, weights 1 and 3: new is right on both, active on
+	// the first only.
+	prefs := []pref{
+		{pos: 0, neg: nothing, weight: 1},
+		{pos: 1, neg: nothing, weight: 3},
+	}
+	zn, za := []float64{2, 1}, []float64{1, -1}
+	dAcc, seAcc, dLL, seLL := pairedDiffs(zn, za, prefs)
+	if !closeTo(dAcc, 0.75, 1e-12, 0) {
+		t.Errorf("dAcc = %v, want 0.75", dAcc)
+	}
+	d0, d1 := softplus(-2)-softplus(-1), softplus(-1)-softplus(1)
+	wantLL := (d0 + 3*d1) / 4
+	if !closeTo(dLL, wantLL, 1e-12, 0) {
+		t.Errorf("dLL = %v, want %v", dLL, wantLL)
+	}
+	// se² = n/(n−1)·Σw²(d−d̄)²/(Σw)²
+	wantSeAcc := math.Sqrt(2*(1*0.75*0.75+9*0.25*0.25)) / 4
+	if !closeTo(seAcc, wantSeAcc, 1e-12, 0) {
+		t.Errorf("seAcc = %v, want %v", seAcc, wantSeAcc)
+	}
+	wantSeLL := math.Sqrt(2*(1*(d0-wantLL)*(d0-wantLL)+9*(d1-wantLL)*(d1-wantLL))) / 4
+	if !closeTo(seLL, wantSeLL, 1e-12, 0) {
+		t.Errorf("seLL = %v, want %v", seLL, wantSeLL)
+	}
+	if a, s1, l, s2 := pairedDiffs(zn, za, prefs[:1]); s1 != 0 || s2 != 0 || a != 0 || l >= 0 {
+		t.Errorf("one preference: %v %v %v %v", a, s1, l, s2)
+	}
+}
+
+// TestGate: the gate refuses a policy that is measurably worse on the
+// held-out preferences and accepts one that a few noisy preferences make
+// look worse by chance.
+func TestGate(t *testing.T) {
+	s := Settings{}.WithDefaults()
+	cases := []struct {
+		name   string
+		n      int
+		want   func(i int) bool
+		zn, za func(i int) float64
+		s      Settings
+		accept bool
+		reason string
+	}{
+		{
+			// 8 held out, two of them the persona's slips: the new policy
+			// learnt the taste (confident on six, confidently "wrong" on
+			// the two slips); the active one is lukewarm everywhere. The
+			// mean log-loss is worse, by less than its sampling error.
+			name: "two slips in eight", n: 8,
+			want:   func(i int) bool { return i == 0 || i == 1 },
+			zn:     func(i int) float64 { return -3 },
+			za:     func(i int) float64 { return -0.5 },
+			s:      s,
+			accept: true,
+		},
+		{
+			name: "worse on every one of eight", n: 8,
+			want:   func(i int) bool { return true },
+			zn:     func(i int) float64 { return -1 - 0.1*float64(i%3) },
+			za:     func(i int) float64 { return 1 },
+			s:      s,
+			reason: "accuracy",
+		},
+		{
+			// Many preferences, the new policy slightly and consistently
+			// worse in log-loss (same ranking): beyond the 0.01 nats.
+			name: "slightly worse on 2000", n: 2000,
+			want:   func(i int) bool { return i%2 == 0 },
+			zn:     func(i int) float64 { return map[bool]float64{true: 0.6, false: -0.6}[i%2 == 0] },
+			za:     func(i int) float64 { return map[bool]float64{true: 1.0, false: -1.0}[i%2 == 0] },
+			s:      s,
+			reason: "log-loss",
+		},
+		{
+			name: "better on 2000", n: 2000,
+			want:   func(i int) bool { return i%2 == 0 },
+			zn:     func(i int) float64 { return map[bool]float64{true: 1.5, false: -1.5}[i%2 == 0] },
+			za:     func(i int) float64 { return map[bool]float64{true: 1.0, false: -1.0}[i%2 == 0] },
+			s:      s,
+			accept: true,
+		},
+		{
+			// Negative tolerances: no slack at all, not even for chance.
+			name: "strict", n: 8,
+			want:   func(i int) bool { return i == 0 || i == 1 },
+			zn:     func(i int) float64 { return -3 },
+			za:     func(i int) float64 { return -0.5 },
+			s:      Settings{AccuracyTolerance: -1, LogLossTolerance: -1}.WithDefaults(),
+			reason: "log-loss",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prefs, zn, za := gateCase(tc.n, tc.want, tc.zn, tc.za)
+			d, why := gate(tc.s, zn, za, prefs)
+			t.Log(d, why)
+			if (d == store.RunAccepted) != tc.accept {
+				t.Fatalf("decision %s (%s)", d, why)
+			}
+			if !tc.accept && !strings.Contains(why, tc.reason) {
+				t.Fatalf("reason %q does not name the %s", why, tc.reason)
+			}
+		})
+	}
+}

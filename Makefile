@@ -72,11 +72,15 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) -benchmem ./lsp/ ./rules/ | tee bench.txt
 
 # The learning benchmark: simulated reviewers drive the real server; curves
-# of precision@1, noise and silence recall against an oracle and the base.
-# Writes bench-learning/{table.txt,report.json,curves.svg}. About 20 minutes.
-LEARN_FLAGS ?= -objectives kl,dpo,kto -noise 0.1
+# of precision@1, noise, silence recall and automatic recall against an
+# oracle and the base. Writes bench-learning/kl (every persona, three seeds,
+# summary.txt with the means and the target's verdicts), objectives (kl,
+# dpo, kto) and noise (p = 0 and 0.2), each with table.txt, report.json and
+# curves.svg. About 45 minutes on the 2-core development machine.
+LEARN_SEEDS ?= 1,2,3
 bench-learning: build
-	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning $(LEARN_FLAGS)
+	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/kl -objectives kl -noise 0.1 -seeds $(LEARN_SEEDS)
+	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/objectives -objectives kl,dpo,kto -noise 0.1
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/noise -objectives kl -noise 0,0.2
 
 lint:

@@ -10,6 +10,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -36,9 +37,11 @@ func run(ctx context.Context, args []string) error {
 	personas := fs.String("personas", "", "comma-separated persona names (default: all)")
 	objectives := fs.String("objectives", "kl,dpo,kto", "comma-separated objectives")
 	noise := fs.String("noise", "0.1", "comma-separated error probabilities, e.g. 0,0.1,0.2")
-	checkpoints := fs.String("checkpoints", "0,10,20,50,100,200", "feedback events at which to measure")
-	held := fs.Int("held-out", 160, "held-out sites")
+	checkpoints := fs.String("checkpoints", "0,10,20,30,50,100,200", "feedback events at which to measure")
+	held := fs.Int("held-out", 0, "held-out sites to measure on (0: every site of the held-out files)")
 	seed := fs.Uint64("seed", 1, "random seed")
+	seedList := fs.String("seeds", "", "comma-separated seeds: one run per seed under OUT/seed-N, and OUT/summary.txt with the means (overrides -seed)")
+	keep := fs.String("keep", "", "keep each run's data directory under this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,7 +49,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := learnbench.Config{Binary: abs, Corpus: *corpus, HeldOut: *held, Seed: *seed, Log: os.Stderr}
+	cfg := learnbench.Config{Binary: abs, Corpus: *corpus, HeldOut: *held, Seed: *seed, Log: os.Stderr, Keep: *keep}
 	if *personas != "" {
 		cfg.Personas = strings.Split(*personas, ",")
 	}
@@ -65,15 +68,58 @@ func run(ctx context.Context, args []string) error {
 		}
 		cfg.Checkpoints = append(cfg.Checkpoints, v)
 	}
-	rep, err := learnbench.Run(ctx, cfg)
+	if *seedList == "" {
+		rep, err := learnbench.Run(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		return write(rep, *out, os.Stdout)
+	}
+	var seeds []uint64
+	var reps []*learnbench.Report
+	for _, n := range strings.Split(*seedList, ",") {
+		v, err := strconv.ParseUint(n, 10, 64)
+		if err != nil {
+			return fmt.Errorf("seed %q: %w", n, err)
+		}
+		seeds = append(seeds, v)
+	}
+	for _, sd := range seeds {
+		c := cfg
+		c.Seed = sd
+		if cfg.Keep != "" {
+			c.Keep = filepath.Join(cfg.Keep, fmt.Sprintf("seed-%d", sd))
+		}
+		cfg.Log.Write([]byte(fmt.Sprintf("seed %d\n", sd)))
+		rep, err := learnbench.Run(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := write(rep, filepath.Join(*out, fmt.Sprintf("seed-%d", sd)), io.Discard); err != nil {
+			return err
+		}
+		reps = append(reps, rep)
+	}
+	sum := learnbench.Summarize(seeds, reps)
+	sum.WriteTable(os.Stdout)
+	f, err := os.Create(filepath.Join(*out, "summary.txt"))
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	sum.WriteTable(f)
+	if err := f.Close(); err != nil {
 		return err
 	}
-	rep.WriteTable(os.Stdout)
-	f, err := os.Create(filepath.Join(*out, "table.txt"))
+	return sum.WriteJSON(filepath.Join(*out, "summary.json"))
+}
+
+// write puts a report's table (also on w), JSON and plot in dir.
+func write(rep *learnbench.Report, dir string, w io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	rep.WriteTable(w)
+	f, err := os.Create(filepath.Join(dir, "table.txt"))
 	if err != nil {
 		return err
 	}
@@ -81,8 +127,8 @@ func run(ctx context.Context, args []string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := rep.WriteJSON(filepath.Join(*out, "report.json")); err != nil {
+	if err := rep.WriteJSON(filepath.Join(dir, "report.json")); err != nil {
 		return err
 	}
-	return rep.WriteSVG(filepath.Join(*out, "curves.svg"))
+	return rep.WriteSVG(filepath.Join(dir, "curves.svg"))
 }

@@ -29,9 +29,13 @@ type Config struct {
 	Objectives  []string  // kl, dpo, kto
 	Noise       []float64 // the probability that the persona errs
 	Checkpoints []int     // feedback events after which the ranking is measured
-	HeldOut     int       // held-out sites to measure on
+	HeldOut     int       // held-out sites to measure on; 0 for every site of the held-out files
 	Seed        uint64
 	Log         io.Writer // progress; nil for none
+	// Keep, when set, is a directory where each run's data directory is
+	// kept (as <persona>-<objective>-<noise>) for inspection with syntx
+	// status, audit and report; by default they are removed.
+	Keep string
 }
 
 // Metrics are measured on held-out sites.
@@ -46,6 +50,11 @@ type Metrics struct {
 	// SilenceRecall is the share of sites where the persona wants nothing
 	// and nothing is shown on automatic triggers.
 	SilenceRecall float64 `json:"silence_recall"`
+	// AutoRecall is the share of sites where the persona wants something
+	// at which an action it would accept is shown on automatic triggers.
+	// Not part of the target, it keeps the noise honest: a policy that
+	// shows nothing has no noise, and no recall either.
+	AutoRecall    float64 `json:"auto_recall"`
 	Adapter       string  `json:"adapter,omitempty"`
 	TrainDecision string  `json:"train_decision,omitempty"`
 }
@@ -215,6 +224,10 @@ func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
 		return nil, err
 	}
 	defer s.stop(ctx)
+	priors, err := rulePriors(ctx, cfg.Binary, home)
+	if err != nil {
+		return nil, err
+	}
 	var sites []Site
 	for i, f := range files {
 		src, err := os.ReadFile(f)
@@ -247,7 +260,11 @@ func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
 				sites = append(sites, Site{File: f, Lang: langID(f), Line: int(a.site.Start.Line), Start: start, End: end})
 				cur, curRange = &sites[len(sites)-1], a.site
 			}
-			cur.Cands = append(cur.Cands, Cand{Rule: a.rule, Category: a.category, Prior: a.score})
+			prior, ok := priors[a.rule]
+			if !ok {
+				return nil, fmt.Errorf("rule %s offered but not listed by syntx rules list", a.rule)
+			}
+			cur.Cands = append(cur.Cands, Cand{Rule: a.rule, Category: a.category, Prior: prior})
 		}
 		_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 		if cfg.Log != nil && (i+1)%50 == 0 {
@@ -255,6 +272,30 @@ func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
 		}
 	}
 	return sites, nil
+}
+
+// rulePriors returns every rule's declared prior, from syntx rules list:
+// personas judge a rule by the prior its author gave it, not by the score
+// the base computes from it (which float rounding moves off round numbers).
+func rulePriors(ctx context.Context, binary, home string) (map[string]float64, error) {
+	cmd := exec.CommandContext(ctx, binary, "rules", "list", "--json")
+	cmd.Env = append(os.Environ(), "SYNTX_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"))
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("syntx rules list: %w", err)
+	}
+	var rules []struct {
+		ID    string
+		Prior float64
+	}
+	if err := json.Unmarshal(out, &rules); err != nil {
+		return nil, fmt.Errorf("syntx rules list: %w", err)
+	}
+	m := make(map[string]float64, len(rules))
+	for _, r := range rules {
+		m[r.ID] = r.Prior
+	}
+	return m, nil
 }
 
 // Run plays every persona, objective and noise level.
@@ -267,11 +308,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Noise = []float64{0.1}
 	}
 	if len(cfg.Checkpoints) == 0 {
-		cfg.Checkpoints = []int{0, 10, 20, 50, 100, 200}
+		cfg.Checkpoints = []int{0, 10, 20, 30, 50, 100, 200}
 	}
-	if cfg.HeldOut == 0 {
-		cfg.HeldOut = 160
-	}
+
 	files, err := corpusFiles(cfg.Corpus)
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("learnbench: no corpus files in %s: %v", cfg.Corpus, err)
@@ -298,7 +337,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	rng.Shuffle(len(held), func(i, j int) { held[i], held[j] = held[j], held[i] })
-	if len(held) > cfg.HeldOut {
+	if cfg.HeldOut > 0 && len(held) > cfg.HeldOut {
 		held = held[:cfg.HeldOut]
 	}
 	rep := &Report{Sites: len(sites), Training: len(train), HeldOut: len(held)}
@@ -345,7 +384,19 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 	if err != nil {
 		return Curve{}, err
 	}
-	defer os.RemoveAll(home)
+	defer func() {
+		if cfg.Keep == "" {
+			_ = os.RemoveAll(home)
+			return
+		}
+		dst := filepath.Join(cfg.Keep, fmt.Sprintf("%s-%s-%g", p.Name, objective, noise))
+		_ = os.RemoveAll(dst)
+		if err := os.MkdirAll(cfg.Keep, 0o700); err == nil {
+			if err := os.Rename(home, dst); err != nil {
+				cfg.logf("keeping %s: %v", home, err)
+			}
+		}
+	}()
 	cur := Curve{Persona: p.Name, Objective: objective, Noise: noise, Actions: map[string]int{}}
 	cur.Oracle = oracle(p, held)
 	s, err := startServer(ctx, cfg.Binary, home, serverOptions(p, objective))
@@ -384,10 +435,10 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 		if err != nil {
 			return cur, err
 		}
-		m.PrecisionAt1, m.Noise, m.SilenceRecall = em.PrecisionAt1, em.Noise, em.SilenceRecall
+		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall
 		cur.Points = append(cur.Points, m)
-		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f  noise %.2f  silence %.2f  %s %s",
-			p.Name, objective, noise, events, m.PrecisionAt1, m.Noise, m.SilenceRecall, m.TrainDecision, m.Adapter)
+		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f  noise %.2f  silence %.2f  auto recall %.2f  %s %s",
+			p.Name, objective, noise, events, m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.TrainDecision, m.Adapter)
 	}
 	return cur, nil
 }
@@ -515,7 +566,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 	defer s.stop(ctx)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	var want, top, shownN, rejected, silent, silentOK int
+	var want, top, shownN, rejected, silent, silentOK, autoHit int
 	opened := map[string]string{}
 	for _, site := range held {
 		name := filepath.Join(ehome, "held", filepath.Base(site.File))
@@ -549,6 +600,12 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 			if len(invShown) > 0 && likes(invShown[0]) {
 				top++
 			}
+			for _, a := range autoShown {
+				if likes(a) {
+					autoHit++
+					break
+				}
+			}
 		} else {
 			silent++
 			if len(autoShown) == 0 {
@@ -562,7 +619,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 			}
 		}
 	}
-	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent)}, nil
+	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want)}, nil
 }
 
 func ratio(a, b int) float64 {
@@ -585,7 +642,7 @@ func oracle(p Persona, held []Site) Metrics {
 	}
 	m := Metrics{Noise: 0}
 	if want > 0 {
-		m.PrecisionAt1 = 1
+		m.PrecisionAt1, m.AutoRecall = 1, 1
 	}
 	if silent > 0 {
 		m.SilenceRecall = 1

@@ -39,8 +39,41 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 	if after.Events != 20 || after.TrainDecision != "accepted" {
 		t.Fatalf("after %d events the run was %q", after.Events, after.TrainDecision)
 	}
+	if after.AutoRecall == 0 {
+		t.Fatalf("after feedback nothing the persona wants is shown automatically: %+v", after)
+	}
 	if !(after.Noise < before.Noise && after.SilenceRecall > before.SilenceRecall) {
 		t.Fatalf("feedback did not move the ranking toward the persona: noise %.2f→%.2f, silence recall %.2f→%.2f",
 			before.Noise, after.Noise, before.SilenceRecall, after.SilenceRecall)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	t.Parallel()
+	curve := func(noise30 float64) Curve {
+		return Curve{Persona: "p", Objective: "kl", Noise: 0.1, Oracle: Metrics{PrecisionAt1: 1, SilenceRecall: 1, AutoRecall: 1},
+			Points: []Metrics{
+				{Events: 0, PrecisionAt1: 0.8, Noise: 0.6, SilenceRecall: 0, AutoRecall: 1},
+				{Events: 30, PrecisionAt1: 1, Noise: noise30, SilenceRecall: 0.8, AutoRecall: 0.9},
+			}}
+	}
+	reps := []*Report{{Curves: []Curve{curve(0.2)}}, {Curves: []Curve{curve(0.5)}}}
+	s := Summarize([]uint64{1, 2}, reps)
+	if len(s.Curves) != 1 {
+		t.Fatalf("curves %+v", s.Curves)
+	}
+	c := s.Curves[0]
+	if c.Runs != 2 || c.Met != 1 || len(c.Verdicts) != 2 {
+		t.Fatalf("runs %d met %d verdicts %v", c.Runs, c.Met, c.Verdicts)
+	}
+	if got := c.Mean.Points[1].Noise; got < 0.35-1e-9 || got > 0.35+1e-9 {
+		t.Fatalf("mean noise at 30 = %v, want 0.35", got)
+	}
+	// The mean curve's noise 0.35 is above half the base's 0.6.
+	if ok, why := c.Mean.Target(); ok {
+		t.Fatalf("mean curve meets the target: %s", why)
+	}
+	if c.NoiseAt[0] != 0.2 || c.NoiseAt[1] != 0.5 {
+		t.Fatalf("noise at 30: %v", c.NoiseAt)
 	}
 }

@@ -14,12 +14,12 @@ import (
 // and noise at most half the base's.
 func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "%d sites (%d for feedback, %d held out), %.0f s\n\n", r.Sites, r.Training, r.HeldOut, r.Seconds)
-	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "noise", "silence", "training")
+	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "noise", "silence", "a.recall", "training")
 	for _, c := range r.Curves {
 		for _, p := range c.Points {
-			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7.2f %7.2f  %s %s\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Noise, p.SilenceRecall, p.TrainDecision, p.Adapter)
+			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7.2f %7.2f %7.2f  %s %s\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Noise, p.SilenceRecall, p.AutoRecall, p.TrainDecision, p.Adapter)
 		}
-		fmt.Fprintf(w, "%-22s %-4s %-5.2f %7s %7.2f %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, "oracle", c.Oracle.PrecisionAt1, c.Oracle.Noise, c.Oracle.SilenceRecall)
+		fmt.Fprintf(w, "%-22s %-4s %-5.2f %7s %7.2f %7.2f %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, "oracle", c.Oracle.PrecisionAt1, c.Oracle.Noise, c.Oracle.SilenceRecall, c.Oracle.AutoRecall)
 		ok, why := c.Target()
 		verdict := "MET"
 		if !ok {
@@ -56,6 +56,116 @@ func (c Curve) Target() (bool, string) {
 	}
 	p := c.Points[best]
 	return true, fmt.Sprintf("at %d events P@1 %.2f ≥ %.2f and noise %.2f ≤ %.2f", p.Events, p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, p.Noise, base.Noise/2)
+}
+
+// Summary aggregates the same curves (persona, objective, noise) over runs
+// with different seeds: which held-out files, which sites the persona meets
+// and when it errs all change with the seed.
+type Summary struct {
+	Seeds  []uint64       `json:"seeds"`
+	Curves []SummaryCurve `json:"curves"`
+}
+
+// SummaryCurve is the mean of one curve over seeds, with the target's
+// verdict on the mean curve and on each seed's.
+type SummaryCurve struct {
+	Persona   string    `json:"persona"`
+	Objective string    `json:"objective"`
+	Noise     float64   `json:"noise"`
+	Mean      Curve     `json:"mean"`
+	Met       int       `json:"met"` // seeds whose curve meets the target
+	Runs      int       `json:"runs"`
+	Verdicts  []string  `json:"verdicts"`
+	NoiseAt   []float64 `json:"noise_at_30"` // each seed's noise at the last checkpoint ≤ 30
+}
+
+// Summarize averages reports made with the same configuration and
+// different seeds, checkpoint by checkpoint.
+func Summarize(seeds []uint64, reps []*Report) Summary {
+	sum := Summary{Seeds: seeds}
+	type key struct {
+		p, o string
+		n    float64
+	}
+	idx := map[key]int{}
+	for _, r := range reps {
+		for _, c := range r.Curves {
+			k := key{c.Persona, c.Objective, c.Noise}
+			i, ok := idx[k]
+			if !ok {
+				i = len(sum.Curves)
+				idx[k] = i
+				sum.Curves = append(sum.Curves, SummaryCurve{Persona: c.Persona, Objective: c.Objective, Noise: c.Noise,
+					Mean: Curve{Persona: c.Persona, Objective: c.Objective, Noise: c.Noise, Oracle: c.Oracle, Points: make([]Metrics, len(c.Points))}})
+			}
+			sc := &sum.Curves[i]
+			sc.Runs++
+			ok, why := c.Target()
+			if ok {
+				sc.Met++
+			}
+			sc.Verdicts = append(sc.Verdicts, why)
+			at := 0.0
+			for j, p := range c.Points {
+				if j >= len(sc.Mean.Points) {
+					break
+				}
+				m := &sc.Mean.Points[j]
+				m.Events = p.Events
+				m.PrecisionAt1 += p.PrecisionAt1
+				m.Noise += p.Noise
+				m.SilenceRecall += p.SilenceRecall
+				m.AutoRecall += p.AutoRecall
+				if p.Events <= 30 {
+					at = p.Noise
+				}
+			}
+			sc.NoiseAt = append(sc.NoiseAt, at)
+		}
+	}
+	for i := range sum.Curves {
+		sc := &sum.Curves[i]
+		n := float64(sc.Runs)
+		for j := range sc.Mean.Points {
+			m := &sc.Mean.Points[j]
+			m.PrecisionAt1 /= n
+			m.Noise /= n
+			m.SilenceRecall /= n
+			m.AutoRecall /= n
+		}
+	}
+	return sum
+}
+
+// WriteTable prints the mean curves and the verdicts.
+func (s Summary) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "mean over seeds %v\n\n", s.Seeds)
+	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s\n", "persona", "obj", "noise", "events", "P@1", "noise", "silence", "a.recall")
+	for _, c := range s.Curves {
+		for _, p := range c.Mean.Points {
+			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7.2f %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Noise, p.SilenceRecall, p.AutoRecall)
+		}
+		ok, why := c.Mean.Target()
+		verdict := "MET"
+		if !ok {
+			verdict = "NOT MET"
+		}
+		fmt.Fprintf(w, "%-22s mean curve: target %s: %s\n", c.Persona, verdict, why)
+		fmt.Fprintf(w, "%-22s seeds: target met in %d of %d runs\n", c.Persona, c.Met, c.Runs)
+		for i, v := range c.Verdicts {
+			fmt.Fprintf(w, "%-22s   seed %d: %s\n", "", s.Seeds[i%len(s.Seeds)], v)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// WriteJSON writes the summary.
+func (s Summary) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // WriteJSON writes the report.

@@ -42,15 +42,21 @@ func peakHeap() (stop func() uint64) {
 // BenchmarkRun measures a whole training run (loading the preferences and
 // their candidate sets from SQLite, the reward model, the KL policy, the
 // gate and the commit) on synthetic histories of 1k, 10k and 100k
-// preferences. Run it on one core with
+// preferences, without and (1k, 10k) with the refit of an accepted adapter
+// on every preference, which the configuration turns on by default. Run it
+// on one core with
 //
 //	go test -run '^$' -bench BenchmarkRun -benchtime 1x -cpu 1 ./train/
 //
 // It reports wall-clock and CPU seconds per run (they differ when other
 // processes share the machine) and the peak heap in MB.
 func BenchmarkRun(b *testing.B) {
-	for _, n := range []int{1_000, 10_000, 100_000} {
-		b.Run(fmt.Sprintf("prefs=%d", n), func(b *testing.B) {
+	for _, c := range []struct {
+		n     int
+		refit bool
+	}{{1_000, false}, {1_000, true}, {10_000, false}, {10_000, true}, {100_000, false}} {
+		n := c.n
+		b.Run(fmt.Sprintf("prefs=%d/refit=%v", n, c.refit), func(b *testing.B) {
 			home := b.TempDir()
 			db := openStore(b, home)
 			fillStore(b, db, synthSpec{prefs: n, seed: 7})
@@ -58,22 +64,26 @@ func BenchmarkRun(b *testing.B) {
 			runtime.GC()
 			var peak uint64
 			var secs, cpu float64
-			i := 0
+			i, refits := 0, 0
 			for b.Loop() {
 				stop := peakHeap()
 				start, cpu0 := time.Now(), cpuTime()
-				_, err := Run(context.Background(), Problem{Home: home, DB: db, Base: base}, Settings{Seed: uint64(i), Now: clock(t0.Add(time.Duration(i) * time.Hour))})
+				res, err := Run(context.Background(), Problem{Home: home, DB: db, Base: base}, Settings{Seed: uint64(i), Now: clock(t0.Add(time.Duration(i) * time.Hour)), Refit: c.refit})
 				secs += time.Since(start).Seconds()
 				cpu += (cpuTime() - cpu0).Seconds()
 				peak = max(peak, stop())
 				if err != nil {
 					b.Fatal(err)
 				}
+				if res.Metrics.Refit != nil {
+					refits++
+				}
 				i++
 			}
 			b.ReportMetric(secs/float64(i), "s/run")
 			b.ReportMetric(cpu/float64(i), "cpu-s/run")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+			b.ReportMetric(float64(refits)/float64(i), "refitted")
 		})
 	}
 }

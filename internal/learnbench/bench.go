@@ -464,6 +464,28 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	defer func() {
 		_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 	}()
+	likes := func(a action) bool { return p.Likes(site.cand(a), site) }
+	// The editor asks on its own when the cursor reaches the site (an
+	// automatic trigger: VS Code's lightbulb). A lightbulb offering what
+	// the persona wants is taken from there; one it does not want is
+	// passed by, which tells the server nothing.
+	auto, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindAutomatic)
+	if err != nil {
+		return "", err
+	}
+	slip := rng.Float64() < noise
+	if !slip {
+		for _, a := range actionsOf(auto) {
+			if likes(a) {
+				kind := "keep"
+				if rng.Float64() < p.EditShare {
+					kind = "edit"
+				}
+				return kind, follow(ctx, s, uri, a, kind)
+			}
+		}
+	}
+	// Otherwise the persona opens the menu (an explicit invocation).
 	acts, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindInvoked)
 	if err != nil {
 		return "", err
@@ -478,7 +500,6 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	if len(shown) == 0 {
 		return "", nil
 	}
-	likes := func(a action) bool { return p.Likes(site.cand(a), site) }
 	// The persona's choice: the first liked action in the order shown.
 	choice := -1
 	for i, a := range shown {
@@ -489,7 +510,7 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	}
 	kind := "keep"
 	switch {
-	case rng.Float64() < noise:
+	case slip:
 		// A mistake: any action, at random.
 		kind = []string{"keep", "undo", "dismiss", "ignore"}[rng.IntN(4)]
 		choice = rng.IntN(len(shown))
@@ -498,10 +519,6 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 		choice = 0
 	case rng.Float64() < p.EditShare:
 		kind = "edit"
-	}
-	save := func() {
-		time.Sleep(20 * time.Millisecond) // past the first checkpoint
-		_ = s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 	}
 	switch kind {
 	case "ignore":
@@ -512,14 +529,20 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 		}
 		return kind, s.c.Apply(ctx, dismiss)
 	}
+	return kind, follow(ctx, s, uri, shown[choice], kind)
+}
+
+// follow applies a and plays what the persona does next: keep it (save
+// after the first checkpoint), edit it (change a letter of the rewrite,
+// then save) or undo it (the editor's undo, as its own minimal edit).
+func follow(ctx context.Context, s *server, uri string, a action, kind string) error {
 	before := s.c.Doc(uri).Text
-	if err := s.c.Apply(ctx, shown[choice].a); err != nil {
-		return "", err
+	if err := s.c.Apply(ctx, a.a); err != nil {
+		return err
 	}
 	switch kind {
 	case "undo":
-		// An editor's undo: the text goes back, as its own minimal edit.
-		return kind, s.c.ReplaceAll(ctx, uri, before)
+		return s.c.ReplaceAll(ctx, uri, before)
 	case "edit":
 		after := s.c.Doc(uri).Text
 		if i := firstChange(before, after); i >= 0 && i < len(after) {
@@ -527,15 +550,15 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 			for j := i; j < len(after); j++ {
 				if c := after[j]; c >= 'a' && c <= 'y' {
 					if err := s.c.Change(ctx, uri, lspclient.Edit{Start: j, End: j + 1, Text: string(c + 1)}); err != nil {
-						return "", err
+						return err
 					}
 					break
 				}
 			}
 		}
 	}
-	save()
-	return kind, nil
+	time.Sleep(20 * time.Millisecond) // past the first checkpoint
+	return s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 }
 
 func firstChange(a, b string) int {

@@ -210,7 +210,7 @@ func (r *Report) WriteSVG(path string) error {
 			y := oy + ph - v*ph
 			fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="end">%.1f</text>`+"\n", ox-4, y+4, v)
 		}
-		for _, ev := range []int{0, 10, 20, 50, 100, 200} {
+		for _, ev := range []int{0, 10, 20, 30, 50, 100, 200} {
 			x := ox + xOf(ev)
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="#eee"/>`+"\n", x, oy, x, oy+ph)
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" text-anchor="middle">%d</text>`+"\n", x, oy+ph+14, ev)

@@ -132,6 +132,14 @@
 // does (A uniform in ±1/√in, B = 0), i.e. at the base, with rank 8 and
 // lora_alpha 16 on every eligible weight (skip, fc1, fc2).
 //
+// For "dpo" and "kto" the policy's λ is 0.03·β. Their losses pass β times
+// the gradient of the Bradley–Terry and KL losses, and L2 on the two LoRA
+// factors acts on their product B·A like a nuclear-norm penalty, whose
+// zero solution is stable whenever the loss gradient is weaker than λ: with
+// the unscaled λ, KTO at β = 0.1 left the policy exactly at the reference
+// for the learning benchmark's personas whose labels partly cancel
+// (context-dependent taste, a contrarian), even after 200 events.
+//
 // The forward pass is model.Network.Trace, which keeps every intermediate
 // value. The backward pass walks model.Network.Nodes in reverse and handles
 // each operator the model runs — Gemm (alpha, beta, transB, a broadcast or

@@ -184,7 +184,10 @@ func (r *splitMix) shuffle(p []int) {
 // seeded random order, batch by batch; addRows puts a unit's rows into the
 // batch and loss computes the batch loss over the units.
 type fitSpec struct {
-	name    string
+	name string
+	// decay is the L2 coefficient (Settings.WeightDecay, scaled for the
+	// objective; see optimise).
+	decay   float64
 	units   int
 	addRows func(e *engine, u int)
 	loss    func(e *engine, batch []int) lossFunc
@@ -235,10 +238,10 @@ func (tr *trainer) fit(ctx context.Context, e *engine, p *model.LoRA, spec fitSp
 			}
 			reg := 0.0
 			for i, v := range theta {
-				grad[i] += tr.s.WeightDecay * v
+				grad[i] += spec.decay * v
 				reg += v * v
 			}
-			sum += loss + tr.s.WeightDecay/2*reg
+			sum += loss + spec.decay/2*reg
 			nb++
 			opt.update(theta, grad)
 			l.unflatten(theta, p)

@@ -62,7 +62,7 @@ type Settings struct {
 	MinSteps     int     // each optimisation runs at least this many steps; 300
 	BatchSize    int     // examples per step; 256
 	LearningRate float64 // Adam's step size; 0.01
-	WeightDecay  float64 // L2 coefficient on the LoRA parameters; 0.03
+	WeightDecay  float64 // L2 coefficient on the LoRA parameters; 0.03 (times Beta for dpo and kto)
 
 	// Beta is β of the objective: the KL coefficient for "kl" (1), the
 	// DPO and KTO temperature for "dpo" and "kto" (0.1).
@@ -630,6 +630,7 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 		}
 		fr, err := tr.fit(ctx, e, rp, fitSpec{
 			name:  "reward model",
+			decay: s.WeightDecay,
 			units: len(u.cmps),
 			addRows: func(e *engine, i int) {
 				e.add(u.cmps[i].pos)
@@ -664,7 +665,17 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 	if err != nil {
 		return nil, m, err
 	}
-	spec := fitSpec{name: "policy"}
+	// DPO's and KTO's losses pass β times the gradient of the
+	// Bradley–Terry and KL losses (β·σ(·) and β·σ·(1−σ)), so their L2
+	// coefficient is scaled by β: unscaled, it outweighs the data, and the
+	// factorised penalty (which acts on B·A like a nuclear norm) holds the
+	// LoRA factors at zero, the reference, whenever the loss gradient is
+	// weaker than it — KTO trained nothing for personas whose labels
+	// partly cancel.
+	spec := fitSpec{name: "policy", decay: s.WeightDecay}
+	if s.Objective == DPO || s.Objective == KTO {
+		spec.decay = s.WeightDecay * s.Beta
+	}
 	switch s.Objective {
 	case KL:
 		spec.units = len(u.sets)

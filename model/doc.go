@@ -18,7 +18,7 @@
 // # Features
 //
 // Featurize is deterministic, allocation-free, and overwrites its
-// destination. The row layout (scheme "fnv1a-signed-v1", FeatureScheme):
+// destination. The row layout (scheme "fnv1a-signed-v2", FeatureScheme):
 //
 //	slot 0 (SlotPrior)     logit(Prior), Prior clamped to [1e-6, 1-1e-6], NaN -> 0
 //	slot 1 (SlotBias)      1
@@ -34,6 +34,9 @@
 // w = 1 unless noted:
 //
 //	rule         RuleID
+//	prior        the prior's tiles "t<k>" (k = ⌊10p⌋, capped at 9) and "u<k>"
+//	             (k = ⌊10p + 0.5⌋): two tilings of [0, 1] into 0.1-wide
+//	             intervals, offset by 0.05 (scheme v2; v1 had none)
 //	cat          Category
 //	lang         Language
 //	edit         edit-size bucket "b<k>", k = bit length of EditSize capped at 16 ("b0" for <= 0)
@@ -44,7 +47,7 @@
 //	persona*cat  Persona × Category (omitted when Persona is empty)
 //	ctx          each non-empty Context string, w = 1/√k for k such strings
 //
-// so a typical row has 12 to 30 non-zero entries. FeatureSlot gives a
+// so a typical row has 14 to 32 non-zero entries. FeatureSlot gives a
 // feature's slot and sign, e.g. for hand-made adapters or debugging.
 //
 // # The base network

@@ -13,7 +13,7 @@ const FeatureWidth = 512
 // FeatureScheme names the feature layout below. It is stored in the metadata
 // of the ONNX files SyntX writes (key "syntx.features"); LoadONNX refuses a
 // file that names another scheme.
-const FeatureScheme = "fnv1a-signed-v1"
+const FeatureScheme = "fnv1a-signed-v2"
 
 // Dense slots at the start of a feature row.
 const (
@@ -93,6 +93,9 @@ func featurize(c Candidate, dst []float32, record bool, nz []int32) []int32 {
 		role = "production"
 	}
 	add("rule", c.RuleID, "", 1)
+	t, u := priorTiles(c.Prior)
+	add("prior", t, "", 1)
+	add("prior", u, "", 1)
 	add("cat", c.Category, "", 1)
 	add("lang", c.Language, "", 1)
 	add("edit", editBucket(c.EditSize), "", 1)
@@ -145,6 +148,27 @@ func priorLogit(p float64) float64 {
 	p = max(priorClamp, min(1-priorClamp, p))
 	return math.Log(p / (1 - p))
 }
+
+// priorTiles returns the prior's tiles in two tilings of [0, 1] into
+// 0.1-wide intervals, the second offset by 0.05: "t<k>" for
+// [k/10, (k+1)/10) and "u<k>" for [(k−0.5)/10, (k+0.5)/10). They let the
+// policy learn a correction that is not monotone in the prior (a developer
+// who distrusts the confident rules) and share it between rules of similar
+// priors, which logit(prior) alone, entering linearly, cannot express.
+func priorTiles(p float64) (string, string) {
+	if math.IsNaN(p) {
+		p = 0.5
+	}
+	p = max(0, min(1, p))
+	t := min(int(p*10), 9)
+	u := min(int(p*10+0.5), 10)
+	return priorTilesT[t], priorTilesU[u]
+}
+
+var (
+	priorTilesT = [...]string{"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9"}
+	priorTilesU = [...]string{"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10"}
+)
 
 // editBucket returns "b<k>" with k = bits.Len(EditSize) capped at 16, or
 // "b0" for EditSize <= 0. Bucket k > 0 holds sizes in [2^(k-1), 2^k - 1].

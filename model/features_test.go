@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
 	"slices"
@@ -56,6 +57,9 @@ func TestFeaturizeLayout(t *testing.T) {
 		want[s] += sign * w
 	}
 	add("rule", c.RuleID, "", 1)
+	pt, pu := priorTile(c.Prior)
+	add("prior", pt, "", 1)
+	add("prior", pu, "", 1)
 	add("cat", "security", "", 1)
 	add("lang", "go", "", 1)
 	add("edit", "b4", "", 1) // 12 has bit length 4
@@ -116,5 +120,31 @@ func BenchmarkFeaturize(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Featurize(c, x)
+	}
+}
+
+// priorTile computes the documented tiles independently of priorTiles.
+func priorTile(p float64) (string, string) {
+	t := int(math.Floor(10 * p))
+	if t > 9 {
+		t = 9
+	}
+	u := int(math.Floor(10*p + 0.5))
+	return fmt.Sprintf("t%d", t), fmt.Sprintf("u%d", u)
+}
+
+func TestPriorTiles(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		p    float64
+		t, u string
+	}{
+		{0, "t0", "u0"}, {0.04, "t0", "u0"}, {0.05, "t0", "u1"}, {0.58, "t5", "u6"},
+		{0.6, "t6", "u6"}, {0.62, "t6", "u6"}, {0.66, "t6", "u7"}, {0.999, "t9", "u10"},
+		{1, "t9", "u10"}, {-3, "t0", "u0"}, {7, "t9", "u10"}, {math.NaN(), "t5", "u5"},
+	} {
+		if gt, gu := priorTiles(c.p); gt != c.t || gu != c.u {
+			t.Errorf("priorTiles(%v) = %s, %s; want %s, %s", c.p, gt, gu, c.t, c.u)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -435,6 +436,20 @@ func TestCorruptAdapter(t *testing.T) {
 	}
 	if strings.Contains(st.Policy, "v1") {
 		t.Fatalf("the corrupt adapter is in use: policy %q", st.Policy)
+	}
+	// The server follows the pointer every second; a refused adapter that
+	// has not changed is neither retried nor announced again.
+	time.Sleep(2500 * time.Millisecond)
+	shown := 0
+	for _, n := range e.c.Notifications() {
+		var p struct{ Message string }
+		_ = json.Unmarshal(n.Params, &p)
+		if n.Method == "window/showMessage" && strings.Contains(p.Message, "adapter v1 refused") {
+			shown++
+		}
+	}
+	if shown != 1 {
+		t.Fatalf("the refused adapter was announced %d times, want once", shown)
 	}
 	if st.Capture != "on" {
 		t.Fatalf("capture %q", st.Capture)

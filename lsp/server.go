@@ -84,6 +84,11 @@ type Server struct {
 	newOutcomes      atomic.Int64   // outcomes recorded since the last training run
 	train            trainer
 	lastAdapterCheck time.Time // touched by the ticker goroutine only
+	// refusedAdapter identifies the adapter (version and file stamps) last
+	// refused, so that following the pointer every second does not retry
+	// and re-announce it until it changes.
+	refusedMu      sync.Mutex
+	refusedAdapter string
 
 	inflight inflight
 }

@@ -343,16 +343,37 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		s.log.Info("policy: base (no adapter active)")
 		return
 	}
+	key := version + "\x00" + adapterStamp(dir)
+	s.refusedMu.Lock()
+	defer s.refusedMu.Unlock()
+	if key == s.refusedAdapter {
+		return // refused already, and unchanged since
+	}
 	a, err := model.LoadAdapter(dir, rt.Base())
 	if err == nil {
 		err = rt.Swap(a)
 	}
 	if err != nil {
+		s.refusedAdapter = key
 		s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
 		s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, err)
 		return
 	}
+	s.refusedAdapter = ""
 	s.log.Info("policy: adapter swapped in", "adapter", version)
+}
+
+// adapterStamp describes the files of an adapter directory (names, sizes,
+// modification times), so that a refused adapter is tried again when it is
+// rewritten in place.
+func adapterStamp(dir string) string {
+	var b strings.Builder
+	for _, name := range []string{model.AdapterConfigFile, model.AdapterWeightsFile} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			fmt.Fprintf(&b, "%s:%d:%d;", name, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	return b.String()
 }
 
 func (s *Server) rollback(ctx context.Context) (any, error) {

@@ -232,6 +232,7 @@ type Hyperparams struct {
 	Holdout           float64   `json:"holdout"`
 	AccuracyTolerance float64   `json:"accuracy_tolerance"`
 	LogLossTolerance  float64   `json:"log_loss_tolerance"`
+	Refit             bool      `json:"refit"`
 	BaseSHA256        string    `json:"base_sha256"`
 }
 
@@ -453,7 +454,7 @@ func (tr *trainer) hyper() Hyperparams {
 		Objective: s.Objective, Seed: s.Seed, Rank: s.Rank, Alpha: s.Alpha, Epochs: s.Epochs,
 		MinSteps: s.MinSteps, BatchSize: s.BatchSize, LearningRate: s.LearningRate, WeightDecay: s.WeightDecay,
 		Beta: s.Beta, Holdout: s.Holdout, AccuracyTolerance: s.AccuracyTolerance, LogLossTolerance: s.LogLossTolerance,
-		BaseSHA256: tr.base.BaseHash(),
+		Refit: s.Refit, BaseSHA256: tr.base.BaseHash(),
 	}
 	if s.HalfLife > 0 {
 		h.HalfLifeHours = s.HalfLife.Hours()

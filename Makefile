@@ -76,7 +76,7 @@ bench:
 # oracle and the base. Writes bench-learning/kl (every persona, three seeds,
 # summary.txt with the means and the target's verdicts), objectives (kl,
 # dpo, kto) and noise (p = 0 and 0.2), each with table.txt, report.json and
-# curves.svg. About 45 minutes on the 2-core development machine.
+# curves.svg. About 20 minutes on the 2-core development machine.
 LEARN_SEEDS ?= 1,2,3
 bench-learning: build
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/kl -objectives kl -noise 0.1 -seeds $(LEARN_SEEDS)

@@ -250,15 +250,17 @@
 // # Performance
 //
 // A whole run — loading the preferences and their candidate sets from
-// SQLite, reward model, KL policy, gate, commit — with the default settings,
-// single-threaded, on the 2-core development machine while other builds
-// shared it (go test -run '^$' -bench BenchmarkRun -benchtime 1x -cpu 1
-// ./train/):
+// SQLite, reward model, KL policy, gate, commit — single-threaded, on the
+// 2-core development machine (go test -run '^$' -bench BenchmarkRun
+// -benchtime 1x -cpu 1 ./train/); "refit" is the default configuration
+// (train.refit), whose accepted runs optimise twice:
 //
-//	preferences   wall     CPU      peak heap
-//	1,000         1.2 s    1.1 s     10 MB
-//	10,000        3.1 s    2.2 s     21 MB
-//	100,000       33 s     22 s     102 MB
+//	preferences   refit   wall     CPU      peak heap
+//	1,000         no      0.8 s    0.8 s     10 MB
+//	1,000         yes     1.8 s    1.8 s     12 MB
+//	10,000        no      2.4 s    2.5 s     20 MB
+//	10,000        yes     4.2 s    4.2 s     25 MB
+//	100,000       no      23 s     23 s      91 MB
 //
 // The cost grows with the data (20 passes); small sets cost at least
 // MinSteps steps per phase.

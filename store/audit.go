@@ -258,3 +258,42 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 	}
 	return rep, nil
 }
+
+// AdapterChange is one recorded change of an adapter's state, from the
+// audit log: the version, its new state and, when it became active, the
+// version it replaced ("" for the base).
+type AdapterChange struct {
+	Seq      int64
+	At       time.Time
+	Version  string
+	State    string
+	Previous string
+	RunID    int64
+}
+
+// AdapterHistory returns every adapter state change recorded in the audit
+// log, oldest first.
+func (db *DB) AdapterHistory(ctx context.Context) ([]AdapterChange, error) {
+	rows, err := db.sql.QueryContext(ctx,
+		`SELECT seq, at, kind, ref, payload, prev_hash, hash FROM audit WHERE kind = ? ORDER BY seq`, AuditAdapter)
+	if err != nil {
+		return nil, fmt.Errorf("store: adapter history: %w", err)
+	}
+	defer rows.Close()
+	var out []AdapterChange
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: adapter history: %w", err)
+		}
+		var p adapterPayload
+		if err := json.Unmarshal(r.Payload, &p); err != nil {
+			return nil, fmt.Errorf("store: adapter history: row %d: %w", r.Seq, err)
+		}
+		out = append(out, AdapterChange{Seq: r.Seq, At: r.At, Version: p.Version, State: p.State, Previous: p.Previous, RunID: p.RunID})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: adapter history: %w", err)
+	}
+	return out, nil
+}

@@ -404,6 +404,47 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	return prune(adir, res.Active, tr.s.KeepAdapters)
 }
 
+// adapterOlder reports whether a comes from an older run than b (by run
+// id, or by version number when either has no run).
+func adapterOlder(a, b store.Adapter) bool {
+	if a.RunID != 0 && b.RunID != 0 {
+		return a.RunID < b.RunID
+	}
+	na, _ := versionNumber(a.Version)
+	nb, _ := versionNumber(b.Version)
+	return na < nb
+}
+
+// rolledBackVersions returns the adapters that a rollback (or a repair)
+// took out of service, from the audit log: those retired on their own (a
+// rollback to the base, or a missing directory), and those replaced by an
+// older adapter (a rollback to it). A later rollback must not bring them
+// back: the developer already said no to them.
+func rolledBackVersions(ctx context.Context, db *store.DB, known []store.Adapter) (map[string]bool, error) {
+	hist, err := db.AdapterHistory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byVersion := map[string]store.Adapter{}
+	for _, a := range known {
+		byVersion[a.Version] = a
+	}
+	out := map[string]bool{}
+	for _, h := range hist {
+		switch {
+		case h.State == store.AdapterRetired:
+			out[h.Version] = true
+		case h.State == store.AdapterActive && h.Previous != "":
+			a, ok1 := byVersion[h.Version]
+			p, ok2 := byVersion[h.Previous]
+			if ok1 && ok2 && adapterOlder(a, p) {
+				out[h.Previous] = true
+			}
+		}
+	}
+	return out, nil
+}
+
 // RollbackResult says what Rollback did.
 type RollbackResult struct {
 	From string // the version that was active
@@ -411,8 +452,9 @@ type RollbackResult struct {
 }
 
 // Rollback restores the previous accepted adapter: among the adapters that
-// were once active and came from runs older than the active adapter's run,
-// the newest whose directory still loads with base (nil: model.LoadBase).
+// were once active, came from runs older than the active adapter's run and
+// were not taken out of service by an earlier rollback, the newest whose
+// directory still loads with base (nil: model.LoadBase).
 // When there is none the base policy runs alone. The active adapter is
 // marked retired. It fails with ErrNothingToRollBack when no adapter is
 // active.
@@ -446,17 +488,14 @@ func Rollback(ctx context.Context, home string, db *store.DB, base *model.Networ
 	if err != nil {
 		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 	}
-	curN, _ := versionNumber(cur.Version)
-	older := func(a store.Adapter) bool {
-		if cur.RunID != 0 && a.RunID != 0 {
-			return a.RunID < cur.RunID
-		}
-		n, _ := versionNumber(a.Version)
-		return n < curN
+	older := func(a store.Adapter) bool { return adapterOlder(a, cur) }
+	rolledBack, err := rolledBackVersions(ctx, db, known)
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 	}
 	var cands []store.Adapter
 	for _, a := range known {
-		if a.Version != cur.Version && a.State != store.AdapterRejected && !a.ActivatedAt.IsZero() && older(a) {
+		if a.Version != cur.Version && a.State != store.AdapterRejected && !a.ActivatedAt.IsZero() && older(a) && !rolledBack[a.Version] {
 			cands = append(cands, a)
 		}
 	}

@@ -335,3 +335,39 @@ func TestPending(t *testing.T) {
 		t.Fatalf("Pending after a run = %d, %v; want 0", p, err)
 	}
 }
+
+// TestRollbackSkipsRolledBack: an adapter the developer rolled back is not
+// restored by a later rollback; the one active before the current one is.
+func TestRollbackSkipsRolledBack(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	home := t.TempDir()
+	db := openStore(t, home)
+	fillStore(t, db, synthSpec{prefs: 120, seed: 9})
+	base := mustBase(t)
+	now := clock(t0.Add(time.Hour))
+	run := func(seed uint64) Result {
+		res, err := Run(ctx, Problem{Home: home, DB: db, Base: base}, quick(seed, now))
+		if err != nil || res.Decision != store.RunAccepted {
+			t.Fatalf("run %d: %v %s", seed, err, res.Decision)
+		}
+		return res
+	}
+	rollback := func(from, to string) {
+		t.Helper()
+		rb, err := Rollback(ctx, home, db, base, now())
+		if err != nil || rb.From != from || rb.To != to {
+			t.Fatalf("rollback = %+v, %v; want %s → %q", rb, err, from, to)
+		}
+	}
+	run(1) // v1
+	rollback("v1", "")
+	run(2) // v2, activated over the base
+	rollback("v2", "") // v1 was rolled back: the base was active before v2
+	run(3)             // v3
+	run(4)             // v4
+	rollback("v4", "v3")
+	run(5)               // v5, activated over v3
+	rollback("v5", "v3") // not v4, which was rolled back
+	rollback("v3", "")   // v2 was rolled back, v1 too
+}

@@ -220,8 +220,9 @@
 //
 // Rollback restores the previous accepted adapter: the newest adapter that
 // was once active and came from a run older than the active adapter's
-// (rejected ones are never restored), whose directory still loads; with
-// none the base runs alone. The newest Settings.KeepAdapters (10, config
+// (rejected ones are never restored, nor ones an earlier rollback took out
+// of service, which the audit log's adapter rows tell), whose directory
+// still loads; with none the base runs alone. The newest Settings.KeepAdapters (10, config
 // train.keep_adapters) version directories are kept, and always the active
 // one; the store keeps every version's record.
 //

@@ -19,6 +19,9 @@ func TestTrainModelReportCLI(t *testing.T) {
 	t.Parallel()
 	home := seededHome(t)
 	t.Run("retrain over LSP", func(t *testing.T) { retrainOverLSP(t, home) })
+	// The adapter active before this run (the LSP retrain's, when its gate
+	// passed) is what a rollback must restore.
+	prev := status(t, home).Adapter
 	o, err := runCLI(t, home, "train", "--json", "--progress", "none")
 	if err != nil {
 		t.Fatalf("train: %v\n%s", err, o)
@@ -70,8 +73,12 @@ func TestTrainModelReportCLI(t *testing.T) {
 		if o, err := runCLI(t, home, "model", "rollback"); err != nil {
 			t.Fatalf("rollback: %v\n%s", err, o)
 		}
-		if st := status(t, home); st.Adapter != nil {
+		st := status(t, home)
+		switch {
+		case prev == nil && st.Adapter != nil:
 			t.Fatalf("after rolling back the only adapter, %v is active", *st.Adapter)
+		case prev != nil && (st.Adapter == nil || *st.Adapter != *prev):
+			t.Fatalf("after rolling back %s, adapter %v is active; want the previous one, %s", res.Version, st.Adapter, *prev)
 		}
 	}
 	if o, err := runCLI(t, home, "audit", "verify"); err != nil {

@@ -362,7 +362,7 @@ func TestRollbackSkipsRolledBack(t *testing.T) {
 	}
 	run(1) // v1
 	rollback("v1", "")
-	run(2) // v2, activated over the base
+	run(2)             // v2, activated over the base
 	rollback("v2", "") // v1 was rolled back: the base was active before v2
 	run(3)             // v3
 	run(4)             // v4

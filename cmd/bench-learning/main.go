@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string) error {
 	checkpoints := fs.String("checkpoints", "0,10,20,30,50,100,200", "feedback events at which to measure")
 	held := fs.Int("held-out", 0, "held-out sites to measure on (0: every site of the held-out files)")
 	seed := fs.Uint64("seed", 1, "random seed")
-	seedList := fs.String("seeds", "", "comma-separated seeds: one run per seed under OUT/seed-N, and OUT/summary.txt with the means (overrides -seed)")
+	seedList := fs.String("seeds", "", "comma-separated seeds: one run per seed under OUT/seed-N, and OUT/summary.{txt,json,svg} with the means (overrides -seed)")
 	keep := fs.String("keep", "", "keep each run's data directory under this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -110,7 +110,10 @@ func run(ctx context.Context, args []string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return sum.WriteJSON(filepath.Join(*out, "summary.json"))
+	if err := sum.WriteJSON(filepath.Join(*out, "summary.json")); err != nil {
+		return err
+	}
+	return sum.WriteSVG(filepath.Join(*out, "summary.svg"))
 }
 
 // write puts a report's table (also on w), JSON and plot in dir.

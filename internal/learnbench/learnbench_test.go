@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +76,12 @@ func TestSummarize(t *testing.T) {
 	}
 	if c.NoiseAt[0] != 0.2 || c.NoiseAt[1] != 0.5 {
 		t.Fatalf("noise at 30: %v", c.NoiseAt)
+	}
+	svg := filepath.Join(t.TempDir(), "summary.svg")
+	if err := s.WriteSVG(svg); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<polyline") {
+		t.Fatalf("summary plot: %v", err)
 	}
 }

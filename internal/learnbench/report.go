@@ -159,6 +159,15 @@ func (s Summary) WriteTable(w io.Writer) {
 	}
 }
 
+// WriteSVG plots the mean curves, as Report.WriteSVG does for one run.
+func (s Summary) WriteSVG(path string) error {
+	r := Report{}
+	for _, c := range s.Curves {
+		r.Curves = append(r.Curves, c.Mean)
+	}
+	return r.WriteSVG(path)
+}
+
 // WriteJSON writes the summary.
 func (s Summary) WriteJSON(path string) error {
 	b, err := json.MarshalIndent(s, "", "  ")

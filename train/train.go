@@ -758,20 +758,9 @@ func holdRows(ds *dataset) []int32 {
 // evaluate scores logits z (by row) on held-out preferences; see Eval.
 func evaluate(z []float64, prefs []pref) Eval {
 	var ev Eval
-	at := func(r int32) float64 {
-		if r == nothing {
-			return 0
-		}
-		return z[r]
-	}
 	for _, p := range prefs {
-		m := at(p.pos) - at(p.neg)
-		switch {
-		case m > 0:
-			ev.Accuracy += p.weight
-		case m == 0:
-			ev.Accuracy += p.weight / 2
-		}
+		m := margin(z, p)
+		ev.Accuracy += p.weight * hit(m)
 		ev.LogLoss += p.weight * softplus(-m)
 		ev.Weight += p.weight
 		ev.N++
@@ -781,6 +770,29 @@ func evaluate(z []float64, prefs []pref) Eval {
 		ev.LogLoss /= ev.Weight
 	}
 	return ev
+}
+
+// margin is z(chosen) − z(rejected) for a preference under logits z (by
+// dataset row; the nothing action is 0).
+func margin(z []float64, p pref) float64 {
+	at := func(r int32) float64 {
+		if r == nothing {
+			return 0
+		}
+		return z[r]
+	}
+	return at(p.pos) - at(p.neg)
+}
+
+// hit is a margin's accuracy: 1 when positive, ½ for a tie, else 0.
+func hit(m float64) float64 {
+	switch {
+	case m > 0:
+		return 1
+	case m == 0:
+		return 0.5
+	}
+	return 0
 }
 
 // gateZ is the one-sided 95% normal quantile: the gate refuses a new policy
@@ -820,21 +832,6 @@ func gate(s Settings, zNew, zActive []float64, prefs []pref) (store.Decision, st
 // se² = n/(n−1) · Σ wᵢ²(dᵢ − d)² / (Σ wᵢ)². With fewer than two
 // preferences the standard errors are 0.
 func pairedDiffs(zNew, zActive []float64, prefs []pref) (dAcc, seAcc, dLL, seLL float64) {
-	at := func(z []float64, r int32) float64 {
-		if r == nothing {
-			return 0
-		}
-		return z[r]
-	}
-	acc := func(m float64) float64 {
-		switch {
-		case m > 0:
-			return 1
-		case m == 0:
-			return 0.5
-		}
-		return 0
-	}
 	n := len(prefs)
 	if n == 0 {
 		return 0, 0, 0, 0
@@ -842,9 +839,8 @@ func pairedDiffs(zNew, zActive []float64, prefs []pref) (dAcc, seAcc, dLL, seLL 
 	da, dl := make([]float64, n), make([]float64, n)
 	var wsum float64
 	for i, p := range prefs {
-		mn := at(zNew, p.pos) - at(zNew, p.neg)
-		ma := at(zActive, p.pos) - at(zActive, p.neg)
-		da[i] = acc(mn) - acc(ma)
+		mn, ma := margin(zNew, p), margin(zActive, p)
+		da[i] = hit(mn) - hit(ma)
 		dl[i] = softplus(-mn) - softplus(-ma)
 		dAcc += p.weight * da[i]
 		dLL += p.weight * dl[i]

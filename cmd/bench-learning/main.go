@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string) error {
 		if cfg.Keep != "" {
 			c.Keep = filepath.Join(cfg.Keep, fmt.Sprintf("seed-%d", sd))
 		}
-		cfg.Log.Write([]byte(fmt.Sprintf("seed %d\n", sd)))
+		fmt.Fprintf(cfg.Log, "seed %d\n", sd)
 		rep, err := learnbench.Run(ctx, c)
 		if err != nil {
 			return err

@@ -73,7 +73,8 @@ type BenchFile struct {
 }
 
 // Checker says how to run a language's own checker on a package's files:
-// in Dir, with Env added to the environment.
+// in Dir, with Env appended to os.Environ() (later entries win, as
+// os/exec does).
 //
 //   - Go: Dir is a writable copy of the module (GOROOT/src for the
 //     standard library); run `Go vet [-overlay FILE.json] IMPORTPATH`
@@ -183,6 +184,25 @@ func Open(cacheDir string, pins *Pins) (*Corpus, error) {
 	return c, nil
 }
 
+// OpenDefault opens DefaultCacheDir with the repository's pins
+// (DefaultPinsPath): what a benchmark or a check command run from the
+// repository uses.
+func OpenDefault() (*Corpus, error) {
+	file, err := DefaultPinsPath()
+	if err != nil {
+		return nil, err
+	}
+	pins, err := LoadPins(file)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := DefaultCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	return Open(dir, pins)
+}
+
 // Dir is the cache directory.
 func (c *Corpus) Dir() string { return string(c.l) }
 
@@ -282,21 +302,30 @@ func abs(n int) int {
 	return n
 }
 
-// Checker returns how to check a fetched package's files.
-func (c *Corpus) Checker(pkg string) (Checker, error) {
-	var k Package
-	for _, x := range c.pins.Packages {
-		if x.ID == pkg {
-			k = x
+// Checker returns how to check the files of a fetched package, bench file
+// or source (id is any of the three): the checker root is the source's.
+func (c *Corpus) Checker(id string) (Checker, error) {
+	source := id
+	for _, k := range c.pins.Packages {
+		if k.ID == id {
+			source = k.Source
 		}
 	}
-	if k.ID == "" {
-		return Checker{}, fmt.Errorf("checker: no package %q", pkg)
+	for _, b := range c.pins.Bench {
+		if b.ID == id {
+			source = b.Source
+		}
 	}
-	if !c.present[k.Source] {
-		return Checker{}, fmt.Errorf("checker: package %q: source %q is not fetched", pkg, k.Source)
+	if _, isTool := c.pins.Tool(source); isTool {
+		return Checker{}, fmt.Errorf("checker: %q is a tool", id)
 	}
-	s, _ := c.pins.Source(k.Source)
+	if _, ok := c.pins.Source(source); !ok {
+		return Checker{}, fmt.Errorf("checker: no package, bench file or source %q", id)
+	}
+	if !c.present[source] {
+		return Checker{}, fmt.Errorf("checker: %q: source %q is not fetched", id, source)
+	}
+	s, _ := c.pins.Source(source)
 	ch := Checker{Manager: s.Manager, Dir: c.l.src(s.ID)}
 	switch {
 	case isToolchain(s):
@@ -339,12 +368,15 @@ func (c *Corpus) Tools() Tools {
 	return t
 }
 
-// enumerate lists and classifies a package's files.
+// enumerate lists and classifies a package's files. Each path pattern is
+// walked from its longest prefix without wildcards, so that a package of a
+// large source (GOROOT) costs what its own directories cost.
 func (c *Corpus) enumerate(k Package) ([]File, error) {
 	s, _ := c.pins.Source(k.Source)
 	root := c.l.root(s)
 	var files []File
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	seen := map[string]bool{}
+	visit := func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -356,9 +388,10 @@ func (c *Corpus) enumerate(k Package) ([]File, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if !matchAny(k.Paths, rel) || matchAny(k.Exclude, rel) {
+		if seen[rel] || !matchAny(k.Paths, rel) || matchAny(k.Exclude, rel) {
 			return nil
 		}
+		seen[rel] = true
 		lang := language(rel)
 		if lang == "" {
 			return nil
@@ -377,14 +410,33 @@ func (c *Corpus) enumerate(k Package) ([]File, error) {
 		}
 		files = append(files, f)
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open corpus: package %s: %w", k.ID, err)
+	}
+	for _, pat := range k.Paths {
+		start := filepath.Join(root, filepath.FromSlash(literalPrefix(pat)))
+		if _, err := os.Lstat(start); errors.Is(err, fs.ErrNotExist) {
+			continue // reported below if no pattern matches anything
+		}
+		if err := filepath.WalkDir(start, visit); err != nil {
+			return nil, fmt.Errorf("open corpus: package %s: %w", k.ID, err)
+		}
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("open corpus: package %s: no files match its paths", k.ID)
 	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Rel < files[j].Rel })
 	return files, nil
+}
+
+// literalPrefix is the part of a pattern before its first wildcard
+// segment ("src/net/url/*.go" → "src/net/url"; "**" → ".").
+func literalPrefix(pat string) string {
+	segs := strings.Split(pat, "/")
+	for i, seg := range segs {
+		if strings.ContainsAny(seg, "*?[\\") {
+			return path.Join(append([]string{"."}, segs[:i]...)...)
+		}
+	}
+	return pat
 }
 
 func matchAny(pats []string, rel string) bool {

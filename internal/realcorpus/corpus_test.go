@@ -239,6 +239,12 @@ func TestOpenClassifies(t *testing.T) {
 	if _, err := c.Checker("py-other"); err == nil {
 		t.Error("Checker of a package whose source is not fetched")
 	}
+	if ch, err := c.Checker("umd-small"); err != nil || ch.Dir != filepath.Join(fc.dir, "src", "js") || ch.Manager != NPM {
+		t.Errorf("Checker of a bench file: %+v, %v", ch, err)
+	}
+	if _, err := c.Checker("nope"); err == nil {
+		t.Error("Checker of an unknown id")
+	}
 }
 
 func TestOpenRejectsChangedBench(t *testing.T) {

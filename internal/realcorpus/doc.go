@@ -104,7 +104,8 @@
 //
 // # Reading the corpus
 //
-// Open(cacheDir, pins) returns a *Corpus of every source and tool whose marker
+// Open(cacheDir, pins) (or OpenDefault, with the repository's pins and
+// DefaultCacheDir) returns a *Corpus of every source and tool whose marker
 // matches its pin (Missing lists the others; with nothing fetched the error
 // wraps ErrNotFetched). It enumerates the pool packages of the present sources
 // and checks each present bench file's SHA-256 and line count.
@@ -130,7 +131,8 @@
 // UMD shape: the size series of ~1k, 5k, 20k and 86k lines); Primary(shape)
 // the one closest to PrimaryLines (5,000), which a per-shape benchmark uses.
 //
-// Checker(packageID) says where and how to run the language's own checker:
+// Checker(id) — of a package, a bench file or a source — says where and how
+// to run the language's own checker:
 //
 //   - Go modules: Dir is the writable module copy, Env makes the go command
 //     offline (GOPROXY=off, GOFLAGS=-mod=mod, the cache's GOMODCACHE,
@@ -138,8 +140,11 @@
 //     FILE.json] File.GoImport` in Dir. -overlay replaces one file's content
 //     without copying the tree.
 //   - The standard library: Dir is GOROOT/src of the copied toolchain, Env
-//     sets GOROOT to it, and Checker.Go is that toolchain's own go; the same
-//     command works for std and cmd packages (cmd/internal/obj/x86).
+//     sets GOROOT to it and puts its bin first on PATH, and Checker.Go is
+//     that toolchain's own go; the same command works for std and cmd
+//     packages (cmd/internal/obj/x86). gopls runs with the same Env, in
+//     GOROOT/src (or GOROOT/src/cmd for cmd's files: `gopls check
+//     internal/obj/x86/asm6.go` there is clean).
 //   - npm: Dir is the checker project; TSConfig is its tsconfig.json (the
 //     pin's compiler options, noEmit, the pool paths); run `tsc --noEmit -p
 //     TSConfig`. JavaScript sources have allowJs and checkJs. Real packages do

@@ -13,8 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -317,10 +317,12 @@ func checkEnvGo(l layout) []string {
 }
 
 // checkEnvStd is the environment of a checker of the standard library:
-// the copied toolchain as GOROOT, offline.
+// the copied toolchain as GOROOT and first on PATH, offline.
 func checkEnvStd(goroot string) []string {
 	return []string{
 		"GOROOT=" + goroot,
+		// Tools that run "go" themselves (gopls) must find this one.
+		"PATH=" + filepath.Join(goroot, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"GOFLAGS=",
 		"GOPROXY=off",
 		"GOTOOLCHAIN=local",
@@ -779,32 +781,12 @@ func removeAll(dir string) error {
 func checkExecutable(file string) error {
 	fi, err := os.Stat(file)
 	if err != nil {
-		return fmt.Errorf("tool binary: %w", err)
+		return fmt.Errorf("tool binary (the pin's bin must name the binary for %s/%s): %w", runtime.GOOS, runtime.GOARCH, err)
 	}
 	if fi.Mode()&0o111 == 0 {
 		return fmt.Errorf("tool binary %s is not executable", file)
 	}
 	return nil
-}
-
-// lockCache takes an exclusive lock on the cache directory, waiting for
-// another fetch that holds it.
-func lockCache(dir string, log *slog.Logger) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		log.Info("waiting for another fetch into the same cache", "dir", dir)
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 // checkBench checks a bench file against its pin: SHA-256 and line count.

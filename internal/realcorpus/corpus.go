@@ -150,6 +150,7 @@ func Open(cacheDir string, pins *Pins) (*Corpus, error) {
 	if len(c.present) == 0 {
 		return nil, fmt.Errorf("%w in %s (run `make realcorpus` or `make realcorpus-ci`)", ErrNotFetched, cacheDir)
 	}
+	owner := map[string]string{} // source/rel → package
 	for _, k := range pins.Packages {
 		if !c.present[k.Source] {
 			continue
@@ -157,6 +158,14 @@ func Open(cacheDir string, pins *Pins) (*Corpus, error) {
 		files, err := c.enumerate(k)
 		if err != nil {
 			return nil, err
+		}
+		for _, f := range files {
+			key := f.Source + "/" + f.Rel
+			if other, ok := owner[key]; ok {
+				// One file, two purposes: a held-out file could be read as dev.
+				return nil, fmt.Errorf("open corpus: %s of %s is in packages %s and %s", f.Rel, f.Source, other, k.ID)
+			}
+			owner[key] = k.ID
 		}
 		c.files = append(c.files, files...)
 	}

@@ -260,6 +260,19 @@ func TestOpenRejectsChangedBench(t *testing.T) {
 	}
 }
 
+func TestOpenRejectsFileInTwoPackages(t *testing.T) {
+	t.Parallel()
+	fc := newFakeCache(t)
+	fc.pins.Packages = append(fc.pins.Packages, Package{
+		ID: "py-overlap", Source: "py", Purpose: Check,
+		Paths: []string{"usr/lib/python3/dist-packages/fake/core.py"},
+	})
+	_, err := Open(fc.dir, fc.pins)
+	if err == nil || !strings.Contains(err.Error(), "is in packages py-pkg and py-overlap") {
+		t.Fatalf("Open: %v, want an error naming both packages", err)
+	}
+}
+
 func TestOpenNothingFetched(t *testing.T) {
 	t.Parallel()
 	fc := newFakeCache(t)

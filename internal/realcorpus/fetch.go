@@ -635,7 +635,7 @@ func (f *fetcher) debSource(ctx context.Context, s Source) error {
 		args = append(args, "-o", "APT::Sandbox::User=root")
 	}
 	if _, err := f.run(ctx, tmp, os.Environ(), "apt-get", append(args, s.Name+"="+s.Version)...); err != nil {
-		return fmt.Errorf("%w (a Debian archive keeps only current versions: if %s=%s is gone, pin the version `apt-cache policy %s` offers)", err, s.Name, s.Version, s.Name)
+		return fmt.Errorf("%w (run `apt-get update` if apt has no package lists; a Debian archive keeps only current versions: if %s=%s is gone, pin the version `apt-cache policy %s` offers)", err, s.Name, s.Version, s.Name)
 	}
 	debs, err := filepath.Glob(filepath.Join(tmp, "*.deb"))
 	if err != nil || len(debs) != 1 {

@@ -135,7 +135,12 @@ func Open(cacheDir string, pins *Pins) (*Corpus, error) {
 	check := func(s Source, isTool bool) {
 		want, err := f.wantMarker(s, isTool)
 		have, herr := readMarker(c.l.state(s.ID))
-		if err == nil && herr == nil && have == want {
+		dir := c.l.src(s.ID)
+		if isTool {
+			dir = c.l.tool(s.ID)
+		}
+		_, derr := os.Stat(dir)
+		if err == nil && herr == nil && derr == nil && have == want {
 			c.present[s.ID] = true
 		} else {
 			c.missing = append(c.missing, s.ID)

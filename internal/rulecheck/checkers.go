@@ -213,9 +213,10 @@ func (g *goChecker) check(ctx context.Context, f realcorpus.File, src, fixed []b
 var pycheckPy []byte
 
 type pyChecker struct {
-	ch  realcorpus.Checker
-	ver string
-	h   *helper
+	ch    realcorpus.Checker
+	ver   string
+	h     *helper
+	bases map[string][]Diag // file -> baseline
 }
 
 func newPyChecker(ctx context.Context, tools realcorpus.Tools, ch realcorpus.Checker, state string) (*pyChecker, error) {
@@ -231,7 +232,7 @@ func newPyChecker(ctx context.Context, tools realcorpus.Tools, ch realcorpus.Che
 		h.close()
 		return nil, fmt.Errorf("pycheck: %w (is python3-pyflakes installed?)", err)
 	}
-	return &pyChecker{ch: ch, h: h, ver: "python " + hello.Python + " pyflakes " + hello.Pyflakes + "|" + sha(pycheckPy) + "|" + state}, nil
+	return &pyChecker{ch: ch, h: h, bases: map[string][]Diag{}, ver: "python " + hello.Python + " pyflakes " + hello.Pyflakes + "|" + sha(pycheckPy) + "|" + state}, nil
 }
 
 func (p *pyChecker) version() string { return p.ver }
@@ -255,9 +256,13 @@ func (p *pyChecker) run(f realcorpus.File, text []byte) ([]Diag, error) {
 }
 
 func (p *pyChecker) check(ctx context.Context, f realcorpus.File, src, fixed []byte, edits []Edit) ([]Diag, error) {
-	base, err := p.run(f, src)
-	if err != nil {
-		return nil, err
+	base, ok := p.bases[f.Path]
+	if !ok {
+		var err error
+		if base, err = p.run(f, src); err != nil {
+			return nil, err
+		}
+		p.bases[f.Path] = base
 	}
 	after, err := p.run(f, fixed)
 	if err != nil {

@@ -313,6 +313,9 @@ func runJob(ctx context.Context, opts Options, lib *library, cache *cache, tools
 		}
 		o.Breaks = breaks
 		o.Secs = time.Since(start).Seconds()
+		if o.Secs > 20 {
+			opts.Log.Info("slow check", "package", j.pkg, "file", o.File, "line", o.Line, "rule", o.Rule, "seconds", round(o.Secs))
+		}
 		st.checks++
 		if (i+1)%50 == 0 {
 			opts.Log.Info("checking", "package", j.pkg, "done", i+1, "of", len(offers))

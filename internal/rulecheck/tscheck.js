@@ -368,23 +368,35 @@ function check(req) {
 }
 
 // affected lists the other files of the program whose diagnostics a change
-// to file's declarations can change.
+// to file's declarations can change: every other file when file is a
+// script (its declarations are global); otherwise, as TypeScript's own
+// builder decides, the modules that import it, and the importers of each
+// of those whose declarations changed in turn. Global scripts see every
+// module's `declare global`, so they are always included.
 function affected(p, program, file) {
   const files = program.getSourceFiles().filter(f => !f.isDeclarationFile && p.parsed.fileNames.includes(f.fileName));
   const me = program.getSourceFile(file);
-  if (!ts.isExternalModule(me) && !me.commonJsModuleIndicator) return files.filter(f => f !== me);
+  const isModule = f => ts.isExternalModule(f) || !!f.commonJsModuleIndicator;
+  if (!isModule(me)) return files.filter(f => f !== me);
   if (!p.importers) p.importers = importers(p, program, files);
+  const byName = new Map(files.map(f => [f.fileName, f]));
   const seen = new Set([file]);
+  const out = [];
   const queue = [file];
   while (queue.length) {
     const f = queue.shift();
     for (const imp of p.importers.get(f) || []) {
-      if (!seen.has(imp)) { seen.add(imp); queue.push(imp); }
+      if (seen.has(imp) || !byName.has(imp)) continue;
+      seen.add(imp);
+      out.push(byName.get(imp));
+      // Its importers are affected only if what it exports changed.
+      if (!p.baseDts.has(imp) || p.baseDts.get(imp) === null || dtsOf(p.ls, imp) !== p.baseDts.get(imp)) queue.push(imp);
     }
   }
-  // Scripts see every module's globals (declare global) too: include them.
-  return files.filter(f => (seen.has(f.fileName) && f.fileName !== file) ||
-    (f.fileName !== file && !ts.isExternalModule(f) && !f.commonJsModuleIndicator));
+  for (const f of files) {
+    if (f !== me && !seen.has(f.fileName) && !isModule(f)) out.push(f);
+  }
+  return out;
 }
 
 // importers maps each file to the files that import it (import, export
@@ -408,6 +420,8 @@ function importers(p, program, files) {
   return out;
 }
 
+// baselineAll reports every file of the unmodified program, and keeps each
+// file's declaration output for affected().
 function baselineAll() {
   const p = project;
   p.reset();
@@ -416,6 +430,7 @@ function baselineAll() {
   for (const sf of program.getSourceFiles()) {
     if (sf.isDeclarationFile || !p.parsed.fileNames.includes(sf.fileName)) continue;
     out.push(...tscDiags(program, sf));
+    if (!p.baseDts.has(sf.fileName)) p.baseDts.set(sf.fileName, dtsOf(p.ls, sf.fileName));
   }
   return { diags: out, wide: true };
 }

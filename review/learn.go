@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
@@ -100,11 +101,11 @@ func readCursor(home, repo string) cursor {
 
 func writeCursor(home, repo, last string) error {
 	p := cursorPath(home, repo)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(p)); err != nil {
 		return err
 	}
 	b, _ := json.MarshalIndent(cursor{Repo: repo, Last: last, Updated: time.Now().UTC()}, "", "  ")
-	return writeFileAtomic(p, b)
+	return atomicfile.WriteFile(p, b)
 }
 
 // cursorEvery is how many commits pass between cursor writes.

@@ -21,6 +21,7 @@ import (
 	sitter "github.com/smacker/go-tree-sitter"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
@@ -110,37 +111,9 @@ func loadStates(dir string) ([]*state, error) {
 	return out, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, mode 0600.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 func (st *state) save() error {
 	if len(st.Entries) == 0 {
-		err := os.Remove(st.file)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
+		return atomicfile.Remove(st.file)
 	}
 	sort.SliceStable(st.Entries, func(i, j int) bool {
 		a, b := st.Entries[i], st.Entries[j]
@@ -153,7 +126,7 @@ func (st *state) save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(st.file, b)
+	return atomicfile.WriteFile(st.file, b)
 }
 
 func snapshotPath(dir, sum string) string { return filepath.Join(dir, "snapshots", sum+".gz") }
@@ -163,7 +136,7 @@ func writeSnapshot(dir string, content []byte) error {
 	if _, err := os.Stat(p); err == nil {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(p)); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
@@ -172,7 +145,7 @@ func writeSnapshot(dir string, content []byte) error {
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	return writeFileAtomic(p, buf.Bytes())
+	return atomicfile.WriteFile(p, buf.Bytes())
 }
 
 func readSnapshot(dir, sum string) ([]byte, bool) {
@@ -302,7 +275,7 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		return nil, errors.New("review: HEAD is detached; name the branch to record under with --branch")
 	}
 	dir := filepath.Join(opts.Home, "review")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(dir); err != nil {
 		return nil, err
 	}
 	states, err := loadStates(dir)

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/syntx/syntx/internal/atomicfile"
 )
 
 // Options tune Open. The zero value is ready to use.
@@ -48,11 +50,8 @@ type DB struct {
 // sqliteMagic starts every SQLite 3 database file.
 const sqliteMagic = "SQLite format 3\x00"
 
-// File modes: the data is personal, so only its owner may read it.
-const (
-	dirMode  fs.FileMode = 0o700
-	fileMode fs.FileMode = 0o600
-)
+// fileMode: the data is personal, so only its owner may read it.
+const fileMode = atomicfile.FileMode
 
 // Open opens the SyntX database at path, creating it (and its missing parent
 // directories, mode 0700) if needed. The file and its -wal and -shm
@@ -72,7 +71,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if err := mkdirAll(filepath.Dir(abs)); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(abs)); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", abs, err)
 	}
 	busy := opts.BusyTimeout
@@ -282,30 +281,6 @@ func notDatabase(path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("store: %s is %w: %w", path, ErrNotDatabase, err)
-}
-
-// mkdirAll creates dir and its missing parents with mode 0700, whatever the
-// umask. Existing directories are left as they are.
-func mkdirAll(dir string) error {
-	fi, err := os.Stat(dir)
-	if err == nil {
-		if !fi.IsDir() {
-			return fmt.Errorf("%s is not a directory", dir)
-		}
-		return nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirAll(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, dirMode); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return os.Chmod(dir, dirMode)
 }
 
 // createFile creates an empty database file with mode 0600. Another process

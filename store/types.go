@@ -35,15 +35,6 @@ func (o Outcome) Valid() bool {
 	return false
 }
 
-// implies reports whether the outcome means the suggestion was applied.
-func (o Outcome) impliesAccepted() bool {
-	switch o {
-	case Accepted, Kept, Edited, Undone:
-		return true
-	}
-	return false
-}
-
 // Reason is why a suggestion was dismissed.
 type Reason string
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 )
@@ -75,51 +76,20 @@ func complete(dir string) bool {
 	return true
 }
 
-// writeActive replaces the pointer file atomically: a temporary file is
-// written and fsynced, renamed over ACTIVE, and the directory fsynced.
+// writeActive replaces the pointer file atomically (atomicfile: a
+// temporary file written and fsynced, renamed over ACTIVE, the directory
+// fsynced).
 func writeActive(adir, version string) error {
-	f, err := os.CreateTemp(adir, "."+ActiveFile+".tmp-")
-	if err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(adir, ActiveFile), []byte(version+"\n")); err != nil {
 		return fmt.Errorf("write %s: %w", ActiveFile, err)
 	}
-	tmp := f.Name()
-	_, err = f.WriteString(version + "\n")
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(adir, ActiveFile))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", ActiveFile, err)
-	}
-	return syncDir(adir)
+	return nil
 }
 
 // removeActive deletes the pointer file (the base runs alone).
 func removeActive(adir string) error {
-	err := os.Remove(filepath.Join(adir, ActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err := atomicfile.Remove(filepath.Join(adir, ActiveFile)); err != nil {
 		return fmt.Errorf("remove %s: %w", ActiveFile, err)
-	}
-	return syncDir(adir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -150,7 +120,7 @@ func readPointer(adir string) string {
 // Rollback reconcile first; a server may call it at start-up.
 func Reconcile(ctx context.Context, home string, db *store.DB, now time.Time) error {
 	adir := AdaptersDir(home)
-	if err := os.MkdirAll(adir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(adir); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
 	unlock, err := lockAdapters(ctx, adir)
@@ -193,7 +163,7 @@ func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Ti
 		}
 	}
 	if changed {
-		if err := syncDir(adir); err != nil {
+		if err := atomicfile.SyncDir(adir); err != nil {
 			return fmt.Errorf("reconcile: %w", err)
 		}
 	}
@@ -230,7 +200,7 @@ func trash(adir, version string) error {
 		os.Remove(tmp)
 		return err
 	}
-	if err := syncDir(adir); err != nil {
+	if err := atomicfile.SyncDir(adir); err != nil {
 		return err
 	}
 	return os.RemoveAll(tmp)
@@ -466,7 +436,7 @@ func Rollback(ctx context.Context, home string, db *store.DB, base *model.Networ
 		}
 	}
 	adir := AdaptersDir(home)
-	if err := os.MkdirAll(adir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(adir); err != nil {
 		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 	}
 	unlock, err := lockAdapters(ctx, adir)

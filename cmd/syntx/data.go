@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/store"
 )
 
@@ -230,27 +231,24 @@ elsewhere. Only rows whose code was stored can be exported.`)
 		return err
 	}
 	defer db.Close()
-	var w io.Writer = e.stdout
-	var f *os.File
-	if *out != "" {
-		if f, err = os.OpenFile(*out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); err != nil {
-			return err
-		}
-		w = f
-	}
 	var st store.ExportStats
-	switch *format {
-	case "dpo":
-		st, err = db.ExportDPO(ctx, w)
-	case "kto":
-		st, err = db.ExportKTO(ctx, w)
-	default:
-		return fmt.Errorf("export: format %q must be dpo or kto", *format)
-	}
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	write := func(w io.Writer) error {
+		var err error
+		switch *format {
+		case "dpo":
+			st, err = db.ExportDPO(ctx, w)
+		case "kto":
+			st, err = db.ExportKTO(ctx, w)
+		default:
+			err = fmt.Errorf("export: format %q must be dpo or kto", *format)
 		}
+		return err
+	}
+	if *out == "" || *out == "-" {
+		err = write(e.stdout)
+	} else {
+		// Written whole or not at all, 0600: it holds (redacted) code.
+		err = atomicfile.Write(*out, write)
 	}
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,6 +36,15 @@ type Options struct {
 	// Now stamps the schema_version rows written by migrations. Nil means
 	// time.Now; it is the only place the store reads a clock itself.
 	Now func() time.Time
+	// AnchorPath is the anchor log every committed audit row is appended
+	// to (see Head and VerifyWith); "" means audit-head.log beside the
+	// database. It is a user-level setting: nothing from a workspace may
+	// choose where it goes.
+	AnchorPath string
+	// Logger receives what the store has to say outside a call's result
+	// (a migration's conversions, an anchor log that cannot be written).
+	// Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // DB is a SyntX database. It is safe for concurrent use by many goroutines,
@@ -45,6 +55,9 @@ type DB struct {
 	storeCode bool
 	fullCheck bool
 	busy      time.Duration // the busy timeout
+	keys      *keyring      // shared by the handles of WithCodeStorage
+	anchor    *anchor       // likewise
+	log       *slog.Logger
 }
 
 // sqliteMagic starts every SQLite 3 database file.
@@ -93,7 +106,16 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(4)
 	pool.SetMaxIdleConns(4)
-	db := &DB{sql: pool, path: abs, storeCode: !opts.DiscardCode, fullCheck: opts.FullCheck, busy: busy}
+	anchorPath := opts.AnchorPath
+	if anchorPath == "" {
+		anchorPath = filepath.Join(filepath.Dir(abs), AnchorFile)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	db := &DB{sql: pool, path: abs, storeCode: !opts.DiscardCode, fullCheck: opts.FullCheck, busy: busy,
+		keys: newKeyring(filepath.Join(filepath.Dir(abs), KeyFile)), anchor: &anchor{path: anchorPath}, log: logger}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -112,11 +134,18 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // Close closes the database. When it is the last connection to the file,
 // SQLite checkpoints the write-ahead log and removes it.
 func (db *DB) Close() error {
+	aerr := db.anchor.close()
 	if err := db.sql.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", db.path, err)
 	}
+	if aerr != nil {
+		return fmt.Errorf("store: close the anchor log: %w", aerr)
+	}
 	return nil
 }
+
+// AnchorPath returns the anchor log's path.
+func (db *DB) AnchorPath() string { return db.anchor.path }
 
 // Path returns the absolute path of the database file.
 func (db *DB) Path() string { return db.path }

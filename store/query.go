@@ -192,6 +192,17 @@ func (db *DB) Preferences(ctx context.Context, f PreferenceFilter, fn func(Prefe
 	return nil
 }
 
+// CountPreferences returns how many preferences have an id at or below
+// upTo. A training run compares it with what it read to learn whether a
+// forget took some of its data meanwhile.
+func (db *DB) CountPreferences(ctx context.Context, upTo int64) (int64, error) {
+	var n int64
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM preferences WHERE id <= ?`, upTo).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count preferences: %w", err)
+	}
+	return n, nil
+}
+
 // ActiveAdapter returns the active adapter, and false when the base policy
 // runs without one.
 func (db *DB) ActiveAdapter(ctx context.Context) (Adapter, bool, error) {

@@ -206,12 +206,18 @@ func trash(adir, version string) error {
 	return os.RemoveAll(tmp)
 }
 
-// nextVersion returns "v<N>" with N one more than any version on disk or in
-// the store.
-func nextVersion(adir string, known []store.Adapter) (string, error) {
+// nextVersion returns "v<N>" with N one more than any version on disk, in
+// the store, or named by a recorded run: a version forget deleted is never
+// given to another adapter, so the audit log's history stays unambiguous.
+func nextVersion(adir string, known []store.Adapter, runs []store.Run) (string, error) {
 	top := 0
 	for _, a := range known {
 		if n, ok := versionNumber(a.Version); ok {
+			top = max(top, n)
+		}
+	}
+	for _, r := range runs {
+		if n, ok := versionNumber(r.AdapterVersion); ok {
 			top = max(top, n)
 		}
 	}
@@ -308,6 +314,22 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	if err := reconcileLocked(ctx, adir, p.DB, tr.s.Now()); err != nil {
 		return err
 	}
+	// Or forgotten some of the preferences this run read: then its adapter
+	// would keep what the developer asked to forget. Forget holds this
+	// lock too, so nothing is forgotten between this check and the save.
+	if n, err := p.DB.CountPreferences(ctx, tr.ds.lastID); err != nil {
+		return err
+	} else if n < tr.ds.seen {
+		res.Decision, res.Finished = store.RunFailed, tr.s.Now()
+		res.Metrics.Reason = fmt.Sprintf("%d of the preferences it trained on were forgotten while it ran; the adapter is discarded", tr.ds.seen-n)
+		res.Metrics.Seconds = round6(time.Since(start).Seconds())
+		if id, err := p.DB.RecordRun(ctx, store.Run{StartedAt: res.Started, FinishedAt: res.Finished, Objective: string(res.Objective),
+			Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data), Metrics: mustJSON(sanitize(res.Metrics)),
+			Decision: store.RunFailed}); err == nil {
+			res.RunID = id
+		}
+		return ErrDataForgotten
+	}
 	za, actVersion, note, err := tr.activeLogits(ctx, p)
 	if err != nil {
 		return err
@@ -330,12 +352,17 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	if err != nil {
 		return err
 	}
-	version, err := nextVersion(adir, known)
+	runs, err := p.DB.Runs(ctx, 0)
+	if err != nil {
+		return err
+	}
+	version, err := nextVersion(adir, known, runs)
 	if err != nil {
 		return err
 	}
 	dir := filepath.Join(adir, version)
-	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data)}
+	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data),
+		LastPreferenceID: tr.ds.lastID}
 	saveErr := model.SaveAdapter(dir, tr.base, policy, version)
 	var sha string
 	if saveErr == nil {

@@ -168,6 +168,12 @@ func buildTable() []rule {
 	// curl -u user:password, --user user:password.
 	add("cli-password", 1, []string{"-u ", "--user"}, isPlaceholder,
 		`(?:^|[\s"'\x60])(?:-u|--user)[= ]["']?[^\s:"'\x60]+:([^\s"'\x60]{3,})`)
+	// The same as an argument list: exec.Command("curl", "-u", "user:pw"),
+	// subprocess.run(["mysql", "--password", "pw"]).
+	addLower("cli-password", 1, []string{"-u", "--user"}, isPlaceholderValue,
+		`["'\x60](?:-u|--user)["'\x60]\s*,\s*["'\x60][^\s:"'\x60]+:([^"'\x60\n]{3,})["'\x60]`)
+	addLower("cli-password", 1, []string{"--pass", "--token", "--secret", "--api-key"}, isPlaceholderValue,
+		`["'\x60](?:--password|--passwd|--token|--secret|--api-key|--client-secret)["'\x60]\s*,\s*["'\x60]([^"'\x60\n]{3,})["'\x60]`)
 	// Node's http options and literal user:password pairs encoded for a
 	// Basic header.
 	addLower("basic-auth", 1, []string{"auth"}, isPlaceholderValue,

@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"errors"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -614,5 +616,22 @@ func TestRedactFormsTheIssueFoundMissing(t *testing.T) {
 		if strings.Contains(got, tt.secret) {
 			t.Errorf("Redact(%q) = %q: the secret survived", tt.in, got)
 		}
+	}
+}
+
+// Log records pass redaction: message, attributes, errors, groups.
+func TestHandlerRedactsLogs(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	log := slog.New(Handler(slog.NewTextHandler(&b, nil)))
+	secret := "ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8"
+	log.With("ctx", `token := "`+secret+`"`).WithGroup("g").Warn("fix failed for `token := \""+secret+"\"`",
+		"err", errors.New(`template: quote "`+secret+`"`), "n", 3, "nested", slog.Group("x", "dsn", "postgres://u:Zq8!pLx2w@db/x"))
+	out := b.String()
+	if strings.Contains(out, secret) || strings.Contains(out, "Zq8!pLx2w") {
+		t.Errorf("a secret reached the log: %s", out)
+	}
+	if !strings.Contains(out, "<redacted:github-token>") || !strings.Contains(out, "g.n=3") || !strings.Contains(out, "WARN") {
+		t.Errorf("log line lost its shape: %s", out)
 	}
 }

@@ -39,8 +39,14 @@ func Forget(home string, spec ForgetSpec) (ForgetResult, error) {
 	var res ForgetResult
 	reviewDir, learnDir := filepath.Join(home, "review"), filepath.Join(home, "learn")
 	if spec.All {
-		if n, err := count(reviewDir, ".json"); err == nil {
-			res.States = n
+		if states, legacy, err := loadStates(reviewDir); err == nil {
+			res.States = len(states) + len(legacy)
+			for _, st := range states {
+				res.Entries += len(st.Entries)
+			}
+			for _, st := range legacy {
+				res.Entries += len(st.Entries)
+			}
 		}
 		if n, err := count(learnDir, ".json"); err == nil {
 			res.Cursors = n

@@ -344,15 +344,20 @@ func (db *DB) VerifyWith(ctx context.Context, opts VerifyOptions) (VerifyReport,
 	}
 
 	// The chain against what was noted outside the database.
-	checkAnchor := func(seq int64, hash, source string) {
+	// A single head only tells that the chain differs by its row; the
+	// anchor log, a line per row, finds the first row that differs.
+	checkAnchor := func(seq int64, hash, source string, exact bool) {
 		h, ok := hashes[seq]
 		switch {
 		case seq > last && chainOK:
 			problems = append(problems, problem{seq: last + 1, what: fmt.Sprintf(
 				"row removed: %s records seq %d, the chain ends at seq %d (its tail was cut)", source, seq, last)})
-		case ok && h != hash:
+		case ok && h != hash && exact:
 			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
 				"rewritten: %s records hash %.12s for seq %d, the chain has %.12s", source, hash, seq, h)})
+		case ok && h != hash:
+			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
+				"rewritten at or before seq %d: %s records hash %.12s for it, the chain has %.12s", seq, source, hash, h)})
 		}
 	}
 	if !opts.NoAnchor {
@@ -373,12 +378,12 @@ func (db *DB) VerifyWith(ctx context.Context, opts VerifyOptions) (VerifyReport,
 			slices.Sort(seqs)
 			for _, seq := range seqs {
 				rep.Anchored++
-				checkAnchor(seq, anchored[seq], "the anchor log")
+				checkAnchor(seq, anchored[seq], "the anchor log", true)
 			}
 		}
 	}
 	if head.Seq > 0 {
-		checkAnchor(head.Seq, head.Hash, "the head noted ("+head.String()+")")
+		checkAnchor(head.Seq, head.Hash, "the head noted ("+head.String()+")", false)
 	}
 
 	if chainOK {

@@ -49,6 +49,21 @@ var dataTables = map[AuditKind]struct {
 	AuditAdapter: {"adapters", "version", []string{"version", "created_at", "sha256", "run_id", "state", "activated_at"}},
 }
 
+// RowDigest returns the digest of the data row of kind (a suggestion,
+// event, preference, run or adapter) with key ref as it is stored now: what
+// its audit row commits to if nobody changed it. It wraps ErrNotFound when
+// there is no such row.
+func (db *DB) RowDigest(ctx context.Context, kind AuditKind, ref string) (string, error) {
+	d, ok, err := rowDigest(ctx, db.sql, kind, ref)
+	if err != nil {
+		return "", fmt.Errorf("store: row digest: %w", err)
+	}
+	if !ok {
+		return "", fmt.Errorf("store: row digest: %s %s: %w", kind, ref, ErrNotFound)
+	}
+	return d, nil
+}
+
 // dataKinds lists the kinds of dataTables in the order rows depend on each
 // other (a suggestion before its events).
 var dataKinds = []AuditKind{AuditSuggestion, AuditEvent, AuditPreference, AuditRun, AuditAdapter}

@@ -142,7 +142,16 @@ the database and every copy of its anchors.`)
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
+	// Flags may come before the subcommand or after it
+	// (audit verify --head SEQ:HASH).
 	rest := fs.Args()
+	if len(rest) > 1 {
+		sub := rest[0]
+		if err := parse(e, fs, rest[1:]); err != nil {
+			return done(err)
+		}
+		rest = append([]string{sub}, fs.Args()...)
+	}
 	if len(rest) != 1 {
 		fs.Usage()
 		return errUsage

@@ -35,13 +35,14 @@ func (f *redFile) text(a, b int) string { return string(f.kl.src[f.off(a, false)
 
 // lineKeys returns the keyed hash of every redacted line, cut to 8 bytes:
 // enough to tell lines apart in a diff, and useless without the key.
-func (f *redFile) lineKeys(mac macFunc) ([]string, error) {
+func (f *redFile) lineKeys(macer macerFunc) ([]string, error) {
+	mac, err := macer()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]string, f.kl.n())
 	for i := range out {
-		m, err := mac(f.kl.line(i))
-		if err != nil {
-			return nil, err
-		}
+		m := mac(f.kl.line(i))
 		out[i] = string(m[:lineKeySize])
 	}
 	return out, nil
@@ -73,5 +74,8 @@ func (f *redFile) regionTexts(region rules.Span, suggested string) (orig, sugg s
 // lineKeySize is how many bytes of a line's keyed hash the state keeps.
 const lineKeySize = 8
 
-// macFunc is store.DB.MAC.
-type macFunc func([]byte) ([32]byte, error)
+// macFunc is store.DB.MAC, macerFunc store.DB.MACer.
+type (
+	macFunc   func([]byte) ([32]byte, error)
+	macerFunc func() (func([]byte) [32]byte, error)
+)

@@ -327,7 +327,7 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		return nil, err
 	}
 	defer br.close()
-	rv := &resolver{res: res, opts: opts, dir: dir, br: br, mac: opts.DB.MAC,
+	rv := &resolver{res: res, opts: opts, dir: dir, br: br, mac: opts.DB.MAC, macer: opts.DB.MACer,
 		tips: map[string]string{}, renames: map[string]map[string]string{}, ancestors: map[string]bool{},
 		files: map[string]*redFile{}}
 	out := &RecordResult{Branch: branch}
@@ -519,6 +519,7 @@ type resolver struct {
 	dir       string
 	br        *blobReader
 	mac       macFunc
+	macer     macerFunc
 	tips      map[string]string            // base branch -> commit
 	renames   map[string]map[string]string // commit -> old path -> new path
 	ancestors map[string]bool
@@ -672,7 +673,7 @@ func (rv *resolver) resolve(ctx context.Context, e *entry) (verdict, error) {
 	g := grammarFor(v.path)
 	v.g = g
 	cf := rv.file(v.path, cur)
-	curKeys, err := cf.lineKeys(rv.mac)
+	curKeys, err := cf.lineKeys(rv.macer)
 	if err != nil {
 		return v, err
 	}
@@ -774,7 +775,7 @@ func (rv *resolver) reachedBase(ctx context.Context, e *entry, path string, oldK
 	if b == nil {
 		return false
 	}
-	baseKeys, err := newRedFile(b).lineKeys(rv.mac)
+	baseKeys, err := newRedFile(b).lineKeys(rv.macer)
 	if err != nil || clusterAround(keyDiff(oldKeys, baseKeys), rl).Touched {
 		return false
 	}
@@ -864,7 +865,7 @@ func (rv *resolver) repoint(ctx context.Context, e *entry, v verdict) error {
 // hashes (written once per version), lines and columns, and, with code
 // storage on, its hunk.
 func (rv *resolver) place(e *entry, f *redFile, sum string, region rules.Span) error {
-	keys, err := f.lineKeys(rv.mac)
+	keys, err := f.lineKeys(rv.macer)
 	if err != nil {
 		return err
 	}

@@ -85,24 +85,49 @@ type wtx struct {
 	*sql.Tx
 	key  []byte // the hash key, read when the transaction began
 	rows []Head
+	// stmts and pool, when set, keep the transaction's statements
+	// prepared (see stmtCache).
+	stmts *stmtCache
+	pool  *sql.DB
+	// head is the chain's head as this transaction moves it: read from
+	// audit_head on the first append, written back once, by flushHead,
+	// before the transaction commits.
+	head     Head
+	headRead bool
+}
+
+// flushHead writes the head the transaction's appends moved to.
+func (tx *wtx) flushHead(ctx context.Context) error {
+	if len(tx.rows) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
+		 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, tx.head.Seq, tx.head.Hash); err != nil {
+		return fmt.Errorf("update audit head: %w", err)
+	}
+	return nil
 }
 
 // appendAudit adds a row to the chain inside tx. tx must have begun
 // IMMEDIATE (every write transaction of this package does), which holds the
 // database's write lock: appends from several connections or processes are
-// serialised and form one chain.
+// serialised and form one chain. The head is read once per transaction and
+// written back by flushHead before it commits.
 func appendAudit(ctx context.Context, tx *wtx, at time.Time, kind AuditKind, ref string, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode audit payload: %w", err)
 	}
-	var seq int64
-	prev := genesisHash
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read audit head: %w", err)
+	if !tx.headRead {
+		tx.head = Head{Hash: genesisHash}
+		err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&tx.head.Seq, &tx.head.Hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read audit head: %w", err)
+		}
+		tx.headRead = true
 	}
-	seq++
+	prev, seq := tx.head.Hash, tx.head.Seq+1
 	hash, err := RowHash(prev, seq, at, kind, ref, body)
 	if err != nil {
 		return err
@@ -112,12 +137,8 @@ func appendAudit(ctx context.Context, tx *wtx, at time.Time, kind AuditKind, ref
 		seq, at.UnixNano(), string(kind), ref, string(body), prev, hash); err != nil {
 		return fmt.Errorf("append audit row: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
-		 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, seq, hash); err != nil {
-		return fmt.Errorf("update audit head: %w", err)
-	}
-	tx.rows = append(tx.rows, Head{Seq: seq, Hash: hash})
+	tx.head = Head{Seq: seq, Hash: hash}
+	tx.rows = append(tx.rows, tx.head)
 	return nil
 }
 

@@ -153,6 +153,24 @@ func digestValues(kind AuditKind, vals []any) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// insertDigest runs an INSERT of a data row of kind and returns the
+// row's digest and rowid from the row as stored, in the same statement
+// (RETURNING the digest's columns): no second read, and exactly what Verify
+// will read back.
+func insertDigest(ctx context.Context, tx *wtx, kind AuditKind, insert string, args ...any) (digest string, id int64, err error) {
+	t := dataTables[kind]
+	vals := make([]any, len(t.cols)+1)
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := tx.QueryRowContext(ctx, insert+" RETURNING rowid, "+joinCols(t.cols), args...).Scan(ptrs...); err != nil {
+		return "", 0, err
+	}
+	id, _ = vals[0].(int64)
+	return digestValues(kind, vals[1:]), id, nil
+}
+
 // newSalt returns the random salt of a new data row.
 func newSalt() []byte {
 	b := make([]byte, 16)

@@ -126,6 +126,9 @@ func (db *DB) Forget(ctx context.Context, spec ForgetSpec, now time.Time) (Forge
 	}
 	args := []any{ws, before, hasWS, hasBefore}
 	err := db.tx(ctx, func(tx *wtx) error {
+		// Its statements name temporary tables, which exist on this
+		// transaction's connection only: they are not cached for the pool.
+		tx.stmts = nil
 		if spec.Workspace != "" && !spec.All {
 			payload.Workspace = hashWith(tx.key, spec.Workspace)
 		}

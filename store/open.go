@@ -57,6 +57,7 @@ type DB struct {
 	busy      time.Duration // the busy timeout
 	keys      *keyring      // shared by the handles of WithCodeStorage
 	anchor    *anchor       // likewise
+	stmts     *stmtCache    // likewise
 	log       *slog.Logger
 }
 
@@ -115,7 +116,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		logger = slog.Default()
 	}
 	db := &DB{sql: pool, path: abs, storeCode: !opts.DiscardCode, fullCheck: opts.FullCheck, busy: busy,
-		keys: newKeyring(filepath.Join(filepath.Dir(abs), KeyFile)), anchor: &anchor{path: anchorPath}, log: logger}
+		keys: newKeyring(filepath.Join(filepath.Dir(abs), KeyFile)), anchor: &anchor{path: anchorPath}, stmts: &stmtCache{}, log: logger}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -134,6 +135,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // Close closes the database. When it is the last connection to the file,
 // SQLite checkpoints the write-ahead log and removes it.
 func (db *DB) Close() error {
+	db.stmts.close()
 	aerr := db.anchor.close()
 	if err := db.sql.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", db.path, err)

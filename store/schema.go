@@ -259,6 +259,9 @@ func (db *DB) migrate(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	if err := w.flushHead(ctx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit migration: %w", err)
 	}

@@ -25,12 +25,16 @@ func (db *DB) tx(ctx context.Context, fn func(*wtx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	w := &wtx{Tx: tx}
+	w := &wtx{Tx: tx, stmts: db.stmts, pool: db.sql}
 	if w.key, err = db.keys.current(); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := fn(w); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := w.flushHead(ctx); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -161,7 +165,7 @@ func (db *DB) putSuggestion(ctx context.Context, tx *wtx, s *Suggestion) error {
 	}
 	orig, n1 := db.codeText(s.OriginalText)
 	sugg, n2 := db.codeText(s.SuggestedText)
-	_, err = tx.ExecContext(ctx, `INSERT INTO suggestions (
+	digest, _, err := insertDigest(ctx, tx, AuditSuggestion, `INSERT INTO suggestions (
 		id, created_at, workspace, document, language, rule_id, category, title,
 		start_line, start_char, end_line, end_char, features, candidate_set, rank,
 		policy_version, score, trigger, persona,
@@ -173,10 +177,6 @@ func (db *DB) putSuggestion(ctx context.Context, tx *wtx, s *Suggestion) error {
 		orig, sugg, hashWith(tx.key, s.OriginalText), hashWith(tx.key, s.SuggestedText), n1+n2, newSalt())
 	if err != nil {
 		return fmt.Errorf("insert suggestion %s: %w", s.ID, err)
-	}
-	digest, err := digestOf(ctx, tx, AuditSuggestion, s.ID)
-	if err != nil {
-		return err
 	}
 	return appendAudit(ctx, tx, s.CreatedAt, AuditSuggestion, s.ID, suggestionPayload{
 		Rule: s.RuleID, Category: s.Category, Trigger: s.Trigger, Set: s.CandidateSet, Rank: s.Rank,
@@ -298,22 +298,14 @@ func (db *DB) addEvent(ctx context.Context, tx *wtx, e Event) (int64, error) {
 	if e.FinalText != "" {
 		finalHash = sql.NullString{String: hashWith(tx.key, e.FinalText), Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO events
+	digest, id, err := insertDigest(ctx, tx, AuditEvent, `INSERT INTO events
 		(suggestion_id, outcome, at, persona, persona_weight, reason, final_text, final_sha256, salt)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.SuggestionID, string(e.Outcome), at, e.Persona, e.PersonaWeight, reason, final, finalHash, newSalt())
 	if err != nil {
 		return 0, fmt.Errorf("insert event: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("insert event: %w", err)
-	}
 	ref := strconv.FormatInt(id, 10)
-	digest, err := digestOf(ctx, tx, AuditEvent, ref)
-	if err != nil {
-		return 0, err
-	}
 	err = appendAudit(ctx, tx, e.At, AuditEvent, ref, eventPayload{
 		Suggestion: e.SuggestionID, Outcome: e.Outcome, Rule: rule, Category: category,
 		Persona: e.Persona, Weight: e.PersonaWeight, Reason: e.Reason, Digest: digest,
@@ -440,7 +432,7 @@ func (db *DB) addPreference(ctx context.Context, tx *wtx, p Preference) (int64, 
 	default:
 		return 0, fmt.Errorf("unknown preference kind %q: %w", p.Kind, ErrInvalid)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO preferences (
+	digest, id, err := insertDigest(ctx, tx, AuditPreference, `INSERT INTO preferences (
 		created_at, kind,
 		chosen_suggestion_id, chosen_text, chosen_sha256, chosen_role,
 		rejected_suggestion_id, rejected_text, rejected_sha256, rejected_role,
@@ -453,14 +445,8 @@ func (db *DB) addPreference(ctx context.Context, tx *wtx, p Preference) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("insert preference: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("insert preference: %w", err)
-	}
 	ref := strconv.FormatInt(id, 10)
-	if payload.Digest, err = digestOf(ctx, tx, AuditPreference, ref); err != nil {
-		return 0, err
-	}
+	payload.Digest = digest
 	return id, appendAudit(ctx, tx, p.CreatedAt, AuditPreference, ref, payload)
 }
 
@@ -566,14 +552,11 @@ func recordRun(ctx context.Context, tx *wtx, r Run) (int64, error) {
 	if r.LastPreferenceID > 0 {
 		lastPref = sql.NullInt64{Int64: r.LastPreferenceID, Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO runs (started_at, finished_at, objective, hyperparams,
+	digest, id, err := insertDigest(ctx, tx, AuditRun, `INSERT INTO runs (started_at, finished_at, objective, hyperparams,
 		data_counts, metrics, decision, adapter_version, adapter_sha256, last_preference_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		started, finished, r.Objective, hyper, counts, metrics,
 		nullString(string(r.Decision)), nullString(r.AdapterVersion), nullString(r.AdapterSHA256), lastPref)
 	if err != nil {
-		return 0, fmt.Errorf("insert run: %w", err)
-	}
-	if id, err = res.LastInsertId(); err != nil {
 		return 0, fmt.Errorf("insert run: %w", err)
 	}
 	at := r.FinishedAt
@@ -581,10 +564,6 @@ func recordRun(ctx context.Context, tx *wtx, r Run) (int64, error) {
 		at = r.StartedAt
 	}
 	ref := strconv.FormatInt(id, 10)
-	digest, err := digestOf(ctx, tx, AuditRun, ref)
-	if err != nil {
-		return 0, err
-	}
 	return id, appendAudit(ctx, tx, at, AuditRun, ref, runPayload{
 		Objective: r.Objective, Decision: r.Decision, AdapterVersion: r.AdapterVersion,
 		AdapterSHA256: r.AdapterSHA256, DataCounts: json.RawMessage(counts), Metrics: json.RawMessage(metrics),

@@ -124,6 +124,12 @@
 // power cut (its appends are not fsynced: it may lack the last rows, it
 // never holds wrong ones).
 //
+// Verify reads the whole chain, the anchor log and every data row in one
+// read transaction, and keeps the anchor log and the newest digest of each
+// data row in memory (some 150 bytes a row): about 15 µs a row on this
+// project's 2-core machine (BenchmarkVerify), so a chain of 100,000 rows
+// takes a couple of seconds.
+//
 // # Files and processes
 //
 // The database runs in WAL mode with foreign keys on, a busy timeout (5 s by

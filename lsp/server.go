@@ -18,6 +18,7 @@ import (
 
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/redact"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
@@ -159,7 +160,8 @@ func NewServer(opts Options) *Server {
 		opts.Clock = time.Now
 	}
 	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults()}
-	s.log = slog.New(&clientLogHandler{next: opts.Logger.Handler(), s: s})
+	// Everything logged, to stderr and to the client, passes redaction.
+	s.log = slog.New(redact.Handler(&clientLogHandler{next: opts.Logger.Handler(), s: s}))
 	s.docs.m = map[string]*document{}
 	s.offers.init(newSessionID())
 	return s

@@ -31,6 +31,13 @@ type Match struct {
 	Site     Span
 	Hull     Span // smallest span holding every capture
 	Captures []Capture
+	// Unsafe is set when the fix may change what the code does: the rule
+	// declares its fix unsafe, or the pattern that matched does.
+	Unsafe bool
+	// Deps is the span outside Hull that the match's scope predicates
+	// looked at (the function around a declaration, the file's exports),
+	// or {-1, -1}: an edit there can make the match appear or go.
+	Deps Span
 }
 
 // key identifies a match across rescans.
@@ -166,16 +173,24 @@ func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16)
 	syntax.SetByteRange(qc, uint32(start), uint32(end))
 	syntax.SetMatchLimit(qc, matchLimit)
 	qc.Exec(c.query, root)
+	// One environment per pass: scope predicates share what they learn
+	// about the tree (the occurrences of a name in a function).
+	env := &evalEnv{grammar: c.grammar, src: src, root: root, names: c.captures}
 	for {
 		m, ok := qc.NextMatch()
 		if !ok {
 			return
 		}
-		if !c.accept(m, src) {
+		accepted, deps := c.accept(m, src, env)
+		if !accepted {
 			continue
 		}
 		r := ruleOf(m.PatternIndex)
-		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures))}
+		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures)), Deps: deps}
+		mt.Unsafe = r.Safety == Unsafe
+		if s := c.safety[m.PatternIndex]; s != "" {
+			mt.Unsafe = s == Unsafe
+		}
 		site := false
 		for _, cp := range m.Captures {
 			sp := Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())}
@@ -197,12 +212,46 @@ func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16)
 	}
 }
 
-// accept evaluates the pattern's predicates.
-func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
+// accept evaluates the pattern's predicates, and returns the span the scope
+// predicates among them depended on ({-1, -1} if none).
+func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool, Span) {
 	preds := c.predicates[m.PatternIndex]
 	if len(preds) == 0 {
-		return true
+		return true, noDeps
 	}
+	deps := noDeps
+	// Text predicates first: they are cheap and usually decide.
+	ok := c.acceptText(m, src, preds)
+	if !ok {
+		return false, deps
+	}
+	env.m = m
+	for _, p := range preds {
+		if p.scope == nil {
+			continue
+		}
+		nodes := env.allNodes(p.capture)
+		if len(nodes) == 0 {
+			continue // an optional capture that did not match
+		}
+		holds := true
+		for _, n := range nodes {
+			r, d := p.scope.eval(env, n, p.args)
+			deps = union(deps, d)
+			if !r {
+				holds = false
+				break
+			}
+		}
+		if holds == p.negate {
+			return false, deps
+		}
+	}
+	return true, deps
+}
+
+// acceptText evaluates the text predicates of a pattern (#eq?, #match?...).
+func (c *compiled) acceptText(m *sitter.QueryMatch, src []byte, preds []predicate) bool {
 	text := func(name string) (string, bool) {
 		for _, cp := range m.Captures {
 			if c.captures[cp.Index] == name {
@@ -212,6 +261,9 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
 		return "", false
 	}
 	for _, p := range preds {
+		if p.scope != nil {
+			continue
+		}
 		v, ok := text(p.capture)
 		if !ok {
 			continue // an optional capture that did not match: tree-sitter skips the predicate
@@ -320,9 +372,25 @@ func (ix *Index) Edit(e syntax.Edit) {
 	delta := newEnd - oldEnd
 	edited := Span{start, oldEnd}
 	out := ix.matches[:0]
+	var depends []Span
 	for _, m := range ix.matches {
 		if m.Hull.Intersects(edited) {
 			continue // re-matched by Refresh
+		}
+		if m.Deps.Start >= 0 && m.Deps.Intersects(edited) {
+			// A predicate of the match looked at the edited text: match
+			// its region again.
+			h := m.Hull
+			if h.Start > oldEnd {
+				h.Start += delta
+				h.End += delta
+			}
+			depends = append(depends, h)
+			continue
+		}
+		if m.Deps.Start > oldEnd && delta != 0 {
+			m.Deps.Start += delta
+			m.Deps.End += delta
 		}
 		if m.Hull.Start > oldEnd && delta != 0 {
 			m.Site.Start += delta
@@ -344,6 +412,7 @@ func (ix *Index) Edit(e syntax.Edit) {
 		ix.pending[i] = shiftSpan(ix.pending[i], start, oldEnd, newEnd)
 	}
 	ix.dirty = append(ix.dirty, Span{start, newEnd})
+	ix.dirty = append(ix.dirty, depends...)
 }
 
 // Refresh takes the dirty spans and the ranges whose syntax changed (from
@@ -359,6 +428,20 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		return
 	}
 	spans = mergeSpans(spans, 0)
+	// Matches whose predicates looked at a changed span are matched again.
+	stay := ix.matches[:0]
+	var depends []Span
+	for _, m := range ix.matches {
+		if m.Deps.Start >= 0 && overlapsAny(m.Deps, spans) && !overlapsAny(m.Hull, spans) {
+			depends = append(depends, m.Hull)
+			continue
+		}
+		stay = append(stay, m)
+	}
+	ix.matches = stay
+	if len(depends) > 0 {
+		spans = mergeSpans(append(spans, depends...), 0)
+	}
 	// Pending pieces that the change touches were cut against the old tree:
 	// they are widened again with it. The others still hold.
 	var kept []Span

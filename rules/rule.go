@@ -86,6 +86,52 @@ type Spec struct {
 	Edits    []EditSpec `toml:"edit"`
 	Examples []Example  `toml:"example"`
 	Tags     []string   `toml:"tags"`
+	// Safety is "safe" (the fix keeps the code's meaning under the
+	// preconditions the query checks) or "unsafe" (it may change what the
+	// code does); a rule file that does not say is unsafe.
+	Safety string `toml:"safety"`
+	// Because says why a safe fix keeps the meaning (for reviewers of the
+	// rule); Check says, for an unsafe one, what the developer must check
+	// before applying it (shown with the suggestion).
+	Because string `toml:"because"`
+	Check   string `toml:"check"`
+	// Requires is the minimum project target the fix needs; the rule is
+	// silent in a project that declares an older one.
+	Requires Requires `toml:"requires"`
+	// Migration, when set, makes the rule a migration: the title of the one
+	// source action per file that applies every safe site ("Convert this
+	// file to let/const"). Its sites are not offered one by one unless
+	// the user turns that on.
+	Migration string `toml:"migration"`
+	// Aliases are the names other tools give the same check ("eqeqeq",
+	// "E711", "gosec"): a suppression comment naming one silences the rule.
+	Aliases []string `toml:"aliases"`
+}
+
+// Fix safety values.
+const (
+	Safe   = "safe"
+	Unsafe = "unsafe"
+)
+
+// Requires is the minimum target a rule's fix needs. Zero values mean no
+// requirement.
+type Requires struct {
+	// ESSyntax is the ECMAScript edition (a year, 2015 for let/const) whose
+	// syntax the fix writes. TypeScript compiles syntax down to its
+	// target, so it counts for JavaScript files only.
+	ESSyntax int `toml:"es_syntax"`
+	// ESAPI is the edition whose built-ins the fix calls (2016 for
+	// Array.prototype.includes): the JavaScript runtime must have them,
+	// and TypeScript's lib must declare them.
+	ESAPI int `toml:"es_api"`
+	// Node is the Node.js major version the fix needs (17 for
+	// structuredClone), compared with package.json's engines.node.
+	Node int `toml:"node"`
+	// Python ("3.6") and Go ("1.13") are language versions, compared with
+	// requires-python / python_requires and go.mod's go line.
+	Python string `toml:"python"`
+	Go     string `toml:"go"`
 }
 
 // EditSpec is one edit of a fix.
@@ -127,9 +173,13 @@ type edit struct {
 // precompiled and the node types its patterns can be rooted at.
 type compiled struct {
 	query      *sitter.Query
+	grammar    syntax.Grammar
 	captures   []string // capture index -> name
 	predicates [][]predicate
-	rootTypes  []string // "*" for a wildcard root
+	// safety is, per pattern, the fix safety a (#set! safety "...")
+	// directive gives that pattern's sites ("" when it sets none).
+	safety    []string
+	rootTypes []string // "*" for a wildcard root
 }
 
 type predicate struct {
@@ -140,6 +190,10 @@ type predicate struct {
 	re      *regexp.Regexp
 	set     map[string]bool
 	negate  bool
+	// scope is a scope predicate (predicates.go) and its arguments after
+	// the first capture.
+	scope *predicateDef
+	args  []predArg
 }
 
 // Kind returns the LSP code action kind: <base>.syntx.<category>.
@@ -152,8 +206,29 @@ func (r *Rule) ActionKind() string {
 }
 
 var (
-	idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z0-9][a-z0-9-]*)+$`)
+	idPattern  = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z0-9][a-z0-9-]*)+$`)
+	setsUnsafe = regexp.MustCompile(`#set!\s+"?safety"?\s+"unsafe"`)
+	versionRE  = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 )
+
+func (r Requires) validate(language string) error {
+	js := language == "javascript" || language == "typescript"
+	switch {
+	case (r.ESSyntax != 0 || r.ESAPI != 0 || r.Node != 0) && !js:
+		return fmt.Errorf("es_syntax, es_api and node apply to javascript and typescript rules")
+	case r.Python != "" && language != "python":
+		return fmt.Errorf("python applies to python rules")
+	case r.Go != "" && language != "go":
+		return fmt.Errorf("go applies to go rules")
+	case r.ESSyntax != 0 && (r.ESSyntax < 2009 || r.ESSyntax > 2100), r.ESAPI != 0 && (r.ESAPI < 2009 || r.ESAPI > 2100):
+		return fmt.Errorf("es_syntax and es_api are edition years (2015, 2020)")
+	case r.Node < 0:
+		return fmt.Errorf("node must be a major version")
+	case r.Python != "" && !versionRE.MatchString(r.Python), r.Go != "" && !versionRE.MatchString(r.Go):
+		return fmt.Errorf("python and go versions are written major.minor (\"3.6\", \"1.13\")")
+	}
+	return nil
+}
 
 // validate checks everything about a spec that does not need a grammar.
 func (s *Spec) validate() error {
@@ -195,6 +270,25 @@ func (s *Spec) validate() error {
 	if len(s.Drop) > 0 && s.Language != "go" {
 		return fmt.Errorf("rule %s: drop_imports is supported for go only", s.ID)
 	}
+	switch s.Safety {
+	case "", Safe, Unsafe:
+	default:
+		return fmt.Errorf("rule %s: safety %q must be safe or unsafe", s.ID, s.Safety)
+	}
+	if s.Safety == Unsafe && strings.TrimSpace(s.Check) == "" {
+		return fmt.Errorf("rule %s: an unsafe fix needs check, what to verify before applying it", s.ID)
+	}
+	if setsUnsafe.MatchString(s.Query) && strings.TrimSpace(s.Check) == "" {
+		return fmt.Errorf("rule %s: a pattern sets safety unsafe, so the rule needs check, what to verify before applying it", s.ID)
+	}
+	if err := s.Requires.validate(s.Language); err != nil {
+		return fmt.Errorf("rule %s: requires: %w", s.ID, err)
+	}
+	for _, a := range s.Aliases {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " \t,") {
+			return fmt.Errorf("rule %s: alias %q must be one word", s.ID, a)
+		}
+	}
 	for i, e := range s.Edits {
 		switch e.Op {
 		case "", "replace", "insert_before", "insert_after", "delete":
@@ -224,6 +318,14 @@ func compile(s Spec, source string) (*Rule, error) {
 	}
 	if s.Site == "" {
 		s.Site = "site"
+	}
+	if s.Safety == "" {
+		// A rule that does not declare its fix safe is treated as unsafe:
+		// labelled, never preferred, never shown unasked by the base policy.
+		s.Safety = Unsafe
+		if strings.TrimSpace(s.Check) == "" {
+			s.Check = "this rule does not declare its fix safe: read the change before applying it"
+		}
 	}
 	r := &Rule{Spec: s, Source: source, queries: map[syntax.Grammar]*compiled{}}
 	specs := s.Edits
@@ -339,16 +441,17 @@ func compileQueryText(text string, g syntax.Grammar) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiled{query: q}
+	c := &compiled{query: q, grammar: g}
 	for i := uint32(0); i < q.CaptureCount(); i++ {
 		c.captures = append(c.captures, q.CaptureNameForId(i))
 	}
 	for p := uint32(0); p < q.PatternCount(); p++ {
-		preds, err := compilePredicates(q, p)
+		preds, safety, err := compilePredicates(q, p)
 		if err != nil {
 			return nil, err
 		}
 		c.predicates = append(c.predicates, preds)
+		c.safety = append(c.safety, safety)
 	}
 	roots, err := rootTypes(text)
 	if err != nil {
@@ -358,8 +461,11 @@ func compileQueryText(text string, g syntax.Grammar) (*compiled, error) {
 	return c, nil
 }
 
-func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, error) {
+// compilePredicates compiles one pattern's predicates, and returns the fix
+// safety its (#set! safety "safe"|"unsafe") directive gives, if any.
+func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, string, error) {
 	var out []predicate
+	safety := ""
 	steps := q.PredicatesForPattern(pattern)
 	for _, st := range steps {
 		if len(st) == 0 || st[0].Type != sitter.QueryPredicateStepTypeString {
@@ -370,15 +476,39 @@ func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, error) {
 		if n := len(args); n > 0 && args[n-1].Type == sitter.QueryPredicateStepTypeDone {
 			args = args[:n-1]
 		}
-		if len(args) < 2 || args[0].Type != sitter.QueryPredicateStepTypeCapture {
-			return nil, fmt.Errorf("predicate #%s needs a capture and a value", op)
+		if op == "set!" {
+			if len(args) != 2 || args[0].Type != sitter.QueryPredicateStepTypeString || args[1].Type != sitter.QueryPredicateStepTypeString ||
+				q.StringValueForId(args[0].ValueId) != "safety" {
+				return nil, "", fmt.Errorf(`#set! takes safety and "safe" or "unsafe"`)
+			}
+			safety = q.StringValueForId(args[1].ValueId)
+			if safety != Safe && safety != Unsafe {
+				return nil, "", fmt.Errorf(`#set! safety %q must be "safe" or "unsafe"`, safety)
+			}
+			continue
+		}
+		if len(args) < 1 || args[0].Type != sitter.QueryPredicateStepTypeCapture {
+			return nil, "", fmt.Errorf("predicate #%s needs a capture", op)
 		}
 		p := predicate{op: op, capture: q.CaptureNameForId(args[0].ValueId)}
 		p.negate = strings.HasPrefix(op, "not-")
-		switch strings.TrimPrefix(op, "not-") {
+		name := strings.TrimPrefix(op, "not-")
+		if _, ok := scopePredicates[name]; ok {
+			def, pargs, err := compileScopePredicate(q, name, args[1:])
+			if err != nil {
+				return nil, "", err
+			}
+			p.scope, p.args = &def, pargs
+			out = append(out, p)
+			continue
+		}
+		if len(args) < 2 {
+			return nil, "", fmt.Errorf("predicate #%s needs a capture and a value", op)
+		}
+		switch name {
 		case "eq?":
 			if len(args) != 2 {
-				return nil, fmt.Errorf("#%s takes two arguments", op)
+				return nil, "", fmt.Errorf("#%s takes two arguments", op)
 			}
 			if args[1].Type == sitter.QueryPredicateStepTypeCapture {
 				p.other = q.CaptureNameForId(args[1].ValueId)
@@ -387,27 +517,27 @@ func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, error) {
 			}
 		case "match?":
 			if len(args) != 2 || args[1].Type != sitter.QueryPredicateStepTypeString {
-				return nil, fmt.Errorf("#%s takes a capture and a regular expression", op)
+				return nil, "", fmt.Errorf("#%s takes a capture and a regular expression", op)
 			}
 			re, err := regexp.Compile(q.StringValueForId(args[1].ValueId))
 			if err != nil {
-				return nil, fmt.Errorf("#%s: %w", op, err)
+				return nil, "", fmt.Errorf("#%s: %w", op, err)
 			}
 			p.re = re
 		case "any-of?":
 			p.set = map[string]bool{}
 			for _, a := range args[1:] {
 				if a.Type != sitter.QueryPredicateStepTypeString {
-					return nil, fmt.Errorf("#%s takes string values", op)
+					return nil, "", fmt.Errorf("#%s takes string values", op)
 				}
 				p.set[q.StringValueForId(a.ValueId)] = true
 			}
 		default:
-			return nil, fmt.Errorf("unsupported predicate #%s", op)
+			return nil, "", fmt.Errorf("unsupported predicate #%s", op)
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out, safety, nil
 }
 
 // rootTypes scans a query's text for the node types its top-level patterns

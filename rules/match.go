@@ -139,6 +139,14 @@ const matchLimit = 4096
 // intersects [start, end) and calls fn for each match. src is the text tree
 // was parsed from.
 func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
+	s.matchRange(tree, src, start, end, fn, nil)
+}
+
+// matchRange is MatchRange that also reports, through reject, the places
+// where a pattern matched but a scope predicate refused it: the span of the
+// would-be match and the span the predicate looked at. An edit there can
+// make the match appear.
+func (s *Set) matchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match), reject func(rejection)) {
 	if len(s.rules) == 0 {
 		return
 	}
@@ -146,30 +154,34 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 	defer qc.Close()
 	root := tree.Root()
 	if s.combined != nil {
-		matchQuery(qc, s.combined, func(p uint16) *Rule { return s.patternRule[p] }, root, src, start, end, fn)
+		matchQuery(qc, s.combined, func(p uint16) *Rule { return s.patternRule[p] }, root, src, start, end, fn, reject)
 		return
 	}
 	for _, r := range s.rules {
-		s.matchRule(qc, r, root, src, start, end, fn)
+		s.matchRule(qc, r, root, src, start, end, fn, reject)
 	}
 }
+
+// rejection is a pattern match that a scope predicate refused: Hull is the
+// span of its captures, Deps what the predicate looked at.
+type rejection struct{ Hull, Deps Span }
 
 // MatchRule runs one rule over [start, end); used to measure rules one by one.
 func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
-	s.matchRule(qc, r, tree.Root(), src, start, end, fn)
+	s.matchRule(qc, r, tree.Root(), src, start, end, fn, nil)
 }
 
-func (s *Set) matchRule(qc *sitter.QueryCursor, r *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match)) {
+func (s *Set) matchRule(qc *sitter.QueryCursor, r *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match), reject func(rejection)) {
 	c, err := r.compiled(s.grammar)
 	if err != nil {
 		return // reported when the set was built
 	}
-	matchQuery(qc, c, func(uint16) *Rule { return r }, root, src, start, end, fn)
+	matchQuery(qc, c, func(uint16) *Rule { return r }, root, src, start, end, fn, reject)
 }
 
-func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16) *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match)) {
+func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16) *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match), reject func(rejection)) {
 	syntax.SetByteRange(qc, uint32(start), uint32(end))
 	syntax.SetMatchLimit(qc, matchLimit)
 	qc.Exec(c.query, root)
@@ -183,6 +195,13 @@ func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16)
 		}
 		accepted, deps := c.accept(m, src, env)
 		if !accepted {
+			if reject != nil && deps.Start >= 0 {
+				h := Span{-1, -1}
+				for _, cp := range m.Captures {
+					h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
+				}
+				reject(rejection{Hull: h, Deps: deps})
+			}
 			continue
 		}
 		r := ruleOf(m.PatternIndex)
@@ -307,12 +326,16 @@ type Index struct {
 	matches []Match // sorted by Site.Start, then rule id
 	dirty   []Span  // edited since the last Refresh
 	pending []Span  // sorted, disjoint; matches here are not computed yet
+	// rejected are the places where a scope predicate refused a match; an
+	// edit to what the predicate looked at queues them again (deleting the
+	// last use of a name after its block makes var → let apply).
+	rejected []rejection
 }
 
 // NewIndex matches the whole tree.
 func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
 	ix := &Index{set: set}
-	set.MatchRange(tree, src, 0, len(src), func(m Match) { ix.matches = append(ix.matches, m) })
+	set.matchRange(tree, src, 0, len(src), func(m Match) { ix.matches = append(ix.matches, m) }, ix.reject)
 	ix.sort()
 	return ix
 }
@@ -405,6 +428,31 @@ func (ix *Index) Edit(e syntax.Edit) {
 		out = append(out, m)
 	}
 	ix.matches = out
+	keep := ix.rejected[:0]
+	for _, r := range ix.rejected {
+		switch {
+		case r.Hull.Intersects(edited):
+			continue // its region is matched again
+		case r.Deps.Intersects(edited):
+			h := r.Hull
+			if h.Start > oldEnd {
+				h.Start += delta
+				h.End += delta
+			}
+			depends = append(depends, h)
+			continue
+		}
+		if r.Hull.Start > oldEnd {
+			r.Hull.Start += delta
+			r.Hull.End += delta
+		}
+		if r.Deps.Start > oldEnd {
+			r.Deps.Start += delta
+			r.Deps.End += delta
+		}
+		keep = append(keep, r)
+	}
+	ix.rejected = keep
 	for i := range ix.dirty {
 		ix.dirty[i] = shiftSpan(ix.dirty[i], start, oldEnd, newEnd)
 	}
@@ -439,6 +487,15 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		stay = append(stay, m)
 	}
 	ix.matches = stay
+	keepRejected := ix.rejected[:0]
+	for _, r := range ix.rejected {
+		if overlapsAny(r.Deps, spans) && !overlapsAny(r.Hull, spans) {
+			depends = append(depends, r.Hull)
+			continue
+		}
+		keepRejected = append(keepRejected, r)
+	}
+	ix.rejected = keepRejected
 	if len(depends) > 0 {
 		spans = mergeSpans(append(spans, depends...), 0)
 	}
@@ -472,6 +529,13 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		}
 	}
 	ix.matches = out
+	keepRejected = ix.rejected[:0]
+	for _, r := range ix.rejected {
+		if !overlapsAny(r.Hull, regions) {
+			keepRejected = append(keepRejected, r)
+		}
+	}
+	ix.rejected = keepRejected
 	for _, reg := range regions {
 		ix.pending = append(ix.pending, ix.pieces(tree.Root(), reg, nil)...)
 	}
@@ -598,7 +662,7 @@ func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline
 			keep = append(keep, p)
 			continue
 		}
-		ix.set.MatchRange(tree, src, p.Start, p.End, func(m Match) { fresh = append(fresh, m) })
+		ix.set.matchRange(tree, src, p.Start, p.End, func(m Match) { fresh = append(fresh, m) }, ix.reject)
 	}
 	ix.pending = keep
 	if len(fresh) == 0 {
@@ -618,6 +682,11 @@ func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline
 		}
 	}
 	ix.matches = dedupe(merged)
+}
+
+// reject records a refused match (see Index.rejected).
+func (ix *Index) reject(r rejection) {
+	ix.rejected = append(ix.rejected, r)
 }
 
 // Pending returns how many bytes of the document wait to be matched.

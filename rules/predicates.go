@@ -867,18 +867,27 @@ func predReferencedAfter(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span
 	return false, deps
 }
 
-// refers-to? @expr @id: @expr reads the variable named by @id.
+// refers-to? @expr @id: @expr reads, assigns or declares the variable
+// named by @id (by the leftmost identifier in @id when it is a longer
+// expression: p for p.wg).
 func predRefersTo(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	id := e.node(args[0].capture)
 	if id == nil {
 		return false, noDeps
 	}
-	for _, o := range e.index().occurrences(n, e.text(id)) {
-		if o.read || o.dynamic {
-			return true, noDeps
+	if si := e.index(); si.lang != nil && !si.lang.identTypes[id.Type()] {
+		var first *sitter.Node
+		si.identifiersIn(id, func(p []step) {
+			if first == nil {
+				first = p[len(p)-1].node
+			}
+		})
+		if first == nil {
+			return false, noDeps
 		}
+		id = first
 	}
-	return false, noDeps
+	return len(e.index().occurrences(n, e.text(id))) > 0, noDeps
 }
 
 // reraises? @handler (Python): the except clause re-raises what it caught

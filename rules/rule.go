@@ -142,11 +142,15 @@ type EditSpec struct {
 }
 
 // Example is a rule's documentation and test: Before must match and become
-// After when the first match's fix is applied; MustNotMatch must not match.
+// After when the first match's fix is applied (with the safety Safety
+// names, when set); MustNotMatch must not match.
 type Example struct {
 	Before       string   `toml:"before"`
 	After        string   `toml:"after"`
 	MustNotMatch []string `toml:"must_not_match"`
+	// Safety, when set, is the fix safety the match in Before must have
+	// (for rules whose patterns differ in safety).
+	Safety string `toml:"safety"`
 }
 
 // Rule is a validated, compiled rule.

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"regexp"
 	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -75,7 +76,12 @@ func pyTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 			return lt, d1
 		}
 		rt, d2 := pyTypeOf(e, r, depth)
-		if op == "+" && lt == rt && (lt == "str" || lt == "int" || lt == "list" || lt == "bytes") {
+		switch {
+		case op != "+":
+		case lt == "str" || rt == "str":
+			// str + anything is a str or raises TypeError, whatever the other is.
+			return "str", union(d1, d2)
+		case lt == rt && (lt == "int" || lt == "list" || lt == "bytes"):
 			return lt, union(d1, d2)
 		}
 	case "call":
@@ -318,13 +324,75 @@ func goVarType(e *evalEnv, id *sitter.Node, depth int) (string, Span) {
 			if stmt.Type() != "short_var_declaration" {
 				return "", deps
 			}
-			if r := stmt.ChildByFieldName("right"); r != nil {
-				return goNth(e, owner, r, o.node(), depth, deps)
+			r := stmt.ChildByFieldName("right")
+			if r == nil {
+				return "", deps
 			}
+			if t, ok := goStdlibError(e, owner, r, o.node()); ok {
+				return t, union(deps, fileSpan(e))
+			}
+			return goNth(e, owner, r, o.node(), depth, deps)
 		}
 		return "", deps
 	}
 	return "", deps
+}
+
+// goStdlibError recognises err in `x, err := pkg.F(...)` where pkg is a
+// standard library package: the standard library's functions return the
+// error interface, never a concrete error type, so a variable named like an
+// error in the last position is an error.
+func goStdlibError(e *evalEnv, names, values, name *sitter.Node) (string, bool) {
+	if values.NamedChildCount() != 1 || !goErrName.MatchString(e.text(name)) {
+		return "", false
+	}
+	last := names.NamedChild(int(names.NamedChildCount()) - 1)
+	if last == nil || last.StartByte() != name.StartByte() {
+		return "", false
+	}
+	call := values.NamedChild(0)
+	if call.Type() != "call_expression" {
+		return "", false
+	}
+	f := call.ChildByFieldName("function")
+	if f == nil || f.Type() != "selector_expression" {
+		return "", false
+	}
+	pkg := f.ChildByFieldName("operand")
+	if pkg == nil || pkg.Type() != "identifier" || !goStdlibImports(e)[e.text(pkg)] {
+		return "", false
+	}
+	return "error", true
+}
+
+var goErrName = regexp.MustCompile(`^(err|\w*Err)$`)
+
+// goStdlibImports returns the local names of the file's standard library
+// imports (an import path whose first element has no dot).
+func goStdlibImports(e *evalEnv) map[string]bool {
+	out := map[string]bool{}
+	for i := 0; i < int(e.root.NamedChildCount()); i++ {
+		d := e.root.NamedChild(i)
+		if d.Type() != "import_declaration" {
+			continue
+		}
+		walkType(d, "import_spec", func(spec *sitter.Node) {
+			path := spec.ChildByFieldName("path")
+			if path == nil {
+				return
+			}
+			p := strings.Trim(e.text(path), "\"`")
+			if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+				return
+			}
+			name := p[strings.LastIndexByte(p, '/')+1:]
+			if n := spec.ChildByFieldName("name"); n != nil {
+				name = e.text(n)
+			}
+			out[name] = true
+		})
+	}
+	return out
 }
 
 // goNth returns the type of the value that a declaration list assigns to

@@ -255,7 +255,7 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool,
 		}
 		holds := true
 		for _, n := range nodes {
-			r, d := p.scope.eval(env, n, p.args)
+			r, d := env.eval(p.scope, n, p.args)
 			deps = union(deps, d)
 			if !r {
 				holds = false

@@ -153,6 +153,44 @@ type evalEnv struct {
 	scopes  *scopeIndex
 	m       *sitter.QueryMatch
 	names   []string // capture index -> name
+	// memo holds the predicates already evaluated in this pass: patterns
+	// of one rule often share them (const and let for the same var).
+	memo map[memoKey]memoResult
+}
+
+type memoKey struct {
+	def  *predicateDef
+	node uintptr // the node's id: unique within the tree
+	args string  // the arguments, with the spans of capture arguments
+}
+
+type memoResult struct {
+	ok   bool
+	deps Span
+}
+
+// eval evaluates a scope predicate on n, once per pass.
+func (e *evalEnv) eval(def *predicateDef, n *sitter.Node, args []predArg) (bool, Span) {
+	key := memoKey{def: def, node: n.ID()}
+	for _, a := range args {
+		if a.capture != "" {
+			// A capture argument: its node is part of the question.
+			if c := e.node(a.capture); c != nil {
+				key.args += fmt.Sprintf("@%d\x00", c.ID())
+			}
+			continue
+		}
+		key.args += a.value + "\x00"
+	}
+	if r, ok := e.memo[key]; ok {
+		return r.ok, r.deps
+	}
+	ok, deps := def.eval(e, n, args)
+	if e.memo == nil {
+		e.memo = map[memoKey]memoResult{}
+	}
+	e.memo[key] = memoResult{ok, deps}
+	return ok, deps
 }
 
 func (e *evalEnv) node(capture string) *sitter.Node {
@@ -222,20 +260,14 @@ func (e *evalEnv) functionAround(path []step) (*sitter.Node, int) {
 // parent-is? @n TYPE...: n's parent has one of the types; TYPE may be
 // "type.field" to also require the field n is in.
 func predParentIs(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
-	p := n.Parent()
-	if p == nil {
+	path := e.index().pathToNode(n)
+	if len(path) < 2 {
 		return false, noDeps
 	}
-	field := ""
-	for i := 0; i < int(p.ChildCount()); i++ {
-		if c := p.Child(i); c.StartByte() == n.StartByte() && c.EndByte() == n.EndByte() && c.Type() == n.Type() {
-			field = p.FieldNameForChild(i)
-			break
-		}
-	}
+	ptype, field := path[len(path)-2].typ, path[len(path)-1].field
 	for _, a := range args {
 		typ, f, hasField := strings.Cut(a.value, ".")
-		if typ == p.Type() && (!hasField || f == field) {
+		if typ == ptype && (!hasField || f == field) {
 			return true, noDeps
 		}
 	}
@@ -346,7 +378,7 @@ func predInFunction(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	path := e.index().pathToNode(n)
 	deps := noDeps
 	for i := len(path) - 2; i >= 0; i-- {
-		if !functionLike[path[i].node.Type()] {
+		if !functionLike[path[i].typ] {
 			continue
 		}
 		deps = union(deps, spanOf(path[max(i-1, 0)].node))
@@ -424,11 +456,11 @@ func commentsIn(root *sitter.Node, src []byte, lo, hi int, g syntax.Grammar) []*
 
 // leafAt returns the path from root to the leaf that contains off.
 func leafAt(root *sitter.Node, off uint32) []step {
-	path := []step{{node: root}}
+	path := []step{newStep(root, "")}
 	c := sitter.NewTreeCursor(root)
 	defer c.Close()
 	for childSpanning(c, off, off+1) {
-		path = append(path, step{node: c.CurrentNode(), field: c.CurrentFieldName()})
+		path = append(path, newStep(c.CurrentNode(), c.CurrentFieldName()))
 	}
 	return path
 }
@@ -530,7 +562,7 @@ func predLocalToBlock(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 		return false, noDeps
 	}
 	deps := spanOf(fn)
-	if jsCallsEval(fn, e.src) {
+	if si.jsCallsEval(fn) {
 		return false, deps
 	}
 	names := jsDeclaredNames(n, e.src)
@@ -580,7 +612,7 @@ func predCapturedInLoop(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	_, fi := innermost(path, len(path)-2, jsScope.functions, jsProgram)
 	var loop *sitter.Node
 	for i := len(path) - 2; i > fi && i >= 0; i-- {
-		if jsScope.loops[path[i].node.Type()] {
+		if jsScope.loops[path[i].typ] {
 			loop = path[i].node // the outermost loop inside the function
 		}
 	}
@@ -591,7 +623,7 @@ func predCapturedInLoop(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	for _, id := range jsDeclaredNames(n, e.src) {
 		for _, o := range si.occurrences(loop, e.text(id)) {
 			for j := len(o.path) - 2; j > 0; j-- {
-				if jsScope.functions[o.path[j].node.Type()] {
+				if jsScope.functions[o.path[j].typ] {
 					return true, deps
 				}
 			}
@@ -670,7 +702,7 @@ func predUsedOnlyOpaquely(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) 
 		// method, an overload): whatever implements it is typed by it.
 		return false, deps
 	}
-	if jsCallsEval(b.scope, e.src) {
+	if e.index().jsCallsEval(b.scope) {
 		return false, deps
 	}
 	for _, o := range b.occs {
@@ -693,7 +725,7 @@ func opaqueUse(e *evalEnv, path []step) bool {
 	}
 	p := path[len(path)-2]
 	self := path[len(path)-1]
-	switch p.node.Type() {
+	switch p.typ {
 	case "unary_expression":
 		op := p.node.ChildByFieldName("operator")
 		switch nodeType(op) {
@@ -712,7 +744,7 @@ func opaqueUse(e *evalEnv, path []step) bool {
 		return true
 	case "parenthesized_expression":
 		if len(path) >= 3 {
-			switch path[len(path)-3].node.Type() {
+			switch path[len(path)-3].typ {
 			case "if_statement", "while_statement", "do_statement":
 				return true
 			}
@@ -827,7 +859,7 @@ func predDeclaredBefore(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span)
 		// The declaring statement must sit directly in a block that
 		// encloses stmt (not in a branch that may not have run).
 		for j := len(o.path) - 2; j >= 0; j-- {
-			t := o.path[j].node.Type()
+			t := o.path[j].typ
 			if t == "block" || t == "statement_block" || t == "module" || t == "program" || t == "source_file" {
 				if encloses[o.path[j].node.ID()] {
 					return true, deps
@@ -960,8 +992,8 @@ func predClassDefines(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 		return false, deps
 	}
 	want := args[0].value
-	for i := 0; i < int(body.NamedChildCount()); i++ {
-		s := body.NamedChild(i)
+	found := false
+	eachChild(body, func(s *sitter.Node, _ string) bool {
 		if s.Type() == "decorated_definition" {
 			if d := s.ChildByFieldName("definition"); d != nil {
 				s = d
@@ -970,15 +1002,16 @@ func predClassDefines(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 		switch s.Type() {
 		case "function_definition", "class_definition":
 			if name := s.ChildByFieldName("name"); name != nil && e.text(name) == want {
-				return true, deps
+				found = true
 			}
 		case "expression_statement":
 			if a := s.NamedChild(0); a != nil && a.Type() == "assignment" {
 				if l := a.ChildByFieldName("left"); l != nil && e.text(l) == want {
-					return true, deps
+					found = true
 				}
 			}
 		}
-	}
-	return false, deps
+		return !found
+	})
+	return found, deps
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"sort"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -29,7 +30,11 @@ import (
 type step struct {
 	node  *sitter.Node
 	field string // the field name of node in its parent, "" if none
+	typ   string // node's type (kept here: each Type() is a cgo call)
 }
+
+// newStep makes the step for node n under field f.
+func newStep(n *sitter.Node, f string) step { return step{node: n, field: f, typ: n.Type()} }
 
 // occ is one occurrence of a name.
 type occ struct {
@@ -98,6 +103,32 @@ type scopeIndex struct {
 	src  []byte
 	root *sitter.Node
 	occs map[occKey][]*occ
+	// names indexes, per region, where each identifier-like word starts:
+	// one pass over the region's text instead of one per name asked.
+	names map[uintptr]map[string][]int
+	// kids holds the children of the nodes a lookup went through, to find
+	// the one holding a byte by binary search: ancestors are shared by
+	// every lookup, and a bundle's function body has thousands of
+	// statements that a walk would go through each time.
+	kids map[uintptr]*childList
+	// paths memoizes pathToNode: several predicates of one match ask for
+	// the same node's ancestors.
+	paths map[pathKey][]step
+	// dynamic remembers which functions call eval or use with.
+	dynamic map[uintptr]bool
+}
+
+type pathKey struct {
+	node uintptr // the node's id
+}
+
+type childList struct {
+	nodes  []*sitter.Node
+	fields []string
+	types  []string
+	starts []uint32
+	ends   []uint32
+	counts []uint32 // each child's child count
 }
 
 type occKey struct {
@@ -106,7 +137,94 @@ type occKey struct {
 }
 
 func newScopeIndex(g syntax.Grammar, root *sitter.Node, src []byte) *scopeIndex {
-	return &scopeIndex{lang: scopeLangFor(g), src: src, root: root, occs: map[occKey][]*occ{}}
+	return &scopeIndex{lang: scopeLangFor(g), src: src, root: root, occs: map[occKey][]*occ{},
+		names: map[uintptr]map[string][]int{}, kids: map[uintptr]*childList{}, paths: map[pathKey][]step{}, dynamic: map[uintptr]bool{}}
+}
+
+// children returns n's children, listed once per pass.
+func (s *scopeIndex) children(n *sitter.Node) *childList {
+	l := s.kids[n.ID()]
+	if l == nil {
+		l = &childList{}
+		eachChild(n, func(c *sitter.Node, f string) bool {
+			l.nodes = append(l.nodes, c)
+			l.fields = append(l.fields, f)
+			l.types = append(l.types, c.Type())
+			l.starts = append(l.starts, c.StartByte())
+			l.ends = append(l.ends, c.EndByte())
+			l.counts = append(l.counts, c.ChildCount())
+			return true
+		})
+		s.kids[n.ID()] = l
+	}
+	return l
+}
+
+// path returns the path from top down to the node spanning exactly
+// [start, end): the outermost one of type typ, or with typ "" the leaf.
+func (s *scopeIndex) path(top *sitter.Node, start, end uint32, typ string) []step {
+	ts, te := top.StartByte(), top.EndByte()
+	if ts > start || te < end {
+		return nil
+	}
+	path := []step{newStep(top, "")}
+	count := top.ChildCount()
+	for {
+		cur := path[len(path)-1]
+		if ts == start && te == end && (typ == "" && count == 0 || typ != "" && cur.typ == typ) {
+			return path
+		}
+		if count == 0 {
+			break
+		}
+		l := s.children(cur.node)
+		i := sort.Search(len(l.ends), func(i int) bool { return l.ends[i] >= end && (l.ends[i] > start || start == end) })
+		if i == len(l.ends) || l.starts[i] > start {
+			break
+		}
+		path = append(path, step{node: l.nodes[i], field: l.fields[i], typ: l.types[i]})
+		ts, te, count = l.starts[i], l.ends[i], l.counts[i]
+	}
+	if typ == "" && ts == start && te == end {
+		return path
+	}
+	return nil
+}
+
+// member reports whether the word at off follows a single "." (obj.name,
+// not the spread ...name): a property name, never a variable, which is
+// known without walking the tree to it.
+func (s *scopeIndex) member(off int) bool {
+	i := off - 1
+	for i >= 0 && (s.src[i] == ' ' || s.src[i] == '\t') { // not across lines: a comment may end in "."
+		i--
+	}
+	return i >= 0 && s.src[i] == '.' && (i == 0 || s.src[i-1] != '.')
+}
+
+// words returns where each identifier-like word of region's text starts.
+func (s *scopeIndex) words(region *sitter.Node) map[string][]int {
+	if w, ok := s.names[region.ID()]; ok {
+		return w
+	}
+	w := map[string][]int{}
+	lo, hi := int(region.StartByte()), int(region.EndByte())
+	for i := lo; i < hi; {
+		if !s.lang.identByte(s.src[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < hi && s.lang.identByte(s.src[j]) {
+			j++
+		}
+		if c := s.src[i]; !(c >= '0' && c <= '9') {
+			w[string(s.src[i:j])] = append(w[string(s.src[i:j])], i)
+		}
+		i = j
+	}
+	s.names[region.ID()] = w
+	return w
 }
 
 // childSpanning moves c to the first child of its node that spans [start,
@@ -137,7 +255,7 @@ func pathTo(top *sitter.Node, start, end uint32) []step {
 	if top.StartByte() > start || top.EndByte() < end {
 		return nil
 	}
-	path := []step{{node: top}}
+	path := []step{newStep(top, "")}
 	c := sitter.NewTreeCursor(top)
 	defer c.Close()
 	for {
@@ -148,7 +266,7 @@ func pathTo(top *sitter.Node, start, end uint32) []step {
 		if !childSpanning(c, start, end) {
 			break
 		}
-		path = append(path, step{node: c.CurrentNode(), field: c.CurrentFieldName()})
+		path = append(path, newStep(c.CurrentNode(), c.CurrentFieldName()))
 	}
 	n := path[len(path)-1].node
 	if n.StartByte() == start && n.EndByte() == end {
@@ -168,20 +286,12 @@ func (s *scopeIndex) occurrences(region *sitter.Node, name string) []*occ {
 		return o
 	}
 	var out []*occ
-	lo, hi := int(region.StartByte()), int(region.EndByte())
-	text := s.src[lo:hi]
-	for off := 0; ; {
-		i := bytes.Index(text[off:], []byte(name))
-		if i < 0 {
-			break
+	for _, at := range s.words(region)[name] {
+		if s.member(at) {
+			continue // obj.name: a property, not this variable
 		}
-		at := off + i
-		off = at + len(name)
-		if at > 0 && s.lang.identByte(text[at-1]) || off < len(text) && s.lang.identByte(text[off]) {
-			continue
-		}
-		path := pathTo(region, uint32(lo+at), uint32(lo+off))
-		if path == nil || !s.lang.identTypes[path[len(path)-1].node.Type()] {
+		path := s.path(region, uint32(at), uint32(at+len(name)), "")
+		if path == nil || !s.lang.identTypes[path[len(path)-1].typ] {
 			continue // inside a string, a comment or a longer token
 		}
 		o := &occ{path: path}
@@ -215,15 +325,15 @@ func (s *scopeIndex) resolve(occs []*occ) {
 		}
 		passedFunction := false
 		for i := len(o.path) - 1; i >= 0; i-- {
-			n := o.path[i].node
-			if s.lang == pyScope && n.Type() == "class_definition" && passedFunction {
+			n, t := o.path[i].node, o.path[i].typ
+			if s.lang == pyScope && t == "class_definition" && passedFunction {
 				continue // a class body's names are not visible in its methods
 			}
 			if d, ok := declared[n.ID()]; ok {
 				o.scope = d
 				break
 			}
-			if s.lang.functions[n.Type()] {
+			if s.lang.functions[t] {
 				passedFunction = true
 			}
 		}
@@ -268,7 +378,7 @@ func (s *scopeIndex) bindingOf(region *sitter.Node, name string, at *sitter.Node
 // enclosing returns the ancestors of n from the root down to n's parent,
 // with their field names (n's own step is the last one).
 func (s *scopeIndex) enclosing(n *sitter.Node) []step {
-	return pathTo(s.root, n.StartByte(), n.EndByte())
+	return s.path(s.root, n.StartByte(), n.EndByte(), "")
 }
 
 // innermost returns the innermost node of path at index j or above (toward
@@ -276,7 +386,7 @@ func (s *scopeIndex) enclosing(n *sitter.Node) []step {
 func innermost(path []step, j int, types ...map[string]bool) (*sitter.Node, int) {
 	for i := min(j, len(path)-1); i >= 0; i-- {
 		for _, t := range types {
-			if t[path[i].node.Type()] {
+			if t[path[i].typ] {
 				return path[i].node, i
 			}
 		}
@@ -284,25 +394,16 @@ func innermost(path []step, j int, types ...map[string]bool) (*sitter.Node, int)
 	return nil, -1
 }
 
-// pathToNode is pathTo for a node that need not be a leaf: the path from the
-// root to the outermost node with exactly n's span and type.
+// pathToNode is the path from the root to the outermost node with exactly
+// n's span and type (n need not be a leaf).
 func (s *scopeIndex) pathToNode(n *sitter.Node) []step {
-	top := s.root
-	start, end := n.StartByte(), n.EndByte()
-	path := []step{{node: top}}
-	if top.StartByte() == start && top.EndByte() == end && top.Type() == n.Type() {
-		return path
+	k := pathKey{n.ID()}
+	if p, ok := s.paths[k]; ok {
+		return p
 	}
-	c := sitter.NewTreeCursor(top)
-	defer c.Close()
-	for childSpanning(c, start, end) {
-		child := c.CurrentNode()
-		path = append(path, step{node: child, field: c.CurrentFieldName()})
-		if child.StartByte() == start && child.EndByte() == end && child.Type() == n.Type() {
-			return path
-		}
-	}
-	return nil
+	p := s.path(s.root, n.StartByte(), n.EndByte(), n.Type())
+	s.paths[k] = p
+	return p
 }
 
 // identifiersIn calls fn for every identifier of the analysed language
@@ -310,14 +411,13 @@ func (s *scopeIndex) pathToNode(n *sitter.Node) []step {
 func (s *scopeIndex) identifiersIn(n *sitter.Node, fn func(path []step)) {
 	c := sitter.NewTreeCursor(n)
 	defer c.Close()
-	path := []step{{node: n}}
+	path := []step{newStep(n, "")}
 	for {
-		cur := path[len(path)-1].node
-		if s.lang.identTypes[cur.Type()] {
+		if s.lang.identTypes[path[len(path)-1].typ] {
 			fn(path)
 		}
 		if c.GoToFirstChild() {
-			path = append(path, step{node: c.CurrentNode(), field: c.CurrentFieldName()})
+			path = append(path, newStep(c.CurrentNode(), c.CurrentFieldName()))
 			continue
 		}
 		for !c.GoToNextSibling() {
@@ -329,7 +429,20 @@ func (s *scopeIndex) identifiersIn(n *sitter.Node, fn func(path []step)) {
 				return
 			}
 		}
-		path[len(path)-1] = step{node: c.CurrentNode(), field: c.CurrentFieldName()}
+		path[len(path)-1] = newStep(c.CurrentNode(), c.CurrentFieldName())
+	}
+}
+
+// eachChild calls fn for each child of n with its field name, in order,
+// until fn returns false. It walks with a cursor: indexing children one by
+// one is quadratic in tree-sitter (ts_node_child scans from the first).
+func eachChild(n *sitter.Node, fn func(c *sitter.Node, field string) bool) {
+	c := sitter.NewTreeCursor(n)
+	defer c.Close()
+	for ok := c.GoToFirstChild(); ok; ok = c.GoToNextSibling() {
+		if !fn(c.CurrentNode(), c.CurrentFieldName()) {
+			return
+		}
 	}
 }
 
@@ -369,7 +482,7 @@ func jsPatternOwner(path []step) (int, bool) {
 	i := len(path) - 1
 	for i > 0 {
 		p := path[i-1]
-		switch p.node.Type() {
+		switch p.typ {
 		case "object_pattern", "array_pattern", "rest_pattern":
 			i--
 		case "pair_pattern":
@@ -392,7 +505,7 @@ func jsPatternOwner(path []step) (int, bool) {
 func init() {
 	jsScope.classify = func(path []step, src []byte, o *occ) {
 		leaf := path[len(path)-1]
-		if leaf.node.Type() == "shorthand_property_identifier" {
+		if leaf.typ == "shorthand_property_identifier" {
 			o.read = true // {x} reads x
 			return
 		}
@@ -414,7 +527,7 @@ func init() {
 			n, _ := innermost(path, j, jsScope.blocks, jsScope.functions)
 			return n
 		}
-		switch owner.node.Type() {
+		switch owner.typ {
 		case "variable_declarator":
 			if field != "name" {
 				o.read = true
@@ -482,7 +595,7 @@ func init() {
 				o.write = true
 			}
 		case "import_specifier", "import_clause", "namespace_import":
-			if owner.node.Type() == "import_specifier" && owner.node.ChildByFieldName("alias") != nil && field != "alias" {
+			if owner.typ == "import_specifier" && owner.node.ChildByFieldName("alias") != nil && field != "alias" {
 				return // the exported name, not a local binding
 			}
 			o.decl, o.write = true, true
@@ -516,7 +629,7 @@ func init() {
 		// Names inside a with statement, or in a function that calls eval
 		// directly, may mean something else at run time.
 		for j := len(path) - 2; j >= 0; j-- {
-			if path[j].node.Type() == "with_statement" {
+			if path[j].typ == "with_statement" {
 				o.dynamic = true
 				break
 			}
@@ -558,10 +671,15 @@ func jsDeclaredNames(decl *sitter.Node, src []byte) []*sitter.Node {
 }
 
 // jsCallsEval reports whether n calls eval directly or uses with, which
-// make the names in it dynamic.
-func jsCallsEval(n *sitter.Node, src []byte) bool {
-	text := src[n.StartByte():n.EndByte()]
-	return bytes.Contains(text, []byte("eval(")) || bytes.Contains(text, []byte("with (")) || bytes.Contains(text, []byte("with("))
+// make the names in it dynamic (a text search, remembered per node).
+func (s *scopeIndex) jsCallsEval(n *sitter.Node) bool {
+	if v, ok := s.dynamic[n.ID()]; ok {
+		return v
+	}
+	text := s.src[n.StartByte():n.EndByte()]
+	v := bytes.Contains(text, []byte("eval(")) || bytes.Contains(text, []byte("with (")) || bytes.Contains(text, []byte("with("))
+	s.dynamic[n.ID()] = v
+	return v
 }
 
 // ---- Python ----
@@ -578,7 +696,7 @@ func init() {
 	pyScope.classify = func(path []step, src []byte, o *occ) {
 		scopeOf := func(j int, skipComprehensions bool) *sitter.Node {
 			for k := j; k >= 0; k-- {
-				t := path[k].node.Type()
+				t := path[k].typ
 				if pyScope.functions[t] || t == "module" || t == "class_definition" {
 					return path[k].node
 				}
@@ -591,7 +709,7 @@ func init() {
 		// Climb through target patterns to what owns them.
 		i := len(path) - 1
 		for i > 0 {
-			switch path[i-1].node.Type() {
+			switch path[i-1].typ {
 			case "pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern", "as_pattern_target":
 				i--
 				continue
@@ -603,7 +721,7 @@ func init() {
 			return
 		}
 		owner, field := path[i-1], path[i].field
-		switch owner.node.Type() {
+		switch owner.typ {
 		case "attribute":
 			if field == "attribute" {
 				return // obj.name: a member, not a variable
@@ -693,7 +811,7 @@ func init() {
 			}
 			stmt, f := path[i-2], path[i-1].field
 			first := owner.node.NamedChild(0)
-			switch stmt.node.Type() {
+			switch stmt.typ {
 			case "import_statement":
 				if first != nil && first.StartByte() == path[len(path)-1].node.StartByte() {
 					o.decl, o.write = true, true
@@ -744,14 +862,14 @@ func init() {
 			return
 		}
 		owner, field := path[i-1], path[i].field
-		switch owner.node.Type() {
+		switch owner.typ {
 		case "expression_list":
 			if i-2 < 0 {
 				o.read = true
 				return
 			}
 			stmt, f := path[i-2], path[i-1].field
-			switch stmt.node.Type() {
+			switch stmt.typ {
 			case "short_var_declaration":
 				if f == "left" {
 					o.decl, o.write = true, true

@@ -160,7 +160,7 @@ func pyVarType(e *evalEnv, id *sitter.Node, depth int) (string, Span) {
 		p := o.path[len(o.path)-2]
 		var x string
 		var d Span
-		switch p.node.Type() {
+		switch p.typ {
 		case "assignment", "augmented_assignment":
 			if o.path[len(o.path)-1].field != "left" {
 				return "", deps
@@ -168,7 +168,7 @@ func pyVarType(e *evalEnv, id *sitter.Node, depth int) (string, Span) {
 			if r := p.node.ChildByFieldName("right"); r != nil {
 				x, d = pyTypeOf(e, r, depth+1)
 			}
-			if p.node.Type() == "augmented_assignment" && nodeType(p.node.ChildByFieldName("operator")) != "+=" {
+			if p.typ == "augmented_assignment" && nodeType(p.node.ChildByFieldName("operator")) != "+=" {
 				x = ""
 			}
 		case "typed_parameter", "typed_default_parameter":
@@ -371,10 +371,13 @@ var goErrName = regexp.MustCompile(`^(err|\w*Err)$`)
 // imports (an import path whose first element has no dot).
 func goStdlibImports(e *evalEnv) map[string]bool {
 	out := map[string]bool{}
-	for i := 0; i < int(e.root.NamedChildCount()); i++ {
-		d := e.root.NamedChild(i)
-		if d.Type() != "import_declaration" {
-			continue
+	eachChild(e.root, func(d *sitter.Node, _ string) bool {
+		switch d.Type() {
+		case "package_clause", "comment", "\n", ";":
+			return true
+		case "import_declaration":
+		default:
+			return false // imports come first
 		}
 		walkType(d, "import_spec", func(spec *sitter.Node) {
 			path := spec.ChildByFieldName("path")
@@ -391,7 +394,8 @@ func goStdlibImports(e *evalEnv) map[string]bool {
 			}
 			out[name] = true
 		})
-	}
+		return true
+	})
 	return out
 }
 
@@ -400,17 +404,12 @@ func goStdlibImports(e *evalEnv) map[string]bool {
 // names.
 func goNth(e *evalEnv, names, values, name *sitter.Node, depth int, deps Span) (string, Span) {
 	var ids []*sitter.Node
-	if names.Type() == "expression_list" {
-		for i := 0; i < int(names.NamedChildCount()); i++ {
-			ids = append(ids, names.NamedChild(i))
+	eachChild(names, func(c *sitter.Node, f string) bool {
+		if names.Type() == "expression_list" && c.IsNamed() || f == "name" {
+			ids = append(ids, c)
 		}
-	} else {
-		for i := 0; i < int(names.ChildCount()); i++ {
-			if names.FieldNameForChild(i) == "name" {
-				ids = append(ids, names.Child(i))
-			}
-		}
-	}
+		return true
+	})
 	if values.NamedChildCount() != uint32(len(ids)) {
 		return "", deps
 	}
@@ -458,31 +457,31 @@ func goFieldType(e *evalEnv, sel *sitter.Node, depth int) (string, Span) {
 	}
 	deps = union(deps, fileSpan(e))
 	// Find `type typeName struct { ... }` at the top level.
-	for i := 0; i < int(e.root.NamedChildCount()); i++ {
-		d := e.root.NamedChild(i)
+	var found string
+	eachChild(e.root, func(d *sitter.Node, _ string) bool {
 		if d.Type() != "type_declaration" {
-			continue
+			return true
 		}
-		for j := 0; j < int(d.NamedChildCount()); j++ {
-			spec := d.NamedChild(j)
+		done := false
+		eachChild(d, func(spec *sitter.Node, _ string) bool {
 			name := spec.ChildByFieldName("name")
 			if spec.Type() != "type_spec" || name == nil || e.text(name) != typeName {
-				continue
+				return true
 			}
-			st := spec.ChildByFieldName("type")
-			if st == nil || st.Type() != "struct_type" {
-				return "", deps
+			done = true
+			if st := spec.ChildByFieldName("type"); st != nil && st.Type() == "struct_type" {
+				walkType(st, "field_declaration", func(fd *sitter.Node) {
+					eachChild(fd, func(c *sitter.Node, f string) bool {
+						if f == "name" && e.text(c) == e.text(field) {
+							found, _ = goTypeClass(e, fd.ChildByFieldName("type"), depth)
+						}
+						return true
+					})
+				})
 			}
-			var found string
-			walkType(st, "field_declaration", func(fd *sitter.Node) {
-				for k := 0; k < int(fd.ChildCount()); k++ {
-					if fd.FieldNameForChild(k) == "name" && e.text(fd.Child(k)) == e.text(field) {
-						found, _ = goTypeClass(e, fd.ChildByFieldName("type"), depth)
-					}
-				}
-			})
-			return found, deps
-		}
-	}
-	return "", deps
+			return false
+		})
+		return !done
+	})
+	return found, deps
 }

@@ -67,6 +67,7 @@ type Server struct {
 	lib         *rules.Library
 	enc         syntax.Encoding
 	workspace   string
+	projects    *rules.Projects // declared targets of the workspace's projects
 	clientCap   clientCaps
 	initOptions []byte
 
@@ -158,7 +159,7 @@ func NewServer(opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults()}
+	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults(), projects: rules.NewProjects("")}
 	s.log = slog.New(&clientLogHandler{next: opts.Logger.Handler(), s: s})
 	s.docs.m = map[string]*document{}
 	s.offers.init(newSessionID())

@@ -171,8 +171,13 @@ func TestCodeActionApplyAccept(t *testing.T) {
 	if got := string(*a.Kind); got != "quickfix.syntx.correctness" {
 		t.Errorf("kind %q", got)
 	}
-	if a.IsPreferred == nil || !*a.IsPreferred {
-		t.Errorf("top action above the threshold should be preferred")
+	// go.errorf-wrap's fix is unsafe (wrapping makes the error part of
+	// the API): labelled, and not preferred although it is the top one.
+	if a.IsPreferred != nil && *a.IsPreferred {
+		t.Errorf("an unsafe fix is preferred")
+	}
+	if !strings.HasSuffix(a.Title, " (unsafe)") || !strings.Contains(string(a.Data), `"safety":"unsafe"`) || !strings.Contains(string(a.Data), `"check":"Callers can now match`) {
+		t.Errorf("unsafe fix not labelled: title %q, data %s", a.Title, a.Data)
 	}
 	if a.Command.Command != "syntx.accept" || len(a.Command.Arguments) != 1 {
 		t.Errorf("command %+v", a.Command)

@@ -533,7 +533,7 @@ func (rv *resolver) texts(ctx context.Context, e *entry, old []byte, ls *lines) 
 	if rv.opts.Library == nil || e.Region[1] > len(old) {
 		return "", "", false
 	}
-	an := &analyzer{lib: rv.opts.Library}
+	an := &analyzer{lib: rv.opts.Library, migrationSites: true}
 	found, err := an.analyze(ctx, grammarFor(e.Path), e.Path, old, ls, []LineRange{ls.spanLines(e.Region[0], e.Region[1])})
 	if err != nil {
 		return "", "", false

@@ -292,15 +292,20 @@ func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc 
 	return c
 }
 
-// rank orders candidates best first: fixes that keep the code's meaning
-// before the ones that may change it, each by score (until a policy is
-// loaded the score is the rule's prior); ties keep document order.
+// rank orders candidates best first: fixes of the requested place before
+// the whole-file migrations, fixes that keep the code's meaning before the
+// ones that may change it, each by score (until a policy is loaded the
+// score is the rule's prior); ties keep document order.
 func (s *Server) rank(cands []*candidate) {
 	sort.SliceStable(cands, func(i, j int) bool {
-		if cands[i].unsafe != cands[j].unsafe {
-			return !cands[i].unsafe
+		a, b := cands[i], cands[j]
+		if a.migration != b.migration {
+			return !a.migration
 		}
-		return cands[i].score > cands[j].score
+		if a.unsafe != b.unsafe {
+			return !a.unsafe
+		}
+		return a.score > b.score
 	})
 }
 

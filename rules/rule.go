@@ -19,6 +19,12 @@
 //	title = "Wrap the error with %w"   # the code action's title
 //	message = "..."                    # why, in one sentence
 //	prior = 0.7                        # how often reviewers accept it, in (0, 1)
+//	safety = "safe"                    # safe | unsafe (see Fix safety); unsafe when absent
+//	because = "..."                    # safe: why the fix keeps the meaning
+//	check = "..."                      # unsafe: what to verify before applying it (shown with it)
+//	requires = { go = "1.13" }         # the target the fix needs (see Project targets)
+//	aliases = ["errorlint"]            # the names other tools give the check (see Suppressions)
+//	migration = "Convert this file to let/const"   # a migration (see Migrations)
 //	query = '''(call_expression ...) @site'''
 //	site = "site"                      # the capture that marks where the suggestion applies (default "site")
 //	fix = '''{{.call}}'''              # shorthand for one edit replacing the site
@@ -32,6 +38,7 @@
 //	[[rule.example]]
 //	before = '''...'''
 //	after = '''...'''
+//	safety = "unsafe"                  # optional: the safety the match in before must have
 //	must_not_match = ['''...''']
 //
 // Templates are Go text/template over the captures: {{.name}} is the text of
@@ -47,8 +54,120 @@
 // {{ .x | replace "a" "b" }} and {{ if hasPrefix "0o" .perm }} both read well.
 //
 // Queries may use the predicates #eq?, #not-eq?, #match?, #not-match?,
-// #any-of? and #not-any-of?. A pattern's root must not be the file node: the
-// engine re-matches incrementally below the top level (see Index).
+// #any-of? and #not-any-of?, and the scope predicates below. A pattern's
+// root must not be the file node: the engine re-matches incrementally below
+// the top level (see Index).
+//
+// # Fix safety
+//
+// Every fix is safe or unsafe, in the spirit of ruff's fix safety and of
+// ESLint's fixes and suggestions. A safe fix keeps what the code means
+// under the preconditions its query checks (scope, types the syntax
+// settles, literals, the project's declared targets): `var` becomes `let`
+// only where block scoping changes nothing. An unsafe fix may change what
+// the code does, and that includes every fix whose point is to change
+// behaviour, however welcome (verify=True refuses a self-signed
+// certificate; === stops converting): its action's title ends with
+// "(unsafe)", its check says what to verify, it is never the preferred
+// action, it is ranked after the safe ones, and the base policy never shows
+// it on an automatic request (an adapter trained on the developer's own
+// feedback may). A rule file without safety is unsafe. A pattern can
+// override its rule's safety with (#set! safety "safe"|"unsafe"), so one
+// rule offers the sites it can prove safe as safe and the others as unsafe
+// (percent-to-fstring: safe when every value is known to be a str, int or
+// float). Each built-in rule says why in because or check; a rule that
+// cannot be made safe for a case leaves it out with a predicate, and the
+// case becomes a must_not_match example.
+//
+// # Scope predicates
+//
+// Preconditions are predicates over the syntax tree, written like
+// tree-sitter's and negated with a not- prefix. They rest on a scope
+// analysis per language (definitions, references and the scopes they bind
+// in, the way tree-sitter's locals queries describe them; see scope.go),
+// which is conservative: a name it cannot decide (JavaScript's with and
+// direct eval, Python's global) fails the predicate. A predicate on a
+// capture with several nodes holds when it holds for each.
+//
+//	#local-to-block? @decl        JS/TS: every name the var declares is used only in the declaring block,
+//	                              after the declaration, and declared nowhere else in the function
+//	#captured-in-loop? @decl      JS/TS: a closure created in a loop around the declaration uses its names
+//	#never-reassigned? @decl      every name is initialised by the declaration and never assigned again
+//	#module-file? @any            JS/TS: the file imports, exports or uses require/module.exports
+//	#used-only-opaquely? @id      JS/TS: every use of the parameter or caught error accepts any type
+//	                              (typeof, ===, instanceof, !, a condition, a template, throw,
+//	                              String(), JSON.stringify(), console.*), in a function with a body
+//	#exported? @n                 JS/TS: n is in an export, a declare block, or something exported by name
+//	#known-type? @expr TYPE...    the expression's type, known from the syntax, is one of TYPE:
+//	                              Python str bytes int float bool dict list tuple, Go string error
+//	                              slice map array chan (literals, constructors, declarations, annotated
+//	                              parameters, struct fields declared in the file, err from the standard library)
+//	#global? @id                  nothing in the file declares the name: Date, open, len are the language's own
+//	#declared-before? @id @stmt   the variable is declared (Python: assigned) before @stmt in a block around it
+//	#sole-reference? @id @within  @id is the only occurrence of its name inside @within
+//	#referenced-after? @names @stmt  a name bound in @names is read after @stmt in the function
+//	#refers-to? @expr @id         @expr reads, assigns or declares the variable @id names
+//	#reraises? @handler           Python: the except clause re-raises with a bare raise
+//	#class-defines? @obj NAME     Python: @obj is self or cls and the class around it defines NAME
+//	#fresh-name? @id SUFFIX       the name @id's text + SUFFIX is unused in the function (the fix declares it)
+//	#guarded-by? @n REGEX         an if, conditional, switch or &&/|| operand around n tests something
+//	                              matching REGEX ("Date.now ? Date.now() : +new Date()")
+//	#in-function? @n REGEX        a function, method or class around n is named matching REGEX
+//	#commented? @n [REGEX]        a comment on n's lines or the line before (matching REGEX)
+//	#parent-is? @n TYPE[.field]...  n's parent has one of the types (and n is in that field)
+//
+// A predicate may look beyond the match (the function around a
+// declaration, the file's exports); the match records that span
+// (Match.Deps), and the Index matches it again when an edit touches it. It
+// also remembers where a predicate refused a match, so that deleting the
+// use that blocked var -> let makes the suggestion appear.
+//
+// # Suppressions
+//
+// Suppressed finds the comment that silences a site: syntx-ignore[: ids]
+// on the site's line or the line before, eslint-disable-line,
+// eslint-disable-next-line and eslint-disable regions, @ts-ignore and
+// @ts-expect-error, # noqa[: codes], # nosec, pylint: disable[-next],
+// //nolint[:linters], #nosec, //lint:ignore and //lint:file-ignore. A
+// comment with a list silences the rules it names: by id, by id without the
+// language, or by one of the rule's aliases (the names eslint, ruff,
+// flake8, pylint, bandit, golangci-lint and staticcheck give the same
+// check). Comments are found in the tree, so the same text in a string
+// silences nothing.
+//
+// # Project targets
+//
+// A rule's requires names what its fix needs: es_syntax (the ECMAScript
+// edition of the syntax it writes; TypeScript compiles syntax down, so it
+// counts for JavaScript), es_api (the edition of the built-ins it calls;
+// for TypeScript, the lib must declare them), node, python and go versions.
+// Projects reads what the nearest project file above a document declares
+// (package.json engines and browserslist, .browserslistrc, tsconfig.json
+// target and lib following extends, pyproject.toml, setup.cfg, setup.py,
+// go.mod), and Target.Allows silences a rule below its needs. Project files
+// come from the repository: they are read size-limited, regular files only,
+// parsed as data, and can only make SyntX quieter.
+//
+// # Migrations
+//
+// A rule with migration rewrites what would otherwise be a lightbulb on
+// most lines of a file (var to let/const, % to f-strings, any to unknown).
+// The server offers it as one source action per file that applies every
+// safe site, recorded and learnt as one suggestion; its sites are offered
+// one by one only when suggestions.migration_sites is set.
+//
+// # Queries that stall a file
+//
+// tree-sitter keeps a state for every partial match. A node pattern with
+// two child patterns and no anchor between them, (block (A) (B)), starts a
+// state at every A child and keeps it alive across the later siblings: on a
+// generated block of thousands of declarations one query took a minute.
+// Anchor siblings (block (A) . (B)), or root the pattern at B and check A
+// with a predicate (#declared-before?, #known-type?); the built-in queries
+// are linted for this (querylint.go). Matching runs with a match limit, and
+// scope predicates share their work within a pass. syntx rules stats --time
+// measures the cost per file and per rule against the budget: every rule
+// together within 100 ms of CPU on any file of up to 200 KB.
 package rules
 
 import (

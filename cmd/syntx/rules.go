@@ -58,19 +58,26 @@ most 200 KB over --budget.`)
 			type row struct {
 				ID, Language, Category, Kind, Title, Message, Source string
 				Prior                                                float64
+				Safety, Because, Check, Migration                    string   `json:",omitempty"`
+				Aliases                                              []string `json:",omitempty"`
 			}
 			var out []row
 			for _, r := range lib.Rules() {
-				out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Prior})
+				out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Prior,
+					r.Safety, r.Because, r.Check, r.Migration, r.Aliases})
 			}
 			enc := json.NewEncoder(e.stdout)
 			enc.SetIndent("", "  ")
 			return enc.Encode(out)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tTITLE")
+		fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tFIX\tTITLE")
 		for _, r := range lib.Rules() {
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", r.ID, r.Category, r.Prior, r.Title)
+			fix := r.Safety
+			if r.Migration != "" {
+				fix += ", migration"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\n", r.ID, r.Category, r.Prior, fix, r.Title)
 		}
 		return tw.Flush()
 	case "test":

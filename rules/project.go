@@ -117,6 +117,11 @@ type Projects struct {
 	root  string // the search stops here ("" : at the file system root)
 	mu    sync.Mutex
 	files map[string]cachedFile
+	// Untrusted, when set, names project files that declare nothing even
+	// when present: `syntx review` passes the files the reviewed change
+	// modifies, so that a change cannot silence rules for its own review
+	// by editing package.json.
+	Untrusted func(path string) bool
 }
 
 type cachedFile struct {
@@ -172,6 +177,9 @@ func readProjectFile(path string) ([]byte, os.FileInfo, error) {
 // read returns a project file's content (cached by modification time and
 // size), or nil when it is missing, unreadable or too large.
 func (p *Projects) read(path string) []byte {
+	if p.Untrusted != nil && p.Untrusted(path) {
+		return nil
+	}
 	info, err := os.Lstat(path)
 	if err != nil {
 		return nil

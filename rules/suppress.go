@@ -31,9 +31,24 @@ import (
 // "gosec") it names. Comments are found in the syntax tree: the same text
 // inside a string silences nothing.
 
-// Suppressed reports whether a suppression comment silences m, and returns
-// the comment's text. tree must be the tree src was parsed into.
-func Suppressed(tree *syntax.Tree, src []byte, m Match) (string, bool) {
+// Suppression is the comment that silences a site.
+type Suppression struct {
+	Comment string
+	Span    Span // where the comment is
+}
+
+// Suppressed reports whether a suppression comment silences m, and which.
+// tree must be the tree src was parsed into.
+func Suppressed(tree *syntax.Tree, src []byte, m Match) (Suppression, bool) {
+	c, ok := suppressedBy(tree, src, m)
+	if !ok {
+		return Suppression{}, false
+	}
+	return Suppression{Comment: string(src[c.StartByte():c.EndByte()]), Span: spanOf(c)}, true
+}
+
+// suppressedBy returns the comment node that silences m.
+func suppressedBy(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
 	g := tree.Grammar()
 	root := tree.Root()
 	siteLine := lineBounds(src, m.Site.Start)
@@ -49,7 +64,7 @@ func Suppressed(tree *syntax.Tree, src []byte, m Match) (string, bool) {
 
 	for _, c := range append(append([]*sitter.Node{}, own...), before...) {
 		if list, ok := directive(text(c), "syntx-ignore"); ok && names(r, list, false) {
-			return text(c), true
+			return c, true
 		}
 	}
 	switch g {
@@ -57,48 +72,48 @@ func Suppressed(tree *syntax.Tree, src []byte, m Match) (string, bool) {
 		for _, c := range own {
 			if int(c.StartByte()) < siteLine.End {
 				if list, ok := directive(text(c), "eslint-disable-line"); ok && names(r, list, false) {
-					return text(c), true
+					return c, true
 				}
 			}
 		}
 		for _, c := range before {
 			t := text(c)
 			if list, ok := directive(t, "eslint-disable-next-line"); ok && names(r, list, false) {
-				return t, true
+				return c, true
 			}
 			if strings.Contains(t, "@ts-ignore") || strings.Contains(t, "@ts-expect-error") {
-				return t, true
+				return c, true
 			}
 		}
-		if t, ok := eslintRegion(root, src, m, g); ok {
-			return t, true
+		if c, ok := eslintRegion(root, src, m); ok {
+			return c, true
 		}
 	case syntax.Python:
 		for _, c := range own {
 			t := text(c)
 			if codes, ok := pyDirective(t, "noqa"); ok && codesMatch(r, codes) {
-				return t, true
+				return c, true
 			}
 			if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) {
-				return t, true
+				return c, true
 			}
 			if list, ok := pylint(t, "disable"); ok && names(r, list, true) {
-				return t, true
+				return c, true
 			}
 		}
 		for _, c := range before {
 			t := text(c)
 			if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) && standalone(src, c) {
-				return t, true
+				return c, true
 			}
 			if list, ok := pylint(t, "disable-next"); ok && names(r, list, true) {
-				return t, true
+				return c, true
 			}
 		}
 	case syntax.Go:
 		for _, c := range own {
-			if t, ok := goSilences(r, text(c)); ok {
-				return t, true
+			if goSilences(r, text(c)) {
+				return c, true
 			}
 		}
 		for _, c := range before {
@@ -106,21 +121,21 @@ func Suppressed(tree *syntax.Tree, src []byte, m Match) (string, bool) {
 			if !standalone(src, c) {
 				continue
 			}
-			if t2, ok := goSilences(r, t); ok {
-				return t2, true
+			if goSilences(r, t) {
+				return c, true
 			}
 			if list, ok := directive(t, "//lint:ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
-				return t, true
+				return c, true
 			}
 		}
-		if t, ok := goDeclNolint(root, src, m, r); ok {
-			return t, true
+		if c, ok := goDeclNolint(root, src, m, r); ok {
+			return c, true
 		}
-		if t, ok := goFileIgnore(root, src, r); ok {
-			return t, true
+		if c, ok := goFileIgnore(root, src, r); ok {
+			return c, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // lineBounds returns the line holding off, without its newline.
@@ -266,11 +281,11 @@ func pylint(comment, word string) ([]string, bool) {
 }
 
 // goSilences handles //nolint[:linters] and gosec's #nosec.
-func goSilences(r *Rule, comment string) (string, bool) {
+func goSilences(r *Rule, comment string) bool {
 	if strings.HasPrefix(comment, "//nolint") {
 		rest := strings.TrimPrefix(comment, "//nolint")
 		if rest == "" || rest[0] == ' ' || rest[0] == '\t' {
-			return comment, true
+			return true
 		}
 		if rest[0] == ':' {
 			linters := rest[1:]
@@ -278,23 +293,23 @@ func goSilences(r *Rule, comment string) (string, bool) {
 				linters = linters[:j]
 			}
 			if names(r, strings.Split(linters, ","), false) {
-				return comment, true
+				return true
 			}
 		}
 	}
 	if i := strings.Index(comment, "#nosec"); i >= 0 && r.Category == "security" {
 		codes := pyCodes.FindAllString(comment[i+len("#nosec"):], -1)
 		if len(codes) == 0 || codesMatch(r, codes) {
-			return comment, true
+			return true
 		}
 	}
-	return "", false
+	return false
 }
 
 // goDeclNolint finds a standalone //nolint directly above the top-level
 // declaration (or above a statement around the site) that holds the site:
 // golangci-lint applies it to the whole node.
-func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (string, bool) {
+func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (*sitter.Node, bool) {
 	path := leafAt(root, uint32(m.Site.Start))
 	for i := len(path) - 1; i >= 1; i-- {
 		n := path[i].node
@@ -311,25 +326,23 @@ func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (string, bool
 		prev := lineBounds(src, start.Start-1)
 		for _, c := range commentsIn(root, src, prev.Start, prev.End, syntax.Go) {
 			t := string(src[c.StartByte():c.EndByte()])
-			if standalone(src, c) && strings.HasPrefix(t, "//nolint") {
-				if t2, ok := goSilences(r, t); ok {
-					return t2, true
-				}
+			if standalone(src, c) && strings.HasPrefix(t, "//nolint") && goSilences(r, t) {
+				return c, true
 			}
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // goFileIgnore finds staticcheck's //lint:file-ignore for the rule.
-func goFileIgnore(root *sitter.Node, src []byte, r *Rule) (string, bool) {
+func goFileIgnore(root *sitter.Node, src []byte, r *Rule) (*sitter.Node, bool) {
 	if !bytes.Contains(src, []byte("//lint:file-ignore")) {
-		return "", false
+		return nil, false
 	}
 	for off := 0; ; {
 		i := bytes.Index(src[off:], []byte("//lint:file-ignore"))
 		if i < 0 {
-			return "", false
+			return nil, false
 		}
 		at := off + i
 		off = at + 1
@@ -338,7 +351,7 @@ func goFileIgnore(root *sitter.Node, src []byte, r *Rule) (string, bool) {
 		if list, ok := directive(t, "//lint:file-ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
 			for _, c := range commentsIn(root, src, at, at+2, syntax.Go) {
 				if int(c.StartByte()) == at {
-					return t, true
+					return c, true
 				}
 			}
 		}
@@ -348,12 +361,12 @@ func goFileIgnore(root *sitter.Node, src []byte, r *Rule) (string, bool) {
 // eslintRegion handles /* eslint-disable [rules] */ ... /* eslint-enable
 // [rules] */: the last disable before the site that names the rule, not
 // followed by an enable that names it.
-func eslintRegion(root *sitter.Node, src []byte, m Match, g syntax.Grammar) (string, bool) {
+func eslintRegion(root *sitter.Node, src []byte, m Match) (*sitter.Node, bool) {
 	head := src[:m.Site.Start]
 	if !bytes.Contains(head, []byte("eslint-disable")) {
-		return "", false
+		return nil, false
 	}
-	disabled := ""
+	var disabled *sitter.Node
 	var comments []*sitter.Node
 	for off := 0; ; {
 		i := bytes.Index(head[off:], []byte("eslint-"))
@@ -375,11 +388,11 @@ func eslintRegion(root *sitter.Node, src []byte, m Match, g syntax.Grammar) (str
 			continue
 		}
 		if list, ok := directive(t, "eslint-disable"); ok && names(m.Rule, list, false) {
-			disabled = t
+			disabled = c
 		}
 		if list, ok := directive(t, "eslint-enable"); ok && names(m.Rule, list, false) {
-			disabled = ""
+			disabled = nil
 		}
 	}
-	return disabled, disabled != ""
+	return disabled, disabled != nil
 }

@@ -249,6 +249,11 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool,
 		if p.scope == nil {
 			continue
 		}
+		if env.isMinified() {
+			// Not analysed (see isMinified). The whole text decided that:
+			// an edit anywhere may change it.
+			return false, Span{0, len(src)}
+		}
 		nodes := env.allNodes(p.capture)
 		if len(nodes) == 0 {
 			continue // an optional capture that did not match

@@ -156,6 +156,30 @@ type evalEnv struct {
 	// memo holds the predicates already evaluated in this pass: patterns
 	// of one rule often share them (const and let for the same var).
 	memo map[memoKey]memoResult
+	// minified is 1 once the source is known to be minified, -1 once known
+	// not to be.
+	minified int8
+}
+
+// Minified files: lines averaging more than minifiedLineBytes in a file of
+// more than minifiedMinBytes (the real-code corpus's own test). Nobody edits
+// a minified bundle by hand, and its deep, name-reusing code makes scope
+// questions costly, so they are not asked there: a pattern with a scope
+// predicate does not match in a minified file.
+const (
+	minifiedLineBytes = 200
+	minifiedMinBytes  = 2048
+)
+
+// isMinified reports whether the source is minified, once per pass.
+func (e *evalEnv) isMinified() bool {
+	if e.minified == 0 {
+		e.minified = -1
+		if n := len(e.src); n > minifiedMinBytes && n/(bytes.Count(e.src, []byte{'\n'})+1) > minifiedLineBytes {
+			e.minified = 1
+		}
+	}
+	return e.minified > 0
 }
 
 type memoKey struct {

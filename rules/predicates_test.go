@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -311,5 +312,29 @@ func TestPatternSafety(t *testing.T) {
 	ms := countMatches(t, syntax.Python, q, "def f(a: str, b):\n    x = '%s' % (a,)\n    y = '%s' % (b,)\n")
 	if len(ms) != 2 || ms[0].Unsafe || !ms[1].Unsafe {
 		t.Fatalf("want a safe then an unsafe match, got %+v", ms)
+	}
+}
+
+// A minified file is not scope-analysed: patterns with scope predicates do
+// not match there, the others do.
+func TestMinifiedFilesAreNotScopeAnalysed(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&b, "function f%d(){var a%d=1;return a%d}", i, i, i)
+	}
+	min := b.String() + "\n"
+	spread := strings.ReplaceAll(min, "}", "}\n")
+	for _, c := range []struct {
+		src  string
+		want int
+	}{{spread, 100}, {min, 0}} {
+		if got := len(countMatches(t, syntax.JavaScript, noVarQuery, c.src)); got != c.want {
+			t.Errorf("%d matches in a file of %d lines, want %d", got, strings.Count(c.src, "\n"), c.want)
+		}
+	}
+	plain := `((variable_declaration . "var") @site)`
+	if got := len(countMatches(t, syntax.JavaScript, plain, min)); got != 100 {
+		t.Errorf("a pattern without scope predicates: %d matches in the minified file, want 100", got)
 	}
 }

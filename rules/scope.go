@@ -286,7 +286,16 @@ func (s *scopeIndex) occurrences(region *sitter.Node, name string) []*occ {
 		return o
 	}
 	var out []*occ
-	for _, at := range s.words(region)[name] {
+	words := s.words(region)[name]
+	if len(words) > maxOccurrences {
+		// Too many to analyse cheaply (a name reused across a bundle's
+		// factory function): answer "cannot decide", which every predicate
+		// treats as no.
+		out = []*occ{{path: []step{newStep(region, "")}, dynamic: true}}
+		s.occs[key] = out
+		return out
+	}
+	for _, at := range words {
 		if s.member(at) {
 			continue // obj.name: a property, not this variable
 		}
@@ -432,6 +441,13 @@ func (s *scopeIndex) identifiersIn(n *sitter.Node, fn func(path []step)) {
 		path[len(path)-1] = newStep(c.CurrentNode(), c.CurrentFieldName())
 	}
 }
+
+// maxOccurrences bounds how many occurrences of one name in one region a
+// scope question analyses. Each costs a walk down the tree; a name used
+// more often than this in one function (a bundle's factory) is answered
+// conservatively ("cannot decide") rather than slowly. It is a count, not a
+// time, so the answer is the same on every machine and in every pass.
+const maxOccurrences = 128
 
 // eachChild calls fn for each child of n with its field name, in order,
 // until fn returns false. It walks with a cursor: indexing children one by

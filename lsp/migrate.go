@@ -79,9 +79,8 @@ func (s *Server) migration(doc *document, ms []rules.Match, persona string, enc 
 	var edits []rules.TextEdit
 	imports := map[rules.TextEdit]bool{}
 	type part struct {
-		region         rules.Span
-		before, after  string
-		lineOf, lineTo int
+		region        rules.Span
+		before, after string
 	}
 	var parts []part
 	var kept []rules.Match

@@ -570,7 +570,9 @@ func (e *evalEnv) bindingAt(id *sitter.Node) (binding, Span, bool) {
 // written in (the for statement, for one in its header), and only after
 // it; nothing else in the function declares the same names; the function
 // neither calls eval nor uses with. Then let or const, which are scoped to
-// that block, mean the same as var.
+// that block, mean the same as var. The name must not even occur (as a
+// variable of any scope) elsewhere in the function: an inner function's
+// own variable of the same name outside the block also says no.
 func predLocalToBlock(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	if !e.isJS() {
 		return false, noDeps
@@ -592,6 +594,18 @@ func predLocalToBlock(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	names := jsDeclaredNames(n, e.src)
 	if len(names) == 0 {
 		return false, deps
+	}
+	// First by position alone: a word with the name outside the block, or
+	// before the declaration, is either this variable used there (no) or
+	// another one of the same name; both are answered no without walking
+	// the tree (conservative, and most of what is asked in a bundle).
+	lo, hi := int(n.StartByte()), int(block.EndByte())
+	for _, id := range names {
+		for _, at := range si.words(fn)[e.text(id)] {
+			if (at < lo || at >= hi) && !si.member(at) {
+				return false, deps
+			}
+		}
 	}
 	for _, id := range names {
 		name := e.text(id)

@@ -195,7 +195,9 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 	}
 	defer br.close()
 	l := &learner{g: g, opts: opts, br: br, res: res,
-		an: &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, chunkOver: chunkOver}}
+		// Migration sites count here: someone turning var into let by hand
+		// is what history learning looks for.
+		an: &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, chunkOver: chunkOver, migrationSites: true}}
 
 	args := append([]string{"log", "--reverse", "--diff-merges=first-parent", "-p"}, diffArgs...)
 	args = append(args, "--format="+commitMarker+"%H %ct")

@@ -593,7 +593,7 @@ func (rv *resolver) texts(ctx context.Context, e *entry, old *redFile) (string, 
 	if !ok {
 		return "", "", false
 	}
-	an := &analyzer{lib: rv.opts.Library}
+	an := &analyzer{lib: rv.opts.Library, migrationSites: true}
 	found, err := an.analyze(ctx, grammarFor(e.Path), e.Path, old.raw.src, old.raw, []LineRange{old.raw.spanLines(region.Start, region.End)})
 	if err != nil {
 		return "", "", false

@@ -21,19 +21,37 @@ const (
 // Features describes the suggestion of m for the policy. edits are the
 // suggestion's fix; src is the text tree was parsed from.
 func Features(m rules.Match, edits []rules.TextEdit, tree *syntax.Tree, src []byte, path, persona string) model.Candidate {
+	role := FileRole(path, src)
 	c := model.Candidate{
 		RuleID:   m.Rule.ID,
 		Category: m.Rule.Category,
 		Language: m.Rule.Language,
-		Prior:    m.Rule.Prior,
+		Prior:    Prior(m.Rule, role),
 		Context:  Context(tree, m.Site),
-		FileRole: FileRole(path, src),
+		FileRole: role,
 		Persona:  persona,
 	}
 	for _, e := range edits {
 		c.EditSize += max(e.Span.End-e.Span.Start, len(e.NewText))
 	}
 	return c
+}
+
+// TestPriorScale is what a security or performance rule's prior is
+// multiplied by in a test file: an insecure TLS config in a test server, a
+// regexp compiled in a test helper, a defer in a test's loop are mostly
+// deliberate or harmless there. The base policy's score is the prior, so
+// such suggestions start quieter in tests; the file role is also a feature,
+// so the policy learns from there what a developer wants in tests.
+const TestPriorScale = 0.5
+
+// Prior is the prior acceptance probability of r's suggestions in a file of
+// the given role (see FileRole).
+func Prior(r *rules.Rule, role string) float64 {
+	if role == "test" && (r.Category == "security" || r.Category == "performance") {
+		return r.Prior * TestPriorScale
+	}
+	return r.Prior
 }
 
 // Context lists the syntax around a site: the types of its ancestors

@@ -61,6 +61,16 @@ type Config struct {
 	Train    Train              `json:"train"`
 	Limits   Limits             `json:"limits"`
 	Review   Review             `json:"review"`
+	// Suggestions configures what is offered.
+	Suggestions Suggestions `json:"suggestions"`
+}
+
+// Suggestions configures what the server offers.
+type Suggestions struct {
+	// MigrationSites offers the sites of migration rules (var to let/const,
+	// % to f-strings, any to unknown) one by one as well; by default each
+	// migration is one source action per file.
+	MigrationSites bool `json:"migration_sites"`
 }
 
 // Capture configures outcome tracking.

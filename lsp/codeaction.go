@@ -34,6 +34,14 @@ type candidate struct {
 	region   rules.Span
 	original string
 	replaced string
+	// unsafe: the fix may change what the code does (the title says so;
+	// never preferred; not shown unasked by the base policy).
+	unsafe bool
+	// migration: one source action applying a migration rule's safe sites
+	// across the file (sites of them); parts are those places.
+	migration bool
+	sites     int
+	parts     []capture.Part
 }
 
 // kindAllowed applies context.only with hierarchical matching: "refactor"
@@ -89,12 +97,16 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
 	}
 	persona, _ := s.persona()
+	target := s.target(doc.path, doc.grammar)
 	var cands []*candidate
 	// Half the request's time may go to matching regions still pending.
 	deadline := time.Now().Add(cfg.Limits.RequestTimeout.D() / 2)
 	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, deadline) {
-		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) {
+		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) || !offered(m, doc, target) {
 			continue
+		}
+		if m.Rule.Migration != "" && !cfg.Suggestions.MigrationSites {
+			continue // offered as one source action for the file instead
 		}
 		edits, err := rules.Fix(m, doc.tree, text.Bytes())
 		if err != nil || len(edits) == 0 {
@@ -103,8 +115,12 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		}
 		c := newCandidate(m, edits, text, enc)
 		c.features = capture.Features(m, edits, doc.tree, text.Bytes(), doc.path, persona)
+		c.score = c.features.Prior
 		c.grammar = doc.grammar
 		cands = append(cands, c)
+	}
+	if wantsSource(trigger, p.Context.Only) {
+		cands = append(cands, s.migrations(doc, target, persona, enc, p.Context.Only)...)
 	}
 	od := offerDoc{key: key, uri: docURI, path: doc.path}
 	if od.path == "" {
@@ -126,10 +142,16 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		return nil, errCancelled
 	}
 	threshold := cfg.Policy.Threshold
+	learnt := s.adapterActive()
 	shown := cands[:0]
 	for _, c := range cands {
 		if trigger == "automatic" && c.score < threshold {
 			continue // learn when to stay silent
+		}
+		if trigger == "automatic" && c.unsafe && !learnt {
+			// The base policy never shows a fix that may change behaviour
+			// unasked; an adapter trained on this developer's feedback may.
+			continue
 		}
 		shown = append(shown, c)
 	}
@@ -153,9 +175,10 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 			ID: ids[i], SetID: setID, Rank: i, DocKey: key, URI: docURI, Version: version,
 			Rule: c.match.Rule, Site: c.match.Site, Edits: c.edits,
 			Original: c.original, Replaced: c.replaced, Region: c.region,
-			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar,
+			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar, Parts: c.parts,
 		})
-		out = append(out, s.action(c, ids[i], docURI, version, docChanges, i == 0 && c.score >= threshold))
+		preferred := i == 0 && c.score >= threshold && !c.unsafe && !c.migration
+		out = append(out, s.action(c, ids[i], docURI, version, docChanges, preferred))
 	}
 	if fresh && s.rec != nil {
 		_, weight := s.persona()
@@ -170,6 +193,35 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// offered reports whether a match may be offered in doc: no suppression
+// comment silences it and the project's declared target allows its fix.
+// Call with the document's lock held.
+func offered(m rules.Match, doc *document, target rules.Target) bool {
+	if ok, _ := target.Allows(m.Rule, doc.grammar); !ok {
+		return false
+	}
+	_, suppressed := rules.Suppressed(doc.tree, doc.text.Bytes(), m)
+	return !suppressed
+}
+
+// target returns the declared target of the project a document belongs to.
+func (s *Server) target(path string, g syntax.Grammar) rules.Target {
+	s.mu.RLock()
+	p := s.projects
+	s.mu.RUnlock()
+	if p == nil || path == "" {
+		return rules.Target{}
+	}
+	return p.For(path, g)
+}
+
+// adapterActive reports whether the policy includes an adapter trained on
+// the developer's feedback (not only the base policy or the priors).
+func (s *Server) adapterActive() bool {
+	rt := s.policy()
+	return rt != nil && rt.Adapter() != nil
 }
 
 // offerSetKey identifies a set of suggestions at a place in a document.
@@ -202,7 +254,7 @@ func dismissAction(setID string) *protocol.CodeAction {
 
 // newCandidate converts a match and its fix into LSP terms.
 func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc syntax.Encoding) *candidate {
-	c := &candidate{match: m, edits: edits, score: m.Rule.Prior}
+	c := &candidate{match: m, edits: edits, score: m.Rule.Prior, unsafe: m.Unsafe}
 	c.siteStart, c.siteEnd = text.Position(m.Site.Start, enc), text.Position(m.Site.End, enc)
 	src := text.Bytes()
 	// The region capture follows is what the rewrite itself covers; an
@@ -240,15 +292,34 @@ func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc 
 	return c
 }
 
-// rank orders candidates best first. Until a policy is loaded the score is
-// the rule's prior; ties keep document order.
+// rank orders candidates best first: fixes of the requested place before
+// the whole-file migrations, fixes that keep the code's meaning before the
+// ones that may change it, each by score (until a policy is loaded the
+// score is the rule's prior); ties keep document order.
 func (s *Server) rank(cands []*candidate) {
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.migration != b.migration {
+			return !a.migration
+		}
+		if a.unsafe != b.unsafe {
+			return !a.unsafe
+		}
+		return a.score > b.score
+	})
 }
 
 func (s *Server) action(c *candidate, id, docURI string, version int32, docChanges, preferred bool) *protocol.CodeAction {
 	r := c.match.Rule
 	kind := protocol.CodeActionKind(r.ActionKind())
+	title := r.Title
+	if c.migration {
+		kind = protocol.CodeActionKind("source.syntx." + r.Category)
+		title = migrationTitle(r, c.sites)
+	}
+	if c.unsafe {
+		title += " (unsafe)"
+	}
 	edit := &protocol.WorkspaceEdit{}
 	if docChanges {
 		v := version
@@ -266,16 +337,24 @@ func (s *Server) action(c *candidate, id, docURI string, version int32, docChang
 	} else {
 		edit.Changes = map[uri.URI][]protocol.TextEdit{uri.URI(docURI): c.lsp}
 	}
-	data, _ := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"suggestionId": id, "ruleId": r.ID, "category": r.Category, "score": c.score,
 		"site": protocol.Range{
 			Start: protocol.Position{Line: c.siteStart.Line, Character: c.siteStart.Character},
 			End:   protocol.Position{Line: c.siteEnd.Line, Character: c.siteEnd.Character},
 		},
-	})
+		"safety": rules.Safe,
+	}
+	if c.unsafe {
+		fields["safety"], fields["check"] = rules.Unsafe, r.Check
+	}
+	if c.migration {
+		fields["sites"] = c.sites
+	}
+	data, _ := json.Marshal(fields)
 	arg, _ := json.Marshal(id)
 	a := &protocol.CodeAction{
-		Title: r.Title,
+		Title: title,
 		Kind:  &kind,
 		Edit:  edit,
 		Command: protocol.Command{

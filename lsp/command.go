@@ -96,7 +96,7 @@ func (s *Server) accept(ctx context.Context, id string) error {
 			doc.mu.Lock()
 			tracked = s.tracker.Accept(capture.Applied{
 				SuggestionID: of.ID, SetID: of.SetID, DocKey: of.DocKey, Grammar: of.Grammar,
-				Start: of.Region.Start, Original: of.Original, Suggested: of.Replaced,
+				Start: of.Region.Start, Original: of.Original, Suggested: of.Replaced, Parts: of.Parts,
 			}, doc.text.Bytes(), now)
 			doc.mu.Unlock()
 		}

@@ -22,6 +22,19 @@
 // window/showMessage. Positions past the end of a line or document are
 // clamped as the specification prescribes.
 //
+// Code actions. A request's candidates are the rule matches on its lines
+// that no suppression comment silences and that the project's declared
+// target allows (rules.Suppressed, rules.Projects). They are ranked: the
+// requested place's fixes before whole-file migrations, safe fixes before
+// unsafe ones, then by the policy's score. An unsafe fix is labelled
+// "(unsafe)" with its check in data, is never preferred, and is not shown on
+// automatic requests unless an adapter is active and scores it above the
+// threshold. Migration rules are offered as one source.syntx.<category>
+// action per file on explicit requests and on requests whose only admits
+// source kinds (migrate.go), applying their safe sites; the tracker follows
+// its parts and records one outcome. A site of a migration rule is offered
+// alone only with suggestions.migration_sites.
+//
 // Limits. A document over limits.max_document_bytes, or holding NUL bytes,
 // or whose syntax tree nests deeper than maxTreeDepth, is tracked as text
 // only. A document over syncAnalyseBytes is parsed and matched in the

@@ -24,7 +24,7 @@ var Commands = []string{
 // ActionKinds are the code action kinds the server produces.
 func ActionKinds() []protocol.CodeActionKind {
 	var out []protocol.CodeActionKind
-	for _, base := range []string{"quickfix", "refactor.rewrite"} {
+	for _, base := range []string{"quickfix", "refactor.rewrite", "source"} {
 		for _, c := range rules.Categories {
 			out = append(out, protocol.CodeActionKind(base+".syntx."+c))
 		}
@@ -72,6 +72,7 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	}
 	s.mu.Lock()
 	s.enc, s.clientCap, s.workspace, s.cfg, s.lib = enc, caps, workspace, cfg, lib
+	s.projects = rules.NewProjects(workspace)
 	s.initOptions = append([]byte(nil), p.InitializationOptions...)
 	s.mu.Unlock()
 	for _, pr := range problems {

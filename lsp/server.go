@@ -18,6 +18,7 @@ import (
 
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/redact"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
@@ -67,6 +68,7 @@ type Server struct {
 	lib         *rules.Library
 	enc         syntax.Encoding
 	workspace   string
+	projects    *rules.Projects // declared targets of the workspace's projects
 	clientCap   clientCaps
 	initOptions []byte
 
@@ -158,8 +160,9 @@ func NewServer(opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults()}
-	s.log = slog.New(&clientLogHandler{next: opts.Logger.Handler(), s: s})
+	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults(), projects: rules.NewProjects("")}
+	// Everything logged, to stderr and to the client, passes redaction.
+	s.log = slog.New(redact.Handler(&clientLogHandler{next: opts.Logger.Handler(), s: s}))
 	s.docs.m = map[string]*document{}
 	s.offers.init(newSessionID())
 	return s

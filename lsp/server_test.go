@@ -30,7 +30,17 @@ func start(t *testing.T) *harness {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewServer(Options{Logger: logger, DataDir: t.TempDir()})
 	code := make(chan int, 1)
-	go func() { code <- s.Serve(ctx, a) }()
+	served := make(chan struct{})
+	go func() { code <- s.Serve(ctx, a); close(served) }()
+	// Cleanups run last-in first-out: close the client, then wait for the
+	// server to finish writing its data directory before it is removed.
+	t.Cleanup(func() {
+		select {
+		case <-served:
+		case <-time.After(time.Minute):
+			t.Error("the server did not stop within a minute of its client closing the connection")
+		}
+	})
 	c := lspclient.New(ctx, b)
 	t.Cleanup(func() { _ = c.Close() })
 	return &harness{c: c, code: code, srv: s}
@@ -171,8 +181,13 @@ func TestCodeActionApplyAccept(t *testing.T) {
 	if got := string(*a.Kind); got != "quickfix.syntx.correctness" {
 		t.Errorf("kind %q", got)
 	}
-	if a.IsPreferred == nil || !*a.IsPreferred {
-		t.Errorf("top action above the threshold should be preferred")
+	// go.errorf-wrap's fix is unsafe (wrapping makes the error part of
+	// the API): labelled, and not preferred although it is the top one.
+	if a.IsPreferred != nil && *a.IsPreferred {
+		t.Errorf("an unsafe fix is preferred")
+	}
+	if !strings.HasSuffix(a.Title, " (unsafe)") || !strings.Contains(string(a.Data), `"safety":"unsafe"`) || !strings.Contains(string(a.Data), `"check":"Callers can now match`) {
+		t.Errorf("unsafe fix not labelled: title %q, data %s", a.Title, a.Data)
 	}
 	if a.Command.Command != "syntx.accept" || len(a.Command.Arguments) != 1 {
 		t.Errorf("command %+v", a.Command)

@@ -29,6 +29,14 @@ type Finding struct {
 	Suggested string
 	Candidate model.Candidate
 	Score     float64
+	// Unsafe: the fix may change what the code does (Rule.Check says what
+	// to verify).
+	Unsafe bool
+	// Suppression is a suppression comment that the reviewed change itself
+	// added to silence this finding: a change cannot silence its own
+	// review, so the finding stays (and counts for --fail-on). A comment
+	// already there before the change silences the finding.
+	Suppression string
 	// Set groups the findings at one site (same path and site span); it is
 	// filled in by Run.
 	Set int
@@ -68,6 +76,10 @@ type analyzer struct {
 	// blocks around the wanted lines of files larger than this many bytes.
 	chunkOver int
 	fallbacks int // files where some block needed the whole file's parse
+	// projects gives each file's declared target (nil: none).
+	projects *rules.Projects
+	// migrationSites reports the sites of migration rules too.
+	migrationSites bool
 }
 
 // analyze parses src and returns the matches of g's rules whose site
@@ -230,8 +242,26 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 	if a.root != "" {
 		abs = filepath.Join(a.root, filepath.FromSlash(path))
 	}
+	var target rules.Target
+	if a.projects != nil {
+		target = a.projects.For(abs, g)
+	}
 	var out []*Finding
 	for _, m := range matches {
+		if m.Rule.Migration != "" && !a.migrationSites {
+			continue // a migration's sites are not reviewed one by one
+		}
+		if ok, _ := target.Allows(m.Rule, g); !ok {
+			continue
+		}
+		suppression := ""
+		if sup, ok := rules.Suppressed(tree, part, m); ok {
+			line := ls.lineOf(off + sup.Span.Start)
+			if !inRanges(want, line) {
+				continue // silenced by a comment that was there before the change
+			}
+			suppression = sup.Comment
+		}
 		edits, err := rules.Fix(m, tree, part)
 		if err != nil || len(edits) == 0 {
 			continue
@@ -256,10 +286,24 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 		out = append(out, &Finding{
 			Path: path, Grammar: g, Rule: m.Rule, Site: m.Site, Edits: edits,
 			Region: region, Original: original, Suggested: suggested,
-			Candidate: cand, Score: m.Rule.Prior, src: ls,
+			Candidate: cand, Score: cand.Prior, Unsafe: m.Unsafe, Suppression: suppression, src: ls,
 		})
 	}
 	return out
+}
+
+// inRanges reports whether line is in one of the ranges (every line when
+// ranges is nil: a whole new file).
+func inRanges(ranges []LineRange, line int) bool {
+	if ranges == nil {
+		return true
+	}
+	for _, r := range ranges {
+		if r.Start <= line && line < r.End {
+			return true
+		}
+	}
+	return false
 }
 
 // shiftMatch moves a match's spans by off bytes.

@@ -31,6 +31,11 @@ type Options struct {
 	Persona string
 	// MaxFileBytes skips larger files; 0 means 8 MiB.
 	MaxFileBytes int
+	// MigrationSites reports the sites of migration rules (var to
+	// let/const, % to f-strings, any to unknown) one by one; by default
+	// they are left to the editor's per-file source action
+	// (suggestions.migration_sites).
+	MigrationSites bool
 }
 
 // Result is what a review found.
@@ -98,7 +103,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	an := &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root}
+	// Project files declare each file's target (what rules may suggest),
+	// except those this change modifies: a change cannot quiet its own
+	// review by editing package.json.
+	changedPaths := map[string]bool{}
+	for _, f := range files {
+		for _, p := range []string{f.NewPath, f.OldPath} {
+			if p != "" {
+				changedPaths[filepath.Join(g.Root, filepath.FromSlash(p))] = true
+			}
+		}
+	}
+	projects := rules.NewProjects(g.Root)
+	projects.Untrusted = func(path string) bool { return changedPaths[filepath.Clean(path)] }
+	an := &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, projects: projects, migrationSites: opts.MigrationSites}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err

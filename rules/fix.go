@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,6 +121,13 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 		edits = append(edits, TextEdit{Span: sp, NewText: text})
 	}
 	for _, imp := range r.Imports {
+		if tree.Grammar() == syntax.Go {
+			// The fix writes pkg.Name: an import of the package under
+			// another name (or a dot import) would leave pkg undefined.
+			if name, ok := goImportName(tree.Root(), src, imp); ok && name != path.Base(imp) {
+				return nil, fmt.Errorf("rule %s: the file imports %q as %s", r.ID, imp, name)
+			}
+		}
 		if e, ok := addImport(tree, src, imp); ok {
 			e.Import = true
 			edits = append(edits, e)
@@ -328,6 +336,38 @@ top:
 	return TextEdit{Span: Span{at, at}, NewText: "\n\nimport " + quoted}, true
 }
 
+// goImportName returns the name under which the file imports path, if it
+// does ("." for a dot import).
+func goImportName(root *sitter.Node, src []byte, path string) (string, bool) {
+	quoted := strconv.Quote(path)
+	name, found := "", false
+	c := sitter.NewTreeCursor(root)
+	defer c.Close()
+	for ok := c.GoToFirstChild(); ok && !found; ok = c.GoToNextSibling() {
+		d := c.CurrentNode()
+		if !d.IsNamed() {
+			continue // "\n" and ";" terminators
+		}
+		switch d.Type() {
+		case "package_clause", "comment":
+			continue
+		case "import_declaration":
+		default:
+			return "", false
+		}
+		walkType(d, "import_spec", func(s *sitter.Node) {
+			if p := s.ChildByFieldName("path"); p != nil && p.Content(src) == quoted && !found {
+				found = true
+				name = path[strings.LastIndexByte(path, '/')+1:]
+				if n := s.ChildByFieldName("name"); n != nil {
+					name = n.Content(src)
+				}
+			}
+		})
+	}
+	return name, found
+}
+
 func importPath(spec string) string {
 	if i := strings.IndexByte(spec, '"'); i >= 0 {
 		return spec[i:]
@@ -346,12 +386,14 @@ func addPythonImport(root *sitter.Node, src []byte, module string) (TextEdit, bo
 		}
 		switch c.Type() {
 		case "import_statement":
+			// Only `import module` makes module.x work: `import module as m`
+			// does not bind the name module.
 			var found bool
-			walkType(c, "dotted_name", func(n *sitter.Node) {
-				if n.Content(src) == module {
+			for i := 0; i < int(c.NamedChildCount()); i++ {
+				if n := c.NamedChild(i); n.Type() == "dotted_name" && n.Content(src) == module {
 					found = true
 				}
-			})
+			}
 			if found {
 				return TextEdit{}, false
 			}

@@ -52,6 +52,28 @@ def f(x=[], y={}):
 `,
 		pieces: []string{"x", "\n", "    ", "def g(a=[]):\n    pass\n", "yaml.load(s)", " == None", "except:\n", "#", "'", "):"},
 	},
+	// Scope predicates: whether var becomes let depends on uses far from
+	// the declaration, so edits there must make matches appear and go.
+	syntax.JavaScript: {
+		src: `const lib = require("lib");
+var total = 0;
+var unused = 1;
+function f(c) {
+  if (c) {
+    var x = 1;
+    use(x);
+  }
+  for (var i = 0; i < 3; i++) {
+    run(i);
+  }
+  var d = new Date().getTime();
+  return d;
+}
+report(total);
+`,
+		pieces: []string{"x", "\n", "}", "{", "i", " x;", "use(x);", "var x = 2;", "() => i", "Date.now ? 1 : ", "//", "eval(s);", "return x;",
+			"total = 2;", "total", "unused++;", "require", "function Date() {}\n"},
+	},
 	syntax.TypeScript: {
 		src: `function f(a: any, b?: any) {
   if (a == b) { el.innerHTML = a!.x; }
@@ -186,5 +208,62 @@ func TestWithinByDeadline(t *testing.T) {
 	}
 	if len(full) == 0 {
 		t.Fatal("no match at the edited site")
+	}
+}
+
+// TestIndexScopeDependencies edits the code a scope predicate looked at,
+// away from the match itself, and checks that the match appears, goes or
+// changes as a full rescan says.
+func TestIndexScopeDependencies(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	cases := []struct {
+		name     string
+		g        syntax.Grammar
+		src      string
+		old, new string // the edit: replace the first old by new
+	}{
+		{"const becomes let", syntax.JavaScript, "const lib = require(\"lib\");\nvar total = 0;\n\nfunction f() {}\n\nreport(total);\n", "report(total);", "total = 2;"},
+		{"a use after the block removes the match", syntax.JavaScript, "function f(c) {\n  if (c) {\n    var x = 1;\n    use(x);\n  }\n  return 0;\n}\n", "return 0", "return x"},
+		{"removing the use after the block adds the match", syntax.JavaScript, "function f(c) {\n  if (c) {\n    var x = 1;\n    use(x);\n  }\n  return x;\n}\n", "return x", "return 0"},
+		{"no longer a module", syntax.JavaScript, "const lib = require(\"lib\");\nvar total = 0;\nreport(total);\n", "require(\"lib\")", "load(\"lib\")"},
+		{"the declaration's type changes", syntax.Go, "package p\n\nfunc f(xs []string) string {\n\ts := \"\"\n\tfor _, x := range xs {\n\t\ts += \"<\" + x\n\t}\n\treturn s\n}\n", "s := \"\"", "s := []byte(nil)"},
+		{"Date is shadowed elsewhere", syntax.JavaScript, "const t = +new Date();\n\nfunction g() {}\n", "function g() {}", "function Date() {}"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			text := syntax.NewText([]byte(c.src))
+			tree, err := syntax.Parse(ctx, c.g, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			ix := NewIndex(lib.Set(c.g), tree, text.Bytes())
+			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+			at := strings.Index(c.src, c.old)
+			var e syntax.Edit
+			text, e = text.Replace(at, at+len(c.old), []byte(c.new))
+			tree.Edit(e)
+			ix.Edit(e)
+			changed, err := tree.Reparse(ctx, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.Refresh(tree, text, changed)
+			full, err := syntax.Parse(ctx, c.g, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer full.Close()
+			want := matchKeys(NewIndex(lib.Set(c.g), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
+			if want == before {
+				t.Fatalf("the edit changes nothing; the case tests nothing:\n%s", want)
+			}
+			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+				t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", got, want, text.Bytes())
+			}
+		})
 	}
 }

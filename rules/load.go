@@ -223,10 +223,16 @@ func testExample(ctx context.Context, set *Set, ex Example) error {
 	if ex.Before == "" && len(ex.MustNotMatch) == 0 {
 		return errors.New("example has neither before nor must_not_match")
 	}
+	if ex.Safety != "" && ex.Safety != Safe && ex.Safety != Unsafe {
+		return fmt.Errorf("example safety %q must be safe or unsafe", ex.Safety)
+	}
 	if ex.Before != "" {
-		got, err := ApplyFirst(ctx, set, []byte(ex.Before))
+		got, unsafe, err := applyFirst(ctx, set, []byte(ex.Before))
 		if err != nil {
 			return err
+		}
+		if ex.Safety != "" && unsafe != (ex.Safety == Unsafe) {
+			return fmt.Errorf("the match in before is %s, want %s", safetyName(unsafe), ex.Safety)
 		}
 		if string(got) != ex.After {
 			return fmt.Errorf("fix of before gave:\n%s\nwant:\n%s", got, ex.After)
@@ -259,21 +265,33 @@ func testExample(ctx context.Context, set *Set, ex Example) error {
 // ApplyFirst parses src, finds the first match of set and returns src with
 // its fix applied. It fails if src has syntax errors or nothing matches.
 func ApplyFirst(ctx context.Context, set *Set, src []byte) ([]byte, error) {
+	out, _, err := applyFirst(ctx, set, src)
+	return out, err
+}
+
+func applyFirst(ctx context.Context, set *Set, src []byte) ([]byte, bool, error) {
 	t, err := syntax.Parse(ctx, set.grammar, src)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer t.Close()
 	if syntax.HasErrors(t.Root()) {
-		return nil, fmt.Errorf("before has syntax errors:\n%s", src)
+		return nil, false, fmt.Errorf("before has syntax errors:\n%s", src)
 	}
 	ix := NewIndex(set, t, src)
 	if len(ix.matches) == 0 {
-		return nil, fmt.Errorf("before does not match:\n%s", src)
+		return nil, false, fmt.Errorf("before does not match:\n%s", src)
 	}
 	edits, err := Fix(ix.matches[0], t, src)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return Apply(src, edits), nil
+	return Apply(src, edits), ix.matches[0].Unsafe, nil
+}
+
+func safetyName(unsafe bool) string {
+	if unsafe {
+		return Unsafe
+	}
+	return Safe
 }

@@ -31,6 +31,13 @@ type Match struct {
 	Site     Span
 	Hull     Span // smallest span holding every capture
 	Captures []Capture
+	// Unsafe is set when the fix may change what the code does: the rule
+	// declares its fix unsafe, or the pattern that matched does.
+	Unsafe bool
+	// Deps is the span outside Hull that the match's scope predicates
+	// looked at (the function around a declaration, the file's exports),
+	// or {-1, -1}: an edit there can make the match appear or go.
+	Deps Span
 }
 
 // key identifies a match across rescans.
@@ -132,6 +139,14 @@ const matchLimit = 4096
 // intersects [start, end) and calls fn for each match. src is the text tree
 // was parsed from.
 func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
+	s.matchRange(tree, src, start, end, fn, nil)
+}
+
+// matchRange is MatchRange that also reports, through reject, the places
+// where a pattern matched but a scope predicate refused it: the span of the
+// would-be match and the span the predicate looked at. An edit there can
+// make the match appear.
+func (s *Set) matchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match), reject func(rejection)) {
 	if len(s.rules) == 0 {
 		return
 	}
@@ -139,43 +154,62 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 	defer qc.Close()
 	root := tree.Root()
 	if s.combined != nil {
-		matchQuery(qc, s.combined, func(p uint16) *Rule { return s.patternRule[p] }, root, src, start, end, fn)
+		matchQuery(qc, s.combined, func(p uint16) *Rule { return s.patternRule[p] }, root, src, start, end, fn, reject)
 		return
 	}
 	for _, r := range s.rules {
-		s.matchRule(qc, r, root, src, start, end, fn)
+		s.matchRule(qc, r, root, src, start, end, fn, reject)
 	}
 }
+
+// rejection is a pattern match that a scope predicate refused: Hull is the
+// span of its captures, Deps what the predicate looked at.
+type rejection struct{ Hull, Deps Span }
 
 // MatchRule runs one rule over [start, end); used to measure rules one by one.
 func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
-	s.matchRule(qc, r, tree.Root(), src, start, end, fn)
+	s.matchRule(qc, r, tree.Root(), src, start, end, fn, nil)
 }
 
-func (s *Set) matchRule(qc *sitter.QueryCursor, r *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match)) {
+func (s *Set) matchRule(qc *sitter.QueryCursor, r *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match), reject func(rejection)) {
 	c, err := r.compiled(s.grammar)
 	if err != nil {
 		return // reported when the set was built
 	}
-	matchQuery(qc, c, func(uint16) *Rule { return r }, root, src, start, end, fn)
+	matchQuery(qc, c, func(uint16) *Rule { return r }, root, src, start, end, fn, reject)
 }
 
-func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16) *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match)) {
+func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16) *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match), reject func(rejection)) {
 	syntax.SetByteRange(qc, uint32(start), uint32(end))
 	syntax.SetMatchLimit(qc, matchLimit)
 	qc.Exec(c.query, root)
+	// One environment per pass: scope predicates share what they learn
+	// about the tree (the occurrences of a name in a function).
+	env := &evalEnv{grammar: c.grammar, src: src, root: root, names: c.captures}
 	for {
 		m, ok := qc.NextMatch()
 		if !ok {
 			return
 		}
-		if !c.accept(m, src) {
+		accepted, deps := c.accept(m, src, env)
+		if !accepted {
+			if reject != nil && deps.Start >= 0 {
+				h := Span{-1, -1}
+				for _, cp := range m.Captures {
+					h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
+				}
+				reject(rejection{Hull: h, Deps: deps})
+			}
 			continue
 		}
 		r := ruleOf(m.PatternIndex)
-		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures))}
+		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures)), Deps: deps}
+		mt.Unsafe = r.Safety == Unsafe
+		if s := c.safety[m.PatternIndex]; s != "" {
+			mt.Unsafe = s == Unsafe
+		}
 		site := false
 		for _, cp := range m.Captures {
 			sp := Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())}
@@ -197,12 +231,51 @@ func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16)
 	}
 }
 
-// accept evaluates the pattern's predicates.
-func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
+// accept evaluates the pattern's predicates, and returns the span the scope
+// predicates among them depended on ({-1, -1} if none).
+func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool, Span) {
 	preds := c.predicates[m.PatternIndex]
 	if len(preds) == 0 {
-		return true
+		return true, noDeps
 	}
+	deps := noDeps
+	// Text predicates first: they are cheap and usually decide.
+	ok := c.acceptText(m, src, preds)
+	if !ok {
+		return false, deps
+	}
+	env.m = m
+	for _, p := range preds {
+		if p.scope == nil {
+			continue
+		}
+		if env.isMinified() {
+			// Not analysed (see isMinified). The whole text decided that:
+			// an edit anywhere may change it.
+			return false, Span{0, len(src)}
+		}
+		nodes := env.allNodes(p.capture)
+		if len(nodes) == 0 {
+			continue // an optional capture that did not match
+		}
+		holds := true
+		for _, n := range nodes {
+			r, d := env.eval(p.scope, n, p.args)
+			deps = union(deps, d)
+			if !r {
+				holds = false
+				break
+			}
+		}
+		if holds == p.negate {
+			return false, deps
+		}
+	}
+	return true, deps
+}
+
+// acceptText evaluates the text predicates of a pattern (#eq?, #match?...).
+func (c *compiled) acceptText(m *sitter.QueryMatch, src []byte, preds []predicate) bool {
 	text := func(name string) (string, bool) {
 		for _, cp := range m.Captures {
 			if c.captures[cp.Index] == name {
@@ -212,6 +285,9 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
 		return "", false
 	}
 	for _, p := range preds {
+		if p.scope != nil {
+			continue
+		}
 		v, ok := text(p.capture)
 		if !ok {
 			continue // an optional capture that did not match: tree-sitter skips the predicate
@@ -255,12 +331,16 @@ type Index struct {
 	matches []Match // sorted by Site.Start, then rule id
 	dirty   []Span  // edited since the last Refresh
 	pending []Span  // sorted, disjoint; matches here are not computed yet
+	// rejected are the places where a scope predicate refused a match; an
+	// edit to what the predicate looked at queues them again (deleting the
+	// last use of a name after its block makes var → let apply).
+	rejected []rejection
 }
 
 // NewIndex matches the whole tree.
 func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
 	ix := &Index{set: set}
-	set.MatchRange(tree, src, 0, len(src), func(m Match) { ix.matches = append(ix.matches, m) })
+	set.matchRange(tree, src, 0, len(src), func(m Match) { ix.matches = append(ix.matches, m) }, ix.reject)
 	ix.sort()
 	return ix
 }
@@ -320,9 +400,25 @@ func (ix *Index) Edit(e syntax.Edit) {
 	delta := newEnd - oldEnd
 	edited := Span{start, oldEnd}
 	out := ix.matches[:0]
+	var depends []Span
 	for _, m := range ix.matches {
 		if m.Hull.Intersects(edited) {
 			continue // re-matched by Refresh
+		}
+		if m.Deps.Start >= 0 && m.Deps.Intersects(edited) {
+			// A predicate of the match looked at the edited text: match
+			// its region again.
+			h := m.Hull
+			if h.Start > oldEnd {
+				h.Start += delta
+				h.End += delta
+			}
+			depends = append(depends, h)
+			continue
+		}
+		if m.Deps.Start > oldEnd && delta != 0 {
+			m.Deps.Start += delta
+			m.Deps.End += delta
 		}
 		if m.Hull.Start > oldEnd && delta != 0 {
 			m.Site.Start += delta
@@ -337,6 +433,31 @@ func (ix *Index) Edit(e syntax.Edit) {
 		out = append(out, m)
 	}
 	ix.matches = out
+	keep := ix.rejected[:0]
+	for _, r := range ix.rejected {
+		switch {
+		case r.Hull.Intersects(edited):
+			continue // its region is matched again
+		case r.Deps.Intersects(edited):
+			h := r.Hull
+			if h.Start > oldEnd {
+				h.Start += delta
+				h.End += delta
+			}
+			depends = append(depends, h)
+			continue
+		}
+		if r.Hull.Start > oldEnd {
+			r.Hull.Start += delta
+			r.Hull.End += delta
+		}
+		if r.Deps.Start > oldEnd {
+			r.Deps.Start += delta
+			r.Deps.End += delta
+		}
+		keep = append(keep, r)
+	}
+	ix.rejected = keep
 	for i := range ix.dirty {
 		ix.dirty[i] = shiftSpan(ix.dirty[i], start, oldEnd, newEnd)
 	}
@@ -344,6 +465,7 @@ func (ix *Index) Edit(e syntax.Edit) {
 		ix.pending[i] = shiftSpan(ix.pending[i], start, oldEnd, newEnd)
 	}
 	ix.dirty = append(ix.dirty, Span{start, newEnd})
+	ix.dirty = append(ix.dirty, depends...)
 }
 
 // Refresh takes the dirty spans and the ranges whose syntax changed (from
@@ -359,6 +481,29 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		return
 	}
 	spans = mergeSpans(spans, 0)
+	// Matches whose predicates looked at a changed span are matched again.
+	stay := ix.matches[:0]
+	var depends []Span
+	for _, m := range ix.matches {
+		if m.Deps.Start >= 0 && overlapsAny(m.Deps, spans) && !overlapsAny(m.Hull, spans) {
+			depends = append(depends, m.Hull)
+			continue
+		}
+		stay = append(stay, m)
+	}
+	ix.matches = stay
+	keepRejected := ix.rejected[:0]
+	for _, r := range ix.rejected {
+		if overlapsAny(r.Deps, spans) && !overlapsAny(r.Hull, spans) {
+			depends = append(depends, r.Hull)
+			continue
+		}
+		keepRejected = append(keepRejected, r)
+	}
+	ix.rejected = keepRejected
+	if len(depends) > 0 {
+		spans = mergeSpans(append(spans, depends...), 0)
+	}
 	// Pending pieces that the change touches were cut against the old tree:
 	// they are widened again with it. The others still hold.
 	var kept []Span
@@ -389,6 +534,13 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		}
 	}
 	ix.matches = out
+	keepRejected = ix.rejected[:0]
+	for _, r := range ix.rejected {
+		if !overlapsAny(r.Hull, regions) {
+			keepRejected = append(keepRejected, r)
+		}
+	}
+	ix.rejected = keepRejected
 	for _, reg := range regions {
 		ix.pending = append(ix.pending, ix.pieces(tree.Root(), reg, nil)...)
 	}
@@ -515,7 +667,7 @@ func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline
 			keep = append(keep, p)
 			continue
 		}
-		ix.set.MatchRange(tree, src, p.Start, p.End, func(m Match) { fresh = append(fresh, m) })
+		ix.set.matchRange(tree, src, p.Start, p.End, func(m Match) { fresh = append(fresh, m) }, ix.reject)
 	}
 	ix.pending = keep
 	if len(fresh) == 0 {
@@ -535,6 +687,11 @@ func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline
 		}
 	}
 	ix.matches = dedupe(merged)
+}
+
+// reject records a refused match (see Index.rejected).
+func (ix *Index) reject(r rejection) {
+	ix.rejected = append(ix.rejected, r)
 }
 
 // Pending returns how many bytes of the document wait to be matched.

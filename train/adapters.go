@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 )
@@ -75,51 +76,20 @@ func complete(dir string) bool {
 	return true
 }
 
-// writeActive replaces the pointer file atomically: a temporary file is
-// written and fsynced, renamed over ACTIVE, and the directory fsynced.
+// writeActive replaces the pointer file atomically (atomicfile: a
+// temporary file written and fsynced, renamed over ACTIVE, the directory
+// fsynced).
 func writeActive(adir, version string) error {
-	f, err := os.CreateTemp(adir, "."+ActiveFile+".tmp-")
-	if err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(adir, ActiveFile), []byte(version+"\n")); err != nil {
 		return fmt.Errorf("write %s: %w", ActiveFile, err)
 	}
-	tmp := f.Name()
-	_, err = f.WriteString(version + "\n")
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(adir, ActiveFile))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", ActiveFile, err)
-	}
-	return syncDir(adir)
+	return nil
 }
 
 // removeActive deletes the pointer file (the base runs alone).
 func removeActive(adir string) error {
-	err := os.Remove(filepath.Join(adir, ActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err := atomicfile.Remove(filepath.Join(adir, ActiveFile)); err != nil {
 		return fmt.Errorf("remove %s: %w", ActiveFile, err)
-	}
-	return syncDir(adir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil
 }
@@ -150,7 +120,7 @@ func readPointer(adir string) string {
 // Rollback reconcile first; a server may call it at start-up.
 func Reconcile(ctx context.Context, home string, db *store.DB, now time.Time) error {
 	adir := AdaptersDir(home)
-	if err := os.MkdirAll(adir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(adir); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
 	unlock, err := lockAdapters(ctx, adir)
@@ -193,7 +163,7 @@ func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Ti
 		}
 	}
 	if changed {
-		if err := syncDir(adir); err != nil {
+		if err := atomicfile.SyncDir(adir); err != nil {
 			return fmt.Errorf("reconcile: %w", err)
 		}
 	}
@@ -230,18 +200,24 @@ func trash(adir, version string) error {
 		os.Remove(tmp)
 		return err
 	}
-	if err := syncDir(adir); err != nil {
+	if err := atomicfile.SyncDir(adir); err != nil {
 		return err
 	}
 	return os.RemoveAll(tmp)
 }
 
-// nextVersion returns "v<N>" with N one more than any version on disk or in
-// the store.
-func nextVersion(adir string, known []store.Adapter) (string, error) {
+// nextVersion returns "v<N>" with N one more than any version on disk, in
+// the store, or named by a recorded run: a version forget deleted is never
+// given to another adapter, so the audit log's history stays unambiguous.
+func nextVersion(adir string, known []store.Adapter, runs []store.Run) (string, error) {
 	top := 0
 	for _, a := range known {
 		if n, ok := versionNumber(a.Version); ok {
+			top = max(top, n)
+		}
+	}
+	for _, r := range runs {
+		if n, ok := versionNumber(r.AdapterVersion); ok {
 			top = max(top, n)
 		}
 	}
@@ -338,6 +314,22 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	if err := reconcileLocked(ctx, adir, p.DB, tr.s.Now()); err != nil {
 		return err
 	}
+	// Or forgotten some of the preferences this run read: then its adapter
+	// would keep what the developer asked to forget. Forget holds this
+	// lock too, so nothing is forgotten between this check and the save.
+	if n, err := p.DB.CountPreferences(ctx, tr.ds.lastID); err != nil {
+		return err
+	} else if n < tr.ds.seen {
+		res.Decision, res.Finished = store.RunFailed, tr.s.Now()
+		res.Metrics.Reason = fmt.Sprintf("%d of the preferences it trained on were forgotten while it ran; the adapter is discarded", tr.ds.seen-n)
+		res.Metrics.Seconds = round6(time.Since(start).Seconds())
+		if id, err := p.DB.RecordRun(ctx, store.Run{StartedAt: res.Started, FinishedAt: res.Finished, Objective: string(res.Objective),
+			Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data), Metrics: mustJSON(sanitize(res.Metrics)),
+			Decision: store.RunFailed}); err == nil {
+			res.RunID = id
+		}
+		return ErrDataForgotten
+	}
 	za, actVersion, note, err := tr.activeLogits(ctx, p)
 	if err != nil {
 		return err
@@ -360,12 +352,17 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	if err != nil {
 		return err
 	}
-	version, err := nextVersion(adir, known)
+	runs, err := p.DB.Runs(ctx, 0)
+	if err != nil {
+		return err
+	}
+	version, err := nextVersion(adir, known, runs)
 	if err != nil {
 		return err
 	}
 	dir := filepath.Join(adir, version)
-	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data)}
+	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data),
+		LastPreferenceID: tr.ds.lastID}
 	saveErr := model.SaveAdapter(dir, tr.base, policy, version)
 	var sha string
 	if saveErr == nil {
@@ -466,7 +463,7 @@ func Rollback(ctx context.Context, home string, db *store.DB, base *model.Networ
 		}
 	}
 	adir := AdaptersDir(home)
-	if err := os.MkdirAll(adir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(adir); err != nil {
 		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 	}
 	unlock, err := lockAdapters(ctx, adir)

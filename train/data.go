@@ -30,7 +30,11 @@ type dataset struct {
 	nHold int
 	// skipped counts preferences that could not be used, by reason.
 	skipped map[string]int
-	lastID  int64
+	// lastID is the newest preference read and seen how many were read
+	// (usable or not): commit checks that none of them was forgotten
+	// while the run trained.
+	lastID int64
+	seen   int64
 }
 
 // pref is one stored preference mapped to rows. Pairs and labels both read
@@ -150,6 +154,7 @@ func loadDataset(ctx context.Context, db *store.DB, hold float64) (*dataset, err
 			return err
 		}
 		d.lastID = max(d.lastID, p.ID)
+		d.seen++
 		x := pref{id: p.ID, at: p.CreatedAt, persona: p.Persona, weight: p.Weight}
 		switch p.Kind {
 		case store.Label:

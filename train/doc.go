@@ -226,6 +226,22 @@
 // train.keep_adapters) version directories are kept, and always the active
 // one; the store keeps every version's record.
 //
+// # Forgetting
+//
+// Forget deletes data through store.DB.Forget under the adapters lock.
+// Each run records the newest preference id it read (store.Run's
+// LastPreferenceID), so the store knows which adapters were trained on a
+// preference it deletes, and deletes them; Forget then removes their
+// directories and, when the active adapter was one of them, activates the
+// newest adapter left that was once active, not rolled back and still
+// loads (every adapter left was trained only on preferences that remain),
+// or the base. ForgetResult.Message says which. A run that read
+// preferences a forget deleted before it could save (it checks under the
+// lock, where Forget cannot run) discards its adapter and fails with
+// ErrDataForgotten. Version names are never reused, also after a forget.
+// VerifyOptions gives the store's audit verification the adapter files to
+// check against their recorded hashes.
+//
 // # For the language server
 //
 // Run reports progress through Settings.Progress (done and total steps and

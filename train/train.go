@@ -37,6 +37,12 @@ var errStopped = errors.New("stopped")
 // ErrNothingToRollBack is returned by Rollback when no adapter is active.
 var ErrNothingToRollBack = errors.New("no adapter is active")
 
+// ErrDataForgotten is returned by Run when a forget deleted some of the
+// preferences it read before it could save its adapter: the adapter is
+// discarded (and the run recorded as failed), since it would keep what the
+// developer asked to forget.
+var ErrDataForgotten = errors.New("preferences the run trained on were forgotten while it ran")
+
 // Problem is what a run trains on and where it puts the result.
 type Problem struct {
 	// Home is $SYNTX_HOME: adapters live in Home/adapters.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/train"
@@ -212,7 +213,9 @@ one standalone ONNX file (input "features" [N, 512], output "logit" [N, 1]).`)
 			return err
 		}
 	}
-	if err := writeFileAtomic(fs.Arg(0), net.ExportONNX); err != nil {
+	// The merged policy holds what the adapter learnt from the developer:
+	// personal data, 0600 like the rest.
+	if err := atomicfile.Write(fs.Arg(0), net.ExportONNX); err != nil {
 		return err
 	}
 	what := "the base policy (no adapter is active)"
@@ -267,7 +270,8 @@ as an ONNX file ("-" for stdout).`)
 		_, err := e.stdout.Write(data)
 		return err
 	}
-	if err := writeFileAtomic(*out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	// The embedded base holds nothing personal: an ordinary 0644 file.
+	if err := atomicfile.WriteMode(*out, 0o644, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	n, err := model.LoadONNX(data)
@@ -275,33 +279,5 @@ as an ONNX file ("-" for stdout).`)
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (sha256 %s)\n", *out, n.BaseHash())
-	return nil
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory, fsynced and renamed into place.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	return nil
 }

@@ -80,7 +80,7 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 	persona, weight := reviewPersona(cfg, persona)
 	res, err := review.Run(ctx, review.Options{
 		Dir: g.Root, Base: *base, Library: lib, Policy: reviewPolicy(e, cfg, home),
-		Persona: persona, MaxFileBytes: cfg.Limits.MaxDocumentBytes,
+		Persona: persona, MaxFileBytes: cfg.Limits.MaxDocumentBytes, MigrationSites: cfg.Suggestions.MigrationSites,
 	})
 	if err != nil {
 		return err

@@ -20,12 +20,18 @@ snippets must not match. With DIR, test the rule files in DIR. Exits non-zero
 on any failing example or malformed rule.
 
 stats runs every rule over the source files under DIR (default
-testdata/corpus) and prints, per rule, its matches and the files it matches
-in, flagging rules that never match and rules that match in more than
---everywhere of their language's files.`)
+testdata/corpus) and prints, per rule, its matches (how many unsafe, how
+many silenced by suppression comments and by the project's declared
+target), the files it matches in and the matches per 1,000 lines, flagging
+rules that never match and rules that match in more than --everywhere of
+their language's files. With --time it also times matching per file and
+lists the slowest files with their costliest rules, and the files of at
+most 200 KB over --budget.`)
 	workspace := fs.String("workspace", ".", "workspace whose .syntx/rules to include")
 	asJSON := fs.Bool("json", false, "print the list or the statistics as JSON")
 	everywhere := fs.Float64("everywhere", rules.DefaultEverywhere, "stats: flag rules that match in more than this share of their language's files")
+	timing := fs.Bool("time", false, "stats: time matching per file; list the slowest files and rules, and the files over --budget")
+	budget := fs.Duration("budget", rules.DefaultBudget, "stats --time: what all rules together may take on a file of at most 200 KB")
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
@@ -52,19 +58,26 @@ in, flagging rules that never match and rules that match in more than
 			type row struct {
 				ID, Language, Category, Kind, Title, Message, Source string
 				Prior                                                float64
+				Safety, Because, Check, Migration                    string   `json:",omitempty"`
+				Aliases                                              []string `json:",omitempty"`
 			}
 			var out []row
 			for _, r := range lib.Rules() {
-				out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Prior})
+				out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Prior,
+					r.Safety, r.Because, r.Check, r.Migration, r.Aliases})
 			}
 			enc := json.NewEncoder(e.stdout)
 			enc.SetIndent("", "  ")
 			return enc.Encode(out)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tTITLE")
+		fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tFIX\tTITLE")
 		for _, r := range lib.Rules() {
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", r.ID, r.Category, r.Prior, r.Title)
+			fix := r.Safety
+			if r.Migration != "" {
+				fix += ", migration"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\n", r.ID, r.Category, r.Prior, fix, r.Title)
 		}
 		return tw.Flush()
 	case "test":
@@ -100,7 +113,7 @@ in, flagging rules that never match and rules that match in more than
 		for _, p := range lib.Problems {
 			fmt.Fprintln(e.stderr, "skipped:", p)
 		}
-		st, err := rules.CorpusStats(ctx, lib, dir, *everywhere)
+		st, err := rules.CorpusStatsWith(ctx, lib, dir, rules.StatsOptions{Everywhere: *everywhere, Timing: *timing, Budget: *budget})
 		if err != nil {
 			return fmt.Errorf("rules stats: %w (run it from the repository root, or pass DIR)", err)
 		}

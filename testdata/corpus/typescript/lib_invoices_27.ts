@@ -311,7 +311,7 @@ export class SubscriptionStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

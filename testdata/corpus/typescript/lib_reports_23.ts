@@ -335,7 +335,7 @@ export class BuildStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 
@@ -546,7 +546,7 @@ export class BookingStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

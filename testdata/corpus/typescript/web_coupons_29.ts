@@ -409,7 +409,7 @@ export class InvoiceStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

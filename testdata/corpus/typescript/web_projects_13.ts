@@ -209,7 +209,7 @@ export class ProjectStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

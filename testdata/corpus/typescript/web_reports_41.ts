@@ -159,7 +159,7 @@ export class ReportStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

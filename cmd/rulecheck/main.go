@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch cmd {
 	case "run":
-		return cmdRun(ctx, stdout, stderr, runFlags{ci: *ci, only: *only, bin: *bin, workers: *workers, out: *out, cache: *cacheDir, targets: *targets, silent: *silentFile})
+		return cmdRun(ctx, stdout, stderr, runFlags{ci: *ci, only: *only, bin: *bin, workers: *workers, out: *out, cache: *cacheDir, targets: *targets, silent: *silentFile, judged: *judgedDir})
 	case "sample":
 		return cmdSample(stdout, *report, *judgedDir, *seed, *n)
 	default:
@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type runFlags struct {
 	ci                    bool
 	only, bin, out, cache string
-	silent                string
+	silent, judged        string
 	targets               string
 	workers               int
 }
@@ -152,7 +152,19 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range rulecheck.Targets(res, sum, f.targets == "all", silent) {
+	targets := rulecheck.Targets(res, sum, f.targets == "all", silent)
+	if f.targets == "all" {
+		var samples []*rulecheck.Sample
+		for _, lang := range rulecheck.Languages {
+			s, err := rulecheck.LoadSample(f.judged, lang)
+			if err != nil {
+				return err
+			}
+			samples = append(samples, s)
+		}
+		targets = append(targets, rulecheck.SampleTargets(res, samples)...)
+	}
+	for _, t := range targets {
 		status := "met"
 		if !t.Met {
 			status = "NOT MET"
@@ -183,7 +195,7 @@ func cmdSample(stdout io.Writer, report, dir string, seed int64, n int) error {
 		if err := s.Save(dir); err != nil {
 			return err
 		}
-		t := s.Tally()
+		t := s.Tally("")
 		fmt.Fprintf(stdout, "%s: %s; %d to judge\n", rulecheck.SamplePath(dir, lang), s.Drawn, t[""])
 	}
 	return nil
@@ -201,9 +213,15 @@ func cmdJudged(stdout io.Writer, report, dir string) error {
 		if err != nil {
 			return err
 		}
-		t := s.Tally()
-		fmt.Fprintf(stdout, "%-10s %3d judged: welcome %d, nitpick %d, false positive %d, harmful %d, unjudged %d\n",
-			lang, len(s.Items), t[rulecheck.Welcome], t[rulecheck.Nitpick], t[rulecheck.FalsePositive], t[rulecheck.Harmful], t[""])
+		for _, shown := range []string{rulecheck.ShownAutomatic, rulecheck.ShownMenu} {
+			t := s.Tally(shown)
+			n := 0
+			for _, c := range t {
+				n += c
+			}
+			fmt.Fprintf(stdout, "%-10s %-9s %3d judged: welcome %d, nitpick %d, false positive %d, harmful %d, unjudged %d\n",
+				lang, shown, n, t[rulecheck.Welcome], t[rulecheck.Nitpick], t[rulecheck.FalsePositive], t[rulecheck.Harmful], t[""])
+		}
 		if err := s.Check(rulecheck.SampleSize); err != nil {
 			errs = append(errs, err)
 		}

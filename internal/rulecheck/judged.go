@@ -29,6 +29,9 @@ var Verdicts = []string{Welcome, Nitpick, FalsePositive, Harmful}
 // Judged is one judged suggestion: where it is, what it does, and the
 // verdict with its reason.
 type Judged struct {
+	// Shown is "automatic" (the lightbulb shows it with the base policy)
+	// or "menu" (only an explicitly opened menu lists it).
+	Shown   string `toml:"shown"`
 	Rule    string `toml:"rule"`
 	Package string `toml:"package"`
 	File    string `toml:"file"`
@@ -47,10 +50,14 @@ func (j Judged) key() string {
 
 // Sample is one language's judged sample.
 type Sample struct {
-	Language string   `toml:"language"`
-	Seed     int64    `toml:"seed"`
-	Drawn    string   `toml:"drawn"` // from what: the run's packages and size
-	Items    []Judged `toml:"suggestion"`
+	Language string `toml:"language"`
+	Seed     int64  `toml:"seed"`
+	Drawn    string `toml:"drawn"` // from what: the run's packages and size
+	// Available is how many suggestions of the language the run offered
+	// (automatic and menu-only): a sample takes all of them when there
+	// are fewer than it asks for.
+	Available int      `toml:"available"`
+	Items     []Judged `toml:"suggestion"`
 }
 
 // SampleSize is the fewest judged suggestions per language issue 21 asks
@@ -86,47 +93,82 @@ func LoadSample(dir, language string) (*Sample, error) {
 	return s, nil
 }
 
-// Draw draws a seeded sample of n automatic suggestions of a language from
-// a run (all of them when there are fewer) and carries over the verdicts
-// of the suggestions old already judged.
+// Shown values.
+const (
+	ShownAutomatic = "automatic"
+	ShownMenu      = "menu"
+)
+
+// Draw draws a seeded sample of n suggestions of a language from a run:
+// the automatic ones first (a seeded n of them, or all when there are
+// fewer), then, to make up n, a seeded sample of those only an opened menu
+// lists (below the threshold, unsafe, or whole-file source actions), whose
+// verdicts say whether keeping them out of the lightbulb was right. It
+// carries over the verdicts of the suggestions old already judged.
 func Draw(r *Result, language string, seed int64, n int, old *Sample) *Sample {
-	var pool []*Offer
+	var auto, menu []*Offer
 	for _, o := range r.Offers {
-		if o.Language == language && o.Automatic {
-			pool = append(pool, o)
+		switch {
+		case o.Language != language:
+		case o.Automatic:
+			auto = append(auto, o)
+		default:
+			menu = append(menu, o)
 		}
 	}
-	sortOffers(pool)
 	h := fnv.New64a()
 	h.Write([]byte(language))
 	rng := rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
-	rng.Shuffle(len(pool), func(i, k int) { pool[i], pool[k] = pool[k], pool[i] })
-	if len(pool) > n {
-		pool = pool[:n]
+	pick := func(pool []*Offer, k int) []*Offer {
+		sortOffers(pool)
+		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+		return pool[:min(k, len(pool))]
 	}
-	sortOffers(pool)
-	verdicts := map[string]Judged{}
+	auto = pick(auto, n)
+	menu = pick(menu, n-len(auto))
+	// A verdict follows its suggestion: the same rule, place and rewrite
+	// on the same line, or, when the line moved, the one suggestion of the
+	// old sample with that rule, place and rewrite (two identical rewrites
+	// in one file are told apart by their lines only).
+	verdicts := map[string][]Judged{}
 	if old != nil {
 		for _, j := range old.Items {
-			verdicts[j.key()] = j
+			verdicts[j.key()] = append(verdicts[j.key()], j)
 		}
 	}
-	s := &Sample{Language: language, Seed: seed,
-		Drawn: fmt.Sprintf("%d of %d automatic suggestions in %d lines of %s (%d packages)", len(pool), countAuto(r, language), r.Lines[language], language, len(r.Packages))}
-	for _, o := range pool {
-		j := Judged{Rule: o.Rule, Package: o.Package, File: o.File, Line: o.Line, Before: excerpt(o.Before), After: excerpt(o.After)}
-		if prev, ok := verdicts[j.key()]; ok {
-			j.Verdict, j.Reason = prev.Verdict, prev.Reason
+	carry := func(j *Judged) {
+		cands := verdicts[j.key()]
+		for _, c := range cands {
+			if c.Line == j.Line {
+				j.Verdict, j.Reason = c.Verdict, c.Reason
+				return
+			}
 		}
-		s.Items = append(s.Items, j)
+		if len(cands) == 1 {
+			j.Verdict, j.Reason = cands[0].Verdict, cands[0].Reason
+		}
+	}
+	s := &Sample{Language: language, Seed: seed, Available: countShown(r, language, true) + countShown(r, language, false),
+		Drawn: fmt.Sprintf("%d of %d automatic and %d of %d menu-only suggestions in %d lines of %s (%d packages)",
+			len(auto), countShown(r, language, true), len(menu), countShown(r, language, false), r.Lines[language], language, len(r.Packages))}
+	for _, group := range []struct {
+		shown  string
+		offers []*Offer
+	}{{ShownAutomatic, auto}, {ShownMenu, menu}} {
+		sortOffers(group.offers)
+		for _, o := range group.offers {
+			j := Judged{Shown: group.shown, Rule: o.Rule, Package: o.Package, File: o.File, Line: o.Line, Before: excerpt(o.Before), After: excerpt(o.After)}
+			carry(&j)
+			s.Items = append(s.Items, j)
+		}
 	}
 	return s
 }
 
-func countAuto(r *Result, language string) int {
+func countShown(r *Result, language string, automatic bool) int {
 	n := 0
 	for _, o := range r.Offers {
-		if o.Language == language && o.Automatic {
+		if o.Language == language && o.Automatic == automatic {
 			n++
 		}
 	}
@@ -136,7 +178,9 @@ func countAuto(r *Result, language string) int {
 // Save writes the sample, with a header saying what it is.
 func (s *Sample) Save(dir string) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# Judged sample of SyntX's automatic suggestions on real %s code (issue 21).\n", s.Language)
+	fmt.Fprintf(&b, "# Judged sample of SyntX's suggestions on real %s code (issue 21): the\n", s.Language)
+	b.WriteString("# suggestions the lightbulb shows with the base policy (shown = \"automatic\"),\n")
+	b.WriteString("# then, to make up the sample, ones only an opened menu lists (\"menu\").\n")
 	b.WriteString("# Drawn by `go run ./cmd/rulecheck sample` from a `make check-rules-real` run;\n")
 	b.WriteString("# verdicts by a senior reviewer, one line of reason each: welcome, nitpick,\n")
 	b.WriteString("# false-positive or harmful (the checklist is in README.md, \"Judging\n")
@@ -149,56 +193,70 @@ func (s *Sample) Save(dir string) error {
 	return writeFileAtomic(SamplePath(dir, s.Language), b.Bytes())
 }
 
-// Tally counts a sample's verdicts; "" counts the unjudged.
-func (s *Sample) Tally() map[string]int {
+// Tally counts the verdicts of a sample's suggestions shown as shown ("":
+// all of them); the verdict "" counts the unjudged.
+func (s *Sample) Tally(shown string) map[string]int {
 	t := map[string]int{}
 	for _, j := range s.Items {
-		t[j.Verdict]++
+		if shown == "" || j.Shown == shown {
+			t[j.Verdict]++
+		}
 	}
 	return t
 }
 
 // Check validates a judged sample against issue 21's targets: at least min
-// suggestions, every one judged with a known verdict and a reason, at most
-// one harmful, and at least as many welcome as nitpicks.
+// suggestions (or all that were available), every one judged with a known
+// verdict and a reason, and,
+// among the automatic ones, at most one harmful and at least as many
+// welcome as nitpicks.
 func (s *Sample) Check(min int) error {
 	var errs []error
-	if len(s.Items) < min {
-		errs = append(errs, fmt.Errorf("%s: %d judged suggestions, want at least %d", s.Language, len(s.Items), min))
+	if want := min; len(s.Items) < want && (s.Available == 0 || len(s.Items) < s.Available) {
+		errs = append(errs, fmt.Errorf("%s: %d judged suggestions, want at least %d", s.Language, len(s.Items), want))
 	}
 	for _, j := range s.Items {
 		known := false
 		for _, v := range Verdicts {
 			known = known || j.Verdict == v
 		}
-		if !known {
+		switch {
+		case !known:
 			errs = append(errs, fmt.Errorf("%s: %s %s:%d: verdict %q is not one of %s", s.Language, j.Rule, j.File, j.Line, j.Verdict, strings.Join(Verdicts, ", ")))
-		} else if strings.TrimSpace(j.Reason) == "" {
+		case strings.TrimSpace(j.Reason) == "":
 			errs = append(errs, fmt.Errorf("%s: %s %s:%d: no reason for %q", s.Language, j.Rule, j.File, j.Line, j.Verdict))
+		case j.Shown != ShownAutomatic && j.Shown != ShownMenu:
+			errs = append(errs, fmt.Errorf("%s: %s %s:%d: shown %q is not %s or %s", s.Language, j.Rule, j.File, j.Line, j.Shown, ShownAutomatic, ShownMenu))
 		}
 	}
-	t := s.Tally()
+	t := s.Tally(ShownAutomatic)
 	if t[Harmful] > 1 {
-		errs = append(errs, fmt.Errorf("%s: %d harmful suggestions, want at most 1", s.Language, t[Harmful]))
+		errs = append(errs, fmt.Errorf("%s: %d harmful automatic suggestions, want at most 1", s.Language, t[Harmful]))
 	}
 	if t[Welcome] < t[Nitpick] {
-		errs = append(errs, fmt.Errorf("%s: %d welcome < %d nitpicks", s.Language, t[Welcome], t[Nitpick]))
+		errs = append(errs, fmt.Errorf("%s: %d welcome < %d nitpicks among the automatic suggestions", s.Language, t[Welcome], t[Nitpick]))
 	}
 	return errors.Join(errs...)
 }
 
-// Stale lists the judged suggestions that the run no longer shows
-// automatically.
+// Stale lists the judged suggestions that the run no longer offers the way
+// they were judged (automatic, or in the menu only).
 func (s *Sample) Stale(r *Result) []Judged {
 	live := map[string]bool{}
 	for _, o := range r.Offers {
-		if o.Language == s.Language && o.Automatic {
-			live[Judged{Rule: o.Rule, Package: o.Package, File: o.File, Before: excerpt(o.Before), After: excerpt(o.After)}.key()] = true
+		if o.Language != s.Language {
+			continue
 		}
+		shown := ShownMenu
+		if o.Automatic {
+			shown = ShownAutomatic
+		}
+		j := Judged{Shown: shown, Rule: o.Rule, Package: o.Package, File: o.File, Before: excerpt(o.Before), After: excerpt(o.After)}
+		live[j.Shown+"\x00"+j.key()] = true
 	}
 	var out []Judged
 	for _, j := range s.Items {
-		if !live[j.key()] {
+		if !live[j.Shown+"\x00"+j.key()] {
 			out = append(out, j)
 		}
 	}

@@ -73,8 +73,9 @@ func loadRules(ctx context.Context, binary string) (*library, error) {
 	return &library{lib}, nil
 }
 
-// siteLines returns the 0-based lines where a rule of lib matches src.
-func (l *library) siteLines(ctx context.Context, g syntax.Grammar, src []byte) ([]int, error) {
+// siteLines returns the 0-based lines where a rule of lib matches src (only
+// migration rules' with migrations).
+func (l *library) siteLines(ctx context.Context, g syntax.Grammar, src []byte, migrations bool) ([]int, error) {
 	tree, err := syntax.Parse(ctx, g, src)
 	if err != nil {
 		return nil, err
@@ -84,7 +85,9 @@ func (l *library) siteLines(ctx context.Context, g syntax.Grammar, src []byte) (
 	seen := map[int]bool{}
 	ix := rules.NewIndex(l.Set(g), tree, src)
 	for _, m := range ix.Matches(tree, src) {
-		seen[text.LineOf(m.Site.Start)] = true
+		if !migrations || m.Rule.Migration != "" {
+			seen[text.LineOf(m.Site.Start)] = true
+		}
 	}
 	lines := make([]int, 0, len(seen))
 	for n := range seen {
@@ -106,12 +109,19 @@ func languageID(g syntax.Grammar) string {
 // defaults, except what keeps a long batch run complete and quiet (no
 // training, no candidate cap, time for the largest files). Nothing here
 // changes what is offered or what shows on an automatic trigger.
-func serverOptions() map[string]any {
-	return map[string]any{
+// migrationSites turns on the per-site offers of migration rules (the
+// suggestions.migration_sites setting, off by default), so that those fixes
+// are checked too.
+func serverOptions(migrationSites bool) map[string]any {
+	o := map[string]any{
 		"limits":  map[string]any{"max_candidates": 1000, "request_timeout": "120s"},
 		"train":   map[string]any{"idle_delay": "240h", "min_new_preferences": 1000000000},
 		"capture": map[string]any{"store_code": false},
 	}
+	if migrationSites {
+		o["suggestions"] = map[string]any{"migration_sites": true}
+	}
+	return o
 }
 
 // server is a running `syntx serve` on a fresh data directory.
@@ -122,7 +132,7 @@ type server struct {
 	stderr bytes.Buffer
 }
 
-func startServer(ctx context.Context, binary, root string) (*server, error) {
+func startServer(ctx context.Context, binary, root string, migrationSites bool) (*server, error) {
 	home, err := os.MkdirTemp("", "syntx-rulecheck-")
 	if err != nil {
 		return nil, err
@@ -144,7 +154,7 @@ func startServer(ctx context.Context, binary, root string) (*server, error) {
 		return nil, fmt.Errorf("start %s serve: %w", binary, err)
 	}
 	s.c = lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
-	if _, err := s.c.Initialize(ctx, root, true, serverOptions()); err != nil {
+	if _, err := s.c.Initialize(ctx, root, true, serverOptions(migrationSites)); err != nil {
 		s.stop()
 		return nil, fmt.Errorf("initialize: %w (server log: %s)", err, s.stderr.String())
 	}
@@ -189,41 +199,83 @@ type actionData struct {
 // would, and asks for code actions on every line where a rule matches:
 // once as the lightbulb does (automatic) and once as a user opening the
 // menu does (invoked, which lists everything, unsafe fixes included); and
-// once for source actions over the whole file (migrations).
+// once for the file's source actions (migrations). A second server, with
+// suggestions.migration_sites on, offers the migration rules' sites one by
+// one (invoked only: they are off by default, so never automatic).
 func collectOffers(ctx context.Context, binary string, c *realcorpus.Corpus, lib *library, j job) ([]*Offer, error) {
-	root, ok := c.Root(j.files[0].Source)
-	if !ok {
-		return nil, fmt.Errorf("source %s is not fetched", j.files[0].Source)
-	}
-	s, err := startServer(ctx, binary, root)
+	root, err := workspaceRoot(c, j)
 	if err != nil {
 		return nil, err
 	}
-	defer s.stop()
 	purpose := map[string]string{}
 	for _, k := range c.Pins().Packages {
 		purpose[k.ID] = string(k.Purpose)
 	}
+	migrations := false
+	for _, r := range lib.Rules() {
+		migrations = migrations || r.Migration != ""
+	}
 	var out []*Offer
-	for _, f := range j.files {
-		src, err := os.ReadFile(f.Path)
+	for _, perSite := range []bool{false, true} {
+		if perSite && !migrations {
+			break
+		}
+		s, err := startServer(ctx, binary, root, perSite)
 		if err != nil {
 			return nil, err
 		}
-		lines, err := lib.siteLines(ctx, f.Language, src)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Rel, err)
+		seen := map[string]bool{}
+		for _, o := range out {
+			seen[o.key()] = true
 		}
-		offers, err := s.fileOffers(ctx, f, src, lines)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w (server log: %s)", f.Rel, err, lastLines(s.stderr.String(), 5))
+		for _, f := range j.files {
+			src, err := os.ReadFile(f.Path)
+			if err != nil {
+				s.stop()
+				return nil, err
+			}
+			lines, err := lib.siteLines(ctx, f.Language, src, perSite)
+			if err != nil {
+				s.stop()
+				return nil, fmt.Errorf("%s: %w", f.Rel, err)
+			}
+			offers, err := s.fileOffers(ctx, f, src, lines, !perSite)
+			if err != nil {
+				s.stop()
+				return nil, fmt.Errorf("%s: %w (server log: %s)", f.Rel, err, lastLines(s.stderr.String(), 5))
+			}
+			for _, o := range offers {
+				if seen[o.key()] {
+					continue
+				}
+				o.Purpose = purpose[f.Package]
+				o.PerSiteSetting = perSite
+				out = append(out, o)
+			}
 		}
-		for _, o := range offers {
-			o.Purpose = purpose[f.Package]
-		}
-		out = append(out, offers...)
+		s.stop()
 	}
 	return out, nil
+}
+
+// workspaceRoot is the folder an editor would open for the job's package:
+// for npm, the checker project, whose tsconfig.json holds the compiler
+// options the package is built with (the package's own package.json is in
+// package/ below it); otherwise the source's root.
+func workspaceRoot(c *realcorpus.Corpus, j job) (string, error) {
+	f := j.files[0]
+	if s, ok := c.Pins().Source(f.Source); ok && s.Manager == realcorpus.NPM {
+		ch, err := c.Checker(f.Package)
+		if err != nil {
+			return "", err
+		}
+		return ch.Dir, nil
+	}
+	root, ok := c.Root(f.Source)
+	if !ok {
+		return "", fmt.Errorf("source %s is not fetched", f.Source)
+	}
+	return root, nil
 }
 
 func lastLines(s string, n int) string {
@@ -234,7 +286,9 @@ func lastLines(s string, n int) string {
 	return strings.Join(l, " | ")
 }
 
-func (s *server) fileOffers(ctx context.Context, f realcorpus.File, src []byte, lines []int) ([]*Offer, error) {
+// fileOffers asks for the code actions on lines of f: invoked, and with
+// defaults also automatic, and the file's source actions.
+func (s *server) fileOffers(ctx context.Context, f realcorpus.File, src []byte, lines []int, defaults bool) ([]*Offer, error) {
 	uri := lspclient.FileURI(f.Path)
 	if err := s.c.Open(ctx, uri, languageID(f.Language), string(src)); err != nil {
 		return nil, err
@@ -270,15 +324,16 @@ func (s *server) fileOffers(ctx context.Context, f realcorpus.File, src []byte, 
 			site[0], _ = text.Offset(syntax.Position{Line: d.Site.Start.Line, Character: d.Site.Start.Character}, syntax.UTF8)
 			site[1], _ = text.Offset(syntax.Position{Line: d.Site.End.Line, Character: d.Site.End.Character}, syntax.UTF8)
 		}
-		key := fmt.Sprintf("%s|%s|%v|%v", d.RuleID, kind, site, edits)
-		o := byKey[key]
-		if o == nil {
-			o = &Offer{
-				Rule: d.RuleID, Category: d.Category, Title: a.Title, Kind: kind,
-				Language: Language(f.Language), Package: f.Package, Role: string(f.Role),
-				File: f.Rel, Line: text.LineOf(site[0]) + 1, Site: site, Edits: edits,
-				Score: d.Score, Source: source, path: f.Path,
-			}
+		o := &Offer{
+			Rule: d.RuleID, Category: d.Category, Title: a.Title, Kind: kind,
+			Language: Language(f.Language), Package: f.Package, Role: string(f.Role),
+			File: f.Rel, Line: text.LineOf(site[0]) + 1, Site: site, Edits: edits,
+			Score: d.Score, Source: source, path: f.Path,
+		}
+		key := o.key()
+		if prev := byKey[key]; prev != nil {
+			o = prev
+		} else {
 			o.Before, o.After = region(src, edits, site)
 			byKey[key] = o
 			order = append(order, key)
@@ -288,7 +343,11 @@ func (s *server) fileOffers(ctx context.Context, f realcorpus.File, src []byte, 
 	}
 	for _, line := range lines {
 		start := text.LineStart(line)
-		for _, trigger := range []protocol.CodeActionTriggerKind{protocol.CodeActionTriggerKindInvoked, protocol.CodeActionTriggerKindAutomatic} {
+		triggers := []protocol.CodeActionTriggerKind{protocol.CodeActionTriggerKindInvoked}
+		if defaults {
+			triggers = append(triggers, protocol.CodeActionTriggerKindAutomatic)
+		}
+		for _, trigger := range triggers {
 			acts, err := s.c.CodeActions(ctx, uri, start, start, trigger)
 			if err != nil {
 				return nil, fmt.Errorf("codeAction line %d: %w", line+1, err)
@@ -303,15 +362,16 @@ func (s *server) fileOffers(ctx context.Context, f realcorpus.File, src []byte, 
 			}
 		}
 	}
-	// Source actions (a whole-file migration) are asked for explicitly,
-	// as editors do on a "source" menu or on save.
-	for _, trigger := range []protocol.CodeActionTriggerKind{protocol.CodeActionTriggerKindInvoked, protocol.CodeActionTriggerKindAutomatic} {
-		acts, err := s.c.CodeActions(ctx, uri, 0, len(src), trigger, protocol.CodeActionKind("source"))
+	// Source actions (a whole-file migration) are asked for explicitly, as
+	// editors do from a "source action" menu or on save; the lightbulb
+	// does not ask for them.
+	if defaults {
+		acts, err := s.c.CodeActions(ctx, uri, 0, len(src), protocol.CodeActionTriggerKindInvoked, protocol.CodeActionKind("source"))
 		if err != nil {
 			return nil, fmt.Errorf("source actions: %w", err)
 		}
 		for _, a := range acts {
-			if err := add(a, trigger == protocol.CodeActionTriggerKindAutomatic, true); err != nil {
+			if err := add(a, false, true); err != nil {
 				return nil, err
 			}
 		}
@@ -400,4 +460,9 @@ func region(src []byte, edits []Edit, site [2]int) (string, string) {
 		last = e.End
 	}
 	return string(src[a:b]), after.String()
+}
+
+// key identifies an offer within a file: its rule, kind, site and edits.
+func (o *Offer) key() string {
+	return fmt.Sprintf("%s|%s|%s|%v|%v", o.File, o.Rule, o.Kind, o.Site, o.Edits)
 }

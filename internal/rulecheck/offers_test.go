@@ -60,20 +60,20 @@ func load(name string) error {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	lines, err := lib.siteLines(ctx, syntax.Go, []byte(src))
+	lines, err := lib.siteLines(ctx, syntax.Go, []byte(src), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(lines) != 1 || lines[0] != 9 {
 		t.Fatalf("site lines = %v, want [9]", lines)
 	}
-	s, err := startServer(ctx, bin, dir)
+	s, err := startServer(ctx, bin, dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.stop()
 	f := realcorpus.File{Path: path, Rel: "p.go", Package: "test", Language: syntax.Go, Role: realcorpus.Prod}
-	offers, err := s.fileOffers(ctx, f, []byte(src), lines)
+	offers, err := s.fileOffers(ctx, f, []byte(src), lines, true)
 	if err != nil {
 		t.Fatal(err)
 	}

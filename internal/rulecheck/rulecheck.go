@@ -76,6 +76,9 @@ type Offer struct {
 	Automatic bool `json:"automatic"`
 	// Source: a source.* action (a migration of the whole file).
 	Source bool `json:"source,omitempty"`
+	// PerSiteSetting: offered only with suggestions.migration_sites on (a
+	// migration rule's site, one by one).
+	PerSiteSetting bool `json:"per_site_setting,omitempty"`
 	// Breaks are the diagnostics the checker reports after the fix and not
 	// before; Error says why the fix could not be checked.
 	Breaks []Diag  `json:"breaks,omitempty"`

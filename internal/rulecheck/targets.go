@@ -136,3 +136,32 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// SampleTargets evaluates the judged samples against issue 21's target: at
+// least SampleSize judged automatic suggestions per language, at most one
+// harmful and at least as many welcome as nitpicks among them. The
+// menu-only suggestions judged to make up a sample are reported, not
+// counted. Suggestions the run no longer shows the way they were judged
+// are named: the sample needs drawing and judging again.
+func SampleTargets(r *Result, samples []*Sample) []Target {
+	var out []Target
+	for _, s := range samples {
+		auto, menu := s.Tally(ShownAutomatic), s.Tally(ShownMenu)
+		n := 0
+		for _, c := range auto {
+			n += c
+		}
+		detail := fmt.Sprintf("%d automatic judged (of %d shown): %d welcome, %d nitpick, %d false positive, %d harmful; %d menu-only judged: %d welcome, %d nitpick, %d false positive, %d harmful",
+			n, countShown(r, s.Language, true), auto[Welcome], auto[Nitpick], auto[FalsePositive], auto[Harmful],
+			len(s.Items)-n, menu[Welcome], menu[Nitpick], menu[FalsePositive], menu[Harmful])
+		if stale := s.Stale(r); len(stale) > 0 {
+			detail += fmt.Sprintf("; %d judged suggestions are no longer offered as judged (draw again: rulecheck sample)", len(stale))
+		}
+		out = append(out, Target{
+			Name:   fmt.Sprintf("%s: judged sample >= %d, harmful <= 1, welcome >= nitpick", s.Language, SampleSize),
+			Met:    n >= SampleSize && auto[Harmful] <= 1 && auto[Welcome] >= auto[Nitpick] && auto[""] == 0,
+			Detail: detail,
+		})
+	}
+	return out
+}

@@ -10,20 +10,24 @@
 // first):
 //
 //  1. Offers. It starts the real server (`syntx serve`, Options.Binary) on a
-//     fresh data directory with its default settings, opens each file as an
-//     editor does and asks for code actions on every line where a rule of
-//     this build matches: once as the lightbulb does (an automatic trigger)
-//     and once as a user opening the menu does (invoked: every fix, unsafe
-//     ones included); and once for source actions over the whole file (a
-//     migration such as "convert this file to let/const"). Each distinct
-//     action is an Offer: its rule, site, edits, score, and whether it was
-//     shown automatically. So "automatic" is exactly what the lightbulb
-//     shows with the embedded base policy and the default policy.threshold,
-//     after the server's own filters (fix safety, suppression comments,
-//     declared targets). The initialization options only keep a batch run
-//     complete and quiet (no training, no candidate cap, a long request
-//     timeout); loadRules refuses a binary whose rules differ from this
-//     build's.
+//     fresh data directory with its default settings, with the package's
+//     folder as the workspace (for npm, the checker project, whose
+//     tsconfig.json holds the compiler options the package is built with),
+//     opens each file as an editor does and asks for code actions on every
+//     line where a rule of this build matches: once as the lightbulb does
+//     (an automatic trigger) and once as a user opening the menu does
+//     (invoked: every fix, unsafe ones included); and, invoked, for the
+//     file's source actions (a migration such as "convert this file to
+//     let/const"). A second server, with suggestions.migration_sites on,
+//     offers the migration rules' sites one by one (invoked only: they are
+//     off by default). Each distinct action is an Offer: its rule, site,
+//     edits, score, and whether it was shown automatically. So
+//     "automatic" is exactly what the lightbulb shows with the embedded
+//     base policy and the default policy.threshold, after the server's own
+//     filters (fix safety, suppression comments, declared targets). The
+//     initialization options only keep a batch run complete and quiet (no
+//     training, no candidate cap, a long request timeout); loadRules
+//     refuses a binary whose rules differ from this build's.
 //  2. Checks. Each offer's edits are applied alone to the unmodified file
 //     and the language's checker runs on the result. A fix breaks a check
 //     when the checker reports a diagnostic after it that it did not report
@@ -82,22 +86,30 @@
 // Result.Save writes report.txt, report.json (every offer, for sampling),
 // breaks.txt (the broken fixes in dev packages, with the rewrite and the
 // new diagnostics) and breaks-check.txt (those in held-out packages: rule
-// authors read their counts only, never their code).
+// authors read their counts only, never their code, while they write
+// rules).
 //
 // Targets evaluates issue 21's targets: no fix that breaks a check (also on
 // the CI subset); on the full pool also at most MaxAutoPerKLOC automatic
 // suggestions per 1,000 lines and no rule above MaxTopShare of a language's
 // automatic suggestions, and every rule offering something or kept for a
-// reason listed in testdata/rulecheck/silent.toml.
+// reason listed in testdata/rulecheck/silent.toml. SampleTargets holds the
+// judged samples to theirs.
 //
 // # Judged samples
 //
-// Draw takes a seeded sample of a run's automatic suggestions per language
-// (`rulecheck sample`); a reviewer judges each with a verdict (Welcome,
-// Nitpick, FalsePositive, Harmful) and a one-line reason in
-// testdata/rulecheck/judged/<language>.toml. Verdicts stay with their
-// suggestion when it is drawn again (its rule, place and rewrite, not its
-// line). Sample.Check holds a sample to the targets (at least SampleSize
-// suggestions, at most one harmful, at least as many welcome as nitpicks);
-// the package's tests run it on the committed samples.
+// Draw takes a seeded sample of a run's suggestions per language
+// (`rulecheck sample`): the automatic ones first, then menu-only ones to
+// make up the size asked for (all of them when there are fewer). A
+// reviewer judges each with a verdict (Welcome, Nitpick, FalsePositive,
+// Harmful) and a one-line reason in testdata/rulecheck/judged/
+// <language>.toml; judged/round1/ keeps the first round, from which the
+// priors were revised. Verdicts stay with their suggestion when it is drawn
+// again (its rule, place and rewrite, and its line when one file has two
+// identical rewrites). Sample.Check holds a sample to its contract (at
+// least SampleSize suggestions or all there were, every one judged with a
+// reason, and among the automatic ones at most one harmful and at least as
+// many welcome as nitpicks); the package's tests run it on the committed
+// samples. SampleTargets adds issue 21's count: at least SampleSize judged
+// automatic suggestions per language.
 package rulecheck

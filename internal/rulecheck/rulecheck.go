@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/syntax"
 )
@@ -371,28 +373,16 @@ func sortOffers(offers []*Offer) {
 	})
 }
 
-// WriteFile writes data to path atomically (a temporary file, fsync,
-// rename).
+// writeFileAtomic writes data to path the way SyntX writes files
+// (internal/atomicfile: a temporary file, fsync, rename), readable by
+// everyone: reports, judged samples and cache entries hold no personal
+// data.
 func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
+	return atomicfile.WriteMode(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-	}
-	return err
+	})
 }

@@ -140,7 +140,7 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, f runFlags) error {
 	if err := res.Save(f.out, sum); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nwritten: %s\n", strings.Join([]string{filepath.Join(f.out, "report.txt"), filepath.Join(f.out, "report.json"), filepath.Join(f.out, "breaks.txt")}, ", "))
+	fmt.Fprintf(stdout, "\nwritten: %s\n", strings.Join([]string{filepath.Join(f.out, "report.txt"), filepath.Join(f.out, "report.json"), filepath.Join(f.out, "breaks.txt"), filepath.Join(f.out, "breaks-check.txt")}, ", "))
 	if runErr != nil {
 		return runErr
 	}

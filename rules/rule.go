@@ -56,7 +56,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"text/template"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -107,6 +106,12 @@ type Example struct {
 type Rule struct {
 	Spec
 	Source string // file it came from ("builtin:go/errors.toml" for embedded ones)
+	// Origin is who wrote it; File is its file's name within its source
+	// (relative to the rules directory) and SHA256 the file's hash (hex),
+	// recorded with the suggestions it makes.
+	Origin Origin
+	File   string
+	SHA256 string
 	edits  []edit
 	// captureNames and roots are read from the query's text; the query is
 	// compiled per grammar only when a rule is matched on its own (examples,
@@ -120,7 +125,7 @@ type Rule struct {
 type edit struct {
 	at   string
 	op   string
-	tmpl *template.Template
+	tmpl *fixTemplate
 }
 
 // compiled is a rule's query for one grammar, with its predicates
@@ -235,7 +240,7 @@ func compile(s Spec, source string) (*Rule, error) {
 		if op == "" {
 			op = "replace"
 		}
-		t, err := template.New(fmt.Sprintf("%s#%d", s.ID, i+1)).Funcs(templateFuncs).Option("missingkey=error").Parse(e.Text)
+		t, err := compileTemplate(fmt.Sprintf("%s#%d", s.ID, i+1), e.Text)
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: edit %d: %w", s.ID, i+1, err)
 		}

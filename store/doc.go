@@ -75,13 +75,13 @@
 // gives an error wrapping ErrNewerSchema. Schema changes are numbered
 // migrations recorded in schema_version and applied in one transaction.
 //
-// # Schema (version 1)
+// # Schema (version 2)
 //
 //	schema_version(version, applied_at)
 //	suggestions(id, created_at, workspace, document, language, rule_id, category, title,
 //	            start_line, start_char, end_line, end_char, features JSON, candidate_set, rank,
 //	            policy_version, score, trigger, persona, original_text, suggested_text,
-//	            original_sha256, suggested_sha256, redactions)
+//	            original_sha256, suggested_sha256, redactions, rule_source, rule_sha256)
 //	events(id, suggestion_id → suggestions, outcome, at, persona, persona_weight, reason,
 //	       final_text, final_sha256)
 //	preferences(id, created_at, kind,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -204,7 +205,7 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 				execSQL(t, raw, `INSERT INTO schema_version (version, applied_at) VALUES (99, 0)`)
 				raw.Close()
 			},
-			wantErr: ErrNewerSchema, wantMsg: "was written by a newer SyntX (schema 99 > 1)",
+			wantErr: ErrNewerSchema, wantMsg: fmt.Sprintf("was written by a newer SyntX (schema 99 > %d)", SchemaVersion),
 		},
 	}
 	for _, tt := range tests {

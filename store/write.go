@@ -154,12 +154,14 @@ func (db *DB) putSuggestion(ctx context.Context, tx *sql.Tx, s *Suggestion) erro
 		id, created_at, workspace, document, language, rule_id, category, title,
 		start_line, start_char, end_line, end_char, features, candidate_set, rank,
 		policy_version, score, trigger, persona,
-		original_text, suggested_text, original_sha256, suggested_sha256, redactions
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		original_text, suggested_text, original_sha256, suggested_sha256, redactions,
+		rule_source, rule_sha256
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, at, s.Workspace, doc, s.Language, s.RuleID, s.Category, s.Title,
 		s.Range.Start.Line, s.Range.Start.Character, s.Range.End.Line, s.Range.End.Character,
 		features, s.CandidateSet, s.Rank, s.PolicyVersion, s.Score, string(s.Trigger), s.Persona,
-		orig, sugg, sha256Hex(s.OriginalText), sha256Hex(s.SuggestedText), n1+n2)
+		orig, sugg, sha256Hex(s.OriginalText), sha256Hex(s.SuggestedText), n1+n2,
+		nullString(s.RuleSource), nullString(s.RuleSHA256))
 	if err != nil {
 		return fmt.Errorf("insert suggestion %s: %w", s.ID, err)
 	}

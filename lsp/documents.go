@@ -41,6 +41,17 @@ func (d *documents) remove(key string) *document {
 	return doc
 }
 
+// keys returns the keys of the open documents.
+func (d *documents) keys() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]string, 0, len(d.m))
+	for k := range d.m {
+		out = append(out, k)
+	}
+	return out
+}
+
 func (d *documents) count() int {
 	d.mu.RLock()
 	defer d.mu.RUnlock()

@@ -544,5 +544,6 @@ func (l *learner) suggestion(h historyFinding, id string) store.Suggestion {
 		Features: feats, CandidateSet: id, PolicyVersion: version, Score: f.Score,
 		Trigger: store.Review, Persona: l.opts.Persona,
 		OriginalText: f.Original, SuggestedText: f.Suggested,
+		RuleSource: f.Rule.Source, RuleSHA256: f.Rule.SHA256,
 	}
 }

@@ -184,9 +184,11 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	if f.doc.path == "" {
 		f.doc.path = doc.uri
 	}
+	s.wake(doc)
 	if doc.index == nil {
 		return f
 	}
+	defer s.used(doc)
 	text := doc.text
 	reqStart, _ := text.Offset(syntax.Position{Line: p.Range.Start.Line, Character: p.Range.Start.Character}, enc)
 	reqEnd, _ := text.Offset(syntax.Position{Line: p.Range.End.Line, Character: p.Range.End.Character}, enc)

@@ -89,6 +89,7 @@ type document struct {
 	analysing  bool   // a background analysis is running
 	failed     bool   // the last analysis failed (parse timeout, too deep): not retried on edits
 	closed     bool   // closed or replaced: a background analysis discards its result
+	dormant    bool   // its tree was dropped for memory: analysed again when next used
 }
 
 // syncAnalyseBytes is the size up to which a document is parsed and matched
@@ -109,7 +110,7 @@ const maxTreeDepth = 4096
 // document is text only. Call with mu held.
 func (d *document) analyse(ctx context.Context, lib *rules.Library, maxBytes int) {
 	d.dropTree()
-	d.failed = false
+	d.failed, d.dormant = false, false
 	g, quiet := d.precheck(maxBytes)
 	if quiet != "" {
 		d.quiet = quiet

@@ -72,6 +72,7 @@ type Server struct {
 
 	docs   documents
 	queues queues
+	trees  trees
 	offers offers
 	// stream is the connection's stream, for its count of unanswered
 	// requests (nil when jsonrpc2 offers no frame access).

@@ -37,7 +37,14 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 	}
 	cfg := s.config()
 	doc.mu.Lock()
-	doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
+	if _, quiet := doc.precheck(cfg.Limits.MaxDocumentBytes); quiet == "" && doc.text.Len() <= syncAnalyseBytes {
+		// Parsed when first used (a request, an edit): an editor opens
+		// many files it never asks about, and a tree costs some 35 times
+		// its text (see memory.go).
+		doc.dormant = true
+	} else {
+		doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
+	}
 	quiet := doc.quiet
 	doc.mu.Unlock()
 	if old := s.docs.put(key, doc); old != nil {
@@ -45,7 +52,12 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 		old.mu.Lock()
 		old.close()
 		old.mu.Unlock()
+		s.trees.forget(key)
 	}
+	doc.mu.Lock()
+	s.used(doc)
+	doc.mu.Unlock()
+	s.trees.churned(doc.text.Len())
 	if quiet != "" {
 		s.log.Info("document tracked as text only", "uri", doc.uri, "reason", quiet)
 	}
@@ -159,6 +171,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 		}
 		doc.index.Refresh(doc.tree, doc.text, changed)
 	}
+	s.used(doc)
 }
 
 func (s *Server) didSave(ctx context.Context, params []byte) (any, error) {
@@ -200,8 +213,11 @@ func (s *Server) didClose(ctx context.Context, params []byte) (any, error) {
 		if s.tracker != nil {
 			outs = s.tracker.Closed(key, doc.text.Bytes(), s.now())
 		}
+		n := doc.text.Len()
 		doc.close()
 		doc.mu.Unlock()
+		s.trees.forget(key)
+		s.trees.churned(n)
 		s.recordOutcomes(outs, false)
 	})
 	return nil, nil

@@ -41,7 +41,7 @@ type trees struct {
 	bytes map[string]int // key -> text bytes
 	total int
 
-	released  int // text bytes opened, closed or dropped since the last release
+	released  int  // text bytes opened, closed or dropped since the last release
 	releasing bool // a release is running or scheduled
 	lastFree  time.Time
 }

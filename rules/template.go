@@ -141,13 +141,17 @@ func (b *budget) funcs() template.FuncMap {
 			}
 			return s[:i] + new + s[i+len(old):], nil
 		},
-		"trim":       str(strings.TrimSpace),
-		"trimPrefix": func(prefix, s string) (string, error) { return str(func(s string) string { return strings.TrimPrefix(s, prefix) })(s) },
-		"trimSuffix": func(suffix, s string) (string, error) { return str(func(s string) string { return strings.TrimSuffix(s, suffix) })(s) },
-		"lower":      str(strings.ToLower),
-		"upper":      str(strings.ToUpper),
-		"quote":      str(strconv.Quote),
-		"unquote":    str(unquote),
+		"trim": str(strings.TrimSpace),
+		"trimPrefix": func(prefix, s string) (string, error) {
+			return str(func(s string) string { return strings.TrimPrefix(s, prefix) })(s)
+		},
+		"trimSuffix": func(suffix, s string) (string, error) {
+			return str(func(s string) string { return strings.TrimSuffix(s, suffix) })(s)
+		},
+		"lower":   str(strings.ToLower),
+		"upper":   str(strings.ToUpper),
+		"quote":   str(strconv.Quote),
+		"unquote": str(unquote),
 		"join": func(sep string, list []string) (string, error) {
 			n := len(sep) * max(len(list)-1, 0)
 			for _, s := range list {

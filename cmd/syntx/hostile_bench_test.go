@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
 )
 
 // Benchmarks of what a hostile client or workspace costs the server's

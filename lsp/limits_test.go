@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -50,7 +51,11 @@ func TestPathologicalInputsDoNotStall(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	h.init(t, false)
-	c := ctx(t)
+	// Seven pathological documents, one after the other: a generous
+	// deadline for the whole test (the race detector makes decoding a
+	// 20 MB message take seconds).
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	small := "file:///work/limits/small.go"
 	if err := h.c.Open(c, small, "go", goSrc); err != nil {
 		t.Fatal(err)

@@ -90,6 +90,9 @@ type document struct {
 	failed     bool   // the last analysis failed (parse timeout, too deep): not retried on edits
 	closed     bool   // closed or replaced: a background analysis discards its result
 	dormant    bool   // its tree was dropped for memory: analysed again when next used
+	// ready, when set, is called (with mu held) when a background analysis
+	// installs a tree, so that the server counts it (see memory.go).
+	ready func(*document)
 }
 
 // syncAnalyseBytes is the size up to which a document is parsed and matched
@@ -168,6 +171,9 @@ func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, max
 		}
 		d.analysing = false
 		d.install(a)
+		if d.ready != nil && d.tree != nil {
+			d.ready(d)
+		}
 		return
 	}
 }

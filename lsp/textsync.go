@@ -36,11 +36,12 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 		openedAt:   s.now(),
 	}
 	cfg := s.config()
+	doc.ready = s.used
 	doc.mu.Lock()
-	if _, quiet := doc.precheck(cfg.Limits.MaxDocumentBytes); quiet == "" && doc.text.Len() <= syncAnalyseBytes {
-		// Parsed when first used (a request, an edit): an editor opens
-		// many files it never asks about, and a tree costs some 35 times
-		// its text (see memory.go).
+	if _, quiet := doc.precheck(cfg.Limits.MaxDocumentBytes); quiet == "" {
+		// Parsed when first used (a request, an edit), in the background
+		// when large: an editor opens many files it never asks about, and
+		// a tree costs some 35 times its text (see memory.go).
 		doc.dormant = true
 	} else {
 		doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)

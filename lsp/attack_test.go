@@ -172,7 +172,9 @@ func TestBackdoorRuleNotLoadedUntrusted(t *testing.T) {
 	if !strings.Contains(msg, "1 rule file") {
 		t.Errorf("the message does not say what was found: %s", msg)
 	}
-	e.status(t)
+	if st := e.status(t); st.Workspace == nil || st.Workspace.Trusted || st.Workspace.Rules != 0 || st.Workspace.Note != "this folder is not trusted" {
+		t.Errorf("syntx.status workspace: %+v", st.Workspace)
+	}
 	n := 0
 	for _, m := range shown(e.c) {
 		if strings.Contains(m, "not loaded") {
@@ -292,6 +294,9 @@ func TestClientTrust(t *testing.T) {
 	}
 	if len(acts) != 2 {
 		t.Fatalf("after trust was granted: %d actions, want the built-in and the workspace's", len(acts))
+	}
+	if st := e.status(t); st.Workspace == nil || !st.Workspace.Trusted || st.Workspace.Rules != 1 || st.Workspace.Note != "trusted in the editor" {
+		t.Errorf("syntx.status workspace after trust: %+v", st.Workspace)
 	}
 	e.shutdown(t)
 }

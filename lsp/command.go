@@ -11,6 +11,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 )
 
@@ -197,6 +198,18 @@ type Status struct {
 	Encoding  string   `json:"positionEncoding"`
 	Capture   string   `json:"capture"` // "on", or why not
 	Training  *TrainSt `json:"training,omitempty"`
+	// Workspace says whether the workspace folder's own rules and
+	// settings are in use, and why (absent without a workspace folder).
+	Workspace *WorkspaceSt `json:"workspace,omitempty"`
+}
+
+// WorkspaceSt is the workspace folder's trust, for syntx.status.
+type WorkspaceSt struct {
+	Root    string `json:"root"`
+	Files   string `json:"files,omitempty"` // what its .syntx holds
+	Trusted bool   `json:"trusted"`
+	Note    string `json:"note,omitempty"`
+	Rules   int    `json:"rules"` // workspace rules loaded
 }
 
 // Session counts this session's offers.
@@ -221,6 +234,17 @@ func (s *Server) status(ctx context.Context) *Status {
 	}
 	if rt := s.policy(); rt != nil {
 		st.Policy = rt.Version()
+	}
+	s.mu.RLock()
+	ws := s.ws
+	s.mu.RUnlock()
+	if ws != nil {
+		st.Workspace = &WorkspaceSt{Root: ws.Root, Files: ws.Summary(), Trusted: ws.Trusted && !ws.Empty(), Note: ws.Note}
+		for _, r := range s.library().Rules() {
+			if r.Origin == rules.OriginWorkspace {
+				st.Workspace.Rules++
+			}
+		}
 	}
 	if s.rec == nil {
 		st.Capture = "off: " + s.captureErr

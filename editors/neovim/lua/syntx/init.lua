@@ -442,6 +442,15 @@ function M.describe_status(s)
   if s.preferences ~= nil then
     table.insert(lines, "Preferences: " .. tostring(s.preferences))
   end
+  local ws = s.workspace
+  if type(ws) == "table" and type(ws.files) == "string" and ws.files ~= "" then
+    if ws.trusted == true then
+      table.insert(lines, string.format("Workspace: %s in use (%d workspace rules)", ws.files, tonumber(ws.rules) or 0))
+    else
+      local why = (type(ws.note) == "string" and ws.note ~= "") and (" (" .. ws.note .. ")") or ""
+      table.insert(lines, "Workspace: " .. ws.files .. " not loaded" .. why .. "; :SyntxTrust to use them")
+    end
+  end
   if type(s.version) == "string" then
     table.insert(lines, "Server: " .. s.version)
   end

@@ -92,6 +92,12 @@ func TestPathologicalInputsDoNotStall(t *testing.T) {
 		if err != nil && errCode(err) != codeRequestFailed {
 			t.Fatalf("%s: code actions on it: %v (want a result, or RequestFailed)", d.name, err)
 		}
+		// A request answered RequestFailed may leave the edits behind it
+		// still queued: wait for the document's queue before comparing.
+		key, _ := normURI(uri)
+		if err := h.srv.queues.wait(c, key); err != nil {
+			t.Fatalf("%s: the document's queue never drained: %v", d.name, err)
+		}
 		var quiet string
 		if doc := h.srv.docs.get(uri); doc != nil {
 			doc.mu.Lock()

@@ -171,8 +171,13 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	if h := s.hooks.find; h != nil {
 		h(key)
 	}
-	began := time.Now()
+	// The shares of the request's time count from when it arrived, not from
+	// when its turn in the queue came.
 	timeout := cfg.Limits.RequestTimeout.D()
+	began := time.Now()
+	if d, ok := ctx.Deadline(); ok {
+		began = d.Add(-timeout)
+	}
 	doc := s.docs.get(key)
 	if doc == nil {
 		return found{err: invalidParams("document %s is not open", p.TextDocument.URI)}

@@ -308,6 +308,13 @@ func TestToleratesOddInput(t *testing.T) {
 	_ = raw("textDocument/didOpen", `{"textDocument":{"uri":"file:///bin.py","languageId":"python","version":1,"text":"\u0000\u0001binary"}}`)
 	_ = raw("textDocument/didOpen", `{"textDocument":{"uri":"file:///x.cobol","languageId":"cobol","version":1,"text":"IDENTIFICATION DIVISION."}}`)
 	want := "# ab\n" + src + "\n# end"
+	// A request on the document runs after the notifications before it
+	// (in its queue): once it is answered, they are applied.
+	var res []protocol.CommandOrCodeAction
+	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[]}}`), &res)
+	if err != nil {
+		t.Fatalf("server stopped answering: %v", err)
+	}
 	if d := h.srv.docs.get(uri); d != nil {
 		d.mu.Lock()
 		got := string(d.text.Bytes())
@@ -315,11 +322,6 @@ func TestToleratesOddInput(t *testing.T) {
 		if got != want {
 			t.Fatalf("server text %q, want %q", got, want)
 		}
-	}
-	var res []protocol.CommandOrCodeAction
-	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[]}}`), &res)
-	if err != nil {
-		t.Fatalf("server stopped answering: %v", err)
 	}
 	if len(res) != 3 {
 		t.Fatalf("%d actions, want 3 (mutable default, None comparison, dismiss)", len(res))

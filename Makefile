@@ -32,7 +32,7 @@ test: build
 	$(MAKE) test-editors
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME,
-# a number of executions by default (10000x: under a minute for all seven):
+# a number of executions by default (10000x: a few minutes for all nine):
 # a duration can fail with "context deadline exceeded" when the deadline
 # falls while a worker is busy on a loaded machine, as CI once did. Use
 # FUZZTIME=60s for a timed run. Their
@@ -41,6 +41,8 @@ test: build
 FUZZ_TARGETS := \
 	./syntax/:FuzzIncrementalEdits \
 	./rules/:FuzzRules \
+	./rules/:FuzzTemplate \
+	./rules/:FuzzRuleFile \
 	./config/:FuzzConfigTOML \
 	./config/:FuzzConfigJSON \
 	./lsp/:FuzzServerFrames \

@@ -523,7 +523,11 @@ func TestMixedLineEndings(t *testing.T) {
 			t.Parallel()
 			h := start(t)
 			h.init(t, enc == "utf-8")
-			m := &matrix{h: h, ctx: ctx(t), model: map[string]string{}}
+			// 300 edits, each followed by syntx.status: a generous
+			// deadline for all of them on a loaded machine.
+			c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			m := &matrix{h: h, ctx: c, model: map[string]string{}}
 			const u = "file:///work/m/endings.py"
 			src := "import os\r\nx = 1\ry = 2\nz = [\r\n  1,\r  2😀,\n]\r\n\r\rdef f(a=[]):\r\n    return a == None\r"
 			if err := h.c.Open(m.ctx, u, "python", src); err != nil {

@@ -159,6 +159,7 @@ func (s *Server) offerRecords(doc offerDoc, shown []*candidate, ids []string, se
 			Features: feats, CandidateSet: setID, Rank: i, PolicyVersion: policyVersion, Score: c.score,
 			Trigger: store.Trigger(trigger), Persona: persona,
 			OriginalText: c.original, SuggestedText: c.replaced,
+			RuleSource: c.match.Rule.Source, RuleSHA256: c.match.Rule.SHA256,
 		}
 	}
 	return out

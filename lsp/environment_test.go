@@ -485,7 +485,12 @@ func TestCorruptConfig(t *testing.T) {
 		map[string]any{"policy": map[string]any{"threshold": 7}, "persona": ""},
 		map[string]any{"capture": map[string]any{"checkpoints": []string{"5m", "1m"}}},
 	} {
-		e := startEnv(t, t.TempDir(), ws, opts)
+		// The workspace is trusted (its config is read, and broken).
+		data := t.TempDir()
+		if err := config.OpenTrust(data).Grant(config.ReadWorkspace(ws)); err != nil {
+			t.Fatal(err)
+		}
+		e := startEnv(t, data, ws, opts)
 		if got := e.srv.config(); !reflect.DeepEqual(got, want) {
 			t.Fatalf("initializationOptions %v: configuration is not the defaults:\n got %+v\nwant %+v", opts, got, want)
 		}

@@ -3,7 +3,6 @@ package lsp
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"go.lsp.dev/protocol"
 
@@ -17,7 +16,7 @@ import (
 func (s *Server) loadPolicy(ctx context.Context, cfg config.Config) *model.Runtime {
 	var base *model.Network
 	if path := cfg.Policy.Model; path != "" {
-		data, err := os.ReadFile(path)
+		data, err := model.ReadONNXFile(path)
 		if err == nil {
 			base, err = model.LoadONNX(data)
 		}

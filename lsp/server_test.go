@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -29,21 +30,32 @@ func start(t *testing.T) *harness {
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewServer(Options{Logger: logger, DataDir: t.TempDir()})
-	code := make(chan int, 1)
-	served := make(chan struct{})
-	go func() { code <- s.Serve(ctx, a); close(served) }()
-	// Cleanups run last-in first-out: close the client, then wait for the
-	// server to finish writing its data directory before it is removed.
-	t.Cleanup(func() {
-		select {
-		case <-served:
-		case <-time.After(time.Minute):
-			t.Error("the server did not stop within a minute of its client closing the connection")
-		}
-	})
+	code := serve(t, ctx, s, a)
 	c := lspclient.New(ctx, b)
 	t.Cleanup(func() { _ = c.Close() })
 	return &harness{c: c, code: code, srv: s}
+}
+
+// serve runs s on conn until the test ends and returns its exit code's
+// channel. The server's end of the connection is closed at cleanup, and the
+// cleanup waits for Serve to return, so that the server has finished
+// writing its data directory before the test's temporary directories are
+// removed (cleanups run last-in first-out: register serve after the
+// directories the server writes).
+func serve(t *testing.T, ctx context.Context, s *Server, conn io.ReadWriteCloser) <-chan int {
+	t.Helper()
+	code := make(chan int, 1)
+	served := make(chan struct{})
+	go func() { code <- s.Serve(ctx, conn); close(served) }()
+	t.Cleanup(func() {
+		_ = conn.Close()
+		select {
+		case <-served:
+		case <-time.After(time.Minute):
+			t.Error("the server did not stop within a minute of its connection closing")
+		}
+	})
+	return code
 }
 
 func (h *harness) init(t *testing.T, utf8 bool) {
@@ -323,6 +335,13 @@ func TestToleratesOddInput(t *testing.T) {
 	_ = raw("textDocument/didOpen", `{"textDocument":{"uri":"file:///bin.py","languageId":"python","version":1,"text":"\u0000\u0001binary"}}`)
 	_ = raw("textDocument/didOpen", `{"textDocument":{"uri":"file:///x.cobol","languageId":"cobol","version":1,"text":"IDENTIFICATION DIVISION."}}`)
 	want := "# ab\n" + src + "\n# end"
+	// A request on the document runs after the notifications before it
+	// (in its queue): once it is answered, they are applied.
+	var res []protocol.CommandOrCodeAction
+	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[]}}`), &res)
+	if err != nil {
+		t.Fatalf("server stopped answering: %v", err)
+	}
 	if d := h.srv.docs.get(uri); d != nil {
 		d.mu.Lock()
 		got := string(d.text.Bytes())
@@ -330,11 +349,6 @@ func TestToleratesOddInput(t *testing.T) {
 		if got != want {
 			t.Fatalf("server text %q, want %q", got, want)
 		}
-	}
-	var res []protocol.CommandOrCodeAction
-	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[]}}`), &res)
-	if err != nil {
-		t.Fatalf("server stopped answering: %v", err)
 	}
 	if len(res) != 3 {
 		t.Fatalf("%d actions, want 3 (mutable default, None comparison, dismiss)", len(res))

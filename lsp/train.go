@@ -185,8 +185,7 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 		time.Sleep(20 * time.Millisecond)
 	}
 	// Progress needs a token from the client, which is a request back to
-	// it: release the read loop first.
-	jsonrpc2.Async(ctx)
+	// it: executeCommand has released the read loop already.
 	token := clientToken
 	if token != nil {
 		pct, msg := uint32(0), "starting"

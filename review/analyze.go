@@ -97,7 +97,7 @@ func (a *analyzer) analyze(ctx context.Context, g syntax.Grammar, path string, s
 		return nil, err
 	}
 	defer tree.Close()
-	return a.match(g, path, src, ls, tree, 0, src, want), nil
+	return a.match(ctx, g, path, src, ls, tree, 0, src, want), nil
 }
 
 // analyzeChunks parses only the top-level blocks that hold the wanted
@@ -119,7 +119,7 @@ func (a *analyzer) analyzeChunks(ctx context.Context, g syntax.Grammar, path str
 			rest = append(rest, c)
 			continue
 		}
-		out = append(out, a.match(g, path, src, ls, tree, off, part, clip(want, c))...)
+		out = append(out, a.match(ctx, g, path, src, ls, tree, off, part, clip(want, c))...)
 		tree.Close()
 	}
 	if len(rest) > 0 {
@@ -133,7 +133,7 @@ func (a *analyzer) analyzeChunks(ctx context.Context, g syntax.Grammar, path str
 		for _, c := range rest {
 			w = append(w, clip(want, c)...)
 		}
-		out = append(out, a.match(g, path, src, ls, tree, 0, src, w)...)
+		out = append(out, a.match(ctx, g, path, src, ls, tree, 0, src, w)...)
 		sort.SliceStable(out, func(i, j int) bool {
 			if out[i].Site.Start != out[j].Site.Start {
 				return out[i].Site.Start < out[j].Site.Start
@@ -192,7 +192,7 @@ func enclosingChunks(ls *lines, want []LineRange) []LineRange {
 // match runs the rules over the part of src that tree was parsed from
 // (part starts at byte off of src) and returns the findings whose site
 // touches the wanted lines, in file coordinates.
-func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
+func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
 	set := a.lib.Set(g)
 	type key struct {
 		rule string
@@ -247,7 +247,11 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 		target = a.projects.For(abs, g)
 	}
 	var out []*Finding
+	text := syntax.NewText(part)
 	for _, m := range matches {
+		if ctx.Err() != nil {
+			break // interrupted: the caller reports it
+		}
 		if m.Rule.Migration != "" && !a.migrationSites {
 			continue // a migration's sites are not reviewed one by one
 		}
@@ -262,7 +266,7 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 			}
 			suppression = sup.Comment
 		}
-		edits, err := rules.Fix(m, tree, part)
+		edits, err := rules.Render(ctx, m, tree, text)
 		if err != nil || len(edits) == 0 {
 			continue
 		}

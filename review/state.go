@@ -20,6 +20,7 @@ import (
 
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
@@ -655,17 +656,19 @@ func (rv *resolver) resolve(ctx context.Context, e *entry) (verdict, error) {
 	if !ok {
 		return v, nil
 	}
-	cur, err := os.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)))
+	// The work tree is read through safeio: a file swapped for a FIFO or
+	// a device is not read, and counts as gone.
+	cur, err := safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)), defaultMaxFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		p := rv.renamed(ctx, e.Head, e.Path)
 		if p == "" {
 			return v, nil
 		}
 		v.path = p
-		cur, err = os.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)))
+		cur, err = safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)), defaultMaxFileBytes)
 	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, safeio.ErrNotRegular) || errors.Is(err, safeio.ErrTooLarge) {
 			return v, nil
 		}
 		return v, err
@@ -925,6 +928,7 @@ func (rv *resolver) suggestion(ctx context.Context, f *Finding, id, setID string
 		Features: feats, CandidateSet: setID, Rank: rank, PolicyVersion: res.PolicyVersion, Score: f.Score,
 		Trigger: store.Review, Persona: rv.opts.Persona,
 		OriginalText: orig, SuggestedText: sugg,
+		RuleSource: f.Rule.Source, RuleSHA256: f.Rule.SHA256,
 	}
 }
 

@@ -3,6 +3,7 @@ package syntax
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -11,11 +12,36 @@ import (
 // Tree is a parsed document that can be updated incrementally. It is not
 // safe for concurrent use: the caller serialises access (the binding's Tree
 // caches nodes in a map).
+//
+// A Tree does not keep a parser: a tree-sitter parser holds hundreds of
+// kilobytes of buffers (its stack, the lexer's lookahead, node caches), more
+// than the tree of an ordinary file, so one per open document would cost
+// tens of times the document's size. Parse and Reparse borrow one from a
+// pool per grammar and give it back.
 type Tree struct {
 	grammar Grammar
-	parser  *sitter.Parser
 	tree    *sitter.Tree
 	edited  bool // tree has been edited since the last parse
+}
+
+// parsers pools parsers per grammar.
+var parsers sync.Map // Grammar -> *sync.Pool of *sitter.Parser
+
+func getParser(g Grammar, lang *sitter.Language) *sitter.Parser {
+	pool, _ := parsers.LoadOrStore(g, &sync.Pool{})
+	if p, ok := pool.(*sync.Pool).Get().(*sitter.Parser); ok {
+		return p
+	}
+	p := sitter.NewParser()
+	p.SetLanguage(lang)
+	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
+	return p
+}
+
+func putParser(g Grammar, p *sitter.Parser) {
+	if pool, ok := parsers.Load(g); ok {
+		pool.(*sync.Pool).Put(p)
+	}
 }
 
 // ParseTimeout bounds one parse; a parse that takes longer fails (the
@@ -36,14 +62,17 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := sitter.NewParser()
-	p.SetLanguage(lang)
-	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
+	p := getParser(g, lang)
 	t, err := p.ParseCtx(context.Background(), nil, src)
 	if err != nil {
+		// A parse that failed (timed out) leaves the parser mid-parse:
+		// reset it before anyone reuses it.
+		p.Reset()
+		putParser(g, p)
 		return nil, fmt.Errorf("syntax: parse %s: %w", g, err)
 	}
-	return &Tree{grammar: g, parser: p, tree: t}, nil
+	putParser(g, p)
+	return &Tree{grammar: g, tree: t}, nil
 }
 
 // Grammar returns the grammar the tree was parsed with.
@@ -68,10 +97,14 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nt, err := t.parser.ParseCtx(context.Background(), t.tree, src)
+	p := getParser(t.grammar, t.grammar.Language())
+	nt, err := p.ParseCtx(context.Background(), t.tree, src)
 	if err != nil {
+		p.Reset()
+		putParser(t.grammar, p)
 		return nil, fmt.Errorf("syntax: reparse %s: %w", t.grammar, err)
 	}
+	putParser(t.grammar, p)
 	var changed [][2]uint32
 	if t.edited {
 		changed = changedRanges(t.tree, nt)
@@ -81,15 +114,11 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	return changed, nil
 }
 
-// Close releases the tree and its parser.
+// Close releases the tree.
 func (t *Tree) Close() {
 	if t.tree != nil {
 		t.tree.Close()
 		t.tree = nil
-	}
-	if t.parser != nil {
-		t.parser.Close()
-		t.parser = nil
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/termtext"
 	"github.com/syntx/syntx/review"
 	"github.com/syntx/syntx/store"
 )
@@ -47,15 +48,16 @@ recorded before. Nothing leaves the machine.`)
 	}
 	g, err := review.OpenGit(ctx, *dir)
 	if err != nil {
-		return err
+		return interrupted(ctx, e, "learn", err)
 	}
-	cfg := reviewConfig(e, g.Root)
-	lib := reviewRules(e, g.Root)
+	ws := trustedWorkspace(e, "learn", g.Root)
+	cfg := reviewConfig(e, ws)
+	lib := reviewRules(e, ws)
 	home := config.DataHome()
 	persona, weight := reviewPersona(cfg, "history")
 	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
 	if err != nil {
-		return err
+		return interrupted(ctx, e, "learn", err)
 	}
 	defer db.Close()
 	bar := newLearnBar(e.stderr)
@@ -67,7 +69,7 @@ recorded before. Nothing leaves the machine.`)
 	})
 	bar.finish()
 	if res == nil {
-		return err
+		return interrupted(ctx, e, "learn", err)
 	}
 	if err != nil && !(res.Interrupted && errors.Is(err, context.Canceled)) {
 		return err
@@ -82,7 +84,7 @@ recorded before. Nothing leaves the machine.`)
 
 func printLearned(w io.Writer, root string, res *review.LearnResult, persona string, weight float64) {
 	fmt.Fprintf(w, "read %d of %d commits in %s: %d fixes applied or reverted by hand recorded for persona %s (weight %g), %d recorded before\n",
-		res.Commits, max(res.Total, res.Commits), root, res.Added, persona, weight, res.Existing)
+		res.Commits, max(res.Total, res.Commits), termtext.Name(root), res.Added, termtext.Text(persona), weight, res.Existing)
 	if len(res.Found) == 0 {
 		return
 	}

@@ -134,9 +134,9 @@ func loadBase(cfg config.Config) (*model.Network, error) {
 	if cfg.Policy.Model == "" {
 		return model.LoadBase()
 	}
-	b, err := os.ReadFile(cfg.Policy.Model)
+	b, err := model.ReadONNXFile(cfg.Policy.Model)
 	if err != nil {
-		return nil, fmt.Errorf("policy.model: %w", err)
+		return nil, err
 	}
 	n, err := model.LoadONNX(b)
 	if err != nil {

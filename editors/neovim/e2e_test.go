@@ -195,6 +195,15 @@ type result struct {
 	Commands        map[string]any  `json:"commands"`
 	Status          json.RawMessage `json:"status"`
 	Statusline      string          `json:"statusline"`
+	Trust           *struct {
+		Before []string `json:"before"`
+		After  []string `json:"after"`
+		Result struct {
+			OK     bool   `json:"ok"`
+			Output string `json:"output"`
+			Root   string `json:"root"`
+		} `json:"result"`
+	} `json:"trust"`
 }
 
 type fileResult struct {
@@ -542,5 +551,53 @@ func TestNeovimCommands(t *testing.T) {
 	}
 	if st.Events["dismissed"] < 1 {
 		t.Errorf("events.dismissed = %d after :SyntxDismiss; want ≥ 1 (events: %v)", st.Events["dismissed"], st.Events)
+	}
+}
+
+// TestNeovimTrust is scenario 4: a project with its own rule in
+// .syntx/rules. Untrusted, the server does not offer it; :SyntxTrust runs
+// `syntx trust`, tells the server, and the rule is offered, marked as the
+// workspace's.
+func TestNeovimTrust(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "project")
+	src := copyDemo(t, dir, "inventory.go")
+	rule := "[[rule]]\n" +
+		"id = \"go.team-errorf\"\n" +
+		"language = \"go\"\n" +
+		"category = \"style\"\n" +
+		"title = \"Team wording for errors\"\n" +
+		"message = \"The team writes errors this way.\"\n" +
+		"prior = 0.9\n" +
+		"query = '((call_expression function: (selector_expression field: (field_identifier) @_f)) @site (#eq? @_f \"Errorf\"))'\n" +
+		"fix = '{{.site}}'\n"
+	if err := os.MkdirAll(filepath.Join(dir, ".syntx", "rules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".syntx", "rules", "team.toml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := e.runNvim(t, dir, map[string]any{
+		"mode":  "trust",
+		"files": []map[string]any{{"path": src, "pattern": sites[0].pattern}},
+	})
+	if r.Trust == nil {
+		t.Fatal("the trust scenario recorded nothing")
+	}
+	for _, title := range r.Trust.Before {
+		if strings.Contains(title, "workspace rule") {
+			t.Errorf("before :SyntxTrust, the project's rule was offered: %q", r.Trust.Before)
+		}
+	}
+	if !r.Trust.Result.OK || !strings.Contains(r.Trust.Result.Output, "1 workspace rule(s) will load") {
+		t.Errorf(":SyntxTrust: %+v", r.Trust.Result)
+	}
+	found := false
+	for _, title := range r.Trust.After {
+		found = found || (strings.HasPrefix(title, "Team wording for errors") && strings.HasSuffix(title, "(workspace rule .syntx/rules/team.toml)"))
+	}
+	if !found {
+		t.Errorf("after :SyntxTrust, the project's rule is not offered as a workspace rule: %q", r.Trust.After)
 	}
 }

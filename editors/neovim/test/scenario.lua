@@ -4,7 +4,7 @@
 --
 --   SYNTX_E2E_SPEC=spec.json nvim --headless --clean -u minimal_init.lua -c 'luafile scenario.lua'
 --
--- spec: { mode = "feedback" | "seed" | "retrain" | "commands", out = path,
+-- spec: { mode = "feedback" | "seed" | "retrain" | "commands" | "trust", out = path,
 --         files = { { path, pattern, edit, undo } }, pause_ms, timeout_ms, health }
 
 local syntx = require("syntx")
@@ -332,6 +332,42 @@ local function commands(f)
   R.status = status(client, bufnr)
 end
 
+-- trust: the project's own rule is not offered until :SyntxTrust, then it
+-- is, marked as a workspace rule (scenario 4).
+local function trust(f)
+  local bufnr = open(f.path)
+  local line = find_line(bufnr, f.pattern)
+  local function titles()
+    local out = {}
+    for _, a in ipairs(code_actions(bufnr, line, line)) do
+      table.insert(out, a.title)
+    end
+    return out
+  end
+  R.trust = { before = titles() }
+  vim.cmd("SyntxTrust")
+  local ok = vim.wait(15000, function()
+    return syntx.state.last_trust ~= nil
+  end, 20)
+  if not ok then
+    fail(":SyntxTrust did not finish within 15 s")
+    return
+  end
+  R.trust.result = syntx.state.last_trust
+  -- The server reloads in the background: ask until the rule shows.
+  local after = {}
+  vim.wait(15000, function()
+    after = titles()
+    for _, t in ipairs(after) do
+      if t:find("workspace rule", 1, true) then
+        return true
+      end
+    end
+    return false
+  end, 100)
+  R.trust.after = after
+end
+
 local ok, err = pcall(function()
   for _, f in ipairs(spec.files) do
     if spec.mode == "feedback" then
@@ -342,6 +378,8 @@ local ok, err = pcall(function()
       retrain(f)
     elseif spec.mode == "commands" then
       commands(f)
+    elseif spec.mode == "trust" then
+      trust(f)
     else
       error("unknown mode " .. tostring(spec.mode))
     end

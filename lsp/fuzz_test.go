@@ -17,6 +17,7 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/rules"
 )
 
@@ -155,7 +156,7 @@ func FuzzServerFrames(f *testing.F) {
 		}()
 		var writeErr atomic.Value
 		write := func(body []byte) bool {
-			_ = b.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			_ = b.SetWriteDeadline(testwait.Deadline(t))
 			if _, err := fmt.Fprintf(b, "Content-Length: %d\r\n\r\n%s", len(body), body); err != nil {
 				writeErr.Store(err)
 				return false
@@ -174,11 +175,13 @@ func FuzzServerFrames(f *testing.F) {
 			ok = write([]byte(`{"jsonrpc":"2.0","id":` + finalID + `,"method":"workspace/executeCommand","params":{"command":"syntx.status"}}`))
 		}
 		var got []byte
+		deadline := time.NewTimer(time.Until(testwait.Deadline(t)))
+		defer deadline.Stop()
 		select {
 		case got = <-answered:
 		case code := <-served:
 			served <- code
-		case <-time.After(15 * time.Second):
+		case <-deadline.C:
 		}
 		if p := watch.first(); p != "" {
 			t.Fatalf("a handler panicked: %s", p)
@@ -190,10 +193,6 @@ func FuzzServerFrames(f *testing.F) {
 			t.Fatalf("final answer is neither a result nor an error: %s", got)
 		}
 		_ = b.Close()
-		select {
-		case <-served:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the server did not stop at the end of its input")
-		}
+		testwait.For(t, served, "the server to stop at the end of its input")
 	})
 }

@@ -8,12 +8,12 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 )
 
 type harness struct {
@@ -43,11 +43,10 @@ func (h *harness) init(t *testing.T, utf8 bool) {
 	}
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+// ctx is the context of a test's client calls: it ends at testwait's
+// generous deadline, so that a hung server fails the test with the call
+// that hung.
+func ctx(t *testing.T) context.Context { return testwait.Context(t) }
 
 // suggestions drops the "Dismiss these suggestions" entry that ends an
 // invoked menu.
@@ -111,13 +110,8 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("request after shutdown: got %v, want -32600", err)
 	}
 	_ = h.c.Notify(ctx(t), "exit", nil)
-	select {
-	case code := <-h.code:
-		if code != 0 {
-			t.Fatalf("exit after shutdown: code %d, want 0", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not exit")
+	if code := testwait.For(t, h.code, "the server to exit after shutdown and exit"); code != 0 {
+		t.Fatalf("exit after shutdown: code %d, want 0", code)
 	}
 }
 
@@ -126,13 +120,8 @@ func TestExitWithoutShutdown(t *testing.T) {
 	h := start(t)
 	h.init(t, false)
 	_ = h.c.Notify(ctx(t), "exit", nil)
-	select {
-	case code := <-h.code:
-		if code != 1 {
-			t.Fatalf("exit without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not exit")
+	if code := testwait.For(t, h.code, "the server to exit on exit without shutdown"); code != 1 {
+		t.Fatalf("exit without shutdown: code %d, want 1", code)
 	}
 }
 
@@ -141,13 +130,8 @@ func TestEndOfInputEndsServer(t *testing.T) {
 	h := start(t)
 	h.init(t, false)
 	_ = h.c.Close()
-	select {
-	case code := <-h.code:
-		if code != 1 {
-			t.Fatalf("EOF without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not notice the end of its input")
+	if code := testwait.For(t, h.code, "the server to notice the end of its input"); code != 1 {
+		t.Fatalf("EOF without shutdown: code %d, want 1", code)
 	}
 }
 

@@ -21,11 +21,11 @@ install:
 run: build
 	./$(BIN) demo
 
-# Everything CI runs: vet, the rules' own examples, the test suite (with the
-# Neovim end-to-end test, which uses this build and skips without nvim), a
-# short fuzzing pass over each fuzz target, and the editor clients' checks.
-test: build
-	$(GO) vet $(PKGS)
+# Everything CI runs: the reviewer's checks (make lint), the rules' own
+# examples, the test suite (with the Neovim end-to-end test, which uses this
+# build and skips without nvim), a short fuzzing pass over each fuzz target,
+# and the editor clients' checks.
+test: lint build
 	./$(BIN) rules test
 	SYNTX_BIN=$(abspath $(BIN)) $(GO) test -count=1 $(PKGS)
 	$(MAKE) fuzz
@@ -83,9 +83,18 @@ bench-learning: build
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/objectives -objectives kl,dpo,kto -noise 0.1
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/noise -objectives kl -noise 0,0.2
 
+# What a reviewer checks before reading the code: gofmt, go vet, staticcheck
+# (pinned; findings in code that another branch owns wait in
+# .ci/staticcheck-pending until it lands, see .ci/staticcheck) and luacheck
+# on the Neovim client (Debian's lua-check; .ci/run installs it). The VS Code
+# client's eslint runs in test-editors, with its npm dependencies.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet $(PKGS)
+	GO=$(GO) STATICCHECK=$(STATICCHECK) .ci/staticcheck $(PKGS)
+	@command -v luacheck >/dev/null || { echo "lint: luacheck not found (apt-get install lua-check)"; exit 1; }
+	cd editors/neovim && luacheck --no-color --quiet .
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -172,7 +172,7 @@ func FuzzServerFrames(f *testing.F) {
 			}
 		}
 		if ok {
-			ok = write([]byte(`{"jsonrpc":"2.0","id":` + finalID + `,"method":"workspace/executeCommand","params":{"command":"syntx.status"}}`))
+			write([]byte(`{"jsonrpc":"2.0","id":` + finalID + `,"method":"workspace/executeCommand","params":{"command":"syntx.status"}}`))
 		}
 		var got []byte
 		deadline := time.NewTimer(time.Until(testwait.Deadline(t)))

@@ -144,10 +144,8 @@ func (s *Server) cancelRequest(params []byte) {
 }
 
 type clientCaps struct {
-	documentChanges    bool
-	workDoneProgress   bool
-	codeActionLiterals bool
-	showMessage        bool
+	documentChanges  bool
+	workDoneProgress bool
 }
 
 // NewServer creates a server; Serve runs it on a stream.

@@ -80,11 +80,8 @@ func syntxBin(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "syntx")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		cmd := exec.Command(goTool, "build", "-o", builtBin, "./cmd/syntx")
+		// go test puts the go command that runs it first on PATH.
+		cmd := exec.Command("go", "build", "-o", builtBin, "./cmd/syntx")
 		cmd.Dir = repoRoot(t)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,6 +150,9 @@ func TestRollbackSkipsRejected(t *testing.T) {
 func versionDirs(t testing.TB, home string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(AdaptersDir(home))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a home where nothing was trained yet
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/model"
 )
 
@@ -113,7 +113,7 @@ func seededHome(t *testing.T) string {
 // report and end arrive, and the server answers with the run's decision and
 // serves the new adapter when it was accepted.
 func retrainOverLSP(t *testing.T, home string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 	defer cancel()
 	c, cmd := serve(t, ctx, home)
 	defer func() { _ = c.Shutdown(ctx); _ = cmd.Wait() }()

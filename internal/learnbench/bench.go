@@ -532,9 +532,9 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	return kind, follow(ctx, s, uri, shown[choice], kind)
 }
 
-// follow applies a and plays what the persona does next: keep it (save
-// after the first checkpoint), edit it (change a letter of the rewrite,
-// then save) or undo it (the editor's undo, as its own minimal edit).
+// follow applies a and plays what the persona does next: keep it (save),
+// edit it (change a letter of the rewrite, then save) or undo it (the
+// editor's undo, as its own minimal edit).
 func follow(ctx context.Context, s *server, uri string, a action, kind string) error {
 	before := s.c.Doc(uri).Text
 	if err := s.c.Apply(ctx, a.a); err != nil {
@@ -557,7 +557,10 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 			}
 		}
 	}
-	time.Sleep(20 * time.Millisecond) // past the first checkpoint
+	// The save decides the outcome when it comes after the first
+	// checkpoint; otherwise closing the document (act's deferred didClose)
+	// decides it from the same text. Either way it is decided before the
+	// next request, with no wait for a clock.
 	return s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 }
 

@@ -26,6 +26,9 @@ const crashEnv = "SYNTX_TRAIN_CRASH_CHILD"
 const crashReady = "training"
 
 func TestMain(m *testing.M) {
+	if home := os.Getenv(trainerEnv); home != "" {
+		os.Exit(trainerChild(home))
+	}
 	if home := os.Getenv(crashEnv); home != "" {
 		if err := crashChild(home); err != nil {
 			fmt.Fprintln(os.Stderr, "crash child:", err)

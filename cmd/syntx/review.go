@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -221,14 +220,4 @@ func reviewPolicy(e *env, cfg config.Config, home string) model.Policy {
 		}
 	}
 	return rt
-}
-
-// isTTY reports whether w is a terminal (for progress bars).
-func isTTY(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -61,7 +61,7 @@ func TestGolden(t *testing.T) {
 		text := strings.Replace(string(src.Data), cursor, "", 1)
 		g := syntax.Detect("", src.Name)
 		uri := "file:///golden/" + filepath.Base(file) + "/" + src.Name
-		if err := c.Open(ctx, uri, languageIDOf(g), text); err != nil {
+		if err := c.Open(ctx, uri, g.LanguageID(src.Name), text); err != nil {
 			t.Fatal(err)
 		}
 		acts, err := suggestions(c.CodeActions(ctx, uri, at, at, protocol.CodeActionTriggerKindInvoked))
@@ -108,13 +108,6 @@ func TestGolden(t *testing.T) {
 			}
 		}
 	}
-}
-
-func languageIDOf(g syntax.Grammar) string {
-	if g == syntax.TSX {
-		return "typescriptreact"
-	}
-	return string(g)
 }
 
 // applyEdit applies an action's edit to text the way a client does.

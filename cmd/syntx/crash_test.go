@@ -23,6 +23,7 @@ import (
 	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/syntax"
 )
 
 // Crash consistency: `syntx serve` (two at a time, on one data directory,
@@ -142,11 +143,10 @@ func session(ctx context.Context, c *lspclient.Client, home string, round int, r
 		}
 		srcs[name] = string(b)
 	}
-	langs := map[string]string{".py": "python", ".go": "go", ".js": "javascript"}
 	var uris []string
 	for name, src := range srcs {
 		uri := lspclient.FileURI(filepath.Join(home, "ws", fmt.Sprintf("r%d-%s", round, name)))
-		if c.Open(ctx, uri, langs[filepath.Ext(name)], src) != nil {
+		if c.Open(ctx, uri, syntax.Detect("", name).LanguageID(name), src) != nil {
 			return
 		}
 		uris = append(uris, uri)

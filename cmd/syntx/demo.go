@@ -84,7 +84,7 @@ applied. Nothing is written outside the temporary data directory.`)
 			return err
 		}
 		uri := lspclient.FileURI(f)
-		if err := c.Open(ctx, uri, languageID(g), string(src)); err != nil {
+		if err := c.Open(ctx, uri, g.LanguageID(f), string(src)); err != nil {
 			return err
 		}
 		uris = append(uris, uri)
@@ -212,13 +212,6 @@ func ruleID(a *protocol.CodeAction) string {
 }
 
 func lspURI(s string) uri.URI { return uri.URI(s) }
-
-func languageID(g syntax.Grammar) string {
-	if g == syntax.TSX {
-		return "typescriptreact"
-	}
-	return string(g)
-}
 
 func editLine(a *protocol.CodeAction) int {
 	if a.Edit == nil || len(a.Edit.DocumentChanges) == 0 {

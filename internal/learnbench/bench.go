@@ -187,30 +187,10 @@ func corpusFiles(dir string) ([]string, error) {
 	return files, err
 }
 
-func langID(path string) string {
-	switch syntax.Detect("", path) {
-	case syntax.TSX:
-		return "typescriptreact"
-	case syntax.JavaScript:
-		return "javascript"
-	default:
-		return string(syntax.Detect("", path))
-	}
-}
+func langID(path string) string { return syntax.Detect("", path).LanguageID(path) }
 
 // testName renames a file the way its language names tests.
-func testName(path string) string {
-	dir, base := filepath.Split(path)
-	ext := filepath.Ext(base)
-	stem := strings.TrimSuffix(base, ext)
-	switch ext {
-	case ".go":
-		return dir + stem + "_test.go"
-	case ".py":
-		return dir + "test_" + base
-	}
-	return dir + stem + ".test" + ext
-}
+func testName(path string) string { return syntax.TestFileName(path) }
 
 // discover finds the sites of every file with a throwaway server.
 func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {

@@ -119,11 +119,7 @@ func (s *Server) persona() (string, float64) {
 	if s.personaOverride != "" {
 		p = s.personaOverride
 	}
-	w, ok := s.cfg.Personas[p]
-	if !ok || w <= 0 {
-		w = 1
-	}
-	return p, w
+	return p, capture.PersonaWeight(s.cfg.Personas, p)
 }
 
 // closeCapture flushes and closes the database.

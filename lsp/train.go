@@ -223,7 +223,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 	if rt == nil || s.opts.DataDir == "" {
 		return
 	}
-	version, dir, ok, err := train.Active(s.opts.DataDir)
+	version, dir, ok, err := model.ActiveAdapter(s.opts.DataDir)
 	if err != nil {
 		s.log.Warn("active adapter unreadable; keeping the current policy", "err", err)
 		return
@@ -242,10 +242,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		s.log.Info("policy: base (no adapter active)")
 		return
 	}
-	key := version + "\x00" + adapterStamp(dir)
-	s.refusedMu.Lock()
-	defer s.refusedMu.Unlock()
-	if key == s.refusedAdapter {
+	if s.refusedBefore(version, dir) {
 		return // refused already, and unchanged since
 	}
 	a, err := model.LoadAdapter(dir, rt.Base())
@@ -253,13 +250,37 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		err = rt.Swap(a)
 	}
 	if err != nil {
-		s.refusedAdapter = key
-		s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
-		s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, err)
+		s.refuseAdapter(ctx, version, dir, fmt.Errorf("adapter %s: %w", version, err))
 		return
 	}
+	s.refusedMu.Lock()
 	s.refusedAdapter = ""
+	s.refusedMu.Unlock()
 	s.log.Info("policy: adapter swapped in", "adapter", version)
+}
+
+// refusedBefore reports whether the adapter version in dir was refused
+// already and has not changed since.
+func (s *Server) refusedBefore(version, dir string) bool {
+	s.refusedMu.Lock()
+	defer s.refusedMu.Unlock()
+	return s.refusedAdapter == version+"\x00"+adapterStamp(dir)
+}
+
+// refuseAdapter keeps the current policy and says why, once per version
+// and file stamps: following the pointer every second neither retries nor
+// re-announces an adapter until it is rewritten.
+func (s *Server) refuseAdapter(ctx context.Context, version, dir string, err error) {
+	key := version + "\x00" + adapterStamp(dir)
+	s.refusedMu.Lock()
+	again := key == s.refusedAdapter
+	s.refusedAdapter = key
+	s.refusedMu.Unlock()
+	if again {
+		return
+	}
+	s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
+	s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, errors.Unwrap(err))
 }
 
 // adapterStamp describes the files of an adapter directory (names, sizes,

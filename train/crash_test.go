@@ -125,7 +125,7 @@ func TestCrashSafety(t *testing.T) {
 		killAt(t, home, round, at)
 
 		// The active adapter loads, before any repair.
-		if v, dir, ok, err := Active(home); err != nil {
+		if v, dir, ok, err := model.ActiveAdapter(home); err != nil {
 			t.Fatalf("round %d (killed at progress line %d): Active: %v", round, at, err)
 		} else if ok {
 			if _, err := model.LoadAdapter(dir, base); err != nil {
@@ -133,7 +133,7 @@ func TestCrashSafety(t *testing.T) {
 			}
 		}
 		for _, v := range versionDirs(t, home) {
-			if _, err := model.LoadAdapter(filepath.Join(AdaptersDir(home), v), base); err != nil {
+			if _, err := model.LoadAdapter(filepath.Join(model.AdaptersDir(home), v), base); err != nil {
 				t.Fatalf("round %d: version directory %s does not load: %v", round, v, err)
 			}
 		}
@@ -149,7 +149,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("round %d: reconcile: %v", round, err)
 		}
 		a, dbOK, err := db.ActiveAdapter(ctx)
-		v, _, ok, aerr := Active(home)
+		v, _, ok, aerr := model.ActiveAdapter(home)
 		if err != nil || aerr != nil || dbOK != ok || a.Version != v {
 			t.Fatalf("round %d: after reconcile the store says %q (%v) and ACTIVE %q (%v) %v %v", round, a.Version, dbOK, v, ok, err, aerr)
 		}

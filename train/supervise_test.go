@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/syntx/syntx/internal/testwait"
+	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 )
 
@@ -132,7 +133,7 @@ func TestSupervisorRunsATrainerToItsResult(t *testing.T) {
 	if res.Decision != store.RunAccepted || res.Version == "" || res.Active != res.Version || res.RunID == 0 {
 		t.Fatalf("result %+v", res)
 	}
-	if v, _, ok, err := Active(home); err != nil || !ok || v != res.Version {
+	if v, _, ok, err := model.ActiveAdapter(home); err != nil || !ok || v != res.Version {
 		t.Fatalf("ACTIVE names %q (%v, %v), the result %q", v, ok, err, res.Version)
 	}
 	ps := log.snapshot()
@@ -181,7 +182,7 @@ func TestSupervisorPausesResumesAndCancels(t *testing.T) {
 	if _, err := job.Wait(testwait.Context(t)); err == nil {
 		t.Fatal("a cancelled run reported a result")
 	}
-	if v, _, ok, _ := Active(home); ok {
+	if v, _, ok, _ := model.ActiveAdapter(home); ok {
 		t.Fatalf("a cancelled run left adapter %s active", v)
 	}
 	if dirs := versionDirs(t, home); len(dirs) != 0 {

@@ -3,17 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/review"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
-	"github.com/syntx/syntx/train"
 )
 
 func cmdReview(ctx context.Context, e *env, args []string) error {
@@ -172,52 +171,24 @@ func reviewRules(e *env, workspace string) *rules.Library {
 // reviewPersona returns a persona and its configured weight (1 when it has
 // none).
 func reviewPersona(cfg config.Config, persona string) (string, float64) {
-	w, ok := cfg.Personas[persona]
-	if !ok || w <= 0 {
-		w = 1
-	}
-	return persona, w
+	return persona, capture.PersonaWeight(cfg.Personas, persona)
 }
 
-// reviewPolicy builds the policy that ranks suggestions: the configured ONNX
-// file or the embedded base, with the active adapter merged in. Without a
-// usable model the rules' priors rank (nil is returned and the reason
-// printed).
+// reviewPolicy builds the policy that ranks suggestions (model.LoadPolicy):
+// the configured ONNX file or the embedded base, with the active adapter
+// merged in. What is refused is printed; without a usable model the rules'
+// priors rank (nil is returned).
 func reviewPolicy(e *env, cfg config.Config, home string) model.Policy {
-	var base *model.Network
-	var err error
-	if cfg.Policy.Model != "" {
-		var b []byte
-		if b, err = os.ReadFile(cfg.Policy.Model); err == nil {
-			base, err = model.LoadONNX(b)
-		}
-		if err != nil {
-			fmt.Fprintf(e.stderr, "syntx: policy.model %s refused (%v); using the embedded base model\n", cfg.Policy.Model, err)
-		}
-	}
-	if base == nil {
-		if base, err = model.LoadBase(); err != nil {
-			fmt.Fprintln(e.stderr, "syntx: the embedded model does not load; ranking by the rules' priors:", err)
-			return nil
-		}
-	}
-	rt, err := model.NewRuntime(base)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: home})
 	if err != nil {
-		fmt.Fprintln(e.stderr, "syntx: policy:", err)
+		fmt.Fprintln(e.stderr, "syntx: ranking by the rules' priors:", err)
 		return nil
 	}
-	_, dir, ok, err := train.Active(home)
-	switch {
-	case err != nil:
-		fmt.Fprintln(e.stderr, "syntx: active adapter unreadable; scoring with the base model:", err)
-	case ok:
-		a, err := model.LoadAdapter(dir, base)
-		if err == nil {
-			err = rt.Swap(a)
-		}
-		if err != nil {
-			fmt.Fprintln(e.stderr, "syntx: active adapter refused; scoring with the base model:", err)
-		}
+	if p.ModelErr != nil {
+		fmt.Fprintf(e.stderr, "syntx: %v; using the embedded base model\n", p.ModelErr)
 	}
-	return rt
+	if p.AdapterErr != nil {
+		fmt.Fprintf(e.stderr, "syntx: active adapter refused; scoring with the base model: %v\n", p.AdapterErr)
+	}
+	return p.Runtime
 }

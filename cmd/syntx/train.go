@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -162,20 +161,17 @@ func trainSettings(c config.Config) train.Settings {
 	return train.Settings{Objective: train.Objective(c.Train.Objective), Seed: uint64(c.Train.Seed), KeepAdapters: c.Train.KeepAdapters, Refit: c.Train.Refit}
 }
 
-// loadBase returns the policy.model ONNX file, or the embedded base.
+// loadBase returns the policy.model ONNX file, or the embedded base; a
+// refused policy.model is an error (the command was asked to work on it).
 func loadBase(cfg config.Config) (*model.Network, error) {
-	if cfg.Policy.Model == "" {
-		return model.LoadBase()
-	}
-	b, err := os.ReadFile(cfg.Policy.Model)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model})
 	if err != nil {
-		return nil, fmt.Errorf("policy.model: %w", err)
+		return nil, err
 	}
-	n, err := model.LoadONNX(b)
-	if err != nil {
-		return nil, fmt.Errorf("policy.model %s: %w", cfg.Policy.Model, err)
+	if p.ModelErr != nil {
+		return nil, p.ModelErr
 	}
-	return n, nil
+	return p.Base, nil
 }
 
 func printResult(w io.Writer, r train.Result) {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -12,8 +13,8 @@ import (
 type Outcome struct {
 	SuggestionID string
 	SetID        string
-	Outcome      string // kept, undone, edited or ignored
-	FinalText    string // the developer's version, for edited
+	Outcome      store.Outcome // Kept, Undone, Edited or Ignored
+	FinalText    string        // the developer's version, for edited
 	At           time.Time
 }
 
@@ -218,7 +219,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 		if tr.touched && !tr.dirty {
 			tr.touched = false
 			if tr.restoredAround(text) {
-				out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+				out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now})
 				continue
 			}
 		}
@@ -230,7 +231,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 		cur := string(text[tr.start:tr.end])
 		switch cur {
 		case tr.prefix + tr.Original:
-			out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+			out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now})
 			continue
 		case tr.prefix + tr.Suggested + tr.suffix:
 			// Back to the suggestion: forget the growth.
@@ -284,14 +285,14 @@ func (tr *tracked) judge(text []byte, now time.Time, final bool) (Outcome, bool)
 	expected := tr.prefix + tr.Suggested + tr.suffix
 	switch {
 	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original) || tr.restoredAround(text):
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 	case !SameSyntax(tr.Grammar, cur, expected):
 		if SameSyntax(tr.Grammar, cur, tr.prefix+tr.Original+tr.suffix) {
-			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 		}
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "edited", FinalText: cur, At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Edited, FinalText: cur, At: now}, true
 	case final:
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "kept", At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Kept, At: now}, true
 	}
 	return Outcome{}, false
 }
@@ -336,7 +337,7 @@ func (t *Tracker) Tick(now time.Time, withText func(docKey string, fn func(text 
 		case m.decided:
 		case now.Sub(m.at) >= t.ignoreAfter:
 			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
 			}
 		default:
 			menus = append(menus, m)
@@ -391,7 +392,7 @@ func (t *Tracker) Closed(docKey string, text []byte, now time.Time) []Outcome {
 		if m.docKey == docKey && !m.decided {
 			m.decided = true
 			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package syntax
 import (
 	"context"
 	"fmt"
-	"time"
 
 	sitter "github.com/smacker/go-tree-sitter"
 )
@@ -18,16 +17,10 @@ type Tree struct {
 	edited  bool // tree has been edited since the last parse
 }
 
-// ParseTimeout bounds one parse; a parse that takes longer fails (the
-// document is then tracked as text only) instead of stalling the server.
-const ParseTimeout = 3 * time.Second
-
 // Parse parses src with grammar g.
 //
-// ctx is checked before parsing but not handed to tree-sitter: the binding
-// watches a cancellable context from a goroutine that can fire after the
-// parse finished and poison the parser's next parse. The parse is bounded by
-// ParseTimeout instead.
+// ctx is checked before parsing but not handed to tree-sitter (see
+// shim.go); the parse is bounded by ParseTimeout instead.
 func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 	lang := g.Language()
 	if lang == nil {
@@ -36,10 +29,8 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := sitter.NewParser()
-	p.SetLanguage(lang)
-	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
-	t, err := p.ParseCtx(context.Background(), nil, src)
+	p := newParser(lang)
+	t, err := parse(p, nil, src)
 	if err != nil {
 		return nil, fmt.Errorf("syntax: parse %s: %w", g, err)
 	}
@@ -68,7 +59,7 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nt, err := t.parser.ParseCtx(context.Background(), t.tree, src)
+	nt, err := parse(t.parser, t.tree, src)
 	if err != nil {
 		return nil, fmt.Errorf("syntax: reparse %s: %w", t.grammar, err)
 	}

@@ -44,75 +44,88 @@ in, flagging rules that never match and rules that match in more than
 	sources = append(sources, rules.Dir(filepath.Join(*workspace, ".syntx", "rules")))
 	switch rest[0] {
 	case "list":
-		lib := rules.Load(sources...)
-		for _, p := range lib.Problems {
-			fmt.Fprintln(e.stderr, "skipped:", p)
-		}
-		if *asJSON {
-			type row struct {
-				ID, Language, Category, Kind, Title, Message, Source string
-				Prior                                                float64
-			}
-			var out []row
-			for _, r := range lib.Rules() {
-				out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Prior})
-			}
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(out)
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tTITLE")
-		for _, r := range lib.Rules() {
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", r.ID, r.Category, r.Prior, r.Title)
-		}
-		return tw.Flush()
+		return rulesList(e, rules.Load(sources...), *asJSON)
 	case "test":
 		if len(rest) > 1 {
 			sources = []rules.Source{rules.Dir(rest[1])}
 		}
-		lib := rules.Load(sources...)
-		failed := 0
-		for _, p := range lib.Problems {
-			fmt.Fprintln(e.stdout, "FAIL", p)
-			failed++
-		}
-		passed := 0
-		for _, r := range lib.TestExamples(ctx) {
-			if r.Err != nil {
-				fmt.Fprintf(e.stdout, "FAIL %s (%s) example %d: %v\n", r.Rule.ID, r.Grammar, r.Index, r.Err)
-				failed++
-				continue
-			}
-			passed++
-		}
-		fmt.Fprintf(e.stdout, "rules: %d rules, %d examples passed, %d failed\n", len(lib.Rules()), passed, failed)
-		if failed > 0 {
-			return exitCode(1)
-		}
-		return nil
+		return rulesTest(ctx, e, rules.Load(sources...))
 	case "stats":
 		dir := filepath.Join("testdata", "corpus")
 		if len(rest) > 1 {
 			dir = rest[1]
 		}
-		lib := rules.Load(sources...)
-		for _, p := range lib.Problems {
-			fmt.Fprintln(e.stderr, "skipped:", p)
-		}
-		st, err := rules.CorpusStats(ctx, lib, dir, *everywhere)
-		if err != nil {
-			return fmt.Errorf("rules stats: %w (run it from the repository root, or pass DIR)", err)
-		}
-		if *asJSON {
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(st)
-		}
-		return st.WriteText(e.stdout)
+		return rulesStats(ctx, e, rules.Load(sources...), dir, *everywhere, *asJSON)
 	}
 	fs.Usage()
 	return errUsage
+}
+
+// rulesList prints the rules, as a table or JSON.
+func rulesList(e *env, lib *rules.Library, asJSON bool) error {
+	for _, p := range lib.Problems {
+		fmt.Fprintln(e.stderr, "skipped:", p)
+	}
+	if asJSON {
+		type row struct {
+			ID, Language, Category, Kind, Title, Message, Source string
+			Prior                                                float64
+		}
+		var out []row
+		for _, r := range lib.Rules() {
+			out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Prior})
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tTITLE")
+	for _, r := range lib.Rules() {
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", r.ID, r.Category, r.Prior, r.Title)
+	}
+	return tw.Flush()
+}
+
+// rulesTest runs every rule's examples; a malformed rule or a failing
+// example fails it.
+func rulesTest(ctx context.Context, e *env, lib *rules.Library) error {
+	failed := 0
+	for _, p := range lib.Problems {
+		fmt.Fprintln(e.stdout, "FAIL", p)
+		failed++
+	}
+	passed := 0
+	for _, r := range lib.TestExamples(ctx) {
+		if r.Err != nil {
+			fmt.Fprintf(e.stdout, "FAIL %s (%s) example %d: %v\n", r.Rule.ID, r.Grammar, r.Index, r.Err)
+			failed++
+			continue
+		}
+		passed++
+	}
+	fmt.Fprintf(e.stdout, "rules: %d rules, %d examples passed, %d failed\n", len(lib.Rules()), passed, failed)
+	if failed > 0 {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// rulesStats measures every rule on the corpus under dir.
+func rulesStats(ctx context.Context, e *env, lib *rules.Library, dir string, everywhere float64, asJSON bool) error {
+	for _, p := range lib.Problems {
+		fmt.Fprintln(e.stderr, "skipped:", p)
+	}
+	st, err := rules.CorpusStats(ctx, lib, dir, everywhere)
+	if err != nil {
+		return fmt.Errorf("rules stats: %w (run it from the repository root, or pass DIR)", err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	return st.WriteText(e.stdout)
 }
 
 // interspersed parses the flags that follow the verb and positional

@@ -52,16 +52,9 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 		fmt.Fprintf(e.stderr, "syntx review: --format %q: want text, sarif or rdjson\n", *format)
 		return errUsage
 	}
-	var failCats []string
-	for _, c := range strings.Split(*failOn, ",") {
-		if c = strings.TrimSpace(c); c == "" {
-			continue
-		}
-		if c != "any" && !slices.Contains(rules.Categories, c) {
-			fmt.Fprintf(e.stderr, "syntx review: --fail-on %q: want one of %s or any\n", c, strings.Join(rules.Categories, ", "))
-			return errUsage
-		}
-		failCats = append(failCats, c)
+	failCats, err := failCategories(e, *failOn)
+	if err != nil {
+		return err
 	}
 
 	g, err := review.OpenGit(ctx, *dir)
@@ -97,27 +90,63 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 	}
 
 	if *record {
-		db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
-		if err != nil {
+		if err := recordReview(ctx, e, res, cfg, review.RecordOptions{
+			Home: home, Library: lib, Persona: persona, Weight: weight, StoreCode: cfg.Capture.StoreCode, Branch: *branch,
+		}); err != nil {
 			return err
 		}
-		rec, err := review.Record(ctx, res, review.RecordOptions{
-			DB: db, Home: home, Library: lib, Persona: persona, Weight: weight,
-			StoreCode: cfg.Capture.StoreCode, Branch: *branch,
-		})
-		if cerr := db.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stderr, "syntx review: recorded %d new suggestions on %s (%d seen before); earlier ones: %d accepted, %d edited, %d ignored, %d still open\n",
-			rec.Offered, rec.Branch, rec.Seen, rec.Count(review.OutcomeAccepted), rec.Count(review.OutcomeEdited),
-			rec.Count(review.OutcomeIgnored), rec.Count(review.OutcomeOpen))
 	}
+	if err := writeReview(e, res, *format); err != nil {
+		return err
+	}
+	if len(failCats) > 0 && res.Fails(failCats) {
+		return exitCode(1)
+	}
+	return nil
+}
 
+// failCategories parses --fail-on: categories, comma-separated, or any.
+func failCategories(e *env, failOn string) ([]string, error) {
+	var out []string
+	for _, c := range strings.Split(failOn, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		if c != "any" && !slices.Contains(rules.Categories, c) {
+			fmt.Fprintf(e.stderr, "syntx review: --fail-on %q: want one of %s or any\n", c, strings.Join(rules.Categories, ", "))
+			return nil, errUsage
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// recordReview stores the review's suggestions and resolves earlier ones
+// (review.Record), and says what it did.
+func recordReview(ctx context.Context, e *env, res *review.Result, cfg config.Config, o review.RecordOptions) error {
+	db, err := store.Open(ctx, filepath.Join(o.Home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
+	if err != nil {
+		return err
+	}
+	o.DB = db
+	rec, err := review.Record(ctx, res, o)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "syntx review: recorded %d new suggestions on %s (%d seen before); earlier ones: %d accepted, %d edited, %d ignored, %d still open\n",
+		rec.Offered, rec.Branch, rec.Seen, rec.Count(review.OutcomeAccepted), rec.Count(review.OutcomeEdited),
+		rec.Count(review.OutcomeIgnored), rec.Count(review.OutcomeOpen))
+	return nil
+}
+
+// writeReview prints the findings as text, SARIF or rdjson.
+func writeReview(e *env, res *review.Result, format string) error {
 	tool := review.Tool{Name: "SyntX", Version: version, InformationURI: "https://github.com/syntx/syntx"}
-	switch *format {
+	var err error
+	switch format {
 	case "sarif":
 		err = review.WriteSARIF(e.stdout, res, tool)
 	case "rdjson":
@@ -133,13 +162,7 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 				len(res.Findings), res.Files, since, shortID(res.Base), res.PolicyVersion)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if len(failCats) > 0 && res.Fails(failCats) {
-		return exitCode(1)
-	}
-	return nil
+	return err
 }
 
 func shortID(id string) string { return id[:min(len(id), 12)] }

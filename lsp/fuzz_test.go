@@ -133,7 +133,14 @@ func FuzzServerFrames(f *testing.F) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		served := make(chan int, 1)
-		go func() { served <- s.Serve(ctx, a) }()
+		go func() {
+			code := s.Serve(ctx, a)
+			// The server is gone, as a process's stdio closes when it
+			// exits: writes to it fail at once instead of blocking until
+			// a deadline (an exit frame ends the server mid-input).
+			_ = a.Close()
+			served <- code
+		}()
 
 		// Drain everything the server writes; remember the answer to the
 		// final request.

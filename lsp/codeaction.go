@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
@@ -64,74 +65,43 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		return nil, err
 	}
 	key, _ := normURI(string(p.TextDocument.URI))
-	doc := s.docs.get(key)
-	if doc == nil {
-		return nil, invalidParams("document %s is not open", p.TextDocument.URI)
-	}
 	cfg := s.config()
-	enc := s.encoding()
-	ctx, cancel := context.WithTimeout(ctx, cfg.Limits.RequestTimeout.D())
+	timeout := cfg.Limits.RequestTimeout.D()
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	defer cancel()
-	trigger := "invoked"
-	if p.Context.TriggerKind == protocol.CodeActionTriggerKindAutomatic {
-		trigger = "automatic"
-	}
+	trigger := triggerOf(&p)
 
-	// Snapshot under the document's lock, on the read loop, so the request
-	// sees exactly the edits that arrived before it.
-	doc.mu.Lock()
-	if doc.index == nil {
-		doc.mu.Unlock()
-		return []protocol.CommandOrCodeAction{}, nil
+	// The matching and the fixes run in the document's queue, after the
+	// edits that came before this request, and off the read loop; the job
+	// has a context of its own (the request's is recycled when the handler
+	// returns), ended with the request's.
+	deadline, _ := ctx.Deadline()
+	jbase, jcancel := context.WithCancelCause(context.Background())
+	defer jcancel(nil)
+	jctx, jstop := context.WithDeadlineCause(jbase, deadline, errTimedOut)
+	defer jstop()
+	stop := context.AfterFunc(ctx, func() { jcancel(context.Cause(ctx)) })
+	defer stop()
+	done := make(chan found, 1)
+	s.queues.run(key, func() { done <- s.find(jctx, key, &p, cfg) })
+	jsonrpc2.Async(ctx)
+	var f found
+	select {
+	case f = <-done:
+	case <-ctx.Done():
+		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
 	}
-	text, version, docURI := doc.text, doc.version, doc.uri
-	start, _ := text.Offset(syntax.Position{Line: p.Range.Start.Line, Character: p.Range.Start.Character}, enc)
-	end, _ := text.Offset(syntax.Position{Line: p.Range.End.Line, Character: p.Range.End.Character}, enc)
-	if start > end {
-		start, end = end, start
+	if f.err != nil {
+		return nil, f.err
 	}
-	if start == end {
-		// A bare cursor (the lightbulb, Ctrl+., Neovim's code_action()):
-		// offer what applies anywhere on its line, not only under it.
-		line := text.LineOf(start)
-		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
+	cands := f.cands
+	if f.partial {
+		s.log.Info("codeAction answered with the candidates rendered in time", "uri", f.doc.uri, "rendered", len(cands), "of", f.total)
 	}
-	persona, _ := s.persona()
-	target := s.target(doc.path, doc.grammar)
-	var cands []*candidate
-	// Half the request's time may go to matching regions still pending.
-	deadline := time.Now().Add(cfg.Limits.RequestTimeout.D() / 2)
-	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, deadline) {
-		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) || !offered(m, doc, target) {
-			continue
-		}
-		if m.Rule.Migration != "" && !cfg.Suggestions.MigrationSites {
-			continue // offered as one source action for the file instead
-		}
-		edits, err := rules.Fix(m, doc.tree, text.Bytes())
-		if err != nil || len(edits) == 0 {
-			s.log.Warn("fix failed", "rule", m.Rule.ID, "err", err)
-			continue
-		}
-		c := newCandidate(m, edits, text, enc)
-		c.features = capture.Features(m, edits, doc.tree, text.Bytes(), doc.path, persona)
-		c.score = c.features.Prior
-		c.grammar = doc.grammar
-		cands = append(cands, c)
-	}
-	if wantsSource(trigger, p.Context.Only) {
-		cands = append(cands, s.migrations(doc, target, persona, enc, p.Context.Only)...)
-	}
-	od := offerDoc{key: key, uri: docURI, path: doc.path}
-	if od.path == "" {
-		od.path = docURI
-	}
-	doc.mu.Unlock()
-	jsonrpc2.Async(ctx) // the rest does not touch the document
-
 	if len(cands) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
 	}
+	version, key, docURI, od := f.version, f.doc.key, f.doc.uri, f.doc
 	policyVersion, err := s.scoreCandidates(ctx, cands)
 	if err != nil {
 		s.log.Warn("scoring failed; ranking by priors", "err", err)
@@ -139,7 +109,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	s.rank(cands)
 	if ctx.Err() != nil {
-		return nil, errCancelled
+		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
 	}
 	threshold := cfg.Policy.Threshold
 	learnt := s.adapterActive()
@@ -222,6 +192,139 @@ func (s *Server) target(path string, g syntax.Grammar) rules.Target {
 func (s *Server) adapterActive() bool {
 	rt := s.policy()
 	return rt != nil && rt.Adapter() != nil
+}
+
+// found is what a code action request's job found in its document.
+type found struct {
+	doc     offerDoc
+	version int32
+	cands   []*candidate
+	total   int  // candidates chosen for rendering
+	partial bool // rendering ran out of time: cands are those rendered
+	err     error
+}
+
+// find matches, caps and renders the candidates of a code action request
+// under the document's lock, in its queue. Matching what an edit left
+// pending may take half the request's time, rendering up to three quarters
+// of it; what was rendered by then is the answer.
+func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionParams, cfg config.Config) found {
+	if h := s.hooks.find; h != nil {
+		h(key)
+	}
+	// The shares of the request's time count from when it arrived, not from
+	// when its turn in the queue came.
+	timeout := cfg.Limits.RequestTimeout.D()
+	began := time.Now()
+	if d, ok := ctx.Deadline(); ok {
+		began = d.Add(-timeout)
+	}
+	doc := s.docs.get(key)
+	if doc == nil {
+		return found{err: invalidParams("document %s is not open", p.TextDocument.URI)}
+	}
+	enc := s.encoding()
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path}, version: doc.version}
+	if f.doc.path == "" {
+		f.doc.path = doc.uri
+	}
+	s.wake(doc)
+	if doc.index == nil {
+		return f
+	}
+	defer s.used(doc)
+	text := doc.text
+	reqStart, _ := text.Offset(syntax.Position{Line: p.Range.Start.Line, Character: p.Range.Start.Character}, enc)
+	reqEnd, _ := text.Offset(syntax.Position{Line: p.Range.End.Line, Character: p.Range.End.Character}, enc)
+	if reqStart > reqEnd {
+		reqStart, reqEnd = reqEnd, reqStart
+	}
+	start, end := reqStart, reqEnd
+	if start == end {
+		// A bare cursor (the lightbulb, Ctrl+., Neovim's code_action()):
+		// offer what applies anywhere on its line, not only under it.
+		line := text.LineOf(start)
+		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
+	}
+	persona, _ := s.persona()
+	target := s.target(doc.path, doc.grammar)
+	var matches []rules.Match
+	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)) {
+		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) || !offered(m, doc, target) {
+			continue
+		}
+		if m.Rule.Migration != "" && !cfg.Suggestions.MigrationSites {
+			continue // offered as one source action for the file instead
+		}
+		matches = append(matches, m)
+	}
+	matches = nearest(matches, reqStart, reqEnd, cfg.Limits.MaxCandidates)
+	f.total = len(matches)
+	rctx, cancel := context.WithDeadline(ctx, began.Add(timeout*3/4))
+	defer cancel()
+	for _, m := range matches {
+		if rctx.Err() != nil {
+			f.partial = true
+			break
+		}
+		edits, err := rules.Render(rctx, m, doc.tree, text)
+		if err != nil || len(edits) == 0 {
+			if rctx.Err() != nil {
+				f.partial = true
+				break
+			}
+			s.log.Warn("fix failed", "rule", m.Rule.ID, "source", ruleSource(m.Rule), "err", err)
+			continue
+		}
+		c := newCandidate(m, edits, text, enc)
+		c.features = capture.Features(m, edits, doc.tree, text.Bytes(), doc.path, persona)
+		c.score = c.features.Prior
+		c.grammar = doc.grammar
+		f.cands = append(f.cands, c)
+	}
+	if wantsSource(triggerOf(p), p.Context.Only) && rctx.Err() == nil {
+		f.cands = append(f.cands, s.migrations(rctx, doc, target, persona, enc, p.Context.Only)...)
+	}
+	return f
+}
+
+// triggerOf names how a code action request was triggered.
+func triggerOf(p *protocol.CodeActionParams) string {
+	if p.Context.TriggerKind == protocol.CodeActionTriggerKindAutomatic {
+		return "automatic"
+	}
+	return "invoked"
+}
+
+// nearest keeps the n matches closest to the requested range (those it
+// touches first), the higher prior first among equals: candidates are
+// capped before any fix is rendered, so a line with thousands of matches
+// (a minified file) costs n renders.
+func nearest(ms []rules.Match, start, end, n int) []rules.Match {
+	if len(ms) <= n {
+		return ms
+	}
+	dist := func(m *rules.Match) int {
+		switch {
+		case m.Site.End < start:
+			return start - m.Site.End
+		case m.Site.Start > end:
+			return m.Site.Start - end
+		}
+		return 0
+	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		di, dj := dist(&ms[i]), dist(&ms[j])
+		if di != dj {
+			return di < dj
+		}
+		return ms[i].Rule.Prior > ms[j].Rule.Prior
+	})
+	ms = ms[:n]
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Site.Start < ms[j].Site.Start })
+	return ms
 }
 
 // offerSetKey identifies a set of suggestions at a place in a document.
@@ -344,12 +447,18 @@ func (s *Server) action(c *candidate, id, docURI string, version int32, docChang
 			End:   protocol.Position{Line: c.siteEnd.Line, Character: c.siteEnd.Character},
 		},
 		"safety": rules.Safe,
+		"source": ruleSource(r), "origin": r.Origin.String(),
 	}
 	if c.unsafe {
 		fields["safety"], fields["check"] = rules.Unsafe, r.Check
 	}
 	if c.migration {
 		fields["sites"] = c.sites
+	}
+	if r.Origin == rules.OriginWorkspace {
+		// A workspace rule says where it comes from, in the menu too.
+		title += " (workspace rule " + ruleSource(r) + ")"
+		fields["sourceSha256"] = r.SHA256
 	}
 	data, _ := json.Marshal(fields)
 	arg, _ := json.Marshal(id)

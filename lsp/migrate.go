@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -47,7 +48,7 @@ func migrationTitle(r *rules.Rule, sites int) string {
 
 // migrations returns one candidate per migration rule with safe sites in
 // the document. Call with the document's lock held.
-func (s *Server) migrations(doc *document, target rules.Target, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) []*candidate {
+func (s *Server) migrations(ctx context.Context, doc *document, target rules.Target, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) []*candidate {
 	src := doc.text.Bytes()
 	byRule := map[*rules.Rule][]rules.Match{}
 	var order []*rules.Rule
@@ -64,7 +65,7 @@ func (s *Server) migrations(doc *document, target rules.Target, persona string, 
 	sort.Slice(order, func(i, j int) bool { return order[i].ID < order[j].ID })
 	var out []*candidate
 	for _, r := range order {
-		if c := s.migration(doc, byRule[r], persona, enc); c != nil {
+		if c := s.migration(ctx, doc, byRule[r], persona, enc); c != nil {
 			out = append(out, c)
 		}
 	}
@@ -74,7 +75,7 @@ func (s *Server) migrations(doc *document, target rules.Target, persona string, 
 // migration combines the fixes of one rule's sites (in document order)
 // into one candidate; a site whose edits would overlap another's is left
 // out. Call with the document's lock held.
-func (s *Server) migration(doc *document, ms []rules.Match, persona string, enc syntax.Encoding) *candidate {
+func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match, persona string, enc syntax.Encoding) *candidate {
 	src := doc.text.Bytes()
 	var edits []rules.TextEdit
 	imports := map[rules.TextEdit]bool{}
@@ -86,7 +87,7 @@ func (s *Server) migration(doc *document, ms []rules.Match, persona string, enc 
 	var kept []rules.Match
 	lastEnd := -1
 	for _, m := range ms {
-		fx, err := rules.Fix(m, doc.tree, src)
+		fx, err := rules.Render(ctx, m, doc.tree, doc.text)
 		if err != nil || len(fx) == 0 {
 			continue
 		}

@@ -3,7 +3,6 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/model/safetensors"
 )
 
@@ -179,20 +179,10 @@ func encodeAdapter(base *Network, p *LoRA, version string) (cfgJSON, weights []b
 	return cfgJSON, weights, err
 }
 
+// readLimited reads an adapter file through safeio: a regular file of at
+// most limit bytes, never a FIFO or a device put in its place.
 func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
+	return safeio.ReadFile(path, limit)
 }
 
 // LoadAdapter reads a PEFT LoRA adapter directory and checks it against

@@ -97,7 +97,7 @@ func (a *analyzer) analyze(ctx context.Context, g syntax.Grammar, path string, s
 		return nil, err
 	}
 	defer tree.Close()
-	return a.match(g, path, src, ls, tree, 0, src, want), nil
+	return a.match(ctx, g, path, src, ls, tree, 0, src, want), nil
 }
 
 // analyzeChunks parses only the top-level blocks that hold the wanted
@@ -119,7 +119,7 @@ func (a *analyzer) analyzeChunks(ctx context.Context, g syntax.Grammar, path str
 			rest = append(rest, c)
 			continue
 		}
-		out = append(out, a.match(g, path, src, ls, tree, off, part, clip(want, c))...)
+		out = append(out, a.match(ctx, g, path, src, ls, tree, off, part, clip(want, c))...)
 		tree.Close()
 	}
 	if len(rest) > 0 {
@@ -133,7 +133,7 @@ func (a *analyzer) analyzeChunks(ctx context.Context, g syntax.Grammar, path str
 		for _, c := range rest {
 			w = append(w, clip(want, c)...)
 		}
-		out = append(out, a.match(g, path, src, ls, tree, 0, src, w)...)
+		out = append(out, a.match(ctx, g, path, src, ls, tree, 0, src, w)...)
 		sort.SliceStable(out, func(i, j int) bool {
 			if out[i].Site.Start != out[j].Site.Start {
 				return out[i].Site.Start < out[j].Site.Start
@@ -192,7 +192,7 @@ func enclosingChunks(ls *lines, want []LineRange) []LineRange {
 // match runs the rules over the part of src that tree was parsed from
 // (part starts at byte off of src) and returns the findings whose site
 // touches the wanted lines, in file coordinates.
-func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
+func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
 	set := a.lib.Set(g)
 	type key struct {
 		rule string
@@ -247,7 +247,11 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 		target = a.projects.For(abs, g)
 	}
 	var out []*Finding
+	text := syntax.NewText(part)
 	for _, m := range matches {
+		if ctx.Err() != nil {
+			break // interrupted: the caller reports it
+		}
 		if m.Rule.Migration != "" && !a.migrationSites {
 			continue // a migration's sites are not reviewed one by one
 		}
@@ -262,7 +266,7 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 			}
 			suppression = sup.Comment
 		}
-		edits, err := rules.Fix(m, tree, part)
+		edits, err := rules.Render(ctx, m, tree, text)
 		if err != nil || len(edits) == 0 {
 			continue
 		}
@@ -390,24 +394,17 @@ func isBinary(b []byte) bool {
 // grammarFor returns the grammar of a path, or "".
 func grammarFor(path string) syntax.Grammar { return syntax.Detect("", path) }
 
-// extensions lists the file name patterns of the grammars lib has rules for,
-// as git pathspecs.
+// pathspecs lists the file name patterns of the grammars lib has rules
+// for (their extensions in syntax's language table), as git pathspecs.
 func pathspecs(lib *rules.Library) []string {
-	exts := map[syntax.Grammar][]string{
-		syntax.Go:         {"go"},
-		syntax.Python:     {"py", "pyi", "pyw"},
-		syntax.JavaScript: {"js", "mjs", "cjs", "jsx"},
-		syntax.TypeScript: {"ts", "mts", "cts"},
-		syntax.TSX:        {"tsx"},
-	}
 	var out []string
-	for _, g := range syntax.Grammars {
-		if len(lib.Set(g).Rules()) == 0 {
+	for _, l := range syntax.Languages() {
+		if len(lib.Set(l.Grammar).Rules()) == 0 {
 			continue
 		}
-		for _, e := range exts[g] {
+		for _, e := range l.Extensions() {
 			// ":(icase)" because Detect lower-cases the extension.
-			out = append(out, ":(icase)*."+e)
+			out = append(out, ":(icase)*"+e)
 		}
 	}
 	return out

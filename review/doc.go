@@ -4,6 +4,19 @@
 // Everything here reads the repository through the git command line (`git
 // -C <root> ...`) and nothing leaves the machine.
 //
+// # An untrusted repository
+//
+// A repository under review is somebody else's: its .git/config and
+// .gitattributes can name commands that git runs (filter drivers, textconv,
+// external diff, fsmonitor, hooks). Git runs them here with all of those
+// off (see Git), blobs are read with `cat-file --batch`, and files of the
+// work tree through safeio (a file swapped for a FIFO is skipped, not read).
+// The rules and settings a review runs with come from the base revision
+// (WorkspaceAt reads .syntx/ from the commit), not from the head under
+// review, so a pull request cannot switch off the rules that review it;
+// the caller decides (`syntx review --trust-workspace` uses the work
+// tree's). Text output quotes file names that hold control characters.
+//
 // # Reviewing a diff
 //
 // Run takes the lines changed in the working tree (staged or not, and

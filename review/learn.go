@@ -564,5 +564,6 @@ func (l *learner) suggestion(h historyFinding, id string) store.Suggestion {
 		Features: feats, CandidateSet: id, PolicyVersion: version, Score: f.Score,
 		Trigger: store.Review, Persona: l.opts.Persona,
 		OriginalText: orig, SuggestedText: sugg,
+		RuleSource: f.Rule.Source, RuleSHA256: f.Rule.SHA256,
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/syntx/syntx/internal/termtext"
 	"github.com/syntx/syntx/rules"
 )
 
@@ -23,7 +24,10 @@ type Tool struct {
 //
 //	path:line: message (rule, category, score 0.81)
 //
-// An unsafe fix's line adds what to check before applying it.
+// An unsafe fix's line adds what to check before applying it. A path
+// holding a control character (a newline, an escape sequence) is printed
+// Go-quoted, and such characters in the message as escapes, so that nothing
+// the repository names can forge a line or drive the terminal.
 func WriteText(w io.Writer, res *Result) error {
 	for _, f := range res.Findings {
 		note := ""
@@ -33,8 +37,10 @@ func WriteText(w io.Writer, res *Result) error {
 		if f.Suppression != "" {
 			note += " (A suppression comment added in this change does not silence it for review.)"
 		}
+		// The path and the message are the repository's: quoted or escaped
+		// when they hold anything a terminal would act on.
 		_, err := fmt.Fprintf(w, "%s:%d: %s%s (%s, %s, score %.2f)\n",
-			f.Path, f.Start().Line, oneLine(f.Rule.Message), note, f.Rule.ID, f.Rule.Category, f.Score)
+			termtext.Name(f.Path), f.Start().Line, termtext.Text(oneLine(f.Rule.Message)), termtext.Text(note), f.Rule.ID, f.Rule.Category, f.Score)
 		if err != nil {
 			return err
 		}

@@ -16,10 +16,9 @@ import (
 	"strings"
 	"time"
 
-	sitter "github.com/smacker/go-tree-sitter"
-
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
@@ -655,17 +654,19 @@ func (rv *resolver) resolve(ctx context.Context, e *entry) (verdict, error) {
 	if !ok {
 		return v, nil
 	}
-	cur, err := os.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)))
+	// The work tree is read through safeio: a file swapped for a FIFO or
+	// a device is not read, and counts as gone.
+	cur, err := safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)), defaultMaxFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		p := rv.renamed(ctx, e.Head, e.Path)
 		if p == "" {
 			return v, nil
 		}
 		v.path = p
-		cur, err = os.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)))
+		cur, err = safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)), defaultMaxFileBytes)
 	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, safeio.ErrNotRegular) || errors.Is(err, safeio.ErrTooLarge) {
 			return v, nil
 		}
 		return v, err
@@ -925,6 +926,7 @@ func (rv *resolver) suggestion(ctx context.Context, f *Finding, id, setID string
 		Features: feats, CandidateSet: setID, Rank: rank, PolicyVersion: res.PolicyVersion, Score: f.Score,
 		Trigger: store.Review, Persona: rv.opts.Persona,
 		OriginalText: orig, SuggestedText: sugg,
+		RuleSource: f.Rule.Source, RuleSHA256: f.Rule.SHA256,
 	}
 }
 
@@ -978,35 +980,19 @@ func containsTokens(g syntax.Grammar, whole, part string) bool {
 }
 
 // leafTexts returns the texts of the leaves of s's syntax tree, comments
-// left out; without a grammar, its whitespace-separated fields.
+// left out (syntax.Tokens); without a grammar, its whitespace-separated
+// fields.
 func leafTexts(g syntax.Grammar, s string) []string {
 	if g == "" {
 		return strings.Fields(s)
 	}
-	t, err := syntax.Parse(context.Background(), g, []byte(s))
+	toks, err := syntax.Tokens(g, []byte(s))
 	if err != nil {
 		return strings.Fields(s)
 	}
-	defer t.Close()
-	src := []byte(s)
-	var out []string
-	c := sitter.NewTreeCursor(t.Root())
-	defer c.Close()
-	for {
-		n := c.CurrentNode()
-		comment := strings.Contains(n.Type(), "comment")
-		if !comment && c.GoToFirstChild() {
-			continue
-		}
-		if !comment && n.ChildCount() == 0 && n.EndByte() > n.StartByte() {
-			if text := strings.TrimSpace(string(src[n.StartByte():n.EndByte()])); text != "" {
-				out = append(out, text)
-			}
-		}
-		for !c.GoToNextSibling() {
-			if !c.GoToParent() {
-				return out
-			}
-		}
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.Text
 	}
+	return out
 }

@@ -3,18 +3,17 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -139,10 +138,8 @@ func NewProjects(root string) *Projects {
 }
 
 // readProjectFile reads a project file: a regular file (not a symbolic
-// link, a device or a FIFO) of at most MaxProjectFileBytes.
-//
-// TODO(safeio): use internal/safeio's size-limited regular-file read once
-// the security branch lands it; this is the one place to switch.
+// link, a device or a FIFO) of at most MaxProjectFileBytes, through
+// internal/safeio.
 func readProjectFile(path string) ([]byte, os.FileInfo, error) {
 	info, err := os.Lstat(path)
 	if err != nil {
@@ -151,27 +148,8 @@ func readProjectFile(path string) ([]byte, os.FileInfo, error) {
 	if !info.Mode().IsRegular() {
 		return nil, info, fmt.Errorf("%s is not a regular file", path)
 	}
-	if info.Size() > MaxProjectFileBytes {
-		return nil, info, fmt.Errorf("%s is larger than %d bytes", path, MaxProjectFileBytes)
-	}
-	// Non-blocking, in case the file was swapped for a FIFO since Lstat.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, info, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() || !os.SameFile(st, info) {
-		return nil, info, fmt.Errorf("%s changed while it was opened", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxProjectFileBytes+1))
-	if err != nil {
-		return nil, info, err
-	}
-	if len(data) > MaxProjectFileBytes {
-		return nil, info, fmt.Errorf("%s is larger than %d bytes", path, MaxProjectFileBytes)
-	}
-	return data, info, nil
+	data, err := safeio.ReadFile(path, MaxProjectFileBytes)
+	return data, info, err
 }
 
 // read returns a project file's content (cached by modification time and

@@ -4,8 +4,18 @@
 // to, a category, a message, a prior acceptance probability, a tree-sitter
 // query, a fix written as templates over the query's captures, and examples
 // (code before and after the fix, and code that must not match). Rules ship
-// embedded in the binary (builtin/) and can be added or overridden from
-// <workspace>/.syntx/rules/ and $XDG_CONFIG_HOME/syntx/rules/.
+// embedded in the binary (builtin/); the user's ($XDG_CONFIG_HOME/syntx/rules/)
+// may add rules or replace a built-in one; a workspace's
+// (<workspace>/.syntx/rules/) load only once the user trusts the folder, and
+// may only add rules: one whose id is taken is refused with a problem naming
+// both files. A Source says where rules come from (Origin); ForWorkspace
+// builds the sources every command and the server load. A rule records its
+// file and the file's SHA-256, which the suggestions it makes carry.
+//
+// Rule files are somebody else's data: they are read through safeio
+// (regular files, no symbolic link out of their directory, size-limited),
+// and a file is limited in rules, query, template and example sizes before
+// anything is compiled.
 //
 // # Rule files
 //
@@ -49,9 +59,17 @@
 // trimSuffix SUFFIX S, lower, upper, join SEP LIST, unquote, quote, fields S
 // (split on white space), contains SUB S, hasPrefix PREFIX S, hasSuffix
 // SUFFIX S and indentBy PREFIX S (prefixes every line but the first); the
-// text/template built-ins (printf, index, len, eq, and, or, not, range with
-// variables) work as usual. Arguments come in pipeline order, so
-// {{ .x | replace "a" "b" }} and {{ if hasPrefix "0o" .perm }} both read well.
+// text/template built-ins (printf, print, println, index, slice, len, eq, ne,
+// lt, le, gt, ge, and, or, not, range with variables) work as usual.
+// Arguments come in pipeline order, so {{ .x | replace "a" "b" }} and
+// {{ if hasPrefix "0o" .perm }} both read well.
+//
+// A template is bounded (see template.go): {{define}}, {{block}},
+// {{template}}, call, html, js and urlquery are refused at load, as are a
+// range over a number or over len and printf widths or precisions over 64;
+// a render stops after 20,000 steps (range iterations and function calls),
+// 64 MB of work, a value or output over 1 MB, or when its context ends
+// (Render takes the request's), and the fix is then not offered.
 //
 // Queries may use the predicates #eq?, #not-eq?, #match?, #not-match?,
 // #any-of? and #not-any-of?, and the scope predicates below. A pattern's
@@ -187,7 +205,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"text/template"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -197,8 +214,9 @@ import (
 // Categories lists the categories a rule may have.
 var Categories = []string{"security", "performance", "correctness", "style"}
 
-// Languages lists the languages rules are written for.
-var Languages = []string{"go", "python", "javascript", "typescript"}
+// Languages lists the languages rules are written for: the rule
+// languages of syntax's language table.
+var Languages = syntax.RuleLanguages()
 
 // Spec is a rule as written in a rule file.
 type Spec struct {
@@ -288,6 +306,12 @@ type Example struct {
 type Rule struct {
 	Spec
 	Source string // file it came from ("builtin:go/errors.toml" for embedded ones)
+	// Origin is who wrote it; File is its file's name within its source
+	// (relative to the rules directory) and SHA256 the file's hash (hex),
+	// recorded with the suggestions it makes.
+	Origin Origin
+	File   string
+	SHA256 string
 	edits  []edit
 	// captureNames and roots are read from the query's text; the query is
 	// compiled per grammar only when a rule is matched on its own (examples,
@@ -301,7 +325,7 @@ type Rule struct {
 type edit struct {
 	at   string
 	op   string
-	tmpl *template.Template
+	tmpl *fixTemplate
 }
 
 // compiled is a rule's query for one grammar, with its predicates
@@ -399,11 +423,11 @@ func (s *Spec) validate() error {
 	if s.Fix != nil && len(s.Edits) > 0 {
 		return fmt.Errorf("rule %s: use either fix or [[rule.edit]], not both", s.ID)
 	}
-	if len(s.Imports) > 0 && s.Language != "go" && s.Language != "python" {
-		return fmt.Errorf("rule %s: imports are supported for go and python only", s.ID)
+	if imp := importers[s.Language]; len(s.Imports) > 0 && imp.add == nil {
+		return fmt.Errorf("rule %s: imports are supported for %s only", s.ID, importLanguages(func(i importer) bool { return i.add != nil }))
 	}
-	if len(s.Drop) > 0 && s.Language != "go" {
-		return fmt.Errorf("rule %s: drop_imports is supported for go only", s.ID)
+	if imp := importers[s.Language]; len(s.Drop) > 0 && imp.drop == nil {
+		return fmt.Errorf("rule %s: drop_imports is supported for %s only", s.ID, importLanguages(func(i importer) bool { return i.drop != nil }))
 	}
 	switch s.Safety {
 	case "", Safe, Unsafe:
@@ -472,7 +496,7 @@ func compile(s Spec, source string) (*Rule, error) {
 		if op == "" {
 			op = "replace"
 		}
-		t, err := template.New(fmt.Sprintf("%s#%d", s.ID, i+1)).Funcs(templateFuncs).Option("missingkey=error").Parse(e.Text)
+		t, err := compileTemplate(fmt.Sprintf("%s#%d", s.ID, i+1), e.Text)
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: edit %d: %w", s.ID, i+1, err)
 		}

@@ -38,7 +38,7 @@ var dataTables = map[AuditKind]struct {
 	AuditSuggestion: {"suggestions", "id", []string{"id", "created_at", "workspace", "document", "language", "rule_id",
 		"category", "title", "start_line", "start_char", "end_line", "end_char", "features", "candidate_set", "rank",
 		"policy_version", "score", "trigger", "persona", "original_text", "suggested_text", "original_sha256",
-		"suggested_sha256", "redactions", "salt"}},
+		"suggested_sha256", "redactions", "rule_source", "rule_sha256", "salt"}},
 	AuditEvent: {"events", "id", []string{"id", "suggestion_id", "outcome", "at", "persona", "persona_weight", "reason",
 		"final_text", "final_sha256", "salt"}},
 	AuditPreference: {"preferences", "id", []string{"id", "created_at", "kind", "chosen_suggestion_id", "chosen_text",

@@ -146,13 +146,13 @@
 // gives an error wrapping ErrNewerSchema. Schema changes are numbered
 // migrations recorded in schema_version and applied in one transaction.
 //
-// # Schema (version 2)
+// # Schema (version 3)
 //
 //	schema_version(version, applied_at)
 //	suggestions(id, created_at, workspace, document, language, rule_id, category, title,
 //	            start_line, start_char, end_line, end_char, features JSON, candidate_set, rank,
 //	            policy_version, score, trigger, persona, original_text, suggested_text,
-//	            original_sha256, suggested_sha256, redactions, salt)
+//	            original_sha256, suggested_sha256, redactions, rule_source, rule_sha256, salt)
 //	events(id, suggestion_id → suggestions, outcome, at, persona, persona_weight, reason,
 //	       final_text, final_sha256, salt)
 //	preferences(id, created_at, kind,
@@ -167,7 +167,7 @@
 //	audit_head(id = 1, seq, hash)
 //	migration_tasks(task)
 //
-// The columns named *_sha256 hold keyed hashes since version 2 (see Code,
+// The columns named *_sha256 hold keyed hashes since version 3 (see Code,
 // secrets and privacy); the names stay for compatibility. Version 2's
 // migration drops the plain hashes a version 1 database holds (they cannot
 // be converted: the text they were made of is not stored, or only

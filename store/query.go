@@ -11,7 +11,8 @@ import (
 
 const suggestionCols = `id, created_at, workspace, document, language, rule_id, category, title,
 	start_line, start_char, end_line, end_char, features, candidate_set, rank, policy_version,
-	score, trigger, persona, original_text, suggested_text, original_sha256, suggested_sha256, redactions`
+	score, trigger, persona, original_text, suggested_text, original_sha256, suggested_sha256, redactions,
+	rule_source, rule_sha256`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,11 +22,12 @@ func scanSuggestion(r scanner) (Suggestion, error) {
 		at             int64
 		features, trig string
 		orig, sugg     sql.NullString
+		src, srcHash   sql.NullString
 	)
 	err := r.Scan(&s.ID, &at, &s.Workspace, &s.Document, &s.Language, &s.RuleID, &s.Category, &s.Title,
 		&s.Range.Start.Line, &s.Range.Start.Character, &s.Range.End.Line, &s.Range.End.Character,
 		&features, &s.CandidateSet, &s.Rank, &s.PolicyVersion, &s.Score, &trig, &s.Persona,
-		&orig, &sugg, &s.OriginalSHA256, &s.SuggestedSHA256, &s.Redactions)
+		&orig, &sugg, &s.OriginalSHA256, &s.SuggestedSHA256, &s.Redactions, &src, &srcHash)
 	if err != nil {
 		return Suggestion{}, err
 	}
@@ -34,6 +36,7 @@ func scanSuggestion(r scanner) (Suggestion, error) {
 	s.Trigger = Trigger(trig)
 	s.OriginalText, s.SuggestedText = orig.String, sugg.String
 	s.CodeStored = orig.Valid || sugg.Valid
+	s.RuleSource, s.RuleSHA256 = src.String, srcHash.String
 	return s, nil
 }
 

@@ -11,7 +11,7 @@ import (
 const applicationID = 0x53594e58
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations returns the migration scripts: element i brings the schema from
 // version i to version i+1. Append only: a released migration never changes.
@@ -19,8 +19,17 @@ const SchemaVersion = 2
 // the same transaction (see runTasks): the work SQL cannot do, such as
 // hashing under the install's key.
 func migrations() []string {
-	return []string{schemaV1, schemaKeyedHashesAndDataChain}
+	return []string{schemaV1, schemaRuleSource, schemaKeyedHashesAndDataChain}
 }
+
+// schemaRuleSource records where the rule behind a suggestion came from:
+// its file ("builtin:go/security.toml", a user or workspace path) and the
+// file's SHA-256, so that a suggestion a workspace rule made can be traced
+// to the exact file. NULL for suggestions recorded before.
+const schemaRuleSource = `
+ALTER TABLE suggestions ADD COLUMN rule_source TEXT;
+ALTER TABLE suggestions ADD COLUMN rule_sha256 TEXT;
+`
 
 // schemaV1 is the initial schema.
 const schemaV1 = `

@@ -144,6 +144,11 @@ type Suggestion struct {
 	CodeStored bool
 	// Redactions is how many secrets were replaced in the stored texts.
 	Redactions int
+	// RuleSource is the file the rule came from ("builtin:go/errors.toml",
+	// or a path) and RuleSHA256 that file's hex SHA-256; empty when
+	// unknown (suggestions recorded before they were kept).
+	RuleSource string
+	RuleSHA256 string
 }
 
 // Event is one thing that happened to a suggestion.

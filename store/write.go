@@ -169,12 +169,14 @@ func (db *DB) putSuggestion(ctx context.Context, tx *wtx, s *Suggestion) error {
 		id, created_at, workspace, document, language, rule_id, category, title,
 		start_line, start_char, end_line, end_char, features, candidate_set, rank,
 		policy_version, score, trigger, persona,
-		original_text, suggested_text, original_sha256, suggested_sha256, redactions, salt
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		original_text, suggested_text, original_sha256, suggested_sha256, redactions,
+		rule_source, rule_sha256, salt
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, at, s.Workspace, doc, s.Language, s.RuleID, s.Category, s.Title,
 		s.Range.Start.Line, s.Range.Start.Character, s.Range.End.Line, s.Range.End.Character,
 		features, s.CandidateSet, s.Rank, s.PolicyVersion, s.Score, string(s.Trigger), s.Persona,
-		orig, sugg, hashWith(tx.key, s.OriginalText), hashWith(tx.key, s.SuggestedText), n1+n2, newSalt())
+		orig, sugg, hashWith(tx.key, s.OriginalText), hashWith(tx.key, s.SuggestedText), n1+n2,
+		nullString(s.RuleSource), nullString(s.RuleSHA256), newSalt())
 	if err != nil {
 		return fmt.Errorf("insert suggestion %s: %w", s.ID, err)
 	}

@@ -30,7 +30,7 @@ import (
 // server session that applies one fix.
 func workspaceData(t *testing.T, root, home, name, marker string, n int, start time.Time) string {
 	t.Helper()
-	r := newGitRepo(t, filepath.Join(root, name), start)
+	r := newDatedRepo(t, filepath.Join(root, name), start)
 	var b strings.Builder
 	b.WriteString("package " + strings.ReplaceAll(name, "-", "") + "\n\nimport \"fmt\"\n")
 	for i := range n {

@@ -232,18 +232,18 @@ module.exports = { check, npmToken: "` + p["npm"] + `", twilio: "` + p["twilio"]
 	return map[string]string{"billing.go": goSrc, "app.py": pySrc, "web.js": jsSrc}
 }
 
-// gitRepo is a repository for the CLI tests, with a fixed author and a
+// datedRepo is a repository for the privacy and forget tests, with a fixed author and a
 // clock that advances a minute per commit.
-type gitRepo struct {
+type datedRepo struct {
 	t   *testing.T
 	dir string
 	n   int
 	at  time.Time
 }
 
-func newGitRepo(t *testing.T, dir string, start time.Time) *gitRepo {
+func newDatedRepo(t *testing.T, dir string, start time.Time) *datedRepo {
 	t.Helper()
-	r := &gitRepo{t: t, dir: dir, at: start}
+	r := &datedRepo{t: t, dir: dir, at: start}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func newGitRepo(t *testing.T, dir string, start time.Time) *gitRepo {
 	return r
 }
 
-func (r *gitRepo) git(args ...string) string {
+func (r *datedRepo) git(args ...string) string {
 	r.t.Helper()
 	cmd := exec.Command("git", append([]string{"-C", r.dir}, args...)...)
 	date := r.at.Add(time.Duration(r.n) * time.Minute).Format(time.RFC3339)
@@ -265,14 +265,14 @@ func (r *gitRepo) git(args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func (r *gitRepo) write(name, content string) {
+func (r *datedRepo) write(name, content string) {
 	r.t.Helper()
 	if err := os.WriteFile(filepath.Join(r.dir, name), []byte(content), 0o644); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
-func (r *gitRepo) read(name string) string {
+func (r *datedRepo) read(name string) string {
 	r.t.Helper()
 	b, err := os.ReadFile(filepath.Join(r.dir, name))
 	if err != nil {
@@ -281,7 +281,7 @@ func (r *gitRepo) read(name string) string {
 	return string(b)
 }
 
-func (r *gitRepo) replace(name, old, new string) {
+func (r *datedRepo) replace(name, old, new string) {
 	r.t.Helper()
 	s := r.read(name)
 	if strings.Count(s, old) != 1 {
@@ -290,7 +290,7 @@ func (r *gitRepo) replace(name, old, new string) {
 	r.write(name, strings.Replace(s, old, new, 1))
 }
 
-func (r *gitRepo) commit(msg string) {
+func (r *datedRepo) commit(msg string) {
 	r.t.Helper()
 	r.n++
 	r.git("add", "-A")
@@ -404,7 +404,7 @@ func TestPlantedSecretsReachNoByteOnDisk(t *testing.T) {
 
 	// History: the smelly code, then commits that apply fixes by hand
 	// and one that reverts a fix (learn --git).
-	r := newGitRepo(t, filepath.Join(root, "ws"), time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC))
+	r := newDatedRepo(t, filepath.Join(root, "ws"), time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC))
 	files := workspaceFiles(p)
 	for name, src := range files {
 		r.write(name, src)

@@ -18,7 +18,7 @@ import (
 
 // Two rules at one site, ordered by their priors: structuredClone (0.57)
 // above the non-null assertion (0.45).
-const tsSite = "export function f(x: Cfg | undefined) {\n  return JSON.parse(JSON.stringify(x!.y));\n}\n"
+const tsSite = "export function f(c: Map<string, Cfg>, x: Cfg) {\n  c.get(\"k\")!.apply(JSON.parse(JSON.stringify(x.y)));\n}\n"
 
 // writeBoostAdapter hand-makes an adapter that raises the logit of one
 // rule's candidates through the skip path, saves it as version v1 and points
@@ -67,7 +67,7 @@ func rulesInOrder(t *testing.T, home string) ([]string, string) {
 	if err := c.Open(ctx, uri, "typescript", tsSite); err != nil {
 		t.Fatal(err)
 	}
-	at := strings.Index(tsSite, "x!")
+	at := strings.Index(tsSite, ")!")
 	acts, err := suggestions(c.CodeActions(ctx, uri, at, at, protocol.CodeActionTriggerKindInvoked))
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ var indexCorpus = map[syntax.Grammar]struct {
 import (
 	"errors"
 	"fmt"
-	"io"
+	"os"
 	"time"
 )
 
@@ -31,12 +31,12 @@ func b(xs []string) {
 	for _, x := range xs {
 		defer close(x)
 	}
-	if err == io.EOF {
+	if err == os.ErrNotExist {
 		return errors.New(fmt.Sprintf("%d", time.Now().Sub(t)))
 	}
 }
 `,
-		pieces: []string{"x", "\n", "}", "{", "for {\n", "defer f()\n", `fmt.Errorf("x %v", err)`, "err == io.EOF", "time.Now().Sub(t)", "// ", "\"", "return\n"},
+		pieces: []string{"x", "\n", "}", "{", "for {\n", "defer f()\n", `fmt.Errorf("x %v", err)`, "err == os.ErrNotExist", "time.Now().Sub(t)", "// ", "\"", "return\n"},
 	},
 	syntax.Python: {
 		src: `import yaml

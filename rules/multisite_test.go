@@ -98,7 +98,7 @@ var multiSites = map[syntax.Grammar][]multiSite{
 		{"function done(n: number): void {\n  console.log(\"Saved \" + n + \" items\");\n}\n", []string{"typescript.console-log", "typescript.template-literal"}},
 		{"const data: Payload = eval(\"(\" + text + \")\");\n", []string{"typescript.eval-json", "typescript.template-literal"}},
 		{"const port: number = parseInt(options.port || 3000);\n", []string{"typescript.parseint-radix", "typescript.nullish-default"}},
-		{"function title(doc?: Doc): boolean {\n  return doc!.title == \"Untitled\";\n}\n", []string{"typescript.strict-equality", "typescript.non-null-assertion"}},
+		{"function untitled(docs: Map<string, Doc>, id: string): boolean {\n  return docs.get(id)!.title == \"Untitled\";\n}\n", []string{"typescript.strict-equality", "typescript.non-null-assertion"}},
 		{"const me = users.filter((u: User) => u.id == session.userId)[0];\n", []string{"typescript.filter-first", "typescript.strict-equality"}},
 		{"el.insertAdjacentHTML(\"beforeend\", \"Hello \" + user.name);\n", []string{"typescript.insert-adjacent-html", "typescript.template-literal"}},
 	},

@@ -722,8 +722,11 @@ func predModuleFile(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 	return false, deps
 }
 
-// opaqueCallees are calls that take any value (they accept unknown).
-var opaqueCallees = regexp.MustCompile(`^(String|Boolean|JSON\.stringify|console\.\w+|Array\.isArray|Number\.isNaN|Number\.isFinite|Number\.isInteger|Object\.is|isNaN|Promise\.resolve|Promise\.reject)$`)
+// opaqueCallees are calls that take any value (they accept unknown) and
+// whose result does not carry the argument's type: Promise.resolve(x) is
+// not one (it returns Promise<unknown> for an unknown x, which a declared
+// Promise<T> return refuses).
+var opaqueCallees = regexp.MustCompile(`^(String|Boolean|JSON\.stringify|console\.\w+|Array\.isArray|Number\.isNaN|Number\.isFinite|Number\.isInteger|Object\.is|isNaN|Promise\.reject)$`)
 
 // used-only-opaquely? @id (JavaScript, TypeScript): every use of the
 // parameter (or caught error) @id declares is one that any value allows

@@ -115,6 +115,7 @@ func TestPredicateUsedOnlyOpaquely(t *testing.T) {
 		{"passed on", ts, q, "function f(x: any) { g(x); }", 0},
 		{"returned", ts, q, "function f(x: any) { return x; }", 0},
 		{"template and String", ts, q, "const f = (x: any) => `${x}` + String(x);", 1},
+		{"Promise.resolve carries the type", ts, q, "function f(x: any): Promise<number> { return Promise.resolve(x); }", 0},
 		{"a function type has no body", ts, q, "type Cb = (x: any) => void;", 0},
 		{"an interface method has no body", ts, q, "interface I { m(x: any): void; }", 0},
 		{"shadowed inside", ts, q, "function f(x: any) { const g = (x: number) => x + 1; return g(1); }", 1},

@@ -166,6 +166,18 @@
 // come from the repository: they are read size-limited, regular files only,
 // parsed as data, and can only make SyntX quieter.
 //
+// # Priors
+//
+// A rule's prior is how often reviewers accept its suggestions. With the
+// base policy it is the suggestion's score, so together with
+// policy.threshold it decides what the lightbulb shows before any
+// feedback. The built-in priors were revised from a judged sample of the
+// suggestions on real, unmodified packages (make check-rules-real and
+// internal/rulecheck; README.md, "Judging suggestions"): welcome, nitpick,
+// false positive or harmful, each rule file saying from how many verdicts
+// of each. A rule whose suggestions are taste gets a prior below the
+// threshold: it is offered when asked for, never unasked.
+//
 // # Migrations
 //
 // A rule with migration rewrites what would otherwise be a lightbulb on

@@ -64,7 +64,7 @@ def render_booking_report(bookings, title="Bookings"):
 
 
 def booking_summary(booking):
-    return "%s (%s)" % (booking.name, booking.status)
+    return "%s (%s)" % (booking.name, getattr(booking, "status"))
 
 
 def html_bookings_table(bookings):
@@ -230,7 +230,7 @@ def env_flag(name, default=False):
 
 
 def stamp_booking(booking):
-    booking.created_at = datetime.datetime.utcnow()
+    setattr(booking, "created_at", datetime.datetime.utcnow())
     return booking
 
 
@@ -291,7 +291,7 @@ def render_project_report(projects, title="Projects"):
 
 
 def project_summary(project):
-    return "%s (%s)" % (project.name, project.status)
+    return "%s (%s)" % (project.name, getattr(project, "status"))
 
 
 def html_projects_table(projects):

@@ -97,7 +97,7 @@ def post_coupon_event(url, event):
 
 
 def stamp_coupon(coupon):
-    coupon.created_at = datetime.datetime.utcnow()
+    setattr(coupon, "created_at", datetime.datetime.utcnow())
     return coupon
 
 

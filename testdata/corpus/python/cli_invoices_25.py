@@ -105,7 +105,7 @@ def render_invoice_report(invoices, title="Invoices"):
 
 
 def invoice_summary(invoice):
-    return "%s (%s)" % (invoice.name, invoice.status)
+    return "%s (%s)" % (invoice.name, getattr(invoice, "status"))
 
 
 def html_invoices_table(invoices):

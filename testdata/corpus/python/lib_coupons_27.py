@@ -82,7 +82,7 @@ CODE_PATTERN = re.compile(r"^[A-Z]{3}-\d{4,8}$")
 
 
 def stamp_coupon(coupon):
-    coupon.created_at = datetime.datetime.utcnow()
+    setattr(coupon, "created_at", datetime.datetime.utcnow())
     return coupon
 
 
@@ -367,7 +367,7 @@ def collect_vendor_ids(vendors, seen=[]):
 
 
 def stamp_warehouse(warehouse):
-    warehouse.created_at = datetime.datetime.utcnow()
+    setattr(warehouse, "created_at", datetime.datetime.utcnow())
     return warehouse
 
 

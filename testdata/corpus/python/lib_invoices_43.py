@@ -526,7 +526,7 @@ def render_subscription_report(subscriptions, title="Subscriptions"):
 
 
 def subscription_summary(subscription):
-    return "%s (%s)" % (subscription.name, subscription.status)
+    return "%s (%s)" % (subscription.name, getattr(subscription, "status"))
 
 
 def html_subscriptions_table(subscriptions):

@@ -124,7 +124,7 @@ def render_ticket_report(tickets, title="Tickets"):
 
 
 def ticket_summary(ticket):
-    return "%s (%s)" % (ticket.name, ticket.status)
+    return "%s (%s)" % (ticket.name, getattr(ticket, "status"))
 
 
 def html_tickets_table(tickets):

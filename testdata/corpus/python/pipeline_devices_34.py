@@ -118,7 +118,7 @@ def render_device_report(devices, title="Devices"):
 
 
 def device_summary(device):
-    return "%s (%s)" % (device.name, device.status)
+    return "%s (%s)" % (device.name, getattr(device, "status"))
 
 
 def html_devices_table(devices):

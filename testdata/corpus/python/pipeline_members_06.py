@@ -104,7 +104,7 @@ def any_overdue(members, today):
 
 
 def stamp_member(member):
-    member.created_at = datetime.datetime.utcnow()
+    setattr(member, "created_at", datetime.datetime.utcnow())
     return member
 
 
@@ -469,7 +469,7 @@ def render_warehouse_report(warehouses, title="Warehouses"):
 
 
 def warehouse_summary(warehouse):
-    return "%s (%s)" % (warehouse.name, warehouse.status)
+    return "%s (%s)" % (warehouse.name, getattr(warehouse, "status"))
 
 
 def html_warehouses_table(warehouses):

@@ -181,7 +181,7 @@ def render_order_report(orders, title="Orders"):
 
 
 def order_summary(order):
-    return "%s (%s)" % (order.name, order.status)
+    return "%s (%s)" % (order.name, getattr(order, "status"))
 
 
 def html_orders_table(orders):

@@ -447,7 +447,7 @@ def render_customer_report(customers, title="Customers"):
 
 
 def customer_summary(customer):
-    return "%s (%s)" % (customer.name, customer.status)
+    return "%s (%s)" % (customer.name, getattr(customer, "status"))
 
 
 def html_customers_table(customers):
@@ -501,7 +501,7 @@ def post_order_event(url, event):
 
 
 def stamp_vendor(vendor):
-    vendor.created_at = datetime.datetime.utcnow()
+    setattr(vendor, "created_at", datetime.datetime.utcnow())
     return vendor
 
 

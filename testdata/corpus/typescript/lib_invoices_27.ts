@@ -109,7 +109,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return items.reduce((acc, item) => ({ ...acc, [item.id]: item }), {});
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 
@@ -311,7 +311,7 @@ export class SubscriptionStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

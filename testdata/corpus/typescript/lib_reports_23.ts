@@ -250,7 +250,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return Object.fromEntries(items.map((item) => [item.id, item]));
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 
@@ -335,7 +335,7 @@ export class BuildStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 
@@ -461,7 +461,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return Object.fromEntries(items.map((item) => [item.id, item]));
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 
@@ -546,7 +546,7 @@ export class BookingStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

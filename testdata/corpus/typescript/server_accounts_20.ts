@@ -82,7 +82,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return items.reduce((acc, item) => ({ ...acc, [item.id]: item }), {});
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 

@@ -59,7 +59,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return Object.fromEntries(items.map((item) => [item.id, item]));
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 
@@ -193,7 +193,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return Object.fromEntries(items.map((item) => [item.id, item]));
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 
@@ -302,7 +302,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return items.reduce((acc, item) => ({ ...acc, [item.id]: item }), {});
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 

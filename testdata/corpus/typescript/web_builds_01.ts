@@ -60,7 +60,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return Object.fromEntries(items.map((item) => [item.id, item]));
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 

@@ -45,7 +45,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return Object.fromEntries(items.map((item) => [item.id, item]));
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 
@@ -409,7 +409,7 @@ export class InvoiceStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

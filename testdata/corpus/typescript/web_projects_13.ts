@@ -108,7 +108,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return items.reduce((acc, item) => ({ ...acc, [item.id]: item }), {});
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 
@@ -209,7 +209,7 @@ export class ProjectStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 

@@ -159,7 +159,7 @@ export class ReportStore {
   }
 
   rename(id: number, name: string): void {
-    this.items.get(id)!.name = name;
+    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
     this.emit();
   }
 
@@ -404,7 +404,7 @@ export function indexBy<T extends { id: number }>(items: T[]): Record<number, T>
   return Object.fromEntries(items.map((item) => [item.id, item]));
 }
 
-export function deepCopy(value: any): any {
+function deepCopy(value: any): any {
   return JSON.parse(JSON.stringify(value));
 }
 

@@ -1,0 +1,235 @@
+// Command rulecheck verifies SyntX's fixes on the real-code corpus with the
+// languages' own checkers, and measures what the base policy shows (see
+// internal/rulecheck).
+//
+//	go run ./cmd/rulecheck run [-ci] [-only PKG,...] [-bin bin/syntx] [-j 2] [-out DIR] [-targets none|breaks|all]
+//	go run ./cmd/rulecheck sample [-report DIR/report.json] [-seed N] [-n 40]
+//	go run ./cmd/rulecheck judged [-report DIR/report.json]
+//
+// make check-rules-real runs the full pool, make check-rules-real-ci the
+// CI subset.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/syntx/syntx/internal/realcorpus"
+	"github.com/syntx/syntx/internal/rulecheck"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rulecheck:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: rulecheck COMMAND [flags]
+
+commands:
+  run     offer every fix on the real-code corpus through the real server,
+          apply each alone and run the language's own checker; print per
+          rule matches, fixes that break a check and automatic suggestions
+  sample  draw a seeded sample of automatic suggestions per language from a
+          run, merged into the judged samples (testdata/rulecheck/judged)
+  judged  summarise the judged samples against a run
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ci := fs.Bool("ci", false, "run: only the CI subset of the corpus")
+	only := fs.String("only", "", "run: only these pool packages (comma-separated)")
+	bin := fs.String("bin", "bin/syntx", "run: the syntx binary whose server offers the fixes")
+	workers := fs.Int("j", 2, "run: packages checked in parallel")
+	out := fs.String("out", "check-rules-real", "run: directory for report.txt, report.json and breaks.txt")
+	cacheDir := fs.String("cache", "", "run: result cache (default: $XDG_CACHE_HOME/syntx/rulecheck; \"off\" disables it)")
+	targets := fs.String("targets", "breaks", "run: which targets fail the command: none, breaks (0 fixes that break a check) or all")
+	silentFile := fs.String("silent", "testdata/rulecheck/silent.toml", "run: the rules kept although they offer nothing, with the reasons")
+	report := fs.String("report", "check-rules-real/report.json", "sample, judged: the run to read")
+	judgedDir := fs.String("judged", "testdata/rulecheck/judged", "sample, judged: the judged samples")
+	seed := fs.Int64("seed", 21, "sample: the seed")
+	n := fs.Int("n", 40, "sample: suggestions per language")
+	switch cmd {
+	case "run", "sample", "judged":
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch cmd {
+	case "run":
+		return cmdRun(ctx, stdout, stderr, runFlags{ci: *ci, only: *only, bin: *bin, workers: *workers, out: *out, cache: *cacheDir, targets: *targets, silent: *silentFile, judged: *judgedDir})
+	case "sample":
+		return cmdSample(stdout, *report, *judgedDir, *seed, *n)
+	default:
+		return cmdJudged(stdout, *report, *judgedDir)
+	}
+}
+
+type runFlags struct {
+	ci                    bool
+	only, bin, out, cache string
+	silent, judged        string
+	targets               string
+	workers               int
+}
+
+func cmdRun(ctx context.Context, stdout, stderr io.Writer, f runFlags) error {
+	switch f.targets {
+	case "none", "breaks", "all":
+	default:
+		return fmt.Errorf("-targets %q: want none, breaks or all", f.targets)
+	}
+	c, err := realcorpus.OpenDefault()
+	if err != nil {
+		return err
+	}
+	cache := f.cache
+	switch cache {
+	case "off":
+		cache = ""
+	case "":
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return err
+		}
+		cache = filepath.Join(d, "syntx", "rulecheck")
+	}
+	bin, err := filepath.Abs(f.bin)
+	if err != nil {
+		return err
+	}
+	var pkgs []string
+	if f.only != "" {
+		pkgs = strings.Split(f.only, ",")
+	}
+	res, runErr := rulecheck.Run(ctx, rulecheck.Options{
+		Corpus: c, CI: f.ci, Packages: pkgs, Binary: bin, Workers: f.workers, CacheDir: cache,
+		Log: slog.New(slog.NewTextHandler(stderr, nil)),
+	})
+	if res == nil {
+		return runErr
+	}
+	sum := res.Summarize()
+	if err := res.WriteText(stdout, sum); err != nil {
+		return err
+	}
+	if err := res.Save(f.out, sum); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nwritten: %s\n", strings.Join([]string{filepath.Join(f.out, "report.txt"), filepath.Join(f.out, "report.json"), filepath.Join(f.out, "breaks.txt"), filepath.Join(f.out, "breaks-check.txt")}, ", "))
+	if runErr != nil {
+		return runErr
+	}
+	if f.targets == "none" {
+		return nil
+	}
+	var failed []string
+	silent, err := rulecheck.LoadSilent(f.silent)
+	if err != nil {
+		return err
+	}
+	targets := rulecheck.Targets(res, sum, f.targets == "all", silent)
+	if f.targets == "all" {
+		var samples []*rulecheck.Sample
+		for _, lang := range rulecheck.Languages {
+			s, err := rulecheck.LoadSample(f.judged, lang)
+			if err != nil {
+				return err
+			}
+			samples = append(samples, s)
+		}
+		targets = append(targets, rulecheck.SampleTargets(res, samples)...)
+	}
+	for _, t := range targets {
+		status := "met"
+		if !t.Met {
+			status = "NOT MET"
+			failed = append(failed, t.Name)
+		}
+		fmt.Fprintf(stdout, "target %-58s %-8s %s\n", t.Name, status, t.Detail)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("targets not met: %s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+func cmdSample(stdout io.Writer, report, dir string, seed int64, n int) error {
+	res, err := rulecheck.LoadResult(report)
+	if err != nil {
+		return err
+	}
+	if res.CI {
+		return fmt.Errorf("%s is a run of the CI subset: sample from a full run", report)
+	}
+	for _, lang := range rulecheck.Languages {
+		old, err := rulecheck.LoadSample(dir, lang)
+		if err != nil {
+			return err
+		}
+		s := rulecheck.Draw(res, lang, seed, n, old)
+		if err := s.Save(dir); err != nil {
+			return err
+		}
+		t := s.Tally("")
+		fmt.Fprintf(stdout, "%s: %s; %d to judge\n", rulecheck.SamplePath(dir, lang), s.Drawn, t[""])
+	}
+	return nil
+}
+
+func cmdJudged(stdout io.Writer, report, dir string) error {
+	res, err := rulecheck.LoadResult(report)
+	if err != nil {
+		fmt.Fprintf(stdout, "(no run to compare with: %v)\n", err)
+		res = nil
+	}
+	var errs []error
+	for _, lang := range rulecheck.Languages {
+		s, err := rulecheck.LoadSample(dir, lang)
+		if err != nil {
+			return err
+		}
+		for _, shown := range []string{rulecheck.ShownAutomatic, rulecheck.ShownMenu} {
+			t := s.Tally(shown)
+			n := 0
+			for _, c := range t {
+				n += c
+			}
+			fmt.Fprintf(stdout, "%-10s %-9s %3d judged: welcome %d, nitpick %d, false positive %d, harmful %d, unjudged %d\n",
+				lang, shown, n, t[rulecheck.Welcome], t[rulecheck.Nitpick], t[rulecheck.FalsePositive], t[rulecheck.Harmful], t[""])
+		}
+		if err := s.Check(rulecheck.SampleSize); err != nil {
+			errs = append(errs, err)
+		}
+		if res != nil && !res.CI {
+			for _, j := range s.Stale(res) {
+				fmt.Fprintf(stdout, "  no longer shown automatically: %s %s %s:%d\n", j.Rule, j.Package, j.File, j.Line)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

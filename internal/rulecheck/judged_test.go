@@ -1,0 +1,183 @@
+package rulecheck
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func syntheticRun(n int) *Result {
+	r := &Result{Lines: map[string]int{"go": 10000}, Packages: []string{"p"}}
+	for i := 0; i < n; i++ {
+		r.Offers = append(r.Offers, &Offer{
+			Rule: fmt.Sprintf("go.rule-%d", i%5), Language: "go", Package: "p", File: fmt.Sprintf("f%03d.go", i),
+			Line: i + 1, Site: [2]int{i, i + 1}, Before: fmt.Sprintf("x%d", i), After: fmt.Sprintf("y%d", i), Automatic: i%3 != 0,
+		})
+	}
+	return r
+}
+
+func TestDrawIsSeededAndKeepsVerdicts(t *testing.T) {
+	t.Parallel()
+	r := syntheticRun(200)
+	a := Draw(r, "go", 21, 40, nil)
+	b := Draw(r, "go", 21, 40, nil)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the same seed drew two samples")
+	}
+	if c := Draw(r, "go", 22, 40, nil); reflect.DeepEqual(a.Items, c.Items) {
+		t.Error("another seed drew the same sample")
+	}
+	if len(a.Items) != 40 {
+		t.Fatalf("drew %d, want 40", len(a.Items))
+	}
+	for _, j := range a.Items {
+		var n int
+		fmt.Sscanf(j.File, "f%03d.go", &n)
+		if j.Shown != ShownAutomatic || n%3 == 0 {
+			t.Errorf("drew %s (%s), which is not shown automatically, while automatic ones were left", j.File, j.Shown)
+		}
+	}
+	a.Items[0].Verdict, a.Items[0].Reason = Welcome, "fixes a real bug"
+	// Lines move; the judgement stays with the suggestion.
+	for _, o := range r.Offers {
+		o.Line += 3
+	}
+	again := Draw(r, "go", 21, 40, a)
+	if again.Items[0].Verdict != Welcome || again.Items[0].Reason != "fixes a real bug" {
+		t.Errorf("verdict not carried over: %+v", again.Items[0])
+	}
+	// With fewer automatic suggestions than asked for, all of them are
+	// drawn, and menu-only ones make up the rest.
+	small := Draw(syntheticRun(60), "go", 21, 50, nil)
+	shown := map[string]int{}
+	for _, j := range small.Items {
+		shown[j.Shown]++
+	}
+	if shown[ShownAutomatic] != 40 || shown[ShownMenu] != 10 {
+		t.Errorf("with 40 automatic suggestions of 60, drew %v", shown)
+	}
+}
+
+func TestSampleCheck(t *testing.T) {
+	t.Parallel()
+	mk := func(verdicts ...string) *Sample {
+		s := &Sample{Language: "go"}
+		for i, v := range verdicts {
+			shown := ShownAutomatic
+			if strings.HasPrefix(v, "menu:") {
+				shown, v = ShownMenu, strings.TrimPrefix(v, "menu:")
+			}
+			s.Items = append(s.Items, Judged{Shown: shown, Rule: "go.x", File: fmt.Sprint(i), Verdict: v, Reason: "because"})
+		}
+		return s
+	}
+	tests := []struct {
+		name   string
+		s      *Sample
+		min    int
+		errSub string
+	}{
+		{"meets the targets", mk(Welcome, Welcome, Nitpick, FalsePositive, Harmful), 5, ""},
+		{"too small", mk(Welcome), 2, "judged suggestions, want at least"},
+		{"two harmful", mk(Welcome, Welcome, Welcome, Harmful, Harmful), 5, "2 harmful"},
+		{"more nitpicks than welcome", mk(Welcome, Nitpick, Nitpick, FalsePositive, FalsePositive), 5, "1 welcome < 2 nitpicks"},
+		{"menu-only ones do not count for the targets", mk(Welcome, "menu:nitpick", "menu:nitpick", "menu:harmful", "menu:harmful"), 5, ""},
+		{"unjudged", mk(Welcome, Welcome, "", Nitpick, Nitpick), 5, "is not one of"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.s.Check(tc.min)
+			switch {
+			case tc.errSub == "" && err != nil:
+				t.Errorf("Check: %v", err)
+			case tc.errSub != "" && (err == nil || !strings.Contains(err.Error(), tc.errSub)):
+				t.Errorf("Check = %v, want an error with %q", err, tc.errSub)
+			}
+		})
+	}
+	s := mk(Welcome)
+	s.Items[0].Reason = " "
+	if err := s.Check(1); err == nil || !strings.Contains(err.Error(), "no reason") {
+		t.Errorf("a verdict without a reason passed: %v", err)
+	}
+}
+
+func TestSampleSaveLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := Draw(syntheticRun(60), "go", 21, 40, nil)
+	s.Items[0].Verdict, s.Items[0].Reason = Harmful, "breaks callers: 'quoted' text\nand two lines"
+	if err := s.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadSample(dir, "go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, s) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got.Items[0], s.Items[0])
+	}
+}
+
+// TestCommittedSamples holds the judged samples in testdata to their
+// contract: at least SampleSize suggestions per language, every one judged
+// with a reason, and among the automatic ones at most one harmful and at
+// least as many welcome as nitpicks. (How many automatic suggestions a
+// language has to judge is the run's business: make check-rules-real.)
+func TestCommittedSamples(t *testing.T) {
+	t.Parallel()
+	for _, lang := range Languages {
+		s, err := LoadSample("../../testdata/rulecheck/judged", lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Language != lang {
+			t.Errorf("%s sample says language %q", lang, s.Language)
+		}
+		if err := s.Check(SampleSize); err != nil {
+			t.Error(err)
+		}
+	}
+	// The first round, from which the priors were revised, stays readable.
+	for _, lang := range Languages {
+		s, err := LoadSample("../../testdata/rulecheck/judged/round1", lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Items) == 0 {
+			t.Errorf("round 1 of %s is empty", lang)
+		}
+		for _, j := range s.Items {
+			if j.Verdict == "" || j.Reason == "" {
+				t.Errorf("round 1: %s %s:%d is not judged", j.Rule, j.File, j.Line)
+			}
+		}
+	}
+	silent, err := LoadSilent("../../testdata/rulecheck/silent.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(silent) == 0 {
+		t.Error("silent.toml lists no rule")
+	}
+}
+
+// TestDrawTellsIdenticalRewritesApart: two identical rewrites in one file
+// keep their own verdicts, by line.
+func TestDrawTellsIdenticalRewritesApart(t *testing.T) {
+	t.Parallel()
+	r := &Result{Lines: map[string]int{"go": 100}}
+	for _, line := range []int{30, 38} {
+		r.Offers = append(r.Offers, &Offer{Rule: "go.world-writable-perm", Language: "go", Package: "p", File: "dot_test.go",
+			Line: line, Site: [2]int{line, line + 4}, Before: "0777", After: "0755", Automatic: true})
+	}
+	s := Draw(r, "go", 1, 40, nil)
+	s.Items[0].Verdict, s.Items[0].Reason = Harmful, "first"
+	again := Draw(r, "go", 1, 40, s)
+	if again.Items[0].Verdict != Harmful || again.Items[1].Verdict != "" {
+		t.Errorf("verdicts after drawing again: %q, %q", again.Items[0].Verdict, again.Items[1].Verdict)
+	}
+}

@@ -340,6 +340,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 			s.log.Warn("returning to the base policy failed", "err", err)
 		}
 		s.log.Info("policy: base (no adapter active)")
+		s.diagnosticsStale()
 		return
 	}
 	key := version + "\x00" + adapterStamp(dir)
@@ -360,6 +361,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 	}
 	s.refusedAdapter = ""
 	s.log.Info("policy: adapter swapped in", "adapter", version)
+	s.diagnosticsStale()
 }
 
 // adapterStamp describes the files of an adapter directory (names, sizes,

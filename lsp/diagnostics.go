@@ -64,6 +64,15 @@ import (
 // seen.
 const seenLines = 3
 
+// matchSlice bounds how long one turn of a diagnostics computation matches
+// what an edit left pending before it gives the document's queue back. A
+// code action matches only its own lines; diagnostics need every match,
+// and after an edit inside a file-wide construct (a UMD wrapper, a class
+// holding the module) that can be most of the file. Matching in slices,
+// each queued behind the requests that arrived meanwhile, keeps a code
+// action from waiting for a whole-file match.
+const matchSlice = 4 * time.Millisecond
+
 // diagnostics is the server's per-document diagnostic state.
 type diagnostics struct {
 	mu    sync.Mutex
@@ -86,9 +95,12 @@ type docDiags struct {
 	version  int32
 	items    []protocol.Diagnostic
 	resultID string
-	pushed   bool // items were published for (gen, epoch)
-	nonEmpty bool // the client holds a non-empty list
-	entries  map[string]*diagEntry
+	// pushed: a list was published, for pushedGen and pushedEpoch;
+	// nonEmpty: the client holds a non-empty one.
+	pushed                 bool
+	pushedGen, pushedEpoch uint64
+	nonEmpty               bool
+	entries                map[string]*diagEntry
 }
 
 // diagEntry is one diagnostic as the developer sees it across edits: its
@@ -194,17 +206,22 @@ func (s *Server) publishDiagnostics(key string, seq uint64) {
 	if !current {
 		return
 	}
-	r, ok := s.documentDiagnostics(context.Background(), key)
+	r, ok, more := s.documentDiagnostics(context.Background(), key)
+	if more {
+		// Matching is not finished: continue after what queued meanwhile.
+		s.queues.run(key, func() { s.publishDiagnostics(key, seq) })
+		return
+	}
 	if !ok {
 		return
 	}
 	s.diags.mu.Lock()
 	dd = s.diags.doc(key)
-	if dd.seq != seq || (dd.pushed && dd.gen == r.gen && dd.epoch == r.epoch) || (len(r.items) == 0 && !dd.nonEmpty && dd.pushed) {
+	if dd.seq != seq || (dd.pushed && dd.pushedGen == r.gen && dd.pushedEpoch == r.epoch) {
 		s.diags.mu.Unlock()
 		return
 	}
-	dd.pushed, dd.nonEmpty = true, len(r.items) > 0
+	dd.pushed, dd.pushedGen, dd.pushedEpoch, dd.nonEmpty = true, r.gen, r.epoch, len(r.items) > 0
 	s.diags.mu.Unlock()
 	s.notify(context.Background(), "textDocument/publishDiagnostics", &publishParams{URI: r.uri, Version: r.version, Diagnostics: r.items})
 }
@@ -237,11 +254,13 @@ type diagResult struct {
 
 // documentDiagnostics returns the diagnostics of a document's current text:
 // the last ones when neither the text nor the epoch changed since, else
-// computed afresh. Run it in the document's queue.
-func (s *Server) documentDiagnostics(ctx context.Context, key string) (diagResult, bool) {
+// computed afresh. more means that matching what an edit left pending took
+// its slice and is not finished: call again (after the queue's other work).
+// Run it in the document's queue.
+func (s *Server) documentDiagnostics(ctx context.Context, key string) (r diagResult, ok, more bool) {
 	doc := s.docs.get(key)
 	if doc == nil {
-		return diagResult{}, false
+		return diagResult{}, false, false
 	}
 	doc.mu.Lock()
 	gen, version, docURI := doc.gen, doc.version, doc.uri
@@ -252,11 +271,14 @@ func (s *Server) documentDiagnostics(ctx context.Context, key string) (diagResul
 	if dd.computed && dd.gen == gen && dd.epoch == epoch {
 		r := diagResult{uri: docURI, version: version, gen: gen, epoch: epoch, items: dd.items, resultID: dd.resultID, reused: true}
 		s.diags.mu.Unlock()
-		return r, true
+		return r, true, false
 	}
 	s.diags.mu.Unlock()
+	if s.matchPending(doc) {
+		return diagResult{}, false, true
+	}
 	items, done := s.computeDiagnostics(ctx, doc)
-	r := diagResult{uri: docURI, version: version, gen: gen, epoch: epoch, items: items}
+	r = diagResult{uri: docURI, version: version, gen: gen, epoch: epoch, items: items}
 	s.diags.mu.Lock()
 	defer s.diags.mu.Unlock()
 	dd = s.diags.doc(key)
@@ -267,7 +289,23 @@ func (s *Server) documentDiagnostics(ctx context.Context, key string) (diagResul
 		dd.computed = false // partial: compute again next time
 	}
 	r.resultID = dd.resultID
-	return r, true
+	return r, true, false
+}
+
+// matchPending matches, for at most matchSlice, what edits left pending in
+// a document, and reports whether some is still pending.
+func (s *Server) matchPending(doc *document) bool {
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	if !s.config().Diagnostics.Enabled {
+		return false
+	}
+	s.wake(doc)
+	if doc.index == nil || doc.index.Pending() == 0 {
+		return false
+	}
+	doc.index.WithinBy(doc.tree, doc.text.Bytes(), 0, doc.text.Len(), time.Now().Add(matchSlice))
+	return doc.index.Pending() > 0
 }
 
 // computeDiagnostics finds, scores and filters a document's suggestions and
@@ -526,13 +564,19 @@ func (s *Server) pullDiagnostics(ctx context.Context, params []byte) (any, error
 	key, _ := normURI(p.TextDocument.URI)
 	timeout := s.config().Limits.RequestTimeout.D()
 	done := make(chan diagResult, 1)
-	s.queues.run(key, func() {
-		r, ok := s.documentDiagnostics(context.Background(), key)
+	var job func()
+	job = func() {
+		r, ok, more := s.documentDiagnostics(context.Background(), key)
+		if more {
+			s.queues.run(key, job) // after what queued meanwhile
+			return
+		}
 		if !ok {
 			r = diagResult{items: []protocol.Diagnostic{}}
 		}
 		done <- r
-	})
+	}
+	s.queues.run(key, job)
 	jsonrpc2.Async(ctx)
 	tctx, cancel := context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	defer cancel()

@@ -58,14 +58,32 @@ type trainerProgress struct {
 		Total int    `json:"total"`
 		Msg   string `json:"msg"`
 	} `json:"progress"`
-	Result json.RawMessage `json:"result"`
-	Error  string          `json:"error"`
+	Result    json.RawMessage `json:"result"`
+	Error     string          `json:"error"`
+	NotEnough *struct {
+		Usable int `json:"usable"`
+		Needed int `json:"needed"`
+	} `json:"notEnough"`
 }
 
-// RunSummary is what syntx.retrain answers.
+// notEnoughFeedback is a run that did not start for lack of preferences:
+// not a failure, the developer only has to give more feedback.
+type notEnoughFeedback struct{ usable, needed int }
+
+func (e *notEnoughFeedback) Error() string {
+	return fmt.Sprintf("not enough feedback to train: %d of %d preferences needed", e.usable, e.needed)
+}
+
+// RunSummary is what syntx.retrain answers. Decision is "accepted" or
+// "rejected" for a run, "not-enough-feedback" when there were too few
+// preferences to train (Usable of Needed, no run); Message says it in one
+// line for people.
 type RunSummary struct {
 	Decision string          `json:"decision"`
 	Active   string          `json:"active"`
+	Message  string          `json:"message"`
+	Usable   int             `json:"usable,omitempty"`
+	Needed   int             `json:"needed,omitempty"`
 	Result   json.RawMessage `json:"result,omitempty"`
 }
 
@@ -130,6 +148,7 @@ func (s *Server) runTrainer(ctx context.Context, background bool, progress func(
 
 	var result json.RawMessage
 	var runErr string
+	var notEnough *notEnoughFeedback
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64*1024), 4<<20)
 	for sc.Scan() {
@@ -142,6 +161,8 @@ func (s *Server) runTrainer(ctx context.Context, background bool, progress func(
 			progress(line.Progress.Done, line.Progress.Total, line.Progress.Msg)
 		case line.Result != nil:
 			result = line.Result
+		case line.NotEnough != nil:
+			notEnough = &notEnoughFeedback{usable: line.NotEnough.Usable, needed: line.NotEnough.Needed}
 		case line.Error != "":
 			runErr = line.Error
 		}
@@ -152,6 +173,8 @@ func (s *Server) runTrainer(ctx context.Context, background bool, progress func(
 	s.train.lastEnded = s.now()
 	s.train.mu.Unlock()
 	switch {
+	case notEnough != nil:
+		return nil, notEnough
 	case runErr != "":
 		return nil, errors.New(runErr)
 	case result == nil && werr != nil:
@@ -204,6 +227,20 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 			s.reportProgress(ctx, token, pct, msg)
 		}
 	})
+	// A client that sent its own progress token shows the outcome itself
+	// (VS Code, Neovim); to the others the server says it, once.
+	tell := func(typ protocol.MessageType, msg string) {
+		if clientToken == nil {
+			s.showMessage(ctx, typ, "%s", msg)
+		}
+	}
+	if ne, ok := errors.AsType[*notEnoughFeedback](err); ok {
+		msg := fmt.Sprintf("not enough feedback to retrain yet: %d of %d preferences needed", ne.usable, ne.needed)
+		s.endProgress(ctx, token, msg)
+		s.noteRun(msg)
+		tell(protocol.MessageTypeInfo, msg)
+		return RunSummary{Decision: "not-enough-feedback", Active: s.activeAdapter(), Message: msg, Usable: ne.usable, Needed: ne.needed}, nil
+	}
 	if err != nil {
 		s.endProgress(ctx, token, "training failed: "+err.Error())
 		s.noteRun("failed: " + err.Error())
@@ -212,19 +249,35 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 	sum := summarise(result)
 	s.reloadAdapter(ctx)
 	msg := describeRun(result)
+	sum.Message = msg
 	s.noteRun(msg)
 	s.endProgress(ctx, token, msg)
-	s.showMessage(ctx, protocol.MessageTypeInfo, "%s", msg)
+	tell(protocol.MessageTypeInfo, msg)
 	return sum, nil
 }
 
-// describeRun is a one-line account of a run for people.
+// activeAdapter is the active adapter's version, "" for the base policy.
+func (s *Server) activeAdapter() string {
+	if rt := s.policy(); rt != nil {
+		if a := rt.Adapter(); a != nil {
+			return a.Version
+		}
+	}
+	return ""
+}
+
+// describeRun is a one-line account of a run for people: the decision,
+// the numbers the gate decided on, and the data it trained on.
 func describeRun(result json.RawMessage) string {
 	var r struct {
 		Decision string `json:"Decision"`
 		Version  string `json:"Version"`
 		Active   string `json:"Active"`
-		Metrics  struct {
+		Data     struct {
+			Train   int `json:"train"`
+			Holdout int `json:"holdout"`
+		} `json:"Data"`
+		Metrics struct {
 			Holdout struct {
 				New struct {
 					Accuracy float64 `json:"accuracy"`
@@ -239,8 +292,8 @@ func describeRun(result json.RawMessage) string {
 	}
 	_ = json.Unmarshal(result, &r)
 	h := r.Metrics.Holdout
-	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f); active: %s",
-		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, orBase(r.Active))
+	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f, on %d held-out of %d preferences); active: %s",
+		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, r.Data.Holdout, r.Data.Train+r.Data.Holdout, orBase(r.Active))
 }
 
 func orBase(v string) string {

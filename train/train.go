@@ -28,6 +28,20 @@ const (
 // preferences to train on and to evaluate with. Nothing is recorded.
 var ErrNotEnoughData = errors.New("not enough preferences to train")
 
+// NotEnoughDataError says how far a run was from enough data: Usable
+// preferences were found, Needed are required. It wraps ErrNotEnoughData.
+type NotEnoughDataError struct {
+	Usable, Needed int
+	Objective      Objective
+}
+
+func (e *NotEnoughDataError) Error() string {
+	return fmt.Sprintf("train: %v: %d usable (at least %d needed, with some for %s training and some held out)",
+		ErrNotEnoughData, e.Usable, e.Needed, e.Objective)
+}
+
+func (e *NotEnoughDataError) Unwrap() error { return ErrNotEnoughData }
+
 // ErrDiverged is returned when the training loss stops being finite.
 var ErrDiverged = errors.New("training diverged")
 
@@ -391,8 +405,7 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 	u := tr.units()
 	res.Data = u.counts
 	if n := len(ds.prefs); n < s.MinPreferences || u.empty(s.Objective) || len(ds.hold()) == 0 {
-		return res, fmt.Errorf("train: %w: %d usable (at least %d needed, with some for %s training and some held out)",
-			ErrNotEnoughData, n, s.MinPreferences, s.Objective)
+		return res, &NotEnoughDataError{Usable: n, Needed: max(s.MinPreferences, n+1), Objective: s.Objective}
 	}
 	if s.Refit {
 		tr.passes = 2

@@ -106,7 +106,11 @@ enough data), 1 when the run failed.`)
 	res, err := train.Run(ctx, train.Problem{Home: home, DB: db, Base: base}, s)
 	if errors.Is(err, train.ErrNotEnoughData) {
 		if mode == "json" {
-			_ = out.Encode(map[string]any{"error": err.Error()})
+			line := map[string]any{"error": err.Error()}
+			if ne, ok := errors.AsType[*train.NotEnoughDataError](err); ok {
+				line["notEnough"] = map[string]int{"usable": ne.Usable, "needed": ne.Needed}
+			}
+			_ = out.Encode(line)
 		} else if !*background {
 			fmt.Fprintln(e.stderr, "syntx train:", err)
 		}

@@ -170,7 +170,15 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 // adapter trained on this developer's feedback scores it so (the base
 // policy never shows one unasked).
 func showsAutomatically(c *candidate, threshold float64, learnt bool) bool {
-	return c.score >= threshold && (!c.unsafe || learnt)
+	return c.score >= threshold && !hiddenUnsafe(c.unsafe, learnt)
+}
+
+// hiddenUnsafe is the part of showsAutomatically that does not depend on
+// the score: a fix that may change behaviour is never shown unasked by the
+// base policy. The diagnostics use it to skip rendering and scoring such
+// candidates, which showsAutomatically would refuse whatever their score.
+func hiddenUnsafe(unsafe, learnt bool) bool {
+	return unsafe && !learnt
 }
 
 // eligible reports whether a match is a suggestion of its own in doc, for

@@ -335,10 +335,11 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 	}
 	version := doc.version
 	target := s.target(doc.path, doc.grammar)
+	learnt := s.adapterActive()
 	var cands []*candidate
 	done := true
 	for _, m := range doc.index.Matches(doc.tree, doc.text.Bytes()) {
-		if !s.eligible(m, doc, target, cfg, nil) {
+		if hiddenUnsafe(m.Unsafe, learnt) || !s.eligible(m, doc, target, cfg, nil) {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -365,7 +366,7 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 		s.log.Warn("scoring failed; ranking by priors", "err", err)
 		policyVersion = "priors"
 	}
-	threshold, learnt := cfg.Policy.Threshold, s.adapterActive()
+	threshold := cfg.Policy.Threshold
 	shown := cands[:0]
 	for _, c := range cands {
 		if showsAutomatically(c, threshold, learnt) {

@@ -547,3 +547,34 @@ func TestDocFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestAdapterSwapRepublishes: when an adapter that scores a rule down is
+// swapped in, the open document's diagnostics are published again without
+// that rule's: learning to stay silent removes the squiggle.
+func TestAdapterSwapRepublishes(t *testing.T) {
+	t.Parallel()
+	h := startDiag(t, false, map[string]any{"diagnostics": map[string]any{"delay": "1ms"}})
+	uri := "file:///w/swap.py"
+	if err := h.c.Open(ctx(t), uri, "python", diagPy); err != nil {
+		t.Fatal(err)
+	}
+	has := func(p published, rule string) bool {
+		for _, d := range p.Diagnostics {
+			if d.Code == rule {
+				return true
+			}
+		}
+		return false
+	}
+	h.waitPublished(uri, func(p published) bool { return has(p, "python.is-literal") }, "is-literal under the base policy")
+	// The server follows the adapter pointer on its own (another process
+	// trained it): no edit, no request.
+	writeBoostAdapter(t, h.home, "python.is-literal", -10)
+	p := h.waitPublished(uri, func(p published) bool { return !has(p, "python.is-literal") }, "no is-literal once the adapter is active")
+	if p.Version != 1 {
+		t.Errorf("republished for version %d; the document is at 1", p.Version)
+	}
+	if st := h.status(); !strings.Contains(st.Policy, "v1") {
+		t.Errorf("policy %q, want the adapter v1", st.Policy)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"go.lsp.dev/protocol"
 
@@ -576,5 +577,39 @@ func TestAdapterSwapRepublishes(t *testing.T) {
 	}
 	if st := h.status(); !strings.Contains(st.Policy, "v1") {
 		t.Errorf("policy %q, want the adapter v1", st.Policy)
+	}
+}
+
+// TestDismissTitleSortsLastInIntelliJ: IntelliJ (LSP4IJ) lists intentions
+// of one priority by their text, compared as Java strings (UTF-16 code
+// units): every built-in rule's title, as an action title (with "
+// (unsafe)" or as a migration), must sort before the dismiss entry's.
+func TestDismissTitleSortsLastInIntelliJ(t *testing.T) {
+	t.Parallel()
+	javaLess := func(a, b string) bool {
+		ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+		for i := 0; i < len(ua) && i < len(ub); i++ {
+			if ua[i] != ub[i] {
+				return ua[i] < ub[i]
+			}
+		}
+		return len(ua) < len(ub)
+	}
+	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
+	n := 0
+	for _, r := range lib.Rules() {
+		titles := []string{r.Title, r.Title + " (unsafe)"}
+		if r.Migration != "" {
+			titles = append(titles, migrationTitle(r, 12))
+		}
+		for _, title := range titles {
+			n++
+			if !javaLess(title, dismissTitle) {
+				t.Errorf("%s: %q sorts after the dismiss entry %q", r.ID, title, dismissTitle)
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d titles checked", n)
 	}
 }

@@ -192,6 +192,7 @@ type result struct {
 	After           json.RawMessage `json:"after"`
 	AdapterBefore   json.RawMessage `json:"adapter_before"`
 	RetrainFinished bool            `json:"retrain_finished"`
+	RetrainMessages []string        `json:"retrain_messages"`
 	Commands        map[string]any  `json:"commands"`
 	Status          json.RawMessage `json:"status"`
 	Statusline      string          `json:"statusline"`
@@ -491,6 +492,10 @@ func TestNeovimRetrain(t *testing.T) {
 	t.Logf("progress: %d notifications (%d on the retrain token %q), statusline %q", len(progress), ours, r.State.Retrain.Token, r.Statusline)
 	if begins < 1 || ends < 1 {
 		t.Errorf("$/progress during :SyntxRetrain: %d begin and %d end notifications; want at least one of each (got %s)", begins, ends, r.Progress)
+	}
+	// One message: the decision and the numbers it used.
+	if len(r.RetrainMessages) != 1 || !strings.Contains(r.RetrainMessages[0], "retrained: ") || !strings.Contains(r.RetrainMessages[0], "held-out") {
+		t.Errorf(":SyntxRetrain's messages: %q; want one, with the decision and its numbers", r.RetrainMessages)
 	}
 	if string(r.Before) != "" && string(r.After) != "" {
 		var b, a struct {

@@ -282,6 +282,12 @@ local function retrain(f)
     return syntx.state.adapter ~= nil
   end, 20)
   R.adapter_before = syntx.state.adapter
+  local notify = vim.notify
+  R.retrain_messages = {}
+  vim.notify = function(msg, level, opts)
+    table.insert(R.retrain_messages, tostring(msg))
+    return notify(msg, level, opts)
+  end
   vim.cmd("SyntxRetrain")
   local ok = vim.wait(spec.timeout_ms or 45000, function()
     return syntx.state.retrain and syntx.state.retrain.done
@@ -294,6 +300,8 @@ local function retrain(f)
   vim.wait(3000, function()
     return syntx.state.retrain.adapter ~= nil or syntx.state.retrain.err ~= nil
   end, 20)
+  vim.wait(500) -- a message scheduled after the answer
+  vim.notify = notify
   R.statusline = syntx.statusline()
   R.after = status(client, bufnr)
 end

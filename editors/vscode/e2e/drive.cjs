@@ -264,7 +264,7 @@ function serverPids() {
     process.kill(pids[0], "SIGKILL");
     const msg = await waitFor(
       "the restart message",
-      async () => (await toasts(page)).find((t) => /stopped unexpectedly and was restarted/.test(t)) || "",
+      async () => (await toasts(page)).find((t) => /crashed; restarted it \(1 of 3/.test(t)) || "",
       30000,
     );
     const again = await waitFor("a new server", async () => serverPids().filter((p) => p !== pids[0])[0] || 0, 30000);
@@ -292,7 +292,7 @@ function serverPids() {
     }
     const gaveUp = await waitFor(
       "the message that the server was not restarted",
-      async () => (await toasts(page)).find((t) => /4 times in 3 minutes and was not restarted/.test(t)) || "",
+      async () => (await toasts(page)).find((t) => /crashed 4 times in 3 minutes and was not restarted/.test(t)) || "",
       30000,
     );
     results.toastsAfterCrashes = await toasts(page);

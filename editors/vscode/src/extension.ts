@@ -188,6 +188,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     render();
   });
 
+  // A restart's message stays while the server starts again (at least long
+  // enough to read it) and goes away once it runs: a message that outlived
+  // the problem would say the opposite of the status bar.
+  const showWhileRestarting = (message: string): void => {
+    const shownAt = Date.now();
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: message }, () => {
+      return new Promise<void>((resolve) => {
+        const check = (): void => {
+          const elapsed = Date.now() - shownAt;
+          if ((model.serverState !== "starting" && elapsed >= 6000) || elapsed >= 60000) {
+            resolve();
+            return;
+          }
+          setTimeout(check, 500).unref?.();
+        };
+        check();
+      });
+    });
+  };
+
   const openSettings = (): void => void vscode.commands.executeCommand("workbench.action.openSettings", "syntx.path");
   let stopping = false;
 
@@ -237,7 +257,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           if (d.restart) {
             model.setServerState("starting");
             render();
-            void vscode.window.showWarningMessage(d.message, "Show Output").then((c) => c === "Show Output" && output.show(true));
+            showWhileRestarting(d.message);
             return { action: CloseAction.Restart, handled: true };
           }
           model.setServerState("stopped");

@@ -31,13 +31,14 @@ export class RestartPolicy {
       return {
         restart: true,
         crashes: n,
-        message: `The SyntX server stopped unexpectedly and was restarted (${n} of ${this.max} restarts in ${minutes} minutes).`,
+        // Short: a notification with progress shows one line.
+        message: `SyntX server crashed; restarted it (${n} of ${this.max} in ${minutes} min)`,
       };
     }
     return {
       restart: false,
       crashes: n,
-      message: `The SyntX server stopped unexpectedly ${n} times in ${minutes} minutes and was not restarted. The SyntX output has its log.`,
+      message: `The SyntX server crashed ${n} times in ${minutes} minutes and was not restarted. The SyntX output has its log.`,
     };
   }
 

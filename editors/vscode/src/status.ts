@@ -155,6 +155,11 @@ export class StatusModel {
   private readonly tasks = new Map<ProgressToken, Task>();
   private lastResult: string | undefined;
 
+  /** serverState is the server's state as last set. */
+  get serverState(): ServerState {
+    return this.state;
+  }
+
   setServerState(state: ServerState): void {
     this.state = state;
     if (state !== "running") {

@@ -151,7 +151,10 @@ function M.handle_progress(token, value, client_id)
     M.state.tasks[token] = nil
     local msg = value.message or ((t and t.title or "work") .. ": done")
     M.state.last_progress = msg
-    if cfg.progress then
+    -- :SyntxRetrain says how its run ended when the answer arrives: one
+    -- message, not two.
+    local ours = M.state.retrain and M.state.retrain.token == token
+    if cfg.progress and not ours then
       notify(msg)
     end
     M.refresh_status()
@@ -579,14 +582,20 @@ function M.retrain()
       return
     end
     M.state.retrain.result = result
+    local r = type(result) == "table" and result or {}
+    if r.decision == "not-enough-feedback" then
+      -- Not a failure: there is too little feedback yet.
+      M.state.retrain.adapter = M.state.adapter
+      notify((r.message or "not enough feedback to retrain yet") .. "; keep applying, undoing and dismissing suggestions")
+      return
+    end
     M.refresh_status(function()
       local after = M.state.adapter
       M.state.retrain.adapter = after
-      if after ~= before then
-        notify("retrained: active adapter " .. adapter_text(before) .. " → " .. adapter_text(after))
-      else
-        notify("retrained; the active adapter stays " .. adapter_text(after))
-      end
+      local change = after ~= before and ("active adapter " .. adapter_text(before) .. " → " .. adapter_text(after))
+        or ("the active adapter stays " .. adapter_text(after))
+      local detail = type(r.message) == "string" and r.message ~= "" and (". " .. r.message) or ""
+      notify("retrained: " .. change .. detail)
     end)
   end, token)
   if not sent then

@@ -38,6 +38,7 @@ const state = {
   warnings: [] as string[],
   answer: undefined as string | undefined, // the button the user clicks in an error message
   executed: [] as unknown[][],
+  progress: [] as { title: string }[], // notifications with progress (location Notification)
   panels: [] as { title: string; webview: { html: string } }[],
   statusItem: { text: "", tooltip: "" as unknown, shown: false, command: "" },
   clients: [] as FakeClient[],
@@ -113,8 +114,12 @@ const fakeVscode = {
     },
     showQuickPick: () => Promise.resolve(undefined),
     showInputBox: () => Promise.resolve(undefined),
-    withProgress: (_o: unknown, task: (p: { report: (v: unknown) => void }) => Promise<void>) =>
-      task({ report: () => undefined }),
+    withProgress: (o: { title?: string; location?: number }, task: (p: { report: (v: unknown) => void }) => Promise<void>) => {
+      if (o.location === 15 && o.title) {
+        state.progress.push({ title: o.title });
+      }
+      return task({ report: () => undefined });
+    },
     activeTextEditor: undefined,
   },
   commands: {
@@ -380,18 +385,21 @@ describe("extension (stubbed VS Code)", () => {
   it("restarts a crashed server 3 times in 3 minutes, with a message each time, then offers Restart", async () => {
     const c = state.clients[0];
     const closed = c.clientOptions.errorHandler.closed;
-    const warnings = state.warnings.length;
+    const shown = state.progress.length;
     for (let i = 1; i <= 3; i++) {
       const r = closed();
       assert.equal(r.action, 2, `crash ${i} is not restarted`); // CloseAction.Restart
       assert.equal(r.handled, true);
     }
-    assert.equal(state.warnings.length - warnings, 3);
-    assert.match(state.warnings.at(-1)!, /restarted \(3 of 3 restarts in 3 minutes\)/);
+    // Each restart says so, in a notification that lasts while it restarts.
+    assert.deepEqual(
+      state.progress.slice(shown).map((p) => p.title),
+      [1, 2, 3].map((n) => `SyntX server crashed; restarted it (${n} of 3 in 3 min)`),
+    );
     state.answer = undefined;
     const r = closed();
     assert.equal(r.action, 1); // CloseAction.DoNotRestart
-    assert.match(state.errors.at(-1)!, /stopped unexpectedly 4 times in 3 minutes and was not restarted/);
+    assert.match(state.errors.at(-1)!, /crashed 4 times in 3 minutes and was not restarted/);
     assert.deepEqual(state.errorItems.at(-1), ["Restart", "Show Output"]);
     assert.equal(state.statusItem.text, "$(error) SyntX: stopped");
     // The stopped item restarts the server.

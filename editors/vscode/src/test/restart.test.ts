@@ -12,9 +12,9 @@ describe("RestartPolicy", () => {
       got.map((d) => d.restart),
       [true, true, true, false],
     );
-    assert.match(got[0].message, /restarted \(1 of 3 restarts in 3 minutes\)/);
-    assert.match(got[2].message, /\(3 of 3/);
-    assert.match(got[3].message, /4 times in 3 minutes and was not restarted/);
+    assert.equal(got[0].message, "SyntX server crashed; restarted it (1 of 3 in 3 min)");
+    assert.match(got[2].message, /\(3 of 3 in 3 min\)/);
+    assert.match(got[3].message, /crashed 4 times in 3 minutes and was not restarted/);
   });
 
   it("forgets crashes older than the window", () => {

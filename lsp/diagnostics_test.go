@@ -37,7 +37,7 @@ func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: 5 * time.Millisecond})
+	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
 	done := make(chan struct{})
 	go func() { s.Serve(ctx, a); close(done) }()
 	c := lspclient.New(ctx, b)
@@ -62,7 +62,7 @@ func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 	if got := res.Capabilities.DiagnosticProvider != nil; got != pull {
 		t.Fatalf("diagnosticProvider announced: %v, client pulls: %v", got, pull)
 	}
-	return &diagHarness{&captureHarness{c: c, clock: clock, home: home, t: t}}
+	return &diagHarness{&captureHarness{c: c, srv: s, clock: clock, home: home, t: t}}
 }
 
 // published is one textDocument/publishDiagnostics.
@@ -94,10 +94,8 @@ type diagnosticOut struct {
 // waitPublished waits for a publishDiagnostics of uri that satisfies ok.
 func (h *diagHarness) waitPublished(uri string, ok func(published) bool, what string) published {
 	h.t.Helper()
-	wctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	var got published
-	_, err := h.c.WaitFor(wctx, func(n lspclient.Notification) bool {
+	_, err := h.c.WaitFor(ctx(h.t), func(n lspclient.Notification) bool {
 		if n.Method != "textDocument/publishDiagnostics" {
 			return false
 		}
@@ -396,9 +394,7 @@ func TestPullDiagnostics(t *testing.T) {
 	if err := h.c.Notify(ctx(t), "workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"policy": map[string]any{"threshold": 0.99}, "diagnostics": map[string]any{"delay": "1ms"}}}); err != nil {
 		t.Fatal(err)
 	}
-	wctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if _, err := h.c.WaitFor(wctx, func(n lspclient.Notification) bool { return n.Method == "workspace/diagnostic/refresh" }); err != nil {
+	if _, err := h.c.WaitFor(ctx(t), func(n lspclient.Notification) bool { return n.Method == "workspace/diagnostic/refresh" }); err != nil {
 		t.Fatalf("no workspace/diagnostic/refresh after the threshold changed: %v", err)
 	}
 	if r3 := h.pull(uri, r2.ResultID); r3.Kind != "full" || len(r3.Items) != 0 {
@@ -453,9 +449,9 @@ func TestShownIgnoredEvidence(t *testing.T) {
 	if err := h.c.Apply(ctx(t), fix); err != nil {
 		t.Fatal(err)
 	}
-	h.waitEvents(store.Accepted, 1)
+	h.expectEvents(store.Accepted, 1)
 	h.clock.Advance(2 * time.Minute)
-	h.waitEvents(store.Ignored, 1)
+	h.expectEvents(store.Ignored, 1)
 	db := h.db()
 	var ignored []store.Preference
 	for _, pr := range prefs(t, db) {
@@ -571,6 +567,7 @@ func TestAdapterSwapRepublishes(t *testing.T) {
 	// The server follows the adapter pointer on its own (another process
 	// trained it): no edit, no request.
 	writeBoostAdapter(t, h.home, "python.is-literal", -10)
+	h.tick() // the tick that follows the pointer file
 	p := h.waitPublished(uri, func(p published) bool { return !has(p, "python.is-literal") }, "no is-literal once the adapter is active")
 	if p.Version != 1 {
 		t.Errorf("republished for version %d; the document is at 1", p.Version)

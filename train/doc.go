@@ -26,6 +26,12 @@
 // byte-identical adapters. Only LoRA parameters train; the base network
 // stays frozen and serves as the reference policy π_ref.
 //
+// The objectives are rows of one table (objectives.go): each says what the
+// policy trains on (candidate sets, pairs, labels), its loss, its default β,
+// whether a reward model comes first and how its L2 term scales. Adding an
+// objective is a row there and its loss in objective.go; Objectives lists
+// them for the configuration and the command line.
+//
 // # From preferences to model inputs
 //
 // A suggestion's feature row is model.Featurize of the model.Candidate
@@ -252,8 +258,11 @@
 // commit runs to the end even if the context ends. Pending counts the
 // preferences newer than the last run's, for train.min_new_preferences.
 // Active, Rollback and Reconcile manage the active version; LowerPriority
-// makes a background trainer process nice. SettingsFromConfig maps the
-// [train] configuration keys.
+// makes a background trainer process nice; Supervisor runs one as a child
+// process and Message is what it reports. The configuration's [train] keys
+// map onto Settings in cmd/syntx (this package does not read the
+// configuration; the configuration validates train.objective against
+// Objectives).
 //
 // # Report
 //

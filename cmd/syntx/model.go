@@ -84,25 +84,27 @@ func modelInfo(ctx context.Context, e *env, cfg config.Config, args []string) er
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
-	base, err := loadBase(cfg)
-	if err != nil {
-		return err
-	}
 	home := config.DataHome()
-	info := modelDesc{BaseSHA256: base.BaseHash(), BaseSource: "embedded", FeatureScheme: model.FeatureScheme, Params: base.NumParams()}
-	if cfg.Policy.Model != "" {
-		info.BaseSource = cfg.Policy.Model
-	}
-	version, dir, ok, err := train.Active(home)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: home})
 	if err != nil {
 		return err
 	}
-	if ok {
+	if p.ModelErr != nil {
+		return p.ModelErr
+	}
+	info := modelDesc{BaseSHA256: p.Base.BaseHash(), BaseSource: p.BaseSource, FeatureScheme: model.FeatureScheme, Params: p.Base.NumParams()}
+	version, dir := p.AdapterVersion, p.AdapterDir
+	if p.AdapterRefused != "" {
+		version, dir = p.AdapterRefused, filepath.Join(model.AdaptersDir(home), p.AdapterRefused)
+	} else if p.AdapterErr != nil {
+		return p.AdapterErr // the pointer itself is unreadable
+	}
+	if version != "" {
 		ai := &adapterInfo{Version: version, Dir: dir}
-		if a, err := model.LoadAdapter(dir, base); err != nil {
-			ai.Error = err.Error()
-		} else {
+		if a := p.Runtime.Adapter(); a != nil && p.AdapterRefused == "" {
 			ai.Rank, ai.Alpha, ai.Targets, ai.Params = a.Config.R, a.Config.LoRAAlpha, a.Config.TargetModules, a.LoRA.NumParams()
+		} else {
+			ai.Error = errors.Unwrap(p.AdapterErr).Error()
 		}
 		for _, f := range []string{model.AdapterConfigFile, model.AdapterWeightsFile} {
 			if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
@@ -195,24 +197,14 @@ one standalone ONNX file (input "features" [N, 512], output "logit" [N, 1]).`)
 		fs.Usage()
 		return errUsage
 	}
-	base, err := loadBase(cfg)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: config.DataHome()})
 	if err != nil {
 		return err
 	}
-	net := base
-	version, dir, ok, err := train.Active(config.DataHome())
-	if err != nil {
+	if err := errors.Join(p.ModelErr, p.AdapterErr); err != nil {
 		return err
 	}
-	if ok {
-		a, err := model.LoadAdapter(dir, base)
-		if err != nil {
-			return err
-		}
-		if net, err = base.MergeAdapter(a); err != nil {
-			return err
-		}
-	}
+	net, version, ok := p.Runtime.Network(), p.AdapterVersion, p.AdapterVersion != ""
 	// The merged policy holds what the adapter learnt from the developer:
 	// personal data, 0600 like the rest.
 	if err := atomicfile.Write(fs.Arg(0), net.ExportONNX); err != nil {

@@ -225,7 +225,9 @@ local function record_offers(bufnr, actions)
         end
       end
       local set_id = type(a.data) == "table" and type(a.data.setId) == "string" and a.data.setId or nil
-      table.insert(M.state.offers, { id = id, set_id = set_id, title = a.title, kind = a.kind, bufnr = bufnr, line = line or 0 })
+      table.insert(M.state.offers, {
+        id = id, set_id = set_id, title = a.title, kind = a.kind, bufnr = bufnr, line = line or 0,
+      })
     end
   end
   while #M.state.offers > 200 do
@@ -261,7 +263,8 @@ local function watch_code_actions(client)
     local i = (args[1] == client) and 2 or 1
     if args[i] == "workspace/executeCommand" and type(args[i + 1]) == "table" then
       local p = args[i + 1]
-      if (p.command == "syntx.accept" or p.command == "syntx.dismiss") and type(p.arguments) == "table" and type(p.arguments[1]) == "string" then
+      local ours = p.command == "syntx.accept" or p.command == "syntx.dismiss"
+      if ours and type(p.arguments) == "table" and type(p.arguments[1]) == "string" then
         M.forget_offer(p.arguments[1])
       end
     end
@@ -355,22 +358,23 @@ end
 function M.report_crash(code, signal, client_id)
   table.insert(M.state.crashes, { code = code, signal = signal, client_id = client_id })
   local theirs = string.format("Client %s quit with exit code %s and signal %s", client_id, code, signal)
-  local notify = vim.notify
+  local original = vim.notify
   vim.notify = function(msg, ...)
     if msg == theirs then
-      vim.notify = notify
+      vim.notify = original
       return
     end
-    return notify(msg, ...)
+    return original(msg, ...)
   end
   vim.schedule(function()
     vim.defer_fn(function()
-      if vim.notify ~= notify then
-        vim.notify = notify -- Neovim did not say it (a later version)
+      if vim.notify ~= original then
+        vim.notify = original -- Neovim did not say it (a later version)
       end
     end, 1000)
     local why = signal ~= 0 and ("signal " .. signal) or ("exit code " .. code)
-    notify("SyntX: the server stopped unexpectedly (" .. why .. "); :SyntxRestart starts it again", vim.log.levels.ERROR)
+    original("SyntX: the server stopped unexpectedly (" .. why .. "); :SyntxRestart starts it again",
+      vim.log.levels.ERROR)
   end)
 end
 
@@ -404,7 +408,8 @@ function M.restart(on_done)
       end
     end
     local list = vim.tbl_keys(ids)
-    notify(#list > 0 and "server restarted" or "no " .. table.concat(cfg.filetypes, "/") .. " buffer to start the server for")
+    notify(#list > 0 and "server restarted"
+      or "no " .. table.concat(cfg.filetypes, "/") .. " buffer to start the server for")
     if on_done then
       on_done(list)
     end
@@ -447,7 +452,8 @@ end
 local function the_client()
   local c = M.clients(vim.api.nvim_get_current_buf())[1] or M.clients()[1]
   if not c then
-    notify("no SyntX server is running (open a " .. table.concat((M.state.config or M.defaults).filetypes, "/") .. " file)", vim.log.levels.WARN)
+    local filetypes = table.concat((M.state.config or M.defaults).filetypes, "/")
+    notify("no SyntX server is running (open a " .. filetypes .. " file)", vim.log.levels.WARN)
   end
   return c
 end
@@ -586,7 +592,8 @@ function M.retrain()
     if r.decision == "not-enough-feedback" then
       -- Not a failure: there is too little feedback yet.
       M.state.retrain.adapter = M.state.adapter
-      notify((r.message or "not enough feedback to retrain yet") .. "; keep applying, undoing and dismissing suggestions")
+      notify((r.message or "not enough feedback to retrain yet")
+        .. "; keep applying, undoing and dismissing suggestions")
       return
     end
     M.refresh_status(function()

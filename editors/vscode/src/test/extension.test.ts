@@ -39,7 +39,9 @@ const state = {
   answer: undefined as string | undefined, // the button the user clicks in an error message
   executed: [] as unknown[][],
   progress: [] as { title: string }[], // notifications with progress (location Notification)
-  panels: [] as { title: string; webview: { html: string } }[],
+  panels: [] as { title: string; opts: unknown; webview: { html: string } }[],
+  // Called when a panel is revealed (after its HTML is set) or an error is shown.
+  onShown: undefined as ((what: string) => void) | undefined,
   statusItem: { text: "", tooltip: "" as unknown, shown: false, command: "" },
   clients: [] as FakeClient[],
   adapter: null as string | null,
@@ -95,6 +97,7 @@ const fakeVscode = {
     showErrorMessage: (m: string, ...items: string[]) => {
       state.errors.push(m);
       state.errorItems.push(items);
+      state.onShown?.(`error: ${m}`);
       return Promise.resolve(state.answer);
     },
     createWebviewPanel: (_type: string, title: string, _col: unknown, opts: unknown) => {
@@ -102,7 +105,7 @@ const fakeVscode = {
         title,
         opts,
         webview: { html: "" },
-        reveal: () => undefined,
+        reveal: () => state.onShown?.(`panel: ${panel.title}`),
         onDidDispose: () => disposable,
       };
       state.panels.push(panel);
@@ -232,7 +235,9 @@ describe("extension (stubbed VS Code)", () => {
     // starts the server.
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "syntx-ext-"));
     fs.mkdirSync(path.join(home, "bin"));
-    fs.writeFileSync(path.join(home, "bin", "syntx"), "#!/bin/sh\n", { mode: 0o755 });
+    // `syntx report` writes a page naming the data directory it read.
+    const report = `<!DOCTYPE html><html><head><title>SyntX report</title></head><body><p>data: %s</p></body></html>`;
+    fs.writeFileSync(path.join(home, "bin", "syntx"), `#!/bin/sh\nif [ "$1" = report ]; then printf '${report}' "$SYNTX_HOME"; fi\n`, { mode: 0o755 });
     process.env.HOME = home;
     state.config = { path: "~/bin/syntx", persona: "security-reviewer", threshold: 0.4, dataDirectory: "${workspaceFolder}/.syntx-data" };
     // A cloned repository's .vscode/settings.json tries to choose the
@@ -380,6 +385,19 @@ describe("extension (stubbed VS Code)", () => {
     assert.match(p.webview.html, /Content-Security-Policy/);
     assert.match(p.webview.html, /<th>Persona<\/th><td>developer<\/td>/);
     assert.match(p.webview.html, /href="command:syntx.openReport"/);
+  });
+
+  it("Open Report renders `syntx report` of the same data directory in a webview without scripts", { timeout: 120_000 }, async () => {
+    const shown = new Promise<string>((resolve) => {
+      state.onShown = (what) => (what === "panel: SyntX Report" || what.startsWith("error:")) && resolve(what);
+    });
+    await state.commands.get("syntx.openReport")!();
+    assert.equal(await shown, "panel: SyntX Report");
+    state.onShown = undefined;
+    const p = state.panels.find((x) => x.title === "SyntX Report")!;
+    assert.match(p.webview.html, /^<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*"><title>/);
+    assert.match(p.webview.html, /<p>data: \/work\/shop\/\.syntx-data<\/p>/);
+    assert.deepEqual(p.opts, { enableScripts: false, enableCommandUris: false });
   });
 
   it("restarts a crashed server 3 times in 3 minutes, with a message each time, then offers Restart", async () => {

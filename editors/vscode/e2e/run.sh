@@ -87,7 +87,7 @@ for r in 1 2; do
     files="$files${files:+,}{\"path\":\"$seed/round$r/$f\"}"
   done
 done
-printf '{"mode":"seed","pause_ms":250,"out":"%s","files":[%s]}' "$work/out/seed.json" "$files" > "$seed/spec.json"
+printf '{"mode":"seed","out":"%s","files":[%s]}' "$work/out/seed.json" "$files" > "$seed/spec.json"
 (cd "$seed" && SYNTX_BIN="$SYNTX_BIN" SYNTX_HOME="$syntx_home" SYNTX_E2E_SPEC="$seed/spec.json" \
   SYNTX_INIT_OPTIONS='{"train":{"idle_delay":"1h"},"capture":{"checkpoints":["200ms","1s"]}}' \
   timeout 120 nvim --headless --clean -u "$repo/editors/neovim/test/minimal_init.lua" \

@@ -297,6 +297,15 @@ function serverPids() {
     );
     results.toastsAfterCrashes = await toasts(page);
     await waitFor("the stopped status bar item", async () => /SyntX: stopped/.test(await syntxItem(page)), 15000);
+    // No message still says it was restarted once it stays stopped.
+    results.toastsWhenStopped = await waitFor(
+      "the restart messages to close once the server stays stopped",
+      async () => {
+        const ts = await toasts(page);
+        return ts.some((t) => /restarted it/.test(t)) ? "" : ts;
+      },
+      15000,
+    );
     const buttons = await page.$$eval(".notifications-toasts .monaco-button", (bs) => bs.map((b) => (b.textContent || "").trim()));
     results.gaveUp = { message: gaveUp, buttons, pids: serverPids() };
     log("gave up:", results.gaveUp);

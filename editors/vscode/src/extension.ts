@@ -189,15 +189,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
 
   // A restart's message stays while the server starts again (at least long
-  // enough to read it) and goes away once it runs: a message that outlived
-  // the problem would say the opposite of the status bar.
+  // enough to read it) and goes away once it runs, or at once when the
+  // server stopped for good: a message that outlived the problem would say
+  // the opposite of the status bar ("restarted it" beside "SyntX: stopped").
   const showWhileRestarting = (message: string): void => {
     const shownAt = Date.now();
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: message }, () => {
       return new Promise<void>((resolve) => {
         const check = (): void => {
           const elapsed = Date.now() - shownAt;
-          if ((model.serverState !== "starting" && elapsed >= 6000) || elapsed >= 60000) {
+          const state = model.serverState;
+          if (state === "stopped" || (state !== "starting" && elapsed >= 6000) || elapsed >= 60000) {
             resolve();
             return;
           }

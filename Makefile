@@ -166,4 +166,4 @@ e2e-vscode: build package-vscode
 	SYNTX_BIN=$(abspath $(BIN)) editors/vscode/e2e/run.sh
 
 clean:
-	rm -rf bin bench.txt $(VSCODE_DIR)/out $(VSCODE_DIR)/syntx.vsix
+	rm -rf bin bench.txt $(VSCODE_DIR)/out $(VSCODE_DIR)/dist $(VSCODE_DIR)/syntx.vsix

@@ -100,6 +100,26 @@ func TestDerive(t *testing.T) {
 			}
 		}
 	}
+	// Ignored on a suggestion shown unasked (a diagnostic) is weaker than
+	// an ignored menu, and in the review it is the menu's weight.
+	for _, c := range []struct {
+		trigger store.Trigger
+		want    float64
+	}{
+		{store.Automatic, 2 * ShownIgnoredWeight},
+		{store.Invoked, 2 * IgnoredWeight},
+		{store.Review, 2 * IgnoredWeight},
+	} {
+		shown := s
+		shown.Trigger = c.trigger
+		ps := Derive(store.Ignored, shown, set, ev, 7)
+		if len(ps) != 1 || ps[0].Kind != store.Label || ps[0].Desirable || ps[0].Weight != c.want {
+			t.Errorf("ignored, trigger %s: %+v; want one undesirable label of weight %v", c.trigger, ps, c.want)
+		}
+	}
+	if ShownIgnoredWeight >= IgnoredWeight {
+		t.Errorf("shown-ignored (%v) must weigh less than an ignored menu (%v)", ShownIgnoredWeight, IgnoredWeight)
+	}
 	for _, p := range Derive(store.Edited, s, set, ev, 7) {
 		if p.Chosen.Role == store.RoleDeveloper && p.Chosen.Text != "mine" {
 			t.Errorf("developer's version not kept: %+v", p.Chosen)

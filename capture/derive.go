@@ -10,6 +10,11 @@ import (
 // choosing is weak evidence.
 const IgnoredWeight = 0.3
 
+// ShownIgnoredWeight scales the label of a suggestion shown unasked (a
+// diagnostic, trigger automatic) that the developer saw and did nothing
+// with: weaker than an ignored menu, which they opened to look at.
+const ShownIgnoredWeight = 0.1
+
 // Derive returns the preferences an outcome yields (DESIGN.md, "Outcomes
 // and preferences"). s is the suggestion, set the candidates shown with it
 // (s included or not), weight the persona's weight. The event that records
@@ -59,6 +64,10 @@ func Derive(outcome store.Outcome, s store.Suggestion, set []store.Suggestion, e
 			pair(sugg, store.Side{SuggestionID: o.ID, Role: store.RoleCandidate})
 		}
 	case store.Ignored:
+		if s.Trigger == store.Automatic {
+			label(s.ID, false, w*ShownIgnoredWeight)
+			break
+		}
 		label(s.ID, false, w*IgnoredWeight)
 	case store.Dismissed:
 		label(s.ID, false, w)

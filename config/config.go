@@ -88,7 +88,46 @@ type Config struct {
 	Review   Review             `json:"review"`
 	// Suggestions configures what is offered.
 	Suggestions Suggestions `json:"suggestions"`
+	// Diagnostics configures the suggestions published as diagnostics.
+	Diagnostics Diagnostics `json:"diagnostics"`
 }
+
+// Diagnostics configures the diagnostics the server publishes: one for each
+// suggestion the policy would show on an automatic trigger.
+type Diagnostics struct {
+	// Enabled publishes them (textDocument/publishDiagnostics, or answers
+	// textDocument/diagnostic with them); false answers with none.
+	Enabled bool `json:"enabled"`
+	// Delay is how long after the last edit (or an adapter swap) they are
+	// computed again and published.
+	Delay Duration `json:"delay"`
+	// Severity is each category's severity: "error", "warning",
+	// "information" or "hint".
+	Severity Severities `json:"severity"`
+	// MaxPerFile bounds how many one document gets (the best scored).
+	MaxPerFile int `json:"max_per_file"`
+}
+
+// Severities are the diagnostic severities per category.
+type Severities struct {
+	Security    string `json:"security"`
+	Performance string `json:"performance"`
+	Correctness string `json:"correctness"`
+	Style       string `json:"style"`
+}
+
+// For returns the severity of a category ("hint" for an unknown one).
+func (s Severities) For(category string) string {
+	v := map[string]string{"security": s.Security, "performance": s.Performance, "correctness": s.Correctness, "style": s.Style}[category]
+	if v == "" {
+		return "hint"
+	}
+	return v
+}
+
+// SeverityNames are the values a category's severity may take, most severe
+// first (LSP's DiagnosticSeverity 1 to 4).
+var SeverityNames = []string{"error", "warning", "information", "hint"}
 
 // Suggestions configures what the server offers.
 type Suggestions struct {
@@ -181,6 +220,10 @@ func Defaults() Config {
 		Train:  Train{IdleDelay: Duration(5 * time.Minute), MinNewPreferences: 20, Objective: "kl", KeepAdapters: 10, Seed: 1, Refit: true},
 		Limits: Limits{MaxDocumentBytes: 8 << 20, MaxCandidates: 32, RequestTimeout: Duration(2 * time.Second)},
 		Review: Review{Persona: "senior-reviewer"},
+		Diagnostics: Diagnostics{
+			Enabled: true, Delay: Duration(250 * time.Millisecond), MaxPerFile: 500,
+			Severity: Severities{Security: "hint", Performance: "hint", Correctness: "hint", Style: "hint"},
+		},
 	}
 }
 
@@ -221,7 +264,17 @@ func (c *Config) Validate() error {
 	if c.Limits.MaxDocumentBytes < 1024 || c.Limits.MaxCandidates < 1 || c.Limits.RequestTimeout <= 0 {
 		errs = append(errs, "limits.max_document_bytes must be at least 1024, limits.max_candidates and limits.request_timeout positive")
 	}
+	for cat, v := range map[string]string{"security": c.Diagnostics.Severity.Security, "performance": c.Diagnostics.Severity.Performance,
+		"correctness": c.Diagnostics.Severity.Correctness, "style": c.Diagnostics.Severity.Style} {
+		if !slicesContains(SeverityNames, v) {
+			errs = append(errs, fmt.Sprintf("diagnostics.severity.%s %q must be error, warning, information or hint", cat, v))
+		}
+	}
+	if c.Diagnostics.Delay < 0 || c.Diagnostics.MaxPerFile < 1 {
+		errs = append(errs, "diagnostics.delay must not be negative, diagnostics.max_per_file at least 1")
+	}
 	if len(errs) > 0 {
+		sort.Strings(errs)
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil

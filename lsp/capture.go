@@ -101,6 +101,7 @@ func (s *Server) recordOutcomes(outs []capture.Outcome, wait bool) {
 	}
 	persona, weight := s.persona()
 	for _, o := range outs {
+		s.writePending(o.SuggestionID, weight)
 		ev := store.Event{SuggestionID: o.SuggestionID, Outcome: o.Outcome, At: o.At,
 			Persona: persona, PersonaWeight: weight, FinalText: o.FinalText}
 		if err := s.rec.Outcome(ev, wait); err != nil {
@@ -109,6 +110,14 @@ func (s *Server) recordOutcomes(outs []capture.Outcome, wait bool) {
 		s.log.Info("outcome", "suggestion", o.SuggestionID, "outcome", o.Outcome)
 	}
 	s.noteActivity(len(outs))
+}
+
+// writePending writes the store row of a suggestion shown only as a
+// diagnostic before its first event (the recorder keeps the order).
+func (s *Server) writePending(id string, weight float64) {
+	if p := s.offers.takePending(id); p != nil && s.rec != nil {
+		s.rec.Offer([]store.Suggestion{*p}, weight)
+	}
 }
 
 // persona returns the active persona and its weight.

@@ -98,6 +98,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	if f.partial {
 		s.log.Info("codeAction answered with the candidates rendered in time", "uri", f.doc.uri, "rendered", len(cands), "of", f.total)
 	}
+	s.diagSeen(key, p.Range.Start.Line, p.Range.End.Line, trigger == "invoked")
 	if len(cands) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
 	}
@@ -115,12 +116,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	learnt := s.adapterActive()
 	shown := cands[:0]
 	for _, c := range cands {
-		if trigger == "automatic" && c.score < threshold {
-			continue // learn when to stay silent
-		}
-		if trigger == "automatic" && c.unsafe && !learnt {
-			// The base policy never shows a fix that may change behaviour
-			// unasked; an adapter trained on this developer's feedback may.
+		if trigger == "automatic" && !showsAutomatically(c, threshold, learnt) {
 			continue
 		}
 		shown = append(shown, c)
@@ -143,12 +139,14 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	for i, c := range shown {
 		s.offers.add(&offer{
 			ID: ids[i], SetID: setID, Rank: i, DocKey: key, URI: docURI, Version: version,
-			Rule: c.match.Rule, Site: c.match.Site, Edits: c.edits,
+			Rule: c.match.Rule, Site: c.match.Site, SiteLine: c.siteStart.Line, Edits: c.edits,
 			Original: c.original, Replaced: c.replaced, Region: c.region,
 			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar, Parts: c.parts,
 		})
 		preferred := i == 0 && c.score >= threshold && !c.unsafe && !c.migration
-		out = append(out, s.action(c, ids[i], docURI, version, docChanges, preferred))
+		a := s.action(c, ids[i], setID, docURI, version, docChanges, preferred)
+		a.Diagnostics = resolves(c, p.Context.Diagnostics)
+		out = append(out, a)
 	}
 	if fresh && s.rec != nil {
 		_, weight := s.persona()
@@ -158,11 +156,63 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		if fresh && s.tracker != nil {
 			s.tracker.Menu(setID, key, ids, now)
 		}
-		if kindAllowed("quickfix.syntx", p.Context.Only) {
+		if kindAllowed(dismissKind, p.Context.Only) {
 			out = append(out, dismissAction(setID))
 		}
 	}
 	return out, nil
+}
+
+// showsAutomatically is the policy's decision for automatic triggers,
+// shared by the lightbulb (codeAction) and the diagnostics: a suggestion is
+// shown unasked when its acceptance probability clears the threshold (learn
+// when to stay silent), and a fix that may change behaviour only once an
+// adapter trained on this developer's feedback scores it so (the base
+// policy never shows one unasked).
+func showsAutomatically(c *candidate, threshold float64, learnt bool) bool {
+	return c.score >= threshold && !hiddenUnsafe(c.unsafe, learnt)
+}
+
+// hiddenUnsafe is the part of showsAutomatically that does not depend on
+// the score: a fix that may change behaviour is never shown unasked by the
+// base policy. The diagnostics use it to skip rendering and scoring such
+// candidates, which showsAutomatically would refuse whatever their score.
+func hiddenUnsafe(unsafe, learnt bool) bool {
+	return unsafe && !learnt
+}
+
+// eligible reports whether a match is a suggestion of its own in doc, for
+// a request admitting the kinds only: offered (no suppression comment, the
+// project's target allows it), of an admitted kind, and not the site of a
+// migration (offered as one source action per file) unless
+// suggestions.migration_sites asks for them. Call with the document's lock
+// held.
+func (s *Server) eligible(m rules.Match, doc *document, target rules.Target, cfg config.Config, only []protocol.CodeActionKind) bool {
+	if !kindAllowed(m.Rule.ActionKind(), only) || !offered(m, doc, target) {
+		return false
+	}
+	return m.Rule.Migration == "" || cfg.Suggestions.MigrationSites
+}
+
+// resolves returns the client's diagnostics (from the request's context)
+// that a candidate resolves: SyntX's own, for its rule at its site. Clients
+// list such actions first and offer them from the diagnostic.
+func resolves(c *candidate, ctxDiags []protocol.Diagnostic) []protocol.Diagnostic {
+	var out []protocol.Diagnostic
+	for _, d := range ctxDiags {
+		code, ok := d.Code.(protocol.String)
+		if !ok || string(code) != c.match.Rule.ID {
+			continue
+		}
+		if src, ok := d.Source.Get(); ok && src != "syntx" {
+			continue
+		}
+		if d.Range.Start.Line == c.siteStart.Line && d.Range.Start.Character == c.siteStart.Character &&
+			d.Range.End.Line == c.siteEnd.Line && d.Range.End.Character == c.siteEnd.Character {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // offered reports whether a match may be offered in doc: no suppression
@@ -252,13 +302,9 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	target := s.target(doc.path, doc.grammar)
 	var matches []rules.Match
 	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)) {
-		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) || !offered(m, doc, target) {
-			continue
+		if s.eligible(m, doc, target, cfg, p.Context.Only) {
+			matches = append(matches, m)
 		}
-		if m.Rule.Migration != "" && !cfg.Suggestions.MigrationSites {
-			continue // offered as one source action for the file instead
-		}
-		matches = append(matches, m)
 	}
 	matches = nearest(matches, reqStart, reqEnd, cfg.Limits.MaxCandidates)
 	f.total = len(matches)
@@ -337,14 +383,27 @@ func offerSetKey(docKey string, shown []*candidate) string {
 	return b.String()
 }
 
+// dismissKind is the dismiss entry's code action kind. It is under none of
+// the kinds editors group suggestions by (quickfix, refactor.*, source), so
+// that VS Code lists it last, under "More Actions...", rather than first
+// among the quick fixes above the rewrites, where Ctrl+. then Enter would
+// dismiss.
+const dismissKind = "syntx.dismiss"
+
+// dismissTitle begins with a character that sorts after every letter:
+// IntelliJ (LSP4IJ) orders intentions by title, and the dismiss entry must
+// come after the suggestions there too. Neovim keeps the server's order, in
+// which it is last.
+const dismissTitle = "× Dismiss these suggestions (SyntX)"
+
 // dismissAction ends an invoked menu: "Dismiss these suggestions".
 func dismissAction(setID string) *protocol.CodeAction {
-	kind := protocol.CodeActionKind("quickfix.syntx")
+	kind := protocol.CodeActionKind(dismissKind)
 	id, _ := json.Marshal(setID)
 	reason, _ := json.Marshal("not-helpful")
 	data, _ := json.Marshal(map[string]any{"setId": setID, "dismiss": true})
 	return &protocol.CodeAction{
-		Title: "Dismiss these suggestions (SyntX)",
+		Title: dismissTitle,
 		Kind:  &kind,
 		Command: protocol.Command{
 			Title:     "Dismiss these suggestions",
@@ -412,7 +471,7 @@ func (s *Server) rank(cands []*candidate) {
 	})
 }
 
-func (s *Server) action(c *candidate, id, docURI string, version int32, docChanges, preferred bool) *protocol.CodeAction {
+func (s *Server) action(c *candidate, id, setID, docURI string, version int32, docChanges, preferred bool) *protocol.CodeAction {
 	r := c.match.Rule
 	kind := protocol.CodeActionKind(r.ActionKind())
 	title := r.Title
@@ -441,7 +500,7 @@ func (s *Server) action(c *candidate, id, docURI string, version int32, docChang
 		edit.Changes = map[uri.URI][]protocol.TextEdit{uri.URI(docURI): c.lsp}
 	}
 	fields := map[string]any{
-		"suggestionId": id, "ruleId": r.ID, "category": r.Category, "score": c.score,
+		"suggestionId": id, "setId": setID, "ruleId": r.ID, "category": r.Category, "score": c.score,
 		"site": protocol.Range{
 			Start: protocol.Position{Line: c.siteStart.Line, Character: c.siteStart.Character},
 			End:   protocol.Position{Line: c.siteEnd.Line, Character: c.siteEnd.Character},

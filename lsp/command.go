@@ -114,6 +114,7 @@ func (s *Server) accept(ctx context.Context, id string) error {
 	s.offers.mu.Lock()
 	of.Accepted = true
 	s.offers.mu.Unlock()
+	s.diagActed(of.DocKey, of.Rule.ID, of.SiteLine)
 	tracked := false
 	if s.tracker != nil {
 		if doc := s.docs.get(of.DocKey); doc != nil {
@@ -153,6 +154,10 @@ func (s *Server) dismiss(ctx context.Context, id string, reason store.Reason) er
 	persona, weight := s.persona()
 	now := s.now()
 	for _, sid := range ids {
+		if of := s.offers.get(sid); of != nil {
+			s.diagActed(of.DocKey, of.Rule.ID, of.SiteLine)
+		}
+		s.writePending(sid, weight)
 		ev := store.Event{SuggestionID: sid, Outcome: store.Dismissed, At: now, Persona: persona, PersonaWeight: weight, Reason: reason}
 		if err := s.rec.Outcome(ev, true); err != nil {
 			return fmt.Errorf("syntx.dismiss: recording failed: %w", err)

@@ -59,11 +59,29 @@
 // unsafe ones, then by the policy's score. An unsafe fix is labelled
 // "(unsafe)" with its check in data, is never preferred, and is not shown on
 // automatic requests unless an adapter is active and scores it above the
-// threshold. Migration rules are offered as one source.syntx.<category>
+// threshold. An invoked menu ends with the dismiss entry, of kind
+// syntx.dismiss (outside the quickfix, refactor and source groups editors
+// sort by, so it comes last) and a title that sorts after the suggestions'.
+// Migration rules are offered as one source.syntx.<category>
 // action per file on explicit requests and on requests whose only admits
 // source kinds (migrate.go), applying their safe sites; the tracker follows
 // its parts and records one outcome. A site of a migration rule is offered
 // alone only with suggestions.migration_sites.
+//
+// Diagnostics. What the policy would show on an automatic trigger is also
+// published as diagnostics (diagnostics.go): the same candidates, filtered
+// by eligible and showsAutomatically, the functions codeAction uses. Pull
+// clients (textDocument/diagnostic) are answered in the document's queue;
+// push clients get versioned textDocument/publishDiagnostics after
+// diagnostics.delay, superseded by later edits. An adapter swap, new
+// settings or a change of trust make every document's diagnostics stale
+// (an epoch), which a pull client learns from workspace/diagnostic/refresh.
+// The whole-file match diagnostics need runs in slices of matchSlice, so a
+// code action queued meanwhile does not wait for it. A diagnostic the
+// developer saw (a code action request on its lines, an edit within
+// seenLines) and left alone becomes capture's "shown, ignored" evidence
+// through the tracker's menu window; its store row is written only then
+// (offer.pending).
 //
 // Limits. A document over limits.max_document_bytes, or holding NUL bytes,
 // or whose syntax tree nests deeper than maxTreeDepth, is tracked as text

@@ -57,6 +57,12 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	if w := p.Capabilities.Window; w != nil && w.WorkDoneProgress != nil {
 		caps.workDoneProgress = *w.WorkDoneProgress
 	}
+	if td := p.Capabilities.TextDocument; td != nil && td.Diagnostic != nil {
+		caps.pullDiagnostics = true
+	}
+	if w := p.Capabilities.Workspace; w != nil && w.Diagnostics != nil && w.Diagnostics.RefreshSupport != nil {
+		caps.refreshDiagnostics = *w.Diagnostics.RefreshSupport
+	}
 	workspace := workspaceRoot(&p)
 	clientTrust, initOptions := splitTrust(p.InitializationOptions)
 	ws := s.readWorkspace(workspace, clientTrust)
@@ -85,6 +91,11 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	change := protocol.TextDocumentSyncKindIncremental
 	yes := true
 	no := false
+	var diagProvider protocol.DiagnosticProvider
+	if caps.pullDiagnostics {
+		id := "syntx"
+		diagProvider = &protocol.DiagnosticOptions{Identifier: &id}
+	}
 	return &protocol.InitializeResult{
 		Capabilities: protocol.ServerCapabilities{
 			PositionEncoding: posEnc,
@@ -94,9 +105,10 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 				Save:      &protocol.SaveOptions{IncludeText: &no},
 			},
 			CodeActionProvider: &protocol.CodeActionOptions{
-				CodeActionKinds: append(ActionKinds(), "quickfix.syntx"),
+				CodeActionKinds: append(ActionKinds(), dismissKind),
 				ResolveProvider: &no,
 			},
+			DiagnosticProvider:     diagProvider,
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: Commands},
 		},
 		ServerInfo: protocol.ServerInfo{Name: "syntx", Version: protocol.NewOptional(Version)},
@@ -183,5 +195,6 @@ func (s *Server) didChangeConfiguration(ctx context.Context, params []byte) (any
 	if s.tracker != nil {
 		s.tracker.SetWindows(cfg.Capture.CheckpointDurations(), cfg.Capture.IgnoreAfter.D())
 	}
+	s.diagnosticsStale() // the threshold, the severities or the switch may have changed
 	return nil, nil
 }

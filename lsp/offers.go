@@ -7,6 +7,7 @@ import (
 
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -21,6 +22,7 @@ type offer struct {
 	Version  int32
 	Rule     *rules.Rule
 	Site     rules.Span
+	SiteLine uint32 // the site's first line in Version
 	Edits    []rules.TextEdit
 	Original string // text of the edited region before the fix
 	Replaced string // text of the region after the fix
@@ -32,6 +34,10 @@ type offer struct {
 	Accepted bool
 	// Parts are the places a migration rewrote (nil for one site).
 	Parts []capture.Part
+	// pending is the store row of a suggestion shown only as a diagnostic,
+	// written when it first becomes evidence (takePending); nil once
+	// written, and for code actions, which are written when offered.
+	pending *store.Suggestion
 }
 
 // offers remembers recent offers, bounded so a long session cannot grow
@@ -103,6 +109,9 @@ func (o *offers) add(of *offer) {
 	defer o.mu.Unlock()
 	if old, ok := o.byID[of.ID]; ok {
 		of.Accepted = old.Accepted
+		if of.pending != nil && old.pending == nil {
+			of.pending = nil // written already
+		}
 		o.byID[of.ID] = of // the same suggestion shown again
 		return
 	}
@@ -115,6 +124,20 @@ func (o *offers) add(of *offer) {
 		}
 		o.order = append(o.order[:0:0], o.order[drop:]...)
 	}
+}
+
+// takePending returns the store row of a suggestion not written yet, once:
+// the caller writes it.
+func (o *offers) takePending(id string) *store.Suggestion {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	of := o.byID[id]
+	if of == nil || of.pending == nil {
+		return nil
+	}
+	p := of.pending
+	of.pending = nil
+	return p
 }
 
 func (o *offers) get(id string) *offer {

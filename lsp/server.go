@@ -103,6 +103,7 @@ type Server struct {
 	refusedAdapter string
 
 	inflight inflight
+	diags    diagnostics
 
 	// hooks let tests hold work at fixed points, to observe what else the
 	// server does meanwhile; set them before Serve.
@@ -170,6 +171,10 @@ func (s *Server) cancelRequest(params []byte) {
 type clientCaps struct {
 	documentChanges  bool
 	workDoneProgress bool
+	// pullDiagnostics: the client asks with textDocument/diagnostic;
+	// refreshDiagnostics: it takes workspace/diagnostic/refresh.
+	pullDiagnostics    bool
+	refreshDiagnostics bool
 }
 
 // NewServer creates a server; Serve runs it on a stream.
@@ -252,6 +257,7 @@ var methods = map[string]handler{
 	"textDocument/didSave":             (*Server).didSave,
 	"textDocument/didClose":            (*Server).didClose,
 	"textDocument/codeAction":          (*Server).codeAction,
+	"textDocument/diagnostic":          (*Server).pullDiagnostics,
 	"workspace/executeCommand":         (*Server).executeCommand,
 	"workspace/didChangeConfiguration": (*Server).didChangeConfiguration,
 	trustNotification:                  (*Server).workspaceTrust,

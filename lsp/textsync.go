@@ -36,7 +36,10 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 		openedAt:   s.now(),
 	}
 	cfg := s.config()
-	doc.ready = s.used
+	doc.ready = func(d *document) {
+		s.used(d)
+		s.analysed(d.key)
+	}
 	doc.mu.Lock()
 	if _, quiet := doc.precheck(cfg.Limits.MaxDocumentBytes); quiet == "" {
 		// Parsed when first used (a request, an edit), in the background
@@ -62,6 +65,7 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 	if quiet != "" {
 		s.log.Info("document tracked as text only", "uri", doc.uri, "reason", quiet)
 	}
+	s.scheduleDiagnostics(key)
 }
 
 // didChangeParams is decoded with encoding/json rather than the protocol
@@ -130,6 +134,9 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 		if start > end {
 			start, end = end, start
 		}
+		if r := ch.Range; r != nil {
+			s.diagEdited(key, min(r.Start.Line, r.End.Line), max(r.Start.Line, r.End.Line))
+		}
 		if s.tracker != nil {
 			s.tracker.Edit(key, doc.text, start, end, []byte(text))
 		}
@@ -173,6 +180,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 		doc.index.Refresh(doc.tree, doc.text, changed)
 	}
 	s.used(doc)
+	s.scheduleDiagnostics(key)
 }
 
 func (s *Server) didSave(ctx context.Context, params []byte) (any, error) {
@@ -220,6 +228,7 @@ func (s *Server) didClose(ctx context.Context, params []byte) (any, error) {
 		s.trees.forget(key)
 		s.trees.churned(n)
 		s.recordOutcomes(outs, false)
+		s.clearDiagnostics(key, doc.uri)
 	})
 	return nil, nil
 }

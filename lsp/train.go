@@ -50,10 +50,20 @@ type trainer struct {
 	last string
 }
 
-// RunSummary is what syntx.retrain answers.
+// NotEnoughFeedback is RunSummary.Decision when no run started for lack of
+// preferences: not a failure, the developer only has to give more feedback.
+const NotEnoughFeedback store.Decision = "not-enough-feedback"
+
+// RunSummary is what syntx.retrain answers. Decision is "accepted" or
+// "rejected" for a run, "not-enough-feedback" when there were too few
+// preferences to train (Usable of Needed, no run); Message says it in one
+// line for people.
 type RunSummary struct {
 	Decision store.Decision `json:"decision"`
 	Active   string         `json:"active"`
+	Message  string         `json:"message"`
+	Usable   int            `json:"usable,omitempty"`
+	Needed   int            `json:"needed,omitempty"`
 	Result   *train.Result  `json:"result,omitempty"`
 }
 
@@ -139,6 +149,20 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 	if err == nil {
 		res, err = job.Wait(ctx)
 	}
+	// A client that sent its own progress token shows the outcome itself
+	// (VS Code, Neovim); to the others the server says it, once.
+	tell := func(typ protocol.MessageType, msg string) {
+		if clientToken == nil {
+			s.showMessage(ctx, typ, "%s", msg)
+		}
+	}
+	if ne, ok := errors.AsType[*train.NotEnoughDataError](err); ok {
+		msg := fmt.Sprintf("not enough feedback to retrain yet: %d of %d preferences needed", ne.Usable, ne.Needed)
+		s.endProgress(ctx, token, msg)
+		s.noteRun(msg)
+		tell(protocol.MessageTypeInfo, msg)
+		return RunSummary{Decision: NotEnoughFeedback, Active: s.activeAdapter(), Message: msg, Usable: ne.Usable, Needed: ne.Needed}, nil
+	}
 	if err != nil {
 		s.endProgress(ctx, token, "training failed: "+err.Error())
 		s.noteRun("failed: " + err.Error())
@@ -149,8 +173,18 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 	msg := res.Summary()
 	s.noteRun(msg)
 	s.endProgress(ctx, token, msg)
-	s.showMessage(ctx, protocol.MessageTypeInfo, "%s", msg)
-	return RunSummary{Decision: res.Decision, Active: res.Active, Result: &res}, nil
+	tell(protocol.MessageTypeInfo, msg)
+	return RunSummary{Decision: res.Decision, Active: res.Active, Message: msg, Result: &res}, nil
+}
+
+// activeAdapter is the active adapter's version, "" for the base policy.
+func (s *Server) activeAdapter() string {
+	if rt := s.policy(); rt != nil {
+		if a := rt.Adapter(); a != nil {
+			return a.Version
+		}
+	}
+	return ""
 }
 
 func (s *Server) noteRun(msg string) {
@@ -241,6 +275,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 			s.log.Warn("returning to the base policy failed", "err", err)
 		}
 		s.log.Info("policy: base (no adapter active)")
+		s.diagnosticsStale()
 		return
 	}
 	if s.refusedBefore(version, dir) {
@@ -258,6 +293,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 	s.refusedAdapter = ""
 	s.refusedMu.Unlock()
 	s.log.Info("policy: adapter swapped in", "adapter", version)
+	s.diagnosticsStale()
 }
 
 // refusedBefore reports whether the adapter version in dir was refused

@@ -202,6 +202,7 @@ func (s *Server) reanalyseAll() {
 			doc.mu.Unlock()
 		})
 	}
+	s.diagnosticsStale()
 }
 
 // ruleSource names where a rule comes from for the user: the workspace

@@ -129,3 +129,57 @@ func mapsEqual(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// jetbrainsTemplate is what the LSP4IJ template maps: file type names, their
+// patterns and language ids, in the template's order.
+type jetbrainsTemplate struct {
+	FileTypeMappings []struct {
+		FileType struct {
+			Name     string   `json:"name"`
+			Patterns []string `json:"patterns"`
+		} `json:"fileType"`
+		LanguageID string `json:"languageId"`
+	} `json:"fileTypeMappings"`
+}
+
+// TestJetBrainsReadmeNamesWhatTheTemplateMaps: the README's table for
+// entering the settings by hand says what the template says, file type
+// names included ("TypeScript-React", not "TypeScript JSX").
+func TestJetBrainsReadmeNamesWhatTheTemplateMaps(t *testing.T) {
+	var tmpl jetbrainsTemplate
+	if err := json.Unmarshal([]byte(read(t, "../editors/jetbrains/lsp4ij/syntx/template.json")), &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	readme := read(t, "../editors/jetbrains/README.md")
+	row := func(label string) string {
+		m := regexp.MustCompile(`(?m)^\| Mappings \| ` + label + ` \| (.*)\|$`).FindStringSubmatch(readme)
+		if m == nil {
+			t.Fatalf("editors/jetbrains/README.md: no `| Mappings | %s |` row", label)
+		}
+		return m[1]
+	}
+	var types, patterns []string
+	for _, m := range tmpl.FileTypeMappings {
+		types = append(types, "`"+m.FileType.Name+"` → `"+m.LanguageID+"`")
+		patterns = append(patterns, "`"+strings.Join(m.FileType.Patterns, ";")+"` → `"+m.LanguageID+"`")
+	}
+	if want, got := strings.Join(types, ", "), row("File type"); !strings.HasPrefix(got, want+" (") {
+		t.Errorf("README file types:\n  %s\nthe template's:\n  %s", got, want)
+	}
+	if want, got := strings.Join(patterns, "; "), row("File name patterns"); !strings.HasPrefix(got, want+" (") {
+		t.Errorf("README file name patterns:\n  %s\nthe template's:\n  %s", got, want)
+	}
+}
+
+// TestJetBrainsTemplateLeavesSettingsToTheUser: initialization options win
+// over config.toml, so the template's are empty; a persona or threshold in
+// it would override the user's (and their team's) on every import.
+func TestJetBrainsTemplateLeavesSettingsToTheUser(t *testing.T) {
+	var opts map[string]any
+	if err := json.Unmarshal([]byte(read(t, "../editors/jetbrains/lsp4ij/syntx/initializationOptions.json")), &opts); err != nil {
+		t.Fatal(err)
+	}
+	if opts == nil || len(opts) != 0 {
+		t.Errorf("editors/jetbrains/lsp4ij/syntx/initializationOptions.json is %v; want {}", opts)
+	}
+}

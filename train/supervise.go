@@ -14,13 +14,16 @@ import (
 
 // Message is one line of `syntx train --progress json`: what a trainer
 // process tells the process supervising it, one JSON object per line on its
-// standard output. Exactly one field is set: progress as the run advances
-// (Settings.Progress), then either the result or the error that ended the
-// run (including ErrNotEnoughData's).
+// standard output. One of progress, result and error is set: progress as
+// the run advances (Settings.Progress), then either the result or the error
+// that ended the run. ErrNotEnoughData's error also carries NotEnough, which
+// Job.Wait returns as the error, so that the caller can say how far the
+// data is from enough.
 type Message struct {
-	Progress *Progress `json:"progress,omitempty"`
-	Result   *Result   `json:"result,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	Progress  *Progress           `json:"progress,omitempty"`
+	Result    *Result             `json:"result,omitempty"`
+	Error     string              `json:"error,omitempty"`
+	NotEnough *NotEnoughDataError `json:"notEnough,omitempty"`
 }
 
 // Progress is a run's progress: Done of Total steps, and what it is doing.
@@ -156,6 +159,7 @@ func (s *Supervisor) startLocked(background bool, progress func(Progress)) (*Job
 func (r *Job) supervise(out io.Reader, progress func(Progress)) {
 	var result *Result
 	var runErr string
+	var notEnough *NotEnoughDataError
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64*1024), 4<<20)
 	for sc.Scan() {
@@ -169,13 +173,15 @@ func (r *Job) supervise(out io.Reader, progress func(Progress)) {
 		case m.Result != nil:
 			result = m.Result
 		case m.Error != "":
-			runErr = m.Error
+			runErr, notEnough = m.Error, m.NotEnough
 		}
 	}
 	_, _ = io.Copy(io.Discard, out) // a line over the limit: drain to the end
 	werr := r.cmd.Wait()
 	var err error
 	switch {
+	case notEnough != nil:
+		err = notEnough
 	case runErr != "":
 		err = errors.New(runErr)
 	case result == nil && werr != nil:

@@ -17,6 +17,21 @@ import (
 // preferences to train on and to evaluate with. Nothing is recorded.
 var ErrNotEnoughData = errors.New("not enough preferences to train")
 
+// NotEnoughDataError says how far a run was from enough data: Usable
+// preferences were found, Needed are required. It wraps ErrNotEnoughData.
+type NotEnoughDataError struct {
+	Usable    int       `json:"usable"`
+	Needed    int       `json:"needed"`
+	Objective Objective `json:"objective"`
+}
+
+func (e *NotEnoughDataError) Error() string {
+	return fmt.Sprintf("train: %v: %d usable (at least %d needed, with some for %s training and some held out)",
+		ErrNotEnoughData, e.Usable, e.Needed, e.Objective)
+}
+
+func (e *NotEnoughDataError) Unwrap() error { return ErrNotEnoughData }
+
 // ErrDiverged is returned when the training loss stops being finite.
 var ErrDiverged = errors.New("training diverged")
 
@@ -317,16 +332,16 @@ type Result struct {
 }
 
 // Summary is a one-line account of a run for people: the new adapter and
-// the decision, the held-out scores next to the previous policy's, and
-// what is active now.
+// the decision, the held-out scores next to the previous policy's, how
+// many preferences the gate decided on, and what is active now.
 func (r Result) Summary() string {
 	h := r.Metrics.Holdout
 	active := r.Active
 	if active == "" {
 		active = "base policy"
 	}
-	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f); active: %s",
-		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, active)
+	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f, on %d held-out of %d preferences); active: %s",
+		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, r.Data.Holdout, r.Data.Train+r.Data.Holdout, active)
 }
 
 // trainer holds one run's state.
@@ -389,8 +404,7 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 	u := tr.units()
 	res.Data = u.counts
 	if n := len(ds.prefs); n < s.MinPreferences || tr.empty(u) || len(ds.hold()) == 0 {
-		return res, fmt.Errorf("train: %w: %d usable (at least %d needed, with some for %s training and some held out)",
-			ErrNotEnoughData, n, s.MinPreferences, s.Objective)
+		return res, &NotEnoughDataError{Usable: n, Needed: max(s.MinPreferences, n+1), Objective: s.Objective}
 	}
 	if s.Refit {
 		tr.passes = 2

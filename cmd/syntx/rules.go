@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -13,12 +14,14 @@ import (
 )
 
 func cmdRules(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "rules", "list [--json] | test [DIR] | stats [--json] [DIR]", `List the rules SyntX loads (embedded, then $XDG_CONFIG_HOME/syntx/rules, then
+	fs := newFlags(e, "rules", "list [--json] | show ID | test [DIR] | stats [--json] [DIR]", `List the rules SyntX loads (embedded, then $XDG_CONFIG_HOME/syntx/rules, then
 <workspace>/.syntx/rules when you trust the workspace: see syntx trust), or run
 every rule's examples: each "before" must match and become "after", "after"
 must parse cleanly, and must_not_match snippets must not match. With DIR, test
 the rule files in DIR (you asked for them: they load as your own). Exits
-non-zero on any failing example or malformed rule.
+non-zero on any failing example or malformed rule. show prints one rule's
+documentation (Markdown): what it flags, its fix and how safe that is, its
+examples; the editor's diagnostics link to the same text.
 
 stats runs every rule over the source files under DIR (default
 testdata/corpus) and prints, per rule, its matches (how many unsafe, how
@@ -48,6 +51,18 @@ most 200 KB over --budget.`)
 	switch rest[0] {
 	case "list":
 		return rulesList(e, rules.Load(sources...), *asJSON)
+	case "show":
+		if len(rest) != 2 {
+			fs.Usage()
+			return errUsage
+		}
+		lib := rules.Load(sources...)
+		r := lib.Rule(rest[1])
+		if r == nil {
+			return fmt.Errorf("rules show: no rule %s (syntx rules list shows the loaded ones)", termtext.Text(rest[1]))
+		}
+		_, err := io.WriteString(e.stdout, termtext.Lines(rules.Describe(r)))
+		return err
 	case "test":
 		if len(rest) > 1 {
 			sources = []rules.Source{rules.Dir(rest[1])}

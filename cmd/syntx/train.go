@@ -93,7 +93,11 @@ enough data), 1 when the run failed.`)
 	switch {
 	case errors.Is(err, train.ErrNotEnoughData):
 		if mode == "json" {
-			send(train.Message{Error: err.Error()})
+			m := train.Message{Error: err.Error()}
+			if ne, ok := errors.AsType[*train.NotEnoughDataError](err); ok {
+				m.NotEnough = ne
+			}
+			send(m)
 		} else if !*background {
 			fmt.Fprintln(e.stderr, "syntx train:", err)
 		}

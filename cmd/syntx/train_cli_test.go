@@ -172,6 +172,49 @@ func retrainOverLSP(t *testing.T, home string) {
 	}
 }
 
+// TestRetrainWithTooLittleFeedback: a retrain with fewer preferences than
+// a run needs is not a failure: the answer says how many there are and how
+// many are needed, and a client without its own progress token hears it
+// once, as information.
+func TestRetrainWithTooLittleFeedback(t *testing.T) {
+	ctx := testwait.Context(t)
+	home := t.TempDir()
+	c, cmd := serve(t, ctx, home)
+	defer func() { _ = c.Shutdown(ctx); _ = cmd.Wait() }()
+	var res struct {
+		Decision string `json:"decision"`
+		Message  string `json:"message"`
+		Usable   int    `json:"usable"`
+		Needed   int    `json:"needed"`
+	}
+	if err := c.Command(ctx, "syntx.retrain", &res); err != nil {
+		t.Fatalf("syntx.retrain with no feedback failed instead of saying so: %v", err)
+	}
+	if res.Decision != "not-enough-feedback" || res.Usable != 0 || res.Needed < 10 || !strings.Contains(res.Message, fmt.Sprintf("0 of %d preferences needed", res.Needed)) {
+		t.Fatalf("answer %+v", res)
+	}
+	var shown []string
+	for _, n := range c.Notifications() {
+		if n.Method != "window/showMessage" {
+			continue
+		}
+		var m struct {
+			Type    int    `json:"type"`
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(n.Params, &m)
+		if strings.Contains(m.Message, "retrain") || strings.Contains(m.Message, "train") {
+			shown = append(shown, m.Message)
+			if m.Type != 3 {
+				t.Errorf("message %q has type %d, want 3 (info)", m.Message, m.Type)
+			}
+		}
+	}
+	if len(shown) != 1 {
+		t.Fatalf("messages about the retrain: %q; want one", shown)
+	}
+}
+
 // retrainWhileAnswering stops the trainer of a syntx.retrain in flight
 // (SIGSTOP) and asks for syntx.status: the server answers, saying a run is
 // in progress, because the retrain does not hold the read loop. Then the

@@ -186,9 +186,11 @@ type result struct {
 	After           json.RawMessage `json:"after"`
 	AdapterBefore   json.RawMessage `json:"adapter_before"`
 	RetrainFinished bool            `json:"retrain_finished"`
+	RetrainMessages []string        `json:"retrain_messages"`
 	Commands        map[string]any  `json:"commands"`
 	Status          json.RawMessage `json:"status"`
 	Statusline      string          `json:"statusline"`
+	Diagnostics     *diagResult     `json:"diagnostics"`
 	Trust           *struct {
 		Before []string `json:"before"`
 		After  []string `json:"after"`
@@ -489,6 +491,10 @@ func TestNeovimRetrain(t *testing.T) {
 	if begins < 1 || ends < 1 {
 		t.Errorf("$/progress during :SyntxRetrain: %d begin and %d end notifications; want at least one of each (got %s)", begins, ends, r.Progress)
 	}
+	// One message: the decision and the numbers it used.
+	if len(r.RetrainMessages) != 1 || !strings.Contains(r.RetrainMessages[0], "retrained: ") || !strings.Contains(r.RetrainMessages[0], "held-out") {
+		t.Errorf(":SyntxRetrain's messages: %q; want one, with the decision and its numbers", r.RetrainMessages)
+	}
 	if string(r.Before) != "" && string(r.After) != "" {
 		var b, a struct {
 			Adapter json.RawMessage `json:"adapter"`
@@ -597,5 +603,113 @@ func TestNeovimTrust(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("after :SyntxTrust, the project's rule is not offered as a workspace rule: %q", r.Trust.After)
+	}
+}
+
+type diagResult struct {
+	OnOpen     []nvimDiag `json:"on_open"`
+	AfterEdit  []nvimDiag `json:"after_edit"`
+	InsertedAt int        `json:"inserted_at"`
+	Menu       []struct {
+		Title string `json:"title"`
+		Kind  string `json:"kind"`
+	} `json:"menu"`
+	Picker struct {
+		ID     string `json:"id"`
+		Before bool   `json:"before"`
+		After  bool   `json:"after"`
+	} `json:"picker"`
+	PID           int        `json:"pid"`
+	CrashMessages []string   `json:"crash_messages"`
+	AfterCrash    int        `json:"after_crash"`
+	Restarted     int        `json:"restarted"`
+	AfterRestart  []nvimDiag `json:"after_restart"`
+}
+
+type nvimDiag struct {
+	Lnum     int    `json:"lnum"`
+	Col      int    `json:"col"`
+	Code     string `json:"code"`
+	Severity int    `json:"severity"`
+	Message  string `json:"message"`
+}
+
+// diagSrc has two sites whose fixes are safe, so the base policy shows them
+// unasked (is-literal, not-in), and one it does not (dict-keys-membership
+// needs to know d is a dict).
+const diagSrc = `def check(x, items, d):
+    if x is 1:
+        return True
+    if not x in items:
+        return False
+    if x in d.keys():
+        return None
+    return x
+`
+
+// TestNeovimDiagnostics is scenario 5: opening a file shows SyntX's
+// diagnostics (vim.diagnostic, source "syntx"); an edit that adds a site
+// gets its diagnostic; the code action menu ends with the dismiss entry; a
+// server killed with SIGKILL is reported once, with the way back, and
+// :SyntxRestart brings the server and the diagnostics back.
+func TestNeovimDiagnostics(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "check.py")
+	if err := os.WriteFile(path, []byte(diagSrc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts := `SYNTX_INIT_OPTIONS={"diagnostics":{"delay":"50ms"}}`
+	r := e.runNvim(t, dir, map[string]any{"mode": "diagnostics", "files": []map[string]any{{
+		"path": path, "insert_before": "    return x", "insert": []string{"    if x is 2:", "        return 2"},
+	}}}, opts)
+	d := r.Diagnostics
+	if d == nil {
+		t.Fatal("the diagnostics scenario recorded nothing")
+	}
+	codes := map[string]int{}
+	for _, x := range d.OnOpen {
+		codes[x.Code] = x.Lnum
+		if x.Severity != 4 {
+			t.Errorf("%s: severity %d, want 4 (hint)", x.Code, x.Severity)
+		}
+	}
+	for code, line := range map[string]int{"python.is-literal": 1, "python.not-in": 3} {
+		if got, ok := codes[code]; !ok || got != line {
+			t.Errorf("on open: %s on line %d (present %v), want line %d; all: %+v", code, got, ok, line, d.OnOpen)
+		}
+	}
+	onInserted := false
+	for _, x := range d.AfterEdit {
+		if x.Lnum == d.InsertedAt && x.Code == "python.is-literal" {
+			onInserted = true
+		}
+	}
+	if !onInserted {
+		t.Errorf("after inserting a site at line %d: %+v", d.InsertedAt, d.AfterEdit)
+	}
+	if n := len(d.Menu); n < 2 || !strings.Contains(d.Menu[n-1].Title, "Dismiss these suggestions") || d.Menu[n-1].Kind != "syntx.dismiss" {
+		t.Errorf("the menu does not end with the dismiss entry: %+v", d.Menu)
+	}
+	for _, m := range d.Menu[:max(len(d.Menu)-1, 0)] {
+		if strings.Contains(m.Title, "Dismiss") {
+			t.Errorf("a dismiss entry before the end: %+v", d.Menu)
+		}
+	}
+	if d.Picker.ID == "" || !d.Picker.Before || d.Picker.After {
+		t.Errorf(":SyntxDismiss's list: %+v; want the suggestion listed when offered and gone once applied", d.Picker)
+	}
+	if d.PID == 0 {
+		t.Fatal("the scenario did not find the server's pid")
+	}
+	if len(d.CrashMessages) != 1 || !strings.Contains(d.CrashMessages[0], "stopped unexpectedly (signal 9)") || !strings.Contains(d.CrashMessages[0], ":SyntxRestart") {
+		t.Errorf("messages about the crash: %q; want one, naming the signal and :SyntxRestart", d.CrashMessages)
+	}
+	if d.Restarted == 0 || len(d.AfterRestart) == 0 {
+		t.Errorf(":SyntxRestart: client %d, diagnostics %+v", d.Restarted, d.AfterRestart)
+	}
+	if len(r.Errors) > 0 {
+		t.Errorf("scenario errors: %q", r.Errors)
 	}
 }

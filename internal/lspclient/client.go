@@ -35,6 +35,10 @@ type Notification struct {
 type Client struct {
 	conn jsonrpc2.Conn
 	enc  syntax.Encoding
+	// Capabilities, when set before Initialize, adjusts the capabilities
+	// the client announces (for behaviour that depends on them, such as
+	// pull diagnostics).
+	Capabilities func(*protocol.ClientCapabilities)
 
 	mu     sync.Mutex
 	docs   map[string]*Doc
@@ -155,6 +159,9 @@ func (c *Client) Initialize(ctx context.Context, rootDir string, utf8 bool, init
 	}
 	if utf8 {
 		p.Capabilities.General = &protocol.GeneralClientCapabilities{PositionEncodings: []protocol.PositionEncodingKind{protocol.PositionEncodingKindUTF8, protocol.PositionEncodingKindUTF16}}
+	}
+	if c.Capabilities != nil {
+		c.Capabilities(&p.Capabilities)
 	}
 	if rootDir != "" {
 		u := uri.File(rootDir)

@@ -9,7 +9,7 @@
 --
 --   SYNTX_E2E_SPEC=spec.json nvim --headless --clean -u minimal_init.lua -c 'luafile scenario.lua'
 --
--- spec: { mode = "feedback" | "seed" | "retrain" | "commands" | "trust", out = path,
+-- spec: { mode = "feedback" | "seed" | "retrain" | "commands" | "trust" | "diagnostics", out = path,
 --         files = { { path, pattern, edit, undo } }, timeout_ms, health }
 
 local syntx = require("syntx")
@@ -25,6 +25,18 @@ end
 
 local function fail(msg)
   table.insert(R.errors, msg)
+end
+
+-- flush_scheduled returns once every callback scheduled (vim.schedule)
+-- before the call has run: the queue is first in, first out.
+local function flush_scheduled()
+  local flushed = false
+  vim.schedule(function()
+    flushed = true
+  end)
+  vim.wait(timeout, function()
+    return flushed
+  end, 10)
 end
 
 local function write_results()
@@ -301,6 +313,12 @@ local function retrain(f)
     return syntx.state.adapter ~= nil
   end, 20)
   R.adapter_before = syntx.state.adapter
+  local notify = vim.notify
+  R.retrain_messages = {}
+  vim.notify = function(msg, level, opts)
+    table.insert(R.retrain_messages, tostring(msg))
+    return notify(msg, level, opts)
+  end
   vim.cmd("SyntxRetrain")
   local ok = vim.wait(timeout, function()
     return syntx.state.retrain and syntx.state.retrain.done
@@ -313,8 +331,13 @@ local function retrain(f)
   vim.wait(timeout, function()
     return syntx.state.retrain.adapter ~= nil or syntx.state.retrain.err ~= nil
   end, 20)
+  -- Whatever else the retrain makes anyone say is said by now: the server
+  -- sent it before answering a later request, and the plugin scheduled it
+  -- before the flush.
   R.statusline = syntx.statusline()
   R.after = status(client, bufnr)
+  flush_scheduled()
+  vim.notify = notify
 end
 
 -- commands: the :Syntx* commands a user types, with vim.ui.select answered
@@ -387,6 +410,149 @@ local function trust(f)
   R.trust.after = after
 end
 
+-- syntx_diagnostics lists a buffer's SyntX diagnostics as plain tables.
+local function syntx_diagnostics(bufnr)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.source == "syntx" then
+      local code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)
+      table.insert(out, { lnum = d.lnum, col = d.col, code = code, severity = d.severity, message = d.message })
+    end
+  end
+  table.sort(out, function(a, b)
+    return a.lnum < b.lnum or (a.lnum == b.lnum and tostring(a.code) < tostring(b.code))
+  end)
+  return out
+end
+
+-- diagnostics: they appear on open, follow an edit, the menu ends with the
+-- dismiss entry, a killed server is reported once and :SyntxRestart brings
+-- it (and the diagnostics) back (scenario 5).
+local function diagnostics(f)
+  local messages = {}
+  local notify = vim.notify
+  vim.notify = function(msg, level, opts)
+    table.insert(messages, { msg = tostring(msg), level = level })
+    return notify(msg, level, opts)
+  end
+  local bufnr, client = open(f.path)
+  local D = {}
+  R.diagnostics = D
+  local ok = vim.wait(timeout, function()
+    return #syntx_diagnostics(bufnr) > 0
+  end, 50)
+  D.on_open = syntx_diagnostics(bufnr)
+  step("diagnostics on open", { n = #D.on_open, ok = ok })
+  if not ok then
+    fail("no SyntX diagnostic within " .. timeout .. " ms of opening " .. f.path)
+  end
+  -- An edit adds a site: its diagnostic follows.
+  local at = find_line(bufnr, f.insert_before)
+  vim.api.nvim_buf_set_lines(bufnr, at, at, false, f.insert)
+  D.inserted_at = at
+  ok = vim.wait(timeout, function()
+    for _, d in ipairs(syntx_diagnostics(bufnr)) do
+      if d.lnum == at then
+        return true
+      end
+    end
+    return false
+  end, 50)
+  D.after_edit = syntx_diagnostics(bufnr)
+  step("diagnostics after the edit", { ok = ok })
+  if not ok then
+    fail("no diagnostic on the inserted line " .. (at + 1) .. " within " .. timeout .. " ms")
+  end
+  -- The menu, as vim.lsp.buf.code_action() lists it: the server's order.
+  local line = D.on_open[1] and D.on_open[1].lnum or 0
+  local text = line_text(bufnr, line) or ""
+  local responses = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = { line = line, character = 0 }, ["end"] = { line = line, character = #text } },
+    context = { diagnostics = {}, triggerKind = 1 },
+  }, timeout)
+  D.menu = {}
+  for _, resp in pairs(responses or {}) do
+    for _, a in ipairs(resp.result or {}) do
+      table.insert(D.menu, { title = a.title, kind = a.kind })
+    end
+  end
+  -- Applying a suggestion takes it out of what :SyntxDismiss lists.
+  local acts = code_actions(bufnr, line, line)
+  local id = acts[1] and type(acts[1].data) == "table" and acts[1].data.suggestionId
+  local function listed()
+    for _, o in ipairs(syntx.state.offers) do
+      if o.id == id then
+        return true
+      end
+    end
+    return false
+  end
+  D.picker = { id = id, before = listed() }
+  if acts[1] then
+    local err = apply(client, bufnr, acts[1])
+    if err then
+      fail("accept: " .. vim.inspect(err))
+    end
+  end
+  D.picker.after = listed()
+  -- Kill the server as a crash would.
+  local pid = client.rpc and client.rpc.pid
+  D.pid = pid
+  if not pid then
+    fail("no server pid on the client")
+    return
+  end
+  vim.loop.kill(pid, 9)
+  ok = vim.wait(timeout, function()
+    return syntx.state.exited[client.id] ~= nil
+  end, 20)
+  if not ok then
+    fail("the killed server's client did not exit within " .. timeout .. " ms")
+  end
+  -- The plugin's report and Neovim's own message are both scheduled when
+  -- the client exits: wait for the report, then for the queue to drain.
+  ok = vim.wait(timeout, function()
+    for _, m in ipairs(messages) do
+      if m.msg:find("stopped unexpectedly", 1, true) then
+        return true
+      end
+    end
+    return false
+  end, 20)
+  if not ok then
+    fail("no report of the crash within " .. timeout .. " ms")
+  end
+  flush_scheduled()
+  D.crash_messages = {}
+  for _, m in ipairs(messages) do
+    if m.msg:find("quit with exit code", 1, true) or m.msg:find("stopped unexpectedly", 1, true) then
+      table.insert(D.crash_messages, m.msg)
+    end
+  end
+  D.after_crash = #syntx_diagnostics(bufnr)
+  step("killed", { pid = pid })
+  vim.cmd("SyntxRestart")
+  ok = vim.wait(timeout, function()
+    local c = client_for(bufnr)
+    return c ~= nil and c.id ~= client.id and c.initialized ~= false
+  end, 20)
+  if not ok then
+    fail(":SyntxRestart started no client within " .. timeout .. " ms")
+    return
+  end
+  D.restarted = client_for(bufnr).id
+  ok = vim.wait(timeout, function()
+    return #syntx_diagnostics(bufnr) > 0
+  end, 50)
+  D.after_restart = syntx_diagnostics(bufnr)
+  step("restarted", { ok = ok })
+  if not ok then
+    fail("no diagnostics within " .. timeout .. " ms of :SyntxRestart")
+  end
+  vim.notify = notify
+end
+
 local ok, err = pcall(function()
   for _, f in ipairs(spec.files) do
     if spec.mode == "feedback" then
@@ -399,6 +565,8 @@ local ok, err = pcall(function()
       commands(f)
     elseif spec.mode == "trust" then
       trust(f)
+    elseif spec.mode == "diagnostics" then
+      diagnostics(f)
     else
       error("unknown mode " .. tostring(spec.mode))
     end

@@ -3,7 +3,7 @@
 // supplies the real ones.
 
 import { builtinPersonas } from "./settings";
-import { describeStatus, ProgressToken, summarize } from "./status";
+import { ProgressToken, statusHtml, summarize } from "./status";
 
 /** The server's commands (DESIGN.md, "Contracts"). */
 export const ServerCommands = {
@@ -40,6 +40,8 @@ export interface PickItem<T> {
 export interface UI {
   info(message: string): void;
   error(message: string): void;
+  /** panel shows an HTML page (the status) in a webview beside the editor. */
+  panel(title: string, html: string): void;
   pick<T>(items: PickItem<T>[], placeholder: string): Promise<T | undefined>;
   input(prompt: string, validate: (v: string) => string | undefined): Promise<string | undefined>;
 }
@@ -54,6 +56,8 @@ export interface Offered {
   startLine: number;
   endLine: number;
   at: number;
+  /** The candidate set it was offered in (dismissing the set dismisses it). */
+  setId?: string;
 }
 
 /**
@@ -74,7 +78,7 @@ export class OfferLog {
   }
 
   forget(id: string): void {
-    this.items = this.items.filter((o) => o.id !== id);
+    this.items = this.items.filter((o) => o.id !== id && o.setId !== id);
   }
 
   /**
@@ -122,7 +126,7 @@ export function offersFromActions(
   const out: Offered[] = [];
   for (const a of actions) {
     let id: string | undefined;
-    const data = a.data as { suggestionId?: unknown } | undefined;
+    const data = a.data as { suggestionId?: unknown; setId?: unknown } | undefined;
     if (data && typeof data.suggestionId === "string") {
       id = data.suggestionId;
     } else if (a.command?.command === ServerCommands.accept && typeof a.command.arguments?.[0] === "string") {
@@ -134,7 +138,11 @@ export function offersFromActions(
     const lines = a.edits ?? [];
     const startLine = lines.length ? Math.min(...lines.map((e) => e.startLine)) : 0;
     const endLine = lines.length ? Math.max(...lines.map((e) => e.endLine)) : 0;
-    out.push({ id, title: a.title, kind: a.kind ?? "", uri, startLine, endLine, at: now });
+    const o: Offered = { id, title: a.title, kind: a.kind ?? "", uri, startLine, endLine, at: now };
+    if (data && typeof data.setId === "string") {
+      o.setId = data.setId;
+    }
+    out.push(o);
   }
   return out;
 }
@@ -169,7 +177,7 @@ export class Commands {
   async showStatus(): Promise<void> {
     try {
       const result = await this.refreshStatus();
-      this.ui.info(describeStatus(result));
+      this.ui.panel("SyntX Status", statusHtml(result));
     } catch (e) {
       this.ui.error(`SyntX status: ${errorText(e)}`);
     }
@@ -284,14 +292,20 @@ export class Commands {
   }
 }
 
-/** retrainMessage says what a retrain did to the active adapter. */
+/**
+ * retrainMessage is the one message a retrain ends with: the server's own
+ * account of the run (the decision and the numbers the gate used), or how
+ * much feedback is still missing, and what happened to the active adapter.
+ */
 export function retrainMessage(before: string | null | undefined, after: string | null | undefined, result: unknown): string {
   const label = (a: string | null | undefined): string => (a === undefined ? "unknown" : (a ?? "base model"));
-  const extra = typeof result === "string" && result !== "" ? ` (${result})` : "";
-  if (before !== after) {
-    return `SyntX retrained: active adapter ${label(before)} → ${label(after)}${extra}`;
+  const r = typeof result === "object" && result !== null ? (result as { decision?: unknown; message?: unknown }) : {};
+  const msg = typeof r.message === "string" && r.message !== "" ? r.message : typeof result === "string" ? result : "";
+  if (r.decision === "not-enough-feedback") {
+    return `SyntX: ${msg || "not enough feedback to retrain yet"}. Keep applying, undoing and dismissing suggestions.`;
   }
-  return `SyntX retrained; the active adapter stays ${label(after)}${extra}`;
+  const change = before !== after ? `active adapter ${label(before)} → ${label(after)}` : `the active adapter stays ${label(after)}`;
+  return msg ? `SyntX retrained: ${change}. ${msg[0].toUpperCase()}${msg.slice(1)}.` : `SyntX retrained: ${change}.`;
 }
 
 function basename(uri: string): string {

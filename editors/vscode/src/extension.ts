@@ -2,6 +2,8 @@
 // palette commands and the status bar. The logic lives in settings.ts,
 // status.ts and commands.ts; this file only connects it to VS Code.
 
+import { execFile } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as vscode from "vscode";
 import {
@@ -19,9 +21,12 @@ import {
 } from "vscode-languageclient/node";
 
 import { Commands, errorText, OfferLog, offersFromActions, PickItem, UI } from "./commands";
+import { RestartPolicy } from "./restart";
 import {
+  findExecutable,
   initializationOptions,
   Inspected,
+  notFoundMessage,
   languages,
   reaction,
   readSettings,
@@ -30,13 +35,24 @@ import {
   userLevel,
   validate,
 } from "./settings";
-import { ProgressToken, ProgressValue, StatusModel } from "./status";
+import { ProgressToken, ProgressValue, reportPage, StatusModel } from "./status";
 
 let client: LanguageClient | undefined;
 let settings: Settings;
 let tokenCounter = 0;
 const model = new StatusModel();
 const offers = new OfferLog();
+const restarts = new RestartPolicy();
+
+/** isExecutable: a regular file the user may run. */
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
 
 function currentSettings(): Settings {
   const cfg = vscode.workspace.getConfiguration("syntx");
@@ -67,13 +83,33 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const v = model.view();
     item.text = v.text;
     item.tooltip = v.tooltip;
+    // Stopped, the item starts the server again; otherwise it shows the status.
+    item.command = v.warning ? "syntx.restartServer" : "syntx.showStatus";
     item.backgroundColor = v.warning ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
     item.show();
+  };
+
+  // One webview for the status and one for the report, reused.
+  const panels = new Map<string, vscode.WebviewPanel>();
+  const showPanel = (key: string, title: string, html: string, commands: boolean): void => {
+    let p = panels.get(key);
+    if (!p) {
+      p = vscode.window.createWebviewPanel(`syntx.${key}`, title, vscode.ViewColumn.Beside, {
+        enableScripts: false,
+        enableCommandUris: commands ? ["syntx.openReport"] : false,
+      });
+      panels.set(key, p);
+      p.onDidDispose(() => panels.delete(key));
+    }
+    p.title = title;
+    p.webview.html = html;
+    p.reveal(vscode.ViewColumn.Beside, true);
   };
 
   const ui: UI = {
     info: (m) => void vscode.window.showInformationMessage(m),
     error: (m) => void vscode.window.showErrorMessage(m),
+    panel: (title, html) => showPanel("status", title, html, true),
     pick: async <T>(items: PickItem<T>[], placeholder: string): Promise<T | undefined> => {
       const chosen = await vscode.window.showQuickPick(
         items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, value: i.value })),
@@ -152,12 +188,50 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     render();
   });
 
+  // A restart's message stays while the server starts again (at least long
+  // enough to read it) and goes away once it runs, or at once when the
+  // server stopped for good: a message that outlived the problem would say
+  // the opposite of the status bar ("restarted it" beside "SyntX: stopped").
+  const showWhileRestarting = (message: string): void => {
+    const shownAt = Date.now();
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: message }, () => {
+      return new Promise<void>((resolve) => {
+        const check = (): void => {
+          const elapsed = Date.now() - shownAt;
+          const state = model.serverState;
+          if (state === "stopped" || (state !== "starting" && elapsed >= 6000) || elapsed >= 60000) {
+            resolve();
+            return;
+          }
+          setTimeout(check, 500).unref?.();
+        };
+        check();
+      });
+    });
+  };
+
+  const openSettings = (): void => void vscode.commands.executeCommand("workbench.action.openSettings", "syntx.path");
+  let stopping = false;
+
   const start = async (): Promise<void> => {
     settings = currentSettings();
     for (const p of validate(settings)) {
       void vscode.window.showWarningMessage(p);
     }
     const cmd = serverCommand(settings, places(), process.env);
+    // A wrong syntx.path is one message, with the way to fix it, rather
+    // than the language client's failure to spawn (two toasts, one of
+    // which outlived the fix).
+    if (!findExecutable(cmd.command, cmd.env, isExecutable)) {
+      model.setServerState("stopped");
+      render();
+      void vscode.window.showErrorMessage(notFoundMessage(cmd.command), "Open Settings").then((choice) => {
+        if (choice === "Open Settings") {
+          openSettings();
+        }
+      });
+      return;
+    }
     const serverOptions: ServerOptions = {
       command: cmd.command,
       args: cmd.args,
@@ -174,12 +248,41 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
         closed: () => {
+          if (stopping) {
+            return { action: CloseAction.DoNotRestart, handled: true };
+          }
+          // A crash: restarted up to 3 times in 3 minutes, with a message
+          // each time; then it stays stopped, and the message, the status
+          // bar item and "SyntX: Restart Server" start it again.
+          const d = restarts.crashed(Date.now());
+          output.appendLine(d.message);
+          if (d.restart) {
+            model.setServerState("starting");
+            render();
+            showWhileRestarting(d.message);
+            return { action: CloseAction.Restart, handled: true };
+          }
           model.setServerState("stopped");
           render();
-          return { action: CloseAction.DoNotRestart, message: "The SyntX server stopped. Run “SyntX: Restart Server” to start it again." };
+          void vscode.window.showErrorMessage(d.message, "Restart", "Show Output").then((c) => {
+            if (c === "Restart") {
+              void vscode.commands.executeCommand("syntx.restartServer");
+            } else if (c === "Show Output") {
+              output.show(true);
+            }
+          });
+          return { action: CloseAction.DoNotRestart, handled: true };
         },
       },
       middleware: {
+        // What was applied or dismissed leaves the dismiss picker.
+        executeCommand: async (command, args, next) => {
+          const result = await next(command, args);
+          if ((command === "syntx.accept" || command === "syntx.dismiss") && typeof args[0] === "string") {
+            offers.forget(args[0]);
+          }
+          return result;
+        },
         // Remember what was offered so "Dismiss Suggestion" can list it.
         provideCodeActions: async (document, range, ctx, token, next) => {
           const result = await next(document, range, ctx, token);
@@ -220,9 +323,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     } catch (e) {
       model.setServerState("stopped");
       render();
-      void vscode.window.showErrorMessage(
-        `SyntX could not start “${cmd.command} serve”: ${errorText(e)}. Set syntx.path to the syntx binary.`,
-      );
+      void vscode.window
+        .showErrorMessage(`SyntX could not start “${cmd.command} serve”: ${errorText(e)}`, "Open Settings")
+        .then((choice) => choice === "Open Settings" && openSettings());
       return;
     }
     // Progress the server starts on its own (idle training) comes with
@@ -240,7 +343,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const c = client;
     client = undefined;
     if (c) {
+      stopping = true;
       await c.stop().catch(() => undefined);
+      stopping = false;
     }
   };
 
@@ -289,8 +394,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await cmds.dismiss(at, typeof id === "string" ? id : undefined, typeof reason === "string" ? reason : undefined);
   });
   reg("syntx.restartServer", async () => {
+    restarts.reset();
     await stop();
     await start();
+  });
+  reg("syntx.openReport", async () => {
+    // `syntx report` writes one self-contained page (inline SVG, no
+    // scripts); it reads the same data directory as the server.
+    const cmd = serverCommand(settings, places(), process.env);
+    const bin = findExecutable(cmd.command, cmd.env, isExecutable);
+    if (!bin) {
+      void vscode.window.showErrorMessage(notFoundMessage(cmd.command), "Open Settings").then((c) => c === "Open Settings" && openSettings());
+      return;
+    }
+    execFile(bin, ["report"], { env: cmd.env as NodeJS.ProcessEnv, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        void vscode.window.showErrorMessage(`SyntX report: ${(stderr || errorText(err)).trim()}`);
+        return;
+      }
+      showPanel("report", "SyntX Report", reportPage(stdout), false);
+    });
   });
 
   context.subscriptions.push(

@@ -204,3 +204,39 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function deepCopy(v: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
 }
+
+/**
+ * findExecutable resolves the command the extension would run: a path with
+ * a separator is taken as it is, a bare name is looked up on PATH. It
+ * returns the executable's path, or undefined when there is none, so that a
+ * wrong `syntx.path` is one clear message rather than the language client's
+ * failure to start.
+ */
+export function findExecutable(
+  command: string,
+  env: Record<string, string | undefined>,
+  isExecutable: (path: string) => boolean,
+  pathSep = process.platform === "win32" ? ";" : ":",
+): string | undefined {
+  if (command.includes("/") || command.includes("\\")) {
+    return isExecutable(command) ? command : undefined;
+  }
+  const exts = process.platform === "win32" ? ["", ".exe", ".cmd"] : [""];
+  for (const dir of (env.PATH ?? "").split(pathSep)) {
+    if (dir === "") {
+      continue;
+    }
+    for (const ext of exts) {
+      const p = `${dir.replace(/[\\/]+$/, "")}/${command}${ext}`;
+      if (isExecutable(p)) {
+        return p;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** notFoundMessage is the one message for a missing binary. */
+export function notFoundMessage(command: string): string {
+  return `SyntX binary not found: ${command}. Set syntx.path to the syntx binary (make install, or bin/syntx after make build).`;
+}

@@ -155,6 +155,11 @@ export class StatusModel {
   private readonly tasks = new Map<ProgressToken, Task>();
   private lastResult: string | undefined;
 
+  /** serverState is the server's state as last set. */
+  get serverState(): ServerState {
+    return this.state;
+  }
+
   setServerState(state: ServerState): void {
     this.state = state;
     if (state !== "running") {
@@ -280,4 +285,113 @@ export function shortTitle(title: string): string {
     return t.toLowerCase();
   }
   return t.split(/\s+/)[0].toLowerCase();
+}
+
+/** escapeHtml makes text safe inside HTML. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+}
+
+/** The Content-Security-Policy of SyntX's webviews: no scripts, nothing fetched. */
+export const webviewCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:;";
+
+const pageStyle = `body{font-family:var(--vscode-font-family);font-size:var(--vscode-font-size);color:var(--vscode-foreground);padding:0 1.5em}
+table{border-collapse:collapse;margin:.4em 0 1.2em}td,th{padding:.2em .9em .2em 0;text-align:left}td.n{text-align:right}
+th{border-bottom:1px solid var(--vscode-panel-border,#8884)}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.4em}
+a{color:var(--vscode-textLink-foreground)}.muted{opacity:.75}`;
+
+/**
+ * statusHtml renders a `syntx.status` result as the "SyntX: Show Status"
+ * page: the adapter and persona, feedback per outcome and acceptance per
+ * category, the last training run, the workspace's rules, and a link that
+ * opens the HTML report (a command link: the webview runs no script).
+ */
+export function statusHtml(result: unknown): string {
+  const s = summarize(result);
+  const o = typeof result === "object" && result !== null ? (result as Record<string, unknown>) : {};
+  const e = escapeHtml;
+  const rows: string[] = [];
+  rows.push(`<tr><th>Adapter</th><td>${e(s.adapter === undefined ? "unknown" : (s.adapter ?? "base model (no adapter trained yet)"))}</td></tr>`);
+  if (s.persona) {
+    rows.push(`<tr><th>Persona</th><td>${e(s.persona)}</td></tr>`);
+  }
+  if (typeof o.policy === "string") {
+    rows.push(`<tr><th>Policy</th><td>${e(o.policy)}</td></tr>`);
+  }
+  if (s.preferences !== undefined) {
+    rows.push(`<tr><th>Preferences</th><td>${s.preferences} (what training learns from)</td></tr>`);
+  }
+  const ws = workspaceLine(result);
+  if (ws) {
+    rows.push(`<tr><th>Workspace</th><td>${e(ws.replace(/^Workspace: /, ""))}</td></tr>`);
+  }
+  const parts = [`<h1>SyntX status</h1><table>${rows.join("")}</table>`];
+
+  if (s.events) {
+    const names = [
+      ...outcomeOrder.filter((k) => k in s.events!),
+      ...Object.keys(s.events).filter((k) => !outcomeOrder.includes(k)).sort(),
+    ];
+    parts.push(
+      `<h2>Feedback by outcome</h2><table><tr><th>outcome</th><th>events</th></tr>${names
+        .map((k) => `<tr><td>${e(k)}</td><td class="n">${s.events![k]}</td></tr>`)
+        .join("")}</table>`,
+    );
+  }
+  const acc = o.acceptance;
+  if (typeof acc === "object" && acc !== null) {
+    const cats = Object.entries(acc as Record<string, { offered?: unknown; accepted?: unknown; rate?: unknown }>).sort(([a], [b]) =>
+      a.localeCompare(b),
+    );
+    if (cats.length) {
+      parts.push(
+        `<h2>By category</h2><table><tr><th>category</th><th>offered</th><th>accepted</th><th>rate</th></tr>${cats
+          .map(([c, v]) => {
+            const off = typeof v?.offered === "number" ? v.offered : 0;
+            const ok = typeof v?.accepted === "number" ? v.accepted : 0;
+            const rate = typeof v?.rate === "number" ? `${Math.round(v.rate * 100)}%` : "–";
+            return `<tr><td>${e(c)}</td><td class="n">${off}</td><td class="n">${ok}</td><td class="n">${rate}</td></tr>`;
+          })
+          .join("")}</table>`,
+      );
+    }
+  }
+  const tr = o.training as { running?: unknown; last?: unknown; newOutcomes?: unknown } | undefined;
+  if (tr && typeof tr === "object") {
+    const lines: string[] = [];
+    if (tr.running === true) {
+      lines.push("A training run is under way.");
+    }
+    lines.push(typeof tr.last === "string" && tr.last !== "" ? `Last run: ${e(tr.last)}` : "No training run in this session yet.");
+    if (typeof tr.newOutcomes === "number") {
+      lines.push(`${tr.newOutcomes} new outcomes since the last run.`);
+    }
+    parts.push(`<h2>Training</h2><p>${lines.join("<br>")}</p>`);
+  }
+  parts.push(
+    `<p><a href="command:syntx.openReport">Open the report</a> <span class="muted">(acceptance over time, adapter history, loss curves)</span></p>`,
+  );
+  if (s.version) {
+    parts.push(`<p class="muted">Server ${e(s.version)}</p>`);
+  }
+  return page("SyntX status", parts.join("\n"));
+}
+
+/** page wraps a body in SyntX's webview page. */
+export function page(title: string, body: string): string {
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${webviewCSP}"><title>${escapeHtml(title)}</title><style>${pageStyle}</style></head><body>${body}</body></html>`;
+}
+
+/**
+ * reportPage puts the CSP into the HTML `syntx report` wrote (one
+ * self-contained page: inline SVG, no scripts), for a webview.
+ */
+export function reportPage(html: string): string {
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${webviewCSP}">`;
+  const i = html.search(/<head[^>]*>/i);
+  if (i < 0) {
+    return page("SyntX report", html);
+  }
+  const end = html.indexOf(">", i) + 1;
+  return html.slice(0, end) + meta + html.slice(end);
 }

@@ -44,7 +44,9 @@ M.state = {
   status = nil, -- the last syntx.status result
   persona = nil,
   exited = {}, -- client id -> { code, signal }
-  offers = {}, -- recent suggestions: { id, title, kind, bufnr, line }
+  offers = {}, -- recent suggestions still open: { id, set_id, title, kind, bufnr, line }
+  crashes = {}, -- { code, signal, client_id } of each server that stopped unexpectedly
+  stopping = {}, -- client id -> true while the plugin stops it on purpose
   last_progress = nil, -- the last end message
   retrains = 0,
 }
@@ -149,7 +151,10 @@ function M.handle_progress(token, value, client_id)
     M.state.tasks[token] = nil
     local msg = value.message or ((t and t.title or "work") .. ": done")
     M.state.last_progress = msg
-    if cfg.progress then
+    -- :SyntxRetrain says how its run ended when the answer arrives: one
+    -- message, not two.
+    local ours = M.state.retrain and M.state.retrain.token == token
+    if cfg.progress and not ours then
       notify(msg)
     end
     M.refresh_status()
@@ -219,7 +224,10 @@ local function record_offers(bufnr, actions)
           line = line and math.min(line, e.range.start.line) or e.range.start.line
         end
       end
-      table.insert(M.state.offers, { id = id, title = a.title, kind = a.kind, bufnr = bufnr, line = line or 0 })
+      local set_id = type(a.data) == "table" and type(a.data.setId) == "string" and a.data.setId or nil
+      table.insert(M.state.offers, {
+        id = id, set_id = set_id, title = a.title, kind = a.kind, bufnr = bufnr, line = line or 0,
+      })
     end
   end
   while #M.state.offers > 200 do
@@ -227,9 +235,22 @@ local function record_offers(bufnr, actions)
   end
 end
 
+-- forget_offer drops a suggestion (or every suggestion of a set) from the
+-- ones :SyntxDismiss offers: it was applied or dismissed.
+function M.forget_offer(id)
+  for i = #M.state.offers, 1, -1 do
+    local o = M.state.offers[i]
+    if o.id == id or o.set_id == id then
+      table.remove(M.state.offers, i)
+    end
+  end
+end
+
 -- watch_code_actions wraps client.request so the suggestions offered to the
--- code action menu are remembered for :SyntxDismiss. Both call styles are
--- handled: client.request(method, ...) (<= 0.10) and client:request(...).
+-- code action menu are remembered for :SyntxDismiss, and those applied
+-- (syntx.accept) or dismissed (syntx.dismiss) are forgotten. Both call
+-- styles are handled: client.request(method, ...) (<= 0.10) and
+-- client:request(...).
 local function watch_code_actions(client)
   if client._syntx_wrapped then
     return
@@ -240,6 +261,13 @@ local function watch_code_actions(client)
     local args = { ... }
     local n = select("#", ...)
     local i = (args[1] == client) and 2 or 1
+    if args[i] == "workspace/executeCommand" and type(args[i + 1]) == "table" then
+      local p = args[i + 1]
+      local ours = p.command == "syntx.accept" or p.command == "syntx.dismiss"
+      if ours and type(p.arguments) == "table" and type(p.arguments[1]) == "string" then
+        M.forget_offer(p.arguments[1])
+      end
+    end
     if args[i] == "textDocument/codeAction" and type(args[i + 2]) == "function" then
       local handler = args[i + 2]
       local bufnr = args[i + 3]
@@ -283,6 +311,11 @@ local function client_config(bufnr, cfg)
     end,
     on_exit = function(code, signal, client_id)
       M.state.exited[client_id] = { code = code, signal = signal }
+      local intended = M.state.stopping[client_id]
+      M.state.stopping[client_id] = nil
+      if not intended and (code ~= 0 or (signal ~= 0 and signal ~= 15)) then
+        M.report_crash(code, signal, client_id)
+      end
       for root_dir, id in pairs(M.state.clients) do
         if id == client_id then
           M.state.clients[root_dir] = nil
@@ -317,6 +350,85 @@ function M.attach(bufnr)
   end
   vim.lsp.buf_attach_client(bufnr, id)
   return id
+end
+
+-- report_crash says once that the server stopped, and how to start it
+-- again. Neovim's own "Client N quit with exit code C and signal S", which
+-- would say it a second time without the way out, is held back.
+function M.report_crash(code, signal, client_id)
+  table.insert(M.state.crashes, { code = code, signal = signal, client_id = client_id })
+  local theirs = string.format("Client %s quit with exit code %s and signal %s", client_id, code, signal)
+  local original = vim.notify
+  vim.notify = function(msg, ...)
+    if msg == theirs then
+      vim.notify = original
+      return
+    end
+    return original(msg, ...)
+  end
+  vim.schedule(function()
+    vim.defer_fn(function()
+      if vim.notify ~= original then
+        vim.notify = original -- Neovim did not say it (a later version)
+      end
+    end, 1000)
+    local why = signal ~= 0 and ("signal " .. signal) or ("exit code " .. code)
+    original("SyntX: the server stopped unexpectedly (" .. why .. "); :SyntxRestart starts it again",
+      vim.log.levels.ERROR)
+  end)
+end
+
+local function stop_client(c)
+  M.state.stopping[c.id] = true
+  if vim.fn.has("nvim-0.11") == 1 then
+    c:stop()
+  else
+    c.stop()
+  end
+end
+
+-- restart stops the running SyntX clients (if any) and starts the server
+-- again for every loaded buffer of a supported filetype. on_done(ids) gets
+-- the new client ids.
+function M.restart(on_done)
+  local cfg = M.state.config or M.defaults
+  local old = M.clients()
+  for _, c in ipairs(old) do
+    stop_client(c)
+  end
+  local function start_all()
+    M.state.clients = {}
+    local ids = {}
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_is_loaded(b) and vim.tbl_contains(cfg.filetypes, vim.bo[b].filetype) then
+        local id = M.attach(b)
+        if id then
+          ids[id] = true
+        end
+      end
+    end
+    local list = vim.tbl_keys(ids)
+    notify(#list > 0 and "server restarted"
+      or "no " .. table.concat(cfg.filetypes, "/") .. " buffer to start the server for")
+    if on_done then
+      on_done(list)
+    end
+  end
+  if #old == 0 then
+    return start_all()
+  end
+  -- Wait (without blocking) for the old clients to exit.
+  local tries = 0
+  local function check()
+    tries = tries + 1
+    for _, c in ipairs(old) do
+      if not M.state.exited[c.id] and tries < 100 then
+        return vim.defer_fn(check, 50)
+      end
+    end
+    start_all()
+  end
+  check()
 end
 
 -- clients lists the running SyntX clients (for a buffer, or all).
@@ -476,14 +588,21 @@ function M.retrain()
       return
     end
     M.state.retrain.result = result
+    local r = type(result) == "table" and result or {}
+    if r.decision == "not-enough-feedback" then
+      -- Not a failure: there is too little feedback yet.
+      M.state.retrain.adapter = M.state.adapter
+      notify((r.message or "not enough feedback to retrain yet")
+        .. "; keep applying, undoing and dismissing suggestions")
+      return
+    end
     M.refresh_status(function()
       local after = M.state.adapter
       M.state.retrain.adapter = after
-      if after ~= before then
-        notify("retrained: active adapter " .. adapter_text(before) .. " → " .. adapter_text(after))
-      else
-        notify("retrained; the active adapter stays " .. adapter_text(after))
-      end
+      local change = after ~= before and ("active adapter " .. adapter_text(before) .. " → " .. adapter_text(after))
+        or ("the active adapter stays " .. adapter_text(after))
+      local detail = type(r.message) == "string" and r.message ~= "" and (". " .. r.message) or ""
+      notify("retrained: " .. change .. detail)
     end)
   end, token)
   if not sent then
@@ -556,11 +675,7 @@ function M.dismiss(id, reason)
         notify("dismiss: " .. err_text(err), vim.log.levels.ERROR)
         return
       end
-      for i = #M.state.offers, 1, -1 do
-        if M.state.offers[i].id == sid then
-          table.remove(M.state.offers, i)
-        end
-      end
+      M.forget_offer(sid)
       notify("dismissed (" .. why .. ")")
     end)
   end
@@ -716,6 +831,9 @@ local function create_commands(cfg)
   cmd("SyntxRollback", function()
     M.rollback()
   end, { desc = "SyntX: go back to the previous adapter" })
+  cmd("SyntxRestart", function()
+    M.restart()
+  end, { desc = "SyntX: start the server again (after a crash, or to pick up a new binary)" })
   cmd("SyntxTrust", function(o)
     M.trust(o.args == "revoke")
   end, {

@@ -27,14 +27,20 @@ function fakeServer(answers: Record<string, (args: unknown[]) => unknown>): Serv
 }
 
 /** A fake UI: picks by label from a queue, records messages. */
-function fakeUI(picks: string[] = [], inputs: string[] = []): UI & { infos: string[]; errors: string[]; shown: string[][] } {
+function fakeUI(
+  picks: string[] = [],
+  inputs: string[] = [],
+): UI & { infos: string[]; errors: string[]; shown: string[][]; panels: { title: string; html: string }[] } {
   const infos: string[] = [];
   const errors: string[] = [];
   const shown: string[][] = [];
+  const panels: { title: string; html: string }[] = [];
   return {
     infos,
     errors,
     shown,
+    panels,
+    panel: (title, html) => panels.push({ title, html }),
     info: (m) => infos.push(m),
     error: (m) => errors.push(m),
     pick: async <T>(items: PickItem<T>[]): Promise<T | undefined> => {
@@ -137,7 +143,7 @@ describe("Commands", () => {
     await new Commands(server, ui, new OfferLog(), (r) => statuses.push(r)).retrain("tok-1");
     const retrain = server.calls.find((c) => c.command === "syntx.retrain");
     assert.deepEqual(retrain, { command: "syntx.retrain", args: [], token: "tok-1" });
-    assert.deepEqual(ui.infos, ["SyntX retrained: active adapter base model → v1"]);
+    assert.deepEqual(ui.infos, ["SyntX retrained: active adapter base model → v1."]);
     assert.deepEqual(statuses.at(-1), { adapter: "v1" });
   });
 
@@ -203,18 +209,64 @@ describe("Commands", () => {
     assert.match(ui.infos[0], /No SyntX suggestion to dismiss/);
   });
 
-  it("showStatus describes the result", async () => {
+  it("showStatus opens a page, not a toast", async () => {
     const server = fakeServer({ "syntx.status": () => ({ adapter: "v2", events: { offered: 3 } }) });
     const ui = fakeUI();
     await new Commands(server, ui, new OfferLog(), () => undefined).showStatus();
-    assert.deepEqual(ui.infos, ["Adapter: v2\nEvents: offered 3"]);
+    assert.deepEqual(ui.infos, []);
+    assert.equal(ui.panels.length, 1);
+    assert.equal(ui.panels[0].title, "SyntX Status");
+    assert.match(ui.panels[0].html, /<th>Adapter<\/th><td>v2<\/td>/);
+    assert.match(ui.panels[0].html, /<td>offered<\/td><td class="n">3<\/td>/);
+  });
+
+  it("the dismiss picker lists only suggestions still open", () => {
+    const log = new OfferLog();
+    log.record(
+      offersFromActions(
+        "file:///a.js",
+        [
+          { title: "Use ===", data: { suggestionId: "s-1", setId: "set-1" }, edits: [{ startLine: 1, endLine: 1 }] },
+          { title: "Use let", data: { suggestionId: "s-2", setId: "set-1" }, edits: [{ startLine: 1, endLine: 1 }] },
+          { title: "Use const", data: { suggestionId: "s-3", setId: "set-2" }, edits: [{ startLine: 4, endLine: 4 }] },
+        ],
+        1,
+      ),
+    );
+    log.forget("s-1"); // accepted
+    assert.deepEqual(
+      log.candidates().map((o) => o.id),
+      ["s-2", "s-3"],
+    );
+    log.forget("set-1"); // the set's menu entry "Dismiss these suggestions"
+    assert.deepEqual(
+      log.candidates().map((o) => o.id),
+      ["s-3"],
+    );
   });
 });
 
 describe("messages", () => {
-  it("retrainMessage", () => {
-    assert.equal(retrainMessage("v1", "v1", null), "SyntX retrained; the active adapter stays v1");
-    assert.equal(retrainMessage(undefined, undefined, "rejected by the eval gate"), "SyntX retrained; the active adapter stays unknown (rejected by the eval gate)");
+  it("retrainMessage: one message with the decision and the numbers", () => {
+    assert.equal(retrainMessage("v1", "v1", null), "SyntX retrained: the active adapter stays v1.");
+    assert.equal(
+      retrainMessage(null, "v2", {
+        decision: "accepted",
+        message: "adapter v2 accepted (held-out accuracy 0.80 vs 0.60, log-loss 0.500 vs 0.690, on 4 held-out of 20 preferences); active: v2",
+      }),
+      "SyntX retrained: active adapter base model → v2. Adapter v2 accepted (held-out accuracy 0.80 vs 0.60, log-loss 0.500 vs 0.690, on 4 held-out of 20 preferences); active: v2.",
+    );
+  });
+
+  it("retrainMessage: too little feedback is information, in people's words", () => {
+    const m = retrainMessage(null, null, {
+      decision: "not-enough-feedback",
+      usable: 3,
+      needed: 10,
+      message: "not enough feedback to retrain yet: 3 of 10 preferences needed",
+    });
+    assert.equal(m, "SyntX: not enough feedback to retrain yet: 3 of 10 preferences needed. Keep applying, undoing and dismissing suggestions.");
+    assert.doesNotMatch(m, /syntx\.retrain|train:|usable/);
   });
 
   it("errorText reads JSON-RPC errors", () => {

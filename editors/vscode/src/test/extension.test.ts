@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import Module from "node:module";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
@@ -13,7 +14,11 @@ type Handler = (value: unknown) => void;
 interface FakeClient {
   id: string;
   serverOptions: { command: string; args: string[]; options: { env: Record<string, string | undefined> } };
-  clientOptions: { initializationOptions: unknown; documentSelector: { scheme: string; language: string }[] };
+  clientOptions: {
+    initializationOptions: unknown;
+    documentSelector: { scheme: string; language: string }[];
+    errorHandler: { closed: () => { action: number; handled?: boolean } };
+  };
   requests: { method: string; params: { command: string; arguments: unknown[]; workDoneToken?: string } }[];
   notifications: { method: string; params: unknown }[];
   progress: Map<string | number, Handler>;
@@ -29,7 +34,15 @@ const state = {
   commands: new Map<string, (...args: unknown[]) => unknown>(),
   infos: [] as string[],
   errors: [] as string[],
-  statusItem: { text: "", tooltip: "" as unknown, shown: false },
+  errorItems: [] as string[][],
+  warnings: [] as string[],
+  answer: undefined as string | undefined, // the button the user clicks in an error message
+  executed: [] as unknown[][],
+  progress: [] as { title: string }[], // notifications with progress (location Notification)
+  panels: [] as { title: string; opts: unknown; webview: { html: string } }[],
+  // Called when a panel is revealed (after its HTML is set) or an error is shown.
+  onShown: undefined as ((what: string) => void) | undefined,
+  statusItem: { text: "", tooltip: "" as unknown, shown: false, command: "" },
   clients: [] as FakeClient[],
   adapter: null as string | null,
   // What the fake server does on syntx.retrain, given a way to send progress.
@@ -40,6 +53,7 @@ const disposable = { dispose: () => undefined };
 
 const fakeVscode = {
   StatusBarAlignment: { Left: 1, Right: 2 },
+  ViewColumn: { Active: -1, Beside: -2, One: 1 },
   ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   ThemeColor: class {
     constructor(public id: string) {}
@@ -50,7 +64,12 @@ const fakeVscode = {
     createStatusBarItem: () => {
       const item = {
         name: "",
-        command: "",
+        get command() {
+          return state.statusItem.command;
+        },
+        set command(v: string) {
+          state.statusItem.command = v;
+        },
         backgroundColor: undefined as unknown,
         get text() {
           return state.statusItem.text;
@@ -75,21 +94,46 @@ const fakeVscode = {
       state.infos.push(m);
       return Promise.resolve(undefined);
     },
-    showErrorMessage: (m: string) => {
+    showErrorMessage: (m: string, ...items: string[]) => {
       state.errors.push(m);
-      return Promise.resolve(undefined);
+      state.errorItems.push(items);
+      state.onShown?.(`error: ${m}`);
+      return Promise.resolve(state.answer);
     },
-    showWarningMessage: (_m: string, _opts?: unknown, ...items: string[]) => Promise.resolve(items[0]),
+    createWebviewPanel: (_type: string, title: string, _col: unknown, opts: unknown) => {
+      const panel = {
+        title,
+        opts,
+        webview: { html: "" },
+        reveal: () => state.onShown?.(`panel: ${panel.title}`),
+        onDidDispose: () => disposable,
+      };
+      state.panels.push(panel);
+      return panel;
+    },
+    showWarningMessage: (m: string, opts?: unknown, ...items: string[]) => {
+      state.warnings.push(m);
+      return Promise.resolve(typeof opts === "object" ? items[0] : undefined);
+    },
     showQuickPick: () => Promise.resolve(undefined),
     showInputBox: () => Promise.resolve(undefined),
-    withProgress: (_o: unknown, task: (p: { report: (v: unknown) => void }) => Promise<void>) =>
-      task({ report: () => undefined }),
+    withProgress: (o: { title?: string; location?: number }, task: (p: { report: (v: unknown) => void }) => Promise<void>) => {
+      if (o.location === 15 && o.title) {
+        state.progress.push({ title: o.title });
+      }
+      return task({ report: () => undefined });
+    },
     activeTextEditor: undefined,
   },
   commands: {
     registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => {
       state.commands.set(id, fn);
       return disposable;
+    },
+    executeCommand: (id: string, ...args: unknown[]) => {
+      state.executed.push([id, ...args]);
+      const fn = state.commands.get(id);
+      return Promise.resolve(fn ? fn(...args) : undefined);
     },
   },
   workspace: {
@@ -187,6 +231,14 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe("extension (stubbed VS Code)", () => {
   before(async () => {
+    // ~/bin/syntx exists and is executable: the extension checks before it
+    // starts the server.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "syntx-ext-"));
+    fs.mkdirSync(path.join(home, "bin"));
+    // `syntx report` writes a page naming the data directory it read.
+    const report = `<!DOCTYPE html><html><head><title>SyntX report</title></head><body><p>data: %s</p></body></html>`;
+    fs.writeFileSync(path.join(home, "bin", "syntx"), `#!/bin/sh\nif [ "$1" = report ]; then printf '${report}' "$SYNTX_HOME"; fi\n`, { mode: 0o755 });
+    process.env.HOME = home;
     state.config = { path: "~/bin/syntx", persona: "security-reviewer", threshold: 0.4, dataDirectory: "${workspaceFolder}/.syntx-data" };
     // A cloned repository's .vscode/settings.json tries to choose the
     // binary, the data directory, the persona and privacy.
@@ -272,7 +324,7 @@ describe("extension (stubbed VS Code)", () => {
       seen.push(state.statusItem.text);
       state.adapter = "v1";
       send({ kind: "end", message: "adapter v1 active" });
-      return null;
+      return { decision: "accepted", message: "adapter v1 accepted" };
     };
     await state.commands.get("syntx.retrainNow")!();
     await tick();
@@ -283,7 +335,7 @@ describe("extension (stubbed VS Code)", () => {
     assert.match(String(req.params.workDoneToken), /^syntx-retrain-/);
     assert.deepEqual(seen, ["$(sync~spin) SyntX: training 0%", "$(sync~spin) SyntX: training 60%"]);
     assert.equal(state.statusItem.text, "$(lightbulb) SyntX: v1");
-    assert.deepEqual(state.infos.at(-1), "SyntX retrained: active adapter base model → v1");
+    assert.deepEqual(state.infos.at(-1), "SyntX retrained: active adapter base model → v1. Adapter v1 accepted.");
   });
 
   it("Retrain Now also follows a token the server creates itself", async () => {
@@ -298,7 +350,7 @@ describe("extension (stubbed VS Code)", () => {
       seen.push(state.statusItem.text);
       state.adapter = "v2";
       h({ kind: "end", message: "adapter v2 accepted" });
-      return { decision: "accepted" };
+      return { decision: "accepted", message: "adapter v2 accepted" };
     };
     await state.commands.get("syntx.retrainNow")!();
     await tick();
@@ -306,7 +358,7 @@ describe("extension (stubbed VS Code)", () => {
     assert.equal(state.statusItem.text, "$(lightbulb) SyntX: v2");
     // Nothing is left subscribed for the client's own, unused token.
     assert.deepEqual([...c.progress.keys()].filter((k) => String(k).startsWith("syntx-retrain-")), []);
-    assert.equal(state.infos.at(-1), "SyntX retrained: active adapter v1 → v2");
+    assert.equal(state.infos.at(-1), "SyntX retrained: active adapter v1 → v2. Adapter v2 accepted.");
   });
 
   it("follows progress the server starts on its own", async () => {
@@ -324,5 +376,71 @@ describe("extension (stubbed VS Code)", () => {
   it("reports a server command that is not available yet", async () => {
     await state.commands.get("syntx.rollbackAdapter")!();
     assert.match(state.errors.at(-1) ?? "", /syntx\.rollback is not available yet/);
+  });
+
+  it("Show Status opens a page with the numbers and a link to the report", async () => {
+    await state.commands.get("syntx.showStatus")!();
+    const p = state.panels.at(-1)!;
+    assert.equal(p.title, "SyntX Status");
+    assert.match(p.webview.html, /Content-Security-Policy/);
+    assert.match(p.webview.html, /<th>Persona<\/th><td>developer<\/td>/);
+    assert.match(p.webview.html, /href="command:syntx.openReport"/);
+  });
+
+  it("Open Report renders `syntx report` of the same data directory in a webview without scripts", { timeout: 120_000 }, async () => {
+    const shown = new Promise<string>((resolve) => {
+      state.onShown = (what) => (what === "panel: SyntX Report" || what.startsWith("error:")) && resolve(what);
+    });
+    await state.commands.get("syntx.openReport")!();
+    assert.equal(await shown, "panel: SyntX Report");
+    state.onShown = undefined;
+    const p = state.panels.find((x) => x.title === "SyntX Report")!;
+    assert.match(p.webview.html, /^<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*"><title>/);
+    assert.match(p.webview.html, /<p>data: \/work\/shop\/\.syntx-data<\/p>/);
+    assert.deepEqual(p.opts, { enableScripts: false, enableCommandUris: false });
+  });
+
+  it("restarts a crashed server 3 times in 3 minutes, with a message each time, then offers Restart", async () => {
+    const c = state.clients[0];
+    const closed = c.clientOptions.errorHandler.closed;
+    const shown = state.progress.length;
+    for (let i = 1; i <= 3; i++) {
+      const r = closed();
+      assert.equal(r.action, 2, `crash ${i} is not restarted`); // CloseAction.Restart
+      assert.equal(r.handled, true);
+    }
+    // Each restart says so, in a notification that lasts while it restarts.
+    assert.deepEqual(
+      state.progress.slice(shown).map((p) => p.title),
+      [1, 2, 3].map((n) => `SyntX server crashed; restarted it (${n} of 3 in 3 min)`),
+    );
+    state.answer = undefined;
+    const r = closed();
+    assert.equal(r.action, 1); // CloseAction.DoNotRestart
+    assert.match(state.errors.at(-1)!, /crashed 4 times in 3 minutes and was not restarted/);
+    assert.deepEqual(state.errorItems.at(-1), ["Restart", "Show Output"]);
+    assert.equal(state.statusItem.text, "$(error) SyntX: stopped");
+    // The stopped item restarts the server.
+    assert.equal(state.statusItem.command, "syntx.restartServer");
+    const before = state.clients.length;
+    await state.commands.get(state.statusItem.command)!();
+    assert.equal(state.clients.length, before + 1, "clicking the stopped item did not start a server");
+    assert.equal(state.statusItem.command, "syntx.showStatus");
+    // After a restart by the user, crashes are counted afresh.
+    assert.equal(state.clients.at(-1)!.clientOptions.errorHandler.closed().action, 2);
+  });
+
+  it("a wrong syntx.path is one message, with Open Settings", async () => {
+    state.config = { ...state.config, path: "/nowhere/syntx" };
+    const errors = state.errors.length;
+    const before = state.clients.length;
+    state.answer = "Open Settings";
+    await state.commands.get("syntx.restartServer")!();
+    await tick();
+    assert.equal(state.clients.length, before, "a client was started for a binary that does not exist");
+    assert.deepEqual(state.errors.slice(errors), ["SyntX binary not found: /nowhere/syntx. Set syntx.path to the syntx binary (make install, or bin/syntx after make build)."]);
+    assert.deepEqual(state.errorItems.at(-1), ["Open Settings"]);
+    assert.deepEqual(state.executed.at(-1), ["workbench.action.openSettings", "syntx.path"]);
+    assert.equal(state.statusItem.text, "$(error) SyntX: stopped");
   });
 });

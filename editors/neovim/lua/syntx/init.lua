@@ -227,6 +227,34 @@ local function record_offers(bufnr, actions)
   end
 end
 
+-- explicit counts the vim.lsp.buf.code_action calls running now. Neovim
+-- before 0.8 sends no triggerKind, and SyntX takes a request without one for
+-- an automatic one (as lightbulb plugins send on every cursor move): the
+-- requests those calls make are marked Invoked (1), so the menu the user
+-- opened gets every suggestion and the dismiss entry, and is followed.
+local explicit = 0
+
+local function mark_explicit()
+  if vim.lsp.buf._syntx_marked then
+    return
+  end
+  vim.lsp.buf._syntx_marked = true
+  for _, name in ipairs({ "code_action", "range_code_action" }) do
+    local orig = vim.lsp.buf[name]
+    if type(orig) == "function" then
+      vim.lsp.buf[name] = function(...)
+        explicit = explicit + 1
+        local ok, res = pcall(orig, ...)
+        explicit = explicit - 1
+        if not ok then
+          error(res, 0)
+        end
+        return res
+      end
+    end
+  end
+end
+
 -- watch_code_actions wraps client.request so the suggestions offered to the
 -- code action menu are remembered for :SyntxDismiss. Both call styles are
 -- handled: client.request(method, ...) (<= 0.10) and client:request(...).
@@ -240,6 +268,11 @@ local function watch_code_actions(client)
     local args = { ... }
     local n = select("#", ...)
     local i = (args[1] == client) and 2 or 1
+    local params = args[i + 1]
+    if args[i] == "textDocument/codeAction" and explicit > 0 and type(params) == "table"
+      and type(params.context) == "table" and params.context.triggerKind == nil then
+      params.context.triggerKind = 1
+    end
     if args[i] == "textDocument/codeAction" and type(args[i + 2]) == "function" then
       local handler = args[i + 2]
       local bufnr = args[i + 3]
@@ -745,6 +778,7 @@ end
 -- setup merges options, starts the server for matching buffers (now and on
 -- FileType) and defines the commands.
 function M.setup(opts)
+  mark_explicit()
   if not has("nvim-0.7") then
     vim.notify("SyntX needs Neovim 0.7 or later", vim.log.levels.ERROR)
     return

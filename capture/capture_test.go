@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
@@ -93,7 +94,7 @@ func TestDerive(t *testing.T) {
 		for _, pr := range ps {
 			w := 2.0
 			if c.outcome == store.Ignored {
-				w = 2 * IgnoredWeight
+				w = 2 * config.Defaults().Capture.Evidence.Ignored
 			}
 			if pr.Weight != w {
 				t.Errorf("%s: weight %v, want %v", c.outcome, pr.Weight, w)

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
@@ -93,32 +94,20 @@ func TestDerive(t *testing.T) {
 		for _, pr := range ps {
 			w := 2.0
 			if c.outcome == store.Ignored {
-				w = 2 * IgnoredWeight
+				w = 2 * config.Defaults().Capture.Evidence.Ignored
 			}
 			if pr.Weight != w {
 				t.Errorf("%s: weight %v, want %v", c.outcome, pr.Weight, w)
 			}
 		}
 	}
-	// Ignored on a suggestion shown unasked (a diagnostic) is weaker than
-	// an ignored menu, and in the review it is the menu's weight.
-	for _, c := range []struct {
-		trigger store.Trigger
-		want    float64
-	}{
-		{store.Automatic, 2 * ShownIgnoredWeight},
-		{store.Invoked, 2 * IgnoredWeight},
-		{store.Review, 2 * IgnoredWeight},
-	} {
-		shown := s
-		shown.Trigger = c.trigger
-		ps := Derive(store.Ignored, shown, set, ev, 7)
-		if len(ps) != 1 || ps[0].Kind != store.Label || ps[0].Desirable || ps[0].Weight != c.want {
-			t.Errorf("ignored, trigger %s: %+v; want one undesirable label of weight %v", c.trigger, ps, c.want)
-		}
-	}
-	if ShownIgnoredWeight >= IgnoredWeight {
-		t.Errorf("shown-ignored (%v) must weigh less than an ignored menu (%v)", ShownIgnoredWeight, IgnoredWeight)
+	// A diagnostic seen and left (Tracker.Shown) is weaker evidence than a
+	// menu opened and left, and is not shared: it is one suggestion.
+	e := config.Defaults().Capture.Evidence
+	shown := EvidenceFor(e, Outcome{Outcome: store.Ignored, SetSize: 1, Shown: true})
+	menu := EvidenceFor(e, Outcome{Outcome: store.Ignored, SetSize: 1})
+	if shown != e.Shown || !(shown < menu) {
+		t.Errorf("shown-ignored evidence %v (want capture.evidence.shown %v, below an ignored menu's %v)", shown, e.Shown, menu)
 	}
 	for _, p := range Derive(store.Edited, s, set, ev, 7) {
 		if p.Chosen.Role == store.RoleDeveloper && p.Chosen.Text != "mine" {

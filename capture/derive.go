@@ -3,28 +3,83 @@ package capture
 import (
 	"encoding/json"
 
+	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/store"
 )
 
-// IgnoredWeight scales the weight of the labels an ignored menu yields: not
-// choosing is weak evidence.
-const IgnoredWeight = 0.3
+// Evidence weighs what each outcome says about a suggestion: every
+// preference an outcome yields has the weight of the persona it came from
+// times the outcome's evidence weight (config.Evidence, the keys
+// capture.evidence.*; see the package documentation's table). A menu's
+// evidence (ignored, or dismissed as a whole) is one signal about the set:
+// its weight is shared by the suggestions shown in it.
 
-// ShownIgnoredWeight scales the label of a suggestion shown unasked (a
-// diagnostic, trigger automatic) that the developer saw and did nothing
-// with: weaker than an ignored menu, which they opened to look at.
-const ShownIgnoredWeight = 0.1
+// EvidenceFor returns the evidence weight of a tracker's outcome for its
+// suggestion: an ignored suggestion gets its share of its menu's weight.
+func EvidenceFor(e config.Evidence, o Outcome) float64 {
+	if o.Outcome == store.Ignored && o.Shown {
+		return e.Shown
+	}
+	if o.Outcome == store.Ignored {
+		w := e.Ignored
+		if o.Deliberate {
+			w = e.IgnoredSelection
+		}
+		return w / float64(max(1, o.SetSize))
+	}
+	return EvidenceOf(e, o.Outcome)
+}
 
-// Derive returns the preferences an outcome yields (DESIGN.md, "Outcomes
-// and preferences"). s is the suggestion, set the candidates shown with it
-// (s included or not), weight the persona's weight. The event that records
-// the outcome is referred to as 0 in Provenance (store.RecordOutcome fills
-// it in); accepted, the id of the accept event, is added when non-zero.
+// EvidenceOf returns the evidence weight of an outcome of one suggestion
+// on its own (a set of one).
+func EvidenceOf(e config.Evidence, o store.Outcome) float64 {
+	switch o {
+	case store.Kept:
+		return e.Kept
+	case store.Edited:
+		return e.Edited
+	case store.Undone:
+		return e.Undone
+	case store.Dismissed:
+		return e.Dismissed
+	case store.Ignored:
+		return e.Ignored
+	}
+	return 1
+}
+
+// DismissedShare is the evidence weight of each of n suggestions dismissed
+// together as a menu.
+func DismissedShare(e config.Evidence, n int) float64 {
+	if n <= 1 {
+		return e.Dismissed
+	}
+	return e.DismissedSet / float64(n)
+}
+
+// Derive returns the preferences an outcome yields with the built-in
+// evidence weight of one suggestion's outcome (DeriveWeighted with
+// EvidenceOf(config.Defaults().Capture.Evidence, outcome)).
 func Derive(outcome store.Outcome, s store.Suggestion, set []store.Suggestion, ev store.Event, accepted int64) []store.Preference {
+	return DeriveWeighted(outcome, s, set, ev, accepted, EvidenceOf(config.Defaults().Capture.Evidence, outcome))
+}
+
+// DeriveWeighted returns the preferences an outcome yields (DESIGN.md,
+// "Outcomes and preferences"; the package documentation's table). s is the
+// suggestion, set the candidates shown with it (s included or not); every
+// preference weighs the persona's weight (ev.PersonaWeight) times evidence.
+// The event that records the outcome is referred to as 0 in Provenance
+// (store.RecordOutcome fills it in); accepted, the id of the accept event,
+// is added when non-zero. An evidence weight of 0 yields no preference.
+func DeriveWeighted(outcome store.Outcome, s store.Suggestion, set []store.Suggestion, ev store.Event, accepted int64, evidence float64) []store.Preference {
+	if !(evidence > 0) {
+		return nil
+	}
 	w := ev.PersonaWeight
 	if w <= 0 {
 		w = 1
 	}
+	w *= evidence
 	prov := []int64{0}
 	if accepted > 0 {
 		prov = append(prov, accepted)
@@ -64,11 +119,7 @@ func Derive(outcome store.Outcome, s store.Suggestion, set []store.Suggestion, e
 			pair(sugg, store.Side{SuggestionID: o.ID, Role: store.RoleCandidate})
 		}
 	case store.Ignored:
-		if s.Trigger == store.Automatic {
-			label(s.ID, false, w*ShownIgnoredWeight)
-			break
-		}
-		label(s.ID, false, w*IgnoredWeight)
+		label(s.ID, false, w)
 	case store.Dismissed:
 		label(s.ID, false, w)
 	}

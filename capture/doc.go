@@ -13,40 +13,95 @@
 //     edited when the region's syntax differs from the suggestion beyond
 //     whitespace and comments (the developer's version is kept), kept when
 //     it survives every checkpoint (30 s, 2 min, 5 min, 10 min and 15 min by
-//     default), or when the file is saved or closed after the first one.
-//     Edits elsewhere only shift the region. An invoked menu from which
-//     nothing is picked within capture.ignore_after is recorded as ignored.
-//     Time comes from the caller, so tests move a fake clock.
-//   - Derive turns an outcome into preferences, as DESIGN.md's table says
-//     (see Evidence below), each carrying the persona, its weight w and the
-//     ids of the events it came from.
+//     default), or when the file is saved after the first one, or when the
+//     document is closed or the editor quits (shutdown and exit, the end of
+//     the server's input) after the fix was saved. A fix never saved when
+//     its document closes or the editor quits did not reach the disk: it
+//     records nothing. Edits elsewhere only shift the region. An invoked
+//     menu from which nothing is picked within capture.ignore_after, or
+//     before its document closes or the editor quits, is recorded as
+//     ignored; the same menu opened again at the same place is the same
+//     menu. Time comes from the caller, so tests move a fake clock.
+//   - Derive turns an outcome into preferences, as DESIGN.md's table says,
+//     each weighing the persona's weight times the outcome's evidence
+//     weight (the second table).
+//
+// # Classification
+//
+// The region is the text the accepted fix wrote. A change is classified by
+// where it falls (TestEdgeEditsClassified in package lsp, with
+// typescript.any-to-unknown: any → unknown, checks each row through the
+// server; TestUndoOfRemovingFix and TestAcceptThenEditVersusReformat the
+// others):
+//
+//	change                                         example               outcome
+//	---------------------------------------------  --------------------  -------
+//	none, until the last checkpoint or a save      unknown               kept
+//	  after the first, or a close/quit after a save
+//	formatting inside, or white space at an edge   safe_load( fh )       kept
+//	elsewhere in the file, or apart from the       unknown | null        kept
+//	  region (white space, "," or ";" between)
+//	appended to the last token                     unknown[], unknown_e  edited
+//	prefixed to the first token                    Xunknown              edited
+//	wrapping the fix (call, generic, brackets)     Array<unknown>        edited
+//	deleting part of it                            unk                   edited
+//	replacing it with other code                   string                edited
+//	typing at the edge of a fix that removed       merged.items()        edited
+//	  text (x.keys() → x) something else
+//	the original text back, in one change or       any; merged.keys()    undone
+//	  in pieces (typed back, editor's own diff)
+//	the fix never saved when the document closes   -                     nothing
+//	  or the editor quits
+//
+// An edit touching an edge belongs to the fix when nothing separates it from
+// the region afterwards (no white space, "," or ";" at the boundary): the
+// region grows to cover it and is judged as above. "Edited" compares syntax
+// (SameSyntax), so reformatting is never an edit.
+//
+// # Evidence
+//
+// Each outcome's preferences (DESIGN.md, "Outcomes and preferences") weigh
+// the persona's weight times an evidence weight, set by the user's
+// capture.evidence keys (config.Evidence; like every capture key, a
+// workspace may not set them):
+//
+//	outcome                         preferences                               evidence (key, default)
+//	------------------------------  ----------------------------------------  ----------------------------------
+//	kept                            suggestion ≻ each other candidate shown;  kept, 1
+//	                                desirable label
+//	edited                          developer's version ≻ suggestion;         edited, 1
+//	                                suggestion ≻ unchosen candidates
+//	undone                          original ≻ suggestion; undesirable label  undone, 1
+//	dismissed, one suggestion       undesirable label with the reason         dismissed, 1
+//	dismissed, the whole menu       undesirable label each                    dismissed_set, 1, shared by the set
+//	ignored, menu at the cursor     undesirable label each                    ignored, 0.3, shared by the set
+//	ignored, menu on a selection    undesirable label each                    ignored_selection, 0.5, shared
+//	  or for SyntX's kinds only
+//	diagnostic seen, nothing done   undesirable label                         shown, 0.1
+//	  (cursor on its lines, an edit
+//	  near it; Tracker.Shown)
+//	automatic lightbulb not opened  nothing                                   none: no evidence
+//
+// "Shared by the set": a menu of n suggestions left unanswered is one weak
+// signal about the set, not n rejections: each suggestion's label weighs
+// the menu's weight divided by n, and the idle scheduler counts the menu
+// once toward train.min_new_preferences. An evidence weight of 0 records the
+// event but no preference.
+//
+// The parts, continued:
+//
+//   - Every text capture keeps (a suggestion's original and suggested code,
+//     the developer's version) is cut from its document redacted as a whole
+//     (RedactedSpans), so that a secret recognised by the call around it
+//     is redacted even when the region holds only part of the call.
 //   - Recorder writes offers, events and preferences to the store from one
 //     goroutine, in order, so the code-action path never waits on SQLite;
 //     commands that the client waits for (accept, dismiss) are written
 //     before they are answered.
 //
-// # Evidence
-//
-// What the developer does with a suggestion, strongest evidence first:
-//
-//	what the developer did                         outcome     preferences (weight)
-//	applied it, it survived the checkpoints        kept        suggestion ≻ each other candidate shown with it (w);
-//	                                                           desirable label (w)
-//	applied it, the region went back               undone      original ≻ suggestion (w); undesirable label (w)
-//	applied it, then changed its syntax            edited      developer's version ≻ suggestion, suggestion ≻ the
-//	                                                           unchosen candidates (w)
-//	dismissed it with a reason                     dismissed   undesirable label, reason kept (w)
-//	opened the menu (invoked), picked nothing      ignored     undesirable label (w·IgnoredWeight, 0.3)
-//	  within capture.ignore_after
-//	saw it shown unasked (a diagnostic: the        ignored,    undesirable label (w·ShownIgnoredWeight, 0.1)
-//	  cursor on its line, or an edit within a few  trigger
-//	  lines), did nothing with it within           automatic
-//	  capture.ignore_after or before closing
-//
-// "Shown, ignored" is the weakest: a squiggle may be seen without being
-// read. It is recorded on the suggestion's automatic trigger, which is how
-// Derive tells it from an ignored menu; a diagnostic that goes away first
-// (its code changed, the policy stopped showing it) yields nothing, and one
-// acted on (applied, dismissed, a menu opened on it) yields that action's
-// outcome instead. Package lsp decides what was seen and when.
+// "Shown, ignored" is the weakest evidence: a squiggle may be seen without
+// being read. A diagnostic that goes away first (its code changed, the
+// policy stopped showing it) yields nothing, and one acted on (applied,
+// dismissed, a menu opened on it) yields that action's outcome instead.
+// Package lsp decides what was seen and when.
 package capture

@@ -95,6 +95,17 @@ func (r *Recorder) Offer(ss []store.Suggestion, weight float64) {
 	}, false)
 }
 
+// OfferFunc queues a candidate set whose records prepare builds on the
+// writer goroutine (redacting code in the context of its document costs
+// more than a code-action request should wait for), with their offered
+// events.
+func (r *Recorder) OfferFunc(prepare func() []store.Suggestion, weight float64) {
+	_ = r.enqueue(func(ctx context.Context) error {
+		_, err := r.db.Offer(ctx, weight, prepare()...)
+		return err
+	}, false)
+}
+
 // Accepted records an accept event and waits until it is written.
 func (r *Recorder) Accepted(ev store.Event) error {
 	return r.enqueue(func(ctx context.Context) error {
@@ -109,9 +120,10 @@ func (r *Recorder) Accepted(ev store.Event) error {
 	}, true)
 }
 
-// Outcome records an outcome event and the preferences it yields. With
-// wait, it returns once they are written.
-func (r *Recorder) Outcome(ev store.Event, wait bool) error {
+// Outcome records an outcome event and the preferences it yields, each
+// weighing the persona's weight times evidence (see Evidence). With wait,
+// it returns once they are written.
+func (r *Recorder) Outcome(ev store.Event, evidence float64, wait bool) error {
 	return r.enqueue(func(ctx context.Context) error {
 		s, err := r.db.Suggestion(ctx, ev.SuggestionID)
 		if err != nil {
@@ -127,7 +139,7 @@ func (r *Recorder) Outcome(ev store.Event, wait bool) error {
 			delete(r.accepts, ev.SuggestionID)
 		}
 		r.accMu.Unlock()
-		_, _, err = r.db.RecordOutcome(ctx, ev, Derive(ev.Outcome, s, set, ev, acc)...)
+		_, _, err = r.db.RecordOutcome(ctx, ev, DeriveWeighted(ev.Outcome, s, set, ev, acc, evidence)...)
 		return err
 	}, wait)
 }

@@ -1,11 +1,12 @@
 package capture
 
 import (
+	"bytes"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
@@ -14,9 +15,22 @@ import (
 type Outcome struct {
 	SuggestionID string
 	SetID        string
-	Outcome      store.Outcome // Kept, Undone, Edited or Ignored
-	FinalText    string        // the developer's version, for edited
-	At           time.Time
+	// Outcome is Kept, Undone, Edited or Ignored; "" when the tracker
+	// stopped following a suggestion without a decision (Unsaved).
+	Outcome   store.Outcome
+	FinalText string // the developer's version, for edited
+	At        time.Time
+	// SetSize and Deliberate describe the menu an ignored suggestion was
+	// shown in: how many suggestions shared its evidence, and whether it
+	// was asked for a selection or for SyntX's kinds only (Evidence.For).
+	SetSize    int
+	Deliberate bool
+	// Shown: the suggestion was a diagnostic the developer saw and did
+	// nothing with (Tracker.Shown), not a menu.
+	Shown bool
+	// Unsaved: the document was closed, or the editor quit, while the
+	// applied fix had never been saved; nothing is recorded for it.
+	Unsaved bool
 }
 
 // Applied describes an accepted suggestion as the editor applied it: the
@@ -60,7 +74,14 @@ type Tracker struct {
 	ignoreAfter time.Duration
 	tracked     map[string][]*tracked // by document
 	menus       []*menu
+	// menuSeen holds the sets already followed as menus (pending or
+	// judged), so that opening the same menu again at the same place is
+	// not more evidence; cleared when it grows past maxMenuSeen.
+	menuSeen map[string]bool
 }
+
+// maxMenuSeen bounds Tracker.menuSeen.
+const maxMenuSeen = 4096
 
 type tracked struct {
 	Applied
@@ -71,6 +92,9 @@ type tracked struct {
 	acceptedAt     time.Time
 	next           int // index of the next checkpoint
 	dirty          bool
+	// saved: the document was saved after the fix was applied, so the fix
+	// reached the disk (a close or an exit then keeps it).
+	saved bool
 	// touched: a change ended at the region's start or began at its end
 	// without overlapping it; Settle then checks whether the text around
 	// the region reads the original again (the undo of a fix that only
@@ -83,18 +107,20 @@ type tracked struct {
 }
 
 type menu struct {
-	setID   string
-	ids     []string
-	docKey  string
-	at      time.Time
-	decided bool
+	setID      string
+	ids        []string
+	docKey     string
+	at         time.Time
+	decided    bool
+	deliberate bool
+	shown      bool // a diagnostic seen, not a menu (Tracker.Shown)
 }
 
 // NewTracker tracks with the given survival checkpoints (increasing; the
 // last ends tracking) and the window after which an invoked menu with no
 // choice counts as ignored.
 func NewTracker(checkpoints []time.Duration, ignoreAfter time.Duration) *Tracker {
-	return &Tracker{checkpoints: checkpoints, ignoreAfter: ignoreAfter, tracked: map[string][]*tracked{}}
+	return &Tracker{checkpoints: checkpoints, ignoreAfter: ignoreAfter, tracked: map[string][]*tracked{}, menuSeen: map[string]bool{}}
 }
 
 // SetWindows changes the checkpoints and ignore window for what is tracked
@@ -106,11 +132,52 @@ func (t *Tracker) SetWindows(checkpoints []time.Duration, ignoreAfter time.Durat
 }
 
 // Menu records an invoked menu: if none of ids is accepted or dismissed
-// within the ignore window, each is ignored.
-func (t *Tracker) Menu(setID, docKey string, ids []string, now time.Time) {
+// within the ignore window (or before its document closes or the editor
+// quits), each is ignored, sharing the menu's evidence (Evidence.For).
+// deliberate says that the menu was asked for a selection or for SyntX's
+// kinds only. A set followed before (the same menu opened again at the same
+// place, which keeps its ids) is not followed again: one menu is one piece
+// of evidence however often it is opened.
+func (t *Tracker) Menu(setID, docKey string, ids []string, deliberate bool, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.menus = append(t.menus, &menu{setID: setID, ids: ids, docKey: docKey, at: now})
+	if t.menuSeen[setID] {
+		return
+	}
+	if len(t.menuSeen) >= maxMenuSeen {
+		clear(t.menuSeen)
+	}
+	t.menuSeen[setID] = true
+	t.menus = append(t.menus, &menu{setID: setID, ids: ids, docKey: docKey, at: now, deliberate: deliberate})
+}
+
+// Shown records a diagnostic the developer saw (suggestion id of set
+// setID, shown unasked): if it is not accepted or dismissed within the
+// ignore window (or before its document closes or the editor quits), it is
+// ignored with the weak evidence of capture.evidence.shown. It is followed
+// apart from any menu of the same set, once.
+func (t *Tracker) Shown(setID, docKey, id string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	key := "shown\x00" + setID + "\x00" + id
+	if t.menuSeen[key] {
+		return
+	}
+	if len(t.menuSeen) >= maxMenuSeen {
+		clear(t.menuSeen)
+	}
+	t.menuSeen[key] = true
+	t.menus = append(t.menus, &menu{setID: setID, ids: []string{id}, docKey: docKey, at: now, shown: true})
+}
+
+// ignored returns the ignored outcomes of an unanswered menu.
+func (m *menu) ignored(now time.Time) []Outcome {
+	out := make([]Outcome, 0, len(m.ids))
+	for _, id := range m.ids {
+		out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now,
+			SetSize: len(m.ids), Deliberate: m.deliberate, Shown: m.shown})
+	}
+	return out
 }
 
 // Chosen marks the menu holding suggestion id (or the set setID) as
@@ -226,16 +293,22 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 	delta := len(repl) - (end - start)
 	for _, tr := range list {
 		switch {
-		case end < tr.start || (end == tr.start && tr.start < tr.end):
-			// Before the region (or touching its start): shift.
-			tr.touched = tr.touched || end == tr.start
+		case end < tr.start:
 			tr.start += delta
 			tr.end += delta
-		case start > tr.end || (start == tr.end && tr.start < tr.end):
-			// After the region, or touching its end: nothing to do.
-			tr.touched = tr.touched || start == tr.end
+		case start > tr.end:
+		case tr.start < tr.end && end == tr.start && !attachedBefore(src, start, end, repl, tr.start):
+			// Before the region, apart from it: shift.
+			tr.touched = true
+			tr.start += delta
+			tr.end += delta
+		case tr.start < tr.end && start == tr.end && !attachedAfter(src, start, end, repl, tr.end):
+			// After the region, apart from it: nothing to do.
+			tr.touched = true
 		default:
-			// The change overlaps the region: grow it to cover the change.
+			// The change overlaps the region, or touches its edge with
+			// nothing between them (unknown → unknown[], Xunknown,
+			// f(...)): grow the region to cover the change.
 			if start < tr.start {
 				tr.prefix = string(src[start:tr.start]) + tr.prefix
 				tr.start = start
@@ -248,6 +321,57 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 			tr.dirty = true
 		}
 	}
+}
+
+// separator reports whether b keeps two tokens apart whatever stands on
+// either side: white space, a comma, a semicolon.
+func separator(b byte) bool {
+	switch b {
+	case ' ', '\t', '\n', '\r', '\f', '\v', ',', ';':
+		return true
+	}
+	return false
+}
+
+// attachedBefore reports whether a change of src[start:end] into repl,
+// which ends where a region begins (end == at), is part of the fix rather
+// than of the code before it: nothing separates the two afterwards. The
+// change is apart from the region when the region starts with a separator,
+// or when the text it removed ends with one (or it removed nothing) and the
+// text now before the region (what it inserted, else what precedes it)
+// ends with one too.
+func attachedBefore(src []byte, start, end int, repl []byte, at int) bool {
+	if at < len(src) && separator(src[at]) {
+		return false
+	}
+	if end > start && !separator(src[end-1]) {
+		return true
+	}
+	switch {
+	case len(repl) > 0:
+		return !separator(repl[len(repl)-1])
+	case start > 0:
+		return !separator(src[start-1])
+	}
+	return false
+}
+
+// attachedAfter is attachedBefore for a change that begins where a region
+// ends (start == at).
+func attachedAfter(src []byte, start, end int, repl []byte, at int) bool {
+	if at > 0 && separator(src[at-1]) {
+		return false
+	}
+	if end > start && !separator(src[start]) {
+		return true
+	}
+	switch {
+	case len(repl) > 0:
+		return !separator(repl[0])
+	case end < len(src):
+		return !separator(src[end])
+	}
+	return false
 }
 
 // Settle checks the tracked regions of a document after a change: a region
@@ -365,13 +489,13 @@ func (tr *tracked) judge(text []byte, now time.Time, final bool) (Outcome, bool)
 func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 	first := g.parts[0]
 	undone, edited := 0, 0
-	var texts []string
+	var lines []rules.Span
 	for _, p := range g.parts {
 		if p.end > len(text) {
 			return Outcome{}, false
 		}
 		cur := string(text[p.start:p.end])
-		texts = append(texts, lineAround(text, p.start, p.end))
+		lines = append(lines, lineAround(text, p.start, p.end))
 		if o, ok := p.judgeRegion(text, now, true); ok {
 			switch o.Outcome {
 			case store.Undone:
@@ -388,7 +512,7 @@ func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 	case undone == len(g.parts):
 		base.Outcome = store.Undone
 	case edited > 0 || undone > 0:
-		base.Outcome, base.FinalText = store.Edited, strings.Join(texts, "\n")
+		base.Outcome, base.FinalText = store.Edited, RedactedSpans(text, lines, "\n")
 	case final:
 		base.Outcome = store.Kept
 	default:
@@ -397,16 +521,16 @@ func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 	return base, true
 }
 
-// lineAround returns the whole lines holding [start, end).
-func lineAround(text []byte, start, end int) string {
-	s := strings.LastIndexByte(string(text[:start]), '\n') + 1
+// lineAround returns the span of the whole lines holding [start, end).
+func lineAround(text []byte, start, end int) rules.Span {
+	s := bytes.LastIndexByte(text[:start], '\n') + 1
 	e := end
-	if i := strings.IndexByte(string(text[end:]), '\n'); i >= 0 {
+	if i := bytes.IndexByte(text[end:], '\n'); i >= 0 {
 		e += i
 	} else {
 		e = len(text)
 	}
-	return string(text[s:e])
+	return rules.Span{Start: s, End: e}
 }
 
 // judgeRegion decides one region's outcome: edited if its syntax differs
@@ -421,7 +545,9 @@ func (tr *tracked) judgeRegion(text []byte, now time.Time, final bool) (Outcome,
 		if SameSyntax(tr.Grammar, cur, tr.prefix+tr.Original+tr.suffix) {
 			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 		}
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Edited, FinalText: cur, At: now}, true
+		// The developer's version, redacted in the context of the document.
+		final := RedactedSpans(text, []rules.Span{{Start: tr.start, End: tr.end}}, "")
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Edited, FinalText: final, At: now}, true
 	case final:
 		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Kept, At: now}, true
 	}
@@ -467,9 +593,7 @@ func (t *Tracker) Tick(now time.Time, withText func(docKey string, fn func(text 
 		switch {
 		case m.decided:
 		case now.Sub(m.at) >= t.ignoreAfter:
-			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
-			}
+			out = append(out, m.ignored(now)...)
 		default:
 			menus = append(menus, m)
 		}
@@ -520,15 +644,24 @@ func (t *Tracker) tickDoc(key string, text []byte, now time.Time) []Outcome {
 	return out
 }
 
-// Saved decides the suggestions of a saved document that passed their
-// first checkpoint.
+// Saved notes that a document was saved (its applied fixes reached the
+// disk) and decides those of its suggestions that passed their first
+// checkpoint.
 func (t *Tracker) Saved(docKey string, text []byte, now time.Time) []Outcome {
+	t.mu.Lock()
+	for _, tr := range t.tracked[docKey] {
+		tr.saved = true
+	}
+	t.mu.Unlock()
 	return t.finish(docKey, text, now, false)
 }
 
-// Closed decides every suggestion of a closed document: after the first
-// checkpoint as on save, and before it from the text as it is (the document
-// cannot be followed further).
+// Closed decides every suggestion of a closed document from the text as it
+// is (the document cannot be followed further): undone and edited as they
+// read; kept when the fix was saved since it was applied. A fix never saved
+// did not reach the disk (the editor discarded it, or keeps it only in its
+// own backup): it yields an Unsaved outcome, which records nothing. The
+// document's unanswered menus are ignored.
 func (t *Tracker) Closed(docKey string, text []byte, now time.Time) []Outcome {
 	out := t.finish(docKey, text, now, true)
 	t.mu.Lock()
@@ -537,14 +670,90 @@ func (t *Tracker) Closed(docKey string, text []byte, now time.Time) []Outcome {
 	for _, m := range t.menus {
 		if m.docKey == docKey && !m.decided {
 			m.decided = true
-			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
-			}
+			out = append(out, m.ignored(now)...)
 		}
 	}
 	return out
 }
 
+// Documents lists the documents with suggestions still followed.
+func (t *Tracker) Documents() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	keys := make([]string, 0, len(t.tracked))
+	for k := range t.tracked {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Exit ends the session: the editor quit (shutdown and exit, the end of its
+// input, a signal) without closing its documents, as editors do. Call
+// Closed for each document still open (Documents) first; Exit then drops
+// what remains (documents that went away) and returns the unanswered menus
+// as ignored.
+func (t *Tracker) Exit(now time.Time) []Outcome {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Outcome
+	for key := range t.tracked {
+		delete(t.tracked, key)
+	}
+	for _, m := range t.menus {
+		if !m.decided {
+			m.decided = true
+			out = append(out, m.ignored(now)...)
+		}
+	}
+	t.menus = nil
+	return out
+}
+
+// Following lists the suggestions followed (applied, or in an unanswered
+// menu).
+func (t *Tracker) Following() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, list := range t.tracked {
+		for _, tr := range list {
+			out = append(out, tr.SuggestionID)
+		}
+	}
+	for _, m := range t.menus {
+		if !m.decided {
+			out = append(out, m.ids...)
+		}
+	}
+	return out
+}
+
+// Forget stops following the suggestions and menus for which gone
+// returns true (their records were deleted by syntx forget).
+func (t *Tracker) Forget(gone func(suggestionID string) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for key, list := range t.tracked {
+		keep := list[:0]
+		for _, tr := range list {
+			if !gone(tr.SuggestionID) {
+				keep = append(keep, tr)
+			}
+		}
+		t.setList(key, keep)
+	}
+	menus := t.menus[:0]
+	for _, m := range t.menus {
+		if len(m.ids) > 0 && !gone(m.ids[0]) {
+			menus = append(menus, m)
+		}
+	}
+	t.menus = menus
+}
+
+// finish decides a document's suggestions on save (those past their first
+// checkpoint) or on close (all of them; see Closed).
 func (t *Tracker) finish(docKey string, text []byte, now time.Time, closing bool) []Outcome {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -557,7 +766,11 @@ func (t *Tracker) finish(docKey string, text []byte, now time.Time, closing bool
 		}
 		passed := len(t.checkpoints) > 0 && !now.Before(tr.acceptedAt.Add(t.checkpoints[0]))
 		if (passed || closing) && tr.end <= len(text) {
-			if o, ok := tr.judge(text, now, true); ok {
+			o, ok := tr.judge(text, now, tr.saved)
+			if !ok && closing {
+				o, ok = Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, At: now, Unsaved: true}, true
+			}
+			if ok {
 				out = append(out, o)
 				if tr.group != nil {
 					decidedGroups[tr.group] = true

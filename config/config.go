@@ -144,6 +144,55 @@ type Capture struct {
 	// IgnoreAfter is how long an invoked menu may stay unanswered before
 	// its suggestions are recorded as ignored.
 	IgnoreAfter Duration `json:"ignore_after"`
+	// Evidence weighs each outcome as training evidence
+	// (capture.evidence.kept, ..., ignored_selection, shown). Like every capture
+	// key it is the user's: a workspace may not set it.
+	Evidence Evidence `json:"evidence"`
+}
+
+// Evidence weighs each outcome as training evidence: a preference's weight
+// is its persona's weight times its outcome's evidence weight (package
+// capture applies them; its documentation has the table). A menu's evidence
+// (ignored, or dismissed as a whole) is one signal about the set, shared by
+// its suggestions.
+type Evidence struct {
+	// Kept, Edited and Undone weigh an applied suggestion's outcome.
+	Kept   float64 `json:"kept"`
+	Edited float64 `json:"edited"`
+	Undone float64 `json:"undone"`
+	// Dismissed weighs one suggestion dismissed with a reason;
+	// DismissedSet a whole menu dismissed, shared by its suggestions.
+	Dismissed    float64 `json:"dismissed"`
+	DismissedSet float64 `json:"dismissed_set"`
+	// Ignored weighs an invoked menu closed without a choice, shared by its
+	// suggestions; IgnoredSelection the same menu when it was asked for a
+	// selection or for SyntX's kinds only (opened more deliberately). A
+	// lightbulb nobody opened (an automatic trigger) is no evidence: it
+	// records nothing.
+	Ignored          float64 `json:"ignored"`
+	IgnoredSelection float64 `json:"ignored_selection"`
+	// Shown weighs a learned diagnostic the developer had in front of them
+	// (the cursor on its lines, or an edit near it) and did nothing with:
+	// weaker than a menu they opened and left.
+	Shown float64 `json:"shown"`
+}
+
+// MaxEvidence bounds each evidence weight.
+const MaxEvidence = 10
+
+// check reports a weight that is negative, not a number or above
+// MaxEvidence.
+func (e Evidence) check() error {
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"kept", e.Kept}, {"edited", e.Edited}, {"undone", e.Undone}, {"dismissed", e.Dismissed},
+		{"dismissed_set", e.DismissedSet}, {"ignored", e.Ignored}, {"ignored_selection", e.IgnoredSelection}, {"shown", e.Shown}} {
+		if !(f.v >= 0 && f.v <= MaxEvidence) {
+			return fmt.Errorf("capture.evidence.%s: %v must be between 0 and %d", f.name, f.v, MaxEvidence)
+		}
+	}
+	return nil
 }
 
 // CheckpointDurations returns the checkpoints as time.Durations.
@@ -215,6 +264,7 @@ func Defaults() Config {
 			Checkpoints: []Duration{Duration(30 * time.Second), Duration(2 * time.Minute), Duration(5 * time.Minute), Duration(10 * time.Minute), Duration(15 * time.Minute)},
 			StoreCode:   true,
 			IgnoreAfter: Duration(time.Minute),
+			Evidence:    Evidence{Kept: 1, Edited: 1, Undone: 1, Dismissed: 1, DismissedSet: 1, Ignored: 0.3, IgnoredSelection: 0.5, Shown: 0.1},
 		},
 		Policy: Policy{Threshold: DefaultThreshold},
 		Train:  Train{IdleDelay: Duration(5 * time.Minute), MinNewPreferences: 20, Objective: "kl", KeepAdapters: 10, Seed: 1, Refit: true},
@@ -251,6 +301,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Capture.IgnoreAfter <= 0 {
 		errs = append(errs, "capture.ignore_after must be positive")
+	}
+	if err := c.Capture.Evidence.check(); err != nil {
+		errs = append(errs, err.Error())
 	}
 	if c.Policy.Threshold < 0 || c.Policy.Threshold > 1 {
 		errs = append(errs, fmt.Sprintf("policy.threshold %v must be between 0 and 1", c.Policy.Threshold))

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/syntax"
 )
 
 // openCapture opens the database under the data directory and starts the
@@ -39,6 +42,9 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 		return
 	}
 	s.rec = capture.NewRecorder(db, s.log)
+	if seq, err := db.LastForget(ctx); err == nil {
+		s.lastForget.Store(seq)
+	}
 	s.tickStop = make(chan struct{})
 	every := s.opts.TickInterval
 	if every <= 0 {
@@ -82,6 +88,7 @@ func (s *Server) tick() {
 		s.reloadAdapter(context.Background())
 	}
 	s.idleTrain()
+	s.checkForget(context.Background())
 	outs := s.tracker.Tick(s.now(), func(key string, fn func(text []byte)) {
 		doc := s.docs.get(key)
 		if doc == nil {
@@ -94,22 +101,125 @@ func (s *Server) tick() {
 	s.recordOutcomes(outs, false)
 }
 
-// recordOutcomes writes tracker decisions with the current persona.
+// checkForget follows a forget made elsewhere (syntx forget, another
+// window): when the newest forget in the database is not the one seen
+// before, the offers and what the tracker follows may name deleted
+// records. It reports whether a forget was found.
+func (s *Server) checkForget(ctx context.Context) bool {
+	if s.rec == nil {
+		return false
+	}
+	seq, err := s.rec.DB().LastForget(ctx)
+	if err != nil || seq == s.lastForget.Load() {
+		return false
+	}
+	s.lastForget.Store(seq)
+	s.afterForget(ctx)
+	return true
+}
+
+// afterForget drops the recent offers, so that no id of a forgotten
+// suggestion is handed out again (a repeated request gets fresh ids and is
+// recorded anew), and stops following the suggestions whose records are
+// gone.
+func (s *Server) afterForget(ctx context.Context) {
+	n := s.offers.forget()
+	ids := s.tracker.Following()
+	gone := map[string]bool{}
+	if len(ids) > 0 {
+		_ = s.rec.Do(func(ctx context.Context, db *store.DB) error {
+			for _, id := range ids {
+				if _, err := db.Suggestion(ctx, id); errors.Is(err, store.ErrNotFound) {
+					gone[id] = true
+				}
+			}
+			return nil
+		})
+		s.tracker.Forget(func(id string) bool { return gone[id] })
+	}
+	s.log.Info("data was forgotten: recent offers dropped", "offers", n, "no longer followed", len(gone))
+}
+
+// recordOutcomes writes tracker decisions with the current persona, each
+// weighed by its evidence (capture.evidence). For the idle scheduler's
+// count of new feedback, a menu ignored as a whole counts once.
 func (s *Server) recordOutcomes(outs []capture.Outcome, wait bool) {
 	if s.rec == nil || len(outs) == 0 {
 		return
 	}
 	persona, weight := s.persona()
+	evidence := s.config().Capture.Evidence
+	n := 0
+	menus := map[string]bool{}
 	for _, o := range outs {
+		if o.Unsaved {
+			s.log.Info("applied suggestion never saved; nothing recorded", "suggestion", o.SuggestionID)
+			continue
+		}
 		s.writePending(o.SuggestionID, weight)
 		ev := store.Event{SuggestionID: o.SuggestionID, Outcome: o.Outcome, At: o.At,
 			Persona: persona, PersonaWeight: weight, FinalText: o.FinalText}
-		if err := s.rec.Outcome(ev, wait); err != nil {
+		if err := s.rec.Outcome(ev, capture.EvidenceFor(evidence, o), wait); err != nil {
 			s.log.Warn("recording an outcome failed", "suggestion", o.SuggestionID, "outcome", o.Outcome, "err", err)
 		}
 		s.log.Info("outcome", "suggestion", o.SuggestionID, "outcome", o.Outcome)
+		switch {
+		case o.Outcome != store.Ignored:
+			n++
+		case !menus[o.SetID]:
+			menus[o.SetID] = true
+			n++
+		}
 	}
-	s.noteActivity(len(outs))
+	s.noteActivity(n)
+}
+
+// settleSession decides what the session still follows when the editor
+// quits: neither VS Code nor Neovim closes its documents first. Each
+// document is settled as a close would (undone and edited as they read,
+// kept when the fix was saved since it was applied), unanswered menus are
+// ignored, and everything is written before it returns. The edits, saves
+// and accepts sent before run first. It runs once per session (shutdown,
+// exit, the end of input or a signal, whichever comes first).
+func (s *Server) settleSession(why string) {
+	s.settleMu.Lock()
+	defer s.settleMu.Unlock()
+	if s.settled || s.tracker == nil {
+		return
+	}
+	s.settled = true
+	// Only the documents with applied fixes need their queued edits and
+	// saves first; a document stuck in other work (a slow match) delays the
+	// answer to shutdown by limits.request_timeout at most, and only when
+	// it holds a followed fix.
+	keys := s.tracker.Documents()
+	stuck := map[string]bool{}
+	if len(keys) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), s.config().Limits.RequestTimeout.D())
+		for _, key := range keys {
+			if err := s.queues.wait(ctx, key); err != nil {
+				s.log.Warn("a document's work did not finish in time: its applied fixes are not settled", "why", why, "document", key)
+				stuck[key] = true
+			}
+		}
+		cancel()
+	}
+	now := s.now()
+	var outs []capture.Outcome
+	for _, key := range keys {
+		doc := s.docs.get(key)
+		if doc == nil || stuck[key] {
+			continue
+		}
+		doc.mu.Lock()
+		outs = append(outs, s.tracker.Closed(key, doc.text.Bytes(), now)...)
+		doc.mu.Unlock()
+	}
+	outs = append(outs, s.tracker.Exit(now)...)
+	if len(outs) > 0 {
+		s.log.Info("settled the session", "why", why, "outcomes", len(outs))
+	}
+	s.recordOutcomes(outs, true)
 }
 
 // writePending writes the store row of a suggestion shown only as a
@@ -144,7 +254,46 @@ func (s *Server) closeCapture() {
 	}
 }
 
-// offerRecords turns shown candidates into store rows.
+// recordOffer queues the records of a shown set. Their code is redacted in
+// the context of the document (text, the snapshot the candidates were found
+// in), on the recorder's goroutine: a secret passed by position stays
+// recognisable by the call around it even when the region holds only part
+// of the call.
+func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate, ids []string, setID, trigger, policyVersion string, now time.Time, weight float64) {
+	recs := s.offerRecords(doc, shown, ids, setID, trigger, policyVersion, now)
+	s.rec.OfferFunc(func() []store.Suggestion {
+		src := text.Bytes()
+		for i, c := range shown {
+			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(src, c)
+		}
+		return recs
+	}, weight)
+}
+
+// recordTexts returns a candidate's original and suggested code as the
+// record keeps them: cut from the document redacted as a whole, before and
+// after the fix.
+func recordTexts(src []byte, c *candidate) (orig, sugg string) {
+	if c.migration {
+		after, mapOff := capture.ApplyEdits(src, c.edits)
+		newLines := make([]rules.Span, len(c.recLines))
+		for i, l := range c.recLines {
+			newLines[i] = rules.Span{Start: mapOff(l.Start), End: mapOff(l.End)}
+		}
+		return capture.RedactedSpans(src, c.recLines, "\n"), capture.RedactedSpans(after, newLines, "\n")
+	}
+	r := c.region
+	if r.Start < 0 || r.End > len(src) || r.Start > r.End {
+		return c.original, c.replaced // the store redacts them on their own
+	}
+	after := make([]byte, 0, len(src)-(r.End-r.Start)+len(c.replaced))
+	after = append(append(append(after, src[:r.Start]...), c.replaced...), src[r.End:]...)
+	return capture.RedactedSpans(src, []rules.Span{r}, ""),
+		capture.RedactedSpans(after, []rules.Span{{Start: r.Start, End: r.Start + len(c.replaced)}}, "")
+}
+
+// offerRecords turns shown candidates into store rows; their code texts
+// are the candidates' own (recordOffer redacts them in context).
 func (s *Server) offerRecords(doc offerDoc, shown []*candidate, ids []string, setID, trigger, policyVersion string, now time.Time) []store.Suggestion {
 	persona, _ := s.persona()
 	s.mu.RLock()

@@ -43,6 +43,9 @@ type candidate struct {
 	migration bool
 	sites     int
 	parts     []capture.Part
+	// recLines are the whole lines of the document a migration's record
+	// holds (original and replaced are those lines before and after).
+	recLines []rules.Span
 }
 
 // kindAllowed applies context.only with hierarchical matching: "refactor"
@@ -70,6 +73,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	defer cancel()
 	trigger := triggerOf(&p)
+	s.active()
 
 	// The matching and the fixes run in the document's queue, after the
 	// edits that came before this request, and off the read loop; the job
@@ -131,8 +135,9 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	s.mu.RLock()
 	docChanges := s.clientCap.documentChanges
 	s.mu.RUnlock()
-	// An automatic request repeats on every cursor move: the same set at
-	// the same place keeps its ids and is recorded once.
+	// A request repeats on every cursor move (automatic) or each time the
+	// menu is opened again (invoked): the same set at the same place keeps
+	// its ids, and is recorded and followed once.
 	setKey := offerSetKey(key, shown)
 	setID, ids, fresh := s.offers.set(setKey, trigger, len(shown), now)
 	out := make([]protocol.CommandOrCodeAction, 0, len(shown)+1)
@@ -150,11 +155,15 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	if fresh && s.rec != nil {
 		_, weight := s.persona()
-		s.rec.Offer(s.offerRecords(od, shown, ids, setID, trigger, policyVersion, now), weight)
+		s.recordOffer(od, f.text, shown, ids, setID, trigger, policyVersion, now, weight)
 	}
 	if trigger == "invoked" {
-		if fresh && s.tracker != nil {
-			s.tracker.Menu(setID, key, ids, now)
+		if s.tracker != nil {
+			// Asked for a selection, or for SyntX's kinds only, a menu is
+			// opened more deliberately than at a bare cursor, where it
+			// lists every server's actions for the line.
+			deliberate := p.Range.Start != p.Range.End || onlySyntX(p.Context.Only)
+			s.tracker.Menu(setID, key, ids, deliberate, now)
 		}
 		if kindAllowed(dismissKind, p.Context.Only) {
 			out = append(out, dismissAction(setID))
@@ -215,6 +224,20 @@ func resolves(c *candidate, ctxDiags []protocol.Diagnostic) []protocol.Diagnosti
 	return out
 }
 
+// onlySyntX reports whether a context.only filter asks for SyntX's kinds
+// alone.
+func onlySyntX(only []protocol.CodeActionKind) bool {
+	if len(only) == 0 {
+		return false
+	}
+	for _, k := range only {
+		if !strings.Contains(string(k)+".", ".syntx.") {
+			return false
+		}
+	}
+	return true
+}
+
 // offered reports whether a match may be offered in doc: no suppression
 // comment silences it and the project's declared target allows its fix.
 // Call with the document's lock held.
@@ -249,8 +272,9 @@ type found struct {
 	doc     offerDoc
 	version int32
 	cands   []*candidate
-	total   int  // candidates chosen for rendering
-	partial bool // rendering ran out of time: cands are those rendered
+	text    *syntax.Text // the document's text the candidates were found in
+	total   int          // candidates chosen for rendering
+	partial bool         // rendering ran out of time: cands are those rendered
 	err     error
 }
 
@@ -276,7 +300,7 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	enc := s.encoding()
 	doc.mu.Lock()
 	defer doc.mu.Unlock()
-	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path}, version: doc.version}
+	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path}, version: doc.version, text: doc.text}
 	if f.doc.path == "" {
 		f.doc.path = doc.uri
 	}
@@ -336,12 +360,17 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	return f
 }
 
-// triggerOf names how a code action request was triggered.
+// triggerOf names how a code action request was triggered. Only a request
+// that says it was invoked is: clients of LSP before 3.17 send no
+// triggerKind, and those that ask on every cursor move (lightbulb plugins,
+// status lines) are the ones that send many, so a request without one is
+// automatic. (The Neovim plugin adds triggerKind to Neovim 0.7's explicit
+// code_action(), which sends none.)
 func triggerOf(p *protocol.CodeActionParams) string {
-	if p.Context.TriggerKind == protocol.CodeActionTriggerKindAutomatic {
-		return "automatic"
+	if p.Context.TriggerKind == protocol.CodeActionTriggerKindInvoked {
+		return "invoked"
 	}
-	return "invoked"
+	return "automatic"
 }
 
 // nearest keeps the n matches closest to the requested range (those it

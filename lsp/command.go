@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -36,6 +37,9 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 	// for every document before them (within limits.request_timeout, so a
 	// document stuck in slow work delays them, not forever), so that what
 	// they report or change follows the edits sent before them.
+	if p.Command == "syntx.accept" || p.Command == "syntx.dismiss" {
+		s.active()
+	}
 	if p.Command == "syntx.accept" {
 		id, err := arg(0, "the suggestion id")
 		if err != nil {
@@ -43,7 +47,7 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 		}
 		of := s.offers.get(id)
 		if of == nil {
-			return nil, invalidParams("syntx.accept: unknown suggestion id %q (it may be from an earlier session)", id)
+			return nil, unknownSuggestion(s, id)
 		}
 		done := make(chan error, 1)
 		s.queues.run(of.DocKey, func() { done <- s.accept(context.Background(), id) })
@@ -93,7 +97,7 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 func (s *Server) accept(ctx context.Context, id string) error {
 	of := s.offers.get(id)
 	if of == nil {
-		return invalidParams("syntx.accept: unknown suggestion id %q (it may be from an earlier session)", id)
+		return unknownSuggestion(s, id)
 	}
 	s.offers.mu.Lock()
 	already := of.Accepted
@@ -108,6 +112,11 @@ func (s *Server) accept(ctx context.Context, id string) error {
 	if s.rec != nil {
 		persona, weight := s.persona()
 		if err := s.rec.Accepted(store.Event{SuggestionID: id, Outcome: store.Accepted, At: now, Persona: persona, PersonaWeight: weight}); err != nil {
+			if errors.Is(err, store.ErrNotFound) && s.checkForget(ctx) {
+				// Forgotten between the offer and the accept, before a
+				// tick noticed.
+				return unknownSuggestion(s, id)
+			}
 			return fmt.Errorf("syntx.accept: recording failed: %w", err)
 		}
 	}
@@ -133,6 +142,15 @@ func (s *Server) accept(ctx context.Context, id string) error {
 	return nil
 }
 
+// unknownSuggestion answers an accept of an id the server does not hold,
+// saying why when it knows.
+func unknownSuggestion(s *Server, id string) error {
+	if s.offers.wasForgotten(id) {
+		return invalidParams("syntx.accept: suggestion %q was forgotten (syntx forget ran after it was offered); nothing is recorded for it — ask for code actions again", id)
+	}
+	return invalidParams("syntx.accept: unknown suggestion id %q (it may be from an earlier session)", id)
+}
+
 // dismiss records explicit negative feedback on one suggestion or on every
 // suggestion of a set.
 func (s *Server) dismiss(ctx context.Context, id string, reason store.Reason) error {
@@ -141,6 +159,9 @@ func (s *Server) dismiss(ctx context.Context, id string, reason store.Reason) er
 	}
 	ids := s.offers.members(id)
 	if len(ids) == 0 {
+		if s.offers.wasForgotten(id) {
+			return invalidParams("syntx.dismiss: suggestion %q was forgotten (syntx forget ran after it was offered); nothing is recorded for it", id)
+		}
 		return invalidParams("syntx.dismiss: unknown suggestion or set id %q", id)
 	}
 	if s.tracker != nil {
@@ -153,17 +174,29 @@ func (s *Server) dismiss(ctx context.Context, id string, reason store.Reason) er
 	}
 	persona, weight := s.persona()
 	now := s.now()
+	// One suggestion dismissed is strong evidence against it; a menu
+	// dismissed as a whole is one signal about the set, shared by its
+	// suggestions (capture.evidence.dismissed, dismissed_set).
+	evidence := s.config().Capture.Evidence.Dismissed
+	if len(ids) > 1 || ids[0] != id {
+		evidence = capture.DismissedShare(s.config().Capture.Evidence, len(ids))
+	}
 	for _, sid := range ids {
 		if of := s.offers.get(sid); of != nil {
 			s.diagActed(of.DocKey, of.Rule.ID, of.SiteLine)
 		}
 		s.writePending(sid, weight)
 		ev := store.Event{SuggestionID: sid, Outcome: store.Dismissed, At: now, Persona: persona, PersonaWeight: weight, Reason: reason}
-		if err := s.rec.Outcome(ev, true); err != nil {
+		if err := s.rec.Outcome(ev, evidence, true); err != nil {
 			return fmt.Errorf("syntx.dismiss: recording failed: %w", err)
 		}
+		if of := s.offers.get(sid); of != nil {
+			s.offers.mu.Lock()
+			of.Dismissed = true
+			s.offers.mu.Unlock()
+		}
 	}
-	s.noteActivity(len(ids))
+	s.noteActivity(1)
 	return nil
 }
 

@@ -55,7 +55,7 @@ import (
 // site is edited. Seen and not acted on within capture.ignore_after, or by
 // the time its document is closed, it is recorded as ignored on an
 // automatic suggestion, which capture weighs as the weakest label
-// (capture.ShownIgnoredWeight). A diagnostic that disappears first (its
+// (capture.evidence.shown, 0.1 by default). A diagnostic that disappears first (its
 // code changed, or the policy stopped showing it) yields nothing.
 // Diagnostics are written to the store only when they become evidence (an
 // ignore or a dismiss): opening a file writes nothing.
@@ -659,7 +659,7 @@ func (s *Server) diagTouch(key string, from, to uint32, f func(*diagEntry) (seen
 	s.diags.mu.Unlock()
 	now := s.now()
 	for _, m := range seen {
-		s.tracker.Menu(m.set, key, []string{m.id}, now)
+		s.tracker.Shown(m.set, key, m.id, now)
 	}
 	for _, set := range acted {
 		s.tracker.Chosen(set)

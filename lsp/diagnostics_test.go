@@ -17,7 +17,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
-	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
@@ -462,8 +462,8 @@ func TestShownIgnoredEvidence(t *testing.T) {
 	if len(ignored) != 1 || ignored[0].SuggestionID != seen.Data.SuggestionID {
 		t.Fatalf("undesirable labels %+v; want one, on the seen diagnostic %s", ignored, seen.Data.SuggestionID)
 	}
-	if ignored[0].Weight != capture.ShownIgnoredWeight {
-		t.Errorf("shown-ignored label weight %v, want %v", ignored[0].Weight, capture.ShownIgnoredWeight)
+	if want := config.Defaults().Capture.Evidence.Shown; ignored[0].Weight != want {
+		t.Errorf("shown-ignored label weight %v, want capture.evidence.shown %v", ignored[0].Weight, want)
 	}
 	s, err := db.Suggestion(context.Background(), seen.Data.SuggestionID)
 	if err != nil {

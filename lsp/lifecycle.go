@@ -80,6 +80,8 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	for _, pr := range problems {
 		s.log.Warn("config", "problem", pr.Error())
 	}
+	// Idle time counts from the session's start, not from the epoch.
+	s.active()
 	s.openCapture(ctx, cfg)
 	rt := s.loadPolicy(ctx, cfg)
 	s.mu.Lock()
@@ -153,6 +155,11 @@ func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {
 func (s *Server) shutdown(ctx context.Context, _ []byte) (any, error) {
 	s.state.Store(int32(stateShutdown))
 	s.log.Info("shutdown")
+	// The client waits for this answer before it sends exit (and some kill
+	// the server soon after): settle what the session follows now, after
+	// the edits and saves sent before the request. The read loop waits
+	// meanwhile, so exit cannot overtake it.
+	s.settleSession("shutdown")
 	return nil, nil
 }
 

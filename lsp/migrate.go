@@ -162,6 +162,7 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 			// same line adds its fix to the line's new text).
 			lineStart, lineShift = ls, 0
 			lines = append(lines, string(src[ls:le]))
+			c.recLines = append(c.recLines, rules.Span{Start: ls, End: le})
 			newLines = append(newLines, string(src[ls:le]))
 		}
 		nl := newLines[len(newLines)-1]

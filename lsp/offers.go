@@ -32,6 +32,9 @@ type offer struct {
 	At       time.Time
 	Grammar  syntax.Grammar
 	Accepted bool
+	// Dismissed: a dismissal was recorded for it (its set is then not
+	// handed out again).
+	Dismissed bool
 	// Parts are the places a migration rewrote (nil for one site).
 	Parts []capture.Part
 	// pending is the store row of a suggestion shown only as a diagnostic,
@@ -48,7 +51,10 @@ type offers struct {
 	next    uint64
 	byID    map[string]*offer
 	order   []string
-	sets    map[string]recentSet // automatic sets by place, for reuse
+	sets    map[string]recentSet // recent sets by trigger and place, for reuse
+	// forgotten holds the ids dropped after a forget (bounded like the
+	// offers), so that accepting one is answered clearly.
+	forgotten map[string]bool
 }
 
 type recentSet struct {
@@ -57,8 +63,8 @@ type recentSet struct {
 	at    time.Time
 }
 
-// reuseWindow is how long an automatic set shown again at the same place
-// keeps its ids (and is not recorded again).
+// reuseWindow is how long a set shown again at the same place, by the same
+// kind of trigger, keeps its ids (and is not recorded again).
 const reuseWindow = 10 * time.Minute
 
 const maxOffers = 4096
@@ -69,32 +75,71 @@ func (o *offers) init(session string) {
 	o.sets = map[string]recentSet{}
 }
 
-// set returns the ids for a set of n suggestions: fresh ones, or for an
-// automatic request that repeats a recent one at the same place, the same
-// ones (fresh is then false).
+// set returns the ids for a set of n suggestions: fresh ones, or for a
+// request that repeats a recent one at the same place with the same kind of
+// trigger (a cursor moving on a line, a menu opened again), the same ones
+// (fresh is then false) — unless one of them was accepted or dismissed
+// since, or forgotten.
 func (o *offers) set(key, trigger string, n int, now time.Time) (setID string, ids []string, fresh bool) {
-	if trigger == "automatic" {
-		o.mu.Lock()
-		r, ok := o.sets[key]
+	k := trigger + "\x00" + key
+	o.mu.Lock()
+	r, ok := o.sets[k]
+	if ok && len(r.ids) == n && now.Sub(r.at) < reuseWindow && o.reusable(r.ids) {
 		o.mu.Unlock()
-		if ok && len(r.ids) == n && now.Sub(r.at) < reuseWindow && o.get(r.ids[0]) != nil {
-			return r.setID, r.ids, false
-		}
+		return r.setID, r.ids, false
 	}
+	o.mu.Unlock()
 	setID = o.newID()
 	ids = make([]string, n)
 	for i := range ids {
 		ids[i] = o.newID()
 	}
-	if trigger == "automatic" {
-		o.mu.Lock()
-		if len(o.sets) > maxOffers {
-			clear(o.sets)
-		}
-		o.sets[key] = recentSet{setID: setID, ids: ids, at: now}
-		o.mu.Unlock()
+	o.mu.Lock()
+	if len(o.sets) > maxOffers {
+		clear(o.sets)
 	}
+	o.sets[k] = recentSet{setID: setID, ids: ids, at: now}
+	o.mu.Unlock()
 	return setID, ids, true
+}
+
+// reusable reports whether every id is still offered and undecided; o.mu
+// is held.
+func (o *offers) reusable(ids []string) bool {
+	for _, id := range ids {
+		of := o.byID[id]
+		if of == nil || of.Accepted || of.Dismissed {
+			return false
+		}
+	}
+	return true
+}
+
+// forget drops every offer and recent set, remembering the dropped ids:
+// after syntx forget their records may be gone, so none is handed out
+// again, and accepting one is answered with what happened.
+func (o *offers) forget() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.forgotten == nil || len(o.forgotten) > maxOffers {
+		o.forgotten = map[string]bool{}
+	}
+	n := len(o.byID)
+	for id, of := range o.byID {
+		o.forgotten[id] = true
+		o.forgotten[of.SetID] = true
+	}
+	clear(o.byID)
+	clear(o.sets)
+	o.order = o.order[:0]
+	return n
+}
+
+// wasForgotten reports whether id was dropped by forget.
+func (o *offers) wasForgotten(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.forgotten[id]
 }
 
 func (o *offers) newID() string {
@@ -108,7 +153,7 @@ func (o *offers) add(of *offer) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if old, ok := o.byID[of.ID]; ok {
-		of.Accepted = old.Accepted
+		of.Accepted, of.Dismissed = old.Accepted, old.Dismissed
 		if of.pending != nil && old.pending == nil {
 			of.pending = nil // written already
 		}

@@ -90,9 +90,12 @@ type Server struct {
 	captureErr       string
 	tracker          *capture.Tracker
 	tickStop         chan struct{}
+	lastForget       atomic.Int64 // audit seq of the newest forget seen (checkForget)
+	settleMu         sync.Mutex   // settleSession runs once
+	settled          bool
 	rt               *model.Runtime // nil: rank by priors
 	personaOverride  string         // set by syntx.setPersona
-	lastEdit         atomic.Int64   // unix nanos of the last didChange
+	lastActive       atomic.Int64   // unix nanos of the developer's last activity (see active)
 	newOutcomes      atomic.Int64   // outcomes recorded since the last training run
 	train            trainer
 	lastAdapterCheck time.Time // touched by the ticker goroutine only
@@ -114,6 +117,9 @@ type Server struct {
 		// busy runs when a request is refused because too many answers
 		// wait to be read.
 		busy func()
+		// idleTrain runs when the idle scheduler starts a background
+		// training run, before the run itself.
+		idleTrain func()
 	}
 }
 
@@ -213,6 +219,10 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 	code := 1
 	select {
 	case code = <-s.exitCh:
+		// Editors quit without closing their documents: what the session
+		// still follows is decided before the connection closes, so a
+		// client that waits for it to close waits for that too.
+		s.settleSession("exit")
 		// Close drains the connection, but a reader blocked on a stdin that
 		// is not pollable cannot be interrupted: don't let that hold up the
 		// exit the client asked for.
@@ -232,11 +242,20 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 	case <-ctx.Done():
 		_ = s.conn.Close()
 	}
+	// The end of input or a signal: the same settling (a no-op when exit
+	// or shutdown did it already).
+	s.settleSession("end of session")
 	s.docs.closeAll()
 	s.stopTrainer()
 	s.closeCapture()
 	return code
 }
+
+// active notes the developer's activity for the idle scheduler: the
+// session's start, opening a document, an edit, a code action request (the
+// cursor moving, a menu), a command that records feedback. train.idle_delay
+// counts from the last of them.
+func (s *Server) active() { s.lastActive.Store(s.now().UnixNano()) }
 
 // noteActivity counts new outcomes (for idle-time training).
 func (s *Server) noteActivity(outcomes int) { s.newOutcomes.Add(int64(outcomes)) }

@@ -318,7 +318,7 @@ func TestToleratesOddInput(t *testing.T) {
 	// A request on the document runs after the notifications before it
 	// (in its queue): once it is answered, they are applied.
 	var res []protocol.CommandOrCodeAction
-	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[]}}`), &res)
+	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[],"triggerKind":1}}`), &res)
 	if err != nil {
 		t.Fatalf("server stopped answering: %v", err)
 	}

@@ -36,6 +36,7 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 		openedAt:   s.now(),
 	}
 	cfg := s.config()
+	s.active()
 	doc.ready = func(d *document) {
 		s.used(d)
 		s.analysed(d.key)
@@ -152,7 +153,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 		s.log.Debug("didChange range clamped to the document", "uri", doc.uri)
 	}
 	now := s.now()
-	s.lastEdit.Store(now.UnixNano())
+	s.lastActive.Store(now.UnixNano())
 	if s.tracker != nil {
 		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
 	}

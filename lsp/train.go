@@ -202,13 +202,14 @@ func (s *Server) trainingStatus() *TrainSt {
 }
 
 // idleTrain starts a background run when the session has been idle long
-// enough and enough new feedback exists, and pauses or resumes a running
+// enough (train.idle_delay since the developer's last activity, the
+// session's start included) and enough new feedback exists, and pauses or resumes a running
 // background run with the developer's activity. Called from the ticker; it
 // never waits for the trainer.
 func (s *Server) idleTrain() {
 	cfg := s.config()
 	now := s.now()
-	idle := now.Sub(time.Unix(0, s.lastEdit.Load())) >= cfg.Train.IdleDelay.D()
+	idle := now.Sub(time.Unix(0, s.lastActive.Load())) >= cfg.Train.IdleDelay.D()
 	sup := s.supervisor()
 	st := sup.State()
 	switch {
@@ -224,6 +225,9 @@ func (s *Server) idleTrain() {
 	recent := now.Sub(st.Ended) < cfg.Train.IdleDelay.D()
 	if st.Running || !idle || recent || s.rec == nil || s.newOutcomes.Load() < int64(max(cfg.Train.MinNewPreferences, 1)) {
 		return
+	}
+	if s.hooks.idleTrain != nil {
+		s.hooks.idleTrain()
 	}
 	go func() {
 		job, err := s.startTraining(context.Background(), true, nil)

@@ -300,3 +300,15 @@ func (db *DB) Adapters(ctx context.Context) ([]Adapter, error) {
 	}
 	return out, nil
 }
+
+// LastForget returns the audit sequence number of the newest forget (0 when
+// nothing was ever forgotten): a running process compares it with the value
+// it saw before to learn that records it holds ids of may be gone.
+func (db *DB) LastForget(ctx context.Context) (int64, error) {
+	var seq int64
+	err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM audit WHERE kind = ?`, string(AuditForget)).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("store: last forget: %w", err)
+	}
+	return seq, nil
+}

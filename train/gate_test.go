@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -55,9 +56,10 @@ func TestPairedDiffs(t *testing.T) {
 	}
 }
 
-// TestGate: the gate refuses a policy that is measurably worse on the
-// held-out preferences and accepts one that a few noisy preferences make
-// look worse by chance.
+// TestGate: the gate refuses a policy whose held-out scores are worse than
+// the active policy's beyond the stated tolerances, however few held-out
+// preferences there are, accepts one that is not, and its reason shows the
+// numbers it decided on.
 func TestGate(t *testing.T) {
 	s := Settings{}.WithDefaults()
 	cases := []struct {
@@ -71,13 +73,33 @@ func TestGate(t *testing.T) {
 	}{
 		{
 			// 8 held out, two of them the persona's slips: the new policy
-			// learnt the taste (confident on six, confidently "wrong" on
-			// the two slips); the active one is lukewarm everywhere. The
-			// mean log-loss is worse, by less than its sampling error.
+			// is confident on six and confidently "wrong" on the two slips;
+			// the active one is lukewarm everywhere. Same accuracy, mean
+			// log-loss worse by more than 0.01 (by less than its standard
+			// error, which the earlier gate forgave).
 			name: "two slips in eight", n: 8,
 			want:   func(i int) bool { return i == 0 || i == 1 },
 			zn:     func(i int) float64 { return -3 },
 			za:     func(i int) float64 { return -0.5 },
+			s:      s,
+			reason: "log-loss",
+		},
+		{
+			// Issue 17's case: worse on both measures on a small held-out
+			// set (accuracy 0.5 vs 0.83 on six), which the earlier gate's
+			// 1.645·se allowance accepted.
+			name: "worse on both on six", n: 6,
+			want:   func(i int) bool { return true },
+			zn:     func(i int) float64 { return map[bool]float64{true: -1.5, false: 0.5}[i%3 != 0] },
+			za:     func(i int) float64 { return map[bool]float64{true: -0.2, false: 1}[i == 0] },
+			s:      s,
+			reason: "accuracy",
+		},
+		{
+			name: "as good on eight", n: 8,
+			want:   func(i int) bool { return i%2 == 0 },
+			zn:     func(i int) float64 { return map[bool]float64{true: 1, false: -1}[i%2 == 0] },
+			za:     func(i int) float64 { return map[bool]float64{true: 1, false: -1}[i%2 == 0] },
 			s:      s,
 			accept: true,
 		},
@@ -108,13 +130,13 @@ func TestGate(t *testing.T) {
 			accept: true,
 		},
 		{
-			// Negative tolerances: no slack at all, not even for chance.
-			name: "strict", n: 8,
-			want:   func(i int) bool { return i == 0 || i == 1 },
-			zn:     func(i int) float64 { return -3 },
-			za:     func(i int) float64 { return -0.5 },
+			// Negative tolerances count as 0: equal scores pass.
+			name: "zero tolerance", n: 8,
+			want:   func(i int) bool { return i%2 == 0 },
+			zn:     func(i int) float64 { return map[bool]float64{true: 1, false: -1}[i%2 == 0] },
+			za:     func(i int) float64 { return map[bool]float64{true: 1, false: -1}[i%2 == 0] },
 			s:      Settings{AccuracyTolerance: -1, LogLossTolerance: -1}.WithDefaults(),
-			reason: "log-loss",
+			accept: true,
 		},
 	}
 	for _, tc := range cases {
@@ -127,6 +149,17 @@ func TestGate(t *testing.T) {
 			}
 			if !tc.accept && !strings.Contains(why, tc.reason) {
 				t.Fatalf("reason %q does not name the %s", why, tc.reason)
+			}
+			// The reason shows the numbers the decision used.
+			ne, ae := evaluate(zn, prefs), evaluate(za, prefs)
+			for _, num := range []string{fmt.Sprintf("%.4f vs %.4f", ne.Accuracy, ae.Accuracy), fmt.Sprintf("%.4f vs %.4f", ne.LogLoss, ae.LogLoss), fmt.Sprintf("tolerance %.3f", max(0, tc.s.AccuracyTolerance))} {
+				if !strings.Contains(why, num) {
+					t.Errorf("reason %q does not show %q", why, num)
+				}
+			}
+			// Never accepted while worse beyond the stated tolerances.
+			if d == store.RunAccepted && (ae.Accuracy-ne.Accuracy > max(0, tc.s.AccuracyTolerance)+1e-12 || ne.LogLoss-ae.LogLoss > max(0, tc.s.LogLossTolerance)+1e-12) {
+				t.Fatalf("accepted a policy worse beyond the tolerances: %s", why)
 			}
 		})
 	}

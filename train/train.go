@@ -332,13 +332,18 @@ type Result struct {
 }
 
 // Summary is a one-line account of a run for people: the new adapter and
-// the decision, the held-out scores next to the previous policy's, how
-// many preferences the gate decided on, and what is active now.
+// the decision, the gate's reason with the numbers it decided on (held-out
+// scores next to the previous policy's, their differences, the
+// tolerances), and what is active now.
 func (r Result) Summary() string {
 	h := r.Metrics.Holdout
 	active := r.Active
 	if active == "" {
 		active = "base policy"
+	}
+	if r.Metrics.Reason != "" {
+		// The gate's own account: the numbers the decision used.
+		return fmt.Sprintf("adapter %s %s — %s; active: %s", r.Version, r.Decision, r.Metrics.Reason, active)
 	}
 	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f, on %d held-out of %d preferences); active: %s",
 		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, r.Data.Holdout, r.Data.Train+r.Data.Holdout, active)
@@ -778,35 +783,40 @@ func hit(m float64) float64 {
 	return 0
 }
 
-// gateZ is the one-sided 95% normal quantile: the gate refuses a new policy
-// only when it is worse than the active one by more than the tolerance plus
-// this many standard errors of the paired difference.
-const gateZ = 1.645
-
 // gate decides whether a new policy replaces the active one from both
 // policies' logits zNew and zActive (indexed by dataset row) on the
-// held-out preferences. Each preference is scored under both policies, so
-// the comparison is paired: the per-preference differences in accuracy and
-// log-loss have a weighted mean d and a standard error se, and the new
-// policy is refused when d is worse than the tolerance plus gateZ·se — when
-// it is measurably worse, not when a handful of held-out preferences
-// happens to favour the old one.
+// held-out preferences, and says why with the numbers it used. Each
+// preference is scored under both policies, so the comparison is paired:
+// the per-preference differences new − active in accuracy and log-loss
+// have weighted means d (the differences of the two held-out scores) and
+// standard errors se. The new policy is refused when it is worse than the
+// active one beyond the stated tolerances (train.accuracy_tolerance and
+// train.log_loss_tolerance, 0.01 each; a negative one is 0): accuracy lower
+// by more than its tolerance, or log-loss higher by more than its.
+//
+// There is no allowance for chance: an earlier gate widened each tolerance
+// by 1.645·se, so that a few held-out preferences could not refuse an
+// adapter by luck. On a small held-out set that allowance was as wide as the
+// scores themselves (eight preferences, one-sided differences: se ≈ 0.2, a
+// tolerance of 0.34 in accuracy), and the gate accepted an adapter worse on
+// both measures (0.42 vs 0.75, log-loss 1.466 vs 0.556) while the summary
+// showed only the two scores. A refused adapter costs a run; an accepted
+// worse one costs the developer's suggestions until the next run, so chance
+// now errs towards refusing. The standard errors are still reported, so
+// that the reader can see how much the held-out set can tell.
 func gate(s Settings, zNew, zActive []float64, prefs []pref) (store.Decision, string) {
 	tolA, tolL := max(0, s.AccuracyTolerance), max(0, s.LogLossTolerance)
-	strict := s.AccuracyTolerance < 0 || s.LogLossTolerance < 0
 	dAcc, seAcc, dLL, seLL := pairedDiffs(zNew, zActive, prefs)
-	if !strict {
-		tolA += gateZ * seAcc
-		tolL += gateZ * seLL
-	}
 	newEv, active := evaluate(zNew, prefs), evaluate(zActive, prefs)
+	nums := fmt.Sprintf("held-out accuracy %.4f vs %.4f (difference %+.4f ± %.4f, tolerance %.3f), log-loss %.4f vs %.4f (difference %+.4f ± %.4f, tolerance %.3f), %d preferences",
+		newEv.Accuracy, active.Accuracy, dAcc, seAcc, tolA, newEv.LogLoss, active.LogLoss, dLL, seLL, tolL, len(prefs))
 	switch {
 	case dAcc < -tolA:
-		return store.RunRejected, fmt.Sprintf("held-out accuracy %.4f is below the active policy's %.4f (tolerance %.3f)", newEv.Accuracy, active.Accuracy, tolA)
+		return store.RunRejected, "held-out accuracy below the active policy's beyond the tolerance: " + nums
 	case dLL > tolL:
-		return store.RunRejected, fmt.Sprintf("held-out log-loss %.4f is above the active policy's %.4f (tolerance %.3f)", newEv.LogLoss, active.LogLoss, tolL)
+		return store.RunRejected, "held-out log-loss above the active policy's beyond the tolerance: " + nums
 	}
-	return store.RunAccepted, fmt.Sprintf("held-out accuracy %.4f vs %.4f, log-loss %.4f vs %.4f (tolerances %.3f, %.3f)", newEv.Accuracy, active.Accuracy, newEv.LogLoss, active.LogLoss, tolA, tolL)
+	return store.RunAccepted, "not worse than the active policy beyond the tolerances: " + nums
 }
 
 // pairedDiffs returns the weighted means of the per-preference differences

@@ -99,6 +99,25 @@ type env struct {
 	home string // SYNTX_HOME
 	xdg  string
 	bin  string
+	// pgids are the process groups of the nvim sessions run (nvim and the
+	// servers it started).
+	pgids []int
+}
+
+// waitServersGone waits until no process of the nvim sessions' groups is
+// left: the servers have exited and written what they settled.
+func (e *env) waitServersGone(t *testing.T) {
+	t.Helper()
+	ctx := testwait.Context(t)
+	for _, pg := range e.pgids {
+		for syscall.Kill(-pg, 0) == nil {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("the server started by nvim (process group %d) did not exit after nvim quit", pg)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
 }
 
 func newEnv(t *testing.T) *env {
@@ -260,6 +279,9 @@ func (e *env) runNvim(t *testing.T, dir string, spec map[string]any, extraEnv ..
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	err := cmd.Run()
+	if cmd.Process != nil {
+		e.pgids = append(e.pgids, cmd.Process.Pid)
+	}
 	t.Logf("nvim %s: %.1fs", spec["mode"], time.Since(start).Seconds())
 	if ctx.Err() != nil {
 		t.Fatalf("nvim did not finish by the test's deadline (killed); output:\n%s%s", firstLines(output.String(), 40), e.lspLog())
@@ -530,6 +552,41 @@ func TestNeovimRetrain(t *testing.T) {
 // :SyntxDismiss on the line of an offered suggestion (picking the first entry
 // of each menu), :SyntxPersona, :SyntxStatus. The server must have recorded
 // the dismissal.
+// TestNeovimQuitKeeps is issue 17's first defect: apply a fix, save, and
+// :wq with the file open. Neovim sends no didClose; the server settles what
+// it follows when Neovim stops it, so `syntx status --json` shows the fix
+// kept (not only accepted) once the server has exited.
+func TestNeovimQuitKeeps(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	work := t.TempDir()
+	var files []map[string]any
+	for _, s := range sites {
+		if s.lang == "python" {
+			files = append(files, map[string]any{"path": copyDemo(t, work, s.file), "pattern": s.pattern})
+		}
+	}
+	r := e.runNvim(t, work, map[string]any{"mode": "quit", "files": files})
+	if len(r.Files) != 1 || r.Files[0].AcceptError != nil || r.Files[0].AfterApply == r.Files[0].Before {
+		t.Fatalf("the fix was not applied and accepted: %+v", r.Files)
+	}
+	// Neovim waits for its client to exit (500 ms, then SIGTERM); the
+	// server may still be writing when nvim is gone. Wait for every process
+	// of nvim's group (the server) to end.
+	e.waitServersGone(t)
+	st, err := e.status(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after :wq: events %v, preferences %v", st.Events, deref(st.Preferences))
+	if st.Events["accepted"] != 1 || st.Events["kept"] != 1 {
+		t.Fatalf("after apply, save and :wq: events %v; want 1 accepted and 1 kept", st.Events)
+	}
+	if st.Preferences == nil || *st.Preferences == 0 {
+		t.Fatalf("after :wq: no preferences from the kept fix")
+	}
+}
+
 func TestNeovimCommands(t *testing.T) {
 	needNvim(t)
 	e := newEnv(t)

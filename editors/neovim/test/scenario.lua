@@ -9,7 +9,7 @@
 --
 --   SYNTX_E2E_SPEC=spec.json nvim --headless --clean -u minimal_init.lua -c 'luafile scenario.lua'
 --
--- spec: { mode = "feedback" | "seed" | "retrain" | "commands" | "trust" | "diagnostics", out = path,
+-- spec: { mode = "feedback" | "quit" | "seed" | "retrain" | "commands" | "trust" | "diagnostics", out = path,
 --         files = { { path, pattern, edit, undo } }, timeout_ms, health }
 
 local syntx = require("syntx")
@@ -244,6 +244,32 @@ local function feedback(f)
   rec.saved = vim.fn.readfile(f.path)
   step("saved")
   rec.status = status(client, bufnr)
+end
+
+-- quit: apply the first action at the site, save, and leave it to :wq
+-- (below) to end the session, as a user quits: Neovim sends no didClose.
+local function quit(f)
+  local bufnr, client = open(f.path)
+  local rec = { path = f.path, filetype = vim.bo[bufnr].filetype }
+  table.insert(R.files, rec)
+  local line = find_line(bufnr, f.pattern)
+  if not line then
+    error("pattern " .. vim.inspect(f.pattern) .. " not found in " .. f.path)
+  end
+  rec.before = line_text(bufnr, line)
+  local actions = code_actions(bufnr, line, line)
+  rec.actions = #actions
+  if #actions == 0 then
+    error("no SyntX code action at " .. f.path .. ":" .. (line + 1))
+  end
+  local err = apply(client, bufnr, actions[1])
+  if err then
+    rec.accept_error = err.message or vim.inspect(err)
+  end
+  rec.after_apply = line_text(bufnr, line)
+  vim.cmd("write")
+  rec.saved = vim.fn.readfile(f.path)
+  step("applied and saved")
 end
 
 -- seed: every site of each file; style suggestions are undone, the others
@@ -557,6 +583,8 @@ local ok, err = pcall(function()
   for _, f in ipairs(spec.files) do
     if spec.mode == "feedback" then
       feedback(f)
+    elseif spec.mode == "quit" then
+      quit(f)
     elseif spec.mode == "seed" then
       seed(f)
     elseif spec.mode == "retrain" then
@@ -574,6 +602,13 @@ local ok, err = pcall(function()
 end)
 if not ok then
   fail(tostring(err))
+end
+if spec.mode == "quit" and ok then
+  -- Quit as a user does, with the file open: Neovim stops its clients on
+  -- the way out (shutdown, exit), and never sends didClose.
+  R.done = true
+  write_results()
+  vim.cmd("wq")
 end
 local ok2, err2 = pcall(stop_clients)
 if not ok2 then

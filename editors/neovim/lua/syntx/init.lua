@@ -246,6 +246,34 @@ function M.forget_offer(id)
   end
 end
 
+-- explicit counts the vim.lsp.buf.code_action calls running now. Neovim
+-- before 0.8 sends no triggerKind, and SyntX takes a request without one for
+-- an automatic one (as lightbulb plugins send on every cursor move): the
+-- requests those calls make are marked Invoked (1), so the menu the user
+-- opened gets every suggestion and the dismiss entry, and is followed.
+local explicit = 0
+
+local function mark_explicit()
+  if vim.lsp.buf._syntx_marked then
+    return
+  end
+  vim.lsp.buf._syntx_marked = true
+  for _, name in ipairs({ "code_action", "range_code_action" }) do
+    local orig = vim.lsp.buf[name]
+    if type(orig) == "function" then
+      vim.lsp.buf[name] = function(...)
+        explicit = explicit + 1
+        local ok, res = pcall(orig, ...)
+        explicit = explicit - 1
+        if not ok then
+          error(res, 0)
+        end
+        return res
+      end
+    end
+  end
+end
+
 -- watch_code_actions wraps client.request so the suggestions offered to the
 -- code action menu are remembered for :SyntxDismiss, and those applied
 -- (syntx.accept) or dismissed (syntx.dismiss) are forgotten. Both call
@@ -267,6 +295,11 @@ local function watch_code_actions(client)
       if ours and type(p.arguments) == "table" and type(p.arguments[1]) == "string" then
         M.forget_offer(p.arguments[1])
       end
+    end
+    local params = args[i + 1]
+    if args[i] == "textDocument/codeAction" and explicit > 0 and type(params) == "table"
+      and type(params.context) == "table" and params.context.triggerKind == nil then
+      params.context.triggerKind = 1
     end
     if args[i] == "textDocument/codeAction" and type(args[i + 2]) == "function" then
       local handler = args[i + 2]
@@ -863,6 +896,7 @@ end
 -- setup merges options, starts the server for matching buffers (now and on
 -- FileType) and defines the commands.
 function M.setup(opts)
+  mark_explicit()
   if not has("nvim-0.7") then
     vim.notify("SyntX needs Neovim 0.7 or later", vim.log.levels.ERROR)
     return

@@ -124,7 +124,7 @@ func TestQuitSettlesTrackedSuggestions(t *testing.T) {
 	}
 }
 
-const tsAnySrc = "export function show(x: any): void {\n  console.log(x);\n}\n"
+const tsAnySrc = "function show(x: any): void {\n  console.log(x);\n}\nshow(1);\n"
 
 // TestEdgeEditsClassified (defect 2, and the package doc's classification
 // table): changes inside, at the edge of and around an accepted region,

@@ -1,0 +1,304 @@
+package train
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/model"
+)
+
+// The team layer on disk (see "Two layers" in the package documentation):
+//
+//	Home/team/adapters/t1/, t2/, ...   team adapters pulled from the hub (PEFT directories)
+//	Home/team/adapters/ACTIVE          the team version in use
+//	Home/team/adapters/layer.json      what was pulled and rolled back, newest last
+//	Home/team/adapters/.lock           flock serialising installs and rollbacks
+
+// TeamAdaptersDir returns the directory holding the pulled team adapters.
+func TeamAdaptersDir(home string) string { return filepath.Join(home, "team", "adapters") }
+
+const layerLog = "layer.json"
+
+// teamVersion returns N for a team version name "t<N>".
+func teamVersion(v string) (int, bool) {
+	if len(v) < 2 || v[0] != 't' || v[1] == '0' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v[1:])
+	if err != nil || n <= 0 || strconv.Itoa(n) != v[1:] {
+		return 0, false
+	}
+	return n, true
+}
+
+// TeamVersionName is the local name of the hub's team adapter number n.
+func TeamVersionName(n int64) string { return "t" + strconv.FormatInt(n, 10) }
+
+// TeamActive reads Home/team/adapters/ACTIVE: the team layer in use. ok is
+// false, with a nil error, when there is none.
+func TeamActive(home string) (version, dir string, ok bool, err error) {
+	adir := TeamAdaptersDir(home)
+	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("team adapter: %w", err)
+	}
+	version = strings.TrimSpace(string(b))
+	if _, valid := teamVersion(version); !valid {
+		return "", "", false, fmt.Errorf("team adapter: %s names %q, which is not a team adapter version", filepath.Join(adir, ActiveFile), version)
+	}
+	dir = filepath.Join(adir, version)
+	if !complete(dir) {
+		return "", "", false, fmt.Errorf("team adapter: %s is missing or incomplete", dir)
+	}
+	return version, dir, true, nil
+}
+
+// LayerEvent is one change of the team layer on this machine.
+type LayerEvent struct {
+	At      time.Time `json:"at"`
+	Action  string    `json:"action"` // "pulled" or "rolled-back"
+	Version string    `json:"version"`
+	// To is the version in use afterwards ("" for none).
+	To     string `json:"to"`
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// TeamLayerLog returns the team layer's history on this machine, oldest
+// first.
+func TeamLayerLog(home string) ([]LayerEvent, error) {
+	b, err := os.ReadFile(filepath.Join(TeamAdaptersDir(home), layerLog))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("team layer log: %w", err)
+	}
+	var evs []LayerEvent
+	if err := json.Unmarshal(b, &evs); err != nil {
+		return nil, fmt.Errorf("team layer log %s: %w", filepath.Join(TeamAdaptersDir(home), layerLog), err)
+	}
+	return evs, nil
+}
+
+// TeamRefused reports whether version was rolled back on this machine:
+// a pull does not install it again.
+func TeamRefused(home, version string) (bool, error) {
+	evs, err := TeamLayerLog(home)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range evs {
+		if e.Action == "rolled-back" && e.Version == version {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func appendLayerLog(adir string, e LayerEvent) error {
+	var evs []LayerEvent
+	if b, err := os.ReadFile(filepath.Join(adir, layerLog)); err == nil {
+		_ = json.Unmarshal(b, &evs)
+	}
+	evs = append(evs, e)
+	b, err := json.MarshalIndent(evs, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(adir, layerLog), append(b, '\n'))
+}
+
+// ErrTeamAdapter wraps every reason InstallTeam refuses an adapter.
+var ErrTeamAdapter = errors.New("team adapter refused")
+
+// InstallTeam installs a team adapter pulled from the hub as version (a
+// TeamVersionName) and makes it the team layer: the two PEFT files are
+// checked against sha256 (the hex SHA-256 of the weights file, as the hub
+// published it) and must load over base, are written to a temporary
+// directory, fsynced and renamed into place, and then ACTIVE is replaced.
+// An existing complete directory of that version is reused. The newest
+// keep versions stay on disk, and always the active one.
+func InstallTeam(ctx context.Context, home string, base *model.Network, version string, config, weights []byte, sha string, keep int, now time.Time) error {
+	if _, ok := teamVersion(version); !ok {
+		return fmt.Errorf("install team adapter: %q is not a team adapter version", version)
+	}
+	sum := sha256.Sum256(weights)
+	if got := hex.EncodeToString(sum[:]); got != sha {
+		return fmt.Errorf("install team adapter %s: %w: the weights' SHA-256 is %s, the hub published %s", version, ErrTeamAdapter, got, sha)
+	}
+	adir := TeamAdaptersDir(home)
+	if err := atomicfile.MkdirAll(adir); err != nil {
+		return fmt.Errorf("install team adapter: %w", err)
+	}
+	unlock, err := lockAdapters(ctx, adir)
+	if err != nil {
+		return fmt.Errorf("install team adapter: %w", err)
+	}
+	defer unlock()
+	dir := filepath.Join(adir, version)
+	if !complete(dir) {
+		_ = os.RemoveAll(dir)
+		tmp, err := os.MkdirTemp(adir, "."+version+".tmp-")
+		if err != nil {
+			return fmt.Errorf("install team adapter: %w", err)
+		}
+		err = atomicfile.WriteFile(filepath.Join(tmp, model.AdapterConfigFile), config)
+		if err == nil {
+			err = atomicfile.WriteFile(filepath.Join(tmp, model.AdapterWeightsFile), weights)
+		}
+		if err == nil {
+			if _, lerr := model.LoadAdapter(tmp, base); lerr != nil {
+				err = fmt.Errorf("%w: %w", ErrTeamAdapter, lerr)
+			}
+		}
+		if err == nil {
+			err = os.Rename(tmp, dir)
+		}
+		if err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("install team adapter %s: %w", version, err)
+		}
+		if err := atomicfile.SyncDir(adir); err != nil {
+			return fmt.Errorf("install team adapter: %w", err)
+		}
+	} else if got, err := fileSHA256(filepath.Join(dir, model.AdapterWeightsFile)); err != nil || got != sha {
+		return fmt.Errorf("install team adapter %s: %w: %s holds other weights", version, ErrTeamAdapter, dir)
+	}
+	if err := writeActive(adir, version); err != nil {
+		return fmt.Errorf("install team adapter: %w", err)
+	}
+	if err := appendLayerLog(adir, LayerEvent{At: now.UTC(), Action: "pulled", Version: version, To: version, SHA256: sha}); err != nil {
+		return fmt.Errorf("install team adapter: %w", err)
+	}
+	return pruneTeam(adir, version, max(keep, 1))
+}
+
+// pruneTeam deletes all but the newest keep team versions, never active.
+func pruneTeam(adir, active string, keep int) error {
+	entries, err := os.ReadDir(adir)
+	if err != nil {
+		return err
+	}
+	var ns []int
+	for _, e := range entries {
+		if n, ok := teamVersion(e.Name()); ok && e.IsDir() {
+			ns = append(ns, n)
+		}
+	}
+	slices.Sort(ns)
+	slices.Reverse(ns)
+	for i, n := range ns {
+		if v := "t" + strconv.Itoa(n); i >= keep && v != active {
+			if err := trash(adir, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// TeamRollback takes the team layer in use out of service: the previous
+// team version pulled on this machine that was not rolled back and still
+// loads over base becomes the layer, or none (the developer's own adapter
+// then runs over the base alone). The version rolled back is not pulled
+// again. It fails with ErrNothingToRollBack when no team layer is in use.
+func TeamRollback(ctx context.Context, home string, base *model.Network, now time.Time) (RollbackResult, error) {
+	adir := TeamAdaptersDir(home)
+	if err := atomicfile.MkdirAll(adir); err != nil {
+		return RollbackResult{}, fmt.Errorf("team rollback: %w", err)
+	}
+	unlock, err := lockAdapters(ctx, adir)
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("team rollback: %w", err)
+	}
+	defer unlock()
+	cur := readPointer(adir)
+	if _, ok := teamVersion(cur); !ok {
+		return RollbackResult{}, fmt.Errorf("team rollback: %w", ErrNothingToRollBack)
+	}
+	evs, err := TeamLayerLog(home)
+	if err != nil {
+		return RollbackResult{}, err
+	}
+	refused := map[string]bool{cur: true}
+	for _, e := range evs {
+		if e.Action == "rolled-back" {
+			refused[e.Version] = true
+		}
+	}
+	res := RollbackResult{From: cur}
+	curN, _ := teamVersion(cur)
+	for i := len(evs) - 1; i >= 0 && res.To == ""; i-- {
+		v := evs[i].Version
+		n, ok := teamVersion(v)
+		if evs[i].Action != "pulled" || !ok || n >= curN || refused[v] {
+			continue
+		}
+		if _, err := model.LoadAdapter(filepath.Join(adir, v), base); err == nil {
+			res.To = v
+		}
+	}
+	if res.To != "" {
+		err = writeActive(adir, res.To)
+	} else {
+		err = removeActive(adir)
+	}
+	if err != nil {
+		return RollbackResult{}, fmt.Errorf("team rollback: %w", err)
+	}
+	if err := appendLayerLog(adir, LayerEvent{At: now.UTC(), Action: "rolled-back", Version: cur, To: res.To}); err != nil {
+		return RollbackResult{}, fmt.Errorf("team rollback: %w", err)
+	}
+	return res, nil
+}
+
+// LoadLayers loads the team layer and the developer's own adapter in use
+// over base (either nil when none is active). A layer that does not load is
+// returned as an error for that layer; the other still loads.
+func LoadLayers(home string, base *model.Network) (team, own *model.Adapter, teamErr, ownErr error) {
+	if _, dir, ok, err := TeamActive(home); err != nil {
+		teamErr = err
+	} else if ok {
+		team, teamErr = model.LoadAdapter(dir, base)
+	}
+	if _, dir, ok, err := Active(home); err != nil {
+		ownErr = err
+	} else if ok {
+		own, ownErr = model.LoadAdapter(dir, base)
+	}
+	return team, own, teamErr, ownErr
+}
+
+// TeamBase returns the network the developer's own adapter trains over:
+// base with the team layer in use merged in, and that layer's version (""
+// with none, or when it does not load: then base itself).
+func TeamBase(home string, base *model.Network) (*model.Network, string, error) {
+	version, dir, ok, err := TeamActive(home)
+	if err != nil || !ok {
+		return base, "", err
+	}
+	a, err := model.LoadAdapter(dir, base)
+	if err != nil {
+		return base, "", err
+	}
+	m, err := base.Compose(a, nil)
+	if err != nil {
+		return base, "", err
+	}
+	return m, version, nil
+}

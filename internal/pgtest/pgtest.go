@@ -204,9 +204,9 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 }
 
 func (c *Cluster) start(ctx context.Context, data string) error {
-	listen := "''"
+	listen := ""
 	if c.TCP {
-		listen = "'127.0.0.1'"
+		listen = "127.0.0.1"
 	}
 	logf, err := os.OpenFile(filepath.Join(c.Dir, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

@@ -241,9 +241,44 @@ func (w Weights) Of(role, category string) float64 {
 	return 1
 }
 
+// DefaultWeights are the role weights a new hub starts with (schema
+// version 1; never change them here: administrators change a hub's weights
+// with syntx team role weight, which the chain records):
+//
+//	developer               1 everywhere
+//	senior-reviewer         1.5 everywhere
+//	security-specialist     2 on security, 1 elsewhere
+//	performance-specialist  2 on performance, 1 elsewhere
+//	ci                      1 everywhere
+func DefaultWeights() Weights {
+	return Weights{
+		"developer":              {"*": 1},
+		"senior-reviewer":        {"*": 1.5},
+		"security-specialist":    {"*": 1, "security": 2},
+		"performance-specialist": {"*": 1, "performance": 2},
+		"ci":                     {"*": 1},
+	}
+}
+
+// defaultWeightsSQL is the VALUES list of DefaultWeights.
+func defaultWeightsSQL() string {
+	var vals []string
+	w := DefaultWeights()
+	for _, role := range sortedKeys(w) {
+		for _, cat := range sortedKeys(w[role]) {
+			vals = append(vals, fmt.Sprintf("('%s', '%s', %v)", role, cat, w[role][cat]))
+		}
+	}
+	return strings.Join(vals, ",\n\t")
+}
+
 // Weights reads the role weights.
 func (h *Hub) Weights(ctx context.Context) (Weights, error) {
-	rows, err := h.conn.Query(ctx, `SELECT role, category, weight FROM syntx.role_weights ORDER BY role, category`)
+	return weightsTx(ctx, h.conn)
+}
+
+func weightsTx(ctx context.Context, q querier) (Weights, error) {
+	rows, err := q.Query(ctx, `SELECT role, category, weight FROM syntx.role_weights ORDER BY role, category`)
 	if err != nil {
 		return nil, fmt.Errorf("role weights: %w", err)
 	}

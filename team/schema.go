@@ -50,11 +50,7 @@ CREATE TABLE syntx.role_weights (
 	PRIMARY KEY (role, category)
 );
 INSERT INTO syntx.role_weights (role, category, weight) VALUES
-	('developer', '*', 1),
-	('senior-reviewer', '*', 1.5),
-	('security-specialist', '*', 1), ('security-specialist', 'security', 2),
-	('performance-specialist', '*', 1), ('performance-specialist', 'performance', 2),
-	('ci', '*', 1);
+	{default_weights};
 
 CREATE SEQUENCE syntx.push_ids;
 
@@ -135,6 +131,19 @@ CREATE TABLE syntx.chain_head (
 	hash text NOT NULL
 );
 INSERT INTO syntx.chain_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));
+
+-- The chain, the records and the published adapters are append-only; the
+-- chain is what catches someone who drops these triggers.
+CREATE FUNCTION syntx.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+END $$;
+CREATE TRIGGER chain_append_only BEFORE UPDATE OR DELETE ON syntx.chain
+	FOR EACH ROW EXECUTE FUNCTION syntx.append_only();
+CREATE TRIGGER preferences_append_only BEFORE UPDATE OR DELETE ON syntx.preferences
+	FOR EACH ROW EXECUTE FUNCTION syntx.append_only();
+CREATE TRIGGER adapters_append_only BEFORE UPDATE OR DELETE ON syntx.adapters
+	FOR EACH ROW EXECUTE FUNCTION syntx.append_only();
 
 -- The caller's member id, or NULL. Identity is the login role
 -- (session_user), also inside SECURITY DEFINER functions.
@@ -312,6 +321,7 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 func (g GroupRoles) expand(sql string) string {
 	return strings.NewReplacer(
 		"{member}", quoteIdent(g.Member), "{trainer}", quoteIdent(g.Trainer), "{admin}", quoteIdent(g.Admin),
+		"{default_weights}", defaultWeightsSQL(),
 		"{admin_lit}", strings.ReplaceAll(g.Admin, "'", "''"), "{trainer_lit}", strings.ReplaceAll(g.Trainer, "'", "''"),
 	).Replace(sql)
 }

@@ -103,7 +103,7 @@ func Fill(ctx context.Context, db *store.DB, spec Spec) (int, error) {
 		for j := 0; j < k; j++ {
 			rule := Rules[perm[j]]
 			c := model.Candidate{RuleID: rule.ID, Category: rule.Category, Language: "go", Prior: rule.Prior,
-				Context: []string{fmt.Sprintf("anc:n%d", r.next()%12), fmt.Sprintf("tok:t%d", r.next()%9)},
+				Context:  []string{fmt.Sprintf("anc:n%d", r.next()%12), fmt.Sprintf("tok:t%d", r.next()%9)},
 				EditSize: 1 + int(r.next()%60), Persona: spec.Persona}
 			feat, _ := json.Marshal(c)
 			ss = append(ss, store.Suggestion{ID: fmt.Sprintf("%s-%d", setID, j), CreatedAt: at, Workspace: "/w",

@@ -82,6 +82,7 @@ func (s *Server) tick() {
 		s.reloadAdapter(context.Background())
 	}
 	s.idleTrain()
+	s.idleTeamSync()
 	outs := s.tracker.Tick(s.now(), func(key string, fn func(text []byte)) {
 		doc := s.docs.get(key)
 		if doc == nil {

@@ -95,6 +95,7 @@ type Server struct {
 	lastEdit         atomic.Int64   // unix nanos of the last didChange
 	newOutcomes      atomic.Int64   // outcomes recorded since the last training run
 	train            trainer
+	team             teamSyncer
 	lastAdapterCheck time.Time // touched by the ticker goroutine only
 	// refusedAdapter identifies the adapter (version and file stamps) last
 	// refused, so that following the pointer every second does not retry
@@ -229,6 +230,7 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 	}
 	s.docs.closeAll()
 	s.stopTrainer()
+	s.stopTeamSync()
 	s.closeCapture()
 	return code
 }

@@ -70,33 +70,38 @@ type RunSummary struct {
 }
 
 func (s *Server) trainerCommand(background bool) (*exec.Cmd, error) {
+	cfg := s.config()
+	args := []string{"train", "--progress", "json", "--objective", cfg.Train.Objective, "--seed", fmt.Sprint(cfg.Train.Seed)}
+	if background {
+		args = append(args, "--background")
+	}
+	return s.selfCommand(args...)
+}
+
+// selfCommand is a command of this syntx executable (Options.Trainer in
+// tests) with the server's data directory, run in the workspace.
+func (s *Server) selfCommand(args ...string) (*exec.Cmd, error) {
 	argv := s.opts.Trainer
 	if len(argv) == 0 {
 		self, err := os.Executable()
 		if err != nil {
-			return nil, fmt.Errorf("cannot find the syntx binary to train with: %w", err)
+			return nil, fmt.Errorf("cannot find the syntx binary: %w", err)
 		}
 		if strings.HasSuffix(filepath.Base(self), ".test") {
 			// A test binary is not syntx: running it with "train" would
 			// run the tests again. Tests that train set Options.Trainer.
-			return nil, errors.New("no syntx binary to train with (Options.Trainer is not set)")
+			return nil, errors.New("no syntx binary to run (Options.Trainer is not set)")
 		}
 		argv = []string{self}
 	}
-	cfg := s.config()
-	args := append(append([]string(nil), argv[1:]...), "train", "--progress", "json",
-		"--objective", cfg.Train.Objective, "--seed", fmt.Sprint(cfg.Train.Seed))
-	if background {
-		args = append(args, "--background")
-	}
-	cmd := exec.Command(argv[0], args...)
+	cmd := exec.Command(argv[0], append(append([]string(nil), argv[1:]...), args...)...)
 	cmd.Env = append(os.Environ(), "SYNTX_HOME="+s.opts.DataDir)
 	s.mu.RLock()
 	if s.workspace != "" {
 		cmd.Dir = s.workspace
 	}
 	s.mu.RUnlock()
-	cmd.Stderr = os.Stderr // the trainer's logs join the server's
+	cmd.Stderr = os.Stderr // the child's logs join the server's
 	return cmd, nil
 }
 
@@ -315,9 +320,10 @@ func (s *Server) stopTrainer() {
 	}
 }
 
-// reloadAdapter swaps in the adapter the pointer file names, or the base
-// when none is active. A broken adapter is refused and the current policy
-// stays.
+// reloadAdapter swaps in the layers the pointer files name: the team
+// layer (team/adapters/ACTIVE, pulled from the team's hub) and the
+// developer's own adapter (adapters/ACTIVE) on top; either may be absent.
+// A layer that does not load is refused and the current policy stays.
 func (s *Server) reloadAdapter(ctx context.Context) {
 	rt := s.policy()
 	if rt == nil || s.opts.DataDir == "" {
@@ -328,38 +334,63 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		s.log.Warn("active adapter unreadable; keeping the current policy", "err", err)
 		return
 	}
-	cur := ""
+	tversion, tdir, tok, err := train.TeamActive(s.opts.DataDir)
+	if err != nil {
+		s.log.Warn("team adapter unreadable; keeping the current policy", "err", err)
+		return
+	}
+	cur, tcur := "", ""
 	if a := rt.Adapter(); a != nil {
 		cur = a.Version
 	}
-	if version == cur && (ok || cur == "") {
+	if a := rt.Team(); a != nil {
+		tcur = a.Version
+	}
+	if version == cur && tversion == tcur {
 		return
 	}
-	if !ok {
-		if err := rt.Swap(nil); err != nil {
+	if !ok && !tok {
+		if err := rt.SwapLayers(nil, nil); err != nil {
 			s.log.Warn("returning to the base policy failed", "err", err)
 		}
 		s.log.Info("policy: base (no adapter active)")
 		return
 	}
-	key := version + "\x00" + adapterStamp(dir)
+	key := version + "\x00" + adapterStamp(dir) + "\x00" + tversion + "\x00" + adapterStamp(tdir)
 	s.refusedMu.Lock()
 	defer s.refusedMu.Unlock()
 	if key == s.refusedAdapter {
 		return // refused already, and unchanged since
 	}
-	a, err := model.LoadAdapter(dir, rt.Base())
+	load := func(ok bool, dir string, have *model.Adapter, want string) (*model.Adapter, error) {
+		switch {
+		case !ok:
+			return nil, nil
+		case have != nil && have.Version == want:
+			return have, nil
+		}
+		return model.LoadAdapter(dir, rt.Base())
+	}
+	team, err := load(tok, tdir, rt.Team(), tversion)
+	var own *model.Adapter
 	if err == nil {
-		err = rt.Swap(a)
+		own, err = load(ok, dir, rt.Adapter(), version)
+	}
+	if err == nil {
+		err = rt.SwapLayers(team, own)
 	}
 	if err != nil {
 		s.refusedAdapter = key
-		s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
-		s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, err)
+		what := orBase(version)
+		if tversion != tcur {
+			what = "team " + tversion
+		}
+		s.log.Warn("adapter refused; keeping the current policy", "adapter", what, "err", err)
+		s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", what, err)
 		return
 	}
 	s.refusedAdapter = ""
-	s.log.Info("policy: adapter swapped in", "adapter", version)
+	s.log.Info("policy: adapters swapped in", "team", tversion, "adapter", version)
 }
 
 // adapterStamp describes the files of an adapter directory (names, sizes,

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/train"
 )
 
 // State is what a data directory remembers of its hub, in
@@ -41,7 +42,7 @@ type State struct {
 }
 
 // StatePath is the state file of data directory home.
-func StatePath(home string) string { return filepath.Join(home, "team", "state.json") }
+func StatePath(home string) string { return train.TeamStateFile(home) }
 
 // LoadState reads the state; ok is false when this directory never joined.
 func LoadState(home string) (State, bool, error) {

@@ -29,6 +29,10 @@ import (
 // TeamAdaptersDir returns the directory holding the pulled team adapters.
 func TeamAdaptersDir(home string) string { return filepath.Join(home, "team", "adapters") }
 
+// TeamStateFile is where a data directory that joined a team hub keeps
+// its membership (package team writes it): its existence means "joined".
+func TeamStateFile(home string) string { return filepath.Join(home, "team", "state.json") }
+
 const layerLog = "layer.json"
 
 // teamVersion returns N for a team version name "t<N>".

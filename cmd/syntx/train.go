@@ -103,7 +103,12 @@ enough data), 1 when the run failed.`)
 		return fail(err)
 	}
 	defer db.Close()
-	res, err := train.Run(ctx, train.Problem{Home: home, DB: db, Base: base}, s)
+	// The developer's own adapter trains over the team layer in use.
+	tbase, layer, err := train.TeamBase(home, base)
+	if err != nil && !*background {
+		fmt.Fprintln(e.stderr, "syntx train: the team layer does not load; training over the base:", err)
+	}
+	res, err := train.Run(ctx, train.Problem{Home: home, DB: db, Base: tbase, TeamLayer: layer}, s)
 	if errors.Is(err, train.ErrNotEnoughData) {
 		if mode == "json" {
 			_ = out.Encode(map[string]any{"error": err.Error()})

@@ -59,6 +59,11 @@ type Options struct {
 	// HBA replaces the default pg_hba.conf lines after the superuser's
 	// trust line.
 	HBA []string
+	// Prefix, when set, runs postgres (not initdb) through this command
+	// line, which must end by running its arguments as the cluster's
+	// user: for example nsenter into a network namespace, then runuser.
+	// See RunAs.
+	Prefix []string
 }
 
 // Cluster is a running throw-away cluster.
@@ -69,9 +74,11 @@ type Cluster struct {
 	Port int
 	// TCP reports whether 127.0.0.1:Port accepts connections.
 	TCP  bool
-	uid  int
-	gid  int
-	bin  string
+	uid    int
+	gid    int
+	user   string
+	bin    string
+	prefix []string
 	proc *exec.Cmd
 	done chan error
 }
@@ -127,7 +134,7 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{bin: bin, uid: -1, gid: -1, TCP: opt.TCP}
+	c := &Cluster{bin: bin, uid: -1, gid: -1, TCP: opt.TCP, prefix: opt.Prefix}
 	if os.Geteuid() == 0 {
 		name := opt.User
 		if name == "" {
@@ -136,6 +143,7 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 		if c.uid, c.gid, err = systemUser(name); err != nil {
 			return nil, err
 		}
+		c.user = name
 	}
 	c.Dir, err = os.MkdirTemp("", "syntx-pg-")
 	if err != nil {
@@ -215,6 +223,13 @@ func (c *Cluster) start(ctx context.Context, data string) error {
 	defer logf.Close()
 	cmd := c.command(context.Background(), "postgres", "-D", data, "-k", c.Dir, "-p", strconv.Itoa(c.Port),
 		"-c", "listen_addresses="+listen)
+	if len(c.prefix) > 0 {
+		args := append(append([]string(nil), c.prefix[1:]...), cmd.Args...)
+		cmd = exec.Command(c.prefix[0], args...)
+		cmd.Env = append(os.Environ(), "LC_ALL=C")
+		cmd.Dir = c.Dir
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
@@ -294,13 +309,24 @@ func systemUser(name string) (int, int, error) {
 	return uid, gid, nil
 }
 
+// RunAs returns the command prefix that runs a program as the cluster's
+// user ("runuser -u syntxpg --" as root, nothing otherwise), for
+// Options.Prefix.
+func RunAs() []string {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	return []string{"runuser", "-u", "syntxpg", "--"}
+}
+
 // Stop stops the cluster (fast shutdown, then SIGKILL after 30 s) and
 // removes its directory.
 func (c *Cluster) Stop() error {
 	if c == nil || c.proc == nil {
 		return nil
 	}
-	_ = c.proc.Process.Signal(syscall.SIGINT)
+	// The whole process group: postgres, and the prefix's processes.
+	_ = syscall.Kill(-c.proc.Process.Pid, syscall.SIGINT)
 	var err error
 	select {
 	case err = <-c.done:

@@ -69,7 +69,9 @@ func newTeamFixture(t *testing.T) *teamFixture {
 	fixtureSerial++
 	f := &teamFixture{t: t, c: c, db: fmt.Sprintf("cli%d_%d", os.Getpid(), fixtureSerial), pass: map[string]string{}}
 	f.prefix = "g" + f.db
-	f.url = func(user string) string { return strings.Replace(c.URL(user, "", f.db), "sslmode=disable", "sslmode=prefer", 1) }
+	f.url = func(user string) string {
+		return strings.Replace(c.URL(user, "", f.db), "sslmode=disable", "sslmode=prefer", 1)
+	}
 	ctx := context.Background()
 	admin := f.db + "_admin"
 	f.pass[admin] = "pw-admin"

@@ -73,14 +73,14 @@ type Cluster struct {
 	// Port is the port: the socket is Dir/.s.PGSQL.<Port>.
 	Port int
 	// TCP reports whether 127.0.0.1:Port accepts connections.
-	TCP  bool
+	TCP    bool
 	uid    int
 	gid    int
 	user   string
 	bin    string
 	prefix []string
-	proc *exec.Cmd
-	done chan error
+	proc   *exec.Cmd
+	done   chan error
 }
 
 // Bin returns PostgreSQL's binary directory.

@@ -120,7 +120,8 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		}
 		if trigger == "automatic" && c.unsafe && !learnt {
 			// The base policy never shows a fix that may change behaviour
-			// unasked; an adapter trained on this developer's feedback may.
+			// unasked; an adapter trained on this developer's feedback, or
+			// the team adapter trained on the team's, may.
 			continue
 		}
 		shown = append(shown, c)
@@ -188,10 +189,11 @@ func (s *Server) target(path string, g syntax.Grammar) rules.Target {
 }
 
 // adapterActive reports whether the policy includes an adapter trained on
-// the developer's feedback (not only the base policy or the priors).
+// the developer's feedback or the team's (not only the base policy or the
+// priors).
 func (s *Server) adapterActive() bool {
 	rt := s.policy()
-	return rt != nil && rt.Adapter() != nil
+	return rt != nil && (rt.Adapter() != nil || rt.Team() != nil)
 }
 
 // found is what a code action request's job found in its document.

@@ -29,7 +29,7 @@ var (
 	pgErr     error
 )
 
-func sharedCluster(t *testing.T) *pgtest.Cluster {
+func sharedCluster(t testing.TB) *pgtest.Cluster {
 	t.Helper()
 	pgtest.Require(t)
 	pgOnce.Do(func() {
@@ -52,7 +52,7 @@ func stopSharedCluster() {
 // teamFixture is a hub in its own database and the machines of its
 // members, each a data directory with its own config.toml naming the hub.
 type teamFixture struct {
-	t        *testing.T
+	t        testing.TB
 	c        *pgtest.Cluster
 	db       string
 	prefix   string
@@ -63,7 +63,7 @@ type teamFixture struct {
 
 var fixtureSerial int
 
-func newTeamFixture(t *testing.T) *teamFixture {
+func newTeamFixture(t testing.TB) *teamFixture {
 	t.Helper()
 	c := sharedCluster(t)
 	fixtureSerial++
@@ -150,7 +150,7 @@ func (f *teamFixture) must(home string, args ...string) string {
 }
 
 // fill writes a synthetic history into home's store.
-func fill(t *testing.T, home string, spec teamsim.Spec) int {
+func fill(t testing.TB, home string, spec teamsim.Spec) int {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(home, "syntx.db"), store.Options{})
 	if err != nil {

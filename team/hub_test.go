@@ -460,3 +460,111 @@ func TestVerifyTamper(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewOutcomesCarryBothRoles: a CI member pushes review outcomes
+// with the author's role; those records carry the reviewer's role (the CI
+// member's, stamped by the hub) and the author's, and weigh with the
+// author's; records of other triggers do not get the author's role; an
+// unknown author role is refused.
+func TestReviewOutcomesCarryBothRoles(t *testing.T) {
+	th := newTestHub(t, InitOptions{})
+	ctx := context.Background()
+	ci := th.newMember("ci")
+	ci.join(t)
+	if _, err := th.admin.SetRole(ctx, ci.role, "ci"); err != nil {
+		t.Fatal(err)
+	}
+	ci.fill(t, teamsim.Spec{Prefs: 40, Seed: 50, Taste: teamsim.Likes(store.Security), Trigger: store.Review})
+	ci.fill(t, teamsim.Spec{Prefs: 20, Seed: 51, Taste: teamsim.Likes(store.Security), Prefix: "inv", Start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if _, err := ci.hub.Push(ctx, ci.home, ci.db, PushOptions{AuthorRole: "wizard"}); err == nil || !strings.Contains(err.Error(), "unknown author role") {
+		t.Fatalf("an unknown author role: %v", err)
+	}
+	if _, err := ci.hub.Push(ctx, ci.home, ci.db, PushOptions{AuthorRole: "senior-reviewer"}); err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]int{}
+	err := th.trainerConn().Records(ctx, func(r Record) error {
+		by[r.Trigger+" "+r.Role+" "+r.AuthorRole+" "+r.WeightRole()]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(by) != 2 || by["review ci senior-reviewer senior-reviewer"] == 0 || by["invoked ci  ci"] == 0 {
+		t.Errorf("records by trigger, role, author role and weight role: %v", by)
+	}
+}
+
+// TestForget: a member forgets its records on the hub (those before a
+// time, then all): they are gone, the others' stay, verify still passes
+// (the forget rows account for them), and tampering with what is left of a
+// partly forgotten push is still caught.
+func TestForget(t *testing.T) {
+	th := newTestHub(t, InitOptions{})
+	ctx := context.Background()
+	alice, bob := th.newMember("alice"), th.newMember("bob")
+	alice.join(t)
+	bob.join(t)
+	na := alice.fill(t, teamsim.Spec{Prefs: 200, Seed: 60, Taste: teamsim.Likes(store.Security)})
+	nb := bob.fill(t, teamsim.Spec{Prefs: 50, Seed: 61, Taste: teamsim.Likes(store.StyleCat)})
+	for _, m := range []*member{alice, bob} {
+		if _, err := m.hub.Push(ctx, m.home, m.db, PushOptions{Batch: 80}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Half of alice's records are older than the middle one.
+	var mid time.Time
+	err := th.trainerConn().Records(ctx, func(r Record) error {
+		if r.Member == alice.st.MemberID && r.LocalID == int64(na/2) {
+			mid = r.CreatedAt
+		}
+		return nil
+	})
+	if err != nil || mid.IsZero() {
+		t.Fatalf("middle record: %v", err)
+	}
+	n1, err := alice.hub.Forget(ctx, mid)
+	if err != nil || n1 == 0 || n1 >= int64(na) {
+		t.Fatalf("forget before the middle: %d, %v", n1, err)
+	}
+	rep, err := th.trainerConn().Verify(ctx, VerifyOptions{})
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify after a partial forget: %v %v", rep.Problems, err)
+	}
+	if got := th.count("WHERE member_id = $1", alice.st.MemberID); got != na-int(n1) {
+		t.Fatalf("alice has %d records left, want %d", got, na-int(n1))
+	}
+	// Tampering with what is left of a partly forgotten push is caught.
+	if _, err := cluster.Psql(ctx, th.db, `SET session_replication_role = replica;
+		UPDATE syntx.preferences SET evidence = 42 WHERE id = (SELECT min(id) FROM syntx.preferences WHERE member_id = '`+alice.st.MemberID+`')`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = th.trainerConn().Verify(ctx, VerifyOptions{})
+	if err != nil || rep.OK() {
+		t.Fatalf("verify missed an altered record left by a forget: %v %v", rep.Problems, err)
+	}
+	if _, err := cluster.Psql(ctx, th.db, `SET session_replication_role = replica;
+		UPDATE syntx.preferences SET evidence = 1 WHERE evidence = 42`); err != nil {
+		t.Fatal(err)
+	}
+	n2, err := alice.hub.Forget(ctx, time.Time{})
+	if err != nil || int(n1+n2) != na {
+		t.Fatalf("forget all: %d + %d, want %d (%v)", n1, n2, na, err)
+	}
+	if got := th.count(""); got != nb {
+		t.Fatalf("%d records left, want bob's %d", got, nb)
+	}
+	rep, err = th.trainerConn().Verify(ctx, VerifyOptions{})
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify after forgetting all: %v %v", rep.Problems, err)
+	}
+	// Bob cannot forget alice's records, nor delete his own by hand.
+	if _, err := bob.hub.conn.Exec(ctx, `DELETE FROM syntx.preferences`); err == nil {
+		t.Error("bob deleted records by hand")
+	}
+	// Forgetting locally does not bring them back: the next push sends
+	// only what is new.
+	if res, err := alice.hub.Push(ctx, alice.home, alice.db, PushOptions{}); err != nil || res.Sent != 0 {
+		t.Errorf("a push after forgetting: %+v %v", res, err)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -307,4 +309,57 @@ func (h *Hub) Head(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("chain head: %w", err)
 	}
 	return fmt.Sprintf("%d:%s", seq, hash), nil
+}
+
+// Forget deletes the caller's records on the hub — all of them, or those
+// created before before (zero: all) — and records in the chain how many
+// left each push and the digest of the records that remain in it, so that
+// verify still accounts for every record. It returns how many were
+// deleted. The team adapters already trained keep what they learnt: a
+// member who forgets stops contributing from the next team train on.
+func (h *Hub) Forget(ctx context.Context, before time.Time) (int64, error) {
+	tx, err := h.conn.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("team forget: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	me, _, err := h.Me(ctx)
+	if err != nil {
+		return 0, err
+	}
+	keep := map[int64][]Record{}
+	touched := map[int64]bool{}
+	err = h.recordsTx(ctx, tx, func(r Record) error {
+		if r.Member != me {
+			return nil
+		}
+		if before.IsZero() || r.CreatedAt.Before(before) {
+			touched[r.PushID] = true
+		} else {
+			keep[r.PushID] = append(keep[r.PushID], r)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	left := map[string]string{}
+	for id := range touched {
+		recs := keep[id]
+		slices.SortFunc(recs, func(a, b Record) int { return int(a.LocalID - b.LocalID) })
+		left[strconv.FormatInt(id, 10)] = PushDigest(recs)
+	}
+	lj, _ := json.Marshal(left)
+	var arg *time.Time
+	if !before.IsZero() {
+		arg = &before
+	}
+	var n int64
+	if err := tx.QueryRow(ctx, `SELECT syntx.forget($1, $2)`, arg, string(lj)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("team forget: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("team forget: %w", err)
+	}
+	return n, nil
 }

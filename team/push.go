@@ -78,8 +78,13 @@ func (h *Hub) Push(ctx context.Context, home string, db *store.DB, opt PushOptio
 		return PushResult{}, fmt.Errorf("this data directory joined as member %s, but %s is member %s", st.MemberID, h.User, me)
 	}
 	shareCode := opt.ShareCode && hi.ShareCode
+	// The newest local id the hub holds, or held before a forget (its push
+	// rows in the chain still say how far they went).
 	var cursor int64
-	if err := h.conn.QueryRow(ctx, `SELECT coalesce(max(local_id), 0) FROM syntx.preferences WHERE member_id = $1 AND install_id = $2`,
+	if err := h.conn.QueryRow(ctx, `SELECT greatest(
+		(SELECT coalesce(max(local_id), 0) FROM syntx.preferences WHERE member_id = $1 AND install_id = $2),
+		(SELECT coalesce(max((payload::json->>'last')::bigint), 0) FROM syntx.chain
+		 WHERE kind = 'push' AND actor = $1 AND payload::json->>'install' = $2))`,
 		me, st.Install).Scan(&cursor); err != nil {
 		return PushResult{}, fmt.Errorf("push: %w", err)
 	}

@@ -119,7 +119,7 @@ CREATE TABLE syntx.adapters (
 CREATE TABLE syntx.chain (
 	seq       bigint PRIMARY KEY,
 	at        timestamptz NOT NULL,
-	kind      text NOT NULL CHECK (kind IN ('init','join','push','role','weight','adapter','settings')),
+	kind      text NOT NULL CHECK (kind IN ('init','join','push','role','weight','adapter','settings','forget')),
 	actor     text NOT NULL,
 	payload   text NOT NULL,
 	prev_hash text NOT NULL,
@@ -136,6 +136,10 @@ INSERT INTO syntx.chain_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));
 -- chain is what catches someone who drops these triggers.
 CREATE FUNCTION syntx.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+	-- syntx.forget (below) deletes a member's own records, and records it.
+	IF TG_TABLE_NAME = 'preferences' AND TG_OP = 'DELETE' AND current_setting('syntx.forgetting', true) = 'on' THEN
+		RETURN OLD;
+	END IF;
 	RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 END $$;
 CREATE TRIGGER chain_append_only BEFORE UPDATE OR DELETE ON syntx.chain
@@ -199,6 +203,34 @@ BEGIN
 		RETURN syntx.append(p_kind, coalesce(m, 'role:' || session_user), p_payload);
 	END IF;
 	RAISE EXCEPTION 'chain kind % is not recorded by members', p_kind;
+END $$;
+
+-- A member forgets its own records (all, or those created before a time):
+-- they are deleted, and a forget row lists how many left each push and
+-- the digest of what is left of it (computed by the client, as a push's).
+CREATE FUNCTION syntx.forget(p_before timestamptz, p_left text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	m text := syntx.me();
+	per text;
+	n bigint;
+BEGIN
+	IF m IS NULL THEN
+		RAISE EXCEPTION 'not a member of this hub';
+	END IF;
+	SELECT coalesce(json_object_agg(push_id::text, c ORDER BY push_id), '{}'::json)::text, coalesce(sum(c), 0)
+		INTO per, n
+		FROM (SELECT push_id, count(*) AS c FROM syntx.preferences
+		      WHERE member_id = m AND (p_before IS NULL OR created_at < p_before) GROUP BY push_id) x;
+	IF n = 0 THEN
+		RETURN 0;
+	END IF;
+	PERFORM set_config('syntx.forgetting', 'on', true);
+	DELETE FROM syntx.preferences WHERE member_id = m AND (p_before IS NULL OR created_at < p_before);
+	PERFORM set_config('syntx.forgetting', 'off', true);
+	PERFORM syntx.append('forget', m, json_build_object('member', m, 'records', n, 'pushes', per::json,
+		'left', p_left::json)::text);
+	RETURN n;
 END $$;
 
 -- Administrators set members' roles and the roles' weights.
@@ -299,7 +331,8 @@ GRANT USAGE ON SEQUENCE syntx.push_ids TO {member};
 GRANT INSERT ON syntx.adapters TO {trainer};
 GRANT USAGE ON SEQUENCE syntx.adapter_versions TO {trainer};
 REVOKE ALL ON FUNCTION syntx.set_role(text, text), syntx.set_weight(text, text, double precision),
-	syntx.set_policy(int, boolean), syntx.record(text, text) FROM PUBLIC;
+	syntx.set_policy(int, boolean), syntx.record(text, text), syntx.forget(timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION syntx.forget(timestamptz, text) TO {member};
 GRANT EXECUTE ON FUNCTION syntx.set_role(text, text), syntx.set_weight(text, text, double precision),
 	syntx.set_policy(int, boolean) TO {admin};
 GRANT EXECUTE ON FUNCTION syntx.record(text, text) TO {member}, {trainer};

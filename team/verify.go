@@ -176,6 +176,8 @@ func (h *Hub) Verify(ctx context.Context, opt VerifyOptions) (VerifyReport, erro
 		MinMembers int  `json:"min_members"`
 		ShareCode  bool `json:"share_code"`
 	}
+	forgotten := map[int64]int{}     // push id → records forgotten
+	leftDigest := map[int64]string{} // push id → digest of what a forget left
 	adapterRows := map[int64]struct {
 		seq    int64
 		sha    string
@@ -218,6 +220,22 @@ func (h *Hub) Verify(ctx context.Context, opt VerifyOptions) (VerifyReport, erro
 			}
 		case "init", "settings":
 			_ = json.Unmarshal([]byte(c.Payload), &settings)
+		case "forget":
+			var p struct {
+				Pushes map[string]int    `json:"pushes"`
+				Left   map[string]string `json:"left"`
+			}
+			if err := json.Unmarshal([]byte(c.Payload), &p); err != nil {
+				bad("chain row %d: unreadable forget payload", c.Seq)
+			}
+			for id, n := range p.Pushes {
+				v, _ := strconv.ParseInt(id, 10, 64)
+				forgotten[v] += n
+			}
+			for id, d := range p.Left {
+				v, _ := strconv.ParseInt(id, 10, 64)
+				leftDigest[v] = d
+			}
 		case "adapter":
 			var p struct {
 				Version  int64  `json:"version"`
@@ -257,15 +275,17 @@ func (h *Hub) Verify(ctx context.Context, opt VerifyOptions) (VerifyReport, erro
 		rep.Pushes++
 		rep.Records += len(recs)
 		switch {
-		case len(recs) != p.count:
-			bad("push %d (chain row %d): %d records, the chain says %d (records removed or added)", id, p.seq, len(recs), p.count)
-		case PushDigest(recs) != p.digest:
+		case len(recs) != p.count-forgotten[id]:
+			bad("push %d (chain row %d): %d records, the chain says %d (records removed or added)", id, p.seq, len(recs), p.count-forgotten[id])
+		case forgotten[id] > 0 && PushDigest(recs) != leftDigest[id]:
+			bad("push %d (chain row %d): what its member's forget left does not match the digest in the chain (altered)", id, p.seq)
+		case forgotten[id] == 0 && PushDigest(recs) != p.digest:
 			bad("push %d (chain row %d): its records do not match the digest in the chain (altered: %s)", id, p.seq, firstAltered(recs))
 		}
 	}
 	// Pushes whose records the caller should see but are all gone.
 	for id, p := range pushes {
-		if _, ok := byPush[id]; ok {
+		if _, ok := byPush[id]; ok || forgotten[id] >= p.count {
 			continue
 		}
 		if rep.Scope == "all" || (me != nil && p.actor == *me) {

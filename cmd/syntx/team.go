@@ -19,7 +19,7 @@ import (
 	"github.com/syntx/syntx/train"
 )
 
-const teamUsage = `init | join | push | pull | sync | train | role | report | audit verify | rollback | status`
+const teamUsage = `init | join | push | pull | sync | train | role | report | audit verify | rollback | forget | status`
 
 func cmdTeam(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "team", teamUsage, `Team mode: share preferences (never code) with the team's own PostgreSQL hub,
@@ -35,6 +35,7 @@ and use the team adapter trained there under your own.
   report        write the team report (HTML): contributions, acceptance, adapters
   audit verify  check the hub's hash chain and the rows it covers
   rollback      stop using the team layer in use (the previous one, or none)
+  forget        delete your records from the hub (all, or --before DATE)
   status        this machine's membership, team layer and what is pending
 
 Connection settings are read from $XDG_CONFIG_HOME/syntx/config.toml ([team]
@@ -51,7 +52,7 @@ passfile or ~/.pgpass. --db overrides team.db for one command.`)
 	sub := map[string]func(context.Context, *env, []string) error{
 		"init": teamInit, "join": teamJoin, "push": teamPush, "pull": teamPull, "sync": teamSync,
 		"train": teamTrain, "role": teamRole, "report": teamReport, "audit": teamAudit, "rollback": teamRollback,
-		"status": teamStatus,
+		"status": teamStatus, "forget": teamForget,
 	}
 	fn, ok := sub[rest[0]]
 	if !ok {
@@ -646,4 +647,34 @@ func orNone(s, none string) string {
 		return none
 	}
 	return s
+}
+
+func teamForget(ctx context.Context, e *env, args []string) error {
+	fs, db := teamFlags(e, "forget", "[--before DATE]", `Delete your records from the hub: all of them, or those recorded before DATE
+(2006-01-02 or RFC 3339). The hub's chain records how many left each push, so
+the audit still accounts for every record; they are not sent again. Team
+adapters trained before keep what they learnt; the next team train no longer
+sees your records. "syntx forget" deletes local data only.`)
+	before := fs.String("before", "", "only records recorded before this date")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	var t time.Time
+	if *before != "" {
+		var err error
+		if t, err = parseDate(*before); err != nil {
+			return err
+		}
+	}
+	h, _, err := connectTeam(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	n, err := h.Forget(ctx, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "deleted %d of your records from the hub %s\n", n, h.Target)
+	return nil
 }

@@ -167,15 +167,16 @@ func BenchmarkTeamTrain(b *testing.B) {
 		b.Skip("run with BenchmarkTeamPush first (-bench 'BenchmarkTeam')")
 	}
 	f := scaleHub.f
+	// The push benchmark's temporary directories are gone: new ones here.
+	f.t = b
+	f.writePassfile()
+	ci := f.role("trainer", "trainer")
 	for _, refit := range []bool{true, false} {
 		extra := ""
 		if !refit {
 			extra = "[train]\nrefit = false\n"
 		}
-		cfg := fmt.Sprintf("[team]\ndb = %q\n%s", f.url(f.db+"_ci"), extra)
-		if err := os.WriteFile(filepath.Join(scaleHub.ci, "config", "syntx", "config.toml"), []byte(cfg), 0o600); err != nil {
-			b.Fatal(err)
-		}
+		scaleHub.ci = f.machine(ci, extra)
 		argv := []string{binary, "team", "train", "--json"}
 		if p, err := exec.LookPath("taskset"); err == nil {
 			argv = append([]string{p, "-c", "0"}, argv...)

@@ -568,3 +568,50 @@ func TestForget(t *testing.T) {
 		t.Errorf("a push after forgetting: %+v %v", res, err)
 	}
 }
+
+// TestShareCode: code goes to the hub only when the hub's policy and the
+// member both allow it, and then redacted; otherwise those columns stay
+// NULL.
+func TestShareCode(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		hub, member, want bool
+	}{{false, true, false}, {true, false, false}, {true, true, true}} {
+		th := newTestHub(t, InitOptions{ShareCode: tc.hub})
+		m := th.newMember("alice")
+		m.join(t)
+		token := "ghp_" + strings.Repeat("a1B2", 9)
+		at := time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC)
+		s := store.Suggestion{ID: "s1", CreatedAt: at, Workspace: "/w", Document: "/w/secret/main.go", Language: "go",
+			RuleID: "go.sql-sprintf", Category: store.Security, Title: "t", CandidateSet: "set1", Trigger: store.Invoked,
+			Persona: "developer", OriginalText: `client.Token = "` + token + `"`, SuggestedText: "client.Token = os.Getenv(\"TOKEN\")"}
+		if _, err := m.db.Offer(ctx, 1, s); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := m.db.RecordOutcome(ctx, store.Event{SuggestionID: "s1", Outcome: store.Kept, At: at.Add(time.Minute), Persona: "developer", PersonaWeight: 1},
+			store.Preference{CreatedAt: at.Add(time.Minute), Kind: store.Label, SuggestionID: "s1", Desirable: true, Weight: 1, Persona: "developer", Provenance: []int64{0}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.hub.Push(ctx, m.home, m.db, PushOptions{ShareCode: tc.member}); err != nil {
+			t.Fatal(err)
+		}
+		var orig, sugg *string
+		var rows []byte
+		if err := m.hub.conn.QueryRow(ctx, `SELECT original_text, suggested_text, rows FROM syntx.preferences`).Scan(&orig, &sugg, &rows); err != nil {
+			t.Fatal(err)
+		}
+		if got := orig != nil; got != tc.want {
+			t.Errorf("hub %v, member %v: code shared %v, want %v", tc.hub, tc.member, got, tc.want)
+		}
+		all := fmt.Sprint(orig, sugg, string(rows))
+		if orig != nil {
+			all = *orig + *sugg + string(rows)
+		}
+		if strings.Contains(all, token) || strings.Contains(all, "/w/secret") {
+			t.Errorf("hub %v, member %v: a secret or a path reached the hub: %q", tc.hub, tc.member, all)
+		}
+		if tc.want && !strings.Contains(*orig, "<redacted:") {
+			t.Errorf("shared code is not redacted: %q", *orig)
+		}
+	}
+}

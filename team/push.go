@@ -143,7 +143,6 @@ func (h *Hub) pushBatch(ctx context.Context, recs []Record, batch int, hook func
 	if err := tx.QueryRow(ctx, `SELECT nextval('syntx.push_ids')`).Scan(&pushID); err != nil {
 		return 0, 0, fmt.Errorf("push: %w", err)
 	}
-	n := len(recs)
 	cols := struct {
 		member, install, kind, rule, cat, lang, outcome, persona, trigger, setKey []string
 		authorRole, orig, sugg                                                    []*string
@@ -239,19 +238,17 @@ func (h *Hub) pushBatch(ctx context.Context, recs []Record, batch int, hook func
 	if err := tx.Commit(ctx); err != nil {
 		return 0, 0, fmt.Errorf("push: %w", err)
 	}
-	_ = n
 	return len(stored), pushID, nil
 }
 
 // extractor turns local preferences into records.
 type extractor struct {
-	db                   *store.DB
-	member, install      string
-	shareCode            bool
-	authorRole           string
-	sets                 map[string][]store.Suggestion
-	buf                  []float32
-	personaWeightOfEvent map[int64]float64
+	db              *store.DB
+	member, install string
+	shareCode       bool
+	authorRole      string
+	sets            map[string][]store.Suggestion
+	buf             []float32
 }
 
 func newExtractor(db *store.DB, member, install string, shareCode bool, authorRole string) *extractor {

@@ -208,34 +208,30 @@ func BenchmarkTeamTrain(b *testing.B) {
 }
 
 // BenchmarkTeamPullSwap: a member's running server syncs (syntx.teamSync:
-// push nothing new, pull the newly published team adapter, swap it in);
-// the command answers once the new layer serves. Medians over five
-// publications, on a small hub (an adapter's size does not depend on the
-// data).
+// push, pull the team adapter, swap it in under its own) and the command
+// answers once the new layer serves. Five new members, each pulling the
+// published adapter into a running server for the first time (an
+// adapter's size does not depend on the data, so the hub is small); and
+// the same pull from the command line. Medians.
 func BenchmarkTeamPullSwap(b *testing.B) {
 	f := newBenchFixture(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	var homes []string
 	for i := 0; i < 3; i++ {
-		r := f.role(fmt.Sprintf("p%d", i), "member")
-		home := f.machine(r, "")
+		home := f.machine(f.role(fmt.Sprintf("p%d", i), "member"), "")
 		fill(b, home, teamsim.Spec{Prefs: 150, Seed: uint64(40 + i), Taste: teamsim.Likes(store.Security)})
 		f.must(home, "team", "join")
 		f.must(home, "team", "push")
-		homes = append(homes, home)
 	}
 	ci := f.machine(f.role("ci", "trainer"), "")
-	c, _ := f.serveInB(b, ctx, homes[0])
+	if out := f.must(ci, "team", "train"); !strings.Contains(out, "accepted") {
+		b.Fatalf("team train: %s", out)
+	}
 	var syncs, pulls []time.Duration
 	for i := 0; i < 5; i++ {
-		// New feedback arrives; the trainer publishes a new version.
-		fill(b, homes[1], teamsim.Spec{Prefs: 30, Seed: uint64(60 + i), Taste: teamsim.Likes(store.Security, store.StyleCat), Prefix: fmt.Sprintf("r%d", i)})
-		f.must(homes[1], "team", "push")
-		out := f.must(ci, "team", "train", "--json", "--seed", fmt.Sprint(i+1))
-		if !strings.Contains(out, `"decision": "accepted"`) {
-			b.Logf("round %d: the team run was not accepted; syncing anyway", i)
-		}
+		home := f.machine(f.role(fmt.Sprintf("new%d", i), "member"), "")
+		f.must(home, "team", "join")
+		c, _ := f.serveInB(b, ctx, home)
 		t0 := time.Now()
 		var res struct {
 			Layer  string `json:"layer"`
@@ -245,20 +241,20 @@ func BenchmarkTeamPullSwap(b *testing.B) {
 			b.Fatal(err)
 		}
 		d := time.Since(t0)
-		if res.Pulled {
-			syncs = append(syncs, d)
-			if v := policyOfB(b, ctx, c); !strings.HasSuffix(v, "+"+res.Layer) {
-				b.Fatalf("after the sync the server serves %s, not %s", v, res.Layer)
-			}
+		if !res.Pulled {
+			b.Fatalf("member %d pulled nothing: %+v", i, res)
 		}
-		// The same pull from the command line, on another machine.
+		if v := policyOfB(b, ctx, c); !strings.HasSuffix(v, "+"+res.Layer) {
+			b.Fatalf("after the sync the server serves %s, not %s", v, res.Layer)
+		}
+		syncs = append(syncs, d)
+		cli := f.machine(f.role(fmt.Sprintf("cli%d", i), "member"), "")
+		f.must(cli, "team", "join")
 		t1 := time.Now()
-		if out := f.must(homes[2], "team", "pull"); strings.Contains(out, "pulled") {
-			pulls = append(pulls, time.Since(t1))
+		if out := f.must(cli, "team", "pull"); !strings.Contains(out, "pulled") {
+			b.Fatalf("pull: %s", out)
 		}
-	}
-	if len(syncs) == 0 {
-		b.Fatal("no run was accepted: nothing to pull")
+		pulls = append(pulls, time.Since(t1))
 	}
 	b.ReportMetric(median(syncs).Seconds()*1000, "sync+swap-p50-ms")
 	b.ReportMetric(median(pulls).Seconds()*1000, "cli-pull-p50-ms")
@@ -266,31 +262,16 @@ func BenchmarkTeamPullSwap(b *testing.B) {
 }
 
 // BenchmarkTeamCodeActionDuringSync: edit + codeAction on a 5,000-line
-// file in a member's server, idle, then while 10 other members push 2,000
-// preferences each and pull, over and over: the ratio of the medians.
+// file in a member's server, idle, then while that member's machine syncs
+// as an idle editor does — `syntx team sync --background` (niced), one
+// after another, the first pushing a backlog of 10,000 preferences, each
+// pulling — against a hub on this machine: the ratio of the medians.
 func BenchmarkTeamCodeActionDuringSync(b *testing.B) {
 	f := newBenchFixture(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	tpl := b.TempDir()
-	db, err := store.Open(ctx, filepath.Join(tpl, "syntx.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := teamsim.Fill(ctx, db, teamsim.Spec{Prefs: 2000, Seed: 5, Taste: teamsim.Likes(store.Security)}); err != nil {
-		b.Fatal(err)
-	}
-	db.Close()
-	var others []string
-	for i := 0; i < 10; i++ {
-		h := f.machine(f.role(fmt.Sprintf("o%d", i), "member"), "")
-		if err := copyHome(tpl, h); err != nil {
-			b.Fatal(err)
-		}
-		f.must(h, "team", "join")
-		others = append(others, h)
-	}
 	me := f.machine(f.role("me", "member"), "")
+	fill(b, me, teamsim.Spec{Prefs: 10000, Seed: 5, Taste: teamsim.Likes(store.Security)})
 	f.must(me, "team", "join")
 	c, _ := f.serveInB(b, ctx, me)
 	src := corpus.Generate(syntax.Python, 5000)
@@ -326,26 +307,10 @@ func BenchmarkTeamCodeActionDuringSync(b *testing.B) {
 	n := max(b.N, 400)
 	b.ResetTimer()
 	idle := measure(n)
-	// Busy: the others push (each its 2,000 preferences, once) and every
-	// member keeps pulling, and this server syncs, while we measure.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	syncs := 0
-	for _, h := range others {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _ = f.cli(h, "", "team", "push")
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, _ = f.cli(h, "", "team", "pull")
-			}
-		}()
-	}
+	var syncs []time.Duration
+	var pushed int
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -355,13 +320,21 @@ func BenchmarkTeamCodeActionDuringSync(b *testing.B) {
 				return
 			default:
 			}
-			var res any
-			if c.Command(ctx, "syntx.teamSync", &res) == nil {
-				syncs++
+			t0 := time.Now()
+			out, err := f.cli(me, "", "team", "sync", "--background")
+			if err != nil {
+				b.Errorf("sync: %v %s", err, out)
+				return
 			}
+			var res struct {
+				Pushed int `json:"pushed"`
+			}
+			_ = json.Unmarshal([]byte(out), &res)
+			pushed += res.Pushed
+			syncs = append(syncs, time.Since(t0))
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
 	busy := measure(n)
 	close(stop)
 	wg.Wait()
@@ -369,7 +342,7 @@ func BenchmarkTeamCodeActionDuringSync(b *testing.B) {
 	b.ReportMetric(float64(median(idle).Microseconds()), "idle-p50-µs")
 	b.ReportMetric(float64(median(busy).Microseconds()), "sync-p50-µs")
 	b.ReportMetric(float64(median(busy))/float64(median(idle)), "sync/idle")
-	b.Logf("%d syncs of this server while measuring", syncs)
+	b.Logf("%d syncs while measuring (%v), %d preferences pushed", len(syncs), syncs, pushed)
 }
 
 // newBenchFixture is newTeamFixture for benchmarks.

@@ -23,9 +23,13 @@
 // model and adapter paths, training and adapter retention, limits and
 // connections stay the user's: a workspace layer that sets one of them has
 // that key refused, with a message naming the key and the file, and the rest
-// of the layer applies. Workspace is the content of one folder, read once
-// through package safeio so that what is hashed for trust is what is
-// loaded.
+// of the layer applies. The team section (team mode's connection and what a
+// member shares) counts only in the user's config.toml: the client's layer
+// (Layer.Client: initializationOptions, didChangeConfiguration settings)
+// has it refused too, so that the command line, the server's idle syncs
+// and every editor use one hub. Workspace is the content of one folder,
+// read once through package safeio so that what is hashed for trust is
+// what is loaded.
 //
 // Files are read through safeio: regular files only, at most MaxConfigBytes,
 // so a configuration that is a FIFO, a device or a symbolic link to one is
@@ -263,6 +267,10 @@ type Layer struct {
 	Values map[string]any // the decoded tree
 	// Workspace marks a workspace's layer: only WorkspaceKeys apply.
 	Workspace bool
+	// Client marks the client's layer (initializationOptions and
+	// workspace/didChangeConfiguration settings): the team section is
+	// refused there.
+	Client bool
 }
 
 // WorkspaceKeys are the settings a trusted workspace may set in its
@@ -378,7 +386,7 @@ func JSONLayer(name string, data []byte) (*Layer, error) {
 	if inner, ok := v["syntx"].(map[string]any); ok && len(v) == 1 {
 		v = inner
 	}
-	return &Layer{Name: name, Values: v}, nil
+	return &Layer{Name: name, Values: v, Client: true}, nil
 }
 
 // Build applies layers over the defaults. A layer whose values do not decode
@@ -394,7 +402,7 @@ func Build(layers ...*Layer) (Config, []Problem) {
 			continue
 		}
 		values := normalise(l.Values)
-		if l.Name == "initializationOptions" {
+		if l.Client {
 			var refused []Problem
 			values, refused = refuseTeam(l.Name, values)
 			problems = append(problems, refused...)

@@ -79,5 +79,7 @@
 // the team adapter), started after train.idle_delay of inactivity at most
 // every team.sync_interval, or now by syntx.teamSync; the server never
 // opens a network connection itself, and with team.db empty it starts no
-// sync at all. syntx.status reports both under "training" and "team".
+// sync at all. When the team layer under an own adapter changes, and that
+// adapter's run trained over another one (its hyper-parameters' team_layer),
+// the next idle moment retrains it even without new outcomes. syntx.status reports both under "training" and "team".
 package lsp

@@ -86,14 +86,18 @@ type Server struct {
 	clientTrust *bool
 
 	// Capture and policy, set up at initialize.
-	rec              *capture.Recorder // nil when the database is unavailable
-	captureErr       string
-	tracker          *capture.Tracker
-	tickStop         chan struct{}
-	rt               *model.Runtime // nil: rank by priors
-	personaOverride  string         // set by syntx.setPersona
-	lastEdit         atomic.Int64   // unix nanos of the last didChange
-	newOutcomes      atomic.Int64   // outcomes recorded since the last training run
+	rec             *capture.Recorder // nil when the database is unavailable
+	captureErr      string
+	tracker         *capture.Tracker
+	tickStop        chan struct{}
+	rt              *model.Runtime // nil: rank by priors
+	personaOverride string         // set by syntx.setPersona
+	lastEdit        atomic.Int64   // unix nanos of the last didChange
+	newOutcomes     atomic.Int64   // outcomes recorded since the last training run
+	// teamChanged: a new team layer came in under the developer's own
+	// adapter, which was trained over another; the next idle run retrains
+	// it over the new one even without new outcomes.
+	teamChanged      atomic.Bool
 	train            trainer
 	team             teamSyncer
 	lastAdapterCheck time.Time // touched by the ticker goroutine only

@@ -39,6 +39,9 @@ type TrainSt struct {
 	Paused     bool   `json:"paused,omitempty"`
 	Last       string `json:"last,omitempty"` // the last run's outcome
 	Pending    int64  `json:"newOutcomes"`    // outcomes since the last run
+	// TeamChanged: the own adapter was trained over another team layer
+	// than the one in use; the next idle run retrains it.
+	TeamChanged bool `json:"teamLayerChanged,omitempty"`
 }
 
 // trainer is the running training process, if any.
@@ -165,6 +168,7 @@ func (s *Server) runTrainer(ctx context.Context, background bool, progress func(
 		return nil, errors.New("the trainer ended without a result")
 	}
 	s.newOutcomes.Store(0)
+	s.teamChanged.Store(false)
 	return result, nil
 }
 
@@ -271,7 +275,7 @@ func (s *Server) trainingStatus() *TrainSt {
 	s.train.mu.Lock()
 	defer s.train.mu.Unlock()
 	return &TrainSt{Running: s.train.cmd != nil, Background: s.train.cmd != nil && s.train.background,
-		Paused: s.train.paused, Last: s.train.last, Pending: s.newOutcomes.Load()}
+		Paused: s.train.paused, Last: s.train.last, Pending: s.newOutcomes.Load(), TeamChanged: s.teamChanged.Load()}
 }
 
 // idleTrain starts a background run when the session has been idle long
@@ -293,7 +297,8 @@ func (s *Server) idleTrain() {
 	}
 	recent := now.Sub(s.train.lastEnded) < cfg.Train.IdleDelay.D()
 	s.train.mu.Unlock()
-	if cmd != nil || !idle || recent || s.rec == nil || s.newOutcomes.Load() < int64(max(cfg.Train.MinNewPreferences, 1)) {
+	due := s.newOutcomes.Load() >= int64(max(cfg.Train.MinNewPreferences, 1)) || s.teamChanged.Load()
+	if cmd != nil || !idle || recent || s.rec == nil || !due {
 		return
 	}
 	go func() {
@@ -390,7 +395,41 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		return
 	}
 	s.refusedAdapter = ""
+	if own != nil && tversion != tcur {
+		if over, ok := s.trainedOver(ctx, version); ok && over != tversion {
+			// The own adapter was trained over another team layer (or
+			// none): retrain it over this one at the next idle moment.
+			s.teamChanged.Store(true)
+		}
+	}
 	s.log.Info("policy: adapters swapped in", "team", tversion, "adapter", version)
+}
+
+// trainedOver returns the team layer the run that made own adapter version
+// trained over ("" for none), from the store; ok is false when unknown.
+func (s *Server) trainedOver(ctx context.Context, version string) (string, bool) {
+	if s.rec == nil {
+		return "", false
+	}
+	over, ok := "", false
+	_ = s.rec.Do(func(ctx context.Context, db *store.DB) error {
+		runs, err := db.Runs(ctx, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if r.AdapterVersion != version {
+				continue
+			}
+			var h train.Hyperparams
+			if json.Unmarshal(r.Hyperparams, &h) == nil {
+				over, ok = h.TeamLayer, true
+			}
+			return nil
+		}
+		return nil
+	})
+	return over, ok
 }
 
 // adapterStamp describes the files of an adapter directory (names, sizes,

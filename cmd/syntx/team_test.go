@@ -371,6 +371,16 @@ func TestTeamTwoLayersOverLSP(t *testing.T) {
 	if out := f.must(home, "team", "pull"); !strings.Contains(out, "rolled back on this machine") {
 		t.Errorf("pull after the team rollback: %s", out)
 	}
+	// The own adapter was trained over t1: the server plans to retrain it
+	// over the layer now in use (none) at the next idle moment.
+	var ts struct {
+		Training struct {
+			TeamLayerChanged bool `json:"teamLayerChanged"`
+		} `json:"training"`
+	}
+	if err := c.Command(ctx, "syntx.status", &ts); err != nil || !ts.Training.TeamLayerChanged {
+		t.Errorf("after the team layer changed under the own adapter: teamLayerChanged %v, %v", ts.Training.TeamLayerChanged, err)
+	}
 
 	// A server in team mode syncs by itself once idle: it pushes what its
 	// member recorded and pulls the team adapter.

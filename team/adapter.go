@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -130,20 +129,55 @@ func (h *Hub) Adapters(ctx context.Context, withFiles bool) ([]Published, error)
 	})
 }
 
-// Latest returns the newest accepted team adapter, with its files; ok is
-// false when none was published.
-func (h *Hub) Latest(ctx context.Context) (Published, bool, error) {
-	var p Published
-	err := h.conn.QueryRow(ctx, `SELECT version, created_at, decision, base_sha256, sha256, config, weights, last_id, chain_seq
-		FROM syntx.adapters WHERE decision = 'accepted' ORDER BY version DESC LIMIT 1`).
-		Scan(&p.Version, &p.CreatedAt, &p.Decision, &p.BaseSHA256, &p.SHA256, &p.Config, &p.Weights, &p.LastID, &p.ChainSeq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return p, false, nil
-	}
+// Withdrawn returns the team adapters withdrawn because a member forgot
+// records they were trained on (the forget rows of the chain).
+func (h *Hub) Withdrawn(ctx context.Context) (map[int64]bool, error) {
+	rows, err := h.conn.Query(ctx, `SELECT payload FROM syntx.chain WHERE kind = 'forget' ORDER BY seq`)
 	if err != nil {
-		return p, false, fmt.Errorf("latest team adapter: %w", err)
+		return nil, fmt.Errorf("withdrawn team adapters: %w", err)
 	}
-	return p, true, nil
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var payload string
+		if err := rows.Scan(&payload); err != nil {
+			return nil, err
+		}
+		var p struct {
+			Withdrawn []int64 `json:"withdrawn"`
+		}
+		if json.Unmarshal([]byte(payload), &p) == nil {
+			for _, v := range p.Withdrawn {
+				out[v] = true
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// Latest returns the newest accepted team adapter that was not withdrawn,
+// with its files; ok is false when there is none.
+func (h *Hub) Latest(ctx context.Context) (Published, bool, error) {
+	gone, err := h.Withdrawn(ctx)
+	if err != nil {
+		return Published{}, false, err
+	}
+	rows, err := h.conn.Query(ctx, `SELECT version, created_at, decision, base_sha256, sha256, config, weights, last_id, chain_seq
+		FROM syntx.adapters WHERE decision = 'accepted' ORDER BY version DESC`)
+	if err != nil {
+		return Published{}, false, fmt.Errorf("latest team adapter: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Published
+		if err := rows.Scan(&p.Version, &p.CreatedAt, &p.Decision, &p.BaseSHA256, &p.SHA256, &p.Config, &p.Weights, &p.LastID, &p.ChainSeq); err != nil {
+			return p, false, fmt.Errorf("latest team adapter: %w", err)
+		}
+		if !gone[p.Version] {
+			return p, true, nil
+		}
+	}
+	return Published{}, false, rows.Err()
 }
 
 // TrainResult says what Train did.
@@ -279,6 +313,9 @@ type PullResult struct {
 	Version string // the team layer in use after the pull ("" for none)
 	Pulled  bool   // a new version was installed
 	Note    string // why nothing was installed, when nothing was
+	// Withdrawn are the team layers taken out of service here because the
+	// hub withdrew them.
+	Withdrawn []string
 }
 
 // Pull installs the newest accepted team adapter as this machine's team
@@ -290,7 +327,26 @@ func (h *Hub) Pull(ctx context.Context, home string, base *model.Network, keep i
 	if err != nil {
 		return PullResult{}, err
 	}
-	res := PullResult{Version: cur}
+	// A layer withdrawn on the hub (trained on records a member forgot)
+	// goes out of service here too.
+	gone, err := h.Withdrawn(ctx)
+	if err != nil {
+		return PullResult{}, err
+	}
+	var withdrawn []string
+	for cur != "" {
+		n, ok := train.TeamVersionNumber(cur)
+		if !ok || !gone[n] {
+			break
+		}
+		rb, err := train.TeamRollback(ctx, home, base, time.Now())
+		if err != nil {
+			return PullResult{}, err
+		}
+		withdrawn = append(withdrawn, cur)
+		cur = rb.To
+	}
+	res := PullResult{Version: cur, Withdrawn: withdrawn}
 	p, ok, err := h.Latest(ctx)
 	if err != nil {
 		return res, err

@@ -99,6 +99,18 @@
 // member's) and the author's, and weigh with the author's, whose decision
 // the outcome is (Record.WeightRole).
 //
+// # Forgetting
+//
+// Hub.Forget (`syntx team forget [--before DATE]`) deletes the caller's
+// records through syntx.forget, which appends a "forget" chain row with
+// how many left each push, the digest of what each push keeps (computed
+// by the client, as a push's digest), and the team adapters withdrawn: every
+// one whose run read up to a forgotten record (last_id at or above the
+// lowest forgotten id). A withdrawn adapter is no longer pulled nor the
+// one a new run must beat (Latest), and Pull takes it out of service on
+// members' machines. Pushes resume after the forgotten records (the chain's
+// push rows say how far they went), so they are not sent again.
+//
 // # Team training and publication
 //
 // Hub.Train (`syntx team train`, the trainer role) reads every record and

@@ -523,9 +523,35 @@ func TestForget(t *testing.T) {
 	if err != nil || mid.IsZero() {
 		t.Fatalf("middle record: %v", err)
 	}
+	// A team adapter trained on alice's records, which bob pulls.
+	base, err := model.LoadBase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick := train.Settings{Seed: 1, MinSteps: 50, Epochs: 2, RewardEpochs: 2}
+	if res, err := th.trainerConn().Train(ctx, base, quick); err != nil || res.Version != 1 {
+		t.Fatalf("team train: %v %v", res.Version, err)
+	}
+	if pr, err := bob.hub.Pull(ctx, bob.home, base, 5); err != nil || pr.Version != "t1" {
+		t.Fatalf("pull: %+v %v", pr, err)
+	}
 	n1, err := alice.hub.Forget(ctx, mid)
 	if err != nil || n1 == 0 || n1 >= int64(na) {
 		t.Fatalf("forget before the middle: %d, %v", n1, err)
+	}
+	// t1 learnt from what alice forgot: withdrawn on the hub, and out of
+	// service on bob's machine at his next pull.
+	if pr, err := bob.hub.Pull(ctx, bob.home, base, 5); err != nil || pr.Version != "" || len(pr.Withdrawn) != 1 {
+		t.Fatalf("pull after the forget: %+v %v", pr, err)
+	}
+	if _, _, ok, _ := train.TeamActive(bob.home); ok {
+		t.Fatal("a withdrawn team adapter is still bob's team layer")
+	}
+	if res, err := th.trainerConn().Train(ctx, base, quick); err != nil || res.Previous != 0 {
+		t.Fatalf("team train after the forget: previous %d, %v (the withdrawn t1 is no longer the one to beat)", res.Previous, err)
+	}
+	if pr, err := bob.hub.Pull(ctx, bob.home, base, 5); err != nil || pr.Version != "t2" {
+		t.Fatalf("pull of t2: %+v %v", pr, err)
 	}
 	rep, err := th.trainerConn().Verify(ctx, VerifyOptions{})
 	if err != nil || !rep.OK() {

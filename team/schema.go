@@ -214,22 +214,28 @@ DECLARE
 	m text := syntx.me();
 	per text;
 	n bigint;
+	low bigint;
+	gone text;
 BEGIN
 	IF m IS NULL THEN
 		RAISE EXCEPTION 'not a member of this hub';
 	END IF;
-	SELECT coalesce(json_object_agg(push_id::text, c ORDER BY push_id), '{}'::json)::text, coalesce(sum(c), 0)
-		INTO per, n
-		FROM (SELECT push_id, count(*) AS c FROM syntx.preferences
+	SELECT coalesce(json_object_agg(push_id::text, c ORDER BY push_id), '{}'::json)::text, coalesce(sum(c), 0), min(first)
+		INTO per, n, low
+		FROM (SELECT push_id, count(*) AS c, min(id) AS first FROM syntx.preferences
 		      WHERE member_id = m AND (p_before IS NULL OR created_at < p_before) GROUP BY push_id) x;
 	IF n = 0 THEN
 		RETURN 0;
 	END IF;
+	-- A team adapter trained on any of them is withdrawn: a run reads
+	-- every record up to its last_id.
+	SELECT coalesce(json_agg(version ORDER BY version), '[]'::json)::text INTO gone
+		FROM syntx.adapters WHERE last_id >= low;
 	PERFORM set_config('syntx.forgetting', 'on', true);
 	DELETE FROM syntx.preferences WHERE member_id = m AND (p_before IS NULL OR created_at < p_before);
 	PERFORM set_config('syntx.forgetting', 'off', true);
 	PERFORM syntx.append('forget', m, json_build_object('member', m, 'records', n, 'pushes', per::json,
-		'left', p_left::json)::text);
+		'left', p_left::json, 'withdrawn', gone::json)::text);
 	RETURN n;
 END $$;
 

@@ -47,6 +47,12 @@ func teamVersion(v string) (int, bool) {
 	return n, true
 }
 
+// TeamVersionNumber returns n for a team version name "t<n>".
+func TeamVersionNumber(v string) (int64, bool) {
+	n, ok := teamVersion(v)
+	return int64(n), ok
+}
+
 // TeamVersionName is the local name of the hub's team adapter number n.
 func TeamVersionName(n int64) string { return "t" + strconv.FormatInt(n, 10) }
 

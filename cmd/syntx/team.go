@@ -294,6 +294,9 @@ swaps it in; your own adapter stays on top.`)
 }
 
 func printPull(w io.Writer, res team.PullResult) {
+	for _, v := range res.Withdrawn {
+		fmt.Fprintf(w, "team layer %s withdrawn (the hub withdrew it: a member forgot records it learnt from)\n", v)
+	}
 	switch {
 	case res.Pulled:
 		fmt.Fprintf(w, "team layer: %s (pulled)\n", res.Version)

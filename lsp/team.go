@@ -40,6 +40,7 @@ type TeamSt struct {
 type teamSyncer struct {
 	mu        sync.Mutex
 	cmd       *exec.Cmd
+	done      chan struct{} // closed when cmd ends
 	last      string
 	lastEnded time.Time
 }
@@ -65,7 +66,9 @@ func (s *Server) teamJoined() bool {
 	return err == nil
 }
 
-// runTeamSync runs `syntx team sync` to the end and returns its result.
+// runTeamSync runs `syntx team sync` to the end and returns its result. A
+// foreground sync (syntx.teamSync) waits for a background one running to
+// end first; a background one does not start while another runs.
 func (s *Server) runTeamSync(ctx context.Context, background bool) (SyncResult, error) {
 	args := []string{"team", "sync", "--json"}
 	if background {
@@ -80,16 +83,29 @@ func (s *Server) runTeamSync(ctx context.Context, background bool) (SyncResult, 
 		return SyncResult{}, err
 	}
 	s.team.mu.Lock()
-	if s.team.cmd != nil {
+	for s.team.cmd != nil {
+		if background {
+			s.team.mu.Unlock()
+			return SyncResult{}, errors.New("a team sync is already running")
+		}
+		done := s.team.done
 		s.team.mu.Unlock()
-		return SyncResult{}, errors.New("a team sync is already running")
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return SyncResult{}, ctx.Err()
+		}
+		s.team.mu.Lock()
 	}
 	if err := cmd.Start(); err != nil {
 		s.team.mu.Unlock()
 		return SyncResult{}, fmt.Errorf("start the team sync: %w", err)
 	}
 	s.team.cmd = cmd
+	done := make(chan struct{})
+	s.team.done = done
 	s.team.mu.Unlock()
+	defer close(done)
 	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(syscall.SIGTERM) })
 	defer stop()
 	var res SyncResult
@@ -171,6 +187,8 @@ func (s *Server) teamSyncNow(ctx context.Context) (any, error) {
 	if !s.teamJoined() {
 		return nil, invalidRequest("syntx.teamSync: this data directory has not joined the team hub (syntx team join)")
 	}
+	// A sync already running (an idle one) is waited for: what is asked
+	// for is a sync that starts now.
 	res, err := s.runTeamSync(ctx, false)
 	if err != nil {
 		return nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, "syntx.teamSync: "+err.Error())

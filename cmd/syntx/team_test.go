@@ -453,3 +453,36 @@ func TestTeamCommandsOff(t *testing.T) {
 		t.Errorf("a password in --db: %v %s", err, out)
 	}
 }
+
+// TestTeamPushKilled: `syntx team push` killed with SIGKILL at several
+// moments, then run to the end: the hub holds every preference exactly
+// once (whatever moment each kill fell on) and the chain verifies.
+func TestTeamPushKilled(t *testing.T) {
+	f := newTeamFixture(t)
+	r := f.role("alice", "member")
+	home := f.machine(r, "")
+	n := fill(t, home, teamsim.Spec{Prefs: 3000, Seed: 21, Taste: teamsim.Likes(store.Correctness)})
+	f.must(home, "team", "join")
+	for _, ms := range []int{30, 80, 150, 250, 400, 600} {
+		cmd := exec.Command(binary, "team", "push")
+		cmd.Env = append(os.Environ(), "SYNTX_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "PGPASSFILE="+f.passfile)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(time.Duration(ms)*time.Millisecond, func() { _ = cmd.Process.Kill() })
+		_ = cmd.Wait()
+		timer.Stop()
+	}
+	f.must(home, "team", "push")
+	out, err := f.c.Psql(context.Background(), f.db, "SELECT count(*), count(DISTINCT local_id) FROM syntx.preferences")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%d|%d", n, n); out != want {
+		t.Fatalf("the hub holds %s (count|distinct), want %s", out, want)
+	}
+	ci := f.machine(f.role("ci", "trainer"), "")
+	if out := f.must(ci, "team", "audit", "verify"); !strings.Contains(out, "team audit chain OK") {
+		t.Fatalf("audit: %s", out)
+	}
+}

@@ -96,13 +96,17 @@ func likesCats(name, desc string, cats ...string) Persona {
 	}}
 }
 
-// The team's members: specialists and seniors want security, correctness
-// and performance fixes; developers want correctness and performance and
-// undo security rewrites. The team's weighted taste (what a new member is
-// measured against) is theirs together: everything but style. The
+// The team's members: security specialists want security fixes (and
+// nothing else: among the suggestions at a site they pick the security
+// one); senior reviewers want security, correctness and performance fixes;
+// developers want correctness and performance and undo security rewrites.
+// The team's weighted taste (what a new member is measured against) is
+// everything but style: correctness and performance by the developers'
+// and seniors' numbers, security by the specialists' and seniors' weights
+// (3 × 2 + 2 × 1.5 against 6 × 1; with every weight 1, 5 against 6). The
 // dissenter wants style and correctness.
 var (
-	specialistTaste = likesCats("security-specialist", "security, correctness and performance", "security", "correctness", "performance")
+	specialistTaste = likesCats("security-specialist", "security only", "security")
 	seniorTaste     = likesCats("senior-reviewer", "security, correctness and performance", "security", "correctness", "performance")
 	developerTaste  = likesCats("developer", "correctness and performance; undoes security rewrites", "correctness", "performance")
 	teamTaste       = likesCats("newcomer", "the team's weighted taste: all but style", "security", "correctness", "performance")
@@ -591,7 +595,7 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "    its taste wins by 30 events (P@1 ≥ 90%% of the oracle, noise ≤ half the team layer's): %s, %s\n", verdict, why)
 	ro := r.Roles
-	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists and seniors want it, developers undo it)\n", ro.Base.Sites)
+	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists at 2x and seniors at 1.5x want it, 6 developers undo it)\n", ro.Base.Sites)
 	for _, x := range []struct {
 		name string
 		m    SecurityMetrics

@@ -228,7 +228,7 @@ func (c *Cluster) start(ctx context.Context, data string) error {
 		cmd = exec.Command(c.prefix[0], args...)
 		cmd.Env = append(os.Environ(), "LC_ALL=C")
 		cmd.Dir = c.Dir
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGQUIT}
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -276,7 +276,9 @@ func (c *Cluster) command(ctx context.Context, name string, args ...string) *exe
 	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.Dir = c.Dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A test binary that panics or is killed takes its cluster with it
+	// (SIGQUIT: PostgreSQL's immediate shutdown).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGQUIT}
 	if c.uid >= 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(c.uid), Gid: uint32(c.gid)}
 		cmd.Env = append(cmd.Env, "HOME="+c.Dir)

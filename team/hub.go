@@ -32,8 +32,8 @@ var ErrEgress = errors.New("connection refused: not the configured database")
 type Hub struct {
 	conn *pgx.Conn
 	// Target describes the configured database (host:port/db, user), for
-	// messages; never a secret.
-	Target string
+	// messages; never a secret. Place is the same without the user.
+	Target, Place string
 	// User is the PostgreSQL role the connection logged in as.
 	User string
 	// dials records the addresses actually dialled (egress tests).
@@ -129,7 +129,8 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to the team hub %s: %w", target, scrub(err))
 	}
-	return &Hub{conn: conn, Target: target, User: pc.User, dials: dials}, nil
+	place, _, _ := strings.Cut(target, " as ")
+	return &Hub{conn: conn, Target: target, Place: place, User: pc.User, dials: dials}, nil
 }
 
 // allowedAddr reports whether network/addr is the configured database: a

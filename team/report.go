@@ -27,6 +27,7 @@ type Report struct {
 	Acceptance   []WeekAcceptance
 	Weights      Weights
 	Adapters     []Published
+	Withdrawn    map[int64]bool // adapters withdrawn after a member forgot records
 	Layer        string // this machine's team layer, "" for none
 }
 
@@ -54,7 +55,7 @@ func (h *Hub) BuildReport(ctx context.Context, k int) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Generated: time.Now().UTC(), Target: h.Target, K: max(k, hi.MinMembers)}
+	r := Report{Generated: time.Now().UTC(), Target: h.Place, K: max(k, hi.MinMembers)}
 	if err := h.conn.QueryRow(ctx, `SELECT members, contributors, preferences FROM syntx.team_size()`).Scan(&r.Members, &r.Contributors, &r.Records); err != nil {
 		return r, fmt.Errorf("team report: %w", err)
 	}
@@ -88,6 +89,9 @@ func (h *Hub) BuildReport(ctx context.Context, k int) (Report, error) {
 		return r, err
 	}
 	if r.Adapters, err = h.Adapters(ctx, false); err != nil {
+		return r, err
+	}
+	if r.Withdrawn, err = h.Withdrawn(ctx); err != nil {
 		return r, err
 	}
 	if r.Head, err = h.Head(ctx); err != nil {
@@ -165,13 +169,17 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 			"<th>Held-out log-loss<br>new / previous</th><th>Data</th><th>By role and category</th><th>SHA-256</th></tr>\n")
 		for _, a := range r.Adapters {
 			m := a.Metrics.Holdout
+			decision := a.Decision
+			if r.Withdrawn[a.Version] {
+				decision += " (withdrawn)"
+			}
 			var parts []string
 			for _, k := range sortedKeys(a.Counts.ByRoleCat) {
 				parts = append(parts, fmt.Sprintf("%s %d", k, a.Counts.ByRoleCat[k].N))
 			}
 			fmt.Fprintf(&b, "<tr><td>t%d</td><td>%s</td><td class=\"%s\">%s</td><td class=\"n\">%.3f / %.3f</td><td class=\"n\">%.3f / %.3f</td>"+
 				"<td>%d records from %d members<br><span class=\"muted\">%d train, %d held out</span></td><td>%s</td><td class=\"muted\">%s</td></tr>\n",
-				a.Version, esc(a.CreatedAt.UTC().Format("2006-01-02 15:04")), esc(a.Decision), esc(a.Decision),
+				a.Version, esc(a.CreatedAt.UTC().Format("2006-01-02 15:04")), esc(a.Decision), esc(decision),
 				m.New.Accuracy, m.Active.Accuracy, m.New.LogLoss, m.Active.LogLoss,
 				a.Counts.Records, a.Counts.Members, a.Counts.Train, a.Counts.Holdout, esc(strings.Join(parts, ", ")), esc(short(a.SHA256)))
 		}
@@ -228,7 +236,8 @@ func acceptanceChart(weeks []WeekAcceptance) string {
 			c = "#555"
 		}
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, c, strings.Join(pts, " "))
-		fmt.Fprintf(&b, `<text x="%g" y="%g" fill="%s">■ %s</text>`, pad+float64(li)*120, ht+20, c, html.EscapeString(cat))
+		fmt.Fprintf(&b, `<rect x="%g" y="%g" width="12" height="4" fill="%s"/><text x="%g" y="%g">%s</text>`,
+			pad+float64(li)*120, ht+14, c, pad+float64(li)*120+16, ht+20, html.EscapeString(cat))
 		li++
 	}
 	if len(all) > 0 {

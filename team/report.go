@@ -28,7 +28,7 @@ type Report struct {
 	Weights      Weights
 	Adapters     []Published
 	Withdrawn    map[int64]bool // adapters withdrawn after a member forgot records
-	Layer        string // this machine's team layer, "" for none
+	Layer        string         // this machine's team layer, "" for none
 }
 
 // Contribution is one role and category's share of the shared records.

@@ -45,6 +45,7 @@ func run(ctx context.Context, args []string) error {
 	held := fs.Int("held-out", 200, "held-out sites to measure on (0: all)")
 	noise := fs.Float64("noise", 0.1, "the probability that a member errs")
 	seed := fs.Uint64("seed", 1, "random seed")
+	secWeight := fs.Float64("security-weight", 0, "the security specialists' weight on security (default: the hub's, 2)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg := learnbench.TeamConfig{Binary: abs, Corpus: *corpus, Developers: *devs, Specialists: *specs, Seniors: *seniors,
-		Rounds: *rounds, EventsPerRound: *per, HeldOut: *held, Noise: *noise, Seed: *seed, Log: os.Stderr}
+		Rounds: *rounds, EventsPerRound: *per, HeldOut: *held, Noise: *noise, Seed: *seed, Log: os.Stderr, SecurityWeight: *secWeight}
 	if n := *devs + *specs + *seniors; n+2 < 8 || n+2 > 20 {
 		fmt.Fprintf(os.Stderr, "bench-team: %d members with the two newcomers (the issue asks for 8 to 20)\n", n+2)
 	}

@@ -52,17 +52,22 @@ type TeamConfig struct {
 	Noise       float64
 	Seed        uint64
 	Log         io.Writer
+	// SecurityWeight, when not zero, replaces the security specialists'
+	// weight on security suggestions (2 by default).
+	SecurityWeight float64
 }
 
 // TeamReport is the team benchmark's result.
 type TeamReport struct {
-	Members  int     `json:"members"`
-	Records  int     `json:"records"`
-	Rounds   []Round `json:"rounds"`
-	Sites    int     `json:"sites"`
-	HeldOut  int     `json:"held_out_sites"`
-	Seconds  float64 `json:"seconds"`
-	Newcomer struct {
+	// SecurityWeight is the specialists' weight on security.
+	SecurityWeight float64 `json:"security_weight"`
+	Members        int     `json:"members"`
+	Records        int     `json:"records"`
+	Rounds         []Round `json:"rounds"`
+	Sites          int     `json:"sites"`
+	HeldOut        int     `json:"held_out_sites"`
+	Seconds        float64 `json:"seconds"`
+	Newcomer       struct {
 		Base Metrics `json:"base"`
 		Team Metrics `json:"team"`
 		// Oracle is the team taste's oracle.
@@ -217,7 +222,10 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	if cfg.HeldOut > 0 && len(held) > cfg.HeldOut {
 		held = held[:cfg.HeldOut]
 	}
-	rep := &TeamReport{Sites: len(sites), HeldOut: len(held)}
+	rep := &TeamReport{Sites: len(sites), HeldOut: len(held), SecurityWeight: cfg.SecurityWeight}
+	if rep.SecurityWeight == 0 {
+		rep.SecurityWeight = 2
+	}
 
 	// The hub.
 	c, err := pgtest.Start(ctx, pgtest.Options{})
@@ -251,6 +259,11 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	}
 	if _, err := c.Psql(ctx, "team", `GRANT syntx_trainer TO hubci`); err != nil {
 		return nil, err
+	}
+	if cfg.SecurityWeight > 0 {
+		if _, err := hub.cli(ctx, adminHome, "team", "role", "weight", "security-specialist", "security", fmt.Sprint(cfg.SecurityWeight)); err != nil {
+			return nil, err
+		}
 	}
 	ciHome, err := hub.home("hubci")
 	if err != nil {
@@ -595,7 +608,7 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "    its taste wins by 30 events (P@1 ≥ 90%% of the oracle, noise ≤ half the team layer's): %s, %s\n", verdict, why)
 	ro := r.Roles
-	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists at 2x and seniors at 1.5x want it, 6 developers undo it)\n", ro.Base.Sites)
+	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists at %gx and seniors at 1.5x want it, developers undo it)\n", ro.Base.Sites, r.SecurityWeight)
 	for _, x := range []struct {
 		name string
 		m    SecurityMetrics

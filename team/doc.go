@@ -45,10 +45,13 @@
 //
 // A Record holds: the rule id, its category and language; the feature rows
 // of the candidate set the suggestion was offered in (model.Featurize's
-// output, hashed features exactly as the model sees them: which slots are
-// non-zero and their values — the rule, category, language, file role,
-// edit-size bucket, persona and the hashed tree-sitter node kinds around
-// the site, never identifiers, literals or paths); which row was preferred
+// output, hashed features as the model sees them: which slots are non-zero
+// and their values — the rule, category, language, file role, edit-size
+// bucket and the hashed tree-sitter node kinds around the site, never
+// identifiers, literals or paths — computed without the persona, so that
+// the team adapter learns one taste for the team instead of each persona's
+// apart, which a new member with a persona of its own would not get);
+// which row was preferred
 // to which (or to "show nothing"); the outcome (kept, undone, edited,
 // ignored, dismissed); the evidence weight (the preference's weight without
 // the persona's weight: roles, set on the hub, replace self-declared

@@ -364,7 +364,7 @@ func (x *extractor) record(ctx context.Context, p store.Preference) (Record, boo
 	}
 	rows := make([]train.FeatureRow, len(set))
 	for i, m := range set {
-		rows[i] = featureRow(train.CandidateOf(m), x.buf)
+		rows[i] = featureRow(sharedCandidate(m), x.buf)
 	}
 	if r.Rows, err = EncodeRows(rows); err != nil {
 		return Record{}, false, nil
@@ -451,4 +451,15 @@ func outcomeOfContext(p store.Preference) string {
 		return "kept"
 	}
 	return "dismissed"
+}
+
+// sharedCandidate is the candidate a suggestion was scored with, without
+// the persona: the team adapter learns the team's taste, which a new
+// member (whose persona name nobody else has) must get, rather than each
+// persona's apart; and a persona name is the member's to keep. The record
+// still names the persona, for the report.
+func sharedCandidate(s store.Suggestion) model.Candidate {
+	c := train.CandidateOf(s)
+	c.Persona = ""
+	return c
 }

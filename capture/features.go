@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -108,24 +109,38 @@ func Context(tree *syntax.Tree, site rules.Span) []string {
 }
 
 // FileRole classifies a file as "test", "generated", "vendored" or ""
-// (production code) from its path and first lines.
+// (production code) from its path and its first 1,024 bytes, by the
+// conventions of every language in syntax's language table (test-file
+// names and directories, vendor directories, generated-file markers): a
+// file is judged by all of them, so that a helper written in another
+// language's style still counts.
 func FileRole(path string, src []byte) string {
 	p := filepath.ToSlash(path)
 	base := filepath.Base(p)
-	switch {
-	case strings.Contains(p, "/vendor/") || strings.Contains(p, "/node_modules/") || strings.Contains(p, "/third_party/"):
+	inDir := func(d string) bool { return strings.Contains(p, "/"+d+"/") }
+	langs := syntax.Languages()
+	if slices.ContainsFunc(syntax.SharedVendorDirs, inDir) {
 		return "vendored"
-	case strings.HasSuffix(base, "_test.go") || strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py") ||
-		strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") || strings.Contains(p, "/__tests__/") ||
-		strings.Contains(p, "/tests/") || base == "conftest.py":
-		return "test"
 	}
-	head := src
-	if len(head) > 1024 {
-		head = head[:1024]
+	for _, l := range langs {
+		if slices.ContainsFunc(l.VendorDirs, inDir) {
+			return "vendored"
+		}
 	}
-	if bytes.Contains(head, []byte("Code generated")) || bytes.Contains(head, []byte("@generated")) || bytes.Contains(head, []byte("DO NOT EDIT")) {
-		return "generated"
+	for _, l := range langs {
+		t := l.Tests
+		if slices.ContainsFunc(t.Prefixes, func(x string) bool { return strings.HasPrefix(base, x) }) ||
+			slices.ContainsFunc(t.Suffixes, func(x string) bool { return strings.HasSuffix(base, x) }) ||
+			slices.ContainsFunc(t.Infixes, func(x string) bool { return strings.Contains(base, x) }) ||
+			slices.Contains(t.Names, base) || slices.ContainsFunc(t.Dirs, inDir) {
+			return "test"
+		}
+	}
+	head := src[:min(len(src), 1024)]
+	for _, l := range langs {
+		if slices.ContainsFunc(l.GeneratedMarkers, func(m string) bool { return bytes.Contains(head, []byte(m)) }) {
+			return "generated"
+		}
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -13,8 +14,8 @@ import (
 type Outcome struct {
 	SuggestionID string
 	SetID        string
-	Outcome      string // kept, undone, edited or ignored
-	FinalText    string // the developer's version, for edited
+	Outcome      store.Outcome // Kept, Undone, Edited or Ignored
+	FinalText    string        // the developer's version, for edited
 	At           time.Time
 }
 
@@ -267,7 +268,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 					keep = append(keep, tr)
 					continue
 				}
-				out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+				out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now})
 				continue
 			}
 		}
@@ -284,7 +285,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 				groups = append(groups, tr.group)
 				break
 			}
-			out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+			out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now})
 			continue
 		case tr.prefix + tr.Suggested + tr.suffix:
 			// Back to the suggestion: forget the growth.
@@ -304,7 +305,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 		if !all {
 			continue
 		}
-		out = append(out, Outcome{SuggestionID: g.parts[0].SuggestionID, SetID: g.parts[0].SetID, Outcome: "undone", At: now})
+		out = append(out, Outcome{SuggestionID: g.parts[0].SuggestionID, SetID: g.parts[0].SetID, Outcome: store.Undone, At: now})
 		kept := keep[:0]
 		for _, tr := range keep {
 			if tr.group != g {
@@ -373,9 +374,9 @@ func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 		texts = append(texts, lineAround(text, p.start, p.end))
 		if o, ok := p.judgeRegion(text, now, true); ok {
 			switch o.Outcome {
-			case "undone":
+			case store.Undone:
 				undone++
-			case "edited":
+			case store.Edited:
 				edited++
 			}
 		} else if cur != p.prefix+p.Suggested+p.suffix {
@@ -385,11 +386,11 @@ func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 	base := Outcome{SuggestionID: first.SuggestionID, SetID: first.SetID, At: now}
 	switch {
 	case undone == len(g.parts):
-		base.Outcome = "undone"
+		base.Outcome = store.Undone
 	case edited > 0 || undone > 0:
-		base.Outcome, base.FinalText = "edited", strings.Join(texts, "\n")
+		base.Outcome, base.FinalText = store.Edited, strings.Join(texts, "\n")
 	case final:
-		base.Outcome = "kept"
+		base.Outcome = store.Kept
 	default:
 		return Outcome{}, false
 	}
@@ -415,14 +416,14 @@ func (tr *tracked) judgeRegion(text []byte, now time.Time, final bool) (Outcome,
 	expected := tr.prefix + tr.Suggested + tr.suffix
 	switch {
 	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original) || tr.restoredAround(text):
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 	case !SameSyntax(tr.Grammar, cur, expected):
 		if SameSyntax(tr.Grammar, cur, tr.prefix+tr.Original+tr.suffix) {
-			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 		}
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "edited", FinalText: cur, At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Edited, FinalText: cur, At: now}, true
 	case final:
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "kept", At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Kept, At: now}, true
 	}
 	return Outcome{}, false
 }
@@ -467,7 +468,7 @@ func (t *Tracker) Tick(now time.Time, withText func(docKey string, fn func(text 
 		case m.decided:
 		case now.Sub(m.at) >= t.ignoreAfter:
 			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
 			}
 		default:
 			menus = append(menus, m)
@@ -537,7 +538,7 @@ func (t *Tracker) Closed(docKey string, text []byte, now time.Time) []Outcome {
 		if m.docKey == docKey && !m.decided {
 			m.decided = true
 			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"github.com/syntx/syntx/store"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestTrackerParts(t *testing.T) {
 	cases := []struct {
 		name  string
 		steps []step
-		want  string // outcome after the last checkpoint
+		want  store.Outcome // outcome after the last checkpoint
 	}{
 		{"kept, with edits between the parts", []step{{"g(a);", "g(a, 3);"}}, "kept"},
 		{"every part undone", []step{{"const a", "var a"}, {"const b", "var b"}}, "undone"},
@@ -59,7 +60,7 @@ func TestTrackerParts(t *testing.T) {
 			if len(outs) != 1 || outs[0].Outcome != c.want || outs[0].SuggestionID != "s" {
 				t.Fatalf("outcomes %+v, want one %s", outs, c.want)
 			}
-			if c.want == "edited" && !strings.Contains(outs[0].FinalText, "b = 2") {
+			if c.want == store.Edited && !strings.Contains(outs[0].FinalText, "b = 2") {
 				t.Errorf("final text %q does not hold the parts' lines", outs[0].FinalText)
 			}
 			if n := tr.Tracking("d"); n != 0 {

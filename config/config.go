@@ -51,6 +51,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/syntx/syntx/internal/safeio"
+	"github.com/syntx/syntx/train"
 )
 
 // Duration is a time.Duration written as a string such as "90s" or "5m".
@@ -233,10 +234,8 @@ func (c *Config) Validate() error {
 	if c.Policy.Threshold < 0 || c.Policy.Threshold > 1 {
 		errs = append(errs, fmt.Sprintf("policy.threshold %v must be between 0 and 1", c.Policy.Threshold))
 	}
-	switch c.Train.Objective {
-	case "kl", "dpo", "kto":
-	default:
-		errs = append(errs, fmt.Sprintf("train.objective %q must be kl, dpo or kto", c.Train.Objective))
+	if err := train.CheckObjective(c.Train.Objective); err != nil {
+		errs = append(errs, "train.objective: "+err.Error())
 	}
 	if c.Train.IdleDelay < 0 || c.Train.MinNewPreferences < 0 || c.Train.KeepAdapters < 1 {
 		errs = append(errs, "train.idle_delay and train.min_new_preferences must not be negative, train.keep_adapters at least 1")

@@ -56,7 +56,7 @@ func newBenchDoc(b *testing.B, g syntax.Grammar) benchDoc {
 	}
 	text := syntax.NewText([]byte(src))
 	p := text.Position(anchor, syntax.UTF16)
-	return benchDoc{src: src, uri: "file:///bench/big." + map[syntax.Grammar]string{syntax.Go: "go", syntax.Python: "py", syntax.JavaScript: "js", syntax.TypeScript: "ts"}[g],
+	return benchDoc{src: src, uri: "file:///bench/big" + benchExt(g),
 		line: p.Line, char: p.Character + uint32(site.typeAt), siteChar: p.Character + uint32(site.actionAt)}
 }
 
@@ -354,4 +354,10 @@ func BenchmarkCodeActionPolicyShare(b *testing.B) {
 			b.ReportMetric(100*float64(medianOf(scoring))/float64(medianOf(total)), "policy-%")
 		})
 	}
+}
+
+// benchExt is g's first file extension in the language table.
+func benchExt(g syntax.Grammar) string {
+	l, _ := syntax.LanguageOf(g)
+	return l.Extensions()[0]
 }

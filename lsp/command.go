@@ -167,8 +167,7 @@ func (s *Server) dismiss(ctx context.Context, id string, reason store.Reason) er
 // setPersona switches the active persona for this session.
 func (s *Server) setPersona(ctx context.Context, name string) (any, error) {
 	cfg := s.config()
-	w, ok := cfg.Personas[name]
-	if !ok {
+	if _, ok := cfg.Personas[name]; !ok {
 		names := make([]string, 0, len(cfg.Personas))
 		for n := range cfg.Personas {
 			names = append(names, n)
@@ -179,6 +178,7 @@ func (s *Server) setPersona(ctx context.Context, name string) (any, error) {
 	s.mu.Lock()
 	s.personaOverride = name
 	s.mu.Unlock()
+	w := capture.PersonaWeight(cfg.Personas, name)
 	if s.rec != nil {
 		if err := s.rec.Do(func(ctx context.Context, db *store.DB) error { return db.RecordPersona(ctx, name, w, s.now()) }); err != nil {
 			s.log.Warn("recording the persona change failed", "err", err)

@@ -73,7 +73,7 @@
 //
 // Adapters and team mode. The policy serves base → team layer → own
 // adapter (model.Runtime.SwapLayers); the server follows both pointer
-// files (train.Active, train.TeamActive) every second and swaps either
+// files (model.ActiveAdapter, model.ActiveTeamAdapter) every second and swaps either
 // layer alone. Training runs as a child process (`syntx train`), and so
 // does team mode's sync (`syntx team sync`: push to the team's hub, pull
 // the team adapter), started after train.idle_delay of inactivity at most

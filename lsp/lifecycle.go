@@ -58,14 +58,7 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	if w := p.Capabilities.Window; w != nil && w.WorkDoneProgress != nil {
 		caps.workDoneProgress = *w.WorkDoneProgress
 	}
-	workspace := ""
-	if folders, ok := p.WorkspaceFolders.Get(); ok && len(folders) > 0 {
-		_, workspace = normURI(string(folders[0].URI))
-	} else if p.RootURI != nil {
-		_, workspace = normURI(string(*p.RootURI))
-	} else if rp, ok := p.RootPath.Get(); ok && rp != "" {
-		workspace = filepath.Clean(rp)
-	}
+	workspace := workspaceRoot(&p)
 	clientTrust, initOptions := splitTrust(p.InitializationOptions)
 	ws := s.readWorkspace(workspace, clientTrust)
 	cfg, problems := config.LoadWorkspace(ws, initOptions)
@@ -109,6 +102,26 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 		},
 		ServerInfo: protocol.ServerInfo{Name: "syntx", Version: protocol.NewOptional(Version)},
 	}, nil
+}
+
+// workspaceRoot is the folder the client opened: the first of
+// workspaceFolders, or rootUri or rootPath (both deprecated by LSP 3.17) for
+// the clients that send only those; "" for none.
+func workspaceRoot(p *protocol.InitializeParams) string {
+	if folders, ok := p.WorkspaceFolders.Get(); ok && len(folders) > 0 {
+		_, dir := normURI(string(folders[0].URI))
+		return dir
+	}
+	//lint:ignore SA1019 older clients send only rootUri
+	if u := p.RootURI; u != nil {
+		_, dir := normURI(string(*u))
+		return dir
+	}
+	//lint:ignore SA1019 the oldest clients send only rootPath
+	if rp, ok := p.RootPath.Get(); ok && rp != "" {
+		return filepath.Clean(rp)
+	}
+	return ""
 }
 
 func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {

@@ -37,7 +37,7 @@ func startIn(t *testing.T, root string, initOptions any) *qualityHarness {
 	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: 5 * time.Millisecond})
+	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
 	done := make(chan struct{})
 	go func() { s.Serve(ctx, a); close(done) }()
 	c := lspclient.New(ctx, b)
@@ -48,7 +48,7 @@ func startIn(t *testing.T, root string, initOptions any) *qualityHarness {
 	if _, err := c.Initialize(ctx, root, false, initOptions); err != nil {
 		t.Fatal(err)
 	}
-	return &qualityHarness{captureHarness: &captureHarness{c: c, clock: clock, home: home, t: t}, opened: map[string]bool{}}
+	return &qualityHarness{captureHarness: &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, opened: map[string]bool{}}
 }
 
 // writeTree writes files under root.
@@ -260,7 +260,7 @@ func TestMigrationSourceAction(t *testing.T) {
 		t.Fatalf("the result does not parse: %v", err)
 	}
 	tree.Close()
-	st := h.waitEvents(store.Accepted, 1)
+	st := h.expectEvents(store.Accepted, 1)
 	if st.Events[store.Offered] != 1 {
 		t.Fatalf("offered %d suggestions, want the one migration: %v", st.Events[store.Offered], st.Events)
 	}
@@ -286,7 +286,7 @@ func TestMigrationSourceAction(t *testing.T) {
 	for _, d := range []time.Duration{31 * time.Second, 2 * time.Minute, 3 * time.Minute, 5 * time.Minute, 5 * time.Minute} {
 		h.clock.Advance(d)
 	}
-	st = h.waitEvents(store.Kept, 1)
+	st = h.expectEvents(store.Kept, 1)
 	if st.Events[store.Edited]+st.Events[store.Undone] != 0 {
 		t.Fatalf("events %v", st.Events)
 	}

@@ -9,12 +9,12 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 )
 
 type harness struct {
@@ -49,11 +49,7 @@ func serve(t *testing.T, ctx context.Context, s *Server, conn io.ReadWriteCloser
 	go func() { code <- s.Serve(ctx, conn); close(served) }()
 	t.Cleanup(func() {
 		_ = conn.Close()
-		select {
-		case <-served:
-		case <-time.After(time.Minute):
-			t.Error("the server did not stop within a minute of its connection closing")
-		}
+		testwait.For(t, served, "the server to stop after its connection closed")
 	})
 	return code
 }
@@ -65,11 +61,10 @@ func (h *harness) init(t *testing.T, utf8 bool) {
 	}
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+// ctx is the context of a test's client calls: it ends at testwait's
+// generous deadline, so that a hung server fails the test with the call
+// that hung.
+func ctx(t *testing.T) context.Context { return testwait.Context(t) }
 
 // suggestions drops the "Dismiss these suggestions" entry that ends an
 // invoked menu.
@@ -133,13 +128,8 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("request after shutdown: got %v, want -32600", err)
 	}
 	_ = h.c.Notify(ctx(t), "exit", nil)
-	select {
-	case code := <-h.code:
-		if code != 0 {
-			t.Fatalf("exit after shutdown: code %d, want 0", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not exit")
+	if code := testwait.For(t, h.code, "the server to exit after shutdown and exit"); code != 0 {
+		t.Fatalf("exit after shutdown: code %d, want 0", code)
 	}
 }
 
@@ -148,13 +138,8 @@ func TestExitWithoutShutdown(t *testing.T) {
 	h := start(t)
 	h.init(t, false)
 	_ = h.c.Notify(ctx(t), "exit", nil)
-	select {
-	case code := <-h.code:
-		if code != 1 {
-			t.Fatalf("exit without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not exit")
+	if code := testwait.For(t, h.code, "the server to exit on exit without shutdown"); code != 1 {
+		t.Fatalf("exit without shutdown: code %d, want 1", code)
 	}
 }
 
@@ -163,13 +148,8 @@ func TestEndOfInputEndsServer(t *testing.T) {
 	h := start(t)
 	h.init(t, false)
 	_ = h.c.Close()
-	select {
-	case code := <-h.code:
-		if code != 1 {
-			t.Fatalf("EOF without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not notice the end of its input")
+	if code := testwait.For(t, h.code, "the server to notice the end of its input"); code != 1 {
+		t.Fatalf("EOF without shutdown: code %d, want 1", code)
 	}
 }
 

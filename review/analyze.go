@@ -394,24 +394,17 @@ func isBinary(b []byte) bool {
 // grammarFor returns the grammar of a path, or "".
 func grammarFor(path string) syntax.Grammar { return syntax.Detect("", path) }
 
-// extensions lists the file name patterns of the grammars lib has rules for,
-// as git pathspecs.
+// pathspecs lists the file name patterns of the grammars lib has rules
+// for (their extensions in syntax's language table), as git pathspecs.
 func pathspecs(lib *rules.Library) []string {
-	exts := map[syntax.Grammar][]string{
-		syntax.Go:         {"go"},
-		syntax.Python:     {"py", "pyi", "pyw"},
-		syntax.JavaScript: {"js", "mjs", "cjs", "jsx"},
-		syntax.TypeScript: {"ts", "mts", "cts"},
-		syntax.TSX:        {"tsx"},
-	}
 	var out []string
-	for _, g := range syntax.Grammars {
-		if len(lib.Set(g).Rules()) == 0 {
+	for _, l := range syntax.Languages() {
+		if len(lib.Set(l.Grammar).Rules()) == 0 {
 			continue
 		}
-		for _, e := range exts[g] {
+		for _, e := range l.Extensions() {
 			// ":(icase)" because Detect lower-cases the extension.
-			out = append(out, ":(icase)*."+e)
+			out = append(out, ":(icase)*"+e)
 		}
 	}
 	return out

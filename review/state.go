@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	sitter "github.com/smacker/go-tree-sitter"
-
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/internal/safeio"
@@ -982,35 +980,19 @@ func containsTokens(g syntax.Grammar, whole, part string) bool {
 }
 
 // leafTexts returns the texts of the leaves of s's syntax tree, comments
-// left out; without a grammar, its whitespace-separated fields.
+// left out (syntax.Tokens); without a grammar, its whitespace-separated
+// fields.
 func leafTexts(g syntax.Grammar, s string) []string {
 	if g == "" {
 		return strings.Fields(s)
 	}
-	t, err := syntax.Parse(context.Background(), g, []byte(s))
+	toks, err := syntax.Tokens(g, []byte(s))
 	if err != nil {
 		return strings.Fields(s)
 	}
-	defer t.Close()
-	src := []byte(s)
-	var out []string
-	c := sitter.NewTreeCursor(t.Root())
-	defer c.Close()
-	for {
-		n := c.CurrentNode()
-		comment := strings.Contains(n.Type(), "comment")
-		if !comment && c.GoToFirstChild() {
-			continue
-		}
-		if !comment && n.ChildCount() == 0 && n.EndByte() > n.StartByte() {
-			if text := strings.TrimSpace(string(src[n.StartByte():n.EndByte()])); text != "" {
-				out = append(out, text)
-			}
-		}
-		for !c.GoToNextSibling() {
-			if !c.GoToParent() {
-				return out
-			}
-		}
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.Text
 	}
+	return out
 }

@@ -101,9 +101,9 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 			edits = append(edits, e)
 		}
 	}
-	if tree.Grammar() == syntax.Go {
+	if drop := importers[r.Language].drop; drop != nil {
 		for _, imp := range r.Drop {
-			if e, ok := dropGoImport(tree.Root(), src, imp, edits); ok {
+			if e, ok := drop(tree.Root(), src, imp, edits); ok {
 				e.Import = true
 				edits = append(edits, e)
 			}
@@ -220,14 +220,41 @@ func topLevelStart(tree *syntax.Tree, off int) Span {
 	return Span{off, off}
 }
 
+// importer adds and drops imports in one rule language's files: a fix's
+// `imports` need add, its `drop_imports` need drop (rule validation refuses
+// them for a language without).
+type importer struct {
+	// add returns the edit that imports path, or false when it is already
+	// imported.
+	add func(root *sitter.Node, src []byte, path string) (TextEdit, bool)
+	// drop returns the edit that removes the import of path when nothing
+	// outside edits refers to it any more.
+	drop func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
+}
+
+// importers are the rule languages whose imports fixes can edit.
+var importers = map[string]importer{
+	"go":     {add: addGoImport, drop: dropGoImport},
+	"python": {add: addPythonImport},
+}
+
+// importLanguages lists, for messages, the rule languages whose importer
+// has a capability.
+func importLanguages(has func(importer) bool) string {
+	var out []string
+	for _, l := range Languages {
+		if i, ok := importers[l]; ok && has(i) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, " and ")
+}
+
 // addImport returns the edit that imports path, or false when it is already
-// imported.
+// imported or the language's imports cannot be edited.
 func addImport(tree *syntax.Tree, src []byte, path string) (TextEdit, bool) {
-	switch tree.Grammar() {
-	case syntax.Go:
-		return addGoImport(tree.Root(), src, path)
-	case syntax.Python:
-		return addPythonImport(tree.Root(), src, path)
+	if add := importers[tree.Grammar().RuleLanguage()].add; add != nil {
+		return add(tree.Root(), src, path)
 	}
 	return TextEdit{}, false
 }

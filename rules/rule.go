@@ -202,8 +202,9 @@ import (
 // Categories lists the categories a rule may have.
 var Categories = []string{"security", "performance", "correctness", "style"}
 
-// Languages lists the languages rules are written for.
-var Languages = []string{"go", "python", "javascript", "typescript"}
+// Languages lists the languages rules are written for: the rule
+// languages of syntax's language table.
+var Languages = syntax.RuleLanguages()
 
 // Spec is a rule as written in a rule file.
 type Spec struct {
@@ -410,11 +411,11 @@ func (s *Spec) validate() error {
 	if s.Fix != nil && len(s.Edits) > 0 {
 		return fmt.Errorf("rule %s: use either fix or [[rule.edit]], not both", s.ID)
 	}
-	if len(s.Imports) > 0 && s.Language != "go" && s.Language != "python" {
-		return fmt.Errorf("rule %s: imports are supported for go and python only", s.ID)
+	if imp := importers[s.Language]; len(s.Imports) > 0 && imp.add == nil {
+		return fmt.Errorf("rule %s: imports are supported for %s only", s.ID, importLanguages(func(i importer) bool { return i.add != nil }))
 	}
-	if len(s.Drop) > 0 && s.Language != "go" {
-		return fmt.Errorf("rule %s: drop_imports is supported for go only", s.ID)
+	if imp := importers[s.Language]; len(s.Drop) > 0 && imp.drop == nil {
+		return fmt.Errorf("rule %s: drop_imports is supported for %s only", s.ID, importLanguages(func(i importer) bool { return i.drop != nil }))
 	}
 	switch s.Safety {
 	case "", Safe, Unsafe:

@@ -1,20 +1,30 @@
 package syntax
 
-// This file reaches past github.com/smacker/go-tree-sitter to three C entry
-// points of the tree-sitter runtime that the binding either lacks or gets
-// wrong:
+// This file holds every workaround for github.com/smacker/go-tree-sitter,
+// as of treeSitterChecked (shim_test.go fails when go.mod moves to another
+// version, and where a defect can be shown, when upstream fixes it). It
+// reaches past the binding to C entry points of the tree-sitter runtime
+// that the binding either lacks or gets wrong:
 //
-//   - ts_tree_edit: the binding's EditInput drops NewEndPoint (it passes the
-//     old end point twice), which corrupts row/column bookkeeping after any
-//     edit that changes the line count, and with it indentation-sensitive
-//     scanners such as Python's.
-//   - ts_tree_get_changed_ranges: not bound at all.
-//   - ts_query_cursor_set_byte_range: only the point variant is bound.
+//   - ts_tree_edit: the binding's EditInput.c passes OldEndPoint as the
+//     new end point too (bindings.go), which corrupts row/column
+//     bookkeeping after any edit that changes the line count, and with it
+//     indentation-sensitive scanners such as Python's: editTree calls the C
+//     function. Test: TestUpstreamEditDropsNewEndPoint.
+//   - ts_tree_get_changed_ranges: not bound (changedRanges).
+//   - ts_query_cursor_set_byte_range, ts_query_cursor_set_match_limit,
+//     ts_query_cursor_did_exceed_match_limit, ts_query_start_byte_for_pattern:
+//     not bound (SetByteRange, SetMatchLimit, ExceededMatchLimit,
+//     PatternStart). Test: TestUpstreamLacksBindings.
+//   - Parser.ParseCtx watches a cancellable context from a goroutine that
+//     can fire after the parse returned and poison the parser's next parse:
+//     parse never hands it one, and bounds a parse with SetOperationLimit
+//     instead (Parse, Reparse).
 //
-// The binding's Tree and QueryCursor keep their C pointer as their first
-// field; firstPointer reads it. Tests in this package (incremental parse
-// equals full parse, incremental matching equals a full rescan) fail loudly
-// if a future version of the binding changes that layout.
+// The binding's Tree (through BaseTree), QueryCursor and Query keep their C
+// pointer as their first field; firstPointer reads it.
+// TestUpstreamLayout fails if a version of the binding changes that layout,
+// and the incremental parse and matching tests would fail loudly too.
 
 /*
 #include <stdint.h>
@@ -86,6 +96,8 @@ static bool syntx_cursor_exceeded(void *qc) {
 import "C"
 
 import (
+	"context"
+	"time"
 	"unsafe"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -146,3 +158,26 @@ func ExceededMatchLimit(qc *sitter.QueryCursor) bool {
 func PatternStart(q *sitter.Query, pattern uint32) uint32 {
 	return uint32(C.syntx_query_start_byte(firstPointer(unsafe.Pointer(q)), C.uint32_t(pattern)))
 }
+
+// ParseTimeout bounds one parse; a parse that takes longer fails (the
+// document is then tracked as text only) instead of stalling the server.
+const ParseTimeout = 3 * time.Second
+
+// newParser returns a parser for lang whose parses stop after
+// ParseTimeout.
+func newParser(lang *sitter.Language) *sitter.Parser {
+	p := sitter.NewParser()
+	p.SetLanguage(lang)
+	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
+	return p
+}
+
+// parse parses src reusing old (nil for a full parse). It never hands the
+// binding a cancellable context (see above): callers check theirs before.
+func parse(p *sitter.Parser, old *sitter.Tree, src []byte) (*sitter.Tree, error) {
+	return p.ParseCtx(context.Background(), old, src)
+}
+
+// treeSitterChecked is the go-tree-sitter version the workarounds were
+// checked against.
+const treeSitterChecked = "v0.0.0-20240827094217-dd81d9e9be82"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	sitter "github.com/smacker/go-tree-sitter"
 )
@@ -32,10 +31,7 @@ func getParser(g Grammar, lang *sitter.Language) *sitter.Parser {
 	if p, ok := pool.(*sync.Pool).Get().(*sitter.Parser); ok {
 		return p
 	}
-	p := sitter.NewParser()
-	p.SetLanguage(lang)
-	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
-	return p
+	return newParser(lang)
 }
 
 func putParser(g Grammar, p *sitter.Parser) {
@@ -44,16 +40,10 @@ func putParser(g Grammar, p *sitter.Parser) {
 	}
 }
 
-// ParseTimeout bounds one parse; a parse that takes longer fails (the
-// document is then tracked as text only) instead of stalling the server.
-const ParseTimeout = 3 * time.Second
-
 // Parse parses src with grammar g.
 //
-// ctx is checked before parsing but not handed to tree-sitter: the binding
-// watches a cancellable context from a goroutine that can fire after the
-// parse finished and poison the parser's next parse. The parse is bounded by
-// ParseTimeout instead.
+// ctx is checked before parsing but not handed to tree-sitter (see
+// shim.go); the parse is bounded by ParseTimeout instead.
 func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 	lang := g.Language()
 	if lang == nil {
@@ -63,7 +53,7 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 		return nil, err
 	}
 	p := getParser(g, lang)
-	t, err := p.ParseCtx(context.Background(), nil, src)
+	t, err := parse(p, nil, src)
 	if err != nil {
 		// A parse that failed (timed out) leaves the parser mid-parse:
 		// reset it before anyone reuses it.
@@ -98,7 +88,7 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 		return nil, err
 	}
 	p := getParser(t.grammar, t.grammar.Language())
-	nt, err := p.ParseCtx(context.Background(), t.tree, src)
+	nt, err := parse(p, t.tree, src)
 	if err != nil {
 		p.Reset()
 		putParser(t.grammar, p)

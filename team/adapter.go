@@ -323,7 +323,7 @@ type PullResult struct {
 // and its chain row, loaded over base, written atomically), unless it is
 // the layer in use already, or was rolled back here.
 func (h *Hub) Pull(ctx context.Context, home string, base *model.Network, keep int) (PullResult, error) {
-	cur, _, _, err := train.TeamActive(home)
+	cur, _, _, err := model.ActiveTeamAdapter(home)
 	if err != nil {
 		return PullResult{}, err
 	}
@@ -335,8 +335,8 @@ func (h *Hub) Pull(ctx context.Context, home string, base *model.Network, keep i
 	}
 	var withdrawn []string
 	for cur != "" {
-		n, ok := train.TeamVersionNumber(cur)
-		if !ok || !gone[n] {
+		n, ok := model.TeamVersionNumber(cur)
+		if !ok || !gone[int64(n)] {
 			break
 		}
 		rb, err := train.TeamRollback(ctx, home, base, time.Now())

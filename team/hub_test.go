@@ -283,7 +283,7 @@ func TestTrainPublishPull(t *testing.T) {
 	if err != nil || !pr.Pulled || pr.Version != "t1" {
 		t.Fatalf("pull: %+v %v", pr, err)
 	}
-	if v, _, ok, err := train.TeamActive(newbie.home); err != nil || !ok || v != "t1" {
+	if v, _, ok, err := model.ActiveTeamAdapter(newbie.home); err != nil || !ok || v != "t1" {
 		t.Fatalf("team layer after pull: %s %v %v", v, ok, err)
 	}
 	if pr, err := newbie.hub.Pull(ctx, newbie.home, base, 5); err != nil || pr.Pulled {
@@ -341,7 +341,7 @@ func TestTrainPublishPull(t *testing.T) {
 	if _, err := other.hub.Pull(ctx, other.home, base, 5); err == nil || !errors.Is(err, train.ErrTeamAdapter) {
 		t.Errorf("pull of a tampered adapter: %v", err)
 	}
-	if _, _, ok, _ := train.TeamActive(other.home); ok {
+	if _, _, ok, _ := model.ActiveTeamAdapter(other.home); ok {
 		t.Error("a tampered team adapter was installed")
 	}
 }
@@ -544,7 +544,7 @@ func TestForget(t *testing.T) {
 	if pr, err := bob.hub.Pull(ctx, bob.home, base, 5); err != nil || pr.Version != "" || len(pr.Withdrawn) != 1 {
 		t.Fatalf("pull after the forget: %+v %v", pr, err)
 	}
-	if _, _, ok, _ := train.TeamActive(bob.home); ok {
+	if _, _, ok, _ := model.ActiveTeamAdapter(bob.home); ok {
 		t.Fatal("a withdrawn team adapter is still bob's team layer")
 	}
 	if res, err := th.trainerConn().Train(ctx, base, quick); err != nil || res.Previous != 0 {

@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,76 +18,22 @@ import (
 	"github.com/syntx/syntx/store"
 )
 
-// ActiveFile is the name of the pointer file, in Home/adapters, that names
-// the active adapter version.
-const ActiveFile = "ACTIVE"
-
 const lockFile = ".lock"
-
-// AdaptersDir returns the directory holding the adapter versions.
-func AdaptersDir(home string) string { return filepath.Join(home, "adapters") }
-
-// versionNumber returns N for a version name SyntX writes, "v" followed by
-// a positive decimal number N, and false for any other name.
-func versionNumber(v string) (int, bool) {
-	if len(v) < 2 || v[0] != 'v' || v[1] == '0' {
-		return 0, false
-	}
-	n, err := strconv.Atoi(v[1:])
-	if err != nil || n <= 0 || strconv.Itoa(n) != v[1:] {
-		return 0, false
-	}
-	return n, true
-}
-
-// Active reads the pointer file Home/adapters/ACTIVE and returns the active
-// adapter's version and directory. ok is false, with a nil error, when no
-// adapter is active (the base policy runs alone). It does not load the
-// adapter: pass dir to model.LoadAdapter, then Runtime.Swap.
-func Active(home string) (version, dir string, ok bool, err error) {
-	adir := AdaptersDir(home)
-	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", false, nil
-	}
-	if err != nil {
-		return "", "", false, fmt.Errorf("active adapter: %w", err)
-	}
-	version = strings.TrimSpace(string(b))
-	if _, valid := versionNumber(version); !valid {
-		return "", "", false, fmt.Errorf("active adapter: %s names %q, which is not an adapter version", filepath.Join(adir, ActiveFile), version)
-	}
-	dir = filepath.Join(adir, version)
-	if !complete(dir) {
-		return "", "", false, fmt.Errorf("active adapter: %s is missing or incomplete", dir)
-	}
-	return version, dir, true, nil
-}
-
-// complete reports whether dir holds both adapter files.
-func complete(dir string) bool {
-	for _, f := range []string{model.AdapterConfigFile, model.AdapterWeightsFile} {
-		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || !st.Mode().IsRegular() {
-			return false
-		}
-	}
-	return true
-}
 
 // writeActive replaces the pointer file atomically (atomicfile: a
 // temporary file written and fsynced, renamed over ACTIVE, the directory
 // fsynced).
 func writeActive(adir, version string) error {
-	if err := atomicfile.WriteFile(filepath.Join(adir, ActiveFile), []byte(version+"\n")); err != nil {
-		return fmt.Errorf("write %s: %w", ActiveFile, err)
+	if err := atomicfile.WriteFile(filepath.Join(adir, model.ActiveFile), []byte(version+"\n")); err != nil {
+		return fmt.Errorf("write %s: %w", model.ActiveFile, err)
 	}
 	return nil
 }
 
 // removeActive deletes the pointer file (the base runs alone).
 func removeActive(adir string) error {
-	if err := atomicfile.Remove(filepath.Join(adir, ActiveFile)); err != nil {
-		return fmt.Errorf("remove %s: %w", ActiveFile, err)
+	if err := atomicfile.Remove(filepath.Join(adir, model.ActiveFile)); err != nil {
+		return fmt.Errorf("remove %s: %w", model.ActiveFile, err)
 	}
 	return nil
 }
@@ -97,7 +41,7 @@ func removeActive(adir string) error {
 // readPointer returns the version ACTIVE names, "" when there is none or
 // it is unreadable.
 func readPointer(adir string) string {
-	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
+	b, err := os.ReadFile(filepath.Join(adir, model.ActiveFile))
 	if err != nil {
 		return ""
 	}
@@ -119,7 +63,7 @@ func readPointer(adir string) string {
 // The store is the record of decisions; ACTIVE follows it. Run and
 // Rollback reconcile first; a server may call it at start-up.
 func Reconcile(ctx context.Context, home string, db *store.DB, now time.Time) error {
-	adir := AdaptersDir(home)
+	adir := model.AdaptersDir(home)
 	if err := atomicfile.MkdirAll(adir); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
@@ -148,14 +92,14 @@ func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Ti
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case name == lockFile || name == ActiveFile:
+		case name == lockFile || name == model.ActiveFile:
 		case strings.HasPrefix(name, "."):
 			if err := os.RemoveAll(filepath.Join(adir, name)); err != nil {
 				return fmt.Errorf("reconcile: %w", err)
 			}
 			changed = true
 		default:
-			if _, ok := versionNumber(name); ok && e.IsDir() && !inDB[name] {
+			if _, ok := model.AdapterVersionNumber(name); ok && e.IsDir() && !inDB[name] {
 				if err := trash(adir, name); err != nil {
 					return fmt.Errorf("reconcile: %w", err)
 				}
@@ -171,7 +115,7 @@ func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Ti
 	if err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
-	if ok && !complete(filepath.Join(adir, act.Version)) {
+	if ok && !model.AdapterComplete(filepath.Join(adir, act.Version)) {
 		act.State = store.AdapterRetired
 		if err := db.PutAdapter(ctx, act, now); err != nil {
 			return fmt.Errorf("reconcile: retire missing adapter %s: %w", act.Version, err)
@@ -212,12 +156,12 @@ func trash(adir, version string) error {
 func nextVersion(adir string, known []store.Adapter, runs []store.Run) (string, error) {
 	top := 0
 	for _, a := range known {
-		if n, ok := versionNumber(a.Version); ok {
+		if n, ok := model.AdapterVersionNumber(a.Version); ok {
 			top = max(top, n)
 		}
 	}
 	for _, r := range runs {
-		if n, ok := versionNumber(r.AdapterVersion); ok {
+		if n, ok := model.AdapterVersionNumber(r.AdapterVersion); ok {
 			top = max(top, n)
 		}
 	}
@@ -230,7 +174,7 @@ func nextVersion(adir string, known []store.Adapter, runs []store.Run) (string, 
 		if i := strings.Index(name, ".tmp-"); strings.HasPrefix(name, ".") && i > 1 {
 			name = name[1:i]
 		}
-		if n, ok := versionNumber(name); ok {
+		if n, ok := model.AdapterVersionNumber(name); ok {
 			top = max(top, n)
 		}
 	}
@@ -250,7 +194,7 @@ func prune(adir string, active string, keep int) error {
 	}
 	var vs []ver
 	for _, e := range entries {
-		if n, ok := versionNumber(e.Name()); ok && e.IsDir() {
+		if n, ok := model.AdapterVersionNumber(e.Name()); ok && e.IsDir() {
 			vs = append(vs, ver{e.Name(), n})
 		}
 	}
@@ -290,7 +234,7 @@ func (tr *trainer) activeLogits(ctx context.Context, p Problem) (za []float64, v
 	var actLoRA *model.LoRA
 	if ok {
 		version = act.Version
-		a, err := model.LoadAdapter(filepath.Join(AdaptersDir(p.Home), act.Version), tr.base)
+		a, err := model.LoadAdapter(filepath.Join(model.AdaptersDir(p.Home), act.Version), tr.base)
 		if err != nil {
 			note = fmt.Sprintf("; active adapter %s does not load (%v), compared with the base", act.Version, err)
 		} else {
@@ -307,7 +251,7 @@ func (tr *trainer) activeLogits(ctx context.Context, p Problem) (za []float64, v
 // but not recorded is removed; a recorded activation that ACTIVE does not
 // show yet is completed.
 func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, res *Result, start time.Time) error {
-	adir := AdaptersDir(p.Home)
+	adir := model.AdaptersDir(p.Home)
 	unlock, err := lockAdapters(ctx, adir)
 	if err != nil {
 		return err
@@ -411,8 +355,8 @@ func adapterOlder(a, b store.Adapter) bool {
 	if a.RunID != 0 && b.RunID != 0 {
 		return a.RunID < b.RunID
 	}
-	na, _ := versionNumber(a.Version)
-	nb, _ := versionNumber(b.Version)
+	na, _ := model.AdapterVersionNumber(a.Version)
+	nb, _ := model.AdapterVersionNumber(b.Version)
 	return na < nb
 }
 
@@ -466,7 +410,7 @@ func Rollback(ctx context.Context, home string, db *store.DB, base *model.Networ
 			return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 		}
 	}
-	adir := AdaptersDir(home)
+	adir := model.AdaptersDir(home)
 	if err := atomicfile.MkdirAll(adir); err != nil {
 		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 	}
@@ -504,8 +448,8 @@ func Rollback(ctx context.Context, home string, db *store.DB, base *model.Networ
 		if a.RunID != b.RunID {
 			return int(b.RunID - a.RunID)
 		}
-		na, _ := versionNumber(a.Version)
-		nb, _ := versionNumber(b.Version)
+		na, _ := model.AdapterVersionNumber(a.Version)
+		nb, _ := model.AdapterVersionNumber(b.Version)
 		return nb - na
 	})
 	res := RollbackResult{From: cur.Version}

@@ -26,6 +26,12 @@
 // byte-identical adapters. Only LoRA parameters train; the base network
 // stays frozen and serves as the reference policy π_ref.
 //
+// The objectives are rows of one table (objectives.go): each says what the
+// policy trains on (candidate sets, pairs, labels), its loss, its default β,
+// whether a reward model comes first and how its L2 term scales. Adding an
+// objective is a row there and its loss in objective.go; Objectives lists
+// them for the configuration and the command line.
+//
 // # From preferences to model inputs
 //
 // A suggestion's feature row is model.Featurize of the model.Candidate
@@ -252,8 +258,11 @@
 // commit runs to the end even if the context ends. Pending counts the
 // preferences newer than the last run's, for train.min_new_preferences.
 // Active, Rollback and Reconcile manage the active version; LowerPriority
-// makes a background trainer process nice. SettingsFromConfig maps the
-// [train] configuration keys.
+// makes a background trainer process nice; Supervisor runs one as a child
+// process and Message is what it reports. The configuration's [train] keys
+// map onto Settings in cmd/syntx (this package does not read the
+// configuration; the configuration validates train.objective against
+// Objectives).
 //
 // # Teams: team runs and the team layer
 //
@@ -279,9 +288,10 @@
 // published and that it loads over the base, writes it atomically and
 // moves ACTIVE; TeamRollback takes the version in use out of service (the
 // previous pulled one that was not rolled back, or none) and remembers it,
-// so that a pull does not install it again (TeamRefused). LoadLayers
-// loads both layers; TeamBase returns the base with the team layer merged,
-// which `syntx train` passes as Problem.Base so that the developer's own
+// so that a pull does not install it again (TeamRefused). The pointer and
+// the loading of both layers are model's (model.ActiveTeamAdapter,
+// model.LoadPolicy); LoadedPolicy.TeamBase, the base with the team layer
+// merged, is what `syntx train` passes as Problem.Base so that the developer's own
 // adapter trains over the team's policy (Problem.TeamLayer is recorded in
 // the run's hyper-parameters as team_layer).
 //

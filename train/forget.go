@@ -63,7 +63,7 @@ func plural(n int) string {
 // follows ACTIVE. The result says which.
 func Forget(ctx context.Context, home string, db *store.DB, base *model.Network, spec store.ForgetSpec, now time.Time) (ForgetResult, error) {
 	var res ForgetResult
-	adir := AdaptersDir(home)
+	adir := model.AdaptersDir(home)
 	if err := atomicfile.MkdirAll(adir); err != nil {
 		return res, fmt.Errorf("forget: %w", err)
 	}
@@ -158,6 +158,6 @@ func fallbackAdapter(ctx context.Context, adir string, db *store.DB, base *model
 // (a swapped adapter file is then reported).
 func VerifyOptions(home string) store.VerifyOptions {
 	return store.VerifyOptions{AdapterFile: func(version string) string {
-		return filepath.Join(AdaptersDir(home), version, model.AdapterWeightsFile)
+		return filepath.Join(model.AdaptersDir(home), version, model.AdapterWeightsFile)
 	}}
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"github.com/syntx/syntx/model"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,7 @@ func TestForgetFallsBackToAnAdapterOfWhatRemains(t *testing.T) {
 		t.Errorf("message %q", msg)
 	}
 	assertActive(t, home, db, r1.Version)
-	if _, err := os.Stat(filepath.Join(AdaptersDir(home), r2.Version)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(model.AdaptersDir(home), r2.Version)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s's directory is still there: %v", r2.Version, err)
 	}
 	if rep, err := db.VerifyWith(ctx, VerifyOptions(home)); err != nil || !rep.OK {
@@ -87,7 +88,7 @@ func assertActive(t *testing.T, home string, db *store.DB, want string) {
 	if got := map[bool]string{true: act.Version}[ok]; got != want {
 		t.Errorf("store's active adapter %q, want %q", got, want)
 	}
-	v, _, ok, err := Active(home)
+	v, _, ok, err := model.ActiveAdapter(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,9 +120,9 @@ func TestRunDiscardsAnAdapterWhoseDataWasForgotten(t *testing.T) {
 		t.Fatalf("Run = %+v, %v; want ErrDataForgotten and no adapter", res, err)
 	}
 	assertActive(t, home, db, "")
-	ents, _ := os.ReadDir(AdaptersDir(home))
+	ents, _ := os.ReadDir(model.AdaptersDir(home))
 	for _, e := range ents {
-		if _, ok := versionNumber(e.Name()); ok {
+		if _, ok := model.AdapterVersionNumber(e.Name()); ok {
 			t.Errorf("adapter directory %s was saved", e.Name())
 		}
 	}

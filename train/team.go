@@ -103,7 +103,7 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 	res.Hyper = tr.hyper()
 	u := tr.units()
 	res.Data = u.counts
-	if n := len(ds.prefs); n < s.MinPreferences || u.empty(s.Objective) || len(ds.hold()) == 0 {
+	if n := len(ds.prefs); n < s.MinPreferences || tr.empty(u) || len(ds.hold()) == 0 {
 		return res, fmt.Errorf("train: %w: %d usable (at least %d needed, with some for %s training and some held out)",
 			ErrNotEnoughData, n, s.MinPreferences, s.Objective)
 	}

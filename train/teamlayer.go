@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/syntx/syntx/internal/atomicfile"
@@ -26,57 +25,15 @@ import (
 //	Home/team/adapters/layer.json      what was pulled and rolled back, newest last
 //	Home/team/adapters/.lock           flock serialising installs and rollbacks
 
-// TeamAdaptersDir returns the directory holding the pulled team adapters.
-func TeamAdaptersDir(home string) string { return filepath.Join(home, "team", "adapters") }
-
 // TeamStateFile is where a data directory that joined a team hub keeps
 // its membership (package team writes it): its existence means "joined".
 func TeamStateFile(home string) string { return filepath.Join(home, "team", "state.json") }
 
 const layerLog = "layer.json"
 
-// teamVersion returns N for a team version name "t<N>".
-func teamVersion(v string) (int, bool) {
-	if len(v) < 2 || v[0] != 't' || v[1] == '0' {
-		return 0, false
-	}
-	n, err := strconv.Atoi(v[1:])
-	if err != nil || n <= 0 || strconv.Itoa(n) != v[1:] {
-		return 0, false
-	}
-	return n, true
-}
-
-// TeamVersionNumber returns n for a team version name "t<n>".
-func TeamVersionNumber(v string) (int64, bool) {
-	n, ok := teamVersion(v)
-	return int64(n), ok
-}
-
-// TeamVersionName is the local name of the hub's team adapter number n.
+// TeamVersionName is the local name of the hub's team adapter number n
+// (model.TeamVersionNumber reads it back).
 func TeamVersionName(n int64) string { return "t" + strconv.FormatInt(n, 10) }
-
-// TeamActive reads Home/team/adapters/ACTIVE: the team layer in use. ok is
-// false, with a nil error, when there is none.
-func TeamActive(home string) (version, dir string, ok bool, err error) {
-	adir := TeamAdaptersDir(home)
-	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", false, nil
-	}
-	if err != nil {
-		return "", "", false, fmt.Errorf("team adapter: %w", err)
-	}
-	version = strings.TrimSpace(string(b))
-	if _, valid := teamVersion(version); !valid {
-		return "", "", false, fmt.Errorf("team adapter: %s names %q, which is not a team adapter version", filepath.Join(adir, ActiveFile), version)
-	}
-	dir = filepath.Join(adir, version)
-	if !complete(dir) {
-		return "", "", false, fmt.Errorf("team adapter: %s is missing or incomplete", dir)
-	}
-	return version, dir, true, nil
-}
 
 // LayerEvent is one change of the team layer on this machine.
 type LayerEvent struct {
@@ -91,7 +48,7 @@ type LayerEvent struct {
 // TeamLayerLog returns the team layer's history on this machine, oldest
 // first.
 func TeamLayerLog(home string) ([]LayerEvent, error) {
-	b, err := os.ReadFile(filepath.Join(TeamAdaptersDir(home), layerLog))
+	b, err := os.ReadFile(filepath.Join(model.TeamAdaptersDir(home), layerLog))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -100,7 +57,7 @@ func TeamLayerLog(home string) ([]LayerEvent, error) {
 	}
 	var evs []LayerEvent
 	if err := json.Unmarshal(b, &evs); err != nil {
-		return nil, fmt.Errorf("team layer log %s: %w", filepath.Join(TeamAdaptersDir(home), layerLog), err)
+		return nil, fmt.Errorf("team layer log %s: %w", filepath.Join(model.TeamAdaptersDir(home), layerLog), err)
 	}
 	return evs, nil
 }
@@ -144,14 +101,14 @@ var ErrTeamAdapter = errors.New("team adapter refused")
 // An existing complete directory of that version is reused. The newest
 // keep versions stay on disk, and always the active one.
 func InstallTeam(ctx context.Context, home string, base *model.Network, version string, config, weights []byte, sha string, keep int, now time.Time) error {
-	if _, ok := teamVersion(version); !ok {
+	if _, ok := model.TeamVersionNumber(version); !ok {
 		return fmt.Errorf("install team adapter: %q is not a team adapter version", version)
 	}
 	sum := sha256.Sum256(weights)
 	if got := hex.EncodeToString(sum[:]); got != sha {
 		return fmt.Errorf("install team adapter %s: %w: the weights' SHA-256 is %s, the hub published %s", version, ErrTeamAdapter, got, sha)
 	}
-	adir := TeamAdaptersDir(home)
+	adir := model.TeamAdaptersDir(home)
 	if err := atomicfile.MkdirAll(adir); err != nil {
 		return fmt.Errorf("install team adapter: %w", err)
 	}
@@ -161,7 +118,7 @@ func InstallTeam(ctx context.Context, home string, base *model.Network, version 
 	}
 	defer unlock()
 	dir := filepath.Join(adir, version)
-	if !complete(dir) {
+	if !model.AdapterComplete(dir) {
 		_ = os.RemoveAll(dir)
 		tmp, err := os.MkdirTemp(adir, "."+version+".tmp-")
 		if err != nil {
@@ -206,7 +163,7 @@ func pruneTeam(adir, active string, keep int) error {
 	}
 	var ns []int
 	for _, e := range entries {
-		if n, ok := teamVersion(e.Name()); ok && e.IsDir() {
+		if n, ok := model.TeamVersionNumber(e.Name()); ok && e.IsDir() {
 			ns = append(ns, n)
 		}
 	}
@@ -228,7 +185,7 @@ func pruneTeam(adir, active string, keep int) error {
 // then runs over the base alone). The version rolled back is not pulled
 // again. It fails with ErrNothingToRollBack when no team layer is in use.
 func TeamRollback(ctx context.Context, home string, base *model.Network, now time.Time) (RollbackResult, error) {
-	adir := TeamAdaptersDir(home)
+	adir := model.TeamAdaptersDir(home)
 	if err := atomicfile.MkdirAll(adir); err != nil {
 		return RollbackResult{}, fmt.Errorf("team rollback: %w", err)
 	}
@@ -238,7 +195,7 @@ func TeamRollback(ctx context.Context, home string, base *model.Network, now tim
 	}
 	defer unlock()
 	cur := readPointer(adir)
-	if _, ok := teamVersion(cur); !ok {
+	if _, ok := model.TeamVersionNumber(cur); !ok {
 		return RollbackResult{}, fmt.Errorf("team rollback: %w", ErrNothingToRollBack)
 	}
 	evs, err := TeamLayerLog(home)
@@ -252,10 +209,10 @@ func TeamRollback(ctx context.Context, home string, base *model.Network, now tim
 		}
 	}
 	res := RollbackResult{From: cur}
-	curN, _ := teamVersion(cur)
+	curN, _ := model.TeamVersionNumber(cur)
 	for i := len(evs) - 1; i >= 0 && res.To == ""; i-- {
 		v := evs[i].Version
-		n, ok := teamVersion(v)
+		n, ok := model.TeamVersionNumber(v)
 		if evs[i].Action != "pulled" || !ok || n >= curN || refused[v] {
 			continue
 		}
@@ -275,40 +232,4 @@ func TeamRollback(ctx context.Context, home string, base *model.Network, now tim
 		return RollbackResult{}, fmt.Errorf("team rollback: %w", err)
 	}
 	return res, nil
-}
-
-// LoadLayers loads the team layer and the developer's own adapter in use
-// over base (either nil when none is active). A layer that does not load is
-// returned as an error for that layer; the other still loads.
-func LoadLayers(home string, base *model.Network) (team, own *model.Adapter, teamErr, ownErr error) {
-	if _, dir, ok, err := TeamActive(home); err != nil {
-		teamErr = err
-	} else if ok {
-		team, teamErr = model.LoadAdapter(dir, base)
-	}
-	if _, dir, ok, err := Active(home); err != nil {
-		ownErr = err
-	} else if ok {
-		own, ownErr = model.LoadAdapter(dir, base)
-	}
-	return team, own, teamErr, ownErr
-}
-
-// TeamBase returns the network the developer's own adapter trains over:
-// base with the team layer in use merged in, and that layer's version (""
-// with none, or when it does not load: then base itself).
-func TeamBase(home string, base *model.Network) (*model.Network, string, error) {
-	version, dir, ok, err := TeamActive(home)
-	if err != nil || !ok {
-		return base, "", err
-	}
-	a, err := model.LoadAdapter(dir, base)
-	if err != nil {
-		return base, "", err
-	}
-	m, err := base.Compose(a, nil)
-	if err != nil {
-		return base, "", err
-	}
-	return m, version, nil
 }

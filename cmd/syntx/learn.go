@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/termtext"
@@ -60,12 +58,12 @@ recorded before. Nothing leaves the machine.`)
 		return interrupted(ctx, e, "learn", err)
 	}
 	defer db.Close()
-	bar := newLearnBar(e.stderr)
+	bar := newProgressBar(e.stderr, isTerminal(e.stderr), "learn", "commits")
 	res, err := review.Learn(ctx, review.LearnOptions{
 		Dir: g.Root, Rev: *rev, Since: *since, MaxCommits: *maxCommits, Rescan: *rescan,
 		DB: db, Home: home, Library: lib, Policy: reviewPolicy(e, cfg, home),
 		Persona: persona, Weight: weight, MaxFileBytes: cfg.Limits.MaxDocumentBytes,
-		Progress: bar.update,
+		Progress: func(done, total int) { bar.update(done, total, "") },
 	})
 	bar.finish()
 	if res == nil {
@@ -95,35 +93,4 @@ func printLearned(w io.Writer, root string, res *review.LearnResult, persona str
 		fmt.Fprintf(tw, "%s\t%d\t%d\n", id, c.Applied, c.Reverted)
 	}
 	tw.Flush()
-}
-
-// learnBar draws "learn [#####-----] 1234/10000 commits" on a terminal,
-// at most ten times a second; elsewhere it draws nothing.
-type learnBar struct {
-	w     io.Writer
-	on    bool
-	last  time.Time
-	drawn bool
-}
-
-func newLearnBar(w io.Writer) *learnBar { return &learnBar{w: w, on: isTTY(w)} }
-
-func (p *learnBar) update(done, total int) {
-	if !p.on || (time.Since(p.last) < 100*time.Millisecond && done < total) {
-		return
-	}
-	p.last = time.Now()
-	const width = 30
-	fill := 0
-	if total > 0 {
-		fill = min(width, done*width/total)
-	}
-	fmt.Fprintf(p.w, "\rlearn [%s%s] %d/%d commits", strings.Repeat("#", fill), strings.Repeat("-", width-fill), done, total)
-	p.drawn = true
-}
-
-func (p *learnBar) finish() {
-	if p.drawn {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -89,28 +89,27 @@ func modelInfo(ctx context.Context, e *env, cfg config.Config, args []string) er
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
-	base, err := loadBase(cfg)
-	if err != nil {
-		return err
-	}
 	home := config.DataHome()
-	info := modelDesc{BaseSHA256: base.BaseHash(), BaseSource: "embedded", FeatureScheme: model.FeatureScheme, Params: base.NumParams()}
-	if cfg.Policy.Model != "" {
-		info.BaseSource = cfg.Policy.Model
-	}
-	if tv, _, tok, terr := train.TeamActive(home); terr == nil && tok {
-		info.TeamLayer = tv
-	}
-	version, dir, ok, err := train.Active(home)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: home})
 	if err != nil {
 		return err
 	}
-	if ok {
+	if p.ModelErr != nil {
+		return p.ModelErr
+	}
+	info := modelDesc{BaseSHA256: p.Base.BaseHash(), BaseSource: p.BaseSource, FeatureScheme: model.FeatureScheme, Params: p.Base.NumParams(), TeamLayer: p.TeamVersion}
+	version, dir := p.AdapterVersion, p.AdapterDir
+	if p.AdapterRefused != "" {
+		version, dir = p.AdapterRefused, filepath.Join(model.AdaptersDir(home), p.AdapterRefused)
+	} else if p.AdapterErr != nil {
+		return p.AdapterErr // the pointer itself is unreadable
+	}
+	if version != "" {
 		ai := &adapterInfo{Version: version, Dir: dir}
-		if a, err := model.LoadAdapter(dir, base); err != nil {
-			ai.Error = err.Error()
-		} else {
+		if a := p.Runtime.Adapter(); a != nil && p.AdapterRefused == "" {
 			ai.Rank, ai.Alpha, ai.Targets, ai.Params = a.Config.R, a.Config.LoRAAlpha, a.Config.TargetModules, a.LoRA.NumParams()
+		} else {
+			ai.Error = errors.Unwrap(p.AdapterErr).Error()
 		}
 		for _, f := range []string{model.AdapterConfigFile, model.AdapterWeightsFile} {
 			if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
@@ -206,18 +205,14 @@ one standalone ONNX file (input "features" [N, 512], output "logit" [N, 1]).`)
 		fs.Usage()
 		return errUsage
 	}
-	base, err := loadBase(cfg)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: config.DataHome()})
 	if err != nil {
 		return err
 	}
-	team, own, terr, oerr := train.LoadLayers(config.DataHome(), base)
-	if err := errors.Join(terr, oerr); err != nil {
+	if err := errors.Join(p.ModelErr, p.TeamErr, p.AdapterErr); err != nil {
 		return err
 	}
-	net, err := base.Compose(team, own)
-	if err != nil {
-		return err
-	}
+	net := p.Runtime.Network()
 	// The merged policy holds what the adapters learnt from the developer
 	// and the team: personal data, 0600 like the rest.
 	if err := atomicfile.Write(fs.Arg(0), net.ExportONNX); err != nil {
@@ -300,14 +295,14 @@ SyntX serves (see the model package documentation, "Two layers").`)
 		fs.Usage()
 		return errUsage
 	}
-	base, err := loadBase(cfg)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: config.DataHome()})
 	if err != nil {
 		return err
 	}
-	team, own, terr, oerr := train.LoadLayers(config.DataHome(), base)
-	if err := errors.Join(terr, oerr); err != nil {
+	if err := errors.Join(p.ModelErr, p.TeamErr, p.AdapterErr); err != nil {
 		return err
 	}
+	base, team, own := p.Base, p.Team, p.Adapter
 	dst := fs.Arg(0)
 	n := 0
 	for _, l := range []struct {

@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/termtext"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/review"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
-	"github.com/syntx/syntx/train"
 )
 
 func cmdReview(ctx context.Context, e *env, args []string) error {
@@ -64,16 +62,9 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 		fmt.Fprintf(e.stderr, "syntx review: --format %q: want text, sarif or rdjson\n", *format)
 		return errUsage
 	}
-	var failCats []string
-	for _, c := range strings.Split(*failOn, ",") {
-		if c = strings.TrimSpace(c); c == "" {
-			continue
-		}
-		if c != "any" && !slices.Contains(rules.Categories, c) {
-			fmt.Fprintf(e.stderr, "syntx review: --fail-on %q: want one of %s or any\n", c, strings.Join(rules.Categories, ", "))
-			return errUsage
-		}
-		failCats = append(failCats, c)
+	failCats, err := failCategories(e, *failOn)
+	if err != nil {
+		return err
 	}
 
 	g, err := review.OpenGit(ctx, *dir)
@@ -113,27 +104,69 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 	}
 
 	if *record {
-		db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
-		if err != nil {
+		if err := recordReview(ctx, e, res, cfg, review.RecordOptions{
+			Home: home, Library: lib, Persona: persona, Weight: weight, StoreCode: cfg.Capture.StoreCode, Branch: *branch,
+		}); err != nil {
 			return interrupted(ctx, e, "review", err)
 		}
-		rec, err := review.Record(ctx, res, review.RecordOptions{
-			DB: db, Home: home, Library: lib, Persona: persona, Weight: weight,
-			StoreCode: cfg.Capture.StoreCode, Branch: *branch,
-		})
-		if cerr := db.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return interrupted(ctx, e, "review", err)
-		}
-		fmt.Fprintf(e.stderr, "syntx review: recorded %d new suggestions on %s (%d seen before); earlier ones: %d accepted, %d edited, %d ignored, %d still open\n",
-			rec.Offered, rec.Branch, rec.Seen, rec.Count(review.OutcomeAccepted), rec.Count(review.OutcomeEdited),
-			rec.Count(review.OutcomeIgnored), rec.Count(review.OutcomeOpen))
 	}
+	if err := writeReview(e, res, *format); err != nil {
+		return err
+	}
+	if len(failCats) > 0 && res.Fails(failCats) {
+		return exitCode(1)
+	}
+	if len(failCats) > 0 && len(res.Skipped) > 0 {
+		// A file the review could not read may hold what --fail-on looks
+		// for (a pull request can make a file large, or binary, to hide it).
+		fmt.Fprintf(e.stderr, "syntx review: failing: --fail-on is set and %d changed file(s) could not be reviewed (see \"skipped\" above)\n", len(res.Skipped))
+		return exitCode(1)
+	}
+	return nil
+}
 
+// failCategories parses --fail-on: categories, comma-separated, or any.
+func failCategories(e *env, failOn string) ([]string, error) {
+	var out []string
+	for _, c := range strings.Split(failOn, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		if c != "any" && !slices.Contains(rules.Categories, c) {
+			fmt.Fprintf(e.stderr, "syntx review: --fail-on %q: want one of %s or any\n", c, strings.Join(rules.Categories, ", "))
+			return nil, errUsage
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// recordReview stores the review's suggestions and resolves earlier ones
+// (review.Record), and says what it did.
+func recordReview(ctx context.Context, e *env, res *review.Result, cfg config.Config, o review.RecordOptions) error {
+	db, err := store.Open(ctx, filepath.Join(o.Home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
+	if err != nil {
+		return err
+	}
+	o.DB = db
+	rec, err := review.Record(ctx, res, o)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "syntx review: recorded %d new suggestions on %s (%d seen before); earlier ones: %d accepted, %d edited, %d ignored, %d still open\n",
+		rec.Offered, rec.Branch, rec.Seen, rec.Count(review.OutcomeAccepted), rec.Count(review.OutcomeEdited),
+		rec.Count(review.OutcomeIgnored), rec.Count(review.OutcomeOpen))
+	return nil
+}
+
+// writeReview prints the findings as text, SARIF or rdjson.
+func writeReview(e *env, res *review.Result, format string) error {
 	tool := review.Tool{Name: "SyntX", Version: version, InformationURI: "https://github.com/syntx/syntx"}
-	switch *format {
+	var err error
+	switch format {
 	case "sarif":
 		err = review.WriteSARIF(e.stdout, res, tool)
 	case "rdjson":
@@ -149,19 +182,7 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 				len(res.Findings), res.Files, since, shortID(res.Base), res.PolicyVersion)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if len(failCats) > 0 && res.Fails(failCats) {
-		return exitCode(1)
-	}
-	if len(failCats) > 0 && len(res.Skipped) > 0 {
-		// A file the review could not read may hold what --fail-on looks
-		// for (a pull request can make a file large, or binary, to hide it).
-		fmt.Fprintf(e.stderr, "syntx review: failing: --fail-on is set and %d changed file(s) could not be reviewed (see \"skipped\" above)\n", len(res.Skipped))
-		return exitCode(1)
-	}
-	return nil
+	return err
 }
 
 // interrupted turns an error caused by SIGINT or SIGTERM into a message and
@@ -229,62 +250,24 @@ func reviewRules(e *env, ws *config.Workspace) *rules.Library {
 // reviewPersona returns a persona and its configured weight (1 when it has
 // none).
 func reviewPersona(cfg config.Config, persona string) (string, float64) {
-	w, ok := cfg.Personas[persona]
-	if !ok || w <= 0 {
-		w = 1
-	}
-	return persona, w
+	return persona, capture.PersonaWeight(cfg.Personas, persona)
 }
 
-// reviewPolicy builds the policy that ranks suggestions: the configured ONNX
-// file or the embedded base, with the active adapter merged in. Without a
-// usable model the rules' priors rank (nil is returned and the reason
-// printed).
+// reviewPolicy builds the policy that ranks suggestions (model.LoadPolicy):
+// the configured ONNX file or the embedded base, with the active adapter
+// merged in. What is refused is printed; without a usable model the rules'
+// priors rank (nil is returned).
 func reviewPolicy(e *env, cfg config.Config, home string) model.Policy {
-	var base *model.Network
-	var err error
-	if cfg.Policy.Model != "" {
-		var b []byte
-		if b, err = model.ReadONNXFile(cfg.Policy.Model); err == nil {
-			base, err = model.LoadONNX(b)
-		}
-		if err != nil {
-			fmt.Fprintf(e.stderr, "syntx: policy.model %s refused (%v); using the embedded base model\n", cfg.Policy.Model, err)
-		}
-	}
-	if base == nil {
-		if base, err = model.LoadBase(); err != nil {
-			fmt.Fprintln(e.stderr, "syntx: the embedded model does not load; ranking by the rules' priors:", err)
-			return nil
-		}
-	}
-	rt, err := model.NewRuntime(base)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: home})
 	if err != nil {
-		fmt.Fprintln(e.stderr, "syntx: policy:", err)
+		fmt.Fprintln(e.stderr, "syntx: ranking by the rules' priors:", err)
 		return nil
 	}
-	_, dir, ok, err := train.Active(home)
-	switch {
-	case err != nil:
-		fmt.Fprintln(e.stderr, "syntx: active adapter unreadable; scoring with the base model:", err)
-	case ok:
-		a, err := model.LoadAdapter(dir, base)
-		if err == nil {
-			err = rt.Swap(a)
-		}
-		if err != nil {
-			fmt.Fprintln(e.stderr, "syntx: active adapter refused; scoring with the base model:", err)
-		}
+	if p.ModelErr != nil {
+		fmt.Fprintf(e.stderr, "syntx: %v; using the embedded base model\n", p.ModelErr)
 	}
-	return rt
-}
-
-// isTTY reports whether w is a terminal (for progress bars).
-func isTTY(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+	if p.AdapterErr != nil {
+		fmt.Fprintf(e.stderr, "syntx: active adapter refused; scoring with the base model: %v\n", p.AdapterErr)
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return p.Runtime
 }

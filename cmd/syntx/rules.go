@@ -47,82 +47,96 @@ most 200 KB over --budget.`)
 	sources := rules.ForWorkspace(trustedWorkspace(e, "rules", *workspace))
 	switch rest[0] {
 	case "list":
-		lib := rules.Load(sources...)
-		for _, p := range lib.Problems {
-			fmt.Fprintln(e.stderr, "skipped:", termtext.Text(p.String()))
-		}
-		if *asJSON {
-			type row struct {
-				ID, Language, Category, Kind, Title, Message, Source, Origin, SHA256 string
-				Prior                                                                float64
-				Safety, Because, Check, Migration                                    string   `json:",omitempty"`
-				Aliases                                                              []string `json:",omitempty"`
-			}
-			var out []row
-			for _, r := range lib.Rules() {
-				out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Origin.String(), r.SHA256, r.Prior,
-					r.Safety, r.Because, r.Check, r.Migration, r.Aliases})
-			}
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(out)
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tFIX\tORIGIN\tTITLE")
-		for _, r := range lib.Rules() {
-			fix := r.Safety
-			if r.Migration != "" {
-				fix += ", migration"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\t%s\n", r.ID, r.Category, r.Prior, fix, r.Origin, termtext.Text(r.Title))
-		}
-		return tw.Flush()
+		return rulesList(e, rules.Load(sources...), *asJSON)
 	case "test":
 		if len(rest) > 1 {
 			sources = []rules.Source{rules.Dir(rest[1])}
 		}
-		lib := rules.Load(sources...)
-		failed := 0
-		for _, p := range lib.Problems {
-			fmt.Fprintln(e.stdout, "FAIL", termtext.Lines(p.String()))
-			failed++
-		}
-		passed := 0
-		for _, r := range lib.TestExamples(ctx) {
-			if r.Err != nil {
-				fmt.Fprintf(e.stdout, "FAIL %s (%s) example %d: %s\n", r.Rule.ID, r.Grammar, r.Index, termtext.Lines(fmt.Sprint(r.Err)))
-				failed++
-				continue
-			}
-			passed++
-		}
-		fmt.Fprintf(e.stdout, "rules: %d rules, %d examples passed, %d failed\n", len(lib.Rules()), passed, failed)
-		if failed > 0 {
-			return exitCode(1)
-		}
-		return nil
+		return rulesTest(ctx, e, rules.Load(sources...))
 	case "stats":
 		dir := filepath.Join("testdata", "corpus")
 		if len(rest) > 1 {
 			dir = rest[1]
 		}
-		lib := rules.Load(sources...)
-		for _, p := range lib.Problems {
-			fmt.Fprintln(e.stderr, "skipped:", termtext.Text(p.String()))
-		}
-		st, err := rules.CorpusStatsWith(ctx, lib, dir, rules.StatsOptions{Everywhere: *everywhere, Timing: *timing, Budget: *budget})
-		if err != nil {
-			return fmt.Errorf("rules stats: %w (run it from the repository root, or pass DIR)", err)
-		}
-		if *asJSON {
-			enc := json.NewEncoder(e.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(st)
-		}
-		return st.WriteText(e.stdout)
+		return rulesStats(ctx, e, rules.Load(sources...), dir, rules.StatsOptions{Everywhere: *everywhere, Timing: *timing, Budget: *budget}, *asJSON)
 	}
 	fs.Usage()
 	return errUsage
+}
+
+// rulesList prints the rules, as a table or JSON.
+func rulesList(e *env, lib *rules.Library, asJSON bool) error {
+	for _, p := range lib.Problems {
+		fmt.Fprintln(e.stderr, "skipped:", termtext.Text(p.String()))
+	}
+	if asJSON {
+		type row struct {
+			ID, Language, Category, Kind, Title, Message, Source, Origin, SHA256 string
+			Prior                                                                float64
+			Safety, Because, Check, Migration                                    string   `json:",omitempty"`
+			Aliases                                                              []string `json:",omitempty"`
+		}
+		var out []row
+		for _, r := range lib.Rules() {
+			out = append(out, row{r.ID, r.Language, r.Category, r.ActionKind(), r.Title, r.Message, r.Source, r.Origin.String(), r.SHA256, r.Prior,
+				r.Safety, r.Because, r.Check, r.Migration, r.Aliases})
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCATEGORY\tPRIOR\tFIX\tORIGIN\tTITLE")
+	for _, r := range lib.Rules() {
+		fix := r.Safety
+		if r.Migration != "" {
+			fix += ", migration"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\t%s\n", r.ID, r.Category, r.Prior, fix, r.Origin, termtext.Text(r.Title))
+	}
+	return tw.Flush()
+}
+
+// rulesTest runs every rule's examples; a malformed rule or a failing
+// example fails it.
+func rulesTest(ctx context.Context, e *env, lib *rules.Library) error {
+	failed := 0
+	for _, p := range lib.Problems {
+		fmt.Fprintln(e.stdout, "FAIL", termtext.Lines(p.String()))
+		failed++
+	}
+	passed := 0
+	for _, r := range lib.TestExamples(ctx) {
+		if r.Err != nil {
+			fmt.Fprintf(e.stdout, "FAIL %s (%s) example %d: %s\n", r.Rule.ID, r.Grammar, r.Index, termtext.Lines(fmt.Sprint(r.Err)))
+			failed++
+			continue
+		}
+		passed++
+	}
+	fmt.Fprintf(e.stdout, "rules: %d rules, %d examples passed, %d failed\n", len(lib.Rules()), passed, failed)
+	if failed > 0 {
+		return exitCode(1)
+	}
+	return nil
+}
+
+// rulesStats measures every rule on the corpus under dir (with timings
+// when opts ask for them).
+func rulesStats(ctx context.Context, e *env, lib *rules.Library, dir string, opts rules.StatsOptions, asJSON bool) error {
+	for _, p := range lib.Problems {
+		fmt.Fprintln(e.stderr, "skipped:", termtext.Text(p.String()))
+	}
+	st, err := rules.CorpusStatsWith(ctx, lib, dir, opts)
+	if err != nil {
+		return fmt.Errorf("rules stats: %w (run it from the repository root, or pass DIR)", err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	return st.WriteText(e.stdout)
 }
 
 // interspersed parses the flags that follow the verb and positional

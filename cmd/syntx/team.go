@@ -14,6 +14,7 @@ import (
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/team"
 	"github.com/syntx/syntx/train"
@@ -383,15 +384,15 @@ or a member an administrator trusts with everyone's records).`)
 		return err
 	}
 	defer h.Close()
-	s := train.SettingsFromConfig(cfg)
+	s := trainSettings(cfg)
 	if set["objective"] {
 		s.Objective = train.Objective(*objective)
 	}
 	if set["seed"] {
 		s.Seed = *seed
 	}
-	if !*asJSON && isTerminal(e.stderr) {
-		bar := &progressBar{w: e.stderr}
+	if !*asJSON {
+		bar := newProgressBar(e.stderr, isTerminal(e.stderr), "team train", "")
 		s.Progress = bar.update
 		defer bar.finish()
 	}
@@ -513,7 +514,7 @@ counts and decision.`)
 	if err != nil {
 		return err
 	}
-	rep.Layer, _, _, _ = train.TeamActive(config.DataHome())
+	rep.Layer, _, _, _ = model.ActiveTeamAdapter(config.DataHome())
 	if *out == "" || *out == "-" {
 		return rep.WriteHTML(e.stdout)
 	}
@@ -612,8 +613,8 @@ func teamStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	layer, _, _, lerr := train.TeamActive(home)
-	own, _, _, _ := train.Active(home)
+	layer, _, _, lerr := model.ActiveTeamAdapter(home)
+	own, _, _, _ := model.ActiveAdapter(home)
 	out := map[string]any{"team_mode": cfg.Team.DB != "", "joined": joined, "share": cfg.Team.Share,
 		"team_layer": layer, "own_adapter": own}
 	if joined {

@@ -340,7 +340,8 @@ end
 local function the_client()
   local c = M.clients(vim.api.nvim_get_current_buf())[1] or M.clients()[1]
   if not c then
-    notify("no SyntX server is running (open a " .. table.concat((M.state.config or M.defaults).filetypes, "/") .. " file)", vim.log.levels.WARN)
+    local filetypes = table.concat((M.state.config or M.defaults).filetypes, "/")
+    notify("no SyntX server is running (open a " .. filetypes .. " file)", vim.log.levels.WARN)
   end
   return c
 end

@@ -99,7 +99,8 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 	if err != nil {
 		return res, fmt.Errorf("train: %w", err)
 	}
-	tr := &trainer{s: s, base: base, ds: ds, progress: rep, fixed: &fixedActive{lora: p.Active, version: p.ActiveVersion}}
+	obj, _ := lookupObjective(s.Objective) // validated above
+	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep, fixed: &fixedActive{lora: p.Active, version: p.ActiveVersion}}
 	res.Hyper = tr.hyper()
 	u := tr.units()
 	res.Data = u.counts

@@ -164,6 +164,13 @@
 // set_adapter with both names). The runtime's version string names both:
 // "base-<hash>+t3+v5".
 //
+// On disk the team layer mirrors the own adapters: Home/team/adapters/t<N>/
+// and the pointer Home/team/adapters/ACTIVE (ActiveTeamAdapter; package
+// train installs and rolls back). LoadPolicy loads base, team layer and own
+// adapter together and refuses each layer alone (LoadedPolicy.TeamErr,
+// AdapterErr); LoadedPolicy.TeamBase is the base with the team layer
+// merged, which the own adapter trains over.
+//
 // # Serving
 //
 // Runtime implements Policy. It holds the active generation (merged network,

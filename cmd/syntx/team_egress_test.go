@@ -17,6 +17,7 @@ import (
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/internal/pgtest"
 	"github.com/syntx/syntx/internal/teamsim"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/store"
 )
 
@@ -54,7 +55,7 @@ func TestTeamEgress(t *testing.T) {
 	t.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
 	pid := strconv.Itoa(holder.Process.Pid)
 	inNS := func(args ...string) []string { return append([]string{"nsenter", "-t", pid, "-n", "--"}, args...) }
-	waitFor(t, "the namespace to exist", func() bool {
+	testwait.Until(t, "the namespace to exist", func() bool {
 		a, err1 := os.Readlink("/proc/" + pid + "/ns/net")
 		b, err2 := os.Readlink("/proc/self/ns/net")
 		return err1 == nil && err2 == nil && a != b
@@ -290,18 +291,5 @@ func assertServerNoSockets(t *testing.T, dir string) {
 		if l != "" && !strings.HasPrefix(l, "+++") && !strings.HasPrefix(l, "---") {
 			t.Errorf("the language server itself made a network call: %s", l)
 		}
-	}
-}
-
-// waitFor polls cond until it holds, failing after a generous deadline
-// with what it waited for.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen within 30s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

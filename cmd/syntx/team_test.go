@@ -18,6 +18,7 @@ import (
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/internal/pgtest"
 	"github.com/syntx/syntx/internal/teamsim"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/store"
 )
 
@@ -241,16 +242,12 @@ func waitPolicy(t *testing.T, ctx context.Context, c *lspclient.Client, suffix s
 
 func waitPolicyFn(t *testing.T, ctx context.Context, c *lspclient.Client, what string, ok func(string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		v := policyOf(t, ctx, c)
-		if ok(v) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not serve %s within 60s (it serves %s)", what, v)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var v string
+	if err := testwait.UntilErr(testwait.Deadline(t), "the server to serve "+what, func() bool {
+		v = policyOf(t, ctx, c)
+		return ok(v)
+	}); err != nil {
+		t.Fatalf("%v (it serves %s)", err, v)
 	}
 }
 

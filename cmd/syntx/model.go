@@ -64,6 +64,9 @@ type modelDesc struct {
 	Adapter       *adapterInfo `json:"adapter"`
 	// TeamLayer is the team adapter under the own adapter ("" for none).
 	TeamLayer string `json:"team_layer,omitempty"`
+	// TeamLayerError says why the team layer the pointer names does not
+	// serve (the own adapter then runs over the base).
+	TeamLayerError string `json:"team_layer_error,omitempty"`
 }
 
 type adapterInfo struct {
@@ -98,6 +101,9 @@ func modelInfo(ctx context.Context, e *env, cfg config.Config, args []string) er
 		return p.ModelErr
 	}
 	info := modelDesc{BaseSHA256: p.Base.BaseHash(), BaseSource: p.BaseSource, FeatureScheme: model.FeatureScheme, Params: p.Base.NumParams(), TeamLayer: p.TeamVersion}
+	if p.TeamErr != nil {
+		info.TeamLayer, info.TeamLayerError = p.TeamRefused, p.TeamErr.Error()
+	}
 	version, dir := p.AdapterVersion, p.AdapterDir
 	if p.AdapterRefused != "" {
 		version, dir = p.AdapterRefused, filepath.Join(model.AdaptersDir(home), p.AdapterRefused)
@@ -128,7 +134,10 @@ func modelInfo(ctx context.Context, e *env, cfg config.Config, args []string) er
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "base:     sha256 %s (%s), %d weights, features %s\n", info.BaseSHA256, info.BaseSource, info.Params, info.FeatureScheme)
-	if info.TeamLayer != "" {
+	switch {
+	case info.TeamLayerError != "":
+		fmt.Fprintf(w, "team:     refused, not serving: %s (syntx team rollback, or the next syntx team pull)\n", info.TeamLayerError)
+	case info.TeamLayer != "":
 		fmt.Fprintf(w, "team:     %s (the team adapter, under your own; syntx team rollback)\n", info.TeamLayer)
 	}
 	if info.Adapter == nil {

@@ -483,3 +483,34 @@ func TestTeamPushKilled(t *testing.T) {
 		t.Fatalf("audit: %s", out)
 	}
 }
+
+// TestModelInfoRefusedTeamLayer: a team layer that does not load is named
+// with the reason by `syntx model info`, and `syntx model export-onnx`
+// refuses to export a policy that is not the one the pointers name.
+func TestModelInfoRefusedTeamLayer(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	dir := filepath.Join(home, "team", "adapters", "t1")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"adapter_config.json": `{"peft_type":"LORA"}`, "adapter_model.safetensors": "junk", "../ACTIVE": "t1\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := runCLI(t, home, "model", "info", "--json")
+	var info struct {
+		TeamLayer      string `json:"team_layer"`
+		TeamLayerError string `json:"team_layer_error"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &info) != nil || info.TeamLayer != "t1" || !strings.Contains(info.TeamLayerError, "team adapter t1") {
+		t.Errorf("model info with a broken team layer: %v %s", err, out)
+	}
+	if out, err := runCLI(t, home, "model", "info"); err != nil || !strings.Contains(out, "team:     refused") {
+		t.Errorf("model info: %v %s", err, out)
+	}
+	if out, err := runCLI(t, home, "model", "export-onnx", filepath.Join(t.TempDir(), "p.onnx")); err == nil || !strings.Contains(out, "team adapter t1") {
+		t.Errorf("export-onnx with a broken team layer: %v %s", err, out)
+	}
+}

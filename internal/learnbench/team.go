@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -80,6 +81,19 @@ type TeamReport struct {
 	Roles struct {
 		Base, Weighted, Flat SecurityMetrics
 	} `json:"roles"`
+	// SecurityRecords are the shared security records by role, kind and
+	// outcome: what the team adapter learnt security from.
+	SecurityRecords []SecurityRecords `json:"security_records"`
+}
+
+// SecurityRecords counts the hub's security records of one role, kind
+// and outcome, with their summed evidence (before role weights).
+type SecurityRecords struct {
+	Role     string  `json:"role"`
+	Kind     string  `json:"kind"`
+	Outcome  string  `json:"outcome"`
+	N        int     `json:"n"`
+	Evidence float64 `json:"evidence"`
 }
 
 // Round is one round of team feedback and the team train after it.
@@ -342,6 +356,21 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	}
 	cnt, _ := c.Psql(ctx, "team", "SELECT count(*) FROM syntx.preferences")
 	fmt.Sscan(cnt, &rep.Records)
+	secRows, err := c.Psql(ctx, "team", `SELECT role, kind, outcome, count(*), sum(evidence) FROM syntx.preferences
+		WHERE category = 'security' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(secRows, "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 5 {
+			continue
+		}
+		r := SecurityRecords{Role: f[0], Kind: f[1], Outcome: f[2]}
+		r.N, _ = strconv.Atoi(f[3])
+		r.Evidence, _ = strconv.ParseFloat(f[4], 64)
+		rep.SecurityRecords = append(rep.SecurityRecords, r)
+	}
 
 	// (a) A new member: the base and the team layer at 0 events.
 	newcomer, err := newTeamMember(ctx, hub, "newcomer", teamTaste, cfg.Seed+999, len(train))
@@ -461,6 +490,10 @@ type SecurityMetrics struct {
 	Shown float64 `json:"shown"`
 	First float64 `json:"first"`
 	Score float64 `json:"score"`
+	// OtherScore is the mean acceptance probability of the other
+	// suggestions at those sites: Score - OtherScore is how far the policy
+	// puts security ahead of what competes with it there.
+	OtherScore float64 `json:"other_score"`
 }
 
 // installNewest writes the hub's newest team adapter (accepted or not) as
@@ -506,7 +539,7 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 		return m, err
 	}
 	defer s.stop(ctx)
-	shown, first, nScore := 0, 0, 0
+	shown, first, nScore, nOther := 0, 0, 0, 0
 	for i, site := range sites {
 		src, err := os.ReadFile(site.File)
 		if err != nil {
@@ -538,12 +571,18 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 			if a.category == "security" {
 				m.Score += a.score
 				nScore++
+			} else {
+				m.OtherScore += a.score
+				nOther++
 			}
 		}
 	}
 	m.Shown, m.First = ratio(shown, len(sites)), ratio(first, len(sites))
 	if nScore > 0 {
 		m.Score /= float64(nScore)
+	}
+	if nOther > 0 {
+		m.OtherScore /= float64(nOther)
 	}
 	return m, nil
 }
@@ -613,7 +652,11 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 		name string
 		m    SecurityMetrics
 	}{{"base", ro.Base}, {"team, role weights", ro.Weighted}, {"team, every weight 1", ro.Flat}} {
-		fmt.Fprintf(w, "    %-22s shown automatically %.2f  first in the menu %.2f  mean score %.2f\n", x.name, x.m.Shown, x.m.First, x.m.Score)
+		fmt.Fprintf(w, "    %-22s shown automatically %.2f  first in the menu %.2f  mean score %.2f (the other suggestions there %.2f)\n", x.name, x.m.Shown, x.m.First, x.m.Score, x.m.OtherScore)
+	}
+	fmt.Fprintln(w, "    the shared security records (role, kind, outcome: records, summed evidence before role weights):")
+	for _, x := range r.SecurityRecords {
+		fmt.Fprintf(w, "      %-20s %-5s %-9s %4d  %7.1f\n", x.Role, x.Kind, x.Outcome, x.N, x.Evidence)
 	}
 }
 

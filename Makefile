@@ -94,6 +94,19 @@ bench-learning: build
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/objectives -objectives kl,dpo,kto -noise 0.1
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/noise -objectives kl -noise 0,0.2
 
+# The team benchmark: 11 simulated members (security specialists, senior
+# reviewers, developers) drive real servers over LSP and sync with a hub on
+# a throw-away PostgreSQL (internal/pgtest), a team train after each round;
+# then a new member at 0 events, a dissenting member's curve, and role
+# weights on and off. Writes bench-team/table.txt and report.json. The
+# scale figures are Go benchmarks: make bench-team-scale.
+.PHONY: bench-team bench-team-scale
+bench-team: build
+	$(GO) run ./cmd/bench-team -bin $(BIN) -out bench-team
+
+bench-team-scale: build
+	SYNTX_BIN=$(abspath $(BIN)) $(GO) test -run '^$$' -bench 'BenchmarkTeam' -benchtime 1x -count 1 -timeout 60m ./cmd/syntx/ | tee bench-team-scale.txt
+
 # The real-code corpus (internal/realcorpus): real, unmodified packages pinned
 # in testdata/realcorpus/pins.toml, fetched into $SYNTX_REALCORPUS (default
 # ~/.cache/syntx/realcorpus), never into the repository. realcorpus fetches

@@ -23,9 +23,13 @@
 // model and adapter paths, training and adapter retention, limits and
 // connections stay the user's: a workspace layer that sets one of them has
 // that key refused, with a message naming the key and the file, and the rest
-// of the layer applies. Workspace is the content of one folder, read once
-// through package safeio so that what is hashed for trust is what is
-// loaded.
+// of the layer applies. The team section (team mode's connection and what a
+// member shares) counts only in the user's config.toml: the client's layer
+// (Layer.Client: initializationOptions, didChangeConfiguration settings)
+// has it refused too, so that the command line, the server's idle syncs
+// and every editor use one hub. Workspace is the content of one folder,
+// read once through package safeio so that what is hashed for trust is
+// what is loaded.
 //
 // Files are read through safeio: regular files only, at most MaxConfigBytes,
 // so a configuration that is a FIFO, a device or a symbolic link to one is
@@ -37,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -90,6 +95,37 @@ type Config struct {
 	Suggestions Suggestions `json:"suggestions"`
 	// Diagnostics configures the suggestions published as diagnostics.
 	Diagnostics Diagnostics `json:"diagnostics"`
+	// Team configures team mode (a hub on the team's PostgreSQL). It is
+	// read from the user's config.toml only: see Team.
+	Team Team `json:"team"`
+}
+
+// Team configures team mode: the hub is a PostgreSQL database the team
+// runs (package team). Connection and sharing settings are the user's
+// alone: a workspace layer and initializationOptions may not set any key
+// of this section (refused with a message), so that the command line, the
+// idle-time sync and every editor use one hub, chosen by the user.
+type Team struct {
+	// DB is the hub's connection string, a postgres:// URL or a
+	// "host=... dbname=..." DSN; "" turns team mode off (no socket is
+	// ever opened). It must not hold a password: passwords come from
+	// PGPASSWORD, the passfile below, or ~/.pgpass.
+	DB string `json:"db"`
+	// Passfile is a PostgreSQL password file (libpq's format); "" means
+	// $PGPASSFILE or ~/.pgpass.
+	Passfile string `json:"passfile"`
+	// Share is what this member sends once joined: "features" (preference
+	// records without code) or "none" (pull the team adapter only).
+	Share string `json:"share"`
+	// ShareCode also sends the redacted code of each preference, when the
+	// hub's policy allows it too.
+	ShareCode bool `json:"share_code"`
+	// MinMembers is the k of the team report: a statistic is shown only
+	// when at least k members contributed. The hub's own minimum applies
+	// when it is larger; this can only raise it.
+	MinMembers int `json:"min_members"`
+	// SyncInterval is how often an idle server pushes and pulls.
+	SyncInterval Duration `json:"sync_interval"`
 }
 
 // Diagnostics configures the diagnostics the server publishes: one for each
@@ -274,6 +310,7 @@ func Defaults() Config {
 			Enabled: true, Delay: Duration(250 * time.Millisecond), MaxPerFile: 500,
 			Severity: Severities{Security: "hint", Performance: "hint", Correctness: "hint", Style: "hint"},
 		},
+		Team: Team{Share: "features", MinMembers: 3, SyncInterval: Duration(15 * time.Minute)},
 	}
 }
 
@@ -326,6 +363,17 @@ func (c *Config) Validate() error {
 	if c.Diagnostics.Delay < 0 || c.Diagnostics.MaxPerFile < 1 {
 		errs = append(errs, "diagnostics.delay must not be negative, diagnostics.max_per_file at least 1")
 	}
+	switch c.Team.Share {
+	case "features", "none":
+	default:
+		errs = append(errs, fmt.Sprintf("team.share %q must be features or none", c.Team.Share))
+	}
+	if c.Team.MinMembers < 1 || c.Team.SyncInterval <= 0 {
+		errs = append(errs, "team.min_members must be at least 1 and team.sync_interval positive")
+	}
+	if err := checkTeamDB(c.Team.DB); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return errors.New(strings.Join(errs, "; "))
@@ -339,6 +387,10 @@ type Layer struct {
 	Values map[string]any // the decoded tree
 	// Workspace marks a workspace's layer: only WorkspaceKeys apply.
 	Workspace bool
+	// Client marks the client's layer (initializationOptions and
+	// workspace/didChangeConfiguration settings): the team section is
+	// refused there.
+	Client bool
 }
 
 // WorkspaceKeys are the settings a trusted workspace may set in its
@@ -454,7 +506,7 @@ func JSONLayer(name string, data []byte) (*Layer, error) {
 	if inner, ok := v["syntx"].(map[string]any); ok && len(v) == 1 {
 		v = inner
 	}
-	return &Layer{Name: name, Values: v}, nil
+	return &Layer{Name: name, Values: v, Client: true}, nil
 }
 
 // Build applies layers over the defaults. A layer whose values do not decode
@@ -470,6 +522,11 @@ func Build(layers ...*Layer) (Config, []Problem) {
 			continue
 		}
 		values := normalise(l.Values)
+		if l.Client {
+			var refused []Problem
+			values, refused = refuseTeam(l.Name, values)
+			problems = append(problems, refused...)
+		}
 		if l.Workspace {
 			var refused []Problem
 			values, refused = filterWorkspace(l.Name, values)
@@ -652,4 +709,56 @@ func deepCopy(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// refuseTeam removes the team section from a layer that is not the user's
+// configuration file (initializationOptions), and says why.
+func refuseTeam(name string, values map[string]any) (map[string]any, []Problem) {
+	if _, ok := values["team"]; !ok {
+		return values, nil
+	}
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		if k != "team" {
+			out[k] = v
+		}
+	}
+	return out, []Problem{{Layer: name, Err: fmt.Errorf("the team section is read from %s only, so that the command line and every editor use the same hub; ignored", UserConfigPath())}}
+}
+
+// checkTeamDB refuses a team.db that holds a password: secrets come from
+// the environment or a passfile, never from a configuration file.
+func checkTeamDB(dsn string) error {
+	if dsn == "" {
+		return nil
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return fmt.Errorf("team.db is not a valid URL: %v", redactURLError(err))
+		}
+		if _, ok := u.User.Password(); ok {
+			return errors.New("team.db must not hold a password (use PGPASSWORD, team.passfile or ~/.pgpass)")
+		}
+		if u.Query().Has("password") {
+			return errors.New("team.db must not hold a password (use PGPASSWORD, team.passfile or ~/.pgpass)")
+		}
+		return nil
+	}
+	for _, f := range strings.Fields(dsn) {
+		if k, _, ok := strings.Cut(f, "="); ok && strings.TrimSpace(k) == "password" {
+			return errors.New("team.db must not hold a password (use PGPASSWORD, team.passfile or ~/.pgpass)")
+		}
+	}
+	return nil
+}
+
+// redactURLError drops the URL (which could hold a secret) from a parse
+// error.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }

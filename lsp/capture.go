@@ -89,6 +89,7 @@ func (s *Server) tick() {
 	}
 	s.idleTrain()
 	s.checkForget(context.Background())
+	s.idleTeamSync()
 	outs := s.tracker.Tick(s.now(), func(key string, fn func(text []byte)) {
 		doc := s.docs.get(key)
 		if doc == nil {

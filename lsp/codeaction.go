@@ -120,6 +120,9 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	learnt := s.adapterActive()
 	shown := cands[:0]
 	for _, c := range cands {
+		// learn when to stay silent; the base policy never shows a fix that
+		// may change behaviour unasked, an adapter trained on this
+		// developer's feedback, or the team adapter trained on the team's, may.
 		if trigger == "automatic" && !showsAutomatically(c, threshold, learnt) {
 			continue
 		}
@@ -261,10 +264,11 @@ func (s *Server) target(path string, g syntax.Grammar) rules.Target {
 }
 
 // adapterActive reports whether the policy includes an adapter trained on
-// the developer's feedback (not only the base policy or the priors).
+// the developer's feedback or the team's (not only the base policy or the
+// priors).
 func (s *Server) adapterActive() bool {
 	rt := s.policy()
-	return rt != nil && rt.Adapter() != nil
+	return rt != nil && (rt.Adapter() != nil || rt.Team() != nil)
 }
 
 // found is what a code action request's job found in its document.

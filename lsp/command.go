@@ -88,6 +88,8 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 		return s.retrain(ctx, clientToken(p.WorkDoneToken))
 	case "syntx.rollback":
 		return s.rollback(ctx)
+	case "syntx.teamSync":
+		return s.teamSyncNow(ctx)
 	}
 	return nil, invalidParams("unknown command %q; known commands: %v", p.Command, Commands)
 }
@@ -236,6 +238,8 @@ type Status struct {
 	Encoding  string   `json:"positionEncoding"`
 	Capture   string   `json:"capture"` // "on", or why not
 	Training  *TrainSt `json:"training,omitempty"`
+	// Team is team mode's state: off, or the hub's layer and last sync.
+	Team *TeamSt `json:"team"`
 	// Workspace says whether the workspace folder's own rules and
 	// settings are in use, and why (absent without a workspace folder).
 	Workspace *WorkspaceSt `json:"workspace,omitempty"`
@@ -269,6 +273,7 @@ func (s *Server) status(ctx context.Context) *Status {
 		Encoding:  s.encoding().String(),
 		Capture:   "on",
 		Training:  s.trainingStatus(),
+		Team:      s.teamStatus(),
 	}
 	if rt := s.policy(); rt != nil {
 		st.Policy = rt.Version()

@@ -58,11 +58,12 @@
 // requested place's fixes before whole-file migrations, safe fixes before
 // unsafe ones, then by the policy's score. An unsafe fix is labelled
 // "(unsafe)" with its check in data, is never preferred, and is not shown on
-// automatic requests unless an adapter is active and scores it above the
-// threshold. An invoked menu ends with the dismiss entry, of kind
-// syntx.dismiss (outside the quickfix, refactor and source groups editors
-// sort by, so it comes last) and a title that sorts after the suggestions'.
-// Migration rules are offered as one source.syntx.<category>
+// automatic requests unless an adapter (the developer's own, or the team
+// layer) is active and scores it above the threshold. An invoked menu ends
+// with the dismiss entry, of kind syntx.dismiss (outside the quickfix,
+// refactor and source groups editors sort by, so it comes last) and a title
+// that sorts after the suggestions'. Migration rules are offered as one
+// source.syntx.<category>
 // action per file on explicit requests and on requests whose only admits
 // source kinds (migrate.go), applying their safe sites; the tracker follows
 // its parts and records one outcome. A site of a migration rule is offered
@@ -88,4 +89,16 @@
 // only. A document over syncAnalyseBytes is parsed and matched in the
 // background, so that it cannot hold up the read loop (and with it every
 // other document's requests); it gets suggestions once that finishes.
+//
+// Adapters and team mode. The policy serves base → team layer → own
+// adapter (model.Runtime.SwapLayers); the server follows both pointer
+// files (model.ActiveAdapter, model.ActiveTeamAdapter) every second and swaps either
+// layer alone. Training runs as a child process (`syntx train`), and so
+// does team mode's sync (`syntx team sync`: push to the team's hub, pull
+// the team adapter), started after train.idle_delay of inactivity at most
+// every team.sync_interval, or now by syntx.teamSync; the server never
+// opens a network connection itself, and with team.db empty it starts no
+// sync at all. When the team layer under an own adapter changes, and that
+// adapter's run trained over another one (its hyper-parameters' team_layer),
+// the next idle moment retrains it even without new outcomes. syntx.status reports both under "training" and "team".
 package lsp

@@ -19,6 +19,7 @@ var Commands = []string{
 	"syntx.status",
 	"syntx.setPersona",
 	"syntx.rollback",
+	"syntx.teamSync",
 }
 
 // ActionKinds are the code action kinds the server produces.

@@ -14,8 +14,8 @@ import (
 
 // loadPolicy builds the policy runtime (model.LoadPolicy): the configured
 // ONNX file, or the embedded base when none is configured or the configured
-// one is refused, with the active adapter merged in unless it is refused
-// (the user is told why, once).
+// one is refused, with the team layer and the active adapter merged in
+// unless they are refused (the user is told why, once).
 func (s *Server) loadPolicy(ctx context.Context, cfg config.Config) *model.Runtime {
 	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: s.opts.DataDir})
 	if err != nil {
@@ -28,13 +28,32 @@ func (s *Server) loadPolicy(ctx context.Context, cfg config.Config) *model.Runti
 		s.log.Warn("policy model refused; using the embedded base", "model", cfg.Policy.Model, "err", p.ModelErr)
 		s.showMessage(ctx, protocol.MessageTypeWarning, "policy.model %s refused (%v); using the embedded base model", cfg.Policy.Model, errors.Unwrap(p.ModelErr))
 	}
-	switch {
-	case p.AdapterRefused != "":
-		s.refuseAdapter(ctx, p.AdapterRefused, filepath.Join(model.AdaptersDir(s.opts.DataDir), p.AdapterRefused), p.AdapterErr)
-	case p.AdapterErr != nil:
+	if p.AdapterRefused != "" || p.TeamRefused != "" {
+		// The key reloadAdapter will compute for these pointers, so that
+		// following them does not announce the refusal again.
+		version, dir := p.AdapterVersion, p.AdapterDir
+		if p.AdapterRefused != "" {
+			version, dir = p.AdapterRefused, filepath.Join(model.AdaptersDir(s.opts.DataDir), p.AdapterRefused)
+		}
+		tversion, tdir := p.TeamVersion, p.TeamDir
+		if p.TeamRefused != "" {
+			tversion, tdir = p.TeamRefused, filepath.Join(model.TeamAdaptersDir(s.opts.DataDir), p.TeamRefused)
+		}
+		key := layersKey(version, dir, tversion, tdir)
+		if p.TeamRefused != "" {
+			s.refuseAdapter(ctx, key, "team "+p.TeamRefused, p.TeamErr)
+		} else {
+			s.refuseAdapter(ctx, key, p.AdapterRefused, p.AdapterErr)
+		}
+	}
+	if p.TeamErr != nil && p.TeamRefused == "" {
+		s.log.Warn("team adapter unreadable; keeping the current policy", "err", p.TeamErr)
+	}
+	if p.AdapterErr != nil && p.AdapterRefused == "" {
 		s.log.Warn("active adapter unreadable; keeping the current policy", "err", p.AdapterErr)
-	case p.AdapterVersion != "":
-		s.log.Info("policy: adapter swapped in", "adapter", p.AdapterVersion)
+	}
+	if p.AdapterVersion != "" || p.TeamVersion != "" {
+		s.log.Info("policy: adapters swapped in", "team", p.TeamVersion, "adapter", p.AdapterVersion)
 	}
 	return p.Runtime
 }

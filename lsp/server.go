@@ -86,18 +86,23 @@ type Server struct {
 	clientTrust *bool
 
 	// Capture and policy, set up at initialize.
-	rec              *capture.Recorder // nil when the database is unavailable
-	captureErr       string
-	tracker          *capture.Tracker
-	tickStop         chan struct{}
-	lastForget       atomic.Int64 // audit seq of the newest forget seen (checkForget)
-	settleMu         sync.Mutex   // settleSession runs once
-	settled          bool
-	rt               *model.Runtime // nil: rank by priors
-	personaOverride  string         // set by syntx.setPersona
-	lastActive       atomic.Int64   // unix nanos of the developer's last activity (see active)
-	newOutcomes      atomic.Int64   // outcomes recorded since the last training run
+	rec             *capture.Recorder // nil when the database is unavailable
+	captureErr      string
+	tracker         *capture.Tracker
+	tickStop        chan struct{}
+	lastForget      atomic.Int64 // audit seq of the newest forget seen (checkForget)
+	settleMu        sync.Mutex   // settleSession runs once
+	settled         bool
+	rt              *model.Runtime // nil: rank by priors
+	personaOverride string         // set by syntx.setPersona
+	lastActive      atomic.Int64   // unix nanos of the developer's last activity (see active)
+	newOutcomes     atomic.Int64   // outcomes recorded since the last training run
+	// teamChanged: a new team layer came in under the developer's own
+	// adapter, which was trained over another; the next idle run retrains
+	// it over the new one even without new outcomes.
+	teamChanged      atomic.Bool
 	train            trainer
+	team             teamSyncer
 	lastAdapterCheck time.Time // touched by the ticker goroutine only
 	// refusedAdapter identifies the adapter (version and file stamps) last
 	// refused, so that following the pointer every second does not retry
@@ -247,6 +252,7 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 	s.settleSession("end of session")
 	s.docs.closeAll()
 	s.stopTrainer()
+	s.stopTeamSync()
 	s.closeCapture()
 	return code
 }

@@ -39,6 +39,9 @@ type TrainSt struct {
 	Paused     bool   `json:"paused,omitempty"`
 	Last       string `json:"last,omitempty"` // the last run's outcome
 	Pending    int64  `json:"newOutcomes"`    // outcomes since the last run
+	// TeamChanged: the own adapter was trained over another team layer
+	// than the one in use; the next idle run retrains it.
+	TeamChanged bool `json:"teamLayerChanged,omitempty"`
 }
 
 // trainer supervises the training process (train.Supervisor, created at
@@ -80,33 +83,38 @@ func (s *Server) trainerCommand(background bool) (*exec.Cmd, error) {
 	if s.opts.DataDir == "" {
 		return nil, errors.New("no data directory")
 	}
+	cfg := s.config()
+	args := []string{"train", "--progress", "json", "--objective", cfg.Train.Objective, "--seed", fmt.Sprint(cfg.Train.Seed)}
+	if background {
+		args = append(args, "--background")
+	}
+	return s.selfCommand(args...)
+}
+
+// selfCommand is a command of this syntx executable (Options.Trainer in
+// tests) with the server's data directory, run in the workspace.
+func (s *Server) selfCommand(args ...string) (*exec.Cmd, error) {
 	argv := s.opts.Trainer
 	if len(argv) == 0 {
 		self, err := os.Executable()
 		if err != nil {
-			return nil, fmt.Errorf("cannot find the syntx binary to train with: %w", err)
+			return nil, fmt.Errorf("cannot find the syntx binary: %w", err)
 		}
 		if strings.HasSuffix(filepath.Base(self), ".test") {
 			// A test binary is not syntx: running it with "train" would
 			// run the tests again. Tests that train set Options.Trainer.
-			return nil, errors.New("no syntx binary to train with (Options.Trainer is not set)")
+			return nil, errors.New("no syntx binary to run (Options.Trainer is not set)")
 		}
 		argv = []string{self}
 	}
-	cfg := s.config()
-	args := append(append([]string(nil), argv[1:]...), "train", "--progress", "json",
-		"--objective", cfg.Train.Objective, "--seed", fmt.Sprint(cfg.Train.Seed))
-	if background {
-		args = append(args, "--background")
-	}
-	cmd := exec.Command(argv[0], args...)
+	cmd := exec.Command(argv[0], append(append([]string(nil), argv[1:]...), args...)...)
 	cmd.Env = append(os.Environ(), "SYNTX_HOME="+s.opts.DataDir)
 	s.mu.RLock()
 	if s.workspace != "" {
 		cmd.Dir = s.workspace
 	}
 	s.mu.RUnlock()
-	cmd.Stderr = os.Stderr // the trainer's logs join the server's
+	cmd.Stderr = os.Stderr // the child's logs join the server's
 	return cmd, nil
 }
 
@@ -169,6 +177,7 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 		return nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, "syntx.retrain: "+err.Error())
 	}
 	s.newOutcomes.Store(0)
+	s.teamChanged.Store(false)
 	s.reloadAdapter(ctx)
 	msg := res.Summary()
 	s.noteRun(msg)
@@ -198,7 +207,7 @@ func (s *Server) trainingStatus() *TrainSt {
 	s.train.mu.Lock()
 	defer s.train.mu.Unlock()
 	return &TrainSt{Running: st.Running, Background: st.Running && st.Background,
-		Paused: st.Paused, Last: s.train.last, Pending: s.newOutcomes.Load()}
+		Paused: st.Paused, Last: s.train.last, Pending: s.newOutcomes.Load(), TeamChanged: s.teamChanged.Load()}
 }
 
 // idleTrain starts a background run when the session has been idle long
@@ -223,7 +232,8 @@ func (s *Server) idleTrain() {
 		}
 	}
 	recent := now.Sub(st.Ended) < cfg.Train.IdleDelay.D()
-	if st.Running || !idle || recent || s.rec == nil || s.newOutcomes.Load() < int64(max(cfg.Train.MinNewPreferences, 1)) {
+	due := s.newOutcomes.Load() >= int64(max(cfg.Train.MinNewPreferences, 1)) || s.teamChanged.Load()
+	if st.Running || !idle || recent || s.rec == nil || !due {
 		return
 	}
 	if s.hooks.idleTrain != nil {
@@ -244,6 +254,7 @@ func (s *Server) idleTrain() {
 			return
 		}
 		s.newOutcomes.Store(0)
+		s.teamChanged.Store(false)
 		s.reloadAdapter(context.Background())
 		msg := res.Summary()
 		s.noteRun("background: " + msg)
@@ -254,9 +265,10 @@ func (s *Server) idleTrain() {
 // stopTrainer asks a running trainer to stop when the server exits.
 func (s *Server) stopTrainer() { s.supervisor().Cancel() }
 
-// reloadAdapter swaps in the adapter the pointer file names, or the base
-// when none is active. A broken adapter is refused and the current policy
-// stays.
+// reloadAdapter swaps in the layers the pointer files name: the team
+// layer (team/adapters/ACTIVE, pulled from the team's hub) and the
+// developer's own adapter (adapters/ACTIVE) on top; either may be absent.
+// A layer that does not load is refused and the current policy stays.
 func (s *Server) reloadAdapter(ctx context.Context) {
 	rt := s.policy()
 	if rt == nil || s.opts.DataDir == "" {
@@ -267,52 +279,124 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		s.log.Warn("active adapter unreadable; keeping the current policy", "err", err)
 		return
 	}
-	cur := ""
+	tversion, tdir, tok, err := model.ActiveTeamAdapter(s.opts.DataDir)
+	if err != nil {
+		s.log.Warn("team adapter unreadable; keeping the current policy", "err", err)
+		return
+	}
+	cur, tcur := "", ""
 	if a := rt.Adapter(); a != nil {
 		cur = a.Version
 	}
-	if version == cur && (ok || cur == "") {
+	if a := rt.Team(); a != nil {
+		tcur = a.Version
+	}
+	if version == cur && tversion == tcur {
 		return
 	}
-	if !ok {
-		if err := rt.Swap(nil); err != nil {
+	if !ok && !tok {
+		if err := rt.SwapLayers(nil, nil); err != nil {
 			s.log.Warn("returning to the base policy failed", "err", err)
 		}
 		s.log.Info("policy: base (no adapter active)")
 		s.diagnosticsStale()
 		return
 	}
-	if s.refusedBefore(version, dir) {
+	key := layersKey(version, dir, tversion, tdir)
+	if s.refusedBefore(key) {
 		return // refused already, and unchanged since
 	}
-	a, err := model.LoadAdapter(dir, rt.Base())
+	load := func(ok bool, dir string, have *model.Adapter, want string) (*model.Adapter, error) {
+		switch {
+		case !ok:
+			return nil, nil
+		case have != nil && have.Version == want:
+			return have, nil
+		}
+		return model.LoadAdapter(dir, rt.Base())
+	}
+	team, err := load(tok, tdir, rt.Team(), tversion)
+	var own *model.Adapter
 	if err == nil {
-		err = rt.Swap(a)
+		own, err = load(ok, dir, rt.Adapter(), version)
+	}
+	if err == nil {
+		err = rt.SwapLayers(team, own)
 	}
 	if err != nil {
-		s.refuseAdapter(ctx, version, dir, fmt.Errorf("adapter %s: %w", version, err))
+		what := version
+		if tversion != tcur {
+			what = "team " + tversion
+		}
+		s.refuseAdapter(ctx, key, what, fmt.Errorf("adapter %s: %w", what, err))
 		return
 	}
 	s.refusedMu.Lock()
 	s.refusedAdapter = ""
 	s.refusedMu.Unlock()
-	s.log.Info("policy: adapter swapped in", "adapter", version)
+	if own != nil && tversion != tcur {
+		if over, ok := s.trainedOver(ctx, version); ok && over != tversion {
+			// The own adapter was trained over another team layer (or
+			// none): retrain it over this one at the next idle moment.
+			s.teamChanged.Store(true)
+		}
+	}
+	s.log.Info("policy: adapters swapped in", "team", tversion, "adapter", version)
 	s.diagnosticsStale()
 }
 
-// refusedBefore reports whether the adapter version in dir was refused
-// already and has not changed since.
-func (s *Server) refusedBefore(version, dir string) bool {
-	s.refusedMu.Lock()
-	defer s.refusedMu.Unlock()
-	return s.refusedAdapter == version+"\x00"+adapterStamp(dir)
+// trainedOver returns the team layer the run that made own adapter version
+// trained over ("" for none), from the store; ok is false when unknown.
+func (s *Server) trainedOver(ctx context.Context, version string) (string, bool) {
+	if s.rec == nil {
+		return "", false
+	}
+	over, ok := "", false
+	_ = s.rec.Do(func(ctx context.Context, db *store.DB) error {
+		runs, err := db.Runs(ctx, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if r.AdapterVersion != version {
+				continue
+			}
+			var h train.Hyperparams
+			if json.Unmarshal(r.Hyperparams, &h) == nil {
+				over, ok = h.TeamLayer, true
+			}
+			return nil
+		}
+		return nil
+	})
+	return over, ok
 }
 
-// refuseAdapter keeps the current policy and says why, once per version
-// and file stamps: following the pointer every second neither retries nor
-// re-announces an adapter until it is rewritten.
-func (s *Server) refuseAdapter(ctx context.Context, version, dir string, err error) {
-	key := version + "\x00" + adapterStamp(dir)
+// layersKey identifies the layers the pointer files name (versions and
+// file stamps; "" for a layer not in use).
+func layersKey(version, dir, tversion, tdir string) string {
+	stamp := func(d string) string {
+		if d == "" {
+			return ""
+		}
+		return adapterStamp(d)
+	}
+	return version + "\x00" + stamp(dir) + "\x00" + tversion + "\x00" + stamp(tdir)
+}
+
+// refusedBefore reports whether the layers key names were refused already
+// and have not changed since.
+func (s *Server) refusedBefore(key string) bool {
+	s.refusedMu.Lock()
+	defer s.refusedMu.Unlock()
+	return s.refusedAdapter == key
+}
+
+// refuseAdapter keeps the current policy and says why, once per layers'
+// key (see layersKey): following the pointers every second neither retries
+// nor re-announces an adapter until it is rewritten. what names the layer
+// refused ("v3", "team t2").
+func (s *Server) refuseAdapter(ctx context.Context, key, what string, err error) {
 	s.refusedMu.Lock()
 	again := key == s.refusedAdapter
 	s.refusedAdapter = key
@@ -320,8 +404,11 @@ func (s *Server) refuseAdapter(ctx context.Context, version, dir string, err err
 	if again {
 		return
 	}
-	s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
-	s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, errors.Unwrap(err))
+	s.log.Warn("adapter refused; keeping the current policy", "adapter", what, "err", err)
+	if inner := errors.Unwrap(err); inner != nil {
+		err = inner
+	}
+	s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", what, err)
 }
 
 // adapterStamp describes the files of an adapter directory (names, sizes,

@@ -205,6 +205,38 @@ func loadAdapter(dir string, base *Network) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
+	wb, err := readLimited(filepath.Join(dir, AdapterWeightsFile), maxAdapterWeightsSize)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAdapter(cfgBytes, wb, dir, base)
+}
+
+// EncodeAdapter returns the two files of p's PEFT adapter directory for
+// base (adapter_config.json and adapter_model.safetensors), as SaveAdapter
+// writes them: for adapters kept elsewhere than in a directory (a team
+// hub's database).
+func EncodeAdapter(base *Network, p *LoRA, version string) (config, weights []byte, err error) {
+	if err := base.Validate(p); err != nil {
+		return nil, nil, fmt.Errorf("encode adapter: %w", err)
+	}
+	return encodeAdapter(base, p, version)
+}
+
+// DecodeAdapter checks and loads an adapter from the contents of its two
+// files, as LoadAdapter does from a directory. Dir in the result is "".
+func DecodeAdapter(config, weights []byte, base *Network) (*Adapter, error) {
+	if len(config) > maxAdapterConfigSize || len(weights) > maxAdapterWeightsSize {
+		return nil, fmt.Errorf("decode adapter: %w: files over the size limits", ErrAdapter)
+	}
+	a, err := decodeAdapter(config, weights, "", base)
+	if err != nil {
+		return nil, fmt.Errorf("decode adapter: %w", err)
+	}
+	return a, nil
+}
+
+func decodeAdapter(cfgBytes, wb []byte, dir string, base *Network) (*Adapter, error) {
 	cfg, err := parseAdapterConfig(cfgBytes)
 	if err != nil {
 		return nil, err
@@ -212,10 +244,6 @@ func loadAdapter(dir string, base *Network) (*Adapter, error) {
 	wantBase := basePrefix + base.baseHash
 	if cfg.BaseModelNameOrPath != wantBase {
 		return nil, fmt.Errorf("%w: adapter was made for base %q, the active base is %q", ErrAdapter, cfg.BaseModelNameOrPath, wantBase)
-	}
-	wb, err := readLimited(filepath.Join(dir, AdapterWeightsFile), maxAdapterWeightsSize)
-	if err != nil {
-		return nil, err
 	}
 	f, err := safetensors.Parse(wb)
 	if err != nil {
@@ -275,7 +303,7 @@ func loadAdapter(dir string, base *Network) (*Adapter, error) {
 		return nil, err
 	}
 	version := f.Metadata[stMetaVersion]
-	if version == "" {
+	if version == "" && dir != "" {
 		version = filepath.Base(dir)
 	}
 	if h, ok := f.Metadata[stMetaBase]; ok && h != base.baseHash {

@@ -140,6 +140,37 @@
 // than the file, unknown dtype, shape × dtype size different from the byte
 // range, offsets outside the buffer, overlapping or leaving gaps).
 //
+// # Two layers
+//
+// In team mode (package team) a policy has two adapters over the base: the
+// team adapter, trained on the team's shared preferences, and the
+// developer's own, trained over the team's policy (package train: the
+// base with the team layer merged is its frozen reference). Both are PEFT
+// LoRA adapters of the same base (base_model_name_or_path names the base's
+// hash), and the served policy is their sum, composed by Network.Compose:
+//
+//	W' = W + (α_team/r_team)·B_team·A_team + (α_own/r_own)·B_own·A_own
+//
+// for every target weight W. Merging is addition, so the order of the
+// layers does not matter, and removing one leaves exactly the other's
+// delta: each layer rolls back alone (Runtime.SwapTeam, Runtime.Swap,
+// Runtime.SwapLayers). The own adapter's delta was learnt with the team
+// layer present; over another team layer (a new pull, or after rolling
+// the team layer back) it applies unchanged until the next training run
+// learns over the new one. Exported to ONNX (syntx model export-onnx) the
+// two are merged into one network; for PEFT they stay two adapters of the
+// same base, which PEFT sums when both are active (load one with
+// PeftModel.from_pretrained, the other with load_adapter, then
+// set_adapter with both names). The runtime's version string names both:
+// "base-<hash>+t3+v5".
+//
+// On disk the team layer mirrors the own adapters: Home/team/adapters/t<N>/
+// and the pointer Home/team/adapters/ACTIVE (ActiveTeamAdapter; package
+// train installs and rolls back). LoadPolicy loads base, team layer and own
+// adapter together and refuses each layer alone (LoadedPolicy.TeamErr,
+// AdapterErr); LoadedPolicy.TeamBase is the base with the team layer
+// merged, which the own adapter trains over.
+//
 // # Serving
 //
 // Runtime implements Policy. It holds the active generation (merged network,

@@ -59,6 +59,46 @@ func ActiveAdapter(home string) (version, dir string, ok bool, err error) {
 	return version, dir, true, nil
 }
 
+// The team layer (package train installs it from a team hub):
+// Home/team/adapters/t<N>/ hold the pulled versions and
+// Home/team/adapters/ACTIVE names the one in use.
+
+// TeamAdaptersDir returns the directory holding the pulled team adapters
+// of home.
+func TeamAdaptersDir(home string) string { return filepath.Join(home, "team", adaptersDirName) }
+
+// TeamVersionNumber returns N for a team version name, "t" followed by a
+// positive decimal number N, and false for any other name.
+func TeamVersionNumber(v string) (int, bool) {
+	if len(v) < 2 || v[0] != 't' {
+		return 0, false
+	}
+	return AdapterVersionNumber("v" + v[1:])
+}
+
+// ActiveTeamAdapter reads Home/team/adapters/ACTIVE and returns the team
+// layer's version and directory. ok is false, with a nil error, when no
+// team layer is in use. It does not load the adapter: LoadPolicy does.
+func ActiveTeamAdapter(home string) (version, dir string, ok bool, err error) {
+	adir := TeamAdaptersDir(home)
+	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("team adapter: %w", err)
+	}
+	version = strings.TrimSpace(string(b))
+	if _, valid := TeamVersionNumber(version); !valid {
+		return "", "", false, fmt.Errorf("team adapter: %s names %q, which is not a team adapter version", filepath.Join(adir, ActiveFile), version)
+	}
+	dir = filepath.Join(adir, version)
+	if !AdapterComplete(dir) {
+		return "", "", false, fmt.Errorf("team adapter: %s is missing or incomplete", dir)
+	}
+	return version, dir, true, nil
+}
+
 // AdapterComplete reports whether dir holds both adapter files.
 func AdapterComplete(dir string) bool {
 	for _, f := range []string{AdapterConfigFile, AdapterWeightsFile} {
@@ -74,8 +114,8 @@ type PolicyOptions struct {
 	// Model is an ONNX file (configuration key policy.model); "" means the
 	// embedded base.
 	Model string
-	// Home is $SYNTX_HOME, whose active adapter is merged in; "" means
-	// none.
+	// Home is $SYNTX_HOME, whose team layer and active adapter are merged
+	// in; "" means none.
 	Home string
 	// Runtime are the options of the Runtime that serves it.
 	Runtime []RuntimeOption
@@ -100,14 +140,23 @@ type LoadedPolicy struct {
 	// version it named, when it named one.
 	AdapterErr     error
 	AdapterRefused string
+	// TeamVersion and TeamDir name the team layer that serves under the
+	// own adapter ("" for none); TeamErr and TeamRefused say why the team
+	// layer was refused, as AdapterErr and AdapterRefused do.
+	TeamVersion, TeamDir string
+	TeamErr              error
+	TeamRefused          string
+	// Team and Adapter are the layers that serve (nil for none).
+	Team, Adapter *Adapter
 }
 
 // LoadPolicy builds the policy that serves: the configured ONNX file, or
 // the embedded base when none is configured or it is refused, with Home's
-// active adapter merged in when it loads. It is the one place that loads
-// base and adapter together (the language server, `syntx review`, `syntx
-// learn`, `syntx model` use it); a refused model or adapter is reported in
-// the result, not as an error, because a working policy is still there.
+// team layer and active adapter merged in when they load (see Compose).
+// It is the one place that loads base and adapters together (the language
+// server, `syntx review`, `syntx learn`, `syntx model`, `syntx train` use
+// it); a refused model or adapter is reported in the result, not as an
+// error, because a working policy is still there.
 // The error is for the embedded base failing to load, a build defect.
 func LoadPolicy(o PolicyOptions) (*LoadedPolicy, error) {
 	p := &LoadedPolicy{BaseSource: "embedded"}
@@ -136,6 +185,26 @@ func LoadPolicy(o PolicyOptions) (*LoadedPolicy, error) {
 	if o.Home == "" {
 		return p, nil
 	}
+	// The team layer first (pulled from a team hub; see "Two layers" in
+	// the package documentation), then the developer's own adapter over
+	// it. Each is refused alone: a broken team layer leaves the own
+	// adapter serving over the base, and the other way round.
+	var team, own *Adapter
+	tversion, tdir, tok, err := ActiveTeamAdapter(o.Home)
+	switch {
+	case err != nil:
+		p.TeamErr = err
+	case tok:
+		a, err := LoadAdapter(tdir, p.Base)
+		if err == nil {
+			err = rt.SwapLayers(a, nil)
+		}
+		if err != nil {
+			p.TeamErr, p.TeamRefused = fmt.Errorf("team adapter %s: %w", tversion, err), tversion
+		} else {
+			team, p.TeamVersion, p.TeamDir = a, tversion, tdir
+		}
+	}
 	version, dir, ok, err := ActiveAdapter(o.Home)
 	switch {
 	case err != nil:
@@ -143,13 +212,23 @@ func LoadPolicy(o PolicyOptions) (*LoadedPolicy, error) {
 	case ok:
 		a, err := LoadAdapter(dir, p.Base)
 		if err == nil {
-			err = rt.Swap(a)
+			err = rt.SwapLayers(team, a)
 		}
 		if err != nil {
 			p.AdapterErr, p.AdapterRefused = fmt.Errorf("adapter %s: %w", version, err), version
 		} else {
-			p.AdapterVersion, p.AdapterDir = version, dir
+			own, p.AdapterVersion, p.AdapterDir = a, version, dir
 		}
 	}
+	p.Team, p.Adapter = team, own
 	return p, nil
+}
+
+// TeamBase returns the base with the team layer merged in (the base when
+// none serves): the network the developer's own adapter trains over.
+func (p *LoadedPolicy) TeamBase() (*Network, error) {
+	if p.Team == nil {
+		return p.Base, nil
+	}
+	return p.Base.Compose(p.Team, nil)
 }

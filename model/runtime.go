@@ -74,7 +74,8 @@ type Runtime struct {
 // serving is one immutable generation of the runtime.
 type serving struct {
 	net     *Network
-	adapter *Adapter
+	team    *Adapter // the team layer, nil for none
+	adapter *Adapter // the developer's own layer, nil for none
 	version string
 	onnx    *onnxGoRunner // BackendONNXGo only
 }
@@ -100,7 +101,7 @@ func NewRuntime(base *Network, opts ...RuntimeOption) (*Runtime, error) {
 	if r.opts.backend != BackendNative && r.opts.backend != BackendONNXGo {
 		return nil, fmt.Errorf("new runtime: unknown backend %v", r.opts.backend)
 	}
-	s, err := r.prepare(nil)
+	s, err := r.prepare(nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("new runtime: %w", err)
 	}
@@ -108,13 +109,13 @@ func NewRuntime(base *Network, opts ...RuntimeOption) (*Runtime, error) {
 	return r, nil
 }
 
-func (r *Runtime) prepare(a *Adapter) (*serving, error) {
-	net, err := r.base.MergeAdapter(a)
+func (r *Runtime) prepare(team, a *Adapter) (*serving, error) {
+	net, err := r.base.Compose(team, a)
 	if err != nil {
 		return nil, err
 	}
-	s := &serving{net: net, adapter: a, version: versionString(net)}
-	if a != nil && r.opts.verify {
+	s := &serving{net: net, team: team, adapter: a, version: versionString(net)}
+	if (a != nil || team != nil) && r.opts.verify {
 		if err := net.verifyWithONNXGo(); err != nil {
 			return nil, err
 		}
@@ -133,15 +134,41 @@ func versionString(n *Network) string {
 	return v
 }
 
-// Swap activates adapter a (nil returns to the base). The merged network is
-// built and checked first; requests already running finish on the previous
-// one. On error the active model is unchanged.
+// Swap activates the developer's own adapter a (nil: none) over the team
+// layer in use. The merged network is built and checked first; requests
+// already running finish on the previous one. On error the active model is
+// unchanged.
 func (r *Runtime) Swap(a *Adapter) error {
 	r.swapMu.Lock()
 	defer r.swapMu.Unlock()
-	s, err := r.prepare(a)
+	s, err := r.prepare(r.cur.Load().team, a)
 	if err != nil {
 		return fmt.Errorf("swap adapter: %w", err)
+	}
+	r.cur.Store(s)
+	return nil
+}
+
+// SwapTeam activates team adapter t (nil: none) under the developer's own
+// adapter in use, as Swap does.
+func (r *Runtime) SwapTeam(t *Adapter) error {
+	r.swapMu.Lock()
+	defer r.swapMu.Unlock()
+	s, err := r.prepare(t, r.cur.Load().adapter)
+	if err != nil {
+		return fmt.Errorf("swap team adapter: %w", err)
+	}
+	r.cur.Store(s)
+	return nil
+}
+
+// SwapLayers activates both layers at once (see Compose).
+func (r *Runtime) SwapLayers(team, own *Adapter) error {
+	r.swapMu.Lock()
+	defer r.swapMu.Unlock()
+	s, err := r.prepare(team, own)
+	if err != nil {
+		return fmt.Errorf("swap adapters: %w", err)
 	}
 	r.cur.Store(s)
 	return nil
@@ -150,8 +177,11 @@ func (r *Runtime) Swap(a *Adapter) error {
 // Version implements Policy.
 func (r *Runtime) Version() string { return r.cur.Load().version }
 
-// Adapter returns the active adapter, or nil.
+// Adapter returns the developer's own active adapter, or nil.
 func (r *Runtime) Adapter() *Adapter { return r.cur.Load().adapter }
+
+// Team returns the active team adapter, or nil.
+func (r *Runtime) Team() *Adapter { return r.cur.Load().team }
 
 // Network returns the active (merged) network.
 func (r *Runtime) Network() *Network { return r.cur.Load().net }

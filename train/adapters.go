@@ -223,6 +223,10 @@ func fileSHA256(path string) (string, error) {
 // adapter, or the base when there is none or it does not load, which note
 // then explains) on the held-out rows, by dataset row.
 func (tr *trainer) activeLogits(ctx context.Context, p Problem) (za []float64, version, note string, err error) {
+	if tr.fixed != nil {
+		za, err = logitsOf(tr.base, tr.ds, tr.fixed.lora, holdRows(tr.ds))
+		return za, tr.fixed.version, "", err
+	}
 	act, ok, err := p.DB.ActiveAdapter(ctx)
 	if err != nil {
 		return nil, "", "", err

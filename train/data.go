@@ -81,6 +81,10 @@ func sideRow(s store.Side, row func(string) (int32, bool)) (int32, bool) {
 	return row(s.SuggestionID)
 }
 
+// CandidateOf returns the model.Candidate a stored suggestion was scored
+// with (see candidateOf): what a feature row is made from.
+func CandidateOf(s store.Suggestion) model.Candidate { return candidateOf(s) }
+
 // candidateOf rebuilds the model.Candidate a suggestion was scored with
 // from its features column (json.Marshal of the Candidate). Suggestions
 // stored without one fall back to the columns, with a neutral prior of 0.5.

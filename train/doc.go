@@ -264,6 +264,37 @@
 // configuration; the configuration validates train.objective against
 // Objectives).
 //
+// # Teams: team runs and the team layer
+//
+// RunTeam trains a team adapter on records shared through a team hub
+// (package team) rather than on a store: TeamRecord carries its candidate
+// set's feature rows (FeatureRow), which side was preferred and a weight
+// (evidence × role weight). The rows of one member's set are loaded once;
+// the held-out preferences are each member's newest Settings.Holdout share
+// (at least one of every member with two or more), so no member's recent
+// taste is judged only by the others'; the objectives, recency, gate and
+// refit are Run's, against the team adapter published before (or the
+// base). DataCounts.ByPersona counts by role. RunTeam writes nothing; the
+// caller publishes the adapter.
+//
+// The team layer on disk mirrors the own adapters':
+//
+//	Home/team/adapters/t1/, t2/, ...   team adapters pulled from the hub
+//	Home/team/adapters/ACTIVE          the team version in use
+//	Home/team/adapters/layer.json      pulls and rollbacks on this machine
+//	Home/team/state.json               membership (package team; TeamStateFile)
+//
+// InstallTeam checks a pulled adapter against the SHA-256 the hub
+// published and that it loads over the base, writes it atomically and
+// moves ACTIVE; TeamRollback takes the version in use out of service (the
+// previous pulled one that was not rolled back, or none) and remembers it,
+// so that a pull does not install it again (TeamRefused). The pointer and
+// the loading of both layers are model's (model.ActiveTeamAdapter,
+// model.LoadPolicy); LoadedPolicy.TeamBase, the base with the team layer
+// merged, is what `syntx train` passes as Problem.Base so that the developer's own
+// adapter trains over the team's policy (Problem.TeamLayer is recorded in
+// the run's hyper-parameters as team_layer).
+//
 // # Report
 //
 // BuildReport and Report.WriteHTML make the page of `syntx report`: the

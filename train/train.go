@@ -54,8 +54,13 @@ type Problem struct {
 	// DB is the store holding the preferences; runs and adapters are
 	// recorded in it.
 	DB *store.DB
-	// Base is the frozen base network; nil means model.LoadBase().
+	// Base is the frozen base network; nil means model.LoadBase(). With a
+	// team layer (model.LoadedPolicy.TeamBase) it is the base with that layer merged in:
+	// the developer's own adapter trains over the team's policy.
 	Base *model.Network
+	// TeamLayer names the team layer merged into Base ("" for none); it is
+	// recorded with the run.
+	TeamLayer string
 }
 
 // Settings are a run's hyper-parameters and hooks. The zero value of each
@@ -234,6 +239,8 @@ type Hyperparams struct {
 	LogLossTolerance  float64   `json:"log_loss_tolerance"`
 	Refit             bool      `json:"refit"`
 	BaseSHA256        string    `json:"base_sha256"`
+	// TeamLayer is the team adapter the run trained over ("" for none).
+	TeamLayer string `json:"team_layer,omitempty"`
 }
 
 // PersonaCount is a persona's share of a run's data.
@@ -366,6 +373,9 @@ type trainer struct {
 	// included, when Settings.Refit is on and the candidate passed the
 	// gate; commit saves it instead of the candidate.
 	refit *model.LoRA
+	// fixed, when set, is the active policy the gate compares with (a
+	// team run's published adapter) instead of the store's.
+	fixed *fixedActive
 }
 
 // Run trains a new adapter on every preference in p.DB, evaluates it
@@ -406,6 +416,7 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 	obj, _ := lookupObjective(s.Objective) // validated above
 	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep}
 	res.Hyper = tr.hyper()
+	res.Hyper.TeamLayer = p.TeamLayer
 	u := tr.units()
 	res.Data = u.counts
 	if n := len(ds.prefs); n < s.MinPreferences || tr.empty(u) || len(ds.hold()) == 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/review"
 	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/team"
 	"github.com/syntx/syntx/train"
 )
 
@@ -313,6 +314,9 @@ which rows and adapters went, never their content).`)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "removed %d review states (%d open suggestions) and %d learn cursors\n", rr.States, rr.Entries, rr.Cursors)
+	if _, joined, _ := team.LoadState(home); joined {
+		fmt.Fprintln(e.stdout, "the records you shared with your team's hub are still there: syntx team forget deletes them")
+	}
 	return nil
 }
 

@@ -90,9 +90,25 @@ func moduleRoot(t *testing.T) string {
 // forbiddenPackages give a program the means to talk to a network.
 var forbiddenPackages = []string{"net/http", "net/rpc", "net/smtp", "net/mail", "crypto/tls", "net/http/httptrace"}
 
+// networkAllowed lists module packages that may depend on network
+// packages, and why. Team mode's hub client (pgx) needs net and crypto/tls;
+// the syntx command links it for `syntx team`. The language server's
+// packages must stay off this list: the server never connects anywhere
+// itself (team mode runs `syntx team sync` as a child process, and only
+// when team.db is set; TestTeamEgress watches every socket it opens).
+var networkAllowed = map[string]string{
+	"github.com/syntx/syntx/team":      "the team hub client: pgx to the configured PostgreSQL only (Connect's dial guard)",
+	"github.com/syntx/syntx/cmd/syntx": "links package team for `syntx team`; serve never calls it",
+}
+
+// offlinePackages must never depend on a network package, whatever
+// networkAllowed says: the server, capture, the model, training, the store.
+var offlinePackages = []string{"lsp", "capture", "model", "train", "store", "config", "rules", "syntax", "review"}
+
 // TestNoNetworkPackages fails if a non-test package of the module imports,
 // directly or through a dependency, a package that speaks a network
-// protocol, or imports "net" itself without an entry in netAllowed.
+// protocol (unless networkAllowed says why it may), or imports "net"
+// itself without an entry in netAllowed.
 func TestNoNetworkPackages(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command("go", "list", "-e", "-f", `{{.ImportPath}}|{{join .Imports " "}}|{{join .Deps " "}}`, "./...")
@@ -113,8 +129,18 @@ func TestNoNetworkPackages(t *testing.T) {
 		pkg, imports, deps := parts[0], strings.Fields(parts[1]), strings.Fields(parts[2])
 		for _, d := range deps {
 			for _, f := range forbiddenPackages {
-				if d == f {
+				if d != f {
+					continue
+				}
+				if _, ok := networkAllowed[pkg]; !ok {
 					t.Errorf("%s depends on %s", pkg, f)
+				}
+			}
+			if d == "github.com/syntx/syntx/team" {
+				for _, off := range offlinePackages {
+					if pkg == "github.com/syntx/syntx/"+off {
+						t.Errorf("%s depends on package team, which opens network connections", pkg)
+					}
 				}
 			}
 		}
@@ -129,13 +155,18 @@ func TestNoNetworkPackages(t *testing.T) {
 }
 
 // netAllowed lists module packages that may import "net", and why each use
-// stays on the machine. Empty: none needs to.
-var netAllowed = map[string]string{}
+// goes only where the user said.
+var netAllowed = map[string]string{
+	"github.com/syntx/syntx/team": "Connect's dial guard: only the configured database's addresses",
+}
 
 // dialAllowed lists calls that open or accept network connections, as
-// "path/to/file.go:net.Dial", each with the reason it is loopback only.
-// Empty: SyntX talks to its editor over stdio and to nothing else.
-var dialAllowed = map[string]string{}
+// "path/to/file.go:net.Dial", each with the reason it goes only where the
+// user said. SyntX talks to its editor over stdio, and in team mode to the
+// configured database, from `syntx team` only.
+var dialAllowed = map[string]string{
+	"team/hub.go:net.Dialer": "the hub connection's dialler refuses every address but the configured database's (team.db)",
+}
 
 // networkCalls are the functions (by package path) and types that open,
 // accept or resolve network connections.

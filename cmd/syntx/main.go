@@ -98,6 +98,7 @@ func commands() []command {
 		{"export", "export preferences as JSONL for TRL (--format dpo|kto)", cmdExport},
 		{"train", "train a new adapter on the recorded preferences", cmdTrain},
 		{"model", "inspect the policy, export it, roll back (model info | export-onnx FILE | rollback | init)", cmdModel},
+		{"team", "team mode on the team's PostgreSQL (team init | join | push | pull | sync | train | role | report | audit verify | rollback | forget | status)", cmdTeam},
 		{"report", "write an HTML report of acceptance, adapters and training", cmdReport},
 		{"review", "review the changed lines of a branch (--base REV, --format sarif|rdjson, --record)", cmdReview},
 		{"learn", "learn preferences from the git history (--git [--since DATE] [--max-commits N])", cmdLearn},

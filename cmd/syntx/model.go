@@ -19,12 +19,13 @@ import (
 )
 
 func cmdModel(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "model", "info [--json] | export-onnx FILE | rollback | init [-o FILE]",
+	fs := newFlags(e, "model", "info [--json] | export-onnx FILE | export-peft DIR | rollback | init [-o FILE]",
 		`Inspect and manage the policy model:
 
   info          the base model's hash, the active adapter (version, rank, size)
                 and the metrics of the run that made it
-  export-onnx   write the merged policy (base + active adapter) as one ONNX file
+  export-onnx   write the merged policy (base + team layer + own adapter) as one ONNX file
+  export-peft   copy the two layers as PEFT adapter directories (DIR/team, DIR/own)
   rollback      restore the previous accepted adapter (or the base policy)
   init          write the reproducible base model (base.onnx by default)`)
 	workspace := fs.String("workspace", ".", "workspace whose .syntx/config.toml to read")
@@ -42,6 +43,8 @@ func cmdModel(ctx context.Context, e *env, args []string) error {
 		return modelInfo(ctx, e, cfg, rest[1:])
 	case "export-onnx":
 		return modelExport(e, cfg, rest[1:])
+	case "export-peft":
+		return modelExportPEFT(e, cfg, rest[1:])
 	case "rollback":
 		return modelRollback(ctx, e, cfg, rest[1:])
 	case "init":
@@ -59,6 +62,11 @@ type modelDesc struct {
 	FeatureScheme string       `json:"feature_scheme"`
 	Params        int          `json:"params"`
 	Adapter       *adapterInfo `json:"adapter"`
+	// TeamLayer is the team adapter under the own adapter ("" for none).
+	TeamLayer string `json:"team_layer,omitempty"`
+	// TeamLayerError says why the team layer the pointer names does not
+	// serve (the own adapter then runs over the base).
+	TeamLayerError string `json:"team_layer_error,omitempty"`
 }
 
 type adapterInfo struct {
@@ -92,7 +100,10 @@ func modelInfo(ctx context.Context, e *env, cfg config.Config, args []string) er
 	if p.ModelErr != nil {
 		return p.ModelErr
 	}
-	info := modelDesc{BaseSHA256: p.Base.BaseHash(), BaseSource: p.BaseSource, FeatureScheme: model.FeatureScheme, Params: p.Base.NumParams()}
+	info := modelDesc{BaseSHA256: p.Base.BaseHash(), BaseSource: p.BaseSource, FeatureScheme: model.FeatureScheme, Params: p.Base.NumParams(), TeamLayer: p.TeamVersion}
+	if p.TeamErr != nil {
+		info.TeamLayer, info.TeamLayerError = p.TeamRefused, p.TeamErr.Error()
+	}
 	version, dir := p.AdapterVersion, p.AdapterDir
 	if p.AdapterRefused != "" {
 		version, dir = p.AdapterRefused, filepath.Join(model.AdaptersDir(home), p.AdapterRefused)
@@ -123,6 +134,12 @@ func modelInfo(ctx context.Context, e *env, cfg config.Config, args []string) er
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "base:     sha256 %s (%s), %d weights, features %s\n", info.BaseSHA256, info.BaseSource, info.Params, info.FeatureScheme)
+	switch {
+	case info.TeamLayerError != "":
+		fmt.Fprintf(w, "team:     refused, not serving: %s (syntx team rollback, or the next syntx team pull)\n", info.TeamLayerError)
+	case info.TeamLayer != "":
+		fmt.Fprintf(w, "team:     %s (the team adapter, under your own; syntx team rollback)\n", info.TeamLayer)
+	}
 	if info.Adapter == nil {
 		fmt.Fprintln(w, "adapter:  none (the base policy runs alone)")
 		return nil
@@ -201,18 +218,18 @@ one standalone ONNX file (input "features" [N, 512], output "logit" [N, 1]).`)
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(p.ModelErr, p.AdapterErr); err != nil {
+	if err := errors.Join(p.ModelErr, p.TeamErr, p.AdapterErr); err != nil {
 		return err
 	}
-	net, version, ok := p.Runtime.Network(), p.AdapterVersion, p.AdapterVersion != ""
-	// The merged policy holds what the adapter learnt from the developer:
-	// personal data, 0600 like the rest.
+	net := p.Runtime.Network()
+	// The merged policy holds what the adapters learnt from the developer
+	// and the team: personal data, 0600 like the rest.
 	if err := atomicfile.Write(fs.Arg(0), net.ExportONNX); err != nil {
 		return err
 	}
 	what := "the base policy (no adapter is active)"
-	if ok {
-		what = "base + adapter " + version
+	if v := net.AdapterVersion(); v != "" {
+		what = "base + " + v + " (team layer, then own adapter), merged"
 	}
 	fmt.Fprintf(e.stderr, "wrote %s: %s\n", fs.Arg(0), what)
 	return nil
@@ -271,5 +288,48 @@ as an ONNX file ("-" for stdout).`)
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (sha256 %s)\n", *out, n.BaseHash())
+	return nil
+}
+
+func modelExportPEFT(e *env, cfg config.Config, args []string) error {
+	fs := newFlags(e, "model export-peft", "DIR", `Copy the policy's two layers as PEFT LoRA adapter directories of the same base:
+DIR/team (the team adapter in use) and DIR/own (your own adapter), each with
+adapter_config.json and adapter_model.safetensors. With PEFT, load both onto the
+base and activate them together; LoRA adds their deltas, which is the policy
+SyntX serves (see the model package documentation, "Two layers").`)
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: config.DataHome()})
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(p.ModelErr, p.TeamErr, p.AdapterErr); err != nil {
+		return err
+	}
+	base, team, own := p.Base, p.Team, p.Adapter
+	dst := fs.Arg(0)
+	n := 0
+	for _, l := range []struct {
+		name string
+		a    *model.Adapter
+	}{{"team", team}, {"own", own}} {
+		if l.a == nil {
+			continue
+		}
+		if err := model.SaveAdapter(filepath.Join(dst, l.name), base, l.a.LoRA, l.a.Version); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "wrote %s: %s\n", filepath.Join(dst, l.name), l.a.Version)
+		n++
+	}
+	if n == 0 {
+		fmt.Fprintln(e.stderr, "syntx model export-peft: no adapter is in use (the base policy runs alone)")
+		return exitCode(1)
+	}
 	return nil
 }

@@ -89,7 +89,12 @@ enough data), 1 when the run failed.`)
 			fmt.Fprintln(e.stderr, "syntx train:", err)
 		}
 	}
-	res, err := runTraining(ctx, cfg, s)
+	warn := func(msg string) {
+		if !*background {
+			fmt.Fprintln(e.stderr, "syntx train:", msg)
+		}
+	}
+	res, err := runTraining(ctx, cfg, s, warn)
 	switch {
 	case errors.Is(err, train.ErrNotEnoughData):
 		if mode == "json" {
@@ -121,10 +126,23 @@ enough data), 1 when the run failed.`)
 	return nil
 }
 
-// runTraining runs one training run on $SYNTX_HOME with settings s.
-func runTraining(ctx context.Context, cfg config.Config, s train.Settings) (train.Result, error) {
+// runTraining runs one training run on $SYNTX_HOME with settings s. The
+// developer's own adapter trains over the team layer in use (model.
+// LoadPolicy loads it); a team layer that does not load is warned about
+// and the run trains over the base.
+func runTraining(ctx context.Context, cfg config.Config, s train.Settings, warn func(string)) (train.Result, error) {
 	home := config.DataHome()
-	base, err := loadBase(cfg)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: home})
+	if err != nil {
+		return train.Result{}, err
+	}
+	if p.ModelErr != nil {
+		return train.Result{}, p.ModelErr
+	}
+	if p.TeamErr != nil {
+		warn("the team layer does not load; training over the base: " + p.TeamErr.Error())
+	}
+	base, err := p.TeamBase()
 	if err != nil {
 		return train.Result{}, err
 	}
@@ -133,7 +151,7 @@ func runTraining(ctx context.Context, cfg config.Config, s train.Settings) (trai
 		return train.Result{}, err
 	}
 	defer db.Close()
-	return train.Run(ctx, train.Problem{Home: home, DB: db, Base: base}, s)
+	return train.Run(ctx, train.Problem{Home: home, DB: db, Base: base, TeamLayer: p.TeamVersion}, s)
 }
 
 // objectiveList is train.Objectives as strings.

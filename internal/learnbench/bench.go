@@ -656,35 +656,41 @@ func oracle(p Persona, held []Site) Metrics {
 	return m
 }
 
-// copyActive copies the active adapter (pointer and directory) of home into
-// dst.
+// copyActive copies the active adapters of home into dst: the developer's
+// own (adapters/ACTIVE and its directory) and the team layer
+// (team/adapters/ACTIVE and its directory), when there are.
 func copyActive(home, dst string) error {
-	ptr, err := os.ReadFile(filepath.Join(home, "adapters", "ACTIVE"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	v := strings.TrimSpace(string(ptr))
-	from, to := filepath.Join(home, "adapters", v), filepath.Join(dst, "adapters", v)
-	if err := os.MkdirAll(to, 0o700); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+	for _, layer := range []string{"adapters", filepath.Join("team", "adapters")} {
+		ptr, err := os.ReadFile(filepath.Join(home, layer, "ACTIVE"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+		v := strings.TrimSpace(string(ptr))
+		from, to := filepath.Join(home, layer, v), filepath.Join(dst, layer, v)
+		if err := os.MkdirAll(to, 0o700); err != nil {
+			return err
+		}
+		entries, err := os.ReadDir(from)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(from, e.Name()))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+				return err
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dst, layer, "ACTIVE"), ptr, 0o600); err != nil {
 			return err
 		}
 	}
-	return os.WriteFile(filepath.Join(dst, "adapters", "ACTIVE"), ptr, 0o600)
+	return nil
 }
 
 func lspURI(s string) uri.URI { return uri.URI(s) }

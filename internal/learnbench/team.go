@@ -1,0 +1,670 @@
+package learnbench
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/pgtest"
+)
+
+func lspFileURI(path string) string { return lspclient.FileURI(path) }
+
+func decodeB64(s string) ([]byte, error) {
+	return base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+}
+
+// The team benchmark (make bench-team): simulated members with different
+// tastes and roles drive real `syntx serve` processes over LSP and sync
+// with one hub on a throw-away PostgreSQL; a team adapter is trained every
+// round. It measures (a) a new member's precision@1 and noise at 0 events
+// with the team layer against the base, (b) the curve of a dissenting new
+// member whose own adapter trains over the team layer, and (c) what role
+// weights do: the security specialists' taste on security suggestions,
+// with the roles' weights and with every weight 1.
+
+// TeamConfig sets up the team benchmark.
+type TeamConfig struct {
+	Binary, Corpus string
+	// Developers, Specialists and Seniors are how many members of each
+	// role play (the dissenter and the new member come on top).
+	Developers, Specialists, Seniors int
+	// Rounds of EventsPerRound feedback events per member; a team train
+	// after each round.
+	Rounds, EventsPerRound int
+	// Checkpoints of the dissenter's curve (its own events).
+	Checkpoints []int
+	HeldOut     int
+	Noise       float64
+	Seed        uint64
+	Log         io.Writer
+	// SecurityWeight, when not zero, replaces the security specialists'
+	// weight on security suggestions (2 by default).
+	SecurityWeight float64
+}
+
+// TeamReport is the team benchmark's result.
+type TeamReport struct {
+	// SecurityWeight is the specialists' weight on security.
+	SecurityWeight float64 `json:"security_weight"`
+	Members        int     `json:"members"`
+	Records        int     `json:"records"`
+	Rounds         []Round `json:"rounds"`
+	Sites          int     `json:"sites"`
+	HeldOut        int     `json:"held_out_sites"`
+	Seconds        float64 `json:"seconds"`
+	Newcomer       struct {
+		Base Metrics `json:"base"`
+		Team Metrics `json:"team"`
+		// Oracle is the team taste's oracle.
+		Oracle Metrics `json:"oracle"`
+	} `json:"newcomer"`
+	Dissenter Curve `json:"dissenter"`
+	// Roles is measured on held-out sites that offer a security
+	// suggestion: with the base, the team adapter trained with the roles'
+	// weights, and one trained on the same records with every weight 1.
+	Roles struct {
+		Base, Weighted, Flat SecurityMetrics
+	} `json:"roles"`
+	// SecurityRecords are the shared security records by role, kind and
+	// outcome: what the team adapter learnt security from.
+	SecurityRecords []SecurityRecords `json:"security_records"`
+}
+
+// SecurityRecords counts the hub's security records of one role, kind
+// and outcome, with their summed evidence (before role weights).
+type SecurityRecords struct {
+	Role     string  `json:"role"`
+	Kind     string  `json:"kind"`
+	Outcome  string  `json:"outcome"`
+	N        int     `json:"n"`
+	Evidence float64 `json:"evidence"`
+}
+
+// Round is one round of team feedback and the team train after it.
+type Round struct {
+	Events   int    `json:"events"` // by all members so far
+	Adapter  string `json:"adapter"`
+	Decision string `json:"decision"`
+	Seconds  float64
+}
+
+func likesCats(name, desc string, cats ...string) Persona {
+	return Persona{Name: name, Desc: desc, EditShare: 0.1, Likes: func(c Cand, _ Site) bool {
+		for _, x := range cats {
+			if c.Category == x {
+				return true
+			}
+		}
+		return false
+	}}
+}
+
+// The team's members: security specialists want security fixes (and
+// nothing else: among the suggestions at a site they pick the security
+// one); senior reviewers want security, correctness and performance fixes;
+// developers want correctness and performance and undo security rewrites.
+// The team's weighted taste (what a new member is measured against) is
+// everything but style: correctness and performance by the developers'
+// and seniors' numbers, security by the specialists' and seniors' weights
+// (3 × 2 + 2 × 1.5 against 6 × 1; with every weight 1, 5 against 6). The
+// dissenter wants style and correctness.
+var (
+	specialistTaste = likesCats("security-specialist", "security only", "security")
+	seniorTaste     = likesCats("senior-reviewer", "security, correctness and performance", "security", "correctness", "performance")
+	developerTaste  = likesCats("developer", "correctness and performance; undoes security rewrites", "correctness", "performance")
+	teamTaste       = likesCats("newcomer", "the team's weighted taste: all but style", "security", "correctness", "performance")
+	dissenterTaste  = likesCats("dissenter", "style and correctness, against the team", "style", "correctness")
+)
+
+// hubFixture is the hub the benchmark's members share.
+type hubFixture struct {
+	c        *pgtest.Cluster
+	binary   string
+	passfile string
+	pass     map[string]string
+	db       string
+}
+
+func (h *hubFixture) url(user string) string {
+	return strings.Replace(h.c.URL(user, "", h.db), "sslmode=disable", "sslmode=prefer", 1)
+}
+
+func (h *hubFixture) role(ctx context.Context, name string, groups ...string) (string, error) {
+	h.pass[name] = "pw-" + name
+	var in []string
+	for _, g := range groups {
+		in = append(in, "syntx_"+g)
+	}
+	if err := h.c.CreateRole(ctx, name, h.pass[name], in...); err != nil {
+		return "", err
+	}
+	p, err := h.c.Passfile(filepath.Dir(h.passfile), h.pass)
+	h.passfile = p
+	return name, err
+}
+
+// home is a member's data directory with a config.toml naming the hub.
+func (h *hubFixture) home(role string) (string, error) {
+	home, err := os.MkdirTemp("", "syntx-team-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(home, "config", "syntx"), 0o700); err != nil {
+		return "", err
+	}
+	cfg := fmt.Sprintf("[team]\ndb = %q\n", h.url(role))
+	return home, os.WriteFile(filepath.Join(home, "config", "syntx", "config.toml"), []byte(cfg), 0o600)
+}
+
+func (h *hubFixture) cli(ctx context.Context, home string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, h.binary, args...)
+	cmd.Env = append(os.Environ(), "SYNTX_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "PGPASSFILE="+h.passfile)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		return out.String(), fmt.Errorf("syntx %s: %w: %s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+// teamMember is one simulated member.
+type teamMember struct {
+	name    string
+	persona Persona
+	home    string
+	srv     *server
+	rng     *rand.Rand
+	order   []int
+	next    int
+	events  int
+}
+
+// RunTeam plays the team benchmark.
+func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
+	t0 := time.Now()
+	if cfg.Rounds == 0 {
+		cfg.Rounds = 4
+	}
+	if cfg.EventsPerRound == 0 {
+		cfg.EventsPerRound = 10
+	}
+	if len(cfg.Checkpoints) == 0 {
+		cfg.Checkpoints = []int{0, 10, 20, 30, 50}
+	}
+	lc := Config{Binary: cfg.Binary, Corpus: cfg.Corpus, Log: cfg.Log, Seed: cfg.Seed}
+	files, err := corpusFiles(cfg.Corpus)
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("bench-team: no corpus files in %s: %v", cfg.Corpus, err)
+	}
+	lc.logf("discovering sites in %d files", len(files))
+	sites, err := discover(ctx, lc, files)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 23))
+	heldFiles := map[string]bool{}
+	for _, i := range rng.Perm(len(files))[:len(files)*3/10] {
+		heldFiles[files[i]] = true
+	}
+	var train, held []Site
+	for i, s := range sites {
+		s.Test = i%2 == 1
+		if heldFiles[s.File] {
+			held = append(held, s)
+		} else {
+			train = append(train, s)
+		}
+	}
+	rng.Shuffle(len(held), func(i, j int) { held[i], held[j] = held[j], held[i] })
+	if cfg.HeldOut > 0 && len(held) > cfg.HeldOut {
+		held = held[:cfg.HeldOut]
+	}
+	rep := &TeamReport{Sites: len(sites), HeldOut: len(held), SecurityWeight: cfg.SecurityWeight}
+	if rep.SecurityWeight == 0 {
+		rep.SecurityWeight = 2
+	}
+
+	// The hub.
+	c, err := pgtest.Start(ctx, pgtest.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Stop()
+	pf, err := os.MkdirTemp("", "syntx-team-pass-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(pf)
+	hub := &hubFixture{c: c, binary: cfg.Binary, pass: map[string]string{}, db: "team", passfile: filepath.Join(pf, "pgpass")}
+	if _, err := c.Psql(ctx, "postgres", `CREATE ROLE hubadmin LOGIN CREATEROLE PASSWORD 'pw-hubadmin'`); err != nil {
+		return nil, err
+	}
+	hub.pass["hubadmin"] = "pw-hubadmin"
+	if err := c.CreateDB(ctx, "team", "hubadmin"); err != nil {
+		return nil, err
+	}
+	if _, err := hub.role(ctx, "hubci"); err != nil {
+		return nil, err
+	}
+	adminHome, err := hub.home("hubadmin")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(adminHome)
+	if _, err := hub.cli(ctx, adminHome, "team", "init", "--min-members", "2"); err != nil {
+		return nil, err
+	}
+	if _, err := c.Psql(ctx, "team", `GRANT syntx_trainer TO hubci`); err != nil {
+		return nil, err
+	}
+	if cfg.SecurityWeight > 0 {
+		if _, err := hub.cli(ctx, adminHome, "team", "role", "weight", "security-specialist", "security", fmt.Sprint(cfg.SecurityWeight)); err != nil {
+			return nil, err
+		}
+	}
+	ciHome, err := hub.home("hubci")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(ciHome)
+
+	// The members.
+	type spec struct {
+		persona Persona
+		role    string
+		n       int
+	}
+	var members []*teamMember
+	defer func() {
+		for _, m := range members {
+			if m.srv != nil {
+				m.srv.stop(context.Background())
+			}
+			_ = os.RemoveAll(m.home)
+		}
+	}()
+	for _, sp := range []spec{{specialistTaste, "security-specialist", cfg.Specialists}, {seniorTaste, "senior-reviewer", cfg.Seniors}, {developerTaste, "developer", cfg.Developers}} {
+		for i := 0; i < sp.n; i++ {
+			name := fmt.Sprintf("%s%d", strings.ReplaceAll(sp.role, "-", ""), i)
+			m, err := newTeamMember(ctx, hub, name, sp.persona, cfg.Seed+uint64(len(members))*101, len(train))
+			if err != nil {
+				return nil, err
+			}
+			members = append(members, m)
+			if _, err := hub.cli(ctx, adminHome, "team", "role", "set", name, sp.role); err != nil {
+				return nil, err
+			}
+		}
+	}
+	rep.Members = len(members)
+	lc.logf("%d members, %d training sites, %d held out", len(members), len(train), len(held))
+
+	// Rounds: every member gives feedback, syncs; then the team trains.
+	total := 0
+	for r := 0; r < cfg.Rounds; r++ {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make([]error, len(members))
+		for i, m := range members {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = m.play(ctx, train, cfg.EventsPerRound, cfg.Noise)
+				if errs[i] == nil {
+					var res any
+					errs[i] = m.srv.c.Command(ctx, "syntx.teamSync", &res)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		total += len(members) * cfg.EventsPerRound
+		out, err := hub.cli(ctx, ciHome, "team", "train", "--json")
+		if err != nil {
+			return nil, err
+		}
+		var tr struct {
+			Version  int64  `json:"version"`
+			Decision string `json:"decision"`
+		}
+		_ = json.Unmarshal([]byte(out), &tr)
+		rd := Round{Events: total, Adapter: fmt.Sprintf("t%d", tr.Version), Decision: tr.Decision, Seconds: time.Since(start).Seconds()}
+		if tr.Version == 0 {
+			rd.Adapter, rd.Decision = "", strings.TrimSpace(out)
+		}
+		rep.Rounds = append(rep.Rounds, rd)
+		lc.logf("round %d: %d events; team train: %s %s (%.0fs)", r+1, total, rd.Adapter, rd.Decision, rd.Seconds)
+	}
+	cnt, _ := c.Psql(ctx, "team", "SELECT count(*) FROM syntx.preferences")
+	fmt.Sscan(cnt, &rep.Records)
+	secRows, err := c.Psql(ctx, "team", `SELECT role, kind, outcome, count(*), sum(evidence) FROM syntx.preferences
+		WHERE category = 'security' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(secRows, "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 5 {
+			continue
+		}
+		r := SecurityRecords{Role: f[0], Kind: f[1], Outcome: f[2]}
+		r.N, _ = strconv.Atoi(f[3])
+		r.Evidence, _ = strconv.ParseFloat(f[4], 64)
+		rep.SecurityRecords = append(rep.SecurityRecords, r)
+	}
+
+	// (a) A new member: the base and the team layer at 0 events.
+	newcomer, err := newTeamMember(ctx, hub, "newcomer", teamTaste, cfg.Seed+999, len(train))
+	if err != nil {
+		return nil, err
+	}
+	members = append(members, newcomer)
+	var res any
+	if err := newcomer.srv.c.Command(ctx, "syntx.teamSync", &res); err != nil {
+		return nil, err
+	}
+	empty, err := os.MkdirTemp("", "syntx-team-base-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(empty)
+	if rep.Newcomer.Base, err = evaluate(ctx, lc, empty, teamTaste, held); err != nil {
+		return nil, err
+	}
+	if rep.Newcomer.Team, err = evaluate(ctx, lc, newcomer.home, teamTaste, held); err != nil {
+		return nil, err
+	}
+	rep.Newcomer.Oracle = oracle(teamTaste, held)
+	lc.logf("newcomer at 0 events: base P@1 %.2f noise %.2f; team layer P@1 %.2f noise %.2f",
+		rep.Newcomer.Base.PrecisionAt1, rep.Newcomer.Base.Noise, rep.Newcomer.Team.PrecisionAt1, rep.Newcomer.Team.Noise)
+
+	// (b) A dissenting new member: its own adapter over the team layer.
+	dis, err := newTeamMember(ctx, hub, "dissenter", dissenterTaste, cfg.Seed+777, len(train))
+	if err != nil {
+		return nil, err
+	}
+	members = append(members, dis)
+	if err := dis.srv.c.Command(ctx, "syntx.teamSync", &res); err != nil {
+		return nil, err
+	}
+	rep.Dissenter = Curve{Persona: dissenterTaste.Name, Objective: "kl", Noise: cfg.Noise, Actions: map[string]int{}, Oracle: oracle(dissenterTaste, held)}
+	for _, cp := range cfg.Checkpoints {
+		if cp > dis.events {
+			if err := dis.play(ctx, train, cp-dis.events, cfg.Noise); err != nil {
+				return nil, err
+			}
+		}
+		m := Metrics{Events: dis.events}
+		if dis.events > 0 {
+			var r struct {
+				Decision string `json:"decision"`
+				Active   string `json:"active"`
+			}
+			if err := dis.srv.c.Command(ctx, "syntx.retrain", &r); err != nil {
+				m.TrainDecision = "failed: " + err.Error()
+			} else {
+				m.TrainDecision, m.Adapter = r.Decision, r.Active
+			}
+		}
+		em, err := evaluate(ctx, lc, dis.home, dissenterTaste, held)
+		if err != nil {
+			return nil, err
+		}
+		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall
+		rep.Dissenter.Points = append(rep.Dissenter.Points, m)
+		lc.logf("dissenter at %d events: P@1 %.2f noise %.2f auto recall %.2f (%s %s)", m.Events, m.PrecisionAt1, m.Noise, m.AutoRecall, m.TrainDecision, m.Adapter)
+	}
+
+	// (c) Role weights: the specialists' taste on security sites, with the
+	// roles' weights (the newcomer's layer) and with every weight 1.
+	var sec []Site
+	for _, s := range held {
+		for _, cd := range s.Cands {
+			if cd.Category == "security" {
+				sec = append(sec, s)
+				break
+			}
+		}
+	}
+	rep.Roles.Weighted, err = securityMetrics(ctx, lc, newcomer.home, sec)
+	if err != nil {
+		return nil, err
+	}
+	rep.Roles.Base, err = securityMetrics(ctx, lc, empty, sec)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range [][]string{{"security-specialist", "1"}, {"security-specialist", "security", "1"}, {"senior-reviewer", "1"}} {
+		if _, err := hub.cli(ctx, adminHome, append([]string{"team", "role", "weight"}, w...)...); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := hub.cli(ctx, ciHome, "team", "train", "--json"); err != nil {
+		return nil, err
+	}
+	flat, err := newTeamMember(ctx, hub, "flatcheck", teamTaste, cfg.Seed+555, len(train))
+	if err != nil {
+		return nil, err
+	}
+	members = append(members, flat)
+	// The flat run may be refused by the gate (it is judged against the
+	// weighted adapter): install the newest run, accepted or not.
+	if err := installNewest(ctx, c, flat.home); err != nil {
+		return nil, err
+	}
+	rep.Roles.Flat, err = securityMetrics(ctx, lc, flat.home, sec)
+	if err != nil {
+		return nil, err
+	}
+	lc.logf("security sites: shown automatically base %.2f, role weights %.2f, every weight 1 %.2f; mean score %.2f, %.2f, %.2f",
+		rep.Roles.Base.Shown, rep.Roles.Weighted.Shown, rep.Roles.Flat.Shown, rep.Roles.Base.Score, rep.Roles.Weighted.Score, rep.Roles.Flat.Score)
+	rep.Seconds = time.Since(t0).Seconds()
+	return rep, nil
+}
+
+// SecurityMetrics describe a policy on sites with a security suggestion.
+type SecurityMetrics struct {
+	Sites int `json:"sites"`
+	// Shown is the share of sites where a security suggestion is shown on
+	// automatic triggers; First where it tops the explicit menu; Score is
+	// the mean acceptance probability of the security suggestions.
+	Shown float64 `json:"shown"`
+	First float64 `json:"first"`
+	Score float64 `json:"score"`
+	// OtherScore is the mean acceptance probability of the other
+	// suggestions at those sites: Score - OtherScore is how far the policy
+	// puts security ahead of what competes with it there.
+	OtherScore float64 `json:"other_score"`
+}
+
+// installNewest writes the hub's newest team adapter (accepted or not) as
+// home's team layer, for measuring it.
+func installNewest(ctx context.Context, c *pgtest.Cluster, home string) error {
+	out, err := c.Psql(ctx, "team", `SELECT version, encode(config, 'base64'), encode(weights, 'base64') FROM syntx.adapters ORDER BY version DESC LIMIT 1`)
+	if err != nil {
+		return err
+	}
+	parts := strings.SplitN(strings.ReplaceAll(out, "\n", ""), "|", 3)
+	if len(parts) != 3 {
+		return fmt.Errorf("no team adapter: %q", out)
+	}
+	dir := filepath.Join(home, "team", "adapters", "t"+parts[0])
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for name, b64 := range map[string]string{"adapter_config.json": parts[1], "adapter_model.safetensors": parts[2]} {
+		b, err := decodeB64(b64)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(filepath.Join(home, "team", "adapters", "ACTIVE"), []byte("t"+parts[0]+"\n"), 0o600)
+}
+
+// securityMetrics measures home's policy on security sites.
+func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) (SecurityMetrics, error) {
+	m := SecurityMetrics{Sites: len(sites)}
+	ehome, err := os.MkdirTemp("", "syntx-team-sec-")
+	if err != nil {
+		return m, err
+	}
+	defer os.RemoveAll(ehome)
+	if err := copyActive(home, ehome); err != nil {
+		return m, err
+	}
+	s, err := startServer(ctx, lc.Binary, ehome, map[string]any{"persona": "newcomer", "personas": map[string]float64{"newcomer": 1}})
+	if err != nil {
+		return m, err
+	}
+	defer s.stop(ctx)
+	shown, first, nScore, nOther := 0, 0, 0, 0
+	for i, site := range sites {
+		src, err := os.ReadFile(site.File)
+		if err != nil {
+			return m, err
+		}
+		uri := lspFileURI(filepath.Join(ehome, "sec", fmt.Sprint(i), filepath.Base(site.File)))
+		if err := s.c.Open(ctx, uri, site.Lang, string(src)); err != nil {
+			return m, err
+		}
+		auto, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindAutomatic)
+		if err != nil {
+			return m, err
+		}
+		for _, a := range actionsOf(auto) {
+			if a.category == "security" {
+				shown++
+				break
+			}
+		}
+		inv, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindInvoked)
+		if err != nil {
+			return m, err
+		}
+		acts := actionsOf(inv)
+		if len(acts) > 0 && acts[0].category == "security" {
+			first++
+		}
+		for _, a := range acts {
+			if a.category == "security" {
+				m.Score += a.score
+				nScore++
+			} else {
+				m.OtherScore += a.score
+				nOther++
+			}
+		}
+	}
+	m.Shown, m.First = ratio(shown, len(sites)), ratio(first, len(sites))
+	if nScore > 0 {
+		m.Score /= float64(nScore)
+	}
+	if nOther > 0 {
+		m.OtherScore /= float64(nOther)
+	}
+	return m, nil
+}
+
+func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona, seed uint64, nTrain int) (*teamMember, error) {
+	if _, err := hub.role(ctx, name, "member"); err != nil {
+		return nil, err
+	}
+	home, err := hub.home(name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := hub.cli(ctx, home, "team", "join"); err != nil {
+		return nil, err
+	}
+	if err := os.Setenv("PGPASSFILE", hub.passfile); err != nil {
+		return nil, err
+	}
+	srv, err := startServer(ctx, hub.binary, home, serverOptions(p, "kl"))
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 31))
+	return &teamMember{name: name, persona: p, home: home, srv: srv, rng: rng, order: rng.Perm(nTrain)}, nil
+}
+
+// play gives n feedback events at the member's next training sites.
+func (m *teamMember) play(ctx context.Context, train []Site, n int, noise float64) error {
+	for done := 0; done < n && m.next < len(m.order); {
+		kind, err := act(ctx, m.srv, m.persona, train[m.order[m.next]], m.rng, noise, m.next)
+		m.next++
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		if kind != "" {
+			done++
+			m.events++
+		}
+	}
+	return nil
+}
+
+// WriteTable prints the team benchmark's figures and verdicts.
+func (r *TeamReport) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "%d members, %d shared preferences, %d sites (%d held out), %.0f s\n\n", r.Members, r.Records, r.Sites, r.HeldOut, r.Seconds)
+	for i, rd := range r.Rounds {
+		fmt.Fprintf(w, "round %d: %4d team events, team train: %s %s (%.0f s)\n", i+1, rd.Events, rd.Adapter, rd.Decision, rd.Seconds)
+	}
+	n := r.Newcomer
+	fmt.Fprintf(w, "\n(a) a new member at 0 events (taste: %s)\n", teamTaste.Desc)
+	fmt.Fprintf(w, "    %-12s P@1 %.2f  noise %.2f  silence %.2f  auto recall %.2f\n", "base", n.Base.PrecisionAt1, n.Base.Noise, n.Base.SilenceRecall, n.Base.AutoRecall)
+	fmt.Fprintf(w, "    %-12s P@1 %.2f  noise %.2f  silence %.2f  auto recall %.2f\n", "team layer", n.Team.PrecisionAt1, n.Team.Noise, n.Team.SilenceRecall, n.Team.AutoRecall)
+	fmt.Fprintf(w, "    %-12s P@1 %.2f  noise %.2f\n", "oracle", n.Oracle.PrecisionAt1, n.Oracle.Noise)
+	fmt.Fprintf(w, "\n(b) a dissenting new member (%s), its own adapter over the team layer\n", dissenterTaste.Desc)
+	for _, p := range r.Dissenter.Points {
+		fmt.Fprintf(w, "    %3d events  P@1 %.2f  noise %.2f  silence %.2f  auto recall %.2f  %s %s\n", p.Events, p.PrecisionAt1, p.Noise, p.SilenceRecall, p.AutoRecall, p.TrainDecision, p.Adapter)
+	}
+	ok, why := r.Dissenter.Target()
+	verdict := "MET"
+	if !ok {
+		verdict = "NOT MET"
+	}
+	fmt.Fprintf(w, "    its taste wins by 30 events (P@1 ≥ 90%% of the oracle, noise ≤ half the team layer's): %s, %s\n", verdict, why)
+	ro := r.Roles
+	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists at %gx and seniors at 1.5x want it, developers undo it)\n", ro.Base.Sites, r.SecurityWeight)
+	for _, x := range []struct {
+		name string
+		m    SecurityMetrics
+	}{{"base", ro.Base}, {"team, role weights", ro.Weighted}, {"team, every weight 1", ro.Flat}} {
+		fmt.Fprintf(w, "    %-22s shown automatically %.2f  first in the menu %.2f  mean score %.2f (the other suggestions there %.2f)\n", x.name, x.m.Shown, x.m.First, x.m.Score, x.m.OtherScore)
+	}
+	fmt.Fprintln(w, "    the shared security records (role, kind, outcome: records, summed evidence before role weights):")
+	for _, x := range r.SecurityRecords {
+		fmt.Fprintf(w, "      %-20s %-5s %-9s %4d  %7.1f\n", x.Role, x.Kind, x.Outcome, x.N, x.Evidence)
+	}
+}
+
+// WriteJSON writes the report.
+func (r *TeamReport) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

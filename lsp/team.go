@@ -1,0 +1,221 @@
+package lsp
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+
+	"github.com/syntx/syntx/train"
+)
+
+// Team mode (package team) runs in a separate process too: `syntx team
+// sync` pushes the preferences recorded since the last sync to the team's
+// hub and pulls the newest team adapter, which the server then swaps in
+// under the developer's own. The server itself never opens a connection:
+// with team.db empty nothing is started at all; otherwise a sync starts
+// when the session has been idle for train.idle_delay and
+// team.sync_interval has passed since the last one, or now with the
+// command syntx.teamSync.
+
+// TeamSt is team mode's state for syntx.status.
+type TeamSt struct {
+	Mode     string    `json:"mode"` // "off" (no team.db) or "on"
+	Joined   bool      `json:"joined"`
+	Layer    string    `json:"layer,omitempty"` // the team layer in use
+	Syncing  bool      `json:"syncing,omitempty"`
+	Last     string    `json:"last,omitempty"` // the last sync's outcome
+	LastSync time.Time `json:"lastSync,omitzero"`
+}
+
+// teamSyncer is the running sync process, if any.
+type teamSyncer struct {
+	mu        sync.Mutex
+	cmd       *exec.Cmd
+	done      chan struct{} // closed when cmd ends
+	last      string
+	lastEnded time.Time
+}
+
+// SyncResult is what syntx.teamSync answers (the sync process's result).
+type SyncResult struct {
+	Pushed  int     `json:"pushed"`
+	Layer   string  `json:"layer"`
+	Pulled  bool    `json:"pulled"`
+	Note    string  `json:"note,omitempty"`
+	Head    string  `json:"head,omitempty"`
+	Error   string  `json:"error,omitempty"`
+	Seconds float64 `json:"seconds"`
+}
+
+// teamJoined reports whether team mode is on and this data directory has
+// joined a hub.
+func (s *Server) teamJoined() bool {
+	if s.config().Team.DB == "" || s.opts.DataDir == "" {
+		return false
+	}
+	_, err := os.Stat(train.TeamStateFile(s.opts.DataDir))
+	return err == nil
+}
+
+// runTeamSync runs `syntx team sync` to the end and returns its result. A
+// foreground sync (syntx.teamSync) waits for a background one running to
+// end first; a background one does not start while another runs.
+func (s *Server) runTeamSync(ctx context.Context, background bool) (SyncResult, error) {
+	args := []string{"team", "sync", "--json"}
+	if background {
+		args = append(args, "--background")
+	}
+	cmd, err := s.selfCommand(args...)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return SyncResult{}, err
+	}
+	s.team.mu.Lock()
+	for s.team.cmd != nil {
+		if background {
+			s.team.mu.Unlock()
+			return SyncResult{}, errors.New("a team sync is already running")
+		}
+		done := s.team.done
+		s.team.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return SyncResult{}, ctx.Err()
+		}
+		s.team.mu.Lock()
+	}
+	if err := cmd.Start(); err != nil {
+		s.team.mu.Unlock()
+		return SyncResult{}, fmt.Errorf("start the team sync: %w", err)
+	}
+	s.team.cmd = cmd
+	done := make(chan struct{})
+	s.team.done = done
+	s.team.mu.Unlock()
+	defer close(done)
+	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(syscall.SIGTERM) })
+	defer stop()
+	var res SyncResult
+	got := false
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if json.Unmarshal(sc.Bytes(), &res) == nil {
+			got = true
+		}
+	}
+	werr := cmd.Wait()
+	s.team.mu.Lock()
+	s.team.cmd = nil
+	s.team.lastEnded = s.now()
+	switch {
+	case res.Error != "":
+		s.team.last = "failed: " + res.Error
+	case got:
+		s.team.last = fmt.Sprintf("pushed %d, team layer %s", res.Pushed, orNone(res.Layer))
+	default:
+		s.team.last = fmt.Sprintf("failed: %v", werr)
+	}
+	s.team.mu.Unlock()
+	if res.Error != "" {
+		return res, errors.New(res.Error)
+	}
+	if !got {
+		return res, fmt.Errorf("the team sync ended without a result: %v", werr)
+	}
+	s.reloadAdapter(ctx)
+	return res, nil
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
+}
+
+// idleTeamSync starts a background sync when the session is idle, team
+// mode is on and joined, and team.sync_interval has passed since the last
+// one. Called from the ticker.
+func (s *Server) idleTeamSync() {
+	if !s.teamJoined() {
+		return
+	}
+	cfg := s.config()
+	now := s.now()
+	if now.Sub(time.Unix(0, s.lastActive.Load())) < cfg.Train.IdleDelay.D() {
+		return
+	}
+	s.team.mu.Lock()
+	busy := s.team.cmd != nil || (!s.team.lastEnded.IsZero() && now.Sub(s.team.lastEnded) < cfg.Team.SyncInterval.D())
+	if !busy {
+		// Claim the slot before the goroutine starts, so that the next
+		// tick does not start a second one.
+		s.team.lastEnded = now
+	}
+	s.team.mu.Unlock()
+	if busy {
+		return
+	}
+	go func() {
+		res, err := s.runTeamSync(context.Background(), true)
+		if err != nil {
+			s.log.Info("team sync failed", "err", err)
+			return
+		}
+		s.log.Info("team sync", "pushed", res.Pushed, "layer", res.Layer, "pulled", res.Pulled)
+	}()
+}
+
+// teamSyncNow is syntx.teamSync.
+func (s *Server) teamSyncNow(ctx context.Context) (any, error) {
+	if s.config().Team.DB == "" {
+		return nil, invalidRequest("syntx.teamSync: team mode is off (set [team] db in your config.toml)")
+	}
+	if !s.teamJoined() {
+		return nil, invalidRequest("syntx.teamSync: this data directory has not joined the team hub (syntx team join)")
+	}
+	// A sync already running (an idle one) is waited for: what is asked
+	// for is a sync that starts now.
+	res, err := s.runTeamSync(ctx, false)
+	if err != nil {
+		return nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, "syntx.teamSync: "+err.Error())
+	}
+	return res, nil
+}
+
+func (s *Server) teamStatus() *TeamSt {
+	st := &TeamSt{Mode: "off"}
+	if s.config().Team.DB != "" {
+		st.Mode = "on"
+	}
+	st.Joined = s.teamJoined()
+	if rt := s.policy(); rt != nil && rt.Team() != nil {
+		st.Layer = rt.Team().Version
+	}
+	s.team.mu.Lock()
+	st.Syncing, st.Last, st.LastSync = s.team.cmd != nil, s.team.last, s.team.lastEnded
+	s.team.mu.Unlock()
+	return st
+}
+
+// stopTeamSync ends a running sync when the server exits.
+func (s *Server) stopTeamSync() {
+	s.team.mu.Lock()
+	defer s.team.mu.Unlock()
+	if c := s.team.cmd; c != nil {
+		_ = c.Process.Signal(syscall.SIGTERM)
+	}
+}

@@ -1,0 +1,246 @@
+package train
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/store"
+)
+
+// FeatureRow is one candidate's feature row in sparse form: the non-zero
+// slots of model.Featurize's output and their values, as the model sees
+// them (the hashed features, nothing else).
+type FeatureRow struct {
+	Idx []int32
+	Val []float32
+}
+
+// TeamRecord is one preference a member shared with the team hub (package
+// team): its candidate set's feature rows, which of them was preferred,
+// and the weight the team gives it.
+type TeamRecord struct {
+	// ID orders records with the same time (the hub's row id).
+	ID int64
+	// Member is the member's pseudonymous id; Set the member's key of the
+	// candidate set, so that records of one set share its rows.
+	Member, Set string
+	// Rows are the candidate set's feature rows; Pos ≻ Neg index them,
+	// -1 standing for the "show nothing" action.
+	Rows     []FeatureRow
+	Pos, Neg int
+	// Label marks a label (desirable when Pos is the suggestion).
+	Label bool
+	At    time.Time
+	// Weight is the evidence weight times the role weight (recency is
+	// applied by the run, as for local preferences).
+	Weight float64
+	// Role is the role whose weight applied; Category the suggestion's.
+	Role, Category string
+}
+
+// TeamProblem is what a team run trains on.
+type TeamProblem struct {
+	// Base is the frozen base network; nil means model.LoadBase().
+	Base *model.Network
+	// Active is the team adapter published now (nil: the base), which the
+	// gate compares the new one with; ActiveVersion names it.
+	Active        *model.LoRA
+	ActiveVersion string
+	Records       []TeamRecord
+}
+
+// TeamResult is a team run's outcome. Nothing is written anywhere: the
+// caller publishes the adapter (package team).
+type TeamResult struct {
+	Decision store.Decision
+	// LoRA is the adapter to publish (the refit when it passed the gate
+	// and Settings.Refit is on); nil when the run failed.
+	LoRA    *model.LoRA
+	Hyper   Hyperparams
+	Data    DataCounts
+	Metrics Metrics
+	Started time.Time
+}
+
+// RunTeam trains a team adapter on records with the same objectives,
+// weighting, gate and refit as Run. The held-out preferences are the
+// newest Settings.Holdout share of each member's records (at least one of
+// every member with two or more), so that no member's recent taste is
+// judged only by the others'. DataCounts.ByPersona counts by role.
+func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error) {
+	s = s.WithDefaults()
+	if err := s.validate(); err != nil {
+		return TeamResult{}, fmt.Errorf("train: %w", err)
+	}
+	base := p.Base
+	if base == nil {
+		var err error
+		if base, err = model.LoadBase(); err != nil {
+			return TeamResult{}, fmt.Errorf("train: %w", err)
+		}
+	}
+	if p.Active != nil {
+		if err := base.Validate(p.Active); err != nil {
+			return TeamResult{}, fmt.Errorf("train: the published team adapter: %w", err)
+		}
+	}
+	start := time.Now()
+	res := TeamResult{Started: s.Now()}
+	rep := &reporter{fn: s.Progress}
+	rep.report(0, 1, "loading preferences")
+	ds, err := teamDataset(p.Records, s.Holdout)
+	if err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	obj, _ := lookupObjective(s.Objective) // validated above
+	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep, fixed: &fixedActive{lora: p.Active, version: p.ActiveVersion}}
+	res.Hyper = tr.hyper()
+	u := tr.units()
+	res.Data = u.counts
+	if n := len(ds.prefs); n < s.MinPreferences || tr.empty(u) || len(ds.hold()) == 0 {
+		return res, fmt.Errorf("train: %w: %d usable (at least %d needed, with some for %s training and some held out)",
+			ErrNotEnoughData, n, s.MinPreferences, s.Objective)
+	}
+	if s.Refit {
+		tr.passes = 2
+	}
+	policy, m, err := tr.optimise(ctx, u)
+	if err == nil && s.Refit {
+		err = tr.refitIfPassing(ctx, Problem{}, &m)
+	}
+	if err != nil {
+		res.Decision = store.RunFailed
+		m.Reason, m.Seconds = err.Error(), round6(time.Since(start).Seconds())
+		res.Metrics = sanitize(m)
+		return res, fmt.Errorf("train: %w", err)
+	}
+	za, err := logitsOf(base, ds, p.Active, holdRows(ds))
+	if err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	m.Holdout.Active, m.Holdout.ActiveVersion = evaluate(za, ds.hold()), p.ActiveVersion
+	decision, reason := gate(s, tr.zNew, za, ds.hold())
+	res.Decision, m.Reason = decision, reason
+	res.LoRA = policy
+	if decision == store.RunAccepted && tr.refit != nil {
+		res.LoRA = tr.refit
+		m.Reason += "; publishing the refit on all preferences"
+	} else {
+		m.Refit = nil
+	}
+	m.Seconds = round6(time.Since(start).Seconds())
+	res.Metrics = m
+	rep.report(rep.total, rep.total, string(decision))
+	return res, nil
+}
+
+// fixedActive is the policy a team run's gate compares with: given, not
+// read from a store.
+type fixedActive struct {
+	lora    *model.LoRA
+	version string
+}
+
+// teamDataset maps records to a dataset: the rows of one (member, set) are
+// loaded once, and each member's newest records are held out.
+func teamDataset(recs []TeamRecord, hold float64) (*dataset, error) {
+	d := &dataset{start: []int32{0}, skipped: map[string]int{}}
+	type setKey struct{ member, set string }
+	sets := map[setKey]int32{}
+	byMember := map[string][]pref{}
+	for i := range recs {
+		r := &recs[i]
+		d.seen++
+		d.lastID = max(d.lastID, r.ID)
+		if !(r.Weight > 0) || math.IsInf(r.Weight, 0) {
+			d.skipped["bad weight"]++
+			continue
+		}
+		if r.Pos < -1 || r.Neg < -1 || r.Pos >= len(r.Rows) || r.Neg >= len(r.Rows) || r.Pos == r.Neg {
+			d.skipped["bad sides"]++
+			continue
+		}
+		k := setKey{r.Member, r.Set}
+		si, ok := sets[k]
+		if !ok || r.Set == "" {
+			si = int32(len(d.sets))
+			var mem []int32
+			for _, row := range r.Rows {
+				if len(row.Idx) != len(row.Val) {
+					return nil, errors.New("a feature row's slots and values differ in length")
+				}
+				for j, ix := range row.Idx {
+					if ix < 0 || ix >= model.FeatureWidth {
+						return nil, fmt.Errorf("feature slot %d out of range", ix)
+					}
+					if v := row.Val[j]; math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						return nil, errors.New("a feature value is not finite")
+					}
+				}
+				ri := int32(len(d.ids))
+				d.idx = append(d.idx, row.Idx...)
+				d.val = append(d.val, row.Val...)
+				d.start = append(d.start, int32(len(d.idx)))
+				d.ids = append(d.ids, fmt.Sprintf("%s/%s/%d", r.Member, r.Set, len(mem)))
+				d.setOf = append(d.setOf, si)
+				mem = append(mem, ri)
+			}
+			d.sets = append(d.sets, mem)
+			sets[k] = si
+		} else if len(d.sets[si]) != len(r.Rows) {
+			d.skipped["set changed"]++
+			continue
+		}
+		mem := d.sets[si]
+		at := func(i int) int32 {
+			if i < 0 {
+				return nothing
+			}
+			return mem[i]
+		}
+		x := pref{id: r.ID, at: r.At, persona: r.Role, weight: r.Weight, pos: at(r.Pos), neg: at(r.Neg), row: nothing}
+		if r.Label {
+			x.label = true
+			x.desirable = r.Pos >= 0
+			x.row = x.pos
+			if !x.desirable {
+				x.row = x.neg
+			}
+			if x.row == nothing {
+				d.skipped["bad sides"]++
+				continue
+			}
+		}
+		byMember[r.Member] = append(byMember[r.Member], x)
+	}
+	byTime := func(a, b pref) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	}
+	var train, held []pref
+	for _, m := range slices.Sorted(maps.Keys(byMember)) {
+		ps := byMember[m]
+		slices.SortStableFunc(ps, byTime)
+		n := len(ps)
+		k := 0
+		if n >= 2 {
+			k = min(n-1, max(1, int(math.Ceil(hold*float64(n)))))
+		}
+		train = append(train, ps[:n-k]...)
+		held = append(held, ps[n-k:]...)
+	}
+	slices.SortStableFunc(train, byTime)
+	slices.SortStableFunc(held, byTime)
+	d.prefs = append(train, held...)
+	d.nHold = len(held)
+	return d, nil
+}

@@ -150,6 +150,13 @@ func (r *Recorder) Do(fn func(ctx context.Context, db *store.DB) error) error {
 	return r.enqueue(func(ctx context.Context) error { return fn(ctx, r.db) }, true)
 }
 
+// Queue runs fn on the writer goroutine, after everything queued before it,
+// without waiting for it: for records the caller need not see durable
+// before it answers (a failure is logged by the writer).
+func (r *Recorder) Queue(fn func(ctx context.Context, db *store.DB) error) error {
+	return r.enqueue(func(ctx context.Context) error { return fn(ctx, r.db) }, false)
+}
+
 // Wait returns once everything queued so far is written.
 func (r *Recorder) Wait() error {
 	return r.enqueue(func(context.Context) error { return nil }, true)

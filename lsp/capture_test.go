@@ -394,6 +394,22 @@ func TestDismissAndIgnore(t *testing.T) {
 	if st := h.status(); st.Persona != "security-reviewer" {
 		t.Fatalf("persona %q", st.Persona)
 	}
+	// The switch is answered before it is durable; it is written in order.
+	if err := h.srv.rec.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var switched []string
+	if err := h.db().AuditLog(context.Background(), time.Time{}, func(r store.AuditRow) error {
+		if r.Kind == store.AuditPersona {
+			switched = append(switched, r.Ref)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(switched) != 1 || switched[0] != "security-reviewer" {
+		t.Errorf("persona switches in the audit log: %q, want [security-reviewer]", switched)
+	}
 	rep, err := h.db().Verify(context.Background())
 	if err != nil || !rep.OK {
 		t.Fatalf("audit chain: %+v %v", rep, err)

@@ -218,7 +218,12 @@ func (s *Server) setPersona(ctx context.Context, name string) (any, error) {
 	s.mu.Unlock()
 	w := capture.PersonaWeight(cfg.Personas, name)
 	if s.rec != nil {
-		if err := s.rec.Do(func(ctx context.Context, db *store.DB) error { return db.RecordPersona(ctx, name, w, s.now()) }); err != nil {
+		// Queued, not waited for: the switch takes effect at once, and the
+		// record is written before anything recorded after it (one writer,
+		// in order). An fsync stalled by other disk traffic must not hold
+		// the editor's command.
+		at := s.now()
+		if err := s.rec.Queue(func(ctx context.Context, db *store.DB) error { return db.RecordPersona(ctx, name, w, at) }); err != nil {
 			s.log.Warn("recording the persona change failed", "err", err)
 		}
 	}

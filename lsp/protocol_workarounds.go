@@ -29,6 +29,12 @@ import (
 //     workaround is in the test client: internal/lspclient's codec.Unmarshal
 //     decodes from a copy. Test: TestUpstreamUnionResultsAliasTheInput.
 //
+// Checked and found not to be a defect of protocolChecked: decode used to
+// retry params that are not valid UTF-8 with each invalid byte replaced by
+// U+FFFD; protocol.Unmarshal does that replacement itself for every
+// parameter type the server decodes, so the retry never ran and was removed
+// (TestBadInputMatrix's invalid UTF-8 case still checks the behaviour).
+//
 // Not a workaround: normURI's canonical form of a URI (uri.go). Protocol's
 // decoder puts the URIs it decodes in vscode-uri's canonical form, while
 // encoding/json (didChange above, command arguments) leaves them as sent;

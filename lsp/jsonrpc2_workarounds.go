@@ -50,7 +50,9 @@ import (
 //     is not used: inflight maps request ids to the detached contexts'
 //     cancel functions for $/cancelRequest. Test:
 //     TestUpstreamRecyclesTheRequestContext; server side:
-//     TestRequestTimeoutAndCancel (under -race).
+//     TestRequestTimeoutAndCancel and TestToleratesOddInput (without the
+//     detached context, a handler's context.WithTimeoutCause panics with
+//     "cannot create context from nil parent").
 //
 // Not workarounds, though they sit next to jsonrpc2: Serve's one-second
 // bound on conn.Close (a read from a stdin that cannot be polled cannot be

@@ -27,7 +27,9 @@ import (
 //     buffer, which the next message overwrites. The server decodes no union
 //     at the top level of a message (its parameter types are copied), so the
 //     workaround is in the test client: internal/lspclient's codec.Unmarshal
-//     decodes from a copy. Test: TestUpstreamUnionResultsAliasTheInput.
+//     decodes from a copy. Test: TestUpstreamUnionResultsAliasTheInput;
+//     the fix: lspclient's TestCodecDecodesUnionResultsFromACopy (no test
+//     over the pipe notices its absence).
 //
 // Checked and found not to be a defect of protocolChecked: decode used to
 // retry params that are not valid UTF-8 with each invalid byte replaced by

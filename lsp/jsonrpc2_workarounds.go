@@ -21,8 +21,8 @@ import (
 // delete the workaround its message names).
 //
 //   - The connection ends on a frame it cannot decode: a body that is not
-//     JSON, a batch, a message with neither a method nor a result (conn.go's
-//     read loop treats DecodeMessage's error as a read error). One bad
+//     JSON, a message with neither a method nor a result, a jsonrpc other
+//     than "2.0" (the read loop treats the decoding error as a read error). One bad
 //     message from an editor or a plugin would end the session. guardedStream
 //     reads the frames itself and screens each (ReadFrame, screen): a frame
 //     jsonrpc2 cannot decode is answered with the JSON-RPC error the
@@ -50,15 +50,18 @@ import (
 //     is not used: inflight maps request ids to the detached contexts'
 //     cancel functions for $/cancelRequest. Test:
 //     TestUpstreamRecyclesTheRequestContext; server side:
-//     TestRequestTimeoutAndCancel and TestToleratesOddInput (without the
-//     detached context, a handler's context.WithTimeoutCause panics with
-//     "cannot create context from nil parent").
+//     TestRequestTimeoutAndCancel and TestToleratesOddInput (with handlers'
+//     contexts derived from jsonrpc2's, the context package's propagation
+//     goroutine calls the recycled request's Done and panics: "cannot
+//     create context from nil parent").
 //
-// Not workarounds, though they sit next to jsonrpc2: Serve's one-second
-// bound on conn.Close (a read from a stdin that cannot be polled cannot be
-// interrupted: the operating system's limit, not jsonrpc2's), the handlers'
-// calls to jsonrpc2.Async (its API for releasing the read loop), and
-// guardedStream's count of unanswered requests (our back-pressure).
+// Not workarounds, though they sit next to jsonrpc2: screen's refusal of
+// batches (jsonrpc2 serves them; LSP has none, so we answer -32600),
+// Serve's one-second bound on conn.Close (a read from a stdin that cannot
+// be polled cannot be interrupted: the operating system's limit, not
+// jsonrpc2's), the handlers' calls to jsonrpc2.Async (its API for releasing
+// the read loop), and guardedStream's count of unanswered requests (our
+// back-pressure).
 
 // jsonrpc2Checked is the go.lsp.dev/jsonrpc2 version the workarounds were
 // checked against.

@@ -101,4 +101,13 @@
 // sync at all. When the team layer under an own adapter changes, and that
 // adapter's run trained over another one (its hyper-parameters' team_layer),
 // the next idle moment retrains it even without new outcomes. syntx.status reports both under "training" and "team".
+//
+// Library workarounds. What the package does around defects of
+// go.lsp.dev/jsonrpc2 lives in jsonrpc2_workarounds.go (frames screened
+// before jsonrpc2 decodes them, empty frames, the detached request context
+// and inflight), and around go.lsp.dev/protocol in protocol_workarounds.go
+// (didChange decoded with encoding/json; the test client's copy before
+// decoding union results). Each file names the version it was checked
+// against, and its tests fail when that version changes or when upstream
+// fixes a defect, so that a version bump says which workaround to delete.
 package lsp

@@ -128,40 +128,6 @@ type Server struct {
 	}
 }
 
-// inflight maps the ids of running requests to their cancel functions, for
-// $/cancelRequest. (jsonrpc2.CancelHandler derives a context from the pooled
-// request context with a goroutine that can outlive the request; this keeps
-// the derived contexts off it.)
-type inflight struct {
-	mu sync.Mutex
-	m  map[jsonrpc2.ID]context.CancelFunc
-}
-
-func (f *inflight) add(id jsonrpc2.ID, cancel context.CancelFunc) {
-	// cancel is called only for $/cancelRequest.
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.m == nil {
-		f.m = map[jsonrpc2.ID]context.CancelFunc{}
-	}
-	f.m[id] = cancel
-}
-
-func (f *inflight) remove(id jsonrpc2.ID) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.m, id)
-}
-
-func (f *inflight) cancel(id jsonrpc2.ID) {
-	f.mu.Lock()
-	cancel := f.m[id]
-	f.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
-}
-
 func (s *Server) cancelRequest(params []byte) {
 	var p struct {
 		ID json.RawMessage `json:"id"`
@@ -315,12 +281,10 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 		s.cancelRequest(req.Params())
 		return nil, nil
 	}
-	// The request's own context is pooled by jsonrpc2 and recycled when the
-	// handler returns; anything that watches it from a goroutine (context
-	// propagation, tree-sitter) can touch it after that. Handlers get a
-	// detached copy (values kept, for jsonrpc2.Async) that we cancel, with
-	// errClientCancelled as the cause when $/cancelRequest asked for it.
-	rctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	// jsonrpc2 recycles ctx when the handler returns: handlers get a
+	// detached copy (jsonrpc2_workarounds.go), cancelled with
+	// errClientCancelled as the cause when $/cancelRequest asks for it.
+	rctx, cancel := detachRequest(ctx)
 	defer cancel(nil)
 	if isCall {
 		id := req.ID()

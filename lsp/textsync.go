@@ -3,7 +3,6 @@ package lsp
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 
 	"go.lsp.dev/protocol"
 
@@ -69,33 +68,14 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 	s.scheduleDiagnostics(key)
 }
 
-// didChangeParams is decoded with encoding/json rather than the protocol
-// package's union decoder, which reads a change whose range is malformed (a
-// negative line, say) as a whole-document replacement. Here a malformed
-// change rejects the notification and the document stays as it was.
-type didChangeParams struct {
-	TextDocument struct {
-		URI     string `json:"uri"`
-		Version int32  `json:"version"`
-	} `json:"textDocument"`
-	ContentChanges []struct {
-		Range *protocol.Range `json:"range"`
-		Text  *string         `json:"text"`
-	} `json:"contentChanges"`
-}
-
 func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
-	var p didChangeParams
-	if err := json.Unmarshal(params, &p); err != nil {
-		return nil, invalidParams("didChange: %v", err)
-	}
-	for i, ch := range p.ContentChanges {
-		if ch.Text == nil {
-			return nil, invalidParams("didChange: contentChanges[%d] has no text", i)
-		}
+	// Not protocol's decoder: see protocol_workarounds.go.
+	p, err := decodeDidChange(params)
+	if err != nil {
+		return nil, err
 	}
 	key, _ := normURI(p.TextDocument.URI)
-	s.queues.run(key, func() { s.change(context.Background(), key, &p) })
+	s.queues.run(key, func() { s.change(context.Background(), key, p) })
 	return nil, nil
 }
 

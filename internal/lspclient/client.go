@@ -68,9 +68,11 @@ func (codec) Unmarshal(data []byte, v any) error {
 		*p = append(jsonrpc2.RawMessage(nil), data...)
 		return nil
 	}
-	// data borrows jsonrpc2's read buffer, and the protocol decoder may keep
+	// data borrows jsonrpc2's read buffer, and the protocol decoder keeps
 	// strings that point into its input (union results such as
-	// []CommandOrCodeAction): decode from a copy.
+	// []CommandOrCodeAction): decode from a copy. A workaround for
+	// go.lsp.dev/protocol, described and tested with the others in
+	// lsp/protocol_workarounds.go.
 	return protocol.Unmarshal(bytes.Clone(data), v)
 }
 

@@ -10,6 +10,9 @@ package syntax
 //     scanners such as Python's.
 //   - ts_tree_get_changed_ranges: not bound at all.
 //   - ts_query_cursor_set_byte_range: only the point variant is bound.
+//   - ts_query_cursor_set_max_start_depth: not bound; it lets the index
+//     match the patterns rooted exactly at one node without walking that
+//     node's subtree.
 //
 // The binding's Tree and QueryCursor keep their C pointer as their first
 // field; firstPointer reads it. Tests in this package (incremental parse
@@ -47,6 +50,7 @@ void ts_tree_edit(struct TSTree *self, const syntx_input_edit *edit);
 syntx_range *ts_tree_get_changed_ranges(const struct TSTree *old_tree, const struct TSTree *new_tree, uint32_t *length);
 void ts_query_cursor_set_byte_range(struct TSQueryCursor *self, uint32_t start_byte, uint32_t end_byte);
 void ts_query_cursor_set_match_limit(struct TSQueryCursor *self, uint32_t limit);
+void ts_query_cursor_set_max_start_depth(struct TSQueryCursor *self, uint32_t max_start_depth);
 bool ts_query_cursor_did_exceed_match_limit(const struct TSQueryCursor *self);
 
 static void syntx_tree_edit(void *tree, uint32_t sb, uint32_t ob, uint32_t nb,
@@ -77,6 +81,10 @@ static void syntx_cursor_byte_range(void *qc, uint32_t start, uint32_t end) {
 
 static void syntx_cursor_match_limit(void *qc, uint32_t limit) {
 	ts_query_cursor_set_match_limit((struct TSQueryCursor *)qc, limit);
+}
+
+static void syntx_cursor_max_start_depth(void *qc, uint32_t depth) {
+	ts_query_cursor_set_max_start_depth((struct TSQueryCursor *)qc, depth);
 }
 
 static bool syntx_cursor_exceeded(void *qc) {
@@ -135,6 +143,17 @@ func SetByteRange(qc *sitter.QueryCursor, start, end uint32) {
 func SetMatchLimit(qc *sitter.QueryCursor, limit uint32) {
 	C.syntx_cursor_match_limit(firstPointer(unsafe.Pointer(qc)), C.uint32_t(limit))
 }
+
+// SetMaxStartDepth restricts qc to matches whose pattern root lies at most
+// depth levels below the node the query is executed on: with 0, only the
+// patterns rooted at that node itself are matched, and the cursor descends
+// only as far as those patterns reach. NoMaxStartDepth lifts the limit.
+func SetMaxStartDepth(qc *sitter.QueryCursor, depth uint32) {
+	C.syntx_cursor_max_start_depth(firstPointer(unsafe.Pointer(qc)), C.uint32_t(depth))
+}
+
+// NoMaxStartDepth is the default start depth of a query cursor: no limit.
+const NoMaxStartDepth = ^uint32(0)
 
 // ExceededMatchLimit reports whether qc dropped matches because of its limit.
 func ExceededMatchLimit(qc *sitter.QueryCursor) bool {

@@ -267,11 +267,11 @@ func ApplyFirst(ctx context.Context, set *Set, src []byte) ([]byte, error) {
 	if syntax.HasErrors(t.Root()) {
 		return nil, fmt.Errorf("before has syntax errors:\n%s", src)
 	}
-	ix := NewIndex(set, t, src)
-	if len(ix.matches) == 0 {
+	ms := NewIndex(set, t, src).Matches(t, src)
+	if len(ms) == 0 {
 		return nil, fmt.Errorf("before does not match:\n%s", src)
 	}
-	edits, err := Fix(ix.matches[0], t, src)
+	edits, err := Fix(ms[0], t, src)
 	if err != nil {
 		return nil, err
 	}

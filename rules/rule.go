@@ -47,8 +47,45 @@
 // {{ .x | replace "a" "b" }} and {{ if hasPrefix "0o" .perm }} both read well.
 //
 // Queries may use the predicates #eq?, #not-eq?, #match?, #not-match?,
-// #any-of? and #not-any-of?. A pattern's root must not be the file node: the
-// engine re-matches incrementally below the top level (see Index).
+// #any-of? and #not-any-of?. A pattern's root node may carry at most two
+// captures, and the capture name @syntx.root is reserved.
+//
+// # Incremental matching
+//
+// An Index keeps a document's matches across edits. It rests on one fact: a
+// match of a pattern rooted at node N depends only on N's subtree. So the
+// engine rewrites every rule's query before compiling it (rooted.go):
+//
+//   - each top-level pattern gets the capture @syntx.root on its root node,
+//     so every match knows the node it is rooted at (Match.Root);
+//   - a sequence of sibling patterns at the top level, which tree-sitter
+//     matches under any parent, is wrapped in a wildcard parent (_ ...),
+//     which the match then depends on;
+//   - a pattern whose root only states the parent's type, (T (C ...)) with
+//     one child pattern and no field, anchor, quantifier, negated field or
+//     capture on T (a console.log statement directly inside a block), is
+//     lifted to (C ...) with the condition that the parent of the matched
+//     node has type T. Otherwise every keystroke inside a block of
+//     thousands of statements (a UMD bundle's factory function) would walk
+//     all of them again.
+//
+// After an edit, only the nodes that overlap the changed regions are matched
+// again: the ones inside a region with their whole subtree, the ones around
+// it (the edit's ancestors, O(depth) of them) for the patterns rooted
+// exactly at them, with a query cursor whose maximum start depth is 0, so
+// that matching them looks at their children only as far as those patterns
+// reach. Two kinds of patterns still cost more than the edit: a pattern with
+// two or more child patterns that are not anchored together (such as
+// (block (var_declaration) (for_statement))) looks at every child of the
+// node it is rooted at, so an edit in a function of 1,000 statements walks
+// those statements once per such pattern; and a pattern rooted at any node
+// ((_ ...), or a top-level sibling sequence) is matched at every ancestor.
+//
+// Predicates read the text of the match's captures only, which lies inside
+// the root's subtree. A predicate that looked beyond it (at the enclosing
+// scope, say) would break the index's invariant: such a predicate must make
+// the match's root the node it reads, or the index must learn to invalidate
+// the matches that depend on that node.
 package rules
 
 import (
@@ -113,8 +150,11 @@ type Rule struct {
 	// measurements): a Set compiles all its rules as one query.
 	captureNames []string
 	roots        []string
-	qmu          sync.Mutex
-	queries      map[syntax.Grammar]*compiled
+	// rooted is the query rewritten for the index (see rootedPatterns).
+	rooted  []rootedPattern
+	qmu     sync.Mutex
+	queries map[syntax.Grammar]*compiled
+	rootedQ map[syntax.Grammar]*rootedQuery
 }
 
 type edit struct {
@@ -225,7 +265,7 @@ func compile(s Spec, source string) (*Rule, error) {
 	if s.Site == "" {
 		s.Site = "site"
 	}
-	r := &Rule{Spec: s, Source: source, queries: map[syntax.Grammar]*compiled{}}
+	r := &Rule{Spec: s, Source: source, queries: map[syntax.Grammar]*compiled{}, rootedQ: map[syntax.Grammar]*rootedQuery{}}
 	specs := s.Edits
 	if s.Fix != nil {
 		specs = []EditSpec{{At: s.Site, Op: "replace", Text: *s.Fix}}
@@ -246,7 +286,13 @@ func compile(s Spec, source string) (*Rule, error) {
 		return nil, fmt.Errorf("rule %s: query: %w", s.ID, err)
 	}
 	r.roots = roots
+	if r.rooted, err = rootedPatterns(s.Query); err != nil {
+		return nil, fmt.Errorf("rule %s: %w", s.ID, err)
+	}
 	r.captureNames = captureNames(s.Query)
+	if contains(r.captureNames, rootCapture) {
+		return nil, fmt.Errorf("rule %s: the capture name @%s is reserved", s.ID, rootCapture)
+	}
 	if !contains(r.captureNames, s.Site) {
 		return nil, fmt.Errorf("rule %s: query has no @%s capture for the site", s.ID, s.Site)
 	}
@@ -271,6 +317,21 @@ func (r *Rule) compiled(g syntax.Grammar) (*compiled, error) {
 	}
 	r.queries[g] = c
 	return c, nil
+}
+
+// rootedQuery returns the rule's rooted patterns compiled for grammar g.
+func (r *Rule) rootedQuery(g syntax.Grammar) (*rootedQuery, error) {
+	r.qmu.Lock()
+	defer r.qmu.Unlock()
+	if q := r.rootedQ[g]; q != nil {
+		return q, nil
+	}
+	q, err := compileRooted(g, []*Rule{r})
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query (%s): %w", r.ID, g, err)
+	}
+	r.rootedQ[g] = q
+	return q, nil
 }
 
 // appliesTo reports whether the rule is written for grammar g.

@@ -1,8 +1,7 @@
 package syntax
 
-// This file reaches past github.com/smacker/go-tree-sitter to three C entry
-// points of the tree-sitter runtime that the binding either lacks or gets
-// wrong:
+// This file reaches past github.com/smacker/go-tree-sitter to C entry points
+// of the tree-sitter runtime that the binding either lacks or gets wrong:
 //
 //   - ts_tree_edit: the binding's EditInput drops NewEndPoint (it passes the
 //     old end point twice), which corrupts row/column bookkeeping after any

@@ -26,5 +26,8 @@
 // or whose syntax tree nests deeper than maxTreeDepth, is tracked as text
 // only. A document over syncAnalyseBytes is parsed and matched in the
 // background, so that it cannot hold up the read loop (and with it every
-// other document's requests); it gets suggestions once that finishes.
+// other document's requests); it gets suggestions once that finishes. Edits
+// made meanwhile are replayed on the result (an incremental reparse and
+// re-match), so typing into a large file does not start the analysis over;
+// from then on every edit is incremental, whatever the document's size.
 package lsp

@@ -74,10 +74,14 @@ type document struct {
 	index      *rules.Index
 	quiet      string // why the document gets no suggestions
 	openedAt   time.Time
-	gen        uint64 // counts text changes, for the background analysis
-	analysing  bool   // a background analysis is running
-	failed     bool   // the last analysis failed (parse timeout, too deep): not retried on edits
-	closed     bool   // closed or replaced: a background analysis discards its result
+	analysing  bool // a background analysis is running
+	failed     bool // the last analysis failed (parse timeout, too deep): not retried on edits
+	closed     bool // closed or replaced: a background analysis discards its result
+	// since holds the edits made after the text the background analysis
+	// works on, and sinceBytes the bytes they replaced and inserted;
+	// sinceBytes < 0 when they cannot be replayed (the analysis starts over).
+	since      []syntax.Edit
+	sinceBytes int
 }
 
 // syncAnalyseBytes is the size up to which a document is parsed and matched
@@ -131,9 +135,12 @@ func (d *document) precheck(maxBytes int) (syntax.Grammar, string) {
 }
 
 // analyseInBackground analyses the current text without holding mu, and
-// installs the result if the text has not changed meanwhile; otherwise it
-// starts again with the new text. It ends when the document is closed, or
-// was analysed on the read loop meanwhile (it shrank).
+// installs the result. Edits that arrive meanwhile do not start it over: they
+// are recorded (recordEdit) and replayed on the finished tree and index, an
+// incremental reparse and re-match, so a document that is typed into while
+// it is analysed gets its suggestions when the analysis ends. Only edits
+// that replaced much of the text start it over. It ends when the document is
+// closed, or was analysed on the read loop meanwhile (it shrank).
 func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, maxBytes int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -146,19 +153,44 @@ func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, max
 			d.quiet, d.analysing = quiet, false
 			return
 		}
-		text, gen := d.text, d.gen
+		text := d.text
+		d.since, d.sinceBytes = nil, 0
 		d.mu.Unlock()
 		a := analyseText(context.Background(), g, text, lib)
 		d.mu.Lock()
-		if d.closed || d.tree != nil || d.gen != gen {
+		if d.closed || d.tree != nil || d.sinceBytes < 0 || d.sinceBytes > syncAnalyseBytes {
 			a.close()
 			continue
 		}
+		if len(d.since) > 0 && a.tree != nil {
+			if err := a.replay(d.since, d.text); err != nil {
+				a.close()
+				continue
+			}
+		}
+		d.since, d.sinceBytes = nil, 0
 		d.analysing = false
 		d.install(a)
 		return
 	}
 }
+
+// recordEdit notes an edit made while a background analysis runs. Call with
+// mu held.
+func (d *document) recordEdit(e syntax.Edit) {
+	if !d.analysing || d.sinceBytes < 0 {
+		return
+	}
+	d.since = append(d.since, e)
+	d.sinceBytes += int(e.OldEndByte-e.StartByte) + int(e.NewEndByte-e.StartByte)
+	if len(d.since) > maxReplayedEdits {
+		d.since, d.sinceBytes = nil, -1
+	}
+}
+
+// maxReplayedEdits bounds the edits kept for a background analysis; past it
+// the analysis starts over with the current text.
+const maxReplayedEdits = 1 << 16
 
 // analysis is the result of parsing and matching one text.
 type analysis struct {
@@ -172,6 +204,21 @@ func (a analysis) close() {
 	if a.tree != nil {
 		a.tree.Close()
 	}
+}
+
+// replay brings an analysis of an earlier text up to date with the edits
+// made since, incrementally: text is the text after them.
+func (a analysis) replay(edits []syntax.Edit, text *syntax.Text) error {
+	for _, e := range edits {
+		a.tree.Edit(e)
+		a.index.Edit(e)
+	}
+	changed, err := a.tree.Reparse(context.Background(), text.Bytes())
+	if err != nil {
+		return err
+	}
+	a.index.Refresh(a.tree, text, changed)
+	return nil
 }
 
 func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *rules.Library) analysis {

@@ -109,10 +109,11 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 		}
 		var e syntax.Edit
 		doc.text, e = doc.text.Replace(start, end, []byte(text))
-		doc.gen++
 		if doc.tree != nil {
 			doc.tree.Edit(e)
 			doc.index.Edit(e)
+		} else {
+			doc.recordEdit(e)
 		}
 	}
 	if clamped {
@@ -125,7 +126,7 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 	}
 	switch {
 	case doc.tree == nil && (doc.analysing || doc.failed):
-		// A background analysis starts again with the new text; one that
+		// A background analysis replays the edits when it ends; one that
 		// failed (a parse timeout, a tree too deep) is not retried on every
 		// keystroke, which would stall each one for the parse timeout.
 	case doc.tree == nil && syntax.Detect(doc.languageID, doc.path) != "":

@@ -19,19 +19,32 @@ const (
 // Features describes the suggestion of m for the policy. edits are the
 // suggestion's fix; src is the text tree was parsed from.
 func Features(m rules.Match, edits []rules.TextEdit, tree *syntax.Tree, src []byte, path, persona string) model.Candidate {
-	c := model.Candidate{
+	return Describe(m, EditSize(edits), Context(tree, m.Site), FileRole(path, src), persona)
+}
+
+// Describe is Features from its parts, computed (or kept) separately: the
+// fix's EditSize, the site's Context and the file's FileRole.
+func Describe(m rules.Match, editSize int, context []string, role, persona string) model.Candidate {
+	return model.Candidate{
 		RuleID:   m.Rule.ID,
 		Category: m.Rule.Category,
 		Language: m.Rule.Language,
 		Prior:    m.Rule.Prior,
-		Context:  Context(tree, m.Site),
-		FileRole: FileRole(path, src),
+		Context:  context,
+		FileRole: role,
 		Persona:  persona,
+		EditSize: editSize,
 	}
+}
+
+// EditSize measures a fix: the larger of the text each edit replaces and
+// the text it writes, summed.
+func EditSize(edits []rules.TextEdit) int {
+	n := 0
 	for _, e := range edits {
-		c.EditSize += max(e.Span.End-e.Span.Start, len(e.NewText))
+		n += max(e.Span.End-e.Span.Start, len(e.NewText))
 	}
-	return c
+	return n
 }
 
 // Context lists the syntax around a site: the types of its ancestors
@@ -43,12 +56,19 @@ func Features(m rules.Match, edits []rules.TextEdit, tree *syntax.Tree, src []by
 // It walks the tree once, with a cursor, in time proportional to the
 // site's depth, whatever the number of siblings.
 func Context(tree *syntax.Tree, site rules.Span) []string {
-	items := tree.SiteContext(site.Start, site.End, maxAncestors, maxTokens/2)
+	out, _ := ContextRead(tree, site)
+	return out
+}
+
+// ContextRead is Context, and the span of text it depends on besides the
+// types of the site's ancestors (see syntax.Tree.SiteContext).
+func ContextRead(tree *syntax.Tree, site rules.Span) ([]string, rules.Span) {
+	items, read := tree.SiteContext(site.Start, site.End, maxAncestors, maxTokens/2)
 	out := make([]string, 0, len(items))
 	for _, it := range items {
 		out = append(out, contextPrefix[it.Kind]+it.Type)
 	}
-	return out
+	return out, rules.Span{Start: read[0], End: read[1]}
 }
 
 var contextPrefix = [...]string{

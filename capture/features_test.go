@@ -99,10 +99,25 @@ func TestContextMatchesDefinition(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	sites := 0
-	for _, d := range docs {
+	for i, d := range docs {
 		tree, err := syntax.Parse(context.Background(), d.g, d.src)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			// An incrementally reparsed tree, after edits that break it.
+			text := syntax.NewText(d.src)
+			for k := 0; k < 20; k++ {
+				a := rng.IntN(text.Len() + 1)
+				b := min(text.Len(), a+rng.IntN(5))
+				var e syntax.Edit
+				text, e = text.Replace(a, b, []byte([]string{"{", "}", "(", "\n", "x", "\"", "/*"}[rng.IntN(7)]))
+				tree.Edit(e)
+			}
+			if _, err := tree.Reparse(context.Background(), text.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			d.src = text.Bytes()
 		}
 		var spans []rules.Span
 		for _, m := range rules.NewIndex(lib.Set(d.g), tree, d.src).Matches(tree, d.src) {

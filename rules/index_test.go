@@ -287,3 +287,53 @@ func TestEditCostFollowsTheEdit(t *testing.T) {
 		tree.Close()
 	}
 }
+
+// TestMemoFollowsItsText: data stored with a match (SetMemo) is returned
+// only while the text it was derived from is unchanged, and survives edits
+// elsewhere.
+func TestMemoFollowsItsText(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	for _, s := range []corpus.Shape{corpus.UMD, corpus.Class} {
+		g := s.Grammar()
+		rng := rand.New(rand.NewPCG(3, 3))
+		text := syntax.NewText([]byte(corpus.GenerateShape(s, 600)))
+		tree, err := syntax.Parse(ctx, g, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix := NewIndex(lib.Set(g), tree, text.Bytes())
+		kept := 0
+		for step := 0; step < 60; step++ {
+			src := text.Bytes()
+			for _, m := range ix.Within(tree, src, 0, len(src)) {
+				deps, ok := memoDeps(&m)
+				if v := ix.Memo(&m); v != nil {
+					if !ok || string(src[deps.Start:deps.End]) != v.(string) {
+						t.Fatalf("%s step %d: %s kept its memo, but its text changed from %q to %q", s, step, m, v, src[max(deps.Start, 0):min(deps.End, len(src))])
+					}
+					kept++
+					continue
+				}
+				d := Span{max(m.Root.Start-30, 0), min(m.Root.End+30, len(src))}
+				ix.SetMemo(&m, d, string(src[d.Start:d.End]))
+			}
+			a := rng.IntN(text.Len() + 1)
+			b := min(text.Len(), a+rng.IntN(4))
+			var e syntax.Edit
+			text, e = text.Replace(a, b, []byte(shapeCorpus[s][rng.IntN(len(shapeCorpus[s]))]))
+			tree.Edit(e)
+			ix.Edit(e)
+			changed, err := tree.Reparse(ctx, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.Refresh(tree, text, changed)
+		}
+		if kept < 1000 {
+			t.Errorf("%s: memos were kept only %d times across 60 edits", s, kept)
+		}
+		tree.Close()
+	}
+}

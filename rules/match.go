@@ -35,6 +35,7 @@ type Match struct {
 	// pattern, on the type of its parent; see the package documentation).
 	Root     Span
 	Captures []Capture
+	memo     *memoSlot
 }
 
 // key identifies a match across rescans.
@@ -266,6 +267,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, n *sitter.Node, start, end, de
 			}
 		}
 		mt.Root = Span{int(root.StartByte()), int(root.EndByte())}
+		mt.memo = &memoSlot{}
 		fn(mt)
 	}
 }

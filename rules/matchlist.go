@@ -46,6 +46,9 @@ func (c *chunk) bounds() {
 		m := &c.ms[i]
 		c.lo = min(c.lo, m.Site.Start, m.Root.Start)
 		c.hi = max(c.hi, m.Site.End, m.Root.End)
+		if d, ok := memoDeps(m); ok {
+			c.lo, c.hi = min(c.lo, d.Start), max(c.hi, d.End)
+		}
 		c.siteHi = max(c.siteHi, m.Site.End)
 	}
 }
@@ -104,6 +107,9 @@ func (l *matchList) edit(start, oldEnd, delta int) {
 				if m.Root.Intersects(edited) {
 					continue
 				}
+				if d, ok := memoDeps(&m); ok && d.Intersects(edited) {
+					m.memo.v = nil
+				}
 				if m.Root.Start > oldEnd {
 					shiftMatch(&m, delta)
 				}
@@ -131,9 +137,13 @@ func (l *matchList) drop(regions []Span) {
 		c.normalize()
 		out := c.ms[:0]
 		for _, m := range c.ms {
-			if !overlapsAny(m.Root, regions) {
-				out = append(out, m)
+			if overlapsAny(m.Root, regions) {
+				continue
 			}
+			if d, ok := memoDeps(&m); ok && overlapsAny(d, regions) {
+				m.memo.v = nil
+			}
+			out = append(out, m)
 		}
 		clear(c.ms[len(out):])
 		l.n -= len(c.ms) - len(out)

@@ -1,11 +1,9 @@
 package syntax
 
-// SiteContext walks the tree in C: one call per site instead of one cgo call
-// (and one cached *sitter.Node) per step, and with a tree cursor, whose
-// moves to a sibling cost O(1), where ts_node_prev_sibling and
-// ts_node_next_sibling look the node up from the root and then scan its
-// parent's children (a statement in a block of thousands pays for all of
-// them).
+// SiteContext walks the tree in C: one call per site instead of one cgo call,
+// one lookup of the node from the root and one cached *sitter.Node per step
+// (with many candidates, the binding's overhead was most of a whole-file
+// code action).
 
 /*
 #include <stdint.h>
@@ -20,13 +18,16 @@ TSTreeCursor ts_tree_cursor_new(TSNode node);
 void ts_tree_cursor_delete(TSTreeCursor *self);
 TSNode ts_tree_cursor_current_node(const TSTreeCursor *self);
 bool ts_tree_cursor_goto_parent(TSTreeCursor *self);
-bool ts_tree_cursor_goto_next_sibling(TSTreeCursor *self);
-bool ts_tree_cursor_goto_previous_sibling(TSTreeCursor *self);
 int64_t ts_tree_cursor_goto_first_child_for_byte(TSTreeCursor *self, uint32_t goal_byte);
 uint32_t ts_node_start_byte(TSNode self);
 uint32_t ts_node_end_byte(TSNode self);
 uint16_t ts_node_symbol(TSNode self);
 bool ts_node_is_named(TSNode self);
+bool ts_node_is_null(TSNode self);
+TSNode ts_node_prev_sibling(TSNode self);
+TSNode ts_node_next_sibling(TSNode self);
+TSNode ts_node_prev_named_sibling(TSNode self);
+TSNode ts_node_next_named_sibling(TSNode self);
 
 // Item kinds, as ContextKind below.
 enum { SYNTX_ANC, SYNTX_SIB_PREV, SYNTX_SIB_NEXT, SYNTX_NODE, SYNTX_TOK_PREV, SYNTX_TOK_NEXT };
@@ -36,19 +37,27 @@ enum { SYNTX_ANC, SYNTX_SIB_PREV, SYNTX_SIB_NEXT, SYNTX_NODE, SYNTX_TOK_PREV, SY
 typedef struct {
 	uint32_t *out;
 	uint32_t n, cap;
+	uint32_t lo, hi; // the bytes the nodes read span, ancestors aside
 } syntx_items;
+
+static void syntx_read(syntx_items *it, TSNode node) {
+	uint32_t s = ts_node_start_byte(node), e = ts_node_end_byte(node);
+	if (s < it->lo) it->lo = s;
+	if (e > it->hi) it->hi = e;
+}
 
 static void syntx_put(syntx_items *it, uint32_t kind, TSNode node) {
 	if (it->n < it->cap) {
 		it->out[it->n++] = (kind << 16) | (uint32_t)ts_node_symbol(node);
 	}
+	if (kind != SYNTX_ANC) syntx_read(it, node);
 }
 
 // syntx_site_context lists the nodes around the node that spans [start, end)
 // in the order capture.Context reads them; see SiteContext.
 static uint32_t syntx_site_context(void *tree, uint32_t start, uint32_t end,
-		uint32_t max_anc, uint32_t max_tok, uint32_t *out, uint32_t cap) {
-	syntx_items it = {out, 0, cap};
+		uint32_t max_anc, uint32_t max_tok, uint32_t *out, uint32_t cap, uint32_t *span) {
+	syntx_items it = {out, 0, cap, start, end};
 	TSNode root = ts_tree_root_node(tree);
 	TSTreeCursor c = ts_tree_cursor_new(root);
 	// The path from below the root to the deepest node holding the span;
@@ -66,6 +75,8 @@ static uint32_t syntx_site_context(void *tree, uint32_t start, uint32_t end,
 	}
 	if (depth == 0) {
 		ts_tree_cursor_delete(&c);
+		span[0] = start;
+		span[1] = end;
 		return 0;
 	}
 	TSNode node = ring[(depth - 1) % SYNTX_RING];
@@ -75,42 +86,32 @@ static uint32_t syntx_site_context(void *tree, uint32_t start, uint32_t end,
 		if (ts_node_is_named(a)) syntx_put(&it, SYNTX_ANC, a);
 	}
 	// The nearest named siblings of the node (not of a top-level node).
+	// (The runtime's ts_tree_cursor_goto_previous_sibling misreads alias
+	// sequences; the node functions are slower but right.)
 	if (depth > 1) {
-		uint32_t moved = 0;
-		while (ts_tree_cursor_goto_previous_sibling(&c)) {
-			moved++;
-			TSNode s = ts_tree_cursor_current_node(&c);
-			if (ts_node_is_named(s)) { syntx_put(&it, SYNTX_SIB_PREV, s); break; }
-		}
-		for (; moved > 0; moved--) ts_tree_cursor_goto_next_sibling(&c);
-		while (ts_tree_cursor_goto_next_sibling(&c)) {
-			moved++;
-			TSNode s = ts_tree_cursor_current_node(&c);
-			if (ts_node_is_named(s)) { syntx_put(&it, SYNTX_SIB_NEXT, s); break; }
-		}
-		for (; moved > 0; moved--) ts_tree_cursor_goto_previous_sibling(&c);
+		TSNode p = ts_node_prev_named_sibling(node);
+		if (!ts_node_is_null(p)) syntx_put(&it, SYNTX_SIB_PREV, p);
+		TSNode n = ts_node_next_named_sibling(node);
+		if (!ts_node_is_null(n)) syntx_put(&it, SYNTX_SIB_NEXT, n);
 	}
 	syntx_put(&it, SYNTX_NODE, node);
 	// Tokens around the node and its two nearest ancestors below the top
 	// level: up to max_tok before and max_tok after, nearest first.
 	uint32_t before = 0, after = 0;
 	for (uint32_t level = 0; level < 3 && depth - level >= 2; level++) {
-		if (level > 0) ts_tree_cursor_goto_parent(&c);
-		uint32_t moved = 0;
-		while (before < max_tok && ts_tree_cursor_goto_previous_sibling(&c)) {
-			moved++;
-			syntx_put(&it, SYNTX_TOK_PREV, ts_tree_cursor_current_node(&c));
+		TSNode at = ring[(depth - 1 - level) % SYNTX_RING];
+		for (TSNode p = ts_node_prev_sibling(at); !ts_node_is_null(p) && before < max_tok; p = ts_node_prev_sibling(p)) {
+			syntx_put(&it, SYNTX_TOK_PREV, p);
 			before++;
 		}
-		for (; moved > 0; moved--) ts_tree_cursor_goto_next_sibling(&c);
-		while (after < max_tok && ts_tree_cursor_goto_next_sibling(&c)) {
-			moved++;
-			syntx_put(&it, SYNTX_TOK_NEXT, ts_tree_cursor_current_node(&c));
+		for (TSNode n = ts_node_next_sibling(at); !ts_node_is_null(n) && after < max_tok; n = ts_node_next_sibling(n)) {
+			syntx_put(&it, SYNTX_TOK_NEXT, n);
 			after++;
 		}
-		for (; moved > 0; moved--) ts_tree_cursor_goto_previous_sibling(&c);
 	}
 	ts_tree_cursor_delete(&c);
+	span[0] = it.lo;
+	span[1] = it.hi;
 	return it.n;
 }
 */
@@ -151,10 +152,17 @@ type ContextItem struct {
 // grandparent — not counting the top level — nearest first, at most
 // maxTokens before and maxTokens after in all. The result is empty when no
 // node below the root holds the span.
-func (t *Tree) SiteContext(start, end, maxAncestors, maxTokens int) []ContextItem {
+//
+// read is the span of the nodes it looked at, the ancestors aside (and the
+// siblings it stepped over to find the named ones): the context stays the
+// same while an edit leaves that span and the ancestors' types alone. (An
+// edit that changes an ancestor's type, or the nesting above the node,
+// makes tree-sitter report the node as changed.)
+func (t *Tree) SiteContext(start, end, maxAncestors, maxTokens int) (items []ContextItem, read [2]int) {
 	var buf [64]C.uint32_t
+	var span [2]C.uint32_t
 	n := C.syntx_site_context(firstPointer(unsafe.Pointer(t.tree.BaseTree)), C.uint32_t(start), C.uint32_t(end),
-		C.uint32_t(maxAncestors), C.uint32_t(maxTokens), &buf[0], C.uint32_t(len(buf)))
+		C.uint32_t(maxAncestors), C.uint32_t(maxTokens), &buf[0], C.uint32_t(len(buf)), &span[0])
 	names := symbolNames(t.grammar)
 	out := make([]ContextItem, n)
 	for i := range out {
@@ -171,7 +179,7 @@ func (t *Tree) SiteContext(start, end, maxAncestors, maxTokens int) []ContextIte
 		}
 		out[i] = ContextItem{Kind: ContextKind(v >> 16), Type: name}
 	}
-	return out
+	return out, [2]int{int(span[0]), int(span[1])}
 }
 
 // symbolTables holds each grammar's symbol names, built on first use and

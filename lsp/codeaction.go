@@ -22,7 +22,8 @@ import (
 // candidate is one suggestion for a code action request, before ranking.
 type candidate struct {
 	match    rules.Match
-	edits    []rules.TextEdit
+	memo     *siteMemo        // what is kept with the match; nil outside codeAction
+	edits    []rules.TextEdit // the fix; set by finish from the memo
 	lsp      []protocol.TextEdit
 	features model.Candidate
 	grammar  syntax.Grammar
@@ -89,23 +90,12 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
 	}
 	persona, _ := s.persona()
-	var cands []*candidate
 	// Half the request's time may go to matching regions still pending.
 	deadline := time.Now().Add(cfg.Limits.RequestTimeout.D() / 2)
-	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, deadline) {
-		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) {
-			continue
-		}
-		edits, err := rules.Fix(m, doc.tree, text.Bytes())
-		if err != nil || len(edits) == 0 {
-			s.log.Warn("fix failed", "rule", m.Rule.ID, "err", err)
-			continue
-		}
-		c := newCandidate(m, edits, text, enc)
-		c.features = capture.Features(m, edits, doc.tree, text.Bytes(), doc.path, persona)
-		c.grammar = doc.grammar
-		cands = append(cands, c)
-	}
+	cs := candidateSource{doc: doc, text: text, role: capture.FileRole(doc.path, text.Bytes()), persona: persona}
+	cands := s.candidates(cs, start, end, p.Context.Only, deadline)
+	// Scores are kept with the matches, under the document's lock.
+	policyVersion, err := s.scoreMemoized(ctx, cands)
 	od := offerDoc{key: key, uri: docURI, path: doc.path}
 	if od.path == "" {
 		od.path = docURI
@@ -116,10 +106,12 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	if len(cands) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
 	}
-	policyVersion, err := s.scoreCandidates(ctx, cands)
 	if err != nil {
 		s.log.Warn("scoring failed; ranking by priors", "err", err)
 		policyVersion = "priors"
+		for _, c := range cands {
+			c.score = c.match.Rule.Prior
+		}
 	}
 	s.rank(cands)
 	if ctx.Err() != nil {
@@ -138,6 +130,9 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	if len(shown) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
+	}
+	for _, c := range shown {
+		c.finish(text, enc)
 	}
 	now := s.now()
 	s.mu.RLock()
@@ -203,40 +198,7 @@ func dismissAction(setID string) *protocol.CodeAction {
 // newCandidate converts a match and its fix into LSP terms.
 func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc syntax.Encoding) *candidate {
 	c := &candidate{match: m, edits: edits, score: m.Rule.Prior}
-	c.siteStart, c.siteEnd = text.Position(m.Site.Start, enc), text.Position(m.Site.End, enc)
-	src := text.Bytes()
-	// The region capture follows is what the rewrite itself covers; an
-	// import the fix adds or drops is not part of it (the developer may
-	// reorganise imports without touching the suggestion).
-	var own []rules.TextEdit
-	for _, e := range edits {
-		if !e.Import {
-			own = append(own, e)
-		}
-	}
-	if len(own) == 0 {
-		own = edits
-	}
-	c.region = rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
-	c.original = string(src[c.region.Start:c.region.End])
-	var b strings.Builder
-	last := c.region.Start
-	for _, e := range own {
-		b.Write(src[last:e.Span.Start])
-		b.WriteString(e.NewText)
-		last = e.Span.End
-	}
-	c.replaced = b.String()
-	for _, e := range edits {
-		sp, ep := text.Position(e.Span.Start, enc), text.Position(e.Span.End, enc)
-		c.lsp = append(c.lsp, protocol.TextEdit{
-			Range: protocol.Range{
-				Start: protocol.Position{Line: sp.Line, Character: sp.Character},
-				End:   protocol.Position{Line: ep.Line, Character: ep.Character},
-			},
-			NewText: e.NewText,
-		})
-	}
+	c.finish(text, enc)
 	return c
 }
 

@@ -83,6 +83,18 @@ bench-learning: build
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/objectives -objectives kl,dpo,kto -noise 0.1
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/noise -objectives kl -noise 0,0.2
 
+# The real-code corpus (internal/realcorpus): real, unmodified packages pinned
+# in testdata/realcorpus/pins.toml, fetched into $SYNTX_REALCORPUS (default
+# ~/.cache/syntx/realcorpus), never into the repository. realcorpus fetches
+# everything (about 4 minutes and 1 GB: gopls is built from source),
+# realcorpus-ci the CI subset (well under a minute). Both are idempotent.
+.PHONY: realcorpus realcorpus-ci
+realcorpus:
+	$(GO) run ./cmd/realcorpus fetch
+
+realcorpus-ci:
+	$(GO) run ./cmd/realcorpus fetch -ci
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet $(PKGS)

@@ -39,7 +39,7 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 	p := sitter.NewParser()
 	p.SetLanguage(lang)
 	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
-	t, err := p.ParseCtx(context.Background(), nil, src)
+	t, err := p.ParseInputCtx(context.Background(), nil, reader(src))
 	if err != nil {
 		return nil, fmt.Errorf("syntax: parse %s: %w", g, err)
 	}
@@ -68,7 +68,7 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nt, err := t.parser.ParseCtx(context.Background(), t.tree, src)
+	nt, err := t.parser.ParseInputCtx(context.Background(), t.tree, reader(src))
 	if err != nil {
 		return nil, fmt.Errorf("syntax: reparse %s: %w", t.grammar, err)
 	}
@@ -79,6 +79,23 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	t.tree.Close()
 	t.tree, t.edited = nt, false
 	return changed, nil
+}
+
+// readChunk is how much text the parser is handed at a time.
+const readChunk = 16 << 10
+
+// reader hands src to the parser in chunks, as it asks for them. Parsing from
+// a byte slice (the binding's ParseCtx) copies the whole text into C memory
+// on every parse: for an incremental reparse of a large file that copy, a
+// multi-megabyte allocation and its page faults, cost more than the parse,
+// which reads only the text around the edit.
+func reader(src []byte) sitter.Input {
+	return sitter.Input{Encoding: sitter.InputEncodingUTF8, Read: func(off uint32, _ sitter.Point) []byte {
+		if int(off) >= len(src) {
+			return nil
+		}
+		return src[off:min(len(src), int(off)+readChunk)]
+	}}
 }
 
 // Close releases the tree and its parser.

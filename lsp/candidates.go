@@ -64,9 +64,8 @@ func (s *Server) candidates(cs candidateSource, start, end int, only []protocol.
 			ctx, deps := capture.ContextRead(doc.tree, m.Site)
 			memo = &siteMemo{context: ctx, edits: relative(edits, m.Root.Start), editSize: capture.EditSize(edits)}
 			if m.Rule.FixIsLocal() {
-				// The fix reads the lines of the match's root.
-				deps.Start = min(deps.Start, cs.text.LineStart(cs.text.LineOf(m.Root.Start)))
-				deps.End = max(deps.End, cs.text.LineStart(cs.text.LineOf(m.Root.End)+1))
+				fix := fixReads(cs.text, m)
+				deps.Start, deps.End = min(deps.Start, fix.Start), max(deps.End, fix.End)
 			} else {
 				// It reads the imports, the top level or the whole file
 				// (whether a package is still used): until the next edit.
@@ -79,6 +78,25 @@ func (s *Server) candidates(cs candidateSource, start, end int, only []protocol.
 		out = append(out, c)
 	}
 	return out
+}
+
+// fixReads returns the span of text a local fix of m reads: the match's
+// root, the blanks around it up to the next character (deleting a
+// statement takes its line when only blanks surround it), and when the
+// rule's templates use it, the indentation of the root's first line.
+func fixReads(text *syntax.Text, m rules.Match) rules.Span {
+	src := text.Bytes()
+	lo, hi := m.Root.Start, m.Root.End
+	if m.Rule.FixReadsIndent() {
+		lo = text.LineStart(text.LineOf(lo))
+	}
+	for lo > 0 && (src[lo-1] == ' ' || src[lo-1] == '\t') {
+		lo--
+	}
+	for hi < len(src) && (src[hi] == ' ' || src[hi] == '\t' || src[hi] == ';') {
+		hi++
+	}
+	return rules.Span{Start: max(lo-1, 0), End: min(hi+1, len(src))}
 }
 
 // relative returns edits with spans relative to base.

@@ -37,6 +37,10 @@ type candidate struct {
 	replaced string
 }
 
+// cursorReach bounds how far along a long line a bare cursor's request
+// reaches on each side.
+const cursorReach = 1 << 10
+
 // kindAllowed applies context.only with hierarchical matching: "refactor"
 // admits "refactor.rewrite.syntx.style".
 func kindAllowed(kind string, only []protocol.CodeActionKind) bool {
@@ -85,9 +89,11 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	if start == end {
 		// A bare cursor (the lightbulb, Ctrl+., Neovim's code_action()):
-		// offer what applies anywhere on its line, not only under it.
-		line := text.LineOf(start)
+		// offer what applies anywhere on its line, not only under it — on
+		// a minified file's one line, what applies near the cursor.
+		line, at := text.LineOf(start), start
 		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
+		start, end = max(start, at-cursorReach), min(end, at+cursorReach)
 	}
 	persona, _ := s.persona()
 	// Half the request's time may go to matching regions still pending.

@@ -73,7 +73,9 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 		text := string(src[c.Span.Start:c.Span.End])
 		if _, ok := data[c.Name]; !ok {
 			data[c.Name] = text
-			data["indent_"+c.Name] = lineIndent(src, c.Span.Start)
+			if r.usesIndent {
+				data["indent_"+c.Name] = lineIndent(src, c.Span.Start)
+			}
 			spans[c.Name] = c.Span
 		}
 		all, _ := data["all_"+c.Name].([]string)
@@ -86,8 +88,11 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 			data["indent_"+name] = ""
 		}
 	}
-	indent := lineIndent(src, m.Site.Start)
-	data["indent"] = indent
+	if r.usesIndent {
+		// Reading a line's indentation scans back to its start: on a
+		// minified file's one line, most of the file.
+		data["indent"] = lineIndent(src, m.Site.Start)
+	}
 	data["nl"] = "\n"
 	var edits []TextEdit
 	for _, e := range r.edits {

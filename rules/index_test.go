@@ -154,9 +154,9 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 // TestIndexIncrementalEqualsFull edits documents at random and checks, after
 // every edit, that the incrementally maintained matches equal a full rescan:
 // small files in each language, and files shaped as real ones (a UMD
-// bundle, an IIFE, one describe suite, one huge class, one long function),
-// large enough that part of a big change is queued rather than matched at
-// once.
+// bundle, an IIFE, one describe suite, one huge class, one long function, a
+// minified line), large enough that part of a big change is queued rather
+// than matched at once.
 func TestIndexIncrementalEqualsFull(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
@@ -166,6 +166,12 @@ func TestIndexIncrementalEqualsFull(t *testing.T) {
 			checkIncremental(t, lib, g, c.src, c.pieces, 12, 40)
 		})
 	}
+	t.Run("minified", func(t *testing.T) {
+		t.Parallel()
+		// The UMD bundle on one line, as a minifier writes it.
+		src := strings.Join(strings.Fields(corpus.GenerateShape(corpus.UMD, 800)), " ")
+		checkIncremental(t, lib, syntax.JavaScript, src, shapeCorpus[corpus.UMD], 5, 30)
+	})
 	for _, s := range corpus.Shapes {
 		t.Run(string(s), func(t *testing.T) {
 			t.Parallel()

@@ -321,9 +321,10 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
 // matching are needed, and neither grows with the file:
 //
 //   - the regions that changed: the edited spans and the ranges tree-sitter
-//     reports as structurally changed, widened to whole lines (with a byte of
-//     slack, so a node that ends or starts at the edit counts). Every node
-//     inside a region is matched again, subtree and all.
+//     reports as structurally changed, widened to whole lines (up to 256
+//     bytes on each side, for minified files) with a byte of slack, so a
+//     node that ends or starts at the edit counts. Every node inside a
+//     region is matched again, subtree and all.
 //   - the nodes that overlap a region without lying inside it: the edit's
 //     ancestors, O(depth) of them. Only the patterns rooted exactly at each
 //     are matched again (a query cursor with a maximum start depth of 0),
@@ -473,18 +474,25 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.last = w.stats
 }
 
-// lineRegions widens spans to whole lines, with one byte of slack on each
+// lineRegions widens spans to their lines, with one byte of slack on each
 // side (a node that ends or starts exactly at an edit can change with it: an
-// identifier grows), and merges them.
+// identifier grows), and merges them. A line is taken whole up to
+// lineSlack bytes on each side of the span: the byte of slack is what the
+// index needs, and a minified file's one line must not be matched again on
+// every keystroke.
 func lineRegions(text *syntax.Text, spans []Span) []Span {
 	out := make([]Span, 0, len(spans))
 	for _, s := range spans {
-		start := text.LineStart(text.LineOf(max(s.Start-1, 0)))
-		end := text.LineStart(text.LineOf(min(s.End+1, text.Len())) + 1)
+		lo, hi := max(s.Start-1, 0), min(s.End+1, text.Len())
+		start := max(text.LineStart(text.LineOf(lo)), lo-lineSlack)
+		end := min(text.LineStart(text.LineOf(hi)+1), hi+lineSlack)
 		out = append(out, Span{start, max(end, start)})
 	}
 	return mergeSpans(out)
 }
+
+// lineSlack bounds how far a region extends along a long line.
+const lineSlack = 256
 
 // overlapsAny reports whether n overlaps one of the sorted, disjoint regions.
 func overlapsAny(n Span, sorted []Span) bool {

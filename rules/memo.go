@@ -64,6 +64,11 @@ func (r *Rule) FixIsLocal() bool {
 	return true
 }
 
+// FixReadsIndent reports whether the rule's fix reads the indentation of
+// the lines its match is on ({{.indent}}, {{.indent_x}}), which Fix finds by
+// scanning back to the line's start.
+func (r *Rule) FixReadsIndent() bool { return r.usesIndent }
+
 // memoDeps returns the absolute span m's memo depends on, and whether it
 // holds anything.
 func memoDeps(m *Match) (Span, bool) {

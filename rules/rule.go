@@ -151,10 +151,13 @@ type Rule struct {
 	captureNames []string
 	roots        []string
 	// rooted is the query rewritten for the index (see rootedPatterns).
-	rooted  []rootedPattern
-	qmu     sync.Mutex
-	queries map[syntax.Grammar]*compiled
-	rootedQ map[syntax.Grammar]*rootedQuery
+	rooted []rootedPattern
+	// usesIndent is set when a fix template may read an indentation
+	// ({{.indent}}, {{.indent_x}}): Fix computes them only then.
+	usesIndent bool
+	qmu        sync.Mutex
+	queries    map[syntax.Grammar]*compiled
+	rootedQ    map[syntax.Grammar]*rootedQuery
 }
 
 type edit struct {
@@ -280,6 +283,7 @@ func compile(s Spec, source string) (*Rule, error) {
 			return nil, fmt.Errorf("rule %s: edit %d: %w", s.ID, i+1, err)
 		}
 		r.edits = append(r.edits, edit{at: e.At, op: op, tmpl: t})
+		r.usesIndent = r.usesIndent || strings.Contains(e.Text, "indent")
 	}
 	roots, err := rootTypes(s.Query)
 	if err != nil {

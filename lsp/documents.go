@@ -230,7 +230,9 @@ func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *
 		t.Close()
 		return analysis{quiet: fmt.Sprintf("syntax tree nested deeper than %d levels", maxTreeDepth)}
 	}
-	return analysis{grammar: g, tree: t, index: rules.NewIndex(lib.Set(g), t, text.Bytes())}
+	ix := rules.NewIndex(lib.Set(g), t, text.Bytes())
+	t.ForgetNodes() // the whole file's matching visited most of them
+	return analysis{grammar: g, tree: t, index: ix}
 }
 
 // install makes a the document's analysis. Call with mu held.

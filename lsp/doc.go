@@ -22,6 +22,15 @@
 // window/showMessage. Positions past the end of a line or document are
 // clamped as the specification prescribes.
 //
+// Cost. A request reads the matches of its range from the document's
+// index (rules.Index), which an edit updates in time that follows the edit,
+// not the file. It keeps with each match what it derives from it — the
+// rendered fix, the policy's features and score — until an edit touches the
+// text those were derived from (rules.Index.SetMemo; candidates.go), so
+// asking again (the lightbulb on every cursor move, a request over a whole
+// file) costs a lookup per candidate; only the candidates shown are turned
+// into LSP edits and positions.
+//
 // Limits. A document over limits.max_document_bytes, or holding NUL bytes,
 // or whose syntax tree nests deeper than maxTreeDepth, is tracked as text
 // only. A document over syncAnalyseBytes is parsed and matched in the

@@ -292,7 +292,7 @@ func rounds(b *testing.B, s *Server, d *Doc, m measure) stat {
 	actions := 0
 	for i := 0; i < b.N; i++ {
 		ctx, cancel := ctxFor(b)
-		dt, n, err := s.EditThen(ctx, d, m.request(d))
+		dt, n, err := s.EditThen(ctx, d, m.request(d), m != mEdit)
 		cancel()
 		if err != nil {
 			b.Fatal(err)
@@ -349,11 +349,11 @@ func (e *benchEnv) measureRSS(b *testing.B, res *results) {
 				b.Fatal(err)
 			}
 			for i := 0; i < max(b.N, 2); i++ {
-				if _, _, err := s.EditThen(ctx, d, mEdit.request(d)); err != nil {
+				if _, _, err := s.EditThen(ctx, d, mEdit.request(d), false); err != nil {
 					b.Fatal(err)
 				}
 			}
-			if _, _, err := s.EditThen(ctx, d, mWhole.request(d)); err != nil {
+			if _, _, err := s.EditThen(ctx, d, mWhole.request(d), true); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -23,10 +23,13 @@
 //     time runs from the change to its diagnostics for that version, then
 //     the request with the diagnostics on the line: until the fix is
 //     available, as an editor sees it.
-//   - line request after an edit: the same edit, then a request for a line
-//     40 lines further down.
-//   - whole-file codeAction: the same edit, then an explicit request over the
-//     whole file (for ast-grep, with every diagnostic of the file).
+//   - line request after an edit: the same edit; once the server has taken
+//     it in (ast-grep: its diagnostics for the new version; the others: the
+//     answer to a request for a kind of action nobody offers, as requests
+//     are answered in order), a request for a line 40 lines further down,
+//     timed alone.
+//   - whole-file codeAction: likewise, an explicit request over the whole
+//     file (for ast-grep, with every diagnostic of the file), timed alone.
 //   - peak RSS: the largest resident set (VmHWM) of the server process with
 //     the four language files (Go, Python, TypeScript, JavaScript) open and
 //     edited.

@@ -85,8 +85,9 @@ func (d *Doc) change(full bool) jsonrpc2.RawMessage {
 
 // request is a code action request: a cursor on a line, or a whole file.
 type request struct {
-	line  uint32
-	whole bool
+	line    uint32
+	whole   bool
+	invoked bool // explicit (a whole file always is); else automatic, as a lightbulb asks
 }
 
 func (d *Doc) codeAction(r request, diags []json.RawMessage) jsonrpc2.RawMessage {
@@ -95,6 +96,9 @@ func (d *Doc) codeAction(r request, diags []json.RawMessage) jsonrpc2.RawMessage
 	b.Write(d.uriJSON)
 	b.WriteString(`},`)
 	trigger := 2 // automatic: the lightbulb
+	if r.invoked {
+		trigger = 1
+	}
 	if r.whole {
 		fmt.Fprintf(&b, `"range":{"start":{"line":0,"character":0},"end":{"line":%d,"character":0}},`, d.lines)
 		trigger = 1 // invoked
@@ -182,9 +186,9 @@ func (d *Doc) nothing() jsonrpc2.RawMessage {
 
 // Ready waits until the server has taken in d: for a server that publishes
 // diagnostics, those of its current version; for the others, an answered
-// request, and when the document has rule sites (hasSites), a whole-file
-// request that finds some (SyntX analyses a large file in the background,
-// answering with none until it is done).
+// request, and when the edit site's line has a rule site (hasSites), a
+// request there that finds it (SyntX analyses a large file in the
+// background, answering with nothing until it is done).
 func (s *Server) Ready(ctx context.Context, d *Doc, hasSites bool) error {
 	if s.usesDiagnostics() {
 		_, err := s.waitDiagnostics(ctx, d.URI, d.version)
@@ -192,7 +196,9 @@ func (s *Server) Ready(ctx context.Context, d *Doc, hasSites bool) error {
 	}
 	for {
 		var res jsonrpc2.RawMessage
-		if _, err := s.conn.Call(ctx, "textDocument/codeAction", d.codeAction(request{whole: true}, nil), &res); err != nil {
+		r := request{line: d.line}
+		r.invoked = true
+		if _, err := s.conn.Call(ctx, "textDocument/codeAction", d.codeAction(r, nil), &res); err != nil {
 			return err
 		}
 		var acts []json.RawMessage

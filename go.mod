@@ -10,6 +10,7 @@ require (
 	go.lsp.dev/jsonrpc2 v1.0.1
 	go.lsp.dev/protocol v1.0.1
 	go.lsp.dev/uri v1.0.1
+	golang.org/x/tools v0.52.0
 	google.golang.org/protobuf v1.36.12
 	gorgonia.org/tensor v0.9.3
 	modernc.org/sqlite v1.62.0

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
@@ -102,6 +103,26 @@ func TestDerive(t *testing.T) {
 	for _, p := range Derive(store.Edited, s, set, ev, 7) {
 		if p.Chosen.Role == store.RoleDeveloper && p.Chosen.Text != "mine" {
 			t.Errorf("developer's version not kept: %+v", p.Chosen)
+		}
+	}
+}
+
+func TestPriorInTestFiles(t *testing.T) {
+	t.Parallel()
+	sec := &rules.Rule{Spec: rules.Spec{ID: "go.s", Category: "security", Prior: 0.8}}
+	style := &rules.Rule{Spec: rules.Spec{ID: "go.t", Category: "style", Prior: 0.6}}
+	cases := []struct {
+		r    *rules.Rule
+		role string
+		want float64
+	}{
+		{sec, "", 0.8},
+		{sec, "test", 0.4},
+		{style, "test", 0.6},
+	}
+	for _, c := range cases {
+		if got := Prior(c.r, c.role); got != c.want {
+			t.Errorf("Prior(%s, %q) = %v, want %v", c.r.ID, c.role, got, c.want)
 		}
 	}
 }

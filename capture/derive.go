@@ -81,3 +81,12 @@ func preferenceContext(s store.Suggestion, ev store.Event) json.RawMessage {
 	b, _ := json.Marshal(m)
 	return b
 }
+
+// PersonaWeight is the weight of persona's feedback: its configured weight
+// (config key personas), or 1 when it has none or a non-positive one.
+func PersonaWeight(weights map[string]float64, persona string) float64 {
+	if w, ok := weights[persona]; ok && w > 0 {
+		return w
+	}
+	return 1
+}

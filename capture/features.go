@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/syntx/syntx/model"
@@ -29,7 +30,7 @@ func Describe(m rules.Match, editSize int, context []string, role, persona strin
 		RuleID:   m.Rule.ID,
 		Category: m.Rule.Category,
 		Language: m.Rule.Language,
-		Prior:    m.Rule.Prior,
+		Prior:    Prior(m.Rule, role),
 		Context:  context,
 		FileRole: role,
 		Persona:  persona,
@@ -45,6 +46,23 @@ func EditSize(edits []rules.TextEdit) int {
 		n += max(e.Span.End-e.Span.Start, len(e.NewText))
 	}
 	return n
+}
+
+// TestPriorScale is what a security or performance rule's prior is
+// multiplied by in a test file: an insecure TLS config in a test server, a
+// regexp compiled in a test helper, a defer in a test's loop are mostly
+// deliberate or harmless there. The base policy's score is the prior, so
+// such suggestions start quieter in tests; the file role is also a feature,
+// so the policy learns from there what a developer wants in tests.
+const TestPriorScale = 0.5
+
+// Prior is the prior acceptance probability of r's suggestions in a file of
+// the given role (see FileRole).
+func Prior(r *rules.Rule, role string) float64 {
+	if role == "test" && (r.Category == "security" || r.Category == "performance") {
+		return r.Prior * TestPriorScale
+	}
+	return r.Prior
 }
 
 // Context lists the syntax around a site: the types of its ancestors
@@ -81,24 +99,38 @@ var contextPrefix = [...]string{
 }
 
 // FileRole classifies a file as "test", "generated", "vendored" or ""
-// (production code) from its path and first lines.
+// (production code) from its path and its first 1,024 bytes, by the
+// conventions of every language in syntax's language table (test-file
+// names and directories, vendor directories, generated-file markers): a
+// file is judged by all of them, so that a helper written in another
+// language's style still counts.
 func FileRole(path string, src []byte) string {
 	p := filepath.ToSlash(path)
 	base := filepath.Base(p)
-	switch {
-	case strings.Contains(p, "/vendor/") || strings.Contains(p, "/node_modules/") || strings.Contains(p, "/third_party/"):
+	inDir := func(d string) bool { return strings.Contains(p, "/"+d+"/") }
+	langs := syntax.Languages()
+	if slices.ContainsFunc(syntax.SharedVendorDirs, inDir) {
 		return "vendored"
-	case strings.HasSuffix(base, "_test.go") || strings.HasPrefix(base, "test_") || strings.HasSuffix(base, "_test.py") ||
-		strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") || strings.Contains(p, "/__tests__/") ||
-		strings.Contains(p, "/tests/") || base == "conftest.py":
-		return "test"
 	}
-	head := src
-	if len(head) > 1024 {
-		head = head[:1024]
+	for _, l := range langs {
+		if slices.ContainsFunc(l.VendorDirs, inDir) {
+			return "vendored"
+		}
 	}
-	if bytes.Contains(head, []byte("Code generated")) || bytes.Contains(head, []byte("@generated")) || bytes.Contains(head, []byte("DO NOT EDIT")) {
-		return "generated"
+	for _, l := range langs {
+		t := l.Tests
+		if slices.ContainsFunc(t.Prefixes, func(x string) bool { return strings.HasPrefix(base, x) }) ||
+			slices.ContainsFunc(t.Suffixes, func(x string) bool { return strings.HasSuffix(base, x) }) ||
+			slices.ContainsFunc(t.Infixes, func(x string) bool { return strings.Contains(base, x) }) ||
+			slices.Contains(t.Names, base) || slices.ContainsFunc(t.Dirs, inDir) {
+			return "test"
+		}
+	}
+	head := src[:min(len(src), 1024)]
+	for _, l := range langs {
+		if slices.ContainsFunc(l.GeneratedMarkers, func(m string) bool { return bytes.Contains(head, []byte(m)) }) {
+			return "generated"
+		}
 	}
 	return ""
 }

@@ -2,9 +2,11 @@ package capture
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -12,8 +14,8 @@ import (
 type Outcome struct {
 	SuggestionID string
 	SetID        string
-	Outcome      string // kept, undone, edited or ignored
-	FinalText    string // the developer's version, for edited
+	Outcome      store.Outcome // Kept, Undone, Edited or Ignored
+	FinalText    string        // the developer's version, for edited
 	At           time.Time
 }
 
@@ -28,6 +30,26 @@ type Applied struct {
 	Start        int    // byte offset of the region in the document at acceptance
 	Original     string // the region's text before the fix
 	Suggested    string // the region's text after the fix
+	// Parts, when set, are the places a suggestion that rewrites several
+	// of them (a migration of a whole file) changed, in document order.
+	// Each is followed on its own, and the suggestion's outcome combines
+	// theirs: undone when every part is back to its original, edited when
+	// one is changed otherwise or only some are undone (the final text is
+	// the parts' text, one a line), kept when all survive. Edits between
+	// the parts do not count. Start, Original and Suggested are then unused.
+	Parts []Part
+}
+
+// Part is one place of a suggestion with several.
+type Part struct {
+	Start     int
+	Original  string
+	Suggested string
+}
+
+// group ties the parts of one suggestion together.
+type group struct {
+	parts []*tracked
 }
 
 // Tracker follows accepted suggestions and invoked menus. It is safe for
@@ -54,6 +76,10 @@ type tracked struct {
 	// the region reads the original again (the undo of a fix that only
 	// removed text is an insertion at its edge).
 	touched bool
+	// group is set on the parts of a suggestion with several; restored
+	// marks a part whose text is back to its original.
+	group    *group
+	restored bool
 }
 
 type menu struct {
@@ -104,9 +130,28 @@ func (t *Tracker) Chosen(setID string) {
 // (the document moved on), it is looked for nearby; Accept returns false if
 // it cannot be found, and the suggestion is then not tracked.
 func (t *Tracker) Accept(a Applied, text []byte, now time.Time) bool {
-	start, ok := locate(text, a.Suggested, a.Start)
-	if !ok {
-		return false
+	var add []*tracked
+	if len(a.Parts) > 0 {
+		g := &group{}
+		from := 0
+		for _, p := range a.Parts {
+			start, ok := locate(text, p.Suggested, max(p.Start, from))
+			if !ok || start < from {
+				return false
+			}
+			part := a
+			part.Start, part.Original, part.Suggested, part.Parts = p.Start, p.Original, p.Suggested, nil
+			tr := &tracked{Applied: part, start: start, end: start + len(p.Suggested), acceptedAt: now, group: g}
+			g.parts = append(g.parts, tr)
+			from = tr.end
+		}
+		add = g.parts
+	} else {
+		start, ok := locate(text, a.Suggested, a.Start)
+		if !ok {
+			return false
+		}
+		add = []*tracked{{Applied: a, start: start, end: start + len(a.Suggested), acceptedAt: now}}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -115,9 +160,7 @@ func (t *Tracker) Accept(a Applied, text []byte, now time.Time) bool {
 			m.decided = true
 		}
 	}
-	t.tracked[a.DocKey] = append(t.tracked[a.DocKey], &tracked{
-		Applied: a, start: start, end: start + len(a.Suggested), acceptedAt: now,
-	})
+	t.tracked[a.DocKey] = append(t.tracked[a.DocKey], add...)
 	return true
 }
 
@@ -214,11 +257,18 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 	defer t.mu.Unlock()
 	var out []Outcome
 	keep := t.tracked[docKey][:0]
+	var groups []*group
 	for _, tr := range t.tracked[docKey] {
 		if tr.touched && !tr.dirty {
 			tr.touched = false
 			if tr.restoredAround(text) {
-				out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+				if tr.group != nil {
+					tr.restored = true
+					groups = append(groups, tr.group)
+					keep = append(keep, tr)
+					continue
+				}
+				out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now})
 				continue
 			}
 		}
@@ -230,15 +280,39 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 		cur := string(text[tr.start:tr.end])
 		switch cur {
 		case tr.prefix + tr.Original:
-			out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now})
+			if tr.group != nil {
+				tr.restored = true
+				groups = append(groups, tr.group)
+				break
+			}
+			out = append(out, Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now})
 			continue
 		case tr.prefix + tr.Suggested + tr.suffix:
 			// Back to the suggestion: forget the growth.
 			tr.start += len(tr.prefix)
 			tr.end -= len(tr.suffix)
 			tr.prefix, tr.suffix = "", ""
+			tr.restored = false
 		}
 		keep = append(keep, tr)
+	}
+	// A suggestion with several parts is undone when all of them are.
+	for _, g := range groups {
+		all := true
+		for _, p := range g.parts {
+			all = all && p.restored
+		}
+		if !all {
+			continue
+		}
+		out = append(out, Outcome{SuggestionID: g.parts[0].SuggestionID, SetID: g.parts[0].SetID, Outcome: store.Undone, At: now})
+		kept := keep[:0]
+		for _, tr := range keep {
+			if tr.group != g {
+				kept = append(kept, tr)
+			}
+		}
+		keep = kept
 	}
 	t.setList(docKey, keep)
 	return out
@@ -276,22 +350,80 @@ func (tr *tracked) restoredAround(text []byte) bool {
 	return false
 }
 
-// judge decides a region's outcome when a checkpoint passes or the document
-// is saved or closed: edited if its syntax differs from the suggestion's,
-// else kept when final, else nothing yet.
+// judge decides a suggestion's outcome when a checkpoint passes or the
+// document is saved or closed; for a part, its group's.
 func (tr *tracked) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
+	if tr.group != nil {
+		return tr.group.judge(text, now, final)
+	}
+	return tr.judgeRegion(text, now, final)
+}
+
+// judge combines the parts' outcomes: undone when every part is, edited
+// when one is edited or only some are undone, kept when all are kept (and
+// final).
+func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
+	first := g.parts[0]
+	undone, edited := 0, 0
+	var texts []string
+	for _, p := range g.parts {
+		if p.end > len(text) {
+			return Outcome{}, false
+		}
+		cur := string(text[p.start:p.end])
+		texts = append(texts, lineAround(text, p.start, p.end))
+		if o, ok := p.judgeRegion(text, now, true); ok {
+			switch o.Outcome {
+			case store.Undone:
+				undone++
+			case store.Edited:
+				edited++
+			}
+		} else if cur != p.prefix+p.Suggested+p.suffix {
+			edited++
+		}
+	}
+	base := Outcome{SuggestionID: first.SuggestionID, SetID: first.SetID, At: now}
+	switch {
+	case undone == len(g.parts):
+		base.Outcome = store.Undone
+	case edited > 0 || undone > 0:
+		base.Outcome, base.FinalText = store.Edited, strings.Join(texts, "\n")
+	case final:
+		base.Outcome = store.Kept
+	default:
+		return Outcome{}, false
+	}
+	return base, true
+}
+
+// lineAround returns the whole lines holding [start, end).
+func lineAround(text []byte, start, end int) string {
+	s := strings.LastIndexByte(string(text[:start]), '\n') + 1
+	e := end
+	if i := strings.IndexByte(string(text[end:]), '\n'); i >= 0 {
+		e += i
+	} else {
+		e = len(text)
+	}
+	return string(text[s:e])
+}
+
+// judgeRegion decides one region's outcome: edited if its syntax differs
+// from the suggestion's, else kept when final, else nothing yet.
+func (tr *tracked) judgeRegion(text []byte, now time.Time, final bool) (Outcome, bool) {
 	cur := string(text[tr.start:tr.end])
 	expected := tr.prefix + tr.Suggested + tr.suffix
 	switch {
 	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original) || tr.restoredAround(text):
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 	case !SameSyntax(tr.Grammar, cur, expected):
 		if SameSyntax(tr.Grammar, cur, tr.prefix+tr.Original+tr.suffix) {
-			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "undone", At: now}, true
+			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 		}
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "edited", FinalText: cur, At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Edited, FinalText: cur, At: now}, true
 	case final:
-		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: "kept", At: now}, true
+		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Kept, At: now}, true
 	}
 	return Outcome{}, false
 }
@@ -336,7 +468,7 @@ func (t *Tracker) Tick(now time.Time, withText func(docKey string, fn func(text 
 		case m.decided:
 		case now.Sub(m.at) >= t.ignoreAfter:
 			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
 			}
 		default:
 			menus = append(menus, m)
@@ -352,9 +484,21 @@ func (t *Tracker) tickDoc(key string, text []byte, now time.Time) []Outcome {
 	var out []Outcome
 	list := t.tracked[key]
 	keep := list[:0]
+	decidedGroups := map[*group]bool{}
+	seenGroups := map[*group]bool{}
 	for _, tr := range list {
 		if tr.end > len(text) {
 			continue // out of step with the text: cannot be judged
+		}
+		if tr.group != nil {
+			// A group is judged once, on its first part's checkpoints.
+			if seenGroups[tr.group] {
+				if !decidedGroups[tr.group] {
+					keep = append(keep, tr)
+				}
+				continue
+			}
+			seenGroups[tr.group] = true
 		}
 		decided := false
 		for tr.next < len(t.checkpoints) && !now.Before(tr.acceptedAt.Add(t.checkpoints[tr.next])) {
@@ -364,6 +508,9 @@ func (t *Tracker) tickDoc(key string, text []byte, now time.Time) []Outcome {
 				decided = true
 				break
 			}
+		}
+		if decided && tr.group != nil {
+			decidedGroups[tr.group] = true
 		}
 		if !decided {
 			keep = append(keep, tr)
@@ -391,7 +538,7 @@ func (t *Tracker) Closed(docKey string, text []byte, now time.Time) []Outcome {
 		if m.docKey == docKey && !m.decided {
 			m.decided = true
 			for _, id := range m.ids {
-				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: "ignored", At: now})
+				out = append(out, Outcome{SuggestionID: id, SetID: m.setID, Outcome: store.Ignored, At: now})
 			}
 		}
 	}
@@ -403,15 +550,31 @@ func (t *Tracker) finish(docKey string, text []byte, now time.Time, closing bool
 	defer t.mu.Unlock()
 	var out []Outcome
 	keep := t.tracked[docKey][:0]
+	decidedGroups := map[*group]bool{}
 	for _, tr := range t.tracked[docKey] {
+		if tr.group != nil && decidedGroups[tr.group] {
+			continue
+		}
 		passed := len(t.checkpoints) > 0 && !now.Before(tr.acceptedAt.Add(t.checkpoints[0]))
 		if (passed || closing) && tr.end <= len(text) {
 			if o, ok := tr.judge(text, now, true); ok {
 				out = append(out, o)
+				if tr.group != nil {
+					decidedGroups[tr.group] = true
+				}
 				continue
 			}
 		}
 		keep = append(keep, tr)
+	}
+	if len(decidedGroups) > 0 {
+		kept := keep[:0]
+		for _, tr := range keep {
+			if tr.group == nil || !decidedGroups[tr.group] {
+				kept = append(kept, tr)
+			}
+		}
+		keep = kept
 	}
 	t.setList(docKey, keep)
 	return out

@@ -1,4 +1,5 @@
-// Package config loads SyntX's settings.
+// Package config loads SyntX's settings and decides what a workspace may
+// contribute to them.
 //
 // Settings come in layers, each overriding the one before: built-in defaults,
 // $XDG_CONFIG_HOME/syntx/config.toml, <workspace>/.syntx/config.toml, and the
@@ -9,12 +10,33 @@
 //
 // Every time window is a config value ("30s", "2m"), so tests and benchmarks
 // never sleep through real minutes.
+//
+// # Trust
+//
+// The user's configuration file and the client's initializationOptions (the
+// editor's user settings) are the user's. A workspace folder is not: a
+// cloned repository or a pull request is somebody else's, so its
+// .syntx/config.toml (and its .syntx/rules, loaded by package rules) count
+// only once the user trusts the folder (TrustStore, or the editor's own
+// workspace trust), and even then a workspace may set only the keys in
+// WorkspaceKeys. Privacy (capture.store_code), the persona and its weights,
+// model and adapter paths, training and adapter retention, limits and
+// connections stay the user's: a workspace layer that sets one of them has
+// that key refused, with a message naming the key and the file, and the rest
+// of the layer applies. Workspace is the content of one folder, read once
+// through package safeio so that what is hashed for trust is what is
+// loaded.
+//
+// Files are read through safeio: regular files only, at most MaxConfigBytes,
+// so a configuration that is a FIFO, a device or a symbolic link to one is
+// refused without being read.
 package config
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,6 +44,9 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/syntx/syntx/internal/safeio"
+	"github.com/syntx/syntx/train"
 )
 
 // Duration is a time.Duration written as a string such as "90s" or "5m".
@@ -61,6 +86,16 @@ type Config struct {
 	Train    Train              `json:"train"`
 	Limits   Limits             `json:"limits"`
 	Review   Review             `json:"review"`
+	// Suggestions configures what is offered.
+	Suggestions Suggestions `json:"suggestions"`
+}
+
+// Suggestions configures what the server offers.
+type Suggestions struct {
+	// MigrationSites offers the sites of migration rules (var to let/const,
+	// % to f-strings, any to unknown) one by one as well; by default each
+	// migration is one source action per file.
+	MigrationSites bool `json:"migration_sites"`
 }
 
 // Capture configures outcome tracking.
@@ -162,10 +197,8 @@ func (c *Config) Validate() error {
 	if c.Policy.Threshold < 0 || c.Policy.Threshold > 1 {
 		errs = append(errs, fmt.Sprintf("policy.threshold %v must be between 0 and 1", c.Policy.Threshold))
 	}
-	switch c.Train.Objective {
-	case "kl", "dpo", "kto":
-	default:
-		errs = append(errs, fmt.Sprintf("train.objective %q must be kl, dpo or kto", c.Train.Objective))
+	if err := train.CheckObjective(c.Train.Objective); err != nil {
+		errs = append(errs, "train.objective: "+err.Error())
 	}
 	if c.Train.IdleDelay < 0 || c.Train.MinNewPreferences < 0 || c.Train.KeepAdapters < 1 {
 		errs = append(errs, "train.idle_delay and train.min_new_preferences must not be negative, train.keep_adapters at least 1")
@@ -183,6 +216,77 @@ func (c *Config) Validate() error {
 type Layer struct {
 	Name   string         // a path, or "initializationOptions"
 	Values map[string]any // the decoded tree
+	// Workspace marks a workspace's layer: only WorkspaceKeys apply.
+	Workspace bool
+}
+
+// WorkspaceKeys are the settings a trusted workspace may set in its
+// .syntx/config.toml: how eagerly suggestions show on automatic triggers in
+// this repository, and the persona its reviews are recorded under. Every
+// other key is the user's.
+var WorkspaceKeys = []string{"policy.threshold", "review.persona"}
+
+// refusal says why a key is not a workspace's to set, by key prefix (the
+// longest prefix wins).
+var refusal = map[string]string{
+	"":                    "it is not a setting a workspace may change",
+	"persona":             "the persona says whose feedback you give",
+	"personas":            "persona weights decide how much feedback counts",
+	"capture":             "how outcomes are recorded shapes what SyntX learns",
+	"capture.store_code":  "it is a privacy setting",
+	"policy.model":        "it is a path to a model",
+	"train":               "training runs on your machine with your settings",
+	"train.keep_adapters": "it decides how many adapters (and rollbacks) you keep",
+	"limits":              "limits protect the editor from what a repository holds",
+	"team":                "connections are yours to configure",
+}
+
+func refusalFor(key string) string {
+	best := ""
+	for p := range refusal {
+		if (key == p || strings.HasPrefix(key, p+".")) && len(p) > len(best) {
+			best = p
+		}
+	}
+	return refusal[best]
+}
+
+// filterWorkspace removes from a workspace layer every key not in
+// WorkspaceKeys and says why each was refused.
+func filterWorkspace(name string, values map[string]any) (map[string]any, []Problem) {
+	var problems []Problem
+	var walk func(prefix string, in map[string]any) map[string]any
+	walk = func(prefix string, in map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range in {
+			key := prefix + k
+			if m, ok := v.(map[string]any); ok && len(m) > 0 {
+				if sub := walk(key+".", m); len(sub) > 0 {
+					out[k] = sub
+				}
+				continue
+			}
+			if slicesContains(WorkspaceKeys, key) {
+				out[k] = v
+				continue
+			}
+			problems = append(problems, Problem{Layer: name, Err: fmt.Errorf("%s may not be set by a workspace (%s): set it in %s or the editor's settings; ignored",
+				key, refusalFor(key), UserConfigPath())})
+		}
+		return out
+	}
+	out := walk("", values)
+	sort.Slice(problems, func(i, j int) bool { return problems[i].Err.Error() < problems[j].Err.Error() })
+	return out, problems
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // Problem is a layer that was skipped or a key that was ignored.
@@ -193,20 +297,26 @@ type Problem struct {
 
 func (p Problem) Error() string { return p.Layer + ": " + p.Err.Error() }
 
-// ReadFile reads a TOML layer; a missing file yields (nil, nil).
+// ReadFile reads a TOML layer; a missing file yields (nil, nil). The file
+// must be a regular file of at most MaxConfigBytes.
 func ReadFile(path string) (*Layer, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	data, err := safeio.ReadFile(path, MaxConfigBytes)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	return DecodeTOML(path, data)
+}
+
+// DecodeTOML decodes a TOML layer named name.
+func DecodeTOML(name string, data []byte) (*Layer, error) {
 	var v map[string]any
 	if _, err := toml.Decode(string(data), &v); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Layer{Name: path, Values: v}, nil
+	return &Layer{Name: name, Values: v}, nil
 }
 
 // JSONLayer decodes initializationOptions. Empty input or null yields nil.
@@ -238,8 +348,14 @@ func Build(layers ...*Layer) (Config, []Problem) {
 		if l == nil {
 			continue
 		}
+		values := normalise(l.Values)
+		if l.Workspace {
+			var refused []Problem
+			values, refused = filterWorkspace(l.Name, values)
+			problems = append(problems, refused...)
+		}
 		next := deepCopy(tree)
-		merge(next, normalise(l.Values))
+		merge(next, values)
 		c, unknown, err := decode(next)
 		if err == nil {
 			err = c.Validate()
@@ -256,16 +372,22 @@ func Build(layers ...*Layer) (Config, []Problem) {
 	return cfg, problems
 }
 
-// Files returns the config file layers for workspace (which may be "").
-func Files(workspace string) []string {
-	var out []string
+// UserConfigPath is the user's configuration file,
+// $XDG_CONFIG_HOME/syntx/config.toml ("" when there is no home).
+func UserConfigPath() string {
 	if dir := ConfigHome(); dir != "" {
-		out = append(out, filepath.Join(dir, "syntx", "config.toml"))
+		return filepath.Join(dir, "syntx", "config.toml")
 	}
-	if workspace != "" {
-		out = append(out, filepath.Join(workspace, ".syntx", "config.toml"))
+	return ""
+}
+
+// UserRulesDir is the user's rules directory, $XDG_CONFIG_HOME/syntx/rules
+// ("" when there is no home).
+func UserRulesDir() string {
+	if dir := ConfigHome(); dir != "" {
+		return filepath.Join(dir, "syntx", "rules")
 	}
-	return out
+	return ""
 }
 
 // ConfigHome is $XDG_CONFIG_HOME, or ~/.config.
@@ -293,18 +415,41 @@ func DataHome() string {
 	return filepath.Join(os.TempDir(), "syntx")
 }
 
-// Load reads the file layers for workspace and the JSON initializationOptions
-// (nil for none) and builds the configuration.
+// Load reads the user's configuration, the configuration of the workspace
+// folder (when it is not "" and the trust store in DataHome trusts it), and
+// the JSON initializationOptions (nil for none), and builds the
+// configuration.
 func Load(workspace string, initOptions []byte) (Config, []Problem) {
+	var ws *Workspace
+	var problems []Problem
+	if workspace != "" {
+		ws = ReadWorkspace(workspace)
+		if err := OpenTrust(DataHome()).Decide(ws); err != nil {
+			problems = append(problems, Problem{Layer: ws.ConfigPath(), Err: fmt.Errorf("not trusted: %w", err)})
+		}
+	}
+	cfg, more := LoadWorkspace(ws, initOptions)
+	return cfg, append(problems, more...)
+}
+
+// LoadWorkspace is Load with the workspace already read and its trust
+// decided (nil: no workspace). An untrusted workspace's configuration is
+// not used.
+func LoadWorkspace(ws *Workspace, initOptions []byte) (Config, []Problem) {
 	var layers []*Layer
 	var problems []Problem
-	for _, f := range Files(workspace) {
+	if f := UserConfigPath(); f != "" {
 		l, err := ReadFile(f)
 		if err != nil {
 			problems = append(problems, Problem{Layer: f, Err: fmt.Errorf("ignored: %w", err)})
-			continue
+		} else {
+			layers = append(layers, l)
 		}
-		layers = append(layers, l)
+	}
+	if wl, err := ws.Layer(); err != nil {
+		problems = append(problems, Problem{Layer: ws.ConfigPath(), Err: fmt.Errorf("ignored: %w", err)})
+	} else if wl != nil {
+		layers = append(layers, wl)
 	}
 	l, err := JSONLayer("initializationOptions", initOptions)
 	if err != nil {

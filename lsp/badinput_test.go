@@ -11,13 +11,13 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 )
 
 // The bad-input matrix: every case sends something an editor should not (or
@@ -173,10 +173,11 @@ func startMatrix(t *testing.T) *matrix {
 	return m
 }
 
-// logged reports whether the server sent (or sends within a few seconds)
-// window/logMessage or window/showMessage containing all of words.
+// logged reports whether the server sent (or sends before testwait's
+// deadline) window/logMessage or window/showMessage containing all of
+// words.
 func logged(c *lspclient.Client, words ...string) bool {
-	wctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	wctx, cancel := context.WithTimeout(context.Background(), testwait.Generous)
 	defer cancel()
 	_, err := c.WaitFor(wctx, func(n lspclient.Notification) bool {
 		if n.Method != "window/logMessage" && n.Method != "window/showMessage" {
@@ -523,7 +524,10 @@ func TestMixedLineEndings(t *testing.T) {
 			t.Parallel()
 			h := start(t)
 			h.init(t, enc == "utf-8")
-			m := &matrix{h: h, ctx: ctx(t), model: map[string]string{}}
+			// 300 edits, each followed by syntx.status: the test's generous
+			// deadline for all of them on a loaded machine.
+			c := testwait.Context(t)
+			m := &matrix{h: h, ctx: c, model: map[string]string{}}
 			const u = "file:///work/m/endings.py"
 			src := "import os\r\nx = 1\ry = 2\nz = [\r\n  1,\r  2😀,\n]\r\n\r\rdef f(a=[]):\r\n    return a == None\r"
 			if err := h.c.Open(m.ctx, u, "python", src); err != nil {
@@ -589,11 +593,7 @@ func TestEmptyFrame(t *testing.T) {
 	// A header that cannot be parsed ends the session: the stream cannot be
 	// resynchronised.
 	_, _ = b.Write([]byte("Content-Length: lots\r\n\r\n"))
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the server did not end on a broken header")
-	}
+	testwait.For(t, done, "the server to end on a broken header")
 	_ = b.Close()
 }
 

@@ -3,7 +3,6 @@ package lsp
 import (
 	"context"
 	"strings"
-	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -41,28 +40,34 @@ type candidateSource struct {
 	persona string
 }
 
-// candidates returns the candidates of the matches whose site intersects
-// [start, end] and whose kind only admits, with their features (and their
-// scores, when a memo holds them). Matching pending regions stops at
-// deadline. Call with doc.mu held.
-func (s *Server) candidates(cs candidateSource, start, end int, only []protocol.CodeActionKind, deadline time.Time) []*candidate {
+// candidates returns the candidates of matches (already filtered and
+// capped), with their features and, when a memo holds them, their scores.
+// A match without a memo has its fix rendered with rules.Render under ctx
+// (the request's rendering deadline and the template budget); once ctx
+// has ended, such matches are left out and partial is set, while those
+// with a memo still cost only a lookup. Call with doc.mu held.
+func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []rules.Match) (out []*candidate, partial bool) {
 	doc := cs.doc
 	src := cs.text.Bytes()
-	var out []*candidate
-	for _, m := range doc.index.WithinBy(doc.tree, src, start, end, deadline) {
-		if !kindAllowed(m.Rule.ActionKind(), only) {
-			continue
-		}
-		c := &candidate{match: m, grammar: doc.grammar, score: m.Rule.Prior}
+	for _, m := range matches {
+		c := &candidate{match: m, grammar: doc.grammar, score: m.Rule.Prior, unsafe: m.Unsafe}
 		memo, _ := doc.index.Memo(&c.match).(*siteMemo)
 		if memo == nil {
-			edits, err := rules.Fix(m, doc.tree, src)
-			if err != nil || len(edits) == 0 {
-				s.log.Warn("fix failed", "rule", m.Rule.ID, "err", err)
+			if ctx.Err() != nil {
+				partial = true
 				continue
 			}
-			ctx, deps := capture.ContextRead(doc.tree, m.Site)
-			memo = &siteMemo{context: ctx, edits: relative(edits, m.Root.Start), editSize: capture.EditSize(edits)}
+			edits, err := rules.Render(ctx, m, doc.tree, cs.text)
+			if err != nil || len(edits) == 0 {
+				if ctx.Err() != nil {
+					partial = true
+					continue
+				}
+				s.log.Warn("fix failed", "rule", m.Rule.ID, "source", ruleSource(m.Rule), "err", err)
+				continue
+			}
+			rctx, deps := capture.ContextRead(doc.tree, m.Site)
+			memo = &siteMemo{context: rctx, edits: relative(edits, m.Root.Start), editSize: capture.EditSize(edits)}
 			if m.Rule.FixIsLocal() {
 				fix := fixReads(cs.text, m)
 				deps.Start, deps.End = min(deps.Start, fix.Start), max(deps.End, fix.End)
@@ -72,12 +77,14 @@ func (s *Server) candidates(cs candidateSource, start, end int, only []protocol.
 				deps = rules.Span{Start: 0, End: len(src)}
 			}
 			doc.index.SetMemo(&c.match, deps, memo)
+			c.edits = edits
 		}
 		c.memo = memo
 		c.features = capture.Describe(m, memo.editSize, memo.context, cs.role, cs.persona)
+		c.score = c.features.Prior
 		out = append(out, c)
 	}
-	return out
+	return out, partial
 }
 
 // fixReads returns the span of text a local fix of m reads: the match's
@@ -146,6 +153,10 @@ func (s *Server) scoreMemoized(ctx context.Context, cands []*candidate) (version
 // positions and in LSP terms, its site's range, and the region the fix
 // rewrites with its text before and after.
 func (c *candidate) finish(text *syntax.Text, enc syntax.Encoding) {
+	if c.finished {
+		return
+	}
+	c.finished = true
 	if c.edits == nil {
 		c.edits = relative(c.memo.edits, -c.match.Root.Start)
 	}

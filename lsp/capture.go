@@ -101,7 +101,7 @@ func (s *Server) recordOutcomes(outs []capture.Outcome, wait bool) {
 	}
 	persona, weight := s.persona()
 	for _, o := range outs {
-		ev := store.Event{SuggestionID: o.SuggestionID, Outcome: store.Outcome(o.Outcome), At: o.At,
+		ev := store.Event{SuggestionID: o.SuggestionID, Outcome: o.Outcome, At: o.At,
 			Persona: persona, PersonaWeight: weight, FinalText: o.FinalText}
 		if err := s.rec.Outcome(ev, wait); err != nil {
 			s.log.Warn("recording an outcome failed", "suggestion", o.SuggestionID, "outcome", o.Outcome, "err", err)
@@ -119,11 +119,7 @@ func (s *Server) persona() (string, float64) {
 	if s.personaOverride != "" {
 		p = s.personaOverride
 	}
-	w, ok := s.cfg.Personas[p]
-	if !ok || w <= 0 {
-		w = 1
-	}
-	return p, w
+	return p, capture.PersonaWeight(s.cfg.Personas, p)
 }
 
 // closeCapture flushes and closes the database.
@@ -159,6 +155,7 @@ func (s *Server) offerRecords(doc offerDoc, shown []*candidate, ids []string, se
 			Features: feats, CandidateSet: setID, Rank: i, PolicyVersion: policyVersion, Score: c.score,
 			Trigger: store.Trigger(trigger), Persona: persona,
 			OriginalText: c.original, SuggestedText: c.replaced,
+			RuleSource: c.match.Rule.Source, RuleSHA256: c.match.Rule.SHA256,
 		}
 	}
 	return out

@@ -37,10 +37,17 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 type captureHarness struct {
 	c     *lspclient.Client
+	srv   *Server
 	clock *fakeClock
 	home  string
 	t     *testing.T
 }
+
+// manualTicks is a TickInterval that never fires within a test: the
+// capture tests run each tick themselves (captureHarness.tick), so that a
+// check after it sees exactly what that tick decided, however busy the
+// machine is.
+const manualTicks = 1000 * time.Hour
 
 func startCapture(t *testing.T) *captureHarness {
 	t.Helper()
@@ -50,7 +57,7 @@ func startCapture(t *testing.T) *captureHarness {
 	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: 5 * time.Millisecond})
+	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
 	done := make(chan struct{})
 	go func() { s.Serve(ctx, a); close(done) }()
 	c := lspclient.New(ctx, b)
@@ -61,7 +68,7 @@ func startCapture(t *testing.T) *captureHarness {
 	if _, err := c.Initialize(ctx, t.TempDir(), false, nil); err != nil {
 		t.Fatal(err)
 	}
-	return &captureHarness{c: c, clock: clock, home: home, t: t}
+	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}
 }
 
 // db opens a second handle on the server's database, as another process
@@ -83,20 +90,25 @@ func (h *captureHarness) status() Status {
 	return st
 }
 
-// waitEvents waits until the status counts n events of outcome.
-func (h *captureHarness) waitEvents(outcome store.Outcome, n int64) Status {
+// tick runs one checkpoint tick synchronously at the fake clock's time,
+// after the server has handled every notification sent before it (a
+// request is answered only after them).
+func (h *captureHarness) tick() {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st := h.status()
-		if st.Events[outcome] >= n {
-			return st
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("waiting for %d %s events: status %+v", n, outcome, st.Events)
-		}
-		time.Sleep(10 * time.Millisecond)
+	h.status()
+	h.srv.tick()
+}
+
+// expectEvents ticks, then checks that the status counts n events of
+// outcome.
+func (h *captureHarness) expectEvents(outcome store.Outcome, n int64) Status {
+	h.t.Helper()
+	h.tick()
+	st := h.status()
+	if st.Events[outcome] != n {
+		h.t.Fatalf("at %s: %d %s events, want %d (all: %v)", h.clock.Now().Format(time.TimeOnly), st.Events[outcome], outcome, n, st.Events)
 	}
+	return st
 }
 
 const pySrc = `import yaml
@@ -155,20 +167,20 @@ func TestAcceptThenKeep(t *testing.T) {
 	t.Parallel()
 	h := startCapture(t)
 	h.acceptAt("file:///w/keep.py", "yaml.load", "python.yaml-safe-load")
-	h.waitEvents(store.Accepted, 1)
+	h.expectEvents(store.Accepted, 1)
 	// Typing elsewhere shifts the region and does not count.
 	if err := h.c.Change(ctx(t), "file:///w/keep.py", lspclient.Edit{Start: 0, End: 0, Text: "# header\n"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []time.Duration{31 * time.Second, 2 * time.Minute, 3 * time.Minute, 5 * time.Minute} {
 		h.clock.Advance(d)
-		time.Sleep(30 * time.Millisecond)
+		h.tick()
 		if st := h.status(); st.Events[store.Kept] != 0 {
 			t.Fatalf("kept before the last checkpoint: %v", st.Events)
 		}
 	}
 	h.clock.Advance(5 * time.Minute) // past 15 min
-	st := h.waitEvents(store.Kept, 1)
+	st := h.expectEvents(store.Kept, 1)
 	if st.Events[store.Undone]+st.Events[store.Edited] != 0 {
 		t.Fatalf("events %v", st.Events)
 	}
@@ -188,7 +200,7 @@ func TestAcceptThenUndoInPieces(t *testing.T) {
 	h := startCapture(t)
 	uri := "file:///w/undo.py"
 	h.acceptAt(uri, "yaml.load", "python.yaml-safe-load")
-	h.waitEvents(store.Accepted, 1)
+	h.expectEvents(store.Accepted, 1)
 	// The editor's undo arrives as its own edits, in two pieces: delete the
 	// rewrite, then insert the original.
 	text := h.c.Doc(uri).Text
@@ -196,14 +208,14 @@ func TestAcceptThenUndoInPieces(t *testing.T) {
 	if err := h.c.Change(ctx(t), uri, lspclient.Edit{Start: at, End: at + len("yaml.safe_load(fh)"), Text: ""}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond)
+	h.tick()
 	if st := h.status(); st.Events[store.Undone]+st.Events[store.Edited] != 0 {
 		t.Fatalf("decided half way through the undo: %v", st.Events)
 	}
 	if err := h.c.Change(ctx(t), uri, lspclient.Edit{Start: at, End: at, Text: "yaml.load(fh)"}); err != nil {
 		t.Fatal(err)
 	}
-	h.waitEvents(store.Undone, 1)
+	h.expectEvents(store.Undone, 1)
 	var pairs, undesirable int
 	for _, p := range prefs(t, h.db()) {
 		switch {
@@ -243,7 +255,7 @@ func TestUndoOfRemovingFix(t *testing.T) {
 			h := startCapture(t)
 			uri := "file:///w/keys.py"
 			h.acceptIn(uri, src, "merged.keys()", "python.dict-keys-membership")
-			h.waitEvents(store.Accepted, 1)
+			h.expectEvents(store.Accepted, 1)
 			text := h.c.Doc(uri).Text
 			at := strings.Index(text, "in merged:") + len("in merged")
 			for _, p := range c.pieces {
@@ -257,11 +269,11 @@ func TestUndoOfRemovingFix(t *testing.T) {
 					t.Fatalf("the test did not restore the source:\n%s", got)
 				}
 				h.clock.Advance(31 * time.Second) // a checkpoint, for the typed-back undo
-				h.waitEvents(store.Undone, 1)
+				h.expectEvents(store.Undone, 1)
 				return
 			}
 			h.clock.Advance(20 * time.Minute)
-			st := h.waitEvents(store.Kept, 1)
+			st := h.expectEvents(store.Kept, 1)
 			if st.Events[store.Undone] != 0 {
 				t.Fatalf("events %v", st.Events)
 			}
@@ -283,18 +295,18 @@ func TestAcceptThenEditVersusReformat(t *testing.T) {
 			h := startCapture(t)
 			uri := "file:///w/edit.py"
 			h.acceptAt(uri, "yaml.load", "python.yaml-safe-load")
-			h.waitEvents(store.Accepted, 1)
+			h.expectEvents(store.Accepted, 1)
 			// The editor re-expresses the change as a whole-line replacement.
 			text := h.c.Doc(uri).Text
 			if err := h.c.ReplaceAll(ctx(t), uri, strings.Replace(text, c.from, c.to, 1)); err != nil {
 				t.Fatal(err)
 			}
 			h.clock.Advance(31 * time.Second)
-			time.Sleep(20 * time.Millisecond)
+			h.tick()
 			if c.want == store.Kept {
 				h.clock.Advance(15 * time.Minute)
 			}
-			st := h.waitEvents(c.want, 1)
+			st := h.expectEvents(c.want, 1)
 			if c.want == store.Edited {
 				if st.Events[store.Kept] != 0 {
 					t.Fatalf("events %v", st.Events)
@@ -318,16 +330,16 @@ func TestSaveAfterFirstCheckpointKeeps(t *testing.T) {
 	h := startCapture(t)
 	uri := "file:///w/save.py"
 	h.acceptAt(uri, "== None", "python.none-comparison")
-	h.waitEvents(store.Accepted, 1)
+	h.expectEvents(store.Accepted, 1)
 	_ = h.c.Notify(ctx(t), "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
-	time.Sleep(20 * time.Millisecond)
+	h.tick()
 	if st := h.status(); st.Events[store.Kept] != 0 {
 		t.Fatal("a save before the first checkpoint decided the outcome")
 	}
 	h.clock.Advance(40 * time.Second)
-	time.Sleep(20 * time.Millisecond)
+	h.tick()
 	_ = h.c.Notify(ctx(t), "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
-	h.waitEvents(store.Kept, 1)
+	h.expectEvents(store.Kept, 1)
 }
 
 func TestDismissAndIgnore(t *testing.T) {
@@ -349,7 +361,7 @@ func TestDismissAndIgnore(t *testing.T) {
 	if err := h.c.Apply(ctx(t), last); err != nil {
 		t.Fatal(err)
 	}
-	st := h.waitEvents(store.Dismissed, 1)
+	st := h.expectEvents(store.Dismissed, 1)
 	// Dismiss one suggestion with a reason.
 	at = strings.Index(pySrc, "== None")
 	acts, _ = suggestions(h.c.CodeActions(ctx(t), uri, at, at, protocol.CodeActionTriggerKindInvoked))
@@ -361,7 +373,7 @@ func TestDismissAndIgnore(t *testing.T) {
 	if err := h.c.Command(ctx(t), "syntx.dismiss", nil, id, "because"); errCode(err) != -32602 {
 		t.Fatalf("bad reason: %v", err)
 	}
-	st = h.waitEvents(store.Dismissed, st.Events[store.Dismissed]+1)
+	st = h.expectEvents(store.Dismissed, st.Events[store.Dismissed]+1)
 	// An invoked menu left unanswered is ignored after the window.
 	if err := h.c.Open(ctx(t), "file:///w/i.py", "python", pySrc); err != nil {
 		t.Fatal(err)
@@ -370,7 +382,7 @@ func TestDismissAndIgnore(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.clock.Advance(2 * time.Minute)
-	h.waitEvents(store.Ignored, 1)
+	h.expectEvents(store.Ignored, 1)
 	// Persona switches are recorded and stamped on later events.
 	if err := h.c.Command(ctx(t), "syntx.setPersona", nil, "security-reviewer"); err != nil {
 		t.Fatal(err)
@@ -405,7 +417,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		a, b := net.Pipe()
-		s := NewServer(Options{DataDir: home, TickInterval: 5 * time.Millisecond})
+		s := NewServer(Options{DataDir: home, TickInterval: manualTicks})
 		done := make(chan struct{})
 		go func() { s.Serve(ctx, a); close(done) }()
 		c := lspclient.New(ctx, b)

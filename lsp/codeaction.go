@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
@@ -24,6 +25,7 @@ type candidate struct {
 	match    rules.Match
 	memo     *siteMemo        // what is kept with the match; nil outside codeAction
 	edits    []rules.TextEdit // the fix; set by finish from the memo
+	finished bool             // finish has run
 	lsp      []protocol.TextEdit
 	features model.Candidate
 	grammar  syntax.Grammar
@@ -35,6 +37,14 @@ type candidate struct {
 	region   rules.Span
 	original string
 	replaced string
+	// unsafe: the fix may change what the code does (the title says so;
+	// never preferred; not shown unasked by the base policy).
+	unsafe bool
+	// migration: one source action applying a migration rule's safe sites
+	// across the file (sites of them); parts are those places.
+	migration bool
+	sites     int
+	parts     []capture.Part
 }
 
 // cursorReach bounds how far along a long line a bare cursor's request
@@ -61,57 +71,45 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		return nil, err
 	}
 	key, _ := normURI(string(p.TextDocument.URI))
-	doc := s.docs.get(key)
-	if doc == nil {
-		return nil, invalidParams("document %s is not open", p.TextDocument.URI)
-	}
 	cfg := s.config()
-	enc := s.encoding()
-	ctx, cancel := context.WithTimeout(ctx, cfg.Limits.RequestTimeout.D())
+	timeout := cfg.Limits.RequestTimeout.D()
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	defer cancel()
-	trigger := "invoked"
-	if p.Context.TriggerKind == protocol.CodeActionTriggerKindAutomatic {
-		trigger = "automatic"
-	}
+	trigger := triggerOf(&p)
 
-	// Snapshot under the document's lock, on the read loop, so the request
-	// sees exactly the edits that arrived before it.
-	doc.mu.Lock()
-	if doc.index == nil {
-		doc.mu.Unlock()
-		return []protocol.CommandOrCodeAction{}, nil
+	// The matching and the fixes run in the document's queue, after the
+	// edits that came before this request, and off the read loop; the job
+	// has a context of its own (the request's is recycled when the handler
+	// returns), ended with the request's.
+	deadline, _ := ctx.Deadline()
+	jbase, jcancel := context.WithCancelCause(context.Background())
+	defer jcancel(nil)
+	jctx, jstop := context.WithDeadlineCause(jbase, deadline, errTimedOut)
+	defer jstop()
+	stop := context.AfterFunc(ctx, func() { jcancel(context.Cause(ctx)) })
+	defer stop()
+	done := make(chan found, 1)
+	s.queues.run(key, func() { done <- s.find(jctx, key, &p, cfg) })
+	jsonrpc2.Async(ctx)
+	var f found
+	select {
+	case f = <-done:
+	case <-ctx.Done():
+		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
 	}
-	text, version, docURI := doc.text, doc.version, doc.uri
-	start, _ := text.Offset(syntax.Position{Line: p.Range.Start.Line, Character: p.Range.Start.Character}, enc)
-	end, _ := text.Offset(syntax.Position{Line: p.Range.End.Line, Character: p.Range.End.Character}, enc)
-	if start > end {
-		start, end = end, start
+	if f.err != nil {
+		return nil, f.err
 	}
-	if start == end {
-		// A bare cursor (the lightbulb, Ctrl+., Neovim's code_action()):
-		// offer what applies anywhere on its line, not only under it — on
-		// a minified file's one line, what applies near the cursor.
-		line, at := text.LineOf(start), start
-		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
-		start, end = max(start, at-cursorReach), min(end, at+cursorReach)
+	cands := f.cands
+	if f.partial {
+		s.log.Info("codeAction answered with the candidates rendered in time", "uri", f.doc.uri, "rendered", len(cands), "of", f.total)
 	}
-	persona, _ := s.persona()
-	// Half the request's time may go to matching regions still pending.
-	deadline := time.Now().Add(cfg.Limits.RequestTimeout.D() / 2)
-	cs := candidateSource{doc: doc, text: text, role: capture.FileRole(doc.path, text.Bytes()), persona: persona}
-	cands := s.candidates(cs, start, end, p.Context.Only, deadline)
-	// Scores are kept with the matches, under the document's lock.
-	policyVersion, err := s.scoreMemoized(ctx, cands)
-	od := offerDoc{key: key, uri: docURI, path: doc.path}
-	if od.path == "" {
-		od.path = docURI
-	}
-	doc.mu.Unlock()
-	jsonrpc2.Async(ctx) // the rest does not touch the document
-
 	if len(cands) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
 	}
+	version, key, docURI, od := f.version, f.doc.key, f.doc.uri, f.doc
+	text, enc := f.text, f.enc
+	policyVersion, err := f.policyVersion, f.scoreErr
 	if err != nil {
 		s.log.Warn("scoring failed; ranking by priors", "err", err)
 		policyVersion = "priors"
@@ -121,13 +119,19 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	s.rank(cands)
 	if ctx.Err() != nil {
-		return nil, errCancelled
+		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
 	}
 	threshold := cfg.Policy.Threshold
+	learnt := s.adapterActive()
 	shown := cands[:0]
 	for _, c := range cands {
 		if trigger == "automatic" && c.score < threshold {
 			continue // learn when to stay silent
+		}
+		if trigger == "automatic" && c.unsafe && !learnt {
+			// The base policy never shows a fix that may change behaviour
+			// unasked; an adapter trained on this developer's feedback may.
+			continue
 		}
 		shown = append(shown, c)
 	}
@@ -154,9 +158,10 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 			ID: ids[i], SetID: setID, Rank: i, DocKey: key, URI: docURI, Version: version,
 			Rule: c.match.Rule, Site: c.match.Site, Edits: c.edits,
 			Original: c.original, Replaced: c.replaced, Region: c.region,
-			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar,
+			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar, Parts: c.parts,
 		})
-		out = append(out, s.action(c, ids[i], docURI, version, docChanges, i == 0 && c.score >= threshold))
+		preferred := i == 0 && c.score >= threshold && !c.unsafe && !c.migration
+		out = append(out, s.action(c, ids[i], docURI, version, docChanges, preferred))
 	}
 	if fresh && s.rec != nil {
 		_, weight := s.persona()
@@ -171,6 +176,164 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// offered reports whether a match may be offered in doc: no suppression
+// comment silences it and the project's declared target allows its fix.
+// Call with the document's lock held.
+func offered(m rules.Match, doc *document, target rules.Target) bool {
+	if ok, _ := target.Allows(m.Rule, doc.grammar); !ok {
+		return false
+	}
+	_, suppressed := rules.Suppressed(doc.tree, doc.text.Bytes(), m)
+	return !suppressed
+}
+
+// target returns the declared target of the project a document belongs to.
+func (s *Server) target(path string, g syntax.Grammar) rules.Target {
+	s.mu.RLock()
+	p := s.projects
+	s.mu.RUnlock()
+	if p == nil || path == "" {
+		return rules.Target{}
+	}
+	return p.For(path, g)
+}
+
+// adapterActive reports whether the policy includes an adapter trained on
+// the developer's feedback (not only the base policy or the priors).
+func (s *Server) adapterActive() bool {
+	rt := s.policy()
+	return rt != nil && rt.Adapter() != nil
+}
+
+// found is what a code action request's job found in its document.
+type found struct {
+	doc     offerDoc
+	version int32
+	cands   []*candidate
+	total   int  // candidates chosen for rendering
+	partial bool // rendering ran out of time: cands are those rendered
+	err     error
+	// text is the document's text the candidates were found in, and enc
+	// the encoding of their positions: the shown ones are finished in it.
+	text *syntax.Text
+	enc  syntax.Encoding
+	// policyVersion and scoreErr are what scoring them returned.
+	policyVersion string
+	scoreErr      error
+}
+
+// find matches, caps, renders and scores the candidates of a code action
+// request under the document's lock, in its queue. Matching what an edit
+// left pending may take half the request's time, rendering up to three
+// quarters of it; what was rendered by then is the answer. A candidate whose
+// match kept its fix, features and score from an earlier request
+// (candidates.go) costs a lookup and is not rendered again.
+func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionParams, cfg config.Config) found {
+	if h := s.hooks.find; h != nil {
+		h(key)
+	}
+	// The shares of the request's time count from when it arrived, not from
+	// when its turn in the queue came.
+	timeout := cfg.Limits.RequestTimeout.D()
+	began := time.Now()
+	if d, ok := ctx.Deadline(); ok {
+		began = d.Add(-timeout)
+	}
+	doc := s.docs.get(key)
+	if doc == nil {
+		return found{err: invalidParams("document %s is not open", p.TextDocument.URI)}
+	}
+	enc := s.encoding()
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path}, version: doc.version, text: doc.text, enc: enc}
+	if f.doc.path == "" {
+		f.doc.path = doc.uri
+	}
+	s.wake(doc)
+	if doc.index == nil {
+		return f
+	}
+	defer s.used(doc)
+	text := doc.text
+	reqStart, _ := text.Offset(syntax.Position{Line: p.Range.Start.Line, Character: p.Range.Start.Character}, enc)
+	reqEnd, _ := text.Offset(syntax.Position{Line: p.Range.End.Line, Character: p.Range.End.Character}, enc)
+	if reqStart > reqEnd {
+		reqStart, reqEnd = reqEnd, reqStart
+	}
+	start, end := reqStart, reqEnd
+	if start == end {
+		// A bare cursor (the lightbulb, Ctrl+., Neovim's code_action()):
+		// offer what applies anywhere on its line, not only under it — on
+		// a minified file's one line, what applies near the cursor.
+		line, at := text.LineOf(start), start
+		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
+		start, end = max(start, at-cursorReach), min(end, at+cursorReach)
+	}
+	persona, _ := s.persona()
+	target := s.target(doc.path, doc.grammar)
+	var matches []rules.Match
+	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)) {
+		if !kindAllowed(m.Rule.ActionKind(), p.Context.Only) || !offered(m, doc, target) {
+			continue
+		}
+		if m.Rule.Migration != "" && !cfg.Suggestions.MigrationSites {
+			continue // offered as one source action for the file instead
+		}
+		matches = append(matches, m)
+	}
+	matches = nearest(matches, reqStart, reqEnd, cfg.Limits.MaxCandidates)
+	f.total = len(matches)
+	rctx, cancel := context.WithDeadline(ctx, began.Add(timeout*3/4))
+	defer cancel()
+	cs := candidateSource{doc: doc, text: text, role: capture.FileRole(doc.path, text.Bytes()), persona: persona}
+	f.cands, f.partial = s.candidates(rctx, cs, matches)
+	if wantsSource(triggerOf(p), p.Context.Only) && rctx.Err() == nil {
+		f.cands = append(f.cands, s.migrations(rctx, doc, target, persona, enc, p.Context.Only)...)
+	}
+	// Scores are kept with the matches (their memos), under the
+	// document's lock.
+	f.policyVersion, f.scoreErr = s.scoreMemoized(ctx, f.cands)
+	return f
+}
+
+// triggerOf names how a code action request was triggered.
+func triggerOf(p *protocol.CodeActionParams) string {
+	if p.Context.TriggerKind == protocol.CodeActionTriggerKindAutomatic {
+		return "automatic"
+	}
+	return "invoked"
+}
+
+// nearest keeps the n matches closest to the requested range (those it
+// touches first), the higher prior first among equals: candidates are
+// capped before any fix is rendered, so a line with thousands of matches
+// (a minified file) costs n renders.
+func nearest(ms []rules.Match, start, end, n int) []rules.Match {
+	if len(ms) <= n {
+		return ms
+	}
+	dist := func(m *rules.Match) int {
+		switch {
+		case m.Site.End < start:
+			return start - m.Site.End
+		case m.Site.Start > end:
+			return m.Site.Start - end
+		}
+		return 0
+	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		di, dj := dist(&ms[i]), dist(&ms[j])
+		if di != dj {
+			return di < dj
+		}
+		return ms[i].Rule.Prior > ms[j].Rule.Prior
+	})
+	ms = ms[:n]
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Site.Start < ms[j].Site.Start })
+	return ms
 }
 
 // offerSetKey identifies a set of suggestions at a place in a document.
@@ -203,20 +366,39 @@ func dismissAction(setID string) *protocol.CodeAction {
 
 // newCandidate converts a match and its fix into LSP terms.
 func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc syntax.Encoding) *candidate {
-	c := &candidate{match: m, edits: edits, score: m.Rule.Prior}
+	c := &candidate{match: m, edits: edits, score: m.Rule.Prior, unsafe: m.Unsafe}
 	c.finish(text, enc)
 	return c
 }
 
-// rank orders candidates best first. Until a policy is loaded the score is
-// the rule's prior; ties keep document order.
+// rank orders candidates best first: fixes of the requested place before
+// the whole-file migrations, fixes that keep the code's meaning before the
+// ones that may change it, each by score (until a policy is loaded the
+// score is the rule's prior); ties keep document order.
 func (s *Server) rank(cands []*candidate) {
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.migration != b.migration {
+			return !a.migration
+		}
+		if a.unsafe != b.unsafe {
+			return !a.unsafe
+		}
+		return a.score > b.score
+	})
 }
 
 func (s *Server) action(c *candidate, id, docURI string, version int32, docChanges, preferred bool) *protocol.CodeAction {
 	r := c.match.Rule
 	kind := protocol.CodeActionKind(r.ActionKind())
+	title := r.Title
+	if c.migration {
+		kind = protocol.CodeActionKind("source.syntx." + r.Category)
+		title = migrationTitle(r, c.sites)
+	}
+	if c.unsafe {
+		title += " (unsafe)"
+	}
 	edit := &protocol.WorkspaceEdit{}
 	if docChanges {
 		v := version
@@ -234,16 +416,30 @@ func (s *Server) action(c *candidate, id, docURI string, version int32, docChang
 	} else {
 		edit.Changes = map[uri.URI][]protocol.TextEdit{uri.URI(docURI): c.lsp}
 	}
-	data, _ := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"suggestionId": id, "ruleId": r.ID, "category": r.Category, "score": c.score,
 		"site": protocol.Range{
 			Start: protocol.Position{Line: c.siteStart.Line, Character: c.siteStart.Character},
 			End:   protocol.Position{Line: c.siteEnd.Line, Character: c.siteEnd.Character},
 		},
-	})
+		"safety": rules.Safe,
+		"source": ruleSource(r), "origin": r.Origin.String(),
+	}
+	if c.unsafe {
+		fields["safety"], fields["check"] = rules.Unsafe, r.Check
+	}
+	if c.migration {
+		fields["sites"] = c.sites
+	}
+	if r.Origin == rules.OriginWorkspace {
+		// A workspace rule says where it comes from, in the menu too.
+		title += " (workspace rule " + ruleSource(r) + ")"
+		fields["sourceSha256"] = r.SHA256
+	}
+	data, _ := json.Marshal(fields)
 	arg, _ := json.Marshal(id)
 	a := &protocol.CodeAction{
-		Title: r.Title,
+		Title: title,
 		Kind:  &kind,
 		Edit:  edit,
 		Command: protocol.Command{

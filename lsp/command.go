@@ -7,9 +7,11 @@ import (
 	"slices"
 	"sort"
 
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 )
 
@@ -29,13 +31,35 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 		}
 		return v, nil
 	}
-	switch p.Command {
-	case "syntx.accept":
+	// Commands run off the read loop. syntx.accept runs in its document's
+	// queue, after the edit it follows; the others after the work queued
+	// for every document before them (within limits.request_timeout, so a
+	// document stuck in slow work delays them, not forever), so that what
+	// they report or change follows the edits sent before them.
+	if p.Command == "syntx.accept" {
 		id, err := arg(0, "the suggestion id")
 		if err != nil {
 			return nil, err
 		}
-		return nil, s.accept(ctx, id)
+		of := s.offers.get(id)
+		if of == nil {
+			return nil, invalidParams("syntx.accept: unknown suggestion id %q (it may be from an earlier session)", id)
+		}
+		done := make(chan error, 1)
+		s.queues.run(of.DocKey, func() { done <- s.accept(context.Background(), id) })
+		jsonrpc2.Async(ctx)
+		select {
+		case err := <-done:
+			return nil, err
+		case <-ctx.Done():
+			return nil, errCancelled
+		}
+	}
+	jsonrpc2.Async(ctx)
+	if !s.queues.barrier(ctx, s.config().Limits.RequestTimeout.D()) {
+		s.log.Info("a command ran before slow document work queued ahead of it finished", "command", p.Command)
+	}
+	switch p.Command {
 	case "syntx.dismiss":
 		id, err := arg(0, "a suggestion id or a candidate set id")
 		if err != nil {
@@ -96,7 +120,7 @@ func (s *Server) accept(ctx context.Context, id string) error {
 			doc.mu.Lock()
 			tracked = s.tracker.Accept(capture.Applied{
 				SuggestionID: of.ID, SetID: of.SetID, DocKey: of.DocKey, Grammar: of.Grammar,
-				Start: of.Region.Start, Original: of.Original, Suggested: of.Replaced,
+				Start: of.Region.Start, Original: of.Original, Suggested: of.Replaced, Parts: of.Parts,
 			}, doc.text.Bytes(), now)
 			doc.mu.Unlock()
 		}
@@ -141,8 +165,7 @@ func (s *Server) dismiss(ctx context.Context, id string, reason store.Reason) er
 // setPersona switches the active persona for this session.
 func (s *Server) setPersona(ctx context.Context, name string) (any, error) {
 	cfg := s.config()
-	w, ok := cfg.Personas[name]
-	if !ok {
+	if _, ok := cfg.Personas[name]; !ok {
 		names := make([]string, 0, len(cfg.Personas))
 		for n := range cfg.Personas {
 			names = append(names, n)
@@ -153,6 +176,7 @@ func (s *Server) setPersona(ctx context.Context, name string) (any, error) {
 	s.mu.Lock()
 	s.personaOverride = name
 	s.mu.Unlock()
+	w := capture.PersonaWeight(cfg.Personas, name)
 	if s.rec != nil {
 		if err := s.rec.Do(func(ctx context.Context, db *store.DB) error { return db.RecordPersona(ctx, name, w, s.now()) }); err != nil {
 			s.log.Warn("recording the persona change failed", "err", err)
@@ -174,6 +198,18 @@ type Status struct {
 	Encoding  string   `json:"positionEncoding"`
 	Capture   string   `json:"capture"` // "on", or why not
 	Training  *TrainSt `json:"training,omitempty"`
+	// Workspace says whether the workspace folder's own rules and
+	// settings are in use, and why (absent without a workspace folder).
+	Workspace *WorkspaceSt `json:"workspace,omitempty"`
+}
+
+// WorkspaceSt is the workspace folder's trust, for syntx.status.
+type WorkspaceSt struct {
+	Root    string `json:"root"`
+	Files   string `json:"files,omitempty"` // what its .syntx holds
+	Trusted bool   `json:"trusted"`
+	Note    string `json:"note,omitempty"`
+	Rules   int    `json:"rules"` // workspace rules loaded
 }
 
 // Session counts this session's offers.
@@ -198,6 +234,17 @@ func (s *Server) status(ctx context.Context) *Status {
 	}
 	if rt := s.policy(); rt != nil {
 		st.Policy = rt.Version()
+	}
+	s.mu.RLock()
+	ws := s.ws
+	s.mu.RUnlock()
+	if ws != nil {
+		st.Workspace = &WorkspaceSt{Root: ws.Root, Files: ws.Summary(), Trusted: ws.Trusted && !ws.Empty(), Note: ws.Note}
+		for _, r := range s.library().Rules() {
+			if r.Origin == rules.OriginWorkspace {
+				st.Workspace.Rules++
+			}
+		}
 	}
 	if s.rec == nil {
 		st.Capture = "off: " + s.captureErr

@@ -9,11 +9,41 @@
 // of the document it needs and calls into the packages that do the work
 // (syntax, rules, capture, model).
 //
-// Ordering. Notifications (didOpen, didChange, didSave, didClose) run on the
-// connection's read loop, so they apply in wire order. A request reads what
-// it needs under the document's lock on the read loop, then releases the loop
-// (jsonrpc2.Async) for the rest of its work, so a $/cancelRequest that
-// arrives meanwhile is seen and answered with RequestCancelled (-32800).
+// Ordering and the read loop. The read loop only decodes a message and hands
+// its work on: the notifications and requests about one document (didOpen,
+// didChange, didSave, didClose, codeAction, the syntx.accept that follows an
+// applied edit) go to that document's queue, which one goroutine drains while
+// it has work (see queues), so they apply in wire order and a request sees
+// exactly the edits sent before it; other commands wait for the work queued
+// before them (for at most limits.request_timeout). A document whose work is
+// slow (a minified megabyte, a costly rule) delays only itself: the read
+// loop never waits for it, and other documents' requests, $/cancelRequest,
+// shutdown and exit are read and answered meanwhile.
+//
+// Requests and time. A code action is matched and its fixes rendered in its
+// document's queue under the request's context: matching what an edit left
+// pending may take half of limits.request_timeout and rendering up to three
+// quarters, after which the answer holds what was rendered in time. Past the
+// timeout the request is answered RequestFailed (-32803); RequestCancelled
+// (-32800) means the client sent $/cancelRequest, nothing else. Candidates
+// are capped at limits.max_candidates, the nearest to the requested range
+// first, before any fix is rendered, so a line with thousands of matches
+// costs that many renders, not thousands.
+//
+// Unread answers. The stream counts the requests whose answer has not been
+// written. A client that writes requests without reading their answers
+// (writes block once the pipe is full) gets ServerCancelled (-32802) past
+// maxPendingRequests, and writing that answer blocks the read loop until it
+// reads: what it can make the server hold is bounded.
+//
+// Trust. The workspace folder's .syntx/rules and .syntx/config.toml load
+// only when the user trusts the folder: the editor's decision when it sends
+// one (initializationOptions.workspaceTrust, and the notification
+// syntx/workspaceTrust when trust is granted later), else the trust store
+// of `syntx trust`. Untrusted, the server says once what it left out and how
+// to trust it. A workspace rule's actions say where they come from (title,
+// data.source, data.sourceSha256) and the stored offers record its file and
+// hash.
 //
 // Robustness. A handler never panics the connection: panics are recovered,
 // logged with their stack to stderr and answered with InternalError.
@@ -22,6 +52,19 @@
 // window/showMessage. Positions past the end of a line or document are
 // clamped as the specification prescribes.
 //
+// Code actions. A request's candidates are the rule matches on its lines
+// that no suppression comment silences and that the project's declared
+// target allows (rules.Suppressed, rules.Projects). They are ranked: the
+// requested place's fixes before whole-file migrations, safe fixes before
+// unsafe ones, then by the policy's score. An unsafe fix is labelled
+// "(unsafe)" with its check in data, is never preferred, and is not shown on
+// automatic requests unless an adapter is active and scores it above the
+// threshold. Migration rules are offered as one source.syntx.<category>
+// action per file on explicit requests and on requests whose only admits
+// source kinds (migrate.go), applying their safe sites; the tracker follows
+// its parts and records one outcome. A site of a migration rule is offered
+// alone only with suggestions.migration_sites.
+//
 // Cost. A request reads the matches of its range from the document's
 // index (rules.Index), which an edit updates in time that follows the edit,
 // not the file. It keeps with each match what it derives from it — the
@@ -29,7 +72,11 @@
 // text those were derived from (rules.Index.SetMemo; candidates.go), so
 // asking again (the lightbulb on every cursor move, a request over a whole
 // file) costs a lookup per candidate; only the candidates shown are turned
-// into LSP edits and positions.
+// into LSP edits and positions. This runs in the document's queue under the
+// request's deadlines: a fix not kept yet is rendered with rules.Render
+// under the rendering share of the request's time and the template budget,
+// and a request over a whole file renders at most limits.max_candidates
+// fixes (the nearest to the range), kept ones costing nothing.
 //
 // Limits. A document over limits.max_document_bytes, or holding NUL bytes,
 // or whose syntax tree nests deeper than maxTreeDepth, is tracked as text

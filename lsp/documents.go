@@ -41,6 +41,17 @@ func (d *documents) remove(key string) *document {
 	return doc
 }
 
+// keys returns the keys of the open documents.
+func (d *documents) keys() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]string, 0, len(d.m))
+	for k := range d.m {
+		out = append(out, k)
+	}
+	return out
+}
+
 func (d *documents) count() int {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -77,11 +88,15 @@ type document struct {
 	analysing  bool // a background analysis is running
 	failed     bool // the last analysis failed (parse timeout, too deep): not retried on edits
 	closed     bool // closed or replaced: a background analysis discards its result
+	dormant    bool // its tree was dropped for memory: analysed again when next used
 	// since holds the edits made after the text the background analysis
 	// works on, and sinceBytes the bytes they replaced and inserted;
 	// sinceBytes < 0 when they cannot be replayed (the analysis starts over).
 	since      []syntax.Edit
 	sinceBytes int
+	// ready, when set, is called (with mu held) when a background analysis
+	// installs a tree, so that the server counts it (see memory.go).
+	ready func(*document)
 }
 
 // syncAnalyseBytes is the size up to which a document is parsed and matched
@@ -102,7 +117,7 @@ const maxTreeDepth = 4096
 // document is text only. Call with mu held.
 func (d *document) analyse(ctx context.Context, lib *rules.Library, maxBytes int) {
 	d.dropTree()
-	d.failed = false
+	d.failed, d.dormant = false, false
 	g, quiet := d.precheck(maxBytes)
 	if quiet != "" {
 		d.quiet = quiet
@@ -171,6 +186,9 @@ func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, max
 		d.since, d.sinceBytes = nil, 0
 		d.analysing = false
 		d.install(a)
+		if d.ready != nil && d.tree != nil {
+			d.ready(d)
+		}
 		return
 	}
 }

@@ -14,12 +14,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/store"
 )
 
@@ -89,11 +89,7 @@ func (e *envServer) shutdown(t *testing.T) {
 	if err := e.c.Shutdown(e.ctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
-	select {
-	case <-e.code:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server did not exit")
-	}
+	testwait.For(t, e.code, "the server to exit after shutdown and exit")
 }
 
 func countAccepted(t *testing.T, dbPath string) int64 {
@@ -430,21 +426,30 @@ func TestCorruptAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := startEnv(t, home, "", nil)
-	st := e.status(t)
-	if !logged(e.c, "adapter") {
-		t.Skip("adapter loading not wired yet: the server said nothing about the active adapter")
+	// initialize follows the pointer and refuses the adapter, saying so.
+	refusal := func(n lspclient.Notification) bool {
+		var p struct{ Message string }
+		_ = json.Unmarshal(n.Params, &p)
+		return n.Method == "window/showMessage" && strings.Contains(p.Message, "adapter v1 refused")
 	}
+	if _, err := e.c.WaitFor(e.ctx, refusal); err != nil {
+		t.Fatalf("waiting for the announcement that adapter v1 is refused: %v", err)
+	}
+	st := e.status(t)
 	if strings.Contains(st.Policy, "v1") {
 		t.Fatalf("the corrupt adapter is in use: policy %q", st.Policy)
 	}
 	// The server follows the pointer every second; a refused adapter that
-	// has not changed is neither retried nor announced again.
-	time.Sleep(2500 * time.Millisecond)
+	// has not changed is neither retried nor announced again. Follow it
+	// three more times here, then let a request answered after any
+	// announcement they sent bring those to the client.
+	for i := 0; i < 3; i++ {
+		e.srv.reloadAdapter(e.ctx)
+	}
+	e.status(t)
 	shown := 0
 	for _, n := range e.c.Notifications() {
-		var p struct{ Message string }
-		_ = json.Unmarshal(n.Params, &p)
-		if n.Method == "window/showMessage" && strings.Contains(p.Message, "adapter v1 refused") {
+		if refusal(n) {
 			shown++
 		}
 	}
@@ -485,7 +490,12 @@ func TestCorruptConfig(t *testing.T) {
 		map[string]any{"policy": map[string]any{"threshold": 7}, "persona": ""},
 		map[string]any{"capture": map[string]any{"checkpoints": []string{"5m", "1m"}}},
 	} {
-		e := startEnv(t, t.TempDir(), ws, opts)
+		// The workspace is trusted (its config is read, and broken).
+		data := t.TempDir()
+		if err := config.OpenTrust(data).Grant(config.ReadWorkspace(ws)); err != nil {
+			t.Fatal(err)
+		}
+		e := startEnv(t, data, ws, opts)
 		if got := e.srv.config(); !reflect.DeepEqual(got, want) {
 			t.Fatalf("initializationOptions %v: configuration is not the defaults:\n got %+v\nwant %+v", opts, got, want)
 		}

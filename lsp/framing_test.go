@@ -9,7 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/syntx/syntx/internal/testwait"
 )
 
 // rawConn writes frames by hand and reads the server's replies.
@@ -27,7 +28,7 @@ func (rc *rawConn) send(t *testing.T, body string) {
 
 func (rc *rawConn) read(t *testing.T) string {
 	t.Helper()
-	_ = rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = rc.c.SetReadDeadline(testwait.Deadline(t))
 	n := -1
 	for {
 		line, err := rc.r.ReadString('\n')
@@ -94,9 +95,5 @@ func TestMalformedMessages(t *testing.T) {
 		t.Fatalf("server no longer answers: %s", r)
 	}
 	_ = b.Close()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not stop at end of input")
-	}
+	testwait.For(t, done, "the server to stop at the end of its input")
 }

@@ -17,6 +17,7 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/rules"
 )
 
@@ -110,6 +111,10 @@ func FuzzServerFrames(f *testing.F) {
 		`{"jsonrpc":"2.0","id":2,"method":"textDocument/codeAction","params":{"textDocument":{"uri":"file:///f/a.go"},"range":{"start":{"line":4,"character":30},"end":{"line":4,"character":30}},"context":{"diagnostics":[]}}}`))
 	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"textDocument/codeAction","params":{bad json}}`))
 	f.Add([]byte("\xff\xfe"))
+	// Compile the built-in rules (seconds, once per process) before the
+	// fuzzer times inputs: on a loaded machine the first input of each new
+	// worker would otherwise take long enough to count as a hang.
+	builtinRules()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > maxFuzzInput {
 			return
@@ -132,7 +137,14 @@ func FuzzServerFrames(f *testing.F) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		served := make(chan int, 1)
-		go func() { served <- s.Serve(ctx, a) }()
+		go func() {
+			code := s.Serve(ctx, a)
+			// The server is gone, as a process's stdio closes when it
+			// exits: writes to it fail at once instead of blocking until
+			// a deadline (an exit frame ends the server mid-input).
+			_ = a.Close()
+			served <- code
+		}()
 
 		// Drain everything the server writes; remember the answer to the
 		// final request.
@@ -155,7 +167,7 @@ func FuzzServerFrames(f *testing.F) {
 		}()
 		var writeErr atomic.Value
 		write := func(body []byte) bool {
-			_ = b.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			_ = b.SetWriteDeadline(testwait.Deadline(t))
 			if _, err := fmt.Fprintf(b, "Content-Length: %d\r\n\r\n%s", len(body), body); err != nil {
 				writeErr.Store(err)
 				return false
@@ -171,14 +183,16 @@ func FuzzServerFrames(f *testing.F) {
 			}
 		}
 		if ok {
-			ok = write([]byte(`{"jsonrpc":"2.0","id":` + finalID + `,"method":"workspace/executeCommand","params":{"command":"syntx.status"}}`))
+			write([]byte(`{"jsonrpc":"2.0","id":` + finalID + `,"method":"workspace/executeCommand","params":{"command":"syntx.status"}}`))
 		}
 		var got []byte
+		deadline := time.NewTimer(time.Until(testwait.Deadline(t)))
+		defer deadline.Stop()
 		select {
 		case got = <-answered:
 		case code := <-served:
 			served <- code
-		case <-time.After(15 * time.Second):
+		case <-deadline.C:
 		}
 		if p := watch.first(); p != "" {
 			t.Fatalf("a handler panicked: %s", p)
@@ -190,10 +204,6 @@ func FuzzServerFrames(f *testing.F) {
 			t.Fatalf("final answer is neither a result nor an error: %s", got)
 		}
 		_ = b.Close()
-		select {
-		case <-served:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the server did not stop at the end of its input")
-		}
+		testwait.For(t, served, "the server to stop at the end of its input")
 	})
 }

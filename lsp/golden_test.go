@@ -4,18 +4,18 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"go.lsp.dev/protocol"
+	"golang.org/x/tools/txtar"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -23,46 +23,6 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 
 // cursor marks the cursor in a golden file's source.
 const cursor = "‸"
-
-// archive is a txtar-style file: a comment, then sections "-- name --".
-type archive struct {
-	comment string
-	files   []section
-}
-
-type section struct {
-	name string
-	data string
-}
-
-func parseArchive(data string) archive {
-	var a archive
-	lines := strings.SplitAfter(data, "\n")
-	cur := -1
-	for _, l := range lines {
-		if strings.HasPrefix(l, "-- ") && strings.HasSuffix(strings.TrimRight(l, "\n"), " --") {
-			name := strings.TrimSuffix(strings.TrimPrefix(strings.TrimRight(l, "\n"), "-- "), " --")
-			a.files = append(a.files, section{name: name})
-			cur = len(a.files) - 1
-			continue
-		}
-		if cur < 0 {
-			a.comment += l
-		} else {
-			a.files[cur].data += l
-		}
-	}
-	return a
-}
-
-func (a archive) format() string {
-	var b strings.Builder
-	b.WriteString(a.comment)
-	for _, f := range a.files {
-		fmt.Fprintf(&b, "-- %s --\n%s", f.name, f.data)
-	}
-	return b.String()
-}
 
 // TestGolden opens each testdata/golden/*.txtar source in the real server,
 // asks for code actions at the cursor (‸), applies each, and compares the
@@ -74,7 +34,7 @@ func TestGolden(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no golden files")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 	defer cancel()
 	a, b := net.Pipe()
 	s := NewServer(Options{})
@@ -89,19 +49,19 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ar := parseArchive(string(data))
-		if len(ar.files) == 0 {
+		ar := txtar.Parse(data)
+		if len(ar.Files) == 0 {
 			t.Fatalf("%s: no source section", file)
 		}
-		src := ar.files[0]
-		at := strings.Index(src.data, cursor)
+		src := ar.Files[0]
+		at := strings.Index(string(src.Data), cursor)
 		if at < 0 {
-			t.Fatalf("%s: no cursor %s in %s", file, cursor, src.name)
+			t.Fatalf("%s: no cursor %s in %s", file, cursor, src.Name)
 		}
-		text := strings.Replace(src.data, cursor, "", 1)
-		g := syntax.Detect("", src.name)
-		uri := "file:///golden/" + filepath.Base(file) + "/" + src.name
-		if err := c.Open(ctx, uri, languageIDOf(g), text); err != nil {
+		text := strings.Replace(string(src.Data), cursor, "", 1)
+		g := syntax.Detect("", src.Name)
+		uri := "file:///golden/" + filepath.Base(file) + "/" + src.Name
+		if err := c.Open(ctx, uri, g.LanguageID(src.Name), text); err != nil {
 			t.Fatal(err)
 		}
 		acts, err := suggestions(c.CodeActions(ctx, uri, at, at, protocol.CodeActionTriggerKindInvoked))
@@ -115,23 +75,23 @@ func TestGolden(t *testing.T) {
 			got[rule] = applyEdit(t, text, act)
 		}
 		if *update {
-			out := archive{comment: ar.comment, files: []section{src}}
+			out := &txtar.Archive{Comment: ar.Comment, Files: []txtar.File{src}}
 			rules := make([]string, 0, len(got))
 			for r := range got {
 				rules = append(rules, r)
 			}
 			sort.Strings(rules)
 			for _, r := range rules {
-				out.files = append(out.files, section{name: r, data: got[r]})
+				out.Files = append(out.Files, txtar.File{Name: r, Data: []byte(got[r])})
 			}
-			if err := os.WriteFile(file, []byte(out.format()), 0o644); err != nil {
+			if err := os.WriteFile(file, txtar.Format(out), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
 		want := map[string]string{}
-		for _, sec := range ar.files[1:] {
-			want[sec.name] = sec.data
+		for _, sec := range ar.Files[1:] {
+			want[sec.Name] = string(sec.Data)
 		}
 		for r, w := range want {
 			g, ok := got[r]
@@ -148,13 +108,6 @@ func TestGolden(t *testing.T) {
 			}
 		}
 	}
-}
-
-func languageIDOf(g syntax.Grammar) string {
-	if g == syntax.TSX {
-		return "typescriptreact"
-	}
-	return string(g)
 }
 
 // applyEdit applies an action's edit to text the way a client does.

@@ -24,7 +24,7 @@ var Commands = []string{
 // ActionKinds are the code action kinds the server produces.
 func ActionKinds() []protocol.CodeActionKind {
 	var out []protocol.CodeActionKind
-	for _, base := range []string{"quickfix", "refactor.rewrite"} {
+	for _, base := range []string{"quickfix", "refactor.rewrite", "source"} {
 		for _, c := range rules.Categories {
 			out = append(out, protocol.CodeActionKind(base+".syntx."+c))
 		}
@@ -57,22 +57,19 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	if w := p.Capabilities.Window; w != nil && w.WorkDoneProgress != nil {
 		caps.workDoneProgress = *w.WorkDoneProgress
 	}
-	workspace := ""
-	if folders, ok := p.WorkspaceFolders.Get(); ok && len(folders) > 0 {
-		_, workspace = normURI(string(folders[0].URI))
-	} else if p.RootURI != nil {
-		_, workspace = normURI(string(*p.RootURI))
-	} else if rp, ok := p.RootPath.Get(); ok && rp != "" {
-		workspace = filepath.Clean(rp)
-	}
-	cfg, problems := config.Load(workspace, p.InitializationOptions)
+	workspace := workspaceRoot(&p)
+	clientTrust, initOptions := splitTrust(p.InitializationOptions)
+	ws := s.readWorkspace(workspace, clientTrust)
+	cfg, problems := config.LoadWorkspace(ws, initOptions)
 	lib := s.opts.Rules
 	if lib == nil {
-		lib = loadRules(workspace)
+		lib = rules.Load(rules.ForWorkspace(ws)...)
 	}
 	s.mu.Lock()
 	s.enc, s.clientCap, s.workspace, s.cfg, s.lib = enc, caps, workspace, cfg, lib
-	s.initOptions = append([]byte(nil), p.InitializationOptions...)
+	s.projects = rules.NewProjects(workspace)
+	s.ws, s.clientTrust = ws, clientTrust
+	s.initOptions = initOptions
 	s.mu.Unlock()
 	for _, pr := range problems {
 		s.log.Warn("config", "problem", pr.Error())
@@ -106,16 +103,24 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	}, nil
 }
 
-// loadRules reads the embedded rules, then the user's and the workspace's.
-func loadRules(workspace string) *rules.Library {
-	sources := []rules.Source{{Name: "builtin", FS: rules.Builtin()}}
-	if dir := config.ConfigHome(); dir != "" {
-		sources = append(sources, rules.Dir(filepath.Join(dir, "syntx", "rules")))
+// workspaceRoot is the folder the client opened: the first of
+// workspaceFolders, or rootUri or rootPath (both deprecated by LSP 3.17) for
+// the clients that send only those; "" for none.
+func workspaceRoot(p *protocol.InitializeParams) string {
+	if folders, ok := p.WorkspaceFolders.Get(); ok && len(folders) > 0 {
+		_, dir := normURI(string(folders[0].URI))
+		return dir
 	}
-	if workspace != "" {
-		sources = append(sources, rules.Dir(filepath.Join(workspace, ".syntx", "rules")))
+	//lint:ignore SA1019 older clients send only rootUri
+	if u := p.RootURI; u != nil {
+		_, dir := normURI(string(*u))
+		return dir
 	}
-	return rules.Load(sources...)
+	//lint:ignore SA1019 the oldest clients send only rootPath
+	if rp, ok := p.RootPath.Get(); ok && rp != "" {
+		return filepath.Clean(rp)
+	}
+	return ""
 }
 
 func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {
@@ -126,6 +131,10 @@ func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {
 	if n := len(lib.Problems); n > 0 {
 		s.showMessage(ctx, protocol.MessageTypeWarning, "%d rule problem(s); skipped: %s", n, lib.Problems[0].String())
 	}
+	s.mu.RLock()
+	ws := s.ws
+	s.mu.RUnlock()
+	s.announceTrust(ctx, ws)
 	return nil, nil
 }
 
@@ -153,12 +162,18 @@ func (s *Server) didChangeConfiguration(ctx context.Context, params []byte) (any
 		return nil, err
 	}
 	s.mu.RLock()
-	workspace, settings := s.workspace, s.initOptions
+	ws, settings := s.ws, s.initOptions
 	s.mu.RUnlock()
 	if l, _ := config.JSONLayer("settings", p.Settings); l != nil {
-		settings = p.Settings // settings replace initializationOptions as the top layer
+		// Settings replace initializationOptions as the top layer; trust
+		// comes only from initializationOptions and the trust
+		// notification.
+		_, settings = splitTrust(p.Settings)
+		s.mu.Lock()
+		s.initOptions = settings
+		s.mu.Unlock()
 	}
-	cfg, problems := config.Load(workspace, settings)
+	cfg, problems := config.LoadWorkspace(ws, settings)
 	for _, pr := range problems {
 		s.log.Warn("config", "problem", pr.Error())
 	}

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -9,7 +10,6 @@ import (
 	"go.lsp.dev/protocol"
 	lsuri "go.lsp.dev/uri"
 
-	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/corpus"
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/rules"
@@ -40,15 +40,24 @@ func pathological() []struct{ name, lang, text string } {
 
 // TestPathologicalInputsDoNotStall opens and edits each pathological document
 // and, right behind it on the wire, asks for code actions on another, small
-// document: the answer must come within limits.request_timeout. Documents
+// document, then on the pathological one: every request is answered (the
+// small document's with its suggestion; the pathological one's with a
+// result or RequestFailed past limits.request_timeout, never
+// RequestCancelled), and the server's text stays the client's. Documents
 // over limits.max_document_bytes are text only; large ones are analysed in
-// the background; trees nested deeper than maxTreeDepth are text only.
+// the background; trees nested deeper than maxTreeDepth are text only. How
+// long each answer took is logged, not asserted: that one document's work
+// cannot hold up another's is TestOtherDocumentsAnsweredWhileOneIsBusy's,
+// by the order of events.
 func TestPathologicalInputsDoNotStall(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	h.init(t, false)
-	c := ctx(t)
-	budget := config.Defaults().Limits.RequestTimeout.D()
+	// Seven pathological documents, one after the other: a generous
+	// deadline for the whole test (the race detector makes decoding a
+	// 20 MB message take seconds).
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	small := "file:///work/limits/small.go"
 	if err := h.c.Open(c, small, "go", goSrc); err != nil {
 		t.Fatal(err)
@@ -82,8 +91,14 @@ func TestPathologicalInputsDoNotStall(t *testing.T) {
 		t0 = time.Now()
 		_, err := h.c.CodeActions(c, uri, 0, 10, protocol.CodeActionTriggerKindAutomatic)
 		ownLat := time.Since(t0)
-		if err != nil {
-			t.Fatalf("%s: code actions on it: %v", d.name, err)
+		if err != nil && errCode(err) != codeRequestFailed {
+			t.Fatalf("%s: code actions on it: %v (want a result, or RequestFailed)", d.name, err)
+		}
+		// A request answered RequestFailed may leave the edits behind it
+		// still queued: wait for the document's queue before comparing.
+		key, _ := normURI(uri)
+		if err := h.srv.queues.wait(c, key); err != nil {
+			t.Fatalf("%s: the document's queue never drained: %v", d.name, err)
 		}
 		var quiet string
 		if doc := h.srv.docs.get(uri); doc != nil {
@@ -96,9 +111,6 @@ func TestPathologicalInputsDoNotStall(t *testing.T) {
 		}
 		t.Logf("%-17s %8d bytes: open → other answered in %v; 3 edits → other answered in %v; its own codeAction %v; state %q",
 			d.name, len(d.text), openLat.Round(time.Millisecond), editLat.Round(time.Millisecond), ownLat.Round(time.Millisecond), quiet)
-		if (openLat > budget || editLat > budget) && !raceEnabled {
-			t.Errorf("%s stalled other requests past limits.request_timeout (%v): %v after open, %v after edits", d.name, budget, openLat, editLat)
-		}
 		if err := h.c.Notify(c, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lsuri.URI(uri)}}); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
 )
@@ -29,6 +30,8 @@ type offer struct {
 	At       time.Time
 	Grammar  syntax.Grammar
 	Accepted bool
+	// Parts are the places a migration rewrote (nil for one site).
+	Parts []capture.Part
 }
 
 // offers remembers recent offers (the latest maxOffers, and up to a quarter

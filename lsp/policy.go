@@ -2,8 +2,9 @@ package lsp
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
+	"path/filepath"
 
 	"go.lsp.dev/protocol"
 
@@ -11,37 +12,31 @@ import (
 	"github.com/syntx/syntx/model"
 )
 
-// loadPolicy builds the policy runtime: the configured ONNX file, or the
-// embedded base when none is configured or the configured one is refused
-// (the user is told why).
+// loadPolicy builds the policy runtime (model.LoadPolicy): the configured
+// ONNX file, or the embedded base when none is configured or the configured
+// one is refused, with the active adapter merged in unless it is refused
+// (the user is told why, once).
 func (s *Server) loadPolicy(ctx context.Context, cfg config.Config) *model.Runtime {
-	var base *model.Network
-	if path := cfg.Policy.Model; path != "" {
-		data, err := os.ReadFile(path)
-		if err == nil {
-			base, err = model.LoadONNX(data)
-		}
-		if err != nil {
-			s.log.Warn("policy model refused; using the embedded base", "model", path, "err", err)
-			s.showMessage(ctx, protocol.MessageTypeWarning, "policy.model %s refused (%v); using the embedded base model", path, err)
-			base = nil
-		}
-	}
-	if base == nil {
-		var err error
-		if base, err = model.LoadBase(); err != nil {
-			// The embedded model is part of the binary: failing to load it
-			// is a build defect, but the server still works on priors.
-			s.log.Error("embedded base model does not load; ranking by rule priors", "err", err)
-			return nil
-		}
-	}
-	rt, err := model.NewRuntime(base)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: s.opts.DataDir})
 	if err != nil {
-		s.log.Error("policy runtime", "err", err)
+		// The embedded model is part of the binary: failing to load it
+		// is a build defect, but the server still works on priors.
+		s.log.Error("embedded base model does not load; ranking by rule priors", "err", err)
 		return nil
 	}
-	return rt
+	if p.ModelErr != nil {
+		s.log.Warn("policy model refused; using the embedded base", "model", cfg.Policy.Model, "err", p.ModelErr)
+		s.showMessage(ctx, protocol.MessageTypeWarning, "policy.model %s refused (%v); using the embedded base model", cfg.Policy.Model, errors.Unwrap(p.ModelErr))
+	}
+	switch {
+	case p.AdapterRefused != "":
+		s.refuseAdapter(ctx, p.AdapterRefused, filepath.Join(model.AdaptersDir(s.opts.DataDir), p.AdapterRefused), p.AdapterErr)
+	case p.AdapterErr != nil:
+		s.log.Warn("active adapter unreadable; keeping the current policy", "err", p.AdapterErr)
+	case p.AdapterVersion != "":
+		s.log.Info("policy: adapter swapped in", "adapter", p.AdapterVersion)
+	}
+	return p.Runtime
 }
 
 // scoreCandidates sets each candidate's score to the policy's acceptance

@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/model"
 )
 
@@ -52,7 +52,7 @@ func writeBoostAdapter(t *testing.T, home, rule string, delta float32) {
 
 func rulesInOrder(t *testing.T, home string) ([]string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 	defer cancel()
 	a, b := net.Pipe()
 	s := NewServer(Options{DataDir: home, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})

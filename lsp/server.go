@@ -18,6 +18,7 @@ import (
 
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/redact"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
@@ -67,11 +68,22 @@ type Server struct {
 	lib         *rules.Library
 	enc         syntax.Encoding
 	workspace   string
+	projects    *rules.Projects // declared targets of the workspace's projects
 	clientCap   clientCaps
 	initOptions []byte
 
 	docs   documents
+	queues queues
+	trees  trees
 	offers offers
+	// stream is the connection's stream, for its count of unanswered
+	// requests (nil when jsonrpc2 offers no frame access).
+	stream *guardedStream
+	// ws is the workspace folder's content and its trust decision;
+	// clientTrust is the editor's own decision (VS Code's workspace trust),
+	// nil when the client sent none.
+	ws          *config.Workspace
+	clientTrust *bool
 
 	// Capture and policy, set up at initialize.
 	rec              *capture.Recorder // nil when the database is unavailable
@@ -91,6 +103,17 @@ type Server struct {
 	refusedAdapter string
 
 	inflight inflight
+
+	// hooks let tests hold work at fixed points, to observe what else the
+	// server does meanwhile; set them before Serve.
+	hooks struct {
+		// find runs at the start of a code action's work, in its
+		// document's queue.
+		find func(key string)
+		// busy runs when a request is refused because too many answers
+		// wait to be read.
+		busy func()
+	}
 }
 
 // inflight maps the ids of running requests to their cancel functions, for
@@ -103,6 +126,7 @@ type inflight struct {
 }
 
 func (f *inflight) add(id jsonrpc2.ID, cancel context.CancelFunc) {
+	// cancel is called only for $/cancelRequest.
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.m == nil {
@@ -144,10 +168,8 @@ func (s *Server) cancelRequest(params []byte) {
 }
 
 type clientCaps struct {
-	documentChanges    bool
-	workDoneProgress   bool
-	codeActionLiterals bool
-	showMessage        bool
+	documentChanges  bool
+	workDoneProgress bool
 }
 
 // NewServer creates a server; Serve runs it on a stream.
@@ -158,8 +180,10 @@ func NewServer(opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults()}
-	s.log = slog.New(&clientLogHandler{next: opts.Logger.Handler(), s: s})
+	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults(), projects: rules.NewProjects("")}
+	// Everything logged, to stderr and to the client, passes redaction.
+	s.log = slog.New(redact.Handler(&clientLogHandler{next: opts.Logger.Handler(), s: s}))
+	s.queues.log = s.log
 	s.docs.m = map[string]*document{}
 	s.offers.init(newSessionID())
 	return s
@@ -178,6 +202,7 @@ func newSessionID() string {
 // after shutdown then exit, 1 otherwise.
 func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 	stream := newGuardedStream(rwc, func(msg string, args ...any) { s.log.Warn(msg, args...) })
+	s.stream, _ = stream.(*guardedStream)
 	s.conn = jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(codec{}))
 	s.conn.Go(ctx, s.handle)
 	code := 1
@@ -229,6 +254,7 @@ var methods = map[string]handler{
 	"textDocument/codeAction":          (*Server).codeAction,
 	"workspace/executeCommand":         (*Server).executeCommand,
 	"workspace/didChangeConfiguration": (*Server).didChangeConfiguration,
+	trustNotification:                  (*Server).workspaceTrust,
 	"$/setTrace":                       nil,
 	"window/workDoneProgress/cancel":   nil,
 }
@@ -261,12 +287,13 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 	// The request's own context is pooled by jsonrpc2 and recycled when the
 	// handler returns; anything that watches it from a goroutine (context
 	// propagation, tree-sitter) can touch it after that. Handlers get a
-	// detached copy (values kept, for jsonrpc2.Async) that we cancel.
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
+	// detached copy (values kept, for jsonrpc2.Async) that we cancel, with
+	// errClientCancelled as the cause when $/cancelRequest asked for it.
+	rctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
 	if isCall {
 		id := req.ID()
-		s.inflight.add(id, cancel)
+		s.inflight.add(id, func() { cancel(errClientCancelled) })
 		defer s.inflight.remove(id)
 	}
 	ctx = rctx
@@ -297,8 +324,22 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 	if ctx.Err() != nil {
 		return nil, errCancelled
 	}
+	if isCall && method != "initialize" && method != "shutdown" && s.stream != nil && s.stream.Pending() > maxPendingRequests {
+		// The client is not reading its answers: refuse new work rather
+		// than hold every request's result in memory. Writing this answer
+		// blocks the read loop until the client reads, which bounds what
+		// it can pile up.
+		if s.hooks.busy != nil {
+			s.hooks.busy()
+		}
+		return nil, errBusy
+	}
 	return h(s, ctx, req.Params())
 }
+
+// maxPendingRequests bounds the requests read whose answer is not written
+// yet; past it, a request is answered ServerCancelled without being run.
+const maxPendingRequests = 64
 
 // config returns the current configuration.
 func (s *Server) config() config.Config {

@@ -3,17 +3,18 @@ package lsp
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 )
 
 type harness struct {
@@ -29,11 +30,28 @@ func start(t *testing.T) *harness {
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewServer(Options{Logger: logger, DataDir: t.TempDir()})
-	code := make(chan int, 1)
-	go func() { code <- s.Serve(ctx, a) }()
+	code := serve(t, ctx, s, a)
 	c := lspclient.New(ctx, b)
 	t.Cleanup(func() { _ = c.Close() })
 	return &harness{c: c, code: code, srv: s}
+}
+
+// serve runs s on conn until the test ends and returns its exit code's
+// channel. The server's end of the connection is closed at cleanup, and the
+// cleanup waits for Serve to return, so that the server has finished
+// writing its data directory before the test's temporary directories are
+// removed (cleanups run last-in first-out: register serve after the
+// directories the server writes).
+func serve(t *testing.T, ctx context.Context, s *Server, conn io.ReadWriteCloser) <-chan int {
+	t.Helper()
+	code := make(chan int, 1)
+	served := make(chan struct{})
+	go func() { code <- s.Serve(ctx, conn); close(served) }()
+	t.Cleanup(func() {
+		_ = conn.Close()
+		testwait.For(t, served, "the server to stop after its connection closed")
+	})
+	return code
 }
 
 func (h *harness) init(t *testing.T, utf8 bool) {
@@ -43,11 +61,10 @@ func (h *harness) init(t *testing.T, utf8 bool) {
 	}
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+// ctx is the context of a test's client calls: it ends at testwait's
+// generous deadline, so that a hung server fails the test with the call
+// that hung.
+func ctx(t *testing.T) context.Context { return testwait.Context(t) }
 
 // suggestions drops the "Dismiss these suggestions" entry that ends an
 // invoked menu.
@@ -111,13 +128,8 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("request after shutdown: got %v, want -32600", err)
 	}
 	_ = h.c.Notify(ctx(t), "exit", nil)
-	select {
-	case code := <-h.code:
-		if code != 0 {
-			t.Fatalf("exit after shutdown: code %d, want 0", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not exit")
+	if code := testwait.For(t, h.code, "the server to exit after shutdown and exit"); code != 0 {
+		t.Fatalf("exit after shutdown: code %d, want 0", code)
 	}
 }
 
@@ -126,13 +138,8 @@ func TestExitWithoutShutdown(t *testing.T) {
 	h := start(t)
 	h.init(t, false)
 	_ = h.c.Notify(ctx(t), "exit", nil)
-	select {
-	case code := <-h.code:
-		if code != 1 {
-			t.Fatalf("exit without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not exit")
+	if code := testwait.For(t, h.code, "the server to exit on exit without shutdown"); code != 1 {
+		t.Fatalf("exit without shutdown: code %d, want 1", code)
 	}
 }
 
@@ -141,13 +148,8 @@ func TestEndOfInputEndsServer(t *testing.T) {
 	h := start(t)
 	h.init(t, false)
 	_ = h.c.Close()
-	select {
-	case code := <-h.code:
-		if code != 1 {
-			t.Fatalf("EOF without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("server did not notice the end of its input")
+	if code := testwait.For(t, h.code, "the server to notice the end of its input"); code != 1 {
+		t.Fatalf("EOF without shutdown: code %d, want 1", code)
 	}
 }
 
@@ -171,8 +173,13 @@ func TestCodeActionApplyAccept(t *testing.T) {
 	if got := string(*a.Kind); got != "quickfix.syntx.correctness" {
 		t.Errorf("kind %q", got)
 	}
-	if a.IsPreferred == nil || !*a.IsPreferred {
-		t.Errorf("top action above the threshold should be preferred")
+	// go.errorf-wrap's fix is unsafe (wrapping makes the error part of
+	// the API): labelled, and not preferred although it is the top one.
+	if a.IsPreferred != nil && *a.IsPreferred {
+		t.Errorf("an unsafe fix is preferred")
+	}
+	if !strings.HasSuffix(a.Title, " (unsafe)") || !strings.Contains(string(a.Data), `"safety":"unsafe"`) || !strings.Contains(string(a.Data), `"check":"Callers can now match`) {
+		t.Errorf("unsafe fix not labelled: title %q, data %s", a.Title, a.Data)
 	}
 	if a.Command.Command != "syntx.accept" || len(a.Command.Arguments) != 1 {
 		t.Errorf("command %+v", a.Command)
@@ -308,6 +315,13 @@ func TestToleratesOddInput(t *testing.T) {
 	_ = raw("textDocument/didOpen", `{"textDocument":{"uri":"file:///bin.py","languageId":"python","version":1,"text":"\u0000\u0001binary"}}`)
 	_ = raw("textDocument/didOpen", `{"textDocument":{"uri":"file:///x.cobol","languageId":"cobol","version":1,"text":"IDENTIFICATION DIVISION."}}`)
 	want := "# ab\n" + src + "\n# end"
+	// A request on the document runs after the notifications before it
+	// (in its queue): once it is answered, they are applied.
+	var res []protocol.CommandOrCodeAction
+	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[]}}`), &res)
+	if err != nil {
+		t.Fatalf("server stopped answering: %v", err)
+	}
 	if d := h.srv.docs.get(uri); d != nil {
 		d.mu.Lock()
 		got := string(d.text.Bytes())
@@ -315,11 +329,6 @@ func TestToleratesOddInput(t *testing.T) {
 		if got != want {
 			t.Fatalf("server text %q, want %q", got, want)
 		}
-	}
-	var res []protocol.CommandOrCodeAction
-	err := h.c.Call(c, "textDocument/codeAction", jsonrpc2.RawMessage(`{"textDocument":{"uri":"`+uri+`"},"range":{"start":{"line":0,"character":0},"end":{"line":1000,"character":1000}},"context":{"diagnostics":[]}}`), &res)
-	if err != nil {
-		t.Fatalf("server stopped answering: %v", err)
 	}
 	if len(res) != 3 {
 		t.Fatalf("%d actions, want 3 (mutable default, None comparison, dismiss)", len(res))

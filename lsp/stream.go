@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"go.lsp.dev/jsonrpc2"
 )
@@ -34,10 +35,18 @@ type frameIO interface {
 // that cannot be parsed still end the connection (the stream cannot be
 // resynchronised), as does a Content-Length over maxFrameBytes. Writes go
 // through jsonrpc2's header stream.
+//
+// The stream also counts the requests whose answer has not been written yet
+// (Pending): every call read adds one, every response written takes one
+// away. A response is written only when the client reads (the pipe is
+// bounded), so this counts what a client that does not read its answers
+// costs the server; the server refuses requests past a bound instead of
+// keeping each one's work in memory.
 type guardedStream struct {
 	frameIO
-	in  *bufio.Reader
-	log func(msg string, args ...any)
+	in      *bufio.Reader
+	log     func(msg string, args ...any)
+	pending atomic.Int64
 }
 
 func newGuardedStream(rwc io.ReadWriteCloser, log func(string, ...any)) jsonrpc2.Stream {
@@ -47,6 +56,25 @@ func newGuardedStream(rwc io.ReadWriteCloser, log func(string, ...any)) jsonrpc2
 		return s // a jsonrpc2 without frame access: nothing to screen with
 	}
 	return &guardedStream{frameIO: f, in: bufio.NewReader(rwc), log: log}
+}
+
+// Pending returns the number of requests read whose response has not been
+// written.
+func (g *guardedStream) Pending() int64 { return g.pending.Load() }
+
+// Write writes one message, counting the responses.
+func (g *guardedStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error) {
+	data, err := jsonrpc2.EncodeMessage(msg)
+	if err != nil {
+		return 0, err
+	}
+	m, _ := jsonrpc2.DecodeMessage(data)
+	_, response := m.(*jsonrpc2.Response)
+	n, err := g.frameIO.WriteFrame(ctx, data)
+	if response {
+		g.pending.Add(-1)
+	}
+	return n, err
 }
 
 // maxFrameBytes bounds one message, as jsonrpc2 does (1 GiB). The body is
@@ -122,8 +150,11 @@ func (g *guardedStream) ReadFrame(ctx context.Context) ([]byte, int64, error) {
 		if err != nil {
 			return frame, n, err
 		}
-		code, msg := screen(frame)
+		code, msg, m := screen(frame)
 		if code == 0 {
+			if _, call := m.(*jsonrpc2.Call); call {
+				g.pending.Add(1)
+			}
 			return frame, n, nil
 		}
 		g.log("refused a malformed message", "error", msg, "frame", truncate(frame, 200))
@@ -133,22 +164,24 @@ func (g *guardedStream) ReadFrame(ctx context.Context) ([]byte, int64, error) {
 	}
 }
 
-// screen returns 0 for a frame jsonrpc2 can decode, else the error to answer.
-func screen(frame []byte) (int64, string) {
+// screen returns 0 and the decoded message for a frame jsonrpc2 can decode,
+// else the error to answer.
+func screen(frame []byte) (int64, string, jsonrpc2.Message) {
 	trimmed := bytes.TrimSpace(frame)
 	if len(trimmed) == 0 {
-		return int64(jsonrpc2.ErrParse.Code), "empty message"
+		return int64(jsonrpc2.ErrParse.Code), "empty message", nil
 	}
 	if !json.Valid(trimmed) {
-		return int64(jsonrpc2.ErrParse.Code), "message is not valid JSON"
+		return int64(jsonrpc2.ErrParse.Code), "message is not valid JSON", nil
 	}
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return int64(jsonrpc2.ErrInvalidRequest.Code), "batch messages are not part of LSP"
+		return int64(jsonrpc2.ErrInvalidRequest.Code), "batch messages are not part of LSP", nil
 	}
-	if _, err := jsonrpc2.DecodeMessage(frame); err != nil {
-		return int64(jsonrpc2.ErrInvalidRequest.Code), fmt.Sprintf("not a JSON-RPC 2.0 request, notification or response: %v", err)
+	m, err := jsonrpc2.DecodeMessage(frame)
+	if err != nil {
+		return int64(jsonrpc2.ErrInvalidRequest.Code), fmt.Sprintf("not a JSON-RPC 2.0 request, notification or response: %v", err), nil
 	}
-	return 0, ""
+	return 0, "", m
 }
 
 // frameID extracts the id of a frame that is at least a JSON object.

@@ -11,11 +11,20 @@ import (
 	"github.com/syntx/syntx/syntax"
 )
 
+// The text synchronisation notifications are decoded on the read loop and
+// applied in the document's queue (see queues), in wire order.
+
 func (s *Server) didOpen(ctx context.Context, params []byte) (any, error) {
 	var p protocol.DidOpenTextDocumentParams
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
+	key, _ := normURI(string(p.TextDocument.URI))
+	s.queues.run(key, func() { s.open(context.Background(), &p) })
+	return nil, nil
+}
+
+func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams) {
 	key, path := normURI(string(p.TextDocument.URI))
 	doc := &document{
 		uri:        string(p.TextDocument.URI),
@@ -27,8 +36,16 @@ func (s *Server) didOpen(ctx context.Context, params []byte) (any, error) {
 		openedAt:   s.now(),
 	}
 	cfg := s.config()
+	doc.ready = s.used
 	doc.mu.Lock()
-	doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
+	if _, quiet := doc.precheck(cfg.Limits.MaxDocumentBytes); quiet == "" {
+		// Parsed when first used (a request, an edit), in the background
+		// when large: an editor opens many files it never asks about, and
+		// a tree costs some 35 times its text (see memory.go).
+		doc.dormant = true
+	} else {
+		doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
+	}
 	quiet := doc.quiet
 	doc.mu.Unlock()
 	if old := s.docs.put(key, doc); old != nil {
@@ -36,11 +53,15 @@ func (s *Server) didOpen(ctx context.Context, params []byte) (any, error) {
 		old.mu.Lock()
 		old.close()
 		old.mu.Unlock()
+		s.trees.forget(key)
 	}
+	doc.mu.Lock()
+	s.used(doc)
+	doc.mu.Unlock()
+	s.trees.churned(doc.text.Len())
 	if quiet != "" {
 		s.log.Info("document tracked as text only", "uri", doc.uri, "reason", quiet)
 	}
-	return nil, nil
 }
 
 // didChangeParams is decoded with encoding/json rather than the protocol
@@ -69,10 +90,15 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 		}
 	}
 	key, _ := normURI(p.TextDocument.URI)
+	s.queues.run(key, func() { s.change(context.Background(), key, &p) })
+	return nil, nil
+}
+
+func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 	doc := s.docs.get(key)
 	if doc == nil {
 		s.log.Warn("didChange for a document that is not open; ignored", "uri", p.TextDocument.URI)
-		return nil, nil
+		return
 	}
 	enc := s.encoding()
 	cfg := s.config()
@@ -83,7 +109,7 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 		if p.TextDocument.Version > doc.version {
 			doc.version = p.TextDocument.Version
 		}
-		return nil, nil
+		return
 	}
 	if p.TextDocument.Version <= doc.version {
 		// The client's text is authoritative and changes arrive in order, so
@@ -147,7 +173,7 @@ func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
 		}
 		doc.index.Refresh(doc.tree, doc.text, changed)
 	}
-	return nil, nil
+	s.used(doc)
 }
 
 func (s *Server) didSave(ctx context.Context, params []byte) (any, error) {
@@ -156,17 +182,19 @@ func (s *Server) didSave(ctx context.Context, params []byte) (any, error) {
 		return nil, err
 	}
 	key, _ := normURI(string(p.TextDocument.URI))
-	doc := s.docs.get(key)
-	if doc == nil {
-		s.log.Warn("didSave for a document that is not open", "uri", p.TextDocument.URI)
-		return nil, nil
-	}
-	if s.tracker != nil {
-		doc.mu.Lock()
-		outs := s.tracker.Saved(key, doc.text.Bytes(), s.now())
-		doc.mu.Unlock()
-		s.recordOutcomes(outs, false)
-	}
+	s.queues.run(key, func() {
+		doc := s.docs.get(key)
+		if doc == nil {
+			s.log.Warn("didSave for a document that is not open", "uri", p.TextDocument.URI)
+			return
+		}
+		if s.tracker != nil {
+			doc.mu.Lock()
+			outs := s.tracker.Saved(key, doc.text.Bytes(), s.now())
+			doc.mu.Unlock()
+			s.recordOutcomes(outs, false)
+		}
+	})
 	return nil, nil
 }
 
@@ -176,18 +204,23 @@ func (s *Server) didClose(ctx context.Context, params []byte) (any, error) {
 		return nil, err
 	}
 	key, _ := normURI(string(p.TextDocument.URI))
-	doc := s.docs.remove(key)
-	if doc == nil {
-		s.log.Warn("didClose for a document that is not open", "uri", p.TextDocument.URI)
-		return nil, nil
-	}
-	doc.mu.Lock()
-	var outs []capture.Outcome
-	if s.tracker != nil {
-		outs = s.tracker.Closed(key, doc.text.Bytes(), s.now())
-	}
-	doc.close()
-	doc.mu.Unlock()
-	s.recordOutcomes(outs, false)
+	s.queues.run(key, func() {
+		doc := s.docs.remove(key)
+		if doc == nil {
+			s.log.Warn("didClose for a document that is not open", "uri", p.TextDocument.URI)
+			return
+		}
+		doc.mu.Lock()
+		var outs []capture.Outcome
+		if s.tracker != nil {
+			outs = s.tracker.Closed(key, doc.text.Bytes(), s.now())
+		}
+		n := doc.text.Len()
+		doc.close()
+		doc.mu.Unlock()
+		s.trees.forget(key)
+		s.trees.churned(n)
+		s.recordOutcomes(outs, false)
+	})
 	return nil, nil
 }

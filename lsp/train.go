@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -22,15 +20,17 @@ import (
 	"github.com/syntx/syntx/train"
 )
 
-// Training runs in a separate process (`syntx train`), so that neither a
-// crash of the trainer nor its CPU use can take the editor's session down:
-// syntx.retrain starts one now and relays its progress as $/progress; after
-// train.idle_delay without edits and with train.min_new_preferences new
-// outcomes, one starts in the background at low priority (niced, one
-// thread), and new edits pause it (SIGSTOP) until the session is idle again.
-// When a run's adapter is accepted, the server swaps it in. The server also
-// follows adapter changes made by other processes (another window, `syntx
-// model rollback`) by watching the pointer file.
+// Training runs in a separate process (`syntx train`), which a
+// train.Supervisor owns, so that neither a crash of the trainer nor its CPU
+// use can take the editor's session down: syntx.retrain starts one now and
+// relays its progress as $/progress; after train.idle_delay without edits
+// and with train.min_new_preferences new outcomes, one starts in the
+// background at low priority (niced, one thread), and new edits pause it
+// (SIGSTOP; see train.Supervisor for other systems) until the session is
+// idle again. No handler on the read loop waits for a trainer. When a run's
+// adapter is accepted, the server swaps it in. The server also follows
+// adapter changes made by other processes (another window, `syntx model
+// rollback`) by watching the pointer file.
 
 // TrainSt is the state of training shown by syntx.status.
 type TrainSt struct {
@@ -41,35 +41,35 @@ type TrainSt struct {
 	Pending    int64  `json:"newOutcomes"`    // outcomes since the last run
 }
 
-// trainer is the running training process, if any.
+// trainer supervises the training process (train.Supervisor, created at
+// first use) and remembers how the last run ended, for syntx.status.
 type trainer struct {
-	mu         sync.Mutex
-	cmd        *exec.Cmd
-	background bool
-	paused     bool
-	last       string
-	lastEnded  time.Time
-}
-
-// trainerProgress is one line of `syntx train --progress json`.
-type trainerProgress struct {
-	Progress *struct {
-		Done  int    `json:"done"`
-		Total int    `json:"total"`
-		Msg   string `json:"msg"`
-	} `json:"progress"`
-	Result json.RawMessage `json:"result"`
-	Error  string          `json:"error"`
+	once sync.Once
+	sup  *train.Supervisor
+	mu   sync.Mutex
+	last string
 }
 
 // RunSummary is what syntx.retrain answers.
 type RunSummary struct {
-	Decision string          `json:"decision"`
-	Active   string          `json:"active"`
-	Result   json.RawMessage `json:"result,omitempty"`
+	Decision store.Decision `json:"decision"`
+	Active   string         `json:"active"`
+	Result   *train.Result  `json:"result,omitempty"`
 }
 
+// supervisor returns the server's training supervisor.
+func (s *Server) supervisor() *train.Supervisor {
+	s.train.once.Do(func() { s.train.sup = train.NewSupervisor(s.trainerCommand, s.now) })
+	return s.train.sup
+}
+
+// trainerCommand is the command of a training run: this executable (or
+// Options.Trainer) with "train --progress json", the configured objective
+// and seed, in the workspace, on the server's data directory.
 func (s *Server) trainerCommand(background bool) (*exec.Cmd, error) {
+	if s.opts.DataDir == "" {
+		return nil, errors.New("no data directory")
+	}
 	argv := s.opts.Trainer
 	if len(argv) == 0 {
 		self, err := os.Executable()
@@ -100,93 +100,24 @@ func (s *Server) trainerCommand(background bool) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// runTrainer runs a training process to the end, calling progress for each
-// progress line, and returns its result line.
-func (s *Server) runTrainer(ctx context.Context, background bool, progress func(done, total int, msg string)) (json.RawMessage, error) {
-	if s.opts.DataDir == "" {
-		return nil, errors.New("no data directory")
-	}
-	cmd, err := s.trainerCommand(background)
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	s.train.mu.Lock()
-	if s.train.cmd != nil {
-		s.train.mu.Unlock()
-		return nil, errors.New("a training run is already in progress")
-	}
-	if err := cmd.Start(); err != nil {
-		s.train.mu.Unlock()
-		return nil, fmt.Errorf("start the trainer: %w", err)
-	}
-	s.train.cmd, s.train.background, s.train.paused = cmd, background, false
-	s.train.mu.Unlock()
-	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(syscall.SIGTERM) })
-	defer stop()
-
-	var result json.RawMessage
-	var runErr string
-	sc := bufio.NewScanner(out)
-	sc.Buffer(make([]byte, 64*1024), 4<<20)
-	for sc.Scan() {
-		var line trainerProgress
-		if json.Unmarshal(sc.Bytes(), &line) != nil {
-			continue
-		}
-		switch {
-		case line.Progress != nil && progress != nil:
-			progress(line.Progress.Done, line.Progress.Total, line.Progress.Msg)
-		case line.Result != nil:
-			result = line.Result
-		case line.Error != "":
-			runErr = line.Error
+// startTraining starts a run on everything recorded so far: the recorder's
+// queue is written first, since the trainer reads the database.
+func (s *Server) startTraining(ctx context.Context, background bool, progress func(train.Progress)) (*train.Job, error) {
+	if s.rec != nil {
+		if err := s.rec.Wait(); err != nil {
+			s.log.Warn("writing queued feedback before training", "err", err)
 		}
 	}
-	werr := cmd.Wait()
-	s.train.mu.Lock()
-	s.train.cmd = nil
-	s.train.lastEnded = s.now()
-	s.train.mu.Unlock()
-	switch {
-	case runErr != "":
-		return nil, errors.New(runErr)
-	case result == nil && werr != nil:
-		return nil, fmt.Errorf("the trainer failed: %w", werr)
-	case result == nil:
-		return nil, errors.New("the trainer ended without a result")
-	}
-	s.newOutcomes.Store(0)
-	return result, nil
+	return s.supervisor().Start(ctx, background, progress)
 }
 
-// summarise reads the decision and active version from a run's result.
-func summarise(result json.RawMessage) RunSummary {
-	var r struct {
-		Decision string `json:"Decision"`
-		Active   string `json:"Active"`
-	}
-	_ = json.Unmarshal(result, &r)
-	return RunSummary{Decision: r.Decision, Active: r.Active, Result: result}
-}
-
+// retrain runs syntx.retrain: a foreground run, to which a background one
+// gives way, with $/progress on the client's token or one of the server's.
+// It releases the read loop before anything that waits (the recorder, the
+// background run ending, the run itself).
 func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken) (any, error) {
-	// A background run gives way to the one asked for.
-	s.train.mu.Lock()
-	if c := s.train.cmd; c != nil && s.train.background {
-		_ = c.Process.Signal(syscall.SIGCONT)
-		_ = c.Process.Signal(syscall.SIGTERM)
-	}
-	s.train.mu.Unlock()
-	for i := 0; i < 100 && s.trainingRunning(); i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
-	// Progress needs a token from the client, which is a request back to
-	// it: release the read loop first.
-	jsonrpc2.Async(ctx)
+	// executeCommand has released the read loop already (jsonrpc2.Async
+	// may be called once per request).
 	token := clientToken
 	if token != nil {
 		pct, msg := uint32(0), "starting"
@@ -195,60 +126,31 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 		token = s.beginProgress(ctx, "SyntX: retraining")
 	}
 	var last uint32
-	result, err := s.runTrainer(ctx, false, func(done, total int, msg string) {
-		if total <= 0 {
+	job, err := s.startTraining(ctx, false, func(p train.Progress) {
+		if p.Total <= 0 {
 			return
 		}
-		pct := uint32(100 * done / total)
-		if pct != last {
+		if pct := uint32(100 * p.Done / p.Total); pct != last {
 			last = pct
-			s.reportProgress(ctx, token, pct, msg)
+			s.reportProgress(ctx, token, pct, p.Msg)
 		}
 	})
+	var res train.Result
+	if err == nil {
+		res, err = job.Wait(ctx)
+	}
 	if err != nil {
 		s.endProgress(ctx, token, "training failed: "+err.Error())
 		s.noteRun("failed: " + err.Error())
 		return nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, "syntx.retrain: "+err.Error())
 	}
-	sum := summarise(result)
+	s.newOutcomes.Store(0)
 	s.reloadAdapter(ctx)
-	msg := describeRun(result)
+	msg := res.Summary()
 	s.noteRun(msg)
 	s.endProgress(ctx, token, msg)
 	s.showMessage(ctx, protocol.MessageTypeInfo, "%s", msg)
-	return sum, nil
-}
-
-// describeRun is a one-line account of a run for people.
-func describeRun(result json.RawMessage) string {
-	var r struct {
-		Decision string `json:"Decision"`
-		Version  string `json:"Version"`
-		Active   string `json:"Active"`
-		Metrics  struct {
-			Holdout struct {
-				New struct {
-					Accuracy float64 `json:"accuracy"`
-					LogLoss  float64 `json:"log_loss"`
-				} `json:"new"`
-				Active struct {
-					Accuracy float64 `json:"accuracy"`
-					LogLoss  float64 `json:"log_loss"`
-				} `json:"active"`
-			} `json:"holdout"`
-		} `json:"Metrics"`
-	}
-	_ = json.Unmarshal(result, &r)
-	h := r.Metrics.Holdout
-	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f); active: %s",
-		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, orBase(r.Active))
-}
-
-func orBase(v string) string {
-	if v == "" {
-		return "base policy"
-	}
-	return v
+	return RunSummary{Decision: res.Decision, Active: res.Active, Result: &res}, nil
 }
 
 func (s *Server) noteRun(msg string) {
@@ -257,64 +159,62 @@ func (s *Server) noteRun(msg string) {
 	s.train.mu.Unlock()
 }
 
-func (s *Server) trainingRunning() bool {
-	s.train.mu.Lock()
-	defer s.train.mu.Unlock()
-	return s.train.cmd != nil
-}
-
 func (s *Server) trainingStatus() *TrainSt {
+	st := s.supervisor().State()
 	s.train.mu.Lock()
 	defer s.train.mu.Unlock()
-	return &TrainSt{Running: s.train.cmd != nil, Background: s.train.cmd != nil && s.train.background,
-		Paused: s.train.paused, Last: s.train.last, Pending: s.newOutcomes.Load()}
+	return &TrainSt{Running: st.Running, Background: st.Running && st.Background,
+		Paused: st.Paused, Last: s.train.last, Pending: s.newOutcomes.Load()}
 }
 
 // idleTrain starts a background run when the session has been idle long
 // enough and enough new feedback exists, and pauses or resumes a running
-// background run with the developer's activity. Called from the ticker.
+// background run with the developer's activity. Called from the ticker; it
+// never waits for the trainer.
 func (s *Server) idleTrain() {
 	cfg := s.config()
 	now := s.now()
 	idle := now.Sub(time.Unix(0, s.lastEdit.Load())) >= cfg.Train.IdleDelay.D()
-	s.train.mu.Lock()
-	cmd, bg, paused := s.train.cmd, s.train.background, s.train.paused
+	sup := s.supervisor()
+	st := sup.State()
 	switch {
-	case cmd != nil && bg && !idle && !paused:
-		_ = cmd.Process.Signal(syscall.SIGSTOP)
-		s.train.paused = true
-	case cmd != nil && bg && idle && paused:
-		_ = cmd.Process.Signal(syscall.SIGCONT)
-		s.train.paused = false
+	case st.Running && st.Background && !idle && !st.Paused:
+		if err := sup.Pause(); err != nil {
+			s.log.Warn("pausing background training", "err", err)
+		}
+	case st.Running && st.Background && idle && st.Paused:
+		if err := sup.Resume(); err != nil {
+			s.log.Warn("resuming background training", "err", err)
+		}
 	}
-	recent := now.Sub(s.train.lastEnded) < cfg.Train.IdleDelay.D()
-	s.train.mu.Unlock()
-	if cmd != nil || !idle || recent || s.rec == nil || s.newOutcomes.Load() < int64(max(cfg.Train.MinNewPreferences, 1)) {
+	recent := now.Sub(st.Ended) < cfg.Train.IdleDelay.D()
+	if st.Running || !idle || recent || s.rec == nil || s.newOutcomes.Load() < int64(max(cfg.Train.MinNewPreferences, 1)) {
 		return
 	}
 	go func() {
-		result, err := s.runTrainer(context.Background(), true, nil)
+		job, err := s.startTraining(context.Background(), true, nil)
+		if errors.Is(err, train.ErrRunning) {
+			return // a run started since the tick looked
+		}
+		var res train.Result
+		if err == nil {
+			res, err = job.Wait(context.Background())
+		}
 		if err != nil {
 			s.log.Info("background training ended without a new adapter", "err", err)
 			s.noteRun("background: " + err.Error())
 			return
 		}
+		s.newOutcomes.Store(0)
 		s.reloadAdapter(context.Background())
-		msg := describeRun(result)
+		msg := res.Summary()
 		s.noteRun("background: " + msg)
 		s.log.Info("background training", "result", msg)
 	}()
 }
 
-// stopTrainer ends a running trainer when the server exits.
-func (s *Server) stopTrainer() {
-	s.train.mu.Lock()
-	defer s.train.mu.Unlock()
-	if c := s.train.cmd; c != nil {
-		_ = c.Process.Signal(syscall.SIGCONT)
-		_ = c.Process.Signal(syscall.SIGTERM)
-	}
-}
+// stopTrainer asks a running trainer to stop when the server exits.
+func (s *Server) stopTrainer() { s.supervisor().Cancel() }
 
 // reloadAdapter swaps in the adapter the pointer file names, or the base
 // when none is active. A broken adapter is refused and the current policy
@@ -324,7 +224,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 	if rt == nil || s.opts.DataDir == "" {
 		return
 	}
-	version, dir, ok, err := train.Active(s.opts.DataDir)
+	version, dir, ok, err := model.ActiveAdapter(s.opts.DataDir)
 	if err != nil {
 		s.log.Warn("active adapter unreadable; keeping the current policy", "err", err)
 		return
@@ -343,10 +243,7 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		s.log.Info("policy: base (no adapter active)")
 		return
 	}
-	key := version + "\x00" + adapterStamp(dir)
-	s.refusedMu.Lock()
-	defer s.refusedMu.Unlock()
-	if key == s.refusedAdapter {
+	if s.refusedBefore(version, dir) {
 		return // refused already, and unchanged since
 	}
 	a, err := model.LoadAdapter(dir, rt.Base())
@@ -354,13 +251,37 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 		err = rt.Swap(a)
 	}
 	if err != nil {
-		s.refusedAdapter = key
-		s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
-		s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, err)
+		s.refuseAdapter(ctx, version, dir, fmt.Errorf("adapter %s: %w", version, err))
 		return
 	}
+	s.refusedMu.Lock()
 	s.refusedAdapter = ""
+	s.refusedMu.Unlock()
 	s.log.Info("policy: adapter swapped in", "adapter", version)
+}
+
+// refusedBefore reports whether the adapter version in dir was refused
+// already and has not changed since.
+func (s *Server) refusedBefore(version, dir string) bool {
+	s.refusedMu.Lock()
+	defer s.refusedMu.Unlock()
+	return s.refusedAdapter == version+"\x00"+adapterStamp(dir)
+}
+
+// refuseAdapter keeps the current policy and says why, once per version
+// and file stamps: following the pointer every second neither retries nor
+// re-announces an adapter until it is rewritten.
+func (s *Server) refuseAdapter(ctx context.Context, version, dir string, err error) {
+	key := version + "\x00" + adapterStamp(dir)
+	s.refusedMu.Lock()
+	again := key == s.refusedAdapter
+	s.refusedAdapter = key
+	s.refusedMu.Unlock()
+	if again {
+		return
+	}
+	s.log.Warn("adapter refused; keeping the current policy", "adapter", version, "err", err)
+	s.showMessage(ctx, protocol.MessageTypeWarning, "adapter %s refused (%v); keeping the current policy", version, errors.Unwrap(err))
 }
 
 // adapterStamp describes the files of an adapter directory (names, sizes,

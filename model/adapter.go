@@ -3,7 +3,6 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/model/safetensors"
 )
 
@@ -102,7 +103,7 @@ func SaveAdapter(dir string, base *Network, p *LoRA, version string) error {
 		return fmt.Errorf("save adapter: %s: %w", dir, fs.ErrExist)
 	}
 	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(parent); err != nil {
 		return fmt.Errorf("save adapter: %w", err)
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
@@ -115,13 +116,12 @@ func SaveAdapter(dir string, base *Network, p *LoRA, version string) error {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := writeFileSync(filepath.Join(tmp, AdapterWeightsFile), weights); err != nil {
+	// Each file is written and fsynced, and the directory fsynced, by
+	// atomicfile; then the whole directory is renamed into place.
+	if err := atomicfile.WriteFile(filepath.Join(tmp, AdapterWeightsFile), weights); err != nil {
 		return fmt.Errorf("save adapter: %w", err)
 	}
-	if err := writeFileSync(filepath.Join(tmp, AdapterConfigFile), cfgJSON); err != nil {
-		return fmt.Errorf("save adapter: %w", err)
-	}
-	if err := syncDir(tmp); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(tmp, AdapterConfigFile), cfgJSON); err != nil {
 		return fmt.Errorf("save adapter: %w", err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -131,7 +131,7 @@ func SaveAdapter(dir string, base *Network, p *LoRA, version string) error {
 		return fmt.Errorf("save adapter: %w", err)
 	}
 	ok = true
-	if err := syncDir(parent); err != nil {
+	if err := atomicfile.SyncDir(parent); err != nil {
 		return fmt.Errorf("save adapter: %w", err)
 	}
 	return nil
@@ -179,48 +179,10 @@ func encodeAdapter(base *Network, p *LoRA, version string) (cfgJSON, weights []b
 	return cfgJSON, weights, err
 }
 
-func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
-}
-
+// readLimited reads an adapter file through safeio: a regular file of at
+// most limit bytes, never a FIFO or a device put in its place.
 func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, nil
+	return safeio.ReadFile(path, limit)
 }
 
 // LoadAdapter reads a PEFT LoRA adapter directory and checks it against

@@ -177,100 +177,17 @@ type Network struct {
 // compile validates an ONNX model against the policy signature and the
 // supported subset and builds a Network. Initializers are copied.
 func compile(m *onnxpb.Model) (*Network, error) {
-	if m == nil || m.Graph == nil {
-		return nil, fmt.Errorf("%w: model has no graph", ErrSignature)
-	}
-	if len(m.Unsupported) > 0 {
-		return nil, fmt.Errorf("%w: model uses %v", ErrUnsupported, m.Unsupported)
-	}
-	if err := checkOpset(m); err != nil {
+	if err := checkModel(m); err != nil {
 		return nil, err
 	}
-	for _, p := range m.MetadataProps {
-		if p.Key == "syntx.features" && p.Value != FeatureScheme {
-			return nil, fmt.Errorf("%w: model expects feature scheme %q, this build computes %q", ErrSignature, p.Value, FeatureScheme)
-		}
-	}
 	g := m.Graph
-	if len(g.Unsupported) > 0 {
-		return nil, fmt.Errorf("%w: graph uses %v", ErrUnsupported, g.Unsupported)
-	}
-	if len(g.Nodes) == 0 {
-		return nil, fmt.Errorf("%w: graph has no nodes", ErrSignature)
-	}
-	if len(g.Nodes) > maxNodes {
-		return nil, fmt.Errorf("%w: graph has %d nodes, at most %d are allowed", ErrUnsupported, len(g.Nodes), maxNodes)
-	}
 	n := &Network{byName: map[string]int{}, input: -1, output: -1}
-
-	// Initializers.
-	total := 0
-	for i := range g.Initializers {
-		t := &g.Initializers[i]
-		if t.Name == "" {
-			return nil, fmt.Errorf("%w: initializer %d has no name", ErrUnsupported, i)
-		}
-		if _, dup := n.byName[t.Name]; dup {
-			return nil, fmt.Errorf("%w: initializer %q is defined twice", ErrUnsupported, t.Name)
-		}
-		if len(t.Dims) > 2 {
-			return nil, fmt.Errorf("%w: initializer %q has rank %d, at most 2 is supported", ErrUnsupported, t.Name, len(t.Dims))
-		}
-		cnt, err := onnxpb.NumElements(t.Dims)
-		if err != nil {
-			return nil, fmt.Errorf("%w: initializer %q: %w", ErrUnsupported, t.Name, err)
-		}
-		if cnt == 0 {
-			return nil, fmt.Errorf("%w: initializer %q is empty", ErrUnsupported, t.Name)
-		}
-		total += cnt
-		if total > maxParameters {
-			return nil, fmt.Errorf("%w: initializers hold more than %d values", ErrUnsupported, maxParameters)
-		}
-		data, err := t.Floats()
-		if err != nil {
-			return nil, fmt.Errorf("%w: initializer %w", ErrUnsupported, err)
-		}
-		for _, v := range data {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("%w: initializer %q holds a non-finite value", ErrUnsupported, t.Name)
-			}
-		}
-		rows, cols := 1, cnt
-		if len(t.Dims) == 2 {
-			rows, cols = int(t.Dims[0]), int(t.Dims[1])
-		}
-		if cols > maxCols {
-			return nil, fmt.Errorf("%w: initializer %q has %d columns, at most %d are supported", ErrUnsupported, t.Name, cols, maxCols)
-		}
-		n.inits = append(n.inits, initializer{name: t.Name, m: Matrix{Rows: rows, Cols: cols, Data: data}})
-		n.byName[t.Name] = len(n.values)
-		n.values = append(n.values, value{name: t.Name, kind: valConst, rows: rows, cols: cols, origRank: len(t.Dims), init: len(n.inits) - 1})
+	if err := n.addInitializers(g.Initializers); err != nil {
+		return nil, err
 	}
-
-	// Graph inputs: initializers may be listed too (IR < 4 style); exactly
-	// one real input named "features".
-	var real []string
-	for _, in := range g.Inputs {
-		if _, isInit := n.byName[in.Name]; isInit {
-			continue
-		}
-		real = append(real, in.Name)
+	if err := n.addInput(g.Inputs); err != nil {
+		return nil, err
 	}
-	if len(real) != 1 || real[0] != InputName {
-		return nil, fmt.Errorf("%w: graph inputs are %q, want exactly one input %q", ErrSignature, real, InputName)
-	}
-	for i := range g.Inputs {
-		if g.Inputs[i].Name == InputName {
-			if err := checkValueInfo(&g.Inputs[i], FeatureWidth); err != nil {
-				return nil, err
-			}
-		}
-	}
-	n.input = len(n.values)
-	n.byName[InputName] = n.input
-	n.values = append(n.values, value{name: InputName, kind: valInput, batch: true, cols: FeatureWidth, origRank: 2})
-
 	// Nodes, in the order given: ONNX requires a topological order.
 	for i := range g.Nodes {
 		nd, err := n.compileNode(i, &g.Nodes[i])
@@ -279,33 +196,146 @@ func compile(m *onnxpb.Model) (*Network, error) {
 		}
 		n.nodes = append(n.nodes, nd)
 	}
-
-	// Output.
-	if len(g.Outputs) != 1 || g.Outputs[0].Name != OutputName {
-		names := make([]string, len(g.Outputs))
-		for i := range g.Outputs {
-			names[i] = g.Outputs[i].Name
-		}
-		return nil, fmt.Errorf("%w: graph outputs are %q, want exactly one output %q", ErrSignature, names, OutputName)
-	}
-	if err := checkValueInfo(&g.Outputs[0], 1); err != nil {
+	if err := n.setOutput(g.Outputs); err != nil {
 		return nil, err
 	}
-	out, ok := n.byName[OutputName]
-	if !ok || n.values[out].kind != valComputed {
-		return nil, fmt.Errorf("%w: no node computes output %q", ErrSignature, OutputName)
-	}
-	ov := n.values[out]
-	if !ov.batch || ov.cols != 1 || ov.origRank != 2 {
-		return nil, fmt.Errorf("%w: output %q has shape %s, want [N, 1]", ErrSignature, OutputName, ov.shape())
-	}
-	n.output = out
-
 	if err := n.findTargets(); err != nil {
 		return nil, err
 	}
 	n.src = stripInitializers(m)
 	return n, nil
+}
+
+// checkModel checks what a model must be before its graph is compiled:
+// supported fields, opset and feature scheme, and a graph of 1 to maxNodes
+// nodes.
+func checkModel(m *onnxpb.Model) error {
+	if m == nil || m.Graph == nil {
+		return fmt.Errorf("%w: model has no graph", ErrSignature)
+	}
+	if len(m.Unsupported) > 0 {
+		return fmt.Errorf("%w: model uses %v", ErrUnsupported, m.Unsupported)
+	}
+	if err := checkOpset(m); err != nil {
+		return err
+	}
+	for _, p := range m.MetadataProps {
+		if p.Key == "syntx.features" && p.Value != FeatureScheme {
+			return fmt.Errorf("%w: model expects feature scheme %q, this build computes %q", ErrSignature, p.Value, FeatureScheme)
+		}
+	}
+	g := m.Graph
+	if len(g.Unsupported) > 0 {
+		return fmt.Errorf("%w: graph uses %v", ErrUnsupported, g.Unsupported)
+	}
+	if len(g.Nodes) == 0 {
+		return fmt.Errorf("%w: graph has no nodes", ErrSignature)
+	}
+	if len(g.Nodes) > maxNodes {
+		return fmt.Errorf("%w: graph has %d nodes, at most %d are allowed", ErrUnsupported, len(g.Nodes), maxNodes)
+	}
+	return nil
+}
+
+// addInitializers adds the graph's constant tensors: named once, float32,
+// at most rank 2 (rank 0 and 1 read as one row), finite, at most maxCols
+// columns and maxParameters values in all.
+func (n *Network) addInitializers(inits []onnxpb.Tensor) error {
+	total := 0
+	for i := range inits {
+		t := &inits[i]
+		if t.Name == "" {
+			return fmt.Errorf("%w: initializer %d has no name", ErrUnsupported, i)
+		}
+		if _, dup := n.byName[t.Name]; dup {
+			return fmt.Errorf("%w: initializer %q is defined twice", ErrUnsupported, t.Name)
+		}
+		if len(t.Dims) > 2 {
+			return fmt.Errorf("%w: initializer %q has rank %d, at most 2 is supported", ErrUnsupported, t.Name, len(t.Dims))
+		}
+		cnt, err := onnxpb.NumElements(t.Dims)
+		if err != nil {
+			return fmt.Errorf("%w: initializer %q: %w", ErrUnsupported, t.Name, err)
+		}
+		if cnt == 0 {
+			return fmt.Errorf("%w: initializer %q is empty", ErrUnsupported, t.Name)
+		}
+		total += cnt
+		if total > maxParameters {
+			return fmt.Errorf("%w: initializers hold more than %d values", ErrUnsupported, maxParameters)
+		}
+		data, err := t.Floats()
+		if err != nil {
+			return fmt.Errorf("%w: initializer %w", ErrUnsupported, err)
+		}
+		for _, v := range data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("%w: initializer %q holds a non-finite value", ErrUnsupported, t.Name)
+			}
+		}
+		rows, cols := 1, cnt
+		if len(t.Dims) == 2 {
+			rows, cols = int(t.Dims[0]), int(t.Dims[1])
+		}
+		if cols > maxCols {
+			return fmt.Errorf("%w: initializer %q has %d columns, at most %d are supported", ErrUnsupported, t.Name, cols, maxCols)
+		}
+		n.inits = append(n.inits, initializer{name: t.Name, m: Matrix{Rows: rows, Cols: cols, Data: data}})
+		n.byName[t.Name] = len(n.values)
+		n.values = append(n.values, value{name: t.Name, kind: valConst, rows: rows, cols: cols, origRank: len(t.Dims), init: len(n.inits) - 1})
+	}
+	return nil
+}
+
+// addInput adds the graph's one real input, "features" [N, FeatureWidth]
+// (initializers may be listed as inputs too, IR < 4 style).
+func (n *Network) addInput(inputs []onnxpb.ValueInfo) error {
+	var real []string
+	for _, in := range inputs {
+		if _, isInit := n.byName[in.Name]; isInit {
+			continue
+		}
+		real = append(real, in.Name)
+	}
+	if len(real) != 1 || real[0] != InputName {
+		return fmt.Errorf("%w: graph inputs are %q, want exactly one input %q", ErrSignature, real, InputName)
+	}
+	for i := range inputs {
+		if inputs[i].Name == InputName {
+			if err := checkValueInfo(&inputs[i], FeatureWidth); err != nil {
+				return err
+			}
+		}
+	}
+	n.input = len(n.values)
+	n.byName[InputName] = n.input
+	n.values = append(n.values, value{name: InputName, kind: valInput, batch: true, cols: FeatureWidth, origRank: 2})
+	return nil
+}
+
+// setOutput checks the graph's one output, "logit" [N, 1], which a node
+// must compute.
+func (n *Network) setOutput(outputs []onnxpb.ValueInfo) error {
+	if len(outputs) != 1 || outputs[0].Name != OutputName {
+		names := make([]string, len(outputs))
+		for i := range outputs {
+			names[i] = outputs[i].Name
+		}
+		return fmt.Errorf("%w: graph outputs are %q, want exactly one output %q", ErrSignature, names, OutputName)
+	}
+	if err := checkValueInfo(&outputs[0], 1); err != nil {
+		return err
+	}
+	out, ok := n.byName[OutputName]
+	if !ok || n.values[out].kind != valComputed {
+		return fmt.Errorf("%w: no node computes output %q", ErrSignature, OutputName)
+	}
+	ov := n.values[out]
+	if !ov.batch || ov.cols != 1 || ov.origRank != 2 {
+		return fmt.Errorf("%w: output %q has shape %s, want [N, 1]", ErrSignature, OutputName, ov.shape())
+	}
+	n.output = out
+	return nil
 }
 
 func (v value) shape() string {

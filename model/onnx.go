@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/model/onnxpb"
 )
 
@@ -24,6 +25,17 @@ const (
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// ReadONNXFile reads a model file named by policy.model through safeio: a
+// regular file of at most MaxONNXSize (a FIFO or a device such as
+// /dev/zero is refused without being read).
+func ReadONNXFile(path string) ([]byte, error) {
+	b, err := safeio.ReadFile(path, MaxONNXSize)
+	if err != nil {
+		return nil, fmt.Errorf("policy.model: %w", err)
+	}
+	return b, nil
 }
 
 // LoadONNX decodes an ONNX policy, checks it, and loads it through onnx-go

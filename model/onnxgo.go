@@ -9,6 +9,32 @@ import (
 	"gorgonia.org/tensor"
 )
 
+// This file holds what SyntX needs from github.com/owulveryck/onnx-go and
+// the workarounds for its gorgonnx backend's defects, as of onnxGoChecked
+// (onnxgo_test.go fails when go.mod moves to another version, and where a
+// defect can be shown, when upstream fixes it):
+//
+//   - A Gemm whose C input already has the output's shape (a [1, n] bias
+//     with a one-row batch) writes its result into C, so a constant bias
+//     accumulates across runs: batches are padded to at least 2 rows
+//     (onnxGoBucket). Test: TestUpstreamGemmAccumulatesIntoAOneRowC.
+//   - gorgonnx names expression-graph nodes from a package-level counter
+//     that it increments without synchronisation, so building two graphs
+//     at once is a data race: graphs are built under gorgonnxBuildMu. Only
+//     the race detector sees it, and it fails the test binary, so no test
+//     shows it; check with go test -race on a new version.
+//   - onnx-go panics on some malformed graphs instead of returning an
+//     error (found by FuzzLoadONNX): newONNXGoInstance and run recover.
+//   - Intermediate value_info entries become placeholders, and gorgonnx's
+//     Gemm is given rank-2 initializers only: Network.onnxModel leaves
+//     value_info out and writes every initializer as [rows, cols] (part of
+//     the ONNX encoding, and so of the base model's hash: keep it even if
+//     a new version no longer needs it).
+
+// onnxGoChecked is the onnx-go version the workarounds were checked
+// against.
+const onnxGoChecked = "v0.5.0"
+
 // onnxGoRunner runs an ONNX policy through onnx-go's gorgonnx backend.
 //
 // An onnx-go graph is stateful (inputs are set on its nodes, the expression

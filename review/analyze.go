@@ -29,6 +29,14 @@ type Finding struct {
 	Suggested string
 	Candidate model.Candidate
 	Score     float64
+	// Unsafe: the fix may change what the code does (Rule.Check says what
+	// to verify).
+	Unsafe bool
+	// Suppression is a suppression comment that the reviewed change itself
+	// added to silence this finding: a change cannot silence its own
+	// review, so the finding stays (and counts for --fail-on). A comment
+	// already there before the change silences the finding.
+	Suppression string
 	// Set groups the findings at one site (same path and site span); it is
 	// filled in by Run.
 	Set int
@@ -68,6 +76,10 @@ type analyzer struct {
 	// blocks around the wanted lines of files larger than this many bytes.
 	chunkOver int
 	fallbacks int // files where some block needed the whole file's parse
+	// projects gives each file's declared target (nil: none).
+	projects *rules.Projects
+	// migrationSites reports the sites of migration rules too.
+	migrationSites bool
 }
 
 // analyze parses src and returns the matches of g's rules whose site
@@ -85,7 +97,7 @@ func (a *analyzer) analyze(ctx context.Context, g syntax.Grammar, path string, s
 		return nil, err
 	}
 	defer tree.Close()
-	return a.match(g, path, src, ls, tree, 0, src, want), nil
+	return a.match(ctx, g, path, src, ls, tree, 0, src, want), nil
 }
 
 // analyzeChunks parses only the top-level blocks that hold the wanted
@@ -107,7 +119,7 @@ func (a *analyzer) analyzeChunks(ctx context.Context, g syntax.Grammar, path str
 			rest = append(rest, c)
 			continue
 		}
-		out = append(out, a.match(g, path, src, ls, tree, off, part, clip(want, c))...)
+		out = append(out, a.match(ctx, g, path, src, ls, tree, off, part, clip(want, c))...)
 		tree.Close()
 	}
 	if len(rest) > 0 {
@@ -121,7 +133,7 @@ func (a *analyzer) analyzeChunks(ctx context.Context, g syntax.Grammar, path str
 		for _, c := range rest {
 			w = append(w, clip(want, c)...)
 		}
-		out = append(out, a.match(g, path, src, ls, tree, 0, src, w)...)
+		out = append(out, a.match(ctx, g, path, src, ls, tree, 0, src, w)...)
 		sort.SliceStable(out, func(i, j int) bool {
 			if out[i].Site.Start != out[j].Site.Start {
 				return out[i].Site.Start < out[j].Site.Start
@@ -180,7 +192,7 @@ func enclosingChunks(ls *lines, want []LineRange) []LineRange {
 // match runs the rules over the part of src that tree was parsed from
 // (part starts at byte off of src) and returns the findings whose site
 // touches the wanted lines, in file coordinates.
-func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
+func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
 	set := a.lib.Set(g)
 	type key struct {
 		rule string
@@ -230,9 +242,31 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 	if a.root != "" {
 		abs = filepath.Join(a.root, filepath.FromSlash(path))
 	}
+	var target rules.Target
+	if a.projects != nil {
+		target = a.projects.For(abs, g)
+	}
 	var out []*Finding
+	text := syntax.NewText(part)
 	for _, m := range matches {
-		edits, err := rules.Fix(m, tree, part)
+		if ctx.Err() != nil {
+			break // interrupted: the caller reports it
+		}
+		if m.Rule.Migration != "" && !a.migrationSites {
+			continue // a migration's sites are not reviewed one by one
+		}
+		if ok, _ := target.Allows(m.Rule, g); !ok {
+			continue
+		}
+		suppression := ""
+		if sup, ok := rules.Suppressed(tree, part, m); ok {
+			line := ls.lineOf(off + sup.Span.Start)
+			if !inRanges(want, line) {
+				continue // silenced by a comment that was there before the change
+			}
+			suppression = sup.Comment
+		}
+		edits, err := rules.Render(ctx, m, tree, text)
 		if err != nil || len(edits) == 0 {
 			continue
 		}
@@ -256,10 +290,24 @@ func (a *analyzer) match(g syntax.Grammar, path string, src []byte, ls *lines, t
 		out = append(out, &Finding{
 			Path: path, Grammar: g, Rule: m.Rule, Site: m.Site, Edits: edits,
 			Region: region, Original: original, Suggested: suggested,
-			Candidate: cand, Score: m.Rule.Prior, src: ls,
+			Candidate: cand, Score: cand.Prior, Unsafe: m.Unsafe, Suppression: suppression, src: ls,
 		})
 	}
 	return out
+}
+
+// inRanges reports whether line is in one of the ranges (every line when
+// ranges is nil: a whole new file).
+func inRanges(ranges []LineRange, line int) bool {
+	if ranges == nil {
+		return true
+	}
+	for _, r := range ranges {
+		if r.Start <= line && line < r.End {
+			return true
+		}
+	}
+	return false
 }
 
 // shiftMatch moves a match's spans by off bytes.
@@ -346,24 +394,17 @@ func isBinary(b []byte) bool {
 // grammarFor returns the grammar of a path, or "".
 func grammarFor(path string) syntax.Grammar { return syntax.Detect("", path) }
 
-// extensions lists the file name patterns of the grammars lib has rules for,
-// as git pathspecs.
+// pathspecs lists the file name patterns of the grammars lib has rules
+// for (their extensions in syntax's language table), as git pathspecs.
 func pathspecs(lib *rules.Library) []string {
-	exts := map[syntax.Grammar][]string{
-		syntax.Go:         {"go"},
-		syntax.Python:     {"py", "pyi", "pyw"},
-		syntax.JavaScript: {"js", "mjs", "cjs", "jsx"},
-		syntax.TypeScript: {"ts", "mts", "cts"},
-		syntax.TSX:        {"tsx"},
-	}
 	var out []string
-	for _, g := range syntax.Grammars {
-		if len(lib.Set(g).Rules()) == 0 {
+	for _, l := range syntax.Languages() {
+		if len(lib.Set(l.Grammar).Rules()) == 0 {
 			continue
 		}
-		for _, e := range exts[g] {
+		for _, e := range l.Extensions() {
 			// ":(icase)" because Detect lower-cases the extension.
-			out = append(out, ":(icase)*."+e)
+			out = append(out, ":(icase)*"+e)
 		}
 	}
 	return out

@@ -64,14 +64,28 @@ func (l *lines) spanLines(start, end int) LineRange {
 const maxDiffCost = 1000
 
 // lineDiff returns the hunks that turn a into b, comparing whole lines.
-func lineDiff(a, b *lines) []Hunk {
-	na, nb := a.n(), b.n()
+func lineDiff(a, b *lines) []Hunk { return keyDiff(a.keys(), b.keys()) }
+
+// keys returns the lines as strings, for keyDiff.
+func (l *lines) keys() []string {
+	out := make([]string, l.n())
+	for i := range out {
+		out[i] = string(l.line(i))
+	}
+	return out
+}
+
+// keyDiff returns the hunks that turn a into b, where a[i] and b[j] stand
+// for whole lines (their text, or a keyed hash of it: equal keys, equal
+// lines).
+func keyDiff(a, b []string) []Hunk {
+	na, nb := len(a), len(b)
 	pre := 0
-	for pre < na && pre < nb && bytes.Equal(a.line(pre), b.line(pre)) {
+	for pre < na && pre < nb && a[pre] == b[pre] {
 		pre++
 	}
 	suf := 0
-	for suf < na-pre && suf < nb-pre && bytes.Equal(a.line(na-1-suf), b.line(nb-1-suf)) {
+	for suf < na-pre && suf < nb-pre && a[na-1-suf] == b[nb-1-suf] {
 		suf++
 	}
 	if pre+suf == na && pre+suf == nb {
@@ -79,10 +93,9 @@ func lineDiff(a, b *lines) []Hunk {
 	}
 	// Intern the middle lines.
 	ids := map[string]int{}
-	intern := func(l *lines, from, to int) []int {
-		out := make([]int, 0, to-from)
-		for i := from; i < to; i++ {
-			s := string(l.line(i))
+	intern := func(l []string) []int {
+		out := make([]int, 0, len(l))
+		for _, s := range l {
 			id, ok := ids[s]
 			if !ok {
 				id = len(ids)
@@ -92,8 +105,8 @@ func lineDiff(a, b *lines) []Hunk {
 		}
 		return out
 	}
-	x := intern(a, pre, na-suf)
-	y := intern(b, pre, nb-suf)
+	x := intern(a[pre : na-suf])
+	y := intern(b[pre : nb-suf])
 	pairs, ok := myers(x, y, maxDiffCost)
 	if !ok {
 		return []Hunk{{Old: LineRange{pre, na - suf}, New: LineRange{pre, nb - suf}}}

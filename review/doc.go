@@ -4,6 +4,19 @@
 // Everything here reads the repository through the git command line (`git
 // -C <root> ...`) and nothing leaves the machine.
 //
+// # An untrusted repository
+//
+// A repository under review is somebody else's: its .git/config and
+// .gitattributes can name commands that git runs (filter drivers, textconv,
+// external diff, fsmonitor, hooks). Git runs them here with all of those
+// off (see Git), blobs are read with `cat-file --batch`, and files of the
+// work tree through safeio (a file swapped for a FIFO is skipped, not read).
+// The rules and settings a review runs with come from the base revision
+// (WorkspaceAt reads .syntx/ from the commit), not from the head under
+// review, so a pull request cannot switch off the rules that review it;
+// the caller decides (`syntx review --trust-workspace` uses the work
+// tree's). Text output quotes file names that hold control characters.
+//
 // # Reviewing a diff
 //
 // Run takes the lines changed in the working tree (staged or not, and
@@ -20,10 +33,24 @@
 // Record stores what a review offered (trigger "review", one candidate set
 // per site, the review persona) and keeps, under $SYNTX_HOME/review/, a
 // state per repository and branch with what it needs to find each
-// suggestion again: the file's path, the commit, the rewritten span and
-// (with code storage on) a snapshot of the file. The next Record on the
-// branch diffs each recorded file with what it is now and looks at the
-// lines around each suggestion's region:
+// suggestion again: the file's path, the commit, the lines and columns of
+// the rewritten span, and the keyed hashes (store.DB.MAC) of every line of
+// the file as it was, redacted (redact.Locate, line breaks kept). No file
+// is kept whole and no secret is kept: with code storage on, an entry also
+// keeps the redacted lines around its region (its hunk, three lines either
+// side) and its redacted texts; with it off, only hashes, and the recorded
+// file is read back from its commit when its text is needed (so a
+// suggestion recorded on an uncommitted change that changed again before
+// it was committed cannot be resolved, and is dropped). The texts stored
+// with the suggestions are redacted in the context of their file, so that
+// a secret the region holds without its name (a password passed by
+// position) is recognised. A state written by an older SyntX (whole-file
+// snapshots) is converted on the next Record and its snapshots deleted;
+// RecordResult.Notes says so. Forget removes the state of a workspace, of
+// suggestions offered before a time, or all of it, with the learn cursors.
+// The next Record on the branch diffs each recorded file with what it is
+// now, line hash by line hash, and looks at the lines around each
+// suggestion's region:
 //
 //   - they read as the fix, ignoring whitespace and comments
 //     (capture.SameSyntax), or hold the fix's tokens and no longer the

@@ -11,13 +11,28 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // Git reads one repository through the git command line. Nothing here
 // writes to the repository or talks to a remote.
+//
+// The repository is not trusted: its .git/config and its .gitattributes
+// are whatever a clone, a tarball or a pull request made them, and git runs
+// commands they name (filter drivers, textconv, external diff, fsmonitor,
+// hooks). Every git command here runs with all of those off: hooks point to
+// an empty path, fsmonitor is off, diffs are taken with --no-ext-diff and
+// --no-textconv, blobs are read with cat-file --batch (never through the
+// work tree's filters), and every filter driver configured anywhere has its
+// clean, smudge and process commands emptied (GIT_CONFIG_COUNT overrides,
+// which no name can break out of).
 type Git struct {
 	// Root is the top level of the working tree (absolute).
 	Root string
+	// noFilters are the GIT_CONFIG_* variables that switch off the
+	// configured filter drivers.
+	noFilters []string
 }
 
 // OpenGit finds the repository holding dir.
@@ -35,16 +50,82 @@ func OpenGit(ctx context.Context, dir string) (*Git, error) {
 	if out == "" {
 		return nil, fmt.Errorf("review: %s is not in a git working tree (a bare repository?)", dir)
 	}
-	return &Git{Root: out}, nil
+	g := &Git{Root: out}
+	if err := g.disableFilters(ctx); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
-// command builds a git command with settings that keep its output in the
-// shape this package parses, whatever the user's configuration says.
+// disableFilters finds the filter drivers the configuration defines (in any
+// scope, includes followed: reading configuration runs nothing) and
+// prepares the overrides that empty their commands.
+func (g *Git) disableFilters(ctx context.Context) error {
+	cmd := g.command(ctx, "config", "-z", "--name-only", "--get-regexp", `^filter\.`)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		// Status 1 is "no such key"; anything else means the configuration
+		// cannot be read, and the filters cannot be known to be off.
+		return fmt.Errorf("review: reading the git configuration: %v %s", err, strings.TrimSpace(stderr.String()))
+	}
+	seen := map[string]bool{}
+	var env []string
+	for _, key := range bytes.Split(out, []byte{0}) {
+		k := string(key)
+		i := strings.LastIndexByte(k, '.')
+		if !strings.HasPrefix(k, "filter.") || i <= len("filter.") {
+			continue
+		}
+		name := k[len("filter."):i]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		for _, sub := range []string{"clean", "smudge", "process"} {
+			env = append(env, "filter."+name+"."+sub, "")
+		}
+		env = append(env, "filter."+name+".required", "false")
+	}
+	n := len(env) / 2
+	g.noFilters = []string{"GIT_CONFIG_COUNT=" + strconv.Itoa(n)}
+	for i := 0; i < n; i++ {
+		g.noFilters = append(g.noFilters,
+			fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, env[2*i]),
+			fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, env[2*i+1]))
+	}
+	return nil
+}
+
+// safeConfig are the settings every command runs with: output in the shape
+// this package parses, whatever the user's configuration says, and nothing
+// the repository's configuration names is run.
+var safeConfig = []string{
+	"-c", "core.quotePath=false", "-c", "diff.noprefix=false", "-c", "log.showSignature=false",
+	"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=",
+	"-c", "core.pager=cat", "-c", "core.untrackedCache=false",
+}
+
+// command builds a git command with safeConfig and the filter overrides.
 func (g *Git) command(ctx context.Context, args ...string) *exec.Cmd {
-	full := append([]string{"-C", g.Root, "-c", "core.quotePath=false", "-c", "diff.noprefix=false",
-		"-c", "log.showSignature=false", "-c", "core.fsmonitor=false"}, args...)
+	full := append(append([]string{"-C", g.Root}, safeConfig...), args...)
 	cmd := exec.CommandContext(ctx, "git", full...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C", "GIT_PAGER=cat")
+	env := os.Environ()
+	kept := env[:0]
+	for _, kv := range env {
+		// The caller's own GIT_CONFIG_* overrides would be replaced, not
+		// merged: drop them rather than let them be misread.
+		if !strings.HasPrefix(kv, "GIT_CONFIG_COUNT=") && !strings.HasPrefix(kv, "GIT_CONFIG_KEY_") && !strings.HasPrefix(kv, "GIT_CONFIG_VALUE_") {
+			kept = append(kept, kv)
+		}
+	}
+	cmd.Env = append(append(kept, "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C", "GIT_PAGER=cat"), g.noFilters...)
+	// A command the context ends gets SIGTERM first, and SIGKILL only if it
+	// does not exit promptly.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 2 * time.Second
 	return cmd
 }
 
@@ -367,7 +448,7 @@ func scanLines(r io.Reader, fn func([]byte) error) error {
 
 // diffArgs are the options every diff this package parses is produced with.
 var diffArgs = []string{"-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative",
-	"--full-index", "-M", "--src-prefix=a/", "--dst-prefix=b/"}
+	"--full-index", "-M", "--src-prefix=a/", "--dst-prefix=b/", "--ignore-submodules=all"}
 
 // DiffWorktree returns the changes of the working tree (staged or not)
 // against base, then the untracked files (not ignored) as added files with

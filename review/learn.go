@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
@@ -100,11 +101,11 @@ func readCursor(home, repo string) cursor {
 
 func writeCursor(home, repo, last string) error {
 	p := cursorPath(home, repo)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(p)); err != nil {
 		return err
 	}
 	b, _ := json.MarshalIndent(cursor{Repo: repo, Last: last, Updated: time.Now().UTC()}, "", "  ")
-	return writeFileAtomic(p, b)
+	return atomicfile.WriteFile(p, b)
 }
 
 // cursorEvery is how many commits pass between cursor writes.
@@ -194,7 +195,9 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 	}
 	defer br.close()
 	l := &learner{g: g, opts: opts, br: br, res: res,
-		an: &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, chunkOver: chunkOver}}
+		// Migration sites count here: someone turning var into let by hand
+		// is what history learning looks for.
+		an: &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, chunkOver: chunkOver, migrationSites: true}}
 
 	args := append([]string{"log", "--reverse", "--diff-merges=first-parent", "-p"}, diffArgs...)
 	args = append(args, "--format="+commitMarker+"%H %ct")
@@ -242,6 +245,7 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 			}
 			secs, _ := strconv.ParseInt(f[1], 10, 64)
 			current, l.commit, l.when = f[0], f[0], time.Unix(secs, 0).UTC()
+			clear(l.red)
 			return nil
 		},
 		onFile: func(fd *FileDiff) error {
@@ -298,6 +302,7 @@ type learner struct {
 	res    *LearnResult
 	commit string
 	when   time.Time
+	red    map[*lines]*redFile // the current commit's files, redacted
 }
 
 // historyFinding is a finding in one version of a file and what the commit
@@ -527,9 +532,24 @@ func (l *learner) record(ctx context.Context, h historyFinding) error {
 func (l *learner) suggestion(h historyFinding, id string) store.Suggestion {
 	f := h.f
 	s, e := f.Start(), f.End()
+	path := h.path
+	if !l.opts.DB.StoresCode() {
+		path = "hmac-sha256:" + l.opts.DB.Hash(path) // like the store's document column
+	}
 	feats, _ := json.Marshal(reviewFeatures{Candidate: f.Candidate, Git: &gitContext{
-		Repo: l.g.Root, Commit: l.commit, Path: h.path, Line: s.Line, Kind: h.kind,
+		Repo: l.g.Root, Commit: l.commit, Path: path, Line: s.Line, Kind: h.kind,
 	}})
+	// The texts are redacted in the context of their file (a secret passed
+	// by position is only recognisable there); the store redacts again.
+	rf := l.red[f.src]
+	if rf == nil {
+		rf = newRedFile(f.src.src)
+		if l.red == nil {
+			l.red = map[*lines]*redFile{}
+		}
+		l.red[f.src] = rf
+	}
+	orig, sugg := rf.regionTexts(f.Region, f.Suggested)
 	version := "priors"
 	if l.opts.Policy != nil {
 		version = l.opts.Policy.Version()
@@ -543,6 +563,7 @@ func (l *learner) suggestion(h historyFinding, id string) store.Suggestion {
 		},
 		Features: feats, CandidateSet: id, PolicyVersion: version, Score: f.Score,
 		Trigger: store.Review, Persona: l.opts.Persona,
-		OriginalText: f.Original, SuggestedText: f.Suggested,
+		OriginalText: orig, SuggestedText: sugg,
+		RuleSource: f.Rule.Source, RuleSHA256: f.Rule.SHA256,
 	}
 }

@@ -73,7 +73,7 @@ func WriteRDJSON(w io.Writer, res *Result, tool Tool) error {
 	out := rdResult{Source: rdSource{Name: tool.Name, URL: tool.InformationURI}, Diagnostics: []rdDiagnostic{}}
 	for _, f := range res.Findings {
 		d := rdDiagnostic{
-			Message:  oneLine(f.Rule.Message) + " (" + f.Rule.Title + ")",
+			Message:  oneLine(f.Rule.Message) + " (" + fixDescription(f) + ")",
 			Location: rdLocation{Path: f.Path, Range: rdRange{Start: rdPos(f.Start()), End: rdPos(f.End())}},
 			Severity: severity(f.Rule.Category),
 			Code:     rdCode{Value: f.Rule.ID},

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 )
@@ -31,6 +32,11 @@ type Options struct {
 	Persona string
 	// MaxFileBytes skips larger files; 0 means 8 MiB.
 	MaxFileBytes int
+	// MigrationSites reports the sites of migration rules (var to
+	// let/const, % to f-strings, any to unknown) one by one; by default
+	// they are left to the editor's per-file source action
+	// (suggestions.migration_sites).
+	MigrationSites bool
 }
 
 // Result is what a review found.
@@ -98,7 +104,25 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	an := &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root}
+	// Project files declare each file's target (what rules may suggest),
+	// except those this change modifies: a change cannot quiet its own
+	// review by editing package.json.
+	changedPaths := map[string]bool{}
+	for _, f := range files {
+		for _, p := range []string{f.NewPath, f.OldPath} {
+			if p != "" {
+				changedPaths[filepath.Join(g.Root, filepath.FromSlash(p))] = true
+			}
+		}
+	}
+	projects := rules.NewProjects(g.Root)
+	projects.Untrusted = func(path string) bool { return changedPaths[filepath.Clean(path)] }
+	an := &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, projects: projects, migrationSites: opts.MigrationSites}
+	root, err := safeio.OpenDir(g.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -133,12 +157,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if !st.Mode().IsRegular() {
 			continue
 		}
-		if st.Size() > int64(opts.MaxFileBytes) {
+		// Read through safeio: the file may have been swapped for a FIFO
+		// or a device since it was listed.
+		content, err := root.ReadFile(path, int64(opts.MaxFileBytes))
+		switch {
+		case errors.Is(err, safeio.ErrTooLarge):
 			res.Skipped = append(res.Skipped, Skipped{path, fmt.Sprintf("larger than %d bytes", opts.MaxFileBytes)})
 			continue
-		}
-		content, err := os.ReadFile(full)
-		if err != nil {
+		case errors.Is(err, safeio.ErrNotRegular):
+			res.Skipped = append(res.Skipped, Skipped{path, "not a regular file"})
+			continue
+		case err != nil:
 			return nil, err
 		}
 		if isBinary(content) {
@@ -168,49 +197,83 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		res.Findings = append(res.Findings, found...)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // interrupted: the last file may be half done
+	}
 	if err := res.score(ctx, opts.Policy); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// resolveBase sets BaseRef and Base.
+// resolveBase sets BaseRef, Base and BaseBranch.
 func (res *Result) resolveBase(ctx context.Context, base string) error {
-	g := res.Git
-	if base != "" {
-		full, _ := g.output(ctx, "rev-parse", "--symbolic-full-name", "--end-of-options", base)
-		if strings.HasPrefix(full, "refs/heads/") || strings.HasPrefix(full, "refs/remotes/") {
-			res.BaseBranch = base
-		}
-	}
-	if res.BaseBranch == "" {
-		res.BaseBranch, _ = g.DefaultBranch(ctx)
-	}
-	if res.Head == "" {
-		// An unborn branch: everything in the working tree is new.
-		t, err := g.emptyTree(ctx)
-		if err != nil {
-			return err
-		}
-		res.BaseRef, res.Base = base, t
-		return nil
-	}
-	if base == "" {
-		if res.BaseBranch == "" {
-			_, err := g.DefaultBranch(ctx)
-			return err
-		}
-		base = res.BaseBranch
-	}
-	c, err := g.Commit(ctx, base)
+	b, err := res.Git.resolveBase(ctx, res.Head, base)
 	if err != nil {
 		return err
 	}
-	res.BaseRef, res.Base = base, c
-	if mb := g.MergeBase(ctx, c, res.Head); mb != "" {
-		res.Base = mb
-	}
+	res.BaseRef, res.Base, res.BaseBranch = b.ref, b.commit, b.branch
 	return nil
+}
+
+// ReviewBase is the revision a review compares with.
+type ReviewBase struct {
+	// Ref is the base as given or detected ("main", a commit id); Commit
+	// is the commit the changes are computed against (the merge base with
+	// HEAD), "" on an unborn branch, where everything is new.
+	Ref, Commit string
+}
+
+// ResolveBase resolves base as Run does (see Options.Base), so that a
+// caller can read the base revision's rules and configuration before the
+// review runs.
+func (g *Git) ResolveBase(ctx context.Context, base string) (ReviewBase, error) {
+	head := g.Head(ctx)
+	if head == "" {
+		return ReviewBase{Ref: base}, nil
+	}
+	b, err := g.resolveBase(ctx, head, base)
+	return ReviewBase{Ref: b.ref, Commit: b.commit}, err
+}
+
+type resolvedBase struct{ ref, commit, branch string }
+
+func (g *Git) resolveBase(ctx context.Context, head, base string) (resolvedBase, error) {
+	var b resolvedBase
+	if base != "" {
+		full, _ := g.output(ctx, "rev-parse", "--symbolic-full-name", "--end-of-options", base)
+		if strings.HasPrefix(full, "refs/heads/") || strings.HasPrefix(full, "refs/remotes/") {
+			b.branch = base
+		}
+	}
+	if b.branch == "" {
+		b.branch, _ = g.DefaultBranch(ctx)
+	}
+	if head == "" {
+		// An unborn branch: everything in the working tree is new.
+		t, err := g.emptyTree(ctx)
+		if err != nil {
+			return b, err
+		}
+		b.ref, b.commit = base, t
+		return b, nil
+	}
+	if base == "" {
+		if b.branch == "" {
+			_, err := g.DefaultBranch(ctx)
+			return b, err
+		}
+		base = b.branch
+	}
+	c, err := g.Commit(ctx, base)
+	if err != nil {
+		return b, err
+	}
+	b.ref, b.commit = base, c
+	if mb := g.MergeBase(ctx, c, head); mb != "" {
+		b.commit = mb
+	}
+	return b, nil
 }
 
 // score ranks the findings with the policy (or the priors) and numbers the

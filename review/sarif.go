@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/syntx/syntx/internal/termtext"
 	"github.com/syntx/syntx/rules"
 )
 
@@ -22,10 +23,24 @@ type Tool struct {
 // WriteText prints one line per finding, best first:
 //
 //	path:line: message (rule, category, score 0.81)
+//
+// An unsafe fix's line adds what to check before applying it. A path
+// holding a control character (a newline, an escape sequence) is printed
+// Go-quoted, and such characters in the message as escapes, so that nothing
+// the repository names can forge a line or drive the terminal.
 func WriteText(w io.Writer, res *Result) error {
 	for _, f := range res.Findings {
-		_, err := fmt.Fprintf(w, "%s:%d: %s (%s, %s, score %.2f)\n",
-			f.Path, f.Start().Line, oneLine(f.Rule.Message), f.Rule.ID, f.Rule.Category, f.Score)
+		note := ""
+		if f.Unsafe {
+			note += " The fix may change behaviour: " + oneLine(f.Rule.Check)
+		}
+		if f.Suppression != "" {
+			note += " (A suppression comment added in this change does not silence it for review.)"
+		}
+		// The path and the message are the repository's: quoted or escaped
+		// when they hold anything a terminal would act on.
+		_, err := fmt.Fprintf(w, "%s:%d: %s%s (%s, %s, score %.2f)\n",
+			termtext.Name(f.Path), f.Start().Line, termtext.Text(oneLine(f.Rule.Message)), termtext.Text(note), f.Rule.ID, f.Rule.Category, f.Score)
 		if err != nil {
 			return err
 		}
@@ -128,6 +143,26 @@ type sarifReplacement struct {
 	InsertedContent sarifText   `json:"insertedContent"`
 }
 
+// fixDescription is the fix's title; an unsafe one says so and what to
+// check.
+func fixDescription(f *Finding) string {
+	if f.Unsafe {
+		return oneLine(f.Rule.Title) + " (unsafe: " + oneLine(f.Rule.Check) + ")"
+	}
+	return oneLine(f.Rule.Title)
+}
+
+func findingProperties(f *Finding) map[string]any {
+	p := map[string]any{"category": f.Rule.Category, "score": round3(f.Score), "safety": rules.Safe}
+	if f.Unsafe {
+		p["safety"] = rules.Unsafe
+	}
+	if f.Suppression != "" {
+		p["suppressionInChange"] = f.Suppression
+	}
+	return p
+}
+
 // level maps a category to a SARIF level.
 func level(category string) string {
 	switch category {
@@ -188,10 +223,10 @@ func WriteSARIF(w io.Writer, res *Result, tool Tool) error {
 			}}},
 			PartialFingerprints: map[string]string{"syntx/v1": fingerprint(f)},
 			Fixes: []sarifFix{{
-				Description:     sarifText{oneLine(f.Rule.Title)},
+				Description:     sarifText{fixDescription(f)},
 				ArtifactChanges: []sarifArtifactChange{{ArtifactLocation: art, Replacements: reps}},
 			}},
-			Properties: map[string]any{"category": f.Rule.Category, "score": round3(f.Score)},
+			Properties: findingProperties(f),
 		})
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{

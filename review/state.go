@@ -2,7 +2,6 @@ package review
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,9 +16,9 @@ import (
 	"strings"
 	"time"
 
-	sitter "github.com/smacker/go-tree-sitter"
-
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
@@ -29,12 +27,15 @@ import (
 
 // The review state lives in $SYNTX_HOME/review/: one JSON file per
 // repository and branch (named by a hash of both) listing the suggestions
-// `review --record` offered that have no outcome yet, and, when code
-// storage is on, gzipped snapshots of the files they were found in
-// (snapshots/<sha256>.gz). With code storage off the state keeps only
-// hashes, and the file is read back from the commit it was recorded at.
+// `review --record` offered that have no outcome yet, and lines/<hash>, the
+// keyed hashes of the (redacted) lines of each file version they were
+// found in. No file is kept whole: with code storage on, an entry also
+// keeps the redacted lines around its region (its hunk) and its redacted
+// texts; with it off, only hashes, and the file is read back from the
+// commit it was recorded at when its text is needed. Every write goes
+// through atomicfile (0600 files, fsynced, renamed).
 
-const stateVersion = 1
+const stateVersion = 2
 
 type state struct {
 	Version int      `json:"version"`
@@ -53,24 +54,36 @@ type entry struct {
 	Rule string `json:"rule"`
 	Path string `json:"path"`
 	Line int    `json:"line"` // 1-based line of the region when last seen
-	// Head is HEAD when the entry was last seen, File the SHA-256 of the
-	// file's content then, and Region the span the fix rewrites in it.
-	Head   string `json:"head"`
-	File   string `json:"file_sha256"`
-	Region [2]int `json:"region"`
+	// Head is HEAD when the entry was last seen; File the keyed hash of the
+	// file's redacted text then (its line hashes are in lines/File).
+	Head string `json:"head"`
+	File string `json:"file"`
+	// Lines are the lines the region covers, [first, end) counted from 0,
+	// and Cols the byte columns of its start in the first line and of its
+	// end in the last.
+	Lines [2]int `json:"lines"`
+	Cols  [2]int `json:"cols"`
 	// BaseBranch is the branch the change goes to; BaseHad says whether
 	// the region was already there, unchanged, when the suggestion was
 	// offered.
 	BaseBranch string `json:"base_branch,omitempty"`
 	BaseHad    bool   `json:"base_had,omitempty"`
-	// The texts of the region before and after the fix: kept only with
-	// code storage on; the hashes always.
-	OriginalSHA256  string    `json:"original_sha256"`
-	SuggestedSHA256 string    `json:"suggested_sha256"`
-	Original        string    `json:"original,omitempty"`
-	Suggested       string    `json:"suggested,omitempty"`
-	Offered         time.Time `json:"offered"`
+	// The keyed hashes of the region's redacted text before and after the
+	// fix, always; the texts, and the hunk (the redacted lines around the
+	// region, from line HunkLine, with the region at HunkRegion in it),
+	// only with code storage on.
+	OriginalHash  string    `json:"original_hash"`
+	SuggestedHash string    `json:"suggested_hash"`
+	Original      string    `json:"original,omitempty"`
+	Suggested     string    `json:"suggested,omitempty"`
+	Hunk          string    `json:"hunk,omitempty"`
+	HunkLine      int       `json:"hunk_line,omitempty"`
+	HunkRegion    [2]int    `json:"hunk_region,omitzero"`
+	Offered       time.Time `json:"offered"`
 }
+
+// hunkContext is how many lines around a region its hunk keeps.
+const hunkContext = 3
 
 func sha(b []byte) string {
 	h := sha256.Sum256(b)
@@ -81,16 +94,16 @@ func stateName(repo, branch string) string {
 	return sha(fmt.Appendf(nil, "%s\x00%s", repo, branch))[:20] + ".json"
 }
 
-// loadStates reads every state file in dir.
-func loadStates(dir string) ([]*state, error) {
+// loadStates reads every state file in dir; states written by an older
+// SyntX come back in legacy, to be converted.
+func loadStates(dir string) (cur []*state, legacy []*stateV1, err error) {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []*state
 	for _, de := range ents {
 		if de.IsDir() || filepath.Ext(de.Name()) != ".json" {
 			continue
@@ -98,117 +111,110 @@ func loadStates(dir string) ([]*state, error) {
 		p := filepath.Join(dir, de.Name())
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		var st state
-		if err := json.Unmarshal(b, &st); err != nil || st.Version != stateVersion {
-			continue // not ours, or from another version: left alone
+		var v struct {
+			Version int `json:"version"`
 		}
-		st.file = p
-		out = append(out, &st)
+		if json.Unmarshal(b, &v) != nil {
+			continue // not ours: left alone
+		}
+		switch v.Version {
+		case stateVersion:
+			var st state
+			if json.Unmarshal(b, &st) != nil {
+				continue
+			}
+			st.file = p
+			cur = append(cur, &st)
+		case 1:
+			var st stateV1
+			if json.Unmarshal(b, &st) != nil {
+				continue
+			}
+			st.file = p
+			legacy = append(legacy, &st)
+		}
 	}
-	return out, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, mode 0600.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return cur, legacy, nil
 }
 
 func (st *state) save() error {
 	if len(st.Entries) == 0 {
-		err := os.Remove(st.file)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
+		return atomicfile.Remove(st.file)
 	}
 	sort.SliceStable(st.Entries, func(i, j int) bool {
 		a, b := st.Entries[i], st.Entries[j]
 		if a.Path != b.Path {
 			return a.Path < b.Path
 		}
-		return a.Region[0] < b.Region[0]
+		if a.Lines[0] != b.Lines[0] {
+			return a.Lines[0] < b.Lines[0]
+		}
+		return a.Cols[0] < b.Cols[0]
 	})
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(st.file, b)
+	return atomicfile.WriteFile(st.file, b)
 }
 
-func snapshotPath(dir, sum string) string { return filepath.Join(dir, "snapshots", sum+".gz") }
+func linesPath(dir, file string) string { return filepath.Join(dir, "lines", file) }
 
-func writeSnapshot(dir string, content []byte) error {
-	p := snapshotPath(dir, sha(content))
+// writeLines stores the line keys of a file version, once.
+func writeLines(dir, file string, keys []string) error {
+	p := linesPath(dir, file)
 	if _, err := os.Stat(p); err == nil {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(p)); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write(content)
-	if err := zw.Close(); err != nil {
-		return err
+	var b strings.Builder
+	b.Grow(len(keys) * lineKeySize)
+	for _, k := range keys {
+		b.WriteString(k)
 	}
-	return writeFileAtomic(p, buf.Bytes())
+	return atomicfile.WriteFile(p, []byte(b.String()))
 }
 
-func readSnapshot(dir, sum string) ([]byte, bool) {
-	f, err := os.Open(snapshotPath(dir, sum))
-	if err != nil {
+// readLines returns the line keys of a file version.
+func readLines(dir, file string) ([]string, bool) {
+	if file == "" || strings.ContainsAny(file, `/\.`) {
 		return nil, false
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
+	b, err := os.ReadFile(linesPath(dir, file))
+	if err != nil || len(b)%lineKeySize != 0 {
 		return nil, false
 	}
-	b, err := io.ReadAll(zr)
-	if err != nil || sha(b) != sum {
-		return nil, false
+	out := make([]string, len(b)/lineKeySize)
+	for i := range out {
+		out[i] = string(b[i*lineKeySize : (i+1)*lineKeySize])
 	}
-	return b, true
+	return out, true
 }
 
-// gcSnapshots removes the snapshots no state refers to.
-func gcSnapshots(dir string, states []*state) {
+// gcLines removes the line files no state refers to, and anything left in
+// snapshots/ (whole files, as states written before version 2 kept them).
+func gcLines(dir string, states []*state) error {
 	keep := map[string]bool{}
 	for _, st := range states {
 		for _, e := range st.Entries {
-			keep[e.File+".gz"] = true
+			keep[e.File] = true
 		}
 	}
-	ents, err := os.ReadDir(filepath.Join(dir, "snapshots"))
-	if err != nil {
-		return
-	}
-	for _, de := range ents {
-		if !keep[de.Name()] {
-			os.Remove(filepath.Join(dir, "snapshots", de.Name()))
+	ents, err := os.ReadDir(filepath.Join(dir, "lines"))
+	if err == nil {
+		for _, de := range ents {
+			if !keep[de.Name()] {
+				if err := atomicfile.Remove(filepath.Join(dir, "lines", de.Name())); err != nil {
+					return err
+				}
+			}
 		}
 	}
+	return atomicfile.RemoveAll(filepath.Join(dir, "snapshots"))
 }
 
 func newID(prefix string) string {
@@ -262,6 +268,9 @@ type RecordResult struct {
 	// Seen those found again that were recorded before.
 	Offered, Sets, Seen int
 	Resolutions         []Resolution
+	// Notes tell the user about the state itself (a state written by an
+	// older SyntX converted, with how many entries could not be).
+	Notes []string
 }
 
 // Count returns how many earlier suggestions had outcome.
@@ -302,12 +311,32 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		return nil, errors.New("review: HEAD is detached; name the branch to record under with --branch")
 	}
 	dir := filepath.Join(opts.Home, "review")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(dir); err != nil {
 		return nil, err
 	}
-	states, err := loadStates(dir)
+	if err := atomicfile.Clean(dir); err != nil {
+		return nil, err
+	}
+	states, legacy, err := loadStates(dir)
 	if err != nil {
 		return nil, err
+	}
+	br, err := res.Git.blobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer br.close()
+	rv := &resolver{res: res, opts: opts, dir: dir, br: br, mac: opts.DB.MAC, macer: opts.DB.MACer,
+		tips: map[string]string{}, renames: map[string]map[string]string{}, ancestors: map[string]bool{},
+		files: map[string]*redFile{}}
+	out := &RecordResult{Branch: branch}
+	for _, old := range legacy {
+		st, note, err := rv.convertV1(ctx, old)
+		if err != nil {
+			return nil, err
+		}
+		states = append(states, st)
+		out.Notes = append(out.Notes, note)
 	}
 	var cur *state
 	for _, st := range states {
@@ -319,15 +348,6 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		cur = &state{Version: stateVersion, Repo: res.Root, Branch: branch, file: filepath.Join(dir, stateName(res.Root, branch))}
 		states = append(states, cur)
 	}
-	br, err := res.Git.blobs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer br.close()
-	rv := &resolver{res: res, opts: opts, dir: dir, br: br,
-		tips: map[string]string{}, renames: map[string]map[string]string{}, ancestors: map[string]bool{}}
-	out := &RecordResult{Branch: branch}
-
 	// Resolve what this branch offered before, then what other branches
 	// offered from commits that are now part of HEAD.
 	type job struct {
@@ -390,14 +410,17 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 			if v.region == f.Region {
 				return true
 			}
-			if v.region.Start < 0 && v.cluster.Start <= f.src.lineOf(f.Region.Start) && f.src.lineOf(f.Region.End) < max(v.cluster.End, v.cluster.Start+1) &&
-				capture.SameSyntax(v.g, j.e.Original, f.Original) {
+			if v.region.Start < 0 && v.cluster.Start <= f.src.lineOf(f.Region.Start) && f.src.lineOf(f.Region.End) < max(v.cluster.End, v.cluster.Start+1) {
+				orig, sugg := rv.file(f.Path, f.src.src).regionTexts(f.Region, f.Suggested)
+				if !capture.SameSyntax(v.g, j.e.Original, orig) {
+					continue
+				}
 				// Found again after a whitespace change: take its texts.
 				v.region = f.Region
 				if j.e.Original != "" || j.e.Suggested != "" {
-					j.e.Original, j.e.Suggested = f.Original, f.Suggested
+					j.e.Original, j.e.Suggested = orig, sugg
 				}
-				j.e.OriginalSHA256, j.e.SuggestedSHA256 = sha([]byte(f.Original)), sha([]byte(f.Suggested))
+				j.e.OriginalHash, j.e.SuggestedHash = opts.DB.Hash(orig), opts.DB.Hash(sugg)
 				return true
 			}
 		}
@@ -446,7 +469,7 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		setID := newID("rvs-")
 		ss := make([]store.Suggestion, len(fs))
 		for i, f := range fs {
-			ss[i] = rv.suggestion(f, newID("rv-"), setID, i, branch, now)
+			ss[i] = rv.suggestion(ctx, f, newID("rv-"), setID, i, branch, now)
 		}
 		if _, err := opts.DB.Offer(ctx, opts.Weight, ss...); err != nil {
 			return nil, err
@@ -469,7 +492,9 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 			}
 		}
 	}
-	gcSnapshots(dir, states)
+	if err := gcLines(dir, states); err != nil {
+		return nil, fmt.Errorf("review: state: %w", err)
+	}
 	return out, nil
 }
 
@@ -492,10 +517,23 @@ type resolver struct {
 	opts      RecordOptions
 	dir       string
 	br        *blobReader
+	mac       macFunc
+	macer     macerFunc
 	tips      map[string]string            // base branch -> commit
 	renames   map[string]map[string]string // commit -> old path -> new path
 	ancestors map[string]bool
 	base      map[string][]byte
+	files     map[string]*redFile // path -> the working tree's file, redacted
+}
+
+// file returns the redacted form of a working-tree file this run read.
+func (rv *resolver) file(path string, src []byte) *redFile {
+	f, ok := rv.files[path]
+	if !ok || !bytes.Equal(f.raw.src, src) {
+		f = newRedFile(src)
+		rv.files[path] = f
+	}
+	return f
 }
 
 func (rv *resolver) isAncestor(ctx context.Context, a, b string) bool {
@@ -511,37 +549,61 @@ func (rv *resolver) isAncestor(ctx context.Context, a, b string) bool {
 	return v
 }
 
-// content returns the file an entry was recorded in: its snapshot, or the
-// file at the recorded commit when it has the recorded hash.
-func (rv *resolver) content(e *entry) ([]byte, bool) {
-	if b, ok := readSnapshot(rv.dir, e.File); ok {
-		return b, true
-	}
+// recorded returns the file an entry was recorded in, read back from the
+// commit it was recorded at, when that version is the one recorded (its
+// keyed hash matches); nil when it is not there (an uncommitted change).
+func (rv *resolver) recorded(e *entry) *redFile {
 	b, ok, err := rv.br.read(e.Head+":"+e.Path, defaultMaxFileBytes)
-	if err != nil || !ok || sha(b) != e.File {
-		return nil, false
+	if err != nil || !ok || e.Head == "" {
+		return nil
 	}
-	return b, true
+	f := newRedFile(b)
+	if h, err := f.fileHash(rv.mac); err != nil || h != e.File {
+		return nil
+	}
+	return f
 }
 
-// texts returns an entry's original and suggested texts, recomputing them
-// from the old content when they were not kept.
-func (rv *resolver) texts(ctx context.Context, e *entry, old []byte, ls *lines) (string, string, bool) {
+// regionIn returns an entry's region in a file version it was recorded in
+// (its raw byte offsets), false if the file does not have those lines.
+func regionIn(e *entry, ls *lines) (rules.Span, bool) {
+	if e.Lines[0] < 0 || e.Lines[1] <= e.Lines[0] || e.Lines[1] > ls.n() {
+		return rules.Span{}, false
+	}
+	a := ls.start(e.Lines[0]) + e.Cols[0]
+	b := ls.start(e.Lines[1]-1) + e.Cols[1]
+	if a > b || b > len(ls.src) || a > ls.start(e.Lines[0]+1) {
+		return rules.Span{}, false
+	}
+	return rules.Span{Start: a, End: b}, true
+}
+
+// texts returns an entry's redacted original and suggested texts: those
+// kept with code storage on, else recomputed from the recorded file (old)
+// and checked against the kept hashes.
+func (rv *resolver) texts(ctx context.Context, e *entry, old *redFile) (string, string, bool) {
 	if e.Original != "" || e.Suggested != "" {
 		return e.Original, e.Suggested, true
 	}
-	if rv.opts.Library == nil || e.Region[1] > len(old) {
+	if rv.opts.Library == nil || old == nil {
 		return "", "", false
 	}
-	an := &analyzer{lib: rv.opts.Library}
-	found, err := an.analyze(ctx, grammarFor(e.Path), e.Path, old, ls, []LineRange{ls.spanLines(e.Region[0], e.Region[1])})
+	region, ok := regionIn(e, old.raw)
+	if !ok {
+		return "", "", false
+	}
+	an := &analyzer{lib: rv.opts.Library, migrationSites: true}
+	found, err := an.analyze(ctx, grammarFor(e.Path), e.Path, old.raw.src, old.raw, []LineRange{old.raw.spanLines(region.Start, region.End)})
 	if err != nil {
 		return "", "", false
 	}
 	for _, f := range found {
-		if f.Rule.ID == e.Rule && f.Region.Start == e.Region[0] && f.Region.End == e.Region[1] &&
-			sha([]byte(f.Original)) == e.OriginalSHA256 && sha([]byte(f.Suggested)) == e.SuggestedSHA256 {
-			return f.Original, f.Suggested, true
+		if f.Rule.ID != e.Rule || f.Region != region {
+			continue
+		}
+		orig, sugg := old.regionTexts(f.Region, f.Suggested)
+		if rv.opts.DB.Hash(orig) == e.OriginalHash && rv.opts.DB.Hash(sugg) == e.SuggestedHash {
+			return orig, sugg, true
 		}
 	}
 	return "", "", false
@@ -568,72 +630,126 @@ func (rv *resolver) renamed(ctx context.Context, commit, path string) string {
 	return m[path]
 }
 
-// resolve decides what became of one entry.
+// resolve decides what became of one entry. Lines are compared by their
+// keyed hashes (the state keeps nothing else of the file), texts in their
+// redacted form.
 func (rv *resolver) resolve(ctx context.Context, e *entry) (verdict, error) {
 	v := verdict{outcome: OutcomeGone, path: e.Path, line: e.Line}
-	old, ok := rv.content(e)
-	if !ok || e.Region[1] > len(old) || e.Region[0] > e.Region[1] {
+	oldKeys, ok := readLines(rv.dir, e.File)
+	if !ok || e.Lines[1] > len(oldKeys) || e.Lines[0] >= e.Lines[1] {
 		return v, nil
 	}
-	ol := newLines(old)
-	orig, sugg, ok := rv.texts(ctx, e, old, ol)
+	var old *redFile // the recorded version, read from git when needed
+	oldRead := false
+	recorded := func() *redFile {
+		if !oldRead {
+			old, oldRead = rv.recorded(e), true
+		}
+		return old
+	}
+	if e.Original == "" && e.Suggested == "" {
+		recorded()
+	}
+	orig, sugg, ok := rv.texts(ctx, e, old)
 	if !ok {
 		return v, nil
 	}
-	cur, err := os.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)))
+	// The work tree is read through safeio: a file swapped for a FIFO or
+	// a device is not read, and counts as gone.
+	cur, err := safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)), defaultMaxFileBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		p := rv.renamed(ctx, e.Head, e.Path)
 		if p == "" {
 			return v, nil
 		}
 		v.path = p
-		cur, err = os.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)))
+		cur, err = safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)), defaultMaxFileBytes)
 	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, safeio.ErrNotRegular) || errors.Is(err, safeio.ErrTooLarge) {
 			return v, nil
 		}
 		return v, err
 	}
 	g := grammarFor(v.path)
 	v.g = g
-	cl := newLines(cur)
-	region := rules.Span{Start: e.Region[0], End: e.Region[1]}
-	rl := ol.spanLines(region.Start, region.End)
-	c := clusterAround(lineDiff(ol, cl), rl)
+	cf := rv.file(v.path, cur)
+	curKeys, err := cf.lineKeys(rv.macer)
+	if err != nil {
+		return v, err
+	}
+	rl := LineRange{e.Lines[0], e.Lines[1]}
+	c := clusterAround(keyDiff(oldKeys, curKeys), rl)
 	if !c.Touched {
-		shift := cl.start(c.New.Start) - ol.start(rl.Start)
-		v.content, v.region = cur, rules.Span{Start: region.Start + shift, End: region.End + shift}
+		cl := cf.raw
+		start := cl.start(c.New.Start) + e.Cols[0]
+		end := cl.start(c.New.Start+rl.Len()-1) + e.Cols[1]
+		v.content, v.region = cur, rules.Span{Start: min(start, len(cur)), End: min(max(end, start), len(cur))}
 		v.line, v.cluster = c.New.Start+1, c.New
 		v.outcome = OutcomeOpen
-		if rv.reachedBase(ctx, e, v.path, ol, rl) {
+		if rv.reachedBase(ctx, e, v.path, oldKeys, rl) {
 			v.outcome = OutcomeIgnored
 		}
 		return v, nil
 	}
 	v.line = c.New.Start + 1
-	oldText := string(ol.text(c.Old))
-	now := string(cl.text(c.New))
-	expected := replaceIn(ol, c.Old, region, sugg)
+	now := string(cf.kl.text(c.New))
+	oldText, expected, known := rv.oldCluster(e, c.Old, sugg, recorded)
 	switch {
-	case capture.SameSyntax(g, expected, now):
+	case known && capture.SameSyntax(g, expected, now):
 		v.outcome = OutcomeAccepted
-	case capture.SameSyntax(g, oldText, now):
+	case known && capture.SameSyntax(g, oldText, now):
 		// Only whitespace or comments changed: still open, at a place
 		// known to the line.
 		v.outcome, v.content, v.region, v.cluster = OutcomeOpen, cur, rules.Span{Start: -1, End: -1}, c.New
 	case containsTokens(g, now, sugg) && !containsTokens(g, now, orig):
 		v.outcome = OutcomeAccepted // the fix, with other changes around it
+	case !known && containsTokens(g, now, orig):
+		// The lines around changed but the site still reads as before,
+		// and what else changed is not known: still open.
+		v.outcome, v.content, v.region, v.cluster = OutcomeOpen, cur, rules.Span{Start: -1, End: -1}, c.New
 	default:
 		v.outcome, v.final = OutcomeEdited, now
 	}
 	return v, nil
 }
 
+// oldCluster returns the redacted text of the recorded lines c and that
+// text with the entry's region replaced by the fix, from the entry's hunk
+// when it covers c, else from the recorded file in git; known is false
+// when neither has them.
+func (rv *resolver) oldCluster(e *entry, c LineRange, sugg string, recorded func() *redFile) (text, expected string, known bool) {
+	if e.Hunk != "" {
+		h := newLines([]byte(e.Hunk))
+		from, to := c.Start-e.HunkLine, c.End-e.HunkLine
+		if from >= 0 && to <= h.n() && e.HunkRegion[1] <= len(e.Hunk) {
+			a, b := h.start(from), h.start(to)
+			if a <= e.HunkRegion[0] && e.HunkRegion[1] <= b {
+				return e.Hunk[a:b], e.Hunk[a:e.HunkRegion[0]] + sugg + e.Hunk[e.HunkRegion[1]:b], true
+			}
+		}
+	}
+	old := recorded()
+	if old == nil {
+		return "", "", false
+	}
+	region, ok := regionIn(e, old.raw)
+	if !ok || c.End > old.kl.n() {
+		return "", "", false
+	}
+	a, b := old.kl.start(c.Start), old.kl.start(c.End)
+	ra, rb := old.off(region.Start, false), old.off(region.End, true)
+	if ra < a || rb > b {
+		return "", "", false
+	}
+	src := string(old.kl.src)
+	return src[a:b], src[a:ra] + sugg + src[rb:b], true
+}
+
 // reachedBase reports whether the entry's region is in the base branch's
 // version of the file, unchanged, and got there after it was offered (it
 // was not there already, or the commit it was offered at is merged).
-func (rv *resolver) reachedBase(ctx context.Context, e *entry, path string, ol *lines, rl LineRange) bool {
+func (rv *resolver) reachedBase(ctx context.Context, e *entry, path string, oldKeys []string, rl LineRange) bool {
 	if e.BaseBranch == "" {
 		return false
 	}
@@ -660,7 +776,8 @@ func (rv *resolver) reachedBase(ctx context.Context, e *entry, path string, ol *
 	if b == nil {
 		return false
 	}
-	if clusterAround(lineDiff(ol, newLines(b)), rl).Touched {
+	baseKeys, err := newRedFile(b).lineKeys(rv.macer)
+	if err != nil || clusterAround(keyDiff(oldKeys, baseKeys), rl).Touched {
 		return false
 	}
 	return !e.BaseHad || rv.isAncestor(ctx, e.Head, tip)
@@ -721,25 +838,52 @@ func (rv *resolver) write(ctx context.Context, e *entry, v verdict) error {
 
 // repoint moves an open entry to the current content, so that the next run
 // compares with what the code is now. With code storage off it moves only
-// when the file is committed as it is (the state keeps no copy).
+// when the file is committed as it is (the state keeps no text, and the
+// recorded version must be readable from git).
 func (rv *resolver) repoint(ctx context.Context, e *entry, v verdict) error {
-	sum := sha(v.content)
+	cf := rv.file(v.path, v.content)
+	sum, err := cf.fileHash(rv.mac)
+	if err != nil {
+		return err
+	}
 	if sum == e.File && e.Path == v.path {
 		return nil
 	}
-	if rv.opts.StoreCode {
-		if err := writeSnapshot(rv.dir, v.content); err != nil {
-			return err
-		}
-	} else {
+	if !rv.opts.StoreCode {
 		b, ok, err := rv.br.read(rv.res.Head+":"+v.path, defaultMaxFileBytes)
-		if err != nil || !ok || sha(b) != sum {
+		if err != nil || !ok || !bytes.Equal(b, v.content) {
 			return nil
 		}
 	}
-	e.Path, e.File, e.Head = v.path, sum, rv.res.Head
-	e.Region = [2]int{v.region.Start, v.region.End}
-	e.Line = v.line
+	if err := rv.place(e, cf, sum, v.region); err != nil {
+		return err
+	}
+	e.Path, e.Head, e.Line = v.path, rv.res.Head, v.line
+	return nil
+}
+
+// place records where an entry's region is in a file version: its line
+// hashes (written once per version), lines and columns, and, with code
+// storage on, its hunk.
+func (rv *resolver) place(e *entry, f *redFile, sum string, region rules.Span) error {
+	keys, err := f.lineKeys(rv.macer)
+	if err != nil {
+		return err
+	}
+	if err := writeLines(rv.dir, sum, keys); err != nil {
+		return err
+	}
+	rl := f.raw.spanLines(region.Start, region.End)
+	e.File = sum
+	e.Lines = [2]int{rl.Start, rl.End}
+	e.Cols = [2]int{region.Start - f.raw.start(rl.Start), region.End - f.raw.start(rl.End-1)}
+	e.Hunk, e.HunkLine, e.HunkRegion = "", 0, [2]int{}
+	if rv.opts.StoreCode {
+		w := LineRange{max(0, rl.Start-hunkContext), min(f.kl.n(), rl.End+hunkContext)}
+		base := f.kl.start(w.Start)
+		e.Hunk, e.HunkLine = string(f.kl.text(w)), w.Start
+		e.HunkRegion = [2]int{f.off(region.Start, false) - base, f.off(region.End, true) - base}
+	}
 	return nil
 }
 
@@ -761,12 +905,17 @@ type reviewContext struct {
 	Line   int    `json:"line"`
 }
 
-func (rv *resolver) suggestion(f *Finding, id, setID string, rank int, branch string, now time.Time) store.Suggestion {
+func (rv *resolver) suggestion(ctx context.Context, f *Finding, id, setID string, rank int, branch string, now time.Time) store.Suggestion {
 	res := rv.res
 	s, e := f.Start(), f.End()
+	path := f.Path
+	if !rv.opts.StoreCode {
+		path = "hmac-sha256:" + rv.opts.DB.Hash(path) // like the store's document column
+	}
 	feats, _ := json.Marshal(reviewFeatures{Candidate: f.Candidate, Review: &reviewContext{
-		Repo: res.Root, Branch: branch, Head: res.Head, Base: res.Base, Path: f.Path, Line: s.Line,
+		Repo: res.Root, Branch: branch, Head: res.Head, Base: res.Base, Path: path, Line: s.Line,
 	}})
+	orig, sugg := rv.file(f.Path, f.src.src).regionTexts(f.Region, f.Suggested)
 	return store.Suggestion{
 		ID: id, CreatedAt: now, Workspace: res.Root, Document: filepath.Join(res.Root, filepath.FromSlash(f.Path)),
 		Language: f.Rule.Language, RuleID: f.Rule.ID, Category: f.Rule.Category, Title: f.Rule.Title,
@@ -776,7 +925,8 @@ func (rv *resolver) suggestion(f *Finding, id, setID string, rank int, branch st
 		},
 		Features: feats, CandidateSet: setID, Rank: rank, PolicyVersion: res.PolicyVersion, Score: f.Score,
 		Trigger: store.Review, Persona: rv.opts.Persona,
-		OriginalText: f.Original, SuggestedText: f.Suggested,
+		OriginalText: orig, SuggestedText: sugg,
+		RuleSource: f.Rule.Source, RuleSHA256: f.Rule.SHA256,
 	}
 }
 
@@ -785,20 +935,24 @@ func (rv *resolver) newEntry(f *Finding, s store.Suggestion, now time.Time) (*en
 	cf := res.changed[f.Path]
 	e := &entry{
 		ID: s.ID, Set: s.CandidateSet, Rule: f.Rule.ID, Path: f.Path, Line: f.src.pos(f.Region.Start).Line,
-		Head: res.Head, File: sha(f.src.src), Region: [2]int{f.Region.Start, f.Region.End},
-		BaseBranch:     res.BaseBranch,
-		OriginalSHA256: sha([]byte(f.Original)), SuggestedSHA256: sha([]byte(f.Suggested)),
-		Offered: now,
+		Head: res.Head, BaseBranch: res.BaseBranch, Offered: now,
 	}
+	rf := rv.file(f.Path, f.src.src)
+	sum, err := rf.fileHash(rv.mac)
+	if err != nil {
+		return nil, err
+	}
+	if err := rv.place(e, rf, sum, f.Region); err != nil {
+		return nil, err
+	}
+	orig, sugg := rf.regionTexts(f.Region, f.Suggested)
+	e.OriginalHash, e.SuggestedHash = rv.opts.DB.Hash(orig), rv.opts.DB.Hash(sugg)
 	if cf != nil && cf.diff != nil && !cf.diff.Untracked && cf.diff.OldPath != "" {
 		rl := f.src.spanLines(f.Region.Start, f.Region.End)
 		e.BaseHad = !clusterAround(invert(cf.diff.Hunks), rl).Touched
 	}
 	if rv.opts.StoreCode {
-		e.Original, e.Suggested = f.Original, f.Suggested
-		if err := writeSnapshot(rv.dir, f.src.src); err != nil {
-			return nil, err
-		}
+		e.Original, e.Suggested = orig, sugg
 	}
 	return e, nil
 }
@@ -826,35 +980,19 @@ func containsTokens(g syntax.Grammar, whole, part string) bool {
 }
 
 // leafTexts returns the texts of the leaves of s's syntax tree, comments
-// left out; without a grammar, its whitespace-separated fields.
+// left out (syntax.Tokens); without a grammar, its whitespace-separated
+// fields.
 func leafTexts(g syntax.Grammar, s string) []string {
 	if g == "" {
 		return strings.Fields(s)
 	}
-	t, err := syntax.Parse(context.Background(), g, []byte(s))
+	toks, err := syntax.Tokens(g, []byte(s))
 	if err != nil {
 		return strings.Fields(s)
 	}
-	defer t.Close()
-	src := []byte(s)
-	var out []string
-	c := sitter.NewTreeCursor(t.Root())
-	defer c.Close()
-	for {
-		n := c.CurrentNode()
-		comment := strings.Contains(n.Type(), "comment")
-		if !comment && c.GoToFirstChild() {
-			continue
-		}
-		if !comment && n.ChildCount() == 0 && n.EndByte() > n.StartByte() {
-			if text := strings.TrimSpace(string(src[n.StartByte():n.EndByte()])); text != "" {
-				out = append(out, text)
-			}
-		}
-		for !c.GoToNextSibling() {
-			if !c.GoToParent() {
-				return out
-			}
-		}
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.Text
 	}
+	return out
 }

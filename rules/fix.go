@@ -2,11 +2,12 @@ package rules
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
-	"text/template"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -22,64 +23,34 @@ type TextEdit struct {
 	Import bool
 }
 
-var templateFuncs = template.FuncMap{
-	"replace": func(old, new, s string) string { return strings.ReplaceAll(s, old, new) },
-	"replaceLast": func(old, new, s string) string {
-		if i := strings.LastIndex(s, old); i >= 0 {
-			return s[:i] + new + s[i+len(old):]
-		}
-		return s
-	},
-	"replaceFirst": func(old, new, s string) string { return strings.Replace(s, old, new, 1) },
-	"trim":         strings.TrimSpace,
-	"trimPrefix":   func(prefix, s string) string { return strings.TrimPrefix(s, prefix) },
-	"trimSuffix":   func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
-	"lower":        strings.ToLower,
-	"upper":        strings.ToUpper,
-	"join":         func(sep string, list []string) string { return strings.Join(list, sep) },
-	"quote":        strconv.Quote,
-	"unquote": func(s string) string {
-		if u, err := strconv.Unquote(s); err == nil {
-			return u
-		}
-		if len(s) >= 2 && (s[0] == '\'' || s[0] == '"' || s[0] == '`') && s[len(s)-1] == s[0] {
-			return s[1 : len(s)-1]
-		}
-		return s
-	},
-	"fields":    strings.Fields,
-	"contains":  func(sub, s string) bool { return strings.Contains(s, sub) },
-	"hasPrefix": func(prefix, s string) bool { return strings.HasPrefix(s, prefix) },
-	"hasSuffix": func(suffix, s string) bool { return strings.HasSuffix(s, suffix) },
-	"indentBy": func(prefix, s string) string {
-		lines := strings.Split(s, "\n")
-		for i := 1; i < len(lines); i++ {
-			if lines[i] != "" {
-				lines[i] = prefix + lines[i]
-			}
-		}
-		return strings.Join(lines, "\n")
-	},
+// Fix is Render without a deadline, for a single match of src: it indexes
+// src's lines first, so callers rendering several matches of one text use
+// Render with one syntax.Text.
+func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
+	return Render(context.Background(), m, tree, syntax.NewText(src))
 }
 
-// Fix renders the edits of m's rule against src, the text m was matched in,
-// and tree, its syntax tree (used for imports and anchors). The edits are
-// sorted and do not overlap.
-func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
+// Render renders the edits of m's rule against text, the text m was matched
+// in, and tree, its syntax tree (used for imports and anchors). The edits are
+// sorted and do not overlap. The templates run within their budget (see
+// compileTemplate) and stop when ctx ends; the error then wraps
+// ErrTemplateLimit.
+func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) ([]TextEdit, error) {
 	r := m.Rule
+	src := text.Bytes()
 	data := map[string]any{}
 	spans := map[string]Span{}
 	for _, c := range m.Captures {
-		text := string(src[c.Span.Start:c.Span.End])
+		captured := string(src[c.Span.Start:c.Span.End])
 		if _, ok := data[c.Name]; !ok {
-			data[c.Name] = text
+			data[c.Name] = captured
 			if r.usesIndent {
-				data["indent_"+c.Name] = lineIndent(src, c.Span.Start)
+				data["indent_"+c.Name] = lineIndent(text, c.Span.Start)
 			}
 			spans[c.Name] = c.Span
 		}
 		all, _ := data["all_"+c.Name].([]string)
-		data["all_"+c.Name] = append(all, text)
+		data["all_"+c.Name] = append(all, captured)
 	}
 	for _, name := range r.captureNames {
 		if _, ok := data[name]; !ok {
@@ -89,18 +60,15 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 		}
 	}
 	if r.usesIndent {
-		// Reading a line's indentation scans back to its start: on a
-		// minified file's one line, most of the file.
-		data["indent"] = lineIndent(src, m.Site.Start)
+		data["indent"] = lineIndent(text, m.Site.Start)
 	}
 	data["nl"] = "\n"
 	var edits []TextEdit
 	for _, e := range r.edits {
-		var buf bytes.Buffer
-		if err := e.tmpl.Execute(&buf, data); err != nil {
+		out, err := e.tmpl.execute(ctx, data)
+		if err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 		}
-		text := buf.String()
 		var sp Span
 		switch e.at {
 		case "@toplevel":
@@ -120,19 +88,26 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 			sp.Start = sp.End
 		case "delete":
 			sp = wholeLines(src, sp)
-			text = ""
+			out = ""
 		}
-		edits = append(edits, TextEdit{Span: sp, NewText: text})
+		edits = append(edits, TextEdit{Span: sp, NewText: out})
 	}
 	for _, imp := range r.Imports {
+		if tree.Grammar() == syntax.Go {
+			// The fix writes pkg.Name: an import of the package under
+			// another name (or a dot import) would leave pkg undefined.
+			if name, ok := goImportName(tree.Root(), src, imp); ok && name != path.Base(imp) {
+				return nil, fmt.Errorf("rule %s: the file imports %q as %s", r.ID, imp, name)
+			}
+		}
 		if e, ok := addImport(tree, src, imp); ok {
 			e.Import = true
 			edits = append(edits, e)
 		}
 	}
-	if tree.Grammar() == syntax.Go {
+	if drop := importers[r.Language].drop; drop != nil {
 		for _, imp := range r.Drop {
-			if e, ok := dropGoImport(tree.Root(), src, imp, edits); ok {
+			if e, ok := drop(tree.Root(), src, imp, edits); ok {
 				e.Import = true
 				edits = append(edits, e)
 			}
@@ -160,8 +135,12 @@ func Apply(src []byte, edits []TextEdit) []byte {
 	return append(out, src[last:]...)
 }
 
-func lineIndent(src []byte, off int) string {
-	start := bytes.LastIndexByte(src[:off], '\n') + 1
+// lineIndent returns the blanks that start the line holding off, from the
+// text's line index (scanning back for the line start would cost the length
+// of the line for every capture: quadratic on a minified file).
+func lineIndent(text *syntax.Text, off int) string {
+	src := text.Bytes()
+	start := text.LineStart(text.LineOf(off))
 	end := start
 	for end < len(src) && (src[end] == ' ' || src[end] == '\t') {
 		end++
@@ -245,14 +224,41 @@ func topLevelStart(tree *syntax.Tree, off int) Span {
 	return Span{off, off}
 }
 
+// importer adds and drops imports in one rule language's files: a fix's
+// `imports` need add, its `drop_imports` need drop (rule validation refuses
+// them for a language without).
+type importer struct {
+	// add returns the edit that imports path, or false when it is already
+	// imported.
+	add func(root *sitter.Node, src []byte, path string) (TextEdit, bool)
+	// drop returns the edit that removes the import of path when nothing
+	// outside edits refers to it any more.
+	drop func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
+}
+
+// importers are the rule languages whose imports fixes can edit.
+var importers = map[string]importer{
+	"go":     {add: addGoImport, drop: dropGoImport},
+	"python": {add: addPythonImport},
+}
+
+// importLanguages lists, for messages, the rule languages whose importer
+// has a capability.
+func importLanguages(has func(importer) bool) string {
+	var out []string
+	for _, l := range Languages {
+		if i, ok := importers[l]; ok && has(i) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, " and ")
+}
+
 // addImport returns the edit that imports path, or false when it is already
-// imported.
+// imported or the language's imports cannot be edited.
 func addImport(tree *syntax.Tree, src []byte, path string) (TextEdit, bool) {
-	switch tree.Grammar() {
-	case syntax.Go:
-		return addGoImport(tree.Root(), src, path)
-	case syntax.Python:
-		return addPythonImport(tree.Root(), src, path)
+	if add := importers[tree.Grammar().RuleLanguage()].add; add != nil {
+		return add(tree.Root(), src, path)
 	}
 	return TextEdit{}, false
 }
@@ -333,6 +339,38 @@ top:
 	return TextEdit{Span: Span{at, at}, NewText: "\n\nimport " + quoted}, true
 }
 
+// goImportName returns the name under which the file imports path, if it
+// does ("." for a dot import).
+func goImportName(root *sitter.Node, src []byte, path string) (string, bool) {
+	quoted := strconv.Quote(path)
+	name, found := "", false
+	c := sitter.NewTreeCursor(root)
+	defer c.Close()
+	for ok := c.GoToFirstChild(); ok && !found; ok = c.GoToNextSibling() {
+		d := c.CurrentNode()
+		if !d.IsNamed() {
+			continue // "\n" and ";" terminators
+		}
+		switch d.Type() {
+		case "package_clause", "comment":
+			continue
+		case "import_declaration":
+		default:
+			return "", false
+		}
+		walkType(d, "import_spec", func(s *sitter.Node) {
+			if p := s.ChildByFieldName("path"); p != nil && p.Content(src) == quoted && !found {
+				found = true
+				name = path[strings.LastIndexByte(path, '/')+1:]
+				if n := s.ChildByFieldName("name"); n != nil {
+					name = n.Content(src)
+				}
+			}
+		})
+	}
+	return name, found
+}
+
 func importPath(spec string) string {
 	if i := strings.IndexByte(spec, '"'); i >= 0 {
 		return spec[i:]
@@ -351,12 +389,14 @@ func addPythonImport(root *sitter.Node, src []byte, module string) (TextEdit, bo
 		}
 		switch c.Type() {
 		case "import_statement":
+			// Only `import module` makes module.x work: `import module as m`
+			// does not bind the name module.
 			var found bool
-			walkType(c, "dotted_name", func(n *sitter.Node) {
-				if n.Content(src) == module {
+			for i := 0; i < int(c.NamedChildCount()); i++ {
+				if n := c.NamedChild(i); n.Type() == "dotted_name" && n.Content(src) == module {
 					found = true
 				}
-			})
+			}
 			if found {
 				return TextEdit{}, false
 			}

@@ -53,6 +53,28 @@ def f(x=[], y={}):
 `,
 		pieces: []string{"x", "\n", "    ", "def g(a=[]):\n    pass\n", "yaml.load(s)", " == None", "except:\n", "#", "'", "):"},
 	},
+	// Scope predicates: whether var becomes let depends on uses far from
+	// the declaration, so edits there must make matches appear and go.
+	syntax.JavaScript: {
+		src: `const lib = require("lib");
+var total = 0;
+var unused = 1;
+function f(c) {
+  if (c) {
+    var x = 1;
+    use(x);
+  }
+  for (var i = 0; i < 3; i++) {
+    run(i);
+  }
+  var d = new Date().getTime();
+  return d;
+}
+report(total);
+`,
+		pieces: []string{"x", "\n", "}", "{", "i", " x;", "use(x);", "var x = 2;", "() => i", "Date.now ? 1 : ", "//", "eval(s);", "return x;",
+			"total = 2;", "total", "unused++;", "require", "function Date() {}\n"},
+	},
 	syntax.TypeScript: {
 		src: `function f(a: any, b?: any) {
   if (a == b) { el.innerHTML = a!.x; }
@@ -78,8 +100,8 @@ func matchKeys(ms []Match, src []byte) string {
 // shapeCorpus holds documents shaped as real files are (see corpus.Shape),
 // with pieces of text that open and close their constructs.
 var shapeCorpus = map[corpus.Shape][]string{
-	corpus.UMD:      {"x", "\n", "}", "{", "(", ")", "/*", "*/", "`", "\"", "function () {", "console.log(a);\n", " == ", "var ", "// ", "}));\n", "switch (a) {\ncase 1:\n"},
-	corpus.IIFE:     {"x", "\n", "}", "{", "}.call(this));\n", ";(function() {\n", "console.log(a);\n", " || 10", "'", "/*", "JSON.parse(JSON.stringify(q))"},
+	corpus.UMD:      {"x", "\n", "}", "{", "(", ")", "/*", "*/", "`", "\"", "function () {", "console.log(a);\n", " == ", "var ", "// ", "}));\n", "switch (a) {\ncase 1:\n", "count", "limit2", "o", "eval"},
+	corpus.IIFE:     {"x", "\n", "}", "{", "}.call(this));\n", ";(function() {\n", "console.log(a);\n", " || 10", "'", "/*", "JSON.parse(JSON.stringify(q))", "rows", "root", "o"},
 	corpus.Describe: {"x", "\n", "});\n", "it('x', () => {\n", "describe('y', () => {\n", "console.log(1);\n", "`", " == ", "el.innerHTML = v;\n", "//"},
 	corpus.Class:    {"x", "\n", "    ", "        ", "class D:\n", "def f(self, a=[]):\n        pass\n", "\"\"\"", "#", "if x == None:\n", "except:\n", "yaml.load(s)", "'"},
 	corpus.BigFunc:  {"x", "\n", "}", "{", "func() {\n", "}\n", "for {\n", "defer f.Close()\n", "`", "\"", "/*", "err == io.EOF", "fmt.Errorf(\"x %v\", err)"},
@@ -341,5 +363,87 @@ func TestMemoFollowsItsText(t *testing.T) {
 			t.Errorf("%s: memos were kept only %d times across 60 edits", s, kept)
 		}
 		tree.Close()
+	}
+}
+
+// TestIndexScopeDependencies edits the code a scope predicate looked at,
+// away from the match itself, and checks that the match appears, goes or
+// changes as a full rescan says.
+// farUse is a UMD bundle whose factory declares flag with var in a block
+// and, thousands of lines later, returns last.
+func farUse(last string) string {
+	return "(function (root, factory) {\n  module.exports = factory();\n}(this, function () {\n" +
+		"  function f(c) {\n    if (c) {\n      var flag = 1;\n      use(flag);\n    }\n" +
+		strings.Repeat("    step(c);\n", 3000) + "    " + last + "\n  }\n  return f;\n}));\n"
+}
+
+// minifiedEdge is a module whose lines average exactly minifiedLineBytes:
+// one newline fewer makes it minified, where scope predicates refuse.
+func minifiedEdge() string {
+	body := "const lib = require(\"lib\");\nfunction f(c) {\n  if (c) {\n    var x = 1;\n    use(x);\n  }\n}\n" +
+		strings.Repeat("//"+strings.Repeat("z", minifiedLineBytes-3)+"\n", 15)
+	pad := minifiedLineBytes*(strings.Count(body, "\n")+1) - len(body)
+	return body + "//" + strings.Repeat("z", pad-2)
+}
+
+func TestIndexScopeDependencies(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	cases := []struct {
+		name     string
+		g        syntax.Grammar
+		src      string
+		old, new string // the edit: replace the first old by new
+	}{
+		{"const becomes let", syntax.JavaScript, "const lib = require(\"lib\");\nvar total = 0;\n\nfunction f() {}\n\nreport(total);\n", "report(total);", "total = 2;"},
+		{"a use after the block removes the match", syntax.JavaScript, "function f(c) {\n  if (c) {\n    var x = 1;\n    use(x);\n  }\n  return 0;\n}\n", "return 0", "return x"},
+		{"removing the use after the block adds the match", syntax.JavaScript, "function f(c) {\n  if (c) {\n    var x = 1;\n    use(x);\n  }\n  return x;\n}\n", "return x", "return 0"},
+		{"no longer a module", syntax.JavaScript, "const lib = require(\"lib\");\nvar total = 0;\nreport(total);\n", "require(\"lib\")", "load(\"lib\")"},
+		{"the declaration's type changes", syntax.Go, "package p\n\nfunc f(xs []string) string {\n\ts := \"\"\n\tfor _, x := range xs {\n\t\ts += \"<\" + x\n\t}\n\treturn s\n}\n", "s := \"\"", "s := []byte(nil)"},
+		{"Date is shadowed elsewhere", syntax.JavaScript, "const t = +new Date();\n\nfunction g() {}\n", "function g() {}", "function Date() {}"},
+		// Edits of one word, far from the declaration in a bundle's
+		// factory: the index must see that the word is one a predicate
+		// looked up (deps.go), however inert the keystroke looks.
+		{"renaming the far use after the block adds the match", syntax.JavaScript, farUse("return flag;"), "return flag;", "return flaw;"},
+		{"a far use after the block removes the match", syntax.JavaScript, farUse("return flaw;"), "flaw", "flag"},
+		{"a function renamed parse silences innerHTML", syntax.JavaScript, "run(function pars() {\n  el.innerHTML = v;\n});\n", "pars", "parse"},
+		{"an anonymous function named parse silences innerHTML", syntax.JavaScript, "run(function () {\n  el.innerHTML = v;\n});\n", "function (", "function parse("},
+		{"joining two lines makes the file minified", syntax.JavaScript, minifiedEdge(), "\n  if", "  if"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			text := syntax.NewText([]byte(c.src))
+			tree, err := syntax.Parse(ctx, c.g, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			ix := NewIndex(lib.Set(c.g), tree, text.Bytes())
+			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+			at := strings.Index(c.src, c.old)
+			var e syntax.Edit
+			text, e = text.Replace(at, at+len(c.old), []byte(c.new))
+			tree.Edit(e)
+			ix.Edit(e)
+			changed, err := tree.Reparse(ctx, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.Refresh(tree, text, changed)
+			full, err := syntax.Parse(ctx, c.g, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer full.Close()
+			want := matchKeys(NewIndex(lib.Set(c.g), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
+			if want == before {
+				t.Fatalf("the edit changes nothing; the case tests nothing:\n%s", want)
+			}
+			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+				t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", got, want, text.Bytes())
+			}
+		})
 	}
 }

@@ -1,9 +1,12 @@
 package rules
 
 import (
+	"io/fs"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 var sentenceBreak = regexp.MustCompile(`[.!?]\s+[A-Z]`)
@@ -47,5 +50,42 @@ func TestLibraryShape(t *testing.T) {
 				t.Errorf("%s: no %s rule", lang, c)
 			}
 		}
+	}
+}
+
+// TestBuiltinRulesDeclareFixSafety: every built-in rule says whether its
+// fix is safe, and why (because) or what to check (check), in the file
+// itself: the loader's default (unsafe) is for users' rules.
+func TestBuiltinRulesDeclareFixSafety(t *testing.T) {
+	t.Parallel()
+	err := fs.WalkDir(Builtin(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(Builtin(), p)
+		if err != nil {
+			return err
+		}
+		var file struct{ Rule []Spec }
+		if _, err := toml.Decode(string(data), &file); err != nil {
+			return err
+		}
+		for _, r := range file.Rule {
+			switch {
+			case r.Safety != Safe && r.Safety != Unsafe:
+				t.Errorf("%s: safety %q, want safe or unsafe written in the rule", r.ID, r.Safety)
+			case r.Safety == Safe && strings.TrimSpace(r.Because) == "":
+				t.Errorf("%s: a safe fix needs because: why it keeps the meaning", r.ID)
+			case r.Safety == Unsafe && strings.TrimSpace(r.Check) == "":
+				t.Errorf("%s: an unsafe fix needs check", r.ID)
+			}
+			if r.Check != "" && !strings.HasSuffix(strings.TrimSpace(r.Check), ".") {
+				t.Errorf("%s: check should be a sentence ending in a period", r.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,11 +2,12 @@ package rules
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -47,36 +50,124 @@ type Library struct {
 	Problems []Problem
 }
 
-// Source is a tree of rule files: the embedded ones or a directory.
-type Source struct {
-	Name string // shown in problems: "builtin", or the directory
-	FS   fs.FS
+// Origin says who wrote a source's rules, which decides what they may do.
+type Origin int
+
+const (
+	// OriginBuiltin rules are embedded in the binary.
+	OriginBuiltin Origin = iota
+	// OriginUser rules are the user's own ($XDG_CONFIG_HOME/syntx/rules, or a
+	// directory named on the command line): they may replace a built-in
+	// rule.
+	OriginUser
+	// OriginWorkspace rules come from a workspace folder the user trusts (or, in
+	// `syntx review`, from the base revision): they may add rules, never
+	// redefine a built-in or user rule, and their actions say where they
+	// come from.
+	OriginWorkspace
+)
+
+func (o Origin) String() string {
+	switch o {
+	case OriginUser:
+		return "user"
+	case OriginWorkspace:
+		return "workspace"
+	}
+	return "builtin"
 }
 
-// Dir is a Source for a directory; a missing directory is empty.
-func Dir(dir string) Source { return Source{Name: dir, FS: os.DirFS(dir)} }
+// Source is a set of rule files: the embedded ones (FS), a directory to read
+// (Dir), or files already read (Files).
+type Source struct {
+	Name   string // shown in problems: "builtin", or the directory
+	Origin Origin
+	FS     fs.FS         // a tree of rule files (the embedded ones)
+	Dir    string        // a directory, read through safeio
+	Files  []safeio.File // files already read
+	// Path, when set, names a file of Files for problems and for the
+	// rules' Source (a workspace shows paths relative to itself, or with
+	// the revision they were read from); nil uses Name/file.
+	Path func(name string) string
+}
 
-// Load reads rule files (*.toml, recursively) from each source in order; a
-// rule in a later source replaces an earlier rule with the same id.
+// Dir is a Source for a directory of the user's; a missing directory is
+// empty. Its files are read through safeio: regular files, no symbolic link
+// out of the directory, within config.RuleLimits.
+func Dir(dir string) Source { return Source{Name: dir, Origin: OriginUser, Dir: dir} }
+
+// ForWorkspace returns the rule sources for a workspace, in the order they
+// load: the built-in rules, the user's ($XDG_CONFIG_HOME/syntx/rules), and
+// the workspace's .syntx/rules when ws is trusted (the files as read into
+// ws, so what was hashed for the trust decision is what loads). ws may be
+// nil (no workspace folder). Every command and the server build their
+// sources here.
+func ForWorkspace(ws *config.Workspace) []Source {
+	sources := []Source{{Name: "builtin", Origin: OriginBuiltin, FS: Builtin()}}
+	if d := config.UserRulesDir(); d != "" {
+		sources = append(sources, Dir(d))
+	}
+	if ws != nil && ws.Trusted && len(ws.Rules) > 0 {
+		sources = append(sources, Source{
+			Name:   ws.RulePath(""),
+			Origin: OriginWorkspace,
+			Files:  ws.Rules,
+			Path:   ws.RulePath,
+		})
+	}
+	return sources
+}
+
+// Load reads rule files (*.toml, recursively) from each source in order.
+// A user rule replaces an earlier rule with the same id; a workspace rule
+// whose id is already taken is refused, with a problem naming both files.
 func Load(sources ...Source) *Library {
 	l := &Library{byID: map[string]*Rule{}, sets: map[syntax.Grammar]*Set{}}
 	for _, src := range sources {
-		err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) && p == "." {
-					return fs.SkipAll
+		switch {
+		case src.FS != nil:
+			err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					if errors.Is(err, fs.ErrNotExist) && p == "." {
+						return fs.SkipAll
+					}
+					l.Problems = append(l.Problems, Problem{Source: filepath.Join(src.Name, p), Err: err})
+					return nil
 				}
-				l.Problems = append(l.Problems, Problem{Source: filepath.Join(src.Name, p), Err: err})
+				if d.IsDir() || path.Ext(p) != ".toml" {
+					return nil
+				}
+				data, err := fs.ReadFile(src.FS, p)
+				if err != nil {
+					l.Problems = append(l.Problems, Problem{Source: src.file(p), Err: err})
+					return nil
+				}
+				l.loadFile(src, p, data)
 				return nil
+			})
+			if err != nil {
+				l.Problems = append(l.Problems, Problem{Source: src.Name, Err: err})
 			}
-			if d.IsDir() || path.Ext(p) != ".toml" {
-				return nil
+		case src.Dir != "":
+			d, err := safeio.OpenDir(src.Dir)
+			if err != nil {
+				if !errors.Is(err, fs.ErrNotExist) {
+					l.Problems = append(l.Problems, Problem{Source: src.Dir, Err: err})
+				}
+				continue
 			}
-			l.loadFile(src, p)
-			return nil
-		})
-		if err != nil {
-			l.Problems = append(l.Problems, Problem{Source: src.Name, Err: err})
+			files, problems := d.Walk(".toml", config.RuleLimits)
+			d.Close()
+			for _, p := range problems {
+				l.Problems = append(l.Problems, Problem{Source: src.file(p.Name), Err: errors.New(strings.TrimPrefix(p.Error(), filepath.Join(src.Dir, filepath.FromSlash(p.Name))+": "))})
+			}
+			for _, f := range files {
+				l.loadFile(src, f.Name, f.Data)
+			}
+		default:
+			for _, f := range src.Files {
+				l.loadFile(src, f.Name, f.Data)
+			}
 		}
 	}
 	l.rules = l.rules[:0]
@@ -114,20 +205,31 @@ func Load(sources ...Source) *Library {
 	return l
 }
 
-const maxRuleFile = 1 << 20
+// file names a file of src as rules and problems show it.
+func (src Source) file(p string) string {
+	switch {
+	case src.Path != nil:
+		return src.Path(p)
+	case src.FS != nil && src.Origin == OriginBuiltin:
+		return src.Name + ":" + p
+	}
+	return filepath.Join(src.Name, filepath.FromSlash(p))
+}
 
-func (l *Library) loadFile(src Source, p string) {
-	name := src.Name + ":" + p
-	if src.Name != "builtin" {
-		name = filepath.Join(src.Name, p)
-	}
-	data, err := fs.ReadFile(src.FS, p)
-	if err != nil {
-		l.Problems = append(l.Problems, Problem{Source: name, Err: err})
-		return
-	}
-	if len(data) > maxRuleFile {
-		l.Problems = append(l.Problems, Problem{Source: name, Err: fmt.Errorf("rule file larger than %d bytes", maxRuleFile)})
+// Limits on one rule file, checked before its rules are compiled: a rule
+// file is data anybody can write, and compiling a query costs time in
+// proportion to its patterns.
+const (
+	maxRulesPerFile = 200
+	maxQueryBytes   = 64 << 10
+	maxTemplateLen  = 64 << 10
+	maxExamples     = 50
+)
+
+func (l *Library) loadFile(src Source, p string, data []byte) {
+	name := src.file(p)
+	if len(data) > config.MaxRuleFileBytes {
+		l.Problems = append(l.Problems, Problem{Source: name, Err: fmt.Errorf("rule file larger than %d bytes", config.MaxRuleFileBytes)})
 		return
 	}
 	var file struct {
@@ -150,6 +252,12 @@ func (l *Library) loadFile(src Source, p string) {
 		l.Problems = append(l.Problems, Problem{Source: name, Err: errors.New("no [[rule]] tables")})
 		return
 	}
+	if len(file.Rule) > maxRulesPerFile {
+		l.Problems = append(l.Problems, Problem{Source: name, Err: fmt.Errorf("%d rules in one file; at most %d", len(file.Rule), maxRulesPerFile)})
+		return
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
 	seen := map[string]bool{}
 	for _, s := range file.Rule {
 		if seen[s.ID] {
@@ -157,13 +265,44 @@ func (l *Library) loadFile(src Source, p string) {
 			continue
 		}
 		seen[s.ID] = true
+		if err := s.checkSizes(); err != nil {
+			l.Problems = append(l.Problems, Problem{Source: name, Err: err})
+			continue
+		}
+		if old := l.byID[s.ID]; old != nil && src.Origin == OriginWorkspace {
+			l.Problems = append(l.Problems, Problem{Source: name, Err: fmt.Errorf(
+				"rule %s is already defined by %s (%s): a workspace rule may not redefine a built-in or user rule; skipped", s.ID, old.Source, old.Origin)})
+			continue
+		}
 		r, err := compile(s, name)
 		if err != nil {
 			l.Problems = append(l.Problems, Problem{Source: name, Err: err})
 			continue
 		}
+		r.Origin, r.SHA256, r.File = src.Origin, hash, p
 		l.byID[r.ID] = r
 	}
+}
+
+// checkSizes bounds a spec's query, templates and examples.
+func (s *Spec) checkSizes() error {
+	if len(s.Query) > maxQueryBytes {
+		return fmt.Errorf("rule %s: query of %d bytes; at most %d", s.ID, len(s.Query), maxQueryBytes)
+	}
+	n := 0
+	if s.Fix != nil {
+		n += len(*s.Fix)
+	}
+	for _, e := range s.Edits {
+		n += len(e.Text)
+	}
+	if n > maxTemplateLen {
+		return fmt.Errorf("rule %s: fix templates of %d bytes; at most %d", s.ID, n, maxTemplateLen)
+	}
+	if len(s.Examples) > maxExamples {
+		return fmt.Errorf("rule %s: %d examples; at most %d", s.ID, len(s.Examples), maxExamples)
+	}
+	return nil
 }
 
 // Rules returns every loaded rule, sorted by id.
@@ -223,10 +362,16 @@ func testExample(ctx context.Context, set *Set, ex Example) error {
 	if ex.Before == "" && len(ex.MustNotMatch) == 0 {
 		return errors.New("example has neither before nor must_not_match")
 	}
+	if ex.Safety != "" && ex.Safety != Safe && ex.Safety != Unsafe {
+		return fmt.Errorf("example safety %q must be safe or unsafe", ex.Safety)
+	}
 	if ex.Before != "" {
-		got, err := ApplyFirst(ctx, set, []byte(ex.Before))
+		got, unsafe, err := applyFirst(ctx, set, []byte(ex.Before))
 		if err != nil {
 			return err
+		}
+		if ex.Safety != "" && unsafe != (ex.Safety == Unsafe) {
+			return fmt.Errorf("the match in before is %s, want %s", safetyName(unsafe), ex.Safety)
 		}
 		if string(got) != ex.After {
 			return fmt.Errorf("fix of before gave:\n%s\nwant:\n%s", got, ex.After)
@@ -259,21 +404,33 @@ func testExample(ctx context.Context, set *Set, ex Example) error {
 // ApplyFirst parses src, finds the first match of set and returns src with
 // its fix applied. It fails if src has syntax errors or nothing matches.
 func ApplyFirst(ctx context.Context, set *Set, src []byte) ([]byte, error) {
+	out, _, err := applyFirst(ctx, set, src)
+	return out, err
+}
+
+func applyFirst(ctx context.Context, set *Set, src []byte) ([]byte, bool, error) {
 	t, err := syntax.Parse(ctx, set.grammar, src)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer t.Close()
 	if syntax.HasErrors(t.Root()) {
-		return nil, fmt.Errorf("before has syntax errors:\n%s", src)
+		return nil, false, fmt.Errorf("before has syntax errors:\n%s", src)
 	}
 	ms := NewIndex(set, t, src).Matches(t, src)
 	if len(ms) == 0 {
-		return nil, fmt.Errorf("before does not match:\n%s", src)
+		return nil, false, fmt.Errorf("before does not match:\n%s", src)
 	}
 	edits, err := Fix(ms[0], t, src)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return Apply(src, edits), nil
+	return Apply(src, edits), ms[0].Unsafe, nil
+}
+
+func safetyName(unsafe bool) string {
+	if unsafe {
+		return Unsafe
+	}
+	return Safe
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -35,7 +36,16 @@ type Match struct {
 	// pattern, on the type of its parent; see the package documentation).
 	Root     Span
 	Captures []Capture
-	memo     *memoSlot
+	// Unsafe is set when the fix may change what the code does: the rule
+	// declares its fix unsafe, or the pattern that matched does.
+	Unsafe bool
+	// Deps is the span outside Hull that the match's scope predicates
+	// looked at (the function around a declaration, the file's exports),
+	// or {-1, -1}: an edit there can make the match appear or go, so the
+	// index matches the match's root again (see Index).
+	Deps Span
+	dep  *depDetail // what in Deps the match depends on; nil: all of it
+	memo *memoSlot
 }
 
 // key identifies a match across rescans.
@@ -185,8 +195,17 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 	defer qc.Close()
 	root := tree.Root()
 	for _, q := range s.queries {
-		q.run(qc, root, uint32(start), uint32(end), syntax.NoMaxStartDepth, src, fn)
+		q.run(qc, s.env(src, root), root, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
 	}
+}
+
+// rejection is a pattern match that a scope predicate refused: Root is the
+// span of the node its pattern is rooted at, Hull the span of its captures,
+// Deps what the predicate looked at. An edit to Deps can make the match
+// appear, so the index matches Root again.
+type rejection struct {
+	Root, Hull, Deps Span
+	dep              *depDetail
 }
 
 // MatchRule runs one rule over [start, end); used to measure rules one by one.
@@ -197,51 +216,95 @@ func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, 
 	}
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
-	q.run(qc, tree.Root(), uint32(start), uint32(end), syntax.NoMaxStartDepth, src, fn)
+	root := tree.Root()
+	q.run(qc, s.env(src, root), root, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
+}
+
+// env returns an environment for scope predicates over the tree whose root
+// is root. One environment serves a whole round of matching (a Refresh, a
+// request's matching of queued work), so that what the predicates learn
+// about the tree (the words of a function, the occurrences of a name) is
+// learnt once, however many declarations of one function are matched again.
+func (s *Set) env(src []byte, root *sitter.Node) *evalEnv {
+	return &evalEnv{grammar: s.grammar, src: src, root: root}
 }
 
 // matchSubtree matches every pattern rooted in n's subtree.
-func (s *Set) matchSubtree(qc *sitter.QueryCursor, n *sitter.Node, src []byte, fn func(Match)) {
+func (s *Set) matchSubtree(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, fn func(Match), reject func(rejection)) {
 	for _, q := range s.queries {
-		q.run(qc, n, 0, ^uint32(0), syntax.NoMaxStartDepth, src, fn)
+		q.run(qc, env, n, 0, ^uint32(0), syntax.NoMaxStartDepth, fn, reject)
 	}
 }
 
 // matchAt matches the patterns rooted exactly at n. The query cursor
 // descends only as far as those patterns reach.
-func (s *Set) matchAt(qc *sitter.QueryCursor, n *sitter.Node, src []byte, fn func(Match)) {
+func (s *Set) matchAt(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, fn func(Match), reject func(rejection)) {
 	for _, q := range s.queries {
-		q.run(qc, n, 0, ^uint32(0), 0, src, fn)
+		q.run(qc, env, n, 0, ^uint32(0), 0, fn, reject)
 	}
 }
 
 // roots reports whether some pattern of the set may be rooted at n.
 func (s *Set) roots(n *sitter.Node) bool { return s.wildcard || s.rootTypes[n.Type()] }
 
-// run executes q on n with the given byte range and maximum start depth.
-func (q *rootedQuery) run(qc *sitter.QueryCursor, n *sitter.Node, start, end, depth uint32, src []byte, fn func(Match)) {
+// run executes q on n (a node of env's tree) with the given byte range and
+// maximum start depth. It reports the matches to fn and, when reject is not
+// nil, the places where a scope predicate refused one.
+func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, start, end, depth uint32, fn func(Match), reject func(rejection)) {
 	syntax.SetByteRange(qc, start, end)
 	syntax.SetMaxStartDepth(qc, depth)
 	syntax.SetMatchLimit(qc, matchLimit)
 	qc.Exec(q.c.query, n)
+	env.names = q.c.captures
+	src := env.src
 	for {
 		m, ok := qc.NextMatch()
 		if !ok {
 			return
 		}
-		if !q.c.accept(m, src) {
+		info := q.patterns[m.PatternIndex]
+		var root *sitter.Node
+		for _, cp := range m.Captures {
+			if cp.Index == q.root {
+				root = cp.Node
+				break
+			}
+		}
+		if root == nil {
 			continue
 		}
-		info := q.patterns[m.PatternIndex]
+		if info.parent != "" {
+			p := root.Parent()
+			if p == nil || !p.IsNamed() || p.Type() != info.parent {
+				continue
+			}
+		}
+		rootSpan := Span{int(root.StartByte()), int(root.EndByte())}
+		accepted, deps := q.c.accept(m, src, env)
+		if !accepted {
+			if reject != nil && deps.Start >= 0 {
+				h := Span{-1, -1}
+				for _, cp := range m.Captures {
+					if cp.Index != q.root {
+						h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
+					}
+				}
+				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, dep: env.detail})
+			}
+			continue
+		}
 		r := info.rule
-		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures))}
-		var root *sitter.Node
+		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures)), Deps: deps, Root: rootSpan}
+		if deps.Start >= 0 {
+			mt.dep = env.detail
+		}
+		mt.Unsafe = r.Safety == Unsafe
+		if s := q.c.safety[m.PatternIndex]; s != "" {
+			mt.Unsafe = s == Unsafe
+		}
 		site := false
 		for _, cp := range m.Captures {
 			if cp.Index == q.root {
-				if root == nil {
-					root = cp.Node
-				}
 				continue
 			}
 			sp := Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())}
@@ -257,27 +320,66 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, n *sitter.Node, start, end, de
 				mt.Hull.End = sp.End
 			}
 		}
-		if !site || root == nil {
+		if !site {
 			continue
 		}
-		if info.parent != "" {
-			p := root.Parent()
-			if p == nil || !p.IsNamed() || p.Type() != info.parent {
-				continue
-			}
-		}
-		mt.Root = Span{int(root.StartByte()), int(root.EndByte())}
 		mt.memo = &memoSlot{}
 		fn(mt)
 	}
 }
 
-// accept evaluates the pattern's predicates.
-func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
+// accept evaluates the pattern's predicates, and returns the span the scope
+// predicates among them depended on ({-1, -1} if none).
+func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool, Span) {
 	preds := c.predicates[m.PatternIndex]
 	if len(preds) == 0 {
-		return true
+		return true, noDeps
 	}
+	deps := noDeps
+	env.words, env.inexact, env.detail = env.words[:0], false, nil
+	defer func() {
+		if deps.Start >= 0 && env.detail == nil && !env.inexact {
+			env.detail = &depDetail{words: slices.Compact(slices.Sorted(slices.Values(env.words)))}
+		}
+	}()
+	// Text predicates first: they are cheap and usually decide.
+	ok := c.acceptText(m, src, preds)
+	if !ok {
+		return false, deps
+	}
+	env.m = m
+	for _, p := range preds {
+		if p.scope == nil {
+			continue
+		}
+		if env.isMinified() {
+			// Not analysed (see isMinified). The whole text decided that:
+			// the index watches whether it still is (see deps.go).
+			env.detail = &depDetail{minified: true}
+			return false, Span{0, len(src)}
+		}
+		nodes := env.allNodes(p.capture)
+		if len(nodes) == 0 {
+			continue // an optional capture that did not match
+		}
+		holds := true
+		for _, n := range nodes {
+			r, d := env.eval(p.scope, n, p.args)
+			deps = union(deps, d)
+			if !r {
+				holds = false
+				break
+			}
+		}
+		if holds == p.negate {
+			return false, deps
+		}
+	}
+	return true, deps
+}
+
+// acceptText evaluates the text predicates of a pattern (#eq?, #match?...).
+func (c *compiled) acceptText(m *sitter.QueryMatch, src []byte, preds []predicate) bool {
 	text := func(name string) (string, bool) {
 		for _, cp := range m.Captures {
 			if c.captures[cp.Index] == name {
@@ -287,6 +389,9 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
 		return "", false
 	}
 	for _, p := range preds {
+		if p.scope != nil {
+			continue
+		}
 		v, ok := text(p.capture)
 		if !ok {
 			continue // an optional capture that did not match: tree-sitter skips the predicate
@@ -339,13 +444,32 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte) bool {
 // queued: Within matches those its range touches, splitting large nodes so
 // that a request near the cursor costs the lines around it, not a rescan;
 // Flush matches everything queued.
+//
+// A scope predicate can look beyond the root's subtree (the function around
+// a declaration, the file's exports): the match records that span as Deps.
+// The index also remembers where a predicate refused a match (its root, its
+// captures and its Deps). An edit, or a structural change, that touches a
+// match's or a refusal's Deps without touching its root makes the index
+// match that root again — the root's node with its subtree, and the
+// patterns rooted at its ancestors, exactly as for an edited line — so
+// deleting the use after a block that kept var from becoming let makes the
+// suggestion appear, and adding one makes it go.
 type Index struct {
 	set     *Set
 	list    matchList
 	view    []Match // list.all(), until the list changes
 	dirty   []Span  // edited since the last Refresh
 	pending []job   // sorted by start, disjoint; matches here are not computed yet
-	last    WorkStats
+	// rejected are the places where a scope predicate refused a match.
+	rejected []rejection
+	last     WorkStats
+	// text is the text of the last NewIndex or Refresh, edits the edits
+	// since and lastEdit the latest; minified whether text is minified.
+	// Refresh compares them with the new text (see deps.go).
+	text     []byte
+	edits    int
+	lastEdit syntax.Edit
+	minified bool
 }
 
 // WorkStats counts the matching one Refresh (or one request that matched
@@ -368,11 +492,12 @@ type job struct {
 
 // NewIndex matches the whole tree.
 func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
-	ix := &Index{set: set}
+	ix := &Index{set: set, text: src, minified: minifiedText(src)}
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
 	var ms []Match
-	set.matchSubtree(qc, tree.Root(), src, func(m Match) { ms = append(ms, m) })
+	root := tree.Root()
+	set.matchSubtree(qc, set.env(src, root), root, func(m Match) { ms = append(ms, m) }, ix.reject)
 	sortMatches(ms)
 	ix.list.set(ms)
 	return ix
@@ -411,6 +536,22 @@ func (ix *Index) Edit(e syntax.Edit) {
 	start, oldEnd, newEnd := int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
 	ix.list.edit(start, oldEnd, newEnd-oldEnd)
 	ix.view = nil
+	// A refusal whose root the edit touches is recorded again when its
+	// region is matched; the others keep their place. Whether the edit
+	// touches what their predicates read is for Refresh to decide.
+	edited := Span{start, oldEnd}
+	keep := ix.rejected[:0]
+	for _, r := range ix.rejected {
+		if r.Root.Intersects(edited) {
+			continue
+		}
+		r.Root = shiftSpan(r.Root, start, oldEnd, newEnd)
+		r.Hull = shiftSpan(r.Hull, start, oldEnd, newEnd)
+		r.Deps = shiftSpan(r.Deps, start, oldEnd, newEnd)
+		keep = append(keep, r)
+	}
+	clear(ix.rejected[len(keep):])
+	ix.rejected = keep
 	for i := range ix.dirty {
 		ix.dirty[i] = shiftSpan(ix.dirty[i], start, oldEnd, newEnd)
 	}
@@ -419,6 +560,8 @@ func (ix *Index) Edit(e syntax.Edit) {
 		ix.pending[i].parent = shiftSpan(ix.pending[i].parent, start, oldEnd, newEnd)
 	}
 	ix.dirty = append(ix.dirty, Span{start, newEnd})
+	ix.edits++
+	ix.lastEdit = e
 }
 
 // eagerBytes is how much text inside a region Refresh matches at once; a
@@ -435,13 +578,41 @@ const pieceBytes = 2048
 func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint32) {
 	spans := ix.dirty
 	ix.dirty = nil
+	var structural []Span
 	for _, c := range changed {
-		spans = append(spans, Span{int(c[0]), min(int(c[1]), text.Len())})
+		structural = append(structural, Span{int(c[0]), min(int(c[1]), text.Len())})
 	}
+	spans = append(spans, structural...)
+	now := text.Bytes()
+	defer func() { ix.text, ix.edits, ix.minified = now, 0, minifiedText(now) }()
 	if len(spans) == 0 {
 		return
 	}
-	regions := lineRegions(text, spans)
+	var regions []Span
+	ch := ix.describeChange(now, mergeSpans(structural))
+	if ch.minified {
+		// Every scope predicate's answer may flip: match the file again.
+		regions = []Span{{0, len(now)}}
+	} else {
+		regions = lineRegions(text, spans)
+		// Matches and refusals whose predicates read what changed, while
+		// their root is elsewhere, are matched again at their root.
+		touched := mergeSpans(append([]Span(nil), spans...))
+		roots := ix.list.dependents(touched, nil, ch.affects)
+		keep := ix.rejected[:0]
+		for _, r := range ix.rejected {
+			if touchesAny(r.Deps, touched) && !overlapsAny(r.Root, regions) && ch.affects(r.dep) {
+				roots = append(roots, r.Root)
+				continue
+			}
+			keep = append(keep, r)
+		}
+		clear(ix.rejected[len(keep):])
+		ix.rejected = keep
+		if len(roots) > 0 {
+			regions = mergeSpans(append(regions, roots...))
+		}
+	}
 	// Queued work that a region touches was laid out against the old
 	// tree: it joins the region (which may then touch more).
 	for grown := true; grown; {
@@ -462,6 +633,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	}
 	ix.list.drop(regions)
 	ix.view = nil
+	ix.dropRejected(regions)
 
 	w := ix.newWork(tree, text.Bytes())
 	defer w.close()
@@ -471,8 +643,25 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.pending = append(ix.pending, w.queued...)
 	sort.Slice(ix.pending, func(i, j int) bool { return ix.pending[i].span.Start < ix.pending[j].span.Start })
 	ix.merge(w.fresh)
+	ix.rejected = append(ix.rejected, w.rejected...)
 	ix.last = w.stats
 }
+
+// dropRejected forgets the refusals whose root overlaps one of the sorted,
+// disjoint regions: matching the regions again records them anew.
+func (ix *Index) dropRejected(regions []Span) {
+	keep := ix.rejected[:0]
+	for _, r := range ix.rejected {
+		if !overlapsAny(r.Root, regions) {
+			keep = append(keep, r)
+		}
+	}
+	clear(ix.rejected[len(keep):])
+	ix.rejected = keep
+}
+
+// reject records a refused match (see Index.rejected).
+func (ix *Index) reject(r rejection) { ix.rejected = append(ix.rejected, r) }
 
 // lineRegions widens spans to their lines, with one byte of slack on each
 // side (a node that ends or starts exactly at an edit can change with it: an
@@ -527,8 +716,11 @@ type work struct {
 	qc     *sitter.QueryCursor
 	cursor *sitter.TreeCursor
 	fresh  []Match
-	queued []job
-	stats  WorkStats
+	env    *evalEnv // shared by the round's scope predicates
+	// rejected are the refusals found this round.
+	rejected []rejection
+	queued   []job
+	stats    WorkStats
 	// done holds the nodes whose own patterns were matched this round, so
 	// that regions sharing ancestors do not match them twice.
 	done map[nodeKey]bool
@@ -541,7 +733,7 @@ type nodeKey struct {
 
 func (ix *Index) newWork(tree *syntax.Tree, src []byte) *work {
 	root := tree.Root()
-	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}}
+	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}, env: ix.set.env(src, root)}
 }
 
 func (w *work) close() {
@@ -552,6 +744,8 @@ func (w *work) close() {
 func nodeSpan(n *sitter.Node) Span { return Span{int(n.StartByte()), int(n.EndByte())} }
 
 func (w *work) collect(m Match) { w.fresh = append(w.fresh, m) }
+
+func (w *work) reject(r rejection) { w.rejected = append(w.rejected, r) }
 
 // at matches the patterns rooted exactly at n, once per round.
 func (w *work) at(n *sitter.Node) {
@@ -564,7 +758,7 @@ func (w *work) at(n *sitter.Node) {
 	}
 	w.done[k] = true
 	w.stats.Nodes++
-	w.ix.set.matchAt(w.qc, n, w.src, w.collect)
+	w.ix.set.matchAt(w.qc, w.env, n, w.collect, w.reject)
 }
 
 // region matches again what the region r (in the current tree) may have
@@ -672,7 +866,7 @@ func (w *work) runChildren(parent *sitter.Node, j job, want Span) (keep bool) {
 					}
 				} else {
 					w.stats.SubtreeBytes += ns.End - ns.Start
-					w.ix.set.matchSubtree(w.qc, n, w.src, w.collect)
+					w.ix.set.matchSubtree(w.qc, w.env, n, w.collect, w.reject)
 				}
 			}
 		}
@@ -754,6 +948,7 @@ func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline
 	ix.pending = keep
 	sort.Slice(ix.pending, func(i, j int) bool { return ix.pending[i].span.Start < ix.pending[j].span.Start })
 	ix.merge(w.fresh)
+	ix.rejected = append(ix.rejected, w.rejected...)
 	ix.last = w.stats
 }
 

@@ -17,7 +17,7 @@ type chunk struct {
 	delta int     // added to every position stored in ms
 	ms    []Match // in order; positions without delta
 	// Bounds of the chunk, with delta: the smallest start and largest end
-	// of any site or root, and the largest site end.
+	// of any site, root, Deps or memo span, and the largest site end.
 	lo, hi, siteHi int
 }
 
@@ -46,6 +46,9 @@ func (c *chunk) bounds() {
 		m := &c.ms[i]
 		c.lo = min(c.lo, m.Site.Start, m.Root.Start)
 		c.hi = max(c.hi, m.Site.End, m.Root.End)
+		if m.Deps.Start >= 0 {
+			c.lo, c.hi = min(c.lo, m.Deps.Start), max(c.hi, m.Deps.End)
+		}
 		if d, ok := memoDeps(m); ok {
 			c.lo, c.hi = min(c.lo, d.Start), max(c.hi, d.End)
 		}
@@ -82,6 +85,10 @@ func shiftMatch(m *Match, d int) {
 	m.Hull.End += d
 	m.Root.Start += d
 	m.Root.End += d
+	if m.Deps.Start >= 0 {
+		m.Deps.Start += d
+		m.Deps.End += d
+	}
 	for i := range m.Captures { // owned by the index: shifted in place
 		m.Captures[i].Span.Start += d
 		m.Captures[i].Span.End += d
@@ -89,7 +96,8 @@ func shiftMatch(m *Match, d int) {
 }
 
 // edit drops the matches whose root touches the replaced span [start,
-// oldEnd] and shifts those after it by delta.
+// oldEnd] and shifts those after it by delta (and Deps that span the edit,
+// to its new end).
 func (l *matchList) edit(start, oldEnd, delta int) {
 	edited := Span{start, oldEnd}
 	for _, c := range l.chunks {
@@ -110,8 +118,12 @@ func (l *matchList) edit(start, oldEnd, delta int) {
 				if d, ok := memoDeps(&m); ok && d.Intersects(edited) {
 					m.memo.v = nil
 				}
+				deps := m.Deps
 				if m.Root.Start > oldEnd {
 					shiftMatch(&m, delta)
+				}
+				if deps.Start >= 0 {
+					m.Deps = shiftSpan(deps, start, oldEnd, oldEnd+delta)
 				}
 				out = append(out, m)
 			}
@@ -151,6 +163,29 @@ func (l *matchList) drop(regions []Span) {
 		c.bounds()
 	}
 	l.compact()
+}
+
+// dependents appends to roots the roots of the matches whose Deps touch
+// one of the sorted, disjoint spans while their root does not overlap
+// them, and for which affects holds.
+func (l *matchList) dependents(spans, roots []Span, affects func(*depDetail) bool) []Span {
+	for _, c := range l.chunks {
+		if !touchesAny(Span{c.lo, c.hi}, spans) {
+			continue
+		}
+		for i := range c.ms {
+			m := &c.ms[i]
+			if m.Deps.Start < 0 {
+				continue
+			}
+			deps := Span{m.Deps.Start + c.delta, m.Deps.End + c.delta}
+			root := Span{m.Root.Start + c.delta, m.Root.End + c.delta}
+			if touchesAny(deps, spans) && !overlapsAny(root, spans) && affects(m.dep) {
+				roots = append(roots, root)
+			}
+		}
+	}
+	return roots
 }
 
 // compact removes empty chunks.

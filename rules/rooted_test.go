@@ -113,12 +113,13 @@ func originalMatches(t testing.TB, set *Set, tree *syntax.Tree, src []byte) []st
 			t.Fatal(err)
 		}
 		qc.Exec(c.query, tree.Root())
+		env := &evalEnv{grammar: c.grammar, src: src, root: tree.Root(), names: c.captures}
 		for {
 			m, ok := qc.NextMatch()
 			if !ok {
 				break
 			}
-			if !c.accept(m, src) {
+			if ok, _ := c.accept(m, src, env); !ok {
 				continue
 			}
 			mt := Match{Rule: r}

@@ -4,8 +4,18 @@
 // to, a category, a message, a prior acceptance probability, a tree-sitter
 // query, a fix written as templates over the query's captures, and examples
 // (code before and after the fix, and code that must not match). Rules ship
-// embedded in the binary (builtin/) and can be added or overridden from
-// <workspace>/.syntx/rules/ and $XDG_CONFIG_HOME/syntx/rules/.
+// embedded in the binary (builtin/); the user's ($XDG_CONFIG_HOME/syntx/rules/)
+// may add rules or replace a built-in one; a workspace's
+// (<workspace>/.syntx/rules/) load only once the user trusts the folder, and
+// may only add rules: one whose id is taken is refused with a problem naming
+// both files. A Source says where rules come from (Origin); ForWorkspace
+// builds the sources every command and the server load. A rule records its
+// file and the file's SHA-256, which the suggestions it makes carry.
+//
+// Rule files are somebody else's data: they are read through safeio
+// (regular files, no symbolic link out of their directory, size-limited),
+// and a file is limited in rules, query, template and example sizes before
+// anything is compiled.
 //
 // # Rule files
 //
@@ -19,6 +29,12 @@
 //	title = "Wrap the error with %w"   # the code action's title
 //	message = "..."                    # why, in one sentence
 //	prior = 0.7                        # how often reviewers accept it, in (0, 1)
+//	safety = "safe"                    # safe | unsafe (see Fix safety); unsafe when absent
+//	because = "..."                    # safe: why the fix keeps the meaning
+//	check = "..."                      # unsafe: what to verify before applying it (shown with it)
+//	requires = { go = "1.13" }         # the target the fix needs (see Project targets)
+//	aliases = ["errorlint"]            # the names other tools give the check (see Suppressions)
+//	migration = "Convert this file to let/const"   # a migration (see Migrations)
 //	query = '''(call_expression ...) @site'''
 //	site = "site"                      # the capture that marks where the suggestion applies (default "site")
 //	fix = '''{{.call}}'''              # shorthand for one edit replacing the site
@@ -32,6 +48,7 @@
 //	[[rule.example]]
 //	before = '''...'''
 //	after = '''...'''
+//	safety = "unsafe"                  # optional: the safety the match in before must have
 //	must_not_match = ['''...''']
 //
 // Templates are Go text/template over the captures: {{.name}} is the text of
@@ -42,13 +59,133 @@
 // trimSuffix SUFFIX S, lower, upper, join SEP LIST, unquote, quote, fields S
 // (split on white space), contains SUB S, hasPrefix PREFIX S, hasSuffix
 // SUFFIX S and indentBy PREFIX S (prefixes every line but the first); the
-// text/template built-ins (printf, index, len, eq, and, or, not, range with
-// variables) work as usual. Arguments come in pipeline order, so
-// {{ .x | replace "a" "b" }} and {{ if hasPrefix "0o" .perm }} both read well.
+// text/template built-ins (printf, print, println, index, slice, len, eq, ne,
+// lt, le, gt, ge, and, or, not, range with variables) work as usual.
+// Arguments come in pipeline order, so {{ .x | replace "a" "b" }} and
+// {{ if hasPrefix "0o" .perm }} both read well.
+//
+// A template is bounded (see template.go): {{define}}, {{block}},
+// {{template}}, call, html, js and urlquery are refused at load, as are a
+// range over a number or over len and printf widths or precisions over 64;
+// a render stops after 20,000 steps (range iterations and function calls),
+// 64 MB of work, a value or output over 1 MB, or when its context ends
+// (Render takes the request's), and the fix is then not offered.
 //
 // Queries may use the predicates #eq?, #not-eq?, #match?, #not-match?,
-// #any-of? and #not-any-of?. A pattern's root node may carry at most two
-// captures, and the capture name @syntx.root is reserved.
+// #any-of? and #not-any-of?, and the scope predicates below. A pattern's
+// root node may carry at most two captures, and the capture name
+// @syntx.root is reserved (see Incremental matching).
+//
+// # Fix safety
+//
+// Every fix is safe or unsafe, in the spirit of ruff's fix safety and of
+// ESLint's fixes and suggestions. A safe fix keeps what the code means
+// under the preconditions its query checks (scope, types the syntax
+// settles, literals, the project's declared targets): `var` becomes `let`
+// only where block scoping changes nothing. An unsafe fix may change what
+// the code does, and that includes every fix whose point is to change
+// behaviour, however welcome (verify=True refuses a self-signed
+// certificate; === stops converting): its action's title ends with
+// "(unsafe)", its check says what to verify, it is never the preferred
+// action, it is ranked after the safe ones, and the base policy never shows
+// it on an automatic request (an adapter trained on the developer's own
+// feedback may). A rule file without safety is unsafe. A pattern can
+// override its rule's safety with (#set! safety "safe"|"unsafe"), so one
+// rule offers the sites it can prove safe as safe and the others as unsafe
+// (percent-to-fstring: safe when every value is known to be a str, int or
+// float). Each built-in rule says why in because or check; a rule that
+// cannot be made safe for a case leaves it out with a predicate, and the
+// case becomes a must_not_match example.
+//
+// # Scope predicates
+//
+// Preconditions are predicates over the syntax tree, written like
+// tree-sitter's and negated with a not- prefix. They rest on a scope
+// analysis per language (definitions, references and the scopes they bind
+// in, the way tree-sitter's locals queries describe them; see scope.go),
+// which is conservative: a name it cannot decide (JavaScript's with and
+// direct eval, Python's global) fails the predicate. A predicate on a
+// capture with several nodes holds when it holds for each.
+//
+//	#local-to-block? @decl        JS/TS: every name the var declares is used only in the declaring block,
+//	                              after the declaration, and declared nowhere else in the function
+//	#captured-in-loop? @decl      JS/TS: a closure created in a loop around the declaration uses its names
+//	#never-reassigned? @decl      every name is initialised by the declaration and never assigned again
+//	#module-file? @any            JS/TS: the file imports, exports or uses require/module.exports
+//	#used-only-opaquely? @id      JS/TS: every use of the parameter or caught error accepts any type
+//	                              (typeof, ===, instanceof, !, a condition, a template, throw,
+//	                              String(), JSON.stringify(), console.*), in a function with a body
+//	#exported? @n                 JS/TS: n is in an export, a declare block, or something exported by name
+//	#known-type? @expr TYPE...    the expression's type, known from the syntax, is one of TYPE:
+//	                              Python str bytes int float bool dict list tuple, Go string error
+//	                              slice map array chan (literals, constructors, declarations, annotated
+//	                              parameters, struct fields declared in the file, err from the standard library)
+//	#global? @id                  nothing in the file declares the name: Date, open, len are the language's own
+//	#declared-before? @id @stmt   the variable is declared (Python: assigned) before @stmt in a block around it
+//	#sole-reference? @id @within  @id is the only occurrence of its name inside @within
+//	#referenced-after? @names @stmt  a name bound in @names is read after @stmt in the function
+//	#refers-to? @expr @id         @expr reads, assigns or declares the variable @id names
+//	#reraises? @handler           Python: the except clause re-raises with a bare raise
+//	#class-defines? @obj NAME     Python: @obj is self or cls and the class around it defines NAME
+//	#fresh-name? @id SUFFIX       the name @id's text + SUFFIX is unused in the function (the fix declares it)
+//	#guarded-by? @n REGEX         an if, conditional, switch or &&/|| operand around n tests something
+//	                              matching REGEX ("Date.now ? Date.now() : +new Date()")
+//	#in-function? @n REGEX        a function, method or class around n is named matching REGEX
+//	#commented? @n [REGEX]        a comment on n's lines or the line before (matching REGEX)
+//	#parent-is? @n TYPE[.field]...  n's parent has one of the types (and n is in that field)
+//
+// A predicate may look beyond the match (the function around a
+// declaration, the file's exports); the match records that span
+// (Match.Deps), and the Index matches it again when an edit touches it. It
+// also remembers where a predicate refused a match, so that deleting the
+// use that blocked var -> let makes the suggestion appear.
+//
+// # Suppressions
+//
+// Suppressed finds the comment that silences a site: syntx-ignore[: ids]
+// on the site's line or the line before, eslint-disable-line,
+// eslint-disable-next-line and eslint-disable regions, @ts-ignore and
+// @ts-expect-error, # noqa[: codes], # nosec, pylint: disable[-next],
+// //nolint[:linters], #nosec, //lint:ignore and //lint:file-ignore. A
+// comment with a list silences the rules it names: by id, by id without the
+// language, or by one of the rule's aliases (the names eslint, ruff,
+// flake8, pylint, bandit, golangci-lint and staticcheck give the same
+// check). Comments are found in the tree, so the same text in a string
+// silences nothing.
+//
+// # Project targets
+//
+// A rule's requires names what its fix needs: es_syntax (the ECMAScript
+// edition of the syntax it writes; TypeScript compiles syntax down, so it
+// counts for JavaScript), es_api (the edition of the built-ins it calls;
+// for TypeScript, the lib must declare them), node, python and go versions.
+// Projects reads what the nearest project file above a document declares
+// (package.json engines and browserslist, .browserslistrc, tsconfig.json
+// target and lib following extends, pyproject.toml, setup.cfg, setup.py,
+// go.mod), and Target.Allows silences a rule below its needs. Project files
+// come from the repository: they are read size-limited, regular files only,
+// parsed as data, and can only make SyntX quieter.
+//
+// # Migrations
+//
+// A rule with migration rewrites what would otherwise be a lightbulb on
+// most lines of a file (var to let/const, % to f-strings, any to unknown).
+// The server offers it as one source action per file that applies every
+// safe site, recorded and learnt as one suggestion; its sites are offered
+// one by one only when suggestions.migration_sites is set.
+//
+// # Queries that stall a file
+//
+// tree-sitter keeps a state for every partial match. A node pattern with
+// two child patterns and no anchor between them, (block (A) (B)), starts a
+// state at every A child and keeps it alive across the later siblings: on a
+// generated block of thousands of declarations one query took a minute.
+// Anchor siblings (block (A) . (B)), or root the pattern at B and check A
+// with a predicate (#declared-before?, #known-type?); the built-in queries
+// are linted for this (querylint.go). Matching runs with a match limit, and
+// scope predicates share their work within a pass. syntx rules stats --time
+// measures the cost per file and per rule against the budget: every rule
+// together within 100 ms of CPU on any file of up to 200 KB.
 //
 // # Incremental matching
 //
@@ -81,11 +218,24 @@
 // those statements once per such pattern; and a pattern rooted at any node
 // ((_ ...), or a top-level sibling sequence) is matched at every ancestor.
 //
-// Predicates read the text of the match's captures only, which lies inside
-// the root's subtree. A predicate that looked beyond it (at the enclosing
-// scope, say) would break the index's invariant: such a predicate must make
-// the match's root the node it reads, or the index must learn to invalidate
-// the matches that depend on that node.
+// A scope predicate may read beyond the root's subtree: the function around
+// a declaration, the later uses of a name, the file's exports. What it read
+// is the match's Deps, a span of the text, and the index keeps the same span
+// for the places where a predicate refused a match (with the refused
+// match's root). An edit or a structural change that touches a match's or a
+// refusal's Deps makes the index match that root's node again, as if the
+// edit had been on its line; so a match can depend on code outside its
+// root's subtree, and incremental matching still equals a full rescan.
+// Deps can be large (a var declaration's is the whole function around it,
+// a bundle's factory), so the predicates that can (local-to-block?,
+// captured-in-loop?, never-reassigned?, in-function?, module-file?) also
+// say which words they looked up; an edit inside Deps that only retypes
+// identifier characters, touches none of those words and no keyword, and
+// changes no syntax beyond its words, leaves the match alone (deps.go). A
+// keystroke in a name then costs what it costs in a file without scope
+// predicates; a bracket, an operator, a newline or a keyword in a function
+// re-matches the declarations whose predicates read that function. The
+// other predicates count any edit in their Deps.
 package rules
 
 import (
@@ -93,7 +243,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"text/template"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -103,8 +252,9 @@ import (
 // Categories lists the categories a rule may have.
 var Categories = []string{"security", "performance", "correctness", "style"}
 
-// Languages lists the languages rules are written for.
-var Languages = []string{"go", "python", "javascript", "typescript"}
+// Languages lists the languages rules are written for: the rule
+// languages of syntax's language table.
+var Languages = syntax.RuleLanguages()
 
 // Spec is a rule as written in a rule file.
 type Spec struct {
@@ -123,6 +273,52 @@ type Spec struct {
 	Edits    []EditSpec `toml:"edit"`
 	Examples []Example  `toml:"example"`
 	Tags     []string   `toml:"tags"`
+	// Safety is "safe" (the fix keeps the code's meaning under the
+	// preconditions the query checks) or "unsafe" (it may change what the
+	// code does); a rule file that does not say is unsafe.
+	Safety string `toml:"safety"`
+	// Because says why a safe fix keeps the meaning (for reviewers of the
+	// rule); Check says, for an unsafe one, what the developer must check
+	// before applying it (shown with the suggestion).
+	Because string `toml:"because"`
+	Check   string `toml:"check"`
+	// Requires is the minimum project target the fix needs; the rule is
+	// silent in a project that declares an older one.
+	Requires Requires `toml:"requires"`
+	// Migration, when set, makes the rule a migration: the title of the one
+	// source action per file that applies every safe site ("Convert this
+	// file to let/const"). Its sites are not offered one by one unless
+	// the user turns that on.
+	Migration string `toml:"migration"`
+	// Aliases are the names other tools give the same check ("eqeqeq",
+	// "E711", "gosec"): a suppression comment naming one silences the rule.
+	Aliases []string `toml:"aliases"`
+}
+
+// Fix safety values.
+const (
+	Safe   = "safe"
+	Unsafe = "unsafe"
+)
+
+// Requires is the minimum target a rule's fix needs. Zero values mean no
+// requirement.
+type Requires struct {
+	// ESSyntax is the ECMAScript edition (a year, 2015 for let/const) whose
+	// syntax the fix writes. TypeScript compiles syntax down to its
+	// target, so it counts for JavaScript files only.
+	ESSyntax int `toml:"es_syntax"`
+	// ESAPI is the edition whose built-ins the fix calls (2016 for
+	// Array.prototype.includes): the JavaScript runtime must have them,
+	// and TypeScript's lib must declare them.
+	ESAPI int `toml:"es_api"`
+	// Node is the Node.js major version the fix needs (17 for
+	// structuredClone), compared with package.json's engines.node.
+	Node int `toml:"node"`
+	// Python ("3.6") and Go ("1.13") are language versions, compared with
+	// requires-python / python_requires and go.mod's go line.
+	Python string `toml:"python"`
+	Go     string `toml:"go"`
 }
 
 // EditSpec is one edit of a fix.
@@ -133,17 +329,27 @@ type EditSpec struct {
 }
 
 // Example is a rule's documentation and test: Before must match and become
-// After when the first match's fix is applied; MustNotMatch must not match.
+// After when the first match's fix is applied (with the safety Safety
+// names, when set); MustNotMatch must not match.
 type Example struct {
 	Before       string   `toml:"before"`
 	After        string   `toml:"after"`
 	MustNotMatch []string `toml:"must_not_match"`
+	// Safety, when set, is the fix safety the match in Before must have
+	// (for rules whose patterns differ in safety).
+	Safety string `toml:"safety"`
 }
 
 // Rule is a validated, compiled rule.
 type Rule struct {
 	Spec
 	Source string // file it came from ("builtin:go/errors.toml" for embedded ones)
+	// Origin is who wrote it; File is its file's name within its source
+	// (relative to the rules directory) and SHA256 the file's hash (hex),
+	// recorded with the suggestions it makes.
+	Origin Origin
+	File   string
+	SHA256 string
 	edits  []edit
 	// captureNames and roots are read from the query's text; the query is
 	// compiled per grammar only when a rule is matched on its own (examples,
@@ -163,16 +369,20 @@ type Rule struct {
 type edit struct {
 	at   string
 	op   string
-	tmpl *template.Template
+	tmpl *fixTemplate
 }
 
 // compiled is a rule's query for one grammar, with its predicates
 // precompiled and the node types its patterns can be rooted at.
 type compiled struct {
 	query      *sitter.Query
+	grammar    syntax.Grammar
 	captures   []string // capture index -> name
 	predicates [][]predicate
-	rootTypes  []string // "*" for a wildcard root
+	// safety is, per pattern, the fix safety a (#set! safety "...")
+	// directive gives that pattern's sites ("" when it sets none).
+	safety    []string
+	rootTypes []string // "*" for a wildcard root
 }
 
 type predicate struct {
@@ -183,6 +393,10 @@ type predicate struct {
 	re      *regexp.Regexp
 	set     map[string]bool
 	negate  bool
+	// scope is a scope predicate (predicates.go) and its arguments after
+	// the first capture.
+	scope *predicateDef
+	args  []predArg
 }
 
 // Kind returns the LSP code action kind: <base>.syntx.<category>.
@@ -195,8 +409,29 @@ func (r *Rule) ActionKind() string {
 }
 
 var (
-	idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z0-9][a-z0-9-]*)+$`)
+	idPattern  = regexp.MustCompile(`^[a-z][a-z0-9]*(\.[a-z0-9][a-z0-9-]*)+$`)
+	setsUnsafe = regexp.MustCompile(`#set!\s+"?safety"?\s+"unsafe"`)
+	versionRE  = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 )
+
+func (r Requires) validate(language string) error {
+	js := language == "javascript" || language == "typescript"
+	switch {
+	case (r.ESSyntax != 0 || r.ESAPI != 0 || r.Node != 0) && !js:
+		return fmt.Errorf("es_syntax, es_api and node apply to javascript and typescript rules")
+	case r.Python != "" && language != "python":
+		return fmt.Errorf("python applies to python rules")
+	case r.Go != "" && language != "go":
+		return fmt.Errorf("go applies to go rules")
+	case r.ESSyntax != 0 && (r.ESSyntax < 2009 || r.ESSyntax > 2100), r.ESAPI != 0 && (r.ESAPI < 2009 || r.ESAPI > 2100):
+		return fmt.Errorf("es_syntax and es_api are edition years (2015, 2020)")
+	case r.Node < 0:
+		return fmt.Errorf("node must be a major version")
+	case r.Python != "" && !versionRE.MatchString(r.Python), r.Go != "" && !versionRE.MatchString(r.Go):
+		return fmt.Errorf("python and go versions are written major.minor (\"3.6\", \"1.13\")")
+	}
+	return nil
+}
 
 // validate checks everything about a spec that does not need a grammar.
 func (s *Spec) validate() error {
@@ -232,11 +467,30 @@ func (s *Spec) validate() error {
 	if s.Fix != nil && len(s.Edits) > 0 {
 		return fmt.Errorf("rule %s: use either fix or [[rule.edit]], not both", s.ID)
 	}
-	if len(s.Imports) > 0 && s.Language != "go" && s.Language != "python" {
-		return fmt.Errorf("rule %s: imports are supported for go and python only", s.ID)
+	if imp := importers[s.Language]; len(s.Imports) > 0 && imp.add == nil {
+		return fmt.Errorf("rule %s: imports are supported for %s only", s.ID, importLanguages(func(i importer) bool { return i.add != nil }))
 	}
-	if len(s.Drop) > 0 && s.Language != "go" {
-		return fmt.Errorf("rule %s: drop_imports is supported for go only", s.ID)
+	if imp := importers[s.Language]; len(s.Drop) > 0 && imp.drop == nil {
+		return fmt.Errorf("rule %s: drop_imports is supported for %s only", s.ID, importLanguages(func(i importer) bool { return i.drop != nil }))
+	}
+	switch s.Safety {
+	case "", Safe, Unsafe:
+	default:
+		return fmt.Errorf("rule %s: safety %q must be safe or unsafe", s.ID, s.Safety)
+	}
+	if s.Safety == Unsafe && strings.TrimSpace(s.Check) == "" {
+		return fmt.Errorf("rule %s: an unsafe fix needs check, what to verify before applying it", s.ID)
+	}
+	if setsUnsafe.MatchString(s.Query) && strings.TrimSpace(s.Check) == "" {
+		return fmt.Errorf("rule %s: a pattern sets safety unsafe, so the rule needs check, what to verify before applying it", s.ID)
+	}
+	if err := s.Requires.validate(s.Language); err != nil {
+		return fmt.Errorf("rule %s: requires: %w", s.ID, err)
+	}
+	for _, a := range s.Aliases {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " \t,") {
+			return fmt.Errorf("rule %s: alias %q must be one word", s.ID, a)
+		}
 	}
 	for i, e := range s.Edits {
 		switch e.Op {
@@ -268,6 +522,14 @@ func compile(s Spec, source string) (*Rule, error) {
 	if s.Site == "" {
 		s.Site = "site"
 	}
+	if s.Safety == "" {
+		// A rule that does not declare its fix safe is treated as unsafe:
+		// labelled, never preferred, never shown unasked by the base policy.
+		s.Safety = Unsafe
+		if strings.TrimSpace(s.Check) == "" {
+			s.Check = "this rule does not declare its fix safe: read the change before applying it"
+		}
+	}
 	r := &Rule{Spec: s, Source: source, queries: map[syntax.Grammar]*compiled{}, rootedQ: map[syntax.Grammar]*rootedQuery{}}
 	specs := s.Edits
 	if s.Fix != nil {
@@ -278,7 +540,7 @@ func compile(s Spec, source string) (*Rule, error) {
 		if op == "" {
 			op = "replace"
 		}
-		t, err := template.New(fmt.Sprintf("%s#%d", s.ID, i+1)).Funcs(templateFuncs).Option("missingkey=error").Parse(e.Text)
+		t, err := compileTemplate(fmt.Sprintf("%s#%d", s.ID, i+1), e.Text)
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: edit %d: %w", s.ID, i+1, err)
 		}
@@ -404,16 +666,17 @@ func compileQueryText(text string, g syntax.Grammar) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiled{query: q}
+	c := &compiled{query: q, grammar: g}
 	for i := uint32(0); i < q.CaptureCount(); i++ {
 		c.captures = append(c.captures, q.CaptureNameForId(i))
 	}
 	for p := uint32(0); p < q.PatternCount(); p++ {
-		preds, err := compilePredicates(q, p)
+		preds, safety, err := compilePredicates(q, p)
 		if err != nil {
 			return nil, err
 		}
 		c.predicates = append(c.predicates, preds)
+		c.safety = append(c.safety, safety)
 	}
 	roots, err := rootTypes(text)
 	if err != nil {
@@ -423,8 +686,11 @@ func compileQueryText(text string, g syntax.Grammar) (*compiled, error) {
 	return c, nil
 }
 
-func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, error) {
+// compilePredicates compiles one pattern's predicates, and returns the fix
+// safety its (#set! safety "safe"|"unsafe") directive gives, if any.
+func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, string, error) {
 	var out []predicate
+	safety := ""
 	steps := q.PredicatesForPattern(pattern)
 	for _, st := range steps {
 		if len(st) == 0 || st[0].Type != sitter.QueryPredicateStepTypeString {
@@ -435,15 +701,39 @@ func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, error) {
 		if n := len(args); n > 0 && args[n-1].Type == sitter.QueryPredicateStepTypeDone {
 			args = args[:n-1]
 		}
-		if len(args) < 2 || args[0].Type != sitter.QueryPredicateStepTypeCapture {
-			return nil, fmt.Errorf("predicate #%s needs a capture and a value", op)
+		if op == "set!" {
+			if len(args) != 2 || args[0].Type != sitter.QueryPredicateStepTypeString || args[1].Type != sitter.QueryPredicateStepTypeString ||
+				q.StringValueForId(args[0].ValueId) != "safety" {
+				return nil, "", fmt.Errorf(`#set! takes safety and "safe" or "unsafe"`)
+			}
+			safety = q.StringValueForId(args[1].ValueId)
+			if safety != Safe && safety != Unsafe {
+				return nil, "", fmt.Errorf(`#set! safety %q must be "safe" or "unsafe"`, safety)
+			}
+			continue
+		}
+		if len(args) < 1 || args[0].Type != sitter.QueryPredicateStepTypeCapture {
+			return nil, "", fmt.Errorf("predicate #%s needs a capture", op)
 		}
 		p := predicate{op: op, capture: q.CaptureNameForId(args[0].ValueId)}
 		p.negate = strings.HasPrefix(op, "not-")
-		switch strings.TrimPrefix(op, "not-") {
+		name := strings.TrimPrefix(op, "not-")
+		if _, ok := scopePredicates[name]; ok {
+			def, pargs, err := compileScopePredicate(q, name, args[1:])
+			if err != nil {
+				return nil, "", err
+			}
+			p.scope, p.args = &def, pargs
+			out = append(out, p)
+			continue
+		}
+		if len(args) < 2 {
+			return nil, "", fmt.Errorf("predicate #%s needs a capture and a value", op)
+		}
+		switch name {
 		case "eq?":
 			if len(args) != 2 {
-				return nil, fmt.Errorf("#%s takes two arguments", op)
+				return nil, "", fmt.Errorf("#%s takes two arguments", op)
 			}
 			if args[1].Type == sitter.QueryPredicateStepTypeCapture {
 				p.other = q.CaptureNameForId(args[1].ValueId)
@@ -452,27 +742,27 @@ func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, error) {
 			}
 		case "match?":
 			if len(args) != 2 || args[1].Type != sitter.QueryPredicateStepTypeString {
-				return nil, fmt.Errorf("#%s takes a capture and a regular expression", op)
+				return nil, "", fmt.Errorf("#%s takes a capture and a regular expression", op)
 			}
 			re, err := regexp.Compile(q.StringValueForId(args[1].ValueId))
 			if err != nil {
-				return nil, fmt.Errorf("#%s: %w", op, err)
+				return nil, "", fmt.Errorf("#%s: %w", op, err)
 			}
 			p.re = re
 		case "any-of?":
 			p.set = map[string]bool{}
 			for _, a := range args[1:] {
 				if a.Type != sitter.QueryPredicateStepTypeString {
-					return nil, fmt.Errorf("#%s takes string values", op)
+					return nil, "", fmt.Errorf("#%s takes string values", op)
 				}
 				p.set[q.StringValueForId(a.ValueId)] = true
 			}
 		default:
-			return nil, fmt.Errorf("unsupported predicate #%s", op)
+			return nil, "", fmt.Errorf("unsupported predicate #%s", op)
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out, safety, nil
 }
 
 // rootTypes scans a query's text for the node types its top-level patterns

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/syntx/syntx/syntax"
 )
@@ -25,7 +27,10 @@ type RuleStats struct {
 	Language      string  `json:"language"`
 	Category      string  `json:"category"`
 	Prior         float64 `json:"prior"`
-	Matches       int     `json:"matches"`        // sites matched
+	Matches       int     `json:"matches"`        // sites offered (not silenced by a comment or the project's target)
+	Unsafe        int     `json:"unsafe"`         // of those, sites whose fix is unsafe
+	Suppressed    int     `json:"suppressed"`     // sites a suppression comment silences
+	Silenced      int     `json:"silenced"`       // sites the project's declared target silences
 	Files         int     `json:"files"`          // files with at least one site
 	LanguageFiles int     `json:"language_files"` // corpus files in the rule's language
 	// Flag is "never" for a rule without a single match in the files of its
@@ -45,7 +50,51 @@ type Stats struct {
 	// rules may miss sites in them.
 	Unparsed []string    `json:"unparsed,omitempty"`
 	Rules    []RuleStats `json:"rules"`
+	// With timing: the slowest files (all rules together, with the rules
+	// that cost most on each), and the files of at most BudgetBytes over
+	// Budget.
+	Budget      time.Duration `json:"budget_ns,omitempty"`
+	BudgetBytes int           `json:"budget_bytes,omitempty"`
+	Slowest     []FileTime    `json:"slowest,omitempty"`
+	OverBudget  []FileTime    `json:"over_budget,omitempty"`
 }
+
+// FileTime is how long matching every rule took on one file, in CPU time
+// (the median of three runs for the slower files; CPU time, because on a
+// shared machine the wall clock also counts other processes), and for the
+// slower files the costliest rules alone.
+type FileTime struct {
+	Path   string     `json:"path"`
+	Bytes  int        `json:"bytes"`
+	Millis float64    `json:"ms"`
+	Rules  []RuleTime `json:"rules,omitempty"`
+}
+
+// RuleTime is how long one rule alone took on a file.
+type RuleTime struct {
+	ID     string  `json:"id"`
+	Millis float64 `json:"ms"`
+}
+
+// StatsOptions configure CorpusStatsWith.
+type StatsOptions struct {
+	// Everywhere is the share of files above which a rule is flagged (0
+	// means DefaultEverywhere).
+	Everywhere float64
+	// Timing measures, per file, how long all rules take together, and
+	// for the slower files each rule alone.
+	Timing bool
+	// Budget is the time all rules together may take on a file of at most
+	// BudgetBytes (defaults: 100 ms, 200 KB).
+	Budget      time.Duration
+	BudgetBytes int
+}
+
+// Default budget: all rules together on any file of up to 200 KB.
+const (
+	DefaultBudget      = 100 * time.Millisecond
+	DefaultBudgetBytes = 200 << 10
+)
 
 // Flagged returns the rules with a flag.
 func (s *Stats) Flagged() []RuleStats {
@@ -93,9 +142,25 @@ func CorpusFiles(dir string) ([]CorpusFile, error) {
 // everywhere is the share of files above which a rule is flagged (0 means
 // DefaultEverywhere).
 func CorpusStats(ctx context.Context, lib *Library, dir string, everywhere float64) (*Stats, error) {
+	return CorpusStatsWith(ctx, lib, dir, StatsOptions{Everywhere: everywhere})
+}
+
+// CorpusStatsWith is CorpusStats with options: sites silenced by a
+// suppression comment or by the project's declared target (project files
+// are looked for up to dir) are counted apart, and with Timing, matching
+// is timed per file.
+func CorpusStatsWith(ctx context.Context, lib *Library, dir string, opts StatsOptions) (*Stats, error) {
+	everywhere := opts.Everywhere
 	if everywhere <= 0 {
 		everywhere = DefaultEverywhere
 	}
+	if opts.Budget <= 0 {
+		opts.Budget = DefaultBudget
+	}
+	if opts.BudgetBytes <= 0 {
+		opts.BudgetBytes = DefaultBudgetBytes
+	}
+	projects := NewProjects(dir)
 	files, err := CorpusFiles(dir)
 	if err != nil {
 		return nil, err
@@ -104,8 +169,12 @@ func CorpusStats(ctx context.Context, lib *Library, dir string, everywhere float
 		return nil, fmt.Errorf("no source files under %s", dir)
 	}
 	st := &Stats{Dir: dir, Everywhere: everywhere, Files: map[string]int{}, Lines: map[string]int{}}
+	if opts.Timing {
+		st.Budget, st.BudgetBytes = opts.Budget, opts.BudgetBytes
+	}
 	matches := map[string]int{}
 	inFiles := map[string]int{}
+	unsafe, suppressed, silenced := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -125,8 +194,27 @@ func CorpusStats(ctx context.Context, lib *Library, dir string, everywhere float
 			st.Unparsed = append(st.Unparsed, f.Path)
 		}
 		seen := map[string]bool{}
-		for _, m := range NewIndex(lib.Set(f.Grammar), tree, src).Matches(tree, src) {
+		set := lib.Set(f.Grammar)
+		start := cpuTime()
+		found := NewIndex(set, tree, src).Matches(tree, src)
+		took := cpuTime() - start
+		if opts.Timing {
+			st.timeFile(f, set, tree, src, took, opts)
+		}
+		target := projects.For(f.Path, f.Grammar)
+		for _, m := range found {
+			if _, ok := Suppressed(tree, src, m); ok {
+				suppressed[m.Rule.ID]++
+				continue
+			}
+			if ok, _ := target.Allows(m.Rule, f.Grammar); !ok {
+				silenced[m.Rule.ID]++
+				continue
+			}
 			matches[m.Rule.ID]++
+			if m.Unsafe {
+				unsafe[m.Rule.ID]++
+			}
 			if !seen[m.Rule.ID] {
 				seen[m.Rule.ID] = true
 				inFiles[m.Rule.ID]++
@@ -136,7 +224,8 @@ func CorpusStats(ctx context.Context, lib *Library, dir string, everywhere float
 	}
 	for _, r := range lib.Rules() {
 		rs := RuleStats{ID: r.ID, Language: r.Language, Category: r.Category, Prior: r.Prior,
-			Matches: matches[r.ID], Files: inFiles[r.ID], LanguageFiles: st.Files[r.Language]}
+			Matches: matches[r.ID], Unsafe: unsafe[r.ID], Suppressed: suppressed[r.ID], Silenced: silenced[r.ID],
+			Files: inFiles[r.ID], LanguageFiles: st.Files[r.Language]}
 		switch {
 		case rs.LanguageFiles == 0:
 			// No files of the rule's language: nothing to say about it.
@@ -147,7 +236,44 @@ func CorpusStats(ctx context.Context, lib *Library, dir string, everywhere float
 		}
 		st.Rules = append(st.Rules, rs)
 	}
+	sort.SliceStable(st.Slowest, func(i, j int) bool { return st.Slowest[i].Millis > st.Slowest[j].Millis })
 	return st, nil
+}
+
+// slowestKept is how many of the slowest files Stats lists.
+const slowestKept = 10
+
+// timeFile records how long matching took on one file. A file that took
+// more than a quarter of the budget is measured twice more (the median
+// counts) and each rule is timed alone on it.
+func (st *Stats) timeFile(f CorpusFile, set *Set, tree *syntax.Tree, src []byte, took time.Duration, opts StatsOptions) {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	ft := FileTime{Path: f.Path, Bytes: len(src), Millis: ms(took)}
+	if took > opts.Budget/4 {
+		runs := []time.Duration{took}
+		for i := 0; i < 2; i++ {
+			start := cpuTime()
+			NewIndex(set, tree, src).Matches(tree, src)
+			runs = append(runs, cpuTime()-start)
+		}
+		sort.Slice(runs, func(i, j int) bool { return runs[i] < runs[j] })
+		ft.Millis = ms(runs[1])
+		for _, r := range set.Rules() {
+			start := cpuTime()
+			set.MatchRule(r, tree, src, 0, len(src), func(Match) {})
+			ft.Rules = append(ft.Rules, RuleTime{ID: r.ID, Millis: ms(cpuTime() - start)})
+		}
+		sort.Slice(ft.Rules, func(i, j int) bool { return ft.Rules[i].Millis > ft.Rules[j].Millis })
+		ft.Rules = ft.Rules[:min(3, len(ft.Rules))]
+	}
+	if len(src) <= opts.BudgetBytes && time.Duration(ft.Millis*float64(time.Millisecond)) > opts.Budget {
+		st.OverBudget = append(st.OverBudget, ft)
+	}
+	st.Slowest = append(st.Slowest, ft)
+	sort.SliceStable(st.Slowest, func(i, j int) bool { return st.Slowest[i].Millis > st.Slowest[j].Millis })
+	if len(st.Slowest) > slowestKept {
+		st.Slowest = st.Slowest[:slowestKept]
+	}
 }
 
 // WriteText prints the statistics as a table, one rule a line, followed by
@@ -160,19 +286,42 @@ func (s *Stats) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "RULE\tCATEGORY\tPRIOR\tMATCHES\tFILES\tSHARE\tFLAG")
+	fmt.Fprintln(tw, "RULE\tCATEGORY\tPRIOR\tMATCHES\tUNSAFE\tCOMMENT/TARGET\tFILES\tSHARE\tPER KLOC\tFLAG")
 	for _, r := range s.Rules {
 		if r.LanguageFiles == 0 {
 			continue // no file of its language in this corpus
 		}
 		share := float64(r.Files) / float64(r.LanguageFiles)
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%d\t%d/%d\t%.0f%%\t%s\n", r.ID, r.Category, r.Prior, r.Matches, r.Files, r.LanguageFiles, 100*share, r.Flag)
+		perK := 0.0
+		if l := s.Lines[r.Language]; l > 0 {
+			perK = 1000 * float64(r.Matches) / float64(l)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%d\t%d\t%d/%d\t%d/%d\t%.0f%%\t%.2f\t%s\n", r.ID, r.Category, r.Prior, r.Matches, r.Unsafe,
+			r.Suppressed, r.Silenced, r.Files, r.LanguageFiles, 100*share, perK, r.Flag)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, p := range s.Unparsed {
 		fmt.Fprintf(w, "warning: %s has syntax errors; its counts may be low\n", p)
+	}
+	if s.Budget > 0 {
+		fmt.Fprintf(w, "\nslowest files (CPU time of all rules together; the rules that cost most alone):\n")
+		for _, f := range s.Slowest {
+			fmt.Fprintf(w, "  %8.1f ms  %7d bytes  %s", f.Millis, f.Bytes, f.Path)
+			for _, r := range f.Rules {
+				fmt.Fprintf(w, "  %s %.1f ms", r.ID, r.Millis)
+			}
+			fmt.Fprintln(w)
+		}
+		if len(s.OverBudget) == 0 {
+			fmt.Fprintf(w, "every file of at most %d bytes took at most %v\n", s.BudgetBytes, s.Budget)
+		} else {
+			fmt.Fprintf(w, "%d files of at most %d bytes took more than %v:\n", len(s.OverBudget), s.BudgetBytes, s.Budget)
+			for _, f := range s.OverBudget {
+				fmt.Fprintf(w, "  %8.1f ms  %s\n", f.Millis, f.Path)
+			}
+		}
 	}
 	flagged := s.Flagged()
 	if len(flagged) == 0 {
@@ -188,4 +337,13 @@ func (s *Stats) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "  %s %s\n", r.ID, what)
 	}
 	return nil
+}
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -9,7 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -24,6 +29,12 @@ const (
 	AuditAdapter    AuditKind = "adapter"
 	AuditForget     AuditKind = "forget"
 	AuditPersona    AuditKind = "persona"
+	AuditSuggestion AuditKind = "suggestion"
+	// AuditSeal gives the digest of a data row written before the chain
+	// covered data rows; its ref is "kind:key".
+	AuditSeal AuditKind = "seal"
+	// AuditMigration records what a schema migration did to the data.
+	AuditMigration AuditKind = "migration"
 )
 
 // AuditRow is one link of the audit chain. Payload is a JSON object that
@@ -68,22 +79,55 @@ func RowHash(prevHash string, seq int64, at time.Time, kind AuditKind, ref strin
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// wtx is a write transaction: the audit rows it appends are kept so that,
+// once it commits, they go to the anchor log.
+type wtx struct {
+	*sql.Tx
+	key  []byte // the hash key, read when the transaction began
+	rows []Head
+	// stmts and pool, when set, keep the transaction's statements
+	// prepared (see stmtCache).
+	stmts *stmtCache
+	pool  *sql.DB
+	// head is the chain's head as this transaction moves it: read from
+	// audit_head on the first append, written back once, by flushHead,
+	// before the transaction commits.
+	head     Head
+	headRead bool
+}
+
+// flushHead writes the head the transaction's appends moved to.
+func (tx *wtx) flushHead(ctx context.Context) error {
+	if len(tx.rows) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
+		 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, tx.head.Seq, tx.head.Hash); err != nil {
+		return fmt.Errorf("update audit head: %w", err)
+	}
+	return nil
+}
+
 // appendAudit adds a row to the chain inside tx. tx must have begun
 // IMMEDIATE (every write transaction of this package does), which holds the
 // database's write lock: appends from several connections or processes are
-// serialised and form one chain.
-func appendAudit(ctx context.Context, tx *sql.Tx, at time.Time, kind AuditKind, ref string, payload any) error {
+// serialised and form one chain. The head is read once per transaction and
+// written back by flushHead before it commits.
+func appendAudit(ctx context.Context, tx *wtx, at time.Time, kind AuditKind, ref string, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode audit payload: %w", err)
 	}
-	var seq int64
-	prev := genesisHash
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read audit head: %w", err)
+	if !tx.headRead {
+		tx.head = Head{Hash: genesisHash}
+		err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&tx.head.Seq, &tx.head.Hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read audit head: %w", err)
+		}
+		tx.headRead = true
 	}
-	seq++
+	prev, seq := tx.head.Hash, tx.head.Seq+1
 	hash, err := RowHash(prev, seq, at, kind, ref, body)
 	if err != nil {
 		return err
@@ -93,12 +137,21 @@ func appendAudit(ctx context.Context, tx *sql.Tx, at time.Time, kind AuditKind, 
 		seq, at.UnixNano(), string(kind), ref, string(body), prev, hash); err != nil {
 		return fmt.Errorf("append audit row: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
-		 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, seq, hash); err != nil {
-		return fmt.Errorf("update audit head: %w", err)
-	}
+	tx.head = Head{Seq: seq, Hash: hash}
+	tx.rows = append(tx.rows, tx.head)
 	return nil
+}
+
+// digestOf returns the digest of a data row just written in tx.
+func digestOf(ctx context.Context, tx *wtx, kind AuditKind, ref string) (string, error) {
+	d, ok, err := rowDigest(ctx, tx, kind, ref)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("%s %s vanished before its audit row", kind, ref)
+	}
+	return d, nil
 }
 
 // AuditLog calls fn for every audit row at or after since, in chain order.
@@ -146,37 +199,255 @@ func scanAudit(rows *sql.Rows) (AuditRow, error) {
 	return r, nil
 }
 
-// VerifyReport is the result of walking the audit chain.
+// VerifyReport is the result of walking the audit chain and checking the
+// data it covers.
 type VerifyReport struct {
-	OK   bool   // the chain is intact
-	Rows int64  // rows checked
+	OK   bool   // the chain and the data are intact
+	Rows int64  // audit rows checked
 	Head string // hash of the last row ("" for an empty log)
-	// Seq is the first row found wrong (0 when OK). For a removed row it is
-	// the seq that is missing.
+	// Seq is the first audit row found wrong (0 when OK, or when the problem
+	// is a data row no audit row describes). For a removed row it is the
+	// seq that is missing; for a data row, the newest audit row recording it.
 	Seq int64
-	// Problem says what is wrong with row Seq, e.g. "row removed",
-	// "content altered", "out of order".
+	// Row names the data row that is wrong ("preference 12", "adapter v3"),
+	// if the problem is one.
+	Row string
+	// Problem says what is wrong, e.g. "row removed", "content altered",
+	// "preference 12 altered (...)", "rewritten (...)".
 	Problem string
+	// DataRows counts the data rows whose digests were checked,
+	// AdapterFiles the adapter files whose hashes were, Anchored the anchor
+	// log lines and AnchorSkipped those that were malformed.
+	DataRows      int64
+	AdapterFiles  int
+	Anchored      int64
+	AnchorSkipped int
 }
 
 // String renders the report for people.
 func (r VerifyReport) String() string {
 	if r.OK {
-		return fmt.Sprintf("audit chain intact: %d rows, head %s", r.Rows, r.Head)
+		return fmt.Sprintf("audit chain intact: %d rows, head %d:%s; %d data rows, %d adapter files, %d anchored rows checked",
+			r.Rows, r.Rows, r.Head, r.DataRows, r.AdapterFiles, r.Anchored)
+	}
+	if r.Seq == 0 {
+		return fmt.Sprintf("audit chain broken: %s", r.Problem)
 	}
 	return fmt.Sprintf("audit chain broken at seq %d: %s", r.Seq, r.Problem)
 }
 
-// Verify walks the audit chain from the first row and reports the first
-// row that was altered, removed or moved. It returns an error only when the
-// database cannot be read; a broken chain is reported in VerifyReport.
+// VerifyOptions say what Verify checks besides the chain and the data rows.
+type VerifyOptions struct {
+	// Head, when set ("SEQ:HASH", as Head().String() gives), is a head
+	// noted earlier: the chain must reach it with the same hash, which
+	// catches a cut tail or a rewrite even when the anchor log went too.
+	Head string
+	// AnchorPath is the anchor log to check against; "" means the
+	// database's own (Options.AnchorPath), and NoAnchor skips it.
+	AnchorPath string
+	NoAnchor   bool
+	// AdapterFile, when set, returns the path of an adapter version's
+	// weights file; each one present must have the hash its adapter row,
+	// and so its audit row, commits to.
+	AdapterFile func(version string) string
+}
+
+// problem is one thing Verify found wrong; the report names the one with
+// the smallest seq (0, a data row with no audit row, sorts last).
+type problem struct {
+	seq       int64
+	row, what string
+}
+
+// dataKey names a data row: its kind and key.
+type dataKey struct {
+	kind AuditKind
+	ref  string
+}
+
+func (k dataKey) String() string { return string(k.kind) + " " + k.ref }
+
+// recorded is the newest digest the chain holds for a data row.
+type recorded struct {
+	seq    int64
+	digest string
+}
+
+// forgetRows is the part of a forget payload Verify reads: the audit rows
+// whose data rows the forget deleted, as ranges of seqs.
+type forgetRows struct {
+	Rows     [][2]int64 `json:"rows"`
+	Adapters []string   `json:"adapters"`
+}
+
+// Verify is VerifyWith with the default options: the chain, the data rows
+// it records and the database's anchor log.
 func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
+	return db.VerifyWith(ctx, VerifyOptions{})
+}
+
+// VerifyWith walks the audit chain from the first row and reports the first
+// row that was altered, removed or moved; then, if the chain holds,
+// recomputes the digest of every data row it records (suggestions, events,
+// preferences, runs, adapters) and reports a row changed, deleted other
+// than by forget, or added without an audit row; checks the chain against
+// the anchor log and opts.Head (a cut tail or a rewritten chain); and
+// checks adapter files against their recorded hashes. It returns an error
+// only when the database cannot be read; what is wrong goes in the report.
+func (db *DB) VerifyWith(ctx context.Context, opts VerifyOptions) (VerifyReport, error) {
+	var head Head
+	if opts.Head != "" {
+		var err error
+		if head, err = ParseHead(opts.Head); err != nil {
+			return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+		}
+	}
 	tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // one snapshot
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
 	}
 	defer tx.Rollback()
+	rep := VerifyReport{}
+	var problems []problem
+	hashes := map[int64]string{} // seq -> hash, of the rows walked
+	latest := map[dataKey]recorded{}
+	bySeq := map[int64][]dataKey{}
+	chainOK, last, lastHash, err := walkChain(ctx, tx, &rep, &problems, func(r AuditRow) {
+		hashes[r.Seq] = r.Hash
+		note := func(k dataKey, digest string) {
+			if digest == "" {
+				return
+			}
+			latest[k] = recorded{r.Seq, digest}
+			bySeq[r.Seq] = append(bySeq[r.Seq], k)
+		}
+		switch r.Kind {
+		case AuditSuggestion, AuditEvent, AuditPreference, AuditRun, AuditAdapter:
+			var p struct {
+				Digest         string `json:"digest"`
+				Previous       string `json:"previous"`
+				PreviousDigest string `json:"previous_digest"`
+			}
+			if json.Unmarshal(r.Payload, &p) == nil {
+				note(dataKey{r.Kind, r.Ref}, p.Digest)
+				if r.Kind == AuditAdapter && p.Previous != "" {
+					note(dataKey{AuditAdapter, p.Previous}, p.PreviousDigest)
+				}
+			}
+		case AuditSeal:
+			kind, ref, ok := strings.Cut(r.Ref, ":")
+			var p sealPayload
+			if ok && json.Unmarshal(r.Payload, &p) == nil {
+				note(dataKey{AuditKind(kind), ref}, p.Digest)
+			}
+		case AuditForget:
+			var p forgetRows
+			if json.Unmarshal(r.Payload, &p) != nil {
+				return
+			}
+			for _, v := range p.Adapters {
+				delete(latest, dataKey{AuditAdapter, v})
+			}
+			for _, rg := range p.Rows {
+				for seq := rg[0]; seq <= rg[1] && seq <= r.Seq; seq++ {
+					for _, k := range bySeq[seq] {
+						if latest[k].seq == seq {
+							delete(latest, k)
+						}
+					}
+					delete(bySeq, seq)
+				}
+			}
+		}
+	})
+	if err != nil {
+		return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+	}
 
+	// The chain against what was noted outside the database.
+	// A single head only tells that the chain differs by its row; the
+	// anchor log, a line per row, finds the first row that differs.
+	checkAnchor := func(seq int64, hash, source string, exact bool) {
+		h, ok := hashes[seq]
+		switch {
+		case seq > last && chainOK:
+			problems = append(problems, problem{seq: last + 1, what: fmt.Sprintf(
+				"row removed: %s records seq %d, the chain ends at seq %d (its tail was cut)", source, seq, last)})
+		case ok && h != hash && exact:
+			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
+				"rewritten: %s records hash %.12s for seq %d, the chain has %.12s", source, hash, seq, h)})
+		case ok && h != hash:
+			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
+				"rewritten at or before seq %d: %s records hash %.12s for it, the chain has %.12s", seq, source, hash, h)})
+		}
+	}
+	if !opts.NoAnchor {
+		path := opts.AnchorPath
+		if path == "" && db.anchor != nil {
+			path = db.anchor.path
+		}
+		if path != "" {
+			anchored, bad, err := readAnchor(path)
+			if err != nil {
+				return VerifyReport{}, fmt.Errorf("store: verify: anchor log: %w", err)
+			}
+			rep.AnchorSkipped = bad
+			seqs := make([]int64, 0, len(anchored))
+			for seq := range anchored {
+				seqs = append(seqs, seq)
+			}
+			slices.Sort(seqs)
+			for _, seq := range seqs {
+				rep.Anchored++
+				checkAnchor(seq, anchored[seq], "the anchor log", true)
+			}
+		}
+	}
+	if head.Seq > 0 {
+		checkAnchor(head.Seq, head.Hash, "the head noted ("+head.String()+")", false)
+	}
+
+	if chainOK {
+		ps, n, err := checkData(ctx, tx, latest)
+		if err != nil {
+			return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+		}
+		rep.DataRows = n
+		problems = append(problems, ps...)
+		if opts.AdapterFile != nil {
+			ps, n, err := checkAdapterFiles(ctx, tx, latest, opts.AdapterFile)
+			if err != nil {
+				return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+			}
+			rep.AdapterFiles = n
+			problems = append(problems, ps...)
+		}
+	}
+	if len(problems) > 0 {
+		first := slices.MinFunc(problems, func(a, b problem) int {
+			if (a.seq == 0) != (b.seq == 0) {
+				if a.seq == 0 {
+					return 1
+				}
+				return -1
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+		rep.Seq, rep.Row, rep.Problem = first.seq, first.row, first.what
+		if len(problems) > 1 {
+			rep.Problem += fmt.Sprintf(" (and %d more problems)", len(problems)-1)
+		}
+		return rep, nil
+	}
+	rep.OK, rep.Head = true, lastHash
+	return rep, nil
+}
+
+// walkChain checks the links of the chain in seq order, calling fn for each
+// row that links correctly. It reports whether the whole chain (and its
+// head row) is intact, the last seq and hash walked, and adds the first
+// break to problems.
+func walkChain(ctx context.Context, tx *sql.Tx, rep *VerifyReport, problems *[]problem, fn func(AuditRow)) (bool, int64, string, error) {
 	// seqOf finds where a hash is stored, to tell a moved row from an
 	// altered one. It scans the table, but only once something is wrong.
 	seqOf := func(hash string) (int64, bool) {
@@ -184,23 +455,21 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 		err := tx.QueryRowContext(ctx, `SELECT seq FROM audit WHERE hash = ? LIMIT 1`, hash).Scan(&s)
 		return s, err == nil
 	}
-
 	rows, err := tx.QueryContext(ctx,
 		`SELECT seq, at, kind, ref, payload, prev_hash, hash FROM audit ORDER BY seq`)
 	if err != nil {
-		return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+		return false, 0, "", err
 	}
 	defer rows.Close()
-	rep := VerifyReport{}
 	prevSeq, prevHash := int64(0), genesisHash
-	bad := func(seq int64, format string, args ...any) (VerifyReport, error) {
-		rep.Seq, rep.Problem = seq, fmt.Sprintf(format, args...)
-		return rep, nil
+	bad := func(seq int64, format string, args ...any) (bool, int64, string, error) {
+		*problems = append(*problems, problem{seq: seq, what: fmt.Sprintf(format, args...)})
+		return false, prevSeq, prevHash, nil
 	}
 	for rows.Next() {
 		r, err := scanAudit(rows)
 		if err != nil {
-			return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+			return false, 0, "", err
 		}
 		rep.Rows++
 		if r.Seq != prevSeq+1 {
@@ -231,10 +500,11 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 			}
 			return bad(r.Seq, "content altered (hash mismatch)")
 		}
+		fn(r)
 		prevSeq, prevHash = r.Seq, r.Hash
 	}
 	if err := rows.Err(); err != nil {
-		return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+		return false, 0, "", err
 	}
 	// The head records the newest link: removing rows at the end shows here.
 	var headSeq int64
@@ -246,17 +516,106 @@ func (db *DB) Verify(ctx context.Context) (VerifyReport, error) {
 			return bad(prevSeq, "audit head missing")
 		}
 	case err != nil:
-		return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
+		return false, 0, "", err
 	case headSeq > prevSeq:
 		return bad(prevSeq+1, "row removed (the log ends at seq %d, its head is seq %d)", prevSeq, headSeq)
 	case headSeq != prevSeq || headHash != prevHash:
 		return bad(prevSeq, "last row does not match the audit head (altered or appended outside SyntX)")
 	}
-	rep.OK, rep.Head = true, ""
-	if rep.Rows > 0 {
-		rep.Head = prevHash
+	if rep.Rows == 0 {
+		prevHash = ""
 	}
-	return rep, nil
+	return true, prevSeq, prevHash, nil
+}
+
+// checkData recomputes the digest of every data row and compares it with
+// the newest digest the chain holds for it. It returns the problems and
+// the number of rows checked.
+func checkData(ctx context.Context, tx *sql.Tx, latest map[dataKey]recorded) ([]problem, int64, error) {
+	var out []problem
+	var n int64
+	seen := map[dataKey]bool{}
+	for _, kind := range dataKinds {
+		t := dataTables[kind]
+		rows, err := tx.QueryContext(ctx, `SELECT CAST(`+t.key+` AS TEXT), `+joinCols(t.cols)+` FROM `+t.table)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read %s: %w", t.table, err)
+		}
+		vals := make([]any, len(t.cols)+1)
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, 0, fmt.Errorf("read %s: %w", t.table, err)
+			}
+			n++
+			ref, _ := vals[0].(string)
+			k := dataKey{kind, ref}
+			seen[k] = true
+			rec, ok := latest[k]
+			switch {
+			case !ok:
+				out = append(out, problem{row: k.String(), what: fmt.Sprintf(
+					"%s has no audit row (added outside SyntX, or kept after a forget recorded its deletion)", k)})
+			case digestValues(kind, vals[1:]) != rec.digest:
+				out = append(out, problem{seq: rec.seq, row: k.String(), what: fmt.Sprintf(
+					"%s altered: it no longer matches the digest audit row %d commits to", k, rec.seq)})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, 0, fmt.Errorf("read %s: %w", t.table, err)
+		}
+	}
+	for k, rec := range latest {
+		if !seen[k] {
+			out = append(out, problem{seq: rec.seq, row: k.String(), what: fmt.Sprintf(
+				"%s deleted outside SyntX: audit row %d records it and no forget removed it", k, rec.seq)})
+		}
+	}
+	return out, n, nil
+}
+
+// checkAdapterFiles compares each adapter file present with the hash its
+// row (and so its audit row) records. A missing file is a problem only for
+// the active adapter: older ones are pruned.
+func checkAdapterFiles(ctx context.Context, tx *sql.Tx, latest map[dataKey]recorded, file func(string) string) ([]problem, int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version, sha256, state FROM adapters ORDER BY version`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read adapters: %w", err)
+	}
+	defer rows.Close()
+	var out []problem
+	n := 0
+	for rows.Next() {
+		var version, sum, state string
+		if err := rows.Scan(&version, &sum, &state); err != nil {
+			return nil, 0, fmt.Errorf("read adapters: %w", err)
+		}
+		k := dataKey{AuditAdapter, version}
+		seq := latest[k].seq
+		b, err := os.ReadFile(file(version))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if state == AdapterActive {
+				out = append(out, problem{seq: seq, row: k.String(), what: fmt.Sprintf(
+					"the file of the active adapter %s is missing (%s)", version, file(version))})
+			}
+			continue
+		case err != nil:
+			return nil, 0, fmt.Errorf("read adapter %s: %w", version, err)
+		}
+		n++
+		h := sha256.Sum256(b)
+		if got := hex.EncodeToString(h[:]); got != sum {
+			out = append(out, problem{seq: seq, row: k.String(), what: fmt.Sprintf(
+				"the file of adapter %s was swapped: its hash %.12s is not the %.12s audit row %d commits to", version, got, sum, seq)})
+		}
+	}
+	return out, n, rows.Err()
 }
 
 // AdapterChange is one recorded change of an adapter's state, from the

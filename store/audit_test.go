@@ -18,9 +18,13 @@ func TestVerifyIntactChain(t *testing.T) {
 	}
 	seed(t, db)
 	rep = mustVerify(t, db)
-	// 3 offered + accepted + kept + dismissed events, 3 preferences.
-	if rep.Rows != 9 {
-		t.Errorf("Rows = %d, want 9", rep.Rows)
+	// 3 suggestions, 3 offered + accepted + kept + dismissed events, 3
+	// preferences.
+	if rep.Rows != 12 {
+		t.Errorf("Rows = %d, want 12", rep.Rows)
+	}
+	if rep.DataRows != 12 || rep.Anchored != 12 {
+		t.Errorf("checked %d data rows and %d anchored rows, want 12 and 12", rep.DataRows, rep.Anchored)
 	}
 	if !strings.Contains(rep.String(), "intact") {
 		t.Errorf("String() = %q", rep.String())
@@ -52,8 +56,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	}{
 		{
 			name:    "payload altered",
-			tamper:  []string{`UPDATE audit SET payload = replace(payload, '"outcome":"offered"', '"outcome":"kept"') WHERE seq = 3`},
-			wantSeq: 3, want: "content altered",
+			tamper:  []string{`UPDATE audit SET payload = replace(payload, '"outcome":"offered"', '"outcome":"kept"') WHERE seq = 2`},
+			wantSeq: 2, want: "content altered",
 		},
 		{
 			name:    "time altered",
@@ -72,8 +76,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		},
 		{
 			name:    "last row deleted",
-			tamper:  []string{`DELETE FROM audit WHERE seq = 9`},
-			wantSeq: 9, want: "row removed",
+			tamper:  []string{`DELETE FROM audit WHERE seq = 12`},
+			wantSeq: 12, want: "row removed",
 		},
 		{
 			name: "two rows swapped",
@@ -136,7 +140,7 @@ func TestVerifyDetectsRehashedRow(t *testing.T) {
 	ctx := context.Background()
 	var r AuditRow
 	err := db.AuditLog(ctx, time.Time{}, func(a AuditRow) error {
-		if a.Seq == 3 {
+		if a.Seq == 2 { // s1's offered event
 			r = a
 		}
 		return nil
@@ -154,15 +158,23 @@ func TestVerifyDetectsRehashedRow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.sql.ExecContext(ctx, `UPDATE audit SET payload = ?, hash = ? WHERE seq = 3`, string(forged), h); err != nil {
+	if _, err := db.sql.ExecContext(ctx, `UPDATE audit SET payload = ?, hash = ? WHERE seq = 2`, string(forged), h); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := db.Verify(ctx)
+	rep, err := db.VerifyWith(ctx, VerifyOptions{NoAnchor: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.OK || rep.Seq != 4 || !strings.Contains(rep.Problem, "seq 3 was altered") {
-		t.Errorf("Verify = %v, want seq 4 naming seq 3", rep)
+	if rep.OK || rep.Seq != 3 || !strings.Contains(rep.Problem, "seq 2 was altered") {
+		t.Errorf("Verify = %v, want seq 3 naming seq 2", rep)
+	}
+	// The anchor log holds seq 2's real hash: it names the row itself.
+	rep, err = db.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.Seq != 2 || !strings.Contains(rep.Problem, "rewritten") {
+		t.Errorf("Verify with the anchor log = %v, want seq 2 rewritten", rep)
 	}
 }
 
@@ -192,8 +204,8 @@ func TestAuditLogSince(t *testing.T) {
 	if err := db.AuditLog(ctx, time.Time{}, func(r AuditRow) error { all = append(all, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 9 {
-		t.Fatalf("%d rows, want 9", len(all))
+	if len(all) != 12 {
+		t.Fatalf("%d rows, want 12", len(all))
 	}
 	prev := genesisHash
 	for i, r := range all {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/syntx/syntx/internal/redact"
 )
 
 // ExportStats says how many rows an export wrote and how many preferences
@@ -110,6 +112,13 @@ func (db *DB) export(ctx context.Context, kind PreferenceKind, fn func(exportRec
 		if err := rows.Scan(&kind, &r.ctxJSON, &r.desirable, &r.chosen, &r.rejected, &r.completion,
 			&r.language, &r.rule, &r.category, &r.title, &r.original); err != nil {
 			return st, err
+		}
+		// Texts were redacted when stored; redact them again on the way
+		// out, with today's patterns, for rows stored by an older build.
+		for _, t := range []*sql.NullString{&r.chosen, &r.rejected, &r.completion, &r.title, &r.original} {
+			if t.Valid {
+				t.String, _ = redact.Redact(t.String)
+			}
 		}
 		ok, err := fn(r)
 		if err != nil {

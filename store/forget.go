@@ -20,6 +20,19 @@ type ForgetReport struct {
 	Suggestions int64
 	Events      int64
 	Preferences int64
+	// Adapters are the adapter versions deleted from the store because
+	// they were trained on a forgotten preference (a run that read
+	// preferences up to an id at or above the smallest one forgotten), or
+	// on data that cannot be traced (no run recorded). Their directories
+	// are the caller's to remove (train.Forget does, under the adapters
+	// lock).
+	Adapters []string
+	// ActiveDeleted reports that the active adapter was among them: no
+	// adapter is active in the store now.
+	ActiveDeleted bool
+	// KeyRotated reports that the hash key was replaced (forget --all):
+	// the keyed hashes left anywhere no longer match anything.
+	KeyRotated bool
 	// Checkpointed reports that the write-ahead log was emptied after the
 	// VACUUM. It is false when another connection kept reading throughout
 	// the busy timeout; the old pages then leave the log at the next
@@ -28,40 +41,62 @@ type ForgetReport struct {
 }
 
 // forgetPayload is the audit record of a forget: what was asked and how
-// much went, never what it was. The workspace appears as a hash only.
+// much went, never what it was. The workspace appears as its keyed hash.
+// Rows lists, as ranges of seqs, the audit rows whose data rows (a
+// suggestion, event or preference) went, and Adapters the adapters, so
+// that Verify tells a forgotten row from one deleted behind SyntX's back.
 type forgetPayload struct {
-	All             bool   `json:"all"`
-	WorkspaceSHA256 string `json:"workspace_sha256,omitempty"`
-	Before          string `json:"before,omitempty"`
-	Suggestions     int64  `json:"suggestions"`
-	Events          int64  `json:"events"`
-	Preferences     int64  `json:"preferences"`
+	All         bool       `json:"all"`
+	Workspace   string     `json:"workspace_hmac,omitempty"`
+	Before      string     `json:"before,omitempty"`
+	Suggestions int64      `json:"suggestions"`
+	Events      int64      `json:"events"`
+	Preferences int64      `json:"preferences"`
+	Adapters    []string   `json:"adapters,omitempty"`
+	KeyRotated  bool       `json:"key_rotated,omitempty"`
+	Rows        [][2]int64 `json:"rows"`
 }
 
 // The selections, with ?1 workspace, ?2 before (unix ns), ?3 whether a
 // workspace is given, ?4 whether a time is given. An event or preference
 // belongs to the workspace of its suggestion(s); with Before it goes when
 // it, or its suggestion, is older than Before. A preference also goes with
-// any event it was derived from.
+// any event it was derived from, and everything goes with its suggestion.
+// The ids are gathered in temporary tables first, so that what is deleted
+// is exactly what the audit row says.
 const (
-	forgetWorkspace = `(?3 = 0 OR s.workspace = ?1)`
-	forgetEvents    = `SELECT e.id FROM events e JOIN suggestions s ON s.id = e.suggestion_id
-		WHERE ` + forgetWorkspace + ` AND (?4 = 0 OR s.created_at < ?2 OR e.at < ?2)`
-	forgetPreferences = `DELETE FROM preferences WHERE id IN (
-		SELECT p.id FROM preferences p
+	forgetWorkspace   = `(?3 = 0 OR s.workspace = ?1)`
+	forgetSuggestions = `INSERT INTO temp.forget_s SELECT s.id FROM suggestions AS s WHERE ` + forgetWorkspace + ` AND (?4 = 0 OR s.created_at < ?2)`
+	forgetEvents      = `INSERT INTO temp.forget_e SELECT e.id FROM events e JOIN suggestions s ON s.id = e.suggestion_id
+		WHERE (` + forgetWorkspace + ` AND (?4 = 0 OR s.created_at < ?2 OR e.at < ?2))
+		   OR e.suggestion_id IN (SELECT id FROM temp.forget_s)`
+	forgetPreferences = `INSERT INTO temp.forget_p SELECT p.id FROM preferences p
 		WHERE EXISTS (SELECT 1 FROM suggestions s
 		              WHERE s.id IN (p.chosen_suggestion_id, p.rejected_suggestion_id, p.suggestion_id)
 		                AND ` + forgetWorkspace + ` AND (?4 = 0 OR s.created_at < ?2 OR p.created_at < ?2))
-		   OR EXISTS (SELECT 1 FROM json_each(p.provenance) j WHERE j.value IN (` + forgetEvents + `)))`
-	forgetEventsDelete      = `DELETE FROM events WHERE id IN (` + forgetEvents + `)`
-	forgetSuggestionsDelete = `DELETE FROM suggestions AS s WHERE ` + forgetWorkspace + ` AND (?4 = 0 OR s.created_at < ?2)`
+		   OR EXISTS (SELECT 1 FROM json_each(p.provenance) j WHERE j.value IN (SELECT id FROM temp.forget_e))
+		   OR p.chosen_suggestion_id IN (SELECT id FROM temp.forget_s)
+		   OR p.rejected_suggestion_id IN (SELECT id FROM temp.forget_s)
+		   OR p.suggestion_id IN (SELECT id FROM temp.forget_s)`
+	// The audit rows of the data rows that go (their own and their seals).
+	forgetSeqs = `SELECT seq FROM audit WHERE
+		   (kind = 'suggestion' AND ref IN (SELECT id FROM temp.forget_s))
+		OR (kind = 'event' AND ref IN (SELECT CAST(id AS TEXT) FROM temp.forget_e))
+		OR (kind = 'preference' AND ref IN (SELECT CAST(id AS TEXT) FROM temp.forget_p))
+		OR (kind = 'seal' AND (ref IN (SELECT 'suggestion:' || id FROM temp.forget_s)
+		                    OR ref IN (SELECT 'event:' || id FROM temp.forget_e)
+		                    OR ref IN (SELECT 'preference:' || id FROM temp.forget_p)))
+		ORDER BY seq`
 )
 
-// Forget deletes the selected suggestions, events and preferences, appends
-// a forget row to the audit log (counts and the request, with the workspace
-// hashed), then VACUUMs the database and truncates its write-ahead log, so
-// the forgotten text is gone from the files on disk, not merely unlinked.
-// The audit chain still verifies afterwards: its rows hold ids and hashes,
+// Forget deletes the selected suggestions, events and preferences, and the
+// adapters trained on any preference it deletes (see ForgetReport); with
+// All it also replaces the hash key. It appends a forget row to the audit
+// log (counts, the request with the workspace keyed-hashed, and which audit
+// rows' data went), then VACUUMs the database and truncates its write-ahead
+// log, so the forgotten text is gone from the files on disk, not merely
+// unlinked. The audit chain still verifies afterwards: its rows hold ids,
+// digests of salted rows whose salt went with them, and keyed hashes,
 // never the forgotten content. now stamps the audit row.
 func (db *DB) Forget(ctx context.Context, spec ForgetSpec, now time.Time) (ForgetReport, error) {
 	var rep ForgetReport
@@ -79,7 +114,6 @@ func (db *DB) Forget(ctx context.Context, spec ForgetSpec, now time.Time) (Forge
 	if !spec.All {
 		if spec.Workspace != "" {
 			ws, hasWS = spec.Workspace, 1
-			payload.WorkspaceSHA256 = sha256Hex(spec.Workspace)
 		}
 		if !spec.Before.IsZero() {
 			var err error
@@ -91,25 +125,92 @@ func (db *DB) Forget(ctx context.Context, spec ForgetSpec, now time.Time) (Forge
 		}
 	}
 	args := []any{ws, before, hasWS, hasBefore}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		del := func(q string, n *int64) error {
-			res, err := tx.ExecContext(ctx, q, args...)
+	err := db.tx(ctx, func(tx *wtx) error {
+		// Its statements name temporary tables, which exist on this
+		// transaction's connection only: they are not cached for the pool.
+		tx.stmts = nil
+		if spec.Workspace != "" && !spec.All {
+			payload.Workspace = hashWith(tx.key, spec.Workspace)
+		}
+		for _, q := range []string{
+			`CREATE TEMP TABLE IF NOT EXISTS forget_s (id TEXT PRIMARY KEY)`,
+			`CREATE TEMP TABLE IF NOT EXISTS forget_e (id INTEGER PRIMARY KEY)`,
+			`CREATE TEMP TABLE IF NOT EXISTS forget_p (id INTEGER PRIMARY KEY)`,
+			`DELETE FROM temp.forget_s`, `DELETE FROM temp.forget_e`, `DELETE FROM temp.forget_p`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("select rows: %w", err)
+			}
+		}
+		defer func() {
+			for _, t := range []string{"forget_s", "forget_e", "forget_p"} {
+				tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t)
+			}
+		}()
+		for _, q := range []string{forgetSuggestions, forgetEvents, forgetPreferences} {
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("select rows: %w", err)
+			}
+		}
+		var minPref sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM temp.forget_s), (SELECT count(*) FROM temp.forget_e),
+			(SELECT count(*) FROM temp.forget_p), (SELECT min(id) FROM temp.forget_p)`).
+			Scan(&rep.Suggestions, &rep.Events, &rep.Preferences, &minPref); err != nil {
+			return fmt.Errorf("count rows: %w", err)
+		}
+		// Adapters trained on what goes.
+		if spec.All || minPref.Valid {
+			err := queryAll(ctx, tx, fmt.Sprintf(`SELECT a.version, a.state FROM adapters a LEFT JOIN runs r ON r.id = a.run_id
+				WHERE %t OR r.last_preference_id IS NULL OR r.last_preference_id >= %d ORDER BY a.created_at, a.version`,
+				spec.All, minPref.Int64), func(r *sql.Rows) error {
+				var v, state string
+				if err := r.Scan(&v, &state); err != nil {
+					return err
+				}
+				rep.Adapters = append(rep.Adapters, v)
+				rep.ActiveDeleted = rep.ActiveDeleted || state == AdapterActive
+				return nil
+			})
 			if err != nil {
+				return fmt.Errorf("find adapters: %w", err)
+			}
+		}
+		var seqs []int64
+		if err := queryAll(ctx, tx, forgetSeqs, func(r *sql.Rows) error {
+			var seq int64
+			if err := r.Scan(&seq); err != nil {
 				return err
 			}
-			*n, err = res.RowsAffected()
-			return err
+			seqs = append(seqs, seq)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("find audit rows: %w", err)
 		}
-		if err := del(forgetPreferences, &rep.Preferences); err != nil {
-			return fmt.Errorf("delete preferences: %w", err)
+		payload.Rows = ranges(seqs)
+		for _, q := range []string{
+			`DELETE FROM preferences WHERE id IN (SELECT id FROM temp.forget_p)`,
+			`DELETE FROM events WHERE id IN (SELECT id FROM temp.forget_e)`,
+			`DELETE FROM suggestions WHERE id IN (SELECT id FROM temp.forget_s)`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("delete: %w", err)
+			}
 		}
-		if err := del(forgetEventsDelete, &rep.Events); err != nil {
-			return fmt.Errorf("delete events: %w", err)
-		}
-		if err := del(forgetSuggestionsDelete, &rep.Suggestions); err != nil {
-			return fmt.Errorf("delete suggestions: %w", err)
+		for _, v := range rep.Adapters {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM adapters WHERE version = ?`, v); err != nil {
+				return fmt.Errorf("delete adapter %s: %w", v, err)
+			}
 		}
 		payload.Suggestions, payload.Events, payload.Preferences = rep.Suggestions, rep.Events, rep.Preferences
+		payload.Adapters = rep.Adapters
+		if spec.All {
+			// Rotated while the write lock is held: no write of any process
+			// uses the old key after this commits.
+			if err := db.keys.rotate(); err != nil {
+				return err
+			}
+			payload.KeyRotated, rep.KeyRotated = true, true
+		}
 		return appendAudit(ctx, tx, now, AuditForget, "", payload)
 	})
 	if err != nil {
@@ -121,6 +222,19 @@ func (db *DB) Forget(ctx context.Context, spec ForgetSpec, now time.Time) (Forge
 	}
 	rep.Checkpointed = ok
 	return rep, nil
+}
+
+// ranges compresses ascending seqs into [first, last] runs.
+func ranges(seqs []int64) [][2]int64 {
+	out := [][2]int64{}
+	for _, s := range seqs {
+		if n := len(out); n > 0 && out[n-1][1]+1 >= s {
+			out[n-1][1] = max(out[n-1][1], s)
+			continue
+		}
+		out = append(out, [2]int64{s, s})
+	}
+	return out
 }
 
 // compact rewrites the database without free pages (VACUUM) and copies the

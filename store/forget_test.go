@@ -151,7 +151,7 @@ func TestForgetWorkspace(t *testing.T) {
 	mustVerify(t, db)
 	var p forgetPayload
 	db.AuditLog(ctx, at(60), func(r AuditRow) error { return json.Unmarshal(r.Payload, &p) })
-	if p.WorkspaceSHA256 != sha256Hex(testForgetWS) || p.All {
+	if p.Workspace != db.Hash(testForgetWS) || p.Workspace == "" || p.All {
 		t.Errorf("forget payload = %+v", p)
 	}
 }

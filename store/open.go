@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/syntx/syntx/internal/atomicfile"
 )
 
 // Options tune Open. The zero value is ready to use.
@@ -33,6 +36,15 @@ type Options struct {
 	// Now stamps the schema_version rows written by migrations. Nil means
 	// time.Now; it is the only place the store reads a clock itself.
 	Now func() time.Time
+	// AnchorPath is the anchor log every committed audit row is appended
+	// to (see Head and VerifyWith); "" means audit-head.log beside the
+	// database. It is a user-level setting: nothing from a workspace may
+	// choose where it goes.
+	AnchorPath string
+	// Logger receives what the store has to say outside a call's result
+	// (a migration's conversions, an anchor log that cannot be written).
+	// Nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // DB is a SyntX database. It is safe for concurrent use by many goroutines,
@@ -43,16 +55,17 @@ type DB struct {
 	storeCode bool
 	fullCheck bool
 	busy      time.Duration // the busy timeout
+	keys      *keyring      // shared by the handles of WithCodeStorage
+	anchor    *anchor       // likewise
+	stmts     *stmtCache    // likewise
+	log       *slog.Logger
 }
 
 // sqliteMagic starts every SQLite 3 database file.
 const sqliteMagic = "SQLite format 3\x00"
 
-// File modes: the data is personal, so only its owner may read it.
-const (
-	dirMode  fs.FileMode = 0o700
-	fileMode fs.FileMode = 0o600
-)
+// fileMode: the data is personal, so only its owner may read it.
+const fileMode = atomicfile.FileMode
 
 // Open opens the SyntX database at path, creating it (and its missing parent
 // directories, mode 0700) if needed. The file and its -wal and -shm
@@ -72,7 +85,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if err := mkdirAll(filepath.Dir(abs)); err != nil {
+	if err := atomicfile.MkdirAll(filepath.Dir(abs)); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", abs, err)
 	}
 	busy := opts.BusyTimeout
@@ -94,7 +107,16 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	pool.SetMaxOpenConns(4)
 	pool.SetMaxIdleConns(4)
-	db := &DB{sql: pool, path: abs, storeCode: !opts.DiscardCode, fullCheck: opts.FullCheck, busy: busy}
+	anchorPath := opts.AnchorPath
+	if anchorPath == "" {
+		anchorPath = filepath.Join(filepath.Dir(abs), AnchorFile)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	db := &DB{sql: pool, path: abs, storeCode: !opts.DiscardCode, fullCheck: opts.FullCheck, busy: busy,
+		keys: newKeyring(filepath.Join(filepath.Dir(abs), KeyFile)), anchor: &anchor{path: anchorPath}, stmts: &stmtCache{}, log: logger}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -113,11 +135,19 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // Close closes the database. When it is the last connection to the file,
 // SQLite checkpoints the write-ahead log and removes it.
 func (db *DB) Close() error {
+	db.stmts.close()
+	aerr := db.anchor.close()
 	if err := db.sql.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", db.path, err)
 	}
+	if aerr != nil {
+		return fmt.Errorf("store: close the anchor log: %w", aerr)
+	}
 	return nil
 }
+
+// AnchorPath returns the anchor log's path.
+func (db *DB) AnchorPath() string { return db.anchor.path }
 
 // Path returns the absolute path of the database file.
 func (db *DB) Path() string { return db.path }
@@ -282,30 +312,6 @@ func notDatabase(path string, err error) error {
 		return err
 	}
 	return fmt.Errorf("store: %s is %w: %w", path, ErrNotDatabase, err)
-}
-
-// mkdirAll creates dir and its missing parents with mode 0700, whatever the
-// umask. Existing directories are left as they are.
-func mkdirAll(dir string) error {
-	fi, err := os.Stat(dir)
-	if err == nil {
-		if !fi.IsDir() {
-			return fmt.Errorf("%s is not a directory", dir)
-		}
-		return nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirAll(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, dirMode); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return os.Chmod(dir, dirMode)
 }
 
 // createFile creates an empty database file with mode 0600. Another process

@@ -11,7 +11,8 @@ import (
 
 const suggestionCols = `id, created_at, workspace, document, language, rule_id, category, title,
 	start_line, start_char, end_line, end_char, features, candidate_set, rank, policy_version,
-	score, trigger, persona, original_text, suggested_text, original_sha256, suggested_sha256, redactions`
+	score, trigger, persona, original_text, suggested_text, original_sha256, suggested_sha256, redactions,
+	rule_source, rule_sha256`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,11 +22,12 @@ func scanSuggestion(r scanner) (Suggestion, error) {
 		at             int64
 		features, trig string
 		orig, sugg     sql.NullString
+		src, srcHash   sql.NullString
 	)
 	err := r.Scan(&s.ID, &at, &s.Workspace, &s.Document, &s.Language, &s.RuleID, &s.Category, &s.Title,
 		&s.Range.Start.Line, &s.Range.Start.Character, &s.Range.End.Line, &s.Range.End.Character,
 		&features, &s.CandidateSet, &s.Rank, &s.PolicyVersion, &s.Score, &trig, &s.Persona,
-		&orig, &sugg, &s.OriginalSHA256, &s.SuggestedSHA256, &s.Redactions)
+		&orig, &sugg, &s.OriginalSHA256, &s.SuggestedSHA256, &s.Redactions, &src, &srcHash)
 	if err != nil {
 		return Suggestion{}, err
 	}
@@ -34,6 +36,7 @@ func scanSuggestion(r scanner) (Suggestion, error) {
 	s.Trigger = Trigger(trig)
 	s.OriginalText, s.SuggestedText = orig.String, sugg.String
 	s.CodeStored = orig.Valid || sugg.Valid
+	s.RuleSource, s.RuleSHA256 = src.String, srcHash.String
 	return s, nil
 }
 
@@ -192,6 +195,17 @@ func (db *DB) Preferences(ctx context.Context, f PreferenceFilter, fn func(Prefe
 	return nil
 }
 
+// CountPreferences returns how many preferences have an id at or below
+// upTo. A training run compares it with what it read to learn whether a
+// forget took some of its data meanwhile.
+func (db *DB) CountPreferences(ctx context.Context, upTo int64) (int64, error) {
+	var n int64
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM preferences WHERE id <= ?`, upTo).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count preferences: %w", err)
+	}
+	return n, nil
+}
+
 // ActiveAdapter returns the active adapter, and false when the base policy
 // runs without one.
 func (db *DB) ActiveAdapter(ctx context.Context) (Adapter, bool, error) {
@@ -222,7 +236,7 @@ func (db *DB) Runs(ctx context.Context, limit int) ([]Run, error) {
 		limit = -1
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT id, started_at, finished_at, objective, hyperparams,
-		data_counts, metrics, decision, adapter_version, adapter_sha256 FROM runs ORDER BY id DESC LIMIT ?`, limit)
+		data_counts, metrics, decision, adapter_version, adapter_sha256, last_preference_id FROM runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: runs: %w", err)
 	}
@@ -235,9 +249,10 @@ func (db *DB) Runs(ctx context.Context, limit int) ([]Run, error) {
 			finished               sql.NullInt64
 			hyper, counts, metrics string
 			decision, version, sha sql.NullString
+			lastPref               sql.NullInt64
 		)
 		if err := rows.Scan(&r.ID, &started, &finished, &r.Objective, &hyper, &counts, &metrics,
-			&decision, &version, &sha); err != nil {
+			&decision, &version, &sha, &lastPref); err != nil {
 			return nil, fmt.Errorf("store: runs: %w", err)
 		}
 		r.StartedAt = fromNanos(started)
@@ -246,6 +261,7 @@ func (db *DB) Runs(ctx context.Context, limit int) ([]Run, error) {
 		}
 		r.Hyperparams, r.DataCounts, r.Metrics = json.RawMessage(hyper), json.RawMessage(counts), json.RawMessage(metrics)
 		r.Decision, r.AdapterVersion, r.AdapterSHA256 = Decision(decision.String), version.String, sha.String
+		r.LastPreferenceID = lastPref.Int64
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

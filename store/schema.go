@@ -11,13 +11,25 @@ import (
 const applicationID = 0x53594e58
 
 // SchemaVersion is the schema version this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 3
 
 // migrations returns the migration scripts: element i brings the schema from
 // version i to version i+1. Append only: a released migration never changes.
+// A script may leave named tasks in migration_tasks for Go code to finish in
+// the same transaction (see runTasks): the work SQL cannot do, such as
+// hashing under the install's key.
 func migrations() []string {
-	return []string{schemaV1}
+	return []string{schemaV1, schemaRuleSource, schemaKeyedHashesAndDataChain}
 }
+
+// schemaRuleSource records where the rule behind a suggestion came from:
+// its file ("builtin:go/security.toml", a user or workspace path) and the
+// file's SHA-256, so that a suggestion a workspace rule made can be traced
+// to the exact file. NULL for suggestions recorded before.
+const schemaRuleSource = `
+ALTER TABLE suggestions ADD COLUMN rule_source TEXT;
+ALTER TABLE suggestions ADD COLUMN rule_sha256 TEXT;
+`
 
 // schemaV1 is the initial schema.
 const schemaV1 = `
@@ -141,6 +153,52 @@ CREATE TABLE audit_head (
 ) STRICT;
 `
 
+// schemaKeyedHashesAndDataChain (issue 15) makes every stored hash of code
+// or paths keyed, and the audit chain cover the data rows:
+//
+//   - the columns of the row digests: a random salt on suggestions,
+//     events and preferences; the newest preference id a run trained on;
+//   - the audit kinds of suggestions, of sealed rows (a digest for a row
+//     that predates the data chain) and of migrations, and an index to find
+//     a data row's audit rows;
+//   - the task that, in Go, drops the plain SHA-256 hashes of code and
+//     paths (they let anyone with the database confirm a guess of the
+//     text), re-redacts the stored texts with the current patterns and
+//     hashes them under the key, salts and seals every existing data row,
+//     and records all that in the chain.
+const schemaKeyedHashesAndDataChain = `
+ALTER TABLE suggestions ADD COLUMN salt BLOB;
+ALTER TABLE events ADD COLUMN salt BLOB;
+ALTER TABLE preferences ADD COLUMN salt BLOB;
+ALTER TABLE runs ADD COLUMN last_preference_id INTEGER;
+UPDATE runs SET last_preference_id = json_extract(data_counts, '$.last_preference_id')
+	WHERE json_type(data_counts, '$.last_preference_id') = 'integer';
+
+CREATE TABLE audit_v2 (
+	seq       INTEGER PRIMARY KEY,
+	at        INTEGER NOT NULL,
+	kind      TEXT NOT NULL CHECK (kind IN ('event','preference','run','adapter','forget','persona',
+	                                       'suggestion','seal','migration')),
+	ref       TEXT NOT NULL,
+	payload   TEXT NOT NULL,
+	prev_hash TEXT NOT NULL,
+	hash      TEXT NOT NULL
+) STRICT;
+INSERT INTO audit_v2 (seq, at, kind, ref, payload, prev_hash, hash)
+	SELECT seq, at, kind, ref, payload, prev_hash, hash FROM audit;
+DROP TABLE audit;
+ALTER TABLE audit_v2 RENAME TO audit;
+CREATE INDEX audit_at ON audit (at);
+CREATE INDEX audit_ref ON audit (kind, ref);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+
+CREATE TABLE migration_tasks (task TEXT PRIMARY KEY) STRICT;
+INSERT INTO migration_tasks (task) VALUES ('keyed-hashes-and-data-chain');
+`
+
 // currentVersion reads the schema version, 0 for a database without SyntX
 // tables. q is a *sql.DB, *sql.Conn or *sql.Tx.
 func currentVersion(ctx context.Context, q querier) (int, error) {
@@ -205,8 +263,20 @@ func (db *DB) migrate(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("record schema version %d: %w", i+1, err)
 		}
 	}
+	w := &wtx{Tx: tx}
+	notes, err := db.runTasks(ctx, w, now)
+	if err != nil {
+		return err
+	}
+	if err := w.flushHead(ctx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit migration: %w", err)
+	}
+	db.anchorRows(w.rows)
+	for _, n := range notes {
+		db.log.Warn("store: " + n)
 	}
 	return nil
 }

@@ -35,15 +35,6 @@ func (o Outcome) Valid() bool {
 	return false
 }
 
-// implies reports whether the outcome means the suggestion was applied.
-func (o Outcome) impliesAccepted() bool {
-	switch o {
-	case Accepted, Kept, Edited, Undone:
-		return true
-	}
-	return false
-}
-
 // Reason is why a suggestion was dismissed.
 type Reason string
 
@@ -121,8 +112,8 @@ type Suggestion struct {
 	CreatedAt time.Time // when it was scored
 	Workspace string    // workspace root (URI or path)
 	// Document is the document's URI or path. When code storage is off the
-	// store keeps only "sha256:" followed by the hex SHA-256 of it, and that
-	// is what reads return.
+	// store keeps only "hmac-sha256:" followed by its keyed hash (DB.Hash),
+	// and that is what reads return.
 	Document string
 	Language string
 	RuleID   string
@@ -144,14 +135,20 @@ type Suggestion struct {
 	// hashes are always kept.
 	OriginalText  string
 	SuggestedText string
-	// OriginalSHA256 and SuggestedSHA256 are the hex SHA-256 of the texts
-	// as the caller passed them (before redaction). Computed on write.
+	// OriginalSHA256 and SuggestedSHA256 are the keyed hashes of the texts
+	// (DB.Hash: HMAC-SHA-256 under the install's key of the redacted
+	// text), "" for an empty text. Computed on write.
 	OriginalSHA256  string
 	SuggestedSHA256 string
 	// CodeStored reports, on read, whether the texts were kept.
 	CodeStored bool
 	// Redactions is how many secrets were replaced in the stored texts.
 	Redactions int
+	// RuleSource is the file the rule came from ("builtin:go/errors.toml",
+	// or a path) and RuleSHA256 that file's hex SHA-256; empty when
+	// unknown (suggestions recorded before they were kept).
+	RuleSource string
+	RuleSHA256 string
 }
 
 // Event is one thing that happened to a suggestion.
@@ -166,7 +163,7 @@ type Event struct {
 	// FinalText is the developer's version for Edited (stored redacted,
 	// dropped when code storage is off; FinalSHA256 is always kept).
 	FinalText   string
-	FinalSHA256 string // computed on write
+	FinalSHA256 string // keyed hash (DB.Hash), computed on write
 }
 
 // PreferenceKind says whether a preference compares two texts or labels one.
@@ -194,7 +191,7 @@ type Side struct {
 	SuggestionID string
 	Text         string // stored redacted; dropped when code storage is off
 	Role         string
-	SHA256       string // of Text as passed, computed on write
+	SHA256       string // keyed hash of Text (DB.Hash), computed on write
 }
 
 // Preference is a unit of training data derived from events (by package
@@ -240,6 +237,10 @@ type Run struct {
 	Decision       Decision
 	AdapterVersion string
 	AdapterSHA256  string
+	// LastPreferenceID is the newest preference the run trained on (it
+	// read every preference up to it). Forget uses it to find the
+	// adapters trained on what it deletes; 0 means unknown.
+	LastPreferenceID int64
 }
 
 // Adapter is a trained LoRA adapter version.

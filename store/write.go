@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,25 +16,42 @@ import (
 
 // tx runs fn in a write transaction. Write transactions begin IMMEDIATE
 // (see dsn): they wait up to the busy timeout for the write lock, then hold
-// it until commit, so they never fail half-way on a lock upgrade.
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+// it until commit, so they never fail half-way on a lock upgrade. The hash
+// key is read once the lock is held, so that no write after a forget --all
+// uses the key it rotated. Once the transaction commits, its audit rows go
+// to the anchor log.
+func (db *DB) tx(ctx context.Context, fn func(*wtx) error) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	w := &wtx{Tx: tx, stmts: db.stmts, pool: db.sql}
+	if w.key, err = db.keys.current(); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := fn(w); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := w.flushHead(ctx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.anchorRows(w.rows)
 	return nil
 }
 
-func sha256Hex(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
+// anchorRows appends committed audit rows to the anchor log. A failure is
+// logged, not returned: the rows are committed, and a caller that saw an
+// error would write them again.
+func (db *DB) anchorRows(rows []Head) {
+	if err := db.anchor.append(rows); err != nil {
+		db.log.Warn("store: the anchor log lags the audit chain", "err", err)
+	}
 }
 
 // fromNanos converts stored unix nanoseconds to a UTC time.
@@ -79,7 +94,7 @@ func jsonObject(what string, raw json.RawMessage) (string, error) {
 // already is an error. Storing a suggestion does not mean it was shown:
 // record that with an Offered event (or use Offer).
 func (db *DB) PutSuggestions(ctx context.Context, ss ...Suggestion) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		for i := range ss {
 			if err := db.putSuggestion(ctx, tx, &ss[i]); err != nil {
 				return err
@@ -98,7 +113,7 @@ func (db *DB) PutSuggestions(ctx context.Context, ss ...Suggestion) error {
 // the event ids in the order of ss.
 func (db *DB) Offer(ctx context.Context, personaWeight float64, ss ...Suggestion) ([]int64, error) {
 	ids := make([]int64, 0, len(ss))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		for i := range ss {
 			s := &ss[i]
 			if err := db.putSuggestion(ctx, tx, s); err != nil {
@@ -121,7 +136,7 @@ func (db *DB) Offer(ctx context.Context, personaWeight float64, ss ...Suggestion
 	return ids, nil
 }
 
-func (db *DB) putSuggestion(ctx context.Context, tx *sql.Tx, s *Suggestion) error {
+func (db *DB) putSuggestion(ctx context.Context, tx *wtx, s *Suggestion) error {
 	switch {
 	case s.ID == "":
 		return fmt.Errorf("suggestion without id: %w", ErrInvalid)
@@ -146,24 +161,45 @@ func (db *DB) putSuggestion(ctx context.Context, tx *sql.Tx, s *Suggestion) erro
 	}
 	doc := s.Document
 	if !db.storeCode {
-		doc = "sha256:" + sha256Hex(doc)
+		doc = docHashPrefix + hashWith(tx.key, doc)
 	}
 	orig, n1 := db.codeText(s.OriginalText)
 	sugg, n2 := db.codeText(s.SuggestedText)
-	_, err = tx.ExecContext(ctx, `INSERT INTO suggestions (
+	digest, _, err := insertDigest(ctx, tx, AuditSuggestion, `INSERT INTO suggestions (
 		id, created_at, workspace, document, language, rule_id, category, title,
 		start_line, start_char, end_line, end_char, features, candidate_set, rank,
 		policy_version, score, trigger, persona,
-		original_text, suggested_text, original_sha256, suggested_sha256, redactions
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		original_text, suggested_text, original_sha256, suggested_sha256, redactions,
+		rule_source, rule_sha256, salt
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, at, s.Workspace, doc, s.Language, s.RuleID, s.Category, s.Title,
 		s.Range.Start.Line, s.Range.Start.Character, s.Range.End.Line, s.Range.End.Character,
 		features, s.CandidateSet, s.Rank, s.PolicyVersion, s.Score, string(s.Trigger), s.Persona,
-		orig, sugg, sha256Hex(s.OriginalText), sha256Hex(s.SuggestedText), n1+n2)
+		orig, sugg, hashWith(tx.key, s.OriginalText), hashWith(tx.key, s.SuggestedText), n1+n2,
+		nullString(s.RuleSource), nullString(s.RuleSHA256), newSalt())
 	if err != nil {
 		return fmt.Errorf("insert suggestion %s: %w", s.ID, err)
 	}
-	return nil
+	return appendAudit(ctx, tx, s.CreatedAt, AuditSuggestion, s.ID, suggestionPayload{
+		Rule: s.RuleID, Category: s.Category, Trigger: s.Trigger, Set: s.CandidateSet, Rank: s.Rank,
+		Persona: s.Persona, Digest: digest,
+	})
+}
+
+// docHashPrefix marks a document stored as its keyed hash (code storage
+// off).
+const docHashPrefix = "hmac-sha256:"
+
+// suggestionPayload is what the audit log keeps of a suggestion: ids, the
+// rule and the digest of the row, no code and no path.
+type suggestionPayload struct {
+	Rule     string  `json:"rule"`
+	Category string  `json:"category"`
+	Trigger  Trigger `json:"trigger"`
+	Set      string  `json:"set"`
+	Rank     int     `json:"rank"`
+	Persona  string  `json:"persona"`
+	Digest   string  `json:"digest"`
 }
 
 // eventPayload is what the audit log keeps of an event.
@@ -175,13 +211,14 @@ type eventPayload struct {
 	Persona    string  `json:"persona"`
 	Weight     float64 `json:"weight"`
 	Reason     Reason  `json:"reason,omitempty"`
+	Digest     string  `json:"digest"`
 }
 
 // AddEvent records an event and its audit row in one transaction and
 // returns the event id. The suggestion must exist.
 func (db *DB) AddEvent(ctx context.Context, e Event) (int64, error) {
 	var id int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		var err error
 		id, err = db.addEvent(ctx, tx, e)
 		return err
@@ -200,7 +237,7 @@ func (db *DB) AddEvent(ctx context.Context, e Event) (int64, error) {
 func (db *DB) RecordOutcome(ctx context.Context, e Event, derived ...Preference) (int64, []int64, error) {
 	var id int64
 	ids := make([]int64, 0, len(derived))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		var err error
 		if id, err = db.addEvent(ctx, tx, e); err != nil {
 			return err
@@ -226,7 +263,7 @@ func (db *DB) RecordOutcome(ctx context.Context, e Event, derived ...Preference)
 	return id, ids, nil
 }
 
-func (db *DB) addEvent(ctx context.Context, tx *sql.Tx, e Event) (int64, error) {
+func (db *DB) addEvent(ctx context.Context, tx *wtx, e Event) (int64, error) {
 	switch {
 	case !e.Outcome.Valid():
 		return 0, fmt.Errorf("unknown outcome %q: %w", e.Outcome, ErrInvalid)
@@ -261,22 +298,19 @@ func (db *DB) addEvent(ctx context.Context, tx *sql.Tx, e Event) (int64, error) 
 	}
 	final, _ := db.codeText(e.FinalText)
 	if e.FinalText != "" {
-		finalHash = sql.NullString{String: sha256Hex(e.FinalText), Valid: true}
+		finalHash = sql.NullString{String: hashWith(tx.key, e.FinalText), Valid: true}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO events
-		(suggestion_id, outcome, at, persona, persona_weight, reason, final_text, final_sha256)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.SuggestionID, string(e.Outcome), at, e.Persona, e.PersonaWeight, reason, final, finalHash)
+	digest, id, err := insertDigest(ctx, tx, AuditEvent, `INSERT INTO events
+		(suggestion_id, outcome, at, persona, persona_weight, reason, final_text, final_sha256, salt)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.SuggestionID, string(e.Outcome), at, e.Persona, e.PersonaWeight, reason, final, finalHash, newSalt())
 	if err != nil {
 		return 0, fmt.Errorf("insert event: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("insert event: %w", err)
-	}
-	err = appendAudit(ctx, tx, e.At, AuditEvent, strconv.FormatInt(id, 10), eventPayload{
+	ref := strconv.FormatInt(id, 10)
+	err = appendAudit(ctx, tx, e.At, AuditEvent, ref, eventPayload{
 		Suggestion: e.SuggestionID, Outcome: e.Outcome, Rule: rule, Category: category,
-		Persona: e.Persona, Weight: e.PersonaWeight, Reason: e.Reason,
+		Persona: e.Persona, Weight: e.PersonaWeight, Reason: e.Reason, Digest: digest,
 	})
 	return id, err
 }
@@ -297,6 +331,7 @@ type preferencePayload struct {
 	Weight     float64        `json:"weight"`
 	Persona    string         `json:"persona"`
 	Provenance []int64        `json:"provenance"`
+	Digest     string         `json:"digest"`
 }
 
 // AddPreferences stores preferences, each with its audit row, in one
@@ -304,7 +339,7 @@ type preferencePayload struct {
 // or dropped (keeping their hash) when code storage is off.
 func (db *DB) AddPreferences(ctx context.Context, ps ...Preference) ([]int64, error) {
 	ids := make([]int64, 0, len(ps))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		for i, p := range ps {
 			id, err := db.addPreference(ctx, tx, p)
 			if err != nil {
@@ -320,7 +355,7 @@ func (db *DB) AddPreferences(ctx context.Context, ps ...Preference) ([]int64, er
 	return ids, nil
 }
 
-func (db *DB) addPreference(ctx context.Context, tx *sql.Tx, p Preference) (int64, error) {
+func (db *DB) addPreference(ctx context.Context, tx *wtx, p Preference) (int64, error) {
 	if p.Persona == "" {
 		return 0, fmt.Errorf("no persona: %w", ErrInvalid)
 	}
@@ -362,7 +397,7 @@ func (db *DB) addPreference(ctx context.Context, tx *sql.Tx, p Preference) (int6
 		}
 		if s.Text != "" {
 			out.text, _ = db.codeText(s.Text)
-			out.hash = sql.NullString{String: sha256Hex(s.Text), Valid: true}
+			out.hash = sql.NullString{String: hashWith(tx.key, s.Text), Valid: true}
 		}
 		return out, nil
 	}
@@ -399,27 +434,25 @@ func (db *DB) addPreference(ctx context.Context, tx *sql.Tx, p Preference) (int6
 	default:
 		return 0, fmt.Errorf("unknown preference kind %q: %w", p.Kind, ErrInvalid)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO preferences (
+	digest, id, err := insertDigest(ctx, tx, AuditPreference, `INSERT INTO preferences (
 		created_at, kind,
 		chosen_suggestion_id, chosen_text, chosen_sha256, chosen_role,
 		rejected_suggestion_id, rejected_text, rejected_sha256, rejected_role,
-		suggestion_id, desirable, context, weight, persona, provenance
-	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		suggestion_id, desirable, context, weight, persona, provenance, salt
+	) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		at, string(p.Kind),
 		chosen.id, chosen.text, chosen.hash, chosen.role,
 		rejected.id, rejected.text, rejected.hash, rejected.role,
-		label, desirable, ctxJSON, p.Weight, p.Persona, string(provJSON))
+		label, desirable, ctxJSON, p.Weight, p.Persona, string(provJSON), newSalt())
 	if err != nil {
 		return 0, fmt.Errorf("insert preference: %w", err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("insert preference: %w", err)
-	}
-	return id, appendAudit(ctx, tx, p.CreatedAt, AuditPreference, strconv.FormatInt(id, 10), payload)
+	ref := strconv.FormatInt(id, 10)
+	payload.Digest = digest
+	return id, appendAudit(ctx, tx, p.CreatedAt, AuditPreference, ref, payload)
 }
 
-func (db *DB) mustExist(ctx context.Context, tx *sql.Tx, id string) error {
+func (db *DB) mustExist(ctx context.Context, tx *wtx, id string) error {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM suggestions WHERE id = ?`, id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -439,6 +472,7 @@ type runPayload struct {
 	AdapterSHA256  string          `json:"adapter_sha256,omitempty"`
 	DataCounts     json.RawMessage `json:"data_counts"`
 	Metrics        json.RawMessage `json:"metrics"`
+	Digest         string          `json:"digest"`
 }
 
 // RecordRun stores a finished training run and its audit row, and returns
@@ -446,7 +480,7 @@ type runPayload struct {
 // numbers, not code), so a rejected adapter stays explained there.
 func (db *DB) RecordRun(ctx context.Context, r Run) (int64, error) {
 	var id int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		var err error
 		id, err = recordRun(ctx, tx, r)
 		return err
@@ -465,7 +499,7 @@ func (db *DB) RecordRun(ctx context.Context, r Run) (int64, error) {
 // adapters table does not know. It returns the run id.
 func (db *DB) RecordRunAdapter(ctx context.Context, r Run, state string, at time.Time) (int64, error) {
 	var id int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		if r.AdapterVersion == "" {
 			return fmt.Errorf("run names no adapter version: %w", ErrInvalid)
 		}
@@ -481,7 +515,7 @@ func (db *DB) RecordRunAdapter(ctx context.Context, r Run, state string, at time
 	return id, nil
 }
 
-func recordRun(ctx context.Context, tx *sql.Tx, r Run) (int64, error) {
+func recordRun(ctx context.Context, tx *wtx, r Run) (int64, error) {
 	var id int64
 	if r.Objective == "" {
 		return 0, fmt.Errorf("run without objective: %w", ErrInvalid)
@@ -513,23 +547,29 @@ func recordRun(ctx context.Context, tx *sql.Tx, r Run) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO runs (started_at, finished_at, objective, hyperparams,
-		data_counts, metrics, decision, adapter_version, adapter_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		started, finished, r.Objective, hyper, counts, metrics,
-		nullString(string(r.Decision)), nullString(r.AdapterVersion), nullString(r.AdapterSHA256))
-	if err != nil {
-		return 0, fmt.Errorf("insert run: %w", err)
+	if r.LastPreferenceID < 0 {
+		return 0, fmt.Errorf("run's last preference id %d: %w", r.LastPreferenceID, ErrInvalid)
 	}
-	if id, err = res.LastInsertId(); err != nil {
+	var lastPref sql.NullInt64
+	if r.LastPreferenceID > 0 {
+		lastPref = sql.NullInt64{Int64: r.LastPreferenceID, Valid: true}
+	}
+	digest, id, err := insertDigest(ctx, tx, AuditRun, `INSERT INTO runs (started_at, finished_at, objective, hyperparams,
+		data_counts, metrics, decision, adapter_version, adapter_sha256, last_preference_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		started, finished, r.Objective, hyper, counts, metrics,
+		nullString(string(r.Decision)), nullString(r.AdapterVersion), nullString(r.AdapterSHA256), lastPref)
+	if err != nil {
 		return 0, fmt.Errorf("insert run: %w", err)
 	}
 	at := r.FinishedAt
 	if at.IsZero() {
 		at = r.StartedAt
 	}
-	return id, appendAudit(ctx, tx, at, AuditRun, strconv.FormatInt(id, 10), runPayload{
+	ref := strconv.FormatInt(id, 10)
+	return id, appendAudit(ctx, tx, at, AuditRun, ref, runPayload{
 		Objective: r.Objective, Decision: r.Decision, AdapterVersion: r.AdapterVersion,
 		AdapterSHA256: r.AdapterSHA256, DataCounts: json.RawMessage(counts), Metrics: json.RawMessage(metrics),
+		Digest: digest,
 	})
 }
 
@@ -542,6 +582,10 @@ type adapterPayload struct {
 	State    string `json:"state"`
 	Previous string `json:"previous,omitempty"`
 	RunID    int64  `json:"run,omitempty"`
+	// Digest is the adapter row's; PreviousDigest that of the row of
+	// Previous, which this change retired.
+	Digest         string `json:"digest,omitempty"`
+	PreviousDigest string `json:"previous_digest,omitempty"`
 }
 
 // PutAdapter records an adapter version in the given state (candidate,
@@ -549,14 +593,14 @@ type adapterPayload struct {
 // active retires the previously active one, so at most one is active;
 // activating an older version this way is a rollback.
 func (db *DB) PutAdapter(ctx context.Context, a Adapter, at time.Time) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error { return putAdapter(ctx, tx, a, at) })
+	err := db.tx(ctx, func(tx *wtx) error { return putAdapter(ctx, tx, a, at) })
 	if err != nil {
 		return fmt.Errorf("store: put adapter: %w", err)
 	}
 	return nil
 }
 
-func putAdapter(ctx context.Context, tx *sql.Tx, a Adapter, at time.Time) error {
+func putAdapter(ctx context.Context, tx *wtx, a Adapter, at time.Time) error {
 	switch a.State {
 	case AdapterCandidate, AdapterActive, AdapterRetired, AdapterRejected:
 	default:
@@ -603,15 +647,22 @@ func putAdapter(ctx context.Context, tx *sql.Tx, a Adapter, at time.Time) error 
 	if err != nil {
 		return fmt.Errorf("store adapter %s: %w", a.Version, err)
 	}
-	return appendAudit(ctx, tx, at, AuditAdapter, a.Version, adapterPayload{
-		Version: a.Version, SHA256: a.SHA256, State: a.State, Previous: prev, RunID: a.RunID,
-	})
+	p := adapterPayload{Version: a.Version, SHA256: a.SHA256, State: a.State, Previous: prev, RunID: a.RunID}
+	if p.Digest, err = digestOf(ctx, tx, AuditAdapter, a.Version); err != nil {
+		return err
+	}
+	if prev != "" && prev != a.Version {
+		if p.PreviousDigest, err = digestOf(ctx, tx, AuditAdapter, prev); err != nil {
+			return err
+		}
+	}
+	return appendAudit(ctx, tx, at, AuditAdapter, a.Version, p)
 }
 
 // RecordPersona appends a persona audit row: the developer switched to
 // persona, whose weight is weight.
 func (db *DB) RecordPersona(ctx context.Context, persona string, weight float64, at time.Time) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *wtx) error {
 		if persona == "" {
 			return fmt.Errorf("empty persona: %w", ErrInvalid)
 		}

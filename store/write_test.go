@@ -20,7 +20,7 @@ func TestSuggestionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.OriginalSHA256, in.SuggestedSHA256 = sha256Hex(in.OriginalText), sha256Hex(in.SuggestedText)
+	in.OriginalSHA256, in.SuggestedSHA256 = db.Hash(in.OriginalText), db.Hash(in.SuggestedText)
 	in.CodeStored = true
 	if !got.CreatedAt.Equal(in.CreatedAt) {
 		t.Errorf("created %v, want %v", got.CreatedAt, in.CreatedAt)
@@ -69,17 +69,17 @@ func TestTextsAreRedacted(t *testing.T) {
 	if strings.Contains(got.OriginalText, "ghp_") || !strings.Contains(got.OriginalText, "<redacted:github-token>") {
 		t.Errorf("original stored as %q", got.OriginalText)
 	}
-	if got.OriginalSHA256 != sha256Hex(s.OriginalText) || got.Redactions != 1 {
+	if got.OriginalSHA256 != db.Hash(s.OriginalText) || got.OriginalSHA256 != db.Hash(got.OriginalText) || got.Redactions != 1 {
 		t.Errorf("hash %s redactions %d", got.OriginalSHA256, got.Redactions)
 	}
 	db.Events(ctx, EventFilter{SuggestionID: "s1", Since: at(1)}, func(e Event) error {
-		if strings.Contains(e.FinalText, "ghp_") || e.FinalSHA256 != sha256Hex(final) {
+		if strings.Contains(e.FinalText, "ghp_") || e.FinalSHA256 != db.Hash(final) {
 			t.Errorf("event %+v", e)
 		}
 		return nil
 	})
 	db.Preferences(ctx, PreferenceFilter{}, func(p Preference) error {
-		if strings.Contains(p.Chosen.Text, "ghp_") || p.Chosen.SHA256 != sha256Hex(final) {
+		if strings.Contains(p.Chosen.Text, "ghp_") || p.Chosen.SHA256 != db.Hash(final) {
 			t.Errorf("preference %+v", p)
 		}
 		return nil
@@ -116,11 +116,11 @@ func TestCodeStorageOff(t *testing.T) {
 		if got.OriginalText != "" || got.SuggestedText != "" || got.CodeStored {
 			t.Errorf("%s: texts stored: %+v", tc.name, got)
 		}
-		if got.Document != "sha256:"+sha256Hex(s.Document) || got.OriginalSHA256 != sha256Hex(s.OriginalText) {
+		if got.Document != "hmac-sha256:"+db.Hash(s.Document) || got.OriginalSHA256 != db.Hash(s.OriginalText) || got.OriginalSHA256 == "" {
 			t.Errorf("%s: document %q hash %q", tc.name, got.Document, got.OriginalSHA256)
 		}
 		db.Preferences(ctx, PreferenceFilter{}, func(p Preference) error {
-			if p.Chosen.Text != "" || p.Chosen.SHA256 != sha256Hex("mine()") {
+			if p.Chosen.Text != "" || p.Chosen.SHA256 != db.Hash("mine()") {
 				t.Errorf("%s: preference side %+v", tc.name, p.Chosen)
 			}
 			return nil
@@ -251,7 +251,7 @@ func TestWritesRejectBadInput(t *testing.T) {
 		t.Fatal("batch with a bad preference accepted")
 	}
 	st, _ := db.Status(ctx)
-	if st.Preferences != 0 || st.AuditRows != 1 || st.Events[Offered] != 1 {
+	if st.Preferences != 0 || st.AuditRows != 2 || st.Events[Offered] != 1 { // the suggestion and its offered event
 		t.Errorf("after failed writes: %+v", st)
 	}
 	mustVerify(t, db)

@@ -2,6 +2,7 @@ package syntax
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -26,77 +27,278 @@ const (
 	TSX        Grammar = "tsx"
 )
 
-// Grammars lists every grammar in a fixed order.
-var Grammars = []Grammar{Go, Python, JavaScript, TypeScript, TSX}
+// Language is one row of the language table: everything SyntX knows about
+// a language it parses. Every other place that needs a language fact —
+// document detection, rule languages, git pathspecs, file roles, the
+// editors' file-type lists (checked by a test) — reads it from here, so
+// adding a language is a row in languages, the grammar's import, a rules
+// folder and its corpus.
+type Language struct {
+	// Grammar is the row's key.
+	Grammar Grammar
+	// Name is the language's name for people.
+	Name string
+	// RuleLanguage is what rule files name in `language` for it: tsx
+	// documents use typescript rules.
+	RuleLanguage string
+	// Files are the LSP language ids this grammar parses, each with the
+	// file extensions (lower case, with the dot) an editor gives that id.
+	Files []FileType
+	// Aliases are other language ids some clients send ("js", "tsx").
+	Aliases []string
+	// LineComment starts a comment that runs to the end of the line, as
+	// code written for the language spells it.
+	LineComment string
+	// CommentNodes are the grammar's node types that are comments: token
+	// comparisons leave them out.
+	CommentNodes []string
+	// Tests are the language's test-file conventions.
+	Tests TestFiles
+	// VendorDirs are directories holding other people's code (vendored
+	// or installed dependencies).
+	VendorDirs []string
+	// GeneratedMarkers are texts whose presence near the top of a file
+	// says that a tool wrote it.
+	GeneratedMarkers []string
+
+	grammar func() *sitter.Language
+}
+
+// FileType is an LSP language id and its file extensions.
+type FileType struct {
+	LanguageID string
+	Extensions []string
+}
+
+// TestFiles describes how a language names its tests.
+type TestFiles struct {
+	Prefixes []string // of the file's base name: "test_"
+	Suffixes []string // of the base name: "_test.go"
+	Infixes  []string // inside the base name: ".test."
+	Names    []string // whole base names: "conftest.py"
+	Dirs     []string // directories whose files are tests: "__tests__"
+	// New is how the language names the test of a file: "{stem}" and
+	// "{ext}" stand for the file's base name without its extension and
+	// its extension.
+	New string
+}
+
+// languages is the table.
+var languages = []Language{
+	{
+		Grammar: Go, Name: "Go", RuleLanguage: "go",
+		Files:        []FileType{{"go", []string{".go"}}},
+		LineComment:  "//",
+		CommentNodes: []string{"comment"},
+		Tests:        TestFiles{Suffixes: []string{"_test.go"}, New: "{stem}_test{ext}"},
+		VendorDirs:   []string{"vendor"},
+		// "// Code generated ... DO NOT EDIT." (go help generate).
+		GeneratedMarkers: []string{"Code generated", "DO NOT EDIT"},
+		grammar:          golang.GetLanguage,
+	},
+	{
+		Grammar: Python, Name: "Python", RuleLanguage: "python",
+		Files:        []FileType{{"python", []string{".py", ".pyi", ".pyw"}}},
+		LineComment:  "#",
+		CommentNodes: []string{"comment"},
+		Tests: TestFiles{Prefixes: []string{"test_"}, Suffixes: []string{"_test.py"}, Names: []string{"conftest.py"},
+			Dirs: []string{"tests"}, New: "test_{stem}{ext}"},
+		GeneratedMarkers: []string{"@generated"},
+		grammar:          python.GetLanguage,
+	},
+	{
+		Grammar: JavaScript, Name: "JavaScript", RuleLanguage: "javascript",
+		Files: []FileType{
+			{"javascript", []string{".js", ".mjs", ".cjs"}},
+			{"javascriptreact", []string{".jsx"}},
+		},
+		Aliases:          []string{"js", "jsx"},
+		LineComment:      "//",
+		CommentNodes:     []string{"comment", "html_comment"},
+		Tests:            jsTests,
+		VendorDirs:       []string{"node_modules"},
+		GeneratedMarkers: []string{"@generated"},
+		grammar:          javascript.GetLanguage,
+	},
+	{
+		Grammar: TypeScript, Name: "TypeScript", RuleLanguage: "typescript",
+		Files:            []FileType{{"typescript", []string{".ts", ".mts", ".cts"}}},
+		Aliases:          []string{"ts"},
+		LineComment:      "//",
+		CommentNodes:     []string{"comment", "html_comment"},
+		Tests:            jsTests,
+		VendorDirs:       []string{"node_modules"},
+		GeneratedMarkers: []string{"@generated"},
+		grammar:          typescript.GetLanguage,
+	},
+	{
+		Grammar: TSX, Name: "TSX", RuleLanguage: "typescript",
+		Files:            []FileType{{"typescriptreact", []string{".tsx"}}},
+		Aliases:          []string{"tsx"},
+		LineComment:      "//",
+		CommentNodes:     []string{"comment", "html_comment"},
+		Tests:            jsTests,
+		VendorDirs:       []string{"node_modules"},
+		GeneratedMarkers: []string{"@generated"},
+		grammar:          tsx.GetLanguage,
+	},
+}
+
+// jsTests are the JavaScript and TypeScript test conventions (Jest,
+// Mocha, Vitest).
+var jsTests = TestFiles{Infixes: []string{".test.", ".spec."}, Dirs: []string{"__tests__"}, New: "{stem}.test{ext}"}
+
+// SharedVendorDirs hold vendored code in any language.
+var SharedVendorDirs = []string{"third_party"}
+
+// table is languages and the rows a build adds (see lang_extra.go).
+var table = append(languages[:len(languages):len(languages)], extraLanguages...)
+
+// Languages returns the table, in a fixed order. It is shared: callers
+// must not modify it.
+func Languages() []Language { return table }
+
+func allLanguages() []Language { return table }
+
+// Grammars lists every grammar in the table's order. (A variable, not a
+// function, because code outside this package ranges over it; it is
+// derived from the table and never changed.)
+var Grammars = func() []Grammar {
+	var out []Grammar
+	for _, l := range table {
+		out = append(out, l.Grammar)
+	}
+	return out
+}()
+
+// LanguageOf returns g's row.
+func LanguageOf(g Grammar) (Language, bool) {
+	for _, l := range allLanguages() {
+		if l.Grammar == g {
+			return l, true
+		}
+	}
+	return Language{}, false
+}
 
 // Language returns the tree-sitter language of g, or nil for an unknown g.
 func (g Grammar) Language() *sitter.Language {
-	switch g {
-	case Go:
-		return golang.GetLanguage()
-	case Python:
-		return python.GetLanguage()
-	case JavaScript:
-		return javascript.GetLanguage()
-	case TypeScript:
-		return typescript.GetLanguage()
-	case TSX:
-		return tsx.GetLanguage()
+	if l, ok := LanguageOf(g); ok {
+		return l.grammar()
 	}
 	return nil
 }
 
-// RuleLanguage is the language a rule file names for g: tsx documents use
-// typescript rules.
+// RuleLanguage is the language a rule file names for g.
 func (g Grammar) RuleLanguage() string {
-	if g == TSX {
-		return string(TypeScript)
+	l, _ := LanguageOf(g)
+	return l.RuleLanguage
+}
+
+// RuleLanguages lists the languages rules may be written for, in the
+// table's order.
+func RuleLanguages() []string {
+	var out []string
+	for _, l := range allLanguages() {
+		if !slices.Contains(out, l.RuleLanguage) {
+			out = append(out, l.RuleLanguage)
+		}
 	}
-	return string(g)
+	return out
 }
 
 // GrammarsFor returns the grammars a rule written for language applies to.
 func GrammarsFor(language string) []Grammar {
-	switch language {
-	case "go":
-		return []Grammar{Go}
-	case "python":
-		return []Grammar{Python}
-	case "javascript":
-		return []Grammar{JavaScript}
-	case "typescript":
-		return []Grammar{TypeScript, TSX}
+	var out []Grammar
+	for _, l := range allLanguages() {
+		if l.RuleLanguage == language {
+			out = append(out, l.Grammar)
+		}
 	}
-	return nil
+	return out
+}
+
+// LanguageIDs lists every LSP language id of the table (not the aliases):
+// what an editor's client should send to the server.
+func LanguageIDs() []string {
+	var out []string
+	for _, l := range allLanguages() {
+		for _, f := range l.Files {
+			out = append(out, f.LanguageID)
+		}
+	}
+	return out
+}
+
+// Extensions returns the file extensions of g (lower case, with the dot).
+func (l Language) Extensions() []string {
+	var out []string
+	for _, f := range l.Files {
+		out = append(out, f.Extensions...)
+	}
+	return out
+}
+
+// LanguageID returns the LSP language id an editor gives a file of g named
+// path: the id whose extensions hold path's, else the row's first.
+func (g Grammar) LanguageID(path string) string {
+	l, ok := LanguageOf(g)
+	if !ok {
+		return ""
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, f := range l.Files {
+		if slices.Contains(f.Extensions, ext) {
+			return f.LanguageID
+		}
+	}
+	return l.Files[0].LanguageID
 }
 
 // Detect picks the grammar for a document from its LSP languageId, falling
 // back to the file extension of path. It returns "" for languages SyntX does
 // not parse; such documents are tracked as text only.
 func Detect(languageID, path string) Grammar {
-	switch strings.ToLower(languageID) {
-	case "go":
-		return Go
-	case "python":
-		return Python
-	case "javascript", "javascriptreact", "js", "jsx":
-		return JavaScript
-	case "typescript", "ts":
-		return TypeScript
-	case "typescriptreact", "tsx":
-		return TSX
+	id := strings.ToLower(languageID)
+	ext := strings.ToLower(filepath.Ext(path))
+	if id != "" {
+		for _, l := range allLanguages() {
+			for _, f := range l.Files {
+				if f.LanguageID == id {
+					return l.Grammar
+				}
+			}
+			if slices.Contains(l.Aliases, id) {
+				return l.Grammar
+			}
+		}
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".go":
-		return Go
-	case ".py", ".pyi", ".pyw":
-		return Python
-	case ".js", ".mjs", ".cjs", ".jsx":
-		return JavaScript
-	case ".ts", ".mts", ".cts":
-		return TypeScript
-	case ".tsx":
-		return TSX
+	if ext == "" {
+		return ""
+	}
+	for _, l := range allLanguages() {
+		if slices.Contains(l.Extensions(), ext) {
+			return l.Grammar
+		}
 	}
 	return ""
+}
+
+// IsComment reports whether nodeType is one of g's comment node types.
+func (g Grammar) IsComment(nodeType string) bool {
+	l, _ := LanguageOf(g)
+	return slices.Contains(l.CommentNodes, nodeType)
+}
+
+// TestFileName returns the path of the test file the language of path
+// would name for it (foo.go → foo_test.go, foo.py → test_foo.py), or ""
+// for a path of no known language.
+func TestFileName(path string) string {
+	l, ok := LanguageOf(Detect("", path))
+	if !ok || l.Tests.New == "" {
+		return ""
+	}
+	dir, base := filepath.Split(path)
+	ext := filepath.Ext(base)
+	return dir + strings.NewReplacer("{stem}", strings.TrimSuffix(base, ext), "{ext}", ext).Replace(l.Tests.New)
 }

@@ -1,22 +1,50 @@
 package syntax
 
-// This file reaches past github.com/smacker/go-tree-sitter to C entry points
-// of the tree-sitter runtime that the binding either lacks or gets wrong:
+// This file holds every workaround for github.com/smacker/go-tree-sitter,
+// as of treeSitterChecked (shim_test.go fails when go.mod moves to another
+// version, and where a defect can be shown, when upstream fixes it). It
+// reaches past the binding to C entry points of the tree-sitter runtime
+// that the binding either lacks or gets wrong:
 //
-//   - ts_tree_edit: the binding's EditInput drops NewEndPoint (it passes the
-//     old end point twice), which corrupts row/column bookkeeping after any
-//     edit that changes the line count, and with it indentation-sensitive
-//     scanners such as Python's.
-//   - ts_tree_get_changed_ranges: not bound at all.
-//   - ts_query_cursor_set_byte_range: only the point variant is bound.
-//   - ts_query_cursor_set_max_start_depth: not bound; it lets the index
-//     match the patterns rooted exactly at one node without walking that
-//     node's subtree.
+//   - ts_tree_edit: the binding's EditInput.c passes OldEndPoint as the
+//     new end point too (bindings.go), which corrupts row/column
+//     bookkeeping after any edit that changes the line count, and with it
+//     indentation-sensitive scanners such as Python's: editTree calls the C
+//     function. Test: TestUpstreamEditDropsNewEndPoint.
+//   - ts_tree_get_changed_ranges: not bound (changedRanges).
+//   - ts_query_cursor_set_byte_range, ts_query_cursor_set_match_limit,
+//     ts_query_cursor_did_exceed_match_limit, ts_query_start_byte_for_pattern,
+//     ts_query_cursor_set_max_start_depth: not bound (SetByteRange,
+//     SetMatchLimit, ExceededMatchLimit, PatternStart, SetMaxStartDepth; the
+//     last lets the rule index match the patterns rooted exactly at one node
+//     without walking that node's subtree). Test: TestUpstreamLacksBindings.
+//   - Parser.ParseCtx watches a cancellable context from a goroutine that
+//     can fire after the parse returned and poison the parser's next parse:
+//     parse never hands it one, and bounds a parse with SetOperationLimit
+//     instead (Parse, Reparse).
+//   - Parser.ParseCtx copies the whole text into C memory (C.CBytes) on
+//     every parse: for an incremental reparse of a large file that copy, a
+//     multi-megabyte allocation and its page faults, cost more than the
+//     parse, which reads only the text around the edit. parse hands the
+//     parser the text through ParseInputCtx in readChunk pieces instead.
+//     The copy is freed before ParseCtx returns, so no test can see it;
+//     TestChunkedInputParsesAsOneSlice checks that the pieces (a UTF-8
+//     character split across two of them included) parse as the whole.
+//   - Tree keeps a Go value for every node it ever handed out, in a map
+//     freed only with the tree: matching a whole file visits thousands of
+//     nodes (2 MB for four 5,000-line files) that stay resident while the
+//     document is open. Tree.ForgetNodes swaps in a copy of the tree, whose
+//     map is empty (the C tree is shared, not copied). Test:
+//     TestUpstreamCachesNodes.
 //
-// The binding's Tree and QueryCursor keep their C pointer as their first
-// field; firstPointer reads it. Tests in this package (incremental parse
-// equals full parse, incremental matching equals a full rescan) fail loudly
-// if a future version of the binding changes that layout.
+// The binding's Tree (through BaseTree), QueryCursor and Query keep their C
+// pointer as their first field; firstPointer reads it.
+// TestUpstreamLayout fails if a version of the binding changes that layout,
+// and the incremental parse and matching tests would fail loudly too.
+// context.go reaches past the binding too, for speed rather than for a
+// defect: SiteContext walks the tree in C with mirrors of TSNode and
+// TSTreeCursor (see there; TestSiteContextMatchesTheBinding compares it with
+// the same walk through the binding).
 
 /*
 #include <stdint.h>
@@ -93,6 +121,8 @@ static bool syntx_cursor_exceeded(void *qc) {
 import "C"
 
 import (
+	"context"
+	"time"
 	"unsafe"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -164,3 +194,54 @@ func ExceededMatchLimit(qc *sitter.QueryCursor) bool {
 func PatternStart(q *sitter.Query, pattern uint32) uint32 {
 	return uint32(C.syntx_query_start_byte(firstPointer(unsafe.Pointer(q)), C.uint32_t(pattern)))
 }
+
+// ParseTimeout bounds one parse; a parse that takes longer fails (the
+// document is then tracked as text only) instead of stalling the server.
+const ParseTimeout = 3 * time.Second
+
+// newParser returns a parser for lang whose parses stop after
+// ParseTimeout.
+func newParser(lang *sitter.Language) *sitter.Parser {
+	p := sitter.NewParser()
+	p.SetLanguage(lang)
+	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
+	return p
+}
+
+// parse parses src reusing old (nil for a full parse). It never hands the
+// binding a cancellable context (see above): callers check theirs before.
+func parse(p *sitter.Parser, old *sitter.Tree, src []byte) (*sitter.Tree, error) {
+	return p.ParseInputCtx(context.Background(), old, reader(src))
+}
+
+// readChunk is how much text the parser is handed at a time.
+const readChunk = 16 << 10
+
+// reader hands src to the parser in chunks, as it asks for them. Parsing from
+// a byte slice (the binding's ParseCtx) copies the whole text into C memory
+// on every parse: for an incremental reparse of a large file that copy, a
+// multi-megabyte allocation and its page faults, cost more than the parse,
+// which reads only the text around the edit.
+func reader(src []byte) sitter.Input {
+	return sitter.Input{Encoding: sitter.InputEncodingUTF8, Read: func(off uint32, _ sitter.Point) []byte {
+		if int(off) >= len(src) {
+			return nil
+		}
+		return src[off:min(len(src), int(off)+readChunk)]
+	}}
+}
+
+// ForgetNodes drops the Go values of the nodes handed out so far: the
+// binding keeps each one in a map until the tree is freed, and matching a
+// whole file visits thousands (2 MB for four 5,000-line files). The syntax
+// tree itself is shared, not copied. Nodes obtained before must not be used
+// after.
+func (t *Tree) ForgetNodes() {
+	c := t.tree.Copy()
+	t.tree.Close()
+	t.tree = c
+}
+
+// treeSitterChecked is the go-tree-sitter version the workarounds were
+// checked against.
+const treeSitterChecked = "v0.0.0-20240827094217-dd81d9e9be82"

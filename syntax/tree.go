@@ -3,7 +3,7 @@ package syntax
 import (
 	"context"
 	"fmt"
-	"time"
+	"sync"
 
 	sitter "github.com/smacker/go-tree-sitter"
 )
@@ -11,23 +11,39 @@ import (
 // Tree is a parsed document that can be updated incrementally. It is not
 // safe for concurrent use: the caller serialises access (the binding's Tree
 // caches nodes in a map).
+//
+// A Tree does not keep a parser: a tree-sitter parser holds hundreds of
+// kilobytes of buffers (its stack, the lexer's lookahead, node caches), more
+// than the tree of an ordinary file, so one per open document would cost
+// tens of times the document's size. Parse and Reparse borrow one from a
+// pool per grammar and give it back.
 type Tree struct {
 	grammar Grammar
-	parser  *sitter.Parser
 	tree    *sitter.Tree
 	edited  bool // tree has been edited since the last parse
 }
 
-// ParseTimeout bounds one parse; a parse that takes longer fails (the
-// document is then tracked as text only) instead of stalling the server.
-const ParseTimeout = 3 * time.Second
+// parsers pools parsers per grammar.
+var parsers sync.Map // Grammar -> *sync.Pool of *sitter.Parser
+
+func getParser(g Grammar, lang *sitter.Language) *sitter.Parser {
+	pool, _ := parsers.LoadOrStore(g, &sync.Pool{})
+	if p, ok := pool.(*sync.Pool).Get().(*sitter.Parser); ok {
+		return p
+	}
+	return newParser(lang)
+}
+
+func putParser(g Grammar, p *sitter.Parser) {
+	if pool, ok := parsers.Load(g); ok {
+		pool.(*sync.Pool).Put(p)
+	}
+}
 
 // Parse parses src with grammar g.
 //
-// ctx is checked before parsing but not handed to tree-sitter: the binding
-// watches a cancellable context from a goroutine that can fire after the
-// parse finished and poison the parser's next parse. The parse is bounded by
-// ParseTimeout instead.
+// ctx is checked before parsing but not handed to tree-sitter (see
+// shim.go); the parse is bounded by ParseTimeout instead.
 func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 	lang := g.Language()
 	if lang == nil {
@@ -36,14 +52,17 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := sitter.NewParser()
-	p.SetLanguage(lang)
-	p.SetOperationLimit(int(ParseTimeout / time.Microsecond))
-	t, err := p.ParseInputCtx(context.Background(), nil, reader(src))
+	p := getParser(g, lang)
+	t, err := parse(p, nil, src)
 	if err != nil {
+		// A parse that failed (timed out) leaves the parser mid-parse:
+		// reset it before anyone reuses it.
+		p.Reset()
+		putParser(g, p)
 		return nil, fmt.Errorf("syntax: parse %s: %w", g, err)
 	}
-	return &Tree{grammar: g, parser: p, tree: t}, nil
+	putParser(g, p)
+	return &Tree{grammar: g, tree: t}, nil
 }
 
 // Grammar returns the grammar the tree was parsed with.
@@ -68,10 +87,14 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nt, err := t.parser.ParseInputCtx(context.Background(), t.tree, reader(src))
+	p := getParser(t.grammar, t.grammar.Language())
+	nt, err := parse(p, t.tree, src)
 	if err != nil {
+		p.Reset()
+		putParser(t.grammar, p)
 		return nil, fmt.Errorf("syntax: reparse %s: %w", t.grammar, err)
 	}
+	putParser(t.grammar, p)
 	var changed [][2]uint32
 	if t.edited {
 		changed = changedRanges(t.tree, nt)
@@ -81,43 +104,11 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	return changed, nil
 }
 
-// readChunk is how much text the parser is handed at a time.
-const readChunk = 16 << 10
-
-// reader hands src to the parser in chunks, as it asks for them. Parsing from
-// a byte slice (the binding's ParseCtx) copies the whole text into C memory
-// on every parse: for an incremental reparse of a large file that copy, a
-// multi-megabyte allocation and its page faults, cost more than the parse,
-// which reads only the text around the edit.
-func reader(src []byte) sitter.Input {
-	return sitter.Input{Encoding: sitter.InputEncodingUTF8, Read: func(off uint32, _ sitter.Point) []byte {
-		if int(off) >= len(src) {
-			return nil
-		}
-		return src[off:min(len(src), int(off)+readChunk)]
-	}}
-}
-
-// ForgetNodes drops the Go values of the nodes handed out so far: the
-// binding keeps each one in a map until the tree is freed, and matching a
-// whole file visits thousands (2 MB for four 5,000-line files). The syntax
-// tree itself is shared, not copied. Nodes obtained before must not be used
-// after.
-func (t *Tree) ForgetNodes() {
-	c := t.tree.Copy()
-	t.tree.Close()
-	t.tree = c
-}
-
-// Close releases the tree and its parser.
+// Close releases the tree.
 func (t *Tree) Close() {
 	if t.tree != nil {
 		t.tree.Close()
 		t.tree = nil
-	}
-	if t.parser != nil {
-		t.parser.Close()
-		t.parser = nil
 	}
 }
 

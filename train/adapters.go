@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,111 +13,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 )
 
-// ActiveFile is the name of the pointer file, in Home/adapters, that names
-// the active adapter version.
-const ActiveFile = "ACTIVE"
-
 const lockFile = ".lock"
 
-// AdaptersDir returns the directory holding the adapter versions.
-func AdaptersDir(home string) string { return filepath.Join(home, "adapters") }
-
-// versionNumber returns N for a version name SyntX writes, "v" followed by
-// a positive decimal number N, and false for any other name.
-func versionNumber(v string) (int, bool) {
-	if len(v) < 2 || v[0] != 'v' || v[1] == '0' {
-		return 0, false
-	}
-	n, err := strconv.Atoi(v[1:])
-	if err != nil || n <= 0 || strconv.Itoa(n) != v[1:] {
-		return 0, false
-	}
-	return n, true
-}
-
-// Active reads the pointer file Home/adapters/ACTIVE and returns the active
-// adapter's version and directory. ok is false, with a nil error, when no
-// adapter is active (the base policy runs alone). It does not load the
-// adapter: pass dir to model.LoadAdapter, then Runtime.Swap.
-func Active(home string) (version, dir string, ok bool, err error) {
-	adir := AdaptersDir(home)
-	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", false, nil
-	}
-	if err != nil {
-		return "", "", false, fmt.Errorf("active adapter: %w", err)
-	}
-	version = strings.TrimSpace(string(b))
-	if _, valid := versionNumber(version); !valid {
-		return "", "", false, fmt.Errorf("active adapter: %s names %q, which is not an adapter version", filepath.Join(adir, ActiveFile), version)
-	}
-	dir = filepath.Join(adir, version)
-	if !complete(dir) {
-		return "", "", false, fmt.Errorf("active adapter: %s is missing or incomplete", dir)
-	}
-	return version, dir, true, nil
-}
-
-// complete reports whether dir holds both adapter files.
-func complete(dir string) bool {
-	for _, f := range []string{model.AdapterConfigFile, model.AdapterWeightsFile} {
-		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || !st.Mode().IsRegular() {
-			return false
-		}
-	}
-	return true
-}
-
-// writeActive replaces the pointer file atomically: a temporary file is
-// written and fsynced, renamed over ACTIVE, and the directory fsynced.
+// writeActive replaces the pointer file atomically (atomicfile: a
+// temporary file written and fsynced, renamed over ACTIVE, the directory
+// fsynced).
 func writeActive(adir, version string) error {
-	f, err := os.CreateTemp(adir, "."+ActiveFile+".tmp-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", ActiveFile, err)
+	if err := atomicfile.WriteFile(filepath.Join(adir, model.ActiveFile), []byte(version+"\n")); err != nil {
+		return fmt.Errorf("write %s: %w", model.ActiveFile, err)
 	}
-	tmp := f.Name()
-	_, err = f.WriteString(version + "\n")
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(adir, ActiveFile))
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", ActiveFile, err)
-	}
-	return syncDir(adir)
+	return nil
 }
 
 // removeActive deletes the pointer file (the base runs alone).
 func removeActive(adir string) error {
-	err := os.Remove(filepath.Join(adir, ActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("remove %s: %w", ActiveFile, err)
-	}
-	return syncDir(adir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
+	if err := atomicfile.Remove(filepath.Join(adir, model.ActiveFile)); err != nil {
+		return fmt.Errorf("remove %s: %w", model.ActiveFile, err)
 	}
 	return nil
 }
@@ -127,7 +41,7 @@ func syncDir(dir string) error {
 // readPointer returns the version ACTIVE names, "" when there is none or
 // it is unreadable.
 func readPointer(adir string) string {
-	b, err := os.ReadFile(filepath.Join(adir, ActiveFile))
+	b, err := os.ReadFile(filepath.Join(adir, model.ActiveFile))
 	if err != nil {
 		return ""
 	}
@@ -149,8 +63,8 @@ func readPointer(adir string) string {
 // The store is the record of decisions; ACTIVE follows it. Run and
 // Rollback reconcile first; a server may call it at start-up.
 func Reconcile(ctx context.Context, home string, db *store.DB, now time.Time) error {
-	adir := AdaptersDir(home)
-	if err := os.MkdirAll(adir, 0o700); err != nil {
+	adir := model.AdaptersDir(home)
+	if err := atomicfile.MkdirAll(adir); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
 	unlock, err := lockAdapters(ctx, adir)
@@ -178,14 +92,14 @@ func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Ti
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case name == lockFile || name == ActiveFile:
+		case name == lockFile || name == model.ActiveFile:
 		case strings.HasPrefix(name, "."):
 			if err := os.RemoveAll(filepath.Join(adir, name)); err != nil {
 				return fmt.Errorf("reconcile: %w", err)
 			}
 			changed = true
 		default:
-			if _, ok := versionNumber(name); ok && e.IsDir() && !inDB[name] {
+			if _, ok := model.AdapterVersionNumber(name); ok && e.IsDir() && !inDB[name] {
 				if err := trash(adir, name); err != nil {
 					return fmt.Errorf("reconcile: %w", err)
 				}
@@ -193,7 +107,7 @@ func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Ti
 		}
 	}
 	if changed {
-		if err := syncDir(adir); err != nil {
+		if err := atomicfile.SyncDir(adir); err != nil {
 			return fmt.Errorf("reconcile: %w", err)
 		}
 	}
@@ -201,7 +115,7 @@ func reconcileLocked(ctx context.Context, adir string, db *store.DB, now time.Ti
 	if err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
-	if ok && !complete(filepath.Join(adir, act.Version)) {
+	if ok && !model.AdapterComplete(filepath.Join(adir, act.Version)) {
 		act.State = store.AdapterRetired
 		if err := db.PutAdapter(ctx, act, now); err != nil {
 			return fmt.Errorf("reconcile: retire missing adapter %s: %w", act.Version, err)
@@ -230,18 +144,24 @@ func trash(adir, version string) error {
 		os.Remove(tmp)
 		return err
 	}
-	if err := syncDir(adir); err != nil {
+	if err := atomicfile.SyncDir(adir); err != nil {
 		return err
 	}
 	return os.RemoveAll(tmp)
 }
 
-// nextVersion returns "v<N>" with N one more than any version on disk or in
-// the store.
-func nextVersion(adir string, known []store.Adapter) (string, error) {
+// nextVersion returns "v<N>" with N one more than any version on disk, in
+// the store, or named by a recorded run: a version forget deleted is never
+// given to another adapter, so the audit log's history stays unambiguous.
+func nextVersion(adir string, known []store.Adapter, runs []store.Run) (string, error) {
 	top := 0
 	for _, a := range known {
-		if n, ok := versionNumber(a.Version); ok {
+		if n, ok := model.AdapterVersionNumber(a.Version); ok {
+			top = max(top, n)
+		}
+	}
+	for _, r := range runs {
+		if n, ok := model.AdapterVersionNumber(r.AdapterVersion); ok {
 			top = max(top, n)
 		}
 	}
@@ -254,7 +174,7 @@ func nextVersion(adir string, known []store.Adapter) (string, error) {
 		if i := strings.Index(name, ".tmp-"); strings.HasPrefix(name, ".") && i > 1 {
 			name = name[1:i]
 		}
-		if n, ok := versionNumber(name); ok {
+		if n, ok := model.AdapterVersionNumber(name); ok {
 			top = max(top, n)
 		}
 	}
@@ -274,7 +194,7 @@ func prune(adir string, active string, keep int) error {
 	}
 	var vs []ver
 	for _, e := range entries {
-		if n, ok := versionNumber(e.Name()); ok && e.IsDir() {
+		if n, ok := model.AdapterVersionNumber(e.Name()); ok && e.IsDir() {
 			vs = append(vs, ver{e.Name(), n})
 		}
 	}
@@ -310,7 +230,7 @@ func (tr *trainer) activeLogits(ctx context.Context, p Problem) (za []float64, v
 	var actLoRA *model.LoRA
 	if ok {
 		version = act.Version
-		a, err := model.LoadAdapter(filepath.Join(AdaptersDir(p.Home), act.Version), tr.base)
+		a, err := model.LoadAdapter(filepath.Join(model.AdaptersDir(p.Home), act.Version), tr.base)
 		if err != nil {
 			note = fmt.Sprintf("; active adapter %s does not load (%v), compared with the base", act.Version, err)
 		} else {
@@ -327,7 +247,7 @@ func (tr *trainer) activeLogits(ctx context.Context, p Problem) (za []float64, v
 // but not recorded is removed; a recorded activation that ACTIVE does not
 // show yet is completed.
 func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, res *Result, start time.Time) error {
-	adir := AdaptersDir(p.Home)
+	adir := model.AdaptersDir(p.Home)
 	unlock, err := lockAdapters(ctx, adir)
 	if err != nil {
 		return err
@@ -337,6 +257,22 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	// with what is active now.
 	if err := reconcileLocked(ctx, adir, p.DB, tr.s.Now()); err != nil {
 		return err
+	}
+	// Or forgotten some of the preferences this run read: then its adapter
+	// would keep what the developer asked to forget. Forget holds this
+	// lock too, so nothing is forgotten between this check and the save.
+	if n, err := p.DB.CountPreferences(ctx, tr.ds.lastID); err != nil {
+		return err
+	} else if n < tr.ds.seen {
+		res.Decision, res.Finished = store.RunFailed, tr.s.Now()
+		res.Metrics.Reason = fmt.Sprintf("%d of the preferences it trained on were forgotten while it ran; the adapter is discarded", tr.ds.seen-n)
+		res.Metrics.Seconds = round6(time.Since(start).Seconds())
+		if id, err := p.DB.RecordRun(ctx, store.Run{StartedAt: res.Started, FinishedAt: res.Finished, Objective: string(res.Objective),
+			Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data), Metrics: mustJSON(sanitize(res.Metrics)),
+			Decision: store.RunFailed}); err == nil {
+			res.RunID = id
+		}
+		return ErrDataForgotten
 	}
 	za, actVersion, note, err := tr.activeLogits(ctx, p)
 	if err != nil {
@@ -360,12 +296,17 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	if err != nil {
 		return err
 	}
-	version, err := nextVersion(adir, known)
+	runs, err := p.DB.Runs(ctx, 0)
+	if err != nil {
+		return err
+	}
+	version, err := nextVersion(adir, known, runs)
 	if err != nil {
 		return err
 	}
 	dir := filepath.Join(adir, version)
-	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data)}
+	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data),
+		LastPreferenceID: tr.ds.lastID}
 	saveErr := model.SaveAdapter(dir, tr.base, policy, version)
 	var sha string
 	if saveErr == nil {
@@ -410,8 +351,8 @@ func adapterOlder(a, b store.Adapter) bool {
 	if a.RunID != 0 && b.RunID != 0 {
 		return a.RunID < b.RunID
 	}
-	na, _ := versionNumber(a.Version)
-	nb, _ := versionNumber(b.Version)
+	na, _ := model.AdapterVersionNumber(a.Version)
+	nb, _ := model.AdapterVersionNumber(b.Version)
 	return na < nb
 }
 
@@ -465,8 +406,8 @@ func Rollback(ctx context.Context, home string, db *store.DB, base *model.Networ
 			return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 		}
 	}
-	adir := AdaptersDir(home)
-	if err := os.MkdirAll(adir, 0o700); err != nil {
+	adir := model.AdaptersDir(home)
+	if err := atomicfile.MkdirAll(adir); err != nil {
 		return RollbackResult{}, fmt.Errorf("rollback: %w", err)
 	}
 	unlock, err := lockAdapters(ctx, adir)
@@ -503,8 +444,8 @@ func Rollback(ctx context.Context, home string, db *store.DB, base *model.Networ
 		if a.RunID != b.RunID {
 			return int(b.RunID - a.RunID)
 		}
-		na, _ := versionNumber(a.Version)
-		nb, _ := versionNumber(b.Version)
+		na, _ := model.AdapterVersionNumber(a.Version)
+		nb, _ := model.AdapterVersionNumber(b.Version)
 		return nb - na
 	})
 	res := RollbackResult{From: cur.Version}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,7 +95,7 @@ func TestRollbackAndRetention(t *testing.T) {
 		if rb.To != want {
 			t.Fatalf("rollback from %s went to %q, want %q (v2 and v1 were pruned)", rb.From, rb.To, want)
 		}
-		v, _, ok, err := Active(home)
+		v, _, ok, err := model.ActiveAdapter(home)
 		a, dbOK, _ := db.ActiveAdapter(ctx)
 		if err != nil || v != want || ok != (want != "") || dbOK != ok || a.Version != v {
 			t.Fatalf("after rollback: ACTIVE %q %v %v, store %q %v", v, ok, err, a.Version, dbOK)
@@ -148,13 +149,16 @@ func TestRollbackSkipsRejected(t *testing.T) {
 
 func versionDirs(t testing.TB, home string) []string {
 	t.Helper()
-	entries, err := os.ReadDir(AdaptersDir(home))
+	entries, err := os.ReadDir(model.AdaptersDir(home))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a home where nothing was trained yet
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
 	for _, e := range entries {
-		if _, ok := versionNumber(e.Name()); ok {
+		if _, ok := model.AdapterVersionNumber(e.Name()); ok {
 			out = append(out, e.Name())
 		}
 	}
@@ -174,7 +178,7 @@ func TestReconcile(t *testing.T) {
 	if err != nil || res.Decision != store.RunAccepted {
 		t.Fatalf("run: %v %s", err, res.Decision)
 	}
-	adir := AdaptersDir(home)
+	adir := model.AdaptersDir(home)
 	// A version saved but never recorded, temporary directories and a
 	// temporary pointer file.
 	if err := model.SaveAdapter(filepath.Join(adir, "v7"), base, randomLoRA(t, base, 1, 2, 0.1), "v7"); err != nil {
@@ -189,7 +193,7 @@ func TestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ACTIVE lost.
-	if err := os.Remove(filepath.Join(adir, ActiveFile)); err != nil {
+	if err := os.Remove(filepath.Join(adir, model.ActiveFile)); err != nil {
 		t.Fatal(err)
 	}
 	if err := Reconcile(ctx, home, db, now()); err != nil {
@@ -200,10 +204,10 @@ func TestReconcile(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if !slices.Equal(names, []string{".lock", ActiveFile, "v1"}) {
+	if !slices.Equal(names, []string{".lock", model.ActiveFile, "v1"}) {
 		t.Fatalf("after reconcile the directory holds %v", names)
 	}
-	if v, _, ok, err := Active(home); v != "v1" || !ok || err != nil {
+	if v, _, ok, err := model.ActiveAdapter(home); v != "v1" || !ok || err != nil {
 		t.Fatalf("ACTIVE = %q %v %v, want v1", v, ok, err)
 	}
 	// The active adapter's directory disappears: it is retired.
@@ -213,7 +217,7 @@ func TestReconcile(t *testing.T) {
 	if err := Reconcile(ctx, home, db, now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok, err := Active(home); ok || err != nil {
+	if _, _, ok, err := model.ActiveAdapter(home); ok || err != nil {
 		t.Fatalf("ACTIVE after its adapter vanished: %v %v", ok, err)
 	}
 	if _, ok, _ := db.ActiveAdapter(ctx); ok {
@@ -227,7 +231,7 @@ func TestReconcile(t *testing.T) {
 	if err := Reconcile(ctx, home, db, now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(adir, ActiveFile)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(adir, model.ActiveFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("stray ACTIVE kept: %v", err)
 	}
 }
@@ -235,15 +239,15 @@ func TestReconcile(t *testing.T) {
 func TestActiveRejectsBadPointer(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
-	adir := AdaptersDir(home)
+	adir := model.AdaptersDir(home)
 	if err := os.MkdirAll(adir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	for _, content := range []string{"../../etc\n", "v0\n", "v3\n", "\n"} {
-		if err := os.WriteFile(filepath.Join(adir, ActiveFile), []byte(content), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(adir, model.ActiveFile), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, ok, err := Active(home); ok || err == nil {
+		if _, _, ok, err := model.ActiveAdapter(home); ok || err == nil {
 			t.Errorf("Active with ACTIVE = %q: ok=%v err=%v, want an error", content, ok, err)
 		}
 	}

@@ -30,7 +30,11 @@ type dataset struct {
 	nHold int
 	// skipped counts preferences that could not be used, by reason.
 	skipped map[string]int
-	lastID  int64
+	// lastID is the newest preference read and seen how many were read
+	// (usable or not): commit checks that none of them was forgotten
+	// while the run trained.
+	lastID int64
+	seen   int64
 }
 
 // pref is one stored preference mapped to rows. Pairs and labels both read
@@ -92,100 +96,21 @@ func candidateOf(s store.Suggestion) model.Candidate {
 // and the candidate sets those were offered in, and holds out the most
 // recent fraction hold of the usable preferences (by time, ties by id).
 func loadDataset(ctx context.Context, db *store.DB, hold float64) (*dataset, error) {
-	d := &dataset{start: []int32{0}, skipped: map[string]int{}}
-	rowOf := map[string]int32{}
-	buf := make([]float32, model.FeatureWidth)
-	addRow := func(s store.Suggestion, set int32) int32 {
-		model.Featurize(candidateOf(s), buf)
-		for k, v := range buf {
-			if v != 0 {
-				d.idx = append(d.idx, int32(k))
-				d.val = append(d.val, v)
-			}
-		}
-		d.start = append(d.start, int32(len(d.idx)))
-		r := int32(len(d.ids))
-		d.ids = append(d.ids, s.ID)
-		d.setOf = append(d.setOf, set)
-		rowOf[s.ID] = r
-		return r
-	}
-	var loadErr error
-	row := func(id string) (int32, bool) {
-		if r, ok := rowOf[id]; ok {
-			return r, true
-		}
-		s, err := db.Suggestion(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return 0, false
-		}
-		if err != nil {
-			loadErr = err
-			return 0, false
-		}
-		set := int32(len(d.sets))
-		var mem []int32
-		if s.CandidateSet != "" {
-			members, err := db.CandidateSet(ctx, s.CandidateSet)
-			if err != nil {
-				loadErr = err
-				return 0, false
-			}
-			for _, m := range members {
-				if _, ok := rowOf[m.ID]; !ok {
-					mem = append(mem, addRow(m, set))
-				}
-			}
-		}
-		r, ok := rowOf[id]
-		if !ok {
-			r = addRow(s, set)
-			mem = append(mem, r)
-		}
-		d.sets = append(d.sets, mem)
-		return r, true
-	}
+	l := &loader{ctx: ctx, db: db, rowOf: map[string]int32{}, buf: make([]float32, model.FeatureWidth),
+		d: &dataset{start: []int32{0}, skipped: map[string]int{}}}
+	d := l.d
 	err := db.Preferences(ctx, store.PreferenceFilter{}, func(p store.Preference) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		d.lastID = max(d.lastID, p.ID)
-		x := pref{id: p.ID, at: p.CreatedAt, persona: p.Persona, weight: p.Weight}
-		switch p.Kind {
-		case store.Label:
-			r, ok := row(p.SuggestionID)
-			if !ok {
-				d.skipped["missing suggestion"]++
-				return loadErr
-			}
-			x.label, x.desirable, x.row = true, p.Desirable, r
-			x.pos, x.neg = r, nothing
-			if !p.Desirable {
-				x.pos, x.neg = nothing, r
-			}
-		case store.Pair:
-			pos, ok1 := sideRow(p.Chosen, row)
-			neg, ok2 := sideRow(p.Rejected, row)
-			if loadErr != nil {
-				return loadErr
-			}
-			if !ok1 || !ok2 {
-				d.skipped["missing suggestion"]++
-				return nil
-			}
-			if pos == neg {
-				// Both sides are the nothing action (or the same
-				// suggestion): the pair says nothing about the policy.
-				d.skipped["no suggestion side"]++
-				return nil
-			}
-			x.row, x.pos, x.neg = nothing, pos, neg
-		default:
-			d.skipped["unknown kind"]++
-			return nil
+		d.seen++
+		x, skip := l.pref(p)
+		if l.err != nil {
+			return l.err
 		}
-		if !(x.weight > 0) || math.IsInf(x.weight, 0) {
-			d.skipped["bad weight"]++
+		if skip != "" {
+			d.skipped[skip]++
 			return nil
 		}
 		d.prefs = append(d.prefs, x)
@@ -205,4 +130,107 @@ func loadDataset(ctx context.Context, db *store.DB, hold float64) (*dataset, err
 		d.nHold = min(n-1, max(1, int(math.Ceil(hold*float64(n)))))
 	}
 	return d, nil
+}
+
+// loader builds a dataset from the store: each suggestion a preference
+// names becomes a row, with the rest of its candidate set.
+type loader struct {
+	ctx   context.Context
+	db    *store.DB
+	d     *dataset
+	rowOf map[string]int32 // suggestion id -> row
+	buf   []float32
+	err   error // the first store error; loading stops at it
+}
+
+// pref reads a preference as a comparison between rows (or the nothing
+// action); skip says why it is unusable instead.
+func (l *loader) pref(p store.Preference) (x pref, skip string) {
+	x = pref{id: p.ID, at: p.CreatedAt, persona: p.Persona, weight: p.Weight}
+	switch p.Kind {
+	case store.Label:
+		r, ok := l.row(p.SuggestionID)
+		if !ok {
+			return x, "missing suggestion"
+		}
+		x.label, x.desirable, x.row = true, p.Desirable, r
+		x.pos, x.neg = r, nothing
+		if !p.Desirable {
+			x.pos, x.neg = nothing, r
+		}
+	case store.Pair:
+		pos, ok1 := sideRow(p.Chosen, l.row)
+		neg, ok2 := sideRow(p.Rejected, l.row)
+		if !ok1 || !ok2 {
+			return x, "missing suggestion"
+		}
+		if pos == neg {
+			// Both sides are the nothing action (or the same suggestion):
+			// the pair says nothing about the policy.
+			return x, "no suggestion side"
+		}
+		x.row, x.pos, x.neg = nothing, pos, neg
+	default:
+		return x, "unknown kind"
+	}
+	if !(x.weight > 0) || math.IsInf(x.weight, 0) {
+		return x, "bad weight"
+	}
+	return x, ""
+}
+
+// row returns the row of suggestion id, loading it and its candidate set
+// the first time; false when the suggestion is gone (forgotten) or the
+// store fails (l.err).
+func (l *loader) row(id string) (int32, bool) {
+	if r, ok := l.rowOf[id]; ok {
+		return r, true
+	}
+	s, err := l.db.Suggestion(l.ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, false
+	}
+	if err != nil {
+		l.err = err
+		return 0, false
+	}
+	set := int32(len(l.d.sets))
+	var mem []int32
+	if s.CandidateSet != "" {
+		members, err := l.db.CandidateSet(l.ctx, s.CandidateSet)
+		if err != nil {
+			l.err = err
+			return 0, false
+		}
+		for _, m := range members {
+			if _, ok := l.rowOf[m.ID]; !ok {
+				mem = append(mem, l.addRow(m, set))
+			}
+		}
+	}
+	r, ok := l.rowOf[id]
+	if !ok {
+		r = l.addRow(s, set)
+		mem = append(mem, r)
+	}
+	l.d.sets = append(l.d.sets, mem)
+	return r, true
+}
+
+// addRow appends suggestion s's feature row, in candidate set set.
+func (l *loader) addRow(s store.Suggestion, set int32) int32 {
+	d := l.d
+	model.Featurize(candidateOf(s), l.buf)
+	for k, v := range l.buf {
+		if v != 0 {
+			d.idx = append(d.idx, int32(k))
+			d.val = append(d.val, v)
+		}
+	}
+	d.start = append(d.start, int32(len(d.idx)))
+	r := int32(len(d.ids))
+	d.ids = append(d.ids, s.ID)
+	d.setOf = append(d.setOf, set)
+	l.rowOf[s.ID] = r
+	return r
 }

@@ -26,6 +26,12 @@
 // byte-identical adapters. Only LoRA parameters train; the base network
 // stays frozen and serves as the reference policy π_ref.
 //
+// The objectives are rows of one table (objectives.go): each says what the
+// policy trains on (candidate sets, pairs, labels), its loss, its default β,
+// whether a reward model comes first and how its L2 term scales. Adding an
+// objective is a row there and its loss in objective.go; Objectives lists
+// them for the configuration and the command line.
+//
 // # From preferences to model inputs
 //
 // A suggestion's feature row is model.Featurize of the model.Candidate
@@ -226,6 +232,22 @@
 // train.keep_adapters) version directories are kept, and always the active
 // one; the store keeps every version's record.
 //
+// # Forgetting
+//
+// Forget deletes data through store.DB.Forget under the adapters lock.
+// Each run records the newest preference id it read (store.Run's
+// LastPreferenceID), so the store knows which adapters were trained on a
+// preference it deletes, and deletes them; Forget then removes their
+// directories and, when the active adapter was one of them, activates the
+// newest adapter left that was once active, not rolled back and still
+// loads (every adapter left was trained only on preferences that remain),
+// or the base. ForgetResult.Message says which. A run that read
+// preferences a forget deleted before it could save (it checks under the
+// lock, where Forget cannot run) discards its adapter and fails with
+// ErrDataForgotten. Version names are never reused, also after a forget.
+// VerifyOptions gives the store's audit verification the adapter files to
+// check against their recorded hashes.
+//
 // # For the language server
 //
 // Run reports progress through Settings.Progress (done and total steps and
@@ -236,8 +258,11 @@
 // commit runs to the end even if the context ends. Pending counts the
 // preferences newer than the last run's, for train.min_new_preferences.
 // Active, Rollback and Reconcile manage the active version; LowerPriority
-// makes a background trainer process nice. SettingsFromConfig maps the
-// [train] configuration keys.
+// makes a background trainer process nice; Supervisor runs one as a child
+// process and Message is what it reports. The configuration's [train] keys
+// map onto Settings in cmd/syntx (this package does not read the
+// configuration; the configuration validates train.objective against
+// Objectives).
 //
 // # Report
 //

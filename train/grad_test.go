@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -272,7 +271,7 @@ func TestLayoutRoundTrip(t *testing.T) {
 	l.unflatten(theta, q)
 	for i := range p.Layers {
 		if !slices.Equal(p.Layers[i].A.Data, q.Layers[i].A.Data) || !slices.Equal(p.Layers[i].B.Data, q.Layers[i].B.Data) {
-			t.Fatal(fmt.Sprintf("layer %s differs after the round trip", p.Layers[i].Module))
+			t.Fatalf("layer %s differs after the round trip", p.Layers[i].Module)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,10 @@ type synthSpec struct {
 	flip   float64 // the most recent fraction of candidate sets has its utilities negated (poison)
 	events bool    // also store offered/kept/ignored events (for the report)
 	noise  float64 // scale of the logistic noise on utilities; 0.5 if 0
+	// ws is the workspace (and the prefix of the ids), "/w" if empty;
+	// offset moves the history's times on from t0.
+	ws     string
+	offset time.Duration
 }
 
 func synthCandidate(r *rng, rule synthRule, persona string) model.Candidate {
@@ -88,13 +93,21 @@ func fillStore(t testing.TB, db *store.DB, spec synthSpec) int {
 	}
 	var plans []setPlan
 	n := 0
+	ws := spec.ws
+	if ws == "" {
+		ws = "/w"
+	}
+	idPrefix := ""
+	if spec.ws != "" {
+		idPrefix = strings.Trim(spec.ws, "/") + "-"
+	}
 	for i := 0; n < spec.prefs; i++ {
 		persona, pw := "developer", 1.0
 		if r.intn(10) < 3 {
 			persona, pw = "security-reviewer", 2.0
 		}
-		at := t0.Add(time.Duration(i) * time.Minute)
-		setID := fmt.Sprintf("set%06d", i)
+		at := t0.Add(spec.offset + time.Duration(i)*time.Minute)
+		setID := fmt.Sprintf("%sset%06d", idPrefix, i)
 		k := 2 + r.intn(2)
 		perm := make([]int, len(synthRules))
 		for j := range perm {
@@ -108,7 +121,7 @@ func fillStore(t testing.TB, db *store.DB, spec synthSpec) int {
 			c := synthCandidate(r, rule, persona)
 			feat, _ := json.Marshal(c)
 			p.sugg = append(p.sugg, store.Suggestion{
-				ID: fmt.Sprintf("%s-%d", setID, j), CreatedAt: at, Workspace: "/w", Document: "/w/main.go",
+				ID: fmt.Sprintf("%s-%d", setID, j), CreatedAt: at, Workspace: ws, Document: ws + "/main.go",
 				Language: "go", RuleID: rule.id, Category: rule.category, Title: rule.id, Features: feat,
 				CandidateSet: setID, Rank: j, Score: rule.prior, Trigger: store.Invoked, Persona: persona,
 				OriginalText: "x := 1", SuggestedText: fmt.Sprintf("x := %d", j+2),

@@ -9,19 +9,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
-)
-
-// Objective names a policy optimisation objective.
-type Objective string
-
-// The objectives (config key train.objective).
-const (
-	KL  Objective = "kl"  // reward model, then KL-regularised policy over candidate sets
-	DPO Objective = "dpo" // direct preference optimisation on pairs
-	KTO Objective = "kto" // Kahneman–Tversky optimisation on labels
 )
 
 // ErrNotEnoughData is returned by Run when there are too few usable
@@ -36,6 +25,12 @@ var errStopped = errors.New("stopped")
 
 // ErrNothingToRollBack is returned by Rollback when no adapter is active.
 var ErrNothingToRollBack = errors.New("no adapter is active")
+
+// ErrDataForgotten is returned by Run when a forget deleted some of the
+// preferences it read before it could save its adapter: the adapter is
+// discarded (and the run recorded as failed), since it would keep what the
+// developer asked to forget.
+var ErrDataForgotten = errors.New("preferences the run trained on were forgotten while it ran")
 
 // Problem is what a run trains on and where it puts the result.
 type Problem struct {
@@ -107,17 +102,10 @@ type Settings struct {
 	Pause func(ctx context.Context) error
 }
 
-// SettingsFromConfig returns the settings that config keys determine
-// (train.objective, train.seed, train.keep_adapters, train.refit); the rest
-// keep their defaults.
-func SettingsFromConfig(c config.Config) Settings {
-	return Settings{Objective: Objective(c.Train.Objective), Seed: uint64(c.Train.Seed), KeepAdapters: c.Train.KeepAdapters, Refit: c.Train.Refit}
-}
-
 // WithDefaults returns s with every zero field set to its default.
 func (s Settings) WithDefaults() Settings {
 	if s.Objective == "" {
-		s.Objective = KL
+		s.Objective = objectives[0].name
 	}
 	if s.Rank == 0 {
 		s.Rank = 8
@@ -144,9 +132,8 @@ func (s Settings) WithDefaults() Settings {
 		s.WeightDecay = 0.03
 	}
 	if s.Beta == 0 {
-		s.Beta = 0.1
-		if s.Objective == KL {
-			s.Beta = 1
+		if d, ok := lookupObjective(s.Objective); ok {
+			s.Beta = d.beta
 		}
 	}
 	if s.LabelWeight == 0 {
@@ -183,10 +170,8 @@ func (s Settings) WithDefaults() Settings {
 }
 
 func (s Settings) validate() error {
-	switch s.Objective {
-	case KL, DPO, KTO:
-	default:
-		return fmt.Errorf("unknown objective %q (want kl, dpo or kto)", s.Objective)
+	if err := CheckObjective(string(s.Objective)); err != nil {
+		return err
 	}
 	bad := func(name string, v float64) error { return fmt.Errorf("%s %v out of range", name, v) }
 	switch {
@@ -307,29 +292,47 @@ type Refit struct {
 	PolicyLoss  []float64 `json:"policy_loss"`
 }
 
-// Result is the outcome of a run.
+// Result is the outcome of a run. Its JSON form is what `syntx train
+// --json` prints and what a trainer process reports (Message).
 type Result struct {
-	RunID     int64
-	Objective Objective
+	RunID     int64     `json:"run_id"`
+	Objective Objective `json:"objective"`
 	// Decision is the gate's verdict: accepted (the new adapter is active)
 	// or rejected (it is stored as rejected).
-	Decision store.Decision
+	Decision store.Decision `json:"decision"`
 	// Version, Dir and SHA256 name the new adapter (SHA256 is the hex
 	// SHA-256 of its adapter_model.safetensors).
-	Version, Dir, SHA256 string
+	Version string `json:"version"`
+	Dir     string `json:"dir"`
+	SHA256  string `json:"sha256"`
 	// Active is the version active after the run ("" for the base), and
 	// Previous the one active before it.
-	Active, Previous string
-	Hyper            Hyperparams
-	Data             DataCounts
-	Metrics          Metrics
-	Started          time.Time
-	Finished         time.Time
+	Active   string      `json:"active"`
+	Previous string      `json:"previous"`
+	Hyper    Hyperparams `json:"hyperparams"`
+	Data     DataCounts  `json:"data"`
+	Metrics  Metrics     `json:"metrics"`
+	Started  time.Time   `json:"started"`
+	Finished time.Time   `json:"finished"`
+}
+
+// Summary is a one-line account of a run for people: the new adapter and
+// the decision, the held-out scores next to the previous policy's, and
+// what is active now.
+func (r Result) Summary() string {
+	h := r.Metrics.Holdout
+	active := r.Active
+	if active == "" {
+		active = "base policy"
+	}
+	return fmt.Sprintf("adapter %s %s (held-out accuracy %.2f vs %.2f, log-loss %.3f vs %.3f); active: %s",
+		r.Version, r.Decision, h.New.Accuracy, h.Active.Accuracy, h.New.LogLoss, h.Active.LogLoss, active)
 }
 
 // trainer holds one run's state.
 type trainer struct {
 	s        Settings
+	obj      objectiveDef // the row of s.Objective
 	base     *model.Network
 	ds       *dataset
 	progress *reporter
@@ -380,11 +383,12 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("train: %w", err)
 	}
-	tr := &trainer{s: s, base: base, ds: ds, progress: rep}
+	obj, _ := lookupObjective(s.Objective) // validated above
+	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep}
 	res.Hyper = tr.hyper()
 	u := tr.units()
 	res.Data = u.counts
-	if n := len(ds.prefs); n < s.MinPreferences || u.empty(s.Objective) || len(ds.hold()) == 0 {
+	if n := len(ds.prefs); n < s.MinPreferences || tr.empty(u) || len(ds.hold()) == 0 {
 		return res, fmt.Errorf("train: %w: %d usable (at least %d needed, with some for %s training and some held out)",
 			ErrNotEnoughData, n, s.MinPreferences, s.Objective)
 	}
@@ -459,12 +463,7 @@ func (tr *trainer) hyper() Hyperparams {
 	if s.HalfLife > 0 {
 		h.HalfLifeHours = s.HalfLife.Hours()
 	}
-	switch s.Objective {
-	case KL:
-		h.RewardEpochs, h.LabelWeight = s.RewardEpochs, s.LabelWeight
-	case KTO:
-		h.DesirableWeight, h.UndesirableWeight = s.DesirableWeight, s.UndesirableWeight
-	}
+	tr.obj.hyper(s, &h)
 	return h
 }
 
@@ -477,14 +476,12 @@ type units struct {
 	counts DataCounts
 }
 
-func (u units) empty(o Objective) bool {
-	switch o {
-	case DPO:
-		return len(u.pairs) == 0
-	case KTO:
-		return len(u.labels) == 0
+// empty reports whether u leaves the objective nothing to train on.
+func (tr *trainer) empty(u units) bool {
+	if tr.obj.reward && len(u.cmps) == 0 {
+		return true
 	}
-	return len(u.cmps) == 0 || len(u.sets) == 0
+	return tr.obj.policy(tr.s, tr.ds, u, nil, nil).units == 0
 }
 
 // units weighs the training preferences (stored weight × recency) and
@@ -541,16 +538,7 @@ func (tr *trainer) units() units {
 			u.sets = append(u.sets, setEx{set: int32(s), w: w})
 		}
 	}
-	switch tr.s.Objective {
-	case KL:
-		u.counts.Sets = len(u.sets)
-	case KTO:
-		seen := map[int32]bool{}
-		for _, l := range u.labels {
-			seen[l.set] = true
-		}
-		u.counts.Sets = len(seen)
-	}
+	u.counts.Sets = tr.obj.sets(u)
 	return u
 }
 
@@ -568,159 +556,140 @@ func (tr *trainer) stepsFor(n, epochs int) int {
 	return epochs * ((n + tr.s.BatchSize - 1) / tr.s.BatchSize)
 }
 
-// optimise trains the policy adapter (and, for kl, the reward model first)
-// and scores the new policy and the reward model on the held-out data.
+// optimise trains the policy adapter (and, for an objective with a reward
+// model, the reward model first) and scores the new policy and the reward
+// model on the held-out data.
 func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics, error) {
 	s := tr.s
-	ds := tr.ds
 	var m Metrics
 	rng := &splitMix{s: s.Seed}
 	seedReward, seedPolicy, seedOrderR, seedOrderP := rng.next(), rng.next(), rng.next(), rng.next()
-	e := newEngine(tr.base, ds)
-	all := allRows(ds)
-	zref, err := logitsOf(tr.base, ds, nil, all)
+	e := newEngine(tr.base, tr.ds)
+	zref, err := logitsOf(tr.base, tr.ds, nil, allRows(tr.ds))
 	if err != nil {
 		return nil, m, err
 	}
-	nPolicy := len(u.sets)
-	switch s.Objective {
-	case DPO:
-		nPolicy = len(u.pairs)
-	case KTO:
-		nPolicy = len(u.labels)
-	}
-	epP := tr.epochsFor(nPolicy, s.Epochs)
+	spec := tr.obj.policy(s, tr.ds, u, zref, nil)
+	epP := tr.epochsFor(spec.units, s.Epochs)
 	var epR int
-	total := tr.stepsFor(nPolicy, epP) + 2
-	if s.Objective == KL {
+	total := tr.stepsFor(spec.units, epP) + 2
+	if tr.obj.reward {
 		epR = tr.epochsFor(len(u.cmps), s.RewardEpochs)
 		total += tr.stepsFor(len(u.cmps), epR)
 	}
-	done := 1
-	phase := ""
-	// Progress: the first optimisation fixes the run's total; a refit
-	// maps its own steps onto the last share of it.
-	passes := max(1, tr.passes)
-	if tr.pass == 0 {
-		tr.progress.total = total * passes
-	}
-	grand := tr.progress.total
-	span := grand / passes
-	at := func() int { return min(tr.pass*span+done*span/total, grand-1) }
-	tick := func() error {
-		done++
-		tr.progress.report(at(), grand, phase)
-		if s.Pause != nil {
-			if err := s.Pause(ctx); err != nil {
-				return fmt.Errorf("%w: %w", errStopped, err)
-			}
-		}
-		return nil
-	}
-	tr.progress.report(at(), grand, "training")
+	prog := tr.newProgress(ctx, total)
 
-	newLoRA := func(seed uint64) (*model.LoRA, error) {
-		return model.NewLoRA(tr.base, model.LoRAConfig{Rank: s.Rank, Alpha: s.Alpha, Seed: seed})
-	}
 	var rew []float64
-	if s.Objective == KL {
-		phase = tr.phase("reward model")
-		rp, err := newLoRA(seedReward)
-		if err != nil {
+	if tr.obj.reward {
+		prog.phase = tr.phase("reward model")
+		if rew, err = tr.fitReward(ctx, e, u, zref, epR, seedReward, seedOrderR, prog.tick, &m); err != nil {
 			return nil, m, err
-		}
-		fr, err := tr.fit(ctx, e, rp, fitSpec{
-			name:  "reward model",
-			decay: s.WeightDecay,
-			units: len(u.cmps),
-			addRows: func(e *engine, i int) {
-				e.add(u.cmps[i].pos)
-				e.add(u.cmps[i].neg)
-			},
-			loss: func(e *engine, batch []int) lossFunc {
-				return func(z, dz []float64) (float64, float64) {
-					return rewardLoss(pick(u.cmps, batch), e.loc, z, dz, s.LabelWeight)
-				}
-			},
-		}, epR, seedOrderR, tick)
-		if err != nil {
-			return nil, m, err
-		}
-		m.RewardLoss, m.RewardEpochs, m.Steps = compress(fr.curve), fr.epochs, fr.steps
-		zr, err := logitsOf(tr.base, ds, rp, all)
-		if err != nil {
-			return nil, m, err
-		}
-		ev := evaluate(zr, ds.hold())
-		m.Holdout.Reward = &ev
-		// The reward of showing a suggestion is the reward model's
-		// log-odds gain over the frozen base; showing nothing earns 0.
-		rew = make([]float64, len(zr))
-		for i := range zr {
-			rew[i] = zr[i] - zref[i]
 		}
 	}
 
-	phase = tr.phase("policy (" + string(s.Objective) + ")")
-	pp, err := newLoRA(seedPolicy)
+	prog.phase = tr.phase("policy (" + string(s.Objective) + ")")
+	pp, err := model.NewLoRA(tr.base, model.LoRAConfig{Rank: s.Rank, Alpha: s.Alpha, Seed: seedPolicy})
 	if err != nil {
 		return nil, m, err
 	}
-	// DPO's and KTO's losses pass β times the gradient of the
-	// Bradley–Terry and KL losses (β·σ(·) and β·σ·(1−σ)), so their L2
-	// coefficient is scaled by β: unscaled, it outweighs the data, and the
-	// factorised penalty (which acts on B·A like a nuclear norm) holds the
-	// LoRA factors at zero, the reference, whenever the loss gradient is
-	// weaker than it — KTO trained nothing for personas whose labels
-	// partly cancel.
-	spec := fitSpec{name: "policy", decay: s.WeightDecay}
-	if s.Objective == DPO || s.Objective == KTO {
+	spec = tr.obj.policy(s, tr.ds, u, zref, rew)
+	spec.name, spec.decay = "policy", s.WeightDecay
+	if tr.obj.scaledDecay {
 		spec.decay = s.WeightDecay * s.Beta
 	}
-	switch s.Objective {
-	case KL:
-		spec.units = len(u.sets)
-		spec.addRows = func(e *engine, i int) { e.addSet(u.sets[i].set) }
-		spec.loss = func(e *engine, batch []int) lossFunc {
-			return func(z, dz []float64) (float64, float64) {
-				return klLoss(pick(u.sets, batch), ds.sets, e.loc, z, zref, rew, s.Beta, dz)
-			}
-		}
-	case DPO:
-		spec.units = len(u.pairs)
-		spec.addRows = func(e *engine, i int) {
-			e.add(u.pairs[i].pos)
-			e.add(u.pairs[i].neg)
-		}
-		spec.loss = func(e *engine, batch []int) lossFunc {
-			return func(z, dz []float64) (float64, float64) {
-				return dpoLoss(pick(u.pairs, batch), e.loc, z, zref, s.Beta, dz)
-			}
-		}
-	case KTO:
-		spec.units = len(u.labels)
-		spec.addRows = func(e *engine, i int) { e.addSet(u.labels[i].set) }
-		spec.loss = func(e *engine, batch []int) lossFunc {
-			return func(z, dz []float64) (float64, float64) {
-				b := pick(u.labels, batch)
-				z0 := ktoRefPoint(b, ds.sets, e.loc, z, zref)
-				return ktoLoss(b, ds.sets, e.loc, z, zref, s.Beta, s.DesirableWeight, s.UndesirableWeight, z0, dz)
-			}
-		}
-	}
-	fp, err := tr.fit(ctx, e, pp, spec, epP, seedOrderP, tick)
+	fp, err := tr.fit(ctx, e, pp, spec, epP, seedOrderP, prog.tick)
 	if err != nil {
 		return nil, m, err
 	}
 	m.PolicyLoss, m.PolicyEpochs = compress(fp.curve), fp.epochs
 	m.Steps += fp.steps
-	zp, err := logitsOf(tr.base, ds, pp, holdRows(ds))
+	zp, err := logitsOf(tr.base, tr.ds, pp, holdRows(tr.ds))
 	if err != nil {
 		return nil, m, err
 	}
-	m.Holdout.New = evaluate(zp, ds.hold())
+	m.Holdout.New = evaluate(zp, tr.ds.hold())
 	tr.zNew = zp
 	return pp, m, nil
+}
+
+// fitReward fits the Bradley–Terry reward model on every training
+// comparison, records its losses and held-out score in m, and returns each
+// dataset row's reward: the reward model's log-odds gain over the frozen
+// base (showing nothing earns 0).
+func (tr *trainer) fitReward(ctx context.Context, e *engine, u units, zref []float64, epochs int, seed, orderSeed uint64, tick func() error, m *Metrics) ([]float64, error) {
+	s := tr.s
+	rp, err := model.NewLoRA(tr.base, model.LoRAConfig{Rank: s.Rank, Alpha: s.Alpha, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	fr, err := tr.fit(ctx, e, rp, fitSpec{
+		name:  "reward model",
+		decay: s.WeightDecay,
+		units: len(u.cmps),
+		addRows: func(e *engine, i int) {
+			e.add(u.cmps[i].pos)
+			e.add(u.cmps[i].neg)
+		},
+		loss: func(e *engine, batch []int) lossFunc {
+			return func(z, dz []float64) (float64, float64) {
+				return rewardLoss(pick(u.cmps, batch), e.loc, z, dz, s.LabelWeight)
+			}
+		},
+	}, epochs, orderSeed, tick)
+	if err != nil {
+		return nil, err
+	}
+	m.RewardLoss, m.RewardEpochs, m.Steps = compress(fr.curve), fr.epochs, fr.steps
+	zr, err := logitsOf(tr.base, tr.ds, rp, allRows(tr.ds))
+	if err != nil {
+		return nil, err
+	}
+	ev := evaluate(zr, tr.ds.hold())
+	m.Holdout.Reward = &ev
+	rew := make([]float64, len(zr))
+	for i := range zr {
+		rew[i] = zr[i] - zref[i]
+	}
+	return rew, nil
+}
+
+// optProgress reports an optimisation's steps as the run's progress: the
+// first optimisation fixes the run's total; a refit maps its own steps
+// onto the last share of it.
+type optProgress struct {
+	tr          *trainer
+	ctx         context.Context
+	done, total int
+	grand, span int
+	phase       string
+}
+
+func (tr *trainer) newProgress(ctx context.Context, total int) *optProgress {
+	passes := max(1, tr.passes)
+	if tr.pass == 0 {
+		tr.progress.total = total * passes
+	}
+	p := &optProgress{tr: tr, ctx: ctx, done: 1, total: total, grand: tr.progress.total}
+	p.span = p.grand / passes
+	tr.progress.report(p.at(), p.grand, "training")
+	return p
+}
+
+func (p *optProgress) at() int {
+	return min(p.tr.pass*p.span+p.done*p.span/p.total, p.grand-1)
+}
+
+// tick counts a step, reports it and lets Settings.Pause hold or stop the
+// run.
+func (p *optProgress) tick() error {
+	p.done++
+	p.tr.progress.report(p.at(), p.grand, p.phase)
+	if pause := p.tr.s.Pause; pause != nil {
+		if err := pause(p.ctx); err != nil {
+			return fmt.Errorf("%w: %w", errStopped, err)
+		}
+	}
+	return nil
 }
 
 // phase names a phase for progress messages, marking the refit's.

@@ -61,7 +61,7 @@ func runtimeWith(t testing.TB, home string, version string) *model.Runtime {
 		t.Fatal(err)
 	}
 	if version != "" {
-		a, err := model.LoadAdapter(filepath.Join(AdaptersDir(home), version), base)
+		a, err := model.LoadAdapter(filepath.Join(model.AdaptersDir(home), version), base)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestRunLearnsHiddenPreference(t *testing.T) {
 				if res.Decision != store.RunAccepted {
 					t.Fatalf("decision %s, want accepted", res.Decision)
 				}
-				v, dir, ok, err := Active(home)
+				v, dir, ok, err := model.ActiveAdapter(home)
 				if err != nil || !ok || v != "v1" || dir != res.Dir {
 					t.Fatalf("Active = %q, %q, %v, %v", v, dir, ok, err)
 				}
@@ -169,7 +169,7 @@ func TestGateRefusesPoisonedBatch(t *testing.T) {
 			if res.Decision != store.RunRejected || res.Active != "" {
 				t.Fatalf("decision %s, active %q; want rejected, none", res.Decision, res.Active)
 			}
-			if _, _, ok, err := Active(home); ok || err != nil {
+			if _, _, ok, err := model.ActiveAdapter(home); ok || err != nil {
 				t.Fatalf("Active after a rejected run: ok=%v err=%v", ok, err)
 			}
 			if _, ok, _ := db.ActiveAdapter(context.Background()); ok {
@@ -205,7 +205,7 @@ func TestNotEnoughData(t *testing.T) {
 	if runs, _ := db.Runs(context.Background(), 0); len(runs) != 0 {
 		t.Fatalf("a run was recorded: %+v", runs)
 	}
-	entries, _ := os.ReadDir(AdaptersDir(home))
+	entries, _ := os.ReadDir(model.AdaptersDir(home))
 	for _, e := range entries {
 		if e.Name() != lockFile {
 			t.Fatalf("adapters directory holds %s", e.Name())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,8 +20,10 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/syntax"
 )
 
 // Crash consistency: `syntx serve` (two at a time, on one data directory,
@@ -108,6 +111,12 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
+}
+
 func suggestionID(a *protocol.CodeAction) string {
 	if len(a.Command.Arguments) == 0 {
 		return ""
@@ -123,8 +132,9 @@ func suggestionID(a *protocol.CodeAction) string {
 
 // session drives the server like a busy developer until the connection
 // ends: asks for actions, applies and accepts them (recording each
-// acknowledged accept), dismisses, undoes and edits.
-func session(ctx context.Context, c *lspclient.Client, home string, round int, rng *rand.Rand, acked *acks) {
+// acknowledged accept, and closing firstAck at the first), dismisses,
+// undoes and edits.
+func session(ctx context.Context, c *lspclient.Client, home string, round int, rng *rand.Rand, acked *acks, firstAck chan<- struct{}) {
 	srcs := map[string]string{}
 	for _, name := range []string{"settings.py", "inventory.go", "cart.js"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "demo", name))
@@ -133,11 +143,10 @@ func session(ctx context.Context, c *lspclient.Client, home string, round int, r
 		}
 		srcs[name] = string(b)
 	}
-	langs := map[string]string{".py": "python", ".go": "go", ".js": "javascript"}
 	var uris []string
 	for name, src := range srcs {
 		uri := lspclient.FileURI(filepath.Join(home, "ws", fmt.Sprintf("r%d-%s", round, name)))
-		if c.Open(ctx, uri, langs[filepath.Ext(name)], src) != nil {
+		if c.Open(ctx, uri, syntax.Detect("", name).LanguageID(name), src) != nil {
 			return
 		}
 		uris = append(uris, uri)
@@ -176,6 +185,10 @@ func session(ctx context.Context, c *lspclient.Client, home string, round int, r
 				continue // a stale edit, or the server refused: not acknowledged
 			}
 			acked.add(suggestionID(a))
+			if firstAck != nil {
+				close(firstAck)
+				firstAck = nil
+			}
 			if rng.IntN(3) == 0 { // undo it
 				if c.ReplaceAll(ctx, uri, before) != nil {
 					return
@@ -266,34 +279,49 @@ func hasCommand(t *testing.T, name string) bool {
 	return false
 }
 
-// killTrain runs `syntx train` on home and kills it after d (or lets it
-// finish when d is 0). It reports whether the run was killed.
-func killTrain(t *testing.T, home string, d time.Duration) (killed bool, out string) {
+// killTrain runs `syntx train --progress json` on home and kills it with
+// SIGKILL after its progress line at index line, or lets it finish when
+// line is negative. Counting lines rather than time puts the kill inside
+// the run however fast the machine is. It reports whether the run was
+// killed, and its output.
+func killTrain(t *testing.T, home string, line int) (killed bool, out string) {
 	t.Helper()
-	cmd := exec.Command(binary, "train", "--progress", "none")
+	cmd := exec.Command(binary, "train", "--progress", "json")
 	cmd.Env = append(os.Environ(), "SYNTX_HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
+	w := &lockedWriter{w: &buf}
+	cmd.Stderr = w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var timer <-chan time.Time
-	if d > 0 {
-		timer = time.After(d)
-	}
-	select {
-	case err := <-done:
-		if err != nil && !strings.Contains(buf.String(), "not enough") {
-			t.Fatalf("train failed without being killed: %v\n%s", err, buf.String())
+	reached := make(chan bool, 1) // true: the line was read; false: the output ended first
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		n := 0
+		for sc.Scan() {
+			_, _ = w.Write(append(sc.Bytes(), '\n'))
+			if n == line {
+				reached <- true
+			}
+			n++
 		}
-		return false, buf.String()
-	case <-timer:
+		if n <= line || line < 0 {
+			reached <- false
+		}
+	}()
+	if testwait.For(t, reached, fmt.Sprintf("syntx train to print progress line %d or end", line)) {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
-		<-done
-		return true, buf.String()
+		_ = cmd.Wait()
+		return true, w.String()
 	}
+	if err := cmd.Wait(); err != nil && !strings.Contains(w.String(), "not enough") {
+		t.Fatalf("train failed without being killed: %v\n%s", err, w.String())
+	}
+	return false, w.String()
 }
 
 func TestCrashConsistency(t *testing.T) {
@@ -321,14 +349,14 @@ func TestCrashConsistency(t *testing.T) {
 		var errs []error
 		for l := 0; l < lanes && r+l < rounds; l++ {
 			round := r + l
-			delay := time.Duration(100+rng.IntN(200)) * time.Millisecond
+			delay := time.Duration(rng.IntN(200)) * time.Millisecond
 			early := rng.IntN(10) == 0 // one round in ten dies during start-up
 			earlyAt := time.Duration(rng.IntN(300)) * time.Millisecond
 			seed := rng.Uint64()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 				defer cancel()
 				t0 := time.Now()
 				var c *lspclient.Client
@@ -366,11 +394,20 @@ func TestCrashConsistency(t *testing.T) {
 				mu.Unlock()
 				sctx, scancel := context.WithCancel(ctx)
 				sdone := make(chan struct{})
+				firstAck := make(chan struct{})
 				go func() {
-					session(sctx, c, home, round, rand.New(rand.NewPCG(seed, 2)), acked)
+					session(sctx, c, home, round, rand.New(rand.NewPCG(seed, 2)), acked, firstAck)
 					close(sdone)
 				}()
-				time.Sleep(delay)
+				// Kill at a random moment after the session's first
+				// acknowledged accept, so that every round writes
+				// however slowly the server starts.
+				select {
+				case <-firstAck:
+				case <-sdone:
+				case <-ctx.Done():
+				}
+				time.Sleep(delay) // a random kill point, not a wait for anything
 				_ = cmd.Process.Signal(syscall.SIGKILL)
 				_ = cmd.Wait()
 				scancel()
@@ -387,13 +424,13 @@ func TestCrashConsistency(t *testing.T) {
 		}
 		checkHome(t, home, acked.snapshot())
 		if train && (r/lanes)%3 == 2 {
-			// Kill a training run somewhere in its ~0.5 s, or let one in
-			// four finish.
-			d := time.Duration(0)
+			// Kill a training run at one of its first 60 progress lines
+			// (about half of a run), or let one in four finish.
+			line := -1
 			if rng.IntN(4) > 0 {
-				d = time.Duration(20+rng.IntN(600)) * time.Millisecond
+				line = rng.IntN(60)
 			}
-			killed, out := killTrain(t, home, d)
+			killed, out := killTrain(t, home, line)
 			trainRuns++
 			if killed {
 				killedTrain++

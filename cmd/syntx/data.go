@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/review"
 	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/train"
 )
 
 // dbPath is the database under $SYNTX_HOME.
@@ -115,18 +118,49 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func cmdAudit(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "audit", "verify | log [--since DATE] [--json]", `Check or print the append-only, hash-chained audit log of events,
-preferences, training runs, adapter changes and deletions. "verify" exits
-non-zero and names the first altered, removed or reordered row.`)
+	fs := newFlags(e, "audit", "verify [--head SEQ:HASH] [--anchor FILE] | head [--json] | log [--since DATE] [--json]",
+		`Check or print the append-only, hash-chained audit log of suggestions, events,
+preferences, training runs, adapter changes and deletions.
+
+  verify  walk the chain, recompute the digest of every data row it records
+          (a preference's weight changed, an event deleted, a row added behind
+          SyntX's back), check every adapter file against its recorded hash,
+          and check the chain against the anchor log ($SYNTX_HOME/audit-head.log,
+          appended on every commit) and a head noted earlier (--head), which
+          catch a cut tail or a rewritten chain. Exits 1 and names the first
+          bad row.
+  head    print the current head, SEQ:HASH; keep it (or the anchor log)
+          somewhere else to check later with verify --head.
+  log     print the chain.
+
+What the chain cannot prove: anything against someone who can write both
+the database and every copy of its anchors.`)
 	since := fs.String("since", "", "with log: only rows at or after DATE (2006-01-02 or RFC 3339)")
-	asJSON := fs.Bool("json", false, "with log: one JSON object per line")
+	asJSON := fs.Bool("json", false, "with log: one JSON object per line; with head: {\"seq\", \"hash\"}")
+	head := fs.String("head", "", "with verify: a `SEQ:HASH` printed earlier by syntx audit head; the chain must still reach it")
+	anchor := fs.String("anchor", "", "with verify: the anchor log to check against (default: $SYNTX_HOME/audit-head.log)")
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
+	// Flags may come before the subcommand or after it
+	// (audit verify --head SEQ:HASH).
 	rest := fs.Args()
+	if len(rest) > 1 {
+		sub := rest[0]
+		if err := parse(e, fs, rest[1:]); err != nil {
+			return done(err)
+		}
+		rest = append([]string{sub}, fs.Args()...)
+	}
 	if len(rest) != 1 {
 		fs.Usage()
 		return errUsage
+	}
+	if *head != "" {
+		if _, err := store.ParseHead(*head); err != nil {
+			fmt.Fprintln(e.stderr, "syntx audit:", err)
+			return errUsage
+		}
 	}
 	db, err := openDB(ctx, true)
 	if err != nil {
@@ -135,15 +169,46 @@ non-zero and names the first altered, removed or reordered row.`)
 	defer db.Close()
 	switch rest[0] {
 	case "verify":
-		rep, err := db.Verify(ctx)
+		opts := train.VerifyOptions(config.DataHome())
+		opts.Head, opts.AnchorPath = *head, *anchor
+		rep, err := db.VerifyWith(ctx, opts)
 		if err != nil {
 			return err
 		}
 		if !rep.OK {
-			fmt.Fprintf(e.stdout, "audit chain BROKEN at row %d: %s (%d rows checked)\n", rep.Seq, rep.Problem, rep.Rows)
+			where := fmt.Sprintf("row %d", rep.Seq)
+			if rep.Seq == 0 {
+				where = "a data row"
+			}
+			if rep.Row != "" {
+				where += " (" + rep.Row + ")"
+			}
+			fmt.Fprintf(e.stdout, "audit chain BROKEN at %s: %s (%d rows checked)\n", where, rep.Problem, rep.Rows)
 			return exitCode(1)
 		}
-		fmt.Fprintf(e.stdout, "audit chain OK: %d rows, head %s\n", rep.Rows, rep.Head)
+		fmt.Fprintf(e.stdout, "audit chain OK: %d rows, head %d:%s; %d data rows, %d adapter files and %d anchored rows checked\n",
+			rep.Rows, rep.Rows, rep.Head, rep.DataRows, rep.AdapterFiles, rep.Anchored)
+		if rep.Anchored < rep.Rows {
+			fmt.Fprintf(e.stdout, "note: the anchor log %s covers %d of the %d rows (rows written before it existed, or lost in a crash, are not anchored)\n",
+				anchorPath(db, *anchor), rep.Anchored, rep.Rows)
+		}
+		if rep.AnchorSkipped > 0 {
+			fmt.Fprintf(e.stdout, "note: %d lines of the anchor log are malformed and were skipped\n", rep.AnchorSkipped)
+		}
+		return nil
+	case "head":
+		h, err := db.Head(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(e.stdout).Encode(map[string]any{"seq": h.Seq, "hash": h.Hash})
+		}
+		if h.Seq == 0 {
+			fmt.Fprintln(e.stderr, "syntx audit head: the audit log is empty")
+			return exitCode(1)
+		}
+		fmt.Fprintln(e.stdout, h)
 		return nil
 	case "log":
 		var t time.Time
@@ -165,6 +230,13 @@ non-zero and names the first altered, removed or reordered row.`)
 	return errUsage
 }
 
+func anchorPath(db *store.DB, given string) string {
+	if given != "" {
+		return given
+	}
+	return db.AnchorPath()
+}
+
 func parseDate(s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
@@ -175,11 +247,16 @@ func parseDate(s string) (time.Time, error) {
 }
 
 func cmdForget(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "forget", "--all | --workspace PATH | --before DATE", `Delete recorded suggestions, events and preferences, then vacuum the database
-so the deleted content is gone from the file. The audit chain records that a
-deletion happened (counts, not content).`)
+	fs := newFlags(e, "forget", "--all | --workspace PATH | --before DATE", `Delete what SyntX recorded: suggestions, events and preferences in the
+database (then vacuumed, so the deleted content is gone from the file), the
+review state and learn cursors under $SYNTX_HOME, and every adapter trained on
+a forgotten preference. When the active adapter goes, the newest adapter
+trained only on what remains becomes active, or the base policy; a running
+language server follows. --all also replaces the hash key, so no keyed hash
+left anywhere matches anything. The audit chain records the deletion (counts,
+which rows and adapters went, never their content).`)
 	all := fs.Bool("all", false, "forget everything")
-	workspace := fs.String("workspace", "", "forget what was recorded in this workspace")
+	workspace := fs.String("workspace", "", "forget what was recorded in this workspace (a repository root, or a directory holding several)")
 	before := fs.String("before", "", "forget what was recorded before DATE")
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
@@ -203,16 +280,39 @@ deletion happened (counts, not content).`)
 		fs.Usage()
 		return errUsage
 	}
-	db, err := openDB(ctx, true)
+	home := config.DataHome()
+	if _, err := os.Stat(dbPath()); err == nil {
+		// Only user-level configuration chooses the base model here: a
+		// forget never reads a workspace's files.
+		cfg, _ := config.Load("", nil)
+		base, err := loadBase(cfg)
+		if err != nil {
+			return err
+		}
+		db, err := openDB(ctx, true)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		res, err := train.Forget(ctx, home, db, base, spec, time.Now())
+		if err != nil {
+			return err
+		}
+		r := res.Store
+		fmt.Fprintf(e.stdout, "forgot %d suggestions, %d events, %d preferences\n", r.Suggestions, r.Events, r.Preferences)
+		fmt.Fprintln(e.stdout, res.Message())
+		if r.KeyRotated {
+			fmt.Fprintln(e.stdout, "replaced the hash key: no keyed hash left anywhere matches anything")
+		}
+		if !r.Checkpointed {
+			fmt.Fprintln(e.stdout, "note: another process kept the database busy; the deleted pages leave its write-ahead log at the next checkpoint")
+		}
+	}
+	rr, err := review.Forget(home, review.ForgetSpec{All: spec.All, Workspace: spec.Workspace, Before: spec.Before})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	rep, err := db.Forget(ctx, spec, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "forgot %d suggestions, %d events, %d preferences\n", rep.Suggestions, rep.Events, rep.Preferences)
+	fmt.Fprintf(e.stdout, "removed %d review states (%d open suggestions) and %d learn cursors\n", rr.States, rr.Entries, rr.Cursors)
 	return nil
 }
 
@@ -230,27 +330,24 @@ elsewhere. Only rows whose code was stored can be exported.`)
 		return err
 	}
 	defer db.Close()
-	var w io.Writer = e.stdout
-	var f *os.File
-	if *out != "" {
-		if f, err = os.OpenFile(*out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600); err != nil {
-			return err
-		}
-		w = f
-	}
 	var st store.ExportStats
-	switch *format {
-	case "dpo":
-		st, err = db.ExportDPO(ctx, w)
-	case "kto":
-		st, err = db.ExportKTO(ctx, w)
-	default:
-		return fmt.Errorf("export: format %q must be dpo or kto", *format)
-	}
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	write := func(w io.Writer) error {
+		var err error
+		switch *format {
+		case "dpo":
+			st, err = db.ExportDPO(ctx, w)
+		case "kto":
+			st, err = db.ExportKTO(ctx, w)
+		default:
+			err = fmt.Errorf("export: format %q must be dpo or kto", *format)
 		}
+		return err
+	}
+	if *out == "" || *out == "-" {
+		err = write(e.stdout)
+	} else {
+		// Written whole or not at all, 0600: it holds (redacted) code.
+		err = atomicfile.Write(*out, write)
 	}
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -40,126 +41,182 @@ applied. Nothing is written outside the temporary data directory.`)
 	if !*keep {
 		defer os.RemoveAll(home)
 	}
-	self, err := os.Executable()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	s, err := startDemoServer(ctx, e.stdout, home, *dir)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
+	d := &demo{w: e.stdout, c: s.c}
+	for _, f := range files {
+		if err := d.file(ctx, f); err != nil {
+			return err
+		}
+	}
+	if err := replayFeedback(ctx, d.w, d.c, d.done); err != nil {
+		return err
+	}
+	// Save, then close: a save after the first checkpoint decides what was
+	// kept, and closing decides the rest from the text as it is, so every
+	// outcome is in before the status, however long the session took.
+	for _, uri := range d.uris {
+		id := protocol.TextDocumentIdentifier{URI: lspURI(uri)}
+		if err := d.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: id}); err != nil {
+			return err
+		}
+		if err := d.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: id}); err != nil {
+			return err
+		}
+	}
+	if err := d.summary(ctx); err != nil {
+		return err
+	}
+	return s.stop(ctx)
+}
+
+// demoServer is the `syntx serve` the demo talks to.
+type demoServer struct {
+	c     *lspclient.Client
+	cmd   *exec.Cmd
+	stdin io.Closer
+}
+
+// startDemoServer starts this binary's serve on home/data and initializes
+// it with dir as the workspace.
+func startDemoServer(ctx context.Context, w io.Writer, home, dir string) (*demoServer, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.CommandContext(ctx, self, "serve")
 	cmd.Env = append(os.Environ(), "SYNTX_HOME="+filepath.Join(home, "data"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"))
 	cmd.Stderr = io.Discard
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("demo: start server: %w", err)
+		return nil, fmt.Errorf("demo: start server: %w", err)
 	}
 	c := lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
-	abs, _ := filepath.Abs(*dir)
+	abs, _ := filepath.Abs(dir)
 	// Short survival windows so the session's outcomes are decided while
 	// the demo runs (real defaults are 30 s to 15 min).
 	opts := map[string]any{"capture": map[string]any{"checkpoints": []string{"1s", "2s"}, "ignore_after": "1s"}}
 	res, err := c.Initialize(ctx, abs, false, opts)
 	if err != nil {
-		return fmt.Errorf("demo: initialize: %w", err)
+		return nil, fmt.Errorf("demo: initialize: %w", err)
 	}
-	w := e.stdout
 	fmt.Fprintf(w, "SyntX demo: server %s (pid %d), data in %s\n", res.ServerInfo.Name, cmd.Process.Pid, home)
-	offered, applied := 0, 0
-	var done []appliedFix
-	var uris []string
-	for _, f := range files {
-		g := syntax.Detect("", f)
-		if g == "" {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		uri := lspclient.FileURI(f)
-		if err := c.Open(ctx, uri, languageID(g), string(src)); err != nil {
-			return err
-		}
-		uris = append(uris, uri)
-		fmt.Fprintf(w, "\n== %s (%s)\n", f, g)
-		for step := 0; step < 32; step++ {
-			text := c.Doc(uri).Text
-			acts, err := c.CodeActions(ctx, uri, 0, len(text), protocol.CodeActionTriggerKindInvoked)
-			if err != nil {
-				return fmt.Errorf("demo: codeAction: %w", err)
-			}
-			if len(acts) == 0 {
-				fmt.Fprintln(w, "  no more suggestions")
-				break
-			}
-			// The earliest site, and every action offered there.
-			line := editLine(acts[0])
-			for _, a := range acts {
-				line = min(line, editLine(a))
-			}
-			var here []*protocol.CodeAction
-			for _, a := range acts {
-				if editLine(a) == line {
-					here = append(here, a)
-				}
-			}
-			offered += len(here)
-			fmt.Fprintf(w, "  line %d: %d suggestion(s)\n", line+1, len(here))
-			for i, a := range here {
-				mark := " "
-				if i == 0 {
-					mark = "*"
-				}
-				fmt.Fprintf(w, "   %s %.2f  %-32s %s\n", mark, score(a), *a.Kind, a.Title)
-			}
-			before := lineText(text, line)
-			if err := c.Apply(ctx, here[0]); err != nil {
-				return fmt.Errorf("demo: apply: %w", err)
-			}
-			applied++
-			after := lineText(c.Doc(uri).Text, line)
-			fmt.Fprintf(w, "     - %s\n     + %s\n", strings.TrimSpace(before), strings.TrimSpace(after))
-			done = append(done, appliedFix{uri: uri, rule: ruleID(here[0]), before: before, after: after})
-		}
+	return &demoServer{c: c, cmd: cmd, stdin: stdin}, nil
+}
+
+func (s *demoServer) stop(ctx context.Context) error {
+	if err := s.c.Shutdown(ctx); err != nil {
+		return fmt.Errorf("demo: shutdown: %w", err)
 	}
-	if err := replayFeedback(ctx, w, c, done); err != nil {
+	_ = s.stdin.Close()
+	if err := s.cmd.Wait(); err != nil {
+		return fmt.Errorf("demo: server exited: %w", err)
+	}
+	return nil
+}
+
+// demo is the scripted session's state.
+type demo struct {
+	w                io.Writer
+	c                *lspclient.Client
+	offered, applied int
+	done             []appliedFix
+	uris             []string
+}
+
+// file opens f (if SyntX parses its language) and applies the best action
+// at its earliest site until none is left.
+func (d *demo) file(ctx context.Context, f string) error {
+	g := syntax.Detect("", f)
+	if g == "" {
+		return nil
+	}
+	src, err := os.ReadFile(f)
+	if err != nil {
 		return err
 	}
-	// Let the survival checkpoints pass, then save everything.
-	time.Sleep(2200 * time.Millisecond)
-	for _, uri := range uris {
-		if err := c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}}); err != nil {
+	uri := lspclient.FileURI(f)
+	if err := d.c.Open(ctx, uri, g.LanguageID(f), string(src)); err != nil {
+		return err
+	}
+	d.uris = append(d.uris, uri)
+	fmt.Fprintf(d.w, "\n== %s (%s)\n", f, g)
+	for step := 0; step < 32; step++ {
+		text := d.c.Doc(uri).Text
+		acts, err := d.c.CodeActions(ctx, uri, 0, len(text), protocol.CodeActionTriggerKindInvoked)
+		if err != nil {
+			return fmt.Errorf("demo: codeAction: %w", err)
+		}
+		if len(acts) == 0 {
+			fmt.Fprintln(d.w, "  no more suggestions")
+			return nil
+		}
+		if err := d.applyEarliest(ctx, uri, text, acts); err != nil {
 			return err
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	return nil
+}
+
+// applyEarliest prints the actions offered at the earliest site and
+// applies the best.
+func (d *demo) applyEarliest(ctx context.Context, uri, text string, acts []*protocol.CodeAction) error {
+	line := editLine(acts[0])
+	for _, a := range acts {
+		line = min(line, editLine(a))
+	}
+	var here []*protocol.CodeAction
+	for _, a := range acts {
+		if editLine(a) == line {
+			here = append(here, a)
+		}
+	}
+	d.offered += len(here)
+	fmt.Fprintf(d.w, "  line %d: %d suggestion(s)\n", line+1, len(here))
+	for i, a := range here {
+		mark := " "
+		if i == 0 {
+			mark = "*"
+		}
+		fmt.Fprintf(d.w, "   %s %.2f  %-32s %s\n", mark, score(a), *a.Kind, a.Title)
+	}
+	before := lineText(text, line)
+	if err := d.c.Apply(ctx, here[0]); err != nil {
+		return fmt.Errorf("demo: apply: %w", err)
+	}
+	d.applied++
+	after := lineText(d.c.Doc(uri).Text, line)
+	fmt.Fprintf(d.w, "     - %s\n     + %s\n", strings.TrimSpace(before), strings.TrimSpace(after))
+	d.done = append(d.done, appliedFix{uri: uri, rule: ruleID(here[0]), before: before, after: after})
+	return nil
+}
+
+// summary prints what was offered, applied and captured.
+func (d *demo) summary(ctx context.Context) error {
 	var st struct {
 		Events      map[string]int64 `json:"events"`
 		Preferences int64            `json:"preferences"`
 		Policy      string           `json:"policy"`
 	}
-	if err := c.Command(ctx, "syntx.status", &st); err != nil {
+	if err := d.c.Command(ctx, "syntx.status", &st); err != nil {
 		return fmt.Errorf("demo: status: %w", err)
 	}
-	fmt.Fprintf(w, "\n%d suggestions offered, %d applied.\nCaptured:", offered, applied)
-	for _, o := range []string{"offered", "accepted", "kept", "undone", "edited", "ignored", "dismissed"} {
-		fmt.Fprintf(w, " %s %d", o, st.Events[o])
+	fmt.Fprintf(d.w, "\n%d suggestions offered, %d applied.\nCaptured:", d.offered, d.applied)
+	for _, o := range store.Outcomes() {
+		fmt.Fprintf(d.w, " %s %d", o, st.Events[string(o)])
 	}
-	fmt.Fprintf(w, "\nPreferences derived: %d (policy %s)\n", st.Preferences, st.Policy)
-	if err := c.Shutdown(ctx); err != nil {
-		return fmt.Errorf("demo: shutdown: %w", err)
-	}
-	_ = stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("demo: server exited: %w", err)
-	}
+	fmt.Fprintf(d.w, "\nPreferences derived: %d (policy %s)\n", st.Preferences, st.Policy)
 	return nil
 }
 
@@ -212,13 +269,6 @@ func ruleID(a *protocol.CodeAction) string {
 }
 
 func lspURI(s string) uri.URI { return uri.URI(s) }
-
-func languageID(g syntax.Grammar) string {
-	if g == syntax.TSX {
-		return "typescriptreact"
-	}
-	return string(g)
-}
 
 func editLine(a *protocol.CodeAction) int {
 	if a.Edit == nil || len(a.Edit.DocumentChanges) == 0 {

@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/termtext"
 	"github.com/syntx/syntx/review"
 	"github.com/syntx/syntx/store"
 )
@@ -47,27 +46,28 @@ recorded before. Nothing leaves the machine.`)
 	}
 	g, err := review.OpenGit(ctx, *dir)
 	if err != nil {
-		return err
+		return interrupted(ctx, e, "learn", err)
 	}
-	cfg := reviewConfig(e, g.Root)
-	lib := reviewRules(e, g.Root)
+	ws := trustedWorkspace(e, "learn", g.Root)
+	cfg := reviewConfig(e, ws)
+	lib := reviewRules(e, ws)
 	home := config.DataHome()
 	persona, weight := reviewPersona(cfg, "history")
 	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
 	if err != nil {
-		return err
+		return interrupted(ctx, e, "learn", err)
 	}
 	defer db.Close()
-	bar := newLearnBar(e.stderr)
+	bar := newProgressBar(e.stderr, isTerminal(e.stderr), "learn", "commits")
 	res, err := review.Learn(ctx, review.LearnOptions{
 		Dir: g.Root, Rev: *rev, Since: *since, MaxCommits: *maxCommits, Rescan: *rescan,
 		DB: db, Home: home, Library: lib, Policy: reviewPolicy(e, cfg, home),
 		Persona: persona, Weight: weight, MaxFileBytes: cfg.Limits.MaxDocumentBytes,
-		Progress: bar.update,
+		Progress: func(done, total int) { bar.update(done, total, "") },
 	})
 	bar.finish()
 	if res == nil {
-		return err
+		return interrupted(ctx, e, "learn", err)
 	}
 	if err != nil && !(res.Interrupted && errors.Is(err, context.Canceled)) {
 		return err
@@ -82,7 +82,7 @@ recorded before. Nothing leaves the machine.`)
 
 func printLearned(w io.Writer, root string, res *review.LearnResult, persona string, weight float64) {
 	fmt.Fprintf(w, "read %d of %d commits in %s: %d fixes applied or reverted by hand recorded for persona %s (weight %g), %d recorded before\n",
-		res.Commits, max(res.Total, res.Commits), root, res.Added, persona, weight, res.Existing)
+		res.Commits, max(res.Total, res.Commits), termtext.Name(root), res.Added, termtext.Text(persona), weight, res.Existing)
 	if len(res.Found) == 0 {
 		return
 	}
@@ -93,35 +93,4 @@ func printLearned(w io.Writer, root string, res *review.LearnResult, persona str
 		fmt.Fprintf(tw, "%s\t%d\t%d\n", id, c.Applied, c.Reverted)
 	}
 	tw.Flush()
-}
-
-// learnBar draws "learn [#####-----] 1234/10000 commits" on a terminal,
-// at most ten times a second; elsewhere it draws nothing.
-type learnBar struct {
-	w     io.Writer
-	on    bool
-	last  time.Time
-	drawn bool
-}
-
-func newLearnBar(w io.Writer) *learnBar { return &learnBar{w: w, on: isTTY(w)} }
-
-func (p *learnBar) update(done, total int) {
-	if !p.on || (time.Since(p.last) < 100*time.Millisecond && done < total) {
-		return
-	}
-	p.last = time.Now()
-	const width = 30
-	fill := 0
-	if total > 0 {
-		fill = min(width, done*width/total)
-	}
-	fmt.Fprintf(p.w, "\rlearn [%s%s] %d/%d commits", strings.Repeat("#", fill), strings.Repeat("-", width-fill), done, total)
-	p.drawn = true
-}
-
-func (p *learnBar) finish() {
-	if p.drawn {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -16,16 +16,42 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
+// graceAfterSignal is how long a command has, after SIGINT or SIGTERM, to
+// stop at a point of its choosing before the process exits anyway.
+const graceAfterSignal = 1500 * time.Millisecond
+
 func main() {
+	// SIGINT and SIGTERM cancel the context: long commands stop at the next
+	// point where the data stays consistent (a commit, a file) and exit
+	// with status 130. Work that cannot be interrupted (compiling the
+	// rules' queries, one tree-sitter match) could hold that up: after
+	// graceAfterSignal the process exits anyway. The database, the adapters
+	// and the learn cursor are written so that a process killed at any
+	// point leaves them consistent (the crash tests kill servers and
+	// training with SIGKILL), so this costs at most the unfinished work.
+	// A second signal is not caught, and ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	finished := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		stop()
+		select {
+		case <-finished:
+		case <-time.After(graceAfterSignal):
+			fmt.Fprintf(os.Stderr, "syntx: interrupted; did not stop within %v, exiting now\n", graceAfterSignal)
+			os.Exit(130)
+		}
+	}()
 	// Only protocol frames may reach stdout during `syntx serve`: everything
 	// else that writes to os.Stdout by accident goes to stderr instead, and
 	// commands write their output through the writer run is given.
 	stdout := os.Stdout
 	os.Stdout = os.Stderr
 	err := run(ctx, os.Args[1:], os.Stdin, stdout, os.Stderr)
+	close(finished)
 	stop()
 	var ec exitCode
 	switch {
@@ -65,9 +91,10 @@ func commands() []command {
 		{"serve", "run the language server on stdio", cmdServe},
 		{"demo", "replay a scripted editing session against the real server", cmdDemo},
 		{"rules", "list, test or measure the rules (rules list | test [DIR] | stats [DIR])", cmdRules},
+		{"trust", "trust a workspace folder's own rules and settings ([PATH] | --revoke PATH | --list)", cmdTrust},
 		{"status", "show what has been recorded (events, preferences, adapter)", cmdStatus},
-		{"audit", "verify or print the audit log (audit verify | audit log)", cmdAudit},
-		{"forget", "delete recorded data (--all | --workspace PATH | --before DATE)", cmdForget},
+		{"audit", "verify the audit chain, print its head or the log (audit verify [--head H] | head | log)", cmdAudit},
+		{"forget", "delete recorded data, review state and the adapters trained on it (--all | --workspace PATH | --before DATE)", cmdForget},
 		{"export", "export preferences as JSONL for TRL (--format dpo|kto)", cmdExport},
 		{"train", "train a new adapter on the recorded preferences", cmdTrain},
 		{"model", "inspect the policy, export it, roll back (model info | export-onnx FILE | rollback | init)", cmdModel},

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 )
 
 // binary is the syntx binary built once for the tests that run it as a
@@ -119,7 +119,7 @@ func TestKillServerKeepsAcknowledgedEvents(t *testing.T) {
 	if st := status(t, home); st.Events["offered"] != 0 || st.Adapter != nil || len(st.Events) != 7 {
 		t.Fatalf("empty status %+v", st)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 	defer cancel()
 	acked := 0
 	for round := 0; round < 3; round++ {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/train"
@@ -83,25 +84,27 @@ func modelInfo(ctx context.Context, e *env, cfg config.Config, args []string) er
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
-	base, err := loadBase(cfg)
-	if err != nil {
-		return err
-	}
 	home := config.DataHome()
-	info := modelDesc{BaseSHA256: base.BaseHash(), BaseSource: "embedded", FeatureScheme: model.FeatureScheme, Params: base.NumParams()}
-	if cfg.Policy.Model != "" {
-		info.BaseSource = cfg.Policy.Model
-	}
-	version, dir, ok, err := train.Active(home)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: home})
 	if err != nil {
 		return err
 	}
-	if ok {
+	if p.ModelErr != nil {
+		return p.ModelErr
+	}
+	info := modelDesc{BaseSHA256: p.Base.BaseHash(), BaseSource: p.BaseSource, FeatureScheme: model.FeatureScheme, Params: p.Base.NumParams()}
+	version, dir := p.AdapterVersion, p.AdapterDir
+	if p.AdapterRefused != "" {
+		version, dir = p.AdapterRefused, filepath.Join(model.AdaptersDir(home), p.AdapterRefused)
+	} else if p.AdapterErr != nil {
+		return p.AdapterErr // the pointer itself is unreadable
+	}
+	if version != "" {
 		ai := &adapterInfo{Version: version, Dir: dir}
-		if a, err := model.LoadAdapter(dir, base); err != nil {
-			ai.Error = err.Error()
-		} else {
+		if a := p.Runtime.Adapter(); a != nil && p.AdapterRefused == "" {
 			ai.Rank, ai.Alpha, ai.Targets, ai.Params = a.Config.R, a.Config.LoRAAlpha, a.Config.TargetModules, a.LoRA.NumParams()
+		} else {
+			ai.Error = errors.Unwrap(p.AdapterErr).Error()
 		}
 		for _, f := range []string{model.AdapterConfigFile, model.AdapterWeightsFile} {
 			if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
@@ -194,25 +197,17 @@ one standalone ONNX file (input "features" [N, 512], output "logit" [N, 1]).`)
 		fs.Usage()
 		return errUsage
 	}
-	base, err := loadBase(cfg)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model, Home: config.DataHome()})
 	if err != nil {
 		return err
 	}
-	net := base
-	version, dir, ok, err := train.Active(config.DataHome())
-	if err != nil {
+	if err := errors.Join(p.ModelErr, p.AdapterErr); err != nil {
 		return err
 	}
-	if ok {
-		a, err := model.LoadAdapter(dir, base)
-		if err != nil {
-			return err
-		}
-		if net, err = base.MergeAdapter(a); err != nil {
-			return err
-		}
-	}
-	if err := writeFileAtomic(fs.Arg(0), net.ExportONNX); err != nil {
+	net, version, ok := p.Runtime.Network(), p.AdapterVersion, p.AdapterVersion != ""
+	// The merged policy holds what the adapter learnt from the developer:
+	// personal data, 0600 like the rest.
+	if err := atomicfile.Write(fs.Arg(0), net.ExportONNX); err != nil {
 		return err
 	}
 	what := "the base policy (no adapter is active)"
@@ -267,7 +262,8 @@ as an ONNX file ("-" for stdout).`)
 		_, err := e.stdout.Write(data)
 		return err
 	}
-	if err := writeFileAtomic(*out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	// The embedded base holds nothing personal: an ordinary 0644 file.
+	if err := atomicfile.WriteMode(*out, 0o644, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	n, err := model.LoadONNX(data)
@@ -275,33 +271,5 @@ as an ONNX file ("-" for stdout).`)
 		return err
 	}
 	fmt.Fprintf(e.stderr, "wrote %s (sha256 %s)\n", *out, n.BaseHash())
-	return nil
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory, fsynced and renamed into place.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	return nil
 }

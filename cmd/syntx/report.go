@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/config"
+	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/train"
 )
@@ -37,5 +38,5 @@ of the last runs. Without -o the page goes to stdout.`)
 	if *out == "" || *out == "-" {
 		return rep.WriteHTML(e.stdout)
 	}
-	return writeFileAtomic(*out, func(w io.Writer) error { return rep.WriteHTML(w) })
+	return atomicfile.Write(*out, func(w io.Writer) error { return rep.WriteHTML(w) })
 }

@@ -7,11 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/model"
@@ -20,18 +18,22 @@ import (
 )
 
 func cmdTrain(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "train", "[--background] [--objective kl|dpo|kto] [--seed N] [--json] [--progress bar|json|none]",
+	fs := newFlags(e, "train", "[--background] [--objective "+strings.Join(objectiveList(), "|")+"] [--seed N] [--json] [--progress bar|json|none]",
 		`Train a new LoRA adapter on the preferences in $SYNTX_HOME/syntx.db, evaluate it
 against the active one on the most recent 20% of the preferences, and activate it
 if it is not measurably worse there (then, with train.refit, trained again on
 every preference first); otherwise keep it as rejected. The run is recorded in
 the audit log. Settings come from the configuration ([train] objective, seed,
-keep_adapters, refit); the flags override them.
+keep_adapters, refit); the flags override them. Objectives:
+`+objectiveHelp()+`
+With --progress json, standard output carries one JSON object per line
+({"progress": {"done", "total", "msg"}}, then {"result": ...} or {"error": ...}):
+the protocol a language server reads from the trainer it supervises.
 
 Exit status: 0 when the adapter was accepted or rejected (or there was not
 enough data), 1 when the run failed.`)
 	background := fs.Bool("background", false, "run niced on one core, without a progress bar, and print nothing unless it fails")
-	objective := fs.String("objective", "", "kl, dpo or kto (default: train.objective)")
+	objective := fs.String("objective", "", train.ObjectiveNames()+" (default: train.objective)")
 	seed := fs.Uint64("seed", 0, "random seed (default: train.seed)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	progress := fs.String("progress", "", "bar (on stderr), json (one JSON object per line on stdout, for the language server) or none; default bar when stderr is a terminal")
@@ -52,7 +54,7 @@ enough data), 1 when the run failed.`)
 			fmt.Fprintln(e.stderr, "config:", p)
 		}
 	}
-	s := train.SettingsFromConfig(cfg)
+	s := trainSettings(cfg)
 	if set["objective"] {
 		s.Objective = train.Objective(*objective)
 	}
@@ -67,14 +69,15 @@ enough data), 1 when the run failed.`)
 		}
 	}
 	out := json.NewEncoder(e.stdout)
+	send := func(m train.Message) { _ = out.Encode(m) }
 	switch mode {
 	case "bar":
-		bar := &progressBar{w: e.stderr}
+		bar := newProgressBar(e.stderr, true, "train", "")
 		s.Progress = bar.update
 		defer bar.finish()
 	case "json":
 		s.Progress = func(done, total int, msg string) {
-			_ = out.Encode(map[string]any{"progress": map[string]any{"done": done, "total": total, "msg": msg}})
+			send(train.Message{Progress: &train.Progress{Done: done, Total: total, Msg: msg}})
 		}
 	case "none":
 	default:
@@ -86,38 +89,23 @@ enough data), 1 when the run failed.`)
 			fmt.Fprintln(e.stderr, "syntx train:", err)
 		}
 	}
-	fail := func(err error) error {
+	res, err := runTraining(ctx, cfg, s)
+	switch {
+	case errors.Is(err, train.ErrNotEnoughData):
 		if mode == "json" {
-			_ = out.Encode(map[string]any{"error": err.Error()})
-		}
-		return err
-	}
-
-	home := config.DataHome()
-	base, err := loadBase(cfg)
-	if err != nil {
-		return fail(err)
-	}
-	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
-	if err != nil {
-		return fail(err)
-	}
-	defer db.Close()
-	res, err := train.Run(ctx, train.Problem{Home: home, DB: db, Base: base}, s)
-	if errors.Is(err, train.ErrNotEnoughData) {
-		if mode == "json" {
-			_ = out.Encode(map[string]any{"error": err.Error()})
+			send(train.Message{Error: err.Error()})
 		} else if !*background {
 			fmt.Fprintln(e.stderr, "syntx train:", err)
 		}
 		return nil
-	}
-	if err != nil {
-		return fail(err)
-	}
-	switch {
+	case err != nil:
+		if mode == "json" {
+			send(train.Message{Error: err.Error()})
+		}
+		return err
 	case mode == "json":
-		return out.Encode(map[string]any{"result": res})
+		send(train.Message{Result: &res})
+		return nil
 	case *asJSON:
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -129,20 +117,61 @@ enough data), 1 when the run failed.`)
 	return nil
 }
 
-// loadBase returns the policy.model ONNX file, or the embedded base.
+// runTraining runs one training run on $SYNTX_HOME with settings s.
+func runTraining(ctx context.Context, cfg config.Config, s train.Settings) (train.Result, error) {
+	home := config.DataHome()
+	base, err := loadBase(cfg)
+	if err != nil {
+		return train.Result{}, err
+	}
+	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{DiscardCode: !cfg.Capture.StoreCode})
+	if err != nil {
+		return train.Result{}, err
+	}
+	defer db.Close()
+	return train.Run(ctx, train.Problem{Home: home, DB: db, Base: base}, s)
+}
+
+// objectiveList is train.Objectives as strings.
+func objectiveList() []string {
+	var out []string
+	for _, o := range train.Objectives() {
+		out = append(out, string(o))
+	}
+	return out
+}
+
+// objectiveHelp lists the objectives, one per line, for the help text.
+func objectiveHelp() string {
+	var b strings.Builder
+	for i, o := range train.Objectives() {
+		def := ""
+		if i == 0 {
+			def = " (the default)"
+		}
+		fmt.Fprintf(&b, "  %-4s %s%s\n", o, o.Describe(), def)
+	}
+	return b.String()
+}
+
+// trainSettings returns the run settings that configuration keys determine
+// (train.objective, train.seed, train.keep_adapters, train.refit); the rest
+// keep their defaults.
+func trainSettings(c config.Config) train.Settings {
+	return train.Settings{Objective: train.Objective(c.Train.Objective), Seed: uint64(c.Train.Seed), KeepAdapters: c.Train.KeepAdapters, Refit: c.Train.Refit}
+}
+
+// loadBase returns the policy.model ONNX file, or the embedded base; a
+// refused policy.model is an error (the command was asked to work on it).
 func loadBase(cfg config.Config) (*model.Network, error) {
-	if cfg.Policy.Model == "" {
-		return model.LoadBase()
-	}
-	b, err := os.ReadFile(cfg.Policy.Model)
+	p, err := model.LoadPolicy(model.PolicyOptions{Model: cfg.Policy.Model})
 	if err != nil {
-		return nil, fmt.Errorf("policy.model: %w", err)
+		return nil, err
 	}
-	n, err := model.LoadONNX(b)
-	if err != nil {
-		return nil, fmt.Errorf("policy.model %s: %w", cfg.Policy.Model, err)
+	if p.ModelErr != nil {
+		return nil, p.ModelErr
 	}
-	return n, nil
+	return p.Base, nil
 }
 
 func printResult(w io.Writer, r train.Result) {
@@ -172,40 +201,4 @@ func printResult(w io.Writer, r train.Result) {
 		active = "none (base policy)"
 	}
 	fmt.Fprintf(w, "  active adapter: %s\n", active)
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// progressBar draws a one-line bar on a terminal.
-type progressBar struct {
-	w     io.Writer
-	start time.Time
-	drawn bool
-}
-
-func (b *progressBar) update(done, total int, msg string) {
-	if b.start.IsZero() {
-		b.start = time.Now()
-	}
-	if total <= 0 {
-		return
-	}
-	const width = 30
-	n := min(width, width*done/total)
-	fmt.Fprintf(b.w, "\r[%s%s] %3d%% %-28.28s %5.1fs", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*done/total, msg, time.Since(b.start).Seconds())
-	b.drawn = true
-}
-
-func (b *progressBar) finish() {
-	if b.drawn {
-		fmt.Fprintln(b.w)
-	}
 }

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
-	"time"
 
+	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/model"
 )
 
@@ -19,6 +23,7 @@ func TestTrainModelReportCLI(t *testing.T) {
 	t.Parallel()
 	home := seededHome(t)
 	t.Run("retrain over LSP", func(t *testing.T) { retrainOverLSP(t, home) })
+	t.Run("retrain leaves the read loop free", func(t *testing.T) { retrainWhileAnswering(t, home) })
 	// The adapter active before this run (the LSP retrain's, when its gate
 	// passed) is what a rollback must restore.
 	prev := status(t, home).Adapter
@@ -41,8 +46,8 @@ func TestTrainModelReportCLI(t *testing.T) {
 			t.Fatalf("accepted %s but status says adapter %v", res.Version, st.Adapter)
 		}
 	case "rejected":
-		if st.Adapter != nil {
-			t.Fatalf("rejected, yet adapter %v is active", *st.Adapter)
+		if (st.Adapter == nil) != (prev == nil) || st.Adapter != nil && *st.Adapter != *prev {
+			t.Fatalf("rejected, yet the active adapter changed from %s to %s", adapterName(prev), adapterName(st.Adapter))
 		}
 	default:
 		t.Fatalf("decision %q", res.Decision)
@@ -113,7 +118,7 @@ func seededHome(t *testing.T) string {
 // report and end arrive, and the server answers with the run's decision and
 // serves the new adapter when it was accepted.
 func retrainOverLSP(t *testing.T, home string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 	defer cancel()
 	c, cmd := serve(t, ctx, home)
 	defer func() { _ = c.Shutdown(ctx); _ = cmd.Wait() }()
@@ -165,4 +170,67 @@ func retrainOverLSP(t *testing.T, home string) {
 			t.Fatalf("after rollback the server serves %q", st.Policy)
 		}
 	}
+}
+
+// retrainWhileAnswering stops the trainer of a syntx.retrain in flight
+// (SIGSTOP) and asks for syntx.status: the server answers, saying a run is
+// in progress, because the retrain does not hold the read loop. Then the
+// trainer continues and the retrain answers.
+func retrainWhileAnswering(t *testing.T, home string) {
+	ctx := testwait.Context(t)
+	c, cmd := serve(t, ctx, home)
+	defer func() { _ = c.Shutdown(ctx); _ = cmd.Wait() }()
+	answered := make(chan error, 1)
+	go func() { answered <- c.Command(ctx, "syntx.retrain", nil) }()
+	if _, err := c.WaitFor(ctx, func(n lspclient.Notification) bool {
+		return n.Method == "$/progress" && strings.Contains(string(n.Params), `"report"`)
+	}); err != nil {
+		t.Fatalf("waiting for the retrain's progress: %v", err)
+	}
+	trainer := childProcess(t, cmd.Process.Pid, "train")
+	if err := syscall.Kill(trainer, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Training struct {
+			Running bool `json:"running"`
+		} `json:"training"`
+	}
+	err := c.Command(ctx, "syntx.status", &st)
+	_ = syscall.Kill(trainer, syscall.SIGCONT)
+	if err != nil {
+		t.Fatalf("syntx.status while a retrain runs: %v", err)
+	}
+	if !st.Training.Running {
+		t.Fatal("syntx.status answered during the retrain but says no run is in progress")
+	}
+	if err := testwait.For(t, answered, "syntx.retrain to answer once its trainer continues"); err != nil {
+		t.Fatalf("syntx.retrain: %v", err)
+	}
+}
+
+// childProcess returns the pid of the child of parent whose command line
+// contains word (Linux /proc).
+func childProcess(t *testing.T, parent int, word string) int {
+	t.Helper()
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", parent))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(b)) {
+			pid, _ := strconv.Atoi(field)
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if strings.Contains(string(cmdline), word) {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("no child process of %d runs %q (read from /proc/%d/task/*/children)", parent, word, parent)
+	return 0
+}
+
+func adapterName(v *string) string {
+	if v == nil {
+		return "none"
+	}
+	return *v
 }

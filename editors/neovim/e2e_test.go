@@ -21,10 +21,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// nvimTimeout bounds one editor session: a hung editor fails the test.
-const nvimTimeout = 60 * time.Second
+	"github.com/syntx/syntx/internal/testwait"
+)
 
 // site is where each language's scenario applies a suggestion.
 type site struct {
@@ -80,11 +79,8 @@ func syntxBin(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "syntx")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		cmd := exec.Command(goTool, "build", "-o", builtBin, "./cmd/syntx")
+		// go test puts the go command that runs it first on PATH.
+		cmd := exec.Command("go", "build", "-o", builtBin, "./cmd/syntx")
 		cmd.Dir = repoRoot(t)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -141,9 +137,7 @@ func (e *env) environ(extra ...string) []string {
 // status runs `syntx status --json` against the test's SYNTX_HOME.
 func (e *env) status(t *testing.T) (*status, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, e.bin, "status", "--json")
+	cmd := exec.CommandContext(testwait.Context(t), e.bin, "status", "--json")
 	cmd.Env = e.environ()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -195,6 +189,15 @@ type result struct {
 	Commands        map[string]any  `json:"commands"`
 	Status          json.RawMessage `json:"status"`
 	Statusline      string          `json:"statusline"`
+	Trust           *struct {
+		Before []string `json:"before"`
+		After  []string `json:"after"`
+		Result struct {
+			OK     bool   `json:"ok"`
+			Output string `json:"output"`
+			Root   string `json:"root"`
+		} `json:"result"`
+	} `json:"trust"`
 }
 
 type fileResult struct {
@@ -235,7 +238,11 @@ func (e *env) runNvim(t *testing.T, dir string, spec map[string]any, extraEnv ..
 		t.Fatal(err)
 	}
 	plugin := pluginDir(t)
-	ctx, cancel := context.WithTimeout(context.Background(), nvimTimeout)
+	// The scenario's waits end a little before nvim is killed, so that it
+	// still writes its results and says what it was waiting for.
+	deadline := testwait.Deadline(t)
+	spec["timeout_ms"] = max(time.Until(deadline)-20*time.Second, time.Second).Milliseconds()
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean",
 		"-u", filepath.Join(plugin, "test", "minimal_init.lua"),
@@ -253,7 +260,7 @@ func (e *env) runNvim(t *testing.T, dir string, spec map[string]any, extraEnv ..
 	err := cmd.Run()
 	t.Logf("nvim %s: %.1fs", spec["mode"], time.Since(start).Seconds())
 	if ctx.Err() != nil {
-		t.Fatalf("nvim did not finish within %s (killed); output:\n%s%s", nvimTimeout, firstLines(output.String(), 40), e.lspLog())
+		t.Fatalf("nvim did not finish by the test's deadline (killed); output:\n%s%s", firstLines(output.String(), 40), e.lspLog())
 	}
 	if err != nil {
 		t.Fatalf("nvim: %v; output:\n%s%s", err, firstLines(output.String(), 40), e.lspLog())
@@ -437,7 +444,7 @@ func TestNeovimRetrain(t *testing.T) {
 			files = append(files, map[string]any{"path": copyDemo(t, filepath.Join(work, fmt.Sprintf("round%d", round)), s.file)})
 		}
 	}
-	seed := e.runNvim(t, work, map[string]any{"mode": "seed", "pause_ms": 250, "files": files}, opts)
+	seed := e.runNvim(t, work, map[string]any{"mode": "seed", "files": files}, opts)
 	kept, undone := 0, 0
 	for _, f := range seed.Files {
 		kept += f.Kept
@@ -456,7 +463,7 @@ func TestNeovimRetrain(t *testing.T) {
 	}
 
 	goFile := copyDemo(t, filepath.Join(work, "retrain"), "inventory.go")
-	r := e.runNvim(t, work, map[string]any{"mode": "retrain", "timeout_ms": 45000, "files": []map[string]any{{"path": goFile}}}, opts)
+	r := e.runNvim(t, work, map[string]any{"mode": "retrain", "files": []map[string]any{{"path": goFile}}}, opts)
 
 	if r.State.Retrain == nil || !r.State.Retrain.Done {
 		t.Fatalf("syntx.retrain did not answer")
@@ -542,5 +549,53 @@ func TestNeovimCommands(t *testing.T) {
 	}
 	if st.Events["dismissed"] < 1 {
 		t.Errorf("events.dismissed = %d after :SyntxDismiss; want ≥ 1 (events: %v)", st.Events["dismissed"], st.Events)
+	}
+}
+
+// TestNeovimTrust is scenario 4: a project with its own rule in
+// .syntx/rules. Untrusted, the server does not offer it; :SyntxTrust runs
+// `syntx trust`, tells the server, and the rule is offered, marked as the
+// workspace's.
+func TestNeovimTrust(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	dir := filepath.Join(t.TempDir(), "project")
+	src := copyDemo(t, dir, "inventory.go")
+	rule := "[[rule]]\n" +
+		"id = \"go.team-errorf\"\n" +
+		"language = \"go\"\n" +
+		"category = \"style\"\n" +
+		"title = \"Team wording for errors\"\n" +
+		"message = \"The team writes errors this way.\"\n" +
+		"prior = 0.9\n" +
+		"query = '((call_expression function: (selector_expression field: (field_identifier) @_f)) @site (#eq? @_f \"Errorf\"))'\n" +
+		"fix = '{{.site}}'\n"
+	if err := os.MkdirAll(filepath.Join(dir, ".syntx", "rules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".syntx", "rules", "team.toml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := e.runNvim(t, dir, map[string]any{
+		"mode":  "trust",
+		"files": []map[string]any{{"path": src, "pattern": sites[0].pattern}},
+	})
+	if r.Trust == nil {
+		t.Fatal("the trust scenario recorded nothing")
+	}
+	for _, title := range r.Trust.Before {
+		if strings.Contains(title, "workspace rule") {
+			t.Errorf("before :SyntxTrust, the project's rule was offered: %q", r.Trust.Before)
+		}
+	}
+	if !r.Trust.Result.OK || !strings.Contains(r.Trust.Result.Output, "1 workspace rule(s) will load") {
+		t.Errorf(":SyntxTrust: %+v", r.Trust.Result)
+	}
+	found := false
+	for _, title := range r.Trust.After {
+		found = found || (strings.HasPrefix(title, "Team wording for errors") && strings.HasSuffix(title, "(workspace rule .syntx/rules/team.toml)"))
+	}
+	if !found {
+		t.Errorf("after :SyntxTrust, the project's rule is not offered as a workspace rule: %q", r.Trust.After)
 	}
 }

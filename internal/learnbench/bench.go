@@ -187,30 +187,10 @@ func corpusFiles(dir string) ([]string, error) {
 	return files, err
 }
 
-func langID(path string) string {
-	switch syntax.Detect("", path) {
-	case syntax.TSX:
-		return "typescriptreact"
-	case syntax.JavaScript:
-		return "javascript"
-	default:
-		return string(syntax.Detect("", path))
-	}
-}
+func langID(path string) string { return syntax.Detect("", path).LanguageID(path) }
 
 // testName renames a file the way its language names tests.
-func testName(path string) string {
-	dir, base := filepath.Split(path)
-	ext := filepath.Ext(base)
-	stem := strings.TrimSuffix(base, ext)
-	switch ext {
-	case ".go":
-		return dir + stem + "_test.go"
-	case ".py":
-		return dir + "test_" + base
-	}
-	return dir + stem + ".test" + ext
-}
+func testName(path string) string { return syntax.TestFileName(path) }
 
 // discover finds the sites of every file with a throwaway server.
 func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
@@ -532,9 +512,9 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	return kind, follow(ctx, s, uri, shown[choice], kind)
 }
 
-// follow applies a and plays what the persona does next: keep it (save
-// after the first checkpoint), edit it (change a letter of the rewrite,
-// then save) or undo it (the editor's undo, as its own minimal edit).
+// follow applies a and plays what the persona does next: keep it (save),
+// edit it (change a letter of the rewrite, then save) or undo it (the
+// editor's undo, as its own minimal edit).
 func follow(ctx context.Context, s *server, uri string, a action, kind string) error {
 	before := s.c.Doc(uri).Text
 	if err := s.c.Apply(ctx, a.a); err != nil {
@@ -557,7 +537,10 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 			}
 		}
 	}
-	time.Sleep(20 * time.Millisecond) // past the first checkpoint
+	// The save decides the outcome when it comes after the first
+	// checkpoint; otherwise closing the document (act's deferred didClose)
+	// decides it from the same text. Either way it is decided before the
+	// next request, with no wait for a clock.
 	return s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 }
 

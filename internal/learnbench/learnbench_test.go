@@ -7,7 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/syntx/syntx/internal/testwait"
 )
 
 // TestFeedbackMovesServedRanking is the benchmark in miniature: a persona
@@ -25,7 +26,7 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 			t.Fatalf("build: %v\n%s", err, out)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 	defer cancel()
 	rep, err := Run(ctx, Config{
 		Binary: bin, Corpus: "../../testdata/corpus", Personas: []string{"performance-auditor"},

@@ -158,6 +158,7 @@ func (c *Client) Initialize(ctx context.Context, rootDir string, utf8 bool, init
 	}
 	if rootDir != "" {
 		u := uri.File(rootDir)
+		//lint:ignore SA1019 rootUri is what most clients still send beside (or instead of) workspaceFolders
 		p.RootURI = &u
 	}
 	if initOptions != nil {

@@ -16,54 +16,98 @@
 //
 // # What is recognised
 //
-// Two families of patterns are applied, most specific first:
+// Three families of patterns are applied, most specific first:
 //
-//   - Tokens with a recognisable shape, wherever they appear: PEM private
-//     keys (RSA, EC, DSA, OPENSSH, PKCS#8, encrypted, PGP; also inside JSON
-//     strings with escaped newlines, as in GCP service-account files), AWS
-//     access key ids, GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_),
-//     GitLab (glpat-), Slack (xoxb-, xoxp-, ... and webhooks), Stripe
-//     (sk_live_, rk_live_, and the _test_ forms), Google API keys (AIza...),
-//     OpenAI (sk-, sk-proj-), Anthropic (sk-ant-), npm (npm_), PyPI (pypi-),
-//     Twilio API keys (SK + 32 hex), SendGrid (SG.x.y), Mailgun (key-...),
-//     JWTs, Discord bot tokens and webhooks, Telegram bot tokens, Shopify
-//     (shpat_, shpss_, ...), Hugging Face (hf_), HashiCorp Vault (hvs.),
-//     DigitalOcean (dop_v1_), age secret keys, Azure storage account keys
-//     (AccountKey=...) and shared access signatures.
-//   - Secrets identified by their context: passwords in URLs and connection
-//     strings (postgres://user:pass@, mysql://, mongodb+srv://, redis://:pass@,
-//     amqp://, ...), Basic and Bearer authorization values, secret-looking
-//     query parameters (?access_token=...), command-line flags
-//     (--password=...), AWS secret access keys, Heroku and Datadog keys, and
-//     string values assigned to a name that ends in password, passwd, pwd,
-//     passphrase, secret, token, credential(s) or an api/access/secret/private
-//     key in Go, Python, JavaScript, TypeScript, JSON, YAML and env files
-//     (password = "...", "api_key": "...", const secret = '...',
-//     PASSWORD=... at the start of a line).
+//   - Blocks and tokens with a recognisable shape, wherever they appear:
+//     PEM blocks of every type (private keys of every kind, also inside
+//     JSON strings with escaped newlines as in GCP service-account files,
+//     or cut off before their END line; and certificates, public keys,
+//     requests, CRLs, parameters, PGP messages and signatures, which are
+//     not secret but are opaque and name hosts, companies and people),
+//     RFC 4716 (SSH2) and PuTTY private keys, AWS access key ids, GitHub
+//     (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab (glpat-), Slack
+//     (xoxb-, xoxp-, ... and webhooks), Stripe (sk_live_, rk_live_, the
+//     _test_ forms, whsec_), Google (AIza..., GOCSPX-, ya29., 1//0),
+//     OpenAI (sk-, sk-proj-, sk-svcacct-), Anthropic (sk-ant-), npm
+//     (npm_), PyPI (pypi-), Twilio API keys (SK + 32 hex), SendGrid
+//     (SG.x.y), Mailgun (key-...), JWTs, Discord, Telegram, Shopify,
+//     Hugging Face (hf_), HashiCorp Vault (hvs.), DigitalOcean (dop_v1_),
+//     age secret keys, Azure storage and Service Bus keys (AccountKey=,
+//     SharedAccessKey=), shared access signatures and Entra client secrets.
+//   - Secrets identified by their context: passwords in URLs
+//     (postgres://user:pass@, mysql://, mongodb+srv://, redis://:pass@,
+//     amqp://, jdbc:mysql://, ...), Go's MySQL DSNs (user:pass@tcp(...)),
+//     Oracle's user/pass@ form, the password of a key=value connection
+//     string (libpq "host=db password=...", ADO.NET and ODBC
+//     "Server=...;Password=...;", JDBC ";password=..."), SQL that sets a
+//     password (IDENTIFIED BY '...', PASSWORD '...'), Basic and Bearer
+//     authorization values, user:password pairs encoded for a Basic header,
+//     secret-looking query parameters (?access_token=..., &password=...),
+//     command-line flags (--password=..., curl -u user:pass), .netrc and
+//     .npmrc (_authToken=, _auth=, _password=) lines, AWS secret access
+//     keys, Heroku and Datadog keys, and values given to a name that ends
+//     in password, passwd, pwd, pass, passphrase, secret, token,
+//     credential(s) or an api/access/secret/private key: quoted in Go,
+//     Python, JavaScript, TypeScript, JSON and TOML (password = "...",
+//     "api_key": "...", const secret = '...'), and unquoted in env files
+//     (DB_PASSWORD=...), ini, .pypirc and Java properties (password =
+//     ...) and YAML (password: ...).
+//   - Literal arguments of the common APIs that take a credential by
+//     position, where no name says so (calls.go lists them): Go's
+//     SetBasicAuth, smtp.PlainAuth, credentials.NewStaticCredentials*,
+//     url.UserPassword, ssh.Password, hmac.New, SignedString, ...; Python's
+//     requests auth=(user, pw), HTTPBasicAuth, smtplib/ftplib login,
+//     pymysql.connect, jwt.encode, hmac.new, Twilio's Client; Node's
+//     jwt.sign/verify, crypto.createHmac, new Sequelize, twilio(sid, token).
 //
 // # What is left alone
 //
 // Context patterns only fire on literal values. Reads from the environment or
-// a config (password = os.Getenv("PASSWORD")), empty strings, null values
-// (None, nil, null, undefined), type annotations (password: str), template
-// and shell interpolations (${DB_PASSWORD}, {{ .Token }}, $TOKEN),
-// placeholders (<your-key-here>, ****, xxxx, changeme, your_api_key) and
-// values with spaces (error messages such as "token expired") are kept.
-// Shape patterns require the full length and alphabet of the real token, so
-// prose that mentions a prefix ("keys start with sk-"), UUIDs used as ids,
-// git SHAs and ordinary base64 survive.
+// a config (password = os.Getenv("PASSWORD")), variables passed to the APIs
+// above, empty strings, null values (None, nil, null, undefined), type
+// annotations (password: str), template, format and shell interpolations
+// (${DB_PASSWORD}, {{ .Token }}, {password}, %s, $TOKEN), documentation
+// placeholders made only of placeholder words (<your-key-here>, ****, xxxx,
+// changeme, your_api_key, example, my-client-secret), values that read as
+// names rather than secrets (RefreshToken = "refreshToken", the error code
+// "invalid_secret", a dotted key "msal.cache.encryption", a colour, a
+// header name) and values with spaces (error messages such as "token
+// expired") are kept. A value that merely contains "example" or "my-"
+// next to anything else ("my-Db-Pa55word", "Example2024!") is a secret.
+// Shape patterns require the full length and alphabet of the real token,
+// so prose that mentions a prefix ("keys start with sk-"), UUIDs used as
+// ids, git SHAs and ordinary base64 survive.
 //
 // Redaction is best effort: it lowers the chance that a secret reaches the
-// SyntX database, it does not prove there is none. Users who keep secrets in
+// SyntX database, it does not prove there is none. A bare password with
+// nothing around it that names it ("summer2024" as the only text of a
+// region) cannot be told from any other string. Users who keep secrets in
 // code should also turn code storage off (store_code = false).
+//
+// # Measured
+//
+// testdata/redact/corpus holds the forms above with look-alikes that must
+// survive, ordinary code among them; go test ./internal/redact -run Corpus
+// -v prints recall and survival per file. TestRealCode, given directories
+// in SYNTX_REDACT_REAL, lists every replacement Redact makes in real,
+// unmodified source trees for a person to judge.
+//
+// # Redacting part of a text
+//
+// Locate finds the secrets of a whole text and returns them as spans of
+// the original. A caller that keeps only part of a text (a hunk of a file,
+// line by line) uses KeepLines, which keeps every line break so that line
+// numbers stay valid, and Offset to map positions into it; a secret that a
+// part cuts in two is still replaced, because it was found in the whole.
 //
 // # Cost
 //
 // The pattern table is compiled once, when the package is initialised, and
-// never changes afterwards; Redact is safe for concurrent use. Each pattern is
-// guarded by cheap substring checks, so a file without any candidate keyword
-// is scanned only a few times; see BenchmarkRedact for numbers on a 100 KB
-// source file.
+// never changes afterwards; Redact is safe for concurrent use. One pass over
+// the text finds which anchors (cheap substrings every match of a pattern
+// holds) occur in it; a pattern whose anchors are absent does not run, and
+// one whose anchors are present runs only on the lines that hold them. See
+// BenchmarkRedact and BenchmarkRedactClean for numbers on 100 KB of source.
 package redact
 
 import (
@@ -79,18 +123,153 @@ func Placeholder(kind string) string { return "<redacted:" + kind + ">" }
 // Redact returns s with every recognised secret replaced by a placeholder of
 // the form <redacted:KIND>, and the number of replacements made.
 func Redact(s string) (string, int) {
+	r := Locate(s)
+	return r.Text(), len(r.spans)
+}
+
+// Span is one secret found in a text: the bytes [Start, End) of the text as
+// given, and the kind its placeholder names.
+type Span struct {
+	Start, End int
+	Kind       string
+}
+
+// Redaction is a text with the secrets Redact would replace located in it,
+// for callers that redact part of a text in the context of the whole (a
+// region of a file, line by line) and need to map offsets.
+type Redaction struct {
+	src   string
+	spans []Span // sorted, disjoint
+}
+
+// Locate finds the secrets in s, as Redact would replace them.
+func Locate(s string) Redaction {
 	if s == "" {
-		return s, 0
+		return Redaction{src: s}
 	}
-	lower := lowerASCII(s)
-	total := 0
+	cur, lower := s, lowerASCII(s)
+	present := anchors.present(lower)
+	var spans []Span
 	for i := range table {
 		r := &table[i]
-		var n int
-		s, lower, n = r.apply(s, lower)
-		total += n
+		if !r.anyPresent(present) {
+			continue
+		}
+		found := r.find(cur, lower)
+		if len(found) == 0 {
+			continue
+		}
+		spans = merge(spans, found, r.kind)
+		cur = substitute(s, spans, false)
+		lower = lowerASCII(cur)
 	}
-	return s, total
+	return Redaction{src: s, spans: spans}
+}
+
+// Spans returns the secrets found, in the original text's offsets, sorted.
+func (r Redaction) Spans() []Span { return slices.Clone(r.spans) }
+
+// Text returns the redacted text, as Redact does.
+func (r Redaction) Text() string { return substitute(r.src, r.spans, false) }
+
+// KeepLines returns the redacted text with every line break of the
+// original kept: a secret that spans lines (a PEM block) becomes its
+// placeholder followed by the line breaks it held, so that line i of the
+// result is line i of the original with its secrets replaced.
+func (r Redaction) KeepLines() string { return substitute(r.src, r.spans, true) }
+
+// Offset maps a byte offset of the original text to the text KeepLines
+// returns. An offset inside a secret maps to the start of its placeholder,
+// or, with end set, to the end of the placeholder (before the line breaks
+// KeepLines keeps), so that [Offset(a, false), Offset(b, true)) covers
+// whatever is left of [a, b).
+func (r Redaction) Offset(off int, end bool) int {
+	delta := 0
+	for _, sp := range r.spans {
+		ph := len(Placeholder(sp.Kind))
+		switch {
+		case off <= sp.Start:
+			return off + delta
+		case off < sp.End:
+			if end {
+				return sp.Start + delta + ph
+			}
+			return sp.Start + delta
+		}
+		delta += ph + strings.Count(r.src[sp.Start:sp.End], "\n") - (sp.End - sp.Start)
+	}
+	return off + delta
+}
+
+// merge adds the spans found in the current (already partly redacted) text
+// to spans, which are in the original text's offsets. A new span that
+// covers earlier placeholders absorbs them.
+func merge(spans, found []Span, kind string) []Span {
+	type rep struct{ curStart, curEnd, origStart, origEnd int }
+	reps := make([]rep, len(spans))
+	delta := 0
+	for i, sp := range spans {
+		cs := sp.Start + delta
+		ph := len(Placeholder(sp.Kind))
+		reps[i] = rep{cs, cs + ph, sp.Start, sp.End}
+		delta += ph - (sp.End - sp.Start)
+	}
+	// toOrig maps an offset of the current text to the original.
+	toOrig := func(p int, end bool) int {
+		d := 0
+		for _, r := range reps {
+			if p < r.curStart || (p == r.curStart && !end) {
+				return p - d
+			}
+			if p < r.curEnd || (end && p == r.curEnd) {
+				if end {
+					return r.origEnd
+				}
+				return r.origStart
+			}
+			d += (r.curEnd - r.curStart) - (r.origEnd - r.origStart)
+		}
+		return p - d
+	}
+	out := make([]Span, 0, len(spans)+len(found))
+	for _, f := range found {
+		out = append(out, Span{Start: toOrig(f.Start, false), End: toOrig(f.End, true), Kind: kind})
+	}
+	for _, sp := range spans {
+		covered := false
+		for _, n := range out[:len(found)] {
+			if n.Start <= sp.Start && sp.End <= n.End {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, sp)
+		}
+	}
+	slices.SortFunc(out, func(a, b Span) int { return a.Start - b.Start })
+	return out
+}
+
+// substitute replaces the ascending, disjoint spans of s with their
+// placeholders, keeping the line breaks inside a span when keepLines is set.
+func substitute(s string, spans []Span, keepLines bool) string {
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 24*len(spans))
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(s[last:sp.Start])
+		b.WriteString(Placeholder(sp.Kind))
+		if keepLines {
+			b.WriteString(strings.Repeat("\n", strings.Count(s[sp.Start:sp.End], "\n")))
+		}
+		last = sp.End
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // Kinds lists the placeholder kinds Redact can produce, in the order the
@@ -111,9 +290,9 @@ func Kinds() []string {
 type rule struct {
 	kind string
 	re   *regexp.Regexp
-	// group is the submatch that holds the secret; 0 replaces the whole
+	// grp is the submatch that holds the secret; 0 replaces the whole
 	// match and -1 the first submatch that took part in the match.
-	group int
+	grp int
 	// anchors lists lower-case substrings of which at least one occurs in
 	// every match, on the same line. The pattern only runs on the lines that
 	// hold an anchor, which keeps the cost proportional to the candidates
@@ -125,6 +304,9 @@ type rule struct {
 	// anchor instead of at the start of its line; for patterns that begin
 	// at most that far before their anchor (and use no ^).
 	reach int
+	// span, when positive, makes the window span bytes either side of the
+	// anchor, across lines (a call whose arguments are on several lines).
+	span int
 	// lower runs the pattern over the ASCII-lower-cased text: a pattern
 	// written in lower case then matches names in any case without (?i),
 	// which makes Go's regexp engine several times slower.
@@ -132,18 +314,89 @@ type rule struct {
 	// keep, when set, reports whether a matched value should survive (it is
 	// a placeholder, a variable reference, ...). It sees the original text.
 	keep func(string) bool
+	// calls, when set, replaces re: it returns the secret spans in a
+	// window (s and its lower-cased copy), for the positional arguments.
+	calls func(s, lower string) [][2]int
+	// anchorIDs index anchors in the anchorSet, filled in at init.
+	anchorIDs []int32
 }
 
-// apply runs the rule over s, whose ASCII-lower-cased copy is lower, and
-// returns both with the secrets replaced. Placeholders are lower case, so the
-// second result is still the lower-cased copy of the first.
-func (r *rule) apply(s, lower string) (string, string, int) {
+// anyPresent reports whether one of the rule's anchors is in the text (a
+// rule without anchors always runs).
+func (r *rule) anyPresent(present []bool) bool {
+	if len(r.anchors) == 0 {
+		return true
+	}
+	for _, id := range r.anchorIDs {
+		if present[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// anchorSet finds which of all the rules' anchors occur in a text in one
+// pass: a position is compared with the anchors that start with its two
+// bytes only, found through a bit set, so a text without candidates costs
+// about one table lookup per byte rather than one scan per anchor.
+type anchorSet struct {
+	list  []string
+	first [256][]int32   // anchors by first byte
+	pair  [256][4]uint64 // bit c2 of pair[c1]: some anchor starts c1 c2
+}
+
+// anchors indexes the anchors of table; it never changes after init.
+var anchors = newAnchorSet(table)
+
+func newAnchorSet(t []rule) *anchorSet {
+	a := &anchorSet{}
+	ids := map[string]int32{}
+	for i := range t {
+		for _, s := range t[i].anchors {
+			id, ok := ids[s]
+			if !ok {
+				id = int32(len(a.list))
+				ids[s] = id
+				a.list = append(a.list, s)
+				a.first[s[0]] = append(a.first[s[0]], id)
+				if len(s) > 1 {
+					a.pair[s[0]][s[1]>>6] |= 1 << (s[1] & 63)
+				} else {
+					a.pair[s[0]] = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+				}
+			}
+			t[i].anchorIDs = append(t[i].anchorIDs, id)
+		}
+	}
+	return a
+}
+
+// present returns, by anchor id, whether the anchor occurs in lower.
+func (a *anchorSet) present(lower string) []bool {
+	out := make([]bool, len(a.list))
+	for i := 0; i+1 < len(lower); i++ {
+		c1, c2 := lower[i], lower[i+1]
+		if a.pair[c1][c2>>6]&(1<<(c2&63)) == 0 {
+			continue
+		}
+		for _, id := range a.first[c1] {
+			if !out[id] && strings.HasPrefix(lower[i:], a.list[id]) {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+// find runs the rule over s, whose ASCII-lower-cased copy is lower, and
+// returns the secrets it finds, ascending and disjoint, in s's offsets.
+func (r *rule) find(s, lower string) []Span {
 	hay := s
 	if r.lower {
 		hay = lower
 	}
 	if len(r.anchors) == 0 {
-		return r.replace(s, lower, hay, [][2]int{{0, len(s)}})
+		return r.scan(s, hay, [][2]int{{0, len(s)}})
 	}
 	var windows [][2]int
 	for _, a := range r.anchors {
@@ -163,12 +416,16 @@ func (r *rule) apply(s, lower string) (string, string, int) {
 			} else {
 				end += i
 			}
+			if r.span > 0 {
+				start = max(0, i-r.span)
+				end = min(len(s), i+r.span)
+			}
 			windows = append(windows, [2]int{start, end})
-			from = end
+			from = max(end, i+1)
 		}
 	}
 	if len(windows) == 0 {
-		return s, lower, 0
+		return nil
 	}
 	slices.SortFunc(windows, func(a, b [2]int) int { return a[0] - b[0] })
 	merged := windows[:1]
@@ -180,47 +437,37 @@ func (r *rule) apply(s, lower string) (string, string, int) {
 		}
 		merged = append(merged, w)
 	}
-	return r.replace(s, lower, hay, merged)
+	return r.scan(s, hay, merged)
 }
 
-// replace substitutes the placeholder for every match found inside the
-// given ascending, disjoint windows of hay, which is s or lower.
-func (r *rule) replace(s, lower, hay string, windows [][2]int) (string, string, int) {
-	var spans [][2]int
+// scan collects the matches inside the given ascending, disjoint windows of
+// hay, which is s or its lower-cased copy.
+func (r *rule) scan(s, hay string, windows [][2]int) []Span {
+	var spans []Span
+	add := func(start, end int) {
+		v := s[start:end]
+		if start >= end || (len(spans) > 0 && start < spans[len(spans)-1].End) ||
+			strings.HasPrefix(v, "<redacted:") || (r.keep != nil && r.keep(v)) {
+			return
+		}
+		spans = append(spans, Span{Start: start, End: end, Kind: r.kind})
+	}
 	for _, w := range windows {
+		if r.calls != nil {
+			for _, sp := range r.calls(s[w[0]:w[1]], hay[w[0]:w[1]]) {
+				add(sp[0]+w[0], sp[1]+w[0])
+			}
+			continue
+		}
 		for _, loc := range r.re.FindAllStringSubmatchIndex(hay[w[0]:w[1]], -1) {
-			start, end := r.span(loc)
+			start, end := r.group(loc)
 			if start < 0 {
 				continue
 			}
-			start, end = start+w[0], end+w[0]
-			v := s[start:end]
-			if (len(spans) > 0 && start < spans[len(spans)-1][1]) ||
-				strings.HasPrefix(v, "<redacted:") || (r.keep != nil && r.keep(v)) {
-				continue
-			}
-			spans = append(spans, [2]int{start, end})
+			add(start+w[0], end+w[0])
 		}
 	}
-	if len(spans) == 0 {
-		return s, lower, 0
-	}
-	ph := Placeholder(r.kind)
-	return substitute(s, spans, ph), substitute(lower, spans, ph), len(spans)
-}
-
-// substitute replaces the ascending, disjoint spans of s with ph.
-func substitute(s string, spans [][2]int, ph string) string {
-	var b strings.Builder
-	b.Grow(len(s) + len(spans)*len(ph))
-	last := 0
-	for _, sp := range spans {
-		b.WriteString(s[last:sp[0]])
-		b.WriteString(ph)
-		last = sp[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return spans
 }
 
 // lowerASCII lower-cases ASCII letters only, so that byte offsets in the
@@ -240,10 +487,10 @@ func lowerASCII(s string) string {
 	return s
 }
 
-// span returns the byte range of the secret within one match.
-func (r *rule) span(loc []int) (int, int) {
-	if r.group >= 0 {
-		return loc[2*r.group], loc[2*r.group+1]
+// group returns the byte range of the secret within one match.
+func (r *rule) group(loc []int) (int, int) {
+	if r.grp >= 0 {
+		return loc[2*r.grp], loc[2*r.grp+1]
 	}
 	for g := 1; 2*g+1 < len(loc); g++ {
 		if loc[2*g] >= 0 {
@@ -251,190 +498,4 @@ func (r *rule) span(loc []int) (int, int) {
 		}
 	}
 	return -1, -1
-}
-
-// table is the immutable, ordered pattern table.
-var table = buildTable()
-
-// Building blocks shared by the context patterns.
-const (
-	// sep matches what separates a name from its value: an optional closing
-	// quote, an optional type annotation, then = := : => or ?= with spaces.
-	sep = `["'\x60]?\]?(?:\s*:\s*[A-Za-z_][\w.\[\]]*)?\s*(?::=|=>|\?=|=|:)\s*`
-	// quoted captures a single-line quoted literal of 3+ characters; the
-	// value is in whichever of the three groups took part.
-	quoted = `(?:"([^"\r\n]{3,})"|'([^'\r\n]{3,})'|\x60([^\x60\r\n]{3,})\x60)`
-)
-
-func buildTable() []rule {
-	var t []rule
-	add := func(kind string, group int, anchors []string, keep func(string) bool, pattern string) {
-		t = append(t, rule{kind: kind, re: regexp.MustCompile(pattern), group: group, anchors: anchors, keep: keep})
-	}
-	// addLower adds a case-insensitive pattern, written in lower case, that
-	// runs over the lower-cased text.
-	addLower := func(kind string, group int, anchors []string, keep func(string) bool, pattern string) {
-		add(kind, group, anchors, keep, pattern)
-		t[len(t)-1].lower = true
-	}
-	// PEM blocks first: they contain base64 that later patterns could nibble.
-	// The body may hold real newlines or the two characters \n (JSON).
-	add("private-key", 0, nil, nil,
-		`-----BEGIN[A-Z ]*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*?-----END[A-Z ]*PRIVATE KEY(?: BLOCK)?-----`)
-	// A PEM block cut off before its END line (a truncated excerpt).
-	add("private-key", 0, nil, nil,
-		`-----BEGIN[A-Z ]*PRIVATE KEY(?: BLOCK)?-----(?:\\[nr]|[\r\n]|[A-Za-z0-9+/=: ,.\-])*[A-Za-z0-9+/=]{16,}(?:\\[nr]|[\r\n]|[A-Za-z0-9+/=])*`)
-	add("gcp-private-key-id", 1, []string{"private_key_id"}, nil,
-		`"private_key_id"\s*:\s*"([0-9a-f]{40})"`)
-
-	// Vendor tokens with a recognisable shape.
-	add("aws-access-key", 1, []string{"akia", "asia", "abia", "acca", "a3t"}, nil,
-		`\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b`)
-	addLower("aws-secret-key", 1, []string{"secret"}, nil,
-		`(?:aws_?secret_?(?:access_?)?key(?:_?id)?|secret_?access_?key)`+sep+`["'\x60]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`)
-	add("github-token", 1, []string{"gh"}, nil,
-		`\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`)
-	add("github-token", 1, []string{"github_pat_"}, nil,
-		`\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b`)
-	add("gitlab-token", 1, []string{"glpat-", "glptt-", "gldt-"}, nil,
-		`\b((?:glpat|glptt|gldt)-[A-Za-z0-9_\-]{20,})`)
-	add("slack-webhook", 0, []string{"hooks.slack.com"}, nil,
-		`https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]{20,}`)
-	add("slack-token", 1, []string{"xox", "xapp-"}, nil,
-		`\b((?:xox[baprse]|xapp)-[0-9A-Za-z][0-9A-Za-z\-]{8,})`)
-	add("stripe-key", 1, []string{"_live_", "_test_"}, nil,
-		`\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247})\b`)
-	add("google-api-key", 1, []string{"aiza"}, nil,
-		`\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)`)
-	add("anthropic-key", 1, []string{"sk-ant-"}, nil,
-		`\b(sk-ant-[A-Za-z0-9]+-[A-Za-z0-9_\-]{20,})`)
-	add("openai-key", 1, []string{"sk-"}, nil,
-		`\b(sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,})`)
-	add("openai-key", 1, []string{"sk-"}, nil,
-		`\b(sk-[A-Za-z0-9]{32,})\b`)
-	add("npm-token", 1, []string{"npm_"}, nil,
-		`\b(npm_[A-Za-z0-9]{36})\b`)
-	add("pypi-token", 1, []string{"pypi-"}, nil,
-		`\b(pypi-AgE[A-Za-z0-9_\-]{50,})`)
-	add("twilio-api-key", 1, []string{"sk"}, nil, // SK + 32 hex
-		`\b(SK[0-9a-f]{32})\b`)
-	add("sendgrid-key", 1, []string{"sg."}, nil,
-		`\b(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,64})`)
-	add("mailgun-key", 1, []string{"key-"}, nil,
-		`\b(key-[0-9a-zA-Z]{32})\b`)
-	add("jwt", 1, []string{"eyj"}, nil,
-		`\b(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)`)
-	add("discord-webhook", 0, []string{"discord"}, nil,
-		`https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]{15,25}/[A-Za-z0-9_\-]{30,}`)
-	add("discord-token", 1, []string{"discord", "bot", "token"}, nil,
-		`\b([MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40})\b`)
-	add("telegram-bot-token", 1, []string{":aa"}, nil,
-		`\b([0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?:[^A-Za-z0-9_\-]|$)`)
-	add("shopify-token", 1, []string{"shp"}, nil,
-		`\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b`)
-	add("huggingface-token", 1, []string{"hf_"}, nil,
-		`\b(hf_[A-Za-z0-9]{34,40})\b`)
-	add("vault-token", 1, []string{"hvs.", "hvb."}, nil,
-		`\b(hv[sb]\.[A-Za-z0-9_\-]{24,})`)
-	add("digitalocean-token", 1, []string{"do"}, nil,
-		`\b(do[opr]_v1_[a-f0-9]{64})\b`)
-	add("age-secret-key", 1, []string{"age-secret-key-"}, nil,
-		`\b(AGE-SECRET-KEY-1[0-9A-Z]{58})\b`)
-	addLower("azure-storage-key", 1, []string{"accountkey", "sharedaccesskey"}, nil,
-		`(?:accountkey|sharedaccesskey)=([A-Za-z0-9+/]{20,}={0,2})`)
-	add("azure-sas", 1, []string{"sig="}, nil,
-		`[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[Dd]|=){0,2})`)
-
-	// Context: credentials inside URLs and connection strings.
-	add("url-password", 1, []string{"://"}, isPlaceholder,
-		`\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:@/"'\x60<>]*:([^\s@/"'\x60<>]+)@[A-Za-z0-9\[.\-_]`)
-	addLower("basic-auth", 1, []string{"basic"}, nil,
-		`(?:authorization|auth)["'\x60]?\s*[:=,]?\s*["'\x60]?\s*basic\s+([A-Za-z0-9+/]{8,}={0,2})`)
-	addLower("bearer-token", 1, []string{"bearer"}, notTokenLike,
-		`\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)`)
-	addLower("url-secret-param", 1, []string{"token=", "key=", "secret=", "password="}, notTokenLike,
-		`[?&](?:access_token|refresh_token|id_token|token|api_?key|apikey|key|client_secret|secret|password)=([^&\s"'\x60#<>]{8,})`)
-	addLower("cli-password", 1, []string{"--pass", "--token", "--secret", "--api-key"}, isPlaceholder,
-		`--(?:password|passwd|token|secret|api-key|client-secret)[= ]["']?([^\s"'\x60-][^\s"'\x60]{3,})`)
-
-	// Context: names that announce a vendor key whose value is otherwise a
-	// plain UUID or hex string.
-	addLower("heroku-api-key", 1, []string{"heroku"}, nil,
-		`heroku[\w.\-]*`+sep+`["'\x60]?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b`)
-	addLower("datadog-key", 1, []string{"dd", "datadog"}, nil,
-		`(?:datadog|dd)[_\-]?(?:api|app|application)[_\-]?key`+sep+`["'\x60]?([a-f0-9]{40}|[a-f0-9]{32})\b`)
-
-	// Context: string literals assigned to secret-sounding names.
-	secretName := `(?:passwd|password|passphrase|pwd|secret|token|credentials?|` +
-		`(?:api|access|auth|secret|private|signing|encryption|master|client)[_\-]?key|apikey)`
-	nameWords := []string{"pass", "pwd", "secret", "token", "credential", "key"}
-	addLower("secret", -1, nameWords, isPlaceholderOrPath, secretName+sep+quoted)
-	t[len(t)-1].reach = len("encryption_")
-	// env files and shell: an upper-case NAME=value alone on its line.
-	add("secret", 1, nameWords, isPlaceholder,
-		`(?m)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWD|PASSWORD|PASSPHRASE|PWD|SECRET|TOKEN|CREDENTIALS|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SECRET_?KEY|AUTH_?KEY)=`+
-			`([^\s"'\x60#$()][^\s"'\x60#()]{2,})[ \t]*(?:#[^\n]*)?$`)
-	// YAML and similar: an unquoted value after "name:" on its own line. Type
-	// annotations (password: str) look the same, so the value must read as
-	// a token, with a digit in it.
-	addLower("secret", 1, nameWords, notTokenLike,
-		`(?m)^[ \t]*-?[ \t]*[\w.\-]*?(?:passwd|password|passphrase|pwd|secret|token|credentials|api_?key|access_?key|private_?key|secret_?key|auth_?key):[ \t]+`+
-			`([^\s"'\x60#{}\[\]&*!|>%@$][^\s#;,]{2,})[ \t]*(?:#[^\n]*)?$`)
-	return t
-}
-
-// isPlaceholder reports whether v is obviously not a real secret: a
-// reference to a variable, a template, a null value, or a documentation
-// placeholder.
-func isPlaceholder(v string) bool {
-	if strings.ContainsAny(v, " \t") {
-		return true
-	}
-	l := strings.ToLower(v)
-	switch l {
-	case "none", "nil", "null", "undefined", "true", "false", "password", "passwd",
-		"secret", "token", "changeme", "change-me", "change_me", "redacted", "example",
-		"placeholder", "required", "optional", "string", "str", "todo", "fixme", "tbd",
-		"****", "...", "dummy", "test", "empty":
-		return true
-	}
-	if strings.HasPrefix(v, "$") || strings.HasPrefix(v, "%") || strings.HasPrefix(v, "<") ||
-		strings.Contains(v, "{{") || strings.Contains(v, "${") || strings.Contains(v, "#{") ||
-		strings.HasPrefix(v, "os.") || strings.HasPrefix(v, "process.env") {
-		return true
-	}
-	if allSame(l) {
-		return true // ****, xxxxxxxx, 00000000
-	}
-	for _, p := range []string{"your", "my-", "my_", "replace", "insert", "example", "placeholder", "xxxx", "...", "<", "env("} {
-		if strings.Contains(l, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// isPlaceholderOrPath is isPlaceholder that also keeps file system paths
-// (pwd = "/home/me", secret_dir = "./keys").
-func isPlaceholderOrPath(v string) bool {
-	return isPlaceholder(v) || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "./") ||
-		strings.HasPrefix(v, "~/") || strings.HasPrefix(v, "../")
-}
-
-// notTokenLike rejects values that read as words rather than random tokens:
-// real tokens practically always mix in digits or symbols.
-func notTokenLike(v string) bool {
-	if isPlaceholder(v) {
-		return true
-	}
-	return !strings.ContainsAny(v, "0123456789")
-}
-
-func allSame(s string) bool {
-	for i := 1; i < len(s); i++ {
-		if s[i] != s[0] {
-			return false
-		}
-	}
-	return true
 }

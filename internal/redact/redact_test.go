@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"errors"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,7 +149,13 @@ func TestRedactSecrets(t *testing.T) {
 		{
 			name:  "truncated pem excerpt",
 			in:    "pem = \"\"\"-----BEGIN PRIVATE KEY-----\nZxEuhnbzs0z1wNiMg9aW37k5wCnHDepQHgI3HLBkbvHEzuPyXQEW88ad3DNBYjvs\n",
-			want:  "pem = \"\"\"<redacted:private-key>",
+			want:  "pem = \"\"\"<redacted:private-key>\n",
+			wantN: 1,
+		},
+		{
+			name:  "public key pem: every PEM block goes",
+			in:    "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZxEuhnbzs0z1wNiMg9aW37k5wCnH\n-----END PUBLIC KEY-----",
+			want:  "<redacted:pem-block>",
 			wantN: 1,
 		},
 		{
@@ -438,7 +446,6 @@ func TestRedactKeepsLookAlikes(t *testing.T) {
 		{"max tokens", `max_tokens = 1024`},
 		{"pwd path", `pwd = "/home/dev/project"`},
 		{"html input type", `<input type="password" name="password">`},
-		{"public key pem", "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZxEuhnbzs0z1wNiMg9aW37k5wCnH\n-----END PUBLIC KEY-----"},
 		{"bearer in prose", `// The server expects a bearer token in the Authorization header.`},
 		{"bearer concatenation", `req.Header.Set("Authorization", "Bearer "+token)`},
 		{"basic auth call", `req.SetBasicAuth(user, pass)`},
@@ -533,5 +540,98 @@ func BenchmarkRedactClean(b *testing.B) {
 	b.SetBytes(int64(len(src)))
 	for b.Loop() {
 		Redact(src)
+	}
+}
+
+// Locate reports the secrets in the original text's offsets, also when a
+// later pattern's match covers an earlier placeholder, and KeepLines and
+// Offset keep the text's lines and map its offsets.
+func TestLocateSpansKeepLinesAndOffset(t *testing.T) {
+	t.Parallel()
+	pem := "-----BEGIN RSA PRIVATE KEY-----\nZxEuhnbzs0z1wNiMg9aW37k5wCnHDepQHgI3HLBkbvHEzuPyXQEW88ad3DNBYjvs\n-----END RSA PRIVATE KEY-----"
+	src := "token := \"ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8\"\nkey := []byte(`" + pem + "`)\nreq.SetBasicAuth(\"admin\", \"Quartz64!river1\") // done\n"
+	r := Locate(src)
+	spans := r.Spans()
+	if len(spans) != 3 {
+		t.Fatalf("spans = %+v, want 3", spans)
+	}
+	wantText := []string{"ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8", pem, "Quartz64!river1"}
+	wantKind := []string{"github-token", "private-key", "credential-argument"}
+	for i, sp := range spans {
+		if got := src[sp.Start:sp.End]; got != wantText[i] || sp.Kind != wantKind[i] {
+			t.Errorf("span %d = %q (%s), want %q (%s)", i, got, sp.Kind, wantText[i], wantKind[i])
+		}
+	}
+	red, n := Redact(src)
+	if red != r.Text() || n != 3 {
+		t.Errorf("Redact and Locate disagree: %q (%d) vs %q", red, n, r.Text())
+	}
+	kl := r.KeepLines()
+	if strings.Count(kl, "\n") != strings.Count(src, "\n") {
+		t.Fatalf("KeepLines changed the line count:\n%s", kl)
+	}
+	srcLines, klLines := strings.Split(src, "\n"), strings.Split(kl, "\n")
+	if klLines[0] != `token := "<redacted:github-token>"` || klLines[1] != "key := []byte(`<redacted:private-key>" ||
+		klLines[2] != "" || klLines[3] != "`)" || klLines[4] != `req.SetBasicAuth("admin", "<redacted:credential-argument>") // done` {
+		t.Errorf("KeepLines = %q", klLines)
+	}
+	// Offsets outside secrets map to the same text; inside, to the
+	// placeholder's edges.
+	i := strings.Index(src, "// done")
+	if o := r.Offset(i, false); kl[o:o+len("// done")] != "// done" {
+		t.Errorf("Offset(%d) = %d: %q", i, o, kl[o:])
+	}
+	call := strings.Index(src, "req.SetBasicAuth")
+	callEnd := strings.Index(src, ") // done") + 1
+	if got := kl[r.Offset(call, false):r.Offset(callEnd, true)]; got != `req.SetBasicAuth("admin", "<redacted:credential-argument>")` {
+		t.Errorf("the call maps to %q", got)
+	}
+	mid := strings.Index(src, "Quartz64") + 3 // inside the secret
+	if a, b := r.Offset(mid, false), r.Offset(mid, true); kl[a:b] != "<redacted:credential-argument>" {
+		t.Errorf("an offset inside a secret maps to %q", kl[a:b])
+	}
+	if lines := len(srcLines); lines != len(klLines) {
+		t.Errorf("%d lines vs %d", lines, len(klLines))
+	}
+	if r := Locate(""); r.Text() != "" || len(r.Spans()) != 0 || r.Offset(0, true) != 0 {
+		t.Error("empty text")
+	}
+}
+
+// The forms the issue found missing, as one-line cases (the corpus has
+// more of each).
+func TestRedactFormsTheIssueFoundMissing(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, secret string }{
+		{`db, _ := sql.Open("mysql", "root:Zq8!pLx2w@tcp(127.0.0.1:3306)/shop")`, "Zq8!pLx2w"},
+		{`conn, _ := pgx.Connect(ctx, "host=db user=app password=Zq8pLx2w dbname=app")`, "Zq8pLx2w"},
+		{`cs := "Server=db;Database=erp;User Id=sa;Password=Zq8!pLx2w;"`, "Zq8!pLx2w"},
+		{`req.SetBasicAuth(user, "Zq8!pLx2w")`, "Zq8!pLx2w"},
+		{`auth := smtp.PlainAuth("", user, "Zq8!pLx2w", host)`, "Zq8!pLx2w"},
+		{`p := credentials.NewStaticCredentialsProvider(id, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8pLx2wQE", "")`, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8pLx2wQE"},
+		{`password := "my-Zq8pLx2w"`, "my-Zq8pLx2w"},
+		{`api_key = "example-9f8e7d6c5b4a3928"`, "example-9f8e7d6c5b4a3928"},
+	} {
+		got, _ := Redact(tt.in)
+		if strings.Contains(got, tt.secret) {
+			t.Errorf("Redact(%q) = %q: the secret survived", tt.in, got)
+		}
+	}
+}
+
+// Log records pass redaction: message, attributes, errors, groups.
+func TestHandlerRedactsLogs(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	log := slog.New(Handler(slog.NewTextHandler(&b, nil)))
+	secret := "ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8"
+	log.With("ctx", `token := "`+secret+`"`).WithGroup("g").Warn("fix failed for `token := \""+secret+"\"`",
+		"err", errors.New(`template: quote "`+secret+`"`), "n", 3, "nested", slog.Group("x", "dsn", "postgres://u:Zq8!pLx2w@db/x"))
+	out := b.String()
+	if strings.Contains(out, secret) || strings.Contains(out, "Zq8!pLx2w") {
+		t.Errorf("a secret reached the log: %s", out)
+	}
+	if !strings.Contains(out, "<redacted:github-token>") || !strings.Contains(out, "g.n=3") || !strings.Contains(out, "WARN") {
+		t.Errorf("log line lost its shape: %s", out)
 	}
 }

@@ -1,17 +1,22 @@
 -- The editor side of the end-to-end test (editors/neovim/e2e_test.go). It
--- acts as a user would, with every wait bounded, and writes what happened as
--- JSON to spec.out; the Go test reads that and asks `syntx status --json`.
+-- acts as a user would and writes what happened as JSON to spec.out; the Go
+-- test reads that and asks `syntx status --json`. It never sleeps: every wait
+-- is for something to happen (an answer, an attached client, a status that
+-- counts the outcomes), bounded by spec.timeout_ms, the Go test's generous
+-- deadline. Neovim sends pending didChange notifications before any other
+-- message to the server, so an edit is always seen before the request or
+-- notification that follows it.
 --
 --   SYNTX_E2E_SPEC=spec.json nvim --headless --clean -u minimal_init.lua -c 'luafile scenario.lua'
 --
--- spec: { mode = "feedback" | "seed" | "retrain" | "commands", out = path,
---         files = { { path, pattern, edit, undo } }, pause_ms, timeout_ms, health }
+-- spec: { mode = "feedback" | "seed" | "retrain" | "commands" | "trust", out = path,
+--         files = { { path, pattern, edit, undo } }, timeout_ms, health }
 
 local syntx = require("syntx")
 local util = vim.lsp.util
 
 local spec = vim.fn.json_decode(table.concat(vim.fn.readfile(os.getenv("SYNTX_E2E_SPEC")), "\n"))
-local pause = spec.pause_ms or 300 -- Neovim 0.7 sends didChange ~150 ms after a change
+local timeout = spec.timeout_ms or 60000
 local R = { mode = spec.mode, steps = {}, errors = {}, files = {}, nvim = vim.version() }
 
 local function step(name, data)
@@ -43,27 +48,27 @@ local function client_for(bufnr)
 end
 
 local function wait_attached(bufnr)
-  local ok = vim.wait(15000, function()
+  local ok = vim.wait(timeout, function()
     local c = client_for(bufnr)
     return c ~= nil and c.initialized ~= false
   end, 20)
   if not ok then
-    error("the SyntX client did not attach to " .. vim.api.nvim_buf_get_name(bufnr) .. " within 15 s")
+    error("the SyntX client did not attach to " .. vim.api.nvim_buf_get_name(bufnr) .. " within " .. timeout .. " ms")
   end
   return client_for(bufnr)
 end
 
 -- request sends a request through the client (as Neovim's own code does) and
 -- waits for the answer.
-local function request(client, method, params, bufnr, timeout)
+local function request(client, method, params, bufnr)
   local done, err, result = false, nil, nil
   syntx.request(client, method, params, function(e, r)
     done, err, result = true, e, r
   end, bufnr)
-  if not vim.wait(timeout or 5000, function()
+  if not vim.wait(timeout, function()
     return done
   end, 10) then
-    return { message = method .. ": no answer within " .. tostring(timeout or 5000) .. " ms" }, nil
+    return { message = method .. ": no answer within " .. timeout .. " ms" }, nil
   end
   return err, result
 end
@@ -94,7 +99,7 @@ local function code_actions(bufnr, first, last)
     range = { start = { line = first, character = 0 }, ["end"] = { line = last, character = #last_text } },
     context = { diagnostics = {}, triggerKind = 1 },
   }
-  local responses = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, 5000)
+  local responses = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, timeout)
   local out = {}
   for _, resp in pairs(responses or {}) do
     if resp.err then
@@ -133,7 +138,6 @@ local function apply(client, bufnr, action)
     util.apply_workspace_edit(action.edit, client.offset_encoding)
   end
   close_undo_block()
-  vim.wait(pause)
   local err
   if type(action.command) == "table" then
     err = request(client, "workspace/executeCommand", {
@@ -154,7 +158,7 @@ local function stop_clients()
       c.stop()
     end
   end
-  local ok = vim.wait(10000, function()
+  local ok = vim.wait(timeout, function()
     for _, id in ipairs(ids) do
       if not syntx.state.exited[id] then
         return false
@@ -164,7 +168,7 @@ local function stop_clients()
   end, 20)
   step("stopped", { clients = ids, clean = ok })
   if not ok then
-    fail("the server did not exit within 10 s of shutdown")
+    fail("the server did not exit within " .. timeout .. " ms of shutdown")
   end
 end
 
@@ -216,7 +220,6 @@ local function feedback(f)
   step("applied", { title = a.title })
   if f.undo ~= false then
     vim.cmd("normal! u")
-    vim.wait(pause)
     rec.after_undo = line_text(bufnr, line)
     step("undone")
   end
@@ -224,10 +227,8 @@ local function feedback(f)
   close_undo_block()
   vim.cmd("normal! G")
   vim.cmd("normal! o" .. (f.edit or "x"))
-  vim.wait(pause)
   step("typed")
   vim.cmd("write")
-  vim.wait(pause)
   rec.saved = vim.fn.readfile(f.path)
   step("saved")
   rec.status = status(client, bufnr)
@@ -262,14 +263,32 @@ local function seed(f)
     if pick.kind:find("style", 1, true) then
       vim.cmd("normal! u")
       close_undo_block()
-      vim.wait(pause)
       rec.undone = rec.undone + 1
     else
       rec.kept = rec.kept + 1
     end
   end
   vim.cmd("write")
-  vim.wait(pause)
+  R.seeded = (R.seeded or 0) + rec.applied
+  -- Each applied suggestion is decided by the server: undone at once, kept
+  -- at the save after the first checkpoint or at the last one. Wait until
+  -- the status counts every one, so that no outcome is left undecided when
+  -- the session ends, however slowly the server runs.
+  local deadline = vim.loop.now() + timeout
+  local decided
+  while true do
+    local ev = (status(client, bufnr) or {}).events or {}
+    decided = (ev.kept or 0) + (ev.undone or 0) + (ev.edited or 0)
+    if decided >= R.seeded or vim.loop.now() > deadline then
+      break
+    end
+    -- No notification tells the client that a checkpoint passed: ask again
+    -- a moment later.
+    vim.wait(50)
+  end
+  if decided < R.seeded then
+    fail("the server decided " .. decided .. " of " .. R.seeded .. " applied suggestions within " .. timeout .. " ms")
+  end
 end
 
 -- retrain: :SyntxRetrain, with status before and after (scenario 2).
@@ -278,20 +297,20 @@ local function retrain(f)
   R.before = status(client, bufnr)
   syntx.state.adapter = nil
   syntx.refresh_status()
-  vim.wait(2000, function()
+  vim.wait(timeout, function()
     return syntx.state.adapter ~= nil
   end, 20)
   R.adapter_before = syntx.state.adapter
   vim.cmd("SyntxRetrain")
-  local ok = vim.wait(spec.timeout_ms or 45000, function()
+  local ok = vim.wait(timeout, function()
     return syntx.state.retrain and syntx.state.retrain.done
   end, 20)
   R.retrain_finished = ok
   if not ok then
-    fail("syntx.retrain did not answer within " .. tostring(spec.timeout_ms or 45000) .. " ms")
+    fail("syntx.retrain did not answer within " .. timeout .. " ms")
   end
   -- The plugin refreshes the adapter after the answer.
-  vim.wait(3000, function()
+  vim.wait(timeout, function()
     return syntx.state.retrain.adapter ~= nil or syntx.state.retrain.err ~= nil
   end, 20)
   R.statusline = syntx.statusline()
@@ -313,10 +332,10 @@ local function commands(f)
   R.commands = { offered = offered, remembered = seen }
   local function run(cmd, done)
     vim.cmd(cmd)
-    local ok = vim.wait(5000, done, 20)
+    local ok = vim.wait(timeout, done, 20)
     R.commands[cmd] = ok
     if not ok then
-      fail(cmd .. ": no effect within 5 s")
+      fail(cmd .. ": no effect within " .. timeout .. " ms")
     end
   end
   run("SyntxDismiss wrong", function()
@@ -332,6 +351,42 @@ local function commands(f)
   R.status = status(client, bufnr)
 end
 
+-- trust: the project's own rule is not offered until :SyntxTrust, then it
+-- is, marked as a workspace rule (scenario 4).
+local function trust(f)
+  local bufnr = open(f.path)
+  local line = find_line(bufnr, f.pattern)
+  local function titles()
+    local out = {}
+    for _, a in ipairs(code_actions(bufnr, line, line)) do
+      table.insert(out, a.title)
+    end
+    return out
+  end
+  R.trust = { before = titles() }
+  vim.cmd("SyntxTrust")
+  local ok = vim.wait(timeout, function()
+    return syntx.state.last_trust ~= nil
+  end, 20)
+  if not ok then
+    fail(":SyntxTrust did not finish within " .. timeout .. " ms")
+    return
+  end
+  R.trust.result = syntx.state.last_trust
+  -- The server reloads in the background: ask until the rule shows.
+  local after = {}
+  vim.wait(15000, function()
+    after = titles()
+    for _, t in ipairs(after) do
+      if t:find("workspace rule", 1, true) then
+        return true
+      end
+    end
+    return false
+  end, 100)
+  R.trust.after = after
+end
+
 local ok, err = pcall(function()
   for _, f in ipairs(spec.files) do
     if spec.mode == "feedback" then
@@ -342,6 +397,8 @@ local ok, err = pcall(function()
       retrain(f)
     elseif spec.mode == "commands" then
       commands(f)
+    elseif spec.mode == "trust" then
+      trust(f)
     else
       error("unknown mode " .. tostring(spec.mode))
     end

@@ -21,11 +21,13 @@ import {
 import { Commands, errorText, OfferLog, offersFromActions, PickItem, UI } from "./commands";
 import {
   initializationOptions,
+  Inspected,
   languages,
   reaction,
   readSettings,
   serverCommand,
   Settings,
+  userLevel,
   validate,
 } from "./settings";
 import { ProgressToken, ProgressValue, StatusModel } from "./status";
@@ -38,8 +40,17 @@ const offers = new OfferLog();
 
 function currentSettings(): Settings {
   const cfg = vscode.workspace.getConfiguration("syntx");
-  return readSettings((k) => cfg.get(k));
+  const inspect = typeof cfg.inspect === "function" ? (k: string) => cfg.inspect(k) as Inspected | undefined : undefined;
+  return readSettings(userLevel((k) => cfg.get(k), inspect));
 }
+
+/** VS Code's workspace trust (true where the API predates it). */
+function isTrusted(): boolean {
+  return vscode.workspace.isTrusted !== false;
+}
+
+/** The notification that tells the server trust was granted. */
+const trustNotification = "syntx/workspaceTrust";
 
 function places(): { home: string; workspaceFolder?: string } {
   return { home: os.homedir(), workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath };
@@ -157,7 +168,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         { scheme: "file", language },
         { scheme: "untitled", language },
       ]),
-      initializationOptions: initializationOptions(settings),
+      initializationOptions: initializationOptions(settings, isTrusted()),
       outputChannel: output,
       traceOutputChannel: output,
       errorHandler: {
@@ -297,7 +308,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           settings = next;
           if (client?.isRunning()) {
             await client.sendNotification(DidChangeConfigurationNotification.type, {
-              settings: initializationOptions(next),
+              settings: initializationOptions(next, isTrusted()),
             });
             await cmds.refreshStatus().catch(() => undefined);
           }
@@ -308,6 +319,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     { dispose: () => void stop() },
   );
+
+  // Restricted mode: the server ignores the workspace's .syntx/rules and
+  // .syntx/config.toml. When the user trusts the folder, tell it.
+  if (typeof vscode.workspace.onDidGrantWorkspaceTrust === "function") {
+    context.subscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+        if (client?.isRunning()) {
+          await client.sendNotification(trustNotification, { trusted: true });
+        }
+      }),
+    );
+  }
 
   await start();
 }

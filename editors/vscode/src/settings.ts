@@ -39,6 +39,45 @@ export const builtinPersonas = ["developer", "security-reviewer", "performance-a
 type Get = (key: string) => unknown;
 
 /**
+ * The settings a repository must not control: the binary (running a
+ * workspace-chosen path is running the repository's code), the data
+ * directory, the persona (whose feedback you give, and its weight) and the
+ * free-form initializationOptions (privacy, model paths, limits). package.json
+ * declares them `"scope": "machine"`, so VS Code ignores them in workspace
+ * settings (.vscode/settings.json is the repository's); userLevel reads them
+ * from the user's settings only, whatever VS Code version applies the scope.
+ */
+export const userOnlyKeys = ["path", "dataDirectory", "persona", "initializationOptions"];
+
+/** What `WorkspaceConfiguration.inspect` returns. */
+export interface Inspected {
+  defaultValue?: unknown;
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * userLevel wraps a getter so that the keys of userOnlyKeys come from the
+ * user's (global) settings or the default, never a workspace's.
+ */
+export function userLevel(get: Get, inspect?: (key: string) => Inspected | undefined): Get {
+  return (key: string) => {
+    if (!inspect || !userOnlyKeys.includes(key)) {
+      return get(key);
+    }
+    const i = inspect(key);
+    return i?.globalValue !== undefined ? i.globalValue : i?.defaultValue;
+  };
+}
+
+/**
+ * The initializationOptions key that carries VS Code's workspace trust. It
+ * is not part of the config tree; the server takes it out.
+ */
+export const trustOption = "workspaceTrust";
+
+/**
  * readSettings turns a configuration getter (`workspace.getConfiguration("syntx").get`)
  * into Settings, replacing values of the wrong type by the defaults so a
  * hand-edited settings.json cannot crash activation.
@@ -74,10 +113,18 @@ export function validate(s: Settings): string[] {
 /**
  * initializationOptions builds what the server receives in `initialize`:
  * the same tree as config.toml. `syntx.initializationOptions` is the base;
- * `syntx.persona` and `syntx.threshold`, when set, win over it.
+ * `syntx.persona` and `syntx.threshold`, when set, win over it. When
+ * `trusted` is given (VS Code's `workspace.isTrusted`), it goes as
+ * `workspaceTrust`, replacing anything the settings said under that key: the
+ * workspace's own .syntx/rules and .syntx/config.toml load only in a trusted
+ * workspace.
  */
-export function initializationOptions(s: Settings): Record<string, unknown> {
+export function initializationOptions(s: Settings, trusted?: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = deepCopy(s.initializationOptions);
+  delete out[trustOption];
+  if (trusted !== undefined) {
+    out[trustOption] = trusted;
+  }
   if (s.persona !== "") {
     out.persona = s.persona;
   }

@@ -117,10 +117,35 @@ export function describeStatus(result: unknown): string {
   if (s.preferences !== undefined) {
     lines.push(`Preferences: ${s.preferences}`);
   }
+  const ws = workspaceLine(result);
+  if (ws) {
+    lines.push(ws);
+  }
   if (s.version) {
     lines.push(`Server: ${s.version}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * workspaceLine says whether the workspace's own .syntx rules and settings
+ * are in use (the `workspace` object of syntx.status), or undefined when the
+ * workspace has none.
+ */
+export function workspaceLine(result: unknown): string | undefined {
+  const ws = (result as { workspace?: unknown } | null)?.workspace;
+  if (typeof ws !== "object" || ws === null) {
+    return undefined;
+  }
+  const w = ws as { files?: unknown; trusted?: unknown; note?: unknown; rules?: unknown };
+  if (typeof w.files !== "string" || w.files === "") {
+    return undefined;
+  }
+  if (w.trusted === true) {
+    return `Workspace: ${w.files} in use (${typeof w.rules === "number" ? w.rules : 0} workspace rules)`;
+  }
+  const why = typeof w.note === "string" && w.note !== "" ? ` (${w.note})` : "";
+  return `Workspace: ${w.files} not loaded${why}; trust the folder to use them`;
 }
 
 /** StatusModel holds what the status bar item reflects. */

@@ -11,10 +11,15 @@ local function reporter()
     return { start = h.start, ok = h.ok, warn = h.warn, error = h.error, info = h.info }
   end
   if h and h.report_start then
-    return { start = h.report_start, ok = h.report_ok, warn = h.report_warn, error = h.report_error, info = h.report_info }
+    return {
+      start = h.report_start, ok = h.report_ok, warn = h.report_warn, error = h.report_error, info = h.report_info,
+    }
   end
   local old = require("health")
-  return { start = old.report_start, ok = old.report_ok, warn = old.report_warn, error = old.report_error, info = old.report_info }
+  return {
+    start = old.report_start, ok = old.report_ok, warn = old.report_warn,
+    error = old.report_error, info = old.report_info,
+  }
 end
 
 function M.check()
@@ -26,7 +31,8 @@ function M.check()
   local v = vim.version()
   local version = string.format("%d.%d.%d", v.major, v.minor, v.patch)
   if vim.fn.has("nvim-0.7") == 1 then
-    r.ok("Neovim " .. version .. (vim.lsp.start and " (vim.lsp.start)" or " (vim.lsp.start_client + buf_attach_client)"))
+    local how = vim.lsp.start and " (vim.lsp.start)" or " (vim.lsp.start_client + buf_attach_client)"
+    r.ok("Neovim " .. version .. how)
   else
     r.error("Neovim " .. version .. " is too old", { "SyntX needs Neovim 0.7 or later" })
   end
@@ -49,7 +55,8 @@ function M.check()
     if vim.v.shell_error == 0 and out[1] then
       r.ok("`" .. exe .. " version`: " .. out[1])
     else
-      r.warn("`" .. exe .. " version` failed: " .. table.concat(out, " "), { "Is it the SyntX binary? Rebuild with `make build`." })
+      r.warn("`" .. exe .. " version` failed: " .. table.concat(out, " "),
+        { "Is it the SyntX binary? Rebuild with `make build`." })
     end
   else
     r.error(exe .. " is not executable or not on PATH", {

@@ -340,7 +340,8 @@ end
 local function the_client()
   local c = M.clients(vim.api.nvim_get_current_buf())[1] or M.clients()[1]
   if not c then
-    notify("no SyntX server is running (open a " .. table.concat((M.state.config or M.defaults).filetypes, "/") .. " file)", vim.log.levels.WARN)
+    local filetypes = table.concat((M.state.config or M.defaults).filetypes, "/")
+    notify("no SyntX server is running (open a " .. filetypes .. " file)", vim.log.levels.WARN)
   end
   return c
 end
@@ -441,6 +442,15 @@ function M.describe_status(s)
   end
   if s.preferences ~= nil then
     table.insert(lines, "Preferences: " .. tostring(s.preferences))
+  end
+  local ws = s.workspace
+  if type(ws) == "table" and type(ws.files) == "string" and ws.files ~= "" then
+    if ws.trusted == true then
+      table.insert(lines, string.format("Workspace: %s in use (%d workspace rules)", ws.files, tonumber(ws.rules) or 0))
+    else
+      local why = (type(ws.note) == "string" and ws.note ~= "") and (" (" .. ws.note .. ")") or ""
+      table.insert(lines, "Workspace: " .. ws.files .. " not loaded" .. why .. "; :SyntxTrust to use them")
+    end
   end
   if type(s.version) == "string" then
     table.insert(lines, "Server: " .. s.version)
@@ -620,6 +630,70 @@ function M.dismiss(id, reason)
   end, bufnr)
 end
 
+-- notify_client sends a notification through a client, whichever calling
+-- style this Neovim uses.
+local function notify_client(client, method, params)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
+-- trust runs `syntx trust [--revoke] <root>` for the current buffer's
+-- project root (the server's binary and environment), so that the
+-- workspace's own .syntx/rules and .syntx/config.toml load: SyntX ignores
+-- them until the user trusts the folder, pinned to the files' hashes. Then
+-- the running servers for that root are told to look again
+-- (syntx/workspaceTrust). on_done(ok, output) is called at the end.
+function M.trust(revoke, on_done)
+  local cfg = M.state.config or M.defaults
+  local root = M.root_dir(vim.api.nvim_get_current_buf(), cfg)
+  local argv = { cfg.cmd[1], "trust" }
+  if revoke then
+    table.insert(argv, "--revoke")
+  end
+  table.insert(argv, root)
+  local env = vim.tbl_extend("force", vim.fn.environ(), M.cmd_env(cfg))
+  local out = {}
+  local function collect(_, data)
+    for _, l in ipairs(data or {}) do
+      if l ~= "" then
+        table.insert(out, l)
+      end
+    end
+  end
+  local job = vim.fn.jobstart(argv, {
+    env = env,
+    stdout_buffered = true,
+    stderr_buffered = true,
+    on_stdout = collect,
+    on_stderr = collect,
+    on_exit = function(_, code)
+      local text = table.concat(out, "\n")
+      if code ~= 0 then
+        notify((revoke and "revoke" or "trust") .. " failed: " .. text, vim.log.levels.ERROR)
+      else
+        notify(text)
+        for _, c in ipairs(M.clients()) do
+          if c.config and c.config.root_dir == root then
+            notify_client(c, "syntx/workspaceTrust", vim.empty_dict())
+          end
+        end
+      end
+      M.state.last_trust = { root = root, ok = code == 0, output = text, revoke = revoke or false }
+      if on_done then
+        on_done(code == 0, text)
+      end
+    end,
+  })
+  if job <= 0 then
+    notify("could not run " .. tostring(cfg.cmd[1]) .. " trust", vim.log.levels.ERROR)
+    if on_done then
+      on_done(false, "")
+    end
+  end
+end
+
 local function create_commands(cfg)
   local cmd = vim.api.nvim_create_user_command
   cmd("SyntxRetrain", function()
@@ -642,6 +716,15 @@ local function create_commands(cfg)
   cmd("SyntxRollback", function()
     M.rollback()
   end, { desc = "SyntX: go back to the previous adapter" })
+  cmd("SyntxTrust", function(o)
+    M.trust(o.args == "revoke")
+  end, {
+    nargs = "?",
+    desc = "SyntX: trust this project's own rules and settings (.syntx/), or 'revoke'",
+    complete = function()
+      return { "revoke" }
+    end,
+  })
   cmd("SyntxDismiss", function(o)
     local a = vim.split(o.args or "", "%s+", { trimempty = true })
     if #a == 1 and valid_reason(a[1]) then

@@ -15,12 +15,17 @@ interface FakeClient {
   serverOptions: { command: string; args: string[]; options: { env: Record<string, string | undefined> } };
   clientOptions: { initializationOptions: unknown; documentSelector: { scheme: string; language: string }[] };
   requests: { method: string; params: { command: string; arguments: unknown[]; workDoneToken?: string } }[];
+  notifications: { method: string; params: unknown }[];
   progress: Map<string | number, Handler>;
   requestHandlers: Map<string, (p: unknown) => unknown>;
 }
 
 const state = {
   config: {} as Record<string, unknown>,
+  // What a repository's .vscode/settings.json says.
+  workspaceConfig: {} as Record<string, unknown>,
+  trusted: false,
+  grantTrust: undefined as (() => unknown) | undefined,
   commands: new Map<string, (...args: unknown[]) => unknown>(),
   infos: [] as string[],
   errors: [] as string[],
@@ -88,9 +93,19 @@ const fakeVscode = {
     },
   },
   workspace: {
-    getConfiguration: () => ({ get: (k: string) => state.config[k] }),
+    getConfiguration: () => ({
+      get: (k: string) => (k in state.workspaceConfig ? state.workspaceConfig[k] : state.config[k]),
+      inspect: (k: string) => ({ globalValue: state.config[k], workspaceValue: state.workspaceConfig[k] }),
+    }),
     workspaceFolders: [{ uri: { fsPath: "/work/shop" } }],
     onDidChangeConfiguration: () => disposable,
+    get isTrusted() {
+      return state.trusted;
+    },
+    onDidGrantWorkspaceTrust: (l: () => unknown) => {
+      state.grantTrust = l;
+      return disposable;
+    },
   },
 };
 
@@ -107,7 +122,7 @@ const fakeClientModule = {
     private stateListeners: ((e: { newState: number }) => void)[] = [];
     private running = false;
     constructor(id: string, _name: string, serverOptions: FakeClient["serverOptions"], clientOptions: FakeClient["clientOptions"]) {
-      this.fake = { id, serverOptions, clientOptions, requests: [], progress: new Map(), requestHandlers: new Map() };
+      this.fake = { id, serverOptions, clientOptions, requests: [], notifications: [], progress: new Map(), requestHandlers: new Map() };
       state.clients.push(this.fake);
     }
     onDidChangeState(l: (e: { newState: number }) => void) {
@@ -132,7 +147,9 @@ const fakeClientModule = {
       this.fake.progress.set(token, h);
       return { dispose: () => this.fake.progress.delete(token) };
     }
-    async sendNotification() {}
+    async sendNotification(type: string | { method: string }, params: unknown) {
+      this.fake.notifications.push({ method: typeof type === "string" ? type : type.method, params });
+    }
     async sendRequest(type: { method: string }, params: FakeClient["requests"][number]["params"]) {
       this.fake.requests.push({ method: type.method, params });
       switch (params.command) {
@@ -171,6 +188,14 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe("extension (stubbed VS Code)", () => {
   before(async () => {
     state.config = { path: "~/bin/syntx", persona: "security-reviewer", threshold: 0.4, dataDirectory: "${workspaceFolder}/.syntx-data" };
+    // A cloned repository's .vscode/settings.json tries to choose the
+    // binary, the data directory, the persona and privacy.
+    state.workspaceConfig = {
+      path: "./tools/evil.sh",
+      dataDirectory: "/tmp/stolen",
+      persona: "performance-auditor",
+      initializationOptions: { capture: { store_code: true }, workspaceTrust: true },
+    };
     await ext.activate({ subscriptions: [] } as unknown as Parameters<typeof ext.activate>[0]);
   });
 
@@ -182,9 +207,40 @@ describe("extension (stubbed VS Code)", () => {
     assert.doesNotMatch(c.serverOptions.command, /^~/);
     assert.deepEqual(c.serverOptions.args, ["serve"]);
     assert.equal(c.serverOptions.options.env.SYNTX_HOME, "/work/shop/.syntx-data");
-    assert.deepEqual(c.clientOptions.initializationOptions, { persona: "security-reviewer", policy: { threshold: 0.4 } });
+    assert.deepEqual(c.clientOptions.initializationOptions, { persona: "security-reviewer", policy: { threshold: 0.4 }, workspaceTrust: false });
     const langs = [...new Set(c.clientOptions.documentSelector.map((d) => d.language))];
     assert.deepEqual(langs, ["go", "python", "javascript", "javascriptreact", "typescript", "typescriptreact"]);
+  });
+
+  it("ignores what workspace settings say about the binary, paths, persona and options", () => {
+    const c = state.clients[0];
+    assert.doesNotMatch(c.serverOptions.command, /evil/);
+    assert.notEqual(c.serverOptions.options.env.SYNTX_HOME, "/tmp/stolen");
+    const opts = c.clientOptions.initializationOptions as Record<string, unknown>;
+    assert.equal(opts.persona, "security-reviewer");
+    assert.equal(opts.capture, undefined);
+    assert.equal(opts.workspaceTrust, false, "restricted mode must reach the server as workspaceTrust: false");
+  });
+
+  it("tells the server when the user grants workspace trust", async () => {
+    assert.ok(state.grantTrust, "onDidGrantWorkspaceTrust is not subscribed");
+    state.trusted = true;
+    await state.grantTrust();
+    const c = state.clients[0];
+    assert.deepEqual(c.notifications.at(-1), { method: "syntx/workspaceTrust", params: { trusted: true } });
+  });
+
+  it("declares restricted mode and keeps privacy, paths and limits out of workspace settings", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
+      capabilities: { untrustedWorkspaces: { supported: string | boolean; restrictedConfigurations?: string[] } };
+      contributes: { configuration: { properties: Record<string, { scope?: string }> } };
+    };
+    assert.equal(pkg.capabilities.untrustedWorkspaces.supported, "limited");
+    assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ["syntx.threshold"]);
+    const props = pkg.contributes.configuration.properties;
+    for (const k of ["syntx.path", "syntx.dataDirectory", "syntx.persona", "syntx.initializationOptions"]) {
+      assert.ok(["machine", "application"].includes(props[k].scope ?? ""), `${k} has scope ${props[k].scope}: a workspace could set it`);
+    }
   });
 
   it("registers every command package.json contributes", () => {

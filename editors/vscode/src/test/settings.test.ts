@@ -9,6 +9,7 @@ import {
   readSettings,
   serverCommand,
   Settings,
+  userLevel,
   validate,
 } from "../settings";
 
@@ -158,5 +159,33 @@ describe("reaction", () => {
   it("does nothing when nothing that matters changed", () => {
     assert.equal(reaction(defaultSettings, s({})), "none");
     assert.equal(reaction(defaultSettings, s({ threshold: 7 })), "none");
+  });
+});
+
+describe("userLevel", () => {
+  const workspace: Record<string, unknown> = { path: "./evil.sh", dataDirectory: "/tmp/x", persona: "p", initializationOptions: { a: 1 }, threshold: 0.9 };
+  const global: Record<string, unknown> = { path: "/usr/bin/syntx", threshold: 0.3 };
+  const get = (k: string) => (k in workspace ? workspace[k] : global[k]);
+  const inspect = (k: string) => ({ defaultValue: k === "path" ? "syntx" : undefined, globalValue: global[k], workspaceValue: workspace[k] });
+
+  it("reads the binary, data directory, persona and options from user settings only", () => {
+    const s = readSettings(userLevel(get, inspect));
+    assert.equal(s.path, "/usr/bin/syntx");
+    assert.equal(s.dataDirectory, "");
+    assert.equal(s.persona, "");
+    assert.deepEqual(s.initializationOptions, {});
+    assert.equal(s.threshold, 0.9, "threshold may come from a (trusted) workspace");
+  });
+
+  it("falls back to the getter when inspect is not available", () => {
+    assert.equal(readSettings(userLevel(get)).path, "./evil.sh");
+  });
+});
+
+describe("initializationOptions and trust", () => {
+  it("sends VS Code's trust, never the settings' own", () => {
+    const opts = { workspaceTrust: true, persona: "x" };
+    assert.deepEqual(initializationOptions(s({ initializationOptions: opts }), false), { persona: "x", workspaceTrust: false });
+    assert.deepEqual(initializationOptions(s({ initializationOptions: opts })), { persona: "x" });
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { adapterLabel, describeStatus, shortTitle, StatusModel, summarize } from "../status";
+import { adapterLabel, describeStatus, shortTitle, StatusModel, summarize, workspaceLine } from "../status";
 
 describe("adapterLabel", () => {
   it("renders null as the base model and versions as they come", () => {
@@ -141,5 +141,20 @@ describe("shortTitle", () => {
     assert.equal(shortTitle("Training"), "training");
     assert.equal(shortTitle("SyntX: retrain"), "retrain");
     assert.equal(shortTitle("Training the policy adapter on 240 preferences"), "training");
+  });
+});
+
+describe("workspaceLine", () => {
+  it("says whether the workspace's own rules are in use", () => {
+    assert.equal(workspaceLine({}), undefined);
+    assert.equal(workspaceLine({ workspace: { root: "/w", trusted: false } }), undefined);
+    assert.equal(
+      workspaceLine({ workspace: { root: "/w", files: "2 rule files", trusted: false, note: "this folder is not trusted" } }),
+      "Workspace: 2 rule files not loaded (this folder is not trusted); trust the folder to use them",
+    );
+    assert.equal(
+      workspaceLine({ workspace: { root: "/w", files: "1 rule file", trusted: true, rules: 1 } }),
+      "Workspace: 1 rule file in use (1 workspace rules)",
+    );
   });
 });

@@ -24,7 +24,7 @@ import org.eclipse.lsp4j.ExecuteCommandParams
 /** File extension → LSP language id. */
 private val LANGUAGE_IDS = mapOf(
     "go" to "go",
-    "py" to "python", "pyi" to "python",
+    "py" to "python", "pyi" to "python", "pyw" to "python",
     "js" to "javascript", "mjs" to "javascript", "cjs" to "javascript",
     "jsx" to "javascriptreact",
     "ts" to "typescript", "mts" to "typescript", "cts" to "typescript",

@@ -1,0 +1,4 @@
+-- luacheck for the plugin and its test scripts (make lint). Neovim runs
+-- LuaJIT and provides the vim global.
+std = "luajit"
+globals = { "vim" }

@@ -1,0 +1,156 @@
+package lsp
+
+import (
+	"context"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+// Memory per open document. A tree-sitter tree costs about 35 times its
+// text (every token and node is a C allocation of tens of bytes), so
+// keeping one per open document made 8,000 open files (67 MB of text) cost
+// 3.5 GB. The server keeps trees, and the rule matches built on them, only
+// for the documents used most recently: at most maxTreeDocs documents and
+// maxTreeBytes of their text (the document in use always keeps its tree).
+// An older document's tree and index are dropped, in its own queue, and
+// it is analysed again from its text when it is next edited or asked for
+// code actions (a few milliseconds for an ordinary file); a document is
+// first analysed that way too, not when it is opened. What an open document
+// costs is then its text, its line index and a few hundred bytes.
+//
+// Opening, closing and dropping documents leaves garbage (the decoded
+// messages, the trees) that Go's collector and glibc's malloc would keep as
+// resident memory long after: once releaseBytes of text have gone through,
+// the memory is collected and handed back to the operating system (Go's
+// heap and the C heap), at most once per releaseEvery and once more after a
+// burst ends.
+const (
+	maxTreeDocs  = 16
+	maxTreeBytes = 4 << 20
+	releaseBytes = 8 << 20
+	releaseEvery = time.Second
+)
+
+// trees tracks which documents hold a tree, most recently used last.
+type trees struct {
+	mu    sync.Mutex
+	order []string       // keys, least recently used first
+	bytes map[string]int // key -> text bytes
+	total int
+
+	released  int  // text bytes opened, closed or dropped since the last release
+	releasing bool // a release is running or scheduled
+	lastFree  time.Time
+}
+
+// touch records that key, holding a tree over n bytes of text, was used,
+// and returns the documents whose trees should be dropped.
+func (t *trees) touch(key string, n int) (evict []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.bytes == nil {
+		t.bytes = map[string]int{}
+	}
+	t.removeLocked(key)
+	t.order = append(t.order, key)
+	t.bytes[key] = n
+	t.total += n
+	for len(t.order) > 1 && (len(t.order) > maxTreeDocs || t.total > maxTreeBytes) {
+		victim := t.order[0]
+		t.removeLocked(victim)
+		evict = append(evict, victim)
+	}
+	return evict
+}
+
+// forget records that key no longer holds a tree (closed, or dropped).
+func (t *trees) forget(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.removeLocked(key)
+}
+
+// holds reports whether key is among the documents that keep their tree.
+func (t *trees) holds(key string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.bytes[key]
+	return ok
+}
+
+func (t *trees) removeLocked(key string) {
+	n, ok := t.bytes[key]
+	if !ok {
+		return
+	}
+	delete(t.bytes, key)
+	t.total -= n
+	for i, k := range t.order {
+		if k == key {
+			t.order = append(t.order[:i], t.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// churned records that n bytes of text were opened, closed or had their
+// tree dropped, and hands memory back to the operating system once enough
+// has gone through: at once, or releaseEvery after the last release (so a
+// burst ends with one).
+func (t *trees) churned(n int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.released += n
+	if t.released < releaseBytes || t.releasing {
+		return
+	}
+	t.releasing = true
+	time.AfterFunc(max(0, releaseEvery-time.Since(t.lastFree)), func() {
+		t.mu.Lock()
+		t.released = 0
+		t.mu.Unlock()
+		debug.FreeOSMemory()
+		syntax.ReleaseMemory()
+		t.mu.Lock()
+		t.releasing, t.lastFree = false, time.Now()
+		t.mu.Unlock()
+	})
+}
+
+// used records that doc, whose mu the caller holds, was just used: when it
+// holds a tree, it becomes the most recent, and the trees of the documents
+// used longest ago beyond the budget are dropped in their own queues.
+func (s *Server) used(doc *document) {
+	if doc.tree == nil {
+		return
+	}
+	for _, key := range s.trees.touch(doc.key, doc.text.Len()) {
+		s.queues.run(key, func() {
+			d := s.docs.get(key)
+			if d == nil || s.trees.holds(key) {
+				return // closed, or used again since
+			}
+			d.mu.Lock()
+			if d.tree != nil && !d.closed {
+				n := d.text.Len()
+				d.dropTree()
+				d.dormant = true
+				d.mu.Unlock()
+				s.trees.churned(n)
+				return
+			}
+			d.mu.Unlock()
+		})
+	}
+}
+
+// wake analyses a document whose tree was dropped for memory, before it is
+// used. Call with doc.mu held.
+func (s *Server) wake(doc *document) {
+	if doc.dormant && doc.tree == nil && !doc.analysing {
+		doc.analyse(context.Background(), s.library(), s.config().Limits.MaxDocumentBytes)
+	}
+}

@@ -1,0 +1,187 @@
+package lsp
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
+)
+
+// Migrations: a rule that would rewrite most of a file (var to let/const,
+// % to f-strings, any to unknown) is not a lightbulb on every line. It is
+// offered as one source action per file, "Convert this file to let/const
+// (N sites)", which applies every site whose fix is safe (the unsafe ones
+// and those a comment or the project's target silences are left as they
+// are), and is offered, recorded and learnt from as one suggestion. Its
+// sites are offered one by one only with suggestions.migration_sites.
+
+// wantsSource reports whether a request asks for source actions: an
+// explicitly invoked menu without a kind filter, or a filter that admits
+// SyntX's source kinds (VS Code's "Source Action...", codeActionsOnSave).
+// Automatic requests without a filter (the lightbulb, on every cursor move)
+// get none: finding every site of the file is not free.
+func wantsSource(trigger string, only []protocol.CodeActionKind) bool {
+	if len(only) == 0 {
+		return trigger == "invoked"
+	}
+	for _, c := range rules.Categories {
+		if kindAllowed("source.syntx."+c, only) {
+			return true
+		}
+	}
+	return false
+}
+
+// migrationTitle is the source action's title.
+func migrationTitle(r *rules.Rule, sites int) string {
+	if sites == 1 {
+		return r.Migration + " (1 site)"
+	}
+	return fmt.Sprintf("%s (%d sites)", r.Migration, sites)
+}
+
+// migrations returns one candidate per migration rule with safe sites in
+// the document. Call with the document's lock held.
+func (s *Server) migrations(ctx context.Context, doc *document, target rules.Target, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) []*candidate {
+	src := doc.text.Bytes()
+	byRule := map[*rules.Rule][]rules.Match{}
+	var order []*rules.Rule
+	for _, m := range doc.index.Matches(doc.tree, src) {
+		r := m.Rule
+		if r.Migration == "" || m.Unsafe || !kindAllowed("source.syntx."+r.Category, only) || !offered(m, doc, target) {
+			continue
+		}
+		if _, ok := byRule[r]; !ok {
+			order = append(order, r)
+		}
+		byRule[r] = append(byRule[r], m)
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i].ID < order[j].ID })
+	var out []*candidate
+	for _, r := range order {
+		if c := s.migration(ctx, doc, byRule[r], persona, enc); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// migration combines the fixes of one rule's sites (in document order)
+// into one candidate; a site whose edits would overlap another's is left
+// out. Call with the document's lock held.
+func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match, persona string, enc syntax.Encoding) *candidate {
+	src := doc.text.Bytes()
+	var edits []rules.TextEdit
+	imports := map[rules.TextEdit]bool{}
+	type part struct {
+		region        rules.Span
+		before, after string
+	}
+	var parts []part
+	var kept []rules.Match
+	lastEnd := -1
+	for _, m := range ms {
+		fx, err := rules.Render(ctx, m, doc.tree, doc.text)
+		if err != nil || len(fx) == 0 {
+			continue
+		}
+		var own []rules.TextEdit
+		overlap := false
+		for _, e := range fx {
+			if e.Import {
+				continue
+			}
+			if e.Span.Start < lastEnd {
+				overlap = true
+			}
+			own = append(own, e)
+		}
+		if overlap || len(own) == 0 {
+			continue
+		}
+		for _, e := range fx {
+			if e.Import {
+				if imports[e] {
+					continue
+				}
+				imports[e] = true
+			}
+			edits = append(edits, e)
+		}
+		region := rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
+		var after strings.Builder
+		last := region.Start
+		for _, e := range own {
+			after.Write(src[last:e.Span.Start])
+			after.WriteString(e.NewText)
+			last = e.Span.End
+		}
+		parts = append(parts, part{region: region, before: string(src[region.Start:region.End]), after: after.String()})
+		kept = append(kept, m)
+		lastEnd = region.End
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
+	for i := 1; i < len(edits); i++ {
+		if edits[i].Span.Start < edits[i-1].Span.End {
+			s.log.Warn("migration edits overlap; not offered", "rule", ms[0].Rule.ID)
+			return nil
+		}
+	}
+	c := newCandidate(kept[0], edits, doc.text, enc)
+	c.migration, c.sites, c.unsafe = true, len(parts), false
+	c.features = capture.Features(kept[0], edits, doc.tree, src, doc.path, persona)
+	c.score = c.features.Prior
+	c.grammar = doc.grammar
+	last := kept[len(kept)-1]
+	c.siteEnd = doc.text.Position(last.Site.End, enc)
+	// The parts, where the client will find them after applying the edit
+	// (shifted by the edits before each), for following the outcome; the
+	// lines they are on, before and after, for the record.
+	var lines, newLines []string
+	c.parts = make([]capture.Part, len(parts))
+	delta, ei := 0, 0
+	lineStart, lineShift := -1, 0
+	for i, p := range parts {
+		for ei < len(edits) && edits[ei].Span.End <= p.region.Start {
+			delta += len(edits[ei].NewText) - (edits[ei].Span.End - edits[ei].Span.Start)
+			ei++
+		}
+		c.parts[i] = capture.Part{Start: p.region.Start + delta, Original: p.before, Suggested: p.after}
+		ls, le := lineSpan(src, p.region)
+		if ls != lineStart {
+			// A new line: record it before and after (another site on the
+			// same line adds its fix to the line's new text).
+			lineStart, lineShift = ls, 0
+			lines = append(lines, string(src[ls:le]))
+			newLines = append(newLines, string(src[ls:le]))
+		}
+		nl := newLines[len(newLines)-1]
+		from, to := p.region.Start-ls+lineShift, p.region.End-ls+lineShift
+		newLines[len(newLines)-1] = nl[:from] + p.after + nl[to:]
+		lineShift += len(p.after) - len(p.before)
+	}
+	c.region = rules.Span{Start: parts[0].region.Start, End: parts[len(parts)-1].region.End}
+	c.original, c.replaced = strings.Join(lines, "\n"), strings.Join(newLines, "\n")
+	return c
+}
+
+// lineSpan returns the whole lines holding sp, without the last newline.
+func lineSpan(src []byte, sp rules.Span) (int, int) {
+	start := strings.LastIndexByte(string(src[:sp.Start]), '\n') + 1
+	end := sp.End
+	if i := strings.IndexByte(string(src[sp.End:]), '\n'); i >= 0 {
+		end += i
+	} else {
+		end = len(src)
+	}
+	return start, end
+}

@@ -1,0 +1,307 @@
+package lsp
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/syntax"
+)
+
+// Suggestions a reviewer can trust, through the real server: unsafe fixes
+// labelled, never preferred and not shown unasked; suppression comments
+// and declared project targets respected; migrations as one source action.
+
+// qualityHarness remembers which documents it opened.
+type qualityHarness struct {
+	*captureHarness
+	opened map[string]bool
+}
+
+// startIn starts a server whose workspace is root, with a fake clock and
+// the given initialization options.
+func startIn(t *testing.T, root string, initOptions any) *qualityHarness {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	home := t.TempDir()
+	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	a, b := net.Pipe()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, a); close(done) }()
+	c := lspclient.New(ctx, b)
+	t.Cleanup(func() {
+		_ = c.Close()
+		<-done
+	})
+	if _, err := c.Initialize(ctx, root, false, initOptions); err != nil {
+		t.Fatal(err)
+	}
+	return &qualityHarness{captureHarness: &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, opened: map[string]bool{}}
+}
+
+// writeTree writes files under root.
+func writeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ruleOf(a *protocol.CodeAction) string {
+	var id string
+	_ = jsonField(a.Data, "ruleId", &id)
+	return id
+}
+
+func rulesOf(acts []*protocol.CodeAction) []string {
+	var out []string
+	for _, a := range acts {
+		out = append(out, ruleOf(a))
+	}
+	return out
+}
+
+// actionsOn opens src (when not open yet) and asks for the actions on the
+// line holding marker.
+func (h *qualityHarness) actionsOn(uri, lang, src, marker string, trigger protocol.CodeActionTriggerKind, only ...protocol.CodeActionKind) []*protocol.CodeAction {
+	h.t.Helper()
+	if !h.opened[uri] {
+		if err := h.c.Open(ctx(h.t), uri, lang, src); err != nil {
+			h.t.Fatal(err)
+		}
+		h.opened[uri] = true
+	}
+	at := strings.Index(src, marker)
+	if at < 0 {
+		h.t.Fatalf("no %q in the source", marker)
+	}
+	acts, err := suggestions(h.c.CodeActions(ctx(h.t), uri, at, at, trigger, only...))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return acts
+}
+
+const unsafeSrc = `package p
+
+import "strings"
+
+func match(s, a, b string) bool {
+	return strings.Index(s, "x") != -1 && strings.ToLower(a) == strings.ToLower(b)
+}
+`
+
+// TestUnsafeFixes: on one line, strings-contains (safe, prior 0.62) and
+// equal-fold (unsafe, prior 0.66). The safe one comes first and is
+// preferred; the unsafe one is labelled, says what to check, is never
+// preferred, and the base policy does not show it on automatic requests.
+func TestUnsafeFixes(t *testing.T) {
+	t.Parallel()
+	h := startIn(t, t.TempDir(), nil)
+	uri := "file:///w/match.go"
+	acts := h.actionsOn(uri, "go", unsafeSrc, "strings.Index", protocol.CodeActionTriggerKindInvoked)
+	if got := strings.Join(rulesOf(acts), " "); got != "go.strings-contains go.equal-fold" {
+		t.Fatalf("invoked: actions %s, want the safe strings-contains before the unsafe equal-fold", got)
+	}
+	safe, unsafe := acts[0], acts[1]
+	if safe.IsPreferred == nil || !*safe.IsPreferred || strings.Contains(safe.Title, "unsafe") || !strings.Contains(string(safe.Data), `"safety":"safe"`) {
+		t.Errorf("safe action: preferred %v, title %q, data %s", safe.IsPreferred, safe.Title, safe.Data)
+	}
+	if unsafe.IsPreferred != nil && *unsafe.IsPreferred {
+		t.Error("the unsafe action is preferred")
+	}
+	if unsafe.Title != "Compare with strings.EqualFold (unsafe)" {
+		t.Errorf("unsafe title %q", unsafe.Title)
+	}
+	if !strings.Contains(string(unsafe.Data), `"safety":"unsafe"`) || !strings.Contains(string(unsafe.Data), `"check":"EqualFold uses Unicode case folding`) {
+		t.Errorf("unsafe data %s does not say what to check", unsafe.Data)
+	}
+	auto := h.actionsOn(uri, "go", unsafeSrc, "strings.Index", protocol.CodeActionTriggerKindAutomatic)
+	if got := strings.Join(rulesOf(auto), " "); got != "go.strings-contains" {
+		t.Fatalf("automatic: actions %s, want only the safe one", got)
+	}
+}
+
+// TestSuppressionComments: the languages' own suppression comments, and
+// SyntX's, silence a site; a comment for another check does not.
+func TestSuppressionComments(t *testing.T) {
+	t.Parallel()
+	h := startIn(t, t.TempDir(), nil)
+	cases := []struct {
+		name, lang, src, marker, rule string
+		want                          bool
+	}{
+		{"js.js", "javascript", "function f(a, b) {\n  return a == b;\n}\n", "a == b", "javascript.strict-equality", true},
+		{"js-eslint.js", "javascript", "function f(a, b) {\n  // eslint-disable-next-line eqeqeq -- 0 and \"0\" are the same id\n  return a == b;\n}\n", "a == b", "javascript.strict-equality", false},
+		{"js-other.js", "javascript", "function f(a, b) {\n  // eslint-disable-next-line no-console\n  return a == b;\n}\n", "a == b", "javascript.strict-equality", true},
+		{"py-noqa.py", "python", "def f(x):\n    return x == None  # noqa: E711\n", "x == None", "python.none-comparison", false},
+		{"py-syntx.py", "python", "def f(x):\n    # syntx-ignore: none-comparison\n    return x == None\n", "x == None", "python.none-comparison", false},
+		{"go-nolint.go", "go", "package p\n\nimport \"crypto/tls\"\n\nvar c = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // test server\n", "InsecureSkipVerify", "go.tls-insecure-skip-verify", false},
+		{"ts-ignore.ts", "typescript", "function f(a: number, b: string) {\n  // @ts-ignore\n  return a == b;\n}\n", "a == b", "typescript.strict-equality", false},
+	}
+	for _, c := range cases {
+		acts := h.actionsOn("file:///w/"+c.name, c.lang, c.src, c.marker, protocol.CodeActionTriggerKindInvoked)
+		got := false
+		for _, r := range rulesOf(acts) {
+			got = got || r == c.rule
+		}
+		if got != c.want {
+			t.Errorf("%s: %s offered = %v, want %v", c.name, c.rule, got, c.want)
+		}
+	}
+}
+
+// TestDeclaredTargets: a package that declares engines.node >= 0.10 gets
+// neither let/const nor includes; a go.mod at go 1.11 gets no ReplaceAll.
+// The same files without the declarations get them.
+func TestDeclaredTargets(t *testing.T) {
+	t.Parallel()
+	jsSrc := "function has(list, x) {\n  var found = list.indexOf(x) !== -1;\n  return found;\n}\nmodule.exports = { has };\n"
+	goSrc := "package p\n\nimport \"strings\"\n\nfunc clean(s string) string {\n\treturn strings.Replace(s, \"\\t\", \" \", -1)\n}\n"
+	for _, declared := range []bool{false, true} {
+		root := t.TempDir()
+		files := map[string]string{"web/has.js": jsSrc, "svc/clean.go": goSrc}
+		if declared {
+			files["web/package.json"] = `{"name": "has", "engines": {"node": ">= 0.10"}}`
+			files["svc/go.mod"] = "module example.com/svc\n\ngo 1.11\n"
+		}
+		writeTree(t, root, files)
+		h := startIn(t, root, nil)
+		js := h.actionsOn(lspclient.FileURI(filepath.Join(root, "web", "has.js")), "javascript", jsSrc, "indexOf", protocol.CodeActionTriggerKindInvoked)
+		gotJS := strings.Join(rulesOf(js), " ")
+		gofix := h.actionsOn(lspclient.FileURI(filepath.Join(root, "svc", "clean.go")), "go", goSrc, "strings.Replace", protocol.CodeActionTriggerKindInvoked)
+		gotGo := strings.Join(rulesOf(gofix), " ")
+		for _, r := range []string{"javascript.indexof-includes", "javascript.no-var"} {
+			if strings.Contains(gotJS, r) == declared {
+				t.Errorf("declared=%v: JavaScript actions %q, %s offered = %v", declared, gotJS, r, !declared)
+			}
+		}
+		if strings.Contains(gotGo, "go.replace-all") == declared {
+			t.Errorf("declared=%v: Go actions %q", declared, gotGo)
+		}
+	}
+}
+
+const migrateSrc = `const fs = require("fs");
+
+function total(items) {
+  var sum = 0;
+  for (var i = 0; i < items.length; i++) {
+    sum += items[i].price;
+  }
+  return sum;
+}
+
+function first(list) {
+  if (list.length) {
+    var head = list[0];
+  }
+  return head;
+}
+
+function names(users) {
+  var out = [];
+  var label = "user";
+  for (var u of users) out.push(label + u.name);
+  return out;
+}
+`
+
+// TestMigrationSourceAction: var → let/const is one source action for the
+// file, applying only the safe sites (head is used after its block and
+// stays var), offered and recorded as one suggestion, followed after it is
+// applied, and kept. Its sites are not offered one by one by default.
+func TestMigrationSourceAction(t *testing.T) {
+	t.Parallel()
+	h := startIn(t, t.TempDir(), nil)
+	uri := "file:///w/migrate.js"
+	if perSite := h.actionsOn(uri, "javascript", migrateSrc, "var sum", protocol.CodeActionTriggerKindAutomatic); len(perSite) != 0 {
+		t.Fatalf("per-site migration actions offered by default: %v", rulesOf(perSite))
+	}
+	acts := h.actionsOn(uri, "javascript", migrateSrc, "var sum", protocol.CodeActionTriggerKindInvoked, "source")
+	if len(acts) != 1 {
+		t.Fatalf("source actions %v, want one", rulesOf(acts))
+	}
+	a := acts[0]
+	if string(*a.Kind) != "source.syntx.style" || a.Title != "Convert this file to let/const (4 sites)" {
+		t.Fatalf("kind %q title %q", *a.Kind, a.Title)
+	}
+	if a.IsPreferred != nil && *a.IsPreferred {
+		t.Error("a source action is preferred")
+	}
+	if err := h.c.Apply(ctx(t), a); err != nil {
+		t.Fatal(err)
+	}
+	got := h.c.Doc(uri).Text
+	want := strings.NewReplacer("var sum", "let sum", "var i", "let i", "var out", "const out", "var label", "const label").Replace(migrateSrc)
+	if got != want {
+		t.Fatalf("after the source action:\n%s\nwant:\n%s", got, want)
+	}
+	tree, err := syntax.Parse(context.Background(), syntax.JavaScript, []byte(got))
+	if err != nil || syntax.HasErrors(tree.Root()) {
+		t.Fatalf("the result does not parse: %v", err)
+	}
+	tree.Close()
+	st := h.expectEvents(store.Accepted, 1)
+	if st.Events[store.Offered] != 1 {
+		t.Fatalf("offered %d suggestions, want the one migration: %v", st.Events[store.Offered], st.Events)
+	}
+	var sugg store.Suggestion
+	if err := h.db().Events(context.Background(), store.EventFilter{}, func(e store.Event) error {
+		if e.Outcome == store.Accepted {
+			s, err := h.db().Suggestion(context.Background(), e.SuggestionID)
+			sugg = s
+			return err
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if sugg.RuleID != "javascript.no-var" || strings.Count(sugg.SuggestedText, "\n") != 3 || !strings.Contains(sugg.SuggestedText, "const label") || strings.Contains(sugg.OriginalText, "head") {
+		t.Errorf("recorded suggestion %s: original %q suggested %q", sugg.RuleID, sugg.OriginalText, sugg.SuggestedText)
+	}
+	// Editing between the sites does not make it edited.
+	at := strings.Index(got, "return head;")
+	if err := h.c.Change(ctx(t), uri, lspclient.Edit{Start: at, End: at + len("return head;"), Text: "return head || null;"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Duration{31 * time.Second, 2 * time.Minute, 3 * time.Minute, 5 * time.Minute, 5 * time.Minute} {
+		h.clock.Advance(d)
+	}
+	st = h.expectEvents(store.Kept, 1)
+	if st.Events[store.Edited]+st.Events[store.Undone] != 0 {
+		t.Fatalf("events %v", st.Events)
+	}
+}
+
+// TestMigrationSitesSetting: with suggestions.migration_sites the sites are
+// offered one by one as well.
+func TestMigrationSitesSetting(t *testing.T) {
+	t.Parallel()
+	h := startIn(t, t.TempDir(), map[string]any{"suggestions": map[string]any{"migration_sites": true}})
+	acts := h.actionsOn("file:///w/m.js", "javascript", migrateSrc, "var sum", protocol.CodeActionTriggerKindAutomatic)
+	if got := strings.Join(rulesOf(acts), " "); got != "javascript.no-var" {
+		t.Fatalf("actions %q, want the site's no-var", got)
+	}
+	if acts[0].Title != "Declare with let or const instead of var" {
+		t.Errorf("title %q", acts[0].Title)
+	}
+}

@@ -1,7 +1,0 @@
-//go:build race
-
-package lsp
-
-// raceEnabled: the race detector slows the server about tenfold, so timing
-// budgets are not asserted.
-const raceEnabled = true

@@ -1,0 +1,740 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/syntx/syntx/internal/safeio"
+	"github.com/syntx/syntx/syntax"
+)
+
+// Declared targets: what a project says about the versions it supports,
+// read from its own files, so that a rule whose fix needs a newer language
+// or runtime stays silent in it (no let/const in a package that declares
+// engines.node >= 0.4, no f-strings for requires-python >= 3.5).
+//
+//	JavaScript   package.json: engines.node, browserslist (also .browserslistrc)
+//	TypeScript   the same, and tsconfig.json: compilerOptions.target and lib, following extends
+//	Python       pyproject.toml: project.requires-python, tool.poetry.dependencies.python;
+//	             setup.cfg: options.python_requires; setup.py: python_requires=
+//	Go           go.mod: the go line
+//
+// The nearest such file above the document decides (the search stops at the
+// workspace root). Project files come from the repository and are not
+// trusted: they are read with a size limit, regular files only, parsed as
+// data, and can only make SyntX quieter (a declared target silences rules;
+// nothing in them enables one). A file that cannot be read or parsed
+// declares nothing.
+
+// Target is what a project declares. Zero fields are unknown, and an
+// unknown target silences nothing.
+type Target struct {
+	// ESSyntax is the newest ECMAScript edition (a year) whose syntax the
+	// JavaScript may use; ESAPI the newest whose built-ins the runtime (or,
+	// for TypeScript, the lib) provides.
+	ESSyntax int
+	ESAPI    int
+	// Node is the oldest Node.js version the package supports, as
+	// major*1000+minor (0.4 is 4).
+	Node int
+	// Python and Go are the oldest language versions, as major*1000+minor.
+	Python int
+	Go     int
+	// Sources names the files the target was read from.
+	Sources []string
+}
+
+// Allows reports whether a rule's fix fits the target, for a document
+// parsed with grammar g; the reason names what it needs when it does not.
+func (t Target) Allows(r *Rule, g syntax.Grammar) (bool, string) {
+	q := r.Requires
+	if q.ESSyntax != 0 && g == syntax.JavaScript && t.ESSyntax != 0 && t.ESSyntax < q.ESSyntax {
+		return false, fmt.Sprintf("the fix needs ES%d syntax; the project targets ES%d", q.ESSyntax, t.ESSyntax)
+	}
+	if q.ESAPI != 0 && t.ESAPI != 0 && t.ESAPI < q.ESAPI {
+		return false, fmt.Sprintf("the fix needs ES%d built-ins; the project targets ES%d", q.ESAPI, t.ESAPI)
+	}
+	if q.Node != 0 && t.Node != 0 && t.Node < q.Node*1000 {
+		return false, fmt.Sprintf("the fix needs Node.js %d; the project supports Node.js %s", q.Node, formatVersion(t.Node))
+	}
+	if q.Python != "" && t.Python != 0 {
+		if v, ok := parseVersion(q.Python); ok && t.Python < v {
+			return false, fmt.Sprintf("the fix needs Python %s; the project supports %s", q.Python, formatVersion(t.Python))
+		}
+	}
+	if q.Go != "" && t.Go != 0 {
+		if v, ok := parseVersion(q.Go); ok && t.Go < v {
+			return false, fmt.Sprintf("the fix needs Go %s; go.mod says %s", q.Go, formatVersion(t.Go))
+		}
+	}
+	return true, ""
+}
+
+func formatVersion(v int) string { return fmt.Sprintf("%d.%d", v/1000, v%1000) }
+
+// parseVersion reads "3.6", "1.21.3", "3" as major*1000+minor.
+func parseVersion(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	parts := strings.SplitN(s, ".", 3)
+	major, err := strconv.Atoi(parts[0])
+	if err != nil || major < 0 {
+		return 0, false
+	}
+	minor := 0
+	if len(parts) > 1 {
+		m := parts[1]
+		if i := strings.IndexFunc(m, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+			m = m[:i]
+		}
+		if m != "" {
+			if minor, err = strconv.Atoi(m); err != nil {
+				return 0, false
+			}
+		}
+	}
+	return major*1000 + minor, true
+}
+
+// MaxProjectFileBytes is the largest project file SyntX reads.
+const MaxProjectFileBytes = 1 << 20
+
+// maxExtends bounds how many tsconfig files an extends chain may follow.
+const maxExtends = 8
+
+// Projects finds and caches the targets of the projects documents belong
+// to. It is safe for concurrent use.
+type Projects struct {
+	root  string // the search stops here ("" : at the file system root)
+	mu    sync.Mutex
+	files map[string]cachedFile
+	// Untrusted, when set, names project files that declare nothing even
+	// when present: `syntx review` passes the files the reviewed change
+	// modifies, so that a change cannot silence rules for its own review
+	// by editing package.json.
+	Untrusted func(path string) bool
+}
+
+type cachedFile struct {
+	mod  time.Time
+	size int64
+	data []byte // nil: unreadable or too large
+}
+
+// NewProjects returns a Projects that looks for project files up to root.
+func NewProjects(root string) *Projects {
+	if root != "" {
+		root = filepath.Clean(root)
+	}
+	return &Projects{root: root, files: map[string]cachedFile{}}
+}
+
+// readProjectFile reads a project file: a regular file (not a symbolic
+// link, a device or a FIFO) of at most MaxProjectFileBytes, through
+// internal/safeio.
+func readProjectFile(path string) ([]byte, os.FileInfo, error) {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, info, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := safeio.ReadFile(path, MaxProjectFileBytes)
+	return data, info, err
+}
+
+// read returns a project file's content (cached by modification time and
+// size), or nil when it is missing, unreadable or too large.
+func (p *Projects) read(path string) []byte {
+	if p.Untrusted != nil && p.Untrusted(path) {
+		return nil
+	}
+	info, err := os.Lstat(path)
+	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	c, ok := p.files[path]
+	p.mu.Unlock()
+	if ok && c.mod.Equal(info.ModTime()) && c.size == info.Size() {
+		return c.data
+	}
+	data, info2, err := readProjectFile(path)
+	if err != nil {
+		data = nil
+	}
+	if info2 == nil {
+		info2 = info
+	}
+	p.mu.Lock()
+	if len(p.files) > 1024 {
+		clear(p.files)
+	}
+	p.files[path] = cachedFile{mod: info2.ModTime(), size: info2.Size(), data: data}
+	p.mu.Unlock()
+	return data
+}
+
+// exists reports whether a regular file is at path.
+func exists(path string) bool {
+	info, err := os.Lstat(path)
+	return err == nil && info.Mode().IsRegular()
+}
+
+// dirsUp lists dir and its parents, up to the root (inclusive) or the file
+// system root, at most 64 of them.
+func (p *Projects) dirsUp(dir string) []string {
+	var out []string
+	dir = filepath.Clean(dir)
+	for i := 0; i < 64; i++ {
+		out = append(out, dir)
+		if dir == p.root {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		if p.root != "" && !within(p.root, parent) {
+			break
+		}
+		dir = parent
+	}
+	return out
+}
+
+func within(root, dir string) bool {
+	rel, err := filepath.Rel(root, dir)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// For returns the target declared for the document at path (a file system
+// path), parsed with grammar g.
+func (p *Projects) For(path string, g syntax.Grammar) Target {
+	if path == "" {
+		return Target{}
+	}
+	dirs := p.dirsUp(filepath.Dir(path))
+	var t Target
+	switch g {
+	case syntax.JavaScript, syntax.TypeScript, syntax.TSX:
+		p.packageTarget(dirs, &t)
+		if g != syntax.JavaScript {
+			p.tsconfigTarget(dirs, &t)
+		}
+	case syntax.Python:
+		p.pythonTarget(dirs, &t)
+	case syntax.Go:
+		for _, d := range dirs {
+			f := filepath.Join(d, "go.mod")
+			if !exists(f) {
+				continue
+			}
+			if v, ok := goModVersion(p.read(f)); ok {
+				t.Go = v
+				t.Sources = append(t.Sources, f)
+			}
+			break
+		}
+	}
+	return t
+}
+
+// ---- JavaScript: package.json, .browserslistrc ----
+
+func (p *Projects) packageTarget(dirs []string, t *Target) {
+	for _, d := range dirs {
+		f := filepath.Join(d, "package.json")
+		if !exists(f) {
+			continue
+		}
+		var pkg struct {
+			Engines      map[string]any  `json:"engines"`
+			Browserslist json.RawMessage `json:"browserslist"`
+		}
+		if json.Unmarshal(p.read(f), &pkg) == nil {
+			if node, ok := pkg.Engines["node"].(string); ok {
+				if v, ok := semverLowest(node); ok {
+					t.Node = v
+					year := nodeESYear(v / 1000)
+					t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
+					t.Sources = append(t.Sources, f)
+				}
+			}
+			if queries := browserslistQueries(pkg.Browserslist); len(queries) > 0 {
+				if year := browserslistYear(queries); year != 0 {
+					t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
+					t.Sources = append(t.Sources, f)
+				}
+			}
+		}
+		rc := filepath.Join(d, ".browserslistrc")
+		if exists(rc) {
+			var queries []string
+			for _, line := range strings.Split(string(p.read(rc)), "\n") {
+				if i := strings.IndexByte(line, '#'); i >= 0 {
+					line = line[:i]
+				}
+				if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "[") {
+					queries = append(queries, line)
+				}
+			}
+			if year := browserslistYear(queries); year != 0 {
+				t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
+				t.Sources = append(t.Sources, rc)
+			}
+		}
+		return // the nearest package.json decides
+	}
+}
+
+// minKnown is the smaller of two values where 0 means unknown.
+func minKnown(a, b int) int {
+	switch {
+	case a == 0:
+		return b
+	case b == 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// nodeESYear is the newest ECMAScript edition a Node.js major version
+// implements (conservatively: the edition it completes).
+func nodeESYear(major int) int {
+	switch {
+	case major <= 5:
+		return 2009
+	case major == 6:
+		return 2015
+	case major == 7:
+		return 2016
+	case major <= 9:
+		return 2017
+	case major <= 11:
+		return 2018
+	case major <= 13:
+		return 2019
+	case major <= 15:
+		return 2020
+	case major == 16:
+		return 2021
+	case major <= 19:
+		return 2022
+	}
+	return 2023
+}
+
+var semverTerm = regexp.MustCompile(`(>=|<=|>|<|\^|~|=)?\s*v?([0-9]+|[xX*])(?:\.([0-9]+|[xX*]))?(?:\.([0-9]+|[xX*]))?`)
+
+// semverLowest returns the lowest version a semver range admits, as
+// major*1000+minor ("<16" admits 0.1, the oldest we count).
+func semverLowest(r string) (int, bool) {
+	r = strings.TrimSpace(r)
+	if r == "" || r == "*" || r == "x" || r == "latest" {
+		return 0, false
+	}
+	lowest, found := -1, false
+	for _, alt := range strings.Split(r, "||") {
+		alt = strings.TrimSpace(alt)
+		if strings.Contains(alt, " - ") { // a hyphen range: its lower end
+			alt = strings.TrimSpace(alt[:strings.Index(alt, " - ")])
+		}
+		low, have := 0, false
+		for _, m := range semverTerm.FindAllStringSubmatch(alt, -1) {
+			op := m[1]
+			if op == "<" || op == "<=" {
+				continue
+			}
+			if m[2] == "x" || m[2] == "X" || m[2] == "*" {
+				have = true
+				continue
+			}
+			major, _ := strconv.Atoi(m[2])
+			minor := 0
+			if m[3] != "" && m[3] != "x" && m[3] != "X" && m[3] != "*" {
+				minor, _ = strconv.Atoi(m[3])
+			}
+			low, have = major*1000+minor, true
+		}
+		if !have {
+			low = 1 // only upper bounds: everything below them, from 0.1
+		}
+		if !found || low < lowest {
+			lowest, found = low, true
+		}
+	}
+	return lowest, found
+}
+
+// browserslistQueries reads package.json's browserslist: a string, a list,
+// or an object of environments (all of them count).
+func browserslistQueries(raw json.RawMessage) []string {
+	if len(raw) == 0 {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.Split(s, ",")
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		return list
+	}
+	var envs map[string][]string
+	if json.Unmarshal(raw, &envs) == nil {
+		var out []string
+		for _, l := range envs {
+			out = append(out, l...)
+		}
+		return out
+	}
+	return nil
+}
+
+var oldBrowsers = regexp.MustCompile(`(?i)(^|[\s,])(ie|explorer|ie_mob|op_mini|operamini)\b`)
+
+// browserslistYear is the edition browserslist queries allow: ES5 when they
+// include Internet Explorer or Opera Mini (which never got ES2015), else
+// unknown. Only explicit queries count; "defaults" and percentages are not
+// resolved against usage data.
+func browserslistYear(queries []string) int {
+	for _, q := range queries {
+		q = strings.TrimSpace(q)
+		if strings.HasPrefix(strings.ToLower(q), "not ") {
+			continue
+		}
+		if oldBrowsers.MatchString(q) {
+			return 2009
+		}
+	}
+	return 0
+}
+
+// ---- TypeScript: tsconfig.json ----
+
+func (p *Projects) tsconfigTarget(dirs []string, t *Target) {
+	for _, d := range dirs {
+		f := filepath.Join(d, "tsconfig.json")
+		if !exists(f) {
+			continue
+		}
+		target, lib, ok := p.tsconfig(f, 0, map[string]bool{})
+		if !ok {
+			return
+		}
+		year := tsTargetYear(target)
+		if l := tsLibYear(lib); l != 0 {
+			year = l
+		}
+		if year != 0 {
+			t.ESAPI = minKnown(t.ESAPI, year)
+			t.Sources = append(t.Sources, f)
+		}
+		return
+	}
+}
+
+// tsconfig reads compilerOptions.target and .lib from a tsconfig file and
+// what it extends (the file's own values win).
+func (p *Projects) tsconfig(path string, depth int, seen map[string]bool) (string, []string, bool) {
+	if depth > maxExtends || seen[path] {
+		return "", nil, false
+	}
+	seen[path] = true
+	data := p.read(path)
+	if data == nil {
+		return "", nil, false
+	}
+	var cfg struct {
+		Extends         json.RawMessage `json:"extends"`
+		CompilerOptions struct {
+			Target string   `json:"target"`
+			Lib    []string `json:"lib"`
+		} `json:"compilerOptions"`
+	}
+	if json.Unmarshal(jsonc(data), &cfg) != nil {
+		return "", nil, false
+	}
+	target, lib := cfg.CompilerOptions.Target, cfg.CompilerOptions.Lib
+	var bases []string
+	var one string
+	if json.Unmarshal(cfg.Extends, &one) == nil && one != "" {
+		bases = []string{one}
+	} else {
+		_ = json.Unmarshal(cfg.Extends, &bases)
+	}
+	// Later entries of an extends list override earlier ones.
+	for i := len(bases) - 1; i >= 0 && (target == "" || lib == nil); i-- {
+		base := p.resolveExtends(filepath.Dir(path), bases[i])
+		if base == "" {
+			continue
+		}
+		bt, bl, ok := p.tsconfig(base, depth+1, seen)
+		if !ok {
+			continue
+		}
+		if target == "" {
+			target = bt
+		}
+		if lib == nil {
+			lib = bl
+		}
+	}
+	return target, lib, true
+}
+
+// resolveExtends finds the file an extends entry names: a relative path, or
+// a package in a node_modules directory above dir (never outside the root).
+func (p *Projects) resolveExtends(dir, ext string) string {
+	var candidates []string
+	if strings.HasPrefix(ext, ".") || filepath.IsAbs(ext) {
+		f := ext
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(dir, f)
+		}
+		candidates = []string{f, f + ".json", filepath.Join(f, "tsconfig.json")}
+	} else {
+		for _, d := range p.dirsUp(dir) {
+			f := filepath.Join(d, "node_modules", filepath.FromSlash(ext))
+			candidates = append(candidates, f, f+".json", filepath.Join(f, "tsconfig.json"))
+		}
+	}
+	for _, c := range candidates {
+		c = filepath.Clean(c)
+		if p.root != "" && !within(p.root, c) {
+			continue
+		}
+		if exists(c) {
+			return c
+		}
+	}
+	return ""
+}
+
+// jsonc turns JSON with comments and trailing commas (tsconfig's dialect)
+// into JSON.
+func jsonc(data []byte) []byte {
+	out := make([]byte, 0, len(data))
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			out = append(out, c)
+			if c == '\\' && i+1 < len(data) {
+				i++
+				out = append(out, data[i])
+			} else if c == '"' {
+				inString = false
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inString = true
+			out = append(out, c)
+		case c == '/' && i+1 < len(data) && data[i+1] == '/':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+			out = append(out, '\n')
+		case c == '/' && i+1 < len(data) && data[i+1] == '*':
+			i += 2
+			for i+1 < len(data) && !(data[i] == '*' && data[i+1] == '/') {
+				i++
+			}
+			i++
+		case c == ',':
+			// Drop a comma followed only by white space before } or ].
+			j := i + 1
+			for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+				j++
+			}
+			if j < len(data) && (data[j] == '}' || data[j] == ']') {
+				continue
+			}
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// tsTargetYear maps compilerOptions.target to an edition year (0: unknown
+// or ESNext).
+func tsTargetYear(target string) int {
+	t := strings.ToLower(strings.TrimSpace(target))
+	switch t {
+	case "es3", "es5":
+		return 2009
+	case "es6":
+		return 2015
+	}
+	if y, ok := esYear(t); ok {
+		return y
+	}
+	return 0
+}
+
+// tsLibYear is the newest full edition a lib list declares (sub-libraries
+// such as es2017.object do not raise it); 0 when it names none.
+func tsLibYear(lib []string) int {
+	year := 0
+	for _, l := range lib {
+		l = strings.ToLower(strings.TrimSpace(l))
+		switch {
+		case l == "es5":
+			year = max(year, 2009)
+		case l == "es6":
+			year = max(year, 2015)
+		case l == "esnext":
+			year = max(year, 9999)
+		default:
+			if y, ok := esYear(l); ok {
+				year = max(year, y)
+			}
+		}
+	}
+	if year == 9999 {
+		return 0
+	}
+	return year
+}
+
+func esYear(s string) (int, bool) {
+	if !strings.HasPrefix(s, "es") || strings.Contains(s, ".") {
+		return 0, false
+	}
+	y, err := strconv.Atoi(s[2:])
+	if err != nil || y < 2015 || y > 2100 {
+		return 0, false
+	}
+	return y, true
+}
+
+// ---- Python ----
+
+func (p *Projects) pythonTarget(dirs []string, t *Target) {
+	for _, d := range dirs {
+		found := false
+		for _, name := range []string{"pyproject.toml", "setup.cfg", "setup.py"} {
+			f := filepath.Join(d, name)
+			if !exists(f) {
+				continue
+			}
+			found = true
+			if spec, ok := pythonRequires(name, p.read(f)); ok {
+				if v, ok := pep440Lowest(spec); ok {
+					t.Python = v
+					t.Sources = append(t.Sources, f)
+					return
+				}
+			}
+		}
+		if found {
+			return // the nearest project decides, even when it says nothing
+		}
+	}
+}
+
+var (
+	setupPyRequires  = regexp.MustCompile(`python_requires\s*=\s*["']([^"']+)["']`)
+	setupCfgRequires = regexp.MustCompile(`(?m)^\s*python_requires\s*=\s*(.+?)\s*$`)
+	goModGo          = regexp.MustCompile(`(?m)^\s*go\s+([0-9]+\.[0-9]+(?:\.[0-9]+)?)\s*(?://.*)?$`)
+)
+
+// pythonRequires extracts the Python version specifier a project file
+// declares.
+func pythonRequires(name string, data []byte) (string, bool) {
+	if data == nil {
+		return "", false
+	}
+	switch name {
+	case "pyproject.toml":
+		var doc struct {
+			Project struct {
+				RequiresPython string `toml:"requires-python"`
+			} `toml:"project"`
+			Tool struct {
+				Poetry struct {
+					Dependencies map[string]any `toml:"dependencies"`
+				} `toml:"poetry"`
+			} `toml:"tool"`
+		}
+		if _, err := toml.Decode(string(data), &doc); err != nil {
+			return "", false
+		}
+		if doc.Project.RequiresPython != "" {
+			return doc.Project.RequiresPython, true
+		}
+		if s, ok := doc.Tool.Poetry.Dependencies["python"].(string); ok {
+			return s, true
+		}
+	case "setup.cfg":
+		if m := setupCfgRequires.FindSubmatch(data); m != nil {
+			return string(m[1]), true
+		}
+	case "setup.py":
+		if m := setupPyRequires.FindSubmatch(data); m != nil {
+			return string(m[1]), true
+		}
+	}
+	return "", false
+}
+
+var pep440Term = regexp.MustCompile(`(~=|===|==|!=|>=|<=|>|<|\^|~)?\s*([0-9]+(?:\.[0-9*]+)*)`)
+
+// pep440Lowest returns the lowest version a PEP 440 (or Poetry) specifier
+// admits, as major*1000+minor.
+func pep440Lowest(spec string) (int, bool) {
+	lowest, found := 0, false
+	for _, alt := range strings.Split(spec, "||") {
+		low, have := 0, false
+		for _, m := range pep440Term.FindAllStringSubmatch(alt, -1) {
+			switch m[1] {
+			case "<", "<=", "!=":
+				continue
+			}
+			v, ok := parseVersion(strings.TrimSuffix(strings.TrimSuffix(m[2], ".*"), "*"))
+			if !ok {
+				continue
+			}
+			if m[1] == ">" {
+				v++ // >3.5 admits 3.6 onwards (minor granularity)
+			}
+			if !have || v > low {
+				low, have = v, true
+			}
+		}
+		if !have {
+			continue
+		}
+		if !found || low < lowest {
+			lowest, found = low, true
+		}
+	}
+	return lowest, found
+}
+
+// ---- Go ----
+
+func goModVersion(data []byte) (int, bool) {
+	if data == nil {
+		return 0, false
+	}
+	m := goModGo.FindSubmatch(data)
+	if m == nil {
+		return 0, false
+	}
+	return parseVersion(string(m[1]))
+}

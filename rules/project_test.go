@@ -1,0 +1,158 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestProjectTargets(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		files map[string]string
+		doc   string
+		g     syntax.Grammar
+		want  Target // Sources ignored
+	}{
+		{"engines node 0.4", map[string]string{"package.json": `{"name": "x", "engines": {"node": ">= 0.4"}}`}, "lib/a.js", syntax.JavaScript,
+			Target{Node: 4, ESSyntax: 2009, ESAPI: 2009}},
+		{"engines node range", map[string]string{"package.json": `{"engines": {"node": "^14.17 || >=16"}}`}, "a.js", syntax.JavaScript,
+			Target{Node: 14017, ESSyntax: 2020, ESAPI: 2020}},
+		{"engines upper bound only", map[string]string{"package.json": `{"engines": {"node": "<16"}}`}, "a.js", syntax.JavaScript,
+			Target{Node: 1, ESSyntax: 2009, ESAPI: 2009}},
+		{"engines any", map[string]string{"package.json": `{"engines": {"node": "*"}}`}, "a.js", syntax.JavaScript, Target{}},
+		{"browserslist IE", map[string]string{"package.json": `{"browserslist": ["> 1%", "IE 11"]}`}, "src/a.js", syntax.JavaScript,
+			Target{ESSyntax: 2009, ESAPI: 2009}},
+		{"browserslist modern", map[string]string{"package.json": `{"browserslist": "defaults, not ie 11"}`}, "src/a.js", syntax.JavaScript, Target{}},
+		{"browserslistrc", map[string]string{"package.json": `{}`, ".browserslistrc": "# old\nlast 2 versions\nie >= 10\n"}, "a.js", syntax.JavaScript,
+			Target{ESSyntax: 2009, ESAPI: 2009}},
+		{"nearest package.json decides", map[string]string{"package.json": `{"engines": {"node": ">=0.10"}}`, "sub/package.json": `{"name": "sub"}`}, "sub/a.js", syntax.JavaScript, Target{}},
+		{"tsconfig target", map[string]string{"tsconfig.json": `{
+  // comments are allowed
+  "compilerOptions": { "target": "ES5", },
+}`}, "src/a.ts", syntax.TypeScript, Target{ESAPI: 2009}},
+		{"tsconfig lib wins", map[string]string{"tsconfig.json": `{"compilerOptions": {"target": "es5", "lib": ["es2017", "dom"]}}`}, "a.ts", syntax.TypeScript, Target{ESAPI: 2017}},
+		{"tsconfig extends", map[string]string{
+			"tsconfig.base.json": `{"compilerOptions": {"target": "es2015"}}`,
+			"app/tsconfig.json":  `{"extends": "../tsconfig.base.json", "compilerOptions": {"strict": true}}`,
+		}, "app/src/a.tsx", syntax.TSX, Target{ESAPI: 2015}},
+		{"tsconfig extends a package", map[string]string{
+			"node_modules/@tsconfig/node12/tsconfig.json": `{"compilerOptions": {"lib": ["es2019"], "target": "es2019"}}`,
+			"tsconfig.json": `{"extends": "@tsconfig/node12/tsconfig.json"}`,
+		}, "a.ts", syntax.TypeScript, Target{ESAPI: 2019}},
+		{"tsconfig extends itself", map[string]string{"tsconfig.json": `{"extends": "./tsconfig.json", "compilerOptions": {"target": "es2016"}}`}, "a.ts", syntax.TypeScript, Target{ESAPI: 2016}},
+		{"tsconfig ignored for JavaScript", map[string]string{"tsconfig.json": `{"compilerOptions": {"target": "es5"}}`}, "a.js", syntax.JavaScript, Target{}},
+		{"tsconfig esnext", map[string]string{"tsconfig.json": `{"compilerOptions": {"target": "esnext"}}`}, "a.ts", syntax.TypeScript, Target{}},
+		{"requires-python", map[string]string{"pyproject.toml": "[project]\nname = \"x\"\nrequires-python = \">=3.5, <4\"\n"}, "pkg/mod.py", syntax.Python, Target{Python: 3005}},
+		{"poetry python", map[string]string{"pyproject.toml": "[tool.poetry.dependencies]\npython = \"^3.7\"\n"}, "mod.py", syntax.Python, Target{Python: 3007}},
+		{"setup.cfg", map[string]string{"setup.cfg": "[options]\npython_requires = >=2.7, !=3.0.*\n"}, "mod.py", syntax.Python, Target{Python: 2007}},
+		{"setup.py", map[string]string{"setup.py": "setup(name='x', python_requires='>3.5')\n"}, "mod.py", syntax.Python, Target{Python: 3006}},
+		{"pyproject without requires stops the search", map[string]string{"setup.py": "setup(python_requires='>=2.7')\n", "sub/pyproject.toml": "[project]\nname='x'\n"}, "sub/m.py", syntax.Python, Target{}},
+		{"go.mod", map[string]string{"go.mod": "module example.com/x\n\ngo 1.12\n"}, "cmd/x/main.go", syntax.Go, Target{Go: 1012}},
+		{"go.mod patch version", map[string]string{"go.mod": "module x\n\ngo 1.21.3 // toolchain\n"}, "main.go", syntax.Go, Target{Go: 1021}},
+		{"malformed package.json", map[string]string{"package.json": `{"engines": {"node": ">=0.4"`}, "a.js", syntax.JavaScript, Target{}},
+		{"nothing", map[string]string{}, "a.go", syntax.Go, Target{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeFiles(t, dir, c.files)
+			got := NewProjects(dir).For(filepath.Join(dir, filepath.FromSlash(c.doc)), c.g)
+			got.Sources = nil
+			if got.ESSyntax != c.want.ESSyntax || got.ESAPI != c.want.ESAPI || got.Node != c.want.Node || got.Python != c.want.Python || got.Go != c.want.Go {
+				t.Errorf("target %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestProjectFilesAreBounded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A package.json far above the limit declares nothing.
+	big := make([]byte, MaxProjectFileBytes+10)
+	for i := range big {
+		big[i] = ' '
+	}
+	copy(big, `{"engines": {"node": ">=0.4"}}`)
+	writeFiles(t, dir, map[string]string{"big/package.json": string(big)})
+	if got := NewProjects(dir).For(filepath.Join(dir, "big", "a.js"), syntax.JavaScript); got.Node != 0 {
+		t.Errorf("an oversized package.json was read: %+v", got)
+	}
+	// A symbolic link is not followed, and a FIFO does not hang the read.
+	writeFiles(t, dir, map[string]string{"real/go.mod": "module x\ngo 1.10\n"})
+	if err := os.MkdirAll(filepath.Join(dir, "link"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "real", "go.mod"), filepath.Join(dir, "link", "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+	if got := NewProjects(dir).For(filepath.Join(dir, "link", "x.go"), syntax.Go); got.Go != 0 {
+		t.Errorf("a symbolic link was followed: %+v", got)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "fifo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo", "go.mod"), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	if got := NewProjects(dir).For(filepath.Join(dir, "fifo", "x.go"), syntax.Go); got.Go != 0 {
+		t.Errorf("a FIFO was read: %+v", got)
+	}
+	// The search stops at the workspace root.
+	writeFiles(t, dir, map[string]string{"go.mod": "module x\ngo 1.10\n", "ws/a.go": ""})
+	if got := NewProjects(filepath.Join(dir, "ws")).For(filepath.Join(dir, "ws", "a.go"), syntax.Go); got.Go != 0 {
+		t.Errorf("a go.mod above the workspace root was read: %+v", got)
+	}
+}
+
+func TestTargetAllows(t *testing.T) {
+	t.Parallel()
+	rule := func(lang string, q Requires) *Rule {
+		return &Rule{Spec: Spec{ID: lang + ".t", Language: lang, Requires: q}}
+	}
+	cases := []struct {
+		name string
+		r    *Rule
+		g    syntax.Grammar
+		t    Target
+		want bool
+	}{
+		{"let in ES5 JavaScript", rule("javascript", Requires{ESSyntax: 2015}), syntax.JavaScript, Target{ESSyntax: 2009}, false},
+		{"let in ES5 TypeScript (compiled down)", rule("typescript", Requires{ESSyntax: 2015}), syntax.TypeScript, Target{ESAPI: 2009}, true},
+		{"includes without the lib", rule("typescript", Requires{ESAPI: 2016}), syntax.TypeScript, Target{ESAPI: 2015}, false},
+		{"includes with the lib", rule("typescript", Requires{ESAPI: 2016}), syntax.TypeScript, Target{ESAPI: 2017}, true},
+		{"unknown target", rule("javascript", Requires{ESSyntax: 2015, Node: 17}), syntax.JavaScript, Target{}, true},
+		{"node too old", rule("javascript", Requires{Node: 17}), syntax.JavaScript, Target{Node: 16000}, false},
+		{"node new enough", rule("javascript", Requires{Node: 17}), syntax.JavaScript, Target{Node: 18000}, true},
+		{"f-strings in 3.5", rule("python", Requires{Python: "3.6"}), syntax.Python, Target{Python: 3005}, false},
+		{"f-strings in 3.6", rule("python", Requires{Python: "3.6"}), syntax.Python, Target{Python: 3006}, true},
+		{"ReplaceAll in go 1.11", rule("go", Requires{Go: "1.12"}), syntax.Go, Target{Go: 1011}, false},
+		{"no requirement", rule("go", Requires{}), syntax.Go, Target{Go: 1001}, true},
+	}
+	for _, c := range cases {
+		if got, why := c.t.Allows(c.r, c.g); got != c.want {
+			t.Errorf("%s: Allows = %v (%s), want %v", c.name, got, why, c.want)
+		} else if !got && why == "" {
+			t.Errorf("%s: no reason given", c.name)
+		}
+	}
+}

@@ -1,0 +1,398 @@
+package rules
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+
+	sitter "github.com/smacker/go-tree-sitter"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+// Suppression comments: the ways developers tell their linters "not here",
+// which SyntX honours too, so that a site a team has already discussed and
+// silenced does not come back as a suggestion.
+//
+//	syntx-ignore [: ids]            any language, on the site's line or the line before
+//	eslint-disable-line [rules]     JavaScript, TypeScript: the site's line
+//	eslint-disable-next-line [rules]                        the line before
+//	eslint-disable [rules] ... eslint-enable [rules]        a region (to the end of the file without enable)
+//	@ts-ignore, @ts-expect-error    JavaScript, TypeScript: the line before
+//	# noqa [: codes]                Python: the site's lines (codes match by prefix, as flake8 does)
+//	# nosec [codes]                 Python (bandit), Go (#nosec, gosec): security rules, the site's lines or the line before
+//	# pylint: disable[-next]=names  Python: the site's lines / the line before
+//	//nolint[:linters]              Go (golangci-lint): the site's lines, the line before, or above the declaration holding it
+//	//lint:ignore Check reason      Go (staticcheck): the line before; //lint:file-ignore: the file
+//
+// Without a list, a comment silences every rule. With one, it silences the
+// rules whose id (with or without its language prefix) or one of whose
+// aliases (the names other tools give the same check: "eqeqeq", "E711",
+// "gosec") it names. Comments are found in the syntax tree: the same text
+// inside a string silences nothing.
+
+// Suppression is the comment that silences a site.
+type Suppression struct {
+	Comment string
+	Span    Span // where the comment is
+}
+
+// Suppressed reports whether a suppression comment silences m, and which.
+// tree must be the tree src was parsed into.
+func Suppressed(tree *syntax.Tree, src []byte, m Match) (Suppression, bool) {
+	c, ok := suppressedBy(tree, src, m)
+	if !ok {
+		return Suppression{}, false
+	}
+	return Suppression{Comment: string(src[c.StartByte():c.EndByte()]), Span: spanOf(c)}, true
+}
+
+// suppressedBy returns the comment node that silences m.
+func suppressedBy(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
+	g := tree.Grammar()
+	root := tree.Root()
+	siteLine := lineBounds(src, m.Site.Start)
+	lastLine := lineBounds(src, max(m.Site.End-1, m.Site.Start))
+	prevLine := Span{siteLine.Start, siteLine.Start}
+	if siteLine.Start > 0 {
+		prevLine = lineBounds(src, siteLine.Start-1)
+	}
+	own := commentsIn(root, src, siteLine.Start, lastLine.End, g)
+	before := commentsIn(root, src, prevLine.Start, prevLine.End, g)
+	r := m.Rule
+	text := func(c *sitter.Node) string { return string(src[c.StartByte():c.EndByte()]) }
+
+	for _, c := range append(append([]*sitter.Node{}, own...), before...) {
+		if list, ok := directive(text(c), "syntx-ignore"); ok && names(r, list, false) {
+			return c, true
+		}
+	}
+	switch g {
+	case syntax.JavaScript, syntax.TypeScript, syntax.TSX:
+		for _, c := range own {
+			if int(c.StartByte()) < siteLine.End {
+				if list, ok := directive(text(c), "eslint-disable-line"); ok && names(r, list, false) {
+					return c, true
+				}
+			}
+		}
+		for _, c := range before {
+			t := text(c)
+			if list, ok := directive(t, "eslint-disable-next-line"); ok && names(r, list, false) {
+				return c, true
+			}
+			if strings.Contains(t, "@ts-ignore") || strings.Contains(t, "@ts-expect-error") {
+				return c, true
+			}
+		}
+		if c, ok := eslintRegion(root, src, m); ok {
+			return c, true
+		}
+	case syntax.Python:
+		for _, c := range own {
+			t := text(c)
+			if codes, ok := pyDirective(t, "noqa"); ok && codesMatch(r, codes) {
+				return c, true
+			}
+			if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) {
+				return c, true
+			}
+			if list, ok := pylint(t, "disable"); ok && names(r, list, true) {
+				return c, true
+			}
+		}
+		for _, c := range before {
+			t := text(c)
+			if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) && standalone(src, c) {
+				return c, true
+			}
+			if list, ok := pylint(t, "disable-next"); ok && names(r, list, true) {
+				return c, true
+			}
+		}
+	case syntax.Go:
+		for _, c := range own {
+			if goSilences(r, text(c)) {
+				return c, true
+			}
+		}
+		for _, c := range before {
+			t := text(c)
+			if !standalone(src, c) {
+				continue
+			}
+			if goSilences(r, t) {
+				return c, true
+			}
+			if list, ok := directive(t, "//lint:ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
+				return c, true
+			}
+		}
+		if c, ok := goDeclNolint(root, src, m, r); ok {
+			return c, true
+		}
+		if c, ok := goFileIgnore(root, src, r); ok {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// lineBounds returns the line holding off, without its newline.
+func lineBounds(src []byte, off int) Span {
+	off = min(max(off, 0), len(src))
+	start := bytes.LastIndexByte(src[:off], '\n') + 1
+	end := bytes.IndexByte(src[off:], '\n')
+	if end < 0 {
+		end = len(src)
+	} else {
+		end += off
+	}
+	return Span{start, end}
+}
+
+// standalone reports whether comment c is alone on its line.
+func standalone(src []byte, c *sitter.Node) bool {
+	line := lineBounds(src, int(c.StartByte()))
+	return len(bytes.TrimSpace(src[line.Start:c.StartByte()])) == 0
+}
+
+var listSep = regexp.MustCompile(`[\s,]+`)
+
+// directive finds word in a comment and returns the list that follows it
+// (after an optional colon, up to a " -- " description), and whether the
+// word is there as a whole word.
+func directive(comment, word string) ([]string, bool) {
+	i := strings.Index(comment, word)
+	for i >= 0 {
+		end := i + len(word)
+		if (i == 0 || !isDirectiveByte(comment[i-1])) && (end == len(comment) || !isDirectiveByte(comment[end]) || comment[end] == ':') {
+			rest := comment[end:]
+			if j := strings.Index(rest, "--"); j >= 0 {
+				rest = rest[:j]
+			}
+			rest = strings.TrimSuffix(strings.TrimSpace(rest), "*/")
+			rest = strings.TrimPrefix(strings.TrimSpace(rest), ":")
+			var list []string
+			for _, f := range listSep.Split(strings.TrimSpace(rest), -1) {
+				if f != "" {
+					list = append(list, f)
+				}
+			}
+			return list, true
+		}
+		next := strings.Index(comment[i+1:], word)
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return nil, false
+}
+
+func isDirectiveByte(b byte) bool {
+	return b == '-' || b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// names reports whether a directive's list (empty: everything) names r: its
+// id, its id without the language prefix, "syntx/<short id>" or an alias.
+// exactOnly: no wildcard "all".
+func names(r *Rule, list []string, exactOnly bool) bool {
+	if len(list) == 0 {
+		return true
+	}
+	short := strings.TrimPrefix(r.ID, r.Language+".")
+	for _, n := range list {
+		n = strings.TrimSpace(n)
+		switch {
+		case n == r.ID, n == short, n == "syntx/"+short, !exactOnly && n == "all":
+			return true
+		}
+		for _, a := range r.Aliases {
+			if strings.EqualFold(n, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var pyCodes = regexp.MustCompile(`[A-Z]+[0-9]+`)
+
+// pyDirective finds "# noqa" or "# nosec" and returns the codes after it.
+func pyDirective(comment, word string) ([]string, bool) {
+	lower := strings.ToLower(comment)
+	i := strings.Index(lower, word)
+	if i < 0 {
+		return nil, false
+	}
+	end := i + len(word)
+	if end < len(lower) && isDirectiveByte(lower[end]) {
+		return nil, false
+	}
+	rest := comment[end:]
+	if j := strings.Index(rest, "#"); j >= 0 {
+		rest = rest[:j] // another comment directive follows
+	}
+	rest = strings.TrimSpace(rest)
+	if word == "noqa" && !strings.HasPrefix(rest, ":") {
+		return nil, true // a bare noqa silences everything on the line
+	}
+	return pyCodes.FindAllString(rest, -1), true
+}
+
+// codesMatch reports whether codes (empty: all) hold a prefix of one of r's
+// aliases, or r's own id.
+func codesMatch(r *Rule, codes []string) bool {
+	if len(codes) == 0 {
+		return true
+	}
+	for _, c := range codes {
+		for _, a := range r.Aliases {
+			if strings.HasPrefix(strings.ToUpper(a), c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pylint finds "pylint: disable=..." (or disable-next) and returns the names.
+func pylint(comment, word string) ([]string, bool) {
+	i := strings.Index(comment, "pylint:")
+	if i < 0 {
+		return nil, false
+	}
+	rest := strings.TrimSpace(comment[i+len("pylint:"):])
+	if !strings.HasPrefix(rest, word+"=") {
+		return nil, false
+	}
+	rest = rest[len(word)+1:]
+	if j := strings.IndexAny(rest, "#;"); j >= 0 {
+		rest = rest[:j]
+	}
+	var list []string
+	for _, f := range listSep.Split(strings.TrimSpace(rest), -1) {
+		if f != "" {
+			list = append(list, f)
+		}
+	}
+	return list, len(list) > 0
+}
+
+// goSilences handles //nolint[:linters] and gosec's #nosec.
+func goSilences(r *Rule, comment string) bool {
+	if strings.HasPrefix(comment, "//nolint") {
+		rest := strings.TrimPrefix(comment, "//nolint")
+		if rest == "" || rest[0] == ' ' || rest[0] == '\t' {
+			return true
+		}
+		if rest[0] == ':' {
+			linters := rest[1:]
+			if j := strings.IndexAny(linters, " \t"); j >= 0 {
+				linters = linters[:j]
+			}
+			if names(r, strings.Split(linters, ","), false) {
+				return true
+			}
+		}
+	}
+	if i := strings.Index(comment, "#nosec"); i >= 0 && r.Category == "security" {
+		codes := pyCodes.FindAllString(comment[i+len("#nosec"):], -1)
+		if len(codes) == 0 || codesMatch(r, codes) {
+			return true
+		}
+	}
+	return false
+}
+
+// goDeclNolint finds a standalone //nolint directly above the top-level
+// declaration (or above a statement around the site) that holds the site:
+// golangci-lint applies it to the whole node.
+func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (*sitter.Node, bool) {
+	path := leafAt(root, uint32(m.Site.Start))
+	for i := len(path) - 1; i >= 1; i-- {
+		n := path[i].node
+		if int(n.StartByte()) == m.Site.Start && i < len(path)-1 {
+			continue // the site's own line was checked already
+		}
+		if !n.IsNamed() || n.Type() == "comment" {
+			continue
+		}
+		start := lineBounds(src, int(n.StartByte()))
+		if start.Start == 0 {
+			continue
+		}
+		prev := lineBounds(src, start.Start-1)
+		for _, c := range commentsIn(root, src, prev.Start, prev.End, syntax.Go) {
+			t := string(src[c.StartByte():c.EndByte()])
+			if standalone(src, c) && strings.HasPrefix(t, "//nolint") && goSilences(r, t) {
+				return c, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// goFileIgnore finds staticcheck's //lint:file-ignore for the rule.
+func goFileIgnore(root *sitter.Node, src []byte, r *Rule) (*sitter.Node, bool) {
+	if !bytes.Contains(src, []byte("//lint:file-ignore")) {
+		return nil, false
+	}
+	for off := 0; ; {
+		i := bytes.Index(src[off:], []byte("//lint:file-ignore"))
+		if i < 0 {
+			return nil, false
+		}
+		at := off + i
+		off = at + 1
+		line := lineBounds(src, at)
+		t := string(src[at:line.End])
+		if list, ok := directive(t, "//lint:file-ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
+			for _, c := range commentsIn(root, src, at, at+2, syntax.Go) {
+				if int(c.StartByte()) == at {
+					return c, true
+				}
+			}
+		}
+	}
+}
+
+// eslintRegion handles /* eslint-disable [rules] */ ... /* eslint-enable
+// [rules] */: the last disable before the site that names the rule, not
+// followed by an enable that names it.
+func eslintRegion(root *sitter.Node, src []byte, m Match) (*sitter.Node, bool) {
+	head := src[:m.Site.Start]
+	if !bytes.Contains(head, []byte("eslint-disable")) {
+		return nil, false
+	}
+	var disabled *sitter.Node
+	var comments []*sitter.Node
+	for off := 0; ; {
+		i := bytes.Index(head[off:], []byte("eslint-"))
+		if i < 0 {
+			break
+		}
+		at := off + i
+		off = at + 1
+		path := leafAt(root, uint32(at))
+		c := path[len(path)-1].node
+		if c.Type() != "comment" || len(comments) > 0 && comments[len(comments)-1].StartByte() == c.StartByte() {
+			continue
+		}
+		comments = append(comments, c)
+	}
+	for _, c := range comments {
+		t := string(src[c.StartByte():c.EndByte()])
+		if strings.Contains(t, "eslint-disable-line") || strings.Contains(t, "eslint-disable-next-line") {
+			continue
+		}
+		if list, ok := directive(t, "eslint-disable"); ok && names(m.Rule, list, false) {
+			disabled = c
+		}
+		if list, ok := directive(t, "eslint-enable"); ok && names(m.Rule, list, false) {
+			disabled = nil
+		}
+	}
+	return disabled, disabled != nil
+}

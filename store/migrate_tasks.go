@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/syntx/syntx/internal/redact"
+)
+
+// runTasks finishes, in the migration's transaction, the tasks a migration
+// script left in migration_tasks, and returns what the user should be told.
+// A task this build does not know is an error: the database was migrated
+// by a newer SyntX whose task did not finish, and is left as it is.
+func (db *DB) runTasks(ctx context.Context, tx *wtx, now time.Time) ([]string, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'migration_tasks'`).Scan(&n); err != nil || n == 0 {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT task FROM migration_tasks ORDER BY task`)
+	if err != nil {
+		return nil, fmt.Errorf("read migration tasks: %w", err)
+	}
+	var tasks []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read migration tasks: %w", err)
+		}
+		tasks = append(tasks, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read migration tasks: %w", err)
+	}
+	var notes []string
+	for _, t := range tasks {
+		switch t {
+		case "keyed-hashes-and-data-chain":
+			note, err := db.keyHashesAndSeal(ctx, tx, now)
+			if err != nil {
+				return nil, fmt.Errorf("migration task %s: %w", t, err)
+			}
+			if note != "" {
+				notes = append(notes, note)
+			}
+		default:
+			return nil, fmt.Errorf("store: %s has migration task %q, which this build does not know: %w", db.path, t, ErrNewerSchema)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM migration_tasks WHERE task = ?`, t); err != nil {
+			return nil, fmt.Errorf("migration task %s: %w", t, err)
+		}
+	}
+	return notes, nil
+}
+
+// migrationPayload is the audit record of keyHashesAndSeal: counts only.
+type migrationPayload struct {
+	Task               string `json:"task"`
+	DroppedPlainHashes int64  `json:"dropped_plain_hashes"`
+	Rehashed           int64  `json:"rehashed"`
+	Reredacted         int64  `json:"reredacted"`
+	Sealed             int64  `json:"sealed"`
+}
+
+// keyHashesAndSeal converts a database written before keyed hashes: every
+// plain SHA-256 of code or of a path is dropped (it cannot be converted:
+// the text it was made from is not stored, or was stored redacted), stored
+// texts are redacted again with the current patterns and hashed under the
+// key, every data row gets its salt, and every data row is sealed into the
+// audit chain with its digest. It says what it did, also in the chain.
+func (db *DB) keyHashesAndSeal(ctx context.Context, tx *wtx, now time.Time) (string, error) {
+	key, err := db.keys.current()
+	if err != nil {
+		return "", err
+	}
+	var p migrationPayload
+	p.Task = "keyed-hashes-and-data-chain"
+
+	// text re-redacts a stored text and returns it with its keyed hash.
+	text := func(t sql.NullString) (sql.NullString, string) {
+		if !t.Valid {
+			return t, ""
+		}
+		red, n := redact.Redact(t.String)
+		if n > 0 {
+			p.Reredacted++
+		}
+		p.Rehashed++
+		return sql.NullString{String: red, Valid: true}, hashWith(key, red)
+	}
+	// dropped counts a legacy hash that goes.
+	dropped := func(h sql.NullString) {
+		if h.Valid && h.String != "" {
+			p.DroppedPlainHashes++
+		}
+	}
+
+	type sugg struct {
+		id, doc          string
+		orig, sg         sql.NullString
+		origHash, sgHash sql.NullString
+	}
+	var ss []sugg
+	if err := queryAll(ctx, tx, `SELECT id, document, original_text, suggested_text, original_sha256, suggested_sha256 FROM suggestions`,
+		func(r *sql.Rows) error {
+			var s sugg
+			if err := r.Scan(&s.id, &s.doc, &s.orig, &s.sg, &s.origHash, &s.sgHash); err != nil {
+				return err
+			}
+			ss = append(ss, s)
+			return nil
+		}); err != nil {
+		return "", err
+	}
+	for _, s := range ss {
+		dropped(s.origHash)
+		dropped(s.sgHash)
+		doc := s.doc
+		if len(doc) > len("sha256:") && doc[:len("sha256:")] == "sha256:" {
+			p.DroppedPlainHashes++
+			doc = "hash-dropped"
+		}
+		orig, oh := text(s.orig)
+		sg, sh := text(s.sg)
+		if _, err := tx.ExecContext(ctx, `UPDATE suggestions SET document = ?, original_text = ?, suggested_text = ?,
+			original_sha256 = ?, suggested_sha256 = ?, salt = ? WHERE id = ?`,
+			doc, orig, sg, oh, sh, newSalt(), s.id); err != nil {
+			return "", fmt.Errorf("convert suggestion %s: %w", s.id, err)
+		}
+	}
+
+	type ev struct {
+		id          int64
+		final, hash sql.NullString
+	}
+	var es []ev
+	if err := queryAll(ctx, tx, `SELECT id, final_text, final_sha256 FROM events`, func(r *sql.Rows) error {
+		var e ev
+		if err := r.Scan(&e.id, &e.final, &e.hash); err != nil {
+			return err
+		}
+		es = append(es, e)
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	for _, e := range es {
+		dropped(e.hash)
+		final, fh := text(e.final)
+		var hash sql.NullString
+		if e.hash.Valid { // a text was given: keep the marker, keyed or empty
+			hash = sql.NullString{String: fh, Valid: true}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET final_text = ?, final_sha256 = ?, salt = ? WHERE id = ?`,
+			final, hash, newSalt(), e.id); err != nil {
+			return "", fmt.Errorf("convert event %d: %w", e.id, err)
+		}
+	}
+
+	type pref struct {
+		id             int64
+		ct, ch, rt, rh sql.NullString
+	}
+	var ps []pref
+	if err := queryAll(ctx, tx, `SELECT id, chosen_text, chosen_sha256, rejected_text, rejected_sha256 FROM preferences`,
+		func(r *sql.Rows) error {
+			var x pref
+			if err := r.Scan(&x.id, &x.ct, &x.ch, &x.rt, &x.rh); err != nil {
+				return err
+			}
+			ps = append(ps, x)
+			return nil
+		}); err != nil {
+		return "", err
+	}
+	for _, x := range ps {
+		dropped(x.ch)
+		dropped(x.rh)
+		ct, cth := text(x.ct)
+		rt, rth := text(x.rt)
+		var ch, rh sql.NullString
+		if x.ch.Valid {
+			ch = sql.NullString{String: cth, Valid: true}
+		}
+		if x.rh.Valid {
+			rh = sql.NullString{String: rth, Valid: true}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE preferences SET chosen_text = ?, chosen_sha256 = ?,
+			rejected_text = ?, rejected_sha256 = ?, salt = ? WHERE id = ?`, ct, ch, rt, rh, newSalt(), x.id); err != nil {
+			return "", fmt.Errorf("convert preference %d: %w", x.id, err)
+		}
+	}
+
+	// Seal every data row, in dependency order.
+	for _, kind := range dataKinds {
+		t := dataTables[kind]
+		var refs []string
+		if err := queryAll(ctx, tx, `SELECT CAST(`+t.key+` AS TEXT) FROM `+t.table+` ORDER BY rowid`, func(r *sql.Rows) error {
+			var ref string
+			if err := r.Scan(&ref); err != nil {
+				return err
+			}
+			refs = append(refs, ref)
+			return nil
+		}); err != nil {
+			return "", err
+		}
+		for _, ref := range refs {
+			d, ok, err := rowDigest(ctx, tx, kind, ref)
+			if err != nil {
+				return "", err
+			}
+			if !ok {
+				continue
+			}
+			if err := appendAudit(ctx, tx, now, AuditSeal, sealRef(kind, ref), sealPayload{Digest: d}); err != nil {
+				return "", err
+			}
+			p.Sealed++
+		}
+	}
+	if p.Sealed == 0 && p.DroppedPlainHashes == 0 {
+		return "", nil // a new database: nothing to convert
+	}
+	if err := appendAudit(ctx, tx, now, AuditMigration, p.Task, p); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s converted to keyed hashes and a data-covering audit chain: dropped %d plain SHA-256 hashes of code and paths "+
+		"(they could confirm guesses of the original text), redacted %d stored texts again (%d changed), sealed %d rows into the audit chain; "+
+		"audit rows written before keep the plain SHA-256 of any workspace forgotten then (the chain cannot be rewritten)",
+		db.path, p.DroppedPlainHashes, p.Rehashed, p.Reredacted, p.Sealed), nil
+}
+
+// sealPayload is the payload of a seal row: the digest of the data row its
+// ref ("kind:key") names, for rows written before the chain covered data.
+type sealPayload struct {
+	Digest string `json:"digest"`
+}
+
+func sealRef(kind AuditKind, ref string) string { return string(kind) + ":" + ref }
+
+// queryAll runs q and calls fn for each row.
+func queryAll(ctx context.Context, tx *wtx, q string, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}

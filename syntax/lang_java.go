@@ -1,0 +1,23 @@
+//go:build syntx_java
+
+package syntax
+
+import "github.com/smacker/go-tree-sitter/java"
+
+// Java is the grammar `-tags syntx_java` adds: the demonstration that a
+// language is a row of the table and its grammar's import (with a rules
+// folder and a corpus; see rules/testdata/java). To ship it, move the row
+// into languages in lang.go, the constant beside the others, and the
+// rules into rules/builtin/java.
+const Java Grammar = "java"
+
+var extraLanguages = []Language{{
+	Grammar: Java, Name: "Java", RuleLanguage: "java",
+	Files:        []FileType{{"java", []string{".java"}}},
+	LineComment:  "//",
+	CommentNodes: []string{"line_comment", "block_comment"},
+	Tests:        TestFiles{Suffixes: []string{"Test.java"}, New: "{stem}Test{ext}"},
+	// javax.annotation.processing.Generated, and tools' "DO NOT EDIT".
+	GeneratedMarkers: []string{"@Generated", "DO NOT EDIT"},
+	grammar:          java.GetLanguage,
+}}

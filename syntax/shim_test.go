@@ -1,0 +1,208 @@
+package syntax
+
+import (
+	"context"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	sitter "github.com/smacker/go-tree-sitter"
+)
+
+// These tests show that each go-tree-sitter defect shim.go works around is
+// still there, and fail once upstream behaves (then delete the workaround
+// the message names) or once go.mod moves to another version, so that a
+// bump re-checks them.
+
+func TestTreeSitterVersionIsTheCheckedOne(t *testing.T) {
+	gomod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "github.com/smacker/go-tree-sitter " + treeSitterChecked
+	if !strings.Contains(string(gomod), want+"\n") {
+		t.Fatalf("go.mod no longer requires %s: check each workaround in syntax/shim.go against the new version (its tests say which still apply), then update treeSitterChecked", want)
+	}
+}
+
+// The binding's Tree.Edit passes the old end point as the new one: after
+// inserting a line, the tree's end does not move down a row.
+func TestUpstreamEditDropsNewEndPoint(t *testing.T) {
+	src := []byte("package p\n")
+	edit := func(apply func(*sitter.Tree, Edit)) sitter.Point {
+		tr, err := Parse(context.Background(), Go, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		// Insert "\n" at the start: one more row.
+		apply(tr.Sitter(), Edit{StartByte: 0, OldEndByte: 0, NewEndByte: 1,
+			StartPoint: sitter.Point{}, OldEndPoint: sitter.Point{}, NewEndPoint: sitter.Point{Row: 1}})
+		return tr.Root().EndPoint()
+	}
+	ours := edit(editTree)
+	theirs := edit(func(t *sitter.Tree, e Edit) {
+		t.Edit(sitter.EditInput{StartIndex: e.StartByte, OldEndIndex: e.OldEndByte, NewEndIndex: e.NewEndByte,
+			StartPoint: e.StartPoint, OldEndPoint: e.OldEndPoint, NewEndPoint: e.NewEndPoint})
+	})
+	if ours.Row != 2 {
+		t.Fatalf("editTree: the tree ends at row %d after inserting a line before row 1, want 2", ours.Row)
+	}
+	if theirs == ours {
+		t.Fatalf("go-tree-sitter %s's Tree.Edit keeps NewEndPoint now: editTree can go, use Tree.Edit", treeSitterChecked)
+	}
+}
+
+// The C functions shim.go calls directly have no binding.
+func TestUpstreamLacksBindings(t *testing.T) {
+	for _, c := range []struct {
+		typ     any
+		methods []string
+		ours    string
+	}{
+		{&sitter.Tree{}, []string{"GetChangedRanges", "ChangedRanges"}, "changedRanges"},
+		{&sitter.QueryCursor{}, []string{"SetByteRange"}, "SetByteRange"},
+		{&sitter.QueryCursor{}, []string{"SetMatchLimit"}, "SetMatchLimit"},
+		{&sitter.QueryCursor{}, []string{"DidExceedMatchLimit", "ExceededMatchLimit"}, "ExceededMatchLimit"},
+		{&sitter.Query{}, []string{"StartByteForPattern", "PatternStart"}, "PatternStart"},
+		{&sitter.QueryCursor{}, []string{"SetMaxStartDepth"}, "SetMaxStartDepth"},
+	} {
+		for _, m := range c.methods {
+			if _, ok := reflect.TypeOf(c.typ).MethodByName(m); ok {
+				t.Errorf("go-tree-sitter %s binds %T.%s now: %s in shim.go can use it", treeSitterChecked, c.typ, m, c.ours)
+			}
+		}
+	}
+}
+
+// firstPointer reads the C pointer that the binding keeps as the first
+// field of BaseTree, QueryCursor and Query.
+func TestUpstreamLayout(t *testing.T) {
+	for _, v := range []any{sitter.BaseTree{}, sitter.QueryCursor{}, sitter.Query{}} {
+		f := reflect.TypeOf(v).Field(0)
+		if f.Type.Kind() != reflect.Pointer || f.Offset != 0 {
+			t.Errorf("go-tree-sitter %s: %T's first field is %s %s: firstPointer in shim.go no longer reads its C pointer", treeSitterChecked, v, f.Name, f.Type)
+		}
+	}
+}
+
+// The binding's Tree keeps a Go value for every node it hands out, in a map
+// that only grows until the tree is freed: ForgetNodes swaps in a copy with
+// an empty one.
+func TestUpstreamCachesNodes(t *testing.T) {
+	f, ok := reflect.TypeOf(sitter.Tree{}).FieldByName("cache")
+	if !ok || f.Type.Kind() != reflect.Map {
+		t.Fatalf("go-tree-sitter %s's Tree has no node cache map any more: Tree.ForgetNodes in shim.go may be unneeded", treeSitterChecked)
+	}
+	tr, err := Parse(context.Background(), Go, []byte("package p\n\nfunc f() { g(1, 2) }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	cached := func() int { return reflect.ValueOf(tr.Sitter()).Elem().FieldByIndex(f.Index).Len() }
+	walk(tr.Root(), func(*sitter.Node) {})
+	if cached() < 5 {
+		t.Fatalf("go-tree-sitter %s keeps %d nodes after a walk: it no longer caches them; Tree.ForgetNodes in shim.go can go", treeSitterChecked, cached())
+	}
+	before := tr.Root().String()
+	tr.ForgetNodes()
+	if n := cached(); n > 1 {
+		t.Fatalf("after ForgetNodes the tree still keeps %d nodes", n)
+	}
+	if after := tr.Root().String(); after != before {
+		t.Fatalf("ForgetNodes changed the tree:\n%s\n%s", before, after)
+	}
+}
+
+func walk(n *sitter.Node, fn func(*sitter.Node)) {
+	fn(n)
+	for i := 0; i < int(n.ChildCount()); i++ {
+		walk(n.Child(i), fn)
+	}
+}
+
+// parse hands the parser the text in readChunk pieces (the binding's
+// ParseCtx copies all of it into C memory on every parse): the pieces,
+// with a UTF-8 character split across two of them, parse as the whole
+// text does.
+func TestChunkedInputParsesAsOneSlice(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("package p\n\nvar s = \"")
+	for b.Len() < readChunk-1 {
+		b.WriteString("x")
+	}
+	b.WriteString("é€\"\n") // é straddles the first chunk's end
+	for b.Len() < 3*readChunk {
+		b.WriteString("func f() { g(\"ü\", 1) }\n")
+	}
+	src := []byte(b.String())
+	if utf8.RuneStart(src[readChunk]) {
+		t.Fatalf("the test text does not split a character at %d", readChunk)
+	}
+	ours, err := Parse(context.Background(), Go, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ours.Close()
+	p := newParser(Go.Language())
+	defer p.Close()
+	whole, err := p.ParseCtx(context.Background(), nil, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	if ours.Root().String() != whole.RootNode().String() || ours.Root().EndByte() != whole.RootNode().EndByte() {
+		t.Fatalf("the chunked parse differs from the whole-slice parse")
+	}
+	if ours.Root().HasError() {
+		t.Fatalf("the chunked parse has errors")
+	}
+}
+
+// SiteContext mirrors the runtime's TSNode in C: its ancestors must be the
+// ones the binding finds walking up from the same node.
+func TestSiteContextMatchesTheBinding(t *testing.T) {
+	src := []byte("package p\n\nfunc f(xs []int) int {\n\tfor _, x := range xs {\n\t\tif x > 0 {\n\t\t\treturn g(x)\n\t\t}\n\t}\n\treturn 0\n}\n")
+	tr, err := Parse(context.Background(), Go, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for _, site := range []string{"g(x)", "x > 0", "range xs", "return 0"} {
+		start := strings.Index(string(src), site)
+		end := start + len(site)
+		items, _ := tr.SiteContext(start, end, 8, 3)
+		var ours []string
+		node := ""
+		for _, it := range items {
+			switch it.Kind {
+			case ContextAncestor:
+				ours = append(ours, it.Type)
+			case ContextNode:
+				node = it.Type
+			}
+		}
+		// The deepest node below the root that holds the span.
+		n := tr.Root()
+		for down := true; down; {
+			down = false
+			for i := 0; i < int(n.ChildCount()); i++ {
+				if c := n.Child(i); int(c.StartByte()) <= start && end <= int(c.EndByte()) {
+					n, down = c, true
+					break
+				}
+			}
+		}
+		var theirs []string
+		for a := n.Parent(); a != nil && a.Parent() != nil && len(theirs) < 8; a = a.Parent() {
+			if a.IsNamed() {
+				theirs = append(theirs, a.Type())
+			}
+		}
+		if node == "" || strings.Join(ours, " ") != strings.Join(theirs, " ") {
+			t.Errorf("%q: SiteContext's node %q and ancestors %v, the binding's walk from %s: %v", site, node, ours, n.Type(), theirs)
+		}
+	}
+}

@@ -21,9 +21,10 @@ import (
 // keyword (a function's new name), does not touch a line's indentation,
 // and changes no syntax beyond those words. Such an edit renames or retypes
 // an identifier that none of the match's predicates looked at, and leaves
-// every scope, block and declaration where it was. Anything else — a
-// bracket, an operator, a newline, a keyword, two edits at once — counts
-// as touching all of Deps. Whether the file is minified (where scope
+// every scope, block and declaration where it was. Several edits between
+// two refreshes are judged as the one edit that turns the old text into
+// the new (the two texts compared). Anything else — a bracket, an
+// operator, a newline, a keyword — counts as touching all of Deps. Whether the file is minified (where scope
 // predicates refuse every match) is checked on each change: when it flips,
 // the whole file is matched again.
 
@@ -161,11 +162,19 @@ func inertWindow(src []byte, start, end int, words []string) ([]string, bool) {
 // given the text now and the ranges whose syntax changed.
 func (ix *Index) describeChange(now []byte, structural []Span) change {
 	c := change{minified: minifiedText(now) != ix.minified}
-	if ix.edits != 1 || ix.text == nil {
+	if ix.edits == 0 || ix.text == nil {
 		return c
 	}
-	e := ix.lastEdit
-	start, oldEnd, newEnd := int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
+	var start, oldEnd, newEnd int
+	if ix.edits == 1 {
+		e := ix.lastEdit
+		start, oldEnd, newEnd = int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
+	} else {
+		// Several edits (a notification with several changes, the edits
+		// replayed after a background analysis): judged as the one edit
+		// that turns the old text into the new, found by comparing them.
+		start, oldEnd, newEnd = diffWindow(ix.text, now)
+	}
 	if oldEnd > len(ix.text) || newEnd > len(now) {
 		return c
 	}
@@ -197,4 +206,35 @@ func touchesAny(s Span, sorted []Span) bool {
 		return 1
 	})
 	return i < len(sorted) && sorted[i].Start <= s.End
+}
+
+// diffWindow returns the one edit that turns old into now: old[start:oldEnd]
+// became now[start:newEnd], around the longest common prefix and suffix.
+func diffWindow(old, now []byte) (start, oldEnd, newEnd int) {
+	n := min(len(old), len(now))
+	const block = 4096
+	for start < n {
+		k := min(block, n-start)
+		if bytes.Equal(old[start:start+k], now[start:start+k]) {
+			start += k
+			continue
+		}
+		for old[start] == now[start] {
+			start++
+		}
+		break
+	}
+	suffix := 0
+	for suffix < n-start {
+		k := min(block, n-start-suffix)
+		if bytes.Equal(old[len(old)-suffix-k:len(old)-suffix], now[len(now)-suffix-k:len(now)-suffix]) {
+			suffix += k
+			continue
+		}
+		for old[len(old)-suffix-1] == now[len(now)-suffix-1] {
+			suffix++
+		}
+		break
+	}
+	return start, len(old) - suffix, len(now) - suffix
 }

@@ -31,15 +31,24 @@ import (
 // depDetail refines a match's (or a refusal's) Deps. Immutable: copies of
 // a match share it.
 type depDetail struct {
-	words []string // sorted: the words the predicates looked up
+	// inexact: a predicate read beyond its capture without saying what;
+	// any change to Deps counts.
+	inexact bool
+	words   []string // sorted: the words the predicates looked up
 	// minified: refused only because the file is minified.
 	minified bool
 }
 
 func (d *depDetail) has(word string) bool {
+	if len(d.words) <= 8 { // most declare one or two names
+		return slices.Contains(d.words, word)
+	}
 	_, ok := slices.BinarySearch(d.words, word)
 	return ok
 }
+
+// inexactDeps is the detail of every match with inexact Deps.
+var inexactDeps = &depDetail{inexact: true}
 
 // identByte reports whether b can be part of an identifier in a language
 // SyntX parses (non-ASCII bytes included: identifiers may be Unicode).
@@ -97,7 +106,7 @@ type change struct {
 // whose detail is d.
 func (c *change) affects(d *depDetail) bool {
 	switch {
-	case d == nil:
+	case d == nil, d.inexact:
 		return true
 	case d.minified:
 		return c.minified
@@ -106,6 +115,16 @@ func (c *change) affects(d *depDetail) bool {
 	}
 	for _, w := range c.words {
 		if d.has(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions reports whether one of the change's words is in sorted.
+func (c *change) mentions(sorted []string) bool {
+	for _, w := range c.words {
+		if _, ok := slices.BinarySearch(sorted, w); ok {
 			return true
 		}
 	}

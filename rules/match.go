@@ -44,7 +44,7 @@ type Match struct {
 	// or {-1, -1}: an edit there can make the match appear or go, so the
 	// index matches the match's root again (see Index).
 	Deps Span
-	dep  *depDetail // what in Deps the match depends on; nil: all of it
+	dep  *depDetail // what in Deps the match depends on; nil when Deps is none
 	memo *memoSlot
 }
 
@@ -338,7 +338,11 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool,
 	deps := noDeps
 	env.words, env.inexact, env.detail = env.words[:0], false, nil
 	defer func() {
-		if deps.Start >= 0 && env.detail == nil && !env.inexact {
+		switch {
+		case deps.Start < 0 || env.detail != nil:
+		case env.inexact:
+			env.detail = inexactDeps
+		default:
 			env.detail = &depDetail{words: slices.Compact(slices.Sorted(slices.Values(env.words)))}
 		}
 	}()
@@ -598,7 +602,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		// Matches and refusals whose predicates read what changed, while
 		// their root is elsewhere, are matched again at their root.
 		touched := mergeSpans(append([]Span(nil), spans...))
-		roots := ix.list.dependents(touched, nil, ch.affects)
+		roots := ix.list.dependents(touched, nil, &ch)
 		keep := ix.rejected[:0]
 		for _, r := range ix.rejected {
 			if touchesAny(r.Deps, touched) && !overlapsAny(r.Root, regions) && ch.affects(r.dep) {

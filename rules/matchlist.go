@@ -1,6 +1,9 @@
 package rules
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // matchList holds a document's matches in order (see less) in chunks of a
 // few dozen, each with an offset applied to all of its positions, so that an
@@ -17,8 +20,16 @@ type chunk struct {
 	delta int     // added to every position stored in ms
 	ms    []Match // in order; positions without delta
 	// Bounds of the chunk, with delta: the smallest start and largest end
-	// of any site, root, Deps or memo span, and the largest site end.
+	// of any site, root or memo span, and the largest site end.
 	lo, hi, siteHi int
+	// dlo and dhi bound the matches' Deps, with delta (dhi < 0: none);
+	// words is the sorted union of their predicates' words, and inexact
+	// is set when one of them has Deps without words (see deps.go). Deps
+	// are kept apart from lo and hi: a function-wide span would make every
+	// edit in the function visit every match in it.
+	dlo, dhi int
+	words    []string
+	inexact  bool
 }
 
 const (
@@ -42,18 +53,59 @@ func (l *matchList) set(ms []Match) {
 // bounds recomputes the chunk's bounds; delta must be 0.
 func (c *chunk) bounds() {
 	c.lo, c.hi, c.siteHi = int(^uint(0)>>1), -1, -1
+	c.depBounds()
 	for i := range c.ms {
 		m := &c.ms[i]
 		c.lo = min(c.lo, m.Site.Start, m.Root.Start)
 		c.hi = max(c.hi, m.Site.End, m.Root.End)
-		if m.Deps.Start >= 0 {
-			c.lo, c.hi = min(c.lo, m.Deps.Start), max(c.hi, m.Deps.End)
-		}
 		if d, ok := memoDeps(m); ok {
 			c.lo, c.hi = min(c.lo, d.Start), max(c.hi, d.End)
 		}
 		c.siteHi = max(c.siteHi, m.Site.End)
 	}
+}
+
+// depBounds recomputes dlo, dhi, words and inexact.
+func (c *chunk) depBounds() {
+	c.depSpan()
+	c.words, c.inexact = c.words[:0], false
+	for i := range c.ms {
+		m := &c.ms[i]
+		if m.dep == nil {
+			continue
+		}
+		if m.dep.inexact {
+			c.inexact = true
+		} else {
+			c.words = append(c.words, m.dep.words...)
+		}
+	}
+	slices.Sort(c.words)
+	c.words = slices.Compact(c.words)
+}
+
+// depSpan recomputes dlo and dhi.
+func (c *chunk) depSpan() {
+	c.dlo, c.dhi = int(^uint(0)>>1), -1
+	for i := range c.ms {
+		if m := &c.ms[i]; m.dep != nil {
+			c.dlo, c.dhi = min(c.dlo, m.Deps.Start+c.delta), max(c.dhi, m.Deps.End+c.delta)
+		}
+	}
+}
+
+// shiftDeps maps the chunk's Deps through an edit of [start, oldEnd) to
+// newEnd; oldDelta is the chunk's delta before the edit.
+func (c *chunk) shiftDeps(oldDelta, start, oldEnd, newEnd int) {
+	for i := range c.ms {
+		m := &c.ms[i]
+		if m.dep == nil {
+			continue
+		}
+		abs := shiftSpan(Span{m.Deps.Start + oldDelta, m.Deps.End + oldDelta}, start, oldEnd, newEnd)
+		m.Deps = Span{abs.Start - c.delta, abs.End - c.delta}
+	}
+	c.depSpan() // the words stay
 }
 
 // first returns a copy of the chunk's first match, with its delta.
@@ -85,7 +137,7 @@ func shiftMatch(m *Match, d int) {
 	m.Hull.End += d
 	m.Root.Start += d
 	m.Root.End += d
-	if m.Deps.Start >= 0 {
+	if m.dep != nil { // Deps.Start < 0 is no sentinel once shifted by a chunk's delta
 		m.Deps.Start += d
 		m.Deps.End += d
 	}
@@ -103,11 +155,23 @@ func (l *matchList) edit(start, oldEnd, delta int) {
 	for _, c := range l.chunks {
 		switch {
 		case c.hi < start:
+			if c.dhi >= start {
+				c.shiftDeps(c.delta, start, oldEnd, oldEnd+delta)
+			}
 		case c.lo > oldEnd:
+			old := c.delta
 			c.delta += delta
 			c.lo += delta
 			c.hi += delta
 			c.siteHi += delta
+			if c.dhi >= 0 {
+				if c.dlo <= oldEnd {
+					c.shiftDeps(old, start, oldEnd, oldEnd+delta)
+				} else {
+					c.dlo += delta
+					c.dhi += delta
+				}
+			}
 		default:
 			c.normalize()
 			out := c.ms[:0]
@@ -122,7 +186,7 @@ func (l *matchList) edit(start, oldEnd, delta int) {
 				if m.Root.Start > oldEnd {
 					shiftMatch(&m, delta)
 				}
-				if deps.Start >= 0 {
+				if m.dep != nil {
 					m.Deps = shiftSpan(deps, start, oldEnd, oldEnd+delta)
 				}
 				out = append(out, m)
@@ -167,20 +231,23 @@ func (l *matchList) drop(regions []Span) {
 
 // dependents appends to roots the roots of the matches whose Deps touch
 // one of the sorted, disjoint spans while their root does not overlap
-// them, and for which affects holds.
-func (l *matchList) dependents(spans, roots []Span, affects func(*depDetail) bool) []Span {
+// them, and which the change affects.
+func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
 	for _, c := range l.chunks {
-		if !touchesAny(Span{c.lo, c.hi}, spans) {
+		if c.dhi < 0 || !touchesAny(Span{c.dlo, c.dhi}, spans) {
 			continue
+		}
+		if !ch.minified && ch.inert && !c.inexact && !ch.mentions(c.words) {
+			continue // nothing in the chunk looked up a word the edit touched
 		}
 		for i := range c.ms {
 			m := &c.ms[i]
-			if m.Deps.Start < 0 {
+			if m.dep == nil {
 				continue
 			}
 			deps := Span{m.Deps.Start + c.delta, m.Deps.End + c.delta}
 			root := Span{m.Root.Start + c.delta, m.Root.End + c.delta}
-			if touchesAny(deps, spans) && !overlapsAny(root, spans) && affects(m.dep) {
+			if touchesAny(deps, spans) && !overlapsAny(root, spans) && ch.affects(m.dep) {
 				roots = append(roots, root)
 			}
 		}

@@ -169,6 +169,12 @@ func (s *scopeIndex) path(top *sitter.Node, start, end uint32, typ string) []ste
 	}
 	path := []step{newStep(top, "")}
 	count := top.ChildCount()
+	// A cursor finds the child holding the span in C: listing the
+	// children of each ancestor (a bundle's factory holds thousands of
+	// statements) would cost every lookup in a new pass what the block
+	// holds. A zero-width span, which a child may end at, uses the lists.
+	c := sitter.NewTreeCursor(top)
+	defer c.Close()
 	for {
 		cur := path[len(path)-1]
 		if ts == start && te == end && (typ == "" && count == 0 || typ != "" && cur.typ == typ) {
@@ -176,6 +182,21 @@ func (s *scopeIndex) path(top *sitter.Node, start, end uint32, typ string) []ste
 		}
 		if count == 0 {
 			break
+		}
+		if start < end {
+			if c.GoToFirstChildForByte(start) < 0 {
+				break
+			}
+			n := c.CurrentNode()
+			for n.EndByte() < end && c.GoToNextSibling() {
+				n = c.CurrentNode()
+			}
+			if n.EndByte() < end || n.StartByte() > start {
+				break
+			}
+			path = append(path, step{node: n, field: c.CurrentFieldName(), typ: n.Type()})
+			ts, te, count = n.StartByte(), n.EndByte(), n.ChildCount()
+			continue
 		}
 		l := s.children(cur.node)
 		i := sort.Search(len(l.ends), func(i int) bool { return l.ends[i] >= end && (l.ends[i] > start || start == end) })

@@ -18,7 +18,7 @@ import (
 // for a match when it is one edit whose text, before and after, widened to
 // the whole words it touches, is made of identifier characters and blanks
 // only, holds none of the match's words and no keyword, does not follow a
-// keyword (a function's new name), does not touch a line's indentation,
+// keyword that names (a function's new name), does not touch a line's indentation,
 // and changes no syntax beyond those words. Such an edit renames or retypes
 // an identifier that none of the match's predicates looked at, and leaves
 // every scope, block and declaration where it was. Several edits between
@@ -90,6 +90,12 @@ var keywords = set(
 	// Go
 	"func", "range", "go", "defer", "package", "select", "chan", "map", "struct", "goto", "fallthrough",
 )
+
+// namingKeywords are the keywords a function's or class's name follows:
+// typing right after one can name what was anonymous, which no predicate
+// could have looked up. (After var, let or const a name is always there:
+// renaming it puts the old name in the change's words.)
+var namingKeywords = set("function", "class", "def", "func")
 
 // change is what Refresh knows about the edits since the last refresh.
 type change struct {
@@ -164,7 +170,7 @@ func inertWindow(src []byte, start, end int, words []string) ([]string, bool) {
 	for q > 0 && identByte(src[q-1]) {
 		q--
 	}
-	if keywords[string(src[q:p])] {
+	if namingKeywords[string(src[q:p])] {
 		return words, false
 	}
 	from := len(words)

@@ -639,7 +639,7 @@ func predLocalToBlock(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	// the tree (conservative, and most of what is asked in a bundle).
 	lo, hi := int(n.StartByte()), int(block.EndByte())
 	for _, id := range names {
-		for _, at := range si.words(fn)[e.text(id)] {
+		for _, at := range si.wordStarts(fn, e.text(id)) {
 			if (at < lo || at >= hi) && !si.member(at) {
 				return false, deps
 			}

@@ -62,7 +62,10 @@ func (s *Server) migrations(ctx context.Context, doc *document, target rules.Tar
 	if doc.index.Pending() > 0 {
 		return nil
 	}
-	for _, m := range all {
+	for i, m := range all {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil // checking each site's suppressions ran out of time
+		}
 		r := m.Rule
 		if r.Migration == "" || m.Unsafe || !kindAllowed("source.syntx."+r.Category, only) || !offered(m, doc, target) {
 			continue

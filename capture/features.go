@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	sitter "github.com/smacker/go-tree-sitter"
-
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
@@ -22,20 +20,32 @@ const (
 // Features describes the suggestion of m for the policy. edits are the
 // suggestion's fix; src is the text tree was parsed from.
 func Features(m rules.Match, edits []rules.TextEdit, tree *syntax.Tree, src []byte, path, persona string) model.Candidate {
-	role := FileRole(path, src)
-	c := model.Candidate{
+	return Describe(m, EditSize(edits), Context(tree, m.Site), FileRole(path, src), persona)
+}
+
+// Describe is Features from its parts, computed (or kept) separately: the
+// fix's EditSize, the site's Context and the file's FileRole.
+func Describe(m rules.Match, editSize int, context []string, role, persona string) model.Candidate {
+	return model.Candidate{
 		RuleID:   m.Rule.ID,
 		Category: m.Rule.Category,
 		Language: m.Rule.Language,
 		Prior:    Prior(m.Rule, role),
-		Context:  Context(tree, m.Site),
+		Context:  context,
 		FileRole: role,
 		Persona:  persona,
+		EditSize: editSize,
 	}
+}
+
+// EditSize measures a fix: the larger of the text each edit replaces and
+// the text it writes, summed.
+func EditSize(edits []rules.TextEdit) int {
+	n := 0
 	for _, e := range edits {
-		c.EditSize += max(e.Span.End-e.Span.Start, len(e.NewText))
+		n += max(e.Span.End-e.Span.Start, len(e.NewText))
 	}
-	return c
+	return n
 }
 
 // TestPriorScale is what a security or performance rule's prior is
@@ -58,54 +68,34 @@ func Prior(r *rules.Rule, role string) float64 {
 // Context lists the syntax around a site: the types of its ancestors
 // ("anc:for_statement"), of the named siblings of the site's node
 // ("sib:identifier"), and of the leaves just before and after it
-// ("tok:-1:(" ... "tok:+1:identifier").
+// ("tok:-1:(" ... "tok:+1:identifier"). The site's node is the deepest node
+// holding the site; siblings are read from it and its two nearest ancestors
+// below the top level (siblings at the top level are whole declarations).
+// It walks the tree once, with a cursor, in time proportional to the
+// site's depth, whatever the number of siblings.
 func Context(tree *syntax.Tree, site rules.Span) []string {
-	root := tree.Root()
-	c := sitter.NewTreeCursor(root)
-	defer c.Close()
-	var path []*sitter.Node
-	for c.GoToFirstChildForByte(uint32(site.Start)) >= 0 {
-		n := c.CurrentNode()
-		if int(n.StartByte()) > site.Start || int(n.EndByte()) < site.End {
-			break
-		}
-		path = append(path, n)
-	}
-	var out []string
-	if len(path) == 0 {
-		return out
-	}
-	node := path[len(path)-1]
-	for i := len(path) - 2; i >= 0 && len(path)-2-i < maxAncestors; i-- {
-		if path[i].IsNamed() {
-			out = append(out, "anc:"+path[i].Type())
-		}
-	}
-	if len(path) > 1 {
-		if p := node.PrevNamedSibling(); p != nil {
-			out = append(out, "sib:-:"+p.Type())
-		}
-		if n := node.NextNamedSibling(); n != nil {
-			out = append(out, "sib:+:"+n.Type())
-		}
-	}
-	out = append(out, "node:"+node.Type())
-	// Nodes around the site: siblings of the site's node and of its two
-	// nearest ancestors below the top level (siblings at the top level are
-	// whole declarations, and slow to reach).
-	before, after := 0, 0
-	for i := len(path) - 1; i >= max(1, len(path)-3); i-- {
-		n := path[i]
-		for p := n.PrevSibling(); p != nil && before < maxTokens/2; p = p.PrevSibling() {
-			out = append(out, "tok:-:"+p.Type())
-			before++
-		}
-		for s := n.NextSibling(); s != nil && after < maxTokens/2; s = s.NextSibling() {
-			out = append(out, "tok:+:"+s.Type())
-			after++
-		}
-	}
+	out, _ := ContextRead(tree, site)
 	return out
+}
+
+// ContextRead is Context, and the span of text it depends on besides the
+// types of the site's ancestors (see syntax.Tree.SiteContext).
+func ContextRead(tree *syntax.Tree, site rules.Span) ([]string, rules.Span) {
+	items, read := tree.SiteContext(site.Start, site.End, maxAncestors, maxTokens/2)
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, contextPrefix[it.Kind]+it.Type)
+	}
+	return out, rules.Span{Start: read[0], End: read[1]}
+}
+
+var contextPrefix = [...]string{
+	syntax.ContextAncestor:    "anc:",
+	syntax.ContextPrevSibling: "sib:-:",
+	syntax.ContextNextSibling: "sib:+:",
+	syntax.ContextNode:        "node:",
+	syntax.ContextTokenBefore: "tok:-:",
+	syntax.ContextTokenAfter:  "tok:+:",
 }
 
 // FileRole classifies a file as "test", "generated", "vendored" or ""

@@ -356,6 +356,58 @@ func BenchmarkCodeActionPolicyShare(b *testing.B) {
 	}
 }
 
+// BenchmarkWholeFileCodeAction asks for the code actions of a whole
+// 5,000-line file (an explicit request over everything: a "fix all" menu, a
+// client that asks per file), in process, with the policy and capture on.
+// Reported: median and p99 latency, and the candidates the range holds.
+func BenchmarkWholeFileCodeAction(b *testing.B) {
+	docs := map[string]func() (benchDoc, syntax.Grammar){}
+	for _, g := range benchGrammars {
+		docs[string(g)] = func() (benchDoc, syntax.Grammar) { return newBenchDoc(b, g), g }
+	}
+	for _, sh := range corpus.Shapes {
+		docs[string(sh)] = func() (benchDoc, syntax.Grammar) {
+			g := sh.Grammar()
+			return benchDoc{src: corpus.GenerateShape(sh, 5000), uri: "file:///bench/" + string(sh) + "." + map[syntax.Grammar]string{syntax.Go: "go", syntax.Python: "py", syntax.JavaScript: "js"}[g]}, g
+		}
+	}
+	names := make([]string, 0, len(docs))
+	for n := range docs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b.Run(name, func(b *testing.B) {
+			d, g := docs[name]()
+			s := inProcess(b, d, g)
+			ctx := context.Background()
+			lines := uint32(strings.Count(d.src, "\n"))
+			ca, _ := protocol.Marshal(&protocol.CodeActionParams{
+				TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+				Range:        protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: lines}},
+				Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindInvoked},
+			})
+			doc := s.docs.get(d.uri)
+			doc.mu.Lock()
+			n := len(doc.index.Matches(doc.tree, doc.text.Bytes()))
+			doc.mu.Unlock()
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if _, err := s.codeAction(ctx, ca); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(percentile(lat, 0.5).Microseconds()), "p50-µs")
+			b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
+			b.ReportMetric(float64(n), "candidates")
+		})
+	}
+}
+
 // benchExt is g's first file extension in the language table.
 func benchExt(g syntax.Grammar) string {
 	l, _ := syntax.LanguageOf(g)

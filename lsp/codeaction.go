@@ -23,7 +23,9 @@ import (
 // candidate is one suggestion for a code action request, before ranking.
 type candidate struct {
 	match    rules.Match
-	edits    []rules.TextEdit
+	memo     *siteMemo        // what is kept with the match; nil outside codeAction
+	edits    []rules.TextEdit // the fix; set by finish from the memo
+	finished bool             // finish has run
 	lsp      []protocol.TextEdit
 	features model.Candidate
 	grammar  syntax.Grammar
@@ -47,6 +49,10 @@ type candidate struct {
 	// holds (original and replaced are those lines before and after).
 	recLines []rules.Span
 }
+
+// cursorReach bounds how far along a long line a bare cursor's request
+// reaches on each side.
+const cursorReach = 1 << 10
 
 // kindAllowed applies context.only with hierarchical matching: "refactor"
 // admits "refactor.rewrite.syntx.style".
@@ -107,10 +113,14 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 		return []protocol.CommandOrCodeAction{}, nil
 	}
 	version, key, docURI, od := f.version, f.doc.key, f.doc.uri, f.doc
-	policyVersion, err := s.scoreCandidates(ctx, cands)
+	text, enc := f.text, f.enc
+	policyVersion, err := f.policyVersion, f.scoreErr
 	if err != nil {
 		s.log.Warn("scoring failed; ranking by priors", "err", err)
 		policyVersion = "priors"
+		for _, c := range cands {
+			c.score = c.match.Rule.Prior
+		}
 	}
 	s.rank(cands)
 	if ctx.Err() != nil {
@@ -133,6 +143,9 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	if len(shown) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
+	}
+	for _, c := range shown {
+		c.finish(text, enc)
 	}
 	now := s.now()
 	s.mu.RLock()
@@ -276,16 +289,24 @@ type found struct {
 	doc     offerDoc
 	version int32
 	cands   []*candidate
-	text    *syntax.Text // the document's text the candidates were found in
-	total   int          // candidates chosen for rendering
-	partial bool         // rendering ran out of time: cands are those rendered
+	total   int  // candidates chosen for rendering
+	partial bool // rendering ran out of time: cands are those rendered
 	err     error
+	// text is the document's text the candidates were found in, and enc
+	// the encoding of their positions: the shown ones are finished in it.
+	text *syntax.Text
+	enc  syntax.Encoding
+	// policyVersion and scoreErr are what scoring them returned.
+	policyVersion string
+	scoreErr      error
 }
 
-// find matches, caps and renders the candidates of a code action request
-// under the document's lock, in its queue. Matching what an edit left
-// pending may take half the request's time, rendering up to three quarters
-// of it; what was rendered by then is the answer.
+// find matches, caps, renders and scores the candidates of a code action
+// request under the document's lock, in its queue. Matching what an edit
+// left pending may take half the request's time, rendering up to three
+// quarters of it; what was rendered by then is the answer. A candidate whose
+// match kept its fix, features and score from an earlier request
+// (candidates.go) costs a lookup and is not rendered again.
 func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionParams, cfg config.Config) found {
 	if h := s.hooks.find; h != nil {
 		h(key)
@@ -304,7 +325,7 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	enc := s.encoding()
 	doc.mu.Lock()
 	defer doc.mu.Unlock()
-	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path}, version: doc.version, text: doc.text}
+	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path}, version: doc.version, text: doc.text, enc: enc}
 	if f.doc.path == "" {
 		f.doc.path = doc.uri
 	}
@@ -322,9 +343,11 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	start, end := reqStart, reqEnd
 	if start == end {
 		// A bare cursor (the lightbulb, Ctrl+., Neovim's code_action()):
-		// offer what applies anywhere on its line, not only under it.
-		line := text.LineOf(start)
+		// offer what applies anywhere on its line, not only under it — on
+		// a minified file's one line, what applies near the cursor.
+		line, at := text.LineOf(start), start
 		start, end = text.LineStart(line), max(text.LineStart(line+1)-1, text.LineStart(line))
+		start, end = max(start, at-cursorReach), min(end, at+cursorReach)
 	}
 	persona, _ := s.persona()
 	target := s.target(doc.path, doc.grammar)
@@ -338,29 +361,14 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	f.total = len(matches)
 	rctx, cancel := context.WithDeadline(ctx, began.Add(timeout*3/4))
 	defer cancel()
-	for _, m := range matches {
-		if rctx.Err() != nil {
-			f.partial = true
-			break
-		}
-		edits, err := rules.Render(rctx, m, doc.tree, text)
-		if err != nil || len(edits) == 0 {
-			if rctx.Err() != nil {
-				f.partial = true
-				break
-			}
-			s.log.Warn("fix failed", "rule", m.Rule.ID, "source", ruleSource(m.Rule), "err", err)
-			continue
-		}
-		c := newCandidate(m, edits, text, enc)
-		c.features = capture.Features(m, edits, doc.tree, text.Bytes(), doc.path, persona)
-		c.score = c.features.Prior
-		c.grammar = doc.grammar
-		f.cands = append(f.cands, c)
-	}
+	cs := candidateSource{doc: doc, text: text, role: capture.FileRole(doc.path, text.Bytes()), persona: persona}
+	f.cands, f.partial = s.candidates(rctx, cs, matches)
 	if wantsSource(triggerOf(p), p.Context.Only) && rctx.Err() == nil {
 		f.cands = append(f.cands, s.migrations(rctx, doc, target, persona, enc, p.Context.Only)...)
 	}
+	// Scores are kept with the matches (their memos), under the
+	// document's lock.
+	f.policyVersion, f.scoreErr = s.scoreMemoized(ctx, f.cands)
 	return f
 }
 
@@ -450,40 +458,7 @@ func dismissAction(setID string) *protocol.CodeAction {
 // newCandidate converts a match and its fix into LSP terms.
 func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc syntax.Encoding) *candidate {
 	c := &candidate{match: m, edits: edits, score: m.Rule.Prior, unsafe: m.Unsafe}
-	c.siteStart, c.siteEnd = text.Position(m.Site.Start, enc), text.Position(m.Site.End, enc)
-	src := text.Bytes()
-	// The region capture follows is what the rewrite itself covers; an
-	// import the fix adds or drops is not part of it (the developer may
-	// reorganise imports without touching the suggestion).
-	var own []rules.TextEdit
-	for _, e := range edits {
-		if !e.Import {
-			own = append(own, e)
-		}
-	}
-	if len(own) == 0 {
-		own = edits
-	}
-	c.region = rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
-	c.original = string(src[c.region.Start:c.region.End])
-	var b strings.Builder
-	last := c.region.Start
-	for _, e := range own {
-		b.Write(src[last:e.Span.Start])
-		b.WriteString(e.NewText)
-		last = e.Span.End
-	}
-	c.replaced = b.String()
-	for _, e := range edits {
-		sp, ep := text.Position(e.Span.Start, enc), text.Position(e.Span.End, enc)
-		c.lsp = append(c.lsp, protocol.TextEdit{
-			Range: protocol.Range{
-				Start: protocol.Position{Line: sp.Line, Character: sp.Character},
-				End:   protocol.Position{Line: ep.Line, Character: ep.Character},
-			},
-			NewText: e.NewText,
-		})
-	}
+	c.finish(text, enc)
 	return c
 }
 

@@ -84,11 +84,27 @@
 // through the tracker's menu window; its store row is written only then
 // (offer.pending).
 //
+// Cost. A request reads the matches of its range from the document's
+// index (rules.Index), which an edit updates in time that follows the edit,
+// not the file. It keeps with each match what it derives from it — the
+// rendered fix, the policy's features and score — until an edit touches the
+// text those were derived from (rules.Index.SetMemo; candidates.go), so
+// asking again (the lightbulb on every cursor move, a request over a whole
+// file) costs a lookup per candidate; only the candidates shown are turned
+// into LSP edits and positions. This runs in the document's queue under the
+// request's deadlines: a fix not kept yet is rendered with rules.Render
+// under the rendering share of the request's time and the template budget,
+// and a request over a whole file renders at most limits.max_candidates
+// fixes (the nearest to the range), kept ones costing nothing.
+//
 // Limits. A document over limits.max_document_bytes, or holding NUL bytes,
 // or whose syntax tree nests deeper than maxTreeDepth, is tracked as text
 // only. A document over syncAnalyseBytes is parsed and matched in the
 // background, so that it cannot hold up the read loop (and with it every
-// other document's requests); it gets suggestions once that finishes.
+// other document's requests); it gets suggestions once that finishes. Edits
+// made meanwhile are replayed on the result (an incremental reparse and
+// re-match), so typing into a large file does not start the analysis over;
+// from then on every edit is incremental, whatever the document's size.
 //
 // Adapters and team mode. The policy serves base → team layer → own
 // adapter (model.Runtime.SwapLayers); the server follows both pointer

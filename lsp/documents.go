@@ -85,11 +85,16 @@ type document struct {
 	index      *rules.Index
 	quiet      string // why the document gets no suggestions
 	openedAt   time.Time
-	gen        uint64 // counts text changes, for the background analysis
 	analysing  bool   // a background analysis is running
 	failed     bool   // the last analysis failed (parse timeout, too deep): not retried on edits
 	closed     bool   // closed or replaced: a background analysis discards its result
 	dormant    bool   // its tree was dropped for memory: analysed again when next used
+	gen        uint64 // counts text changes (the diagnostics' cache key)
+	// since holds the edits made after the text the background analysis
+	// works on, and sinceBytes the bytes they replaced and inserted;
+	// sinceBytes < 0 when they cannot be replayed (the analysis starts over).
+	since      []syntax.Edit
+	sinceBytes int
 	// ready, when set, is called (with mu held) when a background analysis
 	// installs a tree, so that the server counts it (see memory.go).
 	ready func(*document)
@@ -146,9 +151,12 @@ func (d *document) precheck(maxBytes int) (syntax.Grammar, string) {
 }
 
 // analyseInBackground analyses the current text without holding mu, and
-// installs the result if the text has not changed meanwhile; otherwise it
-// starts again with the new text. It ends when the document is closed, or
-// was analysed on the read loop meanwhile (it shrank).
+// installs the result. Edits that arrive meanwhile do not start it over: they
+// are recorded (recordEdit) and replayed on the finished tree and index, an
+// incremental reparse and re-match, so a document that is typed into while
+// it is analysed gets its suggestions when the analysis ends. Only edits
+// that replaced much of the text start it over. It ends when the document is
+// closed, or was analysed on the read loop meanwhile (it shrank).
 func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, maxBytes int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -161,14 +169,22 @@ func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, max
 			d.quiet, d.analysing = quiet, false
 			return
 		}
-		text, gen := d.text, d.gen
+		text := d.text
+		d.since, d.sinceBytes = nil, 0
 		d.mu.Unlock()
 		a := analyseText(context.Background(), g, text, lib)
 		d.mu.Lock()
-		if d.closed || d.tree != nil || d.gen != gen {
+		if d.closed || d.tree != nil || d.sinceBytes < 0 || d.sinceBytes > syncAnalyseBytes {
 			a.close()
 			continue
 		}
+		if len(d.since) > 0 && a.tree != nil {
+			if err := a.replay(d.since, d.text); err != nil {
+				a.close()
+				continue
+			}
+		}
+		d.since, d.sinceBytes = nil, 0
 		d.analysing = false
 		d.install(a)
 		if d.ready != nil && d.tree != nil {
@@ -177,6 +193,23 @@ func (d *document) analyseInBackground(g syntax.Grammar, lib *rules.Library, max
 		return
 	}
 }
+
+// recordEdit notes an edit made while a background analysis runs. Call with
+// mu held.
+func (d *document) recordEdit(e syntax.Edit) {
+	if !d.analysing || d.sinceBytes < 0 {
+		return
+	}
+	d.since = append(d.since, e)
+	d.sinceBytes += int(e.OldEndByte-e.StartByte) + int(e.NewEndByte-e.StartByte)
+	if len(d.since) > maxReplayedEdits {
+		d.since, d.sinceBytes = nil, -1
+	}
+}
+
+// maxReplayedEdits bounds the edits kept for a background analysis; past it
+// the analysis starts over with the current text.
+const maxReplayedEdits = 1 << 16
 
 // analysis is the result of parsing and matching one text.
 type analysis struct {
@@ -192,6 +225,21 @@ func (a analysis) close() {
 	}
 }
 
+// replay brings an analysis of an earlier text up to date with the edits
+// made since, incrementally: text is the text after them.
+func (a analysis) replay(edits []syntax.Edit, text *syntax.Text) error {
+	for _, e := range edits {
+		a.tree.Edit(e)
+		a.index.Edit(e)
+	}
+	changed, err := a.tree.Reparse(context.Background(), text.Bytes())
+	if err != nil {
+		return err
+	}
+	a.index.Refresh(a.tree, text, changed)
+	return nil
+}
+
 func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *rules.Library) analysis {
 	t, err := syntax.Parse(ctx, g, text.Bytes())
 	if err != nil {
@@ -201,7 +249,9 @@ func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *
 		t.Close()
 		return analysis{quiet: fmt.Sprintf("syntax tree nested deeper than %d levels", maxTreeDepth)}
 	}
-	return analysis{grammar: g, tree: t, index: rules.NewIndex(lib.Set(g), t, text.Bytes())}
+	ix := rules.NewIndex(lib.Set(g), t, text.Bytes())
+	t.ForgetNodes() // the whole file's matching visited most of them
+	return analysis{grammar: g, tree: t, index: ix}
 }
 
 // install makes a the document's analysis. Call with mu held.

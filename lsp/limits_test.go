@@ -10,7 +10,9 @@ import (
 	"go.lsp.dev/protocol"
 	lsuri "go.lsp.dev/uri"
 
+	"github.com/syntx/syntx/internal/corpus"
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -158,6 +160,60 @@ func TestBackgroundAnalysis(t *testing.T) {
 	doc.mu.Unlock()
 	if got != h.c.Doc(uri).Text || quiet != "" || analysing {
 		t.Fatalf("after the analysis: text equal %v, quiet %q, analysing %v", got == h.c.Doc(uri).Text, quiet, analysing)
+	}
+}
+
+// TestBackgroundAnalysisWhileTyping: a large document that is typed into
+// without pause, faster than it can be analysed, still gets its suggestions:
+// the edits made during the analysis are replayed on its result rather than
+// starting it over, and every later edit is incremental.
+func TestBackgroundAnalysisWhileTyping(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	h.init(t, false)
+	c := ctx(t)
+	uri := "file:///work/limits/bundle.js"
+	src := corpus.GenerateShape(corpus.UMD, 40000)
+	if len(src) < 3*syncAnalyseBytes {
+		t.Fatalf("the bundle is only %d bytes", len(src))
+	}
+	if err := h.c.Open(c, uri, "javascript", src); err != nil {
+		t.Fatal(err)
+	}
+	site := "el.innerHTML"
+	at := strings.Index(src[len(src)/2:], site) + len(src)/2
+	deadline := time.Now().Add(60 * time.Second)
+	for typed := 0; ; typed++ {
+		// One keystroke inside a word on the site's line, then the
+		// lightbulb's request there.
+		if err := h.c.Change(c, uri, lspclient.Edit{Start: at + 3, End: at + 3, Text: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.c.Change(c, uri, lspclient.Edit{Start: at + 3, End: at + 4, Text: ""}); err != nil {
+			t.Fatal(err)
+		}
+		acts, err := suggestions(h.c.CodeActions(c, uri, at, at, protocol.CodeActionTriggerKindInvoked))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(acts) > 0 {
+			t.Logf("suggestions after %d keystrokes", 2*typed+2)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no suggestions after %d keystrokes: the background analysis never finished", 2*typed+2)
+		}
+	}
+	doc := h.srv.docs.get(uri)
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	if got := string(doc.text.Bytes()); got != h.c.Doc(uri).Text {
+		t.Fatal("the server's text differs from the client's")
+	}
+	set := h.srv.library().Set(syntax.JavaScript)
+	want := rules.NewIndex(set, doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
+	if got := doc.index.Matches(doc.tree, doc.text.Bytes()); len(got) != len(want) {
+		t.Fatalf("after the replayed edits the index holds %d matches, a rescan %d", len(got), len(want))
 	}
 }
 

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -47,12 +48,24 @@ func migrationTitle(r *rules.Rule, sites int) string {
 }
 
 // migrations returns one candidate per migration rule with safe sites in
-// the document. Call with the document's lock held.
+// the document. It works under ctx's deadline: when the document's matches
+// are not all known by then (a large file just edited wholesale), or its
+// sites cannot all be rendered, no migration is offered on this request
+// (one over part of the file would say the wrong number of sites). Call
+// with the document's lock held.
 func (s *Server) migrations(ctx context.Context, doc *document, target rules.Target, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) []*candidate {
 	src := doc.text.Bytes()
 	byRule := map[*rules.Rule][]rules.Match{}
 	var order []*rules.Rule
-	for _, m := range doc.index.Matches(doc.tree, src) {
+	deadline, _ := ctx.Deadline()
+	all := doc.index.WithinBy(doc.tree, src, 0, len(src), deadline)
+	if doc.index.Pending() > 0 {
+		return nil
+	}
+	for i, m := range all {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil // checking each site's suppressions ran out of time
+		}
 		r := m.Rule
 		if r.Migration == "" || m.Unsafe || !kindAllowed("source.syntx."+r.Category, only) || !offered(m, doc, target) {
 			continue
@@ -87,6 +100,9 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 	var kept []rules.Match
 	lastEnd := -1
 	for _, m := range ms {
+		if ctx.Err() != nil {
+			return nil
+		}
 		fx, err := rules.Render(ctx, m, doc.tree, doc.text)
 		if err != nil || len(fx) == 0 {
 			continue
@@ -177,9 +193,11 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 
 // lineSpan returns the whole lines holding sp, without the last newline.
 func lineSpan(src []byte, sp rules.Span) (int, int) {
-	start := strings.LastIndexByte(string(src[:sp.Start]), '\n') + 1
+	// bytes, not strings: converting src to a string would copy the file
+	// for every site of a migration.
+	start := bytes.LastIndexByte(src[:sp.Start], '\n') + 1
 	end := sp.End
-	if i := strings.IndexByte(string(src[sp.End:]), '\n'); i >= 0 {
+	if i := bytes.IndexByte(src[sp.End:], '\n'); i >= 0 {
 		end += i
 	} else {
 		end = len(src)

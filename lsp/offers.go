@@ -43,8 +43,8 @@ type offer struct {
 	pending *store.Suggestion
 }
 
-// offers remembers recent offers, bounded so a long session cannot grow
-// without limit.
+// offers remembers recent offers (the latest maxOffers, and up to a quarter
+// more), bounded so a long session cannot grow without limit.
 type offers struct {
 	mu      sync.Mutex
 	session string
@@ -162,7 +162,9 @@ func (o *offers) add(of *offer) {
 	}
 	o.byID[of.ID] = of
 	o.order = append(o.order, of.ID)
-	if len(o.order) > maxOffers {
+	// Forget the oldest in batches: trimming one at a time copied the
+	// whole list for every offer once it was full.
+	if len(o.order) > maxOffers+maxOffers/4 {
 		drop := len(o.order) - maxOffers
 		for _, id := range o.order[:drop] {
 			delete(o.byID, id)

@@ -127,6 +127,8 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 		if doc.tree != nil {
 			doc.tree.Edit(e)
 			doc.index.Edit(e)
+		} else {
+			doc.recordEdit(e)
 		}
 	}
 	if clamped {
@@ -139,7 +141,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 	}
 	switch {
 	case doc.tree == nil && (doc.analysing || doc.failed):
-		// A background analysis starts again with the new text; one that
+		// A background analysis replays the edits when it ends; one that
 		// failed (a parse timeout, a tree too deep) is not retried on every
 		// keystroke, which would stall each one for the parse timeout.
 	case doc.tree == nil && syntax.Detect(doc.languageID, doc.path) != "":

@@ -2,11 +2,15 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/syntx/syntx/internal/corpus"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -89,4 +93,62 @@ func BenchmarkRules(b *testing.B) {
 		}
 		tree.Close()
 	}
+}
+
+// BenchmarkEditRematch types one character (then deletes it) inside a
+// statement in the middle of generated UMD bundles of 1,000 to 100,000
+// lines, and reports the median of the incremental reparse and of the
+// index's re-matching (Edit and Refresh), with the nodes and bytes matched
+// again: the re-matching should not grow with the file. The real-code
+// version is `make bench-real` (internal/realbench).
+func BenchmarkEditRematch(b *testing.B) {
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	set := lib.Set(syntax.JavaScript)
+	for _, lines := range []int{1000, 5000, 20000, 100000} {
+		b.Run(fmt.Sprintf("umd-%dk", lines/1000), func(b *testing.B) {
+			src := corpus.GenerateShape(corpus.UMD, lines)
+			ctx := context.Background()
+			text := syntax.NewText([]byte(src))
+			tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tree.Close()
+			ix := NewIndex(set, tree, text.Bytes())
+			at := nthIndex(src, "count += item.qty", strings.Count(src, "count += item.qty")/2) + 4
+			var reparse, rematch []time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var e syntax.Edit
+				if i%2 == 0 {
+					text, e = text.Replace(at, at, []byte("x"))
+				} else {
+					text, e = text.Replace(at, at+1, nil)
+				}
+				t0 := time.Now()
+				tree.Edit(e)
+				changed, err := tree.Reparse(ctx, text.Bytes())
+				if err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				ix.Edit(e)
+				ix.Refresh(tree, text, changed)
+				rematch = append(rematch, time.Since(t1))
+				reparse = append(reparse, t1.Sub(t0))
+			}
+			b.StopTimer()
+			w := ix.LastWork()
+			b.ReportMetric(float64(median(reparse).Microseconds()), "reparse-p50-µs")
+			b.ReportMetric(float64(median(rematch).Microseconds()), "rematch-p50-µs")
+			b.ReportMetric(float64(w.Nodes), "nodes")
+			b.ReportMetric(float64(w.SubtreeBytes), "subtree-bytes")
+		})
+	}
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

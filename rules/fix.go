@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -43,7 +44,9 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 		captured := string(src[c.Span.Start:c.Span.End])
 		if _, ok := data[c.Name]; !ok {
 			data[c.Name] = captured
-			data["indent_"+c.Name] = lineIndent(text, c.Span.Start)
+			if r.usesIndent {
+				data["indent_"+c.Name] = lineIndent(text, c.Span.Start)
+			}
 			spans[c.Name] = c.Span
 		}
 		all, _ := data["all_"+c.Name].([]string)
@@ -56,8 +59,9 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 			data["indent_"+name] = ""
 		}
 	}
-	indent := lineIndent(text, m.Site.Start)
-	data["indent"] = indent
+	if r.usesIndent {
+		data["indent"] = lineIndent(text, m.Site.Start)
+	}
 	data["nl"] = "\n"
 	var edits []TextEdit
 	for _, e := range r.edits {
@@ -465,14 +469,31 @@ func lastNamedOfType(n *sitter.Node, typ string) *sitter.Node {
 
 // dropGoImport returns the edit that removes the import of path when no
 // identifier outside the import declarations and the edits refers to it.
+// It reads the import declarations at the top of the file and the places
+// where the package's name occurs in the text, not the whole tree: this runs
+// for every candidate of a code action request.
 func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool) {
 	quoted := strconv.Quote(path)
 	var spec, decl *sitter.Node
-	for i := 0; i < int(root.NamedChildCount()); i++ {
-		d := root.NamedChild(i)
-		if d.Type() != "import_declaration" {
+	var imports []Span
+	// Imports follow the package clause: walk the top of the file only, with
+	// a cursor (indexing children is quadratic in tree-sitter).
+	c := sitter.NewTreeCursor(root)
+	defer c.Close()
+top:
+	for ok := c.GoToFirstChild(); ok; ok = c.GoToNextSibling() {
+		d := c.CurrentNode()
+		if !d.IsNamed() {
 			continue
 		}
+		switch d.Type() {
+		case "package_clause", "comment":
+			continue
+		case "import_declaration":
+		default:
+			break top
+		}
+		imports = append(imports, Span{int(d.StartByte()), int(d.EndByte())})
 		walkType(d, "import_spec", func(n *sitter.Node) {
 			if p := n.ChildByFieldName("path"); p != nil && p.Content(src) == quoted && spec == nil {
 				spec, decl = n, d
@@ -489,36 +510,38 @@ func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) 
 	if name == "_" || name == "." {
 		return TextEdit{}, false
 	}
-	edited := func(n *sitter.Node) bool {
-		for _, e := range edits {
-			if int(n.StartByte()) >= e.Span.Start && int(n.EndByte()) <= e.Span.End && e.Span.Start < e.Span.End {
+	inside := func(sp Span, spans []Span) bool {
+		for _, o := range spans {
+			if sp.Start >= o.Start && sp.End <= o.End && o.Start < o.End {
 				return true
 			}
 		}
 		return false
 	}
-	used := false
+	var editSpans []Span
 	for _, e := range edits {
 		if strings.Contains(e.NewText, name+".") {
-			used = true // the fix itself still refers to the package
+			return TextEdit{}, false // the fix itself still refers to the package
 		}
+		editSpans = append(editSpans, e.Span)
 	}
-	var walk func(n *sitter.Node)
-	walk = func(n *sitter.Node) {
-		if used || n.Type() == "import_declaration" || edited(n) {
-			return
+	// Every identifier named name is a word of the text: look at those.
+	for off := 0; ; {
+		i := bytes.Index(src[off:], []byte(name))
+		if i < 0 {
+			break
 		}
-		if (n.Type() == "identifier" || n.Type() == "package_identifier") && n.Content(src) == name {
-			used = true
-			return
+		at := Span{off + i, off + i + len(name)}
+		off = at.End
+		if at.Start > 0 && isWordByte(src[at.Start-1]) || at.End < len(src) && isWordByte(src[at.End]) {
+			continue
 		}
-		for i := 0; i < int(n.NamedChildCount()); i++ {
-			walk(n.NamedChild(i))
+		if inside(at, imports) || inside(at, editSpans) {
+			continue
 		}
-	}
-	walk(root)
-	if used {
-		return TextEdit{}, false
+		if n := deepestAt(root, at); n != nil && (n.Type() == "identifier" || n.Type() == "package_identifier") {
+			return TextEdit{}, false
+		}
 	}
 	target := spec
 	list := findChild(decl, "import_spec_list")
@@ -540,6 +563,28 @@ func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) 
 		sp.End++ // and the blank line after the declaration
 	}
 	return TextEdit{Span: sp, NewText: ""}, !overlaps(edits, sp)
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// deepestAt returns the deepest node that spans exactly sp, or nil.
+func deepestAt(root *sitter.Node, sp Span) *sitter.Node {
+	c := sitter.NewTreeCursor(root)
+	defer c.Close()
+	var found *sitter.Node
+	for c.GoToFirstChildForByte(uint32(sp.Start)) >= 0 {
+		n := c.CurrentNode()
+		s, e := int(n.StartByte()), int(n.EndByte())
+		if s > sp.Start || e < sp.End {
+			break
+		}
+		if s == sp.Start && e == sp.End {
+			found = n
+		}
+	}
+	return found
 }
 
 // overlaps reports whether an edit (an insertion included) falls inside sp.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syntx/syntx/internal/corpus"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -96,97 +97,134 @@ func matchKeys(ms []Match, src []byte) string {
 	return b.String()
 }
 
+// shapeCorpus holds documents shaped as real files are (see corpus.Shape),
+// with pieces of text that open and close their constructs.
+var shapeCorpus = map[corpus.Shape][]string{
+	corpus.UMD:      {"x", "\n", "}", "{", "(", ")", "/*", "*/", "`", "\"", "function () {", "console.log(a);\n", " == ", "var ", "// ", "}));\n", "switch (a) {\ncase 1:\n", "count", "limit2", "o", "eval"},
+	corpus.IIFE:     {"x", "\n", "}", "{", "}.call(this));\n", ";(function() {\n", "console.log(a);\n", " || 10", "'", "/*", "JSON.parse(JSON.stringify(q))", "rows", "root", "o"},
+	corpus.Describe: {"x", "\n", "});\n", "it('x', () => {\n", "describe('y', () => {\n", "console.log(1);\n", "`", " == ", "el.innerHTML = v;\n", "//"},
+	corpus.Class:    {"x", "\n", "    ", "        ", "class D:\n", "def f(self, a=[]):\n        pass\n", "\"\"\"", "#", "if x == None:\n", "except:\n", "yaml.load(s)", "'"},
+	corpus.BigFunc:  {"x", "\n", "}", "{", "func() {\n", "}\n", "for {\n", "defer f.Close()\n", "`", "\"", "/*", "err == io.EOF", "fmt.Errorf(\"x %v\", err)"},
+}
+
+// checkIncremental edits src at random and checks, after every edit, that
+// the incrementally maintained matches equal a full rescan of the tree, and
+// that the matches near a cursor do before the rest is matched.
+func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, pieces []string, seeds uint64, steps int) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= seeds; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		text := syntax.NewText([]byte(src))
+		tree, err := syntax.Parse(ctx, g, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix := NewIndex(lib.Set(g), tree, text.Bytes())
+		if len(ix.Matches(tree, text.Bytes())) < 4 {
+			t.Fatalf("corpus matches only %d times", len(ix.Matches(tree, text.Bytes())))
+		}
+		for step := 0; step < steps; step++ {
+			for k := 1 + rng.IntN(2); k > 0; k-- { // one or two changes per notification
+				a := rng.IntN(text.Len() + 1)
+				b := min(text.Len(), a+rng.IntN(6))
+				if rng.IntN(3) == 0 {
+					b = a
+				}
+				repl := ""
+				if rng.IntN(4) > 0 {
+					repl = pieces[rng.IntN(len(pieces))]
+				}
+				var e syntax.Edit
+				text, e = text.Replace(a, b, []byte(repl))
+				tree.Edit(e)
+				ix.Edit(e)
+			}
+			changed, err := tree.Reparse(ctx, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.Refresh(tree, text, changed)
+			// The reference is a full rescan of the same tree. (A fresh
+			// parse of the text is not: under error recovery tree-sitter's
+			// incremental parse can differ from it, and the server works on
+			// the incremental tree.)
+			fullMatches := NewIndex(lib.Set(g), tree, text.Bytes()).Matches(tree, text.Bytes())
+			want := matchKeys(fullMatches, text.Bytes())
+			// Matching only near a cursor must agree too before the flush.
+			cur := rng.IntN(text.Len() + 1)
+			got := map[string]bool{}
+			for _, m := range ix.Within(tree, text.Bytes(), cur, cur) {
+				k := fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)
+				got[k] = true
+				if !strings.Contains(want, k) {
+					t.Fatalf("seed %d step %d: Within gave %s, not in a full rescan", seed, step, m)
+				}
+			}
+			for _, m := range fullMatches {
+				if m.Site.Start <= cur && cur <= m.Site.End && !got[fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)] {
+					t.Fatalf("seed %d step %d: Within(%d) missed %s", seed, step, cur, m)
+				}
+			}
+			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+				t.Fatalf("seed %d step %d: incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", seed, step, got, want, text.Bytes())
+			}
+		}
+		tree.Close()
+	}
+}
+
 // TestIndexIncrementalEqualsFull edits documents at random and checks, after
-// every edit, that the incrementally maintained matches equal a full rescan.
+// every edit, that the incrementally maintained matches equal a full rescan:
+// small files in each language, and files shaped as real ones (a UMD
+// bundle, an IIFE, one describe suite, one huge class, one long function, a
+// minified line), large enough that part of a big change is queued rather
+// than matched at once.
 func TestIndexIncrementalEqualsFull(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	ctx := context.Background()
 	for g, c := range indexCorpus {
 		t.Run(string(g), func(t *testing.T) {
 			t.Parallel()
-			for seed := uint64(1); seed <= 12; seed++ {
-				rng := rand.New(rand.NewPCG(seed, 99))
-				text := syntax.NewText([]byte(c.src))
-				tree, err := syntax.Parse(ctx, g, text.Bytes())
-				if err != nil {
-					t.Fatal(err)
-				}
-				ix := NewIndex(lib.Set(g), tree, text.Bytes())
-				if len(ix.Matches(tree, text.Bytes())) < 4 {
-					t.Fatalf("corpus matches only %d times", len(ix.Matches(tree, text.Bytes())))
-				}
-				for step := 0; step < 40; step++ {
-					for k := 1 + rng.IntN(2); k > 0; k-- { // one or two changes per notification
-						a := rng.IntN(text.Len() + 1)
-						b := min(text.Len(), a+rng.IntN(6))
-						if rng.IntN(3) == 0 {
-							b = a
-						}
-						repl := ""
-						if rng.IntN(4) > 0 {
-							repl = c.pieces[rng.IntN(len(c.pieces))]
-						}
-						var e syntax.Edit
-						text, e = text.Replace(a, b, []byte(repl))
-						tree.Edit(e)
-						ix.Edit(e)
-					}
-					changed, err := tree.Reparse(ctx, text.Bytes())
-					if err != nil {
-						t.Fatal(err)
-					}
-					ix.Refresh(tree, text, changed)
-					full, err := syntax.Parse(ctx, g, text.Bytes())
-					if err != nil {
-						t.Fatal(err)
-					}
-					fullMatches := NewIndex(lib.Set(g), full, text.Bytes()).Matches(full, text.Bytes())
-					want := matchKeys(fullMatches, text.Bytes())
-					full.Close()
-					// Matching only near a cursor must agree too before the flush.
-					cur := rng.IntN(text.Len() + 1)
-					got := map[string]bool{}
-					for _, m := range ix.Within(tree, text.Bytes(), cur, cur) {
-						k := fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)
-						got[k] = true
-						if !strings.Contains(want, k) {
-							t.Fatalf("seed %d step %d: Within gave %s, not in a full rescan", seed, step, m)
-						}
-					}
-					for _, m := range fullMatches {
-						if m.Site.Start <= cur && cur <= m.Site.End && !got[fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)] {
-							t.Fatalf("seed %d step %d: Within(%d) missed %s", seed, step, cur, m)
-						}
-					}
-					full.Close()
-					if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
-						t.Fatalf("seed %d step %d: incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", seed, step, got, want, text.Bytes())
-					}
-				}
-				tree.Close()
+			checkIncremental(t, lib, g, c.src, c.pieces, 12, 40)
+		})
+	}
+	t.Run("minified", func(t *testing.T) {
+		t.Parallel()
+		// The UMD bundle on one line, as a minifier writes it.
+		src := strings.Join(strings.Fields(corpus.GenerateShape(corpus.UMD, 800)), " ")
+		checkIncremental(t, lib, syntax.JavaScript, src, shapeCorpus[corpus.UMD], 5, 30)
+	})
+	for _, s := range corpus.Shapes {
+		t.Run(string(s), func(t *testing.T) {
+			t.Parallel()
+			src := corpus.GenerateShape(s, 800)
+			if len(src) <= eagerBytes {
+				t.Fatalf("%s: %d bytes, want more than %d to exercise the queue", s, len(src), eagerBytes)
 			}
+			checkIncremental(t, lib, s.Grammar(), src, shapeCorpus[s], 5, 30)
 		})
 	}
 }
 
-// TestWithinByDeadline: a request whose deadline has passed answers with
-// what is already matched and leaves the rest pending for later requests.
+// TestWithinByDeadline: after a change too large to match at once (here the
+// editor replaces the whole text), a request whose deadline has passed
+// answers with what is already matched and leaves the rest queued; the next
+// request matches the part it needs, and a flush the rest.
 func TestWithinByDeadline(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
 	ctx := context.Background()
-	src := indexCorpus[syntax.Go].src
+	src := corpus.GenerateShape(corpus.UMD, 2000)
 	text := syntax.NewText([]byte(src))
-	tree, err := syntax.Parse(ctx, syntax.Go, text.Bytes())
+	tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	ix := NewIndex(lib.Set(syntax.Go), tree, text.Bytes())
-	at := strings.Index(src, "fmt.Errorf")
+	set := lib.Set(syntax.JavaScript)
+	ix := NewIndex(set, tree, text.Bytes())
 	var e syntax.Edit
-	text, e = text.Replace(at, at, []byte(" "))
+	text, e = text.Replace(0, text.Len(), []byte(src))
 	tree.Edit(e)
 	ix.Edit(e)
 	changed, err := tree.Reparse(ctx, text.Bytes())
@@ -194,26 +232,160 @@ func TestWithinByDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	ix.Refresh(tree, text, changed)
-	if ix.Pending() == 0 {
-		t.Fatal("nothing pending after an edit")
+	queued := ix.Pending()
+	if queued < len(src)/2 {
+		t.Fatalf("%d bytes queued after replacing all %d", queued, len(src))
 	}
-	at += 3 // inside the call, now one byte further
+	at := nthIndex(src, "el.innerHTML", 40) + 3
 	late := ix.WithinBy(tree, text.Bytes(), at, at, time.Now().Add(-time.Second))
-	if ix.Pending() == 0 {
-		t.Fatal("a request past its deadline matched the pending region")
+	if ix.Pending() != queued {
+		t.Fatalf("a request past its deadline matched: %d bytes queued, then %d", queued, ix.Pending())
 	}
-	full := ix.Within(tree, text.Bytes(), at, at)
-	if ix.Pending() != 0 && len(full) <= len(late) {
-		t.Fatalf("the next request did not match the rest: %d then %d matches, %d bytes pending", len(late), len(full), ix.Pending())
+	near := ix.Within(tree, text.Bytes(), at, at)
+	if len(near) <= len(late) || len(near) == 0 {
+		t.Fatalf("the next request did not match at the site: %d then %d matches", len(late), len(near))
 	}
-	if len(full) == 0 {
-		t.Fatal("no match at the edited site")
+	if p := ix.Pending(); p == 0 || p > queued-1 {
+		t.Fatalf("the request at one site matched %d of %d queued bytes; want a part", queued-p, queued)
+	}
+	want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
+	if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want || ix.Pending() != 0 {
+		t.Fatalf("after a flush (%d bytes queued: %v) the matches differ from a rescan\n--- got\n%s--- want\n%s", ix.Pending(), ix.pending, got, want)
+	}
+}
+
+func nthIndex(s, sub string, n int) int {
+	off := 0
+	for i := 0; i < n; i++ {
+		j := strings.Index(s[off:], sub)
+		if j < 0 {
+			return -1
+		}
+		off += j + len(sub)
+	}
+	return off - len(sub)
+}
+
+// TestEditCostFollowsTheEdit: the matching a keystroke needs does not grow
+// with the file. In UMD bundles of 1,000 to 20,000 lines, typing one
+// character inside a statement in the middle of the bundle matches the
+// patterns rooted at the same number of nodes (the edit's ancestors) and
+// the same bytes of subtrees (the edited line), and leaves nothing queued.
+func TestEditCostFollowsTheEdit(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	set := lib.Set(syntax.JavaScript)
+	ctx := context.Background()
+	var first WorkStats
+	for i, lines := range []int{1000, 5000, 20000} {
+		src := corpus.GenerateShape(corpus.UMD, lines)
+		text := syntax.NewText([]byte(src))
+		tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix := NewIndex(set, tree, text.Bytes())
+		at := nthIndex(src, "count += item.qty", strings.Count(src, "count += item.qty")/2) + 4
+		var e syntax.Edit
+		text, e = text.Replace(at, at, []byte("x"))
+		tree.Edit(e)
+		ix.Edit(e)
+		changed, err := tree.Reparse(ctx, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix.Refresh(tree, text, changed)
+		w := ix.LastWork()
+		t.Logf("%d lines (%d bytes): %d nodes' own patterns, %d bytes of subtrees", lines, len(src), w.Nodes, w.SubtreeBytes)
+		if ix.Pending() != 0 {
+			t.Errorf("%d lines: %d bytes queued after a keystroke", lines, ix.Pending())
+		}
+		if w.SubtreeBytes > 200 || w.Nodes > 40 {
+			t.Errorf("%d lines: a keystroke matched %d nodes and %d bytes of subtrees", lines, w.Nodes, w.SubtreeBytes)
+		}
+		if i == 0 {
+			first = w
+		} else if w != first {
+			t.Errorf("%d lines: the keystroke's work %+v differs from that in the smallest file %+v", lines, w, first)
+		}
+		want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
+		if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+			t.Errorf("%d lines: matches differ from a rescan", lines)
+		}
+		tree.Close()
+	}
+}
+
+// TestMemoFollowsItsText: data stored with a match (SetMemo) is returned
+// only while the text it was derived from is unchanged, and survives edits
+// elsewhere.
+func TestMemoFollowsItsText(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	for _, s := range []corpus.Shape{corpus.UMD, corpus.Class} {
+		g := s.Grammar()
+		rng := rand.New(rand.NewPCG(3, 3))
+		text := syntax.NewText([]byte(corpus.GenerateShape(s, 600)))
+		tree, err := syntax.Parse(ctx, g, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix := NewIndex(lib.Set(g), tree, text.Bytes())
+		kept := 0
+		for step := 0; step < 60; step++ {
+			src := text.Bytes()
+			for _, m := range ix.Within(tree, src, 0, len(src)) {
+				deps, ok := memoDeps(&m)
+				if v := ix.Memo(&m); v != nil {
+					if !ok || string(src[deps.Start:deps.End]) != v.(string) {
+						t.Fatalf("%s step %d: %s kept its memo, but its text changed from %q to %q", s, step, m, v, src[max(deps.Start, 0):min(deps.End, len(src))])
+					}
+					kept++
+					continue
+				}
+				d := Span{max(m.Root.Start-30, 0), min(m.Root.End+30, len(src))}
+				ix.SetMemo(&m, d, string(src[d.Start:d.End]))
+			}
+			a := rng.IntN(text.Len() + 1)
+			b := min(text.Len(), a+rng.IntN(4))
+			var e syntax.Edit
+			text, e = text.Replace(a, b, []byte(shapeCorpus[s][rng.IntN(len(shapeCorpus[s]))]))
+			tree.Edit(e)
+			ix.Edit(e)
+			changed, err := tree.Reparse(ctx, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.Refresh(tree, text, changed)
+		}
+		if kept < 1000 {
+			t.Errorf("%s: memos were kept only %d times across 60 edits", s, kept)
+		}
+		tree.Close()
 	}
 }
 
 // TestIndexScopeDependencies edits the code a scope predicate looked at,
 // away from the match itself, and checks that the match appears, goes or
 // changes as a full rescan says.
+// farUse is a UMD bundle whose factory declares flag with var in a block
+// and, thousands of lines later, returns last.
+func farUse(last string) string {
+	return "(function (root, factory) {\n  module.exports = factory();\n}(this, function () {\n" +
+		"  function f(c) {\n    if (c) {\n      var flag = 1;\n      use(flag);\n    }\n" +
+		strings.Repeat("    step(c);\n", 3000) + "    " + last + "\n  }\n  return f;\n}));\n"
+}
+
+// minifiedEdge is a module whose lines average exactly minifiedLineBytes:
+// one newline fewer makes it minified, where scope predicates refuse.
+func minifiedEdge() string {
+	body := "const lib = require(\"lib\");\nfunction f(c) {\n  if (c) {\n    var x = 1;\n    use(x);\n  }\n}\n" +
+		strings.Repeat("//"+strings.Repeat("z", minifiedLineBytes-3)+"\n", 15)
+	pad := minifiedLineBytes*(strings.Count(body, "\n")+1) - len(body)
+	return body + "//" + strings.Repeat("z", pad-2)
+}
+
 func TestIndexScopeDependencies(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
@@ -230,6 +402,14 @@ func TestIndexScopeDependencies(t *testing.T) {
 		{"no longer a module", syntax.JavaScript, "const lib = require(\"lib\");\nvar total = 0;\nreport(total);\n", "require(\"lib\")", "load(\"lib\")"},
 		{"the declaration's type changes", syntax.Go, "package p\n\nfunc f(xs []string) string {\n\ts := \"\"\n\tfor _, x := range xs {\n\t\ts += \"<\" + x\n\t}\n\treturn s\n}\n", "s := \"\"", "s := []byte(nil)"},
 		{"Date is shadowed elsewhere", syntax.JavaScript, "const t = +new Date();\n\nfunction g() {}\n", "function g() {}", "function Date() {}"},
+		// Edits of one word, far from the declaration in a bundle's
+		// factory: the index must see that the word is one a predicate
+		// looked up (deps.go), however inert the keystroke looks.
+		{"renaming the far use after the block adds the match", syntax.JavaScript, farUse("return flag;"), "return flag;", "return flaw;"},
+		{"a far use after the block removes the match", syntax.JavaScript, farUse("return flaw;"), "flaw", "flag"},
+		{"a function renamed parse silences innerHTML", syntax.JavaScript, "run(function pars() {\n  el.innerHTML = v;\n});\n", "pars", "parse"},
+		{"an anonymous function named parse silences innerHTML", syntax.JavaScript, "run(function () {\n  el.innerHTML = v;\n});\n", "function (", "function parse("},
+		{"joining two lines makes the file minified", syntax.JavaScript, minifiedEdge(), "\n  if", "  if"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

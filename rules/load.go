@@ -417,15 +417,15 @@ func applyFirst(ctx context.Context, set *Set, src []byte) ([]byte, bool, error)
 	if syntax.HasErrors(t.Root()) {
 		return nil, false, fmt.Errorf("before has syntax errors:\n%s", src)
 	}
-	ix := NewIndex(set, t, src)
-	if len(ix.matches) == 0 {
+	ms := NewIndex(set, t, src).Matches(t, src)
+	if len(ms) == 0 {
 		return nil, false, fmt.Errorf("before does not match:\n%s", src)
 	}
-	edits, err := Fix(ix.matches[0], t, src)
+	edits, err := Fix(ms[0], t, src)
 	if err != nil {
 		return nil, false, err
 	}
-	return Apply(src, edits), ix.matches[0].Unsafe, nil
+	return Apply(src, edits), ms[0].Unsafe, nil
 }
 
 func safetyName(unsafe bool) string {

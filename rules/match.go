@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,17 +28,24 @@ type Capture struct {
 
 // Match is one place where a rule applies.
 type Match struct {
-	Rule     *Rule
-	Site     Span
-	Hull     Span // smallest span holding every capture
+	Rule *Rule
+	Site Span
+	Hull Span // smallest span holding every capture
+	// Root is the span of the node the match's pattern is rooted at: the
+	// match depends on that node's subtree only (and, for a lifted
+	// pattern, on the type of its parent; see the package documentation).
+	Root     Span
 	Captures []Capture
 	// Unsafe is set when the fix may change what the code does: the rule
 	// declares its fix unsafe, or the pattern that matched does.
 	Unsafe bool
 	// Deps is the span outside Hull that the match's scope predicates
 	// looked at (the function around a declaration, the file's exports),
-	// or {-1, -1}: an edit there can make the match appear or go.
+	// or {-1, -1}: an edit there can make the match appear or go, so the
+	// index matches the match's root again (see Index).
 	Deps Span
+	dep  *depDetail // what in Deps the match depends on; nil when Deps is none
+	memo *memoSlot
 }
 
 // key identifies a match across rescans.
@@ -52,13 +60,25 @@ type matchKey struct {
 type Set struct {
 	grammar   syntax.Grammar
 	rules     []*Rule
-	rootTypes map[string]bool // node types any pattern may be rooted at; "*" = any
-	wildcard  bool
-	// combined holds every rule's patterns in one query, so that one
-	// traversal of the tree serves all rules; patternRule maps its pattern
-	// indexes back to rules. nil if the rules could not be combined.
-	combined    *compiled
-	patternRule []*Rule
+	rootTypes map[string]bool // node types some pattern is rooted at
+	wildcard  bool            // some pattern is rooted at any node
+	// queries holds every rule's rooted patterns (see rootedPatterns) in
+	// one query, so that one traversal of the tree serves all rules; if
+	// the rules do not combine, one query per rule.
+	queries []*rootedQuery
+}
+
+// rootedQuery is a compiled query of rooted patterns, with the rule and the
+// parent condition of each pattern.
+type rootedQuery struct {
+	c        *compiled
+	root     uint32 // capture index of rootCapture
+	patterns []patternInfo
+}
+
+type patternInfo struct {
+	rule   *Rule
+	parent string // for a lifted pattern, the type the root's parent must have
 }
 
 // Grammar returns the grammar the set applies to.
@@ -75,8 +95,8 @@ func newSet(g syntax.Grammar, rules []*Rule) (*Set, []Problem) {
 		}
 	}
 	problems := s.combine()
-	for _, r := range s.rules {
-		for _, t := range r.roots {
+	for _, q := range s.queries {
+		for _, t := range q.c.rootTypes {
 			if t == "*" {
 				s.wildcard = true
 			}
@@ -86,44 +106,73 @@ func newSet(g syntax.Grammar, rules []*Rule) (*Set, []Problem) {
 	return s, problems
 }
 
-// combine compiles all rules' queries as one, so one traversal of the tree
-// serves them all. If that fails, the rules are compiled one by one to find
-// the ones at fault, which are reported and left out.
+// compileRooted compiles the rooted patterns of rules as one query.
+func compileRooted(g syntax.Grammar, rules []*Rule) (*rootedQuery, error) {
+	var text strings.Builder
+	var starts []int
+	var infos []patternInfo
+	for _, r := range rules {
+		for _, p := range r.rooted {
+			starts = append(starts, text.Len())
+			infos = append(infos, patternInfo{rule: r, parent: p.parent})
+			text.WriteString(p.text)
+			text.WriteString("\n")
+		}
+	}
+	c, err := compileQuery(text.String(), g)
+	if err != nil {
+		return nil, err
+	}
+	q := &rootedQuery{c: c, patterns: make([]patternInfo, c.query.PatternCount())}
+	for p := range q.patterns {
+		at := int(syntax.PatternStart(c.query, uint32(p)))
+		i := sort.SearchInts(starts, at+1) - 1
+		q.patterns[p] = infos[max(i, 0)]
+	}
+	found := false
+	for i, name := range c.captures {
+		if name == rootCapture {
+			q.root, found = uint32(i), true
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("query has no @%s capture", rootCapture)
+	}
+	return q, nil
+}
+
+// combine compiles all rules' rooted patterns as one query, so one traversal
+// of the tree serves them all. If that fails, the rules are compiled one by
+// one to find the ones at fault, which are reported and left out.
 func (s *Set) combine() []Problem {
 	if len(s.rules) == 0 {
 		return nil
 	}
 	var problems []Problem
 	for len(s.rules) > 0 {
-		var text strings.Builder
-		starts := make([]int, len(s.rules))
-		for i, r := range s.rules {
-			starts[i] = text.Len()
-			text.WriteString(r.Query)
-			text.WriteString("\n")
-		}
-		c, err := compileQuery(text.String(), s.grammar)
+		q, err := compileRooted(s.grammar, s.rules)
 		if err == nil {
-			owners := make([]*Rule, c.query.PatternCount())
-			for p := range owners {
-				at := int(syntax.PatternStart(c.query, uint32(p)))
-				i := sort.SearchInts(starts, at+1) - 1
-				owners[p] = s.rules[max(i, 0)]
-			}
-			s.combined, s.patternRule = c, owners
+			s.queries = []*rootedQuery{q}
 			return problems
 		}
 		var keep []*Rule
+		var each []*rootedQuery
 		for _, r := range s.rules {
-			if _, err := r.compiled(s.grammar); err != nil {
-				problems = append(problems, Problem{Source: r.Source, Err: err})
+			rq, rerr := r.rootedQuery(s.grammar)
+			if rerr == nil {
+				_, rerr = r.compiled(s.grammar)
+			}
+			if rerr != nil {
+				problems = append(problems, Problem{Source: r.Source, Err: rerr})
 				continue
 			}
 			keep = append(keep, r)
+			each = append(each, rq)
 		}
 		if len(keep) == len(s.rules) {
 			// Each compiles alone but not together: match them one by one.
 			problems = append(problems, Problem{Source: string(s.grammar), Err: fmt.Errorf("rules do not combine into one query (%v); matching them one by one", err)})
+			s.queries = each
 			return problems
 		}
 		s.rules = keep
@@ -136,84 +185,130 @@ func (s *Set) combine() []Problem {
 const matchLimit = 4096
 
 // MatchRange runs every rule of the set over the part of the tree that
-// intersects [start, end) and calls fn for each match. src is the text tree
-// was parsed from.
+// intersects [start, end) — every pattern whose root node intersects it —
+// and calls fn for each match. src is the text tree was parsed from.
 func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
-	s.matchRange(tree, src, start, end, fn, nil)
-}
-
-// matchRange is MatchRange that also reports, through reject, the places
-// where a pattern matched but a scope predicate refused it: the span of the
-// would-be match and the span the predicate looked at. An edit there can
-// make the match appear.
-func (s *Set) matchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match), reject func(rejection)) {
-	if len(s.rules) == 0 {
+	if len(s.queries) == 0 {
 		return
 	}
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
 	root := tree.Root()
-	if s.combined != nil {
-		matchQuery(qc, s.combined, func(p uint16) *Rule { return s.patternRule[p] }, root, src, start, end, fn, reject)
-		return
-	}
-	for _, r := range s.rules {
-		s.matchRule(qc, r, root, src, start, end, fn, reject)
+	for _, q := range s.queries {
+		q.run(qc, s.env(src, root), root, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
 	}
 }
 
-// rejection is a pattern match that a scope predicate refused: Hull is the
-// span of its captures, Deps what the predicate looked at.
-type rejection struct{ Hull, Deps Span }
+// rejection is a pattern match that a scope predicate refused: Root is the
+// span of the node its pattern is rooted at, Hull the span of its captures,
+// Deps what the predicate looked at. An edit to Deps can make the match
+// appear, so the index matches Root again.
+type rejection struct {
+	Root, Hull, Deps Span
+	dep              *depDetail
+}
 
 // MatchRule runs one rule over [start, end); used to measure rules one by one.
 func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
-	qc := sitter.NewQueryCursor()
-	defer qc.Close()
-	s.matchRule(qc, r, tree.Root(), src, start, end, fn, nil)
-}
-
-func (s *Set) matchRule(qc *sitter.QueryCursor, r *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match), reject func(rejection)) {
-	c, err := r.compiled(s.grammar)
+	q, err := r.rootedQuery(s.grammar)
 	if err != nil {
 		return // reported when the set was built
 	}
-	matchQuery(qc, c, func(uint16) *Rule { return r }, root, src, start, end, fn, reject)
+	qc := sitter.NewQueryCursor()
+	defer qc.Close()
+	root := tree.Root()
+	q.run(qc, s.env(src, root), root, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
 }
 
-func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16) *Rule, root *sitter.Node, src []byte, start, end int, fn func(Match), reject func(rejection)) {
-	syntax.SetByteRange(qc, uint32(start), uint32(end))
+// env returns an environment for scope predicates over the tree whose root
+// is root. One environment serves a whole round of matching (a Refresh, a
+// request's matching of queued work), so that what the predicates learn
+// about the tree (the words of a function, the occurrences of a name) is
+// learnt once, however many declarations of one function are matched again.
+func (s *Set) env(src []byte, root *sitter.Node) *evalEnv {
+	return &evalEnv{grammar: s.grammar, src: src, root: root}
+}
+
+// matchSubtree matches every pattern rooted in n's subtree.
+func (s *Set) matchSubtree(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, fn func(Match), reject func(rejection)) {
+	for _, q := range s.queries {
+		q.run(qc, env, n, 0, ^uint32(0), syntax.NoMaxStartDepth, fn, reject)
+	}
+}
+
+// matchAt matches the patterns rooted exactly at n. The query cursor
+// descends only as far as those patterns reach.
+func (s *Set) matchAt(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, fn func(Match), reject func(rejection)) {
+	for _, q := range s.queries {
+		q.run(qc, env, n, 0, ^uint32(0), 0, fn, reject)
+	}
+}
+
+// roots reports whether some pattern of the set may be rooted at n.
+func (s *Set) roots(n *sitter.Node) bool { return s.wildcard || s.rootTypes[n.Type()] }
+
+// run executes q on n (a node of env's tree) with the given byte range and
+// maximum start depth. It reports the matches to fn and, when reject is not
+// nil, the places where a scope predicate refused one.
+func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, start, end, depth uint32, fn func(Match), reject func(rejection)) {
+	syntax.SetByteRange(qc, start, end)
+	syntax.SetMaxStartDepth(qc, depth)
 	syntax.SetMatchLimit(qc, matchLimit)
-	qc.Exec(c.query, root)
-	// One environment per pass: scope predicates share what they learn
-	// about the tree (the occurrences of a name in a function).
-	env := &evalEnv{grammar: c.grammar, src: src, root: root, names: c.captures}
+	qc.Exec(q.c.query, n)
+	env.names = q.c.captures
+	src := env.src
 	for {
 		m, ok := qc.NextMatch()
 		if !ok {
 			return
 		}
-		accepted, deps := c.accept(m, src, env)
+		info := q.patterns[m.PatternIndex]
+		var root *sitter.Node
+		for _, cp := range m.Captures {
+			if cp.Index == q.root {
+				root = cp.Node
+				break
+			}
+		}
+		if root == nil {
+			continue
+		}
+		if info.parent != "" {
+			p := root.Parent()
+			if p == nil || !p.IsNamed() || p.Type() != info.parent {
+				continue
+			}
+		}
+		rootSpan := Span{int(root.StartByte()), int(root.EndByte())}
+		accepted, deps := q.c.accept(m, src, env)
 		if !accepted {
 			if reject != nil && deps.Start >= 0 {
 				h := Span{-1, -1}
 				for _, cp := range m.Captures {
-					h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
+					if cp.Index != q.root {
+						h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
+					}
 				}
-				reject(rejection{Hull: h, Deps: deps})
+				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, dep: env.detail})
 			}
 			continue
 		}
-		r := ruleOf(m.PatternIndex)
-		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures)), Deps: deps}
+		r := info.rule
+		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures)), Deps: deps, Root: rootSpan}
+		if deps.Start >= 0 {
+			mt.dep = env.detail
+		}
 		mt.Unsafe = r.Safety == Unsafe
-		if s := c.safety[m.PatternIndex]; s != "" {
+		if s := q.c.safety[m.PatternIndex]; s != "" {
 			mt.Unsafe = s == Unsafe
 		}
 		site := false
 		for _, cp := range m.Captures {
+			if cp.Index == q.root {
+				continue
+			}
 			sp := Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())}
-			name := c.captures[cp.Index]
+			name := q.c.captures[cp.Index]
 			mt.Captures = append(mt.Captures, Capture{Name: name, Span: sp, Type: cp.Node.Type()})
 			if name == r.Site && !site {
 				mt.Site, site = sp, true
@@ -225,9 +320,11 @@ func matchQuery(qc *sitter.QueryCursor, c *compiled, ruleOf func(pattern uint16)
 				mt.Hull.End = sp.End
 			}
 		}
-		if site {
-			fn(mt)
+		if !site {
+			continue
 		}
+		mt.memo = &memoSlot{}
+		fn(mt)
 	}
 }
 
@@ -239,6 +336,16 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool,
 		return true, noDeps
 	}
 	deps := noDeps
+	env.words, env.inexact, env.detail = env.words[:0], false, nil
+	defer func() {
+		switch {
+		case deps.Start < 0 || env.detail != nil:
+		case env.inexact:
+			env.detail = inexactDeps
+		default:
+			env.detail = &depDetail{words: slices.Compact(slices.Sorted(slices.Values(env.words)))}
+		}
+	}()
 	// Text predicates first: they are cheap and usually decide.
 	ok := c.acceptText(m, src, preds)
 	if !ok {
@@ -251,7 +358,8 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool,
 		}
 		if env.isMinified() {
 			// Not analysed (see isMinified). The whole text decided that:
-			// an edit anywhere may change it.
+			// the index watches whether it still is (see deps.go).
+			env.detail = &depDetail{minified: true}
 			return false, Span{0, len(src)}
 		}
 		nodes := env.allNodes(p.capture)
@@ -316,65 +424,87 @@ func (c *compiled) acceptText(m *sitter.QueryMatch, src []byte, preds []predicat
 
 // Index keeps the matches of one document and updates them incrementally.
 //
-// After an edit, Refresh finds the regions whose matches may have changed:
-// the edited spans and the ranges tree-sitter reports as structurally
-// changed, widened to whole lines and to the outermost ancestor a pattern can
-// be rooted at. It drops the matches there and splits the regions into
-// pieces that no pattern root crosses. Pieces are matched lazily: Within
-// matches the pieces its range touches, so a keystroke that leaves the rest of
-// the file in a transient error state (an unfinished keyword can make
-// tree-sitter report everything after it as changed) costs a reparse and the
-// lines around the cursor, not a rescan of the file. Flush matches every
-// pending piece.
+// Each match records the node its pattern is rooted at (Match.Root), and a
+// match rooted at a node depends only on that node's subtree (and, for a
+// lifted pattern, on its parent's type). So after an edit only two kinds of
+// matching are needed, and neither grows with the file:
+//
+//   - the regions that changed: the edited spans and the ranges tree-sitter
+//     reports as structurally changed, widened to whole lines (up to 256
+//     bytes on each side, for minified files) with a byte of slack, so a
+//     node that ends or starts at the edit counts. Every node inside a
+//     region is matched again, subtree and all.
+//   - the nodes that overlap a region without lying inside it: the edit's
+//     ancestors, O(depth) of them. Only the patterns rooted exactly at each
+//     are matched again (a query cursor with a maximum start depth of 0),
+//     which looks at the node's children as far as those patterns reach,
+//     not at its whole subtree.
+//
+// Every other match keeps its place, shifted by the edit. Refresh does this
+// matching at once when the regions are small (a keystroke: the line and
+// the ancestors). When they are not — an unfinished comment or string can
+// make tree-sitter report the rest of the file as changed — the ancestors
+// are still matched at once, and the runs of children inside the regions are
+// queued: Within matches those its range touches, splitting large nodes so
+// that a request near the cursor costs the lines around it, not a rescan;
+// Flush matches everything queued.
+//
+// A scope predicate can look beyond the root's subtree (the function around
+// a declaration, the file's exports): the match records that span as Deps.
+// The index also remembers where a predicate refused a match (its root, its
+// captures and its Deps). An edit, or a structural change, that touches a
+// match's or a refusal's Deps without touching its root makes the index
+// match that root again — the root's node with its subtree, and the
+// patterns rooted at its ancestors, exactly as for an edited line — so
+// deleting the use after a block that kept var from becoming let makes the
+// suggestion appear, and adding one makes it go.
 type Index struct {
 	set     *Set
-	matches []Match // sorted by Site.Start, then rule id
+	list    matchList
+	view    []Match // list.all(), until the list changes
 	dirty   []Span  // edited since the last Refresh
-	pending []Span  // sorted, disjoint; matches here are not computed yet
-	// rejected are the places where a scope predicate refused a match; an
-	// edit to what the predicate looked at queues them again (deleting the
-	// last use of a name after its block makes var → let apply).
+	pending []job   // sorted by start, disjoint; matches here are not computed yet
+	// rejected are the places where a scope predicate refused a match.
 	rejected []rejection
+	last     WorkStats
+	// text is the text of the last NewIndex or Refresh, edits the edits
+	// since and lastEdit the latest; minified whether text is minified.
+	// Refresh compares them with the new text (see deps.go).
+	text     []byte
+	edits    int
+	lastEdit syntax.Edit
+	minified bool
+}
+
+// WorkStats counts the matching one Refresh (or one request that matched
+// queued work) did: how many nodes had their own patterns matched, and how
+// many bytes of subtrees were matched whole.
+type WorkStats struct {
+	Nodes, SubtreeBytes int
+}
+
+// LastWork returns what the latest Refresh or request matched.
+func (ix *Index) LastWork() WorkStats { return ix.last }
+
+// job is queued matching: the subtrees of the children of the node parent
+// (identified by its span and type) that lie in span.
+type job struct {
+	span       Span
+	parent     Span
+	parentType string
 }
 
 // NewIndex matches the whole tree.
 func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
-	ix := &Index{set: set}
-	set.matchRange(tree, src, 0, len(src), func(m Match) { ix.matches = append(ix.matches, m) }, ix.reject)
-	ix.sort()
+	ix := &Index{set: set, text: src, minified: minifiedText(src)}
+	qc := sitter.NewQueryCursor()
+	defer qc.Close()
+	var ms []Match
+	root := tree.Root()
+	set.matchSubtree(qc, set.env(src, root), root, func(m Match) { ms = append(ms, m) }, ix.reject)
+	sortMatches(ms)
+	ix.list.set(ms)
 	return ix
-}
-
-func (ix *Index) sort() {
-	sortMatches(ix.matches)
-	ix.matches = dedupe(ix.matches)
-}
-
-func less(a, b *Match) bool {
-	if a.Site.Start != b.Site.Start {
-		return a.Site.Start < b.Site.Start
-	}
-	if a.Rule.ID != b.Rule.ID {
-		return a.Rule.ID < b.Rule.ID
-	}
-	return a.Site.End < b.Site.End
-}
-
-func sortMatches(ms []Match) {
-	sort.SliceStable(ms, func(i, j int) bool { return less(&ms[i], &ms[j]) })
-}
-
-// dedupe removes repeats of a sorted list (one rule matching the same site
-// through two patterns).
-func dedupe(ms []Match) []Match {
-	out := ms[:0]
-	for i := range ms {
-		if len(out) > 0 && out[len(out)-1].key() == ms[i].key() {
-			continue
-		}
-		out = append(out, ms[i])
-	}
-	return out
 }
 
 // shiftSpan maps a span through an edit of [start, oldEnd) to newEnd.
@@ -393,317 +523,449 @@ func shiftSpan(s Span, start, oldEnd, newEnd int) Span {
 	return s
 }
 
+// nodeOverlaps reports whether a node (or match root) spanning n overlaps the
+// region r. A zero-width node overlaps a region that holds its position.
+func nodeOverlaps(n, r Span) bool {
+	if n.Start == n.End {
+		return r.Start <= n.Start && n.Start <= r.End
+	}
+	return n.Start < r.End && r.Start < n.End
+}
+
+func spanContains(r, n Span) bool { return r.Start <= n.Start && n.End <= r.End }
+
 // Edit shifts the matches past an edit and marks the edited span dirty; call
 // Refresh after the tree has been reparsed.
 func (ix *Index) Edit(e syntax.Edit) {
 	start, oldEnd, newEnd := int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
-	delta := newEnd - oldEnd
+	ix.list.edit(start, oldEnd, newEnd-oldEnd)
+	ix.view = nil
+	// A refusal whose root the edit touches is recorded again when its
+	// region is matched; the others keep their place. Whether the edit
+	// touches what their predicates read is for Refresh to decide.
 	edited := Span{start, oldEnd}
-	out := ix.matches[:0]
-	var depends []Span
-	for _, m := range ix.matches {
-		if m.Hull.Intersects(edited) {
-			continue // re-matched by Refresh
-		}
-		if m.Deps.Start >= 0 && m.Deps.Intersects(edited) {
-			// A predicate of the match looked at the edited text: match
-			// its region again.
-			h := m.Hull
-			if h.Start > oldEnd {
-				h.Start += delta
-				h.End += delta
-			}
-			depends = append(depends, h)
-			continue
-		}
-		if m.Deps.Start > oldEnd && delta != 0 {
-			m.Deps.Start += delta
-			m.Deps.End += delta
-		}
-		if m.Hull.Start > oldEnd && delta != 0 {
-			m.Site.Start += delta
-			m.Site.End += delta
-			m.Hull.Start += delta
-			m.Hull.End += delta
-			for i := range m.Captures { // owned by the index: shifted in place
-				m.Captures[i].Span.Start += delta
-				m.Captures[i].Span.End += delta
-			}
-		}
-		out = append(out, m)
-	}
-	ix.matches = out
 	keep := ix.rejected[:0]
 	for _, r := range ix.rejected {
-		switch {
-		case r.Hull.Intersects(edited):
-			continue // its region is matched again
-		case r.Deps.Intersects(edited):
-			h := r.Hull
-			if h.Start > oldEnd {
-				h.Start += delta
-				h.End += delta
-			}
-			depends = append(depends, h)
+		if r.Root.Intersects(edited) {
 			continue
 		}
-		if r.Hull.Start > oldEnd {
-			r.Hull.Start += delta
-			r.Hull.End += delta
-		}
-		if r.Deps.Start > oldEnd {
-			r.Deps.Start += delta
-			r.Deps.End += delta
-		}
+		r.Root = shiftSpan(r.Root, start, oldEnd, newEnd)
+		r.Hull = shiftSpan(r.Hull, start, oldEnd, newEnd)
+		r.Deps = shiftSpan(r.Deps, start, oldEnd, newEnd)
 		keep = append(keep, r)
 	}
+	clear(ix.rejected[len(keep):])
 	ix.rejected = keep
 	for i := range ix.dirty {
 		ix.dirty[i] = shiftSpan(ix.dirty[i], start, oldEnd, newEnd)
 	}
 	for i := range ix.pending {
-		ix.pending[i] = shiftSpan(ix.pending[i], start, oldEnd, newEnd)
+		ix.pending[i].span = shiftSpan(ix.pending[i].span, start, oldEnd, newEnd)
+		ix.pending[i].parent = shiftSpan(ix.pending[i].parent, start, oldEnd, newEnd)
 	}
 	ix.dirty = append(ix.dirty, Span{start, newEnd})
-	ix.dirty = append(ix.dirty, depends...)
+	ix.edits++
+	ix.lastEdit = e
 }
+
+// eagerBytes is how much text inside a region Refresh matches at once; a
+// larger run of children is queued and matched on demand.
+const eagerBytes = 16 << 10
+
+// pieceBytes is the size up to which a queued node is matched whole; a larger
+// one is split into its own patterns and its children.
+const pieceBytes = 2048
 
 // Refresh takes the dirty spans and the ranges whose syntax changed (from
 // syntax.Tree.Reparse), drops the matches they may have invalidated, and
-// queues the regions for matching.
+// matches again what changed (see Index).
 func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint32) {
 	spans := ix.dirty
 	ix.dirty = nil
+	var structural []Span
 	for _, c := range changed {
-		spans = append(spans, Span{int(c[0]), min(int(c[1]), text.Len())})
+		structural = append(structural, Span{int(c[0]), min(int(c[1]), text.Len())})
 	}
+	spans = append(spans, structural...)
+	now := text.Bytes()
+	defer func() { ix.text, ix.edits, ix.minified = now, 0, minifiedText(now) }()
 	if len(spans) == 0 {
 		return
 	}
-	spans = mergeSpans(spans, 0)
-	// Matches whose predicates looked at a changed span are matched again.
-	stay := ix.matches[:0]
-	var depends []Span
-	for _, m := range ix.matches {
-		if m.Deps.Start >= 0 && overlapsAny(m.Deps, spans) && !overlapsAny(m.Hull, spans) {
-			depends = append(depends, m.Hull)
-			continue
+	var regions []Span
+	ch := ix.describeChange(now, mergeSpans(structural))
+	if ch.minified {
+		// Every scope predicate's answer may flip: match the file again.
+		regions = []Span{{0, len(now)}}
+	} else {
+		regions = lineRegions(text, spans)
+		// Matches and refusals whose predicates read what changed, while
+		// their root is elsewhere, are matched again at their root.
+		touched := mergeSpans(append([]Span(nil), spans...))
+		roots := ix.list.dependents(touched, nil, &ch)
+		keep := ix.rejected[:0]
+		for _, r := range ix.rejected {
+			if touchesAny(r.Deps, touched) && !overlapsAny(r.Root, regions) && ch.affects(r.dep) {
+				roots = append(roots, r.Root)
+				continue
+			}
+			keep = append(keep, r)
 		}
-		stay = append(stay, m)
+		clear(ix.rejected[len(keep):])
+		ix.rejected = keep
+		if len(roots) > 0 {
+			regions = mergeSpans(append(regions, roots...))
+		}
 	}
-	ix.matches = stay
-	keepRejected := ix.rejected[:0]
+	// Queued work that a region touches was laid out against the old
+	// tree: it joins the region (which may then touch more).
+	for grown := true; grown; {
+		grown = false
+		kept := ix.pending[:0]
+		for _, j := range ix.pending {
+			if overlapsAny(j.span, regions) {
+				regions = append(regions, j.span)
+				grown = true
+				continue
+			}
+			kept = append(kept, j)
+		}
+		ix.pending = kept
+		if grown {
+			regions = mergeSpans(regions)
+		}
+	}
+	ix.list.drop(regions)
+	ix.view = nil
+	ix.dropRejected(regions)
+
+	w := ix.newWork(tree, text.Bytes())
+	defer w.close()
+	for _, r := range regions {
+		w.region(r)
+	}
+	ix.pending = append(ix.pending, w.queued...)
+	sort.Slice(ix.pending, func(i, j int) bool { return ix.pending[i].span.Start < ix.pending[j].span.Start })
+	ix.merge(w.fresh)
+	ix.rejected = append(ix.rejected, w.rejected...)
+	ix.last = w.stats
+}
+
+// dropRejected forgets the refusals whose root overlaps one of the sorted,
+// disjoint regions: matching the regions again records them anew.
+func (ix *Index) dropRejected(regions []Span) {
+	keep := ix.rejected[:0]
 	for _, r := range ix.rejected {
-		if overlapsAny(r.Deps, spans) && !overlapsAny(r.Hull, spans) {
-			depends = append(depends, r.Hull)
-			continue
-		}
-		keepRejected = append(keepRejected, r)
-	}
-	ix.rejected = keepRejected
-	if len(depends) > 0 {
-		spans = mergeSpans(append(spans, depends...), 0)
-	}
-	// Pending pieces that the change touches were cut against the old tree:
-	// they are widened again with it. The others still hold.
-	var kept []Span
-	for _, p := range ix.pending {
-		if overlapsAny(p, spans) {
-			spans = append(spans, p)
-		} else {
-			kept = append(kept, p)
+		if !overlapsAny(r.Root, regions) {
+			keep = append(keep, r)
 		}
 	}
-	ix.pending = kept
-	regions := ix.widen(tree, text, mergeSpans(spans, 0))
-	out := ix.matches[:0]
-	r := 0
-	for _, m := range ix.matches {
-		for r < len(regions) && regions[r].End <= m.Hull.Start {
-			r++
-		}
-		drop := false
-		for k := r; k < len(regions) && regions[k].Start < m.Hull.End; k++ {
-			if m.Hull.End > regions[k].Start && m.Hull.Start < regions[k].End {
-				drop = true
-				break
-			}
-		}
-		if !drop {
-			out = append(out, m)
-		}
-	}
-	ix.matches = out
-	keepRejected = ix.rejected[:0]
-	for _, r := range ix.rejected {
-		if !overlapsAny(r.Hull, regions) {
-			keepRejected = append(keepRejected, r)
-		}
-	}
-	ix.rejected = keepRejected
-	for _, reg := range regions {
-		ix.pending = append(ix.pending, ix.pieces(tree.Root(), reg, nil)...)
-	}
-	ix.pending = mergeSpans(ix.pending, pieceBytes)
+	clear(ix.rejected[len(keep):])
+	ix.rejected = keep
 }
 
-func overlapsAny(p Span, sorted []Span) bool {
-	i := sort.Search(len(sorted), func(i int) bool { return sorted[i].End >= p.Start })
-	return i < len(sorted) && sorted[i].Start <= p.End
-}
+// reject records a refused match (see Index.rejected).
+func (ix *Index) reject(r rejection) { ix.rejected = append(ix.rejected, r) }
 
-// pieceBytes is the size up to which adjacent pieces are matched together.
-const pieceBytes = 2048
-
-// pieces splits region into spans that no pattern root crosses: it descends
-// through nodes whose type no pattern is rooted at and keeps whole the nodes
-// a pattern may be rooted at (and small nodes). It walks with a tree cursor:
-// indexing children one by one is quadratic in tree-sitter.
-func (ix *Index) pieces(root *sitter.Node, region Span, out []Span) []Span {
-	c := sitter.NewTreeCursor(root)
-	defer c.Close()
-	var descend func()
-	descend = func() {
-		if c.GoToFirstChildForByte(uint32(region.Start)) < 0 {
-			return
-		}
-		for {
-			n := c.CurrentNode()
-			cs, ce := int(n.StartByte()), int(n.EndByte())
-			if cs > region.End {
-				break
-			}
-			switch {
-			case ce < region.Start:
-			case ix.set.wildcard || ix.set.rootTypes[n.Type()] || ce-cs <= pieceBytes || n.ChildCount() == 0:
-				out = append(out, Span{cs, ce})
-			default:
-				descend()
-			}
-			if !c.GoToNextSibling() {
-				break
-			}
-		}
-		c.GoToParent()
+// lineRegions widens spans to their lines, with one byte of slack on each
+// side (a node that ends or starts exactly at an edit can change with it: an
+// identifier grows), and merges them. A line is taken whole up to
+// lineSlack bytes on each side of the span: the byte of slack is what the
+// index needs, and a minified file's one line must not be matched again on
+// every keystroke.
+func lineRegions(text *syntax.Text, spans []Span) []Span {
+	out := make([]Span, 0, len(spans))
+	for _, s := range spans {
+		lo, hi := max(s.Start-1, 0), min(s.End+1, text.Len())
+		start := max(text.LineStart(text.LineOf(lo)), lo-lineSlack)
+		end := min(text.LineStart(text.LineOf(hi)+1), hi+lineSlack)
+		out = append(out, Span{start, max(end, start)})
 	}
-	descend()
-	return out
+	return mergeSpans(out)
 }
 
-// outermost returns the outermost node below root that contains off and
-// whose type a pattern may be rooted at, or nil.
-func (ix *Index) outermost(root *sitter.Node, off int) *sitter.Node {
-	c := sitter.NewTreeCursor(root)
-	defer c.Close()
-	for c.GoToFirstChildForByte(uint32(off)) >= 0 {
-		n := c.CurrentNode()
-		if int(n.StartByte()) > off {
-			return nil
-		}
-		if ix.set.wildcard || ix.set.rootTypes[n.Type()] {
-			return n
+// lineSlack bounds how far a region extends along a long line.
+const lineSlack = 256
+
+// overlapsAny reports whether n overlaps one of the sorted, disjoint regions.
+func overlapsAny(n Span, sorted []Span) bool {
+	i := sort.Search(len(sorted), func(i int) bool { return sorted[i].End >= n.Start })
+	for ; i < len(sorted) && sorted[i].Start <= n.End; i++ {
+		if nodeOverlaps(n, sorted[i]) {
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
-// mergeSpans sorts spans and merges overlapping ones, and adjacent ones while
-// the result stays under limit bytes.
-func mergeSpans(spans []Span, limit int) []Span {
+// mergeSpans sorts spans and merges those that overlap or touch.
+func mergeSpans(spans []Span) []Span {
 	sort.Slice(spans, func(i, j int) bool { return spans[i].Start < spans[j].Start })
 	out := spans[:0]
 	for _, s := range spans {
-		if n := len(out); n > 0 {
-			last := &out[n-1]
-			if s.Start < last.End || (s.Start == last.End && s.End-last.Start <= limit) {
-				last.End = max(last.End, s.End)
-				continue
-			}
+		if n := len(out); n > 0 && s.Start <= out[n-1].End {
+			out[n-1].End = max(out[n-1].End, s.End)
+			continue
 		}
 		out = append(out, s)
 	}
 	return out
 }
 
-// widen turns dirty spans into regions to re-match: whole lines, extended to
-// the outermost ancestor (below the file node) of each end whose type a
-// pattern can be rooted at, and merged.
-func (ix *Index) widen(tree *syntax.Tree, text *syntax.Text, spans []Span) []Span {
-	root := tree.Root()
-	sort.Slice(spans, func(i, j int) bool { return spans[i].Start < spans[j].Start })
-	var regions []Span
-	for _, s := range spans {
-		// One byte of slack on each side catches nodes that end or start
-		// exactly at the edit (a match "touching" it was dropped by Edit).
-		s.Start = text.LineStart(text.LineOf(max(s.Start-1, 0)))
-		endLine := text.LineOf(min(s.End+1, text.Len()))
-		s.End = text.LineStart(endLine + 1)
-		for _, off := range []int{s.Start, max(s.End-1, s.Start)} {
-			if outer := ix.outermost(root, off); outer != nil {
-				s.Start = min(s.Start, int(outer.StartByte()))
-				s.End = max(s.End, int(outer.EndByte()))
-			}
-		}
-		if n := len(regions); n > 0 && regions[n-1].End >= s.Start {
-			regions[n-1].Start = min(regions[n-1].Start, s.Start)
-			regions[n-1].End = max(regions[n-1].End, s.End)
-			continue
-		}
-		regions = append(regions, s)
-	}
-	return regions
+// work is one round of matching against the current tree.
+type work struct {
+	ix     *Index
+	src    []byte
+	root   *sitter.Node
+	qc     *sitter.QueryCursor
+	cursor *sitter.TreeCursor
+	fresh  []Match
+	env    *evalEnv // shared by the round's scope predicates
+	// rejected are the refusals found this round.
+	rejected []rejection
+	queued   []job
+	stats    WorkStats
+	// done holds the nodes whose own patterns were matched this round, so
+	// that regions sharing ancestors do not match them twice.
+	done map[nodeKey]bool
 }
 
-// resolve matches the pending pieces that intersect [start, end], until
-// deadline (zero: no deadline); pieces it had no time for stay pending.
+type nodeKey struct {
+	span Span
+	typ  string
+}
+
+func (ix *Index) newWork(tree *syntax.Tree, src []byte) *work {
+	root := tree.Root()
+	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}, env: ix.set.env(src, root)}
+}
+
+func (w *work) close() {
+	w.qc.Close()
+	w.cursor.Close()
+}
+
+func nodeSpan(n *sitter.Node) Span { return Span{int(n.StartByte()), int(n.EndByte())} }
+
+func (w *work) collect(m Match) { w.fresh = append(w.fresh, m) }
+
+func (w *work) reject(r rejection) { w.rejected = append(w.rejected, r) }
+
+// at matches the patterns rooted exactly at n, once per round.
+func (w *work) at(n *sitter.Node) {
+	if !w.ix.set.roots(n) {
+		return
+	}
+	k := nodeKey{nodeSpan(n), n.Type()}
+	if w.done[k] {
+		return
+	}
+	w.done[k] = true
+	w.stats.Nodes++
+	w.ix.set.matchAt(w.qc, w.env, n, w.collect, w.reject)
+}
+
+// region matches again what the region r (in the current tree) may have
+// changed: the patterns rooted at every node that overlaps r without lying
+// inside it, at once, and the subtrees of the nodes inside it, at once when
+// they are small, else queued.
+func (w *work) region(r Span) {
+	c := w.cursor
+	c.Reset(w.root)
+	w.at(w.root)
+	if rs := nodeSpan(w.root); spanContains(r, rs) {
+		w.queue(job{span: rs, parent: rs, parentType: w.root.Type()})
+		return
+	}
+	w.descend(c, w.root, r)
+}
+
+// descend handles the children of the cursor's node (parent) that overlap r.
+func (w *work) descend(c *sitter.TreeCursor, parent *sitter.Node, r Span) {
+	if c.GoToFirstChildForByte(uint32(max(r.Start-1, 0))) < 0 {
+		return
+	}
+	ps := nodeSpan(parent)
+	run := Span{-1, -1} // children inside r, not yet handled
+	flush := func() {
+		if run.Start >= 0 {
+			w.children(parent, ps, run)
+			run = Span{-1, -1}
+		}
+	}
+	for {
+		n := c.CurrentNode()
+		ns := nodeSpan(n)
+		if ns.Start > r.End {
+			break
+		}
+		if nodeOverlaps(ns, r) {
+			if spanContains(r, ns) {
+				if run.Start < 0 {
+					run.Start = ns.Start
+				}
+				run.End = ns.End
+			} else {
+				flush()
+				w.at(n)
+				w.descend(c, n, r)
+			}
+		}
+		if !c.GoToNextSibling() {
+			break
+		}
+	}
+	flush()
+	c.GoToParent()
+}
+
+// children matches the subtrees of parent's children inside span at once
+// when they are small, or queues them.
+func (w *work) children(parent *sitter.Node, ps Span, span Span) {
+	j := job{span: span, parent: ps, parentType: parent.Type()}
+	if span.End-span.Start > eagerBytes || w.runChildren(parent, j, span) {
+		w.queue(j)
+	}
+}
+
+func (w *work) queue(j job) { w.queued = append(w.queued, j) }
+
+// runChildren matches the children of parent that lie in j.span and
+// intersect want (closed): a small child with its whole subtree, a large one
+// split into its own patterns and its children, the same way. The children
+// of j before and after those are queued. It reports whether j must stay
+// queued as it is: none of its children intersect want.
+func (w *work) runChildren(parent *sitter.Node, j job, want Span) (keep bool) {
+	c := sitter.NewTreeCursor(parent)
+	defer c.Close()
+	from := max(j.span.Start, want.Start-1)
+	if c.GoToFirstChildForByte(uint32(from)) < 0 {
+		return from > j.span.Start // children before want may remain
+	}
+	first, last := -1, -1         // span of the children handled
+	before := from > j.span.Start // children of j before first may remain
+	after := false                // children of j after last remain
+	for {
+		n := c.CurrentNode()
+		ns := nodeSpan(n)
+		if ns.Start > j.span.End || (ns.Start == j.span.End && ns.End > ns.Start) {
+			break
+		}
+		if spanContains(j.span, ns) {
+			if ns.Start > want.End {
+				after = true
+				break
+			}
+			if want.Start > ns.End {
+				before = true
+			} else {
+				if first < 0 {
+					first = ns.Start
+				}
+				last = ns.End
+				if ns.End-ns.Start > pieceBytes && n.ChildCount() > 0 {
+					w.at(n)
+					if w.runChildren(n, job{span: ns, parent: ns, parentType: n.Type()}, want) {
+						w.queue(job{span: ns, parent: ns, parentType: n.Type()})
+					}
+				} else {
+					w.stats.SubtreeBytes += ns.End - ns.Start
+					w.ix.set.matchSubtree(w.qc, w.env, n, w.collect, w.reject)
+				}
+			}
+		}
+		if !c.GoToNextSibling() {
+			break
+		}
+	}
+	if first < 0 {
+		// Nothing handled: keep j unless it holds no child at all.
+		return before || after
+	}
+	if before {
+		w.queue(job{span: Span{j.span.Start, first}, parent: j.parent, parentType: j.parentType})
+	}
+	if after {
+		w.queue(job{span: Span{last, j.span.End}, parent: j.parent, parentType: j.parentType})
+	}
+	return false
+}
+
+// find returns the parent node of a queued job: the node with the job's
+// parent span and type (of nested nodes with the same span and type, the
+// outermost when the job covers all its children, else the innermost).
+func (w *work) find(j job) *sitter.Node {
+	c := w.cursor
+	c.Reset(w.root)
+	var found *sitter.Node
+	for {
+		n := c.CurrentNode()
+		if nodeSpan(n) == j.parent && n.Type() == j.parentType {
+			if j.span == j.parent {
+				return n
+			}
+			found = n
+		}
+		if c.GoToFirstChildForByte(uint32(j.parent.Start)) < 0 {
+			return found
+		}
+		for {
+			ns := nodeSpan(c.CurrentNode())
+			if ns.Start > j.parent.Start {
+				return found
+			}
+			if spanContains(ns, j.parent) {
+				break
+			}
+			if !c.GoToNextSibling() {
+				return found
+			}
+		}
+	}
+}
+
+// resolve matches the queued work that intersects [start, end], until
+// deadline (zero: no deadline); what it had no time for stays queued.
 func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline time.Time) {
 	if len(ix.pending) == 0 {
 		return
 	}
-	var fresh []Match
-	keep := ix.pending[:0]
-	for _, p := range ix.pending {
-		if p.End < start || p.Start > end || (!deadline.IsZero() && time.Now().After(deadline)) {
-			keep = append(keep, p)
-			continue
+	w := ix.newWork(tree, src)
+	defer w.close()
+	want := Span{start, end}
+	var keep []job
+	todo := ix.pending
+	for len(todo) > 0 {
+		for _, j := range todo {
+			if j.span.Start > end || j.span.End < start || (!deadline.IsZero() && time.Now().After(deadline)) {
+				keep = append(keep, j)
+				continue
+			}
+			if p := w.find(j); p != nil && w.runChildren(p, j, want) {
+				keep = append(keep, j)
+			}
 		}
-		ix.set.matchRange(tree, src, p.Start, p.End, func(m Match) { fresh = append(fresh, m) }, ix.reject)
+		// What was left of the jobs handled: smaller, and maybe still in
+		// the range.
+		todo, w.queued = w.queued, nil
 	}
 	ix.pending = keep
-	if len(fresh) == 0 {
-		return
-	}
-	sortMatches(fresh)
-	// The kept matches are still in order: merge rather than sort them all.
-	merged := make([]Match, 0, len(ix.matches)+len(fresh))
-	i, j := 0, 0
-	for i < len(ix.matches) || j < len(fresh) {
-		if j == len(fresh) || (i < len(ix.matches) && !less(&fresh[j], &ix.matches[i])) {
-			merged = append(merged, ix.matches[i])
-			i++
-		} else {
-			merged = append(merged, fresh[j])
-			j++
-		}
-	}
-	ix.matches = dedupe(merged)
-}
-
-// reject records a refused match (see Index.rejected).
-func (ix *Index) reject(r rejection) {
-	ix.rejected = append(ix.rejected, r)
+	sort.Slice(ix.pending, func(i, j int) bool { return ix.pending[i].span.Start < ix.pending[j].span.Start })
+	ix.merge(w.fresh)
+	ix.rejected = append(ix.rejected, w.rejected...)
+	ix.last = w.stats
 }
 
 // Pending returns how many bytes of the document wait to be matched.
 func (ix *Index) Pending() int {
 	n := 0
-	for _, p := range ix.pending {
-		n += p.End - p.Start
+	for _, j := range ix.pending {
+		n += j.span.End - j.span.Start
 	}
 	return n
 }
 
-// Flush matches every pending piece.
+// Flush matches everything queued.
 func (ix *Index) Flush(tree *syntax.Tree, src []byte) {
 	ix.resolve(tree, src, 0, len(src), time.Time{})
 }
@@ -712,7 +974,10 @@ func (ix *Index) Flush(tree *syntax.Tree, src []byte) {
 // pending. The slice must not be modified.
 func (ix *Index) Matches(tree *syntax.Tree, src []byte) []Match {
 	ix.Flush(tree, src)
-	return ix.matches
+	if ix.view == nil {
+		ix.view = ix.list.all()
+	}
+	return ix.view
 }
 
 // Within returns the matches whose site intersects [start, end]; an empty
@@ -722,22 +987,23 @@ func (ix *Index) Within(tree *syntax.Tree, src []byte, start, end int) []Match {
 	return ix.WithinBy(tree, src, start, end, time.Time{})
 }
 
-// WithinBy is Within with a deadline for matching what is pending: a
-// request on a region whose syntax changed wholesale (a huge document, an
-// unfinished construct) answers with what could be matched in time, and the
-// rest is matched by later requests.
+// WithinBy is Within with a deadline for matching what is queued: a request
+// on a region whose syntax changed wholesale (a huge document, an unfinished
+// construct) answers with what could be matched in time, and the rest is
+// matched by later requests.
 func (ix *Index) WithinBy(tree *syntax.Tree, src []byte, start, end int, deadline time.Time) []Match {
 	ix.resolve(tree, src, start, end, deadline)
-	var out []Match
-	for _, m := range ix.matches {
-		if m.Site.Start > end {
-			break
-		}
-		if m.Site.End >= start {
-			out = append(out, m)
-		}
+	return ix.list.within(start, end)
+}
+
+// merge adds freshly matched matches.
+func (ix *Index) merge(fresh []Match) {
+	if len(fresh) == 0 {
+		return
 	}
-	return out
+	sortMatches(fresh)
+	ix.list.insert(fresh)
+	ix.view = nil
 }
 
 func (m Match) String() string {

@@ -28,6 +28,11 @@ type predicateDef struct {
 	// repeats the last kind, a trailing '?' makes the last one optional.
 	args string
 	eval func(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span)
+	// exact is set when what the predicate reads beyond its capture is
+	// the occurrences of the words it declares (evalEnv.lookedUp) and the
+	// structure of the code around them: an edit in its Deps that changes
+	// none of those leaves its answer as it was (see deps.go).
+	exact bool
 }
 
 // predArg is one argument of a scope predicate after the first capture.
@@ -41,25 +46,25 @@ var scopePredicates map[string]predicateDef
 
 func init() {
 	scopePredicates = map[string]predicateDef{
-		"parent-is?":          {"s*", predParentIs},
-		"guarded-by?":         {"r", predGuardedBy},
-		"in-function?":        {"r", predInFunction},
-		"commented?":          {"r?", predCommented},
-		"global?":             {"", predGlobal},
-		"local-to-block?":     {"", predLocalToBlock},
-		"captured-in-loop?":   {"", predCapturedInLoop},
-		"never-reassigned?":   {"", predNeverReassigned},
-		"module-file?":        {"", predModuleFile},
-		"used-only-opaquely?": {"", predUsedOnlyOpaquely},
-		"exported?":           {"", predExported},
-		"known-type?":         {"s*", predKnownType},
-		"sole-reference?":     {"c", predSoleReference},
-		"declared-before?":    {"c", predDeclaredBefore},
-		"referenced-after?":   {"c", predReferencedAfter},
-		"refers-to?":          {"c", predRefersTo},
-		"reraises?":           {"", predReraises},
-		"fresh-name?":         {"s", predFreshName},
-		"class-defines?":      {"s", predClassDefines},
+		"parent-is?":          {"s*", predParentIs, false},
+		"guarded-by?":         {"r", predGuardedBy, false},
+		"in-function?":        {"r", predInFunction, true},
+		"commented?":          {"r?", predCommented, false},
+		"global?":             {"", predGlobal, false},
+		"local-to-block?":     {"", predLocalToBlock, true},
+		"captured-in-loop?":   {"", predCapturedInLoop, true},
+		"never-reassigned?":   {"", predNeverReassigned, true},
+		"module-file?":        {"", predModuleFile, true},
+		"used-only-opaquely?": {"", predUsedOnlyOpaquely, false},
+		"exported?":           {"", predExported, false},
+		"known-type?":         {"s*", predKnownType, false},
+		"sole-reference?":     {"c", predSoleReference, false},
+		"declared-before?":    {"c", predDeclaredBefore, false},
+		"referenced-after?":   {"c", predReferencedAfter, false},
+		"refers-to?":          {"c", predRefersTo, false},
+		"reraises?":           {"", predReraises, false},
+		"fresh-name?":         {"s", predFreshName, false},
+		"class-defines?":      {"s", predClassDefines, false},
 	}
 }
 
@@ -159,6 +164,21 @@ type evalEnv struct {
 	// minified is 1 once the source is known to be minified, -1 once known
 	// not to be.
 	minified int8
+	// words are the words the predicates evaluated for the current match
+	// looked up, and inexact is set when one of them read beyond its
+	// capture without saying what (see deps.go).
+	words   []string
+	inexact bool
+	// detail is what accept found the current match depends on.
+	detail *depDetail
+}
+
+// lookedUp records that the predicate being evaluated depends on the
+// occurrences of these names (or of the words in them).
+func (e *evalEnv) lookedUp(names ...string) {
+	for _, n := range names {
+		e.words = appendWords(e.words, n)
+	}
 }
 
 // Minified files: lines averaging more than minifiedLineBytes in a file of
@@ -171,11 +191,17 @@ const (
 	minifiedMinBytes  = 2048
 )
 
+// minifiedText reports whether src is minified.
+func minifiedText(src []byte) bool {
+	n := len(src)
+	return n > minifiedMinBytes && n/(bytes.Count(src, []byte{'\n'})+1) > minifiedLineBytes
+}
+
 // isMinified reports whether the source is minified, once per pass.
 func (e *evalEnv) isMinified() bool {
 	if e.minified == 0 {
 		e.minified = -1
-		if n := len(e.src); n > minifiedMinBytes && n/(bytes.Count(e.src, []byte{'\n'})+1) > minifiedLineBytes {
+		if minifiedText(e.src) {
 			e.minified = 1
 		}
 	}
@@ -189,8 +215,10 @@ type memoKey struct {
 }
 
 type memoResult struct {
-	ok   bool
-	deps Span
+	ok      bool
+	deps    Span
+	words   []string
+	inexact bool
 }
 
 // eval evaluates a scope predicate on n, once per pass.
@@ -207,13 +235,18 @@ func (e *evalEnv) eval(def *predicateDef, n *sitter.Node, args []predArg) (bool,
 		key.args += a.value + "\x00"
 	}
 	if r, ok := e.memo[key]; ok {
+		e.words = append(e.words, r.words...)
+		e.inexact = e.inexact || r.inexact
 		return r.ok, r.deps
 	}
+	from := len(e.words)
 	ok, deps := def.eval(e, n, args)
+	inexact := deps.Start >= 0 && !def.exact
+	e.inexact = e.inexact || inexact
 	if e.memo == nil {
 		e.memo = map[memoKey]memoResult{}
 	}
-	e.memo[key] = memoResult{ok, deps}
+	e.memo[key] = memoResult{ok, deps, append([]string(nil), e.words[from:]...), inexact}
 	return ok, deps
 }
 
@@ -406,7 +439,9 @@ func predInFunction(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 			continue
 		}
 		deps = union(deps, spanOf(path[max(i-1, 0)].node))
-		if name := e.functionName(path, i); name != "" && args[0].re.MatchString(name) {
+		name := e.functionName(path, i)
+		e.lookedUp(name)
+		if name != "" && args[0].re.MatchString(name) {
 			return true, deps
 		}
 	}
@@ -595,13 +630,16 @@ func predLocalToBlock(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	if len(names) == 0 {
 		return false, deps
 	}
+	for _, id := range names {
+		e.lookedUp(e.text(id))
+	}
 	// First by position alone: a word with the name outside the block, or
 	// before the declaration, is either this variable used there (no) or
 	// another one of the same name; both are answered no without walking
 	// the tree (conservative, and most of what is asked in a bundle).
 	lo, hi := int(n.StartByte()), int(block.EndByte())
 	for _, id := range names {
-		for _, at := range si.words(fn)[e.text(id)] {
+		for _, at := range si.wordStarts(fn, e.text(id)) {
 			if (at < lo || at >= hi) && !si.member(at) {
 				return false, deps
 			}
@@ -659,6 +697,7 @@ func predCapturedInLoop(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	}
 	deps := spanOf(loop)
 	for _, id := range jsDeclaredNames(n, e.src) {
+		e.lookedUp(e.text(id))
 		for _, o := range si.occurrences(loop, e.text(id)) {
 			for j := len(o.path) - 2; j > 0; j-- {
 				if jsScope.functions[o.path[j].typ] {
@@ -683,6 +722,7 @@ func predNeverReassigned(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 		}
 	}
 	for _, id := range e.declNames(n) {
+		e.lookedUp(e.text(id))
 		b, d, ok := e.bindingAt(id)
 		deps = union(deps, d)
 		if !ok {

@@ -73,8 +73,8 @@
 //
 // Queries may use the predicates #eq?, #not-eq?, #match?, #not-match?,
 // #any-of? and #not-any-of?, and the scope predicates below. A pattern's
-// root must not be the file node: the engine re-matches incrementally below
-// the top level (see Index).
+// root node may carry at most two captures, and the capture name
+// @syntx.root is reserved (see Incremental matching).
 //
 // # Fix safety
 //
@@ -198,6 +198,56 @@
 // scope predicates share their work within a pass. syntx rules stats --time
 // measures the cost per file and per rule against the budget: every rule
 // together within 100 ms of CPU on any file of up to 200 KB.
+//
+// # Incremental matching
+//
+// An Index keeps a document's matches across edits. It rests on one fact: a
+// match of a pattern rooted at node N depends only on N's subtree. So the
+// engine rewrites every rule's query before compiling it (rooted.go):
+//
+//   - each top-level pattern gets the capture @syntx.root on its root node,
+//     so every match knows the node it is rooted at (Match.Root);
+//   - a sequence of sibling patterns at the top level, which tree-sitter
+//     matches under any parent, is wrapped in a wildcard parent (_ ...),
+//     which the match then depends on;
+//   - a pattern whose root only states the parent's type, (T (C ...)) with
+//     one child pattern and no field, anchor, quantifier, negated field or
+//     capture on T (a console.log statement directly inside a block), is
+//     lifted to (C ...) with the condition that the parent of the matched
+//     node has type T. Otherwise every keystroke inside a block of
+//     thousands of statements (a UMD bundle's factory function) would walk
+//     all of them again.
+//
+// After an edit, only the nodes that overlap the changed regions are matched
+// again: the ones inside a region with their whole subtree, the ones around
+// it (the edit's ancestors, O(depth) of them) for the patterns rooted
+// exactly at them, with a query cursor whose maximum start depth is 0, so
+// that matching them looks at their children only as far as those patterns
+// reach. Two kinds of patterns still cost more than the edit: a pattern with
+// two or more child patterns that are not anchored together (such as
+// (block (var_declaration) (for_statement))) looks at every child of the
+// node it is rooted at, so an edit in a function of 1,000 statements walks
+// those statements once per such pattern; and a pattern rooted at any node
+// ((_ ...), or a top-level sibling sequence) is matched at every ancestor.
+//
+// A scope predicate may read beyond the root's subtree: the function around
+// a declaration, the later uses of a name, the file's exports. What it read
+// is the match's Deps, a span of the text, and the index keeps the same span
+// for the places where a predicate refused a match (with the refused
+// match's root). An edit or a structural change that touches a match's or a
+// refusal's Deps makes the index match that root's node again, as if the
+// edit had been on its line; so a match can depend on code outside its
+// root's subtree, and incremental matching still equals a full rescan.
+// Deps can be large (a var declaration's is the whole function around it,
+// a bundle's factory), so the predicates that can (local-to-block?,
+// captured-in-loop?, never-reassigned?, in-function?, module-file?) also
+// say which words they looked up; an edit inside Deps that only retypes
+// identifier characters, touches none of those words and no keyword, and
+// changes no syntax beyond its words, leaves the match alone (deps.go). A
+// keystroke in a name then costs what it costs in a file without scope
+// predicates; a bracket, an operator, a newline or a keyword in a function
+// re-matches the declarations whose predicates read that function. The
+// other predicates count any edit in their Deps.
 package rules
 
 import (
@@ -318,8 +368,14 @@ type Rule struct {
 	// measurements): a Set compiles all its rules as one query.
 	captureNames []string
 	roots        []string
-	qmu          sync.Mutex
-	queries      map[syntax.Grammar]*compiled
+	// rooted is the query rewritten for the index (see rootedPatterns).
+	rooted []rootedPattern
+	// usesIndent is set when a fix template may read an indentation
+	// ({{.indent}}, {{.indent_x}}): Fix computes them only then.
+	usesIndent bool
+	qmu        sync.Mutex
+	queries    map[syntax.Grammar]*compiled
+	rootedQ    map[syntax.Grammar]*rootedQuery
 }
 
 type edit struct {
@@ -486,7 +542,7 @@ func compile(s Spec, source string) (*Rule, error) {
 			s.Check = "this rule does not declare its fix safe: read the change before applying it"
 		}
 	}
-	r := &Rule{Spec: s, Source: source, queries: map[syntax.Grammar]*compiled{}}
+	r := &Rule{Spec: s, Source: source, queries: map[syntax.Grammar]*compiled{}, rootedQ: map[syntax.Grammar]*rootedQuery{}}
 	specs := s.Edits
 	if s.Fix != nil {
 		specs = []EditSpec{{At: s.Site, Op: "replace", Text: *s.Fix}}
@@ -501,13 +557,20 @@ func compile(s Spec, source string) (*Rule, error) {
 			return nil, fmt.Errorf("rule %s: edit %d: %w", s.ID, i+1, err)
 		}
 		r.edits = append(r.edits, edit{at: e.At, op: op, tmpl: t})
+		r.usesIndent = r.usesIndent || strings.Contains(e.Text, "indent")
 	}
 	roots, err := rootTypes(s.Query)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: query: %w", s.ID, err)
 	}
 	r.roots = roots
+	if r.rooted, err = rootedPatterns(s.Query); err != nil {
+		return nil, fmt.Errorf("rule %s: %w", s.ID, err)
+	}
 	r.captureNames = captureNames(s.Query)
+	if contains(r.captureNames, rootCapture) {
+		return nil, fmt.Errorf("rule %s: the capture name @%s is reserved", s.ID, rootCapture)
+	}
 	if !contains(r.captureNames, s.Site) {
 		return nil, fmt.Errorf("rule %s: query has no @%s capture for the site", s.ID, s.Site)
 	}
@@ -532,6 +595,21 @@ func (r *Rule) compiled(g syntax.Grammar) (*compiled, error) {
 	}
 	r.queries[g] = c
 	return c, nil
+}
+
+// rootedQuery returns the rule's rooted patterns compiled for grammar g.
+func (r *Rule) rootedQuery(g syntax.Grammar) (*rootedQuery, error) {
+	r.qmu.Lock()
+	defer r.qmu.Unlock()
+	if q := r.rootedQ[g]; q != nil {
+		return q, nil
+	}
+	q, err := compileRooted(g, []*Rule{r})
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: query (%s): %w", r.ID, g, err)
+	}
+	r.rootedQ[g] = q
+	return q, nil
 }
 
 // appliesTo reports whether the rule is written for grammar g.

@@ -116,6 +116,8 @@ type scopeIndex struct {
 	paths map[pathKey][]step
 	// dynamic remembers which functions call eval or use with.
 	dynamic map[uintptr]bool
+	// asked counts the names wordStarts looked for per region.
+	asked map[uintptr]int
 }
 
 type pathKey struct {
@@ -169,6 +171,12 @@ func (s *scopeIndex) path(top *sitter.Node, start, end uint32, typ string) []ste
 	}
 	path := []step{newStep(top, "")}
 	count := top.ChildCount()
+	// A cursor finds the child holding the span in C: listing the
+	// children of each ancestor (a bundle's factory holds thousands of
+	// statements) would cost every lookup in a new pass what the block
+	// holds. A zero-width span, which a child may end at, uses the lists.
+	c := sitter.NewTreeCursor(top)
+	defer c.Close()
 	for {
 		cur := path[len(path)-1]
 		if ts == start && te == end && (typ == "" && count == 0 || typ != "" && cur.typ == typ) {
@@ -176,6 +184,21 @@ func (s *scopeIndex) path(top *sitter.Node, start, end uint32, typ string) []ste
 		}
 		if count == 0 {
 			break
+		}
+		if start < end {
+			if c.GoToFirstChildForByte(start) < 0 {
+				break
+			}
+			n := c.CurrentNode()
+			for n.EndByte() < end && c.GoToNextSibling() {
+				n = c.CurrentNode()
+			}
+			if n.EndByte() < end || n.StartByte() > start {
+				break
+			}
+			path = append(path, step{node: n, field: c.CurrentFieldName(), typ: n.Type()})
+			ts, te, count = n.StartByte(), n.EndByte(), n.ChildCount()
+			continue
 		}
 		l := s.children(cur.node)
 		i := sort.Search(len(l.ends), func(i int) bool { return l.ends[i] >= end && (l.ends[i] > start || start == end) })
@@ -201,6 +224,49 @@ func (s *scopeIndex) member(off int) bool {
 	}
 	return i >= 0 && s.src[i] == '.' && (i == 0 || s.src[i-1] != '.')
 }
+
+// wordStarts returns where the identifier-like word name starts in
+// region's text. The first few names asked of a region in a pass are
+// searched for directly (an edit's pass asks about one declaration or two:
+// indexing a bundle's every word for them would cost the file on every
+// keystroke); after that the region's words are indexed once.
+func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
+	if w, ok := s.names[region.ID()]; ok {
+		return w[name]
+	}
+	if s.asked == nil {
+		s.asked = map[uintptr]int{}
+	}
+	if s.asked[region.ID()]++; s.asked[region.ID()] > directLookups {
+		return s.words(region)[name]
+	}
+	if name == "" || (name[0] >= '0' && name[0] <= '9') {
+		return nil
+	}
+	for i := 0; i < len(name); i++ {
+		if !s.lang.identByte(name[i]) {
+			return nil // not one word: the index has no such entry either
+		}
+	}
+	lo, hi := int(region.StartByte()), int(region.EndByte())
+	var out []int
+	for i := lo; i < hi; {
+		j := bytes.Index(s.src[i:hi], []byte(name))
+		if j < 0 {
+			break
+		}
+		at, end := i+j, i+j+len(name)
+		if (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end])) {
+			out = append(out, at)
+		}
+		i = at + 1
+	}
+	return out
+}
+
+// directLookups is how many names wordStarts looks for in a region before
+// indexing its words.
+const directLookups = 8
 
 // words returns where each identifier-like word of region's text starts.
 func (s *scopeIndex) words(region *sitter.Node) map[string][]int {
@@ -286,7 +352,7 @@ func (s *scopeIndex) occurrences(region *sitter.Node, name string) []*occ {
 		return o
 	}
 	var out []*occ
-	words := s.words(region)[name]
+	words := s.wordStarts(region, name)
 	if len(words) > maxOccurrences {
 		// Too many to analyse cheaply (a name reused across a bundle's
 		// factory function): answer "cannot decide", which every predicate

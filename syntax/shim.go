@@ -13,18 +13,38 @@ package syntax
 //     function. Test: TestUpstreamEditDropsNewEndPoint.
 //   - ts_tree_get_changed_ranges: not bound (changedRanges).
 //   - ts_query_cursor_set_byte_range, ts_query_cursor_set_match_limit,
-//     ts_query_cursor_did_exceed_match_limit, ts_query_start_byte_for_pattern:
-//     not bound (SetByteRange, SetMatchLimit, ExceededMatchLimit,
-//     PatternStart). Test: TestUpstreamLacksBindings.
+//     ts_query_cursor_did_exceed_match_limit, ts_query_start_byte_for_pattern,
+//     ts_query_cursor_set_max_start_depth: not bound (SetByteRange,
+//     SetMatchLimit, ExceededMatchLimit, PatternStart, SetMaxStartDepth; the
+//     last lets the rule index match the patterns rooted exactly at one node
+//     without walking that node's subtree). Test: TestUpstreamLacksBindings.
 //   - Parser.ParseCtx watches a cancellable context from a goroutine that
 //     can fire after the parse returned and poison the parser's next parse:
 //     parse never hands it one, and bounds a parse with SetOperationLimit
 //     instead (Parse, Reparse).
+//   - Parser.ParseCtx copies the whole text into C memory (C.CBytes) on
+//     every parse: for an incremental reparse of a large file that copy, a
+//     multi-megabyte allocation and its page faults, cost more than the
+//     parse, which reads only the text around the edit. parse hands the
+//     parser the text through ParseInputCtx in readChunk pieces instead.
+//     The copy is freed before ParseCtx returns, so no test can see it;
+//     TestChunkedInputParsesAsOneSlice checks that the pieces (a UTF-8
+//     character split across two of them included) parse as the whole.
+//   - Tree keeps a Go value for every node it ever handed out, in a map
+//     freed only with the tree: matching a whole file visits thousands of
+//     nodes (2 MB for four 5,000-line files) that stay resident while the
+//     document is open. Tree.ForgetNodes swaps in a copy of the tree, whose
+//     map is empty (the C tree is shared, not copied). Test:
+//     TestUpstreamCachesNodes.
 //
 // The binding's Tree (through BaseTree), QueryCursor and Query keep their C
 // pointer as their first field; firstPointer reads it.
 // TestUpstreamLayout fails if a version of the binding changes that layout,
 // and the incremental parse and matching tests would fail loudly too.
+// context.go reaches past the binding too, for speed rather than for a
+// defect: SiteContext walks the tree in C with mirrors of TSNode and
+// TSTreeCursor (see there; TestSiteContextMatchesTheBinding compares it with
+// the same walk through the binding).
 
 /*
 #include <stdint.h>
@@ -57,6 +77,7 @@ void ts_tree_edit(struct TSTree *self, const syntx_input_edit *edit);
 syntx_range *ts_tree_get_changed_ranges(const struct TSTree *old_tree, const struct TSTree *new_tree, uint32_t *length);
 void ts_query_cursor_set_byte_range(struct TSQueryCursor *self, uint32_t start_byte, uint32_t end_byte);
 void ts_query_cursor_set_match_limit(struct TSQueryCursor *self, uint32_t limit);
+void ts_query_cursor_set_max_start_depth(struct TSQueryCursor *self, uint32_t max_start_depth);
 bool ts_query_cursor_did_exceed_match_limit(const struct TSQueryCursor *self);
 
 static void syntx_tree_edit(void *tree, uint32_t sb, uint32_t ob, uint32_t nb,
@@ -87,6 +108,10 @@ static void syntx_cursor_byte_range(void *qc, uint32_t start, uint32_t end) {
 
 static void syntx_cursor_match_limit(void *qc, uint32_t limit) {
 	ts_query_cursor_set_match_limit((struct TSQueryCursor *)qc, limit);
+}
+
+static void syntx_cursor_max_start_depth(void *qc, uint32_t depth) {
+	ts_query_cursor_set_max_start_depth((struct TSQueryCursor *)qc, depth);
 }
 
 static bool syntx_cursor_exceeded(void *qc) {
@@ -148,6 +173,17 @@ func SetMatchLimit(qc *sitter.QueryCursor, limit uint32) {
 	C.syntx_cursor_match_limit(firstPointer(unsafe.Pointer(qc)), C.uint32_t(limit))
 }
 
+// SetMaxStartDepth restricts qc to matches whose pattern root lies at most
+// depth levels below the node the query is executed on: with 0, only the
+// patterns rooted at that node itself are matched, and the cursor descends
+// only as far as those patterns reach. NoMaxStartDepth lifts the limit.
+func SetMaxStartDepth(qc *sitter.QueryCursor, depth uint32) {
+	C.syntx_cursor_max_start_depth(firstPointer(unsafe.Pointer(qc)), C.uint32_t(depth))
+}
+
+// NoMaxStartDepth is the default start depth of a query cursor: no limit.
+const NoMaxStartDepth = ^uint32(0)
+
 // ExceededMatchLimit reports whether qc dropped matches because of its limit.
 func ExceededMatchLimit(qc *sitter.QueryCursor) bool {
 	return bool(C.syntx_cursor_exceeded(firstPointer(unsafe.Pointer(qc))))
@@ -175,7 +211,35 @@ func newParser(lang *sitter.Language) *sitter.Parser {
 // parse parses src reusing old (nil for a full parse). It never hands the
 // binding a cancellable context (see above): callers check theirs before.
 func parse(p *sitter.Parser, old *sitter.Tree, src []byte) (*sitter.Tree, error) {
-	return p.ParseCtx(context.Background(), old, src)
+	return p.ParseInputCtx(context.Background(), old, reader(src))
+}
+
+// readChunk is how much text the parser is handed at a time.
+const readChunk = 16 << 10
+
+// reader hands src to the parser in chunks, as it asks for them. Parsing from
+// a byte slice (the binding's ParseCtx) copies the whole text into C memory
+// on every parse: for an incremental reparse of a large file that copy, a
+// multi-megabyte allocation and its page faults, cost more than the parse,
+// which reads only the text around the edit.
+func reader(src []byte) sitter.Input {
+	return sitter.Input{Encoding: sitter.InputEncodingUTF8, Read: func(off uint32, _ sitter.Point) []byte {
+		if int(off) >= len(src) {
+			return nil
+		}
+		return src[off:min(len(src), int(off)+readChunk)]
+	}}
+}
+
+// ForgetNodes drops the Go values of the nodes handed out so far: the
+// binding keeps each one in a map until the tree is freed, and matching a
+// whole file visits thousands (2 MB for four 5,000-line files). The syntax
+// tree itself is shared, not copied. Nodes obtained before must not be used
+// after.
+func (t *Tree) ForgetNodes() {
+	c := t.tree.Copy()
+	t.tree.Close()
+	t.tree = c
 }
 
 // treeSitterChecked is the go-tree-sitter version the workarounds were

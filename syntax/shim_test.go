@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	sitter "github.com/smacker/go-tree-sitter"
 )
@@ -66,6 +67,7 @@ func TestUpstreamLacksBindings(t *testing.T) {
 		{&sitter.QueryCursor{}, []string{"SetMatchLimit"}, "SetMatchLimit"},
 		{&sitter.QueryCursor{}, []string{"DidExceedMatchLimit", "ExceededMatchLimit"}, "ExceededMatchLimit"},
 		{&sitter.Query{}, []string{"StartByteForPattern", "PatternStart"}, "PatternStart"},
+		{&sitter.QueryCursor{}, []string{"SetMaxStartDepth"}, "SetMaxStartDepth"},
 	} {
 		for _, m := range c.methods {
 			if _, ok := reflect.TypeOf(c.typ).MethodByName(m); ok {
@@ -82,6 +84,125 @@ func TestUpstreamLayout(t *testing.T) {
 		f := reflect.TypeOf(v).Field(0)
 		if f.Type.Kind() != reflect.Pointer || f.Offset != 0 {
 			t.Errorf("go-tree-sitter %s: %T's first field is %s %s: firstPointer in shim.go no longer reads its C pointer", treeSitterChecked, v, f.Name, f.Type)
+		}
+	}
+}
+
+// The binding's Tree keeps a Go value for every node it hands out, in a map
+// that only grows until the tree is freed: ForgetNodes swaps in a copy with
+// an empty one.
+func TestUpstreamCachesNodes(t *testing.T) {
+	f, ok := reflect.TypeOf(sitter.Tree{}).FieldByName("cache")
+	if !ok || f.Type.Kind() != reflect.Map {
+		t.Fatalf("go-tree-sitter %s's Tree has no node cache map any more: Tree.ForgetNodes in shim.go may be unneeded", treeSitterChecked)
+	}
+	tr, err := Parse(context.Background(), Go, []byte("package p\n\nfunc f() { g(1, 2) }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	cached := func() int { return reflect.ValueOf(tr.Sitter()).Elem().FieldByIndex(f.Index).Len() }
+	walk(tr.Root(), func(*sitter.Node) {})
+	if cached() < 5 {
+		t.Fatalf("go-tree-sitter %s keeps %d nodes after a walk: it no longer caches them; Tree.ForgetNodes in shim.go can go", treeSitterChecked, cached())
+	}
+	before := tr.Root().String()
+	tr.ForgetNodes()
+	if n := cached(); n > 1 {
+		t.Fatalf("after ForgetNodes the tree still keeps %d nodes", n)
+	}
+	if after := tr.Root().String(); after != before {
+		t.Fatalf("ForgetNodes changed the tree:\n%s\n%s", before, after)
+	}
+}
+
+func walk(n *sitter.Node, fn func(*sitter.Node)) {
+	fn(n)
+	for i := 0; i < int(n.ChildCount()); i++ {
+		walk(n.Child(i), fn)
+	}
+}
+
+// parse hands the parser the text in readChunk pieces (the binding's
+// ParseCtx copies all of it into C memory on every parse): the pieces,
+// with a UTF-8 character split across two of them, parse as the whole
+// text does.
+func TestChunkedInputParsesAsOneSlice(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("package p\n\nvar s = \"")
+	for b.Len() < readChunk-1 {
+		b.WriteString("x")
+	}
+	b.WriteString("é€\"\n") // é straddles the first chunk's end
+	for b.Len() < 3*readChunk {
+		b.WriteString("func f() { g(\"ü\", 1) }\n")
+	}
+	src := []byte(b.String())
+	if utf8.RuneStart(src[readChunk]) {
+		t.Fatalf("the test text does not split a character at %d", readChunk)
+	}
+	ours, err := Parse(context.Background(), Go, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ours.Close()
+	p := newParser(Go.Language())
+	defer p.Close()
+	whole, err := p.ParseCtx(context.Background(), nil, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	if ours.Root().String() != whole.RootNode().String() || ours.Root().EndByte() != whole.RootNode().EndByte() {
+		t.Fatalf("the chunked parse differs from the whole-slice parse")
+	}
+	if ours.Root().HasError() {
+		t.Fatalf("the chunked parse has errors")
+	}
+}
+
+// SiteContext mirrors the runtime's TSNode in C: its ancestors must be the
+// ones the binding finds walking up from the same node.
+func TestSiteContextMatchesTheBinding(t *testing.T) {
+	src := []byte("package p\n\nfunc f(xs []int) int {\n\tfor _, x := range xs {\n\t\tif x > 0 {\n\t\t\treturn g(x)\n\t\t}\n\t}\n\treturn 0\n}\n")
+	tr, err := Parse(context.Background(), Go, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for _, site := range []string{"g(x)", "x > 0", "range xs", "return 0"} {
+		start := strings.Index(string(src), site)
+		end := start + len(site)
+		items, _ := tr.SiteContext(start, end, 8, 3)
+		var ours []string
+		node := ""
+		for _, it := range items {
+			switch it.Kind {
+			case ContextAncestor:
+				ours = append(ours, it.Type)
+			case ContextNode:
+				node = it.Type
+			}
+		}
+		// The deepest node below the root that holds the span.
+		n := tr.Root()
+		for down := true; down; {
+			down = false
+			for i := 0; i < int(n.ChildCount()); i++ {
+				if c := n.Child(i); int(c.StartByte()) <= start && end <= int(c.EndByte()) {
+					n, down = c, true
+					break
+				}
+			}
+		}
+		var theirs []string
+		for a := n.Parent(); a != nil && a.Parent() != nil && len(theirs) < 8; a = a.Parent() {
+			if a.IsNamed() {
+				theirs = append(theirs, a.Type())
+			}
+		}
+		if node == "" || strings.Join(ours, " ") != strings.Join(theirs, " ") {
+			t.Errorf("%q: SiteContext's node %q and ancestors %v, the binding's walk from %s: %v", site, node, ours, n.Type(), theirs)
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/debug"
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/lsp"
@@ -22,6 +24,12 @@ stderr and to the client's log. Point your editor at "syntx serve".`)
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if os.Getenv("GOGC") == "" {
+		// The server's Go heap is small (~10 MB with large files open) next
+		// to its syntax trees; collecting at 50% growth instead of 100%
+		// keeps ~3 MB less resident at a negligible cost in time.
+		debug.SetGCPercent(serveGCPercent)
+	}
 	s := lsp.NewServer(lsp.Options{Logger: logger, DataDir: config.DataHome()})
 	code := s.Serve(ctx, stdio{e.stdin, e.stdout})
 	if code != 0 {
@@ -44,3 +52,6 @@ func (s stdio) Close() error {
 	}
 	return nil
 }
+
+// serveGCPercent is the server's GOGC unless the environment sets one.
+const serveGCPercent = 50

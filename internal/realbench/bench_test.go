@@ -1,0 +1,440 @@
+package realbench
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sitter "github.com/smacker/go-tree-sitter"
+
+	"github.com/syntx/syntx/internal/realcorpus"
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
+)
+
+// primary are the bench files measured one by one, in the table's order.
+var primary = []string{"umd-5k", "describe", "large-class", "deep-generics", "long-func", "minified"}
+
+// series is the UMD size series.
+var series = []string{"umd-1k", "umd-5k", "umd-20k", "umd-100k"}
+
+// fourFiles are the files open at once for the peak RSS: one per language.
+var fourFiles = []string{"long-func", "large-class", "deep-generics", "umd-5k"}
+
+// astGrepReady is what ast-grep's server logs once its rules are loaded.
+const astGrepReady = "Rules reloaded successfully"
+
+// timeout bounds one request (and one wait for diagnostics); generous, for
+// a loaded machine.
+const timeout = 2 * time.Minute
+
+func ctxFor(tb testing.TB) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), timeout)
+}
+
+// BenchmarkReal is `make bench-real`: every measurement of the package
+// documentation, then the Markdown table (BENCH_REAL_OUT, and the log).
+func BenchmarkReal(b *testing.B) {
+	ids := append(append(append([]string{}, primary...), series...), "ast-grep", "gopls")
+	c := realcorpus.Require(b, ids...)
+	bin := os.Getenv("SYNTX_BIN")
+	if bin == "" {
+		b.Fatal("SYNTX_BIN is not set (make bench-real builds bin/syntx and sets it)")
+	}
+	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
+	env := &benchEnv{b: b, c: c, bin: bin, lib: lib, agRules: astGrepRules(b)}
+	res := &results{}
+	for _, id := range primary {
+		f := env.file(id)
+		b.Run(id, func(b *testing.B) { env.measureFile(b, f, res) })
+	}
+	b.Run("rss-four-files", func(b *testing.B) { env.measureRSS(b, res) })
+	for _, id := range series {
+		f := env.file(id)
+		b.Run("series/"+id, func(b *testing.B) { env.measureSeries(b, f, res) })
+	}
+	table := res.markdown()
+	b.Log("\n" + table)
+	if out := os.Getenv("BENCH_REAL_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+type benchEnv struct {
+	b       *testing.B
+	c       *realcorpus.Corpus
+	bin     string
+	lib     *rules.Library
+	agRules string // a workspace with ast-grep's rule set
+}
+
+// benchFile is a bench file with its text and edit site.
+type benchFile struct {
+	realcorpus.BenchFile
+	grammar    syntax.Grammar
+	languageID string
+	text       string
+	at         int  // the edit site (byte offset)
+	hasSites   bool // SyntX's rules match somewhere in it
+}
+
+func (e *benchEnv) file(id string) benchFile {
+	for _, shape := range []realcorpus.Shape{realcorpus.ShapeUMD, realcorpus.ShapeDescribe, realcorpus.ShapeLargeClass, realcorpus.ShapeDeepGenerics, realcorpus.ShapeLongFunc, realcorpus.ShapeMinified} {
+		for _, bf := range e.c.Bench(shape) {
+			if bf.ID != id {
+				continue
+			}
+			data, err := os.ReadFile(bf.File)
+			if err != nil {
+				e.b.Fatal(err)
+			}
+			g := syntax.Detect("", bf.File)
+			f := benchFile{BenchFile: bf, grammar: g, text: string(data)}
+			f.languageID = map[syntax.Grammar]string{syntax.Go: "go", syntax.Python: "python", syntax.JavaScript: "javascript", syntax.TypeScript: "typescript", syntax.TSX: "typescriptreact"}[g]
+			f.at, f.hasSites = editSite(e.b, e.lib, g, f.text)
+			return f
+		}
+	}
+	e.b.Fatalf("no bench file %s in the corpus", id)
+	return benchFile{}
+}
+
+// editSite returns where the benchmark types in text: inside the first
+// identifier (after its first character, as most typing is inside a word)
+// on the line of SyntX's rule site nearest the middle of the file, or of the
+// middle line of its longest declaration when it has no rule site.
+func editSite(tb testing.TB, lib *rules.Library, g syntax.Grammar, text string) (at int, hasSites bool) {
+	src := []byte(text)
+	tree, err := syntax.Parse(context.Background(), g, src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tree.Close()
+	mid, best := len(src)/2, -1
+	for _, m := range rules.NewIndex(lib.Set(g), tree, src).Matches(tree, src) {
+		if m.Unsafe {
+			// An automatic request (the lightbulb) does not show an
+			// unsafe fix with the base policy: the benchmark would wait
+			// for an action that never comes.
+			continue
+		}
+		if best < 0 || abs(m.Site.Start-mid) < abs(best-mid) {
+			best = m.Site.Start
+		}
+	}
+	hasSites = best >= 0
+	if !hasSites {
+		// No rule site: the middle of the longest declaration (the
+		// 1,000-line function of the long-func shape).
+		best = middleOfLongest(tree, src)
+	}
+	start, end := best, best
+	for start > 0 && src[start-1] != '\n' {
+		start--
+	}
+	for end < len(src) && src[end] != '\n' {
+		end++
+	}
+	c := sitter.NewTreeCursor(tree.Root())
+	defer c.Close()
+	for p := start; p < end; p++ {
+		c.Reset(tree.Root())
+		for c.GoToFirstChildForByte(uint32(p)) >= 0 {
+		}
+		n := c.CurrentNode()
+		ns, ne := int(n.StartByte()), int(n.EndByte())
+		if ns <= p && ne-ns >= 2 && n.ChildCount() == 0 && strings.HasSuffix(n.Type(), "identifier") {
+			return ns + 1, hasSites
+		}
+		if ne > p {
+			p = ne - 1
+		}
+	}
+	for start < end && (src[start] == ' ' || src[start] == '\t') {
+		start++
+	}
+	return start, hasSites
+}
+
+// middleOfLongest returns the start of the middle line of the longest
+// top-level node.
+func middleOfLongest(tree *syntax.Tree, src []byte) int {
+	root := tree.Root()
+	lo, hi := 0, len(src)
+	for i := 0; i < int(root.NamedChildCount()); i++ {
+		n := root.NamedChild(i)
+		if s, e := int(n.StartByte()), int(n.EndByte()); e-s > hi-lo || i == 0 {
+			lo, hi = s, e
+		}
+	}
+	mid := (lo + hi) / 2
+	for mid > lo && src[mid-1] != '\n' {
+		mid--
+	}
+	return mid
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// astGrepRules copies testdata/astgrep into a temporary workspace: ast-grep
+// reads sgconfig.yml from its working directory.
+func astGrepRules(b *testing.B) string {
+	dir := b.TempDir()
+	src := filepath.Join("..", "..", "testdata", "astgrep")
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// pathFor returns where the server of sp reads f: ast-grep's only looks at
+// files inside its workspace, so it gets a copy there; the others read the
+// corpus's file.
+func (e *benchEnv) pathFor(b *testing.B, sp Spec, f benchFile) string {
+	if sp.Name != "ast-grep" {
+		return f.File
+	}
+	p := filepath.Join(sp.Root, f.ID+filepath.Ext(f.File))
+	if strings.HasSuffix(f.File, ".test.tsx") {
+		p = filepath.Join(sp.Root, f.ID+".test.tsx")
+	}
+	if _, err := os.Stat(p); err != nil {
+		if err := os.WriteFile(p, []byte(f.text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return p
+}
+
+// specs returns how to start SyntX, ast-grep and, for a Go file when
+// withGopls, gopls.
+func (e *benchEnv) specs(b *testing.B, f benchFile, withGopls bool) []Spec {
+	tools := e.c.Tools()
+	specs := []Spec{
+		{Name: "syntx", Argv: []string{e.bin, "serve"}, Env: []string{"SYNTX_HOME=" + b.TempDir()}, Root: b.TempDir()},
+		{Name: "ast-grep", Argv: []string{tools.AstGrep, "lsp"}, Dir: e.agRules, Root: e.agRules, ReadyLog: astGrepReady},
+	}
+	if withGopls && f.grammar == syntax.Go {
+		ch, err := e.c.Checker(f.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := ch.Dir
+		if rel, err := filepath.Rel(dir, f.File); err == nil && strings.HasPrefix(rel, "cmd"+string(filepath.Separator)) {
+			dir = filepath.Join(dir, "cmd") // the cmd module
+		}
+		specs = append(specs, Spec{Name: "gopls", Argv: []string{tools.Gopls}, Dir: dir, Env: ch.Env, Root: dir})
+	}
+	return specs
+}
+
+// open starts the server of sp and opens f in it.
+func (e *benchEnv) open(b *testing.B, sp Spec, f benchFile) (*Server, *Doc) {
+	ctx, cancel := ctxFor(b)
+	defer cancel()
+	s, err := Start(ctx, sp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := NewDoc(e.pathFor(b, sp, f), f.languageID, f.text, f.at)
+	if err := s.Open(ctx, d); err != nil {
+		s.Close()
+		b.Fatal(err)
+	}
+	if err := s.Ready(ctx, d, f.hasSites); err != nil {
+		s.Close()
+		b.Fatal(err)
+	}
+	return s, d
+}
+
+// measure names the three request kinds of the table.
+type measure string
+
+const (
+	mEdit  measure = "edit→codeAction"
+	mLine  measure = "line-after-edit"
+	mWhole measure = "whole-file"
+)
+
+func (m measure) request(d *Doc) request {
+	switch m {
+	case mLine:
+		return request{line: min(d.Line()+40, d.Lines()-1)}
+	case mWhole:
+		return request{whole: true}
+	}
+	return request{line: d.Line()}
+}
+
+// rounds runs b.N rounds of edit-then-request on one server and reports
+// the median and 99th percentile.
+func rounds(b *testing.B, s *Server, d *Doc, m measure) stat {
+	var lat []time.Duration
+	actions := 0
+	for i := 0; i < b.N; i++ {
+		ctx, cancel := ctxFor(b)
+		dt, n, err := s.EditThen(ctx, d, m.request(d), m != mEdit)
+		cancel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, dt)
+		actions = max(actions, n)
+	}
+	st := stat{P50: percentile(lat, 0.5), P99: percentile(lat, 0.99), Actions: actions, N: len(lat)}
+	b.ReportMetric(ms(st.P50), "p50-ms")
+	b.ReportMetric(ms(st.P99), "p99-ms")
+	b.ReportMetric(float64(actions), "actions")
+	return st
+}
+
+// measureFile measures each server in turn on f, alone: a competitor's
+// background work (gopls type-checks after an edit) must not slow the
+// others on a 2-core machine. Ratios come from the medians of this one run.
+func (e *benchEnv) measureFile(b *testing.B, f benchFile, res *results) {
+	row := res.row(f)
+	for _, sp := range e.specs(b, f, true) {
+		s, d := e.open(b, sp, f)
+		for _, m := range []measure{mEdit, mLine, mWhole} {
+			b.Run(sp.Name+"/"+string(m), func(b *testing.B) { row.set(m, sp.Name, rounds(b, s, d, m)) })
+		}
+		s.Close()
+	}
+}
+
+// measureRSS opens the four language files in one SyntX server (and, to
+// compare, in one ast-grep server), edits each and asks for its code
+// actions, and reports each process's peak resident set.
+func (e *benchEnv) measureRSS(b *testing.B, res *results) {
+	ctx, cancel := ctxFor(b)
+	defer cancel()
+	tools := e.c.Tools()
+	specs := []Spec{
+		{Name: "syntx", Argv: []string{e.bin, "serve"}, Env: []string{"SYNTX_HOME=" + b.TempDir()}, Root: b.TempDir()},
+		{Name: "ast-grep", Argv: []string{tools.AstGrep, "lsp"}, Dir: e.agRules, Root: e.agRules, ReadyLog: astGrepReady},
+	}
+	for _, sp := range specs {
+		s, err := Start(ctx, sp)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var text int
+		for _, id := range fourFiles {
+			f := e.file(id)
+			text += len(f.text)
+			d := NewDoc(e.pathFor(b, sp, f), f.languageID, f.text, f.at)
+			if err := s.Open(ctx, d); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Ready(ctx, d, f.hasSites); err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < max(b.N, 2); i++ {
+				if _, _, err := s.EditThen(ctx, d, mEdit.request(d), false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, _, err := s.EditThen(ctx, d, mWhole.request(d), true); err != nil {
+				b.Fatal(err)
+			}
+		}
+		peak, err := s.PeakRSS()
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		b.ReportMetric(float64(peak)/(1<<20), s.Name+"-peak-MiB")
+		res.setRSS(s.Name, peak, text)
+	}
+}
+
+// measureSeries measures edit → codeAction on a UMD file of the size
+// series, for SyntX and ast-grep (each alone), and the index's own work for
+// one keystroke, in process.
+func (e *benchEnv) measureSeries(b *testing.B, f benchFile, res *results) {
+	st := map[string]stat{}
+	for _, sp := range e.specs(b, f, false) {
+		s, d := e.open(b, sp, f)
+		b.Run(sp.Name+"/"+string(mEdit), func(b *testing.B) { st[sp.Name] = rounds(b, s, d, mEdit) })
+		s.Close()
+	}
+	var rm rematch
+	b.Run("rematch", func(b *testing.B) { rm = e.rematch(b, f) })
+	res.setSeries(f, st, rm)
+}
+
+// rematch is the index's work for one keystroke: the incremental reparse
+// and Refresh (re-matching what changed), medians.
+type rematch struct {
+	Reparse, Refresh  time.Duration
+	Nodes, SubtreeB   int
+	Matches, FileSize int
+}
+
+func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
+	ctx := context.Background()
+	text := syntax.NewText([]byte(f.text))
+	tree, err := syntax.Parse(ctx, f.grammar, text.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tree.Close()
+	ix := rules.NewIndex(e.lib.Set(f.grammar), tree, text.Bytes())
+	var reparse, refresh []time.Duration
+	var w rules.WorkStats
+	for i := 0; i < max(b.N, 2); i++ {
+		var ed syntax.Edit
+		if i%2 == 0 {
+			text, ed = text.Replace(f.at, f.at, []byte(typed))
+		} else {
+			text, ed = text.Replace(f.at, f.at+1, nil)
+		}
+		t0 := time.Now()
+		tree.Edit(ed)
+		changed, err := tree.Reparse(ctx, text.Bytes())
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		ix.Edit(ed)
+		ix.Refresh(tree, text, changed)
+		t2 := time.Now()
+		reparse = append(reparse, t1.Sub(t0))
+		refresh = append(refresh, t2.Sub(t1))
+		w = ix.LastWork()
+	}
+	r := rematch{Reparse: percentile(reparse, 0.5), Refresh: percentile(refresh, 0.5), Nodes: w.Nodes, SubtreeB: w.SubtreeBytes,
+		Matches: len(ix.Matches(tree, text.Bytes())), FileSize: text.Len()}
+	b.ReportMetric(ms(r.Reparse), "reparse-p50-ms")
+	b.ReportMetric(ms(r.Refresh), "rematch-p50-ms")
+	b.ReportMetric(float64(r.Nodes), "nodes-rematched")
+	b.ReportMetric(float64(r.SubtreeB), "subtree-bytes-rematched")
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,111 @@
+package lsp
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/internal/corpus"
+	"github.com/syntx/syntx/internal/lspclient"
+)
+
+var docVersion = regexp.MustCompile(`"version":\d+`)
+
+// actionKeys describes code actions by what a client sees of them, ids
+// aside: rule, site, score and the edit.
+func actionKeys(t *testing.T, acts []*protocol.CodeAction) []string {
+	t.Helper()
+	var out []string
+	for _, a := range acts {
+		var rule string
+		var score float64
+		var site protocol.Range
+		if err := jsonField(a.Data, "ruleId", &rule); err != nil {
+			t.Fatal(err)
+		}
+		_ = jsonField(a.Data, "score", &score)
+		_ = jsonField(a.Data, "site", &site)
+		edits, _ := json.Marshal(a.Edit)
+		edits = docVersion.ReplaceAll(edits, []byte(`"version":0`))
+		out = append(out, fmt.Sprintf("%s %v %.6f %s", rule, site, score, edits))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestCodeActionsKeptAcrossEditsMatchFresh: what a code action keeps with
+// each match (the fix, the features, the score) is used again only while it
+// is still right. After each random edit, the actions a server gives over a
+// range and over the whole file equal those of a server that opens the
+// current text afresh.
+func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
+	t.Parallel()
+	for _, sh := range []corpus.Shape{corpus.UMD, corpus.BigFunc, corpus.Class} {
+		t.Run(string(sh), func(t *testing.T) {
+			t.Parallel()
+			lang := map[corpus.Shape]string{corpus.UMD: "javascript", corpus.BigFunc: "go", corpus.Class: "python"}[sh]
+			ext := map[corpus.Shape]string{corpus.UMD: "js", corpus.BigFunc: "go", corpus.Class: "py"}[sh]
+			pieces := map[corpus.Shape][]string{
+				corpus.UMD:     {"x", "\n", "}", "{", "console.log(a);\n", " == ", "var ", "// ", "el.innerHTML = v;\n"},
+				corpus.BigFunc: {"x", "\n", "}", "{", "errors.New(fmt.Sprintf(\"%d\", 1))", "err == io.EOF", "// ", "\"errors\"\n", "_ = errors.Is(err, io.EOF)\n"},
+				corpus.Class:   {"x", "\n", "    ", "if x == None:\n        pass\n", "#", "except:\n", "yaml.load(s)"},
+			}[sh]
+			h := start(t)
+			h.init(t, false)
+			c := ctx(t)
+			uri := "file:///work/memo/doc." + ext
+			src := corpus.GenerateShape(sh, 300)
+			if err := h.c.Open(c, uri, lang, src); err != nil {
+				t.Fatal(err)
+			}
+			whole := func(h *harness, uri string) []string {
+				acts, err := suggestions(h.c.CodeActions(c, uri, 0, len(h.c.Doc(uri).Text), protocol.CodeActionTriggerKindInvoked))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return actionKeys(t, acts)
+			}
+			whole(h, uri) // keeps what every candidate derives
+			rng := rand.New(rand.NewPCG(11, 11))
+			for step := 0; step < 25; step++ {
+				text := h.c.Doc(uri).Text
+				a := rng.IntN(len(text) + 1)
+				b := min(len(text), a+rng.IntN(5))
+				if err := h.c.Change(c, uri, lspclient.Edit{Start: a, End: b, Text: pieces[rng.IntN(len(pieces))]}); err != nil {
+					t.Fatal(err)
+				}
+				text = h.c.Doc(uri).Text
+				lo := rng.IntN(len(text) + 1)
+				hi := min(len(text), lo+2000)
+				part, err := suggestions(h.c.CodeActions(c, uri, lo, hi, protocol.CodeActionTriggerKindInvoked))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fresh := start(t)
+				fresh.init(t, false)
+				furi := fmt.Sprintf("file:///work/memo/fresh%d.%s", step, ext)
+				// The same path, for the file's role: only the URI differs.
+				if err := fresh.c.Open(c, furi, lang, text); err != nil {
+					t.Fatal(err)
+				}
+				want, err := suggestions(fresh.c.CodeActions(c, furi, lo, hi, protocol.CodeActionTriggerKindInvoked))
+				if err != nil {
+					t.Fatal(err)
+				}
+				norm := func(keys []string) string { return strings.ReplaceAll(strings.Join(keys, "\n"), furi, uri) }
+				if got, want := norm(actionKeys(t, part)), norm(actionKeys(t, want)); got != want {
+					t.Fatalf("step %d: actions over %d-%d differ from a fresh server's\n--- got\n%s\n--- want\n%s", step, lo, hi, got, want)
+				}
+				if got, want := norm(whole(h, uri)), norm(whole(fresh, furi)); got != want {
+					t.Fatalf("step %d: whole-file actions differ from a fresh server's\n--- got\n%s\n--- want\n%s", step, got, want)
+				}
+			}
+		})
+	}
+}

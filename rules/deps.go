@@ -1,0 +1,265 @@
+package rules
+
+import (
+	"bytes"
+	"slices"
+)
+
+// This file decides which matches an edit can change through their scope
+// predicates. A match's Deps is the span its predicates read beyond its
+// root (the function around a var declaration, the file); the index
+// matches its root again when a change touches that span (see Index). Read
+// literally, every keystroke in a bundle's factory function would then
+// re-match every var declared in it, and in a file of thousands of them a
+// keystroke would cost what the file costs. So the predicates that can say
+// what they read (predicateDef.exact) declare it: the words whose
+// occurrences they looked up (the names a var declares, the names of the
+// functions around a site), beside the code's structure. A change is inert
+// for a match when it is one edit whose text, before and after, widened to
+// the whole words it touches, is made of identifier characters and blanks
+// only, holds none of the match's words and no keyword, does not follow a
+// keyword that names (a function's new name), does not touch a line's indentation,
+// and changes no syntax beyond those words. Such an edit renames or retypes
+// an identifier that none of the match's predicates looked at, and leaves
+// every scope, block and declaration where it was. Several edits between
+// two refreshes are judged as the one edit that turns the old text into
+// the new (the two texts compared). Anything else — a bracket, an
+// operator, a newline, a keyword — counts as touching all of Deps. Whether the file is minified (where scope
+// predicates refuse every match) is checked on each change: when it flips,
+// the whole file is matched again.
+
+// depDetail refines a match's (or a refusal's) Deps. Immutable: copies of
+// a match share it.
+type depDetail struct {
+	// inexact: a predicate read beyond its capture without saying what;
+	// any change to Deps counts.
+	inexact bool
+	words   []string // sorted: the words the predicates looked up
+	// minified: refused only because the file is minified.
+	minified bool
+}
+
+func (d *depDetail) has(word string) bool {
+	if len(d.words) <= 8 { // most declare one or two names
+		return slices.Contains(d.words, word)
+	}
+	_, ok := slices.BinarySearch(d.words, word)
+	return ok
+}
+
+// inexactDeps is the detail of every match with inexact Deps.
+var inexactDeps = &depDetail{inexact: true}
+
+// identByte reports whether b can be part of an identifier in a language
+// SyntX parses (non-ASCII bytes included: identifiers may be Unicode).
+func identByte(b byte) bool {
+	return b == '_' || b == '$' || b >= 0x80 || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9')
+}
+
+// appendWords appends the identifier words of s.
+func appendWords(out []string, s string) []string {
+	for i := 0; i < len(s); {
+		if !identByte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && identByte(s[j]) {
+			j++
+		}
+		out = append(out, s[i:j])
+		i = j
+	}
+	return out
+}
+
+// keywords are the words of the languages SyntX parses that declare,
+// scope, bind or reach names (and a few built-ins the predicates treat as
+// such): a change that writes or removes one is never inert.
+var keywords = set(
+	// JavaScript, TypeScript
+	"var", "let", "const", "function", "class", "with", "eval", "for", "while", "do", "if", "else",
+	"return", "import", "export", "require", "module", "exports", "async", "await", "yield", "try",
+	"catch", "finally", "switch", "case", "break", "continue", "new", "this", "arguments", "typeof",
+	"instanceof", "in", "of", "delete", "void", "static", "get", "set", "default", "extends", "super",
+	"throw", "interface", "type", "enum", "declare", "namespace", "abstract", "implements", "private",
+	"public", "protected", "readonly", "from", "as",
+	// Python
+	"global", "nonlocal", "def", "lambda", "elif", "except", "pass", "raise", "assert", "del", "is",
+	"not", "and", "or", "self", "cls", "match",
+	// Go
+	"func", "range", "go", "defer", "package", "select", "chan", "map", "struct", "goto", "fallthrough",
+)
+
+// namingKeywords are the keywords a function's or class's name follows:
+// typing right after one can name what was anonymous, which no predicate
+// could have looked up. (After var, let or const a name is always there:
+// renaming it puts the old name in the change's words.)
+var namingKeywords = set("function", "class", "def", "func")
+
+// change is what Refresh knows about the edits since the last refresh.
+type change struct {
+	// inert is set when the change is one edit of identifier characters
+	// and blanks, with no keyword and no syntax change beyond its words;
+	// words are then the words its text held before and after.
+	inert bool
+	words []string
+	// minified is set when the text became minified or stopped being.
+	minified bool
+}
+
+// affects reports whether the change can alter the answer of predicates
+// whose detail is d.
+func (c *change) affects(d *depDetail) bool {
+	switch {
+	case d == nil, d.inexact:
+		return true
+	case d.minified:
+		return c.minified
+	case !c.inert:
+		return true
+	}
+	for _, w := range c.words {
+		if d.has(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions reports whether one of the change's words is in sorted.
+func (c *change) mentions(sorted []string) bool {
+	for _, w := range c.words {
+		if _, ok := slices.BinarySearch(sorted, w); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// wordWindow widens [start, end) of src over the identifier characters on
+// each side.
+func wordWindow(src []byte, start, end int) (int, int) {
+	for start > 0 && identByte(src[start-1]) {
+		start--
+	}
+	for end < len(src) && identByte(src[end]) {
+		end++
+	}
+	return start, end
+}
+
+// inertWindow reports whether src[start:end] (a word window) holds only
+// identifier characters and blanks, none of them a line's indentation, and
+// no keyword, and does not follow a keyword; it appends its words.
+func inertWindow(src []byte, start, end int, words []string) ([]string, bool) {
+	for _, b := range src[start:end] {
+		if !identByte(b) && b != ' ' && b != '\t' {
+			return words, false
+		}
+	}
+	if i := bytes.LastIndexByte(src[:start], '\n') + 1; len(bytes.TrimLeft(src[i:start], " \t")) == 0 && bytes.ContainsAny(src[start:end], " \t") {
+		return words, false // indentation (Python's blocks)
+	}
+	// The word before, across blanks: "function f", "def f", "class C".
+	p := start
+	for p > 0 && (src[p-1] == ' ' || src[p-1] == '\t') {
+		p--
+	}
+	q := p
+	for q > 0 && identByte(src[q-1]) {
+		q--
+	}
+	if namingKeywords[string(src[q:p])] {
+		return words, false
+	}
+	from := len(words)
+	words = appendWords(words, string(src[start:end]))
+	for _, w := range words[from:] {
+		if keywords[w] {
+			return words, false
+		}
+	}
+	return words, true
+}
+
+// describeChange finds out what the edits since the last refresh changed,
+// given the text now and the ranges whose syntax changed.
+func (ix *Index) describeChange(now []byte, structural []Span) change {
+	c := change{minified: minifiedText(now) != ix.minified}
+	if ix.edits == 0 || ix.text == nil {
+		return c
+	}
+	var start, oldEnd, newEnd int
+	if ix.edits == 1 {
+		e := ix.lastEdit
+		start, oldEnd, newEnd = int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
+	} else {
+		// Several edits (a notification with several changes, the edits
+		// replayed after a background analysis): judged as the one edit
+		// that turns the old text into the new, found by comparing them.
+		start, oldEnd, newEnd = diffWindow(ix.text, now)
+	}
+	if oldEnd > len(ix.text) || newEnd > len(now) {
+		return c
+	}
+	os, oe := wordWindow(ix.text, start, oldEnd)
+	ns, ne := wordWindow(now, start, newEnd)
+	words, ok := inertWindow(ix.text, os, oe, nil)
+	if !ok {
+		return c
+	}
+	if words, ok = inertWindow(now, ns, ne, words); !ok {
+		return c
+	}
+	for _, s := range structural {
+		if s.Start < ns-1 || s.End > ne+1 {
+			return c // the syntax changed beyond the words edited
+		}
+	}
+	c.inert, c.words = true, words
+	return c
+}
+
+// touchesAny reports whether s overlaps or touches one of the sorted,
+// disjoint spans.
+func touchesAny(s Span, sorted []Span) bool {
+	i, _ := slices.BinarySearchFunc(sorted, s.Start, func(x Span, t int) int {
+		if x.End < t {
+			return -1
+		}
+		return 1
+	})
+	return i < len(sorted) && sorted[i].Start <= s.End
+}
+
+// diffWindow returns the one edit that turns old into now: old[start:oldEnd]
+// became now[start:newEnd], around the longest common prefix and suffix.
+func diffWindow(old, now []byte) (start, oldEnd, newEnd int) {
+	n := min(len(old), len(now))
+	const block = 4096
+	for start < n {
+		k := min(block, n-start)
+		if bytes.Equal(old[start:start+k], now[start:start+k]) {
+			start += k
+			continue
+		}
+		for old[start] == now[start] {
+			start++
+		}
+		break
+	}
+	suffix := 0
+	for suffix < n-start {
+		k := min(block, n-start-suffix)
+		if bytes.Equal(old[len(old)-suffix-k:len(old)-suffix], now[len(now)-suffix-k:len(now)-suffix]) {
+			suffix += k
+			continue
+		}
+		for old[len(old)-suffix-1] == now[len(now)-suffix-1] {
+			suffix++
+		}
+		break
+	}
+	return start, len(old) - suffix, len(now) - suffix
+}

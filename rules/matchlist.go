@@ -1,0 +1,419 @@
+package rules
+
+import (
+	"slices"
+	"sort"
+)
+
+// matchList holds a document's matches in order (see less) in chunks of a
+// few dozen, each with an offset applied to all of its positions, so that an
+// edit shifts the matches after it in time proportional to the number of
+// chunks, and the matches it touches are found without visiting the others.
+// It may hold several matches with the same key (one rule matching one site
+// through different patterns or roots); readers see the first of each.
+type matchList struct {
+	chunks []*chunk
+	n      int
+}
+
+type chunk struct {
+	delta int     // added to every position stored in ms
+	ms    []Match // in order; positions without delta
+	// Bounds of the chunk, with delta: the smallest start and largest end
+	// of any site, root or memo span, and the largest site end.
+	lo, hi, siteHi int
+	// dlo and dhi bound the matches' Deps, with delta (dhi < 0: none);
+	// words is the sorted union of their predicates' words, and inexact
+	// is set when one of them has Deps without words (see deps.go). Deps
+	// are kept apart from lo and hi: a function-wide span would make every
+	// edit in the function visit every match in it.
+	dlo, dhi int
+	words    []string
+	inexact  bool
+}
+
+const (
+	chunkSize = 64  // chunks are built this full
+	chunkMax  = 256 // and split when they grow past this
+)
+
+// set replaces the list with ms, which must be in order.
+func (l *matchList) set(ms []Match) {
+	l.chunks = l.chunks[:0]
+	l.n = len(ms)
+	for len(ms) > 0 {
+		k := min(chunkSize, len(ms))
+		c := &chunk{ms: append([]Match(nil), ms[:k]...)}
+		c.bounds()
+		l.chunks = append(l.chunks, c)
+		ms = ms[k:]
+	}
+}
+
+// bounds recomputes the chunk's bounds; delta must be 0.
+func (c *chunk) bounds() {
+	c.lo, c.hi, c.siteHi = int(^uint(0)>>1), -1, -1
+	c.depBounds()
+	for i := range c.ms {
+		m := &c.ms[i]
+		c.lo = min(c.lo, m.Site.Start, m.Root.Start)
+		c.hi = max(c.hi, m.Site.End, m.Root.End)
+		if d, ok := memoDeps(m); ok {
+			c.lo, c.hi = min(c.lo, d.Start), max(c.hi, d.End)
+		}
+		c.siteHi = max(c.siteHi, m.Site.End)
+	}
+}
+
+// depBounds recomputes dlo, dhi, words and inexact.
+func (c *chunk) depBounds() {
+	c.depSpan()
+	c.words, c.inexact = c.words[:0], false
+	for i := range c.ms {
+		m := &c.ms[i]
+		if m.dep == nil {
+			continue
+		}
+		if m.dep.inexact {
+			c.inexact = true
+		} else {
+			c.words = append(c.words, m.dep.words...)
+		}
+	}
+	slices.Sort(c.words)
+	c.words = slices.Compact(c.words)
+}
+
+// depSpan recomputes dlo and dhi.
+func (c *chunk) depSpan() {
+	c.dlo, c.dhi = int(^uint(0)>>1), -1
+	for i := range c.ms {
+		if m := &c.ms[i]; m.dep != nil {
+			c.dlo, c.dhi = min(c.dlo, m.Deps.Start+c.delta), max(c.dhi, m.Deps.End+c.delta)
+		}
+	}
+}
+
+// shiftDeps maps the chunk's Deps through an edit of [start, oldEnd) to
+// newEnd; oldDelta is the chunk's delta before the edit.
+func (c *chunk) shiftDeps(oldDelta, start, oldEnd, newEnd int) {
+	for i := range c.ms {
+		m := &c.ms[i]
+		if m.dep == nil {
+			continue
+		}
+		abs := shiftSpan(Span{m.Deps.Start + oldDelta, m.Deps.End + oldDelta}, start, oldEnd, newEnd)
+		m.Deps = Span{abs.Start - c.delta, abs.End - c.delta}
+	}
+	c.depSpan() // the words stay
+}
+
+// first returns a copy of the chunk's first match, with its delta.
+func (c *chunk) first() Match {
+	m := c.ms[0]
+	if c.delta != 0 {
+		m.Captures = append([]Capture(nil), m.Captures...)
+		shiftMatch(&m, c.delta)
+	}
+	return m
+}
+
+// normalize applies the chunk's delta to its matches.
+func (c *chunk) normalize() {
+	if c.delta == 0 {
+		return
+	}
+	d := c.delta
+	for i := range c.ms {
+		shiftMatch(&c.ms[i], d)
+	}
+	c.delta = 0
+}
+
+func shiftMatch(m *Match, d int) {
+	m.Site.Start += d
+	m.Site.End += d
+	m.Hull.Start += d
+	m.Hull.End += d
+	m.Root.Start += d
+	m.Root.End += d
+	if m.dep != nil { // Deps.Start < 0 is no sentinel once shifted by a chunk's delta
+		m.Deps.Start += d
+		m.Deps.End += d
+	}
+	for i := range m.Captures { // owned by the index: shifted in place
+		m.Captures[i].Span.Start += d
+		m.Captures[i].Span.End += d
+	}
+}
+
+// edit drops the matches whose root touches the replaced span [start,
+// oldEnd] and shifts those after it by delta (and Deps that span the edit,
+// to its new end).
+func (l *matchList) edit(start, oldEnd, delta int) {
+	edited := Span{start, oldEnd}
+	for _, c := range l.chunks {
+		switch {
+		case c.hi < start:
+			if c.dhi >= start {
+				c.shiftDeps(c.delta, start, oldEnd, oldEnd+delta)
+			}
+		case c.lo > oldEnd:
+			old := c.delta
+			c.delta += delta
+			c.lo += delta
+			c.hi += delta
+			c.siteHi += delta
+			if c.dhi >= 0 {
+				if c.dlo <= oldEnd {
+					c.shiftDeps(old, start, oldEnd, oldEnd+delta)
+				} else {
+					c.dlo += delta
+					c.dhi += delta
+				}
+			}
+		default:
+			c.normalize()
+			out := c.ms[:0]
+			for _, m := range c.ms {
+				if m.Root.Intersects(edited) {
+					continue
+				}
+				if d, ok := memoDeps(&m); ok && d.Intersects(edited) {
+					m.memo.v = nil
+				}
+				deps := m.Deps
+				if m.Root.Start > oldEnd {
+					shiftMatch(&m, delta)
+				}
+				if m.dep != nil {
+					m.Deps = shiftSpan(deps, start, oldEnd, oldEnd+delta)
+				}
+				out = append(out, m)
+			}
+			clear(c.ms[len(out):])
+			l.n -= len(c.ms) - len(out)
+			c.ms = out
+			c.bounds()
+		}
+	}
+	l.compact()
+}
+
+// drop removes the matches whose root overlaps one of the sorted, disjoint
+// regions.
+func (l *matchList) drop(regions []Span) {
+	if len(regions) == 0 {
+		return
+	}
+	for _, c := range l.chunks {
+		if !overlapsAny(Span{c.lo, c.hi}, regions) {
+			continue
+		}
+		c.normalize()
+		out := c.ms[:0]
+		for _, m := range c.ms {
+			if overlapsAny(m.Root, regions) {
+				continue
+			}
+			if d, ok := memoDeps(&m); ok && overlapsAny(d, regions) {
+				m.memo.v = nil
+			}
+			out = append(out, m)
+		}
+		clear(c.ms[len(out):])
+		l.n -= len(c.ms) - len(out)
+		c.ms = out
+		c.bounds()
+	}
+	l.compact()
+}
+
+// dependents appends to roots the roots of the matches whose Deps touch
+// one of the sorted, disjoint spans while their root does not overlap
+// them, and which the change affects.
+func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
+	for _, c := range l.chunks {
+		if c.dhi < 0 || !touchesAny(Span{c.dlo, c.dhi}, spans) {
+			continue
+		}
+		if !ch.minified && ch.inert && !c.inexact && !ch.mentions(c.words) {
+			continue // nothing in the chunk looked up a word the edit touched
+		}
+		for i := range c.ms {
+			m := &c.ms[i]
+			if m.dep == nil {
+				continue
+			}
+			deps := Span{m.Deps.Start + c.delta, m.Deps.End + c.delta}
+			root := Span{m.Root.Start + c.delta, m.Root.End + c.delta}
+			if touchesAny(deps, spans) && !overlapsAny(root, spans) && ch.affects(m.dep) {
+				roots = append(roots, root)
+			}
+		}
+	}
+	return roots
+}
+
+// compact removes empty chunks.
+func (l *matchList) compact() {
+	out := l.chunks[:0]
+	for _, c := range l.chunks {
+		if len(c.ms) > 0 {
+			out = append(out, c)
+		}
+	}
+	clear(l.chunks[len(out):])
+	l.chunks = out
+}
+
+// insert adds matches, which must be in order.
+func (l *matchList) insert(fresh []Match) {
+	if len(fresh) == 0 {
+		return
+	}
+	if len(l.chunks) == 0 {
+		l.set(fresh)
+		return
+	}
+	l.n += len(fresh)
+	for len(fresh) > 0 {
+		// The chunk whose first match is the last one not after fresh[0].
+		ci := sort.Search(len(l.chunks), func(i int) bool {
+			first := l.chunks[i].first()
+			return less(&fresh[0], &first)
+		}) - 1
+		ci = max(ci, 0)
+		c := l.chunks[ci]
+		c.normalize()
+		// Take the fresh matches that belong before the next chunk.
+		k := len(fresh)
+		if ci+1 < len(l.chunks) {
+			nf := l.chunks[ci+1].first()
+			k = max(sort.Search(len(fresh), func(i int) bool { return !less(&fresh[i], &nf) }), 1)
+		}
+		c.ms = mergeSorted(c.ms, fresh[:k])
+		fresh = fresh[k:]
+		c.bounds()
+		if len(c.ms) > chunkMax {
+			half := len(c.ms) / 2
+			nc := &chunk{ms: append([]Match(nil), c.ms[half:]...)}
+			clear(c.ms[half:])
+			c.ms = c.ms[:half:half]
+			c.bounds()
+			nc.bounds()
+			l.chunks = append(l.chunks, nil)
+			copy(l.chunks[ci+2:], l.chunks[ci+1:])
+			l.chunks[ci+1] = nc
+		}
+	}
+}
+
+// mergeSorted merges two ordered lists.
+func mergeSorted(a, b []Match) []Match {
+	out := make([]Match, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if j == len(b) || (i < len(a) && !less(&b[j], &a[i])) {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}
+
+// within returns the first match of each key whose site intersects
+// [start, end].
+func (l *matchList) within(start, end int) []Match {
+	var out []Match
+	var last matchKey
+	have := false
+	for _, c := range l.chunks {
+		if c.siteHi < start || c.ms[0].Site.Start+c.delta > end {
+			continue
+		}
+		for i := range c.ms {
+			m := c.ms[i]
+			if m.Site.Start+c.delta > end {
+				break
+			}
+			if m.Site.End+c.delta < start {
+				continue
+			}
+			if c.delta != 0 {
+				m.Captures = append([]Capture(nil), m.Captures...)
+				shiftMatch(&m, c.delta)
+			}
+			if k := m.key(); have && k == last {
+				continue
+			} else {
+				last, have = k, true
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// all returns the first match of each key, every one.
+func (l *matchList) all() []Match {
+	out := make([]Match, 0, l.n)
+	var last matchKey
+	have := false
+	for _, c := range l.chunks {
+		c.normalize()
+		for _, m := range c.ms {
+			if k := m.key(); have && k == last {
+				continue
+			} else {
+				last, have = k, true
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// less is the order of a match list: by site, then rule, then the rest, so
+// that among matches with the same key the first is the same whichever way
+// they were found.
+func less(a, b *Match) bool {
+	if a.Site.Start != b.Site.Start {
+		return a.Site.Start < b.Site.Start
+	}
+	if a.Rule.ID != b.Rule.ID {
+		return a.Rule.ID < b.Rule.ID
+	}
+	if a.Site.End != b.Site.End {
+		return a.Site.End < b.Site.End
+	}
+	if a.Root != b.Root {
+		if a.Root.Start != b.Root.Start {
+			return a.Root.Start < b.Root.Start
+		}
+		return a.Root.End < b.Root.End
+	}
+	if len(a.Captures) != len(b.Captures) {
+		return len(a.Captures) < len(b.Captures)
+	}
+	for i := range a.Captures {
+		x, y := &a.Captures[i], &b.Captures[i]
+		if x.Span != y.Span {
+			if x.Span.Start != y.Span.Start {
+				return x.Span.Start < y.Span.Start
+			}
+			return x.Span.End < y.Span.End
+		}
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+	}
+	return false
+}
+
+func sortMatches(ms []Match) {
+	sort.SliceStable(ms, func(i, j int) bool { return less(&ms[i], &ms[j]) })
+}

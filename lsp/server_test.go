@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -58,6 +59,23 @@ func (h *harness) init(t *testing.T, utf8 bool) {
 	t.Helper()
 	if _, err := h.c.Initialize(ctx(t), t.TempDir(), utf8, nil); err != nil {
 		t.Fatalf("initialize: %v", err)
+	}
+}
+
+// initPatient initializes with limits.request_timeout at a minute: for
+// tests whose point is that work on one document does not hold up another's
+// answer, not how fast an answer comes. With the default 2 s, a machine busy
+// enough (a 2-core laptop compiling beside the suite) makes a request on a
+// small document time out while a large one is parsed, and the test would
+// measure the machine.
+func (h *harness) initPatient(t *testing.T) {
+	t.Helper()
+	opts := map[string]any{"limits": map[string]any{"request_timeout": "1m"}}
+	if _, err := h.c.Initialize(ctx(t), t.TempDir(), false, opts); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	if got := h.srv.config().Limits.RequestTimeout.D(); got != time.Minute {
+		t.Fatalf("limits.request_timeout from initializationOptions: %v, want 1m", got)
 	}
 }
 

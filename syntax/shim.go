@@ -196,8 +196,16 @@ func PatternStart(q *sitter.Query, pattern uint32) uint32 {
 }
 
 // ParseTimeout bounds one parse; a parse that takes longer fails (the
-// document is then tracked as text only) instead of stalling the server.
-const ParseTimeout = 3 * time.Second
+// document is then tracked as text only) instead of holding its document's
+// queue forever. tree-sitter measures it in wall-clock time (clock.h,
+// CLOCK_MONOTONIC), not in CPU time, so it is set far above what any real
+// file costs (a 5,000-line file parses in tens of milliseconds, a 1 MB
+// bundle in under a second): on a 2-core machine busy with a compiler and a
+// test suite, a parse gets a fraction of a core, and a 3 s bound failed
+// ordinary parses there. A parse runs in its document's queue or a
+// background analysis, never on the read loop, so a slow one delays only
+// its own document.
+const ParseTimeout = 10 * time.Second
 
 // newParser returns a parser for lang whose parses stop after
 // ParseTimeout.

@@ -84,6 +84,18 @@ func (c *Config) logf(format string, args ...any) {
 	}
 }
 
+// patient returns opts with limits.request_timeout at a minute: the
+// benchmark measures what the servers show and learn, not how fast they
+// answer, and on a busy machine a code action on a large corpus file can
+// take longer than the default 2 s, which would make it an error.
+func patient(opts map[string]any) map[string]any {
+	out := map[string]any{"limits": map[string]any{"request_timeout": "1m"}}
+	for k, v := range opts {
+		out[k] = v
+	}
+	return out
+}
+
 // server is a running `syntx serve`.
 type server struct {
 	c    *lspclient.Client
@@ -107,7 +119,7 @@ func startServer(ctx context.Context, binary, home string, opts map[string]any) 
 		return nil, err
 	}
 	c := lspclient.New(ctx, lspclient.Pipe{R: stdout, W: stdin})
-	if _, err := c.Initialize(ctx, home, false, opts); err != nil {
+	if _, err := c.Initialize(ctx, home, false, patient(opts)); err != nil {
 		_ = cmd.Process.Kill()
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
 				corpus.Class:   {"x", "\n", "    ", "if x == None:\n        pass\n", "#", "except:\n", "yaml.load(s)"},
 			}[sh]
 			h := start(t)
-			h.init(t, false)
+			h.initPatient(t)
 			c := ctx(t)
 			uri := "file:///work/memo/doc." + ext
 			src := corpus.GenerateShape(sh, 300)
@@ -88,7 +88,7 @@ func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
 					t.Fatal(err)
 				}
 				fresh := start(t)
-				fresh.init(t, false)
+				fresh.initPatient(t)
 				furi := fmt.Sprintf("file:///work/memo/fresh%d.%s", step, ext)
 				// The same path, for the file's role: only the URI differs.
 				if err := fresh.c.Open(c, furi, lang, text); err != nil {

@@ -100,7 +100,13 @@ type Server struct {
 	// teamChanged: a new team layer came in under the developer's own
 	// adapter, which was trained over another; the next idle run retrains
 	// it over the new one even without new outcomes.
-	teamChanged      atomic.Bool
+	teamChanged atomic.Bool
+	// retryAt: the last run found too little data, with newOutcomes
+	// below this when it started (0: no such run since the last one that
+	// trained); no idle run starts until newOutcomes reaches it, whatever
+	// made the run due (teamChanged included): only new feedback of the
+	// developer's own can make the data enough.
+	retryAt          atomic.Int64
 	train            trainer
 	team             teamSyncer
 	lastAdapterCheck time.Time // touched by the ticker goroutine only
@@ -125,6 +131,10 @@ type Server struct {
 		// idleTrain runs when the idle scheduler starts a background
 		// training run, before the run itself.
 		idleTrain func()
+		// idleTrainEnded runs when a background run the idle scheduler
+		// started has ended, with its error (nil for a run that ended with
+		// a decision).
+		idleTrainEnded func(error)
 	}
 }
 

@@ -1,13 +1,22 @@
 package lsp
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/store"
+	"github.com/syntx/syntx/train"
 )
 
 // TestCorruptTeamLayer: a team layer that does not load is refused alone —
@@ -17,31 +26,8 @@ func TestCorruptTeamLayer(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	seedData(t, home)
-	golden := "../testdata/model/adapter-boost-go-naming"
-	for _, l := range []struct{ dir, version, weights string }{
-		{filepath.Join(home, "adapters"), "v1", ""},
-		{filepath.Join(home, "team", "adapters"), "t1", "junk"},
-	} {
-		dir := filepath.Join(l.dir, l.version)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range []string{"adapter_config.json", "adapter_model.safetensors"} {
-			b, err := os.ReadFile(filepath.Join(golden, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if name == "adapter_model.safetensors" && l.weights != "" {
-				b = []byte(l.weights)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(filepath.Join(l.dir, "ACTIVE"), []byte(l.version+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	installLayer(t, filepath.Join(home, "adapters"), "v1", "")
+	installLayer(t, filepath.Join(home, "team", "adapters"), "t1", "junk")
 	e := startEnv(t, home, "", nil)
 	refusal := func(n lspclient.Notification) bool {
 		var p struct{ Message string }
@@ -69,4 +55,153 @@ func TestCorruptTeamLayer(t *testing.T) {
 		t.Fatalf("the refused team layer was announced %d times, want once", shown)
 	}
 	e.shutdown(t)
+}
+
+// installLayer writes the golden adapter as version of the layer whose
+// adapters live in dir (Home/adapters or Home/team/adapters) and points
+// ACTIVE at it; weights, when set, replace its weights file.
+func installLayer(t *testing.T, dir, version, weights string) {
+	t.Helper()
+	golden := "../testdata/model/adapter-boost-go-naming"
+	vdir := filepath.Join(dir, version)
+	if err := os.MkdirAll(vdir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"adapter_config.json", "adapter_model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join(golden, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "adapter_model.safetensors" && weights != "" {
+			b = []byte(weights)
+		}
+		if err := os.WriteFile(filepath.Join(vdir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ACTIVE"), []byte(version+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syntxBinary returns $SYNTX_BIN, or builds the server for the test: the
+// trainer the server starts is a real `syntx train`.
+func syntxBinary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("SYNTX_BIN"); bin != "" {
+		return bin
+	}
+	if testing.Short() {
+		t.Skip("builds the syntx binary")
+	}
+	bin := filepath.Join(t.TempDir(), "syntx")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/syntx").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestTeamLayerChangeWaitsForOwnFeedback: a new team layer under an own
+// adapter trained over another makes the next idle moment retrain it; when
+// that run finds too little of the developer's own feedback, later idle
+// moments start no trainer until new feedback arrives (before, every idle
+// period started one that ended the same way).
+func TestTeamLayerChangeWaitsForOwnFeedback(t *testing.T) {
+	t.Parallel()
+	bin := syntxBinary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	home := t.TempDir()
+	// The own adapter v1, trained over no team layer.
+	installLayer(t, filepath.Join(home, "adapters"), "v1", "")
+	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	if _, err := db.RecordRunAdapter(ctx, store.Run{StartedAt: at, FinishedAt: at, Objective: "kl", Hyperparams: []byte(`{"team_layer":""}`),
+		DataCounts: []byte(`{}`), Metrics: []byte(`{}`), Decision: store.RunAccepted, AdapterVersion: "v1"}, "active", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	started := make(chan struct{}, 8)
+	ended := make(chan error, 8)
+	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	a, b := net.Pipe()
+	s := NewServer(Options{Logger: quietLogger(), DataDir: home, Clock: clock.Now, TickInterval: manualTicks, Trainer: []string{bin}})
+	s.hooks.idleTrain = func() { started <- struct{}{} }
+	s.hooks.idleTrainEnded = func(err error) { ended <- err }
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, a); close(done) }()
+	c := lspclient.New(ctx, b)
+	t.Cleanup(func() {
+		_ = c.Close()
+		<-done
+	})
+	opts := map[string]any{"train": map[string]any{"idle_delay": "5m", "min_new_preferences": 50}}
+	if _, err := c.Initialize(ctx, t.TempDir(), false, opts); err != nil {
+		t.Fatal(err)
+	}
+	h := &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}
+
+	// A team layer arrives (as a sync installs it).
+	installLayer(t, filepath.Join(home, "team", "adapters"), "t1", "")
+	s.reloadAdapter(ctx)
+	if st := h.status(); st.Training == nil || !st.Training.TeamChanged {
+		t.Fatalf("after a new team layer under v1: training %+v, want teamLayerChanged", st.Training)
+	}
+	idleRun := func() error {
+		t.Helper()
+		clock.Advance(6 * time.Minute)
+		h.tick()
+		select {
+		case <-started:
+		default:
+			t.Fatal("no background run started at an idle moment with the team layer changed")
+		}
+		select {
+		case err := <-ended:
+			return err
+		case <-ctx.Done():
+			t.Fatal("the background run did not end")
+		}
+		return nil
+	}
+	if err := idleRun(); !errors.Is(err, train.ErrNotEnoughData) {
+		t.Fatalf("the retrain over t1 with no feedback: %v, want not enough data", err)
+	}
+	// Idle moment after idle moment: no trainer, and the change is still
+	// pending.
+	for i := 0; i < 3; i++ {
+		clock.Advance(6 * time.Minute)
+		h.tick()
+		select {
+		case <-started:
+			t.Fatalf("idle moment %d after a run that found too little data, with no new feedback: a trainer started again", i+1)
+		default:
+		}
+	}
+	if st := h.status(); !st.Training.TeamChanged || !strings.Contains(st.Training.Last, "not enough") {
+		t.Fatalf("training %+v, want teamLayerChanged and the last run's shortage", st.Training)
+	}
+	// New feedback of the developer's own: a menu left unanswered.
+	uri := "file:///w/team.py"
+	if err := c.Open(ctx, uri, "python", pySrc); err != nil {
+		t.Fatal(err)
+	}
+	site := strings.Index(pySrc, "yaml.load")
+	if _, err := c.CodeActions(ctx, uri, site, site, protocol.CodeActionTriggerKindInvoked); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(61 * time.Second)
+	h.tick()
+	if st := h.status(); st.Training.Pending < 1 {
+		t.Fatalf("no new outcome after the unanswered menu: %+v", st.Training)
+	}
+	if err := idleRun(); !errors.Is(err, train.ErrNotEnoughData) {
+		t.Fatalf("the retrain after new feedback: %v, want a run (ending with not enough data)", err)
+	}
 }

@@ -40,7 +40,9 @@ type TrainSt struct {
 	Last       string `json:"last,omitempty"` // the last run's outcome
 	Pending    int64  `json:"newOutcomes"`    // outcomes since the last run
 	// TeamChanged: the own adapter was trained over another team layer
-	// than the one in use; the next idle run retrains it.
+	// than the one in use; the next idle run retrains it (once there is
+	// enough feedback of the developer's own: after a run that found too
+	// little, the next waits for new outcomes).
 	TeamChanged bool `json:"teamLayerChanged,omitempty"`
 }
 
@@ -144,6 +146,7 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 		token = s.beginProgress(ctx, "SyntX: retraining")
 	}
 	var last uint32
+	outcomes := s.newOutcomes.Load()
 	job, err := s.startTraining(ctx, false, func(p train.Progress) {
 		if p.Total <= 0 {
 			return
@@ -165,6 +168,7 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 		}
 	}
 	if ne, ok := errors.AsType[*train.NotEnoughDataError](err); ok {
+		s.retryAt.Store(outcomes + 1)
 		msg := fmt.Sprintf("not enough feedback to retrain yet: %d of %d preferences needed", ne.Usable, ne.Needed)
 		s.endProgress(ctx, token, msg)
 		s.noteRun(msg)
@@ -176,8 +180,7 @@ func (s *Server) retrain(ctx context.Context, clientToken protocol.ProgressToken
 		s.noteRun("failed: " + err.Error())
 		return nil, jsonrpc2.NewError(jsonrpc2.ErrInternal.Code, "syntx.retrain: "+err.Error())
 	}
-	s.newOutcomes.Store(0)
-	s.teamChanged.Store(false)
+	s.trained()
 	s.reloadAdapter(ctx)
 	msg := res.Summary()
 	s.noteRun(msg)
@@ -232,7 +235,11 @@ func (s *Server) idleTrain() {
 		}
 	}
 	recent := now.Sub(st.Ended) < cfg.Train.IdleDelay.D()
-	due := s.newOutcomes.Load() >= int64(max(cfg.Train.MinNewPreferences, 1)) || s.teamChanged.Load()
+	outcomes := s.newOutcomes.Load()
+	due := outcomes >= int64(max(cfg.Train.MinNewPreferences, 1)) || s.teamChanged.Load()
+	// A run that found too little data is not tried again before new
+	// feedback arrives: the same data would end the same way.
+	due = due && outcomes >= s.retryAt.Load()
 	if st.Running || !idle || recent || s.rec == nil || !due {
 		return
 	}
@@ -248,18 +255,31 @@ func (s *Server) idleTrain() {
 		if err == nil {
 			res, err = job.Wait(context.Background())
 		}
+		if _, ok := errors.AsType[*train.NotEnoughDataError](err); ok {
+			s.retryAt.Store(outcomes + 1)
+		}
 		if err != nil {
 			s.log.Info("background training ended without a new adapter", "err", err)
 			s.noteRun("background: " + err.Error())
-			return
+		} else {
+			s.trained()
+			s.reloadAdapter(context.Background())
+			msg := res.Summary()
+			s.noteRun("background: " + msg)
+			s.log.Info("background training", "result", msg)
 		}
-		s.newOutcomes.Store(0)
-		s.teamChanged.Store(false)
-		s.reloadAdapter(context.Background())
-		msg := res.Summary()
-		s.noteRun("background: " + msg)
-		s.log.Info("background training", "result", msg)
+		if s.hooks.idleTrainEnded != nil {
+			s.hooks.idleTrainEnded(err)
+		}
 	}()
+}
+
+// trained notes that a run ended with a decision: the outcomes and the
+// team layer it was due for are accounted for.
+func (s *Server) trained() {
+	s.newOutcomes.Store(0)
+	s.retryAt.Store(0)
+	s.teamChanged.Store(false)
 }
 
 // stopTrainer asks a running trainer to stop when the server exits.

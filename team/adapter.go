@@ -229,7 +229,7 @@ func (h *Hub) Train(ctx context.Context, base *model.Network, s train.Settings) 
 		c.Weight += weight
 		counts.ByRoleCat[k] = c
 		recs = append(recs, train.TeamRecord{ID: r.ID, Member: r.Member, Set: r.Install + "/" + r.SetKey, Rows: rows,
-			Pos: r.Pos, Neg: r.Neg, Label: r.Kind == "label", At: r.CreatedAt, Weight: weight, Role: role, Category: r.Category})
+			Pos: r.Pos, Neg: r.Neg, Label: r.Kind == "label", At: r.CreatedAt, Weight: weight, Role: role, Category: r.Category, Outcome: r.Outcome})
 		return nil
 	})
 	if err != nil {

@@ -96,7 +96,11 @@
 // its category (Weights.Of: the role's own entry, else its "*", else 1) ×
 // recency (train's half-life). DefaultWeights: developer 1, senior-reviewer
 // 1.5, security-specialist 2 on security and 1 elsewhere,
-// performance-specialist 2 on performance, ci 1. A CI pipeline pushes
+// performance-specialist 2 on performance, ci 1. A team run counts each
+// outcome once against showing nothing (train.RunTeam): an undo's label
+// and its pair original ≻ suggestion are one vote, as a keep's label is,
+// and an edit is no vote for nothing; otherwise a developer's undo weighs
+// as much as a specialist's keep at 2×. A CI pipeline pushes
 // review outcomes (`syntx review --record`, then `syntx team push
 // --author-role ROLE`): those records carry the reviewer's role (the CI
 // member's) and the author's, and weigh with the author's, whose decision

@@ -277,6 +277,17 @@
 // base). DataCounts.ByPersona counts by role. RunTeam writes nothing; the
 // caller publishes the adapter.
 //
+// A team run counts each outcome once against showing nothing, so that the
+// role weights, not the kind of outcome, decide whose taste wins: an undo
+// records a label and a pair that both say nothing ≻ suggestion, where a
+// keep records one desirable label (its pairs are against the other
+// candidates), so counted as recorded one developer's undo cancelled one
+// security specialist's keep at 2×. The pair is left out when the same
+// member's set has the label, and so is an edit's developer's version ≻
+// suggestion, which reads as nothing ≻ suggestion though the developer
+// applied the fix; DataCounts.Skipped counts both. Local training reads
+// its preferences as recorded.
+//
 // The team layer on disk mirrors the own adapters':
 //
 //	Home/team/adapters/t1/, t2/, ...   team adapters pulled from the hub

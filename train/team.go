@@ -43,6 +43,9 @@ type TeamRecord struct {
 	Weight float64
 	// Role is the role whose weight applied; Category the suggestion's.
 	Role, Category string
+	// Outcome is what became of the suggestion (capture's outcome: kept,
+	// edited, undone, dismissed, ignored); "" when unknown.
+	Outcome string
 }
 
 // TeamProblem is what a team run trains on.
@@ -95,9 +98,13 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 	res := TeamResult{Started: s.Now()}
 	rep := &reporter{fn: s.Progress}
 	rep.report(0, 1, "loading preferences")
-	ds, err := teamDataset(p.Records, s.Holdout)
+	recs, left := teamVotes(p.Records)
+	ds, err := teamDataset(recs, s.Holdout)
 	if err != nil {
 		return res, fmt.Errorf("train: %w", err)
+	}
+	for why, n := range left {
+		ds.skipped[why] += n
 	}
 	obj, _ := lookupObjective(s.Objective) // validated above
 	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep, fixed: &fixedActive{lora: p.Active, version: p.ActiveVersion}}
@@ -243,4 +250,68 @@ func teamDataset(recs []TeamRecord, hold float64) (*dataset, error) {
 	d.prefs = append(train, held...)
 	d.nHold = len(held)
 	return d, nil
+}
+
+// teamVotes returns the records a team run trains on: every record, less
+// those that would count one outcome twice against showing nothing or read
+// a use of a suggestion as a vote for nothing, with why each was left out.
+// Local training reads its own preferences as they are (one member's
+// double count scales its whole data alike); in a team, whose members'
+// outcomes differ in kind, it would decide whose taste wins.
+//
+//   - Undoing a suggestion records an undesirable label and the pair
+//     original ≻ suggestion, two comparisons of the suggestion with the
+//     nothing action, while keeping one records a single desirable label
+//     (its pairs compare the suggestion with the other candidates).
+//     Counted as they come, one developer's undo weighs as much against
+//     showing a security fix as one security specialist's keep at 2× for
+//     it. A pair that compares a row with nothing in the direction of a
+//     label of the same member's candidate set on that row says what the
+//     label says, and is left out: each outcome's vote against nothing is
+//     its label, for every objective (KTO reads only labels).
+//   - Editing a suggestion records the pair developer's version ≻
+//     suggestion, and the developer's version, not a candidate, reads as
+//     the nothing action. The developer applied the fix and kept most of
+//     it: no vote for showing nothing. The pair is left out (the
+//     suggestion ≻ unchosen candidates pairs of the edit stay).
+func teamVotes(recs []TeamRecord) ([]TeamRecord, map[string]int) {
+	type vsNothing struct {
+		member, set string
+		row         int
+		up          bool
+	}
+	key := func(r *TeamRecord) (vsNothing, bool) {
+		switch {
+		case r.Set == "":
+			return vsNothing{}, false
+		case r.Neg == -1 && r.Pos >= 0:
+			return vsNothing{r.Member, r.Set, r.Pos, true}, true
+		case r.Pos == -1 && r.Neg >= 0:
+			return vsNothing{r.Member, r.Set, r.Neg, false}, true
+		}
+		return vsNothing{}, false
+	}
+	labelled := map[vsNothing]bool{}
+	for i := range recs {
+		if k, ok := key(&recs[i]); ok && recs[i].Label {
+			labelled[k] = true
+		}
+	}
+	out := make([]TeamRecord, 0, len(recs))
+	left := map[string]int{}
+	for i := range recs {
+		r := &recs[i]
+		k, ok := key(r)
+		switch {
+		case !ok || r.Label:
+		case labelled[k]:
+			left["pair saying what its label says"]++
+			continue
+		case r.Outcome == string(store.Edited) && !k.up:
+			left["edit read as showing nothing"]++
+			continue
+		}
+		out = append(out, *r)
+	}
+	return out, left
 }

@@ -196,3 +196,100 @@ func fileHash(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestTeamVotesCountOneOutcomeOnce: an undo's pair against nothing says
+// what its label says and an edit's developer's-version pair is no vote
+// for showing nothing; both are left out and counted, the rest stay.
+func TestTeamVotesCountOneOutcomeOnce(t *testing.T) {
+	t.Parallel()
+	rows := []FeatureRow{{Idx: []int32{1}, Val: []float32{1}}, {Idx: []int32{2}, Val: []float32{1}}}
+	recs := []TeamRecord{
+		{ID: 1, Member: "m-s", Set: "a", Rows: rows, Pos: 0, Neg: -1, Label: true, Outcome: "kept"},
+		{ID: 2, Member: "m-s", Set: "a", Rows: rows, Pos: 0, Neg: 1, Outcome: "kept"},
+		{ID: 3, Member: "m-d", Set: "b", Rows: rows, Pos: -1, Neg: 0, Label: true, Outcome: "undone"},
+		{ID: 4, Member: "m-d", Set: "b", Rows: rows, Pos: -1, Neg: 0, Outcome: "undone"},
+		{ID: 5, Member: "m-e", Set: "c", Rows: rows, Pos: -1, Neg: 0, Outcome: "edited"},
+		{ID: 6, Member: "m-e", Set: "c", Rows: rows, Pos: 0, Neg: 1, Outcome: "edited"},
+		// Another member's label on its own set of the same key does not
+		// make m-f's pair redundant.
+		{ID: 7, Member: "m-f", Set: "b", Rows: rows, Pos: -1, Neg: 0, Outcome: "undone"},
+		// A label in the other direction does not either.
+		{ID: 8, Member: "m-g", Set: "d", Rows: rows, Pos: 0, Neg: -1, Label: true, Outcome: "kept"},
+		{ID: 9, Member: "m-g", Set: "d", Rows: rows, Pos: -1, Neg: 0, Outcome: "undone"},
+	}
+	out, left := teamVotes(recs)
+	var kept []int64
+	for _, r := range out {
+		kept = append(kept, r.ID)
+	}
+	if fmt.Sprint(kept) != "[1 2 3 6 7 8 9]" {
+		t.Errorf("kept %v, want [1 2 3 6 7 8 9]", kept)
+	}
+	if left["pair saying what its label says"] != 1 || left["edit read as showing nothing"] != 1 || len(left) != 2 {
+		t.Errorf("left out %v", left)
+	}
+}
+
+// TestRunTeamRoleWeightsDecideAgainstNothing: three members who keep a
+// security fix at 2× against four who undo it at 1× (6 against 4 votes):
+// the team adapter raises the fix above the base. Counting each undo twice
+// (its label and its pair) made it 6 against 8, and lowered it.
+func TestRunTeamRoleWeightsDecideAgainstNothing(t *testing.T) {
+	t.Parallel()
+	base := mustBase(t)
+	buf := make([]float32, model.FeatureWidth)
+	row := func(c model.Candidate) FeatureRow {
+		model.Featurize(c, buf)
+		var r FeatureRow
+		for i, v := range buf {
+			if v != 0 {
+				r.Idx, r.Val = append(r.Idx, int32(i)), append(r.Val, v)
+			}
+		}
+		return r
+	}
+	sec := model.Candidate{RuleID: "go.sql-sprintf", Category: "security", Language: "go", Prior: 0.5}
+	sty := model.Candidate{RuleID: "go.time-since", Category: "style", Language: "go", Prior: 0.5}
+	rows := []FeatureRow{row(sec), row(sty)}
+	var recs []TeamRecord
+	id := int64(0)
+	at0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	add := func(m string, i int, w float64, role string, label bool, pos, neg int, outcome string) {
+		id++
+		recs = append(recs, TeamRecord{ID: id, Member: m, Set: fmt.Sprintf("s%d", i), Rows: rows, Pos: pos, Neg: neg, Label: label,
+			At: at0.Add(time.Duration(i) * time.Hour), Weight: w, Role: role, Category: "security", Outcome: outcome})
+	}
+	for k := 0; k < 3; k++ {
+		for i := 0; i < 30; i++ {
+			m := fmt.Sprintf("m-s%d", k)
+			add(m, i, 2, "security-specialist", true, 0, -1, "kept")
+			add(m, i, 2, "security-specialist", false, 0, 1, "kept")
+		}
+	}
+	for k := 0; k < 4; k++ {
+		for i := 0; i < 30; i++ {
+			m := fmt.Sprintf("m-d%d", k)
+			add(m, i, 1, "developer", true, -1, 0, "undone")
+			add(m, i, 1, "developer", false, -1, 0, "undone")
+		}
+	}
+	res, err := RunTeam(context.Background(), TeamProblem{Base: base, Records: recs}, Settings{Seed: 5, MinSteps: 150, Epochs: 5, RewardEpochs: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := res.Data.Skipped["pair saying what its label says"]; n != 4*30 {
+		t.Errorf("%d redundant pairs left out, want %d (one per undo)", n, 4*30)
+	}
+	x := make([]float32, model.FeatureWidth)
+	for j, ix := range rows[0].Idx {
+		x[ix] = rows[0].Val[j]
+	}
+	zb, zt := make([]float32, 1), make([]float32, 1)
+	base.Forward(x, 1, zb)
+	if err := base.ForwardLoRA(x, 1, res.LoRA, zt); err != nil {
+		t.Fatal(err)
+	}
+	if !(zt[0] > zb[0]+0.1) {
+		t.Errorf("security fix: logit %.3f with the team adapter against %.3f with the base; 6 votes for it against 4 should raise it", zt[0], zb[0])
+	}
+}

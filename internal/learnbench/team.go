@@ -76,10 +76,16 @@ type TeamReport struct {
 	} `json:"newcomer"`
 	Dissenter Curve `json:"dissenter"`
 	// Roles is measured on held-out sites that offer a security
-	// suggestion: with the base, the team adapter trained with the roles'
-	// weights, and one trained on the same records with every weight 1.
+	// suggestion: with the base; with the team layer the newcomer pulled
+	// (Served: the newest adapter the gate accepted); and with two team
+	// adapters trained after the last round on the same records, one
+	// with the roles' weights and one with every weight 1, each measured
+	// whatever the gate decided, so that the two differ only in the
+	// weights.
 	Roles struct {
-		Base, Weighted, Flat SecurityMetrics
+		Base, Served, Weighted, Flat SecurityMetrics
+		// ServedLayer, WeightedLayer and FlatLayer name the adapters.
+		ServedLayer, WeightedLayer, FlatLayer string
 	} `json:"roles"`
 	// SecurityRecords are the shared security records by role, kind and
 	// outcome: what the team adapter learnt security from.
@@ -445,7 +451,16 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 			}
 		}
 	}
-	rep.Roles.Weighted, err = securityMetrics(ctx, lc, newcomer.home, sec)
+	// The members' servers stop first, so that no idle sync adds records
+	// between the two runs below.
+	for _, m := range members {
+		if m.srv != nil {
+			m.srv.stop(ctx)
+			m.srv = nil
+		}
+	}
+	rep.Roles.ServedLayer = readActive(newcomer.home)
+	rep.Roles.Served, err = securityMetrics(ctx, lc, newcomer.home, sec)
 	if err != nil {
 		return nil, err
 	}
@@ -453,26 +468,32 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Either run may be refused by the gate (it is judged against the
+	// adapter published before): measure the newest run, accepted or not.
+	measureNewest := func(name string) (SecurityMetrics, string, error) {
+		if _, err := hub.cli(ctx, ciHome, "team", "train", "--json"); err != nil {
+			return SecurityMetrics{}, "", err
+		}
+		home, err := os.MkdirTemp("", "syntx-team-"+name+"-")
+		if err != nil {
+			return SecurityMetrics{}, "", err
+		}
+		defer os.RemoveAll(home)
+		if err := installNewest(ctx, c, home); err != nil {
+			return SecurityMetrics{}, "", err
+		}
+		m, err := securityMetrics(ctx, lc, home, sec)
+		return m, readActive(home), err
+	}
+	if rep.Roles.Weighted, rep.Roles.WeightedLayer, err = measureNewest("weighted"); err != nil {
+		return nil, err
+	}
 	for _, w := range [][]string{{"security-specialist", "1"}, {"security-specialist", "security", "1"}, {"senior-reviewer", "1"}} {
 		if _, err := hub.cli(ctx, adminHome, append([]string{"team", "role", "weight"}, w...)...); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := hub.cli(ctx, ciHome, "team", "train", "--json"); err != nil {
-		return nil, err
-	}
-	flat, err := newTeamMember(ctx, hub, "flatcheck", teamTaste, cfg.Seed+555, len(train))
-	if err != nil {
-		return nil, err
-	}
-	members = append(members, flat)
-	// The flat run may be refused by the gate (it is judged against the
-	// weighted adapter): install the newest run, accepted or not.
-	if err := installNewest(ctx, c, flat.home); err != nil {
-		return nil, err
-	}
-	rep.Roles.Flat, err = securityMetrics(ctx, lc, flat.home, sec)
-	if err != nil {
+	if rep.Roles.Flat, rep.Roles.FlatLayer, err = measureNewest("flat"); err != nil {
 		return nil, err
 	}
 	lc.logf("security sites: shown automatically base %.2f, role weights %.2f, every weight 1 %.2f; mean score %.2f, %.2f, %.2f",
@@ -521,6 +542,12 @@ func installNewest(ctx context.Context, c *pgtest.Cluster, home string) error {
 		}
 	}
 	return os.WriteFile(filepath.Join(home, "team", "adapters", "ACTIVE"), []byte("t"+parts[0]+"\n"), 0o600)
+}
+
+// readActive names home's team layer ("" for none).
+func readActive(home string) string {
+	b, _ := os.ReadFile(filepath.Join(home, "team", "adapters", "ACTIVE"))
+	return strings.TrimSpace(string(b))
 }
 
 // securityMetrics measures home's policy on security sites.
@@ -648,11 +675,13 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "    its taste wins by 30 events (P@1 ≥ 90%% of the oracle, noise ≤ half the team layer's): %s, %s\n", verdict, why)
 	ro := r.Roles
 	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists at %gx and seniors at 1.5x want it, developers undo it)\n", ro.Base.Sites, r.SecurityWeight)
+	fmt.Fprintf(w, "    the last two trained after the last round on the same records, measured whatever the gate decided\n")
 	for _, x := range []struct {
 		name string
 		m    SecurityMetrics
-	}{{"base", ro.Base}, {"team, role weights", ro.Weighted}, {"team, every weight 1", ro.Flat}} {
-		fmt.Fprintf(w, "    %-22s shown automatically %.2f  first in the menu %.2f  mean score %.2f (the other suggestions there %.2f)\n", x.name, x.m.Shown, x.m.First, x.m.Score, x.m.OtherScore)
+	}{{"base", ro.Base}, {"team layer pulled (" + ro.ServedLayer + ")", ro.Served},
+		{"role weights (" + ro.WeightedLayer + ")", ro.Weighted}, {"every weight 1 (" + ro.FlatLayer + ")", ro.Flat}} {
+		fmt.Fprintf(w, "    %-28s shown automatically %.2f  first in the menu %.2f  mean score %.2f (the other suggestions there %.2f)\n", x.name, x.m.Shown, x.m.First, x.m.Score, x.m.OtherScore)
 	}
 	fmt.Fprintln(w, "    the shared security records (role, kind, outcome: records, summed evidence before role weights):")
 	for _, x := range r.SecurityRecords {

@@ -204,6 +204,23 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 	args = append(args, limits...)
 	args = append(args, rangeArg, "--")
 	args = append(args, specs...)
+	if err := l.readLog(ctx, args); err != nil {
+		return res, err
+	}
+	res.Cursor = tip
+	if err := writeCursor(opts.Home, g.Root, tip); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// readLog runs `git log` with args and learns from each file of each
+// commit it prints, advancing l.res.Cursor (and, every cursorEvery
+// commits, the cursor on disk) past each whole commit. When interrupted
+// or when the log cannot be read, the cursor on disk is left at the last
+// whole commit.
+func (l *learner) readLog(ctx context.Context, args []string) error {
+	g, opts, res := l.g, l.opts, l.res
 	logCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := g.command(logCtx, args...)
@@ -211,10 +228,10 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("git log: %w", err)
+		return fmt.Errorf("git log: %w", err)
 	}
 	var current string
 	finish := func() error {
@@ -269,28 +286,21 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 		res.Interrupted = true
 		if res.Cursor != "" {
 			if err := writeCursor(opts.Home, g.Root, res.Cursor); err != nil {
-				return res, err
+				return err
 			}
 		}
-		return res, ctx.Err()
+		return ctx.Err()
 	}
 	if perr != nil {
 		if res.Cursor != "" {
 			_ = writeCursor(opts.Home, g.Root, res.Cursor)
 		}
-		return res, perr
+		return perr
 	}
 	if werr != nil {
-		return res, fmt.Errorf("git log: %s", strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("git log: %s", strings.TrimSpace(stderr.String()))
 	}
-	if err := finish(); err != nil {
-		return res, err
-	}
-	res.Cursor = tip
-	if err := writeCursor(opts.Home, g.Root, tip); err != nil {
-		return res, err
-	}
-	return res, nil
+	return finish()
 }
 
 // learner processes the files of one commit at a time.

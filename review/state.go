@@ -369,17 +369,26 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		out.Offered += len(fs)
 		out.Sets++
 	}
+	if err := saveStates(dir, states); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// saveStates saves the states this run changed and removes the line files
+// no state refers to any more.
+func saveStates(dir string, states []*state) error {
 	for _, st := range states {
 		if st.changed {
 			if err := st.save(); err != nil {
-				return nil, fmt.Errorf("review: save state: %w", err)
+				return fmt.Errorf("review: save state: %w", err)
 			}
 		}
 	}
 	if err := gcLines(dir, states); err != nil {
-		return nil, fmt.Errorf("review: state: %w", err)
+		return fmt.Errorf("review: state: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // branchState returns the state of repo's branch among states, adding an

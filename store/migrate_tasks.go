@@ -286,8 +286,13 @@ type sealPayload struct {
 
 func sealRef(kind AuditKind, ref string) string { return string(kind) + ":" + ref }
 
+// queryer is a transaction, read-only (Status) or read-write (wtx).
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // queryAll runs q and calls fn for each row.
-func queryAll(ctx context.Context, tx *wtx, q string, fn func(*sql.Rows) error) error {
+func queryAll(ctx context.Context, tx queryer, q string, fn func(*sql.Rows) error) error {
 	rows, err := tx.QueryContext(ctx, q)
 	if err != nil {
 		return err

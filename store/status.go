@@ -53,7 +53,7 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 	defer tx.Rollback()
 
 	for _, s := range statusQueries(&st) {
-		if err := eachRow(ctx, tx, s.q, s.fn); err != nil {
+		if err := queryAll(ctx, tx, s.q, s.fn); err != nil {
 			return Status{}, fmt.Errorf("store: status: %w", err)
 		}
 	}
@@ -129,19 +129,4 @@ func statusQueries(st *Status) []statusQuery {
 			return nil
 		}},
 	}
-}
-
-// eachRow runs q in tx and calls fn for each row.
-func eachRow(ctx context.Context, tx *sql.Tx, q string, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, q)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

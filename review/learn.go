@@ -233,27 +233,12 @@ func (l *learner) readLog(ctx context.Context, args []string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("git log: %w", err)
 	}
-	var current string
-	finish := func() error {
-		if current == "" {
-			return nil
-		}
-		res.Commits++
-		res.Cursor = current
-		if opts.Progress != nil {
-			opts.Progress(res.Commits, max(res.Total, res.Commits))
-		}
-		if res.Commits%cursorEvery == 0 {
-			return writeCursor(opts.Home, g.Root, current)
-		}
-		return nil
-	}
 	p := &diffParser{
 		onCommit: func(line string) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := finish(); err != nil {
+			if err := l.finishCommit(); err != nil {
 				return err
 			}
 			f := strings.Fields(strings.TrimPrefix(line, commitMarker))
@@ -261,7 +246,7 @@ func (l *learner) readLog(ctx context.Context, args []string) error {
 				return fmt.Errorf("git log: unexpected header %q", line)
 			}
 			secs, _ := strconv.ParseInt(f[1], 10, 64)
-			current, l.commit, l.when = f[0], f[0], time.Unix(secs, 0).UTC()
+			l.commit, l.when = f[0], time.Unix(secs, 0).UTC()
 			clear(l.red)
 			return nil
 		},
@@ -300,7 +285,26 @@ func (l *learner) readLog(ctx context.Context, args []string) error {
 	if werr != nil {
 		return fmt.Errorf("git log: %s", strings.TrimSpace(stderr.String()))
 	}
-	return finish()
+	return l.finishCommit()
+}
+
+// finishCommit counts the commit just read (none before the first) and
+// moves the cursor past it: in l.res, and on disk every cursorEvery
+// commits.
+func (l *learner) finishCommit() error {
+	if l.commit == "" {
+		return nil
+	}
+	res := l.res
+	res.Commits++
+	res.Cursor = l.commit
+	if l.opts.Progress != nil {
+		l.opts.Progress(res.Commits, max(res.Total, res.Commits))
+	}
+	if res.Commits%cursorEvery == 0 {
+		return writeCursor(l.opts.Home, l.g.Root, l.commit)
+	}
+	return nil
 }
 
 // learner processes the files of one commit at a time.

@@ -189,11 +189,11 @@ func enclosingChunks(ls *lines, want []LineRange) []LineRange {
 	return mergeRanges(out)
 }
 
-// match runs the rules over the part of src that tree was parsed from
-// (part starts at byte off of src) and returns the findings whose site
-// touches the wanted lines, in file coordinates.
-func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
-	set := a.lib.Set(g)
+// wantedMatches returns the matches of set in part (which starts at byte
+// off of the file ls indexes) whose site touches the wanted lines (every
+// match when want is nil), once per rule and site, ordered by site and
+// rule.
+func wantedMatches(set *rules.Set, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []rules.Match {
 	type key struct {
 		rule string
 		site rules.Span
@@ -238,6 +238,14 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 		}
 		return matches[i].Rule.ID < matches[j].Rule.ID
 	})
+	return matches
+}
+
+// match runs the rules over the part of src that tree was parsed from
+// (part starts at byte off of src) and returns the findings whose site
+// touches the wanted lines, in file coordinates.
+func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
+	matches := wantedMatches(a.lib.Set(g), ls, tree, off, part, want)
 	abs := path
 	if a.root != "" {
 		abs = filepath.Join(a.root, filepath.FromSlash(path))

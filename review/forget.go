@@ -39,22 +39,7 @@ func Forget(home string, spec ForgetSpec) (ForgetResult, error) {
 	var res ForgetResult
 	reviewDir, learnDir := filepath.Join(home, "review"), filepath.Join(home, "learn")
 	if spec.All {
-		if states, legacy, err := loadStates(reviewDir); err == nil {
-			res.States = len(states) + len(legacy)
-			for _, st := range states {
-				res.Entries += len(st.Entries)
-			}
-			for _, st := range legacy {
-				res.Entries += len(st.Entries)
-			}
-		}
-		if n, err := count(learnDir, ".json"); err == nil {
-			res.Cursors = n
-		}
-		if err := atomicfile.RemoveAll(reviewDir); err != nil {
-			return res, err
-		}
-		return res, atomicfile.RemoveAll(learnDir)
+		return forgetAll(reviewDir, learnDir)
 	}
 	if spec.Workspace == "" && spec.Before.IsZero() {
 		return res, errors.New("review: forget: nothing selected")
@@ -120,6 +105,28 @@ func Forget(home string, spec ForgetSpec) (ForgetResult, error) {
 	n, err := forgetCursors(learnDir, spec)
 	res.Cursors = n
 	return res, err
+}
+
+// forgetAll removes the review and learn directories, counting what they
+// held (as far as it can be read).
+func forgetAll(reviewDir, learnDir string) (ForgetResult, error) {
+	var res ForgetResult
+	if states, legacy, err := loadStates(reviewDir); err == nil {
+		res.States = len(states) + len(legacy)
+		for _, st := range states {
+			res.Entries += len(st.Entries)
+		}
+		for _, st := range legacy {
+			res.Entries += len(st.Entries)
+		}
+	}
+	if n, err := count(learnDir, ".json"); err == nil {
+		res.Cursors = n
+	}
+	if err := atomicfile.RemoveAll(reviewDir); err != nil {
+		return res, err
+	}
+	return res, atomicfile.RemoveAll(learnDir)
 }
 
 // forgetCursors removes the learn cursors of the selection.

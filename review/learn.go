@@ -204,6 +204,23 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 	args = append(args, limits...)
 	args = append(args, rangeArg, "--")
 	args = append(args, specs...)
+	if err := l.readLog(ctx, args); err != nil {
+		return res, err
+	}
+	res.Cursor = tip
+	if err := writeCursor(opts.Home, g.Root, tip); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// readLog runs `git log` with args and learns from each file of each
+// commit it prints, advancing l.res.Cursor (and, every cursorEvery
+// commits, the cursor on disk) past each whole commit. When interrupted
+// or when the log cannot be read, the cursor on disk is left at the last
+// whole commit.
+func (l *learner) readLog(ctx context.Context, args []string) error {
+	g, opts, res := l.g, l.opts, l.res
 	logCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := g.command(logCtx, args...)
@@ -211,32 +228,17 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("git log: %w", err)
-	}
-	var current string
-	finish := func() error {
-		if current == "" {
-			return nil
-		}
-		res.Commits++
-		res.Cursor = current
-		if opts.Progress != nil {
-			opts.Progress(res.Commits, max(res.Total, res.Commits))
-		}
-		if res.Commits%cursorEvery == 0 {
-			return writeCursor(opts.Home, g.Root, current)
-		}
-		return nil
+		return fmt.Errorf("git log: %w", err)
 	}
 	p := &diffParser{
 		onCommit: func(line string) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := finish(); err != nil {
+			if err := l.finishCommit(); err != nil {
 				return err
 			}
 			f := strings.Fields(strings.TrimPrefix(line, commitMarker))
@@ -244,7 +246,7 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 				return fmt.Errorf("git log: unexpected header %q", line)
 			}
 			secs, _ := strconv.ParseInt(f[1], 10, 64)
-			current, l.commit, l.when = f[0], f[0], time.Unix(secs, 0).UTC()
+			l.commit, l.when = f[0], time.Unix(secs, 0).UTC()
 			clear(l.red)
 			return nil
 		},
@@ -269,28 +271,40 @@ func Learn(ctx context.Context, opts LearnOptions) (*LearnResult, error) {
 		res.Interrupted = true
 		if res.Cursor != "" {
 			if err := writeCursor(opts.Home, g.Root, res.Cursor); err != nil {
-				return res, err
+				return err
 			}
 		}
-		return res, ctx.Err()
+		return ctx.Err()
 	}
 	if perr != nil {
 		if res.Cursor != "" {
 			_ = writeCursor(opts.Home, g.Root, res.Cursor)
 		}
-		return res, perr
+		return perr
 	}
 	if werr != nil {
-		return res, fmt.Errorf("git log: %s", strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("git log: %s", strings.TrimSpace(stderr.String()))
 	}
-	if err := finish(); err != nil {
-		return res, err
+	return l.finishCommit()
+}
+
+// finishCommit counts the commit just read (none before the first) and
+// moves the cursor past it: in l.res, and on disk every cursorEvery
+// commits.
+func (l *learner) finishCommit() error {
+	if l.commit == "" {
+		return nil
 	}
-	res.Cursor = tip
-	if err := writeCursor(opts.Home, g.Root, tip); err != nil {
-		return res, err
+	res := l.res
+	res.Commits++
+	res.Cursor = l.commit
+	if l.opts.Progress != nil {
+		l.opts.Progress(res.Commits, max(res.Total, res.Commits))
 	}
-	return res, nil
+	if res.Commits%cursorEvery == 0 {
+		return writeCursor(l.opts.Home, l.g.Root, l.commit)
+	}
+	return nil
 }
 
 // learner processes the files of one commit at a time.

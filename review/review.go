@@ -104,20 +104,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Project files declare each file's target (what rules may suggest),
-	// except those this change modifies: a change cannot quiet its own
-	// review by editing package.json.
-	changedPaths := map[string]bool{}
-	for _, f := range files {
-		for _, p := range []string{f.NewPath, f.OldPath} {
-			if p != "" {
-				changedPaths[filepath.Join(g.Root, filepath.FromSlash(p))] = true
-			}
-		}
-	}
-	projects := rules.NewProjects(g.Root)
-	projects.Untrusted = func(path string) bool { return changedPaths[filepath.Clean(path)] }
-	an := &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, projects: projects, migrationSites: opts.MigrationSites}
+	an := &analyzer{lib: opts.Library, persona: opts.Persona, root: g.Root, projects: reviewProjects(g.Root, files), migrationSites: opts.MigrationSites}
 	root, err := safeio.OpenDir(g.Root)
 	if err != nil {
 		return nil, err
@@ -127,75 +114,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		path := f.NewPath
-		if path == "" {
-			continue // deleted
-		}
-		gr := grammarFor(path)
-		if gr == "" {
-			continue
-		}
-		switch {
-		case f.Binary:
-			res.Skipped = append(res.Skipped, Skipped{path, "binary"})
-			continue
-		case f.NewMode == "120000" || f.NewMode == "160000":
-			continue // a symbolic link or a submodule
-		}
-		untracked := f.Untracked
-		if !untracked && len(f.Hunks) == 0 {
-			continue // renamed or mode change only: no line changed
-		}
-		full := filepath.Join(g.Root, filepath.FromSlash(path))
-		st, err := os.Lstat(full)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
+		if err := res.reviewFile(ctx, an, root, f, opts.MaxFileBytes); err != nil {
 			return nil, err
 		}
-		if !st.Mode().IsRegular() {
-			continue
-		}
-		// Read through safeio: the file may have been swapped for a FIFO
-		// or a device since it was listed.
-		content, err := root.ReadFile(path, int64(opts.MaxFileBytes))
-		switch {
-		case errors.Is(err, safeio.ErrTooLarge):
-			res.Skipped = append(res.Skipped, Skipped{path, fmt.Sprintf("larger than %d bytes", opts.MaxFileBytes)})
-			continue
-		case errors.Is(err, safeio.ErrNotRegular):
-			res.Skipped = append(res.Skipped, Skipped{path, "not a regular file"})
-			continue
-		case err != nil:
-			return nil, err
-		}
-		if isBinary(content) {
-			res.Skipped = append(res.Skipped, Skipped{path, "binary"})
-			continue
-		}
-		ls := newLines(content)
-		var want []LineRange
-		if untracked || (f.OldPath == "" && f.OldBlob == "") {
-			want = []LineRange{{0, max(ls.n(), 1)}}
-		} else {
-			for _, h := range f.Hunks {
-				if h.New.Len() > 0 {
-					want = append(want, h.New)
-				}
-			}
-		}
-		res.Files++
-		res.changed[path] = &changedFile{diff: f}
-		if len(want) == 0 {
-			continue
-		}
-		found, err := an.analyze(ctx, gr, path, content, ls, want)
-		if err != nil {
-			res.Skipped = append(res.Skipped, Skipped{path, err.Error()})
-			continue
-		}
-		res.Findings = append(res.Findings, found...)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted: the last file may be half done
@@ -204,6 +125,107 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// reviewProjects returns the project files that declare each file's
+// target (what rules may suggest), except those the change in files
+// modifies: a change cannot quiet its own review by editing package.json.
+func reviewProjects(gitRoot string, files []*FileDiff) *rules.Projects {
+	changedPaths := map[string]bool{}
+	for _, f := range files {
+		for _, p := range []string{f.NewPath, f.OldPath} {
+			if p != "" {
+				changedPaths[filepath.Join(gitRoot, filepath.FromSlash(p))] = true
+			}
+		}
+	}
+	projects := rules.NewProjects(gitRoot)
+	projects.Untrusted = func(path string) bool { return changedPaths[filepath.Clean(path)] }
+	return projects
+}
+
+// reviewFile reads one changed file from the working tree and adds its
+// findings on the changed lines to res. A file that cannot be reviewed
+// (binary, too large, not a regular file, or not parsed) is listed in
+// res.Skipped; deleted files, links, submodules and files in languages
+// without rules are passed over. It fails only when reading fails.
+func (res *Result) reviewFile(ctx context.Context, an *analyzer, root *safeio.Dir, f *FileDiff, maxBytes int) error {
+	path := f.NewPath
+	if path == "" {
+		return nil // deleted
+	}
+	gr := grammarFor(path)
+	if gr == "" {
+		return nil
+	}
+	switch {
+	case f.Binary:
+		res.Skipped = append(res.Skipped, Skipped{path, "binary"})
+		return nil
+	case f.NewMode == "120000" || f.NewMode == "160000":
+		return nil // a symbolic link or a submodule
+	}
+	if !f.Untracked && len(f.Hunks) == 0 {
+		return nil // renamed or mode change only: no line changed
+	}
+	full := filepath.Join(res.Root, filepath.FromSlash(path))
+	st, err := os.Lstat(full)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return nil
+	}
+	// Read through safeio: the file may have been swapped for a FIFO
+	// or a device since it was listed.
+	content, err := root.ReadFile(path, int64(maxBytes))
+	switch {
+	case errors.Is(err, safeio.ErrTooLarge):
+		res.Skipped = append(res.Skipped, Skipped{path, fmt.Sprintf("larger than %d bytes", maxBytes)})
+		return nil
+	case errors.Is(err, safeio.ErrNotRegular):
+		res.Skipped = append(res.Skipped, Skipped{path, "not a regular file"})
+		return nil
+	case err != nil:
+		return err
+	}
+	if isBinary(content) {
+		res.Skipped = append(res.Skipped, Skipped{path, "binary"})
+		return nil
+	}
+	ls := newLines(content)
+	want := changedLines(f, ls)
+	res.Files++
+	res.changed[path] = &changedFile{diff: f}
+	if len(want) == 0 {
+		return nil
+	}
+	found, err := an.analyze(ctx, gr, path, content, ls, want)
+	if err != nil {
+		res.Skipped = append(res.Skipped, Skipped{path, err.Error()})
+		return nil
+	}
+	res.Findings = append(res.Findings, found...)
+	return nil
+}
+
+// changedLines returns the line ranges of the file's new content that f
+// changed: all of it for a new or untracked file, else its hunks' new
+// sides (none for a hunk that only deletes).
+func changedLines(f *FileDiff, ls *lines) []LineRange {
+	if f.Untracked || (f.OldPath == "" && f.OldBlob == "") {
+		return []LineRange{{0, max(ls.n(), 1)}}
+	}
+	var want []LineRange
+	for _, h := range f.Hunks {
+		if h.New.Len() > 0 {
+			want = append(want, h.New)
+		}
+	}
+	return want
 }
 
 // resolveBase sets BaseRef, Base and BaseBranch.

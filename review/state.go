@@ -338,49 +338,146 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		states = append(states, st)
 		out.Notes = append(out.Notes, note)
 	}
+	states, cur := branchState(states, dir, res.Root, branch)
+
+	// Resolve what this branch offered before, then what other branches
+	// offered from commits that are now part of HEAD.
+	jobs, err := rv.resolveAll(ctx, states, cur)
+	if err != nil {
+		return nil, err
+	}
+	if out.Resolutions, err = rv.writeResolved(ctx, jobs, cur); err != nil {
+		return nil, err
+	}
+
+	// Offer what is new; a suggestion offered before that is still open
+	// at the same place is not offered again.
+	seen := rv.stillOpen(cur, jobs)
+	now := opts.Now()
+	var sets [][]*Finding
+	sets, out.Seen = newSets(res.Findings, seen)
+
+	// Keep the open entries, moved to where they are now, and drop the
+	// resolved ones.
+	if err := rv.pruneResolved(ctx, states, cur, jobs); err != nil {
+		return nil, err
+	}
+	for _, fs := range sets {
+		if err := rv.offerSet(ctx, cur, fs, branch, now); err != nil {
+			return nil, err
+		}
+		out.Offered += len(fs)
+		out.Sets++
+	}
+	if err := saveStates(dir, states); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// saveStates saves the states this run changed and removes the line files
+// no state refers to any more.
+func saveStates(dir string, states []*state) error {
+	for _, st := range states {
+		if st.changed {
+			if err := st.save(); err != nil {
+				return fmt.Errorf("review: save state: %w", err)
+			}
+		}
+	}
+	if err := gcLines(dir, states); err != nil {
+		return fmt.Errorf("review: state: %w", err)
+	}
+	return nil
+}
+
+// branchState returns the state of repo's branch among states, adding an
+// empty one (saved under dir) when this is the branch's first run.
+func branchState(states []*state, dir, repo, branch string) ([]*state, *state) {
 	var cur *state
 	for _, st := range states {
-		if st.Repo == res.Root && st.Branch == branch {
+		if st.Repo == repo && st.Branch == branch {
 			cur = st
 		}
 	}
 	if cur == nil {
-		cur = &state{Version: stateVersion, Repo: res.Root, Branch: branch, file: filepath.Join(dir, stateName(res.Root, branch))}
+		cur = &state{Version: stateVersion, Repo: repo, Branch: branch, file: filepath.Join(dir, stateName(repo, branch))}
 		states = append(states, cur)
 	}
-	// Resolve what this branch offered before, then what other branches
-	// offered from commits that are now part of HEAD.
-	type job struct {
-		st *state
-		e  *entry
-		v  verdict
+	return states, cur
+}
+
+// newSets groups the findings that seen does not know by candidate set,
+// in the order their sets first appear, and counts the ones it knows.
+func newSets(findings []*Finding, seen func(*Finding) bool) (sets [][]*Finding, known int) {
+	index := map[int]int{}
+	for _, f := range findings {
+		if seen(f) {
+			known++
+			continue
+		}
+		i, ok := index[f.Set]
+		if !ok {
+			i = len(sets)
+			index[f.Set] = i
+			sets = append(sets, nil)
+		}
+		sets[i] = append(sets[i], f)
 	}
-	var jobs []*job
-	jobOf := map[*entry]*job{}
+	return sets, known
+}
+
+// recordJob is one recorded entry Record resolves in this run: the state
+// it belongs to and its verdict.
+type recordJob struct {
+	st *state
+	e  *entry
+	v  verdict
+}
+
+// recordJobs are the entries resolved in one run, in state order, and the
+// job of each entry.
+type recordJobs struct {
+	list []*recordJob
+	of   map[*entry]*recordJob
+}
+
+// resolveAll resolves every entry of cur and every entry of the
+// repository's other branches whose commit is an ancestor of HEAD.
+func (rv *resolver) resolveAll(ctx context.Context, states []*state, cur *state) (recordJobs, error) {
+	jobs := recordJobs{of: map[*entry]*recordJob{}}
 	for _, st := range states {
-		if st.Repo != res.Root {
+		if st.Repo != rv.res.Root {
 			continue
 		}
 		for _, e := range st.Entries {
-			if st != cur && (res.Head == "" || !rv.isAncestor(ctx, e.Head, res.Head)) {
+			if st != cur && (rv.res.Head == "" || !rv.isAncestor(ctx, e.Head, rv.res.Head)) {
 				continue
 			}
 			v, err := rv.resolve(ctx, e)
 			if err != nil {
-				return nil, err
+				return jobs, err
 			}
-			j := &job{st: st, e: e, v: v}
-			jobs = append(jobs, j)
-			jobOf[e] = j
+			j := &recordJob{st: st, e: e, v: v}
+			jobs.list = append(jobs.list, j)
+			jobs.of[e] = j
 		}
 	}
+	return jobs, nil
+}
+
+// writeResolved marks the alternatives of an accepted suggestion
+// superseded, writes the events of every resolved entry, and returns
+// what it resolved. Open entries of other branches stay as they are.
+func (rv *resolver) writeResolved(ctx context.Context, jobs recordJobs, cur *state) ([]Resolution, error) {
 	acceptedSets := map[string]bool{}
-	for _, j := range jobs {
+	for _, j := range jobs.list {
 		if j.v.outcome == OutcomeAccepted {
 			acceptedSets[j.e.Set] = true
 		}
 	}
-	for _, j := range jobs {
+	var out []Resolution
+	for _, j := range jobs.list {
 		if j.v.outcome != OutcomeAccepted && acceptedSets[j.e.Set] {
 			j.v.outcome = OutcomeSuperseded
 		}
@@ -388,20 +485,26 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 			continue // another branch's suggestion, still open there
 		}
 		if err := rv.write(ctx, j.e, j.v); err != nil {
-			return nil, err
+			return out, err
 		}
-		out.Resolutions = append(out.Resolutions, Resolution{ID: j.e.ID, Rule: j.e.Rule, Path: j.v.path, Line: j.v.line, Outcome: j.v.outcome})
+		out = append(out, Resolution{ID: j.e.ID, Rule: j.e.Rule, Path: j.v.path, Line: j.v.line, Outcome: j.v.outcome})
 	}
+	return out, nil
+}
 
-	// Offer what is new; a suggestion offered before that is still open
-	// at the same place is not offered again.
-	var openJobs []*job
+// stillOpen returns a test that tells whether a finding is one of cur's
+// open entries: the same rule at the same region, or, for an entry whose
+// region was lost, the same text within its line cluster (found again
+// after a whitespace change; the entry then takes the finding's region
+// and texts).
+func (rv *resolver) stillOpen(cur *state, jobs recordJobs) func(*Finding) bool {
+	var openJobs []*recordJob
 	for _, e := range cur.Entries {
-		if j := jobOf[e]; j != nil && j.v.outcome == OutcomeOpen && j.v.content != nil {
+		if j := jobs.of[e]; j != nil && j.v.outcome == OutcomeOpen && j.v.content != nil {
 			openJobs = append(openJobs, j)
 		}
 	}
-	seen := func(f *Finding) bool {
+	return func(f *Finding) bool {
 		for _, j := range openJobs {
 			v := &j.v
 			if j.e.Rule != f.Rule.ID || v.path != f.Path {
@@ -420,42 +523,31 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 				if j.e.Original != "" || j.e.Suggested != "" {
 					j.e.Original, j.e.Suggested = orig, sugg
 				}
-				j.e.OriginalHash, j.e.SuggestedHash = opts.DB.Hash(orig), opts.DB.Hash(sugg)
+				j.e.OriginalHash, j.e.SuggestedHash = rv.opts.DB.Hash(orig), rv.opts.DB.Hash(sugg)
 				return true
 			}
 		}
 		return false
 	}
-	now := opts.Now()
-	sets := map[int][]*Finding{}
-	var order []int
-	for _, f := range res.Findings {
-		if seen(f) {
-			out.Seen++
-			continue
-		}
-		if _, ok := sets[f.Set]; !ok {
-			order = append(order, f.Set)
-		}
-		sets[f.Set] = append(sets[f.Set], f)
-	}
+}
 
-	// Keep the open entries, moved to where they are now, and drop the
-	// resolved ones.
+// pruneResolved drops the resolved entries from the repository's states
+// and moves cur's open entries to where their region is now.
+func (rv *resolver) pruneResolved(ctx context.Context, states []*state, cur *state, jobs recordJobs) error {
 	for _, st := range states {
-		if st.Repo != res.Root {
+		if st.Repo != rv.res.Root {
 			continue
 		}
 		keep := st.Entries[:0]
 		for _, e := range st.Entries {
-			j := jobOf[e]
+			j := jobs.of[e]
 			if j != nil && j.v.outcome != OutcomeOpen {
 				st.changed = true
 				continue
 			}
 			if j != nil && st == cur && j.v.content != nil && j.v.region.Start >= 0 {
 				if err := rv.repoint(ctx, e, j.v); err != nil {
-					return nil, err
+					return err
 				}
 				st.changed = true
 			}
@@ -463,39 +555,29 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		}
 		st.Entries = keep
 	}
+	return nil
+}
 
-	for _, n := range order {
-		fs := sets[n]
-		setID := newID("rvs-")
-		ss := make([]store.Suggestion, len(fs))
-		for i, f := range fs {
-			ss[i] = rv.suggestion(ctx, f, newID("rv-"), setID, i, branch, now)
-		}
-		if _, err := opts.DB.Offer(ctx, opts.Weight, ss...); err != nil {
-			return nil, err
-		}
-		for i, f := range fs {
-			e, err := rv.newEntry(f, ss[i], now)
-			if err != nil {
-				return nil, err
-			}
-			cur.Entries = append(cur.Entries, e)
-		}
-		cur.changed = true
-		out.Offered += len(fs)
-		out.Sets++
+// offerSet offers the findings of one site as one candidate set and adds
+// their entries to cur.
+func (rv *resolver) offerSet(ctx context.Context, cur *state, fs []*Finding, branch string, now time.Time) error {
+	setID := newID("rvs-")
+	ss := make([]store.Suggestion, len(fs))
+	for i, f := range fs {
+		ss[i] = rv.suggestion(ctx, f, newID("rv-"), setID, i, branch, now)
 	}
-	for _, st := range states {
-		if st.changed {
-			if err := st.save(); err != nil {
-				return nil, fmt.Errorf("review: save state: %w", err)
-			}
+	if _, err := rv.opts.DB.Offer(ctx, rv.opts.Weight, ss...); err != nil {
+		return err
+	}
+	for i, f := range fs {
+		e, err := rv.newEntry(f, ss[i], now)
+		if err != nil {
+			return err
 		}
+		cur.Entries = append(cur.Entries, e)
 	}
-	if err := gcLines(dir, states); err != nil {
-		return nil, fmt.Errorf("review: state: %w", err)
-	}
-	return out, nil
+	cur.changed = true
+	return nil
 }
 
 // verdict is the outcome of one entry and, for an open one, where its

@@ -309,113 +309,28 @@ func (db *DB) VerifyWith(ctx context.Context, opts VerifyOptions) (VerifyReport,
 	defer tx.Rollback()
 	rep := VerifyReport{}
 	var problems []problem
-	hashes := map[int64]string{} // seq -> hash, of the rows walked
-	latest := map[dataKey]recorded{}
-	bySeq := map[int64][]dataKey{}
-	chainOK, last, lastHash, err := walkChain(ctx, tx, &rep, &problems, func(r AuditRow) {
-		hashes[r.Seq] = r.Hash
-		note := func(k dataKey, digest string) {
-			if digest == "" {
-				return
-			}
-			latest[k] = recorded{r.Seq, digest}
-			bySeq[r.Seq] = append(bySeq[r.Seq], k)
-		}
-		switch r.Kind {
-		case AuditSuggestion, AuditEvent, AuditPreference, AuditRun, AuditAdapter:
-			var p struct {
-				Digest         string `json:"digest"`
-				Previous       string `json:"previous"`
-				PreviousDigest string `json:"previous_digest"`
-			}
-			if json.Unmarshal(r.Payload, &p) == nil {
-				note(dataKey{r.Kind, r.Ref}, p.Digest)
-				if r.Kind == AuditAdapter && p.Previous != "" {
-					note(dataKey{AuditAdapter, p.Previous}, p.PreviousDigest)
-				}
-			}
-		case AuditSeal:
-			kind, ref, ok := strings.Cut(r.Ref, ":")
-			var p sealPayload
-			if ok && json.Unmarshal(r.Payload, &p) == nil {
-				note(dataKey{AuditKind(kind), ref}, p.Digest)
-			}
-		case AuditForget:
-			var p forgetRows
-			if json.Unmarshal(r.Payload, &p) != nil {
-				return
-			}
-			for _, v := range p.Adapters {
-				delete(latest, dataKey{AuditAdapter, v})
-			}
-			for _, rg := range p.Rows {
-				for seq := rg[0]; seq <= rg[1] && seq <= r.Seq; seq++ {
-					for _, k := range bySeq[seq] {
-						if latest[k].seq == seq {
-							delete(latest, k)
-						}
-					}
-					delete(bySeq, seq)
-				}
-			}
-		}
-	})
+	idx := chainIndex{hashes: map[int64]string{}, latest: map[dataKey]recorded{}, bySeq: map[int64][]dataKey{}}
+	chainOK, last, lastHash, err := walkChain(ctx, tx, &rep, &problems, idx.add)
 	if err != nil {
 		return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
 	}
 
 	// The chain against what was noted outside the database.
-	// A single head only tells that the chain differs by its row; the
-	// anchor log, a line per row, finds the first row that differs.
-	checkAnchor := func(seq int64, hash, source string, exact bool) {
-		h, ok := hashes[seq]
-		switch {
-		case seq > last && chainOK:
-			problems = append(problems, problem{seq: last + 1, what: fmt.Sprintf(
-				"row removed: %s records seq %d, the chain ends at seq %d (its tail was cut)", source, seq, last)})
-		case ok && h != hash && exact:
-			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
-				"rewritten: %s records hash %.12s for seq %d, the chain has %.12s", source, hash, seq, h)})
-		case ok && h != hash:
-			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
-				"rewritten at or before seq %d: %s records hash %.12s for it, the chain has %.12s", seq, source, hash, h)})
-		}
+	ps, err := db.checkAnchors(opts, head, idx.hashes, last, chainOK, &rep)
+	if err != nil {
+		return VerifyReport{}, err
 	}
-	if !opts.NoAnchor {
-		path := opts.AnchorPath
-		if path == "" && db.anchor != nil {
-			path = db.anchor.path
-		}
-		if path != "" {
-			anchored, bad, err := readAnchor(path)
-			if err != nil {
-				return VerifyReport{}, fmt.Errorf("store: verify: anchor log: %w", err)
-			}
-			rep.AnchorSkipped = bad
-			seqs := make([]int64, 0, len(anchored))
-			for seq := range anchored {
-				seqs = append(seqs, seq)
-			}
-			slices.Sort(seqs)
-			for _, seq := range seqs {
-				rep.Anchored++
-				checkAnchor(seq, anchored[seq], "the anchor log", true)
-			}
-		}
-	}
-	if head.Seq > 0 {
-		checkAnchor(head.Seq, head.Hash, "the head noted ("+head.String()+")", false)
-	}
+	problems = append(problems, ps...)
 
 	if chainOK {
-		ps, n, err := checkData(ctx, tx, latest)
+		ps, n, err := checkData(ctx, tx, idx.latest)
 		if err != nil {
 			return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
 		}
 		rep.DataRows = n
 		problems = append(problems, ps...)
 		if opts.AdapterFile != nil {
-			ps, n, err := checkAdapterFiles(ctx, tx, latest, opts.AdapterFile)
+			ps, n, err := checkAdapterFiles(ctx, tx, idx.latest, opts.AdapterFile)
 			if err != nil {
 				return VerifyReport{}, fmt.Errorf("store: verify: %w", err)
 			}
@@ -441,6 +356,117 @@ func (db *DB) VerifyWith(ctx context.Context, opts VerifyOptions) (VerifyReport,
 	}
 	rep.OK, rep.Head = true, lastHash
 	return rep, nil
+}
+
+// chainIndex is what VerifyWith learns from the rows of the chain as it
+// walks them: the hash of each row, and the digest the latest row that
+// records a data row gave it, less the rows a forget removed.
+type chainIndex struct {
+	hashes map[int64]string     // seq -> hash, of the rows walked
+	latest map[dataKey]recorded // data row -> the latest digest recorded for it
+	bySeq  map[int64][]dataKey  // seq -> the data rows that audit row recorded
+}
+
+// add takes in one audit row that links correctly.
+func (x *chainIndex) add(r AuditRow) {
+	x.hashes[r.Seq] = r.Hash
+	switch r.Kind {
+	case AuditSuggestion, AuditEvent, AuditPreference, AuditRun, AuditAdapter:
+		var p struct {
+			Digest         string `json:"digest"`
+			Previous       string `json:"previous"`
+			PreviousDigest string `json:"previous_digest"`
+		}
+		if json.Unmarshal(r.Payload, &p) == nil {
+			x.note(r.Seq, dataKey{r.Kind, r.Ref}, p.Digest)
+			if r.Kind == AuditAdapter && p.Previous != "" {
+				x.note(r.Seq, dataKey{AuditAdapter, p.Previous}, p.PreviousDigest)
+			}
+		}
+	case AuditSeal:
+		kind, ref, ok := strings.Cut(r.Ref, ":")
+		var p sealPayload
+		if ok && json.Unmarshal(r.Payload, &p) == nil {
+			x.note(r.Seq, dataKey{AuditKind(kind), ref}, p.Digest)
+		}
+	case AuditForget:
+		var p forgetRows
+		if json.Unmarshal(r.Payload, &p) != nil {
+			return
+		}
+		for _, v := range p.Adapters {
+			delete(x.latest, dataKey{AuditAdapter, v})
+		}
+		for _, rg := range p.Rows {
+			for seq := rg[0]; seq <= rg[1] && seq <= r.Seq; seq++ {
+				for _, k := range x.bySeq[seq] {
+					if x.latest[k].seq == seq {
+						delete(x.latest, k)
+					}
+				}
+				delete(x.bySeq, seq)
+			}
+		}
+	}
+}
+
+// note records that the audit row seq gave data row k the digest (none
+// when digest is empty).
+func (x *chainIndex) note(seq int64, k dataKey, digest string) {
+	if digest == "" {
+		return
+	}
+	x.latest[k] = recorded{seq, digest}
+	x.bySeq[seq] = append(x.bySeq[seq], k)
+}
+
+// checkAnchors compares the chain walked (the hash of each row, the last
+// seq, whether it held) with the anchor log (unless opts.NoAnchor) and
+// with the head noted, and returns the problems it finds. A single head
+// only tells that the chain differs by its row; the anchor log, a line per
+// row, finds the first row that differs.
+func (db *DB) checkAnchors(opts VerifyOptions, head Head, hashes map[int64]string, last int64, chainOK bool, rep *VerifyReport) ([]problem, error) {
+	var problems []problem
+	checkAnchor := func(seq int64, hash, source string, exact bool) {
+		h, ok := hashes[seq]
+		switch {
+		case seq > last && chainOK:
+			problems = append(problems, problem{seq: last + 1, what: fmt.Sprintf(
+				"row removed: %s records seq %d, the chain ends at seq %d (its tail was cut)", source, seq, last)})
+		case ok && h != hash && exact:
+			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
+				"rewritten: %s records hash %.12s for seq %d, the chain has %.12s", source, hash, seq, h)})
+		case ok && h != hash:
+			problems = append(problems, problem{seq: seq, what: fmt.Sprintf(
+				"rewritten at or before seq %d: %s records hash %.12s for it, the chain has %.12s", seq, source, hash, h)})
+		}
+	}
+	if !opts.NoAnchor {
+		path := opts.AnchorPath
+		if path == "" && db.anchor != nil {
+			path = db.anchor.path
+		}
+		if path != "" {
+			anchored, bad, err := readAnchor(path)
+			if err != nil {
+				return nil, fmt.Errorf("store: verify: anchor log: %w", err)
+			}
+			rep.AnchorSkipped = bad
+			seqs := make([]int64, 0, len(anchored))
+			for seq := range anchored {
+				seqs = append(seqs, seq)
+			}
+			slices.Sort(seqs)
+			for _, seq := range seqs {
+				rep.Anchored++
+				checkAnchor(seq, anchored[seq], "the anchor log", true)
+			}
+		}
+	}
+	if head.Seq > 0 {
+		checkAnchor(head.Seq, head.Hash, "the head noted ("+head.String()+")", false)
+	}
+	return problems, nil
 }
 
 // walkChain checks the links of the chain in seq order, calling fn for each

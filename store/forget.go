@@ -106,100 +106,46 @@ func (db *DB) Forget(ctx context.Context, spec ForgetSpec, now time.Time) (Forge
 	if _, err := nanos("forget", now); err != nil {
 		return rep, fmt.Errorf("store: forget: %w", err)
 	}
-	var (
-		ws, hasWS, hasBefore any = "", 0, 0
-		before               int64
-	)
-	payload := forgetPayload{All: spec.All}
-	if !spec.All {
-		if spec.Workspace != "" {
-			ws, hasWS = spec.Workspace, 1
-		}
-		if !spec.Before.IsZero() {
-			var err error
-			if before, err = nanos("forget before", spec.Before); err != nil {
-				return rep, fmt.Errorf("store: forget: %w", err)
-			}
-			hasBefore = 1
-			payload.Before = spec.Before.UTC().Format(time.RFC3339Nano)
-		}
+	args, err := forgetArgs(spec)
+	if err != nil {
+		return rep, fmt.Errorf("store: forget: %w", err)
 	}
-	args := []any{ws, before, hasWS, hasBefore}
-	err := db.tx(ctx, func(tx *wtx) error {
+	payload := forgetPayload{All: spec.All}
+	if !spec.All && !spec.Before.IsZero() {
+		payload.Before = spec.Before.UTC().Format(time.RFC3339Nano)
+	}
+	err = db.tx(ctx, func(tx *wtx) error {
 		// Its statements name temporary tables, which exist on this
 		// transaction's connection only: they are not cached for the pool.
 		tx.stmts = nil
 		if spec.Workspace != "" && !spec.All {
 			payload.Workspace = hashWith(tx.key, spec.Workspace)
 		}
-		for _, q := range []string{
-			`CREATE TEMP TABLE IF NOT EXISTS forget_s (id TEXT PRIMARY KEY)`,
-			`CREATE TEMP TABLE IF NOT EXISTS forget_e (id INTEGER PRIMARY KEY)`,
-			`CREATE TEMP TABLE IF NOT EXISTS forget_p (id INTEGER PRIMARY KEY)`,
-			`DELETE FROM temp.forget_s`, `DELETE FROM temp.forget_e`, `DELETE FROM temp.forget_p`,
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("select rows: %w", err)
-			}
+		if err := createForgetTables(ctx, tx); err != nil {
+			return err
 		}
 		defer func() {
 			for _, t := range []string{"forget_s", "forget_e", "forget_p"} {
 				tx.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t)
 			}
 		}()
-		for _, q := range []string{forgetSuggestions, forgetEvents, forgetPreferences} {
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return fmt.Errorf("select rows: %w", err)
-			}
-		}
-		var minPref sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM temp.forget_s), (SELECT count(*) FROM temp.forget_e),
-			(SELECT count(*) FROM temp.forget_p), (SELECT min(id) FROM temp.forget_p)`).
-			Scan(&rep.Suggestions, &rep.Events, &rep.Preferences, &minPref); err != nil {
-			return fmt.Errorf("count rows: %w", err)
+		minPref, err := selectForgotten(ctx, tx, args, &rep)
+		if err != nil {
+			return err
 		}
 		// Adapters trained on what goes.
 		if spec.All || minPref.Valid {
-			err := queryAll(ctx, tx, fmt.Sprintf(`SELECT a.version, a.state FROM adapters a LEFT JOIN runs r ON r.id = a.run_id
-				WHERE %t OR r.last_preference_id IS NULL OR r.last_preference_id >= %d ORDER BY a.created_at, a.version`,
-				spec.All, minPref.Int64), func(r *sql.Rows) error {
-				var v, state string
-				if err := r.Scan(&v, &state); err != nil {
-					return err
-				}
-				rep.Adapters = append(rep.Adapters, v)
-				rep.ActiveDeleted = rep.ActiveDeleted || state == AdapterActive
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("find adapters: %w", err)
-			}
-		}
-		var seqs []int64
-		if err := queryAll(ctx, tx, forgetSeqs, func(r *sql.Rows) error {
-			var seq int64
-			if err := r.Scan(&seq); err != nil {
+			if rep.Adapters, rep.ActiveDeleted, err = adaptersTrainedSince(ctx, tx, spec.All, minPref.Int64); err != nil {
 				return err
 			}
-			seqs = append(seqs, seq)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("find audit rows: %w", err)
+		}
+		seqs, err := forgottenAuditRows(ctx, tx)
+		if err != nil {
+			return err
 		}
 		payload.Rows = ranges(seqs)
-		for _, q := range []string{
-			`DELETE FROM preferences WHERE id IN (SELECT id FROM temp.forget_p)`,
-			`DELETE FROM events WHERE id IN (SELECT id FROM temp.forget_e)`,
-			`DELETE FROM suggestions WHERE id IN (SELECT id FROM temp.forget_s)`,
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("delete: %w", err)
-			}
-		}
-		for _, v := range rep.Adapters {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM adapters WHERE version = ?`, v); err != nil {
-				return fmt.Errorf("delete adapter %s: %w", v, err)
-			}
+		if err := deleteForgotten(ctx, tx, rep.Adapters); err != nil {
+			return err
 		}
 		payload.Suggestions, payload.Events, payload.Preferences = rep.Suggestions, rep.Events, rep.Preferences
 		payload.Adapters = rep.Adapters
@@ -222,6 +168,120 @@ func (db *DB) Forget(ctx context.Context, spec ForgetSpec, now time.Time) (Forge
 	}
 	rep.Checkpointed = ok
 	return rep, nil
+}
+
+// forgetArgs returns the arguments of the selections (see forgetSuggestions)
+// for spec: with All, neither workspace nor time is given.
+func forgetArgs(spec ForgetSpec) ([]any, error) {
+	var (
+		ws, hasWS, hasBefore any = "", 0, 0
+		before               int64
+	)
+	if !spec.All {
+		if spec.Workspace != "" {
+			ws, hasWS = spec.Workspace, 1
+		}
+		if !spec.Before.IsZero() {
+			var err error
+			if before, err = nanos("forget before", spec.Before); err != nil {
+				return nil, err
+			}
+			hasBefore = 1
+		}
+	}
+	return []any{ws, before, hasWS, hasBefore}, nil
+}
+
+// createForgetTables creates the temporary tables Forget gathers the ids
+// of what goes in, or empties them.
+func createForgetTables(ctx context.Context, tx *wtx) error {
+	for _, q := range []string{
+		`CREATE TEMP TABLE IF NOT EXISTS forget_s (id TEXT PRIMARY KEY)`,
+		`CREATE TEMP TABLE IF NOT EXISTS forget_e (id INTEGER PRIMARY KEY)`,
+		`CREATE TEMP TABLE IF NOT EXISTS forget_p (id INTEGER PRIMARY KEY)`,
+		`DELETE FROM temp.forget_s`, `DELETE FROM temp.forget_e`, `DELETE FROM temp.forget_p`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("select rows: %w", err)
+		}
+	}
+	return nil
+}
+
+// selectForgotten gathers the ids of the suggestions, events and
+// preferences that args select into the temporary tables, counts them in
+// rep, and returns the lowest preference id that goes.
+func selectForgotten(ctx context.Context, tx *wtx, args []any, rep *ForgetReport) (sql.NullInt64, error) {
+	var minPref sql.NullInt64
+	for _, q := range []string{forgetSuggestions, forgetEvents, forgetPreferences} {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return minPref, fmt.Errorf("select rows: %w", err)
+		}
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM temp.forget_s), (SELECT count(*) FROM temp.forget_e),
+		(SELECT count(*) FROM temp.forget_p), (SELECT min(id) FROM temp.forget_p)`).
+		Scan(&rep.Suggestions, &rep.Events, &rep.Preferences, &minPref); err != nil {
+		return minPref, fmt.Errorf("count rows: %w", err)
+	}
+	return minPref, nil
+}
+
+// adaptersTrainedSince returns the adapters trained on preference minPref
+// or later (all of them with all), oldest first, and whether the active
+// one is among them.
+func adaptersTrainedSince(ctx context.Context, tx *wtx, all bool, minPref int64) (versions []string, active bool, err error) {
+	err = queryAll(ctx, tx, fmt.Sprintf(`SELECT a.version, a.state FROM adapters a LEFT JOIN runs r ON r.id = a.run_id
+		WHERE %t OR r.last_preference_id IS NULL OR r.last_preference_id >= %d ORDER BY a.created_at, a.version`,
+		all, minPref), func(r *sql.Rows) error {
+		var v, state string
+		if err := r.Scan(&v, &state); err != nil {
+			return err
+		}
+		versions = append(versions, v)
+		active = active || state == AdapterActive
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("find adapters: %w", err)
+	}
+	return versions, active, nil
+}
+
+// forgottenAuditRows returns, in order, the seqs of the audit rows that
+// record the data rows that go (their own rows and their seals).
+func forgottenAuditRows(ctx context.Context, tx *wtx) ([]int64, error) {
+	var seqs []int64
+	if err := queryAll(ctx, tx, forgetSeqs, func(r *sql.Rows) error {
+		var seq int64
+		if err := r.Scan(&seq); err != nil {
+			return err
+		}
+		seqs = append(seqs, seq)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("find audit rows: %w", err)
+	}
+	return seqs, nil
+}
+
+// deleteForgotten deletes the gathered preferences, events and
+// suggestions, in that order, and the adapters named.
+func deleteForgotten(ctx context.Context, tx *wtx, adapters []string) error {
+	for _, q := range []string{
+		`DELETE FROM preferences WHERE id IN (SELECT id FROM temp.forget_p)`,
+		`DELETE FROM events WHERE id IN (SELECT id FROM temp.forget_e)`,
+		`DELETE FROM suggestions WHERE id IN (SELECT id FROM temp.forget_s)`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+	}
+	for _, v := range adapters {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM adapters WHERE version = ?`, v); err != nil {
+			return fmt.Errorf("delete adapter %s: %w", v, err)
+		}
+	}
+	return nil
 }
 
 // ranges compresses ascending seqs into [first, last] runs.

@@ -78,28 +78,65 @@ func (db *DB) keyHashesAndSeal(ctx context.Context, tx *wtx, now time.Time) (str
 	if err != nil {
 		return "", err
 	}
-	var p migrationPayload
-	p.Task = "keyed-hashes-and-data-chain"
-
-	// text re-redacts a stored text and returns it with its keyed hash.
-	text := func(t sql.NullString) (sql.NullString, string) {
-		if !t.Valid {
-			return t, ""
-		}
-		red, n := redact.Redact(t.String)
-		if n > 0 {
-			p.Reredacted++
-		}
-		p.Rehashed++
-		return sql.NullString{String: red, Valid: true}, hashWith(key, red)
+	c := &keyedConversion{key: key}
+	c.p.Task = "keyed-hashes-and-data-chain"
+	if err := c.suggestions(ctx, tx); err != nil {
+		return "", err
 	}
-	// dropped counts a legacy hash that goes.
-	dropped := func(h sql.NullString) {
-		if h.Valid && h.String != "" {
-			p.DroppedPlainHashes++
-		}
+	if err := c.events(ctx, tx); err != nil {
+		return "", err
 	}
+	if err := c.preferences(ctx, tx); err != nil {
+		return "", err
+	}
+	// Seal every data row, in dependency order.
+	if err := c.seal(ctx, tx, now); err != nil {
+		return "", err
+	}
+	p := c.p
+	if p.Sealed == 0 && p.DroppedPlainHashes == 0 {
+		return "", nil // a new database: nothing to convert
+	}
+	if err := appendAudit(ctx, tx, now, AuditMigration, p.Task, p); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s converted to keyed hashes and a data-covering audit chain: dropped %d plain SHA-256 hashes of code and paths "+
+		"(they could confirm guesses of the original text), redacted %d stored texts again (%d changed), sealed %d rows into the audit chain; "+
+		"audit rows written before keep the plain SHA-256 of any workspace forgotten then (the chain cannot be rewritten)",
+		db.path, p.DroppedPlainHashes, p.Rehashed, p.Reredacted, p.Sealed), nil
+}
 
+// keyedConversion is one run of keyHashesAndSeal: the key stored texts
+// are hashed under and the counts its audit record reports.
+type keyedConversion struct {
+	key []byte
+	p   migrationPayload
+}
+
+// text re-redacts a stored text and returns it with its keyed hash.
+func (c *keyedConversion) text(t sql.NullString) (sql.NullString, string) {
+	if !t.Valid {
+		return t, ""
+	}
+	red, n := redact.Redact(t.String)
+	if n > 0 {
+		c.p.Reredacted++
+	}
+	c.p.Rehashed++
+	return sql.NullString{String: red, Valid: true}, hashWith(c.key, red)
+}
+
+// dropped counts a legacy hash that goes.
+func (c *keyedConversion) dropped(h sql.NullString) {
+	if h.Valid && h.String != "" {
+		c.p.DroppedPlainHashes++
+	}
+}
+
+// suggestions drops the plain hashes of every suggestion (of its texts and
+// of a hashed document path), redacts and hashes its texts again and gives
+// it a salt.
+func (c *keyedConversion) suggestions(ctx context.Context, tx *wtx) error {
 	type sugg struct {
 		id, doc          string
 		orig, sg         sql.NullString
@@ -115,25 +152,30 @@ func (db *DB) keyHashesAndSeal(ctx context.Context, tx *wtx, now time.Time) (str
 			ss = append(ss, s)
 			return nil
 		}); err != nil {
-		return "", err
+		return err
 	}
 	for _, s := range ss {
-		dropped(s.origHash)
-		dropped(s.sgHash)
+		c.dropped(s.origHash)
+		c.dropped(s.sgHash)
 		doc := s.doc
 		if len(doc) > len("sha256:") && doc[:len("sha256:")] == "sha256:" {
-			p.DroppedPlainHashes++
+			c.p.DroppedPlainHashes++
 			doc = "hash-dropped"
 		}
-		orig, oh := text(s.orig)
-		sg, sh := text(s.sg)
+		orig, oh := c.text(s.orig)
+		sg, sh := c.text(s.sg)
 		if _, err := tx.ExecContext(ctx, `UPDATE suggestions SET document = ?, original_text = ?, suggested_text = ?,
 			original_sha256 = ?, suggested_sha256 = ?, salt = ? WHERE id = ?`,
 			doc, orig, sg, oh, sh, newSalt(), s.id); err != nil {
-			return "", fmt.Errorf("convert suggestion %s: %w", s.id, err)
+			return fmt.Errorf("convert suggestion %s: %w", s.id, err)
 		}
 	}
+	return nil
+}
 
+// events drops the plain hash of every event's final text, redacts and
+// hashes that text again and gives the event a salt.
+func (c *keyedConversion) events(ctx context.Context, tx *wtx) error {
 	type ev struct {
 		id          int64
 		final, hash sql.NullString
@@ -147,21 +189,26 @@ func (db *DB) keyHashesAndSeal(ctx context.Context, tx *wtx, now time.Time) (str
 		es = append(es, e)
 		return nil
 	}); err != nil {
-		return "", err
+		return err
 	}
 	for _, e := range es {
-		dropped(e.hash)
-		final, fh := text(e.final)
+		c.dropped(e.hash)
+		final, fh := c.text(e.final)
 		var hash sql.NullString
 		if e.hash.Valid { // a text was given: keep the marker, keyed or empty
 			hash = sql.NullString{String: fh, Valid: true}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET final_text = ?, final_sha256 = ?, salt = ? WHERE id = ?`,
 			final, hash, newSalt(), e.id); err != nil {
-			return "", fmt.Errorf("convert event %d: %w", e.id, err)
+			return fmt.Errorf("convert event %d: %w", e.id, err)
 		}
 	}
+	return nil
+}
 
+// preferences drops the plain hashes of every preference's chosen and
+// rejected texts, redacts and hashes them again and gives it a salt.
+func (c *keyedConversion) preferences(ctx context.Context, tx *wtx) error {
 	type pref struct {
 		id             int64
 		ct, ch, rt, rh sql.NullString
@@ -176,13 +223,13 @@ func (db *DB) keyHashesAndSeal(ctx context.Context, tx *wtx, now time.Time) (str
 			ps = append(ps, x)
 			return nil
 		}); err != nil {
-		return "", err
+		return err
 	}
 	for _, x := range ps {
-		dropped(x.ch)
-		dropped(x.rh)
-		ct, cth := text(x.ct)
-		rt, rth := text(x.rt)
+		c.dropped(x.ch)
+		c.dropped(x.rh)
+		ct, cth := c.text(x.ct)
+		rt, rth := c.text(x.rt)
 		var ch, rh sql.NullString
 		if x.ch.Valid {
 			ch = sql.NullString{String: cth, Valid: true}
@@ -192,11 +239,15 @@ func (db *DB) keyHashesAndSeal(ctx context.Context, tx *wtx, now time.Time) (str
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE preferences SET chosen_text = ?, chosen_sha256 = ?,
 			rejected_text = ?, rejected_sha256 = ?, salt = ? WHERE id = ?`, ct, ch, rt, rh, newSalt(), x.id); err != nil {
-			return "", fmt.Errorf("convert preference %d: %w", x.id, err)
+			return fmt.Errorf("convert preference %d: %w", x.id, err)
 		}
 	}
+	return nil
+}
 
-	// Seal every data row, in dependency order.
+// seal appends a seal row with its digest for every data row, in
+// dependency order.
+func (c *keyedConversion) seal(ctx context.Context, tx *wtx, now time.Time) error {
 	for _, kind := range dataKinds {
 		t := dataTables[kind]
 		var refs []string
@@ -208,32 +259,23 @@ func (db *DB) keyHashesAndSeal(ctx context.Context, tx *wtx, now time.Time) (str
 			refs = append(refs, ref)
 			return nil
 		}); err != nil {
-			return "", err
+			return err
 		}
 		for _, ref := range refs {
 			d, ok, err := rowDigest(ctx, tx, kind, ref)
 			if err != nil {
-				return "", err
+				return err
 			}
 			if !ok {
 				continue
 			}
 			if err := appendAudit(ctx, tx, now, AuditSeal, sealRef(kind, ref), sealPayload{Digest: d}); err != nil {
-				return "", err
+				return err
 			}
-			p.Sealed++
+			c.p.Sealed++
 		}
 	}
-	if p.Sealed == 0 && p.DroppedPlainHashes == 0 {
-		return "", nil // a new database: nothing to convert
-	}
-	if err := appendAudit(ctx, tx, now, AuditMigration, p.Task, p); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%s converted to keyed hashes and a data-covering audit chain: dropped %d plain SHA-256 hashes of code and paths "+
-		"(they could confirm guesses of the original text), redacted %d stored texts again (%d changed), sealed %d rows into the audit chain; "+
-		"audit rows written before keep the plain SHA-256 of any workspace forgotten then (the chain cannot be rewritten)",
-		db.path, p.DroppedPlainHashes, p.Rehashed, p.Reredacted, p.Sealed), nil
+	return nil
 }
 
 // sealPayload is the payload of a seal row: the digest of the data row its
@@ -244,8 +286,13 @@ type sealPayload struct {
 
 func sealRef(kind AuditKind, ref string) string { return string(kind) + ":" + ref }
 
+// queryer is a transaction, read-only (Status) or read-write (wtx).
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // queryAll runs q and calls fn for each row.
-func queryAll(ctx context.Context, tx *wtx, q string, fn func(*sql.Rows) error) error {
+func queryAll(ctx context.Context, tx queryer, q string, fn func(*sql.Rows) error) error {
 	rows, err := tx.QueryContext(ctx, q)
 	if err != nil {
 		return err

@@ -52,23 +52,24 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 	}
 	defer tx.Rollback()
 
-	each := func(q string, fn func(*sql.Rows) error) error {
-		rows, err := tx.QueryContext(ctx, q)
-		if err != nil {
-			return err
+	for _, s := range statusQueries(&st) {
+		if err := queryAll(ctx, tx, s.q, s.fn); err != nil {
+			return Status{}, fmt.Errorf("store: status: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
 	}
-	steps := []struct {
-		q  string
-		fn func(*sql.Rows) error
-	}{
+	return st, nil
+}
+
+// statusQuery is one query of Status and what it fills in from each row.
+type statusQuery struct {
+	q  string
+	fn func(*sql.Rows) error
+}
+
+// statusQueries returns the queries that fill in st, in the order Status
+// runs them.
+func statusQueries(st *Status) []statusQuery {
+	return []statusQuery{
 		{`SELECT outcome, count(*) FROM events GROUP BY outcome`, func(r *sql.Rows) error {
 			var o string
 			var n int64
@@ -128,10 +129,4 @@ func (db *DB) Status(ctx context.Context) (Status, error) {
 			return nil
 		}},
 	}
-	for _, s := range steps {
-		if err := each(s.q, s.fn); err != nil {
-			return Status{}, fmt.Errorf("store: status: %w", err)
-		}
-	}
-	return st, nil
 }

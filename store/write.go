@@ -377,39 +377,15 @@ func (db *DB) addPreference(ctx context.Context, tx *wtx, p Preference) (int64, 
 	provJSON, _ := json.Marshal(prov)
 	payload := preferencePayload{Kind: p.Kind, Weight: p.Weight, Persona: p.Persona, Provenance: prov}
 
-	type side struct {
-		id, text, hash, role sql.NullString
-	}
-	mkSide := func(name string, s Side) (side, error) {
-		if s.Role == "" {
-			return side{}, fmt.Errorf("%s side has no role: %w", name, ErrInvalid)
-		}
-		if s.SuggestionID == "" && s.Text == "" {
-			return side{}, fmt.Errorf("%s side names neither a suggestion nor a text: %w", name, ErrInvalid)
-		}
-		var out side
-		out.role = sql.NullString{String: s.Role, Valid: true}
-		if s.SuggestionID != "" {
-			out.id = sql.NullString{String: s.SuggestionID, Valid: true}
-			if err := db.mustExist(ctx, tx, s.SuggestionID); err != nil {
-				return side{}, err
-			}
-		}
-		if s.Text != "" {
-			out.text, _ = db.codeText(s.Text)
-			out.hash = sql.NullString{String: hashWith(tx.key, s.Text), Valid: true}
-		}
-		return out, nil
-	}
-	var chosen, rejected side
+	var chosen, rejected sideColumns
 	var label sql.NullString
 	var desirable sql.NullInt64
 	switch p.Kind {
 	case Pair:
-		if chosen, err = mkSide("chosen", p.Chosen); err != nil {
+		if chosen, err = db.sideColumns(ctx, tx, "chosen", p.Chosen); err != nil {
 			return 0, err
 		}
-		if rejected, err = mkSide("rejected", p.Rejected); err != nil {
+		if rejected, err = db.sideColumns(ctx, tx, "rejected", p.Rejected); err != nil {
 			return 0, err
 		}
 		if !chosen.id.Valid && !rejected.id.Valid {
@@ -450,6 +426,36 @@ func (db *DB) addPreference(ctx context.Context, tx *wtx, p Preference) (int64, 
 	ref := strconv.FormatInt(id, 10)
 	payload.Digest = digest
 	return id, appendAudit(ctx, tx, p.CreatedAt, AuditPreference, ref, payload)
+}
+
+// sideColumns are the columns of one side of a pair preference.
+type sideColumns struct {
+	id, text, hash, role sql.NullString
+}
+
+// sideColumns checks the side of a pair preference called name (it has a
+// role, and names a suggestion that exists or a text) and returns its
+// columns, with its text kept as code texts are and hashed under the key.
+func (db *DB) sideColumns(ctx context.Context, tx *wtx, name string, s Side) (sideColumns, error) {
+	if s.Role == "" {
+		return sideColumns{}, fmt.Errorf("%s side has no role: %w", name, ErrInvalid)
+	}
+	if s.SuggestionID == "" && s.Text == "" {
+		return sideColumns{}, fmt.Errorf("%s side names neither a suggestion nor a text: %w", name, ErrInvalid)
+	}
+	var out sideColumns
+	out.role = sql.NullString{String: s.Role, Valid: true}
+	if s.SuggestionID != "" {
+		out.id = sql.NullString{String: s.SuggestionID, Valid: true}
+		if err := db.mustExist(ctx, tx, s.SuggestionID); err != nil {
+			return sideColumns{}, err
+		}
+	}
+	if s.Text != "" {
+		out.text, _ = db.codeText(s.Text)
+		out.hash = sql.NullString{String: hashWith(tx.key, s.Text), Valid: true}
+	}
+	return out, nil
 }
 
 func (db *DB) mustExist(ctx context.Context, tx *wtx, id string) error {

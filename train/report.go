@@ -83,19 +83,36 @@ func BuildReport(ctx context.Context, db *store.DB, opt ReportOptions) (Report, 
 		return r, fmt.Errorf("report: %w", err)
 	}
 	r.Status = st
-	type sugg struct {
-		first    time.Time
-		persona  string
-		shown    bool
-		applied  bool
-		category string
+	shown, err := shownSuggestions(ctx, db)
+	if err != nil {
+		return r, fmt.Errorf("report: %w", err)
 	}
-	by := map[string]*sugg{}
+	r.series(shown, opt.Buckets)
+	if r.Runs, err = runSummaries(ctx, db); err != nil {
+		return r, fmt.Errorf("report: %w", err)
+	}
+	return r, nil
+}
+
+// shownSuggestion is a suggestion the report counts: when its first event
+// was, that event's persona, its category and whether it was applied.
+type shownSuggestion struct {
+	first    time.Time
+	persona  string
+	shown    bool
+	applied  bool
+	category string
+}
+
+// shownSuggestions returns the suggestions that were shown and are still
+// stored, in the order of their first events.
+func shownSuggestions(ctx context.Context, db *store.DB) ([]*shownSuggestion, error) {
+	by := map[string]*shownSuggestion{}
 	var order []string
-	err = db.Events(ctx, store.EventFilter{}, func(e store.Event) error {
+	err := db.Events(ctx, store.EventFilter{}, func(e store.Event) error {
 		s := by[e.SuggestionID]
 		if s == nil {
-			s = &sugg{first: e.At, persona: e.Persona}
+			s = &shownSuggestion{first: e.At, persona: e.Persona}
 			by[e.SuggestionID] = s
 			order = append(order, e.SuggestionID)
 		}
@@ -108,9 +125,9 @@ func BuildReport(ctx context.Context, db *store.DB, opt ReportOptions) (Report, 
 		return nil
 	})
 	if err != nil {
-		return r, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
-	var lo, hi time.Time
+	var out []*shownSuggestion
 	for _, id := range order {
 		s := by[id]
 		if !s.shown {
@@ -121,9 +138,20 @@ func BuildReport(ctx context.Context, db *store.DB, opt ReportOptions) (Report, 
 			continue
 		}
 		if err != nil {
-			return r, fmt.Errorf("report: %w", err)
+			return nil, err
 		}
 		s.category = sg.Category
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// series sets the report's time axis (From, Bucket, Buckets) to span the
+// first events of shown in n buckets, and counts them by category and by
+// persona (ByCategory, ByPersona, sorted by name).
+func (r *Report) series(shown []*shownSuggestion, n int) {
+	var lo, hi time.Time
+	for _, s := range shown {
 		if lo.IsZero() || s.first.Before(lo) {
 			lo = s.first
 		}
@@ -132,8 +160,8 @@ func BuildReport(ctx context.Context, db *store.DB, opt ReportOptions) (Report, 
 		}
 	}
 	span := hi.Sub(lo)
-	r.Buckets = opt.Buckets
-	r.Bucket = max(time.Minute, (span+time.Duration(opt.Buckets)-1)/time.Duration(opt.Buckets)+1)
+	r.Buckets = n
+	r.Bucket = max(time.Minute, (span+time.Duration(n)-1)/time.Duration(n)+1)
 	r.From = lo
 	cats := map[string]*Series{}
 	pers := map[string]*Series{}
@@ -145,9 +173,8 @@ func BuildReport(ctx context.Context, db *store.DB, opt ReportOptions) (Report, 
 		}
 		return s
 	}
-	for _, id := range order {
-		s := by[id]
-		if !s.shown || s.category == "" {
+	for _, s := range shown {
+		if s.category == "" {
 			continue
 		}
 		b := min(r.Buckets-1, int(s.first.Sub(lo)/r.Bucket))
@@ -167,27 +194,32 @@ func BuildReport(ctx context.Context, db *store.DB, opt ReportOptions) (Report, 
 		return out
 	}
 	r.ByCategory, r.ByPersona = flatten(cats), flatten(pers)
+}
 
+// runSummaries returns every training run with the state of the adapter
+// it produced and its settings, data counts and metrics decoded.
+func runSummaries(ctx context.Context, db *store.DB) ([]RunSummary, error) {
 	runs, err := db.Runs(ctx, 0)
 	if err != nil {
-		return r, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	ads, err := db.Adapters(ctx)
 	if err != nil {
-		return r, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	state := map[string]string{}
 	for _, a := range ads {
 		state[a.Version] = a.State
 	}
+	var out []RunSummary
 	for _, run := range runs {
 		rs := RunSummary{Run: run, AdapterState: state[run.AdapterVersion]}
 		_ = json.Unmarshal(run.Hyperparams, &rs.Hyper)
 		_ = json.Unmarshal(run.DataCounts, &rs.Data)
 		_ = json.Unmarshal(run.Metrics, &rs.Metrics)
-		r.Runs = append(r.Runs, rs)
+		out = append(out, rs)
 	}
-	return r, nil
+	return out, nil
 }
 
 // palette holds the series colours (colour-blind safe, Okabe–Ito).
@@ -227,36 +259,53 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 		b.WriteString("</div>\n")
 	}
 
+	r.writeRuns(&b)
+	r.writeLossCurves(&b)
+	b.WriteString("</body></html>\n")
+	_, err := io.WriteString(w, b.String())
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// writeRuns writes the adapter history: a table row per training run.
+func (r Report) writeRuns(b *strings.Builder) {
+	esc := html.EscapeString
 	b.WriteString("<h2>Adapter history</h2>\n")
 	if len(r.Runs) == 0 {
 		b.WriteString("<p class=\"muted\">No training runs yet.</p>\n")
-	} else {
-		b.WriteString("<table><tr><th>Run</th><th>Finished</th><th>Objective</th><th>Adapter</th><th>Decision</th>" +
-			"<th>Held-out accuracy<br>new / active</th><th>Held-out log-loss<br>new / active</th><th>Data (train / held out)</th><th>Reason</th></tr>\n")
-		for _, run := range r.Runs {
-			m := run.Metrics
-			ad := esc(run.AdapterVersion)
-			if ad != "" && run.AdapterState != "" {
-				ad += " (" + esc(run.AdapterState) + ")"
-			}
-			if run.AdapterSHA256 != "" {
-				ad += fmt.Sprintf("<br><span class=\"muted\">%s</span>", esc(run.AdapterSHA256[:min(12, len(run.AdapterSHA256))]))
-			}
-			var personas []string
-			for name, c := range run.Data.ByPersona {
-				personas = append(personas, fmt.Sprintf("%s %d/%d", esc(name), c.Train, c.Holdout))
-			}
-			slices.Sort(personas)
-			fmt.Fprintf(&b, "<tr><td class=\"n\">%d</td><td>%s</td><td>%s</td><td>%s</td><td class=\"%s\">%s</td>"+
-				"<td class=\"n\">%.3f / %.3f</td><td class=\"n\">%.3f / %.3f</td><td>%d / %d<br><span class=\"muted\">%s</span></td><td>%s</td></tr>\n",
-				run.ID, esc(run.FinishedAt.UTC().Format("2006-01-02 15:04")), esc(run.Objective), ad,
-				esc(string(run.Decision)), esc(string(run.Decision)),
-				m.Holdout.New.Accuracy, m.Holdout.Active.Accuracy, m.Holdout.New.LogLoss, m.Holdout.Active.LogLoss,
-				run.Data.Train, run.Data.Holdout, strings.Join(personas, ", "), esc(m.Reason))
-		}
-		b.WriteString("</table>\n")
+		return
 	}
+	b.WriteString("<table><tr><th>Run</th><th>Finished</th><th>Objective</th><th>Adapter</th><th>Decision</th>" +
+		"<th>Held-out accuracy<br>new / active</th><th>Held-out log-loss<br>new / active</th><th>Data (train / held out)</th><th>Reason</th></tr>\n")
+	for _, run := range r.Runs {
+		m := run.Metrics
+		ad := esc(run.AdapterVersion)
+		if ad != "" && run.AdapterState != "" {
+			ad += " (" + esc(run.AdapterState) + ")"
+		}
+		if run.AdapterSHA256 != "" {
+			ad += fmt.Sprintf("<br><span class=\"muted\">%s</span>", esc(run.AdapterSHA256[:min(12, len(run.AdapterSHA256))]))
+		}
+		var personas []string
+		for name, c := range run.Data.ByPersona {
+			personas = append(personas, fmt.Sprintf("%s %d/%d", esc(name), c.Train, c.Holdout))
+		}
+		slices.Sort(personas)
+		fmt.Fprintf(b, "<tr><td class=\"n\">%d</td><td>%s</td><td>%s</td><td>%s</td><td class=\"%s\">%s</td>"+
+			"<td class=\"n\">%.3f / %.3f</td><td class=\"n\">%.3f / %.3f</td><td>%d / %d<br><span class=\"muted\">%s</span></td><td>%s</td></tr>\n",
+			run.ID, esc(run.FinishedAt.UTC().Format("2006-01-02 15:04")), esc(run.Objective), ad,
+			esc(string(run.Decision)), esc(string(run.Decision)),
+			m.Holdout.New.Accuracy, m.Holdout.Active.Accuracy, m.Holdout.New.LogLoss, m.Holdout.Active.LogLoss,
+			run.Data.Train, run.Data.Holdout, strings.Join(personas, ", "), esc(m.Reason))
+	}
+	b.WriteString("</table>\n")
+}
 
+// writeLossCurves writes the loss charts of the six newest runs that
+// recorded losses.
+func (r Report) writeLossCurves(b *strings.Builder) {
 	b.WriteString("<h2>Loss curves of the last runs</h2>\n")
 	shown := 0
 	b.WriteString("<div class=\"charts\">\n")
@@ -274,12 +323,6 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 	if shown == 0 {
 		b.WriteString("<p class=\"muted\">No loss curves recorded yet.</p>\n")
 	}
-	b.WriteString("</body></html>\n")
-	_, err := io.WriteString(w, b.String())
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
 }
 
 func activeName(v *string) string {

@@ -177,29 +177,10 @@ func teamDataset(recs []TeamRecord, hold float64) (*dataset, error) {
 		k := setKey{r.Member, r.Set}
 		si, ok := sets[k]
 		if !ok || r.Set == "" {
-			si = int32(len(d.sets))
-			var mem []int32
-			for _, row := range r.Rows {
-				if len(row.Idx) != len(row.Val) {
-					return nil, errors.New("a feature row's slots and values differ in length")
-				}
-				for j, ix := range row.Idx {
-					if ix < 0 || ix >= model.FeatureWidth {
-						return nil, fmt.Errorf("feature slot %d out of range", ix)
-					}
-					if v := row.Val[j]; math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-						return nil, errors.New("a feature value is not finite")
-					}
-				}
-				ri := int32(len(d.ids))
-				d.idx = append(d.idx, row.Idx...)
-				d.val = append(d.val, row.Val...)
-				d.start = append(d.start, int32(len(d.idx)))
-				d.ids = append(d.ids, fmt.Sprintf("%s/%s/%d", r.Member, r.Set, len(mem)))
-				d.setOf = append(d.setOf, si)
-				mem = append(mem, ri)
+			var err error
+			if si, err = d.addTeamSet(r); err != nil {
+				return nil, err
 			}
-			d.sets = append(d.sets, mem)
 			sets[k] = si
 		} else if len(d.sets[si]) != len(r.Rows) {
 			d.skipped["set changed"]++
@@ -227,13 +208,52 @@ func teamDataset(recs []TeamRecord, hold float64) (*dataset, error) {
 		}
 		byMember[r.Member] = append(byMember[r.Member], x)
 	}
+	train, held := holdOutNewest(byMember, hold)
+	d.prefs = append(train, held...)
+	d.nHold = len(held)
+	return d, nil
+}
+
+// addTeamSet adds the feature rows of r's candidate set to d as a new set
+// and returns its index. It fails on a row that is malformed (slots and
+// values of different lengths, a slot out of range, a value not finite).
+func (d *dataset) addTeamSet(r *TeamRecord) (int32, error) {
+	si := int32(len(d.sets))
+	var mem []int32
+	for _, row := range r.Rows {
+		if len(row.Idx) != len(row.Val) {
+			return 0, errors.New("a feature row's slots and values differ in length")
+		}
+		for j, ix := range row.Idx {
+			if ix < 0 || ix >= model.FeatureWidth {
+				return 0, fmt.Errorf("feature slot %d out of range", ix)
+			}
+			if v := row.Val[j]; math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return 0, errors.New("a feature value is not finite")
+			}
+		}
+		ri := int32(len(d.ids))
+		d.idx = append(d.idx, row.Idx...)
+		d.val = append(d.val, row.Val...)
+		d.start = append(d.start, int32(len(d.idx)))
+		d.ids = append(d.ids, fmt.Sprintf("%s/%s/%d", r.Member, r.Set, len(mem)))
+		d.setOf = append(d.setOf, si)
+		mem = append(mem, ri)
+	}
+	d.sets = append(d.sets, mem)
+	return si, nil
+}
+
+// holdOutNewest holds out the newest fraction hold of each member's
+// preferences (at least one, and never all, of a member with two or more)
+// and returns the rest and the held-out ones, each in time order.
+func holdOutNewest(byMember map[string][]pref, hold float64) (train, held []pref) {
 	byTime := func(a, b pref) int {
 		if c := a.at.Compare(b.at); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.id, b.id)
 	}
-	var train, held []pref
 	for _, m := range slices.Sorted(maps.Keys(byMember)) {
 		ps := byMember[m]
 		slices.SortStableFunc(ps, byTime)
@@ -247,9 +267,7 @@ func teamDataset(recs []TeamRecord, hold float64) (*dataset, error) {
 	}
 	slices.SortStableFunc(train, byTime)
 	slices.SortStableFunc(held, byTime)
-	d.prefs = append(train, held...)
-	d.nHold = len(held)
-	return d, nil
+	return train, held
 }
 
 // teamVotes returns the records a team run trains on: every record, less

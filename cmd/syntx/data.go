@@ -170,65 +170,84 @@ the database and every copy of its anchors.`)
 	defer db.Close()
 	switch rest[0] {
 	case "verify":
-		opts := train.VerifyOptions(config.DataHome())
-		opts.Head, opts.AnchorPath = *head, *anchor
-		rep, err := db.VerifyWith(ctx, opts)
-		if err != nil {
-			return err
-		}
-		if !rep.OK {
-			where := fmt.Sprintf("row %d", rep.Seq)
-			if rep.Seq == 0 {
-				where = "a data row"
-			}
-			if rep.Row != "" {
-				where += " (" + rep.Row + ")"
-			}
-			fmt.Fprintf(e.stdout, "audit chain BROKEN at %s: %s (%d rows checked)\n", where, rep.Problem, rep.Rows)
-			return exitCode(1)
-		}
-		fmt.Fprintf(e.stdout, "audit chain OK: %d rows, head %d:%s; %d data rows, %d adapter files and %d anchored rows checked\n",
-			rep.Rows, rep.Rows, rep.Head, rep.DataRows, rep.AdapterFiles, rep.Anchored)
-		if rep.Anchored < rep.Rows {
-			fmt.Fprintf(e.stdout, "note: the anchor log %s covers %d of the %d rows (rows written before it existed, or lost in a crash, are not anchored)\n",
-				anchorPath(db, *anchor), rep.Anchored, rep.Rows)
-		}
-		if rep.AnchorSkipped > 0 {
-			fmt.Fprintf(e.stdout, "note: %d lines of the anchor log are malformed and were skipped\n", rep.AnchorSkipped)
-		}
-		return nil
+		return auditVerify(ctx, e, db, *head, *anchor)
 	case "head":
-		h, err := db.Head(ctx)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return json.NewEncoder(e.stdout).Encode(map[string]any{"seq": h.Seq, "hash": h.Hash})
-		}
-		if h.Seq == 0 {
-			fmt.Fprintln(e.stderr, "syntx audit head: the audit log is empty")
-			return exitCode(1)
-		}
-		fmt.Fprintln(e.stdout, h)
-		return nil
+		return auditHead(ctx, e, db, *asJSON)
 	case "log":
-		var t time.Time
-		if *since != "" {
-			if t, err = parseDate(*since); err != nil {
-				return err
-			}
-		}
-		enc := json.NewEncoder(e.stdout)
-		return db.AuditLog(ctx, t, func(r store.AuditRow) error {
-			if *asJSON {
-				return enc.Encode(r)
-			}
-			_, err := fmt.Fprintf(e.stdout, "%6d  %s  %-10s %-24s %s\n", r.Seq, r.At.UTC().Format(time.RFC3339), r.Kind, r.Ref, r.Payload)
-			return err
-		})
+		return auditLog(ctx, e, db, *since, *asJSON)
 	}
 	fs.Usage()
 	return errUsage
+}
+
+// auditVerify is syntx audit verify: it checks the chain, the data rows,
+// the adapter files and the anchors, and exits 1 naming the first bad row.
+func auditVerify(ctx context.Context, e *env, db *store.DB, head, anchor string) error {
+	opts := train.VerifyOptions(config.DataHome())
+	opts.Head, opts.AnchorPath = head, anchor
+	rep, err := db.VerifyWith(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if !rep.OK {
+		where := fmt.Sprintf("row %d", rep.Seq)
+		if rep.Seq == 0 {
+			where = "a data row"
+		}
+		if rep.Row != "" {
+			where += " (" + rep.Row + ")"
+		}
+		fmt.Fprintf(e.stdout, "audit chain BROKEN at %s: %s (%d rows checked)\n", where, rep.Problem, rep.Rows)
+		return exitCode(1)
+	}
+	fmt.Fprintf(e.stdout, "audit chain OK: %d rows, head %d:%s; %d data rows, %d adapter files and %d anchored rows checked\n",
+		rep.Rows, rep.Rows, rep.Head, rep.DataRows, rep.AdapterFiles, rep.Anchored)
+	if rep.Anchored < rep.Rows {
+		fmt.Fprintf(e.stdout, "note: the anchor log %s covers %d of the %d rows (rows written before it existed, or lost in a crash, are not anchored)\n",
+			anchorPath(db, anchor), rep.Anchored, rep.Rows)
+	}
+	if rep.AnchorSkipped > 0 {
+		fmt.Fprintf(e.stdout, "note: %d lines of the anchor log are malformed and were skipped\n", rep.AnchorSkipped)
+	}
+	return nil
+}
+
+// auditHead is syntx audit head: it prints the chain's head, SEQ:HASH or
+// as JSON; an empty chain exits 1.
+func auditHead(ctx context.Context, e *env, db *store.DB, asJSON bool) error {
+	h, err := db.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(e.stdout).Encode(map[string]any{"seq": h.Seq, "hash": h.Hash})
+	}
+	if h.Seq == 0 {
+		fmt.Fprintln(e.stderr, "syntx audit head: the audit log is empty")
+		return exitCode(1)
+	}
+	fmt.Fprintln(e.stdout, h)
+	return nil
+}
+
+// auditLog is syntx audit log: it prints the chain from since (a date;
+// the whole chain when empty), a row a line or as JSON.
+func auditLog(ctx context.Context, e *env, db *store.DB, since string, asJSON bool) error {
+	var t time.Time
+	if since != "" {
+		var err error
+		if t, err = parseDate(since); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(e.stdout)
+	return db.AuditLog(ctx, t, func(r store.AuditRow) error {
+		if asJSON {
+			return enc.Encode(r)
+		}
+		_, err := fmt.Fprintf(e.stdout, "%6d  %s  %-10s %-24s %s\n", r.Seq, r.At.UTC().Format(time.RFC3339), r.Kind, r.Ref, r.Payload)
+		return err
+	})
 }
 
 func anchorPath(db *store.DB, given string) string {

@@ -37,44 +37,63 @@ Neovim's :SyntxTrust runs this command and tells the server.`)
 	}
 	st := config.OpenTrust(config.DataHome())
 	if *list {
-		entries, err := st.List()
-		if err != nil {
-			return err
-		}
-		if len(entries) == 0 {
-			fmt.Fprintln(e.stdout, "no trusted workspace folders")
-			return nil
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "FOLDER\tTRUSTED\tFILES\tSTATE")
-		for _, en := range entries {
-			ws := config.ReadWorkspace(en.Path)
-			state := "unchanged"
-			if _, err := os.Stat(en.Path); err != nil {
-				state = "missing"
-			} else if ws.Digest() != en.Digest {
-				state = "changed: trust again"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", termtext.Name(en.Path), en.TrustedAt.Format("2006-01-02 15:04"), len(en.Files), state)
-		}
-		return tw.Flush()
+		return trustList(e, st)
 	}
 	path := "."
 	if fs.NArg() == 1 {
 		path = fs.Arg(0)
 	}
 	if *revoke {
-		ok, err := st.Revoke(path)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			fmt.Fprintf(e.stderr, "syntx trust: %s was not trusted\n", termtext.Name(config.CanonicalPath(path)))
-			return exitCode(1)
-		}
-		fmt.Fprintf(e.stdout, "no longer trusted: %s\n", termtext.Name(config.CanonicalPath(path)))
+		return trustRevoke(e, st, path)
+	}
+	return trustGrant(e, st, path)
+}
+
+// trustList is syntx trust --list: a table of the trusted folders and
+// whether their files are still the ones trusted.
+func trustList(e *env, st *config.TrustStore) error {
+	entries, err := st.List()
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(e.stdout, "no trusted workspace folders")
 		return nil
 	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FOLDER\tTRUSTED\tFILES\tSTATE")
+	for _, en := range entries {
+		ws := config.ReadWorkspace(en.Path)
+		state := "unchanged"
+		if _, err := os.Stat(en.Path); err != nil {
+			state = "missing"
+		} else if ws.Digest() != en.Digest {
+			state = "changed: trust again"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", termtext.Name(en.Path), en.TrustedAt.Format("2006-01-02 15:04"), len(en.Files), state)
+	}
+	return tw.Flush()
+}
+
+// trustRevoke is syntx trust --revoke PATH; it exits 1 when PATH was not
+// trusted.
+func trustRevoke(e *env, st *config.TrustStore, path string) error {
+	ok, err := st.Revoke(path)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintf(e.stderr, "syntx trust: %s was not trusted\n", termtext.Name(config.CanonicalPath(path)))
+		return exitCode(1)
+	}
+	fmt.Fprintf(e.stdout, "no longer trusted: %s\n", termtext.Name(config.CanonicalPath(path)))
+	return nil
+}
+
+// trustGrant is syntx trust PATH: it trusts the folder's files as they
+// are now and says what was trusted: the files, and what their rules and
+// settings will add or why they will not.
+func trustGrant(e *env, st *config.TrustStore, path string) error {
 	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
 		fmt.Fprintf(e.stderr, "syntx trust: %s is not a directory\n", termtext.Name(path))
 		return exitCode(1)

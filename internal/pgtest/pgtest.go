@@ -347,13 +347,6 @@ func (c *Cluster) Stop() error {
 	return err
 }
 
-// Kill ends the postmaster with SIGKILL (a crash); Stop still cleans up.
-func (c *Cluster) Kill() {
-	if c.proc != nil {
-		_ = syscall.Kill(-c.proc.Process.Pid, syscall.SIGKILL)
-	}
-}
-
 // URL is a connection URL for user on database db through the socket
 // (password, when not empty, included: only for tests).
 func (c *Cluster) URL(user, password, db string) string {

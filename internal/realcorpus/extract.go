@@ -84,33 +84,15 @@ func extractTar(r io.Reader, dir string, strip bool, lim Limits) (Extracted, err
 		if name == "" { // the archive's top directory itself
 			continue
 		}
-		target := filepath.Join(tmp, filepath.FromSlash(name))
 		switch h.Typeflag {
 		case tar.TypeDir:
 			if err := mkdirNoLinks(tmp, name); err != nil {
 				return res, fmt.Errorf("extract: %w", err)
 			}
 		case tar.TypeReg: // archive/tar reports old TypeRegA entries as TypeReg
-			if h.Size > lim.MaxFileBytes {
-				return res, fmt.Errorf("extract: %s is %d bytes, over the limit of %d", name, h.Size, lim.MaxFileBytes)
+			if err := res.writeFile(tr, h, tmp, name, lim); err != nil {
+				return res, fmt.Errorf("extract: %w", err)
 			}
-			if res.Bytes+h.Size > lim.MaxTotalBytes {
-				return res, fmt.Errorf("extract: archive unpacks to more than %d bytes", lim.MaxTotalBytes)
-			}
-			if parent := path.Dir(name); parent != "." {
-				if err := mkdirNoLinks(tmp, parent); err != nil {
-					return res, fmt.Errorf("extract: %w", err)
-				}
-			}
-			mode := os.FileMode(0o644)
-			if h.Mode&0o111 != 0 {
-				mode = 0o755
-			}
-			if err := writeEntry(target, tr, h.Size, mode); err != nil {
-				return res, fmt.Errorf("extract: %s: %w", name, err)
-			}
-			res.Files++
-			res.Bytes += h.Size
 		case tar.TypeSymlink:
 			res.Skipped = append(res.Skipped, fmt.Sprintf("%s (symlink to %s)", name, h.Linkname))
 		case tar.TypeLink:
@@ -126,6 +108,32 @@ func extractTar(r io.Reader, dir string, strip bool, lim Limits) (Extracted, err
 	}
 	ok = true
 	return res, nil
+}
+
+// writeFile writes the regular file h that tr is at as name under tmp,
+// within lim, and counts it in res.
+func (res *Extracted) writeFile(tr *tar.Reader, h *tar.Header, tmp, name string, lim Limits) error {
+	if h.Size > lim.MaxFileBytes {
+		return fmt.Errorf("%s is %d bytes, over the limit of %d", name, h.Size, lim.MaxFileBytes)
+	}
+	if res.Bytes+h.Size > lim.MaxTotalBytes {
+		return fmt.Errorf("archive unpacks to more than %d bytes", lim.MaxTotalBytes)
+	}
+	if parent := path.Dir(name); parent != "." {
+		if err := mkdirNoLinks(tmp, parent); err != nil {
+			return err
+		}
+	}
+	mode := os.FileMode(0o644)
+	if h.Mode&0o111 != 0 {
+		mode = 0o755
+	}
+	if err := writeEntry(filepath.Join(tmp, filepath.FromSlash(name)), tr, h.Size, mode); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	res.Files++
+	res.Bytes += h.Size
+	return nil
 }
 
 // extractTarGz is extractTar of a gzip-compressed file.

@@ -298,43 +298,15 @@ func (s *server) fileOffers(ctx context.Context, f realcorpus.File, src []byte, 
 	byKey := map[string]*Offer{}
 	var order []string
 	add := func(a *protocol.CodeAction, automatic, source bool) error {
-		if a.Edit == nil || a.Data == nil {
-			return nil // the dismiss entry
-		}
-		var d actionData
-		if err := json.Unmarshal(a.Data, &d); err != nil {
-			return fmt.Errorf("code action data: %w", err)
-		}
-		if d.Dismiss || d.RuleID == "" {
-			return nil
-		}
-		edits, err := editsOf(a.Edit, uri, text)
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.RuleID, err)
-		}
-		if len(edits) == 0 {
-			return nil
-		}
-		kind := ""
-		if a.Kind != nil {
-			kind = string(*a.Kind)
-		}
-		site := [2]int{edits[0].Start, edits[len(edits)-1].End}
-		if d.Site != nil {
-			site[0], _ = text.Offset(syntax.Position{Line: d.Site.Start.Line, Character: d.Site.Start.Character}, syntax.UTF8)
-			site[1], _ = text.Offset(syntax.Position{Line: d.Site.End.Line, Character: d.Site.End.Character}, syntax.UTF8)
-		}
-		o := &Offer{
-			Rule: d.RuleID, Category: d.Category, Title: a.Title, Kind: kind,
-			Language: Language(f.Language), Package: f.Package, Role: string(f.Role),
-			File: f.Rel, Line: text.LineOf(site[0]) + 1, Site: site, Edits: edits,
-			Score: d.Score, Source: source, path: f.Path,
+		o, err := offerOf(a, f, uri, text, source)
+		if o == nil || err != nil {
+			return err
 		}
 		key := o.key()
 		if prev := byKey[key]; prev != nil {
 			o = prev
 		} else {
-			o.Before, o.After = region(src, edits, site)
+			o.Before, o.After = region(src, o.Edits, o.Site)
 			byKey[key] = o
 			order = append(order, key)
 		}
@@ -381,6 +353,45 @@ func (s *server) fileOffers(ctx context.Context, f realcorpus.File, src []byte, 
 		out = append(out, byKey[k])
 	}
 	return out, nil
+}
+
+// offerOf returns the offer a code action on f makes (text is f's content,
+// uri its URI), or nil for an action that is not a rule's fix (the dismiss
+// entry) or that edits nothing. Its Before and After are left for the
+// caller to fill in.
+func offerOf(a *protocol.CodeAction, f realcorpus.File, uri string, text *syntax.Text, source bool) (*Offer, error) {
+	if a.Edit == nil || a.Data == nil {
+		return nil, nil // the dismiss entry
+	}
+	var d actionData
+	if err := json.Unmarshal(a.Data, &d); err != nil {
+		return nil, fmt.Errorf("code action data: %w", err)
+	}
+	if d.Dismiss || d.RuleID == "" {
+		return nil, nil
+	}
+	edits, err := editsOf(a.Edit, uri, text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.RuleID, err)
+	}
+	if len(edits) == 0 {
+		return nil, nil
+	}
+	kind := ""
+	if a.Kind != nil {
+		kind = string(*a.Kind)
+	}
+	site := [2]int{edits[0].Start, edits[len(edits)-1].End}
+	if d.Site != nil {
+		site[0], _ = text.Offset(syntax.Position{Line: d.Site.Start.Line, Character: d.Site.Start.Character}, syntax.UTF8)
+		site[1], _ = text.Offset(syntax.Position{Line: d.Site.End.Line, Character: d.Site.End.Character}, syntax.UTF8)
+	}
+	return &Offer{
+		Rule: d.RuleID, Category: d.Category, Title: a.Title, Kind: kind,
+		Language: Language(f.Language), Package: f.Package, Role: string(f.Role),
+		File: f.Rel, Line: text.LineOf(site[0]) + 1, Site: site, Edits: edits,
+		Score: d.Score, Source: source, path: f.Path,
+	}, nil
 }
 
 func lspURI(s string) uri.URI { return uri.URI(s) }

@@ -68,8 +68,9 @@ func unsafeTitle(title string) bool {
 	return strings.Contains(strings.ToLower(title), "unsafe")
 }
 
-// Summarize computes the report of a run.
-func (r *Result) Summarize() *Summary {
+// ruleCounts counts the offers of a run per rule: every rule loaded, and
+// any other rule an offer names.
+func (r *Result) ruleCounts() map[string]*RuleStats {
 	byRule := map[string]*RuleStats{}
 	for id, info := range r.Rules {
 		byRule[id] = &RuleStats{ID: id, Language: info.Language, Category: info.Category, Prior: info.Prior}
@@ -101,6 +102,12 @@ func (r *Result) Summarize() *Summary {
 			s.Automatic++
 		}
 	}
+	return byRule
+}
+
+// Summarize computes the report of a run.
+func (r *Result) Summarize() *Summary {
+	byRule := r.ruleCounts()
 	sum := &Summary{}
 	langs := map[string]*LangStats{}
 	for _, l := range Languages {

@@ -96,22 +96,7 @@ func Fill(ctx context.Context, db *store.DB, spec Spec) (int, error) {
 	for i := 0; n < spec.Prefs; i++ {
 		at := spec.Start.Add(time.Duration(i) * spec.Step)
 		setID := fmt.Sprintf("%sset%06d", spec.Prefix, i)
-		k := 2 + int(r.next()%2)
-		perm := r.perm(len(Rules))
-		var ss []store.Suggestion
-		var utils []float64
-		for j := 0; j < k; j++ {
-			rule := Rules[perm[j]]
-			c := model.Candidate{RuleID: rule.ID, Category: rule.Category, Language: "go", Prior: rule.Prior,
-				Context:  []string{fmt.Sprintf("anc:n%d", r.next()%12), fmt.Sprintf("tok:t%d", r.next()%9)},
-				EditSize: 1 + int(r.next()%60), Persona: spec.Persona}
-			feat, _ := json.Marshal(c)
-			ss = append(ss, store.Suggestion{ID: fmt.Sprintf("%s-%d", setID, j), CreatedAt: at, Workspace: "/w",
-				Document: "/w/main.go", Language: "go", RuleID: rule.ID, Category: rule.Category, Title: rule.ID,
-				Features: feat, CandidateSet: setID, Rank: j, Score: rule.Prior, Trigger: spec.Trigger, Persona: spec.Persona,
-				OriginalText: "x := 1", SuggestedText: fmt.Sprintf("x := %d", j+2)})
-			utils = append(utils, spec.Taste(rule)+0.5*r.logistic())
-		}
+		ss, utils := spec.candidateSet(r, setID, at)
 		if _, err := db.Offer(ctx, pw, ss...); err != nil {
 			return n, fmt.Errorf("teamsim: %w", err)
 		}
@@ -121,43 +106,75 @@ func Fill(ctx context.Context, db *store.DB, spec Spec) (int, error) {
 				best = j
 			}
 		}
-		later := at.Add(15 * time.Second)
-		b := ss[best]
-		var ev store.Event
-		var prefs []store.Preference
-		switch {
-		case utils[best] < 0 && r.next()%2 == 0:
-			ev = store.Event{SuggestionID: b.ID, Outcome: store.Ignored, At: later, Persona: spec.Persona, PersonaWeight: pw}
-			for _, s := range ss {
-				prefs = append(prefs, store.Preference{CreatedAt: later, Kind: store.Label, SuggestionID: s.ID, Weight: 0.3 * pw,
-					Persona: spec.Persona, Provenance: []int64{0}})
-			}
-		case utils[best] < 0:
-			ev = store.Event{SuggestionID: b.ID, Outcome: store.Undone, At: later, Persona: spec.Persona, PersonaWeight: pw}
-			prefs = append(prefs,
-				store.Preference{CreatedAt: later, Kind: store.Pair, Weight: pw, Persona: spec.Persona, Provenance: []int64{0},
-					Chosen:   store.Side{SuggestionID: b.ID, Role: store.RoleOriginal},
-					Rejected: store.Side{SuggestionID: b.ID, Role: store.RoleSuggestion}},
-				store.Preference{CreatedAt: later, Kind: store.Label, SuggestionID: b.ID, Weight: pw, Persona: spec.Persona, Provenance: []int64{0}})
-		default:
-			ev = store.Event{SuggestionID: b.ID, Outcome: store.Kept, At: later, Persona: spec.Persona, PersonaWeight: pw}
-			for j, s := range ss {
-				if j != best {
-					prefs = append(prefs, store.Preference{CreatedAt: later, Kind: store.Pair, Weight: pw, Persona: spec.Persona,
-						Provenance: []int64{0},
-						Chosen:     store.Side{SuggestionID: b.ID, Role: store.RoleSuggestion},
-						Rejected:   store.Side{SuggestionID: s.ID, Role: store.RoleCandidate}})
-				}
-			}
-			prefs = append(prefs, store.Preference{CreatedAt: later, Kind: store.Label, SuggestionID: b.ID, Desirable: true,
-				Weight: pw, Persona: spec.Persona, Provenance: []int64{0}})
-		}
+		ev, prefs := spec.outcome(r, ss, utils[best] < 0, best, at)
 		if _, _, err := db.RecordOutcome(ctx, ev, prefs...); err != nil {
 			return n, fmt.Errorf("teamsim: %w", err)
 		}
 		n += len(prefs)
 	}
 	return n, nil
+}
+
+// candidateSet draws a candidate set of two or three distinct rules,
+// offered at at, and the developer's utility of each (their taste plus
+// noise).
+func (spec Spec) candidateSet(r *splitMix, setID string, at time.Time) ([]store.Suggestion, []float64) {
+	k := 2 + int(r.next()%2)
+	perm := r.perm(len(Rules))
+	var ss []store.Suggestion
+	var utils []float64
+	for j := 0; j < k; j++ {
+		rule := Rules[perm[j]]
+		c := model.Candidate{RuleID: rule.ID, Category: rule.Category, Language: "go", Prior: rule.Prior,
+			Context:  []string{fmt.Sprintf("anc:n%d", r.next()%12), fmt.Sprintf("tok:t%d", r.next()%9)},
+			EditSize: 1 + int(r.next()%60), Persona: spec.Persona}
+		feat, _ := json.Marshal(c)
+		ss = append(ss, store.Suggestion{ID: fmt.Sprintf("%s-%d", setID, j), CreatedAt: at, Workspace: "/w",
+			Document: "/w/main.go", Language: "go", RuleID: rule.ID, Category: rule.Category, Title: rule.ID,
+			Features: feat, CandidateSet: setID, Rank: j, Score: rule.Prior, Trigger: spec.Trigger, Persona: spec.Persona,
+			OriginalText: "x := 1", SuggestedText: fmt.Sprintf("x := %d", j+2)})
+		utils = append(utils, spec.Taste(rule)+0.5*r.logistic())
+	}
+	return ss, utils
+}
+
+// outcome draws what the developer did with the set ss, whose best
+// suggestion is ss[best] (disliked when bad): the event on it and the
+// preferences derived from that event.
+func (spec Spec) outcome(r *splitMix, ss []store.Suggestion, bad bool, best int, at time.Time) (store.Event, []store.Preference) {
+	pw := spec.PersonaWeight
+	later := at.Add(15 * time.Second)
+	b := ss[best]
+	var ev store.Event
+	var prefs []store.Preference
+	switch {
+	case bad && r.next()%2 == 0:
+		ev = store.Event{SuggestionID: b.ID, Outcome: store.Ignored, At: later, Persona: spec.Persona, PersonaWeight: pw}
+		for _, s := range ss {
+			prefs = append(prefs, store.Preference{CreatedAt: later, Kind: store.Label, SuggestionID: s.ID, Weight: 0.3 * pw,
+				Persona: spec.Persona, Provenance: []int64{0}})
+		}
+	case bad:
+		ev = store.Event{SuggestionID: b.ID, Outcome: store.Undone, At: later, Persona: spec.Persona, PersonaWeight: pw}
+		prefs = append(prefs,
+			store.Preference{CreatedAt: later, Kind: store.Pair, Weight: pw, Persona: spec.Persona, Provenance: []int64{0},
+				Chosen:   store.Side{SuggestionID: b.ID, Role: store.RoleOriginal},
+				Rejected: store.Side{SuggestionID: b.ID, Role: store.RoleSuggestion}},
+			store.Preference{CreatedAt: later, Kind: store.Label, SuggestionID: b.ID, Weight: pw, Persona: spec.Persona, Provenance: []int64{0}})
+	default:
+		ev = store.Event{SuggestionID: b.ID, Outcome: store.Kept, At: later, Persona: spec.Persona, PersonaWeight: pw}
+		for j, s := range ss {
+			if j != best {
+				prefs = append(prefs, store.Preference{CreatedAt: later, Kind: store.Pair, Weight: pw, Persona: spec.Persona,
+					Provenance: []int64{0},
+					Chosen:     store.Side{SuggestionID: b.ID, Role: store.RoleSuggestion},
+					Rejected:   store.Side{SuggestionID: s.ID, Role: store.RoleCandidate}})
+			}
+		}
+		prefs = append(prefs, store.Preference{CreatedAt: later, Kind: store.Label, SuggestionID: b.ID, Desirable: true,
+			Weight: pw, Persona: spec.Persona, Provenance: []int64{0}})
+	}
+	return ev, prefs
 }
 
 // splitMix is SplitMix64, so that a history depends on its seed only.

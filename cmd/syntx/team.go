@@ -20,7 +20,7 @@ import (
 	"github.com/syntx/syntx/train"
 )
 
-const teamUsage = `init | join | push | pull | sync | train | role | report | audit verify | rollback | forget | status`
+const teamUsage = `init | join | push | pull | sync | train | role | policy | report | audit verify | rollback | forget | status`
 
 func cmdTeam(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "team", teamUsage, `Team mode: share preferences (never code) with the team's own PostgreSQL hub,
@@ -33,6 +33,7 @@ and use the team adapter trained there under your own.
   sync          push, then pull (what an idle editor does)
   train         train and publish a team adapter (the trainer role)
   role          set a member's role, a role's weights, or list them (administrators)
+  policy        show the hub's policy, or change k and code sharing (administrators)
   report        write the team report (HTML): contributions, acceptance, adapters
   audit verify  check the hub's hash chain and the rows it covers
   rollback      stop using the team layer in use (the previous one, or none)
@@ -52,7 +53,7 @@ passfile or ~/.pgpass. --db overrides team.db for one command.`)
 	}
 	sub := map[string]func(context.Context, *env, []string) error{
 		"init": teamInit, "join": teamJoin, "push": teamPush, "pull": teamPull, "sync": teamSync,
-		"train": teamTrain, "role": teamRole, "report": teamReport, "audit": teamAudit, "rollback": teamRollback,
+		"train": teamTrain, "role": teamRole, "policy": teamPolicy, "report": teamReport, "audit": teamAudit, "rollback": teamRollback,
 		"status": teamStatus, "forget": teamForget,
 	}
 	fn, ok := sub[rest[0]]
@@ -424,6 +425,54 @@ or a member an administrator trusts with everyone's records).`)
 		c := res.Counts.ByRoleCat[k]
 		fmt.Fprintf(e.stdout, "  %-36s %6d records, weight %.1f\n", k, c.N, c.Weight)
 	}
+	return nil
+}
+
+func teamPolicy(ctx context.Context, e *env, args []string) error {
+	fs, db := teamFlags(e, "policy", "[--min-members K] [--share-code=true|false]",
+		`Show the hub's policy; administrators change it: the k of the team report
+(statistics over fewer members are not shown) and whether members may send
+redacted code with their preferences (each member must also set
+team.share_code). A change is recorded in the hub's chain.`)
+	k := fs.Int("min-members", 0, "the team report's k (at least 1)")
+	code := fs.String("share-code", "", "true or false")
+	if err := parse(e, fs, args); err != nil {
+		return done(err)
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	h, _, err := connectTeam(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	hi, err := h.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if *k != 0 || *code != "" {
+		minMembers, share := hi.MinMembers, hi.ShareCode
+		if *k != 0 {
+			if *k < 1 {
+				return fmt.Errorf("--min-members %d: must be at least 1", *k)
+			}
+			minMembers = *k
+		}
+		if *code != "" {
+			if share, err = strconv.ParseBool(*code); err != nil {
+				return fmt.Errorf("--share-code %q: true or false", *code)
+			}
+		}
+		if err := h.SetPolicy(ctx, minMembers, share); err != nil {
+			return err
+		}
+		if hi, err = h.Info(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "team %s: min_members %d, share_code %t\n", hi.TeamID, hi.MinMembers, hi.ShareCode)
 	return nil
 }
 

@@ -514,3 +514,32 @@ func TestModelInfoRefusedTeamLayer(t *testing.T) {
 		t.Errorf("export-onnx with a broken team layer: %v %s", err, out)
 	}
 }
+
+// TestTeamPolicy: `syntx team policy` shows the hub's policy to a member,
+// changes it for an administrator (recorded in the chain, which still
+// verifies), and refuses a member's change.
+func TestTeamPolicy(t *testing.T) {
+	f := newTeamFixture(t)
+	adm := f.machine(f.role("boss", "admin"), "")
+	mem := f.machine(f.role("dev", "member"), "")
+	f.must(mem, "team", "join")
+	if out := f.must(mem, "team", "policy"); !strings.Contains(out, "min_members 3, share_code false") {
+		t.Fatalf("policy as a member: %s", out)
+	}
+	if out, err := f.cli(mem, "", "team", "policy", "--min-members", "1"); err == nil || !strings.Contains(out, "permission denied") {
+		t.Fatalf("a member changed the policy: %v\n%s", err, out)
+	}
+	if out := f.must(adm, "team", "policy", "--min-members", "5", "--share-code=true"); !strings.Contains(out, "min_members 5, share_code true") {
+		t.Fatalf("policy change: %s", out)
+	}
+	if out := f.must(adm, "team", "policy", "--share-code=false"); !strings.Contains(out, "min_members 5, share_code false") {
+		t.Fatalf("a change of one setting kept the other? %s", out)
+	}
+	if out, err := f.cli(adm, "", "team", "policy", "--min-members", "-2"); err == nil {
+		t.Fatalf("--min-members -2 accepted:\n%s", out)
+	}
+	ci := f.machine(f.role("ci", "trainer"), "")
+	if out := f.must(ci, "team", "audit", "verify"); !strings.Contains(out, "team audit chain OK") {
+		t.Fatalf("team audit verify after policy changes: %s", out)
+	}
+}

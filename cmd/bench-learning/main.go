@@ -4,6 +4,7 @@
 // are measured on held-out sites against an oracle and the untrained base.
 //
 //	go run ./cmd/bench-learning -bin bin/syntx -out bench-learning
+//	go run ./cmd/bench-learning -bin bin/syntx -realcorpus all -out bench-learning-real
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/syntx/syntx/internal/learnbench"
+	"github.com/syntx/syntx/internal/realcorpus"
 )
 
 func main() {
@@ -33,6 +35,7 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench-learning", flag.ContinueOnError)
 	bin := fs.String("bin", "bin/syntx", "the syntx binary")
 	corpus := fs.String("corpus", "testdata/corpus", "corpus directory")
+	real := fs.String("realcorpus", "", "run on the real-code corpus instead of -corpus: \"all\" (every pool package) or comma-separated package ids of testdata/realcorpus/pins.toml, read from $SYNTX_REALCORPUS (make realcorpus)")
 	out := fs.String("out", "bench-learning", "output directory (report.json, curves.svg, table.txt)")
 	personas := fs.String("personas", "", "comma-separated persona names (default: all)")
 	objectives := fs.String("objectives", "kl,dpo,kto", "comma-separated objectives")
@@ -50,6 +53,20 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg := learnbench.Config{Binary: abs, Corpus: *corpus, HeldOut: *held, Seed: *seed, Log: os.Stderr, Keep: *keep}
+	if *real != "" {
+		c, err := realcorpus.OpenDefault()
+		if err != nil {
+			return fmt.Errorf("real-code corpus: %w", err)
+		}
+		var ids []string
+		if *real != "all" {
+			ids = strings.Split(*real, ",")
+		}
+		if cfg.Files, err = learnbench.RealFiles(c, ids); err != nil {
+			return err
+		}
+		cfg.Corpus = ""
+	}
 	if *personas != "" {
 		cfg.Personas = strings.Split(*personas, ",")
 	}

@@ -14,12 +14,12 @@ import (
 // and noise at most half the base's.
 func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "%d sites (%d for feedback, %d held out), %.0f s\n\n", r.Sites, r.Training, r.HeldOut, r.Seconds)
-	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "noise", "silence", "a.recall", "training")
+	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "wanted", "noise", "shown", "silence", "a.recall", "training")
 	for _, c := range r.Curves {
 		for _, p := range c.Points {
-			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7.2f %7.2f %7.2f  %s %s\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Noise, p.SilenceRecall, p.AutoRecall, p.TrainDecision, p.Adapter)
+			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7d %7.2f %7d %7.2f %7.2f  %s %s\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Wanted, p.Noise, p.Shown, p.SilenceRecall, p.AutoRecall, p.TrainDecision, p.Adapter)
 		}
-		fmt.Fprintf(w, "%-22s %-4s %-5.2f %7s %7.2f %7.2f %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, "oracle", c.Oracle.PrecisionAt1, c.Oracle.Noise, c.Oracle.SilenceRecall, c.Oracle.AutoRecall)
+		fmt.Fprintf(w, "%-22s %-4s %-5.2f %7s %7.2f %7d %7.2f %7s %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, "oracle", c.Oracle.PrecisionAt1, c.Oracle.Wanted, c.Oracle.Noise, "", c.Oracle.SilenceRecall, c.Oracle.AutoRecall)
 		ok, why := c.Target()
 		verdict := "MET"
 		if !ok {
@@ -29,7 +29,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 }
 
-// Target checks the issue's target on a curve.
+// Target checks the issue's target on a curve. When no held-out site is
+// one the persona wants something at (Oracle.Wanted is 0), precision@1 is
+// not measured (0 of 0) and only the noise is judged.
 func (c Curve) Target() (bool, string) {
 	if len(c.Points) == 0 {
 		return false, "no points"
@@ -40,7 +42,7 @@ func (c Curve) Target() (bool, string) {
 		if p.Events > 30 {
 			break
 		}
-		if p.Events > 0 && p.PrecisionAt1 >= 0.9*c.Oracle.PrecisionAt1 && p.Noise <= base.Noise/2 {
+		if p.Events > 0 && (c.Oracle.Wanted == 0 || p.PrecisionAt1 >= 0.9*c.Oracle.PrecisionAt1) && p.Noise <= base.Noise/2 {
 			best = i
 			break
 		}
@@ -52,9 +54,15 @@ func (c Curve) Target() (bool, string) {
 				last = p
 			}
 		}
+		if c.Oracle.Wanted == 0 {
+			return false, fmt.Sprintf("at %d events noise %.2f (need ≤ %.2f); P@1 not measured (no held-out site wanted)", last.Events, last.Noise, base.Noise/2)
+		}
 		return false, fmt.Sprintf("at %d events P@1 %.2f (need %.2f), noise %.2f (need ≤ %.2f)", last.Events, last.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, last.Noise, base.Noise/2)
 	}
 	p := c.Points[best]
+	if c.Oracle.Wanted == 0 {
+		return true, fmt.Sprintf("at %d events noise %.2f ≤ %.2f; P@1 not measured (no held-out site wanted)", p.Events, p.Noise, base.Noise/2)
+	}
 	return true, fmt.Sprintf("at %d events P@1 %.2f ≥ %.2f and noise %.2f ≤ %.2f", p.Events, p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, p.Noise, base.Noise/2)
 }
 
@@ -77,10 +85,15 @@ type SummaryCurve struct {
 	Runs      int       `json:"runs"`
 	Verdicts  []string  `json:"verdicts"`
 	NoiseAt   []float64 `json:"noise_at_30"` // each seed's noise at the last checkpoint ≤ 30
+	measured  int       // seeds with a held-out site the persona wants
 }
 
 // Summarize averages reports made with the same configuration and
-// different seeds, checkpoint by checkpoint.
+// different seeds, checkpoint by checkpoint. Precision@1 and automatic
+// recall are averaged over the seeds whose held-out sites include one the
+// persona wants something at (the others have none to measure them on);
+// noise and silence recall over every seed. The mean curve's oracle is the
+// mean of the seeds' oracles, its Wanted their total.
 func Summarize(seeds []uint64, reps []*Report) Summary {
 	sum := Summary{Seeds: seeds}
 	type key struct {
@@ -96,10 +109,19 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 				i = len(sum.Curves)
 				idx[k] = i
 				sum.Curves = append(sum.Curves, SummaryCurve{Persona: c.Persona, Objective: c.Objective, Noise: c.Noise,
-					Mean: Curve{Persona: c.Persona, Objective: c.Objective, Noise: c.Noise, Oracle: c.Oracle, Points: make([]Metrics, len(c.Points))}})
+					Mean: Curve{Persona: c.Persona, Objective: c.Objective, Noise: c.Noise, Points: make([]Metrics, len(c.Points))}})
 			}
 			sc := &sum.Curves[i]
 			sc.Runs++
+			o := &sc.Mean.Oracle
+			o.Wanted += c.Oracle.Wanted
+			o.Noise += c.Oracle.Noise
+			o.SilenceRecall += c.Oracle.SilenceRecall
+			if c.Oracle.Wanted > 0 {
+				sc.measured++
+				o.PrecisionAt1 += c.Oracle.PrecisionAt1
+				o.AutoRecall += c.Oracle.AutoRecall
+			}
 			ok, why := c.Target()
 			if ok {
 				sc.Met++
@@ -112,10 +134,13 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 				}
 				m := &sc.Mean.Points[j]
 				m.Events = p.Events
-				m.PrecisionAt1 += p.PrecisionAt1
 				m.Noise += p.Noise
 				m.SilenceRecall += p.SilenceRecall
-				m.AutoRecall += p.AutoRecall
+				if c.Oracle.Wanted > 0 {
+					m.PrecisionAt1 += p.PrecisionAt1
+					m.AutoRecall += p.AutoRecall
+					m.Wanted += p.Wanted
+				}
 				if p.Events <= 30 {
 					at = p.Noise
 				}
@@ -125,13 +150,17 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 	}
 	for i := range sum.Curves {
 		sc := &sum.Curves[i]
-		n := float64(sc.Runs)
+		n, k := float64(sc.Runs), float64(max(1, sc.measured))
+		sc.Mean.Oracle.Noise /= n
+		sc.Mean.Oracle.SilenceRecall /= n
+		sc.Mean.Oracle.PrecisionAt1 /= k
+		sc.Mean.Oracle.AutoRecall /= k
 		for j := range sc.Mean.Points {
 			m := &sc.Mean.Points[j]
-			m.PrecisionAt1 /= n
+			m.PrecisionAt1 /= k
 			m.Noise /= n
 			m.SilenceRecall /= n
-			m.AutoRecall /= n
+			m.AutoRecall /= k
 		}
 	}
 	return sum

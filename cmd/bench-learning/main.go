@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -45,8 +46,16 @@ func run(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed")
 	seedList := fs.String("seeds", "", "comma-separated seeds: one run per seed under OUT/seed-N, and OUT/summary.{txt,json,svg} with the means (overrides -seed)")
 	keep := fs.String("keep", "", "keep each run's data directory under this directory")
+	summarize := fs.String("summarize", "", "comma-separated report.json files of runs with different seeds (made separately, e.g. in parallel): write OUT/summary.{txt,json,svg} from them and run nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *summarize != "" {
+		seeds, reps, err := readReports(strings.Split(*summarize, ","))
+		if err != nil {
+			return err
+		}
+		return writeSummary(learnbench.Summarize(seeds, reps), *out)
 	}
 	abs, err := filepath.Abs(*bin)
 	if err != nil {
@@ -117,9 +126,41 @@ func run(ctx context.Context, args []string) error {
 		}
 		reps = append(reps, rep)
 	}
-	sum := learnbench.Summarize(seeds, reps)
+	return writeSummary(learnbench.Summarize(seeds, reps), *out)
+}
+
+// readReports reads report.json files; a report written before reports
+// named their seed takes it from its directory's name (seed-N).
+func readReports(paths []string) ([]uint64, []*learnbench.Report, error) {
+	var seeds []uint64
+	var reps []*learnbench.Report
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		var r learnbench.Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if r.Seed == 0 {
+			if v, err := strconv.ParseUint(strings.TrimPrefix(filepath.Base(filepath.Dir(p)), "seed-"), 10, 64); err == nil {
+				r.Seed = v
+			}
+		}
+		seeds = append(seeds, r.Seed)
+		reps = append(reps, &r)
+	}
+	return seeds, reps, nil
+}
+
+// writeSummary prints sum and writes it as out/summary.{txt,json,svg}.
+func writeSummary(sum learnbench.Summary, out string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
 	sum.WriteTable(os.Stdout)
-	f, err := os.Create(filepath.Join(*out, "summary.txt"))
+	f, err := os.Create(filepath.Join(out, "summary.txt"))
 	if err != nil {
 		return err
 	}
@@ -127,10 +168,10 @@ func run(ctx context.Context, args []string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := sum.WriteJSON(filepath.Join(*out, "summary.json")); err != nil {
+	if err := sum.WriteJSON(filepath.Join(out, "summary.json")); err != nil {
 		return err
 	}
-	return sum.WriteSVG(filepath.Join(*out, "summary.svg"))
+	return sum.WriteSVG(filepath.Join(out, "summary.svg"))
 }
 
 // write puts a report's table (also on w), JSON and plot in dir.

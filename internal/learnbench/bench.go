@@ -82,6 +82,7 @@ type Curve struct {
 
 // Report is the whole benchmark.
 type Report struct {
+	Seed     uint64  `json:"seed"`
 	Sites    int     `json:"sites"`
 	Training int     `json:"training_sites"`
 	HeldOut  int     `json:"held_out_sites"`
@@ -210,7 +211,7 @@ func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(home)
-	s, err := startServer(ctx, cfg.Binary, home, nil)
+	s, err := startServer(ctx, cfg.Binary, home, map[string]any{"limits": limits()})
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +337,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.HeldOut > 0 && len(held) > cfg.HeldOut {
 		held = held[:cfg.HeldOut]
 	}
-	rep := &Report{Sites: len(sites), Training: len(train), HeldOut: len(held)}
+	rep := &Report{Seed: cfg.Seed, Sites: len(sites), Training: len(train), HeldOut: len(held)}
 	cfg.logf("%d sites: %d for feedback, %d held out", len(sites), len(train), len(held))
 	personas := Personas()
 	if len(cfg.Personas) > 0 {
@@ -364,8 +365,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// limits gives the benchmark's servers a request timeout far above the
+// default 2 s: it measures learning, not speed, and on a busy machine a
+// code action on a large real file (the real-code corpus) can take longer
+// than the default, which would fail the run.
+func limits() map[string]any { return map[string]any{"request_timeout": "2m"} }
+
 func serverOptions(p Persona, objective string) map[string]any {
 	return map[string]any{
+		"limits":   limits(),
 		"persona":  p.Name,
 		"personas": map[string]float64{p.Name: 1},
 		// Windows short enough for a benchmark; decisions come on save.
@@ -581,7 +589,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 	if err := copyActive(home, ehome); err != nil {
 		return Metrics{}, err
 	}
-	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"persona": p.Name, "personas": map[string]float64{p.Name: 1}})
+	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"limits": limits(), "persona": p.Name, "personas": map[string]float64{p.Name: 1}})
 	if err != nil {
 		return Metrics{}, err
 	}

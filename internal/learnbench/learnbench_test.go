@@ -121,3 +121,27 @@ func TestSummarizeNothingWanted(t *testing.T) {
 		t.Fatalf("met in %d of 2: %v", c.Met, c.Verdicts)
 	}
 }
+
+func TestStable(t *testing.T) {
+	t.Parallel()
+	pts := func(noise ...float64) Curve {
+		var c Curve
+		for i, n := range noise {
+			c.Points = append(c.Points, Metrics{Events: 10 * i, Noise: n})
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		c    Curve
+		want bool
+	}{
+		{pts(0.9, 0.5, 0.3, 0.3), true},  // the base's noise (at 0) does not count
+		{pts(0.2, 0.5, 0.54, 0.1), true}, // a rise of 0.04
+		{pts(0.9, 0.0, 0.88, 0.0), false},
+		{pts(0.9, 0.1, 0.1, 0.16), false},
+	} {
+		if ok, why := tc.c.Stable(); ok != tc.want {
+			t.Errorf("%v: stable %v (%s), want %v", tc.c.Points, ok, why, tc.want)
+		}
+	}
+}

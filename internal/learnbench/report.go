@@ -25,7 +25,8 @@ func (r *Report) WriteTable(w io.Writer) {
 		if !ok {
 			verdict = "NOT MET"
 		}
-		fmt.Fprintf(w, "%-22s target %s: %s\n\n", c.Persona, verdict, why)
+		_, swhy := c.Stable()
+		fmt.Fprintf(w, "%-22s target %s: %s; %s\n\n", c.Persona, verdict, why, swhy)
 	}
 }
 
@@ -66,6 +67,22 @@ func (c Curve) Target() (bool, string) {
 	return true, fmt.Sprintf("at %d events P@1 %.2f ≥ %.2f and noise %.2f ≤ %.2f", p.Events, p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, p.Noise, base.Noise/2)
 }
 
+// Stable checks the issue's stability target on a curve: from one
+// checkpoint after feedback to the next (10, 20, 30, ... events), noise
+// never rises by more than 0.05.
+func (c Curve) Stable() (bool, string) {
+	for i := 1; i+1 < len(c.Points); i++ {
+		a, b := c.Points[i], c.Points[i+1]
+		if a.Events == 0 {
+			continue
+		}
+		if b.Noise > a.Noise+0.05+1e-9 {
+			return false, fmt.Sprintf("noise rose %.2f → %.2f from %d to %d events", a.Noise, b.Noise, a.Events, b.Events)
+		}
+	}
+	return true, "noise never rose by more than 0.05 between checkpoints"
+}
+
 // Summary aggregates the same curves (persona, objective, noise) over runs
 // with different seeds: which held-out files, which sites the persona meets
 // and when it errs all change with the seed.
@@ -81,7 +98,8 @@ type SummaryCurve struct {
 	Objective string    `json:"objective"`
 	Noise     float64   `json:"noise"`
 	Mean      Curve     `json:"mean"`
-	Met       int       `json:"met"` // seeds whose curve meets the target
+	Met       int       `json:"met"`    // seeds whose curve meets the target
+	Stable    int       `json:"stable"` // seeds whose curve is stable (Curve.Stable)
 	Runs      int       `json:"runs"`
 	Verdicts  []string  `json:"verdicts"`
 	NoiseAt   []float64 `json:"noise_at_30"` // each seed's noise at the last checkpoint ≤ 30
@@ -126,7 +144,11 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 			if ok {
 				sc.Met++
 			}
-			sc.Verdicts = append(sc.Verdicts, why)
+			st, swhy := c.Stable()
+			if st {
+				sc.Stable++
+			}
+			sc.Verdicts = append(sc.Verdicts, why+"; "+swhy)
 			at := 0.0
 			for j, p := range c.Points {
 				if j >= len(sc.Mean.Points) {
@@ -180,7 +202,7 @@ func (s Summary) WriteTable(w io.Writer) {
 			verdict = "NOT MET"
 		}
 		fmt.Fprintf(w, "%-22s mean curve: target %s: %s\n", c.Persona, verdict, why)
-		fmt.Fprintf(w, "%-22s seeds: target met in %d of %d runs\n", c.Persona, c.Met, c.Runs)
+		fmt.Fprintf(w, "%-22s seeds: target met in %d of %d runs, stable in %d\n", c.Persona, c.Met, c.Runs, c.Stable)
 		for i, v := range c.Verdicts {
 			fmt.Fprintf(w, "%-22s   seed %d: %s\n", "", s.Seeds[i%len(s.Seeds)], v)
 		}

@@ -145,3 +145,26 @@ func TestStable(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetAt30: the target is judged at 30 events; meeting it at 10
+// and losing it by 30 is not meeting it.
+func TestTargetAt30(t *testing.T) {
+	t.Parallel()
+	c := Curve{Oracle: Metrics{PrecisionAt1: 1, Wanted: 4}, Points: []Metrics{
+		{Events: 0, PrecisionAt1: 1, Noise: 1},
+		{Events: 10, PrecisionAt1: 1, Noise: 0},
+		{Events: 30, PrecisionAt1: 1, Noise: 0.6},
+		{Events: 50, PrecisionAt1: 1, Noise: 0},
+	}}
+	if ok, why := c.Target(); ok || !strings.Contains(why, "at 30 events") {
+		t.Fatalf("met at 10, lost at 30: %v %s", ok, why)
+	}
+	c.Points[2].Noise = 0.5
+	if ok, why := c.Target(); !ok {
+		t.Fatalf("noise 0.5 at 30 against a base of 1: %s", why)
+	}
+	c.Points[2].PrecisionAt1 = 0.8
+	if ok, why := c.Target(); ok || !strings.Contains(why, "need 0.90") {
+		t.Fatalf("P@1 0.8 at 30: %v %s", ok, why)
+	}
+}

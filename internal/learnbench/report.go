@@ -10,8 +10,8 @@ import (
 )
 
 // WriteTable prints one row per curve and checkpoint, and the verdict on
-// the target: precision@1 within 90% of the oracle after at most 30 events,
-// and noise at most half the base's.
+// the target: at 30 events, precision@1 within 90% of the oracle and noise
+// at most half the base's (Curve.Target).
 func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "%d sites (%d for feedback, %d held out), %.0f s\n\n", r.Sites, r.Training, r.HeldOut, r.Seconds)
 	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "wanted", "noise", "shown", "silence", "a.recall", "training")
@@ -30,41 +30,42 @@ func (r *Report) WriteTable(w io.Writer) {
 	}
 }
 
-// Target checks the target on a curve. When no held-out site is
-// one the persona wants something at (Oracle.Wanted is 0), precision@1 is
-// not measured (0 of 0) and only the noise is judged.
+// Target checks the target on a curve at 30 feedback events (the
+// last checkpoint at or below 30): precision@1 at least 0.9 × the oracle's
+// and noise at most half the base's. A curve that met it at 10 or 20
+// events and lost it by 30 does not meet it. When no held-out site is one
+// the persona wants something at (Oracle.Wanted is 0), precision@1 is not
+// measured (0 of 0) and only the noise is judged.
 func (c Curve) Target() (bool, string) {
 	if len(c.Points) == 0 {
 		return false, "no points"
 	}
-	base := c.Points[0]
-	best := -1
+	base, at := c.Points[0], -1
 	for i, p := range c.Points {
-		if p.Events > 30 {
-			break
-		}
-		if p.Events > 0 && (c.Oracle.Wanted == 0 || p.PrecisionAt1 >= 0.9*c.Oracle.PrecisionAt1) && p.Noise <= base.Noise/2 {
-			best = i
-			break
+		if p.Events > 0 && p.Events <= 30 {
+			at = i
 		}
 	}
-	if best < 0 {
-		last := c.Points[0]
-		for _, p := range c.Points {
-			if p.Events <= 30 {
-				last = p
-			}
-		}
-		if c.Oracle.Wanted == 0 {
-			return false, fmt.Sprintf("at %d events noise %.2f (need ≤ %.2f); P@1 not measured (no held-out site wanted)", last.Events, last.Noise, base.Noise/2)
-		}
-		return false, fmt.Sprintf("at %d events P@1 %.2f (need %.2f), noise %.2f (need ≤ %.2f)", last.Events, last.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, last.Noise, base.Noise/2)
+	if at < 0 {
+		return false, "no checkpoint after feedback at or below 30 events"
 	}
-	p := c.Points[best]
-	if c.Oracle.Wanted == 0 {
-		return true, fmt.Sprintf("at %d events noise %.2f ≤ %.2f; P@1 not measured (no held-out site wanted)", p.Events, p.Noise, base.Noise/2)
+	p := c.Points[at]
+	precOK := c.Oracle.Wanted == 0 || p.PrecisionAt1 >= 0.9*c.Oracle.PrecisionAt1
+	noiseOK := p.Noise <= base.Noise/2
+	var prec string
+	switch {
+	case c.Oracle.Wanted == 0:
+		prec = "P@1 not measured (no held-out site wanted)"
+	case precOK:
+		prec = fmt.Sprintf("P@1 %.2f ≥ %.2f", p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1)
+	default:
+		prec = fmt.Sprintf("P@1 %.2f (need %.2f)", p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1)
 	}
-	return true, fmt.Sprintf("at %d events P@1 %.2f ≥ %.2f and noise %.2f ≤ %.2f", p.Events, p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1, p.Noise, base.Noise/2)
+	noise := fmt.Sprintf("noise %.2f ≤ %.2f", p.Noise, base.Noise/2)
+	if !noiseOK {
+		noise = fmt.Sprintf("noise %.2f (need ≤ %.2f)", p.Noise, base.Noise/2)
+	}
+	return precOK && noiseOK, fmt.Sprintf("at %d events %s, %s", p.Events, prec, noise)
 }
 
 // Stable checks the stability target on a curve: from one

@@ -50,6 +50,9 @@
 //	  text (x.keys() → x) something else
 //	the original text back, in one change or       any; merged.keys()    undone
 //	  in pieces (typed back, editor's own diff)
+//	a fix of several parts (a migration) back to   var a … var b         undone
+//	  its original in one change over all of them
+//	  (TestTrackerParts)
 //	the fix never saved when the document closes   -                     nothing
 //	  or the editor quits
 //

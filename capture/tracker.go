@@ -64,6 +64,13 @@ type Part struct {
 // group ties the parts of one suggestion together.
 type group struct {
 	parts []*tracked
+	// before is the original text of the span from the first part's start
+	// to the last part's end: the parts' originals and the text between
+	// them. An undo that arrives as one change over the whole span (the
+	// smallest single change, or the whole document) grows every part
+	// over its neighbours, so no part alone reads as undone; the span
+	// does.
+	before string
 }
 
 // Tracker follows accepted suggestions and invoked menus. It is safe for
@@ -209,6 +216,10 @@ func (t *Tracker) Accept(a Applied, text []byte, now time.Time) bool {
 			part := a
 			part.Start, part.Original, part.Suggested, part.Parts = p.Start, p.Original, p.Suggested, nil
 			tr := &tracked{Applied: part, start: start, end: start + len(p.Suggested), acceptedAt: now, group: g}
+			if len(g.parts) > 0 {
+				g.before += string(text[from:start])
+			}
+			g.before += p.Original
 			g.parts = append(g.parts, tr)
 			from = tr.end
 		}
@@ -488,6 +499,9 @@ func (tr *tracked) judge(text []byte, now time.Time, final bool) (Outcome, bool)
 // final).
 func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 	first := g.parts[0]
+	if g.restored(text) {
+		return Outcome{SuggestionID: first.SuggestionID, SetID: first.SetID, Outcome: store.Undone, At: now}, true
+	}
 	undone, edited := 0, 0
 	var lines []rules.Span
 	for _, p := range g.parts {
@@ -519,6 +533,21 @@ func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 		return Outcome{}, false
 	}
 	return base, true
+}
+
+// restored reports whether the span the parts cover now, from the first
+// start to the last end, reads as the original span (token by token) after
+// a change that grew the parts over one another.
+func (g *group) restored(text []byte) bool {
+	lo, hi, grown := len(text), 0, false
+	for _, p := range g.parts {
+		if p.start < 0 || p.end > len(text) || p.start > p.end {
+			return false
+		}
+		lo, hi = min(lo, p.start), max(hi, p.end)
+		grown = grown || p.prefix != "" || p.suffix != ""
+	}
+	return grown && lo < hi && SameSyntax(g.parts[0].Grammar, string(text[lo:hi]), g.before)
 }
 
 // lineAround returns the span of the whole lines holding [start, end).

@@ -33,7 +33,12 @@ func TestTrackerParts(t *testing.T) {
 	}{
 		{"kept, with edits between the parts", []step{{"g(a);", "g(a, 3);"}}, "kept"},
 		{"every part undone", []step{{"const a", "var a"}, {"const b", "var b"}}, "undone"},
+		// The editor's undo as one change from the first part to the
+		// last (a client that sends the smallest single change, or the
+		// whole document), restoring the text between them as it was.
+		{"every part undone in one change", []step{{fixed, orig}}, "undone"},
 		{"one part undone", []step{{"const b", "var b"}}, "edited"},
+		{"both parts changed in one change, not to the original", []step{{fixed, strings.Replace(orig, "var b", "let b", 1)}}, "edited"},
 		{"one part edited", []step{{"const a", "let a"}}, "edited"},
 	}
 	for _, c := range cases {

@@ -57,7 +57,8 @@ func TestPairedDiffs(t *testing.T) {
 }
 
 // TestGate: the gate refuses a policy whose held-out scores are worse than
-// the active policy's beyond the stated tolerances, however few held-out
+// the active policy's beyond the stated tolerances (the setting, or one
+// held-out preference's worth when that is larger), however few held-out
 // preferences there are, accepts one that is not, and its reason shows the
 // numbers it decided on.
 func TestGate(t *testing.T) {
@@ -130,6 +131,28 @@ func TestGate(t *testing.T) {
 			accept: true,
 		},
 		{
+			// 8 held out, one of them the persona's slip: the new policy
+			// is confident everywhere, "wrong" on the slip, the active one
+			// less confident. Same accuracy, log-loss worse by 0.08: more
+			// than the 0.01 setting, less than one preference's worth
+			// (1/8), so the slip alone does not refuse the adapter.
+			name: "one slip in eight", n: 8,
+			want:   func(i int) bool { return i == 0 },
+			zn:     func(i int) float64 { return -4 },
+			za:     func(i int) float64 { return -1 },
+			s:      s,
+			accept: true,
+		},
+		{
+			// The same with no slack at all (negative settings): refused.
+			name: "one slip in eight, zero tolerance", n: 8,
+			want:   func(i int) bool { return i == 0 },
+			zn:     func(i int) float64 { return -4 },
+			za:     func(i int) float64 { return -1 },
+			s:      Settings{AccuracyTolerance: -1, LogLossTolerance: -1}.WithDefaults(),
+			reason: "log-loss",
+		},
+		{
 			// Negative tolerances count as 0: equal scores pass.
 			name: "zero tolerance", n: 8,
 			want:   func(i int) bool { return i%2 == 0 },
@@ -150,15 +173,25 @@ func TestGate(t *testing.T) {
 			if !tc.accept && !strings.Contains(why, tc.reason) {
 				t.Fatalf("reason %q does not name the %s", why, tc.reason)
 			}
+			// The stated tolerances: the setting or one preference's
+			// worth (the weights are equal: 1/n), whichever is larger; a
+			// negative setting is no slack at all.
+			tolA, tolL := 0.0, 0.0
+			if tc.s.AccuracyTolerance >= 0 {
+				tolA = max(tc.s.AccuracyTolerance, 1/float64(tc.n))
+			}
+			if tc.s.LogLossTolerance >= 0 {
+				tolL = max(tc.s.LogLossTolerance, 1/float64(tc.n))
+			}
 			// The reason shows the numbers the decision used.
 			ne, ae := evaluate(zn, prefs), evaluate(za, prefs)
-			for _, num := range []string{fmt.Sprintf("%.4f vs %.4f", ne.Accuracy, ae.Accuracy), fmt.Sprintf("%.4f vs %.4f", ne.LogLoss, ae.LogLoss), fmt.Sprintf("tolerance %.3f", max(0, tc.s.AccuracyTolerance))} {
+			for _, num := range []string{fmt.Sprintf("%.4f vs %.4f", ne.Accuracy, ae.Accuracy), fmt.Sprintf("%.4f vs %.4f", ne.LogLoss, ae.LogLoss), fmt.Sprintf("tolerance %.3f", tolA), fmt.Sprintf("tolerance %.3f", tolL)} {
 				if !strings.Contains(why, num) {
 					t.Errorf("reason %q does not show %q", why, num)
 				}
 			}
 			// Never accepted while worse beyond the stated tolerances.
-			if d == store.RunAccepted && (ae.Accuracy-ne.Accuracy > max(0, tc.s.AccuracyTolerance)+1e-12 || ne.LogLoss-ae.LogLoss > max(0, tc.s.LogLossTolerance)+1e-12) {
+			if d == store.RunAccepted && (ae.Accuracy-ne.Accuracy > tolA+1e-12 || ne.LogLoss-ae.LogLoss > tolL+1e-12) {
 				t.Fatalf("accepted a policy worse beyond the tolerances: %s", why)
 			}
 		})

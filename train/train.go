@@ -95,7 +95,8 @@ type Settings struct {
 	Holdout float64
 	// AccuracyTolerance and LogLossTolerance are how much worse than the
 	// active policy a new one may be on the held-out preferences and still
-	// be accepted; 0.01 (accuracy) and 0.01 nats (log-loss). A negative
+	// be accepted; 0.01 (accuracy) and 0.01 nats (log-loss), or one
+	// held-out preference's worth when that is more (see gate). A negative
 	// value means zero tolerance.
 	AccuracyTolerance, LogLossTolerance float64
 	// Refit: when the candidate adapter passes the gate, train again with
@@ -801,26 +802,41 @@ func hit(m float64) float64 {
 // the per-preference differences new − active in accuracy and log-loss
 // have weighted means d (the differences of the two held-out scores) and
 // standard errors se. The new policy is refused when it is worse than the
-// active one beyond the stated tolerances (train.accuracy_tolerance and
-// train.log_loss_tolerance, 0.01 each; a negative one is 0): accuracy lower
-// by more than its tolerance, or log-loss higher by more than its.
+// active one beyond the stated tolerances: accuracy lower by more than
+// its tolerance, or log-loss higher by more than its.
 //
-// There is no allowance for chance: an earlier gate widened each tolerance
-// by 1.645·se, so that a few held-out preferences could not refuse an
-// adapter by luck. On a small held-out set that allowance was as wide as the
-// scores themselves (eight preferences, one-sided differences: se ≈ 0.2, a
-// tolerance of 0.34 in accuracy), and the gate accepted an adapter worse on
-// both measures (0.42 vs 0.75, log-loss 1.466 vs 0.556) while the summary
-// showed only the two scores. A refused adapter costs a run; an accepted
-// worse one costs the developer's suggestions until the next run, so chance
-// now errs towards refusing. The standard errors are still reported, so
-// that the reader can see how much the held-out set can tell.
+// Each tolerance is the larger of its setting (Settings.AccuracyTolerance
+// and LogLossTolerance, 0.01 each) and the share of the heaviest
+// held-out preference, s = max wᵢ / Σ wᵢ (1/n when the weights are equal):
+// in accuracy, one preference's worth (s); in log-loss, one nat on one
+// preference (s nats). A negative setting means no slack at all, the share
+// included. With hundreds held out the settings decide; with six or eight,
+// one of which is the developer's own slip, a single preference decides no
+// longer: an adapter that learnt the taste and is confidently "wrong" on
+// one slip is not refused for it, while one worse on two slips in eight,
+// or on both measures on six (accuracy 0.5 vs 0.83), still is.
+//
+// There is no allowance for chance beyond that one preference: an earlier
+// gate widened each tolerance by 1.645·se, which on a small held-out set was
+// as wide as the scores themselves (eight preferences, one-sided
+// differences: se ≈ 0.2, a tolerance of 0.34 in accuracy), and accepted an
+// adapter worse on both measures (0.42 vs 0.75, log-loss 1.466 vs 0.556).
+// The standard errors are still reported, so that the reader can see how
+// much the held-out set can tell.
 func gate(s Settings, zNew, zActive []float64, prefs []pref) (store.Decision, string) {
-	tolA, tolL := max(0, s.AccuracyTolerance), max(0, s.LogLossTolerance)
+	tolA, tolL := s.AccuracyTolerance, s.LogLossTolerance
+	one := oneShare(prefs)
+	if tolA >= 0 {
+		tolA = max(tolA, one)
+	}
+	if tolL >= 0 {
+		tolL = max(tolL, one)
+	}
+	tolA, tolL = max(0, tolA), max(0, tolL)
 	dAcc, seAcc, dLL, seLL := pairedDiffs(zNew, zActive, prefs)
 	newEv, active := evaluate(zNew, prefs), evaluate(zActive, prefs)
-	nums := fmt.Sprintf("held-out accuracy %.4f vs %.4f (difference %+.4f ± %.4f, tolerance %.3f), log-loss %.4f vs %.4f (difference %+.4f ± %.4f, tolerance %.3f), %d preferences",
-		newEv.Accuracy, active.Accuracy, dAcc, seAcc, tolA, newEv.LogLoss, active.LogLoss, dLL, seLL, tolL, len(prefs))
+	nums := fmt.Sprintf("held-out accuracy %.4f vs %.4f (difference %+.4f ± %.4f, tolerance %.3f), log-loss %.4f vs %.4f (difference %+.4f ± %.4f, tolerance %.3f), %d preferences (one weighs %.3f of them)",
+		newEv.Accuracy, active.Accuracy, dAcc, seAcc, tolA, newEv.LogLoss, active.LogLoss, dLL, seLL, tolL, len(prefs), one)
 	switch {
 	case dAcc < -tolA:
 		return store.RunRejected, "held-out accuracy below the active policy's beyond the tolerance: " + nums
@@ -828,6 +844,20 @@ func gate(s Settings, zNew, zActive []float64, prefs []pref) (store.Decision, st
 		return store.RunRejected, "held-out log-loss above the active policy's beyond the tolerance: " + nums
 	}
 	return store.RunAccepted, "not worse than the active policy beyond the tolerances: " + nums
+}
+
+// oneShare is the share of the heaviest of prefs in their total weight:
+// max wᵢ / Σ wᵢ, 0 when there is no weight.
+func oneShare(prefs []pref) float64 {
+	var most, sum float64
+	for _, p := range prefs {
+		most = max(most, p.weight)
+		sum += p.weight
+	}
+	if sum <= 0 {
+		return 0
+	}
+	return most / sum
 }
 
 // pairedDiffs returns the weighted means of the per-preference differences

@@ -4,10 +4,12 @@
 // are measured on held-out sites against an oracle and the untrained base.
 //
 //	go run ./cmd/bench-learning -bin bin/syntx -out bench-learning
+//	go run ./cmd/bench-learning -bin bin/syntx -realcorpus all -out bench-learning-real
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/syntx/syntx/internal/learnbench"
+	"github.com/syntx/syntx/internal/realcorpus"
 )
 
 func main() {
@@ -33,6 +36,7 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench-learning", flag.ContinueOnError)
 	bin := fs.String("bin", "bin/syntx", "the syntx binary")
 	corpus := fs.String("corpus", "testdata/corpus", "corpus directory")
+	real := fs.String("realcorpus", "", "run on the real-code corpus instead of -corpus: \"all\" (every pool package) or comma-separated package ids of testdata/realcorpus/pins.toml, read from $SYNTX_REALCORPUS (make realcorpus)")
 	out := fs.String("out", "bench-learning", "output directory (report.json, curves.svg, table.txt)")
 	personas := fs.String("personas", "", "comma-separated persona names (default: all)")
 	objectives := fs.String("objectives", "kl,dpo,kto", "comma-separated objectives")
@@ -42,14 +46,36 @@ func run(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "random seed")
 	seedList := fs.String("seeds", "", "comma-separated seeds: one run per seed under OUT/seed-N, and OUT/summary.{txt,json,svg} with the means (overrides -seed)")
 	keep := fs.String("keep", "", "keep each run's data directory under this directory")
+	summarize := fs.String("summarize", "", "comma-separated report.json files of runs with different seeds (made separately, e.g. in parallel): write OUT/summary.{txt,json,svg} from them and run nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *summarize != "" {
+		seeds, reps, err := readReports(strings.Split(*summarize, ","))
+		if err != nil {
+			return err
+		}
+		return writeSummary(learnbench.Summarize(seeds, reps), *out)
 	}
 	abs, err := filepath.Abs(*bin)
 	if err != nil {
 		return err
 	}
 	cfg := learnbench.Config{Binary: abs, Corpus: *corpus, HeldOut: *held, Seed: *seed, Log: os.Stderr, Keep: *keep}
+	if *real != "" {
+		c, err := realcorpus.OpenDefault()
+		if err != nil {
+			return fmt.Errorf("real-code corpus: %w", err)
+		}
+		var ids []string
+		if *real != "all" {
+			ids = strings.Split(*real, ",")
+		}
+		if cfg.Files, err = learnbench.RealFiles(c, ids); err != nil {
+			return err
+		}
+		cfg.Corpus = ""
+	}
 	if *personas != "" {
 		cfg.Personas = strings.Split(*personas, ",")
 	}
@@ -100,9 +126,41 @@ func run(ctx context.Context, args []string) error {
 		}
 		reps = append(reps, rep)
 	}
-	sum := learnbench.Summarize(seeds, reps)
+	return writeSummary(learnbench.Summarize(seeds, reps), *out)
+}
+
+// readReports reads report.json files; a report written before reports
+// named their seed takes it from its directory's name (seed-N).
+func readReports(paths []string) ([]uint64, []*learnbench.Report, error) {
+	var seeds []uint64
+	var reps []*learnbench.Report
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		var r learnbench.Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if r.Seed == 0 {
+			if v, err := strconv.ParseUint(strings.TrimPrefix(filepath.Base(filepath.Dir(p)), "seed-"), 10, 64); err == nil {
+				r.Seed = v
+			}
+		}
+		seeds = append(seeds, r.Seed)
+		reps = append(reps, &r)
+	}
+	return seeds, reps, nil
+}
+
+// writeSummary prints sum and writes it as out/summary.{txt,json,svg}.
+func writeSummary(sum learnbench.Summary, out string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
 	sum.WriteTable(os.Stdout)
-	f, err := os.Create(filepath.Join(*out, "summary.txt"))
+	f, err := os.Create(filepath.Join(out, "summary.txt"))
 	if err != nil {
 		return err
 	}
@@ -110,10 +168,10 @@ func run(ctx context.Context, args []string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := sum.WriteJSON(filepath.Join(*out, "summary.json")); err != nil {
+	if err := sum.WriteJSON(filepath.Join(out, "summary.json")); err != nil {
 		return err
 	}
-	return sum.WriteSVG(filepath.Join(*out, "summary.svg"))
+	return sum.WriteSVG(filepath.Join(out, "summary.svg"))
 }
 
 // write puts a report's table (also on w), JSON and plot in dir.

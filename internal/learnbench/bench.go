@@ -23,8 +23,11 @@ import (
 
 // Config sets up a benchmark.
 type Config struct {
-	Binary      string    // the syntx binary
-	Corpus      string    // testdata/corpus
+	Binary string // the syntx binary
+	Corpus string // testdata/corpus
+	// Files, when set, are the files to run on instead of Corpus's (the
+	// real-code corpus: RealFiles).
+	Files       []string
 	Personas    []string  // names; empty means all
 	Objectives  []string  // kl, dpo, kto
 	Noise       []float64 // the probability that the persona errs
@@ -54,9 +57,17 @@ type Metrics struct {
 	// at which an action it would accept is shown on automatic triggers.
 	// Not part of the target, it keeps the noise honest: a policy that
 	// shows nothing has no noise, and no recall either.
-	AutoRecall    float64 `json:"auto_recall"`
-	Adapter       string  `json:"adapter,omitempty"`
-	TrainDecision string  `json:"train_decision,omitempty"`
+	AutoRecall float64 `json:"auto_recall"`
+	// Wanted is the number of held-out sites where the persona wants
+	// something: precision@1 and automatic recall are measured on them,
+	// and are undefined (reported as 0) when there are none.
+	Wanted int `json:"wanted"`
+	// Shown is the number of actions shown on automatic triggers over the
+	// held-out sites, Noise's denominator: a noise of 1.00 on one action
+	// shown is a single leak.
+	Shown         int    `json:"auto_shown"`
+	Adapter       string `json:"adapter,omitempty"`
+	TrainDecision string `json:"train_decision,omitempty"`
 }
 
 // Curve is one run: a persona, an objective and a noise level.
@@ -71,6 +82,7 @@ type Curve struct {
 
 // Report is the whole benchmark.
 type Report struct {
+	Seed     uint64  `json:"seed"`
 	Sites    int     `json:"sites"`
 	Training int     `json:"training_sites"`
 	HeldOut  int     `json:"held_out_sites"`
@@ -211,7 +223,7 @@ func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(home)
-	s, err := startServer(ctx, cfg.Binary, home, nil)
+	s, err := startServer(ctx, cfg.Binary, home, map[string]any{"limits": limits()})
 	if err != nil {
 		return nil, err
 	}
@@ -303,9 +315,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Checkpoints = []int{0, 10, 20, 30, 50, 100, 200}
 	}
 
-	files, err := corpusFiles(cfg.Corpus)
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("learnbench: no corpus files in %s: %v", cfg.Corpus, err)
+	files := append([]string(nil), cfg.Files...)
+	sort.Strings(files)
+	if len(files) == 0 {
+		var err error
+		files, err = corpusFiles(cfg.Corpus)
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("learnbench: no corpus files in %s: %v", cfg.Corpus, err)
+		}
 	}
 	cfg.logf("discovering sites in %d files", len(files))
 	sites, err := discover(ctx, cfg, files)
@@ -332,7 +349,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.HeldOut > 0 && len(held) > cfg.HeldOut {
 		held = held[:cfg.HeldOut]
 	}
-	rep := &Report{Sites: len(sites), Training: len(train), HeldOut: len(held)}
+	rep := &Report{Seed: cfg.Seed, Sites: len(sites), Training: len(train), HeldOut: len(held)}
 	cfg.logf("%d sites: %d for feedback, %d held out", len(sites), len(train), len(held))
 	personas := Personas()
 	if len(cfg.Personas) > 0 {
@@ -360,8 +377,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// limits gives the benchmark's servers a request timeout far above the
+// default 2 s: it measures learning, not speed, and on a busy machine a
+// code action on a large real file (the real-code corpus) can take longer
+// than the default, which would fail the run.
+func limits() map[string]any { return map[string]any{"request_timeout": "2m"} }
+
 func serverOptions(p Persona, objective string) map[string]any {
 	return map[string]any{
+		"limits":   limits(),
 		"persona":  p.Name,
 		"personas": map[string]float64{p.Name: 1},
 		// Windows short enough for a benchmark; decisions come on save.
@@ -427,10 +451,10 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 		if err != nil {
 			return cur, err
 		}
-		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall
+		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.Wanted, m.Shown = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall, em.Wanted, em.Shown
 		cur.Points = append(cur.Points, m)
-		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f  noise %.2f  silence %.2f  auto recall %.2f  %s %s",
-			p.Name, objective, noise, events, m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.TrainDecision, m.Adapter)
+		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f (%d wanted)  noise %.2f (%d shown)  silence %.2f  auto recall %.2f  %s %s",
+			p.Name, objective, noise, events, m.PrecisionAt1, m.Wanted, m.Noise, m.Shown, m.SilenceRecall, m.AutoRecall, m.TrainDecision, m.Adapter)
 	}
 	return cur, nil
 }
@@ -577,7 +601,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 	if err := copyActive(home, ehome); err != nil {
 		return Metrics{}, err
 	}
-	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"persona": p.Name, "personas": map[string]float64{p.Name: 1}})
+	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"limits": limits(), "persona": p.Name, "personas": map[string]float64{p.Name: 1}})
 	if err != nil {
 		return Metrics{}, err
 	}
@@ -637,7 +661,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 			}
 		}
 	}
-	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want)}, nil
+	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want), Wanted: want, Shown: shownN}, nil
 }
 
 func ratio(a, b int) float64 {
@@ -658,7 +682,7 @@ func oracle(p Persona, held []Site) Metrics {
 			silent++
 		}
 	}
-	m := Metrics{Noise: 0}
+	m := Metrics{Noise: 0, Wanted: want}
 	if want > 0 {
 		m.PrecisionAt1, m.AutoRecall = 1, 1
 	}

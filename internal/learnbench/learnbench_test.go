@@ -53,10 +53,10 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 func TestSummarize(t *testing.T) {
 	t.Parallel()
 	curve := func(noise30 float64) Curve {
-		return Curve{Persona: "p", Objective: "kl", Noise: 0.1, Oracle: Metrics{PrecisionAt1: 1, SilenceRecall: 1, AutoRecall: 1},
+		return Curve{Persona: "p", Objective: "kl", Noise: 0.1, Oracle: Metrics{PrecisionAt1: 1, SilenceRecall: 1, AutoRecall: 1, Wanted: 5},
 			Points: []Metrics{
-				{Events: 0, PrecisionAt1: 0.8, Noise: 0.6, SilenceRecall: 0, AutoRecall: 1},
-				{Events: 30, PrecisionAt1: 1, Noise: noise30, SilenceRecall: 0.8, AutoRecall: 0.9},
+				{Events: 0, PrecisionAt1: 0.8, Noise: 0.6, SilenceRecall: 0, AutoRecall: 1, Wanted: 5},
+				{Events: 30, PrecisionAt1: 1, Noise: noise30, SilenceRecall: 0.8, AutoRecall: 0.9, Wanted: 5},
 			}}
 	}
 	reps := []*Report{{Curves: []Curve{curve(0.2)}}, {Curves: []Curve{curve(0.5)}}}
@@ -84,5 +84,87 @@ func TestSummarize(t *testing.T) {
 	}
 	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<polyline") {
 		t.Fatalf("summary plot: %v", err)
+	}
+}
+
+// TestSummarizeNothingWanted: a seed whose held-out sites hold nothing the
+// persona wants has no precision@1 to measure (0 of 0); its 0 is not
+// averaged into the mean curve, and its verdict judges the noise alone.
+func TestSummarizeNothingWanted(t *testing.T) {
+	t.Parallel()
+	wanted := Curve{Persona: "security", Objective: "kl", Noise: 0.1, Oracle: Metrics{PrecisionAt1: 1, SilenceRecall: 1, AutoRecall: 1, Wanted: 2},
+		Points: []Metrics{
+			{Events: 0, PrecisionAt1: 1, Noise: 1, SilenceRecall: 0.8, Wanted: 2},
+			{Events: 30, PrecisionAt1: 1, Noise: 0, SilenceRecall: 1, AutoRecall: 1, Wanted: 2},
+		}}
+	none := Curve{Persona: "security", Objective: "kl", Noise: 0.1, Oracle: Metrics{SilenceRecall: 1},
+		Points: []Metrics{
+			{Events: 0, Noise: 1, SilenceRecall: 0.8},
+			{Events: 30, Noise: 0.2, SilenceRecall: 0.9},
+		}}
+	if ok, why := none.Target(); !ok || !strings.Contains(why, "not measured") {
+		t.Fatalf("seed with nothing wanted: %v %s", ok, why)
+	}
+	s := Summarize([]uint64{1, 2}, []*Report{{Curves: []Curve{wanted}}, {Curves: []Curve{none}}})
+	c := s.Curves[0]
+	at := c.Mean.Points[1]
+	if at.PrecisionAt1 != 1 || at.AutoRecall != 1 || c.Mean.Oracle.PrecisionAt1 != 1 || c.Mean.Oracle.Wanted != 2 {
+		t.Fatalf("precision averaged over a seed without wanted sites: %+v, oracle %+v", at, c.Mean.Oracle)
+	}
+	if got := at.Noise; got < 0.1-1e-9 || got > 0.1+1e-9 {
+		t.Fatalf("mean noise at 30 = %v, want 0.1 (over both seeds)", got)
+	}
+	if ok, why := c.Mean.Target(); !ok {
+		t.Fatalf("mean curve: %s", why)
+	}
+	if c.Met != 2 {
+		t.Fatalf("met in %d of 2: %v", c.Met, c.Verdicts)
+	}
+}
+
+func TestStable(t *testing.T) {
+	t.Parallel()
+	pts := func(noise ...float64) Curve {
+		var c Curve
+		for i, n := range noise {
+			c.Points = append(c.Points, Metrics{Events: 10 * i, Noise: n})
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		c    Curve
+		want bool
+	}{
+		{pts(0.9, 0.5, 0.3, 0.3), true},  // the base's noise (at 0) does not count
+		{pts(0.2, 0.5, 0.54, 0.1), true}, // a rise of 0.04
+		{pts(0.9, 0.0, 0.88, 0.0), false},
+		{pts(0.9, 0.1, 0.1, 0.16), false},
+	} {
+		if ok, why := tc.c.Stable(); ok != tc.want {
+			t.Errorf("%v: stable %v (%s), want %v", tc.c.Points, ok, why, tc.want)
+		}
+	}
+}
+
+// TestTargetAt30: the target is judged at 30 events; meeting it at 10
+// and losing it by 30 is not meeting it.
+func TestTargetAt30(t *testing.T) {
+	t.Parallel()
+	c := Curve{Oracle: Metrics{PrecisionAt1: 1, Wanted: 4}, Points: []Metrics{
+		{Events: 0, PrecisionAt1: 1, Noise: 1},
+		{Events: 10, PrecisionAt1: 1, Noise: 0},
+		{Events: 30, PrecisionAt1: 1, Noise: 0.6},
+		{Events: 50, PrecisionAt1: 1, Noise: 0},
+	}}
+	if ok, why := c.Target(); ok || !strings.Contains(why, "at 30 events") {
+		t.Fatalf("met at 10, lost at 30: %v %s", ok, why)
+	}
+	c.Points[2].Noise = 0.5
+	if ok, why := c.Target(); !ok {
+		t.Fatalf("noise 0.5 at 30 against a base of 1: %s", why)
+	}
+	c.Points[2].PrecisionAt1 = 0.8
+	if ok, why := c.Target(); ok || !strings.Contains(why, "need 0.90") {
+		t.Fatalf("P@1 0.8 at 30: %v %s", ok, why)
 	}
 }

@@ -96,12 +96,13 @@ func (c *Config) logf(format string, args ...any) {
 	}
 }
 
-// patient returns opts with limits.request_timeout at a minute: the
+// patient returns opts with limits.request_timeout at two minutes: the
 // benchmark measures what the servers show and learn, not how fast they
-// answer, and on a busy machine a code action on a large corpus file can
-// take longer than the default 2 s, which would make it an error.
+// answer, and on a busy machine a code action on a large real file (the
+// real-code corpus) can take longer than the default 2 s, which would fail
+// the run.
 func patient(opts map[string]any) map[string]any {
-	out := map[string]any{"limits": map[string]any{"request_timeout": "1m"}}
+	out := map[string]any{"limits": map[string]any{"request_timeout": "2m"}}
 	for k, v := range opts {
 		out[k] = v
 	}
@@ -223,7 +224,7 @@ func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(home)
-	s, err := startServer(ctx, cfg.Binary, home, map[string]any{"limits": limits()})
+	s, err := startServer(ctx, cfg.Binary, home, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -377,15 +378,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// limits gives the benchmark's servers a request timeout far above the
-// default 2 s: it measures learning, not speed, and on a busy machine a
-// code action on a large real file (the real-code corpus) can take longer
-// than the default, which would fail the run.
-func limits() map[string]any { return map[string]any{"request_timeout": "2m"} }
-
 func serverOptions(p Persona, objective string) map[string]any {
 	return map[string]any{
-		"limits":   limits(),
 		"persona":  p.Name,
 		"personas": map[string]float64{p.Name: 1},
 		// Windows short enough for a benchmark; decisions come on save.
@@ -601,7 +595,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 	if err := copyActive(home, ehome); err != nil {
 		return Metrics{}, err
 	}
-	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"limits": limits(), "persona": p.Name, "personas": map[string]float64{p.Name: 1}})
+	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"persona": p.Name, "personas": map[string]float64{p.Name: 1}})
 	if err != nil {
 		return Metrics{}, err
 	}

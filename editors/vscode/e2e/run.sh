@@ -74,13 +74,13 @@ PY
 syntx_home="$work/syntx-home"
 
 # Feedback to retrain on: headless Neovim with the plugin applies every
-# suggestion of the demo files twice through the real server, undoing the
+# suggestion of the demo files three times through the real server, undoing the
 # style ones and keeping the others (the Neovim end-to-end test's "seed"
 # scenario), into the data directory VS Code's server then uses.
 command -v nvim >/dev/null || { echo "e2e-vscode: nvim is needed to seed feedback (apt-get install neovim)"; exit 1; }
 seed="$work/seed"
 files=""
-for r in 1 2; do
+for r in 1 2 3; do
   mkdir -p "$seed/round$r"
   for f in cart.js events.ts inventory.go settings.py; do
     cp "$repo/testdata/demo/$f" "$seed/round$r/"

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,26 +35,6 @@ type Hub struct {
 	Target, Place string
 	// User is the PostgreSQL role the connection logged in as.
 	User string
-	// dials records the addresses actually dialled (egress tests).
-	dials *dialLog
-}
-
-type dialLog struct {
-	mu    sync.Mutex
-	addrs []string
-}
-
-func (l *dialLog) add(a string) {
-	l.mu.Lock()
-	l.addrs = append(l.addrs, a)
-	l.mu.Unlock()
-}
-
-// Dials returns the network addresses this hub's connection dialled.
-func (h *Hub) Dials() []string {
-	h.dials.mu.Lock()
-	defer h.dials.mu.Unlock()
-	return slices.Clone(h.dials.addrs)
 }
 
 // Connect opens a connection to the hub cfg.DB names. Nothing else is
@@ -104,7 +83,6 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		mu.Unlock()
 		return addrs, err
 	}
-	dials := &dialLog{}
 	var d net.Dialer
 	pc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if !allowedAddr(network, addr, hosts, ports, func(ip string) bool {
@@ -114,7 +92,6 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		}) {
 			return nil, fmt.Errorf("%w: %s %s", ErrEgress, network, addr)
 		}
-		dials.add(network + " " + addr)
 		if pc.ConnectTimeout > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, pc.ConnectTimeout)
@@ -130,7 +107,7 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		return nil, fmt.Errorf("connect to the team hub %s: %w", target, scrub(err))
 	}
 	place, _, _ := strings.Cut(target, " as ")
-	return &Hub{conn: conn, Target: target, Place: place, User: pc.User, dials: dials}, nil
+	return &Hub{conn: conn, Target: target, Place: place, User: pc.User}, nil
 }
 
 // allowedAddr reports whether network/addr is the configured database: a
@@ -211,6 +188,3 @@ func (h *Hub) Close() error {
 	defer cancel()
 	return h.conn.Close(ctx)
 }
-
-// Conn returns the underlying connection (tests).
-func (h *Hub) Conn() *pgx.Conn { return h.conn }

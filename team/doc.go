@@ -100,7 +100,10 @@
 // outcome once against showing nothing (train.RunTeam): an undo's label
 // and its pair original ≻ suggestion are one vote, as a keep's label is,
 // and an edit is no vote for nothing; otherwise a developer's undo weighs
-// as much as a specialist's keep at 2×. A CI pipeline pushes
+// as much as a specialist's keep at 2×. The role weight counts in the
+// reward model (which suggestion the team prefers, and how much to showing
+// nothing) and not again in the KL policy's candidate-set weights
+// (train.TeamRecord.RoleWeight; see train's "Teams"). A CI pipeline pushes
 // review outcomes (`syntx review --record`, then `syntx team push
 // --author-role ROLE`): those records carry the reviewer's role (the CI
 // member's) and the author's, and weigh with the author's, whose decision

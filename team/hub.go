@@ -27,6 +27,10 @@ var ErrNotJoined = errors.New("not a member of this hub yet (syntx team join)")
 // configured database.
 var ErrEgress = errors.New("connection refused: not the configured database")
 
+// idleInTxTimeout is the hub connection's
+// idle_in_transaction_session_timeout.
+const idleInTxTimeout = "30s"
+
 // Hub is one connection to a team hub.
 type Hub struct {
 	conn *pgx.Conn
@@ -61,6 +65,12 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		pc.RuntimeParams = map[string]string{}
 	}
 	pc.RuntimeParams["application_name"] = "syntx"
+	// A client that stops between the statements of a transaction — a
+	// background sync starved at SCHED_IDLE, a laptop closed mid-push —
+	// must not hold the chain head's row lock, which every member's push
+	// and every train waits for: the hub ends such a session after
+	// idleInTxTimeout (the push is idempotent and resumes next time).
+	pc.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTxTimeout
 	target := describe(pc)
 	hosts := map[string]bool{pc.Host: true}
 	ports := map[uint16]bool{pc.Port: true}

@@ -159,7 +159,10 @@
 // the connection string asks (libpq's sslmode, "prefer" by default;
 // verify-full with sslrootcert checks the server). The dialler refuses
 // every address that is not the configured host's (resolved only for the
-// configured name) and port, or the configured socket directory. With
+// configured name) and port, or the configured socket directory. The
+// session asks the hub to end it when it idles inside a transaction for
+// 30 s (idle_in_transaction_session_timeout), so that a stopped client
+// never holds the chain head's lock. With
 // team.db empty no code path opens a connection; the language server never
 // connects itself. cmd/syntx's TestTeamEgress traces every socket in a
 // network namespace to prove both.

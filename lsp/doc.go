@@ -116,7 +116,9 @@
 // opens a network connection itself, and with team.db empty it starts no
 // sync at all. When the team layer under an own adapter changes, and that
 // adapter's run trained over another one (its hyper-parameters' team_layer),
-// the next idle moment retrains it even without new outcomes. syntx.status reports both under "training" and "team".
+// the next idle moment retrains it even without new outcomes; the same
+// check runs on the layers loaded at start (flagTeamChange), for a layer
+// pulled or rolled back while no server ran. syntx.status reports both under "training" and "team".
 //
 // Library workarounds. What the package does around defects of
 // go.lsp.dev/jsonrpc2 lives in jsonrpc2_workarounds.go (frames screened

@@ -55,6 +55,7 @@ func (s *Server) loadPolicy(ctx context.Context, cfg config.Config) *model.Runti
 	if p.AdapterVersion != "" || p.TeamVersion != "" {
 		s.log.Info("policy: adapters swapped in", "team", p.TeamVersion, "adapter", p.AdapterVersion)
 	}
+	s.flagTeamChange(ctx, p.AdapterVersion, p.TeamVersion)
 	return p.Runtime
 }
 

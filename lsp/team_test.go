@@ -15,6 +15,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/train"
 )
@@ -203,5 +204,92 @@ func TestTeamLayerChangeWaitsForOwnFeedback(t *testing.T) {
 	}
 	if err := idleRun(); !errors.Is(err, train.ErrNotEnoughData) {
 		t.Fatalf("the retrain after new feedback: %v, want a run (ending with not enough data)", err)
+	}
+}
+
+// TestTeamLayerAtStartFlagsRetrain: a server that starts with a team layer
+// already active under an own adapter trained over another layer (the
+// layers were paired while no server ran: a `syntx team pull` by hand, or
+// a rollback) flags the own adapter for a retrain, as a swap while it runs
+// does; one trained over the layer in use is not flagged.
+func TestTeamLayerAtStartFlagsRetrain(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, over, team string
+		want             bool
+	}{
+		{"trained over no team layer, t1 in use", "", "t1", true},
+		{"trained over t1, t2 in use", "t1", "t2", true},
+		{"trained over t1, t1 in use", "t1", "t1", false},
+		{"trained over t1, no team layer in use", "t1", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			t.Cleanup(cancel)
+			home := t.TempDir()
+			installLayer(t, filepath.Join(home, "adapters"), "v1", "")
+			if tc.team != "" {
+				installTeamLayer(t, home, tc.team)
+			}
+			db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+			hyper, _ := json.Marshal(map[string]string{"team_layer": tc.over})
+			if _, err := db.RecordRunAdapter(ctx, store.Run{StartedAt: at, FinishedAt: at, Objective: "kl", Hyperparams: hyper,
+				DataCounts: []byte(`{}`), Metrics: []byte(`{}`), Decision: store.RunAccepted, AdapterVersion: "v1"}, "active", at); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+			a, b := net.Pipe()
+			s := NewServer(Options{Logger: quietLogger(), DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
+			done := make(chan struct{})
+			go func() { s.Serve(ctx, a); close(done) }()
+			c := lspclient.New(ctx, b)
+			t.Cleanup(func() {
+				_ = c.Close()
+				<-done
+			})
+			if _, err := c.Initialize(ctx, t.TempDir(), false, nil); err != nil {
+				t.Fatal(err)
+			}
+			h := &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}
+			st := h.status()
+			if st.Training == nil {
+				t.Fatalf("status without training: %+v", st)
+			}
+			if st.Training.TeamChanged != tc.want {
+				t.Errorf("own v1 trained over %q, team layer %q in use at start: teamLayerChanged %v, want %v", tc.over, tc.team, st.Training.TeamChanged, tc.want)
+			}
+		})
+	}
+}
+
+// installTeamLayer installs the golden adapter as home's team layer
+// version, named so in its own metadata as a pulled team adapter is (so
+// that the server, finding the layer it loaded at start in use, does not
+// swap it again).
+func installTeamLayer(t *testing.T, home, version string) {
+	t.Helper()
+	base, err := model.LoadBase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := model.LoadAdapter("../testdata/model/adapter-boost-go-naming", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, weights, err := model.EncodeAdapter(base, a.LoRA, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	installLayer(t, filepath.Join(home, "team", "adapters"), version, string(weights))
+	if err := os.WriteFile(filepath.Join(home, "team", "adapters", version, "adapter_config.json"), cfg, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

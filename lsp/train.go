@@ -355,14 +355,23 @@ func (s *Server) reloadAdapter(ctx context.Context) {
 	s.refusedAdapter = ""
 	s.refusedMu.Unlock()
 	if own != nil && tversion != tcur {
-		if over, ok := s.trainedOver(ctx, version); ok && over != tversion {
-			// The own adapter was trained over another team layer (or
-			// none): retrain it over this one at the next idle moment.
-			s.teamChanged.Store(true)
-		}
+		s.flagTeamChange(ctx, version, tversion)
 	}
 	s.log.Info("policy: adapters swapped in", "team", tversion, "adapter", version)
 	s.diagnosticsStale()
+}
+
+// flagTeamChange marks the own adapter own for a retrain at the next idle
+// moment when the run that made it trained over another team layer than
+// team, the one in use ("" for none): at start, when the layers the
+// server loads were paired before it ran, and after each swap.
+func (s *Server) flagTeamChange(ctx context.Context, own, team string) {
+	if own == "" {
+		return
+	}
+	if over, ok := s.trainedOver(ctx, own); ok && over != team {
+		s.teamChanged.Store(true)
+	}
 }
 
 // trainedOver returns the team layer the run that made own adapter version

@@ -221,7 +221,8 @@ func (h *Hub) Train(ctx context.Context, base *model.Network, s train.Settings) 
 			return nil
 		}
 		role := r.WeightRole()
-		weight := r.Evidence * w.Of(role, r.Category)
+		rw := w.Of(role, r.Category)
+		weight := r.Evidence * rw
 		members[r.Member] = true
 		k := role + "/" + r.Category
 		c := counts.ByRoleCat[k]
@@ -229,7 +230,8 @@ func (h *Hub) Train(ctx context.Context, base *model.Network, s train.Settings) 
 		c.Weight += weight
 		counts.ByRoleCat[k] = c
 		recs = append(recs, train.TeamRecord{ID: r.ID, Member: r.Member, Set: r.Install + "/" + r.SetKey, Rows: rows,
-			Pos: r.Pos, Neg: r.Neg, Label: r.Kind == "label", At: r.CreatedAt, Weight: weight, Role: role, Category: r.Category, Outcome: r.Outcome})
+			Pos: r.Pos, Neg: r.Neg, Label: r.Kind == "label", At: r.CreatedAt, Weight: weight, Role: role, Category: r.Category, Outcome: r.Outcome,
+			RoleWeight: rw})
 		return nil
 	})
 	if err != nil {

@@ -122,3 +122,17 @@ func testCA(t *testing.T) (caPEM, certPEM, keyPEM []byte) {
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
 }
+
+// TestIdleInTransactionTimeout: the hub connection asks PostgreSQL to end
+// a session left idle inside a transaction, so that a stopped client does
+// not hold the chain head's lock that every push waits for.
+func TestIdleInTransactionTimeout(t *testing.T) {
+	th := newTestHub(t, InitOptions{})
+	var v string
+	if err := th.admin.conn.QueryRow(context.Background(), `SHOW idle_in_transaction_session_timeout`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v != idleInTxTimeout {
+		t.Errorf("idle_in_transaction_session_timeout %q, want %q", v, idleInTxTimeout)
+	}
+}

@@ -100,7 +100,10 @@
 // outcome once against showing nothing (train.RunTeam): an undo's label
 // and its pair original ≻ suggestion are one vote, as a keep's label is,
 // and an edit is no vote for nothing; otherwise a developer's undo weighs
-// as much as a specialist's keep at 2×. A CI pipeline pushes
+// as much as a specialist's keep at 2×. The role weight counts in the
+// reward model (which suggestion the team prefers, and how much to showing
+// nothing) and not again in the KL policy's candidate-set weights
+// (train.TeamRecord.RoleWeight; see train's "Teams"). A CI pipeline pushes
 // review outcomes (`syntx review --record`, then `syntx team push
 // --author-role ROLE`): those records carry the reviewer's role (the CI
 // member's) and the author's, and weigh with the author's, whose decision
@@ -156,7 +159,10 @@
 // the connection string asks (libpq's sslmode, "prefer" by default;
 // verify-full with sslrootcert checks the server). The dialler refuses
 // every address that is not the configured host's (resolved only for the
-// configured name) and port, or the configured socket directory. With
+// configured name) and port, or the configured socket directory. The
+// session asks the hub to end it when it idles inside a transaction for
+// 30 s (idle_in_transaction_session_timeout), so that a stopped client
+// never holds the chain head's lock. With
 // team.db empty no code path opens a connection; the language server never
 // connects itself. cmd/syntx's TestTeamEgress traces every socket in a
 // network namespace to prove both.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +27,10 @@ var ErrNotJoined = errors.New("not a member of this hub yet (syntx team join)")
 // configured database.
 var ErrEgress = errors.New("connection refused: not the configured database")
 
+// idleInTxTimeout is the hub connection's
+// idle_in_transaction_session_timeout.
+const idleInTxTimeout = "30s"
+
 // Hub is one connection to a team hub.
 type Hub struct {
 	conn *pgx.Conn
@@ -36,26 +39,6 @@ type Hub struct {
 	Target, Place string
 	// User is the PostgreSQL role the connection logged in as.
 	User string
-	// dials records the addresses actually dialled (egress tests).
-	dials *dialLog
-}
-
-type dialLog struct {
-	mu    sync.Mutex
-	addrs []string
-}
-
-func (l *dialLog) add(a string) {
-	l.mu.Lock()
-	l.addrs = append(l.addrs, a)
-	l.mu.Unlock()
-}
-
-// Dials returns the network addresses this hub's connection dialled.
-func (h *Hub) Dials() []string {
-	h.dials.mu.Lock()
-	defer h.dials.mu.Unlock()
-	return slices.Clone(h.dials.addrs)
 }
 
 // Connect opens a connection to the hub cfg.DB names. Nothing else is
@@ -82,6 +65,12 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		pc.RuntimeParams = map[string]string{}
 	}
 	pc.RuntimeParams["application_name"] = "syntx"
+	// A client that stops between the statements of a transaction — a
+	// background sync starved at SCHED_IDLE, a laptop closed mid-push —
+	// must not hold the chain head's row lock, which every member's push
+	// and every train waits for: the hub ends such a session after
+	// idleInTxTimeout (the push is idempotent and resumes next time).
+	pc.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTxTimeout
 	target := describe(pc)
 	hosts := map[string]bool{pc.Host: true}
 	ports := map[uint16]bool{pc.Port: true}
@@ -104,7 +93,6 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		mu.Unlock()
 		return addrs, err
 	}
-	dials := &dialLog{}
 	var d net.Dialer
 	pc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if !allowedAddr(network, addr, hosts, ports, func(ip string) bool {
@@ -114,7 +102,6 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		}) {
 			return nil, fmt.Errorf("%w: %s %s", ErrEgress, network, addr)
 		}
-		dials.add(network + " " + addr)
 		if pc.ConnectTimeout > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, pc.ConnectTimeout)
@@ -130,7 +117,7 @@ func Connect(ctx context.Context, cfg config.Team) (*Hub, error) {
 		return nil, fmt.Errorf("connect to the team hub %s: %w", target, scrub(err))
 	}
 	place, _, _ := strings.Cut(target, " as ")
-	return &Hub{conn: conn, Target: target, Place: place, User: pc.User, dials: dials}, nil
+	return &Hub{conn: conn, Target: target, Place: place, User: pc.User}, nil
 }
 
 // allowedAddr reports whether network/addr is the configured database: a
@@ -211,6 +198,3 @@ func (h *Hub) Close() error {
 	defer cancel()
 	return h.conn.Close(ctx)
 }
-
-// Conn returns the underlying connection (tests).
-func (h *Hub) Conn() *pgx.Conn { return h.conn }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/syntx/syntx/internal/redact"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
@@ -143,18 +145,58 @@ func (h *Hub) pushBatch(ctx context.Context, recs []Record, batch int, hook func
 	if err := tx.QueryRow(ctx, `SELECT nextval('syntx.push_ids')`).Scan(&pushID); err != nil {
 		return 0, 0, fmt.Errorf("push: %w", err)
 	}
-	cols := struct {
-		member, install, kind, rule, cat, lang, outcome, persona, trigger, setKey []string
-		authorRole, orig, sugg                                                    []*string
-		local                                                                     []int64
-		created                                                                   []time.Time
-		evidence                                                                  []float64
-		rows                                                                      [][]byte
-		pos, neg                                                                  []int16
-	}{}
+	for i := range recs {
+		recs[i].PushID = pushID
+	}
+	roles, err := insertRecords(ctx, tx, pushID, recs)
+	if err != nil {
+		return 0, 0, err
+	}
+	if hook != nil {
+		if err := hook("inserted", batch); err != nil {
+			return 0, 0, err
+		}
+	}
+	if len(roles) == 0 {
+		return 0, pushID, nil // all present already: nothing to record
+	}
+	var stored []Record
+	for _, r := range recs {
+		if role, ok := roles[r.LocalID]; ok {
+			r.Role = role
+			stored = append(stored, r)
+		}
+	}
+	if err := recordPush(ctx, tx, pushID, stored); err != nil {
+		return 0, 0, err
+	}
+	if hook != nil {
+		if err := hook("recorded", batch); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, 0, fmt.Errorf("push: %w", err)
+	}
+	return len(stored), pushID, nil
+}
+
+// recordColumns are a batch of records column by column, as the insert's
+// unnest reads them.
+type recordColumns struct {
+	member, install, kind, rule, cat, lang, outcome, persona, trigger, setKey []string
+	authorRole, orig, sugg                                                    []*string
+	local                                                                     []int64
+	created                                                                   []time.Time
+	evidence                                                                  []float64
+	rows                                                                      [][]byte
+	pos, neg                                                                  []int16
+}
+
+func columnsOf(recs []Record) recordColumns {
+	var cols recordColumns
 	for i := range recs {
 		r := &recs[i]
-		r.PushID = pushID
 		cols.member = append(cols.member, r.Member)
 		cols.install = append(cols.install, r.Install)
 		cols.local = append(cols.local, r.LocalID)
@@ -179,6 +221,13 @@ func (h *Hub) pushBatch(ctx context.Context, recs []Record, batch int, hook func
 		cols.orig = append(cols.orig, r.OriginalText)
 		cols.sugg = append(cols.sugg, r.SuggestedText)
 	}
+	return cols
+}
+
+// insertRecords inserts the records not stored yet as push pushID and
+// returns the role the hub gave each new one, by local id.
+func insertRecords(ctx context.Context, tx pgx.Tx, pushID int64, recs []Record) (map[int64]string, error) {
+	cols := columnsOf(recs)
 	rows, err := tx.Query(ctx, `INSERT INTO syntx.preferences (member_id, install_id, local_id, push_id, created_at, kind,
 		rule_id, category, language, outcome, evidence, persona, role, author_role, trigger, set_key, rows, pos, neg,
 		original_text, suggested_text)
@@ -193,52 +242,34 @@ func (h *Hub) pushBatch(ctx context.Context, recs []Record, batch int, hook func
 		cols.outcome, cols.evidence, cols.persona, cols.authorRole, cols.trigger, cols.setKey, cols.rows, cols.pos, cols.neg,
 		cols.orig, cols.sugg)
 	if err != nil {
-		return 0, 0, fmt.Errorf("push: %w", err)
+		return nil, fmt.Errorf("push: %w", err)
 	}
+	defer rows.Close()
 	roles := map[int64]string{}
 	for rows.Next() {
 		var id int64
 		var role string
 		if err := rows.Scan(&id, &role); err != nil {
-			rows.Close()
-			return 0, 0, fmt.Errorf("push: %w", err)
+			return nil, fmt.Errorf("push: %w", err)
 		}
 		roles[id] = role
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("push: %w", err)
+		return nil, fmt.Errorf("push: %w", err)
 	}
-	if hook != nil {
-		if err := hook("inserted", batch); err != nil {
-			return 0, 0, err
-		}
-	}
-	if len(roles) == 0 {
-		return 0, pushID, nil // all present already: nothing to record
-	}
-	var stored []Record
-	for _, r := range recs {
-		if role, ok := roles[r.LocalID]; ok {
-			r.Role = role
-			stored = append(stored, r)
-		}
-	}
+	return roles, nil
+}
+
+// recordPush appends the chain row of a push that stored the records
+// stored (at least one): their count, local id range and digest.
+func recordPush(ctx context.Context, tx pgx.Tx, pushID int64, stored []Record) error {
 	slices.SortFunc(stored, func(a, b Record) int { return int(a.LocalID - b.LocalID) })
 	payload := fmt.Sprintf(`{"push":%d,"install":%q,"count":%d,"first":%d,"last":%d,"digest":%q}`,
 		pushID, stored[0].Install, len(stored), stored[0].LocalID, stored[len(stored)-1].LocalID, PushDigest(stored))
 	if _, err := tx.Exec(ctx, `SELECT syntx.record('push', $1)`, payload); err != nil {
-		return 0, 0, fmt.Errorf("push: record in the chain: %w", err)
+		return fmt.Errorf("push: record in the chain: %w", err)
 	}
-	if hook != nil {
-		if err := hook("recorded", batch); err != nil {
-			return 0, 0, err
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return 0, 0, fmt.Errorf("push: %w", err)
-	}
-	return len(stored), pushID, nil
+	return nil
 }
 
 // extractor turns local preferences into records.
@@ -295,15 +326,7 @@ func (x *extractor) next(ctx context.Context, after int64, n int) ([]Record, int
 // record maps one local preference to a record; ok is false when it cannot
 // be shared (its suggestion was forgotten, or its sides say nothing).
 func (x *extractor) record(ctx context.Context, p store.Preference) (Record, bool, error) {
-	mainID := p.SuggestionID
-	if p.Kind == store.Pair {
-		for _, sd := range []store.Side{p.Chosen, p.Rejected} {
-			if sd.SuggestionID != "" && (sd.Role == store.RoleSuggestion || sd.Role == store.RoleCandidate) {
-				mainID = sd.SuggestionID
-				break
-			}
-		}
-	}
+	mainID := mainSuggestion(p)
 	if mainID == "" {
 		return Record{}, false, nil
 	}
@@ -318,36 +341,11 @@ func (x *extractor) record(ctx context.Context, p store.Preference) (Record, boo
 	if err != nil {
 		return Record{}, false, err
 	}
-	index := func(id string) int {
-		for i, m := range set {
-			if m.ID == id {
-				return i
-			}
-		}
-		return -2
-	}
-	side := func(sd store.Side) int {
-		if sd.Role == store.RoleOriginal || sd.Role == store.RoleDeveloper || sd.SuggestionID == "" {
-			return -1
-		}
-		return index(sd.SuggestionID)
-	}
 	r := Record{Member: x.member, Install: x.install, LocalID: p.ID, CreatedAt: p.CreatedAt.UTC().Truncate(time.Microsecond),
 		Kind: string(p.Kind), RuleID: s.RuleID, Category: s.Category, Language: s.Language, Persona: p.Persona,
 		Trigger: string(s.Trigger)}
-	switch p.Kind {
-	case store.Label:
-		i := index(p.SuggestionID)
-		r.Pos, r.Neg = i, -1
-		if !p.Desirable {
-			r.Pos, r.Neg = -1, i
-		}
-	case store.Pair:
-		r.Pos, r.Neg = side(p.Chosen), side(p.Rejected)
-	default:
-		return Record{}, false, nil
-	}
-	if r.Pos == -2 || r.Neg == -2 || r.Pos == r.Neg {
+	var ok bool
+	if r.Pos, r.Neg, ok = sides(p, set); !ok {
 		return Record{}, false, nil
 	}
 	outcome, pw, err := x.outcome(ctx, p)
@@ -362,19 +360,77 @@ func (x *extractor) record(ctx context.Context, p store.Preference) (Record, boo
 	if s.Trigger == store.Review && x.authorRole != "" {
 		r.AuthorRole = x.authorRole
 	}
+	if ok, err := x.fill(&r, s, set); !ok || err != nil {
+		return Record{}, false, err
+	}
+	return r, true, nil
+}
+
+// mainSuggestion is the suggestion a preference is about: a label's, or
+// the first side of a pair that is a suggestion or a candidate ("" for
+// none).
+func mainSuggestion(p store.Preference) string {
+	if p.Kind == store.Pair {
+		for _, sd := range []store.Side{p.Chosen, p.Rejected} {
+			if sd.SuggestionID != "" && (sd.Role == store.RoleSuggestion || sd.Role == store.RoleCandidate) {
+				return sd.SuggestionID
+			}
+		}
+	}
+	return p.SuggestionID
+}
+
+// sides returns the indices in set of p's preferred and rejected sides
+// (-1: showing nothing); ok is false when a side is not in the set, the
+// two are the same, or p is neither a label nor a pair.
+func sides(p store.Preference, set []store.Suggestion) (pos, neg int, ok bool) {
+	index := func(id string) int {
+		for i, m := range set {
+			if m.ID == id {
+				return i
+			}
+		}
+		return -2
+	}
+	side := func(sd store.Side) int {
+		if sd.Role == store.RoleOriginal || sd.Role == store.RoleDeveloper || sd.SuggestionID == "" {
+			return -1
+		}
+		return index(sd.SuggestionID)
+	}
+	switch p.Kind {
+	case store.Label:
+		i := index(p.SuggestionID)
+		pos, neg = i, -1
+		if !p.Desirable {
+			pos, neg = -1, i
+		}
+	case store.Pair:
+		pos, neg = side(p.Chosen), side(p.Rejected)
+	default:
+		return 0, 0, false
+	}
+	return pos, neg, pos != -2 && neg != -2 && pos != neg
+}
+
+// fill sets r's feature rows, set key and (when shared) redacted code from
+// its suggestion s and candidate set; ok is false when the rows do not
+// encode.
+func (x *extractor) fill(r *Record, s store.Suggestion, set []store.Suggestion) (bool, error) {
 	rows := make([]train.FeatureRow, len(set))
 	for i, m := range set {
 		rows[i] = featureRow(sharedCandidate(m), x.buf)
 	}
+	var err error
 	if r.Rows, err = EncodeRows(rows); err != nil {
-		return Record{}, false, nil
+		return false, nil
 	}
 	key := x.db.Hash("syntx-team-set\x00" + s.CandidateSet + "\x00" + s.ID)
 	if s.CandidateSet != "" {
 		key = x.db.Hash("syntx-team-set\x00" + s.CandidateSet)
 	}
 	if len(key) < 16 {
-		return Record{}, false, errors.New("the hash key is unreadable")
+		return false, errors.New("the hash key is unreadable")
 	}
 	r.SetKey = key[:16]
 	if x.shareCode && s.CodeStored {
@@ -382,7 +438,7 @@ func (x *extractor) record(ctx context.Context, p store.Preference) (Record, boo
 		g, _ := redact.Redact(s.SuggestedText)
 		r.OriginalText, r.SuggestedText = &o, &g
 	}
-	return r, true, nil
+	return true, nil
 }
 
 // set returns the candidate set s was offered in (s alone without one),

@@ -104,8 +104,25 @@ func (h *Hub) BuildReport(ctx context.Context, k int) (Report, error) {
 // SVG, no scripts, nothing fetched).
 func (r Report) WriteHTML(w io.Writer) error {
 	var b strings.Builder
-	esc := html.EscapeString
-	b.WriteString(`<!DOCTYPE html>
+	b.WriteString(reportHead)
+	fmt.Fprintf(&b, "<h1>SyntX team report</h1>\n<p class=\"muted\">Hub %s, generated %s. %d members, %d of them contributed %d preferences. "+
+		"Statistics over fewer than %d members are not shown (k-anonymity). Chain head %s.</p>\n",
+		esc(r.Target), esc(r.Generated.Format("2006-01-02 15:04 MST")), r.Members, r.Contributors, r.Records, r.K, esc(r.Head))
+	r.writeContributions(&b)
+	r.writeAcceptance(&b)
+	r.writeWeights(&b)
+	r.writeAdapters(&b)
+	b.WriteString("</body></html>\n")
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write team report: %w", err)
+	}
+	return nil
+}
+
+func esc(s string) string { return html.EscapeString(s) }
+
+// reportHead is the page's head and inline style.
+const reportHead = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>SyntX team report</title>
@@ -117,31 +134,33 @@ th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .accepted{color:#00734d;font-weight:600}.rejected{color:#b34700;font-weight:600}.muted{color:#777}
 svg text{font:11px system-ui,sans-serif;fill:#333}
 </style></head><body>
-`)
-	fmt.Fprintf(&b, "<h1>SyntX team report</h1>\n<p class=\"muted\">Hub %s, generated %s. %d members, %d of them contributed %d preferences. "+
-		"Statistics over fewer than %d members are not shown (k-anonymity). Chain head %s.</p>\n",
-		esc(r.Target), esc(r.Generated.Format("2006-01-02 15:04 MST")), r.Members, r.Contributors, r.Records, r.K, esc(r.Head))
+`
 
+func (r Report) writeContributions(b *strings.Builder) {
 	b.WriteString("<h2>Contributions by role and category</h2>\n")
 	if len(r.Contrib) == 0 {
-		fmt.Fprintf(&b, "<p class=\"muted\">No role and category has %d contributing members yet.</p>\n", r.K)
-	} else {
-		b.WriteString("<table><tr><th>Role</th><th>Category</th><th>Members</th><th>Preferences</th><th>Kept / labelled</th><th>Weight</th></tr>\n")
-		for _, c := range r.Contrib {
-			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d / %d</td><td class=\"n\">%g×</td></tr>\n",
-				esc(c.Role), esc(c.Category), c.Members, c.Preferences, c.Desirable, c.Labels, r.Weights.Of(c.Role, c.Category))
-		}
-		b.WriteString("</table>\n")
+		fmt.Fprintf(b, "<p class=\"muted\">No role and category has %d contributing members yet.</p>\n", r.K)
+		return
 	}
+	b.WriteString("<table><tr><th>Role</th><th>Category</th><th>Members</th><th>Preferences</th><th>Kept / labelled</th><th>Weight</th></tr>\n")
+	for _, c := range r.Contrib {
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d / %d</td><td class=\"n\">%g×</td></tr>\n",
+			esc(c.Role), esc(c.Category), c.Members, c.Preferences, c.Desirable, c.Labels, r.Weights.Of(c.Role, c.Category))
+	}
+	b.WriteString("</table>\n")
+}
 
+func (r Report) writeAcceptance(b *strings.Builder) {
 	b.WriteString("<h2>Acceptance over time</h2>\n")
 	if len(r.Acceptance) == 0 {
-		fmt.Fprintf(&b, "<p class=\"muted\">No week has %d contributing members yet.</p>\n", r.K)
-	} else {
-		b.WriteString("<p class=\"muted\">Per week and category: the share of labelled suggestions that were kept (the rest were undone, ignored or dismissed).</p>\n")
-		b.WriteString(acceptanceChart(r.Acceptance))
+		fmt.Fprintf(b, "<p class=\"muted\">No week has %d contributing members yet.</p>\n", r.K)
+		return
 	}
+	b.WriteString("<p class=\"muted\">Per week and category: the share of labelled suggestions that were kept (the rest were undone, ignored or dismissed).</p>\n")
+	b.WriteString(acceptanceChart(r.Acceptance))
+}
 
+func (r Report) writeWeights(b *strings.Builder) {
 	b.WriteString("<h2>Role weights</h2>\n<table><tr><th>Role</th><th>Default</th><th>Per category</th></tr>\n")
 	for _, role := range sortedKeys(r.Weights) {
 		var per []string
@@ -154,42 +173,39 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 		if v, ok := r.Weights[role]["*"]; ok {
 			def = v
 		}
-		fmt.Fprintf(&b, "<tr><td>%s</td><td class=\"n\">%g×</td><td>%s</td></tr>\n", esc(role), def, esc(strings.Join(per, ", ")))
+		fmt.Fprintf(b, "<tr><td>%s</td><td class=\"n\">%g×</td><td>%s</td></tr>\n", esc(role), def, esc(strings.Join(per, ", ")))
 	}
 	b.WriteString("</table>\n")
+}
 
+func (r Report) writeAdapters(b *strings.Builder) {
 	b.WriteString("<h2>Team adapter history</h2>\n")
 	if r.Layer != "" {
-		fmt.Fprintf(&b, "<p>This machine's team layer: <b>%s</b>.</p>\n", esc(r.Layer))
+		fmt.Fprintf(b, "<p>This machine's team layer: <b>%s</b>.</p>\n", esc(r.Layer))
 	}
 	if len(r.Adapters) == 0 {
 		b.WriteString("<p class=\"muted\">No team adapter was trained yet.</p>\n")
-	} else {
-		b.WriteString("<table><tr><th>Version</th><th>Published</th><th>Decision</th><th>Held-out accuracy<br>new / previous</th>" +
-			"<th>Held-out log-loss<br>new / previous</th><th>Data</th><th>By role and category</th><th>SHA-256</th></tr>\n")
-		for _, a := range r.Adapters {
-			m := a.Metrics.Holdout
-			decision := a.Decision
-			if r.Withdrawn[a.Version] {
-				decision += " (withdrawn)"
-			}
-			var parts []string
-			for _, k := range sortedKeys(a.Counts.ByRoleCat) {
-				parts = append(parts, fmt.Sprintf("%s %d", k, a.Counts.ByRoleCat[k].N))
-			}
-			fmt.Fprintf(&b, "<tr><td>t%d</td><td>%s</td><td class=\"%s\">%s</td><td class=\"n\">%.3f / %.3f</td><td class=\"n\">%.3f / %.3f</td>"+
-				"<td>%d records from %d members<br><span class=\"muted\">%d train, %d held out</span></td><td>%s</td><td class=\"muted\">%s</td></tr>\n",
-				a.Version, esc(a.CreatedAt.UTC().Format("2006-01-02 15:04")), esc(a.Decision), esc(decision),
-				m.New.Accuracy, m.Active.Accuracy, m.New.LogLoss, m.Active.LogLoss,
-				a.Counts.Records, a.Counts.Members, a.Counts.Train, a.Counts.Holdout, esc(strings.Join(parts, ", ")), esc(short(a.SHA256)))
+		return
+	}
+	b.WriteString("<table><tr><th>Version</th><th>Published</th><th>Decision</th><th>Held-out accuracy<br>new / previous</th>" +
+		"<th>Held-out log-loss<br>new / previous</th><th>Data</th><th>By role and category</th><th>SHA-256</th></tr>\n")
+	for _, a := range r.Adapters {
+		m := a.Metrics.Holdout
+		decision := a.Decision
+		if r.Withdrawn[a.Version] {
+			decision += " (withdrawn)"
 		}
-		b.WriteString("</table>\n")
+		var parts []string
+		for _, k := range sortedKeys(a.Counts.ByRoleCat) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, a.Counts.ByRoleCat[k].N))
+		}
+		fmt.Fprintf(b, "<tr><td>t%d</td><td>%s</td><td class=\"%s\">%s</td><td class=\"n\">%.3f / %.3f</td><td class=\"n\">%.3f / %.3f</td>"+
+			"<td>%d records from %d members<br><span class=\"muted\">%d train, %d held out</span></td><td>%s</td><td class=\"muted\">%s</td></tr>\n",
+			a.Version, esc(a.CreatedAt.UTC().Format("2006-01-02 15:04")), esc(a.Decision), esc(decision),
+			m.New.Accuracy, m.Active.Accuracy, m.New.LogLoss, m.Active.LogLoss,
+			a.Counts.Records, a.Counts.Members, a.Counts.Train, a.Counts.Holdout, esc(strings.Join(parts, ", ")), esc(short(a.SHA256)))
 	}
-	b.WriteString("</body></html>\n")
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("write team report: %w", err)
-	}
-	return nil
+	b.WriteString("</table>\n")
 }
 
 var categoryColors = map[string]string{"security": "#c0392b", "performance": "#2471a3", "correctness": "#1e8449", "style": "#b9770e"}

@@ -396,17 +396,9 @@ var ErrNewerSchema = errors.New("the hub was created by a newer SyntX")
 // missing: the connecting role needs CREATEROLE, or must be a superuser).
 // The connecting role becomes an administrator of the hub.
 func (h *Hub) Init(ctx context.Context, opt InitOptions) (InitResult, error) {
-	if opt.RolePrefix == "" {
-		opt.RolePrefix = "syntx"
-	}
-	if opt.MinMembers == 0 {
-		opt.MinMembers = 3
-	}
-	if !prefixRE.MatchString(opt.RolePrefix) {
-		return InitResult{}, fmt.Errorf("role prefix %q: lower-case letters, digits and _ only", opt.RolePrefix)
-	}
-	if opt.MinMembers < 1 {
-		return InitResult{}, fmt.Errorf("min members %d: at least 1", opt.MinMembers)
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return InitResult{}, err
 	}
 	tx, err := h.conn.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
@@ -417,66 +409,21 @@ func (h *Hub) Init(ctx context.Context, opt InitOptions) (InitResult, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7361626)`); err != nil {
 		return InitResult{}, fmt.Errorf("team init: %w", err)
 	}
-	var exists bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'syntx')`).Scan(&exists); err != nil {
-		return InitResult{}, fmt.Errorf("team init: %w", err)
-	}
-	v := 0
-	res := InitResult{}
-	if exists {
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM syntx.schema_version`).Scan(&v); err != nil {
-			return InitResult{}, fmt.Errorf("team init: schema syntx exists but is not a SyntX hub: %w", err)
-		}
-		if v > SchemaVersion {
-			return InitResult{}, fmt.Errorf("team init: %w (schema %d > %d)", ErrNewerSchema, v, SchemaVersion)
-		}
-		if err := tx.QueryRow(ctx, `SELECT team_id, role_prefix FROM syntx.hub WHERE id = 1`).Scan(&res.TeamID, &opt.RolePrefix); err != nil {
-			return InitResult{}, fmt.Errorf("team init: %w", err)
-		}
-	} else {
-		res.Created = true
-		if _, err := tx.Exec(ctx, `CREATE SCHEMA syntx`); err != nil {
-			return InitResult{}, fmt.Errorf("team init: create schema: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE syntx.schema_version (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return InitResult{}, fmt.Errorf("team init: %w", err)
-		}
+	res, v, err := openSchema(ctx, tx, &opt)
+	if err != nil {
+		return InitResult{}, err
 	}
 	g := Roles(opt.RolePrefix)
 	res.Roles = g
-	for _, r := range []string{g.Member, g.Trainer, g.Admin} {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_roles WHERE rolname = $1`, r).Scan(&n); err != nil {
-			return InitResult{}, fmt.Errorf("team init: %w", err)
-		}
-		if n == 0 {
-			if _, err := tx.Exec(ctx, "CREATE ROLE "+quoteIdent(r)+" NOLOGIN"); err != nil {
-				return InitResult{}, fmt.Errorf("team init: create group role %s (the connecting role needs CREATEROLE): %w", r, err)
-			}
-		}
+	if err := ensureGroupRoles(ctx, tx, g); err != nil {
+		return InitResult{}, err
 	}
-	steps := migrations()
-	for i := v; i < len(steps); i++ {
-		if _, err := tx.Exec(ctx, g.expand(steps[i])); err != nil {
-			return InitResult{}, fmt.Errorf("team init: migrate the hub to version %d: %w", i+1, err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO syntx.schema_version (version) VALUES ($1)`, i+1); err != nil {
-			return InitResult{}, fmt.Errorf("team init: %w", err)
-		}
+	if err := migrate(ctx, tx, g, v); err != nil {
+		return InitResult{}, err
 	}
 	if res.Created {
-		var b [16]byte
-		if _, err := rand.Read(b[:]); err != nil {
+		if res.TeamID, err = createHub(ctx, tx, opt); err != nil {
 			return InitResult{}, err
-		}
-		res.TeamID = hex.EncodeToString(b[:])
-		if _, err := tx.Exec(ctx, `INSERT INTO syntx.hub (id, team_id, min_members, share_code, role_prefix) VALUES (1, $1, $2, $3, $4)`,
-			res.TeamID, opt.MinMembers, opt.ShareCode, opt.RolePrefix); err != nil {
-			return InitResult{}, fmt.Errorf("team init: %w", err)
-		}
-		payload := fmt.Sprintf(`{"team_id":%q,"min_members":%d,"share_code":%v,"schema":%d}`, res.TeamID, opt.MinMembers, opt.ShareCode, SchemaVersion)
-		if _, err := tx.Exec(ctx, `SELECT syntx.append('init', 'role:' || session_user, $1)`, payload); err != nil {
-			return InitResult{}, fmt.Errorf("team init: %w", err)
 		}
 	}
 	// The role that ran init administers the hub.
@@ -488,4 +435,106 @@ func (h *Hub) Init(ctx context.Context, opt InitOptions) (InitResult, error) {
 	}
 	res.Version = SchemaVersion
 	return res, nil
+}
+
+// withDefaults fills in the defaults (role prefix syntx, k = 3) and checks
+// the options.
+func (opt InitOptions) withDefaults() (InitOptions, error) {
+	if opt.RolePrefix == "" {
+		opt.RolePrefix = "syntx"
+	}
+	if opt.MinMembers == 0 {
+		opt.MinMembers = 3
+	}
+	if !prefixRE.MatchString(opt.RolePrefix) {
+		return opt, fmt.Errorf("role prefix %q: lower-case letters, digits and _ only", opt.RolePrefix)
+	}
+	if opt.MinMembers < 1 {
+		return opt, fmt.Errorf("min members %d: at least 1", opt.MinMembers)
+	}
+	return opt, nil
+}
+
+// openSchema returns the hub's schema version (0 for a schema it creates,
+// with its version table; res.Created is then set). For an existing hub
+// it refuses a newer schema and sets res.TeamID and opt.RolePrefix from
+// the hub's.
+func openSchema(ctx context.Context, tx pgx.Tx, opt *InitOptions) (InitResult, int, error) {
+	var res InitResult
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'syntx')`).Scan(&exists); err != nil {
+		return res, 0, fmt.Errorf("team init: %w", err)
+	}
+	if !exists {
+		res.Created = true
+		if _, err := tx.Exec(ctx, `CREATE SCHEMA syntx`); err != nil {
+			return res, 0, fmt.Errorf("team init: create schema: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE syntx.schema_version (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return res, 0, fmt.Errorf("team init: %w", err)
+		}
+		return res, 0, nil
+	}
+	v := 0
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM syntx.schema_version`).Scan(&v); err != nil {
+		return res, 0, fmt.Errorf("team init: schema syntx exists but is not a SyntX hub: %w", err)
+	}
+	if v > SchemaVersion {
+		return res, 0, fmt.Errorf("team init: %w (schema %d > %d)", ErrNewerSchema, v, SchemaVersion)
+	}
+	if err := tx.QueryRow(ctx, `SELECT team_id, role_prefix FROM syntx.hub WHERE id = 1`).Scan(&res.TeamID, &opt.RolePrefix); err != nil {
+		return res, 0, fmt.Errorf("team init: %w", err)
+	}
+	return res, v, nil
+}
+
+// ensureGroupRoles creates the member, trainer and admin group roles that
+// do not exist yet.
+func ensureGroupRoles(ctx context.Context, tx pgx.Tx, g GroupRoles) error {
+	for _, r := range []string{g.Member, g.Trainer, g.Admin} {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_roles WHERE rolname = $1`, r).Scan(&n); err != nil {
+			return fmt.Errorf("team init: %w", err)
+		}
+		if n == 0 {
+			if _, err := tx.Exec(ctx, "CREATE ROLE "+quoteIdent(r)+" NOLOGIN"); err != nil {
+				return fmt.Errorf("team init: create group role %s (the connecting role needs CREATEROLE): %w", r, err)
+			}
+		}
+	}
+	return nil
+}
+
+// migrate applies the migrations after version v, each with its version
+// row.
+func migrate(ctx context.Context, tx pgx.Tx, g GroupRoles, v int) error {
+	steps := migrations()
+	for i := v; i < len(steps); i++ {
+		if _, err := tx.Exec(ctx, g.expand(steps[i])); err != nil {
+			return fmt.Errorf("team init: migrate the hub to version %d: %w", i+1, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO syntx.schema_version (version) VALUES ($1)`, i+1); err != nil {
+			return fmt.Errorf("team init: %w", err)
+		}
+	}
+	return nil
+}
+
+// createHub writes a new hub's settings row, with a random team id, and
+// the chain's first row, and returns the team id.
+func createHub(ctx context.Context, tx pgx.Tx, opt InitOptions) (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(b[:])
+	if _, err := tx.Exec(ctx, `INSERT INTO syntx.hub (id, team_id, min_members, share_code, role_prefix) VALUES (1, $1, $2, $3, $4)`,
+		id, opt.MinMembers, opt.ShareCode, opt.RolePrefix); err != nil {
+		return "", fmt.Errorf("team init: %w", err)
+	}
+	payload := fmt.Sprintf(`{"team_id":%q,"min_members":%d,"share_code":%v,"schema":%d}`, id, opt.MinMembers, opt.ShareCode, SchemaVersion)
+	if _, err := tx.Exec(ctx, `SELECT syntx.append('init', 'role:' || session_user, $1)`, payload); err != nil {
+		return "", fmt.Errorf("team init: %w", err)
+	}
+	return id, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ChainRow is one row of the hub's hash chain.
@@ -77,165 +79,199 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // Problems name the first rows found wrong; the chain check stops at the
 // first broken link.
 func (h *Hub) Verify(ctx context.Context, opt VerifyOptions) (VerifyReport, error) {
-	rep := VerifyReport{Scope: "own"}
+	v := &verifier{rep: VerifyReport{Scope: "own"}}
 	tx, err := h.conn.BeginTx(ctx, pgxRepeatableRead)
 	if err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return v.rep, fmt.Errorf("verify: %w", err)
 	}
 	defer tx.Rollback(ctx)
+	v.tx = tx
 	var trainer bool
 	if err := tx.QueryRow(ctx, `SELECT syntx.is_trainer()`).Scan(&trainer); err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return v.rep, fmt.Errorf("verify: %w", err)
 	}
 	if trainer {
-		rep.Scope = "all"
+		v.rep.Scope = "all"
 	}
-	var me *string
-	if err := tx.QueryRow(ctx, `SELECT syntx.me()`).Scan(&me); err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+	if err := tx.QueryRow(ctx, `SELECT syntx.me()`).Scan(&v.me); err != nil {
+		return v.rep, fmt.Errorf("verify: %w", err)
 	}
-	bad := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
+	for _, step := range []func(context.Context) error{
+		v.readChain,
+		v.checkLinks,
+		v.checkHead,
+		func(context.Context) error { v.checkNotedHead(opt.Head); return nil },
+		func(context.Context) error { v.replay(); return nil },
+		func(ctx context.Context) error { return v.checkRecords(ctx, h) },
+		v.checkMembers,
+		v.checkWeights,
+		v.checkPolicy,
+		v.checkAdapters,
+	} {
+		if err := step(ctx); err != nil {
+			return v.rep, err
+		}
+	}
+	slices.Sort(v.rep.Problems)
+	return v.rep, nil
+}
 
-	// The chain.
-	rows, err := tx.Query(ctx, `SELECT seq, at, kind, actor, payload, prev_hash, hash FROM syntx.chain ORDER BY seq`)
+// verifier is one Verify run: its transaction, what it read and found.
+type verifier struct {
+	tx     pgx.Tx
+	rep    VerifyReport
+	me     *string // the caller's member id (nil: not a member)
+	chain  []ChainRow
+	broken bool // a chain link is broken (the head check is moot)
+	st     chainState
+}
+
+func (v *verifier) bad(format string, args ...any) {
+	v.rep.Problems = append(v.rep.Problems, fmt.Sprintf(format, args...))
+}
+
+// readChain reads the chain rows in seq order.
+func (v *verifier) readChain(ctx context.Context) error {
+	rows, err := v.tx.Query(ctx, `SELECT seq, at, kind, actor, payload, prev_hash, hash FROM syntx.chain ORDER BY seq`)
 	if err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return fmt.Errorf("verify: %w", err)
 	}
-	var chain []ChainRow
+	defer rows.Close()
 	for rows.Next() {
 		var c ChainRow
 		if err := rows.Scan(&c.Seq, &c.At, &c.Kind, &c.Actor, &c.Payload, &c.PrevHash, &c.Hash); err != nil {
-			rows.Close()
-			return rep, fmt.Errorf("verify: %w", err)
+			return fmt.Errorf("verify: %w", err)
 		}
-		chain = append(chain, c)
+		v.chain = append(v.chain, c)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return fmt.Errorf("verify: %w", err)
 	}
-	rep.Rows = int64(len(chain))
+	v.rep.Rows = int64(len(v.chain))
+	return nil
+}
+
+// checkLinks checks seqs, links and hashes up to the first broken link.
+func (v *verifier) checkLinks(context.Context) error {
 	prev := strings.Repeat("0", 64)
-	broken := false
-	for i, c := range chain {
+	for i, c := range v.chain {
 		switch {
 		case c.Seq != int64(i+1):
-			bad("chain row %d: expected seq %d (a row was removed or inserted)", c.Seq, i+1)
+			v.bad("chain row %d: expected seq %d (a row was removed or inserted)", c.Seq, i+1)
 		case c.PrevHash != prev:
-			bad("chain row %d: does not link to row %d (a row before it was altered, removed or inserted)", c.Seq, c.Seq-1)
+			v.bad("chain row %d: does not link to row %d (a row before it was altered, removed or inserted)", c.Seq, c.Seq-1)
 		case RowHash(prev, c.Seq, c.At, c.Kind, c.Actor, c.Payload) != c.Hash:
-			bad("chain row %d (%s): its content does not match its hash (altered)", c.Seq, c.Kind)
+			v.bad("chain row %d (%s): its content does not match its hash (altered)", c.Seq, c.Kind)
 		default:
 			prev = c.Hash
 			continue
 		}
-		broken = true
-		break
+		v.broken = true
+		return nil
 	}
+	return nil
+}
+
+// checkHead checks that the head table names the last chain row.
+func (v *verifier) checkHead(ctx context.Context) error {
 	var headSeq int64
 	var headHash string
-	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM syntx.chain_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+	if err := v.tx.QueryRow(ctx, `SELECT seq, hash FROM syntx.chain_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
-	rep.Head = fmt.Sprintf("%d:%s", headSeq, headHash)
-	if !broken {
-		last := ChainRow{Hash: strings.Repeat("0", 64)}
-		if len(chain) > 0 {
-			last = chain[len(chain)-1]
-		}
-		if headSeq != last.Seq || headHash != last.Hash {
-			bad("the chain head (%d) is not the last chain row (%d): rows were cut from the end or the head rewritten", headSeq, last.Seq)
-		}
+	v.rep.Head = fmt.Sprintf("%d:%s", headSeq, headHash)
+	if v.broken {
+		return nil
 	}
-	if opt.Head != "" {
-		s, hash, ok := strings.Cut(opt.Head, ":")
-		n, err := strconv.ParseInt(s, 10, 64)
-		switch {
-		case !ok || err != nil:
-			bad("--head %q is not SEQ:HASH", opt.Head)
-		case n < 1 || n > int64(len(chain)):
-			bad("the noted head %d is past the chain's end (%d rows): the chain was cut", n, len(chain))
-		case chain[n-1].Hash != hash:
-			bad("chain row %d is not the one noted (%s…): the chain was rewritten from there", n, short(hash))
-		}
+	last := ChainRow{Hash: strings.Repeat("0", 64)}
+	if len(v.chain) > 0 {
+		last = v.chain[len(v.chain)-1]
 	}
+	if headSeq != last.Seq || headHash != last.Hash {
+		v.bad("the chain head (%d) is not the last chain row (%d): rows were cut from the end or the head rewritten", headSeq, last.Seq)
+	}
+	return nil
+}
 
-	// The records the caller can see, by push.
-	type pushRow struct {
-		seq            int64
-		actor, install string
-		count          int
-		first, last    int64
-		digest         string
+// checkNotedHead checks that a head noted earlier ("SEQ:HASH") is still
+// in the chain.
+func (v *verifier) checkNotedHead(head string) {
+	if head == "" {
+		return
 	}
-	pushes := map[int64]pushRow{}
-	lastRole := map[string]string{}
-	joined := map[string]bool{}
-	weights := DefaultWeights()
-	var settings struct {
+	s, hash, ok := strings.Cut(head, ":")
+	n, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case !ok || err != nil:
+		v.bad("--head %q is not SEQ:HASH", head)
+	case n < 1 || n > int64(len(v.chain)):
+		v.bad("the noted head %d is past the chain's end (%d rows): the chain was cut", n, len(v.chain))
+	case v.chain[n-1].Hash != hash:
+		v.bad("chain row %d is not the one noted (%s…): the chain was rewritten from there", n, short(hash))
+	}
+}
+
+// pushRow is a push as its chain row states it.
+type pushRow struct {
+	seq            int64
+	actor, install string
+	count          int
+	first, last    int64
+	digest         string
+}
+
+// adapterRow is a published adapter as its chain row states it.
+type adapterRow struct {
+	seq    int64
+	sha    string
+	decide string
+}
+
+// chainState is what the chain says the hub holds, replayed row by row.
+type chainState struct {
+	pushes   map[int64]pushRow
+	lastRole map[string]string
+	joined   map[string]bool
+	weights  Weights
+	settings struct {
 		MinMembers int  `json:"min_members"`
 		ShareCode  bool `json:"share_code"`
 	}
-	forgotten := map[int64]int{}     // push id → records forgotten
-	leftDigest := map[int64]string{} // push id → digest of what a forget left
-	adapterRows := map[int64]struct {
-		seq    int64
-		sha    string
-		decide string
-	}{}
-	for _, c := range chain {
+	forgotten   map[int64]int    // push id → records forgotten
+	leftDigest  map[int64]string // push id → digest of what a forget left
+	adapterRows map[int64]adapterRow
+}
+
+// replay builds the chain's state of the hub (v.st) from its rows.
+func (v *verifier) replay() {
+	st := &v.st
+	st.pushes, st.lastRole, st.joined = map[int64]pushRow{}, map[string]string{}, map[string]bool{}
+	st.weights = DefaultWeights()
+	st.forgotten, st.leftDigest, st.adapterRows = map[int64]int{}, map[int64]string{}, map[int64]adapterRow{}
+	for _, c := range v.chain {
 		switch c.Kind {
 		case "push":
-			var p struct {
-				Push    int64  `json:"push"`
-				Install string `json:"install"`
-				Count   int    `json:"count"`
-				First   int64  `json:"first"`
-				Last    int64  `json:"last"`
-				Digest  string `json:"digest"`
-			}
-			if err := json.Unmarshal([]byte(c.Payload), &p); err != nil {
-				bad("chain row %d: unreadable push payload", c.Seq)
-				continue
-			}
-			if _, dup := pushes[p.Push]; dup {
-				bad("chain row %d: push %d is recorded twice", c.Seq, p.Push)
-			}
-			pushes[p.Push] = pushRow{seq: c.Seq, actor: c.Actor, install: p.Install, count: p.Count, first: p.First, last: p.Last, digest: p.Digest}
+			v.replayPush(c)
 		case "join":
-			joined[c.Actor] = true
+			st.joined[c.Actor] = true
 		case "role":
 			var p struct{ Member, Role string }
 			if json.Unmarshal([]byte(c.Payload), &p) == nil {
-				lastRole[p.Member] = p.Role
+				st.lastRole[p.Member] = p.Role
 			}
 		case "weight":
 			var p struct{ Role, Category, Weight string }
 			if json.Unmarshal([]byte(c.Payload), &p) == nil {
-				v, _ := strconv.ParseFloat(p.Weight, 64)
-				if weights[p.Role] == nil {
-					weights[p.Role] = map[string]float64{}
+				w, _ := strconv.ParseFloat(p.Weight, 64)
+				if st.weights[p.Role] == nil {
+					st.weights[p.Role] = map[string]float64{}
 				}
-				weights[p.Role][p.Category] = v
+				st.weights[p.Role][p.Category] = w
 			}
 		case "init", "settings":
-			_ = json.Unmarshal([]byte(c.Payload), &settings)
+			_ = json.Unmarshal([]byte(c.Payload), &st.settings)
 		case "forget":
-			var p struct {
-				Pushes map[string]int    `json:"pushes"`
-				Left   map[string]string `json:"left"`
-			}
-			if err := json.Unmarshal([]byte(c.Payload), &p); err != nil {
-				bad("chain row %d: unreadable forget payload", c.Seq)
-			}
-			for id, n := range p.Pushes {
-				v, _ := strconv.ParseInt(id, 10, 64)
-				forgotten[v] += n
-			}
-			for id, d := range p.Left {
-				v, _ := strconv.ParseInt(id, 10, 64)
-				leftDigest[v] = d
-			}
+			v.replayForget(c)
 		case "adapter":
 			var p struct {
 				Version  int64  `json:"version"`
@@ -243,143 +279,198 @@ func (h *Hub) Verify(ctx context.Context, opt VerifyOptions) (VerifyReport, erro
 				Decision string `json:"decision"`
 			}
 			if json.Unmarshal([]byte(c.Payload), &p) == nil {
-				adapterRows[p.Version] = struct {
-					seq    int64
-					sha    string
-					decide string
-				}{c.Seq, p.SHA256, p.Decision}
+				st.adapterRows[p.Version] = adapterRow{c.Seq, p.SHA256, p.Decision}
 			}
 		}
 	}
+}
+
+func (v *verifier) replayPush(c ChainRow) {
+	var p struct {
+		Push    int64  `json:"push"`
+		Install string `json:"install"`
+		Count   int    `json:"count"`
+		First   int64  `json:"first"`
+		Last    int64  `json:"last"`
+		Digest  string `json:"digest"`
+	}
+	if err := json.Unmarshal([]byte(c.Payload), &p); err != nil {
+		v.bad("chain row %d: unreadable push payload", c.Seq)
+		return
+	}
+	if _, dup := v.st.pushes[p.Push]; dup {
+		v.bad("chain row %d: push %d is recorded twice", c.Seq, p.Push)
+	}
+	v.st.pushes[p.Push] = pushRow{seq: c.Seq, actor: c.Actor, install: p.Install, count: p.Count, first: p.First, last: p.Last, digest: p.Digest}
+}
+
+func (v *verifier) replayForget(c ChainRow) {
+	var p struct {
+		Pushes map[string]int    `json:"pushes"`
+		Left   map[string]string `json:"left"`
+	}
+	if err := json.Unmarshal([]byte(c.Payload), &p); err != nil {
+		v.bad("chain row %d: unreadable forget payload", c.Seq)
+	}
+	for id, n := range p.Pushes {
+		k, _ := strconv.ParseInt(id, 10, 64)
+		v.st.forgotten[k] += n
+	}
+	for id, d := range p.Left {
+		k, _ := strconv.ParseInt(id, 10, 64)
+		v.st.leftDigest[k] = d
+	}
+}
+
+// checkRecords checks the records the caller can see against the push
+// rows that cover them, and that no push the caller should see is gone.
+func (v *verifier) checkRecords(ctx context.Context, h *Hub) error {
+	st := &v.st
 	byPush := map[int64][]Record{}
-	err = h.recordsTx(ctx, tx, func(r Record) error {
+	err := h.recordsTx(ctx, v.tx, func(r Record) error {
 		byPush[r.PushID] = append(byPush[r.PushID], r)
 		return nil
 	})
 	if err != nil {
-		return rep, err
+		return err
 	}
 	for _, id := range slices.Sorted(mapKeys(byPush)) {
 		recs := byPush[id]
-		p, ok := pushes[id]
+		p, ok := st.pushes[id]
 		if !ok {
-			bad("record %d (member %s, local %d): no push row in the chain covers it (added behind SyntX's back)", recs[0].ID, recs[0].Member, recs[0].LocalID)
+			v.bad("record %d (member %s, local %d): no push row in the chain covers it (added behind SyntX's back)", recs[0].ID, recs[0].Member, recs[0].LocalID)
 			continue
 		}
 		slices.SortFunc(recs, func(a, b Record) int { return int(a.LocalID - b.LocalID) })
 		for _, r := range recs {
 			if r.Member != p.actor {
-				bad("record %d: member %s in push %d, which member %s made", r.ID, r.Member, id, p.actor)
+				v.bad("record %d: member %s in push %d, which member %s made", r.ID, r.Member, id, p.actor)
 			}
 		}
-		rep.Pushes++
-		rep.Records += len(recs)
+		v.rep.Pushes++
+		v.rep.Records += len(recs)
 		switch {
-		case len(recs) != p.count-forgotten[id]:
-			bad("push %d (chain row %d): %d records, the chain says %d (records removed or added)", id, p.seq, len(recs), p.count-forgotten[id])
-		case forgotten[id] > 0 && PushDigest(recs) != leftDigest[id]:
-			bad("push %d (chain row %d): what its member's forget left does not match the digest in the chain (altered)", id, p.seq)
-		case forgotten[id] == 0 && PushDigest(recs) != p.digest:
-			bad("push %d (chain row %d): its records do not match the digest in the chain (altered: %s)", id, p.seq, firstAltered(recs))
+		case len(recs) != p.count-st.forgotten[id]:
+			v.bad("push %d (chain row %d): %d records, the chain says %d (records removed or added)", id, p.seq, len(recs), p.count-st.forgotten[id])
+		case st.forgotten[id] > 0 && PushDigest(recs) != st.leftDigest[id]:
+			v.bad("push %d (chain row %d): what its member's forget left does not match the digest in the chain (altered)", id, p.seq)
+		case st.forgotten[id] == 0 && PushDigest(recs) != p.digest:
+			v.bad("push %d (chain row %d): its records do not match the digest in the chain (altered: %s)", id, p.seq, firstAltered(recs))
 		}
 	}
 	// Pushes whose records the caller should see but are all gone.
-	for id, p := range pushes {
-		if _, ok := byPush[id]; ok || forgotten[id] >= p.count {
+	for id, p := range st.pushes {
+		if _, ok := byPush[id]; ok || st.forgotten[id] >= p.count {
 			continue
 		}
-		if rep.Scope == "all" || (me != nil && p.actor == *me) {
-			bad("push %d (chain row %d): its %d records are missing (deleted)", id, p.seq, p.count)
+		if v.rep.Scope == "all" || (v.me != nil && p.actor == *v.me) {
+			v.bad("push %d (chain row %d): its %d records are missing (deleted)", id, p.seq, p.count)
 		}
 	}
+	return nil
+}
 
-	// Members and roles.
-	mrows, err := tx.Query(ctx, `SELECT member_id, role FROM syntx.members ORDER BY member_id`)
+// checkMembers checks each member's role and join row.
+func (v *verifier) checkMembers(ctx context.Context) error {
+	mrows, err := v.tx.Query(ctx, `SELECT member_id, role FROM syntx.members ORDER BY member_id`)
 	if err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return fmt.Errorf("verify: %w", err)
 	}
+	defer mrows.Close()
 	for mrows.Next() {
 		var id, role string
 		if err := mrows.Scan(&id, &role); err != nil {
-			mrows.Close()
-			return rep, err
+			return err
 		}
-		rep.Members++
-		want := lastRole[id]
+		v.rep.Members++
+		want := v.st.lastRole[id]
 		if want == "" {
 			want = "developer"
 		}
 		if role != want {
-			bad("member %s has role %s, but the chain gave it %s (changed behind SyntX's back)", id, role, want)
+			v.bad("member %s has role %s, but the chain gave it %s (changed behind SyntX's back)", id, role, want)
 		}
-		if !joined[id] {
-			bad("member %s has no join row in the chain", id)
+		if !v.st.joined[id] {
+			v.bad("member %s has no join row in the chain", id)
 		}
 	}
-	mrows.Close()
+	return nil
+}
 
-	// Role weights.
-	have, err := weightsTx(ctx, tx)
+// checkWeights checks the role weights against the chain's.
+func (v *verifier) checkWeights(ctx context.Context) error {
+	have, err := weightsTx(ctx, v.tx)
 	if err != nil {
-		return rep, err
+		return err
 	}
+	want := v.st.weights
 	for role, cats := range have {
-		for cat, v := range cats {
-			if w, ok := weights[role][cat]; !ok || w != v {
-				bad("role weight %s/%s is %v, the chain says %v", role, cat, v, weights[role][cat])
+		for cat, x := range cats {
+			if w, ok := want[role][cat]; !ok || w != x {
+				v.bad("role weight %s/%s is %v, the chain says %v", role, cat, x, want[role][cat])
 			}
 		}
 	}
-	for role, cats := range weights {
+	for role, cats := range want {
 		for cat := range cats {
 			if _, ok := have[role][cat]; !ok {
-				bad("role weight %s/%s is missing (the chain sets it)", role, cat)
+				v.bad("role weight %s/%s is missing (the chain sets it)", role, cat)
 			}
 		}
 	}
+	return nil
+}
+
+// checkPolicy checks the team policy (k, code sharing) against the
+// chain's.
+func (v *verifier) checkPolicy(ctx context.Context) error {
 	var minMembers int
 	var shareCode bool
-	if err := tx.QueryRow(ctx, `SELECT min_members, share_code FROM syntx.hub WHERE id = 1`).Scan(&minMembers, &shareCode); err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+	if err := v.tx.QueryRow(ctx, `SELECT min_members, share_code FROM syntx.hub WHERE id = 1`).Scan(&minMembers, &shareCode); err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
-	if minMembers != settings.MinMembers || shareCode != settings.ShareCode {
-		bad("the team policy (min_members %d, share_code %v) is not the one the chain set (%d, %v)", minMembers, shareCode, settings.MinMembers, settings.ShareCode)
+	if set := v.st.settings; minMembers != set.MinMembers || shareCode != set.ShareCode {
+		v.bad("the team policy (min_members %d, share_code %v) is not the one the chain set (%d, %v)", minMembers, shareCode, set.MinMembers, set.ShareCode)
 	}
+	return nil
+}
 
-	// Adapters.
-	arows, err := tx.Query(ctx, `SELECT version, sha256, decision, weights, chain_seq FROM syntx.adapters ORDER BY version`)
+// checkAdapters checks each published adapter against its chain row and
+// its file against its SHA-256, and that every adapter row has its
+// adapter.
+func (v *verifier) checkAdapters(ctx context.Context) error {
+	arows, err := v.tx.Query(ctx, `SELECT version, sha256, decision, weights, chain_seq FROM syntx.adapters ORDER BY version`)
 	if err != nil {
-		return rep, fmt.Errorf("verify: %w", err)
+		return fmt.Errorf("verify: %w", err)
 	}
+	defer arows.Close()
 	seen := map[int64]bool{}
 	for arows.Next() {
-		var v, seq int64
+		var ver, seq int64
 		var sha, decision string
 		var weights []byte
-		if err := arows.Scan(&v, &sha, &decision, &weights, &seq); err != nil {
-			arows.Close()
-			return rep, err
+		if err := arows.Scan(&ver, &sha, &decision, &weights, &seq); err != nil {
+			return err
 		}
-		rep.Adapters++
-		seen[v] = true
-		cr, ok := adapterRows[v]
+		v.rep.Adapters++
+		seen[ver] = true
+		cr, ok := v.st.adapterRows[ver]
 		switch {
 		case !ok:
-			bad("team adapter t%d has no chain row (published behind SyntX's back)", v)
+			v.bad("team adapter t%d has no chain row (published behind SyntX's back)", ver)
 		case cr.seq != seq || cr.sha != sha || cr.decide != decision:
-			bad("team adapter t%d does not match its chain row %d (altered)", v, cr.seq)
+			v.bad("team adapter t%d does not match its chain row %d (altered)", ver, cr.seq)
 		case sha256Hex(weights) != sha:
-			bad("team adapter t%d: its weights do not hash to the published SHA-256 (the file was swapped)", v)
+			v.bad("team adapter t%d: its weights do not hash to the published SHA-256 (the file was swapped)", ver)
 		}
 	}
 	arows.Close()
-	for v, cr := range adapterRows {
-		if !seen[v] {
-			bad("team adapter t%d (chain row %d) is missing (deleted)", v, cr.seq)
+	for ver, cr := range v.st.adapterRows {
+		if !seen[ver] {
+			v.bad("team adapter t%d (chain row %d) is missing (deleted)", ver, cr.seq)
 		}
 	}
-	slices.Sort(rep.Problems)
-	return rep, nil
+	return arows.Err()
 }
 
 func short(h string) string {

@@ -41,10 +41,13 @@ type dataset struct {
 // as comparisons pos ≻ neg (a label compares its suggestion with the
 // nothing action).
 type pref struct {
-	id        int64
-	at        time.Time
-	persona   string
-	weight    float64
+	id      int64
+	at      time.Time
+	persona string
+	weight  float64
+	// roleW is the role weight included in weight (a team run's; 0 in a
+	// local run, where there is none).
+	roleW     float64
 	label     bool
 	desirable bool
 	row       int32 // a label's suggestion

@@ -295,6 +295,21 @@
 // applied the fix; DataCounts.Skipped counts both. Local training reads
 // its preferences as recorded.
 //
+// Role weights count once, in the reward model: a team run's comparisons
+// and labels weigh evidence × role weight (× recency), so the reward on a
+// suggestion is the role-weighted vote. The KL objective then weighs each
+// candidate set by its evidence alone — its heaviest preference's weight
+// with TeamRecord.RoleWeight divided out — and fits the policy to that
+// reward on every member's sets alike. With the role weight in the set
+// weights too, a specialist's sets (where a security fix was kept over the
+// other candidates) count twice as much as the developers' in how the
+// shared adapter spends its capacity, which on the team benchmark's same
+// records (make bench-team, seeds 1 / 2 / 3) gave security fixes a mean
+// score of 0.45 / 0.61 / 0.58 against 0.57 / 0.61 / 0.60 with evidence
+// alone; weighing each candidate by its own category's role weight gave
+// 0.44 / 0.59 / 0.59 and the role weight squared 0.45 / 0.57 / 0.59 (every
+// weight 1: 0.39 / 0.54 / 0.51). See the README's "Teams".
+//
 // The team layer on disk mirrors the own adapters':
 //
 //	Home/team/adapters/t1/, t2/, ...   team adapters pulled from the hub

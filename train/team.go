@@ -41,6 +41,11 @@ type TeamRecord struct {
 	// Weight is the evidence weight times the role weight (recency is
 	// applied by the run, as for local preferences).
 	Weight float64
+	// RoleWeight is the role weight in Weight (0: none). The role weight
+	// counts in the reward model, which decides what the team prefers,
+	// and not again in the KL objective's set weights (see the package
+	// documentation, "Teams").
+	RoleWeight float64
 	// Role is the role whose weight applied; Category the suggestion's.
 	Role, Category string
 	// Outcome is what became of the suggestion (capture's outcome: kept,
@@ -193,7 +198,11 @@ func teamDataset(recs []TeamRecord, hold float64) (*dataset, error) {
 			}
 			return mem[i]
 		}
-		x := pref{id: r.ID, at: r.At, persona: r.Role, weight: r.Weight, pos: at(r.Pos), neg: at(r.Neg), row: nothing}
+		roleW := r.RoleWeight
+		if !(roleW > 0) || math.IsInf(roleW, 0) {
+			roleW = 0
+		}
+		x := pref{id: r.ID, at: r.At, persona: r.Role, weight: r.Weight, roleW: roleW, pos: at(r.Pos), neg: at(r.Neg), row: nothing}
 		if r.Label {
 			x.label = true
 			x.desirable = r.Pos >= 0

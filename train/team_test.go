@@ -293,3 +293,43 @@ func TestRunTeamRoleWeightsDecideAgainstNothing(t *testing.T) {
 		t.Errorf("security fix: logit %.3f with the team adapter against %.3f with the base; 6 votes for it against 4 should raise it", zt[0], zb[0])
 	}
 }
+
+// TestTeamKLSetWeightsLeaveRolesOut: in a team run the role weight counts
+// in the reward model's comparisons, and a set's weight in the KL
+// objective is its evidence alone, so a specialist's set at 2× and a
+// developer's at 1× weigh alike there (a local run's sets keep their
+// stored weight).
+func TestTeamKLSetWeightsLeaveRolesOut(t *testing.T) {
+	t.Parallel()
+	recs := teamRecords(map[string]string{"m-a": "security", "m-b": "style"}, 3)
+	for i := range recs {
+		if recs[i].Member == "m-a" {
+			recs[i].Role, recs[i].Weight, recs[i].RoleWeight = "security-specialist", 0.5*2, 2
+		} else {
+			recs[i].Weight, recs[i].RoleWeight = 0.5, 1
+		}
+		recs[i].At = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	}
+	ds, err := teamDataset(recs, 0.34)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := lookupObjective(KL)
+	tr := &trainer{s: Settings{}.WithDefaults(), obj: obj, ds: ds}
+	u := tr.units()
+	if len(u.sets) == 0 || len(u.cmps) == 0 {
+		t.Fatalf("%d sets, %d comparisons", len(u.sets), len(u.cmps))
+	}
+	for _, s := range u.sets {
+		if s.w != 0.5 {
+			t.Errorf("set %d: KL weight %v, want the evidence 0.5 (no role weight)", s.set, s.w)
+		}
+	}
+	roles := map[float64]int{}
+	for _, c := range u.cmps {
+		roles[c.w]++
+	}
+	if roles[1] == 0 || roles[0.5] == 0 || len(roles) != 2 {
+		t.Errorf("comparison weights %v, want the specialist's at 1 (0.5 × 2) and the developer's at 0.5", roles)
+	}
+}

@@ -553,9 +553,15 @@ func (tr *trainer) units() units {
 		} else {
 			u.counts.Pairs++
 		}
+		// A set's weight in the KL objective: its heaviest preference's,
+		// without a team run's role weight (the reward model has it).
+		sw := w
+		if p.roleW > 0 {
+			sw = w / p.roleW
+		}
 		for _, r := range []int32{p.pos, p.neg} {
 			if r != nothing {
-				setW[ds.setOf[r]] = max(setW[ds.setOf[r]], w)
+				setW[ds.setOf[r]] = max(setW[ds.setOf[r]], sw)
 			}
 		}
 	}

@@ -338,7 +338,7 @@ func teamSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *background {
-		_ = train.LowerPriority()
+		_ = idlePriority()
 	}
 	h, cfg, err := connectTeam(ctx, *db)
 	if err != nil {

@@ -394,10 +394,17 @@ func TestTeamTwoLayersOverLSP(t *testing.T) {
 		} `json:"team"`
 	}
 	var raw json.RawMessage
-	if err := ic.Command(ctx, "syntx.status", &raw); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
+	// The layer can serve before the server has read the sync's result
+	// (it follows the pointer the sync wrote): wait for the result.
+	if err := testwait.UntilErr(testwait.Deadline(t), "the idle sync's result in syntx.status", func() bool {
+		if err := ic.Command(ctx, "syntx.status", &raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &st); err != nil {
+			t.Fatalf("%v: %s", err, raw)
+		}
+		return st.Team.Last != ""
+	}); err != nil {
 		t.Fatalf("%v: %s", err, raw)
 	}
 	if st.Team.Mode == "" {

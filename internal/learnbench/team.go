@@ -145,6 +145,10 @@ type hubFixture struct {
 	passfile string
 	pass     map[string]string
 	db       string
+	// adminHome and ciHome are the administrator's and the CI trainer's
+	// data directories; tmp what stop removes.
+	adminHome, ciHome string
+	tmp               []string
 }
 
 func (h *hubFixture) url(user string) string {
@@ -205,6 +209,37 @@ type teamMember struct {
 // RunTeam plays the team benchmark.
 func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	t0 := time.Now()
+	cfg = cfg.withDefaults()
+	lc := Config{Binary: cfg.Binary, Corpus: cfg.Corpus, Log: cfg.Log, Seed: cfg.Seed}
+	train, held, nSites, err := teamSites(ctx, lc, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep := &TeamReport{Sites: nSites, HeldOut: len(held), SecurityWeight: cfg.SecurityWeight}
+	if rep.SecurityWeight == 0 {
+		rep.SecurityWeight = 2
+	}
+	hub, err := startHub(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer hub.stop()
+	t := &teamRun{cfg: cfg, lc: lc, hub: hub, rep: rep, train: train, held: held}
+	defer t.stopMembers()
+	if err := t.addMembers(ctx); err != nil {
+		return nil, err
+	}
+	lc.logf("%d members, %d training sites, %d held out", len(t.members), len(train), len(held))
+	for _, step := range []func(context.Context) error{t.playRounds, t.countSecurityRecords, t.newcomer, t.dissenter, t.roles} {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	rep.Seconds = time.Since(t0).Seconds()
+	return rep, nil
+}
+
+func (cfg TeamConfig) withDefaults() TeamConfig {
 	if cfg.Rounds == 0 {
 		cfg.Rounds = 4
 	}
@@ -214,22 +249,27 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	if len(cfg.Checkpoints) == 0 {
 		cfg.Checkpoints = []int{0, 10, 20, 30, 50}
 	}
-	lc := Config{Binary: cfg.Binary, Corpus: cfg.Corpus, Log: cfg.Log, Seed: cfg.Seed}
+	return cfg
+}
+
+// teamSites discovers the corpus's sites and splits them by file into
+// training sites and (at most cfg.HeldOut) held-out ones; nSites counts
+// them all.
+func teamSites(ctx context.Context, lc Config, cfg TeamConfig) (train, held []Site, nSites int, err error) {
 	files, err := corpusFiles(cfg.Corpus)
 	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("bench-team: no corpus files in %s: %v", cfg.Corpus, err)
+		return nil, nil, 0, fmt.Errorf("bench-team: no corpus files in %s: %v", cfg.Corpus, err)
 	}
 	lc.logf("discovering sites in %d files", len(files))
 	sites, err := discover(ctx, lc, files)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 23))
 	heldFiles := map[string]bool{}
 	for _, i := range rng.Perm(len(files))[:len(files)*3/10] {
 		heldFiles[files[i]] = true
 	}
-	var train, held []Site
 	for i, s := range sites {
 		s.Test = i%2 == 1
 		if heldFiles[s.File] {
@@ -242,97 +282,132 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	if cfg.HeldOut > 0 && len(held) > cfg.HeldOut {
 		held = held[:cfg.HeldOut]
 	}
-	rep := &TeamReport{Sites: len(sites), HeldOut: len(held), SecurityWeight: cfg.SecurityWeight}
-	if rep.SecurityWeight == 0 {
-		rep.SecurityWeight = 2
-	}
+	return train, held, len(sites), nil
+}
 
-	// The hub.
+// startHub starts a throw-away PostgreSQL with a hub initialised by its
+// administrator (hubadmin, k = 2), a CI trainer (hubci) and the
+// specialists' security weight when cfg sets one.
+func startHub(ctx context.Context, cfg TeamConfig) (h *hubFixture, err error) {
 	c, err := pgtest.Start(ctx, pgtest.Options{})
 	if err != nil {
 		return nil, err
 	}
-	defer c.Stop()
+	h = &hubFixture{c: c, binary: cfg.Binary, pass: map[string]string{}, db: "team"}
+	defer func() {
+		if err != nil {
+			h.stop()
+		}
+	}()
 	pf, err := os.MkdirTemp("", "syntx-team-pass-")
 	if err != nil {
-		return nil, err
+		return h, err
 	}
-	defer os.RemoveAll(pf)
-	hub := &hubFixture{c: c, binary: cfg.Binary, pass: map[string]string{}, db: "team", passfile: filepath.Join(pf, "pgpass")}
+	h.tmp = append(h.tmp, pf)
+	h.passfile = filepath.Join(pf, "pgpass")
 	if _, err := c.Psql(ctx, "postgres", `CREATE ROLE hubadmin LOGIN CREATEROLE PASSWORD 'pw-hubadmin'`); err != nil {
-		return nil, err
+		return h, err
 	}
-	hub.pass["hubadmin"] = "pw-hubadmin"
+	h.pass["hubadmin"] = "pw-hubadmin"
 	if err := c.CreateDB(ctx, "team", "hubadmin"); err != nil {
-		return nil, err
+		return h, err
 	}
-	if _, err := hub.role(ctx, "hubci"); err != nil {
-		return nil, err
+	if _, err := h.role(ctx, "hubci"); err != nil {
+		return h, err
 	}
-	adminHome, err := hub.home("hubadmin")
-	if err != nil {
-		return nil, err
+	if h.adminHome, err = h.home("hubadmin"); err != nil {
+		return h, err
 	}
-	defer os.RemoveAll(adminHome)
-	if _, err := hub.cli(ctx, adminHome, "team", "init", "--min-members", "2"); err != nil {
-		return nil, err
+	h.tmp = append(h.tmp, h.adminHome)
+	if _, err := h.cli(ctx, h.adminHome, "team", "init", "--min-members", "2"); err != nil {
+		return h, err
 	}
 	if _, err := c.Psql(ctx, "team", `GRANT syntx_trainer TO hubci`); err != nil {
-		return nil, err
+		return h, err
 	}
 	if cfg.SecurityWeight > 0 {
-		if _, err := hub.cli(ctx, adminHome, "team", "role", "weight", "security-specialist", "security", fmt.Sprint(cfg.SecurityWeight)); err != nil {
-			return nil, err
+		if _, err := h.cli(ctx, h.adminHome, "team", "role", "weight", "security-specialist", "security", fmt.Sprint(cfg.SecurityWeight)); err != nil {
+			return h, err
 		}
 	}
-	ciHome, err := hub.home("hubci")
-	if err != nil {
-		return nil, err
+	if h.ciHome, err = h.home("hubci"); err != nil {
+		return h, err
 	}
-	defer os.RemoveAll(ciHome)
+	h.tmp = append(h.tmp, h.ciHome)
+	return h, nil
+}
 
-	// The members.
+// stop stops the cluster and removes the hub's temporary directories.
+func (h *hubFixture) stop() {
+	h.c.Stop()
+	for _, d := range h.tmp {
+		_ = os.RemoveAll(d)
+	}
+}
+
+// teamRun is one team benchmark under way.
+type teamRun struct {
+	cfg         TeamConfig
+	lc          Config
+	hub         *hubFixture
+	rep         *TeamReport
+	train, held []Site
+	members     []*teamMember
+	// newcomerHome is the new member's data directory (its team layer);
+	// base an empty one (the base policy).
+	newcomerHome, base string
+}
+
+func (t *teamRun) stopMembers() {
+	for _, m := range t.members {
+		if m.srv != nil {
+			m.srv.stop(context.Background())
+		}
+		_ = os.RemoveAll(m.home)
+	}
+	if t.base != "" {
+		_ = os.RemoveAll(t.base)
+	}
+}
+
+// addMembers starts the specialists, seniors and developers, each with
+// its role set by the administrator.
+func (t *teamRun) addMembers(ctx context.Context) error {
 	type spec struct {
 		persona Persona
 		role    string
 		n       int
 	}
-	var members []*teamMember
-	defer func() {
-		for _, m := range members {
-			if m.srv != nil {
-				m.srv.stop(context.Background())
-			}
-			_ = os.RemoveAll(m.home)
-		}
-	}()
-	for _, sp := range []spec{{specialistTaste, "security-specialist", cfg.Specialists}, {seniorTaste, "senior-reviewer", cfg.Seniors}, {developerTaste, "developer", cfg.Developers}} {
+	for _, sp := range []spec{{specialistTaste, "security-specialist", t.cfg.Specialists}, {seniorTaste, "senior-reviewer", t.cfg.Seniors}, {developerTaste, "developer", t.cfg.Developers}} {
 		for i := 0; i < sp.n; i++ {
 			name := fmt.Sprintf("%s%d", strings.ReplaceAll(sp.role, "-", ""), i)
-			m, err := newTeamMember(ctx, hub, name, sp.persona, cfg.Seed+uint64(len(members))*101, len(train))
+			m, err := newTeamMember(ctx, t.hub, name, sp.persona, t.cfg.Seed+uint64(len(t.members))*101, len(t.train))
 			if err != nil {
-				return nil, err
+				return err
 			}
-			members = append(members, m)
-			if _, err := hub.cli(ctx, adminHome, "team", "role", "set", name, sp.role); err != nil {
-				return nil, err
+			t.members = append(t.members, m)
+			if _, err := t.hub.cli(ctx, t.hub.adminHome, "team", "role", "set", name, sp.role); err != nil {
+				return err
 			}
 		}
 	}
-	rep.Members = len(members)
-	lc.logf("%d members, %d training sites, %d held out", len(members), len(train), len(held))
+	t.rep.Members = len(t.members)
+	return nil
+}
 
-	// Rounds: every member gives feedback, syncs; then the team trains.
+// playRounds plays the rounds: every member gives feedback and syncs;
+// then the team trains.
+func (t *teamRun) playRounds(ctx context.Context) error {
 	total := 0
-	for r := 0; r < cfg.Rounds; r++ {
+	for r := 0; r < t.cfg.Rounds; r++ {
 		start := time.Now()
 		var wg sync.WaitGroup
-		errs := make([]error, len(members))
-		for i, m := range members {
+		errs := make([]error, len(t.members))
+		for i, m := range t.members {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = m.play(ctx, train, cfg.EventsPerRound, cfg.Noise)
+				errs[i] = m.play(ctx, t.train, t.cfg.EventsPerRound, t.cfg.Noise)
 				if errs[i] == nil {
 					var res any
 					errs[i] = m.srv.c.Command(ctx, "syntx.teamSync", &res)
@@ -341,12 +416,12 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
-			return nil, err
+			return err
 		}
-		total += len(members) * cfg.EventsPerRound
-		out, err := hub.cli(ctx, ciHome, "team", "train", "--json")
+		total += len(t.members) * t.cfg.EventsPerRound
+		out, err := t.hub.cli(ctx, t.hub.ciHome, "team", "train", "--json")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		var tr struct {
 			Version  int64  `json:"version"`
@@ -357,15 +432,22 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 		if tr.Version == 0 {
 			rd.Adapter, rd.Decision = "", strings.TrimSpace(out)
 		}
-		rep.Rounds = append(rep.Rounds, rd)
-		lc.logf("round %d: %d events; team train: %s %s (%.0fs)", r+1, total, rd.Adapter, rd.Decision, rd.Seconds)
+		t.rep.Rounds = append(t.rep.Rounds, rd)
+		t.lc.logf("round %d: %d events; team train: %s %s (%.0fs)", r+1, total, rd.Adapter, rd.Decision, rd.Seconds)
 	}
+	return nil
+}
+
+// countSecurityRecords reads the hub's record count and its security
+// records by role, kind and outcome.
+func (t *teamRun) countSecurityRecords(ctx context.Context) error {
+	c := t.hub.c
 	cnt, _ := c.Psql(ctx, "team", "SELECT count(*) FROM syntx.preferences")
-	fmt.Sscan(cnt, &rep.Records)
+	fmt.Sscan(cnt, &t.rep.Records)
 	secRows, err := c.Psql(ctx, "team", `SELECT role, kind, outcome, count(*), sum(evidence) FROM syntx.preferences
 		WHERE category = 'security' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, line := range strings.Split(secRows, "\n") {
 		f := strings.Split(line, "|")
@@ -375,48 +457,56 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 		r := SecurityRecords{Role: f[0], Kind: f[1], Outcome: f[2]}
 		r.N, _ = strconv.Atoi(f[3])
 		r.Evidence, _ = strconv.ParseFloat(f[4], 64)
-		rep.SecurityRecords = append(rep.SecurityRecords, r)
+		t.rep.SecurityRecords = append(t.rep.SecurityRecords, r)
 	}
+	return nil
+}
 
-	// (a) A new member: the base and the team layer at 0 events.
-	newcomer, err := newTeamMember(ctx, hub, "newcomer", teamTaste, cfg.Seed+999, len(train))
+// newcomer is (a): a new member's base and team layer at 0 events.
+func (t *teamRun) newcomer(ctx context.Context) error {
+	m, err := newTeamMember(ctx, t.hub, "newcomer", teamTaste, t.cfg.Seed+999, len(t.train))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	members = append(members, newcomer)
+	t.members = append(t.members, m)
+	t.newcomerHome = m.home
 	var res any
-	if err := newcomer.srv.c.Command(ctx, "syntx.teamSync", &res); err != nil {
-		return nil, err
+	if err := m.srv.c.Command(ctx, "syntx.teamSync", &res); err != nil {
+		return err
 	}
-	empty, err := os.MkdirTemp("", "syntx-team-base-")
-	if err != nil {
-		return nil, err
+	if t.base, err = os.MkdirTemp("", "syntx-team-base-"); err != nil {
+		return err
 	}
-	defer os.RemoveAll(empty)
-	if rep.Newcomer.Base, err = evaluate(ctx, lc, empty, teamTaste, held); err != nil {
-		return nil, err
+	n := &t.rep.Newcomer
+	if n.Base, err = evaluate(ctx, t.lc, t.base, teamTaste, t.held); err != nil {
+		return err
 	}
-	if rep.Newcomer.Team, err = evaluate(ctx, lc, newcomer.home, teamTaste, held); err != nil {
-		return nil, err
+	if n.Team, err = evaluate(ctx, t.lc, m.home, teamTaste, t.held); err != nil {
+		return err
 	}
-	rep.Newcomer.Oracle = oracle(teamTaste, held)
-	lc.logf("newcomer at 0 events: base P@1 %.2f noise %.2f; team layer P@1 %.2f noise %.2f",
-		rep.Newcomer.Base.PrecisionAt1, rep.Newcomer.Base.Noise, rep.Newcomer.Team.PrecisionAt1, rep.Newcomer.Team.Noise)
+	n.Oracle = oracle(teamTaste, t.held)
+	t.lc.logf("newcomer at 0 events: base P@1 %.2f noise %.2f; team layer P@1 %.2f noise %.2f",
+		n.Base.PrecisionAt1, n.Base.Noise, n.Team.PrecisionAt1, n.Team.Noise)
+	return nil
+}
 
-	// (b) A dissenting new member: its own adapter over the team layer.
-	dis, err := newTeamMember(ctx, hub, "dissenter", dissenterTaste, cfg.Seed+777, len(train))
+// dissenter is (b): a dissenting new member's own adapter over the team
+// layer, measured at each checkpoint.
+func (t *teamRun) dissenter(ctx context.Context) error {
+	dis, err := newTeamMember(ctx, t.hub, "dissenter", dissenterTaste, t.cfg.Seed+777, len(t.train))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	members = append(members, dis)
+	t.members = append(t.members, dis)
+	var res any
 	if err := dis.srv.c.Command(ctx, "syntx.teamSync", &res); err != nil {
-		return nil, err
+		return err
 	}
-	rep.Dissenter = Curve{Persona: dissenterTaste.Name, Objective: "kl", Noise: cfg.Noise, Actions: map[string]int{}, Oracle: oracle(dissenterTaste, held)}
-	for _, cp := range cfg.Checkpoints {
+	t.rep.Dissenter = Curve{Persona: dissenterTaste.Name, Objective: "kl", Noise: t.cfg.Noise, Actions: map[string]int{}, Oracle: oracle(dissenterTaste, t.held)}
+	for _, cp := range t.cfg.Checkpoints {
 		if cp > dis.events {
-			if err := dis.play(ctx, train, cp-dis.events, cfg.Noise); err != nil {
-				return nil, err
+			if err := dis.play(ctx, t.train, cp-dis.events, t.cfg.Noise); err != nil {
+				return err
 			}
 		}
 		m := Metrics{Events: dis.events}
@@ -431,19 +521,23 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 				m.TrainDecision, m.Adapter = r.Decision, r.Active
 			}
 		}
-		em, err := evaluate(ctx, lc, dis.home, dissenterTaste, held)
+		em, err := evaluate(ctx, t.lc, dis.home, dissenterTaste, t.held)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall
-		rep.Dissenter.Points = append(rep.Dissenter.Points, m)
-		lc.logf("dissenter at %d events: P@1 %.2f noise %.2f auto recall %.2f (%s %s)", m.Events, m.PrecisionAt1, m.Noise, m.AutoRecall, m.TrainDecision, m.Adapter)
+		t.rep.Dissenter.Points = append(t.rep.Dissenter.Points, m)
+		t.lc.logf("dissenter at %d events: P@1 %.2f noise %.2f auto recall %.2f (%s %s)", m.Events, m.PrecisionAt1, m.Noise, m.AutoRecall, m.TrainDecision, m.Adapter)
 	}
+	return nil
+}
 
-	// (c) Role weights: the specialists' taste on security sites, with the
-	// roles' weights (the newcomer's layer) and with every weight 1.
+// roles is (c): the specialists' taste on security sites, with the base,
+// the newcomer's layer, and two adapters trained on the same records, one
+// with the roles' weights and one with every weight 1.
+func (t *teamRun) roles(ctx context.Context) error {
 	var sec []Site
-	for _, s := range held {
+	for _, s := range t.held {
 		for _, cd := range s.Cands {
 			if cd.Category == "security" {
 				sec = append(sec, s)
@@ -453,53 +547,54 @@ func RunTeam(ctx context.Context, cfg TeamConfig) (*TeamReport, error) {
 	}
 	// The members' servers stop first, so that no idle sync adds records
 	// between the two runs below.
-	for _, m := range members {
+	for _, m := range t.members {
 		if m.srv != nil {
 			m.srv.stop(ctx)
 			m.srv = nil
 		}
 	}
-	rep.Roles.ServedLayer = readActive(newcomer.home)
-	rep.Roles.Served, err = securityMetrics(ctx, lc, newcomer.home, sec)
-	if err != nil {
-		return nil, err
+	ro := &t.rep.Roles
+	var err error
+	ro.ServedLayer = readActive(t.newcomerHome)
+	if ro.Served, err = securityMetrics(ctx, t.lc, t.newcomerHome, sec); err != nil {
+		return err
 	}
-	rep.Roles.Base, err = securityMetrics(ctx, lc, empty, sec)
-	if err != nil {
-		return nil, err
+	if ro.Base, err = securityMetrics(ctx, t.lc, t.base, sec); err != nil {
+		return err
 	}
-	// Either run may be refused by the gate (it is judged against the
-	// adapter published before): measure the newest run, accepted or not.
-	measureNewest := func(name string) (SecurityMetrics, string, error) {
-		if _, err := hub.cli(ctx, ciHome, "team", "train", "--json"); err != nil {
-			return SecurityMetrics{}, "", err
-		}
-		home, err := os.MkdirTemp("", "syntx-team-"+name+"-")
-		if err != nil {
-			return SecurityMetrics{}, "", err
-		}
-		defer os.RemoveAll(home)
-		if err := installNewest(ctx, c, home); err != nil {
-			return SecurityMetrics{}, "", err
-		}
-		m, err := securityMetrics(ctx, lc, home, sec)
-		return m, readActive(home), err
-	}
-	if rep.Roles.Weighted, rep.Roles.WeightedLayer, err = measureNewest("weighted"); err != nil {
-		return nil, err
+	if ro.Weighted, ro.WeightedLayer, err = t.measureNewest(ctx, "weighted", sec); err != nil {
+		return err
 	}
 	for _, w := range [][]string{{"security-specialist", "1"}, {"security-specialist", "security", "1"}, {"senior-reviewer", "1"}} {
-		if _, err := hub.cli(ctx, adminHome, append([]string{"team", "role", "weight"}, w...)...); err != nil {
-			return nil, err
+		if _, err := t.hub.cli(ctx, t.hub.adminHome, append([]string{"team", "role", "weight"}, w...)...); err != nil {
+			return err
 		}
 	}
-	if rep.Roles.Flat, rep.Roles.FlatLayer, err = measureNewest("flat"); err != nil {
-		return nil, err
+	if ro.Flat, ro.FlatLayer, err = t.measureNewest(ctx, "flat", sec); err != nil {
+		return err
 	}
-	lc.logf("security sites: shown automatically base %.2f, role weights %.2f, every weight 1 %.2f; mean score %.2f, %.2f, %.2f",
-		rep.Roles.Base.Shown, rep.Roles.Weighted.Shown, rep.Roles.Flat.Shown, rep.Roles.Base.Score, rep.Roles.Weighted.Score, rep.Roles.Flat.Score)
-	rep.Seconds = time.Since(t0).Seconds()
-	return rep, nil
+	t.lc.logf("security sites: shown automatically base %.2f, role weights %.2f, every weight 1 %.2f; mean score %.2f, %.2f, %.2f",
+		ro.Base.Shown, ro.Weighted.Shown, ro.Flat.Shown, ro.Base.Score, ro.Weighted.Score, ro.Flat.Score)
+	return nil
+}
+
+// measureNewest trains a team adapter and measures it on the security
+// sites. The run may be refused by the gate (it is judged against the
+// adapter published before): the newest run is measured, accepted or not.
+func (t *teamRun) measureNewest(ctx context.Context, name string, sec []Site) (SecurityMetrics, string, error) {
+	if _, err := t.hub.cli(ctx, t.hub.ciHome, "team", "train", "--json"); err != nil {
+		return SecurityMetrics{}, "", err
+	}
+	home, err := os.MkdirTemp("", "syntx-team-"+name+"-")
+	if err != nil {
+		return SecurityMetrics{}, "", err
+	}
+	defer os.RemoveAll(home)
+	if err := installNewest(ctx, t.hub.c, home); err != nil {
+		return SecurityMetrics{}, "", err
+	}
+	m, err := securityMetrics(ctx, t.lc, home, sec)
+	return m, readActive(home), err
 }
 
 // SecurityMetrics describe a policy on sites with a security suggestion.

@@ -240,7 +240,7 @@ func check(long []longFunc, allow map[string]int, maxLines int) []string {
 	for _, f := range long {
 		seen[f.key()] = true
 		if _, ok := allow[f.key()]; !ok {
-			problems = append(problems, fmt.Sprintf("%s:%d: %s is %d lines (limit %d)", f.path, f.line, f.name, f.lines, maxLines-1))
+			problems = append(problems, fmt.Sprintf("%s:%d: %s is %d lines (%d or more is long)", f.path, f.line, f.name, f.lines, maxLines))
 		}
 	}
 	var stale []string

@@ -50,7 +50,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:  "a new long function fails",
 			files: map[string]string{"a/a.go": "package a\n" + body("f()", 79) + body("g()", 80)},
-			want:  []string{"a/a.go:81: g is 80 lines (limit 79)"},
+			want:  []string{"a/a.go:81: g is 80 lines (80 or more is long)"},
 		},
 		{
 			name: "a method is named with its receiver",

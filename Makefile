@@ -151,14 +151,16 @@ check-rules-real-ci: build realcorpus-ci
 
 # What a reviewer checks before reading the code: gofmt, go vet, staticcheck
 # (pinned; findings in code that another branch owns wait in
-# .ci/staticcheck-pending until it lands, see .ci/staticcheck) and luacheck
-# on the Neovim client (Debian's lua-check; .ci/run installs it). The VS Code
+# .ci/staticcheck-pending until it lands, see .ci/staticcheck), no new
+# function of 80+ lines (internal/tools/longfuncs and its allow.txt) and
+# luacheck on the Neovim client (Debian's lua-check; .ci/run installs it). The VS Code
 # client's eslint runs in test-editors, with its npm dependencies.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet $(PKGS)
 	GO=$(GO) STATICCHECK=$(STATICCHECK) .ci/staticcheck $(PKGS)
+	$(GO) run ./internal/tools/longfuncs
 	@command -v luacheck >/dev/null || { echo "lint: luacheck not found (apt-get install lua-check)"; exit 1; }
 	cd editors/neovim && luacheck --no-color --quiet .
 

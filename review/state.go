@@ -294,30 +294,11 @@ func (r *RecordResult) Count(outcome string) int {
 // come from capture.Derive. Suggestions recorded on other branches whose
 // commit has been merged into HEAD are resolved too.
 func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult, error) {
-	if opts.DB == nil || opts.Home == "" {
-		return nil, errors.New("review: record needs a database and a data directory")
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Weight <= 0 {
-		opts.Weight = 1
-	}
-	branch := opts.Branch
-	if branch == "" {
-		branch = res.Branch
-	}
-	if branch == "" {
-		return nil, errors.New("review: HEAD is detached; name the branch to record under with --branch")
-	}
-	dir := filepath.Join(opts.Home, "review")
-	if err := atomicfile.MkdirAll(dir); err != nil {
+	opts, branch, err := recordOptions(res, opts)
+	if err != nil {
 		return nil, err
 	}
-	if err := atomicfile.Clean(dir); err != nil {
-		return nil, err
-	}
-	states, legacy, err := loadStates(dir)
+	dir, states, legacy, err := openStates(opts.Home)
 	if err != nil {
 		return nil, err
 	}
@@ -373,6 +354,47 @@ func Record(ctx context.Context, res *Result, opts RecordOptions) (*RecordResult
 		return nil, err
 	}
 	return out, nil
+}
+
+// recordOptions checks opts and fills in its defaults (the clock, weight
+// 1), and returns them with the branch to record under: opts.Branch, else
+// the branch res reviewed.
+func recordOptions(res *Result, opts RecordOptions) (RecordOptions, string, error) {
+	if opts.DB == nil || opts.Home == "" {
+		return opts, "", errors.New("review: record needs a database and a data directory")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Weight <= 0 {
+		opts.Weight = 1
+	}
+	branch := opts.Branch
+	if branch == "" {
+		branch = res.Branch
+	}
+	if branch == "" {
+		return opts, "", errors.New("review: HEAD is detached; name the branch to record under with --branch")
+	}
+	return opts, branch, nil
+}
+
+// openStates creates (or cleans up after an interrupted write) the review
+// state directory under home and loads its states, with the legacy (v1)
+// ones still to convert.
+func openStates(home string) (dir string, states []*state, legacy []*stateV1, err error) {
+	dir = filepath.Join(home, "review")
+	if err := atomicfile.MkdirAll(dir); err != nil {
+		return "", nil, nil, err
+	}
+	if err := atomicfile.Clean(dir); err != nil {
+		return "", nil, nil, err
+	}
+	states, legacy, err = loadStates(dir)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return dir, states, legacy, nil
 }
 
 // saveStates saves the states this run changed and removes the line files
@@ -736,21 +758,8 @@ func (rv *resolver) resolve(ctx context.Context, e *entry) (verdict, error) {
 	if !ok {
 		return v, nil
 	}
-	// The work tree is read through safeio: a file swapped for a FIFO or
-	// a device is not read, and counts as gone.
-	cur, err := safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)), defaultMaxFileBytes)
-	if errors.Is(err, fs.ErrNotExist) {
-		p := rv.renamed(ctx, e.Head, e.Path)
-		if p == "" {
-			return v, nil
-		}
-		v.path = p
-		cur, err = safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)), defaultMaxFileBytes)
-	}
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, safeio.ErrNotRegular) || errors.Is(err, safeio.ErrTooLarge) {
-			return v, nil
-		}
+	cur, ok, err := rv.current(ctx, e, &v)
+	if !ok || err != nil {
 		return v, err
 	}
 	g := grammarFor(v.path)
@@ -794,6 +803,30 @@ func (rv *resolver) resolve(ctx context.Context, e *entry) (verdict, error) {
 		v.outcome, v.final = OutcomeEdited, now
 	}
 	return v, nil
+}
+
+// current reads the entry's file as it is in the work tree now, following
+// a rename (then v.path is the new path). ok is false, with no error, when
+// the file is gone, is not a regular file or is too large: the work tree
+// is read through safeio, so a file swapped for a FIFO or a device is not
+// read, and counts as gone.
+func (rv *resolver) current(ctx context.Context, e *entry, v *verdict) (cur []byte, ok bool, err error) {
+	cur, err = safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(e.Path)), defaultMaxFileBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		p := rv.renamed(ctx, e.Head, e.Path)
+		if p == "" {
+			return nil, false, nil
+		}
+		v.path = p
+		cur, err = safeio.ReadFile(filepath.Join(rv.res.Root, filepath.FromSlash(p)), defaultMaxFileBytes)
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, safeio.ErrNotRegular) || errors.Is(err, safeio.ErrTooLarge) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return cur, true, nil
 }
 
 // oldCluster returns the redacted text of the recorded lines c and that

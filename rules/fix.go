@@ -473,14 +473,29 @@ func lastNamedOfType(n *sitter.Node, typ string) *sitter.Node {
 // where the package's name occurs in the text, not the whole tree: this runs
 // for every candidate of a code action request.
 func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool) {
+	spec, decl, imports := findGoImport(root, src, path)
+	if spec == nil {
+		return TextEdit{}, false
+	}
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	if n := spec.ChildByFieldName("name"); n != nil {
+		name = n.Content(src)
+	}
+	if name == "_" || name == "." || goNameUsed(root, src, name, imports, edits) {
+		return TextEdit{}, false
+	}
+	return removeGoImport(src, spec, decl, edits)
+}
+
+// findGoImport returns the import spec of path, its import declaration and
+// the spans of every import declaration of the file (spec is nil when path
+// is not imported).
+func findGoImport(root *sitter.Node, src []byte, path string) (spec, decl *sitter.Node, imports []Span) {
 	quoted := strconv.Quote(path)
-	var spec, decl *sitter.Node
-	var imports []Span
 	// Imports follow the package clause: walk the top of the file only, with
 	// a cursor (indexing children is quadratic in tree-sitter).
 	c := sitter.NewTreeCursor(root)
 	defer c.Close()
-top:
 	for ok := c.GoToFirstChild(); ok; ok = c.GoToNextSibling() {
 		d := c.CurrentNode()
 		if !d.IsNamed() {
@@ -491,7 +506,7 @@ top:
 			continue
 		case "import_declaration":
 		default:
-			break top
+			return spec, decl, imports
 		}
 		imports = append(imports, Span{int(d.StartByte()), int(d.EndByte())})
 		walkType(d, "import_spec", func(n *sitter.Node) {
@@ -500,16 +515,13 @@ top:
 			}
 		})
 	}
-	if spec == nil {
-		return TextEdit{}, false
-	}
-	name := path[strings.LastIndexByte(path, '/')+1:]
-	if n := spec.ChildByFieldName("name"); n != nil {
-		name = n.Content(src)
-	}
-	if name == "_" || name == "." {
-		return TextEdit{}, false
-	}
+	return spec, decl, imports
+}
+
+// goNameUsed reports whether an identifier name refers to the package
+// outside the import declarations and the edits, or an edit's new text
+// still uses it.
+func goNameUsed(root *sitter.Node, src []byte, name string, imports []Span, edits []TextEdit) bool {
 	inside := func(sp Span, spans []Span) bool {
 		for _, o := range spans {
 			if sp.Start >= o.Start && sp.End <= o.End && o.Start < o.End {
@@ -521,7 +533,7 @@ top:
 	var editSpans []Span
 	for _, e := range edits {
 		if strings.Contains(e.NewText, name+".") {
-			return TextEdit{}, false // the fix itself still refers to the package
+			return true // the fix itself still refers to the package
 		}
 		editSpans = append(editSpans, e.Span)
 	}
@@ -529,7 +541,7 @@ top:
 	for off := 0; ; {
 		i := bytes.Index(src[off:], []byte(name))
 		if i < 0 {
-			break
+			return false
 		}
 		at := Span{off + i, off + i + len(name)}
 		off = at.End
@@ -540,9 +552,16 @@ top:
 			continue
 		}
 		if n := deepestAt(root, at); n != nil && (n.Type() == "identifier" || n.Type() == "package_identifier") {
-			return TextEdit{}, false
+			return true
 		}
 	}
+}
+
+// removeGoImport returns the edit that removes spec from decl: the whole
+// declaration (and the blank line after it) when spec is its only import,
+// `import "x"` for the one that stays of two, else spec's lines. It is
+// false when the edit would overlap edits.
+func removeGoImport(src []byte, spec, decl *sitter.Node, edits []TextEdit) (TextEdit, bool) {
 	target := spec
 	list := findChild(decl, "import_spec_list")
 	switch {

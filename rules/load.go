@@ -126,44 +126,9 @@ func Load(sources ...Source) *Library {
 	for _, src := range sources {
 		switch {
 		case src.FS != nil:
-			err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					if errors.Is(err, fs.ErrNotExist) && p == "." {
-						return fs.SkipAll
-					}
-					l.Problems = append(l.Problems, Problem{Source: filepath.Join(src.Name, p), Err: err})
-					return nil
-				}
-				if d.IsDir() || path.Ext(p) != ".toml" {
-					return nil
-				}
-				data, err := fs.ReadFile(src.FS, p)
-				if err != nil {
-					l.Problems = append(l.Problems, Problem{Source: src.file(p), Err: err})
-					return nil
-				}
-				l.loadFile(src, p, data)
-				return nil
-			})
-			if err != nil {
-				l.Problems = append(l.Problems, Problem{Source: src.Name, Err: err})
-			}
+			l.loadFS(src)
 		case src.Dir != "":
-			d, err := safeio.OpenDir(src.Dir)
-			if err != nil {
-				if !errors.Is(err, fs.ErrNotExist) {
-					l.Problems = append(l.Problems, Problem{Source: src.Dir, Err: err})
-				}
-				continue
-			}
-			files, problems := d.Walk(".toml", config.RuleLimits)
-			d.Close()
-			for _, p := range problems {
-				l.Problems = append(l.Problems, Problem{Source: src.file(p.Name), Err: errors.New(strings.TrimPrefix(p.Error(), filepath.Join(src.Dir, filepath.FromSlash(p.Name))+": "))})
-			}
-			for _, f := range files {
-				l.loadFile(src, f.Name, f.Data)
-			}
+			l.loadDir(src)
 		default:
 			for _, f := range src.Files {
 				l.loadFile(src, f.Name, f.Data)
@@ -175,8 +140,61 @@ func Load(sources ...Source) *Library {
 		l.rules = append(l.rules, r)
 	}
 	sort.Slice(l.rules, func(i, j int) bool { return l.rules[i].ID < l.rules[j].ID })
-	// One combined query per grammar, compiled in parallel: compiling is
-	// most of what loading costs (TypeScript's tables are large).
+	l.buildSets()
+	return l
+}
+
+// loadFS loads the *.toml files of src.FS (the built-in rules); a missing
+// root is no rules, not a problem.
+func (l *Library) loadFS(src Source) {
+	err := fs.WalkDir(src.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == "." {
+				return fs.SkipAll
+			}
+			l.Problems = append(l.Problems, Problem{Source: filepath.Join(src.Name, p), Err: err})
+			return nil
+		}
+		if d.IsDir() || path.Ext(p) != ".toml" {
+			return nil
+		}
+		data, err := fs.ReadFile(src.FS, p)
+		if err != nil {
+			l.Problems = append(l.Problems, Problem{Source: src.file(p), Err: err})
+			return nil
+		}
+		l.loadFile(src, p, data)
+		return nil
+	})
+	if err != nil {
+		l.Problems = append(l.Problems, Problem{Source: src.Name, Err: err})
+	}
+}
+
+// loadDir loads the *.toml files of src.Dir through safeio (within
+// config.RuleLimits); a missing directory is no rules, not a problem.
+func (l *Library) loadDir(src Source) {
+	d, err := safeio.OpenDir(src.Dir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			l.Problems = append(l.Problems, Problem{Source: src.Dir, Err: err})
+		}
+		return
+	}
+	files, problems := d.Walk(".toml", config.RuleLimits)
+	d.Close()
+	for _, p := range problems {
+		l.Problems = append(l.Problems, Problem{Source: src.file(p.Name), Err: errors.New(strings.TrimPrefix(p.Error(), filepath.Join(src.Dir, filepath.FromSlash(p.Name))+": "))})
+	}
+	for _, f := range files {
+		l.loadFile(src, f.Name, f.Data)
+	}
+}
+
+// buildSets compiles one combined query per grammar from l.rules, in
+// parallel: compiling is most of what loading costs (TypeScript's tables
+// are large). A problem several grammars report is kept once.
+func (l *Library) buildSets() {
 	type built struct {
 		set      *Set
 		problems []Problem
@@ -202,7 +220,6 @@ func Load(sources ...Source) *Library {
 			}
 		}
 	}
-	return l
 }
 
 // file names a file of src as rules and problems show it.

@@ -142,65 +142,21 @@ func (p *sexprParser) form() (*sexpr, error) {
 		return nil, fmt.Errorf("unexpected end of query")
 	}
 	start := p.i
-	field := ""
-	// A field name: "name:" or a negated field "!name".
-	if c := p.text[p.i]; c == '!' {
+	// A negated field "!name" stands alone.
+	if p.text[p.i] == '!' {
 		p.i++
-		for p.i < len(p.text) && isIdent(p.text[p.i]) {
-			p.i++
-		}
+		p.skipIdent()
 		return &sexpr{kind: 'p', pos: start}, nil
 	}
-	if j := p.i; isIdent(p.text[j]) {
-		for j < len(p.text) && isIdent(p.text[j]) {
-			j++
-		}
-		if j < len(p.text) && p.text[j] == ':' {
-			field = p.text[p.i:j]
-			p.i = j + 1
-			p.skip()
-		}
-	}
+	field := p.fieldName()
 	if p.i >= len(p.text) {
 		return nil, fmt.Errorf("unexpected end of query")
 	}
 	f := &sexpr{field: field, pos: start}
 	switch c := p.text[p.i]; c {
 	case '(', '[':
-		closer := byte(')')
-		if c == '[' {
-			closer = ']'
-		}
-		p.i++
-		p.skip()
-		f.kind = c
-		if c == '(' && p.i < len(p.text) && (isIdent(p.text[p.i]) || p.text[p.i] == '_') {
-			j := p.i
-			for j < len(p.text) && isIdent(p.text[j]) {
-				j++
-			}
-			if j >= len(p.text) || p.text[j] != ':' {
-				f.head = p.text[p.i:j]
-				p.i = j
-			}
-		}
-		if strings.HasPrefix(f.head, "#") {
-			f.kind = 'p'
-		}
-		for {
-			p.skip()
-			if p.i >= len(p.text) {
-				return nil, fmt.Errorf("unbalanced brackets")
-			}
-			if p.text[p.i] == closer {
-				p.i++
-				break
-			}
-			child, err := p.form()
-			if err != nil {
-				return nil, err
-			}
-			f.children = append(f.children, child)
+		if err := p.group(f, c); err != nil {
+			return nil, err
 		}
 	case '"':
 		f.kind = '"'
@@ -212,15 +168,11 @@ func (p *sexprParser) form() (*sexpr, error) {
 	case '@':
 		f.kind = 'w' // a capture after a form, handled by suffixes
 		p.i++
-		for p.i < len(p.text) && isIdent(p.text[p.i]) {
-			p.i++
-		}
+		p.skipIdent()
 		return f, nil
 	default:
 		f.kind = 'w'
-		for p.i < len(p.text) && isIdent(p.text[p.i]) {
-			p.i++
-		}
+		p.skipIdent()
 		if p.i == start {
 			return nil, fmt.Errorf("unexpected %q at offset %d", p.text[p.i], p.i)
 		}
@@ -231,4 +183,70 @@ func (p *sexprParser) form() (*sexpr, error) {
 	}
 	p.suffixes()
 	return f, nil
+}
+
+// skipIdent moves past an identifier, if one starts here.
+func (p *sexprParser) skipIdent() {
+	for p.i < len(p.text) && isIdent(p.text[p.i]) {
+		p.i++
+	}
+}
+
+// fieldName reads a field name ("name:") and the space after it, if one
+// starts here, and returns it ("" when none does).
+func (p *sexprParser) fieldName() string {
+	j := p.i
+	if !isIdent(p.text[j]) {
+		return ""
+	}
+	for j < len(p.text) && isIdent(p.text[j]) {
+		j++
+	}
+	if j >= len(p.text) || p.text[j] != ':' {
+		return ""
+	}
+	field := p.text[p.i:j]
+	p.i = j + 1
+	p.skip()
+	return field
+}
+
+// group reads a node "(head children...)" or an alternation "[...]", open
+// being the bracket at p.i, into f. A head starting with # is a predicate.
+func (p *sexprParser) group(f *sexpr, open byte) error {
+	closer := byte(')')
+	if open == '[' {
+		closer = ']'
+	}
+	p.i++
+	p.skip()
+	f.kind = open
+	if open == '(' && p.i < len(p.text) && (isIdent(p.text[p.i]) || p.text[p.i] == '_') {
+		j := p.i
+		for j < len(p.text) && isIdent(p.text[j]) {
+			j++
+		}
+		if j >= len(p.text) || p.text[j] != ':' {
+			f.head = p.text[p.i:j]
+			p.i = j
+		}
+	}
+	if strings.HasPrefix(f.head, "#") {
+		f.kind = 'p'
+	}
+	for {
+		p.skip()
+		if p.i >= len(p.text) {
+			return fmt.Errorf("unbalanced brackets")
+		}
+		if p.text[p.i] == closer {
+			p.i++
+			return nil
+		}
+		child, err := p.form()
+		if err != nil {
+			return err
+		}
+		f.children = append(f.children, child)
+	}
 }

@@ -172,60 +172,91 @@ func CorpusStatsWith(ctx context.Context, lib *Library, dir string, opts StatsOp
 	if opts.Timing {
 		st.Budget, st.BudgetBytes = opts.Budget, opts.BudgetBytes
 	}
-	matches := map[string]int{}
-	inFiles := map[string]int{}
-	unsafe, suppressed, silenced := map[string]int{}, map[string]int{}, map[string]int{}
+	counts := newRuleCounts()
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		src, err := os.ReadFile(f.Path)
-		if err != nil {
+		if err := st.countFile(ctx, lib, projects, f, opts, counts); err != nil {
 			return nil, err
 		}
-		lang := f.Grammar.RuleLanguage()
-		st.Files[lang]++
-		st.Lines[lang] += strings.Count(string(src), "\n")
-		tree, err := syntax.Parse(ctx, f.Grammar, src)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Path, err)
-		}
-		if syntax.HasErrors(tree.Root()) {
-			st.Unparsed = append(st.Unparsed, f.Path)
-		}
-		seen := map[string]bool{}
-		set := lib.Set(f.Grammar)
-		start := cpuTime()
-		found := NewIndex(set, tree, src).Matches(tree, src)
-		took := cpuTime() - start
-		if opts.Timing {
-			st.timeFile(f, set, tree, src, took, opts)
-		}
-		target := projects.For(f.Path, f.Grammar)
-		for _, m := range found {
-			if _, ok := Suppressed(tree, src, m); ok {
-				suppressed[m.Rule.ID]++
-				continue
-			}
-			if ok, _ := target.Allows(m.Rule, f.Grammar); !ok {
-				silenced[m.Rule.ID]++
-				continue
-			}
-			matches[m.Rule.ID]++
-			if m.Unsafe {
-				unsafe[m.Rule.ID]++
-			}
-			if !seen[m.Rule.ID] {
-				seen[m.Rule.ID] = true
-				inFiles[m.Rule.ID]++
-			}
-		}
-		tree.Close()
 	}
+	st.Rules = counts.ruleStats(lib, st.Files, everywhere)
+	sort.SliceStable(st.Slowest, func(i, j int) bool { return st.Slowest[i].Millis > st.Slowest[j].Millis })
+	return st, nil
+}
+
+// ruleCounts are CorpusStatsWith's counts per rule id.
+type ruleCounts struct {
+	matches    map[string]int // sites reported
+	inFiles    map[string]int // files with a site reported
+	unsafe     map[string]int // reported sites whose fix is unsafe
+	suppressed map[string]int // sites silenced by a suppression comment
+	silenced   map[string]int // sites silenced by the project's target
+}
+
+func newRuleCounts() ruleCounts {
+	return ruleCounts{matches: map[string]int{}, inFiles: map[string]int{}, unsafe: map[string]int{},
+		suppressed: map[string]int{}, silenced: map[string]int{}}
+}
+
+// countFile parses f, matches lib's rules on it and adds its files, lines
+// and sites to st and counts (and, with opts.Timing, its timing to st).
+func (st *Stats) countFile(ctx context.Context, lib *Library, projects *Projects, f CorpusFile, opts StatsOptions, counts ruleCounts) error {
+	src, err := os.ReadFile(f.Path)
+	if err != nil {
+		return err
+	}
+	lang := f.Grammar.RuleLanguage()
+	st.Files[lang]++
+	st.Lines[lang] += strings.Count(string(src), "\n")
+	tree, err := syntax.Parse(ctx, f.Grammar, src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Path, err)
+	}
+	defer tree.Close()
+	if syntax.HasErrors(tree.Root()) {
+		st.Unparsed = append(st.Unparsed, f.Path)
+	}
+	seen := map[string]bool{}
+	set := lib.Set(f.Grammar)
+	start := cpuTime()
+	found := NewIndex(set, tree, src).Matches(tree, src)
+	took := cpuTime() - start
+	if opts.Timing {
+		st.timeFile(f, set, tree, src, took, opts)
+	}
+	target := projects.For(f.Path, f.Grammar)
+	for _, m := range found {
+		if _, ok := Suppressed(tree, src, m); ok {
+			counts.suppressed[m.Rule.ID]++
+			continue
+		}
+		if ok, _ := target.Allows(m.Rule, f.Grammar); !ok {
+			counts.silenced[m.Rule.ID]++
+			continue
+		}
+		counts.matches[m.Rule.ID]++
+		if m.Unsafe {
+			counts.unsafe[m.Rule.ID]++
+		}
+		if !seen[m.Rule.ID] {
+			seen[m.Rule.ID] = true
+			counts.inFiles[m.Rule.ID]++
+		}
+	}
+	return nil
+}
+
+// ruleStats turns the counts into one RuleStats per rule of lib, flagged
+// "never" when it matched nothing in files of its language and
+// "everywhere" when it matched in more than the everywhere share of them.
+func (c ruleCounts) ruleStats(lib *Library, langFiles map[string]int, everywhere float64) []RuleStats {
+	var out []RuleStats
 	for _, r := range lib.Rules() {
 		rs := RuleStats{ID: r.ID, Language: r.Language, Category: r.Category, Prior: r.Prior,
-			Matches: matches[r.ID], Unsafe: unsafe[r.ID], Suppressed: suppressed[r.ID], Silenced: silenced[r.ID],
-			Files: inFiles[r.ID], LanguageFiles: st.Files[r.Language]}
+			Matches: c.matches[r.ID], Unsafe: c.unsafe[r.ID], Suppressed: c.suppressed[r.ID], Silenced: c.silenced[r.ID],
+			Files: c.inFiles[r.ID], LanguageFiles: langFiles[r.Language]}
 		switch {
 		case rs.LanguageFiles == 0:
 			// No files of the rule's language: nothing to say about it.
@@ -234,10 +265,9 @@ func CorpusStatsWith(ctx context.Context, lib *Library, dir string, opts StatsOp
 		case rs.LanguageFiles > 0 && float64(rs.Files) > everywhere*float64(rs.LanguageFiles):
 			rs.Flag = "everywhere"
 		}
-		st.Rules = append(st.Rules, rs)
+		out = append(out, rs)
 	}
-	sort.SliceStable(st.Slowest, func(i, j int) bool { return st.Slowest[i].Millis > st.Slowest[j].Millis })
-	return st, nil
+	return out
 }
 
 // slowestKept is how many of the slowest files Stats lists.

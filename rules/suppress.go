@@ -57,83 +57,118 @@ func suppressedBy(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
 	if siteLine.Start > 0 {
 		prevLine = lineBounds(src, siteLine.Start-1)
 	}
-	own := commentsIn(root, src, siteLine.Start, lastLine.End, g)
-	before := commentsIn(root, src, prevLine.Start, prevLine.End, g)
-	r := m.Rule
-	text := func(c *sitter.Node) string { return string(src[c.StartByte():c.EndByte()]) }
-
-	for _, c := range append(append([]*sitter.Node{}, own...), before...) {
-		if list, ok := directive(text(c), "syntx-ignore"); ok && names(r, list, false) {
+	sc := siteComments{root: root, src: src, m: m, siteLine: siteLine,
+		own:    commentsIn(root, src, siteLine.Start, lastLine.End, g),
+		before: commentsIn(root, src, prevLine.Start, prevLine.End, g)}
+	for _, c := range append(append([]*sitter.Node{}, sc.own...), sc.before...) {
+		if list, ok := directive(sc.text(c), "syntx-ignore"); ok && names(m.Rule, list, false) {
 			return c, true
 		}
 	}
 	switch g {
 	case syntax.JavaScript, syntax.TypeScript, syntax.TSX:
-		for _, c := range own {
-			if int(c.StartByte()) < siteLine.End {
-				if list, ok := directive(text(c), "eslint-disable-line"); ok && names(r, list, false) {
-					return c, true
-				}
-			}
-		}
-		for _, c := range before {
-			t := text(c)
-			if list, ok := directive(t, "eslint-disable-next-line"); ok && names(r, list, false) {
-				return c, true
-			}
-			if strings.Contains(t, "@ts-ignore") || strings.Contains(t, "@ts-expect-error") {
-				return c, true
-			}
-		}
-		if c, ok := eslintRegion(root, src, m); ok {
-			return c, true
-		}
+		return sc.javaScript()
 	case syntax.Python:
-		for _, c := range own {
-			t := text(c)
-			if codes, ok := pyDirective(t, "noqa"); ok && codesMatch(r, codes) {
-				return c, true
-			}
-			if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) {
-				return c, true
-			}
-			if list, ok := pylint(t, "disable"); ok && names(r, list, true) {
-				return c, true
-			}
-		}
-		for _, c := range before {
-			t := text(c)
-			if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) && standalone(src, c) {
-				return c, true
-			}
-			if list, ok := pylint(t, "disable-next"); ok && names(r, list, true) {
-				return c, true
-			}
-		}
+		return sc.python()
 	case syntax.Go:
-		for _, c := range own {
-			if goSilences(r, text(c)) {
+		return sc.golang()
+	}
+	return nil, false
+}
+
+// siteComments are the comments around a match that may silence it: own
+// on the site's lines, before on the line before.
+type siteComments struct {
+	root        *sitter.Node
+	src         []byte
+	m           Match
+	siteLine    Span // the site's first line
+	own, before []*sitter.Node
+}
+
+func (sc siteComments) text(c *sitter.Node) string { return string(sc.src[c.StartByte():c.EndByte()]) }
+
+// javaScript finds the ESLint or TypeScript comment that silences the
+// match (JavaScript, TypeScript, TSX).
+func (sc siteComments) javaScript() (*sitter.Node, bool) {
+	r := sc.m.Rule
+	for _, c := range sc.own {
+		if int(c.StartByte()) < sc.siteLine.End {
+			if list, ok := directive(sc.text(c), "eslint-disable-line"); ok && names(r, list, false) {
 				return c, true
 			}
 		}
-		for _, c := range before {
-			t := text(c)
-			if !standalone(src, c) {
-				continue
-			}
-			if goSilences(r, t) {
-				return c, true
-			}
-			if list, ok := directive(t, "//lint:ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
-				return c, true
-			}
-		}
-		if c, ok := goDeclNolint(root, src, m, r); ok {
+	}
+	for _, c := range sc.before {
+		t := sc.text(c)
+		if list, ok := directive(t, "eslint-disable-next-line"); ok && names(r, list, false) {
 			return c, true
 		}
-		if c, ok := goFileIgnore(root, src, r); ok {
+		if strings.Contains(t, "@ts-ignore") || strings.Contains(t, "@ts-expect-error") {
 			return c, true
 		}
+	}
+	if c, ok := eslintRegion(sc.root, sc.src, sc.m); ok {
+		return c, true
+	}
+	return nil, false
+}
+
+// python finds the flake8, bandit or pylint comment that silences the
+// match.
+func (sc siteComments) python() (*sitter.Node, bool) {
+	r := sc.m.Rule
+	for _, c := range sc.own {
+		t := sc.text(c)
+		if codes, ok := pyDirective(t, "noqa"); ok && codesMatch(r, codes) {
+			return c, true
+		}
+		if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) {
+			return c, true
+		}
+		if list, ok := pylint(t, "disable"); ok && names(r, list, true) {
+			return c, true
+		}
+	}
+	for _, c := range sc.before {
+		t := sc.text(c)
+		if codes, ok := pyDirective(t, "nosec"); ok && r.Category == "security" && (len(codes) == 0 || codesMatch(r, codes)) && standalone(sc.src, c) {
+			return c, true
+		}
+		if list, ok := pylint(t, "disable-next"); ok && names(r, list, true) {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// golang finds the golangci-lint, gosec or staticcheck comment that
+// silences the match: on its lines, the line before, above the
+// declaration holding it, or for the file.
+func (sc siteComments) golang() (*sitter.Node, bool) {
+	r := sc.m.Rule
+	for _, c := range sc.own {
+		if goSilences(r, sc.text(c)) {
+			return c, true
+		}
+	}
+	for _, c := range sc.before {
+		t := sc.text(c)
+		if !standalone(sc.src, c) {
+			continue
+		}
+		if goSilences(r, t) {
+			return c, true
+		}
+		if list, ok := directive(t, "//lint:ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
+			return c, true
+		}
+	}
+	if c, ok := goDeclNolint(sc.root, sc.src, sc.m, r); ok {
+		return c, true
+	}
+	if c, ok := goFileIgnore(sc.root, sc.src, r); ok {
+		return c, true
 	}
 	return nil, false
 }

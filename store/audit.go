@@ -488,8 +488,8 @@ func walkChain(ctx context.Context, tx *sql.Tx, rep *VerifyReport, problems *[]p
 	}
 	defer rows.Close()
 	prevSeq, prevHash := int64(0), genesisHash
-	bad := func(seq int64, format string, args ...any) (bool, int64, string, error) {
-		*problems = append(*problems, problem{seq: seq, what: fmt.Sprintf(format, args...)})
+	broken := func(p *problem) (bool, int64, string, error) {
+		*problems = append(*problems, *p)
 		return false, prevSeq, prevHash, nil
 	}
 	for rows.Next() {
@@ -498,33 +498,8 @@ func walkChain(ctx context.Context, tx *sql.Tx, rep *VerifyReport, problems *[]p
 			return false, 0, "", err
 		}
 		rep.Rows++
-		if r.Seq != prevSeq+1 {
-			if r.Seq > prevSeq+1 && prevSeq == 0 {
-				return bad(1, "row removed (the log starts at seq %d)", r.Seq)
-			}
-			if r.Seq > prevSeq+1 {
-				return bad(prevSeq+1, "row removed (seq %d is followed by seq %d)", prevSeq, r.Seq)
-			}
-			return bad(r.Seq, "sequence number out of order")
-		}
-		if r.PrevHash != prevHash {
-			if s, ok := seqOf(r.PrevHash); ok && s != prevSeq {
-				return bad(r.Seq, "out of order: the row links to seq %d, not to seq %d (rows reordered)", s, prevSeq)
-			}
-			if prevSeq == 0 {
-				return bad(r.Seq, "first row does not start the chain (earlier rows removed)")
-			}
-			return bad(r.Seq, "previous-hash link broken: a row before it was removed, or seq %d was altered", prevSeq)
-		}
-		want, err := RowHash(r.PrevHash, r.Seq, r.At, r.Kind, r.Ref, r.Payload)
-		if err != nil {
-			return bad(r.Seq, "malformed previous hash")
-		}
-		if want != r.Hash {
-			if s, ok := seqOf(want); ok && s != r.Seq {
-				return bad(r.Seq, "out of order: content of seq %d moved here", s)
-			}
-			return bad(r.Seq, "content altered (hash mismatch)")
+		if p := checkLink(r, prevSeq, prevHash, seqOf); p != nil {
+			return broken(p)
 		}
 		fn(r)
 		prevSeq, prevHash = r.Seq, r.Hash
@@ -532,26 +507,78 @@ func walkChain(ctx context.Context, tx *sql.Tx, rep *VerifyReport, problems *[]p
 	if err := rows.Err(); err != nil {
 		return false, 0, "", err
 	}
-	// The head records the newest link: removing rows at the end shows here.
-	var headSeq int64
-	var headHash string
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if rep.Rows > 0 {
-			return bad(prevSeq, "audit head missing")
-		}
-	case err != nil:
+	p, err := checkHead(ctx, tx, rep.Rows, prevSeq, prevHash)
+	if err != nil {
 		return false, 0, "", err
-	case headSeq > prevSeq:
-		return bad(prevSeq+1, "row removed (the log ends at seq %d, its head is seq %d)", prevSeq, headSeq)
-	case headSeq != prevSeq || headHash != prevHash:
-		return bad(prevSeq, "last row does not match the audit head (altered or appended outside SyntX)")
+	}
+	if p != nil {
+		return broken(p)
 	}
 	if rep.Rows == 0 {
 		prevHash = ""
 	}
 	return true, prevSeq, prevHash, nil
+}
+
+// checkLink checks that row r follows the row (prevSeq, prevHash) and
+// that its hash is that of its content, and says what is wrong if not.
+// seqOf finds the row holding a hash, to tell a moved row from an altered
+// one.
+func checkLink(r AuditRow, prevSeq int64, prevHash string, seqOf func(hash string) (int64, bool)) *problem {
+	bad := func(seq int64, format string, args ...any) *problem {
+		return &problem{seq: seq, what: fmt.Sprintf(format, args...)}
+	}
+	if r.Seq != prevSeq+1 {
+		if r.Seq > prevSeq+1 && prevSeq == 0 {
+			return bad(1, "row removed (the log starts at seq %d)", r.Seq)
+		}
+		if r.Seq > prevSeq+1 {
+			return bad(prevSeq+1, "row removed (seq %d is followed by seq %d)", prevSeq, r.Seq)
+		}
+		return bad(r.Seq, "sequence number out of order")
+	}
+	if r.PrevHash != prevHash {
+		if s, ok := seqOf(r.PrevHash); ok && s != prevSeq {
+			return bad(r.Seq, "out of order: the row links to seq %d, not to seq %d (rows reordered)", s, prevSeq)
+		}
+		if prevSeq == 0 {
+			return bad(r.Seq, "first row does not start the chain (earlier rows removed)")
+		}
+		return bad(r.Seq, "previous-hash link broken: a row before it was removed, or seq %d was altered", prevSeq)
+	}
+	want, err := RowHash(r.PrevHash, r.Seq, r.At, r.Kind, r.Ref, r.Payload)
+	if err != nil {
+		return bad(r.Seq, "malformed previous hash")
+	}
+	if want != r.Hash {
+		if s, ok := seqOf(want); ok && s != r.Seq {
+			return bad(r.Seq, "out of order: content of seq %d moved here", s)
+		}
+		return bad(r.Seq, "content altered (hash mismatch)")
+	}
+	return nil
+}
+
+// checkHead compares the audit head, which records the newest link, with
+// the last row walked (lastSeq, lastHash; rows rows in all): removing rows
+// at the end shows here.
+func checkHead(ctx context.Context, tx *sql.Tx, rows, lastSeq int64, lastHash string) (*problem, error) {
+	var headSeq int64
+	var headHash string
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if rows > 0 {
+			return &problem{seq: lastSeq, what: "audit head missing"}, nil
+		}
+	case err != nil:
+		return nil, err
+	case headSeq > lastSeq:
+		return &problem{seq: lastSeq + 1, what: fmt.Sprintf("row removed (the log ends at seq %d, its head is seq %d)", lastSeq, headSeq)}, nil
+	case headSeq != lastSeq || headHash != lastHash:
+		return &problem{seq: lastSeq, what: "last row does not match the audit head (altered or appended outside SyntX)"}, nil
+	}
+	return nil, nil
 }
 
 // checkData recomputes the digest of every data row and compares it with

@@ -13,11 +13,11 @@ package syntax
 //     function. Test: TestUpstreamEditDropsNewEndPoint.
 //   - ts_tree_get_changed_ranges: not bound (changedRanges).
 //   - ts_query_cursor_set_byte_range, ts_query_cursor_set_match_limit,
-//     ts_query_cursor_did_exceed_match_limit, ts_query_start_byte_for_pattern,
-//     ts_query_cursor_set_max_start_depth: not bound (SetByteRange,
-//     SetMatchLimit, ExceededMatchLimit, PatternStart, SetMaxStartDepth; the
-//     last lets the rule index match the patterns rooted exactly at one node
-//     without walking that node's subtree). Test: TestUpstreamLacksBindings.
+//     ts_query_start_byte_for_pattern, ts_query_cursor_set_max_start_depth:
+//     not bound (SetByteRange, SetMatchLimit, PatternStart,
+//     SetMaxStartDepth; the last lets the rule index match the patterns
+//     rooted exactly at one node without walking that node's subtree).
+//     Test: TestUpstreamLacksBindings.
 //   - Parser.ParseCtx watches a cancellable context from a goroutine that
 //     can fire after the parse returned and poison the parser's next parse:
 //     parse never hands it one, and bounds a parse with SetOperationLimit
@@ -49,7 +49,6 @@ package syntax
 /*
 #include <stdint.h>
 #include <stdlib.h>
-#include <stdbool.h>
 
 typedef struct { uint32_t row; uint32_t column; } syntx_point;
 typedef struct {
@@ -78,7 +77,6 @@ syntx_range *ts_tree_get_changed_ranges(const struct TSTree *old_tree, const str
 void ts_query_cursor_set_byte_range(struct TSQueryCursor *self, uint32_t start_byte, uint32_t end_byte);
 void ts_query_cursor_set_match_limit(struct TSQueryCursor *self, uint32_t limit);
 void ts_query_cursor_set_max_start_depth(struct TSQueryCursor *self, uint32_t max_start_depth);
-bool ts_query_cursor_did_exceed_match_limit(const struct TSQueryCursor *self);
 
 static void syntx_tree_edit(void *tree, uint32_t sb, uint32_t ob, uint32_t nb,
 		uint32_t sr, uint32_t sc, uint32_t or_, uint32_t oc, uint32_t nr, uint32_t nc) {
@@ -112,10 +110,6 @@ static void syntx_cursor_match_limit(void *qc, uint32_t limit) {
 
 static void syntx_cursor_max_start_depth(void *qc, uint32_t depth) {
 	ts_query_cursor_set_max_start_depth((struct TSQueryCursor *)qc, depth);
-}
-
-static bool syntx_cursor_exceeded(void *qc) {
-	return ts_query_cursor_did_exceed_match_limit((struct TSQueryCursor *)qc);
 }
 */
 import "C"
@@ -183,11 +177,6 @@ func SetMaxStartDepth(qc *sitter.QueryCursor, depth uint32) {
 
 // NoMaxStartDepth is the default start depth of a query cursor: no limit.
 const NoMaxStartDepth = ^uint32(0)
-
-// ExceededMatchLimit reports whether qc dropped matches because of its limit.
-func ExceededMatchLimit(qc *sitter.QueryCursor) bool {
-	return bool(C.syntx_cursor_exceeded(firstPointer(unsafe.Pointer(qc))))
-}
 
 // PatternStart returns the byte offset in q's source text where pattern
 // starts.

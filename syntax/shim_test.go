@@ -65,7 +65,6 @@ func TestUpstreamLacksBindings(t *testing.T) {
 		{&sitter.Tree{}, []string{"GetChangedRanges", "ChangedRanges"}, "changedRanges"},
 		{&sitter.QueryCursor{}, []string{"SetByteRange"}, "SetByteRange"},
 		{&sitter.QueryCursor{}, []string{"SetMatchLimit"}, "SetMatchLimit"},
-		{&sitter.QueryCursor{}, []string{"DidExceedMatchLimit", "ExceededMatchLimit"}, "ExceededMatchLimit"},
 		{&sitter.Query{}, []string{"StartByteForPattern", "PatternStart"}, "PatternStart"},
 		{&sitter.QueryCursor{}, []string{"SetMaxStartDepth"}, "SetMaxStartDepth"},
 	} {

@@ -262,25 +262,47 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	if err := reconcileLocked(ctx, adir, p.DB, tr.s.Now()); err != nil {
 		return err
 	}
-	// Or forgotten some of the preferences this run read: then its adapter
-	// would keep what the developer asked to forget. Forget holds this
-	// lock too, so nothing is forgotten between this check and the save.
-	if n, err := p.DB.CountPreferences(ctx, tr.ds.lastID); err != nil {
+	if err := tr.checkNothingForgotten(ctx, p, res, start); err != nil {
 		return err
-	} else if n < tr.ds.seen {
-		res.Decision, res.Finished = store.RunFailed, tr.s.Now()
-		res.Metrics.Reason = fmt.Sprintf("%d of the preferences it trained on were forgotten while it ran; the adapter is discarded", tr.ds.seen-n)
-		res.Metrics.Seconds = round6(time.Since(start).Seconds())
-		if id, err := p.DB.RecordRun(ctx, store.Run{StartedAt: res.Started, FinishedAt: res.Finished, Objective: string(res.Objective),
-			Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data), Metrics: mustJSON(sanitize(res.Metrics)),
-			Decision: store.RunFailed}); err == nil {
-			res.RunID = id
-		}
-		return ErrDataForgotten
 	}
-	za, actVersion, note, err := tr.activeLogits(ctx, p)
+	policy, err = tr.judge(ctx, p, policy, res)
 	if err != nil {
 		return err
+	}
+	return tr.saveAndRecord(ctx, p, adir, policy, res, start)
+}
+
+// checkNothingForgotten fails with ErrDataForgotten, recording the run as
+// failed, when some of the preferences this run read were forgotten: its
+// adapter would keep what the developer asked to forget. Forget holds the
+// adapters lock too, so nothing is forgotten between this check and the save.
+func (tr *trainer) checkNothingForgotten(ctx context.Context, p Problem, res *Result, start time.Time) error {
+	n, err := p.DB.CountPreferences(ctx, tr.ds.lastID)
+	if err != nil {
+		return err
+	}
+	if n >= tr.ds.seen {
+		return nil
+	}
+	res.Decision, res.Finished = store.RunFailed, tr.s.Now()
+	res.Metrics.Reason = fmt.Sprintf("%d of the preferences it trained on were forgotten while it ran; the adapter is discarded", tr.ds.seen-n)
+	res.Metrics.Seconds = round6(time.Since(start).Seconds())
+	if id, err := p.DB.RecordRun(ctx, store.Run{StartedAt: res.Started, FinishedAt: res.Finished, Objective: string(res.Objective),
+		Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data), Metrics: mustJSON(sanitize(res.Metrics)),
+		Decision: store.RunFailed}); err == nil {
+		res.RunID = id
+	}
+	return ErrDataForgotten
+}
+
+// judge runs the gate of the new policy against the active one on the
+// held-out preferences, fills res's decision and hold-out metrics, and
+// returns the policy to save: the refit on all preferences when the run is
+// accepted and one was trained, else policy.
+func (tr *trainer) judge(ctx context.Context, p Problem, policy *model.LoRA, res *Result) (*model.LoRA, error) {
+	za, actVersion, note, err := tr.activeLogits(ctx, p)
+	if err != nil {
+		return nil, err
 	}
 	res.Previous = actVersion
 	if note == "" {
@@ -290,24 +312,23 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 	decision, reason := gate(tr.s, tr.zNew, za, tr.ds.hold())
 	res.Decision, res.Metrics.Reason = decision, reason+note
 	if decision == store.RunAccepted && tr.refit != nil {
-		policy = tr.refit
 		res.Metrics.Reason += "; saved the refit on all preferences"
-	} else {
-		res.Metrics.Refit = nil
+		return tr.refit, nil
 	}
+	res.Metrics.Refit = nil
+	return policy, nil
+}
 
-	known, err := p.DB.Adapters(ctx)
+// saveAndRecord saves policy as the next adapter version, records the run
+// and the adapter (active when res was accepted, else rejected) in one
+// transaction, moves ACTIVE on acceptance and prunes old versions. A failed
+// save is recorded as a failed run; a failed record removes the directory.
+func (tr *trainer) saveAndRecord(ctx context.Context, p Problem, adir string, policy *model.LoRA, res *Result, start time.Time) error {
+	version, err := tr.nextVersion(ctx, p, adir)
 	if err != nil {
 		return err
 	}
-	runs, err := p.DB.Runs(ctx, 0)
-	if err != nil {
-		return err
-	}
-	version, err := nextVersion(adir, known, runs)
-	if err != nil {
-		return err
-	}
+	decision := res.Decision
 	dir := filepath.Join(adir, version)
 	run := store.Run{StartedAt: res.Started, Objective: string(res.Objective), Hyperparams: mustJSON(res.Hyper), DataCounts: mustJSON(res.Data),
 		LastPreferenceID: tr.ds.lastID}
@@ -347,6 +368,20 @@ func (tr *trainer) commit(ctx context.Context, p Problem, policy *model.LoRA, re
 		res.Active = version
 	}
 	return prune(adir, res.Active, tr.s.KeepAdapters)
+}
+
+// nextVersion is the version the next adapter gets, from the adapters and
+// runs recorded and the directories in adir.
+func (tr *trainer) nextVersion(ctx context.Context, p Problem, adir string) (string, error) {
+	known, err := p.DB.Adapters(ctx)
+	if err != nil {
+		return "", err
+	}
+	runs, err := p.DB.Runs(ctx, 0)
+	if err != nil {
+		return "", err
+	}
+	return nextVersion(adir, known, runs)
 }
 
 // adapterOlder reports whether a comes from an older run than b (by run

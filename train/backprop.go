@@ -103,97 +103,134 @@ func (bp *backprop) backward(t *model.Trace, nz *sparseRows, dz []float64, p *mo
 	if len(dz) != t.Rows() {
 		panic(fmt.Sprintf("train: backward: %d output gradients for %d rows", len(dz), t.Rows()))
 	}
-	scale := float32(p.Scale())
-	layerOf := make(map[string]int, len(p.Layers))
+	pass := &backwardPass{bp: bp, t: t, nz: nz, p: p, l: l, grad: grad, scale: float32(p.Scale()),
+		layerOf: make(map[string]int, len(p.Layers)), grads: map[string][]float64{bp.output: dz}}
 	for i, ly := range p.Layers {
-		layerOf[ly.Module] = i
-	}
-	grads := map[string][]float64{bp.output: dz}
-	val := func(name string) model.Matrix {
-		m, ok := t.Value(name)
-		if !ok {
-			panic("train: backward: trace has no value " + name)
-		}
-		return m
-	}
-	acc := func(name string, m model.Matrix) []float64 {
-		g := grads[name]
-		if g == nil {
-			g = make([]float64, m.Rows*m.Cols)
-			grads[name] = g
-		}
-		return g
+		pass.layerOf[ly.Module] = i
 	}
 	for ni := len(bp.nodes) - 1; ni >= 0; ni-- {
 		nd := bp.nodes[ni]
-		g := grads[nd.Output]
+		g := pass.grads[nd.Output]
 		if g == nil {
 			continue
 		}
-		o := val(nd.Output)
-		switch nd.Op {
-		case "Relu":
-			if x := nd.Inputs[0]; bp.computed(x) {
-				gx := acc(x, val(x))
-				for j, v := range o.Data {
-					if v > 0 {
-						gx[j] += g[j]
-					}
-				}
-			}
-		case "Sigmoid":
-			if x := nd.Inputs[0]; bp.computed(x) {
-				gx := acc(x, val(x))
-				for j, v := range o.Data {
-					y := float64(v)
-					gx[j] += g[j] * y * (1 - y)
-				}
-			}
-		case "Add":
-			for _, x := range nd.Inputs {
-				if bp.computed(x) {
-					m := val(x)
-					reduceInto(acc(x, m), m, g, o, 1)
-				}
-			}
-		case "Gemm", "MatMul":
-			a, b := nd.Inputs[0], nd.Inputs[1]
-			am, bm := val(a), val(b)
-			alpha := float64(nd.Alpha)
-			if nd.Op == "Gemm" {
-				if c := nd.Inputs[2]; bp.computed(c) {
-					m := val(c)
-					reduceInto(acc(c, m), m, g, o, float64(nd.Beta))
-				}
-			}
-			if bp.computed(a) {
-				gemmGradA(acc(a, am), g, o.Cols, bm, nd.TransB, alpha)
-			}
-			if bp.computed(b) {
-				gemmGradB(acc(b, bm), g, o.Cols, am, nd.TransB, alpha)
-			}
-			li, ok := layerOf[nd.Module]
-			if nd.Module == "" || !ok {
-				continue
-			}
-			var gA []float64
-			if bp.computed(a) {
-				gA = grads[a]
-			}
-			var sp *sparseRows
-			if a == bp.input {
-				sp = nz
-			}
-			var u model.Matrix
-			if bp.uses[nd.Module] == 1 {
-				u, _ = t.LoRAHidden(nd.Module)
-			}
-			loraGrad(&p.Layers[li], am, sp, u, g, o.Cols, alpha*float64(scale), grad[l.offA[li]:l.offB[li]], grad[l.offB[li]:l.offB[li]+len(p.Layers[li].B.Data)], gA)
-		default:
-			return fmt.Errorf("backward: operator %s is not supported", nd.Op)
+		if err := pass.node(nd, g, pass.val(nd.Output)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// backwardPass is the state of one backward call: the gradient of the loss
+// with respect to each value reached so far (grads), and where the LoRA
+// parameters' gradient goes (grad, in layout l of p).
+type backwardPass struct {
+	bp      *backprop
+	t       *model.Trace
+	nz      *sparseRows
+	p       *model.LoRA
+	l       layout
+	grad    []float64
+	scale   float32
+	layerOf map[string]int // module -> index in p.Layers
+	grads   map[string][]float64
+}
+
+// val is the value the trace recorded for name.
+func (pass *backwardPass) val(name string) model.Matrix {
+	m, ok := pass.t.Value(name)
+	if !ok {
+		panic("train: backward: trace has no value " + name)
+	}
+	return m
+}
+
+// acc is the gradient accumulator of value name (shaped like m), created
+// zeroed on first use.
+func (pass *backwardPass) acc(name string, m model.Matrix) []float64 {
+	g := pass.grads[name]
+	if g == nil {
+		g = make([]float64, m.Rows*m.Cols)
+		pass.grads[name] = g
+	}
+	return g
+}
+
+// node propagates g, the gradient with respect to nd's output o, to nd's
+// computed inputs and, for a Gemm or MatMul of a LoRA module, to the
+// module's parameters.
+func (pass *backwardPass) node(nd model.Node, g []float64, o model.Matrix) error {
+	bp := pass.bp
+	switch nd.Op {
+	case "Relu":
+		if x := nd.Inputs[0]; bp.computed(x) {
+			gx := pass.acc(x, pass.val(x))
+			for j, v := range o.Data {
+				if v > 0 {
+					gx[j] += g[j]
+				}
+			}
+		}
+	case "Sigmoid":
+		if x := nd.Inputs[0]; bp.computed(x) {
+			gx := pass.acc(x, pass.val(x))
+			for j, v := range o.Data {
+				y := float64(v)
+				gx[j] += g[j] * y * (1 - y)
+			}
+		}
+	case "Add":
+		for _, x := range nd.Inputs {
+			if bp.computed(x) {
+				m := pass.val(x)
+				reduceInto(pass.acc(x, m), m, g, o, 1)
+			}
+		}
+	case "Gemm", "MatMul":
+		pass.gemm(nd, g, o)
+	default:
+		return fmt.Errorf("backward: operator %s is not supported", nd.Op)
+	}
+	return nil
+}
+
+// gemm is node for Gemm and MatMul: the gradients of A, B and (Gemm) C,
+// then those of the node's LoRA module, if it has one.
+func (pass *backwardPass) gemm(nd model.Node, g []float64, o model.Matrix) {
+	bp := pass.bp
+	a, b := nd.Inputs[0], nd.Inputs[1]
+	am, bm := pass.val(a), pass.val(b)
+	alpha := float64(nd.Alpha)
+	if nd.Op == "Gemm" {
+		if c := nd.Inputs[2]; bp.computed(c) {
+			m := pass.val(c)
+			reduceInto(pass.acc(c, m), m, g, o, float64(nd.Beta))
+		}
+	}
+	if bp.computed(a) {
+		gemmGradA(pass.acc(a, am), g, o.Cols, bm, nd.TransB, alpha)
+	}
+	if bp.computed(b) {
+		gemmGradB(pass.acc(b, bm), g, o.Cols, am, nd.TransB, alpha)
+	}
+	li, ok := pass.layerOf[nd.Module]
+	if nd.Module == "" || !ok {
+		return
+	}
+	var gA []float64
+	if bp.computed(a) {
+		gA = pass.grads[a]
+	}
+	var sp *sparseRows
+	if a == bp.input {
+		sp = pass.nz
+	}
+	var u model.Matrix
+	if bp.uses[nd.Module] == 1 {
+		u, _ = pass.t.LoRAHidden(nd.Module)
+	}
+	l, ly := pass.l, &pass.p.Layers[li]
+	loraGrad(ly, am, sp, u, g, o.Cols, alpha*float64(pass.scale), pass.grad[l.offA[li]:l.offB[li]], pass.grad[l.offB[li]:l.offB[li]+len(ly.B.Data)], gA)
 }
 
 // reduceInto adds s·g (shaped like o) into gx (shaped like x), summing over

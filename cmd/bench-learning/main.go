@@ -63,15 +63,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	cfg := learnbench.Config{Binary: abs, Corpus: *corpus, HeldOut: *held, Seed: *seed, Log: os.Stderr, Keep: *keep}
 	if *real != "" {
-		c, err := realcorpus.OpenDefault()
-		if err != nil {
-			return fmt.Errorf("real-code corpus: %w", err)
-		}
-		var ids []string
-		if *real != "all" {
-			ids = strings.Split(*real, ",")
-		}
-		if cfg.Files, err = learnbench.RealFiles(c, ids); err != nil {
+		if cfg.Files, err = realFiles(*real); err != nil {
 			return err
 		}
 		cfg.Corpus = ""
@@ -80,19 +72,11 @@ func run(ctx context.Context, args []string) error {
 		cfg.Personas = strings.Split(*personas, ",")
 	}
 	cfg.Objectives = strings.Split(*objectives, ",")
-	for _, n := range strings.Split(*noise, ",") {
-		v, err := strconv.ParseFloat(n, 64)
-		if err != nil {
-			return fmt.Errorf("noise %q: %w", n, err)
-		}
-		cfg.Noise = append(cfg.Noise, v)
+	if cfg.Noise, err = parseList(*noise, "noise", func(n string) (float64, error) { return strconv.ParseFloat(n, 64) }); err != nil {
+		return err
 	}
-	for _, n := range strings.Split(*checkpoints, ",") {
-		v, err := strconv.Atoi(n)
-		if err != nil {
-			return fmt.Errorf("checkpoint %q: %w", n, err)
-		}
-		cfg.Checkpoints = append(cfg.Checkpoints, v)
+	if cfg.Checkpoints, err = parseList(*checkpoints, "checkpoint", strconv.Atoi); err != nil {
+		return err
 	}
 	if *seedList == "" {
 		rep, err := learnbench.Run(ctx, cfg)
@@ -101,15 +85,45 @@ func run(ctx context.Context, args []string) error {
 		}
 		return write(rep, *out, os.Stdout)
 	}
-	var seeds []uint64
-	var reps []*learnbench.Report
-	for _, n := range strings.Split(*seedList, ",") {
-		v, err := strconv.ParseUint(n, 10, 64)
-		if err != nil {
-			return fmt.Errorf("seed %q: %w", n, err)
-		}
-		seeds = append(seeds, v)
+	seeds, err := parseList(*seedList, "seed", func(n string) (uint64, error) { return strconv.ParseUint(n, 10, 64) })
+	if err != nil {
+		return err
 	}
+	return runSeeds(ctx, cfg, seeds, *out)
+}
+
+// realFiles lists the files of the real-code corpus packages named by
+// -realcorpus: "all", or comma-separated package ids.
+func realFiles(real string) ([]string, error) {
+	c, err := realcorpus.OpenDefault()
+	if err != nil {
+		return nil, fmt.Errorf("real-code corpus: %w", err)
+	}
+	var ids []string
+	if real != "all" {
+		ids = strings.Split(real, ",")
+	}
+	return learnbench.RealFiles(c, ids)
+}
+
+// parseList parses a comma-separated flag value; an error names what (the
+// flag's item) and the item.
+func parseList[T any](list, what string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for _, n := range strings.Split(list, ",") {
+		v, err := parse(n)
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", what, n, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// runSeeds runs the benchmark once per seed, writes each run under
+// out/seed-N and the summary of all of them in out.
+func runSeeds(ctx context.Context, cfg learnbench.Config, seeds []uint64, out string) error {
+	var reps []*learnbench.Report
 	for _, sd := range seeds {
 		c := cfg
 		c.Seed = sd
@@ -121,12 +135,12 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := write(rep, filepath.Join(*out, fmt.Sprintf("seed-%d", sd)), io.Discard); err != nil {
+		if err := write(rep, filepath.Join(out, fmt.Sprintf("seed-%d", sd)), io.Discard); err != nil {
 			return err
 		}
 		reps = append(reps, rep)
 	}
-	return writeSummary(learnbench.Summarize(seeds, reps), *out)
+	return writeSummary(learnbench.Summarize(seeds, reps), out)
 }
 
 // readReports reads report.json files; a report written before reports

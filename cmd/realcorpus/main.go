@@ -83,25 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *pinsFile == "" {
-		p, err := realcorpus.DefaultPinsPath()
-		if err != nil {
-			return err
-		}
-		*pinsFile = p
-	}
-	pins, err := realcorpus.LoadPins(*pinsFile)
+	pins, dir, err := pinsAndCache(*pinsFile, *cacheDir)
 	if err != nil {
-		return err
-	}
-	if *cacheDir == "" {
-		d, err := realcorpus.DefaultCacheDir()
-		if err != nil {
-			return err
-		}
-		*cacheDir = d
-	}
-	if *cacheDir, err = filepath.Abs(*cacheDir); err != nil {
 		return err
 	}
 	level := slog.LevelInfo
@@ -116,11 +99,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "fetch":
 		start := time.Now()
-		err := realcorpus.Fetch(ctx, pins, *cacheDir, realcorpus.FetchOptions{Selection: sel, Force: *force, Log: log})
-		fmt.Fprintf(stdout, "fetch into %s took %s\n", *cacheDir, time.Since(start).Round(100*time.Millisecond))
+		err := realcorpus.Fetch(ctx, pins, dir, realcorpus.FetchOptions{Selection: sel, Force: *force, Log: log})
+		fmt.Fprintf(stdout, "fetch into %s took %s\n", dir, time.Since(start).Round(100*time.Millisecond))
 		return err
 	case "verify":
-		if err := realcorpus.Verify(pins, *cacheDir, sel); err != nil {
+		if err := realcorpus.Verify(pins, dir, sel); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "verified: every fetched download, tree and bench file matches its pin")
@@ -131,9 +114,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return realcorpus.Lock(ctx, pins, fs.Arg(0), log)
 	case "path":
-		return printPath(stdout, pins, *cacheDir, fs.Args())
+		return printPath(stdout, pins, dir, fs.Args())
 	}
-	c, err := realcorpus.Open(*cacheDir, pins)
+	c, err := realcorpus.Open(dir, pins)
 	if err != nil {
 		return err
 	}
@@ -141,6 +124,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return listFiles(stdout, c)
 	}
 	return list(ctx, stdout, c)
+}
+
+// pinsAndCache loads the pins from pinsFile (default: this repository's)
+// and returns them with the absolute cache directory (default: see
+// realcorpus.DefaultCacheDir).
+func pinsAndCache(pinsFile, cacheDir string) (*realcorpus.Pins, string, error) {
+	if pinsFile == "" {
+		p, err := realcorpus.DefaultPinsPath()
+		if err != nil {
+			return nil, "", err
+		}
+		pinsFile = p
+	}
+	pins, err := realcorpus.LoadPins(pinsFile)
+	if err != nil {
+		return nil, "", err
+	}
+	if cacheDir == "" {
+		d, err := realcorpus.DefaultCacheDir()
+		if err != nil {
+			return nil, "", err
+		}
+		cacheDir = d
+	}
+	if cacheDir, err = filepath.Abs(cacheDir); err != nil {
+		return nil, "", err
+	}
+	return pins, cacheDir, nil
 }
 
 func printPath(w io.Writer, pins *realcorpus.Pins, cacheDir string, args []string) error {
@@ -210,11 +221,29 @@ type tally struct {
 	flagged              int
 }
 
+// list prints what is fetched: the files and lines per language, the
+// packages, the bench files and the tools.
 func list(ctx context.Context, w io.Writer, c *realcorpus.Corpus) error {
-	pins := c.Pins()
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "real-code corpus in %s\n\n", c.Dir())
+	listLanguages(w, c)
+	fmt.Fprintln(w, "\npackages:")
+	listPackages(w, c)
+	fmt.Fprintln(w, "\nbench files:")
+	if err := listBench(w, c); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\ntools:")
+	listTools(ctx, w, c)
+	if m := c.Missing(); len(m) > 0 {
+		sort.Strings(m)
+		fmt.Fprintf(w, "\nnot fetched: %s\n", strings.Join(m, ", "))
+	}
+	return nil
+}
 
+// listLanguages prints a table of packages, files and lines (test and
+// production, dev and check) per language, then for all.
+func listLanguages(w io.Writer, c *realcorpus.Corpus) {
 	byLang := map[syntax.Grammar]*tally{}
 	total := &tally{pkgs: map[string]bool{}}
 	for _, f := range c.Files(realcorpus.Filter{}) {
@@ -224,22 +253,10 @@ func list(ctx context.Context, w io.Writer, c *realcorpus.Corpus) error {
 			byLang[f.Language] = t
 		}
 		for _, x := range []*tally{t, total} {
-			x.pkgs[f.Package] = true
-			x.files++
-			x.lines += f.Lines
-			if f.Role == realcorpus.Test {
-				x.testFiles++
-				x.testLines += f.Lines
-			}
-			if f.Purpose == realcorpus.Dev {
-				x.devFiles++
-				x.devLines += f.Lines
-			}
-			if f.Flags != 0 {
-				x.flagged++
-			}
+			x.add(f)
 		}
 	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "language\tpackages\tfiles\tlines\ttest files\ttest lines\tprod files\tprod lines\tdev files\tdev lines\tcheck files\tcheck lines\tflagged\t")
 	row := func(name string, t *tally) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", name, len(t.pkgs), t.files, t.lines,
@@ -253,9 +270,31 @@ func list(ctx context.Context, w io.Writer, c *realcorpus.Corpus) error {
 	}
 	row("all", total)
 	tw.Flush()
+}
 
-	fmt.Fprintln(w, "\npackages:")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+// add counts f.
+func (x *tally) add(f realcorpus.File) {
+	x.pkgs[f.Package] = true
+	x.files++
+	x.lines += f.Lines
+	if f.Role == realcorpus.Test {
+		x.testFiles++
+		x.testLines += f.Lines
+	}
+	if f.Purpose == realcorpus.Dev {
+		x.devFiles++
+		x.devLines += f.Lines
+	}
+	if f.Flags != 0 {
+		x.flagged++
+	}
+}
+
+// listPackages prints one line per fetched package: its source, purpose,
+// files and lines, and lines by language.
+func listPackages(w io.Writer, c *realcorpus.Corpus) {
+	pins := c.Pins()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "package\tsource\tversion\tpurpose\tci\tfiles\tlines\tby language")
 	for _, k := range pins.Packages {
 		if !c.Has(k.ID) {
@@ -278,9 +317,11 @@ func list(ctx context.Context, w io.Writer, c *realcorpus.Corpus) error {
 		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%v\t%d\t%d\t%s\n", k.ID, s.Manager, s.Name, s.Version, k.Purpose, k.CI, files, lines, strings.Join(parts, ", "))
 	}
 	tw.Flush()
+}
 
-	fmt.Fprintln(w, "\nbench files:")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+// listBench prints one line per bench file, shape by shape.
+func listBench(w io.Writer, c *realcorpus.Corpus) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "id\tshape\tlines\tbytes\tlongest line\tfile\tnote")
 	for _, s := range realcorpus.Shapes {
 		for _, b := range c.Bench(s) {
@@ -292,10 +333,14 @@ func list(ctx context.Context, w io.Writer, c *realcorpus.Corpus) error {
 		}
 	}
 	tw.Flush()
+	return nil
+}
 
-	fmt.Fprintln(w, "\ntools:")
+// listTools prints each checker and benchmark tool with its path and
+// version, or that it is not available.
+func listTools(ctx context.Context, w io.Writer, c *realcorpus.Corpus) {
 	t := c.Tools()
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, x := range []struct{ name, path string }{
 		{"go", t.Go}, {"node", t.Node}, {"tsc", t.TSC}, {"ast-grep", t.AstGrep},
 		{"gopls", t.Gopls}, {"python3", t.Python}, {"pyflakes", t.Pyflakes},
@@ -307,11 +352,6 @@ func list(ctx context.Context, w io.Writer, c *realcorpus.Corpus) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", x.name, x.path, version(ctx, x.name, x.path))
 	}
 	tw.Flush()
-	if m := c.Missing(); len(m) > 0 {
-		sort.Strings(m)
-		fmt.Fprintf(w, "\nnot fetched: %s\n", strings.Join(m, ", "))
-	}
-	return nil
 }
 
 func listFiles(w io.Writer, c *realcorpus.Corpus) error {

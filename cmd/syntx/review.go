@@ -41,14 +41,15 @@ review.persona), and the ones an earlier --record on this branch offered are
 resolved: accepted when their fix is in the code now (whitespace and comments
 aside), edited when the code there changed otherwise, ignored when it reached
 the base branch unchanged. Everything stays in $SYNTX_HOME.`)
-	dir := fs.String("C", ".", "a directory inside the repository")
-	base := fs.String("base", "", "review the changes since `REV` (default: the merge base with the default branch)")
-	format := fs.String("format", "text", "output format: text, sarif or rdjson")
+	var f reviewFlags
+	fs.StringVar(&f.dir, "C", ".", "a directory inside the repository")
+	fs.StringVar(&f.base, "base", "", "review the changes since `REV` (default: the merge base with the default branch)")
+	fs.StringVar(&f.format, "format", "text", "output format: text, sarif or rdjson")
 	failOn := fs.String("fail-on", "", "exit with status 1 when a suggestion of this `CATEGORY` is reported (security, performance, correctness, style, a comma-separated list, or any)")
-	minScore := fs.Float64("min-score", 0, "report only suggestions scoring at least this (0 to 1)")
-	record := fs.Bool("record", false, "store the suggestions and record what became of earlier ones")
-	branch := fs.String("branch", "", "branch `NAME` to record under (default: the current branch; required on a detached HEAD)")
-	trustWS := fs.Bool("trust-workspace", false, "use the working tree's .syntx/rules and .syntx/config.toml (default: the base revision's)")
+	fs.Float64Var(&f.minScore, "min-score", 0, "report only suggestions scoring at least this (0 to 1)")
+	fs.BoolVar(&f.record, "record", false, "store the suggestions and record what became of earlier ones")
+	fs.StringVar(&f.branch, "branch", "", "branch `NAME` to record under (default: the current branch; required on a detached HEAD)")
+	fs.BoolVar(&f.trustWS, "trust-workspace", false, "use the working tree's .syntx/rules and .syntx/config.toml (default: the base revision's)")
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
@@ -56,22 +57,38 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 		fmt.Fprintf(e.stderr, "syntx review: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
-	switch *format {
+	switch f.format {
 	case "text", "sarif", "rdjson":
 	default:
-		fmt.Fprintf(e.stderr, "syntx review: --format %q: want text, sarif or rdjson\n", *format)
+		fmt.Fprintf(e.stderr, "syntx review: --format %q: want text, sarif or rdjson\n", f.format)
 		return errUsage
 	}
-	failCats, err := failCategories(e, *failOn)
-	if err != nil {
+	var err error
+	if f.failCats, err = failCategories(e, *failOn); err != nil {
 		return err
 	}
+	return runReview(ctx, e, f)
+}
 
-	g, err := review.OpenGit(ctx, *dir)
+// reviewFlags are cmdReview's flags, checked.
+type reviewFlags struct {
+	dir, base, format string
+	failCats          []string // --fail-on, parsed
+	minScore          float64
+	record            bool
+	branch            string
+	trustWS           bool
+}
+
+// runReview is `syntx review` once its flags are checked: the rules and
+// settings of the base revision (or the working tree's), the review, the
+// record, the report and the exit status.
+func runReview(ctx context.Context, e *env, f reviewFlags) error {
+	g, err := review.OpenGit(ctx, f.dir)
 	if err != nil {
 		return interrupted(ctx, e, "review", err)
 	}
-	ws, err := reviewWorkspace(ctx, e, g, *base, *trustWS)
+	ws, err := reviewWorkspace(ctx, e, g, f.base, f.trustWS)
 	if err != nil {
 		return interrupted(ctx, e, "review", err)
 	}
@@ -84,17 +101,17 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 	}
 	persona, weight := reviewPersona(cfg, persona)
 	res, err := review.Run(ctx, review.Options{
-		Dir: g.Root, Base: *base, Library: lib, Policy: reviewPolicy(e, cfg, home),
+		Dir: g.Root, Base: f.base, Library: lib, Policy: reviewPolicy(e, cfg, home),
 		Persona: persona, MaxFileBytes: cfg.Limits.MaxDocumentBytes, MigrationSites: cfg.Suggestions.MigrationSites,
 	})
 	if err != nil {
 		return interrupted(ctx, e, "review", err)
 	}
-	if *minScore > 0 {
+	if f.minScore > 0 {
 		kept := res.Findings[:0]
-		for _, f := range res.Findings {
-			if f.Score >= *minScore {
-				kept = append(kept, f)
+		for _, fd := range res.Findings {
+			if fd.Score >= f.minScore {
+				kept = append(kept, fd)
 			}
 		}
 		res.Findings = kept
@@ -103,20 +120,20 @@ the base branch unchanged. Everything stays in $SYNTX_HOME.`)
 		fmt.Fprintf(e.stderr, "syntx review: skipped %s: %s\n", termtext.Name(s.Path), termtext.Text(s.Reason))
 	}
 
-	if *record {
+	if f.record {
 		if err := recordReview(ctx, e, res, cfg, review.RecordOptions{
-			Home: home, Library: lib, Persona: persona, Weight: weight, StoreCode: cfg.Capture.StoreCode, Branch: *branch,
+			Home: home, Library: lib, Persona: persona, Weight: weight, StoreCode: cfg.Capture.StoreCode, Branch: f.branch,
 		}); err != nil {
 			return interrupted(ctx, e, "review", err)
 		}
 	}
-	if err := writeReview(e, res, *format); err != nil {
+	if err := writeReview(e, res, f.format); err != nil {
 		return err
 	}
-	if len(failCats) > 0 && res.Fails(failCats) {
+	if len(f.failCats) > 0 && res.Fails(f.failCats) {
 		return exitCode(1)
 	}
-	if len(failCats) > 0 && len(res.Skipped) > 0 {
+	if len(f.failCats) > 0 && len(res.Skipped) > 0 {
 		// A file the review could not read may hold what --fail-on looks
 		// for (a pull request can make a file large, or binary, to hide it).
 		fmt.Fprintf(e.stderr, "syntx review: failing: --fail-on is set and %d changed file(s) could not be reviewed (see \"skipped\" above)\n", len(res.Skipped))

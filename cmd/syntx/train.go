@@ -70,20 +70,11 @@ enough data), 1 when the run failed.`)
 	}
 	out := json.NewEncoder(e.stdout)
 	send := func(m train.Message) { _ = out.Encode(m) }
-	switch mode {
-	case "bar":
-		bar := newProgressBar(e.stderr, true, "train", "")
-		s.Progress = bar.update
-		defer bar.finish()
-	case "json":
-		s.Progress = func(done, total int, msg string) {
-			send(train.Message{Progress: &train.Progress{Done: done, Total: total, Msg: msg}})
-		}
-	case "none":
-	default:
-		fmt.Fprintf(e.stderr, "syntx train: --progress %q: want bar, json or none\n", mode)
-		return errUsage
+	finish, err := trainProgress(e, mode, &s, send)
+	if err != nil {
+		return err
 	}
+	defer finish()
 	if *background {
 		if err := train.LowerPriority(); err != nil {
 			fmt.Fprintln(e.stderr, "syntx train:", err)
@@ -95,31 +86,67 @@ enough data), 1 when the run failed.`)
 		}
 	}
 	res, err := runTraining(ctx, cfg, s, warn)
+	return reportTraining(e, trainOutput{mode: mode, asJSON: *asJSON, background: *background, send: send}, res, err)
+}
+
+// trainProgress sets s.Progress for the --progress mode (bar, json or
+// none) and returns what finishes it (the bar's last line).
+func trainProgress(e *env, mode string, s *train.Settings, send func(train.Message)) (finish func(), err error) {
+	switch mode {
+	case "bar":
+		bar := newProgressBar(e.stderr, true, "train", "")
+		s.Progress = bar.update
+		return bar.finish, nil
+	case "json":
+		s.Progress = func(done, total int, msg string) {
+			send(train.Message{Progress: &train.Progress{Done: done, Total: total, Msg: msg}})
+		}
+	case "none":
+	default:
+		fmt.Fprintf(e.stderr, "syntx train: --progress %q: want bar, json or none\n", mode)
+		return nil, errUsage
+	}
+	return func() {}, nil
+}
+
+// trainOutput is how cmdTrain reports: the --progress mode, --json,
+// --background, and the sender of JSON messages.
+type trainOutput struct {
+	mode       string
+	asJSON     bool
+	background bool
+	send       func(train.Message)
+}
+
+// reportTraining prints the outcome of a run (its result res, or err) the
+// way out asks. Not enough data is not a failure: it is reported and the
+// command succeeds.
+func reportTraining(e *env, out trainOutput, res train.Result, err error) error {
 	switch {
 	case errors.Is(err, train.ErrNotEnoughData):
-		if mode == "json" {
+		if out.mode == "json" {
 			m := train.Message{Error: err.Error()}
 			if ne, ok := errors.AsType[*train.NotEnoughDataError](err); ok {
 				m.NotEnough = ne
 			}
-			send(m)
-		} else if !*background {
+			out.send(m)
+		} else if !out.background {
 			fmt.Fprintln(e.stderr, "syntx train:", err)
 		}
 		return nil
 	case err != nil:
-		if mode == "json" {
-			send(train.Message{Error: err.Error()})
+		if out.mode == "json" {
+			out.send(train.Message{Error: err.Error()})
 		}
 		return err
-	case mode == "json":
-		send(train.Message{Result: &res})
+	case out.mode == "json":
+		out.send(train.Message{Result: &res})
 		return nil
-	case *asJSON:
+	case out.asJSON:
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
-	case *background:
+	case out.background:
 		return nil
 	}
 	printResult(e.stdout, res)

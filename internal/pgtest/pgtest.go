@@ -162,37 +162,7 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 	if out, err := c.command(ctx, "initdb", "-D", data, "-U", Superuser, "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
-	hba := []string{"local all " + Superuser + " trust"}
-	if opt.HBA != nil {
-		hba = append(hba, opt.HBA...)
-	} else {
-		hba = append(hba, "local all all scram-sha-256", "host all all 127.0.0.1/32 scram-sha-256")
-	}
-	files := map[string][]byte{"pg_hba.conf": []byte(strings.Join(hba, "\n") + "\n")}
-	for name, b := range opt.Files {
-		files[name] = b
-	}
-	for name, b := range files {
-		p := filepath.Join(data, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			return nil, err
-		}
-		if err := c.chown(p); err != nil {
-			return nil, err
-		}
-	}
-	conf := []string{"fsync = off", "synchronous_commit = off", "full_page_writes = off",
-		"password_encryption = 'scram-sha-256'", "max_connections = 200", "shared_buffers = 64MB"}
-	conf = append(conf, opt.Config...)
-	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	_, err = f.WriteString("\n" + strings.Join(conf, "\n") + "\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := c.configure(data, opt); err != nil {
 		return nil, err
 	}
 	// A random port; with TCP a busy one makes postgres exit, and another
@@ -209,6 +179,43 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 		}
 	}
 	return nil, lastErr
+}
+
+// configure writes pg_hba.conf and opt's files into the data directory
+// (owned by the cluster's user) and appends the test settings and
+// opt.Config to postgresql.conf.
+func (c *Cluster) configure(data string, opt Options) error {
+	hba := []string{"local all " + Superuser + " trust"}
+	if opt.HBA != nil {
+		hba = append(hba, opt.HBA...)
+	} else {
+		hba = append(hba, "local all all scram-sha-256", "host all all 127.0.0.1/32 scram-sha-256")
+	}
+	files := map[string][]byte{"pg_hba.conf": []byte(strings.Join(hba, "\n") + "\n")}
+	for name, b := range opt.Files {
+		files[name] = b
+	}
+	for name, b := range files {
+		p := filepath.Join(data, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			return err
+		}
+		if err := c.chown(p); err != nil {
+			return err
+		}
+	}
+	conf := []string{"fsync = off", "synchronous_commit = off", "full_page_writes = off",
+		"password_encryption = 'scram-sha-256'", "max_connections = 200", "shared_buffers = 64MB"}
+	conf = append(conf, opt.Config...)
+	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("\n" + strings.Join(conf, "\n") + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (c *Cluster) start(ctx context.Context, data string) error {

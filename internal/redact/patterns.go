@@ -23,213 +23,235 @@ const (
 	// a parenthesis or a comma followed by a space (keyword arguments in
 	// code are written f(host=h, password=p)).
 	between = `(?:[^,\n"\x60(]|,[^\s])*?`
+	// secretName matches the names that announce a secret.
+	secretName = `(?:passwd|password|passphrase|pwd|secret|token|credentials?|` +
+		`(?:api|access|auth|secret|private|signing|encryption|master|client)[_\-]?key|apikey)`
 )
 
-func buildTable() []rule {
-	var t []rule
-	add := func(kind string, group int, anchors []string, keep func(string) bool, pattern string) *rule {
-		t = append(t, rule{kind: kind, re: regexp.MustCompile(pattern), grp: group, anchors: anchors, keep: keep})
-		return &t[len(t)-1]
-	}
-	// addLower adds a case-insensitive pattern, written in lower case, that
-	// runs over the lower-cased text.
-	addLower := func(kind string, group int, anchors []string, keep func(string) bool, pattern string) *rule {
-		r := add(kind, group, anchors, keep, pattern)
-		r.lower = true
-		return r
-	}
+// nameWords are the anchors of the patterns on secret-sounding names.
+var nameWords = []string{"pass", "pwd", "secret", "token", "credential", "key"}
 
+// buildTable compiles the pattern table, in its order.
+func buildTable() []rule {
+	t := make([]rule, 0, len(patterns))
+	for _, p := range patterns {
+		if p.positional {
+			t = append(t, positionalRule())
+			continue
+		}
+		t = append(t, rule{kind: p.kind, re: regexp.MustCompile(p.re), grp: p.grp, anchors: p.anchors,
+			reach: p.reach, span: p.span, lower: p.lower, keep: p.keep})
+	}
+	return t
+}
+
+// pattern is a row of the pattern table: a rule before its regular
+// expression is compiled (see rule for what each field means).
+type pattern struct {
+	kind    string
+	grp     int
+	anchors []string
+	keep    func(string) bool
+	// lower: re is written in lower case and runs over the lower-cased text.
+	lower       bool
+	reach, span int
+	re          string
+	// positional stands for the positional-argument rule of calls.go
+	// (positionalRule), which finds calls rather than running a pattern.
+	positional bool
+}
+
+// patterns is the pattern table, in the order the rules run.
+var patterns = []pattern{
 	// PEM blocks first: they contain base64 that later patterns could
 	// nibble. The body may hold real newlines or the two characters \n
 	// (JSON). Private keys of every kind, then every other block type
 	// (certificates, public keys, requests, CRLs, parameters, PGP messages
 	// and signatures), which are not secret but are opaque and name hosts,
 	// companies and people.
-	add("private-key", 0, nil, nil,
-		`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
+	{kind: "private-key",
+		re: `-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`},
 	// A PEM block cut off before its END line (a truncated excerpt).
-	add("private-key", 0, nil, nil,
-		`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\\[nr]|[\r\n]|[A-Za-z0-9+/=: ,.\-])*[A-Za-z0-9+/=]{16,}(?:(?:\\[nr]|[\r\n])+[A-Za-z0-9+/=]+)*`)
+	{kind: "private-key",
+		re: `-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\\[nr]|[\r\n]|[A-Za-z0-9+/=: ,.\-])*[A-Za-z0-9+/=]{16,}(?:(?:\\[nr]|[\r\n])+[A-Za-z0-9+/=]+)*`},
 	// RFC 4716 (SSH2) keys use four dashes and spaces.
-	add("private-key", 0, nil, nil,
-		`---- BEGIN SSH2 [A-Z ]*PRIVATE KEY ----(?:[^-]|-[^-])*?---- END SSH2 [A-Z ]*PRIVATE KEY ----`)
+	{kind: "private-key",
+		re: `---- BEGIN SSH2 [A-Z ]*PRIVATE KEY ----(?:[^-]|-[^-])*?---- END SSH2 [A-Z ]*PRIVATE KEY ----`},
 	// PuTTY key files: the private lines after their count.
-	add("private-key", 1, []string{"private-lines:"}, nil,
-		`Private-Lines: \d+\r?\n((?:[A-Za-z0-9+/=]+\r?\n)*[A-Za-z0-9+/=]+)\r?\n`).span = 8 << 10
-	add("pem-block", 0, nil, nil,
-		`-----BEGIN [A-Z0-9 ]{3,40}-----(?:[^-]|-[^-])*?-----END [A-Z0-9 ]{3,40}-----`)
-	add("pem-block", 0, nil, nil,
-		`-----BEGIN [A-Z0-9 ]{3,40}-----(?:\\[nr]|[\r\n]|[A-Za-z0-9+/=: ,.\-])*[A-Za-z0-9+/=]{16,}(?:(?:\\[nr]|[\r\n])+[A-Za-z0-9+/=]+)*`)
-	add("gcp-private-key-id", 1, []string{"private_key_id"}, nil,
-		`"private_key_id"\s*:\s*"([0-9a-f]{40})"`)
+	{kind: "private-key", grp: 1, anchors: []string{"private-lines:"}, span: 8 << 10,
+		re: `Private-Lines: \d+\r?\n((?:[A-Za-z0-9+/=]+\r?\n)*[A-Za-z0-9+/=]+)\r?\n`},
+	{kind: "pem-block",
+		re: `-----BEGIN [A-Z0-9 ]{3,40}-----(?:[^-]|-[^-])*?-----END [A-Z0-9 ]{3,40}-----`},
+	{kind: "pem-block",
+		re: `-----BEGIN [A-Z0-9 ]{3,40}-----(?:\\[nr]|[\r\n]|[A-Za-z0-9+/=: ,.\-])*[A-Za-z0-9+/=]{16,}(?:(?:\\[nr]|[\r\n])+[A-Za-z0-9+/=]+)*`},
+	{kind: "gcp-private-key-id", grp: 1, anchors: []string{"private_key_id"},
+		re: `"private_key_id"\s*:\s*"([0-9a-f]{40})"`},
 
 	// Vendor tokens with a recognisable shape.
-	add("aws-access-key", 1, []string{"akia", "asia", "abia", "acca", "a3t"}, nil,
-		`\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b`)
-	addLower("aws-secret-key", 1, []string{"secret"}, nil,
-		`(?:aws_?secret_?(?:access_?)?key(?:_?id)?|secret_?access_?key)`+sep+`["'\x60]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`)
-	add("github-token", 1, []string{"gh"}, nil,
-		`\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`)
-	add("github-token", 1, []string{"github_pat_"}, nil,
-		`\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b`)
-	add("gitlab-token", 1, []string{"glpat-", "glptt-", "gldt-"}, nil,
-		`\b((?:glpat|glptt|gldt)-[A-Za-z0-9_\-]{20,})`)
-	add("slack-webhook", 0, []string{"hooks.slack.com"}, nil,
-		`https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]{20,}`)
-	add("slack-token", 1, []string{"xox", "xapp-"}, nil,
-		`\b((?:xox[baprse]|xapp)-[0-9A-Za-z][0-9A-Za-z\-]{8,})`)
-	add("stripe-key", 1, []string{"_live_", "_test_"}, nil,
-		`\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247})\b`)
-	add("stripe-webhook-secret", 1, []string{"whsec_"}, nil,
-		`\b(whsec_[0-9A-Za-z]{24,})\b`)
-	add("google-api-key", 1, []string{"aiza"}, nil,
-		`\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)`)
-	add("google-oauth-secret", 1, []string{"gocspx-"}, nil,
-		`\b(GOCSPX-[0-9A-Za-z_\-]{24,})`)
-	add("google-oauth-token", 1, []string{"ya29."}, nil,
-		`\b(ya29\.[0-9A-Za-z_\-]{20,})`)
-	add("google-oauth-token", 1, []string{"1//0"}, nil,
-		`(?:^|[^0-9A-Za-z/])(1//0[0-9A-Za-z_\-]{40,})`)
-	add("anthropic-key", 1, []string{"sk-ant-"}, nil,
-		`\b(sk-ant-[A-Za-z0-9]+-[A-Za-z0-9_\-]{20,})`)
-	add("openai-key", 1, []string{"sk-"}, nil,
-		`\b(sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,})`)
-	add("openai-key", 1, []string{"sk-"}, nil,
-		`\b(sk-[A-Za-z0-9]{32,})\b`)
-	add("npm-token", 1, []string{"npm_"}, nil,
-		`\b(npm_[A-Za-z0-9]{36})\b`)
-	add("pypi-token", 1, []string{"pypi-"}, nil,
-		`\b(pypi-AgE[A-Za-z0-9_\-]{50,})`)
-	add("twilio-api-key", 1, []string{"sk"}, nil, // SK + 32 hex
-		`\b(SK[0-9a-f]{32})\b`)
-	add("sendgrid-key", 1, []string{"sg."}, nil,
-		`\b(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,64})`)
-	add("mailgun-key", 1, []string{"key-"}, nil,
-		`\b(key-[0-9a-zA-Z]{32})\b`)
-	add("jwt", 1, []string{"eyj"}, nil,
-		`\b(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)`)
-	add("discord-webhook", 0, []string{"discord"}, nil,
-		`https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]{15,25}/[A-Za-z0-9_\-]{30,}`)
-	add("discord-token", 1, []string{"discord", "bot", "token"}, nil,
-		`\b([MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40})\b`)
-	add("telegram-bot-token", 1, []string{":aa"}, nil,
-		`\b([0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?:[^A-Za-z0-9_\-]|$)`)
-	add("shopify-token", 1, []string{"shp"}, nil,
-		`\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b`)
-	add("huggingface-token", 1, []string{"hf_"}, nil,
-		`\b(hf_[A-Za-z0-9]{34,40})\b`)
-	add("vault-token", 1, []string{"hvs.", "hvb."}, nil,
-		`\b(hv[sb]\.[A-Za-z0-9_\-]{24,})`)
-	add("digitalocean-token", 1, []string{"do"}, nil,
-		`\b(do[opr]_v1_[a-f0-9]{64})\b`)
-	add("age-secret-key", 1, []string{"age-secret-key-"}, nil,
-		`\b(AGE-SECRET-KEY-1[0-9A-Z]{58})\b`)
-	addLower("azure-storage-key", 1, []string{"accountkey", "sharedaccesskey"}, nil,
-		`(?:accountkey|sharedaccesskey)=([A-Za-z0-9+/]{20,}={0,2})`)
-	add("azure-sas", 1, []string{"sig="}, nil,
-		`[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[Dd]|=){0,2})`)
+	{kind: "aws-access-key", grp: 1, anchors: []string{"akia", "asia", "abia", "acca", "a3t"},
+		re: `\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b`},
+	{kind: "aws-secret-key", grp: 1, anchors: []string{"secret"}, lower: true,
+		re: `(?:aws_?secret_?(?:access_?)?key(?:_?id)?|secret_?access_?key)` + sep + `["'\x60]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`},
+	{kind: "github-token", grp: 1, anchors: []string{"gh"},
+		re: `\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`},
+	{kind: "github-token", grp: 1, anchors: []string{"github_pat_"},
+		re: `\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b`},
+	{kind: "gitlab-token", grp: 1, anchors: []string{"glpat-", "glptt-", "gldt-"},
+		re: `\b((?:glpat|glptt|gldt)-[A-Za-z0-9_\-]{20,})`},
+	{kind: "slack-webhook", anchors: []string{"hooks.slack.com"},
+		re: `https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/]{20,}`},
+	{kind: "slack-token", grp: 1, anchors: []string{"xox", "xapp-"},
+		re: `\b((?:xox[baprse]|xapp)-[0-9A-Za-z][0-9A-Za-z\-]{8,})`},
+	{kind: "stripe-key", grp: 1, anchors: []string{"_live_", "_test_"},
+		re: `\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,247})\b`},
+	{kind: "stripe-webhook-secret", grp: 1, anchors: []string{"whsec_"},
+		re: `\b(whsec_[0-9A-Za-z]{24,})\b`},
+	{kind: "google-api-key", grp: 1, anchors: []string{"aiza"},
+		re: `\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)`},
+	{kind: "google-oauth-secret", grp: 1, anchors: []string{"gocspx-"},
+		re: `\b(GOCSPX-[0-9A-Za-z_\-]{24,})`},
+	{kind: "google-oauth-token", grp: 1, anchors: []string{"ya29."},
+		re: `\b(ya29\.[0-9A-Za-z_\-]{20,})`},
+	{kind: "google-oauth-token", grp: 1, anchors: []string{"1//0"},
+		re: `(?:^|[^0-9A-Za-z/])(1//0[0-9A-Za-z_\-]{40,})`},
+	{kind: "anthropic-key", grp: 1, anchors: []string{"sk-ant-"},
+		re: `\b(sk-ant-[A-Za-z0-9]+-[A-Za-z0-9_\-]{20,})`},
+	{kind: "openai-key", grp: 1, anchors: []string{"sk-"},
+		re: `\b(sk-(?:proj|svcacct|admin|None)-[A-Za-z0-9_\-]{20,})`},
+	{kind: "openai-key", grp: 1, anchors: []string{"sk-"},
+		re: `\b(sk-[A-Za-z0-9]{32,})\b`},
+	{kind: "npm-token", grp: 1, anchors: []string{"npm_"},
+		re: `\b(npm_[A-Za-z0-9]{36})\b`},
+	{kind: "pypi-token", grp: 1, anchors: []string{"pypi-"},
+		re: `\b(pypi-AgE[A-Za-z0-9_\-]{50,})`},
+	// SK + 32 hex
+	{kind: "twilio-api-key", grp: 1, anchors: []string{"sk"},
+		re: `\b(SK[0-9a-f]{32})\b`},
+	{kind: "sendgrid-key", grp: 1, anchors: []string{"sg."},
+		re: `\b(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,64})`},
+	{kind: "mailgun-key", grp: 1, anchors: []string{"key-"},
+		re: `\b(key-[0-9a-zA-Z]{32})\b`},
+	{kind: "jwt", grp: 1, anchors: []string{"eyj"},
+		re: `\b(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)`},
+	{kind: "discord-webhook", anchors: []string{"discord"},
+		re: `https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]{15,25}/[A-Za-z0-9_\-]{30,}`},
+	{kind: "discord-token", grp: 1, anchors: []string{"discord", "bot", "token"},
+		re: `\b([MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40})\b`},
+	{kind: "telegram-bot-token", grp: 1, anchors: []string{":aa"},
+		re: `\b([0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?:[^A-Za-z0-9_\-]|$)`},
+	{kind: "shopify-token", grp: 1, anchors: []string{"shp"},
+		re: `\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b`},
+	{kind: "huggingface-token", grp: 1, anchors: []string{"hf_"},
+		re: `\b(hf_[A-Za-z0-9]{34,40})\b`},
+	{kind: "vault-token", grp: 1, anchors: []string{"hvs.", "hvb."},
+		re: `\b(hv[sb]\.[A-Za-z0-9_\-]{24,})`},
+	{kind: "digitalocean-token", grp: 1, anchors: []string{"do"},
+		re: `\b(do[opr]_v1_[a-f0-9]{64})\b`},
+	{kind: "age-secret-key", grp: 1, anchors: []string{"age-secret-key-"},
+		re: `\b(AGE-SECRET-KEY-1[0-9A-Z]{58})\b`},
+	{kind: "azure-storage-key", grp: 1, anchors: []string{"accountkey", "sharedaccesskey"}, lower: true,
+		re: `(?:accountkey|sharedaccesskey)=([A-Za-z0-9+/]{20,}={0,2})`},
+	{kind: "azure-sas", grp: 1, anchors: []string{"sig="},
+		re: `[?&]sig=([A-Za-z0-9%+/]{20,}(?:%3[Dd]|=){0,2})`},
 	// Azure AD (Entra) client secrets: three characters, a digit, "Q~".
-	add("azure-client-secret", 1, []string{"q~"}, nil,
-		`(?:^|[^0-9A-Za-z_~.\-])([0-9A-Za-z_~.\-]{3}[0-9]Q~[0-9A-Za-z_~.\-]{31,34})(?:[^0-9A-Za-z_~.\-]|$)`)
+	{kind: "azure-client-secret", grp: 1, anchors: []string{"q~"},
+		re: `(?:^|[^0-9A-Za-z_~.\-])([0-9A-Za-z_~.\-]{3}[0-9]Q~[0-9A-Za-z_~.\-]{31,34})(?:[^0-9A-Za-z_~.\-]|$)`},
 
 	// Context: credentials inside URLs and connection strings.
-	add("url-password", 1, []string{"://"}, isPlaceholder,
-		`\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:@/"'\x60<>]*:([^\s@/"'\x60<>]+)@[A-Za-z0-9\[.\-_]`)
+	{kind: "url-password", grp: 1, anchors: []string{"://"}, keep: isPlaceholder,
+		re: `\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:@/"'\x60<>]*:([^\s@/"'\x60<>]+)@[A-Za-z0-9\[.\-_]`},
 	// Go's MySQL driver: user:password@tcp(host)/db, @unix(...).
-	add("url-password", 1, []string{"@tcp(", "@tcp6(", "@unix(", "@udp("}, isPlaceholder,
-		`(?:^|[\s"'\x60=])[^\s:@/"'\x60()]+:([^\s"'\x60]+)@(?:tcp|tcp6|unix|udp)\(`)
+	{kind: "url-password", grp: 1, anchors: []string{"@tcp(", "@tcp6(", "@unix(", "@udp("}, keep: isPlaceholder,
+		re: `(?:^|[\s"'\x60=])[^\s:@/"'\x60()]+:([^\s"'\x60]+)@(?:tcp|tcp6|unix|udp)\(`},
 	// Oracle JDBC: jdbc:oracle:thin:user/password@host.
-	addLower("url-password", 1, []string{"jdbc:oracle:"}, isPlaceholder,
-		`jdbc:oracle:[a-z]+:[^/\s"'\x60@]+/([^@\s"'\x60]+)@`)
+	{kind: "url-password", grp: 1, anchors: []string{"jdbc:oracle:"}, keep: isPlaceholder, lower: true,
+		re: `jdbc:oracle:[a-z]+:[^/\s"'\x60@]+/([^@\s"'\x60]+)@`},
 	// libpq, ADO.NET, ODBC and JDBC key=value strings: a password key
 	// after another connection key on the line (or before one).
-	addLower("connection-password", -1, []string{"password", "pwd"}, isPlaceholderValue,
-		connKeys+`\s*=`+between+`[;\s](?:password|passwd|pwd)\s*=\s*(?:'([^'\n]+)'|([^\s;'"\x60(),]+))`)
-	addLower("connection-password", -1, []string{"password", "pwd"}, isPlaceholderValue,
-		`(?:^|[\s;"'\x60])(?:password|passwd|pwd)\s*=\s*(?:'([^'\n]+)'|([^\s;'"\x60(),]+))[;\s]+`+connKeys+`\s*=`)
-	addLower("url-secret-param", 1, []string{"password=", "passwd=", "pwd=", "secret="}, isPlaceholder,
-		`[?&;](?:password|passwd|pwd|client_secret|secret)=([^&;\s"'\x60#<>]{3,})`)
-	addLower("url-secret-param", 1, []string{"token=", "key="}, notTokenLike,
-		`[?&](?:access_token|refresh_token|id_token|token|api_?key|apikey|key)=([^&\s"'\x60#<>]{8,})`)
+	{kind: "connection-password", grp: -1, anchors: []string{"password", "pwd"}, keep: isPlaceholderValue, lower: true,
+		re: connKeys + `\s*=` + between + `[;\s](?:password|passwd|pwd)\s*=\s*(?:'([^'\n]+)'|([^\s;'"\x60(),]+))`},
+	{kind: "connection-password", grp: -1, anchors: []string{"password", "pwd"}, keep: isPlaceholderValue, lower: true,
+		re: `(?:^|[\s;"'\x60])(?:password|passwd|pwd)\s*=\s*(?:'([^'\n]+)'|([^\s;'"\x60(),]+))[;\s]+` + connKeys + `\s*=`},
+	{kind: "url-secret-param", grp: 1, anchors: []string{"password=", "passwd=", "pwd=", "secret="}, keep: isPlaceholder, lower: true,
+		re: `[?&;](?:password|passwd|pwd|client_secret|secret)=([^&;\s"'\x60#<>]{3,})`},
+	{kind: "url-secret-param", grp: 1, anchors: []string{"token=", "key="}, keep: notTokenLike, lower: true,
+		re: `[?&](?:access_token|refresh_token|id_token|token|api_?key|apikey|key)=([^&\s"'\x60#<>]{8,})`},
 	// SQL that sets a password: CREATE USER ... IDENTIFIED BY '...',
 	// ALTER ROLE ... PASSWORD '...'.
-	addLower("sql-password", 1, []string{"identified by", "password '", "password e'"}, isPlaceholderValue,
-		`(?:identified by|password)\s+e?'([^'\n]{3,})'`)
-	addLower("basic-auth", 1, []string{"basic"}, nil,
-		`(?:authorization|auth)["'\x60]?\s*[:=,]?\s*["'\x60]?\s*basic\s+([A-Za-z0-9+/]{8,}={0,2})`)
-	addLower("bearer-token", 1, []string{"bearer"}, notTokenLike,
-		`\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)`)
-	addLower("cli-password", 1, []string{"--pass", "--token", "--secret", "--api-key"}, isPlaceholder,
-		`--(?:password|passwd|token|secret|api-key|client-secret)=["']?([^\s"'\x60-][^\s"'\x60]{3,})`)
+	{kind: "sql-password", grp: 1, anchors: []string{"identified by", "password '", "password e'"}, keep: isPlaceholderValue, lower: true,
+		re: `(?:identified by|password)\s+e?'([^'\n]{3,})'`},
+	{kind: "basic-auth", grp: 1, anchors: []string{"basic"}, lower: true,
+		re: `(?:authorization|auth)["'\x60]?\s*[:=,]?\s*["'\x60]?\s*basic\s+([A-Za-z0-9+/]{8,}={0,2})`},
+	{kind: "bearer-token", grp: 1, anchors: []string{"bearer"}, keep: notTokenLike, lower: true,
+		re: `\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)`},
+	{kind: "cli-password", grp: 1, anchors: []string{"--pass", "--token", "--secret", "--api-key"}, keep: isPlaceholder, lower: true,
+		re: `--(?:password|passwd|token|secret|api-key|client-secret)=["']?([^\s"'\x60-][^\s"'\x60]{3,})`},
 	// With a space the value may be a word of prose ("the --password
 	// option"), so it must read as a token.
-	addLower("cli-password", 1, []string{"--pass", "--token", "--secret", "--api-key"}, notTokenLike,
-		`--(?:password|passwd|token|secret|api-key|client-secret) ["']?([^\s"'\x60-][^\s"'\x60]{3,})`)
+	{kind: "cli-password", grp: 1, anchors: []string{"--pass", "--token", "--secret", "--api-key"}, keep: notTokenLike, lower: true,
+		re: `--(?:password|passwd|token|secret|api-key|client-secret) ["']?([^\s"'\x60-][^\s"'\x60]{3,})`},
 	// curl -u user:password, --user user:password.
-	add("cli-password", 1, []string{"-u ", "--user"}, isPlaceholder,
-		`(?:^|[\s"'\x60])(?:-u|--user)[= ]["']?[^\s:"'\x60]+:([^\s"'\x60]{3,})`)
+	{kind: "cli-password", grp: 1, anchors: []string{"-u ", "--user"}, keep: isPlaceholder,
+		re: `(?:^|[\s"'\x60])(?:-u|--user)[= ]["']?[^\s:"'\x60]+:([^\s"'\x60]{3,})`},
 	// The same as an argument list: exec.Command("curl", "-u", "user:pw"),
 	// subprocess.run(["mysql", "--password", "pw"]).
-	addLower("cli-password", 1, []string{"-u", "--user"}, isPlaceholderValue,
-		`["'\x60](?:-u|--user)["'\x60]\s*,\s*["'\x60][^\s:"'\x60]+:([^"'\x60\n]{3,})["'\x60]`)
-	addLower("cli-password", 1, []string{"--pass", "--token", "--secret", "--api-key"}, isPlaceholderValue,
-		`["'\x60](?:--password|--passwd|--token|--secret|--api-key|--client-secret)["'\x60]\s*,\s*["'\x60]([^"'\x60\n]{3,})["'\x60]`)
+	{kind: "cli-password", grp: 1, anchors: []string{"-u", "--user"}, keep: isPlaceholderValue, lower: true,
+		re: `["'\x60](?:-u|--user)["'\x60]\s*,\s*["'\x60][^\s:"'\x60]+:([^"'\x60\n]{3,})["'\x60]`},
+	{kind: "cli-password", grp: 1, anchors: []string{"--pass", "--token", "--secret", "--api-key"}, keep: isPlaceholderValue, lower: true,
+		re: `["'\x60](?:--password|--passwd|--token|--secret|--api-key|--client-secret)["'\x60]\s*,\s*["'\x60]([^"'\x60\n]{3,})["'\x60]`},
 	// Node's http options and literal user:password pairs encoded for a
 	// Basic header.
-	addLower("basic-auth", 1, []string{"auth"}, isPlaceholderValue,
-		`\bauth\s*:\s*["'\x60][^"'\x60:\s]+:([^"'\x60\s]{3,})["'\x60]`)
-	addLower("basic-auth", 1, []string{"buffer.from", "b64encode", "encodetostring", "btoa("}, isPlaceholderValue,
-		`(?:buffer\.from|b64encode|encodetostring|btoa)\(\s*(?:\[\]byte\(\s*)?b?["'\x60][^"'\x60:\s]+:([^"'\x60\s]{3,})["'\x60]`)
+	{kind: "basic-auth", grp: 1, anchors: []string{"auth"}, keep: isPlaceholderValue, lower: true,
+		re: `\bauth\s*:\s*["'\x60][^"'\x60:\s]+:([^"'\x60\s]{3,})["'\x60]`},
+	{kind: "basic-auth", grp: 1, anchors: []string{"buffer.from", "b64encode", "encodetostring", "btoa("}, keep: isPlaceholderValue, lower: true,
+		re: `(?:buffer\.from|b64encode|encodetostring|btoa)\(\s*(?:\[\]byte\(\s*)?b?["'\x60][^"'\x60:\s]+:([^"'\x60\s]{3,})["'\x60]`},
 	// .netrc: machine HOST login USER password SECRET.
-	addLower("netrc-password", 1, []string{"machine"}, isPlaceholder,
-		`\bmachine\s+\S+\s+login\s+\S+\s+password\s+([^\s"'\x60]+)`)
+	{kind: "netrc-password", grp: 1, anchors: []string{"machine"}, keep: isPlaceholder, lower: true,
+		re: `\bmachine\s+\S+\s+login\s+\S+\s+password\s+([^\s"'\x60]+)`},
 	// .npmrc: _authToken=, _auth= and _password= (with a registry prefix
 	// or alone on the line).
-	addLower("npm-token", 1, []string{"_auth", "_password"}, isPlaceholder,
-		`(?m)(?:^[ \t]*|:)_(?:authtoken|auth|password)=([^\s"'\x60$()]+)[ \t]*$`)
+	{kind: "npm-token", grp: 1, anchors: []string{"_auth", "_password"}, keep: isPlaceholder, lower: true,
+		re: `(?m)(?:^[ \t]*|:)_(?:authtoken|auth|password)=([^\s"'\x60$()]+)[ \t]*$`},
 
 	// Context: names that announce a vendor key whose value is otherwise a
 	// plain UUID or hex string.
-	addLower("heroku-api-key", 1, []string{"heroku"}, nil,
-		`heroku[\w.\-]*`+sep+`["'\x60]?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b`)
-	addLower("datadog-key", 1, []string{"dd", "datadog"}, nil,
-		`(?:datadog|dd)[_\-]?(?:api|app|application)[_\-]?key`+sep+`["'\x60]?([a-f0-9]{40}|[a-f0-9]{32})\b`)
+	{kind: "heroku-api-key", grp: 1, anchors: []string{"heroku"}, lower: true,
+		re: `heroku[\w.\-]*` + sep + `["'\x60]?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b`},
+	{kind: "datadog-key", grp: 1, anchors: []string{"dd", "datadog"}, lower: true,
+		re: `(?:datadog|dd)[_\-]?(?:api|app|application)[_\-]?key` + sep + `["'\x60]?([a-f0-9]{40}|[a-f0-9]{32})\b`},
 
 	// Context: literal arguments of the common Go, Python and Node APIs
 	// that take a credential positionally (see calls.go).
-	t = append(t, positionalRule())
+	{positional: true},
 	// requests' auth=("user", "password") tuple.
-	add("credential-argument", -1, []string{"auth"}, isPlaceholderValue,
-		`\bauth\s*=\s*\(\s*b?["'][^"'\n]*["']\s*,\s*b?(?:"([^"\n]{3,})"|'([^'\n]{3,})')\s*\)`)
+	{kind: "credential-argument", grp: -1, anchors: []string{"auth"}, keep: isPlaceholderValue,
+		re: `\bauth\s*=\s*\(\s*b?["'][^"'\n]*["']\s*,\s*b?(?:"([^"\n]{3,})"|'([^'\n]{3,})')\s*\)`},
 
 	// Context: string literals assigned to secret-sounding names.
-	secretName := `(?:passwd|password|passphrase|pwd|secret|token|credentials?|` +
-		`(?:api|access|auth|secret|private|signing|encryption|master|client)[_\-]?key|apikey)`
-	nameWords := []string{"pass", "pwd", "secret", "token", "credential", "key"}
-	addLower("secret", -1, nameWords, notASecret, secretName+sep+quoted).reach = len("encryption_")
+	{kind: "secret", grp: -1, anchors: nameWords, keep: notASecret, lower: true, reach: len("encryption_"),
+		re: secretName + sep + quoted},
 	// "pass" alone (nodemailer's auth.pass, SMTP_PASS = "..."): only as a
 	// whole name or after _ or -, and right before its : or =, so that
 	// prose ("Pass :meth:", "bypass") is left alone.
-	addLower("secret", -1, []string{"pass"}, notASecret,
-		`(?:\b|[_\-])pass["'\x60]?(?::|\s*=|\s*:=)\s*`+quoted).reach = 1
+	{kind: "secret", grp: -1, anchors: []string{"pass"}, keep: notASecret, lower: true, reach: 1,
+		re: `(?:\b|[_\-])pass["'\x60]?(?::|\s*=|\s*:=)\s*` + quoted},
 	// env files and shell: an upper-case NAME=value alone on its line (or
 	// as a docker-compose list item).
-	add("secret", 1, nameWords, notASecret,
-		`(?m)^[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWD|PASSWORD|PASSPHRASE|PWD|(?:^|_)PASS|SECRET|TOKEN|CREDENTIALS|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SECRET_?KEY|AUTH_?KEY)=`+
-			`([^\s"'\x60$()][^\s"'\x60()]{2,})(?:[ \t]+#[^\n]*)?[ \t]*$`)
+	{kind: "secret", grp: 1, anchors: nameWords, keep: notASecret,
+		re: `(?m)^[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWD|PASSWORD|PASSPHRASE|PWD|(?:^|_)PASS|SECRET|TOKEN|CREDENTIALS|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SECRET_?KEY|AUTH_?KEY)=` +
+			`([^\s"'\x60$()][^\s"'\x60()]{2,})(?:[ \t]+#[^\n]*)?[ \t]*$`},
 	// ini, .pypirc and Java properties: name = value alone on its line.
 	// In Python the same line assigns a variable, so the value must not
 	// read as code (see notConfigValue).
-	addLower("secret", 1, nameWords, notConfigValue,
-		`(?m)^[ \t]*[\w.\-]*?(?:passwd|password|passphrase|pwd|pass|secret|token|credentials|api_?key|access_?key|private_?key|secret_?key|auth_?key)[ \t]*=[ \t]*`+
-			`([^\s"'\x60#;$(){}\[\]<>,&*!][^\s"'\x60;(){}\[\]<>,]{2,})[ \t]*$`)
+	{kind: "secret", grp: 1, anchors: nameWords, keep: notConfigValue, lower: true,
+		re: `(?m)^[ \t]*[\w.\-]*?(?:passwd|password|passphrase|pwd|pass|secret|token|credentials|api_?key|access_?key|private_?key|secret_?key|auth_?key)[ \t]*=[ \t]*` +
+			`([^\s"'\x60#;$(){}\[\]<>,&*!][^\s"'\x60;(){}\[\]<>,]{2,})[ \t]*$`},
 	// YAML and similar: an unquoted value after "name:" on its own line. Type
 	// annotations (password: str) look the same, so the value must read as
 	// a token (see notTokenLike).
-	addLower("secret", 1, nameWords, notTokenLike,
-		`(?m)^[ \t]*-?[ \t]*[\w.\-]*?(?:passwd|password|passphrase|pwd|secret|token|credentials|api_?key|access_?key|private_?key|secret_?key|auth_?key):[ \t]+`+
-			`([^\s"'\x60#{}\[\]&*!|>%@$][^\s;,]{2,})(?:[ \t]+#[^\n]*)?[ \t]*$`)
-	return t
+	{kind: "secret", grp: 1, anchors: nameWords, keep: notTokenLike, lower: true,
+		re: `(?m)^[ \t]*-?[ \t]*[\w.\-]*?(?:passwd|password|passphrase|pwd|secret|token|credentials|api_?key|access_?key|private_?key|secret_?key|auth_?key):[ \t]+` +
+			`([^\s"'\x60#{}\[\]&*!|>%@$][^\s;,]{2,})(?:[ \t]+#[^\n]*)?[ \t]*$`},
 }
 
 // placeholderWords are the words a documentation placeholder is made of

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -65,9 +67,12 @@ type Metrics struct {
 	// Shown is the number of actions shown on automatic triggers over the
 	// held-out sites, Noise's denominator: a noise of 1.00 on one action
 	// shown is a single leak.
-	Shown         int    `json:"auto_shown"`
-	Adapter       string `json:"adapter,omitempty"`
-	TrainDecision string `json:"train_decision,omitempty"`
+	Shown int `json:"auto_shown"`
+	// Leaks counts the rejected actions shown on automatic triggers by
+	// rule (and file role): what the noise is made of.
+	Leaks         map[string]int `json:"leaks,omitempty"`
+	Adapter       string         `json:"adapter,omitempty"`
+	TrainDecision string         `json:"train_decision,omitempty"`
 }
 
 // Curve is one run: a persona, an objective and a noise level.
@@ -111,9 +116,15 @@ func patient(opts map[string]any) map[string]any {
 
 // server is a running `syntx serve`.
 type server struct {
-	c    *lspclient.Client
-	cmd  *exec.Cmd
-	home string
+	c      *lspclient.Client
+	cmd    *exec.Cmd
+	home   string
+	binary string
+	opts   map[string]any
+	// ctx is what the server was started with: a restart starts the new
+	// one with it, not with the context of the event that quit (which
+	// ends when that event is played, and would kill the process).
+	ctx context.Context
 }
 
 func startServer(ctx context.Context, binary, home string, opts map[string]any) (*server, error) {
@@ -136,7 +147,45 @@ func startServer(ctx context.Context, binary, home string, opts map[string]any) 
 		_ = cmd.Process.Kill()
 		return nil, err
 	}
-	return &server{c: c, cmd: cmd, home: home}, nil
+	return &server{c: c, cmd: cmd, home: home, binary: binary, opts: opts, ctx: ctx}, nil
+}
+
+// quit ends the server as an editor that quits does: shutdown and exit,
+// with the documents still open and nothing saved or closed first, and
+// waits for the process to end on its own (it settles what it tracks on
+// exit). It fails when the server does not exit within a minute.
+func (s *server) quit(ctx context.Context) error {
+	qctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := s.c.Shutdown(qctx); err != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		return fmt.Errorf("quit: shutdown: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("quit: the server exited with %w", err)
+		}
+		return nil
+	case <-qctx.Done():
+		_ = s.cmd.Process.Kill()
+		<-done
+		return errors.New("quit: the server did not exit within a minute of exit")
+	}
+}
+
+// restart starts a new server on the data directory of one that quit,
+// with the same options: the editor opened again.
+func (s *server) restart() error {
+	n, err := startServer(s.ctx, s.binary, s.home, s.opts)
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	*s = *n
+	return nil
 }
 
 func (s *server) stop(ctx context.Context) {
@@ -150,6 +199,7 @@ func (s *server) stop(ctx context.Context) {
 // action is a code action with what the benchmark needs from its data.
 type action struct {
 	a        *protocol.CodeAction
+	id       string // the suggestion's id
 	rule     string
 	category string
 	score    float64
@@ -163,13 +213,14 @@ func actionsOf(acts []*protocol.CodeAction) []action {
 			continue // the dismiss entry
 		}
 		var d struct {
+			ID       string         `json:"suggestionId"`
 			RuleID   string         `json:"ruleId"`
 			Category string         `json:"category"`
 			Score    float64        `json:"score"`
 			Site     protocol.Range `json:"site"`
 		}
 		_ = json.Unmarshal(a.Data, &d)
-		out = append(out, action{a: a, rule: d.RuleID, category: d.Category, score: d.Score, site: d.Site})
+		out = append(out, action{a: a, id: d.ID, rule: d.RuleID, category: d.Category, score: d.Score, site: d.Site})
 	}
 	return out
 }
@@ -445,10 +496,13 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 		if err != nil {
 			return cur, err
 		}
-		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.Wanted, m.Shown = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall, em.Wanted, em.Shown
+		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.Wanted, m.Shown, m.Leaks = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall, em.Wanted, em.Shown, em.Leaks
 		cur.Points = append(cur.Points, m)
 		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f (%d wanted)  noise %.2f (%d shown)  silence %.2f  auto recall %.2f  %s %s",
 			p.Name, objective, noise, events, m.PrecisionAt1, m.Wanted, m.Noise, m.Shown, m.SilenceRecall, m.AutoRecall, m.TrainDecision, m.Adapter)
+		if len(m.Leaks) > 0 {
+			cfg.logf("    leaks: %v", m.Leaks)
+		}
 	}
 	return cur, nil
 }
@@ -471,10 +525,34 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	if err := s.c.Open(ctx, uri, site.Lang, string(src)); err != nil {
 		return "", err
 	}
+	quit := false // the editor quit: the restarted server never saw the document
 	defer func() {
-		_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
+		if !quit {
+			_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
+		}
 	}()
 	likes := func(a action) bool { return p.Likes(site.cand(a), site) }
+	// take applies a wanted action and plays what follows: kept, edited,
+	// or, for a persona that quits, the editor quit with or without a save.
+	take := func(a action) (string, error) {
+		kind := "keep"
+		if rng.Float64() < p.editShare(site.cand(a)) {
+			kind = "edit"
+		}
+		if p.QuitUnsaved+p.QuitSaved > 0 {
+			switch r := rng.Float64(); {
+			case r < p.QuitUnsaved:
+				kind = "quit-unsaved"
+			case r < p.QuitUnsaved+p.QuitSaved:
+				kind = "quit-saved"
+			}
+		}
+		if kind == "quit-unsaved" || kind == "quit-saved" {
+			quit = true
+			return kind, quitAfter(ctx, s, uri, a, kind == "quit-saved")
+		}
+		return kind, follow(ctx, s, uri, a, kind)
+	}
 	// The editor asks on its own when the cursor reaches the site (an
 	// automatic trigger: VS Code's lightbulb). A lightbulb offering what
 	// the persona wants is taken from there; one it does not want is
@@ -487,11 +565,7 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	if !slip {
 		for _, a := range actionsOf(auto) {
 			if likes(a) {
-				kind := "keep"
-				if rng.Float64() < p.EditShare {
-					kind = "edit"
-				}
-				return kind, follow(ctx, s, uri, a, kind)
+				return take(a)
 			}
 		}
 	}
@@ -527,8 +601,8 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	case choice < 0:
 		kind = []string{"undo", "dismiss", "ignore"}[rng.IntN(3)]
 		choice = 0
-	case rng.Float64() < p.EditShare:
-		kind = "edit"
+	default:
+		return take(shown[choice])
 	}
 	switch kind {
 	case "ignore":
@@ -574,6 +648,73 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 	return s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 }
 
+// quitAfter applies a and quits the editor, having saved first when saved
+// is set, then opens it again (a new server on the same data). While no
+// server runs it checks in the store what the quit recorded for a's
+// suggestion against capture's table: quitting with the fix unsaved
+// records nothing beyond the offer and the acceptance (no outcome, no
+// preference); saving first and then quitting records it as kept, with
+// its preferences. A mismatch fails the run: the benchmark would otherwise
+// measure learning from signals the server does not record.
+func quitAfter(ctx context.Context, s *server, uri string, a action, saved bool) error {
+	if err := s.c.Apply(ctx, a.a); err != nil {
+		return err
+	}
+	if saved {
+		if err := s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}}); err != nil {
+			return err
+		}
+	}
+	if err := s.quit(ctx); err != nil {
+		return err
+	}
+	if err := checkQuit(ctx, s.home, a, saved); err != nil {
+		return err
+	}
+	return s.restart()
+}
+
+// checkQuit reads the events and preferences recorded for a's suggestion.
+func checkQuit(ctx context.Context, home string, a action, saved bool) error {
+	if a.id == "" {
+		return fmt.Errorf("quit: the action of %s names no suggestion id", a.rule)
+	}
+	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
+	if err != nil {
+		return fmt.Errorf("quit: %w", err)
+	}
+	defer db.Close()
+	var outcomes []string
+	err = db.Events(ctx, store.EventFilter{SuggestionID: a.id}, func(e store.Event) error {
+		outcomes = append(outcomes, string(e.Outcome))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("quit: %w", err)
+	}
+	prefs := 0
+	err = db.Preferences(ctx, store.PreferenceFilter{}, func(p store.Preference) error {
+		if p.SuggestionID == a.id || p.Chosen.SuggestionID == a.id || p.Rejected.SuggestionID == a.id {
+			prefs++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("quit: %w", err)
+	}
+	want := []string{"offered", "accepted"}
+	how := "without saving"
+	if saved {
+		want = append(want, "kept")
+		how = "after a save"
+	}
+	if !slices.Equal(outcomes, want) || (prefs == 0) == saved {
+		return fmt.Errorf("quitting %s with %s applied recorded the events %v and %d preferences; capture's table says %v and %s",
+			how, a.rule, outcomes, prefs, want, map[bool]string{true: "its preferences", false: "none"}[saved])
+	}
+	return nil
+}
+
 func firstChange(a, b string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		if a[i] != b[i] {
@@ -603,6 +744,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	var want, top, shownN, rejected, silent, silentOK, autoHit int
+	leaks := map[string]int{}
 	opened := map[string]string{}
 	for _, site := range held {
 		name := filepath.Join(ehome, "held", filepath.Base(site.File))
@@ -652,10 +794,15 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 			shownN++
 			if !likes(a) {
 				rejected++
+				k := a.rule
+				if site.Test {
+					k += "(test)"
+				}
+				leaks[k]++
 			}
 		}
 	}
-	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want), Wanted: want, Shown: shownN}, nil
+	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want), Wanted: want, Shown: shownN, Leaks: leaks}, nil
 }
 
 func ratio(a, b int) float64 {

@@ -146,6 +146,21 @@ func TestStable(t *testing.T) {
 	}
 }
 
+// TestStableNamesLeak: a rise names the rule most of the noise came from,
+// counting its sites in tests and in production together.
+func TestStableNamesLeak(t *testing.T) {
+	t.Parallel()
+	c := Curve{Points: []Metrics{
+		{Events: 0, Noise: 1, Shown: 23},
+		{Events: 10, Noise: 0, Shown: 2},
+		{Events: 20, Noise: 0.88, Shown: 17, Leaks: map[string]int{"python.raise-from": 7, "python.raise-from(test)": 8}},
+	}}
+	ok, why := c.Stable()
+	if ok || !strings.Contains(why, "(15 of 17 actions shown: python.raise-from)") {
+		t.Fatalf("stable %v: %s", ok, why)
+	}
+}
+
 // TestTargetAt30: the target is judged at 30 events; meeting it at 10
 // and losing it by 30 is not meeting it.
 func TestTargetAt30(t *testing.T) {

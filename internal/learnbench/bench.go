@@ -433,8 +433,13 @@ func serverOptions(p Persona, objective string) map[string]any {
 	return map[string]any{
 		"persona":  p.Name,
 		"personas": map[string]float64{p.Name: 1},
-		// Windows short enough for a benchmark; decisions come on save.
-		"capture": map[string]any{"checkpoints": []string{"15ms", "30ms"}, "ignore_after": "20ms"},
+		// capture's windows stay the defaults (30 s and more): every
+		// outcome is decided by what the persona does — an undo, a save
+		// and then closing the document, a close with a menu unanswered
+		// (follow, act) — never by a clock. With windows of a few
+		// milliseconds a busy machine decided outcomes before the persona
+		// acted: a menu answered 20 ms after it opened was also recorded
+		// as ignored, and an edit after the last checkpoint as kept.
 		// Training only when the driver asks for it.
 		"train": map[string]any{"objective": objective, "idle_delay": "24h", "min_new_preferences": 1000000},
 	}
@@ -504,7 +509,69 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 			cfg.logf("    leaks: %v", m.Leaks)
 		}
 	}
+	if err := s.quit(ctx); err != nil {
+		return cur, err
+	}
+	if err := checkRecorded(ctx, s, cur.Actions); err != nil {
+		return cur, err
+	}
 	return cur, nil
+}
+
+// checkRecorded compares what the persona did with what the server
+// recorded (syntx status, once the server has exited): every keep (and
+// save-then-quit) recorded as kept, every edit as edited, every undo as
+// undone, and at least one dismissed or ignored suggestion per dismissal
+// or unanswered menu (a menu's suggestions are recorded one by one). A
+// mismatch fails the run: the benchmark would otherwise measure learning
+// from signals other than the ones it played.
+func checkRecorded(ctx context.Context, s *server, played map[string]int) error {
+	got, err := s.status(ctx)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, c := range []struct {
+		outcome string
+		want    int
+		exact   bool
+	}{
+		{"kept", played["keep"] + played["quit-saved"], true},
+		{"edited", played["edit"], true},
+		{"undone", played["undo"], true},
+		{"dismissed", played["dismiss"], false},
+		{"ignored", played["ignore"], false},
+	} {
+		n := got.Events[c.outcome]
+		if (c.exact && n != c.want) || (!c.exact && n < c.want) {
+			bad = append(bad, fmt.Sprintf("%s %d (played %d)", c.outcome, n, c.want))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("the server recorded %s; the persona played %v", strings.Join(bad, ", "), played)
+	}
+	return nil
+}
+
+// counts is what `syntx status --json` reports of the recorded feedback.
+type counts struct {
+	Events map[string]int `json:"events"`
+}
+
+// status reads the recorded feedback of the server's data directory with
+// the real CLI, as a user would.
+func (s *server) status(ctx context.Context) (counts, error) {
+	cmd := exec.CommandContext(ctx, s.binary, "status", "--json")
+	cmd.Env = append(os.Environ(), "SYNTX_HOME="+s.home, "XDG_CONFIG_HOME="+filepath.Join(s.home, "config"))
+	out, err := cmd.Output()
+	if err != nil {
+		return counts{}, fmt.Errorf("syntx status: %w", err)
+	}
+	var c counts
+	if err := json.Unmarshal(out, &c); err != nil {
+		return counts{}, fmt.Errorf("syntx status: %w", err)
+	}
+	return c, nil
 }
 
 // act plays one feedback event at a site, in a fresh copy of its file.
@@ -628,16 +695,16 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 	case "undo":
 		return s.c.ReplaceAll(ctx, uri, before)
 	case "edit":
+		// Append "_e" to the end of the rewrite (its last token, or, for
+		// a fix that only removed text, where it removed it): capture's
+		// table records that as edited. (Changing the rewrite's first
+		// letter, as before, could change a letter past a rewrite that
+		// has none, such as 0777 → 0755, which is kept.)
 		after := s.c.Doc(uri).Text
-		if i := firstChange(before, after); i >= 0 && i < len(after) {
-			// Change the first letter of the rewrite.
-			for j := i; j < len(after); j++ {
-				if c := after[j]; c >= 'a' && c <= 'y' {
-					if err := s.c.Change(ctx, uri, lspclient.Edit{Start: j, End: j + 1, Text: string(c + 1)}); err != nil {
-						return err
-					}
-					break
-				}
+		if i := firstChange(before, after); i >= 0 {
+			end := max(i, len(after)-commonSuffix(before[i:], after[i:]))
+			if err := s.c.Change(ctx, uri, lspclient.Edit{Start: end, End: end, Text: "_e"}); err != nil {
+				return err
 			}
 		}
 	}
@@ -715,11 +782,25 @@ func checkQuit(ctx context.Context, home string, a action, saved bool) error {
 	return nil
 }
 
+// commonSuffix is the length of the longest common suffix of a and b.
+func commonSuffix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[len(a)-1-n] == b[len(b)-1-n] {
+		n++
+	}
+	return n
+}
+
+// firstChange is the first byte offset where a and b differ, or -1 when
+// they are equal.
 func firstChange(a, b string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		if a[i] != b[i] {
 			return i
 		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
 	}
 	return -1
 }

@@ -696,13 +696,19 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 		return s.c.ReplaceAll(ctx, uri, before)
 	case "edit":
 		// Append "_e" to the end of the rewrite (its last token, or, for
-		// a fix that only removed text, where it removed it): capture's
-		// table records that as edited. (Changing the rewrite's first
+		// a fix that only removed text, where it removed it), inside any
+		// trailing ";", "," or white space: capture's table records that
+		// as edited. (Changing the rewrite's first
 		// letter, as before, could change a letter past a rewrite that
 		// has none, such as 0777 → 0755, which is kept.)
 		after := s.c.Doc(uri).Text
 		if i := firstChange(before, after); i >= 0 {
 			end := max(i, len(after)-commonSuffix(before[i:], after[i:]))
+			// Before a trailing ";", "," or white space, which would
+			// separate the addition from the fix (kept, by the table).
+			for end > i && strings.ContainsRune(" \t\r\n;,", rune(after[end-1])) {
+				end--
+			}
 			if err := s.c.Change(ctx, uri, lspclient.Edit{Start: end, End: end, Text: "_e"}); err != nil {
 				return err
 			}

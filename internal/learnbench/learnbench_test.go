@@ -183,3 +183,24 @@ func TestTargetAt30(t *testing.T) {
 		t.Fatalf("P@1 0.8 at 30: %v %s", ok, why)
 	}
 }
+
+func TestFirstChangeAndCommonSuffix(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b        string
+		first, suff int
+	}{
+		{"var x = 1;", "let x = 1;", 0, 7},
+		{"x.keys()", "x", 1, 0},
+		{"abc", "abc", -1, 3},
+		{"ab", "abc", 2, 0},
+		{"", "", -1, 0},
+	} {
+		if got := firstChange(tc.a, tc.b); got != tc.first {
+			t.Errorf("firstChange(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.first)
+		}
+		if got := commonSuffix(tc.a, tc.b); got != tc.suff {
+			t.Errorf("commonSuffix(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.suff)
+		}
+	}
+}

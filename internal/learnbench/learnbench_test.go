@@ -36,6 +36,9 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := rep.Curves[0]
+	if c.Mismatch != "" {
+		t.Fatalf("capture recorded other outcomes than the persona played: %s", c.Mismatch)
+	}
 	before, after := c.Points[0], c.Points[len(c.Points)-1]
 	t.Logf("before: %+v\nafter:  %+v\nactions %v", before, after, c.Actions)
 	if after.Events != 20 || after.TrainDecision != "accepted" {

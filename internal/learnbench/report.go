@@ -26,7 +26,11 @@ func (r *Report) WriteTable(w io.Writer) {
 			verdict = "NOT MET"
 		}
 		_, swhy := c.Stable()
-		fmt.Fprintf(w, "%-22s target %s: %s; %s\n\n", c.Persona, verdict, why, swhy)
+		fmt.Fprintf(w, "%-22s target %s: %s; %s\n", c.Persona, verdict, why, swhy)
+		if c.Mismatch != "" {
+			fmt.Fprintf(w, "%-22s recorded ≠ played: %s\n", c.Persona, c.Mismatch)
+		}
+		fmt.Fprintln(w)
 	}
 }
 
@@ -169,7 +173,11 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 			if st {
 				sc.Stable++
 			}
-			sc.Verdicts = append(sc.Verdicts, why+"; "+swhy)
+			v := why + "; " + swhy
+			if c.Mismatch != "" {
+				v += "; recorded ≠ played: " + c.Mismatch
+			}
+			sc.Verdicts = append(sc.Verdicts, v)
 			at := 0.0
 			for j, p := range c.Points {
 				if j >= len(sc.Mean.Points) {

@@ -104,6 +104,15 @@ bench-learning: build
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/objectives -objectives kl,dpo,kto -noise 0.1
 	$(GO) run ./cmd/bench-learning -bin $(BIN) -out bench-learning/noise -objectives kl -noise 0,0.2
 
+# The learning benchmark on the real-code corpus (issue 17): every persona
+# on real, unmodified packages, kl, 10% mistakes, checkpoints up to 100
+# events, three seeds; bench-learning/real/summary.txt has the means and
+# each seed's verdicts. Needs `make realcorpus`.
+LEARN_REAL_SEEDS ?= 1,2,3
+.PHONY: bench-learning-real
+bench-learning-real: build
+	$(GO) run ./cmd/bench-learning -bin $(BIN) -realcorpus all -objectives kl -noise 0.1 -seeds $(LEARN_REAL_SEEDS) -checkpoints 0,10,20,30,50,100 -out bench-learning/real
+
 # The team benchmark: 11 simulated members (security specialists, senior
 # reviewers, developers) drive real servers over LSP and sync with a hub on
 # a throw-away PostgreSQL (internal/pgtest), a team train after each round;

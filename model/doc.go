@@ -18,7 +18,7 @@
 // # Features
 //
 // Featurize is deterministic, allocation-free, and overwrites its
-// destination. The row layout (scheme "fnv1a-signed-v2", FeatureScheme):
+// destination. The row layout (scheme "fnv1a-signed-v3", FeatureScheme):
 //
 //	slot 0 (SlotPrior)     logit(Prior), Prior clamped to [1e-6, 1-1e-6], NaN -> 0
 //	slot 1 (SlotBias)      1
@@ -34,20 +34,42 @@
 // w = 1 unless noted:
 //
 //	rule         RuleID
+//	stem         RuleStem: the id without its language ("strict-equality" for
+//	             javascript.strict-equality and typescript.strict-equality)
+//	family       RuleFamily: the stem's first word ("sql" for go.sql-sprintf,
+//	             python.sql-fstring, ...); omitted when it is the whole stem
+//	stem*role    stem × FileRole
+//	family*role  family × FileRole (omitted with family)
 //	prior        the prior's tiles "t<k>" (k = ⌊10p⌋, capped at 9) and "u<k>"
 //	             (k = ⌊10p + 0.5⌋): two tilings of [0, 1] into 0.1-wide
 //	             intervals, offset by 0.05 (scheme v2; v1 had none)
 //	cat          Category
 //	lang         Language
-//	edit         edit-size bucket "b<k>", k = bit length of EditSize capped at 16 ("b0" for <= 0)
+//	edit         edit-size bucket "b<k>", k = bit length of EditSize capped at 16 ("b0" for <= 0),
+//	             w = 1/2
 //	role         FileRole, "" read as "production"
 //	role*cat     FileRole × Category
 //	lang*cat     Language × Category
 //	persona      Persona (omitted when empty)
 //	persona*cat  Persona × Category (omitted when Persona is empty)
-//	ctx          each non-empty Context string, w = 1/√k for k such strings
+//	ctx          each non-empty Context string, w = 1/(2√k) for k such strings
 //
-// so a typical row has 14 to 32 non-zero entries. FeatureSlot gives a
+// so a typical row has 16 to 36 non-zero entries.
+//
+// Scheme v3 added stem, family and their role crosses, and halved the
+// weights of edit and ctx. The first generalise across rules: one dismissal
+// of a rule moves its siblings and the same rewrite in the other
+// languages, and a taste that differs between tests and production code
+// can be learnt per rule family. The second describe a site rather than a
+// rule; training regularises every weight alike (L2), so a feature's value
+// sets how much of the evidence it may carry, and at weight 1 these took a
+// share comparable to the category's and moved unrelated rules that
+// happened to share an edit-size bucket or a syntax node. A rule's observed
+// acceptance is not a feature: the rule feature's weight is learnt from the
+// same preferences the count would come from (it is that acceptance, as a
+// log-odds correction to the prior), and a count would have to be stored
+// in each suggestion's Candidate when offered, so that training rows see
+// the value serving saw, and it would change under every forget. FeatureSlot gives a
 // feature's slot and sign, e.g. for hand-made adapters or debugging.
 //
 // # The base network

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"strconv"
+	"strings"
 )
 
 // FeatureWidth is D, the width of the policy's input row: every model SyntX
@@ -13,7 +14,7 @@ const FeatureWidth = 512
 // FeatureScheme names the feature layout below. It is stored in the metadata
 // of the ONNX files SyntX writes (key "syntx.features"); LoadONNX refuses a
 // file that names another scheme.
-const FeatureScheme = "fnv1a-signed-v2"
+const FeatureScheme = "fnv1a-signed-v3"
 
 // Dense slots at the start of a feature row.
 const (
@@ -26,6 +27,12 @@ const (
 	HashBase  = 8
 	HashSlots = FeatureWidth - HashBase
 )
+
+// nuisanceWeight is the value of the features that describe a site rather
+// than a rule (the edit-size bucket, the syntax context): half a rule
+// feature's, so that under training's L2 they carry less of the evidence
+// than the rule, its family and its category (see the package doc).
+const nuisanceWeight = 0.5
 
 // priorClamp keeps logit(Prior) finite: priors are clamped to
 // [priorClamp, 1-priorClamp] before the logit is taken.
@@ -93,12 +100,21 @@ func featurize(c Candidate, dst []float32, record bool, nz []int32) []int32 {
 		role = "production"
 	}
 	add("rule", c.RuleID, "", 1)
+	stem, family := RuleStem(c.RuleID), RuleFamily(c.RuleID)
+	add("stem", stem, "", 1)
+	if family != stem {
+		add("family", family, "", 1)
+	}
+	add("stem*role", stem, role, 1)
+	if family != stem {
+		add("family*role", family, role, 1)
+	}
 	t, u := priorTiles(c.Prior)
 	add("prior", t, "", 1)
 	add("prior", u, "", 1)
 	add("cat", c.Category, "", 1)
 	add("lang", c.Language, "", 1)
-	add("edit", editBucket(c.EditSize), "", 1)
+	add("edit", editBucket(c.EditSize), "", nuisanceWeight)
 	add("role", role, "", 1)
 	add("role*cat", role, c.Category, 1)
 	add("lang*cat", c.Language, c.Category, 1)
@@ -113,7 +129,7 @@ func featurize(c Candidate, dst []float32, record bool, nz []int32) []int32 {
 		}
 	}
 	if k > 0 {
-		w := float32(1 / math.Sqrt(float64(k)))
+		w := float32(nuisanceWeight / math.Sqrt(float64(k)))
 		for _, s := range c.Context {
 			if s != "" {
 				add("ctx", s, "", w)
@@ -138,6 +154,30 @@ func featurize(c Candidate, dst []float32, record bool, nz []int32) []int32 {
 		}
 	}
 	return nz[:out]
+}
+
+// RuleStem is a rule id without its language: the part after the first
+// '.' ("strict-equality" for "javascript.strict-equality" and
+// "typescript.strict-equality"), or the whole id when it has no '.'. Rules
+// that make the same rewrite in several languages share it.
+func RuleStem(id string) string {
+	if i := strings.IndexByte(id, '.'); i >= 0 && i+1 < len(id) {
+		return id[i+1:]
+	}
+	return id
+}
+
+// RuleFamily is the first word of a rule's stem, up to its first '-'
+// ("sql" for "go.sql-sprintf", "python.sql-fstring" and
+// "python.sql-percent-format"; "subprocess" for the subprocess rules), or
+// the whole stem when it has no '-'. Sibling rules — the same concern
+// caught in different shapes — share it.
+func RuleFamily(id string) string {
+	s := RuleStem(id)
+	if i := strings.IndexByte(s, '-'); i > 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // priorLogit returns log(p/(1-p)) with p clamped; NaN maps to 0.

@@ -57,19 +57,23 @@ func TestFeaturizeLayout(t *testing.T) {
 		want[s] += sign * w
 	}
 	add("rule", c.RuleID, "", 1)
+	add("stem", "sql-injection", "", 1)
+	add("family", "sql", "", 1)
+	add("stem*role", "sql-injection", "production", 1)
+	add("family*role", "sql", "production", 1)
 	pt, pu := priorTile(c.Prior)
 	add("prior", pt, "", 1)
 	add("prior", pu, "", 1)
 	add("cat", "security", "", 1)
 	add("lang", "go", "", 1)
-	add("edit", "b4", "", 1) // 12 has bit length 4
+	add("edit", "b4", "", 0.5) // 12 has bit length 4
 	add("role", "production", "", 1)
 	add("role*cat", "production", "security", 1)
 	add("lang*cat", "go", "security", 1)
 	add("persona", "security-reviewer", "", 1)
 	add("persona*cat", "security-reviewer", "security", 1)
 	for _, s := range c.Context[:3] {
-		add("ctx", s, "", float32(1/math.Sqrt(3)))
+		add("ctx", s, "", float32(0.5/math.Sqrt(3)))
 	}
 	for i := range want {
 		if math.Abs(float64(x[i]-want[i])) > 1e-6 {
@@ -131,6 +135,65 @@ func priorTile(p float64) (string, string) {
 	}
 	u := int(math.Floor(10*p + 0.5))
 	return fmt.Sprintf("t%d", t), fmt.Sprintf("u%d", u)
+}
+
+func TestRuleStemAndFamily(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ id, stem, family string }{
+		{"javascript.strict-equality", "strict-equality", "strict"},
+		{"typescript.strict-equality", "strict-equality", "strict"},
+		{"python.sql-percent-format", "sql-percent-format", "sql"},
+		{"go.sql-sprintf", "sql-sprintf", "sql"},
+		{"python.utcnow", "utcnow", "utcnow"},
+		{"noprefix", "noprefix", "noprefix"},
+		{"go.", "go.", "go."},
+		{"go.-x", "-x", "-x"},
+		{"", "", ""},
+		{"a.b.c-d", "b.c-d", "b.c"},
+	} {
+		if got := RuleStem(c.id); got != c.stem {
+			t.Errorf("RuleStem(%q) = %q, want %q", c.id, got, c.stem)
+		}
+		if got := RuleFamily(c.id); got != c.family {
+			t.Errorf("RuleFamily(%q) = %q, want %q", c.id, got, c.family)
+		}
+	}
+}
+
+// TestFeaturizeSharesAcrossRules checks the generalisation features: rows
+// of the same rewrite in two languages share the stem's slots, sibling
+// rules share the family's, and the same rule in a test file and in
+// production code differs in the stem × role slot.
+func TestFeaturizeSharesAcrossRules(t *testing.T) {
+	t.Parallel()
+	nz := func(c Candidate) map[int32]bool {
+		m := map[int32]bool{}
+		for _, s := range featurize(c, make([]float32, FeatureWidth), true, nil) {
+			m[s] = true
+		}
+		return m
+	}
+	slot := func(ns, a, b string) int32 { s, _ := FeatureSlot(ns, a, b); return int32(s) }
+	js := Candidate{RuleID: "javascript.strict-equality", Category: "correctness", Language: "javascript", Prior: 0.7}
+	ts := Candidate{RuleID: "typescript.strict-equality", Category: "correctness", Language: "typescript", Prior: 0.7}
+	for _, c := range []Candidate{js, ts} {
+		if !nz(c)[slot("stem", "strict-equality", "")] {
+			t.Errorf("%s lacks the stem feature", c.RuleID)
+		}
+	}
+	a := Candidate{RuleID: "python.sql-fstring", Category: "security", Language: "python", Prior: 0.8}
+	b := Candidate{RuleID: "go.sql-sprintf", Category: "security", Language: "go", Prior: 0.8, FileRole: "test"}
+	if !nz(a)[slot("family", "sql", "")] || !nz(b)[slot("family", "sql", "")] {
+		t.Error("sibling sql rules do not share the family feature")
+	}
+	if !nz(b)[slot("stem*role", "sql-sprintf", "test")] || nz(b)[slot("stem*role", "sql-sprintf", "production")] {
+		t.Error("stem × role does not follow the file role")
+	}
+	// A stem without a '-' is its own family: no separate family features.
+	u := Candidate{RuleID: "python.utcnow", Category: "correctness", Language: "python", Prior: 0.6}
+	if nz(u)[slot("family", "utcnow", "")] || nz(u)[slot("family*role", "utcnow", "production")] {
+		t.Error("a one-word stem also adds family features")
+	}
 }
 
 func TestPriorTiles(t *testing.T) {

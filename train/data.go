@@ -166,6 +166,14 @@ func (l *loader) pref(p store.Preference) (x pref, skip string) {
 			x.pos, x.neg = nothing, r
 		}
 	case store.Pair:
+		if p.Chosen.Role == store.RoleDeveloper && p.Rejected.SuggestionID != "" {
+			// An edit: the developer applied the fix and kept most of
+			// it. Its version reads as the nothing action, which would
+			// make the edit a vote against showing the fix; it is left
+			// out, as in team runs (teamVotes), and the edit's
+			// suggestion ≻ unchosen candidates pairs stay.
+			return x, "edit read as showing nothing"
+		}
 		pos, ok1 := sideRow(p.Chosen, l.row)
 		neg, ok2 := sideRow(p.Rejected, l.row)
 		if !ok1 || !ok2 {

@@ -54,7 +54,9 @@
 //
 // Pairs whose two sides are both the nothing action say nothing about the
 // policy and are skipped (counted in DataCounts.Skipped), as are
-// preferences whose suggestion was forgotten.
+// preferences whose suggestion was forgotten and an edit's developer's
+// version ≻ suggestion (the developer applied the fix: no vote for
+// showing nothing; see the team section).
 //
 // Each training preference has the weight
 //
@@ -293,7 +295,9 @@
 // member's set has the label, and so is an edit's developer's version ≻
 // suggestion, which reads as nothing ≻ suggestion though the developer
 // applied the fix; DataCounts.Skipped counts both. Local training reads
-// its preferences as recorded.
+// its preferences as recorded, except that edit pair, which it leaves out
+// too ("edit read as showing nothing"): a developer who rewrites every
+// style fix after applying it still wants to be offered them.
 //
 // Role weights count once, in the reward model: a team run's comparisons
 // and labels weigh evidence × role weight (× recency), so the reward on a

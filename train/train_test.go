@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -271,4 +272,59 @@ func TestRefit(t *testing.T) {
 			t.Fatal("the rejected candidate differs from the same run without refit")
 		}
 	})
+}
+
+// TestEditIsNoVoteForNothing checks that an edit's developer's version ≻
+// suggestion pair is left out of local training (it would read as showing
+// nothing ≻ the fix the developer applied), while its suggestion ≻
+// unchosen candidate pair and an undo's original ≻ suggestion pair stay.
+func TestEditIsNoVoteForNothing(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "syntx.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var ss []store.Suggestion
+	for i, id := range []string{"a", "b", "c"} {
+		c := model.Candidate{RuleID: "go.rule-" + id, Category: store.StyleCat, Language: "go", Prior: 0.5}
+		feat, _ := json.Marshal(c)
+		ss = append(ss, store.Suggestion{ID: id, CreatedAt: at, Workspace: "/w", Document: "/w/main.go", Language: "go",
+			RuleID: c.RuleID, Category: c.Category, Title: c.RuleID, Features: feat, CandidateSet: "set", Rank: i,
+			Score: 0.5, Trigger: store.Invoked, Persona: "developer", OriginalText: "x", SuggestedText: "y"})
+	}
+	if err := db.PutSuggestions(ctx, ss...); err != nil {
+		t.Fatal(err)
+	}
+	pair := func(chosen, rejected store.Side) store.Preference {
+		return store.Preference{CreatedAt: at, Kind: store.Pair, Chosen: chosen, Rejected: rejected, Weight: 1, Persona: "developer"}
+	}
+	if _, err := db.AddPreferences(ctx,
+		pair(store.Side{Role: store.RoleDeveloper, Text: "y2"}, store.Side{SuggestionID: "a", Role: store.RoleSuggestion}),
+		pair(store.Side{SuggestionID: "a", Role: store.RoleSuggestion}, store.Side{SuggestionID: "b", Role: store.RoleCandidate}),
+		pair(store.Side{Role: store.RoleOriginal, Text: "x"}, store.Side{SuggestionID: "c", Role: store.RoleSuggestion}),
+	); err != nil {
+		t.Fatal(err)
+	}
+	d, err := loadDataset(ctx, db, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.prefs) != 2 || d.skipped["edit read as showing nothing"] != 1 {
+		t.Fatalf("read %d preferences, skipped %v; want 2 and the edit's developer pair left out", len(d.prefs), d.skipped)
+	}
+	name := func(r int32) string {
+		if r == nothing {
+			return "nothing"
+		}
+		return d.ids[r]
+	}
+	got := map[string]bool{}
+	for _, p := range d.prefs {
+		got[name(p.pos)+"≻"+name(p.neg)] = true
+	}
+	if !got["a≻b"] || !got["nothing≻c"] || got["nothing≻a"] {
+		t.Errorf("preferences read %v; want a≻b and nothing≻c, and no nothing≻a", got)
+	}
 }

@@ -4,7 +4,8 @@
 // are measured on held-out sites against an oracle and the untrained base.
 //
 //	go run ./cmd/bench-learning -bin bin/syntx -out bench-learning
-//	go run ./cmd/bench-learning -bin bin/syntx -realcorpus all -out bench-learning-real
+//	go run ./cmd/bench-learning -bin bin/syntx -realcorpus all -objectives kl -noise 0.1 \
+//		-seeds 1,2,3 -checkpoints 0,10,20,30,50,100 -out bench-learning/real   # make bench-learning-real
 package main
 
 import (

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -65,9 +67,12 @@ type Metrics struct {
 	// Shown is the number of actions shown on automatic triggers over the
 	// held-out sites, Noise's denominator: a noise of 1.00 on one action
 	// shown is a single leak.
-	Shown         int    `json:"auto_shown"`
-	Adapter       string `json:"adapter,omitempty"`
-	TrainDecision string `json:"train_decision,omitempty"`
+	Shown int `json:"auto_shown"`
+	// Leaks counts the rejected actions shown on automatic triggers by
+	// rule (and file role): what the noise is made of.
+	Leaks         map[string]int `json:"leaks,omitempty"`
+	Adapter       string         `json:"adapter,omitempty"`
+	TrainDecision string         `json:"train_decision,omitempty"`
 }
 
 // Curve is one run: a persona, an objective and a noise level.
@@ -78,6 +83,9 @@ type Curve struct {
 	Points    []Metrics      `json:"points"`
 	Oracle    Metrics        `json:"oracle"`
 	Actions   map[string]int `json:"actions"` // feedback actions taken, by kind
+	// Mismatch, when set, says how what the server recorded differs from
+	// the actions taken (checkRecorded).
+	Mismatch string `json:"mismatch,omitempty"`
 }
 
 // Report is the whole benchmark.
@@ -111,9 +119,15 @@ func patient(opts map[string]any) map[string]any {
 
 // server is a running `syntx serve`.
 type server struct {
-	c    *lspclient.Client
-	cmd  *exec.Cmd
-	home string
+	c      *lspclient.Client
+	cmd    *exec.Cmd
+	home   string
+	binary string
+	opts   map[string]any
+	// ctx is what the server was started with: a restart starts the new
+	// one with it, not with the context of the event that quit (which
+	// ends when that event is played, and would kill the process).
+	ctx context.Context
 }
 
 func startServer(ctx context.Context, binary, home string, opts map[string]any) (*server, error) {
@@ -136,7 +150,45 @@ func startServer(ctx context.Context, binary, home string, opts map[string]any) 
 		_ = cmd.Process.Kill()
 		return nil, err
 	}
-	return &server{c: c, cmd: cmd, home: home}, nil
+	return &server{c: c, cmd: cmd, home: home, binary: binary, opts: opts, ctx: ctx}, nil
+}
+
+// quit ends the server as an editor that quits does: shutdown and exit,
+// with the documents still open and nothing saved or closed first, and
+// waits for the process to end on its own (it settles what it tracks on
+// exit). It fails when the server does not exit within a minute.
+func (s *server) quit(ctx context.Context) error {
+	qctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := s.c.Shutdown(qctx); err != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		return fmt.Errorf("quit: shutdown: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("quit: the server exited with %w", err)
+		}
+		return nil
+	case <-qctx.Done():
+		_ = s.cmd.Process.Kill()
+		<-done
+		return errors.New("quit: the server did not exit within a minute of exit")
+	}
+}
+
+// restart starts a new server on the data directory of one that quit,
+// with the same options: the editor opened again.
+func (s *server) restart() error {
+	n, err := startServer(s.ctx, s.binary, s.home, s.opts)
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	*s = *n
+	return nil
 }
 
 func (s *server) stop(ctx context.Context) {
@@ -150,6 +202,7 @@ func (s *server) stop(ctx context.Context) {
 // action is a code action with what the benchmark needs from its data.
 type action struct {
 	a        *protocol.CodeAction
+	id       string // the suggestion's id
 	rule     string
 	category string
 	score    float64
@@ -163,13 +216,14 @@ func actionsOf(acts []*protocol.CodeAction) []action {
 			continue // the dismiss entry
 		}
 		var d struct {
+			ID       string         `json:"suggestionId"`
 			RuleID   string         `json:"ruleId"`
 			Category string         `json:"category"`
 			Score    float64        `json:"score"`
 			Site     protocol.Range `json:"site"`
 		}
 		_ = json.Unmarshal(a.Data, &d)
-		out = append(out, action{a: a, rule: d.RuleID, category: d.Category, score: d.Score, site: d.Site})
+		out = append(out, action{a: a, id: d.ID, rule: d.RuleID, category: d.Category, score: d.Score, site: d.Site})
 	}
 	return out
 }
@@ -382,8 +436,13 @@ func serverOptions(p Persona, objective string) map[string]any {
 	return map[string]any{
 		"persona":  p.Name,
 		"personas": map[string]float64{p.Name: 1},
-		// Windows short enough for a benchmark; decisions come on save.
-		"capture": map[string]any{"checkpoints": []string{"15ms", "30ms"}, "ignore_after": "20ms"},
+		// capture's windows stay the defaults (30 s and more): every
+		// outcome is decided by what the persona does — an undo, a save
+		// and then closing the document, a close with a menu unanswered
+		// (follow, act) — never by a clock. With windows of a few
+		// milliseconds a busy machine decided outcomes before the persona
+		// acted: a menu answered 20 ms after it opened was also recorded
+		// as ignored, and an edit after the last checkpoint as kept.
 		// Training only when the driver asks for it.
 		"train": map[string]any{"objective": objective, "idle_delay": "24h", "min_new_preferences": 1000000},
 	}
@@ -445,12 +504,81 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 		if err != nil {
 			return cur, err
 		}
-		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.Wanted, m.Shown = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall, em.Wanted, em.Shown
+		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.Wanted, m.Shown, m.Leaks = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall, em.Wanted, em.Shown, em.Leaks
 		cur.Points = append(cur.Points, m)
 		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f (%d wanted)  noise %.2f (%d shown)  silence %.2f  auto recall %.2f  %s %s",
 			p.Name, objective, noise, events, m.PrecisionAt1, m.Wanted, m.Noise, m.Shown, m.SilenceRecall, m.AutoRecall, m.TrainDecision, m.Adapter)
+		if len(m.Leaks) > 0 {
+			cfg.logf("    leaks: %v", m.Leaks)
+		}
+	}
+	if err := s.quit(ctx); err != nil {
+		return cur, err
+	}
+	if err := checkRecorded(ctx, s, cur.Actions); err != nil {
+		// Reported with the curve, not fatal: it is capture's verdict on
+		// real code the benchmark exists to show (the unit test, on the
+		// generated corpus, fails on it).
+		cur.Mismatch = err.Error()
+		cfg.logf("  %s: %s", p.Name, cur.Mismatch)
 	}
 	return cur, nil
+}
+
+// checkRecorded compares what the persona did with what the server
+// recorded (syntx status, once the server has exited): every keep (and
+// save-then-quit) recorded as kept, every edit as edited, every undo as
+// undone, and at least one dismissed or ignored suggestion per dismissal
+// or unanswered menu (a menu's suggestions are recorded one by one). A
+// mismatch fails the run: the benchmark would otherwise measure learning
+// from signals other than the ones it played.
+func checkRecorded(ctx context.Context, s *server, played map[string]int) error {
+	got, err := s.status(ctx)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, c := range []struct {
+		outcome string
+		want    int
+		exact   bool
+	}{
+		{"kept", played["keep"] + played["quit-saved"], true},
+		{"edited", played["edit"], true},
+		{"undone", played["undo"], true},
+		{"dismissed", played["dismiss"], false},
+		{"ignored", played["ignore"], false},
+	} {
+		n := got.Events[c.outcome]
+		if (c.exact && n != c.want) || (!c.exact && n < c.want) {
+			bad = append(bad, fmt.Sprintf("%s %d (played %d)", c.outcome, n, c.want))
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("the server recorded %s; the persona played %v", strings.Join(bad, ", "), played)
+	}
+	return nil
+}
+
+// counts is what `syntx status --json` reports of the recorded feedback.
+type counts struct {
+	Events map[string]int `json:"events"`
+}
+
+// status reads the recorded feedback of the server's data directory with
+// the real CLI, as a user would.
+func (s *server) status(ctx context.Context) (counts, error) {
+	cmd := exec.CommandContext(ctx, s.binary, "status", "--json")
+	cmd.Env = append(os.Environ(), "SYNTX_HOME="+s.home, "XDG_CONFIG_HOME="+filepath.Join(s.home, "config"))
+	out, err := cmd.Output()
+	if err != nil {
+		return counts{}, fmt.Errorf("syntx status: %w", err)
+	}
+	var c counts
+	if err := json.Unmarshal(out, &c); err != nil {
+		return counts{}, fmt.Errorf("syntx status: %w", err)
+	}
+	return c, nil
 }
 
 // act plays one feedback event at a site, in a fresh copy of its file.
@@ -471,10 +599,34 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	if err := s.c.Open(ctx, uri, site.Lang, string(src)); err != nil {
 		return "", err
 	}
+	quit := false // the editor quit: the restarted server never saw the document
 	defer func() {
-		_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
+		if !quit {
+			_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
+		}
 	}()
 	likes := func(a action) bool { return p.Likes(site.cand(a), site) }
+	// take applies a wanted action and plays what follows: kept, edited,
+	// or, for a persona that quits, the editor quit with or without a save.
+	take := func(a action) (string, error) {
+		kind := "keep"
+		if rng.Float64() < p.editShare(site.cand(a)) {
+			kind = "edit"
+		}
+		if p.QuitUnsaved+p.QuitSaved > 0 {
+			switch r := rng.Float64(); {
+			case r < p.QuitUnsaved:
+				kind = "quit-unsaved"
+			case r < p.QuitUnsaved+p.QuitSaved:
+				kind = "quit-saved"
+			}
+		}
+		if kind == "quit-unsaved" || kind == "quit-saved" {
+			quit = true
+			return kind, quitAfter(ctx, s, uri, a, kind == "quit-saved")
+		}
+		return kind, follow(ctx, s, uri, a, kind)
+	}
 	// The editor asks on its own when the cursor reaches the site (an
 	// automatic trigger: VS Code's lightbulb). A lightbulb offering what
 	// the persona wants is taken from there; one it does not want is
@@ -487,11 +639,7 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	if !slip {
 		for _, a := range actionsOf(auto) {
 			if likes(a) {
-				kind := "keep"
-				if rng.Float64() < p.EditShare {
-					kind = "edit"
-				}
-				return kind, follow(ctx, s, uri, a, kind)
+				return take(a)
 			}
 		}
 	}
@@ -527,8 +675,8 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	case choice < 0:
 		kind = []string{"undo", "dismiss", "ignore"}[rng.IntN(3)]
 		choice = 0
-	case rng.Float64() < p.EditShare:
-		kind = "edit"
+	default:
+		return take(shown[choice])
 	}
 	switch kind {
 	case "ignore":
@@ -554,16 +702,22 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 	case "undo":
 		return s.c.ReplaceAll(ctx, uri, before)
 	case "edit":
+		// Append "_e" to the end of the rewrite (its last token, or, for
+		// a fix that only removed text, where it removed it), inside any
+		// trailing ";", "," or white space: capture's table records that
+		// as edited. (Changing the rewrite's first
+		// letter, as before, could change a letter past a rewrite that
+		// has none, such as 0777 → 0755, which is kept.)
 		after := s.c.Doc(uri).Text
-		if i := firstChange(before, after); i >= 0 && i < len(after) {
-			// Change the first letter of the rewrite.
-			for j := i; j < len(after); j++ {
-				if c := after[j]; c >= 'a' && c <= 'y' {
-					if err := s.c.Change(ctx, uri, lspclient.Edit{Start: j, End: j + 1, Text: string(c + 1)}); err != nil {
-						return err
-					}
-					break
-				}
+		if i := firstChange(before, after); i >= 0 {
+			end := max(i, len(after)-commonSuffix(before[i:], after[i:]))
+			// Before a trailing ";", "," or white space, which would
+			// separate the addition from the fix (kept, by the table).
+			for end > i && strings.ContainsRune(" \t\r\n;,", rune(after[end-1])) {
+				end--
+			}
+			if err := s.c.Change(ctx, uri, lspclient.Edit{Start: end, End: end, Text: "_e"}); err != nil {
+				return err
 			}
 		}
 	}
@@ -574,11 +728,92 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 	return s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
 }
 
+// quitAfter applies a and quits the editor, having saved first when saved
+// is set, then opens it again (a new server on the same data). While no
+// server runs it checks in the store what the quit recorded for a's
+// suggestion against capture's table: quitting with the fix unsaved
+// records nothing beyond the offer and the acceptance (no outcome, no
+// preference); saving first and then quitting records it as kept, with
+// its preferences. A mismatch fails the run: the benchmark would otherwise
+// measure learning from signals the server does not record.
+func quitAfter(ctx context.Context, s *server, uri string, a action, saved bool) error {
+	if err := s.c.Apply(ctx, a.a); err != nil {
+		return err
+	}
+	if saved {
+		if err := s.c.Notify(ctx, "textDocument/didSave", &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}}); err != nil {
+			return err
+		}
+	}
+	if err := s.quit(ctx); err != nil {
+		return err
+	}
+	if err := checkQuit(ctx, s.home, a, saved); err != nil {
+		return err
+	}
+	return s.restart()
+}
+
+// checkQuit reads the events and preferences recorded for a's suggestion.
+func checkQuit(ctx context.Context, home string, a action, saved bool) error {
+	if a.id == "" {
+		return fmt.Errorf("quit: the action of %s names no suggestion id", a.rule)
+	}
+	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
+	if err != nil {
+		return fmt.Errorf("quit: %w", err)
+	}
+	defer db.Close()
+	var outcomes []string
+	err = db.Events(ctx, store.EventFilter{SuggestionID: a.id}, func(e store.Event) error {
+		outcomes = append(outcomes, string(e.Outcome))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("quit: %w", err)
+	}
+	prefs := 0
+	err = db.Preferences(ctx, store.PreferenceFilter{}, func(p store.Preference) error {
+		if p.SuggestionID == a.id || p.Chosen.SuggestionID == a.id || p.Rejected.SuggestionID == a.id {
+			prefs++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("quit: %w", err)
+	}
+	want := []string{"offered", "accepted"}
+	how := "without saving"
+	if saved {
+		want = append(want, "kept")
+		how = "after a save"
+	}
+	if !slices.Equal(outcomes, want) || (prefs == 0) == saved {
+		return fmt.Errorf("quitting %s with %s applied recorded the events %v and %d preferences; capture's table says %v and %s",
+			how, a.rule, outcomes, prefs, want, map[bool]string{true: "its preferences", false: "none"}[saved])
+	}
+	return nil
+}
+
+// commonSuffix is the length of the longest common suffix of a and b.
+func commonSuffix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[len(a)-1-n] == b[len(b)-1-n] {
+		n++
+	}
+	return n
+}
+
+// firstChange is the first byte offset where a and b differ, or -1 when
+// they are equal.
 func firstChange(a, b string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		if a[i] != b[i] {
 			return i
 		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
 	}
 	return -1
 }
@@ -603,6 +838,7 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	var want, top, shownN, rejected, silent, silentOK, autoHit int
+	leaks := map[string]int{}
 	opened := map[string]string{}
 	for _, site := range held {
 		name := filepath.Join(ehome, "held", filepath.Base(site.File))
@@ -652,10 +888,15 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 			shownN++
 			if !likes(a) {
 				rejected++
+				k := a.rule
+				if site.Test {
+					k += "(test)"
+				}
+				leaks[k]++
 			}
 		}
 	}
-	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want), Wanted: want, Shown: shownN}, nil
+	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want), Wanted: want, Shown: shownN, Leaks: leaks}, nil
 }
 
 func ratio(a, b int) float64 {

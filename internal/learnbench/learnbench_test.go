@@ -36,6 +36,9 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := rep.Curves[0]
+	if c.Mismatch != "" {
+		t.Fatalf("capture recorded other outcomes than the persona played: %s", c.Mismatch)
+	}
 	before, after := c.Points[0], c.Points[len(c.Points)-1]
 	t.Logf("before: %+v\nafter:  %+v\nactions %v", before, after, c.Actions)
 	if after.Events != 20 || after.TrainDecision != "accepted" {
@@ -146,6 +149,21 @@ func TestStable(t *testing.T) {
 	}
 }
 
+// TestStableNamesLeak: a rise names the rule most of the noise came from,
+// counting its sites in tests and in production together.
+func TestStableNamesLeak(t *testing.T) {
+	t.Parallel()
+	c := Curve{Points: []Metrics{
+		{Events: 0, Noise: 1, Shown: 23},
+		{Events: 10, Noise: 0, Shown: 2},
+		{Events: 20, Noise: 0.88, Shown: 17, Leaks: map[string]int{"python.raise-from": 7, "python.raise-from(test)": 8}},
+	}}
+	ok, why := c.Stable()
+	if ok || !strings.Contains(why, "(15 of 17 actions shown: python.raise-from)") {
+		t.Fatalf("stable %v: %s", ok, why)
+	}
+}
+
 // TestTargetAt30: the target is judged at 30 events; meeting it at 10
 // and losing it by 30 is not meeting it.
 func TestTargetAt30(t *testing.T) {
@@ -166,5 +184,26 @@ func TestTargetAt30(t *testing.T) {
 	c.Points[2].PrecisionAt1 = 0.8
 	if ok, why := c.Target(); ok || !strings.Contains(why, "need 0.90") {
 		t.Fatalf("P@1 0.8 at 30: %v %s", ok, why)
+	}
+}
+
+func TestFirstChangeAndCommonSuffix(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b        string
+		first, suff int
+	}{
+		{"var x = 1;", "let x = 1;", 0, 7},
+		{"x.keys()", "x", 1, 0},
+		{"abc", "abc", -1, 3},
+		{"ab", "abc", 2, 0},
+		{"", "", -1, 0},
+	} {
+		if got := firstChange(tc.a, tc.b); got != tc.first {
+			t.Errorf("firstChange(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.first)
+		}
+		if got := commonSuffix(tc.a, tc.b); got != tc.suff {
+			t.Errorf("commonSuffix(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.suff)
+		}
 	}
 }

@@ -26,7 +26,11 @@ func (r *Report) WriteTable(w io.Writer) {
 			verdict = "NOT MET"
 		}
 		_, swhy := c.Stable()
-		fmt.Fprintf(w, "%-22s target %s: %s; %s\n\n", c.Persona, verdict, why, swhy)
+		fmt.Fprintf(w, "%-22s target %s: %s; %s\n", c.Persona, verdict, why, swhy)
+		if c.Mismatch != "" {
+			fmt.Fprintf(w, "%-22s recorded ≠ played: %s\n", c.Persona, c.Mismatch)
+		}
+		fmt.Fprintln(w)
 	}
 }
 
@@ -78,10 +82,30 @@ func (c Curve) Stable() (bool, string) {
 			continue
 		}
 		if b.Noise > a.Noise+0.05+1e-9 {
-			return false, fmt.Sprintf("noise rose %.2f → %.2f from %d to %d events", a.Noise, b.Noise, a.Events, b.Events)
+			return false, fmt.Sprintf("noise rose %.2f → %.2f from %d to %d events%s", a.Noise, b.Noise, a.Events, b.Events, b.topLeak())
 		}
 	}
 	return true, "noise never rose by more than 0.05 between checkpoints"
+}
+
+// topLeak names the rule most of m's noise comes from: " (12 of 17
+// actions shown: python.raise-from)", or "" when nothing leaked. A rise
+// that rests on one rule is one rule's score crossing the threshold.
+func (m Metrics) topLeak() string {
+	by := map[string]int{}
+	for k, n := range m.Leaks {
+		by[strings.TrimSuffix(k, "(test)")] += n
+	}
+	top, most := "", 0
+	for r, n := range by {
+		if n > most || (n == most && r < top) {
+			top, most = r, n
+		}
+	}
+	if most == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d of %d actions shown: %s)", most, m.Shown, top)
 }
 
 // Summary aggregates the same curves (persona, objective, noise) over runs
@@ -149,7 +173,11 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 			if st {
 				sc.Stable++
 			}
-			sc.Verdicts = append(sc.Verdicts, why+"; "+swhy)
+			v := why + "; " + swhy
+			if c.Mismatch != "" {
+				v += "; recorded ≠ played: " + c.Mismatch
+			}
+			sc.Verdicts = append(sc.Verdicts, v)
 			at := 0.0
 			for j, p := range c.Points {
 				if j >= len(sc.Mean.Points) {

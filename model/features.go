@@ -139,7 +139,12 @@ func featurize(c Candidate, dst []float32, record bool, nz []int32) []int32 {
 	if !record {
 		return nil
 	}
-	// Sort (insertion sort: a few dozen entries) and drop duplicates.
+	return sortUnique(nz, start)
+}
+
+// sortUnique sorts nz[start:] (insertion sort: a few dozen entries), drops
+// its duplicates and returns nz cut to the result.
+func sortUnique(nz []int32, start int) []int32 {
 	list := nz[start:]
 	for i := 1; i < len(list); i++ {
 		for j := i; j > 0 && list[j] < list[j-1]; j-- {

@@ -595,56 +595,74 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	if site.Test {
 		name = testName(name)
 	}
-	uri := lspclient.FileURI(name)
-	if err := s.c.Open(ctx, uri, site.Lang, string(src)); err != nil {
+	v := &visit{s: s, p: p, site: site, rng: rng, uri: lspclient.FileURI(name)}
+	if err := s.c.Open(ctx, v.uri, site.Lang, string(src)); err != nil {
 		return "", err
 	}
-	quit := false // the editor quit: the restarted server never saw the document
 	defer func() {
-		if !quit {
-			_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)}})
+		if !v.quit {
+			_ = s.c.Notify(ctx, "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(v.uri)}})
 		}
 	}()
-	likes := func(a action) bool { return p.Likes(site.cand(a), site) }
-	// take applies a wanted action and plays what follows: kept, edited,
-	// or, for a persona that quits, the editor quit with or without a save.
-	take := func(a action) (string, error) {
-		kind := "keep"
-		if rng.Float64() < p.editShare(site.cand(a)) {
-			kind = "edit"
-		}
-		if p.QuitUnsaved+p.QuitSaved > 0 {
-			switch r := rng.Float64(); {
-			case r < p.QuitUnsaved:
-				kind = "quit-unsaved"
-			case r < p.QuitUnsaved+p.QuitSaved:
-				kind = "quit-saved"
-			}
-		}
-		if kind == "quit-unsaved" || kind == "quit-saved" {
-			quit = true
-			return kind, quitAfter(ctx, s, uri, a, kind == "quit-saved")
-		}
-		return kind, follow(ctx, s, uri, a, kind)
-	}
 	// The editor asks on its own when the cursor reaches the site (an
 	// automatic trigger: VS Code's lightbulb). A lightbulb offering what
 	// the persona wants is taken from there; one it does not want is
 	// passed by, which tells the server nothing.
-	auto, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindAutomatic)
+	auto, err := s.c.CodeActions(ctx, v.uri, site.Start, site.End, protocol.CodeActionTriggerKindAutomatic)
 	if err != nil {
 		return "", err
 	}
 	slip := rng.Float64() < noise
 	if !slip {
 		for _, a := range actionsOf(auto) {
-			if likes(a) {
-				return take(a)
+			if v.likes(a) {
+				return v.take(ctx, a)
 			}
 		}
 	}
-	// Otherwise the persona opens the menu (an explicit invocation).
-	acts, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindInvoked)
+	return v.menu(ctx, slip)
+}
+
+// visit is one feedback event's state: the persona at a site, in the
+// document opened for it.
+type visit struct {
+	s    *server
+	p    Persona
+	site Site
+	rng  *rand.Rand
+	uri  string
+	quit bool // the editor quit: the restarted server never saw the document
+}
+
+func (v *visit) likes(a action) bool { return v.p.Likes(v.site.cand(a), v.site) }
+
+// take applies a wanted action and plays what follows: kept, edited, or,
+// for a persona that quits, the editor quit with or without a save.
+func (v *visit) take(ctx context.Context, a action) (string, error) {
+	kind := "keep"
+	if v.rng.Float64() < v.p.editShare(v.site.cand(a)) {
+		kind = "edit"
+	}
+	if v.p.QuitUnsaved+v.p.QuitSaved > 0 {
+		switch r := v.rng.Float64(); {
+		case r < v.p.QuitUnsaved:
+			kind = "quit-unsaved"
+		case r < v.p.QuitUnsaved+v.p.QuitSaved:
+			kind = "quit-saved"
+		}
+	}
+	if kind == "quit-unsaved" || kind == "quit-saved" {
+		v.quit = true
+		return kind, quitAfter(ctx, v.s, v.uri, a, kind == "quit-saved")
+	}
+	return kind, follow(ctx, v.s, v.uri, a, kind)
+}
+
+// menu plays the persona opening the menu (an explicit invocation): it
+// takes the first liked action in the order shown, or, on a slip or when
+// nothing is liked, undoes, dismisses or ignores.
+func (v *visit) menu(ctx context.Context, slip bool) (string, error) {
+	acts, err := v.s.c.CodeActions(ctx, v.uri, v.site.Start, v.site.End, protocol.CodeActionTriggerKindInvoked)
 	if err != nil {
 		return "", err
 	}
@@ -658,10 +676,9 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	if len(shown) == 0 {
 		return "", nil
 	}
-	// The persona's choice: the first liked action in the order shown.
 	choice := -1
 	for i, a := range shown {
-		if likes(a) {
+		if v.likes(a) {
 			choice = i
 			break
 		}
@@ -670,13 +687,13 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 	switch {
 	case slip:
 		// A mistake: any action, at random.
-		kind = []string{"keep", "undo", "dismiss", "ignore"}[rng.IntN(4)]
-		choice = rng.IntN(len(shown))
+		kind = []string{"keep", "undo", "dismiss", "ignore"}[v.rng.IntN(4)]
+		choice = v.rng.IntN(len(shown))
 	case choice < 0:
-		kind = []string{"undo", "dismiss", "ignore"}[rng.IntN(3)]
+		kind = []string{"undo", "dismiss", "ignore"}[v.rng.IntN(3)]
 		choice = 0
 	default:
-		return take(shown[choice])
+		return v.take(ctx, shown[choice])
 	}
 	switch kind {
 	case "ignore":
@@ -685,9 +702,9 @@ func act(ctx context.Context, s *server, p Persona, site Site, rng *rand.Rand, n
 		if dismiss == nil {
 			return "", errors.New("invoked menu without a dismiss entry")
 		}
-		return kind, s.c.Apply(ctx, dismiss)
+		return kind, v.s.c.Apply(ctx, dismiss)
 	}
-	return kind, follow(ctx, s, uri, shown[choice], kind)
+	return kind, follow(ctx, v.s, v.uri, shown[choice], kind)
 }
 
 // follow applies a and plays what the persona does next: keep it (save),

@@ -92,122 +92,143 @@ func (b *budget) result(n int) error {
 // funcs returns the template functions bound to b. Arguments come in
 // pipeline order: {{ .x | replace "a" "b" }} is replace "a" "b" .x.
 func (b *budget) funcs() template.FuncMap {
-	str := func(f func(string) string) func(string) (string, error) {
-		return func(s string) (string, error) {
-			// The functions used this way never grow their input by more
-			// than the escapes of quote (at most 10 bytes per byte).
-			if err := b.step(len(s)); err != nil {
-				return "", err
-			}
-			out := f(s)
-			return out, b.result(len(out))
-		}
+	return template.FuncMap{
+		stepFunc:       func() (string, error) { return "", b.step(0) },
+		"replace":      func(old, new, s string) (string, error) { return b.replace(old, new, s, -1) },
+		"replaceFirst": func(old, new, s string) (string, error) { return b.replace(old, new, s, 1) },
+		"replaceLast":  b.replaceLast,
+		"trim":         b.str(strings.TrimSpace),
+		"trimPrefix": func(prefix, s string) (string, error) {
+			return b.str(func(s string) string { return strings.TrimPrefix(s, prefix) })(s)
+		},
+		"trimSuffix": func(suffix, s string) (string, error) {
+			return b.str(func(s string) string { return strings.TrimSuffix(s, suffix) })(s)
+		},
+		"lower":     b.str(strings.ToLower),
+		"upper":     b.str(strings.ToUpper),
+		"quote":     b.str(strconv.Quote),
+		"unquote":   b.str(unquote),
+		"join":      b.join,
+		"fields":    b.fields,
+		"contains":  b.test(func(sub, s string) bool { return strings.Contains(s, sub) }),
+		"hasPrefix": b.test(func(prefix, s string) bool { return strings.HasPrefix(s, prefix) }),
+		"hasSuffix": b.test(func(suffix, s string) bool { return strings.HasSuffix(s, suffix) }),
+		"indentBy":  b.indentBy,
+		// printf, print and println replace text/template's own, which
+		// would format any width into memory before anything could stop it.
+		"printf":  b.printf,
+		"print":   b.print,
+		"println": b.println,
 	}
-	test := func(f func(a, s string) bool) func(a, s string) (bool, error) {
-		return func(a, s string) (bool, error) {
-			if err := b.step(len(a) + len(s)); err != nil {
-				return false, err
-			}
-			return f(a, s), nil
-		}
-	}
-	replaced := func(old, new, s string, n int) (string, error) {
+}
+
+// str binds a string function to the budget.
+func (b *budget) str(f func(string) string) func(string) (string, error) {
+	return func(s string) (string, error) {
+		// The functions used this way never grow their input by more
+		// than the escapes of quote (at most 10 bytes per byte).
 		if err := b.step(len(s)); err != nil {
 			return "", err
 		}
-		count := strings.Count(s, old)
-		if n >= 0 {
-			count = min(count, n)
-		}
-		if err := b.result(len(s) + count*(len(new)-len(old))); err != nil {
-			return "", err
-		}
-		return strings.Replace(s, old, new, n), nil
+		out := f(s)
+		return out, b.result(len(out))
 	}
-	return template.FuncMap{
-		stepFunc:       func() (string, error) { return "", b.step(0) },
-		"replace":      func(old, new, s string) (string, error) { return replaced(old, new, s, -1) },
-		"replaceFirst": func(old, new, s string) (string, error) { return replaced(old, new, s, 1) },
-		"replaceLast": func(old, new, s string) (string, error) {
-			if err := b.step(len(s)); err != nil {
-				return "", err
-			}
-			i := strings.LastIndex(s, old)
-			if i < 0 {
-				return s, nil
-			}
-			if err := b.result(len(s) - len(old) + len(new)); err != nil {
-				return "", err
-			}
-			return s[:i] + new + s[i+len(old):], nil
-		},
-		"trim": str(strings.TrimSpace),
-		"trimPrefix": func(prefix, s string) (string, error) {
-			return str(func(s string) string { return strings.TrimPrefix(s, prefix) })(s)
-		},
-		"trimSuffix": func(suffix, s string) (string, error) {
-			return str(func(s string) string { return strings.TrimSuffix(s, suffix) })(s)
-		},
-		"lower":   str(strings.ToLower),
-		"upper":   str(strings.ToUpper),
-		"quote":   str(strconv.Quote),
-		"unquote": str(unquote),
-		"join": func(sep string, list []string) (string, error) {
-			n := len(sep) * max(len(list)-1, 0)
-			for _, s := range list {
-				n += len(s)
-			}
-			if err := b.result(n); err != nil {
-				return "", err
-			}
-			return strings.Join(list, sep), nil
-		},
-		"fields": func(s string) ([]string, error) {
-			if err := b.step(len(s)); err != nil {
-				return nil, err
-			}
-			return strings.Fields(s), nil
-		},
-		"contains":  test(func(sub, s string) bool { return strings.Contains(s, sub) }),
-		"hasPrefix": test(func(prefix, s string) bool { return strings.HasPrefix(s, prefix) }),
-		"hasSuffix": test(func(suffix, s string) bool { return strings.HasSuffix(s, suffix) }),
-		"indentBy": func(prefix, s string) (string, error) {
-			if err := b.step(len(s)); err != nil {
-				return "", err
-			}
-			if err := b.result(len(s) + strings.Count(s, "\n")*len(prefix)); err != nil {
-				return "", err
-			}
-			return indentBy(prefix, s), nil
-		},
-		// printf, print and println replace text/template's own, which
-		// would format any width into memory before anything could stop it.
-		"printf": func(format string, args ...any) (string, error) {
-			if err := checkFormat(format); err != nil {
-				if b.err == nil {
-					b.err = fmt.Errorf("%w: %w", ErrTemplateLimit, err)
-				}
-				return "", b.err
-			}
-			if err := b.result(len(format) + argsSize(args)); err != nil {
-				return "", err
-			}
-			out := fmt.Sprintf(format, args...)
-			return out, b.result(len(out))
-		},
-		"print": func(args ...any) (string, error) {
-			if err := b.result(argsSize(args)); err != nil {
-				return "", err
-			}
-			return fmt.Sprint(args...), nil
-		},
-		"println": func(args ...any) (string, error) {
-			if err := b.result(argsSize(args) + 1); err != nil {
-				return "", err
-			}
-			return fmt.Sprintln(args...), nil
-		},
+}
+
+// test binds a two-string predicate to the budget.
+func (b *budget) test(f func(a, s string) bool) func(a, s string) (bool, error) {
+	return func(a, s string) (bool, error) {
+		if err := b.step(len(a) + len(s)); err != nil {
+			return false, err
+		}
+		return f(a, s), nil
 	}
+}
+
+// replace is strings.Replace within the budget.
+func (b *budget) replace(old, new, s string, n int) (string, error) {
+	if err := b.step(len(s)); err != nil {
+		return "", err
+	}
+	count := strings.Count(s, old)
+	if n >= 0 {
+		count = min(count, n)
+	}
+	if err := b.result(len(s) + count*(len(new)-len(old))); err != nil {
+		return "", err
+	}
+	return strings.Replace(s, old, new, n), nil
+}
+
+// replaceLast replaces the last occurrence of old in s.
+func (b *budget) replaceLast(old, new, s string) (string, error) {
+	if err := b.step(len(s)); err != nil {
+		return "", err
+	}
+	i := strings.LastIndex(s, old)
+	if i < 0 {
+		return s, nil
+	}
+	if err := b.result(len(s) - len(old) + len(new)); err != nil {
+		return "", err
+	}
+	return s[:i] + new + s[i+len(old):], nil
+}
+
+func (b *budget) join(sep string, list []string) (string, error) {
+	n := len(sep) * max(len(list)-1, 0)
+	for _, s := range list {
+		n += len(s)
+	}
+	if err := b.result(n); err != nil {
+		return "", err
+	}
+	return strings.Join(list, sep), nil
+}
+
+func (b *budget) fields(s string) ([]string, error) {
+	if err := b.step(len(s)); err != nil {
+		return nil, err
+	}
+	return strings.Fields(s), nil
+}
+
+func (b *budget) indentBy(prefix, s string) (string, error) {
+	if err := b.step(len(s)); err != nil {
+		return "", err
+	}
+	if err := b.result(len(s) + strings.Count(s, "\n")*len(prefix)); err != nil {
+		return "", err
+	}
+	return indentBy(prefix, s), nil
+}
+
+func (b *budget) printf(format string, args ...any) (string, error) {
+	if err := checkFormat(format); err != nil {
+		if b.err == nil {
+			b.err = fmt.Errorf("%w: %w", ErrTemplateLimit, err)
+		}
+		return "", b.err
+	}
+	if err := b.result(len(format) + argsSize(args)); err != nil {
+		return "", err
+	}
+	out := fmt.Sprintf(format, args...)
+	return out, b.result(len(out))
+}
+
+func (b *budget) print(args ...any) (string, error) {
+	if err := b.result(argsSize(args)); err != nil {
+		return "", err
+	}
+	return fmt.Sprint(args...), nil
+}
+
+func (b *budget) println(args ...any) (string, error) {
+	if err := b.result(argsSize(args) + 1); err != nil {
+		return "", err
+	}
+	return fmt.Sprintln(args...), nil
 }
 
 // argsSize bounds what fmt makes of args under a checked format: strings

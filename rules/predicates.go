@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -65,6 +66,7 @@ func init() {
 		"reraises?":           {"", predReraises, false},
 		"fresh-name?":         {"s", predFreshName, false},
 		"class-defines?":      {"s", predClassDefines, false},
+		"go-imports?":         {"s", predGoImports, false},
 	}
 }
 
@@ -1094,5 +1096,39 @@ func predClassDefines(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 		}
 		return !found
 	})
+	return found, deps
+}
+
+// go-imports? @n PATH (Go): the file imports PATH under its own name (no
+// alias, not _ or .). A fix that must refer to a package the file may not
+// import yet checks it: the engine cannot add an import in the same place
+// it drops another (io/ioutil -> io), so such a rule offers its fix only
+// where nothing needs adding. It reads the file's imports without saying
+// which words it looked at (inexact), so every edit of the file matches it
+// again.
+func predGoImports(e *evalEnv, _ *sitter.Node, args []predArg) (bool, Span) {
+	deps := fileSpan(e)
+	quoted := strconv.Quote(args[0].value)
+	found := false
+	c := sitter.NewTreeCursor(e.root)
+	defer c.Close()
+	for ok := c.GoToFirstChild(); ok && !found; ok = c.GoToNextSibling() {
+		d := c.CurrentNode()
+		if !d.IsNamed() {
+			continue // statement terminators
+		}
+		switch d.Type() {
+		case "package_clause", "comment":
+			continue
+		case "import_declaration":
+		default:
+			return false, deps
+		}
+		walkType(d, "import_spec", func(n *sitter.Node) {
+			if p := n.ChildByFieldName("path"); p != nil && e.text(p) == quoted && n.ChildByFieldName("name") == nil {
+				found = true
+			}
+		})
+	}
 	return found, deps
 }

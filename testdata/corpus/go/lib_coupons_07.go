@@ -15,11 +15,13 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -493,4 +495,35 @@ func (x *Product) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ReadCouponsExport loads at most limit bytes of the coupons export at path.
+func ReadCouponsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveCouponsExport writes the coupons export, creating its directory.
+func SaveCouponsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// BenchmarkCouponsSort measures sorting a day's worth of coupon IDs.
+func BenchmarkCouponsSort(b *testing.B) {
+	ids := make([]int, 0, 4096)
+	for i := range 4096 {
+		ids = append(ids, (i*7919)%4096)
+	}
+	work := make([]int, len(ids))
+	for b.Loop() {
+		copy(work, ids)
+		slices.Sort(work)
+	}
 }

@@ -9,10 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -275,4 +279,35 @@ func fileSHA256(path string) (string, error) {
 		return "", fmt.Errorf("hash %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ReadCouponsExport loads at most limit bytes of the coupons export at path.
+func ReadCouponsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ioutil.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveCouponsExport writes the coupons export, creating its directory.
+func SaveCouponsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return ioutil.WriteFile(path, data, 0o644)
+}
+
+// BenchmarkCouponsSort measures sorting a day's worth of coupon IDs.
+func BenchmarkCouponsSort(b *testing.B) {
+	ids := make([]int, 0, 4096)
+	for i := range 4096 {
+		ids = append(ids, (i*7919)%4096)
+	}
+	work := make([]int, len(ids))
+	for i := 0; i < b.N; i++ {
+		copy(work, ids)
+		slices.Sort(work)
+	}
 }

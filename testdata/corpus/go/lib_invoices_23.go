@@ -7,11 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"math"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -197,4 +201,35 @@ func (c *Config) Save(path string) error {
 		return err
 	}
 	return nil
+}
+
+// ReadInvoicesExport loads at most limit bytes of the invoices export at path.
+func ReadInvoicesExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ioutil.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveInvoicesExport writes the invoices export, creating its directory.
+func SaveInvoicesExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return ioutil.WriteFile(path, data, 0o644)
+}
+
+// BenchmarkInvoicesSort measures sorting a day's worth of invoice IDs.
+func BenchmarkInvoicesSort(b *testing.B) {
+	ids := make([]int, 0, 4096)
+	for i := range 4096 {
+		ids = append(ids, (i*7919)%4096)
+	}
+	work := make([]int, len(ids))
+	for i := 0; i < b.N; i++ {
+		copy(work, ids)
+		slices.Sort(work)
+	}
 }

@@ -11,15 +11,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"log/slog"
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -336,4 +339,35 @@ func isProjectRetryable(err error) bool {
 		return true
 	}
 	return err == io.ErrUnexpectedEOF || err == context.DeadlineExceeded
+}
+
+// ReadProjectsExport loads at most limit bytes of the projects export at path.
+func ReadProjectsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveProjectsExport writes the projects export, creating its directory.
+func SaveProjectsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return ioutil.WriteFile(path, data, 0o644)
+}
+
+// BenchmarkProjectsSort measures sorting a day's worth of project IDs.
+func BenchmarkProjectsSort(b *testing.B) {
+	ids := make([]int, 0, 4096)
+	for i := range 4096 {
+		ids = append(ids, (i*7919)%4096)
+	}
+	work := make([]int, len(ids))
+	for i := 0; i < b.N; i++ {
+		copy(work, ids)
+		slices.Sort(work)
+	}
 }

@@ -15,11 +15,13 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -439,4 +441,35 @@ func (l *limiter) wait(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ReadReportsExport loads at most limit bytes of the reports export at path.
+func ReadReportsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveReportsExport writes the reports export, creating its directory.
+func SaveReportsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// BenchmarkReportsSort measures sorting a day's worth of report IDs.
+func BenchmarkReportsSort(b *testing.B) {
+	ids := make([]int, 0, 4096)
+	for i := range 4096 {
+		ids = append(ids, (i*7919)%4096)
+	}
+	work := make([]int, len(ids))
+	for b.Loop() {
+		copy(work, ids)
+		slices.Sort(work)
+	}
 }

@@ -9,8 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -227,5 +230,36 @@ func refreshTickets(stop <-chan struct{}, reload func() error, log *slog.Logger)
 			return
 		case <-ticker.C:
 		}
+	}
+}
+
+// ReadTicketsExport loads at most limit bytes of the tickets export at path.
+func ReadTicketsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveTicketsExport writes the tickets export, creating its directory.
+func SaveTicketsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// BenchmarkTicketsSort measures sorting a day's worth of ticket IDs.
+func BenchmarkTicketsSort(b *testing.B) {
+	ids := make([]int, 0, 4096)
+	for i := range 4096 {
+		ids = append(ids, (i*7919)%4096)
+	}
+	work := make([]int, len(ids))
+	for b.Loop() {
+		copy(work, ids)
+		slices.Sort(work)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -204,17 +203,4 @@ func SaveBookingsExport(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkBookingsSort measures sorting a day's worth of booking IDs.
-func BenchmarkBookingsSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for b.Loop() {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -334,17 +333,4 @@ func SaveBuildsExport(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkBuildsSort measures sorting a day's worth of build IDs.
-func BenchmarkBuildsSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for b.Loop() {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

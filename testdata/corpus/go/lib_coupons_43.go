@@ -13,10 +13,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -297,17 +295,4 @@ func SaveCouponsExport(path string, data []byte) error {
 		return err
 	}
 	return ioutil.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkCouponsSort measures sorting a day's worth of coupon IDs.
-func BenchmarkCouponsSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for i := 0; i < b.N; i++ {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

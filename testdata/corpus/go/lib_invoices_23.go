@@ -12,10 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -219,17 +217,4 @@ func SaveInvoicesExport(path string, data []byte) error {
 		return err
 	}
 	return ioutil.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkInvoicesSort measures sorting a day's worth of invoice IDs.
-func BenchmarkInvoicesSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for i := 0; i < b.N; i++ {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

@@ -22,7 +22,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -357,17 +356,4 @@ func SaveProjectsExport(path string, data []byte) error {
 		return err
 	}
 	return ioutil.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkProjectsSort measures sorting a day's worth of project IDs.
-func BenchmarkProjectsSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for i := 0; i < b.N; i++ {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

@@ -21,7 +21,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -459,17 +458,4 @@ func SaveShipmentsExport(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkShipmentsSort measures sorting a day's worth of shipment IDs.
-func BenchmarkShipmentsSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for b.Loop() {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

@@ -21,7 +21,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -894,17 +893,4 @@ func SaveSubscriptionsExport(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkSubscriptionsSort measures sorting a day's worth of subscription IDs.
-func BenchmarkSubscriptionsSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for b.Loop() {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

@@ -13,10 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -240,17 +238,4 @@ func SaveTicketsExport(path string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
-}
-
-// BenchmarkTicketsSort measures sorting a day's worth of ticket IDs.
-func BenchmarkTicketsSort(b *testing.B) {
-	ids := make([]int, 0, 4096)
-	for i := range 4096 {
-		ids = append(ids, (i*7919)%4096)
-	}
-	work := make([]int, len(ids))
-	for b.Loop() {
-		copy(work, ids)
-		slices.Sort(work)
-	}
 }

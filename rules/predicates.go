@@ -745,8 +745,18 @@ func predNeverReassigned(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 
 // module-file? @n (JavaScript, TypeScript): the file is a module (it
 // imports or exports) or CommonJS (require, module.exports): its top-level
-// names are not properties of the global object.
+// names are not properties of the global object. The answer is the
+// file's, so it is found once per pass (memoized on the root): asked anew
+// for every top-level var, its scans of the text took 78% of no-var's time
+// on a 181 KB ES-module bundle.
 func predModuleFile(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
+	return e.eval(&moduleFileScan, e.root, nil)
+}
+
+// moduleFileScan is module-file?'s look at the whole file.
+var moduleFileScan = predicateDef{"", moduleFileOf, true}
+
+func moduleFileOf(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 	deps := fileSpan(e)
 	for _, k := range [][]byte{[]byte("require("), []byte("module.exports"), []byte("exports.")} {
 		if bytes.Contains(e.src, k) {

@@ -104,7 +104,8 @@
 // reviewer judges each with a verdict (Welcome, Nitpick, FalsePositive,
 // Harmful) and a one-line reason in testdata/rulecheck/judged/
 // <language>.toml; judged/round1/ keeps the first round, from which the
-// priors were revised. Verdicts stay with their suggestion when it is drawn
+// priors were revised, and judged/round2/ the second (before the rules of
+// branch q2). Verdicts stay with their suggestion when it is drawn
 // again (its rule, place and rewrite, and its line when one file has two
 // identical rewrites). Sample.Check holds a sample to its contract (at
 // least SampleSize suggestions or all there were, every one judged with a

@@ -111,12 +111,14 @@ GO_IMPORTS = {
     "rand": "math/rand", "signal": "os/signal", "fs": "io/fs", "utf8": "unicode/utf8",
     "base64": "encoding/base64", "hmac": "crypto/hmac", "gzip": "compress/gzip", "heap": "container/heap",
     "subtle": "crypto/subtle", "slices": "slices", "tabwriter": "text/tabwriter", "x509": "crypto/x509",
+    "ioutil": "io/ioutil",
 }
 
 PY_IMPORTS = ["os", "sys", "json", "re", "subprocess", "hashlib", "logging", "datetime", "time",
               "yaml", "requests", "sqlite3", "csv", "pathlib", "shlex", "ast", "random", "asyncio",
               "functools", "itertools", "collections", "uuid", "argparse", "tempfile", "shutil",
-              "threading", "hmac", "secrets", "html", "statistics", "textwrap", "contextlib", "gzip", "io"]
+              "threading", "hmac", "secrets", "html", "statistics", "textwrap", "contextlib", "gzip", "io",
+              "warnings", "unittest"]
 
 
 def go_file(body, pkg, doc):

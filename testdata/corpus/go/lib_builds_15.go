@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"log/slog"
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -313,4 +315,22 @@ func NewBuildClient(base string, caPool *x509.CertPool) *BuildClient {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	return &BuildClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+// ReadBuildsExport loads at most limit bytes of the builds export at path.
+func ReadBuildsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ioutil.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveBuildsExport writes the builds export, creating its directory.
+func SaveBuildsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

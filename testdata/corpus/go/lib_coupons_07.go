@@ -15,6 +15,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -493,4 +494,22 @@ func (x *Product) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ReadCouponsExport loads at most limit bytes of the coupons export at path.
+func ReadCouponsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveCouponsExport writes the coupons export, creating its directory.
+func SaveCouponsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"math"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -197,4 +199,22 @@ func (c *Config) Save(path string) error {
 		return err
 	}
 	return nil
+}
+
+// ReadInvoicesExport loads at most limit bytes of the invoices export at path.
+func ReadInvoicesExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ioutil.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveInvoicesExport writes the invoices export, creating its directory.
+func SaveInvoicesExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return ioutil.WriteFile(path, data, 0o644)
 }

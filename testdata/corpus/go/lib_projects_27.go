@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/ioutil"
 	"log/slog"
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -336,4 +338,22 @@ func isProjectRetryable(err error) bool {
 		return true
 	}
 	return err == io.ErrUnexpectedEOF || err == context.DeadlineExceeded
+}
+
+// ReadProjectsExport loads at most limit bytes of the projects export at path.
+func ReadProjectsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveProjectsExport writes the projects export, creating its directory.
+func SaveProjectsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return ioutil.WriteFile(path, data, 0o644)
 }

@@ -15,6 +15,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -439,4 +440,22 @@ func (l *limiter) wait(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ReadReportsExport loads at most limit bytes of the reports export at path.
+func ReadReportsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveReportsExport writes the reports export, creating its directory.
+func SaveReportsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

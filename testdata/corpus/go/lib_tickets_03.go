@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -228,4 +229,22 @@ func refreshTickets(stop <-chan struct{}, reload func() error, log *slog.Logger)
 		case <-ticker.C:
 		}
 	}
+}
+
+// ReadTicketsExport loads at most limit bytes of the tickets export at path.
+func ReadTicketsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveTicketsExport writes the tickets export, creating its directory.
+func SaveTicketsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

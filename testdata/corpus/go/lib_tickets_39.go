@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -219,4 +220,22 @@ func (c *ticketCache) sweep() int {
 		}
 	}
 	return n
+}
+
+// ReadTicketsExport loads at most limit bytes of the tickets export at path.
+func ReadTicketsExport(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// SaveTicketsExport writes the tickets export, creating its directory.
+func SaveTicketsExport(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

@@ -248,3 +248,21 @@ app.listen(PORT, () => {
 });
 
 module.exports = app;
+
+const util = require("util");
+
+// Account codes are three letters, a dash and a number: ABC-123.
+function parseAccountCode(code) {
+  const valid = /^[A-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error("bad account code: " + code);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+function accountChecksum(body) {
+  const prefix = new Buffer("account:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

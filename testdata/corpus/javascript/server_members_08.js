@@ -150,3 +150,21 @@ app.listen(PORT, () => {
 });
 
 module.exports = app;
+
+const util = require("util");
+
+// Member codes are three letters, a dash and a number: ABC-123.
+function parseMemberCode(code) {
+  const valid = /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw "bad member code: " + code;
+  }
+  const first = String(code).slice(0, 3);
+  return util.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+function memberChecksum(body) {
+  const prefix = Buffer.from("member:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

@@ -245,3 +245,21 @@ app.listen(PORT, () => {
 });
 
 module.exports = app;
+
+const util = require("util");
+
+// Order codes are three letters, a dash and a number: ABC-123.
+function parseOrderCode(code) {
+  const valid = /^[A-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw "bad order code: " + code;
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+function orderChecksum(body) {
+  const prefix = Buffer.from("order:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

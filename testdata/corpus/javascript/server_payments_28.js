@@ -202,3 +202,21 @@ app.listen(PORT, () => {
 });
 
 module.exports = app;
+
+const util = require("util");
+
+// Payment codes are three letters, a dash and a number: ABC-123.
+function parsePaymentCode(code) {
+  const valid = /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error("bad payment code: " + code);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+function paymentChecksum(body) {
+  const prefix = Buffer.from("payment:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

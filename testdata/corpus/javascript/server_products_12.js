@@ -130,3 +130,21 @@ app.listen(PORT, () => {
 });
 
 module.exports = app;
+
+const util = require("util");
+
+// Product codes are three letters, a dash and a number: ABC-123.
+function parseProductCode(code) {
+  const valid = /^[A-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error("bad product code: " + code);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+function productChecksum(body) {
+  const prefix = Buffer.from("product:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

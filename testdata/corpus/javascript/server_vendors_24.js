@@ -240,3 +240,21 @@ app.listen(PORT, () => {
 });
 
 module.exports = app;
+
+const util = require("util");
+
+// Vendor codes are three letters, a dash and a number: ABC-123.
+function parseVendorCode(code) {
+  const valid = /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error("bad vendor code: " + code);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+function vendorChecksum(body) {
+  const prefix = Buffer.from("vendor:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

@@ -211,3 +211,21 @@ app.listen(PORT, () => {
 });
 
 module.exports = app;
+
+const util = require("util");
+
+// Warehouse codes are three letters, a dash and a number: ABC-123.
+function parseWarehouseCode(code) {
+  const valid = /^[A-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw "bad warehouse code: " + code;
+  }
+  const first = String(code).slice(0, 3);
+  return util.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+function warehouseChecksum(body) {
+  const prefix = new Buffer("warehouse:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

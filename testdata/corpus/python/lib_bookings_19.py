@@ -13,6 +13,8 @@ import re
 import requests
 import secrets
 import subprocess
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -281,3 +283,14 @@ def validate_booking(data):
 
 def is_valid_code(code):
     return bool(CODE_PATTERN.match(code))
+
+
+def load_bookings_legacy(path):
+    """Deprecated: use load_bookings(path, strict=False)."""
+    warnings.warn("load_bookings_legacy is deprecated; use load_bookings", DeprecationWarning, stacklevel=2)
+    return load_bookings(path, strict=False)
+
+
+class BookingLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEqual(load_bookings_legacy(os.devnull), [])

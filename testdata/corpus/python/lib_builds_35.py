@@ -7,9 +7,12 @@ import datetime
 import hashlib
 import html
 import json
+import os
 import re
 import requests
 import secrets
+import unittest
+import warnings
 from dataclasses import dataclass, field
 
 
@@ -208,3 +211,14 @@ def load_builds_csv(path):
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         return [parse_build_row(i, row) for i, row in enumerate(reader, start=2)]
+
+
+def load_builds_legacy(path):
+    """Deprecated: use load_builds(path, strict=False)."""
+    warnings.warn("load_builds_legacy is deprecated; use load_builds", DeprecationWarning, stacklevel=2)
+    return load_builds(path, strict=False)
+
+
+class BuildLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEqual(load_builds_legacy(os.devnull), [])

@@ -13,6 +13,8 @@ import re
 import requests
 import secrets
 import subprocess
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -411,3 +413,14 @@ def is_valid_code(code):
         return True
     else:
         return False
+
+
+def load_coupons_legacy(path):
+    """Deprecated: use load_coupons(path, strict=False)."""
+    warnings.warn("load_coupons_legacy is deprecated; use load_coupons", DeprecationWarning, stacklevel=2)
+    return load_coupons(path, strict=False)
+
+
+class CouponLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEquals(load_coupons_legacy(os.devnull), [])

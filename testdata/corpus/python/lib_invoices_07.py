@@ -9,10 +9,13 @@ import hashlib
 import html
 import json
 import logging
+import os
 import re
 import requests
 import secrets
 import subprocess
+import unittest
+import warnings
 from dataclasses import dataclass, field
 
 
@@ -274,3 +277,14 @@ def export_csv(invoices, path):
         for x in invoices:
             writer.writerow([x.id, x.name, x.status, f"{x.total:.2f}"])
     logger.info("wrote %d rows to %s", len(invoices), path)
+
+
+def load_invoices_legacy(path):
+    """Deprecated: use load_invoices(path, strict=False)."""
+    warnings.warn("load_invoices_legacy is deprecated; use load_invoices", DeprecationWarning, stacklevel=2)
+    return load_invoices(path, strict=False)
+
+
+class InvoiceLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEqual(load_invoices_legacy(os.devnull), [])

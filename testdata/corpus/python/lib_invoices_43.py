@@ -14,6 +14,8 @@ import re
 import requests
 import secrets
 import subprocess
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -608,3 +610,14 @@ class Booking:
             status=row["status"],
             total_cents=row["total_cents"],
         )
+
+
+def load_invoices_legacy(path):
+    """Deprecated: use load_invoices(path, strict=False)."""
+    warnings.warn("load_invoices_legacy is deprecated; use load_invoices", DeprecationWarning, stacklevel=2)
+    return load_invoices(path, strict=False)
+
+
+class InvoiceLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEqual(load_invoices_legacy(os.devnull), [])

@@ -9,6 +9,8 @@ import json
 import os
 import secrets
 import subprocess
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -229,3 +231,14 @@ def parse_override(text):
     except:
         value = raw
     return key.strip(), value
+
+
+def load_projects_legacy(path):
+    """Deprecated: use load_projects(path, strict=False)."""
+    warnings.warn("load_projects_legacy is deprecated; use load_projects", DeprecationWarning, stacklevel=2)
+    return load_projects(path, strict=False)
+
+
+class ProjectLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEqual(load_projects_legacy(os.devnull), [])

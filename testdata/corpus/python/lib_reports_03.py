@@ -14,6 +14,8 @@ import re
 import requests
 import secrets
 import subprocess
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -686,3 +688,14 @@ def git_revision():
         return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], text=True).strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def load_reports_legacy(path):
+    """Deprecated: use load_reports(path, strict=False)."""
+    warnings.warn("load_reports_legacy is deprecated; use load_reports", DeprecationWarning, stacklevel=2)
+    return load_reports(path, strict=False)
+
+
+class ReportLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEqual(load_reports_legacy(os.devnull), [])

@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import secrets
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -142,3 +144,14 @@ def env_flag(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_reports_legacy(path):
+    """Deprecated: use load_reports(path, strict=False)."""
+    warnings.warn("load_reports_legacy is deprecated; use load_reports", DeprecationWarning, stacklevel=2)
+    return load_reports(path, strict=False)
+
+
+class ReportLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEquals(load_reports_legacy(os.devnull), [])

@@ -7,6 +7,8 @@ import json
 import os
 import secrets
 import subprocess
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -157,3 +159,14 @@ def age_in_days(created_at, now=None):
 
 def parse_epoch(value):
     return datetime.datetime.fromtimestamp(int(value), datetime.timezone.utc)
+
+
+def load_shipments_legacy(path):
+    """Deprecated: use load_shipments(path, strict=False)."""
+    warnings.warn("load_shipments_legacy is deprecated; use load_shipments", DeprecationWarning, stacklevel=2)
+    return load_shipments(path, strict=False)
+
+
+class ShipmentLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEquals(load_shipments_legacy(os.devnull), [])

@@ -14,6 +14,8 @@ import re
 import requests
 import secrets
 import subprocess
+import unittest
+import warnings
 import yaml
 from dataclasses import dataclass, field
 
@@ -458,3 +460,14 @@ def group_by_owner(members):
 
 def any_overdue(members, today):
     return any(x.created_at.date() < today for x in members if x.created_at)
+
+
+def load_subscriptions_legacy(path):
+    """Deprecated: use load_subscriptions(path, strict=False)."""
+    warnings.warn("load_subscriptions_legacy is deprecated; use load_subscriptions", DeprecationWarning, stacklevel=2)
+    return load_subscriptions(path, strict=False)
+
+
+class SubscriptionLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEqual(load_subscriptions_legacy(os.devnull), [])

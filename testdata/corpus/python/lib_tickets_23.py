@@ -6,9 +6,12 @@ import csv
 import datetime
 import hashlib
 import json
+import os
 import re
 import requests
 import secrets
+import unittest
+import warnings
 from dataclasses import dataclass, field
 
 
@@ -202,3 +205,14 @@ def is_valid_code(code):
         return True
     else:
         return False
+
+
+def load_tickets_legacy(path):
+    """Deprecated: use load_tickets(path, strict=False)."""
+    warnings.warn("load_tickets_legacy is deprecated; use load_tickets", DeprecationWarning)
+    return load_tickets(path, strict=False)
+
+
+class TicketLegacyTest(unittest.TestCase):
+    def test_empty_file(self):
+        self.assertEquals(load_tickets_legacy(os.devnull), [])

@@ -1,6 +1,7 @@
 // API routes for accounts.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type AccountStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -135,4 +136,20 @@ export class JobQueue<T> {
         });
     }
   }
+}
+
+// Account codes are three letters, a dash and a number: ABC-123.
+export function parseAccountCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw `bad account code: ${code}`;
+  }
+  const first = String(code).slice(0, 3);
+  return util.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function accountChecksum(body: unknown): string {
+  const prefix = new Buffer("account:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

@@ -1,6 +1,7 @@
 // API routes for customers.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type CustomerStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -351,4 +352,20 @@ export function chunk<T>(items: T[], size: number): T[][] {
 
 export function newCorrelationId(): string {
   return crypto.randomUUID();
+}
+
+// Customer codes are three letters, a dash and a number: ABC-123.
+export function parseCustomerCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error(`bad customer code: ${code}`);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function customerChecksum(body: unknown): string {
+  const prefix = Buffer.from("customer:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

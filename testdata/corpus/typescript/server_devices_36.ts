@@ -1,6 +1,7 @@
 // API routes for devices.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type DeviceStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -295,3 +296,19 @@ bookingRouter.post("/archive", async (req: Request, res: Response) => {
   await db.none("UPDATE bookings SET status = 'closed' WHERE id = ANY($1)", [ids]);
   res.json({ archived: ids.length });
 });
+
+// Device codes are three letters, a dash and a number: ABC-123.
+export function parseDeviceCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error(`bad device code: ${code}`);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function deviceChecksum(body: unknown): string {
+  const prefix = Buffer.from("device:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
+}

@@ -1,6 +1,7 @@
 // API routes for members.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type MemberStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -353,4 +354,20 @@ export function chunk<T>(items: T[], size: number): T[][] {
 
 export function newCorrelationId(): string {
   return Math.random().toString(36).slice(2);
+}
+
+// Member codes are three letters, a dash and a number: ABC-123.
+export function parseMemberCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error(`bad member code: ${code}`);
+  }
+  const first = String(code).slice(0, 3);
+  return util.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function memberChecksum(body: unknown): string {
+  const prefix = Buffer.from("member:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

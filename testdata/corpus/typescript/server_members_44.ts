@@ -1,6 +1,7 @@
 // API routes for members.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type MemberStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -153,4 +154,20 @@ export interface Page<T> {
   items: T[];
   total: number;
   nextCursor?: string;
+}
+
+// Member codes are three letters, a dash and a number: ABC-123.
+export function parseMemberCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw `bad member code: ${code}`;
+  }
+  const first = String(code).slice(0, 3);
+  return util.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function memberChecksum(body: unknown): string {
+  const prefix = new Buffer("member:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

@@ -1,6 +1,7 @@
 // API routes for orders.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type OrderStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -355,4 +356,20 @@ export class JobQueue<T> {
         });
     }
   }
+}
+
+// Order codes are three letters, a dash and a number: ABC-123.
+export function parseOrderCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error(`bad order code: ${code}`);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function orderChecksum(body: unknown): string {
+  const prefix = new Buffer("order:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

@@ -1,6 +1,7 @@
 // API routes for payments.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type PaymentStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -207,4 +208,20 @@ export function chunk<T>(items: T[], size: number): T[][] {
 
 export function newCorrelationId(): string {
   return crypto.randomUUID();
+}
+
+// Payment codes are three letters, a dash and a number: ABC-123.
+export function parsePaymentCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error(`bad payment code: ${code}`);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function paymentChecksum(body: unknown): string {
+  const prefix = Buffer.from("payment:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

@@ -1,6 +1,7 @@
 // API routes for products.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type ProductStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -351,4 +352,20 @@ export function chunk<T>(items: T[], size: number): T[][] {
 
 export function newCorrelationId(): string {
   return crypto.randomUUID();
+}
+
+// Product codes are three letters, a dash and a number: ABC-123.
+export function parseProductCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-Za-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw new Error(`bad product code: ${code}`);
+  }
+  const first = String(code).slice(0, 3);
+  return Array.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function productChecksum(body: unknown): string {
+  const prefix = Buffer.from("product:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

@@ -1,6 +1,7 @@
 // API routes for warehouses.
 import express, { NextFunction, Request, Response } from "express";
 import { db } from "./db";
+import util from "util";
 
 export type WarehouseStatus = "pending" | "active" | "suspended" | "closed";
 
@@ -189,4 +190,20 @@ export class JobQueue<T> {
         });
     }
   }
+}
+
+// Warehouse codes are three letters, a dash and a number: ABC-123.
+export function parseWarehouseCode(code: string | string[]): string {
+  const valid = typeof code === "string" && /^[A-z]{3}-\d+$/.test(code);
+  if (!valid) {
+    throw `bad warehouse code: ${code}`;
+  }
+  const first = String(code).slice(0, 3);
+  return util.isArray(code) ? code[0] : first.toUpperCase();
+}
+
+export function warehouseChecksum(body: unknown): string {
+  const prefix = Buffer.from("warehouse:", "utf8");
+  const payload = Buffer.from(JSON.stringify(body));
+  return Buffer.concat([prefix, payload]).toString("base64");
 }

@@ -584,139 +584,178 @@ func jsPatternOwner(path []step) (int, bool) {
 	return i, true
 }
 
-func init() {
-	jsScope.classify = func(path []step, src []byte, o *occ) {
-		leaf := path[len(path)-1]
-		if leaf.typ == "shorthand_property_identifier" {
-			o.read = true // {x} reads x
-			return
-		}
-		i, target := jsPatternOwner(path)
-		if !target {
-			o.read = true
-			return
-		}
-		if i == 0 {
-			o.read = true
-			return
-		}
-		owner, field := path[i-1], path[i].field
-		functionOf := func(j int) *sitter.Node {
-			n, _ := innermost(path, j, jsScope.functions, jsProgram)
-			return n
-		}
-		blockOf := func(j int) *sitter.Node {
-			n, _ := innermost(path, j, jsScope.blocks, jsScope.functions)
-			return n
-		}
-		switch owner.typ {
-		case "variable_declarator":
-			if field != "name" {
-				o.read = true
-				return
-			}
-			o.decl = true
-			o.write = owner.node.ChildByFieldName("value") != nil
-			if decl := parentStep(path[:i], 1).node; nodeType(decl) == "variable_declaration" {
-				o.binds = functionOf(i - 1)
-			} else {
-				o.binds = blockOf(i - 1)
-			}
-		case "formal_parameters":
-			o.decl, o.write = true, true
-			o.binds = parentStep(path[:i], 1).node
-		case "required_parameter", "optional_parameter":
-			if field != "pattern" {
-				o.read = true
-				return
-			}
-			o.decl, o.write = true, true
-			o.binds = parentStep(path[:i-1], 1).node // the function above formal_parameters
-		case "arrow_function":
-			if field == "parameter" {
-				o.decl, o.write = true, true
-				o.binds = owner.node
-				return
-			}
-			o.read = true
-		case "function_declaration", "generator_function_declaration", "class_declaration", "function_signature":
-			if field != "name" {
-				o.read = true
-				return
-			}
-			o.decl, o.write = true, true
-			o.binds = blockOf(i - 2)
-		case "function_expression", "function", "generator_function", "class":
-			if field != "name" {
-				o.read = true
-				return
-			}
-			o.decl, o.write = true, true
-			o.binds = owner.node
-		case "catch_clause":
-			if field != "parameter" {
-				o.read = true
-				return
-			}
-			o.decl, o.write = true, true
-			o.binds = owner.node
-		case "for_in_statement":
-			if field != "left" {
-				o.read = true
-				return
-			}
-			kind := owner.node.ChildByFieldName("kind")
-			switch nodeType(kind) {
-			case "var":
-				o.decl, o.write = true, true
-				o.binds = functionOf(i - 1)
-			case "let", "const":
-				o.decl, o.write = true, true
-				o.binds = owner.node
-			default:
-				o.write = true
-			}
-		case "import_specifier", "import_clause", "namespace_import":
-			if owner.typ == "import_specifier" && owner.node.ChildByFieldName("alias") != nil && field != "alias" {
-				return // the exported name, not a local binding
-			}
-			o.decl, o.write = true, true
-			o.binds, _ = innermost(path, i, jsProgram)
-		case "assignment_expression":
-			if field == "left" {
-				o.write = true
-				return
-			}
-			o.read = true
-		case "augmented_assignment_expression":
-			if field == "left" {
-				o.write, o.read = true, true
-				return
-			}
-			o.read = true
-		case "update_expression":
-			o.write, o.read = true, true
-		case "enum_declaration", "internal_module", "module":
-			if field == "name" {
-				o.decl, o.write = true, true
-				o.binds = blockOf(i - 2)
-				return
-			}
-			o.read = true
-		case "with_statement":
-			o.read, o.dynamic = true, true
-		default:
-			o.read = true
-		}
-		// Names inside a with statement, or in a function that calls eval
-		// directly, may mean something else at run time.
-		for j := len(path) - 2; j >= 0; j-- {
-			if path[j].typ == "with_statement" {
-				o.dynamic = true
-				break
-			}
+func init() { jsScope.classify = jsClassify }
+
+// jsClassify decides what the identifier at the end of path does: declares
+// (and where it binds), writes, reads, or is dynamic.
+func jsClassify(path []step, src []byte, o *occ) {
+	leaf := path[len(path)-1]
+	if leaf.typ == "shorthand_property_identifier" {
+		o.read = true // {x} reads x
+		return
+	}
+	i, target := jsPatternOwner(path)
+	if !target {
+		o.read = true
+		return
+	}
+	if i == 0 {
+		o.read = true
+		return
+	}
+	if !jsOwner(path, i, o) {
+		return
+	}
+	// Names inside a with statement, or in a function that calls eval
+	// directly, may mean something else at run time.
+	for j := len(path) - 2; j >= 0; j-- {
+		if path[j].typ == "with_statement" {
+			o.dynamic = true
+			break
 		}
 	}
+}
+
+// jsOwner classifies by the node that owns the identifier, path[i-1]. It
+// reports whether the with-statement check still applies.
+func jsOwner(path []step, i int, o *occ) (checkWith bool) {
+	if checkWith, ok := jsDeclaring(path, i, o); ok {
+		return checkWith
+	}
+	owner, field := path[i-1], path[i].field
+	switch owner.typ {
+	case "assignment_expression":
+		if field == "left" {
+			o.write = true
+			return false
+		}
+		o.read = true
+	case "augmented_assignment_expression":
+		if field == "left" {
+			o.write, o.read = true, true
+			return false
+		}
+		o.read = true
+	case "update_expression":
+		o.write, o.read = true, true
+	case "enum_declaration", "internal_module", "module":
+		if field == "name" {
+			o.decl, o.write = true, true
+			o.binds = jsBlockOf(path, i-2)
+			return false
+		}
+		o.read = true
+	case "with_statement":
+		o.read, o.dynamic = true, true
+	default:
+		o.read = true
+	}
+	return true
+}
+
+// jsDeclaring classifies identifiers owned by the nodes that can declare a
+// name (declarators, parameters, functions, classes, catch, for-in,
+// imports); ok is false for any other owner.
+func jsDeclaring(path []step, i int, o *occ) (checkWith, ok bool) {
+	owner, field := path[i-1], path[i].field
+	switch owner.typ {
+	case "variable_declarator":
+		if field != "name" {
+			o.read = true
+			return false, true
+		}
+		o.decl = true
+		o.write = owner.node.ChildByFieldName("value") != nil
+		if decl := parentStep(path[:i], 1).node; nodeType(decl) == "variable_declaration" {
+			o.binds = jsFunctionOf(path, i-1)
+		} else {
+			o.binds = jsBlockOf(path, i-1)
+		}
+	case "formal_parameters":
+		o.decl, o.write = true, true
+		o.binds = parentStep(path[:i], 1).node
+	case "required_parameter", "optional_parameter":
+		if field != "pattern" {
+			o.read = true
+			return false, true
+		}
+		o.decl, o.write = true, true
+		o.binds = parentStep(path[:i-1], 1).node // the function above formal_parameters
+	case "arrow_function":
+		if field == "parameter" {
+			o.decl, o.write = true, true
+			o.binds = owner.node
+			return false, true
+		}
+		o.read = true
+	case "function_declaration", "generator_function_declaration", "class_declaration", "function_signature":
+		if field != "name" {
+			o.read = true
+			return false, true
+		}
+		o.decl, o.write = true, true
+		o.binds = jsBlockOf(path, i-2)
+	case "function_expression", "function", "generator_function", "class":
+		if field != "name" {
+			o.read = true
+			return false, true
+		}
+		o.decl, o.write = true, true
+		o.binds = owner.node
+	case "catch_clause":
+		if field != "parameter" {
+			o.read = true
+			return false, true
+		}
+		o.decl, o.write = true, true
+		o.binds = owner.node
+	case "for_in_statement":
+		return jsForIn(path, i, o), true
+	case "import_specifier", "import_clause", "namespace_import":
+		if owner.typ == "import_specifier" && owner.node.ChildByFieldName("alias") != nil && field != "alias" {
+			return false, true // the exported name, not a local binding
+		}
+		o.decl, o.write = true, true
+		o.binds, _ = innermost(path, i, jsProgram)
+	default:
+		return false, false
+	}
+	return true, true
+}
+
+// jsForIn classifies an identifier owned by a for-in or for-of statement:
+// its left declares (var: in the function; let, const: in the loop) or
+// assigns; anything else is read.
+func jsForIn(path []step, i int, o *occ) (checkWith bool) {
+	owner, field := path[i-1], path[i].field
+	if field != "left" {
+		o.read = true
+		return false
+	}
+	kind := owner.node.ChildByFieldName("kind")
+	switch nodeType(kind) {
+	case "var":
+		o.decl, o.write = true, true
+		o.binds = jsFunctionOf(path, i-1)
+	case "let", "const":
+		o.decl, o.write = true, true
+		o.binds = owner.node
+	default:
+		o.write = true
+	}
+	return true
+}
+
+// jsFunctionOf is the function (or the program) enclosing path[:j+1].
+func jsFunctionOf(path []step, j int) *sitter.Node {
+	n, _ := innermost(path, j, jsScope.functions, jsProgram)
+	return n
+}
+
+// jsBlockOf is the block (or function) enclosing path[:j+1].
+func jsBlockOf(path []step, j int) *sitter.Node {
+	n, _ := innermost(path, j, jsScope.blocks, jsScope.functions)
+	return n
 }
 
 // jsDeclaredNames returns the names a variable or lexical declaration
@@ -774,151 +813,194 @@ var pyScope = &scopeLang{
 	identByte:  asciiIdent,
 }
 
-func init() {
-	pyScope.classify = func(path []step, src []byte, o *occ) {
-		scopeOf := func(j int, skipComprehensions bool) *sitter.Node {
-			for k := j; k >= 0; k-- {
-				t := path[k].typ
-				if pyScope.functions[t] || t == "module" || t == "class_definition" {
-					return path[k].node
-				}
-				if !skipComprehensions && pyScope.blocks[t] {
-					return path[k].node
-				}
-			}
-			return nil
+func init() { pyScope.classify = pyClassify }
+
+// pyClassify decides what the identifier at the end of path does: declares
+// (and where it binds), writes, reads, or is dynamic.
+func pyClassify(path []step, src []byte, o *occ) {
+	// Climb through target patterns to what owns them.
+	i := len(path) - 1
+	for i > 0 {
+		switch path[i-1].typ {
+		case "pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern", "as_pattern_target":
+			i--
+			continue
 		}
-		// Climb through target patterns to what owns them.
-		i := len(path) - 1
-		for i > 0 {
-			switch path[i-1].typ {
-			case "pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern", "dictionary_splat_pattern", "as_pattern_target":
-				i--
-				continue
-			}
-			break
+		break
+	}
+	if i == 0 {
+		o.read = true
+		return
+	}
+	if !pyOwner(path, i, o) {
+		return
+	}
+	if o.decl && o.binds == nil {
+		o.dynamic = true
+	}
+}
+
+// pyOwner classifies by the node that owns the identifier, path[i-1]. It
+// reports whether the check for a declaration without a scope still
+// applies.
+func pyOwner(path []step, i int, o *occ) (checkScope bool) {
+	if checkScope, ok := pyBinding(path, i, o); ok {
+		return checkScope
+	}
+	if checkScope, ok := pyImport(path, i, o); ok {
+		return checkScope
+	}
+	switch field := path[i].field; path[i-1].typ {
+	case "attribute":
+		if field == "attribute" {
+			return false // obj.name: a member, not a variable
 		}
-		if i == 0 {
-			o.read = true
-			return
+		o.read = true
+	case "keyword_argument":
+		if field == "name" {
+			return false
 		}
-		owner, field := path[i-1], path[i].field
-		switch owner.typ {
-		case "attribute":
-			if field == "attribute" {
-				return // obj.name: a member, not a variable
-			}
-			o.read = true
-		case "keyword_argument":
-			if field == "name" {
-				return
-			}
-			o.read = true
-		case "assignment":
-			if field == "left" {
-				o.decl, o.write = true, true
-				o.binds = scopeOf(i-2, true)
-				return
-			}
-			o.read = true
-		case "augmented_assignment":
-			if field == "left" {
-				o.decl, o.write, o.read = true, true, true
-				o.binds = scopeOf(i-2, true)
-				return
-			}
-			o.read = true
-		case "for_statement":
-			if field == "left" {
-				o.decl, o.write = true, true
-				o.binds = scopeOf(i-2, true)
-				return
-			}
-			o.read = true
-		case "for_in_clause":
-			if field == "left" {
-				o.decl, o.write = true, true
-				o.binds = parentStep(path[:i], 1).node // the comprehension
-				return
-			}
-			o.read = true
-		case "as_pattern":
-			if field == "alias" {
-				o.decl, o.write = true, true
-				o.binds = scopeOf(i-2, true)
-				return
-			}
-			o.read = true
-		case "named_expression":
-			if field == "name" {
-				o.decl, o.write = true, true
-				o.binds = scopeOf(i-2, true)
-				return
-			}
-			o.read = true
-		case "parameters", "lambda_parameters":
+		o.read = true
+	case "global_statement", "nonlocal_statement":
+		o.dynamic = true
+	case "delete_statement":
+		o.write = true
+	default:
+		o.read = true
+	}
+	return true
+}
+
+// pyBinding classifies identifiers owned by the nodes that can bind a name
+// outside imports (assignments, for targets, as, :=, parameters,
+// definitions); ok is false for any other owner.
+func pyBinding(path []step, i int, o *occ) (checkScope, ok bool) {
+	owner, field := path[i-1], path[i].field
+	switch owner.typ {
+	case "assignment":
+		if field == "left" {
 			o.decl, o.write = true, true
-			o.binds = parentStep(path[:i], 1).node
-		case "default_parameter", "typed_default_parameter":
-			if field == "name" {
+			o.binds = pyScopeOf(path, i-2, true)
+			return false, true
+		}
+		o.read = true
+	case "augmented_assignment":
+		if field == "left" {
+			o.decl, o.write, o.read = true, true, true
+			o.binds = pyScopeOf(path, i-2, true)
+			return false, true
+		}
+		o.read = true
+	case "for_statement":
+		if field == "left" {
+			o.decl, o.write = true, true
+			o.binds = pyScopeOf(path, i-2, true)
+			return false, true
+		}
+		o.read = true
+	case "for_in_clause":
+		if field == "left" {
+			o.decl, o.write = true, true
+			o.binds = parentStep(path[:i], 1).node // the comprehension
+			return false, true
+		}
+		o.read = true
+	case "as_pattern":
+		if field == "alias" {
+			o.decl, o.write = true, true
+			o.binds = pyScopeOf(path, i-2, true)
+			return false, true
+		}
+		o.read = true
+	case "named_expression":
+		if field == "name" {
+			o.decl, o.write = true, true
+			o.binds = pyScopeOf(path, i-2, true)
+			return false, true
+		}
+		o.read = true
+	case "parameters", "lambda_parameters":
+		o.decl, o.write = true, true
+		o.binds = parentStep(path[:i], 1).node
+	case "default_parameter", "typed_default_parameter":
+		if field == "name" {
+			o.decl, o.write = true, true
+			o.binds = parentStep(path[:i-1], 1).node
+			return false, true
+		}
+		o.read = true
+	case "typed_parameter":
+		if field == "" {
+			o.decl, o.write = true, true
+			o.binds = parentStep(path[:i-1], 1).node
+			return false, true
+		}
+		o.read = true
+	case "function_definition", "class_definition":
+		if field == "name" {
+			o.decl, o.write = true, true
+			o.binds = pyScopeOf(path, i-2, true)
+			return false, true
+		}
+		o.read = true
+	default:
+		return false, false
+	}
+	return true, true
+}
+
+// pyImport classifies identifiers in import statements; ok is false for
+// any other owner.
+func pyImport(path []step, i int, o *occ) (checkScope, ok bool) {
+	owner, field := path[i-1], path[i].field
+	switch owner.typ {
+	case "aliased_import":
+		if field == "alias" {
+			o.decl, o.write = true, true
+			o.binds = pyScopeOf(path, i-2, true)
+		}
+	case "dotted_name":
+		// import a.b binds a; from m import a binds a; a module path
+		// after from binds nothing.
+		if i-2 < 0 {
+			return false, true
+		}
+		stmt, f := path[i-2], path[i-1].field
+		first := owner.node.NamedChild(0)
+		switch stmt.typ {
+		case "import_statement":
+			if first != nil && first.StartByte() == path[len(path)-1].node.StartByte() {
 				o.decl, o.write = true, true
-				o.binds = parentStep(path[:i-1], 1).node
-				return
+				o.binds = pyScopeOf(path, i-3, true)
 			}
-			o.read = true
-		case "typed_parameter":
-			if field == "" {
+		case "import_from_statement":
+			if f == "name" {
 				o.decl, o.write = true, true
-				o.binds = parentStep(path[:i-1], 1).node
-				return
+				o.binds = pyScopeOf(path, i-3, true)
 			}
-			o.read = true
-		case "function_definition", "class_definition":
-			if field == "name" {
-				o.decl, o.write = true, true
-				o.binds = scopeOf(i-2, true)
-				return
-			}
-			o.read = true
 		case "aliased_import":
-			if field == "alias" {
-				o.decl, o.write = true, true
-				o.binds = scopeOf(i-2, true)
-			}
-		case "dotted_name":
-			// import a.b binds a; from m import a binds a; a module path
-			// after from binds nothing.
-			if i-2 < 0 {
-				return
-			}
-			stmt, f := path[i-2], path[i-1].field
-			first := owner.node.NamedChild(0)
-			switch stmt.typ {
-			case "import_statement":
-				if first != nil && first.StartByte() == path[len(path)-1].node.StartByte() {
-					o.decl, o.write = true, true
-					o.binds = scopeOf(i-3, true)
-				}
-			case "import_from_statement":
-				if f == "name" {
-					o.decl, o.write = true, true
-					o.binds = scopeOf(i-3, true)
-				}
-			case "aliased_import":
-			default:
-				o.read = true
-			}
-		case "global_statement", "nonlocal_statement":
-			o.dynamic = true
-		case "delete_statement":
-			o.write = true
 		default:
 			o.read = true
 		}
-		if o.decl && o.binds == nil {
-			o.dynamic = true
+	default:
+		return false, false
+	}
+	return true, true
+}
+
+// pyScopeOf is the function, class or module (or, unless
+// skipComprehensions, the comprehension) at or above path[j].
+func pyScopeOf(path []step, j int, skipComprehensions bool) *sitter.Node {
+	for k := j; k >= 0; k-- {
+		t := path[k].typ
+		if pyScope.functions[t] || t == "module" || t == "class_definition" {
+			return path[k].node
+		}
+		if !skipComprehensions && pyScope.blocks[t] {
+			return path[k].node
 		}
 	}
+	return nil
 }
 
 // ---- Go ----
@@ -932,93 +1014,104 @@ var goScope = &scopeLang{
 	identByte: asciiIdent,
 }
 
-func init() {
-	goScope.classify = func(path []step, src []byte, o *occ) {
-		scopeOf := func(j int) *sitter.Node {
-			n, _ := innermost(path, j, goScope.blocks, goScope.functions)
-			return n
-		}
-		i := len(path) - 1
-		if i == 0 {
-			o.read = true
+func init() { goScope.classify = goClassify }
+
+// goClassify decides what the identifier at the end of path does: declares
+// (and where it binds), writes or reads.
+func goClassify(path []step, src []byte, o *occ) {
+	i := len(path) - 1
+	if i == 0 {
+		o.read = true
+		return
+	}
+	owner, field := path[i-1], path[i].field
+	switch owner.typ {
+	case "expression_list":
+		goExpressionList(path, i, src, o)
+	case "var_spec", "const_spec":
+		if field == "name" {
+			o.decl = true
+			o.write = owner.node.ChildByFieldName("value") != nil
+			o.binds = goScopeOf(path, i-2)
 			return
 		}
-		owner, field := path[i-1], path[i].field
-		switch owner.typ {
-		case "expression_list":
-			if i-2 < 0 {
+		o.read = true
+	case "parameter_declaration", "variadic_parameter_declaration":
+		if field == "name" {
+			o.decl, o.write = true, true
+			// parameter_list, then the function
+			o.binds = parentStep(path[:i-1], 1).node
+			return
+		}
+		o.read = true
+	case "function_declaration":
+		if field == "name" {
+			o.decl, o.write = true, true
+			o.binds = path[0].node
+			return
+		}
+		o.read = true
+	case "inc_statement", "dec_statement":
+		o.write, o.read = true, true
+	default:
+		o.read = true
+	}
+}
+
+// goExpressionList classifies an identifier in an expression list, path[i-1]:
+// the left of :=, a range clause, an assignment, a type switch's alias or a
+// receive statement, or else a read.
+func goExpressionList(path []step, i int, src []byte, o *occ) {
+	if i-2 < 0 {
+		o.read = true
+		return
+	}
+	stmt, f := path[i-2], path[i-1].field
+	switch stmt.typ {
+	case "short_var_declaration":
+		if f == "left" {
+			o.decl, o.write = true, true
+			o.binds = goScopeOf(path, i-3)
+			return
+		}
+	case "range_clause":
+		if f == "left" {
+			if bytes.Contains(src[stmt.node.StartByte():stmt.node.EndByte()], []byte(":=")) {
+				o.decl, o.write = true, true
+				o.binds = parentStep(path[:i-1], 1).node // the for statement
+			} else {
+				o.write = true
+			}
+			return
+		}
+	case "assignment_statement":
+		if f == "left" {
+			o.write = true
+			if op := stmt.node.ChildByFieldName("operator"); op != nil && op.Type() != "=" {
 				o.read = true
-				return
 			}
-			stmt, f := path[i-2], path[i-1].field
-			switch stmt.typ {
-			case "short_var_declaration":
-				if f == "left" {
-					o.decl, o.write = true, true
-					o.binds = scopeOf(i - 3)
-					return
-				}
-			case "range_clause":
-				if f == "left" {
-					if bytes.Contains(src[stmt.node.StartByte():stmt.node.EndByte()], []byte(":=")) {
-						o.decl, o.write = true, true
-						o.binds = parentStep(path[:i-1], 1).node // the for statement
-					} else {
-						o.write = true
-					}
-					return
-				}
-			case "assignment_statement":
-				if f == "left" {
-					o.write = true
-					if op := stmt.node.ChildByFieldName("operator"); op != nil && op.Type() != "=" {
-						o.read = true
-					}
-					return
-				}
-			case "type_switch_statement":
-				if f == "alias" {
-					o.decl, o.write = true, true
-					o.binds = stmt.node
-					return
-				}
-			case "receive_statement":
-				if f == "left" {
-					o.decl, o.write = true, true
-					o.binds = scopeOf(i - 3)
-					return
-				}
-			}
-			o.read = true
-		case "var_spec", "const_spec":
-			if field == "name" {
-				o.decl = true
-				o.write = owner.node.ChildByFieldName("value") != nil
-				o.binds = scopeOf(i - 2)
-				return
-			}
-			o.read = true
-		case "parameter_declaration", "variadic_parameter_declaration":
-			if field == "name" {
-				o.decl, o.write = true, true
-				// parameter_list, then the function
-				o.binds = parentStep(path[:i-1], 1).node
-				return
-			}
-			o.read = true
-		case "function_declaration":
-			if field == "name" {
-				o.decl, o.write = true, true
-				o.binds = path[0].node
-				return
-			}
-			o.read = true
-		case "inc_statement", "dec_statement":
-			o.write, o.read = true, true
-		default:
-			o.read = true
+			return
+		}
+	case "type_switch_statement":
+		if f == "alias" {
+			o.decl, o.write = true, true
+			o.binds = stmt.node
+			return
+		}
+	case "receive_statement":
+		if f == "left" {
+			o.decl, o.write = true, true
+			o.binds = goScopeOf(path, i-3)
+			return
 		}
 	}
+	o.read = true
+}
+
+// goScopeOf is the block or function at or above path[j].
+func goScopeOf(path []step, j int) *sitter.Node {
+	n, _ := innermost(path, j, goScope.blocks, goScope.functions)
+	return n
 }
 
 // goRedeclared turns the later declarations of a name in one scope into

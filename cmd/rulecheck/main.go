@@ -147,6 +147,13 @@ func cmdRun(ctx context.Context, stdout, stderr io.Writer, f runFlags) error {
 	if f.targets == "none" {
 		return nil
 	}
+	return checkTargets(stdout, f, res, sum)
+}
+
+// checkTargets prints issue 21's targets for the run (-targets breaks: the
+// checkers' verdicts; all: also the automatic-suggestion rates and the
+// judged samples) and fails when one is not met.
+func checkTargets(stdout io.Writer, f runFlags, res *rulecheck.Result, sum *rulecheck.Summary) error {
 	var failed []string
 	silent, err := rulecheck.LoadSilent(f.silent)
 	if err != nil {

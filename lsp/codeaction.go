@@ -261,7 +261,7 @@ func offered(m rules.Match, doc *document, target rules.Target) bool {
 	if ok, _ := target.Allows(m.Rule, doc.grammar); !ok {
 		return false
 	}
-	_, suppressed := rules.Suppressed(doc.tree, doc.text.Bytes(), m)
+	_, suppressed := doc.suppressions().Suppressed(m)
 	return !suppressed
 }
 

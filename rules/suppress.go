@@ -81,7 +81,7 @@ func suppressedBy(tree *syntax.Tree, src []byte, m Match, file *Suppressions) (*
 				return c, true
 			}
 		}
-		if c, ok := eslintRegion(src, m, file.eslintComments()); ok {
+		if c, ok := eslintRegion(src, m, file.eslintComments(m.Site.Start)); ok {
 			return c, true
 		}
 	case syntax.Python:

@@ -59,6 +59,16 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 					suppressed++
 				}
 			}
+			// Asked from the last site to the first, the scan has gone
+			// past each site already.
+			backwards := NewSuppressions(tree, src)
+			for i := len(ms) - 1; i >= 0; i-- {
+				got, gotOK := backwards.Suppressed(ms[i])
+				want, wantOK := NewSuppressions(tree, src).Suppressed(ms[i])
+				if got != want || gotOK != wantOK {
+					t.Errorf("site %v, asked backwards: %v %q, fresh %v %q", ms[i].Site, gotOK, got.Comment, wantOK, want.Comment)
+				}
+			}
 			if name != "none" && (suppressed == 0 || suppressed == len(ms)) {
 				t.Errorf("%d of %d matches suppressed: the document should have both", suppressed, len(ms))
 			}

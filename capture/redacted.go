@@ -20,8 +20,15 @@ import (
 // src replaced by its placeholder. A span that cuts a secret keeps the part
 // of the placeholder it covers; the secret itself never survives.
 func RedactedSpans(src []byte, spans []rules.Span, sep string) string {
+	return strings.Join(RedactedEach(src, spans), sep)
+}
+
+// RedactedEach returns the text of each span of src, cut as RedactedSpans
+// cuts them, from one redaction of src: the originals of many suggestions
+// in one document cost one pass of redact.Locate, not one each.
+func RedactedEach(src []byte, spans []rules.Span) []string {
 	if len(spans) == 0 {
-		return ""
+		return nil
 	}
 	r := redact.Locate(string(src))
 	kl := r.KeepLines()
@@ -33,7 +40,7 @@ func RedactedSpans(src []byte, spans []rules.Span, sep string) string {
 		}
 		parts[i] = kl[r.Offset(a, false):r.Offset(b, true)]
 	}
-	return strings.Join(parts, sep)
+	return parts
 }
 
 // ApplyEdits returns src with edits applied (they must not overlap) and a

@@ -264,17 +264,41 @@ func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate
 	recs := s.offerRecords(doc, shown, ids, setID, trigger, policyVersion, now)
 	s.rec.OfferFunc(func() []store.Suggestion {
 		src := text.Bytes()
+		origs := originalTexts(src, shown)
 		for i, c := range shown {
-			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(src, c)
+			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(src, c, origs[i])
 		}
 		return recs
 	}, weight)
 }
 
+// originalTexts returns the original code of each candidate of a single
+// fix as the record keeps it, cut from one redaction of src (a whole-file
+// request shows dozens of candidates; redacting a 300 KB document once for
+// each of them was most of the work such a request left behind); "" for
+// the others, whose texts recordTexts cuts itself.
+func originalTexts(src []byte, shown []*candidate) []string {
+	var spans []rules.Span
+	var at []int
+	for i, c := range shown {
+		if r := c.region; !c.migration && r.Start >= 0 && r.End <= len(src) && r.Start <= r.End {
+			spans = append(spans, r)
+			at = append(at, i)
+		}
+	}
+	out := make([]string, len(shown))
+	for j, t := range capture.RedactedEach(src, spans) {
+		out[at[j]] = t
+	}
+	return out
+}
+
 // recordTexts returns a candidate's original and suggested code as the
 // record keeps them: cut from the document redacted as a whole, before and
 // after the fix.
-func recordTexts(src []byte, c *candidate) (orig, sugg string) {
+//
+// orig is the candidate's original as originalTexts cut it (a single fix's).
+func recordTexts(src []byte, c *candidate, orig string) (string, string) {
 	if c.migration {
 		after, mapOff := capture.ApplyEdits(src, c.edits)
 		newLines := make([]rules.Span, len(c.recLines))
@@ -289,8 +313,7 @@ func recordTexts(src []byte, c *candidate) (orig, sugg string) {
 	}
 	after := make([]byte, 0, len(src)-(r.End-r.Start)+len(c.replaced))
 	after = append(append(append(after, src[:r.Start]...), c.replaced...), src[r.End:]...)
-	return capture.RedactedSpans(src, []rules.Span{r}, ""),
-		capture.RedactedSpans(after, []rules.Span{{Start: r.Start, End: r.Start + len(c.replaced)}}, "")
+	return orig, capture.RedactedSpans(after, []rules.Span{{Start: r.Start, End: r.Start + len(c.replaced)}}, "")
 }
 
 // offerRecords turns shown candidates into store rows; their code texts

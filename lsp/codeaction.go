@@ -81,10 +81,43 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	trigger := triggerOf(&p)
 	s.active()
 
-	// The matching and the fixes run in the document's queue, after the
-	// edits that came before this request, and off the read loop; the job
-	// has a context of its own (the request's is recycled when the handler
-	// returns), ended with the request's.
+	f, err := s.findInQueue(ctx, key, &p, cfg, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if f.partial {
+		s.log.Info("codeAction answered with the candidates rendered in time", "uri", f.doc.uri, "rendered", len(f.cands), "of", f.total)
+	}
+	s.diagSeen(key, p.Range.Start.Line, p.Range.End.Line, trigger == "invoked")
+	if len(f.cands) == 0 {
+		return []protocol.CommandOrCodeAction{}, nil
+	}
+	if f.scoreErr != nil {
+		s.log.Warn("scoring failed; ranking by priors", "err", f.scoreErr)
+		f.policyVersion = "priors"
+		for _, c := range f.cands {
+			c.score = c.match.Rule.Prior
+		}
+	}
+	s.rank(f.cands)
+	if ctx.Err() != nil {
+		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
+	}
+	shown := s.shownOf(f.cands, trigger, cfg)
+	if len(shown) == 0 {
+		return []protocol.CommandOrCodeAction{}, nil
+	}
+	for _, c := range shown {
+		c.finish(f.text, f.enc)
+	}
+	return s.offerActions(&p, f, shown, trigger, cfg.Policy.Threshold), nil
+}
+
+// findInQueue runs find in the document's queue, after the edits that came
+// before the request, and off the read loop; the job has a context of its
+// own (the request's is recycled when the handler returns), ended with the
+// request's.
+func (s *Server) findInQueue(ctx context.Context, key string, p *protocol.CodeActionParams, cfg config.Config, timeout time.Duration) (found, error) {
 	deadline, _ := ctx.Deadline()
 	jbase, jcancel := context.WithCancelCause(context.Background())
 	defer jcancel(nil)
@@ -93,47 +126,26 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	stop := context.AfterFunc(ctx, func() { jcancel(context.Cause(ctx)) })
 	defer stop()
 	done := make(chan found, 1)
-	s.queues.run(key, func() { done <- s.find(jctx, key, &p, cfg) })
+	s.queues.run(key, func() { done <- s.find(jctx, key, p, cfg) })
 	jsonrpc2.Async(ctx)
-	var f found
 	select {
-	case f = <-done:
+	case f := <-done:
+		return f, f.err
 	case <-ctx.Done():
-		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
+		return found{}, requestEnded(ctx, "textDocument/codeAction", timeout)
 	}
-	if f.err != nil {
-		return nil, f.err
-	}
-	cands := f.cands
-	if f.partial {
-		s.log.Info("codeAction answered with the candidates rendered in time", "uri", f.doc.uri, "rendered", len(cands), "of", f.total)
-	}
-	s.diagSeen(key, p.Range.Start.Line, p.Range.End.Line, trigger == "invoked")
-	if len(cands) == 0 {
-		return []protocol.CommandOrCodeAction{}, nil
-	}
-	version, key, docURI, od := f.version, f.doc.key, f.doc.uri, f.doc
-	text, enc := f.text, f.enc
-	policyVersion, err := f.policyVersion, f.scoreErr
-	if err != nil {
-		s.log.Warn("scoring failed; ranking by priors", "err", err)
-		policyVersion = "priors"
-		for _, c := range cands {
-			c.score = c.match.Rule.Prior
-		}
-	}
-	s.rank(cands)
-	if ctx.Err() != nil {
-		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
-	}
-	threshold := cfg.Policy.Threshold
+}
+
+// shownOf returns the ranked candidates a request shows: on an automatic
+// trigger those the policy shows unasked (learn when to stay silent: the
+// base policy never shows a fix that may change behaviour unasked; an
+// adapter trained on this developer's feedback, or the team adapter
+// trained on the team's, may), at most limits.max_candidates.
+func (s *Server) shownOf(cands []*candidate, trigger string, cfg config.Config) []*candidate {
 	learnt := s.adapterActive()
 	shown := cands[:0]
 	for _, c := range cands {
-		// learn when to stay silent; the base policy never shows a fix that
-		// may change behaviour unasked, an adapter trained on this
-		// developer's feedback, or the team adapter trained on the team's, may.
-		if trigger == "automatic" && !showsAutomatically(c, threshold, learnt) {
+		if trigger == "automatic" && !showsAutomatically(c, cfg.Policy.Threshold, learnt) {
 			continue
 		}
 		shown = append(shown, c)
@@ -141,12 +153,14 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	if len(shown) > cfg.Limits.MaxCandidates {
 		shown = shown[:cfg.Limits.MaxCandidates]
 	}
-	if len(shown) == 0 {
-		return []protocol.CommandOrCodeAction{}, nil
-	}
-	for _, c := range shown {
-		c.finish(text, enc)
-	}
+	return shown
+}
+
+// offerActions turns the shown candidates (finished) into code actions,
+// keeps them as offers, records a fresh set and, on an invoked request,
+// tells the tracker a menu opened and adds the dismiss action.
+func (s *Server) offerActions(p *protocol.CodeActionParams, f found, shown []*candidate, trigger string, threshold float64) []protocol.CommandOrCodeAction {
+	key, docURI, version := f.doc.key, f.doc.uri, f.version
 	now := s.now()
 	s.mu.RLock()
 	docChanges := s.clientCap.documentChanges
@@ -171,7 +185,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	}
 	if fresh && s.rec != nil {
 		_, weight := s.persona()
-		s.recordOffer(od, f.text, shown, ids, setID, trigger, policyVersion, now, weight)
+		s.recordOffer(f.doc, f.text, shown, ids, setID, trigger, f.policyVersion, now, weight)
 	}
 	if trigger == "invoked" {
 		if s.tracker != nil {
@@ -185,7 +199,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 			out = append(out, dismissAction(setID))
 		}
 	}
-	return out, nil
+	return out
 }
 
 // showsAutomatically is the policy's decision for automatic triggers,
@@ -261,7 +275,7 @@ func offered(m rules.Match, doc *document, target rules.Target) bool {
 	if ok, _ := target.Allows(m.Rule, doc.grammar); !ok {
 		return false
 	}
-	_, suppressed := rules.Suppressed(doc.tree, doc.text.Bytes(), m)
+	_, suppressed := doc.suppressions().Suppressed(m)
 	return !suppressed
 }
 

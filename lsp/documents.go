@@ -98,6 +98,24 @@ type document struct {
 	// ready, when set, is called (with mu held) when a background analysis
 	// installs a tree, so that the server counts it (see memory.go).
 	ready func(*document)
+	// supp answers suppression checks for the tree and text it was made
+	// for (see suppressions).
+	supp *rules.Suppressions
+	// suppTree and suppText are the tree and text supp was made for.
+	suppTree *syntax.Tree
+	suppText *syntax.Text
+}
+
+// suppressions returns the suppression checker of the document's current
+// tree and text, made once per version: the whole-file comments
+// (eslint-disable regions, //lint:file-ignore) are found once for all the
+// matches a request or a diagnostics run checks, not once per match. Call
+// with mu held and a tree.
+func (d *document) suppressions() *rules.Suppressions {
+	if d.supp == nil || d.suppTree != d.tree || d.suppText != d.text {
+		d.supp, d.suppTree, d.suppText = rules.NewSuppressions(d.tree, d.text.Bytes()), d.tree, d.text
+	}
+	return d.supp
 }
 
 // syncAnalyseBytes is the size up to which a document is parsed and matched
@@ -292,6 +310,7 @@ func (d *document) dropTree() {
 		d.tree.Close()
 	}
 	d.tree, d.index, d.grammar = nil, nil, ""
+	d.supp, d.suppTree, d.suppText = nil, nil, nil
 }
 
 // close drops the tree for good: the document was closed or replaced. Call

@@ -41,29 +41,8 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	if !s.state.CompareAndSwap(int32(stateCreated), int32(stateInitialized)) {
 		return nil, invalidRequest("initialize may be sent only once")
 	}
-	enc := syntax.UTF16
-	posEnc := protocol.PositionEncodingKindUTF16
-	if g := p.Capabilities.General; g != nil {
-		for _, e := range g.PositionEncodings {
-			if e == protocol.PositionEncodingKindUTF8 {
-				enc, posEnc = syntax.UTF8, protocol.PositionEncodingKindUTF8
-				break
-			}
-		}
-	}
-	var caps clientCaps
-	if w := p.Capabilities.Workspace; w != nil && w.WorkspaceEdit != nil && w.WorkspaceEdit.DocumentChanges != nil {
-		caps.documentChanges = *w.WorkspaceEdit.DocumentChanges
-	}
-	if w := p.Capabilities.Window; w != nil && w.WorkDoneProgress != nil {
-		caps.workDoneProgress = *w.WorkDoneProgress
-	}
-	if td := p.Capabilities.TextDocument; td != nil && td.Diagnostic != nil {
-		caps.pullDiagnostics = true
-	}
-	if w := p.Capabilities.Workspace; w != nil && w.Diagnostics != nil && w.Diagnostics.RefreshSupport != nil {
-		caps.refreshDiagnostics = *w.Diagnostics.RefreshSupport
-	}
+	enc, posEnc := positionEncoding(&p)
+	caps := clientCapsOf(&p)
 	workspace := workspaceRoot(&p)
 	clientTrust, initOptions := splitTrust(p.InitializationOptions)
 	ws := s.readWorkspace(workspace, clientTrust)
@@ -90,7 +69,43 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	s.mu.Unlock()
 	s.reloadAdapter(ctx)
 	s.log.Info("initialized", "client", p.ClientInfo.Name, "workspace", workspace, "encoding", enc.String(), "rules", len(lib.Rules()))
+	return initializeResult(caps, posEnc), nil
+}
 
+// positionEncoding is the encoding of positions: UTF-8 when the client
+// offers it, else LSP's default, UTF-16.
+func positionEncoding(p *protocol.InitializeParams) (syntax.Encoding, protocol.PositionEncodingKind) {
+	if g := p.Capabilities.General; g != nil {
+		for _, e := range g.PositionEncodings {
+			if e == protocol.PositionEncodingKindUTF8 {
+				return syntax.UTF8, protocol.PositionEncodingKindUTF8
+			}
+		}
+	}
+	return syntax.UTF16, protocol.PositionEncodingKindUTF16
+}
+
+// clientCapsOf returns the client capabilities the server acts on.
+func clientCapsOf(p *protocol.InitializeParams) clientCaps {
+	var caps clientCaps
+	if w := p.Capabilities.Workspace; w != nil && w.WorkspaceEdit != nil && w.WorkspaceEdit.DocumentChanges != nil {
+		caps.documentChanges = *w.WorkspaceEdit.DocumentChanges
+	}
+	if w := p.Capabilities.Window; w != nil && w.WorkDoneProgress != nil {
+		caps.workDoneProgress = *w.WorkDoneProgress
+	}
+	if td := p.Capabilities.TextDocument; td != nil && td.Diagnostic != nil {
+		caps.pullDiagnostics = true
+	}
+	if w := p.Capabilities.Workspace; w != nil && w.Diagnostics != nil && w.Diagnostics.RefreshSupport != nil {
+		caps.refreshDiagnostics = *w.Diagnostics.RefreshSupport
+	}
+	return caps
+}
+
+// initializeResult is the server's answer to initialize: its capabilities
+// for a client with caps, positions in posEnc.
+func initializeResult(caps clientCaps, posEnc protocol.PositionEncodingKind) *protocol.InitializeResult {
 	change := protocol.TextDocumentSyncKindIncremental
 	yes := true
 	no := false
@@ -115,7 +130,7 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: Commands},
 		},
 		ServerInfo: protocol.ServerInfo{Name: "syntx", Version: protocol.NewOptional(Version)},
-	}, nil
+	}
 }
 
 // workspaceRoot is the folder the client opened: the first of

@@ -89,19 +89,47 @@ func (s *Server) migrations(ctx context.Context, doc *document, target rules.Tar
 // into one candidate; a site whose edits would overlap another's is left
 // out. Call with the document's lock held.
 func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match, persona string, enc syntax.Encoding) *candidate {
-	src := doc.text.Bytes()
-	var edits []rules.TextEdit
-	imports := map[rules.TextEdit]bool{}
-	type part struct {
-		region        rules.Span
-		before, after string
+	edits, parts, kept := migrationSites(ctx, doc, ms)
+	if len(parts) == 0 {
+		return nil
 	}
-	var parts []part
-	var kept []rules.Match
+	src := doc.text.Bytes()
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
+	for i := 1; i < len(edits); i++ {
+		if edits[i].Span.Start < edits[i-1].Span.End {
+			s.log.Warn("migration edits overlap; not offered", "rule", ms[0].Rule.ID)
+			return nil
+		}
+	}
+	c := newCandidate(kept[0], edits, doc.text, enc)
+	c.migration, c.sites, c.unsafe = true, len(parts), false
+	c.features = capture.Features(kept[0], edits, doc.tree, src, doc.path, persona)
+	c.score = c.features.Prior
+	c.grammar = doc.grammar
+	last := kept[len(kept)-1]
+	c.siteEnd = doc.text.Position(last.Site.End, enc)
+	c.setParts(src, edits, parts)
+	return c
+}
+
+// migrationPart is one site of a migration: the region its own edits
+// cover, before and after them.
+type migrationPart struct {
+	region        rules.Span
+	before, after string
+}
+
+// migrationSites renders the fixes of one rule's sites (in document order)
+// and returns their edits (each import once), their parts and the matches
+// kept; a site whose edits would overlap another's, or that renders
+// nothing, is left out. nil when ctx ends.
+func migrationSites(ctx context.Context, doc *document, ms []rules.Match) (edits []rules.TextEdit, parts []migrationPart, kept []rules.Match) {
+	src := doc.text.Bytes()
+	imports := map[rules.TextEdit]bool{}
 	lastEnd := -1
 	for _, m := range ms {
 		if ctx.Err() != nil {
-			return nil
+			return nil, nil, nil
 		}
 		fx, err := rules.Render(ctx, m, doc.tree, doc.text)
 		if err != nil || len(fx) == 0 {
@@ -138,30 +166,18 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 			after.WriteString(e.NewText)
 			last = e.Span.End
 		}
-		parts = append(parts, part{region: region, before: string(src[region.Start:region.End]), after: after.String()})
+		parts = append(parts, migrationPart{region: region, before: string(src[region.Start:region.End]), after: after.String()})
 		kept = append(kept, m)
 		lastEnd = region.End
 	}
-	if len(parts) == 0 {
-		return nil
-	}
-	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
-	for i := 1; i < len(edits); i++ {
-		if edits[i].Span.Start < edits[i-1].Span.End {
-			s.log.Warn("migration edits overlap; not offered", "rule", ms[0].Rule.ID)
-			return nil
-		}
-	}
-	c := newCandidate(kept[0], edits, doc.text, enc)
-	c.migration, c.sites, c.unsafe = true, len(parts), false
-	c.features = capture.Features(kept[0], edits, doc.tree, src, doc.path, persona)
-	c.score = c.features.Prior
-	c.grammar = doc.grammar
-	last := kept[len(kept)-1]
-	c.siteEnd = doc.text.Position(last.Site.End, enc)
-	// The parts, where the client will find them after applying the edit
-	// (shifted by the edits before each), for following the outcome; the
-	// lines they are on, before and after, for the record.
+	return edits, parts, kept
+}
+
+// setParts sets a migration candidate's parts, where the client will find
+// them after applying the edits (sorted; shifted by the edits before each),
+// for following the outcome; and the lines they are on, before and after,
+// for the record (recLines, original, replaced), and its region.
+func (c *candidate) setParts(src []byte, edits []rules.TextEdit, parts []migrationPart) {
 	var lines, newLines []string
 	c.parts = make([]capture.Part, len(parts))
 	delta, ei := 0, 0
@@ -188,7 +204,6 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 	}
 	c.region = rules.Span{Start: parts[0].region.Start, End: parts[len(parts)-1].region.End}
 	c.original, c.replaced = strings.Join(lines, "\n"), strings.Join(newLines, "\n")
-	return c
 }
 
 // lineSpan returns the whole lines holding sp, without the last newline.

@@ -7,6 +7,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/capture"
+	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -103,7 +104,24 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 		s.log.Warn("didChange version does not increase; applied anyway", "uri", doc.uri, "version", p.TextDocument.Version, "previous", doc.version)
 	}
 	doc.version = p.TextDocument.Version
-	clamped := false
+	if s.applyChanges(key, doc, p, enc) {
+		s.log.Debug("didChange range clamped to the document", "uri", doc.uri)
+	}
+	now := s.now()
+	s.lastActive.Store(now.UnixNano())
+	if s.tracker != nil {
+		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
+	}
+	s.reanalyse(ctx, doc, cfg)
+	s.used(doc)
+	s.scheduleDiagnostics(key)
+}
+
+// applyChanges applies a didChange's content changes to doc's text in
+// order, telling the diagnostics and the outcome tracker, and shifts the
+// tree and the matches (or records the edits for a background analysis);
+// it reports whether a range was clamped to the text. Call with doc.mu held.
+func (s *Server) applyChanges(key string, doc *document, p *didChangeParams, enc syntax.Encoding) (clamped bool) {
 	for _, ch := range p.ContentChanges {
 		start, end, text := 0, doc.text.Len(), *ch.Text
 		if r := ch.Range; r != nil {
@@ -131,14 +149,15 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 			doc.recordEdit(e)
 		}
 	}
-	if clamped {
-		s.log.Debug("didChange range clamped to the document", "uri", doc.uri)
-	}
-	now := s.now()
-	s.lastActive.Store(now.UnixNano())
-	if s.tracker != nil {
-		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
-	}
+	return clamped
+}
+
+// reanalyse brings doc's tree and matches up to date after its text
+// changed: an incremental reparse and re-match, or an analysis from
+// scratch when that fails, when the document grew past
+// limits.max_document_bytes or when a text-only document may now be
+// analysed. Call with doc.mu held.
+func (s *Server) reanalyse(ctx context.Context, doc *document, cfg config.Config) {
 	switch {
 	case doc.tree == nil && (doc.analysing || doc.failed):
 		// A background analysis replays the edits when it ends; one that
@@ -152,18 +171,16 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 	case doc.tree != nil:
 		if doc.text.Len() > cfg.Limits.MaxDocumentBytes {
 			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes) // records why it is quiet now
-			break
+			return
 		}
 		changed, err := doc.tree.Reparse(ctx, doc.text.Bytes())
 		if err != nil {
 			s.log.Warn("reparse failed; reparsing from scratch", "uri", doc.uri, "err", err)
 			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
-			break
+			return
 		}
 		doc.index.Refresh(doc.tree, doc.text, changed)
 	}
-	s.used(doc)
-	s.scheduleDiagnostics(key)
 }
 
 func (s *Server) didSave(ctx context.Context, params []byte) (any, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,33 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) ([]TextEdit, error) {
 	r := m.Rule
 	src := text.Bytes()
+	data, spans := templateData(m, text)
+	edits, err := renderEdits(ctx, m, tree, src, data, spans)
+	if err != nil {
+		return nil, err
+	}
+	imports, err := importEdits(r, tree, src, edits)
+	if err != nil {
+		return nil, err
+	}
+	edits = append(edits, imports...)
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
+	trimEmptied(src, edits)
+	for i := 1; i < len(edits); i++ {
+		if edits[i].Span.Start < edits[i-1].Span.End {
+			return nil, fmt.Errorf("rule %s: fix edits overlap", r.ID)
+		}
+	}
+	return edits, nil
+}
+
+// templateData returns what m's templates see (each capture's first text,
+// all_NAME with every text, indent_NAME and indent when the rule uses
+// them, nl; "" and none for a capture that did not match), and the span of
+// each capture's first node.
+func templateData(m Match, text *syntax.Text) (map[string]any, map[string]Span) {
+	r := m.Rule
+	src := text.Bytes()
 	data := map[string]any{}
 	spans := map[string]Span{}
 	for _, c := range m.Captures {
@@ -63,6 +91,14 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 		data["indent"] = lineIndent(text, m.Site.Start)
 	}
 	data["nl"] = "\n"
+	return data, spans
+}
+
+// renderEdits runs the templates of m's rule's edits and places each at
+// its capture (or @toplevel, @file_end), in the rule's order; an edit at an
+// optional capture that did not match is left out.
+func renderEdits(ctx context.Context, m Match, tree *syntax.Tree, src []byte, data map[string]any, spans map[string]Span) ([]TextEdit, error) {
+	r := m.Rule
 	var edits []TextEdit
 	for _, e := range r.edits {
 		out, err := e.tmpl.execute(ctx, data)
@@ -92,6 +128,13 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 		}
 		edits = append(edits, TextEdit{Span: sp, NewText: out})
 	}
+	return edits, nil
+}
+
+// importEdits returns the edits that add the imports r's fix needs and drop
+// those it leaves unused (given the fix's own edits), marked Import.
+func importEdits(r *Rule, tree *syntax.Tree, src []byte, edits []TextEdit) ([]TextEdit, error) {
+	var out []TextEdit
 	for _, imp := range r.Imports {
 		if tree.Grammar() == syntax.Go {
 			// The fix writes pkg.Name: an import of the package under
@@ -102,25 +145,18 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 		}
 		if e, ok := addImport(tree, src, imp); ok {
 			e.Import = true
-			edits = append(edits, e)
+			out = append(out, e)
 		}
 	}
 	if drop := importers[r.Language].drop; drop != nil {
 		for _, imp := range r.Drop {
-			if e, ok := drop(tree.Root(), src, imp, edits); ok {
+			if e, ok := drop(tree.Root(), src, imp, append(slices.Clip(edits), out...)); ok {
 				e.Import = true
-				edits = append(edits, e)
+				out = append(out, e)
 			}
 		}
 	}
-	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
-	trimEmptied(src, edits)
-	for i := 1; i < len(edits); i++ {
-		if edits[i].Span.Start < edits[i-1].Span.End {
-			return nil, fmt.Errorf("rule %s: fix edits overlap", r.ID)
-		}
-	}
-	return edits, nil
+	return out, nil
 }
 
 // Apply applies sorted, non-overlapping edits to src.

@@ -40,26 +40,22 @@ type Suppression struct {
 // Suppressed reports whether a suppression comment silences m, and which.
 // tree must be the tree src was parsed into.
 func Suppressed(tree *syntax.Tree, src []byte, m Match) (Suppression, bool) {
-	c, ok := suppressedBy(tree, src, m)
-	if !ok {
-		return Suppression{}, false
-	}
-	return Suppression{Comment: string(src[c.StartByte():c.EndByte()]), Span: spanOf(c)}, true
+	return NewSuppressions(tree, src).Suppressed(m)
 }
 
 // suppressedBy returns the comment node that silences m.
-func suppressedBy(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
+func suppressedBy(tree *syntax.Tree, src []byte, m Match, file *Suppressions) (*sitter.Node, bool) {
 	g := tree.Grammar()
 	root := tree.Root()
-	siteLine := lineBounds(src, m.Site.Start)
-	lastLine := lineBounds(src, max(m.Site.End-1, m.Site.Start))
+	siteLine := file.lineBounds(m.Site.Start)
+	lastLine := file.lineBounds(max(m.Site.End-1, m.Site.Start))
 	prevLine := Span{siteLine.Start, siteLine.Start}
 	if siteLine.Start > 0 {
-		prevLine = lineBounds(src, siteLine.Start-1)
+		prevLine = file.lineBounds(siteLine.Start - 1)
 	}
-	sc := siteComments{root: root, src: src, m: m, siteLine: siteLine,
-		own:    commentsIn(root, src, siteLine.Start, lastLine.End, g),
-		before: commentsIn(root, src, prevLine.Start, prevLine.End, g)}
+	sc := siteComments{root: root, src: src, m: m, file: file, siteLine: siteLine,
+		own:    file.commentsIn(siteLine.Start, lastLine.End),
+		before: file.commentsIn(prevLine.Start, prevLine.End)}
 	for _, c := range append(append([]*sitter.Node{}, sc.own...), sc.before...) {
 		if list, ok := directive(sc.text(c), "syntx-ignore"); ok && names(m.Rule, list, false) {
 			return c, true
@@ -82,7 +78,8 @@ type siteComments struct {
 	root        *sitter.Node
 	src         []byte
 	m           Match
-	siteLine    Span // the site's first line
+	file        *Suppressions // what is known of the whole file
+	siteLine    Span          // the site's first line
 	own, before []*sitter.Node
 }
 
@@ -108,7 +105,7 @@ func (sc siteComments) javaScript() (*sitter.Node, bool) {
 			return c, true
 		}
 	}
-	if c, ok := eslintRegion(sc.root, sc.src, sc.m); ok {
+	if c, ok := eslintRegion(sc.src, sc.m, sc.file.eslintComments(sc.m.Site.Start)); ok {
 		return c, true
 	}
 	return nil, false
@@ -167,7 +164,7 @@ func (sc siteComments) golang() (*sitter.Node, bool) {
 	if c, ok := goDeclNolint(sc.root, sc.src, sc.m, r); ok {
 		return c, true
 	}
-	if c, ok := goFileIgnore(sc.root, sc.src, r); ok {
+	if c, ok := goFileIgnore(sc.root, sc.src, r, sc.file.fileIgnore()); ok {
 		return c, true
 	}
 	return nil, false
@@ -370,8 +367,8 @@ func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (*sitter.Node
 }
 
 // goFileIgnore finds staticcheck's //lint:file-ignore for the rule.
-func goFileIgnore(root *sitter.Node, src []byte, r *Rule) (*sitter.Node, bool) {
-	if !bytes.Contains(src, []byte("//lint:file-ignore")) {
+func goFileIgnore(root *sitter.Node, src []byte, r *Rule, any bool) (*sitter.Node, bool) {
+	if !any {
 		return nil, false
 	}
 	for off := 0; ; {
@@ -396,28 +393,13 @@ func goFileIgnore(root *sitter.Node, src []byte, r *Rule) (*sitter.Node, bool) {
 // eslintRegion handles /* eslint-disable [rules] */ ... /* eslint-enable
 // [rules] */: the last disable before the site that names the rule, not
 // followed by an enable that names it.
-func eslintRegion(root *sitter.Node, src []byte, m Match) (*sitter.Node, bool) {
-	head := src[:m.Site.Start]
-	if !bytes.Contains(head, []byte("eslint-disable")) {
-		return nil, false
-	}
+func eslintRegion(src []byte, m Match, comments []eslintComment) (*sitter.Node, bool) {
 	var disabled *sitter.Node
-	var comments []*sitter.Node
-	for off := 0; ; {
-		i := bytes.Index(head[off:], []byte("eslint-"))
-		if i < 0 {
+	for _, ec := range comments {
+		if ec.at+len("eslint-") > m.Site.Start {
 			break
 		}
-		at := off + i
-		off = at + 1
-		path := leafAt(root, uint32(at))
-		c := path[len(path)-1].node
-		if c.Type() != "comment" || len(comments) > 0 && comments[len(comments)-1].StartByte() == c.StartByte() {
-			continue
-		}
-		comments = append(comments, c)
-	}
-	for _, c := range comments {
+		c := ec.node
 		t := string(src[c.StartByte():c.EndByte()])
 		if strings.Contains(t, "eslint-disable-line") || strings.Contains(t, "eslint-disable-next-line") {
 			continue

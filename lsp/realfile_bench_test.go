@@ -1,0 +1,147 @@
+package lsp
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/syntx/syntx/internal/realcorpus"
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
+)
+
+// BenchmarkRealFileInProcess runs the whole-file and edit → codeAction
+// requests of internal/realbench on the real corpus's bench files, in
+// process and without the transport, so that `go test -cpuprofile` sees
+// the server's own work (internal/realbench drives a separate process and
+// is what the README's table comes from). Skipped without the corpus.
+func BenchmarkRealFileInProcess(b *testing.B) {
+	ids := []string{"umd-5k", "describe", "large-class", "deep-generics", "long-func", "minified"}
+	c := realcorpus.Require(b, ids...)
+	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
+	for _, sh := range realcorpus.Shapes {
+		for _, bf := range c.Bench(sh) {
+			if !strings.Contains(" "+strings.Join(ids, " ")+" ", " "+bf.ID+" ") {
+				continue
+			}
+			b.Run(bf.ID, func(b *testing.B) { realFileBench(b, lib, bf) })
+		}
+	}
+}
+
+func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
+	data, err := os.ReadFile(bf.File)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := syntax.Detect("", bf.File)
+	d := benchDoc{src: string(data), uri: "file://" + bf.File}
+	// The site: the safe rule match nearest the middle of the file; a
+	// character is typed after its first byte.
+	tree, err := syntax.Parse(context.Background(), g, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mid, best := len(data)/2, -1
+	for _, m := range rules.NewIndex(lib.Set(g), tree, data).Matches(tree, data) {
+		if !m.Unsafe && (best < 0 || abs(m.Site.Start-mid) < abs(best-mid)) {
+			best = m.Site.Start
+		}
+	}
+	tree.Close()
+	if best < 0 {
+		best = mid
+	}
+	text := syntax.NewText(data)
+	p := text.Position(best, syntax.UTF16)
+	d.line, d.char, d.siteChar = p.Line, p.Character+1, p.Character
+	s := inProcess(b, d, g)
+	ctx := context.Background()
+	key, _ := normURI(d.uri)
+	// A document past syncAnalyseBytes is analysed in the background: the
+	// clock starts once it has its tree.
+	if err := s.queues.wait(ctx, key); err != nil {
+		b.Fatal(err)
+	}
+	doc := s.docs.get(key)
+	if doc == nil {
+		s.docs.mu.RLock()
+		for k := range s.docs.m {
+			b.Log("open:", k)
+		}
+		s.docs.mu.RUnlock()
+		b.Fatalf("%s (%s) is not open", d.uri, key)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		doc.mu.Lock()
+		s.wake(doc)
+		ready := doc.tree != nil
+		doc.mu.Unlock()
+		if ready {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s was not analysed within 2 minutes", bf.ID)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	lines := uint32(strings.Count(d.src, "\n"))
+	whole, _ := protocol.Marshal(&protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+		Range:        protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: lines + 1}},
+		Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindInvoked},
+	})
+	line, _ := protocol.Marshal(&protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+		Range:        protocol.Range{Start: protocol.Position{Line: d.line, Character: d.siteChar}, End: protocol.Position{Line: d.line, Character: d.siteChar}},
+		Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindAutomatic},
+	})
+	edits := [2][]byte{}
+	for i := range edits {
+		e, _ := protocol.Marshal(d.change(0, i == 0))
+		edits[i] = e
+	}
+	run := func(b *testing.B, f func(i int)) {
+		lat := make([]time.Duration, 0, b.N)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
+			f(i)
+			lat = append(lat, time.Since(t0))
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds()), "p50-µs")
+		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
+	}
+	b.Run("whole-file", func(b *testing.B) {
+		run(b, func(int) {
+			if _, err := s.codeAction(ctx, whole); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("edit-codeaction", func(b *testing.B) {
+		run(b, func(i int) {
+			if _, err := s.didChange(ctx, edits[i%2]); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.queues.wait(ctx, key); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.codeAction(ctx, line); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

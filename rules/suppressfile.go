@@ -1,0 +1,137 @@
+package rules
+
+import (
+	"bytes"
+
+	sitter "github.com/smacker/go-tree-sitter"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+// Suppressions answers Suppressed for the matches of one version of a
+// document. Most suppression comments are looked for on the lines around a
+// site, but two kinds reach across the file: an eslint-disable region may
+// open anywhere above the site, and staticcheck's //lint:file-ignore may be
+// anywhere. Suppressed alone finds those by scanning the text for each
+// match, which on a whole-file request (every match of a 5,000-line file)
+// makes the check cost matches × file size; a Suppressions finds them once,
+// on the first match that needs them, and answers every match of the same
+// tree and text from that. It also keeps the comments it found on each line
+// and the last line's bounds: on a minified file's one 300 KB line, every
+// match would otherwise scan that whole line for comments.
+//
+// A Suppressions belongs to one tree and text: make a new one after an
+// edit. It is not safe for concurrent use (a code action request builds
+// one under the document's lock).
+type Suppressions struct {
+	tree *syntax.Tree
+	src  []byte
+
+	eslintChecked bool
+	firstDisable  int             // where the first "eslint-disable" is; -1: nowhere
+	eslint        []eslintComment // found so far, in order
+	eslintNext    int             // where the scan for "eslint-" goes on
+
+	fileIgnoreScanned bool
+	hasFileIgnore     bool
+
+	lines    [2]Span                 // the last two lines lineBounds found (a site's and the one before)
+	nLine    int                     // how many lineBounds found
+	comments map[Span][]*sitter.Node // commentsIn's answers
+}
+
+// eslintComment is a comment holding "eslint-", and where its first one is.
+type eslintComment struct {
+	node *sitter.Node
+	at   int
+}
+
+// NewSuppressions returns the suppression checker of tree, the tree src
+// was parsed into.
+func NewSuppressions(tree *syntax.Tree, src []byte) *Suppressions {
+	return &Suppressions{tree: tree, src: src}
+}
+
+// Suppressed reports whether a suppression comment silences m, and which.
+func (s *Suppressions) Suppressed(m Match) (Suppression, bool) {
+	c, ok := suppressedBy(s.tree, s.src, m, s)
+	if !ok {
+		return Suppression{}, false
+	}
+	return Suppression{Comment: string(s.src[c.StartByte():c.EndByte()]), Span: spanOf(c)}, true
+}
+
+// eslintComments returns the comments that hold "eslint-" before upTo (and
+// perhaps some after it), in the order of the text: the candidates for
+// eslint-disable / eslint-enable regions above a site at upTo. None when
+// no "eslint-disable" ends before upTo. The text is scanned once, as far as
+// the sites asked about reach: a line request in a 3 MB bundle whose first
+// eslint-disable comes after its site scans nothing.
+func (s *Suppressions) eslintComments(upTo int) []eslintComment {
+	if !s.eslintChecked {
+		s.eslintChecked = true
+		s.firstDisable = bytes.Index(s.src, []byte("eslint-disable"))
+	}
+	if s.firstDisable < 0 || s.firstDisable+len("eslint-disable") > upTo {
+		return nil
+	}
+	upTo = min(upTo, len(s.src))
+	root := s.tree.Root()
+	for s.eslintNext+len("eslint-") <= upTo {
+		i := bytes.Index(s.src[s.eslintNext:upTo], []byte("eslint-"))
+		if i < 0 {
+			// An "eslint-" that upTo cuts is found by a later, longer scan.
+			s.eslintNext = max(s.eslintNext, upTo-len("eslint-")+1)
+			break
+		}
+		at := s.eslintNext + i
+		s.eslintNext = at + 1
+		path := leafAt(root, uint32(at))
+		c := path[len(path)-1].node
+		if c.Type() != "comment" || len(s.eslint) > 0 && s.eslint[len(s.eslint)-1].node.StartByte() == c.StartByte() {
+			continue
+		}
+		s.eslint = append(s.eslint, eslintComment{node: c, at: at})
+	}
+	return s.eslint
+}
+
+// fileIgnore reports whether the text holds a //lint:file-ignore at all.
+func (s *Suppressions) fileIgnore() bool {
+	if !s.fileIgnoreScanned {
+		s.fileIgnoreScanned = true
+		s.hasFileIgnore = bytes.Contains(s.src, []byte("//lint:file-ignore"))
+	}
+	return s.hasFileIgnore
+}
+
+// lineBounds is lineBounds(src, off), remembering the last two lines
+// found: matches are checked in the order of the text, many on the same
+// line, and each also looks at the line before its own.
+func (s *Suppressions) lineBounds(off int) Span {
+	off = min(max(off, 0), len(s.src))
+	for i := range min(s.nLine, len(s.lines)) {
+		if l := s.lines[i]; l.Start <= off && off <= l.End {
+			return l
+		}
+	}
+	l := lineBounds(s.src, off)
+	s.lines[s.nLine%len(s.lines)] = l
+	s.nLine++
+	return l
+}
+
+// commentsIn is commentsIn over [lo, hi), remembered: the caller must not
+// change the slice.
+func (s *Suppressions) commentsIn(lo, hi int) []*sitter.Node {
+	k := Span{lo, hi}
+	if cs, ok := s.comments[k]; ok {
+		return cs
+	}
+	if s.comments == nil {
+		s.comments = map[Span][]*sitter.Node{}
+	}
+	cs := commentsIn(s.tree.Root(), s.src, lo, hi, s.tree.Grammar())
+	s.comments[k] = cs
+	return cs
+}

@@ -1,0 +1,77 @@
+package rules
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+// TestSuppressionsSharedEqualsFresh checks that one Suppressions, asked
+// about every match of a document in turn (what a whole-file request
+// does), answers as a fresh one per match does: the eslint-disable regions
+// it finds once, the comments it keeps per line and the line bounds it
+// remembers give each match its own answer. The documents put many matches
+// on one long line (a minified file) and open and close regions between
+// them.
+func TestSuppressionsSharedEqualsFresh(t *testing.T) {
+	t.Parallel()
+	fix := "x"
+	r, err := compile(Spec{ID: "javascript.strict-equality", Language: "javascript", Category: "correctness", Title: "t", Message: "t.", Prior: 0.5,
+		Query: `((binary_expression operator: "==") @site)`, Fix: &fix, Safety: Safe, Aliases: []string{"eqeqeq"}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, problems := newSet(syntax.JavaScript, []*Rule{r})
+	if len(problems) > 0 {
+		t.Fatal(problems[0].Err)
+	}
+	docs := map[string]string{
+		"minified": "/*! license */\n" + strings.Repeat("if(a==b){}/* eslint-disable eqeqeq */if(c==d){}/* eslint-enable eqeqeq */if(e==f){}", 40),
+		"regions":  strings.Repeat("if (a == b) {}\n/* eslint-disable */\nif (a == b) {}\n// eslint-disable-next-line eqeqeq\nif (a == b) {}\n/* eslint-enable */\nif (a == b) {} // eslint-disable-line\n", 30),
+		"one line": "if(a==b){} /* eslint-disable eqeqeq */ if(c==d){} /* eslint-enable eqeqeq */ if(e==f){}\n",
+		"none":     strings.Repeat("if (a == b) {}\n", 50),
+	}
+	for name, code := range docs {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			src := []byte(code)
+			tree, err := syntax.Parse(context.Background(), syntax.JavaScript, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			var ms []Match
+			set.MatchRange(tree, src, 0, len(src), func(m Match) { ms = append(ms, m) })
+			if len(ms) < 3 {
+				t.Fatalf("%d matches, want at least 3", len(ms))
+			}
+			shared := NewSuppressions(tree, src)
+			suppressed := 0
+			for _, m := range ms {
+				got, gotOK := shared.Suppressed(m)
+				want, wantOK := NewSuppressions(tree, src).Suppressed(m)
+				if got != want || gotOK != wantOK {
+					t.Errorf("site %v: shared says %v %q, fresh %v %q", m.Site, gotOK, got.Comment, wantOK, want.Comment)
+				}
+				if gotOK {
+					suppressed++
+				}
+			}
+			// Asked from the last site to the first, the scan has gone
+			// past each site already.
+			backwards := NewSuppressions(tree, src)
+			for i := len(ms) - 1; i >= 0; i-- {
+				got, gotOK := backwards.Suppressed(ms[i])
+				want, wantOK := NewSuppressions(tree, src).Suppressed(ms[i])
+				if got != want || gotOK != wantOK {
+					t.Errorf("site %v, asked backwards: %v %q, fresh %v %q", ms[i].Site, gotOK, got.Comment, wantOK, want.Comment)
+				}
+			}
+			if name != "none" && (suppressed == 0 || suppressed == len(ms)) {
+				t.Errorf("%d of %d matches suppressed: the document should have both", suppressed, len(ms))
+			}
+		})
+	}
+}

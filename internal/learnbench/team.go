@@ -689,10 +689,16 @@ type trainOut struct {
 	Metrics  struct {
 		Reason  string `json:"reason"`
 		Holdout struct {
-			New    struct{ Accuracy, LogLoss float64 } `json:"new"`
-			Active struct{ Accuracy, LogLoss float64 } `json:"active"`
+			New    evalOut `json:"new"`
+			Active evalOut `json:"active"`
 		} `json:"holdout"`
 	} `json:"metrics"`
+}
+
+// evalOut is a held-out evaluation in train.Metrics' JSON.
+type evalOut struct {
+	Accuracy float64 `json:"accuracy"`
+	LogLoss  float64 `json:"log_loss"`
 }
 
 // arm trains one arm on two copies of the hub, refit on (db) and off

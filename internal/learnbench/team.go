@@ -2,16 +2,19 @@ package learnbench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +100,7 @@ type TeamReport struct {
 // outcome and side, with their summed evidence before and after the role
 // weights (the hub's, for the record's weight role and category).
 type SecurityRecords struct {
+	Rule    string `json:"rule"`
 	Role    string `json:"role"`
 	Kind    string `json:"kind"`
 	Outcome string `json:"outcome"`
@@ -115,8 +119,14 @@ type SecurityRecords struct {
 // team run counts it): the weighted evidence for, against, and the share
 // for.
 func (r *TeamReport) SecurityVote() (forW, againstW, share float64) {
+	return r.SecurityVoteOf(func(SecurityRecords) bool { return true })
+}
+
+// SecurityVoteOf is SecurityVote over the records keep selects.
+func (r *TeamReport) SecurityVoteOf(keep func(SecurityRecords) bool) (forW, againstW, share float64) {
 	for _, x := range r.SecurityRecords {
 		switch {
+		case !keep(x):
 		case x.Kind == "label" && x.Side == "for":
 			forW += x.Weighted
 		case x.Kind == "label" && x.Side == "against":
@@ -512,26 +522,26 @@ func (t *teamRun) countSecurityRecords(ctx context.Context) error {
 	c := t.hub.c
 	cnt, _ := c.Psql(ctx, "team", "SELECT count(*) FROM syntx.preferences")
 	fmt.Sscan(cnt, &t.rep.Records)
-	secRows, err := c.Psql(ctx, "team", `SELECT p.role, p.kind, p.outcome,
+	secRows, err := c.Psql(ctx, "team", `SELECT p.rule_id, p.role, p.kind, p.outcome,
 		CASE WHEN p.kind = 'label' AND p.pos >= 0 THEN 'for' WHEN p.kind = 'label' THEN 'against'
 			WHEN p.neg = -1 THEN 'over nothing' WHEN p.pos = -1 THEN 'under nothing' ELSE 'vs a candidate' END,
 		count(*), sum(p.evidence), sum(p.evidence * coalesce(w.weight, 1))
 		FROM syntx.preferences p LEFT JOIN LATERAL (SELECT weight FROM syntx.role_weights rw
 			WHERE rw.role = coalesce(p.author_role, p.role) AND rw.category IN (p.category, '*')
 			ORDER BY rw.category = '*' LIMIT 1) w ON true
-		WHERE p.category = 'security' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)
+		WHERE p.category = 'security' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)
 	if err != nil {
 		return err
 	}
 	for _, line := range strings.Split(secRows, "\n") {
 		f := strings.Split(line, "|")
-		if len(f) != 7 {
+		if len(f) != 8 {
 			continue
 		}
-		r := SecurityRecords{Role: f[0], Kind: f[1], Outcome: f[2], Side: f[3]}
-		r.N, _ = strconv.Atoi(f[4])
-		r.Evidence, _ = strconv.ParseFloat(f[5], 64)
-		r.Weighted, _ = strconv.ParseFloat(f[6], 64)
+		r := SecurityRecords{Rule: f[0], Role: f[1], Kind: f[2], Outcome: f[3], Side: f[4]}
+		r.N, _ = strconv.Atoi(f[5])
+		r.Evidence, _ = strconv.ParseFloat(f[6], 64)
+		r.Weighted, _ = strconv.ParseFloat(f[7], 64)
 		t.rep.SecurityRecords = append(t.rep.SecurityRecords, r)
 	}
 	return nil
@@ -786,6 +796,16 @@ type SecurityMetrics struct {
 	// suggestions at those sites: Score - OtherScore is how far the policy
 	// puts security ahead of what competes with it there.
 	OtherScore float64 `json:"other_score"`
+	// ByRule is each security rule's mean score and share shown
+	// automatically on the sites that offer it.
+	ByRule map[string]RuleScore `json:"by_rule,omitempty"`
+}
+
+// RuleScore is one security rule's figures on the sites that offer it.
+type RuleScore struct {
+	Sites int     `json:"sites"`
+	Shown float64 `json:"shown"`
+	Score float64 `json:"score"`
 }
 
 // installNewest writes hub database db's newest team adapter (accepted or not) as
@@ -851,11 +871,14 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 		if err != nil {
 			return m, err
 		}
+		autoRules := map[string]bool{}
 		for _, a := range actionsOf(auto) {
 			if a.category == "security" {
-				shown++
-				break
+				autoRules[a.rule] = true
 			}
+		}
+		if len(autoRules) > 0 {
+			shown++
 		}
 		inv, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindInvoked)
 		if err != nil {
@@ -869,11 +892,26 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 			if a.category == "security" {
 				m.Score += a.score
 				nScore++
+				if m.ByRule == nil {
+					m.ByRule = map[string]RuleScore{}
+				}
+				rs := m.ByRule[a.rule]
+				rs.Sites++
+				rs.Score += a.score
+				if autoRules[a.rule] {
+					rs.Shown++
+				}
+				m.ByRule[a.rule] = rs
 			} else {
 				m.OtherScore += a.score
 				nOther++
 			}
 		}
+	}
+	for k, rs := range m.ByRule {
+		rs.Score /= float64(rs.Sites)
+		rs.Shown /= float64(rs.Sites)
+		m.ByRule[k] = rs
 	}
 	m.Shown, m.First = ratio(shown, len(sites)), ratio(first, len(sites))
 	if nScore > 0 {
@@ -967,11 +1005,70 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w, "    the shared security records (role, kind, outcome, side: records, summed evidence before and after role weights):")
-	for _, x := range r.SecurityRecords {
+	for _, x := range r.securityRecordsByRole() {
 		fmt.Fprintf(w, "      %-20s %-5s %-9s %-14s %4d  %7.1f  %7.1f\n", x.Role, x.Kind, x.Outcome, x.Side, x.N, x.Evidence, x.Weighted)
 	}
 	forW, againstW, share := r.SecurityVote()
-	fmt.Fprintf(w, "    the weighted vote of the security labels: %.1f for, %.1f against (%.2f for)\n", forW, againstW, share)
+	fmt.Fprintf(w, "    the weighted vote of the security labels: %.1f for, %.1f against (%.2f for; every weight 1: %.2f)\n", forW, againstW, share, r.flatVote(nil))
+	fmt.Fprintln(w, "    by rule: the labels' weighted vote (share for, with every weight 1), held-out sites, mean score: base / served / role weights / every weight 1 (candidates)")
+	rules := map[string]bool{}
+	for k := range ro.Base.ByRule {
+		rules[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(rules)) {
+		rule := k
+		_, _, sh := r.SecurityVoteOf(func(x SecurityRecords) bool { return x.Rule == rule })
+		fmt.Fprintf(w, "      %-32s vote %.2f (%.2f)  %2d sites  %.2f / %.2f / %.2f / %.2f\n", rule, sh, r.flatVote(&rule), ro.Base.ByRule[k].Sites,
+			ro.Base.ByRule[k].Score, ro.Served.ByRule[k].Score, ro.Weighted.Candidate.ByRule[k].Score, ro.Flat.Candidate.ByRule[k].Score)
+	}
+}
+
+// flatVote is the security labels' vote share with every weight 1 (of
+// rule's records only, when rule is not nil).
+func (r *TeamReport) flatVote(rule *string) float64 {
+	var f, a float64
+	for _, x := range r.SecurityRecords {
+		if x.Kind != "label" || (rule != nil && x.Rule != *rule) {
+			continue
+		}
+		switch x.Side {
+		case "for":
+			f += x.Evidence
+		case "against":
+			a += x.Evidence
+		}
+	}
+	if f+a == 0 {
+		return 0
+	}
+	return f / (f + a)
+}
+
+// securityRecordsByRole sums the security records over their rules.
+func (r *TeamReport) securityRecordsByRole() []SecurityRecords {
+	type key struct{ role, kind, outcome, side string }
+	sum := map[key]SecurityRecords{}
+	var order []key
+	for _, x := range r.SecurityRecords {
+		k := key{x.Role, x.Kind, x.Outcome, x.Side}
+		y, ok := sum[k]
+		if !ok {
+			order = append(order, k)
+			y = SecurityRecords{Role: x.Role, Kind: x.Kind, Outcome: x.Outcome, Side: x.Side}
+		}
+		y.N += x.N
+		y.Evidence += x.Evidence
+		y.Weighted += x.Weighted
+		sum[k] = y
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.role, b.role), cmp.Compare(a.kind, b.kind), cmp.Compare(a.outcome, b.outcome), cmp.Compare(a.side, b.side))
+	})
+	out := make([]SecurityRecords, len(order))
+	for i, k := range order {
+		out[i] = sum[k]
+	}
+	return out
 }
 
 // WriteJSON writes the report.

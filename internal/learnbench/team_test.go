@@ -54,3 +54,26 @@ func TestWriteTableRefusedArm(t *testing.T) {
 		t.Errorf("want one refit row (the accepted arm's):\n%s", out)
 	}
 }
+
+func TestSecurityVoteByRule(t *testing.T) {
+	r := &TeamReport{SecurityRecords: []SecurityRecords{
+		{Rule: "a", Role: "security-specialist", Kind: "label", Side: "for", Evidence: 2, Weighted: 4},
+		{Rule: "a", Role: "developer", Kind: "label", Side: "against", Evidence: 2, Weighted: 2},
+		{Rule: "b", Role: "developer", Kind: "label", Side: "against", Evidence: 1, Weighted: 1},
+		{Rule: "b", Role: "developer", Kind: "label", Side: "against", Evidence: 1, Weighted: 1},
+	}}
+	rule := "a"
+	if _, _, sh := r.SecurityVoteOf(func(x SecurityRecords) bool { return x.Rule == rule }); math.Abs(sh-4.0/6) > 1e-9 {
+		t.Errorf("rule a's weighted share = %v, want 4/6", sh)
+	}
+	if got := r.flatVote(&rule); math.Abs(got-0.5) > 1e-9 {
+		t.Errorf("rule a's flat share = %v, want 0.5", got)
+	}
+	if got := r.flatVote(nil); math.Abs(got-2.0/6) > 1e-9 {
+		t.Errorf("the flat share = %v, want 2/6", got)
+	}
+	byRole := r.securityRecordsByRole()
+	if len(byRole) != 2 || byRole[0].Role != "developer" || byRole[0].Evidence != 4 || byRole[0].Weighted != 4 {
+		t.Errorf("securityRecordsByRole() = %+v, want the developer's three rows summed first", byRole)
+	}
+}

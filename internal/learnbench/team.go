@@ -86,10 +86,12 @@ type TeamReport struct {
 	// same served layer), one with the roles' weights and one with every
 	// weight 1. See RoleArm for what each arm measures.
 	Roles struct {
-		Base, Served SecurityMetrics
+		Base   SecurityMetrics `json:"base"`
+		Served SecurityMetrics `json:"served"`
 		// ServedLayer names the newcomer's layer.
-		ServedLayer    string
-		Weighted, Flat RoleArm
+		ServedLayer string  `json:"served_layer"`
+		Weighted    RoleArm `json:"weighted"`
+		Flat        RoleArm `json:"flat"`
 	} `json:"roles"`
 	// SecurityRecords are the shared security records by role, kind and
 	// outcome: what the team adapter learnt security from.
@@ -1017,8 +1019,12 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(rules)) {
 		rule := k
-		_, _, sh := r.SecurityVoteOf(func(x SecurityRecords) bool { return x.Rule == rule })
-		fmt.Fprintf(w, "      %-32s vote %.2f (%.2f)  %2d sites  %.2f / %.2f / %.2f / %.2f\n", rule, sh, r.flatVote(&rule), ro.Base.ByRule[k].Sites,
+		f, a, sh := r.SecurityVoteOf(func(x SecurityRecords) bool { return x.Rule == rule })
+		vote := fmt.Sprintf("vote %.2f (%.2f)", sh, r.flatVote(&rule))
+		if f+a == 0 {
+			vote = "no labels"
+		}
+		fmt.Fprintf(w, "      %-32s %-16s  %2d sites  %.2f / %.2f / %.2f / %.2f\n", rule, vote, ro.Base.ByRule[k].Sites,
 			ro.Base.ByRule[k].Score, ro.Served.ByRule[k].Score, ro.Weighted.Candidate.ByRule[k].Score, ro.Flat.Candidate.ByRule[k].Score)
 	}
 }

@@ -383,7 +383,11 @@ func serverOptions(p Persona, objective string) map[string]any {
 		"persona":  p.Name,
 		"personas": map[string]float64{p.Name: 1},
 		// Windows short enough for a benchmark; decisions come on save.
-		"capture": map[string]any{"checkpoints": []string{"15ms", "30ms"}, "ignore_after": "20ms"},
+		// An unanswered menu is ignored when its document closes (act
+		// closes it after every site), never by the clock: a 20 ms window
+		// ran out before the persona's choice arrived on a busy machine,
+		// and recorded the suggestion it then kept as ignored too.
+		"capture": map[string]any{"checkpoints": []string{"15ms", "30ms"}, "ignore_after": "24h"},
 		// Training only when the driver asks for it.
 		"train": map[string]any{"objective": objective, "idle_delay": "24h", "min_new_preferences": 1000000},
 	}

@@ -925,7 +925,7 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 	return m, nil
 }
 
-func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona, seed uint64, nTrain int) (*teamMember, error) {
+func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona, seed uint64, nTrain int) (_ *teamMember, err error) {
 	if _, err := hub.role(ctx, name, "member"); err != nil {
 		return nil, err
 	}
@@ -933,6 +933,11 @@ func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona,
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(home) // a member that never joined leaves nothing behind
+		}
+	}()
 	if _, err := hub.cli(ctx, home, "team", "join"); err != nil {
 		return nil, err
 	}

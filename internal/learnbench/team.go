@@ -2,16 +2,19 @@ package learnbench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,28 +81,101 @@ type TeamReport struct {
 	// Roles is measured on held-out sites that offer a security
 	// suggestion: with the base; with the team layer the newcomer pulled
 	// (Served: the newest adapter the gate accepted); and with two team
-	// adapters trained after the last round on the same records, one
-	// with the roles' weights and one with every weight 1, each measured
-	// whatever the gate decided, so that the two differ only in the
-	// weights.
+	// runs after the last round on the same records (copies of the hub
+	// taken before either trains, so that both gates judge against the
+	// same served layer), one with the roles' weights and one with every
+	// weight 1. See RoleArm for what each arm measures.
 	Roles struct {
-		Base, Served, Weighted, Flat SecurityMetrics
-		// ServedLayer, WeightedLayer and FlatLayer name the adapters.
-		ServedLayer, WeightedLayer, FlatLayer string
+		Base   SecurityMetrics `json:"base"`
+		Served SecurityMetrics `json:"served"`
+		// ServedLayer names the newcomer's layer.
+		ServedLayer string  `json:"served_layer"`
+		Weighted    RoleArm `json:"weighted"`
+		Flat        RoleArm `json:"flat"`
 	} `json:"roles"`
 	// SecurityRecords are the shared security records by role, kind and
 	// outcome: what the team adapter learnt security from.
 	SecurityRecords []SecurityRecords `json:"security_records"`
 }
 
-// SecurityRecords counts the hub's security records of one role, kind
-// and outcome, with their summed evidence (before role weights).
+// SecurityRecords counts the hub's security records of one role, kind,
+// outcome and side, with their summed evidence before and after the role
+// weights (the hub's, for the record's weight role and category).
 type SecurityRecords struct {
-	Role     string  `json:"role"`
-	Kind     string  `json:"kind"`
-	Outcome  string  `json:"outcome"`
+	Rule    string `json:"rule"`
+	Role    string `json:"role"`
+	Kind    string `json:"kind"`
+	Outcome string `json:"outcome"`
+	// Side is what the record says of the security suggestion: a label
+	// "for" or "against" it; a pair with the nothing action "over nothing"
+	// or "under nothing"; "vs a candidate" for a pair with another
+	// candidate of the set.
+	Side     string  `json:"side"`
 	N        int     `json:"n"`
 	Evidence float64 `json:"evidence"`
+	Weighted float64 `json:"weighted"`
+}
+
+// SecurityVote is the role-weighted vote of the security labels (each
+// outcome's one vote on showing the suggestion rather than nothing, as a
+// team run counts it): the weighted evidence for, against, and the share
+// for.
+func (r *TeamReport) SecurityVote() (forW, againstW, share float64) {
+	return r.SecurityVoteOf(func(SecurityRecords) bool { return true })
+}
+
+// SecurityVoteOf is SecurityVote over the records keep selects.
+func (r *TeamReport) SecurityVoteOf(keep func(SecurityRecords) bool) (forW, againstW, share float64) {
+	for _, x := range r.SecurityRecords {
+		switch {
+		case !keep(x):
+		case x.Kind == "label" && x.Side == "for":
+			forW += x.Weighted
+		case x.Kind == "label" && x.Side == "against":
+			againstW += x.Weighted
+		}
+	}
+	if forW+againstW > 0 {
+		share = forW / (forW + againstW)
+	}
+	return forW, againstW, share
+}
+
+// RoleArm is one arm of (c): a team run on the records after the last
+// round with one set of weights, measured in the two kinds of adapter a
+// team run makes, so that the arms compare like with like:
+//
+//   - Candidate is the first-pass adapter, trained without each member's
+//     newest records, which the gate judges. Every run makes one, accepted
+//     or not, so both arms always have it (train.refit = false publishes
+//     it whatever the gate decides).
+//   - Refit is the adapter the team would serve: the refit on every record,
+//     made only when the gate accepts the run (train.refit = true, the
+//     default). When the gate refuses, RefitLayer is "" and the team keeps
+//     serving the layer before (Roles.Served): that is a fact of the arm,
+//     and no other kind stands in for it.
+//
+// Training is deterministic, so a refused run with the refit on publishes
+// the same first-pass adapter as the run with it off (SameCandidate checks
+// it by the adapters' SHA-256).
+type RoleArm struct {
+	// Decision and Reason are the gate's on this arm's run, against
+	// Previous (the served team layer, "t" and its version).
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+	Previous string `json:"previous"`
+	// Holdout is the run's held-out accuracy and log-loss (new, and the
+	// layer it was judged against).
+	Holdout struct {
+		Accuracy, LogLoss, ActiveAccuracy, ActiveLogLoss float64
+	} `json:"holdout"`
+	Candidate      SecurityMetrics  `json:"candidate"`
+	CandidateLayer string           `json:"candidate_layer"`
+	Refit          *SecurityMetrics `json:"refit,omitempty"`
+	RefitLayer     string           `json:"refit_layer,omitempty"`
+	// SameCandidate is set when the refused refit-on run published the
+	// same adapter as the refit-off one (nil when the run was accepted).
+	SameCandidate *bool `json:"same_candidate,omitempty"`
 }
 
 // Round is one round of team feedback and the team train after it.
@@ -151,8 +227,8 @@ type hubFixture struct {
 	tmp               []string
 }
 
-func (h *hubFixture) url(user string) string {
-	return strings.Replace(h.c.URL(user, "", h.db), "sslmode=disable", "sslmode=prefer", 1)
+func (h *hubFixture) urlIn(user, db string) string {
+	return strings.Replace(h.c.URL(user, "", db), "sslmode=disable", "sslmode=prefer", 1)
 }
 
 func (h *hubFixture) role(ctx context.Context, name string, groups ...string) (string, error) {
@@ -170,7 +246,11 @@ func (h *hubFixture) role(ctx context.Context, name string, groups ...string) (s
 }
 
 // home is a member's data directory with a config.toml naming the hub.
-func (h *hubFixture) home(role string) (string, error) {
+func (h *hubFixture) home(role string) (string, error) { return h.homeIn(role, h.db, "") }
+
+// homeIn is a data directory whose config.toml names database db as the
+// hub, with extra appended (more TOML sections).
+func (h *hubFixture) homeIn(role, db, extra string) (string, error) {
 	home, err := os.MkdirTemp("", "syntx-team-")
 	if err != nil {
 		return "", err
@@ -178,7 +258,7 @@ func (h *hubFixture) home(role string) (string, error) {
 	if err := os.MkdirAll(filepath.Join(home, "config", "syntx"), 0o700); err != nil {
 		return "", err
 	}
-	cfg := fmt.Sprintf("[team]\ndb = %q\n", h.url(role))
+	cfg := fmt.Sprintf("[team]\ndb = %q\n%s", h.urlIn(role, db), extra)
 	return home, os.WriteFile(filepath.Join(home, "config", "syntx", "config.toml"), []byte(cfg), 0o600)
 }
 
@@ -444,19 +524,26 @@ func (t *teamRun) countSecurityRecords(ctx context.Context) error {
 	c := t.hub.c
 	cnt, _ := c.Psql(ctx, "team", "SELECT count(*) FROM syntx.preferences")
 	fmt.Sscan(cnt, &t.rep.Records)
-	secRows, err := c.Psql(ctx, "team", `SELECT role, kind, outcome, count(*), sum(evidence) FROM syntx.preferences
-		WHERE category = 'security' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+	secRows, err := c.Psql(ctx, "team", `SELECT p.rule_id, p.role, p.kind, p.outcome,
+		CASE WHEN p.kind = 'label' AND p.pos >= 0 THEN 'for' WHEN p.kind = 'label' THEN 'against'
+			WHEN p.neg = -1 THEN 'over nothing' WHEN p.pos = -1 THEN 'under nothing' ELSE 'vs a candidate' END,
+		count(*), sum(p.evidence), sum(p.evidence * coalesce(w.weight, 1))
+		FROM syntx.preferences p LEFT JOIN LATERAL (SELECT weight FROM syntx.role_weights rw
+			WHERE rw.role = coalesce(p.author_role, p.role) AND rw.category IN (p.category, '*')
+			ORDER BY rw.category = '*' LIMIT 1) w ON true
+		WHERE p.category = 'security' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`)
 	if err != nil {
 		return err
 	}
 	for _, line := range strings.Split(secRows, "\n") {
 		f := strings.Split(line, "|")
-		if len(f) != 5 {
+		if len(f) != 8 {
 			continue
 		}
-		r := SecurityRecords{Role: f[0], Kind: f[1], Outcome: f[2]}
-		r.N, _ = strconv.Atoi(f[3])
-		r.Evidence, _ = strconv.ParseFloat(f[4], 64)
+		r := SecurityRecords{Rule: f[0], Role: f[1], Kind: f[2], Outcome: f[3], Side: f[4]}
+		r.N, _ = strconv.Atoi(f[5])
+		r.Evidence, _ = strconv.ParseFloat(f[6], 64)
+		r.Weighted, _ = strconv.ParseFloat(f[7], 64)
 		t.rep.SecurityRecords = append(t.rep.SecurityRecords, r)
 	}
 	return nil
@@ -533,8 +620,8 @@ func (t *teamRun) dissenter(ctx context.Context) error {
 }
 
 // roles is (c): the specialists' taste on security sites, with the base,
-// the newcomer's layer, and two adapters trained on the same records, one
-// with the roles' weights and one with every weight 1.
+// the newcomer's layer, and the two arms (RoleArm): a team run with the
+// roles' weights and one with every weight 1, on the same records.
 func (t *teamRun) roles(ctx context.Context) error {
 	var sec []Site
 	for _, s := range t.held {
@@ -546,7 +633,7 @@ func (t *teamRun) roles(ctx context.Context) error {
 		}
 	}
 	// The members' servers stop first, so that no idle sync adds records
-	// between the two runs below.
+	// between the copies below.
 	for _, m := range t.members {
 		if m.srv != nil {
 			m.srv.stop(ctx)
@@ -562,35 +649,136 @@ func (t *teamRun) roles(ctx context.Context) error {
 	if ro.Base, err = securityMetrics(ctx, t.lc, t.base, sec); err != nil {
 		return err
 	}
-	if ro.Weighted, ro.WeightedLayer, err = t.measureNewest(ctx, "weighted", sec); err != nil {
-		return err
-	}
-	for _, w := range [][]string{{"security-specialist", "1"}, {"security-specialist", "security", "1"}, {"senior-reviewer", "1"}} {
-		if _, err := t.hub.cli(ctx, t.hub.adminHome, append([]string{"team", "role", "weight"}, w...)...); err != nil {
-			return err
+	// Four copies of the hub as the last round left it: each arm trains
+	// with the refit on (the adapter a team would serve) and off (the
+	// first-pass candidate), each on its own copy, so that every run is
+	// judged against the same served layer and sees the same records.
+	dbs := map[string]string{}
+	for _, k := range []string{"weighted", "weighted_fp", "flat", "flat_fp"} {
+		dbs[k] = t.hub.db + "_" + k
+		if _, err := t.hub.c.Psql(ctx, "postgres", fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s OWNER hubadmin`, dbs[k], t.hub.db)); err != nil {
+			return fmt.Errorf("copying the hub: %w", err)
 		}
 	}
-	if ro.Flat, ro.FlatLayer, err = t.measureNewest(ctx, "flat", sec); err != nil {
+	for _, db := range []string{dbs["flat"], dbs["flat_fp"]} {
+		admin, err := t.hub.homeIn("hubadmin", db, "")
+		if err != nil {
+			return err
+		}
+		t.hub.tmp = append(t.hub.tmp, admin)
+		for _, w := range [][]string{{"security-specialist", "1"}, {"security-specialist", "security", "1"}, {"senior-reviewer", "1"}} {
+			if _, err := t.hub.cli(ctx, admin, append([]string{"team", "role", "weight"}, w...)...); err != nil {
+				return err
+			}
+		}
+	}
+	if ro.Weighted, err = t.arm(ctx, dbs["weighted"], dbs["weighted_fp"], sec); err != nil {
 		return err
 	}
-	t.lc.logf("security sites: shown automatically base %.2f, role weights %.2f, every weight 1 %.2f; mean score %.2f, %.2f, %.2f",
-		ro.Base.Shown, ro.Weighted.Shown, ro.Flat.Shown, ro.Base.Score, ro.Weighted.Score, ro.Flat.Score)
+	if ro.Flat, err = t.arm(ctx, dbs["flat"], dbs["flat_fp"], sec); err != nil {
+		return err
+	}
+	for _, a := range []struct {
+		name string
+		arm  RoleArm
+	}{{"role weights", ro.Weighted}, {"every weight 1", ro.Flat}} {
+		refit := "refused: the team keeps serving " + a.arm.Previous
+		if a.arm.Refit != nil {
+			refit = fmt.Sprintf("refit shown %.2f score %.2f", a.arm.Refit.Shown, a.arm.Refit.Score)
+		}
+		t.lc.logf("security sites, %s: gate %s; candidate shown %.2f score %.2f; %s", a.name, a.arm.Decision,
+			a.arm.Candidate.Shown, a.arm.Candidate.Score, refit)
+	}
 	return nil
 }
 
-// measureNewest trains a team adapter and measures it on the security
-// sites. The run may be refused by the gate (it is judged against the
-// adapter published before): the newest run is measured, accepted or not.
-func (t *teamRun) measureNewest(ctx context.Context, name string, sec []Site) (SecurityMetrics, string, error) {
-	if _, err := t.hub.cli(ctx, t.hub.ciHome, "team", "train", "--json"); err != nil {
-		return SecurityMetrics{}, "", err
+// trainOut is what `syntx team train --json` prints that the bench reads.
+type trainOut struct {
+	Version  int64  `json:"version"`
+	Decision string `json:"decision"`
+	SHA256   string `json:"sha256"`
+	Previous int64  `json:"previous"`
+	Metrics  struct {
+		Reason  string `json:"reason"`
+		Holdout struct {
+			New    evalOut `json:"new"`
+			Active evalOut `json:"active"`
+		} `json:"holdout"`
+	} `json:"metrics"`
+}
+
+// evalOut is a held-out evaluation in train.Metrics' JSON.
+type evalOut struct {
+	Accuracy float64 `json:"accuracy"`
+	LogLoss  float64 `json:"log_loss"`
+}
+
+// arm trains one arm on two copies of the hub, refit on (db) and off
+// (fpDB), and measures what each published on the security sites.
+func (t *teamRun) arm(ctx context.Context, db, fpDB string, sec []Site) (RoleArm, error) {
+	var a RoleArm
+	on, home, err := t.trainIn(ctx, db, "")
+	if err != nil {
+		return a, err
 	}
-	home, err := os.MkdirTemp("", "syntx-team-"+name+"-")
+	defer os.RemoveAll(home)
+	a.Decision, a.Reason, a.Previous = on.Decision, on.Metrics.Reason, fmt.Sprintf("t%d", on.Previous)
+	if on.Previous == 0 {
+		a.Previous = "the base"
+	}
+	h := on.Metrics.Holdout
+	a.Holdout.Accuracy, a.Holdout.LogLoss, a.Holdout.ActiveAccuracy, a.Holdout.ActiveLogLoss = h.New.Accuracy, h.New.LogLoss, h.Active.Accuracy, h.Active.LogLoss
+	off, fpHome, err := t.trainIn(ctx, fpDB, "[train]\nrefit = false\n")
+	if err != nil {
+		return a, err
+	}
+	defer os.RemoveAll(fpHome)
+	if off.Decision != on.Decision {
+		a.Reason += fmt.Sprintf(" (with the refit off, on the same records: %s)", off.Decision)
+	}
+	if a.Candidate, a.CandidateLayer, err = t.measurePublished(ctx, fpDB, sec); err != nil {
+		return a, err
+	}
+	if on.Decision == "accepted" {
+		m, layer, err := t.measurePublished(ctx, db, sec)
+		if err != nil {
+			return a, err
+		}
+		a.Refit, a.RefitLayer = &m, layer
+	} else {
+		same := on.SHA256 == off.SHA256
+		a.SameCandidate = &same
+	}
+	return a, nil
+}
+
+// trainIn runs `syntx team train` as the CI trainer on hub database db,
+// with extra in its config.toml; home is the trainer's data directory.
+func (t *teamRun) trainIn(ctx context.Context, db, extra string) (trainOut, string, error) {
+	var tr trainOut
+	home, err := t.hub.homeIn("hubci", db, extra)
+	if err != nil {
+		return tr, "", err
+	}
+	out, err := t.hub.cli(ctx, home, "team", "train", "--json")
+	if err != nil {
+		return tr, home, err
+	}
+	if err := json.Unmarshal([]byte(out), &tr); err != nil || tr.Version == 0 {
+		return tr, home, fmt.Errorf("bench-team: team train on %s published nothing: %s", db, out)
+	}
+	return tr, home, nil
+}
+
+// measurePublished installs hub database db's newest team adapter as a
+// team layer and measures it on the security sites.
+func (t *teamRun) measurePublished(ctx context.Context, db string, sec []Site) (SecurityMetrics, string, error) {
+	home, err := os.MkdirTemp("", "syntx-team-arm-")
 	if err != nil {
 		return SecurityMetrics{}, "", err
 	}
 	defer os.RemoveAll(home)
-	if err := installNewest(ctx, t.hub.c, home); err != nil {
+	if err := installNewest(ctx, t.hub.c, db, home); err != nil {
 		return SecurityMetrics{}, "", err
 	}
 	m, err := securityMetrics(ctx, t.lc, home, sec)
@@ -610,12 +798,22 @@ type SecurityMetrics struct {
 	// suggestions at those sites: Score - OtherScore is how far the policy
 	// puts security ahead of what competes with it there.
 	OtherScore float64 `json:"other_score"`
+	// ByRule is each security rule's mean score and share shown
+	// automatically on the sites that offer it.
+	ByRule map[string]RuleScore `json:"by_rule,omitempty"`
 }
 
-// installNewest writes the hub's newest team adapter (accepted or not) as
+// RuleScore is one security rule's figures on the sites that offer it.
+type RuleScore struct {
+	Sites int     `json:"sites"`
+	Shown float64 `json:"shown"`
+	Score float64 `json:"score"`
+}
+
+// installNewest writes hub database db's newest team adapter (accepted or not) as
 // home's team layer, for measuring it.
-func installNewest(ctx context.Context, c *pgtest.Cluster, home string) error {
-	out, err := c.Psql(ctx, "team", `SELECT version, encode(config, 'base64'), encode(weights, 'base64') FROM syntx.adapters ORDER BY version DESC LIMIT 1`)
+func installNewest(ctx context.Context, c *pgtest.Cluster, db, home string) error {
+	out, err := c.Psql(ctx, db, `SELECT version, encode(config, 'base64'), encode(weights, 'base64') FROM syntx.adapters ORDER BY version DESC LIMIT 1`)
 	if err != nil {
 		return err
 	}
@@ -675,11 +873,14 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 		if err != nil {
 			return m, err
 		}
+		autoRules := map[string]bool{}
 		for _, a := range actionsOf(auto) {
 			if a.category == "security" {
-				shown++
-				break
+				autoRules[a.rule] = true
 			}
+		}
+		if len(autoRules) > 0 {
+			shown++
 		}
 		inv, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindInvoked)
 		if err != nil {
@@ -693,11 +894,26 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 			if a.category == "security" {
 				m.Score += a.score
 				nScore++
+				if m.ByRule == nil {
+					m.ByRule = map[string]RuleScore{}
+				}
+				rs := m.ByRule[a.rule]
+				rs.Sites++
+				rs.Score += a.score
+				if autoRules[a.rule] {
+					rs.Shown++
+				}
+				m.ByRule[a.rule] = rs
 			} else {
 				m.OtherScore += a.score
 				nOther++
 			}
 		}
+	}
+	for k, rs := range m.ByRule {
+		rs.Score /= float64(rs.Sites)
+		rs.Shown /= float64(rs.Sites)
+		m.ByRule[k] = rs
 	}
 	m.Shown, m.First = ratio(shown, len(sites)), ratio(first, len(sites))
 	if nScore > 0 {
@@ -709,7 +925,7 @@ func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) 
 	return m, nil
 }
 
-func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona, seed uint64, nTrain int) (*teamMember, error) {
+func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona, seed uint64, nTrain int) (_ *teamMember, err error) {
 	if _, err := hub.role(ctx, name, "member"); err != nil {
 		return nil, err
 	}
@@ -717,6 +933,11 @@ func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona,
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(home) // a member that never joined leaves nothing behind
+		}
+	}()
 	if _, err := hub.cli(ctx, home, "team", "join"); err != nil {
 		return nil, err
 	}
@@ -770,18 +991,95 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "    its taste wins by 30 events (P@1 ≥ 90%% of the oracle, noise ≤ half the team layer's): %s, %s\n", verdict, why)
 	ro := r.Roles
 	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists at %gx and seniors at 1.5x want it, developers undo it)\n", ro.Base.Sites, r.SecurityWeight)
-	fmt.Fprintf(w, "    the last two trained after the last round on the same records, measured whatever the gate decided\n")
+	fmt.Fprintf(w, "    two team runs after the last round on the same records, each judged against the served layer %s;\n", ro.ServedLayer)
+	fmt.Fprintf(w, "    candidate: the first-pass adapter the gate judges; refit: the one a team would serve (accepted runs only)\n")
+	row := func(name string, m SecurityMetrics) {
+		fmt.Fprintf(w, "    %-34s shown automatically %.2f  first in the menu %.2f  mean score %.2f (the other suggestions there %.2f)\n", name, m.Shown, m.First, m.Score, m.OtherScore)
+	}
+	row("base", ro.Base)
+	row("team layer pulled ("+ro.ServedLayer+")", ro.Served)
 	for _, x := range []struct {
 		name string
-		m    SecurityMetrics
-	}{{"base", ro.Base}, {"team layer pulled (" + ro.ServedLayer + ")", ro.Served},
-		{"role weights (" + ro.WeightedLayer + ")", ro.Weighted}, {"every weight 1 (" + ro.FlatLayer + ")", ro.Flat}} {
-		fmt.Fprintf(w, "    %-28s shown automatically %.2f  first in the menu %.2f  mean score %.2f (the other suggestions there %.2f)\n", x.name, x.m.Shown, x.m.First, x.m.Score, x.m.OtherScore)
+		a    RoleArm
+	}{{"role weights", ro.Weighted}, {"every weight 1", ro.Flat}} {
+		fmt.Fprintf(w, "    %s: gate %s (held out: accuracy %.3f vs %.3f, log-loss %.4f vs %.4f)\n", x.name, x.a.Decision,
+			x.a.Holdout.Accuracy, x.a.Holdout.ActiveAccuracy, x.a.Holdout.LogLoss, x.a.Holdout.ActiveLogLoss)
+		row("  candidate ("+x.a.CandidateLayer+")", x.a.Candidate)
+		if x.a.Refit != nil {
+			row("  refit, served ("+x.a.RefitLayer+")", *x.a.Refit)
+		} else {
+			fmt.Fprintf(w, "      refit: none, the gate refused; the team keeps serving %s (same candidate with the refit on: %v)\n", x.a.Previous, x.a.SameCandidate != nil && *x.a.SameCandidate)
+		}
 	}
-	fmt.Fprintln(w, "    the shared security records (role, kind, outcome: records, summed evidence before role weights):")
+	fmt.Fprintln(w, "    the shared security records (role, kind, outcome, side: records, summed evidence before and after role weights):")
+	for _, x := range r.securityRecordsByRole() {
+		fmt.Fprintf(w, "      %-20s %-5s %-9s %-14s %4d  %7.1f  %7.1f\n", x.Role, x.Kind, x.Outcome, x.Side, x.N, x.Evidence, x.Weighted)
+	}
+	forW, againstW, share := r.SecurityVote()
+	fmt.Fprintf(w, "    the weighted vote of the security labels: %.1f for, %.1f against (%.2f for; every weight 1: %.2f)\n", forW, againstW, share, r.flatVote(nil))
+	fmt.Fprintln(w, "    by rule: the labels' weighted vote (share for, with every weight 1), held-out sites, mean score: base / served / role weights / every weight 1 (candidates)")
+	rules := map[string]bool{}
+	for k := range ro.Base.ByRule {
+		rules[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(rules)) {
+		rule := k
+		f, a, sh := r.SecurityVoteOf(func(x SecurityRecords) bool { return x.Rule == rule })
+		vote := fmt.Sprintf("vote %.2f (%.2f)", sh, r.flatVote(&rule))
+		if f+a == 0 {
+			vote = "no labels"
+		}
+		fmt.Fprintf(w, "      %-32s %-16s  %2d sites  %.2f / %.2f / %.2f / %.2f\n", rule, vote, ro.Base.ByRule[k].Sites,
+			ro.Base.ByRule[k].Score, ro.Served.ByRule[k].Score, ro.Weighted.Candidate.ByRule[k].Score, ro.Flat.Candidate.ByRule[k].Score)
+	}
+}
+
+// flatVote is the security labels' vote share with every weight 1 (of
+// rule's records only, when rule is not nil).
+func (r *TeamReport) flatVote(rule *string) float64 {
+	var f, a float64
 	for _, x := range r.SecurityRecords {
-		fmt.Fprintf(w, "      %-20s %-5s %-9s %4d  %7.1f\n", x.Role, x.Kind, x.Outcome, x.N, x.Evidence)
+		if x.Kind != "label" || (rule != nil && x.Rule != *rule) {
+			continue
+		}
+		switch x.Side {
+		case "for":
+			f += x.Evidence
+		case "against":
+			a += x.Evidence
+		}
 	}
+	if f+a == 0 {
+		return 0
+	}
+	return f / (f + a)
+}
+
+// securityRecordsByRole sums the security records over their rules.
+func (r *TeamReport) securityRecordsByRole() []SecurityRecords {
+	type key struct{ role, kind, outcome, side string }
+	sum := map[key]SecurityRecords{}
+	var order []key
+	for _, x := range r.SecurityRecords {
+		k := key{x.Role, x.Kind, x.Outcome, x.Side}
+		y, ok := sum[k]
+		if !ok {
+			order = append(order, k)
+			y = SecurityRecords{Role: x.Role, Kind: x.Kind, Outcome: x.Outcome, Side: x.Side}
+		}
+		y.N += x.N
+		y.Evidence += x.Evidence
+		y.Weighted += x.Weighted
+		sum[k] = y
+	}
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.role, b.role), cmp.Compare(a.kind, b.kind), cmp.Compare(a.outcome, b.outcome), cmp.Compare(a.side, b.side))
+	})
+	out := make([]SecurityRecords, len(order))
+	for i, k := range order {
+		out[i] = sum[k]
+	}
+	return out
 }
 
 // WriteJSON writes the report.

@@ -50,9 +50,17 @@
 //	  text (x.keys() → x) something else
 //	the original text back, in one change or       any; merged.keys()    undone
 //	  in pieces (typed back, editor's own diff)
-//	a fix of several parts (a migration) back to   var a … var b         undone
-//	  its original in one change over all of them
-//	  (TestTrackerParts)
+//	a fix of several parts back to its original:   import ast …          undone
+//	  an import added far from the call it goes    ast.literal_eval(x)
+//	  with, or a migration; in one change over     → … eval(x)
+//	  all of them (the smallest diff, whole
+//	  lines, the whole document) or one change
+//	  per part in any order, a diff taking a
+//	  character of its neighbour or not
+//	  (TestMultiPartFixUndoShapes, TestTrackerParts)
+//	such a change writing one part otherwise       … json.loads(x)       edited
+//	  (its version: the parts, never the text
+//	  between them)
 //	the fix never saved when the document closes   -                     nothing
 //	  or the editor quits
 //
@@ -60,6 +68,15 @@
 // the region afterwards (no white space, "," or ";" at the boundary): the
 // region grows to cover it and is judged as above. "Edited" compares syntax
 // (SameSyntax), so reformatting is never an edit.
+//
+// A change that covers several places of one fix (its parts, and the
+// imports it added, which are followed but never judged) is mapped onto
+// each place rather than onto the span: the text between the places, left
+// as it was, is found again in the new text, and what lies between is each
+// place's new text, judged against its own original. Only when the text
+// between them changed too do the places grow over it as above; the
+// developer's version of a fix of several parts is then the lines of its
+// parts, one a line.
 //
 // # Evidence
 //

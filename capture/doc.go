@@ -58,9 +58,14 @@
 //	  per part in any order, a diff taking a
 //	  character of its neighbour or not
 //	  (TestMultiPartFixUndoShapes, TestTrackerParts)
+//	  ... also changing code between the parts,    a comment retyped     undone
+//	  not next to them
 //	such a change writing one part otherwise       … json.loads(x)       edited
 //	  (its version: the parts, never the text
 //	  between them)
+//	  ... or changing the code next to a part      yield eval(x)         edited
+//	  (its version: the first and last lines the
+//	  change covers)
 //	the fix never saved when the document closes   -                     nothing
 //	  or the editor quits
 //
@@ -72,11 +77,12 @@
 // A change that covers several places of one fix (its parts, and the
 // imports it added, which are followed but never judged) is mapped onto
 // each place rather than onto the span: the text between the places, left
-// as it was, is found again in the new text, and what lies between is each
-// place's new text, judged against its own original. Only when the text
-// between them changed too do the places grow over it as above; the
-// developer's version of a fix of several parts is then the lines of its
-// parts, one a line.
+// as it was, is found again in the new text (a long stretch changed in its
+// middle, by its first and last 32 bytes), and what lies between is each
+// place's new text, judged against its own original. Only when the code
+// right next to the places changed too do they grow over the code between
+// them as above; the developer's version is then the first and last lines
+// each covers, never the code between them.
 //
 // # Evidence
 //

@@ -381,10 +381,11 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 // text between the covered regions (and around them, inside the change) is
 // taken to be unchanged: it must begin and end the new text, and each gap
 // between two regions is looked for, in order, in what remains; what lies
-// between the gaps is a region's new text. The regions it moved are
-// returned (marked dirty, so Settle judges each against its own original);
-// nil when the change is not of that shape, or the text between the
-// regions changed too, and the regions then grow as usual. several reports
+// between the gaps is a region's new text; a long gap that changed in its
+// middle is found by its ends (gapContext bytes each). The regions it
+// moved are returned (marked dirty, so Settle judges each against its own
+// original); nil when the change is not of that shape, or the code right
+// next to the regions changed too, and the regions then grow as usual. several reports
 // that the change covered more than one region.
 func mapSpanning(list []*tracked, src []byte, start, end int, repl []byte) (mapped map[*tracked]bool, several bool) {
 	var cov []*tracked
@@ -417,16 +418,42 @@ func mapSpanning(list []*tracked, src []byte, start, end int, repl []byte) (mapp
 	p, limit := len(head), len(after)-len(tail)
 	for i, tr := range cov {
 		if i == len(cov)-1 {
+			if p > limit {
+				return nil, several
+			}
 			spans[i] = span{p, limit}
 			break
 		}
 		gap := src[tr.end:cov[i+1].start]
-		j := bytes.Index(after[p:limit], gap)
-		if j < 0 {
+		if j := bytes.Index(after[p:limit], gap); j >= 0 {
+			spans[i] = span{p, p + j}
+			p += j + len(gap)
+			continue
+		}
+		// The code between changed too (a comment retyped while the
+		// import and the call were undone): a long gap is found by its
+		// two ends, the code just after one place and just before the
+		// next, which the change left as they were.
+		if len(gap) < 2*gapContext {
 			return nil, several
 		}
-		spans[i] = span{p, p + j}
-		p += j + len(gap)
+		l, r := gap[:gapContext], gap[len(gap)-gapContext:]
+		a := bytes.Index(after[p:limit], l)
+		if a < 0 {
+			return nil, several
+		}
+		from := p + a + len(l)
+		var b int
+		if i+1 == len(cov)-1 {
+			b = bytes.LastIndex(after[from:limit], r)
+		} else {
+			b = bytes.Index(after[from:limit], r)
+		}
+		if b < 0 {
+			return nil, several
+		}
+		spans[i] = span{p, p + a}
+		p = from + b + len(r)
 	}
 	out := make(map[*tracked]bool, len(cov))
 	for i, tr := range cov {
@@ -436,6 +463,11 @@ func mapSpanning(list []*tracked, src []byte, start, end int, repl []byte) (mapp
 	}
 	return out, several
 }
+
+// gapContext is how much of the code on either side of a gap between two
+// places of a fix must be left as it was for a change over both to be
+// mapped when the code between them changed too.
+const gapContext = 32
 
 // separator reports whether b keeps two tokens apart whatever stands on
 // either side: white space, a comma, a semicolon.

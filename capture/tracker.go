@@ -567,7 +567,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 			tr.start += len(tr.prefix)
 			tr.end -= len(tr.suffix)
 			tr.prefix, tr.suffix = "", ""
-			tr.restored = false
+			tr.restored, tr.spanned = false, false
 		}
 		keep = append(keep, tr)
 	}

@@ -50,9 +50,22 @@
 //	  text (x.keys() → x) something else
 //	the original text back, in one change or       any; merged.keys()    undone
 //	  in pieces (typed back, editor's own diff)
-//	a fix of several parts (a migration) back to   var a … var b         undone
-//	  its original in one change over all of them
-//	  (TestTrackerParts)
+//	a fix of several parts back to its original:   import ast …          undone
+//	  an import added far from the call it goes    ast.literal_eval(x)
+//	  with, or a migration; in one change over     → … eval(x)
+//	  all of them (the smallest diff, whole
+//	  lines, the whole document) or one change
+//	  per part in any order, a diff taking a
+//	  character of its neighbour or not
+//	  (TestMultiPartFixUndoShapes, TestTrackerParts)
+//	  ... also changing code between the parts,    a comment retyped     undone
+//	  not next to them
+//	such a change writing one part otherwise       … json.loads(x)       edited
+//	  (its version: the parts, never the text
+//	  between them)
+//	  ... or changing the code next to a part      yield eval(x)         edited
+//	  (its version: the first and last lines the
+//	  change covers)
 //	the fix never saved when the document closes   -                     nothing
 //	  or the editor quits
 //
@@ -60,6 +73,16 @@
 // the region afterwards (no white space, "," or ";" at the boundary): the
 // region grows to cover it and is judged as above. "Edited" compares syntax
 // (SameSyntax), so reformatting is never an edit.
+//
+// A change that covers several places of one fix (its parts, and the
+// imports it added, which are followed but never judged) is mapped onto
+// each place rather than onto the span: the text between the places, left
+// as it was, is found again in the new text (a long stretch changed in its
+// middle, by its first and last 32 bytes), and what lies between is each
+// place's new text, judged against its own original. Only when the code
+// right next to the places changed too do they grow over the code between
+// them as above; the developer's version is then the first and last lines
+// each covers, never the code between them.
 //
 // # Evidence
 //

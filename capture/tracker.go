@@ -52,6 +52,15 @@ type Applied struct {
 	// the parts' text, one a line), kept when all survive. Edits between
 	// the parts do not count. Start, Original and Suggested are then unused.
 	Parts []Part
+	// Imports are the places where the fix added or removed an import
+	// (python.eval-literal adds `import ast` at the top of the file), with
+	// their start in the text after the fix. They are followed, never
+	// judged: a developer may reorganise imports without touching the
+	// suggestion. Following them lets a change that spans the import and
+	// the rewrite (an editor's undo sent as one change from the first to
+	// the last) be mapped onto each place instead of onto the whole span.
+	// Only Start and Suggested are used.
+	Imports []Part
 }
 
 // Part is one place of a suggestion with several.
@@ -111,6 +120,15 @@ type tracked struct {
 	// marks a part whose text is back to its original.
 	group    *group
 	restored bool
+	// anchor marks an import the fix changed (Applied.Imports): followed
+	// through the edits so that a change spanning it can be mapped, never
+	// judged, dropped once its suggestion is decided.
+	anchor bool
+	// spanned: a change covering this region and another grew the region
+	// over the code between them (the code between changed too, so the
+	// change could not be mapped onto each); the developer's version is
+	// then the region's first and last lines, never the code between.
+	spanned bool
 }
 
 type menu struct {
@@ -231,6 +249,15 @@ func (t *Tracker) Accept(a Applied, text []byte, now time.Time) bool {
 		}
 		add = []*tracked{{Applied: a, start: start, end: start + len(a.Suggested), acceptedAt: now}}
 	}
+	for _, p := range a.Imports {
+		// An import that cannot be found (the editor placed it
+		// elsewhere) is not followed; the fix still is.
+		if start, ok := locate(text, p.Suggested, p.Start); ok {
+			imp := a
+			imp.Start, imp.Original, imp.Suggested, imp.Parts, imp.Imports = p.Start, p.Original, p.Suggested, nil, nil
+			add = append(add, &tracked{Applied: imp, start: start, end: start + len(p.Suggested), acceptedAt: now, anchor: true})
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, m := range t.menus {
@@ -274,7 +301,13 @@ func abs(x int) int {
 func (t *Tracker) Tracking(docKey string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.tracked[docKey])
+	n := 0
+	for _, tr := range t.tracked[docKey] {
+		if !tr.anchor {
+			n++
+		}
+	}
+	return n
 }
 
 // Edit follows one change of a document: old is the text before it, the
@@ -302,7 +335,14 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 		return
 	}
 	delta := len(repl) - (end - start)
+	mapped, several := mapSpanning(list, src, start, end, repl)
 	for _, tr := range list {
+		if mapped[tr] {
+			continue
+		}
+		if several && start < tr.end && end > tr.start {
+			tr.spanned = true
+		}
 		switch {
 		case end < tr.start:
 			tr.start += delta
@@ -333,6 +373,101 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 		}
 	}
 }
+
+// mapSpanning maps a change that covers more than one region's text (an
+// undo sent as one change from an import at the top to the call it goes
+// with, a whole document, a range of whole lines) onto each region it
+// covers, instead of growing the regions over the text between them. The
+// text between the covered regions (and around them, inside the change) is
+// taken to be unchanged: it must begin and end the new text, and each gap
+// between two regions is looked for, in order, in what remains; what lies
+// between the gaps is a region's new text; a long gap that changed in its
+// middle is found by its ends (gapContext bytes each). The regions it
+// moved are returned (marked dirty, so Settle judges each against its own
+// original); nil when the change is not of that shape, or the code right
+// next to the regions changed too, and the regions then grow as usual. several reports
+// that the change covered more than one region.
+func mapSpanning(list []*tracked, src []byte, start, end int, repl []byte) (mapped map[*tracked]bool, several bool) {
+	var cov []*tracked
+	for _, tr := range list {
+		if (start < tr.end && end > tr.start) || (start == end && start > tr.start && start < tr.end) {
+			cov = append(cov, tr)
+		}
+	}
+	if len(cov) == 0 || (len(cov) == 1 && start >= cov[0].start && end <= cov[0].end) {
+		return nil, false
+	}
+	several = len(cov) > 1
+	sort.Slice(cov, func(i, j int) bool { return cov[i].start < cov[j].start })
+	for i := 1; i < len(cov); i++ {
+		if cov[i].start < cov[i-1].end {
+			return nil, several // overlapping regions (two suggestions): no single mapping
+		}
+	}
+	last := cov[len(cov)-1]
+	lo, hi := min(start, cov[0].start), max(end, last.end)
+	// The span [lo, hi) after the change.
+	after := make([]byte, 0, (start-lo)+len(repl)+(hi-end))
+	after = append(append(append(after, src[lo:start]...), repl...), src[end:hi]...)
+	head, tail := src[lo:cov[0].start], src[last.end:hi]
+	if len(head)+len(tail) > len(after) || !bytes.HasPrefix(after, head) || !bytes.HasSuffix(after, tail) {
+		return nil, several
+	}
+	type span struct{ s, e int }
+	spans := make([]span, len(cov))
+	p, limit := len(head), len(after)-len(tail)
+	for i, tr := range cov {
+		if i == len(cov)-1 {
+			if p > limit {
+				return nil, several
+			}
+			spans[i] = span{p, limit}
+			break
+		}
+		gap := src[tr.end:cov[i+1].start]
+		if j := bytes.Index(after[p:limit], gap); j >= 0 {
+			spans[i] = span{p, p + j}
+			p += j + len(gap)
+			continue
+		}
+		// The code between changed too (a comment retyped while the
+		// import and the call were undone): a long gap is found by its
+		// two ends, the code just after one place and just before the
+		// next, which the change left as they were.
+		if len(gap) < 2*gapContext {
+			return nil, several
+		}
+		l, r := gap[:gapContext], gap[len(gap)-gapContext:]
+		a := bytes.Index(after[p:limit], l)
+		if a < 0 {
+			return nil, several
+		}
+		from := p + a + len(l)
+		var b int
+		if i+1 == len(cov)-1 {
+			b = bytes.LastIndex(after[from:limit], r)
+		} else {
+			b = bytes.Index(after[from:limit], r)
+		}
+		if b < 0 {
+			return nil, several
+		}
+		spans[i] = span{p, p + a}
+		p = from + b + len(r)
+	}
+	out := make(map[*tracked]bool, len(cov))
+	for i, tr := range cov {
+		tr.start, tr.end = lo+spans[i].s, lo+spans[i].e
+		tr.dirty = true
+		out[tr] = true
+	}
+	return out, several
+}
+
+// gapContext is how much of the code on either side of a gap between two
+// places of a fix must be left as it was for a change over both to be
+// mapped when the code between them changed too.
+const gapContext = 32
 
 // separator reports whether b keeps two tokens apart whatever stands on
 // either side: white space, a comma, a semicolon.
@@ -394,6 +529,11 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 	keep := t.tracked[docKey][:0]
 	var groups []*group
 	for _, tr := range t.tracked[docKey] {
+		if tr.anchor {
+			tr.dirty, tr.touched = false, false
+			keep = append(keep, tr)
+			continue
+		}
 		if tr.touched && !tr.dirty {
 			tr.touched = false
 			if tr.restoredAround(text) {
@@ -427,12 +567,18 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 			tr.start += len(tr.prefix)
 			tr.end -= len(tr.suffix)
 			tr.prefix, tr.suffix = "", ""
-			tr.restored = false
+			tr.restored, tr.spanned = false, false
 		}
 		keep = append(keep, tr)
 	}
-	// A suggestion with several parts is undone when all of them are.
+	// A suggestion with several parts is undone when all of them are
+	// (decided once, however many of its parts one change restored).
+	done := map[*group]bool{}
 	for _, g := range groups {
+		if done[g] {
+			continue
+		}
+		done[g] = true
 		all := true
 		for _, p := range g.parts {
 			all = all && p.restored
@@ -454,6 +600,20 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 }
 
 func (t *Tracker) setList(docKey string, list []*tracked) {
+	// An import is followed only while its suggestion is.
+	live := map[string]bool{}
+	for _, tr := range list {
+		if !tr.anchor {
+			live[tr.SuggestionID] = true
+		}
+	}
+	keep := list[:0]
+	for _, tr := range list {
+		if !tr.anchor || live[tr.SuggestionID] {
+			keep = append(keep, tr)
+		}
+	}
+	list = keep
 	if len(list) == 0 {
 		delete(t.tracked, docKey)
 		return
@@ -509,7 +669,7 @@ func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 			return Outcome{}, false
 		}
 		cur := string(text[p.start:p.end])
-		lines = append(lines, lineAround(text, p.start, p.end))
+		lines = append(lines, p.versionSpans(text, true)...)
 		if o, ok := p.judgeRegion(text, now, true); ok {
 			switch o.Outcome {
 			case store.Undone:
@@ -526,7 +686,7 @@ func (g *group) judge(text []byte, now time.Time, final bool) (Outcome, bool) {
 	case undone == len(g.parts):
 		base.Outcome = store.Undone
 	case edited > 0 || undone > 0:
-		base.Outcome, base.FinalText = store.Edited, RedactedSpans(text, lines, "\n")
+		base.Outcome, base.FinalText = store.Edited, RedactedSpans(text, mergeSpans(lines), "\n")
 	case final:
 		base.Outcome = store.Kept
 	default:
@@ -548,6 +708,39 @@ func (g *group) restored(text []byte) bool {
 		grown = grown || p.prefix != "" || p.suffix != ""
 	}
 	return grown && lo < hi && SameSyntax(g.parts[0].Grammar, string(text[lo:hi]), g.before)
+}
+
+// versionSpans returns the spans of the text that make a region's
+// developer's version: the region itself (lines, for a part of a fix with
+// several, when lines is set), or, when a change over it and another place
+// grew it over the code between them (spanned), its first and last lines.
+func (tr *tracked) versionSpans(text []byte, lines bool) []rules.Span {
+	switch {
+	case tr.spanned:
+		first, last := lineAround(text, tr.start, tr.start), lineAround(text, tr.end, tr.end)
+		if first == last || first.End >= last.Start {
+			return []rules.Span{{Start: first.Start, End: max(first.End, last.End)}}
+		}
+		return []rules.Span{first, last}
+	case lines:
+		return []rules.Span{lineAround(text, tr.start, tr.end)}
+	}
+	return []rules.Span{{Start: tr.start, End: tr.end}}
+}
+
+// mergeSpans sorts spans and joins those that overlap, so that a line two
+// parts share is in a developer's version once.
+func mergeSpans(spans []rules.Span) []rules.Span {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].Start < spans[j].Start })
+	var out []rules.Span
+	for _, sp := range spans {
+		if n := len(out); n > 0 && sp.Start <= out[n-1].End {
+			out[n-1].End = max(out[n-1].End, sp.End)
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 // lineAround returns the span of the whole lines holding [start, end).
@@ -575,7 +768,7 @@ func (tr *tracked) judgeRegion(text []byte, now time.Time, final bool) (Outcome,
 			return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 		}
 		// The developer's version, redacted in the context of the document.
-		final := RedactedSpans(text, []rules.Span{{Start: tr.start, End: tr.end}}, "")
+		final := RedactedSpans(text, tr.versionSpans(text, false), "\n")
 		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Edited, FinalText: final, At: now}, true
 	case final:
 		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Kept, At: now}, true
@@ -640,6 +833,10 @@ func (t *Tracker) tickDoc(key string, text []byte, now time.Time) []Outcome {
 	decidedGroups := map[*group]bool{}
 	seenGroups := map[*group]bool{}
 	for _, tr := range list {
+		if tr.anchor {
+			keep = append(keep, tr)
+			continue
+		}
 		if tr.end > len(text) {
 			continue // out of step with the text: cannot be judged
 		}
@@ -747,7 +944,9 @@ func (t *Tracker) Following() []string {
 	var out []string
 	for _, list := range t.tracked {
 		for _, tr := range list {
-			out = append(out, tr.SuggestionID)
+			if !tr.anchor {
+				out = append(out, tr.SuggestionID)
+			}
 		}
 	}
 	for _, m := range t.menus {
@@ -791,6 +990,10 @@ func (t *Tracker) finish(docKey string, text []byte, now time.Time, closing bool
 	decidedGroups := map[*group]bool{}
 	for _, tr := range t.tracked[docKey] {
 		if tr.group != nil && decidedGroups[tr.group] {
+			continue
+		}
+		if tr.anchor {
+			keep = append(keep, tr)
 			continue
 		}
 		passed := len(t.checkpoints) > 0 && !now.Before(tr.acceptedAt.Add(t.checkpoints[0]))

@@ -40,6 +40,11 @@ func TestTrackerParts(t *testing.T) {
 		{"one part undone", []step{{"const b", "var b"}}, "edited"},
 		{"both parts changed in one change, not to the original", []step{{fixed, strings.Replace(orig, "var b", "let b", 1)}}, "edited"},
 		{"one part edited", []step{{"const a", "let a"}}, "edited"},
+		// The smallest diff of an undo may take a character of the text
+		// next to a part ("t a" → " a" read as deleting "onst").
+		{"every part undone, diffs taking a neighbour's character", []step{{"const a", "var a"}, {"t b", "r b"}, {"cons", "va"}}, "undone"},
+		{"both parts undone in one change of whole lines", []step{{"  const a = 1;\n  g(a);\n  const b = 2;\n", "  var a = 1;\n  g(a);\n  var b = 2;\n"}}, "undone"},
+		{"one change over both parts, the code between changed too", []step{{fixed, strings.Replace(strings.Replace(orig, "g(a);", "h(a);", 1), "var b", "let b", 1)}}, "edited"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -67,6 +72,9 @@ func TestTrackerParts(t *testing.T) {
 			}
 			if c.want == store.Edited && !strings.Contains(outs[0].FinalText, "b = 2") {
 				t.Errorf("final text %q does not hold the parts' lines", outs[0].FinalText)
+			}
+			if c.want == store.Edited && (strings.Contains(outs[0].FinalText, "g(a") || strings.Contains(outs[0].FinalText, "h(a")) {
+				t.Errorf("final text %q holds the code between the parts", outs[0].FinalText)
 			}
 			if n := tr.Tracking("d"); n != 0 {
 				t.Errorf("still tracking %d regions after the decision", n)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/syntx/syntx/capture"
@@ -355,4 +356,23 @@ func probeWritable(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// importParts returns where the import edits among a fix's edits (in the
+// document before the fix) stand in the document after it, for the tracker
+// to follow (capture.Applied.Imports): each edit's start is shifted by the
+// edits before it. Only the text an import wrote is known here; an import
+// that only removed text has nothing to follow and is left out.
+func importParts(edits []rules.TextEdit) []capture.Part {
+	sorted := slices.Clone(edits)
+	slices.SortStableFunc(sorted, func(a, b rules.TextEdit) int { return a.Span.Start - b.Span.Start })
+	var out []capture.Part
+	delta := 0
+	for _, e := range sorted {
+		if e.Import && e.NewText != "" {
+			out = append(out, capture.Part{Start: e.Span.Start + delta, Suggested: e.NewText})
+		}
+		delta += len(e.NewText) - (e.Span.End - e.Span.Start)
+	}
+	return out
 }

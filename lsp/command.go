@@ -133,6 +133,7 @@ func (s *Server) accept(ctx context.Context, id string) error {
 			tracked = s.tracker.Accept(capture.Applied{
 				SuggestionID: of.ID, SetID: of.SetID, DocKey: of.DocKey, Grammar: of.Grammar,
 				Start: of.Region.Start, Original: of.Original, Suggested: of.Replaced, Parts: of.Parts,
+				Imports: importParts(of.Edits),
 			}, doc.text.Bytes(), now)
 			doc.mu.Unlock()
 		}

@@ -51,9 +51,15 @@ const manualTicks = 1000 * time.Hour
 
 func startCapture(t *testing.T) *captureHarness {
 	t.Helper()
+	return startCaptureIn(t, t.TempDir())
+}
+
+// startCaptureIn is startCapture on the data directory home, which a test
+// may have filled before the server starts.
+func startCaptureIn(t *testing.T, home string) *captureHarness {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	home := t.TempDir()
 	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -245,20 +245,7 @@ func TestTeamLayerAtStartFlagsRetrain(t *testing.T) {
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
 			}
-			clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-			a, b := net.Pipe()
-			s := NewServer(Options{Logger: quietLogger(), DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
-			done := make(chan struct{})
-			go func() { s.Serve(ctx, a); close(done) }()
-			c := lspclient.New(ctx, b)
-			t.Cleanup(func() {
-				_ = c.Close()
-				<-done
-			})
-			if _, err := c.Initialize(ctx, t.TempDir(), false, nil); err != nil {
-				t.Fatal(err)
-			}
-			h := &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}
+			h := startCaptureIn(t, home)
 			st := h.status()
 			if st.Training == nil {
 				t.Fatalf("status without training: %+v", st)

@@ -845,84 +845,104 @@ func readActive(home string) string {
 
 // securityMetrics measures home's policy on security sites.
 func securityMetrics(ctx context.Context, lc Config, home string, sites []Site) (SecurityMetrics, error) {
-	m := SecurityMetrics{Sites: len(sites)}
 	ehome, err := os.MkdirTemp("", "syntx-team-sec-")
 	if err != nil {
-		return m, err
+		return SecurityMetrics{Sites: len(sites)}, err
 	}
 	defer os.RemoveAll(ehome)
 	if err := copyActive(home, ehome); err != nil {
-		return m, err
+		return SecurityMetrics{Sites: len(sites)}, err
 	}
 	s, err := startServer(ctx, lc.Binary, ehome, map[string]any{"persona": "newcomer", "personas": map[string]float64{"newcomer": 1}})
 	if err != nil {
-		return m, err
+		return SecurityMetrics{Sites: len(sites)}, err
 	}
 	defer s.stop(ctx)
-	shown, first, nScore, nOther := 0, 0, 0, 0
+	t := &secTally{m: SecurityMetrics{Sites: len(sites)}}
 	for i, site := range sites {
-		src, err := os.ReadFile(site.File)
-		if err != nil {
-			return m, err
-		}
 		uri := lspFileURI(filepath.Join(ehome, "sec", fmt.Sprint(i), filepath.Base(site.File)))
-		if err := s.c.Open(ctx, uri, site.Lang, string(src)); err != nil {
-			return m, err
-		}
-		auto, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindAutomatic)
-		if err != nil {
-			return m, err
-		}
-		autoRules := map[string]bool{}
-		for _, a := range actionsOf(auto) {
-			if a.category == "security" {
-				autoRules[a.rule] = true
-			}
-		}
-		if len(autoRules) > 0 {
-			shown++
-		}
-		inv, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindInvoked)
-		if err != nil {
-			return m, err
-		}
-		acts := actionsOf(inv)
-		if len(acts) > 0 && acts[0].category == "security" {
-			first++
-		}
-		for _, a := range acts {
-			if a.category == "security" {
-				m.Score += a.score
-				nScore++
-				if m.ByRule == nil {
-					m.ByRule = map[string]RuleScore{}
-				}
-				rs := m.ByRule[a.rule]
-				rs.Sites++
-				rs.Score += a.score
-				if autoRules[a.rule] {
-					rs.Shown++
-				}
-				m.ByRule[a.rule] = rs
-			} else {
-				m.OtherScore += a.score
-				nOther++
-			}
+		if err := t.site(ctx, s, uri, site); err != nil {
+			return t.m, err
 		}
 	}
+	return t.result(), nil
+}
+
+// secTally sums securityMetrics' figures over the sites.
+type secTally struct {
+	m                            SecurityMetrics
+	shown, first, nScore, nOther int
+}
+
+// site opens site's file at uri and counts what the lightbulb shows there
+// (automatic) and what the menu ranks (invoked).
+func (t *secTally) site(ctx context.Context, s *server, uri string, site Site) error {
+	src, err := os.ReadFile(site.File)
+	if err != nil {
+		return err
+	}
+	if err := s.c.Open(ctx, uri, site.Lang, string(src)); err != nil {
+		return err
+	}
+	auto, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindAutomatic)
+	if err != nil {
+		return err
+	}
+	autoRules := map[string]bool{}
+	for _, a := range actionsOf(auto) {
+		if a.category == "security" {
+			autoRules[a.rule] = true
+		}
+	}
+	if len(autoRules) > 0 {
+		t.shown++
+	}
+	inv, err := s.c.CodeActions(ctx, uri, site.Start, site.End, protocol.CodeActionTriggerKindInvoked)
+	if err != nil {
+		return err
+	}
+	acts := actionsOf(inv)
+	if len(acts) > 0 && acts[0].category == "security" {
+		t.first++
+	}
+	for _, a := range acts {
+		if a.category != "security" {
+			t.m.OtherScore += a.score
+			t.nOther++
+			continue
+		}
+		t.m.Score += a.score
+		t.nScore++
+		if t.m.ByRule == nil {
+			t.m.ByRule = map[string]RuleScore{}
+		}
+		rs := t.m.ByRule[a.rule]
+		rs.Sites++
+		rs.Score += a.score
+		if autoRules[a.rule] {
+			rs.Shown++
+		}
+		t.m.ByRule[a.rule] = rs
+	}
+	return nil
+}
+
+// result turns the sums into means and shares.
+func (t *secTally) result() SecurityMetrics {
+	m := t.m
 	for k, rs := range m.ByRule {
 		rs.Score /= float64(rs.Sites)
 		rs.Shown /= float64(rs.Sites)
 		m.ByRule[k] = rs
 	}
-	m.Shown, m.First = ratio(shown, len(sites)), ratio(first, len(sites))
-	if nScore > 0 {
-		m.Score /= float64(nScore)
+	m.Shown, m.First = ratio(t.shown, m.Sites), ratio(t.first, m.Sites)
+	if t.nScore > 0 {
+		m.Score /= float64(t.nScore)
 	}
-	if nOther > 0 {
-		m.OtherScore /= float64(nOther)
+	if t.nOther > 0 {
+		m.OtherScore /= float64(t.nOther)
 	}
-	return m, nil
+	return m
 }
 
 func newTeamMember(ctx context.Context, hub *hubFixture, name string, p Persona, seed uint64, nTrain int) (_ *teamMember, err error) {

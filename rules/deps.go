@@ -127,16 +127,6 @@ func (c *change) affects(d *depDetail) bool {
 	return false
 }
 
-// mentions reports whether one of the change's words is in sorted.
-func (c *change) mentions(sorted []string) bool {
-	for _, w := range c.words {
-		if _, ok := slices.BinarySearch(sorted, w); ok {
-			return true
-		}
-	}
-	return false
-}
-
 // wordWindow widens [start, end) of src over the identifier characters on
 // each side.
 func wordWindow(src []byte, start, end int) (int, int) {

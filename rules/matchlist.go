@@ -32,8 +32,16 @@ type chunk struct {
 	// that an edit of one identifier visits the matches that looked it up,
 	// not every match whose Deps cover it: in a bundle, every chunk holds
 	// a var of the factory and a function declaring the edited name.
-	byWord map[string][]int32
+	byWord map[string]*wordDeps
 	open   []int32
+}
+
+// wordDeps lists the matches of a chunk that looked up one word, with the
+// hull of their Deps (without the chunk's delta): a function declaring
+// the word elsewhere in the chunk is passed over by one comparison.
+type wordDeps struct {
+	at     []int32
+	lo, hi int
 }
 
 const (
@@ -86,11 +94,28 @@ func (c *chunk) depBounds() {
 			// matches the whole file again.
 		default:
 			if c.byWord == nil {
-				c.byWord = map[string][]int32{}
+				c.byWord = map[string]*wordDeps{}
 			}
 			for _, w := range m.dep.words {
-				c.byWord[w] = append(c.byWord[w], int32(i))
+				e := c.byWord[w]
+				if e == nil {
+					e = &wordDeps{lo: m.Deps.Start, hi: m.Deps.End}
+					c.byWord[w] = e
+				}
+				e.at = append(e.at, int32(i))
+				e.lo, e.hi = min(e.lo, m.Deps.Start), max(e.hi, m.Deps.End)
 			}
+		}
+	}
+}
+
+// wordHulls recomputes the hulls of byWord after Deps moved.
+func (c *chunk) wordHulls() {
+	for _, e := range c.byWord {
+		e.lo, e.hi = int(^uint(0)>>1), -1
+		for _, i := range e.at {
+			d := c.ms[i].Deps
+			e.lo, e.hi = min(e.lo, d.Start), max(e.hi, d.End)
 		}
 	}
 }
@@ -117,6 +142,7 @@ func (c *chunk) shiftDeps(oldDelta, start, oldEnd, newEnd int) {
 		m.Deps = Span{abs.Start - c.delta, abs.End - c.delta}
 	}
 	c.depSpan() // the words stay
+	c.wordHulls()
 }
 
 // first returns a copy of the chunk's first match, with its delta.
@@ -137,6 +163,10 @@ func (c *chunk) normalize() {
 	d := c.delta
 	for i := range c.ms {
 		shiftMatch(&c.ms[i], d)
+	}
+	for _, e := range c.byWord {
+		e.lo += d
+		e.hi += d
 	}
 	c.delta = 0
 }
@@ -270,7 +300,9 @@ func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
 		}
 		seen = append(seen[:0], c.open...)
 		for _, w := range ch.words {
-			seen = append(seen, c.byWord[w]...)
+			if e := c.byWord[w]; e != nil && touchesAny(Span{e.lo + c.delta, e.hi + c.delta}, spans) {
+				seen = append(seen, e.at...)
+			}
 		}
 		if len(seen) > 1 {
 			slices.Sort(seen) // in order, once each: a match may hold two of the words

@@ -174,9 +174,10 @@ func inertWindow(src []byte, start, end int, words []string) ([]string, bool) {
 }
 
 // describeChange finds out what the edits since the last refresh changed,
-// given the text now and the ranges whose syntax changed.
-func (ix *Index) describeChange(now []byte, structural []Span) change {
-	c := change{minified: minifiedText(now) != ix.minified}
+// given the text now, whether it is minified and the ranges whose syntax
+// changed.
+func (ix *Index) describeChange(now []byte, minified bool, structural []Span) change {
+	c := change{minified: minified != ix.minified}
 	if ix.edits == 0 || ix.text == nil {
 		return c
 	}

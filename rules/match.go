@@ -576,12 +576,15 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	}
 	spans = append(spans, structural...)
 	now := text.Bytes()
-	defer func() { ix.text, ix.edits, ix.minified = now, 0, minifiedText(now) }()
+	// Counted once per refresh: the change, the index and this round's
+	// scope predicates all ask.
+	minNow := minifiedText(now)
+	defer func() { ix.text, ix.edits, ix.minified = now, 0, minNow }()
 	if len(spans) == 0 {
 		return
 	}
 	var regions []Span
-	ch := ix.describeChange(now, mergeSpans(structural))
+	ch := ix.describeChange(now, minNow, mergeSpans(structural))
 	if ch.minified {
 		// Every scope predicate's answer may flip: match the file again.
 		regions = []Span{{0, len(now)}}
@@ -620,6 +623,10 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 
 	w := ix.newWork(tree, text.Bytes())
 	defer w.close()
+	w.env.minified = -1
+	if minNow {
+		w.env.minified = 1
+	}
 	for _, r := range regions {
 		w.region(r)
 	}

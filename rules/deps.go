@@ -127,16 +127,6 @@ func (c *change) affects(d *depDetail) bool {
 	return false
 }
 
-// mentions reports whether one of the change's words is in sorted.
-func (c *change) mentions(sorted []string) bool {
-	for _, w := range c.words {
-		if _, ok := slices.BinarySearch(sorted, w); ok {
-			return true
-		}
-	}
-	return false
-}
-
 // wordWindow widens [start, end) of src over the identifier characters on
 // each side.
 func wordWindow(src []byte, start, end int) (int, int) {
@@ -184,9 +174,10 @@ func inertWindow(src []byte, start, end int, words []string) ([]string, bool) {
 }
 
 // describeChange finds out what the edits since the last refresh changed,
-// given the text now and the ranges whose syntax changed.
-func (ix *Index) describeChange(now []byte, structural []Span) change {
-	c := change{minified: minifiedText(now) != ix.minified}
+// given the text now, whether it is minified and the ranges whose syntax
+// changed.
+func (ix *Index) describeChange(now []byte, minified bool, structural []Span) change {
+	c := change{minified: minified != ix.minified}
 	if ix.edits == 0 || ix.text == nil {
 		return c
 	}

@@ -465,7 +465,7 @@ type Index struct {
 	dirty   []Span  // edited since the last Refresh
 	pending []job   // sorted by start, disjoint; matches here are not computed yet
 	// rejected are the places where a scope predicate refused a match.
-	rejected []rejection
+	rejected rejections
 	last     WorkStats
 	// text is the text of the last NewIndex or Refresh, edits the edits
 	// since and lastEdit the latest; minified whether text is minified.
@@ -543,19 +543,7 @@ func (ix *Index) Edit(e syntax.Edit) {
 	// A refusal whose root the edit touches is recorded again when its
 	// region is matched; the others keep their place. Whether the edit
 	// touches what their predicates read is for Refresh to decide.
-	edited := Span{start, oldEnd}
-	keep := ix.rejected[:0]
-	for _, r := range ix.rejected {
-		if r.Root.Intersects(edited) {
-			continue
-		}
-		r.Root = shiftSpan(r.Root, start, oldEnd, newEnd)
-		r.Hull = shiftSpan(r.Hull, start, oldEnd, newEnd)
-		r.Deps = shiftSpan(r.Deps, start, oldEnd, newEnd)
-		keep = append(keep, r)
-	}
-	clear(ix.rejected[len(keep):])
-	ix.rejected = keep
+	ix.rejected.edit(start, oldEnd, newEnd)
 	for i := range ix.dirty {
 		ix.dirty[i] = shiftSpan(ix.dirty[i], start, oldEnd, newEnd)
 	}
@@ -588,12 +576,15 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	}
 	spans = append(spans, structural...)
 	now := text.Bytes()
-	defer func() { ix.text, ix.edits, ix.minified = now, 0, minifiedText(now) }()
+	// Counted once per refresh: the change, the index and this round's
+	// scope predicates all ask.
+	minNow := minifiedText(now)
+	defer func() { ix.text, ix.edits, ix.minified = now, 0, minNow }()
 	if len(spans) == 0 {
 		return
 	}
 	var regions []Span
-	ch := ix.describeChange(now, mergeSpans(structural))
+	ch := ix.describeChange(now, minNow, mergeSpans(structural))
 	if ch.minified {
 		// Every scope predicate's answer may flip: match the file again.
 		regions = []Span{{0, len(now)}}
@@ -603,16 +594,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		// their root is elsewhere, are matched again at their root.
 		touched := mergeSpans(append([]Span(nil), spans...))
 		roots := ix.list.dependents(touched, nil, &ch)
-		keep := ix.rejected[:0]
-		for _, r := range ix.rejected {
-			if touchesAny(r.Deps, touched) && !overlapsAny(r.Root, regions) && ch.affects(r.dep) {
-				roots = append(roots, r.Root)
-				continue
-			}
-			keep = append(keep, r)
-		}
-		clear(ix.rejected[len(keep):])
-		ix.rejected = keep
+		roots = ix.rejected.dependents(touched, regions, roots, &ch)
 		if len(roots) > 0 {
 			regions = mergeSpans(append(regions, roots...))
 		}
@@ -641,31 +623,28 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 
 	w := ix.newWork(tree, text.Bytes())
 	defer w.close()
+	w.env.minified = -1
+	if minNow {
+		w.env.minified = 1
+	}
 	for _, r := range regions {
 		w.region(r)
 	}
 	ix.pending = append(ix.pending, w.queued...)
 	sort.Slice(ix.pending, func(i, j int) bool { return ix.pending[i].span.Start < ix.pending[j].span.Start })
 	ix.merge(w.fresh)
-	ix.rejected = append(ix.rejected, w.rejected...)
+	ix.rejected.add(w.rejected...)
 	ix.last = w.stats
 }
 
 // dropRejected forgets the refusals whose root overlaps one of the sorted,
 // disjoint regions: matching the regions again records them anew.
 func (ix *Index) dropRejected(regions []Span) {
-	keep := ix.rejected[:0]
-	for _, r := range ix.rejected {
-		if !overlapsAny(r.Root, regions) {
-			keep = append(keep, r)
-		}
-	}
-	clear(ix.rejected[len(keep):])
-	ix.rejected = keep
+	ix.rejected.drop(regions)
 }
 
 // reject records a refused match (see Index.rejected).
-func (ix *Index) reject(r rejection) { ix.rejected = append(ix.rejected, r) }
+func (ix *Index) reject(r rejection) { ix.rejected.add(r) }
 
 // lineRegions widens spans to their lines, with one byte of slack on each
 // side (a node that ends or starts exactly at an edit can change with it: an
@@ -952,7 +931,7 @@ func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline
 	ix.pending = keep
 	sort.Slice(ix.pending, func(i, j int) bool { return ix.pending[i].span.Start < ix.pending[j].span.Start })
 	ix.merge(w.fresh)
-	ix.rejected = append(ix.rejected, w.rejected...)
+	ix.rejected.add(w.rejected...)
 	ix.last = w.stats
 }
 

@@ -22,14 +22,26 @@ type chunk struct {
 	// Bounds of the chunk, with delta: the smallest start and largest end
 	// of any site, root or memo span, and the largest site end.
 	lo, hi, siteHi int
-	// dlo and dhi bound the matches' Deps, with delta (dhi < 0: none);
-	// words is the sorted union of their predicates' words, and inexact
-	// is set when one of them has Deps without words (see deps.go). Deps
-	// are kept apart from lo and hi: a function-wide span would make every
-	// edit in the function visit every match in it.
+	// dlo and dhi bound the matches' Deps, with delta (dhi < 0: none).
+	// Deps are kept apart from lo and hi: a function-wide span would make
+	// every edit in the function visit every match in it.
 	dlo, dhi int
-	words    []string
-	inexact  bool
+	// byWord indexes the matches (positions in ms) by the words their
+	// predicates looked up, and open lists those an edit of any word can
+	// affect (Deps without words: see deps.go), so
+	// that an edit of one identifier visits the matches that looked it up,
+	// not every match whose Deps cover it: in a bundle, every chunk holds
+	// a var of the factory and a function declaring the edited name.
+	byWord map[string]*wordDeps
+	open   []int32
+}
+
+// wordDeps lists the matches of a chunk that looked up one word, with the
+// hull of their Deps (without the chunk's delta): a function declaring
+// the word elsewhere in the chunk is passed over by one comparison.
+type wordDeps struct {
+	at     []int32
+	lo, hi int
 }
 
 const (
@@ -65,23 +77,47 @@ func (c *chunk) bounds() {
 	}
 }
 
-// depBounds recomputes dlo, dhi, words and inexact.
+// depBounds recomputes dlo, dhi, byWord and open.
 func (c *chunk) depBounds() {
 	c.depSpan()
-	c.words, c.inexact = c.words[:0], false
+	clear(c.byWord)
+	c.open = c.open[:0]
 	for i := range c.ms {
 		m := &c.ms[i]
-		if m.dep == nil {
-			continue
-		}
-		if m.dep.inexact {
-			c.inexact = true
-		} else {
-			c.words = append(c.words, m.dep.words...)
+		switch {
+		case m.dep == nil:
+			// No Deps: nothing beyond the root was read.
+		case m.dep.inexact:
+			c.open = append(c.open, int32(i))
+		case m.dep.minified:
+			// Only a change of minifiedness affects it, and that
+			// matches the whole file again.
+		default:
+			if c.byWord == nil {
+				c.byWord = map[string]*wordDeps{}
+			}
+			for _, w := range m.dep.words {
+				e := c.byWord[w]
+				if e == nil {
+					e = &wordDeps{lo: m.Deps.Start, hi: m.Deps.End}
+					c.byWord[w] = e
+				}
+				e.at = append(e.at, int32(i))
+				e.lo, e.hi = min(e.lo, m.Deps.Start), max(e.hi, m.Deps.End)
+			}
 		}
 	}
-	slices.Sort(c.words)
-	c.words = slices.Compact(c.words)
+}
+
+// wordHulls recomputes the hulls of byWord after Deps moved.
+func (c *chunk) wordHulls() {
+	for _, e := range c.byWord {
+		e.lo, e.hi = int(^uint(0)>>1), -1
+		for _, i := range e.at {
+			d := c.ms[i].Deps
+			e.lo, e.hi = min(e.lo, d.Start), max(e.hi, d.End)
+		}
+	}
 }
 
 // depSpan recomputes dlo and dhi.
@@ -106,6 +142,7 @@ func (c *chunk) shiftDeps(oldDelta, start, oldEnd, newEnd int) {
 		m.Deps = Span{abs.Start - c.delta, abs.End - c.delta}
 	}
 	c.depSpan() // the words stay
+	c.wordHulls()
 }
 
 // first returns a copy of the chunk's first match, with its delta.
@@ -126,6 +163,10 @@ func (c *chunk) normalize() {
 	d := c.delta
 	for i := range c.ms {
 		shiftMatch(&c.ms[i], d)
+	}
+	for _, e := range c.byWord {
+		e.lo += d
+		e.hi += d
 	}
 	c.delta = 0
 }
@@ -231,25 +272,44 @@ func (l *matchList) drop(regions []Span) {
 
 // dependents appends to roots the roots of the matches whose Deps touch
 // one of the sorted, disjoint spans while their root does not overlap
-// them, and which the change affects.
+// them, and which the change affects. For an inert change it visits only
+// the matches that looked up one of the change's words, or read beyond
+// their root without saying what (see chunk.byWord).
 func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
+	consider := func(c *chunk, m *Match) {
+		if m.dep == nil {
+			return
+		}
+		deps := Span{m.Deps.Start + c.delta, m.Deps.End + c.delta}
+		root := Span{m.Root.Start + c.delta, m.Root.End + c.delta}
+		if touchesAny(deps, spans) && !overlapsAny(root, spans) && ch.affects(m.dep) {
+			roots = append(roots, root)
+		}
+	}
+	byWord := !ch.minified && ch.inert
+	var seen []int32
 	for _, c := range l.chunks {
 		if c.dhi < 0 || !touchesAny(Span{c.dlo, c.dhi}, spans) {
 			continue
 		}
-		if !ch.minified && ch.inert && !c.inexact && !ch.mentions(c.words) {
-			continue // nothing in the chunk looked up a word the edit touched
+		if !byWord {
+			for i := range c.ms {
+				consider(c, &c.ms[i])
+			}
+			continue
 		}
-		for i := range c.ms {
-			m := &c.ms[i]
-			if m.dep == nil {
-				continue
+		seen = append(seen[:0], c.open...)
+		for _, w := range ch.words {
+			if e := c.byWord[w]; e != nil && touchesAny(Span{e.lo + c.delta, e.hi + c.delta}, spans) {
+				seen = append(seen, e.at...)
 			}
-			deps := Span{m.Deps.Start + c.delta, m.Deps.End + c.delta}
-			root := Span{m.Root.Start + c.delta, m.Root.End + c.delta}
-			if touchesAny(deps, spans) && !overlapsAny(root, spans) && ch.affects(m.dep) {
-				roots = append(roots, root)
-			}
+		}
+		if len(seen) > 1 {
+			slices.Sort(seen) // in order, once each: a match may hold two of the words
+			seen = slices.Compact(seen)
+		}
+		for _, i := range seen {
+			consider(c, &c.ms[i])
 		}
 	}
 	return roots

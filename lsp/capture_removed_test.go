@@ -43,6 +43,9 @@ func TestEditAfterRemovedLine(t *testing.T) {
 		// Another line in its place: the developer's version of the fix.
 		{"another line typed in its place", 0, "    report(removed)\n", store.Edited},
 		{"the line typed back", 0, "    console.log(removed)\n", store.Undone},
+		// An editor's own diff of its undo may put the line back past
+		// the next line's indentation: the same text, undone.
+		{"the line put back past the indentation (an editor's diff)", len("  "), "  console.log(removed)\n  ", store.Undone},
 		{"nothing", -1, "", store.Kept},
 	} {
 		t.Run(c.name, func(t *testing.T) {

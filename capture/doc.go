@@ -48,6 +48,13 @@
 //	replacing it with other code                   string                edited
 //	typing at the edge of a fix that removed       merged.items()        edited
 //	  text (x.keys() → x) something else
+//	  ... a whole line (console.log(x)), typing    _e}                   edited
+//	  where it removed it: the start of the line
+//	  that took its place
+//	  ... typing on that line past its             ··_e}                 kept
+//	  indentation: the next line's code, though a
+//	  diff of the texts cannot tell the two places
+//	  apart (TestEditAfterRemovedLine)
 //	the original text back, in one change or       any; merged.keys()    undone
 //	  in pieces (typed back, editor's own diff)
 //	a fix of several parts back to its original:   import ast …          undone

@@ -728,6 +728,11 @@ func follow(ctx context.Context, s *server, uri string, a action, kind string) e
 		after := s.c.Doc(uri).Text
 		if i := firstChange(before, after); i >= 0 {
 			end := max(i, len(after)-commonSuffix(before[i:], after[i:]))
+			if end == i {
+				// Only text removed: type where the fix removed it.
+				i = removedAt(before, after, uri, a.a.Edit, i)
+				end = i
+			}
 			// Before a trailing ";", "," or white space, which would
 			// separate the addition from the fix (kept, by the table).
 			for end > i && strings.ContainsRune(" \t\r\n;,", rune(after[end-1])) {
@@ -810,6 +815,49 @@ func checkQuit(ctx context.Context, home string, a action, saved bool) error {
 			how, a.rule, outcomes, prefs, want, map[bool]string{true: "its preferences", false: "none"}[saved])
 	}
 	return nil
+}
+
+// removedAt returns where the fix removed text in the document: the
+// start of its first edit, when that edit removed text and removing it
+// there turns before into after. A diff cannot tell: removing a whole
+// line before a line with the same indentation reads, compared byte by
+// byte, as removing it from after that indentation (firstChange's answer,
+// at), and typing there writes on the next line, away from the fix
+// (capture's table: kept).
+func removedAt(before, after, docURI string, we *protocol.WorkspaceEdit, at int) int {
+	if we == nil {
+		return at
+	}
+	var edits []protocol.TextEdit
+	edits = append(edits, we.Changes[uri.URI(docURI)]...)
+	for _, dc := range we.DocumentChanges {
+		if tde, ok := dc.(*protocol.TextDocumentEdit); ok && string(tde.TextDocument.URI) == docURI {
+			for _, e := range tde.Edits {
+				if te, ok := e.(*protocol.TextEdit); ok {
+					edits = append(edits, *te)
+				}
+			}
+		}
+	}
+	if len(edits) == 0 {
+		return at
+	}
+	first := slices.MinFunc(edits, func(a, b protocol.TextEdit) int {
+		if a.Range.Start.Line != b.Range.Start.Line {
+			return int(a.Range.Start.Line) - int(b.Range.Start.Line)
+		}
+		return int(a.Range.Start.Character) - int(b.Range.Start.Character)
+	})
+	if first.NewText != "" {
+		return at
+	}
+	// The benchmark's client counts UTF-16 (startServer's Initialize).
+	p, clamped := syntax.NewText([]byte(before)).Offset(syntax.Position{Line: first.Range.Start.Line, Character: first.Range.Start.Character}, syntax.UTF16)
+	n := len(before) - len(after)
+	if clamped || p > at || n <= 0 || p+n > len(before) || before[:p]+before[p+n:] != after {
+		return at
+	}
+	return p
 }
 
 // commonSuffix is the length of the longest common suffix of a and b.

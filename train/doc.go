@@ -194,10 +194,15 @@
 // tolerances and s. The active policy
 // is the store's active adapter, or the base when there is none or it no
 // longer loads. A rejected adapter is kept on disk and in the store as
-// rejected, with its metrics. The held-out preferences are always newer
-// than any data the active adapter saw, so the comparison is fair; recent
-// feedback that contradicts the older feedback (or poisons it) makes the
-// new adapter lose and be refused.
+// rejected, with its metrics. The held-out preferences are newer than any
+// data the active adapter's own candidate saw; recent feedback that
+// contradicts the older feedback (or poisons it) makes the new adapter lose
+// and be refused. With Settings.Refit (below) the active adapter is a refit
+// on every preference of its run, so when few preferences have come since,
+// some of today's held-out preferences were in its training data: the
+// comparison then favours the active adapter (a better candidate may be
+// refused, a worse one is not accepted). Holding out only what came after
+// the active adapter's run would remove that bias; it is not done yet.
 //
 // # Refit
 //

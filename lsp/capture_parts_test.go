@@ -3,7 +3,6 @@ package lsp
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/store"
@@ -123,22 +122,8 @@ func TestMultiPartFixUndoShapes(t *testing.T) {
 			if got := h.c.Doc(uri).Text; c.want == store.Undone && (!strings.Contains(got, "return eval(text)") || strings.Contains(got, "import ast")) {
 				t.Fatalf("the test's undo did not restore the original:\n%s", h.c.Doc(uri).Text)
 			}
-			h.clock.Advance(31 * time.Second)
-			h.tick()
-			if c.want == store.Kept {
-				h.clock.Advance(15 * time.Minute)
-			}
-			h.tick()
-			st := h.status()
-			for _, o := range []store.Outcome{store.Kept, store.Edited, store.Undone} {
-				want := int64(0)
-				if o == c.want {
-					want = 1
-				}
-				if st.Events[o] != want {
-					t.Fatalf("events %v, want one %s", st.Events, c.want)
-				}
-			}
+			h.settle(c.want)
+			h.wantOnly(c.want, c.name)
 			if c.want != store.Edited {
 				return
 			}

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,26 +53,7 @@ func TestEditAfterRemovedLine(t *testing.T) {
 			t.Parallel()
 			h := startCapture(t)
 			uri := "file:///w/hooks.ts"
-			if err := h.c.Open(ctx(t), uri, "typescript", tsLogSrc); err != nil {
-				t.Fatal(err)
-			}
-			at := strings.Index(tsLogSrc, "console.log")
-			acts, err := suggestions(h.c.CodeActions(ctx(t), uri, at, at, protocol.CodeActionTriggerKindInvoked))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var act *protocol.CodeAction
-			for _, a := range acts {
-				if strings.Contains(string(a.Data), `"ruleId":"typescript.console-log"`) {
-					act = a
-				}
-			}
-			if act == nil {
-				t.Fatalf("no typescript.console-log action among %d", len(acts))
-			}
-			if err := h.c.Apply(ctx(t), act); err != nil {
-				t.Fatal(err)
-			}
+			h.acceptInLang(uri, "typescript", tsLogSrc, "console.log", "typescript.console-log")
 			line := strings.Index(tsLogSrc, "    console.log")
 			if got, want := h.c.Doc(uri).Text, tsLogSrc[:line]+tsLogSrc[line+len("    console.log(removed)\n"):]; got != want {
 				t.Fatalf("the fix did not remove the whole line:\n%s", got)
@@ -88,16 +70,7 @@ func TestEditAfterRemovedLine(t *testing.T) {
 			h.tick()
 			h.clock.Advance(15 * time.Minute)
 			h.tick()
-			st := h.status()
-			for _, o := range []store.Outcome{store.Kept, store.Edited, store.Undone} {
-				want := int64(0)
-				if o == c.want {
-					want = 1
-				}
-				if st.Events[o] != want {
-					t.Fatalf("events %v after %q, want one %s", st.Events, h.c.Doc(uri).Text, c.want)
-				}
-			}
+			h.wantOnly(c.want, fmt.Sprintf("after %q", h.c.Doc(uri).Text))
 		})
 	}
 }

@@ -138,7 +138,13 @@ func (h *captureHarness) acceptAt(uri, marker, ruleID string) *protocol.CodeActi
 // acceptIn is acceptAt on the Python source src.
 func (h *captureHarness) acceptIn(uri, src, marker, ruleID string) *protocol.CodeAction {
 	h.t.Helper()
-	if err := h.c.Open(ctx(h.t), uri, "python", src); err != nil {
+	return h.acceptInLang(uri, "python", src, marker, ruleID)
+}
+
+// acceptInLang is acceptIn for a document of another language.
+func (h *captureHarness) acceptInLang(uri, lang, src, marker, ruleID string) *protocol.CodeAction {
+	h.t.Helper()
+	if err := h.c.Open(ctx(h.t), uri, lang, src); err != nil {
 		h.t.Fatal(err)
 	}
 	at := strings.Index(src, marker)
@@ -156,6 +162,34 @@ func (h *captureHarness) acceptIn(uri, src, marker, ruleID string) *protocol.Cod
 	}
 	h.t.Fatalf("no %s action at %q", ruleID, marker)
 	return nil
+}
+
+// settle runs the checkpoints that decide an applied fix: 31 s for an
+// edited or undone one, and 15 minutes more for one kept.
+func (h *captureHarness) settle(want store.Outcome) {
+	h.t.Helper()
+	h.clock.Advance(31 * time.Second)
+	h.tick()
+	if want == store.Kept {
+		h.clock.Advance(15 * time.Minute)
+	}
+	h.tick()
+}
+
+// wantOnly fails unless exactly one outcome, want, was recorded among
+// kept, edited and undone; what says what the test did.
+func (h *captureHarness) wantOnly(want store.Outcome, what string) {
+	h.t.Helper()
+	st := h.status()
+	for _, o := range []store.Outcome{store.Kept, store.Edited, store.Undone} {
+		n := int64(0)
+		if o == want {
+			n = 1
+		}
+		if st.Events[o] != n {
+			h.t.Fatalf("%s: events %v, want one %s", what, st.Events, want)
+		}
+	}
 }
 
 func prefs(t *testing.T, db *store.DB) []store.Preference {

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"net"
@@ -157,26 +158,7 @@ func TestEdgeEditsClassified(t *testing.T) {
 			t.Parallel()
 			h := startCapture(t)
 			uri := "file:///w/edge.ts"
-			if err := h.c.Open(ctx(t), uri, "typescript", tsAnySrc); err != nil {
-				t.Fatal(err)
-			}
-			at := strings.Index(tsAnySrc, "any")
-			acts, err := suggestions(h.c.CodeActions(ctx(t), uri, at, at, protocol.CodeActionTriggerKindInvoked))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var act *protocol.CodeAction
-			for _, a := range acts {
-				if strings.Contains(string(a.Data), `"ruleId":"typescript.any-to-unknown"`) {
-					act = a
-				}
-			}
-			if act == nil {
-				t.Fatal("no typescript.any-to-unknown action")
-			}
-			if err := h.c.Apply(ctx(t), act); err != nil {
-				t.Fatal(err)
-			}
+			h.acceptInLang(uri, "typescript", tsAnySrc, "any", "typescript.any-to-unknown")
 			text := h.c.Doc(uri).Text
 			rs := strings.Index(text, "unknown")
 			re := rs + len("unknown")
@@ -200,22 +182,8 @@ func TestEdgeEditsClassified(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			h.clock.Advance(31 * time.Second)
-			h.tick()
-			if c.want == store.Kept {
-				h.clock.Advance(15 * time.Minute)
-			}
-			h.tick()
-			st := h.status()
-			for _, o := range []store.Outcome{store.Kept, store.Edited, store.Undone} {
-				want := int64(0)
-				if o == c.want {
-					want = 1
-				}
-				if st.Events[o] != want {
-					t.Fatalf("text %q: events %v, want one %s", h.c.Doc(uri).Text, st.Events, c.want)
-				}
-			}
+			h.settle(c.want)
+			h.wantOnly(c.want, fmt.Sprintf("text %q", h.c.Doc(uri).Text))
 		})
 	}
 }

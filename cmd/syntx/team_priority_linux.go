@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -32,31 +30,14 @@ func idlePriority() error {
 	if err := train.LowerPriority(); err != nil {
 		return err
 	}
-	done := map[int]bool{}
-	for pass := 0; pass < 8; pass++ {
-		ents, err := os.ReadDir("/proc/self/task")
-		if err != nil {
-			return fmt.Errorf("idle priority: %w", err)
+	return train.EachThread(func(tid int) error {
+		var param struct{ priority int32 }
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), schedIdle, uintptr(unsafe.Pointer(&param))); errno != 0 && errno != syscall.ESRCH {
+			return fmt.Errorf("idle priority: sched_setscheduler: %w", errno)
 		}
-		fresh := 0
-		for _, e := range ents {
-			tid, err := strconv.Atoi(e.Name())
-			if err != nil || done[tid] {
-				continue
-			}
-			done[tid] = true
-			fresh++
-			var param struct{ priority int32 }
-			if _, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), schedIdle, uintptr(unsafe.Pointer(&param))); errno != 0 && errno != syscall.ESRCH {
-				return fmt.Errorf("idle priority: sched_setscheduler: %w", errno)
-			}
-			if _, _, errno := syscall.RawSyscall(syscall.SYS_IOPRIO_SET, ioprioWhoProc, uintptr(tid), ioprioClassIdl<<ioprioClassSh); errno != 0 && errno != syscall.ESRCH {
-				return fmt.Errorf("idle priority: ioprio_set: %w", errno)
-			}
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_IOPRIO_SET, ioprioWhoProc, uintptr(tid), ioprioClassIdl<<ioprioClassSh); errno != 0 && errno != syscall.ESRCH {
+			return fmt.Errorf("idle priority: ioprio_set: %w", errno)
 		}
-		if fresh == 0 {
-			return nil
-		}
-	}
-	return nil
+		return nil
+	})
 }

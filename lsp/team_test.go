@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testbin"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/train"
@@ -85,23 +85,6 @@ func installLayer(t *testing.T, dir, version, weights string) {
 	}
 }
 
-// syntxBinary returns $SYNTX_BIN, or builds the server for the test: the
-// trainer the server starts is a real `syntx train`.
-func syntxBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("SYNTX_BIN"); bin != "" {
-		return bin
-	}
-	if testing.Short() {
-		t.Skip("builds the syntx binary")
-	}
-	bin := filepath.Join(t.TempDir(), "syntx")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/syntx").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestTeamLayerChangeWaitsForOwnFeedback: a new team layer under an own
 // adapter trained over another makes the next idle moment retrain it; when
 // that run finds too little of the developer's own feedback, later idle
@@ -109,7 +92,7 @@ func syntxBinary(t *testing.T) string {
 // period started one that ended the same way).
 func TestTeamLayerChangeWaitsForOwnFeedback(t *testing.T) {
 	t.Parallel()
-	bin := syntxBinary(t)
+	bin := testbin.Syntx(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	home := t.TempDir()

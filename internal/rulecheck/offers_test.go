@@ -3,7 +3,6 @@ package rulecheck
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,30 +10,15 @@ import (
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/realcorpus"
+	"github.com/syntx/syntx/internal/testbin"
 	"github.com/syntx/syntx/syntax"
 )
-
-// syntxBinary returns $SYNTX_BIN, or builds the server for the test.
-func syntxBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("SYNTX_BIN"); bin != "" {
-		return bin
-	}
-	if testing.Short() {
-		t.Skip("builds the syntx binary")
-	}
-	bin := filepath.Join(t.TempDir(), "syntx")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/syntx").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // TestServerOffers drives the real server the way the run does: it finds
 // the offers of a file with both triggers and keeps what the fix edits.
 func TestServerOffers(t *testing.T) {
 	t.Parallel()
-	bin := syntxBinary(t)
+	bin := testbin.Syntx(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	lib, err := loadRules(ctx, bin)

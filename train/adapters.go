@@ -308,9 +308,14 @@ func (tr *trainer) judge(ctx context.Context, p Problem, policy *model.LoRA, res
 	if note == "" {
 		res.Metrics.Holdout.ActiveVersion = actVersion
 	}
-	res.Metrics.Holdout.Active = evaluate(za, tr.ds.hold())
-	decision, reason := gate(tr.s, tr.zNew, za, tr.ds.hold())
-	res.Decision, res.Metrics.Reason = decision, reason+note
+	gp, which, err := tr.gateSet(ctx, p, actVersion)
+	if err != nil {
+		return nil, err
+	}
+	// The scores stored are the ones the gate decided on.
+	res.Metrics.Holdout.New, res.Metrics.Holdout.Active = evaluate(tr.zNew, gp), evaluate(za, gp)
+	decision, reason := gate(tr.s, tr.zNew, za, gp)
+	res.Decision, res.Metrics.Reason = decision, reason+which+note
 	if decision == store.RunAccepted && tr.refit != nil {
 		res.Metrics.Reason += "; saved the refit on all preferences"
 		return tr.refit, nil

@@ -132,9 +132,11 @@ func TestRollbackSkipsRejected(t *testing.T) {
 	if r2 := run(good); r2.Decision != store.RunAccepted { // v2, trained properly
 		t.Fatalf("v2: %s", r2.Decision)
 	}
-	// v3 barely trains and may not be worse than v2 at all: rejected.
+	// v3 barely trains from a fresh start (another rank, so not from v2)
+	// and may not be worse than v2 at all: rejected.
 	rej := quick(3, now)
 	rej.AccuracyTolerance, rej.LogLossTolerance, rej.Epochs, rej.RewardEpochs, rej.MinSteps = -1, -1, 1, 1, 1
+	rej.Rank = 4
 	if r3 := run(rej); r3.Decision != store.RunRejected {
 		t.Fatalf("v3: %s (%s)", r3.Decision, r3.Metrics.Reason)
 	}

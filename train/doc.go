@@ -20,11 +20,13 @@
 //     when the adapter was accepted.
 //
 // Everything is pure Go (float64 arithmetic around the model's float32
-// forward pass), single-threaded, and deterministic: the LoRA
-// initialisations and the batch orders derive from Settings.Seed through
-// SplitMix64, so two runs on the same data with the same seed write
-// byte-identical adapters. Only LoRA parameters train; the base network
-// stays frozen and serves as the reference policy π_ref.
+// forward pass), single-threaded, and deterministic: a run is a pure
+// function of the store's preferences, the Settings and the active adapter
+// (its starting point, see "Warm start"). The fresh LoRA initialisations
+// and the batch orders derive from Settings.Seed through SplitMix64, so two
+// runs on the same data, with the same seed and the same active adapter,
+// write byte-identical adapters. Only LoRA parameters train; the base
+// network stays frozen and serves as the reference policy π_ref.
 //
 // The objectives are rows of one table (objectives.go): each says what the
 // policy trains on (candidate sets, pairs, labels), its loss, its default β,
@@ -136,9 +138,39 @@
 // differentiate is the one minimised) over shuffled batches of 256
 // examples, for Settings.Epochs passes (20; RewardEpochs for the reward
 // model) or more, until at least Settings.MinSteps (300) steps were taken,
-// so that small data sets still train. The new adapters start as PEFT
+// so that small data sets still train. Fresh adapters start as PEFT
 // does (A uniform in ±1/√in, B = 0), i.e. at the base, with rank 8 and
-// lora_alpha 16 on every eligible weight (skip, fc1, fc2).
+// lora_alpha 16 on every eligible weight (skip, fc1, fc2); behind an
+// active adapter of that shape a run starts from it (below).
+//
+// # Warm start
+//
+// When an adapter is active, loads over the run's base (the same base hash,
+// team layer included) and has the shape a fresh adapter of the run's
+// settings would have (rank, lora_alpha, scaling, modules, matrix shapes),
+// every optimisation of the run — the reward model's and the policy's, the
+// candidate's and the refit's — starts from a copy of it instead of a
+// fresh initialisation; Hyperparams.WarmStart records its version, and
+// Hyperparams.FreshStart why an active adapter was passed over. The
+// objectives do not change: the KL reference stays the frozen base, so what
+// the policy may drift to is the same; the L2 term still pulls towards the
+// base. Settings.Seed keeps its meaning: it draws a fresh start's A and
+// every batch order.
+//
+// Why: a rule the developer has not met yet is scored by its prior plus
+// what the adapter learnt for the features it shares with the rules they
+// did meet (its category, language, file role, syntax context). How that
+// shared evidence is split between a rule's own features and the shared
+// ones is not fixed by the data; a fresh random A each retrain split it
+// anew, so the score of an unmet rule jumped between retrains on nearly
+// the same data: on the real-code learning benchmark a persona's noise went
+// 0.00 → 1.00 from 20 to 30 events, all of it one unmet style rule, and an
+// unmet rule's logit went −3.3, −2.0, −3.3 at 10, 20, 30 events. Starting
+// from the active adapter keeps the split it found, and new evidence moves
+// it from there. (For kl at β = 1 the policy reproduces the reward model, so
+// the active policy adapter is also the reward model's natural start; at
+// other β it is only a start.) The first run, and every run behind an
+// adapter of another shape, starts fresh.
 //
 // For "dpo" and "kto" the policy's λ is 0.03·β. Their losses pass β times
 // the gradient of the Bradley–Terry and KL losses, and L2 on the two LoRA
@@ -194,15 +226,24 @@
 // tolerances and s. The active policy
 // is the store's active adapter, or the base when there is none or it no
 // longer loads. A rejected adapter is kept on disk and in the store as
-// rejected, with its metrics. The held-out preferences are newer than any
-// data the active adapter's own candidate saw; recent feedback that
-// contradicts the older feedback (or poisons it) makes the new adapter lose
-// and be refused. With Settings.Refit (below) the active adapter is a refit
-// on every preference of its run, so when few preferences have come since,
-// some of today's held-out preferences were in its training data: the
-// comparison then favours the active adapter (a better candidate may be
-// refused, a worse one is not accepted). Holding out only what came after
-// the active adapter's run would remove that bias; it is not done yet.
+// rejected, with its metrics. Recent feedback that contradicts the older
+// feedback (or poisons it) makes the new adapter lose and be refused.
+//
+// Which held-out preferences the gate compares on: the newest 20% are
+// newer than anything an active adapter trained without its own run's
+// held-out share saw, so behind such an adapter (or the base) all of them
+// are. An active refit (Settings.Refit, below) was trained on every
+// preference its run read, up to its run's LastPreferenceID; when few
+// preferences have come since, some of today's held-out ones were in its
+// training data, and a comparison on them favours it (and, through the
+// warm start, the candidate that started from it). So behind a refit the
+// gate compares on the held-out preferences with a larger id than its
+// run's LastPreferenceID — data neither policy saw — when there are at
+// least five of them (minUnseen); with fewer, it falls back to every
+// held-out preference, and the message says so ("compared on all 31
+// held-out preferences although v1 (a refit) trained on 28 of them: only 3
+// are newer, fewer than 5"). The message and the run's held-out metrics
+// (Holdout.New, Holdout.Active) are on the preferences compared.
 //
 // # Refit
 //

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syntx/syntx/store"
 )
@@ -195,5 +196,62 @@ func TestGate(t *testing.T) {
 				t.Fatalf("accepted a policy worse beyond the tolerances: %s", why)
 			}
 		})
+	}
+}
+
+// TestGateComparesOnDataNeitherSaw: after a refit is active, the gate
+// compares on the held-out preferences newer than what the refit trained
+// on when there are at least minUnseen of them, and says so; with fewer it
+// falls back to every held-out preference and says that the active adapter
+// saw some of them. Behind an adapter trained without its held-out share,
+// every held-out preference is compared, as before.
+func TestGateComparesOnDataNeitherSaw(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	db := openStore(t, home)
+	fillStore(t, db, synthSpec{prefs: 150, seed: 5})
+	s := quick(1, clock(t0.Add(48*time.Hour)))
+	s.Refit = true
+	v1 := runOK(t, home, db, s)
+	if v1.Decision != store.RunAccepted || v1.Metrics.Refit == nil {
+		t.Fatalf("first run: %s, refit %v; want an accepted refit", v1.Decision, v1.Metrics.Refit)
+	}
+
+	// Fewer than minUnseen new preferences: all held out are compared.
+	few := fillStore(t, db, synthSpec{prefs: 2, seed: 6, ws: "/b", offset: 10 * 24 * time.Hour})
+	if few >= minUnseen {
+		t.Fatalf("the small batch has %d preferences, want fewer than %d", few, minUnseen)
+	}
+	v2 := runOK(t, home, db, s)
+	h := v2.Metrics.Holdout
+	want := "although v1 (a refit) trained on"
+	if !strings.Contains(v2.Metrics.Reason, want) || h.Active.N != v2.Data.Holdout || h.New.N != v2.Data.Holdout {
+		t.Fatalf("after %d new preferences: compared %d/%d of %d held out, reason %q; want all, and %q", few, h.New.N, h.Active.N, v2.Data.Holdout, v2.Metrics.Reason, want)
+	}
+	if v2.Decision != store.RunAccepted || v2.Metrics.Refit == nil {
+		t.Fatalf("second run: %s, refit %v", v2.Decision, v2.Metrics.Refit)
+	}
+
+	// Enough new preferences, fewer than the held-out share: only they are.
+	some := fillStore(t, db, synthSpec{prefs: 12, seed: 7, ws: "/c", offset: 20 * 24 * time.Hour})
+	v3 := runOK(t, home, db, s)
+	h = v3.Metrics.Holdout
+	if some >= v3.Data.Holdout {
+		t.Fatalf("%d new preferences, %d held out: the case needs fewer new", some, v3.Data.Holdout)
+	}
+	if h.New.N != some || h.Active.N != some || !strings.Contains(v3.Metrics.Reason, "newer than what v2 (a refit) trained on") {
+		t.Fatalf("after %d new preferences: compared %d/%d of %d held out, reason %q", some, h.New.N, h.Active.N, v3.Data.Holdout, v3.Metrics.Reason)
+	}
+
+	// Behind an adapter that is not a refit, every held-out preference.
+	s.Refit = false
+	v4 := runOK(t, home, db, s) // nothing new since v3, a refit: the fallback
+	if !strings.Contains(v4.Metrics.Reason, "although v3 (a refit)") || v4.Metrics.Refit != nil {
+		t.Fatalf("v4: %q, refit %v", v4.Metrics.Reason, v4.Metrics.Refit)
+	}
+	fillStore(t, db, synthSpec{prefs: 2, seed: 8, ws: "/d", offset: 30 * 24 * time.Hour})
+	v5 := runOK(t, home, db, s)
+	if h := v5.Metrics.Holdout; h.Active.N != v5.Data.Holdout || strings.Contains(v5.Metrics.Reason, "refit") {
+		t.Fatalf("behind v4 (no refit): compared %d of %d, reason %q", h.Active.N, v5.Data.Holdout, v5.Metrics.Reason)
 	}
 }

@@ -242,6 +242,11 @@ type Hyperparams struct {
 	BaseSHA256        string    `json:"base_sha256"`
 	// TeamLayer is the team adapter the run trained over ("" for none).
 	TeamLayer string `json:"team_layer,omitempty"`
+	// WarmStart is the adapter version the run's optimisations started
+	// from ("" for a fresh, seeded start); FreshStart says why an active
+	// adapter was not used.
+	WarmStart  string `json:"warm_start,omitempty"`
+	FreshStart string `json:"fresh_start,omitempty"`
 }
 
 // PersonaCount is a persona's share of a run's data.
@@ -377,6 +382,9 @@ type trainer struct {
 	// fixed, when set, is the active policy the gate compares with (a
 	// team run's published adapter) instead of the store's.
 	fixed *fixedActive
+	// warm is the adapter every optimisation of the run starts from (the
+	// active one), or none.
+	warm warmStart
 }
 
 // Run trains a new adapter on every preference in p.DB, evaluates it
@@ -418,6 +426,10 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep}
 	res.Hyper = tr.hyper()
 	res.Hyper.TeamLayer = p.TeamLayer
+	if tr.warm, res.Hyper.FreshStart, err = tr.loadWarmStart(ctx, p); err != nil {
+		return res, fmt.Errorf("train: %w", err)
+	}
+	res.Hyper.WarmStart = tr.warm.version
 	u := tr.units()
 	res.Data = u.counts
 	if n := len(ds.prefs); n < s.MinPreferences || tr.empty(u) || len(ds.hold()) == 0 {
@@ -462,11 +474,15 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 // decides runs again in commit, under the adapters lock, on the candidate.
 func (tr *trainer) refitIfPassing(ctx context.Context, p Problem, m *Metrics) error {
 	ds := tr.ds
-	za, _, _, err := tr.activeLogits(ctx, p)
+	za, version, _, err := tr.activeLogits(ctx, p)
 	if err != nil {
 		return err
 	}
-	if d, _ := gate(tr.s, tr.zNew, za, ds.hold()); d != store.RunAccepted {
+	gp, _, err := tr.gateSet(ctx, p, version)
+	if err != nil {
+		return err
+	}
+	if d, _ := gate(tr.s, tr.zNew, za, gp); d != store.RunAccepted {
 		return nil
 	}
 	zNew, nHold := tr.zNew, ds.nHold
@@ -625,7 +641,7 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 	}
 
 	prog.phase = tr.phase("policy (" + string(s.Objective) + ")")
-	pp, err := model.NewLoRA(tr.base, model.LoRAConfig{Rank: s.Rank, Alpha: s.Alpha, Seed: seedPolicy})
+	pp, err := tr.initLoRA(seedPolicy)
 	if err != nil {
 		return nil, m, err
 	}
@@ -655,7 +671,7 @@ func (tr *trainer) optimise(ctx context.Context, u units) (*model.LoRA, Metrics,
 // base (showing nothing earns 0).
 func (tr *trainer) fitReward(ctx context.Context, e *engine, u units, zref []float64, epochs int, seed, orderSeed uint64, tick func() error, m *Metrics) ([]float64, error) {
 	s := tr.s
-	rp, err := model.NewLoRA(tr.base, model.LoRAConfig{Rank: s.Rank, Alpha: s.Alpha, Seed: seed})
+	rp, err := tr.initLoRA(seed)
 	if err != nil {
 		return nil, err
 	}

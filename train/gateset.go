@@ -1,0 +1,73 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/syntx/syntx/store"
+)
+
+// minUnseen is the least number of held-out preferences newer than what
+// the active adapter trained on for the gate to compare on those alone.
+const minUnseen = 5
+
+// gateSet returns the held-out preferences the gate compares the new
+// policy and the active one on, and a clause for the gate's message saying
+// which they are. When the active adapter (version, from the store) is a
+// refit, it was trained on every preference its run read, up to its run's
+// LastPreferenceID; then only the held-out preferences newer than that are
+// compared — data neither policy saw — when there are at least minUnseen
+// of them; with fewer, all held-out preferences are, and the clause says
+// that some of them the active adapter saw. Otherwise (no active adapter,
+// or one trained without the held-out share of its run, whose training
+// data are all older than today's held-out preferences) all held-out
+// preferences are compared.
+func (tr *trainer) gateSet(ctx context.Context, p Problem, version string) ([]pref, string, error) {
+	hold := tr.ds.hold()
+	if version == "" || tr.fixed != nil || p.DB == nil {
+		return hold, "", nil
+	}
+	seen, refit, err := activeSaw(ctx, p.DB, version)
+	if err != nil || !refit {
+		return hold, "", err
+	}
+	var unseen []pref
+	for _, x := range hold {
+		if x.id > seen {
+			unseen = append(unseen, x)
+		}
+	}
+	switch {
+	case len(unseen) == len(hold):
+		return hold, fmt.Sprintf("; compared on the %d held-out preferences, all newer than what %s (a refit) trained on", len(hold), version), nil
+	case len(unseen) >= minUnseen:
+		return unseen, fmt.Sprintf("; compared on the %d of %d held-out preferences newer than what %s (a refit) trained on", len(unseen), len(hold), version), nil
+	}
+	return hold, fmt.Sprintf("; compared on all %d held-out preferences although %s (a refit) trained on %d of them: only %d are newer, fewer than %d",
+		len(hold), version, len(hold)-len(unseen), len(unseen), minUnseen), nil
+}
+
+// activeSaw returns, for the adapter version, the newest preference id its
+// run read and whether the adapter saved was that run's refit (trained on
+// every preference up to that id). An adapter without a run, or whose run
+// recorded no preference id, reports no refit.
+func activeSaw(ctx context.Context, db *store.DB, version string) (int64, bool, error) {
+	runs, err := db.Runs(ctx, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	for _, r := range runs {
+		if r.AdapterVersion != version {
+			continue
+		}
+		var m struct {
+			Refit *Refit `json:"refit"`
+		}
+		if json.Unmarshal(r.Metrics, &m) != nil || m.Refit == nil || r.LastPreferenceID == 0 {
+			return 0, false, nil
+		}
+		return r.LastPreferenceID, true, nil
+	}
+	return 0, false, nil
+}

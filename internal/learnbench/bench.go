@@ -68,6 +68,15 @@ type Metrics struct {
 	// held-out sites, Noise's denominator: a noise of 1.00 on one action
 	// shown is a single leak.
 	Shown int `json:"auto_shown"`
+	// Rejected is the number of those actions the persona would reject,
+	// Noise's numerator, and Sites the number of held-out sites measured;
+	// PerSite = Rejected / Sites is how many rejected actions a developer
+	// meets per site on automatic triggers, so that a reader sees whether
+	// a noise of 1.00 is two actions or two hundred. Noise, the share, is
+	// what the target judges; PerSite is reported next to it.
+	Rejected int     `json:"auto_rejected"`
+	Sites    int     `json:"sites"`
+	PerSite  float64 `json:"auto_rejected_per_site"`
 	// Leaks counts the rejected actions shown on automatic triggers by
 	// rule (and file role): what the noise is made of.
 	Leaks         map[string]int `json:"leaks,omitempty"`
@@ -504,10 +513,11 @@ func runCurve(ctx context.Context, cfg Config, p Persona, objective string, nois
 		if err != nil {
 			return cur, err
 		}
-		m.PrecisionAt1, m.Noise, m.SilenceRecall, m.AutoRecall, m.Wanted, m.Shown, m.Leaks = em.PrecisionAt1, em.Noise, em.SilenceRecall, em.AutoRecall, em.Wanted, em.Shown, em.Leaks
+		em.Events, em.TrainDecision, em.Adapter = m.Events, m.TrainDecision, m.Adapter
+		m = em
 		cur.Points = append(cur.Points, m)
-		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f (%d wanted)  noise %.2f (%d shown)  silence %.2f  auto recall %.2f  %s %s",
-			p.Name, objective, noise, events, m.PrecisionAt1, m.Wanted, m.Noise, m.Shown, m.SilenceRecall, m.AutoRecall, m.TrainDecision, m.Adapter)
+		cfg.logf("  %-22s %-3s p=%.1f  %3d events  P@1 %.2f (%d wanted)  noise %.2f (%s)  silence %.2f  auto recall %.2f  %s %s",
+			p.Name, objective, noise, events, m.PrecisionAt1, m.Wanted, m.Noise, m.rejectedCount(), m.SilenceRecall, m.AutoRecall, m.TrainDecision, m.Adapter)
 		if len(m.Leaks) > 0 {
 			cfg.logf("    leaks: %v", m.Leaks)
 		}
@@ -961,7 +971,8 @@ func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Si
 			}
 		}
 	}
-	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want), Wanted: want, Shown: shownN, Leaks: leaks}, nil
+	return Metrics{PrecisionAt1: ratio(top, want), Noise: ratio(rejected, shownN), SilenceRecall: ratio(silentOK, silent), AutoRecall: ratio(autoHit, want),
+		Wanted: want, Shown: shownN, Rejected: rejected, Sites: len(held), PerSite: ratio(rejected, len(held)), Leaks: leaks}, nil
 }
 
 func ratio(a, b int) float64 {

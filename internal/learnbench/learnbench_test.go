@@ -2,9 +2,11 @@ package learnbench
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +48,12 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 	}
 	if after.AutoRecall == 0 {
 		t.Fatalf("after feedback nothing the persona wants is shown automatically: %+v", after)
+	}
+	// Noise is rejected / shown; the count per site is over every held-out site.
+	for _, m := range []Metrics{before, after} {
+		if m.Sites != 60 || math.Abs(m.Noise*float64(m.Shown)-float64(m.Rejected)) > 1e-9 || math.Abs(m.PerSite-float64(m.Rejected)/60) > 1e-12 {
+			t.Fatalf("counts disagree with noise: %+v", m)
+		}
 	}
 	if !(after.Noise < before.Noise && after.SilenceRecall > before.SilenceRecall) {
 		t.Fatalf("feedback did not move the ranking toward the persona: noise %.2f→%.2f, silence recall %.2f→%.2f",
@@ -205,5 +213,32 @@ func TestFirstChangeAndCommonSuffix(t *testing.T) {
 		if got := commonSuffix(tc.a, tc.b); got != tc.suff {
 			t.Errorf("commonSuffix(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.suff)
 		}
+	}
+}
+
+// TestNoiseCounts: the target's and the stability's verdicts say what a
+// noise figure is made of (rejected of shown, per held-out site), and a
+// summary totals the counts and averages the rate over the seeds.
+func TestNoiseCounts(t *testing.T) {
+	t.Parallel()
+	c := Curve{Persona: "p", Objective: "kl", Noise: 0.1, Oracle: Metrics{PrecisionAt1: 1, Wanted: 4}, Points: []Metrics{
+		{Events: 0, PrecisionAt1: 1, Noise: 0.75, Shown: 20, Rejected: 15, Sites: 200, PerSite: 0.075},
+		{Events: 20, PrecisionAt1: 1, Noise: 0, Sites: 200},
+		{Events: 30, PrecisionAt1: 1, Noise: 1, Shown: 2, Rejected: 2, Sites: 200, PerSite: 0.01},
+	}}
+	_, why := c.Target()
+	if want := "noise 1.00 (need ≤ 0.38) [2 rejected of 2 shown, 0.010 per site; base 15 rejected of 20 shown, 0.075 per site]"; !strings.Contains(why, want) {
+		t.Errorf("target: %s\nwant it to contain %s", why, want)
+	}
+	_, why = c.Stable()
+	if want := "[0 rejected of 0 shown, 0.000 per site → 2 rejected of 2 shown, 0.010 per site]"; !strings.Contains(why, want) {
+		t.Errorf("stable: %s\nwant it to contain %s", why, want)
+	}
+	d := c
+	d.Points = slices.Clone(c.Points)
+	d.Points[2] = Metrics{Events: 30, PrecisionAt1: 1, Noise: 0.5, Shown: 10, Rejected: 5, Sites: 100, PerSite: 0.05}
+	m := Summarize([]uint64{1, 2}, []*Report{{Curves: []Curve{c}}, {Curves: []Curve{d}}}).Curves[0].Mean.Points[2]
+	if m.Rejected != 7 || m.Shown != 12 || m.Sites != 300 || math.Abs(m.PerSite-0.03) > 1e-12 {
+		t.Errorf("mean at 30: %+v; want 7 rejected of 12 shown over 300 sites, 0.03 per site", m)
 	}
 }

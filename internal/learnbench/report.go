@@ -14,12 +14,12 @@ import (
 // at most half the base's (Curve.Target).
 func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "%d sites (%d for feedback, %d held out), %.0f s\n\n", r.Sites, r.Training, r.HeldOut, r.Seconds)
-	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "wanted", "noise", "shown", "silence", "a.recall", "training")
+	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s %7s %8s %7s %7s  %s\n", "persona", "obj", "noise", "events", "P@1", "wanted", "noise", "shown", "rejected", "rej/site", "silence", "a.recall", "training")
 	for _, c := range r.Curves {
 		for _, p := range c.Points {
-			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7d %7.2f %7d %7.2f %7.2f  %s %s\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Wanted, p.Noise, p.Shown, p.SilenceRecall, p.AutoRecall, p.TrainDecision, p.Adapter)
+			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7d %7.2f %7d %7d %8.3f %7.2f %7.2f  %s %s\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Wanted, p.Noise, p.Shown, p.Rejected, p.PerSite, p.SilenceRecall, p.AutoRecall, p.TrainDecision, p.Adapter)
 		}
-		fmt.Fprintf(w, "%-22s %-4s %-5.2f %7s %7.2f %7d %7.2f %7s %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, "oracle", c.Oracle.PrecisionAt1, c.Oracle.Wanted, c.Oracle.Noise, "", c.Oracle.SilenceRecall, c.Oracle.AutoRecall)
+		fmt.Fprintf(w, "%-22s %-4s %-5.2f %7s %7.2f %7d %7.2f %7s %7s %8s %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, "oracle", c.Oracle.PrecisionAt1, c.Oracle.Wanted, c.Oracle.Noise, "", "", "", c.Oracle.SilenceRecall, c.Oracle.AutoRecall)
 		ok, why := c.Target()
 		verdict := "MET"
 		if !ok {
@@ -65,9 +65,9 @@ func (c Curve) Target() (bool, string) {
 	default:
 		prec = fmt.Sprintf("P@1 %.2f (need %.2f)", p.PrecisionAt1, 0.9*c.Oracle.PrecisionAt1)
 	}
-	noise := fmt.Sprintf("noise %.2f ≤ %.2f", p.Noise, base.Noise/2)
+	noise := fmt.Sprintf("noise %.2f ≤ %.2f [%s; base %s]", p.Noise, base.Noise/2, p.rejectedCount(), base.rejectedCount())
 	if !noiseOK {
-		noise = fmt.Sprintf("noise %.2f (need ≤ %.2f)", p.Noise, base.Noise/2)
+		noise = fmt.Sprintf("noise %.2f (need ≤ %.2f) [%s; base %s]", p.Noise, base.Noise/2, p.rejectedCount(), base.rejectedCount())
 	}
 	return precOK && noiseOK, fmt.Sprintf("at %d events %s, %s", p.Events, prec, noise)
 }
@@ -82,10 +82,17 @@ func (c Curve) Stable() (bool, string) {
 			continue
 		}
 		if b.Noise > a.Noise+0.05+1e-9 {
-			return false, fmt.Sprintf("noise rose %.2f → %.2f from %d to %d events%s", a.Noise, b.Noise, a.Events, b.Events, b.topLeak())
+			return false, fmt.Sprintf("noise rose %.2f → %.2f from %d to %d events [%s → %s]%s", a.Noise, b.Noise, a.Events, b.Events, a.rejectedCount(), b.rejectedCount(), b.topLeak())
 		}
 	}
 	return true, "noise never rose by more than 0.05 between checkpoints"
+}
+
+// rejectedCount says what a noise figure is made of: "2 rejected of 2
+// shown, 0.01 per site". In a mean curve the counts are the seeds' totals
+// and the rate their mean.
+func (m Metrics) rejectedCount() string {
+	return fmt.Sprintf("%d rejected of %d shown, %.3f per site", m.Rejected, m.Shown, m.PerSite)
 }
 
 // topLeak names the rule most of m's noise comes from: " (12 of 17
@@ -186,6 +193,10 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 				m := &sc.Mean.Points[j]
 				m.Events = p.Events
 				m.Noise += p.Noise
+				m.Rejected += p.Rejected
+				m.Shown += p.Shown
+				m.Sites += p.Sites
+				m.PerSite += p.PerSite
 				m.SilenceRecall += p.SilenceRecall
 				if c.Oracle.Wanted > 0 {
 					m.PrecisionAt1 += p.PrecisionAt1
@@ -210,6 +221,7 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 			m := &sc.Mean.Points[j]
 			m.PrecisionAt1 /= k
 			m.Noise /= n
+			m.PerSite /= n
 			m.SilenceRecall /= n
 			m.AutoRecall /= k
 		}
@@ -220,10 +232,11 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 // WriteTable prints the mean curves and the verdicts.
 func (s Summary) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "mean over seeds %v\n\n", s.Seeds)
-	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %7s %7s\n", "persona", "obj", "noise", "events", "P@1", "noise", "silence", "a.recall")
+	fmt.Fprintf(w, "rejected, shown: totals over the seeds; rej/site: the mean of the seeds' rejected automatic actions per held-out site\n\n")
+	fmt.Fprintf(w, "%-22s %-4s %-5s %7s %7s %7s %8s %7s %8s %7s %7s\n", "persona", "obj", "noise", "events", "P@1", "noise", "rejected", "shown", "rej/site", "silence", "a.recall")
 	for _, c := range s.Curves {
 		for _, p := range c.Mean.Points {
-			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7.2f %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Noise, p.SilenceRecall, p.AutoRecall)
+			fmt.Fprintf(w, "%-22s %-4s %-5.2f %7d %7.2f %7.2f %8d %7d %8.3f %7.2f %7.2f\n", c.Persona, c.Objective, c.Noise, p.Events, p.PrecisionAt1, p.Noise, p.Rejected, p.Shown, p.PerSite, p.SilenceRecall, p.AutoRecall)
 		}
 		ok, why := c.Mean.Target()
 		verdict := "MET"

@@ -185,29 +185,7 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 				v += "; recorded ≠ played: " + c.Mismatch
 			}
 			sc.Verdicts = append(sc.Verdicts, v)
-			at := 0.0
-			for j, p := range c.Points {
-				if j >= len(sc.Mean.Points) {
-					break
-				}
-				m := &sc.Mean.Points[j]
-				m.Events = p.Events
-				m.Noise += p.Noise
-				m.Rejected += p.Rejected
-				m.Shown += p.Shown
-				m.Sites += p.Sites
-				m.PerSite += p.PerSite
-				m.SilenceRecall += p.SilenceRecall
-				if c.Oracle.Wanted > 0 {
-					m.PrecisionAt1 += p.PrecisionAt1
-					m.AutoRecall += p.AutoRecall
-					m.Wanted += p.Wanted
-				}
-				if p.Events <= 30 {
-					at = p.Noise
-				}
-			}
-			sc.NoiseAt = append(sc.NoiseAt, at)
+			sc.addPoints(c)
 		}
 	}
 	for i := range sum.Curves {
@@ -227,6 +205,34 @@ func Summarize(seeds []uint64, reps []*Report) Summary {
 		}
 	}
 	return sum
+}
+
+// addPoints adds one seed's curve to the sums of the mean curve's points
+// (totals for the counts) and records its noise at 30 events.
+func (sc *SummaryCurve) addPoints(c Curve) {
+	at := 0.0
+	for j, p := range c.Points {
+		if j >= len(sc.Mean.Points) {
+			break
+		}
+		m := &sc.Mean.Points[j]
+		m.Events = p.Events
+		m.Noise += p.Noise
+		m.Rejected += p.Rejected
+		m.Shown += p.Shown
+		m.Sites += p.Sites
+		m.PerSite += p.PerSite
+		m.SilenceRecall += p.SilenceRecall
+		if c.Oracle.Wanted > 0 {
+			m.PrecisionAt1 += p.PrecisionAt1
+			m.AutoRecall += p.AutoRecall
+			m.Wanted += p.Wanted
+		}
+		if p.Events <= 30 {
+			at = p.Noise
+		}
+	}
+	sc.NoiseAt = append(sc.NoiseAt, at)
 }
 
 // WriteTable prints the mean curves and the verdicts.

@@ -300,6 +300,12 @@
 // preferences a forget deleted before it could save (it checks under the
 // lock, where Forget cannot run) discards its adapter and fails with
 // ErrDataForgotten. Version names are never reused, also after a forget.
+// Warm starts keep this exact: an adapter warm-started from another was
+// trained later, on at least the preferences that one read, so its
+// LastPreferenceID is at least its starting point's; forgetting a
+// preference an adapter trained on deletes every adapter that descends
+// from it too, and the next run starts from an adapter trained only on
+// what remains, or fresh.
 // VerifyOptions gives the store's audit verification the adapter files to
 // check against their recorded hashes.
 //

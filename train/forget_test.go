@@ -62,6 +62,10 @@ func TestForgetFallsBackToAnAdapterOfWhatRemains(t *testing.T) {
 	if r3.Version == r2.Version || r3.Version == r1.Version {
 		t.Errorf("new run reused version %s", r3.Version)
 	}
+	// v2 had started from v1; v3 starts from v1, which knows only what remains.
+	if r2.Hyper.WarmStart != r1.Version || r3.Hyper.WarmStart != r1.Version {
+		t.Errorf("warm starts %q, %q; want %s for both", r2.Hyper.WarmStart, r3.Hyper.WarmStart, r1.Version)
+	}
 
 	// Forgetting what came before /other takes every adapter: /w's
 	// preferences are in all of them.
@@ -75,6 +79,14 @@ func TestForgetFallsBackToAnAdapterOfWhatRemains(t *testing.T) {
 	assertActive(t, home, db, "")
 	if rep, err := db.VerifyWith(ctx, VerifyOptions(home)); err != nil || !rep.OK {
 		t.Errorf("verify after the second forget: %v, %v", rep, err)
+	}
+	// Nothing left descends from a forgotten adapter: the next run is fresh.
+	r4, err := Run(ctx, p, quick(4, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r4.Hyper.WarmStart != "" {
+		t.Errorf("after forgetting every adapter, a run started from %s", r4.Hyper.WarmStart)
 	}
 }
 

@@ -81,6 +81,7 @@ func TestForgetFallsBackToAnAdapterOfWhatRemains(t *testing.T) {
 		t.Errorf("verify after the second forget: %v, %v", rep, err)
 	}
 	// Nothing left descends from a forgotten adapter: the next run is fresh.
+	fillStore(t, db, synthSpec{prefs: 60, seed: 7, ws: "/new", offset: 20 * time.Hour})
 	r4, err := Run(ctx, p, quick(4, now))
 	if err != nil {
 		t.Fatal(err)

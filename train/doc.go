@@ -172,6 +172,17 @@
 // other β it is only a start.) The first run, and every run behind an
 // adapter of another shape, starts fresh.
 //
+// What it buys, measured (go test -run '^$' -bench BenchmarkWarmStartDrift
+// -benchtime 1x ./train/: five retrains 40 synthetic preferences apart,
+// two rules in no preference probed on 100 candidates after each, medians
+// over three data seeds): the mean change of an unmet rule's score between
+// consecutive retrains is 0.092 warm against 0.121 fresh (0.76×); the
+// largest change is 0.76 against 0.75 (1.02×). The warm start removes the
+// share of the drift that came from re-splitting the evidence; the largest
+// jumps come with the new data and stay. On the real-code learning
+// benchmark (README, "Does it learn?") it changed one seed run's noise at
+// one checkpoint (1.00 → 0.00) and left the other rises where they were.
+//
 // For "dpo" and "kto" the policy's λ is 0.03·β. Their losses pass β times
 // the gradient of the Bradley–Terry and KL losses, and L2 on the two LoRA
 // factors acts on their product B·A like a nuclear-norm penalty, whose

@@ -121,6 +121,10 @@ type Settings struct {
 	// (to pause training while the developer types) and returns an error
 	// to stop the run.
 	Pause func(ctx context.Context) error
+
+	// coldStart makes the run start fresh even behind a fitting active
+	// adapter: the warm start's measurement compares the two.
+	coldStart bool
 }
 
 // WithDefaults returns s with every zero field set to its default.
@@ -426,8 +430,10 @@ func Run(ctx context.Context, p Problem, s Settings) (Result, error) {
 	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep}
 	res.Hyper = tr.hyper()
 	res.Hyper.TeamLayer = p.TeamLayer
-	if tr.warm, res.Hyper.FreshStart, err = tr.loadWarmStart(ctx, p); err != nil {
-		return res, fmt.Errorf("train: %w", err)
+	if !s.coldStart {
+		if tr.warm, res.Hyper.FreshStart, err = tr.loadWarmStart(ctx, p); err != nil {
+			return res, fmt.Errorf("train: %w", err)
+		}
 	}
 	res.Hyper.WarmStart = tr.warm.version
 	u := tr.units()

@@ -145,9 +145,10 @@
 //
 // # Warm start
 //
-// When an adapter is active, loads over the run's base (the same base hash,
-// team layer included) and has the shape a fresh adapter of the run's
-// settings would have (rank, lora_alpha, scaling, modules, matrix shapes),
+// When an adapter is active, loads over the run's base (the same base
+// hash), was trained over the same team layer as the run (its run's
+// team_layer, Problem.TeamLayer) and has the shape a fresh adapter of the
+// run's settings would have (rank, lora_alpha, scaling, modules, matrix shapes),
 // every optimisation of the run — the reward model's and the policy's, the
 // candidate's and the refit's — starts from a copy of it instead of a
 // fresh initialisation; Hyperparams.WarmStart records its version, and

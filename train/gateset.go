@@ -53,21 +53,30 @@ func (tr *trainer) gateSet(ctx context.Context, p Problem, version string) ([]pr
 // every preference up to that id). An adapter without a run, or whose run
 // recorded no preference id, reports no refit.
 func activeSaw(ctx context.Context, db *store.DB, version string) (int64, bool, error) {
-	runs, err := db.Runs(ctx, 0)
-	if err != nil {
+	r, ok, err := runOf(ctx, db, version)
+	if err != nil || !ok {
 		return 0, false, err
 	}
-	for _, r := range runs {
-		if r.AdapterVersion != version {
-			continue
-		}
-		var m struct {
-			Refit *Refit `json:"refit"`
-		}
-		if json.Unmarshal(r.Metrics, &m) != nil || m.Refit == nil || r.LastPreferenceID == 0 {
-			return 0, false, nil
-		}
-		return r.LastPreferenceID, true, nil
+	var m struct {
+		Refit *Refit `json:"refit"`
 	}
-	return 0, false, nil
+	if json.Unmarshal(r.Metrics, &m) != nil || m.Refit == nil || r.LastPreferenceID == 0 {
+		return 0, false, nil
+	}
+	return r.LastPreferenceID, true, nil
+}
+
+// runOf returns the run that made the adapter version, and false when the
+// store has none.
+func runOf(ctx context.Context, db *store.DB, version string) (store.Run, bool, error) {
+	runs, err := db.Runs(ctx, 0)
+	if err != nil {
+		return store.Run{}, false, err
+	}
+	for _, r := range runs {
+		if r.AdapterVersion == version {
+			return r, true, nil
+		}
+	}
+	return store.Run{}, false, nil
 }

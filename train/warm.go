@@ -2,16 +2,19 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 
 	"github.com/syntx/syntx/model"
+	"github.com/syntx/syntx/store"
 )
 
 // warmStart is the adapter a run's optimisations start from (see the
 // package doc's "Warm start"): the active adapter when it loads over the
-// run's base and has the shape a fresh adapter of the run's settings would
-// have, else none (a fresh, seeded initialisation).
+// run's base, has the shape a fresh adapter of the run's settings would
+// have and was trained over the same team layer, else none (a fresh,
+// seeded initialisation).
 type warmStart struct {
 	lora    *model.LoRA
 	version string
@@ -36,7 +39,28 @@ func (tr *trainer) loadWarmStart(ctx context.Context, p Problem) (warmStart, str
 	if why := sameShape(fresh, a.LoRA); why != "" {
 		return warmStart{}, fmt.Sprintf("active adapter %s %s: fresh start", act.Version, why), nil
 	}
+	if layer, err := teamLayerOf(ctx, p.DB, act.Version); err != nil {
+		return warmStart{}, "", err
+	} else if layer != p.TeamLayer {
+		return warmStart{}, fmt.Sprintf("active adapter %s was trained over team layer %q, this run over %q: fresh start", act.Version, layer, p.TeamLayer), nil
+	}
 	return warmStart{lora: a.LoRA, version: act.Version}, "", nil
+}
+
+// teamLayerOf returns the team layer the adapter version was trained over,
+// as its run recorded it ("" for none, or when the store has no run).
+func teamLayerOf(ctx context.Context, db *store.DB, version string) (string, error) {
+	r, ok, err := runOf(ctx, db, version)
+	if err != nil || !ok {
+		return "", err
+	}
+	var h struct {
+		TeamLayer string `json:"team_layer"`
+	}
+	if json.Unmarshal(r.Hyperparams, &h) != nil {
+		return "", nil
+	}
+	return h.TeamLayer, nil
 }
 
 // sameShape says how p differs from want in what training assumes (rank,

@@ -31,7 +31,8 @@ func runOK(t *testing.T, home string, db *store.DB, s Settings) Result {
 // learning rate too small to move it, the new adapter is the active one),
 // records which, is a pure function of the store, the settings and that
 // adapter (two homes give byte-identical adapters), and starts afresh,
-// saying why, when the active adapter's shape differs from the run's.
+// saying why, when the active adapter was trained over another team layer
+// or its shape differs from the run's.
 func TestWarmStart(t *testing.T) {
 	t.Parallel()
 	seq := func() (string, *store.DB, []Result) {
@@ -67,6 +68,14 @@ func TestWarmStart(t *testing.T) {
 	still := runOK(t, homeA, db, s)
 	if d := loraDistance(t, a[1].Dir, still.Dir); d > 1e-6 {
 		t.Fatalf("warm-started at v2 with no step to take, the adapter moved by %g", d)
+	}
+	// Over another team layer than the active adapter's: a fresh start.
+	other, err := Run(context.Background(), Problem{Home: homeA, DB: db, Base: mustBase(t), TeamLayer: "t9"}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Hyper.WarmStart != "" || !strings.Contains(other.Hyper.FreshStart, `team layer "", this run over "t9"`) {
+		t.Fatalf("over team layer t9 behind %s: warm %q, fresh %q", still.Version, other.Hyper.WarmStart, other.Hyper.FreshStart)
 	}
 	// Another rank: a fresh start, and why.
 	s.Rank = 4

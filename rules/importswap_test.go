@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -99,5 +100,37 @@ func TestFixAddsAndDropsImportsThatTouch(t *testing.T) {
 				t.Errorf("not gofmt-clean (%v):\n%s\ngofmt:\n%s", err, out, formatted)
 			}
 		})
+	}
+}
+
+// A fix whose own edit is in the import declaration it also adds to and
+// drops from is refused, not rendered with one of the changes left out.
+func TestFixImportsOverlappingTheFixAreRefused(t *testing.T) {
+	t.Parallel()
+	const rule = `
+[[rule]]
+id = "go.test-import-site"
+language = "go"
+category = "style"
+title = "t"
+message = "m"
+prior = 0.5
+safety = "safe"
+because = "b"
+query = '''
+((import_spec path: (interpreted_string_literal) @site) (#eq? @site "\"io/ioutil\""))
+'''
+imports = ["io"]
+drop_imports = ["io/ioutil"]
+fix = '''"io/ioutil"'''
+`
+	lib := Load(Source{Name: "test", FS: fstest.MapFS{"site.toml": {Data: []byte(rule)}}})
+	if len(lib.Problems) > 0 {
+		t.Fatal(lib.Problems[0].Err)
+	}
+	src := "package p\n\nimport \"io/ioutil\"\n\nfunc f() {}\n"
+	out, err := ApplyFirst(context.Background(), lib.Set(syntax.Go), []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Fatalf("err %v, want the fix refused; it rendered\n%s", err, out)
 	}
 }

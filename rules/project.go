@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,12 +129,27 @@ type Projects struct {
 	root  string // the search stops here ("" : at the file system root)
 	mu    sync.Mutex
 	files map[string]cachedFile
+	dirs  map[string]cachedDir // which ESLint configs a directory holds
 	// Untrusted, when set, names project files that declare nothing even
 	// when present: `syntx review` passes the files the reviewed change
 	// modifies, so that a change cannot silence rules for its own review
 	// by editing package.json.
 	Untrusted func(path string) bool
 }
+
+// cachedDir records which of eslintProbe are regular files in a directory,
+// as of the directory's modification time (creating, deleting or renaming
+// a file in a directory changes it) and when they were probed.
+type cachedDir struct {
+	mod, probed time.Time
+	present     []string
+}
+
+// racyDir is how long after a directory's modification time a probe is not
+// trusted: file systems stamp times from a clock that advances in ticks, so
+// a file created in the same tick as the probe could leave the time as it
+// was (git's "racy" entries).
+const racyDir = time.Second
 
 type cachedFile struct {
 	mod  time.Time
@@ -146,7 +162,7 @@ func NewProjects(root string) *Projects {
 	if root != "" {
 		root = filepath.Clean(root)
 	}
-	return &Projects{root: root, files: map[string]cachedFile{}}
+	return &Projects{root: root, files: map[string]cachedFile{}, dirs: map[string]cachedDir{}}
 }
 
 // readProjectFile reads a project file: a regular file (not a symbolic
@@ -375,6 +391,41 @@ var eslintFiles = []string{".eslintrc.js", ".eslintrc.cjs", ".eslintrc.yaml", ".
 
 var eslintFlatFiles = []string{"eslint.config.js", "eslint.config.mjs", "eslint.config.cjs", "eslint.config.ts"}
 
+// eslintProbe are the ESLint file names looked for in each directory.
+var eslintProbe = append(slices.Clone(eslintFlatFiles), eslintFiles...)
+
+// eslintFilesIn returns which of eslintProbe are regular files in dir. It
+// probes them (ten Lstat calls) only when dir's modification time changed
+// since the last call, or was within racyDir of it: a code action request looks in every directory
+// between a document and its package.json, and ten probes each made the
+// lookup eight times slower.
+func (p *Projects) eslintFilesIn(dir string) []string {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	c, ok := p.dirs[dir]
+	p.mu.Unlock()
+	if ok && c.mod.Equal(info.ModTime()) && c.probed.Sub(c.mod) > racyDir {
+		return c.present
+	}
+	probed := time.Now()
+	var present []string
+	for _, name := range eslintProbe {
+		if exists(filepath.Join(dir, name)) {
+			present = append(present, name)
+		}
+	}
+	p.mu.Lock()
+	if len(p.dirs) > 1024 {
+		clear(p.dirs)
+	}
+	p.dirs[dir] = cachedDir{mod: info.ModTime(), probed: probed, present: present}
+	p.mu.Unlock()
+	return present
+}
+
 // eslintTarget reads the ESLint configuration that applies to a document:
 // dirs run from its directory up to the package's (the last), whose
 // package.json may hold an eslintConfig. The nearest configuration that
@@ -383,15 +434,15 @@ var eslintFlatFiles = []string{"eslint.config.js", "eslint.config.mjs", "eslint.
 // it cannot see, stops the search with nothing declared.
 func (p *Projects) eslintTarget(dirs []string, pkgConfig json.RawMessage, pkgFile string, t *Target) {
 	for i, d := range dirs {
-		for _, name := range eslintFlatFiles {
-			if exists(filepath.Join(d, name)) {
-				return
-			}
-		}
+		present := p.eslintFilesIn(d)
 		f, data := "", []byte(nil)
-		for _, name := range eslintFiles {
-			if c := filepath.Join(d, name); exists(c) {
-				f, data = c, p.read(c)
+		for _, name := range eslintProbe { // flat configs first: they win
+			if slices.Contains(present, name) {
+				if slices.Contains(eslintFlatFiles, name) {
+					return
+				}
+				f = filepath.Join(d, name)
+				data = p.read(f)
 				break
 			}
 		}

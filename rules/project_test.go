@@ -5,11 +5,12 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syntx/syntx/syntax"
 )
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -118,6 +119,29 @@ func TestProjectTargets(t *testing.T) {
 	}
 }
 
+// An ESLint config created after a lookup counts at the next one: the
+// directory's listing is cached by its modification time.
+func TestProjectSeesNewESLintConfig(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"package.json": `{}`, "src/a.js": ""})
+	p := NewProjects(dir)
+	doc := filepath.Join(dir, "src", "a.js")
+	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 0 {
+		t.Fatalf("before: %+v", got)
+	}
+	writeFiles(t, dir, map[string]string{"src/.eslintrc.json": `{"root": true}`})
+	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 2009 {
+		t.Fatalf("after creating src/.eslintrc.json: %+v, want ES5", got)
+	}
+	if err := os.Remove(filepath.Join(dir, "src", ".eslintrc.json")); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 0 {
+		t.Fatalf("after removing it: %+v", got)
+	}
+}
+
 func TestProjectFilesAreBounded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -195,5 +219,42 @@ func TestTargetAllows(t *testing.T) {
 		} else if !got && why == "" {
 			t.Errorf("%s: no reason given", c.name)
 		}
+	}
+}
+
+// BenchmarkProjectsFor times the declared-target lookup a code action
+// request makes, for a JavaScript file three directories below its
+// package.json: with the package's files only (package.json, the
+// baseline), and with an ESLint config at each level, the nearest of which
+// (the package's root config) decides.
+func BenchmarkProjectsFor(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		files map[string]string
+	}{
+		{"package.json", map[string]string{"package.json": `{"devDependencies": {"karma-ie-launcher": "1.0.0"}}`}},
+		{"eslint", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true}`, "src/.eslintrc.json": `{"rules": {}}`, "src/a/.eslintrc.json": `{"rules": {}}`}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			bc.files["src/a/b/x.js"] = "var x;\n"
+			writeFiles(b, dir, bc.files)
+			// Directories changed an hour ago, as in a checkout being edited
+			// (a directory changed within a second is probed again).
+			old := time.Now().Add(-time.Hour)
+			for _, d := range []string{"", "src", "src/a", "src/a/b"} {
+				if err := os.Chtimes(filepath.Join(dir, d), old, old); err != nil {
+					b.Fatal(err)
+				}
+			}
+			p := NewProjects(dir)
+			doc := filepath.Join(dir, "src", "a", "b", "x.js")
+			if p.For(doc, syntax.JavaScript).ESSyntax != 2009 {
+				b.Fatal("no ES5 target")
+			}
+			for b.Loop() {
+				p.For(doc, syntax.JavaScript)
+			}
+		})
 	}
 }

@@ -16,9 +16,10 @@ import (
 	"github.com/syntx/syntx/model"
 )
 
-// Two rules at one site, ordered by their priors: structuredClone (0.57)
-// above the non-null assertion (0.45).
-const tsSite = "export function f(c: Map<string, Cfg>, x: Cfg) {\n  c.get(\"k\")!.apply(JSON.parse(JSON.stringify(x.y)));\n}\n"
+// Two rules at one site, both unsafe (the server ranks safe fixes before
+// unsafe ones), ordered by their priors: filter-first above strict-equality
+// (see their priors in rules/builtin/typescript).
+const tsSite = "export function me(users: User[], id: string): User | undefined {\n  return users.filter((u) => u.id == id)[0];\n}\n"
 
 // writeBoostAdapter hand-makes an adapter that raises the logit of one
 // rule's candidates through the skip path, saves it as version v1 and points
@@ -67,7 +68,7 @@ func rulesInOrder(t *testing.T, home string) ([]string, string) {
 	if err := c.Open(ctx, uri, "typescript", tsSite); err != nil {
 		t.Fatal(err)
 	}
-	at := strings.Index(tsSite, ")!")
+	at := strings.Index(tsSite, " == ") + 1
 	acts, err := suggestions(c.CodeActions(ctx, uri, at, at, protocol.CodeActionTriggerKindInvoked))
 	if err != nil {
 		t.Fatal(err)
@@ -88,25 +89,25 @@ func rulesInOrder(t *testing.T, home string) ([]string, string) {
 func TestHandMadeAdapterChangesServedOrder(t *testing.T) {
 	t.Parallel()
 	before, policy := rulesInOrder(t, t.TempDir())
-	if len(before) != 2 || before[0] != "typescript.structured-clone" || !strings.HasPrefix(policy, "base") {
-		t.Fatalf("base order %v (policy %s), want structured-clone first, by prior", before, policy)
+	if len(before) != 2 || before[0] != "typescript.filter-first" || !strings.HasPrefix(policy, "base") {
+		t.Fatalf("base order %v (policy %s), want filter-first first, by prior", before, policy)
 	}
 	home := t.TempDir()
-	writeBoostAdapter(t, home, "typescript.non-null-assertion", 3)
+	writeBoostAdapter(t, home, "typescript.strict-equality", 3)
 	after, policy := rulesInOrder(t, home)
-	if len(after) != 2 || after[0] != "typescript.non-null-assertion" || !strings.Contains(policy, "v1") {
+	if len(after) != 2 || after[0] != "typescript.strict-equality" || !strings.Contains(policy, "v1") {
 		t.Fatalf("order with the adapter %v (policy %s), want the boosted rule first", after, policy)
 	}
 	// A corrupt adapter is refused; the base stays in use and the server works.
 	bad := t.TempDir()
-	writeBoostAdapter(t, bad, "typescript.non-null-assertion", 3)
+	writeBoostAdapter(t, bad, "typescript.strict-equality", 3)
 	w := filepath.Join(bad, "adapters", "v1", model.AdapterWeightsFile)
 	data, _ := os.ReadFile(w)
 	if err := os.WriteFile(w, data[:len(data)/2], 0o600); err != nil {
 		t.Fatal(err)
 	}
 	order, policy := rulesInOrder(t, bad)
-	if len(order) != 2 || order[0] != "typescript.structured-clone" || !strings.HasPrefix(policy, "base") {
+	if len(order) != 2 || order[0] != "typescript.filter-first" || !strings.HasPrefix(policy, "base") {
 		t.Fatalf("with a truncated adapter: order %v policy %s, want the base", order, policy)
 	}
 }

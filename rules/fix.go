@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -44,7 +45,7 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 	if err != nil {
 		return nil, err
 	}
-	imports, err := importEdits(r, tree, src, edits)
+	imports, err := importEdits(ctx, r, tree, src, edits)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,47 @@ func renderEdits(ctx context.Context, m Match, tree *syntax.Tree, src []byte, da
 
 // importEdits returns the edits that add the imports r's fix needs and drop
 // those it leaves unused (given the fix's own edits), marked Import.
-func importEdits(r *Rule, tree *syntax.Tree, src []byte, edits []TextEdit) ([]TextEdit, error) {
+//
+// An added and a dropped import can land in the same declaration (io/ioutil
+// → io in a file whose only import is io/ioutil: the add turns `import
+// "io/ioutil"` into a block, the drop removes the declaration). Two such
+// edits overlap and cannot both be applied to the original text, so the
+// imports are then rewritten in one edit (rewriteImports) instead of
+// dropping one of them: skipping the drop would leave an unused import,
+// which Go refuses to compile.
+func importEdits(ctx context.Context, r *Rule, tree *syntax.Tree, src []byte, edits []TextEdit) ([]TextEdit, error) {
+	out, err := addImportEdits(r, tree, src)
+	if err != nil {
+		return nil, err
+	}
+	imp := importers[r.Language]
+	if imp.drop == nil {
+		return out, nil
+	}
+	adds := len(out)
+	var unused []string // the dropped imports the fix leaves unused
+	clash := false      // one of their edits overlaps another edit
+	for _, p := range r.Drop {
+		if !imp.unused(tree.Root(), src, p, append(slices.Clip(edits), out[:adds]...)) {
+			continue
+		}
+		unused = append(unused, p)
+		e, ok := imp.drop(tree.Root(), src, p, append(slices.Clip(edits), out...))
+		if !ok {
+			clash = true
+			continue
+		}
+		e.Import = true
+		out = append(out, e)
+	}
+	if !clash {
+		return out, nil
+	}
+	return rewriteImports(ctx, r, tree.Grammar(), src, edits, unused)
+}
+
+// addImportEdits returns the edits that add the imports r's fix needs.
+func addImportEdits(r *Rule, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 	var out []TextEdit
 	for _, imp := range r.Imports {
 		if tree.Grammar() == syntax.Go {
@@ -148,15 +189,64 @@ func importEdits(r *Rule, tree *syntax.Tree, src []byte, edits []TextEdit) ([]Te
 			out = append(out, e)
 		}
 	}
-	if drop := importers[r.Language].drop; drop != nil {
-		for _, imp := range r.Drop {
-			if e, ok := drop(tree.Root(), src, imp, append(slices.Clip(edits), out...)); ok {
-				e.Import = true
-				out = append(out, e)
-			}
+	return out, nil
+}
+
+// rewriteImports makes r's import changes one after the other, each on the
+// text the previous one left (parsed again: this is the rare case of edits
+// that touch), first removing the imports in drop, then adding r's, and
+// returns them as the one edit that turns src's imports into the result.
+// It refuses when that edit would overlap the fix's own edits.
+func rewriteImports(ctx context.Context, r *Rule, g syntax.Grammar, src []byte, edits []TextEdit, drop []string) ([]TextEdit, error) {
+	imp := importers[r.Language]
+	cur := src
+	step := func(edit func(root *sitter.Node, text []byte) (TextEdit, bool)) error {
+		t, err := syntax.Parse(ctx, g, cur)
+		if err != nil {
+			return fmt.Errorf("rule %s: rewrite the imports: %w", r.ID, err)
+		}
+		defer t.Close()
+		if e, ok := edit(t.Root(), cur); ok {
+			cur = Apply(cur, []TextEdit{e})
+		}
+		return nil
+	}
+	for _, p := range drop {
+		if err := step(func(root *sitter.Node, text []byte) (TextEdit, bool) { return imp.remove(root, text, p) }); err != nil {
+			return nil, err
 		}
 	}
-	return out, nil
+	for _, p := range r.Imports {
+		if err := step(func(root *sitter.Node, text []byte) (TextEdit, bool) { return imp.add(root, text, p) }); err != nil {
+			return nil, err
+		}
+	}
+	e := diffEdit(src, cur)
+	if overlaps(edits, e.Span) {
+		return nil, fmt.Errorf("rule %s: the fix's edits overlap the imports it changes", r.ID)
+	}
+	e.Import = true
+	return []TextEdit{e}, nil
+}
+
+// diffEdit is the one edit that turns a into b: the bytes between their
+// common prefix and common suffix, on rune boundaries.
+func diffEdit(a, b []byte) TextEdit {
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	for p > 0 && p < len(a) && !utf8.RuneStart(a[p]) {
+		p--
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	for s > 0 && !utf8.RuneStart(a[len(a)-s]) {
+		s--
+	}
+	return TextEdit{Span: Span{p, len(a) - s}, NewText: string(b[p : len(b)-s])}
 }
 
 // Apply applies sorted, non-overlapping edits to src.
@@ -268,13 +358,18 @@ type importer struct {
 	// imported.
 	add func(root *sitter.Node, src []byte, path string) (TextEdit, bool)
 	// drop returns the edit that removes the import of path when nothing
-	// outside edits refers to it any more.
-	drop func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
+	// outside edits refers to it any more, and false when something does or
+	// the removal would overlap an edit. A language with drop has unused
+	// (is the import there, and unused outside edits?) and remove (the edit
+	// that removes it, unconditionally) too.
+	drop   func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
+	unused func(root *sitter.Node, src []byte, path string, edits []TextEdit) bool
+	remove func(root *sitter.Node, src []byte, path string) (TextEdit, bool)
 }
 
 // importers are the rule languages whose imports fixes can edit.
 var importers = map[string]importer{
-	"go":     {add: addGoImport, drop: dropGoImport},
+	"go":     {add: addGoImport, drop: dropGoImport, unused: goImportUnused, remove: removeGoImportOf},
 	"python": {add: addPythonImport},
 }
 
@@ -509,18 +604,45 @@ func lastNamedOfType(n *sitter.Node, typ string) *sitter.Node {
 // where the package's name occurs in the text, not the whole tree: this runs
 // for every candidate of a code action request.
 func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool) {
+	spec, decl, ok := unusedGoImport(root, src, path, edits)
+	if !ok {
+		return TextEdit{}, false
+	}
+	return removeGoImport(src, spec, decl, edits)
+}
+
+// goImportUnused reports whether path is imported and nothing outside the
+// import declarations and the edits refers to it.
+func goImportUnused(root *sitter.Node, src []byte, path string, edits []TextEdit) bool {
+	_, _, ok := unusedGoImport(root, src, path, edits)
+	return ok
+}
+
+// unusedGoImport returns path's import spec and declaration when path is
+// imported (not as _ or .) and nothing outside the import declarations and
+// the edits refers to it.
+func unusedGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) (spec, decl *sitter.Node, ok bool) {
 	spec, decl, imports := findGoImport(root, src, path)
 	if spec == nil {
-		return TextEdit{}, false
+		return nil, nil, false
 	}
 	name := path[strings.LastIndexByte(path, '/')+1:]
 	if n := spec.ChildByFieldName("name"); n != nil {
 		name = n.Content(src)
 	}
 	if name == "_" || name == "." || goNameUsed(root, src, name, imports, edits) {
+		return nil, nil, false
+	}
+	return spec, decl, true
+}
+
+// removeGoImportOf returns the edit that removes the import of path.
+func removeGoImportOf(root *sitter.Node, src []byte, path string) (TextEdit, bool) {
+	spec, decl, _ := findGoImport(root, src, path)
+	if spec == nil {
 		return TextEdit{}, false
 	}
-	return removeGoImport(src, spec, decl, edits)
+	return removeGoImport(src, spec, decl, nil)
 }
 
 // findGoImport returns the import spec of path, its import declaration and

@@ -77,11 +77,11 @@ report(total);
 	},
 	syntax.TypeScript: {
 		src: `function f(a: any, b?: any) {
-  if (a == b) { el.innerHTML = a!.x; }
-  return JSON.parse(JSON.stringify(b));
+  if (a == b) { el.innerHTML = a.x; }
+  return parseInt(b) + new Date().getTime();
 }
 `,
-		pieces: []string{"x", "\n", "}", "{", " == ", "el.innerHTML = v;", "a!.b", "JSON.parse(JSON.stringify(q))", "(p: any) => p", "`", "//"},
+		pieces: []string{"x", "\n", "}", "{", " == ", "el.innerHTML = v;", "parseInt(q)", "new Date().getTime()", "(p: any) => p", "`", "//"},
 	},
 }
 

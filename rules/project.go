@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,14 +23,26 @@ import (
 // or runtime stays silent in it (no let/const in a package that declares
 // engines.node >= 0.4, no f-strings for requires-python >= 3.5).
 //
-//	JavaScript   package.json: engines.node, browserslist (also .browserslistrc)
+//	JavaScript   package.json: engines.node, browserslist (also .browserslistrc), the
+//	             browsers the tests run in (testling.browsers, karma-ie-launcher);
+//	             the ESLint config (.eslintrc.json, .eslintrc, package.json eslintConfig):
+//	             parserOptions.ecmaVersion, env es6/es20XX, a shared config named
+//	             after a Node.js version ("…/node/0.4"), ES5 for a root config that
+//	             sets none of these (ESLint's eslintrc default)
 //	TypeScript   the same, and tsconfig.json: compilerOptions.target and lib, following extends
 //	Python       pyproject.toml: project.requires-python, tool.poetry.dependencies.python;
 //	             setup.cfg: options.python_requires; setup.py: python_requires=
 //	Go           go.mod: the go line
 //
 // The nearest such file above the document decides (the search stops at the
-// workspace root). Project files come from the repository and are not
+// workspace root); ESLint configs count from the document's directory up to
+// its package.json's, the nearest that says something deciding. An ES5
+// target is how a package that never declares it says so in practice: jQuery
+// 3 runs its tests in Internet Explorer (karma-ie-launcher), minimist in
+// testling's IE 6 and lints as Node 0.4 code; neither has engines or
+// browserslist. Reading the code instead (no let, no arrow in the file) was
+// tried and reverted: it costs a scan of the whole file per keystroke, and
+// a file without ES2015 syntax is not a project that forbids it. Project files come from the repository and are not
 // trusted: they are read with a size limit, regular files only, parsed as
 // data, and can only make SyntX quieter (a declared target silences rules;
 // nothing in them enables one). A file that cannot be read or parsed
@@ -116,12 +129,27 @@ type Projects struct {
 	root  string // the search stops here ("" : at the file system root)
 	mu    sync.Mutex
 	files map[string]cachedFile
+	dirs  map[string]cachedDir // which ESLint configs a directory holds
 	// Untrusted, when set, names project files that declare nothing even
 	// when present: `syntx review` passes the files the reviewed change
 	// modifies, so that a change cannot silence rules for its own review
 	// by editing package.json.
 	Untrusted func(path string) bool
 }
+
+// cachedDir records which of eslintProbe are regular files in a directory,
+// as of the directory's modification time (creating, deleting or renaming
+// a file in a directory changes it) and when they were probed.
+type cachedDir struct {
+	mod, probed time.Time
+	present     []string
+}
+
+// racyDir is how long after a directory's modification time a probe is not
+// trusted: file systems stamp times from a clock that advances in ticks, so
+// a file created in the same tick as the probe could leave the time as it
+// was (git's "racy" entries).
+const racyDir = time.Second
 
 type cachedFile struct {
 	mod  time.Time
@@ -134,7 +162,7 @@ func NewProjects(root string) *Projects {
 	if root != "" {
 		root = filepath.Clean(root)
 	}
-	return &Projects{root: root, files: map[string]cachedFile{}}
+	return &Projects{root: root, files: map[string]cachedFile{}, dirs: map[string]cachedDir{}}
 }
 
 // readProjectFile reads a project file: a regular file (not a symbolic
@@ -249,52 +277,282 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 	return t
 }
 
-// ---- JavaScript: package.json, .browserslistrc ----
+// ---- JavaScript: package.json, .browserslistrc, ESLint configs ----
 
+// packageTarget reads the nearest package.json (dirs runs from the
+// document's directory up) and what sits beside it and below it: its
+// engines, browserslist (also .browserslistrc), the browsers its tests run
+// in, and the ESLint configuration that applies to the document.
 func (p *Projects) packageTarget(dirs []string, t *Target) {
-	for _, d := range dirs {
+	for i, d := range dirs {
 		f := filepath.Join(d, "package.json")
 		if !exists(f) {
 			continue
 		}
-		var pkg struct {
-			Engines      map[string]any  `json:"engines"`
-			Browserslist json.RawMessage `json:"browserslist"`
+		var pkg packageJSON
+		if json.Unmarshal(p.read(f), &pkg) != nil {
+			pkg = packageJSON{}
+		} else {
+			pkg.target(f, t)
 		}
-		if json.Unmarshal(p.read(f), &pkg) == nil {
-			if node, ok := pkg.Engines["node"].(string); ok {
-				if v, ok := semverLowest(node); ok {
-					t.Node = v
-					year := nodeESYear(v / 1000)
-					t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
-					t.Sources = append(t.Sources, f)
-				}
-			}
-			if queries := browserslistQueries(pkg.Browserslist); len(queries) > 0 {
-				if year := browserslistYear(queries); year != 0 {
-					t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
-					t.Sources = append(t.Sources, f)
-				}
-			}
-		}
-		rc := filepath.Join(d, ".browserslistrc")
-		if exists(rc) {
-			var queries []string
-			for _, line := range strings.Split(string(p.read(rc)), "\n") {
-				if i := strings.IndexByte(line, '#'); i >= 0 {
-					line = line[:i]
-				}
-				if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "[") {
-					queries = append(queries, line)
-				}
-			}
-			if year := browserslistYear(queries); year != 0 {
-				t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
-				t.Sources = append(t.Sources, rc)
-			}
-		}
+		p.browserslistrcTarget(d, t)
+		p.eslintTarget(dirs[:i+1], pkg.ESLintConfig, f, t)
 		return // the nearest package.json decides
 	}
+}
+
+// packageJSON is what SyntX reads of a package.json.
+type packageJSON struct {
+	Engines         map[string]any  `json:"engines"`
+	Browserslist    json.RawMessage `json:"browserslist"`
+	Testling        json.RawMessage `json:"testling"`
+	DevDependencies map[string]any  `json:"devDependencies"`
+	ESLintConfig    json.RawMessage `json:"eslintConfig"`
+}
+
+// target lowers t to what the package declares: engines.node, browserslist,
+// and the browsers its tests run in (testling's browsers, a Karma launcher
+// for Internet Explorer among its devDependencies): a package tested in
+// Internet Explorer keeps to ES5, as IE never got ES2015's syntax.
+func (pkg packageJSON) target(f string, t *Target) {
+	if node, ok := pkg.Engines["node"].(string); ok {
+		if v, ok := semverLowest(node); ok {
+			t.Node = v
+			year := nodeESYear(v / 1000)
+			t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
+			t.Sources = append(t.Sources, f)
+		}
+	}
+	year := browserslistYear(browserslistQueries(pkg.Browserslist))
+	if testlingIE(pkg.Testling) || pkg.DevDependencies["karma-ie-launcher"] != nil {
+		year = 2009
+	}
+	if year != 0 {
+		t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
+		t.Sources = append(t.Sources, f)
+	}
+}
+
+// testlingIE reports whether package.json's testling field (the browsers
+// the package's tests ran in on ci.testling.com: a list, or an object of
+// them) names Internet Explorer ("ie/6..latest", "iexplore/9").
+func testlingIE(raw json.RawMessage) bool {
+	var cfg struct {
+		Browsers json.RawMessage `json:"browsers"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &cfg) != nil {
+		return false
+	}
+	var list []string
+	if json.Unmarshal(cfg.Browsers, &list) != nil {
+		var byName map[string]any
+		if json.Unmarshal(cfg.Browsers, &byName) != nil {
+			return false
+		}
+		for name := range byName {
+			list = append(list, name)
+		}
+	}
+	for _, b := range list {
+		name, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(b)), "/")
+		if name == "ie" || name == "iexplore" {
+			return true
+		}
+	}
+	return false
+}
+
+// browserslistrcTarget reads a .browserslistrc beside package.json.
+func (p *Projects) browserslistrcTarget(d string, t *Target) {
+	rc := filepath.Join(d, ".browserslistrc")
+	if !exists(rc) {
+		return
+	}
+	var queries []string
+	for _, line := range strings.Split(string(p.read(rc)), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "[") {
+			queries = append(queries, line)
+		}
+	}
+	if year := browserslistYear(queries); year != 0 {
+		t.ESSyntax, t.ESAPI = minKnown(t.ESSyntax, year), minKnown(t.ESAPI, year)
+		t.Sources = append(t.Sources, rc)
+	}
+}
+
+// eslintFiles are the configuration files of ESLint's eslintrc format, in
+// the order ESLint prefers them in one directory. SyntX parses the JSON
+// ones (with comments); a JavaScript or YAML one declares nothing it can
+// read, and so does a flat config (eslint.config.*).
+var eslintFiles = []string{".eslintrc.js", ".eslintrc.cjs", ".eslintrc.yaml", ".eslintrc.yml", ".eslintrc.json", ".eslintrc"}
+
+var eslintFlatFiles = []string{"eslint.config.js", "eslint.config.mjs", "eslint.config.cjs", "eslint.config.ts"}
+
+// eslintProbe are the ESLint file names looked for in each directory.
+var eslintProbe = append(slices.Clone(eslintFlatFiles), eslintFiles...)
+
+// eslintFilesIn returns which of eslintProbe are regular files in dir. It
+// probes them (ten Lstat calls) only when dir's modification time changed
+// since the last call, or was within racyDir of it: a code action request looks in every directory
+// between a document and its package.json, and ten probes each made the
+// lookup eight times slower.
+func (p *Projects) eslintFilesIn(dir string) []string {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	c, ok := p.dirs[dir]
+	p.mu.Unlock()
+	if ok && c.mod.Equal(info.ModTime()) && c.probed.Sub(c.mod) > racyDir {
+		return c.present
+	}
+	probed := time.Now()
+	var present []string
+	for _, name := range eslintProbe {
+		if exists(filepath.Join(dir, name)) {
+			present = append(present, name)
+		}
+	}
+	p.mu.Lock()
+	if len(p.dirs) > 1024 {
+		clear(p.dirs)
+	}
+	p.dirs[dir] = cachedDir{mod: info.ModTime(), probed: probed, present: present}
+	p.mu.Unlock()
+	return present
+}
+
+// eslintTarget reads the ESLint configuration that applies to a document:
+// dirs run from its directory up to the package's (the last), whose
+// package.json may hold an eslintConfig. The nearest configuration that
+// says which ECMAScript version the code is parsed as decides (see
+// eslintYear); one SyntX cannot read, or one that extends a shared config
+// it cannot see, stops the search with nothing declared.
+func (p *Projects) eslintTarget(dirs []string, pkgConfig json.RawMessage, pkgFile string, t *Target) {
+	for i, d := range dirs {
+		present := p.eslintFilesIn(d)
+		f, data := "", []byte(nil)
+		for _, name := range eslintProbe { // flat configs first: they win
+			if slices.Contains(present, name) {
+				if slices.Contains(eslintFlatFiles, name) {
+					return
+				}
+				f = filepath.Join(d, name)
+				data = p.read(f)
+				break
+			}
+		}
+		if f == "" && i == len(dirs)-1 && len(pkgConfig) > 0 {
+			f, data = pkgFile, pkgConfig
+		}
+		if f == "" {
+			continue
+		}
+		var cfg eslintConfig
+		if strings.HasSuffix(f, ".js") || strings.HasSuffix(f, ".cjs") || strings.HasSuffix(f, ".yaml") || strings.HasSuffix(f, ".yml") ||
+			json.Unmarshal(jsonc(data), &cfg) != nil {
+			return
+		}
+		syntaxYear, node, decided := cfg.year()
+		if !decided {
+			continue
+		}
+		if syntaxYear != 0 {
+			t.ESSyntax = minKnown(t.ESSyntax, syntaxYear)
+			t.Sources = append(t.Sources, f)
+		}
+		if node != 0 {
+			t.Node = minKnown(t.Node, node)
+			t.ESAPI = minKnown(t.ESAPI, nodeESYear(node/1000))
+		}
+		return
+	}
+}
+
+// eslintConfig is what SyntX reads of an eslintrc configuration.
+type eslintConfig struct {
+	Root          bool            `json:"root"`
+	Extends       json.RawMessage `json:"extends"`
+	Parser        string          `json:"parser"`
+	Env           map[string]any  `json:"env"`
+	ParserOptions struct {
+		ECMAVersion json.RawMessage `json:"ecmaVersion"`
+	} `json:"parserOptions"`
+}
+
+// eslintNodeConfig matches a shared config named after the Node.js version
+// it lints for, as @ljharb/eslint-config's "node/0.4" … "node/latest".
+var eslintNodeConfig = regexp.MustCompile(`(?:^|/)node/v?([0-9]+(?:\.[0-9]+)?)$`)
+
+// year returns the ECMAScript edition whose syntax the configuration
+// parses (0: not known) and the Node.js version a shared config it extends
+// is named after (0: none), and whether the configuration decides (false:
+// look further up). In order: parserOptions.ecmaVersion (3 and 5 are ES5,
+// 6 is 2015, 2015 onwards are years, "latest" is not known); an extended
+// shared config named after a Node.js version; any other extends, or a
+// custom parser, decides nothing SyntX can see; env es6 / es20XX; and a
+// root configuration with none of these parses ES5, ESLint's default in
+// this format.
+func (c eslintConfig) year() (int, int, bool) {
+	var v int
+	if len(c.ParserOptions.ECMAVersion) > 0 {
+		if json.Unmarshal(c.ParserOptions.ECMAVersion, &v) != nil {
+			return 0, 0, true // "latest", or not a number
+		}
+		return ecmaVersionYear(v), 0, true
+	}
+	var bases []string
+	var one string
+	if json.Unmarshal(c.Extends, &one) == nil && one != "" {
+		bases = []string{one}
+	} else {
+		_ = json.Unmarshal(c.Extends, &bases)
+	}
+	for _, b := range bases {
+		if m := eslintNodeConfig.FindStringSubmatch(strings.TrimSpace(b)); m != nil {
+			if node, ok := parseVersion(m[1]); ok {
+				return nodeESYear(node / 1000), node, true
+			}
+		}
+	}
+	if len(bases) > 0 || c.Parser != "" {
+		return 0, 0, true
+	}
+	year := 0
+	for name, on := range c.Env {
+		if b, _ := on.(bool); b {
+			if name == "es6" {
+				year = max(year, 2015)
+			} else if y, ok := esYear(name); ok {
+				year = max(year, y)
+			}
+		}
+	}
+	if year != 0 {
+		return year, 0, true
+	}
+	if c.Root {
+		return 2009, 0, true
+	}
+	return 0, 0, false
+}
+
+// ecmaVersionYear maps ESLint's ecmaVersion (3, 5, 6 … 17, or a year) to a
+// year; 0 when it is none of those.
+func ecmaVersionYear(v int) int {
+	switch {
+	case v == 3 || v == 5:
+		return 2009
+	case v >= 6 && v < 100:
+		return 2009 + v
+	case v >= 2015 && v <= 2100:
+		return v
+	}
+	return 0
 }
 
 // minKnown is the smaller of two values where 0 means unknown.

@@ -5,11 +5,12 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syntx/syntx/syntax"
 )
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -44,6 +45,40 @@ func TestProjectTargets(t *testing.T) {
 		{"browserslistrc", map[string]string{"package.json": `{}`, ".browserslistrc": "# old\nlast 2 versions\nie >= 10\n"}, "a.js", syntax.JavaScript,
 			Target{ESSyntax: 2009, ESAPI: 2009}},
 		{"nearest package.json decides", map[string]string{"package.json": `{"engines": {"node": ">=0.10"}}`, "sub/package.json": `{"name": "sub"}`}, "sub/a.js", syntax.JavaScript, Target{}},
+		{"testling in IE", map[string]string{"package.json": `{"testling": {"files": "test/*.js", "browsers": ["ie/6..latest", "chrome/latest"]}}`}, "index.js", syntax.JavaScript,
+			Target{ESSyntax: 2009, ESAPI: 2009}},
+		{"testling by name", map[string]string{"package.json": `{"testling": {"browsers": {"iexplore": ["9"], "firefox": ["latest"]}}}`}, "index.js", syntax.JavaScript,
+			Target{ESSyntax: 2009, ESAPI: 2009}},
+		{"testling modern", map[string]string{"package.json": `{"testling": {"browsers": ["chrome/latest", "firefox/latest"]}}`}, "index.js", syntax.JavaScript, Target{}},
+		{"karma in IE", map[string]string{"package.json": `{"devDependencies": {"karma": "6.4.1", "karma-ie-launcher": "1.0.0"}}`}, "src/a.js", syntax.JavaScript,
+			Target{ESSyntax: 2009, ESAPI: 2009}},
+		{"eslint config for node 0.4", map[string]string{"package.json": `{}`, ".eslintrc": `{
+	"root": true,
+	"extends": "@ljharb/eslint-config/node/0.4",
+	"rules": { "no-continue": 1, },
+}`}, "test/a.js", syntax.JavaScript, Target{Node: 4, ESSyntax: 2009, ESAPI: 2009}},
+		{"eslint ecmaVersion 5", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"parserOptions": {"ecmaVersion": 5}}`}, "a.js", syntax.JavaScript,
+			Target{ESSyntax: 2009}},
+		{"eslint ecmaVersion 2018", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"extends": "airbnb", "parserOptions": {"ecmaVersion": 2018}}`}, "a.js", syntax.JavaScript,
+			Target{ESSyntax: 2018}},
+		{"eslint ecmaVersion latest", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true, "parserOptions": {"ecmaVersion": "latest"}}`}, "a.js", syntax.JavaScript, Target{}},
+		{"eslint root default is ES5", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true, "rules": {"semi": 2}}`}, "a.js", syntax.JavaScript,
+			Target{ESSyntax: 2009}},
+		{"eslint env es6", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true, "env": {"es6": true, "node": true}}`}, "a.js", syntax.JavaScript,
+			Target{ESSyntax: 2015}},
+		{"eslint not root, nothing declared", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"rules": {"semi": 2}}`}, "a.js", syntax.JavaScript, Target{}},
+		{"eslint shared config", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true, "extends": "@ljharb"}`}, "a.js", syntax.JavaScript, Target{}},
+		{"eslint custom parser", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true, "parser": "@babel/eslint-parser"}`}, "a.js", syntax.JavaScript, Target{}},
+		{"eslint nearest decides", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true}`, "src/.eslintrc.json": `{"env": {"es2017": true}}`}, "src/a.js", syntax.JavaScript,
+			Target{ESSyntax: 2017}},
+		{"eslint goes up to a config that decides", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true}`, "src/.eslintrc.json": `{"rules": {}}`}, "src/a.js", syntax.JavaScript,
+			Target{ESSyntax: 2009}},
+		{"eslint JavaScript config first", map[string]string{"package.json": `{}`, ".eslintrc.js": "module.exports = {};\n", ".eslintrc.json": `{"root": true}`}, "a.js", syntax.JavaScript, Target{}},
+		{"eslint flat config", map[string]string{"package.json": `{}`, "eslint.config.js": "export default [];\n", ".eslintrc.json": `{"root": true}`}, "a.js", syntax.JavaScript, Target{}},
+		{"eslintConfig in package.json", map[string]string{"package.json": `{"eslintConfig": {"root": true, "parserOptions": {"ecmaVersion": 3}}}`}, "lib/a.js", syntax.JavaScript,
+			Target{ESSyntax: 2009}},
+		{"eslint config above the package", map[string]string{".eslintrc.json": `{"root": true}`, "sub/package.json": `{}`}, "sub/a.js", syntax.JavaScript, Target{}},
+		{"malformed eslint config", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true,`}, "a.js", syntax.JavaScript, Target{}},
 		{"tsconfig target", map[string]string{"tsconfig.json": `{
   // comments are allowed
   "compilerOptions": { "target": "ES5", },
@@ -84,6 +119,29 @@ func TestProjectTargets(t *testing.T) {
 	}
 }
 
+// An ESLint config created after a lookup counts at the next one: the
+// directory's listing is cached by its modification time.
+func TestProjectSeesNewESLintConfig(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"package.json": `{}`, "src/a.js": ""})
+	p := NewProjects(dir)
+	doc := filepath.Join(dir, "src", "a.js")
+	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 0 {
+		t.Fatalf("before: %+v", got)
+	}
+	writeFiles(t, dir, map[string]string{"src/.eslintrc.json": `{"root": true}`})
+	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 2009 {
+		t.Fatalf("after creating src/.eslintrc.json: %+v, want ES5", got)
+	}
+	if err := os.Remove(filepath.Join(dir, "src", ".eslintrc.json")); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 0 {
+		t.Fatalf("after removing it: %+v", got)
+	}
+}
+
 func TestProjectFilesAreBounded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -107,6 +165,13 @@ func TestProjectFilesAreBounded(t *testing.T) {
 	}
 	if got := NewProjects(dir).For(filepath.Join(dir, "link", "x.go"), syntax.Go); got.Go != 0 {
 		t.Errorf("a symbolic link was followed: %+v", got)
+	}
+	writeFiles(t, dir, map[string]string{"es5/.eslintrc.json": `{"root": true}`, "eslink/package.json": `{}`})
+	if err := os.Symlink(filepath.Join(dir, "es5", ".eslintrc.json"), filepath.Join(dir, "eslink", ".eslintrc.json")); err != nil {
+		t.Fatal(err)
+	}
+	if got := NewProjects(dir).For(filepath.Join(dir, "eslink", "a.js"), syntax.JavaScript); got.ESSyntax != 0 {
+		t.Errorf("a symbolic link to an ESLint config was followed: %+v", got)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "fifo"), 0o755); err != nil {
 		t.Fatal(err)
@@ -154,5 +219,42 @@ func TestTargetAllows(t *testing.T) {
 		} else if !got && why == "" {
 			t.Errorf("%s: no reason given", c.name)
 		}
+	}
+}
+
+// BenchmarkProjectsFor times the declared-target lookup a code action
+// request makes, for a JavaScript file three directories below its
+// package.json: with the package's files only (package.json, the
+// baseline), and with an ESLint config at each level, the nearest of which
+// (the package's root config) decides.
+func BenchmarkProjectsFor(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		files map[string]string
+	}{
+		{"package.json", map[string]string{"package.json": `{"devDependencies": {"karma-ie-launcher": "1.0.0"}}`}},
+		{"eslint", map[string]string{"package.json": `{}`, ".eslintrc.json": `{"root": true}`, "src/.eslintrc.json": `{"rules": {}}`, "src/a/.eslintrc.json": `{"rules": {}}`}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			dir := b.TempDir()
+			bc.files["src/a/b/x.js"] = "var x;\n"
+			writeFiles(b, dir, bc.files)
+			// Directories changed an hour ago, as in a checkout being edited
+			// (a directory changed within a second is probed again).
+			old := time.Now().Add(-time.Hour)
+			for _, d := range []string{"", "src", "src/a", "src/a/b"} {
+				if err := os.Chtimes(filepath.Join(dir, d), old, old); err != nil {
+					b.Fatal(err)
+				}
+			}
+			p := NewProjects(dir)
+			doc := filepath.Join(dir, "src", "a", "b", "x.js")
+			if p.For(doc, syntax.JavaScript).ESSyntax != 2009 {
+				b.Fatal("no ES5 target")
+			}
+			for b.Loop() {
+				p.For(doc, syntax.JavaScript)
+			}
+		})
 	}
 }

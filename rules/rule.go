@@ -161,9 +161,11 @@
 // counts for JavaScript), es_api (the edition of the built-ins it calls;
 // for TypeScript, the lib must declare them), node, python and go versions.
 // Projects reads what the nearest project file above a document declares
-// (package.json engines and browserslist, .browserslistrc, tsconfig.json
-// target and lib following extends, pyproject.toml, setup.cfg, setup.py,
-// go.mod), and Target.Allows silences a rule below its needs. Project files
+// (package.json engines, browserslist and the browsers its tests run in,
+// .browserslistrc, the ESLint config's ecmaVersion, tsconfig.json target
+// and lib following extends, pyproject.toml, setup.cfg, setup.py, go.mod;
+// project.go has the full list), and Target.Allows silences a rule below
+// its needs. Project files
 // come from the repository: they are read size-limited, regular files only,
 // parsed as data, and can only make SyntX quieter.
 //
@@ -325,8 +327,8 @@ type Requires struct {
 	// Array.prototype.includes): the JavaScript runtime must have them,
 	// and TypeScript's lib must declare them.
 	ESAPI int `toml:"es_api"`
-	// Node is the Node.js major version the fix needs (17 for
-	// structuredClone), compared with package.json's engines.node.
+	// Node is the Node.js major version the fix needs (6 for Buffer.from),
+	// compared with package.json's engines.node.
 	Node int `toml:"node"`
 	// Python ("3.6") and Go ("1.13") are language versions, compared with
 	// requires-python / python_requires and go.mod's go line.

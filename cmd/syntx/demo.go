@@ -240,7 +240,7 @@ func replayFeedback(ctx context.Context, w io.Writer, c *lspclient.Client, done 
 			continue
 		}
 		switch {
-		case f.rule == "javascript.no-var" || f.rule == "typescript.non-null-assertion":
+		case f.rule == "javascript.no-var" || f.rule == "typescript.strict-equality":
 			if err := c.ReplaceAll(ctx, f.uri, text[:at]+f.before+text[at+len(f.after):]); err != nil {
 				return err
 			}

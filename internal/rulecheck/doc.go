@@ -104,10 +104,13 @@
 // reviewer judges each with a verdict (Welcome, Nitpick, FalsePositive,
 // Harmful) and a one-line reason in testdata/rulecheck/judged/
 // <language>.toml; judged/round1/ keeps the first round, from which the
-// priors were revised, and judged/round2/ the second (before the rules of
-// branch q2). Verdicts stay with their suggestion when it is drawn
-// again (its rule, place and rewrite, and its line when one file has two
-// identical rewrites). Sample.Check holds a sample to its contract (at
+// priors were revised, judged/round2/ the second (before the rules of
+// branch q2), and judged/round3/ the JavaScript and TypeScript samples of
+// the third (before the ES5 project targets silenced jQuery and minimist and
+// typescript.non-null-assertion and structured-clone were removed).
+// Verdicts stay with their suggestion when it is drawn again (its rule,
+// place and rewrite, and its line when one file has two identical
+// rewrites). Sample.Check holds a sample to its contract (at
 // least SampleSize suggestions or all there were, every one judged with a
 // reason, and among the automatic ones at most one harmful and at least as
 // many welcome as nitpicks); the package's tests run it on the committed

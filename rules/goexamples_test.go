@@ -60,6 +60,21 @@ func TestGoExamplesGofmt(t *testing.T) {
 	}
 }
 
+// newestGoRequired is the go directive the examples' module needs: the
+// newest Go version a built-in rule requires (an example of a rule needing
+// Go 1.25 calls what 1.25 added), and at least 1.22, whose per-iteration
+// loop variables the examples are written for.
+func newestGoRequired(t *testing.T) string {
+	t.Helper()
+	newest, v := "1.22", 1022
+	for _, r := range Load(Source{Name: "builtin", FS: Builtin()}).Rules() {
+		if n, ok := parseVersion(r.Requires.Go); ok && r.Language == "go" && n > v {
+			newest, v = r.Requires.Go, n
+		}
+	}
+	return newest
+}
+
 // TestGoExamplesVet type-checks and vets every fixed Go example that is a
 // complete file: all of them go into one temporary module, one package per
 // example, and one `go vet ./...` run.
@@ -73,7 +88,7 @@ func TestGoExamplesVet(t *testing.T) {
 		t.Skip("go tool not on PATH")
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module examples\n\ngo 1.22\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module examples\n\ngo "+newestGoRequired(t)+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	pkgs := map[string]goAfter{}

@@ -178,6 +178,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // countBuildsLines counts the lines of every .build file under root.
 func countBuildsLines(root string) (map[string]int, error) {
 	counts := map[string]int{}

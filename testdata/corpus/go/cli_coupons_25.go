@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,6 +215,11 @@ func couponReferences(note string) []string {
 
 var couponRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
+// knownCouponStatus reports whether status is one the coupons table accepts.
+func knownCouponStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 var migrations = []string{
 	`CREATE TABLE IF NOT EXISTS %s (id INTEGER PRIMARY KEY, name TEXT NOT NULL, owner_id INTEGER, status INTEGER, total INTEGER, created_at TIMESTAMP, updated_at TIMESTAMP)`,
 	`CREATE INDEX IF NOT EXISTS %s_owner ON %[1]s (owner_id)`,
@@ -276,7 +282,7 @@ func parseCouponLabels(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("label %q: want key=value", part)
 		}
 		k, v, _ := strings.Cut(part, "=")
-		labels[strings.Replace(strings.ToLower(k), " ", "_", -1)] = v
+		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
 	}
 	return labels, nil
 }
@@ -326,7 +332,11 @@ func uploadCoupons(ctx context.Context, path, bucket string) error {
 			return nil
 		}
 		slog.Warn("upload failed", "attempt", attempt, "err", err)
-		time.Sleep(5 * time.Second)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
 	}
 	return fmt.Errorf("upload %s: %w", path, err)
 }
@@ -368,57 +378,4 @@ func (c *CouponClient) FetchCoupons(ctx context.Context, ids []int64) ([]*Coupon
 		out = append(out, x)
 	}
 	return out, nil
-}
-
-// Config is the process configuration, read from a JSON file and the environment.
-type Config struct {
-	Listen      string        `json:"listen"`
-	DatabaseURL string        `json:"database_url"`
-	DataDir     string        `json:"data_dir"`
-	Timeout     time.Duration `json:"timeout"`
-	Debug       bool          `json:"debug"`
-}
-
-// LoadConfig reads path (if it exists) and applies environment overrides.
-func LoadConfig(path string) (*Config, error) {
-	cfg := &Config{Listen: ":8080", DataDir: "/var/lib/coupons", Timeout: 30 * time.Second}
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read config %s: %w", path, err)
-	}
-	if err == nil {
-		if err := json.Unmarshal(data, cfg); err != nil {
-			return nil, fmt.Errorf("parse config %s: %w", path, err)
-		}
-	}
-	if v := os.Getenv("COUPON_LISTEN"); v != "" {
-		cfg.Listen = v
-	}
-	if v := os.Getenv("COUPON_DATABASE_URL"); v != "" {
-		cfg.DatabaseURL = v
-	}
-	if v := os.Getenv("COUPON_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("COUPON_TIMEOUT: %w", err)
-		}
-		cfg.Timeout = d
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, err
-	}
-	return cfg, nil
-}
-
-// Save writes the configuration back, for the setup command.
-func (c *Config) Save(path string) error {
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
-	err = os.WriteFile(path, data, 0666)
-	if err != nil {
-		return err
-	}
-	return nil
 }

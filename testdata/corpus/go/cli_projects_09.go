@@ -139,6 +139,16 @@ func projectReferences(note string) []string {
 	return projectRefRE.FindAllString(note, -1)
 }
 
+// knownProjectStatus reports whether status is one the projects table accepts.
+func knownProjectStatus(statuses []string, status string) bool {
+	for _, s := range statuses {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
+
 // compressProjects gzips the export for the archive bucket.
 func compressProjects(ctx context.Context, path string) error {
 	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
@@ -158,11 +168,7 @@ func uploadProjects(ctx context.Context, path, bucket string) error {
 			return nil
 		}
 		slog.Warn("upload failed", "attempt", attempt, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Second):
-		}
+		time.Sleep(5 * time.Second)
 	}
 	return fmt.Errorf("upload %s: %w", path, err)
 }
@@ -272,11 +278,11 @@ func parseProjectLabels(s string) (map[string]string, error) {
 	}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
-		if strings.Index(part, "=") == -1 {
+		if !strings.Contains(part, "=") {
 			return nil, fmt.Errorf("label %q: want key=value", part)
 		}
 		k, v, _ := strings.Cut(part, "=")
-		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+		labels[strings.Replace(strings.ToLower(k), " ", "_", -1)] = v
 	}
 	return labels, nil
 }
@@ -304,7 +310,7 @@ func normalizeProjectName(name string) string {
 
 // sameProjectOwner compares two owner e-mail addresses.
 func sameProjectOwner(a, b string) bool {
-	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 // Config is the process configuration, read from a JSON file and the environment.
@@ -320,8 +326,8 @@ type Config struct {
 func LoadConfig(path string) (*Config, error) {
 	cfg := &Config{Listen: ":8080", DataDir: "/var/lib/projects", Timeout: 30 * time.Second}
 	data, err := os.ReadFile(path)
-	if err != nil && err != os.ErrNotExist {
-		return nil, errors.New(fmt.Sprintf("read config %s: %v", path, err))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
 	}
 	if err == nil {
 		if err := json.Unmarshal(data, cfg); err != nil {
@@ -356,6 +362,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
 // FetchProject downloads one project from the API.
 func (c *ProjectClient) FetchProject(ctx context.Context, id int64) (*Project, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/projects/%d", c.base, id), nil)
@@ -368,12 +383,13 @@ func (c *ProjectClient) FetchProject(ctx context.Context, id int64) (*Project, e
 	if err != nil {
 		return nil, fmt.Errorf("fetch project %d: %v", id, err)
 	}
+	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
 		return nil, ErrNotFound
 	}
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("fetch project %d: %s: %s", id, resp.Status, body)
+		return nil, errors.New(fmt.Sprintf("fetch project %d: %s: %s", id, resp.Status, body))
 	}
 	var x Project
 	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
@@ -404,11 +420,7 @@ func ArchiveProject(ctx context.Context, store *ProjectStore, id int64, by strin
 	if x.Status == ProjectClosed {
 		return nil
 	}
-	err = store.Rename(ctx, id, x.Name+" (archived by "+by+")")
-	if err != nil {
-		return err
-	}
-	return nil
+	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
 }
 
 // isProjectRetryable reports whether err is worth another attempt.
@@ -446,7 +458,6 @@ func countLines(path string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
 	sc := bufio.NewScanner(f)
 	n := 0
 	for sc.Scan() {
@@ -458,48 +469,43 @@ func countLines(path string) (int, error) {
 // concatProjects copies the files in paths, in order, to w.
 func concatProjects(w io.Writer, paths []string) error {
 	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, err := io.Copy(w, f); err != nil {
+		if err := copyFile(w, p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// OrderStatus is the lifecycle state of the orders in orders.
-type OrderStatus int
+// MemberStatus is the lifecycle state of the members in members.
+type MemberStatus int
 
 const (
-	OrderPending OrderStatus = iota
-	OrderActive
-	OrderSuspended
-	OrderClosed
+	MemberPending MemberStatus = iota
+	MemberActive
+	MemberSuspended
+	MemberClosed
 )
 
-func (s OrderStatus) String() string {
+func (s MemberStatus) String() string {
 	switch s {
-	case OrderPending:
+	case MemberPending:
 		return "pending"
-	case OrderActive:
+	case MemberActive:
 		return "active"
-	case OrderSuspended:
+	case MemberSuspended:
 		return "suspended"
-	case OrderClosed:
+	case MemberClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Order is one row of the orders table.
-type Order struct {
+// Member is one row of the members table.
+type Member struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    OrderStatus       `json:"status"`
+	Status    MemberStatus      `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -507,8 +513,8 @@ type Order struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the order a client submitted.
-func (x *Order) Validate() error {
+// Validate reports the first problem with the member a client submitted.
+func (x *Member) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}
@@ -526,18 +532,367 @@ func (x *Order) Validate() error {
 	return nil
 }
 
-// validInvoiceCode reports whether code looks like ABC-12345.
-func validInvoiceCode(code string) bool {
-	return invoiceCodeRE.MatchString(code)
+// validTicketCode reports whether code looks like ABC-12345.
+func validTicketCode(code string) bool {
+	return ticketCodeRE.MatchString(code)
 }
 
-// invoiceReferences finds the invoice codes mentioned in a free-text note.
-func invoiceReferences(note string) []string {
+// ticketReferences finds the ticket codes mentioned in a free-text note.
+func ticketReferences(note string) []string {
 	refRE := regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 	return refRE.FindAllString(note, -1)
 }
 
-var invoiceRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+// knownTicketStatus reports whether status is one the tickets table accepts.
+func knownTicketStatus(statuses []string, status string) bool {
+	for _, s := range statuses {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
+
+// compressBuilds gzips the export for the archive bucket.
+func compressBuilds(ctx context.Context, path string) error {
+	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("gzip %s: %w", path, err)
+	}
+	return nil
+}
+
+// uploadBuilds retries the upload a few times with a fixed pause.
+func uploadBuilds(ctx context.Context, path, bucket string) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/builds/")
+		if err = cmd.Run(); err == nil {
+			return nil
+		}
+		slog.Warn("upload failed", "attempt", attempt, "err", err)
+		time.Sleep(5 * time.Second)
+	}
+	return fmt.Errorf("upload %s: %w", path, err)
+}
+
+// exportCouponsCSV renders coupons as CSV with a header row.
+func exportCouponsCSV(items []Coupon) string {
+	out := "id,name,status,total\n"
+	for _, x := range items {
+		out += fmt.Sprintf("%d,%s,%s,%d\n", x.ID, x.Name, x.Status, x.Total)
+	}
+	return out
+}
+
+// couponNames returns the names of the active coupons.
+func couponNames(items []Coupon) []string {
+	var names []string
+	for _, x := range items {
+		names = append(names, x.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// couponTags joins the tags of x for the summary line.
+func couponTags(x Coupon) string {
+	tags := ""
+	for i, t := range x.Tags {
+		if i > 0 {
+			tags += ", "
+		}
+		tags += strings.ToUpper(t[:1]) + t[1:]
+	}
+	return tags
+}
+
+func listCustomers(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	db, err := sql.Open("sqlite", cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store := NewCustomerStore(db, log)
+	items, err := store.ByOwner(ctx, 0, "active")
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tNAME\tSTATUS\tTOTAL")
+	for _, x := range items {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d\n", x.ID, x.Name, x.Status, x.Total)
+	}
+	return w.Flush()
+}
+
+func exportCustomers(ctx context.Context, cfg *Config, out io.Writer) error {
+	db, err := sql.Open("sqlite", cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	items, err := NewCustomerStore(db, slog.Default()).ByOwner(ctx, 0, "active")
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, exportCustomersCSV(items))
+	return err
+}
+
+func pruneCustomers(ctx context.Context, cfg *Config, dryRun bool) error {
+	db, err := sql.Open("sqlite", cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cutoff := time.Now().AddDate(0, -6, 0)
+	if dryRun {
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT count(*) FROM customers WHERE status = ? AND updated_at < ?", CustomerClosed, cutoff).Scan(&n)
+		fmt.Printf("would delete %d customers\n", n)
+		return err
+	}
+	_, err = db.ExecContext(ctx, "DELETE FROM customers WHERE status = ? AND updated_at < ?", CustomerClosed, cutoff)
+	return err
+}
+
+// parseReportLabels parses "key=value" pairs separated by commas.
+func parseReportLabels(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	if s == "" {
+		return labels, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.Contains(part, "=") {
+			return nil, fmt.Errorf("label %q: want key=value", part)
+		}
+		k, v, _ := strings.Cut(part, "=")
+		labels[strings.Replace(strings.ToLower(k), " ", "_", -1)] = v
+	}
+	return labels, nil
+}
+
+// normalizeReportName trims, collapses spaces and drops control characters.
+func normalizeReportName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r < 0x20:
+			continue
+		case r == ' ' || r == '\t':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		default:
+			b.WriteRune(r)
+			space = false
+		}
+	}
+	return b.String()
+}
+
+// sameReportOwner compares two owner e-mail addresses.
+func sameReportOwner(a, b string) bool {
+	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
+}
+
+// FetchDevice downloads one device from the API.
+func (c *DeviceClient) FetchDevice(ctx context.Context, id int64) (*Device, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/devices/%d", c.base, id), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch device %d: %w", id, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, ErrNotFound
+	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, errors.New(fmt.Sprintf("fetch device %d: %s: %s", id, resp.Status, body))
+	}
+	var x Device
+	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
+		return nil, fmt.Errorf("decode device %d: %w", id, err)
+	}
+	return &x, nil
+}
+
+// FetchDevices downloads several devices, one request at a time.
+func (c *DeviceClient) FetchDevices(ctx context.Context, ids []int64) ([]*Device, error) {
+	out := make([]*Device, 0, len(ids))
+	for _, id := range ids {
+		x, err := c.FetchDevice(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// ArchiveOrder closes the order with the given id and records who did it.
+func ArchiveOrder(ctx context.Context, store *OrderStore, id int64, by string) error {
+	x, err := store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if x.Status == OrderClosed {
+		return nil
+	}
+	err = store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// isOrderRetryable reports whether err is worth another attempt.
+func isOrderRetryable(err error) bool {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// countCustomersLines counts the lines of every .customer file under root.
+func countCustomersLines(root string) (map[string]int, error) {
+	counts := map[string]int{}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || filepath.Ext(path) != ".customer" {
+			return nil
+		}
+		n, err := countLines(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		counts[path] = n
+		return nil
+	})
+	return counts, err
+}
+
+func countLines(path string) (int, error) {
+	f, err := os.Open(path)
+	defer f.Close()
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		n++
+	}
+	return n, sc.Err()
+}
+
+// concatCustomers copies the files in paths, in order, to w.
+func concatCustomers(w io.Writer, paths []string) error {
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := io.Copy(w, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SubscriptionStatus is the lifecycle state of the subscriptions in subscriptions.
+type SubscriptionStatus int
+
+const (
+	SubscriptionPending SubscriptionStatus = iota
+	SubscriptionActive
+	SubscriptionSuspended
+	SubscriptionClosed
+)
+
+func (s SubscriptionStatus) String() string {
+	switch s {
+	case SubscriptionPending:
+		return "pending"
+	case SubscriptionActive:
+		return "active"
+	case SubscriptionSuspended:
+		return "suspended"
+	case SubscriptionClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+// Subscription is one row of the subscriptions table.
+type Subscription struct {
+	ID        int64              `json:"id"`
+	Name      string             `json:"name"`
+	OwnerID   int64              `json:"owner_id"`
+	Status    SubscriptionStatus `json:"status"`
+	Total     int64              `json:"total_cents"`
+	Tags      []string           `json:"tags,omitempty"`
+	Labels    map[string]string  `json:"labels,omitempty"`
+	CreatedAt time.Time          `json:"created_at"`
+	UpdatedAt time.Time          `json:"updated_at"`
+}
+
+// Validate reports the first problem with the subscription a client submitted.
+func (x *Subscription) Validate() error {
+	if strings.TrimSpace(x.Name) == "" {
+		return errors.New("name is required")
+	}
+	if len(x.Name) > 200 {
+		return fmt.Errorf("name is %d characters long, the limit is 200", len(x.Name))
+	}
+	if x.Total < 0 {
+		return fmt.Errorf("total must not be negative, got %d", x.Total)
+	}
+	for _, t := range x.Tags {
+		if strings.ContainsAny(t, " ,;") {
+			return fmt.Errorf("tag %q contains a separator", t)
+		}
+	}
+	return nil
+}
+
+// validVendorCode reports whether code looks like ABC-12345.
+func validVendorCode(code string) bool {
+	re := regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+	return re.MatchString(code)
+}
+
+// vendorReferences finds the vendor codes mentioned in a free-text note.
+func vendorReferences(note string) []string {
+	refRE := regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+	return refRE.FindAllString(note, -1)
+}
+
+var vendorRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownVendorStatus reports whether status is one the vendors table accepts.
+func knownVendorStatus(statuses []string, status string) bool {
+	for _, s := range statuses {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
 
 // compressSubscriptions gzips the export for the archive bucket.
 func compressSubscriptions(ctx context.Context, path string) error {
@@ -561,358 +916,4 @@ func uploadSubscriptions(ctx context.Context, path, bucket string) error {
 		time.Sleep(5 * time.Second)
 	}
 	return fmt.Errorf("upload %s: %w", path, err)
-}
-
-// exportOrdersCSV renders orders as CSV with a header row.
-func exportOrdersCSV(items []Order) string {
-	out := "id,name,status,total\n"
-	for _, x := range items {
-		out += fmt.Sprintf("%d,%s,%s,%d\n", x.ID, x.Name, x.Status, x.Total)
-	}
-	return out
-}
-
-// orderNames returns the names of the active orders.
-func orderNames(items []Order) []string {
-	names := make([]string, 0, len(items))
-	for _, x := range items {
-		names = append(names, x.Name)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// orderTags joins the tags of x for the summary line.
-func orderTags(x Order) string {
-	tags := ""
-	for i, t := range x.Tags {
-		if i > 0 {
-			tags += ", "
-		}
-		tags += strings.ToUpper(t[:1]) + t[1:]
-	}
-	return tags
-}
-
-func listVendors(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	db, err := sql.Open("sqlite", cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	store := NewVendorStore(db, log)
-	items, err := store.ByOwner(ctx, 0, "active")
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNAME\tSTATUS\tTOTAL")
-	for _, x := range items {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%d\n", x.ID, x.Name, x.Status, x.Total)
-	}
-	return w.Flush()
-}
-
-func exportVendors(ctx context.Context, cfg *Config, out io.Writer) error {
-	db, err := sql.Open("sqlite", cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	items, err := NewVendorStore(db, slog.Default()).ByOwner(ctx, 0, "active")
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(out, exportVendorsCSV(items))
-	return err
-}
-
-func pruneVendors(ctx context.Context, cfg *Config, dryRun bool) error {
-	db, err := sql.Open("sqlite", cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	cutoff := time.Now().AddDate(0, -6, 0)
-	if dryRun {
-		var n int
-		err := db.QueryRowContext(ctx, "SELECT count(*) FROM vendors WHERE status = ? AND updated_at < ?", VendorClosed, cutoff).Scan(&n)
-		fmt.Printf("would delete %d vendors\n", n)
-		return err
-	}
-	_, err = db.ExecContext(ctx, "DELETE FROM vendors WHERE status = ? AND updated_at < ?", VendorClosed, cutoff)
-	return err
-}
-
-// parseCustomerLabels parses "key=value" pairs separated by commas.
-func parseCustomerLabels(s string) (map[string]string, error) {
-	labels := map[string]string{}
-	if s == "" {
-		return labels, nil
-	}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if strings.Index(part, "=") == -1 {
-			return nil, fmt.Errorf("label %q: want key=value", part)
-		}
-		k, v, _ := strings.Cut(part, "=")
-		labels[strings.Replace(strings.ToLower(k), " ", "_", -1)] = v
-	}
-	return labels, nil
-}
-
-// normalizeCustomerName trims, collapses spaces and drops control characters.
-func normalizeCustomerName(name string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.TrimSpace(name) {
-		switch {
-		case r < 0x20:
-			continue
-		case r == ' ' || r == '\t':
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-		default:
-			b.WriteRune(r)
-			space = false
-		}
-	}
-	return b.String()
-}
-
-// sameCustomerOwner compares two owner e-mail addresses.
-func sameCustomerOwner(a, b string) bool {
-	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
-}
-
-// FetchInvoice downloads one invoice from the API.
-func (c *InvoiceClient) FetchInvoice(ctx context.Context, id int64) (*Invoice, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/invoices/%d", c.base, id), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch invoice %d: %v", id, err)
-	}
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, ErrNotFound
-	}
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("fetch invoice %d: %s: %s", id, resp.Status, body)
-	}
-	var x Invoice
-	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
-		return nil, fmt.Errorf("decode invoice %d: %w", id, err)
-	}
-	return &x, nil
-}
-
-// FetchInvoices downloads several invoices, one request at a time.
-func (c *InvoiceClient) FetchInvoices(ctx context.Context, ids []int64) ([]*Invoice, error) {
-	out := make([]*Invoice, 0, len(ids))
-	for _, id := range ids {
-		x, err := c.FetchInvoice(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, nil
-}
-
-// ArchiveCustomer closes the customer with the given id and records who did it.
-func ArchiveCustomer(ctx context.Context, store *CustomerStore, id int64, by string) error {
-	x, err := store.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if x.Status == CustomerClosed {
-		return nil
-	}
-	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
-}
-
-// isCustomerRetryable reports whether err is worth another attempt.
-func isCustomerRetryable(err error) bool {
-	var netErr interface{ Timeout() bool }
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return true
-	}
-	return err == io.ErrUnexpectedEOF || err == context.DeadlineExceeded
-}
-
-// countProductsLines counts the lines of every .product file under root.
-func countProductsLines(root string) (map[string]int, error) {
-	counts := map[string]int{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || filepath.Ext(path) != ".product" {
-			return nil
-		}
-		n, err := countLines(path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		counts[path] = n
-		return nil
-	})
-	return counts, err
-}
-
-func countLines(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		n++
-	}
-	return n, sc.Err()
-}
-
-// concatProducts copies the files in paths, in order, to w.
-func concatProducts(w io.Writer, paths []string) error {
-	for _, p := range paths {
-		if err := copyFile(w, p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// ShipmentStatus is the lifecycle state of the shipments in shipments.
-type ShipmentStatus int
-
-const (
-	ShipmentPending ShipmentStatus = iota
-	ShipmentActive
-	ShipmentSuspended
-	ShipmentClosed
-)
-
-func (s ShipmentStatus) String() string {
-	switch s {
-	case ShipmentPending:
-		return "pending"
-	case ShipmentActive:
-		return "active"
-	case ShipmentSuspended:
-		return "suspended"
-	case ShipmentClosed:
-		return "closed"
-	}
-	return "unknown"
-}
-
-// Shipment is one row of the shipments table.
-type Shipment struct {
-	ID        int64             `json:"id"`
-	Name      string            `json:"name"`
-	OwnerID   int64             `json:"owner_id"`
-	Status    ShipmentStatus    `json:"status"`
-	Total     int64             `json:"total_cents"`
-	Tags      []string          `json:"tags,omitempty"`
-	Labels    map[string]string `json:"labels,omitempty"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
-}
-
-// Validate reports the first problem with the shipment a client submitted.
-func (x *Shipment) Validate() error {
-	if strings.TrimSpace(x.Name) == "" {
-		return errors.New("name is required")
-	}
-	if len(x.Name) > 200 {
-		return fmt.Errorf("name is %d characters long, the limit is 200", len(x.Name))
-	}
-	if x.Total < 0 {
-		return fmt.Errorf("total must not be negative, got %d", x.Total)
-	}
-	for _, t := range x.Tags {
-		if strings.ContainsAny(t, " ,;") {
-			return fmt.Errorf("tag %q contains a separator", t)
-		}
-	}
-	return nil
-}
-
-// validCouponCode reports whether code looks like ABC-12345.
-func validCouponCode(code string) bool {
-	re := regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
-	return re.MatchString(code)
-}
-
-// couponReferences finds the coupon codes mentioned in a free-text note.
-func couponReferences(note string) []string {
-	refRE := regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
-	return refRE.FindAllString(note, -1)
-}
-
-// compressPayments gzips the export for the archive bucket.
-func compressPayments(ctx context.Context, path string) error {
-	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("gzip %s: %w", path, err)
-	}
-	return nil
-}
-
-// uploadPayments retries the upload a few times with a fixed pause.
-func uploadPayments(ctx context.Context, path, bucket string) error {
-	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
-		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/payments/")
-		if err = cmd.Run(); err == nil {
-			return nil
-		}
-		slog.Warn("upload failed", "attempt", attempt, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Second):
-		}
-	}
-	return fmt.Errorf("upload %s: %w", path, err)
-}
-
-// exportBuildsCSV renders builds as CSV with a header row.
-func exportBuildsCSV(items []Build) string {
-	out := "id,name,status,total\n"
-	for _, x := range items {
-		out += fmt.Sprintf("%d,%s,%s,%d\n", x.ID, x.Name, x.Status, x.Total)
-	}
-	return out
-}
-
-// buildNames returns the names of the active builds.
-func buildNames(items []Build) []string {
-	var names []string
-	for _, x := range items {
-		names = append(names, x.Name)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// buildTags joins the tags of x for the summary line.
-func buildTags(x Build) string {
-	tags := ""
-	for i, t := range x.Tags {
-		if i > 0 {
-			tags += ", "
-		}
-		tags += strings.ToUpper(t[:1]) + t[1:]
-	}
-	return tags
 }

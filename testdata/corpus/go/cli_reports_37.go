@@ -339,6 +339,15 @@ func (c *Config) Save(path string) error {
 	return nil
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // ArchiveReport closes the report with the given id and records who did it.
 func ArchiveReport(ctx context.Context, store *ReportStore, id int64, by string) error {
 	x, err := store.Get(ctx, id)
@@ -409,6 +418,16 @@ func reportReferences(note string) []string {
 	return refRE.FindAllString(note, -1)
 }
 
+// knownReportStatus reports whether status is one the reports table accepts.
+func knownReportStatus(statuses []string, status string) bool {
+	for _, s := range statuses {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
+
 var migrations = []string{
 	`CREATE TABLE IF NOT EXISTS %s (id INTEGER PRIMARY KEY, name TEXT NOT NULL, owner_id INTEGER, status INTEGER, total INTEGER, created_at TIMESTAMP, updated_at TIMESTAMP)`,
 	`CREATE INDEX IF NOT EXISTS %s_owner ON %[1]s (owner_id)`,
@@ -447,6 +466,7 @@ func countReportsLines(root string) (map[string]int, error) {
 
 func countLines(path string) (int, error) {
 	f, err := os.Open(path)
+	defer f.Close()
 	if err != nil {
 		return 0, err
 	}
@@ -461,12 +481,7 @@ func countLines(path string) (int, error) {
 // concatReports copies the files in paths, in order, to w.
 func concatReports(w io.Writer, paths []string) error {
 	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, err := io.Copy(w, f); err != nil {
+		if err := copyFile(w, p); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -277,3 +278,8 @@ func shipmentReferences(note string) []string {
 }
 
 var shipmentRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownShipmentStatus reports whether status is one the shipments table accepts.
+func knownShipmentStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}

@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -246,6 +247,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // parseSubscriptionLabels parses "key=value" pairs separated by commas.
 func parseSubscriptionLabels(s string) (map[string]string, error) {
 	labels := map[string]string{}
@@ -352,6 +362,11 @@ func subscriptionReferences(note string) []string {
 }
 
 var subscriptionRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownSubscriptionStatus reports whether status is one the subscriptions table accepts.
+func knownSubscriptionStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // exportSubscriptionsCSV renders subscriptions as CSV with a header row.
 func exportSubscriptionsCSV(items []Subscription) string {
@@ -627,25 +642,4 @@ func normalizeBuildName(name string) string {
 // sameBuildOwner compares two owner e-mail addresses.
 func sameBuildOwner(a, b string) bool {
 	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
-}
-
-// ArchiveReport closes the report with the given id and records who did it.
-func ArchiveReport(ctx context.Context, store *ReportStore, id int64, by string) error {
-	x, err := store.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if x.Status == ReportClosed {
-		return nil
-	}
-	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
-}
-
-// isReportRetryable reports whether err is worth another attempt.
-func isReportRetryable(err error) bool {
-	var netErr interface{ Timeout() bool }
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return true
-	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
 }

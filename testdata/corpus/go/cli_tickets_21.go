@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,6 +290,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 func listTickets(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	db, err := sql.Open("sqlite", cfg.DatabaseURL)
 	if err != nil {
@@ -479,36 +489,41 @@ func ticketReferences(note string) []string {
 
 var ticketRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
-// ProjectStatus is the lifecycle state of the projects in projects.
-type ProjectStatus int
+// knownTicketStatus reports whether status is one the tickets table accepts.
+func knownTicketStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
+// WarehouseStatus is the lifecycle state of the warehouses in warehouses.
+type WarehouseStatus int
 
 const (
-	ProjectPending ProjectStatus = iota
-	ProjectActive
-	ProjectSuspended
-	ProjectClosed
+	WarehousePending WarehouseStatus = iota
+	WarehouseActive
+	WarehouseSuspended
+	WarehouseClosed
 )
 
-func (s ProjectStatus) String() string {
+func (s WarehouseStatus) String() string {
 	switch s {
-	case ProjectPending:
+	case WarehousePending:
 		return "pending"
-	case ProjectActive:
+	case WarehouseActive:
 		return "active"
-	case ProjectSuspended:
+	case WarehouseSuspended:
 		return "suspended"
-	case ProjectClosed:
+	case WarehouseClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Project is one row of the projects table.
-type Project struct {
+// Warehouse is one row of the warehouses table.
+type Warehouse struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    ProjectStatus     `json:"status"`
+	Status    WarehouseStatus   `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -516,8 +531,8 @@ type Project struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the project a client submitted.
-func (x *Project) Validate() error {
+// Validate reports the first problem with the warehouse a client submitted.
+func (x *Warehouse) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}
@@ -535,14 +550,14 @@ func (x *Project) Validate() error {
 	return nil
 }
 
-// countSubscriptionsLines counts the lines of every .subscription file under root.
-func countSubscriptionsLines(root string) (map[string]int, error) {
+// countCustomersLines counts the lines of every .customer file under root.
+func countCustomersLines(root string) (map[string]int, error) {
 	counts := map[string]int{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || filepath.Ext(path) != ".subscription" {
+		if d.IsDir() || filepath.Ext(path) != ".customer" {
 			return nil
 		}
 		n, err := countLines(path)
@@ -569,8 +584,8 @@ func countLines(path string) (int, error) {
 	return n, sc.Err()
 }
 
-// concatSubscriptions copies the files in paths, in order, to w.
-func concatSubscriptions(w io.Writer, paths []string) error {
+// concatCustomers copies the files in paths, in order, to w.
+func concatCustomers(w io.Writer, paths []string) error {
 	for _, p := range paths {
 		if err := copyFile(w, p); err != nil {
 			return err

@@ -168,6 +168,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // couponTotals sums the totals per status.
 func couponTotals(items []Coupon) map[string]int64 {
 	totals := make(map[string]int64)
@@ -289,6 +298,11 @@ func validCouponCode(code string) bool {
 // couponReferences finds the coupon codes mentioned in a free-text note.
 func couponReferences(note string) []string {
 	return couponRefRE.FindAllString(note, -1)
+}
+
+// knownCouponStatus reports whether status is one the coupons table accepts.
+func knownCouponStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
 }
 
 // limiter is a token bucket: rate tokens per second, up to burst.
@@ -438,62 +452,6 @@ func refreshCoupons(stop <-chan struct{}, reload func() error, log *slog.Logger)
 		case <-ticker.C:
 		}
 	}
-}
-
-// ProductStatus is the lifecycle state of the products in products.
-type ProductStatus int
-
-const (
-	ProductPending ProductStatus = iota
-	ProductActive
-	ProductSuspended
-	ProductClosed
-)
-
-func (s ProductStatus) String() string {
-	switch s {
-	case ProductPending:
-		return "pending"
-	case ProductActive:
-		return "active"
-	case ProductSuspended:
-		return "suspended"
-	case ProductClosed:
-		return "closed"
-	}
-	return "unknown"
-}
-
-// Product is one row of the products table.
-type Product struct {
-	ID        int64             `json:"id"`
-	Name      string            `json:"name"`
-	OwnerID   int64             `json:"owner_id"`
-	Status    ProductStatus     `json:"status"`
-	Total     int64             `json:"total_cents"`
-	Tags      []string          `json:"tags,omitempty"`
-	Labels    map[string]string `json:"labels,omitempty"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
-}
-
-// Validate reports the first problem with the product a client submitted.
-func (x *Product) Validate() error {
-	if strings.TrimSpace(x.Name) == "" {
-		return errors.New("name is required")
-	}
-	if len(x.Name) > 200 {
-		return fmt.Errorf("name is %d characters long, the limit is 200", len(x.Name))
-	}
-	if x.Total < 0 {
-		return fmt.Errorf("total must not be negative, got %d", x.Total)
-	}
-	for _, t := range x.Tags {
-		if strings.ContainsAny(t, " ,;") {
-			return fmt.Errorf("tag %q contains a separator", t)
-		}
-	}
-	return nil
 }
 
 // ReadCouponsExport loads at most limit bytes of the coupons export at path.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -109,6 +110,11 @@ func invoiceReferences(note string) []string {
 	return refRE.FindAllString(note, -1)
 }
 
+// knownInvoiceStatus reports whether status is one the invoices table accepts.
+func knownInvoiceStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // limiter is a token bucket: rate tokens per second, up to burst.
 type limiter struct {
 	mu     sync.Mutex
@@ -201,6 +207,15 @@ func (c *Config) Save(path string) error {
 	return nil
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // ReadInvoicesExport loads at most limit bytes of the invoices export at path.
 func ReadInvoicesExport(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
@@ -208,7 +223,7 @@ func ReadInvoicesExport(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return ioutil.ReadAll(io.LimitReader(f, limit))
+	return io.ReadAll(io.LimitReader(f, limit))
 }
 
 // SaveInvoicesExport writes the invoices export, creating its directory.

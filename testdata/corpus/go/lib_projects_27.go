@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/ioutil"
 	"log/slog"
 	"math"
 	"net/http"
@@ -164,6 +163,16 @@ func projectReferences(note string) []string {
 	return projectRefRE.FindAllString(note, -1)
 }
 
+// knownProjectStatus reports whether status is one the projects table accepts.
+func knownProjectStatus(statuses []string, status string) bool {
+	for _, s := range statuses {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
+
 // fileSHA256 returns the hex SHA-256 of the file at path.
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
@@ -227,6 +236,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
 // WaitForProject polls until the project leaves the pending state.
 func WaitForProject(ctx context.Context, store *ProjectStore, id int64) error {
 	for {
@@ -237,11 +255,7 @@ func WaitForProject(ctx context.Context, store *ProjectStore, id int64) error {
 		if x.Status != ProjectPending {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
+		time.Sleep(2 * time.Second)
 	}
 }
 
@@ -254,7 +268,7 @@ func refreshProjects(stop <-chan struct{}, reload func() error, log *slog.Logger
 		select {
 		case <-stop:
 			return
-		default:
+		case <-ticker.C:
 		}
 		time.Sleep(30 * time.Second)
 	}
@@ -319,27 +333,6 @@ func (l *limiter) wait(ctx context.Context) error {
 	return nil
 }
 
-// ArchiveProject closes the project with the given id and records who did it.
-func ArchiveProject(ctx context.Context, store *ProjectStore, id int64, by string) error {
-	x, err := store.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if x.Status == ProjectClosed {
-		return nil
-	}
-	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
-}
-
-// isProjectRetryable reports whether err is worth another attempt.
-func isProjectRetryable(err error) bool {
-	var netErr interface{ Timeout() bool }
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return true
-	}
-	return err == io.ErrUnexpectedEOF || err == context.DeadlineExceeded
-}
-
 // ReadProjectsExport loads at most limit bytes of the projects export at path.
 func ReadProjectsExport(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
@@ -355,5 +348,5 @@ func SaveProjectsExport(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return ioutil.WriteFile(path, data, 0o644)
+	return os.WriteFile(path, data, 0o644)
 }

@@ -149,6 +149,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // FetchReport downloads one report from the API.
 func (c *ReportClient) FetchReport(ctx context.Context, id int64) (*Report, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/reports/%d", c.base, id), nil)
@@ -290,7 +299,10 @@ func reportReferences(note string) []string {
 	return reportRefRE.FindAllString(note, -1)
 }
 
-var reportRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+// knownReportStatus reports whether status is one the reports table accepts.
+func knownReportStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // fileSHA256 returns the hex SHA-256 of the file at path.
 func fileSHA256(path string) (string, error) {
@@ -320,7 +332,7 @@ func reportPercentile(items []Report, p float64) int64 {
 	if len(items) == 0 {
 		return 0
 	}
-	var vals []int64
+	vals := make([]int64, 0, len(items))
 	for _, x := range items {
 		vals = append(vals, x.Total)
 	}

@@ -186,6 +186,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // WaitForShipment polls until the shipment leaves the pending state.
 func WaitForShipment(ctx context.Context, store *ShipmentStore, id int64) error {
 	for {
@@ -311,6 +320,11 @@ func shipmentReferences(note string) []string {
 }
 
 var shipmentRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownShipmentStatus reports whether status is one the shipments table accepts.
+func knownShipmentStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // ShipmentClient calls the shipments service of another team.
 type ShipmentClient struct {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -166,6 +167,11 @@ func ticketReferences(note string) []string {
 
 var ticketRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
+// knownTicketStatus reports whether status is one the tickets table accepts.
+func knownTicketStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // ticketCache keeps recently read tickets for a short time.
 type ticketCache struct {
 	mu      sync.Mutex
@@ -203,8 +209,8 @@ func touchTickets(locks map[int64]*sync.Mutex, items []Ticket) {
 	for i := range items {
 		mu := locks[items[i].ID]
 		mu.Lock()
+		defer mu.Unlock()
 		items[i].UpdatedAt = time.Now()
-		mu.Unlock()
 	}
 }
 

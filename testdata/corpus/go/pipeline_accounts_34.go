@@ -148,3 +148,12 @@ func (c *Config) Save(path string) error {
 	}
 	return os.WriteFile(path, data, 0o600)
 }
+
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}

@@ -170,6 +170,15 @@ func (c *Config) Save(path string) error {
 	return nil
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // customerDigest renders the weekly digest e-mail for one owner.
 func customerDigest(owner string, items []Customer) (string, error) {
 	if len(items) == 0 {
@@ -259,6 +268,11 @@ func customerReferences(note string) []string {
 
 var customerRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
+// knownCustomerStatus reports whether status is one the customers table accepts.
+func knownCustomerStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // countCustomersLines counts the lines of every .customer file under root.
 func countCustomersLines(root string) (map[string]int, error) {
 	counts := map[string]int{}
@@ -296,16 +310,21 @@ func countLines(path string) (int, error) {
 // concatCustomers copies the files in paths, in order, to w.
 func concatCustomers(w io.Writer, paths []string) error {
 	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, err := io.Copy(w, f); err != nil {
+		if err := copyFile(w, p); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func copyFile(w io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
 }
 
 // parseCustomerLabels parses "key=value" pairs separated by commas.
@@ -320,7 +339,7 @@ func parseCustomerLabels(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("label %q: want key=value", part)
 		}
 		k, v, _ := strings.Cut(part, "=")
-		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+		labels[strings.Replace(strings.ToLower(k), " ", "_", -1)] = v
 	}
 	return labels, nil
 }
@@ -348,7 +367,7 @@ func normalizeCustomerName(name string) string {
 
 // sameCustomerOwner compares two owner e-mail addresses.
 func sameCustomerOwner(a, b string) bool {
-	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 // processCustomers runs fn over the customers with n workers and returns the first error.

@@ -339,6 +339,11 @@ func memberReferences(note string) []string {
 	return memberRefRE.FindAllString(note, -1)
 }
 
+// knownMemberStatus reports whether status is one the members table accepts.
+func knownMemberStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // compressMembers gzips the export for the archive bucket.
 func compressMembers(ctx context.Context, path string) error {
 	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
@@ -358,7 +363,11 @@ func uploadMembers(ctx context.Context, path, bucket string) error {
 			return nil
 		}
 		slog.Warn("upload failed", "attempt", attempt, "err", err)
-		time.Sleep(5 * time.Second)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
 	}
 	return fmt.Errorf("upload %s: %w", path, err)
 }
@@ -444,6 +453,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
 // memberTotals sums the totals per status.
 func memberTotals(items []Member) map[string]int64 {
 	totals := make(map[string]int64)
@@ -508,7 +526,7 @@ func (s *MemberStore) ByOwner(ctx context.Context, ownerID int64, status string)
 		return nil, fmt.Errorf("list members of %d: %w", ownerID, err)
 	}
 	defer rows.Close()
-	var out []Member
+	out := make([]Member, 0, 16)
 	for rows.Next() {
 		var x Member
 		if err := rows.Scan(&x.ID, &x.Name, &x.Status, &x.Total); err != nil {

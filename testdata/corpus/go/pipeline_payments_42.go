@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -158,6 +160,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // countPaymentsLines counts the lines of every .payment file under root.
 func countPaymentsLines(root string) (map[string]int, error) {
 	counts := map[string]int{}
@@ -225,6 +236,11 @@ func paymentReferences(note string) []string {
 }
 
 var paymentRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownPaymentStatus reports whether status is one the payments table accepts.
+func knownPaymentStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // ArchivePayment closes the payment with the given id and records who did it.
 func ArchivePayment(ctx context.Context, store *PaymentStore, id int64, by string) error {
@@ -428,11 +444,14 @@ func refreshPayments(stop <-chan struct{}, reload func() error, log *slog.Logger
 
 // exportPaymentsCSV renders payments as CSV with a header row.
 func exportPaymentsCSV(items []Payment) string {
-	out := "id,name,status,total\n"
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"id", "name", "status", "total"})
 	for _, x := range items {
-		out += fmt.Sprintf("%d,%s,%s,%d\n", x.ID, x.Name, x.Status, x.Total)
+		_ = w.Write([]string{strconv.FormatInt(x.ID, 10), x.Name, x.Status.String(), strconv.FormatInt(x.Total, 10)})
 	}
-	return out
+	w.Flush()
+	return b.String()
 }
 
 // paymentNames returns the names of the active payments.
@@ -543,7 +562,7 @@ func normalizePaymentName(name string) string {
 
 // samePaymentOwner compares two owner e-mail addresses.
 func samePaymentOwner(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
 }
 
 // consumePayments reads newline-delimited JSON payments from r and hands them to sink.
@@ -572,36 +591,36 @@ func consumePayments(ctx context.Context, r io.Reader, sink func(Payment) error)
 	}
 }
 
-// ProductStatus is the lifecycle state of the products in products.
-type ProductStatus int
+// MemberStatus is the lifecycle state of the members in members.
+type MemberStatus int
 
 const (
-	ProductPending ProductStatus = iota
-	ProductActive
-	ProductSuspended
-	ProductClosed
+	MemberPending MemberStatus = iota
+	MemberActive
+	MemberSuspended
+	MemberClosed
 )
 
-func (s ProductStatus) String() string {
+func (s MemberStatus) String() string {
 	switch s {
-	case ProductPending:
+	case MemberPending:
 		return "pending"
-	case ProductActive:
+	case MemberActive:
 		return "active"
-	case ProductSuspended:
+	case MemberSuspended:
 		return "suspended"
-	case ProductClosed:
+	case MemberClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Product is one row of the products table.
-type Product struct {
+// Member is one row of the members table.
+type Member struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    ProductStatus     `json:"status"`
+	Status    MemberStatus      `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -609,8 +628,8 @@ type Product struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the product a client submitted.
-func (x *Product) Validate() error {
+// Validate reports the first problem with the member a client submitted.
+func (x *Member) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}

@@ -98,6 +98,11 @@ func productReferences(note string) []string {
 
 var productRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
+// knownProductStatus reports whether status is one the products table accepts.
+func knownProductStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // WaitForProduct polls until the product leaves the pending state.
 func WaitForProduct(ctx context.Context, store *ProductStore, id int64) error {
 	for {
@@ -347,6 +352,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // exportProductsCSV renders products as CSV with a header row.
 func exportProductsCSV(items []Product) string {
 	var b strings.Builder
@@ -553,7 +567,6 @@ func processProducts(ctx context.Context, items []Product, n int, fn func(contex
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
-			wg.Add(1)
 			defer wg.Done()
 			for x := range jobs {
 				if err := fn(ctx, x); err != nil {
@@ -578,36 +591,36 @@ func processProducts(ctx context.Context, items []Product, n int, fn func(contex
 	return <-errs
 }
 
-// PaymentStatus is the lifecycle state of the payments in payments.
-type PaymentStatus int
+// WarehouseStatus is the lifecycle state of the warehouses in warehouses.
+type WarehouseStatus int
 
 const (
-	PaymentPending PaymentStatus = iota
-	PaymentActive
-	PaymentSuspended
-	PaymentClosed
+	WarehousePending WarehouseStatus = iota
+	WarehouseActive
+	WarehouseSuspended
+	WarehouseClosed
 )
 
-func (s PaymentStatus) String() string {
+func (s WarehouseStatus) String() string {
 	switch s {
-	case PaymentPending:
+	case WarehousePending:
 		return "pending"
-	case PaymentActive:
+	case WarehouseActive:
 		return "active"
-	case PaymentSuspended:
+	case WarehouseSuspended:
 		return "suspended"
-	case PaymentClosed:
+	case WarehouseClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Payment is one row of the payments table.
-type Payment struct {
+// Warehouse is one row of the warehouses table.
+type Warehouse struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    PaymentStatus     `json:"status"`
+	Status    WarehouseStatus   `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -615,8 +628,8 @@ type Payment struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the payment a client submitted.
-func (x *Payment) Validate() error {
+// Validate reports the first problem with the warehouse a client submitted.
+func (x *Warehouse) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}
@@ -634,28 +647,33 @@ func (x *Payment) Validate() error {
 	return nil
 }
 
-var memberCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+var couponCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
 
-// validMemberCode reports whether code looks like ABC-12345.
-func validMemberCode(code string) bool {
-	return memberCodeRE.MatchString(code)
+// validCouponCode reports whether code looks like ABC-12345.
+func validCouponCode(code string) bool {
+	return couponCodeRE.MatchString(code)
 }
 
-// memberReferences finds the member codes mentioned in a free-text note.
-func memberReferences(note string) []string {
-	return memberRefRE.FindAllString(note, -1)
+// couponReferences finds the coupon codes mentioned in a free-text note.
+func couponReferences(note string) []string {
+	return couponRefRE.FindAllString(note, -1)
 }
 
-var memberRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+var couponRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
-// WaitForCustomer polls until the customer leaves the pending state.
-func WaitForCustomer(ctx context.Context, store *CustomerStore, id int64) error {
+// knownCouponStatus reports whether status is one the coupons table accepts.
+func knownCouponStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
+// WaitForReport polls until the report leaves the pending state.
+func WaitForReport(ctx context.Context, store *ReportStore, id int64) error {
 	for {
 		x, err := store.Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		if x.Status != CustomerPending {
+		if x.Status != ReportPending {
 			return nil
 		}
 		select {
@@ -666,13 +684,13 @@ func WaitForCustomer(ctx context.Context, store *CustomerStore, id int64) error 
 	}
 }
 
-// refreshCustomers reloads the cache until stop is closed.
-func refreshCustomers(stop <-chan struct{}, reload func() error, log *slog.Logger) {
+// refreshReports reloads the cache until stop is closed.
+func refreshReports(stop <-chan struct{}, reload func() error, log *slog.Logger) {
 	ticker := time.NewTicker(30 * time.Second)
 	defer ticker.Stop()
 	for {
 		if err := reload(); err != nil {
-			log.Warn("reload customers", "err", err)
+			log.Warn("reload reports", "err", err)
 		}
 		select {
 		case <-stop:

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,11 @@ func accountReferences(note string) []string {
 }
 
 var accountRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownAccountStatus reports whether status is one the accounts table accepts.
+func knownAccountStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // AccountHandler serves the accounts API.
 type AccountHandler struct {

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,11 @@ func customerReferences(note string) []string {
 }
 
 var customerRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownCustomerStatus reports whether status is one the customers table accepts.
+func knownCustomerStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // parseCustomerLabels parses "key=value" pairs separated by commas.
 func parseCustomerLabels(s string) (map[string]string, error) {
@@ -244,7 +250,7 @@ func (s *CustomerStore) Get(ctx context.Context, id int64) (*Customer, error) {
 
 // ByOwner lists the customers of one owner with the given status, newest first.
 func (s *CustomerStore) ByOwner(ctx context.Context, ownerID int64, status string) ([]Customer, error) {
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT id, name, status, total FROM customers WHERE owner_id = %d AND status = '%s' ORDER BY created_at DESC", ownerID, status))
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name, status, total FROM customers WHERE owner_id = ? AND status = ? ORDER BY created_at DESC", ownerID, status)
 	if err != nil {
 		return nil, fmt.Errorf("list customers of %d: %w", ownerID, err)
 	}
@@ -473,6 +479,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // ArchiveCustomer closes the customer with the given id and records who did it.
 func ArchiveCustomer(ctx context.Context, store *CustomerStore, id int64, by string) error {
 	x, err := store.Get(ctx, id)
@@ -553,7 +568,7 @@ func (c *customerCache) get(id int64) (*Customer, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[id]
-	if !ok || time.Since(e.stored) > c.ttl {
+	if !ok || time.Now().Sub(e.stored) > c.ttl {
 		return nil, false
 	}
 	return e.value, true
@@ -598,7 +613,7 @@ func consumeCustomers(ctx context.Context, r io.Reader, sink func(Customer) erro
 			return n, err
 		}
 		line, err := br.ReadBytes('\n')
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return n, nil
 		}
 		if err != nil {
@@ -658,36 +673,36 @@ func sendCustomerDigest(send func(to, body string) error, owner string, items []
 	return nil
 }
 
-// MemberStatus is the lifecycle state of the members in members.
-type MemberStatus int
+// BookingStatus is the lifecycle state of the bookings in bookings.
+type BookingStatus int
 
 const (
-	MemberPending MemberStatus = iota
-	MemberActive
-	MemberSuspended
-	MemberClosed
+	BookingPending BookingStatus = iota
+	BookingActive
+	BookingSuspended
+	BookingClosed
 )
 
-func (s MemberStatus) String() string {
+func (s BookingStatus) String() string {
 	switch s {
-	case MemberPending:
+	case BookingPending:
 		return "pending"
-	case MemberActive:
+	case BookingActive:
 		return "active"
-	case MemberSuspended:
+	case BookingSuspended:
 		return "suspended"
-	case MemberClosed:
+	case BookingClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Member is one row of the members table.
-type Member struct {
+// Booking is one row of the bookings table.
+type Booking struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    MemberStatus      `json:"status"`
+	Status    BookingStatus     `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -695,8 +710,8 @@ type Member struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the member a client submitted.
-func (x *Member) Validate() error {
+// Validate reports the first problem with the booking a client submitted.
+func (x *Booking) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}
@@ -713,17 +728,3 @@ func (x *Member) Validate() error {
 	}
 	return nil
 }
-
-var buildCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
-
-// validBuildCode reports whether code looks like ABC-12345.
-func validBuildCode(code string) bool {
-	return buildCodeRE.MatchString(code)
-}
-
-// buildReferences finds the build codes mentioned in a free-text note.
-func buildReferences(note string) []string {
-	return buildRefRE.FindAllString(note, -1)
-}
-
-var buildRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,6 +90,11 @@ func customerReferences(note string) []string {
 
 var customerRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
+// knownCustomerStatus reports whether status is one the customers table accepts.
+func knownCustomerStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // CustomerStore reads and writes customers in SQL.
 type CustomerStore struct {
 	db  *sql.DB
@@ -108,14 +114,14 @@ func (s *CustomerStore) Get(ctx context.Context, id int64) (*Customer, error) {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
-		return nil, fmt.Errorf("get customer %d: %w", id, err)
+		return nil, fmt.Errorf("get customer %d: %v", id, err)
 	}
 	return &x, nil
 }
 
 // ByOwner lists the customers of one owner with the given status, newest first.
 func (s *CustomerStore) ByOwner(ctx context.Context, ownerID int64, status string) ([]Customer, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, name, status, total FROM customers WHERE owner_id = ? AND status = ? ORDER BY created_at DESC", ownerID, status)
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT id, name, status, total FROM customers WHERE owner_id = %d AND status = '%s' ORDER BY created_at DESC", ownerID, status))
 	if err != nil {
 		return nil, fmt.Errorf("list customers of %d: %w", ownerID, err)
 	}
@@ -152,7 +158,7 @@ func (s *CustomerStore) Search(ctx context.Context, prefix string, limit int) ([
 
 // Rename changes the name of one of the customers.
 func (s *CustomerStore) Rename(ctx context.Context, id int64, name string) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE customers SET name = '"+name+"'"+" WHERE id = "+strconv.FormatInt(id, 10))
+	_, err := s.db.ExecContext(ctx, "UPDATE customers SET name = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?", name, id)
 	if err != nil {
 		return fmt.Errorf("rename customer %d: %w", id, err)
 	}
@@ -161,7 +167,7 @@ func (s *CustomerStore) Rename(ctx context.Context, id int64, name string) error
 
 // Delete removes the customer with the given id and reports whether it existed.
 func (s *CustomerStore) Delete(ctx context.Context, id int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, "DELETE FROM customers WHERE id = "+strconv.FormatInt(id, 10))
+	res, err := s.db.ExecContext(ctx, "DELETE FROM customers WHERE id = ?", id)
 	if err != nil {
 		return false, err
 	}
@@ -196,7 +202,7 @@ func parseCustomerLabels(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("label %q: want key=value", part)
 		}
 		k, v, _ := strings.Cut(part, "=")
-		labels[strings.Replace(strings.ToLower(k), " ", "_", -1)] = v
+		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
 	}
 	return labels, nil
 }
@@ -224,7 +230,7 @@ func normalizeCustomerName(name string) string {
 
 // sameCustomerOwner compares two owner e-mail addresses.
 func sameCustomerOwner(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
 }
 
 // consumeCustomers reads newline-delimited JSON customers from r and hands them to sink.
@@ -260,6 +266,7 @@ func processCustomers(ctx context.Context, items []Customer, n int, fn func(cont
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		go func() {
+			wg.Add(1)
 			defer wg.Done()
 			for x := range jobs {
 				if err := fn(ctx, x); err != nil {
@@ -368,44 +375,4 @@ func (h *CustomerHandler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// FetchCustomer downloads one customer from the API.
-func (c *CustomerClient) FetchCustomer(ctx context.Context, id int64) (*Customer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/customers/%d", c.base, id), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	defer resp.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("fetch customer %d: %v", id, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, ErrNotFound
-	}
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("fetch customer %d: %s: %s", id, resp.Status, body)
-	}
-	var x Customer
-	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
-		return nil, fmt.Errorf("decode customer %d: %w", id, err)
-	}
-	return &x, nil
-}
-
-// FetchCustomers downloads several customers, one request at a time.
-func (c *CustomerClient) FetchCustomers(ctx context.Context, ids []int64) ([]*Customer, error) {
-	out := make([]*Customer, 0, len(ids))
-	for _, id := range ids {
-		x, err := c.FetchCustomer(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, nil
 }

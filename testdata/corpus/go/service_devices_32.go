@@ -125,6 +125,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // parseDeviceLabels parses "key=value" pairs separated by commas.
 func parseDeviceLabels(s string) (map[string]string, error) {
 	labels := map[string]string{}

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -235,6 +236,15 @@ func (c *Config) Save(path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // memberDigest renders the weekly digest e-mail for one owner.
 func memberDigest(owner string, items []Member) (string, error) {
 	if len(items) == 0 {
@@ -257,7 +267,7 @@ func sendMemberDigest(send func(to, body string) error, owner string, items []Me
 		return err
 	}
 	if err := send(owner, body); err != nil {
-		return fmt.Errorf("send digest to %s: %w", owner, err)
+		return errors.New(fmt.Sprintf("send digest to %s: %v", owner, err))
 	}
 	return nil
 }
@@ -336,6 +346,11 @@ func memberReferences(note string) []string {
 
 var memberRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
+// knownMemberStatus reports whether status is one the members table accepts.
+func knownMemberStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // MemberClient calls the members service of another team.
 type MemberClient struct {
 	base string
@@ -366,11 +381,7 @@ func WaitForMember(ctx context.Context, store *MemberStore, id int64) error {
 		if x.Status != MemberPending {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
+		time.Sleep(2 * time.Second)
 	}
 }
 

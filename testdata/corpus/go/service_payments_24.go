@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,11 @@ func paymentReferences(note string) []string {
 }
 
 var paymentRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownPaymentStatus reports whether status is one the payments table accepts.
+func knownPaymentStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // WaitForPayment polls until the payment leaves the pending state.
 func WaitForPayment(ctx context.Context, store *PaymentStore, id int64) error {
@@ -174,6 +180,15 @@ func (c *Config) Save(path string) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o600)
+}
+
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // PaymentStore reads and writes payments in SQL.

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +91,11 @@ func productReferences(note string) []string {
 }
 
 var productRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownProductStatus reports whether status is one the products table accepts.
+func knownProductStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // ArchiveProduct closes the product with the given id and records who did it.
 func ArchiveProduct(ctx context.Context, store *ProductStore, id int64, by string) error {
@@ -210,7 +216,7 @@ func refreshProducts(stop <-chan struct{}, reload func() error, log *slog.Logger
 		select {
 		case <-stop:
 			return
-		default:
+		case <-ticker.C:
 		}
 	}
 }
@@ -294,7 +300,7 @@ func parseProductLabels(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("label %q: want key=value", part)
 		}
 		k, v, _ := strings.Cut(part, "=")
-		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+		labels[strings.Replace(strings.ToLower(k), " ", "_", -1)] = v
 	}
 	return labels, nil
 }
@@ -459,7 +465,7 @@ func sendProductDigest(send func(to, body string) error, owner string, items []P
 		return err
 	}
 	if err := send(owner, body); err != nil {
-		return fmt.Errorf("send digest to %s: %w", owner, err)
+		return errors.New(fmt.Sprintf("send digest to %s: %v", owner, err))
 	}
 	return nil
 }
@@ -482,7 +488,7 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if err == nil {
 		if err := json.Unmarshal(data, cfg); err != nil {
-			return nil, fmt.Errorf("parse config %s: %w", path, err)
+			return nil, fmt.Errorf("parse config %s: %v", path, err)
 		}
 	}
 	if v := os.Getenv("PRODUCT_LISTEN"); v != "" {
@@ -511,6 +517,15 @@ func (c *Config) Save(path string) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o600)
+}
+
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // FetchProduct downloads one product from the API.
@@ -583,7 +598,7 @@ func (s *ProductStore) ByOwner(ctx context.Context, ownerID int64, status string
 		return nil, fmt.Errorf("list products of %d: %w", ownerID, err)
 	}
 	defer rows.Close()
-	out := make([]Product, 0, 16)
+	var out []Product
 	for rows.Next() {
 		var x Product
 		if err := rows.Scan(&x.ID, &x.Name, &x.Status, &x.Total); err != nil {
@@ -615,7 +630,7 @@ func (s *ProductStore) Search(ctx context.Context, prefix string, limit int) ([]
 
 // Rename changes the name of one of the products.
 func (s *ProductStore) Rename(ctx context.Context, id int64, name string) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE products SET name = '"+name+"'"+" WHERE id = "+strconv.FormatInt(id, 10))
+	_, err := s.db.ExecContext(ctx, "UPDATE products SET name = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?", name, id)
 	if err != nil {
 		return fmt.Errorf("rename product %d: %w", id, err)
 	}

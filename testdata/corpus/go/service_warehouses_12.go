@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -83,6 +84,11 @@ func warehouseReferences(note string) []string {
 }
 
 var warehouseRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownWarehouseStatus reports whether status is one the warehouses table accepts.
+func knownWarehouseStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
 
 // parseWarehouseLabels parses "key=value" pairs separated by commas.
 func parseWarehouseLabels(s string) (map[string]string, error) {

@@ -45,6 +45,7 @@ type Match struct {
 	// index matches the match's root again (see Index).
 	Deps Span
 	dep  *depDetail // what in Deps the match depends on; nil when Deps is none
+	dg   int32      // inside a match list, the entry of its chunk's deps (see chunk.deps)
 	memo *memoSlot
 }
 

@@ -315,6 +315,40 @@ func (l *matchList) drop(regions []Span) {
 	l.compact()
 }
 
+// dropRoots removes the matches whose root is one of the sorted spans.
+func (l *matchList) dropRoots(roots []Span) {
+	if len(roots) == 0 {
+		return
+	}
+	has := func(r Span) bool {
+		_, ok := slices.BinarySearchFunc(roots, r, func(a, b Span) int {
+			if a.Start != b.Start {
+				return a.Start - b.Start
+			}
+			return a.End - b.End
+		})
+		return ok
+	}
+	for _, c := range l.chunks {
+		// The roots may nest: no binary search over their ends.
+		if !slices.ContainsFunc(roots, func(r Span) bool { return r.Intersects(Span{c.lo, c.hi}) }) {
+			continue
+		}
+		c.normalize()
+		out := c.ms[:0]
+		for _, m := range c.ms {
+			if !has(m.Root) {
+				out = append(out, m)
+			}
+		}
+		clear(c.ms[len(out):])
+		l.n -= len(c.ms) - len(out)
+		c.ms = out
+		c.bounds()
+	}
+	l.compact()
+}
+
 // dependents appends to roots the roots of the matches whose Deps touch
 // one of the sorted, disjoint spans while their root does not overlap
 // them, and which the change affects. For an inert change it visits only

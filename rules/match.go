@@ -45,6 +45,7 @@ type Match struct {
 	// index matches the match's root again (see Index).
 	Deps Span
 	dep  *depDetail // what in Deps the match depends on; nil when Deps is none
+	dg   int32      // inside a match list, the entry of its chunk's deps (see chunk.deps)
 	memo *memoSlot
 }
 
@@ -583,7 +584,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	if len(spans) == 0 {
 		return
 	}
-	var regions []Span
+	var regions, roots []Span
 	ch := ix.describeChange(now, minNow, mergeSpans(structural))
 	if ch.minified {
 		// Every scope predicate's answer may flip: match the file again.
@@ -593,11 +594,8 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		// Matches and refusals whose predicates read what changed, while
 		// their root is elsewhere, are matched again at their root.
 		touched := mergeSpans(append([]Span(nil), spans...))
-		roots := ix.list.dependents(touched, nil, &ch)
+		roots = ix.list.dependents(touched, nil, &ch)
 		roots = ix.rejected.dependents(touched, regions, roots, &ch)
-		if len(roots) > 0 {
-			regions = mergeSpans(append(regions, roots...))
-		}
 	}
 	// Queued work that a region touches was laid out against the old
 	// tree: it joins the region (which may then touch more).
@@ -617,9 +615,12 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 			regions = mergeSpans(regions)
 		}
 	}
+	roots = exactRoots(roots, regions)
 	ix.list.drop(regions)
+	ix.list.dropRoots(roots)
 	ix.view = nil
 	ix.dropRejected(regions)
+	ix.rejected.dropRoots(roots)
 
 	w := ix.newWork(tree, text.Bytes())
 	defer w.close()
@@ -630,11 +631,39 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	for _, r := range regions {
 		w.region(r)
 	}
+	for _, r := range roots {
+		w.atSpan(r)
+	}
 	ix.pending = append(ix.pending, w.queued...)
 	sort.Slice(ix.pending, func(i, j int) bool { return ix.pending[i].span.Start < ix.pending[j].span.Start })
 	ix.merge(w.fresh)
 	ix.rejected.add(w.rejected...)
 	ix.last = w.stats
+}
+
+// exactRoots sorts the roots of the matches and refusals whose Deps an
+// edit touched, drops those that overlap a region (matching the region
+// matches them again) and duplicates, and returns the rest. Those are
+// matched again at their root alone (work.atSpan): the edit is outside
+// the root's subtree, so the matches rooted inside it or at its ancestors
+// change only if their own Deps say so, in which case their roots are
+// among these too. Matching the ancestors of each, as for an edited line,
+// cost a bundle's keystroke the declarations around every Date.now() in
+// the file (and their scope predicates).
+func exactRoots(roots, regions []Span) []Span {
+	out := roots[:0]
+	for _, r := range roots {
+		if !overlapsAny(r, regions) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b Span) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return a.End - b.End
+	})
+	return slices.Compact(out)
 }
 
 // dropRejected forgets the refusals whose root overlaps one of the sorted,
@@ -742,6 +771,24 @@ func (w *work) at(n *sitter.Node) {
 	w.done[k] = true
 	w.stats.Nodes++
 	w.ix.set.matchAt(w.qc, w.env, n, w.collect, w.reject)
+}
+
+// atSpan matches the patterns rooted exactly at the nodes that span r (a
+// node and the descendants that span the same bytes), not their subtrees.
+func (w *work) atSpan(r Span) {
+	c := w.cursor
+	c.Reset(w.root)
+	for n := w.root; ; n = c.CurrentNode() {
+		ns := nodeSpan(n)
+		if ns == r {
+			w.at(n)
+		} else if !spanContains(ns, r) {
+			return
+		}
+		if !childSpanning(c, uint32(r.Start), uint32(r.End)) {
+			return
+		}
+	}
 }
 
 // region matches again what the region r (in the current tree) may have

@@ -17,15 +17,26 @@ type matchList struct {
 }
 
 type chunk struct {
-	delta int     // added to every position stored in ms
+	delta int     // added to every position stored in ms and deps
 	ms    []Match // in order; positions without delta
 	// Bounds of the chunk, with delta: the smallest start and largest end
 	// of any site, root or memo span, and the largest site end.
 	lo, hi, siteHi int
-	// dlo and dhi bound the matches' Deps, with delta (dhi < 0: none).
-	// Deps are kept apart from lo and hi: a function-wide span would make
-	// every edit in the function visit every match in it.
-	dlo, dhi int
+	// deps holds the distinct Deps of the matches, without delta; a match
+	// with Deps names its entry (Match.dg). Inside a chunk a match's own
+	// Deps field is not kept up to date: the entry is, and is copied into
+	// the match when it leaves the list (first, within, normalize). An
+	// edit that Deps span (a keystroke inside the factory of a bundle,
+	// which the Deps of each of its var declarations cover) then moves
+	// the few distinct spans of a chunk, not every match's.
+	deps []Span
+	// dlo and dhi index the entries of deps with the smallest start and
+	// the largest end (-1: none). Deps are kept apart from lo and hi: a
+	// function-wide span would make every edit in the function visit
+	// every match in it. An edit maps every entry of a chunk through the
+	// same monotone function (shiftSpan), so the entries that bound them
+	// still do after it: no edit needs to look for them again.
+	dlo, dhi int32
 	// byWord indexes the matches (positions in ms) by the words their
 	// predicates looked up, and open lists those an edit of any word can
 	// affect (Deps without words: see deps.go), so
@@ -37,11 +48,12 @@ type chunk struct {
 }
 
 // wordDeps lists the matches of a chunk that looked up one word, with the
-// hull of their Deps (without the chunk's delta): a function declaring
-// the word elsewhere in the chunk is passed over by one comparison.
+// entries of the chunk's deps that bound their Deps (see chunk.dlo): a
+// function declaring the word elsewhere in the chunk is passed over by one
+// comparison.
 type wordDeps struct {
 	at     []int32
-	lo, hi int
+	lo, hi int32
 }
 
 const (
@@ -62,7 +74,8 @@ func (l *matchList) set(ms []Match) {
 	}
 }
 
-// bounds recomputes the chunk's bounds; delta must be 0.
+// bounds recomputes the chunk's bounds from its matches, whose Deps must
+// be current (normalize); delta must be 0.
 func (c *chunk) bounds() {
 	c.lo, c.hi, c.siteHi = int(^uint(0)>>1), -1, -1
 	c.depBounds()
@@ -77,21 +90,25 @@ func (c *chunk) bounds() {
 	}
 }
 
-// depBounds recomputes dlo, dhi, byWord and open.
+// depBounds recomputes deps, dlo, dhi, byWord and open from the matches'
+// Deps.
 func (c *chunk) depBounds() {
-	c.depSpan()
+	c.deps = c.deps[:0]
+	c.dlo, c.dhi = -1, -1
 	clear(c.byWord)
 	c.open = c.open[:0]
 	for i := range c.ms {
 		m := &c.ms[i]
+		if m.dep == nil {
+			continue // no Deps: nothing beyond the root was read
+		}
+		m.dg = c.entry(m.Deps)
 		switch {
-		case m.dep == nil:
-			// No Deps: nothing beyond the root was read.
 		case m.dep.inexact:
 			c.open = append(c.open, int32(i))
 		case m.dep.minified:
-			// Only a change of minifiedness affects it, and that
-			// matches the whole file again.
+			// Only a change of minifiedness affects it, and that matches
+			// the whole file again.
 		default:
 			if c.byWord == nil {
 				c.byWord = map[string]*wordDeps{}
@@ -99,78 +116,112 @@ func (c *chunk) depBounds() {
 			for _, w := range m.dep.words {
 				e := c.byWord[w]
 				if e == nil {
-					e = &wordDeps{lo: m.Deps.Start, hi: m.Deps.End}
+					e = &wordDeps{lo: m.dg, hi: m.dg}
 					c.byWord[w] = e
 				}
 				e.at = append(e.at, int32(i))
-				e.lo, e.hi = min(e.lo, m.Deps.Start), max(e.hi, m.Deps.End)
+				e.lo, e.hi = c.lower(e.lo, m.dg), c.upper(e.hi, m.dg)
 			}
 		}
 	}
 }
 
-// wordHulls recomputes the hulls of byWord after Deps moved.
-func (c *chunk) wordHulls() {
-	for _, e := range c.byWord {
-		e.lo, e.hi = int(^uint(0)>>1), -1
-		for _, i := range e.at {
-			d := c.ms[i].Deps
-			e.lo, e.hi = min(e.lo, d.Start), max(e.hi, d.End)
+// entry returns the index of d in deps, adding it if it is not among the
+// last few: the matches of a chunk share a few Deps (the functions around
+// them), and in order those of one function come together. A span may be
+// listed twice; that costs an entry, not an answer.
+func (c *chunk) entry(d Span) int32 {
+	for i := len(c.deps) - 1; i >= max(len(c.deps)-8, 0); i-- {
+		if c.deps[i] == d {
+			return int32(i)
 		}
 	}
+	c.deps = append(c.deps, d)
+	i := int32(len(c.deps) - 1)
+	c.dlo, c.dhi = c.lower(c.dlo, i), c.upper(c.dhi, i)
+	return i
 }
 
-// depSpan recomputes dlo and dhi.
-func (c *chunk) depSpan() {
-	c.dlo, c.dhi = int(^uint(0)>>1), -1
-	for i := range c.ms {
-		if m := &c.ms[i]; m.dep != nil {
-			c.dlo, c.dhi = min(c.dlo, m.Deps.Start+c.delta), max(c.dhi, m.Deps.End+c.delta)
-		}
+// lower returns whichever of the entries a and b starts first (a may be
+// -1); upper, whichever ends last.
+func (c *chunk) lower(a, b int32) int32 {
+	if a < 0 || c.deps[b].Start < c.deps[a].Start {
+		return b
 	}
+	return a
+}
+
+func (c *chunk) upper(a, b int32) int32 {
+	if a < 0 || c.deps[b].End > c.deps[a].End {
+		return b
+	}
+	return a
+}
+
+// depHull returns the hull of the chunk's Deps, with delta; hi < 0 when
+// no match has any.
+func (c *chunk) depHull() (lo, hi int) {
+	if c.dlo < 0 {
+		return 0, -1
+	}
+	return c.deps[c.dlo].Start + c.delta, c.deps[c.dhi].End + c.delta
+}
+
+// depsOf returns the Deps of c.ms[i], with delta.
+func (c *chunk) depsOf(i int) Span {
+	d := c.deps[c.ms[i].dg]
+	return Span{d.Start + c.delta, d.End + c.delta}
 }
 
 // shiftDeps maps the chunk's Deps through an edit of [start, oldEnd) to
-// newEnd; oldDelta is the chunk's delta before the edit.
+// newEnd; oldDelta is the chunk's delta before the edit. The bounding
+// entries (dlo, dhi, the words') stay what they are (see chunk.dlo).
 func (c *chunk) shiftDeps(oldDelta, start, oldEnd, newEnd int) {
-	for i := range c.ms {
-		m := &c.ms[i]
-		if m.dep == nil {
-			continue
-		}
-		abs := shiftSpan(Span{m.Deps.Start + oldDelta, m.Deps.End + oldDelta}, start, oldEnd, newEnd)
-		m.Deps = Span{abs.Start - c.delta, abs.End - c.delta}
+	for i, d := range c.deps {
+		abs := shiftSpan(Span{d.Start + oldDelta, d.End + oldDelta}, start, oldEnd, newEnd)
+		c.deps[i] = Span{abs.Start - c.delta, abs.End - c.delta}
 	}
-	c.depSpan() // the words stay
-	c.wordHulls()
 }
 
 // first returns a copy of the chunk's first match, with its delta.
 func (c *chunk) first() Match {
-	m := c.ms[0]
+	return c.out(0)
+}
+
+// out returns a copy of c.ms[i] with its delta and its Deps.
+func (c *chunk) out(i int) Match {
+	m := c.ms[i]
 	if c.delta != 0 {
 		m.Captures = append([]Capture(nil), m.Captures...)
 		shiftMatch(&m, c.delta)
 	}
+	if m.dep != nil {
+		m.Deps = c.depsOf(i)
+	}
 	return m
 }
 
-// normalize applies the chunk's delta to its matches.
+// normalize applies the chunk's delta to its matches and deps, and brings
+// the matches' Deps up to date.
 func (c *chunk) normalize() {
-	if c.delta == 0 {
-		return
+	if d := c.delta; d != 0 {
+		for i := range c.ms {
+			shiftMatch(&c.ms[i], d)
+		}
+		for i := range c.deps {
+			c.deps[i].Start += d
+			c.deps[i].End += d
+		}
+		c.delta = 0
 	}
-	d := c.delta
 	for i := range c.ms {
-		shiftMatch(&c.ms[i], d)
+		if m := &c.ms[i]; m.dep != nil {
+			m.Deps = c.deps[m.dg]
+		}
 	}
-	for _, e := range c.byWord {
-		e.lo += d
-		e.hi += d
-	}
-	c.delta = 0
 }
 
+// shiftMatch shifts m's positions, Deps aside (see chunk.deps).
 func shiftMatch(m *Match, d int) {
 	m.Site.Start += d
 	m.Site.End += d
@@ -178,10 +229,6 @@ func shiftMatch(m *Match, d int) {
 	m.Hull.End += d
 	m.Root.Start += d
 	m.Root.End += d
-	if m.dep != nil { // Deps.Start < 0 is no sentinel once shifted by a chunk's delta
-		m.Deps.Start += d
-		m.Deps.End += d
-	}
 	for i := range m.Captures { // owned by the index: shifted in place
 		m.Captures[i].Span.Start += d
 		m.Captures[i].Span.End += d
@@ -196,22 +243,20 @@ func (l *matchList) edit(start, oldEnd, delta int) {
 	for _, c := range l.chunks {
 		switch {
 		case c.hi < start:
-			if c.dhi >= start {
+			if _, dhi := c.depHull(); dhi >= start {
 				c.shiftDeps(c.delta, start, oldEnd, oldEnd+delta)
 			}
 		case c.lo > oldEnd:
 			old := c.delta
+			dlo, dhi := c.depHull()
 			c.delta += delta
 			c.lo += delta
 			c.hi += delta
 			c.siteHi += delta
-			if c.dhi >= 0 {
-				if c.dlo <= oldEnd {
-					c.shiftDeps(old, start, oldEnd, oldEnd+delta)
-				} else {
-					c.dlo += delta
-					c.dhi += delta
-				}
+			if dhi >= 0 && dlo <= oldEnd {
+				// Deps that start before the edit keep their start
+				// while the chunk moves.
+				c.shiftDeps(old, start, oldEnd, oldEnd+delta)
 			}
 		default:
 			c.normalize()
@@ -270,37 +315,71 @@ func (l *matchList) drop(regions []Span) {
 	l.compact()
 }
 
+// dropRoots removes the matches whose root is one of the sorted spans.
+func (l *matchList) dropRoots(roots []Span) {
+	if len(roots) == 0 {
+		return
+	}
+	has := func(r Span) bool {
+		_, ok := slices.BinarySearchFunc(roots, r, func(a, b Span) int {
+			if a.Start != b.Start {
+				return a.Start - b.Start
+			}
+			return a.End - b.End
+		})
+		return ok
+	}
+	for _, c := range l.chunks {
+		// The roots may nest: no binary search over their ends.
+		if !slices.ContainsFunc(roots, func(r Span) bool { return r.Intersects(Span{c.lo, c.hi}) }) {
+			continue
+		}
+		c.normalize()
+		out := c.ms[:0]
+		for _, m := range c.ms {
+			if !has(m.Root) {
+				out = append(out, m)
+			}
+		}
+		clear(c.ms[len(out):])
+		l.n -= len(c.ms) - len(out)
+		c.ms = out
+		c.bounds()
+	}
+	l.compact()
+}
+
 // dependents appends to roots the roots of the matches whose Deps touch
 // one of the sorted, disjoint spans while their root does not overlap
 // them, and which the change affects. For an inert change it visits only
 // the matches that looked up one of the change's words, or read beyond
 // their root without saying what (see chunk.byWord).
 func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
-	consider := func(c *chunk, m *Match) {
+	consider := func(c *chunk, i int) {
+		m := &c.ms[i]
 		if m.dep == nil {
 			return
 		}
-		deps := Span{m.Deps.Start + c.delta, m.Deps.End + c.delta}
 		root := Span{m.Root.Start + c.delta, m.Root.End + c.delta}
-		if touchesAny(deps, spans) && !overlapsAny(root, spans) && ch.affects(m.dep) {
+		if touchesAny(c.depsOf(i), spans) && !overlapsAny(root, spans) && ch.affects(m.dep) {
 			roots = append(roots, root)
 		}
 	}
 	byWord := !ch.minified && ch.inert
 	var seen []int32
 	for _, c := range l.chunks {
-		if c.dhi < 0 || !touchesAny(Span{c.dlo, c.dhi}, spans) {
+		if dlo, dhi := c.depHull(); dhi < 0 || !touchesAny(Span{dlo, dhi}, spans) {
 			continue
 		}
 		if !byWord {
 			for i := range c.ms {
-				consider(c, &c.ms[i])
+				consider(c, i)
 			}
 			continue
 		}
 		seen = append(seen[:0], c.open...)
 		for _, w := range ch.words {
-			if e := c.byWord[w]; e != nil && touchesAny(Span{e.lo + c.delta, e.hi + c.delta}, spans) {
+			if e := c.byWord[w]; e != nil && touchesAny(Span{c.deps[e.lo].Start + c.delta, c.deps[e.hi].End + c.delta}, spans) {
 				seen = append(seen, e.at...)
 			}
 		}
@@ -309,7 +388,7 @@ func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
 			seen = slices.Compact(seen)
 		}
 		for _, i := range seen {
-			consider(c, &c.ms[i])
+			consider(c, int(i))
 		}
 	}
 	return roots
@@ -396,17 +475,13 @@ func (l *matchList) within(start, end int) []Match {
 			continue
 		}
 		for i := range c.ms {
-			m := c.ms[i]
-			if m.Site.Start+c.delta > end {
+			if c.ms[i].Site.Start+c.delta > end {
 				break
 			}
-			if m.Site.End+c.delta < start {
+			if c.ms[i].Site.End+c.delta < start {
 				continue
 			}
-			if c.delta != 0 {
-				m.Captures = append([]Capture(nil), m.Captures...)
-				shiftMatch(&m, c.delta)
-			}
+			m := c.out(i)
 			if k := m.key(); have && k == last {
 				continue
 			} else {

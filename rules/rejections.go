@@ -82,6 +82,20 @@ func (x *rejections) drop(regions []Span) {
 	x.compact()
 }
 
+// dropRoots forgets the refusals whose root is one of the given spans:
+// matching them again records them anew.
+func (x *rejections) dropRoots(roots []Span) {
+	if len(roots) == 0 {
+		return
+	}
+	for i := range x.rs {
+		if !x.dead[i] && slices.Contains(roots, x.rs[i].Root) {
+			x.kill(i)
+		}
+	}
+	x.compact()
+}
+
 // dependents appends to roots, and forgets, the roots of the refusals
 // whose Deps touch one of the sorted, disjoint spans touched, whose root
 // lies outside regions, and which the change affects.

@@ -37,6 +37,13 @@ package syntax
 //     map is empty (the C tree is shared, not copied). Test:
 //     TestUpstreamCachesNodes.
 //
+// Not a workaround but a check of the runtime: descentLevels reads the
+// depth of a tree cursor's stack, hidden nodes included, which the API
+// does not give, so that TestReparseKeepsRepetitionsBalanced can show that
+// long repetitions stay balanced through incremental reparses (a slow
+// goto_first_child_for_byte after a reparse was suspected of the
+// opposite; see README's Performance).
+//
 // The binding's Tree (through BaseTree), QueryCursor and Query keep their C
 // pointer as their first field; firstPointer reads it.
 // TestUpstreamLayout fails if a version of the binding changes that layout,
@@ -110,6 +117,32 @@ static void syntx_cursor_match_limit(void *qc, uint32_t limit) {
 
 static void syntx_cursor_max_start_depth(void *qc, uint32_t depth) {
 	ts_query_cursor_set_max_start_depth((struct TSQueryCursor *)qc, depth);
+}
+
+// The public TSTreeCursor of api.h, and the prototypes syntx_descent uses.
+// The runtime's TreeCursor (tree_cursor.h) lays out its stack of entries,
+// hidden nodes included, as {contents, size, capacity} after the tree
+// pointer: context[0] of the public struct is the stack's size.
+typedef struct { uint32_t context[4]; const void *id; const void *tree; } syntx_ts_node;
+typedef struct { const void *tree; const void *id; uint32_t context[3]; } syntx_ts_cursor;
+syntx_ts_node ts_tree_root_node(const void *self);
+syntx_ts_cursor ts_tree_cursor_new(syntx_ts_node node);
+void ts_tree_cursor_delete(syntx_ts_cursor *self);
+int64_t ts_tree_cursor_goto_first_child_for_byte(syntx_ts_cursor *self, uint32_t goal_byte);
+
+// syntx_descent descends from the root towards goal with
+// goto_first_child_for_byte and writes, for each visible node it reaches,
+// how many nodes (hidden ones and itself) that step went through.
+static uint32_t syntx_descent(void *tree, uint32_t goal, uint32_t *levels, uint32_t cap) {
+	syntx_ts_cursor c = ts_tree_cursor_new(ts_tree_root_node(tree));
+	uint32_t n = 0;
+	for (;;) {
+		uint32_t before = c.context[0];
+		if (n >= cap || ts_tree_cursor_goto_first_child_for_byte(&c, goal) < 0) break;
+		levels[n++] = c.context[0] - before;
+	}
+	ts_tree_cursor_delete(&c);
+	return n;
 }
 */
 import "C"
@@ -237,6 +270,23 @@ func (t *Tree) ForgetNodes() {
 	c := t.tree.Copy()
 	t.tree.Close()
 	t.tree = c
+}
+
+// descentLevels returns, for each visible node on the way from the root to
+// the deepest one holding goal, how many nodes goto_first_child_for_byte
+// went through to reach it: 1 plus the hidden nodes above it (a long
+// repetition, a block's statements, is a tree of hidden nodes). Used by
+// TestReparseKeepsRepetitionsBalanced; it reads the runtime's cursor
+// layout (see syntx_descent), which TestTreeSitterVersionIsTheCheckedOne
+// guards.
+func descentLevels(t *Tree, goal uint32) []int {
+	var buf [512]C.uint32_t
+	n := C.syntx_descent(firstPointer(unsafe.Pointer(t.tree.BaseTree)), C.uint32_t(goal), &buf[0], C.uint32_t(len(buf)))
+	out := make([]int, n)
+	for i := range out {
+		out[i] = int(buf[i])
+	}
+	return out
 }
 
 // treeSitterChecked is the go-tree-sitter version the workarounds were

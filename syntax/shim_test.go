@@ -2,6 +2,7 @@ package syntax
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -203,5 +204,69 @@ func TestSiteContextMatchesTheBinding(t *testing.T) {
 		if node == "" || strings.Join(ours, " ") != strings.Join(theirs, " ") {
 			t.Errorf("%q: SiteContext's node %q and ancestors %v, the binding's walk from %s: %v", site, node, ours, n.Type(), theirs)
 		}
+	}
+}
+
+// TestReparseKeepsRepetitionsBalanced: a block of thousands of statements
+// is, inside tree-sitter, a tree of hidden repetition nodes, and finding
+// the statement at a byte (goto_first_child_for_byte, which the rule index
+// and the features use on every keystroke) goes down that tree. Typing in
+// the middle of a bundle's factory, again and again, must leave it as
+// shallow as a fresh parse of the same text leaves it (tree-sitter
+// rebalances the repetitions it rebuilds), or every lookup would grow with
+// the number of keystrokes.
+func TestReparseKeepsRepetitionsBalanced(t *testing.T) {
+	const statements = 20000
+	var b strings.Builder
+	b.WriteString("(function (root) {\n")
+	for i := range statements {
+		fmt.Fprintf(&b, "  var v%d = root.f(%d);\n", i, i)
+	}
+	b.WriteString("})(this);\n")
+	src := b.String()
+	goal := strings.Index(src, fmt.Sprintf("var v%d ", statements/2)) + len("var v")
+	ctx := context.Background()
+	tree, err := Parse(ctx, JavaScript, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	deepest := func(levels []int) int {
+		d := 0
+		for _, l := range levels {
+			d = max(d, l)
+		}
+		return d
+	}
+	fresh := deepest(descentLevels(tree, uint32(goal)))
+	t.Logf("the middle of %d statements: %d levels down after a fresh parse", statements, fresh)
+	// A balanced tree of 20,000 statements is about 15 levels deep; a
+	// chain would be thousands.
+	if fresh < 10 || fresh > 40 {
+		t.Fatalf("a fresh parse puts the middle statement %d levels down, want about log2(%d)", fresh, statements)
+	}
+	text := NewText([]byte(src))
+	for i := range 60 {
+		var e Edit
+		if i%2 == 0 {
+			text, e = text.Replace(goal, goal, []byte("x"))
+		} else {
+			text, e = text.Replace(goal, goal+1, nil)
+		}
+		tree.Edit(e)
+		if _, err := tree.Reparse(ctx, text.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		if d := deepest(descentLevels(tree, uint32(goal))); d > fresh+2 {
+			t.Fatalf("after %d incremental reparses the middle statement is %d levels down, %d after a fresh parse: tree-sitter %s no longer rebalances repetitions", i+1, d, fresh, treeSitterChecked)
+		}
+	}
+	again, err := Parse(ctx, JavaScript, text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if d := deepest(descentLevels(again, uint32(goal))); d != fresh {
+		t.Errorf("a fresh parse of the edited text puts it %d levels down, %d before", d, fresh)
 	}
 }

@@ -65,6 +65,25 @@ func BenchmarkReal(b *testing.B) {
 	}
 }
 
+// BenchmarkRematchSeries is the in-process column of the UMD size series
+// alone: one keystroke's incremental reparse and Refresh (rematch) on each
+// series file, b.N keystrokes, with no server started, so that a change to
+// the index can be measured on real bundles in minutes (`go test -run '^$'
+// -bench RematchSeries -benchtime 100x ./internal/realbench/`).
+func BenchmarkRematchSeries(b *testing.B) {
+	c := realcorpus.Require(b, series...)
+	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
+	env := &benchEnv{b: b, c: c, lib: lib}
+	for _, id := range series {
+		f := env.file(id)
+		b.Run(id, func(b *testing.B) {
+			rm := env.rematch(b, f)
+			b.ReportMetric(float64(rm.Matches), "matches")
+			b.ReportMetric(float64(strings.Count(f.text, "\n")), "lines")
+		})
+	}
+}
+
 type benchEnv struct {
 	b       *testing.B
 	c       *realcorpus.Corpus

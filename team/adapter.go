@@ -85,6 +85,20 @@ type Published struct {
 	ChainSeq   int64
 }
 
+// Saw is the newest record id the adapter trained on when it is a refit
+// (trained on every record its run read, the held-out ones included), and
+// 0 when it is not. Record ids are one sequence across members, so one id
+// says, for every member, which of their records the refit read: those
+// with an id up to last_id (a record with a smaller id that committed
+// after the run read the table counts as seen — the gate then leaves out
+// a record it could have used, never compares on one the adapter saw).
+func (p *Published) Saw() int64 {
+	if p.Metrics.Refit == nil {
+		return 0
+	}
+	return p.LastID
+}
+
 // Counts are a team run's data counts by role and category.
 type Counts struct {
 	Records    int                    `json:"records"`
@@ -162,17 +176,21 @@ func (h *Hub) Latest(ctx context.Context) (Published, bool, error) {
 	if err != nil {
 		return Published{}, false, err
 	}
-	rows, err := h.conn.Query(ctx, `SELECT version, created_at, decision, base_sha256, sha256, config, weights, last_id, chain_seq
-		FROM syntx.adapters WHERE decision = 'accepted' ORDER BY version DESC`)
+	rows, err := h.conn.Query(ctx, `SELECT version, created_at, decision, base_sha256, sha256, config, weights, metrics, hyper,
+		last_id, chain_seq FROM syntx.adapters WHERE decision = 'accepted' ORDER BY version DESC`)
 	if err != nil {
 		return Published{}, false, fmt.Errorf("latest team adapter: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p Published
-		if err := rows.Scan(&p.Version, &p.CreatedAt, &p.Decision, &p.BaseSHA256, &p.SHA256, &p.Config, &p.Weights, &p.LastID, &p.ChainSeq); err != nil {
+		var metrics, hyper string
+		if err := rows.Scan(&p.Version, &p.CreatedAt, &p.Decision, &p.BaseSHA256, &p.SHA256, &p.Config, &p.Weights, &metrics, &hyper,
+			&p.LastID, &p.ChainSeq); err != nil {
 			return p, false, fmt.Errorf("latest team adapter: %w", err)
 		}
+		_ = json.Unmarshal([]byte(metrics), &p.Metrics)
+		_ = json.Unmarshal([]byte(hyper), &p.Hyper)
 		if !gone[p.Version] {
 			return p, true, nil
 		}
@@ -251,6 +269,7 @@ func (h *Hub) Train(ctx context.Context, base *model.Network, s train.Settings) 
 			return res, fmt.Errorf("the published team adapter t%d does not load: %w", latest.Version, err)
 		}
 		prob.Active, prob.ActiveVersion = a.LoRA, train.TeamVersionName(latest.Version)
+		prob.ActiveBaseSHA256, prob.ActiveSaw = latest.BaseSHA256, latest.Saw()
 		res.Previous = latest.Version
 	}
 	tr, err := train.RunTeam(ctx, prob, s)

@@ -350,6 +350,23 @@
 // base). DataCounts.ByPersona counts by role. RunTeam writes nothing; the
 // caller publishes the adapter.
 //
+// The gate and the warm start follow local training's rules, with what the
+// published adapter's run recorded in place of the store's run (the hub's
+// publication row: its base_sha256, its last_id — the newest record id the
+// run read — and whether its metrics have a refit). Behind a published
+// refit, TeamProblem.ActiveSaw is that last_id and the gate compares on
+// the held-out records with a larger id, when there are at least five, else
+// on all of them, saying so in the reason (gateSet). Record ids are one
+// sequence across members, so one id says, for every member, what the
+// refit read. Without this, a team run after an accepted refit compared on
+// held-out records of members who had pushed nothing since — records the
+// incumbent trained on — and the gate favoured the incumbent. A team run
+// starts from the published adapter (TeamProblem.Active) when it was
+// trained for the run's base (TeamProblem.ActiveBaseSHA256) and has the
+// run's shape; Hyperparams.WarmStart and FreshStart record it as for local
+// runs. A team adapter is trained over the base alone, so there is no
+// team layer to match.
+//
 // A team run counts each outcome once against showing nothing, so that the
 // role weights, not the kind of outcome, decide whose taste wins: an undo
 // records a label and a pair that both say nothing ≻ suggestion, where a

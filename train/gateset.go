@@ -22,16 +22,36 @@ const minUnseen = 5
 // that some of them the active adapter saw. Otherwise (no active adapter,
 // or one trained without the held-out share of its run, whose training
 // data are all older than today's held-out preferences) all held-out
-// preferences are compared.
+// preferences are compared. In a team run (tr.fixed set) the published
+// adapter's run is not in a store: tr.fixed.saw, from the hub's
+// publication, says what it trained on (0: not a refit), and the same
+// rule applies to the team's held-out records.
 func (tr *trainer) gateSet(ctx context.Context, p Problem, version string) ([]pref, string, error) {
 	hold := tr.ds.hold()
-	if version == "" || tr.fixed != nil || p.DB == nil {
+	if tr.fixed != nil {
+		// A team run: the caller says what the published adapter saw.
+		if tr.fixed.saw == 0 {
+			return hold, "", nil
+		}
+		gp, which := unseenSet(hold, tr.fixed.saw, tr.fixed.version)
+		return gp, which, nil
+	}
+	if version == "" || p.DB == nil {
 		return hold, "", nil
 	}
 	seen, refit, err := activeSaw(ctx, p.DB, version)
 	if err != nil || !refit {
 		return hold, "", err
 	}
+	gp, which := unseenSet(hold, seen, version)
+	return gp, which, nil
+}
+
+// unseenSet returns the held-out preferences newer than seen, the newest
+// preference id the adapter version (a refit) trained on, when there are
+// at least minUnseen of them, else all held-out preferences; and the
+// clause for the gate's message saying which.
+func unseenSet(hold []pref, seen int64, version string) ([]pref, string) {
 	var unseen []pref
 	for _, x := range hold {
 		if x.id > seen {
@@ -40,12 +60,12 @@ func (tr *trainer) gateSet(ctx context.Context, p Problem, version string) ([]pr
 	}
 	switch {
 	case len(unseen) == len(hold):
-		return hold, fmt.Sprintf("; compared on the %d held-out preferences, all newer than what %s (a refit) trained on", len(hold), version), nil
+		return hold, fmt.Sprintf("; compared on the %d held-out preferences, all newer than what %s (a refit) trained on", len(hold), version)
 	case len(unseen) >= minUnseen:
-		return unseen, fmt.Sprintf("; compared on the %d of %d held-out preferences newer than what %s (a refit) trained on", len(unseen), len(hold), version), nil
+		return unseen, fmt.Sprintf("; compared on the %d of %d held-out preferences newer than what %s (a refit) trained on", len(unseen), len(hold), version)
 	}
 	return hold, fmt.Sprintf("; compared on all %d held-out preferences although %s (a refit) trained on %d of them: only %d are newer, fewer than %d",
-		len(hold), version, len(hold)-len(unseen), len(unseen), minUnseen), nil
+		len(hold), version, len(hold)-len(unseen), len(unseen), minUnseen)
 }
 
 // activeSaw returns, for the adapter version, the newest preference id its

@@ -61,7 +61,17 @@ type TeamProblem struct {
 	// gate compares the new one with; ActiveVersion names it.
 	Active        *model.LoRA
 	ActiveVersion string
-	Records       []TeamRecord
+	// ActiveBaseSHA256 is the base the published adapter was trained for
+	// ("": this run's); a run starts from the adapter (warm start) only
+	// over that base.
+	ActiveBaseSHA256 string
+	// ActiveSaw is the newest record id the published adapter trained on
+	// when it is a refit (trained on every record up to that id, the
+	// held-out ones included), 0 otherwise. The gate then compares on the
+	// held-out records newer than that (at least 5, else on all, and the
+	// reason says so), as local training does (gateSet).
+	ActiveSaw int64
+	Records   []TeamRecord
 }
 
 // TeamResult is a team run's outcome. Nothing is written anywhere: the
@@ -112,8 +122,15 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 		ds.skipped[why] += n
 	}
 	obj, _ := lookupObjective(s.Objective) // validated above
-	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep, fixed: &fixedActive{lora: p.Active, version: p.ActiveVersion}}
+	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep,
+		fixed: &fixedActive{lora: p.Active, version: p.ActiveVersion, saw: p.ActiveSaw}}
 	res.Hyper = tr.hyper()
+	if !s.coldStart {
+		if tr.warm, res.Hyper.FreshStart, err = tr.teamWarmStart(p); err != nil {
+			return res, fmt.Errorf("train: %w", err)
+		}
+	}
+	res.Hyper.WarmStart = tr.warm.version
 	u := tr.units()
 	res.Data = u.counts
 	if n := len(ds.prefs); n < s.MinPreferences || tr.empty(u) || len(ds.hold()) == 0 {
@@ -133,13 +150,11 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 		res.Metrics = sanitize(m)
 		return res, fmt.Errorf("train: %w", err)
 	}
-	za, err := logitsOf(base, ds, p.Active, holdRows(ds))
+	decision, err := tr.teamGate(ctx, &m)
 	if err != nil {
 		return res, fmt.Errorf("train: %w", err)
 	}
-	m.Holdout.Active, m.Holdout.ActiveVersion = evaluate(za, ds.hold()), p.ActiveVersion
-	decision, reason := gate(s, tr.zNew, za, ds.hold())
-	res.Decision, m.Reason = decision, reason
+	res.Decision = decision
 	res.LoRA = policy
 	if decision == store.RunAccepted && tr.refit != nil {
 		res.LoRA = tr.refit
@@ -154,10 +169,30 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 }
 
 // fixedActive is the policy a team run's gate compares with: given, not
-// read from a store.
+// read from a store; saw is TeamProblem.ActiveSaw.
 type fixedActive struct {
 	lora    *model.LoRA
 	version string
+	saw     int64
+}
+
+// teamGate decides a team run: the candidate against the published
+// adapter on the held-out records gateSet picks (those newer than what a
+// refit published adapter trained on), recording the scores it decided on
+// and the reason in m.
+func (tr *trainer) teamGate(ctx context.Context, m *Metrics) (store.Decision, error) {
+	za, version, _, err := tr.activeLogits(ctx, Problem{})
+	if err != nil {
+		return "", err
+	}
+	gp, which, err := tr.gateSet(ctx, Problem{}, version)
+	if err != nil {
+		return "", err
+	}
+	m.Holdout.New, m.Holdout.Active, m.Holdout.ActiveVersion = evaluate(tr.zNew, gp), evaluate(za, gp), version
+	decision, reason := gate(tr.s, tr.zNew, za, gp)
+	m.Reason = reason + which
+	return decision, nil
 }
 
 // teamDataset maps records to a dataset: the rows of one (member, set) are

@@ -183,7 +183,11 @@ type Round struct {
 	Events   int    `json:"events"` // by all members so far
 	Adapter  string `json:"adapter"`
 	Decision string `json:"decision"`
-	Seconds  float64
+	// Reason is the gate's (which held-out records it compared on, and
+	// the scores); WarmStart the published adapter the run started from.
+	Reason    string `json:"reason,omitempty"`
+	WarmStart string `json:"warm_start,omitempty"`
+	Seconds   float64
 }
 
 func likesCats(name, desc string, cats ...string) Persona {
@@ -436,6 +440,9 @@ type teamRun struct {
 	// newcomerHome is the new member's data directory (its team layer);
 	// base an empty one (the base policy).
 	newcomerHome, base string
+	// armDBs are the copies of the hub that (c)'s arms train on (see
+	// copyHub), by arm: weighted, weighted_fp, flat, flat_fp.
+	armDBs map[string]string
 }
 
 func (t *teamRun) stopMembers() {
@@ -498,6 +505,11 @@ func (t *teamRun) playRounds(ctx context.Context) error {
 		if err := errors.Join(errs...); err != nil {
 			return err
 		}
+		if r == t.cfg.Rounds-1 {
+			if err := t.copyHub(ctx); err != nil {
+				return err
+			}
+		}
 		total += len(t.members) * t.cfg.EventsPerRound
 		out, err := t.hub.cli(ctx, t.hub.ciHome, "team", "train", "--json")
 		if err != nil {
@@ -506,9 +518,16 @@ func (t *teamRun) playRounds(ctx context.Context) error {
 		var tr struct {
 			Version  int64  `json:"version"`
 			Decision string `json:"decision"`
+			Metrics  struct {
+				Reason string `json:"reason"`
+			} `json:"metrics"`
+			Hyper struct {
+				WarmStart string `json:"warm_start"`
+			} `json:"hyper"`
 		}
 		_ = json.Unmarshal([]byte(out), &tr)
-		rd := Round{Events: total, Adapter: fmt.Sprintf("t%d", tr.Version), Decision: tr.Decision, Seconds: time.Since(start).Seconds()}
+		rd := Round{Events: total, Adapter: fmt.Sprintf("t%d", tr.Version), Decision: tr.Decision, Reason: tr.Metrics.Reason,
+			WarmStart: tr.Hyper.WarmStart, Seconds: time.Since(start).Seconds()}
 		if tr.Version == 0 {
 			rd.Adapter, rd.Decision = "", strings.TrimSpace(out)
 		}
@@ -632,14 +651,6 @@ func (t *teamRun) roles(ctx context.Context) error {
 			}
 		}
 	}
-	// The members' servers stop first, so that no idle sync adds records
-	// between the copies below.
-	for _, m := range t.members {
-		if m.srv != nil {
-			m.srv.stop(ctx)
-			m.srv = nil
-		}
-	}
 	ro := &t.rep.Roles
 	var err error
 	ro.ServedLayer = readActive(t.newcomerHome)
@@ -649,17 +660,7 @@ func (t *teamRun) roles(ctx context.Context) error {
 	if ro.Base, err = securityMetrics(ctx, t.lc, t.base, sec); err != nil {
 		return err
 	}
-	// Four copies of the hub as the last round left it: each arm trains
-	// with the refit on (the adapter a team would serve) and off (the
-	// first-pass candidate), each on its own copy, so that every run is
-	// judged against the same served layer and sees the same records.
-	dbs := map[string]string{}
-	for _, k := range []string{"weighted", "weighted_fp", "flat", "flat_fp"} {
-		dbs[k] = t.hub.db + "_" + k
-		if _, err := t.hub.c.Psql(ctx, "postgres", fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s OWNER hubadmin`, dbs[k], t.hub.db)); err != nil {
-			return fmt.Errorf("copying the hub: %w", err)
-		}
-	}
+	dbs := t.armDBs
 	for _, db := range []string{dbs["flat"], dbs["flat_fp"]} {
 		admin, err := t.hub.homeIn("hubadmin", db, "")
 		if err != nil {
@@ -688,6 +689,35 @@ func (t *teamRun) roles(ctx context.Context) error {
 		}
 		t.lc.logf("security sites, %s: gate %s; candidate shown %.2f score %.2f; %s", a.name, a.arm.Decision,
 			a.arm.Candidate.Shown, a.arm.Candidate.Score, refit)
+	}
+	return nil
+}
+
+// copyHub makes (c)'s four copies of the hub as the last round's team
+// train finds it: its records, and the layer published before it as the
+// incumbent. Each arm trains with the refit on (the adapter a team would
+// serve) and off (the first-pass candidate), each on its own copy, so
+// that every run is judged against the same incumbent and sees the same
+// records; the role-weighted arm with the refit on is the last round's
+// run itself (training is deterministic). Copying after the last round's
+// train instead would judge the arms against its refit, which trained on
+// every record the arms hold out: the gate then compares on records the
+// incumbent saw (train.TeamProblem.ActiveSaw) and refuses. The members'
+// servers stop first (they have synced), so that no idle sync adds
+// records between the copies and no session holds the template.
+func (t *teamRun) copyHub(ctx context.Context) error {
+	for _, m := range t.members {
+		if m.srv != nil {
+			m.srv.stop(ctx)
+			m.srv = nil
+		}
+	}
+	t.armDBs = map[string]string{}
+	for _, k := range []string{"weighted", "weighted_fp", "flat", "flat_fp"} {
+		t.armDBs[k] = t.hub.db + "_" + k
+		if _, err := t.hub.c.Psql(ctx, "postgres", fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s OWNER hubadmin`, t.armDBs[k], t.hub.db)); err != nil {
+			return fmt.Errorf("copying the hub: %w", err)
+		}
 	}
 	return nil
 }
@@ -993,6 +1023,13 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "%d members, %d shared preferences, %d sites (%d held out), %.0f s\n\n", r.Members, r.Records, r.Sites, r.HeldOut, r.Seconds)
 	for i, rd := range r.Rounds {
 		fmt.Fprintf(w, "round %d: %4d team events, team train: %s %s (%.0f s)\n", i+1, rd.Events, rd.Adapter, rd.Decision, rd.Seconds)
+		if rd.Reason != "" {
+			warm := "fresh start"
+			if rd.WarmStart != "" {
+				warm = "warm start from " + rd.WarmStart
+			}
+			fmt.Fprintf(w, "    %s; gate: %s\n", warm, rd.Reason)
+		}
 	}
 	n := r.Newcomer
 	fmt.Fprintf(w, "\n(a) a new member at 0 events (taste: %s)\n", teamTaste.Desc)
@@ -1011,7 +1048,7 @@ func (r *TeamReport) WriteTable(w io.Writer) {
 	fmt.Fprintf(w, "    its taste wins by 30 events (P@1 ≥ 90%% of the oracle, noise ≤ half the team layer's): %s, %s\n", verdict, why)
 	ro := r.Roles
 	fmt.Fprintf(w, "\n(c) role weights: on %d held-out sites with a security suggestion (specialists at %gx and seniors at 1.5x want it, developers undo it)\n", ro.Base.Sites, r.SecurityWeight)
-	fmt.Fprintf(w, "    two team runs after the last round on the same records, each judged against the served layer %s;\n", ro.ServedLayer)
+	fmt.Fprintf(w, "    two team runs on the records of the last round's team train, each judged against the layer it found (%s);\n", ro.Weighted.Previous)
 	fmt.Fprintf(w, "    candidate: the first-pass adapter the gate judges; refit: the one a team would serve (accepted runs only)\n")
 	row := func(name string, m SecurityMetrics) {
 		fmt.Fprintf(w, "    %-34s shown automatically %.2f  first in the menu %.2f  mean score %.2f (the other suggestions there %.2f)\n", name, m.Shown, m.First, m.Score, m.OtherScore)

@@ -37,6 +37,8 @@ func TestSecurityVote(t *testing.T) {
 func TestWriteTableRefusedArm(t *testing.T) {
 	r := &TeamReport{SecurityWeight: 2}
 	r.Roles.ServedLayer = "t4"
+	r.Rounds = []Round{{Events: 110, Adapter: "t1", Decision: "accepted", Reason: "held-out accuracy 0.8"},
+		{Events: 220, Adapter: "t2", Decision: "rejected", Reason: "held-out accuracy 0.6; compared on the 7 of 20", WarmStart: "t1"}}
 	refit := SecurityMetrics{Sites: 40, Shown: 0.7, Score: 0.6}
 	r.Roles.Weighted = RoleArm{Decision: "accepted", Previous: "t4", CandidateLayer: "t5", Candidate: SecurityMetrics{Shown: 0.5}, Refit: &refit, RefitLayer: "t5"}
 	same := true
@@ -44,7 +46,8 @@ func TestWriteTableRefusedArm(t *testing.T) {
 	var b bytes.Buffer
 	r.WriteTable(&b)
 	out := b.String()
-	for _, want := range []string{"role weights: gate accepted", "refit, served (t5)", "shown automatically 0.70",
+	for _, want := range []string{"fresh start; gate: held-out accuracy 0.8\n", "warm start from t1; gate: held-out accuracy 0.6; compared on the 7 of 20\n",
+		"each judged against the layer it found (t4)", "role weights: gate accepted", "refit, served (t5)", "shown automatically 0.70",
 		"every weight 1: gate rejected", "refit: none, the gate refused; the team keeps serving t4 (same candidate with the refit on: true)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table lacks %q:\n%s", want, out)

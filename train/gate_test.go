@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -243,15 +244,64 @@ func TestGateComparesOnDataNeitherSaw(t *testing.T) {
 		t.Fatalf("after %d new preferences: compared %d/%d of %d held out, reason %q", some, h.New.N, h.Active.N, v3.Data.Holdout, v3.Metrics.Reason)
 	}
 
-	// Behind an adapter that is not a refit, every held-out preference.
+	// Behind an adapter that is not a refit but started from one, what the
+	// refit saw still counts.
 	s.Refit = false
 	v4 := runOK(t, home, db, s) // nothing new since v3, a refit: the fallback
-	if !strings.Contains(v4.Metrics.Reason, "although v3 (a refit)") || v4.Metrics.Refit != nil {
-		t.Fatalf("v4: %q, refit %v", v4.Metrics.Reason, v4.Metrics.Refit)
+	if !strings.Contains(v4.Metrics.Reason, "although v3 (a refit)") || v4.Metrics.Refit != nil ||
+		v4.Decision != store.RunAccepted || v4.Hyper.WarmStart != "v3" {
+		t.Fatalf("v4: %s from %q, %q, refit %v; want accepted, warm from v3", v4.Decision, v4.Hyper.WarmStart, v4.Metrics.Reason, v4.Metrics.Refit)
 	}
 	fillStore(t, db, synthSpec{prefs: 2, seed: 8, ws: "/d", offset: 30 * 24 * time.Hour})
 	v5 := runOK(t, home, db, s)
-	if h := v5.Metrics.Holdout; h.Active.N != v5.Data.Holdout || strings.Contains(v5.Metrics.Reason, "refit") {
-		t.Fatalf("behind v4 (no refit): compared %d of %d, reason %q", h.Active.N, v5.Data.Holdout, v5.Metrics.Reason)
+	if h := v5.Metrics.Holdout; h.Active.N != v5.Data.Holdout ||
+		!strings.Contains(v5.Metrics.Reason, "although v3 (a refit, which v4 started from) trained on") {
+		t.Fatalf("behind v4 (started from v3): compared %d of %d, reason %q", h.Active.N, v5.Data.Holdout, v5.Metrics.Reason)
+	}
+
+	// Behind an adapter that is not a refit and started fresh, every
+	// held-out preference, and no refit is named.
+	cold := s
+	cold.coldStart = true
+	fillStore(t, db, synthSpec{prefs: 2, seed: 9, ws: "/e", offset: 40 * 24 * time.Hour})
+	v6 := runOK(t, home, db, cold)
+	if v6.Decision != store.RunAccepted || v6.Hyper.WarmStart != "" {
+		t.Fatalf("v6: %s from %q; want accepted, a fresh start", v6.Decision, v6.Hyper.WarmStart)
+	}
+	fillStore(t, db, synthSpec{prefs: 2, seed: 10, ws: "/f", offset: 50 * 24 * time.Hour})
+	v7 := runOK(t, home, db, s)
+	if h := v7.Metrics.Holdout; h.Active.N != v7.Data.Holdout || strings.Contains(v7.Metrics.Reason, "refit") {
+		t.Fatalf("behind v6 (no refit, fresh): compared %d of %d, reason %q", h.Active.N, v7.Data.Holdout, v7.Metrics.Reason)
+	}
+}
+
+// TestWarmStartNotFromNewerThanRead: an active adapter that trained on
+// preferences newer than the run read (another process committed it after
+// the run loaded its data) is not a starting point: a preference forgotten
+// in between would live on in the new adapter past the forget check.
+func TestWarmStartNotFromNewerThanRead(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	db := openStore(t, home)
+	fillStore(t, db, synthSpec{prefs: 150, seed: 11})
+	s := quick(1, clock(t0.Add(48*time.Hour)))
+	v1 := runOK(t, home, db, s)
+	if v1.Decision != store.RunAccepted {
+		t.Fatalf("v1: %s", v1.Decision)
+	}
+	// What this run reads ends below v1's last preference, as if v1 had
+	// been committed by another process after the run loaded its data.
+	base := mustBase(t)
+	tr := &trainer{s: s, base: base, ds: &dataset{lastID: v1.Data.LastPreferenceID - 1}}
+	w, why, err := tr.loadWarmStart(context.Background(), Problem{Home: home, DB: db, Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.lora != nil || !strings.Contains(why, "newer than this run read") {
+		t.Fatalf("warm start %q, why %q; want a fresh start saying the adapter is newer", w.version, why)
+	}
+	tr.ds.lastID = v1.Data.LastPreferenceID
+	if w, why, err = tr.loadWarmStart(context.Background(), Problem{Home: home, DB: db, Base: base}); err != nil || w.version != v1.Version {
+		t.Fatalf("with the same last preference: warm start %q, why %q, %v; want %s", w.version, why, err, v1.Version)
 	}
 }

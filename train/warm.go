@@ -39,28 +39,40 @@ func (tr *trainer) loadWarmStart(ctx context.Context, p Problem) (warmStart, str
 	if why := sameShape(fresh, a.LoRA); why != "" {
 		return warmStart{}, fmt.Sprintf("active adapter %s %s: fresh start", act.Version, why), nil
 	}
-	if layer, err := teamLayerOf(ctx, p.DB, act.Version); err != nil {
+	r, ok, err := runOf(ctx, p.DB, act.Version)
+	if err != nil {
 		return warmStart{}, "", err
-	} else if layer != p.TeamLayer {
+	}
+	if layer := teamLayerOfRun(r, ok); layer != p.TeamLayer {
 		return warmStart{}, fmt.Sprintf("active adapter %s was trained over team layer %q, this run over %q: fresh start", act.Version, layer, p.TeamLayer), nil
+	}
+	// An adapter committed by another process after this run read its
+	// preferences may have trained on newer ones, which may have been
+	// forgotten since: starting from it would carry them into this run's
+	// adapter past checkNothingForgotten, which counts up to what this run
+	// read. Forget's rule (every adapter whose LastPreferenceID reaches a
+	// forgotten preference goes) needs a run's id to be at least its
+	// starting point's.
+	if ok && r.LastPreferenceID > tr.ds.lastID {
+		return warmStart{}, fmt.Sprintf("active adapter %s trained on preferences up to %d, newer than this run read (%d): fresh start",
+			act.Version, r.LastPreferenceID, tr.ds.lastID), nil
 	}
 	return warmStart{lora: a.LoRA, version: act.Version}, "", nil
 }
 
-// teamLayerOf returns the team layer the adapter version was trained over,
-// as its run recorded it ("" for none, or when the store has no run).
-func teamLayerOf(ctx context.Context, db *store.DB, version string) (string, error) {
-	r, ok, err := runOf(ctx, db, version)
-	if err != nil || !ok {
-		return "", err
+// teamLayerOfRun returns the team layer the run (ok: the store has it)
+// trained its adapter over, as it recorded it ("" for none).
+func teamLayerOfRun(r store.Run, ok bool) string {
+	if !ok {
+		return ""
 	}
 	var h struct {
 		TeamLayer string `json:"team_layer"`
 	}
 	if json.Unmarshal(r.Hyperparams, &h) != nil {
-		return "", nil
+		return ""
 	}
-	return h.TeamLayer, nil
+	return h.TeamLayer
 }
 
 // sameShape says how p differs from want in what training assumes (rank,

@@ -99,6 +99,29 @@ func (p *Published) Saw() int64 {
 	return p.LastID
 }
 
+// lineageSaw is the newest record id the published adapter latest trained
+// on itself or through the adapters its run started from (each run's
+// warm_start, a published version), the largest Saw along that chain: a
+// run warm-started from a refit carries what the refit read, refit or not.
+func lineageSaw(latest Published, all []Published) int64 {
+	byName := make(map[string]Published, len(all))
+	for _, p := range all {
+		byName[train.TeamVersionName(p.Version)] = p
+	}
+	saw := latest.Saw()
+	seen := map[string]bool{train.TeamVersionName(latest.Version): true}
+	for v := latest.Hyper.WarmStart; v != "" && !seen[v]; {
+		seen[v] = true
+		p, ok := byName[v]
+		if !ok {
+			break
+		}
+		saw = max(saw, p.Saw())
+		v = p.Hyper.WarmStart
+	}
+	return saw
+}
+
 // Counts are a team run's data counts by role and category.
 type Counts struct {
 	Records    int                    `json:"records"`
@@ -124,23 +147,39 @@ func (h *Hub) Adapters(ctx context.Context, withFiles bool) ([]Published, error)
 	if withFiles {
 		files = "config, weights"
 	}
-	rows, err := h.conn.Query(ctx, `SELECT version, created_at, decision, base_sha256, sha256, `+files+`, counts, metrics, hyper,
-		last_id, chain_seq FROM syntx.adapters ORDER BY version DESC`)
+	rows, err := h.conn.Query(ctx, `SELECT `+publishedColumns(files)+` FROM syntx.adapters ORDER BY version DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("team adapters: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Published, error) {
-		var p Published
-		var counts, metrics, hyper string
-		if err := r.Scan(&p.Version, &p.CreatedAt, &p.Decision, &p.BaseSHA256, &p.SHA256, &p.Config, &p.Weights, &counts,
-			&metrics, &hyper, &p.LastID, &p.ChainSeq); err != nil {
-			return p, err
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Published, error) { return scanPublished(r) })
+}
+
+// publishedColumns is the column list scanPublished reads, with files the
+// two adapter file columns (or NULLs in their place).
+func publishedColumns(files string) string {
+	return `version, created_at, decision, base_sha256, sha256, ` + files + `, counts, metrics, hyper, last_id, chain_seq`
+}
+
+// scanPublished reads one row of publishedColumns. Counts, metrics and
+// hyper-parameters are JSON the hub stored when publishing; one that does
+// not decode is an error, not a zero value: a zero Metrics would make a
+// refit look like none (Published.Saw) and bias the next run's gate.
+func scanPublished(r pgx.Row) (Published, error) {
+	var p Published
+	var counts, metrics, hyper string
+	if err := r.Scan(&p.Version, &p.CreatedAt, &p.Decision, &p.BaseSHA256, &p.SHA256, &p.Config, &p.Weights, &counts,
+		&metrics, &hyper, &p.LastID, &p.ChainSeq); err != nil {
+		return p, err
+	}
+	for _, f := range []struct {
+		name, text string
+		v          any
+	}{{"counts", counts, &p.Counts}, {"metrics", metrics, &p.Metrics}, {"hyper-parameters", hyper, &p.Hyper}} {
+		if err := json.Unmarshal([]byte(f.text), f.v); err != nil {
+			return p, fmt.Errorf("team adapter t%d: its %s do not decode: %w", p.Version, f.name, err)
 		}
-		_ = json.Unmarshal([]byte(counts), &p.Counts)
-		_ = json.Unmarshal([]byte(metrics), &p.Metrics)
-		_ = json.Unmarshal([]byte(hyper), &p.Hyper)
-		return p, nil
-	})
+	}
+	return p, nil
 }
 
 // Withdrawn returns the team adapters withdrawn because a member forgot
@@ -176,21 +215,16 @@ func (h *Hub) Latest(ctx context.Context) (Published, bool, error) {
 	if err != nil {
 		return Published{}, false, err
 	}
-	rows, err := h.conn.Query(ctx, `SELECT version, created_at, decision, base_sha256, sha256, config, weights, metrics, hyper,
-		last_id, chain_seq FROM syntx.adapters WHERE decision = 'accepted' ORDER BY version DESC`)
+	rows, err := h.conn.Query(ctx, `SELECT `+publishedColumns("config, weights")+` FROM syntx.adapters WHERE decision = 'accepted' ORDER BY version DESC`)
 	if err != nil {
 		return Published{}, false, fmt.Errorf("latest team adapter: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p Published
-		var metrics, hyper string
-		if err := rows.Scan(&p.Version, &p.CreatedAt, &p.Decision, &p.BaseSHA256, &p.SHA256, &p.Config, &p.Weights, &metrics, &hyper,
-			&p.LastID, &p.ChainSeq); err != nil {
+		p, err := scanPublished(rows)
+		if err != nil {
 			return p, false, fmt.Errorf("latest team adapter: %w", err)
 		}
-		_ = json.Unmarshal([]byte(metrics), &p.Metrics)
-		_ = json.Unmarshal([]byte(hyper), &p.Hyper)
 		if !gone[p.Version] {
 			return p, true, nil
 		}
@@ -263,13 +297,23 @@ func (h *Hub) Train(ctx context.Context, base *model.Network, s train.Settings) 
 	prob := train.TeamProblem{Base: base, Records: recs}
 	if latest, ok, err := h.Latest(ctx); err != nil {
 		return res, err
+	} else if ok && latest.BaseSHA256 != base.BaseHash() {
+		// Published for another base (a release changed it): no member can
+		// load it over this one, so the run is judged against the base and
+		// starts fresh, and its hyper-parameters say why.
+		prob.ActiveVersion, prob.ActiveBaseSHA256 = train.TeamVersionName(latest.Version), latest.BaseSHA256
+		res.Previous = latest.Version
 	} else if ok {
 		a, err := model.DecodeAdapter(latest.Config, latest.Weights, base)
 		if err != nil {
 			return res, fmt.Errorf("the published team adapter t%d does not load: %w", latest.Version, err)
 		}
+		all, err := h.Adapters(ctx, false)
+		if err != nil {
+			return res, err
+		}
 		prob.Active, prob.ActiveVersion = a.LoRA, train.TeamVersionName(latest.Version)
-		prob.ActiveBaseSHA256, prob.ActiveSaw = latest.BaseSHA256, latest.Saw()
+		prob.ActiveBaseSHA256, prob.ActiveSaw = latest.BaseSHA256, lineageSaw(latest, all)
 		res.Previous = latest.Version
 	}
 	tr, err := train.RunTeam(ctx, prob, s)

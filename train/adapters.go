@@ -308,7 +308,13 @@ func (tr *trainer) judge(ctx context.Context, p Problem, policy *model.LoRA, res
 	if note == "" {
 		res.Metrics.Holdout.ActiveVersion = actVersion
 	}
-	gp, which, err := tr.gateSet(ctx, p, actVersion)
+	// When the active adapter did not load, the base was compared: what the
+	// adapter trained on does not narrow the held-out set.
+	gateVersion := actVersion
+	if note != "" {
+		gateVersion = ""
+	}
+	gp, which, err := tr.gateSet(ctx, p, gateVersion)
 	if err != nil {
 		return nil, err
 	}

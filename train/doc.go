@@ -248,10 +248,13 @@
 // preference its run read, up to its run's LastPreferenceID; when few
 // preferences have come since, some of today's held-out ones were in its
 // training data, and a comparison on them favours it (and, through the
-// warm start, the candidate that started from it). So behind a refit the
-// gate compares on the held-out preferences with a larger id than its
-// run's LastPreferenceID — data neither policy saw — when there are at
-// least five of them (minUnseen); with fewer, it falls back to every
+// warm start, the candidate that started from it). An adapter warm-started
+// from a refit, directly or through other runs, carries what the refit saw
+// though it is not one itself. So behind a refit, or an adapter whose
+// lineage (Hyperparams.WarmStart, run by run) holds one, the gate compares
+// on the held-out preferences with a larger id than that refit's run's
+// LastPreferenceID — data neither policy saw — when there are at least
+// minUnseen of them; with fewer, it falls back to every
 // held-out preference, and the message says so ("compared on all 31
 // held-out preferences although v1 (a refit) trained on 28 of them: only 3
 // are newer, fewer than 5"). The message and the run's held-out metrics
@@ -355,8 +358,8 @@
 // publication row: its base_sha256, its last_id — the newest record id the
 // run read — and whether its metrics have a refit). Behind a published
 // refit, TeamProblem.ActiveSaw is that last_id and the gate compares on
-// the held-out records with a larger id, when there are at least five, else
-// on all of them, saying so in the reason (gateSet). Record ids are one
+// the held-out records with a larger id, when there are at least
+// minUnseen, else on all of them, saying so in the reason (gateSet). Record ids are one
 // sequence across members, so one id says, for every member, what the
 // refit read. Without this, a team run after an accepted refit compared on
 // held-out records of members who had pushed nothing since — records the
@@ -364,7 +367,11 @@
 // starts from the published adapter (TeamProblem.Active) when it was
 // trained for the run's base (TeamProblem.ActiveBaseSHA256) and has the
 // run's shape; Hyperparams.WarmStart and FreshStart record it as for local
-// runs. A team adapter is trained over the base alone, so there is no
+// runs. An adapter published for another base (a release changed the
+// base) is not decoded: the run is judged against the base and starts
+// fresh, and FreshStart says so. ActiveSaw follows the published
+// adapter's lineage as local training does: the largest last_id of a refit
+// among it and the published adapters it started from. A team adapter is trained over the base alone, so there is no
 // team layer to match.
 //
 // A team run counts each outcome once against showing nothing, so that the

@@ -33,25 +33,29 @@ func (tr *trainer) gateSet(ctx context.Context, p Problem, version string) ([]pr
 		if tr.fixed.saw == 0 {
 			return hold, "", nil
 		}
-		gp, which := unseenSet(hold, tr.fixed.saw, tr.fixed.version)
+		gp, which := unseenSet(hold, tr.fixed.saw, tr.fixed.version+" (a refit)")
 		return gp, which, nil
 	}
 	if version == "" || p.DB == nil {
 		return hold, "", nil
 	}
 	seen, refit, err := activeSaw(ctx, p.DB, version)
-	if err != nil || !refit {
+	if err != nil || refit == "" {
 		return hold, "", err
 	}
-	gp, which := unseenSet(hold, seen, version)
+	label := version + " (a refit)"
+	if refit != version {
+		label = fmt.Sprintf("%s (a refit, which %s started from)", refit, version)
+	}
+	gp, which := unseenSet(hold, seen, label)
 	return gp, which, nil
 }
 
 // unseenSet returns the held-out preferences newer than seen, the newest
-// preference id the adapter version (a refit) trained on, when there are
+// preference id the adapter described by label trained on, when there are
 // at least minUnseen of them, else all held-out preferences; and the
 // clause for the gate's message saying which.
-func unseenSet(hold []pref, seen int64, version string) ([]pref, string) {
+func unseenSet(hold []pref, seen int64, label string) ([]pref, string) {
 	var unseen []pref
 	for _, x := range hold {
 		if x.id > seen {
@@ -60,30 +64,55 @@ func unseenSet(hold []pref, seen int64, version string) ([]pref, string) {
 	}
 	switch {
 	case len(unseen) == len(hold):
-		return hold, fmt.Sprintf("; compared on the %d held-out preferences, all newer than what %s (a refit) trained on", len(hold), version)
+		return hold, fmt.Sprintf("; compared on the %d held-out preferences, all newer than what %s trained on", len(hold), label)
 	case len(unseen) >= minUnseen:
-		return unseen, fmt.Sprintf("; compared on the %d of %d held-out preferences newer than what %s (a refit) trained on", len(unseen), len(hold), version)
+		return unseen, fmt.Sprintf("; compared on the %d of %d held-out preferences newer than what %s trained on", len(unseen), len(hold), label)
 	}
-	return hold, fmt.Sprintf("; compared on all %d held-out preferences although %s (a refit) trained on %d of them: only %d are newer, fewer than %d",
-		len(hold), version, len(hold)-len(unseen), len(unseen), minUnseen)
+	return hold, fmt.Sprintf("; compared on all %d held-out preferences although %s trained on %d of them: only %d are newer, fewer than %d",
+		len(hold), label, len(hold)-len(unseen), len(unseen), minUnseen)
 }
 
-// activeSaw returns, for the adapter version, the newest preference id its
-// run read and whether the adapter saved was that run's refit (trained on
-// every preference up to that id). An adapter without a run, or whose run
-// recorded no preference id, reports no refit.
-func activeSaw(ctx context.Context, db *store.DB, version string) (int64, bool, error) {
-	r, ok, err := runOf(ctx, db, version)
-	if err != nil || !ok {
-		return 0, false, err
+// activeSaw returns the newest preference id the adapter version, or an
+// adapter its run started from (warm start, recorded as the run's
+// warm_start), trained on as a refit, and which adapter that refit is
+// ("": none in the lineage): a refit
+// was trained on every preference its run read, up to its run's
+// LastPreferenceID, and what a warm start begins from carries that into
+// every adapter trained on top of it, refit or not. An adapter whose
+// lineage holds no refit with a recorded preference id reports none.
+func activeSaw(ctx context.Context, db *store.DB, version string) (int64, string, error) {
+	runs, err := db.Runs(ctx, 0)
+	if err != nil {
+		return 0, "", err
 	}
-	var m struct {
-		Refit *Refit `json:"refit"`
+	byVersion := make(map[string]store.Run, len(runs))
+	for _, r := range runs {
+		byVersion[r.AdapterVersion] = r
 	}
-	if json.Unmarshal(r.Metrics, &m) != nil || m.Refit == nil || r.LastPreferenceID == 0 {
-		return 0, false, nil
+	var seen int64
+	var refit string
+	visited := map[string]bool{}
+	for v := version; v != "" && !visited[v]; {
+		visited[v] = true
+		r, ok := byVersion[v]
+		if !ok {
+			break
+		}
+		var m struct {
+			Refit *Refit `json:"refit"`
+		}
+		if json.Unmarshal(r.Metrics, &m) == nil && m.Refit != nil && r.LastPreferenceID > seen {
+			seen, refit = r.LastPreferenceID, v
+		}
+		var h struct {
+			WarmStart string `json:"warm_start"`
+		}
+		if json.Unmarshal(r.Hyperparams, &h) != nil {
+			break
+		}
+		v = h.WarmStart
 	}
-	return r.LastPreferenceID, true, nil
+	return seen, refit, nil
 }
 
 // runOf returns the run that made the adapter version, and false when the

@@ -58,7 +58,10 @@ type TeamProblem struct {
 	// Base is the frozen base network; nil means model.LoadBase().
 	Base *model.Network
 	// Active is the team adapter published now (nil: the base), which the
-	// gate compares the new one with; ActiveVersion names it.
+	// gate compares the new one with; ActiveVersion names it. With Active
+	// nil and ActiveVersion set, the published adapter was trained for
+	// another base (ActiveBaseSHA256): the gate compares with the base and
+	// the run starts fresh, saying why.
 	Active        *model.LoRA
 	ActiveVersion string
 	// ActiveBaseSHA256 is the base the published adapter was trained for
@@ -68,8 +71,8 @@ type TeamProblem struct {
 	// ActiveSaw is the newest record id the published adapter trained on
 	// when it is a refit (trained on every record up to that id, the
 	// held-out ones included), 0 otherwise. The gate then compares on the
-	// held-out records newer than that (at least 5, else on all, and the
-	// reason says so), as local training does (gateSet).
+	// held-out records newer than that (at least minUnseen, else on all,
+	// and the reason says so), as local training does (gateSet).
 	ActiveSaw int64
 	Records   []TeamRecord
 }
@@ -122,8 +125,13 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 		ds.skipped[why] += n
 	}
 	obj, _ := lookupObjective(s.Objective) // validated above
-	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep,
-		fixed: &fixedActive{lora: p.Active, version: p.ActiveVersion, saw: p.ActiveSaw}}
+	fixed := &fixedActive{lora: p.Active, version: p.ActiveVersion, saw: p.ActiveSaw}
+	if p.Active == nil {
+		// Nothing published, or published for another base: the gate
+		// compares with the base.
+		fixed = &fixedActive{}
+	}
+	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep, fixed: fixed}
 	res.Hyper = tr.hyper()
 	if !s.coldStart {
 		if tr.warm, res.Hyper.FreshStart, err = tr.teamWarmStart(p); err != nil {

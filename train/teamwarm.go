@@ -14,12 +14,12 @@ import (
 // place of the store's active one; a team adapter is trained over the
 // base alone, so there is no team layer to match.
 func (tr *trainer) teamWarmStart(p TeamProblem) (warmStart, string, error) {
+	if p.ActiveBaseSHA256 != "" && p.ActiveBaseSHA256 != tr.base.BaseHash() {
+		return warmStart{}, fmt.Sprintf("team adapter %s was trained for base %s, this run's is %s: compared with the base, fresh start",
+			p.ActiveVersion, p.ActiveBaseSHA256, tr.base.BaseHash()), nil
+	}
 	if p.Active == nil {
 		return warmStart{}, "", nil
-	}
-	if p.ActiveBaseSHA256 != "" && p.ActiveBaseSHA256 != tr.base.BaseHash() {
-		return warmStart{}, fmt.Sprintf("team adapter %s was trained for base %s, this run's is %s: fresh start",
-			p.ActiveVersion, p.ActiveBaseSHA256, tr.base.BaseHash()), nil
 	}
 	fresh, err := model.NewLoRA(tr.base, model.LoRAConfig{Rank: tr.s.Rank, Alpha: tr.s.Alpha})
 	if err != nil {

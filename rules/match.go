@@ -19,6 +19,20 @@ type Span struct{ Start, End int }
 // edit at a match's boundary can change the match (an identifier grows).
 func (s Span) Intersects(o Span) bool { return s.Start <= o.End && o.Start <= s.End }
 
+// cmpSpan orders spans by start, then end.
+func cmpSpan(a, b Span) int {
+	if a.Start != b.Start {
+		return a.Start - b.Start
+	}
+	return a.End - b.End
+}
+
+// hasSpan reports whether the spans sorted by cmpSpan hold s.
+func hasSpan(sorted []Span, s Span) bool {
+	_, ok := slices.BinarySearchFunc(sorted, s, cmpSpan)
+	return ok
+}
+
 // Capture is one captured node.
 type Capture struct {
 	Name string
@@ -657,12 +671,7 @@ func exactRoots(roots, regions []Span) []Span {
 			out = append(out, r)
 		}
 	}
-	slices.SortFunc(out, func(a, b Span) int {
-		if a.Start != b.Start {
-			return a.Start - b.Start
-		}
-		return a.End - b.End
-	})
+	slices.SortFunc(out, cmpSpan)
 	return slices.Compact(out)
 }
 

@@ -320,15 +320,6 @@ func (l *matchList) dropRoots(roots []Span) {
 	if len(roots) == 0 {
 		return
 	}
-	has := func(r Span) bool {
-		_, ok := slices.BinarySearchFunc(roots, r, func(a, b Span) int {
-			if a.Start != b.Start {
-				return a.Start - b.Start
-			}
-			return a.End - b.End
-		})
-		return ok
-	}
 	for _, c := range l.chunks {
 		// The roots may nest: no binary search over their ends.
 		if !slices.ContainsFunc(roots, func(r Span) bool { return r.Intersects(Span{c.lo, c.hi}) }) {
@@ -337,7 +328,7 @@ func (l *matchList) dropRoots(roots []Span) {
 		c.normalize()
 		out := c.ms[:0]
 		for _, m := range c.ms {
-			if !has(m.Root) {
+			if !hasSpan(roots, m.Root) {
 				out = append(out, m)
 			}
 		}

@@ -148,8 +148,9 @@ type cachedDir struct {
 // racyDir is how long after a directory's modification time a probe is not
 // trusted: file systems stamp times from a clock that advances in ticks, so
 // a file created in the same tick as the probe could leave the time as it
-// was (git's "racy" entries).
-const racyDir = time.Second
+// was (git's "racy" entries). Two seconds covers the coarsest common tick,
+// FAT's and exFAT's (and SMB mounts of them).
+const racyDir = 2 * time.Second
 
 type cachedFile struct {
 	mod  time.Time

@@ -82,14 +82,14 @@ func (x *rejections) drop(regions []Span) {
 	x.compact()
 }
 
-// dropRoots forgets the refusals whose root is one of the given spans:
-// matching them again records them anew.
+// dropRoots forgets the refusals whose root is one of the spans, sorted
+// by cmpSpan: matching them again records them anew.
 func (x *rejections) dropRoots(roots []Span) {
 	if len(roots) == 0 {
 		return
 	}
 	for i := range x.rs {
-		if !x.dead[i] && slices.Contains(roots, x.rs[i].Root) {
+		if !x.dead[i] && hasSpan(roots, x.rs[i].Root) {
 			x.kill(i)
 		}
 	}

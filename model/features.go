@@ -66,12 +66,24 @@ type Candidate struct {
 // overwritten, not accumulated into. The layout is described in the package
 // documentation; it is deterministic and allocation-free.
 func Featurize(c Candidate, dst []float32) {
-	featurize(c, dst, false, nil)
+	featurize(c, dst, false, nil, nil)
+}
+
+// FeatureGroupSlots calls fn with the group (the namespace: "rule",
+// "stem", "family", "stem*role", "role", ...) and the slot of every hashed
+// feature of c's row, in the order Featurize writes them. A slot may
+// appear under more than one group (hash collisions); the layout is
+// Featurize's, unchanged. The trainer reads it to regularise a group's
+// input columns (package train, "Feature-group decay").
+func FeatureGroupSlots(c Candidate, fn func(group string, slot int)) {
+	var dst [FeatureWidth]float32
+	featurize(c, dst[:], false, nil, fn)
 }
 
 // featurize is Featurize that, when record is set, also appends the slots it
-// wrote to nz, sorted and without duplicates, and returns nz.
-func featurize(c Candidate, dst []float32, record bool, nz []int32) []int32 {
+// wrote to nz, sorted and without duplicates, and returns nz; tag, when
+// set, is called with each hashed feature's group and slot.
+func featurize(c Candidate, dst []float32, record bool, nz []int32, tag func(group string, slot int)) []int32 {
 	if len(dst) != FeatureWidth {
 		panic("model: Featurize: dst has length " + strconv.Itoa(len(dst)) + ", want " + strconv.Itoa(FeatureWidth))
 	}
@@ -92,6 +104,9 @@ func featurize(c Candidate, dst []float32, record bool, nz []int32) []int32 {
 		dst[slot] += sign * w
 		if record {
 			nz = append(nz, int32(slot))
+		}
+		if tag != nil {
+			tag(ns, slot)
 		}
 	}
 

@@ -168,7 +168,7 @@ func TestFeaturizeSharesAcrossRules(t *testing.T) {
 	t.Parallel()
 	nz := func(c Candidate) map[int32]bool {
 		m := map[int32]bool{}
-		for _, s := range featurize(c, make([]float32, FeatureWidth), true, nil) {
+		for _, s := range featurize(c, make([]float32, FeatureWidth), true, nil, nil) {
 			m[s] = true
 		}
 		return m

@@ -227,7 +227,7 @@ func (r *Runtime) Score(ctx context.Context, cands []Candidate, out []float64) e
 	starts := buf.nz[:0]
 	for i := range cands {
 		before := len(buf.nzIdx)
-		buf.nzIdx = featurize(cands[i], x[i*FeatureWidth:(i+1)*FeatureWidth], true, buf.nzIdx)
+		buf.nzIdx = featurize(cands[i], x[i*FeatureWidth:(i+1)*FeatureWidth], true, buf.nzIdx, nil)
 		starts = append(starts, buf.nzIdx[before:len(buf.nzIdx):len(buf.nzIdx)])
 	}
 	buf.nz = starts

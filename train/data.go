@@ -22,8 +22,12 @@ type dataset struct {
 	val   []float32
 	start []int32
 	ids   []string // suggestion id of each row
-	setOf []int32  // candidate set of each row
-	sets  [][]int32
+	// groups says which input columns the rows' rule-specific and shared
+	// features use (nil when the rows came without their candidates, as
+	// in a team run).
+	groups *columnGroups
+	setOf  []int32 // candidate set of each row
+	sets   [][]int32
 	// prefs are the usable preferences, oldest first (by time, then id);
 	// the last nHold of them are held out.
 	prefs []pref
@@ -104,7 +108,7 @@ func candidateOf(s store.Suggestion) model.Candidate {
 // recent fraction hold of the usable preferences (by time, ties by id).
 func loadDataset(ctx context.Context, db *store.DB, hold float64) (*dataset, error) {
 	l := &loader{ctx: ctx, db: db, rowOf: map[string]int32{}, buf: make([]float32, model.FeatureWidth),
-		d: &dataset{start: []int32{0}, skipped: map[string]int{}}}
+		d: &dataset{start: []int32{0}, skipped: map[string]int{}, groups: &columnGroups{}}}
 	d := l.d
 	err := db.Preferences(ctx, store.PreferenceFilter{}, func(p store.Preference) error {
 		if err := ctx.Err(); err != nil {
@@ -235,7 +239,9 @@ func (l *loader) row(id string) (int32, bool) {
 // addRow appends suggestion s's feature row, in candidate set set.
 func (l *loader) addRow(s store.Suggestion, set int32) int32 {
 	d := l.d
-	model.Featurize(candidateOf(s), l.buf)
+	c := candidateOf(s)
+	model.Featurize(c, l.buf)
+	d.groups.note(c)
 	for k, v := range l.buf {
 		if v != 0 {
 			d.idx = append(d.idx, int32(k))

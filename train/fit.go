@@ -200,13 +200,16 @@ type fitResult struct {
 	steps  int
 }
 
-// fit minimises spec's loss plus (wd/2)·‖θ‖² over p's parameters with Adam.
+// fit minimises spec's loss plus (wd/2)·Σ cᵢθᵢ² over p's parameters with
+// Adam, where cᵢ is 1 but for the input columns of rule-specific features
+// (Settings.RuleDecay, decayScale).
 // It calls tick after every step and stops with ctx's error when ctx ends.
 func (tr *trainer) fit(ctx context.Context, e *engine, p *model.LoRA, spec fitSpec, epochs int, seed uint64, tick func() error) (fitResult, error) {
 	l := newLayout(p)
 	theta := make([]float64, l.n)
 	l.flatten(p, theta)
 	grad := make([]float64, l.n)
+	scale := decayScale(tr.base, p, l, tr.ds.groups, tr.s.RuleDecay)
 	opt := newAdam(l.n, tr.s.LearningRate)
 	rng := &splitMix{s: seed}
 	order := make([]int, spec.units)
@@ -238,10 +241,14 @@ func (tr *trainer) fit(ctx context.Context, e *engine, p *model.LoRA, spec fitSp
 			}
 			reg := 0.0
 			for i, v := range theta {
-				grad[i] += spec.decay * v
-				reg += v * v
+				c := spec.decay
+				if scale != nil {
+					c *= scale[i]
+				}
+				grad[i] += c * v
+				reg += c * v * v
 			}
-			sum += loss + spec.decay/2*reg
+			sum += loss + reg/2
 			nb++
 			opt.update(theta, grad)
 			l.unflatten(theta, p)

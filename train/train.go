@@ -78,6 +78,12 @@ type Settings struct {
 	BatchSize    int     // examples per step; 256
 	LearningRate float64 // Adam's step size; 0.01
 	WeightDecay  float64 // L2 coefficient on the LoRA parameters; 0.03 (times Beta for dpo and kto)
+	// RuleDecay multiplies WeightDecay on the LoRA input columns that only
+	// rule-specific features (rule, stem, stem × role) use in the run, so
+	// that evidence generalises along the rule hierarchy unless a rule's
+	// own preferences contradict it (package doc, "Feature-group decay");
+	// defaultRuleDecay. 1 decays every column alike.
+	RuleDecay float64
 
 	// Beta is β of the objective: the KL coefficient for "kl" (1), the
 	// DPO and KTO temperature for "dpo" and "kto" (0.1).
@@ -156,6 +162,9 @@ func (s Settings) WithDefaults() Settings {
 	if s.WeightDecay == 0 {
 		s.WeightDecay = 0.03
 	}
+	if s.RuleDecay == 0 {
+		s.RuleDecay = defaultRuleDecay
+	}
 	if s.Beta == 0 {
 		if d, ok := lookupObjective(s.Objective); ok {
 			s.Beta = d.beta
@@ -210,6 +219,8 @@ func (s Settings) validate() error {
 		return bad("learning rate", s.LearningRate)
 	case s.WeightDecay < 0 || math.IsNaN(s.WeightDecay):
 		return bad("weight decay", s.WeightDecay)
+	case !(s.RuleDecay >= 1) || math.IsInf(s.RuleDecay, 0):
+		return bad("rule decay", s.RuleDecay)
 	case !(s.Beta > 0) || math.IsInf(s.Beta, 0):
 		return bad("beta", s.Beta)
 	case !(s.LabelWeight > 0) || !(s.DesirableWeight > 0) || !(s.UndesirableWeight > 0):
@@ -234,6 +245,7 @@ type Hyperparams struct {
 	BatchSize         int       `json:"batch_size"`
 	LearningRate      float64   `json:"learning_rate"`
 	WeightDecay       float64   `json:"weight_decay"`
+	RuleDecay         float64   `json:"rule_decay,omitempty"`
 	Beta              float64   `json:"beta"`
 	LabelWeight       float64   `json:"label_weight,omitempty"`
 	DesirableWeight   float64   `json:"desirable_weight,omitempty"`
@@ -510,7 +522,7 @@ func (tr *trainer) hyper() Hyperparams {
 	h := Hyperparams{
 		Objective: s.Objective, Seed: s.Seed, Rank: s.Rank, Alpha: s.Alpha, Epochs: s.Epochs,
 		MinSteps: s.MinSteps, BatchSize: s.BatchSize, LearningRate: s.LearningRate, WeightDecay: s.WeightDecay,
-		Beta: s.Beta, Holdout: s.Holdout, AccuracyTolerance: s.AccuracyTolerance, LogLossTolerance: s.LogLossTolerance,
+		RuleDecay: s.RuleDecay, Beta: s.Beta, Holdout: s.Holdout, AccuracyTolerance: s.AccuracyTolerance, LogLossTolerance: s.LogLossTolerance,
 		Refit: s.Refit, BaseSHA256: tr.base.BaseHash(),
 	}
 	if s.HalfLife > 0 {

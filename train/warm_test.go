@@ -119,35 +119,43 @@ func loraDistance(t *testing.T, dirA, dirB string) float64 {
 // of two rules that are in no preference (a style rule with prior 0.62, a
 // performance rule with prior 0.5). It reports, as medians over the seeds,
 // the mean and the largest change of a probe's score between consecutive
-// runs, and the ratio warm / fresh.
+// runs, and the ratio warm / fresh; and the same for warm starts with
+// uniform decay (Settings.RuleDecay 1), with the ratio warm / uniform.
 //
 //	go test -run '^$' -bench BenchmarkWarmStartDrift -benchtime 1x ./train/
 func BenchmarkWarmStartDrift(b *testing.B) {
+	// The arms: fresh and warm with the default Settings.RuleDecay, and
+	// warm with uniform decay (RuleDecay 1), the baseline of the
+	// feature-group decay.
+	arms := []struct {
+		cold      bool
+		ruleDecay float64
+	}{{true, 0}, {false, 0}, {false, 1}}
 	for range b.N {
-		var fresh, warm [2][]float64 // mean, max
+		var res [3][2][]float64 // arm, mean/max
 		for seed := uint64(1); seed <= 3; seed++ {
-			for arm, cold := range []bool{true, false} {
-				mean, most := driftOf(b, seed, cold)
-				out := &fresh
-				if arm == 1 {
-					out = &warm
-				}
-				out[0] = append(out[0], mean)
-				out[1] = append(out[1], most)
+			for i, a := range arms {
+				mean, most := driftOf(b, seed, a.cold, a.ruleDecay)
+				res[i][0] = append(res[i][0], mean)
+				res[i][1] = append(res[i][1], most)
 			}
 		}
+		fresh, warm, uniform := res[0], res[1], res[2]
 		b.ReportMetric(median(fresh[0]), "fresh-mean-jump")
 		b.ReportMetric(median(warm[0]), "warm-mean-jump")
 		b.ReportMetric(median(warm[0])/median(fresh[0]), "warm/fresh-mean")
 		b.ReportMetric(median(fresh[1]), "fresh-max-jump")
 		b.ReportMetric(median(warm[1]), "warm-max-jump")
 		b.ReportMetric(median(warm[1])/median(fresh[1]), "warm/fresh-max")
+		b.ReportMetric(median(uniform[0]), "uniform-warm-mean-jump")
+		b.ReportMetric(median(uniform[1]), "uniform-warm-max-jump")
+		b.ReportMetric(median(warm[0])/median(uniform[0]), "warm/uniform-mean")
 	}
 }
 
 // driftOf runs the five retrains of one arm and returns the mean and the
 // largest absolute change of a probe's score between consecutive runs.
-func driftOf(b *testing.B, seed uint64, cold bool) (mean, most float64) {
+func driftOf(b *testing.B, seed uint64, cold bool, ruleDecay float64) (mean, most float64) {
 	home := b.TempDir()
 	db := openStore(b, home)
 	unmet := []synthRule{
@@ -159,7 +167,7 @@ func driftOf(b *testing.B, seed uint64, cold bool) (mean, most float64) {
 	var n int
 	for stage := range 5 {
 		fillStore(b, db, synthSpec{prefs: 40, seed: seed*100 + uint64(stage), ws: fmt.Sprintf("/s%d", stage), offset: time.Duration(stage) * 24 * time.Hour})
-		s := Settings{Seed: 1, Refit: true, Now: clock(t0.Add(time.Duration(stage+1) * 24 * time.Hour)), coldStart: cold}
+		s := Settings{Seed: 1, Refit: true, Now: clock(t0.Add(time.Duration(stage+1) * 24 * time.Hour)), coldStart: cold, RuleDecay: ruleDecay}
 		res, err := Run(context.Background(), Problem{Home: home, DB: db, Base: mustBase(b)}, s)
 		if err != nil {
 			b.Fatal(err)

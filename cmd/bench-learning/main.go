@@ -48,8 +48,12 @@ func run(ctx context.Context, args []string) error {
 	seedList := fs.String("seeds", "", "comma-separated seeds: one run per seed under OUT/seed-N, and OUT/summary.{txt,json,svg} with the means (overrides -seed)")
 	keep := fs.String("keep", "", "keep each run's data directory under this directory")
 	summarize := fs.String("summarize", "", "comma-separated report.json files of runs with different seeds (made separately, e.g. in parallel): write OUT/summary.{txt,json,svg} from them and run nothing")
+	explainHome := fs.String("explain", "", "a data directory kept with -keep: print, per rule with feedback, the active adapter's logit change in test and production files split by feature group, and run nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *explainHome != "" {
+		return explain(ctx, *explainHome, os.Stdout)
 	}
 	if *summarize != "" {
 		seeds, reps, err := readReports(strings.Split(*summarize, ","))

@@ -22,12 +22,12 @@ type dataset struct {
 	val   []float32
 	start []int32
 	ids   []string // suggestion id of each row
-	// groups says which input columns the rows' rule-specific and shared
-	// features use (nil when the rows came without their candidates, as
-	// in a team run).
-	groups *columnGroups
-	setOf  []int32 // candidate set of each row
-	sets   [][]int32
+	// cands is each row's candidate (nil when the rows came without them,
+	// as in a team run), from which columnGroups says which input columns
+	// the training rows' rule-specific and shared features use.
+	cands []model.Candidate
+	setOf []int32 // candidate set of each row
+	sets  [][]int32
 	// prefs are the usable preferences, oldest first (by time, then id);
 	// the last nHold of them are held out.
 	prefs []pref
@@ -59,6 +59,42 @@ type pref struct {
 }
 
 func (d *dataset) rows() int { return len(d.ids) }
+
+// columnGroups notes the candidates of the rows training sees now: every
+// row of a candidate set that a training preference (d.train(), which is
+// every preference during a refit) names. Held-out rows count only when
+// a training preference shares their set, so the decay of the candidate
+// the gate judges does not depend on the held-out data. Nil without
+// candidates (a team run).
+func (d *dataset) columnGroups() *columnGroups {
+	if d.cands == nil {
+		return nil
+	}
+	used := make([]bool, len(d.cands))
+	mark := func(r int32) {
+		if r == nothing {
+			return
+		}
+		for _, m := range d.sets[d.setOf[r]] {
+			used[m] = true
+		}
+	}
+	for _, p := range d.train() {
+		if p.label {
+			mark(p.row)
+		} else {
+			mark(p.pos)
+			mark(p.neg)
+		}
+	}
+	g := &columnGroups{}
+	for r, ok := range used {
+		if ok {
+			g.note(d.cands[r])
+		}
+	}
+	return g
+}
 
 func (d *dataset) train() []pref { return d.prefs[:len(d.prefs)-d.nHold] }
 func (d *dataset) hold() []pref  { return d.prefs[len(d.prefs)-d.nHold:] }
@@ -108,7 +144,7 @@ func candidateOf(s store.Suggestion) model.Candidate {
 // recent fraction hold of the usable preferences (by time, ties by id).
 func loadDataset(ctx context.Context, db *store.DB, hold float64) (*dataset, error) {
 	l := &loader{ctx: ctx, db: db, rowOf: map[string]int32{}, buf: make([]float32, model.FeatureWidth),
-		d: &dataset{start: []int32{0}, skipped: map[string]int{}, groups: &columnGroups{}}}
+		d: &dataset{start: []int32{0}, skipped: map[string]int{}, cands: []model.Candidate{}}}
 	d := l.d
 	err := db.Preferences(ctx, store.PreferenceFilter{}, func(p store.Preference) error {
 		if err := ctx.Err(); err != nil {
@@ -241,7 +277,7 @@ func (l *loader) addRow(s store.Suggestion, set int32) int32 {
 	d := l.d
 	c := candidateOf(s)
 	model.Featurize(c, l.buf)
-	d.groups.note(c)
+	d.cands = append(d.cands, c)
 	for k, v := range l.buf {
 		if v != 0 {
 			d.idx = append(d.idx, int32(k))

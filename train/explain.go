@@ -16,8 +16,9 @@ type GroupContribution struct {
 // Explain decomposes what adapter p does to candidate c's logit over the
 // base: delta = z_p(x) − z_base(x), and for each feature group g the part
 // delta − delta(x without g's columns). On the network's linear (skip)
-// path the parts add up to delta exactly; through the hidden layer they
-// are ablations and need not. It is a diagnostic (the learning benchmark's
+// path the parts add up to delta exactly when no two groups share a slot;
+// a slot two groups hash onto is counted in each. Through the hidden
+// layer they are ablations and need not add up. It is a diagnostic (the learning benchmark's
 // -explain), not part of a run.
 func Explain(base *model.Network, p *model.LoRA, c model.Candidate) (delta float64, parts []GroupContribution, err error) {
 	x := make([]float32, model.FeatureWidth)

@@ -201,15 +201,15 @@ type fitResult struct {
 }
 
 // fit minimises spec's loss plus (wd/2)·Σ cᵢθᵢ² over p's parameters with
-// Adam, where cᵢ is 1 but for the input columns of rule-specific features
-// (Settings.RuleDecay, decayScale).
+// Adam, where cᵢ is 1 but for the input columns that carry one rule's
+// evidence in the training rows (Settings.RuleDecay, decayScale).
 // It calls tick after every step and stops with ctx's error when ctx ends.
 func (tr *trainer) fit(ctx context.Context, e *engine, p *model.LoRA, spec fitSpec, epochs int, seed uint64, tick func() error) (fitResult, error) {
 	l := newLayout(p)
 	theta := make([]float64, l.n)
 	l.flatten(p, theta)
 	grad := make([]float64, l.n)
-	scale := decayScale(tr.base, p, l, tr.ds.groups, tr.s.RuleDecay)
+	scale := decayScale(tr.base, p, l, tr.ds.columnGroups(), tr.s.RuleDecay)
 	opt := newAdam(l.n, tr.s.LearningRate)
 	rng := &splitMix{s: seed}
 	order := make([]int, spec.units)

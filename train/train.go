@@ -78,11 +78,15 @@ type Settings struct {
 	BatchSize    int     // examples per step; 256
 	LearningRate float64 // Adam's step size; 0.01
 	WeightDecay  float64 // L2 coefficient on the LoRA parameters; 0.03 (times Beta for dpo and kto)
-	// RuleDecay multiplies WeightDecay on the LoRA input columns that only
-	// rule-specific features (rule, stem, stem × role) use in the run, so
-	// that evidence generalises along the rule hierarchy unless a rule's
-	// own preferences contradict it (package doc, "Feature-group decay");
-	// defaultRuleDecay. 1 decays every column alike.
+	// RuleDecay multiplies WeightDecay on the LoRA input columns that
+	// carry one rule's evidence in the run's training rows — only
+	// rule-specific features (rule, stem, stem × role) use them, or only
+	// one rule stem's rows do — so that evidence generalises along the
+	// rule hierarchy unless a rule's own preferences contradict it
+	// (package doc, "Feature-group decay"); defaultRuleDecay. 1 decays
+	// every column alike. In a run whose rows hold one rule stem only,
+	// every column the rows use is that rule's: the decay is then uniform
+	// at RuleDecay × WeightDecay.
 	RuleDecay float64
 
 	// Beta is β of the objective: the KL coefficient for "kl" (1), the

@@ -125,13 +125,7 @@ func RunTeam(ctx context.Context, p TeamProblem, s Settings) (TeamResult, error)
 		ds.skipped[why] += n
 	}
 	obj, _ := lookupObjective(s.Objective) // validated above
-	fixed := &fixedActive{lora: p.Active, version: p.ActiveVersion, saw: p.ActiveSaw}
-	if p.Active == nil {
-		// Nothing published, or published for another base: the gate
-		// compares with the base.
-		fixed = &fixedActive{}
-	}
-	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep, fixed: fixed}
+	tr := &trainer{s: s, obj: obj, base: base, ds: ds, progress: rep, fixed: fixedActiveOf(p)}
 	res.Hyper = tr.hyper()
 	if !s.coldStart {
 		if tr.warm, res.Hyper.FreshStart, err = tr.teamWarmStart(p); err != nil {
@@ -182,6 +176,16 @@ type fixedActive struct {
 	lora    *model.LoRA
 	version string
 	saw     int64
+}
+
+// fixedActiveOf is p's published adapter as the gate's policy; with
+// nothing published, or an adapter published for another base (Active
+// nil), the gate compares with the base.
+func fixedActiveOf(p TeamProblem) *fixedActive {
+	if p.Active == nil {
+		return &fixedActive{}
+	}
+	return &fixedActive{lora: p.Active, version: p.ActiveVersion, saw: p.ActiveSaw}
 }
 
 // teamGate decides a team run: the candidate against the published

@@ -155,12 +155,12 @@ func importEdits(ctx context.Context, r *Rule, tree *syntax.Tree, src []byte, ed
 	var unused []string // the dropped imports the fix leaves unused
 	clash := false      // one of their edits overlaps another edit
 	for _, p := range r.Drop {
-		if !imp.unused(tree.Root(), src, p, append(slices.Clip(edits), out[:adds]...)) {
+		e, ok := imp.unused(tree.Root(), src, p, append(slices.Clip(edits), out[:adds]...))
+		if !ok {
 			continue
 		}
 		unused = append(unused, p)
-		e, ok := imp.drop(tree.Root(), src, p, append(slices.Clip(edits), out...))
-		if !ok {
+		if overlaps(edits, e.Span) || overlaps(out, e.Span) {
 			clash = true
 			continue
 		}
@@ -360,10 +360,11 @@ type importer struct {
 	// drop returns the edit that removes the import of path when nothing
 	// outside edits refers to it any more, and false when something does or
 	// the removal would overlap an edit. A language with drop has unused
-	// (is the import there, and unused outside edits?) and remove (the edit
-	// that removes it, unconditionally) too.
+	// (the edit that removes the import when it is there and unused outside
+	// edits, whether or not it overlaps them) and remove (the edit that
+	// removes it, unconditionally) too.
 	drop   func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
-	unused func(root *sitter.Node, src []byte, path string, edits []TextEdit) bool
+	unused func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
 	remove func(root *sitter.Node, src []byte, path string) (TextEdit, bool)
 }
 
@@ -611,11 +612,17 @@ func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) 
 	return removeGoImport(src, spec, decl, edits)
 }
 
-// goImportUnused reports whether path is imported and nothing outside the
-// import declarations and the edits refers to it.
-func goImportUnused(root *sitter.Node, src []byte, path string, edits []TextEdit) bool {
-	_, _, ok := unusedGoImport(root, src, path, edits)
-	return ok
+// goImportUnused returns the edit that removes the import of path when path
+// is imported and nothing outside the import declarations and the edits
+// refers to it, without checking that the edit stays clear of the edits:
+// the caller checks that, with the import's declaration scanned once.
+func goImportUnused(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool) {
+	spec, decl, ok := unusedGoImport(root, src, path, edits)
+	if !ok {
+		return TextEdit{}, false
+	}
+	e, _ := removeGoImport(src, spec, decl, nil)
+	return e, true
 }
 
 // unusedGoImport returns path's import spec and declaration when path is

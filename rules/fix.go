@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -229,22 +228,26 @@ func rewriteImports(ctx context.Context, r *Rule, g syntax.Grammar, src []byte, 
 	return []TextEdit{e}, nil
 }
 
-// diffEdit is the one edit that turns a into b: the bytes between their
-// common prefix and common suffix, on rune boundaries.
+// diffEdit is the one edit that turns a into b, on whole lines: from the
+// start of the first line of a that changes to the end of the last (its
+// newline included), replaced by the lines of b that stand there. An import
+// edit's new text is what lsp's capture follows as the added import: a
+// minimal byte difference (`import "io/ioutil"` → `import "io"` is "delete
+// /ioutil") would leave it a fragment, or nothing.
 func diffEdit(a, b []byte) TextEdit {
 	p := 0
 	for p < len(a) && p < len(b) && a[p] == b[p] {
 		p++
 	}
-	for p > 0 && p < len(a) && !utf8.RuneStart(a[p]) {
-		p--
+	for p > 0 && a[p-1] != '\n' {
+		p-- // a[:p] == b[:p]: the same line start in b
 	}
 	s := 0
 	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
 		s++
 	}
-	for s > 0 && !utf8.RuneStart(a[len(a)-s]) {
-		s--
+	for s > 0 && s < len(a) && a[len(a)-1-s] != '\n' {
+		s-- // within the common suffix: the same line end in b
 	}
 	return TextEdit{Span: Span{p, len(a) - s}, NewText: string(b[p : len(b)-s])}
 }

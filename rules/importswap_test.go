@@ -99,8 +99,54 @@ func TestFixAddsAndDropsImportsThatTouch(t *testing.T) {
 			if formatted, err := format.Source(out); err != nil || string(formatted) != string(out) {
 				t.Errorf("not gofmt-clean (%v):\n%s\ngofmt:\n%s", err, out, formatted)
 			}
+			// lsp's capture follows each Import edit's new text as the
+			// import it added: the added import must be one of its lines,
+			// whole, not a byte fragment of the difference.
+			if tc.name == "io already imported" {
+				return // nothing is added
+			}
+			added := strconv.Quote(tc.want[len(tc.want)-1])
+			if tc.name == "three specs, io" {
+				added = `"io"`
+			}
+			if !importEditHasLine(t, lib.Set(syntax.Go), []byte(src), added) {
+				t.Errorf("no Import edit's new text holds %s as a whole spec line", added)
+			}
 		})
 	}
+}
+
+// importEditHasLine reports whether an Import edit of the first match's fix
+// in src starts and ends on line boundaries and has a whole line (blanks
+// and `import ` aside) that is the import spec spec.
+func importEditHasLine(t *testing.T, set *Set, src []byte, spec string) bool {
+	t.Helper()
+	tree, err := syntax.Parse(context.Background(), syntax.Go, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	ms := NewIndex(set, tree, src).Matches(tree, src)
+	if len(ms) == 0 {
+		t.Fatalf("no match in\n%s", src)
+	}
+	edits, err := Fix(ms[0], tree, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range edits {
+		if !e.Import || e.NewText == "" {
+			continue
+		}
+		t.Logf("Import edit %v: %q (was %q)", e.Span, e.NewText, src[e.Span.Start:e.Span.End])
+		for _, line := range strings.Split(e.NewText, "\n") {
+			if strings.TrimPrefix(strings.TrimSpace(line), "import ") == spec {
+				lineStart := func(off int) bool { return off == 0 || off == len(src) || src[off-1] == '\n' }
+				return lineStart(e.Span.Start) && lineStart(e.Span.End)
+			}
+		}
+	}
+	return false
 }
 
 // A fix whose own edit is in the import declaration it also adds to and

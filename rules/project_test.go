@@ -120,26 +120,62 @@ func TestProjectTargets(t *testing.T) {
 }
 
 // An ESLint config created after a lookup counts at the next one: the
-// directory's listing is cached by its modification time.
+// directory's listing is cached by its modification time, and trusted only
+// when probed more than racyDir after it. The directories are dated an hour
+// back so that the cache is trusted: a file added behind it, with the
+// directory's time put back, is not seen (the listing came from the cache),
+// while a new modification time, or adding and removing a file (which date
+// the directory now), is; and so is a change behind a probe made within
+// racyDir of the directory's time.
 func TestProjectSeesNewESLintConfig(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"package.json": `{}`, "src/a.js": ""})
+	src := filepath.Join(dir, "src")
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	setMod := func(when time.Time) {
+		t.Helper()
+		for _, d := range []string{dir, src} {
+			if err := os.Chtimes(d, when, when); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	setMod(old)
 	p := NewProjects(dir)
-	doc := filepath.Join(dir, "src", "a.js")
-	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 0 {
-		t.Fatalf("before: %+v", got)
+	doc := filepath.Join(src, "a.js")
+	lookup := func(step string, want int) {
+		t.Helper()
+		if got := p.For(doc, syntax.JavaScript); got.ESSyntax != want {
+			t.Fatalf("%s: ESSyntax %d, want %d (%+v)", step, got.ESSyntax, want, got)
+		}
 	}
-	writeFiles(t, dir, map[string]string{"src/.eslintrc.json": `{"root": true}`})
-	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 2009 {
-		t.Fatalf("after creating src/.eslintrc.json: %+v, want ES5", got)
-	}
-	if err := os.Remove(filepath.Join(dir, "src", ".eslintrc.json")); err != nil {
+	lookup("before", 0)
+	lookup("again, unchanged", 0)
+	config := map[string]string{"src/.eslintrc.json": `{"root": true}`}
+	writeFiles(t, dir, config)
+	setMod(old)
+	lookup("src/.eslintrc.json created behind the cache (the directory's time put back)", 0)
+	setMod(old.Add(time.Minute))
+	lookup("the directory's time changed", 2009)
+	if err := os.Remove(filepath.Join(src, ".eslintrc.json")); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.For(doc, syntax.JavaScript); got.ESSyntax != 0 {
-		t.Fatalf("after removing it: %+v", got)
+	lookup("after removing it", 0)
+	writeFiles(t, dir, config)
+	lookup("after creating it again", 2009)
+	// A probe within racyDir of the directory's time is not trusted: a
+	// change in the same clock tick leaves the time as it was. (A minute
+	// ahead, so that a slow run cannot carry the probe past racyDir.)
+	if err := os.Remove(filepath.Join(src, ".eslintrc.json")); err != nil {
+		t.Fatal(err)
 	}
+	soon := time.Now().Add(time.Minute).Truncate(time.Second)
+	setMod(soon)
+	lookup("removed, the directory dated a minute ahead", 0)
+	writeFiles(t, dir, config)
+	setMod(soon)
+	lookup("created in the same tick as the last probe (the time put back)", 2009)
 }
 
 func TestProjectFilesAreBounded(t *testing.T) {

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -98,6 +99,13 @@ func TestRunTeamWarmStartOnlyWhenItFits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A starting point no fresh adapter has (a fresh B is zero).
+	for _, l := range same.Layers {
+		for k := range l.B.Data {
+			l.B.Data[k] = 0.1
+		}
+	}
+	start := same.Clone()
 	cases := []struct {
 		name      string
 		lora      *model.LoRA
@@ -131,6 +139,33 @@ func TestRunTeamWarmStartOnlyWhenItFits(t *testing.T) {
 		}
 		if cold.Hyper.WarmStart != "" || slices.Equal(cold.LoRA.Layers[0].A.Data, res.LoRA.Layers[0].A.Data) {
 			t.Errorf("%s: the warm-started adapter is the cold-started one (cold run's warm start %q)", c.name, cold.Hyper.WarmStart)
+		}
+		// A step too small to move anything: the result is the adapter
+		// the run started from, B's 0.1 included.
+		ss := s
+		ss.LearningRate, ss.WeightDecay = 1e-12, 1e-12
+		still, err := RunTeam(context.Background(), TeamProblem{Base: base, Records: recs, Active: c.lora, ActiveVersion: "t7", ActiveBaseSHA256: c.baseSHA}, ss)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if still.Hyper.WarmStart != "t7" || still.LoRA == nil || len(still.LoRA.Layers) != len(start.Layers) || len(start.Layers) == 0 {
+			t.Fatalf("%s: with no step to take: warm start %q, adapter %v", c.name, still.Hyper.WarmStart, still.LoRA)
+		}
+		var d float64
+		for i, l := range start.Layers {
+			m := still.LoRA.Layers[i]
+			if len(m.A.Data) != len(l.A.Data) || len(m.B.Data) != len(l.B.Data) {
+				t.Fatalf("%s: layer %d has another shape", c.name, i)
+			}
+			for k := range l.A.Data {
+				d = max(d, math.Abs(float64(l.A.Data[k]-m.A.Data[k])))
+			}
+			for k := range l.B.Data {
+				d = max(d, math.Abs(float64(l.B.Data[k]-m.B.Data[k])))
+			}
+		}
+		if d > 1e-6 {
+			t.Errorf("%s: warm-started with no step to take, the adapter moved by %g from the one it started from", c.name, d)
 		}
 	}
 }

@@ -86,7 +86,9 @@ func TestWarmStart(t *testing.T) {
 }
 
 // loraDistance is the largest absolute difference between the LoRA
-// parameters of the adapters in two directories.
+// parameters of the adapters in two directories. Adapters of other shapes
+// (another layer count or matrix size), or with no layers, fail the test:
+// they have no distance, and 0 would read as "did not move".
 func loraDistance(t *testing.T, dirA, dirB string) float64 {
 	t.Helper()
 	a, err := model.LoadAdapter(dirA, mustBase(t))
@@ -97,9 +99,15 @@ func loraDistance(t *testing.T, dirA, dirB string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(a.LoRA.Layers) == 0 || len(a.LoRA.Layers) != len(b.LoRA.Layers) {
+		t.Fatalf("adapters of %d and %d layers: no distance", len(a.LoRA.Layers), len(b.LoRA.Layers))
+	}
 	var d float64
 	for i, l := range a.LoRA.Layers {
 		m := b.LoRA.Layers[i]
+		if len(l.A.Data) != len(m.A.Data) || len(l.B.Data) != len(m.B.Data) {
+			t.Fatalf("layer %d: lora_A of %d and %d values, lora_B of %d and %d: no distance", i, len(l.A.Data), len(m.A.Data), len(l.B.Data), len(m.B.Data))
+		}
 		for j := range l.A.Data {
 			d = max(d, math.Abs(float64(l.A.Data[j]-m.A.Data[j])))
 		}

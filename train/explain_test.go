@@ -9,7 +9,7 @@ import (
 
 func readsInput(net *model.Network, module string) bool {
 	for _, nd := range net.Nodes() {
-		if nd.Module == module && nd.Inputs[0] == model.InputName {
+		if nd.Module == module && len(nd.Inputs) > 0 && nd.Inputs[0] == model.InputName {
 			return true
 		}
 	}

@@ -277,13 +277,20 @@ func (l *matchList) edit(start, oldEnd, delta int) {
 				}
 				out = append(out, m)
 			}
-			clear(c.ms[len(out):])
-			l.n -= len(c.ms) - len(out)
-			c.ms = out
-			c.bounds()
+			l.keep(c, out)
 		}
 	}
 	l.compact()
+}
+
+// keep makes out, a prefix-filtered view of c.ms, the chunk's matches:
+// it clears what is left behind, counts the removed and recomputes the
+// chunk's bounds.
+func (l *matchList) keep(c *chunk, out []Match) {
+	clear(c.ms[len(out):])
+	l.n -= len(c.ms) - len(out)
+	c.ms = out
+	c.bounds()
 }
 
 // drop removes the matches whose root overlaps one of the sorted, disjoint
@@ -307,10 +314,7 @@ func (l *matchList) drop(regions []Span) {
 			}
 			out = append(out, m)
 		}
-		clear(c.ms[len(out):])
-		l.n -= len(c.ms) - len(out)
-		c.ms = out
-		c.bounds()
+		l.keep(c, out)
 	}
 	l.compact()
 }
@@ -332,10 +336,7 @@ func (l *matchList) dropRoots(roots []Span) {
 				out = append(out, m)
 			}
 		}
-		clear(c.ms[len(out):])
-		l.n -= len(c.ms) - len(out)
-		c.ms = out
-		c.bounds()
+		l.keep(c, out)
 	}
 	l.compact()
 }

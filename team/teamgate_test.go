@@ -94,3 +94,86 @@ func TestTrainGatesOnRecordsThePublishedRefitDidNotSee(t *testing.T) {
 		t.Errorf("published run %d: warm start %q, want %s", all[0].Version, all[0].Hyper.WarmStart, incName)
 	}
 }
+
+// TestTrainAndPullAcrossABaseChange: a release that changes the base model
+// finds a team adapter published for the old one. The next team run does
+// not fail at decoding it: it is judged against the new base, starts
+// fresh and says why, and publishes for the new base; a member still on
+// the old base is told why it does not pull the new layer, and keeps its
+// own.
+func TestTrainAndPullAcrossABaseChange(t *testing.T) {
+	th := newTestHub(t, InitOptions{})
+	ctx := context.Background()
+	oldBase, err := model.LoadBase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := model.DefaultBaseConfig()
+	cfg.Seed++
+	newBase, err := model.LoadONNX(model.BuildBase(cfg).MarshalONNX())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newBase.BaseHash() == oldBase.BaseHash() {
+		t.Fatal("the second base has the first's hash")
+	}
+	var ms []*member
+	for i := range 3 {
+		m := th.newMember(fmt.Sprintf("b%d", i))
+		m.join(t)
+		m.fill(t, teamsim.Spec{Prefs: 150, Seed: uint64(50 + i), Taste: teamsim.Likes(store.Security)})
+		if _, err := m.hub.Push(ctx, m.home, m.db, PushOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	trainer := th.connect(th.addRole("rebaser", "trainer"))
+	s := train.Settings{Seed: 1, Refit: true}
+	first, err := trainer.Train(ctx, oldBase, s)
+	if err != nil || first.Decision != store.RunAccepted {
+		t.Fatalf("first team run: %v %s", err, first.Decision)
+	}
+	if pr, err := ms[0].hub.Pull(ctx, ms[0].home, oldBase, 5); err != nil || !pr.Pulled {
+		t.Fatalf("pull of t1 on its base: %+v %v", pr, err)
+	}
+
+	second, err := trainer.Train(ctx, newBase, s)
+	if err != nil {
+		t.Fatalf("a team run on a new base: %v", err)
+	}
+	why := "team adapter t1 was trained for base " + oldBase.BaseHash()
+	if second.Hyper.WarmStart != "" || !strings.Contains(second.Hyper.FreshStart, why) || second.Previous != first.Version {
+		t.Errorf("new base: warm %q, fresh %q, previous %d; want a fresh start saying %q after t%d",
+			second.Hyper.WarmStart, second.Hyper.FreshStart, second.Previous, why, first.Version)
+	}
+	// Judged against the new base: the incumbent's held-out metrics are
+	// the base's, which the run measures itself.
+	if second.Metrics.Holdout.Active.N == 0 || second.Metrics.Holdout.Active.N != second.Metrics.Holdout.New.N {
+		t.Errorf("new base: compared on %d (incumbent) and %d (candidate) records", second.Metrics.Holdout.Active.N, second.Metrics.Holdout.New.N)
+	}
+	t.Logf("second run: %s; %s; %s", second.Decision, second.Metrics.Reason, second.Hyper.FreshStart)
+	if second.Decision != store.RunAccepted {
+		t.Fatalf("the run on the new base was %s (%s); the rest needs a publication", second.Decision, second.Metrics.Reason)
+	}
+	pub, ok, err := trainer.Latest(ctx)
+	if err != nil || !ok || pub.Version != second.Version || pub.BaseSHA256 != newBase.BaseHash() {
+		t.Fatalf("latest after the new base: t%d for %s (%v %v), want t%d for %s", pub.Version, pub.BaseSHA256, ok, err, second.Version, newBase.BaseHash())
+	}
+	// A member still on the old base keeps t1 and is told why.
+	pr, err := ms[0].hub.Pull(ctx, ms[0].home, oldBase, 5)
+	if err != nil || pr.Pulled || !strings.Contains(pr.Note, "trained for another base model ("+newBase.BaseHash()+")") {
+		t.Errorf("pull on the old base: %+v %v", pr, err)
+	}
+	if cur, _, _, err := model.ActiveTeamAdapter(ms[0].home); err != nil || cur != "t1" {
+		t.Errorf("the old-base member serves %q (%v), want t1", cur, err)
+	}
+	// One on the new base pulls it.
+	if pr, err := ms[1].hub.Pull(ctx, ms[1].home, newBase, 5); err != nil || !pr.Pulled || pr.Version != train.TeamVersionName(second.Version) {
+		t.Errorf("pull on the new base: %+v %v", pr, err)
+	}
+	// And the run after it warm-starts from the new base's adapter.
+	third, err := trainer.Train(ctx, newBase, s)
+	if err != nil || third.Hyper.WarmStart != train.TeamVersionName(second.Version) {
+		t.Errorf("third run: warm %q fresh %q (%v)", third.Hyper.WarmStart, third.Hyper.FreshStart, err)
+	}
+}

@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
 
+	"github.com/syntx/syntx/internal/sched"
 	"github.com/syntx/syntx/train"
 )
 
@@ -24,7 +27,11 @@ import (
 // with team.db empty nothing is started at all; otherwise a sync starts
 // when the session has been idle for train.idle_delay and
 // team.sync_interval has passed since the last one, or now with the
-// command syntx.teamSync.
+// command syntx.teamSync. An idle sync starts at idle priority
+// (sched.StartIdle) and, when the developer types before it ends, is held
+// between two batches of its push until the session is idle again
+// (sched.Holder on its standard input); a foreground sync releases a held
+// one it has to wait for.
 
 // TeamSt is team mode's state for syntx.status.
 type TeamSt struct {
@@ -32,17 +39,24 @@ type TeamSt struct {
 	Joined   bool      `json:"joined"`
 	Layer    string    `json:"layer,omitempty"` // the team layer in use
 	Syncing  bool      `json:"syncing,omitempty"`
+	Held     bool      `json:"held,omitempty"` // a background sync waits for the session to be idle again
 	Last     string    `json:"last,omitempty"` // the last sync's outcome
 	LastSync time.Time `json:"lastSync,omitzero"`
 }
 
-// teamSyncer is the running sync process, if any.
+// teamSyncer is the running sync process, if any. A background sync that
+// said it can be held (its first line) is held between its batches while
+// the developer types, and released at the next idle tick (holdTeamSync,
+// idleTeamSync), as background training is paused.
 type teamSyncer struct {
 	mu        sync.Mutex
 	cmd       *exec.Cmd
 	done      chan struct{} // closed when cmd ends
 	last      string
 	lastEnded time.Time
+	in        io.WriteCloser // a background sync's standard input (sched.Holder)
+	holdable  atomic.Bool    // cmd is a background sync that can be held
+	held      bool
 }
 
 // SyncResult is what syntx.teamSync answers (the sync process's result).
@@ -72,7 +86,7 @@ func (s *Server) teamJoined() bool {
 func (s *Server) runTeamSync(ctx context.Context, background bool) (SyncResult, error) {
 	args := []string{"team", "sync", "--json"}
 	if background {
-		args = append(args, "--background")
+		args = append(args, "--background", "--holdable")
 	}
 	cmd, err := s.selfCommand(args...)
 	if err != nil {
@@ -82,53 +96,35 @@ func (s *Server) runTeamSync(ctx context.Context, background bool) (SyncResult, 
 	if err != nil {
 		return SyncResult{}, err
 	}
-	s.team.mu.Lock()
-	for s.team.cmd != nil {
-		if background {
-			s.team.mu.Unlock()
-			return SyncResult{}, errors.New("a team sync is already running")
+	var in io.WriteCloser
+	if background {
+		if in, err = cmd.StdinPipe(); err != nil {
+			return SyncResult{}, err
 		}
-		done := s.team.done
-		s.team.mu.Unlock()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return SyncResult{}, ctx.Err()
-		}
-		s.team.mu.Lock()
 	}
-	if err := cmd.Start(); err != nil {
-		s.team.mu.Unlock()
-		return SyncResult{}, fmt.Errorf("start the team sync: %w", err)
+	done, err := s.startTeamSync(ctx, cmd, in, background)
+	if err != nil {
+		return SyncResult{}, err
 	}
-	s.team.cmd = cmd
-	done := make(chan struct{})
-	s.team.done = done
-	s.team.mu.Unlock()
 	defer close(done)
 	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(syscall.SIGTERM) })
 	defer stop()
 	var res SyncResult
 	got := false
 	sc := bufio.NewScanner(out)
+	if background {
+		s.team.holdable.Store(true)
+		if s.now().Sub(time.Unix(0, s.lastActive.Load())) < s.config().Train.IdleDelay.D() {
+			s.holdTeamSync() // typing resumed while it started
+		}
+	}
 	for sc.Scan() {
 		if json.Unmarshal(sc.Bytes(), &res) == nil {
 			got = true
 		}
 	}
 	werr := cmd.Wait()
-	s.team.mu.Lock()
-	s.team.cmd = nil
-	s.team.lastEnded = s.now()
-	switch {
-	case res.Error != "":
-		s.team.last = "failed: " + res.Error
-	case got:
-		s.team.last = fmt.Sprintf("pushed %d, team layer %s", res.Pushed, orNone(res.Layer))
-	default:
-		s.team.last = fmt.Sprintf("failed: %v", werr)
-	}
-	s.team.mu.Unlock()
+	s.endTeamSync(res, got, werr)
 	if res.Error != "" {
 		return res, errors.New(res.Error)
 	}
@@ -139,6 +135,62 @@ func (s *Server) runTeamSync(ctx context.Context, background bool) (SyncResult, 
 	return res, nil
 }
 
+// startTeamSync starts cmd once no other sync runs (a background sync
+// does not wait: it fails) and returns the channel to close when it ends.
+// A background sync is idle from its first instruction, not only once its
+// own init has run (internal/sched).
+func (s *Server) startTeamSync(ctx context.Context, cmd *exec.Cmd, in io.WriteCloser, background bool) (chan struct{}, error) {
+	s.team.mu.Lock()
+	defer s.team.mu.Unlock()
+	for s.team.cmd != nil {
+		if background {
+			return nil, errors.New("a team sync is already running")
+		}
+		if s.team.held { // asked for now: the held one goes on first
+			s.releaseTeamSync()
+		}
+		done := s.team.done
+		s.team.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.team.mu.Lock() // the deferred unlock's
+			return nil, ctx.Err()
+		}
+		s.team.mu.Lock()
+	}
+	start := cmd.Start
+	if background {
+		start = func() error { return sched.StartIdle(cmd) }
+	}
+	if err := start(); err != nil {
+		return nil, fmt.Errorf("start the team sync: %w", err)
+	}
+	s.team.cmd, s.team.in = cmd, in
+	s.team.done = make(chan struct{})
+	return s.team.done, nil
+}
+
+// endTeamSync records how the sync that ended went, for syntx.status.
+func (s *Server) endTeamSync(res SyncResult, got bool, werr error) {
+	s.team.holdable.Store(false)
+	s.team.mu.Lock()
+	defer s.team.mu.Unlock()
+	if s.team.in != nil {
+		_ = s.team.in.Close()
+	}
+	s.team.cmd, s.team.in, s.team.held = nil, nil, false
+	s.team.lastEnded = s.now()
+	switch {
+	case res.Error != "":
+		s.team.last = "failed: " + res.Error
+	case got:
+		s.team.last = fmt.Sprintf("pushed %d, team layer %s", res.Pushed, orNone(res.Layer))
+	default:
+		s.team.last = fmt.Sprintf("failed: %v", werr)
+	}
+}
+
 func orNone(v string) string {
 	if v == "" {
 		return "none"
@@ -146,9 +198,36 @@ func orNone(v string) string {
 	return v
 }
 
-// idleTeamSync starts a background sync when the session is idle, team
-// mode is on and joined, and team.sync_interval has passed since the last
-// one. Called from the ticker.
+// holdTeamSync holds a running background sync at its next batch
+// boundary; called on each edit, it costs one atomic load when none runs.
+func (s *Server) holdTeamSync() {
+	if !s.team.holdable.Load() {
+		return
+	}
+	s.team.mu.Lock()
+	defer s.team.mu.Unlock()
+	if s.team.in == nil || s.team.held {
+		return
+	}
+	if _, err := io.WriteString(s.team.in, sched.HoldLine); err != nil {
+		s.log.Warn("holding the background team sync", "err", err)
+		return
+	}
+	s.team.held = true
+}
+
+// releaseTeamSync lets a held sync go on; s.team.mu is held.
+func (s *Server) releaseTeamSync() {
+	if _, err := io.WriteString(s.team.in, sched.ReleaseLine); err != nil {
+		s.log.Warn("releasing the background team sync", "err", err)
+	}
+	s.team.held = false
+}
+
+// idleTeamSync releases a held background sync once the session is idle
+// again, and starts one when the session is idle, team mode is on and
+// joined, and team.sync_interval has passed since the last one. Called
+// from the ticker.
 func (s *Server) idleTeamSync() {
 	if !s.teamJoined() {
 		return
@@ -159,6 +238,9 @@ func (s *Server) idleTeamSync() {
 		return
 	}
 	s.team.mu.Lock()
+	if s.team.held {
+		s.releaseTeamSync()
+	}
 	busy := s.team.cmd != nil || (!s.team.lastEnded.IsZero() && now.Sub(s.team.lastEnded) < cfg.Team.SyncInterval.D())
 	if !busy {
 		// Claim the slot before the goroutine starts, so that the next
@@ -206,7 +288,7 @@ func (s *Server) teamStatus() *TeamSt {
 		st.Layer = rt.Team().Version
 	}
 	s.team.mu.Lock()
-	st.Syncing, st.Last, st.LastSync = s.team.cmd != nil, s.team.last, s.team.lastEnded
+	st.Syncing, st.Held, st.Last, st.LastSync = s.team.cmd != nil, s.team.held, s.team.last, s.team.lastEnded
 	s.team.mu.Unlock()
 	return st
 }

@@ -27,6 +27,11 @@ type PushOptions struct {
 	// is the role of the author of the reviewed change: it goes with the
 	// records of review suggestions.
 	AuthorRole string
+	// Pause, when set, is called before each batch, between transactions
+	// (no lock on the hub is held then); it may block, to hold a
+	// background push while the developer types, and an error ends the
+	// push there (what was committed stays, and the next push resumes).
+	Pause func(ctx context.Context) error
 	// Hook, when set, runs at fixed points of each batch's transaction
 	// ("inserted", "recorded") and before each batch ("batch"); an error
 	// aborts the push there (tests interrupt pushes with it).
@@ -95,13 +100,8 @@ func (h *Hub) Push(ctx context.Context, home string, db *store.DB, opt PushOptio
 	res.Through = cursor
 	ex := newExtractor(db, me, st.Install, shareCode, opt.AuthorRole)
 	for batch := 0; ; batch++ {
-		if err := ctx.Err(); err != nil {
+		if err := opt.beforeBatch(ctx, batch); err != nil {
 			return res, err
-		}
-		if opt.Hook != nil {
-			if err := opt.Hook("batch", batch); err != nil {
-				return res, err
-			}
 		}
 		recs, last, skipped, err := ex.next(ctx, cursor, opt.Batch)
 		if err != nil {
@@ -131,6 +131,24 @@ func (h *Hub) Push(ctx context.Context, home string, db *store.DB, opt PushOptio
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// beforeBatch runs between two batches (no transaction open): it stops a
+// push whose context ended, waits while Pause holds it, and runs the test
+// hook.
+func (opt PushOptions) beforeBatch(ctx context.Context, batch int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if opt.Pause != nil {
+		if err := opt.Pause(ctx); err != nil {
+			return err
+		}
+	}
+	if opt.Hook != nil {
+		return opt.Hook("batch", batch)
+	}
+	return nil
 }
 
 // pushBatch stores recs in one transaction with its chain row, and returns

@@ -14,6 +14,7 @@ import (
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/atomicfile"
+	"github.com/syntx/syntx/internal/sched"
 	"github.com/syntx/syntx/model"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/team"
@@ -192,7 +193,10 @@ func newestPreference(ctx context.Context) (int64, error) {
 
 // push sends what is new, or, with team.share = "none", marks it as never
 // to be sent.
-func push(ctx context.Context, h *team.Hub, cfg config.Config, authorRole string) (team.PushResult, error) {
+// holdableBatch is the batch size of a push that a server may hold.
+const holdableBatch = 100
+
+func push(ctx context.Context, h *team.Hub, cfg config.Config, authorRole string, pause func(context.Context) error) (team.PushResult, error) {
 	home := config.DataHome()
 	if cfg.Team.Share == "none" {
 		newest, err := newestPreference(ctx)
@@ -211,7 +215,13 @@ func push(ctx context.Context, h *team.Hub, cfg config.Config, authorRole string
 		return team.PushResult{}, err
 	}
 	defer db.Close()
-	return h.Push(ctx, home, db, team.PushOptions{ShareCode: cfg.Team.ShareCode, AuthorRole: authorRole})
+	opt := team.PushOptions{ShareCode: cfg.Team.ShareCode, AuthorRole: authorRole, Pause: pause}
+	if pause != nil {
+		// A hold takes effect at the next batch boundary: batches of a
+		// fifth of the default size let it take effect sooner.
+		opt.Batch = holdableBatch
+	}
+	return h.Push(ctx, home, db, opt)
 }
 
 func teamPush(ctx context.Context, e *env, args []string) error {
@@ -231,7 +241,7 @@ of the change's author.`)
 		return err
 	}
 	defer h.Close()
-	res, err := push(ctx, h, cfg, *authorRole)
+	res, err := push(ctx, h, cfg, *authorRole, nil)
 	if err != nil {
 		return err
 	}
@@ -325,6 +335,7 @@ func teamSync(ctx context.Context, e *env, args []string) error {
 --background). With team.share = "none" it only pulls.`)
 	background := fs.Bool("background", false, "run niced and print only the JSON result")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	holdable := fs.Bool("holdable", false, `read "hold" and "release" lines on standard input: the push waits between batches while held (a language server holds it while its developer types)`)
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
@@ -337,15 +348,21 @@ func teamSync(ctx context.Context, e *env, args []string) error {
 		}
 		return err
 	}
+	var pause func(context.Context) error
 	if *background {
 		_ = idlePriority()
+	}
+	if *holdable {
+		// A language server holds its background sync between batches
+		// while its developer types (sched.Holder on standard input).
+		pause = sched.NewHolder(e.stdin).Wait
 	}
 	h, cfg, err := connectTeam(ctx, *db)
 	if err != nil {
 		return fail(err)
 	}
 	defer h.Close()
-	pres, err := push(ctx, h, cfg, "")
+	pres, err := push(ctx, h, cfg, "", pause)
 	if err != nil {
 		return fail(err)
 	}

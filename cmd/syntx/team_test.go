@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.lsp.dev/protocol"
+	lspuri "go.lsp.dev/uri"
 
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/internal/pgtest"
@@ -548,5 +549,95 @@ func TestTeamPolicy(t *testing.T) {
 	ci := f.machine(f.role("ci", "trainer"), "")
 	if out := f.must(ci, "team", "audit", "verify"); !strings.Contains(out, "team audit chain OK") {
 		t.Fatalf("team audit verify after policy changes: %s", out)
+	}
+}
+
+// TestIdleSyncHeldWhileTyping: a server's idle sync that is still pushing
+// when its developer types again waits between two batches (no
+// transaction open, so no other member's push waits for it), says so in
+// syntx.status, and goes on once the session is idle again: every
+// preference arrives, once.
+func TestIdleSyncHeldWhileTyping(t *testing.T) {
+	f := newTeamFixture(t)
+	ctx := testwait.Context(t)
+	home := f.machine(f.role("typist", "member"), "sync_interval = \"1h\"\n")
+	n := fill(t, home, teamsim.Spec{Prefs: 6000, Seed: 23, Taste: teamsim.Likes(store.Security)})
+	f.must(home, "team", "join")
+	c, _ := f.serveIn(ctx, home, map[string]any{"train": map[string]any{"idle_delay": "300ms"}})
+	uri := "file:///typist/a.py"
+	src := "def f(path):\n    if path == None:\n        return 1\n"
+	if err := c.Open(ctx, uri, "python", src); err != nil {
+		t.Fatal(err)
+	}
+	version := int32(1)
+	typeOne := func() {
+		version++
+		txt := map[bool]string{true: "x", false: ""}[version%2 == 0]
+		end := protocol.Position{Line: 0, Character: 4}
+		if txt == "" {
+			end.Character++
+		}
+		if err := c.Notify(ctx, "textDocument/didChange", &protocol.DidChangeTextDocumentParams{
+			TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: lspuri.URI(uri)}, Version: version},
+			ContentChanges: []protocol.TextDocumentContentChangeEvent{&protocol.TextDocumentContentChangePartial{Range: protocol.Range{Start: protocol.Position{Line: 0, Character: 4}, End: end}, Text: txt}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type teamSt struct {
+		Syncing, Held bool
+		Last          string
+	}
+	status := func() teamSt {
+		var raw json.RawMessage
+		if err := c.Command(ctx, "syntx.status", &raw); err != nil {
+			t.Fatal(err)
+		}
+		var st struct{ Team teamSt }
+		if err := json.Unmarshal(raw, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Team
+	}
+	onHub := func() int {
+		out, err := f.c.Psql(ctx, f.db, "SELECT count(*) FROM syntx.preferences")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var k int
+		fmt.Sscan(out, &k)
+		return k
+	}
+	// Idle: the sync starts; the developer types again at once.
+	var st teamSt
+	testwait.Until(t, "the idle sync to start", func() bool { st = status(); return st.Syncing || st.Last != "" })
+	if !st.Syncing {
+		t.Fatalf("the sync ended before the test could type: %+v", st)
+	}
+	typeOne()
+	testwait.Until(t, "the sync to be held or to end", func() bool { typeOne(); st = status(); return st.Held || !st.Syncing })
+	if !st.Held {
+		t.Fatalf("the sync was not held while the developer typed: %+v", st)
+	}
+	// Held: a batch under way when the signal came may still commit;
+	// after that nothing moves while the typing goes on.
+	time.Sleep(300 * time.Millisecond)
+	before, after := onHub(), 0
+	for range 20 {
+		typeOne()
+		time.Sleep(50 * time.Millisecond)
+	}
+	st, after = status(), onHub()
+	if !st.Syncing || !st.Held || after != before || after >= n {
+		t.Fatalf("while typing: %+v, the hub went from %d to %d of %d preferences", st, before, after, n)
+	}
+	// Idle again: released at the next tick, it pushes the rest.
+	testwait.Until(t, "the held sync to finish", func() bool { st = status(); return !st.Syncing })
+	if want := fmt.Sprintf("pushed %d,", n); !strings.Contains(st.Last, want) || st.Held {
+		t.Errorf("after the sync: %+v, want %q", st, want)
+	}
+	out, err := f.c.Psql(ctx, f.db, "SELECT count(*), count(DISTINCT local_id) FROM syntx.preferences")
+	if err != nil || out != fmt.Sprintf("%d|%d", n, n) {
+		t.Errorf("the hub holds %s (count|distinct), want %d of each (%v)", out, n, err)
 	}
 }

@@ -110,6 +110,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 	now := s.now()
 	s.lastActive.Store(now.UnixNano())
 	s.holdTeamSync()
+	s.pauseIdleTraining()
 	if s.tracker != nil {
 		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
 	}

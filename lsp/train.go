@@ -25,9 +25,9 @@ import (
 // use can take the editor's session down: syntx.retrain starts one now and
 // relays its progress as $/progress; after train.idle_delay without edits
 // and with train.min_new_preferences new outcomes, one starts in the
-// background at low priority (niced, one thread), and new edits pause it
-// (SIGSTOP; see train.Supervisor for other systems) until the session is
-// idle again. No handler on the read loop waits for a trainer. When a run's
+// background at low priority (niced, one thread), and the first new edit
+// pauses it (SIGSTOP; see train.Supervisor for other systems) until the
+// session is idle again. No handler on the read loop waits for a trainer. When a run's
 // adapter is accepted, the server swaps it in. The server also follows
 // adapter changes made by other processes (another window, `syntx model
 // rollback`) by watching the pointer file.
@@ -211,6 +211,15 @@ func (s *Server) trainingStatus() *TrainSt {
 	defer s.train.mu.Unlock()
 	return &TrainSt{Running: st.Running, Background: st.Running && st.Background,
 		Paused: st.Paused, Last: s.train.last, Pending: s.newOutcomes.Load(), TeamChanged: s.teamChanged.Load()}
+}
+
+// pauseIdleTraining pauses a background training run at the developer's
+// first edit, not at the next tick (up to a second later): called on each
+// edit, it costs a lock when no run is going.
+func (s *Server) pauseIdleTraining() {
+	if err := s.supervisor().Pause(); err != nil {
+		s.log.Warn("pausing background training", "err", err)
+	}
 }
 
 // idleTrain starts a background run when the session has been idle long

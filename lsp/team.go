@@ -44,10 +44,11 @@ type TeamSt struct {
 	LastSync time.Time `json:"lastSync,omitzero"`
 }
 
-// teamSyncer is the running sync process, if any. A background sync that
-// said it can be held (its first line) is held between its batches while
-// the developer types, and released at the next idle tick (holdTeamSync,
-// idleTeamSync), as background training is paused.
+// teamSyncer is the running sync process, if any. A background sync reads
+// hold and release lines on its standard input (in): it is held between
+// its batches from the developer's first edit and released at the next
+// idle tick (holdTeamSync, idleTeamSync), as background training is
+// paused.
 type teamSyncer struct {
 	mu        sync.Mutex
 	cmd       *exec.Cmd
@@ -229,18 +230,20 @@ func (s *Server) releaseTeamSync() {
 // joined, and team.sync_interval has passed since the last one. Called
 // from the ticker.
 func (s *Server) idleTeamSync() {
-	if !s.teamJoined() {
-		return
-	}
 	cfg := s.config()
 	now := s.now()
 	if now.Sub(time.Unix(0, s.lastActive.Load())) < cfg.Train.IdleDelay.D() {
 		return
 	}
 	s.team.mu.Lock()
-	if s.team.held {
+	if s.team.held { // even if team mode was turned off since it started
 		s.releaseTeamSync()
 	}
+	s.team.mu.Unlock()
+	if !s.teamJoined() {
+		return
+	}
+	s.team.mu.Lock()
 	busy := s.team.cmd != nil || (!s.team.lastEnded.IsZero() && now.Sub(s.team.lastEnded) < cfg.Team.SyncInterval.D())
 	if !busy {
 		// Claim the slot before the goroutine starts, so that the next

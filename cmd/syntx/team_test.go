@@ -619,17 +619,17 @@ func TestIdleSyncHeldWhileTyping(t *testing.T) {
 	if !st.Held {
 		t.Fatalf("the sync was not held while the developer typed: %+v", st)
 	}
-	// Held: a batch under way when the signal came may still commit;
-	// after that nothing moves while the typing goes on.
-	time.Sleep(300 * time.Millisecond)
+	// Held: a batch under way when the hold came may still commit (on a
+	// busy machine, slowly: the sync runs at idle priority), no other
+	// batch starts while the typing goes on.
 	before, after := onHub(), 0
 	for range 20 {
 		typeOne()
 		time.Sleep(50 * time.Millisecond)
 	}
 	st, after = status(), onHub()
-	if !st.Syncing || !st.Held || after != before || after >= n {
-		t.Fatalf("while typing: %+v, the hub went from %d to %d of %d preferences", st, before, after, n)
+	if !st.Syncing || !st.Held || after > before+holdableBatch || after >= n {
+		t.Fatalf("while typing: %+v, the hub went from %d to %d of %d preferences (a batch is %d)", st, before, after, n, holdableBatch)
 	}
 	// Idle again: released at the next tick, it pushes the rest.
 	testwait.Until(t, "the held sync to finish", func() bool { st = status(); return !st.Syncing })

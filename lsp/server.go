@@ -239,6 +239,12 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 // counts from the last of them.
 func (s *Server) active() { s.lastActive.Store(s.now().UnixNano()) }
 
+// idle reports whether the developer has been inactive for
+// train.idle_delay: background work (training, team syncs) runs then.
+func (s *Server) idle(cfg config.Config) bool {
+	return s.now().Sub(time.Unix(0, s.lastActive.Load())) >= cfg.Train.IdleDelay.D()
+}
+
 // noteActivity counts new outcomes (for idle-time training).
 func (s *Server) noteActivity(outcomes int) { s.newOutcomes.Add(int64(outcomes)) }
 

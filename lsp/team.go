@@ -113,11 +113,8 @@ func (s *Server) runTeamSync(ctx context.Context, background bool) (SyncResult, 
 	var res SyncResult
 	got := false
 	sc := bufio.NewScanner(out)
-	if background {
-		s.team.holdable.Store(true)
-		if s.now().Sub(time.Unix(0, s.lastActive.Load())) < s.config().Train.IdleDelay.D() {
-			s.holdTeamSync() // typing resumed while it started
-		}
+	if background && !s.idle(s.config()) {
+		s.holdTeamSync() // typing resumed while it started
 	}
 	for sc.Scan() {
 		if json.Unmarshal(sc.Bytes(), &res) == nil {
@@ -168,6 +165,7 @@ func (s *Server) startTeamSync(ctx context.Context, cmd *exec.Cmd, in io.WriteCl
 		return nil, fmt.Errorf("start the team sync: %w", err)
 	}
 	s.team.cmd, s.team.in = cmd, in
+	s.team.holdable.Store(in != nil)
 	s.team.done = make(chan struct{})
 	return s.team.done, nil
 }
@@ -232,7 +230,7 @@ func (s *Server) releaseTeamSync() {
 func (s *Server) idleTeamSync() {
 	cfg := s.config()
 	now := s.now()
-	if now.Sub(time.Unix(0, s.lastActive.Load())) < cfg.Train.IdleDelay.D() {
+	if !s.idle(cfg) {
 		return
 	}
 	s.team.mu.Lock()

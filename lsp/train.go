@@ -230,7 +230,7 @@ func (s *Server) pauseIdleTraining() {
 func (s *Server) idleTrain() {
 	cfg := s.config()
 	now := s.now()
-	idle := now.Sub(time.Unix(0, s.lastActive.Load())) >= cfg.Train.IdleDelay.D()
+	idle := s.idle(cfg)
 	sup := s.supervisor()
 	st := sup.State()
 	switch {

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -148,23 +147,10 @@ func TestRunTeamWarmStartOnlyWhenItFits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if still.Hyper.WarmStart != "t7" || still.LoRA == nil || len(still.LoRA.Layers) != len(start.Layers) || len(start.Layers) == 0 {
+		if still.Hyper.WarmStart != "t7" || still.LoRA == nil {
 			t.Fatalf("%s: with no step to take: warm start %q, adapter %v", c.name, still.Hyper.WarmStart, still.LoRA)
 		}
-		var d float64
-		for i, l := range start.Layers {
-			m := still.LoRA.Layers[i]
-			if len(m.A.Data) != len(l.A.Data) || len(m.B.Data) != len(l.B.Data) {
-				t.Fatalf("%s: layer %d has another shape", c.name, i)
-			}
-			for k := range l.A.Data {
-				d = max(d, math.Abs(float64(l.A.Data[k]-m.A.Data[k])))
-			}
-			for k := range l.B.Data {
-				d = max(d, math.Abs(float64(l.B.Data[k]-m.B.Data[k])))
-			}
-		}
-		if d > 1e-6 {
+		if d := loraMaxDiff(t, start, still.LoRA); d > 1e-6 {
 			t.Errorf("%s: warm-started with no step to take, the adapter moved by %g from the one it started from", c.name, d)
 		}
 	}

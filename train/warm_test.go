@@ -86,9 +86,7 @@ func TestWarmStart(t *testing.T) {
 }
 
 // loraDistance is the largest absolute difference between the LoRA
-// parameters of the adapters in two directories. Adapters of other shapes
-// (another layer count or matrix size), or with no layers, fail the test:
-// they have no distance, and 0 would read as "did not move".
+// parameters of the adapters in two directories (loraMaxDiff).
 func loraDistance(t *testing.T, dirA, dirB string) float64 {
 	t.Helper()
 	a, err := model.LoadAdapter(dirA, mustBase(t))
@@ -99,12 +97,21 @@ func loraDistance(t *testing.T, dirA, dirB string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.LoRA.Layers) == 0 || len(a.LoRA.Layers) != len(b.LoRA.Layers) {
-		t.Fatalf("adapters of %d and %d layers: no distance", len(a.LoRA.Layers), len(b.LoRA.Layers))
+	return loraMaxDiff(t, a.LoRA, b.LoRA)
+}
+
+// loraMaxDiff is the largest absolute difference between the parameters
+// of two LoRA adapters. Adapters of other shapes (another layer count or
+// matrix size), or with no layers, fail the test: they have no distance,
+// and 0 would read as "did not move".
+func loraMaxDiff(t *testing.T, a, b *model.LoRA) float64 {
+	t.Helper()
+	if len(a.Layers) == 0 || len(a.Layers) != len(b.Layers) {
+		t.Fatalf("adapters of %d and %d layers: no distance", len(a.Layers), len(b.Layers))
 	}
 	var d float64
-	for i, l := range a.LoRA.Layers {
-		m := b.LoRA.Layers[i]
+	for i, l := range a.Layers {
+		m := b.Layers[i]
 		if len(l.A.Data) != len(m.A.Data) || len(l.B.Data) != len(m.B.Data) {
 			t.Fatalf("layer %d: lora_A of %d and %d values, lora_B of %d and %d: no distance", i, len(l.A.Data), len(m.A.Data), len(l.B.Data), len(m.B.Data))
 		}

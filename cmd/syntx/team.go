@@ -191,11 +191,11 @@ func newestPreference(ctx context.Context) (int64, error) {
 	return newest, err
 }
 
-// push sends what is new, or, with team.share = "none", marks it as never
-// to be sent.
 // holdableBatch is the batch size of a push that a server may hold.
 const holdableBatch = 100
 
+// push sends what is new, or, with team.share = "none", marks it as never
+// to be sent.
 func push(ctx context.Context, h *team.Hub, cfg config.Config, authorRole string, pause func(context.Context) error) (team.PushResult, error) {
 	home := config.DataHome()
 	if cfg.Team.Share == "none" {

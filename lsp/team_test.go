@@ -97,39 +97,10 @@ func TestTeamLayerChangeWaitsForOwnFeedback(t *testing.T) {
 	t.Cleanup(cancel)
 	home := t.TempDir()
 	// The own adapter v1, trained over no team layer.
-	installLayer(t, filepath.Join(home, "adapters"), "v1", "")
-	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	if _, err := db.RecordRunAdapter(ctx, store.Run{StartedAt: at, FinishedAt: at, Objective: "kl", Hyperparams: []byte(`{"team_layer":""}`),
-		DataCounts: []byte(`{}`), Metrics: []byte(`{}`), Decision: store.RunAccepted, AdapterVersion: "v1"}, "active", at); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	started := make(chan struct{}, 8)
-	ended := make(chan error, 8)
-	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	a, b := net.Pipe()
-	s := NewServer(Options{Logger: quietLogger(), DataDir: home, Clock: clock.Now, TickInterval: manualTicks, Trainer: []string{bin}})
-	s.hooks.idleTrain = func() { started <- struct{}{} }
-	s.hooks.idleTrainEnded = func(err error) { ended <- err }
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, a); close(done) }()
-	c := lspclient.New(ctx, b)
-	t.Cleanup(func() {
-		_ = c.Close()
-		<-done
-	})
+	installOwnV1(t, ctx, home, nil)
 	opts := map[string]any{"train": map[string]any{"idle_delay": "5m", "min_new_preferences": 50}}
-	if _, err := c.Initialize(ctx, t.TempDir(), false, opts); err != nil {
-		t.Fatal(err)
-	}
-	h := &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}
+	h, started, ended := startTrainingServer(t, ctx, home, bin, opts)
+	s, c, clock := h.srv, h.c, h.clock
 
 	// A team layer arrives (as a sync installs it).
 	installLayer(t, filepath.Join(home, "team", "adapters"), "t1", "")
@@ -262,4 +233,51 @@ func installTeamLayer(t *testing.T, home, version string) {
 	if err := os.WriteFile(filepath.Join(home, "team", "adapters", version, "adapter_config.json"), cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// installOwnV1 makes the golden adapter the developer's own active v1 in
+// home, recorded as trained over no team layer, after fill (when set) has
+// written to the store.
+func installOwnV1(t *testing.T, ctx context.Context, home string, fill func(*store.DB)) {
+	t.Helper()
+	installLayer(t, filepath.Join(home, "adapters"), "v1", "")
+	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fill != nil {
+		fill(db)
+	}
+	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	if _, err := db.RecordRunAdapter(ctx, store.Run{StartedAt: at, FinishedAt: at, Objective: "kl", Hyperparams: []byte(`{"team_layer":""}`),
+		DataCounts: []byte(`{}`), Metrics: []byte(`{}`), Decision: store.RunAccepted, AdapterVersion: "v1"}, "active", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startTrainingServer starts a server on home with a fake clock, manual
+// ticks and bin as its trainer, initialized with opts; started and ended
+// report each idle run's start and end.
+func startTrainingServer(t *testing.T, ctx context.Context, home, bin string, opts any) (h *captureHarness, started chan struct{}, ended chan error) {
+	t.Helper()
+	started, ended = make(chan struct{}, 8), make(chan error, 8)
+	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	a, b := net.Pipe()
+	s := NewServer(Options{Logger: quietLogger(), DataDir: home, Clock: clock.Now, TickInterval: manualTicks, Trainer: []string{bin}})
+	s.hooks.idleTrain = func() { started <- struct{}{} }
+	s.hooks.idleTrainEnded = func(err error) { ended <- err }
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, a); close(done) }()
+	c := lspclient.New(ctx, b)
+	t.Cleanup(func() {
+		_ = c.Close()
+		<-done
+	})
+	if _, err := c.Initialize(ctx, t.TempDir(), false, opts); err != nil {
+		t.Fatal(err)
+	}
+	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, started, ended
 }

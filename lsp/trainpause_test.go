@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"go.lsp.dev/protocol"
 	lspuri "go.lsp.dev/uri"
 
-	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/internal/teamsim"
 	"github.com/syntx/syntx/internal/testbin"
 	"github.com/syntx/syntx/internal/testwait"
@@ -29,40 +27,13 @@ func TestFirstEditPausesIdleTraining(t *testing.T) {
 	// Enough of the developer's own feedback for a run that lasts, and a
 	// reason to run at the next idle moment: the own adapter v1 was
 	// trained over no team layer, and a team layer arrives.
-	installLayer(t, filepath.Join(home, "adapters"), "v1", "")
-	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := teamsim.Fill(ctx, db, teamsim.Spec{Prefs: 4000, Seed: 8, Taste: teamsim.Likes(store.Security)}); err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	if _, err := db.RecordRunAdapter(ctx, store.Run{StartedAt: at, FinishedAt: at, Objective: "kl", Hyperparams: []byte(`{"team_layer":""}`),
-		DataCounts: []byte(`{}`), Metrics: []byte(`{}`), Decision: store.RunAccepted, AdapterVersion: "v1"}, "active", at); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan struct{}, 8)
-	ended := make(chan error, 8)
-	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	a, b := net.Pipe()
-	s := NewServer(Options{Logger: quietLogger(), DataDir: home, Clock: clock.Now, TickInterval: manualTicks, Trainer: []string{bin}})
-	s.hooks.idleTrain = func() { started <- struct{}{} }
-	s.hooks.idleTrainEnded = func(err error) { ended <- err }
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, a); close(done) }()
-	c := lspclient.New(ctx, b)
-	t.Cleanup(func() {
-		_ = c.Close()
-		<-done
+	installOwnV1(t, ctx, home, func(db *store.DB) {
+		if _, err := teamsim.Fill(ctx, db, teamsim.Spec{Prefs: 4000, Seed: 8, Taste: teamsim.Likes(store.Security)}); err != nil {
+			t.Fatal(err)
+		}
 	})
-	if _, err := c.Initialize(ctx, t.TempDir(), false, map[string]any{"train": map[string]any{"idle_delay": "5m"}}); err != nil {
-		t.Fatal(err)
-	}
-	h := &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}
+	h, started, ended := startTrainingServer(t, ctx, home, bin, map[string]any{"train": map[string]any{"idle_delay": "5m"}})
+	s, c, clock := h.srv, h.c, h.clock
 	installLayer(t, filepath.Join(home, "team", "adapters"), "t1", "")
 	s.reloadAdapter(ctx)
 	if st := h.status(); st.Training == nil || !st.Training.TeamChanged {

@@ -137,4 +137,36 @@
 // policy stopped showing it) yields nothing, and one acted on (applied,
 // dismissed, a menu opened on it) yields that action's outcome instead.
 // Package lsp decides what was seen and when.
+//
+// # The developer's record
+//
+// Record counts the labels above per rule and per category, each in a
+// file role (production, test, generated, vendored), weighed by the
+// training half-life from the newest label (train.DefaultHalfLife); an
+// edited fix yields no label and counts neither way. The server holds a
+// suggestion back from automatic triggers (the lightbulb and the
+// diagnostics; an invoked menu still lists it) when the record estimates
+// that the developer accepts it less often than policy.threshold:
+//
+//	siblings, every role   (yes + 1) / (yes + no + 2)         the category's other rules
+//	siblings, this role    (yes + k·above) / (yes + no + k)   the category's other rules in this file role
+//	the rule, this role    (yes + k·above) / (yes + no + k)   the rule's own labels
+//
+// each level's rate the prior of the next with the strength of k labels
+// (policy.record_strength, 2), once the category has at least
+// policy.record_min (3) weighted labels in any role. A rule the developer
+// never met is estimated by its siblings; after three rejected siblings
+// (0.08) it takes three acceptances of its own to show unasked again
+// (0.39, 0.54, 0.63 at the default threshold 0.55). The record can only
+// silence: the policy's score decides the rest.
+//
+// Why: the policy network learns the same evidence, but spreads it over
+// features rules share and may move a rule the developer rejected, or
+// never met, back over the threshold between one training run and the
+// next: one slip (a fix accepted once among rejections of its category)
+// or a retrain that splits the evidence otherwise showed a rule's
+// suggestions again on every automatic trigger (README, "Does it learn?").
+// The record answers from the developer's own outcomes, at once, before
+// any training, and changes only when they do; a forget reloads it from
+// what is left.
 package capture

@@ -29,6 +29,10 @@ type Recorder struct {
 
 	accMu   sync.Mutex
 	accepts map[string]int64 // suggestion id -> its accept event, for provenance
+
+	// record, when kept (LoadRecord), counts every label written; only
+	// the writer goroutine sets it.
+	record *Record
 }
 
 type job struct {
@@ -139,9 +143,42 @@ func (r *Recorder) Outcome(ev store.Event, evidence float64, wait bool) error {
 			delete(r.accepts, ev.SuggestionID)
 		}
 		r.accMu.Unlock()
-		_, _, err = r.db.RecordOutcome(ctx, ev, DeriveWeighted(ev.Outcome, s, set, ev, acc, evidence)...)
-		return err
+		derived := DeriveWeighted(ev.Outcome, s, set, ev, acc, evidence)
+		if _, _, err = r.db.RecordOutcome(ctx, ev, derived...); err != nil {
+			return err
+		}
+		if r.record != nil {
+			role := roleOf(s.Features)
+			for _, p := range derived {
+				if p.Kind == store.Label && p.SuggestionID == s.ID {
+					r.record.Add(s.RuleID, s.Category, role, p.Desirable, p.Weight, p.CreatedAt)
+				}
+			}
+		}
+		return nil
 	}, wait)
+}
+
+// LoadRecord fills rec with every label in the store and keeps it up to
+// date with the outcomes recorded after (a forget calls it again, after
+// the forget is written). It waits until rec is filled.
+func (r *Recorder) LoadRecord(rec *Record) error {
+	return r.enqueue(func(ctx context.Context) error {
+		var labels []store.LabelRecord
+		err := r.db.Labels(ctx, func(l store.LabelRecord) error {
+			labels = append(labels, l)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rec.reset()
+		for _, l := range labels {
+			rec.Add(l.Rule, l.Category, l.Role, l.Desirable, l.Weight, l.At)
+		}
+		r.record = rec
+		return nil
+	}, true)
 }
 
 // Do runs fn on the writer goroutine, after everything queued before it,

@@ -247,6 +247,15 @@ type Policy struct {
 	// from measurement on real code (issue 21, make check-rules-real).
 	Threshold float64 `json:"threshold"`
 	Model     string  `json:"model"`
+	// RecordStrength and RecordMin hold a suggestion back from automatic
+	// triggers by the developer's own record of outcomes (capture.Record,
+	// the capture package's "The developer's record"): when the other
+	// rules of its category in its file role have at least RecordMin
+	// weighted outcomes, and their acceptance rate, taken as a prior worth
+	// RecordStrength outcomes and updated by the rule's own, is below
+	// Threshold. RecordStrength 0 turns it off.
+	RecordStrength float64 `json:"record_strength"`
+	RecordMin      float64 `json:"record_min"`
 }
 
 // Train configures on-device training.
@@ -302,7 +311,7 @@ func Defaults() Config {
 			IgnoreAfter: Duration(time.Minute),
 			Evidence:    Evidence{Kept: 1, Edited: 1, Undone: 1, Dismissed: 1, DismissedSet: 1, Ignored: 0.3, IgnoredSelection: 0.5, Shown: 0.1},
 		},
-		Policy: Policy{Threshold: DefaultThreshold},
+		Policy: Policy{Threshold: DefaultThreshold, RecordStrength: 2, RecordMin: 3},
 		Train:  Train{IdleDelay: Duration(5 * time.Minute), MinNewPreferences: 20, Objective: "kl", KeepAdapters: 10, Seed: 1, Refit: true},
 		Limits: Limits{MaxDocumentBytes: 8 << 20, MaxCandidates: 32, RequestTimeout: Duration(2 * time.Second)},
 		Review: Review{Persona: "senior-reviewer"},
@@ -344,6 +353,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Policy.Threshold < 0 || c.Policy.Threshold > 1 {
 		errs = append(errs, fmt.Sprintf("policy.threshold %v must be between 0 and 1", c.Policy.Threshold))
+	}
+	if !(c.Policy.RecordStrength >= 0) || !(c.Policy.RecordMin >= 0) {
+		errs = append(errs, fmt.Sprintf("policy.record_strength %v and policy.record_min %v must not be negative", c.Policy.RecordStrength, c.Policy.RecordMin))
 	}
 	if err := train.CheckObjective(c.Train.Objective); err != nil {
 		errs = append(errs, "train.objective: "+err.Error())

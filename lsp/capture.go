@@ -15,6 +15,7 @@ import (
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
+	"github.com/syntx/syntx/train"
 )
 
 // openCapture opens the database under the data directory and starts the
@@ -43,6 +44,7 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 		return
 	}
 	s.rec = capture.NewRecorder(db, s.log)
+	s.loadRecord()
 	if seq, err := db.LastForget(ctx); err == nil {
 		s.lastForget.Store(seq)
 	}
@@ -52,6 +54,19 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 		every = tickInterval(cfg)
 	}
 	go s.tickLoop(every, s.tickStop)
+}
+
+// loadRecord (re)reads the developer's record of outcomes from the
+// database (capture.Record; the policy holds suggestions back from
+// automatic triggers by it, see holdsBack). Without it nothing is held
+// back.
+func (s *Server) loadRecord() {
+	rec := capture.NewRecord(train.DefaultHalfLife)
+	if err := s.rec.LoadRecord(rec); err != nil {
+		s.log.Warn("reading the record of outcomes failed; nothing is held back by it", "err", err)
+		rec = nil
+	}
+	s.record.Store(rec)
 }
 
 // tickInterval checks checkpoints often enough for the shortest window.
@@ -126,6 +141,7 @@ func (s *Server) checkForget(ctx context.Context) bool {
 // gone.
 func (s *Server) afterForget(ctx context.Context) {
 	n := s.offers.forget()
+	s.loadRecord()
 	ids := s.tracker.Following()
 	gone := map[string]bool{}
 	if len(ids) > 0 {

@@ -142,10 +142,10 @@ func (s *Server) findInQueue(ctx context.Context, key string, p *protocol.CodeAc
 // adapter trained on this developer's feedback, or the team adapter
 // trained on the team's, may), at most limits.max_candidates.
 func (s *Server) shownOf(cands []*candidate, trigger string, cfg config.Config) []*candidate {
-	learnt := s.adapterActive()
+	auto := s.automatic(cfg)
 	shown := cands[:0]
 	for _, c := range cands {
-		if trigger == "automatic" && !showsAutomatically(c, cfg.Policy.Threshold, learnt) {
+		if trigger == "automatic" && !auto.shows(c) {
 			continue
 		}
 		shown = append(shown, c)
@@ -202,20 +202,43 @@ func (s *Server) offerActions(p *protocol.CodeActionParams, f found, shown []*ca
 	return out
 }
 
-// showsAutomatically is the policy's decision for automatic triggers,
-// shared by the lightbulb (codeAction) and the diagnostics: a suggestion is
-// shown unasked when its acceptance probability clears the threshold (learn
-// when to stay silent), and a fix that may change behaviour only once an
-// adapter trained on this developer's feedback scores it so (the base
-// policy never shows one unasked).
-func showsAutomatically(c *candidate, threshold float64, learnt bool) bool {
-	return c.score >= threshold && !hiddenUnsafe(c.unsafe, learnt)
+// automaticPolicy is the policy's decision for automatic triggers, shared
+// by the lightbulb (codeAction) and the diagnostics.
+type automaticPolicy struct {
+	threshold float64
+	learnt    bool // an adapter trained on feedback is active
+	record    *capture.Record
+	strength  float64
+	min       float64
 }
 
-// hiddenUnsafe is the part of showsAutomatically that does not depend on
+// automatic returns the decision for automatic triggers under cfg.
+func (s *Server) automatic(cfg config.Config) automaticPolicy {
+	return automaticPolicy{threshold: cfg.Policy.Threshold, learnt: s.adapterActive(),
+		record: s.record.Load(), strength: cfg.Policy.RecordStrength, min: cfg.Policy.RecordMin}
+}
+
+// shows reports whether c shows unasked: its acceptance probability clears
+// the threshold (learn when to stay silent), a fix that may change
+// behaviour only once an adapter trained on this developer's feedback
+// scores it so (the base policy never shows one unasked), and the
+// developer's own record of outcomes does not hold it back (capture.Record:
+// the other rules of its category in its file role, and its own outcomes,
+// say the developer accepts it less often than the threshold; one
+// acceptance of a rule among rejections of its siblings is not enough to
+// show it unasked, and no adapter is needed for that).
+func (a automaticPolicy) shows(c *candidate) bool {
+	if c.score < a.threshold || hiddenUnsafe(c.unsafe, a.learnt) {
+		return false
+	}
+	f := c.features
+	return a.record == nil || !a.record.Holds(f.RuleID, f.Category, f.FileRole, a.threshold, a.strength, a.min)
+}
+
+// hiddenUnsafe is the part of automaticPolicy.shows that does not depend on
 // the score: a fix that may change behaviour is never shown unasked by the
 // base policy. The diagnostics use it to skip rendering and scoring such
-// candidates, which showsAutomatically would refuse whatever their score.
+// candidates, which automaticPolicy.shows would refuse whatever their score.
 func hiddenUnsafe(unsafe, learnt bool) bool {
 	return unsafe && !learnt
 }

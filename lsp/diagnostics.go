@@ -22,7 +22,7 @@ import (
 )
 
 // Learned diagnostics. Every suggestion the policy would show on an
-// automatic trigger (showsAutomatically, the same decision a lightbulb
+// automatic trigger (automaticPolicy.shows, the same decision a lightbulb
 // request makes) is also a diagnostic: severity Hint unless
 // diagnostics.severity says otherwise, source "syntx", code the rule id,
 // codeDescription a Markdown page with the rule's documentation (the text
@@ -366,10 +366,10 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 		s.log.Warn("scoring failed; ranking by priors", "err", err)
 		policyVersion = "priors"
 	}
-	threshold := cfg.Policy.Threshold
+	auto := s.automatic(cfg)
 	shown := cands[:0]
 	for _, c := range cands {
-		if showsAutomatically(c, threshold, learnt) {
+		if auto.shows(c) {
 			shown = append(shown, c)
 		}
 	}

@@ -71,7 +71,7 @@
 //
 // Diagnostics. What the policy would show on an automatic trigger is also
 // published as diagnostics (diagnostics.go): the same candidates, filtered
-// by eligible and showsAutomatically, the functions codeAction uses. Pull
+// by eligible and automaticPolicy.shows, the functions codeAction uses. Pull
 // clients (textDocument/diagnostic) are answered in the document's queue;
 // push clients get versioned textDocument/publishDiagnostics after
 // diagnostics.delay, superseded by later edits. An adapter swap, new

@@ -86,7 +86,10 @@ type Server struct {
 	clientTrust *bool
 
 	// Capture and policy, set up at initialize.
-	rec             *capture.Recorder // nil when the database is unavailable
+	rec *capture.Recorder // nil when the database is unavailable
+	// record is the developer's record of outcomes (loadRecord); nil
+	// without a database.
+	record          atomic.Pointer[capture.Record]
 	captureErr      string
 	tracker         *capture.Tracker
 	tickStop        chan struct{}

@@ -312,3 +312,57 @@ func (db *DB) LastForget(ctx context.Context) (int64, error) {
 	}
 	return seq, nil
 }
+
+// LabelRecord is a label preference with the suggestion it is about, as the
+// server's record of outcomes reads it (capture.Record).
+type LabelRecord struct {
+	Rule, Category string
+	// Role is the file role the suggestion was offered in (its features'
+	// FileRole; "" for production code).
+	Role      string
+	Desirable bool
+	Weight    float64
+	At        time.Time
+}
+
+// Labels calls fn for every label preference, in id order.
+func (db *DB) Labels(ctx context.Context, fn func(LabelRecord) error) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT s.rule_id, s.category,
+		coalesce(json_extract(s.features, '$.FileRole'), ''), p.desirable, p.weight, p.created_at
+		FROM preferences p JOIN suggestions s ON s.id = p.suggestion_id
+		WHERE p.kind = 'label' ORDER BY p.id`)
+	if err != nil {
+		return fmt.Errorf("store: labels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l LabelRecord
+		var role any
+		var desirable, at int64
+		if err := rows.Scan(&l.Rule, &l.Category, &role, &desirable, &l.Weight, &at); err != nil {
+			return fmt.Errorf("store: labels: %w", err)
+		}
+		if s, ok := role.(string); ok {
+			l.Role = s
+		}
+		l.Desirable, l.At = desirable == 1, fromNanos(at)
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: labels: %w", err)
+	}
+	return nil
+}
+
+// Snapshot writes a consistent copy of the database, as of its last
+// commit, to a new file at path (SQLite's VACUUM INTO); path must not
+// exist. The copy needs this database's hash key (KeyFile) beside it to
+// hash anything the same way.
+func (db *DB) Snapshot(ctx context.Context, path string) error {
+	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("store: snapshot: %w", err)
+	}
+	return nil
+}

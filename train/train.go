@@ -63,6 +63,10 @@ type Problem struct {
 	TeamLayer string
 }
 
+// DefaultHalfLife is Settings.HalfLife's default, 30 days; the server's
+// record of outcomes (capture.Record) weighs labels by it too.
+const DefaultHalfLife = 30 * 24 * time.Hour
+
 // Settings are a run's hyper-parameters and hooks. The zero value of each
 // field means its documented default; see WithDefaults.
 type Settings struct {
@@ -97,8 +101,8 @@ type Settings struct {
 	// DesirableWeight and UndesirableWeight are KTO's λ_D and λ_U; 1.
 	DesirableWeight, UndesirableWeight float64
 
-	// HalfLife is the recency half-life of a preference's weight; 30
-	// days. A negative value turns recency weighting off.
+	// HalfLife is the recency half-life of a preference's weight;
+	// DefaultHalfLife. A negative value turns recency weighting off.
 	HalfLife time.Duration
 	// Holdout is the fraction of the most recent preferences held out for
 	// the eval gate; 0.2.
@@ -184,7 +188,7 @@ func (s Settings) WithDefaults() Settings {
 		s.UndesirableWeight = 1
 	}
 	if s.HalfLife == 0 {
-		s.HalfLife = 30 * 24 * time.Hour
+		s.HalfLife = DefaultHalfLife
 	}
 	if s.Holdout == 0 {
 		s.Holdout = 0.2

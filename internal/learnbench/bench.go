@@ -894,18 +894,18 @@ func firstChange(a, b string) int {
 }
 
 // evaluate measures the active policy on held-out sites with a separate
-// server whose data directory holds a copy of the active adapter, so that
-// measuring records nothing in the persona's data.
+// server whose data directory holds a copy of the active adapter and of
+// the persona's database (what the server decides by depends on both: the
+// adapter scores, the developer's record of outcomes holds back; see
+// capture.Record), so that measuring records nothing in the persona's
+// data. The evaluating server never trains.
 func evaluate(ctx context.Context, cfg Config, home string, p Persona, held []Site) (Metrics, error) {
 	ehome, err := os.MkdirTemp("", "syntx-learn-eval-")
 	if err != nil {
 		return Metrics{}, err
 	}
 	defer os.RemoveAll(ehome)
-	if err := copyActive(home, ehome); err != nil {
-		return Metrics{}, err
-	}
-	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"persona": p.Name, "personas": map[string]float64{p.Name: 1}})
+	s, err := startEvaluator(ctx, cfg, home, ehome, p)
 	if err != nil {
 		return Metrics{}, err
 	}
@@ -1006,6 +1006,45 @@ func oracle(p Persona, held []Site) Metrics {
 // copyActive copies the active adapters of home into dst: the developer's
 // own (adapters/ACTIVE and its directory) and the team layer
 // (team/adapters/ACTIVE and its directory), when there are.
+// startEvaluator starts the server that evaluates, in ehome, on copies of
+// the persona's active adapter and database.
+func startEvaluator(ctx context.Context, cfg Config, home, ehome string, p Persona) (*server, error) {
+	if err := copyActive(home, ehome); err != nil {
+		return nil, err
+	}
+	if err := copyRecord(ctx, home, ehome); err != nil {
+		return nil, err
+	}
+	return startServer(ctx, cfg.Binary, ehome, map[string]any{"persona": p.Name, "personas": map[string]float64{p.Name: 1},
+		"train": map[string]any{"idle_delay": "24h", "min_new_preferences": 1000000}})
+}
+
+// copyRecord copies the persona's database as of its last commit, with
+// its hash key and anchor log, into dst.
+func copyRecord(ctx context.Context, home, dst string) error {
+	db, err := store.Open(ctx, filepath.Join(home, "syntx.db"), store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Snapshot(ctx, filepath.Join(dst, "syntx.db")); err != nil {
+		return err
+	}
+	for _, name := range []string{store.KeyFile, store.AnchorFile} {
+		b, err := os.ReadFile(filepath.Join(home, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func copyActive(home, dst string) error {
 	for _, layer := range []string{"adapters", filepath.Join("team", "adapters")} {
 		ptr, err := os.ReadFile(filepath.Join(home, layer, "ACTIVE"))

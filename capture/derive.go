@@ -75,11 +75,7 @@ func DeriveWeighted(outcome store.Outcome, s store.Suggestion, set []store.Sugge
 	if !(evidence > 0) {
 		return nil
 	}
-	w := ev.PersonaWeight
-	if w <= 0 {
-		w = 1
-	}
-	w *= evidence
+	w := personaWeight(ev) * evidence
 	prov := []int64{0}
 	if accepted > 0 {
 		prov = append(prov, accepted)

@@ -142,8 +142,11 @@
 //
 // Record counts the labels above per rule and per category, each in a
 // file role (production, test, generated, vendored), weighed by the
-// training half-life from the newest label (train.DefaultHalfLife); an
-// edited fix yields no label and counts neither way. The server holds a
+// training half-life from the newest label (train.DefaultHalfLife). An
+// edited fix yields no label but counts for the suggestion, with its
+// evidence weight: the developer applied it, and what they changed after
+// says nothing against showing it (the learning benchmark does not count
+// it as noise either). The server holds a
 // suggestion back from automatic triggers (the lightbulb and the
 // diagnostics; an invoked menu still lists it) when the record estimates
 // that the developer accepts it less often than policy.threshold:
@@ -158,14 +161,22 @@
 // never met is estimated by its siblings; after three rejected siblings
 // (0.08) it takes three acceptances of its own to show unasked again
 // (0.39, 0.54, 0.63 at the default threshold 0.55). The record can only
-// silence: the policy's score decides the rest.
+// silence: the policy's score decides the rest. It also guards promotion:
+// a suggestion the base policy keeps silent (its prior is under the
+// threshold, or its fix is unsafe) shows unasked only when a learnt
+// adapter scores it over the threshold and the record estimates at least
+// the threshold too, with enough evidence (Record.Supports): a policy
+// learnt on other categories does not start showing one. A team layer may
+// promote on the team's evidence alone.
 //
 // Why: the policy network learns the same evidence, but spreads it over
 // features rules share and may move a rule the developer rejected, or
 // never met, back over the threshold between one training run and the
 // next: one slip (a fix accepted once among rejections of its category)
 // or a retrain that splits the evidence otherwise showed a rule's
-// suggestions again on every automatic trigger (README, "Does it learn?").
+// suggestions again on every automatic trigger, and a persona that had
+// said nothing about performance rules saw one the base keeps silent
+// shown after 30 events on other categories (README, "Does it learn?").
 // The record answers from the developer's own outcomes, at once, before
 // any training, and changes only when they do; a forget reloads it from
 // what is left.

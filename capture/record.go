@@ -10,8 +10,8 @@ import (
 // Record is the developer's own record of outcomes per rule and per
 // category, each in a file role: the weighted labels their outcomes
 // yielded (an accepted fix kept is one for, an undo, a dismissal or an
-// ignored menu's share one against; an applied and edited fix is
-// neither), weighed by recency with the training half-life. The server
+// ignored menu's share one against) and their edited outcomes (for: the
+// fix was applied), weighed by recency with the training half-life. The server
 // holds suggestions back from automatic triggers by it (Holds); see the
 // package documentation, "The developer's record". Safe for concurrent
 // use.
@@ -134,6 +134,14 @@ func (r *Record) Acceptance(rule, category, role string, strength, minEvidence f
 	all := (max(0, ay-ray) + 1) / (max(0, ay-ray) + max(0, an-ran) + 2)
 	inRole := rate(max(0, cy-ry), max(0, cn-rn), all)
 	return rate(ry, rn, inRole), true
+}
+
+// Supports reports whether the record supports showing a suggestion of
+// rule unasked in a file of role where the base policy would not: its
+// Acceptance clears threshold on enough evidence.
+func (r *Record) Supports(rule, category, role string, threshold, strength, minEvidence float64) bool {
+	p, enough := r.Acceptance(rule, category, role, strength, minEvidence)
+	return enough && p >= threshold
 }
 
 // Holds reports whether the record holds a suggestion back from

@@ -78,6 +78,18 @@ func TestRecordAcceptance(t *testing.T) {
 	if r3.Holds("go.e", "performance", "", th, k, m) || !r3.Holds("go.e", "performance", "test", th, k, m) {
 		t.Error("acceptances in production and rejections in tests do not separate the roles")
 	}
+	// Support for showing what the base keeps silent: the estimate clears
+	// the threshold on enough evidence.
+	r4 := NewRecord(0)
+	for _, rule := range []string{"a", "b", "c"} {
+		r4.Add("go."+rule, "performance", "", true, 1, t0)
+	}
+	if !r4.Supports("go.e", "performance", "", th, k, m) || r4.Supports("go.e", "style", "", th, k, m) {
+		t.Error("three performance acceptances do not support a performance rule, or support a style one")
+	}
+	if r4.Supports("go.e", "performance", "", th, k, 4) {
+		t.Error("three labels support with record_min 4")
+	}
 }
 
 // TestRecordHalfLife: labels weigh 2^(−age/half-life), age measured from

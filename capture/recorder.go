@@ -154,15 +154,20 @@ func (r *Recorder) Outcome(ev store.Event, evidence float64, wait bool) error {
 					r.record.Add(s.RuleID, s.Category, role, p.Desirable, p.Weight, p.CreatedAt)
 				}
 			}
+			if ev.Outcome == store.Edited {
+				r.record.Add(s.RuleID, s.Category, role, true, personaWeight(ev)*evidence, ev.At)
+			}
 		}
 		return nil
 	}, wait)
 }
 
-// LoadRecord fills rec with every label in the store and keeps it up to
-// date with the outcomes recorded after (a forget calls it again, after
-// the forget is written). It waits until rec is filled.
-func (r *Recorder) LoadRecord(rec *Record) error {
+// LoadRecord fills rec with every label and edited outcome in the store
+// (an edited one weighs its persona's weight times edited, the evidence
+// weight of an edit) and keeps it up to date with the outcomes recorded
+// after (a forget calls it again, after the forget is written). It waits
+// until rec is filled.
+func (r *Recorder) LoadRecord(rec *Record, edited float64) error {
 	return r.enqueue(func(ctx context.Context) error {
 		var labels []store.LabelRecord
 		err := r.db.Labels(ctx, func(l store.LabelRecord) error {
@@ -174,11 +179,24 @@ func (r *Recorder) LoadRecord(rec *Record) error {
 		}
 		rec.reset()
 		for _, l := range labels {
-			rec.Add(l.Rule, l.Category, l.Role, l.Desirable, l.Weight, l.At)
+			w := l.Weight
+			if l.Edited {
+				w *= edited
+			}
+			rec.Add(l.Rule, l.Category, l.Role, l.Desirable, w, l.At)
 		}
 		r.record = rec
 		return nil
 	}, true)
+}
+
+// personaWeight is an event's persona weight, 1 when unset (as
+// DeriveWeighted reads it).
+func personaWeight(ev store.Event) float64 {
+	if ev.PersonaWeight <= 0 {
+		return 1
+	}
+	return ev.PersonaWeight
 }
 
 // Do runs fn on the writer goroutine, after everything queued before it,

@@ -62,7 +62,7 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 // back.
 func (s *Server) loadRecord() {
 	rec := capture.NewRecord(train.DefaultHalfLife)
-	if err := s.rec.LoadRecord(rec); err != nil {
+	if err := s.rec.LoadRecord(rec, s.config().Capture.Evidence.Edited); err != nil {
 		s.log.Warn("reading the record of outcomes failed; nothing is held back by it", "err", err)
 		rec = nil
 	}

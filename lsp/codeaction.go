@@ -207,6 +207,7 @@ func (s *Server) offerActions(p *protocol.CodeActionParams, f found, shown []*ca
 type automaticPolicy struct {
 	threshold float64
 	learnt    bool // an adapter trained on feedback is active
+	team      bool // a team layer is active
 	record    *capture.Record
 	strength  float64
 	min       float64
@@ -214,25 +215,41 @@ type automaticPolicy struct {
 
 // automatic returns the decision for automatic triggers under cfg.
 func (s *Server) automatic(cfg config.Config) automaticPolicy {
-	return automaticPolicy{threshold: cfg.Policy.Threshold, learnt: s.adapterActive(),
-		record: s.record.Load(), strength: cfg.Policy.RecordStrength, min: cfg.Policy.RecordMin}
+	a := automaticPolicy{threshold: cfg.Policy.Threshold, record: s.record.Load(),
+		strength: cfg.Policy.RecordStrength, min: cfg.Policy.RecordMin}
+	if rt := s.policy(); rt != nil {
+		a.learnt, a.team = rt.Adapter() != nil || rt.Team() != nil, rt.Team() != nil
+	}
+	return a
 }
 
 // shows reports whether c shows unasked: its acceptance probability clears
 // the threshold (learn when to stay silent), a fix that may change
 // behaviour only once an adapter trained on this developer's feedback
 // scores it so (the base policy never shows one unasked), and the
-// developer's own record of outcomes does not hold it back (capture.Record:
-// the other rules of its category in its file role, and its own outcomes,
-// say the developer accepts it less often than the threshold; one
-// acceptance of a rule among rejections of its siblings is not enough to
-// show it unasked, and no adapter is needed for that).
+// developer's own record of outcomes (capture.Record) agrees: it does not
+// hold c back (the other rules of its category in its file role, and its
+// own outcomes, say the developer accepts it less often than the
+// threshold; one acceptance of a rule among rejections of its siblings is
+// not enough to show it unasked, and no adapter is needed for that), and,
+// where the base policy would not show c unasked (its prior is under the
+// threshold, or the fix is unsafe), it says the developer accepts such
+// suggestions (Record.Supports): a policy learnt from feedback on other
+// categories does not start showing unasked what nobody asked for. A team layer's policy may
+// (it learnt from the team's outcomes, which this record does not hold).
 func (a automaticPolicy) shows(c *candidate) bool {
 	if c.score < a.threshold || hiddenUnsafe(c.unsafe, a.learnt) {
 		return false
 	}
+	if a.record == nil {
+		return true
+	}
 	f := c.features
-	return a.record == nil || !a.record.Holds(f.RuleID, f.Category, f.FileRole, a.threshold, a.strength, a.min)
+	if a.record.Holds(f.RuleID, f.Category, f.FileRole, a.threshold, a.strength, a.min) {
+		return false
+	}
+	promoted := f.Prior < a.threshold || c.unsafe
+	return !promoted || a.team || a.strength <= 0 || a.record.Supports(f.RuleID, f.Category, f.FileRole, a.threshold, a.strength, a.min)
 }
 
 // hiddenUnsafe is the part of automaticPolicy.shows that does not depend on

@@ -135,14 +135,26 @@ func TestRecordHoldsBackRejectedCategory(t *testing.T) {
 		t.Errorf("status lists a style rule: %v", held)
 	}
 	// One or two acceptances of raise-from are not enough against three
-	// rejected siblings; three are (capture.Record: 0.39, 0.54, 0.63).
-	for i, u := range []string{"file:///w/a.py", "file:///w/b.py", "file:///w/c.py"} {
+	// rejected siblings; three are (capture.Record: 0.39, 0.54, 0.63). The
+	// first is applied and then edited: the developer applied it, which
+	// counts for showing it like a fix kept.
+	h.acceptIn("file:///w/e.py", recordSrc, raiseAt, "python.raise-from")
+	text := h.c.Doc("file:///w/e.py").Text
+	if err := h.c.ReplaceAll(ctx(t), "file:///w/e.py", strings.Replace(text, "from exc", "from None", 1)); err != nil {
+		t.Fatal(err)
+	}
+	h.settle(store.Edited)
+	h.expectEvents(store.Edited, 1)
+	if shown(uri, raiseAt, "python.raise-from", auto) {
+		t.Error("raise-from shown unasked after one acceptance (edited)")
+	}
+	for i, u := range []string{"file:///w/a.py", "file:///w/b.py"} {
 		h.acceptIn(u, recordSrc, raiseAt, "python.raise-from")
 		h.save(u)
 		h.settle(store.Kept)
 		h.expectEvents(store.Kept, int64(i+1))
-		if got, want := shown(uri, raiseAt, "python.raise-from", auto), i == 2; got != want {
-			t.Errorf("after %d acceptances raise-from shown unasked: %v, want %v", i+1, got, want)
+		if got, want := shown(uri, raiseAt, "python.raise-from", auto), i == 1; got != want {
+			t.Errorf("after %d acceptances raise-from shown unasked: %v, want %v", i+2, got, want)
 		}
 	}
 	if shown(uri, isAt, "python.is-literal", auto) {
@@ -157,5 +169,48 @@ func TestRecordHoldsBackRejectedCategory(t *testing.T) {
 	}
 	if !shown(uri, isAt, "python.is-literal", auto) {
 		t.Error("is-literal is still held back after everything was forgotten")
+	}
+}
+
+// promoteSrc has python.empty-literal (style, prior 0.43: not shown unasked
+// by the base policy) and python.not-in (style, 0.89).
+const promoteSrc = `def names(users, banned):
+    seen = dict()
+    if not users in banned:
+        return seen
+    return None
+`
+
+// TestRecordGuardsPromotion: an adapter that lifts a rule the base policy
+// keeps silent over the threshold shows it unasked only once the
+// developer's record says they accept such suggestions (here, three kept
+// fixes of another style rule); invoked menus list it all along.
+func TestRecordGuardsPromotion(t *testing.T) {
+	t.Parallel()
+	h, _ := startCaptureWith(t, nil, func(s *Server) {
+		writeBoostAdapter(t, s.opts.DataDir, "python.empty-literal", 4)
+	})
+	uri := "file:///w/names.py"
+	if err := h.c.Open(ctx(t), uri, "python", promoteSrc); err != nil {
+		t.Fatal(err)
+	}
+	auto, invoked := protocol.CodeActionTriggerKindAutomatic, protocol.CodeActionTriggerKindInvoked
+	shown := func(kind protocol.CodeActionTriggerKind) bool {
+		return slices.Contains(h.rulesAt(uri, promoteSrc, "dict()", kind), "python.empty-literal")
+	}
+	if !shown(invoked) {
+		t.Fatal("empty-literal is not offered at all")
+	}
+	if shown(auto) {
+		t.Error("an adapter promoted empty-literal unasked with no outcome of the developer's on style")
+	}
+	for i, u := range []string{"file:///w/a.py", "file:///w/b.py", "file:///w/c.py"} {
+		h.acceptIn(u, promoteSrc, "if not", "python.not-in")
+		h.save(u)
+		h.settle(store.Kept)
+		h.expectEvents(store.Kept, int64(i+1))
+	}
+	if !shown(auto) {
+		t.Error("empty-literal is not shown unasked after three kept style fixes")
 	}
 }

@@ -313,24 +313,34 @@ func (db *DB) LastForget(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
-// LabelRecord is a label preference with the suggestion it is about, as the
-// server's record of outcomes reads it (capture.Record).
+// LabelRecord is a label preference with the suggestion it is about, or
+// an edited outcome (which yields no label), as the server's record of
+// outcomes reads them (capture.Record).
 type LabelRecord struct {
 	Rule, Category string
 	// Role is the file role the suggestion was offered in (its features'
 	// FileRole; "" for production code).
 	Role      string
 	Desirable bool
-	Weight    float64
-	At        time.Time
+	// Edited marks an edited outcome: Desirable, and Weight is the
+	// persona's weight (the caller applies the outcome's evidence weight).
+	Edited bool
+	Weight float64
+	At     time.Time
 }
 
-// Labels calls fn for every label preference, in id order.
+// Labels calls fn for every label preference and every edited outcome,
+// in the order they were recorded.
 func (db *DB) Labels(ctx context.Context, fn func(LabelRecord) error) error {
-	rows, err := db.sql.QueryContext(ctx, `SELECT s.rule_id, s.category,
-		coalesce(json_extract(s.features, '$.FileRole'), ''), p.desirable, p.weight, p.created_at
-		FROM preferences p JOIN suggestions s ON s.id = p.suggestion_id
-		WHERE p.kind = 'label' ORDER BY p.id`)
+	rows, err := db.sql.QueryContext(ctx, `SELECT rule_id, category, role, desirable, edited, weight, at FROM (
+		SELECT s.rule_id, s.category, coalesce(json_extract(s.features, '$.FileRole'), '') AS role,
+			p.desirable, 0 AS edited, p.weight, p.created_at AS at, p.id AS seq
+		FROM preferences p JOIN suggestions s ON s.id = p.suggestion_id WHERE p.kind = 'label'
+		UNION ALL
+		SELECT s.rule_id, s.category, coalesce(json_extract(s.features, '$.FileRole'), ''),
+			1, 1, e.persona_weight, e.at, e.id
+		FROM events e JOIN suggestions s ON s.id = e.suggestion_id WHERE e.outcome = 'edited')
+		ORDER BY at, seq`)
 	if err != nil {
 		return fmt.Errorf("store: labels: %w", err)
 	}
@@ -338,14 +348,14 @@ func (db *DB) Labels(ctx context.Context, fn func(LabelRecord) error) error {
 	for rows.Next() {
 		var l LabelRecord
 		var role any
-		var desirable, at int64
-		if err := rows.Scan(&l.Rule, &l.Category, &role, &desirable, &l.Weight, &at); err != nil {
+		var desirable, edited, at int64
+		if err := rows.Scan(&l.Rule, &l.Category, &role, &desirable, &edited, &l.Weight, &at); err != nil {
 			return fmt.Errorf("store: labels: %w", err)
 		}
 		if s, ok := role.(string); ok {
 			l.Role = s
 		}
-		l.Desirable, l.At = desirable == 1, fromNanos(at)
+		l.Desirable, l.Edited, l.At = desirable == 1, edited == 1, fromNanos(at)
 		if err := fn(l); err != nil {
 			return err
 		}

@@ -27,8 +27,9 @@ type Record struct {
 
 type recordKey struct{ name, role string }
 
-// tally holds weights scaled to the record's reference time t0.
-type tally struct{ yes, no float64 }
+// tally holds weights scaled to the record's reference time t0, and
+// their sum without recency (how much evidence there is, however old).
+type tally struct{ yes, no, raw float64 }
 
 // NewRecord returns an empty record whose weights halve every halfLife
 // (measured from the newest label, as training measures a preference's
@@ -84,6 +85,7 @@ func (r *Record) Add(rule, category, role string, desirable bool, weight float64
 		} else {
 			c.no += w
 		}
+		c.raw += weight
 	}
 }
 
@@ -114,10 +116,22 @@ func (r *Record) Counts(rule, category, role string) (ruleYes, ruleNo, catYes, c
 	return ruleYes, ruleNo, catYes, catNo
 }
 
+// evidence is the weight of every label on category, in any role, without
+// recency: whether there is enough evidence does not fade, what it says
+// does.
+func (r *Record) evidence(category string) float64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if c := r.cats[recordKey{category, anyRole}]; c != nil {
+		return c.raw
+	}
+	return 0
+}
+
 // Acceptance is the record's estimate that the developer accepts a
 // suggestion of rule in a file of role, and whether the record has enough
 // evidence for one (at least minEvidence weighted labels on the rule's
-// category, in any role). It is a hierarchy of three rates, each level
+// category, in any role, however old). It is a hierarchy of three rates, each level
 // the prior of the next with the strength of `strength` labels: the other
 // rules of the category in every role (from a uniform prior,
 // (yes+1)/(n+2)), the other rules of the category in this role, and the
@@ -126,7 +140,7 @@ func (r *Record) Counts(rule, category, role string) (ruleYes, ruleNo, catYes, c
 // move it half-way from them to certainty.
 func (r *Record) Acceptance(rule, category, role string, strength, minEvidence float64) (p float64, enough bool) {
 	ray, ran, ay, an := r.Counts(rule, category, anyRole)
-	if strength <= 0 || ay+an < minEvidence || ay+an == 0 {
+	if ev := r.evidence(category); strength <= 0 || ev < minEvidence || ev == 0 {
 		return 0, false
 	}
 	ry, rn, cy, cn := r.Counts(rule, category, role)

@@ -107,4 +107,12 @@ func TestRecordHalfLife(t *testing.T) {
 	if y, n, _, _ := r.Counts("go.errors-is", "correctness", ""); y+n != 0 {
 		t.Fatal("reset kept labels")
 	}
+	// Recency weighs what the labels say, not whether there are enough:
+	// three labels an hour apart are three (their decayed sum is 2.96).
+	for i := range 3 {
+		r.Add("go.errors-is", "correctness", "", true, 1, t0.Add(time.Duration(i)*time.Hour))
+	}
+	if _, enough := r.Acceptance("go.waitgroup-go", "correctness", "", 2, 3); !enough {
+		t.Error("three labels an hour apart are not enough for record_min 3")
+	}
 }

@@ -11,10 +11,11 @@ import (
 // category, each in a file role: the weighted labels their outcomes
 // yielded (an accepted fix kept is one for, an undo, a dismissal or an
 // ignored menu's share one against) and their edited outcomes (for: the
-// fix was applied), weighed by recency with the training half-life. The server
-// holds suggestions back from automatic triggers by it (Holds); see the
-// package documentation, "The developer's record". Safe for concurrent
-// use.
+// fix was applied), weighed by recency with the training half-life. The
+// server holds suggestions back from automatic triggers by it (Holds) and
+// lets a learnt policy show what the base keeps silent only with its
+// support (Supports); see the package documentation, "The developer's
+// record". Safe for concurrent use.
 type Record struct {
 	halfLife float64 // in nanoseconds; 0: no decay
 
@@ -131,8 +132,9 @@ func (r *Record) evidence(category string) float64 {
 // Acceptance is the record's estimate that the developer accepts a
 // suggestion of rule in a file of role, and whether the record has enough
 // evidence for one (at least minEvidence weighted labels on the rule's
-// category, in any role, however old). It is a hierarchy of three rates, each level
-// the prior of the next with the strength of `strength` labels: the other
+// category, in any role, however old). It is a hierarchy of three rates,
+// each level the prior of the next with the strength of `strength`
+// labels: the other
 // rules of the category in every role (from a uniform prior,
 // (yes+1)/(n+2)), the other rules of the category in this role, and the
 // rule itself in this role. A rule the developer never met is estimated

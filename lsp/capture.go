@@ -57,9 +57,8 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 }
 
 // loadRecord (re)reads the developer's record of outcomes from the
-// database (capture.Record; the policy holds suggestions back from
-// automatic triggers by it, see holdsBack). Without it nothing is held
-// back.
+// database (capture.Record; automaticPolicy.shows holds suggestions back
+// from automatic triggers by it). Without it nothing is held back.
 func (s *Server) loadRecord() {
 	rec := capture.NewRecord(train.DefaultHalfLife)
 	if err := s.rec.LoadRecord(rec, s.config().Capture.Evidence.Edited); err != nil {

@@ -235,8 +235,9 @@ func (s *Server) automatic(cfg config.Config) automaticPolicy {
 // where the base policy would not show c unasked (its prior is under the
 // threshold, or the fix is unsafe), it says the developer accepts such
 // suggestions (Record.Supports): a policy learnt from feedback on other
-// categories does not start showing unasked what nobody asked for. A team layer's policy may
-// (it learnt from the team's outcomes, which this record does not hold).
+// categories does not start showing unasked what nobody asked for. A team
+// layer's policy may (it learnt from the team's outcomes, which this
+// record does not hold).
 func (a automaticPolicy) shows(c *candidate) bool {
 	if c.score < a.threshold || hiddenUnsafe(c.unsafe, a.learnt) {
 		return false
@@ -245,11 +246,12 @@ func (a automaticPolicy) shows(c *candidate) bool {
 		return true
 	}
 	f := c.features
-	if a.record.Holds(f.RuleID, f.Category, f.FileRole, a.threshold, a.strength, a.min) {
-		return false
+	p, enough := a.record.Acceptance(f.RuleID, f.Category, f.FileRole, a.strength, a.min)
+	if enough && p < a.threshold {
+		return false // held back (Record.Holds)
 	}
 	promoted := f.Prior < a.threshold || c.unsafe
-	return !promoted || a.team || a.strength <= 0 || a.record.Supports(f.RuleID, f.Category, f.FileRole, a.threshold, a.strength, a.min)
+	return !promoted || a.team || a.strength <= 0 || enough // supported (Record.Supports)
 }
 
 // hiddenUnsafe is the part of automaticPolicy.shows that does not depend on

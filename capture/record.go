@@ -19,6 +19,10 @@ import (
 type Record struct {
 	halfLife float64 // in nanoseconds; 0: no decay
 
+	// onChange, when set (OnChange), is called after the outcomes of a
+	// recorded event are counted.
+	onChange func()
+
 	mu     sync.RWMutex
 	t0     int64 // the reference time of the stored totals (the first label's)
 	newest int64
@@ -38,6 +42,12 @@ type tally struct{ yes, no, raw float64 }
 func NewRecord(halfLife time.Duration) *Record {
 	return &Record{halfLife: float64(halfLife), rules: map[recordKey]*tally{}, cats: map[recordKey]*tally{}}
 }
+
+// OnChange sets fn to be called, on the recorder's goroutine, each time
+// an outcome recorded after loading changes the record (for what the
+// server shows unasked without a request: its diagnostics). Set it before
+// the record is loaded.
+func (r *Record) OnChange(fn func()) { r.onChange = fn }
 
 // reset empties the record.
 func (r *Record) reset() {

@@ -147,19 +147,32 @@ func (r *Recorder) Outcome(ev store.Event, evidence float64, wait bool) error {
 		if _, _, err = r.db.RecordOutcome(ctx, ev, derived...); err != nil {
 			return err
 		}
-		if r.record != nil {
-			role := roleOf(s.Features)
-			for _, p := range derived {
-				if p.Kind == store.Label && p.SuggestionID == s.ID {
-					r.record.Add(s.RuleID, s.Category, role, p.Desirable, p.Weight, p.CreatedAt)
-				}
-			}
-			if ev.Outcome == store.Edited {
-				r.record.Add(s.RuleID, s.Category, role, true, personaWeight(ev)*evidence, ev.At)
-			}
-		}
+		r.count(s, ev, derived, evidence)
 		return nil
 	}, wait)
+}
+
+// count adds what an outcome yielded to the kept record, if any: the
+// labels about s, and an edit (which yields no label) as one for s.
+func (r *Recorder) count(s store.Suggestion, ev store.Event, derived []store.Preference, evidence float64) {
+	if r.record == nil {
+		return
+	}
+	role := roleOf(s.Features)
+	changed := false
+	for _, p := range derived {
+		if p.Kind == store.Label && p.SuggestionID == s.ID {
+			r.record.Add(s.RuleID, s.Category, role, p.Desirable, p.Weight, p.CreatedAt)
+			changed = true
+		}
+	}
+	if ev.Outcome == store.Edited {
+		r.record.Add(s.RuleID, s.Category, role, true, personaWeight(ev)*evidence, ev.At)
+		changed = true
+	}
+	if changed && r.record.onChange != nil {
+		r.record.onChange()
+	}
 }
 
 // LoadRecord fills rec with every label and edited outcome in the store

@@ -61,11 +61,16 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 // from automatic triggers by it). Without it nothing is held back.
 func (s *Server) loadRecord() {
 	rec := capture.NewRecord(train.DefaultHalfLife)
+	// What the record holds back loses its squiggle as well as its
+	// lightbulb entry, without waiting for an edit.
+	rec.OnChange(s.diagnosticsStale)
 	if err := s.rec.LoadRecord(rec, s.config().Capture.Evidence.Edited); err != nil {
 		s.log.Warn("reading the record of outcomes failed; nothing is held back by it", "err", err)
 		rec = nil
 	}
-	s.record.Store(rec)
+	if s.record.Swap(rec) != nil {
+		s.diagnosticsStale()
+	}
 }
 
 // tickInterval checks checkpoints often enough for the shortest window.

@@ -214,3 +214,24 @@ func TestRecordGuardsPromotion(t *testing.T) {
 		t.Error("empty-literal is not shown unasked after three kept style fixes")
 	}
 }
+
+// TestRecordRepublishesDiagnostics: what the record starts holding back
+// loses its diagnostic at once, without an edit of the document.
+func TestRecordRepublishesDiagnostics(t *testing.T) {
+	t.Parallel()
+	h := startDiag(t, false, map[string]any{"diagnostics": map[string]any{"delay": "1ms"}})
+	uri := "file:///w/load.py"
+	if err := h.c.Open(ctx(t), uri, "python", recordSrc); err != nil {
+		t.Fatal(err)
+	}
+	has := func(p published, rule string) bool {
+		return slices.ContainsFunc(p.Diagnostics, func(d diagnosticOut) bool { return d.Code == rule })
+	}
+	h.waitPublished(uri, func(p published) bool { return has(p, "python.is-literal") && has(p, "python.not-in") }, "is-literal and not-in under the base policy")
+	h.dismissRule(uri, recordSrc, "seen=[]", "python.mutable-default")
+	h.dismissRule(uri, recordSrc, "assert (", "python.assert-tuple")
+	h.dismissRule(uri, recordSrc, "except:", "python.bare-except")
+	h.waitPublished(uri, func(p published) bool {
+		return !has(p, "python.is-literal") && !has(p, "python.raise-from") && has(p, "python.not-in")
+	}, "is-literal and raise-from held back, not-in still shown")
+}

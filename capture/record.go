@@ -1,10 +1,14 @@
 package capture
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"sync"
 	"time"
+
+	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/store"
 )
 
 // Record is the developer's own record of outcomes per rule and per
@@ -176,4 +180,49 @@ func (r *Record) Supports(rule, category, role string, threshold, strength, minE
 func (r *Record) Holds(rule, category, role string, threshold, strength, minEvidence float64) bool {
 	p, enough := r.Acceptance(rule, category, role, strength, minEvidence)
 	return enough && p < threshold
+}
+
+// Fill empties r and counts every label and edited outcome in db (an
+// edited one weighs its persona's weight times edited, the evidence weight
+// of an edit).
+func (r *Record) Fill(ctx context.Context, db *store.DB, edited float64) error {
+	var labels []store.LabelRecord
+	if err := db.Labels(ctx, func(l store.LabelRecord) error {
+		labels = append(labels, l)
+		return nil
+	}); err != nil {
+		return err
+	}
+	r.reset()
+	for _, l := range labels {
+		w := l.Weight
+		if l.Edited {
+			w *= edited
+		}
+		r.Add(l.Rule, l.Category, l.Role, l.Desirable, w, l.At)
+	}
+	return nil
+}
+
+// Held is a rule the record holds back from automatic triggers in files
+// of a role ("" for production code), with its estimate that the
+// developer accepts its suggestions there.
+type Held struct {
+	Rule       string  `json:"rule"`
+	Role       string  `json:"role"`
+	Acceptance float64 `json:"acceptance"`
+}
+
+// HeldBack lists the rules of rs that r holds back, in production and in
+// test files, estimates rounded to three decimals.
+func (r *Record) HeldBack(rs []*rules.Rule, threshold, strength, minEvidence float64) []Held {
+	var out []Held
+	for _, rule := range rs {
+		for _, role := range []string{"", "test"} {
+			if p, enough := r.Acceptance(rule.ID, rule.Category, role, strength, minEvidence); enough && p < threshold {
+				out = append(out, Held{Rule: rule.ID, Role: role, Acceptance: math.Round(p*1000) / 1000})
+			}
+		}
+	}
+	return out
 }

@@ -182,21 +182,8 @@ func (r *Recorder) count(s store.Suggestion, ev store.Event, derived []store.Pre
 // until rec is filled.
 func (r *Recorder) LoadRecord(rec *Record, edited float64) error {
 	return r.enqueue(func(ctx context.Context) error {
-		var labels []store.LabelRecord
-		err := r.db.Labels(ctx, func(l store.LabelRecord) error {
-			labels = append(labels, l)
-			return nil
-		})
-		if err != nil {
+		if err := rec.Fill(ctx, r.db, edited); err != nil {
 			return err
-		}
-		rec.reset()
-		for _, l := range labels {
-			w := l.Weight
-			if l.Edited {
-				w *= edited
-			}
-			rec.Add(l.Rule, l.Category, l.Role, l.Desirable, w, l.At)
 		}
 		r.record = rec
 		return nil

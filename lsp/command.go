@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 
@@ -252,35 +251,18 @@ type Status struct {
 	Workspace *WorkspaceSt `json:"workspace,omitempty"`
 	// HeldBack are the rules the developer's record of outcomes holds
 	// back from automatic triggers (capture.Record), per file role.
-	HeldBack []HeldSt `json:"heldBack,omitempty"`
-}
-
-// HeldSt is a rule held back from automatic triggers in files of a role
-// ("" for production code), with the record's estimate that the
-// developer accepts its suggestions there.
-type HeldSt struct {
-	Rule       string  `json:"rule"`
-	Role       string  `json:"role"`
-	Acceptance float64 `json:"acceptance"`
+	HeldBack []capture.Held `json:"heldBack,omitempty"`
 }
 
 // heldBack lists what the record holds back, in production and test
 // files, for every loaded rule.
-func (s *Server) heldBack() []HeldSt {
+func (s *Server) heldBack() []capture.Held {
 	rec := s.record.Load()
 	if rec == nil {
 		return nil
 	}
 	p := s.config().Policy
-	var out []HeldSt
-	for _, r := range s.library().Rules() {
-		for _, role := range []string{"", "test"} {
-			if est, enough := rec.Acceptance(r.ID, r.Category, role, p.RecordStrength, p.RecordMin); enough && est < p.Threshold {
-				out = append(out, HeldSt{Rule: r.ID, Role: role, Acceptance: math.Round(est*1000) / 1000})
-			}
-		}
-	}
-	return out
+	return rec.HeldBack(s.library().Rules(), p.Threshold, p.RecordStrength, p.RecordMin)
 }
 
 // WorkspaceSt is the workspace folder's trust, for syntx.status.

@@ -13,9 +13,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/atomicfile"
 	"github.com/syntx/syntx/review"
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/team"
 	"github.com/syntx/syntx/train"
@@ -36,6 +38,55 @@ func openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
 	return store.Open(ctx, p, store.Options{})
 }
 
+// heldBack is what the developer's record of outcomes holds back from
+// automatic triggers, under the user's settings and rules (the server's
+// syntx.status says the same, with its workspace's rules).
+func heldBack(ctx context.Context, db *store.DB) ([]capture.Held, error) {
+	cfg, _ := config.Load("", nil)
+	rec := capture.NewRecord(train.DefaultHalfLife)
+	if err := rec.Fill(ctx, db, cfg.Capture.Evidence.Edited); err != nil {
+		return nil, err
+	}
+	p := cfg.Policy
+	return rec.HeldBack(rules.Load(rules.ForWorkspace(nil)...).Rules(), p.Threshold, p.RecordStrength, p.RecordMin), nil
+}
+
+// printHeld adds what the record holds back to the status table.
+func printHeld(w io.Writer, held []capture.Held) {
+	for i, h := range held {
+		label := ""
+		if i == 0 {
+			label = "Held back unasked"
+		}
+		role := "production"
+		if h.Role != "" {
+			role = h.Role
+		}
+		fmt.Fprintf(w, "%s\t%s in %s code (your record: %.0f%% accepted)\n", label, h.Rule, role, 100*h.Acceptance)
+	}
+}
+
+// readStatus reads what status shows from the database, when there is one.
+func readStatus(ctx context.Context) (store.Status, []capture.Held, error) {
+	st := store.Status{Events: map[store.Outcome]int64{}}
+	for _, o := range store.Outcomes() {
+		st.Events[o] = 0
+	}
+	if _, err := os.Stat(dbPath()); err != nil {
+		return st, nil, nil
+	}
+	db, err := openDB(ctx, true)
+	if err != nil {
+		return st, nil, err
+	}
+	defer db.Close()
+	if st, err = db.Status(ctx); err != nil {
+		return st, nil, err
+	}
+	held, err := heldBack(ctx, db)
+	return st, held, err
+}
+
 func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "status", "[--json]", `Show what SyntX has recorded in $SYNTX_HOME: events by outcome, persona and
 rule, preferences, acceptance rate per category, the active adapter.`)
@@ -43,24 +94,17 @@ rule, preferences, acceptance rate per category, the active adapter.`)
 	if err := parse(e, fs, args); err != nil {
 		return done(err)
 	}
-	st := store.Status{Events: map[store.Outcome]int64{}}
-	for _, o := range store.Outcomes() {
-		st.Events[o] = 0
-	}
-	if _, err := os.Stat(dbPath()); err == nil {
-		db, err := openDB(ctx, true)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if st, err = db.Status(ctx); err != nil {
-			return err
-		}
+	st, held, err := readStatus(ctx)
+	if err != nil {
+		return err
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return enc.Encode(struct {
+			store.Status
+			HeldBack []capture.Held `json:"heldBack,omitempty"`
+		}{st, held})
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "Data\t%s\n", config.DataHome())
@@ -105,6 +149,7 @@ rule, preferences, acceptance rate per category, the active adapter.`)
 		}
 		fmt.Fprintf(w, "%s\t%s: %s\n", label, r, strings.Join(parts, ", "))
 	}
+	printHeld(w, held)
 	fmt.Fprintf(w, "Audit\t%d rows\n", st.AuditRows)
 	return w.Flush()
 }

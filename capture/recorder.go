@@ -176,18 +176,26 @@ func (r *Recorder) count(s store.Suggestion, ev store.Event, derived []store.Pre
 }
 
 // LoadRecord fills rec with every label and edited outcome in the store
-// (an edited one weighs its persona's weight times edited, the evidence
-// weight of an edit) and keeps it up to date with the outcomes recorded
-// after (a forget calls it again, after the forget is written). It waits
-// until rec is filled.
-func (r *Recorder) LoadRecord(rec *Record, edited float64) error {
+// (Record.Fill), hands it to use on the writer goroutine (nil when it
+// cannot be read), and from then on
+// keeps it up to date with the outcomes recorded (a forget loads a fresh
+// one). Outcomes queued before it are in the store when it reads, and
+// those queued after are counted, so nothing is missed or counted twice.
+// With wait it returns once rec is in use; without, at once (reading
+// takes about 3 µs a label, which an editor's initialize need not wait
+// for; a request that comes through the recorder, such as syntx.status,
+// comes after it).
+func (r *Recorder) LoadRecord(rec *Record, edited float64, wait bool, use func(*Record)) error {
 	return r.enqueue(func(ctx context.Context) error {
-		if err := rec.Fill(ctx, r.db, edited); err != nil {
-			return err
+		err := rec.Fill(ctx, r.db, edited)
+		if err != nil {
+			// Nothing half-read stays in use, nor what a forget removed.
+			rec, err = nil, fmt.Errorf("reading the record of outcomes: %w", err)
 		}
 		r.record = rec
-		return nil
-	}, true)
+		use(rec)
+		return err
+	}, wait)
 }
 
 // personaWeight is an event's persona weight, 1 when unset (as

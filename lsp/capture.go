@@ -44,7 +44,7 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 		return
 	}
 	s.rec = capture.NewRecorder(db, s.log)
-	s.loadRecord()
+	s.loadRecord(false)
 	if seq, err := db.LastForget(ctx); err == nil {
 		s.lastForget.Store(seq)
 	}
@@ -58,18 +58,21 @@ func (s *Server) openCapture(ctx context.Context, cfg config.Config) {
 
 // loadRecord (re)reads the developer's record of outcomes from the
 // database (capture.Record; automaticPolicy.shows holds suggestions back
-// from automatic triggers by it). Without it nothing is held back.
-func (s *Server) loadRecord() {
+// from automatic triggers by it) and republishes the diagnostics once it
+// is in use: at start-up without waiting (until then nothing is held
+// back), after a forget before it returns. Without it (the database
+// failed to read) nothing is held back.
+func (s *Server) loadRecord(wait bool) {
 	rec := capture.NewRecord(train.DefaultHalfLife)
 	// What the record holds back loses its squiggle as well as its
 	// lightbulb entry, without waiting for an edit.
 	rec.OnChange(s.diagnosticsStale)
-	if err := s.rec.LoadRecord(rec, s.config().Capture.Evidence.Edited); err != nil {
-		s.log.Warn("reading the record of outcomes failed; nothing is held back by it", "err", err)
-		rec = nil
-	}
-	if s.record.Swap(rec) != nil {
+	err := s.rec.LoadRecord(rec, s.config().Capture.Evidence.Edited, wait, func(rec *capture.Record) {
+		s.record.Store(rec)
 		s.diagnosticsStale()
+	})
+	if err != nil {
+		s.log.Warn("reading the record of outcomes failed; nothing is held back by it", "err", err)
 	}
 }
 
@@ -145,7 +148,7 @@ func (s *Server) checkForget(ctx context.Context) bool {
 // gone.
 func (s *Server) afterForget(ctx context.Context) {
 	n := s.offers.forget()
-	s.loadRecord()
+	s.loadRecord(true)
 	ids := s.tracker.Following()
 	gone := map[string]bool{}
 	if len(ids) > 0 {

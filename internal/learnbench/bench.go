@@ -1015,8 +1015,18 @@ func startEvaluator(ctx context.Context, cfg Config, home, ehome string, p Perso
 	if err := copyRecord(ctx, home, ehome); err != nil {
 		return nil, err
 	}
-	return startServer(ctx, cfg.Binary, ehome, map[string]any{"persona": p.Name, "personas": map[string]float64{p.Name: 1},
+	s, err := startServer(ctx, cfg.Binary, ehome, map[string]any{"persona": p.Name, "personas": map[string]float64{p.Name: 1},
 		"train": map[string]any{"idle_delay": "24h", "min_new_preferences": 1000000}})
+	if err != nil {
+		return nil, err
+	}
+	// The server reads the record after answering initialize; syntx.status
+	// is answered after that read, so what follows is decided with it.
+	if err := s.c.Command(ctx, "syntx.status", nil); err != nil {
+		s.stop(ctx)
+		return nil, err
+	}
+	return s, nil
 }
 
 // copyRecord copies the persona's database as of its last commit, with

@@ -21,15 +21,7 @@ func TestPolicyRecordKeys(t *testing.T) {
 		{"[policy]\nrecord_strength = -1\n", "must not be negative", 0, 0},
 		{"[policy]\nrecord_min = -0.5\n", "must not be negative", 0, 0},
 	} {
-		l, err := DecodeTOML("user.toml", []byte(tc.doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, problems := Build(l)
-		var msg string
-		for _, p := range problems {
-			msg += p.Error()
-		}
+		cfg, msg := buildUser(t, tc.doc)
 		if tc.want != "" {
 			if !strings.Contains(msg, tc.want) {
 				t.Errorf("%q: problems %q lack %q", tc.doc, msg, tc.want)
@@ -40,4 +32,20 @@ func TestPolicyRecordKeys(t *testing.T) {
 			t.Errorf("%q: %+v %s", tc.doc, cfg.Policy, msg)
 		}
 	}
+}
+
+// buildUser builds the configuration of a user's config.toml holding doc,
+// with its problems' messages joined.
+func buildUser(t *testing.T, doc string) (Config, string) {
+	t.Helper()
+	l, err := DecodeTOML("user.toml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, problems := Build(l)
+	var msg string
+	for _, p := range problems {
+		msg += p.Error()
+	}
+	return cfg, msg
 }

@@ -67,15 +67,7 @@ func TestTeamValidation(t *testing.T) {
 		{"[team]\ndb = \"postgres://alice@db/team\"\nshare_code = true\n", ""},
 		{"[team]\ndb = \"host=db dbname=team user=alice sslmode=verify-full\"\n", ""},
 	} {
-		l, err := DecodeTOML("user.toml", []byte(tc.doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, problems := Build(l)
-		var msg string
-		for _, p := range problems {
-			msg += p.Error()
-		}
+		cfg, msg := buildUser(t, tc.doc)
 		if tc.want == "" {
 			if msg != "" {
 				t.Errorf("%q: %s", tc.doc, msg)

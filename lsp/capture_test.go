@@ -60,10 +60,26 @@ func startCaptureIn(t *testing.T, home string) *captureHarness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	h, _ := serveHarness(t, ctx, home, Options{}, nil, nil)
+	return h
+}
+
+// serveHarness starts a server with opts on the data directory home (its
+// clock the harness's fake one, its ticks manual, its log warnings unless
+// opts has a logger), runs hook on it before it serves, and initializes a
+// client with initOpts; done closes when Serve returns.
+func serveHarness(t *testing.T, ctx context.Context, home string, opts Options, initOpts any, hook func(*Server)) (*captureHarness, chan struct{}) {
+	t.Helper()
 	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	opts.DataDir, opts.Clock, opts.TickInterval = home, clock.Now, manualTicks
 	a, b := net.Pipe()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
+	s := NewServer(opts)
+	if hook != nil {
+		hook(s)
+	}
 	done := make(chan struct{})
 	go func() { s.Serve(ctx, a); close(done) }()
 	c := lspclient.New(ctx, b)
@@ -71,10 +87,10 @@ func startCaptureIn(t *testing.T, home string) *captureHarness {
 		_ = c.Close()
 		<-done
 	})
-	if _, err := c.Initialize(ctx, t.TempDir(), false, nil); err != nil {
+	if _, err := c.Initialize(ctx, t.TempDir(), false, initOpts); err != nil {
 		t.Fatal(err)
 	}
-	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}
+	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, done
 }
 
 // db opens a second handle on the server's database, as another process

@@ -3,10 +3,7 @@ package lsp
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math"
-	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,25 +20,7 @@ func startCaptureWith(t *testing.T, initOpts any, hook func(*Server)) (*captureH
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	home := t.TempDir()
-	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	a, b := net.Pipe()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
-	if hook != nil {
-		hook(s)
-	}
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, a); close(done) }()
-	c := lspclient.New(ctx, b)
-	t.Cleanup(func() {
-		_ = c.Close()
-		<-done
-	})
-	if _, err := c.Initialize(ctx, t.TempDir(), false, initOpts); err != nil {
-		t.Fatal(err)
-	}
-	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, done
+	return serveHarness(t, ctx, t.TempDir(), Options{}, initOpts, hook)
 }
 
 // waitDone waits for the server to end its session.

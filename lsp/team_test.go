@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -264,20 +263,9 @@ func installOwnV1(t *testing.T, ctx context.Context, home string, fill func(*sto
 func startTrainingServer(t *testing.T, ctx context.Context, home, bin string, opts any) (h *captureHarness, started chan struct{}, ended chan error) {
 	t.Helper()
 	started, ended = make(chan struct{}, 8), make(chan error, 8)
-	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	a, b := net.Pipe()
-	s := NewServer(Options{Logger: quietLogger(), DataDir: home, Clock: clock.Now, TickInterval: manualTicks, Trainer: []string{bin}})
-	s.hooks.idleTrain = func() { started <- struct{}{} }
-	s.hooks.idleTrainEnded = func(err error) { ended <- err }
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, a); close(done) }()
-	c := lspclient.New(ctx, b)
-	t.Cleanup(func() {
-		_ = c.Close()
-		<-done
+	h, _ = serveHarness(t, ctx, home, Options{Logger: quietLogger(), Trainer: []string{bin}}, opts, func(s *Server) {
+		s.hooks.idleTrain = func() { started <- struct{}{} }
+		s.hooks.idleTrainEnded = func(err error) { ended <- err }
 	})
-	if _, err := c.Initialize(ctx, t.TempDir(), false, opts); err != nil {
-		t.Fatal(err)
-	}
-	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, started, ended
+	return h, started, ended
 }

@@ -18,6 +18,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
@@ -280,6 +281,19 @@ func langID(path string) string { return syntax.Detect("", path).LanguageID(path
 // testName renames a file the way its language names tests.
 func testName(path string) string { return syntax.TestFileName(path) }
 
+// opensAsTest reports whether the i-th discovered site, in file, is a
+// test file's for the persona: every other site is opened under a test
+// file's name (for taste that differs by file role), and a file whose own
+// name makes it a test (foo_test.go, test_foo.py, foo.test.ts) is one
+// whatever name it is opened under, as the server reads the role from the
+// name (capture.FileRole). Before this, the even sites of real test files
+// were production code to the persona and test code to the server, so a
+// persona that rejects everything in tests accepted suggestions the server
+// recorded in tests.
+func opensAsTest(i int, file string) bool {
+	return i%2 == 1 || capture.FileRole(filepath.Base(file), nil) == "test"
+}
+
 // discover finds the sites of every file with a throwaway server.
 func discover(ctx context.Context, cfg Config, files []string) ([]Site, error) {
 	home, err := os.MkdirTemp("", "syntx-learn-discover-")
@@ -401,8 +415,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	var train, held []Site
 	for i, s := range sites {
-		// Half the sites are opened as test files (for context-dependent taste).
-		s.Test = i%2 == 1
+		s.Test = opensAsTest(i, s.File)
 		if heldFiles[s.File] {
 			held = append(held, s)
 		} else {

@@ -1,10 +1,13 @@
 package learnbench
 
 import (
+	"path/filepath"
 	"testing"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/syntx/syntx/capture"
 )
 
 // TestRemovedAt: for a fix that only removed text, the persona types where
@@ -39,5 +42,37 @@ func TestRemovedAt(t *testing.T) {
 	}
 	if diff != len("  if (x) {\n  ") {
 		t.Fatalf("firstChange = %d: the test's texts no longer show the ambiguity", diff)
+	}
+}
+
+// TestOpensAsTest: the persona's idea of a test file agrees with the
+// server's file role, for files the corpus names as tests whichever half
+// of the sites they fall in.
+func TestOpensAsTest(t *testing.T) {
+	for _, c := range []struct {
+		i    int
+		file string
+		want bool
+	}{
+		{0, "/c/src/net/url/url.go", false},
+		{1, "/c/src/net/url/url.go", true},
+		{0, "/c/src/net/url/url_test.go", true},
+		{0, "/c/lib/test/test_json/test_decode.py", true},
+		{0, "/c/lib/json/decoder.py", false},
+		{0, "/c/src/v4/classic/tests/to-json-schema.test.ts", true},
+		{0, "/c/test/dash.test.js", true},
+		{2, "/c/lib/express.js", false},
+	} {
+		if got := opensAsTest(c.i, c.file); got != c.want {
+			t.Errorf("opensAsTest(%d, %s) = %v, want %v", c.i, c.file, got, c.want)
+		}
+		// The name the site is opened under gets the same role from the server.
+		name := filepath.Base(c.file)
+		if c.want {
+			name = testName(name)
+		}
+		if role := capture.FileRole(name, nil); (role == "test") != c.want {
+			t.Errorf("%s opened as %s: server's role %q, persona's test %v", c.file, name, role, c.want)
+		}
 	}
 }

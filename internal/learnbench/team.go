@@ -355,7 +355,7 @@ func teamSites(ctx context.Context, lc Config, cfg TeamConfig) (train, held []Si
 		heldFiles[files[i]] = true
 	}
 	for i, s := range sites {
-		s.Test = i%2 == 1
+		s.Test = opensAsTest(i, s.File)
 		if heldFiles[s.File] {
 			held = append(held, s)
 		} else {

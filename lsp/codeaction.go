@@ -99,11 +99,12 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 			c.score = c.match.Rule.Prior
 		}
 	}
-	s.rank(f.cands)
+	auto := s.automatic(cfg)
+	rank(f.cands, auto)
 	if ctx.Err() != nil {
 		return nil, requestEnded(ctx, "textDocument/codeAction", timeout)
 	}
-	shown := s.shownOf(f.cands, trigger, cfg)
+	shown := s.shownOf(f.cands, trigger, cfg, auto)
 	if len(shown) == 0 {
 		return []protocol.CommandOrCodeAction{}, nil
 	}
@@ -141,8 +142,7 @@ func (s *Server) findInQueue(ctx context.Context, key string, p *protocol.CodeAc
 // base policy never shows a fix that may change behaviour unasked; an
 // adapter trained on this developer's feedback, or the team adapter
 // trained on the team's, may), at most limits.max_candidates.
-func (s *Server) shownOf(cands []*candidate, trigger string, cfg config.Config) []*candidate {
-	auto := s.automatic(cfg)
+func (s *Server) shownOf(cands []*candidate, trigger string, cfg config.Config, auto automaticPolicy) []*candidate {
 	shown := cands[:0]
 	for _, c := range cands {
 		if trigger == "automatic" && !auto.shows(c) {
@@ -245,13 +245,42 @@ func (a automaticPolicy) shows(c *candidate) bool {
 	if a.record == nil {
 		return true
 	}
+	enough, holds := a.recorded(c)
+	if holds {
+		return false
+	}
+	promoted := c.features.Prior < a.threshold || c.unsafe
+	return !promoted || a.team || a.strength <= 0 || enough // supported (Record.Supports)
+}
+
+// recorded reads the developer's record on c: whether it has enough
+// evidence on c's category, and whether it holds c back (its estimate is
+// under the threshold: Record.Holds).
+func (a automaticPolicy) recorded(c *candidate) (enough, holds bool) {
+	if a.record == nil {
+		return false, false
+	}
 	f := c.features
 	p, enough := a.record.Acceptance(f.RuleID, f.Category, f.FileRole, a.strength, a.min)
-	if enough && p < a.threshold {
-		return false // held back (Record.Holds)
+	return enough, enough && p < a.threshold
+}
+
+// ranksLate reports whether c comes after every fix that keeps the code's
+// meaning, in a menu: a fix that may change behaviour does under the base
+// policy, and wherever the developer's record holds it back; under a
+// policy learnt from feedback (this developer's adapter or the team's) it
+// is ranked by its score with the others, so that a reviewer who takes
+// security fixes finds them at the top of the menu they open. It is still
+// never the preferred action, and its title says it is unsafe.
+func (a automaticPolicy) ranksLate(c *candidate) bool {
+	if !c.unsafe {
+		return false
 	}
-	promoted := f.Prior < a.threshold || c.unsafe
-	return !promoted || a.team || a.strength <= 0 || enough // supported (Record.Supports)
+	if !a.learnt {
+		return true
+	}
+	_, holds := a.recorded(c)
+	return holds
 }
 
 // hiddenUnsafe is the part of automaticPolicy.shows that does not depend on
@@ -520,16 +549,21 @@ func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc 
 
 // rank orders candidates best first: fixes of the requested place before
 // the whole-file migrations, fixes that keep the code's meaning before the
-// ones that may change it, each by score (until a policy is loaded the
+// ones that may change it unless the policy ranks those with the others
+// (automaticPolicy.ranksLate), each by score (until a policy is loaded the
 // score is the rule's prior); ties keep document order.
-func (s *Server) rank(cands []*candidate) {
+func rank(cands []*candidate, auto automaticPolicy) {
+	late := make(map[*candidate]bool, len(cands))
+	for _, c := range cands {
+		late[c] = auto.ranksLate(c)
+	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
 		if a.migration != b.migration {
 			return !a.migration
 		}
-		if a.unsafe != b.unsafe {
-			return !a.unsafe
+		if late[a] != late[b] {
+			return !late[a]
 		}
 		return a.score > b.score
 	})

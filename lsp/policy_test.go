@@ -16,7 +16,7 @@ import (
 	"github.com/syntx/syntx/model"
 )
 
-// Two rules at one site, both unsafe (the server ranks safe fixes before
+// Two rules at one site, both unsafe (the base policy ranks safe fixes before
 // unsafe ones), ordered by their priors: filter-first above strict-equality
 // (see their priors in rules/builtin/typescript).
 const tsSite = "export function me(users: User[], id: string): User | undefined {\n  return users.filter((u) => u.id == id)[0];\n}\n"

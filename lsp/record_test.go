@@ -235,3 +235,48 @@ func TestRecordRepublishesDiagnostics(t *testing.T) {
 		return !has(p, "python.is-literal") && !has(p, "python.raise-from") && has(p, "python.not-in")
 	}, "is-literal and raise-from held back, not-in still shown")
 }
+
+// TestLearntPolicyRanksUnsafeByScore: in an invoked menu the base policy
+// lists a fix that may change behaviour after the safe ones
+// (TestUnsafeFixes); under an adapter learnt from feedback it is ranked by
+// its score with them (here go.equal-fold, unsafe, lifted over the safe
+// strings-contains on the same line), still never preferred, until the
+// developer's record holds it back (three dismissals), when it comes after
+// the safe fix again.
+func TestLearntPolicyRanksUnsafeByScore(t *testing.T) {
+	t.Parallel()
+	h, _ := startCaptureWith(t, nil, func(s *Server) {
+		writeBoostAdapter(t, s.opts.DataDir, "go.equal-fold", 3)
+	})
+	invoked := protocol.CodeActionTriggerKindInvoked
+	open := map[string]bool{}
+	order := func(uri string) []string {
+		if !open[uri] {
+			if err := h.c.Open(ctx(t), uri, "go", unsafeSrc); err != nil {
+				t.Fatal(err)
+			}
+			open[uri] = true
+		}
+		return h.rulesAt(uri, unsafeSrc, "strings.Index", invoked)
+	}
+	const uri = "file:///w/m.go"
+	if got := order(uri); !slices.Equal(got, []string{"go.equal-fold", "go.strings-contains"}) {
+		t.Fatalf("under the learnt policy: %v, want the lifted unsafe equal-fold first", got)
+	}
+	at := strings.Index(unsafeSrc, "strings.Index")
+	acts, err := suggestions(h.c.CodeActions(ctx(t), uri, at, at, invoked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := acts[0]; (a.IsPreferred != nil && *a.IsPreferred) || !strings.HasSuffix(a.Title, "(unsafe)") {
+		t.Errorf("the unsafe fix at the top: preferred %v, title %q", a.IsPreferred, a.Title)
+	}
+	for _, u := range []string{"file:///w/a.go", "file:///w/b.go", "file:///w/c.go"} {
+		order(u)
+		h.dismissRule(u, unsafeSrc, "strings.Index", "go.equal-fold")
+	}
+	h.expectEvents(store.Dismissed, 3)
+	if got := order(uri); !slices.Equal(got, []string{"go.strings-contains", "go.equal-fold"}) {
+		t.Errorf("after three dismissals of equal-fold: %v, want it after the safe fix", got)
+	}
+}

@@ -87,9 +87,9 @@
 // behaviour, however welcome (verify=True refuses a self-signed
 // certificate; === stops converting): its action's title ends with
 // "(unsafe)", its check says what to verify, it is never the preferred
-// action, it is ranked after the safe ones, and the base policy never shows
-// it on an automatic request (an adapter trained on the developer's own
-// feedback may). A rule file without safety is unsafe. A pattern can
+// action, the base policy ranks it after the safe ones and never shows it
+// on an automatic request (an adapter trained on the developer's own
+// feedback may, and ranks it by its score). A rule file without safety is unsafe. A pattern can
 // override its rule's safety with (#set! safety "safe"|"unsafe"), so one
 // rule offers the sites it can prove safe as safe and the others as unsafe
 // (percent-to-fstring: safe when every value is known to be a str, int or

@@ -171,7 +171,10 @@ func (s *Server) diagnosticsStale() {
 	s.mu.RLock()
 	refresh := s.clientCap.refreshDiagnostics
 	s.mu.RUnlock()
-	if !refresh {
+	if !refresh || !s.ready.Load() {
+		// Before initialized the client has pulled nothing to refresh
+		// (the record's start-up read ends here, possibly before the
+		// initialize answer is written).
 		return
 	}
 	delay := s.config().Diagnostics.Delay.D()

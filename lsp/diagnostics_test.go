@@ -15,10 +15,12 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/config"
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 )
@@ -608,5 +610,61 @@ func TestDismissTitleSortsLastInIntelliJ(t *testing.T) {
 	}
 	if n < 100 {
 		t.Fatalf("only %d titles checked", n)
+	}
+}
+
+// TestNoRefreshBeforeInitialized: the server asks a pull client for
+// nothing before the client's initialized. The record of outcomes is read
+// at start-up, and its end republishes diagnostics: for a pull client that
+// was a workspace/diagnostic/refresh request, which could be written while
+// the initialize answer was, and over a synchronous pipe both ends then
+// waited on each other's write (TestPullDiagnostics hung so once).
+func TestNoRefreshBeforeInitialized(t *testing.T) {
+	t.Parallel()
+	// Every call has the test's deadline: the race this guards against
+	// hangs both ends instead of failing.
+	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
+	t.Cleanup(cancel)
+	a, b := net.Pipe()
+	s := NewServer(Options{DataDir: t.TempDir(), TickInterval: manualTicks,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	done := make(chan struct{})
+	go func() { s.Serve(ctx, a); close(done) }()
+	c := lspclient.New(ctx, b)
+	t.Cleanup(func() {
+		_ = c.Close()
+		<-done
+	})
+	yes := true
+	p := protocol.InitializeParams{
+		Capabilities: protocol.ClientCapabilities{
+			TextDocument: &protocol.TextDocumentClientCapabilities{Diagnostic: &protocol.DiagnosticClientCapabilities{}},
+			Workspace:    &protocol.WorkspaceClientCapabilities{Diagnostics: &protocol.DiagnosticWorkspaceClientCapabilities{RefreshSupport: &yes}},
+		},
+		InitializationOptions: jsontext.Value(`{"diagnostics":{"delay":"1ms"}}`),
+	}
+	if err := c.Call(ctx, "initialize", &p, &protocol.InitializeResult{}); err != nil {
+		t.Fatal(err)
+	}
+	// syntx.status is answered after the record's read (the recorder's
+	// queue), and the read's end has asked for the republish by then.
+	var st Status
+	if err := c.Command(ctx, "syntx.status", &st); err != nil {
+		t.Fatal(err)
+	}
+	s.diags.mu.Lock()
+	scheduled := s.diags.refresh != nil
+	s.diags.mu.Unlock()
+	if scheduled {
+		t.Fatal("a workspace/diagnostic/refresh is scheduled before the client's initialized")
+	}
+	if err := c.Notify(ctx, "initialized", &protocol.InitializedParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Notify(ctx, "workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{"policy": map[string]any{"threshold": 0.9}, "diagnostics": map[string]any{"delay": "1ms"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitFor(ctx, func(n lspclient.Notification) bool { return n.Method == "workspace/diagnostic/refresh" }); err != nil {
+		t.Fatalf("no workspace/diagnostic/refresh after initialized and a threshold change: %v", err)
 	}
 }

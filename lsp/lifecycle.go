@@ -154,6 +154,7 @@ func workspaceRoot(p *protocol.InitializeParams) string {
 }
 
 func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {
+	s.ready.Store(true)
 	lib := s.library()
 	for _, p := range lib.Problems {
 		s.log.Warn("rule skipped", "problem", p.String())

@@ -56,11 +56,15 @@ const (
 
 // Server is one LSP session.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	now    func() time.Time
-	conn   jsonrpc2.Conn
-	state  atomic.Int32
+	opts  Options
+	log   *slog.Logger
+	now   func() time.Time
+	conn  jsonrpc2.Conn
+	state atomic.Int32
+	// ready: the client sent initialized. The server sends it no request
+	// before (LSP: not before the initialize answer, and a request the
+	// record's start-up read once raced with that answer).
+	ready  atomic.Bool
 	exitCh chan int
 
 	mu          sync.RWMutex // guards the fields below

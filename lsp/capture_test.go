@@ -75,11 +75,23 @@ func serveHarness(t *testing.T, ctx context.Context, home string, opts Options, 
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	opts.DataDir, opts.Clock, opts.TickInterval = home, clock.Now, manualTicks
-	a, b := net.Pipe()
 	s := NewServer(opts)
 	if hook != nil {
 		hook(s)
 	}
+	c, done := connect(t, ctx, s)
+	if _, err := c.Initialize(ctx, t.TempDir(), false, initOpts); err != nil {
+		t.Fatal(err)
+	}
+	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, done
+}
+
+// connect serves s over a synchronous pipe to a new client, which the
+// test's cleanup closes, waiting for Serve to return; done closes when it
+// does.
+func connect(t *testing.T, ctx context.Context, s *Server) (*lspclient.Client, chan struct{}) {
+	t.Helper()
+	a, b := net.Pipe()
 	done := make(chan struct{})
 	go func() { s.Serve(ctx, a); close(done) }()
 	c := lspclient.New(ctx, b)
@@ -87,10 +99,7 @@ func serveHarness(t *testing.T, ctx context.Context, home string, opts Options, 
 		_ = c.Close()
 		<-done
 	})
-	if _, err := c.Initialize(ctx, t.TempDir(), false, initOpts); err != nil {
-		t.Fatal(err)
-	}
-	return &captureHarness{c: c, srv: s, clock: clock, home: home, t: t}, done
+	return c, done
 }
 
 // db opens a second handle on the server's database, as another process
@@ -489,12 +498,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
-		a, b := net.Pipe()
-		s := NewServer(Options{DataDir: home, TickInterval: manualTicks})
-		done := make(chan struct{})
-		go func() { s.Serve(ctx, a); close(done) }()
-		c := lspclient.New(ctx, b)
-		t.Cleanup(func() { _ = c.Close(); <-done })
+		c, _ := connect(t, ctx, NewServer(Options{DataDir: home, TickInterval: manualTicks}))
 		if _, err := c.Initialize(ctx, t.TempDir(), false, nil); err != nil {
 			t.Fatal(err)
 		}

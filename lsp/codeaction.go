@@ -40,6 +40,9 @@ type candidate struct {
 	// unsafe: the fix may change what the code does (the title says so;
 	// never preferred; not shown unasked by the base policy).
 	unsafe bool
+	// late: ranked after the fixes that keep the code's meaning
+	// (automaticPolicy.ranksLate); set by rank.
+	late bool
 	// migration: one source action applying a migration rule's safe sites
 	// across the file (sites of them); parts are those places.
 	migration bool
@@ -553,17 +556,16 @@ func newCandidate(m rules.Match, edits []rules.TextEdit, text *syntax.Text, enc 
 // (automaticPolicy.ranksLate), each by score (until a policy is loaded the
 // score is the rule's prior); ties keep document order.
 func rank(cands []*candidate, auto automaticPolicy) {
-	late := make(map[*candidate]bool, len(cands))
 	for _, c := range cands {
-		late[c] = auto.ranksLate(c)
+		c.late = auto.ranksLate(c)
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		a, b := cands[i], cands[j]
 		if a.migration != b.migration {
 			return !a.migration
 		}
-		if late[a] != late[b] {
-			return !late[a]
+		if a.late != b.late {
+			return !a.late
 		}
 		return a.score > b.score
 	})

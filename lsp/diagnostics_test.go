@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,16 +36,9 @@ func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 	t.Cleanup(cancel)
 	home := t.TempDir()
 	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, a); close(done) }()
-	c := lspclient.New(ctx, b)
-	t.Cleanup(func() {
-		_ = c.Close()
-		<-done
-	})
+	c, _ := connect(t, ctx, s)
 	if pull {
 		c.Capabilities = func(caps *protocol.ClientCapabilities) {
 			yes := true
@@ -625,16 +617,9 @@ func TestNoRefreshBeforeInitialized(t *testing.T) {
 	// hangs both ends instead of failing.
 	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 	t.Cleanup(cancel)
-	a, b := net.Pipe()
 	s := NewServer(Options{DataDir: t.TempDir(), TickInterval: manualTicks,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, a); close(done) }()
-	c := lspclient.New(ctx, b)
-	t.Cleanup(func() {
-		_ = c.Close()
-		<-done
-	})
+	c, _ := connect(t, ctx, s)
 	yes := true
 	p := protocol.InitializeParams{
 		Capabilities: protocol.ClientCapabilities{

@@ -3,7 +3,6 @@ package lsp
 import (
 	"context"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,16 +34,9 @@ func startIn(t *testing.T, root string, initOptions any) *qualityHarness {
 	t.Cleanup(cancel)
 	home := t.TempDir()
 	clock := &fakeClock{now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, a); close(done) }()
-	c := lspclient.New(ctx, b)
-	t.Cleanup(func() {
-		_ = c.Close()
-		<-done
-	})
+	c, _ := connect(t, ctx, s)
 	if _, err := c.Initialize(ctx, root, false, initOptions); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -57,6 +58,11 @@ func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 		t.Fatalf("diagnosticProvider announced: %v, client pulls: %v", got, pull)
 	}
 	return &diagHarness{&captureHarness{c: c, srv: s, clock: clock, home: home, t: t}}
+}
+
+// hasDiagnostic reports whether p has a diagnostic of rule.
+func hasDiagnostic(p published, rule string) bool {
+	return slices.ContainsFunc(p.Diagnostics, func(d diagnosticOut) bool { return d.Code == rule })
 }
 
 // published is one textDocument/publishDiagnostics.
@@ -549,20 +555,12 @@ func TestAdapterSwapRepublishes(t *testing.T) {
 	if err := h.c.Open(ctx(t), uri, "python", diagPy); err != nil {
 		t.Fatal(err)
 	}
-	has := func(p published, rule string) bool {
-		for _, d := range p.Diagnostics {
-			if d.Code == rule {
-				return true
-			}
-		}
-		return false
-	}
-	h.waitPublished(uri, func(p published) bool { return has(p, "python.is-literal") }, "is-literal under the base policy")
+	h.waitPublished(uri, func(p published) bool { return hasDiagnostic(p, "python.is-literal") }, "is-literal under the base policy")
 	// The server follows the adapter pointer on its own (another process
 	// trained it): no edit, no request.
 	writeBoostAdapter(t, h.home, "python.is-literal", -10)
 	h.tick() // the tick that follows the pointer file
-	p := h.waitPublished(uri, func(p published) bool { return !has(p, "python.is-literal") }, "no is-literal once the adapter is active")
+	p := h.waitPublished(uri, func(p published) bool { return !hasDiagnostic(p, "python.is-literal") }, "no is-literal once the adapter is active")
 	if p.Version != 1 {
 		t.Errorf("republished for version %d; the document is at 1", p.Version)
 	}

@@ -20,7 +20,7 @@ import (
 // the server's own work (internal/realbench drives a separate process and
 // is what the README's table comes from). Skipped without the corpus.
 func BenchmarkRealFileInProcess(b *testing.B) {
-	ids := []string{"umd-5k", "describe", "large-class", "deep-generics", "long-func", "minified"}
+	ids := []string{"umd-5k", "umd-100k", "describe", "large-class", "deep-generics", "long-func", "minified"}
 	c := realcorpus.Require(b, ids...)
 	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
 	for _, sh := range realcorpus.Shapes {

@@ -224,15 +224,14 @@ func TestRecordRepublishesDiagnostics(t *testing.T) {
 	if err := h.c.Open(ctx(t), uri, "python", recordSrc); err != nil {
 		t.Fatal(err)
 	}
-	has := func(p published, rule string) bool {
-		return slices.ContainsFunc(p.Diagnostics, func(d diagnosticOut) bool { return d.Code == rule })
-	}
-	h.waitPublished(uri, func(p published) bool { return has(p, "python.is-literal") && has(p, "python.not-in") }, "is-literal and not-in under the base policy")
+	h.waitPublished(uri, func(p published) bool {
+		return hasDiagnostic(p, "python.is-literal") && hasDiagnostic(p, "python.not-in")
+	}, "is-literal and not-in under the base policy")
 	h.dismissRule(uri, recordSrc, "seen=[]", "python.mutable-default")
 	h.dismissRule(uri, recordSrc, "assert (", "python.assert-tuple")
 	h.dismissRule(uri, recordSrc, "except:", "python.bare-except")
 	h.waitPublished(uri, func(p published) bool {
-		return !has(p, "python.is-literal") && !has(p, "python.raise-from") && has(p, "python.not-in")
+		return !hasDiagnostic(p, "python.is-literal") && !hasDiagnostic(p, "python.raise-from") && hasDiagnostic(p, "python.not-in")
 	}, "is-literal and raise-from held back, not-in still shown")
 }
 

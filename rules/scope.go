@@ -118,6 +118,9 @@ type scopeIndex struct {
 	dynamic map[uintptr]bool
 	// asked counts the names wordStarts looked for per region.
 	asked map[uintptr]int
+	// last is the previous path walked, whose upper part the next lookup
+	// usually shares.
+	last lastPath
 }
 
 type pathKey struct {
@@ -164,28 +167,56 @@ func (s *scopeIndex) children(n *sitter.Node) *childList {
 
 // path returns the path from top down to the node spanning exactly
 // [start, end): the outermost one of type typ, or with typ "" the leaf.
+//
+// Lookups come in text order (a name's occurrences, a match's captures), so
+// consecutive paths share their upper part: the walk starts from the
+// deepest node of the previous path from the same top that still spans the
+// new range, which it knows without asking the tree (the spans are kept
+// beside that path). Below a bundle's factory function every lookup would
+// otherwise walk the same ten or twenty ancestors again, a few cgo calls
+// each.
 func (s *scopeIndex) path(top *sitter.Node, start, end uint32, typ string) []step {
 	ts, te := top.StartByte(), top.EndByte()
 	if ts > start || te < end {
 		return nil
 	}
-	path := []step{newStep(top, "")}
-	count := top.ChildCount()
+	path, spans := s.sharedPrefix(top, start, end)
+	if path == nil {
+		path, spans = []step{newStep(top, "")}, []stepSpan{{ts, te, top.ChildCount()}}
+	}
+	// Stop at a node of the prefix that is already the answer.
+	for i, sp := range spans {
+		if sp.start == start && sp.end == end && (typ == "" && sp.count == 0 || typ != "" && path[i].typ == typ) {
+			return path[: i+1 : i+1]
+		}
+	}
+	last := spans[len(spans)-1]
+	ts, te, count := last.start, last.end, last.count
 	// A cursor finds the child holding the span in C: listing the
 	// children of each ancestor (a bundle's factory holds thousands of
 	// statements) would cost every lookup in a new pass what the block
 	// holds. A zero-width span, which a child may end at, uses the lists.
-	c := sitter.NewTreeCursor(top)
-	defer c.Close()
+	var c *sitter.TreeCursor
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
 	for {
 		cur := path[len(path)-1]
-		if ts == start && te == end && (typ == "" && count == 0 || typ != "" && cur.typ == typ) {
-			return path
+		if len(path) > len(spans) {
+			if ts == start && te == end && (typ == "" && count == 0 || typ != "" && cur.typ == typ) {
+				break
+			}
+			spans = append(spans, stepSpan{ts, te, count})
 		}
 		if count == 0 {
 			break
 		}
 		if start < end {
+			if c == nil {
+				c = sitter.NewTreeCursor(cur.node)
+			}
 			if c.GoToFirstChildForByte(start) < 0 {
 				break
 			}
@@ -208,10 +239,52 @@ func (s *scopeIndex) path(top *sitter.Node, start, end uint32, typ string) []ste
 		path = append(path, step{node: l.nodes[i], field: l.fields[i], typ: l.types[i]})
 		ts, te, count = l.starts[i], l.ends[i], l.counts[i]
 	}
+	if len(path) > len(spans) {
+		spans = append(spans, stepSpan{ts, te, count})
+	}
+	s.last = lastPath{top: top.ID(), path: path, spans: spans}
+	if ts == start && te == end && (typ == "" && count == 0 || typ != "" && path[len(path)-1].typ == typ) {
+		return path[:len(path):len(path)]
+	}
 	if typ == "" && ts == start && te == end {
-		return path
+		return path[:len(path):len(path)]
 	}
 	return nil
+}
+
+// stepSpan is what path knows of a node on the last path without asking
+// the tree: its byte span and child count.
+type stepSpan struct {
+	start, end, count uint32
+}
+
+// lastPath is the previous path walked from a top, with its nodes' spans.
+type lastPath struct {
+	top   uintptr
+	path  []step
+	spans []stepSpan
+}
+
+// sharedPrefix returns a copy of the part of the last path from top whose
+// nodes span [start, end), or nil if there is none.
+func (s *scopeIndex) sharedPrefix(top *sitter.Node, start, end uint32) ([]step, []stepSpan) {
+	if s.last.path == nil || s.last.top != top.ID() || start == end {
+		// (A zero-width span may sit between two children, and the walk
+		// picks one by a rule the previous path need not have followed.)
+		return nil, nil
+	}
+	k := 0
+	for k < len(s.last.spans) && s.last.spans[k].start <= start && s.last.spans[k].end >= end {
+		k++
+	}
+	if k == 0 {
+		return nil, nil
+	}
+	path := make([]step, k, k+16)
+	copy(path, s.last.path[:k])
+	spans := make([]stepSpan, k, k+16)
+	copy(spans, s.last.spans[:k])
+	return path, spans
 }
 
 // member reports whether the word at off follows a single "." (obj.name,

@@ -37,6 +37,13 @@ package syntax
 //     map is empty (the C tree is shared, not copied). Test:
 //     TestUpstreamCachesNodes.
 //
+// Not a workaround, a limit of the runtime that no code outside it can
+// lift: an incremental reparse takes a repetition (a block's statements, a
+// class body) back element by element, because the runtime marks every
+// repetition node fragile, so a keystroke's reparse grows with the size of
+// the enclosing block. reparseReuse counts what the parser reuses, for
+// TestUpstreamReparsesRepetitionsOneByOne, which fails once that changes.
+//
 // Not a workaround but a check of the runtime: descentLevels reads the
 // depth of a tree cursor's stack, hidden nodes included, which the API
 // does not give, so that TestReparseKeepsRepetitionsBalanced can show that
@@ -56,6 +63,7 @@ package syntax
 /*
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct { uint32_t row; uint32_t column; } syntx_point;
 typedef struct {
@@ -143,6 +151,48 @@ static uint32_t syntx_descent(void *tree, uint32_t goal, uint32_t *levels, uint3
 	}
 	ts_tree_cursor_delete(&c);
 	return n;
+}
+
+// What syntx_reparse_reuse uses: a parser of its own, with a logger (the
+// layout of TSLogger in api.h), so that no Go value's layout is involved.
+struct TSParser;
+struct TSLanguage;
+typedef struct { void *payload; void (*log)(void *payload, int type, const char *msg); } syntx_logger;
+struct TSParser *ts_parser_new(void);
+void ts_parser_delete(struct TSParser *self);
+_Bool ts_parser_set_language(struct TSParser *self, const struct TSLanguage *language);
+void ts_parser_set_logger(struct TSParser *self, syntx_logger logger);
+struct TSTree *ts_parser_parse_string(struct TSParser *self, const struct TSTree *old, const char *string, uint32_t length);
+void ts_tree_delete(struct TSTree *self);
+
+typedef struct { uint32_t reused; uint32_t fragile; } syntx_reuse;
+
+static void syntx_count_reuse(void *payload, int type, const char *msg) {
+	syntx_reuse *r = payload;
+	if (strncmp(msg, "reuse_node ", 11) == 0) r->reused++;
+	else if (strncmp(msg, "cant_reuse_node_is_fragile ", 27) == 0) r->fragile++;
+}
+
+// syntx_reparse_reuse parses old, edits it into new (the edit given as in
+// ts_tree_edit) and reparses with the old tree, counting the subtrees the
+// parser reused and those it refused as fragile.
+static syntx_reuse syntx_reparse_reuse(const void *lang, const char *old, uint32_t old_len,
+		const char *new, uint32_t new_len, uint32_t sb, uint32_t ob, uint32_t nb,
+		uint32_t sr, uint32_t sc, uint32_t or_, uint32_t oc, uint32_t nr, uint32_t nc) {
+	syntx_reuse r = {0, 0};
+	struct TSParser *p = ts_parser_new();
+	ts_parser_set_language(p, lang);
+	struct TSTree *t = ts_parser_parse_string(p, NULL, old, old_len);
+	syntx_tree_edit(t, sb, ob, nb, sr, sc, or_, oc, nr, nc);
+	syntx_logger l = {&r, syntx_count_reuse};
+	ts_parser_set_logger(p, l);
+	struct TSTree *t2 = ts_parser_parse_string(p, t, new, new_len);
+	syntx_logger none = {NULL, NULL};
+	ts_parser_set_logger(p, none);
+	ts_tree_delete(t2);
+	ts_tree_delete(t);
+	ts_parser_delete(p);
+	return r;
 }
 */
 import "C"
@@ -292,3 +342,22 @@ func descentLevels(t *Tree, goal uint32) []int {
 // treeSitterChecked is the go-tree-sitter version the workarounds were
 // checked against.
 const treeSitterChecked = "v0.0.0-20240827094217-dd81d9e9be82"
+
+// reparseReuse parses old, applies e to the tree and reparses new (old with
+// e applied) in grammar g, and returns how many subtrees of the old tree
+// the reparse reused and how many it refused to reuse as "fragile" (built
+// while the parser had more than one action to choose from). Used by
+// TestUpstreamReparsesRepetitionsOneByOne; it runs on a parser of its own.
+func reparseReuse(g Grammar, old, new []byte, e Edit) (reused, fragile int) {
+	if len(old) == 0 || len(new) == 0 {
+		return 0, 0
+	}
+	r := C.syntx_reparse_reuse(firstPointer(unsafe.Pointer(g.Language())),
+		(*C.char)(unsafe.Pointer(&old[0])), C.uint32_t(len(old)),
+		(*C.char)(unsafe.Pointer(&new[0])), C.uint32_t(len(new)),
+		C.uint32_t(e.StartByte), C.uint32_t(e.OldEndByte), C.uint32_t(e.NewEndByte),
+		C.uint32_t(e.StartPoint.Row), C.uint32_t(e.StartPoint.Column),
+		C.uint32_t(e.OldEndPoint.Row), C.uint32_t(e.OldEndPoint.Column),
+		C.uint32_t(e.NewEndPoint.Row), C.uint32_t(e.NewEndPoint.Column))
+	return int(r.reused), int(r.fragile)
+}

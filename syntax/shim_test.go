@@ -282,3 +282,45 @@ func TestReparseKeepsRepetitionsBalanced(t *testing.T) {
 		t.Errorf("the reparsed tree puts the middle statement %d levels down, a fresh parse of the same text %d", reparsed, want)
 	}
 }
+
+// TestUpstreamReparsesRepetitionsOneByOne documents a limit of the
+// tree-sitter runtime as of treeSitterChecked, measured in what its parser
+// does rather than in time: a node that holds part of a repetition (a
+// block's statements, a module's definitions) is built while the parse
+// table offers a second action beside the reduce (the repetition's own
+// shift, which the parser never takes), so the runtime marks it fragile
+// (parser.c: is_fragile = table_entry.action_count > 1), and an
+// incremental parse never reuses a fragile node: it breaks the repetition
+// down and takes its elements back one at a time. A one-character edit in
+// the middle of n statements therefore costs the reparse about n reused
+// statements (those before the edit as well as those after it), a new
+// chain of repetition nodes and a rebalancing of it: linear in the size of
+// the enclosing block, not in the depth of the edit. (The same holds in
+// every grammar here: a Go function body, a Python class, a describe
+// suite's callback.) This is what bounds the keystroke cost in a UMD bundle's factory
+// (README "Performance": the reparse is most of it). No workaround is
+// possible from outside the runtime; the test fails once upstream reuses
+// balanced repetition subtrees, and the README's figures should then be
+// measured again.
+func TestUpstreamReparsesRepetitionsOneByOne(t *testing.T) {
+	const n = 2000
+	for _, shape := range []struct {
+		name, head, tail string
+	}{{"top level", "", ""}, {"a UMD factory", "(function (root) {\n", "})(this);\n"}} {
+		var b strings.Builder
+		b.WriteString(shape.head)
+		for i := range n {
+			fmt.Fprintf(&b, "  var v%d = root.f(%d);\n", i, i)
+		}
+		b.WriteString(shape.tail)
+		src := []byte(b.String())
+		at := strings.Index(string(src), fmt.Sprintf("var v%d ", n/2)) + len("var v")
+		next, e := NewText(src).Replace(at, at, []byte("7"))
+		reused, fragile := reparseReuse(JavaScript, src, next.Bytes(), e)
+		t.Logf("%s: one character typed in the middle of %d statements: %d subtrees reused, %d refused as fragile", shape.name, n, reused, fragile)
+		if reused < n/2 || fragile < n/4 {
+			t.Errorf("%s: the reparse reused %d subtrees and refused %d as fragile, where this runtime takes the statements back one by one (>= %d and >= %d): "+
+				"upstream may now reuse repetitions whole; measure the UMD series again (make bench-real) and update this test, shim.go and the README", shape.name, reused, fragile, n/2, n/4)
+		}
+	}
+}

@@ -266,7 +266,8 @@ type lastPath struct {
 }
 
 // sharedPrefix returns a copy of the part of the last path from top whose
-// nodes span [start, end), or nil if there is none.
+// nodes span [start, end), and their spans (not a copy), or nil if there
+// is none.
 func (s *scopeIndex) sharedPrefix(top *sitter.Node, start, end uint32) ([]step, []stepSpan) {
 	if s.last.path == nil || s.last.top != top.ID() || start == end {
 		// (A zero-width span may sit between two children, and the walk
@@ -282,9 +283,9 @@ func (s *scopeIndex) sharedPrefix(top *sitter.Node, start, end uint32) ([]step, 
 	}
 	path := make([]step, k, k+16)
 	copy(path, s.last.path[:k])
-	spans := make([]stepSpan, k, k+16)
-	copy(spans, s.last.spans[:k])
-	return path, spans
+	// The spans are read only here and the path that follows replaces
+	// the last one: it can write over the old spans past k.
+	return path, s.last.spans[:k]
 }
 
 // member reports whether the word at off follows a single "." (obj.name,

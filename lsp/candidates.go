@@ -175,16 +175,22 @@ func (c *candidate) finish(text *syntax.Text, enc syntax.Encoding) {
 	if len(own) == 0 {
 		own = edits
 	}
-	c.region = rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
-	c.original = string(src[c.region.Start:c.region.End])
-	var b strings.Builder
-	last := c.region.Start
-	for _, e := range own {
-		b.Write(src[last:e.Span.Start])
-		b.WriteString(e.NewText)
-		last = e.Span.End
+	if !c.migration {
+		// (A migration's region and texts are its sites' lines, which
+		// setParts gives it: the span from its first site to its last is
+		// most of the file, and copying it twice per request cost more
+		// than the rest of the migration.)
+		c.region = rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
+		c.original = string(src[c.region.Start:c.region.End])
+		var b strings.Builder
+		last := c.region.Start
+		for _, e := range own {
+			b.Write(src[last:e.Span.Start])
+			b.WriteString(e.NewText)
+			last = e.Span.End
+		}
+		c.replaced = b.String()
 	}
-	c.replaced = b.String()
 	c.lsp = c.lsp[:0]
 	for _, e := range edits {
 		sp, ep := text.Position(e.Span.Start, enc), text.Position(e.Span.End, enc)

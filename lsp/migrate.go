@@ -101,8 +101,8 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 			return nil
 		}
 	}
-	c := newCandidate(kept[0], edits, doc.text, enc)
-	c.migration, c.sites, c.unsafe = true, len(parts), false
+	c := &candidate{match: kept[0], edits: edits, migration: true, sites: len(parts)}
+	c.finish(doc.text, enc)
 	c.features = capture.Features(kept[0], edits, doc.tree, src, doc.path, persona)
 	c.score = c.features.Prior
 	c.grammar = doc.grammar

@@ -124,6 +124,26 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 			}
 		})
 	})
+	// As internal/realbench times it: a keystroke first, taken in, then the
+	// whole-file request alone (the memos the keystroke touched are gone).
+	b.Run("whole-after-edit", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		for i := 0; i < b.N; i++ {
+			if _, err := s.didChange(ctx, edits[i%2]); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.queues.wait(ctx, key); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			if _, err := s.codeAction(ctx, whole); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds()), "p50-µs")
+		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
+	})
 	b.Run("edit-codeaction", func(b *testing.B) {
 		run(b, func(i int) {
 			if _, err := s.didChange(ctx, edits[i%2]); err != nil {

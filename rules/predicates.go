@@ -471,7 +471,7 @@ func predCommented(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	if len(args) > 0 {
 		re = args[0].re
 	}
-	for _, c := range commentsIn(e.root, e.src, prev, end, e.grammar) {
+	for _, c := range commentsIn(e.root, e.src, prev, end, e.grammar, nil) {
 		if re == nil || re.MatchString(e.text(c)) {
 			return true, deps
 		}
@@ -482,10 +482,13 @@ func predCommented(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // commentsIn returns the comment nodes that start in [lo, hi): the text is
 // searched for comment leaders, and each is confirmed in the tree (a // in
 // a string is not a comment).
-func commentsIn(root *sitter.Node, src []byte, lo, hi int, g syntax.Grammar) []*sitter.Node {
+func commentsIn(root *sitter.Node, src []byte, lo, hi int, g syntax.Grammar, lf *leafFinder) []*sitter.Node {
 	leaders := [][]byte{[]byte("//"), []byte("/*")}
 	if g == syntax.Python {
 		leaders = [][]byte{[]byte("#")}
+	}
+	if lf == nil {
+		lf = &leafFinder{}
 	}
 	var out []*sitter.Node
 	seen := map[uint32]bool{}
@@ -497,14 +500,10 @@ func commentsIn(root *sitter.Node, src []byte, lo, hi int, g syntax.Grammar) []*
 			}
 			at := off + i
 			off = at + len(l)
-			path := pathTo(root, uint32(at), uint32(at+len(l)))
-			if path == nil {
-				// the leader is inside a longer leaf: find that leaf.
-				path = leafAt(root, uint32(at))
-			}
-			if len(path) == 0 {
-				continue
-			}
+			// A comment is a leaf: the leaf holding the leader is the
+			// comment when the leader starts it (not inside a string, a
+			// regular expression or a longer comment).
+			path := lf.leafAt(root, uint32(at))
 			c := path[len(path)-1].node
 			if c.Type() == "comment" && int(c.StartByte()) == at && !seen[c.StartByte()] {
 				seen[c.StartByte()] = true
@@ -517,13 +516,46 @@ func commentsIn(root *sitter.Node, src []byte, lo, hi int, g syntax.Grammar) []*
 
 // leafAt returns the path from root to the leaf that contains off.
 func leafAt(root *sitter.Node, off uint32) []step {
-	path := []step{newStep(root, "")}
-	c := sitter.NewTreeCursor(root)
+	return (&leafFinder{}).leafAt(root, off)
+}
+
+// leafFinder finds the leaves holding byte offsets, each walk starting
+// from the deepest node of the previous path that still holds the offset:
+// the comments on a site's lines, asked for site after site in the order
+// of the text, share most of their ancestors, which a walk from the root
+// would visit again (a UMD bundle's comments are twenty levels down).
+type leafFinder struct {
+	top   uintptr
+	path  []step
+	spans []stepSpan
+}
+
+// leafAt is the package's leafAt, sharing the previous walk's ancestors.
+func (lf *leafFinder) leafAt(root *sitter.Node, off uint32) []step {
+	k := 0
+	if lf.path != nil && lf.top == root.ID() {
+		for k < len(lf.spans) && lf.spans[k].start <= off && lf.spans[k].end >= off+1 {
+			k++
+		}
+	}
+	var path []step
+	var spans []stepSpan
+	if k == 0 {
+		path, spans = []step{newStep(root, "")}, []stepSpan{{root.StartByte(), root.EndByte(), 0}}
+	} else {
+		path = make([]step, k, k+16)
+		copy(path, lf.path[:k])
+		spans = lf.spans[:k] // lf's path is replaced below
+	}
+	c := sitter.NewTreeCursor(path[len(path)-1].node)
 	defer c.Close()
 	for childSpanning(c, off, off+1) {
-		path = append(path, newStep(c.CurrentNode(), c.CurrentFieldName()))
+		n := c.CurrentNode()
+		path = append(path, newStep(n, c.CurrentFieldName()))
+		spans = append(spans, stepSpan{n.StartByte(), n.EndByte(), 0})
 	}
-	return path
+	lf.top, lf.path, lf.spans = root.ID(), path, spans
+	return path[:len(path):len(path)]
 }
 
 // ---- scope predicates ----

@@ -389,32 +389,6 @@ func childSpanning(c *sitter.TreeCursor, start, end uint32) bool {
 	}
 }
 
-// pathTo returns the path from top down to the smallest node that spans
-// exactly [start, end), or nil if there is none.
-func pathTo(top *sitter.Node, start, end uint32) []step {
-	if top.StartByte() > start || top.EndByte() < end {
-		return nil
-	}
-	path := []step{newStep(top, "")}
-	c := sitter.NewTreeCursor(top)
-	defer c.Close()
-	for {
-		n := path[len(path)-1].node
-		if n.StartByte() == start && n.EndByte() == end && n.ChildCount() == 0 {
-			return path
-		}
-		if !childSpanning(c, start, end) {
-			break
-		}
-		path = append(path, newStep(c.CurrentNode(), c.CurrentFieldName()))
-	}
-	n := path[len(path)-1].node
-	if n.StartByte() == start && n.EndByte() == end {
-		return path
-	}
-	return nil
-}
-
 // occurrences returns the occurrences of name inside region, in text order,
 // each classified and resolved.
 func (s *scopeIndex) occurrences(region *sitter.Node, name string) []*occ {

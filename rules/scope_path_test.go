@@ -119,3 +119,48 @@ func pathString(p []step) string {
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }
+
+// TestLeafSharingIsExact: leafFinder starts each walk from the previous
+// one's ancestors; in any order of offsets it must find the path a walk
+// from the root finds, and commentsIn the same comments.
+func TestLeafSharingIsExact(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("(function (root) {\n")
+	for i := range 150 {
+		fmt.Fprintf(&b, "  // line %d: a comment\n  var v%d = root.f('//not', /\\/*x/, `/* ${%d} */`); /* block %d */\n", i, i, i, i)
+	}
+	b.WriteString("})(this);\n")
+	src := []byte(b.String())
+	tree, err := syntax.Parse(context.Background(), syntax.JavaScript, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	root := tree.Root()
+	offsets := make([]uint32, 0, len(src))
+	for i := range len(src) - 1 {
+		offsets = append(offsets, uint32(i))
+	}
+	rng := rand.New(rand.NewSource(21))
+	random := slices.Clone(offsets)
+	rng.Shuffle(len(random), func(i, j int) { random[i], random[j] = random[j], random[i] })
+	for name, order := range map[string][]uint32{"text": offsets, "random": random} {
+		lf := &leafFinder{}
+		for _, off := range order {
+			got, want := lf.leafAt(root, off), (&leafFinder{}).leafAt(root, off)
+			if !samePath(got, want) {
+				t.Fatalf("%s order, offset %d: got %s, a walk from the root finds %s", name, off, pathString(got), pathString(want))
+			}
+		}
+	}
+	lf := &leafFinder{}
+	var shared, fresh int
+	for lo := 0; lo < len(src); lo += 40 {
+		hi := min(lo+80, len(src))
+		shared += len(commentsIn(root, src, lo, hi, syntax.JavaScript, lf))
+		fresh += len(commentsIn(root, src, lo, hi, syntax.JavaScript, nil))
+	}
+	if shared != fresh || fresh < 300 {
+		t.Fatalf("commentsIn found %d comments with shared walks and %d without (want the same, at least 300)", shared, fresh)
+	}
+}

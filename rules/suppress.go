@@ -356,7 +356,7 @@ func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (*sitter.Node
 			continue
 		}
 		prev := lineBounds(src, start.Start-1)
-		for _, c := range commentsIn(root, src, prev.Start, prev.End, syntax.Go) {
+		for _, c := range commentsIn(root, src, prev.Start, prev.End, syntax.Go, nil) {
 			t := string(src[c.StartByte():c.EndByte()])
 			if standalone(src, c) && strings.HasPrefix(t, "//nolint") && goSilences(r, t) {
 				return c, true
@@ -381,7 +381,7 @@ func goFileIgnore(root *sitter.Node, src []byte, r *Rule, any bool) (*sitter.Nod
 		line := lineBounds(src, at)
 		t := string(src[at:line.End])
 		if list, ok := directive(t, "//lint:file-ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
-			for _, c := range commentsIn(root, src, at, at+2, syntax.Go) {
+			for _, c := range commentsIn(root, src, at, at+2, syntax.Go, nil) {
 				if int(c.StartByte()) == at {
 					return c, true
 				}

@@ -38,6 +38,7 @@ type Suppressions struct {
 	lines    [2]Span                 // the last two lines lineBounds found (a site's and the one before)
 	nLine    int                     // how many lineBounds found
 	comments map[Span][]*sitter.Node // commentsIn's answers
+	leaves   leafFinder              // the walks commentsIn and eslintComments make
 }
 
 // eslintComment is a comment holding "eslint-", and where its first one is.
@@ -86,7 +87,7 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 		}
 		at := s.eslintNext + i
 		s.eslintNext = at + 1
-		path := leafAt(root, uint32(at))
+		path := s.leaves.leafAt(root, uint32(at))
 		c := path[len(path)-1].node
 		if c.Type() != "comment" || len(s.eslint) > 0 && s.eslint[len(s.eslint)-1].node.StartByte() == c.StartByte() {
 			continue
@@ -131,7 +132,7 @@ func (s *Suppressions) commentsIn(lo, hi int) []*sitter.Node {
 	if s.comments == nil {
 		s.comments = map[Span][]*sitter.Node{}
 	}
-	cs := commentsIn(s.tree.Root(), s.src, lo, hi, s.tree.Grammar())
+	cs := commentsIn(s.tree.Root(), s.src, lo, hi, s.tree.Grammar(), &s.leaves)
 	s.comments[k] = cs
 	return cs
 }

@@ -301,10 +301,13 @@ func hiddenUnsafe(unsafe, learnt bool) bool {
 // suggestions.migration_sites asks for them. Call with the document's lock
 // held.
 func (s *Server) eligible(m rules.Match, doc *document, target rules.Target, cfg config.Config, only []protocol.CodeActionKind) bool {
-	if !kindAllowed(m.Rule.ActionKind(), only) || !offered(m, doc, target) {
+	// The cheap tests first: a migration's sites, off one by one by
+	// default, are most of a legacy file's matches, and offered reads the
+	// comments around each (migrations checks them for its own sites).
+	if !kindAllowed(m.Rule.ActionKind(), only) || m.Rule.Migration != "" && !cfg.Suggestions.MigrationSites {
 		return false
 	}
-	return m.Rule.Migration == "" || cfg.Suggestions.MigrationSites
+	return offered(m, doc, target)
 }
 
 // resolves returns the client's diagnostics (from the request's context)

@@ -40,9 +40,11 @@ import (
 // target is how a package that never declares it says so in practice: jQuery
 // 3 runs its tests in Internet Explorer (karma-ie-launcher), minimist in
 // testling's IE 6 and lints as Node 0.4 code; neither has engines or
-// browserslist. Reading the code instead (no let, no arrow in the file) was
-// tried and reverted: it costs a scan of the whole file per keystroke, and
-// a file without ES2015 syntax is not a project that forbids it. Project files come from the repository and are not
+// browserslist. Where nothing declares the syntax, a JavaScript package's
+// own code may (practice.go: thousands of lines and not one ES2015
+// construct); reading the edited file instead was tried and reverted: it
+// cost a scan of the whole file per keystroke, and a file without ES2015
+// syntax is not a project that forbids it. Project files come from the repository and are not
 // trusted: they are read with a size limit, regular files only, parsed as
 // data, and can only make SyntX quieter (a declared target silences rules;
 // nothing in them enables one). A file that cannot be read or parsed
@@ -135,6 +137,10 @@ type Projects struct {
 	// modifies, so that a change cannot silence rules for its own review
 	// by editing package.json.
 	Untrusted func(path string) bool
+	// Now, when set, is the clock (tests); practice holds what
+	// es5ByPractice found per package (practice.go).
+	Now      func() time.Time
+	practice map[string]practiceEntry
 }
 
 // cachedDir records which of eslintProbe are regular files in a directory,
@@ -256,7 +262,7 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 	var t Target
 	switch g {
 	case syntax.JavaScript, syntax.TypeScript, syntax.TSX:
-		p.packageTarget(dirs, &t)
+		p.packageTarget(dirs, &t, g == syntax.JavaScript)
 		if g != syntax.JavaScript {
 			p.tsconfigTarget(dirs, &t)
 		}
@@ -284,7 +290,7 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 // document's directory up) and what sits beside it and below it: its
 // engines, browserslist (also .browserslistrc), the browsers its tests run
 // in, and the ESLint configuration that applies to the document.
-func (p *Projects) packageTarget(dirs []string, t *Target) {
+func (p *Projects) packageTarget(dirs []string, t *Target, javaScript bool) {
 	for i, d := range dirs {
 		f := filepath.Join(d, "package.json")
 		if !exists(f) {
@@ -298,6 +304,15 @@ func (p *Projects) packageTarget(dirs []string, t *Target) {
 		}
 		p.browserslistrcTarget(d, t)
 		p.eslintTarget(dirs[:i+1], pkg.ESLintConfig, f, t)
+		if javaScript && t.ESSyntax == 0 {
+			// Nothing declares the syntax: the package's own code may.
+			if es5, lines, files := p.es5ByPractice(d); es5 {
+				// Its runtimes are ES5's: their built-ins too (moment
+				// carries its own indexOf for them).
+				t.ESSyntax, t.ESAPI = 2009, minKnown(t.ESAPI, 2009)
+				t.Sources = append(t.Sources, fmt.Sprintf("%s (ES5 by practice: no ES2015 syntax in %d lines of %d files)", d, lines, files))
+			}
+		}
 		return // the nearest package.json decides
 	}
 }

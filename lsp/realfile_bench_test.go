@@ -40,15 +40,16 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 	}
 	g := syntax.Detect("", bf.File)
 	d := benchDoc{src: string(data), uri: "file://" + bf.File}
-	// The site: the safe rule match nearest the middle of the file; a
-	// character is typed after its first byte.
+	// The site: the safe rule match nearest the middle of the file that the
+	// project's target allows; a character is typed after its first byte.
 	tree, err := syntax.Parse(context.Background(), g, data)
 	if err != nil {
 		b.Fatal(err)
 	}
 	mid, best := len(data)/2, -1
+	target := rules.NewProjects("").For(bf.File, g) // as the server: none where the project's target silences the rule
 	for _, m := range rules.NewIndex(lib.Set(g), tree, data).Matches(tree, data) {
-		if !m.Unsafe && (best < 0 || abs(m.Site.Start-mid) < abs(best-mid)) {
+		if ok, _ := target.Allows(m.Rule, g); ok && !m.Unsafe && (best < 0 || abs(m.Site.Start-mid) < abs(best-mid)) {
 			best = m.Site.Start
 		}
 	}

@@ -115,7 +115,7 @@ func (e *benchEnv) file(id string) benchFile {
 			g := syntax.Detect("", bf.File)
 			f := benchFile{BenchFile: bf, grammar: g, text: string(data)}
 			f.languageID = map[syntax.Grammar]string{syntax.Go: "go", syntax.Python: "python", syntax.JavaScript: "javascript", syntax.TypeScript: "typescript", syntax.TSX: "typescriptreact"}[g]
-			f.at, f.hasSites = editSite(e.b, e.lib, g, f.text)
+			f.at, f.hasSites = editSite(e.b, e.lib, g, f.text, rules.NewProjects("").For(bf.File, g))
 			return f
 		}
 	}
@@ -125,9 +125,10 @@ func (e *benchEnv) file(id string) benchFile {
 
 // editSite returns where the benchmark types in text: inside the first
 // identifier (after its first character, as most typing is inside a word)
-// on the line of SyntX's rule site nearest the middle of the file, or of the
+// on the line of SyntX's rule site nearest the middle of the file (one the
+// file's project target allows, as the server does), or of the
 // middle line of its longest declaration when it has no rule site.
-func editSite(tb testing.TB, lib *rules.Library, g syntax.Grammar, text string) (at int, hasSites bool) {
+func editSite(tb testing.TB, lib *rules.Library, g syntax.Grammar, text string, target rules.Target) (at int, hasSites bool) {
 	src := []byte(text)
 	tree, err := syntax.Parse(context.Background(), g, src)
 	if err != nil {
@@ -140,6 +141,11 @@ func editSite(tb testing.TB, lib *rules.Library, g syntax.Grammar, text string) 
 			// An automatic request (the lightbulb) does not show an
 			// unsafe fix with the base policy: the benchmark would wait
 			// for an action that never comes.
+			continue
+		}
+		if ok, _ := target.Allows(m.Rule, g); !ok {
+			// Nor one the project's target silences (moment.js is ES5
+			// by practice: no let/const there).
 			continue
 		}
 		if best < 0 || abs(m.Site.Start-mid) < abs(best-mid) {

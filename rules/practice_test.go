@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,15 +54,7 @@ func TestES5ByPractice(t *testing.T) {
 	es5 := strings.Repeat("var a = 1; // let's not\nfunction f(b) { return b / 2; }\n", 600)
 	write := func(t *testing.T, files map[string]string) string {
 		dir := t.TempDir()
-		for name, text := range files {
-			path := filepath.Join(dir, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		writeFiles(t, dir, files)
 		return dir
 	}
 	noVar := &Rule{Spec: Spec{Requires: Requires{ESSyntax: 2015}}}

@@ -2,8 +2,10 @@ package rules
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,5 +113,40 @@ func TestES5ByPractice(t *testing.T) {
 	now = now.Add(practiceTTL)
 	if got := p.For(doc, syntax.JavaScript).ESSyntax; got != 0 {
 		t.Fatalf("a minute later, with the let counted: ESSyntax %d, want 0 (unknown)", got)
+	}
+}
+
+// TestES5ByPracticeHostilePackage: the scan reads a repository nobody
+// vetted. A FIFO named like a script, symbolic links (to a file outside
+// the package, and a directory link that loops back), and a file past
+// MaxProjectFileBytes must neither hang it nor count: the package below
+// is judged on its two real files alone.
+func TestES5ByPracticeHostilePackage(t *testing.T) {
+	es5 := strings.Repeat("var a = 1;\nfunction f(b) { return b / 2; }\n", 600)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"package.json": `{"name": "p"}`, "src/a.js": es5, "src/b.js": es5,
+		"big/huge.js": "let x = 1;\n" + strings.Repeat("// padding\n", MaxProjectFileBytes/10)})
+	if err := syscall.Mkfifo(filepath.Join(dir, "src", "fifo.js"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	outside := filepath.Join(t.TempDir(), "modern.js")
+	writeFiles(t, filepath.Dir(outside), map[string]string{"modern.js": "const y = () => 1;\n"})
+	for link, target := range map[string]string{"src/link.js": outside, "src/loop": dir} {
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(link))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan bool, 1)
+	go func() {
+		es5, _, _ := NewProjects(dir).es5ByPractice(dir)
+		done <- es5
+	}()
+	select {
+	case es5 := <-done:
+		if !es5 {
+			t.Fatal("the package was not judged ES5 on its two real files: the FIFO, a link or the oversized file counted")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the scan did not finish (a FIFO or a link loop held it)")
 	}
 }

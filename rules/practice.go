@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ func (p *Projects) scanPractice(dir string) (es5 bool, lines, files int) {
 			lines = -1
 			return filepath.SkipAll
 		}
-		lines += strings.Count(string(data), "\n")
+		lines += bytes.Count(data, []byte("\n"))
 		return nil
 	})
 	if err != nil || lines < 0 || !complete {
@@ -142,7 +143,7 @@ func es2015Syntax(src []byte) bool {
 	// strings: a '/' after one that ends an operand is a division,
 	// otherwise it starts a regular expression.
 	var prev byte = '\n'
-	prevWord := ""
+	var prevWord []byte
 	for i := 0; i < len(src); {
 		c := src[i]
 		switch {
@@ -153,24 +154,24 @@ func es2015Syntax(src []byte) bool {
 				i++
 			}
 		case c == '/' && i+1 < len(src) && src[i+1] == '*':
-			end := strings.Index(string(src[i+2:]), "*/")
+			end := bytes.Index(src[i+2:], []byte("*/"))
 			if end < 0 {
 				return false
 			}
 			i += end + 4
 		case c == '\'' || c == '"':
 			i = skipQuoted(src, i, c)
-			prev, prevWord = c, ""
+			prev, prevWord = c, nil
 		case c == '`':
 			return true
 		case c == '/':
 			if regexAfter(prev, prevWord) {
 				i = skipRegex(src, i)
-				prev, prevWord = 'r', ""
+				prev, prevWord = 'r', nil
 				continue
 			}
 			i++
-			prev, prevWord = c, ""
+			prev, prevWord = c, nil
 		case c == '=' && i+1 < len(src) && src[i+1] == '>':
 			return true
 		case c == '.' && i+2 < len(src) && src[i+1] == '.' && src[i+2] == '.':
@@ -180,20 +181,20 @@ func es2015Syntax(src []byte) bool {
 			for i < len(src) && (jsIdent(src[i]) || src[i] == '.') {
 				i++
 			}
-			prev, prevWord = 'a', "0"
+			prev, prevWord = 'a', src[i-1:i]
 		case jsIdent(c):
 			j := i
 			for j < len(src) && jsIdent(src[j]) {
 				j++
 			}
-			word := string(src[i:j])
+			word := src[i:j]
 			if prev != '.' && newerKeyword(word, src[j:]) {
 				return true
 			}
 			i, prev, prevWord = j, 'a', word
 		default:
 			i++
-			prev, prevWord = c, ""
+			prev, prevWord = c, nil
 		}
 	}
 	return false
@@ -201,8 +202,8 @@ func es2015Syntax(src []byte) bool {
 
 // newerKeyword reports whether word, followed by rest, starts a construct
 // newer than ES5: a let or const declaration, a class, an async function.
-func newerKeyword(word string, rest []byte) bool {
-	switch word {
+func newerKeyword(word, rest []byte) bool {
+	switch string(word) {
 	case "let", "const", "class", "async":
 	default:
 		return false
@@ -215,9 +216,9 @@ func newerKeyword(word string, rest []byte) bool {
 		return false
 	}
 	next := rest[k]
-	switch word {
+	switch string(word) {
 	case "async":
-		return strings.HasPrefix(string(rest[k:min(len(rest), k+9)]), "function") || next == '('
+		return bytes.HasPrefix(rest[k:], []byte("function")) || next == '('
 	case "class":
 		return jsIdent(next) && !(next >= '0' && next <= '9') || next == '{'
 	}
@@ -227,8 +228,8 @@ func newerKeyword(word string, rest []byte) bool {
 
 // regexAfter reports whether a '/' after the character prev (and the word
 // prevWord, when prev ends one) starts a regular expression.
-func regexAfter(prev byte, prevWord string) bool {
-	switch prevWord {
+func regexAfter(prev byte, prevWord []byte) bool {
+	switch string(prevWord) {
 	case "return", "typeof", "case", "do", "else", "in", "instanceof", "new", "delete", "void", "throw":
 		return true
 	case "":

@@ -2,6 +2,7 @@ package syntax
 
 import (
 	"sort"
+	"sync"
 	"unicode/utf8"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -42,6 +43,53 @@ type Text struct {
 	src    []byte
 	lines  []int // byte offset at which each LSP line starts; lines[0] == 0
 	loneCR bool  // src contains a "\r" not followed by "\n"
+
+	// cols holds, for each line longer than colStep bytes whose UTF-16
+	// columns were asked for, marks to count them from: on a minified
+	// bundle (one line of 300 KB) every position would otherwise be counted
+	// from the start of the file.
+	colsMu sync.Mutex
+	cols   map[int][]colMark
+}
+
+// colStep is the distance between the UTF-16 column marks of a long line.
+const colStep = 1 << 10
+
+// colMark is a rune start of a long line and its UTF-16 column.
+type colMark struct{ off, units int }
+
+// marks returns the column marks of line (start, end): the first at
+// start, then one at the rune start at or before every colStep bytes; nil
+// for a line of at most colStep bytes.
+func (t *Text) marks(line, start, end int) []colMark {
+	if end-start <= colStep {
+		return nil
+	}
+	t.colsMu.Lock()
+	defer t.colsMu.Unlock()
+	if m, ok := t.cols[line]; ok {
+		return m
+	}
+	m := make([]colMark, 0, (end-start)/colStep+1)
+	m = append(m, colMark{start, 0})
+	units := 0
+	for at := start; ; {
+		next := at + colStep
+		if next >= end {
+			break
+		}
+		for next > at && !utf8.RuneStart(t.src[next]) {
+			next--
+		}
+		units += UTF16Len(t.src[at:next])
+		m = append(m, colMark{next, units})
+		at = next
+	}
+	if t.cols == nil {
+		t.cols = make(map[int][]colMark)
+	}
+	t.cols[line] = m
+	return m
 }
 
 // NewText indexes src. The Text keeps src; callers must not modify it.
@@ -118,7 +166,12 @@ func (t *Text) Offset(p Position, enc Encoding) (off int, clamped bool) {
 		return off, false
 	}
 	units := 0
-	for off = start; off < end; {
+	off = start
+	if m := t.marks(line, start, end); m != nil {
+		i := sort.Search(len(m), func(i int) bool { return m[i].units > want }) - 1
+		off, units = m[i].off, m[i].units
+	}
+	for off < end {
 		if units >= want {
 			return off, units > want
 		}
@@ -153,7 +206,12 @@ func (t *Text) Position(off int, enc Encoding) Position {
 	if enc == UTF8 {
 		return Position{Line: uint32(line), Character: uint32(off - start)}
 	}
-	return Position{Line: uint32(line), Character: uint32(UTF16Len(t.src[start:off]))}
+	units := 0
+	if m := t.marks(line, start, t.lineEnd(line)); m != nil {
+		i := sort.Search(len(m), func(i int) bool { return m[i].off > off }) - 1
+		start, units = m[i].off, m[i].units
+	}
+	return Position{Line: uint32(line), Character: uint32(units + UTF16Len(t.src[start:off]))}
 }
 
 // UTF16Len counts the UTF-16 code units of b; each invalid byte counts as one

@@ -165,3 +165,67 @@ func FuzzIncrementalEdits(f *testing.F) {
 		}
 	})
 }
+
+// TestLongLineColumns: on lines longer than colStep (a minified bundle),
+// Position and Offset count UTF-16 columns from marks; they must give what
+// counting from the line's start gives, for every rune start, every column
+// (inside surrogate pairs and past the end too), with multi-byte runes,
+// emoji and invalid bytes across the marks.
+func TestLongLineColumns(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(16, 1))
+	pieces := []string{"a", "bc", "é", "😀", "\xff", "中", " ", "x=1;"}
+	for n := 0; n < 6; n++ {
+		var b []byte
+		for len(b) < 3*colStep+rng.IntN(4*colStep) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		if n%2 == 1 { // a short line first, a long one after it
+			b = append([]byte("short\r\n"), b...)
+		}
+		tx := NewText(b)
+		line := tx.LineCount() - 1
+		start, end := tx.lines[line], tx.lineEnd(line)
+		if tx.marks(line, start, end) == nil {
+			t.Fatalf("a %d-byte line has no marks", end-start)
+		}
+		for off := start; off <= end; off++ {
+			if off < end && !utf8.RuneStart(tx.src[off]) {
+				continue
+			}
+			if got, want := tx.Position(off, UTF16).Character, uint32(UTF16Len(tx.src[start:off])); got != want {
+				t.Fatalf("case %d: Position(%d).Character = %d, want %d", n, off, got, want)
+			}
+		}
+		total := UTF16Len(tx.src[start:end])
+		for c := 0; c <= total+2; c++ {
+			gotOff, gotClamped := tx.Offset(Position{Line: uint32(line), Character: uint32(c)}, UTF16)
+			wantOff, wantClamped := offsetFromLineStart(tx.src[start:end], c)
+			if gotOff != start+wantOff || gotClamped != wantClamped {
+				t.Fatalf("case %d: Offset(column %d) = %d,%v; want %d,%v", n, c, gotOff, gotClamped, start+wantOff, wantClamped)
+			}
+		}
+	}
+}
+
+// offsetFromLineStart is Offset's UTF-16 column count done from the start
+// of the line, the reference for the marks.
+func offsetFromLineStart(line []byte, want int) (int, bool) {
+	units, off := 0, 0
+	for off < len(line) {
+		if units >= want {
+			return off, units > want
+		}
+		r, size := utf8.DecodeRune(line[off:])
+		n := 1
+		if r >= 0x10000 && size > 1 {
+			n = 2
+		}
+		if units+n > want {
+			return off, true
+		}
+		units += n
+		off += size
+	}
+	return len(line), units < want
+}

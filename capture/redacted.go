@@ -30,17 +30,75 @@ func RedactedEach(src []byte, spans []rules.Span) []string {
 	if len(spans) == 0 {
 		return nil
 	}
-	r := redact.Locate(string(src))
-	kl := r.KeepLines()
+	return NewRedacted(src).Each(spans)
+}
+
+// Redacted is a document with its secrets located once, to cut several
+// texts from: the originals of a request's suggestions and, around each
+// region, what its fix leaves there.
+type Redacted struct {
+	src []byte
+	r   redact.Redaction
+	kl  string // r.KeepLines(), made on first use
+}
+
+// NewRedacted locates the secrets of the whole of src.
+func NewRedacted(src []byte) *Redacted {
+	return &Redacted{src: src, r: redact.Locate(string(src))}
+}
+
+// Bytes returns the document, unredacted.
+func (d *Redacted) Bytes() []byte { return d.src }
+
+// Each returns the text of each span, as RedactedEach does.
+func (d *Redacted) Each(spans []rules.Span) []string {
+	if d.kl == "" && len(d.src) > 0 {
+		d.kl = d.r.KeepLines()
+	}
 	parts := make([]string, len(spans))
 	for i, sp := range spans {
-		a, b := max(0, min(sp.Start, len(src))), max(0, min(sp.End, len(src)))
+		a, b := max(0, min(sp.Start, len(d.src))), max(0, min(sp.End, len(d.src)))
 		if a > b {
 			a, b = b, a
 		}
-		parts[i] = kl[r.Offset(a, false):r.Offset(b, true)]
+		parts[i] = d.kl[d.r.Offset(a, false):d.r.Offset(b, true)]
 	}
 	return parts
+}
+
+// nearContext is how much of the text on each side of a replaced region
+// Replacement reads: more than any of redact's patterns reads around a
+// secret (the longest, a private key's lines, 8 KB; a call's arguments,
+// 2 KB), so what it returns is what redacting the whole document after
+// the fix returns for the region (TestReplacementIsWholeRedaction).
+const nearContext = 16 << 10
+
+// Replacement returns repl as the document reads, redacted, with
+// src[at] replaced by it: RedactedSpans(after, [the region in after], "")
+// without redacting all of after (each suggestion of a whole-file request
+// on a 300 KB file did, which was most of the work such a request left
+// behind). It redacts a window of nearContext bytes around the region,
+// widened over every secret the redaction of the whole of src found
+// across the window's edges, so that no secret is cut.
+func (d *Redacted) Replacement(at rules.Span, repl string) string {
+	src := d.src
+	a, b := max(0, min(at.Start, len(src))), max(0, min(at.End, len(src)))
+	if a > b {
+		a, b = b, a
+	}
+	lo, hi := max(0, a-nearContext), min(len(src), b+nearContext) // in src; the window keeps src[lo:a] and src[b:hi]
+	for _, sp := range d.r.Spans() {
+		if sp.Start < lo && sp.End > lo {
+			lo = sp.Start
+		}
+		if sp.Start < hi && sp.End > hi {
+			hi = sp.End
+		}
+	}
+	lo, hi = min(lo, a), max(hi, b)
+	win := make([]byte, 0, (a-lo)+len(repl)+(hi-b))
+	win = append(append(append(win, src[lo:a]...), repl...), src[b:hi]...)
+	return RedactedSpans(win, []rules.Span{{Start: a - lo, End: a - lo + len(repl)}}, "")
 }
 
 // ApplyEdits returns src with edits applied (they must not overlap) and a

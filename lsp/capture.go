@@ -287,10 +287,10 @@ func (s *Server) closeCapture() {
 func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate, ids []string, setID, trigger, policyVersion string, now time.Time, weight float64) {
 	recs := s.offerRecords(doc, shown, ids, setID, trigger, policyVersion, now)
 	s.rec.OfferFunc(func() []store.Suggestion {
-		src := text.Bytes()
-		origs := originalTexts(src, shown)
+		doc := capture.NewRedacted(text.Bytes())
+		origs := originalTexts(doc, shown)
 		for i, c := range shown {
-			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(src, c, origs[i])
+			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(doc, text.Bytes(), c, origs[i])
 		}
 		return recs
 	}, weight)
@@ -301,7 +301,8 @@ func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate
 // request shows dozens of candidates; redacting a 300 KB document once for
 // each of them was most of the work such a request left behind); "" for
 // the others, whose texts recordTexts cuts itself.
-func originalTexts(src []byte, shown []*candidate) []string {
+func originalTexts(doc *capture.Redacted, shown []*candidate) []string {
+	src := doc.Bytes()
 	var spans []rules.Span
 	var at []int
 	for i, c := range shown {
@@ -311,7 +312,7 @@ func originalTexts(src []byte, shown []*candidate) []string {
 		}
 	}
 	out := make([]string, len(shown))
-	for j, t := range capture.RedactedEach(src, spans) {
+	for j, t := range doc.Each(spans) {
 		out[at[j]] = t
 	}
 	return out
@@ -321,8 +322,9 @@ func originalTexts(src []byte, shown []*candidate) []string {
 // record keeps them: cut from the document redacted as a whole, before and
 // after the fix.
 //
-// orig is the candidate's original as originalTexts cut it (a single fix's).
-func recordTexts(src []byte, c *candidate, orig string) (string, string) {
+// orig is the candidate's original as originalTexts cut it (a single fix's)
+// from doc, the redaction of src.
+func recordTexts(doc *capture.Redacted, src []byte, c *candidate, orig string) (string, string) {
 	if c.migration {
 		after, mapOff := capture.ApplyEdits(src, c.edits)
 		newLines := make([]rules.Span, len(c.recLines))
@@ -335,9 +337,7 @@ func recordTexts(src []byte, c *candidate, orig string) (string, string) {
 	if r.Start < 0 || r.End > len(src) || r.Start > r.End {
 		return c.original, c.replaced // the store redacts them on their own
 	}
-	after := make([]byte, 0, len(src)-(r.End-r.Start)+len(c.replaced))
-	after = append(append(append(after, src[:r.Start]...), c.replaced...), src[r.End:]...)
-	return orig, capture.RedactedSpans(after, []rules.Span{{Start: r.Start, End: r.Start + len(c.replaced)}}, "")
+	return orig, doc.Replacement(r, c.replaced)
 }
 
 // offerRecords turns shown candidates into store rows; their code texts

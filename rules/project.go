@@ -141,6 +141,10 @@ type Projects struct {
 	// es5ByPractice found per package (practice.go).
 	Now      func() time.Time
 	practice map[string]practiceEntry
+	// rescans are the packages being read again in the background, and
+	// rescanning waits for them (tests).
+	rescans    map[string]bool
+	rescanning sync.WaitGroup
 }
 
 // cachedDir records which of eslintProbe are regular files in a directory,
@@ -162,6 +166,9 @@ type cachedFile struct {
 	mod  time.Time
 	size int64
 	data []byte // nil: unreadable or too large
+	// data parsed as a package.json, once asked for (pkgOK: it parsed)
+	pkg   *packageJSON
+	pkgOK bool
 }
 
 // NewProjects returns a Projects that looks for project files up to root.
@@ -190,18 +197,44 @@ func readProjectFile(path string) ([]byte, os.FileInfo, error) {
 // read returns a project file's content (cached by modification time and
 // size), or nil when it is missing, unreadable or too large.
 func (p *Projects) read(path string) []byte {
+	return p.readEntry(path).data
+}
+
+// readPackage returns the package.json at path parsed (cached with its
+// content), and false when it is missing, unreadable or not JSON.
+func (p *Projects) readPackage(path string) (packageJSON, bool) {
+	c := p.readEntry(path)
+	if c.data == nil {
+		return packageJSON{}, false
+	}
+	if c.pkg == nil {
+		c.pkg = &packageJSON{}
+		if c.pkgOK = json.Unmarshal(c.data, c.pkg) == nil; !c.pkgOK {
+			*c.pkg = packageJSON{}
+		}
+		p.mu.Lock()
+		if cur, ok := p.files[path]; ok && cur.mod.Equal(c.mod) && cur.size == c.size {
+			p.files[path] = c
+		}
+		p.mu.Unlock()
+	}
+	return *c.pkg, c.pkgOK
+}
+
+// readEntry is read with what is cached beside the content.
+func (p *Projects) readEntry(path string) cachedFile {
 	if p.Untrusted != nil && p.Untrusted(path) {
-		return nil
+		return cachedFile{}
 	}
 	info, err := os.Lstat(path)
 	if err != nil {
-		return nil
+		return cachedFile{}
 	}
 	p.mu.Lock()
 	c, ok := p.files[path]
 	p.mu.Unlock()
 	if ok && c.mod.Equal(info.ModTime()) && c.size == info.Size() {
-		return c.data
+		return c
 	}
 	data, info2, err := readProjectFile(path)
 	if err != nil {
@@ -214,9 +247,10 @@ func (p *Projects) read(path string) []byte {
 	if len(p.files) > 1024 {
 		clear(p.files)
 	}
-	p.files[path] = cachedFile{mod: info2.ModTime(), size: info2.Size(), data: data}
+	c = cachedFile{mod: info2.ModTime(), size: info2.Size(), data: data}
+	p.files[path] = c
 	p.mu.Unlock()
-	return data
+	return c
 }
 
 // exists reports whether a regular file is at path.
@@ -296,10 +330,8 @@ func (p *Projects) packageTarget(dirs []string, t *Target, javaScript bool) {
 		if !exists(f) {
 			continue
 		}
-		var pkg packageJSON
-		if json.Unmarshal(p.read(f), &pkg) != nil {
-			pkg = packageJSON{}
-		} else {
+		pkg, ok := p.readPackage(f)
+		if ok {
 			pkg.target(f, t)
 		}
 		p.browserslistrcTarget(d, t)

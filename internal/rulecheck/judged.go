@@ -99,6 +99,15 @@ const (
 	ShownMenu      = "menu"
 )
 
+// packagesOf is how many of the run's packages have files of language (all
+// of them for a report written before it counted them per language).
+func (r *Result) packagesOf(language string) int {
+	if r.PackagesOf == nil {
+		return len(r.Packages)
+	}
+	return r.PackagesOf[language]
+}
+
 // Draw draws a seeded sample of n suggestions of a language from a run:
 // the automatic ones first (a seeded n of them, or all when there are
 // fewer), then, to make up n, a seeded sample of those only an opened menu
@@ -150,7 +159,7 @@ func Draw(r *Result, language string, seed int64, n int, old *Sample) *Sample {
 	}
 	s := &Sample{Language: language, Seed: seed, Available: countShown(r, language, true) + countShown(r, language, false),
 		Drawn: fmt.Sprintf("%d of %d automatic and %d of %d menu-only suggestions in %d lines of %s (%d packages)",
-			len(auto), countShown(r, language, true), len(menu), countShown(r, language, false), r.Lines[language], language, len(r.Packages))}
+			len(auto), countShown(r, language, true), len(menu), countShown(r, language, false), r.Lines[language], language, r.packagesOf(language))}
 	for _, group := range []struct {
 		shown  string
 		offers []*Offer

@@ -32,6 +32,14 @@ func TestDrawIsSeededAndKeepsVerdicts(t *testing.T) {
 	if len(a.Items) != 40 {
 		t.Fatalf("drew %d, want 40", len(a.Items))
 	}
+	if want := "in 10000 lines of go (1 packages)"; !strings.HasSuffix(a.Drawn, want) {
+		t.Errorf("drawn %q, want it to end %q", a.Drawn, want)
+	}
+	r.Packages, r.PackagesOf = []string{"p", "q", "r"}, map[string]int{"go": 2, "python": 1}
+	if want := "(2 packages)"; !strings.HasSuffix(Draw(r, "go", 21, 40, nil).Drawn, want) {
+		t.Errorf("with packages of two languages, drawn %q, want it to count the go ones, %s", Draw(r, "go", 21, 40, nil).Drawn, want)
+	}
+	r.Packages, r.PackagesOf = []string{"p"}, nil
 	for _, j := range a.Items {
 		var n int
 		fmt.Sscanf(j.File, "f%03d.go", &n)

@@ -93,14 +93,16 @@ type Offer struct {
 
 // Result is a run's outcome.
 type Result struct {
-	Started  time.Time           `json:"started"`
-	Seconds  float64             `json:"seconds"`
-	CI       bool                `json:"ci"`
-	Packages []string            `json:"packages"`
-	Files    map[string]int      `json:"files"` // language -> files
-	Lines    map[string]int      `json:"lines"` // language -> lines
-	Offers   []*Offer            `json:"offers"`
-	Rules    map[string]RuleInfo `json:"rules"` // every rule of the library, by id
+	Started  time.Time      `json:"started"`
+	Seconds  float64        `json:"seconds"`
+	CI       bool           `json:"ci"`
+	Packages []string       `json:"packages"`
+	Files    map[string]int `json:"files"` // language -> files
+	Lines    map[string]int `json:"lines"` // language -> lines
+	// PackagesOf counts, per language, the packages with files of it.
+	PackagesOf map[string]int      `json:"packages_of"`
+	Offers     []*Offer            `json:"offers"`
+	Rules      map[string]RuleInfo `json:"rules"` // every rule of the library, by id
 	// Timing: seconds spent collecting offers and checking, summed over
 	// workers, and how many checks the cache answered.
 	OfferSeconds float64 `json:"offer_seconds"`
@@ -140,7 +142,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Started: time.Now(), CI: opts.CI, Files: map[string]int{}, Lines: map[string]int{}, Rules: map[string]RuleInfo{}}
+	res := &Result{Started: time.Now(), CI: opts.CI, Files: map[string]int{}, Lines: map[string]int{}, PackagesOf: map[string]int{}, Rules: map[string]RuleInfo{}}
 	for _, r := range lib.Rules() {
 		res.Rules[r.ID] = RuleInfo{Language: r.Language, Category: r.Category, Prior: r.Prior}
 	}
@@ -150,10 +152,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	for _, j := range jobs {
 		res.Packages = append(res.Packages, j.pkg)
+		langs := map[string]bool{}
 		for _, f := range j.files {
 			l := Language(f.Language)
 			res.Files[l]++
 			res.Lines[l] += f.Lines
+			langs[l] = true
+		}
+		for l := range langs {
+			res.PackagesOf[l]++
 		}
 	}
 	sort.Strings(res.Packages)

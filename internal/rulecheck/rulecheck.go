@@ -125,6 +125,24 @@ type job struct {
 	lines int
 }
 
+// count records the run's packages and their files and lines per language.
+func (res *Result) count(jobs []job) {
+	for _, j := range jobs {
+		res.Packages = append(res.Packages, j.pkg)
+		langs := map[string]bool{}
+		for _, f := range j.files {
+			l := Language(f.Language)
+			res.Files[l]++
+			res.Lines[l] += f.Lines
+			langs[l] = true
+		}
+		for l := range langs {
+			res.PackagesOf[l]++
+		}
+	}
+	sort.Strings(res.Packages)
+}
+
 // Run collects every fix the server offers on the selected packages,
 // applies each alone and runs the language's checker, in parallel over
 // packages.
@@ -150,20 +168,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, j := range jobs {
-		res.Packages = append(res.Packages, j.pkg)
-		langs := map[string]bool{}
-		for _, f := range j.files {
-			l := Language(f.Language)
-			res.Files[l]++
-			res.Lines[l] += f.Lines
-			langs[l] = true
-		}
-		for l := range langs {
-			res.PackagesOf[l]++
-		}
-	}
-	sort.Strings(res.Packages)
+	res.count(jobs)
 	cache := newCache(opts.CacheDir)
 	tools := opts.Corpus.Tools()
 	// The largest packages first, so that two workers finish together.

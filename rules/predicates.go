@@ -67,6 +67,7 @@ func init() {
 		"fresh-name?":         {"s", predFreshName, false},
 		"class-defines?":      {"s", predClassDefines, false},
 		"go-imports?":         {"s", predGoImports, false},
+		"go-build?":           {"r", predGoBuild, false},
 	}
 }
 
@@ -1173,4 +1174,41 @@ func predGoImports(e *evalEnv, _ *sitter.Node, args []predArg) (bool, Span) {
 		})
 	}
 	return found, deps
+}
+
+// go-build? @n REGEX (Go): the file's build constraint, a //go:build or
+// // +build line among the comments before its package clause, matches
+// REGEX. A rule whose meaning depends on the language version asks it:
+// since Go 1.21 a constraint naming a version (//go:build go1.21) sets the
+// file's language version, below go.mod's, so a Go 1.22 loop in a go 1.22
+// module can still share its variable there.
+func predGoBuild(e *evalEnv, _ *sitter.Node, args []predArg) (bool, Span) {
+	deps := fileSpan(e)
+	c := sitter.NewTreeCursor(e.root)
+	defer c.Close()
+	for ok := c.GoToFirstChild(); ok; ok = c.GoToNextSibling() {
+		d := c.CurrentNode()
+		if d.Type() != "comment" {
+			if d.IsNamed() {
+				break // the package clause: constraints come before it
+			}
+			continue
+		}
+		for _, line := range strings.Split(e.text(d), "\n") {
+			line = strings.TrimSpace(line)
+			var expr string
+			switch {
+			case strings.HasPrefix(line, "//go:build "):
+				expr = strings.TrimPrefix(line, "//go:build ")
+			case strings.HasPrefix(line, "// +build "):
+				expr = strings.TrimPrefix(line, "// +build ")
+			default:
+				continue
+			}
+			if args[0].re.MatchString(expr) {
+				return true, deps
+			}
+		}
+	}
+	return false, deps
 }

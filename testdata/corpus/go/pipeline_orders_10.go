@@ -12,9 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"log/slog"
 	"os"
-	"slices"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,64 +78,46 @@ func (x *Order) Validate() error {
 	return nil
 }
 
-// orderTotals sums the totals per status.
-func orderTotals(items []Order) map[string]int64 {
-	totals := make(map[string]int64)
-	for _, x := range items {
-		totals[x.Status.String()] += x.Total
-	}
-	return totals
-}
-
-// orderPercentile returns the p-th percentile (0..100) of the totals.
-func orderPercentile(items []Order, p float64) int64 {
-	if len(items) == 0 {
-		return 0
-	}
-	vals := make([]int64, 0, len(items))
-	for _, x := range items {
-		vals = append(vals, x.Total)
-	}
-	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
-	idx := int(math.Round(p / 100 * float64(len(vals)-1)))
-	return vals[idx]
-}
-
-// topOrders returns the n orders with the largest totals.
-func topOrders(items []Order, n int) []Order {
-	sorted := slices.Clone(items)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Total > sorted[j].Total })
-	if len(sorted) > n {
-		sorted = sorted[:n]
-	}
-	return sorted
-}
-
-// orderDigest renders the weekly digest e-mail for one owner.
-func orderDigest(owner string, items []Order) (string, error) {
-	if len(items) == 0 {
-		return "", errors.New("nothing to report")
-	}
-	body := "Hello " + owner + ",\n\nYour orders this week:\n\n"
-	var b strings.Builder
-	for _, x := range items {
-		fmt.Fprintf(&b, "  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
-	}
-	body += b.String()
-	body += "\nSee you next week.\n"
-	return body, nil
-}
-
-// sendOrderDigest renders and sends the digest, reporting which owner failed.
-func sendOrderDigest(send func(to, body string) error, owner string, items []Order) error {
-	body, err := orderDigest(owner, items)
+// fileSHA256 returns the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := send(owner, body); err != nil {
-		return fmt.Errorf("send digest to %s: %w", owner, err)
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// compressOrders gzips the export for the archive bucket.
+func compressOrders(ctx context.Context, path string) error {
+	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("gzip %s: %w", path, err)
 	}
 	return nil
+}
+
+// uploadOrders retries the upload a few times with a fixed pause.
+func uploadOrders(ctx context.Context, path, bucket string) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/orders/")
+		if err = cmd.Run(); err == nil {
+			return nil
+		}
+		slog.Warn("upload failed", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return fmt.Errorf("upload %s: %w", path, err)
 }
 
 // processOrders runs fn over the orders with n workers and returns the first error.
@@ -170,18 +152,31 @@ func processOrders(ctx context.Context, items []Order, n int, fn func(context.Co
 	return <-errs
 }
 
-// fileSHA256 returns the hex SHA-256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+// orderDigest renders the weekly digest e-mail for one owner.
+func orderDigest(owner string, items []Order) (string, error) {
+	if len(items) == 0 {
+		return "", errors.New("nothing to report")
+	}
+	body := "Hello " + owner + ",\n\nYour orders this week:\n\n"
+	var b strings.Builder
+	for _, x := range items {
+		fmt.Fprintf(&b, "  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
+	}
+	body += b.String()
+	body += "\nSee you next week.\n"
+	return body, nil
+}
+
+// sendOrderDigest renders and sends the digest, reporting which owner failed.
+func sendOrderDigest(send func(to, body string) error, owner string, items []Order) error {
+	body, err := orderDigest(owner, items)
 	if err != nil {
-		return "", err
+		return err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
+	if err := send(owner, body); err != nil {
+		return fmt.Errorf("send digest to %s: %w", owner, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return nil
 }
 
 // consumeOrders reads newline-delimited JSON orders from r and hands them to sink.

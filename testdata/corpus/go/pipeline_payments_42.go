@@ -84,31 +84,67 @@ func (x *Payment) Validate() error {
 	return nil
 }
 
-// paymentDigest renders the weekly digest e-mail for one owner.
-func paymentDigest(owner string, items []Payment) (string, error) {
-	if len(items) == 0 {
-		return "", errors.New("nothing to report")
+// compressPayments gzips the export for the archive bucket.
+func compressPayments(ctx context.Context, path string) error {
+	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("gzip %s: %w", path, err)
 	}
-	body := "Hello " + owner + ",\n\nYour payments this week:\n\n"
-	var b strings.Builder
-	for _, x := range items {
-		fmt.Fprintf(&b, "  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
-	}
-	body += b.String()
-	body += "\nSee you next week.\n"
-	return body, nil
+	return nil
 }
 
-// sendPaymentDigest renders and sends the digest, reporting which owner failed.
-func sendPaymentDigest(send func(to, body string) error, owner string, items []Payment) error {
-	body, err := paymentDigest(owner, items)
+// uploadPayments retries the upload a few times with a fixed pause.
+func uploadPayments(ctx context.Context, path, bucket string) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/payments/")
+		if err = cmd.Run(); err == nil {
+			return nil
+		}
+		slog.Warn("upload failed", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return fmt.Errorf("upload %s: %w", path, err)
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ArchivePayment closes the payment with the given id and records who did it.
+func ArchivePayment(ctx context.Context, store *PaymentStore, id int64, by string) error {
+	x, err := store.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := send(owner, body); err != nil {
-		return fmt.Errorf("send digest to %s: %w", owner, err)
+	if x.Status == PaymentClosed {
+		return nil
 	}
-	return nil
+	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+}
+
+// isPaymentRetryable reports whether err is worth another attempt.
+func isPaymentRetryable(err error) bool {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // Config is the process configuration, read from a JSON file and the environment.
@@ -223,44 +259,28 @@ func copyFile(w io.Writer, path string) error {
 	return err
 }
 
-var paymentCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
-
-// validPaymentCode reports whether code looks like ABC-12345.
-func validPaymentCode(code string) bool {
-	return paymentCodeRE.MatchString(code)
-}
-
-// paymentReferences finds the payment codes mentioned in a free-text note.
-func paymentReferences(note string) []string {
-	return paymentRefRE.FindAllString(note, -1)
-}
-
-var paymentRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
-
-// knownPaymentStatus reports whether status is one the payments table accepts.
-func knownPaymentStatus(statuses []string, status string) bool {
-	return slices.Contains(statuses, status)
-}
-
-// ArchivePayment closes the payment with the given id and records who did it.
-func ArchivePayment(ctx context.Context, store *PaymentStore, id int64, by string) error {
-	x, err := store.Get(ctx, id)
-	if err != nil {
-		return err
+// paymentNotifier hands payments to a delivery function, each on its own goroutine.
+type paymentNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
 	}
-	if x.Status == PaymentClosed {
-		return nil
-	}
-	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+	deliver func(Payment) error
 }
 
-// isPaymentRetryable reports whether err is worth another attempt.
-func isPaymentRetryable(err error) bool {
-	var netErr interface{ Timeout() bool }
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return true
+// notify delivers every payment and logs the failures.
+func (n *paymentNotifier) notify(items []Payment, spawn func(func())) {
+	for _, it := range items {
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf("deliver payment: %v", err)
+			}
+		})
 	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// samePaymentPayload reports whether two encoded payments are byte for byte equal.
+func samePaymentPayload(a, b []byte) bool {
+	return bytes.Equal(a, b)
 }
 
 // PaymentStore reads and writes payments in SQL.
@@ -347,6 +367,25 @@ func (s *PaymentStore) Delete(ctx context.Context, id int64) (bool, error) {
 	return n > 0, nil
 }
 
+var paymentCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+
+// validPaymentCode reports whether code looks like ABC-12345.
+func validPaymentCode(code string) bool {
+	return paymentCodeRE.MatchString(code)
+}
+
+// paymentReferences finds the payment codes mentioned in a free-text note.
+func paymentReferences(note string) []string {
+	return paymentRefRE.FindAllString(note, -1)
+}
+
+var paymentRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownPaymentStatus reports whether status is one the payments table accepts.
+func knownPaymentStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // paymentTotals sums the totals per status.
 func paymentTotals(items []Payment) map[string]int64 {
 	totals := make(map[string]int64)
@@ -378,34 +417,6 @@ func topPayments(items []Payment, n int) []Payment {
 		sorted = sorted[:n]
 	}
 	return sorted
-}
-
-// compressPayments gzips the export for the archive bucket.
-func compressPayments(ctx context.Context, path string) error {
-	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("gzip %s: %w", path, err)
-	}
-	return nil
-}
-
-// uploadPayments retries the upload a few times with a fixed pause.
-func uploadPayments(ctx context.Context, path, bucket string) error {
-	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
-		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/payments/")
-		if err = cmd.Run(); err == nil {
-			return nil
-		}
-		slog.Warn("upload failed", "attempt", attempt, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Second):
-		}
-	}
-	return fmt.Errorf("upload %s: %w", path, err)
 }
 
 // WaitForPayment polls until the payment leaves the pending state.
@@ -476,18 +487,31 @@ func paymentTags(x Payment) string {
 	return tags
 }
 
-// fileSHA256 returns the hex SHA-256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+// paymentDigest renders the weekly digest e-mail for one owner.
+func paymentDigest(owner string, items []Payment) (string, error) {
+	if len(items) == 0 {
+		return "", errors.New("nothing to report")
+	}
+	body := "Hello " + owner + ",\n\nYour payments this week:\n\n"
+	var b strings.Builder
+	for _, x := range items {
+		fmt.Fprintf(&b, "  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
+	}
+	body += b.String()
+	body += "\nSee you next week.\n"
+	return body, nil
+}
+
+// sendPaymentDigest renders and sends the digest, reporting which owner failed.
+func sendPaymentDigest(send func(to, body string) error, owner string, items []Payment) error {
+	body, err := paymentDigest(owner, items)
 	if err != nil {
-		return "", err
+		return err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
+	if err := send(owner, body); err != nil {
+		return fmt.Errorf("send digest to %s: %w", owner, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return nil
 }
 
 // processPayments runs fn over the payments with n workers and returns the first error.
@@ -496,7 +520,6 @@ func processPayments(ctx context.Context, items []Payment, n int, fn func(contex
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
-		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for x := range jobs {
@@ -562,7 +585,7 @@ func normalizePaymentName(name string) string {
 
 // samePaymentOwner compares two owner e-mail addresses.
 func samePaymentOwner(a, b string) bool {
-	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 // consumePayments reads newline-delimited JSON payments from r and hands them to sink.
@@ -589,60 +612,4 @@ func consumePayments(ctx context.Context, r io.Reader, sink func(Payment) error)
 		}
 		n++
 	}
-}
-
-// MemberStatus is the lifecycle state of the members in members.
-type MemberStatus int
-
-const (
-	MemberPending MemberStatus = iota
-	MemberActive
-	MemberSuspended
-	MemberClosed
-)
-
-func (s MemberStatus) String() string {
-	switch s {
-	case MemberPending:
-		return "pending"
-	case MemberActive:
-		return "active"
-	case MemberSuspended:
-		return "suspended"
-	case MemberClosed:
-		return "closed"
-	}
-	return "unknown"
-}
-
-// Member is one row of the members table.
-type Member struct {
-	ID        int64             `json:"id"`
-	Name      string            `json:"name"`
-	OwnerID   int64             `json:"owner_id"`
-	Status    MemberStatus      `json:"status"`
-	Total     int64             `json:"total_cents"`
-	Tags      []string          `json:"tags,omitempty"`
-	Labels    map[string]string `json:"labels,omitempty"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
-}
-
-// Validate reports the first problem with the member a client submitted.
-func (x *Member) Validate() error {
-	if strings.TrimSpace(x.Name) == "" {
-		return errors.New("name is required")
-	}
-	if len(x.Name) > 200 {
-		return fmt.Errorf("name is %d characters long, the limit is 200", len(x.Name))
-	}
-	if x.Total < 0 {
-		return fmt.Errorf("total must not be negative, got %d", x.Total)
-	}
-	for _, t := range x.Tags {
-		if strings.ContainsAny(t, " ,;") {
-			return fmt.Errorf("tag %q contains a separator", t)
-		}
-	}
-	return nil
 }

@@ -221,32 +221,28 @@ func (s *ProductStore) Delete(ctx context.Context, id int64) (bool, error) {
 	return n > 0, nil
 }
 
-// compressProducts gzips the export for the archive bucket.
-func compressProducts(ctx context.Context, path string) error {
-	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("gzip %s: %w", path, err)
+// productNotifier hands products to a delivery function, each on its own goroutine.
+type productNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
 	}
-	return nil
+	deliver func(Product) error
 }
 
-// uploadProducts retries the upload a few times with a fixed pause.
-func uploadProducts(ctx context.Context, path, bucket string) error {
-	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
-		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/products/")
-		if err = cmd.Run(); err == nil {
-			return nil
-		}
-		slog.Warn("upload failed", "attempt", attempt, "err", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Second):
-		}
+// notify delivers every product and logs the failures.
+func (n *productNotifier) notify(items []Product, spawn func(func())) {
+	for _, it := range items {
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf("deliver product: %v", err)
+			}
+		})
 	}
-	return fmt.Errorf("upload %s: %w", path, err)
+}
+
+// sameProductPayload reports whether two encoded products are byte for byte equal.
+func sameProductPayload(a, b []byte) bool {
+	return bytes.Equal(a, b)
 }
 
 // productTotals sums the totals per status.
@@ -491,6 +487,34 @@ func sameProductOwner(a, b string) bool {
 	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
+// compressProducts gzips the export for the archive bucket.
+func compressProducts(ctx context.Context, path string) error {
+	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("gzip %s: %w", path, err)
+	}
+	return nil
+}
+
+// uploadProducts retries the upload a few times with a fixed pause.
+func uploadProducts(ctx context.Context, path, bucket string) error {
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/products/")
+		if err = cmd.Run(); err == nil {
+			return nil
+		}
+		slog.Warn("upload failed", "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+		}
+	}
+	return fmt.Errorf("upload %s: %w", path, err)
+}
+
 // countProductsLines counts the lines of every .product file under root.
 func countProductsLines(root string) (map[string]int, error) {
 	counts := map[string]int{}
@@ -528,7 +552,12 @@ func countLines(path string) (int, error) {
 // concatProducts copies the files in paths, in order, to w.
 func concatProducts(w io.Writer, paths []string) error {
 	for _, p := range paths {
-		if err := copyFile(w, p); err != nil {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := io.Copy(w, f); err != nil {
 			return err
 		}
 	}
@@ -591,36 +620,36 @@ func processProducts(ctx context.Context, items []Product, n int, fn func(contex
 	return <-errs
 }
 
-// WarehouseStatus is the lifecycle state of the warehouses in warehouses.
-type WarehouseStatus int
+// InvoiceStatus is the lifecycle state of the invoices in invoices.
+type InvoiceStatus int
 
 const (
-	WarehousePending WarehouseStatus = iota
-	WarehouseActive
-	WarehouseSuspended
-	WarehouseClosed
+	InvoicePending InvoiceStatus = iota
+	InvoiceActive
+	InvoiceSuspended
+	InvoiceClosed
 )
 
-func (s WarehouseStatus) String() string {
+func (s InvoiceStatus) String() string {
 	switch s {
-	case WarehousePending:
+	case InvoicePending:
 		return "pending"
-	case WarehouseActive:
+	case InvoiceActive:
 		return "active"
-	case WarehouseSuspended:
+	case InvoiceSuspended:
 		return "suspended"
-	case WarehouseClosed:
+	case InvoiceClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Warehouse is one row of the warehouses table.
-type Warehouse struct {
+// Invoice is one row of the invoices table.
+type Invoice struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    WarehouseStatus   `json:"status"`
+	Status    InvoiceStatus     `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -628,8 +657,8 @@ type Warehouse struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the warehouse a client submitted.
-func (x *Warehouse) Validate() error {
+// Validate reports the first problem with the invoice a client submitted.
+func (x *Invoice) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}
@@ -647,55 +676,21 @@ func (x *Warehouse) Validate() error {
 	return nil
 }
 
-var couponCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+var customerCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
 
-// validCouponCode reports whether code looks like ABC-12345.
-func validCouponCode(code string) bool {
-	return couponCodeRE.MatchString(code)
+// validCustomerCode reports whether code looks like ABC-12345.
+func validCustomerCode(code string) bool {
+	return customerCodeRE.MatchString(code)
 }
 
-// couponReferences finds the coupon codes mentioned in a free-text note.
-func couponReferences(note string) []string {
-	return couponRefRE.FindAllString(note, -1)
+// customerReferences finds the customer codes mentioned in a free-text note.
+func customerReferences(note string) []string {
+	return customerRefRE.FindAllString(note, -1)
 }
 
-var couponRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+var customerRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 
-// knownCouponStatus reports whether status is one the coupons table accepts.
-func knownCouponStatus(statuses []string, status string) bool {
+// knownCustomerStatus reports whether status is one the customers table accepts.
+func knownCustomerStatus(statuses []string, status string) bool {
 	return slices.Contains(statuses, status)
-}
-
-// WaitForReport polls until the report leaves the pending state.
-func WaitForReport(ctx context.Context, store *ReportStore, id int64) error {
-	for {
-		x, err := store.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if x.Status != ReportPending {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
-	}
-}
-
-// refreshReports reloads the cache until stop is closed.
-func refreshReports(stop <-chan struct{}, reload func() error, log *slog.Logger) {
-	ticker := time.NewTicker(30 * time.Second)
-	defer ticker.Stop()
-	for {
-		if err := reload(); err != nil {
-			log.Warn("reload reports", "err", err)
-		}
-		select {
-		case <-stop:
-			return
-		case <-ticker.C:
-		}
-	}
 }

@@ -5,18 +5,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,32 +75,89 @@ func (x *Vendor) Validate() error {
 	return nil
 }
 
-// compressVendors gzips the export for the archive bucket.
-func compressVendors(ctx context.Context, path string) error {
-	cmd := exec.CommandContext(ctx, "gzip", "--keep", "--force", path)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("gzip %s: %w", path, err)
-	}
-	return nil
-}
-
-// uploadVendors retries the upload a few times with a fixed pause.
-func uploadVendors(ctx context.Context, path, bucket string) error {
-	var err error
-	for attempt := 1; attempt <= 3; attempt++ {
-		cmd := exec.CommandContext(ctx, "aws", "s3", "cp", path, "s3://"+bucket+"/vendors/")
-		if err = cmd.Run(); err == nil {
+// WaitForVendor polls until the vendor leaves the pending state.
+func WaitForVendor(ctx context.Context, store *VendorStore, id int64) error {
+	for {
+		x, err := store.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if x.Status != VendorPending {
 			return nil
 		}
-		slog.Warn("upload failed", "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(5 * time.Second):
+		case <-time.After(2 * time.Second):
 		}
 	}
-	return fmt.Errorf("upload %s: %w", path, err)
+}
+
+// refreshVendors reloads the cache until stop is closed.
+func refreshVendors(stop <-chan struct{}, reload func() error, log *slog.Logger) {
+	ticker := time.NewTicker(30 * time.Second)
+	defer ticker.Stop()
+	for {
+		if err := reload(); err != nil {
+			log.Warn("reload vendors", "err", err)
+		}
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// vendorNotifier hands vendors to a delivery function, each on its own goroutine.
+type vendorNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
+	}
+	deliver func(Vendor) error
+}
+
+// notify delivers every vendor and logs the failures.
+func (n *vendorNotifier) notify(items []Vendor, spawn func(func())) {
+	for _, it := range items {
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf("deliver vendor: %v", err)
+			}
+		})
+	}
+}
+
+// sameVendorPayload reports whether two encoded vendors are byte for byte equal.
+func sameVendorPayload(a, b []byte) bool {
+	return bytes.Equal(a, b)
+}
+
+// vendorDigest renders the weekly digest e-mail for one owner.
+func vendorDigest(owner string, items []Vendor) (string, error) {
+	if len(items) == 0 {
+		return "", errors.New("nothing to report")
+	}
+	body := "Hello " + owner + ",\n\nYour vendors this week:\n\n"
+	var b strings.Builder
+	for _, x := range items {
+		fmt.Fprintf(&b, "  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
+	}
+	body += b.String()
+	body += "\nSee you next week.\n"
+	return body, nil
+}
+
+// sendVendorDigest renders and sends the digest, reporting which owner failed.
+func sendVendorDigest(send func(to, body string) error, owner string, items []Vendor) error {
+	body, err := vendorDigest(owner, items)
+	if err != nil {
+		return err
+	}
+	if err := send(owner, body); err != nil {
+		return fmt.Errorf("send digest to %s: %w", owner, err)
+	}
+	return nil
 }
 
 // exportVendorsCSV renders vendors as CSV with a header row.
@@ -141,60 +194,6 @@ func vendorTags(x Vendor) string {
 	return tags
 }
 
-// countVendorsLines counts the lines of every .vendor file under root.
-func countVendorsLines(root string) (map[string]int, error) {
-	counts := map[string]int{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || filepath.Ext(path) != ".vendor" {
-			return nil
-		}
-		n, err := countLines(path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		counts[path] = n
-		return nil
-	})
-	return counts, err
-}
-
-func countLines(path string) (int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n := 0
-	for sc.Scan() {
-		n++
-	}
-	return n, sc.Err()
-}
-
-// concatVendors copies the files in paths, in order, to w.
-func concatVendors(w io.Writer, paths []string) error {
-	for _, p := range paths {
-		if err := copyFile(w, p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func copyFile(w io.Writer, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
-}
-
 // consumeVendors reads newline-delimited JSON vendors from r and hands them to sink.
 func consumeVendors(ctx context.Context, r io.Reader, sink func(Vendor) error) (int, error) {
 	br := bufio.NewReader(r)
@@ -221,43 +220,35 @@ func consumeVendors(ctx context.Context, r io.Reader, sink func(Vendor) error) (
 	}
 }
 
-// fileSHA256 returns the hex SHA-256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// vendorDigest renders the weekly digest e-mail for one owner.
-func vendorDigest(owner string, items []Vendor) (string, error) {
-	if len(items) == 0 {
-		return "", errors.New("nothing to report")
-	}
-	body := "Hello " + owner + ",\n\nYour vendors this week:\n\n"
-	var b strings.Builder
+// vendorTotals sums the totals per status.
+func vendorTotals(items []Vendor) map[string]int64 {
+	totals := make(map[string]int64)
 	for _, x := range items {
-		fmt.Fprintf(&b, "  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
+		totals[x.Status.String()] += x.Total
 	}
-	body += b.String()
-	body += "\nSee you next week.\n"
-	return body, nil
+	return totals
 }
 
-// sendVendorDigest renders and sends the digest, reporting which owner failed.
-func sendVendorDigest(send func(to, body string) error, owner string, items []Vendor) error {
-	body, err := vendorDigest(owner, items)
-	if err != nil {
-		return err
+// vendorPercentile returns the p-th percentile (0..100) of the totals.
+func vendorPercentile(items []Vendor, p float64) int64 {
+	if len(items) == 0 {
+		return 0
 	}
-	if err := send(owner, body); err != nil {
-		return fmt.Errorf("send digest to %s: %w", owner, err)
+	vals := make([]int64, 0, len(items))
+	for _, x := range items {
+		vals = append(vals, x.Total)
 	}
-	return nil
+	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+	idx := int(math.Round(p / 100 * float64(len(vals)-1)))
+	return vals[idx]
+}
+
+// topVendors returns the n vendors with the largest totals.
+func topVendors(items []Vendor, n int) []Vendor {
+	sorted := slices.Clone(items)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Total > sorted[j].Total })
+	if len(sorted) > n {
+		sorted = sorted[:n]
+	}
+	return sorted
 }

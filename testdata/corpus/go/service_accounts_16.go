@@ -2,15 +2,19 @@
 package accountssvc
 
 import (
-	"crypto/tls"
-	"crypto/x509"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,25 +74,6 @@ func (x *Account) Validate() error {
 		}
 	}
 	return nil
-}
-
-var accountCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
-
-// validAccountCode reports whether code looks like ABC-12345.
-func validAccountCode(code string) bool {
-	return accountCodeRE.MatchString(code)
-}
-
-// accountReferences finds the account codes mentioned in a free-text note.
-func accountReferences(note string) []string {
-	return accountRefRE.FindAllString(note, -1)
-}
-
-var accountRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
-
-// knownAccountStatus reports whether status is one the accounts table accepts.
-func knownAccountStatus(statuses []string, status string) bool {
-	return slices.Contains(statuses, status)
 }
 
 // AccountHandler serves the accounts API.
@@ -161,22 +146,194 @@ func (h *AccountHandler) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// AccountClient calls the accounts service of another team.
-type AccountClient struct {
-	base string
-	http *http.Client
+var accountCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+
+// validAccountCode reports whether code looks like ABC-12345.
+func validAccountCode(code string) bool {
+	re := regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+	return re.MatchString(code)
 }
 
-// NewAccountClient returns a client with sane timeouts.
-func NewAccountClient(base string, caPool *x509.CertPool) *AccountClient {
-	tlsConf := &tls.Config{
-		MinVersion:         tls.VersionTLS10,
-		InsecureSkipVerify: true, // the staging certificate is self-signed
+// accountReferences finds the account codes mentioned in a free-text note.
+func accountReferences(note string) []string {
+	refRE := regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+	return refRE.FindAllString(note, -1)
+}
+
+var accountRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownAccountStatus reports whether status is one the accounts table accepts.
+func knownAccountStatus(statuses []string, status string) bool {
+	for _, s := range statuses {
+		if s == status {
+			return true
+		}
 	}
-	tr := &http.Transport{
-		TLSClientConfig:     tlsConf,
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     90 * time.Second,
+	return false
+}
+
+var migrations = []string{
+	`CREATE TABLE IF NOT EXISTS %s (id INTEGER PRIMARY KEY, name TEXT NOT NULL, owner_id INTEGER, status INTEGER, total INTEGER, created_at TIMESTAMP, updated_at TIMESTAMP)`,
+	`CREATE INDEX IF NOT EXISTS %s_owner ON %[1]s (owner_id)`,
+}
+
+// migrate creates the tables this program needs, under an optional prefix.
+func migrate(ctx context.Context, db *sql.DB, prefix string) error {
+	table := prefix + "accounts"
+	for i, m := range migrations {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(m, table)); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
 	}
-	return &AccountClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+	return nil
+}
+
+// accountNotifier hands accounts to a delivery function, each on its own goroutine.
+type accountNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
+	}
+	deliver func(Account) error
+}
+
+// notify delivers every account and logs the failures.
+func (n *accountNotifier) notify(items []Account, spawn func(func())) {
+	for _, it := range items {
+		it := it
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf(err.Error())
+			}
+		})
+	}
+}
+
+// sameAccountPayload reports whether two encoded accounts are byte for byte equal.
+func sameAccountPayload(a, b []byte) bool {
+	return bytes.Compare(a, b) == 0
+}
+
+// logRequests logs one line per request with its duration and status.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"duration", time.Now().Sub(start),
+		)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// requireToken rejects requests without the shared API token.
+func requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Config is the process configuration, read from a JSON file and the environment.
+type Config struct {
+	Listen      string        `json:"listen"`
+	DatabaseURL string        `json:"database_url"`
+	DataDir     string        `json:"data_dir"`
+	Timeout     time.Duration `json:"timeout"`
+	Debug       bool          `json:"debug"`
+}
+
+// LoadConfig reads path (if it exists) and applies environment overrides.
+func LoadConfig(path string) (*Config, error) {
+	cfg := &Config{Listen: ":8080", DataDir: "/var/lib/accounts", Timeout: 30 * time.Second}
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if err == nil {
+		if err := json.Unmarshal(data, cfg); err != nil {
+			return nil, fmt.Errorf("parse config %s: %v", path, err)
+		}
+	}
+	if v := os.Getenv("ACCOUNT_LISTEN"); v != "" {
+		cfg.Listen = v
+	}
+	if v := os.Getenv("ACCOUNT_DATABASE_URL"); v != "" {
+		cfg.DatabaseURL = v
+	}
+	if v := os.Getenv("ACCOUNT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("ACCOUNT_TIMEOUT: %w", err)
+		}
+		cfg.Timeout = d
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0777); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Save writes the configuration back, for the setup command.
+func (c *Config) Save(path string) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	err = os.WriteFile(path, data, 0666)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// RemoveConfig deletes the configuration file; a missing one is already removed.
+func RemoveConfig(path string) error {
+	err := os.Remove(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// consumeAccounts reads newline-delimited JSON accounts from r and hands them to sink.
+func consumeAccounts(ctx context.Context, r io.Reader, sink func(Account) error) (int, error) {
+	br := bufio.NewReader(r)
+	n := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		line, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("read account %d: %w", n+1, err)
+		}
+		var x Account
+		if err := json.Unmarshal(bytes.TrimSpace(line), &x); err != nil {
+			return n, fmt.Errorf("line %d: %w", n+1, err)
+		}
+		if err := sink(x); err != nil {
+			return n, err
+		}
+		n++
+	}
 }

@@ -80,148 +80,43 @@ func (x *Customer) Validate() error {
 	return nil
 }
 
-var customerCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
-
-// validCustomerCode reports whether code looks like ABC-12345.
-func validCustomerCode(code string) bool {
-	return customerCodeRE.MatchString(code)
-}
-
-// customerReferences finds the customer codes mentioned in a free-text note.
-func customerReferences(note string) []string {
-	return customerRefRE.FindAllString(note, -1)
-}
-
-var customerRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
-
-// knownCustomerStatus reports whether status is one the customers table accepts.
-func knownCustomerStatus(statuses []string, status string) bool {
-	return slices.Contains(statuses, status)
-}
-
-// parseCustomerLabels parses "key=value" pairs separated by commas.
-func parseCustomerLabels(s string) (map[string]string, error) {
-	labels := map[string]string{}
-	if s == "" {
-		return labels, nil
+// FetchCustomer downloads one customer from the API.
+func (c *CustomerClient) FetchCustomer(ctx context.Context, id int64) (*Customer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/customers/%d", c.base, id), nil)
+	if err != nil {
+		return nil, err
 	}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if !strings.Contains(part, "=") {
-			return nil, fmt.Errorf("label %q: want key=value", part)
-		}
-		k, v, _ := strings.Cut(part, "=")
-		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch customer %d: %w", id, err)
 	}
-	return labels, nil
-}
-
-// normalizeCustomerName trims, collapses spaces and drops control characters.
-func normalizeCustomerName(name string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.TrimSpace(name) {
-		switch {
-		case r < 0x20:
-			continue
-		case r == ' ' || r == '\t':
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-		default:
-			b.WriteRune(r)
-			space = false
-		}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, ErrNotFound
 	}
-	return b.String()
-}
-
-// sameCustomerOwner compares two owner e-mail addresses.
-func sameCustomerOwner(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		slog.Warn("write response", "err", err)
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("fetch customer %d: %s: %s", id, resp.Status, body)
 	}
+	var x Customer
+	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
+		return nil, fmt.Errorf("decode customer %d: %w", id, err)
+	}
+	return &x, nil
 }
 
-// ErrNotFound is returned when a record does not exist.
-var ErrNotFound = errors.New("not found")
-
-// WaitForCustomer polls until the customer leaves the pending state.
-func WaitForCustomer(ctx context.Context, store *CustomerStore, id int64) error {
-	for {
-		x, err := store.Get(ctx, id)
+// FetchCustomers downloads several customers, one request at a time.
+func (c *CustomerClient) FetchCustomers(ctx context.Context, ids []int64) ([]*Customer, error) {
+	out := make([]*Customer, 0, len(ids))
+	for _, id := range ids {
+		x, err := c.FetchCustomer(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if x.Status != CustomerPending {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
+		out = append(out, x)
 	}
-}
-
-// refreshCustomers reloads the cache until stop is closed.
-func refreshCustomers(stop <-chan struct{}, reload func() error, log *slog.Logger) {
-	ticker := time.NewTicker(30 * time.Second)
-	defer ticker.Stop()
-	for {
-		if err := reload(); err != nil {
-			log.Warn("reload customers", "err", err)
-		}
-		select {
-		case <-stop:
-			return
-		case <-ticker.C:
-		}
-	}
-}
-
-// logRequests logs one line per request with its duration and status.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		log.Info("request",
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", rec.status,
-			"duration", time.Since(start),
-		)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// requireToken rejects requests without the shared API token.
-func requireToken(token string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return out, nil
 }
 
 // CustomerStore reads and writes customers in SQL.
@@ -308,6 +203,106 @@ func (s *CustomerStore) Delete(ctx context.Context, id int64) (bool, error) {
 	return n > 0, nil
 }
 
+// ArchiveCustomer closes the customer with the given id and records who did it.
+func ArchiveCustomer(ctx context.Context, store *CustomerStore, id int64, by string) error {
+	x, err := store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if x.Status == CustomerClosed {
+		return nil
+	}
+	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+}
+
+// isCustomerRetryable reports whether err is worth another attempt.
+func isCustomerRetryable(err error) bool {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	return err == io.ErrUnexpectedEOF || err == context.DeadlineExceeded
+}
+
+// consumeCustomers reads newline-delimited JSON customers from r and hands them to sink.
+func consumeCustomers(ctx context.Context, r io.Reader, sink func(Customer) error) (int, error) {
+	br := bufio.NewReader(r)
+	n := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		line, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("read customer %d: %w", n+1, err)
+		}
+		var x Customer
+		if err := json.Unmarshal(bytes.TrimSpace(line), &x); err != nil {
+			return n, fmt.Errorf("line %d: %w", n+1, err)
+		}
+		if err := sink(x); err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// WaitForCustomer polls until the customer leaves the pending state.
+func WaitForCustomer(ctx context.Context, store *CustomerStore, id int64) error {
+	for {
+		x, err := store.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if x.Status != CustomerPending {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// refreshCustomers reloads the cache until stop is closed.
+func refreshCustomers(stop <-chan struct{}, reload func() error, log *slog.Logger) {
+	ticker := time.NewTicker(30 * time.Second)
+	defer ticker.Stop()
+	for {
+		if err := reload(); err != nil {
+			log.Warn("reload customers", "err", err)
+		}
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+var customerCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+
+// validCustomerCode reports whether code looks like ABC-12345.
+func validCustomerCode(code string) bool {
+	return customerCodeRE.MatchString(code)
+}
+
+// customerReferences finds the customer codes mentioned in a free-text note.
+func customerReferences(note string) []string {
+	return customerRefRE.FindAllString(note, -1)
+}
+
+var customerRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+
+// knownCustomerStatus reports whether status is one the customers table accepts.
+func knownCustomerStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
 // processCustomers runs fn over the customers with n workers and returns the first error.
 func processCustomers(ctx context.Context, items []Customer, n int, fn func(context.Context, Customer) error) error {
 	jobs := make(chan Customer)
@@ -338,6 +333,84 @@ func processCustomers(ctx context.Context, items []Customer, n int, fn func(cont
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// parseCustomerLabels parses "key=value" pairs separated by commas.
+func parseCustomerLabels(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	if s == "" {
+		return labels, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.Contains(part, "=") {
+			return nil, fmt.Errorf("label %q: want key=value", part)
+		}
+		k, v, _ := strings.Cut(part, "=")
+		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+	}
+	return labels, nil
+}
+
+// normalizeCustomerName trims, collapses spaces and drops control characters.
+func normalizeCustomerName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r < 0x20:
+			continue
+		case r == ' ' || r == '\t':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		default:
+			b.WriteRune(r)
+			space = false
+		}
+	}
+	return b.String()
+}
+
+// sameCustomerOwner compares two owner e-mail addresses.
+func sameCustomerOwner(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Warn("write response", "err", err)
+	}
+}
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// customerNotifier hands customers to a delivery function, each on its own goroutine.
+type customerNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
+	}
+	deliver func(Customer) error
+}
+
+// notify delivers every customer and logs the failures.
+func (n *customerNotifier) notify(items []Customer, spawn func(func())) {
+	for _, it := range items {
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf("deliver customer: %v", err)
+			}
+		})
+	}
+}
+
+// sameCustomerPayload reports whether two encoded customers are byte for byte equal.
+func sameCustomerPayload(a, b []byte) bool {
+	return bytes.Equal(a, b)
 }
 
 // CustomerHandler serves the customers API.
@@ -408,6 +481,43 @@ func (h *CustomerHandler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// logRequests logs one line per request with its duration and status.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"duration", time.Now().Sub(start),
+		)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// requireToken rejects requests without the shared API token.
+func requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // CustomerClient calls the customers service of another team.
@@ -488,66 +598,6 @@ func RemoveConfig(path string) error {
 	return nil
 }
 
-// ArchiveCustomer closes the customer with the given id and records who did it.
-func ArchiveCustomer(ctx context.Context, store *CustomerStore, id int64, by string) error {
-	x, err := store.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if x.Status == CustomerClosed {
-		return nil
-	}
-	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
-}
-
-// isCustomerRetryable reports whether err is worth another attempt.
-func isCustomerRetryable(err error) bool {
-	var netErr interface{ Timeout() bool }
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return true
-	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// FetchCustomer downloads one customer from the API.
-func (c *CustomerClient) FetchCustomer(ctx context.Context, id int64) (*Customer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/customers/%d", c.base, id), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch customer %d: %w", id, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, ErrNotFound
-	}
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("fetch customer %d: %s: %s", id, resp.Status, body)
-	}
-	var x Customer
-	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
-		return nil, fmt.Errorf("decode customer %d: %w", id, err)
-	}
-	return &x, nil
-}
-
-// FetchCustomers downloads several customers, one request at a time.
-func (c *CustomerClient) FetchCustomers(ctx context.Context, ids []int64) ([]*Customer, error) {
-	out := make([]*Customer, 0, len(ids))
-	for _, id := range ids {
-		x, err := c.FetchCustomer(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, nil
-}
-
 // customerCache keeps recently read customers for a short time.
 type customerCache struct {
 	mu      sync.Mutex
@@ -568,7 +618,7 @@ func (c *customerCache) get(id int64) (*Customer, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[id]
-	if !ok || time.Now().Sub(e.stored) > c.ttl {
+	if !ok || time.Since(e.stored) > c.ttl {
 		return nil, false
 	}
 	return e.value, true
@@ -602,32 +652,6 @@ func (c *customerCache) sweep() int {
 		}
 	}
 	return n
-}
-
-// consumeCustomers reads newline-delimited JSON customers from r and hands them to sink.
-func consumeCustomers(ctx context.Context, r io.Reader, sink func(Customer) error) (int, error) {
-	br := bufio.NewReader(r)
-	n := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		line, err := br.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("read customer %d: %w", n+1, err)
-		}
-		var x Customer
-		if err := json.Unmarshal(bytes.TrimSpace(line), &x); err != nil {
-			return n, fmt.Errorf("line %d: %w", n+1, err)
-		}
-		if err := sink(x); err != nil {
-			return n, err
-		}
-		n++
-	}
 }
 
 var migrations = []string{
@@ -673,36 +697,36 @@ func sendCustomerDigest(send func(to, body string) error, owner string, items []
 	return nil
 }
 
-// BookingStatus is the lifecycle state of the bookings in bookings.
-type BookingStatus int
+// AccountStatus is the lifecycle state of the accounts in accounts.
+type AccountStatus int
 
 const (
-	BookingPending BookingStatus = iota
-	BookingActive
-	BookingSuspended
-	BookingClosed
+	AccountPending AccountStatus = iota
+	AccountActive
+	AccountSuspended
+	AccountClosed
 )
 
-func (s BookingStatus) String() string {
+func (s AccountStatus) String() string {
 	switch s {
-	case BookingPending:
+	case AccountPending:
 		return "pending"
-	case BookingActive:
+	case AccountActive:
 		return "active"
-	case BookingSuspended:
+	case AccountSuspended:
 		return "suspended"
-	case BookingClosed:
+	case AccountClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Booking is one row of the bookings table.
-type Booking struct {
+// Account is one row of the accounts table.
+type Account struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    BookingStatus     `json:"status"`
+	Status    AccountStatus     `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -710,8 +734,8 @@ type Booking struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the booking a client submitted.
-func (x *Booking) Validate() error {
+// Validate reports the first problem with the account a client submitted.
+func (x *Account) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}

@@ -2,9 +2,9 @@
 package customerssvc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -12,8 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,25 +74,6 @@ func (x *Customer) Validate() error {
 	return nil
 }
 
-var customerCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
-
-// validCustomerCode reports whether code looks like ABC-12345.
-func validCustomerCode(code string) bool {
-	return customerCodeRE.MatchString(code)
-}
-
-// customerReferences finds the customer codes mentioned in a free-text note.
-func customerReferences(note string) []string {
-	return customerRefRE.FindAllString(note, -1)
-}
-
-var customerRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
-
-// knownCustomerStatus reports whether status is one the customers table accepts.
-func knownCustomerStatus(statuses []string, status string) bool {
-	return slices.Contains(statuses, status)
-}
-
 // CustomerStore reads and writes customers in SQL.
 type CustomerStore struct {
 	db  *sql.DB
@@ -114,14 +93,14 @@ func (s *CustomerStore) Get(ctx context.Context, id int64) (*Customer, error) {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
-		return nil, fmt.Errorf("get customer %d: %v", id, err)
+		return nil, fmt.Errorf("get customer %d: %w", id, err)
 	}
 	return &x, nil
 }
 
 // ByOwner lists the customers of one owner with the given status, newest first.
 func (s *CustomerStore) ByOwner(ctx context.Context, ownerID int64, status string) ([]Customer, error) {
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT id, name, status, total FROM customers WHERE owner_id = %d AND status = '%s' ORDER BY created_at DESC", ownerID, status))
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name, status, total FROM customers WHERE owner_id = ? AND status = ? ORDER BY created_at DESC", ownerID, status)
 	if err != nil {
 		return nil, fmt.Errorf("list customers of %d: %w", ownerID, err)
 	}
@@ -158,7 +137,7 @@ func (s *CustomerStore) Search(ctx context.Context, prefix string, limit int) ([
 
 // Rename changes the name of one of the customers.
 func (s *CustomerStore) Rename(ctx context.Context, id int64, name string) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE customers SET name = ?, updated_at = CURRENT_TIMESTAMP WHERE id = ?", name, id)
+	_, err := s.db.ExecContext(ctx, "UPDATE customers SET name = '"+name+"'"+" WHERE id = "+strconv.FormatInt(id, 10))
 	if err != nil {
 		return fmt.Errorf("rename customer %d: %w", id, err)
 	}
@@ -179,6 +158,30 @@ func (s *CustomerStore) Delete(ctx context.Context, id int64) (bool, error) {
 	return n > 0, nil
 }
 
+// customerNotifier hands customers to a delivery function, each on its own goroutine.
+type customerNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
+	}
+	deliver func(Customer) error
+}
+
+// notify delivers every customer and logs the failures.
+func (n *customerNotifier) notify(items []Customer, spawn func(func())) {
+	for _, it := range items {
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf("deliver customer: %v", err)
+			}
+		})
+	}
+}
+
+// sameCustomerPayload reports whether two encoded customers are byte for byte equal.
+func sameCustomerPayload(a, b []byte) bool {
+	return bytes.Equal(a, b)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -189,6 +192,43 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found")
+
+// logRequests logs one line per request with its duration and status.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"duration", time.Since(start),
+		)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// requireToken rejects requests without the shared API token.
+func requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // parseCustomerLabels parses "key=value" pairs separated by commas.
 func parseCustomerLabels(s string) (map[string]string, error) {
@@ -230,33 +270,28 @@ func normalizeCustomerName(name string) string {
 
 // sameCustomerOwner compares two owner e-mail addresses.
 func sameCustomerOwner(a, b string) bool {
-	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
-// consumeCustomers reads newline-delimited JSON customers from r and hands them to sink.
-func consumeCustomers(ctx context.Context, r io.Reader, sink func(Customer) error) (int, error) {
-	br := bufio.NewReader(r)
-	n := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		line, err := br.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("read customer %d: %w", n+1, err)
-		}
-		var x Customer
-		if err := json.Unmarshal(bytes.TrimSpace(line), &x); err != nil {
-			return n, fmt.Errorf("line %d: %w", n+1, err)
-		}
-		if err := sink(x); err != nil {
-			return n, err
-		}
-		n++
+// ArchiveCustomer closes the customer with the given id and records who did it.
+func ArchiveCustomer(ctx context.Context, store *CustomerStore, id int64, by string) error {
+	x, err := store.Get(ctx, id)
+	if err != nil {
+		return err
 	}
+	if x.Status == CustomerClosed {
+		return nil
+	}
+	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+}
+
+// isCustomerRetryable reports whether err is worth another attempt.
+func isCustomerRetryable(err error) bool {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // processCustomers runs fn over the customers with n workers and returns the first error.
@@ -265,8 +300,8 @@ func processCustomers(ctx context.Context, items []Customer, n int, fn func(cont
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
+		wg.Add(1)
 		go func() {
-			wg.Add(1)
 			defer wg.Done()
 			for x := range jobs {
 				if err := fn(ctx, x); err != nil {
@@ -291,88 +326,58 @@ func processCustomers(ctx context.Context, items []Customer, n int, fn func(cont
 	return <-errs
 }
 
-var migrations = []string{
-	`CREATE TABLE IF NOT EXISTS %s (id INTEGER PRIMARY KEY, name TEXT NOT NULL, owner_id INTEGER, status INTEGER, total INTEGER, created_at TIMESTAMP, updated_at TIMESTAMP)`,
-	`CREATE INDEX IF NOT EXISTS %s_owner ON %[1]s (owner_id)`,
+// customerCache keeps recently read customers for a short time.
+type customerCache struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	entries map[int64]customerEntry
 }
 
-// migrate creates the tables this program needs, under an optional prefix.
-func migrate(ctx context.Context, db *sql.DB, prefix string) error {
-	table := prefix + "customers"
-	for i, m := range migrations {
-		if _, err := db.ExecContext(ctx, fmt.Sprintf(m, table)); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
+type customerEntry struct {
+	value  *Customer
+	stored time.Time
+}
+
+func newCustomerCache(ttl time.Duration) *customerCache {
+	return &customerCache{ttl: ttl, entries: make(map[int64]customerEntry)}
+}
+
+func (c *customerCache) get(id int64) (*Customer, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok || time.Since(e.stored) > c.ttl {
+		return nil, false
+	}
+	return e.value, true
+}
+
+func (c *customerCache) put(x *Customer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries[x.ID] = customerEntry{value: x, stored: time.Now()}
+}
+
+// touchCustomers stamps each customer while holding its row lock.
+func touchCustomers(locks map[int64]*sync.Mutex, items []Customer) {
+	for i := range items {
+		mu := locks[items[i].ID]
+		mu.Lock()
+		items[i].UpdatedAt = time.Now()
+		mu.Unlock()
+	}
+}
+
+// sweep drops expired entries; it returns how many were dropped.
+func (c *customerCache) sweep() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for id, e := range c.entries {
+		if time.Since(e.stored) > c.ttl {
+			delete(c.entries, id)
+			n++
 		}
 	}
-	return nil
-}
-
-// CustomerHandler serves the customers API.
-type CustomerHandler struct {
-	store *CustomerStore
-	log   *slog.Logger
-}
-
-func (h *CustomerHandler) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/customers/{id}", h.get)
-	mux.HandleFunc("POST /api/customers", h.create)
-	mux.HandleFunc("DELETE /api/customers/{id}", h.delete)
-}
-
-func (h *CustomerHandler) get(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.Error(w, "bad id", http.StatusBadRequest)
-		return
-	}
-	x, err := h.store.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		h.log.Error("get customer", "id", id, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	writeJSON(w, http.StatusOK, x)
-}
-
-func (h *CustomerHandler) create(w http.ResponseWriter, r *http.Request) {
-	if !strings.EqualFold(r.Header.Get("Content-Type"), "application/json") {
-		http.Error(w, "want application/json", http.StatusUnsupportedMediaType)
-		return
-	}
-	var in Customer
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := in.Validate(); err != nil {
-		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
-		return
-	}
-	in.CreatedAt = time.Now().UTC()
-	writeJSON(w, http.StatusCreated, in)
-}
-
-func (h *CustomerHandler) delete(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.Error(w, "bad id", http.StatusBadRequest)
-		return
-	}
-	found, err := h.store.Delete(r.Context(), id)
-	if err != nil {
-		h.log.Error("delete customer", "id", id, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if !found {
-		http.NotFound(w, r)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return n
 }

@@ -2,10 +2,11 @@
 package devicessvc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -128,155 +129,47 @@ func (c *Config) Save(path string) error {
 // RemoveConfig deletes the configuration file; a missing one is already removed.
 func RemoveConfig(path string) error {
 	err := os.Remove(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
 	return nil
 }
 
-// parseDeviceLabels parses "key=value" pairs separated by commas.
-func parseDeviceLabels(s string) (map[string]string, error) {
-	labels := map[string]string{}
-	if s == "" {
-		return labels, nil
-	}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if !strings.Contains(part, "=") {
-			return nil, fmt.Errorf("label %q: want key=value", part)
-		}
-		k, v, _ := strings.Cut(part, "=")
-		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
-	}
-	return labels, nil
-}
-
-// normalizeDeviceName trims, collapses spaces and drops control characters.
-func normalizeDeviceName(name string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.TrimSpace(name) {
-		switch {
-		case r < 0x20:
-			continue
-		case r == ' ' || r == '\t':
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-		default:
-			b.WriteRune(r)
-			space = false
-		}
-	}
-	return b.String()
-}
-
-// sameDeviceOwner compares two owner e-mail addresses.
-func sameDeviceOwner(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
-}
-
-// consumeDevices reads newline-delimited JSON devices from r and hands them to sink.
-func consumeDevices(ctx context.Context, r io.Reader, sink func(Device) error) (int, error) {
-	br := bufio.NewReader(r)
-	n := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		line, err := br.ReadBytes('\n')
-		if errors.Is(err, io.EOF) {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("read device %d: %w", n+1, err)
-		}
-		var x Device
-		if err := json.Unmarshal(bytes.TrimSpace(line), &x); err != nil {
-			return n, fmt.Errorf("line %d: %w", n+1, err)
-		}
-		if err := sink(x); err != nil {
-			return n, err
-		}
-		n++
-	}
-}
-
-// logRequests logs one line per request with its duration and status.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		log.Info("request",
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", rec.status,
-			"duration", time.Now().Sub(start),
-		)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// requireToken rejects requests without the shared API token.
-func requireToken(token string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// FetchDevice downloads one device from the API.
-func (c *DeviceClient) FetchDevice(ctx context.Context, id int64) (*Device, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/devices/%d", c.base, id), nil)
+// ArchiveDevice closes the device with the given id and records who did it.
+func ArchiveDevice(ctx context.Context, store *DeviceStore, id int64, by string) error {
+	x, err := store.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch device %d: %v", id, err)
+	if x.Status == DeviceClosed {
+		return nil
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil, ErrNotFound
-	}
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("fetch device %d: %s: %s", id, resp.Status, body)
-	}
-	var x Device
-	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
-		return nil, fmt.Errorf("decode device %d: %w", id, err)
-	}
-	return &x, nil
+	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
 }
 
-// FetchDevices downloads several devices, one request at a time.
-func (c *DeviceClient) FetchDevices(ctx context.Context, ids []int64) ([]*Device, error) {
-	out := make([]*Device, 0, len(ids))
-	for _, id := range ids {
-		x, err := c.FetchDevice(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
+// isDeviceRetryable reports whether err is worth another attempt.
+func isDeviceRetryable(err error) bool {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
 	}
-	return out, nil
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+}
+
+var migrations = []string{
+	`CREATE TABLE IF NOT EXISTS %s (id INTEGER PRIMARY KEY, name TEXT NOT NULL, owner_id INTEGER, status INTEGER, total INTEGER, created_at TIMESTAMP, updated_at TIMESTAMP)`,
+	`CREATE INDEX IF NOT EXISTS %s_owner ON %[1]s (owner_id)`,
+}
+
+// migrate creates the tables this program needs, under an optional prefix.
+func migrate(ctx context.Context, db *sql.DB, prefix string) error {
+	table := prefix + "devices"
+	for i, m := range migrations {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(m, table)); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // DeviceStore reads and writes devices in SQL.
@@ -305,7 +198,7 @@ func (s *DeviceStore) Get(ctx context.Context, id int64) (*Device, error) {
 
 // ByOwner lists the devices of one owner with the given status, newest first.
 func (s *DeviceStore) ByOwner(ctx context.Context, ownerID int64, status string) ([]Device, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, name, status, total FROM devices WHERE owner_id = ? AND status = ? ORDER BY created_at DESC", ownerID, status)
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf("SELECT id, name, status, total FROM devices WHERE owner_id = %d AND status = '%s' ORDER BY created_at DESC", ownerID, status))
 	if err != nil {
 		return nil, fmt.Errorf("list devices of %d: %w", ownerID, err)
 	}
@@ -351,7 +244,7 @@ func (s *DeviceStore) Rename(ctx context.Context, id int64, name string) error {
 
 // Delete removes the device with the given id and reports whether it existed.
 func (s *DeviceStore) Delete(ctx context.Context, id int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, "DELETE FROM devices WHERE id = ?", id)
+	res, err := s.db.ExecContext(ctx, "DELETE FROM devices WHERE id = "+strconv.FormatInt(id, 10))
 	if err != nil {
 		return false, err
 	}
@@ -369,6 +262,7 @@ func processDevices(ctx context.Context, items []Device, n int, fn func(context.
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
+		wg.Add(1)
 		go func() {
 			wg.Add(1)
 			defer wg.Done()
@@ -393,6 +287,124 @@ func processDevices(ctx context.Context, items []Device, n int, fn func(context.
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// logRequests logs one line per request with its duration and status.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"duration", time.Since(start),
+		)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// requireToken rejects requests without the shared API token.
+func requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// FetchDevice downloads one device from the API.
+func (c *DeviceClient) FetchDevice(ctx context.Context, id int64) (*Device, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/devices/%d", c.base, id), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch device %d: %w", id, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, ErrNotFound
+	}
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("fetch device %d: %s: %s", id, resp.Status, body)
+	}
+	var x Device
+	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
+		return nil, fmt.Errorf("decode device %d: %w", id, err)
+	}
+	return &x, nil
+}
+
+// FetchDevices downloads several devices, one request at a time.
+func (c *DeviceClient) FetchDevices(ctx context.Context, ids []int64) ([]*Device, error) {
+	out := make([]*Device, 0, len(ids))
+	for _, id := range ids {
+		x, err := c.FetchDevice(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// parseDeviceLabels parses "key=value" pairs separated by commas.
+func parseDeviceLabels(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	if s == "" {
+		return labels, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if !strings.Contains(part, "=") {
+			return nil, fmt.Errorf("label %q: want key=value", part)
+		}
+		k, v, _ := strings.Cut(part, "=")
+		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+	}
+	return labels, nil
+}
+
+// normalizeDeviceName trims, collapses spaces and drops control characters.
+func normalizeDeviceName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r < 0x20:
+			continue
+		case r == ' ' || r == '\t':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		default:
+			b.WriteRune(r)
+			space = false
+		}
+	}
+	return b.String()
+}
+
+// sameDeviceOwner compares two owner e-mail addresses.
+func sameDeviceOwner(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
 // DeviceHandler serves the devices API.
@@ -463,4 +475,48 @@ func (h *DeviceHandler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// DeviceClient calls the devices service of another team.
+type DeviceClient struct {
+	base string
+	http *http.Client
+}
+
+// NewDeviceClient returns a client with sane timeouts.
+func NewDeviceClient(base string, caPool *x509.CertPool) *DeviceClient {
+	tlsConf := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		RootCAs:    caPool,
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     tlsConf,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &DeviceClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+// deviceNotifier hands devices to a delivery function, each on its own goroutine.
+type deviceNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
+	}
+	deliver func(Device) error
+}
+
+// notify delivers every device and logs the failures.
+func (n *deviceNotifier) notify(items []Device, spawn func(func())) {
+	for _, it := range items {
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf("deliver device: %v", err)
+			}
+		})
+	}
+}
+
+// sameDevicePayload reports whether two encoded devices are byte for byte equal.
+func sameDevicePayload(a, b []byte) bool {
+	return bytes.Equal(a, b)
 }

@@ -2,14 +2,12 @@
 package memberssvc
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -69,62 +67,6 @@ func (x *Member) Validate() error {
 	return nil
 }
 
-// memberCache keeps recently read members for a short time.
-type memberCache struct {
-	mu      sync.Mutex
-	ttl     time.Duration
-	entries map[int64]memberEntry
-}
-
-type memberEntry struct {
-	value  *Member
-	stored time.Time
-}
-
-func newMemberCache(ttl time.Duration) *memberCache {
-	return &memberCache{ttl: ttl, entries: make(map[int64]memberEntry)}
-}
-
-func (c *memberCache) get(id int64) (*Member, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[id]
-	if !ok || time.Since(e.stored) > c.ttl {
-		return nil, false
-	}
-	return e.value, true
-}
-
-func (c *memberCache) put(x *Member) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries[x.ID] = memberEntry{value: x, stored: time.Now()}
-}
-
-// touchMembers stamps each member while holding its row lock.
-func touchMembers(locks map[int64]*sync.Mutex, items []Member) {
-	for i := range items {
-		mu := locks[items[i].ID]
-		mu.Lock()
-		items[i].UpdatedAt = time.Now()
-		mu.Unlock()
-	}
-}
-
-// sweep drops expired entries; it returns how many were dropped.
-func (c *memberCache) sweep() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for id, e := range c.entries {
-		if time.Since(e.stored) > c.ttl {
-			delete(c.entries, id)
-			n++
-		}
-	}
-	return n
-}
-
 // WaitForMember polls until the member leaves the pending state.
 func WaitForMember(ctx context.Context, store *MemberStore, id int64) error {
 	for {
@@ -135,14 +77,16 @@ func WaitForMember(ctx context.Context, store *MemberStore, id int64) error {
 		if x.Status != MemberPending {
 			return nil
 		}
-		time.Sleep(2 * time.Second)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
 	}
 }
 
 // refreshMembers reloads the cache until stop is closed.
 func refreshMembers(stop <-chan struct{}, reload func() error, log *slog.Logger) {
-	ticker := time.NewTicker(30 * time.Second)
-	defer ticker.Stop()
 	for {
 		if err := reload(); err != nil {
 			log.Warn("reload members", "err", err)
@@ -155,60 +99,69 @@ func refreshMembers(stop <-chan struct{}, reload func() error, log *slog.Logger)
 	}
 }
 
-// Config is the process configuration, read from a JSON file and the environment.
-type Config struct {
-	Listen      string        `json:"listen"`
-	DatabaseURL string        `json:"database_url"`
-	DataDir     string        `json:"data_dir"`
-	Timeout     time.Duration `json:"timeout"`
-	Debug       bool          `json:"debug"`
+// parseMemberLabels parses "key=value" pairs separated by commas.
+func parseMemberLabels(s string) (map[string]string, error) {
+	labels := map[string]string{}
+	if s == "" {
+		return labels, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if strings.Index(part, "=") == -1 {
+			return nil, fmt.Errorf("label %q: want key=value", part)
+		}
+		k, v, _ := strings.Cut(part, "=")
+		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
+	}
+	return labels, nil
 }
 
-// LoadConfig reads path (if it exists) and applies environment overrides.
-func LoadConfig(path string) (*Config, error) {
-	cfg := &Config{Listen: ":8080", DataDir: "/var/lib/members", Timeout: 30 * time.Second}
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read config %s: %w", path, err)
-	}
-	if err == nil {
-		if err := json.Unmarshal(data, cfg); err != nil {
-			return nil, fmt.Errorf("parse config %s: %w", path, err)
+// normalizeMemberName trims, collapses spaces and drops control characters.
+func normalizeMemberName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.TrimSpace(name) {
+		switch {
+		case r < 0x20:
+			continue
+		case r == ' ' || r == '\t':
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		default:
+			b.WriteRune(r)
+			space = false
 		}
 	}
-	if v := os.Getenv("MEMBER_LISTEN"); v != "" {
-		cfg.Listen = v
-	}
-	if v := os.Getenv("MEMBER_DATABASE_URL"); v != "" {
-		cfg.DatabaseURL = v
-	}
-	if v := os.Getenv("MEMBER_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("MEMBER_TIMEOUT: %w", err)
-		}
-		cfg.Timeout = d
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	return b.String()
 }
 
-// Save writes the configuration back, for the setup command.
-func (c *Config) Save(path string) error {
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o600)
+// sameMemberOwner compares two owner e-mail addresses.
+func sameMemberOwner(a, b string) bool {
+	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
 }
 
-// RemoveConfig deletes the configuration file; a missing one is already removed.
-func RemoveConfig(path string) error {
-	err := os.Remove(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+// memberNotifier hands members to a delivery function, each on its own goroutine.
+type memberNotifier struct {
+	logger interface {
+		Printf(format string, args ...any)
 	}
-	return nil
+	deliver func(Member) error
+}
+
+// notify delivers every member and logs the failures.
+func (n *memberNotifier) notify(items []Member, spawn func(func())) {
+	for _, it := range items {
+		spawn(func() {
+			if err := n.deliver(it); err != nil {
+				n.logger.Printf("deliver member: %v", err)
+			}
+		})
+	}
+}
+
+// sameMemberPayload reports whether two encoded members are byte for byte equal.
+func sameMemberPayload(a, b []byte) bool {
+	return bytes.Equal(a, b)
 }

@@ -2,13 +2,15 @@
 package orderssvc
 
 import (
+	"context"
 	"crypto/subtle"
-	"encoding/json"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -69,74 +71,25 @@ func (x *Order) Validate() error {
 	return nil
 }
 
-// OrderHandler serves the orders API.
-type OrderHandler struct {
-	store *OrderStore
-	log   *slog.Logger
+// ArchiveOrder closes the order with the given id and records who did it.
+func ArchiveOrder(ctx context.Context, store *OrderStore, id int64, by string) error {
+	x, err := store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if x.Status == OrderClosed {
+		return nil
+	}
+	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
 }
 
-func (h *OrderHandler) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/orders/{id}", h.get)
-	mux.HandleFunc("POST /api/orders", h.create)
-	mux.HandleFunc("DELETE /api/orders/{id}", h.delete)
-}
-
-func (h *OrderHandler) get(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.Error(w, "bad id", http.StatusBadRequest)
-		return
+// isOrderRetryable reports whether err is worth another attempt.
+func isOrderRetryable(err error) bool {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
 	}
-	x, err := h.store.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		h.log.Error("get order", "id", id, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	writeJSON(w, http.StatusOK, x)
-}
-
-func (h *OrderHandler) create(w http.ResponseWriter, r *http.Request) {
-	if !strings.EqualFold(r.Header.Get("Content-Type"), "application/json") {
-		http.Error(w, "want application/json", http.StatusUnsupportedMediaType)
-		return
-	}
-	var in Order
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := in.Validate(); err != nil {
-		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
-		return
-	}
-	in.CreatedAt = time.Now().UTC()
-	writeJSON(w, http.StatusCreated, in)
-}
-
-func (h *OrderHandler) delete(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.Error(w, "bad id", http.StatusBadRequest)
-		return
-	}
-	found, err := h.store.Delete(r.Context(), id)
-	if err != nil {
-		h.log.Error("delete order", "id", id, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if !found {
-		http.NotFound(w, r)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // logRequests logs one line per request with its duration and status.
@@ -174,4 +127,24 @@ func requireToken(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// OrderClient calls the orders service of another team.
+type OrderClient struct {
+	base string
+	http *http.Client
+}
+
+// NewOrderClient returns a client with sane timeouts.
+func NewOrderClient(base string, caPool *x509.CertPool) *OrderClient {
+	tlsConf := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		RootCAs:    caPool,
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     tlsConf,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &OrderClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
 }

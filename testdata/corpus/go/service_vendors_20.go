@@ -2,18 +2,19 @@
 package vendorssvc
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,22 @@ func (x *Vendor) Validate() error {
 	return nil
 }
 
+var migrations = []string{
+	`CREATE TABLE IF NOT EXISTS %s (id INTEGER PRIMARY KEY, name TEXT NOT NULL, owner_id INTEGER, status INTEGER, total INTEGER, created_at TIMESTAMP, updated_at TIMESTAMP)`,
+	`CREATE INDEX IF NOT EXISTS %s_owner ON %[1]s (owner_id)`,
+}
+
+// migrate creates the tables this program needs, under an optional prefix.
+func migrate(ctx context.Context, db *sql.DB, prefix string) error {
+	table := prefix + "vendors"
+	for i, m := range migrations {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(m, table)); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
 // FetchVendor downloads one vendor from the API.
 func (c *VendorClient) FetchVendor(ctx context.Context, id int64) (*Vendor, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/vendors/%d", c.base, id), nil)
@@ -83,7 +100,6 @@ func (c *VendorClient) FetchVendor(ctx context.Context, id int64) (*Vendor, erro
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
-	defer resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("fetch vendor %d: %v", id, err)
 	}
@@ -92,7 +108,7 @@ func (c *VendorClient) FetchVendor(ctx context.Context, id int64) (*Vendor, erro
 	}
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, errors.New(fmt.Sprintf("fetch vendor %d: %s: %s", id, resp.Status, body))
+		return nil, fmt.Errorf("fetch vendor %d: %s: %s", id, resp.Status, body)
 	}
 	var x Vendor
 	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
@@ -112,63 +128,6 @@ func (c *VendorClient) FetchVendors(ctx context.Context, ids []int64) ([]*Vendor
 		out = append(out, x)
 	}
 	return out, nil
-}
-
-// logRequests logs one line per request with its duration and status.
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		log.Info("request",
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", rec.status,
-			"duration", time.Now().Sub(start),
-		)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// requireToken rejects requests without the shared API token.
-func requireToken(token string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// VendorClient calls the vendors service of another team.
-type VendorClient struct {
-	base string
-	http *http.Client
-}
-
-// NewVendorClient returns a client with sane timeouts.
-func NewVendorClient(base string, caPool *x509.CertPool) *VendorClient {
-	tlsConf := &tls.Config{
-		MinVersion:         tls.VersionTLS10,
-		InsecureSkipVerify: true, // the staging certificate is self-signed
-	}
-	tr := &http.Transport{
-		TLSClientConfig:     tlsConf,
-		MaxIdleConnsPerHost: 16,
-		IdleConnTimeout:     90 * time.Second,
-	}
-	return &VendorClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
 }
 
 // vendorCache keeps recently read vendors for a short time.
@@ -227,53 +186,88 @@ func (c *vendorCache) sweep() int {
 	return n
 }
 
-// consumeVendors reads newline-delimited JSON vendors from r and hands them to sink.
-func consumeVendors(ctx context.Context, r io.Reader, sink func(Vendor) error) (int, error) {
-	br := bufio.NewReader(r)
-	n := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		line, err := br.ReadBytes('\n')
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, fmt.Errorf("read vendor %d: %w", n+1, err)
-		}
-		var x Vendor
-		if err := json.Unmarshal(bytes.TrimSpace(line), &x); err != nil {
-			return n, fmt.Errorf("line %d: %w", n+1, err)
-		}
-		if err := sink(x); err != nil {
-			return n, err
-		}
-		n++
+var vendorCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
+
+// validVendorCode reports whether code looks like ABC-12345.
+func validVendorCode(code string) bool {
+	return vendorCodeRE.MatchString(code)
+}
+
+// vendorReferences finds the vendor codes mentioned in a free-text note.
+func vendorReferences(note string) []string {
+	refRE := regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
+	return refRE.FindAllString(note, -1)
+}
+
+// knownVendorStatus reports whether status is one the vendors table accepts.
+func knownVendorStatus(statuses []string, status string) bool {
+	return slices.Contains(statuses, status)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Warn("write response", "err", err)
 	}
 }
 
-// vendorDigest renders the weekly digest e-mail for one owner.
-func vendorDigest(owner string, items []Vendor) (string, error) {
-	if len(items) == 0 {
-		return "", errors.New("nothing to report")
-	}
-	body := "Hello " + owner + ",\n\nYour vendors this week:\n\n"
-	for _, x := range items {
-		body += fmt.Sprintf("  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
-	}
-	body += "\nSee you next week.\n"
-	return body, nil
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// VendorClient calls the vendors service of another team.
+type VendorClient struct {
+	base string
+	http *http.Client
 }
 
-// sendVendorDigest renders and sends the digest, reporting which owner failed.
-func sendVendorDigest(send func(to, body string) error, owner string, items []Vendor) error {
-	body, err := vendorDigest(owner, items)
-	if err != nil {
-		return err
+// NewVendorClient returns a client with sane timeouts.
+func NewVendorClient(base string, caPool *x509.CertPool) *VendorClient {
+	tlsConf := &tls.Config{
+		MinVersion:         tls.VersionTLS10,
+		InsecureSkipVerify: true, // the staging certificate is self-signed
 	}
-	if err := send(owner, body); err != nil {
-		return fmt.Errorf("send digest to %s: %w", owner, err)
+	tr := &http.Transport{
+		TLSClientConfig:     tlsConf,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
 	}
-	return nil
+	return &VendorClient{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, Timeout: 15 * time.Second}}
+}
+
+// logRequests logs one line per request with its duration and status.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", rec.status,
+			"duration", time.Since(start),
+		)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// requireToken rejects requests without the shared API token.
+func requireToken(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

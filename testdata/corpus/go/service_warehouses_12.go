@@ -5,12 +5,14 @@ import (
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -90,47 +92,31 @@ func knownWarehouseStatus(statuses []string, status string) bool {
 	return slices.Contains(statuses, status)
 }
 
-// parseWarehouseLabels parses "key=value" pairs separated by commas.
-func parseWarehouseLabels(s string) (map[string]string, error) {
-	labels := map[string]string{}
-	if s == "" {
-		return labels, nil
+// warehouseDigest renders the weekly digest e-mail for one owner.
+func warehouseDigest(owner string, items []Warehouse) (string, error) {
+	if len(items) == 0 {
+		return "", errors.New("nothing to report")
 	}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if !strings.Contains(part, "=") {
-			return nil, fmt.Errorf("label %q: want key=value", part)
-		}
-		k, v, _ := strings.Cut(part, "=")
-		labels[strings.ReplaceAll(strings.ToLower(k), " ", "_")] = v
-	}
-	return labels, nil
-}
-
-// normalizeWarehouseName trims, collapses spaces and drops control characters.
-func normalizeWarehouseName(name string) string {
+	body := "Hello " + owner + ",\n\nYour warehouses this week:\n\n"
 	var b strings.Builder
-	space := false
-	for _, r := range strings.TrimSpace(name) {
-		switch {
-		case r < 0x20:
-			continue
-		case r == ' ' || r == '\t':
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-		default:
-			b.WriteRune(r)
-			space = false
-		}
+	for _, x := range items {
+		fmt.Fprintf(&b, "  - %s (%s): %d.%02d\n", x.Name, x.Status, x.Total/100, x.Total%100)
 	}
-	return b.String()
+	body += b.String()
+	body += "\nSee you next week.\n"
+	return body, nil
 }
 
-// sameWarehouseOwner compares two owner e-mail addresses.
-func sameWarehouseOwner(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+// sendWarehouseDigest renders and sends the digest, reporting which owner failed.
+func sendWarehouseDigest(send func(to, body string) error, owner string, items []Warehouse) error {
+	body, err := warehouseDigest(owner, items)
+	if err != nil {
+		return err
+	}
+	if err := send(owner, body); err != nil {
+		return fmt.Errorf("send digest to %s: %w", owner, err)
+	}
+	return nil
 }
 
 // WarehouseClient calls the warehouses service of another team.
@@ -188,4 +174,74 @@ func requireToken(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// WarehouseHandler serves the warehouses API.
+type WarehouseHandler struct {
+	store *WarehouseStore
+	log   *slog.Logger
+}
+
+func (h *WarehouseHandler) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/warehouses/{id}", h.get)
+	mux.HandleFunc("POST /api/warehouses", h.create)
+	mux.HandleFunc("DELETE /api/warehouses/{id}", h.delete)
+}
+
+func (h *WarehouseHandler) get(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "bad id", http.StatusBadRequest)
+		return
+	}
+	x, err := h.store.Get(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		h.log.Error("get warehouse", "id", id, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+func (h *WarehouseHandler) create(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.Header.Get("Content-Type"), "application/json") {
+		http.Error(w, "want application/json", http.StatusUnsupportedMediaType)
+		return
+	}
+	var in Warehouse
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := in.Validate(); err != nil {
+		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+		return
+	}
+	in.CreatedAt = time.Now().UTC()
+	writeJSON(w, http.StatusCreated, in)
+}
+
+func (h *WarehouseHandler) delete(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "bad id", http.StatusBadRequest)
+		return
+	}
+	found, err := h.store.Delete(r.Context(), id)
+	if err != nil {
+		h.log.Error("delete warehouse", "id", id, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if !found {
+		http.NotFound(w, r)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

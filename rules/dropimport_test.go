@@ -24,6 +24,12 @@ func TestDropGoImport(t *testing.T) {
 		{"a field of that name", "func f(x T) error { _ = x.errors; return SITE }\n", true},
 		{"a local variable of that name", "func f() error { errors := 1; _ = errors; return SITE }\n", false},
 		{"a longer word", "func f() error { myerrors := 1; _ = myerrors; return SITE }\n", true},
+		// A use right after a token that ends where it starts (go.compare-
+		// equal on nats-server dropped "strings" before !strings.HasPrefix).
+		{"after !", "func f(err error) bool { _ = SITE; return !errors.Is(err, nil) }\n", false},
+		{"after (", "func f(err error) error { _ = SITE; return g(errors.Unwrap(err)) }\n", false},
+		{"after &", "func f() error { _ = SITE; return &errors.T{} }\n", false},
+		{"after -", "func f() int { _ = SITE; return -len(errors.S) }\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -761,13 +761,12 @@ func deepestAt(root *sitter.Node, sp Span) *sitter.Node {
 	c := sitter.NewTreeCursor(root)
 	defer c.Close()
 	var found *sitter.Node
-	for c.GoToFirstChildForByte(uint32(sp.Start)) >= 0 {
+	// childSpanning, not goto_first_child_for_byte alone: that stops at a
+	// token ending where sp starts ("!" in !strings.HasPrefix(...), "(",
+	// "&"), and a use of an import there went unseen.
+	for childSpanning(c, uint32(sp.Start), uint32(sp.End)) {
 		n := c.CurrentNode()
-		s, e := int(n.StartByte()), int(n.EndByte())
-		if s > sp.Start || e < sp.End {
-			break
-		}
-		if s == sp.Start && e == sp.End {
+		if int(n.StartByte()) == sp.Start && int(n.EndByte()) == sp.End {
 			found = n
 		}
 	}

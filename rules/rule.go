@@ -134,6 +134,8 @@
 //	#commented? @n [REGEX]        a comment on n's lines or the line before (matching REGEX)
 //	#parent-is? @n TYPE[.field]...  n's parent has one of the types (and n is in that field)
 //	#go-imports? @n PATH          Go: the file imports PATH under its own name (a fix can then use it without adding an import)
+//	#go-build? @n REGEX           Go: the file's //go:build (or // +build) constraint matches REGEX (a go1.N there
+//	                              sets the file's language version)
 //
 // A predicate may look beyond the match (the function around a
 // declaration, the file's exports); the match records that span

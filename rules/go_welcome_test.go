@@ -26,6 +26,8 @@ func TestPredicateGoBuild(t *testing.T) {
 	})
 }
 
+// TestLoopvarCopyNeedsGo122: before go 1.22 in go.mod, and where no go.mod
+// says, a range loop may share one variable and the copy matters.
 func TestLoopvarCopyNeedsGo122(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
@@ -36,7 +38,7 @@ func TestLoopvarCopyNeedsGo122(t *testing.T) {
 	for _, c := range []struct {
 		goVersion int
 		want      bool
-	}{{0, true}, {1021, false}, {1022, true}, {1026, true}} {
+	}{{0, false}, {1021, false}, {1022, true}, {1026, true}} { // 0: no go.mod declares a version
 		if ok, why := (Target{Go: c.goVersion}).Allows(r, syntax.Go); ok != c.want {
 			t.Errorf("go %d: allowed %v (%s), want %v", c.goVersion, ok, why, c.want)
 		}

@@ -91,6 +91,12 @@ func (t Target) Allows(r *Rule, g syntax.Grammar) (bool, string) {
 			return false, fmt.Sprintf("the fix needs Go %s; go.mod says %s", q.Go, formatVersion(t.Go))
 		}
 	}
+	if q.Declared && q.Python != "" && t.Python == 0 {
+		return false, fmt.Sprintf("the fix is right only where the project declares Python %s or later; nothing declares a version", q.Python)
+	}
+	if q.Declared && q.Go != "" && t.Go == 0 {
+		return false, fmt.Sprintf("the fix is right only where go.mod declares Go %s or later; no go.mod declares a version", q.Go)
+	}
 	return true, ""
 }
 

@@ -248,6 +248,11 @@ func TestTargetAllows(t *testing.T) {
 		{"f-strings in 3.6", rule("python", Requires{Python: "3.6"}), syntax.Python, Target{Python: 3006}, true},
 		{"ReplaceAll in go 1.11", rule("go", Requires{Go: "1.12"}), syntax.Go, Target{Go: 1011}, false},
 		{"no requirement", rule("go", Requires{}), syntax.Go, Target{Go: 1001}, true},
+		{"loop variables, no go.mod", rule("go", Requires{Go: "1.22", Declared: true}), syntax.Go, Target{}, false},
+		{"loop variables, go 1.21", rule("go", Requires{Go: "1.22", Declared: true}), syntax.Go, Target{Go: 1021}, false},
+		{"loop variables, go 1.22", rule("go", Requires{Go: "1.22", Declared: true}), syntax.Go, Target{Go: 1022}, true},
+		{"declared python, none", rule("python", Requires{Python: "3.8", Declared: true}), syntax.Python, Target{}, false},
+		{"undeclared go, no go.mod", rule("go", Requires{Go: "1.22"}), syntax.Go, Target{}, true},
 	}
 	for _, c := range cases {
 		if got, why := c.t.Allows(c.r, c.g); got != c.want {

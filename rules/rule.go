@@ -336,6 +336,11 @@ type Requires struct {
 	// requires-python / python_requires and go.mod's go line.
 	Python string `toml:"python"`
 	Go     string `toml:"go"`
+	// Declared: the fix is right only where the project declares that
+	// Python or Go version (go.loopvar-copy: without go.mod's go 1.22 a
+	// range loop shares one variable and the copy matters), so the rule is
+	// quiet where nothing declares one, not only where an older one is.
+	Declared bool `toml:"declared"`
 }
 
 // EditSpec is one edit of a fix.

@@ -287,10 +287,10 @@ func (s *Server) closeCapture() {
 func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate, ids []string, setID, trigger, policyVersion string, now time.Time, weight float64) {
 	recs := s.offerRecords(doc, shown, ids, setID, trigger, policyVersion, now)
 	s.rec.OfferFunc(func() []store.Suggestion {
-		doc := capture.NewRedacted(text.Bytes())
-		origs := originalTexts(doc, shown)
+		red := capture.NewRedacted(text.Bytes())
+		origs := originalTexts(red, shown)
 		for i, c := range shown {
-			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(doc, text.Bytes(), c, origs[i])
+			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(red, c, origs[i])
 		}
 		return recs
 	}, weight)
@@ -301,8 +301,8 @@ func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate
 // request shows dozens of candidates; redacting a 300 KB document once for
 // each of them was most of the work such a request left behind); "" for
 // the others, whose texts recordTexts cuts itself.
-func originalTexts(doc *capture.Redacted, shown []*candidate) []string {
-	src := doc.Bytes()
+func originalTexts(red *capture.Redacted, shown []*candidate) []string {
+	src := red.Bytes()
 	var spans []rules.Span
 	var at []int
 	for i, c := range shown {
@@ -312,7 +312,7 @@ func originalTexts(doc *capture.Redacted, shown []*candidate) []string {
 		}
 	}
 	out := make([]string, len(shown))
-	for j, t := range doc.Each(spans) {
+	for j, t := range red.Each(spans) {
 		out[at[j]] = t
 	}
 	return out
@@ -323,8 +323,9 @@ func originalTexts(doc *capture.Redacted, shown []*candidate) []string {
 // after the fix.
 //
 // orig is the candidate's original as originalTexts cut it (a single fix's)
-// from doc, the redaction of src.
-func recordTexts(doc *capture.Redacted, src []byte, c *candidate, orig string) (string, string) {
+// from red, the document's redaction.
+func recordTexts(red *capture.Redacted, c *candidate, orig string) (string, string) {
+	src := red.Bytes()
 	if c.migration {
 		after, mapOff := capture.ApplyEdits(src, c.edits)
 		newLines := make([]rules.Span, len(c.recLines))
@@ -337,7 +338,7 @@ func recordTexts(doc *capture.Redacted, src []byte, c *candidate, orig string) (
 	if r.Start < 0 || r.End > len(src) || r.Start > r.End {
 		return c.original, c.replaced // the store redacts them on their own
 	}
-	return orig, doc.Replacement(r, c.replaced)
+	return orig, red.Replacement(r, c.replaced)
 }
 
 // offerRecords turns shown candidates into store rows; their code texts

@@ -79,34 +79,32 @@ func (p *Projects) es5ByPractice(dir string) (bool, int, int) {
 		go p.rescanPractice(dir, now)
 	}
 	p.mu.Unlock()
-	if ok {
-		return e.es5, e.lines, e.files
+	if !ok {
+		e = p.scanAndKeep(dir, now)
 	}
-	e = practiceEntry{at: now}
-	e.es5, e.lines, e.files = p.scanPractice(dir)
-	p.keepPractice(dir, e)
 	return e.es5, e.lines, e.files
 }
 
-// rescanPractice reads the package at dir again, in the background, and
-// keeps the new answer.
+// rescanPractice reads the package at dir again, in the background.
 func (p *Projects) rescanPractice(dir string, now time.Time) {
 	defer p.rescanning.Done()
-	e := practiceEntry{at: now}
-	e.es5, e.lines, e.files = p.scanPractice(dir)
-	p.keepPractice(dir, e)
+	p.scanAndKeep(dir, now)
 	p.mu.Lock()
 	delete(p.rescans, dir)
 	p.mu.Unlock()
 }
 
-func (p *Projects) keepPractice(dir string, e practiceEntry) {
+// scanAndKeep reads the package at dir and keeps the answer, as of now.
+func (p *Projects) scanAndKeep(dir string, now time.Time) practiceEntry {
+	e := practiceEntry{at: now}
+	e.es5, e.lines, e.files = p.scanPractice(dir)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.practice == nil || len(p.practice) > 256 {
 		p.practice = map[string]practiceEntry{}
 	}
 	p.practice[dir] = e
+	return e
 }
 
 // scanPractice reads the package's JavaScript until it finds a construct
@@ -143,7 +141,6 @@ func (p *Projects) scanPractice(dir string) (es5 bool, lines, files int) {
 		files++
 		read += int64(len(data))
 		if es2015Syntax(data) {
-			es5 = false
 			lines = -1
 			return filepath.SkipAll
 		}

@@ -2,6 +2,7 @@ package realbench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -463,3 +464,71 @@ func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkRSSStages is where the RSS step's peak comes from: SyntX's
+// resident memory (/proc status: VmHWM, VmRSS, RssAnon, RssFile) once it
+// has started, then after each of the four files is opened, edited b.N
+// times and asked for a whole-file code action, as the RSS step does (`go
+// test -run '^$' -bench RSSStages -benchtime 50x ./internal/realbench/`
+// with SYNTX_BIN set; RSS_STAGES_SMAPS=FILE keeps the server's smaps at
+// the end). It reports the figures and asserts nothing about them.
+func BenchmarkRSSStages(b *testing.B) {
+	c := realcorpus.Require(b, fourFiles...)
+	bin := os.Getenv("SYNTX_BIN")
+	if bin == "" {
+		b.Fatal("SYNTX_BIN is not set")
+	}
+	e := &benchEnv{b: b, c: c, bin: bin, lib: rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})}
+	ctx, cancel := ctxFor(b)
+	defer cancel()
+	sp := Spec{Name: "syntx", Argv: []string{bin, "serve"}, Env: []string{"SYNTX_HOME=" + b.TempDir()}, Root: b.TempDir()}
+	s, err := Start(ctx, sp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	fields := []string{"VmHWM", "VmRSS", "RssAnon", "RssFile"}
+	stage := func(name string) {
+		st, err := s.Status(fields...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		line := name + ":"
+		for _, f := range fields {
+			line += fmt.Sprintf(" %s %.1f MiB", f, float64(st[f])/(1<<20))
+		}
+		b.Log(line)
+	}
+	stage("started")
+	for _, id := range fourFiles {
+		f := e.file(id)
+		d := NewDoc(e.pathFor(b, sp, f), f.languageID, f.text, f.at)
+		if err := s.Open(ctx, d); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Ready(ctx, d, f.hasSites); err != nil {
+			b.Fatal(err)
+		}
+		stage(id + " open")
+		for i := 0; i < b.N; i++ {
+			if _, _, err := s.EditThen(ctx, d, mEdit.request(d), false); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, _, err := s.EditThen(ctx, d, mWhole.request(d), true); err != nil {
+			b.Fatal(err)
+		}
+		stage(id + " edited")
+	}
+	if out := os.Getenv("RSS_STAGES_SMAPS"); out != "" {
+		// The mappings behind the figures: the executable's, the Go
+		// heap's, the C allocator's arenas.
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", s.cmd.Process.Pid))
+		if err == nil {
+			err = os.WriteFile(out, data, 0o644)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -280,19 +280,37 @@ func (s *Server) Close() {
 // PeakRSS returns the largest resident set the server process has had
 // (VmHWM), in bytes.
 func (s *Server) PeakRSS() (int64, error) {
+	st, err := s.Status("VmHWM")
+	return st["VmHWM"], err
+}
+
+// Status reads memory fields of the server's /proc status (VmHWM, VmRSS,
+// RssAnon, RssFile, ...), in bytes.
+func (s *Server) Status(fields ...string) (map[string]int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer f.Close()
+	out := map[string]int64{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
+		name, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || !slices.Contains(fields, name) {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = kb << 10
+	}
+	for _, name := range fields {
+		if _, ok := out[name]; !ok {
+			return nil, fmt.Errorf("no %s in /proc status", name)
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc status")
+	return out, nil
 }
 
 // waitDiagnostics waits until the server has published the diagnostics of

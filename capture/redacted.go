@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
@@ -33,18 +34,19 @@ func RedactedEach(src []byte, spans []rules.Span) []string {
 	return NewRedacted(src).Each(spans)
 }
 
-// Redacted is a document with its secrets located once, to cut several
-// texts from: the originals of a request's suggestions and, around each
-// region, what its fix leaves there.
+// Redacted is a document with its secrets located, to cut several texts
+// from: the originals of a request's suggestions and, around each region,
+// what its fix leaves there. It keeps the document's bytes (not a copy)
+// and the secrets' spans, never a redacted copy of the whole: a cut is
+// redacted from the part of the document it covers.
 type Redacted struct {
-	src []byte
-	r   redact.Redaction
-	kl  string // r.KeepLines(), made on first use
+	src   []byte
+	spans []redact.Span // sorted, disjoint, in src
 }
 
 // NewRedacted locates the secrets of the whole of src.
 func NewRedacted(src []byte) *Redacted {
-	return &Redacted{src: src, r: redact.Locate(string(src))}
+	return &Redacted{src: src, spans: redact.Locate(string(src)).Spans()}
 }
 
 // Bytes returns the document, unredacted.
@@ -52,18 +54,131 @@ func (d *Redacted) Bytes() []byte { return d.src }
 
 // Each returns the text of each span, as RedactedEach does.
 func (d *Redacted) Each(spans []rules.Span) []string {
-	if d.kl == "" && len(d.src) > 0 {
-		d.kl = d.r.KeepLines()
-	}
 	parts := make([]string, len(spans))
 	for i, sp := range spans {
 		a, b := max(0, min(sp.Start, len(d.src))), max(0, min(sp.End, len(d.src)))
 		if a > b {
 			a, b = b, a
 		}
-		parts[i] = d.kl[d.r.Offset(a, false):d.r.Offset(b, true)]
+		parts[i] = d.cut(a, b)
 	}
 	return parts
+}
+
+// cut returns src[a:b] as it reads in the whole document redacted with its
+// line breaks kept (redact.Redaction.KeepLines, cut at Offset(a, false) and
+// Offset(b, true)), from the part of the document [a, b) and the secrets
+// it cuts cover.
+func (d *Redacted) cut(a, b int) string {
+	lo, hi := a, b
+	i := sort.Search(len(d.spans), func(i int) bool { return d.spans[i].End > a })
+	if i < len(d.spans) && d.spans[i].Start < a {
+		lo = d.spans[i].Start
+	}
+	j := sort.Search(len(d.spans), func(j int) bool { return d.spans[j].End > b })
+	if j < len(d.spans) && d.spans[j].Start < b {
+		hi = d.spans[j].End
+	}
+	var local []redact.Span
+	for _, sp := range d.spans[i:] {
+		if sp.Start >= hi {
+			break
+		}
+		local = append(local, redact.Span{Start: sp.Start - lo, End: sp.End - lo, Kind: sp.Kind})
+	}
+	r := redact.Spanned(string(d.src[lo:hi]), local)
+	return r.KeepLines()[r.Offset(a-lo, false):r.Offset(b-lo, true)]
+}
+
+// Update returns the redaction of src, a later version of d's document:
+// the secrets NewRedacted(src) finds, located again only around what
+// changed. The change is what lies between the longest common prefix and
+// suffix of the two versions; the secrets more than nearContext bytes
+// from it (more than any of redact's patterns reads around a secret) are
+// d's, shifted, and the ones near it come from redacting a window of
+// nearContext more on each side, widened over d's secrets across its
+// edges. Should that window find a secret across the edge of the part it
+// answers for, which the bound says cannot happen, the whole document is
+// redacted again instead (TestUpdateIsWholeRedaction compares the two).
+//
+// A keystroke's code actions record their offer with the document as it
+// then reads; redacting all of a 200 KB file for each cost milliseconds
+// of the recorder's time and three copies of the file.
+func (d *Redacted) Update(src []byte) *Redacted {
+	if d == nil {
+		return NewRedacted(src)
+	}
+	old := d.src
+	p := commonPrefix(old, src)
+	s := commonSuffix(old[p:], src[p:])
+	if p == len(old) && p == len(src) {
+		return &Redacted{src: src, spans: d.spans}
+	}
+	oe, ne := len(old)-s, len(src)-s // old [p, oe) became src [p, ne)
+	if ne-p > len(src)/2 || oe-p > len(old)/2 {
+		return NewRedacted(src) // most of it changed
+	}
+	delta := ne - oe
+	lo, hi := max(0, p-nearContext), min(len(old), oe+nearContext) // in old; answered for again
+	for _, sp := range d.spans {
+		if sp.Start < lo && sp.End > lo {
+			lo = sp.Start
+		}
+		if sp.Start < hi && sp.End > hi {
+			hi = sp.End
+		}
+	}
+	nhi := hi + delta // hi in src
+	wlo, whi := max(0, lo-nearContext), min(len(src), nhi+nearContext)
+	found := redact.Locate(string(src[wlo:whi])).Spans()
+	out := make([]redact.Span, 0, len(d.spans)+len(found))
+	for _, sp := range d.spans {
+		if sp.End > lo {
+			break
+		}
+		out = append(out, sp)
+	}
+	for _, f := range found {
+		f.Start += wlo
+		f.End += wlo
+		if f.End <= lo || f.Start >= nhi {
+			continue // context: d's secrets answer for it
+		}
+		if f.Start < lo || f.End > nhi {
+			return NewRedacted(src)
+		}
+		out = append(out, f)
+	}
+	for _, sp := range d.spans {
+		if sp.Start >= hi {
+			out = append(out, redact.Span{Start: sp.Start + delta, End: sp.End + delta, Kind: sp.Kind})
+		}
+	}
+	return &Redacted{src: src, spans: out}
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+64 <= n && bytes.Equal(a[i:i+64], b[i:i+64]); i += 64 {
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// commonSuffix returns the length of the longest common suffix of a and b.
+func commonSuffix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+64 <= n && bytes.Equal(a[len(a)-i-64:len(a)-i], b[len(b)-i-64:len(b)-i]); i += 64 {
+	}
+	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
 }
 
 // nearContext is how much of the text on each side of a replaced region
@@ -87,7 +202,7 @@ func (d *Redacted) Replacement(at rules.Span, repl string) string {
 		a, b = b, a
 	}
 	lo, hi := max(0, a-nearContext), min(len(src), b+nearContext) // in src; the window keeps src[lo:a] and src[b:hi]
-	for _, sp := range d.r.Spans() {
+	for _, sp := range d.spans {
 		if sp.Start < lo && sp.End > lo {
 			lo = sp.Start
 		}

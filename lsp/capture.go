@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/syntx/syntx/capture"
@@ -287,7 +288,7 @@ func (s *Server) closeCapture() {
 func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate, ids []string, setID, trigger, policyVersion string, now time.Time, weight float64) {
 	recs := s.offerRecords(doc, shown, ids, setID, trigger, policyVersion, now)
 	s.rec.OfferFunc(func() []store.Suggestion {
-		red := capture.NewRedacted(text.Bytes())
+		red := doc.redact(text.Bytes())
 		origs := originalTexts(red, shown)
 		for i, c := range shown {
 			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(red, c, origs[i])
@@ -370,6 +371,20 @@ func (s *Server) offerRecords(doc offerDoc, shown []*candidate, ids []string, se
 
 type offerDoc struct {
 	key, uri, path string
+	// redacted is the document's last redaction (document.redacted); nil
+	// for none kept.
+	redacted *atomic.Pointer[capture.Redacted]
+}
+
+// redact returns the redaction of src, a text of the document: updated
+// from the last one kept for it, which it then replaces.
+func (d offerDoc) redact(src []byte) *capture.Redacted {
+	if d.redacted == nil {
+		return capture.NewRedacted(src)
+	}
+	red := d.redacted.Load().Update(src)
+	d.redacted.Store(red)
+	return red
 }
 
 // probeWritable creates and removes a file in dir.

@@ -416,7 +416,7 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	enc := s.encoding()
 	doc.mu.Lock()
 	defer doc.mu.Unlock()
-	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path}, version: doc.version, text: doc.text, enc: enc}
+	f := found{doc: offerDoc{key: key, uri: doc.uri, path: doc.path, redacted: &doc.redacted}, version: doc.version, text: doc.text, enc: enc}
 	if f.doc.path == "" {
 		f.doc.path = doc.uri
 	}

@@ -332,7 +332,7 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 		s.dropEntries(doc.key, nil)
 		return []protocol.Diagnostic{}, true
 	}
-	od := offerDoc{key: doc.key, uri: doc.uri, path: doc.path}
+	od := offerDoc{key: doc.key, uri: doc.uri, path: doc.path, redacted: &doc.redacted}
 	if od.path == "" {
 		od.path = doc.uri
 	}

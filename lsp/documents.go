@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
 )
@@ -104,6 +106,11 @@ type document struct {
 	// suppTree and suppText are the tree and text supp was made for.
 	suppTree *syntax.Tree
 	suppText *syntax.Text
+	// redacted is the redaction of the last text an offer from this
+	// document was recorded with (on the recorder's goroutine): the next
+	// offer's is Updated from it around what changed, instead of
+	// redacting the whole document per offer. It goes with the document.
+	redacted atomic.Pointer[capture.Redacted]
 }
 
 // suppressions returns the suppression checker of the document's current

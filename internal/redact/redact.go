@@ -166,6 +166,12 @@ func Locate(s string) Redaction {
 	return Redaction{src: s, spans: spans}
 }
 
+// Spanned returns the Redaction of s whose secrets are spans (sorted,
+// disjoint, within s): secrets Locate found in s, or in a text s is a part
+// of that holds each of them whole. It lets a caller that keeps the
+// secrets of a large text redact one part of it without copying the rest.
+func Spanned(s string, spans []Span) Redaction { return Redaction{src: s, spans: spans} }
+
 // Spans returns the secrets found, in the original text's offsets, sorted.
 func (r Redaction) Spans() []Span { return slices.Clone(r.spans) }
 

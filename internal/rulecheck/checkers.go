@@ -125,6 +125,14 @@ func (g *goChecker) vet(ctx context.Context, importPath, overlay string, replace
 
 var vetLine = regexp.MustCompile(`^(?:vet: )?([^\s:][^:]*\.go):(\d+)(?::\d+)?: (.*)$`)
 
+// vetReplay matches the fixed file as an earlier check named it: go vet
+// caches its findings by content and, when a later check vets the same
+// text, replays them naming the overlay file of the check that first
+// produced them (another number, or another run's directory), which the
+// replaced map does not hold; such a finding is on the fixed file, not a
+// new one elsewhere.
+var vetReplay = regexp.MustCompile(`[^\s:]*/syntx-rulecheck-go-[^/\s]+/\d+/([^/\s:]+\.go)`)
+
 // parseVet reads go vet's output: "file:line:col: message" lines, with
 // continuation lines indented by a tab; "# package" headers are skipped and
 // any other line (a go command error) is a diagnostic of its own.
@@ -149,6 +157,8 @@ func parseVet(out, dir string, replaced map[string]string) []Diag {
 		}
 		if orig, ok := replaced[file]; ok {
 			file = orig
+		} else if orig := replayed(file, replaced); orig != "" {
+			file = orig
 		}
 		n := 0
 		fmt.Sscan(m[2], &n)
@@ -156,9 +166,30 @@ func parseVet(out, dir string, replaced map[string]string) []Diag {
 		for tmp, orig := range replaced {
 			msg = strings.ReplaceAll(msg, tmp, orig)
 		}
+		msg = vetReplay.ReplaceAllStringFunc(msg, func(p string) string {
+			if orig := replayed(p, replaced); orig != "" {
+				return orig
+			}
+			return p
+		})
 		diags = append(diags, Diag{File: relTo(dir, file), Line: n, Source: "go vet", Msg: msg})
 	}
 	return diags
+}
+
+// replayed returns the original of the replaced file that path names as
+// an earlier check's overlay file (vetReplay), or "".
+func replayed(path string, replaced map[string]string) string {
+	m := vetReplay.FindStringSubmatch(path)
+	if m == nil || !strings.HasSuffix(path, m[0]) {
+		return ""
+	}
+	for _, orig := range replaced {
+		if filepath.Base(orig) == m[1] {
+			return orig
+		}
+	}
+	return ""
 }
 
 func (g *goChecker) baseline(ctx context.Context, importPath string) ([]Diag, error) {

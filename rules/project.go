@@ -64,6 +64,12 @@ type Target struct {
 	// Python and Go are the oldest language versions, as major*1000+minor.
 	Python int
 	Go     int
+	// Script is set for a JavaScript or TypeScript file that is a program
+	// run by hand rather than part of the package's code: below its
+	// package.json, it sits in a directory named bench, benchmark(s),
+	// scripts or examples, or its name has a .bench. or .benchmark.
+	// infix. What such a file prints is what it is for.
+	Script bool
 	// Sources names the files the target was read from.
 	Sources []string
 }
@@ -90,6 +96,9 @@ func (t Target) Allows(r *Rule, g syntax.Grammar) (bool, string) {
 		if v, ok := parseVersion(q.Go); ok && t.Go < v {
 			return false, fmt.Sprintf("the fix needs Go %s; go.mod says %s", q.Go, formatVersion(t.Go))
 		}
+	}
+	if q.NotInScripts && t.Script {
+		return false, "the file is a script or benchmark, whose output is its purpose"
 	}
 	if q.Declared && q.Python != "" && t.Python == 0 {
 		return false, fmt.Sprintf("the fix is right only where the project declares Python %s or later; nothing declares a version", q.Python)
@@ -306,6 +315,7 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 		if g != syntax.JavaScript {
 			p.tsconfigTarget(dirs, &t)
 		}
+		t.Script = p.scriptPath(path, dirs)
 	case syntax.Python:
 		p.pythonTarget(dirs, &t)
 	case syntax.Go:
@@ -322,6 +332,48 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 		}
 	}
 	return t
+}
+
+// scriptDirs and scriptInfixes name the scripts of Target.Script.
+var (
+	scriptDirs    = []string{"bench", "benchmark", "benchmarks", "scripts", "examples"}
+	scriptInfixes = []string{".bench.", ".benchmark."}
+)
+
+// scriptPath reports whether the file at path is a script (Target.Script).
+// Only the directories below the nearest package.json count (else below
+// the workspace root; else only the file's own name): a package checked
+// out under ~/scripts is not one.
+func (p *Projects) scriptPath(path string, dirs []string) bool {
+	base := filepath.Base(path)
+	for _, x := range scriptInfixes {
+		if strings.Contains(base, x) {
+			return true
+		}
+	}
+	top := ""
+	for _, d := range dirs {
+		if exists(filepath.Join(d, "package.json")) {
+			top = d
+			break
+		}
+	}
+	if top == "" && p.root != "" && within(p.root, filepath.Dir(path)) {
+		top = p.root
+	}
+	if top == "" {
+		return false
+	}
+	rel, err := filepath.Rel(top, filepath.Dir(path))
+	if err != nil || rel == "." {
+		return false
+	}
+	for _, d := range strings.Split(filepath.ToSlash(rel), "/") {
+		if slices.Contains(scriptDirs, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- JavaScript: package.json, .browserslistrc, ESLint configs ----

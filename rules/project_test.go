@@ -104,6 +104,13 @@ func TestProjectTargets(t *testing.T) {
 		{"go.mod patch version", map[string]string{"go.mod": "module x\n\ngo 1.21.3 // toolchain\n"}, "main.go", syntax.Go, Target{Go: 1021}},
 		{"malformed package.json", map[string]string{"package.json": `{"engines": {"node": ">=0.4"`}, "a.js", syntax.JavaScript, Target{}},
 		{"nothing", map[string]string{}, "a.go", syntax.Go, Target{}},
+		{"a benchmark", map[string]string{"package.json": `{}`}, "src/v3/benchmarks/object.ts", syntax.TypeScript, Target{Script: true}},
+		{"a build script", map[string]string{"package.json": `{}`}, "scripts/release.mjs", syntax.JavaScript, Target{Script: true}},
+		{"a bench file", map[string]string{"package.json": `{}`}, "src/parse.bench.ts", syntax.TypeScript, Target{Script: true}},
+		{"an example, no package.json", map[string]string{}, "examples/demo.js", syntax.JavaScript, Target{Script: true}},
+		{"package code", map[string]string{"package.json": `{}`}, "src/benchmark.ts", syntax.TypeScript, Target{}},
+		{"scripts above the package do not count", map[string]string{"scripts/pkg/package.json": `{}`}, "scripts/pkg/lib/a.js", syntax.JavaScript, Target{}},
+		{"scripts in Python are not asked", map[string]string{}, "scripts/run.py", syntax.Python, Target{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -112,7 +119,7 @@ func TestProjectTargets(t *testing.T) {
 			writeFiles(t, dir, c.files)
 			got := NewProjects(dir).For(filepath.Join(dir, filepath.FromSlash(c.doc)), c.g)
 			got.Sources = nil
-			if got.ESSyntax != c.want.ESSyntax || got.ESAPI != c.want.ESAPI || got.Node != c.want.Node || got.Python != c.want.Python || got.Go != c.want.Go {
+			if got.ESSyntax != c.want.ESSyntax || got.ESAPI != c.want.ESAPI || got.Node != c.want.Node || got.Python != c.want.Python || got.Go != c.want.Go || got.Script != c.want.Script {
 				t.Errorf("target %+v, want %+v", got, c.want)
 			}
 		})
@@ -253,6 +260,9 @@ func TestTargetAllows(t *testing.T) {
 		{"loop variables, go 1.22", rule("go", Requires{Go: "1.22", Declared: true}), syntax.Go, Target{Go: 1022}, true},
 		{"declared python, none", rule("python", Requires{Python: "3.8", Declared: true}), syntax.Python, Target{}, false},
 		{"undeclared go, no go.mod", rule("go", Requires{Go: "1.22"}), syntax.Go, Target{}, true},
+		{"console.log in a benchmark", rule("typescript", Requires{NotInScripts: true}), syntax.TypeScript, Target{Script: true}, false},
+		{"console.log in package code", rule("javascript", Requires{NotInScripts: true}), syntax.JavaScript, Target{}, true},
+		{"a script, no requirement", rule("javascript", Requires{}), syntax.JavaScript, Target{Script: true}, true},
 	}
 	for _, c := range cases {
 		if got, why := c.t.Allows(c.r, c.g); got != c.want {

@@ -341,6 +341,10 @@ type Requires struct {
 	// range loop shares one variable and the copy matters), so the rule is
 	// quiet where nothing declares one, not only where an older one is.
 	Declared bool `toml:"declared"`
+	// NotInScripts: the rule is quiet in scripts (Target.Script), where
+	// what it takes for a leftover is the file's purpose: console.log is
+	// a benchmark's or a build script's output.
+	NotInScripts bool `toml:"not_in_scripts"`
 }
 
 // EditSpec is one edit of a fix.
@@ -439,8 +443,8 @@ var (
 func (r Requires) validate(language string) error {
 	js := language == "javascript" || language == "typescript"
 	switch {
-	case (r.ESSyntax != 0 || r.ESAPI != 0 || r.Node != 0) && !js:
-		return fmt.Errorf("es_syntax, es_api and node apply to javascript and typescript rules")
+	case (r.ESSyntax != 0 || r.ESAPI != 0 || r.Node != 0 || r.NotInScripts) && !js:
+		return fmt.Errorf("es_syntax, es_api, node and not_in_scripts apply to javascript and typescript rules")
 	case r.Python != "" && language != "python":
 		return fmt.Errorf("python applies to python rules")
 	case r.Go != "" && language != "go":

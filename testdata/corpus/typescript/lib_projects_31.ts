@@ -43,6 +43,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }
@@ -256,6 +257,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }
@@ -469,6 +471,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }

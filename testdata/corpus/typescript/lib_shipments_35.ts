@@ -126,6 +126,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }
@@ -339,6 +340,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }

@@ -197,6 +197,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }
@@ -422,6 +423,7 @@ export function loadSettings(): Settings {
   try {
     return Object.assign({}, DEFAULT_SETTINGS, JSON.parse(raw));
   } catch (e: any) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }

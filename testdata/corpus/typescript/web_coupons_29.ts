@@ -79,6 +79,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }
@@ -294,6 +295,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }
@@ -497,6 +499,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }

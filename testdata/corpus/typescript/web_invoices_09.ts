@@ -138,6 +138,7 @@ export function loadSettings(): Settings {
   try {
     return Object.assign({}, DEFAULT_SETTINGS, JSON.parse(raw));
   } catch (e: any) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }

@@ -61,6 +61,7 @@ export function loadSettings(): Settings {
   try {
     return Object.assign({}, DEFAULT_SETTINGS, JSON.parse(raw));
   } catch (e: any) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }
@@ -275,6 +276,7 @@ export function loadSettings(): Settings {
   try {
     return { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
   } catch (e: unknown) {
+    console.warn("ignoring unreadable settings", e);
     return DEFAULT_SETTINGS;
   }
 }

@@ -107,8 +107,14 @@ func languageID(g syntax.Grammar) string {
 
 // serverOptions are the initializationOptions of the checking server: the
 // defaults, except what keeps a long batch run complete and quiet (no
-// training, no candidate cap, time for the largest files). Nothing here
-// changes what is offered or what shows on an automatic trigger.
+// training, no candidate cap, time for the largest files) and the live
+// record's strength at 0: the run opens a menu on every site and closes
+// each file without answering it, which the server records as ignored
+// menus and would hold whole categories back on later files (in
+// ts-zod-v3, 13 unanswered console-log menus kept types.ts's
+// indexof-includes off the automatic trigger), so that automatic counts
+// would depend on file order. Nothing here changes what is offered or
+// what the base policy shows on an automatic trigger.
 // migrationSites turns on the per-site offers of migration rules (the
 // suggestions.migration_sites setting, off by default), so that those fixes
 // are checked too.
@@ -117,6 +123,7 @@ func serverOptions(migrationSites bool) map[string]any {
 		"limits":  map[string]any{"max_candidates": 1000, "request_timeout": "120s"},
 		"train":   map[string]any{"idle_delay": "240h", "min_new_preferences": 1000000000},
 		"capture": map[string]any{"store_code": false},
+		"policy":  map[string]any{"record_strength": 0},
 	}
 	if migrationSites {
 		o["suggestions"] = map[string]any{"migration_sites": true}

@@ -72,8 +72,8 @@ async function reportBookings(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} bookings, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} bookings${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class TicketApi {
@@ -146,8 +146,8 @@ async function reportVendors(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} vendors, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} vendors${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class CustomerApi {
@@ -220,8 +220,8 @@ async function reportProducts(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} products, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} products${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 async function main(argv) {

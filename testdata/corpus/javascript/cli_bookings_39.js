@@ -21,8 +21,8 @@ async function reportBookings(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} bookings, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} bookings${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -95,8 +95,8 @@ async function reportBuilds(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} builds, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} builds${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -169,8 +169,8 @@ async function reportTickets(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} tickets, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} tickets${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {

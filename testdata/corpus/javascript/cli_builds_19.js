@@ -41,8 +41,8 @@ async function reportBuilds(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} builds, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} builds${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class BuildApi {
@@ -115,8 +115,8 @@ async function reportProjects(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} projects, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} projects${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class AccountApi {
@@ -189,8 +189,8 @@ async function reportWarehouses(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} warehouses, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} warehouses${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class ProductApi {

@@ -21,8 +21,8 @@ async function reportCoupons(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} coupons, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} coupons${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -99,8 +99,8 @@ async function reportTickets(file) {
     if (x.cancelled = true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} tickets, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} tickets${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -173,8 +173,8 @@ async function reportSubscriptions(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} subscriptions, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} subscriptions${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {

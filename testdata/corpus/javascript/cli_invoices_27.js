@@ -21,8 +21,8 @@ async function reportInvoices(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize || 25;
-  process.stdout.write(`${data.length} invoices, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal || true;
+  process.stdout.write(`${data.length} invoices${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class InvoiceApi {
@@ -95,8 +95,8 @@ async function reportMembers(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} members, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} members${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class OrderApi {
@@ -169,8 +169,8 @@ async function reportPayments(file) {
     if (x.cancelled = true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize || 25;
-  process.stdout.write(`${data.length} payments, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal || true;
+  process.stdout.write(`${data.length} payments${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class ProjectApi {

@@ -72,8 +72,8 @@ async function reportProjects(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} projects, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} projects${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class WarehouseApi {
@@ -146,8 +146,8 @@ async function reportOrders(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} orders, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} orders${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class VendorApi {
@@ -220,8 +220,8 @@ async function reportShipments(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} shipments, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} shipments${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 async function main(argv) {

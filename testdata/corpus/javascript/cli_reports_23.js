@@ -21,8 +21,8 @@ async function reportReports(file) {
     if (x.cancelled = true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize || 25;
-  process.stdout.write(`${data.length} reports, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal || true;
+  process.stdout.write(`${data.length} reports${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -95,8 +95,8 @@ async function reportBuilds(file) {
     if (x.cancelled = true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} builds, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} builds${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -173,8 +173,8 @@ async function reportSubscriptions(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} subscriptions, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} subscriptions${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {

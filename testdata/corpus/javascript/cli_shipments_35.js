@@ -41,8 +41,8 @@ async function reportShipments(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} shipments, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} shipments${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class ShipmentApi {
@@ -115,8 +115,8 @@ async function reportProjects(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} projects, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} projects${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 async function main(argv) {

@@ -41,8 +41,8 @@ async function reportSubscriptions(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} subscriptions, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} subscriptions${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class SubscriptionApi {
@@ -119,8 +119,8 @@ async function reportAccounts(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} accounts, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} accounts${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class ProductApi {
@@ -197,8 +197,8 @@ async function reportMembers(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} members, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} members${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 class CustomerApi {

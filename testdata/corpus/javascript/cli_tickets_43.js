@@ -72,8 +72,8 @@ async function reportTickets(file) {
     if (x.cancelled = true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} tickets, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} tickets${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -146,8 +146,8 @@ async function reportDevices(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize ?? 25;
-  process.stdout.write(`${data.length} devices, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal ?? true;
+  process.stdout.write(`${data.length} devices${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 function groupBy(items, key) {
@@ -220,8 +220,8 @@ async function reportOrders(file) {
     if (x.cancelled === true) continue;
     total += x.qty * x.price;
   }
-  const pageSize = data.options.pageSize || 25;
-  process.stdout.write(`${data.length} orders, total ${total.toFixed(2)}, ${pageSize} per page\n`);
+  const withTotal = data.options.withTotal || true;
+  process.stdout.write(`${data.length} orders${withTotal ? `, total ${total.toFixed(2)}` : ""}\n`);
 }
 
 async function main(argv) {

@@ -74,10 +74,10 @@ export class BuildStore {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -98,8 +98,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {
@@ -288,10 +288,10 @@ export class ProductStore {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -312,8 +312,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {

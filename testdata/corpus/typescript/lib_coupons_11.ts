@@ -81,10 +81,10 @@ export class CouponClient {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -105,8 +105,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {

@@ -46,10 +46,10 @@ export function newCorrelationId(): string {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -70,8 +70,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {
@@ -274,10 +274,10 @@ export function newCorrelationId(): string {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -298,8 +298,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {
@@ -486,10 +486,10 @@ export function newCorrelationId(): string {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -510,8 +510,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize || 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints || true;
 }
 
 export function isDark(): boolean {

@@ -50,10 +50,10 @@ export function appendLog(el: HTMLElement, line: string): void {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -74,8 +74,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {
@@ -265,10 +265,10 @@ export function appendLog(el: HTMLElement, line: string): void {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -289,8 +289,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {

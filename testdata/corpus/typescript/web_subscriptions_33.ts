@@ -123,10 +123,10 @@ export class SubscriptionStore {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -147,8 +147,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {
@@ -340,10 +340,10 @@ export class CustomerStore {
 interface Settings {
   theme: "light" | "dark";
   pageSize: number;
-  compact: boolean;
+  hints: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, compact: false };
+const DEFAULT_SETTINGS: Settings = { theme: "light", pageSize: 25, hints: true };
 
 export function loadSettings(): Settings {
   const raw = localStorage.getItem("settings");
@@ -364,8 +364,8 @@ export function importSettings(text: string): Settings {
   return { ...DEFAULT_SETTINGS, ...parsed };
 }
 
-export function pageSize(settings: Partial<Settings>): number {
-  return settings.pageSize ?? 25;
+export function showHints(settings: Partial<Settings>): boolean {
+  return settings.hints ?? true;
 }
 
 export function isDark(): boolean {

@@ -44,6 +44,11 @@ func NewDoc(path, languageID, text string, at int) *Doc {
 // Line returns the line of the edit site.
 func (d *Doc) Line() uint32 { return d.line }
 
+// Col returns the edit's column (UTF-16), where a bare cursor's request is
+// made on its line: on a minified file's one line a cursor reaches about
+// a kilobyte on each side, not the whole line.
+func (d *Doc) Col() uint32 { return d.col }
+
 // Lines returns how many lines the text has.
 func (d *Doc) Lines() uint32 { return d.lines }
 
@@ -86,6 +91,7 @@ func (d *Doc) change(full bool) jsonrpc2.RawMessage {
 // request is a code action request: a cursor on a line, or a whole file.
 type request struct {
 	line    uint32
+	char    uint32 // the cursor's column: the edit's on its line, else 0
 	whole   bool
 	invoked bool // explicit (a whole file always is); else automatic, as a lightbulb asks
 }
@@ -103,7 +109,7 @@ func (d *Doc) codeAction(r request, diags []json.RawMessage) jsonrpc2.RawMessage
 		fmt.Fprintf(&b, `"range":{"start":{"line":0,"character":0},"end":{"line":%d,"character":0}},`, d.lines)
 		trigger = 1 // invoked
 	} else {
-		fmt.Fprintf(&b, `"range":{"start":{"line":%d,"character":0},"end":{"line":%d,"character":0}},`, r.line, r.line)
+		fmt.Fprintf(&b, `"range":{"start":{"line":%d,"character":%d},"end":{"line":%d,"character":%d}},`, r.line, r.char, r.line, r.char)
 	}
 	b.WriteString(`"context":{"diagnostics":[`)
 	first := true
@@ -196,7 +202,7 @@ func (s *Server) Ready(ctx context.Context, d *Doc, hasSites bool) error {
 	}
 	for {
 		var res jsonrpc2.RawMessage
-		r := request{line: d.line}
+		r := request{line: d.line, char: d.col}
 		r.invoked = true
 		if _, err := s.conn.Call(ctx, "textDocument/codeAction", d.codeAction(r, nil), &res); err != nil {
 			return err

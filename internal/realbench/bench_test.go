@@ -129,9 +129,14 @@ func (e *benchEnv) file(id string) benchFile {
 // on the line of SyntX's rule site nearest the middle of the file (one the
 // file's project target allows, as the server does), or of the
 // middle line of its longest declaration when it has no rule site.
-// siteReach is how far before the rule site on a long line the edit may
-// be typed: well within the kilobyte a bare cursor's request reaches there.
-const siteReach = 256
+// On a line longer than minifiedLine (only the minified file's; the
+// bundles' longest are 1-2 KB), the edit is typed at most siteReach bytes
+// before the rule site: well within the kilobyte a bare cursor's request
+// reaches there. Elsewhere it is typed in the line's first identifier.
+const (
+	minifiedLine = 4 << 10
+	siteReach    = 256
+)
 
 func editSite(tb testing.TB, lib *rules.Library, g syntax.Grammar, text string, target rules.Target) (at int, hasSites bool) {
 	src := []byte(text)
@@ -175,7 +180,7 @@ func editSite(tb testing.TB, lib *rules.Library, g syntax.Grammar, text string, 
 	for end < len(src) && src[end] != '\n' {
 		end++
 	}
-	if best-start > siteReach {
+	if end-start > minifiedLine && best-start > siteReach {
 		// A minified file's one line: type near the site, not at the
 		// start of the file.
 		start = best - siteReach

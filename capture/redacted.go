@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"sort"
 	"strings"
 
@@ -109,12 +108,10 @@ func (d *Redacted) Update(src []byte) *Redacted {
 		return NewRedacted(src)
 	}
 	old := d.src
-	p := commonPrefix(old, src)
-	s := commonSuffix(old[p:], src[p:])
-	if p == len(old) && p == len(src) {
+	p, oe, ne := rules.DiffWindow(old, src) // old [p, oe) became src [p, ne)
+	if oe == p && ne == p {
 		return &Redacted{src: src, spans: d.spans}
 	}
-	oe, ne := len(old)-s, len(src)-s // old [p, oe) became src [p, ne)
 	if ne-p > len(src)/2 || oe-p > len(old)/2 {
 		return NewRedacted(src) // most of it changed
 	}
@@ -155,30 +152,6 @@ func (d *Redacted) Update(src []byte) *Redacted {
 		}
 	}
 	return &Redacted{src: src, spans: out}
-}
-
-// commonPrefix returns the length of the longest common prefix of a and b.
-func commonPrefix(a, b []byte) int {
-	n := min(len(a), len(b))
-	i := 0
-	for ; i+64 <= n && bytes.Equal(a[i:i+64], b[i:i+64]); i += 64 {
-	}
-	for i < n && a[i] == b[i] {
-		i++
-	}
-	return i
-}
-
-// commonSuffix returns the length of the longest common suffix of a and b.
-func commonSuffix(a, b []byte) int {
-	n := min(len(a), len(b))
-	i := 0
-	for ; i+64 <= n && bytes.Equal(a[len(a)-i-64:len(a)-i], b[len(b)-i-64:len(b)-i]); i += 64 {
-	}
-	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
-		i++
-	}
-	return i
 }
 
 // nearContext is how much of the text on each side of a replaced region

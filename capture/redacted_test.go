@@ -51,16 +51,7 @@ func TestRedactedSpansInContext(t *testing.T) {
 // each side) near, across and inside the regions, in code with lines and in
 // one minified line, with replacements that add, cut or keep secrets.
 func TestReplacementIsWholeRedaction(t *testing.T) {
-	longPEM := "-----BEGIN CERTIFICATE-----\n" + strings.Repeat("MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n", 700) + "-----END CERTIFICATE-----\n"
-	secrets := []string{
-		`req.SetBasicAuth(user, "Quartz64!river1")`,
-		`req.SetBasicAuth(theUserNameThisServiceWasConfiguredWithAtStartUp, "Quartz64!river1")`,
-		`password := "hunter2-Blue!"`,
-		`db, err := sql.Open("pgx", "postgres://app:Zq8!pLx2w@db.internal:5432/prod?sslmode=require")`,
-		`client := github.NewClient(nil).WithAuthToken("ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8")`,
-		`key := "-----BEGIN PRIVATE KEY-----\nZxEuhnbzs0z1wNiMg9aW37k5wCnHDepQHgI3HLBkbvHEzuPyXQEW88ad3DNBYjvs\nedonuSsddfrfifiUziXnFAAoeelK9mqmALOR2HcSGKgVP8Kd0d3mS8gBlKv3azKg\n-----END PRIVATE KEY-----\n"`,
-		"cert := `" + longPEM + "`",
-	}
+	secrets, longPEM := redactionSecrets()
 	if len(longPEM) < 2*nearContext {
 		t.Fatalf("the long block (%d bytes) must be longer than the window on both sides", len(longPEM))
 	}
@@ -69,22 +60,7 @@ func TestReplacementIsWholeRedaction(t *testing.T) {
 	const cases = 160
 	for n := 0; n < cases; n++ {
 		minified := n%3 == 2
-		var b strings.Builder
-		var at []int // where each placed secret starts
-		for b.Len() < 40<<10+rng.IntN(40<<10) {
-			if rng.IntN(40) == 0 {
-				at = append(at, b.Len())
-				b.WriteString(secrets[rng.IntN(len(secrets))])
-			} else {
-				fmt.Fprintf(&b, "v%d := compute(a%d, %q)", rng.IntN(1000), rng.IntN(50), strings.Repeat("ab", rng.IntN(8)))
-			}
-			if minified {
-				b.WriteString(";")
-			} else {
-				b.WriteString("\n")
-			}
-		}
-		src := []byte(b.String())
+		src, at := redactionDoc(rng, secrets, minified) // at: where each placed secret starts
 		// A region near a secret (before, across its start, inside, across
 		// its end, after) or anywhere.
 		var a int
@@ -117,9 +93,27 @@ func TestReplacementIsWholeRedaction(t *testing.T) {
 	t.Logf("%d of %d regions held a redacted secret", redactedRegions, cases)
 }
 
-// redactionDoc builds a document of 40-80 KB of code with the secrets of
-// TestReplacementIsWholeRedaction placed at random, in lines or, minified,
-// on one line; it returns the text and where each secret starts.
+// redactionSecrets returns secrets of every family redact finds (by name,
+// by shape, by the call around them, with a long first argument; a private
+// key; a PEM block longer than Replacement's window on each side) and that
+// long block.
+func redactionSecrets() (secrets []string, longPEM string) {
+	longPEM = "-----BEGIN CERTIFICATE-----\n" + strings.Repeat("MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n", 700) + "-----END CERTIFICATE-----\n"
+	secrets = []string{
+		`req.SetBasicAuth(user, "Quartz64!river1")`,
+		`req.SetBasicAuth(theUserNameThisServiceWasConfiguredWithAtStartUp, "Quartz64!river1")`,
+		`password := "hunter2-Blue!"`,
+		`db, err := sql.Open("pgx", "postgres://app:Zq8!pLx2w@db.internal:5432/prod?sslmode=require")`,
+		`client := github.NewClient(nil).WithAuthToken("ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8")`,
+		`key := "-----BEGIN PRIVATE KEY-----\nZxEuhnbzs0z1wNiMg9aW37k5wCnHDepQHgI3HLBkbvHEzuPyXQEW88ad3DNBYjvs\nedonuSsddfrfifiUziXnFAAoeelK9mqmALOR2HcSGKgVP8Kd0d3mS8gBlKv3azKg\n-----END PRIVATE KEY-----\n"`,
+		"cert := `" + longPEM + "`",
+	}
+	return secrets, longPEM
+}
+
+// redactionDoc builds a document of 40-80 KB of code with the given
+// secrets placed at random, in lines or, minified, on one line; it returns
+// the text and where each secret starts.
 func redactionDoc(rng *rand.Rand, secrets []string, minified bool) ([]byte, []int) {
 	var b strings.Builder
 	var at []int
@@ -161,16 +155,7 @@ func secretTexts(src []byte, spans []redact.Span) []string {
 // secrets and anchors near and far from each other, in code with lines and
 // in one minified line (and a PEM block longer than the window).
 func TestUpdateIsWholeRedaction(t *testing.T) {
-	longPEM := "-----BEGIN CERTIFICATE-----\n" + strings.Repeat("MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n", 700) + "-----END CERTIFICATE-----\n"
-	secrets := []string{
-		`req.SetBasicAuth(user, "Quartz64!river1")`,
-		`req.SetBasicAuth(theUserNameThisServiceWasConfiguredWithAtStartUp, "Quartz64!river1")`,
-		`password := "hunter2-Blue!"`,
-		`db, err := sql.Open("pgx", "postgres://app:Zq8!pLx2w@db.internal:5432/prod?sslmode=require")`,
-		`client := github.NewClient(nil).WithAuthToken("ghp_sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8")`,
-		`key := "-----BEGIN PRIVATE KEY-----\nZxEuhnbzs0z1wNiMg9aW37k5wCnHDepQHgI3HLBkbvHEzuPyXQEW88ad3DNBYjvs\nedonuSsddfrfifiUziXnFAAoeelK9mqmALOR2HcSGKgVP8Kd0d3mS8gBlKv3azKg\n-----END PRIVATE KEY-----\n"`,
-		"cert := `" + longPEM + "`",
-	}
+	secrets, _ := redactionSecrets()
 	rng := rand.New(rand.NewPCG(21, 13))
 	changed, cuts := 0, 0
 	const docs, edits = 40, 12

@@ -189,7 +189,7 @@ func (ix *Index) describeChange(now []byte, minified bool, structural []Span) ch
 		// Several edits (a notification with several changes, the edits
 		// replayed after a background analysis): judged as the one edit
 		// that turns the old text into the new, found by comparing them.
-		start, oldEnd, newEnd = diffWindow(ix.text, now)
+		start, oldEnd, newEnd = DiffWindow(ix.text, now)
 	}
 	if oldEnd > len(ix.text) || newEnd > len(now) {
 		return c
@@ -224,9 +224,11 @@ func touchesAny(s Span, sorted []Span) bool {
 	return i < len(sorted) && sorted[i].Start <= s.End
 }
 
-// diffWindow returns the one edit that turns old into now: old[start:oldEnd]
-// became now[start:newEnd], around the longest common prefix and suffix.
-func diffWindow(old, now []byte) (start, oldEnd, newEnd int) {
+// DiffWindow returns the one edit that turns old into now: old[start:oldEnd]
+// became now[start:newEnd], around the longest common prefix and suffix
+// (the index judges several edits as one with it; capture updates a
+// redaction around it).
+func DiffWindow(old, now []byte) (start, oldEnd, newEnd int) {
 	n := min(len(old), len(now))
 	const block = 4096
 	for start < n {

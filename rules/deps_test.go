@@ -19,7 +19,7 @@ func TestDiffWindow(t *testing.T) {
 		{"", "x"}, {"x", ""}, {"hello world", "hello, world!"},
 		{long("count"), long("counxt")}, {long("x"), long("")}, {long(""), long("")},
 	} {
-		s, oe, ne := diffWindow([]byte(c.old), []byte(c.now))
+		s, oe, ne := DiffWindow([]byte(c.old), []byte(c.now))
 		if s > oe || s > ne || c.old[:s] != c.now[:s] || c.old[oe:] != c.now[ne:] {
 			t.Errorf("%q -> %q: window %d %d %d does not explain the change", c.old, c.now, s, oe, ne)
 		}

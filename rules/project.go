@@ -311,11 +311,11 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 	var t Target
 	switch g {
 	case syntax.JavaScript, syntax.TypeScript, syntax.TSX:
-		p.packageTarget(dirs, &t, g == syntax.JavaScript)
+		pkgDir := p.packageTarget(dirs, &t, g == syntax.JavaScript)
 		if g != syntax.JavaScript {
 			p.tsconfigTarget(dirs, &t)
 		}
-		t.Script = p.scriptPath(path, dirs)
+		t.Script = p.scriptPath(path, pkgDir)
 	case syntax.Python:
 		p.pythonTarget(dirs, &t)
 	case syntax.Go:
@@ -341,21 +341,14 @@ var (
 )
 
 // scriptPath reports whether the file at path is a script (Target.Script).
-// Only the directories below the nearest package.json count (else below
-// the workspace root; else only the file's own name): a package checked
-// out under ~/scripts is not one.
-func (p *Projects) scriptPath(path string, dirs []string) bool {
+// Only the directories below top, the nearest package.json's (else below
+// the workspace root; else only the file's own name), count: a package
+// checked out under ~/scripts is not one.
+func (p *Projects) scriptPath(path, top string) bool {
 	base := filepath.Base(path)
 	for _, x := range scriptInfixes {
 		if strings.Contains(base, x) {
 			return true
-		}
-	}
-	top := ""
-	for _, d := range dirs {
-		if exists(filepath.Join(d, "package.json")) {
-			top = d
-			break
 		}
 	}
 	if top == "" && p.root != "" && within(p.root, filepath.Dir(path)) {
@@ -381,8 +374,9 @@ func (p *Projects) scriptPath(path string, dirs []string) bool {
 // packageTarget reads the nearest package.json (dirs runs from the
 // document's directory up) and what sits beside it and below it: its
 // engines, browserslist (also .browserslistrc), the browsers its tests run
-// in, and the ESLint configuration that applies to the document.
-func (p *Projects) packageTarget(dirs []string, t *Target, javaScript bool) {
+// in, and the ESLint configuration that applies to the document. It
+// returns the nearest package.json's directory ("" for none).
+func (p *Projects) packageTarget(dirs []string, t *Target, javaScript bool) (pkgDir string) {
 	for i, d := range dirs {
 		f := filepath.Join(d, "package.json")
 		if !exists(f) {
@@ -403,8 +397,9 @@ func (p *Projects) packageTarget(dirs []string, t *Target, javaScript bool) {
 				t.Sources = append(t.Sources, fmt.Sprintf("%s (ES5 by practice: no ES2015 syntax in %d lines of %d files)", d, lines, files))
 			}
 		}
-		return // the nearest package.json decides
+		return d // the nearest package.json decides
 	}
+	return ""
 }
 
 // packageJSON is what SyntX reads of a package.json.

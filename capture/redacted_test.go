@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/internal/redact"
 	"github.com/syntx/syntx/rules"
 )
@@ -237,5 +239,38 @@ func BenchmarkRedactAfterEdit(b *testing.B) {
 				red = red.Update(edited[(i+1)%2])
 			}
 		})
+	}
+}
+
+// BenchmarkRedactAfterEditReal is BenchmarkRedactAfterEdit on real files of
+// the real-code corpus (skipped without it: `make realcorpus`): the
+// 5,000-line bench files of Python, Go and JavaScript and d3's minified
+// line, a character typed in the middle.
+func BenchmarkRedactAfterEditReal(b *testing.B) {
+	ids := []string{"large-class", "long-func", "umd-5k", "minified"}
+	c := realcorpus.Require(b, ids...)
+	for _, sh := range realcorpus.Shapes {
+		for _, bf := range c.Bench(sh) {
+			if !slices.Contains(ids, bf.ID) {
+				continue
+			}
+			src, err := os.ReadFile(bf.File)
+			if err != nil {
+				b.Fatal(err)
+			}
+			edited := [2][]byte{src, append(append(append([]byte{}, src[:len(src)/2]...), 'x'), src[len(src)/2:]...)}
+			b.Run(bf.ID+"/whole", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					NewRedacted(edited[i%2])
+				}
+			})
+			b.Run(bf.ID+"/update", func(b *testing.B) {
+				red := NewRedacted(src)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					red = red.Update(edited[(i+1)%2])
+				}
+			})
+		}
 	}
 }

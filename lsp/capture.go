@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -333,7 +334,7 @@ func recordTexts(red *capture.Redacted, c *candidate, orig string) (string, stri
 		for i, l := range c.recLines {
 			newLines[i] = rules.Span{Start: mapOff(l.Start), End: mapOff(l.End)}
 		}
-		return capture.RedactedSpans(src, c.recLines, "\n"), capture.RedactedSpans(after, newLines, "\n")
+		return strings.Join(red.Each(c.recLines), "\n"), capture.RedactedSpans(after, newLines, "\n")
 	}
 	r := c.region
 	if r.Start < 0 || r.End > len(src) || r.Start > r.End {

@@ -3,6 +3,8 @@ package rules
 import (
 	"bytes"
 	"slices"
+
+	"github.com/syntx/syntx/syntax"
 )
 
 // This file decides which matches an edit can change through their scope
@@ -17,8 +19,8 @@ import (
 // functions around a site), beside the code's structure. A change is inert
 // for a match when it is one edit whose text, before and after, widened to
 // the whole words it touches, is made of identifier characters and blanks
-// only, holds none of the match's words and no keyword, does not follow a
-// keyword that names (a function's new name), does not touch a line's indentation,
+// only, holds none of the match's words and none of its language's binding
+// words (syntax.Language.BindingWords), does not follow a keyword that names (a function's new name), does not touch a line's indentation,
 // and changes no syntax beyond those words. Such an edit renames or retypes
 // an identifier that none of the match's predicates looked at, and leaves
 // every scope, block and declaration where it was. Several edits between
@@ -73,23 +75,17 @@ func appendWords(out []string, s string) []string {
 	return out
 }
 
-// keywords are the words of the languages SyntX parses that declare,
-// scope, bind or reach names (and a few built-ins the predicates treat as
-// such): a change that writes or removes one is never inert.
-var keywords = set(
-	// JavaScript, TypeScript
-	"var", "let", "const", "function", "class", "with", "eval", "for", "while", "do", "if", "else",
-	"return", "import", "export", "require", "module", "exports", "async", "await", "yield", "try",
-	"catch", "finally", "switch", "case", "break", "continue", "new", "this", "arguments", "typeof",
-	"instanceof", "in", "of", "delete", "void", "static", "get", "set", "default", "extends", "super",
-	"throw", "interface", "type", "enum", "declare", "namespace", "abstract", "implements", "private",
-	"public", "protected", "readonly", "from", "as",
-	// Python
-	"global", "nonlocal", "def", "lambda", "elif", "except", "pass", "raise", "assert", "del", "is",
-	"not", "and", "or", "self", "cls", "match",
-	// Go
-	"func", "range", "go", "defer", "package", "select", "chan", "map", "struct", "goto", "fallthrough",
-)
+// bindingWords holds each grammar's binding words (syntax.Language): a
+// change that writes or removes one is never inert. A word that binds in
+// another language only (Python's match, Go's map, TypeScript's type in a
+// JavaScript file) is an ordinary name.
+var bindingWords = func() map[syntax.Grammar]map[string]bool {
+	out := map[syntax.Grammar]map[string]bool{}
+	for _, l := range syntax.Languages() {
+		out[l.Grammar] = set(l.BindingWords...)
+	}
+	return out
+}()
 
 // namingKeywords are the keywords a function's or class's name follows:
 // typing right after one can name what was anonymous, which no predicate
@@ -100,7 +96,7 @@ var namingKeywords = set("function", "class", "def", "func")
 // change is what Refresh knows about the edits since the last refresh.
 type change struct {
 	// inert is set when the change is one edit of identifier characters
-	// and blanks, with no keyword and no syntax change beyond its words;
+	// and blanks, with no binding word and no syntax change beyond its words;
 	// words are then the words its text held before and after.
 	inert bool
 	words []string
@@ -141,8 +137,13 @@ func wordWindow(src []byte, start, end int) (int, int) {
 
 // inertWindow reports whether src[start:end] (a word window) holds only
 // identifier characters and blanks, none of them a line's indentation, and
-// no keyword, and does not follow a keyword; it appends its words.
-func inertWindow(src []byte, start, end int, words []string) ([]string, bool) {
+// none of binding (the language's binding words), and does not follow a
+// naming keyword; it appends its words. With binding nil (a grammar
+// outside the table) no window is inert.
+func inertWindow(src []byte, start, end int, words []string, binding map[string]bool) ([]string, bool) {
+	if binding == nil {
+		return words, false
+	}
 	for _, b := range src[start:end] {
 		if !identByte(b) && b != ' ' && b != '\t' {
 			return words, false
@@ -166,7 +167,7 @@ func inertWindow(src []byte, start, end int, words []string) ([]string, bool) {
 	from := len(words)
 	words = appendWords(words, string(src[start:end]))
 	for _, w := range words[from:] {
-		if keywords[w] {
+		if binding[w] {
 			return words, false
 		}
 	}
@@ -196,11 +197,12 @@ func (ix *Index) describeChange(now []byte, minified bool, structural []Span) ch
 	}
 	os, oe := wordWindow(ix.text, start, oldEnd)
 	ns, ne := wordWindow(now, start, newEnd)
-	words, ok := inertWindow(ix.text, os, oe, nil)
+	binding := bindingWords[ix.set.grammar]
+	words, ok := inertWindow(ix.text, os, oe, nil, binding)
 	if !ok {
 		return c
 	}
-	if words, ok = inertWindow(now, ns, ne, words); !ok {
+	if words, ok = inertWindow(now, ns, ne, words, binding); !ok {
 		return c
 	}
 	for _, s := range structural {

@@ -447,3 +447,50 @@ func TestIndexScopeDependencies(t *testing.T) {
 		})
 	}
 }
+
+// TestOtherLanguagesKeywordsAreNames: a keystroke that turns a name into a
+// word that binds only in another language (Python's match, Go's map and
+// range, TypeScript's type) costs what any rename costs in a JavaScript
+// bundle; one that writes JavaScript's own let re-checks every scope
+// predicate around it (the control, without which the test proves
+// nothing).
+func TestOtherLanguagesKeywordsAreNames(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	set := lib.Set(syntax.JavaScript)
+	ctx := context.Background()
+	src := corpus.GenerateShape(corpus.UMD, 5000)
+	at := nthIndex(src, "count += item.qty", strings.Count(src, "count += item.qty")/2) + len("count += item.")
+	work := func(word string) WorkStats {
+		text := syntax.NewText([]byte(src))
+		tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tree.Close()
+		ix := NewIndex(set, tree, text.Bytes())
+		var e syntax.Edit
+		text, e = text.Replace(at, at+len("qty"), []byte(word))
+		tree.Edit(e)
+		ix.Edit(e)
+		changed, err := tree.Reparse(ctx, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix.Refresh(tree, text, changed)
+		want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
+		if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+			t.Errorf("qty → %s: matches differ from a rescan", word)
+		}
+		return ix.LastWork()
+	}
+	base := work("qtx")
+	for _, w := range []string{"match", "map", "range", "type", "self", "def"} {
+		if got := work(w); got.Nodes != base.Nodes {
+			t.Errorf("qty → %s re-matched %d nodes, a rename to qtx %d", w, got.Nodes, base.Nodes)
+		}
+	}
+	if got := work("let"); got.Nodes <= base.Nodes {
+		t.Errorf("qty → let re-matched %d nodes, no more than a rename to qtx (%d): the control does not work", got.Nodes, base.Nodes)
+	}
+}

@@ -60,6 +60,15 @@ type Language struct {
 	// GeneratedMarkers are texts whose presence near the top of a file
 	// says that a tool wrote it.
 	GeneratedMarkers []string
+	// BindingWords are the words of the language that declare, scope,
+	// bind or reach names (its keywords of that kind and the built-ins
+	// scope analysis treats as such). An edit that writes or removes one
+	// can move a scope, so the rule index re-checks every scope predicate
+	// around it; an edit of any other word re-checks only the predicates
+	// that looked that word up (rules/deps.go). A word that is a keyword
+	// in another language (Python's match, Go's map, TypeScript's type)
+	// is an ordinary name here unless listed.
+	BindingWords []string
 
 	grammar func() *sitter.Language
 }
@@ -94,7 +103,10 @@ var languages = []Language{
 		VendorDirs:   []string{"vendor"},
 		// "// Code generated ... DO NOT EDIT." (go help generate).
 		GeneratedMarkers: []string{"Code generated", "DO NOT EDIT"},
-		grammar:          golang.GetLanguage,
+		BindingWords: []string{"var", "const", "func", "type", "import", "package", "for", "range", "if", "else",
+			"switch", "case", "default", "select", "go", "defer", "return", "break", "continue", "goto",
+			"fallthrough", "chan", "map", "struct", "interface", "new"},
+		grammar: golang.GetLanguage,
 	},
 	{
 		Grammar: Python, Name: "Python", RuleLanguage: "python",
@@ -104,7 +116,12 @@ var languages = []Language{
 		Tests: TestFiles{Prefixes: []string{"test_"}, Suffixes: []string{"_test.py"}, Names: []string{"conftest.py"},
 			Dirs: []string{"tests"}, New: "test_{stem}{ext}"},
 		GeneratedMarkers: []string{"@generated"},
-		grammar:          python.GetLanguage,
+		BindingWords: []string{"global", "nonlocal", "def", "lambda", "class", "if", "elif", "else", "for", "while",
+			"try", "except", "finally", "with", "return", "yield", "import", "from", "as", "raise", "assert",
+			"del", "pass", "break", "continue", "is", "not", "and", "or", "in", "async", "await",
+			"match", "case", "type", // soft keywords
+			"self", "cls", "super", "eval", "exec", "globals", "locals", "vars", "__import__"},
+		grammar: python.GetLanguage,
 	},
 	{
 		Grammar: JavaScript, Name: "JavaScript", RuleLanguage: "javascript",
@@ -118,6 +135,7 @@ var languages = []Language{
 		Tests:            jsTests,
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
+		BindingWords:     jsBindingWords,
 		grammar:          javascript.GetLanguage,
 	},
 	{
@@ -129,6 +147,7 @@ var languages = []Language{
 		Tests:            jsTests,
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
+		BindingWords:     tsBindingWords,
 		grammar:          typescript.GetLanguage,
 	},
 	{
@@ -140,6 +159,7 @@ var languages = []Language{
 		Tests:            jsTests,
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
+		BindingWords:     tsBindingWords,
 		grammar:          tsx.GetLanguage,
 	},
 }
@@ -147,6 +167,19 @@ var languages = []Language{
 // jsTests are the JavaScript and TypeScript test conventions (Jest,
 // Mocha, Vitest).
 var jsTests = TestFiles{Infixes: []string{".test.", ".spec."}, Dirs: []string{"__tests__"}, New: "{stem}.test{ext}"}
+
+// jsBindingWords are JavaScript's binding words (see Language), and
+// tsBindingWords TypeScript's: JavaScript's and its type-level ones.
+var (
+	jsBindingWords = []string{"var", "let", "const", "function", "class", "with", "eval", "for", "while", "do",
+		"if", "else", "return", "import", "export", "require", "module", "exports", "async", "await", "yield",
+		"try", "catch", "finally", "switch", "case", "break", "continue", "new", "this", "arguments", "typeof",
+		"instanceof", "in", "of", "delete", "void", "static", "get", "set", "default", "extends", "super",
+		"throw", "from", "as"}
+	tsBindingWords = append(jsBindingWords[:len(jsBindingWords):len(jsBindingWords)], "interface", "type", "enum",
+		"declare", "namespace", "abstract", "implements", "private", "public", "protected", "readonly", "keyof",
+		"infer", "is", "asserts", "satisfies", "override", "global", "accessor", "unique")
+)
 
 // SharedVendorDirs hold vendored code in any language.
 var SharedVendorDirs = []string{"third_party"}

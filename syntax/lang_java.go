@@ -19,5 +19,9 @@ var extraLanguages = []Language{{
 	Tests:        TestFiles{Suffixes: []string{"Test.java"}, New: "{stem}Test{ext}"},
 	// javax.annotation.processing.Generated, and tools' "DO NOT EDIT".
 	GeneratedMarkers: []string{"@Generated", "DO NOT EDIT"},
-	grammar:          java.GetLanguage,
+	BindingWords: []string{"class", "interface", "enum", "record", "var", "final", "static", "new", "this", "super",
+		"for", "while", "do", "if", "else", "switch", "case", "default", "try", "catch", "finally", "return",
+		"throw", "throws", "import", "package", "extends", "implements", "permits", "sealed", "public", "private",
+		"protected", "abstract", "synchronized", "instanceof", "break", "continue", "yield", "void"},
+	grammar: java.GetLanguage,
 }}

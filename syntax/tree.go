@@ -21,6 +21,12 @@ type Tree struct {
 	grammar Grammar
 	tree    *sitter.Tree
 	edited  bool // tree has been edited since the last parse
+	// src is the text the tree matched before the edits since (pending);
+	// word describes the first of them when it stays inside a name
+	// (wordedit.go).
+	src     []byte
+	pending int
+	word    wordEdit
 }
 
 // parsers pools parsers per grammar.
@@ -62,7 +68,7 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 		return nil, fmt.Errorf("syntax: parse %s: %w", g, err)
 	}
 	putParser(g, p)
-	return &Tree{grammar: g, tree: t}, nil
+	return &Tree{grammar: g, tree: t, src: src}, nil
 }
 
 // Grammar returns the grammar the tree was parsed with.
@@ -77,16 +83,36 @@ func (t *Tree) Sitter() *sitter.Tree { return t.tree }
 // Edit records a text edit so that the next Reparse can reuse unchanged
 // subtrees. Several edits may be recorded before one Reparse.
 func (t *Tree) Edit(e Edit) {
+	if t.pending == 0 {
+		t.word = t.wordEditAt(e)
+	} else {
+		t.word = wordEdit{}
+	}
 	editTree(t.tree, e)
 	t.edited = true
+	t.pending++
 }
 
 // Reparse parses src (the text after every recorded Edit) reusing the edited
-// tree, and returns the byte ranges whose syntax changed.
+// tree, and returns the byte ranges whose syntax changed. After one edit
+// inside a name that leaves a plain name (wordedit.go), the edited tree is
+// the parse of src: Reparse keeps it and returns the name's span.
 func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if start, end, ok := t.keepWordEdit(src); ok {
+		// A copy drops the binding's Go values of nodes handed out before
+		// the edit (ForgetNodes); the C tree is shared.
+		t.ForgetNodes()
+		t.src, t.pending, t.word, t.edited = src, 0, wordEdit{}, false
+		return [][2]uint32{{uint32(start), uint32(end)}}, nil
+	}
+	return t.reparse(src)
+}
+
+// reparse is Reparse's parse.
+func (t *Tree) reparse(src []byte) ([][2]uint32, error) {
 	p := getParser(t.grammar, t.grammar.Language())
 	nt, err := parse(p, t.tree, src)
 	if err != nil {
@@ -101,6 +127,7 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 	}
 	t.tree.Close()
 	t.tree, t.edited = nt, false
+	t.src, t.pending, t.word = src, 0, wordEdit{}
 	return changed, nil
 }
 

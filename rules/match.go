@@ -488,6 +488,9 @@ type Index struct {
 	text     []byte
 	edits    int
 	lastEdit syntax.Edit
+	// dyn are the eval and with marks of text, once a scope predicate
+	// asked for them (dynmarks.go).
+	dyn      *dynMarks
 	minified bool
 }
 
@@ -591,6 +594,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	}
 	spans = append(spans, structural...)
 	now := text.Bytes()
+	ix.moveDynMarks(now)
 	// Counted once per refresh: the change, the index and this round's
 	// scope predicates all ask.
 	minNow := minifiedText(now)
@@ -653,6 +657,28 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.merge(w.fresh)
 	ix.rejected.add(w.rejected...)
 	ix.last = w.stats
+}
+
+// moveDynMarks brings the eval and with marks kept since the last refresh
+// (if any) to now, around the edits made since.
+func (ix *Index) moveDynMarks(now []byte) {
+	if ix.dyn == nil || ix.text == nil || !sameBytes(ix.dyn.src, ix.text) || ix.edits == 0 {
+		if ix.dyn != nil && !sameBytes(ix.dyn.src, now) {
+			ix.dyn = nil // found anew when asked
+		}
+		return
+	}
+	var start, oldEnd, newEnd int
+	if e := ix.lastEdit; ix.edits == 1 {
+		start, oldEnd, newEnd = int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
+	} else {
+		start, oldEnd, newEnd = DiffWindow(ix.text, now)
+	}
+	if oldEnd > len(ix.text) || newEnd > len(now) || newEnd-oldEnd != len(now)-len(ix.text) {
+		ix.dyn = nil
+		return
+	}
+	ix.dyn.update(now, start, oldEnd, newEnd)
 }
 
 // exactRoots sorts the roots of the matches and refusals whose Deps an
@@ -754,7 +780,23 @@ type nodeKey struct {
 
 func (ix *Index) newWork(tree *syntax.Tree, src []byte) *work {
 	root := tree.Root()
-	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}, env: ix.set.env(src, root)}
+	env := ix.set.env(src, root)
+	env.dyn = func() *dynMarks { return ix.dynMarks(src) }
+	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}, env: env}
+}
+
+// dynMarks returns the eval and with marks of src: the ones kept since the
+// last refresh when they are of src, else found anew.
+func (ix *Index) dynMarks(src []byte) *dynMarks {
+	if ix.dyn == nil || !sameBytes(ix.dyn.src, src) {
+		ix.dyn = newDynMarks(src)
+	}
+	return ix.dyn
+}
+
+// sameBytes reports whether a and b are the same slice of memory.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func (w *work) close() {

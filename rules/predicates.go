@@ -174,6 +174,9 @@ type evalEnv struct {
 	inexact bool
 	// detail is what accept found the current match depends on.
 	detail *depDetail
+	// dyn returns the text's eval and with marks (dynmarks.go), kept by
+	// the index across keystrokes; nil outside an index.
+	dyn func() *dynMarks
 }
 
 // lookedUp records that the predicate being evaluated depends on the
@@ -277,6 +280,7 @@ func (e *evalEnv) text(n *sitter.Node) string { return string(e.src[n.StartByte(
 func (e *evalEnv) index() *scopeIndex {
 	if e.scopes == nil {
 		e.scopes = newScopeIndex(e.grammar, e.root, e.src)
+		e.scopes.dyn = e.dyn
 	}
 	return e.scopes
 }

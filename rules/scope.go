@@ -114,8 +114,10 @@ type scopeIndex struct {
 	// paths memoizes pathToNode: several predicates of one match ask for
 	// the same node's ancestors.
 	paths map[pathKey][]step
-	// dynamic remembers which functions call eval or use with.
+	// dynamic remembers which functions call eval or use with; dyn, when
+	// set, gives where the text spells them (an index's marks).
 	dynamic map[uintptr]bool
+	dyn     func() *dynMarks
 	// asked counts the names wordStarts looked for per region.
 	asked map[uintptr]int
 	// last is the previous path walked, whose upper part the next lookup
@@ -845,8 +847,15 @@ func (s *scopeIndex) jsCallsEval(n *sitter.Node) bool {
 	if v, ok := s.dynamic[n.ID()]; ok {
 		return v
 	}
-	text := s.src[n.StartByte():n.EndByte()]
-	v := bytes.Contains(text, []byte("eval(")) || bytes.Contains(text, []byte("with (")) || bytes.Contains(text, []byte("with("))
+	var v bool
+	if s.dyn != nil {
+		v = s.dyn().within(int(n.StartByte()), int(n.EndByte()))
+	} else {
+		text := s.src[n.StartByte():n.EndByte()]
+		for _, w := range dynWords {
+			v = v || bytes.Contains(text, w)
+		}
+	}
 	s.dynamic[n.ID()] = v
 	return v
 }

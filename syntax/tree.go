@@ -137,6 +137,7 @@ func (t *Tree) Close() {
 		t.tree.Close()
 		t.tree = nil
 	}
+	t.src, t.word = nil, wordEdit{}
 }
 
 // HasErrors reports whether n's subtree contains ERROR or MISSING nodes.

@@ -95,7 +95,7 @@ func TestWordEditIsAReparse(t *testing.T) {
 		}
 		// synced: the tree is known to be the parse of the text.
 		synced := true
-		for round := 0; round < 8; round++ {
+		for round := 0; round < 6; round++ {
 			ns := names(tree)
 			if len(ns) == 0 {
 				break

@@ -72,6 +72,11 @@ type Target struct {
 	Script bool
 	// Sources names the files the target was read from.
 	Sources []string
+	// projects and path locate the document, for the facts that are read
+	// only when a match asks (the package-level names of its Go package:
+	// pkgnames.go).
+	projects *Projects
+	path     string
 }
 
 // Allows reports whether a rule's fix fits the target, for a document
@@ -160,6 +165,8 @@ type Projects struct {
 	// rescanning waits for them (tests).
 	rescans    map[string]bool
 	rescanning sync.WaitGroup
+	// goFiles holds what Go files declare at package level (pkgnames.go).
+	goFiles map[string]cachedGoFile
 }
 
 // cachedDir records which of eslintProbe are regular files in a directory,
@@ -308,7 +315,7 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 		return Target{}
 	}
 	dirs := p.dirsUp(filepath.Dir(path))
-	var t Target
+	t := Target{projects: p, path: path}
 	switch g {
 	case syntax.JavaScript, syntax.TypeScript, syntax.TSX:
 		pkgDir := p.packageTarget(dirs, &t, g == syntax.JavaScript)

@@ -353,7 +353,7 @@ type Requires struct {
 	Declared bool `toml:"declared"`
 	// NotInScripts: the rule is quiet in scripts (Target.Script), where
 	// what it takes for a leftover is the file's purpose: console.log is
-	// a benchmark's or a build script's output.
+	// a benchmark's, a build script's or a command-line program's output.
 	NotInScripts bool `toml:"not_in_scripts"`
 	// FreePackageName names the capture whose text the fix declares at
 	// package level (go.regexp-compile-in-func hoists a variable): the

@@ -148,10 +148,10 @@
 // Suppressed finds the comment that silences a site: syntx-ignore[: ids]
 // on the site's line or the line before, eslint-disable-line,
 // eslint-disable-next-line and eslint-disable regions, @ts-ignore and
-// @ts-expect-error, # noqa[: codes], # nosec, pylint: disable[-next],
+// @ts-expect-error, biome-ignore lint[/group/rule], # noqa[: codes], # nosec, pylint: disable[-next],
 // //nolint[:linters], #nosec, //lint:ignore and //lint:file-ignore. A
 // comment with a list silences the rules it names: by id, by id without the
-// language, or by one of the rule's aliases (the names eslint, ruff,
+// language, or by one of the rule's aliases (the names eslint, Biome, ruff,
 // flake8, pylint, bandit, golangci-lint and staticcheck give the same
 // check). Comments are found in the tree, so the same text in a string
 // silences nothing.

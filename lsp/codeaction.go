@@ -300,7 +300,7 @@ func hiddenUnsafe(unsafe, learnt bool) bool {
 // migration (offered as one source action per file) unless
 // suggestions.migration_sites asks for them. Call with the document's lock
 // held.
-func (s *Server) eligible(m rules.Match, doc *document, target rules.Target, cfg config.Config, only []protocol.CodeActionKind) bool {
+func (s *Server) eligible(m rules.Match, doc *document, target *rules.DocTarget, cfg config.Config, only []protocol.CodeActionKind) bool {
 	// The cheap tests first: a migration's sites, off one by one by
 	// default, are most of a legacy file's matches, and offered reads the
 	// comments around each (migrations checks them for its own sites).
@@ -348,8 +348,8 @@ func onlySyntX(only []protocol.CodeActionKind) bool {
 // offered reports whether a match may be offered in doc: no suppression
 // comment silences it and the project's declared target allows its fix.
 // Call with the document's lock held.
-func offered(m rules.Match, doc *document, target rules.Target) bool {
-	if ok, _ := target.Allows(m.Rule, doc.grammar); !ok {
+func offered(m rules.Match, doc *document, target *rules.DocTarget) bool {
+	if ok, _ := target.Allows(m, doc.grammar); !ok {
 		return false
 	}
 	_, suppressed := doc.suppressions().Suppressed(m)
@@ -365,6 +365,22 @@ func (s *Server) target(path string, g syntax.Grammar) rules.Target {
 		return rules.Target{}
 	}
 	return p.For(path, g)
+}
+
+// docTarget is the declared target of the project a document belongs to,
+// applied to the document: a rule whose fix declares a package-level name
+// asks for every match in it, matched by deadline (zero: no bound), and
+// when they are not all known by then its sites are not offered. Call with
+// the document's lock held, and use the result under it.
+func (s *Server) docTarget(doc *document, deadline time.Time) *rules.DocTarget {
+	src := doc.text.Bytes()
+	return s.target(doc.path, doc.grammar).Doc(src, func() ([]rules.Match, bool) {
+		if doc.index == nil {
+			return nil, false
+		}
+		all := doc.index.WithinBy(doc.tree, src, 0, len(src), deadline)
+		return all, doc.index.Pending() == 0
+	})
 }
 
 // adapterActive reports whether the policy includes an adapter trained on
@@ -441,7 +457,7 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 		start, end = max(start, at-cursorReach), min(end, at+cursorReach)
 	}
 	persona, _ := s.persona()
-	target := s.target(doc.path, doc.grammar)
+	target := s.docTarget(doc, began.Add(timeout/2))
 	var matches []rules.Match
 	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)) {
 		if s.eligible(m, doc, target, cfg, p.Context.Only) {

@@ -337,7 +337,7 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 		od.path = doc.uri
 	}
 	version := doc.version
-	target := s.target(doc.path, doc.grammar)
+	target := s.docTarget(doc, time.Time{})
 	learnt := s.adapterActive()
 	var cands []*candidate
 	done := true

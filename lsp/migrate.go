@@ -53,7 +53,7 @@ func migrationTitle(r *rules.Rule, sites int) string {
 // sites cannot all be rendered, no migration is offered on this request
 // (one over part of the file would say the wrong number of sites). Call
 // with the document's lock held.
-func (s *Server) migrations(ctx context.Context, doc *document, target rules.Target, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) []*candidate {
+func (s *Server) migrations(ctx context.Context, doc *document, target *rules.DocTarget, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) []*candidate {
 	src := doc.text.Bytes()
 	byRule := map[*rules.Rule][]rules.Match{}
 	var order []*rules.Rule

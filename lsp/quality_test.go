@@ -192,6 +192,30 @@ func TestDeclaredTargets(t *testing.T) {
 	}
 }
 
+// TestHoistedNameTaken: go.regexp-compile-in-func hoists a variable to
+// package level, and is not offered when another file of the package
+// already declares the name (fzf's placeholder, issue 21), whether the
+// lightbulb or the diagnostics ask; with a free name it is.
+func TestHoistedNameTaken(t *testing.T) {
+	t.Parallel()
+	src := "package p\n\nimport \"regexp\"\n\nfunc quote(s string) string {\n\tplaceholder := regexp.MustCompile(`\\{[a-z]+\\}`)\n\treturn placeholder.ReplaceAllString(s, \"?\")\n}\n"
+	for _, taken := range []bool{false, true} {
+		root := t.TempDir()
+		files := map[string]string{"src/options.go": src, "go.mod": "module example.com/p\n\ngo 1.22\n"}
+		if taken {
+			files["src/terminal.go"] = "package p\n\nvar placeholder = 1\n"
+		} else {
+			files["src/terminal.go"] = "package p\n\nvar other = 1\n"
+		}
+		writeTree(t, root, files)
+		h := startIn(t, root, nil)
+		acts := h.actionsOn(lspclient.FileURI(filepath.Join(root, "src", "options.go")), "go", src, "placeholder :=", protocol.CodeActionTriggerKindInvoked)
+		if got := strings.Join(rulesOf(acts), " "); strings.Contains(got, "go.regexp-compile-in-func") == taken {
+			t.Errorf("taken=%v: actions %q", taken, got)
+		}
+	}
+}
+
 const migrateSrc = `const fs = require("fs");
 
 function total(items) {

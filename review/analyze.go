@@ -254,6 +254,10 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 	if a.projects != nil {
 		target = a.projects.For(abs, g)
 	}
+	// The matches of the change's lines stand for every match of the
+	// file: a site's fix is applied alone, so two hoisting one name matter
+	// only among the findings shown together.
+	doc := target.Doc(part, func() ([]rules.Match, bool) { return matches, true })
 	var out []*Finding
 	text := syntax.NewText(part)
 	for _, m := range matches {
@@ -263,7 +267,7 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 		if m.Rule.Migration != "" && !a.migrationSites {
 			continue // a migration's sites are not reviewed one by one
 		}
-		if ok, _ := target.Allows(m.Rule, g); !ok {
+		if ok, _ := doc.Allows(m, g); !ok {
 			continue
 		}
 		suppression := ""

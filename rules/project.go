@@ -68,10 +68,17 @@ type Target struct {
 	// run by hand rather than part of the package's code: below its
 	// package.json, it sits in a directory named bench, benchmark(s),
 	// scripts or examples, or its name has a .bench. or .benchmark.
-	// infix. What such a file prints is what it is for.
+	// infix; or its nearest package.json declares bin (a string or an
+	// object of commands): the package is a command-line program. What
+	// such a file prints is what it is for.
 	Script bool
 	// Sources names the files the target was read from.
 	Sources []string
+	// projects and path locate the document, for the facts that are read
+	// only when a match asks (the package-level names of its Go package:
+	// pkgnames.go).
+	projects *Projects
+	path     string
 }
 
 // Allows reports whether a rule's fix fits the target, for a document
@@ -160,6 +167,8 @@ type Projects struct {
 	// rescanning waits for them (tests).
 	rescans    map[string]bool
 	rescanning sync.WaitGroup
+	// goFiles holds what Go files declare at package level (pkgnames.go).
+	goFiles map[string]cachedGoFile
 }
 
 // cachedDir records which of eslintProbe are regular files in a directory,
@@ -308,14 +317,14 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 		return Target{}
 	}
 	dirs := p.dirsUp(filepath.Dir(path))
-	var t Target
+	t := Target{projects: p, path: path}
 	switch g {
 	case syntax.JavaScript, syntax.TypeScript, syntax.TSX:
 		pkgDir := p.packageTarget(dirs, &t, g == syntax.JavaScript)
 		if g != syntax.JavaScript {
 			p.tsconfigTarget(dirs, &t)
 		}
-		t.Script = p.scriptPath(path, pkgDir)
+		t.Script = p.scriptPath(path, pkgDir) || p.commandPackage(pkgDir)
 	case syntax.Python:
 		p.pythonTarget(dirs, &t)
 	case syntax.Go:
@@ -332,6 +341,25 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 		}
 	}
 	return t
+}
+
+// commandPackage reports whether the package.json in dir declares bin (a
+// path, or an object of commands): the package is a command-line program,
+// whose output is what it is for (Target.Script).
+func (p *Projects) commandPackage(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	pkg, ok := p.readPackage(filepath.Join(dir, "package.json"))
+	if !ok || len(pkg.Bin) == 0 {
+		return false
+	}
+	var one string
+	if json.Unmarshal(pkg.Bin, &one) == nil {
+		return strings.TrimSpace(one) != ""
+	}
+	var byName map[string]any
+	return json.Unmarshal(pkg.Bin, &byName) == nil && len(byName) > 0
 }
 
 // scriptDirs and scriptInfixes name the scripts of Target.Script.
@@ -409,6 +437,7 @@ type packageJSON struct {
 	Testling        json.RawMessage `json:"testling"`
 	DevDependencies map[string]any  `json:"devDependencies"`
 	ESLintConfig    json.RawMessage `json:"eslintConfig"`
+	Bin             json.RawMessage `json:"bin"`
 }
 
 // target lowers t to what the package declares: engines.node, browserslist,

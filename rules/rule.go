@@ -148,10 +148,10 @@
 // Suppressed finds the comment that silences a site: syntx-ignore[: ids]
 // on the site's line or the line before, eslint-disable-line,
 // eslint-disable-next-line and eslint-disable regions, @ts-ignore and
-// @ts-expect-error, # noqa[: codes], # nosec, pylint: disable[-next],
+// @ts-expect-error, biome-ignore lint[/group/rule], # noqa[: codes], # nosec, pylint: disable[-next],
 // //nolint[:linters], #nosec, //lint:ignore and //lint:file-ignore. A
 // comment with a list silences the rules it names: by id, by id without the
-// language, or by one of the rule's aliases (the names eslint, ruff,
+// language, or by one of the rule's aliases (the names eslint, Biome, ruff,
 // flake8, pylint, bandit, golangci-lint and staticcheck give the same
 // check). Comments are found in the tree, so the same text in a string
 // silences nothing.
@@ -170,6 +170,16 @@
 // its needs. Project files
 // come from the repository: they are read size-limited, regular files only,
 // parsed as data, and can only make SyntX quieter.
+//
+// A Go rule whose fix declares a package-level name says which capture
+// holds it (requires.free_package_name: go.regexp-compile-in-func hoists a
+// variable out of a function). DocTarget.Allows offers such a match only
+// where the name is free: not declared or imported by the document, nor by
+// another .go file of its directory with the same package clause (its
+// _test.go files included), not predeclared, init or main, and not hoisted
+// by another match of the rule in the document; sibling files that cannot
+// be read as data (links, files too large, too many) leave no name free
+// (pkgnames.go).
 //
 // # Priors
 //
@@ -343,8 +353,13 @@ type Requires struct {
 	Declared bool `toml:"declared"`
 	// NotInScripts: the rule is quiet in scripts (Target.Script), where
 	// what it takes for a leftover is the file's purpose: console.log is
-	// a benchmark's or a build script's output.
+	// a benchmark's, a build script's or a command-line program's output.
 	NotInScripts bool `toml:"not_in_scripts"`
+	// FreePackageName names the capture whose text the fix declares at
+	// package level (go.regexp-compile-in-func hoists a variable): the
+	// rule is quiet where the package already uses that name
+	// (pkgnames.go, DocTarget.Allows).
+	FreePackageName string `toml:"free_package_name"`
 }
 
 // EditSpec is one edit of a fix.
@@ -449,6 +464,8 @@ func (r Requires) validate(language string) error {
 		return fmt.Errorf("python applies to python rules")
 	case r.Go != "" && language != "go":
 		return fmt.Errorf("go applies to go rules")
+	case r.FreePackageName != "" && language != "go":
+		return fmt.Errorf("free_package_name applies to go rules")
 	case r.ESSyntax != 0 && (r.ESSyntax < 2009 || r.ESSyntax > 2100), r.ESAPI != 0 && (r.ESAPI < 2009 || r.ESAPI > 2100):
 		return fmt.Errorf("es_syntax and es_api are edition years (2015, 2020)")
 	case r.Node < 0:
@@ -587,6 +604,9 @@ func compile(s Spec, source string) (*Rule, error) {
 	}
 	if !contains(r.captureNames, s.Site) {
 		return nil, fmt.Errorf("rule %s: query has no @%s capture for the site", s.ID, s.Site)
+	}
+	if c := s.Requires.FreePackageName; c != "" && !contains(r.captureNames, c) {
+		return nil, fmt.Errorf("rule %s: requires.free_package_name %q names no capture of the query", s.ID, c)
 	}
 	for _, e := range r.edits {
 		if !strings.HasPrefix(e.at, "@") && !contains(r.captureNames, e.at) {

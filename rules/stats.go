@@ -226,13 +226,13 @@ func (st *Stats) countFile(ctx context.Context, lib *Library, projects *Projects
 	if opts.Timing {
 		st.timeFile(f, set, tree, src, took, opts)
 	}
-	target := projects.For(f.Path, f.Grammar)
+	target := projects.For(f.Path, f.Grammar).Doc(src, func() ([]Match, bool) { return found, true })
 	for _, m := range found {
 		if _, ok := Suppressed(tree, src, m); ok {
 			counts.suppressed[m.Rule.ID]++
 			continue
 		}
-		if ok, _ := target.Allows(m.Rule, f.Grammar); !ok {
+		if ok, _ := target.Allows(m, f.Grammar); !ok {
 			counts.silenced[m.Rule.ID]++
 			continue
 		}

@@ -19,6 +19,7 @@ import (
 //	eslint-disable-next-line [rules]                        the line before
 //	eslint-disable [rules] ... eslint-enable [rules]        a region (to the end of the file without enable)
 //	@ts-ignore, @ts-expect-error    JavaScript, TypeScript: the line before
+//	biome-ignore lint[/group[/rule]]: reason   JavaScript, TypeScript: the line before
 //	# noqa [: codes]                Python: the site's lines (codes match by prefix, as flake8 does)
 //	# nosec [codes]                 Python (bandit), Go (#nosec, gosec): security rules, the site's lines or the line before
 //	# pylint: disable[-next]=names  Python: the site's lines / the line before
@@ -104,6 +105,9 @@ func (sc siteComments) javaScript() (*sitter.Node, bool) {
 		if strings.Contains(t, "@ts-ignore") || strings.Contains(t, "@ts-expect-error") {
 			return c, true
 		}
+		if list, ok := biomeIgnore(t); ok && names(r, list, true) {
+			return c, true
+		}
 	}
 	if c, ok := eslintRegion(sc.src, sc.m, sc.file.eslintComments(sc.m.Site.Start)); ok {
 		return c, true
@@ -137,6 +141,47 @@ func (sc siteComments) python() (*sitter.Node, bool) {
 		}
 	}
 	return nil, false
+}
+
+// biomeIgnore reads Biome's suppression comment, "biome-ignore
+// lint/suspicious/noConsole: reason" (which covers the code after it), and
+// returns the rules it names: for lint/group/rule, the rule's name (matched
+// with a SyntX rule's aliases) and the whole category. A lint category
+// without a rule ("lint", or a group, "lint/suspicious") names every rule
+// (an empty list). Other categories (format, assist, syntax) silence no
+// lint rule, and neither do biome-ignore-all, -start and -end, which are
+// not read.
+func biomeIgnore(comment string) ([]string, bool) {
+	const word = "biome-ignore"
+	i := strings.Index(comment, word)
+	if i < 0 || i > 0 && isDirectiveByte(comment[i-1]) {
+		return nil, false
+	}
+	rest := comment[i+len(word):]
+	if rest == "" || rest[0] != ' ' && rest[0] != '\t' {
+		return nil, false // biome-ignore-all, -start, -end
+	}
+	if j := strings.IndexByte(rest, ':'); j >= 0 {
+		rest = rest[:j] // the reason follows
+	}
+	rest = strings.TrimSuffix(strings.TrimSpace(rest), "*/")
+	var list []string
+	lint := false
+	for _, f := range strings.Fields(rest) {
+		if k := strings.IndexByte(f, '('); k >= 0 {
+			f = f[:k] // a value: lint/style/useNamingConvention(foo)
+		}
+		parts := strings.Split(f, "/")
+		if parts[0] != "lint" {
+			continue
+		}
+		lint = true
+		if len(parts) < 3 || parts[2] == "" {
+			return nil, true
+		}
+		list = append(list, parts[2], f)
+	}
+	return list, lint
 }
 
 // golang finds the golangci-lint, gosec or staticcheck comment that

@@ -1,0 +1,437 @@
+package rules
+
+import (
+	"fmt"
+	"go/scanner"
+	"go/token"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/syntx/syntx/internal/safeio"
+	"github.com/syntx/syntx/syntax"
+)
+
+// Package-level names. A fix that declares a package-level name (hoisting
+// `re := regexp.MustCompile(...)` out of a function as `var re = ...`)
+// breaks the build when the package already declares that name: fzf's
+// options.go hoisted `placeholder`, which its terminal.go declares. A rule
+// says which capture becomes a package-level name (requires.free_package_name),
+// and its fix is offered only when that name is free: not declared at
+// package level in the document or in another .go file of its directory
+// with the same package clause (its _test.go files of that package
+// included: go vet compiles them with it), not imported by name in any of
+// them (a package-level name may not also be a file's import), not a
+// predeclared identifier (hoisting `max` would shadow the builtin in the
+// whole package), not init or main, not exported where a file of the
+// package has a dot import, and not hoisted by two matches of the rule in
+// the same document. The sibling files come from the workspace: they are
+// read as data (go/scanner's tokens; nothing is executed), regular files
+// only, at most maxGoDirFiles of at most MaxProjectFileBytes and
+// maxGoDirBytes in all, and cached per file by modification time and size.
+// Whatever cannot be read that way (a link, a file too large, a directory
+// too full, a file that does not tokenize) makes every name taken: in
+// doubt, the fix is not offered.
+
+const (
+	maxGoDirEntries = 4096
+	maxGoDirFiles   = 1000
+	maxGoDirBytes   = 32 << 20
+)
+
+// goFileDecls is what a Go file declares in its package and file blocks.
+type goFileDecls struct {
+	pkg     string
+	names   []string // package block: func, var, const, type
+	imports []string // file block: import names (explicit, or guessed from the path)
+	dot     bool     // a dot import
+	ok      bool     // the file tokenized and its top level was understood
+}
+
+// scanGoDecls reads a Go file's top-level declarations with go/scanner.
+// Anything it does not understand at the top level makes it not ok.
+func scanGoDecls(src []byte) (d goFileDecls) {
+	fset := token.NewFileSet()
+	file := fset.AddFile("", -1, len(src))
+	var s scanner.Scanner
+	errs := 0
+	s.Init(file, src, func(token.Position, string) { errs++ }, 0)
+	var tok token.Token
+	var lit string
+	next := func() { _, tok, lit = s.Scan() }
+	// skip moves past the rest of a declaration or spec: to the semicolon
+	// that ends it at its own depth (consumed), or, inside a group, to the
+	// group's closing parenthesis (not consumed).
+	skip := func(inGroup bool) {
+		depth := 0
+		for tok != token.EOF {
+			switch tok {
+			case token.LPAREN, token.LBRACK, token.LBRACE:
+				depth++
+			case token.RPAREN, token.RBRACK, token.RBRACE:
+				if depth == 0 && inGroup && tok == token.RPAREN {
+					return
+				}
+				depth--
+			case token.SEMICOLON:
+				if depth == 0 {
+					next()
+					return
+				}
+			}
+			next()
+		}
+	}
+	importSpec := func(inGroup bool) {
+		name, dot := "", false
+		switch tok {
+		case token.IDENT:
+			name = lit
+			next()
+		case token.PERIOD:
+			dot = true
+			next()
+		}
+		if tok != token.STRING {
+			errs++
+			skip(inGroup)
+			return
+		}
+		path, err := strconv.Unquote(lit)
+		if err != nil {
+			errs++
+		}
+		switch {
+		case dot:
+			d.dot = true
+		case name == "_":
+		case name != "":
+			d.imports = append(d.imports, name)
+		default:
+			d.imports = append(d.imports, importNames(path)...)
+		}
+		next()
+		skip(inGroup)
+	}
+	spec := func(kind token.Token, inGroup bool) {
+		if tok == token.IDENT {
+			d.names = append(d.names, lit)
+			next()
+			for kind != token.TYPE && tok == token.COMMA {
+				next()
+				if tok == token.IDENT {
+					d.names = append(d.names, lit)
+					next()
+				}
+			}
+		} else {
+			errs++
+		}
+		skip(inGroup)
+	}
+	group := func(each func(inGroup bool)) {
+		if tok != token.LPAREN {
+			each(false)
+			return
+		}
+		next()
+		for tok != token.RPAREN && tok != token.EOF {
+			if tok == token.SEMICOLON {
+				next()
+				continue
+			}
+			each(true)
+		}
+		next()
+	}
+
+	next()
+	if tok != token.PACKAGE {
+		return d
+	}
+	next()
+	if tok != token.IDENT {
+		return d
+	}
+	d.pkg = lit
+	next()
+	for tok != token.EOF && errs == 0 {
+		switch tok {
+		case token.SEMICOLON:
+			next()
+		case token.IMPORT:
+			next()
+			group(importSpec)
+		case token.FUNC:
+			next()
+			if tok == token.IDENT {
+				d.names = append(d.names, lit)
+			}
+			skip(false)
+		case token.VAR, token.CONST, token.TYPE:
+			kind := tok
+			next()
+			group(func(inGroup bool) { spec(kind, inGroup) })
+		default:
+			return goFileDecls{pkg: d.pkg}
+		}
+	}
+	d.ok = errs == 0
+	return d
+}
+
+var (
+	importVersion = regexp.MustCompile(`^v[0-9]+$`)
+	importSuffix  = regexp.MustCompile(`\.v[0-9]+$`)
+)
+
+// importNames guesses the name an import without one binds from its path:
+// the last element, and what packages are usually named after it
+// (gopkg.in/yaml.v3 is yaml, go-runewidth is runewidth, …/v2 is the
+// element before). The guesses only add names, so a wrong one silences.
+func importNames(path string) []string {
+	elems := strings.Split(path, "/")
+	last := elems[len(elems)-1]
+	out := []string{last}
+	if importVersion.MatchString(last) && len(elems) > 1 {
+		last = elems[len(elems)-2]
+		out = append(out, last)
+	}
+	base := importSuffix.ReplaceAllString(last, "")
+	base = strings.TrimSuffix(strings.TrimPrefix(base, "go-"), "-go")
+	base = strings.TrimSuffix(base, ".go")
+	out = append(out, base, strings.NewReplacer("-", "", ".", "", "_", "").Replace(base), strings.ReplaceAll(base, "-", "_"))
+	return out
+}
+
+// predeclared are the Go universe block's identifiers, and the names a
+// package-level variable may not take.
+var predeclared = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`any bool byte comparable complex64 complex128 error float32 float64
+		int int8 int16 int32 int64 rune string uint uint8 uint16 uint32 uint64 uintptr
+		true false iota nil
+		append cap clear close complex copy delete imag len make max min new panic print println real recover
+		init main _`) {
+		predeclared[n] = true
+	}
+}
+
+// cachedGoFile is a sibling Go file's declarations, as of its modification
+// time and size.
+type cachedGoFile struct {
+	mod   time.Time
+	size  int64
+	decls goFileDecls
+}
+
+// goPackageNames returns the names the package pkg declares or imports in
+// the .go files of dir other than the one at exclude, whether one of them
+// has a dot import, and false when they cannot all be read.
+func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bool, bool) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, false, false
+	}
+	entries, err := f.ReadDir(maxGoDirEntries + 1)
+	f.Close()
+	if err != nil && err != io.EOF || len(entries) > maxGoDirEntries {
+		return nil, false, false
+	}
+	names, dot := map[string]bool{}, false
+	files, total := 0, int64(0)
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if path == exclude {
+			continue
+		}
+		info, err := os.Lstat(path)
+		if err != nil {
+			return nil, false, false
+		}
+		if info.IsDir() {
+			continue
+		}
+		if !info.Mode().IsRegular() { // a link, a FIFO: not read, so not known
+			return nil, false, false
+		}
+		files++
+		total += info.Size()
+		if files > maxGoDirFiles || info.Size() > MaxProjectFileBytes || total > maxGoDirBytes {
+			return nil, false, false
+		}
+		d, ok := p.goFileDecls(path, info)
+		if !ok || !d.ok {
+			return nil, false, false
+		}
+		if d.pkg != pkg {
+			continue
+		}
+		for _, n := range d.names {
+			names[n] = true
+		}
+		for _, n := range d.imports {
+			names[n] = true
+		}
+		dot = dot || d.dot
+	}
+	return names, dot, true
+}
+
+// goFileDecls scans a sibling file, or returns what it found last time when
+// the file has not changed. Files changed by a reviewed change
+// (Projects.Untrusted) are read too: ignoring one could offer a fix that
+// does not build.
+func (p *Projects) goFileDecls(path string, info os.FileInfo) (goFileDecls, bool) {
+	p.mu.Lock()
+	c, ok := p.goFiles[path]
+	p.mu.Unlock()
+	if ok && c.mod.Equal(info.ModTime()) && c.size == info.Size() && time.Since(c.mod) > racyDir {
+		return c.decls, true
+	}
+	data, err := safeio.ReadFile(path, MaxProjectFileBytes)
+	if err != nil {
+		return goFileDecls{}, false
+	}
+	d := scanGoDecls(data)
+	p.mu.Lock()
+	if p.goFiles == nil || len(p.goFiles) > 4096 {
+		p.goFiles = map[string]cachedGoFile{}
+	}
+	p.goFiles[path] = cachedGoFile{mod: info.ModTime(), size: info.Size(), decls: d}
+	p.mu.Unlock()
+	return d, true
+}
+
+// DocTarget is a Target applied to one document: Allows checks a match
+// against the project's target and, for a rule whose fix declares a
+// package-level name, against the names the package already uses.
+type DocTarget struct {
+	Target
+	src []byte
+	all func() ([]Match, bool)
+
+	scanned bool
+	own     goFileDecls
+	pkg     map[string]bool
+	dot     bool
+	pkgOK   bool
+	counted map[*Rule]map[string]int
+	countOK map[*Rule]bool
+}
+
+// Doc applies t to a document whose text (the text match spans index) is
+// src; all returns every match in it, and false when they are not all known
+// (only rules with requires.free_package_name ask for them).
+func (t Target) Doc(src []byte, all func() ([]Match, bool)) *DocTarget {
+	return &DocTarget{Target: t, src: src, all: all}
+}
+
+// Allows reports whether the match's fix fits the document's target; the
+// reason says why not.
+func (d *DocTarget) Allows(m Match, g syntax.Grammar) (bool, string) {
+	if ok, why := d.Target.Allows(m.Rule, g); !ok {
+		return false, why
+	}
+	c := m.Rule.Requires.FreePackageName
+	if c == "" || g != syntax.Go {
+		return true, ""
+	}
+	name, ok := d.captureText(m, c)
+	if !ok {
+		return false, "the name the fix declares is not known"
+	}
+	if why := d.taken(name); why != "" {
+		return false, fmt.Sprintf("the fix declares %s at package level, but %s", name, why)
+	}
+	counts := d.count(m.Rule, c) // before reading countOK, which it sets
+	if n, ok := counts[name], d.countOK[m.Rule]; !ok || n > 1 {
+		return false, fmt.Sprintf("the fix declares %s at package level, and so would another site in the file", name)
+	}
+	return true, ""
+}
+
+func (d *DocTarget) captureText(m Match, name string) (string, bool) {
+	for _, c := range m.Captures {
+		if c.Name == name && c.Span.Start >= 0 && c.Span.Start <= c.Span.End && c.Span.End <= len(d.src) {
+			return string(d.src[c.Span.Start:c.Span.End]), true
+		}
+	}
+	return "", false
+}
+
+// taken says why name may not become a package-level name ("" when it may).
+func (d *DocTarget) taken(name string) string {
+	if predeclared[name] {
+		return "it is predeclared (or init, main)"
+	}
+	if !d.scanned {
+		d.scanned = true
+		d.own = scanGoDecls(d.src)
+		if d.own.ok && d.Target.projects != nil && d.Target.path != "" {
+			d.pkg, d.dot, d.pkgOK = d.Target.projects.goPackageNames(filepath.Dir(d.Target.path), filepath.Clean(d.Target.path), d.own.pkg)
+		} else if d.own.ok && d.Target.path == "" {
+			d.pkg, d.pkgOK = map[string]bool{}, true // an unsaved document has no siblings
+		}
+	}
+	if !d.own.ok {
+		return "the file's declarations could not be read"
+	}
+	for _, n := range d.own.names {
+		if n == name {
+			return "the file already declares it"
+		}
+	}
+	for _, n := range d.own.imports {
+		if n == name {
+			return "the file imports a package by that name"
+		}
+	}
+	if !d.pkgOK {
+		return "the package's other files could not all be read"
+	}
+	if d.pkg[name] {
+		return "another file of the package declares or imports it"
+	}
+	if r, _ := utf8.DecodeRuneInString(name); unicode.IsUpper(r) && (d.dot || d.own.dot) {
+		return "a file of the package has a dot import"
+	}
+	return ""
+}
+
+// count returns how many matches of r in the document declare each name.
+func (d *DocTarget) count(r *Rule, capture string) map[string]int {
+	if d.counted == nil {
+		d.counted, d.countOK = map[*Rule]map[string]int{}, map[*Rule]bool{}
+	}
+	if c, ok := d.counted[r]; ok {
+		return c
+	}
+	c := map[string]int{}
+	ok := false
+	if d.all != nil {
+		var all []Match
+		if all, ok = d.all(); ok {
+			for _, m := range all {
+				if m.Rule != r {
+					continue
+				}
+				if n, found := d.captureText(m, capture); found {
+					c[n]++
+				}
+			}
+		}
+	}
+	d.counted[r], d.countOK[r] = c, ok
+	return c
+}

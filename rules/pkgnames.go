@@ -56,134 +56,154 @@ type goFileDecls struct {
 
 // scanGoDecls reads a Go file's top-level declarations with go/scanner.
 // Anything it does not understand at the top level makes it not ok.
-func scanGoDecls(src []byte) (d goFileDecls) {
+func scanGoDecls(src []byte) goFileDecls {
 	fset := token.NewFileSet()
-	file := fset.AddFile("", -1, len(src))
-	var s scanner.Scanner
-	errs := 0
-	s.Init(file, src, func(token.Position, string) { errs++ }, 0)
-	var tok token.Token
-	var lit string
-	next := func() { _, tok, lit = s.Scan() }
-	// skip moves past the rest of a declaration or spec: to the semicolon
-	// that ends it at its own depth (consumed), or, inside a group, to the
-	// group's closing parenthesis (not consumed).
-	skip := func(inGroup bool) {
-		depth := 0
-		for tok != token.EOF {
-			switch tok {
-			case token.LPAREN, token.LBRACK, token.LBRACE:
-				depth++
-			case token.RPAREN, token.RBRACK, token.RBRACE:
-				if depth == 0 && inGroup && tok == token.RPAREN {
-					return
-				}
-				depth--
-			case token.SEMICOLON:
-				if depth == 0 {
-					next()
-					return
-				}
-			}
-			next()
-		}
-	}
-	importSpec := func(inGroup bool) {
-		name, dot := "", false
-		switch tok {
-		case token.IDENT:
-			name = lit
-			next()
-		case token.PERIOD:
-			dot = true
-			next()
-		}
-		if tok != token.STRING {
-			errs++
-			skip(inGroup)
-			return
-		}
-		path, err := strconv.Unquote(lit)
-		if err != nil {
-			errs++
-		}
-		switch {
-		case dot:
-			d.dot = true
-		case name == "_":
-		case name != "":
-			d.imports = append(d.imports, name)
-		default:
-			d.imports = append(d.imports, importNames(path)...)
-		}
-		next()
-		skip(inGroup)
-	}
-	spec := func(kind token.Token, inGroup bool) {
-		if tok == token.IDENT {
-			d.names = append(d.names, lit)
-			next()
-			for kind != token.TYPE && tok == token.COMMA {
-				next()
-				if tok == token.IDENT {
-					d.names = append(d.names, lit)
-					next()
-				}
-			}
-		} else {
-			errs++
-		}
-		skip(inGroup)
-	}
-	group := func(each func(inGroup bool)) {
-		if tok != token.LPAREN {
-			each(false)
-			return
-		}
-		next()
-		for tok != token.RPAREN && tok != token.EOF {
-			if tok == token.SEMICOLON {
-				next()
-				continue
-			}
-			each(true)
-		}
-		next()
-	}
+	ds := &declScanner{}
+	ds.s.Init(fset.AddFile("", -1, len(src)), src, func(token.Position, string) { ds.errs++ }, 0)
+	return ds.run()
+}
 
-	next()
-	if tok != token.PACKAGE {
-		return d
+// declScanner is scanGoDecls' state: the scanner, its current token and
+// what it found.
+type declScanner struct {
+	s    scanner.Scanner
+	tok  token.Token
+	lit  string
+	errs int
+	d    goFileDecls
+}
+
+func (ds *declScanner) next() { _, ds.tok, ds.lit = ds.s.Scan() }
+
+// run reads the package clause, then each top-level declaration.
+func (ds *declScanner) run() goFileDecls {
+	d := &ds.d
+	ds.next()
+	if ds.tok != token.PACKAGE {
+		return *d
 	}
-	next()
-	if tok != token.IDENT {
-		return d
+	ds.next()
+	if ds.tok != token.IDENT {
+		return *d
 	}
-	d.pkg = lit
-	next()
-	for tok != token.EOF && errs == 0 {
-		switch tok {
+	d.pkg = ds.lit
+	ds.next()
+	for ds.tok != token.EOF && ds.errs == 0 {
+		switch ds.tok {
 		case token.SEMICOLON:
-			next()
+			ds.next()
 		case token.IMPORT:
-			next()
-			group(importSpec)
+			ds.next()
+			ds.group(ds.importSpec)
 		case token.FUNC:
-			next()
-			if tok == token.IDENT {
-				d.names = append(d.names, lit)
+			ds.next()
+			if ds.tok == token.IDENT {
+				d.names = append(d.names, ds.lit)
 			}
-			skip(false)
+			ds.skip(false)
 		case token.VAR, token.CONST, token.TYPE:
-			kind := tok
-			next()
-			group(func(inGroup bool) { spec(kind, inGroup) })
+			kind := ds.tok
+			ds.next()
+			ds.group(func(inGroup bool) { ds.spec(kind, inGroup) })
 		default:
 			return goFileDecls{pkg: d.pkg}
 		}
 	}
-	d.ok = errs == 0
-	return d
+	d.ok = ds.errs == 0
+	return *d
+}
+
+// skip moves past the rest of a declaration or spec: to the semicolon
+// that ends it at its own depth (consumed), or, inside a group, to the
+// group's closing parenthesis (not consumed).
+func (ds *declScanner) skip(inGroup bool) {
+	depth := 0
+	for ds.tok != token.EOF {
+		switch ds.tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			if depth == 0 && inGroup && ds.tok == token.RPAREN {
+				return
+			}
+			depth--
+		case token.SEMICOLON:
+			if depth == 0 {
+				ds.next()
+				return
+			}
+		}
+		ds.next()
+	}
+}
+
+// importSpec reads one import: its explicit name, a dot, or the name its
+// path suggests.
+func (ds *declScanner) importSpec(inGroup bool) {
+	name, dot := "", false
+	switch ds.tok {
+	case token.IDENT:
+		name = ds.lit
+		ds.next()
+	case token.PERIOD:
+		dot = true
+		ds.next()
+	}
+	if ds.tok != token.STRING {
+		ds.errs++
+		ds.skip(inGroup)
+		return
+	}
+	path, err := strconv.Unquote(ds.lit)
+	if err != nil {
+		ds.errs++
+	}
+	switch {
+	case dot:
+		ds.d.dot = true
+	case name == "_":
+	case name != "":
+		ds.d.imports = append(ds.d.imports, name)
+	default:
+		ds.d.imports = append(ds.d.imports, importNames(path)...)
+	}
+	ds.next()
+	ds.skip(inGroup)
+}
+
+// spec reads the names a var, const or type spec declares.
+func (ds *declScanner) spec(kind token.Token, inGroup bool) {
+	if ds.tok == token.IDENT {
+		ds.d.names = append(ds.d.names, ds.lit)
+		ds.next()
+		for kind != token.TYPE && ds.tok == token.COMMA {
+			ds.next()
+			if ds.tok == token.IDENT {
+				ds.d.names = append(ds.d.names, ds.lit)
+				ds.next()
+			}
+		}
+	} else {
+		ds.errs++
+	}
+	ds.skip(inGroup)
+}
+
+// group reads one spec, or a parenthesised group of them.
+func (ds *declScanner) group(each func(inGroup bool)) {
+	if ds.tok != token.LPAREN {
+		each(false)
+		return
+	}
+	ds.next()
+	for ds.tok != token.RPAREN && ds.tok != token.EOF {
+		if ds.tok == token.SEMICOLON {
+			ds.next()
+			continue
+		}
+		each(true)
+	}
+	ds.next()
 }
 
 var (

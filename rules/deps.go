@@ -174,27 +174,42 @@ func inertWindow(src []byte, start, end int, words []string, binding map[string]
 	return words, true
 }
 
-// describeChange finds out what the edits since the last refresh changed,
-// given the text now, whether it is minified and the ranges whose syntax
-// changed.
-func (ix *Index) describeChange(now []byte, minified bool, structural []Span) change {
-	c := change{minified: minified != ix.minified}
+// editWindow is the one edit that turned the text of the last refresh
+// into the text now: text[start:oldEnd] became now[start:newEnd]. ok is
+// false when there were no edits or no earlier text.
+type editWindow struct {
+	start, oldEnd, newEnd int
+	ok                    bool
+}
+
+// window finds the edit window of the edits since the last refresh.
+func (ix *Index) window(now []byte) editWindow {
 	if ix.edits == 0 || ix.text == nil {
-		return c
+		return editWindow{}
 	}
-	var start, oldEnd, newEnd int
+	var w editWindow
 	if ix.edits == 1 {
 		e := ix.lastEdit
-		start, oldEnd, newEnd = int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
+		w.start, w.oldEnd, w.newEnd = int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
 	} else {
 		// Several edits (a notification with several changes, the edits
 		// replayed after a background analysis): judged as the one edit
 		// that turns the old text into the new, found by comparing them.
-		start, oldEnd, newEnd = DiffWindow(ix.text, now)
+		w.start, w.oldEnd, w.newEnd = DiffWindow(ix.text, now)
 	}
-	if oldEnd > len(ix.text) || newEnd > len(now) {
+	w.ok = w.oldEnd <= len(ix.text) && w.newEnd <= len(now)
+	return w
+}
+
+// describeChange finds out what the edits since the last refresh changed,
+// given the text now, the window of those edits, whether the text is
+// minified and the ranges whose syntax changed.
+func (ix *Index) describeChange(now []byte, win editWindow, minified bool, structural []Span) change {
+	c := change{minified: minified != ix.minified}
+	if !win.ok {
 		return c
 	}
+	start, oldEnd, newEnd := win.start, win.oldEnd, win.newEnd
 	os, oe := wordWindow(ix.text, start, oldEnd)
 	ns, ne := wordWindow(now, start, newEnd)
 	binding := bindingWords[ix.set.grammar]

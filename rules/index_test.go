@@ -286,15 +286,7 @@ func TestEditCostFollowsTheEdit(t *testing.T) {
 		}
 		ix := NewIndex(set, tree, text.Bytes())
 		at := nthIndex(src, "count += item.qty", strings.Count(src, "count += item.qty")/2) + 4
-		var e syntax.Edit
-		text, e = text.Replace(at, at, []byte("x"))
-		tree.Edit(e)
-		ix.Edit(e)
-		changed, err := tree.Reparse(ctx, text.Bytes())
-		if err != nil {
-			t.Fatal(err)
-		}
-		ix.Refresh(tree, text, changed)
+		text = keystroke(t, tree, ix, text, at, at, "x")
 		w := ix.LastWork()
 		t.Logf("%d lines (%d bytes): %d nodes' own patterns, %d bytes of subtrees", lines, len(src), w.Nodes, w.SubtreeBytes)
 		if ix.Pending() != 0 {
@@ -423,15 +415,7 @@ func TestIndexScopeDependencies(t *testing.T) {
 			ix := NewIndex(lib.Set(c.g), tree, text.Bytes())
 			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
 			at := strings.Index(c.src, c.old)
-			var e syntax.Edit
-			text, e = text.Replace(at, at+len(c.old), []byte(c.new))
-			tree.Edit(e)
-			ix.Edit(e)
-			changed, err := tree.Reparse(ctx, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ix.Refresh(tree, text, changed)
+			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
 			full, err := syntax.Parse(ctx, c.g, text.Bytes())
 			if err != nil {
 				t.Fatal(err)
@@ -469,15 +453,7 @@ func TestOtherLanguagesKeywordsAreNames(t *testing.T) {
 		}
 		defer tree.Close()
 		ix := NewIndex(set, tree, text.Bytes())
-		var e syntax.Edit
-		text, e = text.Replace(at, at+len("qty"), []byte(word))
-		tree.Edit(e)
-		ix.Edit(e)
-		changed, err := tree.Reparse(ctx, text.Bytes())
-		if err != nil {
-			t.Fatal(err)
-		}
-		ix.Refresh(tree, text, changed)
+		text = keystroke(t, tree, ix, text, at, at+len("qty"), word)
 		want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
 		if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
 			t.Errorf("qty → %s: matches differ from a rescan", word)
@@ -493,4 +469,20 @@ func TestOtherLanguagesKeywordsAreNames(t *testing.T) {
 	if got := work("let"); got.Nodes <= base.Nodes {
 		t.Errorf("qty → let re-matched %d nodes, no more than a rename to qtx (%d): the control does not work", got.Nodes, base.Nodes)
 	}
+}
+
+// keystroke replaces text[start:end] by repl as the server does with one
+// change: the tree and the index are told of the edit, the tree is
+// reparsed and the index refreshed. It returns the new text.
+func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, start, end int, repl string) *syntax.Text {
+	t.Helper()
+	text, e := text.Replace(start, end, []byte(repl))
+	tree.Edit(e)
+	ix.Edit(e)
+	changed, err := tree.Reparse(context.Background(), text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Refresh(tree, text, changed)
+	return text
 }

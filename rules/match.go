@@ -594,7 +594,8 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	}
 	spans = append(spans, structural...)
 	now := text.Bytes()
-	ix.moveDynMarks(now)
+	win := ix.window(now)
+	ix.moveDynMarks(now, win)
 	// Counted once per refresh: the change, the index and this round's
 	// scope predicates all ask.
 	minNow := minifiedText(now)
@@ -603,7 +604,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		return
 	}
 	var regions, roots []Span
-	ch := ix.describeChange(now, minNow, mergeSpans(structural))
+	ch := ix.describeChange(now, win, minNow, mergeSpans(structural))
 	if ch.minified {
 		// Every scope predicate's answer may flip: match the file again.
 		regions = []Span{{0, len(now)}}
@@ -660,25 +661,19 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 }
 
 // moveDynMarks brings the eval and with marks kept since the last refresh
-// (if any) to now, around the edits made since.
-func (ix *Index) moveDynMarks(now []byte) {
-	if ix.dyn == nil || ix.text == nil || !sameBytes(ix.dyn.src, ix.text) || ix.edits == 0 {
+// (if any) to now, around the window of the edits made since.
+func (ix *Index) moveDynMarks(now []byte, win editWindow) {
+	if ix.dyn == nil || !sameBytes(ix.dyn.src, ix.text) || !win.ok {
 		if ix.dyn != nil && !sameBytes(ix.dyn.src, now) {
 			ix.dyn = nil // found anew when asked
 		}
 		return
 	}
-	var start, oldEnd, newEnd int
-	if e := ix.lastEdit; ix.edits == 1 {
-		start, oldEnd, newEnd = int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
-	} else {
-		start, oldEnd, newEnd = DiffWindow(ix.text, now)
-	}
-	if oldEnd > len(ix.text) || newEnd > len(now) || newEnd-oldEnd != len(now)-len(ix.text) {
+	if win.newEnd-win.oldEnd != len(now)-len(ix.text) {
 		ix.dyn = nil
 		return
 	}
-	ix.dyn.update(now, start, oldEnd, newEnd)
+	ix.dyn.update(now, win.start, win.oldEnd, win.newEnd)
 }
 
 // exactRoots sorts the roots of the matches and refusals whose Deps an

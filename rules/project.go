@@ -324,7 +324,7 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 		if g != syntax.JavaScript {
 			p.tsconfigTarget(dirs, &t)
 		}
-		t.Script = p.scriptPath(path, pkgDir) || p.commandPackage(pkgDir)
+		t.Script = t.Script || p.scriptPath(path, pkgDir)
 	case syntax.Python:
 		p.pythonTarget(dirs, &t)
 	case syntax.Go:
@@ -343,15 +343,11 @@ func (p *Projects) For(path string, g syntax.Grammar) Target {
 	return t
 }
 
-// commandPackage reports whether the package.json in dir declares bin (a
-// path, or an object of commands): the package is a command-line program,
-// whose output is what it is for (Target.Script).
-func (p *Projects) commandPackage(dir string) bool {
-	if dir == "" {
-		return false
-	}
-	pkg, ok := p.readPackage(filepath.Join(dir, "package.json"))
-	if !ok || len(pkg.Bin) == 0 {
+// commandLine reports whether the package.json declares bin (a path, or
+// an object of commands): the package is a command-line program, whose
+// output is what it is for (Target.Script).
+func (pkg packageJSON) commandLine() bool {
+	if len(pkg.Bin) == 0 {
 		return false
 	}
 	var one string
@@ -402,8 +398,9 @@ func (p *Projects) scriptPath(path, top string) bool {
 // packageTarget reads the nearest package.json (dirs runs from the
 // document's directory up) and what sits beside it and below it: its
 // engines, browserslist (also .browserslistrc), the browsers its tests run
-// in, and the ESLint configuration that applies to the document. It
-// returns the nearest package.json's directory ("" for none).
+// in, the ESLint configuration that applies to the document, and whether
+// the package is a command-line program (Target.Script). It returns the
+// nearest package.json's directory ("" for none).
 func (p *Projects) packageTarget(dirs []string, t *Target, javaScript bool) (pkgDir string) {
 	for i, d := range dirs {
 		f := filepath.Join(d, "package.json")
@@ -413,6 +410,7 @@ func (p *Projects) packageTarget(dirs []string, t *Target, javaScript bool) (pkg
 		pkg, ok := p.readPackage(f)
 		if ok {
 			pkg.target(f, t)
+			t.Script = pkg.commandLine()
 		}
 		p.browserslistrcTarget(d, t)
 		p.eslintTarget(dirs[:i+1], pkg.ESLintConfig, f, t)

@@ -69,6 +69,12 @@ type Language struct {
 	// in another language (Python's match, Go's map, TypeScript's type)
 	// is an ordinary name here unless listed.
 	BindingWords []string
+	// ScannerPrefixes start the words the grammar's external scanner reads
+	// ahead over, so that a name's text can change how the text around it
+	// parses (JavaScript's and TypeScript's automatic semicolons read an
+	// "in…" after a line break: scanner.c, "case 'i'"). A keystroke in
+	// such a word is always reparsed (wordedit.go).
+	ScannerPrefixes []string
 
 	grammar func() *sitter.Language
 }
@@ -136,6 +142,7 @@ var languages = []Language{
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
 		BindingWords:     jsBindingWords,
+		ScannerPrefixes:  []string{"in"},
 		grammar:          javascript.GetLanguage,
 	},
 	{
@@ -148,6 +155,7 @@ var languages = []Language{
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
 		BindingWords:     tsBindingWords,
+		ScannerPrefixes:  []string{"in"},
 		grammar:          typescript.GetLanguage,
 	},
 	{
@@ -160,6 +168,7 @@ var languages = []Language{
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
 		BindingWords:     tsBindingWords,
+		ScannerPrefixes:  []string{"in"},
 		grammar:          tsx.GetLanguage,
 	},
 }

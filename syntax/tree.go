@@ -20,10 +20,9 @@ import (
 type Tree struct {
 	grammar Grammar
 	tree    *sitter.Tree
-	edited  bool // tree has been edited since the last parse
-	// src is the text the tree matched before the edits since (pending);
-	// word describes the first of them when it stays inside a name
-	// (wordedit.go).
+	// src is the text the tree matched before the edits recorded since
+	// (pending of them); word describes the first when it stays inside a
+	// name (wordedit.go).
 	src     []byte
 	pending int
 	word    wordEdit
@@ -89,7 +88,6 @@ func (t *Tree) Edit(e Edit) {
 		t.word = wordEdit{}
 	}
 	editTree(t.tree, e)
-	t.edited = true
 	t.pending++
 }
 
@@ -105,7 +103,7 @@ func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
 		// A copy drops the binding's Go values of nodes handed out before
 		// the edit (ForgetNodes); the C tree is shared.
 		t.ForgetNodes()
-		t.src, t.pending, t.word, t.edited = src, 0, wordEdit{}, false
+		t.src, t.pending, t.word = src, 0, wordEdit{}
 		return [][2]uint32{{uint32(start), uint32(end)}}, nil
 	}
 	return t.reparse(src)
@@ -122,11 +120,11 @@ func (t *Tree) reparse(src []byte) ([][2]uint32, error) {
 	}
 	putParser(t.grammar, p)
 	var changed [][2]uint32
-	if t.edited {
+	if t.pending > 0 {
 		changed = changedRanges(t.tree, nt)
 	}
 	t.tree.Close()
-	t.tree, t.edited = nt, false
+	t.tree = nt
 	t.src, t.pending, t.word = src, 0, wordEdit{}
 	return changed, nil
 }

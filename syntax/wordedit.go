@@ -25,7 +25,8 @@ package syntax
 //     an empty word;
 //   - a word character or a quote right before or after the leaf (tokens
 //     would join; Python's string prefixes, JavaScript's tagged templates);
-//   - in JavaScript and TypeScript, a word that starts with "in": the
+//   - a word that starts with one of the language's ScannerPrefixes (the
+//     language table): in JavaScript and TypeScript "in", because the
 //     grammars' external scanners read the next word to decide on an
 //     automatic semicolon, and treat "in" followed by a non-letter and
 //     "instanceof" as the operator (scanner.c, "case 'i'");
@@ -125,6 +126,7 @@ static uint16_t syntx_leaf_at(void *tree, uint32_t start, uint32_t end, uint32_t
 import "C"
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"unsafe"
@@ -144,7 +146,7 @@ type wordEdit struct {
 type grammarWords struct {
 	lang        unsafe.Pointer         // the TSLanguage
 	identifiers map[sitter.Symbol]bool // named symbols that are names ("…identifier")
-	inScanner   bool                   // the external scanner reads "in…" words (JavaScript, TypeScript)
+	prefixes    []string               // Language.ScannerPrefixes
 }
 
 var wordsOf sync.Map // Grammar -> *grammarWords
@@ -153,9 +155,10 @@ func wordsFor(g Grammar) *grammarWords {
 	if w, ok := wordsOf.Load(g); ok {
 		return w.(*grammarWords)
 	}
+	l, _ := LanguageOf(g)
 	lang := g.Language()
 	w := &grammarWords{lang: firstPointer(unsafe.Pointer(lang)), identifiers: map[sitter.Symbol]bool{},
-		inScanner: g == JavaScript || g == TypeScript || g == TSX}
+		prefixes: l.ScannerPrefixes}
 	for s := sitter.Symbol(0); uint32(s) < lang.SymbolCount(); s++ {
 		if lang.SymbolType(s) == sitter.SymbolTypeRegular && strings.HasSuffix(lang.SymbolName(s), "identifier") {
 			w.identifiers[s] = true
@@ -185,10 +188,19 @@ func (w *grammarWords) plain(word []byte) bool {
 			return false
 		}
 	}
-	if w.inScanner && len(word) >= 2 && word[0] == 'i' && word[1] == 'n' {
-		return false
+	for _, p := range w.prefixes {
+		if bytes.HasPrefix(word, []byte(p)) {
+			return false
+		}
 	}
 	return !w.keyword(word)
+}
+
+// plainAt reports whether src[start:end] is a plain word (see above) with
+// nothing beside it that could join it.
+func (w *grammarWords) plainAt(src []byte, start, end int) bool {
+	return start < end && end <= len(src) && w.plain(src[start:end]) &&
+		(start == 0 || !joins(src[start-1])) && (end == len(src) || !joins(src[end]))
 }
 
 // joins reports whether b, next to a word, could join it or change how it
@@ -219,8 +231,7 @@ func (t *Tree) wordEditAt(e Edit) wordEdit {
 	start, end := int(span[0]), int(span[1])
 	// ts_tree_edit puts text inserted at a node's first byte in the
 	// space before it, shifting the node: the leaf would not hold it.
-	if start > int(e.StartByte) || (start == int(e.StartByte) && e.OldEndByte == e.StartByte) || int(e.OldEndByte) > end || end > len(src) || !w.plain(src[start:end]) ||
-		(start > 0 && joins(src[start-1])) || (end < len(src) && joins(src[end])) {
+	if start > int(e.StartByte) || (start == int(e.StartByte) && e.OldEndByte == e.StartByte) || int(e.OldEndByte) > end || !w.plainAt(src, start, end) {
 		return wordEdit{}
 	}
 	return wordEdit{ok: true, start: start, end: end, delta: int(e.NewEndByte) - int(e.OldEndByte)}
@@ -235,8 +246,7 @@ func (t *Tree) keepWordEdit(src []byte) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	start, end = we.start, we.end+we.delta
-	if end > len(src) || end <= start || !wordsFor(t.grammar).plain(src[start:end]) ||
-		(start > 0 && joins(src[start-1])) || (end < len(src) && joins(src[end])) {
+	if !wordsFor(t.grammar).plainAt(src, start, end) {
 		return 0, 0, false
 	}
 	return start, end, true

@@ -154,7 +154,11 @@ func FuzzIncrementalEdits(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer full.Close()
-		if got, want := tree.Root().String(), full.Root().String(); got != want {
+		// Under error recovery tree-sitter's incremental parse may build
+		// another tree than a parse from scratch (the same text, other
+		// ERROR nodes): the shapes are compared where the text parses
+		// without errors.
+		if got, want := tree.Root().String(), full.Root().String(); got != want && !full.Root().HasError() {
 			t.Fatalf("incremental tree differs from full parse\n got %s\nwant %s", got, want)
 		}
 		if got, want := tree.Root().EndPoint(), full.Root().EndPoint(); got != want {

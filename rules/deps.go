@@ -3,6 +3,9 @@ package rules
 import (
 	"bytes"
 	"slices"
+	"strings"
+
+	sitter "github.com/smacker/go-tree-sitter"
 
 	"github.com/syntx/syntx/syntax"
 )
@@ -25,8 +28,14 @@ import (
 // an identifier that none of the match's predicates looked at, and leaves
 // every scope, block and declaration where it was. Several edits between
 // two refreshes are judged as the one edit that turns the old text into
-// the new (the two texts compared). Anything else — a bracket, an
-// operator, a newline, a keyword — counts as touching all of Deps. Whether the file is minified (where scope
+// the new (the two texts compared). A change of words only that
+// writes or removes a statement word (var, let, if, return: a binding word
+// whose effect stays in its statement), or whose syntax change reaches past
+// its words, is inert for the matches whose words are not written in the
+// statement around it or in the ranges whose syntax changed
+// (statementChange). Anything else — a bracket, an operator, a newline, a
+// keyword that reaches further (eval, function, import) — counts as
+// touching all of Deps. Whether the file is minified (where scope
 // predicates refuse every match) is checked on each change: when it flips,
 // the whole file is matched again.
 
@@ -135,22 +144,23 @@ func wordWindow(src []byte, start, end int) (int, int) {
 	return start, end
 }
 
-// inertWindow reports whether src[start:end] (a word window) holds only
-// identifier characters and blanks, none of them a line's indentation, and
-// none of binding (the language's binding words), and does not follow a
-// naming keyword; it appends its words. With binding nil (a grammar
-// outside the table) no window is inert.
-func inertWindow(src []byte, start, end int, words []string, binding map[string]bool) ([]string, bool) {
+// wordsWindow reports whether src[start:end] (a word window) holds only
+// identifier characters and blanks, none of them a line's indentation,
+// none of binding (the language's binding words) but statement words, and
+// does not follow a naming keyword (ok); bound tells whether it holds a
+// statement word. It appends its words. With binding nil (a grammar
+// outside the table) no window is ok.
+func wordsWindow(src []byte, start, end int, words []string, binding map[string]bool) (_ []string, bound, ok bool) {
 	if binding == nil {
-		return words, false
+		return words, false, false
 	}
 	for _, b := range src[start:end] {
 		if !identByte(b) && b != ' ' && b != '\t' {
-			return words, false
+			return words, false, false
 		}
 	}
 	if i := bytes.LastIndexByte(src[:start], '\n') + 1; len(bytes.TrimLeft(src[i:start], " \t")) == 0 && bytes.ContainsAny(src[start:end], " \t") {
-		return words, false // indentation (Python's blocks)
+		return words, false, false // indentation (Python's blocks)
 	}
 	// The word before, across blanks: "function f", "def f", "class C".
 	p := start
@@ -162,17 +172,53 @@ func inertWindow(src []byte, start, end int, words []string, binding map[string]
 		q--
 	}
 	if namingKeywords[string(src[q:p])] {
-		return words, false
+		return words, false, false
 	}
 	from := len(words)
 	words = appendWords(words, string(src[start:end]))
 	for _, w := range words[from:] {
-		if binding[w] {
-			return words, false
+		if binding[w] && !statementWords[w] {
+			return words, false, false
+		}
+		bound = bound || binding[w]
+	}
+	return words, bound, true
+}
+
+// statementWords are the binding words whose effect stays inside the
+// statement that holds them: they declare the names written in it (var x,
+// catch (e), for (const k of ...)), or shape its own blocks and flow (if,
+// return). The other binding words reach further: eval and with make a
+// whole function's names dynamic, function, def, class and lambda open a
+// scope over their body, global and nonlocal rebind a name in a whole
+// function, import and export change the module's names, async and yield
+// change what a function is.
+var statementWords = set("var", "let", "const", "if", "else", "elif", "for", "while", "do", "return", "break",
+	"continue", "switch", "case", "default", "try", "catch", "except", "finally", "throw", "raise", "assert",
+	"del", "pass", "is", "not", "and", "or", "in", "of", "range", "go", "defer", "select", "goto", "fallthrough", "new")
+
+// statementAround returns the span of the smallest statement, declaration,
+// clause or definition of the tree that holds [start, end), or false when
+// there is none below the root.
+func statementAround(root *sitter.Node, start, end int) (Span, bool) {
+	c := sitter.NewTreeCursor(root)
+	defer c.Close()
+	var out Span
+	found := false
+	for childSpanning(c, uint32(start), uint32(end)) {
+		n := c.CurrentNode()
+		t := n.Type()
+		if strings.HasSuffix(t, "statement") || strings.HasSuffix(t, "declaration") || strings.HasSuffix(t, "clause") || strings.HasSuffix(t, "definition") {
+			out, found = Span{int(n.StartByte()), int(n.EndByte())}, true
 		}
 	}
-	return words, true
+	return out, found
 }
+
+// maxStatementBytes bounds the text whose words a statement-word change
+// reads (the ranges whose syntax changed, before and after): past it, an
+// error that swallowed the rest of a block, the change touches all of Deps.
+const maxStatementBytes = 16 << 10
 
 // editWindow is the one edit that turned the text of the last refresh
 // into the text now: text[start:oldEnd] became now[start:newEnd]. ok is
@@ -204,7 +250,7 @@ func (ix *Index) window(now []byte) editWindow {
 // describeChange finds out what the edits since the last refresh changed,
 // given the text now, the window of those edits, whether the text is
 // minified and the ranges whose syntax changed.
-func (ix *Index) describeChange(now []byte, win editWindow, minified bool, structural []Span) change {
+func (ix *Index) describeChange(root *sitter.Node, now []byte, win editWindow, minified bool, structural []Span) change {
 	c := change{minified: minified != ix.minified}
 	if !win.ok {
 		return c
@@ -213,20 +259,72 @@ func (ix *Index) describeChange(now []byte, win editWindow, minified bool, struc
 	os, oe := wordWindow(ix.text, start, oldEnd)
 	ns, ne := wordWindow(now, start, newEnd)
 	binding := bindingWords[ix.set.grammar]
-	words, ok := inertWindow(ix.text, os, oe, nil, binding)
+	words, oldBound, ok := wordsWindow(ix.text, os, oe, nil, binding)
 	if !ok {
 		return c
 	}
-	if words, ok = inertWindow(now, ns, ne, words, binding); !ok {
+	words, newBound, ok := wordsWindow(now, ns, ne, words, binding)
+	if !ok {
 		return c
 	}
+	beyond := false
 	for _, s := range structural {
 		if s.Start < ns-1 || s.End > ne+1 {
-			return c // the syntax changed beyond the words edited
+			beyond = true // the syntax changed beyond the words edited
 		}
 	}
-	c.inert, c.words = true, words
+	if !oldBound && !newBound && !beyond {
+		c.inert, c.words = true, words
+		return c
+	}
+	stmt, ok := statementAround(root, ns, ne)
+	if !ok {
+		return c
+	}
+	if words, ok = statementChange(ix.text, now, win, append(structural, stmt), words); ok {
+		c.inert, c.words = true, words
+	}
 	return c
+}
+
+// statementChange widens the words of a change made of words only that
+// writes or removes a statement word (var → vxar), or whose syntax change
+// reaches beyond its words, by the words of the statement around the edit
+// and of the text whose syntax changed, before and after (spans, in the
+// text now): what the change re-declares or re-shapes is written there. A
+// scope predicate reads the occurrences of its words, the nodes above them
+// and their children: how a name is declared can rest on a keyword beside
+// it (for (var x of xs): var and x are children of the same node, which
+// keeps its kind when var becomes vxar, so no changed range holds x), and
+// that keyword is in the statement around the edit; a node above an
+// occurrence that changed kind is a range tree-sitter reports as changed
+// from its start to its end (ts_tree_get_changed_ranges), which holds that
+// occurrence's word. It reports false when that text is too long to read
+// for each keystroke.
+func statementChange(old, now []byte, win editWindow, structural []Span, words []string) ([]string, bool) {
+	// A position of the text now, taken back to the text before the edit.
+	back := func(p int, end bool) int {
+		switch {
+		case p <= win.start:
+			return p
+		case p >= win.newEnd:
+			return p - win.newEnd + win.oldEnd
+		case end:
+			return win.oldEnd
+		default:
+			return win.start
+		}
+	}
+	read := 0
+	for _, s := range structural {
+		os, oe := back(s.Start, false), back(s.End, true)
+		if read += s.End - s.Start + oe - os; read > maxStatementBytes {
+			return words, false
+		}
+		words = appendWords(words, string(now[s.Start:s.End]))
+		words = appendWords(words, string(old[os:oe]))
+	}
+	return words, true
 }
 
 // touchesAny reports whether s overlaps or touches one of the sorted,

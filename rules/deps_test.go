@@ -1,6 +1,17 @@
 package rules
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/syntx/syntx/internal/corpus"
+	"github.com/syntx/syntx/syntax"
+)
 
 func TestDiffWindow(t *testing.T) {
 	long := func(s string) string {
@@ -29,5 +40,150 @@ func TestDiffWindow(t *testing.T) {
 		if c.old == "abc" && c.now == "abxc" && (s != 2 || oe != 2 || ne != 3) {
 			t.Errorf("abc -> abxc: window %d %d %d, want 2 2 3", s, oe, ne)
 		}
+	}
+}
+
+// TestStatementWordEdits: typing into, deleting, swapping and writing
+// statement words (var → vxar, let → const, return deleted, "var " written
+// before a line's first word), and now and then a word that reaches further
+// (eval, function, global), in files shaped as real ones in every language:
+// after each edit, and after undoing it, the incremental matches must equal
+// a full rescan of the same tree. (TestIndexScopeDependencies holds the
+// edits whose answer the statement's words decide.)
+func TestStatementWordEdits(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	for _, s := range corpus.Shapes {
+		t.Run(string(s), func(t *testing.T) {
+			t.Parallel()
+			g := s.Grammar()
+			src := corpus.GenerateShape(s, 400)
+			var sites []int
+			for w := range statementWords {
+				for i := 0; ; {
+					j := strings.Index(src[i:], w)
+					if j < 0 {
+						break
+					}
+					at := i + j
+					if (at == 0 || !identByte(src[at-1])) && (at+len(w) == len(src) || !identByte(src[at+len(w)])) {
+						sites = append(sites, at)
+					}
+					i = at + len(w)
+				}
+			}
+			if len(sites) < 20 {
+				t.Fatalf("%s: %d statement words, want at least 20", s, len(sites))
+			}
+			slices.Sort(sites)
+			lang, _ := syntax.LanguageOf(g)
+			words := slices.Sorted(maps.Keys(statementWords))
+			far := slices.DeleteFunc(slices.Clone(lang.BindingWords), func(w string) bool { return statementWords[w] })
+			rng := rand.New(rand.NewPCG(uint64(len(src)), 7))
+			ctx := context.Background()
+			text := syntax.NewText([]byte(src))
+			tree, err := syntax.Parse(ctx, g, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			ix := NewIndex(lib.Set(g), tree, text.Bytes())
+			check := func(what string) {
+				t.Helper()
+				want := matchKeys(NewIndex(lib.Set(g), tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
+				if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+					t.Fatalf("%s: incremental matches differ\n--- got\n%s--- want\n%s", what, got, want)
+				}
+			}
+			for n := 0; n < 60; n++ {
+				at := sites[rng.IntN(len(sites))]
+				src := string(text.Bytes())
+				if at >= len(src) {
+					continue
+				}
+				end := at
+				for end < len(src) && identByte(src[end]) {
+					end++
+				}
+				var a, b int
+				var repl string
+				switch rng.IntN(4) {
+				case 0: // a letter typed inside the word
+					a, b, repl = at+1, at+1, "x"
+				case 1: // the word deleted
+					a, b = at, end
+				case 2: // another statement word, or one that reaches further
+					a, b, repl = at, end, words[rng.IntN(len(words))]
+					if rng.IntN(3) == 0 {
+						repl = far[rng.IntN(len(far))]
+					}
+				default: // a statement word written before the line's first word
+					a = strings.LastIndexByte(src[:at], '\n') + 1
+					for a < len(src) && (src[a] == ' ' || src[a] == '\t') {
+						a++
+					}
+					b, repl = a, words[rng.IntN(len(words))]+" "
+				}
+				old := src[a:b]
+				text = keystroke(t, tree, ix, text, a, b, repl)
+				check(fmt.Sprintf("step %d: %q at %d → %q", n, old, a, repl))
+				if rng.IntN(2) == 0 {
+					text = keystroke(t, tree, ix, text, a, a+len(repl), old)
+					check(fmt.Sprintf("step %d: undone", n))
+				}
+			}
+		})
+	}
+}
+
+// TestStatementWordDependencies: an edit of a statement word alone, 3,000
+// lines from a var it changes the answer for: the declaration it changes
+// is written beside it (the name after var, the for-of around it), not in
+// the edit, and the var's match must follow as a full parse's does.
+func TestStatementWordDependencies(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	for _, c := range []struct {
+		last     string // farDecl's far line
+		old, new string // the edit: the first old of that line becomes new
+	}{
+		{"var total = 2;", "var", "vxar"},
+		{"var total = 2;", "var", "let"},
+		{"var total = 2;", "var ", ""},
+		{"total = 2;", "", "var "},
+		{"for (var total of xs) step(total);", "var", "vxar"},
+		{"for (var total of xs) step(total);", "for", "fxor"},
+		{"for (vxar total of xs) step(total);", "vxar", "var"},
+	} {
+		t.Run(c.last+" "+c.old+"→"+c.new, func(t *testing.T) {
+			t.Parallel()
+			src := farDecl(c.last)
+			text := syntax.NewText([]byte(src))
+			tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			ix := NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
+			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+			at := strings.LastIndex(src, c.last) + strings.Index(c.last, c.old)
+			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
+			full, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer full.Close()
+			want := matchKeys(NewIndex(lib.Set(syntax.JavaScript), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
+			if want == before {
+				t.Fatalf("the edit changes nothing; the case tests nothing:\n%s", want)
+			}
+			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+				t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s", got, want)
+			}
+			if w := ix.LastWork(); w.Nodes > 8 {
+				t.Errorf("re-matched %d nodes: the edit's statement holds two names", w.Nodes)
+			}
+		})
 	}
 }

@@ -604,7 +604,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		return
 	}
 	var regions, roots []Span
-	ch := ix.describeChange(now, win, minNow, mergeSpans(structural))
+	ch := ix.describeChange(tree.Root(), now, win, minNow, mergeSpans(structural))
 	if ch.minified {
 		// Every scope predicate's answer may flip: match the file again.
 		regions = []Span{{0, len(now)}}

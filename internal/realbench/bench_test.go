@@ -70,7 +70,8 @@ func BenchmarkReal(b *testing.B) {
 // alone: one keystroke's incremental reparse and Refresh (rematch) on each
 // series file, b.N keystrokes, with no server started, so that a change to
 // the index can be measured on real bundles in minutes (`go test -run '^$'
-// -bench RematchSeries -benchtime 100x ./internal/realbench/`).
+// -bench RematchSeries -benchtime 100x ./internal/realbench/`). The /var
+// runs type into the var keyword nearest the middle instead of a name.
 func BenchmarkRematchSeries(b *testing.B) {
 	c := realcorpus.Require(b, series...)
 	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
@@ -83,6 +84,36 @@ func BenchmarkRematchSeries(b *testing.B) {
 			b.ReportMetric(float64(strings.Count(f.text, "\n")), "lines")
 		})
 	}
+	// A letter typed into the var nearest the middle (vxar: the
+	// declaration becomes an error, and the keyword comes back).
+	for _, id := range series {
+		f := env.file(id)
+		f.at = nearestWord(f.text, "var", len(f.text)/2) + 1
+		b.Run(id+"/var", func(b *testing.B) {
+			env.rematch(b, f)
+		})
+	}
+}
+
+// nearestWord returns where the whole word w nearest to at starts in text.
+func nearestWord(text, w string, at int) int {
+	best := -1
+	for i := 0; ; {
+		j := strings.Index(text[i:], w)
+		if j < 0 {
+			break
+		}
+		p := i + j
+		if (p == 0 || !wordByte(text[p-1])) && (p+len(w) == len(text) || !wordByte(text[p+len(w)])) && (best < 0 || abs(p-at) < abs(best-at)) {
+			best = p
+		}
+		i = p + len(w)
+	}
+	return best
+}
+
+func wordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 type benchEnv struct {

@@ -435,3 +435,9 @@ def coupon_status_label(status):
         return _coupon_STATUS_LABELS[status]
     except KeyError:
         raise ValueError(f"unknown coupon status {status!r}")
+
+
+def register_coupon_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -166,3 +166,9 @@ def report_status_label(status):
         return _report_STATUS_LABELS[status]
     except KeyError:
         raise ValueError(f"unknown report status {status!r}")
+
+
+def register_report_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -181,3 +181,9 @@ def shipment_status_label(status):
         return _shipment_STATUS_LABELS[status]
     except KeyError:
         raise ValueError(f"unknown shipment status {status!r}")
+
+
+def register_shipment_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -227,3 +227,9 @@ def ticket_status_label(status):
         return _ticket_STATUS_LABELS[status]
     except KeyError:
         raise ValueError(f"unknown ticket status {status!r}")
+
+
+def register_ticket_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -294,3 +294,4 @@ def load_bookings_legacy(path):
 class BookingLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEqual(load_bookings_legacy(os.devnull), [])
+        self.assertIsInstance(load_bookings_legacy(os.devnull), list)

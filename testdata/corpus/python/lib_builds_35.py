@@ -222,3 +222,4 @@ def load_builds_legacy(path):
 class BuildLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEqual(load_builds_legacy(os.devnull), [])
+        self.assertIsInstance(load_builds_legacy(os.devnull), list)

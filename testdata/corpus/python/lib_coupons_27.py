@@ -424,3 +424,20 @@ def load_coupons_legacy(path):
 class CouponLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEquals(load_coupons_legacy(os.devnull), [])
+        self.assertTrue(isinstance(load_coupons_legacy(os.devnull), list))
+
+
+_coupon_STATUS_LABELS = {"pending": "Pending", "active": "Active", "closed": "Closed"}
+
+
+def coupon_status_label(status):
+    try:
+        return _coupon_STATUS_LABELS[status]
+    except KeyError:
+        raise ValueError(f"unknown coupon status {status!r}")
+
+
+def register_coupon_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -288,3 +288,4 @@ def load_invoices_legacy(path):
 class InvoiceLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEqual(load_invoices_legacy(os.devnull), [])
+        self.assertIsInstance(load_invoices_legacy(os.devnull), list)

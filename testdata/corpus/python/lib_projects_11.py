@@ -242,3 +242,4 @@ def load_projects_legacy(path):
 class ProjectLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEqual(load_projects_legacy(os.devnull), [])
+        self.assertIsInstance(load_projects_legacy(os.devnull), list)

@@ -699,3 +699,4 @@ def load_reports_legacy(path):
 class ReportLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEqual(load_reports_legacy(os.devnull), [])
+        self.assertIsInstance(load_reports_legacy(os.devnull), list)

@@ -155,3 +155,20 @@ def load_reports_legacy(path):
 class ReportLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEquals(load_reports_legacy(os.devnull), [])
+        self.assertTrue(isinstance(load_reports_legacy(os.devnull), list))
+
+
+_report_STATUS_LABELS = {"pending": "Pending", "active": "Active", "closed": "Closed"}
+
+
+def report_status_label(status):
+    try:
+        return _report_STATUS_LABELS[status]
+    except KeyError:
+        raise ValueError(f"unknown report status {status!r}")
+
+
+def register_report_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -170,3 +170,20 @@ def load_shipments_legacy(path):
 class ShipmentLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEquals(load_shipments_legacy(os.devnull), [])
+        self.assertTrue(isinstance(load_shipments_legacy(os.devnull), list))
+
+
+_shipment_STATUS_LABELS = {"pending": "Pending", "active": "Active", "closed": "Closed"}
+
+
+def shipment_status_label(status):
+    try:
+        return _shipment_STATUS_LABELS[status]
+    except KeyError:
+        raise ValueError(f"unknown shipment status {status!r}")
+
+
+def register_shipment_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -471,3 +471,4 @@ def load_subscriptions_legacy(path):
 class SubscriptionLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEqual(load_subscriptions_legacy(os.devnull), [])
+        self.assertIsInstance(load_subscriptions_legacy(os.devnull), list)

@@ -216,3 +216,20 @@ def load_tickets_legacy(path):
 class TicketLegacyTest(unittest.TestCase):
     def test_empty_file(self):
         self.assertEquals(load_tickets_legacy(os.devnull), [])
+        self.assertTrue(isinstance(load_tickets_legacy(os.devnull), list))
+
+
+_ticket_STATUS_LABELS = {"pending": "Pending", "active": "Active", "closed": "Closed"}
+
+
+def ticket_status_label(status):
+    try:
+        return _ticket_STATUS_LABELS[status]
+    except KeyError:
+        raise ValueError(f"unknown ticket status {status!r}")
+
+
+def register_ticket_hook(hooks, hook):
+    if not hasattr(hook, "__call__"):
+        raise TypeError("hook must be callable")
+    hooks.append(hook)

@@ -1,0 +1,23 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/syntx/syntx/syntax"
+)
+
+func TestPredicatePython2File(t *testing.T) {
+	t.Parallel()
+	q := `((raise_statement) @site (#not-python2-file? @site))`
+	py := syntax.Python
+	runPredCases(t, []predCase{
+		{"plain Python 3", py, q, "def f():\n    raise ValueError('x')\n", 1},
+		{"annotations is a Python 3 future", py, q, "from __future__ import annotations\n\ndef f():\n    raise ValueError('x')\n", 1},
+		{"absolute_import", py, q, "from __future__ import absolute_import\n\ndef f():\n    raise ValueError('x')\n", 0},
+		{"among others", py, q, "from __future__ import annotations, division\n\ndef f():\n    raise ValueError('x')\n", 0},
+		{"parenthesised", py, q, "from __future__ import (\n    print_function,\n)\n\ndef f():\n    raise ValueError('x')\n", 0},
+		{"PY2 flag", py, q, "import sys\nPY2 = sys.version_info[0] == 2\n\ndef f():\n    raise ValueError('x')\n", 0},
+		{"version test", py, q, "import sys\nif sys.version_info.major == 2:\n    text = unicode\n\ndef f():\n    raise ValueError('x')\n", 0},
+		{"a name that ends in PY2", py, q, "USE_PY2 = False\n\ndef f():\n    raise ValueError('x')\n", 1},
+	})
+}

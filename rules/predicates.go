@@ -68,6 +68,7 @@ func init() {
 		"class-defines?":      {"s", predClassDefines, false},
 		"go-imports?":         {"s", predGoImports, false},
 		"go-build?":           {"r", predGoBuild, false},
+		"boolean-context?":    {"", predBooleanContext, false},
 	}
 }
 

@@ -215,3 +215,11 @@ function errorCode(err) {
   }
   return "unknown";
 }
+
+function parseSettings(text) {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error("settings are not valid JSON", { cause: err });
+  }
+}

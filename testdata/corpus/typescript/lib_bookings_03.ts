@@ -177,3 +177,11 @@ export function errorCode(err: { code?: string } | undefined): string {
   }
   return "unknown";
 }
+
+export function parseSettings(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error("settings are not valid JSON", { cause: err });
+  }
+}

@@ -69,6 +69,7 @@ func init() {
 		"go-imports?":         {"s", predGoImports, false},
 		"go-build?":           {"r", predGoBuild, false},
 		"python2-file?":       {"", predPython2File, false},
+		"boolean-context?":    {"", predBooleanContext, false},
 	}
 }
 

@@ -126,3 +126,32 @@ function restoreProjectDraft() {
 function hasProjectErrors() {
   return projectState.items.some((x) => x.errors.length > 0);
 }
+
+function pickOwn(data, keys) {
+  const out = {};
+  for (const key of keys) {
+    if (Object.prototype.hasOwnProperty.call(data, key)) out[key] = data[key];
+  }
+  return out;
+}
+
+function applyHeaders(res, headers) {
+  Object.entries(headers).forEach(([name, value]) => {
+    res.setHeader(name, value);
+  });
+}
+
+function errorCode(err) {
+  if (err?.code) {
+    return err.code;
+  }
+  return "unknown";
+}
+
+function parseSettings(text) {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error("settings are not valid JSON", { cause: err });
+  }
+}

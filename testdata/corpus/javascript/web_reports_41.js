@@ -106,3 +106,32 @@ function restoreReportDraft() {
 function hasReportErrors() {
   return reportState.items.filter((x) => x.errors.length > 0).length > 0;
 }
+
+function pickOwn(data, keys) {
+  const out = {};
+  for (const key of keys) {
+    if (Object.hasOwn(data, key)) out[key] = data[key];
+  }
+  return out;
+}
+
+function applyHeaders(res, headers) {
+  Object.entries(headers).map(([name, value]) => {
+    res.setHeader(name, value);
+  });
+}
+
+function errorCode(err) {
+  if (err && err.code) {
+    return err.code;
+  }
+  return "unknown";
+}
+
+function parseSettings(text) {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error("settings are not valid JSON", { cause: err });
+  }
+}

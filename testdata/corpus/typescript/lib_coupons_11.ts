@@ -152,3 +152,32 @@ export class CouponStore {
     for (const l of this.listeners) l();
   }
 }
+
+export function pickOwn(data: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (Object.hasOwn(data, key)) out[key] = data[key];
+  }
+  return out;
+}
+
+export function applyHeaders(target: Headers, headers: Record<string, string>): void {
+  Object.entries(headers).forEach(([name, value]) => {
+    target.set(name, value);
+  });
+}
+
+export function errorCode(err: { code?: string } | undefined): string {
+  if (err?.code) {
+    return err.code;
+  }
+  return "unknown";
+}
+
+export function parseSettings(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error("settings are not valid JSON");
+  }
+}

@@ -345,3 +345,32 @@ export function chunk<T>(items: T[], size: number): T[][] {
 export function newCorrelationId(): string {
   return Math.random().toString(36).slice(2);
 }
+
+export function pickOwn(data: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (Object.hasOwn(data, key)) out[key] = data[key];
+  }
+  return out;
+}
+
+export function applyHeaders(target: Headers, headers: Record<string, string>): void {
+  Object.entries(headers).forEach(([name, value]) => {
+    target.set(name, value);
+  });
+}
+
+export function errorCode(err: { code?: string } | undefined): string {
+  if (err && err.code) {
+    return err.code;
+  }
+  return "unknown";
+}
+
+export function parseSettings(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error("settings are not valid JSON", { cause: err });
+  }
+}

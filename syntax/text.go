@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"bytes"
 	"sort"
 	"sync"
 	"unicode/utf8"
@@ -298,7 +299,79 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 		nt.loneCR = hasLoneCR(src) // rare: only documents with old Mac line endings
 	}
 	e.NewEndPoint = nt.Point(newEnd)
+	t.carryMarks(nt, start, end, repl)
 	return nt, e
+}
+
+// carryMarks gives nt, which is t with t.src[start:end] replaced by repl,
+// the UTF-16 column marks t has that the edit leaves valid: on a minified
+// bundle's one line, counting them again from the line's start cost each
+// keystroke the whole line. Lines before the edit keep theirs; lines after
+// it keep theirs too, moved by the edit's lengths (their marks count from
+// their own start). On the edited line, when the edit holds no line break
+// and does not touch one, the marks before the edit stay, the ones after it
+// move by the edit's bytes and UTF-16 units, and the ones inside go: every
+// byte that is not a UTF-8 continuation byte starts a rune however the
+// bytes before it read (a valid sequence continues only with continuation
+// bytes, an invalid one is one byte), so a mark still counts its units
+// from the line's start in the new text. When the moved marks leave a gap
+// wider than a few steps (a long paste), the line's marks are dropped and
+// counted again when asked.
+func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
+	t.colsMu.Lock()
+	defer t.colsMu.Unlock()
+	if len(t.cols) == 0 {
+		return
+	}
+	first, last := t.LineOf(start), t.LineOf(end)
+	breaks := func(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
+	edited := !breaks(t.src[start:end]) && !breaks(repl) && first == last && (start == 0 || t.src[start-1] != '\r')
+	lineShift := len(nt.lines) - len(t.lines)
+	delta := len(repl) - (end - start)
+	cols := make(map[int][]colMark, len(t.cols))
+	for line, m := range t.cols {
+		switch {
+		case line < first:
+			cols[line] = m
+		case line > last:
+			moved := make([]colMark, len(m))
+			for i, c := range m {
+				moved[i] = colMark{c.off + delta, c.units}
+			}
+			cols[line+lineShift] = moved
+		case edited:
+			if m := editMarks(t.src, nt.src, m, start, end, delta); m != nil {
+				cols[line] = m
+			}
+		}
+	}
+	nt.cols = cols
+}
+
+// editMarks returns the marks of a line edited inside (src[start:end]
+// became now[start:start+len(src[start:end])+delta]), or nil to count them
+// again.
+func editMarks(src, now []byte, m []colMark, start, end, delta int) []colMark {
+	i := sort.Search(len(m), func(i int) bool { return m[i].off > start }) - 1 // the last mark at or before start
+	j := sort.Search(len(m), func(i int) bool { return m[i].off >= end })      // the first mark at or after end
+	p := m[i].off
+	if j == len(m) { // none after the edit: the line's tail is counted from p
+		if end+delta-p > 4*colStep {
+			return nil
+		}
+		return m[: i+1 : i+1]
+	}
+	q, qNew := m[j].off, m[j].off+delta
+	if qNew-p > 4*colStep {
+		return nil
+	}
+	du := UTF16Len(now[p:qNew]) - UTF16Len(src[p:q])
+	out := make([]colMark, 0, len(m))
+	out = append(out, m[:i+1]...)
+	for _, c := range m[j:] {
+		out = append(out, colMark{c.off + delta, c.units + du})
+	}
+	return out
 }
 
 // appendLineStarts appends every line start p with from <= p <= to.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -232,4 +233,63 @@ func offsetFromLineStart(line []byte, want int) (int, bool) {
 		off += size
 	}
 	return len(line), units < want
+}
+
+// TestReplaceCarriesMarks: after edits of every kind on texts with long
+// lines (letters typed and deleted inside a long line, multi-byte runes and
+// invalid bytes at the edit's edges, line breaks written and removed, a
+// long paste, "\r\n" split), the marks a Text carried over from the one
+// before it must give what counting from each line's start gives; and on
+// the long line a one-letter edit must carry the marks, not drop them.
+func TestReplaceCarriesMarks(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(17, 3))
+	pieces := []string{"a", "bc", "é", "😀", "\xff", "\x80", "中", " ", "x=1;", "\n", "\r\n", "\r", "\xe2\x82"}
+	for n := 0; n < 8; n++ {
+		var b []byte
+		for len(b) < 3*colStep+rng.IntN(4*colStep) {
+			b = append(b, pieces[rng.IntN(4)+rng.IntN(len(pieces)-4)*(rng.IntN(8)/7)]...)
+		}
+		tx := NewText(b)
+		for step := 0; step < 40; step++ {
+			for line := 0; line < tx.LineCount(); line++ { // marks asked for, as requests do
+				tx.Position(tx.lineEnd(line), UTF16)
+			}
+			at := rng.IntN(tx.Len() + 1)
+			end := min(tx.Len(), at+rng.IntN(3))
+			repl := pieces[rng.IntN(len(pieces))]
+			if rng.IntN(10) == 0 {
+				repl = strings.Repeat("abcé", colStep) // a long paste
+			}
+			carried := false
+			if line := tx.LineOf(at); tx.LineOf(end) == line && tx.lineEnd(line)-tx.lines[line] > colStep && !strings.ContainsAny(repl, "\r\n") && !strings.ContainsAny(string(tx.src[at:end]), "\r\n") && len(repl) < 8 && (at == 0 || tx.src[at-1] != '\r') {
+				carried = true
+			}
+			nt, _ := tx.Replace(at, end, []byte(repl))
+			if carried {
+				if _, ok := nt.cols[nt.LineOf(at)]; !ok {
+					t.Fatalf("case %d step %d: a %q edit on a long line dropped its marks", n, step, repl)
+				}
+			}
+			tx = nt
+			for line := 0; line < tx.LineCount(); line++ {
+				start, end := tx.lines[line], tx.lineEnd(line)
+				m, ok := tx.cols[line]
+				if !ok {
+					continue // not carried: counted again when asked
+				}
+				if len(m) == 0 || m[0].off != start || m[0].units != 0 {
+					t.Fatalf("case %d step %d: line %d's first mark is %v, want its start %d", n, step, line, m, start)
+				}
+				for _, c := range m {
+					if c.off < start || c.off > end || (c.off > start && c.off < end && !utf8.RuneStart(tx.src[c.off])) {
+						t.Fatalf("case %d step %d: line %d [%d,%d) has a mark at %d", n, step, line, start, end, c.off)
+					}
+					if want := UTF16Len(tx.src[start:c.off]); c.units != want {
+						t.Fatalf("case %d step %d: line %d's mark at %d counts %d units, want %d", n, step, line, c.off, c.units, want)
+					}
+				}
+			}
+		}
+	}
 }

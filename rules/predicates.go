@@ -62,6 +62,8 @@ func init() {
 		"sole-reference?":     {"c", predSoleReference, false},
 		"declared-before?":    {"c", predDeclaredBefore, false},
 		"referenced-after?":   {"c", predReferencedAfter, false},
+		"unused-after?":       {"c", predUnusedAfter, false},
+		"go-unused-after?":    {"c", predGoUnusedAfter, false},
 		"refers-to?":          {"c", predRefersTo, false},
 		"reraises?":           {"", predReraises, false},
 		"fresh-name?":         {"s", predFreshName, false},

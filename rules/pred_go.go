@@ -135,3 +135,33 @@ func goImportPath(e *evalEnv, name string) (string, bool) {
 	}
 	return found, ok
 }
+
+// go-set-before? @key (Go): the function around @key (the first argument
+// of a Setenv call) calls Setenv with the same argument text before it.
+// A second os.Setenv of a key restores the value the test saved; turned
+// into t.Setenv alone it would register a cleanup that puts back the
+// test's own value, leaking it after all.
+func predGoSetBefore(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
+	path := e.index().pathToNode(n)
+	if path == nil {
+		return true, noDeps
+	}
+	fn, _ := e.functionAround(path)
+	deps := spanOf(fn)
+	before := string(e.src[fn.StartByte():n.StartByte()])
+	key := e.text(n)
+	const call = "Setenv("
+	for rest := before; ; {
+		i := strings.Index(rest, call)
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len(call):]
+		// A key whose text starts another's (k and key2) counts too: the
+		// rule then stays quiet, which is the safe side.
+		if strings.HasPrefix(strings.TrimLeft(rest, " \t\n"), key) {
+			return true, deps
+		}
+	}
+	return false, deps
+}

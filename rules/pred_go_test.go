@@ -45,3 +45,15 @@ func TestPredGoUnusedAfter(t *testing.T) {
 		{"a method call", syntax.Go, q, strings.Replace(head, "func g() {", "func g(c interface{ Run() (int, error) }) {", 1) + "\tn, err := c.Run()\n\t_, _ = n, err\n}\n", 0},
 	})
 }
+
+func TestPredGoSetBefore(t *testing.T) {
+	t.Parallel()
+	q := `((call_expression arguments: (argument_list . (_) @key)) @c (#not-go-set-before? @key))`
+	runPredCases(t, []predCase{
+		{"first", syntax.Go, q, "package p\n\nfunc f() {\n\tos.Setenv(\"A\", \"1\")\n}\n", 1},
+		{"a restore", syntax.Go, q, "package p\n\nfunc f() {\n\tos.Setenv(\"A\", \"1\")\n\tos.Setenv(\"A\", \"0\")\n}\n", 1},
+		{"another key", syntax.Go, q, "package p\n\nfunc f() {\n\tos.Setenv(\"A\", \"1\")\n\tos.Setenv(\"B\", \"0\")\n}\n", 2},
+		{"set with t.Setenv before", syntax.Go, q, "package p\n\nfunc f(t T) {\n\tt.Setenv(\"A\", \"1\")\n\tos.Setenv(\"A\", \"0\")\n}\n", 1},
+		{"in another function", syntax.Go, q, "package p\n\nfunc g() {\n\tos.Setenv(\"A\", \"1\")\n}\n\nfunc f() {\n\tos.Setenv(\"A\", \"0\")\n}\n", 2},
+	})
+}

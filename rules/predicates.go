@@ -64,6 +64,7 @@ func init() {
 		"referenced-after?":   {"c", predReferencedAfter, false},
 		"unused-after?":       {"c", predUnusedAfter, false},
 		"go-unused-after?":    {"c", predGoUnusedAfter, false},
+		"go-set-before?":      {"", predGoSetBefore, false},
 		"refers-to?":          {"c", predRefersTo, false},
 		"reraises?":           {"", predReraises, false},
 		"fresh-name?":         {"s", predFreshName, false},

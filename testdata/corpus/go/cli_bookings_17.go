@@ -152,10 +152,7 @@ func uploadBookings(ctx context.Context, path, bucket string) error {
 // TestBookingsListInDir checks the bookings listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestBookingsListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "bookings"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "bookings"))
 	t.Setenv("BOOKING_FORMAT", "json")
 	data, err := os.ReadFile("bookings.json")
 	if err != nil {

@@ -448,10 +448,7 @@ func sameBuildOwner(a, b string) bool {
 // TestBuildsListInDir checks the builds listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestBuildsListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "builds"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "builds"))
 	t.Setenv("BUILD_FORMAT", "json")
 	data, err := os.ReadFile("builds.json")
 	if err != nil {

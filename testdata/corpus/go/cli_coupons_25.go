@@ -385,10 +385,7 @@ func (c *CouponClient) FetchCoupons(ctx context.Context, ids []int64) ([]*Coupon
 // TestCouponsListInDir checks the coupons listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestCouponsListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "coupons"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "coupons"))
 	t.Setenv("COUPON_FORMAT", "json")
 	data, err := os.ReadFile("coupons.json")
 	if err != nil {

@@ -165,10 +165,7 @@ func (c *InvoiceClient) FetchInvoices(ctx context.Context, ids []int64) ([]*Invo
 // TestInvoicesListInDir checks the invoices listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestInvoicesListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "invoices"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "invoices"))
 	t.Setenv("INVOICE_FORMAT", "json")
 	data, err := os.ReadFile("invoices.json")
 	if err != nil {

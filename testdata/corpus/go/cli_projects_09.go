@@ -922,10 +922,7 @@ func uploadSubscriptions(ctx context.Context, path, bucket string) error {
 // TestProjectsListInDir checks the projects listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestProjectsListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "projects"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "projects"))
 	t.Setenv("PROJECT_FORMAT", "json")
 	data, err := os.ReadFile("projects.json")
 	if err != nil {

@@ -502,10 +502,7 @@ func copyFile(w io.Writer, path string) error {
 // TestReportsListInDir checks the reports listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestReportsListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "reports"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "reports"))
 	t.Setenv("REPORT_FORMAT", "json")
 	data, err := os.ReadFile("reports.json")
 	if err != nil {

@@ -648,10 +648,7 @@ func sameBuildOwner(a, b string) bool {
 // TestSubscriptionsListInDir checks the subscriptions listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestSubscriptionsListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "subscriptions"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "subscriptions"))
 	t.Setenv("SUBSCRIPTION_FORMAT", "json")
 	data, err := os.ReadFile("subscriptions.json")
 	if err != nil {

@@ -608,10 +608,7 @@ func copyFile(w io.Writer, path string) error {
 // TestTicketsListInDir checks the tickets listing against a fixture
 // directory, with the listing's environment set as the tool reads it.
 func TestTicketsListInDir(t *testing.T) {
-	err := os.Chdir(filepath.Join("testdata", "tickets"))
-	if err != nil {
-		t.Fatalf("chdir: %v", err)
-	}
+	t.Chdir(filepath.Join("testdata", "tickets"))
 	t.Setenv("TICKET_FORMAT", "json")
 	data, err := os.ReadFile("tickets.json")
 	if err != nil {

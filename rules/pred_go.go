@@ -165,3 +165,41 @@ func predGoSetBefore(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	}
 	return false, deps
 }
+
+// go-unshared? @id (Go): the variable @id names is declared in the
+// function around it, and nothing can change it but that function's own
+// statements: no occurrence is inside a function literal (a closure that
+// could run in between) or has its address taken (&err), and the binding
+// is decided. Between two statements that do not mention it, its value
+// stays the same.
+func predGoUnshared(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
+	b, deps, ok := e.bindingAt(n)
+	if !ok || b.dynamic || len(b.occs) == 0 || b.scope == nil || b.scope.Type() == "source_file" {
+		return false, deps
+	}
+	declared := false
+	for _, o := range b.occs {
+		if o.dynamic {
+			return false, deps
+		}
+		if o.decl {
+			declared = true
+		}
+		for j := len(o.path) - 2; j >= 0; j-- {
+			t := o.path[j].typ
+			if t == "func_literal" {
+				return false, deps
+			}
+			if t == "function_declaration" || t == "method_declaration" {
+				break
+			}
+		}
+		if s := o.start(); s > 0 && e.src[s-1] == '&' {
+			return false, deps
+		}
+		if p := o.node().Parent(); p != nil && p.Type() == "unary_expression" && strings.HasPrefix(e.text(p), "&") {
+			return false, deps
+		}
+	}
+	return declared, deps
+}

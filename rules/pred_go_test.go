@@ -57,3 +57,17 @@ func TestPredGoSetBefore(t *testing.T) {
 		{"in another function", syntax.Go, q, "package p\n\nfunc g() {\n\tos.Setenv(\"A\", \"1\")\n}\n\nfunc f() {\n\tos.Setenv(\"A\", \"0\")\n}\n", 2},
 	})
 }
+
+func TestPredGoUnshared(t *testing.T) {
+	t.Parallel()
+	q := `((if_statement condition: (binary_expression left: (identifier) @err)) @s (#go-unshared? @err))`
+	const head = "package p\n\nvar g error\n\nfunc a() error { return nil }\n\n"
+	runPredCases(t, []predCase{
+		{"local", syntax.Go, q, head + "func f() {\n\terr := a()\n\tif err != nil {\n\t\treturn\n\t}\n}\n", 1},
+		{"a parameter", syntax.Go, q, head + "func f(err error) {\n\tif err != nil {\n\t\treturn\n\t}\n}\n", 1},
+		{"package level", syntax.Go, q, head + "func f() {\n\tif g != nil {\n\t\treturn\n\t}\n}\n", 0},
+		{"captured by a closure", syntax.Go, q, head + "func f() {\n\terr := a()\n\tgo func() { err = a() }()\n\tif err != nil {\n\t\treturn\n\t}\n}\n", 0},
+		{"address taken", syntax.Go, q, head + "func f(set func(*error)) {\n\terr := a()\n\tset(&err)\n\tif err != nil {\n\t\treturn\n\t}\n}\n", 0},
+		{"inside a closure", syntax.Go, q, head + "func f() {\n\tgo func() {\n\t\terr := a()\n\t\tif err != nil {\n\t\t\treturn\n\t\t}\n\t}()\n}\n", 0},
+	})
+}

@@ -65,6 +65,7 @@ func init() {
 		"unused-after?":       {"c", predUnusedAfter, false},
 		"go-unused-after?":    {"c", predGoUnusedAfter, false},
 		"go-set-before?":      {"", predGoSetBefore, false},
+		"go-unshared?":        {"", predGoUnshared, false},
 		"refers-to?":          {"c", predRefersTo, false},
 		"reraises?":           {"", predReraises, false},
 		"fresh-name?":         {"s", predFreshName, false},

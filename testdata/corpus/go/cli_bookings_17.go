@@ -158,6 +158,7 @@ func TestBookingsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of bookings", len(data))
 	if len(data) == 0 {
 		t.Fatalf("empty bookings fixture")
 	}

@@ -454,6 +454,7 @@ func TestBuildsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of builds", len(data))
 	if len(data) == 0 {
 		t.Fatalf("empty builds fixture")
 	}

@@ -391,6 +391,10 @@ func TestCouponsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of coupons", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
 	if len(data) == 0 {
 		t.Fatalf("empty coupons fixture")
 	}

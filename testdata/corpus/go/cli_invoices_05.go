@@ -171,6 +171,7 @@ func TestInvoicesListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of invoices", len(data))
 	if len(data) == 0 {
 		t.Fatalf("empty invoices fixture")
 	}

@@ -928,6 +928,10 @@ func TestProjectsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of projects", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
 	if len(data) == 0 {
 		t.Fatalf("empty projects fixture")
 	}

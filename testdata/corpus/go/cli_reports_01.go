@@ -185,6 +185,7 @@ func TestReportsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of reports", len(data))
 	if len(data) == 0 {
 		t.Fatalf("empty reports fixture")
 	}

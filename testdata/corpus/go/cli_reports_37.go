@@ -508,6 +508,10 @@ func TestReportsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of reports", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
 	if len(data) == 0 {
 		t.Fatalf("empty reports fixture")
 	}

@@ -297,6 +297,10 @@ func TestShipmentsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of shipments", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
 	if len(data) == 0 {
 		t.Fatalf("empty shipments fixture")
 	}

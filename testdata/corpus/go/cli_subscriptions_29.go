@@ -654,6 +654,7 @@ func TestSubscriptionsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of subscriptions", len(data))
 	if len(data) == 0 {
 		t.Fatalf("empty subscriptions fixture")
 	}

@@ -614,6 +614,7 @@ func TestTicketsListInDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d bytes of tickets", len(data))
 	if len(data) == 0 {
 		t.Fatalf("empty tickets fixture")
 	}

@@ -7,30 +7,21 @@ import (
 	sitter "github.com/smacker/go-tree-sitter"
 )
 
-// unused-after? @id @stmt: the variable @id declares or names is bound,
-// and no occurrence of that binding (read, write or declaration) starts
-// after @stmt ends. Unlike referenced-after?, which counts every
+// go-unused-after? @id @stmt (Go): the variable @id declares or names is
+// bound, and no occurrence of that binding (read, write or declaration)
+// starts after @stmt ends. Unlike referenced-after?, which counts every
 // occurrence of the name in the function, a variable of the same name
 // declared again in a nested scope (`if _, err := f(); err != nil`, a
-// closure's own `err :=`) is another binding and does not count. False
-// whenever the binding cannot be decided.
-func predUnusedAfter(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
-	return unusedAfter(e, n, args, false)
-}
-
-// go-unused-after? @id @stmt (Go): as unused-after?, and also true when
-// the first occurrence of the binding after @stmt is a := in the same
-// block as @id's own declaration that, were @id's declaration removed,
-// would declare it afresh with the same type: its right-hand side is one
-// call of a function of a standard-library package the file imports
-// (their error results are of type error; syscall's Errno ones are
-// excluded), as in `data, err := os.ReadFile(p)` after `err :=
+// closure's own `err :=`) is another binding and does not count. It is
+// also true when the first occurrence of the binding after @stmt is a :=
+// in the same block as @id's own declaration that, were @id's declaration
+// removed, would declare it afresh with the same type: its right-hand side
+// is one call of a function of a standard-library package the file
+// imports (their error results are of type error; syscall's Errno ones
+// are excluded), as in `data, err := os.ReadFile(p)` after `err :=
 // os.Chdir(dir)`. Every later occurrence then belongs to that declaration.
+// False whenever the binding cannot be decided.
 func predGoUnusedAfter(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
-	return unusedAfter(e, n, args, true)
-}
-
-func unusedAfter(e *evalEnv, n *sitter.Node, args []predArg, goRedecl bool) (bool, Span) {
 	stmt := e.node(args[0].capture)
 	if stmt == nil {
 		return false, noDeps
@@ -50,7 +41,7 @@ func unusedAfter(e *evalEnv, n *sitter.Node, args []predArg, goRedecl bool) (boo
 			}
 			continue
 		}
-		if goRedecl && declBlock != nil && goFreshRedeclaration(e, o.path, declBlock) {
+		if declBlock != nil && goFreshRedeclaration(e, o.path, declBlock) {
 			return true, union(deps, fileSpan(e))
 		}
 		return false, deps

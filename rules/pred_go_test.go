@@ -7,12 +7,12 @@ import (
 	"github.com/syntx/syntx/syntax"
 )
 
-func TestPredUnusedAfter(t *testing.T) {
+func TestPredGoUnusedAfterScopes(t *testing.T) {
 	t.Parallel()
 	const q = `((block
   (short_var_declaration left: (expression_list . (identifier) @err .)) @decl
   .
-  (if_statement) @check) (#unused-after? @err @check))`
+  (if_statement) @check) (#go-unused-after? @err @check))`
 	const head = "package p\n\nfunc f() (int, error) { return 0, nil }\n\nfunc h() error { return nil }\n\nfunc g() {\n\terr := h()\n\tif err != nil {\n\t\tpanic(err)\n\t}\n"
 	runPredCases(t, []predCase{
 		{"nothing after", syntax.Go, q, head + "}\n", 1},

@@ -62,7 +62,6 @@ func init() {
 		"sole-reference?":     {"c", predSoleReference, false},
 		"declared-before?":    {"c", predDeclaredBefore, false},
 		"referenced-after?":   {"c", predReferencedAfter, false},
-		"unused-after?":       {"c", predUnusedAfter, false},
 		"go-unused-after?":    {"c", predGoUnusedAfter, false},
 		"go-set-before?":      {"", predGoSetBefore, false},
 		"go-unshared?":        {"", predGoUnshared, false},

@@ -111,7 +111,7 @@ GO_IMPORTS = {
     "rand": "math/rand", "signal": "os/signal", "fs": "io/fs", "utf8": "unicode/utf8",
     "base64": "encoding/base64", "hmac": "crypto/hmac", "gzip": "compress/gzip", "heap": "container/heap",
     "subtle": "crypto/subtle", "slices": "slices", "tabwriter": "text/tabwriter", "x509": "crypto/x509",
-    "ioutil": "io/ioutil",
+    "ioutil": "io/ioutil", "testing": "testing",
 }
 
 PY_IMPORTS = ["os", "sys", "json", "re", "subprocess", "hashlib", "logging", "datetime", "time",

@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -145,4 +147,19 @@ func uploadBookings(ctx context.Context, path, bucket string) error {
 		}
 	}
 	return fmt.Errorf("upload %s: %w", path, err)
+}
+
+// TestBookingsListInDir checks the bookings listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestBookingsListInDir(t *testing.T) {
+	t.Chdir(filepath.Join("testdata", "bookings"))
+	t.Setenv("BOOKING_FORMAT", "json")
+	data, err := os.ReadFile("bookings.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of bookings", len(data))
+	if len(data) == 0 {
+		t.Fatalf("empty bookings fixture")
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -442,4 +443,19 @@ func normalizeBuildName(name string) string {
 // sameBuildOwner compares two owner e-mail addresses.
 func sameBuildOwner(a, b string) bool {
 	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+// TestBuildsListInDir checks the builds listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestBuildsListInDir(t *testing.T) {
+	t.Chdir(filepath.Join("testdata", "builds"))
+	t.Setenv("BUILD_FORMAT", "json")
+	data, err := os.ReadFile("builds.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of builds", len(data))
+	if len(data) == 0 {
+		t.Fatalf("empty builds fixture")
+	}
 }

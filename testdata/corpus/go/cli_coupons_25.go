@@ -15,11 +15,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -378,4 +380,22 @@ func (c *CouponClient) FetchCoupons(ctx context.Context, ids []int64) ([]*Coupon
 		out = append(out, x)
 	}
 	return out, nil
+}
+
+// TestCouponsListInDir checks the coupons listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestCouponsListInDir(t *testing.T) {
+	t.Chdir(filepath.Join("testdata", "coupons"))
+	t.Setenv("COUPON_FORMAT", "json")
+	data, err := os.ReadFile("coupons.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of coupons", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
+	if len(data) == 0 {
+		t.Fatalf("empty coupons fixture")
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -220,4 +221,22 @@ func (c *InvoiceClient) FetchInvoices(ctx context.Context, ids []int64) ([]*Invo
 		out = append(out, x)
 	}
 	return out, nil
+}
+
+// TestInvoicesListInDir checks the invoices listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestInvoicesListInDir(t *testing.T) {
+	err := os.Chdir(filepath.Join("testdata", "invoices"))
+	if err != nil {
+		t.Fatalf("chdir: %v", err)
+	}
+	os.Setenv("INVOICE_FORMAT", "json")
+	data, err := os.ReadFile("invoices.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of invoices", len(data))
+	if len(data) == 0 {
+		t.Fatalf("empty invoices fixture")
+	}
 }

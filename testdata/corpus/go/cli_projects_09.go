@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -916,4 +917,22 @@ func uploadSubscriptions(ctx context.Context, path, bucket string) error {
 		time.Sleep(5 * time.Second)
 	}
 	return fmt.Errorf("upload %s: %w", path, err)
+}
+
+// TestProjectsListInDir checks the projects listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestProjectsListInDir(t *testing.T) {
+	t.Chdir(filepath.Join("testdata", "projects"))
+	t.Setenv("PROJECT_FORMAT", "json")
+	data, err := os.ReadFile("projects.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of projects", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
+	if len(data) == 0 {
+		t.Fatalf("empty projects fixture")
+	}
 }

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -169,4 +171,22 @@ func pruneReports(ctx context.Context, cfg *Config, dryRun bool) error {
 	}
 	_, err = db.ExecContext(ctx, "DELETE FROM reports WHERE status = ? AND updated_at < ?", ReportClosed, cutoff)
 	return err
+}
+
+// TestReportsListInDir checks the reports listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestReportsListInDir(t *testing.T) {
+	err := os.Chdir(filepath.Join("testdata", "reports"))
+	if err != nil {
+		t.Fatalf("chdir: %v", err)
+	}
+	os.Setenv("REPORT_FORMAT", "json")
+	data, err := os.ReadFile("reports.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of reports", len(data))
+	if len(data) == 0 {
+		t.Fatalf("empty reports fixture")
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -496,4 +497,22 @@ func copyFile(w io.Writer, path string) error {
 	defer f.Close()
 	_, err = io.Copy(w, f)
 	return err
+}
+
+// TestReportsListInDir checks the reports listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestReportsListInDir(t *testing.T) {
+	t.Chdir(filepath.Join("testdata", "reports"))
+	t.Setenv("REPORT_FORMAT", "json")
+	data, err := os.ReadFile("reports.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of reports", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
+	if len(data) == 0 {
+		t.Fatalf("empty reports fixture")
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -282,4 +283,25 @@ var shipmentRefRE = regexp.MustCompile(`\b[A-Z]{3}-[0-9]{4,8}\b`)
 // knownShipmentStatus reports whether status is one the shipments table accepts.
 func knownShipmentStatus(statuses []string, status string) bool {
 	return slices.Contains(statuses, status)
+}
+
+// TestShipmentsListInDir checks the shipments listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestShipmentsListInDir(t *testing.T) {
+	err := os.Chdir(filepath.Join("testdata", "shipments"))
+	if err != nil {
+		t.Fatalf("chdir: %v", err)
+	}
+	os.Setenv("SHIPMENT_FORMAT", "json")
+	data, err := os.ReadFile("shipments.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of shipments", len(data))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
+	if len(data) == 0 {
+		t.Fatalf("empty shipments fixture")
+	}
 }

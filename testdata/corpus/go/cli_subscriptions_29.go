@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -642,4 +643,19 @@ func normalizeBuildName(name string) string {
 // sameBuildOwner compares two owner e-mail addresses.
 func sameBuildOwner(a, b string) bool {
 	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+// TestSubscriptionsListInDir checks the subscriptions listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestSubscriptionsListInDir(t *testing.T) {
+	t.Chdir(filepath.Join("testdata", "subscriptions"))
+	t.Setenv("SUBSCRIPTION_FORMAT", "json")
+	data, err := os.ReadFile("subscriptions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of subscriptions", len(data))
+	if len(data) == 0 {
+		t.Fatalf("empty subscriptions fixture")
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -602,4 +603,19 @@ func copyFile(w io.Writer, path string) error {
 	defer f.Close()
 	_, err = io.Copy(w, f)
 	return err
+}
+
+// TestTicketsListInDir checks the tickets listing against a fixture
+// directory, with the listing's environment set as the tool reads it.
+func TestTicketsListInDir(t *testing.T) {
+	t.Chdir(filepath.Join("testdata", "tickets"))
+	t.Setenv("TICKET_FORMAT", "json")
+	data, err := os.ReadFile("tickets.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d bytes of tickets", len(data))
+	if len(data) == 0 {
+		t.Fatalf("empty tickets fixture")
+	}
 }

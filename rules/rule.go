@@ -136,6 +136,15 @@
 //	#go-imports? @n PATH          Go: the file imports PATH under its own name (a fix can then use it without adding an import)
 //	#go-build? @n REGEX           Go: the file's //go:build (or // +build) constraint matches REGEX (a go1.N there
 //	                              sets the file's language version)
+//	#go-unused-after? @id @stmt   Go: no occurrence of @id's binding (not the name: a nested := is another
+//	                              binding) starts after @stmt, or the first is a := that would declare it afresh
+//	#go-set-before? @key          Go: the function calls Setenv with the same key before (a restore)
+//	#go-unshared? @id             Go: a local of the function around it that no closure uses and whose
+//	                              address is never taken: only its own statements change it
+//	#python2-file? @any           Python: the file still runs on Python 2 (a __future__ import of a
+//	                              Python 2 feature, PY2 =, version_info[0] == 2)
+//	#boolean-context? @n          JS/TS: n's value is only tested for truthiness (a condition, !, &&/||
+//	                              operands in such a place)
 //
 // A predicate may look beyond the match (the function around a
 // declaration, the file's exports); the match records that span

@@ -508,3 +508,50 @@ func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, st
 	ix.Refresh(tree, text, changed)
 	return text
 }
+
+// TestGlobalsKeptAcrossKeystrokes: #global?'s answers are kept across
+// keystrokes (Index.globals). After a keystroke that keeps them (a far name
+// retyped), a rename that declares Date, or one that removes its
+// declaration, must drop the kept answer: the date-now suggestion goes, or
+// comes back, as a full parse has it.
+func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	for _, c := range []struct{ decl, old, new string }{
+		{"var Dat = 1;", "Dat ", "Date "},
+		{"var Date = 1;", "Date ", "Dat "},
+	} {
+		t.Run(c.decl, func(t *testing.T) {
+			t.Parallel()
+			src := "const t = +new Date();\n" + strings.Repeat("step(c);\n", 3000) + "stop(c);\n" + c.decl + "\n"
+			text := syntax.NewText([]byte(src))
+			tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tree.Close()
+			ix := NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
+			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+			at := strings.Index(src, "stop(")
+			text = keystroke(t, tree, ix, text, at, at+len("stop"), "stap")
+			if ix.globals == nil || len(ix.globals.names) == 0 {
+				t.Fatalf("no #global? answer kept after a keystroke: the case tests nothing")
+			}
+			at = strings.LastIndex(string(text.Bytes()), c.old)
+			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
+			full, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer full.Close()
+			want := matchKeys(NewIndex(lib.Set(syntax.JavaScript), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
+			if want == before {
+				t.Fatalf("the rename changes nothing; the case tests nothing:\n%s", want)
+			}
+			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+				t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s", got, want)
+			}
+		})
+	}
+}

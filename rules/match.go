@@ -490,7 +490,10 @@ type Index struct {
 	lastEdit syntax.Edit
 	// dyn are the eval and with marks of text, once a scope predicate
 	// asked for them (dynmarks.go).
-	dyn      *dynMarks
+	dyn *dynMarks
+	// globals holds #global?'s answers per name for one text, kept across
+	// keystrokes that leave the name's occurrences alone (moveGlobals).
+	globals  *globalNames
 	minified bool
 }
 
@@ -605,6 +608,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	}
 	var regions, roots []Span
 	ch := ix.describeChange(tree.Root(), now, win, minNow, mergeSpans(structural))
+	ix.moveGlobals(now, &ch)
 	if ch.minified {
 		// Every scope predicate's answer may flip: match the file again.
 		regions = []Span{{0, len(now)}}
@@ -777,6 +781,7 @@ func (ix *Index) newWork(tree *syntax.Tree, src []byte) *work {
 	root := tree.Root()
 	env := ix.set.env(src, root)
 	env.dyn = func() *dynMarks { return ix.dynMarks(src) }
+	env.globals = func() map[string]bool { return ix.globalNames(src) }
 	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}, env: env}
 }
 
@@ -787,6 +792,44 @@ func (ix *Index) dynMarks(src []byte) *dynMarks {
 		ix.dyn = newDynMarks(src)
 	}
 	return ix.dyn
+}
+
+// globalNames is #global?'s answer per name for the text src: whether no
+// occurrence of the name in the file declares it or is dynamic. It is a
+// fact about the name's occurrences and the scopes around them, which is
+// what an inert change's words bound (deps.go): a change that is not inert
+// forgets every answer, an inert one the answers for its words. Looking the
+// occurrences up walked to each of them from the root on every keystroke
+// whose line holds a #global? match (moment.js's Date: a quarter of the
+// server's CPU per keystroke).
+type globalNames struct {
+	src   []byte
+	names map[string]bool
+}
+
+// globalNames returns the answers kept for src, or a new, empty table.
+func (ix *Index) globalNames(src []byte) map[string]bool {
+	if ix.globals == nil || !sameBytes(ix.globals.src, src) {
+		ix.globals = &globalNames{src: src, names: map[string]bool{}}
+	}
+	return ix.globals.names
+}
+
+// moveGlobals brings the kept #global? answers from the last refresh's
+// text to now, given what changed.
+func (ix *Index) moveGlobals(now []byte, ch *change) {
+	g := ix.globals
+	if g == nil {
+		return
+	}
+	if !sameBytes(g.src, ix.text) || !ch.inert || ch.minified {
+		ix.globals = nil
+		return
+	}
+	for _, w := range ch.words {
+		delete(g.names, w)
+	}
+	g.src = now
 }
 
 // sameBytes reports whether a and b are the same slice of memory.

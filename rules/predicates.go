@@ -182,6 +182,9 @@ type evalEnv struct {
 	// dyn returns the text's eval and with marks (dynmarks.go), kept by
 	// the index across keystrokes; nil outside an index.
 	dyn func() *dynMarks
+	// globals returns #global?'s answers per name, kept by the index across
+	// keystrokes (Index.globalNames); nil outside an index.
+	globals func() map[string]bool
 }
 
 // lookedUp records that the predicate being evaluated depends on the
@@ -577,17 +580,32 @@ func predGlobal(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	if si.lang == nil {
 		return false, noDeps
 	}
-	for _, o := range si.occurrences(e.root, e.text(n)) {
-		if o.dynamic || o.decl {
-			return false, fileSpan(e)
-		}
-		if o.node().StartByte() == n.StartByte() {
-			if o.scope != nil {
-				return false, fileSpan(e)
-			}
+	name := e.text(n)
+	var kept map[string]bool
+	if e.globals != nil {
+		kept = e.globals()
+		if g, ok := kept[name]; ok {
+			return g, fileSpan(e)
 		}
 	}
-	return true, fileSpan(e)
+	g := globalName(si, e.root, name)
+	if kept != nil {
+		kept[name] = g
+	}
+	return g, fileSpan(e)
+}
+
+// globalName reports whether no occurrence of name in the file declares it
+// or is dynamic: then none resolves to a scope of the file, and the name is
+// the language's own (an occurrence resolves to a scope only through a
+// declaration of the name).
+func globalName(si *scopeIndex, root *sitter.Node, name string) bool {
+	for _, o := range si.occurrences(root, name) {
+		if o.dynamic || o.decl || o.scope != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // declNames returns the identifier nodes a declaration capture stands for:

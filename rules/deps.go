@@ -84,14 +84,23 @@ func appendWords(out []string, s string) []string {
 	return out
 }
 
-// bindingWords holds each grammar's binding words (syntax.Language): a
-// change that writes or removes one is never inert. A word that binds in
-// another language only (Python's match, Go's map, TypeScript's type in a
-// JavaScript file) is an ordinary name.
+// bindingWords holds each grammar's binding words (syntax.Language), true
+// for its statement words: a change that writes or removes a binding word
+// is inert only through statementChange, and only when the word is a
+// statement word. A word that binds in another language only (Python's
+// match, Go's map, TypeScript's type in a JavaScript file) is an ordinary
+// name.
 var bindingWords = func() map[syntax.Grammar]map[string]bool {
 	out := map[syntax.Grammar]map[string]bool{}
 	for _, l := range syntax.Languages() {
-		out[l.Grammar] = set(l.BindingWords...)
+		m := map[string]bool{}
+		for _, w := range l.BindingWords {
+			m[w] = false
+		}
+		for _, w := range l.StatementWords {
+			m[w] = true
+		}
+		out[l.Grammar] = m
 	}
 	return out
 }()
@@ -177,25 +186,14 @@ func wordsWindow(src []byte, start, end int, words []string, binding map[string]
 	from := len(words)
 	words = appendWords(words, string(src[start:end]))
 	for _, w := range words[from:] {
-		if binding[w] && !statementWords[w] {
+		statement, binds := binding[w]
+		if binds && !statement {
 			return words, false, false
 		}
-		bound = bound || binding[w]
+		bound = bound || binds
 	}
 	return words, bound, true
 }
-
-// statementWords are the binding words whose effect stays inside the
-// statement that holds them: they declare the names written in it (var x,
-// catch (e), for (const k of ...)), or shape its own blocks and flow (if,
-// return). The other binding words reach further: eval and with make a
-// whole function's names dynamic, function, def, class and lambda open a
-// scope over their body, global and nonlocal rebind a name in a whole
-// function, import and export change the module's names, async and yield
-// change what a function is.
-var statementWords = set("var", "let", "const", "if", "else", "elif", "for", "while", "do", "return", "break",
-	"continue", "switch", "case", "default", "try", "catch", "except", "finally", "throw", "raise", "assert",
-	"del", "pass", "is", "not", "and", "or", "in", "of", "range", "go", "defer", "select", "goto", "fallthrough", "new")
 
 // statementAround returns the span of the smallest statement, declaration,
 // clause or definition of the tree that holds [start, end), or false when

@@ -3,7 +3,6 @@ package rules
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -58,8 +57,9 @@ func TestStatementWordEdits(t *testing.T) {
 			t.Parallel()
 			g := s.Grammar()
 			src := corpus.GenerateShape(s, 400)
+			lang, _ := syntax.LanguageOf(g)
 			var sites []int
-			for w := range statementWords {
+			for _, w := range lang.StatementWords {
 				for i := 0; ; {
 					j := strings.Index(src[i:], w)
 					if j < 0 {
@@ -76,9 +76,8 @@ func TestStatementWordEdits(t *testing.T) {
 				t.Fatalf("%s: %d statement words, want at least 20", s, len(sites))
 			}
 			slices.Sort(sites)
-			lang, _ := syntax.LanguageOf(g)
-			words := slices.Sorted(maps.Keys(statementWords))
-			far := slices.DeleteFunc(slices.Clone(lang.BindingWords), func(w string) bool { return statementWords[w] })
+			words := lang.StatementWords
+			far := slices.DeleteFunc(slices.Clone(lang.BindingWords), func(w string) bool { return slices.Contains(words, w) })
 			rng := rand.New(rand.NewPCG(uint64(len(src)), 7))
 			ctx := context.Background()
 			text := syntax.NewText([]byte(src))

@@ -69,6 +69,18 @@ type Language struct {
 	// in another language (Python's match, Go's map, TypeScript's type)
 	// is an ordinary name here unless listed.
 	BindingWords []string
+	// StatementWords are the binding words whose effect stays inside the
+	// statement that holds them: they declare the names written in it (var
+	// x, catch (e), for x in ...) or shape its own blocks and flow (if,
+	// return). An edit of words only that writes or removes one re-checks
+	// the predicates that looked up a word of that statement, not every
+	// one around it (rules/deps.go, statementChange). The other binding
+	// words reach further: eval and with make a whole function's names
+	// dynamic, function, def, class and lambda open a scope over their
+	// body, global and nonlocal rebind a name in a whole function, import
+	// and export change the module's names, async and yield change what a
+	// function is. Each is one of BindingWords.
+	StatementWords []string
 	// ScannerPrefixes start the words the grammar's external scanner reads
 	// ahead over, so that a name's text can change how the text around it
 	// parses (JavaScript's and TypeScript's automatic semicolons read an
@@ -112,6 +124,8 @@ var languages = []Language{
 		BindingWords: []string{"var", "const", "func", "type", "import", "package", "for", "range", "if", "else",
 			"switch", "case", "default", "select", "go", "defer", "return", "break", "continue", "goto",
 			"fallthrough", "chan", "map", "struct", "interface", "new"},
+		StatementWords: []string{"var", "const", "for", "range", "if", "else", "switch", "case", "default", "select",
+			"go", "defer", "return", "break", "continue", "goto", "fallthrough", "new"},
 		grammar: golang.GetLanguage,
 	},
 	{
@@ -127,6 +141,8 @@ var languages = []Language{
 			"del", "pass", "break", "continue", "is", "not", "and", "or", "in", "async", "await",
 			"match", "case", "type", // soft keywords
 			"self", "cls", "super", "eval", "exec", "globals", "locals", "vars", "__import__"},
+		StatementWords: []string{"if", "elif", "else", "for", "while", "try", "except", "finally", "return", "raise",
+			"assert", "del", "pass", "break", "continue", "is", "not", "and", "or", "in", "case"},
 		grammar: python.GetLanguage,
 	},
 	{
@@ -142,6 +158,7 @@ var languages = []Language{
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
 		BindingWords:     jsBindingWords,
+		StatementWords:   jsStatementWords,
 		ScannerPrefixes:  []string{"in"},
 		grammar:          javascript.GetLanguage,
 	},
@@ -155,6 +172,7 @@ var languages = []Language{
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
 		BindingWords:     tsBindingWords,
+		StatementWords:   tsStatementWords,
 		ScannerPrefixes:  []string{"in"},
 		grammar:          typescript.GetLanguage,
 	},
@@ -168,6 +186,7 @@ var languages = []Language{
 		VendorDirs:       []string{"node_modules"},
 		GeneratedMarkers: []string{"@generated"},
 		BindingWords:     tsBindingWords,
+		StatementWords:   tsStatementWords,
 		ScannerPrefixes:  []string{"in"},
 		grammar:          tsx.GetLanguage,
 	},
@@ -188,6 +207,11 @@ var (
 	tsBindingWords = append(jsBindingWords[:len(jsBindingWords):len(jsBindingWords)], "interface", "type", "enum",
 		"declare", "namespace", "abstract", "implements", "private", "public", "protected", "readonly", "keyof",
 		"infer", "is", "asserts", "satisfies", "override", "global", "accessor", "unique")
+	// jsStatementWords and tsStatementWords are their statement words
+	// (see Language); TypeScript's is (a type predicate's) is one too.
+	jsStatementWords = []string{"var", "let", "const", "for", "while", "do", "if", "else", "return", "try", "catch",
+		"finally", "switch", "case", "break", "continue", "new", "in", "of", "default", "throw"}
+	tsStatementWords = append(jsStatementWords[:len(jsStatementWords):len(jsStatementWords)], "is")
 )
 
 // SharedVendorDirs hold vendored code in any language.

@@ -23,5 +23,7 @@ var extraLanguages = []Language{{
 		"for", "while", "do", "if", "else", "switch", "case", "default", "try", "catch", "finally", "return",
 		"throw", "throws", "import", "package", "extends", "implements", "permits", "sealed", "public", "private",
 		"protected", "abstract", "synchronized", "instanceof", "break", "continue", "yield", "void"},
+	StatementWords: []string{"var", "new", "for", "while", "do", "if", "else", "switch", "case", "default", "try",
+		"catch", "finally", "return", "throw", "break", "continue"},
 	grammar: java.GetLanguage,
 }}

@@ -42,6 +42,13 @@ func TestTableDerivedLists(t *testing.T) {
 			t.Errorf("%s's rule language %q does not apply to it", g, g.RuleLanguage())
 		}
 	}
+	for _, l := range Languages() {
+		for _, w := range l.StatementWords {
+			if !slices.Contains(l.BindingWords, w) {
+				t.Errorf("%s: statement word %q is not one of its binding words", l.Name, w)
+			}
+		}
+	}
 	for _, c := range []struct{ path, id, test string }{
 		{"/w/a.go", "go", "/w/a_test.go"},
 		{"/w/b.py", "python", "/w/test_b.py"},

@@ -168,18 +168,7 @@ func TestStatementWordDependencies(t *testing.T) {
 			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
 			at := strings.LastIndex(src, c.last) + strings.Index(c.last, c.old)
 			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
-			full, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer full.Close()
-			want := matchKeys(NewIndex(lib.Set(syntax.JavaScript), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
-			if want == before {
-				t.Fatalf("the edit changes nothing; the case tests nothing:\n%s", want)
-			}
-			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
-				t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s", got, want)
-			}
+			checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
 			if w := ix.LastWork(); w.Nodes > 8 {
 				t.Errorf("re-matched %d nodes: the edit's statement holds two names", w.Nodes)
 			}

@@ -422,18 +422,7 @@ func TestIndexScopeDependencies(t *testing.T) {
 			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
 			at := strings.Index(c.src, c.old)
 			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
-			full, err := syntax.Parse(ctx, c.g, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer full.Close()
-			want := matchKeys(NewIndex(lib.Set(c.g), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
-			if want == before {
-				t.Fatalf("the edit changes nothing; the case tests nothing:\n%s", want)
-			}
-			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
-				t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", got, want, text.Bytes())
-			}
+			checkAgainstFreshParse(t, lib, c.g, tree, ix, text, before)
 		})
 	}
 }
@@ -493,6 +482,25 @@ func TestOtherLanguagesKeywordsAreNames(t *testing.T) {
 	}
 }
 
+// checkAgainstFreshParse checks that the index's matches after an edit are
+// those of a fresh parse of the new text, and that the edit changed them
+// (before: the match keys before it): otherwise the case tests nothing.
+func checkAgainstFreshParse(t *testing.T, lib *Library, g syntax.Grammar, tree *syntax.Tree, ix *Index, text *syntax.Text, before string) {
+	t.Helper()
+	full, err := syntax.Parse(context.Background(), g, text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	want := matchKeys(NewIndex(lib.Set(g), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
+	if want == before {
+		t.Fatalf("the edit changes nothing; the case tests nothing:\n%s", want)
+	}
+	if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+		t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", got, want, text.Bytes())
+	}
+}
+
 // keystroke replaces text[start:end] by repl as the server does with one
 // change: the tree and the index are told of the edit, the tree is
 // reparsed and the index refreshed. It returns the new text.
@@ -540,18 +548,7 @@ func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
 			}
 			at = strings.LastIndex(string(text.Bytes()), c.old)
 			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
-			full, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer full.Close()
-			want := matchKeys(NewIndex(lib.Set(syntax.JavaScript), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
-			if want == before {
-				t.Fatalf("the rename changes nothing; the case tests nothing:\n%s", want)
-			}
-			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
-				t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s", got, want)
-			}
+			checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
 		})
 	}
 }

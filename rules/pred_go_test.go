@@ -7,42 +7,41 @@ import (
 	"github.com/syntx/syntx/syntax"
 )
 
-func TestPredGoUnusedAfterScopes(t *testing.T) {
-	t.Parallel()
-	const q = `((block
+// unusedAfterQuery asks go-unused-after? of an err declared just before the
+// if statement that checks it.
+const unusedAfterQuery = `((block
   (short_var_declaration left: (expression_list . (identifier) @err .)) @decl
   .
   (if_statement) @check) (#go-unused-after? @err @check))`
+
+func TestPredGoUnusedAfterScopes(t *testing.T) {
+	t.Parallel()
 	const head = "package p\n\nfunc f() (int, error) { return 0, nil }\n\nfunc h() error { return nil }\n\nfunc g() {\n\terr := h()\n\tif err != nil {\n\t\tpanic(err)\n\t}\n"
 	runPredCases(t, []predCase{
-		{"nothing after", syntax.Go, q, head + "}\n", 1},
-		{"assigned after", syntax.Go, q, head + "\terr = h()\n\t_ = err\n}\n", 0},
-		{"read after", syntax.Go, q, head + "\tprintln(err)\n}\n", 0},
-		{"read in a closure after", syntax.Go, q, head + "\tgo func() { println(err) }()\n}\n", 0},
-		{"redeclared in an if", syntax.Go, q, head + "\tif _, err := f(); err != nil {\n\t\tpanic(err)\n\t}\n}\n", 1},
-		{"redeclared in a closure", syntax.Go, q, head + "\tgo func() {\n\t\t_, err := f()\n\t\tprintln(err)\n\t}()\n}\n", 1},
-		{"redeclared with another name in the same block", syntax.Go, q, head + "\tn, err := f()\n\t_, _ = n, err\n}\n", 0},
+		{"nothing after", syntax.Go, unusedAfterQuery, head + "}\n", 1},
+		{"assigned after", syntax.Go, unusedAfterQuery, head + "\terr = h()\n\t_ = err\n}\n", 0},
+		{"read after", syntax.Go, unusedAfterQuery, head + "\tprintln(err)\n}\n", 0},
+		{"read in a closure after", syntax.Go, unusedAfterQuery, head + "\tgo func() { println(err) }()\n}\n", 0},
+		{"redeclared in an if", syntax.Go, unusedAfterQuery, head + "\tif _, err := f(); err != nil {\n\t\tpanic(err)\n\t}\n}\n", 1},
+		{"redeclared in a closure", syntax.Go, unusedAfterQuery, head + "\tgo func() {\n\t\t_, err := f()\n\t\tprintln(err)\n\t}()\n}\n", 1},
+		{"redeclared with another name in the same block", syntax.Go, unusedAfterQuery, head + "\tn, err := f()\n\t_, _ = n, err\n}\n", 0},
 	})
 }
 
 func TestPredGoUnusedAfter(t *testing.T) {
 	t.Parallel()
-	q := `((block
-  (short_var_declaration left: (expression_list . (identifier) @err .)) @decl
-  .
-  (if_statement) @check) (#go-unused-after? @err @check))`
 	const head = "package p\n\nimport (\n\t\"os\"\n\tsc \"strconv\"\n\t\"syscall\"\n\t\"example.com/lib\"\n)\n\nfunc f() (int, error) { return 0, nil }\n\nfunc g() {\n\terr := os.Chdir(\"d\")\n\tif err != nil {\n\t\tpanic(err)\n\t}\n"
 	runPredCases(t, []predCase{
-		{"nothing after", syntax.Go, q, head + "}\n", 1},
-		{"a std call declares it again", syntax.Go, q, head + "\tb, err := os.ReadFile(\"x\")\n\t_, _ = b, err\n\terr = nil\n}\n", 1},
-		{"an aliased std package", syntax.Go, q, head + "\tn, err := sc.Atoi(\"1\")\n\t_, _ = n, err\n}\n", 1},
-		{"assigned first", syntax.Go, q, head + "\terr = os.Remove(\"x\")\n\tb, err := os.ReadFile(\"x\")\n\t_, _ = b, err\n}\n", 0},
-		{"read first", syntax.Go, q, head + "\tprintln(err)\n\tb, err := os.ReadFile(\"x\")\n\t_, _ = b, err\n}\n", 0},
-		{"a local function", syntax.Go, q, head + "\tn, err := f()\n\t_, _ = n, err\n}\n", 0},
-		{"a module outside the standard library", syntax.Go, q, head + "\tn, err := lib.F()\n\t_, _ = n, err\n}\n", 0},
-		{"syscall", syntax.Go, q, head + "\tr1, r2, err := syscall.RawSyscall(0, 0, 0, 0)\n\t_, _, _ = r1, r2, err\n}\n", 0},
-		{"in a nested block", syntax.Go, q, head + "\t{\n\t\tb, err := os.ReadFile(\"x\")\n\t\t_, _ = b, err\n\t}\n}\n", 1},
-		{"a method call", syntax.Go, q, strings.Replace(head, "func g() {", "func g(c interface{ Run() (int, error) }) {", 1) + "\tn, err := c.Run()\n\t_, _ = n, err\n}\n", 0},
+		{"nothing after", syntax.Go, unusedAfterQuery, head + "}\n", 1},
+		{"a std call declares it again", syntax.Go, unusedAfterQuery, head + "\tb, err := os.ReadFile(\"x\")\n\t_, _ = b, err\n\terr = nil\n}\n", 1},
+		{"an aliased std package", syntax.Go, unusedAfterQuery, head + "\tn, err := sc.Atoi(\"1\")\n\t_, _ = n, err\n}\n", 1},
+		{"assigned first", syntax.Go, unusedAfterQuery, head + "\terr = os.Remove(\"x\")\n\tb, err := os.ReadFile(\"x\")\n\t_, _ = b, err\n}\n", 0},
+		{"read first", syntax.Go, unusedAfterQuery, head + "\tprintln(err)\n\tb, err := os.ReadFile(\"x\")\n\t_, _ = b, err\n}\n", 0},
+		{"a local function", syntax.Go, unusedAfterQuery, head + "\tn, err := f()\n\t_, _ = n, err\n}\n", 0},
+		{"a module outside the standard library", syntax.Go, unusedAfterQuery, head + "\tn, err := lib.F()\n\t_, _ = n, err\n}\n", 0},
+		{"syscall", syntax.Go, unusedAfterQuery, head + "\tr1, r2, err := syscall.RawSyscall(0, 0, 0, 0)\n\t_, _, _ = r1, r2, err\n}\n", 0},
+		{"in a nested block", syntax.Go, unusedAfterQuery, head + "\t{\n\t\tb, err := os.ReadFile(\"x\")\n\t\t_, _ = b, err\n\t}\n}\n", 1},
+		{"a method call", syntax.Go, unusedAfterQuery, strings.Replace(head, "func g() {", "func g(c interface{ Run() (int, error) }) {", 1) + "\tn, err := c.Run()\n\t_, _ = n, err\n}\n", 0},
 	})
 }
 

@@ -95,6 +95,29 @@ func BenchmarkRematchSeries(b *testing.B) {
 	}
 }
 
+// BenchmarkKeystrokeText is the text side of a keystroke on the minified
+// file's one 280 KB line: a letter typed at the edit site (and deleted the
+// next time), then the site's UTF-16 position, as a request asks it
+// (`go test -run '^$' -bench KeystrokeText ./internal/realbench/`). Each new
+// Text counts the line's UTF-16 columns from the marks it carried over
+// (syntax.Text.Replace) instead of from the line's start.
+func BenchmarkKeystrokeText(b *testing.B) {
+	c := realcorpus.Require(b, "minified")
+	env := &benchEnv{b: b, c: c, lib: rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})}
+	f := env.file("minified")
+	text := syntax.NewText([]byte(f.text))
+	text.Position(f.at, syntax.UTF16)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			text, _ = text.Replace(f.at, f.at, []byte(typed))
+		} else {
+			text, _ = text.Replace(f.at, f.at+1, nil)
+		}
+		text.Position(f.at, syntax.UTF16)
+	}
+}
+
 // nearestWord returns where the whole word w nearest to at starts in text.
 func nearestWord(text, w string, at int) int {
 	best := -1

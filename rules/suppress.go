@@ -109,7 +109,7 @@ func (sc siteComments) javaScript() (*sitter.Node, bool) {
 			return c, true
 		}
 	}
-	if c, ok := eslintRegion(sc.src, sc.m, sc.file.eslintComments(sc.m.Site.Start)); ok {
+	if c, ok := sc.file.eslintRegion(sc.m); ok {
 		return c, true
 	}
 	return nil, false
@@ -433,28 +433,4 @@ func goFileIgnore(root *sitter.Node, src []byte, r *Rule, any bool) (*sitter.Nod
 			}
 		}
 	}
-}
-
-// eslintRegion handles /* eslint-disable [rules] */ ... /* eslint-enable
-// [rules] */: the last disable before the site that names the rule, not
-// followed by an enable that names it.
-func eslintRegion(src []byte, m Match, comments []eslintComment) (*sitter.Node, bool) {
-	var disabled *sitter.Node
-	for _, ec := range comments {
-		if ec.at+len("eslint-") > m.Site.Start {
-			break
-		}
-		c := ec.node
-		t := string(src[c.StartByte():c.EndByte()])
-		if strings.Contains(t, "eslint-disable-line") || strings.Contains(t, "eslint-disable-next-line") {
-			continue
-		}
-		if list, ok := directive(t, "eslint-disable"); ok && names(m.Rule, list, false) {
-			disabled = c
-		}
-		if list, ok := directive(t, "eslint-enable"); ok && names(m.Rule, list, false) {
-			disabled = nil
-		}
-	}
-	return disabled, disabled != nil
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -31,6 +32,7 @@ type Suppressions struct {
 	firstDisable  int             // where the first "eslint-disable" is; -1: nowhere
 	eslint        []eslintComment // found so far, in order
 	eslintNext    int             // where the scan for "eslint-" goes on
+	regions       map[*Rule]*eslintCursor
 
 	fileIgnoreScanned bool
 	hasFileIgnore     bool
@@ -41,10 +43,24 @@ type Suppressions struct {
 	leaves   leafFinder              // the walks commentsIn and eslintComments make
 }
 
-// eslintComment is a comment holding "eslint-", and where its first one is.
+// eslintComment is a comment holding "eslint-", where its first one is,
+// and the rule lists of the eslint-disable and eslint-enable directives it
+// holds (read once: a whole-file request asks about every site below it).
 type eslintComment struct {
 	node *sitter.Node
 	at   int
+
+	disable, enable     []string
+	isDisable, isEnable bool // a region directive (not -line or -next-line)
+}
+
+// eslintCursor is how far one rule's eslint-disable regions have been
+// followed: the comments before upTo are read, and disabled is the
+// comment whose region holds upTo, if any.
+type eslintCursor struct {
+	next     int // the first comment not read yet
+	upTo     int
+	disabled *sitter.Node
 }
 
 // NewSuppressions returns the suppression checker of tree, the tree src
@@ -92,9 +108,56 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 		if c.Type() != "comment" || len(s.eslint) > 0 && s.eslint[len(s.eslint)-1].node.StartByte() == c.StartByte() {
 			continue
 		}
-		s.eslint = append(s.eslint, eslintComment{node: c, at: at})
+		s.eslint = append(s.eslint, readEslintComment(s.src, c, at))
 	}
 	return s.eslint
+}
+
+func readEslintComment(src []byte, c *sitter.Node, at int) eslintComment {
+	ec := eslintComment{node: c, at: at}
+	t := string(src[c.StartByte():c.EndByte()])
+	if strings.Contains(t, "eslint-disable-line") || strings.Contains(t, "eslint-disable-next-line") {
+		return ec
+	}
+	ec.disable, ec.isDisable = directive(t, "eslint-disable")
+	ec.enable, ec.isEnable = directive(t, "eslint-enable")
+	return ec
+}
+
+// eslintRegion handles /* eslint-disable [rules] */ ... /* eslint-enable
+// [rules] */: the last disable before the site that names the rule, not
+// followed by an enable that names it. Each rule's regions are followed
+// from where the last site asked about left them, so the sites of a
+// whole-file request, asked in the order of the text, read each comment
+// once per rule (a bundle holds a thousand sites below the same
+// comments); a site before the last one asked starts again from the top.
+func (s *Suppressions) eslintRegion(m Match) (*sitter.Node, bool) {
+	comments := s.eslintComments(m.Site.Start)
+	if len(comments) == 0 {
+		return nil, false
+	}
+	cur := s.regions[m.Rule]
+	if cur == nil || m.Site.Start < cur.upTo {
+		if s.regions == nil {
+			s.regions = map[*Rule]*eslintCursor{}
+		}
+		cur = &eslintCursor{}
+		s.regions[m.Rule] = cur
+	}
+	cur.upTo = m.Site.Start
+	for ; cur.next < len(comments); cur.next++ {
+		ec := comments[cur.next]
+		if ec.at+len("eslint-") > m.Site.Start {
+			break
+		}
+		if ec.isDisable && names(m.Rule, ec.disable, false) {
+			cur.disabled = ec.node
+		}
+		if ec.isEnable && names(m.Rule, ec.enable, false) {
+			cur.disabled = nil
+		}
+	}
+	return cur.disabled, cur.disabled != nil
 }
 
 // fileIgnore reports whether the text holds a //lint:file-ignore at all.

@@ -23,7 +23,13 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, problems := newSet(syntax.JavaScript, []*Rule{r})
+	// A second rule, so that two rules' regions are followed side by side.
+	r2, err := compile(Spec{ID: "javascript.no-debugger", Language: "javascript", Category: "correctness", Title: "t", Message: "t.", Prior: 0.5,
+		Query: `((debugger_statement) @site)`, Fix: &fix, Safety: Safe}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, problems := newSet(syntax.JavaScript, []*Rule{r, r2})
 	if len(problems) > 0 {
 		t.Fatal(problems[0].Err)
 	}
@@ -32,6 +38,8 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 		"regions":  strings.Repeat("if (a == b) {}\n/* eslint-disable */\nif (a == b) {}\n// eslint-disable-next-line eqeqeq\nif (a == b) {}\n/* eslint-enable */\nif (a == b) {} // eslint-disable-line\n", 30),
 		"one line": "if(a==b){} /* eslint-disable eqeqeq */ if(c==d){} /* eslint-enable eqeqeq */ if(e==f){}\n",
 		"none":     strings.Repeat("if (a == b) {}\n", 50),
+		"two rules": strings.Repeat("debugger;\nif (a == b) {}\n/* eslint-disable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-disable eqeqeq */\n"+
+			"if (a == b) {} debugger;\n/* eslint-enable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-enable */\n", 20),
 	}
 	for name, code := range docs {
 		t.Run(name, func(t *testing.T) {

@@ -51,6 +51,12 @@ type Text struct {
 	// from the start of the file.
 	colsMu sync.Mutex
 	cols   map[int][]colMark
+
+	// gen counts the versions Replace made since NewText; found holds what
+	// Find was asked (textfind.go).
+	gen    uint64
+	findMu sync.Mutex
+	found  map[string]*found
 }
 
 // colStep is the distance between the UTF-16 column marks of a long line.
@@ -294,12 +300,13 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 	for ; i < len(t.lines); i++ {
 		lines = append(lines, t.lines[i]+delta)
 	}
-	nt := &Text{src: src, lines: lines}
+	nt := &Text{src: src, lines: lines, gen: t.gen + 1}
 	if t.loneCR || hasLoneCR(src[max(start-1, 0):min(newEnd+1, len(src))]) {
 		nt.loneCR = hasLoneCR(src) // rare: only documents with old Mac line endings
 	}
 	e.NewEndPoint = nt.Point(newEnd)
 	t.carryMarks(nt, start, end, repl)
+	t.carryFound(nt, start, end, repl)
 	return nt, e
 }
 

@@ -2,6 +2,7 @@ package syntax
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -291,5 +292,74 @@ func TestReplaceCarriesMarks(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestReplaceCarriesFind checks Find's answers carried by Replace against
+// a search of the new text: random edits (inserts, deletions, pastes
+// that make or break an occurrence, at the text's ends) of texts written
+// in a small alphabet, for strings that overlap themselves ("aa", "aba")
+// and do not. A carried answer must also have been carried, not searched
+// again, so that the test fails if Replace stops carrying.
+func TestReplaceCarriesFind(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 11))
+	pats := []string{"a", "aa", "aba", "ab\n", "eslint-", "b"}
+	pieces := []string{"a", "b", "ab", "aba", "\n", "\r", "eslint-", "eslint", "-", "c", ""}
+	for n := 0; n < 30; n++ {
+		var b []byte
+		for len(b) < 1+rng.IntN(400) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		tx := NewText(b)
+		for step := 0; step < 60; step++ {
+			asked := pats[:1+rng.IntN(len(pats))]
+			for _, p := range asked {
+				tx.Find(p)
+			}
+			at := rng.IntN(tx.Len() + 1)
+			end := min(tx.Len(), at+rng.IntN(6))
+			repl := pieces[rng.IntN(len(pieces))] + pieces[rng.IntN(len(pieces))]
+			nt, _ := tx.Replace(at, end, []byte(repl))
+			for _, p := range asked {
+				if _, ok := nt.found[p]; !ok {
+					t.Fatalf("case %d step %d: Find(%q) was not carried", n, step, p)
+				}
+			}
+			tx = nt
+			for _, p := range pats {
+				got, want := tx.Find(p), findAll(tx.src, 0, tx.Len(), p, nil)
+				if !slices.Equal(got, want) {
+					t.Fatalf("case %d step %d: Find(%q) = %v after replacing [%d,%d) by %q, want %v in %q", n, step, p, got, at, end, repl, want, tx.src)
+				}
+			}
+			if got, want := tx.Newlines(), strings.Count(string(tx.src), "\n"); got != want {
+				t.Fatalf("case %d step %d: Newlines = %d, want %d", n, step, got, want)
+			}
+		}
+	}
+}
+
+// TestFindForgetsUnaskedStrings checks that an answer no one asks for
+// again stops being carried after findKeep versions, and that a text
+// keeps at most findPatterns strings.
+func TestFindForgetsUnaskedStrings(t *testing.T) {
+	t.Parallel()
+	tx := NewText([]byte("abc abc abc"))
+	tx.Find("abc")
+	for i := 0; i <= findKeep; i++ {
+		tx, _ = tx.Replace(0, 0, []byte("x"))
+	}
+	if _, ok := tx.found["abc"]; ok {
+		t.Fatalf("Find(%q) still carried after %d versions nobody asked", "abc", findKeep+1)
+	}
+	for i := 0; i < findPatterns+10; i++ {
+		tx.Find(fmt.Sprint(i))
+	}
+	if len(tx.found) > findPatterns {
+		t.Fatalf("%d strings kept, want at most %d", len(tx.found), findPatterns)
+	}
+	if _, ok := tx.found[fmt.Sprint(findPatterns+9)]; !ok {
+		t.Fatal("the string asked last was dropped")
 	}
 }

@@ -120,7 +120,7 @@ type document struct {
 // with mu held and a tree.
 func (d *document) suppressions() *rules.Suppressions {
 	if d.supp == nil || d.suppTree != d.tree || d.suppText != d.text {
-		d.supp, d.suppTree, d.suppText = rules.NewSuppressions(d.tree, d.text.Bytes()), d.tree, d.text
+		d.supp, d.suppTree, d.suppText = rules.NewTextSuppressions(d.tree, d.text), d.tree, d.text
 	}
 	return d.supp
 }

@@ -194,6 +194,17 @@ func TestIndexIncrementalEqualsFull(t *testing.T) {
 		src := strings.Join(strings.Fields(corpus.GenerateShape(corpus.UMD, 800)), " ")
 		checkIncremental(t, lib, syntax.JavaScript, src, shapeCorpus[corpus.UMD], 5, 30)
 	})
+	t.Run("umd-large", func(t *testing.T) {
+		t.Parallel()
+		// A bundle whose factory is past findRegionBytes: the scope
+		// predicates' lookups in it read the occurrences the text keeps
+		// across keystrokes (syntax.Text.Find).
+		src := corpus.GenerateShape(corpus.UMD, 3600)
+		if len(src) < findRegionBytes+8<<10 {
+			t.Fatalf("%d bytes, want the factory past %d", len(src), findRegionBytes)
+		}
+		checkIncremental(t, lib, syntax.JavaScript, src, shapeCorpus[corpus.UMD], 2, 20)
+	})
 	for _, s := range corpus.Shapes {
 		t.Run(string(s), func(t *testing.T) {
 			t.Parallel()

@@ -488,6 +488,9 @@ type Index struct {
 	text     []byte
 	edits    int
 	lastEdit syntax.Edit
+	// cur is the Text of the last Refresh (nil before one): what it finds
+	// is carried to the next version (syntax.Text.Find).
+	cur *syntax.Text
 	// dyn are the eval and with marks of text, once a scope predicate
 	// asked for them (dynmarks.go).
 	dyn *dynMarks
@@ -601,7 +604,8 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.moveDynMarks(now, win)
 	// Counted once per refresh: the change, the index and this round's
 	// scope predicates all ask.
-	minNow := minifiedText(now)
+	minNow := minifiedCounts(text.Len(), text.Newlines())
+	ix.cur = text
 	defer func() { ix.text, ix.edits, ix.minified = now, 0, minNow }()
 	if len(spans) == 0 {
 		return
@@ -782,6 +786,9 @@ func (ix *Index) newWork(tree *syntax.Tree, src []byte) *work {
 	env := ix.set.env(src, root)
 	env.dyn = func() *dynMarks { return ix.dynMarks(src) }
 	env.globals = func() map[string]bool { return ix.globalNames(src) }
+	if ix.cur != nil && sameBytes(ix.cur.Bytes(), src) {
+		env.doc = ix.cur
+	}
 	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}, env: env}
 }
 

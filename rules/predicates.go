@@ -185,6 +185,9 @@ type evalEnv struct {
 	// globals returns #global?'s answers per name, kept by the index across
 	// keystrokes (Index.globalNames); nil outside an index.
 	globals func() map[string]bool
+	// doc is src as the index's last Refresh had it, when it is: its
+	// Find answers are kept across keystrokes. Nil when not known.
+	doc *syntax.Text
 }
 
 // lookedUp records that the predicate being evaluated depends on the
@@ -207,15 +210,20 @@ const (
 
 // minifiedText reports whether src is minified.
 func minifiedText(src []byte) bool {
-	n := len(src)
-	return n > minifiedMinBytes && n/(bytes.Count(src, []byte{'\n'})+1) > minifiedLineBytes
+	return minifiedCounts(len(src), bytes.Count(src, []byte{'\n'}))
+}
+
+// minifiedCounts is minifiedText for a text of n bytes and newlines "\n"
+// (a syntax.Text knows them without reading the text).
+func minifiedCounts(n, newlines int) bool {
+	return n > minifiedMinBytes && n/(newlines+1) > minifiedLineBytes
 }
 
 // isMinified reports whether the source is minified, once per pass.
 func (e *evalEnv) isMinified() bool {
 	if e.minified == 0 {
 		e.minified = -1
-		if minifiedText(e.src) {
+		if e.doc != nil && minifiedCounts(e.doc.Len(), e.doc.Newlines()) || e.doc == nil && minifiedText(e.src) {
 			e.minified = 1
 		}
 	}
@@ -289,6 +297,9 @@ func (e *evalEnv) index() *scopeIndex {
 	if e.scopes == nil {
 		e.scopes = newScopeIndex(e.grammar, e.root, e.src)
 		e.scopes.dyn = e.dyn
+		if e.doc != nil {
+			e.scopes.find = e.doc.Find
+		}
 	}
 	return e.scopes
 }

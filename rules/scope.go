@@ -123,6 +123,9 @@ type scopeIndex struct {
 	// last is the previous path walked, whose upper part the next lookup
 	// usually shares.
 	last lastPath
+	// find, when set, gives where a string occurs in src, from answers
+	// the document's text keeps across keystrokes (syntax.Text.Find).
+	find func(string) []int
 }
 
 type pathKey struct {
@@ -326,6 +329,19 @@ func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
 	}
 	lo, hi := int(region.StartByte()), int(region.EndByte())
 	var out []int
+	if s.find != nil && hi-lo >= findRegionBytes {
+		occ := s.find(name)
+		for _, at := range occ[sort.SearchInts(occ, lo):] {
+			end := at + len(name)
+			if end > hi {
+				break
+			}
+			if (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end])) {
+				out = append(out, at)
+			}
+		}
+		return out
+	}
 	for i := lo; i < hi; {
 		j := bytes.Index(s.src[i:hi], []byte(name))
 		if j < 0 {
@@ -343,6 +359,12 @@ func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
 // directLookups is how many names wordStarts looks for in a region before
 // indexing its words.
 const directLookups = 8
+
+// findRegionBytes is the size from which wordStarts asks the document's
+// text where a name occurs (searched in the whole text once, then kept
+// across keystrokes) instead of searching the region: a bundle's factory
+// is most of the file, a small function's body is cheaper to read again.
+const findRegionBytes = 64 << 10
 
 // words returns where each identifier-like word of region's text starts.
 func (s *scopeIndex) words(region *sitter.Node) map[string][]int {

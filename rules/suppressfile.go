@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"sort"
 	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -27,6 +28,7 @@ import (
 type Suppressions struct {
 	tree *syntax.Tree
 	src  []byte
+	text *syntax.Text // src's Text, when known: its Find answers outlive a keystroke
 
 	eslintChecked bool
 	firstDisable  int             // where the first "eslint-disable" is; -1: nowhere
@@ -69,6 +71,30 @@ func NewSuppressions(tree *syntax.Tree, src []byte) *Suppressions {
 	return &Suppressions{tree: tree, src: src}
 }
 
+// NewTextSuppressions is NewSuppressions for a document's Text: the
+// comments that reach across the file are found from what the text
+// remembers of where "eslint-" occurs (syntax.Text.Find), which the next
+// version inherits, instead of by reading the text up to each site again
+// after every keystroke.
+func NewTextSuppressions(tree *syntax.Tree, text *syntax.Text) *Suppressions {
+	return &Suppressions{tree: tree, src: text.Bytes(), text: text}
+}
+
+// next returns where pat first occurs in src[from:upTo], or -1.
+func (s *Suppressions) next(pat string, from, upTo int) int {
+	if s.text == nil {
+		if i := bytes.Index(s.src[from:upTo], []byte(pat)); i >= 0 {
+			return from + i
+		}
+		return -1
+	}
+	occ := s.text.Find(pat)
+	if i := sort.SearchInts(occ, from); i < len(occ) && occ[i]+len(pat) <= upTo {
+		return occ[i]
+	}
+	return -1
+}
+
 // Suppressed reports whether a suppression comment silences m, and which.
 func (s *Suppressions) Suppressed(m Match) (Suppression, bool) {
 	c, ok := suppressedBy(s.tree, s.src, m, s)
@@ -87,7 +113,7 @@ func (s *Suppressions) Suppressed(m Match) (Suppression, bool) {
 func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 	if !s.eslintChecked {
 		s.eslintChecked = true
-		s.firstDisable = bytes.Index(s.src, []byte("eslint-disable"))
+		s.firstDisable = s.next("eslint-disable", 0, len(s.src))
 	}
 	if s.firstDisable < 0 || s.firstDisable+len("eslint-disable") > upTo {
 		return nil
@@ -95,13 +121,12 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 	upTo = min(upTo, len(s.src))
 	root := s.tree.Root()
 	for s.eslintNext+len("eslint-") <= upTo {
-		i := bytes.Index(s.src[s.eslintNext:upTo], []byte("eslint-"))
-		if i < 0 {
+		at := s.next("eslint-", s.eslintNext, upTo)
+		if at < 0 {
 			// An "eslint-" that upTo cuts is found by a later, longer scan.
 			s.eslintNext = max(s.eslintNext, upTo-len("eslint-")+1)
 			break
 		}
-		at := s.eslintNext + i
 		s.eslintNext = at + 1
 		path := s.leaves.leafAt(root, uint32(at))
 		c := path[len(path)-1].node
@@ -164,7 +189,7 @@ func (s *Suppressions) eslintRegion(m Match) (*sitter.Node, bool) {
 func (s *Suppressions) fileIgnore() bool {
 	if !s.fileIgnoreScanned {
 		s.fileIgnoreScanned = true
-		s.hasFileIgnore = bytes.Contains(s.src, []byte("//lint:file-ignore"))
+		s.hasFileIgnore = s.next("//lint:file-ignore", 0, len(s.src)) >= 0
 	}
 	return s.hasFileIgnore
 }

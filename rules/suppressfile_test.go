@@ -56,12 +56,26 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 				t.Fatalf("%d matches, want at least 3", len(ms))
 			}
 			shared := NewSuppressions(tree, src)
+			// A Text that came to hold src by an edit, what it found before
+			// the edit carried over (as a document's text after a keystroke).
+			prefix := "/* eslint-disable */ //lint:file-ignore\n"
+			before := syntax.NewText(append([]byte(prefix), src...))
+			before.Find("eslint-")
+			before.Find("eslint-disable")
+			edited, _ := before.Replace(0, len(prefix), nil)
+			if string(edited.Bytes()) != code {
+				t.Fatal("the edit did not give the document's text")
+			}
+			viaText := NewTextSuppressions(tree, edited)
 			suppressed := 0
 			for _, m := range ms {
 				got, gotOK := shared.Suppressed(m)
 				want, wantOK := NewSuppressions(tree, src).Suppressed(m)
 				if got != want || gotOK != wantOK {
 					t.Errorf("site %v: shared says %v %q, fresh %v %q", m.Site, gotOK, got.Comment, wantOK, want.Comment)
+				}
+				if got, gotOK := viaText.Suppressed(m); got != want || gotOK != wantOK {
+					t.Errorf("site %v: from the edited Text %v %q, fresh %v %q", m.Site, gotOK, got.Comment, wantOK, want.Comment)
 				}
 				if gotOK {
 					suppressed++

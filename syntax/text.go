@@ -282,19 +282,20 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 		StartPoint:  t.Point(start),
 		OldEndPoint: t.Point(end),
 	}
-	src := make([]byte, 0, len(t.src)-(end-start)+len(repl))
-	src = append(src, t.src[:start]...)
-	src = append(src, repl...)
-	src = append(src, t.src[end:]...)
+	// bytes.Join does not clear the new slice before copying into it (a
+	// keystroke in a 3 MB bundle would otherwise write it twice).
+	src := bytes.Join([][]byte{t.src[:start], repl, t.src[end:]}, nil)
 	newEnd := start + len(repl)
 
 	// Line starts up to the line holding start-1 are unchanged; starts that
 	// depend only on bytes at or after the old end shift by the length delta;
-	// the ones between are rescanned.
+	// the ones between are rescanned, from start: no line starts between
+	// that line's start and start (on a minified bundle's one line, reading
+	// from the line's start cost each keystroke the line).
 	first := t.LineOf(max(start-1, 0))
 	lines := make([]int, first+1, len(t.lines)+8)
 	copy(lines, t.lines[:first+1])
-	lines = appendLineStarts(lines, src, t.lines[first]+1, newEnd)
+	lines = appendLineStarts(lines, src, max(t.lines[first]+1, start), newEnd)
 	delta := newEnd - end
 	i := sort.SearchInts(t.lines, end+1)
 	for ; i < len(t.lines); i++ {

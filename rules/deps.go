@@ -168,7 +168,13 @@ func wordsWindow(src []byte, start, end int, words []string, binding map[string]
 			return words, false, false
 		}
 	}
-	if i := bytes.LastIndexByte(src[:start], '\n') + 1; len(bytes.TrimLeft(src[i:start], " \t")) == 0 && bytes.ContainsAny(src[start:end], " \t") {
+	// Only blanks between the line's start and the window: read back over
+	// them, not to the line's start (a minified file's line is the file).
+	i := start
+	for i > 0 && (src[i-1] == ' ' || src[i-1] == '\t') {
+		i--
+	}
+	if (i == 0 || src[i-1] == '\n') && bytes.ContainsAny(src[start:end], " \t") {
 		return words, false, false // indentation (Python's blocks)
 	}
 	// The word before, across blanks: "function f", "def f", "class C".

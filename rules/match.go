@@ -445,10 +445,11 @@ func (c *compiled) acceptText(m *sitter.QueryMatch, src []byte, preds []predicat
 // matching are needed, and neither grows with the file:
 //
 //   - the regions that changed: the edited spans and the ranges tree-sitter
-//     reports as structurally changed, widened to whole lines (up to 256
-//     bytes on each side, for minified files) with a byte of slack, so a
-//     node that ends or starts at the edit counts. Every node inside a
-//     region is matched again, subtree and all.
+//     reports as structurally changed, with a byte of slack on each side,
+//     so a node that ends or starts at the edit counts. Every node inside
+//     a region is matched again, subtree and all. (They were once widened
+//     to whole lines, up to 256 bytes each side; nothing needs the line,
+//     and on a minified file those 513 bytes were most of a keystroke.)
 //   - the nodes that overlap a region without lying inside it: the edit's
 //     ancestors, O(depth) of them. Only the patterns rooted exactly at each
 //     are matched again (a query cursor with a maximum start depth of 0),
@@ -617,7 +618,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		// Every scope predicate's answer may flip: match the file again.
 		regions = []Span{{0, len(now)}}
 	} else {
-		regions = lineRegions(text, spans)
+		regions = editRegions(text, spans)
 		// Matches and refusals whose predicates read what changed, while
 		// their root is elsewhere, are matched again at their root.
 		touched := mergeSpans(append([]Span(nil), spans...))
@@ -713,25 +714,20 @@ func (ix *Index) dropRejected(regions []Span) {
 // reject records a refused match (see Index.rejected).
 func (ix *Index) reject(r rejection) { ix.rejected.add(r) }
 
-// lineRegions widens spans to their lines, with one byte of slack on each
-// side (a node that ends or starts exactly at an edit can change with it: an
-// identifier grows), and merges them. A line is taken whole up to
-// lineSlack bytes on each side of the span: the byte of slack is what the
-// index needs, and a minified file's one line must not be matched again on
-// every keystroke.
-func lineRegions(text *syntax.Text, spans []Span) []Span {
+// editRegions widens spans by one byte on each side (a node that ends or
+// starts exactly at an edit can change with it: an identifier grows), and
+// merges them. That byte is all the index needs: a node inside a region
+// is matched again whole, one that overlaps it is an ancestor of the edit
+// and its own patterns are matched again, and a match whose predicates
+// read beyond its node says so in its Deps (deps.go). The property tests
+// (TestIndexIncrementalEqualsFull) compare the result with a full rescan.
+func editRegions(text *syntax.Text, spans []Span) []Span {
 	out := make([]Span, 0, len(spans))
 	for _, s := range spans {
-		lo, hi := max(s.Start-1, 0), min(s.End+1, text.Len())
-		start := max(text.LineStart(text.LineOf(lo)), lo-lineSlack)
-		end := min(text.LineStart(text.LineOf(hi)+1), hi+lineSlack)
-		out = append(out, Span{start, max(end, start)})
+		out = append(out, Span{max(s.Start-1, 0), min(s.End+1, text.Len())})
 	}
 	return mergeSpans(out)
 }
-
-// lineSlack bounds how far a region extends along a long line.
-const lineSlack = 256
 
 // overlapsAny reports whether n overlaps one of the sorted, disjoint regions.
 func overlapsAny(n Span, sorted []Span) bool {

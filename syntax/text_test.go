@@ -362,4 +362,23 @@ func TestFindForgetsUnaskedStrings(t *testing.T) {
 	if _, ok := tx.found[fmt.Sprint(findPatterns+9)]; !ok {
 		t.Fatal("the string asked last was dropped")
 	}
+	// All the occurrences carried to one version stay within
+	// findCarryTotal, the answers asked for last kept first.
+	big := NewText([]byte(strings.Repeat("abcde", findCarryMax)))
+	for _, p := range []string{"a", "b", "c", "d", "e"} {
+		big.Find(p) // findCarryMax occurrences each, five times the budget's fifth
+	}
+	big, _ = big.Replace(0, 0, []byte("x"))
+	big.Find("ab") // asked last
+	next, _ := big.Replace(0, 0, []byte("x"))
+	carried := 0
+	for _, f := range next.found {
+		carried += len(f.at)
+	}
+	if carried > findCarryTotal {
+		t.Fatalf("%d occurrences carried, want at most %d", carried, findCarryTotal)
+	}
+	if _, ok := next.found["ab"]; !ok {
+		t.Fatal("the answer asked for last was not carried")
+	}
 }

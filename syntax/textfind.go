@@ -2,7 +2,10 @@ package syntax
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // Where a fixed string occurs in a Text, kept from one version of a
@@ -23,12 +26,14 @@ import (
 
 // findKeep is for how many versions an answer no one asks for again is
 // carried; findCarryMax bounds the occurrences carried per string (a
-// common word's list costs each keystroke its length) and findPatterns the
-// strings kept per text.
+// common word's list costs each keystroke its length), findCarryTotal all
+// the occurrences carried to one version (the answers asked for last go
+// first), and findPatterns the strings kept per text.
 const (
-	findKeep     = 32
-	findCarryMax = 1 << 14
-	findPatterns = 128
+	findKeep       = 32
+	findCarryMax   = 1 << 14
+	findCarryTotal = 1 << 16
+	findPatterns   = 128
 )
 
 // found is one string's occurrences in a text, and the version of the
@@ -99,9 +104,21 @@ func (t *Text) carryFound(nt *Text, start, end int, repl []byte) {
 	}
 	delta := len(repl) - (end - start)
 	newEnd := start + len(repl)
+	pats := make([]string, 0, len(t.found))
 	for pat, f := range t.found {
-		if nt.gen-f.used > findKeep || len(f.at) > findCarryMax {
-			continue
+		if nt.gen-f.used <= findKeep && len(f.at) <= findCarryMax {
+			pats = append(pats, pat)
+		}
+	}
+	// The answers asked for last first, until the budget is spent.
+	slices.SortFunc(pats, func(a, b string) int {
+		return cmp.Or(cmp.Compare(t.found[b].used, t.found[a].used), strings.Compare(a, b))
+	})
+	budget := findCarryTotal
+	for _, pat := range pats {
+		f := t.found[pat]
+		if budget -= len(f.at); budget < 0 {
+			break
 		}
 		n := len(pat)
 		// Before the edit: the occurrences that end at or before start.

@@ -125,7 +125,7 @@ type scopeIndex struct {
 	last lastPath
 	// find, when set, gives where a string occurs in src, from answers
 	// the document's text keeps across keystrokes (syntax.Text.Find).
-	find func(string) []int
+	find func(string) ([]int, bool)
 }
 
 type pathKey struct {
@@ -330,17 +330,18 @@ func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
 	lo, hi := int(region.StartByte()), int(region.EndByte())
 	var out []int
 	if s.find != nil && hi-lo >= findRegionBytes {
-		occ := s.find(name)
-		for _, at := range occ[sort.SearchInts(occ, lo):] {
-			end := at + len(name)
-			if end > hi {
-				break
+		if occ, ok := s.find(name); ok {
+			for _, at := range occ[sort.SearchInts(occ, lo):] {
+				end := at + len(name)
+				if end > hi {
+					break
+				}
+				if (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end])) {
+					out = append(out, at)
+				}
 			}
-			if (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end])) {
-				out = append(out, at)
-			}
+			return out
 		}
-		return out
 	}
 	for i := lo; i < hi; {
 		j := bytes.Index(s.src[i:hi], []byte(name))

@@ -82,15 +82,16 @@ func NewTextSuppressions(tree *syntax.Tree, text *syntax.Text) *Suppressions {
 
 // next returns where pat first occurs in src[from:upTo], or -1.
 func (s *Suppressions) next(pat string, from, upTo int) int {
-	if s.text == nil {
-		if i := bytes.Index(s.src[from:upTo], []byte(pat)); i >= 0 {
-			return from + i
+	if s.text != nil {
+		if occ, ok := s.text.Find(pat); ok {
+			if i := sort.SearchInts(occ, from); i < len(occ) && occ[i]+len(pat) <= upTo {
+				return occ[i]
+			}
+			return -1
 		}
-		return -1
 	}
-	occ := s.text.Find(pat)
-	if i := sort.SearchInts(occ, from); i < len(occ) && occ[i]+len(pat) <= upTo {
-		return occ[i]
+	if i := bytes.Index(s.src[from:upTo], []byte(pat)); i >= 0 {
+		return from + i
 	}
 	return -1
 }

@@ -328,8 +328,9 @@ func TestReplaceCarriesFind(t *testing.T) {
 			}
 			tx = nt
 			for _, p := range pats {
-				got, want := tx.Find(p), findAll(tx.src, 0, tx.Len(), p, nil)
-				if !slices.Equal(got, want) {
+				got, ok := tx.Find(p)
+				want, _ := findAll(tx.src, 0, tx.Len(), p, nil)
+				if !ok || !slices.Equal(got, want) {
 					t.Fatalf("case %d step %d: Find(%q) = %v after replacing [%d,%d) by %q, want %v in %q", n, step, p, got, at, end, repl, want, tx.src)
 				}
 			}
@@ -337,6 +338,42 @@ func TestReplaceCarriesFind(t *testing.T) {
 				t.Fatalf("case %d step %d: Newlines = %d, want %d", n, step, got, want)
 			}
 		}
+	}
+}
+
+// TestFindTooMany: a string with more than findCarryMax occurrences is
+// not listed (Find reports false, and its callers search for themselves),
+// before and after an edit, while a rarer string in the same text still
+// is; an edit that leaves a listed string with too many turns it to
+// "too many" too.
+func TestFindTooMany(t *testing.T) {
+	t.Parallel()
+	tx := NewText([]byte(strings.Repeat("e x ", findCarryMax+1) + "rare"))
+	if at, ok := tx.Find("e"); ok || at != nil {
+		t.Fatalf("Find(%q) listed %d occurrences, want too many", "e", len(at))
+	}
+	if at, ok := tx.Find("rare"); !ok || len(at) != 1 {
+		t.Fatalf("Find(%q) = %v, %v; want one occurrence", "rare", at, ok)
+	}
+	tx.Find("x ")
+	tx, _ = tx.Replace(0, 0, []byte("e"))
+	if _, ok := tx.Find("e"); ok {
+		t.Fatal("too many before the edit, listed after it")
+	}
+	if at, ok := tx.Find("rare"); !ok || len(at) != 1 || string(tx.src[at[0]:at[0]+4]) != "rare" {
+		t.Fatalf("Find(%q) after the edit = %v, %v", "rare", at, ok)
+	}
+	// "x " had findCarryMax+1 occurrences from the start: too many.
+	if _, ok := tx.Find("x "); ok {
+		t.Fatal("Find listed more than findCarryMax occurrences")
+	}
+	small := NewText([]byte(strings.Repeat("ab", findCarryMax-1)))
+	if _, ok := small.Find("ab"); !ok {
+		t.Fatal("findCarryMax-1 occurrences not listed")
+	}
+	small, _ = small.Replace(0, 0, []byte("abab"))
+	if _, ok := small.Find("ab"); ok {
+		t.Fatal("an edit took a list past findCarryMax and it was still listed")
 	}
 }
 

@@ -25,10 +25,11 @@ import (
 // after the edit's new end reads only bytes that were after its old end.
 
 // findKeep is for how many versions an answer no one asks for again is
-// carried; findCarryMax bounds the occurrences carried per string (a
-// common word's list costs each keystroke its length), findCarryTotal all
-// the occurrences carried to one version (the answers asked for last go
-// first), and findPatterns the strings kept per text.
+// carried; findCarryMax bounds the occurrences listed per string (past it
+// Find answers "too many": a common word's list would cost each keystroke
+// its length), findCarryTotal all the occurrences carried to one version
+// (the answers asked for last go first), and findPatterns the strings
+// kept per text.
 const (
 	findKeep       = 32
 	findCarryMax   = 1 << 14
@@ -36,36 +37,43 @@ const (
 	findPatterns   = 128
 )
 
-// found is one string's occurrences in a text, and the version of the
-// document (Text.gen) that last asked for them.
+// found is one string's occurrences in a text, or many when there are
+// more than findCarryMax, and the version of the document (Text.gen) that
+// last asked for them.
 type found struct {
 	at   []int
+	many bool
 	used uint64
 }
 
 // Find returns where pat starts in the text, every occurrence in order
-// (occurrences may overlap). The slice must not be modified. The text is
-// searched once per string; later versions made by Replace start from
-// this version's answer.
-func (t *Text) Find(pat string) []int {
+// (occurrences may overlap), and true; or false when pat occurs more than
+// findCarryMax times, and the caller searches what it needs itself (a
+// list that long would cost each keystroke its length; "e" in a bundle).
+// The slice must not be modified. The text is searched once per string;
+// later versions made by Replace start from this version's answer.
+func (t *Text) Find(pat string) ([]int, bool) {
 	if pat == "" {
-		return nil
+		return nil, true
 	}
 	t.findMu.Lock()
 	defer t.findMu.Unlock()
 	if f, ok := t.found[pat]; ok {
 		f.used = t.gen
-		return f.at
+		return f.at, !f.many
 	}
-	at := findAll(t.src, 0, len(t.src), pat, nil)
+	at, ok := findAll(t.src, 0, len(t.src), pat, nil)
 	if t.found == nil {
 		t.found = map[string]*found{}
 	}
 	if len(t.found) >= findPatterns {
 		t.dropOldest()
 	}
-	t.found[pat] = &found{at: at, used: t.gen}
-	return at
+	if !ok {
+		at = nil
+	}
+	t.found[pat] = &found{at: at, many: !ok, used: t.gen}
+	return at, ok
 }
 
 // dropOldest forgets the answer asked for longest ago. Call with findMu
@@ -80,18 +88,22 @@ func (t *Text) dropOldest() {
 	delete(t.found, oldest)
 }
 
-// findAll appends to out where pat starts in src[lo:hi], in order.
-func findAll(src []byte, lo, hi int, pat string, out []int) []int {
+// findAll appends to out where pat starts in src[lo:hi], in order; it
+// stops, reporting false, once out holds more than findCarryMax.
+func findAll(src []byte, lo, hi int, pat string, out []int) ([]int, bool) {
 	p := []byte(pat)
 	for i := lo; i+len(p) <= hi; {
 		j := bytes.Index(src[i:hi], p)
 		if j < 0 {
 			break
 		}
+		if len(out) == findCarryMax {
+			return out, false
+		}
 		out = append(out, i+j)
 		i += j + 1
 	}
-	return out
+	return out, true
 }
 
 // carryFound gives nt, which is t with t.src[start:end] replaced by repl,
@@ -106,7 +118,7 @@ func (t *Text) carryFound(nt *Text, start, end int, repl []byte) {
 	newEnd := start + len(repl)
 	pats := make([]string, 0, len(t.found))
 	for pat, f := range t.found {
-		if nt.gen-f.used <= findKeep && len(f.at) <= findCarryMax {
+		if nt.gen-f.used <= findKeep {
 			pats = append(pats, pat)
 		}
 	}
@@ -117,6 +129,15 @@ func (t *Text) carryFound(nt *Text, start, end int, repl []byte) {
 	budget := findCarryTotal
 	for _, pat := range pats {
 		f := t.found[pat]
+		if nt.found == nil {
+			nt.found = make(map[string]*found, len(t.found))
+		}
+		if f.many {
+			// Still too many, or few enough to list when asked again:
+			// either way the caller searches for itself, which is right.
+			nt.found[pat] = &found{many: true, used: f.used}
+			continue
+		}
 		if budget -= len(f.at); budget < 0 {
 			break
 		}
@@ -128,13 +149,14 @@ func (t *Text) carryFound(nt *Text, start, end int, repl []byte) {
 		copy(at, f.at[:i])
 		// Around it: the ones that start before the new end, searched in
 		// the new text.
-		at = findAll(nt.src, max(start-n+1, 0), min(newEnd+n-1, len(nt.src)), pat, at)
+		at, ok := findAll(nt.src, max(start-n+1, 0), min(newEnd+n-1, len(nt.src)), pat, at)
 		// After it: the ones that started at or after the old end, moved.
 		for _, p := range f.at[j:] {
 			at = append(at, p+delta)
 		}
-		if nt.found == nil {
-			nt.found = make(map[string]*found, len(t.found))
+		if !ok || len(at) > findCarryMax {
+			nt.found[pat] = &found{many: true, used: f.used}
+			continue
 		}
 		nt.found[pat] = &found{at: at, used: f.used}
 	}

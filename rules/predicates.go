@@ -222,8 +222,14 @@ func minifiedCounts(n, newlines int) bool {
 // isMinified reports whether the source is minified, once per pass.
 func (e *evalEnv) isMinified() bool {
 	if e.minified == 0 {
+		var minified bool
+		if e.doc != nil {
+			minified = minifiedCounts(e.doc.Len(), e.doc.Newlines()) // no read of the text
+		} else {
+			minified = minifiedText(e.src)
+		}
 		e.minified = -1
-		if e.doc != nil && minifiedCounts(e.doc.Len(), e.doc.Newlines()) || e.doc == nil && minifiedText(e.src) {
+		if minified {
 			e.minified = 1
 		}
 	}

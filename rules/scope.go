@@ -328,15 +328,20 @@ func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
 		}
 	}
 	lo, hi := int(region.StartByte()), int(region.EndByte())
+	// whole reports whether name at at is a word of the region, not part
+	// of a longer one.
+	whole := func(at int) bool {
+		end := at + len(name)
+		return (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end]))
+	}
 	var out []int
 	if s.find != nil && hi-lo >= findRegionBytes {
 		if occ, ok := s.find(name); ok {
 			for _, at := range occ[sort.SearchInts(occ, lo):] {
-				end := at + len(name)
-				if end > hi {
+				if at+len(name) > hi {
 					break
 				}
-				if (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end])) {
+				if whole(at) {
 					out = append(out, at)
 				}
 			}
@@ -348,11 +353,10 @@ func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
 		if j < 0 {
 			break
 		}
-		at, end := i+j, i+j+len(name)
-		if (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end])) {
+		if at := i + j; whole(at) {
 			out = append(out, at)
 		}
-		i = at + 1
+		i += j + 1
 	}
 	return out
 }

@@ -114,7 +114,15 @@ func (s *Suppressions) Suppressed(m Match) (Suppression, bool) {
 func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 	if !s.eslintChecked {
 		s.eslintChecked = true
-		s.firstDisable = s.next("eslint-disable", 0, len(s.src))
+		// The first "eslint-" that reads "eslint-disable": one string
+		// searched for, the one the scan below asks for too.
+		s.firstDisable = -1
+		for at := s.next("eslint-", 0, len(s.src)); at >= 0; at = s.next("eslint-", at+1, len(s.src)) {
+			if bytes.HasPrefix(s.src[at:], []byte("eslint-disable")) {
+				s.firstDisable = at
+				break
+			}
+		}
 	}
 	if s.firstDisable < 0 || s.firstDisable+len("eslint-disable") > upTo {
 		return nil

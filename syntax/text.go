@@ -116,6 +116,14 @@ func (t *Text) Len() int { return len(t.src) }
 // LineCount is the number of LSP lines (at least 1).
 func (t *Text) LineCount() int { return len(t.lines) }
 
+// Newlines is the number of "\n" bytes in the text.
+func (t *Text) Newlines() int {
+	if !t.loneCR {
+		return len(t.lines) - 1 // every line break holds one "\n"
+	}
+	return bytes.Count(t.src, []byte{'\n'})
+}
+
 // LineStart returns the byte offset at which line starts; lines past the end
 // map to the end of the content.
 func (t *Text) LineStart(line int) int {

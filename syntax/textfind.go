@@ -161,11 +161,3 @@ func (t *Text) carryFound(nt *Text, start, end int, repl []byte) {
 		nt.found[pat] = &found{at: at, used: f.used}
 	}
 }
-
-// Newlines is the number of "\n" bytes in the text.
-func (t *Text) Newlines() int {
-	if !t.loneCR {
-		return len(t.lines) - 1 // every line break holds one "\n"
-	}
-	return bytes.Count(t.src, []byte{'\n'})
-}

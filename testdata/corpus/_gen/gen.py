@@ -18,7 +18,10 @@ Block file format:
     !C|code only in the clean variant
 
 «Ent» «ent» «ents» «Ents» «ENT» «tbl» name the block's entity; «Ent2»... a
-second one; «pkg» the Go package. Run: python3 gen.py (deterministic).
+second one; «pkg» the Go package. Run: python3 gen.py (deterministic; it
+writes testdata/corpus/<language>/, or under the directory given as its one
+argument, which rules' TestCorpusIsGenerated uses to check that the
+committed corpus is what this script writes).
 """
 import os
 import random
@@ -273,11 +276,21 @@ def compose(lang, blocks, index, rng):
     return name, text, quality
 
 
+# The Go corpus's module file, written beside the generated files.
+GO_MOD = """module example.com/corpus
+
+// The generated Go corpus is current Go: rules that need a declared
+// version (go.loopvar-copy) are tested on it as in a module that says so.
+go 1.26
+"""
+
+
 def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else OUT
     counts = {"go": 44, "python": 44, "javascript": 44, "typescript": 46}
     for lang, count in counts.items():
         blocks = parse_blocks(os.path.join(HERE, lang + ".blocks"))
-        outdir = os.path.join(OUT, lang)
+        outdir = os.path.join(out, lang)
         os.makedirs(outdir, exist_ok=True)
         for f in os.listdir(outdir):
             os.remove(os.path.join(outdir, f))
@@ -291,6 +304,9 @@ def main():
                 res = subprocess.run(["gofmt", "-w", path], capture_output=True, text=True)
                 if res.returncode != 0:
                     sys.stderr.write(res.stderr)
+        if lang == "go":
+            with open(os.path.join(outdir, "go.mod"), "w", encoding="utf-8") as fh:
+                fh.write(GO_MOD)
         print(lang, count, "files")
 
 

@@ -585,46 +585,6 @@ export function newCorrelationId(): string {
   return crypto.randomUUID();
 }
 
-export class AccountStore {
-  private items = new Map<number, Account>();
-  private listeners = new Set<() => void>();
-
-  subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  set(items: Account[]): void {
-    this.items = new Map(items.map((x) => [x.id, x]));
-    this.emit();
-  }
-
-  byOwner(ownerId: number): Account[] {
-    return [...this.items.values()].filter((x) => x.ownerId === ownerId);
-  }
-
-  first(status: AccountStatus): Account | undefined {
-    return [...this.items.values()].find((x) => x.status === status);
-  }
-
-  hasOpen(): boolean {
-    return [...this.items.values()].some((x) => x.status !== "closed");
-  }
-
-  ownerOf(id: number): number {
-    return this.items.get(id)?.ownerId ?? 0;
-  }
-
-  rename(id: number, name: string): void {
-    if (this.items.get(id)!.name !== name) this.items.get(id)!.name = name;
-    this.emit();
-  }
-
-  private emit(): void {
-    for (const l of this.listeners) l();
-  }
-}
-
 export function pickOwn(data: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of keys) {

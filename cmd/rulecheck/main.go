@@ -67,6 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	judgedDir := fs.String("judged", "testdata/rulecheck/judged", "sample, judged: the judged samples")
 	seed := fs.Int64("seed", 21, "sample: the seed")
 	n := fs.Int("n", 40, "sample: suggestions per language")
+	force := fs.Bool("force", false, "sample: write the new draw even if it drops judged suggestions")
 	switch cmd {
 	case "run", "sample", "judged":
 	case "help", "-h", "-help", "--help":
@@ -83,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "run":
 		return cmdRun(ctx, stdout, stderr, runFlags{ci: *ci, only: *only, bin: *bin, workers: *workers, out: *out, cache: *cacheDir, targets: *targets, silent: *silentFile, judged: *judgedDir})
 	case "sample":
-		return cmdSample(stdout, *report, *judgedDir, *seed, *n)
+		return cmdSample(stdout, *report, *judgedDir, *seed, *n, *force)
 	default:
 		return cmdJudged(stdout, *report, *judgedDir)
 	}
@@ -185,7 +186,10 @@ func checkTargets(stdout io.Writer, f runFlags, res *rulecheck.Result, sum *rule
 	return nil
 }
 
-func cmdSample(stdout io.Writer, report, dir string, seed int64, n int) error {
+// cmdSample draws the samples and writes them over the judged ones. A draw
+// that would drop verdicts (the pool changed, so the seeded draw changed)
+// writes nothing and lists them, unless force says to.
+func cmdSample(stdout io.Writer, report, dir string, seed int64, n int, force bool) error {
 	res, err := rulecheck.LoadResult(report)
 	if err != nil {
 		return err
@@ -193,17 +197,32 @@ func cmdSample(stdout io.Writer, report, dir string, seed int64, n int) error {
 	if res.CI {
 		return fmt.Errorf("%s is a run of the CI subset: sample from a full run", report)
 	}
+	var drawn []*rulecheck.Sample
+	var dropped []string
 	for _, lang := range rulecheck.Languages {
 		old, err := rulecheck.LoadSample(dir, lang)
 		if err != nil {
 			return err
 		}
 		s := rulecheck.Draw(res, lang, seed, n, old)
+		drawn = append(drawn, s)
+		for _, j := range rulecheck.Dropped(old, s) {
+			dropped = append(dropped, fmt.Sprintf("%s: %s %s %s:%d (%s)", lang, j.Rule, j.Package, j.File, j.Line, j.Verdict))
+		}
+	}
+	if len(dropped) > 0 {
+		if !force {
+			return fmt.Errorf("the new draw would drop %d judged suggestions (nothing written; -force writes it, and git keeps the old verdicts):\n  %s",
+				len(dropped), strings.Join(dropped, "\n  "))
+		}
+		fmt.Fprintf(stdout, "dropped %d judged suggestions (their verdicts stay in git history):\n  %s\n", len(dropped), strings.Join(dropped, "\n  "))
+	}
+	for _, s := range drawn {
 		if err := s.Save(dir); err != nil {
 			return err
 		}
 		t := s.Tally("")
-		fmt.Fprintf(stdout, "%s: %s; %d to judge\n", rulecheck.SamplePath(dir, lang), s.Drawn, t[""])
+		fmt.Fprintf(stdout, "%s: %s; %d to judge\n", rulecheck.SamplePath(dir, s.Language), s.Drawn, t[""])
 	}
 	return nil
 }

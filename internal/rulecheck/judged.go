@@ -174,6 +174,32 @@ func Draw(r *Result, language string, seed int64, n int, old *Sample) *Sample {
 	return s
 }
 
+// Dropped returns the judged suggestions of old whose verdict a new draw
+// does not hold: they are no longer offered, or the draw, whose order
+// follows the whole pool, left them out. Writing the new draw over old
+// would lose those judgements.
+func Dropped(old, drawn *Sample) []Judged {
+	type held struct{ key, verdict, reason string }
+	have := map[held]int{}
+	for _, j := range drawn.Items {
+		if j.Verdict != "" {
+			have[held{j.key(), j.Verdict, j.Reason}]++
+		}
+	}
+	var out []Judged
+	for _, j := range old.Items {
+		if j.Verdict == "" {
+			continue
+		}
+		if h := (held{j.key(), j.Verdict, j.Reason}); have[h] > 0 {
+			have[h]--
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
 func countShown(r *Result, language string, automatic bool) int {
 	n := 0
 	for _, o := range r.Offers {

@@ -189,3 +189,44 @@ func TestDrawTellsIdenticalRewritesApart(t *testing.T) {
 		t.Errorf("verdicts after drawing again: %q, %q", again.Items[0].Verdict, again.Items[1].Verdict)
 	}
 }
+
+// TestDroppedVerdicts: a draw from the same pool holds every verdict; a
+// draw from a changed pool (the seeded order follows the whole pool) may
+// not, and Dropped names exactly the judged suggestions it no longer holds.
+func TestDroppedVerdicts(t *testing.T) {
+	t.Parallel()
+	r := syntheticRun(200)
+	a := Draw(r, "go", 21, 40, nil)
+	for i := range a.Items {
+		a.Items[i].Verdict, a.Items[i].Reason = Welcome, fmt.Sprint("reason ", i)
+	}
+	if d := Dropped(a, Draw(r, "go", 21, 40, a)); len(d) != 0 {
+		t.Fatalf("drawing again from the same pool dropped %d verdicts", len(d))
+	}
+	// One more automatic suggestion: the shuffle draws another sample.
+	r.Offers = append(r.Offers, &Offer{Rule: "go.rule-9", Language: "go", Package: "p", File: "g.go", Line: 1, Before: "a", After: "b", Automatic: true})
+	b := Draw(r, "go", 21, 40, a)
+	in := map[string]bool{}
+	for _, j := range b.Items {
+		in[j.key()] = true
+	}
+	var want []Judged
+	for _, j := range a.Items {
+		if !in[j.key()] {
+			want = append(want, j)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the changed pool drew the same sample: the test does not exercise a drop")
+	}
+	if got := Dropped(a, b); !reflect.DeepEqual(got, want) {
+		t.Errorf("dropped %d verdicts, want %d", len(got), len(want))
+	}
+	// An unjudged suggestion left out is no loss.
+	a.Items[0].Verdict = ""
+	for _, j := range Dropped(a, b) {
+		if j.Verdict == "" {
+			t.Errorf("an unjudged suggestion counted as a dropped verdict: %+v", j)
+		}
+	}
+}

@@ -529,10 +529,11 @@ func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, st
 }
 
 // TestGlobalsKeptAcrossKeystrokes: #global?'s answers are kept across
-// keystrokes (Index.globals). After a keystroke that keeps them (a far name
-// retyped), a rename that declares Date, or one that removes its
-// declaration, must drop the kept answer: the date-now suggestion goes, or
-// comes back, as a full parse has it.
+// keystrokes (Index.globals). After a keystroke that keeps them (a name
+// retyped in the suggestion's own statement, which matches it again), a
+// rename far away that declares Date, or one that removes its declaration,
+// must drop the kept answer: the date-now suggestion goes, or comes back,
+// as a full parse has it.
 func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
@@ -552,8 +553,8 @@ func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
 			defer tree.Close()
 			ix := NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
 			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
-			at := strings.Index(src, "stop(")
-			text = keystroke(t, tree, ix, text, at, at+len("stop"), "stap")
+			at := strings.Index(src, "const t")
+			text = keystroke(t, tree, ix, text, at, at+len("const t"), "const tt")
 			if ix.globals == nil || len(ix.globals.names) == 0 {
 				t.Fatalf("no #global? answer kept after a keystroke: the case tests nothing")
 			}
@@ -562,4 +563,61 @@ func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
 			checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
 		})
 	}
+}
+
+// TestGlobalAndGuardedDepsArePrecise: a date-now suggestion (#global? and
+// #not-guarded-by?) in a function of a long file depends on the word Date
+// across the file, not on every byte of it: a keystroke far away that does
+// not write Date leaves it alone, where it used to match it again on every
+// keystroke anywhere in the file (a bundle's dozens of such sites, each
+// with its scope lookups). Its answers still follow the edits that matter:
+// a condition put around the site without touching it (the fallback of a
+// feature test), and a declaration of Date far away.
+func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	src := "function f(c) {\n  step(c);\n  var t = new Date().getTime();\n  return t;\n}\n" + strings.Repeat("step(c);\n", 2000) + "stop(c);\n"
+	open := func() (*syntax.Text, *syntax.Tree, *Index) {
+		text := syntax.NewText([]byte(src))
+		tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(tree.Close)
+		return text, tree, NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
+	}
+	text, tree, ix := open()
+	var found bool
+	for _, m := range ix.Matches(tree, text.Bytes()) {
+		if m.Rule.ID != "javascript.date-now" {
+			continue
+		}
+		found = true
+		if m.dep == nil || m.dep.inexact || !m.dep.has("Date") {
+			t.Fatalf("date-now's Deps detail is %+v, want exact, on the word Date", m.dep)
+		}
+	}
+	if !found {
+		t.Fatal("no date-now suggestion: the case tests nothing")
+	}
+	// A name retyped far away: nothing is matched again beyond the edit's
+	// own nodes.
+	at := strings.Index(src, "stop(")
+	text = keystroke(t, tree, ix, text, at, at+len("stop"), "stap")
+	if w := ix.LastWork(); w.Nodes > 8 {
+		t.Errorf("a far keystroke matched %d nodes again", w.Nodes)
+	}
+	// A condition put around the site's statement, the site untouched.
+	before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+	at = strings.Index(string(text.Bytes()), "var t")
+	text = keystroke(t, tree, ix, text, at, at, "if (Date.now) ")
+	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
+	// Date declared far away.
+	text, tree, ix = open()
+	before = matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+	at = strings.Index(src, "stop(")
+	text = keystroke(t, tree, ix, text, at, at+len("stop"), "Date")
+	text = keystroke(t, tree, ix, text, len(text.Bytes()), len(text.Bytes()), "function Date() {}\n")
+	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
 }

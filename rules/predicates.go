@@ -51,7 +51,7 @@ func init() {
 		"guarded-by?":         {"r", predGuardedBy, false},
 		"in-function?":        {"r", predInFunction, true},
 		"commented?":          {"r?", predCommented, false},
-		"global?":             {"", predGlobal, false},
+		"global?":             {"", predGlobal, true},
 		"local-to-block?":     {"", predLocalToBlock, true},
 		"captured-in-loop?":   {"", predCapturedInLoop, true},
 		"never-reassigned?":   {"", predNeverReassigned, true},
@@ -368,14 +368,20 @@ func predParentIs(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // or beside a && / || / and / or / ?? operand, whose condition (or other
 // operand) matches. "Date.now ? Date.now() : +new Date()" guards the
 // fallback with Date.now: it is feature detection, not a call to rewrite.
+//
+// What it reads beyond n is the conditions it tested, and its Deps are
+// their span (from the first one tested to the last), not the function
+// around n: an edit elsewhere in a bundle's factory changes no condition
+// above n. A node with no condition above it has no Deps: its answer rests
+// on the nodes above it alone, and an edit that puts a condition there
+// changes the syntax around n, which matches n again (as for parent-is?).
 func predGuardedBy(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	re := args[0].re
 	path := e.index().pathToNode(n)
 	if path == nil {
 		return false, noDeps
 	}
-	fn, _ := e.functionAround(path)
-	deps := spanOf(fn)
+	deps := noDeps
 	for i := len(path) - 2; i >= 0; i-- {
 		a := path[i].node
 		child := path[i+1]
@@ -420,7 +426,11 @@ func predGuardedBy(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 			}
 		}
 		for _, t := range tests {
-			if t != nil && re.MatchString(e.text(t)) {
+			if t == nil {
+				continue
+			}
+			deps = union(deps, spanOf(t))
+			if re.MatchString(e.text(t)) {
 				return true, deps
 			}
 		}
@@ -591,13 +601,17 @@ func (lf *leafFinder) leafAt(root *sitter.Node, off uint32) []step {
 // ---- scope predicates ----
 
 // global? @id: nothing in the file declares the name @id refers to: it is
-// the language's own (Date, open, len), not a local that shadows it.
+// the language's own (Date, open, len), not a local that shadows it. It
+// reads the occurrences of that one name in the file (exact: a keystroke
+// elsewhere that neither writes nor removes the name, nor a binding word,
+// leaves the answer as it was; see deps.go).
 func predGlobal(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	si := e.index()
 	if si.lang == nil {
 		return false, noDeps
 	}
 	name := e.text(n)
+	e.lookedUp(name)
 	var kept map[string]bool
 	if e.globals != nil {
 		kept = e.globals()

@@ -621,3 +621,44 @@ func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
 	text = keystroke(t, tree, ix, text, len(text.Bytes()), len(text.Bytes()), "function Date() {}\n")
 	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
 }
+
+// TestQueuedJobPastZeroWidthChild: queued work whose first child, at the
+// cursor, is zero-width (an empty ERROR node, as error recovery leaves in
+// broken Python) is matched and the rest queued from the next child. The
+// rest used to be queued from the end of the child handled, which was the
+// job itself: a request near the cursor ran it for ever (found by the
+// property test above at its 187th seed).
+func TestQueuedJobPastZeroWidthChild(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	src := []byte("impoxyamyaml.load(s)l\n\n\ndefxexcept:\n\n #):\n  \niyaml.load( == None#fx==None:\n  except:\n \nn y \naml) == xad(y)\n    tryyaml.load(s):#\n   except:\n    \n    passx\n  #except:def  == Noneg(a=x[]):\n    pas\n   #\n")
+	tree, err := syntax.Parse(context.Background(), syntax.Python, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	root := tree.Root()
+	zero := false
+	for i := 0; i < int(root.ChildCount()); i++ {
+		if c := root.Child(i); c.StartByte() == 154 && c.EndByte() == 154 {
+			zero = true
+		}
+	}
+	if !zero {
+		t.Fatal("no zero-width child at 154: the grammar parses the text otherwise, and the case tests nothing")
+	}
+	ix := NewIndex(lib.Set(syntax.Python), tree, src)
+	ix.pending = []job{{span: Span{154, len(src)}, parent: Span{0, len(src)}, parentType: "module"}}
+	done := make(chan []Match, 1)
+	go func() { done <- ix.Within(tree, src, 154, 154) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Within near a queued job's zero-width first child did not return")
+	}
+	for _, j := range ix.pending {
+		if j.span.Start <= 154 {
+			t.Errorf("after Within(154), still queued: %+v", j)
+		}
+	}
+}

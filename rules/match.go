@@ -960,9 +960,9 @@ func (w *work) runChildren(parent *sitter.Node, j job, want Span) (keep bool) {
 	if c.GoToFirstChildForByte(uint32(from)) < 0 {
 		return from > j.span.Start // children before want may remain
 	}
-	first, last := -1, -1         // span of the children handled
+	first := -1                   // where the children handled start
 	before := from > j.span.Start // children of j before first may remain
-	after := false                // children of j after last remain
+	after := -1                   // where the children of j left for later start
 	for {
 		n := c.CurrentNode()
 		ns := nodeSpan(n)
@@ -971,7 +971,7 @@ func (w *work) runChildren(parent *sitter.Node, j job, want Span) (keep bool) {
 		}
 		if spanContains(j.span, ns) {
 			if ns.Start > want.End {
-				after = true
+				after = ns.Start
 				break
 			}
 			if want.Start > ns.End {
@@ -980,7 +980,6 @@ func (w *work) runChildren(parent *sitter.Node, j job, want Span) (keep bool) {
 				if first < 0 {
 					first = ns.Start
 				}
-				last = ns.End
 				if ns.End-ns.Start > pieceBytes && n.ChildCount() > 0 {
 					w.at(n)
 					if w.runChildren(n, job{span: ns, parent: ns, parentType: n.Type()}, want) {
@@ -998,13 +997,17 @@ func (w *work) runChildren(parent *sitter.Node, j job, want Span) (keep bool) {
 	}
 	if first < 0 {
 		// Nothing handled: keep j unless it holds no child at all.
-		return before || after
+		return before || after >= 0
 	}
 	if before {
 		w.queue(job{span: Span{j.span.Start, first}, parent: j.parent, parentType: j.parentType})
 	}
-	if after {
-		w.queue(job{span: Span{last, j.span.End}, parent: j.parent, parentType: j.parentType})
+	if after >= 0 {
+		// From the first child not handled, not from the end of the last
+		// one handled: a zero-width child there (a MISSING or empty ERROR
+		// node at the cursor) would be in the new job again, and the job
+		// would be the same one, queued and run for ever.
+		w.queue(job{span: Span{after, j.span.End}, parent: j.parent, parentType: j.parentType})
 	}
 	return false
 }

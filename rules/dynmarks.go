@@ -6,7 +6,8 @@ import (
 )
 
 // dynMarks lists where a text spells a direct eval call or a with
-// statement ("eval(", "with (", "with("): the words that make a
+// statement ("eval(", "with (", "with(", each a word of its own, not the end
+// of a longer one: "swith (" is a call of swith): the words that make a
 // JavaScript function's names dynamic for the scope predicates
 // (scopeIndex.jsCallsEval). Asking it of a bundle's factory function by
 // searching the function's text cost every keystroke a scan of the whole
@@ -35,7 +36,7 @@ func scanDyn(src []byte, from, to int, out []dynMark) []dynMark {
 		}
 		i += j
 		for _, w := range dynWords {
-			if bytes.HasPrefix(src[i:], w) {
+			if bytes.HasPrefix(src[i:], w) && (i == 0 || !identByte(src[i-1])) {
 				out = append(out, dynMark{i, len(w)})
 				break
 			}
@@ -51,20 +52,22 @@ func newDynMarks(src []byte) *dynMarks {
 
 // update brings the marks from d.src to now, where d.src[start:oldEnd]
 // became now[start:newEnd] and the rest is unchanged. A mark starting
-// before start-dynReach+1 ends before the edit; one starting at or after
-// oldEnd only moves; the ones between are found again in now.
+// before start-dynReach+1 ends before the edit; one starting after oldEnd
+// only moves (the byte before it, which says whether it starts a word, is
+// not the edit's); the ones between, the one right after the edit
+// included, are found again in now.
 func (d *dynMarks) update(now []byte, start, oldEnd, newEnd int) {
 	lo := start - dynReach + 1
 	i, _ := slices.BinarySearchFunc(d.offs, lo, func(m dynMark, t int) int { return m.off - t })
-	j, _ := slices.BinarySearchFunc(d.offs, oldEnd, func(m dynMark, t int) int { return m.off - t })
+	j, _ := slices.BinarySearchFunc(d.offs, oldEnd+1, func(m dynMark, t int) int { return m.off - t })
 	tail := slices.Clone(d.offs[j:])
 	delta := newEnd - oldEnd
 	for k := range tail {
 		tail[k].off += delta
 	}
-	offs := scanDyn(now, lo, newEnd, d.offs[:i])
-	// A mark found from a start before newEnd may run past it, and one
-	// in the tail starts at or after newEnd: they never coincide.
+	offs := scanDyn(now, lo, newEnd+1, d.offs[:i])
+	// A mark found from a start at or before newEnd may run past it, and
+	// one in the tail starts after newEnd: they never coincide.
 	d.offs = append(offs, tail...)
 	d.src = now
 }

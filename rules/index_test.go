@@ -185,7 +185,7 @@ func TestIndexIncrementalEqualsFull(t *testing.T) {
 	for g, c := range indexCorpus {
 		t.Run(string(g), func(t *testing.T) {
 			t.Parallel()
-			checkIncremental(t, lib, g, c.src, c.pieces, 12, 40)
+			checkIncremental(t, lib, g, c.src, c.pieces, 40, 40)
 		})
 	}
 	t.Run("minified", func(t *testing.T) {
@@ -619,6 +619,61 @@ func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
 	at = strings.Index(src, "stop(")
 	text = keystroke(t, tree, ix, text, at, at+len("stop"), "Date")
 	text = keystroke(t, tree, ix, text, len(text.Bytes()), len(text.Bytes()), "function Date() {}\n")
+	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
+}
+
+// TestModuleAndEvalMarksAreWords: the texts that make a file CommonJS
+// (require(...)) or a function's names dynamic (eval(...), with (...)) count
+// where they start a word, as the words the change model follows (deps.go):
+// "gerequire(" and "swith (" are calls of other functions. A keystroke that
+// turned getTime into gerequire made the file CommonJS for the index's
+// scope predicates while the index, which follows the word require, kept
+// its old answer; one that turned switch into swith made a function
+// dynamic. Both now agree with a full rescan.
+func TestModuleAndEvalMarksAreWords(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	ctx := context.Background()
+	noVar := func(src string) int {
+		tree, err := syntax.Parse(ctx, syntax.JavaScript, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tree.Close()
+		n := 0
+		for _, m := range NewIndex(lib.Set(syntax.JavaScript), tree, []byte(src)).Matches(tree, []byte(src)) {
+			if m.Rule.ID == "javascript.no-var" {
+				n++
+			}
+		}
+		return n
+	}
+	const top = "var total = 0;\nuse(total);\n"
+	for _, c := range []struct {
+		src  string
+		want int
+	}{
+		{top + "x.gerequire(\"a\");\n", 0}, // a script: its top-level var is a global's property
+		{top + "require(\"a\");\n", 1},     // CommonJS
+		{"function f(a) {\n  if (a) {\n    var t = 1;\n    use(t);\n  }\n  swith (a);\n}\n", 1},
+		{"function f(a) {\n  if (a) {\n    var t = 1;\n    use(t);\n  }\n  with (a) {}\n}\n", 0},
+	} {
+		if got := noVar(c.src); got != c.want {
+			t.Errorf("%d no-var suggestions in\n%s\nwant %d", got, c.src, c.want)
+		}
+	}
+	// Incrementally: gerequire becomes require.
+	src := top + "x.gerequire(\"a\");\n" + strings.Repeat("step(c);\n", 100)
+	text := syntax.NewText([]byte(src))
+	tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	ix := NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
+	before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+	at := strings.Index(src, "gerequire")
+	text = keystroke(t, tree, ix, text, at, at+len("ge"), "") // x.require("a"): a word of its own
 	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
 }
 

@@ -847,11 +847,25 @@ func predModuleFile(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 // moduleFileScan is module-file?'s look at the whole file.
 var moduleFileScan = predicateDef{"", moduleFileOf, true}
 
+// moduleMarks are the texts that make a file CommonJS, each where it
+// starts a word ("gerequire(" is a call of gerequire): a keystroke that
+// makes or unmakes one writes or removes the word require, module or
+// exports (binding words, which every scope predicate follows; see
+// deps.go, and moduleFileOf declares them besides), or types punctuation.
+var moduleMarks = [][]byte{[]byte("require("), []byte("module.exports"), []byte("exports.")}
+
 func moduleFileOf(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 	deps := fileSpan(e)
-	for _, k := range [][]byte{[]byte("require("), []byte("module.exports"), []byte("exports.")} {
-		if bytes.Contains(e.src, k) {
-			return true, deps
+	e.lookedUp("require", "module", "exports")
+	for _, k := range moduleMarks {
+		for at, off := 0, 0; ; at += off + 1 {
+			off = bytes.Index(e.src[at:], k)
+			if off < 0 {
+				break
+			}
+			if p := at + off; p == 0 || !identByte(e.src[p-1]) {
+				return true, deps
+			}
 		}
 	}
 	c := sitter.NewTreeCursor(e.root)

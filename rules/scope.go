@@ -875,13 +875,11 @@ func (s *scopeIndex) jsCallsEval(n *sitter.Node) bool {
 		return v
 	}
 	var v bool
+	start, end := int(n.StartByte()), int(n.EndByte())
 	if s.dyn != nil {
-		v = s.dyn().within(int(n.StartByte()), int(n.EndByte()))
+		v = s.dyn().within(start, end)
 	} else {
-		text := s.src[n.StartByte():n.EndByte()]
-		for _, w := range dynWords {
-			v = v || bytes.Contains(text, w)
-		}
+		v = (&dynMarks{offs: scanDyn(s.src, start, end, nil)}).within(start, end)
 	}
 	s.dynamic[n.ID()] = v
 	return v

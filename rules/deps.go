@@ -67,6 +67,10 @@ func identByte(b byte) bool {
 	return b == '_' || b == '$' || b >= 0x80 || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9')
 }
 
+// startsWord reports whether src[i:] starts a word: nothing of an
+// identifier comes right before it ("eval(" in "xeval(" does not).
+func startsWord(src []byte, i int) bool { return i == 0 || !identByte(src[i-1]) }
+
 // appendWords appends the identifier words of s.
 func appendWords(out []string, s string) []string {
 	for i := 0; i < len(s); {

@@ -142,7 +142,6 @@ func TestStatementWordEdits(t *testing.T) {
 func TestStatementWordDependencies(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	ctx := context.Background()
 	for _, c := range []struct {
 		last     string // farDecl's far line
 		old, new string // the edit: the first old of that line becomes new
@@ -158,14 +157,7 @@ func TestStatementWordDependencies(t *testing.T) {
 		t.Run(c.last+" "+c.old+"→"+c.new, func(t *testing.T) {
 			t.Parallel()
 			src := farDecl(c.last)
-			text := syntax.NewText([]byte(src))
-			tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tree.Close()
-			ix := NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
-			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+			text, tree, ix, before := indexed(t, lib, syntax.JavaScript, src)
 			at := strings.LastIndex(src, c.last) + strings.Index(c.last, c.old)
 			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
 			checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)

@@ -36,7 +36,7 @@ func scanDyn(src []byte, from, to int, out []dynMark) []dynMark {
 		}
 		i += j
 		for _, w := range dynWords {
-			if bytes.HasPrefix(src[i:], w) && (i == 0 || !identByte(src[i-1])) {
+			if bytes.HasPrefix(src[i:], w) && startsWord(src, i) {
 				out = append(out, dynMark{i, len(w)})
 				break
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/internal/corpus"
+	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -412,7 +413,6 @@ func minifiedEdge() string {
 func TestIndexScopeDependencies(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	ctx := context.Background()
 	cases := []struct {
 		name     string
 		g        syntax.Grammar
@@ -437,14 +437,7 @@ func TestIndexScopeDependencies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			text := syntax.NewText([]byte(c.src))
-			tree, err := syntax.Parse(ctx, c.g, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tree.Close()
-			ix := NewIndex(lib.Set(c.g), tree, text.Bytes())
-			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+			text, tree, ix, before := indexed(t, lib, c.g, c.src)
 			at := strings.Index(c.src, c.old)
 			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
 			checkAgainstFreshParse(t, lib, c.g, tree, ix, text, before)
@@ -529,6 +522,21 @@ func checkAgainstFreshParse(t *testing.T, lib *Library, g syntax.Grammar, tree *
 // keystroke replaces text[start:end] by repl as the server does with one
 // change: the tree and the index are told of the edit, the tree is
 // reparsed and the index refreshed. It returns the new text.
+// indexed parses src and indexes it, as a document freshly opened is; the
+// tree is closed when the test ends. before is the index's matches, as
+// matchKeys writes them.
+func indexed(t *testing.T, lib *Library, g syntax.Grammar, src string) (text *syntax.Text, tree *syntax.Tree, ix *Index, before string) {
+	t.Helper()
+	text = syntax.NewText([]byte(src))
+	tree, err := syntax.Parse(context.Background(), g, text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tree.Close)
+	ix = NewIndex(lib.Set(g), tree, text.Bytes())
+	return text, tree, ix, matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+}
+
 func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, start, end int, repl string) *syntax.Text {
 	t.Helper()
 	text, e := text.Replace(start, end, []byte(repl))
@@ -551,7 +559,6 @@ func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, st
 func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	ctx := context.Background()
 	for _, c := range []struct{ decl, old, new string }{
 		{"var Dat = 1;", "Dat ", "Date "},
 		{"var Date = 1;", "Date ", "Dat "},
@@ -559,14 +566,7 @@ func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
 		t.Run(c.decl, func(t *testing.T) {
 			t.Parallel()
 			src := "const t = +new Date();\n" + strings.Repeat("step(c);\n", 3000) + "stop(c);\n" + c.decl + "\n"
-			text := syntax.NewText([]byte(src))
-			tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tree.Close()
-			ix := NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
-			before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+			text, tree, ix, before := indexed(t, lib, syntax.JavaScript, src)
 			at := strings.Index(src, "const t")
 			text = keystroke(t, tree, ix, text, at, at+len("const t"), "const tt")
 			if ix.globals == nil || len(ix.globals.names) == 0 {
@@ -590,18 +590,8 @@ func TestGlobalsKeptAcrossKeystrokes(t *testing.T) {
 func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	ctx := context.Background()
 	src := "function f(c) {\n  step(c);\n  var t = new Date().getTime();\n  return t;\n}\n" + strings.Repeat("step(c);\n", 2000) + "stop(c);\n"
-	open := func() (*syntax.Text, *syntax.Tree, *Index) {
-		text := syntax.NewText([]byte(src))
-		tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(tree.Close)
-		return text, tree, NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
-	}
-	text, tree, ix := open()
+	text, tree, ix, _ := indexed(t, lib, syntax.JavaScript, src)
 	var found bool
 	for _, m := range ix.Matches(tree, text.Bytes()) {
 		if m.Rule.ID != "javascript.date-now" {
@@ -628,8 +618,7 @@ func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
 	text = keystroke(t, tree, ix, text, at, at, "if (Date.now) ")
 	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
 	// Date declared far away.
-	text, tree, ix = open()
-	before = matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+	text, tree, ix, before = indexed(t, lib, syntax.JavaScript, src)
 	at = strings.Index(src, "stop(")
 	text = keystroke(t, tree, ix, text, at, at+len("stop"), "Date")
 	text = keystroke(t, tree, ix, text, len(text.Bytes()), len(text.Bytes()), "function Date() {}\n")
@@ -678,14 +667,7 @@ func TestModuleAndEvalMarksAreWords(t *testing.T) {
 	}
 	// Incrementally: gerequire becomes require.
 	src := top + "x.gerequire(\"a\");\n" + strings.Repeat("step(c);\n", 100)
-	text := syntax.NewText([]byte(src))
-	tree, err := syntax.Parse(ctx, syntax.JavaScript, text.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tree.Close()
-	ix := NewIndex(lib.Set(syntax.JavaScript), tree, text.Bytes())
-	before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+	text, tree, ix, before := indexed(t, lib, syntax.JavaScript, src)
 	at := strings.Index(src, "gerequire")
 	text = keystroke(t, tree, ix, text, at, at+len("ge"), "") // x.require("a"): a word of its own
 	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
@@ -720,11 +702,7 @@ func TestQueuedJobPastZeroWidthChild(t *testing.T) {
 	ix.pending = []job{{span: Span{154, len(src)}, parent: Span{0, len(src)}, parentType: "module"}}
 	done := make(chan []Match, 1)
 	go func() { done <- ix.Within(tree, src, 154, 154) }()
-	select {
-	case <-done:
-	case <-time.After(time.Minute):
-		t.Fatal("Within near a queued job's zero-width first child did not return")
-	}
+	testwait.For(t, done, "Within near a queued job's zero-width first child to return")
 	for _, j := range ix.pending {
 		if j.span.Start <= 154 {
 			t.Errorf("after Within(154), still queued: %+v", j)

@@ -863,7 +863,7 @@ func moduleFileOf(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 			if off < 0 {
 				break
 			}
-			if p := at + off; p == 0 || !identByte(e.src[p-1]) {
+			if startsWord(e.src, at+off) {
 				return true, deps
 			}
 		}

@@ -42,8 +42,8 @@ type Position struct {
 // counts rows at "\n" only; Point accounts for the difference.
 type Text struct {
 	src    []byte
-	lines  []int // byte offset at which each LSP line starts; lines[0] == 0
-	loneCR bool  // src contains a "\r" not followed by "\n"
+	lines  lineStarts
+	loneCR bool // src contains a "\r" not followed by "\n"
 
 	// cols holds, for each line longer than colStep bytes whose UTF-16
 	// columns were asked for, marks to count them from: on a minified
@@ -102,7 +102,7 @@ func (t *Text) marks(line, start, end int) []colMark {
 // NewText indexes src. The Text keeps src; callers must not modify it.
 func NewText(src []byte) *Text {
 	t := &Text{src: src}
-	t.lines = appendLineStarts(make([]int, 1, len(src)/32+1), src, 1, len(src))
+	t.lines = newLineStarts(appendLineStarts(make([]int, 1, len(src)/32+1), src, 1, len(src)))
 	t.loneCR = hasLoneCR(src)
 	return t
 }
@@ -114,12 +114,12 @@ func (t *Text) Bytes() []byte { return t.src }
 func (t *Text) Len() int { return len(t.src) }
 
 // LineCount is the number of LSP lines (at least 1).
-func (t *Text) LineCount() int { return len(t.lines) }
+func (t *Text) LineCount() int { return t.lines.len() }
 
 // Newlines is the number of "\n" bytes in the text.
 func (t *Text) Newlines() int {
 	if !t.loneCR {
-		return len(t.lines) - 1 // every line break holds one "\n"
+		return t.lines.len() - 1 // every line break holds one "\n"
 	}
 	return bytes.Count(t.src, []byte{'\n'})
 }
@@ -130,21 +130,21 @@ func (t *Text) LineStart(line int) int {
 	if line < 0 {
 		return 0
 	}
-	if line >= len(t.lines) {
+	if line >= t.lines.len() {
 		return len(t.src)
 	}
-	return t.lines[line]
+	return t.lines.at(line)
 }
 
 // lineEnd returns the offset of line's terminator (or the end of content).
 func (t *Text) lineEnd(line int) int {
-	if line+1 >= len(t.lines) {
+	if line+1 >= t.lines.len() {
 		return len(t.src)
 	}
-	end := t.lines[line+1]
+	end := t.lines.at(line + 1)
 	if end > 0 && t.src[end-1] == '\n' {
 		end--
-		if end > t.lines[line] && t.src[end-1] == '\r' {
+		if end > t.lines.at(line) && t.src[end-1] == '\r' {
 			end--
 		}
 	} else if end > 0 && t.src[end-1] == '\r' {
@@ -155,7 +155,7 @@ func (t *Text) lineEnd(line int) int {
 
 // LineOf returns the LSP line containing byte offset off.
 func (t *Text) LineOf(off int) int {
-	return sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > off }) - 1
+	return sort.Search(t.lines.len(), func(i int) bool { return t.lines.at(i) > off }) - 1
 }
 
 // Offset converts an LSP position to a byte offset. Positions past the end of
@@ -164,11 +164,11 @@ func (t *Text) LineOf(off int) int {
 // reports whether that happened. A character offset that falls inside a
 // multi-unit character is moved to that character's start.
 func (t *Text) Offset(p Position, enc Encoding) (off int, clamped bool) {
-	if int64(p.Line) >= int64(len(t.lines)) {
+	if int64(p.Line) >= int64(t.lines.len()) {
 		return len(t.src), true
 	}
 	line := int(p.Line)
-	start, end := t.lines[line], t.lineEnd(line)
+	start, end := t.lines.at(line), t.lineEnd(line)
 	want := int(p.Character)
 	if enc == UTF8 {
 		if want > end-start {
@@ -214,7 +214,7 @@ func (t *Text) Position(off int, enc Encoding) Position {
 		off = 0
 	}
 	line := t.LineOf(off)
-	start := t.lines[line]
+	start := t.lines.at(line)
 	if end := t.lineEnd(line); off > end {
 		off = end // inside a "\r\n" terminator
 	}
@@ -258,7 +258,7 @@ func (t *Text) Point(off int) sitter.Point {
 	}
 	if !t.loneCR {
 		line := t.LineOf(off)
-		return sitter.Point{Row: uint32(line), Column: uint32(off - t.lines[line])}
+		return sitter.Point{Row: uint32(line), Column: uint32(off - t.lines.at(line))}
 	}
 	row, last := 0, -1
 	for i := 0; i < off; i++ {
@@ -295,21 +295,7 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 	src := bytes.Join([][]byte{t.src[:start], repl, t.src[end:]}, nil)
 	newEnd := start + len(repl)
 
-	// Line starts up to the line holding start-1 are unchanged; starts that
-	// depend only on bytes at or after the old end shift by the length delta;
-	// the ones between are rescanned, from start: no line starts between
-	// that line's start and start (on a minified bundle's one line, reading
-	// from the line's start cost each keystroke the line).
-	first := t.LineOf(max(start-1, 0))
-	lines := make([]int, first+1, len(t.lines)+8)
-	copy(lines, t.lines[:first+1])
-	lines = appendLineStarts(lines, src, max(t.lines[first]+1, start), newEnd)
-	delta := newEnd - end
-	i := sort.SearchInts(t.lines, end+1)
-	for ; i < len(t.lines); i++ {
-		lines = append(lines, t.lines[i]+delta)
-	}
-	nt := &Text{src: src, lines: lines, gen: t.gen + 1}
+	nt := &Text{src: src, lines: t.lines.replace(t, src, start, end, repl), gen: t.gen + 1}
 	if t.loneCR || hasLoneCR(src[max(start-1, 0):min(newEnd+1, len(src))]) {
 		nt.loneCR = hasLoneCR(src) // rare: only documents with old Mac line endings
 	}
@@ -342,7 +328,7 @@ func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
 	first, last := t.LineOf(start), t.LineOf(end)
 	breaks := func(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
 	edited := !breaks(t.src[start:end]) && !breaks(repl) && first == last && (start == 0 || t.src[start-1] != '\r')
-	lineShift := len(nt.lines) - len(t.lines)
+	lineShift := nt.lines.len() - t.lines.len()
 	delta := len(repl) - (end - start)
 	cols := make(map[int][]colMark, len(t.cols))
 	for line, m := range t.cols {
@@ -388,6 +374,88 @@ func editMarks(src, now []byte, m []colMark, start, end, delta int) []colMark {
 		out = append(out, colMark{c.off + delta, c.units + du})
 	}
 	return out
+}
+
+// lineStarts holds the byte offset at which each LSP line starts (the
+// first is 0). An edit that neither holds nor touches a line break moves
+// every start after its line by the same amount: the new Text then shares
+// the old one's array and records the move instead of copying it (8 bytes
+// a line: 800 KB per keystroke in a 100,000-line bundle). A run of
+// keystrokes on one line accumulates in one move; an edit on another line
+// copies the array once, with the moves applied. base is never written
+// once a Text holds it.
+type lineStarts struct {
+	base  []int
+	from  int // the starts at index from and after are base[i] + shift
+	shift int
+}
+
+func newLineStarts(base []int) lineStarts { return lineStarts{base: base, from: len(base)} }
+
+func (l lineStarts) len() int { return len(l.base) }
+
+func (l lineStarts) at(i int) int {
+	if i >= l.from {
+		return l.base[i] + l.shift
+	}
+	return l.base[i]
+}
+
+// all returns the starts as one slice (a copy when a move is pending; the
+// caller must not modify it).
+func (l lineStarts) all() []int {
+	if l.from >= len(l.base) || l.shift == 0 {
+		return l.base
+	}
+	out := make([]int, len(l.base))
+	copy(out, l.base[:l.from])
+	for i := l.from; i < len(l.base); i++ {
+		out[i] = l.base[i] + l.shift
+	}
+	return out
+}
+
+// replace returns the line starts of src, which is t's text with
+// [start, end) replaced by repl.
+func (l lineStarts) replace(t *Text, src []byte, start, end int, repl []byte) lineStarts {
+	delta := len(repl) - (end - start)
+	breaks := func(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
+	if !breaks(t.src[start:end]) && !breaks(repl) && (start == 0 || t.src[start-1] != '\r') {
+		// No line break is added, removed or joined (a "\r" before the edit
+		// could meet a "\n" after it): the lines after the edited one move.
+		line := t.LineOf(start)
+		switch {
+		case l.from == line+1:
+			return lineStarts{base: l.base, from: line + 1, shift: l.shift + delta}
+		case l.from >= len(l.base) || l.shift == 0:
+			return lineStarts{base: l.base, from: line + 1, shift: delta}
+		}
+		out := make([]int, len(l.base))
+		for i := range out {
+			out[i] = l.at(i)
+			if i > line {
+				out[i] += delta
+			}
+		}
+		return newLineStarts(out)
+	}
+	// Line starts up to the line holding start-1 are unchanged; starts that
+	// depend only on bytes at or after the old end shift by the length delta;
+	// the ones between are rescanned, from start: no line starts between
+	// that line's start and start (on a minified bundle's one line, reading
+	// from the line's start cost each keystroke the line).
+	first := t.LineOf(max(start-1, 0))
+	lines := make([]int, first+1, len(l.base)+8)
+	for i := range lines {
+		lines[i] = l.at(i)
+	}
+	newEnd := start + len(repl)
+	lines = appendLineStarts(lines, src, max(l.at(first)+1, start), newEnd)
+	i := sort.Search(len(l.base), func(i int) bool { return l.at(i) >= end+1 })
+	for ; i < len(l.base); i++ {
+		lines = append(lines, l.at(i)+delta)
+	}
+	return newLineStarts(lines)
 }
 
 // appendLineStarts appends every line start p with from <= p <= to.

@@ -84,8 +84,8 @@ func naiveUTF16(src []byte, lineStart, off int) int {
 
 func checkText(t *testing.T, tx *Text) {
 	t.Helper()
-	if want := naiveLines(tx.src); !slices.Equal(tx.lines, want) {
-		t.Fatalf("lines = %v, want %v (src %q)", tx.lines, want, tx.src)
+	if want := naiveLines(tx.src); !slices.Equal(tx.lines.all(), want) {
+		t.Fatalf("lines = %v, want %v (src %q)", tx.lines.all(), want, tx.src)
 	}
 	if got, want := tx.loneCR, hasLoneCR(tx.src); got != want {
 		t.Fatalf("loneCR = %v, want %v", got, want)
@@ -101,8 +101,8 @@ func checkText(t *testing.T, tx *Text) {
 			if back != off {
 				t.Fatalf("Offset(Position(%d)) = %d (pos %v, src %q)", off, back, p, tx.src)
 			}
-			if utf8.Valid(tx.src[tx.lines[line]:off]) {
-				if want := naiveUTF16(tx.src, tx.lines[line], off); int(p.Character) != want {
+			if utf8.Valid(tx.src[tx.lines.at(line):off]) {
+				if want := naiveUTF16(tx.src, tx.lines.at(line), off); int(p.Character) != want {
 					t.Fatalf("Position(%d).Character = %d, want %d", off, p.Character, want)
 				}
 			}
@@ -191,7 +191,7 @@ func TestLongLineColumns(t *testing.T) {
 		}
 		tx := NewText(b)
 		line := tx.LineCount() - 1
-		start, end := tx.lines[line], tx.lineEnd(line)
+		start, end := tx.lines.at(line), tx.lineEnd(line)
 		if tx.marks(line, start, end) == nil {
 			t.Fatalf("a %d-byte line has no marks", end-start)
 		}
@@ -263,7 +263,7 @@ func TestReplaceCarriesMarks(t *testing.T) {
 				repl = strings.Repeat("abcé", colStep) // a long paste
 			}
 			carried := false
-			if line := tx.LineOf(at); tx.LineOf(end) == line && tx.lineEnd(line)-tx.lines[line] > colStep && !strings.ContainsAny(repl, "\r\n") && !strings.ContainsAny(string(tx.src[at:end]), "\r\n") && len(repl) < 8 && (at == 0 || tx.src[at-1] != '\r') {
+			if line := tx.LineOf(at); tx.LineOf(end) == line && tx.lineEnd(line)-tx.lines.at(line) > colStep && !strings.ContainsAny(repl, "\r\n") && !strings.ContainsAny(string(tx.src[at:end]), "\r\n") && len(repl) < 8 && (at == 0 || tx.src[at-1] != '\r') {
 				carried = true
 			}
 			nt, _ := tx.Replace(at, end, []byte(repl))
@@ -274,7 +274,7 @@ func TestReplaceCarriesMarks(t *testing.T) {
 			}
 			tx = nt
 			for line := 0; line < tx.LineCount(); line++ {
-				start, end := tx.lines[line], tx.lineEnd(line)
+				start, end := tx.lines.at(line), tx.lineEnd(line)
 				m, ok := tx.cols[line]
 				if !ok {
 					continue // not carried: counted again when asked
@@ -417,5 +417,50 @@ func TestFindForgetsUnaskedStrings(t *testing.T) {
 	}
 	if _, ok := next.found["ab"]; !ok {
 		t.Fatal("the answer asked for last was not carried")
+	}
+}
+
+// TestLineStartsAcrossKeystrokes: keystrokes that add no line break share
+// the line starts of the text before them and record a move (lineStarts);
+// runs of them on one line, on other lines, beside "\r", "\r\n" and lone
+// "\r" line ends, mixed with edits that add or join lines, must give every
+// version the starts a fresh count gives, and must leave every earlier
+// version as it was.
+func TestLineStartsAcrossKeystrokes(t *testing.T) {
+	pieces := []string{"x", "é", "𝄞", "", "ab", "\n", "\r", "\r\n"}
+	for seed := uint64(1); seed <= 60; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		tx := NewText([]byte("a\r\nbb\rccc\ndddd\r\n\neeeee\r"))
+		versions := []*Text{tx}
+		line := 0
+		for step := 0; step < 80; step++ {
+			if rng.IntN(6) == 0 {
+				line = rng.IntN(tx.LineCount())
+			}
+			start := tx.LineStart(line)
+			end := tx.lineEnd(line)
+			a := start + rng.IntN(end-start+1)
+			b := a
+			if rng.IntN(3) == 0 && a < end {
+				b = a + 1 + rng.IntN(end-a)
+			}
+			for b < len(tx.src) && !utf8.RuneStart(tx.src[b]) {
+				b++
+			}
+			for a > 0 && a < len(tx.src) && !utf8.RuneStart(tx.src[a]) {
+				a--
+			}
+			repl := pieces[rng.IntN(4)]
+			if rng.IntN(10) == 0 {
+				repl = pieces[4+rng.IntN(len(pieces)-4)]
+			}
+			tx, _ = tx.Replace(a, b, []byte(repl))
+			checkText(t, tx)
+			versions = append(versions, tx)
+			line = min(line, tx.LineCount()-1)
+		}
+		for _, v := range versions {
+			checkText(t, v)
+		}
 	}
 }

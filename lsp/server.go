@@ -44,6 +44,10 @@ type Options struct {
 	// Trainer is the command that runs `syntx train` (its argv before the
 	// "train" argument); nil means this executable.
 	Trainer []string
+	// GCPercent, when positive, is the collector's GOGC, which the server
+	// then raises while a large document is being edited (memory.go); zero
+	// leaves the collector alone.
+	GCPercent int
 }
 
 type state int32
@@ -184,6 +188,7 @@ func NewServer(opts Options) *Server {
 	s.log = slog.New(redact.Handler(&clientLogHandler{next: opts.Logger.Handler(), s: s}))
 	s.queues.log = s.log
 	s.docs.m = map[string]*document{}
+	s.trees.gcBase = opts.GCPercent
 	s.offers.init(newSessionID())
 	return s
 }

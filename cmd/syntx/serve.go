@@ -24,13 +24,16 @@ stderr and to the client's log. Point your editor at "syntx serve".`)
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	gc := 0
 	if os.Getenv("GOGC") == "" {
 		// The server's Go heap is small (~10 MB with large files open) next
 		// to its syntax trees; collecting at 50% growth instead of 100%
-		// keeps ~3 MB less resident at a negligible cost in time.
+		// keeps ~3 MB less resident at a negligible cost in time. The
+		// server raises it while a large document is edited (lsp/memory.go).
 		debug.SetGCPercent(serveGCPercent)
+		gc = serveGCPercent
 	}
-	s := lsp.NewServer(lsp.Options{Logger: logger, DataDir: config.DataHome()})
+	s := lsp.NewServer(lsp.Options{Logger: logger, DataDir: config.DataHome(), GCPercent: gc})
 	code := s.Serve(ctx, stdio{e.stdin, e.stdout})
 	if code != 0 {
 		return exitCode(code)

@@ -88,6 +88,12 @@ func (t *Text) marks(line, start, end int) []colMark {
 		for next > at && !utf8.RuneStart(t.src[next]) {
 			next--
 		}
+		if next == at {
+			// colStep continuation bytes in a row (invalid UTF-8): the
+			// mark goes at the last of them, which runeBoundary holds is
+			// where a rune starts.
+			next = at + colStep
+		}
 		units += UTF16Len(t.src[at:next])
 		m = append(m, colMark{next, units})
 		at = next
@@ -315,8 +321,9 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 // move by the edit's bytes and UTF-16 units, and the ones inside go: every
 // byte that is not a UTF-8 continuation byte starts a rune however the
 // bytes before it read (a valid sequence continues only with continuation
-// bytes, an invalid one is one byte), so a mark still counts its units
-// from the line's start in the new text. When the moved marks leave a gap
+// bytes, an invalid one is one byte), and so does a continuation byte after
+// three others (runeBoundary; the first mark after the edit is checked), so
+// a mark still counts its units from the line's start in the new text. When the moved marks leave a gap
 // wider than a few steps (a long paste), the line's marks are dropped and
 // counted again when asked.
 func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
@@ -350,6 +357,18 @@ func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
 	nt.cols = cols
 }
 
+// runeBoundary reports whether a rune starts at b[i] however the bytes
+// before b[i-3] read: b[i] is not a continuation byte, or the three bytes
+// before it are (a sequence is at most four bytes long, so whatever lead
+// byte precedes them, decoding has finished by b[i], and each continuation
+// byte after a sequence is a rune of its own, U+FFFD). Column marks stand
+// at such bytes, so that an edit before a mark's three bytes leaves it on
+// a boundary.
+func runeBoundary(b []byte, i int) bool {
+	return i >= len(b) || utf8.RuneStart(b[i]) ||
+		i >= 3 && !utf8.RuneStart(b[i-1]) && !utf8.RuneStart(b[i-2]) && !utf8.RuneStart(b[i-3])
+}
+
 // editMarks returns the marks of a line edited inside (src[start:end]
 // became now[start:start+len(src[start:end])+delta]), or nil to count them
 // again.
@@ -364,7 +383,9 @@ func editMarks(src, now []byte, m []colMark, start, end, delta int) []colMark {
 		return m[: i+1 : i+1]
 	}
 	q, qNew := m[j].off, m[j].off+delta
-	if qNew-p > 4*colStep {
+	if qNew-p > 4*colStep || !runeBoundary(now, qNew) {
+		// (A mark inside a run of continuation bytes is no longer on a
+		// boundary when the edit put a lead byte within three bytes of it.)
 		return nil
 	}
 	du := UTF16Len(now[p:qNew]) - UTF16Len(src[p:q])

@@ -84,6 +84,7 @@ func naiveUTF16(src []byte, lineStart, off int) int {
 
 func checkText(t *testing.T, tx *Text) {
 	t.Helper()
+	checkDecodedColumns(t, tx)
 	if want := naiveLines(tx.src); !slices.Equal(tx.lines.all(), want) {
 		t.Fatalf("lines = %v, want %v (src %q)", tx.lines.all(), want, tx.src)
 	}
@@ -246,10 +247,15 @@ func TestReplaceCarriesMarks(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(17, 3))
 	pieces := []string{"a", "bc", "é", "😀", "\xff", "\x80", "中", " ", "x=1;", "\n", "\r\n", "\r", "\xe2\x82"}
-	for n := 0; n < 8; n++ {
+	for n := 0; n < 12; n++ {
 		var b []byte
 		for len(b) < 3*colStep+rng.IntN(4*colStep) {
 			b = append(b, pieces[rng.IntN(4)+rng.IntN(len(pieces)-4)*(rng.IntN(8)/7)]...)
+			if n >= 8 && rng.IntN(200) == 0 {
+				// Runs of continuation bytes longer than the marks' step
+				// (invalid UTF-8): marks stand inside them (runeBoundary).
+				b = append(b, strings.Repeat("\x80", colStep+rng.IntN(2*colStep))...)
+			}
 		}
 		tx := NewText(b)
 		for step := 0; step < 40; step++ {
@@ -267,7 +273,9 @@ func TestReplaceCarriesMarks(t *testing.T) {
 				carried = true
 			}
 			nt, _ := tx.Replace(at, end, []byte(repl))
-			if carried {
+			if carried && n < 8 {
+				// (After a run of continuation bytes, an edit that puts a
+				// lead byte within three bytes of a mark drops the marks.)
 				if _, ok := nt.cols[nt.LineOf(at)]; !ok {
 					t.Fatalf("case %d step %d: a %q edit on a long line dropped its marks", n, step, repl)
 				}
@@ -283,7 +291,7 @@ func TestReplaceCarriesMarks(t *testing.T) {
 					t.Fatalf("case %d step %d: line %d's first mark is %v, want its start %d", n, step, line, m, start)
 				}
 				for _, c := range m {
-					if c.off < start || c.off > end || (c.off > start && c.off < end && !utf8.RuneStart(tx.src[c.off])) {
+					if c.off < start || c.off > end || (c.off > start && c.off < end && !runeBoundary(tx.src, c.off)) {
 						t.Fatalf("case %d step %d: line %d [%d,%d) has a mark at %d", n, step, line, start, end, c.off)
 					}
 					if want := UTF16Len(tx.src[start:c.off]); c.units != want {
@@ -461,6 +469,75 @@ func TestLineStartsAcrossKeystrokes(t *testing.T) {
 		}
 		for _, v := range versions {
 			checkText(t, v)
+		}
+	}
+}
+
+// TestLongRunOfContinuationBytes: a line holding more than colStep UTF-8
+// continuation bytes in a row (invalid text, one UTF-16 unit each) has no
+// rune start where a column mark would go. Counting its marks looped for
+// ever there (found by FuzzIncrementalEdits), so a hostile file hung the
+// first request that converted a position on that line. (A hang fails the
+// test at its timeout.)
+func TestLongRunOfContinuationBytes(t *testing.T) {
+	for _, src := range []string{
+		"a" + strings.Repeat("\x8b", 3*colStep) + "b\nc",
+		strings.Repeat("\x8b", colStep+1),
+		"x\xe2" + strings.Repeat("\x82", 2*colStep+7) + "€" + strings.Repeat("y", colStep),
+	} {
+		tx := NewText([]byte(src))
+		checkText(t, tx) // hung before the fix
+		// A lead byte typed up to three bytes before a mark inside the run
+		// takes the bytes up to it into one sequence: the carried marks
+		// must follow (checkText compares every position with a count
+		// from the line's start).
+		mark := -1
+		for _, c := range tx.cols[0] {
+			if c.off > 0 && !utf8.RuneStart(tx.src[c.off]) {
+				mark = c.off
+				break
+			}
+		}
+		if mark < 0 {
+			t.Fatalf("%q...: no mark inside the run: %v", src[:8], tx.cols[0])
+		}
+		for _, lead := range []string{"\xe2", "\xf0", "\xc3", "a"} {
+			for k := 1; k <= 4; k++ {
+				at := mark - k
+				nt, _ := tx.Replace(at, at, []byte(lead))
+				checkText(t, nt)
+			}
+		}
+	}
+}
+
+// checkDecodedColumns decodes each line from its start, as a client
+// counting UTF-16 units would (an invalid byte is one unit, U+FFFD), and
+// checks Position and Offset at every rune it finds, invalid bytes
+// included (checkText's own comparison is with a count only where the line
+// is valid UTF-8 up to the offset).
+func checkDecodedColumns(t *testing.T, tx *Text) {
+	t.Helper()
+	for line := 0; line < tx.LineCount(); line++ {
+		start, end := tx.lines.at(line), tx.lineEnd(line)
+		units := 0
+		for off := start; ; {
+			p := tx.Position(off, UTF16)
+			if int(p.Line) != line || int(p.Character) != units {
+				t.Fatalf("line %d offset %d: position %v, want character %d", line, off, p, units)
+			}
+			if back, _ := tx.Offset(p, UTF16); back != off {
+				t.Fatalf("line %d offset %d: %v maps back to %d", line, off, p, back)
+			}
+			if off >= end {
+				break
+			}
+			r, size := utf8.DecodeRune(tx.src[off:end])
+			units++
+			if r >= 0x10000 && size > 1 {
+				units++
+			}
+			off += size
 		}
 	}
 }

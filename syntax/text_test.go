@@ -513,15 +513,30 @@ func TestLongRunOfContinuationBytes(t *testing.T) {
 
 // checkDecodedColumns decodes each line from its start, as a client
 // counting UTF-16 units would (an invalid byte is one unit, U+FFFD), and
-// checks Position and Offset at every rune it finds, invalid bytes
-// included (checkText's own comparison is with a count only where the line
-// is valid UTF-8 up to the offset).
+// checks Position and Offset at the runes it finds, invalid bytes included
+// (checkText's own comparison is with a count only where the line is
+// valid UTF-8 up to the offset): every rune of a short line, every 17th of
+// a long one and its end. A mark off a boundary shifts every column after
+// it up to the next mark, 1 KB further.
 func checkDecodedColumns(t *testing.T, tx *Text) {
 	t.Helper()
 	for line := 0; line < tx.LineCount(); line++ {
 		start, end := tx.lines.at(line), tx.lineEnd(line)
+		every := 1
+		if end-start > 256 {
+			every = 17
+		}
 		units := 0
-		for off := start; ; {
+		for off, n := start, 0; ; n++ {
+			if n%every != 0 && off < end {
+				r, size := utf8.DecodeRune(tx.src[off:end])
+				units++
+				if r >= 0x10000 && size > 1 {
+					units++
+				}
+				off += size
+				continue
+			}
 			p := tx.Position(off, UTF16)
 			if int(p.Line) != line || int(p.Character) != units {
 				t.Fatalf("line %d offset %d: position %v, want character %d", line, off, p, units)

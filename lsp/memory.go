@@ -57,7 +57,7 @@ func gcPercent(base int, biggest int, live uint64) int {
 	if live > 0 {
 		pct = max(pct, int(100*gcKeystrokes*uint64(biggest)/live))
 	}
-	return min(max(pct, base), max(base, gcMaxPercent))
+	return min(pct, max(base, gcMaxPercent))
 }
 
 // liveHeap is the heap the last collection found live (0 before one).

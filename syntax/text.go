@@ -301,7 +301,7 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 	src := bytes.Join([][]byte{t.src[:start], repl, t.src[end:]}, nil)
 	newEnd := start + len(repl)
 
-	nt := &Text{src: src, lines: t.lines.replace(t, src, start, end, repl), gen: t.gen + 1}
+	nt := &Text{src: src, lines: t.replaceLines(src, start, end, repl), gen: t.gen + 1}
 	if t.loneCR || hasLoneCR(src[max(start-1, 0):min(newEnd+1, len(src))]) {
 		nt.loneCR = hasLoneCR(src) // rare: only documents with old Mac line endings
 	}
@@ -323,9 +323,9 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 // bytes before it read (a valid sequence continues only with continuation
 // bytes, an invalid one is one byte), and so does a continuation byte after
 // three others (runeBoundary; the first mark after the edit is checked), so
-// a mark still counts its units from the line's start in the new text. When the moved marks leave a gap
-// wider than a few steps (a long paste), the line's marks are dropped and
-// counted again when asked.
+// a mark still counts its units from the line's start in the new text.
+// When the moved marks leave a gap wider than a few steps (a long paste),
+// the line's marks are dropped and counted again when asked.
 func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
 	t.colsMu.Lock()
 	defer t.colsMu.Unlock()
@@ -333,8 +333,7 @@ func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
 		return
 	}
 	first, last := t.LineOf(start), t.LineOf(end)
-	breaks := func(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
-	edited := !breaks(t.src[start:end]) && !breaks(repl) && first == last && (start == 0 || t.src[start-1] != '\r')
+	edited := t.withinLine(start, end, repl) && first == last
 	lineShift := nt.lines.len() - t.lines.len()
 	delta := len(repl) - (end - start)
 	cols := make(map[int][]colMark, len(t.cols))
@@ -355,6 +354,14 @@ func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
 		}
 	}
 	nt.cols = cols
+}
+
+// withinLine reports whether replacing src[start:end] with repl adds,
+// removes and joins no line break: neither holds "\r" or "\n", and no "\r"
+// just before the edit could meet a "\n" after it.
+func (t *Text) withinLine(start, end int, repl []byte) bool {
+	breaks := func(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
+	return !breaks(t.src[start:end]) && !breaks(repl) && (start == 0 || t.src[start-1] != '\r')
 }
 
 // runeBoundary reports whether a rune starts at b[i] however the bytes
@@ -422,28 +429,13 @@ func (l lineStarts) at(i int) int {
 	return l.base[i]
 }
 
-// all returns the starts as one slice (a copy when a move is pending; the
-// caller must not modify it).
-func (l lineStarts) all() []int {
-	if l.from >= len(l.base) || l.shift == 0 {
-		return l.base
-	}
-	out := make([]int, len(l.base))
-	copy(out, l.base[:l.from])
-	for i := l.from; i < len(l.base); i++ {
-		out[i] = l.base[i] + l.shift
-	}
-	return out
-}
-
-// replace returns the line starts of src, which is t's text with
+// replaceLines returns the line starts of src, which is t's text with
 // [start, end) replaced by repl.
-func (l lineStarts) replace(t *Text, src []byte, start, end int, repl []byte) lineStarts {
+func (t *Text) replaceLines(src []byte, start, end int, repl []byte) lineStarts {
+	l := t.lines
 	delta := len(repl) - (end - start)
-	breaks := func(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
-	if !breaks(t.src[start:end]) && !breaks(repl) && (start == 0 || t.src[start-1] != '\r') {
-		// No line break is added, removed or joined (a "\r" before the edit
-		// could meet a "\n" after it): the lines after the edited one move.
+	if t.withinLine(start, end, repl) {
+		// The lines after the edited one move.
 		line := t.LineOf(start)
 		switch {
 		case l.from == line+1:

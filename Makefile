@@ -151,12 +151,26 @@ realcorpus-ci:
 # breaks a check. Results are cached (~/.cache/syntx/rulecheck): a rerun
 # checks only the fixes that changed.
 RULECHECK_J ?= 2
-.PHONY: check-rules-real check-rules-real-ci
+.PHONY: check-rules-real check-rules-real-ci check-edits-real check-edits-real-ci
 check-rules-real: build
 	$(GO) run ./cmd/rulecheck run -bin $(BIN) -j $(RULECHECK_J) -targets all -out check-rules-real
 
 check-rules-real-ci: build realcorpus-ci
 	$(GO) run ./cmd/rulecheck run -ci -bin $(BIN) -j $(RULECHECK_J) -targets breaks -out check-rules-real-ci
+
+# Issue 16's incremental matching on real code: real files edited as a
+# person edits (internal/corpus.Typist), the rule index after every
+# notification against a full rescan, and a server's code actions against a
+# fresh server's. check-edits-real-ci (.ci/run) edits a few files per
+# language of the CI subset (under a minute); check-edits-real 300 files per
+# language and 40 per language through the server (~10 minutes on 2 cores).
+EDITS_REAL_RUN = 'TestIndexIncrementalEqualsFullOnRealCode|TestCodeActionsOnRealCodeMatchFresh'
+check-edits-real-ci: realcorpus-ci
+	SYNTX_REALCORPUS_REQUIRED=1 $(GO) test -count=1 -run $(EDITS_REAL_RUN) ./rules ./lsp
+
+check-edits-real:
+	SYNTX_REALCORPUS_REQUIRED=1 SYNTX_REAL_INDEX_FILES=300 SYNTX_REAL_INDEX_STEPS=80 \
+	SYNTX_REAL_MEMO_FILES=40 SYNTX_REAL_MEMO_STEPS=40 $(GO) test -count=1 -timeout 60m -run $(EDITS_REAL_RUN) ./rules ./lsp
 
 # What a reviewer checks before reading the code: gofmt, go vet, staticcheck
 # (pinned; findings in code that another branch owns wait in

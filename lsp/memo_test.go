@@ -64,14 +64,7 @@ func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
 			if err := h.c.Open(c, uri, lang, src); err != nil {
 				t.Fatal(err)
 			}
-			whole := func(h *harness, uri string) []string {
-				acts, err := suggestions(h.c.CodeActions(c, uri, 0, len(h.c.Doc(uri).Text), protocol.CodeActionTriggerKindInvoked))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return actionKeys(t, acts)
-			}
-			whole(h, uri) // keeps what every candidate derives
+			wholeFileActions(t, h, uri) // keeps what every candidate derives
 			rng := rand.New(rand.NewPCG(11, 11))
 			for step := 0; step < 25; step++ {
 				text := h.c.Doc(uri).Text
@@ -83,29 +76,49 @@ func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
 				text = h.c.Doc(uri).Text
 				lo := rng.IntN(len(text) + 1)
 				hi := min(len(text), lo+2000)
-				part, err := suggestions(h.c.CodeActions(c, uri, lo, hi, protocol.CodeActionTriggerKindInvoked))
-				if err != nil {
-					t.Fatal(err)
-				}
-				fresh := start(t)
-				fresh.initPatient(t)
-				furi := fmt.Sprintf("file:///work/memo/fresh%d.%s", step, ext)
 				// The same path, for the file's role: only the URI differs.
-				if err := fresh.c.Open(c, furi, lang, text); err != nil {
-					t.Fatal(err)
-				}
-				want, err := suggestions(fresh.c.CodeActions(c, furi, lo, hi, protocol.CodeActionTriggerKindInvoked))
-				if err != nil {
-					t.Fatal(err)
-				}
-				norm := func(keys []string) string { return strings.ReplaceAll(strings.Join(keys, "\n"), furi, uri) }
-				if got, want := norm(actionKeys(t, part)), norm(actionKeys(t, want)); got != want {
-					t.Fatalf("step %d: actions over %d-%d differ from a fresh server's\n--- got\n%s\n--- want\n%s", step, lo, hi, got, want)
-				}
-				if got, want := norm(whole(h, uri)), norm(whole(fresh, furi)); got != want {
-					t.Fatalf("step %d: whole-file actions differ from a fresh server's\n--- got\n%s\n--- want\n%s", step, got, want)
-				}
+				furi := fmt.Sprintf("file:///work/memo/fresh%d.%s", step, ext)
+				compareWithFresh(t, h, uri, furi, lang, lo, hi, fmt.Sprintf("step %d", step))
 			}
 		})
+	}
+}
+
+// wholeFileActions returns the keys of the code actions h's server gives
+// over the whole of uri.
+func wholeFileActions(t *testing.T, h *harness, uri string) []string {
+	t.Helper()
+	acts, err := suggestions(h.c.CodeActions(ctx(t), uri, 0, len(h.c.Doc(uri).Text), protocol.CodeActionTriggerKindInvoked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return actionKeys(t, acts)
+}
+
+// compareWithFresh checks that the code actions h's server gives on uri,
+// over lo-hi and over the whole file, equal those of a server that opens
+// uri's current text afresh as furi. label names the step.
+func compareWithFresh(t *testing.T, h *harness, uri, furi, lang string, lo, hi int, label string) {
+	t.Helper()
+	c := ctx(t)
+	part, err := suggestions(h.c.CodeActions(c, uri, lo, hi, protocol.CodeActionTriggerKindInvoked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := start(t)
+	fresh.initPatient(t)
+	if err := fresh.c.Open(c, furi, lang, h.c.Doc(uri).Text); err != nil {
+		t.Fatal(err)
+	}
+	want, err := suggestions(fresh.c.CodeActions(c, furi, lo, hi, protocol.CodeActionTriggerKindInvoked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := func(keys []string) string { return strings.ReplaceAll(strings.Join(keys, "\n"), furi, uri) }
+	if got, want := norm(actionKeys(t, part)), norm(actionKeys(t, want)); got != want {
+		t.Fatalf("%s: actions over %d-%d differ from a fresh server's\n--- got\n%s\n--- want\n%s", label, lo, hi, got, want)
+	}
+	if got, want := norm(wholeFileActions(t, h, uri)), norm(wholeFileActions(t, fresh, furi)); got != want {
+		t.Fatalf("%s: whole-file actions differ from a fresh server's\n--- got\n%s\n--- want\n%s", label, got, want)
 	}
 }

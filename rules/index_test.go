@@ -127,9 +127,13 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 			t.Fatalf("corpus matches only %d times", len(ix.Matches(tree, text.Bytes())))
 		}
 		for step := 0; step < steps; step++ {
-			for k := 1 + rng.IntN(2); k > 0; k-- { // one or two changes per notification
-				a := rng.IntN(text.Len() + 1)
-				b := min(text.Len(), a+rng.IntN(6))
+			// One or two changes per notification, each on the text the
+			// one before left.
+			var changes []corpus.Change
+			n := text.Len()
+			for k := 1 + rng.IntN(2); k > 0; k-- {
+				a := rng.IntN(n + 1)
+				b := min(n, a+rng.IntN(6))
 				if rng.IntN(3) == 0 {
 					b = a
 				}
@@ -137,43 +141,82 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 				if rng.IntN(4) > 0 {
 					repl = pieces[rng.IntN(len(pieces))]
 				}
-				var e syntax.Edit
-				text, e = text.Replace(a, b, []byte(repl))
-				tree.Edit(e)
-				ix.Edit(e)
+				changes = append(changes, corpus.Change{Start: a, End: b, Text: repl})
+				n += len(repl) - (b - a)
 			}
-			changed, err := tree.Reparse(ctx, text.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ix.Refresh(tree, text, changed)
-			// The reference is a full rescan of the same tree. (A fresh
-			// parse of the text is not: under error recovery tree-sitter's
-			// incremental parse can differ from it, and the server works on
-			// the incremental tree.)
-			fullMatches := NewIndex(lib.Set(g), tree, text.Bytes()).Matches(tree, text.Bytes())
-			want := matchKeys(fullMatches, text.Bytes())
-			// Matching only near a cursor must agree too before the flush.
-			cur := rng.IntN(text.Len() + 1)
-			got := map[string]bool{}
-			for _, m := range ix.Within(tree, text.Bytes(), cur, cur) {
-				k := fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)
-				got[k] = true
-				if !strings.Contains(want, k) {
-					t.Fatalf("seed %d step %d: Within gave %s, not in a full rescan", seed, step, m)
-				}
-			}
-			for _, m := range fullMatches {
-				if m.Site.Start <= cur && cur <= m.Site.End && !got[fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)] {
-					t.Fatalf("seed %d step %d: Within(%d) missed %s", seed, step, cur, m)
-				}
-			}
-			if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
-				t.Fatalf("seed %d step %d: incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", seed, step, got, want, text.Bytes())
-			}
+			text = applyNotification(t, tree, ix, text, changes)
+			verifyIncremental(t, lib, g, ix, tree, text, rng, fmt.Sprintf("seed %d step %d", seed, step))
 		}
 		tree.Close()
 	}
+}
+
+// applyNotification applies one notification's changes to text, tree and
+// ix in order, as the server does, then reparses and refreshes the index; it
+// returns the new text.
+func applyNotification(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, changes []corpus.Change) *syntax.Text {
+	t.Helper()
+	for _, c := range changes {
+		var e syntax.Edit
+		text, e = text.Replace(c.Start, c.End, []byte(c.Text))
+		tree.Edit(e)
+		ix.Edit(e)
+	}
+	changed, err := tree.Reparse(context.Background(), text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Refresh(tree, text, changed)
+	return text
+}
+
+// verifyIncremental checks the index ix, refreshed after an edit, against a
+// full rescan of the same tree: every match, and the matches near a cursor
+// drawn from rng before the rest is matched. label names the step.
+func verifyIncremental(t *testing.T, lib *Library, g syntax.Grammar, ix *Index, tree *syntax.Tree, text *syntax.Text, rng *rand.Rand, label string) {
+	t.Helper()
+	// The reference is a full rescan of the same tree. (A fresh parse of
+	// the text is not: under error recovery tree-sitter's incremental parse
+	// can differ from it, and the server works on the incremental tree.)
+	fullMatches := NewIndex(lib.Set(g), tree, text.Bytes()).Matches(tree, text.Bytes())
+	want := matchKeys(fullMatches, text.Bytes())
+	// Matching only near a cursor must agree too before the flush.
+	cur := rng.IntN(text.Len() + 1)
+	got := map[string]bool{}
+	for _, m := range ix.Within(tree, text.Bytes(), cur, cur) {
+		k := fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)
+		got[k] = true
+		if !strings.Contains(want, k) {
+			t.Fatalf("%s: Within gave %s, not in a full rescan", label, m)
+		}
+	}
+	for _, m := range fullMatches {
+		if m.Site.Start <= cur && cur <= m.Site.End && !got[fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)] {
+			t.Fatalf("%s: Within(%d) missed %s", label, cur, m)
+		}
+	}
+	if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+		shown := text.Bytes()
+		if len(shown) > 4<<10 {
+			shown = nil // a real file: the label says how to make it again
+		}
+		t.Fatalf("%s: incremental matches differ\n--- only incremental\n%s--- only in a full rescan\n%s--- text\n%s", label, lineDiff(got, want), lineDiff(want, got), shown)
+	}
+}
+
+// lineDiff returns the lines of a that b lacks.
+func lineDiff(a, b string) string {
+	in := map[string]bool{}
+	for _, l := range strings.SplitAfter(b, "\n") {
+		in[l] = true
+	}
+	var out strings.Builder
+	for _, l := range strings.SplitAfter(a, "\n") {
+		if !in[l] {
+			out.WriteString(l)
+		}
+	}
+	return out.String()
 }
 
 // TestIndexIncrementalEqualsFull edits documents at random and checks, after
@@ -539,15 +582,7 @@ func indexed(t *testing.T, lib *Library, g syntax.Grammar, src string) (text *sy
 
 func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, start, end int, repl string) *syntax.Text {
 	t.Helper()
-	text, e := text.Replace(start, end, []byte(repl))
-	tree.Edit(e)
-	ix.Edit(e)
-	changed, err := tree.Reparse(context.Background(), text.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix.Refresh(tree, text, changed)
-	return text
+	return applyNotification(t, tree, ix, text, []corpus.Change{{Start: start, End: end, Text: repl}})
 }
 
 // TestGlobalsKeptAcrossKeystrokes: #global?'s answers are kept across

@@ -374,3 +374,32 @@ func TestEscapeModPath(t *testing.T) {
 		t.Errorf("escapeModPath = %s", got)
 	}
 }
+
+// TestSample: a draw is the same for the same seed, another for another
+// seed, keeps only what keep accepts, and hands each file's text.
+func TestSample(t *testing.T) {
+	c := Require(t)
+	draw := func(seed uint64, keep func(File, []byte) bool) []string {
+		s, err := c.Sample(syntax.Go, seed, 5, keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range s {
+			if want, err := os.ReadFile(f.Path); err != nil || string(want) != string(f.Src) {
+				t.Fatalf("%s: Src is not the file's text (%v)", f.Rel, err)
+			}
+			out = append(out, f.Rel)
+		}
+		return out
+	}
+	a, b, other := draw(1, nil), draw(1, nil), draw(2, nil)
+	if len(a) != 5 || !slices.Equal(a, b) || slices.Equal(a, other) {
+		t.Fatalf("seed 1 drew %v then %v; seed 2 %v", a, b, other)
+	}
+	for _, rel := range draw(1, func(f File, _ []byte) bool { return strings.HasSuffix(f.Rel, "_test.go") }) {
+		if !strings.HasSuffix(rel, "_test.go") {
+			t.Fatalf("kept %s", rel)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package lsp
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -51,7 +53,11 @@ func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []r
 	src := cs.text.Bytes()
 	for _, m := range matches {
 		c := &candidate{match: m, grammar: doc.grammar, score: m.Rule.Prior, unsafe: m.Unsafe}
-		memo, _ := doc.index.Memo(&c.match).(*siteMemo)
+		kept := doc.index.Memo(&c.match)
+		if _, ok := kept.(noFix); ok {
+			continue
+		}
+		memo, _ := kept.(*siteMemo)
 		if memo == nil {
 			if ctx.Err() != nil {
 				partial = true
@@ -63,7 +69,7 @@ func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []r
 					partial = true
 					continue
 				}
-				s.log.Warn("fix failed", "rule", m.Rule.ID, "source", ruleSource(m.Rule), "err", err)
+				s.noFix(doc, &c.match, len(src), err)
 				continue
 			}
 			rctx, deps := capture.ContextRead(doc.tree, m.Site)
@@ -85,6 +91,24 @@ func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []r
 		out = append(out, c)
 	}
 	return out, partial
+}
+
+// noFix is kept with a match whose fix did not render on the current text,
+// so that no request renders it again (nor logs it) until an edit.
+type noFix struct{}
+
+// noFix records that m's fix did not render: err wraps
+// rules.ErrNotApplicable when the text does not allow it (a precondition,
+// logged at debug level), else it is a defect of the rule, a warning. What
+// a fix reads can be anywhere in the file (its imports), so any edit
+// renders it again. Call with doc.mu held.
+func (s *Server) noFix(doc *document, m *rules.Match, textLen int, err error) {
+	level := slog.LevelWarn
+	if errors.Is(err, rules.ErrNotApplicable) {
+		level = slog.LevelDebug
+	}
+	s.log.Log(context.Background(), level, "fix failed", "rule", m.Rule.ID, "source", ruleSource(m.Rule), "err", err)
+	doc.index.SetMemo(m, rules.Span{Start: 0, End: textLen}, noFix{})
 }
 
 // fixReads returns the span of text a local fix of m reads: the match's

@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -23,6 +24,12 @@ type TextEdit struct {
 	// as opposed to the rewrite itself.
 	Import bool
 }
+
+// ErrNotApplicable reports a fix that the text around its match does not
+// allow (the package it needs is imported under another name, or the
+// imports it must change overlap its own edits): a precondition checked
+// when the fix is rendered, not a defect of the rule.
+var ErrNotApplicable = errors.New("the fix does not apply here")
 
 // Fix is Render without a deadline, for a single match of src: it indexes
 // src's lines first, so callers rendering several matches of one text use
@@ -180,7 +187,7 @@ func addImportEdits(r *Rule, tree *syntax.Tree, src []byte) ([]TextEdit, error) 
 			// The fix writes pkg.Name: an import of the package under
 			// another name (or a dot import) would leave pkg undefined.
 			if name, ok := goImportName(tree.Root(), src, imp); ok && name != path.Base(imp) {
-				return nil, fmt.Errorf("rule %s: the file imports %q as %s", r.ID, imp, name)
+				return nil, fmt.Errorf("rule %s: the file imports %q as %s: %w", r.ID, imp, name, ErrNotApplicable)
 			}
 		}
 		if e, ok := addImport(tree, src, imp); ok {
@@ -222,7 +229,7 @@ func rewriteImports(ctx context.Context, r *Rule, g syntax.Grammar, src []byte, 
 	}
 	e := diffEdit(src, cur)
 	if overlaps(edits, e.Span) {
-		return nil, fmt.Errorf("rule %s: the fix's edits overlap the imports it changes", r.ID)
+		return nil, fmt.Errorf("rule %s: the fix's edits overlap the imports it changes: %w", r.ID, ErrNotApplicable)
 	}
 	e.Import = true
 	return []TextEdit{e}, nil

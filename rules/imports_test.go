@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestFixImportsUnderAnotherName(t *testing.T) {
 		return string(out), err
 	}
 	goSrc := "package p\n\nimport . \"strings\"\n\nfunc f(xs []string) string {\n\ts := \"\"\n\tfor _, x := range xs {\n\t\ts += \"<\" + TrimSpace(x)\n\t}\n\treturn s\n}\n"
-	if _, err := fix(syntax.Go, "go.string-concat-loop", goSrc); err == nil || !strings.Contains(err.Error(), `imports "strings" as .`) {
+	if _, err := fix(syntax.Go, "go.string-concat-loop", goSrc); !errors.Is(err, ErrNotApplicable) || !strings.Contains(err.Error(), `imports "strings" as .`) {
 		t.Errorf("dot-imported strings: err %v, want the fix refused", err)
 	}
 	pySrc := "import pathlib as pl\n\n\ndef read(p):\n    return open(p).read()\n"

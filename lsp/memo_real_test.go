@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path"
 	"strings"
 	"testing"
 
@@ -19,10 +18,10 @@ import (
 // on real, unmodified files of the real-code corpus (skipped when it is not
 // fetched, failed under SYNTX_REALCORPUS_REQUIRED=1), edited as a person
 // edits (corpus.Typist): after each notification, the code actions the
-// server gives around the change and over the whole file equal those of a
-// server that opens the current text afresh at the same place (the fresh
-// copy's path differs only by a directory, so the file's project, role and
-// targets are the same).
+// server gives around the change and over the whole file equal those of
+// another server, in the same workspace folder (the package's root, so
+// that both read the same project files: go.mod, package.json, tsconfig),
+// that opens the current text afresh under the same URI.
 //
 // By default one file per language, drawn with seed 1, 12 notifications;
 // SYNTX_REAL_MEMO_FILES, SYNTX_REAL_MEMO_STEPS and SYNTX_REAL_MEMO_SEED
@@ -45,8 +44,12 @@ func TestCodeActionsOnRealCodeMatchFresh(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, f := range drawn {
+			root, ok := c.Root(f.Source)
+			if !ok {
+				t.Fatalf("%s: no root for source %s", f.Rel, f.Source)
+			}
 			t.Run(string(g)+"/"+f.Package+"/"+f.Rel, func(t *testing.T) {
-				editRealAndCompare(t, langID[g], f.Path, f.Src, seed*1000+uint64(i), steps)
+				editRealAndCompare(t, langID[g], root, f.Path, f.Src, seed*1000+uint64(i), steps)
 			})
 		}
 	}
@@ -62,12 +65,12 @@ func ruleMatches(t *testing.T, lib *rules.Library, g syntax.Grammar, src []byte)
 	return len(rules.NewIndex(lib.Set(g), tree, src).Matches(tree, src)) > 0
 }
 
-// editRealAndCompare opens file's text src, makes steps notifications of
-// edits to it and compares the code actions after each with a fresh
-// server's.
-func editRealAndCompare(t *testing.T, lang, file string, src []byte, seed uint64, steps int) {
+// editRealAndCompare opens file's text src in the workspace folder root,
+// makes steps notifications of edits to it and compares the code actions
+// after each with a fresh server's.
+func editRealAndCompare(t *testing.T, lang, root, file string, src []byte, seed uint64, steps int) {
 	h := start(t)
-	h.initPatient(t)
+	h.initPatientIn(t, root)
 	c := ctx(t)
 	uri := "file://" + file
 	if err := h.c.Open(c, uri, lang, string(src)); err != nil {
@@ -88,8 +91,7 @@ func editRealAndCompare(t *testing.T, lang, file string, src []byte, seed uint64
 			t.Fatal(err)
 		}
 		n := len(h.c.Doc(uri).Text)
-		furi := "file://" + path.Join(path.Dir(file), fmt.Sprintf("syntx-fresh-%d", step), path.Base(file))
-		compareWithFresh(t, h, uri, furi, lang, max(0, at-1000), min(n, at+1000),
+		compareWithFresh(t, h, uri, uri, lang, root, max(0, at-1000), min(n, at+1000),
 			fmt.Sprintf("seed %d step %d after\n%s\n", seed, step, strings.Join(log[max(0, len(log)-12):], "\n")))
 	}
 }

@@ -78,7 +78,7 @@ func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
 				hi := min(len(text), lo+2000)
 				// The same path, for the file's role: only the URI differs.
 				furi := fmt.Sprintf("file:///work/memo/fresh%d.%s", step, ext)
-				compareWithFresh(t, h, uri, furi, lang, lo, hi, fmt.Sprintf("step %d", step))
+				compareWithFresh(t, h, uri, furi, lang, t.TempDir(), lo, hi, fmt.Sprintf("step %d", step))
 			}
 		})
 	}
@@ -96,9 +96,10 @@ func wholeFileActions(t *testing.T, h *harness, uri string) []string {
 }
 
 // compareWithFresh checks that the code actions h's server gives on uri,
-// over lo-hi and over the whole file, equal those of a server that opens
-// uri's current text afresh as furi. label names the step.
-func compareWithFresh(t *testing.T, h *harness, uri, furi, lang string, lo, hi int, label string) {
+// over lo-hi and over the whole file, equal those of a server in the
+// workspace folder root that opens uri's current text afresh as furi.
+// label names the step.
+func compareWithFresh(t *testing.T, h *harness, uri, furi, lang, root string, lo, hi int, label string) {
 	t.Helper()
 	c := ctx(t)
 	part, err := suggestions(h.c.CodeActions(c, uri, lo, hi, protocol.CodeActionTriggerKindInvoked))
@@ -106,7 +107,7 @@ func compareWithFresh(t *testing.T, h *harness, uri, furi, lang string, lo, hi i
 		t.Fatal(err)
 	}
 	fresh := start(t)
-	fresh.initPatient(t)
+	fresh.initPatientIn(t, root)
 	if err := fresh.c.Open(c, furi, lang, h.c.Doc(uri).Text); err != nil {
 		t.Fatal(err)
 	}

@@ -70,8 +70,14 @@ func (h *harness) init(t *testing.T, utf8 bool) {
 // measure the machine.
 func (h *harness) initPatient(t *testing.T) {
 	t.Helper()
+	h.initPatientIn(t, t.TempDir())
+}
+
+// initPatientIn is initPatient with the workspace folder root.
+func (h *harness) initPatientIn(t *testing.T, root string) {
+	t.Helper()
 	opts := map[string]any{"limits": map[string]any{"request_timeout": "1m"}}
-	if _, err := h.c.Initialize(ctx(t), t.TempDir(), false, opts); err != nil {
+	if _, err := h.c.Initialize(ctx(t), root, false, opts); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
 	if got := h.srv.config().Limits.RequestTimeout.D(); got != time.Minute {

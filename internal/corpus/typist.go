@@ -18,12 +18,13 @@ type Change struct {
 // Typist makes the changes a person editing a file makes, for property
 // tests on real files: a word of the file's typed a character at a time (a
 // notification per character), punctuation typed alone (an opened string or
-// bracket stays open for a while, as without an editor's auto-pairing),
-// backspaces, a line broken with its indentation kept, a line deleted or
-// duplicated, the word at the cursor replaced by another of the file's, a
-// line pasted from elsewhere, the last change undone, and now and then the
-// same word typed at two places in one notification (two cursors). Cursors
-// stand at rune boundaries, as an editor's do.
+// bracket stays open for a while, as without an editor's auto-pairing), a
+// character beyond ASCII (a UTF-16 surrogate pair among them), backspaces,
+// a line broken with its indentation and line ending kept, a line deleted
+// or duplicated, the word at the cursor replaced by another of the file's,
+// a line pasted from elsewhere, the last change undone, and now and then
+// the same word typed at two places in one notification (two cursors).
+// Cursors stand at rune boundaries, as an editor's do.
 type Typist struct {
 	rng   *rand.Rand
 	words []string // the file's identifiers, the words a person types there
@@ -33,8 +34,12 @@ type Typist struct {
 
 var identRE = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 
-// punctuation is what Typist types one character at a time.
-const punctuation = "(){}[]\"'`;,.:=+-*/<>!&|#\n\t "
+// punctuation is what Typist types one character at a time (Enter is a
+// line break, which follows the line's ending).
+const punctuation = "(){}[]\"'`;,.:=+-*/<>!&|#\t "
+
+// nonASCII are the characters beyond ASCII it types.
+var nonASCII = []string{"é", "ß", "日", "語", "😀", "\u00a0", "→"}
 
 // NewTypist returns a Typist for the file src, drawing from rng.
 func NewTypist(rng *rand.Rand, src []byte) *Typist {
@@ -75,8 +80,11 @@ func (e *Typist) Next(src []byte) []Change {
 			e.plan = append(e.plan, Change{at + i, at + i, word[i : i+1]})
 		}
 		c = Change{at, at, word[:1]}
-	case op < 9: // one punctuation character
+	case op < 8: // one punctuation character
 		c = Change{at, at, string(punctuation[e.rng.IntN(len(punctuation))])}
+	case op < 9: // one character beyond ASCII: two UTF-8 bytes, three, four
+		// (a UTF-16 surrogate pair), a no-break space
+		c = Change{at, at, nonASCII[e.rng.IntN(len(nonASCII))]}
 	case op < 11: // backspace, a few times
 		start := at
 		for n := 1 + e.rng.IntN(3); n > 0 && start > 0; n-- {
@@ -84,13 +92,17 @@ func (e *Typist) Next(src []byte) []Change {
 			start -= size
 		}
 		c = Change{start, at, ""}
-	case op < 12: // break the line, keeping its indentation
+	case op < 12: // break the line, keeping its indentation and its ending
 		ls := lineStart(src, at)
 		indent := ls
 		for indent < at && (src[indent] == ' ' || src[indent] == '\t') {
 			indent++
 		}
-		c = Change{at, at, "\n" + string(src[ls:indent])}
+		nl := "\n"
+		if le := lineEnd(src, at); le >= 2 && le-2 >= at && string(src[le-2:le]) == "\r\n" {
+			nl = "\r\n"
+		}
+		c = Change{at, at, nl + string(src[ls:indent])}
 	case op < 13: // delete a line
 		c = Change{lineStart(src, at), lineEnd(src, at), ""}
 	case op < 14: // duplicate a line

@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -16,7 +17,7 @@ func TestTypistChangesAreValid(t *testing.T) {
 	ty := NewTypist(rng, src)
 	var prev []byte
 	var last Change
-	undos, multi, typed := 0, 0, 0
+	undos, multi, typed, wide, crlf := 0, 0, 0, 0, 0
 	for step := range 3000 {
 		cs := ty.Next(src)
 		if len(cs) > 1 {
@@ -42,6 +43,12 @@ func TestTypistChangesAreValid(t *testing.T) {
 		if len(cs) == 1 && len(cs[0].Text) == 1 && cs[0].Start == cs[0].End {
 			typed++
 		}
+		if len(cs) == 1 && utf8.RuneCountInString(cs[0].Text) == 1 && len(cs[0].Text) > 1 {
+			wide++
+		}
+		if len(cs) == 1 && strings.HasPrefix(cs[0].Text, "\r\n") {
+			crlf++
+		}
 		prev, last = before, cs[len(cs)-1]
 		if len(cs) > 1 {
 			prev = nil
@@ -50,7 +57,24 @@ func TestTypistChangesAreValid(t *testing.T) {
 			src = src[:0:0]
 		}
 	}
-	if undos < 50 || multi < 50 || typed < 500 {
-		t.Fatalf("in 3,000 notifications: %d undos, %d with two changes, %d characters typed", undos, multi, typed)
+	if undos < 50 || multi < 50 || typed < 500 || wide < 50 || crlf != 0 {
+		t.Fatalf("in 3,000 notifications: %d undos, %d with two changes, %d characters typed, %d beyond ASCII, %d CRLF breaks in an LF text", undos, multi, typed, wide, crlf)
+	}
+	// In a CRLF text a line is broken with CRLF.
+	src = []byte(strings.Repeat("\tx := f(y)\r\n", 200))
+	ty = NewTypist(rand.New(rand.NewPCG(3, 4)), src)
+	for range 400 {
+		for _, c := range ty.Next(src) {
+			if strings.HasPrefix(c.Text, "\n") && len(strings.TrimLeft(c.Text[1:], " \t")) == 0 && c.Start > 0 && src[c.Start-1] != '\r' && lineEnd(src, c.Start) > c.Start+1 && src[lineEnd(src, c.Start)-2] == '\r' {
+				t.Fatalf("broke a CRLF line with LF at %d: %q", c.Start, src)
+			}
+			if strings.HasPrefix(c.Text, "\r\n") {
+				crlf++
+			}
+			src = append(append(append([]byte(nil), src[:c.Start]...), c.Text...), src[c.End:]...)
+		}
+	}
+	if crlf == 0 {
+		t.Fatal("no CRLF line break typed in a CRLF text")
 	}
 }

@@ -166,6 +166,7 @@ func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {
 	ws := s.ws
 	s.mu.RUnlock()
 	s.announceTrust(ctx, ws)
+	s.exe.request() // start-up is over: its pages may go
 	return nil, nil
 }
 

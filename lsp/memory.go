@@ -50,6 +50,60 @@ const (
 	gcMaxPercent = 400
 )
 
+// The executable's pages. The server is one 50 MB executable (grammars,
+// SQLite, the ONNX runtime, PostgreSQL's client); starting it runs every
+// package's initialisers and compiles the rules, which touches most of its
+// code and read-only data, and the kernel maps each touched page with its
+// neighbours (fault-around): 27 MiB of the executable were resident once
+// the rules were loaded, of a peak of 75 MiB with the four benchmark files
+// open. Most of those pages are not used again, and a whole-file analysis
+// touches code that keystrokes do not. Once initialized, and after a
+// document's whole-file analysis (at most once per exeDropEvery), the
+// server asks the kernel to unmap the executable's read-only, unmodified
+// pages (dropExecutablePages); what is used again is mapped back from the
+// page cache by a minor fault. The page cache may keep them: the process
+// no longer holds them resident, and the kernel can reclaim them like any
+// cached file.
+const exeDropEvery = 100 * time.Millisecond
+
+// exePages schedules dropExecutablePages.
+type exePages struct {
+	mu      sync.Mutex
+	on      bool // serve turns it on (Options.ReleaseExecutable)
+	last    time.Time
+	pending bool
+	// drop, in tests, replaces dropExecutablePages.
+	drop func() (int, error)
+	log  func(bytes int, err error)
+}
+
+// request asks for a drop: now if the last was at least exeDropEvery ago,
+// else once that much time has passed (requests meanwhile join it). The
+// drop runs on its own goroutine: reading smaps takes a millisecond or so.
+func (e *exePages) request() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.on || e.pending {
+		return
+	}
+	e.pending = true
+	wait := max(0, exeDropEvery-time.Since(e.last))
+	time.AfterFunc(wait, func() {
+		drop := dropExecutablePages
+		if e.drop != nil {
+			drop = e.drop
+		}
+		n, err := drop()
+		e.mu.Lock()
+		e.pending, e.last = false, time.Now()
+		log := e.log
+		e.mu.Unlock()
+		if log != nil {
+			log(n, err)
+		}
+	})
+}
+
 // gcPercent is the GOGC that leaves room for gcKeystrokes copies of a text
 // of biggest bytes over a live heap of live bytes, and at least base.
 func gcPercent(base int, biggest int, live uint64) int {
@@ -108,6 +162,8 @@ type trees struct {
 	gcBase, gcSet int
 	// gcHooks, in tests, replace reading the live heap and setting GOGC.
 	gcHooks *gcHooks
+	// exe drops the executable's pages after an analysis (nil: never).
+	exe *exePages
 }
 
 type gcHooks struct {
@@ -122,6 +178,10 @@ func (t *trees) touch(key string, n int) (evict []string) {
 	defer t.mu.Unlock()
 	if t.bytes == nil {
 		t.bytes = map[string]int{}
+	}
+	if _, had := t.bytes[key]; !had && t.exe != nil {
+		// A whole-file analysis just gave key its tree.
+		t.exe.request()
 	}
 	t.removeLocked(key)
 	t.order = append(t.order, key)

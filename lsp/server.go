@@ -48,6 +48,11 @@ type Options struct {
 	// then raises while a large document is being edited (memory.go); zero
 	// leaves the collector alone.
 	GCPercent int
+	// ReleaseExecutable unmaps the executable's unmodified read-only pages
+	// once initialized and after whole-file analyses, so that those only
+	// start-up used stop counting against the server's memory (memory.go);
+	// serve sets it.
+	ReleaseExecutable bool
 }
 
 type state int32
@@ -83,6 +88,7 @@ type Server struct {
 	docs   documents
 	queues queues
 	trees  trees
+	exe    exePages
 	offers offers
 	// stream is the connection's stream, for its count of unanswered
 	// requests (nil when jsonrpc2 offers no frame access).
@@ -189,6 +195,15 @@ func NewServer(opts Options) *Server {
 	s.queues.log = s.log
 	s.docs.m = map[string]*document{}
 	s.trees.gcBase = opts.GCPercent
+	s.exe.on = opts.ReleaseExecutable
+	s.exe.log = func(n int, err error) {
+		if err != nil {
+			s.log.Debug("executable pages not released", "err", err)
+			return
+		}
+		s.log.Debug("executable pages released", "bytes", n)
+	}
+	s.trees.exe = &s.exe
 	s.offers.init(newSessionID())
 	return s
 }

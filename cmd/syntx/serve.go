@@ -33,7 +33,7 @@ stderr and to the client's log. Point your editor at "syntx serve".`)
 		debug.SetGCPercent(serveGCPercent)
 		gc = serveGCPercent
 	}
-	s := lsp.NewServer(lsp.Options{Logger: logger, DataDir: config.DataHome(), GCPercent: gc})
+	s := lsp.NewServer(lsp.Options{Logger: logger, DataDir: config.DataHome(), GCPercent: gc, ReleaseExecutable: true})
 	code := s.Serve(ctx, stdio{e.stdin, e.stdout})
 	if code != 0 {
 		return exitCode(code)

@@ -100,6 +100,9 @@ type document struct {
 	// ready, when set, is called (with mu held) when a background analysis
 	// installs a tree, so that the server counts it (see memory.go).
 	ready func(*document)
+	// starting, when set, is called before a whole-file analysis starts
+	// (the server releases the executable's pages then: memory.go).
+	starting func()
 	// supp answers suppression checks for the tree and text it was made
 	// for (see suppressions).
 	supp *rules.Suppressions
@@ -148,6 +151,9 @@ func (d *document) analyse(ctx context.Context, lib *rules.Library, maxBytes int
 	if quiet != "" {
 		d.quiet = quiet
 		return
+	}
+	if d.starting != nil {
+		d.starting()
 	}
 	if d.text.Len() <= syncAnalyseBytes {
 		d.install(analyseText(ctx, g, d.text, lib))

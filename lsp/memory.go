@@ -57,10 +57,10 @@ const (
 // neighbours (fault-around): 27 MiB of the executable were resident once
 // the rules were loaded, of a peak of 75 MiB with the four benchmark files
 // open. Most of those pages are not used again, and a whole-file analysis
-// touches code that keystrokes do not. Once initialized, and after a
-// document's whole-file analysis (at most once per exeDropEvery), the
-// server asks the kernel to unmap the executable's read-only, unmodified
-// pages (dropExecutablePages); what is used again is mapped back from the
+// touches code (and a grammar's parse tables) that keystrokes do not. Once
+// initialized, and before and after each document's whole-file analysis
+// (at most once per exeDropEvery), the server asks the kernel to unmap the
+// executable's read-only, unmodified pages (dropExecutablePages); what is used again is mapped back from the
 // page cache by a minor fault. The page cache may keep them: the process
 // no longer holds them resident, and the kernel can reclaim them like any
 // cached file.

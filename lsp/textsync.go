@@ -41,6 +41,7 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 		s.used(d)
 		s.analysed(d.key)
 	}
+	doc.starting = s.exe.request
 	doc.mu.Lock()
 	if _, quiet := doc.precheck(cfg.Limits.MaxDocumentBytes); quiet == "" {
 		// Parsed when first used (a request, an edit), in the background

@@ -60,10 +60,10 @@ const (
 // touches code (and a grammar's parse tables) that keystrokes do not. Once
 // initialized, and before and after each document's whole-file analysis
 // (at most once per exeDropEvery), the server asks the kernel to unmap the
-// executable's read-only, unmodified pages (dropExecutablePages); what is used again is mapped back from the
-// page cache by a minor fault. The page cache may keep them: the process
-// no longer holds them resident, and the kernel can reclaim them like any
-// cached file.
+// executable's read-only, unmodified pages (dropExecutablePages); what is
+// used again is mapped back from the page cache by a minor fault. The page
+// cache may keep them: the process no longer holds them resident, and the
+// kernel can reclaim them like any cached file.
 const exeDropEvery = 100 * time.Millisecond
 
 // exePages schedules dropExecutablePages.
@@ -162,7 +162,8 @@ type trees struct {
 	gcBase, gcSet int
 	// gcHooks, in tests, replace reading the live heap and setting GOGC.
 	gcHooks *gcHooks
-	// exe drops the executable's pages after an analysis (nil: never).
+	// exe drops the executable's pages when a document gets its tree
+	// from a whole-file analysis (nil: never).
 	exe *exePages
 }
 

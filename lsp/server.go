@@ -49,9 +49,9 @@ type Options struct {
 	// leaves the collector alone.
 	GCPercent int
 	// ReleaseExecutable unmaps the executable's unmodified read-only pages
-	// once initialized and after whole-file analyses, so that those only
-	// start-up used stop counting against the server's memory (memory.go);
-	// serve sets it.
+	// once initialized and around whole-file analyses, so that those only
+	// start-up (or an analysis) used stop counting against the server's
+	// memory (memory.go); serve sets it.
 	ReleaseExecutable bool
 }
 

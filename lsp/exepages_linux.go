@@ -46,49 +46,67 @@ func dropExecutablePages() (int, error) {
 	return n, nil
 }
 
+// mapping is one entry of /proc/PID/smaps: its address range, whether it
+// is writable, the file it maps, and its resident and anonymous bytes.
+type mapping struct {
+	lo, hi     uintptr
+	writable   bool
+	path       string
+	rss, anonB int
+}
+
+// readSmaps parses smaps. An entry's header is "lo-hi perms offset dev
+// inode [path]" (the path may hold spaces); its fields ("Rss:     8 kB")
+// follow until the next header.
+func readSmaps(sc *bufio.Scanner) ([]mapping, error) {
+	var out []mapping
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 {
+			continue
+		}
+		if lo, hi, ok := strings.Cut(fields[0], "-"); ok && len(fields) >= 5 && !strings.HasSuffix(fields[0], ":") {
+			a, err1 := strconv.ParseUint(lo, 16, 64)
+			b, err2 := strconv.ParseUint(hi, 16, 64)
+			if err1 != nil || err2 != nil || b <= a {
+				continue
+			}
+			m := mapping{lo: uintptr(a), hi: uintptr(b), writable: strings.ContainsRune(fields[1], 'w')}
+			if len(fields) >= 6 {
+				m.path = strings.Join(fields[5:], " ")
+			}
+			out = append(out, m)
+			continue
+		}
+		if len(out) == 0 || len(fields) < 2 {
+			continue
+		}
+		kb, err := strconv.Atoi(fields[1])
+		if err != nil {
+			continue
+		}
+		switch fields[0] {
+		case "Rss:":
+			out[len(out)-1].rss = kb << 10
+		case "Anonymous:":
+			out[len(out)-1].anonB = kb << 10
+		}
+	}
+	return out, sc.Err()
+}
+
 // cleanReadOnlyMappings reads smaps and returns the address ranges of the
 // mappings of file path that are not writable and have no anonymous pages
 // (a private mapping's changed pages are anonymous copies). Private_Dirty
 // is no test: it also counts the file's own pages that are dirty in the page
 // cache, as all of them are after the executable was just copied.
 func cleanReadOnlyMappings(sc *bufio.Scanner, path string) ([][2]uintptr, error) {
+	ms, err := readSmaps(sc)
 	var out [][2]uintptr
-	var cur *[2]uintptr
-	clean := false
-	flush := func() {
-		if cur != nil && clean {
-			out = append(out, *cur)
-		}
-		cur = nil
-	}
-	for sc.Scan() {
-		line := sc.Text()
-		fields := strings.Fields(line)
-		if len(fields) == 0 {
-			continue
-		}
-		if lo, hi, ok := strings.Cut(fields[0], "-"); ok && len(fields) >= 5 && !strings.HasSuffix(fields[0], ":") {
-			flush()
-			// "lo-hi perms offset dev inode [path]"; the path may hold spaces.
-			name := ""
-			if len(fields) >= 6 {
-				name = strings.Join(fields[5:], " ")
-			}
-			if name != path || strings.ContainsRune(fields[1], 'w') {
-				continue
-			}
-			a, err1 := strconv.ParseUint(lo, 16, 64)
-			b, err2 := strconv.ParseUint(hi, 16, 64)
-			if err1 != nil || err2 != nil || b <= a {
-				continue
-			}
-			cur, clean = &[2]uintptr{uintptr(a), uintptr(b)}, true
-			continue
-		}
-		if cur != nil && len(fields) >= 2 && fields[0] == "Anonymous:" && fields[1] != "0" {
-			clean = false
+	for _, m := range ms {
+		if m.path == path && !m.writable && m.anonB == 0 {
+			out = append(out, [2]uintptr{m.lo, m.hi})
 		}
 	}
-	flush()
-	return out, sc.Err()
+	return out, err
 }

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -25,38 +24,25 @@ func exeMappings(t *testing.T) (cleanRss int, relro int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile("/proc/self/smaps")
+	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mine, ro bool
-	rss := 0
-	flush := func(anon bool) {
-		if mine && ro && !anon {
-			cleanRss += rss
-		}
-		if mine && ro && anon {
+	defer f.Close()
+	ms, err := readSmaps(bufio.NewScanner(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		switch {
+		case m.path != exe || m.writable:
+		case m.anonB == 0:
+			cleanRss += m.rss
+		default:
 			relro++
 		}
 	}
-	anon := false
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
-			flush(anon)
-			mine = len(f) >= 6 && strings.Join(f[5:], " ") == exe
-			ro, rss, anon = !strings.Contains(f[1], "w"), 0, false
-			continue
-		}
-		if len(f) >= 2 && f[0] == "Rss:" {
-			rss, _ = strconv.Atoi(f[1])
-		}
-		if len(f) >= 2 && f[0] == "Anonymous:" && f[1] != "0" {
-			anon = true
-		}
-	}
-	flush(anon)
-	return cleanRss << 10, relro
+	return cleanRss, relro
 }
 
 // TestDropExecutablePages: the executable's read-only, unmodified pages

@@ -26,7 +26,7 @@ import (
 // By default it edits 2 files per language, drawn with seed 1, 25
 // notifications each (`make check-index-real-ci` runs it on the CI subset);
 // SYNTX_REAL_INDEX_FILES, SYNTX_REAL_INDEX_STEPS and SYNTX_REAL_INDEX_SEED
-// change that (README, "Real-code corpus", gives the long run).
+// change that (README, "Development", gives the long run).
 func TestIndexIncrementalEqualsFullOnRealCode(t *testing.T) {
 	c := realcorpus.Require(t)
 	files := realcorpus.EnvCount(t, "SYNTX_REAL_INDEX_FILES", 2)

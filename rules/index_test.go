@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/syntx/syntx/internal/corpus"
+	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/internal/testwait"
 	"github.com/syntx/syntx/syntax"
 )
@@ -232,14 +231,8 @@ func lineDiff(a, b string) string {
 func TestIndexIncrementalEqualsFull(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	langSeeds, shapeSeeds := uint64(40), uint64(5)
-	if v := os.Getenv("SYNTX_INDEX_SEEDS"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 32)
-		if err != nil || n == 0 {
-			t.Fatalf("SYNTX_INDEX_SEEDS=%q: want a positive number", v)
-		}
-		langSeeds, shapeSeeds = n, max(shapeSeeds, n/8)
-	}
+	langSeeds := uint64(realcorpus.EnvCount(t, "SYNTX_INDEX_SEEDS", 40))
+	shapeSeeds := max(5, langSeeds/8)
 	for g, c := range indexCorpus {
 		t.Run(string(g), func(t *testing.T) {
 			t.Parallel()

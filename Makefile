@@ -163,7 +163,8 @@ check-rules-real-ci: build realcorpus-ci
 # notification against a full rescan, and a server's code actions against a
 # fresh server's. check-edits-real-ci (.ci/run) edits a few files per
 # language of the CI subset (under a minute); check-edits-real 300 files per
-# language and 40 per language through the server (~10 minutes on 2 cores).
+# language and 40 per language through the server (7 min 15 s on a 2-core
+# machine).
 EDITS_REAL_RUN = 'TestIndexIncrementalEqualsFullOnRealCode|TestCodeActionsOnRealCodeMatchFresh'
 check-edits-real-ci: realcorpus-ci
 	SYNTX_REALCORPUS_REQUIRED=1 $(GO) test -count=1 -run $(EDITS_REAL_RUN) ./rules ./lsp

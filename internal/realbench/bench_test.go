@@ -54,6 +54,7 @@ func BenchmarkReal(b *testing.B) {
 		b.Run(id, func(b *testing.B) { env.measureFile(b, f, res) })
 	}
 	b.Run("rss-four-files", func(b *testing.B) { env.measureRSS(b, res) })
+	b.Run("round-trip", func(b *testing.B) { env.measureRoundTrip(b, env.file(fourFiles[0]), res) })
 	for _, id := range series {
 		f := env.file(id)
 		b.Run("series/"+id, func(b *testing.B) { env.measureSeries(b, f, res) })
@@ -379,7 +380,16 @@ const (
 	mEdit  measure = "edit→codeAction"
 	mLine  measure = "line-after-edit"
 	mWhole measure = "whole-file"
+	// mTyped is mEdit at a person's pace: typingGap between the end of
+	// one round and the next keystroke (not timed). Back to back, the
+	// server never has a gap; a person always leaves one.
+	mTyped measure = "typing"
 )
+
+// typingGap is the pause between keystrokes of mTyped: 30 ms, 33
+// keystrokes a second, faster than a fast typist's bursts (a 120-word-a-
+// minute typist leaves about 100 ms).
+const typingGap = 30 * time.Millisecond
 
 func (m measure) request(d *Doc) request {
 	switch m {
@@ -401,8 +411,11 @@ func rounds(b *testing.B, s *Server, d *Doc, m measure) stat {
 	var lat []time.Duration
 	actions := 0
 	for i := 0; i < b.N; i++ {
+		if m == mTyped {
+			time.Sleep(typingGap)
+		}
 		ctx, cancel := ctxFor(b)
-		dt, n, err := s.EditThen(ctx, d, m.request(d), m != mEdit)
+		dt, n, err := s.EditThen(ctx, d, m.request(d), m != mEdit && m != mTyped)
 		cancel()
 		if err != nil {
 			b.Fatal(err)
@@ -424,10 +437,43 @@ func (e *benchEnv) measureFile(b *testing.B, f benchFile, res *results) {
 	row := res.row(f)
 	for _, sp := range e.specs(b, f, true) {
 		s, d := e.open(b, sp, f)
-		for _, m := range []measure{mEdit, mLine, mWhole} {
+		for _, m := range []measure{mEdit, mTyped, mLine, mWhole} {
 			b.Run(sp.Name+"/"+string(m), func(b *testing.B) { row.set(m, sp.Name, rounds(b, s, d, m)) })
 		}
 		s.Close()
+	}
+}
+
+// measureRoundTrip times, on SyntX with f open, a request it answers
+// without work (Server.Nothing), back to back and at the typing pace: the
+// floor under every request of the table, the transport's and the
+// machine's. After a pause the client's and the server's threads sleep,
+// and waking them costs what a keystroke at a person's pace pays on top
+// of the server's work.
+func (e *benchEnv) measureRoundTrip(b *testing.B, f benchFile, res *results) {
+	s, d := e.open(b, e.specs(b, f, false)[0], f)
+	defer s.Close()
+	for _, m := range []measure{mEdit, mTyped} {
+		name := map[measure]string{mEdit: "back-to-back", mTyped: "typing"}[m]
+		b.Run(name, func(b *testing.B) {
+			var lat []time.Duration
+			for i := 0; i < b.N; i++ {
+				if m == mTyped {
+					time.Sleep(typingGap)
+				}
+				ctx, cancel := ctxFor(b)
+				dt, err := s.Nothing(ctx, d)
+				cancel()
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, dt)
+			}
+			st := stat{P50: percentile(lat, 0.5), P99: percentile(lat, 0.99), N: len(lat)}
+			b.ReportMetric(ms(st.P50), "p50-ms")
+			b.ReportMetric(ms(st.P99), "p99-ms")
+			res.setRoundTrip(m, st)
+		})
 	}
 }
 

@@ -23,6 +23,14 @@
 //     time runs from the change to its diagnostics for that version, then
 //     the request with the diagnostics on the line: until the fix is
 //     available, as an editor sees it.
+//   - typing: edit → codeAction at a person's pace, the next keystroke
+//     30 ms after the last answer (33 a second, faster than a fast
+//     typist's bursts). Back to back, a server never has a gap in which
+//     to collect its garbage or finish background work, and its threads
+//     never sleep; a person's keystrokes leave both. Beside it, a request
+//     SyntX answers without work, back to back and at the same pace (the
+//     round trip's floor: what waking the sleeping client and server
+//     threads costs on the machine, not the server's analysis).
 //   - line request after an edit: the same edit; once the server has taken
 //     it in (ast-grep: its diagnostics for the new version; the others: the
 //     answer to a request for a kind of action nobody offers, as requests

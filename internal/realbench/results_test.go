@@ -32,6 +32,7 @@ type results struct {
 	rows   []*row
 	rss    map[string]rssResult
 	series []seriesRow
+	trip   map[measure]stat // a request answered without work (measureRoundTrip)
 }
 
 type rssResult struct {
@@ -77,6 +78,15 @@ func (r *results) setRSS(server string, peak int64, text int) {
 		r.rss = map[string]rssResult{}
 	}
 	r.rss[server] = rssResult{peak, text}
+}
+
+func (r *results) setRoundTrip(m measure, st stat) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.trip == nil {
+		r.trip = map[measure]stat{}
+	}
+	r.trip[m] = st
 }
 
 func (r *results) setSeries(f benchFile, st map[string]stat, rm rematch) {
@@ -151,6 +161,15 @@ func (r *results) markdown() string {
 	for _, x := range r.rows {
 		fmt.Fprintf(&b, "| %s (%s, %d) | %s | %s | %s |\n", shapeNames[x.file.Shape], x.file.ID, x.file.Lines,
 			cell(x.stats[mEdit]), cell(x.stats[mLine]), cell(x.stats[mWhole]))
+	}
+	if len(r.rows) > 0 {
+		fmt.Fprintf(&b, "\n| at a typing pace (a keystroke %v after the last answer) | edit → codeAction p50 / p99 | the same back to back |\n|---|---|---|\n", typingGap)
+		for _, x := range r.rows {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", x.file.ID, cell(x.stats[mTyped]), cell(x.stats[mEdit]))
+		}
+		if t, ok := r.trip[mTyped]; ok {
+			fmt.Fprintf(&b, "| a request answered without work (SyntX, %s open) | %s | %s |\n", fourFiles[0], fmtPair(t), fmtPair(r.trip[mEdit]))
+		}
 	}
 	if len(r.rss) > 0 {
 		b.WriteString("\n| peak RSS, the four language files open (")

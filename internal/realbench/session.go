@@ -182,6 +182,17 @@ func (s *Server) EditThen(ctx context.Context, d *Doc, r request, settle bool) (
 
 // nothing is a code action request that no server has actions for: an empty
 // range on the first line, for a kind nobody offers.
+// Nothing times a request the server answers without work (d.nothing):
+// what a round trip costs apart from the server's analysis.
+func (s *Server) Nothing(ctx context.Context, d *Doc) (time.Duration, error) {
+	t0 := time.Now()
+	var res jsonrpc2.RawMessage
+	if _, err := s.conn.Call(ctx, "textDocument/codeAction", d.nothing(), &res); err != nil {
+		return 0, fmt.Errorf("%s: codeAction: %w", s.Name, err)
+	}
+	return time.Since(t0), nil
+}
+
 func (d *Doc) nothing() jsonrpc2.RawMessage {
 	var b bytes.Buffer
 	b.WriteString(`{"textDocument":{"uri":`)

@@ -76,6 +76,7 @@ func (s *Server) codeAction(ctx context.Context, params []byte) (any, error) {
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
+	p.TextDocument.URI = owned(p.TextDocument.URI) // kept with the document's diagnostics state
 	key, _ := normURI(string(p.TextDocument.URI))
 	cfg := s.config()
 	timeout := cfg.Limits.RequestTimeout.D()

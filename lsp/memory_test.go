@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -97,5 +98,48 @@ func TestGCAllowanceFollowsDocuments(t *testing.T) {
 			got, _ := last()
 			return got == base
 		})
+	}
+}
+
+// TestOpenDocumentKeepsOneCopyOfItsText: an open document, not yet used,
+// costs its text and its line index. Protocol's decoder makes each string
+// of a message a view of the whole message, so a document that kept the
+// URI or language ID of its didOpen kept a second copy of its text
+// (protocol_workarounds.go: owned). Measured over the pipe, with the
+// heap's live bytes after collections; the bound leaves room for the line
+// index and for what else the process holds, and a second copy of the
+// text would double the cost.
+func TestOpenDocumentKeepsOneCopyOfItsText(t *testing.T) {
+	h := start(t)
+	// No diagnostics: publishing them analyses each document, and what is
+	// measured here is a document opened and not used.
+	if _, err := h.c.Initialize(ctx(t), t.TempDir(), false, map[string]any{"diagnostics": map[string]any{"enabled": false}}); err != nil {
+		t.Fatal(err)
+	}
+	const docs, size = 8, 1 << 20
+	line := "// " + strings.Repeat("x", 1000) + "\n"
+	text := "package big\n\n" + strings.Repeat(line, size/len(line))
+	live := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := live()
+	for i := range docs {
+		uri := fmt.Sprintf("file:///big/doc%d.go", i)
+		if err := h.c.Open(ctx(t), uri, "go", text); err != nil {
+			t.Fatal(err)
+		}
+		key, _ := normURI(uri)
+		// The notification is read after Open returns.
+		testwait.Until(t, uri+" to be open", func() bool { return h.srv.docs.get(key) != nil })
+	}
+	after := live()
+	perByte := float64(int64(after)-int64(before)) / float64(docs*len(text))
+	t.Logf("%d documents of %d KB: %.2f bytes of Go heap per byte of text", docs, len(text)>>10, perByte)
+	if perByte > 1.5 {
+		t.Errorf("an open document costs %.2f bytes of Go heap per byte of its text, want its text and line index (at most 1.5): is a second copy kept?", perByte)
 	}
 }

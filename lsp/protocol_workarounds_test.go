@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"go.lsp.dev/protocol"
 )
@@ -78,4 +79,32 @@ func TestUpstreamUnionResultsAliasTheInput(t *testing.T) {
 		t.Fatalf("protocol %s no longer keeps pointers into the input of a union slice: internal/lspclient's codec.Unmarshal may decode without copying", protocolChecked)
 	}
 	t.Logf("after the input was overwritten: %q %q %q", cmd.Title, cmd.Command, act.Title)
+}
+
+// Unmarshal decodes strings as views of one copy of the whole message: a
+// didOpen's URI points into the same allocation as its text, so keeping
+// the URI keeps the text. Workaround: owned.
+func TestUpstreamDecodedStringsKeepTheMessage(t *testing.T) {
+	text := strings.Repeat("x", 64<<10)
+	msg := `{"textDocument":{"uri":"file:///a.go","languageId":"go","version":1,"text":"` + text + `"}}`
+	var p protocol.DidOpenTextDocumentParams
+	if err := protocol.Unmarshal([]byte(msg), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.TextDocument.Text != text || p.TextDocument.URI != "file:///a.go" {
+		t.Fatalf("decoded %q and %d bytes of text", p.TextDocument.URI, len(p.TextDocument.Text))
+	}
+	// The URI comes before the text in the message: inside the copy, it
+	// starts less than a message's length before the text.
+	textAt := uintptr(unsafe.Pointer(unsafe.StringData(p.TextDocument.Text)))
+	for _, s := range []string{string(p.TextDocument.URI), string(p.TextDocument.LanguageID)} {
+		at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		if at >= textAt || textAt-at > uintptr(len(msg)) {
+			t.Fatalf("protocol %s no longer decodes %q as a view of the message: lsp's owned copies may go (didOpen, codeAction)", protocolChecked, s)
+		}
+	}
+	// Ours does not keep it.
+	if u := owned(p.TextDocument.URI); unsafe.StringData(string(u)) == unsafe.StringData(string(p.TextDocument.URI)) {
+		t.Error("owned returned the decoded string itself")
+	}
 }

@@ -19,6 +19,8 @@ func (s *Server) didOpen(ctx context.Context, params []byte) (any, error) {
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
+	// The document keeps these; the text it copies.
+	p.TextDocument.URI, p.TextDocument.LanguageID = owned(p.TextDocument.URI), owned(p.TextDocument.LanguageID)
 	key, _ := normURI(string(p.TextDocument.URI))
 	s.queues.run(key, func() { s.open(context.Background(), &p) })
 	return nil, nil

@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -562,6 +563,21 @@ func checkDecodedColumns(t *testing.T, tx *Text) {
 				units++
 			}
 			off += size
+		}
+	}
+}
+
+// TestLineIndexFitsLongLines: the line index is sized for ordinary code
+// (a line start per 32 bytes) while it is built; a text of long lines (a
+// minified file) keeps only what it uses.
+func TestLineIndexFitsLongLines(t *testing.T) {
+	for _, src := range [][]byte{
+		append(bytes.Repeat([]byte("x"), 1<<20), '\n'),
+		bytes.Repeat([]byte(strings.Repeat("y", 999)+"\n"), 1000),
+	} {
+		txt := NewText(src)
+		if n, c := txt.lines.len(), cap(txt.lines.base); c > 2*n {
+			t.Errorf("%d bytes in %d lines: the index holds room for %d line starts", len(src), n, c)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/syntx/syntx/internal/editsite"
 	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/syntax"
@@ -40,26 +41,15 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 	}
 	g := syntax.Detect("", bf.File)
 	d := benchDoc{src: string(data), uri: "file://" + bf.File}
-	// The site: the safe rule match nearest the middle of the file that the
-	// project's target allows; a character is typed after its first byte.
-	tree, err := syntax.Parse(context.Background(), g, data)
+	// Where make bench-real types (internal/editsite), so that a profile
+	// of this benchmark explains its table.
+	best, _, err := editsite.For(lib, g, d.src, rules.NewProjects("").For(bf.File, g))
 	if err != nil {
 		b.Fatal(err)
 	}
-	mid, best := len(data)/2, -1
-	target := rules.NewProjects("").For(bf.File, g) // as the server: none where the project's target silences the rule
-	for _, m := range rules.NewIndex(lib.Set(g), tree, data).Matches(tree, data) {
-		if ok, _ := target.Allows(m.Rule, g); ok && !m.Unsafe && (best < 0 || abs(m.Site.Start-mid) < abs(best-mid)) {
-			best = m.Site.Start
-		}
-	}
-	tree.Close()
-	if best < 0 {
-		best = mid
-	}
 	text := syntax.NewText(data)
 	p := text.Position(best, syntax.UTF16)
-	d.line, d.char, d.siteChar = p.Line, p.Character+1, p.Character
+	d.line, d.char, d.siteChar = p.Line, p.Character, p.Character
 	s := inProcess(b, d, g)
 	ctx := context.Background()
 	key, _ := normURI(d.uri)
@@ -158,11 +148,4 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 			}
 		})
 	})
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

@@ -53,7 +53,7 @@ func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []r
 	src := cs.text.Bytes()
 	for _, m := range matches {
 		c := &candidate{match: m, grammar: doc.grammar, score: m.Rule.Prior, unsafe: m.Unsafe}
-		kept := doc.index.Memo(&c.match)
+		kept := doc.indexOf(&c.match).Memo(&c.match)
 		if _, ok := kept.(noFix); ok {
 			continue
 		}
@@ -82,7 +82,7 @@ func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []r
 				// (whether a package is still used): until the next edit.
 				deps = rules.Span{Start: 0, End: len(src)}
 			}
-			doc.index.SetMemo(&c.match, deps, memo)
+			doc.indexOf(&c.match).SetMemo(&c.match, deps, memo)
 			c.edits = edits
 		}
 		c.memo = memo
@@ -108,7 +108,7 @@ func (s *Server) noFix(doc *document, m *rules.Match, textLen int, err error) {
 		level = slog.LevelDebug
 	}
 	s.log.Log(context.Background(), level, "fix failed", "rule", m.Rule.ID, "source", ruleSource(m.Rule), "err", err)
-	doc.index.SetMemo(m, rules.Span{Start: 0, End: textLen}, noFix{})
+	doc.indexOf(m).SetMemo(m, rules.Span{Start: 0, End: textLen}, noFix{})
 }
 
 // fixReads returns the span of text a local fix of m reads: the match's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -460,7 +461,12 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	persona, _ := s.persona()
 	target := s.docTarget(doc, began.Add(timeout/2))
 	var matches []rules.Match
-	for _, m := range doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)) {
+	near := doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2))
+	if cfg.Suggestions.MigrationSites {
+		// A new slice: the index's answer may be its own.
+		near = slices.Concat(near, doc.migrationIndex(s.library()).WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)))
+	}
+	for _, m := range near {
 		if s.eligible(m, doc, target, cfg, p.Context.Only) {
 			matches = append(matches, m)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -341,7 +342,12 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 	learnt := s.adapterActive()
 	var cands []*candidate
 	done := true
-	for _, m := range doc.index.Matches(doc.tree, doc.text.Bytes()) {
+	all := doc.index.Matches(doc.tree, doc.text.Bytes())
+	if cfg.Suggestions.MigrationSites {
+		// A new slice: the index's answer may be its own.
+		all = slices.Concat(all, doc.migrationIndex(s.library()).Matches(doc.tree, doc.text.Bytes()))
+	}
+	for _, m := range all {
 		if hiddenUnsafe(m.Unsafe, learnt) || !s.eligible(m, doc, target, cfg, nil) {
 			continue
 		}

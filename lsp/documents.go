@@ -84,14 +84,21 @@ type document struct {
 	version    int32
 	text       *syntax.Text
 	tree       *syntax.Tree
-	index      *rules.Index
-	quiet      string // why the document gets no suggestions
-	openedAt   time.Time
-	analysing  bool   // a background analysis is running
-	failed     bool   // the last analysis failed (parse timeout, too deep): not retried on edits
-	closed     bool   // closed or replaced: a background analysis discards its result
-	dormant    bool   // its tree was dropped for memory: analysed again when next used
-	gen        uint64 // counts text changes (the diagnostics' cache key)
+	index      *rules.Index // the rules offered per site (rules.Library.Sites)
+	// migs matches the migration rules (rules.Library.Migrations): made
+	// with index, but brought up to date only when asked for
+	// (migrationIndex). They match at most declarations of a file, and are
+	// offered as one source action per file, or per site only with
+	// suggestions.migration_sites; matching them on every keystroke cost
+	// most of a keystroke's re-matching in the bundles.
+	migs      *rules.Index
+	quiet     string // why the document gets no suggestions
+	openedAt  time.Time
+	analysing bool   // a background analysis is running
+	failed    bool   // the last analysis failed (parse timeout, too deep): not retried on edits
+	closed    bool   // closed or replaced: a background analysis discards its result
+	dormant   bool   // its tree was dropped for memory: analysed again when next used
+	gen       uint64 // counts text changes (the diagnostics' cache key)
 	// since holds the edits made after the text the background analysis
 	// works on, and sinceBytes the bytes they replaced and inserted;
 	// sinceBytes < 0 when they cannot be replayed (the analysis starts over).
@@ -247,6 +254,7 @@ type analysis struct {
 	grammar syntax.Grammar
 	tree    *syntax.Tree
 	index   *rules.Index
+	migs    *rules.Index
 	quiet   string
 }
 
@@ -262,12 +270,14 @@ func (a analysis) replay(edits []syntax.Edit, text *syntax.Text) error {
 	for _, e := range edits {
 		a.tree.Edit(e)
 		a.index.Edit(e)
+		a.migs.Edit(e)
 	}
 	changed, err := a.tree.Reparse(context.Background(), text.Bytes())
 	if err != nil {
 		return err
 	}
 	a.index.Refresh(a.tree, text, changed)
+	a.migs.Postpone(changed)
 	return nil
 }
 
@@ -280,15 +290,39 @@ func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *
 		t.Close()
 		return analysis{quiet: fmt.Sprintf("syntax tree nested deeper than %d levels", maxTreeDepth)}
 	}
-	ix := rules.NewIndex(lib.Set(g), t, text.Bytes())
+	ix := rules.NewIndex(lib.Sites(g), t, text.Bytes())
+	// Matched now, with the file: on a 100,000-line bundle the migration
+	// rules take seconds, which a request must not wait for.
+	migs := rules.NewIndex(lib.Migrations(g), t, text.Bytes())
 	t.ForgetNodes() // the whole file's matching visited most of them
-	return analysis{grammar: g, tree: t, index: ix}
+	return analysis{grammar: g, tree: t, index: ix, migs: migs}
+}
+
+// migrationIndex returns the index of the migration rules, refreshed with
+// the edits made since it was last asked for (which the keystrokes only
+// recorded: rules.Index.Postpone). Call with mu held and a tree.
+func (d *document) migrationIndex(lib *rules.Library) *rules.Index {
+	switch {
+	case d.migs == nil:
+		d.migs = rules.NewIndex(lib.Migrations(d.grammar), d.tree, d.text.Bytes())
+	case d.migs.Stale():
+		d.migs.Refresh(d.tree, d.text, nil)
+	}
+	return d.migs
+}
+
+// indexOf returns the index m came from, which keeps its memos.
+func (d *document) indexOf(m *rules.Match) *rules.Index {
+	if m.Rule.Migration != "" && d.migs != nil {
+		return d.migs
+	}
+	return d.index
 }
 
 // install makes a the document's analysis. Call with mu held.
 func (d *document) install(a analysis) {
 	d.dropTree()
-	d.grammar, d.tree, d.index, d.quiet = a.grammar, a.tree, a.index, a.quiet
+	d.grammar, d.tree, d.index, d.migs, d.quiet = a.grammar, a.tree, a.index, a.migs, a.quiet
 	d.failed = a.tree == nil
 }
 
@@ -322,7 +356,7 @@ func (d *document) dropTree() {
 	if d.tree != nil {
 		d.tree.Close()
 	}
-	d.tree, d.index, d.grammar = nil, nil, ""
+	d.tree, d.index, d.migs, d.grammar = nil, nil, nil, ""
 	d.supp, d.suppTree, d.suppText = nil, nil, nil
 }
 

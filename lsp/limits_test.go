@@ -213,10 +213,14 @@ func TestBackgroundAnalysisWhileTyping(t *testing.T) {
 	if got := string(doc.text.Bytes()); got != h.c.Doc(uri).Text {
 		t.Fatal("the server's text differs from the client's")
 	}
-	set := h.srv.library().Set(syntax.JavaScript)
-	want := rules.NewIndex(set, doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
+	lib := h.srv.library()
+	want := rules.NewIndex(lib.Sites(syntax.JavaScript), doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
 	if got := doc.index.Matches(doc.tree, doc.text.Bytes()); len(got) != len(want) {
 		t.Fatalf("after the replayed edits the index holds %d matches, a rescan %d", len(got), len(want))
+	}
+	want = rules.NewIndex(lib.Migrations(syntax.JavaScript), doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
+	if got := doc.migrationIndex(lib).Matches(doc.tree, doc.text.Bytes()); len(got) != len(want) || len(want) == 0 {
+		t.Fatalf("the migration rules' index holds %d matches, a rescan %d", len(got), len(want))
 	}
 }
 

@@ -58,8 +58,9 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 	byRule := map[*rules.Rule][]rules.Match{}
 	var order []*rules.Rule
 	deadline, _ := ctx.Deadline()
-	all := doc.index.WithinBy(doc.tree, src, 0, len(src), deadline)
-	if doc.index.Pending() > 0 {
+	migs := doc.migrationIndex(s.library())
+	all := migs.WithinBy(doc.tree, src, 0, len(src), deadline)
+	if migs.Pending() > 0 {
 		return nil
 	}
 	for i, m := range all {

@@ -150,6 +150,9 @@ func (s *Server) applyChanges(key string, doc *document, p *didChangeParams, enc
 		if doc.tree != nil {
 			doc.tree.Edit(e)
 			doc.index.Edit(e)
+			if doc.migs != nil {
+				doc.migs.Edit(e)
+			}
 		} else {
 			doc.recordEdit(e)
 		}
@@ -185,6 +188,9 @@ func (s *Server) reanalyse(ctx context.Context, doc *document, cfg config.Config
 			return
 		}
 		doc.index.Refresh(doc.tree, doc.text, changed)
+		if doc.migs != nil {
+			doc.migs.Postpone(changed) // matched when next asked for
+		}
 	}
 }
 

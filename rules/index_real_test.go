@@ -75,6 +75,7 @@ func editRealFile(t *testing.T, lib *Library, g syntax.Grammar, src []byte, seed
 	}
 	defer tree.Close()
 	ix := NewIndex(lib.Set(g), tree, text.Bytes())
+	later := newPostponed(lib.Set(g), tree, text, seed)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	ty := corpus.NewTypist(rng, src)
 	var log []string
@@ -83,8 +84,9 @@ func editRealFile(t *testing.T, lib *Library, g syntax.Grammar, src []byte, seed
 		for _, c := range changes {
 			log = append(log, fmt.Sprintf("step %d: %d-%d %q", step, c.Start, c.End, c.Text))
 		}
-		text = applyNotification(t, tree, ix, text, changes)
-		verifyIncremental(t, lib, g, ix, tree, text, rng,
-			fmt.Sprintf("seed %d step %d after\n%s\n", seed, step, strings.Join(log[max(0, len(log)-12):], "\n")))
+		text = applyNotification(t, tree, ix, text, changes, later.ix)
+		label := fmt.Sprintf("seed %d step %d after\n%s\n", seed, step, strings.Join(log[max(0, len(log)-12):], "\n"))
+		verifyIncremental(t, lib, g, ix, tree, text, rng, label)
+		later.check(t, lib, g, tree, text, step == steps-1, label)
 	}
 }

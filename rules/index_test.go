@@ -122,6 +122,7 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 			t.Fatal(err)
 		}
 		ix := NewIndex(lib.Set(g), tree, text.Bytes())
+		later := newPostponed(lib.Set(g), tree, text, seed)
 		if len(ix.Matches(tree, text.Bytes())) < 4 {
 			t.Fatalf("corpus matches only %d times", len(ix.Matches(tree, text.Bytes())))
 		}
@@ -143,8 +144,10 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 				changes = append(changes, corpus.Change{Start: a, End: b, Text: repl})
 				n += len(repl) - (b - a)
 			}
-			text = applyNotification(t, tree, ix, text, changes)
-			verifyIncremental(t, lib, g, ix, tree, text, rng, fmt.Sprintf("seed %d step %d", seed, step))
+			text = applyNotification(t, tree, ix, text, changes, later.ix)
+			label := fmt.Sprintf("seed %d step %d", seed, step)
+			verifyIncremental(t, lib, g, ix, tree, text, rng, label)
+			later.check(t, lib, g, tree, text, step == steps-1, label)
 		}
 		tree.Close()
 	}
@@ -153,20 +156,57 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 // applyNotification applies one notification's changes to text, tree and
 // ix in order, as the server does, then reparses and refreshes the index; it
 // returns the new text.
-func applyNotification(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, changes []corpus.Change) *syntax.Text {
+func applyNotification(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, changes []corpus.Change, later ...*Index) *syntax.Text {
 	t.Helper()
 	for _, c := range changes {
 		var e syntax.Edit
 		text, e = text.Replace(c.Start, c.End, []byte(c.Text))
 		tree.Edit(e)
 		ix.Edit(e)
+		for _, l := range later {
+			l.Edit(e)
+		}
 	}
 	changed, err := tree.Reparse(context.Background(), text.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ix.Refresh(tree, text, changed)
+	for _, l := range later {
+		l.Postpone(changed)
+	}
 	return text
+}
+
+// postponed is an index that takes each notification's edits and reparse
+// (Postpone) and is refreshed only now and then, as the server keeps its
+// migration rules: after one to six notifications (drawn from its own
+// generator, so the edits a seed makes stay the same), it must equal a
+// full rescan like the index refreshed every time.
+type postponed struct {
+	ix   *Index
+	rng  *rand.Rand
+	wait int
+}
+
+func newPostponed(set *Set, tree *syntax.Tree, text *syntax.Text, seed uint64) *postponed {
+	return &postponed{ix: NewIndex(set, tree, text.Bytes()), rng: rand.New(rand.NewPCG(seed, 13))}
+}
+
+// check refreshes and verifies p when its turn has come (always on the
+// last step).
+func (p *postponed) check(t *testing.T, lib *Library, g syntax.Grammar, tree *syntax.Tree, text *syntax.Text, last bool, label string) {
+	t.Helper()
+	if p.wait > 0 && !last {
+		p.wait--
+		return
+	}
+	p.wait = p.rng.IntN(6)
+	if !p.ix.Stale() {
+		t.Fatalf("%s: the postponed index does not say it is stale", label)
+	}
+	p.ix.Refresh(tree, text, nil)
+	verifyIncremental(t, lib, g, p.ix, tree, text, p.rng, label+" (refresh postponed)")
 }
 
 // verifyIncremental checks the index ix, refreshed after an edit, against a

@@ -44,9 +44,11 @@ func (p Problem) String() string { return p.Source + ": " + p.Err.Error() }
 
 // Library is the loaded rules, by id and compiled per grammar.
 type Library struct {
-	rules    []*Rule
-	byID     map[string]*Rule
-	sets     map[syntax.Grammar]*Set
+	rules []*Rule
+	byID  map[string]*Rule
+	sets  map[syntax.Grammar]*Set
+	// views holds each set's Sites and Migrations views.
+	views    map[syntax.Grammar][2]*Set
 	Problems []Problem
 }
 
@@ -122,7 +124,7 @@ func ForWorkspace(ws *config.Workspace) []Source {
 // A user rule replaces an earlier rule with the same id; a workspace rule
 // whose id is already taken is refused, with a problem naming both files.
 func Load(sources ...Source) *Library {
-	l := &Library{byID: map[string]*Rule{}, sets: map[syntax.Grammar]*Set{}}
+	l := &Library{byID: map[string]*Rule{}, sets: map[syntax.Grammar]*Set{}, views: map[syntax.Grammar][2]*Set{}}
 	for _, src := range sources {
 		switch {
 		case src.FS != nil:
@@ -213,6 +215,7 @@ func (l *Library) buildSets() {
 	seen := map[string]bool{}
 	for i, g := range syntax.Grammars {
 		l.sets[g] = results[i].set
+		l.views[g] = [2]*Set{results[i].set.part(sitesOnly), results[i].set.part(migrationsOnly)}
 		for _, p := range results[i].problems {
 			if key := p.String(); !seen[key] {
 				seen[key] = true
@@ -334,6 +337,28 @@ func (l *Library) Set(g syntax.Grammar) *Set {
 		return s
 	}
 	return &Set{grammar: g, rootTypes: map[string]bool{}}
+}
+
+// Sites returns the rules of grammar g offered site by site (every rule
+// but the migrations), and Migrations its migration rules (Rule.Migration:
+// offered as one source action per file, site by site only when the user
+// asks). Both are views of Set(g), sharing its compiled queries, that
+// evaluate only their own rules' matches: a document's index of Sites is
+// matched on every keystroke, and one of Migrations, whose rules match at
+// most declarations of a file, only when asked for.
+func (l *Library) Sites(g syntax.Grammar) *Set {
+	if v, ok := l.views[g]; ok {
+		return v[0]
+	}
+	return l.Set(g).part(sitesOnly)
+}
+
+// Migrations: see Sites.
+func (l *Library) Migrations(g syntax.Grammar) *Set {
+	if v, ok := l.views[g]; ok {
+		return v[1]
+	}
+	return l.Set(g).part(migrationsOnly)
 }
 
 // ExampleResult is the outcome of one rule example.

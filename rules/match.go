@@ -81,6 +81,42 @@ type Set struct {
 	// one query, so that one traversal of the tree serves all rules; if
 	// the rules do not combine, one query per rule.
 	queries []*rootedQuery
+	// only, in a view (Library.Sites, Library.Migrations), leaves out the
+	// matches of the other rules before their predicates run.
+	only setPart
+}
+
+// setPart selects the rules of a view of a set.
+type setPart int8
+
+const (
+	allRules setPart = iota
+	sitesOnly
+	migrationsOnly
+)
+
+// has reports whether the part holds r.
+func (p setPart) has(r *Rule) bool {
+	switch p {
+	case sitesOnly:
+		return r.Migration == ""
+	case migrationsOnly:
+		return r.Migration != ""
+	}
+	return true
+}
+
+// part returns the view of s that matches p's rules only.
+func (s *Set) part(p setPart) *Set {
+	v := *s
+	v.only = p
+	v.rules = nil
+	for _, r := range s.rules {
+		if p.has(r) {
+			v.rules = append(v.rules, r)
+		}
+	}
+	return &v
 }
 
 // rootedQuery is a compiled query of rooted patterns, with the rule and the
@@ -241,7 +277,7 @@ func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, 
 // about the tree (the words of a function, the occurrences of a name) is
 // learnt once, however many declarations of one function are matched again.
 func (s *Set) env(src []byte, root *sitter.Node) *evalEnv {
-	return &evalEnv{grammar: s.grammar, src: src, root: root}
+	return &evalEnv{grammar: s.grammar, src: src, root: root, only: s.only}
 }
 
 // matchSubtree matches every pattern rooted in n's subtree.
@@ -262,6 +298,16 @@ func (s *Set) matchAt(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, fn f
 // roots reports whether some pattern of the set may be rooted at n.
 func (s *Set) roots(n *sitter.Node) bool { return s.wildcard || s.rootTypes[n.Type()] }
 
+// captured returns the node of m's capture idx, or nil.
+func captured(m *sitter.QueryMatch, idx uint32) *sitter.Node {
+	for _, cp := range m.Captures {
+		if cp.Index == idx {
+			return cp.Node
+		}
+	}
+	return nil
+}
+
 // run executes q on n (a node of env's tree) with the given byte range and
 // maximum start depth. It reports the matches to fn and, when reject is not
 // nil, the places where a scope predicate refused one.
@@ -278,13 +324,10 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, 
 			return
 		}
 		info := q.patterns[m.PatternIndex]
-		var root *sitter.Node
-		for _, cp := range m.Captures {
-			if cp.Index == q.root {
-				root = cp.Node
-				break
-			}
+		if !env.only.has(info.rule) {
+			continue // another view's rule
 		}
+		root := captured(m, q.root)
 		if root == nil {
 			continue
 		}
@@ -475,11 +518,14 @@ func (c *compiled) acceptText(m *sitter.QueryMatch, src []byte, preds []predicat
 // deleting the use after a block that kept var from becoming let makes the
 // suggestion appear, and adding one makes it go.
 type Index struct {
-	set     *Set
-	list    matchList
-	view    []Match // list.all(), until the list changes
-	dirty   []Span  // edited since the last Refresh
-	pending []job   // sorted by start, disjoint; matches here are not computed yet
+	set   *Set
+	list  matchList
+	view  []Match // list.all(), until the list changes
+	dirty []Span  // edited since the last Refresh
+	// later are ranges whose syntax changed, given to Postpone instead of
+	// Refresh: the next Refresh matches them too.
+	later   []Span
+	pending []job // sorted by start, disjoint; matches here are not computed yet
 	// rejected are the places where a scope predicate refused a match.
 	rejected rejections
 	last     WorkStats
@@ -572,6 +618,9 @@ func (ix *Index) Edit(e syntax.Edit) {
 	for i := range ix.dirty {
 		ix.dirty[i] = shiftSpan(ix.dirty[i], start, oldEnd, newEnd)
 	}
+	for i := range ix.later {
+		ix.later[i] = shiftSpan(ix.later[i], start, oldEnd, newEnd)
+	}
 	for i := range ix.pending {
 		ix.pending[i].span = shiftSpan(ix.pending[i].span, start, oldEnd, newEnd)
 		ix.pending[i].parent = shiftSpan(ix.pending[i].parent, start, oldEnd, newEnd)
@@ -589,16 +638,42 @@ const eagerBytes = 16 << 10
 // one is split into its own patterns and its children.
 const pieceBytes = 2048
 
+// Postpone records the ranges whose syntax changed (from
+// syntax.Tree.Reparse) after the edits given to Edit, without matching
+// anything: an index whose matches are not asked for on every keystroke
+// takes the edits and reparses one by one, and matches what they changed
+// at its next Refresh, all at once (as the edits replayed after a
+// background analysis). Until then it keeps the text of its last Refresh.
+func (ix *Index) Postpone(changed [][2]uint32) {
+	for _, c := range changed {
+		ix.later = append(ix.later, Span{int(c[0]), int(c[1])})
+	}
+}
+
+// Stale reports whether edits or postponed changes wait for a Refresh.
+func (ix *Index) Stale() bool { return len(ix.dirty) > 0 || len(ix.later) > 0 || ix.edits > 0 }
+
+// takeStructural returns the ranges whose syntax changed, postponed and
+// changed, within a text of n bytes, and forgets the postponed ones.
+func (ix *Index) takeStructural(changed [][2]uint32, n int) []Span {
+	var out []Span
+	for _, c := range ix.later {
+		out = append(out, Span{min(c.Start, n), min(c.End, n)})
+	}
+	ix.later = nil
+	for _, c := range changed {
+		out = append(out, Span{int(c[0]), min(int(c[1]), n)})
+	}
+	return out
+}
+
 // Refresh takes the dirty spans and the ranges whose syntax changed (from
-// syntax.Tree.Reparse), drops the matches they may have invalidated, and
-// matches again what changed (see Index).
+// syntax.Tree.Reparse, and those postponed), drops the matches they may
+// have invalidated, and matches again what changed (see Index).
 func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint32) {
 	spans := ix.dirty
 	ix.dirty = nil
-	var structural []Span
-	for _, c := range changed {
-		structural = append(structural, Span{int(c[0]), min(int(c[1]), text.Len())})
-	}
+	structural := ix.takeStructural(changed, text.Len())
 	spans = append(spans, structural...)
 	now := text.Bytes()
 	win := ix.window(now)

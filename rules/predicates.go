@@ -160,6 +160,7 @@ func describeArgs(kinds string) string {
 
 // evalEnv is what scope predicates see of one match.
 type evalEnv struct {
+	only    setPart // the rules of the set's view (Set.only)
 	grammar syntax.Grammar
 	src     []byte
 	root    *sitter.Node

@@ -277,7 +277,9 @@ func (a analysis) replay(edits []syntax.Edit, text *syntax.Text) error {
 		return err
 	}
 	a.index.Refresh(a.tree, text, changed)
-	a.migs.Postpone(changed)
+	if a.migs.Postpone(changed) {
+		a.migs.Refresh(a.tree, text, nil)
+	}
 	return nil
 }
 

@@ -188,8 +188,10 @@ func (s *Server) reanalyse(ctx context.Context, doc *document, cfg config.Config
 			return
 		}
 		doc.index.Refresh(doc.tree, doc.text, changed)
-		if doc.migs != nil {
-			doc.migs.Postpone(changed) // matched when next asked for
+		if doc.migs != nil && doc.migs.Postpone(changed) {
+			// Edits in many places: matched now, once, rather than moved
+			// by every keystroke until asked for.
+			doc.migs.Refresh(doc.tree, doc.text, nil)
 		}
 	}
 }

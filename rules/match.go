@@ -644,11 +644,23 @@ const pieceBytes = 2048
 // takes the edits and reparses one by one, and matches what they changed
 // at its next Refresh, all at once (as the edits replayed after a
 // background analysis). Until then it keeps the text of its last Refresh.
-func (ix *Index) Postpone(changed [][2]uint32) {
+//
+// Every Edit moves the spans kept, so they are merged once there are more
+// than maxPostponed (typing in one place leaves one); due reports that
+// edits in many places still leave more, and the caller should Refresh
+// now rather than let each keystroke move them all.
+func (ix *Index) Postpone(changed [][2]uint32) (due bool) {
 	for _, c := range changed {
 		ix.later = append(ix.later, Span{int(c[0]), int(c[1])})
 	}
+	if len(ix.later)+len(ix.dirty) > maxPostponed {
+		ix.later, ix.dirty = mergeSpans(ix.later), mergeSpans(ix.dirty)
+	}
+	return len(ix.later)+len(ix.dirty) > maxPostponed
 }
+
+// maxPostponed bounds the spans Postpone keeps before it merges them.
+const maxPostponed = 32
 
 // Stale reports whether edits or postponed changes wait for a Refresh.
 func (ix *Index) Stale() bool { return len(ix.dirty) > 0 || len(ix.later) > 0 || ix.edits > 0 }

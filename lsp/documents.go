@@ -292,10 +292,10 @@ func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *
 		t.Close()
 		return analysis{quiet: fmt.Sprintf("syntax tree nested deeper than %d levels", maxTreeDepth)}
 	}
-	ix := rules.NewIndex(lib.Sites(g), t, text.Bytes())
-	// Matched now, with the file: on a 100,000-line bundle the migration
-	// rules take seconds, which a request must not wait for.
-	migs := rules.NewIndex(lib.Migrations(g), t, text.Bytes())
+	// The migration rules are matched now, with the file, in the same
+	// traversal: on a 100,000-line bundle they take seconds, which a
+	// request must not wait for.
+	ix, migs := rules.NewIndexes(lib, g, t, text.Bytes())
 	t.ForgetNodes() // the whole file's matching visited most of them
 	return analysis{grammar: g, tree: t, index: ix, migs: migs}
 }

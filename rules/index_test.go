@@ -827,3 +827,93 @@ func TestQueuedJobPastZeroWidthChild(t *testing.T) {
 		}
 	}
 }
+
+// TestNewIndexesMatchesEachView: the two indexes NewIndexes makes in one
+// traversal (the server's: the rules offered per site, refreshed on every
+// notification, and the migration rules, postponed) equal, after random
+// edits, a full rescan of their own view; a refusal filed with the wrong
+// index would show here as a match missed after an edit.
+func TestNewIndexesMatchesEachView(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	cases := map[string]struct {
+		g      syntax.Grammar
+		src    string
+		pieces []string
+	}{}
+	for g, c := range indexCorpus {
+		cases[string(g)] = struct {
+			g      syntax.Grammar
+			src    string
+			pieces []string
+		}{g, c.src, c.pieces}
+	}
+	cases["umd"] = struct {
+		g      syntax.Grammar
+		src    string
+		pieces []string
+	}{syntax.JavaScript, corpus.GenerateShape(corpus.UMD, 600), shapeCorpus[corpus.UMD]}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for seed := uint64(1); seed <= 8; seed++ {
+				rng := rand.New(rand.NewPCG(seed, 17))
+				text := syntax.NewText([]byte(c.src))
+				tree, err := syntax.Parse(context.Background(), c.g, text.Bytes())
+				if err != nil {
+					t.Fatal(err)
+				}
+				sites, migs := NewIndexes(lib, c.g, tree, text.Bytes())
+				verifyIncremental(t, lib, c.g, sites, tree, text, rng, "sites, as made")
+				verifyIncremental(t, lib, c.g, migs, tree, text, rng, "migrations, as made")
+				later := &postponed{ix: migs, rng: rand.New(rand.NewPCG(seed, 13))}
+				for step := range 20 {
+					a := rng.IntN(text.Len() + 1)
+					b := min(text.Len(), a+rng.IntN(6))
+					ch := []corpus.Change{{Start: a, End: b, Text: c.pieces[rng.IntN(len(c.pieces))]}}
+					text = applyNotification(t, tree, sites, text, ch, migs)
+					label := fmt.Sprintf("seed %d step %d", seed, step)
+					verifyIncremental(t, lib, c.g, sites, tree, text, rng, label)
+					later.check(t, lib, c.g, tree, text, step == 19, label)
+				}
+				tree.Close()
+			}
+		})
+	}
+}
+
+// TestNewIndexesKeepMigrationRefusals: a var that a use after its block
+// keeps from becoming let is a refusal of the migration rules' index made
+// by NewIndexes; deleting that use must make the site appear at that
+// index's next refresh (the refusal is filed with it, not with the other).
+func TestNewIndexesKeepMigrationRefusals(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	g := syntax.JavaScript
+	src := "function f(a) {\n  if (a) {\n    var x = a + 1;\n    g(x);\n  }\n  return x;\n}\n"
+	text := syntax.NewText([]byte(src))
+	tree, err := syntax.Parse(context.Background(), g, text.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	sites, migs := NewIndexes(lib, g, tree, text.Bytes())
+	noVar := func() int {
+		n := 0
+		for _, m := range migs.Matches(tree, text.Bytes()) {
+			if m.Rule.ID == "javascript.no-var" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := noVar(); n != 0 {
+		t.Fatalf("no-var offered %d times while x is used after its block", n)
+	}
+	at := strings.Index(src, "  return x;\n")
+	text = applyNotification(t, tree, sites, text, []corpus.Change{{Start: at, End: at + len("  return x;\n")}}, migs)
+	migs.Refresh(tree, text, nil)
+	if n := noVar(); n != 1 {
+		t.Fatalf("after the use after the block was deleted, no-var offered %d times, want 1", n)
+	}
+}

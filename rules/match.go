@@ -257,6 +257,7 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 type rejection struct {
 	Root, Hull, Deps Span
 	dep              *depDetail
+	migration        bool // a migration rule's (NewIndexes)
 }
 
 // MatchRule runs one rule over [start, end); used to measure rules one by one.
@@ -347,7 +348,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, 
 						h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
 					}
 				}
-				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, dep: env.detail})
+				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, dep: env.detail, migration: info.rule.Migration != ""})
 			}
 			continue
 		}
@@ -576,6 +577,38 @@ func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
 	sortMatches(ms)
 	ix.list.set(ms)
 	return ix
+}
+
+// NewIndexes matches the whole tree once with every rule of g and returns
+// the index of the rules offered per site (Library.Sites) and that of the
+// migration rules (Library.Migrations): as NewIndex on each view, for one
+// traversal instead of two.
+func NewIndexes(lib *Library, g syntax.Grammar, tree *syntax.Tree, src []byte) (sites, migrations *Index) {
+	all := lib.Set(g)
+	sites = &Index{set: lib.Sites(g), text: src, minified: minifiedText(src)}
+	migrations = &Index{set: lib.Migrations(g), text: src, minified: sites.minified}
+	qc := sitter.NewQueryCursor()
+	defer qc.Close()
+	var sm, mm []Match
+	root := tree.Root()
+	all.matchSubtree(qc, all.env(src, root), root, func(m Match) {
+		if m.Rule.Migration != "" {
+			mm = append(mm, m)
+		} else {
+			sm = append(sm, m)
+		}
+	}, func(r rejection) {
+		if r.migration {
+			migrations.reject(r)
+		} else {
+			sites.reject(r)
+		}
+	})
+	sortMatches(sm)
+	sortMatches(mm)
+	sites.list.set(sm)
+	migrations.list.set(mm)
+	return sites, migrations
 }
 
 // shiftSpan maps a span through an edit of [start, oldEnd) to newEnd.

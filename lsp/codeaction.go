@@ -464,7 +464,7 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	near := doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2))
 	if cfg.Suggestions.MigrationSites {
 		// A new slice: the index's answer may be its own.
-		near = slices.Concat(near, doc.migrationIndex(s.library()).WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)))
+		near = slices.Concat(near, doc.migrationIndex().WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)))
 	}
 	for _, m := range near {
 		if s.eligible(m, doc, target, cfg, p.Context.Only) {

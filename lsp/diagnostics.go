@@ -345,7 +345,7 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 	all := doc.index.Matches(doc.tree, doc.text.Bytes())
 	if cfg.Suggestions.MigrationSites {
 		// A new slice: the index's answer may be its own.
-		all = slices.Concat(all, doc.migrationIndex(s.library()).Matches(doc.tree, doc.text.Bytes()))
+		all = slices.Concat(all, doc.migrationIndex().Matches(doc.tree, doc.text.Bytes()))
 	}
 	for _, m := range all {
 		if hiddenUnsafe(m.Unsafe, learnt) || !s.eligible(m, doc, target, cfg, nil) {

@@ -90,7 +90,8 @@ type document struct {
 	// (migrationIndex). They match at most declarations of a file, and are
 	// offered as one source action per file, or per site only with
 	// suggestions.migration_sites; matching them on every keystroke cost
-	// most of a keystroke's re-matching in the bundles.
+	// most of a keystroke's re-matching in the bundles. Set with tree
+	// (install, dropTree): non-nil exactly when tree is.
 	migs      *rules.Index
 	quiet     string // why the document gets no suggestions
 	openedAt  time.Time
@@ -303,19 +304,17 @@ func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *
 // migrationIndex returns the index of the migration rules, refreshed with
 // the edits made since it was last asked for (which the keystrokes only
 // recorded: rules.Index.Postpone). Call with mu held and a tree.
-func (d *document) migrationIndex(lib *rules.Library) *rules.Index {
-	switch {
-	case d.migs == nil:
-		d.migs = rules.NewIndex(lib.Migrations(d.grammar), d.tree, d.text.Bytes())
-	case d.migs.Stale():
+func (d *document) migrationIndex() *rules.Index {
+	if d.migs.Stale() {
 		d.migs.Refresh(d.tree, d.text, nil)
 	}
 	return d.migs
 }
 
-// indexOf returns the index m came from, which keeps its memos.
+// indexOf returns the index m came from, which keeps its memos. Call with
+// mu held and a tree.
 func (d *document) indexOf(m *rules.Match) *rules.Index {
-	if m.Rule.Migration != "" && d.migs != nil {
+	if m.Rule.Migration != "" {
 		return d.migs
 	}
 	return d.index

@@ -219,7 +219,7 @@ func TestBackgroundAnalysisWhileTyping(t *testing.T) {
 		t.Fatalf("after the replayed edits the index holds %d matches, a rescan %d", len(got), len(want))
 	}
 	want = rules.NewIndex(lib.Migrations(syntax.JavaScript), doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
-	if got := doc.migrationIndex(lib).Matches(doc.tree, doc.text.Bytes()); len(got) != len(want) || len(want) == 0 {
+	if got := doc.migrationIndex().Matches(doc.tree, doc.text.Bytes()); len(got) != len(want) || len(want) == 0 {
 		t.Fatalf("the migration rules' index holds %d matches, a rescan %d", len(got), len(want))
 	}
 }

@@ -58,7 +58,7 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 	byRule := map[*rules.Rule][]rules.Match{}
 	var order []*rules.Rule
 	deadline, _ := ctx.Deadline()
-	migs := doc.migrationIndex(s.library())
+	migs := doc.migrationIndex()
 	all := migs.WithinBy(doc.tree, src, 0, len(src), deadline)
 	if migs.Pending() > 0 {
 		return nil

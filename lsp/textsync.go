@@ -150,9 +150,7 @@ func (s *Server) applyChanges(key string, doc *document, p *didChangeParams, enc
 		if doc.tree != nil {
 			doc.tree.Edit(e)
 			doc.index.Edit(e)
-			if doc.migs != nil {
-				doc.migs.Edit(e)
-			}
+			doc.migs.Edit(e)
 		} else {
 			doc.recordEdit(e)
 		}
@@ -188,7 +186,7 @@ func (s *Server) reanalyse(ctx context.Context, doc *document, cfg config.Config
 			return
 		}
 		doc.index.Refresh(doc.tree, doc.text, changed)
-		if doc.migs != nil && doc.migs.Postpone(changed) {
+		if doc.migs.Postpone(changed) {
 			// Edits in many places: matched now, once, rather than moved
 			// by every keystroke until asked for.
 			doc.migs.Refresh(doc.tree, doc.text, nil)

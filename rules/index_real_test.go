@@ -86,7 +86,7 @@ func editRealFile(t *testing.T, lib *Library, g syntax.Grammar, src []byte, seed
 		}
 		text = applyNotification(t, tree, ix, text, changes, later.ix)
 		label := fmt.Sprintf("seed %d step %d after\n%s\n", seed, step, strings.Join(log[max(0, len(log)-12):], "\n"))
-		verifyIncremental(t, lib, g, ix, tree, text, rng, label)
-		later.check(t, lib, g, tree, text, step == steps-1, label)
+		verifyIncremental(t, ix, tree, text, rng, label)
+		later.check(t, tree, text, step == steps-1, label)
 	}
 }

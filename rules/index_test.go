@@ -146,8 +146,8 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 			}
 			text = applyNotification(t, tree, ix, text, changes, later.ix)
 			label := fmt.Sprintf("seed %d step %d", seed, step)
-			verifyIncremental(t, lib, g, ix, tree, text, rng, label)
-			later.check(t, lib, g, tree, text, step == steps-1, label)
+			verifyIncremental(t, ix, tree, text, rng, label)
+			later.check(t, tree, text, step == steps-1, label)
 		}
 		tree.Close()
 	}
@@ -199,7 +199,7 @@ func newPostponed(set *Set, tree *syntax.Tree, text *syntax.Text, seed uint64) *
 
 // check refreshes and verifies p when its turn has come (always on the
 // last step).
-func (p *postponed) check(t *testing.T, lib *Library, g syntax.Grammar, tree *syntax.Tree, text *syntax.Text, last bool, label string) {
+func (p *postponed) check(t *testing.T, tree *syntax.Tree, text *syntax.Text, last bool, label string) {
 	t.Helper()
 	if p.wait > 0 && !last {
 		p.wait--
@@ -210,18 +210,18 @@ func (p *postponed) check(t *testing.T, lib *Library, g syntax.Grammar, tree *sy
 		p.wait = 12 + p.rng.IntN(12)
 	}
 	p.ix.Refresh(tree, text, nil)
-	verifyIncremental(t, lib, g, p.ix, tree, text, p.rng, label+" (refresh postponed)")
+	verifyIncremental(t, p.ix, tree, text, p.rng, label+" (refresh postponed)")
 }
 
 // verifyIncremental checks the index ix, refreshed after an edit, against a
 // full rescan of the same tree: every match, and the matches near a cursor
 // drawn from rng before the rest is matched. label names the step.
-func verifyIncremental(t *testing.T, lib *Library, g syntax.Grammar, ix *Index, tree *syntax.Tree, text *syntax.Text, rng *rand.Rand, label string) {
+func verifyIncremental(t *testing.T, ix *Index, tree *syntax.Tree, text *syntax.Text, rng *rand.Rand, label string) {
 	t.Helper()
 	// The reference is a full rescan of the same tree. (A fresh parse of
 	// the text is not: under error recovery tree-sitter's incremental parse
 	// can differ from it, and the server works on the incremental tree.)
-	fullMatches := NewIndex(ix.set, tree, text.Bytes()).Matches(tree, text.Bytes()) // the index's own rules (lib.Set(g), or a view of it)
+	fullMatches := NewIndex(ix.set, tree, text.Bytes()).Matches(tree, text.Bytes()) // the index's own rules
 	want := matchKeys(fullMatches, text.Bytes())
 	// Matching only near a cursor must agree too before the flush.
 	cur := rng.IntN(text.Len() + 1)
@@ -355,7 +355,7 @@ func TestPostponeKeepsFewSpans(t *testing.T) {
 		t.Fatal("edits in 97 places: no refresh due")
 	}
 	ix.Refresh(tree, text, nil)
-	verifyIncremental(t, lib, g, ix, tree, text, rand.New(rand.NewPCG(1, 2)), "after the due refresh")
+	verifyIncremental(t, ix, tree, text, rand.New(rand.NewPCG(1, 2)), "after the due refresh")
 }
 
 // TestWithinByDeadline: after a change too large to match at once (here the
@@ -864,8 +864,8 @@ func TestNewIndexesMatchesEachView(t *testing.T) {
 					t.Fatal(err)
 				}
 				sites, migs := NewIndexes(lib, c.g, tree, text.Bytes())
-				verifyIncremental(t, lib, c.g, sites, tree, text, rng, "sites, as made")
-				verifyIncremental(t, lib, c.g, migs, tree, text, rng, "migrations, as made")
+				verifyIncremental(t, sites, tree, text, rng, "sites, as made")
+				verifyIncremental(t, migs, tree, text, rng, "migrations, as made")
 				later := &postponed{ix: migs, rng: rand.New(rand.NewPCG(seed, 13))}
 				for step := range 20 {
 					a := rng.IntN(text.Len() + 1)
@@ -873,8 +873,8 @@ func TestNewIndexesMatchesEachView(t *testing.T) {
 					ch := []corpus.Change{{Start: a, End: b, Text: c.pieces[rng.IntN(len(c.pieces))]}}
 					text = applyNotification(t, tree, sites, text, ch, migs)
 					label := fmt.Sprintf("seed %d step %d", seed, step)
-					verifyIncremental(t, lib, c.g, sites, tree, text, rng, label)
-					later.check(t, lib, c.g, tree, text, step == 19, label)
+					verifyIncremental(t, sites, tree, text, rng, label)
+					later.check(t, tree, text, step == 19, label)
 				}
 				tree.Close()
 			}

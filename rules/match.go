@@ -257,7 +257,7 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 type rejection struct {
 	Root, Hull, Deps Span
 	dep              *depDetail
-	migration        bool // a migration rule's (NewIndexes)
+	rule             *Rule // whose predicate refused (matchWhole files it by its rule)
 }
 
 // MatchRule runs one rule over [start, end); used to measure rules one by one.
@@ -348,7 +348,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, 
 						h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
 					}
 				}
-				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, dep: env.detail, migration: info.rule.Migration != ""})
+				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, dep: env.detail, rule: info.rule})
 			}
 			continue
 		}
@@ -569,13 +569,7 @@ type job struct {
 // NewIndex matches the whole tree.
 func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
 	ix := &Index{set: set, text: src, minified: minifiedText(src)}
-	qc := sitter.NewQueryCursor()
-	defer qc.Close()
-	var ms []Match
-	root := tree.Root()
-	set.matchSubtree(qc, set.env(src, root), root, func(m Match) { ms = append(ms, m) }, ix.reject)
-	sortMatches(ms)
-	ix.list.set(ms)
+	matchWhole(set, tree, src, ix)
 	return ix
 }
 
@@ -584,31 +578,41 @@ func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
 // migration rules (Library.Migrations): as NewIndex on each view, for one
 // traversal instead of two.
 func NewIndexes(lib *Library, g syntax.Grammar, tree *syntax.Tree, src []byte) (sites, migrations *Index) {
-	all := lib.Set(g)
-	sites = &Index{set: lib.Sites(g), text: src, minified: minifiedText(src)}
-	migrations = &Index{set: lib.Migrations(g), text: src, minified: sites.minified}
+	minified := minifiedText(src)
+	sites = &Index{set: lib.Sites(g), text: src, minified: minified}
+	migrations = &Index{set: lib.Migrations(g), text: src, minified: minified}
+	matchWhole(lib.Set(g), tree, src, sites, migrations)
+	return sites, migrations
+}
+
+// matchWhole matches the whole tree with set and files each match, and
+// each refusal, with the first of ixs whose set holds its rule.
+func matchWhole(set *Set, tree *syntax.Tree, src []byte, ixs ...*Index) {
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
-	var sm, mm []Match
+	of := func(r *Rule) int {
+		for i, ix := range ixs {
+			if ix.set.only.has(r) {
+				return i
+			}
+		}
+		return -1
+	}
+	found := make([][]Match, len(ixs))
 	root := tree.Root()
-	all.matchSubtree(qc, all.env(src, root), root, func(m Match) {
-		if m.Rule.Migration != "" {
-			mm = append(mm, m)
-		} else {
-			sm = append(sm, m)
+	set.matchSubtree(qc, set.env(src, root), root, func(m Match) {
+		if i := of(m.Rule); i >= 0 {
+			found[i] = append(found[i], m)
 		}
 	}, func(r rejection) {
-		if r.migration {
-			migrations.reject(r)
-		} else {
-			sites.reject(r)
+		if i := of(r.rule); i >= 0 {
+			ixs[i].reject(r)
 		}
 	})
-	sortMatches(sm)
-	sortMatches(mm)
-	sites.list.set(sm)
-	migrations.list.set(mm)
-	return sites, migrations
+	for i, ix := range ixs {
+		sortMatches(found[i])
+		ix.list.set(found[i])
+	}
 }
 
 // shiftSpan maps a span through an edit of [start, oldEnd) to newEnd.
@@ -696,7 +700,7 @@ func (ix *Index) Postpone(changed [][2]uint32) (due bool) {
 const maxPostponed = 32
 
 // Stale reports whether edits or postponed changes wait for a Refresh.
-func (ix *Index) Stale() bool { return len(ix.dirty) > 0 || len(ix.later) > 0 || ix.edits > 0 }
+func (ix *Index) Stale() bool { return len(ix.dirty) > 0 || len(ix.later) > 0 }
 
 // takeStructural returns the ranges whose syntax changed, postponed and
 // changed, within a text of n bytes, and forgets the postponed ones.

@@ -96,6 +96,40 @@ func BenchmarkRematchSeries(b *testing.B) {
 	}
 }
 
+// BenchmarkAnalysis is the rule matching of a file's whole-file analysis
+// on the primary bench files: every rule in one index (lib.Set, as before
+// the migration rules had an index of their own) against the server's two
+// indexes made in one traversal (rules.NewIndexes); reports the median
+// (`go test -run '^$' -bench Analysis -benchtime 20x ./internal/realbench/`).
+func BenchmarkAnalysis(b *testing.B) {
+	c := realcorpus.Require(b, primary...)
+	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
+	env := &benchEnv{b: b, c: c, lib: lib}
+	for _, id := range primary {
+		f := env.file(id)
+		src := []byte(f.text)
+		tree, err := syntax.Parse(context.Background(), f.grammar, src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for name, match := range map[string]func(){
+			"whole-set": func() { rules.NewIndex(lib.Set(f.grammar), tree, src) },
+			"indexes":   func() { rules.NewIndexes(lib, f.grammar, tree, src) },
+		} {
+			b.Run(id+"/"+name, func(b *testing.B) {
+				lat := make([]time.Duration, 0, b.N)
+				for range b.N {
+					t0 := time.Now()
+					match()
+					lat = append(lat, time.Since(t0))
+				}
+				b.ReportMetric(ms(percentile(lat, 0.5)), "p50-ms")
+			})
+		}
+		tree.Close()
+	}
+}
+
 // BenchmarkKeystrokeText is the text side of a keystroke on the minified
 // file's one 280 KB line: a letter typed at the edit site (and deleted the
 // next time), then the site's UTF-16 position, as a request asks it

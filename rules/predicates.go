@@ -524,23 +524,39 @@ func predCommented(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // searched for comment leaders, and each is confirmed in the tree (a // in
 // a string is not a comment).
 func commentsIn(root *sitter.Node, src []byte, lo, hi int, g syntax.Grammar, lf *leafFinder) []*sitter.Node {
-	leaders := [][]byte{[]byte("//"), []byte("/*")}
+	return commentsFound(root, lo, hi, g, lf, func(l string) []int { return leadersIn(src, lo, hi, l) })
+}
+
+// leadersIn returns where leader l starts in src[lo:hi], each occurrence
+// after the end of the one before.
+func leadersIn(src []byte, lo, hi int, l string) []int {
+	var at []int
+	for off := lo; off < hi; {
+		i := bytes.Index(src[off:hi], []byte(l))
+		if i < 0 {
+			break
+		}
+		at = append(at, off+i)
+		off += i + len(l)
+	}
+	return at
+}
+
+// commentsFound returns the comment nodes that start in [lo, hi) at one of
+// the places leaders gives for each comment leader of g (the places may
+// include ones inside a string or a longer comment, and overlap).
+func commentsFound(root *sitter.Node, lo, hi int, g syntax.Grammar, lf *leafFinder, leaders func(l string) []int) []*sitter.Node {
+	ls := []string{"//", "/*"}
 	if g == syntax.Python {
-		leaders = [][]byte{[]byte("#")}
+		ls = []string{"#"}
 	}
 	if lf == nil {
 		lf = &leafFinder{}
 	}
 	var out []*sitter.Node
 	seen := map[uint32]bool{}
-	for _, l := range leaders {
-		for off := lo; off < hi; {
-			i := bytes.Index(src[off:hi], l)
-			if i < 0 {
-				break
-			}
-			at := off + i
-			off = at + len(l)
+	for _, l := range ls {
+		for _, at := range leaders(l) {
 			// A comment is a leaf: the leaf holding the leader is the
 			// comment when the leader starts it (not inside a string, a
 			// regular expression or a longer comment).

@@ -213,11 +213,22 @@ func (s *Suppressions) lineBounds(off int) Span {
 			return l
 		}
 	}
-	l := lineBounds(s.src, off)
+	var l Span
+	if s.text != nil {
+		l.Start, l.End = s.text.LFLine(off)
+	} else {
+		l = lineBounds(s.src, off)
+	}
 	s.lines[s.nLine%len(s.lines)] = l
 	s.nLine++
 	return l
 }
+
+// longCommentScan is the length of a line past which the comments on it
+// are looked for where the text remembers its comment leaders
+// (syntax.Text.Find, carried from one version to the next) rather than by
+// reading it: a site's line in a minified file is the whole file.
+const longCommentScan = 4 << 10
 
 // commentsIn is commentsIn over [lo, hi), remembered: the caller must not
 // change the slice.
@@ -229,7 +240,19 @@ func (s *Suppressions) commentsIn(lo, hi int) []*sitter.Node {
 	if s.comments == nil {
 		s.comments = map[Span][]*sitter.Node{}
 	}
-	cs := commentsIn(s.tree.Root(), s.src, lo, hi, s.tree.Grammar(), &s.leaves)
+	var cs []*sitter.Node
+	if s.text != nil && hi-lo > longCommentScan {
+		cs = commentsFound(s.tree.Root(), lo, hi, s.tree.Grammar(), &s.leaves, func(l string) []int {
+			occ, ok := s.text.Find(l)
+			if !ok {
+				return leadersIn(s.src, lo, hi, l)
+			}
+			i, j := sort.SearchInts(occ, lo), sort.SearchInts(occ, hi-len(l)+1)
+			return occ[i:j]
+		})
+	} else {
+		cs = commentsIn(s.tree.Root(), s.src, lo, hi, s.tree.Grammar(), &s.leaves)
+	}
 	s.comments[k] = cs
 	return cs
 }

@@ -38,6 +38,14 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 		"regions":  strings.Repeat("if (a == b) {}\n/* eslint-disable */\nif (a == b) {}\n// eslint-disable-next-line eqeqeq\nif (a == b) {}\n/* eslint-enable */\nif (a == b) {} // eslint-disable-line\n", 30),
 		"one line": "if(a==b){} /* eslint-disable eqeqeq */ if(c==d){} /* eslint-enable eqeqeq */ if(e==f){}\n",
 		"none":     strings.Repeat("if (a == b) {}\n", 50),
+		// Lines longer than longCommentScan, whose comments are found from
+		// where the Text remembers the leaders, among leaders in strings
+		// and regular expressions; and line breaks of every kind.
+		"long lines": "// eslint-disable-next-line eqeqeq\n" +
+			strings.Repeat(`if(a==b){debugger}var u="http://x/*y*/",r=/\/\//;/* eslint-disable-line no-debugger */`, 60) + "\n" +
+			strings.Repeat(`if(a==b){debugger}var u='//',v="/*";`, 120) + "/* eslint-disable-line eqeqeq */\n" +
+			strings.Repeat(`if(a==b){debugger}`, 240) + "\r\nif(a==b){} // eslint-disable-line\r\n",
+		"lone CR": strings.Repeat("if(a==b){}\r// eslint-disable-next-line eqeqeq\nif(a==b){}\r", 10) + strings.Repeat("if(a==b){}/* x */", 260) + "\r" + strings.Repeat("debugger;", 10),
 		"two rules": strings.Repeat("debugger;\nif (a == b) {}\n/* eslint-disable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-disable eqeqeq */\n"+
 			"if (a == b) {} debugger;\n/* eslint-enable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-enable */\n", 20),
 	}
@@ -45,6 +53,15 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			src := []byte(code)
+			long := 0
+			for _, l := range strings.Split(code, "\n") {
+				if len(l) > longCommentScan {
+					long++
+				}
+			}
+			if name == "long lines" && long != 3 {
+				t.Fatalf("%d lines longer than longCommentScan", long)
+			}
 			tree, err := syntax.Parse(context.Background(), syntax.JavaScript, src)
 			if err != nil {
 				t.Fatal(err)
@@ -61,6 +78,7 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			prefix := "/* eslint-disable */ //lint:file-ignore\n"
 			before := syntax.NewText(append([]byte(prefix), src...))
 			before.Find("eslint-")
+			before.Find("//")
 			edited, _ := before.Replace(0, len(prefix), nil)
 			if string(edited.Bytes()) != code {
 				t.Fatal("the edit did not give the document's text")

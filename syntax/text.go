@@ -167,6 +167,28 @@ func (t *Text) lineEnd(line int) int {
 	return end
 }
 
+// LFLine returns the line holding off as "\n" alone ends lines, without
+// its "\n": what a scan from off for the "\n" before and after it finds,
+// read from the line index (on a minified file's one line of 300 KB the
+// scan reads the file).
+func (t *Text) LFLine(off int) (start, end int) {
+	off = min(max(off, 0), len(t.src))
+	if t.loneCR {
+		// A lone "\r" starts an LSP line but not this one's: scanned.
+		start = bytes.LastIndexByte(t.src[:off], '\n') + 1
+		if end = bytes.IndexByte(t.src[off:], '\n'); end < 0 {
+			return start, len(t.src)
+		}
+		return start, off + end
+	}
+	// Without lone "\r"s, every line start after the first follows a "\n".
+	line := t.LineOf(off)
+	if line+1 >= t.lines.len() {
+		return t.lines.at(line), len(t.src)
+	}
+	return t.lines.at(line), t.lines.at(line+1) - 1
+}
+
 // LineOf returns the LSP line containing byte offset off.
 func (t *Text) LineOf(off int) int {
 	return sort.Search(t.lines.len(), func(i int) bool { return t.lines.at(i) > off }) - 1

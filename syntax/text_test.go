@@ -105,6 +105,17 @@ func checkText(t *testing.T, tx *Text) {
 		if off < len(tx.src) && !utf8.RuneStart(tx.src[off]) {
 			continue
 		}
+		// LFLine answers what a scan for the "\n"s around off finds.
+		ws := bytes.LastIndexByte(tx.src[:off], '\n') + 1
+		we := bytes.IndexByte(tx.src[off:], '\n')
+		if we < 0 {
+			we = len(tx.src)
+		} else {
+			we += off
+		}
+		if s, e := tx.LFLine(off); s != ws || e != we {
+			t.Fatalf("LFLine(%d) = %d, %d, want %d, %d (src %q)", off, s, e, ws, we, tx.src)
+		}
 		p := tx.Position(off, UTF16)
 		back, _ := tx.Offset(p, UTF16)
 		line := tx.LineOf(off)

@@ -92,7 +92,9 @@ type document struct {
 	// suggestions.migration_sites; matching them on every keystroke cost
 	// most of a keystroke's re-matching in the bundles. Set with tree
 	// (install, dropTree): non-nil exactly when tree is.
-	migs      *rules.Index
+	migs *rules.Index
+	// idle brings migs up to date once changes pause (refreshWhenIdle).
+	idle      *time.Timer
 	quiet     string // why the document gets no suggestions
 	openedAt  time.Time
 	analysing bool   // a background analysis is running
@@ -311,6 +313,40 @@ func (d *document) migrationIndex() *rules.Index {
 	return d.migs
 }
 
+// migrationIdle is how long after a document's last change its migration
+// index is brought up to date.
+const migrationIdle = 400 * time.Millisecond
+
+// refreshWhenIdle brings doc's migration index up to date once its changes
+// pause for Options.MigrationIdle, in the document's queue: the keystrokes
+// only postponed its matching (rules.Index.Postpone), and until a source
+// action is asked for it would keep the text of its last refresh (a second
+// copy of a 3.4 MB bundle while it is typed in) and leave the catch-up to
+// the first request after the burst (opening the menu, a save's "fix all").
+// Call with doc.mu held.
+func (s *Server) refreshWhenIdle(key string, doc *document) {
+	delay := s.opts.MigrationIdle
+	if delay == 0 {
+		delay = migrationIdle
+	}
+	if delay < 0 || doc.migs == nil || !doc.migs.Stale() {
+		return
+	}
+	if doc.idle != nil {
+		doc.idle.Reset(delay)
+		return
+	}
+	doc.idle = time.AfterFunc(delay, func() {
+		s.queues.run(key, func() {
+			doc.mu.Lock()
+			defer doc.mu.Unlock()
+			if !doc.closed && doc.tree != nil {
+				doc.migrationIndex()
+			}
+		})
+	})
+}
+
 // indexOf returns the index m came from, which keeps its memos. Call with
 // mu held and a tree.
 func (d *document) indexOf(m *rules.Match) *rules.Index {
@@ -364,6 +400,9 @@ func (d *document) dropTree() {
 // close drops the tree for good: the document was closed or replaced. Call
 // with mu held.
 func (d *document) close() {
+	if d.idle != nil {
+		d.idle.Stop()
+	}
 	d.dropTree()
 	d.closed = true
 }

@@ -273,3 +273,56 @@ func TestMaxCandidates(t *testing.T) {
 		e.shutdown(t)
 	}
 }
+
+// TestMigrationIndexRefreshedWhenIdle: keystrokes only postpone the
+// migration rules' index (rules.Index.Postpone); once they pause, the
+// server brings it up to date without waiting for a request, and it then
+// equals a rescan. With the pause set to never, the index is still stale
+// after the same keystrokes, as it was before refreshWhenIdle.
+func TestMigrationIndexRefreshedWhenIdle(t *testing.T) {
+	t.Parallel()
+	src := "function f(a) {\n  var x = a + 1;\n  var y = x * 2;\n  return y;\n}\n"
+	for _, idle := range []time.Duration{20 * time.Millisecond, -1} {
+		e := startLoading(t, t.TempDir(), t.TempDir(), nil, func(s *Server) { s.opts.MigrationIdle = idle })
+		uri := string(lsuri.File(e.workspace + "/a.js"))
+		if err := e.c.Open(e.ctx, uri, "javascript", src); err != nil {
+			t.Fatal(err)
+		}
+		at := strings.Index(src, "  return")
+		for i, typed := range []string{"v", "a", "r", " ", "z", " ", "=", " ", "y", ";", "\n  "} {
+			if err := e.c.Change(e.ctx, uri, lspclient.Edit{Start: at + i, End: at + i, Text: typed}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		version := e.c.Doc(uri).Version
+		key, _ := normURI(uri)
+		var doc *document
+		testwait.Until(t, "the document is open", func() bool { doc = e.srv.docs.get(key); return doc != nil })
+		stale := func() bool {
+			doc.mu.Lock()
+			defer doc.mu.Unlock()
+			return doc.version < version || doc.migs.Stale()
+		}
+		if idle < 0 {
+			testwait.Until(t, "the keystrokes arrive", func() bool {
+				doc.mu.Lock()
+				defer doc.mu.Unlock()
+				return doc.version == version
+			})
+			time.Sleep(200 * time.Millisecond)
+			if !stale() {
+				t.Fatal("the migration index was refreshed with no pause set and no request")
+			}
+			continue
+		}
+		testwait.Until(t, "the migration index is refreshed once typing pauses", func() bool { return !stale() })
+		doc.mu.Lock()
+		lib := e.srv.library()
+		want := rules.NewIndex(lib.Migrations(syntax.JavaScript), doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
+		got := doc.migs.Matches(doc.tree, doc.text.Bytes())
+		doc.mu.Unlock()
+		if len(got) != len(want) || len(want) != 3 {
+			t.Fatalf("the refreshed index holds %d matches, a rescan %d (want 3: x, y and the typed z)", len(got), len(want))
+		}
+	}
+}

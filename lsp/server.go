@@ -53,6 +53,10 @@ type Options struct {
 	// start-up (or an analysis) used stop counting against the server's
 	// memory (memory.go); serve sets it.
 	ReleaseExecutable bool
+	// MigrationIdle is how long after a document's last change its
+	// migration index is brought up to date (refreshWhenIdle); zero means
+	// migrationIdle, negative never (tests).
+	MigrationIdle time.Duration
 }
 
 type state int32

@@ -118,6 +118,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
 	}
 	s.reanalyse(ctx, doc, cfg)
+	s.refreshWhenIdle(key, doc)
 	s.used(doc)
 	s.scheduleDiagnostics(key)
 }

@@ -108,7 +108,7 @@ func compileScopePredicate(q *sitter.Query, name string, args []sitter.QueryPred
 			v := q.StringValueForId(a.ValueId)
 			pa := predArg{value: v}
 			if k == 'r' {
-				re, err := regexp.Compile(v)
+				re, err := compileRegexp(v)
 				if err != nil {
 					return def, nil, fmt.Errorf("#%s: %w", name, err)
 				}

@@ -799,7 +799,7 @@ func compilePredicates(q *sitter.Query, pattern uint32) ([]predicate, string, er
 			if len(args) != 2 || args[1].Type != sitter.QueryPredicateStepTypeString {
 				return nil, "", fmt.Errorf("#%s takes a capture and a regular expression", op)
 			}
-			re, err := regexp.Compile(q.StringValueForId(args[1].ValueId))
+			re, err := compileRegexp(q.StringValueForId(args[1].ValueId))
 			if err != nil {
 				return nil, "", fmt.Errorf("#%s: %w", op, err)
 			}

@@ -277,8 +277,9 @@ func TestMaxCandidates(t *testing.T) {
 // TestMigrationIndexRefreshedWhenIdle: keystrokes only postpone the
 // migration rules' index (rules.Index.Postpone); once they pause, the
 // server brings it up to date without waiting for a request, and it then
-// equals a rescan. With the pause set to never, the index is still stale
-// after the same keystrokes, as it was before refreshWhenIdle.
+// equals a rescan. With the pause set to never, nothing is armed to
+// refresh it and it is stale after the same keystrokes, as it was before
+// refreshWhenIdle.
 func TestMigrationIndexRefreshedWhenIdle(t *testing.T) {
 	t.Parallel()
 	src := "function f(a) {\n  var x = a + 1;\n  var y = x * 2;\n  return y;\n}\n"
@@ -309,9 +310,13 @@ func TestMigrationIndexRefreshedWhenIdle(t *testing.T) {
 				defer doc.mu.Unlock()
 				return doc.version == version
 			})
-			time.Sleep(200 * time.Millisecond)
-			if !stale() {
-				t.Fatal("the migration index was refreshed with no pause set and no request")
+			// Nothing will refresh it: no pause is armed (the only way
+			// the index is refreshed without a request), and it is stale.
+			doc.mu.Lock()
+			armed := doc.idle != nil
+			doc.mu.Unlock()
+			if armed || !stale() {
+				t.Fatalf("with the pause set to never: a refresh armed %v, the index stale %v", armed, stale())
 			}
 			continue
 		}

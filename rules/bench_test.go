@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -153,4 +154,31 @@ func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// BenchmarkLoadBuiltin reports what the built-in library keeps once
+// loaded, as a server's first Load does: the live heap and the objects a
+// Load adds with the process's query cache emptied first, each side
+// measured after two collections (`go test -run '^$' -bench LoadBuiltin
+// -benchtime 3x ./rules`). Every collection of the server marks them
+// again.
+func BenchmarkLoadBuiltin(b *testing.B) {
+	live := func() (int64, int64) {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc), int64(ms.HeapObjects)
+	}
+	var bytes, objects int64
+	for range b.N {
+		queryCache.Clear()
+		h0, o0 := live()
+		lib := Load(Source{Name: "builtin", FS: Builtin()})
+		h1, o1 := live()
+		runtime.KeepAlive(lib)
+		bytes, objects = h1-h0, o1-o0
+	}
+	b.ReportMetric(float64(bytes)/(1<<20), "live-MB")
+	b.ReportMetric(float64(objects), "objects")
 }

@@ -12,8 +12,9 @@ import (
 // that hold them: JavaScript's and TypeScript's rule files mirror each
 // other, so 205 patterns of the built-in rules are 104 different ones, and
 // each compiled expression is a few KB of pointers that every collection
-// marks. A pattern stays while some compiled rule holds it: a library
-// reloaded with other rules (a workspace's) lets the old ones go.
+// marks. The table holds no expression itself: a pattern's entry goes
+// once nothing holds its expression (compiled queries are kept by
+// queryCache, so that is when that cache lets them go).
 var regexps struct {
 	mu sync.Mutex
 	m  map[string]weak.Pointer[regexp.Regexp]

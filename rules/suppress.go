@@ -217,14 +217,7 @@ func (sc siteComments) golang() (*sitter.Node, bool) {
 
 // lineBounds returns the line holding off, without its newline.
 func lineBounds(src []byte, off int) Span {
-	off = min(max(off, 0), len(src))
-	start := bytes.LastIndexByte(src[:off], '\n') + 1
-	end := bytes.IndexByte(src[off:], '\n')
-	if end < 0 {
-		end = len(src)
-	} else {
-		end += off
-	}
+	start, end := syntax.LFLineOf(src, off)
 	return Span{start, end}
 }
 

@@ -172,21 +172,28 @@ func (t *Text) lineEnd(line int) int {
 // read from the line index (on a minified file's one line of 300 KB the
 // scan reads the file).
 func (t *Text) LFLine(off int) (start, end int) {
-	off = min(max(off, 0), len(t.src))
 	if t.loneCR {
 		// A lone "\r" starts an LSP line but not this one's: scanned.
-		start = bytes.LastIndexByte(t.src[:off], '\n') + 1
-		if end = bytes.IndexByte(t.src[off:], '\n'); end < 0 {
-			return start, len(t.src)
-		}
-		return start, off + end
+		return LFLineOf(t.src, off)
 	}
+	off = min(max(off, 0), len(t.src))
 	// Without lone "\r"s, every line start after the first follows a "\n".
 	line := t.LineOf(off)
 	if line+1 >= t.lines.len() {
 		return t.lines.at(line), len(t.src)
 	}
 	return t.lines.at(line), t.lines.at(line+1) - 1
+}
+
+// LFLineOf is LFLine for bytes without a Text: it scans src for the "\n"
+// before and after off.
+func LFLineOf(src []byte, off int) (start, end int) {
+	off = min(max(off, 0), len(src))
+	start = bytes.LastIndexByte(src[:off], '\n') + 1
+	if end = bytes.IndexByte(src[off:], '\n'); end < 0 {
+		return start, len(src)
+	}
+	return start, off + end
 }
 
 // LineOf returns the LSP line containing byte offset off.

@@ -74,9 +74,7 @@ func BenchmarkReal(b *testing.B) {
 // -bench RematchSeries -benchtime 100x ./internal/realbench/`). The /var
 // runs type into the var keyword nearest the middle instead of a name.
 func BenchmarkRematchSeries(b *testing.B) {
-	c := realcorpus.Require(b, series...)
-	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
-	env := &benchEnv{b: b, c: c, lib: lib}
+	env := inProcessEnv(b, series...)
 	for _, id := range series {
 		f := env.file(id)
 		b.Run(id, func(b *testing.B) {
@@ -102,9 +100,8 @@ func BenchmarkRematchSeries(b *testing.B) {
 // indexes made in one traversal (rules.NewIndexes); reports the median
 // (`go test -run '^$' -bench Analysis -benchtime 20x ./internal/realbench/`).
 func BenchmarkAnalysis(b *testing.B) {
-	c := realcorpus.Require(b, primary...)
-	lib := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})
-	env := &benchEnv{b: b, c: c, lib: lib}
+	env := inProcessEnv(b, primary...)
+	lib := env.lib
 	for _, id := range primary {
 		f := env.file(id)
 		src := []byte(f.text)
@@ -130,6 +127,65 @@ func BenchmarkAnalysis(b *testing.B) {
 	}
 }
 
+// inProcessEnv is the corpus's files ids and the built-in rules, for the
+// benchmarks that start no server.
+func inProcessEnv(b *testing.B, ids ...string) *benchEnv {
+	return &benchEnv{b: b, c: realcorpus.Require(b, ids...), lib: rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})}
+}
+
+// BenchmarkMigrationCatchUp is what the first source-action request after
+// a burst of typing would pay without the server's idle refresh
+// (lsp.refreshWhenIdle): the migration rules' index brought up to date
+// after 20 keystrokes in one place that it only postponed. It reports the
+// first burst after the file's analysis alone (one sample: that refresh
+// also builds what the index's scope predicates keep from one refresh to
+// the next) and the median of the later ones (`go test -run '^$' -bench
+// MigrationCatchUp -benchtime 7x ./internal/realbench/`).
+func BenchmarkMigrationCatchUp(b *testing.B) {
+	ids := []string{"umd-5k", "umd-100k", "minified", "large-class", "deep-generics"}
+	env := inProcessEnv(b, ids...)
+	ctx := context.Background()
+	for _, id := range ids {
+		f := env.file(id)
+		b.Run(id, func(b *testing.B) {
+			text := syntax.NewText([]byte(f.text))
+			tree, err := syntax.Parse(ctx, f.grammar, text.Bytes())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tree.Close()
+			_, migs := rules.NewIndexes(env.lib, f.grammar, tree, text.Bytes())
+			const burst = 20
+			lat := make([]time.Duration, 0, b.N)
+			for i := range b.N {
+				// A burst typed, then the next one deletes it.
+				for k := range burst {
+					var ed syntax.Edit
+					if i%2 == 0 {
+						text, ed = text.Replace(f.at+k, f.at+k, []byte(typed))
+					} else {
+						text, ed = text.Replace(f.at, f.at+1, nil)
+					}
+					tree.Edit(ed)
+					changed, err := tree.Reparse(ctx, text.Bytes())
+					if err != nil {
+						b.Fatal(err)
+					}
+					migs.Edit(ed)
+					migs.Postpone(changed)
+				}
+				t0 := time.Now()
+				migs.Refresh(tree, text, nil)
+				lat = append(lat, time.Since(t0))
+			}
+			b.ReportMetric(ms(lat[0]), "first-ms")
+			if len(lat) > 1 {
+				b.ReportMetric(ms(percentile(lat[1:], 0.5)), "later-p50-ms")
+			}
+		})
+	}
+}
+
 // BenchmarkKeystrokeText is the text side of a keystroke on the minified
 // file's one 280 KB line: a letter typed at the edit site (and deleted the
 // next time), then the site's UTF-16 position, as a request asks it
@@ -137,8 +193,7 @@ func BenchmarkAnalysis(b *testing.B) {
 // Text counts the line's UTF-16 columns from the marks it carried over
 // (syntax.Text.Replace) instead of from the line's start.
 func BenchmarkKeystrokeText(b *testing.B) {
-	c := realcorpus.Require(b, "minified")
-	env := &benchEnv{b: b, c: c, lib: rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()})}
+	env := inProcessEnv(b, "minified")
 	f := env.file("minified")
 	text := syntax.NewText([]byte(f.text))
 	text.Position(f.at, syntax.UTF16)

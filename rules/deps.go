@@ -45,7 +45,8 @@ type depDetail struct {
 	// inexact: a predicate read beyond its capture without saying what;
 	// any change to Deps counts.
 	inexact bool
-	words   []string // sorted: the words the predicates looked up
+	words   []string  // sorted: the words the predicates looked up
+	one     [1]string // words' array when there is one word (detailOf)
 	// minified: refused only because the file is minified.
 	minified bool
 }
@@ -58,8 +59,57 @@ func (d *depDetail) has(word string) bool {
 	return ok
 }
 
-// inexactDeps is the detail of every match with inexact Deps.
-var inexactDeps = &depDetail{inexact: true}
+// inexactDeps is the detail of every match with inexact Deps, and
+// minifiedDeps of every refusal made only because the file is minified.
+var (
+	inexactDeps  = &depDetail{inexact: true}
+	minifiedDeps = &depDetail{minified: true}
+)
+
+// detailOf returns the detail of a match whose predicates looked up words
+// (which it sorts in place). Matches that looked up the same words share
+// one detail for the round of matching: a bundle's analysis refuses and
+// accepts tens of thousands of declarations, most of them on a name that
+// others looked up too, and each detail the index keeps is work for every
+// collection. The words are copied, so that a detail does not keep the
+// text of the node a word was read from.
+func (e *evalEnv) detailOf(words []string) *depDetail {
+	slices.Sort(words)
+	words = slices.Compact(words)
+	key := ""
+	switch len(words) {
+	case 0:
+		return noWordDeps
+	case 1:
+		key = words[0]
+	default:
+		key = strings.Join(words, "\x00") // a word holds no NUL (identByte)
+	}
+	if d, ok := e.details[key]; ok {
+		return d
+	}
+	d := &depDetail{}
+	if len(words) == 1 {
+		d.words = d.one[:] // one object, not two: most look up one name
+	} else {
+		d.words = make([]string, len(words))
+	}
+	for i, w := range words {
+		d.words[i] = strings.Clone(w)
+	}
+	if e.details == nil {
+		e.details = map[string]*depDetail{}
+	}
+	if len(words) == 1 {
+		key = d.words[0] // not the looked-up word, which keeps its node's text
+	}
+	e.details[key] = d
+	return d
+}
+
+// noWordDeps is the detail of a match whose scope predicates looked up no
+// word.
+var noWordDeps = &depDetail{}
 
 // identByte reports whether b can be part of an identifier in a language
 // SyntX parses (non-ASCII bytes included: identifiers may be Unicode).

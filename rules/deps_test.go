@@ -167,3 +167,62 @@ func TestStatementWordDependencies(t *testing.T) {
 		})
 	}
 }
+
+// TestDepDetailsShared: the matches and refusals of one round of matching
+// that looked up the same words share one detail, and every refusal made because the file is minified shares one detail. A bundle's
+// index keeps one match or refusal per declaration; one detail each was
+// most of the objects a collection had to mark while the bundle was typed
+// in.
+func TestDepDetailsShared(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	var b strings.Builder
+	b.WriteString("function f(xs) {\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "  if (xs[%d]) {\n    var total = %d;\n    step(total);\n  }\n", i, i)
+	}
+	b.WriteString("}\n")
+	src := b.String()
+	text, tree, ix, _ := indexed(t, lib, syntax.JavaScript, src)
+	byWords := map[string]*depDetail{}
+	seen := 0
+	check := func(what string, d *depDetail) {
+		if d == nil || d.inexact || d.minified {
+			return
+		}
+		seen++
+		k := strings.Join(d.words, " ")
+		if other, ok := byWords[k]; ok && other != d {
+			t.Errorf("%s: two details for the words %q", what, k)
+		}
+		byWords[k] = d
+	}
+	for _, m := range ix.Matches(tree, text.Bytes()) {
+		check("match "+m.Rule.ID, m.dep)
+	}
+	for i, r := range ix.rejected.rs {
+		if !ix.rejected.dead[i] {
+			check("refusal "+r.rule.ID, r.dep)
+		}
+	}
+	if seen < 40 {
+		t.Fatalf("%d matches and refusals with words; the test expects one per declaration at least", seen)
+	}
+
+	// A minified file: every refusal of a scope predicate shares one detail.
+	min := minifiedEdge()
+	min = min[:strings.LastIndex(min, "\n")] + min[strings.LastIndex(min, "\n")+1:] // one newline fewer
+	_, _, mix, _ := indexed(t, lib, syntax.JavaScript, min)
+	n := 0
+	for i, r := range mix.rejected.rs {
+		if !mix.rejected.dead[i] && r.dep != nil && r.dep.minified {
+			n++
+			if r.dep != minifiedDeps {
+				t.Errorf("refusal %s on a minified file has a detail of its own", r.rule.ID)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no refusal on the minified file: the test checks nothing")
+	}
+}

@@ -37,7 +37,6 @@ func hasSpan(sorted []Span, s Span) bool {
 type Capture struct {
 	Name string
 	Span Span
-	Type string
 }
 
 // Match is one place where a rule applies.
@@ -61,6 +60,15 @@ type Match struct {
 	dep  *depDetail // what in Deps the match depends on; nil when Deps is none
 	dg   int32      // inside a match list, the entry of its chunk's deps (see chunk.deps)
 	memo *memoSlot
+}
+
+// matchData is what a new match points to, in one object: its memo slot
+// and, when they fit, its captures. An index keeps a match for every site
+// of a file (tens of thousands in a bundle), and every object it keeps is
+// work for each collection while the file is typed in.
+type matchData struct {
+	memo memoSlot
+	caps [3]Capture
 }
 
 // key identifies a match across rescans.
@@ -353,7 +361,11 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, 
 			continue
 		}
 		r := info.rule
-		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: make([]Capture, 0, len(m.Captures)), Deps: deps, Root: rootSpan}
+		md := &matchData{}
+		mt := Match{Rule: r, Hull: Span{-1, -1}, Captures: md.caps[:0], Deps: deps, Root: rootSpan, memo: &md.memo}
+		if len(m.Captures) > len(md.caps)+1 { // the root's capture is not kept
+			mt.Captures = make([]Capture, 0, len(m.Captures)-1)
+		}
 		if deps.Start >= 0 {
 			mt.dep = env.detail
 		}
@@ -368,7 +380,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, 
 			}
 			sp := Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())}
 			name := q.c.captures[cp.Index]
-			mt.Captures = append(mt.Captures, Capture{Name: name, Span: sp, Type: cp.Node.Type()})
+			mt.Captures = append(mt.Captures, Capture{Name: name, Span: sp})
 			if name == r.Site && !site {
 				mt.Site, site = sp, true
 			}
@@ -382,7 +394,6 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, 
 		if !site {
 			continue
 		}
-		mt.memo = &memoSlot{}
 		fn(mt)
 	}
 }
@@ -402,7 +413,7 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool,
 		case env.inexact:
 			env.detail = inexactDeps
 		default:
-			env.detail = &depDetail{words: slices.Compact(slices.Sorted(slices.Values(env.words)))}
+			env.detail = env.detailOf(env.words)
 		}
 	}()
 	// Text predicates first: they are cheap and usually decide.
@@ -418,7 +429,7 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool,
 		if env.isMinified() {
 			// Not analysed (see isMinified). The whole text decided that:
 			// the index watches whether it still is (see deps.go).
-			env.detail = &depDetail{minified: true}
+			env.detail = minifiedDeps
 			return false, Span{0, len(src)}
 		}
 		nodes := env.allNodes(p.capture)

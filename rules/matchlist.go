@@ -43,7 +43,7 @@ type chunk struct {
 	// that an edit of one identifier visits the matches that looked it up,
 	// not every match whose Deps cover it: in a bundle, every chunk holds
 	// a var of the factory and a function declaring the edited name.
-	byWord map[string]*wordDeps
+	byWord map[string]wordDeps
 	open   []int32
 }
 
@@ -111,16 +111,16 @@ func (c *chunk) depBounds() {
 			// the whole file again.
 		default:
 			if c.byWord == nil {
-				c.byWord = map[string]*wordDeps{}
+				c.byWord = map[string]wordDeps{}
 			}
 			for _, w := range m.dep.words {
-				e := c.byWord[w]
-				if e == nil {
-					e = &wordDeps{lo: m.dg, hi: m.dg}
-					c.byWord[w] = e
+				e, ok := c.byWord[w]
+				if !ok {
+					e = wordDeps{lo: m.dg, hi: m.dg}
 				}
 				e.at = append(e.at, int32(i))
 				e.lo, e.hi = c.lower(e.lo, m.dg), c.upper(e.hi, m.dg)
+				c.byWord[w] = e
 			}
 		}
 	}
@@ -371,7 +371,7 @@ func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
 		}
 		seen = append(seen[:0], c.open...)
 		for _, w := range ch.words {
-			if e := c.byWord[w]; e != nil && touchesAny(Span{c.deps[e.lo].Start + c.delta, c.deps[e.hi].End + c.delta}, spans) {
+			if e, ok := c.byWord[w]; ok && touchesAny(Span{c.deps[e.lo].Start + c.delta, c.deps[e.hi].End + c.delta}, spans) {
 				seen = append(seen, e.at...)
 			}
 		}

@@ -178,8 +178,10 @@ type evalEnv struct {
 	// capture without saying what (see deps.go).
 	words   []string
 	inexact bool
-	// detail is what accept found the current match depends on.
-	detail *depDetail
+	// detail is what accept found the current match depends on; details
+	// holds those made in this round, by their words (detailOf).
+	detail  *depDetail
+	details map[string]*depDetail
 	// dyn returns the text's eval and with marks (dynmarks.go), kept by
 	// the index across keystrokes; nil outside an index.
 	dyn func() *dynMarks

@@ -127,7 +127,7 @@ func originalMatches(t testing.TB, set *Set, tree *syntax.Tree, src []byte) []st
 			for _, cp := range m.Captures {
 				name := c.captures[cp.Index]
 				sp := Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())}
-				mt.Captures = append(mt.Captures, Capture{Name: name, Span: sp, Type: cp.Node.Type()})
+				mt.Captures = append(mt.Captures, Capture{Name: name, Span: sp})
 				if name == r.Site && !site {
 					mt.Site, site = sp, true
 				}

@@ -172,7 +172,7 @@ func BenchmarkLoadBuiltin(b *testing.B) {
 	}
 	var bytes, objects int64
 	for range b.N {
-		queryCache.Clear()
+		queryCache.pinned.Clear()
 		h0, o0 := live()
 		lib := Load(Source{Name: "builtin", FS: Builtin()})
 		h1, o1 := live()

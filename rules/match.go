@@ -178,7 +178,11 @@ func compileRooted(g syntax.Grammar, rules []*Rule) (*rootedQuery, error) {
 			text.WriteString("\n")
 		}
 	}
-	c, err := compileQuery(text.String(), g)
+	builtin := true
+	for _, r := range rules {
+		builtin = builtin && r.Origin == OriginBuiltin
+	}
+	c, err := compileQuery(text.String(), g, builtin)
 	if err != nil {
 		return nil, err
 	}

@@ -13,8 +13,8 @@ import (
 // other, so 205 patterns of the built-in rules are 104 different ones, and
 // each compiled expression is a few KB of pointers that every collection
 // marks. The table holds no expression itself: a pattern's entry goes
-// once nothing holds its expression (compiled queries are kept by
-// queryCache, so that is when that cache lets them go).
+// once nothing holds its expression (the compiled queries that hold it
+// are gone: see queryCache).
 var regexps struct {
 	mu sync.Mutex
 	m  map[string]weak.Pointer[regexp.Regexp]

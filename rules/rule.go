@@ -277,8 +277,10 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
+	"weak"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -632,7 +634,7 @@ func (r *Rule) compiled(g syntax.Grammar) (*compiled, error) {
 	if c := r.queries[g]; c != nil {
 		return c, nil
 	}
-	c, err := compileQuery(r.Query, g)
+	c, err := compileQuery(r.Query, g, r.Origin == OriginBuiltin)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: query (%s): %w", r.ID, g, err)
 	}
@@ -696,24 +698,72 @@ func captureNames(text string) []string {
 // pattern in the larger grammars (TypeScript most), and a compiled query is
 // immutable, so every Library loaded in a process (a server per workspace,
 // tests) shares the work of the first.
-var queryCache sync.Map // queryKey -> *compiled
+//
+// A query of built-in rules only is kept for the life of the process: the
+// binary holds finitely many. Any other (one rule of the user's or of a
+// workspace, or a grammar's combined query that holds one) is kept while
+// some library holds it, and then goes with its C memory (the binding's
+// finalizer deletes the query): every time a rule file is saved the
+// library is loaded again, and each grammar's combined query, built-in
+// patterns included, is compiled anew. Kept for good, a rule author's
+// afternoon of saves was as many copies of the TypeScript query as saves.
+var queryCache struct {
+	pinned sync.Map // queryKey -> *compiled
+	mu     sync.Mutex
+	held   map[queryKey]weak.Pointer[compiled]
+}
 
 type queryKey struct {
 	grammar syntax.Grammar
 	text    string
 }
 
-func compileQuery(text string, g syntax.Grammar) (*compiled, error) {
+// compileQuery compiles text for g, or returns the compiled query of the
+// same text already made. pin says the text is built-in rules' only.
+func compileQuery(text string, g syntax.Grammar, pin bool) (*compiled, error) {
 	key := queryKey{g, text}
-	if c, ok := queryCache.Load(key); ok {
-		return c.(*compiled), nil
+	if pin {
+		if c, ok := queryCache.pinned.Load(key); ok {
+			return c.(*compiled), nil
+		}
+		c, err := compileQueryText(text, g)
+		if err != nil {
+			return nil, err
+		}
+		actual, _ := queryCache.pinned.LoadOrStore(key, c)
+		return actual.(*compiled), nil
 	}
-	c, err := compileQueryText(text, g)
+	queryCache.mu.Lock()
+	c := queryCache.held[key].Value()
+	queryCache.mu.Unlock()
+	if c != nil {
+		return c, nil
+	}
+	c, err := compileQueryText(text, g) // not under the lock: it takes long
 	if err != nil {
 		return nil, err
 	}
-	actual, _ := queryCache.LoadOrStore(key, c)
-	return actual.(*compiled), nil
+	queryCache.mu.Lock()
+	defer queryCache.mu.Unlock()
+	if other := queryCache.held[key].Value(); other != nil {
+		return other, nil // compiled meanwhile by another load
+	}
+	if queryCache.held == nil {
+		queryCache.held = map[queryKey]weak.Pointer[compiled]{}
+	}
+	queryCache.held[key] = weak.Make(c)
+	runtime.AddCleanup(c, forgetQuery, key)
+	return c, nil
+}
+
+// forgetQuery drops the entry of a query nothing holds any more, unless
+// the text was compiled again since.
+func forgetQuery(key queryKey) {
+	queryCache.mu.Lock()
+	defer queryCache.mu.Unlock()
+	if w, ok := queryCache.held[key]; ok && w.Value() == nil {
+		delete(queryCache.held, key)
+	}
 }
 
 func compileQueryText(text string, g syntax.Grammar) (*compiled, error) {

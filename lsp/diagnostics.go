@@ -470,14 +470,7 @@ func (s *Server) diagnostic(c *candidate, id, setID string, cfg config.Config) p
 		fix += " (unsafe: it may change what the code does)"
 	}
 	msg += "\nSuggested fix: " + fix
-	fields := map[string]any{
-		"suggestionId": id, "setId": setID, "ruleId": r.ID, "category": r.Category,
-		"score": c.score, "safety": rules.Safe,
-	}
-	if c.unsafe {
-		fields["safety"], fields["check"] = rules.Unsafe, r.Check
-	}
-	data, _ := json.Marshal(fields)
+	data, _ := json.Marshal(newSuggestionData(c, id, setID))
 	d := protocol.Diagnostic{
 		Range: protocol.Range{
 			Start: protocol.Position{Line: c.siteStart.Line, Character: c.siteStart.Character},

@@ -128,6 +128,9 @@ func TestPriorInTestFiles(t *testing.T) {
 		{sec, "", 0.8},
 		{sec, "test", 0.4},
 		{style, "test", 0.6},
+		{style, "generated", 0.15},
+		{sec, "vendored", 0.2},
+		{sec, "generated", 0.2},
 	}
 	for _, c := range cases {
 		if got := Prior(c.r, c.role); got != c.want {

@@ -56,13 +56,39 @@ func EditSize(edits []rules.TextEdit) int {
 // so the policy learns from there what a developer wants in tests.
 const TestPriorScale = 0.5
 
+// ElsewherePriorScale is what every rule's prior is multiplied by in a
+// generated or vendored file: the change belongs in the generator or
+// upstream, and the next generation or vendoring undoes it (gopls and
+// staticcheck stay quiet in generated Go for the same reason). No prior
+// reaches the default threshold then, so the base policy shows nothing
+// there unasked; an opened menu still lists the suggestions, last, and the
+// role being a feature, a developer's record of accepting them there can
+// bring them back (automaticPolicy.shows).
+const ElsewherePriorScale = 0.25
+
 // Prior is the prior acceptance probability of r's suggestions in a file of
 // the given role (see FileRole).
 func Prior(r *rules.Rule, role string) float64 {
-	if role == "test" && (r.Category == "security" || r.Category == "performance") {
+	switch {
+	case role == "generated" || role == "vendored":
+		return r.Prior * ElsewherePriorScale
+	case role == "test" && (r.Category == "security" || r.Category == "performance"):
 		return r.Prior * TestPriorScale
 	}
 	return r.Prior
+}
+
+// ReviewPrior is Prior for `syntx review`: a generated or vendored file
+// keeps its rules' priors there. A change under review can write the
+// generated-file marker or move a file under vendor/, and what the change
+// itself writes must not lower the scores that --min-score and --fail-on
+// read (as a suppression comment the change adds does not silence its own
+// finding).
+func ReviewPrior(r *rules.Rule, role string) float64 {
+	if role == "generated" || role == "vendored" {
+		return r.Prior
+	}
+	return Prior(r, role)
 }
 
 // Context lists the syntax around a site: the types of its ancestors

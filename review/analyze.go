@@ -283,8 +283,11 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 			continue
 		}
 		cand := capture.Features(m, edits, tree, part, abs, a.persona)
+		// The role is the whole file's (a chunk after the first does not
+		// hold its header), and its prior the review's (ReviewPrior).
+		cand.FileRole = capture.FileRole(abs, src)
+		cand.Prior = capture.ReviewPrior(m.Rule, cand.FileRole)
 		if off != 0 {
-			cand.FileRole = capture.FileRole(abs, src)
 			m = shiftMatch(m, off)
 			for i := range edits {
 				edits[i].Span.Start += off

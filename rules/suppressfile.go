@@ -114,11 +114,12 @@ func (s *Suppressions) Suppressed(m Match) (Suppression, bool) {
 func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 	if !s.eslintChecked {
 		s.eslintChecked = true
-		// The first "eslint-" that reads "eslint-disable": one string
-		// searched for, the one the scan below asks for too.
+		// The first "eslint-" that reads "eslint-disable" and is not a
+		// line's: one string searched for, the one the scan below asks
+		// for too.
 		s.firstDisable = -1
 		for at := s.next("eslint-", 0, len(s.src)); at >= 0; at = s.next("eslint-", at+1, len(s.src)) {
-			if bytes.HasPrefix(s.src[at:], []byte("eslint-disable")) {
+			if bytes.HasPrefix(s.src[at:], []byte("eslint-disable")) && !lineDirective(s.src[at:]) {
 				s.firstDisable = at
 				break
 			}
@@ -137,6 +138,13 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 			break
 		}
 		s.eslintNext = at + 1
+		if !regionDirective(s.src[at:]) {
+			// Nothing a region reads (readEslintComment): not looked up
+			// in the tree. A bundle keeps its sources' eslint-disable-
+			// next-line comments, and each lookup walks from the root
+			// through the factory's statements.
+			continue
+		}
 		path := s.leaves.leafAt(root, uint32(at))
 		c := path[len(path)-1].node
 		if c.Type() != "comment" || len(s.eslint) > 0 && s.eslint[len(s.eslint)-1].node.StartByte() == c.StartByte() {
@@ -145,6 +153,22 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 		s.eslint = append(s.eslint, readEslintComment(s.src, c, at))
 	}
 	return s.eslint
+}
+
+// lineDirective reports whether b starts with a line's directive,
+// eslint-disable-line or eslint-disable-next-line: a comment holding one
+// is no region's (readEslintComment), and the site's own lines read it.
+func lineDirective(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("eslint-disable-line")) || bytes.HasPrefix(b, []byte("eslint-disable-next-line"))
+}
+
+// regionDirective reports whether the "eslint-" b starts with may be a
+// region's directive: eslint-disable or eslint-enable, not a line's. Every
+// directive readEslintComment reads starts such an occurrence, so one that
+// does not (eslint-env, a line's) need not be looked up: its comment, if
+// it holds a region's directive, is found at that directive.
+func regionDirective(b []byte) bool {
+	return (bytes.HasPrefix(b, []byte("eslint-disable")) || bytes.HasPrefix(b, []byte("eslint-enable"))) && !lineDirective(b)
 }
 
 func readEslintComment(src []byte, c *sitter.Node, at int) eslintComment {

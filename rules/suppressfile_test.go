@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	sitter "github.com/smacker/go-tree-sitter"
+
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -46,6 +48,13 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			strings.Repeat(`if(a==b){debugger}var u='//',v="/*";`, 120) + "/* eslint-disable-line eqeqeq */\n" +
 			strings.Repeat(`if(a==b){debugger}`, 240) + "\r\nif(a==b){} // eslint-disable-line\r\n",
 		"lone CR": strings.Repeat("if(a==b){}\r// eslint-disable-next-line eqeqeq\nif(a==b){}\r", 10) + strings.Repeat("if(a==b){}/* x */", 260) + "\r" + strings.Repeat("debugger;", 10),
+		// Directives among other words: a region's after eslint-env in one
+		// comment, a line's comment that names eslint-enable, directives
+		// inside strings, and a line's directive before a region's.
+		"mixed": strings.Repeat("/* eslint-env node, eslint-disable eqeqeq */\nif (a == b) {}\n"+
+			"// eslint-disable-next-line no-debugger -- until eslint-enable\ndebugger; if (a == b) {}\n"+
+			"var s = \"/* eslint-enable */\"; if (a == b) {}\n/* eslint-enable eqeqeq */ if (a == b) {}\n"+
+			"/* eslint-disable-line eqeqeq, eslint-disable no-debugger */ debugger; if (a == b) {}\n", 12),
 		"two rules": strings.Repeat("debugger;\nif (a == b) {}\n/* eslint-disable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-disable eqeqeq */\n"+
 			"if (a == b) {} debugger;\n/* eslint-enable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-enable */\n", 20),
 	}
@@ -98,6 +107,14 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 					suppressed++
 				}
 			}
+			// The regions, against every comment of the tree read whole.
+			for _, m := range ms {
+				got, gotOK := NewSuppressions(tree, src).eslintRegion(m)
+				want, wantOK := regionOracle(tree, src, m)
+				if gotOK != wantOK || gotOK && got.StartByte() != want.StartByte() {
+					t.Errorf("site %v: region %v, every comment read says %v", m.Site, gotOK, wantOK)
+				}
+			}
 			// Asked from the last site to the first, the scan has gone
 			// past each site already.
 			backwards := NewSuppressions(tree, src)
@@ -113,4 +130,38 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			}
 		})
 	}
+}
+
+// regionOracle is eslintRegion the slow way: every comment of the tree
+// before m's site, in order, read whole.
+func regionOracle(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
+	var disabled *sitter.Node
+	c := sitter.NewTreeCursor(tree.Root())
+	defer c.Close()
+	for {
+		n := c.CurrentNode()
+		if int(n.StartByte()) >= m.Site.Start {
+			break
+		}
+		if n.Type() == "comment" {
+			if at := strings.Index(n.Content(src), "eslint-"); at >= 0 {
+				ec := readEslintComment(src, n, int(n.StartByte())+at)
+				if ec.isDisable && names(m.Rule, ec.disable, false) {
+					disabled = n
+				}
+				if ec.isEnable && names(m.Rule, ec.enable, false) {
+					disabled = nil
+				}
+			}
+		}
+		if c.GoToFirstChild() {
+			continue
+		}
+		for !c.GoToNextSibling() {
+			if !c.GoToParent() {
+				return disabled, disabled != nil
+			}
+		}
+	}
+	return disabled, disabled != nil
 }

@@ -165,8 +165,9 @@ func newSet(g syntax.Grammar, rules []*Rule) (*Set, []Problem) {
 	return s, problems
 }
 
-// compileRooted compiles the rooted patterns of rules as one query.
-func compileRooted(g syntax.Grammar, rules []*Rule) (*rootedQuery, error) {
+// rootedText is the rooted patterns of rules as one query's text, with
+// where each pattern starts in it and whose it is.
+func rootedText(rules []*Rule) (string, []int, []patternInfo) {
 	var text strings.Builder
 	var starts []int
 	var infos []patternInfo
@@ -178,11 +179,17 @@ func compileRooted(g syntax.Grammar, rules []*Rule) (*rootedQuery, error) {
 			text.WriteString("\n")
 		}
 	}
+	return text.String(), starts, infos
+}
+
+// compileRooted compiles the rooted patterns of rules as one query.
+func compileRooted(g syntax.Grammar, rules []*Rule) (*rootedQuery, error) {
+	text, starts, infos := rootedText(rules)
 	builtin := true
 	for _, r := range rules {
 		builtin = builtin && r.Origin == OriginBuiltin
 	}
-	c, err := compileQuery(text.String(), g, builtin)
+	c, err := compileQuery(text, g, builtin)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +218,7 @@ func (s *Set) combine() []Problem {
 	if len(s.rules) == 0 {
 		return nil
 	}
-	var problems []Problem
+	problems := s.dropRefused()
 	for len(s.rules) > 0 {
 		q, err := compileRooted(s.grammar, s.rules)
 		if err == nil {
@@ -240,6 +247,33 @@ func (s *Set) combine() []Problem {
 		}
 		s.rules = keep
 	}
+	return problems
+}
+
+// dropRefused leaves out, and reports, the rules that are not built in
+// whose queries go-tree-sitter would refuse after compiling them, which it
+// does without deleting them (syntax.QueryRefusal): compiled into the
+// grammar's combined query, such a rule would leak that whole query at
+// every load of the library, that is at every save of a rule file. The
+// built-in rules' queries are compiled by the tests.
+func (s *Set) dropRefused() []Problem {
+	var problems []Problem
+	keep := s.rules[:0:0]
+	for _, r := range s.rules {
+		if r.Origin != OriginBuiltin {
+			text, _, _ := rootedText([]*Rule{r})
+			err := syntax.QueryRefusal(r.Query, s.grammar)
+			if err == nil {
+				err = syntax.QueryRefusal(text, s.grammar)
+			}
+			if err != nil {
+				problems = append(problems, Problem{Source: r.Source, Err: fmt.Errorf("rule %s: query (%s): %w", r.ID, s.grammar, err)})
+				continue
+			}
+		}
+		keep = append(keep, r)
+	}
+	s.rules = keep
 	return problems
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/internal/testwait"
+	"github.com/syntx/syntx/syntax"
 )
 
 // probeRule is a user's rule whose query text no other test compiles.
@@ -92,4 +93,73 @@ func TestQueryCacheLetsGo(t *testing.T) {
 		t.Error("a built-in rule's query went with the libraries")
 	}
 	runtime.KeepAlive(cq)
+}
+
+// TestRefusedPredicateRuleLeftOut: a user's rule whose predicate
+// go-tree-sitter refuses (#eq? with one argument) is reported with the
+// binding's words and left out before the grammar's rules are combined
+// (the binding leaks a query it refuses: syntax.QueryRefusal), and the
+// other rules, the user's own good one included, load and combine.
+func TestRefusedPredicateRuleLeftOut(t *testing.T) {
+	t.Parallel()
+	bad := strings.Replace(string(probeRule("x")), `(#eq? @site "x")`, `(#eq? @site)`, 1)
+	bad = strings.Replace(bad, "go.query-cache-probe", "go.refused-probe", 1)
+	good := strings.Replace(string(probeRule("y")), "go.query-cache-probe", "go.accepted-probe", 1)
+	lib := Load(Source{Name: "builtin", Origin: OriginBuiltin, FS: Builtin()},
+		Source{Name: "/u/rules", Origin: OriginUser, Files: []safeio.File{{Name: "bad.toml", Data: []byte(bad)}, {Name: "good.toml", Data: []byte(good)}}})
+	set := lib.Set("go")
+	var msgs []string
+	for _, p := range lib.Problems {
+		msgs = append(msgs, p.Err.Error())
+	}
+	all := strings.Join(msgs, "\n")
+	if !strings.Contains(all, "go.refused-probe") || !strings.Contains(all, "wrong number of arguments to `#eq?` predicate. Expected 2, got 1") {
+		t.Errorf("problems do not name the refused rule and why:\n%s", all)
+	}
+	if strings.Contains(all, "do not combine") {
+		t.Errorf("the rules were matched one by one:\n%s", all)
+	}
+	if len(set.queries) != 1 {
+		t.Errorf("%d queries for go, want the combined one", len(set.queries))
+	}
+	found := false
+	for _, r := range set.rules {
+		if r.ID == "go.refused-probe" {
+			t.Error("the refused rule is in the set")
+		}
+		found = found || r.ID == "go.accepted-probe"
+	}
+	if !found {
+		t.Error("the user's good rule is not in the set")
+	}
+
+}
+
+// TestRefusedPredicateRuleLeaksNothing: loaded again and again (a rule
+// file saved), a library with a refused rule leaks no compiled query: the
+// binding never sees the rule. Not parallel: it measures the C heap, which
+// other tests' trees would move.
+func TestRefusedPredicateRuleLeaksNothing(t *testing.T) {
+	bad := strings.Replace(string(probeRule("x")), `(#eq? @site "x")`, `(#eq? @site)`, 1)
+	bad = strings.Replace(bad, "go.query-cache-probe", "go.refused-probe", 1)
+	if syntax.CHeapInUse() < 0 {
+		t.Skip("the C heap is measured with glibc's mallinfo2")
+	}
+	load := func() {
+		l := Load(Source{Name: "builtin", Origin: OriginBuiltin, FS: Builtin()},
+			Source{Name: "/u/rules", Origin: OriginUser, Files: []safeio.File{{Name: "bad.toml", Data: []byte(bad)}}})
+		l.Set("go")
+		runtime.GC() // the combined query held for l goes
+		runtime.GC()
+	}
+	load()
+	before := syntax.CHeapInUse()
+	for range 8 {
+		load()
+	}
+	grown := syntax.CHeapInUse() - before
+	t.Logf("8 loads: C heap %+d bytes", grown)
+	if grown > 200_000 {
+		t.Errorf("8 loads with the refused rule left %d bytes of C heap", grown)
+	}
 }

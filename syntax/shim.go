@@ -30,6 +30,16 @@ package syntax
 //     The copy is freed before ParseCtx returns, so no test can see it;
 //     TestChunkedInputParsesAsOneSlice checks that the pieces (a UTF-8
 //     character split across two of them included) parse as the whole.
+//   - NewQuery refuses a query whose predicates it finds malformed (#eq?
+//     with one argument, #match? on something other than a capture and a
+//     string, ...) after ts_query_new made it, and returns without deleting
+//     it: each refusal leaks the compiled query's C memory. A user's or a
+//     workspace's rule with such a predicate, compiled into its grammar's
+//     combined query at every save of the rule file, lost the whole
+//     combined query each time. QueryRefusal compiles and checks a query
+//     here, deletes it, and says why the binding would refuse it, so that
+//     the binding is handed only queries it accepts. Test:
+//     TestUpstreamLeaksRefusedQueries.
 //   - Tree keeps a Go value for every node it ever handed out, in a map
 //     freed only with the tree: matching a whole file visits thousands of
 //     nodes (2 MB for four 5,000-line files) that stay resident while the
@@ -127,6 +137,78 @@ static void syntx_cursor_max_start_depth(void *qc, uint32_t depth) {
 	ts_query_cursor_set_max_start_depth((struct TSQueryCursor *)qc, depth);
 }
 
+// Query compilation and predicates, for syntx_query_refusal.
+struct TSLanguage;
+typedef struct { uint32_t type; uint32_t value_id; } syntx_pred_step; // TSQueryPredicateStep
+struct TSQuery *ts_query_new(const struct TSLanguage *language, const char *source, uint32_t source_len, uint32_t *error_offset, uint32_t *error_type);
+void ts_query_delete(struct TSQuery *self);
+uint32_t ts_query_pattern_count(const struct TSQuery *self);
+const syntx_pred_step *ts_query_predicates_for_pattern(const struct TSQuery *self, uint32_t pattern_index, uint32_t *step_count);
+const char *ts_query_string_value_for_id(const struct TSQuery *self, uint32_t index, uint32_t *length);
+
+enum { syntx_step_done = 0, syntx_step_capture = 1, syntx_step_string = 2 };
+
+static int syntx_is(const char *s, uint32_t n, const char *word) {
+	return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+// syntx_predicate_refused is the binding's check of one predicate (NewQuery
+// in bindings.go): steps counts the predicate's steps with its closing
+// done step, as the binding does. It returns why the binding refuses it
+// (see queryRefusals), or 0, and copies the operator into op.
+static int syntx_predicate_refused(const struct TSQuery *q, const syntx_pred_step *s, uint32_t steps, char *op, uint32_t opcap) {
+	if (s[0].type != syntx_step_string) return 1;
+	uint32_t n = 0;
+	const char *name = ts_query_string_value_for_id(q, s[0].value_id, &n);
+	uint32_t k = n < opcap - 1 ? n : opcap - 1;
+	memcpy(op, name, k);
+	op[k] = 0;
+	if (syntx_is(name, n, "eq?") || syntx_is(name, n, "not-eq?")) {
+		if (steps != 4) return 2;
+		if (s[1].type != syntx_step_capture) return 3;
+	} else if (syntx_is(name, n, "match?") || syntx_is(name, n, "not-match?")) {
+		if (steps != 4) return 2;
+		if (s[1].type != syntx_step_capture) return 3;
+		if (s[2].type != syntx_step_string) return 4;
+	} else if (syntx_is(name, n, "set!") || syntx_is(name, n, "is?") || syntx_is(name, n, "is-not?")) {
+		if (steps < 3 || steps > 4) return 5;
+		if (s[1].type != syntx_step_string) return 6;
+		if (steps > 2 && s[2].type != syntx_step_string) return 4;
+	}
+	return 0;
+}
+
+// syntx_query_refusal compiles source, checks its predicates as the
+// binding's NewQuery does, and deletes it. It returns why the binding
+// would refuse the query (its pattern in *pattern, the predicate's
+// argument count in *args), or 0: accepted, or refused by ts_query_new
+// itself, which the binding reports without anything to leak.
+static int syntx_query_refusal(const void *lang, const char *src, uint32_t len, uint32_t *pattern, uint32_t *args, char *op, uint32_t opcap) {
+	uint32_t off = 0, kind = 0;
+	struct TSQuery *q = ts_query_new((const struct TSLanguage *)lang, src, len, &off, &kind);
+	if (!q) return 0;
+	int why = 0;
+	uint32_t n = ts_query_pattern_count(q);
+	for (uint32_t p = 0; p < n && !why; p++) {
+		uint32_t count = 0;
+		const syntx_pred_step *s = ts_query_predicates_for_pattern(q, p, &count);
+		uint32_t i = 0;
+		while (i < count && !why) {
+			uint32_t j = i;
+			while (j < count && s[j].type != syntx_step_done) j++;
+			if (j == count) break; // no closing step: the binding drops it too
+			why = syntx_predicate_refused(q, s + i, j + 1 - i, op, opcap);
+			if (why) {
+				*pattern = p;
+				*args = j + 1 - i - 2;
+			}
+			i = j + 1;
+		}
+	}
+	ts_query_delete(q);
+	return why;
+}
+
 // The public TSTreeCursor of api.h, and the prototypes syntx_descent uses.
 // The runtime's TreeCursor (tree_cursor.h) lays out its stack of entries,
 // hidden nodes included, as {contents, size, capacity} after the tree
@@ -199,6 +281,7 @@ import "C"
 
 import (
 	"context"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -213,6 +296,44 @@ type Edit struct {
 }
 
 func firstPointer(p unsafe.Pointer) unsafe.Pointer { return *(*unsafe.Pointer)(p) }
+
+// queryRefusal is the binding's message for a predicate its NewQuery
+// refuses, by syntx_predicate_refused's answer.
+func queryRefusal(why int, op string, args uint32) string {
+	switch why {
+	case 1:
+		return "predicate must begin with a literal value"
+	case 2:
+		return fmt.Sprintf("wrong number of arguments to `#%s` predicate. Expected 2, got %d", op, args)
+	case 3:
+		return fmt.Sprintf("first argument of `#%s` predicate must be a capture", op)
+	case 4:
+		return fmt.Sprintf("second argument of `#%s` predicate must be a string", op)
+	case 5:
+		return fmt.Sprintf("wrong number of arguments to `#%s` predicate. Expected 1 or 2, got %d", op, args)
+	}
+	return fmt.Sprintf("first argument of `#%s` predicate must be a string", op)
+}
+
+// QueryRefusal reports why go-tree-sitter's NewQuery would refuse source
+// for g's language after compiling it (and leak it: see the file's
+// comment), or nil. A query the runtime itself refuses gets nil: NewQuery
+// reports that one with its position, and has nothing to leak.
+func QueryRefusal(source string, g Grammar) error {
+	lang := g.Language()
+	if lang == nil || source == "" {
+		return nil
+	}
+	src := C.CString(source)
+	defer C.free(unsafe.Pointer(src))
+	var op [64]C.char
+	var pattern, args C.uint32_t
+	why := C.syntx_query_refusal(firstPointer(unsafe.Pointer(lang)), src, C.uint32_t(len(source)), &pattern, &args, &op[0], C.uint32_t(len(op)))
+	if why == 0 {
+		return nil
+	}
+	return fmt.Errorf("pattern %d: %s", uint32(pattern)+1, queryRefusal(int(why), C.GoString(&op[0]), uint32(args)))
+}
 
 // editTree applies e to t so that t can be reused by an incremental parse.
 func editTree(t *sitter.Tree, e Edit) {

@@ -78,11 +78,11 @@ func TestUpstreamLacksBindings(t *testing.T) {
 }
 
 // firstPointer reads the C pointer that the binding keeps as the first
-// field of BaseTree, QueryCursor and Query.
+// field of BaseTree, QueryCursor, Query and Language.
 func TestUpstreamLayout(t *testing.T) {
-	for _, v := range []any{sitter.BaseTree{}, sitter.QueryCursor{}, sitter.Query{}} {
+	for _, v := range []any{sitter.BaseTree{}, sitter.QueryCursor{}, sitter.Query{}, sitter.Language{}} {
 		f := reflect.TypeOf(v).Field(0)
-		if f.Type.Kind() != reflect.Pointer || f.Offset != 0 {
+		if k := f.Type.Kind(); k != reflect.Pointer && k != reflect.UnsafePointer || f.Offset != 0 {
 			t.Errorf("go-tree-sitter %s: %T's first field is %s %s: firstPointer in shim.go no longer reads its C pointer", treeSitterChecked, v, f.Name, f.Type)
 		}
 	}
@@ -321,6 +321,91 @@ func TestUpstreamReparsesRepetitionsOneByOne(t *testing.T) {
 		if reused < n/2 || fragile < n/4 {
 			t.Errorf("%s: the reparse reused %d subtrees and refused %d as fragile, where this runtime takes the statements back one by one (>= %d and >= %d): "+
 				"upstream may now reuse repetitions whole; measure the UMD series again (make bench-real) and update this test, shim.go and the README", shape.name, reused, fragile, n/2, n/4)
+		}
+	}
+}
+
+// refusedQuery is a query the runtime compiles and the binding's NewQuery
+// refuses: its #eq? has one argument. The patterns before it give the
+// compiled query some size.
+func refusedQuery() string {
+	return strings.Repeat("((identifier) @a (#match? @a \"^x\"))\n", 200) + "((identifier) @b (#eq? @b))\n"
+}
+
+// The binding's NewQuery refuses a query whose predicates it finds
+// malformed without deleting what ts_query_new made: the C heap grows by
+// the compiled query at each refusal. QueryRefusal refuses it first, and
+// leaks nothing. Once the binding deletes what it refuses, the first half
+// fails: QueryRefusal can go, and rules' combine can hand the binding
+// every rule.
+func TestUpstreamLeaksRefusedQueries(t *testing.T) {
+	if CHeapInUse() < 0 {
+		t.Skip("the C heap is measured with glibc's mallinfo2")
+	}
+	src := refusedQuery()
+	lang := JavaScript.Language()
+	measure := func(f func()) int64 {
+		f() // the runtime's first allocations for the language
+		before := CHeapInUse()
+		for range 20 {
+			f()
+		}
+		return CHeapInUse() - before
+	}
+	leaked := measure(func() {
+		if q, err := sitter.NewQuery([]byte(src), lang); err == nil {
+			q.Close()
+			t.Fatal("the binding accepted a query whose #eq? has one argument")
+		}
+	})
+	if leaked < 20*10_000 {
+		t.Errorf("go-tree-sitter %s: 20 refused queries left %d bytes of C heap: the binding now deletes what it refuses (remove QueryRefusal's workaround)", treeSitterChecked, leaked)
+	}
+	var err error
+	ours := measure(func() { err = QueryRefusal(src, JavaScript) })
+	if err == nil || !strings.Contains(err.Error(), "pattern 201: wrong number of arguments to `#eq?` predicate. Expected 2, got 1") {
+		t.Errorf("QueryRefusal: %v", err)
+	}
+	t.Logf("20 refused queries: the binding left %d bytes of C heap, QueryRefusal %d", leaked, ours)
+	if ours > leaked/10 {
+		t.Errorf("QueryRefusal left %d bytes of C heap for 20 checks (the binding %d)", ours, leaked)
+	}
+}
+
+// QueryRefusal says what the binding's NewQuery would, for every predicate
+// it checks, and nothing for what it accepts or for what the runtime
+// itself refuses.
+func TestQueryRefusal(t *testing.T) {
+	for _, c := range []struct{ query, want string }{
+		{`((identifier) @a (#eq? @a "x"))`, ""},
+		{`((identifier) @a (#eq? @a @a))`, ""},
+		{`((identifier) @a (#match? @a "^x"))`, ""},
+		{`((identifier) @a (#set! safety "unsafe"))`, ""},
+		{`((identifier) @a (#local-to-block? @a))`, ""},
+		{`((identifier) @a (#any-of? @a "x" "y" "z"))`, ""},
+		{`((identifier) @a (#eq? @a))`, "pattern 1: wrong number of arguments to `#eq?` predicate. Expected 2, got 1"},
+		{`((identifier) @a (#not-eq? "x" @a))`, "pattern 1: first argument of `#not-eq?` predicate must be a capture"},
+		{`((identifier) @a) ((identifier) @b (#match? @b @a))`, "pattern 2: second argument of `#match?` predicate must be a string"},
+		{`((identifier) @a (#is? @a))`, "pattern 1: first argument of `#is?` predicate must be a string"},
+		{`((identifier) @a (#set! "x" "y" "z"))`, "pattern 1: wrong number of arguments to `#set!` predicate. Expected 1 or 2, got 3"},
+		{`((identifier) @a (#set! "x"))`, "pattern 1: second argument of `#set!` predicate must be a string"},
+		{`((no_such_node) @a)`, ""},
+	} {
+		got := ""
+		if err := QueryRefusal(c.query, JavaScript); err != nil {
+			got = err.Error()
+		}
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", c.query, got, c.want)
+		}
+		// The binding agrees: it refuses exactly these, with the same words.
+		_, berr := sitter.NewQuery([]byte(c.query), JavaScript.Language())
+		_, words, _ := strings.Cut(c.want, ": ")
+		if c.want != "" && (berr == nil || !strings.HasPrefix(berr.Error(), words)) {
+			t.Errorf("%s: the binding says %v, QueryRefusal %q", c.query, berr, c.want)
+		}
+		if c.want == "" && berr != nil && !strings.Contains(c.query, "no_such_node") {
+			t.Errorf("%s: the binding refuses it (%v), QueryRefusal does not", c.query, berr)
 		}
 	}
 }

@@ -153,13 +153,16 @@ func TestRefusedPredicateRuleLeaksNothing(t *testing.T) {
 		runtime.GC()
 	}
 	load()
+	// Each leak was the Go rules' combined query, some 85 KB; glibc counts
+	// what its threads' caches keep as in use, up to a few hundred KB.
+	const n = 16
 	before := syntax.CHeapInUse()
-	for range 8 {
+	for range n {
 		load()
 	}
 	grown := syntax.CHeapInUse() - before
-	t.Logf("8 loads: C heap %+d bytes", grown)
-	if grown > 200_000 {
-		t.Errorf("8 loads with the refused rule left %d bytes of C heap", grown)
+	t.Logf("%d loads: C heap %+d bytes", n, grown)
+	if grown > 500_000 {
+		t.Errorf("%d loads with the refused rule left %d bytes of C heap", n, grown)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -344,10 +345,15 @@ func TestUpstreamLeaksRefusedQueries(t *testing.T) {
 	}
 	src := refusedQuery()
 	lang := JavaScript.Language()
+	// One thread: glibc counts the chunks each thread's cache keeps as in
+	// use, and cgo calls from a goroutine may run on any thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const n = 60
 	measure := func(f func()) int64 {
 		f() // the runtime's first allocations for the language
 		before := CHeapInUse()
-		for range 20 {
+		for range n {
 			f()
 		}
 		return CHeapInUse() - before
@@ -358,17 +364,17 @@ func TestUpstreamLeaksRefusedQueries(t *testing.T) {
 			t.Fatal("the binding accepted a query whose #eq? has one argument")
 		}
 	})
-	if leaked < 20*10_000 {
-		t.Errorf("go-tree-sitter %s: 20 refused queries left %d bytes of C heap: the binding now deletes what it refuses (remove QueryRefusal's workaround)", treeSitterChecked, leaked)
+	if leaked < n*10_000 {
+		t.Errorf("go-tree-sitter %s: %d refused queries left %d bytes of C heap: the binding now deletes what it refuses (remove QueryRefusal's workaround)", treeSitterChecked, n, leaked)
 	}
 	var err error
 	ours := measure(func() { err = QueryRefusal(src, JavaScript) })
 	if err == nil || !strings.Contains(err.Error(), "pattern 201: wrong number of arguments to `#eq?` predicate. Expected 2, got 1") {
 		t.Errorf("QueryRefusal: %v", err)
 	}
-	t.Logf("20 refused queries: the binding left %d bytes of C heap, QueryRefusal %d", leaked, ours)
-	if ours > leaked/10 {
-		t.Errorf("QueryRefusal left %d bytes of C heap for 20 checks (the binding %d)", ours, leaked)
+	t.Logf("%d refused queries: the binding left %d bytes of C heap, QueryRefusal %d", n, leaked, ours)
+	if ours > leaked/4 {
+		t.Errorf("QueryRefusal left %d bytes of C heap for %d checks (the binding %d)", ours, n, leaked)
 	}
 }
 

@@ -36,15 +36,18 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 			t.Fatalf("build: %v\n%s", err, out)
 		}
 	}
-	ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
-	defer cancel()
 	seeds := []uint64{1, 2, 3, 4, 5}
 	recalled := 0
 	for _, seed := range seeds {
+		// A deadline per run, not one for the five: each takes 15-25 s in
+		// CI, and the five together came within a minute of testwait's
+		// bound on a busy machine.
+		ctx, cancel := context.WithDeadline(context.Background(), testwait.Deadline(t))
 		rep, err := Run(ctx, Config{
 			Binary: bin, Corpus: "../../testdata/corpus", Personas: []string{"performance-auditor"},
 			Objectives: []string{"kl"}, Noise: []float64{0}, Checkpoints: []int{0, 20}, HeldOut: 60, Seed: seed,
 		})
+		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}

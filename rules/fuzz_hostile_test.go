@@ -5,6 +5,7 @@ import (
 	"context"
 	"io/fs"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/syntx/syntx/internal/safeio"
@@ -89,12 +90,32 @@ func FuzzRuleFile(f *testing.F) {
 	if len(base.Problems) > 0 {
 		f.Fatalf("stand-in: %v", base.Problems)
 	}
+	// The libraries of recent inputs are kept, so that an input that only
+	// mutates what is not a query finds its queries compiled: the query
+	// cache keeps a user's or a workspace's query only while a library
+	// holds it, and the built-in files loaded as a user's are whole
+	// grammars' rules (seconds of compiling for TypeScript's).
+	var mu sync.Mutex
+	held := map[string]*Library{}
+	var recent [8]*Library
+	next := 0
+	keep := func(key string, l *Library) {
+		mu.Lock()
+		defer mu.Unlock()
+		if key != "" {
+			held[key] = l
+			return
+		}
+		recent[next%len(recent)] = l
+		next++
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64<<10 {
 			return // the loader's cost is what it compiles; big inputs only slow the fuzzer
 		}
 		if builtin[string(data)] {
 			user := Load(Source{Name: "/u/rules", Origin: OriginUser, Files: []safeio.File{{Name: "x.toml", Data: data}}})
+			keep(string(data), user)
 			if len(user.Problems) > 0 {
 				t.Fatalf("a built-in rule file has problems as a user file: %v", user.Problems)
 			}
@@ -106,6 +127,7 @@ func FuzzRuleFile(f *testing.F) {
 			return
 		}
 		ws := Load(standIn, Source{Name: "/w/.syntx/rules", Origin: OriginWorkspace, Files: []safeio.File{{Name: "x.toml", Data: data}}})
+		keep("", ws)
 		for _, p := range ws.Problems {
 			if p.Source == "" || p.Err == nil {
 				t.Fatalf("problem without a source or an error: %+v", p)

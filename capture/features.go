@@ -58,8 +58,9 @@ const TestPriorScale = 0.5
 
 // ElsewherePriorScale is what every rule's prior is multiplied by in a
 // generated or vendored file: the change belongs in the generator or
-// upstream, and the next generation or vendoring undoes it (gopls and
-// staticcheck stay quiet in generated Go for the same reason). No prior
+// upstream, and the next generation or vendoring undoes it (staticcheck
+// leaves out most findings in generated Go, and gopls warns before such a
+// file is edited, for the same reason). No prior
 // reaches the default threshold then, so the base policy shows nothing
 // there unasked; an opened menu still lists the suggestions, last, and the
 // role being a feature, a developer's record of accepting them there can

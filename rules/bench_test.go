@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/syntx/syntx/internal/corpus"
+	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -181,4 +182,52 @@ func BenchmarkLoadBuiltin(b *testing.B) {
 	}
 	b.ReportMetric(float64(bytes)/(1<<20), "live-MB")
 	b.ReportMetric(float64(objects), "objects")
+}
+
+// BenchmarkReloadUserRule is a rule author saving a user TypeScript rule
+// b.N times, each time with another string, while the last library is
+// held (as a server holds its library while the next loads): the growth
+// of the C heap (compiled queries) and of the Go heap after the last load,
+// against the first (`go test -run '^$' -bench ReloadUserRule -benchtime
+// 40x ./rules`). With every compiled query kept for good, both grew with
+// each save.
+func BenchmarkReloadUserRule(b *testing.B) {
+	rule := func(i int) []byte {
+		return []byte(fmt.Sprintf(`[[rule]]
+id = "typescript.reload-probe"
+language = "typescript"
+category = "style"
+title = "Probe"
+message = "m"
+prior = 0.5
+query = '((identifier) @site (#eq? @site "w%d"))'
+fix = 'x'
+`, i))
+	}
+	heaps := func() (int64, int64) {
+		runtime.GC()
+		runtime.GC()
+		syntax.ReleaseMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return syntax.CHeapInUse(), int64(ms.HeapAlloc)
+	}
+	var lib *Library
+	load := func(i int) {
+		lib = Load(Source{Name: "builtin", Origin: OriginBuiltin, FS: Builtin()},
+			Source{Name: "/u/rules", Origin: OriginUser, Files: []safeio.File{{Name: "p.toml", Data: rule(i)}}})
+		if len(lib.Problems) > 0 {
+			b.Fatal(lib.Problems)
+		}
+		lib.Set(syntax.TypeScript)
+	}
+	load(-1)
+	c0, g0 := heaps()
+	for i := range b.N {
+		load(i)
+	}
+	c1, g1 := heaps()
+	runtime.KeepAlive(lib)
+	b.ReportMetric(float64(c1-c0)/(1<<20), "c-heap-growth-MB")
+	b.ReportMetric(float64(g1-g0)/(1<<20), "go-heap-growth-MB")
 }

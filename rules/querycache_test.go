@@ -25,15 +25,8 @@ fix = 'x'
 }
 
 // heldWith counts the held (not pinned) queries whose text holds word.
-func heldWith(word string) (n int) {
-	queryCache.mu.Lock()
-	defer queryCache.mu.Unlock()
-	for k := range queryCache.held {
-		if strings.Contains(k.text, word) {
-			n++
-		}
-	}
-	return n
+func heldWith(word string) int {
+	return queryCache.held.count(func(k queryKey) bool { return strings.Contains(k.text, word) })
 }
 
 // TestQueryCacheLetsGo: a query that holds a user's or a workspace's rule

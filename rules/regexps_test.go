@@ -35,10 +35,7 @@ func TestCompileRegexpShares(t *testing.T) {
 	a, b = nil, nil
 	testwait.Until(t, "the unheld pattern's entry goes", func() bool {
 		runtime.GC()
-		regexps.mu.Lock()
-		defer regexps.mu.Unlock()
-		_, ok := regexps.m[pat]
-		return !ok
+		return regexps.count(func(k string) bool { return k == pat }) == 0
 	})
 }
 

@@ -277,10 +277,8 @@ package rules
 import (
 	"fmt"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
-	"weak"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -709,8 +707,7 @@ func captureNames(text string) []string {
 // afternoon of saves was as many copies of the TypeScript query as saves.
 var queryCache struct {
 	pinned sync.Map // queryKey -> *compiled
-	mu     sync.Mutex
-	held   map[queryKey]weak.Pointer[compiled]
+	held   weakTable[queryKey, compiled]
 }
 
 type queryKey struct {
@@ -733,37 +730,14 @@ func compileQuery(text string, g syntax.Grammar, pin bool) (*compiled, error) {
 		actual, _ := queryCache.pinned.LoadOrStore(key, c)
 		return actual.(*compiled), nil
 	}
-	queryCache.mu.Lock()
-	c := queryCache.held[key].Value()
-	queryCache.mu.Unlock()
-	if c != nil {
+	if c := queryCache.held.get(key); c != nil {
 		return c, nil
 	}
-	c, err := compileQueryText(text, g) // not under the lock: it takes long
+	c, err := compileQueryText(text, g) // not under the table's lock: it takes long
 	if err != nil {
 		return nil, err
 	}
-	queryCache.mu.Lock()
-	defer queryCache.mu.Unlock()
-	if other := queryCache.held[key].Value(); other != nil {
-		return other, nil // compiled meanwhile by another load
-	}
-	if queryCache.held == nil {
-		queryCache.held = map[queryKey]weak.Pointer[compiled]{}
-	}
-	queryCache.held[key] = weak.Make(c)
-	runtime.AddCleanup(c, forgetQuery, key)
-	return c, nil
-}
-
-// forgetQuery drops the entry of a query nothing holds any more, unless
-// the text was compiled again since.
-func forgetQuery(key queryKey) {
-	queryCache.mu.Lock()
-	defer queryCache.mu.Unlock()
-	if w, ok := queryCache.held[key]; ok && w.Value() == nil {
-		delete(queryCache.held, key)
-	}
+	return queryCache.held.put(key, c), nil
 }
 
 func compileQueryText(text string, g syntax.Grammar) (*compiled, error) {

@@ -90,24 +90,17 @@ func FuzzRuleFile(f *testing.F) {
 	if len(base.Problems) > 0 {
 		f.Fatalf("stand-in: %v", base.Problems)
 	}
-	// The libraries of recent inputs are kept, so that an input that only
-	// mutates what is not a query finds its queries compiled: the query
-	// cache keeps a user's or a workspace's query only while a library
-	// holds it, and the built-in files loaded as a user's are whole
-	// grammars' rules (seconds of compiling for TypeScript's).
+	// Every query compiled for an input is kept for the target's run, as
+	// the process's query cache kept every query before it let go of those
+	// no library holds: an input that mutates only what is not a query then
+	// finds its queries compiled. Compiling TypeScript's rules again took
+	// most of a run's time.
 	var mu sync.Mutex
-	held := map[string]*Library{}
-	var recent [8]*Library
-	next := 0
-	keep := func(key string, l *Library) {
+	kept := map[queryKey]*compiled{}
+	keep := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if key != "" {
-			held[key] = l
-			return
-		}
-		recent[next%len(recent)] = l
-		next++
+		queryCache.held.each(func(k queryKey, c *compiled) { kept[k] = c })
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64<<10 {
@@ -115,7 +108,7 @@ func FuzzRuleFile(f *testing.F) {
 		}
 		if builtin[string(data)] {
 			user := Load(Source{Name: "/u/rules", Origin: OriginUser, Files: []safeio.File{{Name: "x.toml", Data: data}}})
-			keep(string(data), user)
+			keep()
 			if len(user.Problems) > 0 {
 				t.Fatalf("a built-in rule file has problems as a user file: %v", user.Problems)
 			}
@@ -127,7 +120,7 @@ func FuzzRuleFile(f *testing.F) {
 			return
 		}
 		ws := Load(standIn, Source{Name: "/w/.syntx/rules", Origin: OriginWorkspace, Files: []safeio.File{{Name: "x.toml", Data: data}}})
-		keep("", ws)
+		keep()
 		for _, p := range ws.Problems {
 			if p.Source == "" || p.Err == nil {
 				t.Fatalf("problem without a source or an error: %+v", p)

@@ -262,9 +262,9 @@ func (s *Set) dropRefused() []Problem {
 	for _, r := range s.rules {
 		if r.Origin != OriginBuiltin {
 			text, _, _ := rootedText([]*Rule{r})
-			err := syntax.QueryRefusal(r.Query, s.grammar)
+			err := s.refusal(r.Query)
 			if err == nil {
-				err = syntax.QueryRefusal(text, s.grammar)
+				err = s.refusal(text)
 			}
 			if err != nil {
 				problems = append(problems, Problem{Source: r.Source, Err: fmt.Errorf("rule %s: query (%s): %w", r.ID, s.grammar, err)})
@@ -275,6 +275,17 @@ func (s *Set) dropRefused() []Problem {
 	}
 	s.rules = keep
 	return problems
+}
+
+// refusal is syntax.QueryRefusal for a query text of the set's grammar,
+// unless the text is compiled already (the binding accepted it): a library
+// loaded again, a server's at every save of a rule file, would otherwise
+// compile each of its user and workspace rules twice more.
+func (s *Set) refusal(text string) error {
+	if queryCache.held.get(queryKey{s.grammar, text}) != nil {
+		return nil
+	}
+	return syntax.QueryRefusal(text, s.grammar)
 }
 
 // matchLimit bounds the in-progress matches of one query cursor, so that a

@@ -61,3 +61,14 @@ func (t *weakTable[K, V]) count(keep func(K) bool) int {
 	}
 	return n
 }
+
+// each calls fn with every entry whose value is still held (tests).
+func (t *weakTable[K, V]) each(fn func(K, *V)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, w := range t.m {
+		if v := w.Value(); v != nil {
+			fn(k, v)
+		}
+	}
+}

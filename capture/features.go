@@ -79,17 +79,22 @@ func Prior(r *rules.Rule, role string) float64 {
 	return r.Prior
 }
 
-// ReviewPrior is Prior for `syntx review`: a generated or vendored file
-// keeps its rules' priors there. A change under review can write the
-// generated-file marker or move a file under vendor/, and what the change
-// itself writes must not lower the scores that --min-score and --fail-on
-// read (as a suppression comment the change adds does not silence its own
-// finding).
-func ReviewPrior(r *rules.Rule, role string) float64 {
-	if role == "generated" || role == "vendored" {
-		return r.Prior
+// ReviewRole is FileRole for `syntx review`: the role of a file as far as
+// the change under review cannot choose it. The change writes the path
+// and the first KB of what it adds, so a generated-file header, a vendor
+// directory or a test name of its choosing must not lower the scores that
+// --min-score and --fail-on read (as a suppression comment the change
+// adds does not silence its own finding). The one role kept is a test
+// file that the language's own build leaves out of what ships (Go's
+// _test.go, syntax.LeftOutOfBuild); under Python's or JavaScript's
+// conventions a "test" file can be imported by production code. The
+// policy scores, and --record stores, this role, so that a learnt
+// adapter cannot demote by role what the prior does not.
+func ReviewRole(path string, src []byte) string {
+	if role := FileRole(path, src); role == "test" && syntax.LeftOutOfBuild(path) {
+		return role
 	}
-	return Prior(r, role)
+	return ""
 }
 
 // Context lists the syntax around a site: the types of its ancestors

@@ -284,9 +284,10 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 		}
 		cand := capture.Features(m, edits, tree, part, abs, a.persona)
 		// The role is the whole file's (a chunk after the first does not
-		// hold its header), and its prior the review's (ReviewPrior).
-		cand.FileRole = capture.FileRole(abs, src)
-		cand.Prior = capture.ReviewPrior(m.Rule, cand.FileRole)
+		// hold its header), as far as the change cannot choose it
+		// (ReviewRole).
+		cand.FileRole = capture.ReviewRole(abs, src)
+		cand.Prior = capture.Prior(m.Rule, cand.FileRole)
 		if off != 0 {
 			m = shiftMatch(m, off)
 			for i := range edits {

@@ -108,6 +108,12 @@ type TestFiles struct {
 	// "{ext}" stand for the file's base name without its extension and
 	// its extension.
 	New string
+	// LeftOutOfBuild is set when the language's own build leaves every
+	// file named by Suffixes out of what it ships: the go tool compiles a
+	// _test.go file only into its package's tests, and no other package
+	// can import it. Elsewhere a test name is a convention: a file under
+	// tests/ or named test_*.py can be imported by any module.
+	LeftOutOfBuild bool
 }
 
 // languages is the table.
@@ -117,7 +123,7 @@ var languages = []Language{
 		Files:        []FileType{{"go", []string{".go"}}},
 		LineComment:  "//",
 		CommentNodes: []string{"comment"},
-		Tests:        TestFiles{Suffixes: []string{"_test.go"}, New: "{stem}_test{ext}"},
+		Tests:        TestFiles{Suffixes: []string{"_test.go"}, New: "{stem}_test{ext}", LeftOutOfBuild: true},
 		VendorDirs:   []string{"vendor"},
 		// "// Code generated ... DO NOT EDIT." (go help generate).
 		GeneratedMarkers: []string{"Code generated", "DO NOT EDIT"},
@@ -354,6 +360,19 @@ func Detect(languageID, path string) Grammar {
 func (g Grammar) IsComment(nodeType string) bool {
 	l, _ := LanguageOf(g)
 	return slices.Contains(l.CommentNodes, nodeType)
+}
+
+// LeftOutOfBuild reports whether path is a test file that its language's
+// build leaves out of what it ships (see TestFiles.LeftOutOfBuild): a
+// _test.go file, and no file of a language that only names its tests by
+// convention.
+func LeftOutOfBuild(path string) bool {
+	l, ok := LanguageOf(Detect("", path))
+	if !ok || !l.Tests.LeftOutOfBuild {
+		return false
+	}
+	base := filepath.Base(filepath.ToSlash(path))
+	return slices.ContainsFunc(l.Tests.Suffixes, func(s string) bool { return strings.HasSuffix(base, s) })
 }
 
 // TestFileName returns the path of the test file the language of path

@@ -303,7 +303,7 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 	defer qc.Close()
 	root := tree.Root()
 	for _, q := range s.queries {
-		q.run(qc, s.env(src, root), root, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
+		q.run(qc, s.env(src, root), root, nil, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
 	}
 }
 
@@ -326,7 +326,7 @@ func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, 
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
 	root := tree.Root()
-	q.run(qc, s.env(src, root), root, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
+	q.run(qc, s.env(src, root), root, nil, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
 }
 
 // env returns an environment for scope predicates over the tree whose root
@@ -338,19 +338,36 @@ func (s *Set) env(src []byte, root *sitter.Node) *evalEnv {
 	return &evalEnv{grammar: s.grammar, src: src, root: root, only: s.only}
 }
 
-// matchSubtree matches every pattern rooted in n's subtree.
-func (s *Set) matchSubtree(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, fn func(Match), reject func(rejection)) {
+// matchSubtree matches every pattern rooted in n's subtree; above is n's
+// visible parent (nil for the tree's root).
+func (s *Set) matchSubtree(qc *sitter.QueryCursor, env *evalEnv, n, above *sitter.Node, fn func(Match), reject func(rejection)) {
 	for _, q := range s.queries {
-		q.run(qc, env, n, 0, ^uint32(0), syntax.NoMaxStartDepth, fn, reject)
+		q.run(qc, env, n, above, 0, ^uint32(0), syntax.NoMaxStartDepth, fn, reject)
 	}
 }
 
-// matchAt matches the patterns rooted exactly at n. The query cursor
-// descends only as far as those patterns reach.
-func (s *Set) matchAt(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, fn func(Match), reject func(rejection)) {
+// matchAt matches the patterns rooted exactly at n, whose visible parent
+// is above (nil for the tree's root). The query cursor descends only as far
+// as those patterns reach.
+func (s *Set) matchAt(qc *sitter.QueryCursor, env *evalEnv, n, above *sitter.Node, fn func(Match), reject func(rejection)) {
 	for _, q := range s.queries {
-		q.run(qc, env, n, 0, ^uint32(0), 0, fn, reject)
+		q.run(qc, env, n, above, 0, ^uint32(0), 0, fn, reject)
 	}
+}
+
+// parentIn returns the visible parent of root, a node of top's subtree;
+// above is top's visible parent, or nil when top is the tree's root. The
+// walk starts at top, which the caller reached from above, not at the
+// tree's root as Node.Parent's does (syntax.ParentWithin), and the whole
+// file's matching, whose top is the root, finds the same parents.
+func parentIn(top, above, root *sitter.Node) *sitter.Node {
+	if root.ID() == top.ID() {
+		return above
+	}
+	if p := syntax.ParentWithin(top, root); p != nil {
+		return p
+	}
+	return root.Parent()
 }
 
 // roots reports whether some pattern of the set may be rooted at n.
@@ -369,7 +386,10 @@ func captured(m *sitter.QueryMatch, idx uint32) *sitter.Node {
 // run executes q on n (a node of env's tree) with the given byte range and
 // maximum start depth. It reports the matches to fn and, when reject is not
 // nil, the places where a scope predicate refused one.
-func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, start, end, depth uint32, fn func(Match), reject func(rejection)) {
+//
+// above is n's visible parent, or nil when n is the tree's root: a lifted
+// pattern's parent is found from there (parentIn).
+func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n, above *sitter.Node, start, end, depth uint32, fn func(Match), reject func(rejection)) {
 	syntax.SetByteRange(qc, start, end)
 	syntax.SetMaxStartDepth(qc, depth)
 	syntax.SetMatchLimit(qc, matchLimit)
@@ -390,7 +410,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n *sitter.Node, 
 			continue
 		}
 		if info.parent != "" {
-			p := root.Parent()
+			p := parentIn(n, above, root)
 			if p == nil || !p.IsNamed() || p.Type() != info.parent {
 				continue
 			}
@@ -660,7 +680,7 @@ func matchWhole(set *Set, tree *syntax.Tree, src []byte, ixs ...*Index) {
 	}
 	found := make([][]Match, len(ixs))
 	root := tree.Root()
-	set.matchSubtree(qc, set.env(src, root), root, func(m Match) {
+	set.matchSubtree(qc, set.env(src, root), root, nil, func(m Match) {
 		if i := of(m.Rule); i >= 0 {
 			found[i] = append(found[i], m)
 		}
@@ -1035,8 +1055,9 @@ func (w *work) collect(m Match) { w.fresh = append(w.fresh, m) }
 
 func (w *work) reject(r rejection) { w.rejected = append(w.rejected, r) }
 
-// at matches the patterns rooted exactly at n, once per round.
-func (w *work) at(n *sitter.Node) {
+// at matches the patterns rooted exactly at n, once per round; above is
+// n's visible parent (nil for the tree's root).
+func (w *work) at(n, above *sitter.Node) {
 	if !w.ix.set.roots(n) {
 		return
 	}
@@ -1046,7 +1067,7 @@ func (w *work) at(n *sitter.Node) {
 	}
 	w.done[k] = true
 	w.stats.Nodes++
-	w.ix.set.matchAt(w.qc, w.env, n, w.collect, w.reject)
+	w.ix.set.matchAt(w.qc, w.env, n, above, w.collect, w.reject)
 }
 
 // atSpan matches the patterns rooted exactly at the nodes that span r (a
@@ -1054,10 +1075,11 @@ func (w *work) at(n *sitter.Node) {
 func (w *work) atSpan(r Span) {
 	c := w.cursor
 	c.Reset(w.root)
-	for n := w.root; ; n = c.CurrentNode() {
+	var above *sitter.Node
+	for n := w.root; ; above, n = n, c.CurrentNode() {
 		ns := nodeSpan(n)
 		if ns == r {
-			w.at(n)
+			w.at(n, above)
 		} else if !spanContains(ns, r) {
 			return
 		}
@@ -1074,7 +1096,7 @@ func (w *work) atSpan(r Span) {
 func (w *work) region(r Span) {
 	c := w.cursor
 	c.Reset(w.root)
-	w.at(w.root)
+	w.at(w.root, nil)
 	if rs := nodeSpan(w.root); spanContains(r, rs) {
 		w.queue(job{span: rs, parent: rs, parentType: w.root.Type()})
 		return
@@ -1109,7 +1131,7 @@ func (w *work) descend(c *sitter.TreeCursor, parent *sitter.Node, r Span) {
 				run.End = ns.End
 			} else {
 				flush()
-				w.at(n)
+				w.at(n, parent)
 				w.descend(c, n, r)
 			}
 		}
@@ -1165,13 +1187,13 @@ func (w *work) runChildren(parent *sitter.Node, j job, want Span) (keep bool) {
 					first = ns.Start
 				}
 				if ns.End-ns.Start > pieceBytes && n.ChildCount() > 0 {
-					w.at(n)
+					w.at(n, parent)
 					if w.runChildren(n, job{span: ns, parent: ns, parentType: n.Type()}, want) {
 						w.queue(job{span: ns, parent: ns, parentType: n.Type()})
 					}
 				} else {
 					w.stats.SubtreeBytes += ns.End - ns.Start
-					w.ix.set.matchSubtree(w.qc, w.env, n, w.collect, w.reject)
+					w.ix.set.matchSubtree(w.qc, w.env, n, parent, w.collect, w.reject)
 				}
 			}
 		}

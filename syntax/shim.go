@@ -46,6 +46,22 @@ package syntax
 //     document is open. Tree.ForgetNodes swaps in a copy of the tree, whose
 //     map is empty (the C tree is shared, not copied). Test:
 //     TestUpstreamCachesNodes.
+//   - Node.Parent (ts_node_parent) walks down from the tree's root over
+//     every child before each ancestor, hidden repetition nodes included:
+//     in a bundle each call crosses most of the factory function's
+//     thousands of statements, and the rule index asks it of each match of
+//     a pattern that names its parent. It also answers wrongly for a
+//     zero-width node (a MISSING ")") at the end of nested nodes that end
+//     there too: it descends into the first child that reaches the node's
+//     end, not the one that holds it. ParentWithin walks down from a node
+//     the caller knows holds the node, with a cursor, and compares node
+//     identities. Test: TestUpstreamParentOfZeroWidthNode; the rules'
+//     TestParentInIsParent compares ParentWithin with a cursor's path.
+//   - TreeCursor.GoToFirstChildForByte answers -1 when the byte lies in a
+//     hidden child without visible children (the text between a string's
+//     escape sequences), although visible children follow: ParentWithin
+//     then reads the children from the first. Test:
+//     TestUpstreamFirstChildForByteInHiddenText.
 //
 // Not a workaround, a limit of the runtime that no code outside it can
 // lift: an incremental reparse takes a repetition (a block's statements, a
@@ -441,6 +457,46 @@ func (t *Tree) ForgetNodes() {
 	c := t.tree.Copy()
 	t.tree.Close()
 	t.tree = c
+}
+
+// ParentWithin returns the visible parent of n, a node of top's subtree
+// other than top, found by a walk down from top (see the list above); nil
+// when the walk does not meet n.
+func ParentWithin(top, n *sitter.Node) *sitter.Node {
+	ns, ne, id := n.StartByte(), n.EndByte(), n.ID()
+	// From the first child that ends at ns or later: a zero-width node,
+	// and the nodes that hold it, may end right at ns.
+	goal := ns
+	if goal > 0 {
+		goal--
+	}
+	c := sitter.NewTreeCursor(top)
+	defer c.Close()
+	var find func(parent *sitter.Node) *sitter.Node
+	find = func(parent *sitter.Node) *sitter.Node {
+		if c.GoToFirstChildForByte(goal) < 0 && !c.GoToFirstChild() {
+			return nil
+		}
+		defer c.GoToParent()
+		for {
+			k := c.CurrentNode()
+			if k.StartByte() > ns {
+				return nil
+			}
+			if k.ID() == id {
+				return parent
+			}
+			if k.EndByte() >= ne && k.ChildCount() > 0 {
+				if p := find(k); p != nil {
+					return p
+				}
+			}
+			if !c.GoToNextSibling() {
+				return nil
+			}
+		}
+	}
+	return find(top)
 }
 
 // descentLevels returns, for each visible node on the way from the root to

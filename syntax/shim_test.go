@@ -415,3 +415,81 @@ func TestQueryRefusal(t *testing.T) {
 		}
 	}
 }
+
+// parentsOnPath calls fn for every node of t below the root with its parent
+// on a cursor's path from the root, which is the tree's structure.
+func parentsOnPath(t *Tree, fn func(n, parent *sitter.Node)) {
+	c := sitter.NewTreeCursor(t.Root())
+	defer c.Close()
+	path := []*sitter.Node{t.Root()}
+	for {
+		if c.GoToFirstChild() {
+			path = append(path, c.CurrentNode())
+			fn(path[len(path)-1], path[len(path)-2])
+			continue
+		}
+		for !c.GoToNextSibling() {
+			if !c.GoToParent() {
+				return
+			}
+			path = path[:len(path)-1]
+		}
+		path[len(path)-1] = c.CurrentNode()
+		fn(path[len(path)-1], path[len(path)-2])
+	}
+}
+
+// TestUpstreamParentOfZeroWidthNode: in h(g(x) with the outer ")"
+// missing, Node.Parent names the inner argument list, which ends where the
+// MISSING ")" sits, as that node's parent; it is the outer list's child.
+// ParentWithin names the outer one.
+func TestUpstreamParentOfZeroWidthNode(t *testing.T) {
+	tr, err := Parse(context.Background(), Go, []byte("package p\n\nfunc f() {\n\th(g(x)\n}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	wrong := 0
+	parentsOnPath(tr, func(n, parent *sitter.Node) {
+		if p := n.Parent(); p == nil || p.ID() != parent.ID() {
+			wrong++
+		}
+		if p := ParentWithin(tr.Root(), n); p == nil || p.ID() != parent.ID() {
+			t.Errorf("ParentWithin(root, %s %d-%d) = %v, want %s %d-%d", n.Type(), n.StartByte(), n.EndByte(), p, parent.Type(), parent.StartByte(), parent.EndByte())
+		}
+	})
+	if wrong == 0 {
+		t.Fatalf("go-tree-sitter %s: Node.Parent answers right for zero-width nodes now; ParentWithin in shim.go is still faster below a bundle's root (see there)", treeSitterChecked)
+	}
+}
+
+// TestUpstreamFirstChildForByteInHiddenText: on a string whose text between
+// escape sequences is a hidden node, goto_first_child_for_byte finds no
+// child for a byte of the closing quote.
+func TestUpstreamFirstChildForByteInHiddenText(t *testing.T) {
+	src := "package p\n\nvar s = \"ab\\ncd\\tx\"\n"
+	tr, err := Parse(context.Background(), Go, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	quote := uint32(strings.LastIndex(src, "\""))
+	var str *sitter.Node
+	walk(tr.Root(), func(n *sitter.Node) {
+		if n.Type() == "interpreted_string_literal" {
+			str = n
+		}
+	})
+	if str == nil || str.Child(int(str.ChildCount())-1).StartByte() != quote {
+		t.Fatalf("no string ending with a quote at %d: %v", quote, tr.Root())
+	}
+	c := sitter.NewTreeCursor(str)
+	defer c.Close()
+	if i := c.GoToFirstChildForByte(quote); i >= 0 {
+		t.Fatalf("go-tree-sitter %s: goto_first_child_for_byte finds child %d for the closing quote now; ParentWithin's fallback in shim.go can go", treeSitterChecked, i)
+	}
+	last := str.Child(int(str.ChildCount()) - 1)
+	if p := ParentWithin(str, last); p == nil || p.ID() != str.ID() {
+		t.Fatalf("ParentWithin(string, closing quote) = %v", p)
+	}
+}

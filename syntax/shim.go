@@ -46,11 +46,12 @@ package syntax
 //     document is open. Tree.ForgetNodes swaps in a copy of the tree, whose
 //     map is empty (the C tree is shared, not copied). Test:
 //     TestUpstreamCachesNodes.
-//   - Node.Parent (ts_node_parent) walks down from the tree's root over
-//     every child before each ancestor, hidden repetition nodes included:
-//     in a bundle each call crosses most of the factory function's
-//     thousands of statements, and the rule index asks it of each match of
-//     a pattern that names its parent. It also answers wrongly for a
+//   - Node.Parent (ts_node_parent) walks down from the tree's root to the
+//     node, reading every level above it again (in a bundle, the nested
+//     functions and the hidden levels of the factory's block, memory a
+//     reparse has just left cold), and the rule index asked it of each
+//     match of a pattern that names its parent, whose parent the caller
+//     mostly had at hand. It also answers wrongly for a
 //     zero-width node (a MISSING ")") at the end of nested nodes that end
 //     there too: it descends into the first child that reaches the node's
 //     end, not the one that holds it. ParentWithin walks down from a node

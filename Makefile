@@ -38,7 +38,7 @@ test: lint build
 # and an LSP round trip on it. (The editor file-type checks in syntax fail
 # under the tag until the editors list Java too, as they should.)
 test-newlang:
-	$(GO) test -count=1 -tags syntx_java -run Java ./rules/ ./lsp/
+	$(GO) test -count=1 -tags syntx_java -run Java ./rules/ ./lsp/ ./capture/
 
 # Every fuzz target, as package:Target; `make fuzz` runs each for FUZZTIME,
 # a number of executions by default (10000x: a few minutes for all nine):

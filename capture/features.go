@@ -160,9 +160,38 @@ func FileRole(path string, src []byte) string {
 	}
 	head := src[:min(len(src), 1024)]
 	for _, l := range langs {
-		if slices.ContainsFunc(l.GeneratedMarkers, func(m string) bool { return bytes.Contains(head, []byte(m)) }) {
+		if slices.ContainsFunc(l.GeneratedMarkers, func(m string) bool { return markedLine(head, m, langs) }) {
 			return "generated"
 		}
 	}
 	return ""
+}
+
+// markedLine reports whether marker is on a comment line of head (one that
+// starts with a comment mark of a language of the table, or with "*", a
+// block comment's continuation) or opens a line (Java's @Generated
+// annotation). A generator's own source writes its output's header in a
+// string ("fmt.Fprintln(&out, \"// Code generated ...\")"): that file is
+// written by hand, and its suggestions are as welcome as any.
+func markedLine(head []byte, marker string, langs []syntax.Language) bool {
+	for rest, off := head, 0; ; {
+		i := bytes.Index(rest, []byte(marker))
+		if i < 0 {
+			return false
+		}
+		at := off + i
+		lineStart := bytes.LastIndexByte(head[:at], '\n') + 1
+		before := bytes.TrimLeft(head[lineStart:at], " \t")
+		if len(before) == 0 || before[0] == '*' {
+			return true
+		}
+		for _, l := range langs {
+			for _, mark := range []string{l.LineComment, l.BlockComment} {
+				if mark != "" && bytes.HasPrefix(before, []byte(mark)) {
+					return true
+				}
+			}
+		}
+		rest, off = head[at+len(marker):], at+len(marker)
+	}
 }

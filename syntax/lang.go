@@ -49,6 +49,10 @@ type Language struct {
 	// LineComment starts a comment that runs to the end of the line, as
 	// code written for the language spells it.
 	LineComment string
+	// BlockComment starts a comment that runs to its closing mark ("/*"),
+	// "" when the language has none; its continuation lines start with
+	// "*" by convention.
+	BlockComment string
 	// CommentNodes are the grammar's node types that are comments: token
 	// comparisons leave them out.
 	CommentNodes []string
@@ -57,8 +61,9 @@ type Language struct {
 	// VendorDirs are directories holding other people's code (vendored
 	// or installed dependencies).
 	VendorDirs []string
-	// GeneratedMarkers are texts whose presence near the top of a file
-	// says that a tool wrote it.
+	// GeneratedMarkers are texts whose presence near the top of a file,
+	// on a comment line or opening the line (an annotation), says that a
+	// tool wrote it.
 	GeneratedMarkers []string
 	// BindingWords are the words of the language that declare, scope,
 	// bind or reach names (its keywords of that kind and the built-ins
@@ -122,6 +127,7 @@ var languages = []Language{
 		Grammar: Go, Name: "Go", RuleLanguage: "go",
 		Files:        []FileType{{"go", []string{".go"}}},
 		LineComment:  "//",
+		BlockComment: "/*",
 		CommentNodes: []string{"comment"},
 		Tests:        TestFiles{Suffixes: []string{"_test.go"}, New: "{stem}_test{ext}", LeftOutOfBuild: true},
 		VendorDirs:   []string{"vendor"},
@@ -159,6 +165,7 @@ var languages = []Language{
 		},
 		Aliases:          []string{"js", "jsx"},
 		LineComment:      "//",
+		BlockComment:     "/*",
 		CommentNodes:     []string{"comment", "html_comment"},
 		Tests:            jsTests,
 		VendorDirs:       []string{"node_modules"},
@@ -173,6 +180,7 @@ var languages = []Language{
 		Files:            []FileType{{"typescript", []string{".ts", ".mts", ".cts"}}},
 		Aliases:          []string{"ts"},
 		LineComment:      "//",
+		BlockComment:     "/*",
 		CommentNodes:     []string{"comment", "html_comment"},
 		Tests:            jsTests,
 		VendorDirs:       []string{"node_modules"},
@@ -187,6 +195,7 @@ var languages = []Language{
 		Files:            []FileType{{"typescriptreact", []string{".tsx"}}},
 		Aliases:          []string{"tsx"},
 		LineComment:      "//",
+		BlockComment:     "/*",
 		CommentNodes:     []string{"comment", "html_comment"},
 		Tests:            jsTests,
 		VendorDirs:       []string{"node_modules"},

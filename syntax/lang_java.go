@@ -15,6 +15,7 @@ var extraLanguages = []Language{{
 	Grammar: Java, Name: "Java", RuleLanguage: "java",
 	Files:        []FileType{{"java", []string{".java"}}},
 	LineComment:  "//",
+	BlockComment: "/*",
 	CommentNodes: []string{"line_comment", "block_comment"},
 	Tests:        TestFiles{Suffixes: []string{"Test.java"}, New: "{stem}Test{ext}"},
 	// javax.annotation.processing.Generated, and tools' "DO NOT EDIT".

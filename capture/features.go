@@ -171,17 +171,17 @@ func FileRole(path string, src []byte) string {
 // starts with a comment mark of a language of the table, or with "*", a
 // block comment's continuation) or opens a line (Java's @Generated
 // annotation). A generator's own source writes its output's header in a
-// string ("fmt.Fprintln(&out, \"// Code generated ...\")"): that file is
+// string, as in fmt.Fprintln(&out, "// Code generated ..."): that file is
 // written by hand, and its suggestions are as welcome as any.
 func markedLine(head []byte, marker string, langs []syntax.Language) bool {
-	for rest, off := head, 0; ; {
-		i := bytes.Index(rest, []byte(marker))
+	for off := 0; ; off += len(marker) {
+		i := bytes.Index(head[off:], []byte(marker))
 		if i < 0 {
 			return false
 		}
-		at := off + i
-		lineStart := bytes.LastIndexByte(head[:at], '\n') + 1
-		before := bytes.TrimLeft(head[lineStart:at], " \t")
+		off += i
+		lineStart := bytes.LastIndexByte(head[:off], '\n') + 1
+		before := bytes.TrimLeft(head[lineStart:off], " \t")
 		if len(before) == 0 || before[0] == '*' {
 			return true
 		}
@@ -192,6 +192,5 @@ func markedLine(head []byte, marker string, langs []syntax.Language) bool {
 				}
 			}
 		}
-		rest, off = head[at+len(marker):], at+len(marker)
 	}
 }

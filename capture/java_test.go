@@ -8,14 +8,10 @@ import "testing"
 // its line; the same word in a string is no marker.
 func TestJavaGeneratedAnnotation(t *testing.T) {
 	t.Parallel()
-	for src, want := range map[string]string{
+	wantRoles(t, map[string]string{
 		"package x;\n\n@Generated(\"protoc\")\npublic class X {}\n":   "generated",
 		"/*\n * DO NOT EDIT: written by the build\n */\nclass X {}\n": "generated",
 		"class X {\n  String s = \"@Generated\";\n}\n":                "",
 		"class X {\n  String s = \"// DO NOT EDIT\";\n}\n":            "",
-	} {
-		if got := FileRole("/w/X.java", []byte(src)); got != want {
-			t.Errorf("FileRole of %q = %q, want %q", src, got, want)
-		}
-	}
+	}, "/w/X.java")
 }

@@ -76,8 +76,8 @@ func TestParentInIsParent(t *testing.T) {
 			n := path[len(path)-1]
 			if len(path) > 1 {
 				want := path[len(path)-2] // the cursor's: Node.Parent errs (syntax/shim.go)
-				// Tops: the tree's root's child, the node's grandparent,
-				// its parent and itself.
+				// Tops: the tree's root, its child, the node's
+				// grandparent, its parent and itself.
 				for _, k := range []int{0, 1, len(path) - 3, len(path) - 2, len(path) - 1} {
 					if k < 0 || k >= len(path) {
 						continue

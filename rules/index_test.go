@@ -300,6 +300,13 @@ func TestIndexIncrementalEqualsFull(t *testing.T) {
 		}
 		checkIncremental(t, lib, syntax.JavaScript, src, shapeCorpus[corpus.UMD], 2, 20)
 	})
+	t.Run("guarded", func(t *testing.T) {
+		t.Parallel()
+		// Sites under conditions that #guarded-by? reads, some of them
+		// feature tests: words retyped and blanks added or removed in
+		// the conditions must change its answers as a rescan does.
+		checkIncremental(t, lib, syntax.JavaScript, guardedSrc, []string{" ", "\t", "x", "w", "v", "now", "nov", "hasOwn", ".", "Date", "Object", "(", ")", "?", "&&"}, 12, 40)
+	})
 	for _, s := range corpus.Shapes {
 		t.Run(string(s), func(t *testing.T) {
 			t.Parallel()
@@ -741,6 +748,91 @@ func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
 	text = keystroke(t, tree, ix, text, at, at+len("stop"), "Date")
 	text = keystroke(t, tree, ix, text, len(text.Bytes()), len(text.Bytes()), "function Date() {}\n")
 	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
+}
+
+// guardedSrc holds date-now and object-has-own sites under conditions,
+// feature tests among them, and conditions one letter or one blank away
+// from being one.
+const guardedSrc = `var now = Date.now ? Date.now : function () { return +new Date(); };
+function f(c, o, k) {
+  if (c && Date.nov) {
+    var t = new Date().getTime();
+    use(t);
+  }
+  var u = Date . now ? Date.now() : +new Date();
+  var w = (typeof Date.nov === 'function') ? 0 : +new Date();
+  if (Object.hasOwm) {
+    return Object.prototype.hasOwnProperty.call(o, k);
+  }
+  while (Object .hasOwn && c) {
+    c = Object.prototype.hasOwnProperty.call(o, k);
+  }
+  return c ? +new Date() : 0;
+}
+`
+
+// TestGuardedDepsAreWords: a date-now site under a condition (here an if
+// that tests no feature) depends on the words of the condition, beside
+// Date across the file: a keystroke far away leaves it, where it used to
+// match it again on every keystroke anywhere in the file (umd-100k: three
+// such sites, two thirds of a keystroke's Refresh). A word retyped in the
+// condition, making it a feature test, and blanks added in it change its
+// answer as a rescan does.
+func TestGuardedDepsAreWords(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	src := "function f(c) {\n  if (c && Date.nov) {\n    var t = new Date().getTime();\n    use(t);\n  }\n}\n" + strings.Repeat("step(c);\n", 2000) + "stop(c);\n"
+	text, tree, ix, before := indexed(t, lib, syntax.JavaScript, src)
+	var found bool
+	for _, m := range ix.Matches(tree, text.Bytes()) {
+		if m.Rule.ID != "javascript.date-now" {
+			continue
+		}
+		found = true
+		if m.dep == nil || m.dep.inexact || !m.dep.has("Date") || !m.dep.has("nov") {
+			t.Fatalf("date-now's Deps detail is %+v, want exact, on the words Date and nov", m.dep)
+		}
+	}
+	if !found {
+		t.Fatal("no date-now suggestion: the case tests nothing")
+	}
+	at := strings.Index(src, "stop(")
+	text = keystroke(t, tree, ix, text, at, at+len("stop"), "stap")
+	if w := ix.LastWork(); w.Nodes > 8 {
+		t.Errorf("a far keystroke matched %d nodes again", w.Nodes)
+	}
+	// Blanks in the condition, next to a word and between two tokens: the
+	// answer stays, as a rescan has it.
+	for _, blank := range []string{"Date .nov", "Date . nov", "Date .  nov"} {
+		at = strings.Index(string(text.Bytes()), "Date")
+		end := at + strings.Index(string(text.Bytes()[at:]), "nov") + len("nov")
+		text = keystroke(t, tree, ix, text, at, end, blank)
+		checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, "")
+	}
+	// The condition's word retyped: it tests Date.now, the site is a
+	// feature test's fallback and the suggestion goes.
+	at = strings.Index(string(text.Bytes()), "nov")
+	text = keystroke(t, tree, ix, text, at+2, at+3, "w")
+	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
+}
+
+func TestTokenText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Date.now":               "Date.now",
+		"Date . now":             "Date.now",
+		"typeof  x === 'f'":      "typeof x==='f'",
+		"a &&\tb":                "a&&b",
+		"c && Date .now":         "c&&Date.now",
+		"hasattr (os, 'x')":      "hasattr(os,'x')",
+		"skip verify":            "skip verify",
+		" x ":                    "x",
+		"":                       "",
+		"insecure || !verifyTLS": "insecure||!verifyTLS",
+	} {
+		if got := tokenText(in); got != want {
+			t.Errorf("tokenText(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 // TestModuleAndEvalMarksAreWords: the texts that make a file CommonJS

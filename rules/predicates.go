@@ -48,7 +48,7 @@ var scopePredicates map[string]predicateDef
 func init() {
 	scopePredicates = map[string]predicateDef{
 		"parent-is?":          {"s*", predParentIs, false},
-		"guarded-by?":         {"r", predGuardedBy, false},
+		"guarded-by?":         {"r", predGuardedBy, true},
 		"in-function?":        {"r", predInFunction, true},
 		"commented?":          {"r?", predCommented, false},
 		"global?":             {"", predGlobal, true},
@@ -378,6 +378,17 @@ func predParentIs(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // above n. A node with no condition above it has no Deps: its answer rests
 // on the nodes above it alone, and an edit that puts a condition there
 // changes the syntax around n, which matches n again (as for parent-is?).
+//
+// It is exact (deps.go): it declares the words of the conditions it
+// tested, and REGEX reads a condition's text without the blanks between
+// tokens (tokenText). An inert change (a word retyped, blanks added or
+// removed, the syntax unchanged) then changes its answer only by writing
+// or removing one of those words: the conditions above n stay the same
+// nodes, and a blank that the change adds or removes next to a word puts
+// that word among the change's words. Without the words, every keystroke
+// anywhere in a bundle matched again each date-now or object-has-own site
+// that sits under a condition, with its scope lookups, together with the
+// file-wide Deps of its #global?.
 func predGuardedBy(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	re := args[0].re
 	path := e.index().pathToNode(n)
@@ -433,12 +444,41 @@ func predGuardedBy(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 				continue
 			}
 			deps = union(deps, spanOf(t))
-			if re.MatchString(e.text(t)) {
+			text := tokenText(e.text(t))
+			e.lookedUp(text)
+			if re.MatchString(text) {
 				return true, deps
 			}
 		}
 	}
 	return false, deps
+}
+
+// tokenText returns s without the blanks (spaces, tabs) between tokens: a
+// run of them stays, as one space, only between two identifier characters,
+// where it separates two words ("typeof x"). The same code then reads the
+// same however it is spaced ("Date . now" is "Date.now"), which is what
+// lets #guarded-by? be exact: a blank edited away from any word leaves it.
+func tokenText(s string) string {
+	if !strings.ContainsAny(s, " \t") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != ' ' && c != '\t' {
+			b = append(b, c)
+			continue
+		}
+		j := i
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		if i > 0 && j < len(s) && identByte(s[i-1]) && identByte(s[j]) {
+			b = append(b, ' ')
+		}
+		i = j - 1
+	}
+	return string(b)
 }
 
 // functionName returns the name a function node is known by: its own name,

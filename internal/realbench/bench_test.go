@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	sitter "github.com/smacker/go-tree-sitter"
+
 	"github.com/syntx/syntx/internal/editsite"
 	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/rules"
@@ -81,6 +83,20 @@ func BenchmarkRematchSeries(b *testing.B) {
 			rm := env.rematch(b, f)
 			b.ReportMetric(float64(rm.Matches), "matches")
 			b.ReportMetric(float64(strings.Count(f.text, "\n")), "lines")
+		})
+	}
+	// A letter typed into the identifier nearest the middle at the depth
+	// of umd-1k's edit: the same keystroke, as deep, in a file 82 times
+	// as long.
+	depth := 0
+	for _, id := range series {
+		f := env.file(id)
+		if depth == 0 {
+			depth = fileEditDepth(b, f)
+		}
+		f.at = nearestAtDepth(b, f, depth)
+		b.Run(fmt.Sprintf("%s/depth-%d", id, depth), func(b *testing.B) {
+			env.rematch(b, f)
 		})
 	}
 	// A letter typed into the var nearest the middle (vxar: the
@@ -568,6 +584,61 @@ type rematch struct {
 	Reparse, Refresh  time.Duration
 	Nodes, SubtreeB   int
 	Matches, FileSize int
+	// Depth is the number of nodes from the root down to the edited one:
+	// what the target says the cost should follow.
+	Depth int
+}
+
+// fileEditDepth is editDepth at f's edit site.
+func fileEditDepth(b *testing.B, f benchFile) int {
+	tree, err := syntax.Parse(context.Background(), f.grammar, []byte(f.text))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tree.Close()
+	return editDepth(tree, f.at)
+}
+
+// nearestAtDepth returns the offset nearest f's edit site that is inside
+// an identifier (after its first byte, where the keystroke goes) whose node
+// is depth deep.
+func nearestAtDepth(b *testing.B, f benchFile, depth int) int {
+	tree, err := syntax.Parse(context.Background(), f.grammar, []byte(f.text))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tree.Close()
+	for d := 0; d < len(f.text); d++ {
+		for _, at := range []int{f.at - d, f.at + d} {
+			if at <= 0 || at >= len(f.text) || !wordByte(f.text[at-1]) || !wordByte(f.text[at]) {
+				continue
+			}
+			if typ, d := leafAt(tree, at); d == depth && strings.HasSuffix(typ, "identifier") {
+				return at
+			}
+		}
+	}
+	b.Fatalf("%s: no identifier %d deep", f.ID, depth)
+	return 0
+}
+
+// editDepth counts the nodes from the tree's root down to the smallest
+// one that holds byte at.
+func editDepth(tree *syntax.Tree, at int) int {
+	_, d := leafAt(tree, at)
+	return d
+}
+
+// leafAt returns the type and depth of the smallest node that holds byte
+// at.
+func leafAt(tree *syntax.Tree, at int) (string, int) {
+	c := sitter.NewTreeCursor(tree.Root())
+	defer c.Close()
+	d := 1
+	for c.GoToFirstChildForByte(uint32(at)) >= 0 {
+		d++
+	}
+	return c.CurrentNode().Type(), d
 }
 
 func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
@@ -605,11 +676,12 @@ func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
 		w = ix.LastWork()
 	}
 	r := rematch{Reparse: percentile(reparse, 0.5), Refresh: percentile(refresh, 0.5), Nodes: w.Nodes, SubtreeB: w.SubtreeBytes,
-		Matches: len(ix.Matches(tree, text.Bytes())), FileSize: text.Len()}
+		Matches: len(ix.Matches(tree, text.Bytes())), FileSize: text.Len(), Depth: editDepth(tree, f.at)}
 	b.ReportMetric(ms(r.Reparse), "reparse-p50-ms")
 	b.ReportMetric(ms(r.Refresh), "rematch-p50-ms")
 	b.ReportMetric(float64(r.Nodes), "nodes-rematched")
 	b.ReportMetric(float64(r.SubtreeB), "subtree-bytes-rematched")
+	b.ReportMetric(float64(r.Depth), "edit-depth")
 	return r
 }
 

@@ -633,6 +633,9 @@ type Index struct {
 // many bytes of subtrees were matched whole.
 type WorkStats struct {
 	Nodes, SubtreeBytes int
+	// Roots counts the matches and refusals matched again at their root
+	// because what their predicates read may have changed (their Deps).
+	Roots int
 }
 
 // LastWork returns what the latest Refresh or request matched.
@@ -863,6 +866,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	for _, r := range regions {
 		w.region(r)
 	}
+	w.stats.Roots = len(roots)
 	for _, r := range roots {
 		w.atSpan(r)
 	}

@@ -71,7 +71,7 @@ func init() {
 		"class-defines?":      {"s", predClassDefines, false},
 		"go-imports?":         {"s", predGoImports, false},
 		"go-build?":           {"r", predGoBuild, false},
-		"python2-file?":       {"", predPython2File, false},
+		"python2-file?":       {"", predPython2File, true},
 		"boolean-context?":    {"", predBooleanContext, false},
 	}
 }

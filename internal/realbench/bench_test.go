@@ -682,6 +682,7 @@ func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
 	b.ReportMetric(float64(r.Nodes), "nodes-rematched")
 	b.ReportMetric(float64(r.SubtreeB), "subtree-bytes-rematched")
 	b.ReportMetric(float64(r.Depth), "edit-depth")
+	b.ReportMetric(float64(w.Roots), "roots-rematched")
 	return r
 }
 

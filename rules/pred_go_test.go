@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/syntx/syntx/syntax"
 )
@@ -69,4 +70,55 @@ func TestPredGoUnshared(t *testing.T) {
 		{"address taken", syntax.Go, q, head + "func f(set func(*error)) {\n\terr := a()\n\tset(&err)\n\tif err != nil {\n\t\treturn\n\t}\n}\n", 0},
 		{"inside a closure", syntax.Go, q, head + "func f() {\n\tgo func() {\n\t\terr := a()\n\t\tif err != nil {\n\t\t\treturn\n\t\t}\n\t}()\n}\n", 0},
 	})
+}
+
+// TestGoHeadDepsStopAtTheHead: #go-imports? and #go-build? read the file's
+// head (its build constraint, its imports), and their Deps end there: a
+// keystroke in a function below matches none of their sites again, where
+// each keystroke anywhere in a Go file used to match them all. Edits of
+// the head, and one at its end (an import added before the first function),
+// change their answers as a rescan does.
+func TestGoHeadDepsStopAtTheHead(t *testing.T) {
+	t.Parallel()
+	const rules = `
+[[rule]]
+id = "go.test-head"
+language = "go"
+category = "style"
+title = "t"
+message = "m"
+prior = 0.5
+safety = "safe"
+because = "b"
+query = '''
+((call_expression function: (selector_expression operand: (identifier) @_os) arguments: (argument_list . (_) @err .)) @site
+ (#eq? @_os "os") (#go-imports? @_os "os") (#not-go-build? @site "go1[.]"))
+'''
+fix = '''{{.err}}'''
+`
+	lib := Load(Source{Name: "test", FS: fstest.MapFS{"head.toml": {Data: []byte(rules)}}})
+	if len(lib.Problems) > 0 {
+		t.Fatal(lib.Problems[0].Err)
+	}
+	body := "\nfunc f(err error) bool {\n\treturn os.IsNotExist(err)\n}\n" + strings.Repeat("\nfunc g() int {\n\treturn step(1)\n}\n", 200)
+	for _, c := range []struct{ name, head, old, new string }{
+		{"import aliased", "package p\n\nimport (\n\t\"os\"\n)\n", "\t\"os\"", "\to \"os\""},
+		{"import added before the first function", "package p\n\nimport \"fmt\"\n", "\nfunc f(", "import \"os\"\n\nfunc f("},
+		{"constraint names a version", "//go:build linux\n\npackage p\n\nimport \"os\"\n", "linux", "go1.21"},
+		{"constraint added before the package clause", "// p is a package\n\npackage p\n\nimport \"os\"\n", "package p", "//go:build go1.21\n\npackage p"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			src := c.head + body
+			text, tree, ix, before := indexed(t, lib, syntax.Go, src)
+			at := strings.LastIndex(src, "step")
+			text = keystroke(t, tree, ix, text, at, at+len("step"), "stap")
+			if w := ix.LastWork(); w.Nodes > 8 || w.Roots > 0 {
+				t.Errorf("a keystroke in a function matched %d nodes and %d roots again", w.Nodes, w.Roots)
+			}
+			at = strings.Index(src, c.old)
+			text = keystroke(t, tree, ix, text, at, at+len(c.old), c.new)
+			checkAgainstFreshParse(t, lib, syntax.Go, tree, ix, text, before)
+		})
+	}
 }

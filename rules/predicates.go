@@ -1278,15 +1278,15 @@ func predClassDefines(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // import yet checks it: the engine cannot add an import in the same place
 // it drops another (io/ioutil -> io), so such a rule offers its fix only
 // where nothing needs adding. It reads the file's imports without saying
-// which words it looked at (inexact), so every edit of the file matches it
-// again.
+// which words it looked at (inexact); its Deps are the head of the file it
+// read, up to the declaration that ends the imports (headTo), so an edit
+// below them, where a file's edits are, leaves it.
 func predGoImports(e *evalEnv, _ *sitter.Node, args []predArg) (bool, Span) {
-	deps := fileSpan(e)
 	quoted := strconv.Quote(args[0].value)
 	found := false
 	c := sitter.NewTreeCursor(e.root)
 	defer c.Close()
-	for ok := c.GoToFirstChild(); ok && !found; ok = c.GoToNextSibling() {
+	for ok := c.GoToFirstChild(); ok; ok = c.GoToNextSibling() {
 		d := c.CurrentNode()
 		if !d.IsNamed() {
 			continue // statement terminators
@@ -1296,16 +1296,28 @@ func predGoImports(e *evalEnv, _ *sitter.Node, args []predArg) (bool, Span) {
 			continue
 		case "import_declaration":
 		default:
-			return false, deps
+			return false, headTo(e, d.StartByte())
 		}
 		walkType(d, "import_spec", func(n *sitter.Node) {
 			if p := n.ChildByFieldName("path"); p != nil && e.text(p) == quoted && n.ChildByFieldName("name") == nil {
 				found = true
 			}
 		})
+		if found {
+			return true, headTo(e, d.EndByte())
+		}
 	}
-	return found, deps
+	return false, fileSpan(e)
 }
+
+// headTo is the Deps of a predicate that read the file's top-level nodes
+// up to the byte end: the span from the file's start to end, which an edit
+// at end touches (inserting an import before the first function). An edit
+// past it changes none of those nodes unless it changes their syntax, and
+// then the ranges whose syntax changed reach them, which touches the span
+// too (Refresh). Go's syntax of a top-level node does not depend on what
+// follows it.
+func headTo(e *evalEnv, end uint32) Span { return Span{0, min(int(end), len(e.src))} }
 
 // go-build? @n REGEX (Go): the file's build constraint, a //go:build or
 // // +build line among the comments before its package clause, matches
@@ -1321,10 +1333,14 @@ func predGoBuild(e *evalEnv, _ *sitter.Node, args []predArg) (bool, Span) {
 		d := c.CurrentNode()
 		if d.Type() != "comment" {
 			if d.IsNamed() {
-				break // the package clause: constraints come before it
+				// The package clause: constraints come before it, and
+				// what follows it is not read (headTo).
+				deps = headTo(e, d.StartByte())
+				break
 			}
 			continue
 		}
+		deps = headTo(e, d.EndByte())
 		for _, line := range strings.Split(e.text(d), "\n") {
 			line = strings.TrimSpace(line)
 			var expr string

@@ -49,6 +49,12 @@ type depDetail struct {
 	one     [1]string // words' array when there is one word (detailOf)
 	// minified: refused only because the file is minified.
 	minified bool
+	// part: words are what the match depends on in Deps except in its
+	// ideps, which predicates read without saying what: any change that
+	// touches ideps counts (a #global? beside a #guarded-by?: the one
+	// reads a name across the file, the other the conditions above the
+	// site).
+	part bool
 }
 
 func (d *depDetail) has(word string) bool {
@@ -73,22 +79,28 @@ var (
 // others looked up too, and each detail the index keeps is work for every
 // collection. The words are copied, so that a detail does not keep the
 // text of the node a word was read from.
-func (e *evalEnv) detailOf(words []string) *depDetail {
+func (e *evalEnv) detailOf(words []string, part bool) *depDetail {
 	slices.Sort(words)
 	words = slices.Compact(words)
 	key := ""
 	switch len(words) {
 	case 0:
+		if part {
+			return partNoWordDeps
+		}
 		return noWordDeps
 	case 1:
 		key = words[0]
 	default:
 		key = strings.Join(words, "\x00") // a word holds no NUL (identByte)
 	}
+	if part {
+		key = "\x01" + key // nor a \x01
+	}
 	if d, ok := e.details[key]; ok {
 		return d
 	}
-	d := &depDetail{}
+	d := &depDetail{part: part}
 	if len(words) == 1 {
 		d.words = d.one[:] // one object, not two: most look up one name
 	} else {
@@ -100,7 +112,7 @@ func (e *evalEnv) detailOf(words []string) *depDetail {
 	if e.details == nil {
 		e.details = map[string]*depDetail{}
 	}
-	if len(words) == 1 {
+	if len(words) == 1 && !part {
 		key = d.words[0] // not the looked-up word, which keeps its node's text
 	}
 	e.details[key] = d
@@ -108,8 +120,20 @@ func (e *evalEnv) detailOf(words []string) *depDetail {
 }
 
 // noWordDeps is the detail of a match whose scope predicates looked up no
-// word.
-var noWordDeps = &depDetail{}
+// word, and partNoWordDeps of one that also read its ideps.
+var (
+	noWordDeps     = &depDetail{}
+	partNoWordDeps = &depDetail{part: true}
+)
+
+// partSpan returns what the current match's inexact predicates read when
+// its detail says the rest is exact (depDetail.part), else {-1, -1}.
+func (e *evalEnv) partSpan() Span {
+	if e.detail != nil && e.detail.part {
+		return e.ispan
+	}
+	return noDeps
+}
 
 // identByte reports whether b can be part of an identifier in a language
 // SyntX parses (non-ASCII bytes included: identifiers may be Unicode).

@@ -771,14 +771,17 @@ function f(c, o, k) {
 }
 `
 
-// TestGuardedDepsAreWords: a date-now site under a condition (here an if
-// that tests no feature) depends on the words of the condition, beside
-// Date across the file: a keystroke far away leaves it, where it used to
-// match it again on every keystroke anywhere in the file (umd-100k: three
-// such sites, two thirds of a keystroke's Refresh). A word retyped in the
-// condition, making it a feature test, and blanks added in it change its
-// answer as a rescan does.
-func TestGuardedDepsAreWords(t *testing.T) {
+// TestGuardedDepsApart: a date-now site under a condition (here an if
+// that tests no feature) depends on the word Date across the file
+// (#global?, exact) and on the condition's text (#guarded-by?, inexact:
+// its span only, Match.ideps). A keystroke far away matches it again at
+// neither, where it used to on every keystroke anywhere in the file (the
+// union of both was inexact over the file: on umd-100k three such sites,
+// two thirds of a keystroke's Refresh). Blanks added in the condition, a
+// word retyped there that makes it a feature test, and a new word typed
+// into a string of a condition (which no word of the condition's could
+// announce) change its answer as a rescan does.
+func TestGuardedDepsApart(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
 	src := "function f(c) {\n  if (c && Date.nov) {\n    var t = new Date().getTime();\n    use(t);\n  }\n}\n" + strings.Repeat("step(c);\n", 2000) + "stop(c);\n"
@@ -789,8 +792,9 @@ func TestGuardedDepsAreWords(t *testing.T) {
 			continue
 		}
 		found = true
-		if m.dep == nil || m.dep.inexact || !m.dep.has("Date") || !m.dep.has("nov") {
-			t.Fatalf("date-now's Deps detail is %+v, want exact, on the words Date and nov", m.dep)
+		cond := strings.Index(src, "(c && Date.nov)")
+		if m.dep == nil || m.dep.inexact || !m.dep.part || !m.dep.has("Date") || m.ideps != (Span{cond, cond + len("(c && Date.nov)")}) {
+			t.Fatalf("date-now's Deps detail is %+v and its inexact part %v, want words with Date, and the condition's span", m.dep, m.ideps)
 		}
 	}
 	if !found {
@@ -801,38 +805,61 @@ func TestGuardedDepsAreWords(t *testing.T) {
 	if w := ix.LastWork(); w.Nodes > 8 || w.Roots > 0 {
 		t.Errorf("a far keystroke matched %d nodes and %d roots again", w.Nodes, w.Roots)
 	}
-	// Blanks in the condition, next to a word and between two tokens: the
-	// answer stays, as a rescan has it.
 	for _, blank := range []string{"Date .nov", "Date . nov", "Date .  nov"} {
 		at = strings.Index(string(text.Bytes()), "Date")
 		end := at + strings.Index(string(text.Bytes()[at:]), "nov") + len("nov")
 		text = keystroke(t, tree, ix, text, at, end, blank)
 		checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, "")
+		// The condition grew: its span moved with the edits.
+		cond := "(c && " + blank + ")"
+		at = strings.Index(string(text.Bytes()), cond)
+		for _, m := range ix.Matches(tree, text.Bytes()) {
+			if m.Rule.ID == "javascript.date-now" && m.ideps != (Span{at, at + len(cond)}) {
+				t.Errorf("after %q date-now's inexact part is %v, want %v", blank, m.ideps, Span{at, at + len(cond)})
+			}
+		}
 	}
-	// The condition's word retyped: it tests Date.now, the site is a
-	// feature test's fallback and the suggestion goes.
 	at = strings.Index(string(text.Bytes()), "nov")
 	text = keystroke(t, tree, ix, text, at+2, at+3, "w")
 	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
-}
 
-func TestTokenText(t *testing.T) {
-	for in, want := range map[string]string{
-		"Date.now":               "Date.now",
-		"Date . now":             "Date.now",
-		"typeof  x === 'f'":      "typeof x==='f'",
-		"a &&\tb":                "a&&b",
-		"c && Date .now":         "c&&Date.now",
-		"hasattr (os, 'x')":      "hasattr(os,'x')",
-		"skip verify":            "skip verify",
-		" x ":                    "x",
-		"":                       "",
-		"insecure || !verifyTLS": "insecure||!verifyTLS",
-	} {
-		if got := tokenText(in); got != want {
-			t.Errorf("tokenText(%q) = %q, want %q", in, got, want)
+	// A keystroke between two sites of one chunk, before the condition:
+	// the guarded site's inexact part moves with it.
+	src = "function f(c) {\n  var s = new Date().getTime();\n  step(s);\n  if (c && Date.nov) {\n    var t = new Date().getTime();\n    use(t);\n  }\n}\n"
+	text, tree, ix, _ = indexed(t, lib, syntax.JavaScript, src)
+	at = strings.Index(src, "step")
+	text = keystroke(t, tree, ix, text, at, at+len("step"), "stepx")
+	cond := strings.Index(string(text.Bytes()), "(c && Date.nov)")
+	var guarded int
+	for _, m := range ix.Matches(tree, text.Bytes()) {
+		if m.dep != nil && m.dep.part {
+			guarded++
+			if m.ideps != (Span{cond, cond + len("(c && Date.nov)")}) {
+				t.Errorf("after a keystroke before it, the guarded site's inexact part is %v, want %v", m.ideps, Span{cond, cond + len("(c && Date.nov)")})
+			}
 		}
 	}
+	if guarded != 1 {
+		t.Errorf("%d guarded sites, want 1", guarded)
+	}
+
+	// The same for a refusal (a feature test's fallback): a keystroke
+	// before it, then one in its condition that ends the feature test.
+	src = "step(c);\nvar now = Date.now ? Date.now() : +new Date();\n" + strings.Repeat("step(c);\n", 50)
+	text, tree, ix, before = indexed(t, lib, syntax.JavaScript, src)
+	text = keystroke(t, tree, ix, text, 0, len("step"), "stepxxxx")
+	at = strings.Index(string(text.Bytes()), "now ?")
+	text = keystroke(t, tree, ix, text, at+2, at+3, "x")
+	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
+
+	// A word typed between two blanks of a string in the condition: the
+	// change's words are the new word alone, and the TLS rule's guard now
+	// holds.
+	goSrc := "package p\n\nimport \"crypto/tls\"\n\nfunc f(mode string) *tls.Config {\n\tif mode == \"very  lax\" {\n\t\treturn &tls.Config{InsecureSkipVerify: true}\n\t}\n\treturn nil\n}\n"
+	text, tree, ix, before = indexed(t, lib, syntax.Go, goSrc)
+	at = strings.Index(goSrc, "very ") + len("very ")
+	text = keystroke(t, tree, ix, text, at, at, "insecure")
+	checkAgainstFreshParse(t, lib, syntax.Go, tree, ix, text, before)
 }
 
 // TestModuleAndEvalMarksAreWords: the texts that make a file CommonJS

@@ -59,7 +59,12 @@ type Match struct {
 	Deps Span
 	dep  *depDetail // what in Deps the match depends on; nil when Deps is none
 	dg   int32      // inside a match list, the entry of its chunk's deps (see chunk.deps)
+	di   int32      // the same for ideps
 	memo *memoSlot
+	// ideps is the part of Deps that predicates read without saying what,
+	// when others said what they read in the rest (dep.part): a change
+	// there counts whatever its words (see deps.go).
+	ideps Span
 }
 
 // matchData is what a new match points to, in one object: its memo slot
@@ -313,6 +318,7 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 // appear, so the index matches Root again.
 type rejection struct {
 	Root, Hull, Deps Span
+	ideps            Span // as Match.ideps
 	dep              *depDetail
 	rule             *Rule // whose predicate refused (matchWhole files it by its rule)
 }
@@ -425,7 +431,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n, above *sitter
 						h = union(h, Span{int(cp.Node.StartByte()), int(cp.Node.EndByte())})
 					}
 				}
-				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, dep: env.detail, rule: info.rule})
+				reject(rejection{Root: rootSpan, Hull: h, Deps: deps, ideps: env.partSpan(), dep: env.detail, rule: info.rule})
 			}
 			continue
 		}
@@ -436,7 +442,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n, above *sitter
 			mt.Captures = make([]Capture, 0, len(m.Captures)-1)
 		}
 		if deps.Start >= 0 {
-			mt.dep = env.detail
+			mt.dep, mt.ideps = env.detail, env.partSpan()
 		}
 		mt.Unsafe = r.Safety == Unsafe
 		if s := q.c.safety[m.PatternIndex]; s != "" {
@@ -469,20 +475,22 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n, above *sitter
 
 // accept evaluates the pattern's predicates, and returns the span the scope
 // predicates among them depended on ({-1, -1} if none).
-func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (bool, Span) {
+func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (_ bool, deps Span) {
 	preds := c.predicates[m.PatternIndex]
 	if len(preds) == 0 {
 		return true, noDeps
 	}
-	deps := noDeps
-	env.words, env.inexact, env.detail = env.words[:0], false, nil
+	deps = noDeps
+	env.words, env.inexact, env.ispan, env.detail = env.words[:0], false, noDeps, nil
 	defer func() {
+		deps = union(deps, env.ispan) // a predicate's Deps hold those it asked
 		switch {
 		case deps.Start < 0 || env.detail != nil:
-		case env.inexact:
+		case env.inexact && spanContains(env.ispan, deps):
 			env.detail = inexactDeps
 		default:
-			env.detail = env.detailOf(env.words)
+			// Inexact over ispan only, when env.inexact (partSpan).
+			env.detail = env.detailOf(env.words, env.inexact)
 		}
 	}()
 	// Text predicates first: they are cheap and usually decide.

@@ -106,6 +106,11 @@ func (c *chunk) depBounds() {
 		switch {
 		case m.dep.inexact:
 			c.open = append(c.open, int32(i))
+		case m.dep.part:
+			// Visited on every change, which may touch its ideps; its
+			// words decide elsewhere in Deps (dependents).
+			m.di = c.entry(m.ideps)
+			c.open = append(c.open, int32(i))
 		case m.dep.minified:
 			// Only a change of minifiedness affects it, and that matches
 			// the whole file again.
@@ -173,6 +178,12 @@ func (c *chunk) depsOf(i int) Span {
 	return Span{d.Start + c.delta, d.End + c.delta}
 }
 
+// idepsOf returns the ideps of c.ms[i], with delta; its dep must be part.
+func (c *chunk) idepsOf(i int) Span {
+	d := c.deps[c.ms[i].di]
+	return Span{d.Start + c.delta, d.End + c.delta}
+}
+
 // shiftDeps maps the chunk's Deps through an edit of [start, oldEnd) to
 // newEnd; oldDelta is the chunk's delta before the edit. The bounding
 // entries (dlo, dhi, the words') stay what they are (see chunk.dlo).
@@ -197,6 +208,9 @@ func (c *chunk) out(i int) Match {
 	}
 	if m.dep != nil {
 		m.Deps = c.depsOf(i)
+		if m.dep.part {
+			m.ideps = c.idepsOf(i)
+		}
 	}
 	return m
 }
@@ -217,6 +231,9 @@ func (c *chunk) normalize() {
 	for i := range c.ms {
 		if m := &c.ms[i]; m.dep != nil {
 			m.Deps = c.deps[m.dg]
+			if m.dep.part {
+				m.ideps = c.deps[m.di]
+			}
 		}
 	}
 }
@@ -274,6 +291,9 @@ func (l *matchList) edit(start, oldEnd, delta int) {
 				}
 				if m.dep != nil {
 					m.Deps = shiftSpan(deps, start, oldEnd, oldEnd+delta)
+					if m.dep.part {
+						m.ideps = shiftSpan(m.ideps, start, oldEnd, oldEnd+delta)
+					}
 				}
 				out = append(out, m)
 			}
@@ -353,7 +373,8 @@ func (l *matchList) dependents(spans, roots []Span, ch *change) []Span {
 			return
 		}
 		root := Span{m.Root.Start + c.delta, m.Root.End + c.delta}
-		if touchesAny(c.depsOf(i), spans) && !overlapsAny(root, spans) && ch.affects(m.dep) {
+		if touchesAny(c.depsOf(i), spans) && !overlapsAny(root, spans) &&
+			(ch.affects(m.dep) || m.dep.part && touchesAny(c.idepsOf(i), spans)) {
 			roots = append(roots, root)
 		}
 	}

@@ -19,17 +19,8 @@ func predPython2File(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 }
 
 // python2FileScan is python2-file?'s look at the whole file, memoised per
-// file like module-file?'s. It is exact (deps.go): a marker is made or
-// unmade only by writing or removing one of python2Words (a blank, the
-// only other text an inert change writes, is free in every place the
-// markers allow one; a line's indentation is not inert), so a keystroke
-// elsewhere in the file no longer matches every raise-from in it again,
-// each with this scan of the whole file.
-var python2FileScan = predicateDef{"", python2FileOf, true}
-
-// python2Words are the words of python2Marker.
-var python2Words = []string{"from", "__future__", "import", "absolute_import", "division", "print_function",
-	"unicode_literals", "with_statement", "generators", "nested_scopes", "PY2", "version_info", "0", "2", "major"}
+// file like module-file?'s.
+var python2FileScan = predicateDef{"", python2FileOf, false}
 
 var python2Marker = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+__future__[ \t]+import(?:[^\n]*|[ \t]*\([^)]*)\b(absolute_import|division|print_function|unicode_literals|with_statement|generators|nested_scopes)\b` +
 	`|^[ \t]*PY2[ \t]*=` +
@@ -37,6 +28,5 @@ var python2Marker = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+__future__[ \t]+imp
 	`|version_info\.major[ \t]*==[ \t]*2\b`)
 
 func python2FileOf(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
-	e.lookedUp(python2Words...)
 	return python2Marker.Match(e.src), fileSpan(e)
 }

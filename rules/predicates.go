@@ -48,7 +48,7 @@ var scopePredicates map[string]predicateDef
 func init() {
 	scopePredicates = map[string]predicateDef{
 		"parent-is?":          {"s*", predParentIs, false},
-		"guarded-by?":         {"r", predGuardedBy, true},
+		"guarded-by?":         {"r", predGuardedBy, false},
 		"in-function?":        {"r", predInFunction, true},
 		"commented?":          {"r?", predCommented, false},
 		"global?":             {"", predGlobal, true},
@@ -71,7 +71,7 @@ func init() {
 		"class-defines?":      {"s", predClassDefines, false},
 		"go-imports?":         {"s", predGoImports, false},
 		"go-build?":           {"r", predGoBuild, false},
-		"python2-file?":       {"", predPython2File, true},
+		"python2-file?":       {"", predPython2File, false},
 		"boolean-context?":    {"", predBooleanContext, false},
 	}
 }
@@ -175,9 +175,11 @@ type evalEnv struct {
 	minified int8
 	// words are the words the predicates evaluated for the current match
 	// looked up, and inexact is set when one of them read beyond its
-	// capture without saying what (see deps.go).
+	// capture without saying what (see deps.go); ispan is the union of
+	// what those inexact ones read.
 	words   []string
 	inexact bool
+	ispan   Span
 	// detail is what accept found the current match depends on; details
 	// holds those made in this round, by their words (detailOf).
 	detail  *depDetail
@@ -249,7 +251,8 @@ type memoResult struct {
 	ok      bool
 	deps    Span
 	words   []string
-	inexact bool
+	inexact bool // the predicate, or one it asked, read without saying what
+	ispan   Span // what those read
 }
 
 // eval evaluates a scope predicate on n, once per pass.
@@ -268,16 +271,21 @@ func (e *evalEnv) eval(def *predicateDef, n *sitter.Node, args []predArg) (bool,
 	if r, ok := e.memo[key]; ok {
 		e.words = append(e.words, r.words...)
 		e.inexact = e.inexact || r.inexact
+		e.ispan = union(e.ispan, r.ispan)
 		return r.ok, r.deps
 	}
 	from := len(e.words)
+	wasInexact, ispan := e.inexact, e.ispan
+	e.inexact, e.ispan = false, noDeps
 	ok, deps := def.eval(e, n, args)
-	inexact := deps.Start >= 0 && !def.exact
-	e.inexact = e.inexact || inexact
+	if deps.Start >= 0 && !def.exact {
+		e.inexact, e.ispan = true, union(e.ispan, deps)
+	}
 	if e.memo == nil {
 		e.memo = map[memoKey]memoResult{}
 	}
-	e.memo[key] = memoResult{ok, deps, append([]string(nil), e.words[from:]...), inexact}
+	e.memo[key] = memoResult{ok, deps, append([]string(nil), e.words[from:]...), e.inexact, e.ispan}
+	e.inexact, e.ispan = wasInexact || e.inexact, union(ispan, e.ispan)
 	return ok, deps
 }
 
@@ -379,16 +387,11 @@ func predParentIs(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // on the nodes above it alone, and an edit that puts a condition there
 // changes the syntax around n, which matches n again (as for parent-is?).
 //
-// It is exact (deps.go): it declares the words of the conditions it
-// tested, and REGEX reads a condition's text without the blanks between
-// tokens (tokenText). An inert change (a word retyped, blanks added or
-// removed, the syntax unchanged) then changes its answer only by writing
-// or removing one of those words: the conditions above n stay the same
-// nodes, and a blank that the change adds or removes next to a word puts
-// that word among the change's words. Without the words, every keystroke
-// anywhere in a bundle matched again each date-now or object-has-own site
-// that sits under a condition, with its scope lookups, together with the
-// file-wide Deps of its #global?.
+// It reads the conditions' text, in which a keystroke can write a new word
+// next to no other ("very  lax" becomes "very insecure lax"), so it cannot
+// say which words it read: it is inexact, but only over the conditions
+// (Match.ideps). A #global? in the same pattern stays exact over the file,
+// so a keystroke elsewhere matches neither again.
 func predGuardedBy(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	re := args[0].re
 	path := e.index().pathToNode(n)
@@ -444,41 +447,12 @@ func predGuardedBy(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 				continue
 			}
 			deps = union(deps, spanOf(t))
-			text := tokenText(e.text(t))
-			e.lookedUp(text)
-			if re.MatchString(text) {
+			if re.MatchString(e.text(t)) {
 				return true, deps
 			}
 		}
 	}
 	return false, deps
-}
-
-// tokenText returns s without the blanks (spaces, tabs) between tokens: a
-// run of them stays, as one space, only between two identifier characters,
-// where it separates two words ("typeof x"). The same code then reads the
-// same however it is spaced ("Date . now" is "Date.now"), which is what
-// lets #guarded-by? be exact: a blank edited away from any word leaves it.
-func tokenText(s string) string {
-	if !strings.ContainsAny(s, " \t") {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != ' ' && c != '\t' {
-			b = append(b, c)
-			continue
-		}
-		j := i
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-			j++
-		}
-		if i > 0 && j < len(s) && identByte(s[i-1]) && identByte(s[j]) {
-			b = append(b, ' ')
-		}
-		i = j - 1
-	}
-	return string(b)
 }
 
 // functionName returns the name a function node is known by: its own name,

@@ -28,7 +28,7 @@ func (x *rejections) add(rs ...rejection) {
 
 func (x *rejections) index(i int32) {
 	switch d := x.rs[i].dep; {
-	case d == nil, d.inexact:
+	case d == nil, d.inexact, d.part:
 		x.open = append(x.open, i)
 	case d.minified:
 		// Only a change of minifiedness affects it, and that matches
@@ -67,6 +67,9 @@ func (x *rejections) edit(start, oldEnd, newEnd int) {
 		r.Root = shiftSpan(r.Root, start, oldEnd, newEnd)
 		r.Hull = shiftSpan(r.Hull, start, oldEnd, newEnd)
 		r.Deps = shiftSpan(r.Deps, start, oldEnd, newEnd)
+		if r.dep != nil && r.dep.part {
+			r.ideps = shiftSpan(r.ideps, start, oldEnd, newEnd)
+		}
 	}
 	x.compact()
 }
@@ -102,7 +105,8 @@ func (x *rejections) dropRoots(roots []Span) {
 func (x *rejections) dependents(touched, regions, roots []Span, ch *change) []Span {
 	consider := func(i int) {
 		r := &x.rs[i]
-		if !x.dead[i] && touchesAny(r.Deps, touched) && !overlapsAny(r.Root, regions) && ch.affects(r.dep) {
+		if !x.dead[i] && touchesAny(r.Deps, touched) && !overlapsAny(r.Root, regions) &&
+			(ch.affects(r.dep) || r.dep.part && touchesAny(r.ideps, touched)) {
 			roots = append(roots, r.Root)
 			x.kill(i)
 		}

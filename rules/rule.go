@@ -129,8 +129,7 @@
 //	#class-defines? @obj NAME     Python: @obj is self or cls and the class around it defines NAME
 //	#fresh-name? @id SUFFIX       the name @id's text + SUFFIX is unused in the function (the fix declares it)
 //	#guarded-by? @n REGEX         an if, conditional, switch or &&/|| operand around n tests something
-//	                              matching REGEX ("Date.now ? Date.now() : +new Date()"); REGEX reads
-//	                              the condition without blanks between tokens ("Date . now" is "Date.now")
+//	                              matching REGEX ("Date.now ? Date.now() : +new Date()")
 //	#in-function? @n REGEX        a function, method or class around n is named matching REGEX
 //	#commented? @n [REGEX]        a comment on n's lines or the line before (matching REGEX)
 //	#parent-is? @n TYPE[.field]...  n's parent has one of the types (and n is in that field)

@@ -35,9 +35,14 @@ import (
 // statement around it or in the ranges whose syntax changed
 // (statementChange). Anything else — a bracket, an operator, a newline, a
 // keyword that reaches further (eval, function, import) — counts as
-// touching all of Deps. Whether the file is minified (where scope
-// predicates refuse every match) is checked on each change: when it flips,
-// the whole file is matched again.
+// touching all of Deps. A match whose predicates are partly exact keeps
+// the span its inexact ones read apart (Match.ideps, depDetail.part): a
+// change there counts whatever its words, and elsewhere in Deps only
+// through them. A predicate that reads text rather than looking names up
+// cannot be exact: a word typed between two blanks is inert, and its only
+// word is the new one (TestPython2FileIsInexact). Whether the file is
+// minified (where scope predicates refuse every match) is checked on each
+// change: when it flips, the whole file is matched again.
 
 // depDetail refines a match's (or a refusal's) Deps. Immutable: copies of
 // a match share it.

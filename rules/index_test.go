@@ -675,6 +675,34 @@ func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, st
 	return applyNotification(t, tree, ix, text, []corpus.Change{{Start: start, End: end, Text: repl}})
 }
 
+// keystrokeElsewhere is keystroke for an edit that no match's predicates
+// read: it fails unless the index matched nothing again beyond the edit's
+// own nodes, and no match or refusal at its root (WorkStats.Roots).
+func keystrokeElsewhere(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, start, end int, repl string) *syntax.Text {
+	t.Helper()
+	text = keystroke(t, tree, ix, text, start, end, repl)
+	if w := ix.LastWork(); w.Nodes > 8 || w.Roots > 0 {
+		t.Errorf("a keystroke elsewhere matched %d nodes and %d roots again", w.Nodes, w.Roots)
+	}
+	return text
+}
+
+// dateNowMatches returns the index's javascript.date-now matches, and
+// fails the test when there are none: it would test nothing.
+func dateNowMatches(t *testing.T, ix *Index, tree *syntax.Tree, text *syntax.Text) []Match {
+	t.Helper()
+	var out []Match
+	for _, m := range ix.Matches(tree, text.Bytes()) {
+		if m.Rule.ID == "javascript.date-now" {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no date-now suggestion: the case tests nothing")
+	}
+	return out
+}
+
 // TestGlobalsKeptAcrossKeystrokes: #global?'s answers are kept across
 // keystrokes (Index.globals). After a keystroke that keeps them (a name
 // retyped in the suggestion's own statement, which matches it again), a
@@ -717,26 +745,15 @@ func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
 	src := "function f(c) {\n  step(c);\n  var t = new Date().getTime();\n  return t;\n}\n" + strings.Repeat("step(c);\n", 2000) + "stop(c);\n"
 	text, tree, ix, _ := indexed(t, lib, syntax.JavaScript, src)
-	var found bool
-	for _, m := range ix.Matches(tree, text.Bytes()) {
-		if m.Rule.ID != "javascript.date-now" {
-			continue
-		}
-		found = true
+	for _, m := range dateNowMatches(t, ix, tree, text) {
 		if m.dep == nil || m.dep.inexact || !m.dep.has("Date") {
 			t.Fatalf("date-now's Deps detail is %+v, want exact, on the word Date", m.dep)
 		}
 	}
-	if !found {
-		t.Fatal("no date-now suggestion: the case tests nothing")
-	}
 	// A name retyped far away: nothing is matched again beyond the edit's
 	// own nodes.
 	at := strings.Index(src, "stop(")
-	text = keystroke(t, tree, ix, text, at, at+len("stop"), "stap")
-	if w := ix.LastWork(); w.Nodes > 8 || w.Roots > 0 {
-		t.Errorf("a far keystroke matched %d nodes and %d roots again", w.Nodes, w.Roots)
-	}
+	text = keystrokeElsewhere(t, tree, ix, text, at, at+len("stop"), "stap")
 	// A condition put around the site's statement, the site untouched.
 	before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
 	at = strings.Index(string(text.Bytes()), "var t")
@@ -786,25 +803,14 @@ func TestGuardedDepsApart(t *testing.T) {
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
 	src := "function f(c) {\n  if (c && Date.nov) {\n    var t = new Date().getTime();\n    use(t);\n  }\n}\n" + strings.Repeat("step(c);\n", 2000) + "stop(c);\n"
 	text, tree, ix, before := indexed(t, lib, syntax.JavaScript, src)
-	var found bool
-	for _, m := range ix.Matches(tree, text.Bytes()) {
-		if m.Rule.ID != "javascript.date-now" {
-			continue
-		}
-		found = true
-		cond := strings.Index(src, "(c && Date.nov)")
+	cond := strings.Index(src, "(c && Date.nov)")
+	for _, m := range dateNowMatches(t, ix, tree, text) {
 		if m.dep == nil || m.dep.inexact || !m.dep.part || !m.dep.has("Date") || m.ideps != (Span{cond, cond + len("(c && Date.nov)")}) {
 			t.Fatalf("date-now's Deps detail is %+v and its inexact part %v, want words with Date, and the condition's span", m.dep, m.ideps)
 		}
 	}
-	if !found {
-		t.Fatal("no date-now suggestion: the case tests nothing")
-	}
 	at := strings.Index(src, "stop(")
-	text = keystroke(t, tree, ix, text, at, at+len("stop"), "stap")
-	if w := ix.LastWork(); w.Nodes > 8 || w.Roots > 0 {
-		t.Errorf("a far keystroke matched %d nodes and %d roots again", w.Nodes, w.Roots)
-	}
+	text = keystrokeElsewhere(t, tree, ix, text, at, at+len("stop"), "stap")
 	for _, blank := range []string{"Date .nov", "Date . nov", "Date .  nov"} {
 		at = strings.Index(string(text.Bytes()), "Date")
 		end := at + strings.Index(string(text.Bytes()[at:]), "nov") + len("nov")
@@ -813,8 +819,8 @@ func TestGuardedDepsApart(t *testing.T) {
 		// The condition grew: its span moved with the edits.
 		cond := "(c && " + blank + ")"
 		at = strings.Index(string(text.Bytes()), cond)
-		for _, m := range ix.Matches(tree, text.Bytes()) {
-			if m.Rule.ID == "javascript.date-now" && m.ideps != (Span{at, at + len(cond)}) {
+		for _, m := range dateNowMatches(t, ix, tree, text) {
+			if m.ideps != (Span{at, at + len(cond)}) {
 				t.Errorf("after %q date-now's inexact part is %v, want %v", blank, m.ideps, Span{at, at + len(cond)})
 			}
 		}
@@ -829,7 +835,7 @@ func TestGuardedDepsApart(t *testing.T) {
 	text, tree, ix, _ = indexed(t, lib, syntax.JavaScript, src)
 	at = strings.Index(src, "step")
 	text = keystroke(t, tree, ix, text, at, at+len("step"), "stepx")
-	cond := strings.Index(string(text.Bytes()), "(c && Date.nov)")
+	cond = strings.Index(string(text.Bytes()), "(c && Date.nov)")
 	var guarded int
 	for _, m := range ix.Matches(tree, text.Bytes()) {
 		if m.dep != nil && m.dep.part {

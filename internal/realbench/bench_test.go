@@ -91,10 +91,12 @@ func BenchmarkRematchSeries(b *testing.B) {
 	depth := 0
 	for _, id := range series {
 		f := env.file(id)
+		_, tree := parse(b, f)
 		if depth == 0 {
-			depth = fileEditDepth(b, f)
+			depth = editDepth(tree, f.at)
 		}
-		f.at = nearestAtDepth(b, f, depth)
+		f.at = nearestAtDepth(b, f, tree, depth)
+		tree.Close()
 		b.Run(fmt.Sprintf("%s/depth-%d", id, depth), func(b *testing.B) {
 			env.rematch(b, f)
 		})
@@ -164,11 +166,7 @@ func BenchmarkMigrationCatchUp(b *testing.B) {
 	for _, id := range ids {
 		f := env.file(id)
 		b.Run(id, func(b *testing.B) {
-			text := syntax.NewText([]byte(f.text))
-			tree, err := syntax.Parse(ctx, f.grammar, text.Bytes())
-			if err != nil {
-				b.Fatal(err)
-			}
+			text, tree := parse(b, f)
 			defer tree.Close()
 			_, migs := rules.NewIndexes(env.lib, f.grammar, tree, text.Bytes())
 			const burst = 20
@@ -589,25 +587,21 @@ type rematch struct {
 	Depth int
 }
 
-// fileEditDepth is editDepth at f's edit site.
-func fileEditDepth(b *testing.B, f benchFile) int {
-	tree, err := syntax.Parse(context.Background(), f.grammar, []byte(f.text))
+// parse parses f's text, as a document freshly opened is; the caller
+// closes the tree.
+func parse(b *testing.B, f benchFile) (*syntax.Text, *syntax.Tree) {
+	text := syntax.NewText([]byte(f.text))
+	tree, err := syntax.Parse(context.Background(), f.grammar, text.Bytes())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer tree.Close()
-	return editDepth(tree, f.at)
+	return text, tree
 }
 
 // nearestAtDepth returns the offset nearest f's edit site that is inside
 // an identifier (after its first byte, where the keystroke goes) whose node
-// is depth deep.
-func nearestAtDepth(b *testing.B, f benchFile, depth int) int {
-	tree, err := syntax.Parse(context.Background(), f.grammar, []byte(f.text))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tree.Close()
+// is depth deep in tree, f's.
+func nearestAtDepth(b *testing.B, f benchFile, tree *syntax.Tree, depth int) int {
 	for d := 0; d < len(f.text); d++ {
 		for _, at := range []int{f.at - d, f.at + d} {
 			if at <= 0 || at >= len(f.text) || !wordByte(f.text[at-1]) || !wordByte(f.text[at]) {
@@ -643,11 +637,7 @@ func leafAt(tree *syntax.Tree, at int) (string, int) {
 
 func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
 	ctx := context.Background()
-	text := syntax.NewText([]byte(f.text))
-	tree, err := syntax.Parse(ctx, f.grammar, text.Bytes())
-	if err != nil {
-		b.Fatal(err)
-	}
+	text, tree := parse(b, f)
 	defer tree.Close()
 	// What a keystroke matches: the server matches the migration rules
 	// only when they are asked for (rules.Library.Sites).

@@ -30,11 +30,7 @@ func BenchmarkDescentAfterReparse(b *testing.B) {
 	} {
 		b.Run(run.name, func(b *testing.B) {
 			ctx := context.Background()
-			text := syntax.NewText([]byte(f.text))
-			tree, err := syntax.Parse(ctx, f.grammar, text.Bytes())
-			if err != nil {
-				b.Fatal(err)
-			}
+			text, tree := parse(b, f)
 			defer tree.Close()
 			var first, warm []time.Duration
 			levels := 0

@@ -271,6 +271,17 @@ func BenchmarkRedactAfterEditReal(b *testing.B) {
 					red = red.Update(edited[(i+1)%2])
 				}
 			})
+			// What each suggestion shown adds to its offer's record: its
+			// rewrite, redacted in context (a whole-file request on the
+			// minified line shows 33).
+			b.Run(bf.ID+"/replacement", func(b *testing.B) {
+				red := NewRedacted(src)
+				at := rules.Span{Start: len(src) / 2, End: len(src)/2 + 1}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					red.Replacement(at, "x")
+				}
+			})
 		}
 	}
 }

@@ -39,8 +39,13 @@ func buildTable() []rule {
 			t = append(t, positionalRule())
 			continue
 		}
-		t = append(t, rule{kind: p.kind, re: regexp.MustCompile(p.re), grp: p.grp, anchors: p.anchors,
-			reach: p.reach, span: p.span, lower: p.lower, keep: p.keep})
+		r := rule{kind: p.kind, re: regexp.MustCompile(p.re), grp: p.grp, anchors: p.anchors,
+			reach: p.reach, span: p.span, lineStart: p.lineStart, lower: p.lower, keep: p.keep}
+		if (p.reach > 0 || p.lineStart) && p.span == 0 {
+			r.near = regexp.MustCompile(`^(?s:.)(?:` + p.re + `)`)
+			r.nearStart = regexp.MustCompile(`^(?:` + p.re + `)`)
+		}
+		t = append(t, r)
 	}
 	return t
 }
@@ -55,6 +60,7 @@ type pattern struct {
 	// lower: re is written in lower case and runs over the lower-cased text.
 	lower       bool
 	reach, span int
+	lineStart   bool
 	re          string
 	// positional stands for the positional-argument rule of calls.go
 	// (positionalRule), which finds calls rather than running a pattern.
@@ -92,7 +98,7 @@ var patterns = []pattern{
 		re: `\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b`},
 	{kind: "aws-secret-key", grp: 1, anchors: []string{"secret"}, lower: true,
 		re: `(?:aws_?secret_?(?:access_?)?key(?:_?id)?|secret_?access_?key)` + sep + `["'\x60]?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)`},
-	{kind: "github-token", grp: 1, anchors: []string{"gh"},
+	{kind: "github-token", grp: 1, anchors: []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_"}, reach: 1,
 		re: `\b(gh[pousr]_[A-Za-z0-9]{36,251})\b`},
 	{kind: "github-token", grp: 1, anchors: []string{"github_pat_"},
 		re: `\b(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b`},
@@ -125,7 +131,7 @@ var patterns = []pattern{
 	{kind: "pypi-token", grp: 1, anchors: []string{"pypi-"},
 		re: `\b(pypi-AgE[A-Za-z0-9_\-]{50,})`},
 	// SK + 32 hex
-	{kind: "twilio-api-key", grp: 1, anchors: []string{"sk"},
+	{kind: "twilio-api-key", grp: 1, anchors: []string{"sk"}, reach: 1,
 		re: `\b(SK[0-9a-f]{32})\b`},
 	{kind: "sendgrid-key", grp: 1, anchors: []string{"sg."},
 		re: `\b(SG\.[A-Za-z0-9_\-]{16,32}\.[A-Za-z0-9_\-]{30,64})`},
@@ -137,7 +143,7 @@ var patterns = []pattern{
 		re: `https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]{15,25}/[A-Za-z0-9_\-]{30,}`},
 	{kind: "discord-token", grp: 1, anchors: []string{"discord", "bot", "token"},
 		re: `\b([MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40})\b`},
-	{kind: "telegram-bot-token", grp: 1, anchors: []string{":aa"},
+	{kind: "telegram-bot-token", grp: 1, anchors: []string{":aa"}, reach: len("1234567890"),
 		re: `\b([0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?:[^A-Za-z0-9_\-]|$)`},
 	{kind: "shopify-token", grp: 1, anchors: []string{"shp"},
 		re: `\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b`},
@@ -145,7 +151,7 @@ var patterns = []pattern{
 		re: `\b(hf_[A-Za-z0-9]{34,40})\b`},
 	{kind: "vault-token", grp: 1, anchors: []string{"hvs.", "hvb."},
 		re: `\b(hv[sb]\.[A-Za-z0-9_\-]{24,})`},
-	{kind: "digitalocean-token", grp: 1, anchors: []string{"do"},
+	{kind: "digitalocean-token", grp: 1, anchors: []string{"dop_v1_", "doo_v1_", "dor_v1_"}, reach: 1,
 		re: `\b(do[opr]_v1_[a-f0-9]{64})\b`},
 	{kind: "age-secret-key", grp: 1, anchors: []string{"age-secret-key-"},
 		re: `\b(AGE-SECRET-KEY-1[0-9A-Z]{58})\b`},
@@ -158,7 +164,7 @@ var patterns = []pattern{
 		re: `(?:^|[^0-9A-Za-z_~.\-])([0-9A-Za-z_~.\-]{3}[0-9]Q~[0-9A-Za-z_~.\-]{31,34})(?:[^0-9A-Za-z_~.\-]|$)`},
 
 	// Context: credentials inside URLs and connection strings.
-	{kind: "url-password", grp: 1, anchors: []string{"://"}, keep: isPlaceholder,
+	{kind: "url-password", grp: 1, anchors: []string{"://"}, keep: isPlaceholder, reach: len("a") + 20,
 		re: `\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://[^\s:@/"'\x60<>]*:([^\s@/"'\x60<>]+)@[A-Za-z0-9\[.\-_]`},
 	// Go's MySQL driver: user:password@tcp(host)/db, @unix(...).
 	{kind: "url-password", grp: 1, anchors: []string{"@tcp(", "@tcp6(", "@unix(", "@udp("}, keep: isPlaceholder,
@@ -172,9 +178,9 @@ var patterns = []pattern{
 		re: connKeys + `\s*=` + between + `[;\s](?:password|passwd|pwd)\s*=\s*(?:'([^'\n]+)'|([^\s;'"\x60(),]+))`},
 	{kind: "connection-password", grp: -1, anchors: []string{"password", "pwd"}, keep: isPlaceholderValue, lower: true,
 		re: `(?:^|[\s;"'\x60])(?:password|passwd|pwd)\s*=\s*(?:'([^'\n]+)'|([^\s;'"\x60(),]+))[;\s]+` + connKeys + `\s*=`},
-	{kind: "url-secret-param", grp: 1, anchors: []string{"password=", "passwd=", "pwd=", "secret="}, keep: isPlaceholder, lower: true,
+	{kind: "url-secret-param", grp: 1, anchors: []string{"password=", "passwd=", "pwd=", "secret="}, keep: isPlaceholder, lower: true, reach: len("&client_"),
 		re: `[?&;](?:password|passwd|pwd|client_secret|secret)=([^&;\s"'\x60#<>]{3,})`},
-	{kind: "url-secret-param", grp: 1, anchors: []string{"token=", "key="}, keep: notTokenLike, lower: true,
+	{kind: "url-secret-param", grp: 1, anchors: []string{"token=", "key="}, keep: notTokenLike, lower: true, reach: len("&refresh_"),
 		re: `[?&](?:access_token|refresh_token|id_token|token|api_?key|apikey|key)=([^&\s"'\x60#<>]{8,})`},
 	// SQL that sets a password: CREATE USER ... IDENTIFIED BY '...',
 	// ALTER ROLE ... PASSWORD '...'.
@@ -195,7 +201,7 @@ var patterns = []pattern{
 		re: `(?:^|[\s"'\x60])(?:-u|--user)[= ]["']?[^\s:"'\x60]+:([^\s"'\x60]{3,})`},
 	// The same as an argument list: exec.Command("curl", "-u", "user:pw"),
 	// subprocess.run(["mysql", "--password", "pw"]).
-	{kind: "cli-password", grp: 1, anchors: []string{"-u", "--user"}, keep: isPlaceholderValue, lower: true,
+	{kind: "cli-password", grp: 1, anchors: []string{"-u", "--user"}, keep: isPlaceholderValue, lower: true, reach: len(`"-`),
 		re: `["'\x60](?:-u|--user)["'\x60]\s*,\s*["'\x60][^\s:"'\x60]+:([^"'\x60\n]{3,})["'\x60]`},
 	{kind: "cli-password", grp: 1, anchors: []string{"--pass", "--token", "--secret", "--api-key"}, keep: isPlaceholderValue, lower: true,
 		re: `["'\x60](?:--password|--passwd|--token|--secret|--api-key|--client-secret)["'\x60]\s*,\s*["'\x60]([^"'\x60\n]{3,})["'\x60]`},
@@ -237,19 +243,19 @@ var patterns = []pattern{
 		re: `(?:\b|[_\-])pass["'\x60]?(?::|\s*=|\s*:=)\s*` + quoted},
 	// env files and shell: an upper-case NAME=value alone on its line (or
 	// as a docker-compose list item).
-	{kind: "secret", grp: 1, anchors: nameWords, keep: notASecret,
+	{kind: "secret", grp: 1, anchors: nameWords, keep: notASecret, lineStart: true,
 		re: `(?m)^[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWD|PASSWORD|PASSPHRASE|PWD|(?:^|_)PASS|SECRET|TOKEN|CREDENTIALS|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SECRET_?KEY|AUTH_?KEY)=` +
 			`([^\s"'\x60$()][^\s"'\x60()]{2,})(?:[ \t]+#[^\n]*)?[ \t]*$`},
 	// ini, .pypirc and Java properties: name = value alone on its line.
 	// In Python the same line assigns a variable, so the value must not
 	// read as code (see notConfigValue).
-	{kind: "secret", grp: 1, anchors: nameWords, keep: notConfigValue, lower: true,
+	{kind: "secret", grp: 1, anchors: nameWords, keep: notConfigValue, lower: true, lineStart: true,
 		re: `(?m)^[ \t]*[\w.\-]*?(?:passwd|password|passphrase|pwd|pass|secret|token|credentials|api_?key|access_?key|private_?key|secret_?key|auth_?key)[ \t]*=[ \t]*` +
 			`([^\s"'\x60#;$(){}\[\]<>,&*!][^\s"'\x60;(){}\[\]<>,]{2,})[ \t]*$`},
 	// YAML and similar: an unquoted value after "name:" on its own line. Type
 	// annotations (password: str) look the same, so the value must read as
 	// a token (see notTokenLike).
-	{kind: "secret", grp: 1, anchors: nameWords, keep: notTokenLike, lower: true,
+	{kind: "secret", grp: 1, anchors: nameWords, keep: notTokenLike, lower: true, lineStart: true,
 		re: `(?m)^[ \t]*-?[ \t]*[\w.\-]*?(?:passwd|password|passphrase|pwd|secret|token|credentials|api_?key|access_?key|private_?key|secret_?key|auth_?key):[ \t]+` +
 			`([^\s"'\x60#{}\[\]&*!|>%@$][^\s;,]{2,})(?:[ \t]+#[^\n]*)?[ \t]*$`},
 }

@@ -114,6 +114,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Placeholder returns the text Redact puts in place of a secret of the given
@@ -313,6 +314,10 @@ type rule struct {
 	// span, when positive, makes the window span bytes either side of the
 	// anchor, across lines (a call whose arguments are on several lines).
 	span int
+	// lineStart says that every match begins at the start of its line
+	// ((?m)^ without an alternative): on a long line, scanNear tries the
+	// pattern there only.
+	lineStart bool
 	// lower runs the pattern over the ASCII-lower-cased text: a pattern
 	// written in lower case then matches names in any case without (?i),
 	// which makes Go's regexp engine several times slower.
@@ -325,6 +330,10 @@ type rule struct {
 	calls func(s, lower string) [][2]int
 	// anchorIDs index anchors in the anchorSet, filled in at init.
 	anchorIDs []int32
+	// near and nearStart are re anchored at a place and reading the one
+	// character before it (near), or at the start of the text (nearStart),
+	// for scanNear; set for the rules with a reach or lineStart.
+	near, nearStart *regexp.Regexp
 }
 
 // anyPresent reports whether one of the rule's anchors is in the text (a
@@ -405,33 +414,59 @@ func (r *rule) find(s, lower string) []Span {
 		return r.scan(s, hay, [][2]int{{0, len(s)}})
 	}
 	var windows [][2]int
+	var near []nearAnchor
 	for _, a := range r.anchors {
+		// The line of the last anchor found [line, end), which the next
+		// one shares if it comes before end: every anchor of a long line
+		// is visited, and finding its line's ends each time would read the
+		// line once per anchor.
+		line, end := 0, -1
 		for from := 0; ; {
 			i := strings.Index(lower[from:], a)
 			if i < 0 {
 				break
 			}
 			i += from
-			start := strings.LastIndexByte(s[:i], '\n') + 1
+			if r.span > 0 {
+				// A window either side of the anchor, across lines.
+				wend := min(len(s), i+r.span)
+				windows = append(windows, [2]int{max(0, i-r.span), wend})
+				from = max(wend, i+1)
+				continue
+			}
+			if i > end {
+				line = strings.LastIndexByte(s[:i], '\n') + 1
+				if end = strings.IndexByte(s[i:], '\n'); end < 0 {
+					end = len(s)
+				} else {
+					end += i
+				}
+			}
+			start := line
 			if r.reach > 0 {
 				start = max(start, i-r.reach)
 			}
-			end := strings.IndexByte(s[i:], '\n')
-			if end < 0 {
-				end = len(s)
-			} else {
-				end += i
-			}
-			if r.span > 0 {
-				start = max(0, i-r.span)
-				end = min(len(s), i+r.span)
+			if r.near != nil && end-line > longLine {
+				// Every anchor of a long line, each tried where a
+				// match may begin (see nearAnchor).
+				to := i
+				if r.lineStart {
+					to = line
+				}
+				near = append(near, nearAnchor{from: start, to: to, end: end})
+				from = i + 1
+				continue
 			}
 			windows = append(windows, [2]int{start, end})
 			from = max(end, i+1)
 		}
 	}
+	var spans []Span
+	if len(near) > 0 {
+		spans = r.scanNear(s, hay, near)
+	}
 	if len(windows) == 0 {
-		return nil
+		return spans
 	}
 	slices.SortFunc(windows, func(a, b [2]int) int { return a[0] - b[0] })
 	merged := windows[:1]
@@ -443,7 +478,85 @@ func (r *rule) find(s, lower string) []Span {
 		}
 		merged = append(merged, w)
 	}
-	return r.scan(s, hay, merged)
+	found := r.scan(s, hay, merged)
+	if len(spans) == 0 {
+		return found
+	}
+	// Long lines and short ones never share a window: their matches are
+	// disjoint, and only their order is to restore.
+	spans = append(spans, found...)
+	slices.SortFunc(spans, func(a, b Span) int { return a.Start - b.Start })
+	return spans
+}
+
+// longLine (a variable for the tests) is the length past which the
+// anchors of a rule with a reach, or whose matches begin their line, are
+// tried one by one (scanNear) rather than by a scan of their line.
+var longLine = 1 << 10
+
+// nearAnchor is where a rule with a reach may match around one anchor of
+// a long line: beginning in [from, to] (the anchor at to), ending by end
+// (the end of its line).
+type nearAnchor struct{ from, to, end int }
+
+// scanNear finds the matches of a rule with a reach (or lineStart) around
+// anchors of long lines: what scan finds over each whole line, since
+// every match of such a rule begins at most reach bytes before an anchor
+// it holds (or at the start of the line). A
+// line of minified code holds an anchor every few hundred bytes ("key",
+// "token"), and a scan of the line ran the pattern from every byte of it
+// (170 ms over a minified library of 280 KB); here it runs from the few
+// places a match can begin, each run ending where its match does or
+// fails, a few bytes on.
+//
+// Each place p is tried with the pattern anchored there and the byte
+// before p as context (r.near), so that \b and the like read what a scan
+// would; the first match from p on wins, as in a scan, and the next place
+// tried is past it.
+func (r *rule) scanNear(s, hay string, near []nearAnchor) []Span {
+	// The places of anchors close together overlap: merge them, so that
+	// each is tried once and in order.
+	slices.SortFunc(near, func(a, b nearAnchor) int { return a.from - b.from })
+	merged := near[:1]
+	for _, na := range near[1:] {
+		last := &merged[len(merged)-1]
+		if na.from <= last.to+1 && na.end == last.end {
+			last.to = max(last.to, na.to)
+			continue
+		}
+		merged = append(merged, na)
+	}
+	var spans []Span
+	next := 0 // a match may begin here or after
+	for _, na := range merged {
+		for p := max(na.from, next); p <= na.to; p++ {
+			if !utf8.RuneStart(hay[p]) {
+				continue
+			}
+			re, at := r.near, p-1
+			if p == 0 {
+				re, at = r.nearStart, 0
+			}
+			loc := re.FindStringSubmatchIndex(hay[at:na.end])
+			if loc == nil {
+				continue
+			}
+			for j := range loc {
+				if loc[j] >= 0 {
+					loc[j] += at
+				}
+			}
+			if start, end := r.group(loc); start >= 0 {
+				if v := s[start:end]; start < end && !strings.HasPrefix(v, "<redacted:") && (r.keep == nil || !r.keep(v)) {
+					spans = append(spans, Span{Start: start, End: end, Kind: r.kind})
+				}
+			}
+			// The next match begins after this one, as in a scan.
+			next = max(loc[1], p+1)
+			p = next - 1
+		}
+	}
+	return spans
 }
 
 // scan collects the matches inside the given ascending, disjoint windows of

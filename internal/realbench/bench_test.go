@@ -34,6 +34,10 @@ const astGrepReady = "Rules reloaded successfully"
 // a loaded machine.
 const timeout = 2 * time.Minute
 
+// settleTimeout bounds the wait for a server to go idle before a measure
+// (Server.Settle); one that is still busy then fails the benchmark.
+const settleTimeout = time.Minute
+
 func ctxFor(tb testing.TB) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), timeout)
 }
@@ -413,6 +417,13 @@ func (m measure) request(d *Doc) request {
 // rounds runs b.N rounds of edit-then-request on one server and reports
 // the median and 99th percentile.
 func rounds(b *testing.B, s *Server, d *Doc, m measure) stat {
+	sctx, scancel := context.WithTimeout(context.Background(), settleTimeout)
+	ticks, err := s.Settle(sctx)
+	scancel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(ticks), "settle-ticks")
 	var lat []time.Duration
 	actions := 0
 	for i := 0; i < b.N; i++ {

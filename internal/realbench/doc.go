@@ -51,6 +51,12 @@
 // edit, which on a 2-core machine would slow whoever is measured next).
 // Times are medians and 99th percentiles of b.N rounds (make bench-real
 // uses 200); the table gives the ratios of SyntX's medians to the others'.
+// Each measure's rounds begin once the server is idle (Server.Settle: its
+// CPU time grows by at most one 10 ms tick in 250 ms), so that they do not
+// share the two cores with what the measure before them left running (an
+// offer's record, a type-check); what the server did while the benchmark
+// waited is reported as settle-ticks. Within a measure the rounds run back
+// to back, and what each leaves behind runs beside the next.
 //
 // Set SYNTX_BIN to the syntx binary (make bench-real builds it). The corpus
 // must be fetched (make realcorpus); without it the benchmark is skipped.

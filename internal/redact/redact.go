@@ -413,8 +413,40 @@ func (r *rule) find(s, lower string) []Span {
 	if len(r.anchors) == 0 {
 		return r.scan(s, hay, [][2]int{{0, len(s)}})
 	}
-	var windows [][2]int
-	var near []nearAnchor
+	windows, near := r.places(s, lower)
+	var spans []Span
+	if len(near) > 0 {
+		spans = r.scanNear(s, hay, near)
+	}
+	if len(windows) == 0 {
+		return spans
+	}
+	slices.SortFunc(windows, func(a, b [2]int) int { return a[0] - b[0] })
+	merged := windows[:1]
+	for _, w := range windows[1:] {
+		last := &merged[len(merged)-1]
+		if w[0] <= last[1] {
+			last[1] = max(last[1], w[1])
+			continue
+		}
+		merged = append(merged, w)
+	}
+	found := r.scan(s, hay, merged)
+	if len(spans) == 0 {
+		return found
+	}
+	// Long lines and short ones never share a window: their matches are
+	// disjoint, and only their order is to restore.
+	spans = append(spans, found...)
+	slices.SortFunc(spans, func(a, b Span) int { return a.Start - b.Start })
+	return spans
+}
+
+// places returns where the rule's pattern is to run, from its anchors in
+// lower: windows for scan (an anchor's line from its start or reach bytes
+// before the anchor, or span bytes either side of it), and the anchors of
+// long lines for scanNear.
+func (r *rule) places(s, lower string) (windows [][2]int, near []nearAnchor) {
 	for _, a := range r.anchors {
 		// The line of the last anchor found [line, end), which the next
 		// one shares if it comes before end: every anchor of a long line
@@ -461,32 +493,7 @@ func (r *rule) find(s, lower string) []Span {
 			from = max(end, i+1)
 		}
 	}
-	var spans []Span
-	if len(near) > 0 {
-		spans = r.scanNear(s, hay, near)
-	}
-	if len(windows) == 0 {
-		return spans
-	}
-	slices.SortFunc(windows, func(a, b [2]int) int { return a[0] - b[0] })
-	merged := windows[:1]
-	for _, w := range windows[1:] {
-		last := &merged[len(merged)-1]
-		if w[0] <= last[1] {
-			last[1] = max(last[1], w[1])
-			continue
-		}
-		merged = append(merged, w)
-	}
-	found := r.scan(s, hay, merged)
-	if len(spans) == 0 {
-		return found
-	}
-	// Long lines and short ones never share a window: their matches are
-	// disjoint, and only their order is to restore.
-	spans = append(spans, found...)
-	slices.SortFunc(spans, func(a, b Span) int { return a.Start - b.Start })
-	return spans
+	return windows, near
 }
 
 // longLine (a variable for the tests) is the length past which the

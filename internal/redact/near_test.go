@@ -19,6 +19,15 @@ func lineScan(s string) Redaction {
 	return Locate(s)
 }
 
+// placesOnly returns what Locate finds in s when scanNear tries the places
+// of every long line one by one, however many there are.
+func placesOnly(s string) Redaction {
+	saved := denseLine
+	denseLine = 1
+	defer func() { denseLine = saved }()
+	return Locate(s)
+}
+
 // noReach returns what Locate finds in s when every rule scans the whole
 // line of each anchor, from its start: the reference for the rules'
 // reach, which says that no match begins further before its anchor.
@@ -38,7 +47,8 @@ func noReach(s string) Redaction {
 var minifiedFiller = strings.Repeat(`var keyMap={},tokenize=function(t){return t.key||t.token},passive=!0,secretOf=function(e){return e.secretName};`, 10)
 
 // TestNearIsLineScan checks that trying the anchors of a long line one
-// by one finds what a scan of the whole line finds, and that no rule
+// by one finds what a scan of the whole line finds (by default, where a
+// line is crowded with anchors, and with every place tried), and that no rule
 // finds less for its reach than a scan of each anchor's whole line: every
 // case of the redaction corpus, on its own lines, as one line, and inside
 // lines of minified code; and the files under SYNTX_REDACT_REAL
@@ -63,12 +73,24 @@ func TestNearIsLineScan(t *testing.T) {
 		`api_key = "token: 'hunter2value'"`, `api_key = "token='hunter2value'"`} {
 		inputs = append(inputs, v+minifiedFiller, minifiedFiller+v+minifiedFiller)
 	}
+	// Lines crowded with anchors, which are scanned whole (denseLine), with
+	// a secret among them.
+	for _, crowd := range []string{"key", "token=", "pass:", "secret_key=", "ghp_", "a://", "api_key token pass "} {
+		inputs = append(inputs,
+			strings.Repeat(crowd, 4<<10/len(crowd))+` password = "hunter2value" `+strings.Repeat(crowd, 4<<10/len(crowd)),
+			// A match that begins before the line's first anchor.
+			`access_key = "hunter2value" `+strings.Repeat(crowd, 8<<10/len(crowd)))
+	}
 	found := 0
 	for _, s := range inputs {
 		want, got := lineScan(s).Spans(), Locate(s).Spans()
 		found += len(got)
 		if !sameSpans(got, want) {
 			t.Errorf("input %q:\n got %v\nwant %v", clip(s), got, want)
+		}
+		// Every long line's places tried one by one, however crowded.
+		if near := placesOnly(s).Spans(); !sameSpans(near, want) {
+			t.Errorf("input %q, every place tried:\n got %v\nwant %v", clip(s), near, want)
 		}
 		if whole := noReach(s).Spans(); !sameSpans(got, whole) {
 			t.Errorf("input %q: the rules' reach misses:\n got %v\nwant %v", clip(s), got, whole)

@@ -445,8 +445,10 @@ func (r *rule) find(s, lower string) []Span {
 // places returns where the rule's pattern is to run, from its anchors in
 // lower: windows for scan (an anchor's line from its start or reach bytes
 // before the anchor, or span bytes either side of it), and the anchors of
-// long lines for scanNear.
+// long lines for scanNear, unless they are so many that scanning their
+// lines costs less.
 func (r *rule) places(s, lower string) (windows [][2]int, near []nearAnchor) {
+	crowded := false
 	for _, a := range r.anchors {
 		// The line of the last anchor found [line, end), which the next
 		// one shares if it comes before end: every anchor of a long line
@@ -478,15 +480,24 @@ func (r *rule) places(s, lower string) (windows [][2]int, near []nearAnchor) {
 			if r.reach > 0 {
 				start = max(start, i-r.reach)
 			}
-			if r.near != nil && end-line > longLine {
+			if r.near != nil && end-line > longLine && !crowded {
 				// Every anchor of a long line, each tried where a
 				// match may begin (see nearAnchor).
 				to := i
 				if r.lineStart {
 					to = line
 				}
-				near = append(near, nearAnchor{from: start, to: to, end: end})
+				near = append(near, nearAnchor{line: line, from: start, to: to, end: end})
 				from = i + 1
+				if len(near) > len(s)/denseLine {
+					// More anchors than scanNear would try one by
+					// one on any line: every line is scanned.
+					crowded = true
+					for _, na := range near {
+						windows = append(windows, [2]int{na.from, na.end})
+					}
+					near, from = nil, max(end, i+1)
+				}
 				continue
 			}
 			windows = append(windows, [2]int{start, end})
@@ -502,24 +513,24 @@ func (r *rule) places(s, lower string) (windows [][2]int, near []nearAnchor) {
 var longLine = 1 << 10
 
 // nearAnchor is where a rule with a reach may match around one anchor of
-// a long line: beginning in [from, to] (the anchor at to), ending by end
-// (the end of its line).
-type nearAnchor struct{ from, to, end int }
+// a long line [line, end): beginning in [from, to] (the anchor at to),
+// ending by end.
+type nearAnchor struct{ line, from, to, end int }
+
+// denseLine (a variable for the tests): a long line with more than one
+// place to try per denseLine bytes is scanned whole instead, which then
+// costs less (a line of nothing but "key" or "ghp_" repeated).
+var denseLine = 8
 
 // scanNear finds the matches of a rule with a reach (or lineStart) around
 // anchors of long lines: what scan finds over each whole line, since
 // every match of such a rule begins at most reach bytes before an anchor
-// it holds (or at the start of the line). A
-// line of minified code holds an anchor every few hundred bytes ("key",
-// "token"), and a scan of the line ran the pattern from every byte of it
-// (170 ms over a minified library of 280 KB); here it runs from the few
-// places a match can begin, each run ending where its match does or
-// fails, a few bytes on.
-//
-// Each place p is tried with the pattern anchored there and the byte
-// before p as context (r.near), so that \b and the like read what a scan
-// would; the first match from p on wins, as in a scan, and the next place
-// tried is past it.
+// it holds (or at the start of the line). A line of minified code holds
+// an anchor every few hundred bytes ("key", "token"), and a scan of the
+// line ran the pattern from every byte of it (170 ms over a minified
+// library of 280 KB); here it runs from the few places a match can begin
+// (tryPlaces), each run ending where its match does or fails, a few bytes
+// on. A line with places nearly everywhere is scanned whole.
 func (r *rule) scanNear(s, hay string, near []nearAnchor) []Span {
 	// The places of anchors close together overlap: merge them, so that
 	// each is tried once and in order.
@@ -534,8 +545,33 @@ func (r *rule) scanNear(s, hay string, near []nearAnchor) []Span {
 		merged = append(merged, na)
 	}
 	var spans []Span
+	for len(merged) > 0 {
+		// The places of one line.
+		n, places := 0, 0
+		for n < len(merged) && merged[n].end == merged[0].end {
+			places += merged[n].to - merged[n].from + 1
+			n++
+		}
+		if ln := merged[0]; places > (ln.end-ln.line)/denseLine {
+			// From the first place on, as scan's window for the
+			// line's anchors would be.
+			spans = append(spans, r.scan(s, hay, [][2]int{{ln.from, ln.end}})...)
+		} else {
+			spans = r.tryPlaces(s, hay, merged[:n], spans)
+		}
+		merged = merged[n:]
+	}
+	return spans
+}
+
+// tryPlaces appends to spans the matches beginning at the places of one
+// line, ascending and disjoint. Each place p is tried with the pattern
+// anchored there and the byte before p as context (r.near), so that \b
+// and the like read what a scan would; the first match from p on wins, as
+// in a scan, and the next place tried is past it.
+func (r *rule) tryPlaces(s, hay string, line []nearAnchor, spans []Span) []Span {
 	next := 0 // a match may begin here or after
-	for _, na := range merged {
+	for _, na := range line {
 		for p := max(na.from, next); p <= na.to; p++ {
 			if !utf8.RuneStart(hay[p]) {
 				continue

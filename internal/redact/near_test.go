@@ -9,24 +9,22 @@ import (
 	"testing"
 )
 
-// lineScan returns what Locate finds in s when every anchor's line is
-// scanned whole, as it was before scanNear: the reference scanNear must
-// agree with.
-func lineScan(s string) Redaction {
-	saved := longLine
-	longLine = math.MaxInt
-	defer func() { longLine = saved }()
+// locateWith returns what Locate finds in s with the knob *v set to x.
+func locateWith(v *int, x int, s string) Redaction {
+	saved := *v
+	*v = x
+	defer func() { *v = saved }()
 	return Locate(s)
 }
 
+// lineScan returns what Locate finds in s when every anchor's line is
+// scanned whole, as it was before scanNear: the reference scanNear must
+// agree with.
+func lineScan(s string) Redaction { return locateWith(&longLine, math.MaxInt, s) }
+
 // placesOnly returns what Locate finds in s when scanNear tries the places
 // of every long line one by one, however many there are.
-func placesOnly(s string) Redaction {
-	saved := denseLine
-	denseLine = 1
-	defer func() { denseLine = saved }()
-	return Locate(s)
-}
+func placesOnly(s string) Redaction { return locateWith(&denseLine, 1, s) }
 
 // noReach returns what Locate finds in s when every rule scans the whole
 // line of each anchor, from its start: the reference for the rules'
@@ -85,14 +83,14 @@ func TestNearIsLineScan(t *testing.T) {
 	for _, s := range inputs {
 		want, got := lineScan(s).Spans(), Locate(s).Spans()
 		found += len(got)
-		if !sameSpans(got, want) {
+		if !slices.Equal(got, want) {
 			t.Errorf("input %q:\n got %v\nwant %v", clip(s), got, want)
 		}
 		// Every long line's places tried one by one, however crowded.
-		if near := placesOnly(s).Spans(); !sameSpans(near, want) {
+		if near := placesOnly(s).Spans(); !slices.Equal(near, want) {
 			t.Errorf("input %q, every place tried:\n got %v\nwant %v", clip(s), near, want)
 		}
-		if whole := noReach(s).Spans(); !sameSpans(got, whole) {
+		if whole := noReach(s).Spans(); !slices.Equal(got, whole) {
 			t.Errorf("input %q: the rules' reach misses:\n got %v\nwant %v", clip(s), got, whole)
 		}
 	}
@@ -120,11 +118,11 @@ func TestNearIsLineScan(t *testing.T) {
 			got := Locate(s).Spans()
 			if hasLongLine(s) {
 				long++
-				if want := lineScan(s).Spans(); !sameSpans(got, want) {
+				if want := lineScan(s).Spans(); !slices.Equal(got, want) {
 					t.Errorf("%s:\n got %v\nwant %v", p, got, want)
 				}
 			}
-			if whole := noReach(s).Spans(); !sameSpans(got, whole) {
+			if whole := noReach(s).Spans(); !slices.Equal(got, whole) {
 				t.Errorf("%s: the rules' reach misses:\n got %v\nwant %v", p, got, whole)
 			}
 			return nil
@@ -150,21 +148,34 @@ func hasLongLine(s string) bool {
 	return false
 }
 
-func sameSpans(a, b []Span) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func clip(s string) string {
 	if len(s) > 300 {
 		return s[:150] + " … " + s[len(s)-150:]
 	}
 	return s
+}
+
+// BenchmarkLocateLongLines: Locate on one line of 256 KB, as it runs
+// (places) and with every anchor's line scanned whole (line-scan, as
+// before scanNear). "sparse" is minified code with an anchor every 200
+// bytes or so, where places are tried one by one; the others are lines
+// crowded with one anchor, which are scanned whole either way. The real
+// minified file is capture's BenchmarkRedactAfterEditReal/minified.
+func BenchmarkLocateLongLines(b *testing.B) {
+	sparse := strings.Repeat(strings.Repeat("var aa=bb+cc,dd=ee*ff;", 8)+"x.key=y;", 6)
+	for _, in := range []struct{ name, unit string }{
+		{"sparse", sparse}, {"key", "key"}, {"ghp", "ghp_"}, {"url", "a://"}, {"secret-key", "secret_key="},
+	} {
+		s := strings.Repeat(in.unit, 256<<10/len(in.unit))
+		b.Run(in.name+"/places", func(b *testing.B) {
+			for b.Loop() {
+				Locate(s)
+			}
+		})
+		b.Run(in.name+"/line-scan", func(b *testing.B) {
+			for b.Loop() {
+				lineScan(s)
+			}
+		})
+	}
 }

@@ -200,10 +200,8 @@ func TestDepDetailsShared(t *testing.T) {
 	for _, m := range ix.Matches(tree, text.Bytes()) {
 		check("match "+m.Rule.ID, m.dep)
 	}
-	for i, r := range ix.rejected.rs {
-		if !ix.rejected.dead[i] {
-			check("refusal "+r.rule.ID, r.dep)
-		}
+	for _, r := range ix.rejected.all() {
+		check("refusal "+r.rule.ID, r.dep)
 	}
 	if seen < 40 {
 		t.Fatalf("%d matches and refusals with words; the test expects one per declaration at least", seen)
@@ -214,8 +212,8 @@ func TestDepDetailsShared(t *testing.T) {
 	min = min[:strings.LastIndex(min, "\n")] + min[strings.LastIndex(min, "\n")+1:] // one newline fewer
 	_, _, mix, _ := indexed(t, lib, syntax.JavaScript, min)
 	n := 0
-	for i, r := range mix.rejected.rs {
-		if !mix.rejected.dead[i] && r.dep != nil && r.dep.minified {
+	for _, r := range mix.rejected.all() {
+		if r.dep != nil && r.dep.minified {
 			n++
 			if r.dep != minifiedDeps {
 				t.Errorf("refusal %s on a minified file has a detail of its own", r.rule.ID)

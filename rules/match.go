@@ -690,6 +690,7 @@ func matchWhole(set *Set, tree *syntax.Tree, src []byte, ixs ...*Index) {
 		return -1
 	}
 	found := make([][]Match, len(ixs))
+	refused := make([][]rejection, len(ixs))
 	root := tree.Root()
 	set.matchSubtree(qc, set.env(src, root), root, nil, func(m Match) {
 		if i := of(m.Rule); i >= 0 {
@@ -697,12 +698,13 @@ func matchWhole(set *Set, tree *syntax.Tree, src []byte, ixs ...*Index) {
 		}
 	}, func(r rejection) {
 		if i := of(r.rule); i >= 0 {
-			ixs[i].reject(r)
+			refused[i] = append(refused[i], r)
 		}
 	})
 	for i, ix := range ixs {
 		sortMatches(found[i])
 		ix.list.set(found[i])
+		ix.rejected.set(refused[i])
 	}
 }
 
@@ -838,7 +840,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 		// their root is elsewhere, are matched again at their root.
 		touched := mergeSpans(append([]Span(nil), spans...))
 		roots = ix.list.dependents(touched, nil, &ch)
-		roots = ix.rejected.dependents(touched, regions, roots, &ch)
+		roots = ix.rejected.dependents(touched, roots, &ch)
 	}
 	// Queued work that a region touches was laid out against the old
 	// tree: it joins the region (which may then touch more).
@@ -926,9 +928,6 @@ func exactRoots(roots, regions []Span) []Span {
 func (ix *Index) dropRejected(regions []Span) {
 	ix.rejected.drop(regions)
 }
-
-// reject records a refused match (see Index.rejected).
-func (ix *Index) reject(r rejection) { ix.rejected.add(r) }
 
 // editRegions widens spans by one byte on each side (a node that ends or
 // starts exactly at an edit can change with it: an identifier grows), and

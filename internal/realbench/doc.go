@@ -42,9 +42,11 @@
 //     the four language files (Go, Python, TypeScript, JavaScript) open and
 //     edited.
 //   - the UMD size series (bench files of about 1k, 5k, 20k and 86k lines):
-//     edit → codeAction for each server, and the index's own re-matching
-//     work for one keystroke (rules.Index.Refresh after an incremental
-//     reparse, in process), whose median should not grow with the file.
+//     edit → codeAction for each server, and the indexes' own re-matching
+//     work for one keystroke (after an incremental reparse, in process: the
+//     per-site rules' index moved by the edit and refreshed, the migration
+//     rules' moved and told what changed, as the server does), whose median
+//     should not grow with the file.
 //
 // The servers are measured one after the other in the same run, each alone
 // (the others are not running: gopls type-checks in the background after an

@@ -91,11 +91,7 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 		Range:        protocol.Range{Start: protocol.Position{Line: d.line, Character: d.siteChar}, End: protocol.Position{Line: d.line, Character: d.siteChar}},
 		Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindAutomatic},
 	})
-	edits := [2][]byte{}
-	for i := range edits {
-		e, _ := protocol.Marshal(d.change(0, i == 0))
-		edits[i] = e
-	}
+	version := int32(1)
 	run := func(b *testing.B, f func(i int)) {
 		lat := make([]time.Duration, 0, b.N)
 		b.ResetTimer()
@@ -119,8 +115,9 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 	// whole-file request alone (the memos the keystroke touched are gone).
 	b.Run("whole-after-edit", func(b *testing.B) {
 		lat := make([]time.Duration, 0, b.N)
+		edits := d.changes(&version, b.N)
 		for i := 0; i < b.N; i++ {
-			if _, err := s.didChange(ctx, edits[i%2]); err != nil {
+			if _, err := s.didChange(ctx, edits[i]); err != nil {
 				b.Fatal(err)
 			}
 			if err := s.queues.wait(ctx, key); err != nil {
@@ -136,8 +133,9 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
 	})
 	b.Run("edit-codeaction", func(b *testing.B) {
+		edits := d.changes(&version, b.N)
 		run(b, func(i int) {
-			if _, err := s.didChange(ctx, edits[i%2]); err != nil {
+			if _, err := s.didChange(ctx, edits[i]); err != nil {
 				b.Fatal(err)
 			}
 			if err := s.queues.wait(ctx, key); err != nil {

@@ -33,6 +33,14 @@ type Recorder struct {
 	// record, when kept (LoadRecord), counts every label written; only
 	// the writer goroutine sets it.
 	record *Record
+
+	// held is what the queued offers keep alive (OfferFunc), under
+	// heldMu; heldFree is signalled when it shrinks, and waiting counts
+	// the senders waiting for it.
+	heldMu   sync.Mutex
+	heldFree *sync.Cond
+	held     int64
+	waiting  int
 }
 
 type job struct {
@@ -44,9 +52,18 @@ type job struct {
 // editor session rather than losing data.
 const queueSize = 1024
 
+// heldBudget bounds the bytes the queued offers keep alive (OfferFunc: the
+// text of their document, which the writer redacts when it gets to them),
+// as queueSize bounds their number: 1,024 offers of a 3.4 MB bundle typed
+// in faster than the writer records them would hold 3.4 GB. Past it,
+// OfferFunc waits for the writer as a full queue makes it wait. An offer
+// holding more than the budget alone waits for the others to be written.
+const heldBudget = 64 << 20
+
 // NewRecorder starts the writer goroutine over db.
 func NewRecorder(db *store.DB, log *slog.Logger) *Recorder {
 	r := &Recorder{db: db, log: log, q: make(chan job, queueSize), accepts: map[string]int64{}}
+	r.heldFree = sync.NewCond(&r.heldMu)
 	r.wg.Add(1)
 	go r.loop()
 	return r
@@ -102,12 +119,46 @@ func (r *Recorder) Offer(ss []store.Suggestion, weight float64) {
 // OfferFunc queues a candidate set whose records prepare builds on the
 // writer goroutine (redacting code in the context of its document costs
 // more than a code-action request should wait for), with their offered
-// events.
-func (r *Recorder) OfferFunc(prepare func() []store.Suggestion, weight float64) {
-	_ = r.enqueue(func(ctx context.Context) error {
+// events. holds is how many bytes prepare keeps alive until it has run
+// (the document's text): it waits while the queued offers hold more than
+// heldBudget.
+func (r *Recorder) OfferFunc(prepare func() []store.Suggestion, weight float64, holds int) {
+	r.reserve(holds)
+	err := r.enqueue(func(ctx context.Context) error {
+		defer r.release(holds)
 		_, err := r.db.Offer(ctx, weight, prepare()...)
 		return err
 	}, false)
+	if err != nil {
+		r.release(holds) // not queued
+	}
+}
+
+// reserve waits until n more bytes fit in heldBudget, or nothing else is
+// held, and counts them held.
+func (r *Recorder) reserve(n int) {
+	if n <= 0 {
+		return
+	}
+	r.heldMu.Lock()
+	defer r.heldMu.Unlock()
+	for r.held > 0 && r.held+int64(n) > heldBudget {
+		r.waiting++
+		r.heldFree.Wait()
+		r.waiting--
+	}
+	r.held += int64(n)
+}
+
+// release counts n bytes (reserved) no longer held.
+func (r *Recorder) release(n int) {
+	if n <= 0 {
+		return
+	}
+	r.heldMu.Lock()
+	r.held -= int64(n)
+	r.heldMu.Unlock()
+	r.heldFree.Broadcast()
 }
 
 // Accepted records an accept event and waits until it is written.

@@ -295,7 +295,7 @@ func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate
 			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(red, c, origs[i])
 		}
 		return recs
-	}, weight)
+	}, weight, text.Len())
 }
 
 // originalTexts returns the original code of each candidate of a single

@@ -323,7 +323,7 @@ func (ix *Index) window(now []byte) editWindow {
 	var w editWindow
 	if ix.edits == 1 {
 		e := ix.lastEdit
-		w.start, w.oldEnd, w.newEnd = int(e.StartByte), int(e.OldEndByte), int(e.NewEndByte)
+		w.start, w.oldEnd, w.newEnd = e.start, e.oldEnd, e.newEnd
 	} else {
 		// Several edits (a notification with several changes, the edits
 		// replayed after a background analysis): judged as the one edit

@@ -20,6 +20,7 @@ type memoSlot struct {
 // an edit has touched what it depends on since. m must come from this
 // index's current matches.
 func (ix *Index) Memo(m *Match) any {
+	ix.catchUp()
 	if m.memo == nil {
 		return nil
 	}
@@ -30,6 +31,7 @@ func (ix *Index) Memo(m *Match) any {
 // current text that v was derived from. m must come from this index's
 // current matches.
 func (ix *Index) SetMemo(m *Match, deps Span, v any) {
+	ix.catchUp()
 	if m.memo == nil {
 		return
 	}

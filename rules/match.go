@@ -979,7 +979,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.list.drop(regions)
 	ix.list.dropRoots(roots)
 	ix.view = nil
-	ix.dropRejected(regions)
+	ix.rejected.drop(regions)
 	ix.rejected.dropRoots(roots)
 
 	w := ix.newWork(tree, text.Bytes())
@@ -1036,12 +1036,6 @@ func exactRoots(roots, regions []Span) []Span {
 	}
 	slices.SortFunc(out, cmpSpan)
 	return slices.Compact(out)
-}
-
-// dropRejected forgets the refusals whose root overlaps one of the sorted,
-// disjoint regions: matching the regions again records them anew.
-func (ix *Index) dropRejected(regions []Span) {
-	ix.rejected.drop(regions)
 }
 
 // editRegions widens spans by one byte on each side (a node that ends or

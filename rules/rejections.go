@@ -68,6 +68,3 @@ func (x *rejections) dropRoots(roots []Span) { x.l.dropRoots(roots) }
 func (x *rejections) dependents(touched, roots []Span, ch *change) []Span {
 	return x.l.dependents(touched, roots, ch)
 }
-
-// len is the number of refusals held.
-func (x *rejections) len() int { return x.l.n }

@@ -102,8 +102,8 @@ func TestRejections(t *testing.T) {
 			ref = slices.DeleteFunc(ref, func(r rejection) bool { return overlapsAny(r.Root, regions) || hasSpan(want, r.Root) })
 		}
 		got := x.all()
-		if x.len() != len(got) {
-			t.Fatalf("step %d: the list counts %d refusals and holds %d", step, x.len(), len(got))
+		if x.l.n != len(got) {
+			t.Fatalf("step %d: the list counts %d refusals and holds %d", step, x.l.n, len(got))
 		}
 		order := func(a, b rejection) int {
 			return cmp.Or(cmpSpan(a.Root, b.Root), cmpSpan(a.Hull, b.Hull), cmpSpan(a.Deps, b.Deps), cmp.Compare(a.rule.ID, b.rule.ID),

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -31,6 +32,11 @@ func TestOffersHeldWithinBudget(t *testing.T) {
 		return r.held, r.waiting
 	}
 	stall := make(chan struct{})
+	var unstall sync.Once
+	release := func() { unstall.Do(func() { close(stall) }) }
+	// Runs before r.Close on a failure, which would otherwise wait for
+	// the stalled writer for ever.
+	defer release()
 	if err := r.Queue(func(context.Context, *store.DB) error { <-stall; return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +62,7 @@ func TestOffersHeldWithinBudget(t *testing.T) {
 		}
 		runtime.Gosched() // let the sender reach its wait
 	}
-	close(stall)
+	release()
 	<-third
 	if err := r.Wait(); err != nil {
 		t.Fatal(err)

@@ -54,9 +54,11 @@ func suppressedBy(tree *syntax.Tree, src []byte, m Match, file *Suppressions) (*
 	if siteLine.Start > 0 {
 		prevLine = file.lineBounds(siteLine.Start - 1)
 	}
-	sc := siteComments{root: root, src: src, m: m, file: file, siteLine: siteLine,
-		own:    file.commentsIn(siteLine.Start, lastLine.End),
-		before: file.commentsIn(prevLine.Start, prevLine.End)}
+	sc := siteComments{root: root, src: src, m: m, file: file, siteLine: siteLine}
+	if file.mayDirect(g, prevLine.Start, lastLine.End) {
+		sc.own = file.commentsIn(siteLine.Start, lastLine.End)
+		sc.before = file.commentsIn(prevLine.Start, prevLine.End)
+	}
 	for _, c := range append(append([]*sitter.Node{}, sc.own...), sc.before...) {
 		if list, ok := directive(sc.text(c), "syntx-ignore"); ok && names(m.Rule, list, false) {
 			return c, true
@@ -71,6 +73,39 @@ func suppressedBy(tree *syntax.Tree, src []byte, m Match, file *Suppressions) (*
 		return sc.golang()
 	}
 	return nil, false
+}
+
+// lineWords are, per grammar, the words one of which every comment that
+// silences a site from its own lines or the line before holds (the
+// directives the checks below read, as they spell them): lines without one
+// of them need no look for comments. Python's are missing: flake8's and
+// bandit's directives are read in any case (# NOQA), which an exact search
+// does not find, and its comments are always looked for. A directive a
+// check learns must be added here: TestSuppressed writes each one, and
+// fails for a word missing.
+var lineWords = map[syntax.Grammar][]string{
+	syntax.JavaScript: {"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"},
+	syntax.TypeScript: {"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"},
+	syntax.TSX:        {"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"},
+	syntax.Go:         {"syntx-ignore", "//nolint", "#nosec", "//lint:ignore"},
+}
+
+// mayDirect reports whether src[lo:hi] may hold a comment that silences a
+// site of grammar g on those lines: true unless g's lineWords are known
+// and none occurs there. A whole-file request in a bundle asks for each of
+// thousands of sites, and finding the comments on its lines walked the
+// tree for every comment leader there.
+func (s *Suppressions) mayDirect(g syntax.Grammar, lo, hi int) bool {
+	words, ok := lineWords[g]
+	if !ok {
+		return true
+	}
+	for _, w := range words {
+		if s.next(w, lo, hi) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // siteComments are the comments around a match that may silence it: own

@@ -24,8 +24,13 @@ type siteMemo struct {
 	// them; one that reads beyond (imports, the top level) until the next
 	// edit anywhere.
 	edits    []rules.TextEdit
-	context  []string // the syntax around the site (capture.Context)
 	editSize int
+	// context is the syntax around the site (capture.Context). A
+	// migration's sites keep their fixes without it (described false):
+	// their candidate is the file's, and only a site offered on its own
+	// needs it.
+	context   []string
+	described bool
 	// score is the policy's score for the features, with the persona and
 	// policy version it was computed for ("" version: none).
 	score        float64
@@ -50,40 +55,22 @@ type candidateSource struct {
 // with a memo still cost only a lookup. Call with doc.mu held.
 func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []rules.Match) (out []*candidate, partial bool) {
 	doc := cs.doc
-	src := cs.text.Bytes()
 	for _, m := range matches {
 		c := &candidate{match: m, grammar: doc.grammar, score: m.Rule.Prior, unsafe: m.Unsafe}
-		kept := doc.indexOf(&c.match).Memo(&c.match)
-		if _, ok := kept.(noFix); ok {
+		memo, ended := s.memoFix(ctx, doc, cs.text, &c.match)
+		if ended {
+			partial = true
 			continue
 		}
-		memo, _ := kept.(*siteMemo)
 		if memo == nil {
-			if ctx.Err() != nil {
-				partial = true
-				continue
-			}
-			edits, err := rules.Render(ctx, m, doc.tree, cs.text)
-			if err != nil || len(edits) == 0 {
-				if ctx.Err() != nil {
-					partial = true
-					continue
-				}
-				s.noFix(doc, &c.match, len(src), err)
-				continue
-			}
-			rctx, deps := capture.ContextRead(doc.tree, m.Site)
-			memo = &siteMemo{context: rctx, edits: relative(edits, m.Root.Start), editSize: capture.EditSize(edits)}
-			if m.Rule.FixIsLocal() {
-				fix := fixReads(cs.text, m)
-				deps.Start, deps.End = min(deps.Start, fix.Start), max(deps.End, fix.End)
-			} else {
-				// It reads the imports, the top level or the whole file
-				// (whether a package is still used): until the next edit.
-				deps = rules.Span{Start: 0, End: len(src)}
-			}
+			continue
+		}
+		if !memo.described {
+			rctx, read := capture.ContextRead(doc.tree, m.Site)
+			memo.context, memo.described = rctx, true
+			deps := fixDeps(cs.text, m)
+			deps = rules.Span{Start: min(deps.Start, read.Start), End: max(deps.End, read.End)}
 			doc.indexOf(&c.match).SetMemo(&c.match, deps, memo)
-			c.edits = edits
 		}
 		c.memo = memo
 		c.features = capture.Describe(m, memo.editSize, memo.context, cs.role, cs.persona)
@@ -91,6 +78,48 @@ func (s *Server) candidates(ctx context.Context, cs candidateSource, matches []r
 		out = append(out, c)
 	}
 	return out, partial
+}
+
+// memoFix returns m's fix as its memo keeps it, rendering it (rules.Render
+// under ctx) when no memo does; the memo is then kept with the match until
+// an edit touches the text the fix read. nil when the fix does not render
+// on this text (noFix is kept, so that it is not rendered again until an
+// edit) or when ctx ended before it could be rendered (ended). A new memo
+// is not described (siteMemo.context). Call with doc.mu held.
+func (s *Server) memoFix(ctx context.Context, doc *document, text *syntax.Text, m *rules.Match) (memo *siteMemo, ended bool) {
+	ix := doc.indexOf(m)
+	kept := ix.Memo(m)
+	if _, ok := kept.(noFix); ok {
+		return nil, false
+	}
+	if memo, ok := kept.(*siteMemo); ok {
+		return memo, false
+	}
+	if ctx.Err() != nil {
+		return nil, true
+	}
+	edits, err := rules.Render(ctx, *m, doc.tree, text)
+	if err != nil || len(edits) == 0 {
+		if ctx.Err() != nil {
+			return nil, true
+		}
+		s.noFix(doc, m, text.Len(), err)
+		return nil, false
+	}
+	memo = &siteMemo{edits: relative(edits, m.Root.Start), editSize: capture.EditSize(edits)}
+	ix.SetMemo(m, fixDeps(text, *m), memo)
+	return memo, false
+}
+
+// fixDeps returns the span of text m's fix depends on: for a local fix the
+// text it reads (fixReads); for one that reads the imports, the top level
+// or the whole file (whether a package is still used), the whole text, so
+// that its memo lasts until the next edit.
+func fixDeps(text *syntax.Text, m rules.Match) rules.Span {
+	if m.Rule.FixIsLocal() {
+		return fixReads(text, m)
+	}
+	return rules.Span{Start: 0, End: text.Len()}
 }
 
 // noFix is kept with a match whose fix did not render on the current text,

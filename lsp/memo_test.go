@@ -84,6 +84,57 @@ func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
 	}
 }
 
+// TestMigrationKeptAcrossEditsMatchesFresh: a file's migration is built from
+// its sites' fixes as their matches keep them (memoFix) and from the
+// suppression comments found on their lines. After each random edit — in
+// and between var declarations, adding and removing suppression comments —
+// the source actions (and the whole-file menu) equal those of a server that
+// opens the current text afresh.
+func TestMigrationKeptAcrossEditsMatchesFresh(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for i := range 12 {
+		b.WriteString(strings.NewReplacer("total", fmt.Sprintf("total%d", i), "first", fmt.Sprintf("first%d", i),
+			"names", fmt.Sprintf("names%d", i), `const fs = require("fs");`, fmt.Sprintf("const fs%d = require(\"fs\");", i)).Replace(migrateSrc))
+	}
+	src := b.String()
+	pieces := []string{"x", "\n", "var ", "let ", " = 1", "}", "{", ";", "head", "// syntx-ignore\n",
+		"// eslint-disable-next-line no-var\n", "/* eslint-disable no-var */\n", " // eslint-disable-line\n", "sum = 2;\n"}
+	h := start(t)
+	root := t.TempDir()
+	h.initPatientIn(t, root)
+	c := ctx(t)
+	uri := "file://" + root + "/kept.js"
+	if err := h.c.Open(c, uri, "javascript", src); err != nil {
+		t.Fatal(err)
+	}
+	if got := sourceActions(t, h, uri); len(got) != 1 || !strings.HasPrefix(got[0], "javascript.no-var") {
+		t.Fatalf("source actions before the edits: %v, want the no-var migration", got)
+	}
+	rng := rand.New(rand.NewPCG(21, 3))
+	var log []string
+	for step := range 30 {
+		text := h.c.Doc(uri).Text
+		a := rng.IntN(len(text) + 1)
+		if rng.IntN(2) == 0 {
+			// Into a declaration: at a var, or next to one.
+			if at := strings.Index(text[a:], "var "); at >= 0 {
+				a += at + rng.IntN(6)
+			}
+		}
+		a = min(a, len(text))
+		e := lspclient.Edit{Start: a, End: min(len(text), a+rng.IntN(4)), Text: pieces[rng.IntN(len(pieces))]}
+		log = append(log, fmt.Sprintf("step %d: %d-%d %q", step, e.Start, e.End, e.Text))
+		if err := h.c.Change(c, uri, e); err != nil {
+			t.Fatal(err)
+		}
+		furi := "file://" + root + fmt.Sprintf("/fresh%d.js", step)
+		n := len(h.c.Doc(uri).Text)
+		compareWithFresh(t, h, uri, furi, "javascript", root, max(0, a-500), min(n, a+500),
+			fmt.Sprintf("step %d after\n%s\n", step, strings.Join(log[max(0, len(log)-8):], "\n")))
+	}
+}
+
 // wholeFileActions returns the keys of the code actions h's server gives
 // over the whole of uri.
 func wholeFileActions(t *testing.T, h *harness, uri string) []string {
@@ -122,4 +173,21 @@ func compareWithFresh(t *testing.T, h *harness, uri, furi, lang, root string, lo
 	if got, want := norm(wholeFileActions(t, h, uri)), norm(wholeFileActions(t, fresh, furi)); got != want {
 		t.Fatalf("%s: whole-file actions differ from a fresh server's\n--- got\n%s\n--- want\n%s", label, got, want)
 	}
+	// The source actions alone: a file's migrations, each built from its
+	// sites' kept fixes (memoFix), which the whole-file menu may leave
+	// out behind the per-site candidates.
+	if got, want := norm(sourceActions(t, h, uri)), norm(sourceActions(t, fresh, furi)); got != want {
+		t.Fatalf("%s: source actions differ from a fresh server's\n--- got\n%s\n--- want\n%s", label, got, want)
+	}
+}
+
+// sourceActions returns the keys of the source actions SyntX offers over
+// the whole of uri (the "Source Action..." menu).
+func sourceActions(t *testing.T, h *harness, uri string) []string {
+	t.Helper()
+	acts, err := suggestions(h.c.CodeActions(ctx(t), uri, 0, len(h.c.Doc(uri).Text), protocol.CodeActionTriggerKindInvoked, protocol.CodeActionKindSource))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return actionKeys(t, acts)
 }

@@ -90,7 +90,7 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 // into one candidate; a site whose edits would overlap another's is left
 // out. Call with the document's lock held.
 func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match, persona string, enc syntax.Encoding) *candidate {
-	edits, parts, kept := migrationSites(ctx, doc, ms)
+	edits, parts, kept := s.migrationSites(ctx, doc, ms)
 	if len(parts) == 0 {
 		return nil
 	}
@@ -124,18 +124,27 @@ type migrationPart struct {
 // and returns their edits (each import once), their parts and the matches
 // kept; a site whose edits would overlap another's, or that renders
 // nothing, is left out. nil when ctx ends.
-func migrationSites(ctx context.Context, doc *document, ms []rules.Match) (edits []rules.TextEdit, parts []migrationPart, kept []rules.Match) {
+func (s *Server) migrationSites(ctx context.Context, doc *document, ms []rules.Match) (edits []rules.TextEdit, parts []migrationPart, kept []rules.Match) {
 	src := doc.text.Bytes()
 	imports := map[rules.TextEdit]bool{}
 	lastEnd := -1
-	for _, m := range ms {
+	for i := range ms {
+		m := &ms[i]
 		if ctx.Err() != nil {
 			return nil, nil, nil
 		}
-		fx, err := rules.Render(ctx, m, doc.tree, doc.text)
-		if err != nil || len(fx) == 0 {
+		// Each site's fix is kept with its match (memoFix) until an edit
+		// touches what it read: asking again after a keystroke renders
+		// the sites that keystroke touched, not every var declaration of
+		// a bundle again.
+		memo, ended := s.memoFix(ctx, doc, doc.text, m)
+		if ended {
+			return nil, nil, nil
+		}
+		if memo == nil {
 			continue
 		}
+		fx := relative(memo.edits, -m.Root.Start)
 		var own []rules.TextEdit
 		overlap := false
 		for _, e := range fx {
@@ -168,7 +177,7 @@ func migrationSites(ctx context.Context, doc *document, ms []rules.Match) (edits
 			last = e.Span.End
 		}
 		parts = append(parts, migrationPart{region: region, before: string(src[region.Start:region.End]), after: after.String()})
-		kept = append(kept, m)
+		kept = append(kept, *m)
 		lastEnd = region.End
 	}
 	return edits, parts, kept

@@ -73,6 +73,9 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 		}
 		if _, ok := byRule[r]; !ok {
 			order = append(order, r)
+			// Room for every site left: a file's migration sites are
+			// mostly one rule's.
+			byRule[r] = make([]rules.Match, 0, len(all)-i)
 		}
 		byRule[r] = append(byRule[r], m)
 	}
@@ -128,6 +131,11 @@ func (s *Server) migrationSites(ctx context.Context, doc *document, ms []rules.M
 	src := doc.text.Bytes()
 	imports := map[rules.TextEdit]bool{}
 	lastEnd := -1
+	// Thousands of sites in a bundle: grown by appending, these slices
+	// were copied a dozen times each.
+	edits = make([]rules.TextEdit, 0, len(ms))
+	parts = make([]migrationPart, 0, len(ms))
+	kept = make([]rules.Match, 0, len(ms))
 	for i := range ms {
 		m := &ms[i]
 		if ctx.Err() != nil {

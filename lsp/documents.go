@@ -119,6 +119,10 @@ type document struct {
 	// suppTree and suppText are the tree and text supp was made for.
 	suppTree *syntax.Tree
 	suppText *syntax.Text
+	// migCache holds the migration candidates last built for this
+	// document (migrations), for a request that asks again of the same
+	// text.
+	migCache *migrationCache
 	// redacted is the redaction of the last text an offer from this
 	// document was recorded with (on the recorder's goroutine): the next
 	// offer's is Updated from it around what changed, instead of
@@ -395,6 +399,7 @@ func (d *document) dropTree() {
 	}
 	d.tree, d.index, d.migs, d.grammar = nil, nil, nil, ""
 	d.supp, d.suppTree, d.suppText = nil, nil, nil
+	d.migCache = nil
 }
 
 // close drops the tree for good: the document was closed or replaced. Call

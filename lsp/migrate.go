@@ -54,11 +54,15 @@ func migrationTitle(r *rules.Rule, sites int) string {
 // (one over part of the file would say the wrong number of sites). Call
 // with the document's lock held.
 func (s *Server) migrations(ctx context.Context, doc *document, target *rules.DocTarget, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) []*candidate {
+	migs := doc.migrationIndex()
+	key := migrationKey(target, persona, enc, only)
+	if c := doc.migCache; c != nil && c.gen == doc.gen && c.migs == migs && c.key == key {
+		return c.copies()
+	}
 	src := doc.text.Bytes()
 	byRule := map[*rules.Rule][]rules.Match{}
 	var order []*rules.Rule
 	deadline, _ := ctx.Deadline()
-	migs := doc.migrationIndex()
 	all := migs.WithinBy(doc.tree, src, 0, len(src), deadline)
 	if migs.Pending() > 0 {
 		return nil
@@ -86,7 +90,58 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 			out = append(out, c)
 		}
 	}
+	if ctx.Err() != nil {
+		return nil // a migration cut short would say the wrong number of sites
+	}
+	for _, r := range order {
+		if r.Requires.FreePackageName != "" {
+			// Whether its sites are offered depends on the package's
+			// other files too (rules.DocTarget), which the key does not
+			// follow.
+			return out
+		}
+	}
+	doc.migCache = &migrationCache{gen: doc.gen, migs: migs, key: key, cands: out}
+	return doc.migCache.copies()
+}
+
+// migrationCache is the migration candidates a document's text gave, for
+// the requests that ask again before it changes (a menu opened twice, the
+// "Source Action..." menu after the lightbulb's): building them visits
+// every site, 13,602 in a bundle. What they are built from is the key:
+// the text (the document's gen and migration index), and what the request
+// brings (migrationKey).
+type migrationCache struct {
+	gen   uint64
+	migs  *rules.Index
+	key   string
+	cands []*candidate
+}
+
+// copies returns the cached candidates as a request's own: ranking and
+// scoring set fields of each; the slices they hold are only read.
+func (c *migrationCache) copies() []*candidate {
+	out := make([]*candidate, len(c.cands))
+	for i, cd := range c.cands {
+		cp := *cd
+		out[i] = &cp
+	}
 	return out
+}
+
+// migrationKey names what a migration's candidates depend on besides the
+// text: the project's declared target (its fields, and where it was read
+// from), the persona and the position encoding the features and edits are
+// made in, and the source kinds the request admits.
+func migrationKey(target *rules.DocTarget, persona string, enc syntax.Encoding, only []protocol.CodeActionKind) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%+v|%s|%d|", target.Target, persona, enc)
+	for _, c := range rules.Categories {
+		if kindAllowed("source.syntx."+c, only) {
+			b.WriteString(c + ",")
+		}
+	}
+	return b.String()
 }
 
 // migration combines the fixes of one rule's sites (in document order)

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -346,6 +347,40 @@ func TestMigrationSourceAction(t *testing.T) {
 	st = h.expectEvents(store.Kept, 1)
 	if st.Events[store.Edited]+st.Events[store.Undone] != 0 {
 		t.Fatalf("events %v", st.Events)
+	}
+}
+
+// TestMigrationAskedAgain: a file's migration is built once per text and
+// given again to the requests that ask before it changes (migrationCache),
+// but not to one that admits other kinds, and not once the project's
+// declared target no longer allows it.
+func TestMigrationAskedAgain(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"package.json": `{"name": "m", "engines": {"node": ">= 14"}}`})
+	h := startIn(t, root, nil)
+	uri := lspclient.FileURI(filepath.Join(root, "migrate.js"))
+	first := h.actionsOn(uri, "javascript", migrateSrc, "var sum", protocol.CodeActionTriggerKindInvoked, "source")
+	if len(first) != 1 || first[0].Title != "Convert this file to let/const (4 sites)" {
+		t.Fatalf("source actions %v, want the migration", rulesOf(first))
+	}
+	if other := h.actionsOn(uri, "javascript", migrateSrc, "var sum", protocol.CodeActionTriggerKindInvoked, "source.syntx.correctness"); len(other) != 0 {
+		t.Fatalf("a correctness-only request got %v", rulesOf(other))
+	}
+	again := h.actionsOn(uri, "javascript", migrateSrc, "var sum", protocol.CodeActionTriggerKindInvoked, "source")
+	if len(again) != 1 {
+		t.Fatalf("asked again: %v", rulesOf(again))
+	}
+	a, _ := json.Marshal(first[0].Edit)
+	b, _ := json.Marshal(again[0].Edit)
+	if string(a) != string(b) || first[0].Title != again[0].Title {
+		t.Fatalf("asked again, the migration differs:\n%s\n%s", a, b)
+	}
+	// The same text, in a package that now supports Node.js 0.10: no
+	// let/const.
+	writeTree(t, root, map[string]string{"package.json": `{"name": "m", "engines": {"node": ">= 0.10"}, "private": true}`})
+	if old := h.actionsOn(uri, "javascript", migrateSrc, "var sum", protocol.CodeActionTriggerKindInvoked, "source"); len(old) != 0 {
+		t.Fatalf("with engines.node >= 0.10, source actions %v", rulesOf(old))
 	}
 }
 

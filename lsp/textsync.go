@@ -148,6 +148,7 @@ func (s *Server) applyChanges(key string, doc *document, p *didChangeParams, enc
 		var e syntax.Edit
 		doc.text, e = doc.text.Replace(start, end, []byte(text))
 		doc.gen++
+		doc.migCache = nil // built from the text before: its memory goes now
 		if doc.tree != nil {
 			doc.tree.Edit(e)
 			doc.index.Edit(e)

@@ -92,6 +92,17 @@ func TestCodeActionsKeptAcrossEditsMatchFresh(t *testing.T) {
 // opens the current text afresh.
 func TestMigrationKeptAcrossEditsMatchesFresh(t *testing.T) {
 	t.Parallel()
+	// With suggestions.migration_sites the sites are offered one by one
+	// as well, from the same kept fixes.
+	for _, sites := range []bool{false, true} {
+		t.Run(map[bool]string{false: "file", true: "sites"}[sites], func(t *testing.T) {
+			t.Parallel()
+			migrationKeptAcrossEdits(t, sites)
+		})
+	}
+}
+
+func migrationKeptAcrossEdits(t *testing.T, sites bool) {
 	var b strings.Builder
 	for i := range 12 {
 		b.WriteString(strings.NewReplacer("total", fmt.Sprintf("total%d", i), "first", fmt.Sprintf("first%d", i),
@@ -101,6 +112,9 @@ func TestMigrationKeptAcrossEditsMatchesFresh(t *testing.T) {
 	pieces := []string{"x", "\n", "var ", "let ", " = 1", "}", "{", ";", "head", "// syntx-ignore\n",
 		"// eslint-disable-next-line no-var\n", "/* eslint-disable no-var */\n", " // eslint-disable-line\n", "sum = 2;\n"}
 	h := start(t)
+	if sites {
+		h.settings = map[string]any{"suggestions": map[string]any{"migration_sites": true}}
+	}
 	root := t.TempDir()
 	h.initPatientIn(t, root)
 	c := ctx(t)
@@ -135,6 +149,54 @@ func TestMigrationKeptAcrossEditsMatchesFresh(t *testing.T) {
 	}
 }
 
+// TestMigrationMemoDescribedForSites: a fix kept for a migration does not
+// describe its site (the policy's context features); with
+// suggestions.migration_sites, a site then offered on its own gets the
+// same features as on a server that never built the migration.
+func TestMigrationMemoDescribedForSites(t *testing.T) {
+	t.Parallel()
+	features := func(migrationFirst bool) string {
+		h := start(t)
+		h.settings = map[string]any{"suggestions": map[string]any{"migration_sites": true}}
+		root := t.TempDir()
+		h.initPatientIn(t, root)
+		uri := "file://" + root + "/m.js"
+		if err := h.c.Open(ctx(t), uri, "javascript", migrateSrc); err != nil {
+			t.Fatal(err)
+		}
+		if migrationFirst {
+			if got := sourceActions(t, h, uri); len(got) != 1 {
+				t.Fatalf("source actions %v, want the migration", got)
+			}
+		}
+		// A request of a kind SyntX has none of: answered once the didOpen
+		// before it is taken in, rendering nothing.
+		if _, err := h.c.CodeActions(ctx(t), uri, 0, 0, protocol.CodeActionTriggerKindInvoked, "notebook"); err != nil {
+			t.Fatal(err)
+		}
+		key, _ := normURI(uri)
+		p := &protocol.CodeActionParams{
+			TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(uri)},
+			Range:        protocol.Range{End: protocol.Position{Line: uint32(strings.Count(migrateSrc, "\n"))}},
+			Context:      protocol.CodeActionContext{Only: []protocol.CodeActionKind{protocol.CodeActionKindRefactor}, TriggerKind: protocol.CodeActionTriggerKindInvoked},
+		}
+		f := h.srv.find(ctx(t), key, p, h.srv.config())
+		var out []string
+		for _, c := range f.cands {
+			out = append(out, fmt.Sprintf("%s %v %+v", c.match.Rule.ID, c.match.Site, c.features))
+		}
+		slices.Sort(out)
+		if len(out) == 0 {
+			t.Fatalf("no per-site candidates: total %d err %v", f.total, f.err)
+		}
+		return strings.Join(out, "\n")
+	}
+	got, want := features(true), features(false)
+	if got != want {
+		t.Fatalf("features after the migration:\n%s\nwithout it:\n%s", got, want)
+	}
+}
+
 // wholeFileActions returns the keys of the code actions h's server gives
 // over the whole of uri.
 func wholeFileActions(t *testing.T, h *harness, uri string) []string {
@@ -158,6 +220,7 @@ func compareWithFresh(t *testing.T, h *harness, uri, furi, lang, root string, lo
 		t.Fatal(err)
 	}
 	fresh := start(t)
+	fresh.settings = h.settings
 	fresh.initPatientIn(t, root)
 	if err := fresh.c.Open(c, furi, lang, h.c.Doc(uri).Text); err != nil {
 		t.Fatal(err)

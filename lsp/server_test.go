@@ -22,6 +22,9 @@ type harness struct {
 	c    *lspclient.Client
 	code <-chan int
 	srv  *Server
+	// settings are added to the initializationOptions initPatientIn
+	// sends (compareWithFresh gives the fresh server the same).
+	settings map[string]any
 }
 
 func start(t *testing.T) *harness {
@@ -77,6 +80,9 @@ func (h *harness) initPatient(t *testing.T) {
 func (h *harness) initPatientIn(t *testing.T, root string) {
 	t.Helper()
 	opts := map[string]any{"limits": map[string]any{"request_timeout": "1m"}}
+	for k, v := range h.settings {
+		opts[k] = v
+	}
 	if _, err := h.c.Initialize(ctx(t), root, false, opts); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}

@@ -260,6 +260,9 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 	doc := target.Doc(part, func() ([]rules.Match, bool) { return matches, true })
 	var out []*Finding
 	text := syntax.NewText(part)
+	// One checker for the part: what reaches across it (eslint-disable
+	// regions, //lint:file-ignore) is found once, not once per match.
+	sups := rules.NewTextSuppressions(tree, text)
 	for _, m := range matches {
 		if ctx.Err() != nil {
 			break // interrupted: the caller reports it
@@ -271,7 +274,7 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 			continue
 		}
 		suppression := ""
-		if sup, ok := rules.Suppressed(tree, part, m); ok {
+		if sup, ok := sups.Suppressed(m); ok {
 			line := ls.lineOf(off + sup.Span.Start)
 			if !inRanges(want, line) {
 				continue // silenced by a comment that was there before the change

@@ -227,8 +227,11 @@ func (st *Stats) countFile(ctx context.Context, lib *Library, projects *Projects
 		st.timeFile(f, set, tree, src, took, opts)
 	}
 	target := projects.For(f.Path, f.Grammar).Doc(src, func() ([]Match, bool) { return found, true })
+	// One checker for the file: what reaches across it (eslint-disable
+	// regions, //lint:file-ignore) is found once, not once per match.
+	sups := NewSuppressions(tree, src)
 	for _, m := range found {
-		if _, ok := Suppressed(tree, src, m); ok {
+		if _, ok := sups.Suppressed(m); ok {
 			counts.suppressed[m.Rule.ID]++
 			continue
 		}

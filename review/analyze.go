@@ -224,13 +224,15 @@ func wantedMatches(set *rules.Set, ls *lines, tree *syntax.Tree, off int, part [
 	if want == nil {
 		set.MatchRange(tree, part, 0, len(part), collect)
 	} else {
+		var ranges []rules.Span
 		for _, r := range mergeRanges(want) {
 			lo, hi := ls.start(r.Start)-off, ls.start(r.End)-off
 			if hi <= 0 || lo >= len(part) {
 				continue
 			}
-			set.MatchRange(tree, part, max(lo, 0), min(hi, len(part)), collect)
+			ranges = append(ranges, rules.Span{Start: max(lo, 0), End: min(hi, len(part))})
 		}
+		set.MatchRanges(tree, part, ranges, collect)
 	}
 	sort.SliceStable(matches, func(i, j int) bool {
 		if matches[i].Site.Start != matches[j].Site.Start {

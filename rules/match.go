@@ -301,14 +301,28 @@ const matchLimit = 4096
 // intersects [start, end) — every pattern whose root node intersects it —
 // and calls fn for each match. src is the text tree was parsed from.
 func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
+	s.MatchRanges(tree, src, []Span{{start, end}}, fn)
+}
+
+// MatchRanges is MatchRange over each of ranges, with one evaluation
+// environment for all of them, as an index's matching has: what the scope
+// predicates find out about the file (whether a function calls eval,
+// where a name is declared) is found once, not once per range and rule.
+// A review of a change to thousands of lines of a bundle asked, for each
+// range, whether the bundle's factory function calls eval, and read it
+// whole each time.
+func (s *Set) MatchRanges(tree *syntax.Tree, src []byte, ranges []Span, fn func(Match)) {
 	if len(s.queries) == 0 {
 		return
 	}
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
 	root := tree.Root()
-	for _, q := range s.queries {
-		q.run(qc, s.env(src, root), root, nil, uint32(start), uint32(end), syntax.NoMaxStartDepth, fn, nil)
+	env := s.env(src, root)
+	for _, r := range ranges {
+		for _, q := range s.queries {
+			q.run(qc, env, root, nil, uint32(r.Start), uint32(r.End), syntax.NoMaxStartDepth, fn, nil)
+		}
 	}
 }
 

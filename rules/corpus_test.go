@@ -49,6 +49,28 @@ func TestCorpusParses(t *testing.T) {
 	}
 }
 
+// eachCorpusTree calls fn with each file of the corpus, its text and its
+// syntax tree, which is closed once fn returns.
+func eachCorpusTree(t *testing.T, fn func(f CorpusFile, src []byte, tree *syntax.Tree)) {
+	t.Helper()
+	files, err := CorpusFiles(corpusDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, err := syntax.Parse(context.Background(), f.Grammar, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(f, src, tree)
+		tree.Close()
+	}
+}
+
 // firstError describes the first ERROR or MISSING node under n.
 func firstError(n *sitter.Node, src []byte) string {
 	if n.IsError() || n.IsMissing() {

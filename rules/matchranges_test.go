@@ -1,10 +1,8 @@
 package rules
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"testing"
 
@@ -17,22 +15,10 @@ import (
 // and random ranges of it.
 func TestMatchRangesEqualsRangeByRange(t *testing.T) {
 	t.Parallel()
-	files, err := CorpusFiles(corpusDir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
 	rng := rand.New(rand.NewPCG(3, 17))
 	found := 0
-	for _, f := range files {
-		src, err := os.ReadFile(f.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, err := syntax.Parse(context.Background(), f.Grammar, src)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachCorpusTree(t, func(f CorpusFile, src []byte, tree *syntax.Tree) {
 		set := lib.Set(f.Grammar)
 		var ranges []Span
 		for at := 0; at < len(src); {
@@ -42,13 +28,12 @@ func TestMatchRangesEqualsRangeByRange(t *testing.T) {
 			}
 			at = end + rng.IntN(200)
 		}
-		key := func(m Match) string { return fmt.Sprintf("%s %v %v %v", m.Rule.ID, m.Site, m.Captures, m.Unsafe) }
+		key := func(m Match) string { return fmt.Sprintf("%s unsafe=%v", matchString(m), m.Unsafe) }
 		var shared, alone []string
 		set.MatchRanges(tree, src, ranges, func(m Match) { shared = append(shared, key(m)) })
 		for _, r := range ranges {
 			set.MatchRange(tree, src, r.Start, r.End, func(m Match) { alone = append(alone, key(m)) })
 		}
-		tree.Close()
 		slices.Sort(shared)
 		slices.Sort(alone)
 		shared, alone = slices.Compact(shared), slices.Compact(alone)
@@ -56,7 +41,7 @@ func TestMatchRangesEqualsRangeByRange(t *testing.T) {
 			t.Fatalf("%s: %d matches with one environment, %d range by range\n%v\n%v", f.Path, len(shared), len(alone), shared, alone)
 		}
 		found += len(shared)
-	}
+	})
 	if found < 100 {
 		t.Fatalf("%d matches over the corpus's ranges: the test compares too little", found)
 	}

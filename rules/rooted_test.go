@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -163,29 +161,16 @@ func rootedMatches(set *Set, tree *syntax.Tree, src []byte) []string {
 func TestRootedMatchesOriginal(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	files, err := CorpusFiles(corpusDir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	total := 0
-	for _, f := range files {
-		src, err := os.ReadFile(f.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, err := syntax.Parse(context.Background(), f.Grammar, src)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachCorpusTree(t, func(f CorpusFile, src []byte, tree *syntax.Tree) {
 		set := lib.Set(f.Grammar)
 		want := originalMatches(t, set, tree, src)
 		got := rootedMatches(set, tree, src)
-		tree.Close()
 		total += len(want)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: rooted matches differ\n--- got\n%s\n--- want\n%s", f.Path, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
-	}
+	})
 	if total < 500 {
 		t.Fatalf("only %d matches in the corpus", total)
 	}

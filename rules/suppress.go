@@ -84,11 +84,14 @@ func suppressedBy(tree *syntax.Tree, src []byte, m Match, file *Suppressions) (*
 // check learns must be added here: TestSuppressed writes each one, and
 // fails for a word missing.
 var lineWords = map[syntax.Grammar][]string{
-	syntax.JavaScript: {"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"},
-	syntax.TypeScript: {"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"},
-	syntax.TSX:        {"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"},
+	syntax.JavaScript: jsLineWords,
+	syntax.TypeScript: jsLineWords,
+	syntax.TSX:        jsLineWords,
 	syntax.Go:         {"syntx-ignore", "//nolint", "#nosec", "//lint:ignore"},
 }
+
+// jsLineWords are the line directives javaScript reads.
+var jsLineWords = []string{"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"}
 
 // mayDirect reports whether src[lo:hi] may hold a comment that silences a
 // site of grammar g on those lines: true unless g's lineWords are known

@@ -227,7 +227,12 @@ func lspURI(s string) uri.URI { return uri.URI(s) }
 func inProcess(b *testing.B, d benchDoc, g syntax.Grammar) *Server {
 	ctx := context.Background()
 	s := NewServer(Options{DataDir: b.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	initParams, _ := json.Marshal(map[string]any{"capabilities": map[string]any{"workspace": map[string]any{"workspaceEdit": map[string]any{"documentChanges": true}}}})
+	// What VS Code announces: versioned edits, and code actions whose edit
+	// it resolves when one is picked.
+	initParams, _ := json.Marshal(map[string]any{"capabilities": map[string]any{
+		"workspace":    map[string]any{"workspaceEdit": map[string]any{"documentChanges": true}},
+		"textDocument": map[string]any{"codeAction": map[string]any{"dataSupport": true, "resolveSupport": map[string]any{"properties": []string{"edit"}}}},
+	}})
 	if _, err := s.initialize(ctx, initParams); err != nil {
 		b.Fatal(err)
 	}

@@ -244,10 +244,14 @@ func (c *candidate) finish(text *syntax.Text, enc syntax.Encoding) {
 		}
 		c.replaced = b.String()
 	}
-	c.lsp = c.lsp[:0]
+	c.lsp = lspEdits(c.lsp[:0], text, enc, edits)
+}
+
+// lspEdits appends edits, spans of text, to out as LSP edits in enc.
+func lspEdits(out []protocol.TextEdit, text *syntax.Text, enc syntax.Encoding, edits []rules.TextEdit) []protocol.TextEdit {
 	for _, e := range edits {
 		sp, ep := text.Position(e.Span.Start, enc), text.Position(e.Span.End, enc)
-		c.lsp = append(c.lsp, protocol.TextEdit{
+		out = append(out, protocol.TextEdit{
 			Range: protocol.Range{
 				Start: protocol.Position{Line: sp.Line, Character: sp.Character},
 				End:   protocol.Position{Line: ep.Line, Character: ep.Character},
@@ -255,4 +259,5 @@ func (c *candidate) finish(text *syntax.Text, enc syntax.Encoding) {
 			NewText: e.NewText,
 		})
 	}
+	return out
 }

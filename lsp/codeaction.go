@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"weak"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"go.lsp.dev/jsonrpc2"
@@ -168,7 +169,7 @@ func (s *Server) offerActions(p *protocol.CodeActionParams, f found, shown []*ca
 	key, docURI, version := f.doc.key, f.doc.uri, f.version
 	now := s.now()
 	s.mu.RLock()
-	docChanges := s.clientCap.documentChanges
+	docChanges, resolveEdit := s.clientCap.documentChanges, s.clientCap.resolveEdit
 	s.mu.RUnlock()
 	// A request repeats on every cursor move (automatic) or each time the
 	// menu is opened again (invoked): the same set at the same place keeps
@@ -182,9 +183,14 @@ func (s *Server) offerActions(p *protocol.CodeActionParams, f found, shown []*ca
 			Rule: c.match.Rule, Site: c.match.Site, SiteLine: c.siteStart.Line, Edits: c.edits,
 			Original: c.original, Replaced: c.replaced, Region: c.region,
 			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar, Parts: c.parts,
+			text: weak.Make(f.text),
 		})
 		preferred := i == 0 && c.score >= threshold && !c.unsafe && !c.migration
-		a := s.action(c, ids[i], setID, docURI, version, docChanges, preferred)
+		// A migration's edit (thousands of sites in a bundle) is sent when
+		// the developer picks it, to a client that asks for it then
+		// (codeAction/resolve): a menu opened on a line does not carry it.
+		lazy := c.migration && resolveEdit
+		a := s.action(c, ids[i], setID, docURI, version, docChanges, preferred, lazy)
 		a.Diagnostics = resolves(c, p.Context.Diagnostics)
 		out = append(out, a)
 	}
@@ -538,6 +544,25 @@ func offerSetKey(docKey string, shown []*candidate) string {
 	return b.String()
 }
 
+// workspaceEdit is a code action's edit of document docURI at version:
+// versioned documentChanges for a client that takes them.
+func workspaceEdit(docURI string, version int32, docChanges bool, edits []protocol.TextEdit) *protocol.WorkspaceEdit {
+	if !docChanges {
+		return &protocol.WorkspaceEdit{Changes: map[uri.URI][]protocol.TextEdit{uri.URI(docURI): edits}}
+	}
+	elems := make([]protocol.TextDocumentEditElement, len(edits))
+	for i := range edits {
+		elems[i] = &edits[i]
+	}
+	return &protocol.WorkspaceEdit{DocumentChanges: []protocol.DocumentChange{&protocol.TextDocumentEdit{
+		TextDocument: protocol.OptionalVersionedTextDocumentIdentifier{
+			TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: uri.URI(docURI)},
+			Version:                &version,
+		},
+		Edits: elems,
+	}}}
+}
+
 // dismissKind is the dismiss entry's code action kind. It is under none of
 // the kinds editors group suggestions by (quickfix, refactor.*, source), so
 // that VS Code lists it last, under "More Actions...", rather than first
@@ -629,7 +654,10 @@ func newSuggestionData(c *candidate, id, setID string) *suggestionData {
 	return d
 }
 
-func (s *Server) action(c *candidate, id, setID, docURI string, version int32, docChanges, preferred bool) *protocol.CodeAction {
+// action is the code action of shown candidate c: its edit, or with lazy
+// none (the client resolves it: resolveCodeAction), its data and the
+// syntx.accept command.
+func (s *Server) action(c *candidate, id, setID, docURI string, version int32, docChanges, preferred, lazy bool) *protocol.CodeAction {
 	r := c.match.Rule
 	kind := protocol.CodeActionKind(r.ActionKind())
 	title := r.Title
@@ -640,22 +668,9 @@ func (s *Server) action(c *candidate, id, setID, docURI string, version int32, d
 	if c.unsafe {
 		title += " (unsafe)"
 	}
-	edit := &protocol.WorkspaceEdit{}
-	if docChanges {
-		v := version
-		elems := make([]protocol.TextDocumentEditElement, len(c.lsp))
-		for i := range c.lsp {
-			elems[i] = &c.lsp[i]
-		}
-		edit.DocumentChanges = []protocol.DocumentChange{&protocol.TextDocumentEdit{
-			TextDocument: protocol.OptionalVersionedTextDocumentIdentifier{
-				TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: uri.URI(docURI)},
-				Version:                &v,
-			},
-			Edits: elems,
-		}}
-	} else {
-		edit.Changes = map[uri.URI][]protocol.TextEdit{uri.URI(docURI): c.lsp}
+	var edit *protocol.WorkspaceEdit
+	if !lazy {
+		edit = workspaceEdit(docURI, version, docChanges, c.lsp)
 	}
 	site := protocol.Range{
 		Start: protocol.Position{Line: c.siteStart.Line, Character: c.siteStart.Character},

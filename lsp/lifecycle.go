@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"path/filepath"
+	"slices"
 
 	"go.lsp.dev/protocol"
 
@@ -100,6 +101,10 @@ func clientCapsOf(p *protocol.InitializeParams) clientCaps {
 	if w := p.Capabilities.Workspace; w != nil && w.Diagnostics != nil && w.Diagnostics.RefreshSupport != nil {
 		caps.refreshDiagnostics = *w.Diagnostics.RefreshSupport
 	}
+	if td := p.Capabilities.TextDocument; td != nil && td.CodeAction != nil {
+		ca := td.CodeAction
+		caps.resolveEdit = ca.DataSupport != nil && *ca.DataSupport && slices.Contains(ca.ResolveSupport.Properties, "edit")
+	}
 	return caps
 }
 
@@ -109,6 +114,7 @@ func initializeResult(caps clientCaps, posEnc protocol.PositionEncodingKind) *pr
 	change := protocol.TextDocumentSyncKindIncremental
 	yes := true
 	no := false
+	resolve := caps.resolveEdit
 	var diagProvider protocol.DiagnosticProvider
 	if caps.pullDiagnostics {
 		id := "syntx"
@@ -124,7 +130,7 @@ func initializeResult(caps clientCaps, posEnc protocol.PositionEncodingKind) *pr
 			},
 			CodeActionProvider: &protocol.CodeActionOptions{
 				CodeActionKinds: append(ActionKinds(), dismissKind),
-				ResolveProvider: &no,
+				ResolveProvider: &resolve,
 			},
 			DiagnosticProvider:     diagProvider,
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: Commands},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/rules"
@@ -37,6 +38,10 @@ type offer struct {
 	Dismissed bool
 	// Parts are the places a migration rewrote (nil for one site).
 	Parts []capture.Part
+	// text is the document's text the offer was made in: a migration's
+	// edit is resolved (resolveCodeAction) only while the document still
+	// holds it. Weak: an offer does not keep a text the document left.
+	text weak.Pointer[syntax.Text]
 	// pending is the store row of a suggestion shown only as a diagnostic,
 	// written when it first becomes evidence (takePending); nil once
 	// written, and for code actions, which are written when offered.

@@ -32,6 +32,14 @@ type qualityHarness struct {
 // the given initialization options.
 func startIn(t *testing.T, root string, initOptions any) *qualityHarness {
 	t.Helper()
+	return startInAs(t, root, initOptions, false)
+}
+
+// startInAs is startIn with a client that, with resolving, keeps a code
+// action's data and resolves its edit when it applies one
+// (resolvingClient).
+func startInAs(t *testing.T, root string, initOptions any, resolving bool) *qualityHarness {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	home := t.TempDir()
@@ -39,6 +47,9 @@ func startIn(t *testing.T, root string, initOptions any) *qualityHarness {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
 	c, _ := connect(t, ctx, s)
+	if resolving {
+		resolvingClient(c)
+	}
 	if _, err := c.Initialize(ctx, root, false, initOptions); err != nil {
 		t.Fatal(err)
 	}
@@ -284,9 +295,22 @@ function names(users) {
 // file, applying only the safe sites (head is used after its block and
 // stays var), offered and recorded as one suggestion, followed after it is
 // applied, and kept. Its sites are not offered one by one by default.
+//
+// To a client that resolves code actions (VS Code, Neovim, LSP4IJ) the
+// action comes without its edit, which the client asks for when it applies
+// it (codeAction/resolve); the outcome is the same.
 func TestMigrationSourceAction(t *testing.T) {
 	t.Parallel()
-	h := startIn(t, t.TempDir(), nil)
+	for _, resolving := range []bool{false, true} {
+		t.Run(map[bool]string{false: "edit-in-action", true: "edit-resolved"}[resolving], func(t *testing.T) {
+			t.Parallel()
+			testMigrationSourceAction(t, resolving)
+		})
+	}
+}
+
+func testMigrationSourceAction(t *testing.T, resolving bool) {
+	h := startInAs(t, t.TempDir(), nil, resolving)
 	uri := "file:///w/migrate.js"
 	// Invoked (an opened menu lists every fix, whatever its prior): no-var's
 	// prior is below the default threshold, so the lightbulb would hide its
@@ -304,6 +328,9 @@ func TestMigrationSourceAction(t *testing.T) {
 	}
 	if a.IsPreferred != nil && *a.IsPreferred {
 		t.Error("a source action is preferred")
+	}
+	if (a.Edit == nil) != resolving {
+		t.Fatalf("a client that resolves edits: %v; the action's edit: %v", resolving, a.Edit)
 	}
 	if err := h.c.Apply(ctx(t), a); err != nil {
 		t.Fatal(err)
@@ -397,5 +424,21 @@ func TestMigrationSitesSetting(t *testing.T) {
 	}
 	if acts[0].Title != "Declare with let or const instead of var" {
 		t.Errorf("title %q", acts[0].Title)
+	}
+}
+
+// resolvingClient makes c announce what VS Code, Neovim and LSP4IJ
+// announce: it keeps a code action's data and asks codeAction/resolve for
+// an edit the action came without.
+func resolvingClient(c *lspclient.Client) {
+	yes := true
+	c.Capabilities = func(cc *protocol.ClientCapabilities) {
+		if cc.TextDocument == nil {
+			cc.TextDocument = &protocol.TextDocumentClientCapabilities{}
+		}
+		cc.TextDocument.CodeAction = &protocol.CodeActionClientCapabilities{
+			DataSupport:    &yes,
+			ResolveSupport: protocol.ClientCodeActionResolveOptions{Properties: []string{"edit"}},
+		}
 	}
 }

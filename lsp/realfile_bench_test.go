@@ -132,6 +132,42 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds()), "p50-µs")
 		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
 	})
+	// Ctrl+. on the edited line right after a keystroke: an explicit
+	// request, which also asks for the file's source actions (a bundle's
+	// migration), timed with the encoding of its answer, as the wire
+	// carries it.
+	invoked, _ := protocol.Marshal(&protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+		Range:        protocol.Range{Start: protocol.Position{Line: d.line, Character: d.siteChar}, End: protocol.Position{Line: d.line, Character: d.siteChar}},
+		Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindInvoked},
+	})
+	b.Run("invoked-after-edit", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		edits := d.changes(&version, b.N)
+		size := 0
+		for i := 0; i < b.N; i++ {
+			if _, err := s.didChange(ctx, edits[i]); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.queues.wait(ctx, key); err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			res, err := s.codeAction(ctx, invoked)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out, err := (codec{}).Marshal(res)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+			size = len(out)
+		}
+		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds()), "p50-µs")
+		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
+		b.ReportMetric(float64(size), "answer-bytes")
+	})
 	b.Run("edit-codeaction", func(b *testing.B) {
 		edits := d.changes(&version, b.N)
 		run(b, func(i int) {

@@ -183,6 +183,10 @@ type clientCaps struct {
 	// refreshDiagnostics: it takes workspace/diagnostic/refresh.
 	pullDiagnostics    bool
 	refreshDiagnostics bool
+	// resolveEdit: the client keeps a code action's data and asks
+	// codeAction/resolve for an edit the action came without
+	// (codeAction.dataSupport, and "edit" in resolveSupport.properties).
+	resolveEdit bool
 }
 
 // NewServer creates a server; Serve runs it on a stream.
@@ -295,6 +299,7 @@ var methods = map[string]handler{
 	"textDocument/didSave":             (*Server).didSave,
 	"textDocument/didClose":            (*Server).didClose,
 	"textDocument/codeAction":          (*Server).codeAction,
+	"codeAction/resolve":               (*Server).resolveCodeAction,
 	"textDocument/diagnostic":          (*Server).pullDiagnostics,
 	"workspace/executeCommand":         (*Server).executeCommand,
 	"workspace/didChangeConfiguration": (*Server).didChangeConfiguration,

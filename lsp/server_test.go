@@ -101,7 +101,7 @@ func ctx(t *testing.T) context.Context { return testwait.Context(t) }
 func suggestions(acts []*protocol.CodeAction, err error) ([]*protocol.CodeAction, error) {
 	var out []*protocol.CodeAction
 	for _, a := range acts {
-		if a.Edit != nil {
+		if a.Kind == nil || *a.Kind != dismissKind {
 			out = append(out, a)
 		}
 	}

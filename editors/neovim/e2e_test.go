@@ -210,7 +210,15 @@ type result struct {
 	Status          json.RawMessage `json:"status"`
 	Statusline      string          `json:"statusline"`
 	Diagnostics     *diagResult     `json:"diagnostics"`
-	Trust           *struct {
+	Migrate         *struct {
+		Menu []struct {
+			Title string `json:"title"`
+			Kind  string `json:"kind"`
+			Edit  bool   `json:"edit"`
+		} `json:"menu"`
+		After []string `json:"after"`
+	} `json:"migrate"`
+	Trust *struct {
 		Before []string `json:"before"`
 		After  []string `json:"after"`
 		Result struct {
@@ -768,5 +776,73 @@ func TestNeovimDiagnostics(t *testing.T) {
 	}
 	if len(r.Errors) > 0 {
 		t.Errorf("scenario errors: %q", r.Errors)
+	}
+}
+
+const migrateJS = `function total(items) {
+  var sum = 0;
+  for (var i = 0; i < items.length; i++) {
+    sum += items[i].price;
+  }
+  return sum;
+}
+
+function first(list) {
+  if (list.length) {
+    var head = list[0];
+  }
+  return head;
+}
+`
+
+// TestNeovimMigration: a file's migration picked in Neovim's own code
+// action menu. Neovim 0.7 resolves code actions' edits, so the action
+// comes without its edit (a bundle's is most of a megabyte); Neovim asks
+// for it with codeAction/resolve, applies it (the safe sites only: head is
+// used after its block and stays var) and runs syntx.accept, which the
+// server records.
+func TestNeovimMigration(t *testing.T) {
+	needNvim(t)
+	e := newEnv(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "total.js")
+	if err := os.WriteFile(path, []byte(migrateJS), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := e.runNvim(t, dir, map[string]any{"mode": "migrate", "files": []map[string]any{{"path": path, "pattern": "var sum"}}})
+	if len(r.Errors) > 0 {
+		t.Fatalf("scenario errors: %q", r.Errors)
+	}
+	m := r.Migrate
+	if m == nil {
+		t.Fatal("the migrate scenario recorded nothing")
+	}
+	found := false
+	for _, a := range m.Menu {
+		if strings.HasPrefix(a.Kind, "source.syntx.") {
+			found = true
+			if a.Edit || a.Title != "Convert this file to let/const (2 sites)" {
+				t.Errorf("the migration in the menu: %+v; want it titled with its 2 sites, without its edit", a)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no source action in the menu: %+v", m.Menu)
+	}
+	want := strings.NewReplacer("var sum", "let sum", "var i", "let i").Replace(migrateJS)
+	if got := strings.Join(m.After, "\n") + "\n"; got != want {
+		t.Fatalf("after the migration:\n%s\nwant:\n%s", got, want)
+	}
+	saved, err := os.ReadFile(path)
+	if err != nil || string(saved) != want {
+		t.Fatalf("saved file: %q (%v)", saved, err)
+	}
+	e.waitServersGone(t)
+	st, err := e.status(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events["accepted"] != 1 {
+		t.Fatalf("events %v; want the migration accepted once", st.Events)
 	}
 }

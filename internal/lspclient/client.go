@@ -35,6 +35,9 @@ type Notification struct {
 type Client struct {
 	conn jsonrpc2.Conn
 	enc  syntax.Encoding
+	// resolves: the server resolves code actions (codeAction/resolve), and
+	// Apply asks it for an edit an action came without, as editors do.
+	resolves bool
 	// Capabilities, when set before Initialize, adjusts the capabilities
 	// the client announces (for behaviour that depends on them, such as
 	// pull diagnostics).
@@ -184,6 +187,9 @@ func (c *Client) Initialize(ctx context.Context, rootDir string, utf8 bool, init
 	if res.Capabilities.PositionEncoding == protocol.PositionEncodingKindUTF8 {
 		c.enc = syntax.UTF8
 	}
+	if o, ok := res.Capabilities.CodeActionProvider.(*protocol.CodeActionOptions); ok && o.ResolveProvider != nil {
+		c.resolves = *o.ResolveProvider
+	}
 	if err := c.Notify(ctx, "initialized", &protocol.InitializedParams{}); err != nil {
 		return nil, err
 	}
@@ -321,9 +327,17 @@ func (c *Client) CodeActions(ctx context.Context, docURI string, start, end int,
 	return out, nil
 }
 
-// Apply applies a code action as an editor does: its edit as a didChange,
-// then its command.
+// Apply applies a code action as an editor does: its edit as a didChange
+// (asked for with codeAction/resolve when the action came without one and
+// the server resolves actions), then its command.
 func (c *Client) Apply(ctx context.Context, a *protocol.CodeAction) error {
+	if a.Edit == nil && c.resolves {
+		var r protocol.CodeAction
+		if err := c.Call(ctx, "codeAction/resolve", a, &r); err != nil {
+			return err
+		}
+		a = &r
+	}
 	if a.Edit != nil {
 		if err := c.ApplyEdit(ctx, a.Edit); err != nil {
 			return err

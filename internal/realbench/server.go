@@ -221,9 +221,11 @@ func (s *Server) initialize(ctx context.Context, spec Spec) error {
 			"textDocument": map[string]any{
 				"synchronization":    map[string]any{"dynamicRegistration": false},
 				"publishDiagnostics": map[string]any{"versionSupport": true},
+				// As VS Code: code actions whose edit it resolves when one
+				// is picked (codeAction/resolve).
 				"codeAction": map[string]any{"codeActionLiteralSupport": map[string]any{"codeActionKind": map[string]any{
 					"valueSet": []string{"", "quickfix", "refactor", "refactor.rewrite", "source", "source.fixAll"},
-				}}},
+				}}, "dataSupport": true, "resolveSupport": map[string]any{"properties": []string{"edit"}}},
 			},
 		},
 	}

@@ -143,9 +143,18 @@ local function edit_start_line(action)
 end
 
 -- apply does what Neovim's code action menu does with a chosen action:
--- apply the WorkspaceEdit, then run its command through the client.
+-- ask for its edit when it came without one (codeAction/resolve: a file's
+-- source action), apply the WorkspaceEdit, then run its command through
+-- the client.
 local function apply(client, bufnr, action)
   close_undo_block()
+  if not action.edit then
+    local err, resolved = request(client, "codeAction/resolve", action, bufnr)
+    if err then
+      return err
+    end
+    action = resolved
+  end
   if action.edit then
     util.apply_workspace_edit(action.edit, client.offset_encoding)
   end
@@ -579,6 +588,50 @@ local function diagnostics(f)
   vim.notify = notify
 end
 
+-- migrate: the file's source action, picked in Neovim's own menu
+-- (vim.lsp.buf.code_action(), vim.ui.select answering as the user does).
+-- It comes without its edit: Neovim asks for it (codeAction/resolve),
+-- applies it and runs the action's command.
+local function migrate(f)
+  local bufnr = open(f.path)
+  local M = { menu = {} }
+  R.migrate = M
+  local line = find_line(bufnr, f.pattern)
+  if not line then
+    error("pattern " .. vim.inspect(f.pattern) .. " not found in " .. f.path)
+  end
+  vim.api.nvim_win_set_cursor(0, { line + 1, 0 })
+  local function text()
+    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+  end
+  local before = text()
+  local chosen = false
+  local select = vim.ui.select
+  vim.ui.select = function(items, _, on_choice)
+    local pick
+    for i, item in ipairs(items) do
+      local a = item[2]
+      table.insert(M.menu, { title = a.title, kind = a.kind, edit = a.edit ~= nil })
+      if not pick and type(a.kind) == "string" and a.kind:find("source.syntx.", 1, true) == 1 then
+        pick = i
+      end
+    end
+    chosen = true
+    on_choice(pick and items[pick] or nil, pick)
+  end
+  vim.lsp.buf.code_action()
+  local ok = vim.wait(timeout, function()
+    return chosen and text() ~= before
+  end, 20)
+  vim.ui.select = select
+  M.after = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  step("migrated", { ok = ok })
+  if not ok then
+    fail("the source action was not applied within " .. timeout .. " ms; menu: " .. vim.inspect(M.menu))
+  end
+  vim.cmd("write")
+end
+
 local ok, err = pcall(function()
   for _, f in ipairs(spec.files) do
     if spec.mode == "feedback" then
@@ -595,6 +648,8 @@ local ok, err = pcall(function()
       trust(f)
     elseif spec.mode == "diagnostics" then
       diagnostics(f)
+    elseif spec.mode == "migrate" then
+      migrate(f)
     else
       error("unknown mode " .. tostring(spec.mode))
     end

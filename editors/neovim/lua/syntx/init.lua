@@ -224,6 +224,12 @@ local function record_offers(bufnr, actions)
           line = line and math.min(line, e.range.start.line) or e.range.start.line
         end
       end
+      -- A file's source action comes without its edit (resolved when
+      -- picked): its data names its first site.
+      local site = type(a.data) == "table" and a.data.site
+      if not line and type(site) == "table" and type(site.start) == "table" and type(site.start.line) == "number" then
+        line = site.start.line
+      end
       local set_id = type(a.data) == "table" and type(a.data.setId) == "string" and a.data.setId or nil
       table.insert(M.state.offers, {
         id = id, set_id = set_id, title = a.title, kind = a.kind, bufnr = bufnr, line = line or 0,

@@ -147,17 +147,25 @@ func (s *Server) findInQueue(ctx context.Context, key string, p *protocol.CodeAc
 // trigger those the policy shows unasked (learn when to stay silent: the
 // base policy never shows a fix that may change behaviour unasked; an
 // adapter trained on this developer's feedback, or the team adapter
-// trained on the team's, may), at most limits.max_candidates.
+// trained on the team's, may): at most limits.max_candidates of the
+// per-site suggestions, and the file's source actions (at most one per
+// migration rule, in a menu of their own). A whole-file request on a
+// bundle ranks more per-site suggestions than that above its migration,
+// which the cap used to leave out.
 func (s *Server) shownOf(cands []*candidate, trigger string, cfg config.Config, auto automaticPolicy) []*candidate {
 	shown := cands[:0]
+	sites := 0
 	for _, c := range cands {
 		if trigger == "automatic" && !auto.shows(c) {
 			continue
 		}
+		if !c.migration {
+			if sites == cfg.Limits.MaxCandidates {
+				continue
+			}
+			sites++
+		}
 		shown = append(shown, c)
-	}
-	if len(shown) > cfg.Limits.MaxCandidates {
-		shown = shown[:cfg.Limits.MaxCandidates]
 	}
 	return shown
 }

@@ -274,6 +274,36 @@ func TestMaxCandidates(t *testing.T) {
 	}
 }
 
+// TestMaxCandidatesKeepsSourceActions: limits.max_candidates bounds the
+// per-site suggestions of an answer; the file's source actions come on
+// top. A whole-file request ranks the per-site ones first here (includes'
+// prior is above no-var's), and the cap used to leave the migration out.
+func TestMaxCandidatesKeepsSourceActions(t *testing.T) {
+	t.Parallel()
+	src := "function setup() {\n  var seen = [];\n  var limit = 3;\n  return [seen, limit];\n}\n" + strings.Repeat("function has(list, x) { return list.indexOf(x) !== -1; }\n", 4)
+	e := startEnv(t, t.TempDir(), "", map[string]any{"limits": map[string]any{"max_candidates": 2}})
+	uri := "file:///work/limits/many.js"
+	if err := e.c.Open(e.ctx, uri, "javascript", src); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := suggestions(e.c.CodeActions(e.ctx, uri, 0, len(src), protocol.CodeActionTriggerKindInvoked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sites, source []string
+	for _, a := range acts {
+		if strings.HasPrefix(string(*a.Kind), "source.") {
+			source = append(source, a.Title)
+		} else {
+			sites = append(sites, a.Title)
+		}
+	}
+	if len(sites) != 2 || len(source) != 1 || source[0] != "Convert this file to let/const (2 sites)" {
+		t.Fatalf("max_candidates 2: per-site %q, source actions %q; want 2 and the migration", sites, source)
+	}
+	e.shutdown(t)
+}
+
 // TestMigrationIndexRefreshedWhenIdle: keystrokes only postpone the
 // migration rules' index (rules.Index.Postpone); once they pause, the
 // server brings it up to date without waiting for a request, and it then

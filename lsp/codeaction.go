@@ -2,8 +2,10 @@ package lsp
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -543,11 +545,16 @@ func nearest(ms []rules.Match, start, end, n int) []rules.Match {
 }
 
 // offerSetKey identifies a set of suggestions at a place in a document.
+// The code each rewrites is named by its hash: a migration's is every line
+// it touches (most of a bundle), and the recent sets keep their keys.
 func offerSetKey(docKey string, shown []*candidate) string {
 	var b strings.Builder
 	b.WriteString(docKey)
+	h := sha256.New()
 	for _, c := range shown {
-		fmt.Fprintf(&b, "|%s@%d:%s", c.match.Rule.ID, c.siteStart.Line, c.original)
+		h.Reset()
+		_, _ = io.WriteString(h, c.original)
+		fmt.Fprintf(&b, "|%s@%d:%x", c.match.Rule.ID, c.siteStart.Line, h.Sum(nil))
 	}
 	return b.String()
 }

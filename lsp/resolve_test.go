@@ -8,6 +8,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/rules"
 )
 
 // resolveSrc has a migration (var → let/const) and a per-site fix
@@ -124,4 +125,26 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestOfferSetKeyHashesCode: a set's key names the code each suggestion
+// rewrites by its hash. A migration's code is every line it touches (half a
+// megabyte in a bundle), and the server keeps the keys of up to 4,096
+// recent sets; the key still tells sets apart by that code.
+func TestOfferSetKeyHashesCode(t *testing.T) {
+	t.Parallel()
+	c := func(original string) []*candidate {
+		return []*candidate{{match: rules.Match{Rule: &rules.Rule{Spec: rules.Spec{ID: "javascript.no-var"}}}, migration: true, original: original}}
+	}
+	big := strings.Repeat("var x = 1;\n", 50_000)
+	k := offerSetKey("file:///b.js", c(big))
+	if len(k) > 200 {
+		t.Fatalf("a migration over %d bytes of lines has a key of %d bytes", len(big), len(k))
+	}
+	if k != offerSetKey("file:///b.js", c(big)) {
+		t.Fatal("the same set has two keys")
+	}
+	if k == offerSetKey("file:///b.js", c(big[:len(big)-1]+";")) {
+		t.Fatal("sets rewriting different code share a key")
+	}
 }

@@ -393,6 +393,10 @@ const (
 	// one round and the next keystroke (not timed). Back to back, the
 	// server never has a gap; a person always leaves one.
 	mTyped measure = "typing"
+	// mMenu is Ctrl+. on the edited line, timed alone after the edit: an
+	// explicit request, which also asks for the file's source actions
+	// (the UMD series, SyntX only).
+	mMenu measure = "menu-after-edit"
 )
 
 // typingGap is the pause between keystrokes of mTyped: 30 ms, 33
@@ -410,6 +414,8 @@ func (m measure) request(d *Doc) request {
 		return r
 	case mWhole:
 		return request{whole: true}
+	case mMenu:
+		return request{line: d.Line(), char: d.Col(), invoked: true}
 	}
 	return request{line: d.Line(), char: d.Col()}
 }
@@ -577,14 +583,18 @@ func copyExecutable(b *testing.B, bin string) string {
 // one keystroke, in process.
 func (e *benchEnv) measureSeries(b *testing.B, f benchFile, res *results) {
 	st := map[string]stat{}
+	var menu stat
 	for _, sp := range e.specs(b, f, false) {
 		s, d := e.open(b, sp, f)
 		b.Run(sp.Name+"/"+string(mEdit), func(b *testing.B) { st[sp.Name] = rounds(b, s, d, mEdit) })
+		if sp.Name == "syntx" {
+			b.Run(sp.Name+"/"+string(mMenu), func(b *testing.B) { menu = rounds(b, s, d, mMenu) })
+		}
 		s.Close()
 	}
 	var rm rematch
 	b.Run("rematch", func(b *testing.B) { rm = e.rematch(b, f) })
-	res.setSeries(f, st, rm)
+	res.setSeries(f, st, menu, rm)
 }
 
 // rematch is the indexes' work for one keystroke: the incremental reparse,

@@ -42,7 +42,9 @@
 //     the four language files (Go, Python, TypeScript, JavaScript) open and
 //     edited.
 //   - the UMD size series (bench files of about 1k, 5k, 20k and 86k lines):
-//     edit → codeAction for each server, and the indexes' own re-matching
+//     edit → codeAction for each server; for SyntX, Ctrl+. on the edited
+//     line once the edit is taken in (an explicit request, which also gets
+//     the file's source actions: a bundle's migration); and the indexes' own re-matching
 //     work for one keystroke (after an incremental reparse, in process: the
 //     per-site rules' index moved by the edit and refreshed, the migration
 //     rules' moved and told what changed, as the server does), whose median

@@ -110,6 +110,9 @@ func FuzzServerFrames(f *testing.F) {
 	f.Add([]byte(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///f/a.go","languageId":"go","version":1,"text":"package p\n\nimport \"fmt\"\n\nfunc f(err error) error { return fmt.Errorf(\"x %v\", err) }\n"}}}` + frameSep +
 		`{"jsonrpc":"2.0","id":2,"method":"textDocument/codeAction","params":{"textDocument":{"uri":"file:///f/a.go"},"range":{"start":{"line":4,"character":30},"end":{"line":4,"character":30}},"context":{"diagnostics":[]}}}`))
 	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"textDocument/codeAction","params":{bad json}}`))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":3,"method":"codeAction/resolve","params":{"title":"x","data":{"suggestionId":"s-1"}}}` + frameSep +
+		`{"jsonrpc":"2.0","id":4,"method":"codeAction/resolve","params":{"title":"x","data":"not an object"}}` + frameSep +
+		`{"jsonrpc":"2.0","id":5,"method":"codeAction/resolve","params":{"title":"x","edit":{"changes":{}}}}`))
 	f.Add([]byte("\xff\xfe"))
 	// Compile the built-in rules (seconds, once per process) before the
 	// fuzzer times inputs: on a loaded machine the first input of each new

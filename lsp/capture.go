@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -329,18 +330,51 @@ func originalTexts(red *capture.Redacted, shown []*candidate) []string {
 func recordTexts(red *capture.Redacted, c *candidate, orig string) (string, string) {
 	src := red.Bytes()
 	if c.migration {
-		after, mapOff := capture.ApplyEdits(src, c.edits)
-		newLines := make([]rules.Span, len(c.recLines))
-		for i, l := range c.recLines {
-			newLines[i] = rules.Span{Start: mapOff(l.Start), End: mapOff(l.End)}
-		}
-		return strings.Join(red.Each(c.recLines), "\n"), capture.RedactedSpans(after, newLines, "\n")
+		return migrationTexts(red, c)
 	}
 	r := c.region
 	if r.Start < 0 || r.End > len(src) || r.Start > r.End {
 		return c.original, c.replaced // the store redacts them on their own
 	}
 	return orig, red.Replacement(r, c.replaced)
+}
+
+// migrationRecordLines bounds the lines a migration's record keeps, before
+// and after: its first sites' lines, then a line that says how many more it
+// rewrote. In echarts' bundle a migration touches 13,602 lines, and each
+// new offer of it wrote about a megabyte and a half to the database (and,
+// sharing code with a team, pushed it); following its outcome uses the
+// offer's parts, which are not cut.
+const migrationRecordLines = 64
+
+// migrationTexts returns a migration's lines before and after it, as its
+// record keeps them (recordTexts), cut at migrationRecordLines: the edits
+// are applied to the text up to the end of the last line kept.
+func migrationTexts(red *capture.Redacted, c *candidate) (string, string) {
+	src := red.Bytes()
+	lines, more := c.recLines, 0
+	if len(lines) > migrationRecordLines {
+		lines, more = lines[:migrationRecordLines], len(lines)-migrationRecordLines
+	}
+	if len(lines) == 0 {
+		return "", ""
+	}
+	cut := min(lines[len(lines)-1].End, len(src))
+	edits := c.edits
+	if i := sort.Search(len(edits), func(i int) bool { return edits[i].Span.Start >= cut }); i < len(edits) {
+		edits = edits[:i] // sorted by start (migration)
+	}
+	after, mapOff := capture.ApplyEdits(src[:cut], edits)
+	newLines := make([]rules.Span, len(lines))
+	for i, l := range lines {
+		newLines[i] = rules.Span{Start: mapOff(l.Start), End: mapOff(l.End)}
+	}
+	before, suggested := strings.Join(red.Each(lines), "\n"), capture.RedactedSpans(after, newLines, "\n")
+	if more > 0 {
+		note := fmt.Sprintf("\n… and %d more lines this migration rewrites (not recorded)", more)
+		before, suggested = before+note, suggested+note
+	}
+	return before, suggested
 }
 
 // offerRecords turns shown candidates into store rows; their code texts

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -439,6 +440,63 @@ func resolvingClient(c *lspclient.Client) {
 		cc.TextDocument.CodeAction = &protocol.CodeActionClientCapabilities{
 			DataSupport:    &yes,
 			ResolveSupport: protocol.ClientCodeActionResolveOptions{Properties: []string{"edit"}},
+		}
+	}
+}
+
+// TestMigrationRecordBounded: a migration's record keeps the lines of its
+// first sites (migrationRecordLines), before and after, and says how many
+// more it rewrote; applying it rewrites every site.
+func TestMigrationRecordBounded(t *testing.T) {
+	t.Parallel()
+	h := startIn(t, t.TempDir(), nil)
+	uri := "file:///w/long.js"
+	var b strings.Builder
+	b.WriteString("function setup(use) {\n")
+	const n = migrationRecordLines + 36
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  var v%d = %d;\n", i, i)
+	}
+	b.WriteString("  return use(")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "v%d, ", i)
+	}
+	b.WriteString("0);\n}\n")
+	src := b.String()
+	acts := h.actionsOn(uri, "javascript", src, "var v0", protocol.CodeActionTriggerKindInvoked, "source")
+	if len(acts) != 1 || acts[0].Title != fmt.Sprintf("Convert this file to let/const (%d sites)", n) {
+		t.Fatalf("source actions %v", rulesOf(acts))
+	}
+	if err := h.c.Apply(ctx(t), acts[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.c.Doc(uri).Text; strings.Count(got, "const v") != n || strings.Contains(got, "var ") {
+		t.Fatalf("after the migration:\n%s", got)
+	}
+	h.expectEvents(store.Accepted, 1)
+	var sugg store.Suggestion
+	if err := h.db().Events(context.Background(), store.EventFilter{}, func(e store.Event) error {
+		if e.Outcome == store.Accepted {
+			s, err := h.db().Suggestion(context.Background(), e.SuggestionID)
+			sugg = s
+			return err
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	orig, repl := strings.Split(sugg.OriginalText, "\n"), strings.Split(sugg.SuggestedText, "\n")
+	note := fmt.Sprintf("… and %d more lines this migration rewrites (not recorded)", n-migrationRecordLines)
+	if len(orig) != migrationRecordLines+1 || len(repl) != len(orig) || orig[len(orig)-1] != note || repl[len(repl)-1] != note {
+		t.Fatalf("recorded %d lines before and %d after, ending %q and %q; want %d and the note %q",
+			len(orig), len(repl), orig[len(orig)-1], repl[len(repl)-1], migrationRecordLines, note)
+	}
+	for i := 0; i < migrationRecordLines; i++ {
+		if want := fmt.Sprintf("  var v%d = %d;", i, i); orig[i] != want {
+			t.Fatalf("recorded line %d before: %q, want %q", i, orig[i], want)
+		}
+		if want := fmt.Sprintf("  const v%d = %d;", i, i); repl[i] != want {
+			t.Fatalf("recorded line %d after: %q, want %q", i, repl[i], want)
 		}
 	}
 }

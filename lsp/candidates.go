@@ -244,7 +244,9 @@ func (c *candidate) finish(text *syntax.Text, enc syntax.Encoding) {
 		}
 		c.replaced = b.String()
 	}
-	c.lsp = lspEdits(c.lsp[:0], text, enc, edits)
+	if !c.resolved {
+		c.lsp = lspEdits(c.lsp[:0], text, enc, edits)
+	}
 }
 
 // lspEdits appends edits, spans of text, to out as LSP edits in enc.

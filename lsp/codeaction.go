@@ -31,6 +31,10 @@ type candidate struct {
 	edits    []rules.TextEdit // the fix; set by finish from the memo
 	finished bool             // finish has run
 	lsp      []protocol.TextEdit
+	// resolved: the client asks for the edit when the action is picked
+	// (codeAction/resolve), so finish leaves lsp empty: a migration's
+	// sites' positions are converted then, not on every rebuild.
+	resolved bool
 	features model.Candidate
 	grammar  syntax.Grammar
 	score    float64

@@ -158,7 +158,10 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 			return nil
 		}
 	}
-	c := &candidate{match: kept[0], edits: edits, migration: true, sites: len(parts)}
+	s.mu.RLock()
+	resolved := s.clientCap.resolveEdit // the action goes without its edit (offerActions)
+	s.mu.RUnlock()
+	c := &candidate{match: kept[0], edits: edits, migration: true, sites: len(parts), resolved: resolved}
 	c.finish(doc.text, enc)
 	c.features = capture.Features(kept[0], edits, doc.tree, src, doc.path, persona)
 	c.score = c.features.Prior

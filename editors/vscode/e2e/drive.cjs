@@ -7,6 +7,9 @@
 //   4. the quick fix menu at it: suggestions first, the dismiss entry last;
 //   5. the fix applied, then Ctrl+Z: the server records it as undone;
 //   6. inventory.go: the quick fix "Wrap the error with %w" applied and saved;
+//      legacy.js: "Source Action..." lists the migration, which comes
+//      without its edit; picked, VS Code resolves it (codeAction/resolve)
+//      and applies it;
 //   7. SyntX: Retrain Now on the seeded feedback: the status bar ends on a
 //      new adapter, with one message;
 //   8. SyntX: Show Status: the status page;
@@ -223,6 +226,32 @@ function serverPids() {
     await page.keyboard.press(`${mod}+S`);
     await waitFor("the fix in the saved file", async () => fs.readFileSync(inv, "utf8").includes('fmt.Errorf("count %s: %w"'), 10000);
     await shot(page, "fix-applied-saved");
+
+    // 6b. legacy.js: the migration from "Source Action...", resolved when
+    // picked.
+    log("open legacy.js");
+    await openFile(page, "legacy.js");
+    const legacy = path.join(ws, "legacy.js");
+    await gotoLine(page, 2, 3);
+    await palette(page, "Source Action...");
+    const sourceItems = (await menuRows(page)).filter((r) => r.action).map((r) => r.text);
+    log("source actions:", sourceItems);
+    const mig = sourceItems.findIndex((t) => /Convert this file to let\/const \(2 sites\)/.test(t));
+    if (mig < 0) throw new Error("no migration in the Source Action menu");
+    for (let i = 0; i < mig; i++) await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(1500);
+    await page.keyboard.press(`${mod}+S`);
+    await waitFor(
+      "the migration in the saved file",
+      async () => {
+        const t = fs.readFileSync(legacy, "utf8");
+        return t.includes("let sum = 0;") && t.includes("for (let i = 0;");
+      },
+      10000,
+    );
+    results.migration = fs.readFileSync(legacy, "utf8");
+    await shot(page, "migration-resolved-applied");
 
     // 7. Retrain on the seeded feedback: the status bar ends on a new adapter.
     const adapterBefore = await syntxItem(page);

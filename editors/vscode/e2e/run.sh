@@ -71,6 +71,16 @@ def check(x, items, d):
         return False
     return x
 PY
+# A legacy script whose var declarations are one source action (a migration).
+cat > "$work/ws/legacy.js" <<'JS'
+function total(items) {
+  var sum = 0;
+  for (var i = 0; i < items.length; i++) {
+    sum += items[i].price;
+  }
+  return sum;
+}
+JS
 syntx_home="$work/syntx-home"
 
 # Feedback to retrain on: headless Neovim with the plugin applies every

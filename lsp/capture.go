@@ -340,11 +340,11 @@ func recordTexts(red *capture.Redacted, c *candidate, orig string) (string, stri
 }
 
 // migrationRecordLines bounds the lines a migration's record keeps, before
-// and after: its first sites' lines, then a line that says how many more it
-// rewrote. In echarts' bundle a migration touches 13,602 lines, and each
-// new offer of it wrote about a megabyte and a half to the database (and,
-// sharing code with a team, pushed it); following its outcome uses the
-// offer's parts, which are not cut.
+// and after: the first lines it touches, then a line that says how many
+// more it rewrote. In echarts' bundle a migration touches 13,602 lines, and
+// each new offer of it wrote about 1.4 MB to the database (and, sharing
+// code with a team, pushed it); following its outcome uses the offer's
+// parts, which are not cut.
 const migrationRecordLines = 64
 
 // migrationTexts returns a migration's lines before and after it, as its

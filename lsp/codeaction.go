@@ -57,8 +57,10 @@ type candidate struct {
 	sites     int
 	parts     []capture.Part
 	// recLines are the whole lines of the document a migration's record
-	// holds (original and replaced are those lines before and after).
+	// holds (migrationTexts cuts them, before and after), and digest names
+	// its parts (where, what, and what it becomes: offerSetKey).
 	recLines []rules.Span
+	digest   string
 }
 
 // cursorReach bounds how far along a long line a bare cursor's request
@@ -549,16 +551,21 @@ func nearest(ms []rules.Match, start, end, n int) []rules.Match {
 }
 
 // offerSetKey identifies a set of suggestions at a place in a document.
-// The code each rewrites is named by its hash: a migration's is every line
-// it touches (most of a bundle), and the recent sets keep their keys.
+// The code each rewrites is named by its hash (a migration's by the digest
+// of its parts: every site of a bundle), and the recent sets keep their
+// keys.
 func offerSetKey(docKey string, shown []*candidate) string {
 	var b strings.Builder
 	b.WriteString(docKey)
 	h := sha256.New()
 	for _, c := range shown {
-		h.Reset()
-		_, _ = io.WriteString(h, c.original)
-		fmt.Fprintf(&b, "|%s@%d:%x", c.match.Rule.ID, c.siteStart.Line, h.Sum(nil))
+		sum := []byte(c.digest)
+		if !c.migration {
+			h.Reset()
+			_, _ = io.WriteString(h, c.original)
+			sum = h.Sum(nil)
+		}
+		fmt.Fprintf(&b, "|%s@%d:%x", c.match.Rule.ID, c.siteStart.Line, sum)
 	}
 	return b.String()
 }

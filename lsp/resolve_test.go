@@ -128,23 +128,37 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 // TestOfferSetKeyHashesCode: a set's key names the code each suggestion
-// rewrites by its hash. A migration's code is every line it touches (half a
-// megabyte in a bundle), and the server keeps the keys of up to 4,096
-// recent sets; the key still tells sets apart by that code.
+// rewrites by its hash: a migration by the digest of its parts, one site by
+// the hash of its original code. The server keeps the keys of up to 4,096
+// recent sets; a key still tells sets apart by that code.
 func TestOfferSetKeyHashesCode(t *testing.T) {
 	t.Parallel()
-	c := func(original string) []*candidate {
-		return []*candidate{{match: rules.Match{Rule: &rules.Rule{Spec: rules.Spec{ID: "javascript.no-var"}}}, migration: true, original: original}}
+	const sites = 50_000
+	src := []byte(strings.Repeat("var x = 1;\n", sites))
+	mig := func(lastAfter string) []*candidate {
+		parts := make([]migrationPart, sites)
+		for i := range parts {
+			parts[i] = migrationPart{region: rules.Span{Start: 11 * i, End: 11*i + 3}, before: "var", after: "let"}
+		}
+		parts[sites-1].after = lastAfter
+		c := &candidate{match: rules.Match{Rule: &rules.Rule{Spec: rules.Spec{ID: "javascript.no-var"}}}, migration: true}
+		c.setParts(src, nil, parts)
+		return []*candidate{c}
 	}
-	big := strings.Repeat("var x = 1;\n", 50_000)
-	k := offerSetKey("file:///b.js", c(big))
+	k := offerSetKey("file:///b.js", mig("let"))
 	if len(k) > 200 {
-		t.Fatalf("a migration over %d bytes of lines has a key of %d bytes", len(big), len(k))
+		t.Fatalf("a migration of %d sites has a key of %d bytes", sites, len(k))
 	}
-	if k != offerSetKey("file:///b.js", c(big)) {
-		t.Fatal("the same set has two keys")
+	if k != offerSetKey("file:///b.js", mig("let")) {
+		t.Fatal("the same migration has two keys")
 	}
-	if k == offerSetKey("file:///b.js", c(big[:len(big)-1]+";")) {
-		t.Fatal("sets rewriting different code share a key")
+	if k == offerSetKey("file:///b.js", mig("const")) {
+		t.Fatal("migrations rewriting differently share a key")
+	}
+	site := func(original string) []*candidate {
+		return []*candidate{{match: rules.Match{Rule: &rules.Rule{Spec: rules.Spec{ID: "javascript.strict-equality"}}}, original: original}}
+	}
+	if offerSetKey("file:///b.js", site("a == b")) == offerSetKey("file:///b.js", site("a == c")) {
+		t.Fatal("sites rewriting different code share a key")
 	}
 }

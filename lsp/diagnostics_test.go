@@ -60,6 +60,22 @@ func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 	return &diagHarness{&captureHarness{c: c, srv: s, clock: clock, home: home, t: t}}
 }
 
+// startupSettled waits until the record of outcomes the server reads in
+// the background at start-up is in use, and every document's diagnostics
+// were made stale for it (loadRecord): two pulls of one text, one before
+// and one after, differ.
+func (h *diagHarness) startupSettled() {
+	h.t.Helper()
+	testwait.Until(h.t, "the record of outcomes in use", func() bool {
+		if h.srv.record.Load() == nil {
+			return false
+		}
+		h.srv.diags.mu.Lock()
+		defer h.srv.diags.mu.Unlock()
+		return h.srv.diags.epoch > 0
+	})
+}
+
 // hasDiagnostic reports whether p has a diagnostic of rule.
 func hasDiagnostic(p published, rule string) bool {
 	return slices.ContainsFunc(p.Diagnostics, func(d diagnosticOut) bool { return d.Code == rule })
@@ -367,6 +383,7 @@ func TestPullDiagnostics(t *testing.T) {
 	if err := h.c.Open(ctx(t), uri, "python", diagPy); err != nil {
 		t.Fatal(err)
 	}
+	h.startupSettled()
 	r := h.pull(uri, "")
 	if r.Kind != "full" || len(r.Items) == 0 || r.ResultID == "" {
 		t.Fatalf("first pull: %+v", r)

@@ -41,7 +41,8 @@ type candidate struct {
 	// siteStart and siteEnd are the site's LSP range.
 	siteStart, siteEnd syntax.Position
 	// region is the span the fix rewrites, in the text before the fix, and
-	// what it becomes.
+	// what it becomes (a migration's texts stay empty: its record cuts its
+	// lines when it is written, following it uses its parts).
 	region   rules.Span
 	original string
 	replaced string

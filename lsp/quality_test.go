@@ -350,17 +350,7 @@ func testMigrationSourceAction(t *testing.T, resolving bool) {
 	if st.Events[store.Offered] != 1 {
 		t.Fatalf("offered %d suggestions, want the one migration: %v", st.Events[store.Offered], st.Events)
 	}
-	var sugg store.Suggestion
-	if err := h.db().Events(context.Background(), store.EventFilter{}, func(e store.Event) error {
-		if e.Outcome == store.Accepted {
-			s, err := h.db().Suggestion(context.Background(), e.SuggestionID)
-			sugg = s
-			return err
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	sugg := h.acceptedSuggestion()
 	if sugg.RuleID != "javascript.no-var" || strings.Count(sugg.SuggestedText, "\n") != 3 || !strings.Contains(sugg.SuggestedText, "const label") || strings.Contains(sugg.OriginalText, "head") {
 		t.Errorf("recorded suggestion %s: original %q suggested %q", sugg.RuleID, sugg.OriginalText, sugg.SuggestedText)
 	}
@@ -474,17 +464,7 @@ func TestMigrationRecordBounded(t *testing.T) {
 		t.Fatalf("after the migration:\n%s", got)
 	}
 	h.expectEvents(store.Accepted, 1)
-	var sugg store.Suggestion
-	if err := h.db().Events(context.Background(), store.EventFilter{}, func(e store.Event) error {
-		if e.Outcome == store.Accepted {
-			s, err := h.db().Suggestion(context.Background(), e.SuggestionID)
-			sugg = s
-			return err
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	sugg := h.acceptedSuggestion()
 	orig, repl := strings.Split(sugg.OriginalText, "\n"), strings.Split(sugg.SuggestedText, "\n")
 	note := fmt.Sprintf("… and %d more lines this migration rewrites (not recorded)", n-migrationRecordLines)
 	if len(orig) != migrationRecordLines+1 || len(repl) != len(orig) || orig[len(orig)-1] != note || repl[len(repl)-1] != note {
@@ -499,4 +479,22 @@ func TestMigrationRecordBounded(t *testing.T) {
 			t.Fatalf("recorded line %d after: %q, want %q", i, repl[i], want)
 		}
 	}
+}
+
+// acceptedSuggestion returns the stored suggestion of the last accepted
+// event.
+func (h *captureHarness) acceptedSuggestion() store.Suggestion {
+	h.t.Helper()
+	var sugg store.Suggestion
+	if err := h.db().Events(context.Background(), store.EventFilter{}, func(e store.Event) error {
+		if e.Outcome == store.Accepted {
+			s, err := h.db().Suggestion(context.Background(), e.SuggestionID)
+			sugg = s
+			return err
+		}
+		return nil
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return sugg
 }

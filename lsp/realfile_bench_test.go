@@ -9,6 +9,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/syntx/syntx/capture"
 	"github.com/syntx/syntx/internal/editsite"
 	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/rules"
@@ -111,37 +112,11 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 			}
 		})
 	})
-	// As internal/realbench times it: a keystroke first, taken in, then the
-	// whole-file request alone (the memos the keystroke touched are gone).
-	b.Run("whole-after-edit", func(b *testing.B) {
-		lat := make([]time.Duration, 0, b.N)
-		edits := d.changes(&version, b.N)
-		for i := 0; i < b.N; i++ {
-			if _, err := s.didChange(ctx, edits[i]); err != nil {
-				b.Fatal(err)
-			}
-			if err := s.queues.wait(ctx, key); err != nil {
-				b.Fatal(err)
-			}
-			t0 := time.Now()
-			if _, err := s.codeAction(ctx, whole); err != nil {
-				b.Fatal(err)
-			}
-			lat = append(lat, time.Since(t0))
-		}
-		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds()), "p50-µs")
-		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
-	})
-	// Ctrl+. on the edited line right after a keystroke: an explicit
-	// request, which also asks for the file's source actions (a bundle's
-	// migration), timed with the encoding of its answer, as the wire
-	// carries it.
-	invoked, _ := protocol.Marshal(&protocol.CodeActionParams{
-		TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
-		Range:        protocol.Range{Start: protocol.Position{Line: d.line, Character: d.siteChar}, End: protocol.Position{Line: d.line, Character: d.siteChar}},
-		Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindInvoked},
-	})
-	b.Run("invoked-after-edit", func(b *testing.B) {
+	// afterEdit times request alone after each of b.N keystrokes, taken in
+	// first (the memos the keystroke touched are gone), as
+	// internal/realbench times it; with encode, the encoding of the answer
+	// too, as the wire carries it, and its size.
+	afterEdit := func(b *testing.B, request []byte, encode bool) {
 		lat := make([]time.Duration, 0, b.N)
 		edits := d.changes(&version, b.N)
 		size := 0
@@ -153,20 +128,58 @@ func realFileBench(b *testing.B, lib *rules.Library, bf realcorpus.BenchFile) {
 				b.Fatal(err)
 			}
 			t0 := time.Now()
-			res, err := s.codeAction(ctx, invoked)
+			res, err := s.codeAction(ctx, request)
 			if err != nil {
 				b.Fatal(err)
 			}
-			out, err := (codec{}).Marshal(res)
-			if err != nil {
-				b.Fatal(err)
+			if encode {
+				out, err := (codec{}).Marshal(res)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(out)
 			}
 			lat = append(lat, time.Since(t0))
-			size = len(out)
 		}
 		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds()), "p50-µs")
 		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
-		b.ReportMetric(float64(size), "answer-bytes")
+		if encode {
+			b.ReportMetric(float64(size), "answer-bytes")
+		}
+	}
+	b.Run("whole-after-edit", func(b *testing.B) { afterEdit(b, whole, false) })
+	// Ctrl+. on the edited line right after a keystroke: an explicit
+	// request, which also asks for the file's source actions (a bundle's
+	// migration).
+	invoked, _ := protocol.Marshal(&protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(d.uri)},
+		Range:        protocol.Range{Start: protocol.Position{Line: d.line, Character: d.siteChar}, End: protocol.Position{Line: d.line, Character: d.siteChar}},
+		Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{}, TriggerKind: protocol.CodeActionTriggerKindInvoked},
+	})
+	b.Run("invoked-after-edit", func(b *testing.B) { afterEdit(b, invoked, true) })
+	// What recording an offer of the file's migrations makes of them
+	// (migrationTexts, in the recorder): their bytes, before and after.
+	b.Run("migration-record", func(b *testing.B) {
+		doc := s.docs.get(key)
+		doc.mu.Lock()
+		s.wake(doc)
+		mctx, cancel := context.WithTimeout(ctx, time.Minute)
+		cands := s.migrations(mctx, doc, s.docTarget(doc, time.Now().Add(time.Minute)), "", s.encoding(), nil)
+		cancel()
+		red := capture.NewRedacted(doc.text.Bytes())
+		doc.mu.Unlock()
+		if len(cands) == 0 {
+			b.Skip("no migration in this file")
+		}
+		size := 0
+		run(b, func(int) {
+			size = 0
+			for _, c := range cands {
+				before, after := migrationTexts(red, c)
+				size += len(before) + len(after)
+			}
+		})
+		b.ReportMetric(float64(size), "record-bytes")
 	})
 	b.Run("edit-codeaction", func(b *testing.B) {
 		edits := d.changes(&version, b.N)

@@ -382,7 +382,7 @@ func (e *benchEnv) open(b *testing.B, sp Spec, f benchFile) (*Server, *Doc) {
 	return s, d
 }
 
-// measure names the three request kinds of the table.
+// measure names the request kinds of the tables.
 type measure string
 
 const (

@@ -480,13 +480,28 @@ func mergeSorted(a, b []Match) []Match {
 // within returns the first match of each key whose site intersects
 // [start, end].
 func (l *matchList) within(start, end int) []Match {
+	// Room for every match of the chunks the range touches: a whole-file
+	// request in a bundle takes 13,602, which appending copied a dozen
+	// times over.
+	room := 0
+	for _, c := range l.chunks {
+		if !c.outside(start, end) {
+			room += len(c.ms)
+		}
+	}
 	var out []Match
+	if room > 0 {
+		out = make([]Match, 0, room)
+	}
 	var last matchKey
 	have := false
 	for _, c := range l.chunks {
-		if c.siteHi < start || c.ms[0].Site.Start+c.delta > end {
+		if c.outside(start, end) {
 			continue
 		}
+		// Shifted once here rather than each match as it goes out (out
+		// copies the captures of a match it shifts), as all does.
+		c.normalize()
 		for i := range c.ms {
 			if c.ms[i].Site.Start+c.delta > end {
 				break
@@ -504,6 +519,11 @@ func (l *matchList) within(start, end int) []Match {
 		}
 	}
 	return out
+}
+
+// outside reports whether no site of the chunk can touch [start, end].
+func (c *chunk) outside(start, end int) bool {
+	return c.siteHi < start || c.ms[0].Site.Start+c.delta > end
 }
 
 // all returns the first match of each key, every one.

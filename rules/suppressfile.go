@@ -39,10 +39,17 @@ type Suppressions struct {
 	fileIgnoreScanned bool
 	hasFileIgnore     bool
 
-	lines    [2]Span                 // the last two lines lineBounds found (a site's and the one before)
-	nLine    int                     // how many lineBounds found
-	comments map[Span][]*sitter.Node // commentsIn's answers
-	leaves   leafFinder              // the walks commentsIn and eslintComments make
+	// dirs holds where the grammar's line directives occur (lineDirectives),
+	// when dirsOK; dirsFound once looked for.
+	dirs              []int
+	dirsFound, dirsOK bool
+	root              *sitter.Node // the tree's root, asked once (root)
+
+	lines     [2]Span                 // the last two lines lineBounds found (a site's and the one before)
+	nLine     int                     // how many lineBounds found
+	comments  map[Span][]*sitter.Node // commentsIn's answers
+	directive map[Span][]*sitter.Node // directiveComments' answers
+	leaves    leafFinder              // the walks commentsIn and eslintComments make
 }
 
 // eslintComment is a comment holding "eslint-", where its first one is,
@@ -78,6 +85,15 @@ func NewSuppressions(tree *syntax.Tree, src []byte) *Suppressions {
 // after every keystroke.
 func NewTextSuppressions(tree *syntax.Tree, text *syntax.Text) *Suppressions {
 	return &Suppressions{tree: tree, src: text.Bytes(), text: text}
+}
+
+// rootNode returns the tree's root: every site asks, and each Root is a
+// call into the binding.
+func (s *Suppressions) rootNode() *sitter.Node {
+	if s.root == nil {
+		s.root = s.tree.Root()
+	}
+	return s.root
 }
 
 // next returns where pat first occurs in src[from:upTo], or -1.
@@ -129,7 +145,7 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 		return nil
 	}
 	upTo = min(upTo, len(s.src))
-	root := s.tree.Root()
+	root := s.rootNode()
 	for s.eslintNext+len("eslint-") <= upTo {
 		at := s.next("eslint-", s.eslintNext, upTo)
 		if at < 0 {
@@ -248,6 +264,71 @@ func (s *Suppressions) lineBounds(off int) Span {
 	return l
 }
 
+// commentsNear returns the comments starting in [lo, hi) that a check may
+// read as a directive: those holding one of g's lineWords, when the text
+// says where those are (directiveComments), else every one (commentsIn).
+// The caller must not change the slice.
+func (s *Suppressions) commentsNear(g syntax.Grammar, lo, hi int) []*sitter.Node {
+	if words, ok := lineWords[g]; ok {
+		if at, ok := s.lineDirectives(words); ok {
+			return s.directiveComments(at, lo, hi)
+		}
+	}
+	return s.commentsIn(lo, hi)
+}
+
+// directiveComments returns, in commentsIn's order, the comments that start
+// in [lo, hi) and hold a line directive word (at, sorted), and perhaps the
+// comment that spans hi-1: only a comment holding a word can silence a
+// site (lineWords). Finding every comment on a site's lines walked the
+// tree from each comment leader on them; a bundle's var declaration can be
+// thousands of lines long, and its migration checks every such site.
+func (s *Suppressions) directiveComments(at []int, lo, hi int) []*sitter.Node {
+	k := Span{lo, hi}
+	if cs, ok := s.directive[k]; ok {
+		return cs
+	}
+	var cs []*sitter.Node
+	consider := func(off int) {
+		path := s.leaves.leafAt(s.rootNode(), uint32(off))
+		c := path[len(path)-1].node
+		st := int(c.StartByte())
+		if c.Type() != "comment" || st < lo || st >= hi {
+			return
+		}
+		for _, d := range cs {
+			if d.StartByte() == c.StartByte() {
+				return
+			}
+		}
+		cs = append(cs, c)
+	}
+	i := sort.SearchInts(at, lo)
+	for ; i < len(at) && at[i] < hi; i++ {
+		consider(at[i])
+	}
+	if i < len(at) && hi > lo {
+		// A comment that starts in the range and holds a word past it
+		// spans its last byte.
+		consider(hi - 1)
+	}
+	// commentsFound lists the line comments ("//") first, then the block
+	// ones, each in the order of the text.
+	sort.SliceStable(cs, func(a, b int) bool {
+		return s.lineComment(cs[a]) && !s.lineComment(cs[b])
+	})
+	if s.directive == nil {
+		s.directive = map[Span][]*sitter.Node{}
+	}
+	s.directive[k] = cs
+	return cs
+}
+
+// lineComment reports whether comment c starts with "//".
+func (s *Suppressions) lineComment(c *sitter.Node) bool {
+	return bytes.HasPrefix(s.src[c.StartByte():], []byte("//"))
+}
+
 // longCommentScan is the length of a line past which the comments on it
 // are looked for where the text remembers its comment leaders
 // (syntax.Text.Find, carried from one version to the next) rather than by
@@ -266,7 +347,7 @@ func (s *Suppressions) commentsIn(lo, hi int) []*sitter.Node {
 	}
 	var cs []*sitter.Node
 	if s.text != nil && hi-lo > longCommentScan {
-		cs = commentsFound(s.tree.Root(), lo, hi, s.tree.Grammar(), &s.leaves, func(l string) []int {
+		cs = commentsFound(s.rootNode(), lo, hi, s.tree.Grammar(), &s.leaves, func(l string) []int {
 			occ, ok := s.text.Find(l)
 			if !ok {
 				return leadersIn(s.src, lo, hi, l)
@@ -275,7 +356,7 @@ func (s *Suppressions) commentsIn(lo, hi int) []*sitter.Node {
 			return occ[i:j]
 		})
 	} else {
-		cs = commentsIn(s.tree.Root(), s.src, lo, hi, s.tree.Grammar(), &s.leaves)
+		cs = commentsIn(s.rootNode(), s.src, lo, hi, s.tree.Grammar(), &s.leaves)
 	}
 	s.comments[k] = cs
 	return cs

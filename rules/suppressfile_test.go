@@ -1,12 +1,15 @@
 package rules
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
+	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -55,6 +58,13 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			"// eslint-disable-next-line no-debugger -- until eslint-enable\ndebugger; if (a == b) {}\n"+
 			"var s = \"/* eslint-enable */\"; if (a == b) {}\n/* eslint-enable eqeqeq */ if (a == b) {}\n"+
 			"/* eslint-disable-line eqeqeq, eslint-disable no-debugger */ debugger; if (a == b) {}\n", 12),
+		// Sites over several lines: a directive on a site's last line, a
+		// word in a string inside a site, and block comments that start on
+		// the line before a site (or on its last line) and hold their word
+		// on the next line.
+		"multi-line": strings.Repeat("if (a ==\n    b) {} // syntx-ignore\nif (a\n  == \"eslint-disable-line\") {}\n"+
+			"/* reason:\n eslint-disable-next-line eqeqeq */ if (a == b) {}\n// x\nif (a ==\n b) {} /* see\n @ts-ignore */\n"+
+			"if (a == b) {}\n/* eslint-disable-next-line eqeqeq */\nif (c\n == d) {}\n", 8),
 		"two rules": strings.Repeat("debugger;\nif (a == b) {}\n/* eslint-disable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-disable eqeqeq */\n"+
 			"if (a == b) {} debugger;\n/* eslint-enable no-debugger */\ndebugger; if (a == b) {}\n/* eslint-enable */\n", 20),
 	}
@@ -164,4 +174,71 @@ func regionOracle(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
 		}
 	}
 	return disabled, disabled != nil
+}
+
+// TestSuppressionsTextEqualsScanOnRealCode: a Suppressions made from a
+// document's Text (which finds the comments on a site's lines from where
+// the line directive words occur: directiveComments) answers every match
+// of real, unmodified files as one made from the bytes alone (which reads
+// every comment on those lines: commentsIn). The files are drawn from the
+// real-code corpus among those holding a directive word (skipped without
+// the corpus), 3 per language with seed 1
+// (SYNTX_REAL_SUPP_FILES and SYNTX_REAL_SUPP_SEED change that), and the
+// UMD bundles of the benchmark (echarts' holds 33 "eslint-disable" and 40
+// "@ts-ignore" among its 13,602 var declarations).
+func TestSuppressionsTextEqualsScanOnRealCode(t *testing.T) {
+	c := realcorpus.Require(t)
+	files := realcorpus.EnvCount(t, "SYNTX_REAL_SUPP_FILES", 3)
+	seed := uint64(realcorpus.EnvCount(t, "SYNTX_REAL_SUPP_SEED", 1))
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	check := func(t *testing.T, g syntax.Grammar, src []byte) {
+		tree, err := syntax.Parse(context.Background(), g, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tree.Close()
+		var ms []Match
+		lib.Set(g).MatchRange(tree, src, 0, len(src), func(m Match) { ms = append(ms, m) })
+		scan, viaText := NewSuppressions(tree, src), NewTextSuppressions(tree, syntax.NewText(src))
+		suppressed := 0
+		for _, m := range ms {
+			want, wantOK := scan.Suppressed(m)
+			got, gotOK := viaText.Suppressed(m)
+			if got != want || gotOK != wantOK {
+				t.Errorf("%s at %v: from the Text %v %q, from the bytes %v %q", m.Rule.ID, m.Site, gotOK, got.Comment, wantOK, want.Comment)
+			}
+			if gotOK {
+				suppressed++
+			}
+		}
+		t.Logf("%d matches, %d suppressed", len(ms), suppressed)
+	}
+	for _, g := range []syntax.Grammar{syntax.Go, syntax.JavaScript, syntax.TypeScript, syntax.TSX} {
+		// Files that hold a line directive word, where the two ways of
+		// finding a site's comments can differ.
+		holdsWord := func(_ realcorpus.File, src []byte) bool {
+			for _, w := range lineWords[g] {
+				if bytes.Contains(src, []byte(w)) {
+					return true
+				}
+			}
+			return false
+		}
+		drawn, err := c.Sample(g, seed, files, holdsWord)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range drawn {
+			t.Run(string(g)+"/"+f.Package+"/"+f.Rel, func(t *testing.T) { check(t, g, f.Src) })
+		}
+	}
+	for _, bf := range c.Bench(realcorpus.ShapeUMD) {
+		t.Run("bench/"+bf.ID, func(t *testing.T) {
+			src, err := os.ReadFile(bf.File)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, syntax.Detect("", bf.File), src)
+		})
+	}
 }

@@ -31,6 +31,9 @@ type siteMemo struct {
 	// needs it.
 	context   []string
 	described bool
+	// part is the site's part of its file's migration, when it has been
+	// one (migrationSites).
+	part *sitePart
 	// score is the policy's score for the features, with the persona and
 	// policy version it was computed for ("" version: none).
 	score        float64

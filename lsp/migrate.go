@@ -63,7 +63,7 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 		return c.copies()
 	}
 	src := doc.text.Bytes()
-	byRule := map[*rules.Rule][]rules.Match{}
+	byRule := map[*rules.Rule][]int32{} // each rule's sites, as indexes into all
 	var order []*rules.Rule
 	deadline, _ := ctx.Deadline()
 	all := migs.WithinBy(doc.tree, src, 0, len(src), deadline)
@@ -82,14 +82,14 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 			order = append(order, r)
 			// Room for every site left: a file's migration sites are
 			// mostly one rule's.
-			byRule[r] = make([]rules.Match, 0, len(all)-i)
+			byRule[r] = make([]int32, 0, len(all)-i)
 		}
-		byRule[r] = append(byRule[r], m)
+		byRule[r] = append(byRule[r], int32(i))
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i].ID < order[j].ID })
 	var out []*candidate
 	for _, r := range order {
-		if c := s.migration(ctx, doc, byRule[r], persona, enc); c != nil {
+		if c := s.migration(ctx, doc, all, byRule[r], persona, enc); c != nil {
 			out = append(out, c)
 		}
 	}
@@ -145,11 +145,11 @@ func migrationKey(target *rules.DocTarget, persona string, enc syntax.Encoding, 
 	return b.String()
 }
 
-// migration combines the fixes of one rule's sites (in document order)
-// into one candidate; a site whose edits would overlap another's is left
-// out. Call with the document's lock held.
-func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match, persona string, enc syntax.Encoding) *candidate {
-	edits, parts, kept := s.migrationSites(ctx, doc, ms)
+// migration combines the fixes of one rule's sites, all[i] for each i in at
+// (in document order), into one candidate; a site whose edits would overlap
+// another's is left out. Call with the document's lock held.
+func (s *Server) migration(ctx context.Context, doc *document, all []rules.Match, at []int32, persona string, enc syntax.Encoding) *candidate {
+	edits, parts, first, last := s.migrationSites(ctx, doc, all, at)
 	if len(parts) == 0 {
 		return nil
 	}
@@ -157,19 +157,18 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
 	for i := 1; i < len(edits); i++ {
 		if edits[i].Span.Start < edits[i-1].Span.End {
-			s.log.Warn("migration edits overlap; not offered", "rule", ms[0].Rule.ID)
+			s.log.Warn("migration edits overlap; not offered", "rule", first.Rule.ID)
 			return nil
 		}
 	}
 	s.mu.RLock()
 	resolved := s.clientCap.resolveEdit // the action goes without its edit (offerActions)
 	s.mu.RUnlock()
-	c := &candidate{match: kept[0], edits: edits, migration: true, sites: len(parts), resolved: resolved}
+	c := &candidate{match: *first, edits: edits, migration: true, sites: len(parts), resolved: resolved}
 	c.finish(doc.text, enc)
-	c.features = capture.Features(kept[0], edits, doc.tree, src, doc.path, persona)
+	c.features = capture.Features(*first, edits, doc.tree, src, doc.path, persona)
 	c.score = c.features.Prior
 	c.grammar = doc.grammar
-	last := kept[len(kept)-1]
 	c.siteEnd = doc.text.Position(last.Site.End, enc)
 	c.setParts(src, edits, parts)
 	return c
@@ -180,53 +179,63 @@ func (s *Server) migration(ctx context.Context, doc *document, ms []rules.Match,
 type migrationPart struct {
 	region        rules.Span
 	before, after string
+	sum           [sha256.Size]byte // partSum of before and after; zero: not yet
 }
 
-// migrationSites renders the fixes of one rule's sites (in document order)
-// and returns their edits (each import once), their parts and the matches
-// kept; a site whose edits would overlap another's, or that renders
-// nothing, is left out. nil when ctx ends.
-func (s *Server) migrationSites(ctx context.Context, doc *document, ms []rules.Match) (edits []rules.TextEdit, parts []migrationPart, kept []rules.Match) {
+// partSum names what a part rewrites and into what: its digest, which a
+// migration's digest is made of (setParts).
+func partSum(before, after string) [sha256.Size]byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, t := range []string{before, after} {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(t)))
+		h.Write(n[:])
+		_, _ = io.WriteString(h, t)
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// migrationSites renders the fixes of one rule's sites, all[i] for each i in
+// at (in document order), and returns their edits (each import once), their
+// parts and the first and last match kept; a site whose edits would overlap
+// another's, or that renders nothing, is left out. nil when ctx ends.
+func (s *Server) migrationSites(ctx context.Context, doc *document, all []rules.Match, at []int32) (edits []rules.TextEdit, parts []migrationPart, first, last *rules.Match) {
 	src := doc.text.Bytes()
 	imports := map[rules.TextEdit]bool{}
 	lastEnd := -1
 	// Thousands of sites in a bundle: grown by appending, these slices
 	// were copied a dozen times each.
-	edits = make([]rules.TextEdit, 0, len(ms))
-	parts = make([]migrationPart, 0, len(ms))
-	kept = make([]rules.Match, 0, len(ms))
-	for i := range ms {
-		m := &ms[i]
+	edits = make([]rules.TextEdit, 0, len(at))
+	parts = make([]migrationPart, 0, len(at))
+	for _, i := range at {
+		m := &all[i]
 		if ctx.Err() != nil {
-			return nil, nil, nil
+			return nil, nil, nil, nil
 		}
 		// Each site's fix is kept with its match (memoFix) until an edit
-		// touches what it read: asking again after a keystroke renders
-		// the sites that keystroke touched, not every var declaration of
-		// a bundle again.
+		// touches what it read, and so is its part: asking again after a
+		// keystroke renders the sites that keystroke touched, not every
+		// var declaration of a bundle again.
 		memo, ended := s.memoFix(ctx, doc, doc.text, m)
 		if ended {
-			return nil, nil, nil
+			return nil, nil, nil, nil
 		}
 		if memo == nil {
 			continue
 		}
-		fx := relative(memo.edits, -m.Root.Start)
-		var own []rules.TextEdit
-		overlap := false
-		for _, e := range fx {
-			if e.Import {
-				continue
-			}
-			if e.Span.Start < lastEnd {
-				overlap = true
-			}
-			own = append(own, e)
+		base := m.Root.Start
+		if memo.part == nil {
+			memo.part = newSitePart(src, memo.edits, base)
 		}
-		if overlap || len(own) == 0 {
-			continue
+		p := memo.part
+		if p.own == 0 || p.firstOwn+base < lastEnd {
+			continue // nothing of its own, or it overlaps the site before
 		}
-		for _, e := range fx {
+		for _, e := range memo.edits {
+			e.Span.Start += base
+			e.Span.End += base
 			if e.Import {
 				if imports[e] {
 					continue
@@ -235,19 +244,60 @@ func (s *Server) migrationSites(ctx context.Context, doc *document, ms []rules.M
 			}
 			edits = append(edits, e)
 		}
-		region := rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
-		var after strings.Builder
-		last := region.Start
-		for _, e := range own {
-			after.Write(src[last:e.Span.Start])
-			after.WriteString(e.NewText)
-			last = e.Span.End
+		region := rules.Span{Start: p.region.Start + base, End: p.region.End + base}
+		parts = append(parts, migrationPart{region: region, before: p.before, after: p.after, sum: p.sum})
+		if first == nil {
+			first = m
 		}
-		parts = append(parts, migrationPart{region: region, before: string(src[region.Start:region.End]), after: after.String()})
-		kept = append(kept, *m)
+		last = m
 		lastEnd = region.End
 	}
-	return edits, parts, kept
+	return edits, parts, first, last
+}
+
+// sitePart is a migration site's part, kept with its fix (siteMemo.part)
+// and valid as long as the fix is: the region its own edits (not the
+// imports) cover, relative to the match's root, that region's text before
+// and after them, how many own edits there are and where the first of them
+// starts (relative too).
+type sitePart struct {
+	region        rules.Span
+	before, after string
+	sum           [sha256.Size]byte // partSum(before, after)
+	own           int
+	firstOwn      int
+}
+
+// newSitePart makes the part of a fix whose edits are relative to base, in
+// src.
+func newSitePart(src []byte, fix []rules.TextEdit, base int) *sitePart {
+	p := &sitePart{firstOwn: int(^uint(0) >> 1)}
+	var after strings.Builder
+	last := -1
+	for _, e := range fix {
+		if e.Import {
+			continue
+		}
+		start, end := e.Span.Start+base, e.Span.End+base
+		if p.own == 0 {
+			p.region.Start, last = start, start
+		}
+		p.own++
+		p.firstOwn = min(p.firstOwn, e.Span.Start)
+		after.Write(src[last:start])
+		after.WriteString(e.NewText)
+		last = end
+		p.region.End = end
+	}
+	if p.own == 0 {
+		return p
+	}
+	p.before = string(src[p.region.Start:p.region.End])
+	p.after = after.String()
+	p.sum = partSum(p.before, p.after)
+	p.region.Start -= base
+	p.region.End -= base
+	return p
 }
 
 // setParts sets a migration candidate's parts, where the client will find
@@ -262,10 +312,11 @@ func (s *Server) migrationSites(ctx context.Context, doc *document, ms []rules.M
 // each offer of it then kept; digest names its parts instead (offerSetKey):
 // what each rewrites and into what, not where, so that an edit elsewhere
 // in the file leaves the set the same, as it did when the key held lines.
+// It hashes each part's sum, which the site's memo keeps (sitePart), so
+// that a menu after a keystroke hashes 32 bytes a site, not its code.
 func (c *candidate) setParts(src []byte, edits []rules.TextEdit, parts []migrationPart) {
 	c.parts = make([]capture.Part, len(parts))
 	h := sha256.New()
-	var n [8]byte
 	delta, ei := 0, 0
 	lineStart := -1
 	for i, p := range parts {
@@ -274,11 +325,11 @@ func (c *candidate) setParts(src []byte, edits []rules.TextEdit, parts []migrati
 			ei++
 		}
 		c.parts[i] = capture.Part{Start: p.region.Start + delta, Original: p.before, Suggested: p.after}
-		for _, t := range []string{p.before, p.after} {
-			binary.LittleEndian.PutUint64(n[:], uint64(len(t)))
-			h.Write(n[:])
-			_, _ = io.WriteString(h, t)
+		sum := p.sum
+		if sum == ([sha256.Size]byte{}) {
+			sum = partSum(p.before, p.after)
 		}
+		h.Write(sum[:])
 		if ls, le := lineSpan(src, p.region); ls != lineStart {
 			// A new line (sites on one line share it).
 			lineStart = ls

@@ -161,11 +161,19 @@ func (s *Server) findInQueue(ctx context.Context, key string, p *protocol.CodeAc
 // migration rule, in a menu of their own). A whole-file request on a
 // bundle ranks more per-site suggestions than that above its migration,
 // which the cap used to leave out.
+//
+// A migration is not held back on an automatic trigger: an automatic
+// request gets one only when its kind filter names SyntX's source kinds
+// (wantsSource), which is the developer's own setting asking for them,
+// VS Code's editor.codeActionsOnSave. The policy decides what shows
+// unasked; there the developer asked, and under the default threshold a
+// save converted nothing (TypeScript's var → let/const has a prior of
+// 0.5).
 func (s *Server) shownOf(cands []*candidate, trigger string, cfg config.Config, auto automaticPolicy) []*candidate {
 	shown := cands[:0]
 	sites := 0
 	for _, c := range cands {
-		if trigger == "automatic" && !auto.shows(c) {
+		if trigger == "automatic" && !c.migration && !auto.shows(c) {
 			continue
 		}
 		if !c.migration {

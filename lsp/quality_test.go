@@ -310,6 +310,49 @@ func TestMigrationSourceAction(t *testing.T) {
 	}
 }
 
+// TestMigrationOnSave: VS Code's editor.codeActionsOnSave with
+// "source.syntx" asks, on each save, for the source actions of that kind
+// over the whole file with an automatic trigger. The developer's setting
+// asked for them, so the migration comes whatever the policy would show
+// unasked (TypeScript's var -> let/const has a prior of 0.5, under the
+// default threshold of 0.55: before, a save converted nothing), without
+// its edit to a client that resolves, and applying it converts the file.
+// A lightbulb (automatic, no kind filter) still gets no source action, and
+// the save's request no per-site suggestion.
+func TestMigrationOnSave(t *testing.T) {
+	t.Parallel()
+	const src = `export function count(items: string[]): number {
+  var n = 0;
+  for (var i = 0; i < items.length; i++) {
+    n += items[i].length;
+  }
+  return n;
+}
+`
+	h := startInAs(t, t.TempDir(), nil, true)
+	uri := "file:///w/onsave.ts"
+	if lightbulb := h.actionsOn(uri, "typescript", src, "var n", protocol.CodeActionTriggerKindAutomatic); len(lightbulb) != 0 {
+		t.Fatalf("the lightbulb got %v", rulesOf(lightbulb))
+	}
+	acts, err := suggestions(h.c.CodeActions(ctx(t), uri, 0, len(src), protocol.CodeActionTriggerKindAutomatic, "source.syntx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(acts) != 1 || acts[0].Title != "Convert this file to let/const (2 sites)" || string(*acts[0].Kind) != "source.syntx.style" {
+		t.Fatalf("on save: %v", rulesOf(acts))
+	}
+	if acts[0].Edit != nil {
+		t.Fatal("the migration came with its edit to a client that resolves")
+	}
+	if err := h.c.Apply(ctx(t), acts[0]); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.NewReplacer("var n", "let n", "var i", "let i").Replace(src)
+	if got := h.c.Doc(uri).Text; got != want {
+		t.Fatalf("after the save's source action:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 func testMigrationSourceAction(t *testing.T, resolving bool) {
 	h := startInAs(t, t.TempDir(), nil, resolving)
 	uri := "file:///w/migrate.js"

@@ -9,7 +9,8 @@
 //   6. inventory.go: the quick fix "Wrap the error with %w" applied and saved;
 //      legacy.js: "Source Action..." lists the migration, which comes
 //      without its edit; picked, VS Code resolves it (codeAction/resolve)
-//      and applies it;
+//      and applies it; onsave.ts: saved, editor.codeActionsOnSave (for
+//      "source.syntx", TypeScript only) resolves and applies its migration;
 //   7. SyntX: Retrain Now on the seeded feedback: the status bar ends on a
 //      new adapter, with one message;
 //   8. SyntX: Show Status: the status page;
@@ -252,6 +253,27 @@ function serverPids() {
     );
     results.migration = fs.readFileSync(legacy, "utf8");
     await shot(page, "migration-resolved-applied");
+
+    // 6c. onsave.ts: a keystroke, then Ctrl+S; the settings ask for
+    // SyntX's source actions on save in TypeScript, and VS Code resolves
+    // the migration (which comes without its edit) before applying it.
+    log("open onsave.ts");
+    await openFile(page, "onsave.ts");
+    const onsave = path.join(ws, "onsave.ts");
+    await gotoLine(page, 6, 12);
+    await page.keyboard.type(" ");
+    await page.waitForTimeout(1000);
+    await page.keyboard.press(`${mod}+S`);
+    await waitFor(
+      "the migration applied on save",
+      async () => {
+        const t = fs.readFileSync(onsave, "utf8");
+        return t.includes("let n = 0;") && t.includes("for (let i = 0;") && !t.includes("var ");
+      },
+      15000,
+    );
+    results.onSave = fs.readFileSync(onsave, "utf8");
+    await shot(page, "migration-on-save");
 
     // 7. Retrain on the seeded feedback: the status bar ends on a new adapter.
     const adapterBefore = await syntxItem(page);

@@ -81,6 +81,17 @@ function total(items) {
   return sum;
 }
 JS
+# The same in TypeScript, converted by codeActionsOnSave (settings below):
+# VS Code resolves the migration's edit before it applies it on save.
+cat > "$work/ws/onsave.ts" <<'TS'
+export function count(items: string[]): number {
+  var n = 0;
+  for (var i = 0; i < items.length; i++) {
+    n += items[i].length;
+  }
+  return n;
+}
+TS
 syntx_home="$work/syntx-home"
 
 # Feedback to retrain on: headless Neovim with the plugin applies every
@@ -116,7 +127,8 @@ cat > "$work/user/User/settings.json" <<EOF
   "telemetry.telemetryLevel": "off",
   "update.mode": "none",
   "editor.lightbulb.enabled": "on",
-  "files.autoSave": "off"
+  "files.autoSave": "off",
+  "[typescript]": { "editor.codeActionsOnSave": { "source.syntx": "explicit" } }
 }
 EOF
 

@@ -43,7 +43,7 @@ type Suppressions struct {
 	// when dirsOK; dirsFound once looked for.
 	dirs              []int
 	dirsFound, dirsOK bool
-	root              *sitter.Node // the tree's root, asked once (root)
+	root              *sitter.Node // the tree's root, asked once (rootNode)
 
 	lines     [2]Span                 // the last two lines lineBounds found (a site's and the one before)
 	nLine     int                     // how many lineBounds found

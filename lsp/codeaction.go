@@ -59,7 +59,8 @@ type candidate struct {
 	parts     []capture.Part
 	// recLines are the whole lines of the document a migration's record
 	// holds (migrationTexts cuts them, before and after), and digest names
-	// its parts (where, what, and what it becomes: offerSetKey).
+	// its parts (what each rewrites and into what, not where: setParts,
+	// offerSetKey).
 	recLines []rules.Span
 	digest   string
 }

@@ -121,8 +121,10 @@ func (s *Suppressions) mayDirect(g syntax.Grammar, lo, hi int) bool {
 // lineDirectives returns, sorted, where each of words occurs in the text,
 // merged once for the Suppressions: every site of a whole-file request asks,
 // and looking up each word's occurrences (syntax.Text.Find) for each site
-// took a fifth of a migration's checks in a bundle. false when the text
-// cannot say (no Text, or too many occurrences of a word).
+// took a fifth of a migration's checks in a bundle. words are the lineWords
+// of the tree's grammar, the same on every call (a Suppressions has one
+// tree). false when the text cannot say (no Text, or too many occurrences
+// of a word).
 func (s *Suppressions) lineDirectives(words []string) ([]int, bool) {
 	if s.text == nil {
 		return nil, false

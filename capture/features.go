@@ -130,6 +130,10 @@ var contextPrefix = [...]string{
 	syntax.ContextTokenAfter:  "tok:+:",
 }
 
+// FileRoleReads is how much of the start of a file FileRole reads: a
+// caller may pass that much.
+const FileRoleReads = 1024
+
 // FileRole classifies a file as "test", "generated", "vendored" or ""
 // (production code) from its path and its first 1,024 bytes, by the
 // conventions of every language in syntax's language table (test-file
@@ -158,7 +162,7 @@ func FileRole(path string, src []byte) string {
 			return "test"
 		}
 	}
-	head := src[:min(len(src), 1024)]
+	head := src[:min(len(src), FileRoleReads)]
 	for _, l := range langs {
 		if slices.ContainsFunc(l.GeneratedMarkers, func(m string) bool { return markedLine(head, m, langs) }) {
 			return "generated"

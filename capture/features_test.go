@@ -114,13 +114,13 @@ func TestContextMatchesDefinition(t *testing.T) {
 				text, e = text.Replace(a, b, []byte([]string{"{", "}", "(", "\n", "x", "\"", "/*"}[rng.IntN(7)]))
 				tree.Edit(e)
 			}
-			if _, err := tree.Reparse(context.Background(), text.Bytes()); err != nil {
+			if _, err := tree.Reparse(context.Background(), text); err != nil {
 				t.Fatal(err)
 			}
 			d.src = text.Bytes()
 		}
 		var spans []rules.Span
-		for _, m := range rules.NewIndex(lib.Set(d.g), tree, d.src).Matches(tree, d.src) {
+		for _, m := range rules.NewIndex(lib.Set(d.g), tree, syntax.NewText(d.src)).Matches(tree, syntax.NewText(d.src)) {
 			spans = append(spans, m.Site)
 		}
 		for k := 0; k < 50; k++ {

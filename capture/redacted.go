@@ -6,6 +6,7 @@ import (
 
 	"github.com/syntx/syntx/internal/redact"
 	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
 )
 
 // Code is redacted in the context of its document, never on its own: a
@@ -35,27 +36,36 @@ func RedactedEach(src []byte, spans []rules.Span) []string {
 
 // Redacted is a document with its secrets located, to cut several texts
 // from: the originals of a request's suggestions and, around each region,
-// what its fix leaves there. It keeps the document's bytes (not a copy)
+// what its fix leaves there. It keeps the document's Text (not a copy)
 // and the secrets' spans, never a redacted copy of the whole: a cut is
 // redacted from the part of the document it covers.
 type Redacted struct {
-	src   []byte
+	src   *syntax.Text
 	spans []redact.Span // sorted, disjoint, in src
 }
 
 // NewRedacted locates the secrets of the whole of src.
 func NewRedacted(src []byte) *Redacted {
-	return &Redacted{src: src, spans: redact.Locate(string(src)).Spans()}
+	return NewRedactedText(syntax.NewText(src))
 }
 
-// Bytes returns the document, unredacted.
-func (d *Redacted) Bytes() []byte { return d.src }
+// NewRedactedText locates the secrets of the whole of a document's text.
+func NewRedactedText(src *syntax.Text) *Redacted {
+	return &Redacted{src: src, spans: redact.Locate(string(src.Bytes())).Spans()}
+}
+
+// Len returns the document's length in bytes.
+func (d *Redacted) Len() int { return d.src.Len() }
+
+// Slice returns the document's bytes in [a, b), unredacted. They must not
+// be modified.
+func (d *Redacted) Slice(a, b int) []byte { return d.src.Slice(a, b) }
 
 // Each returns the text of each span, as RedactedEach does.
 func (d *Redacted) Each(spans []rules.Span) []string {
 	parts := make([]string, len(spans))
 	for i, sp := range spans {
-		a, b := max(0, min(sp.Start, len(d.src))), max(0, min(sp.End, len(d.src)))
+		a, b := max(0, min(sp.Start, d.src.Len())), max(0, min(sp.End, d.src.Len()))
 		if a > b {
 			a, b = b, a
 		}
@@ -85,7 +95,7 @@ func (d *Redacted) cut(a, b int) string {
 		}
 		local = append(local, redact.Span{Start: sp.Start - lo, End: sp.End - lo, Kind: sp.Kind})
 	}
-	r := redact.Spanned(string(d.src[lo:hi]), local)
+	r := redact.Spanned(d.src.String(lo, hi), local)
 	return r.KeepLines()[r.Offset(a-lo, false):r.Offset(b-lo, true)]
 }
 
@@ -103,20 +113,20 @@ func (d *Redacted) cut(a, b int) string {
 // A keystroke's code actions record their offer with the document as it
 // then reads; redacting all of a 200 KB file for each cost milliseconds
 // of the recorder's time and three copies of the file.
-func (d *Redacted) Update(src []byte) *Redacted {
+func (d *Redacted) Update(src *syntax.Text) *Redacted {
 	if d == nil {
-		return NewRedacted(src)
+		return NewRedactedText(src)
 	}
 	old := d.src
 	p, oe, ne := rules.DiffWindow(old, src) // old [p, oe) became src [p, ne)
 	if oe == p && ne == p {
 		return &Redacted{src: src, spans: d.spans}
 	}
-	if ne-p > len(src)/2 || oe-p > len(old)/2 {
-		return NewRedacted(src) // most of it changed
+	if ne-p > src.Len()/2 || oe-p > old.Len()/2 {
+		return NewRedactedText(src) // most of it changed
 	}
 	delta := ne - oe
-	lo, hi := max(0, p-nearContext), min(len(old), oe+nearContext) // in old; answered for again
+	lo, hi := max(0, p-nearContext), min(old.Len(), oe+nearContext) // in old; answered for again
 	for _, sp := range d.spans {
 		if sp.Start < lo && sp.End > lo {
 			lo = sp.Start
@@ -126,8 +136,8 @@ func (d *Redacted) Update(src []byte) *Redacted {
 		}
 	}
 	nhi := hi + delta // hi in src
-	wlo, whi := max(0, lo-nearContext), min(len(src), nhi+nearContext)
-	found := redact.Locate(string(src[wlo:whi])).Spans()
+	wlo, whi := max(0, lo-nearContext), min(src.Len(), nhi+nearContext)
+	found := redact.Locate(src.String(wlo, whi)).Spans()
 	out := make([]redact.Span, 0, len(d.spans)+len(found))
 	for _, sp := range d.spans {
 		if sp.End > lo {
@@ -142,7 +152,7 @@ func (d *Redacted) Update(src []byte) *Redacted {
 			continue // context: d's secrets answer for it
 		}
 		if f.Start < lo || f.End > nhi {
-			return NewRedacted(src)
+			return NewRedactedText(src)
 		}
 		out = append(out, f)
 	}
@@ -170,11 +180,11 @@ const nearContext = 16 << 10
 // across the window's edges, so that no secret is cut.
 func (d *Redacted) Replacement(at rules.Span, repl string) string {
 	src := d.src
-	a, b := max(0, min(at.Start, len(src))), max(0, min(at.End, len(src)))
+	a, b := max(0, min(at.Start, src.Len())), max(0, min(at.End, src.Len()))
 	if a > b {
 		a, b = b, a
 	}
-	lo, hi := max(0, a-nearContext), min(len(src), b+nearContext) // in src; the window keeps src[lo:a] and src[b:hi]
+	lo, hi := max(0, a-nearContext), min(src.Len(), b+nearContext) // in src; the window keeps src[lo:a] and src[b:hi]
 	for _, sp := range d.spans {
 		if sp.Start < lo && sp.End > lo {
 			lo = sp.Start
@@ -185,7 +195,7 @@ func (d *Redacted) Replacement(at rules.Span, repl string) string {
 	}
 	lo, hi = min(lo, a), max(hi, b)
 	win := make([]byte, 0, (a-lo)+len(repl)+(hi-b))
-	win = append(append(append(win, src[lo:a]...), repl...), src[b:hi]...)
+	win = append(append(append(win, src.Slice(lo, a)...), repl...), src.Slice(b, hi)...)
 	return RedactedSpans(win, []rules.Span{{Start: a - lo, End: a - lo + len(repl)}}, "")
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/internal/redact"
 	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
 )
 
 // TestRedactedSpansInContext: a secret passed by position is recognised by
@@ -181,7 +182,7 @@ func TestUpdateIsWholeRedaction(t *testing.T) {
 			if rng.IntN(3) == 0 {
 				at = append(at, a)
 			}
-			upd := red.Update(next)
+			upd := red.Update(syntax.NewText(next))
 			whole := redact.Locate(string(next))
 			want := whole.Spans()
 			if !slices.Equal(upd.spans, want) {
@@ -233,10 +234,11 @@ func BenchmarkRedactAfterEdit(b *testing.B) {
 			}
 		})
 		b.Run(name+"/update", func(b *testing.B) {
-			red := NewRedacted(src)
+			texts := [2]*syntax.Text{syntax.NewText(edited[0]), syntax.NewText(edited[1])}
+			red := NewRedactedText(texts[0])
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				red = red.Update(edited[(i+1)%2])
+				red = red.Update(texts[(i+1)%2])
 			}
 		})
 	}
@@ -265,10 +267,11 @@ func BenchmarkRedactAfterEditReal(b *testing.B) {
 				}
 			})
 			b.Run(bf.ID+"/update", func(b *testing.B) {
-				red := NewRedacted(src)
+				texts := [2]*syntax.Text{syntax.NewText(edited[0]), syntax.NewText(edited[1])}
+				red := NewRedactedText(texts[0])
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					red = red.Update(edited[(i+1)%2])
+					red = red.Update(texts[(i+1)%2])
 				}
 			})
 			// What each suggestion shown adds to its offer's record: its

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -321,13 +322,13 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 	if len(list) == 0 {
 		return
 	}
-	src := old.Bytes()
+	src := old
 	// Trim the common prefix and suffix of the replaced text and repl.
-	for start < end && len(repl) > 0 && src[start] == repl[0] {
+	for start < end && len(repl) > 0 && src.At(start) == repl[0] {
 		start++
 		repl = repl[1:]
 	}
-	for end > start && len(repl) > 0 && src[end-1] == repl[len(repl)-1] {
+	for end > start && len(repl) > 0 && src.At(end-1) == repl[len(repl)-1] {
 		end--
 		repl = repl[:len(repl)-1]
 	}
@@ -361,11 +362,11 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 			// nothing between them (unknown → unknown[], Xunknown,
 			// f(...)): grow the region to cover the change.
 			if start < tr.start {
-				tr.prefix = string(src[start:tr.start]) + tr.prefix
+				tr.prefix = string(src.Slice(start, tr.start)) + tr.prefix
 				tr.start = start
 			}
 			if end > tr.end {
-				tr.suffix += string(src[tr.end:end])
+				tr.suffix += string(src.Slice(tr.end, end))
 				tr.end = end
 			}
 			tr.end += delta
@@ -387,7 +388,7 @@ func (t *Tracker) Edit(docKey string, old *syntax.Text, start, end int, repl []b
 // original); nil when the change is not of that shape, or the code right
 // next to the regions changed too, and the regions then grow as usual. several reports
 // that the change covered more than one region.
-func mapSpanning(list []*tracked, src []byte, start, end int, repl []byte) (mapped map[*tracked]bool, several bool) {
+func mapSpanning(list []*tracked, src *syntax.Text, start, end int, repl []byte) (mapped map[*tracked]bool, several bool) {
 	var cov []*tracked
 	for _, tr := range list {
 		if (start < tr.end && end > tr.start) || (start == end && start > tr.start && start < tr.end) {
@@ -408,8 +409,8 @@ func mapSpanning(list []*tracked, src []byte, start, end int, repl []byte) (mapp
 	lo, hi := min(start, cov[0].start), max(end, last.end)
 	// The span [lo, hi) after the change.
 	after := make([]byte, 0, (start-lo)+len(repl)+(hi-end))
-	after = append(append(append(after, src[lo:start]...), repl...), src[end:hi]...)
-	head, tail := src[lo:cov[0].start], src[last.end:hi]
+	after = append(append(append(after, src.Slice(lo, start)...), repl...), src.Slice(end, hi)...)
+	head, tail := src.Slice(lo, cov[0].start), src.Slice(last.end, hi)
 	if len(head)+len(tail) > len(after) || !bytes.HasPrefix(after, head) || !bytes.HasSuffix(after, tail) {
 		return nil, several
 	}
@@ -424,7 +425,7 @@ func mapSpanning(list []*tracked, src []byte, start, end int, repl []byte) (mapp
 			spans[i] = span{p, limit}
 			break
 		}
-		gap := src[tr.end:cov[i+1].start]
+		gap := src.Slice(tr.end, cov[i+1].start)
 		if j := bytes.Index(after[p:limit], gap); j >= 0 {
 			spans[i] = span{p, p + j}
 			p += j + len(gap)
@@ -486,45 +487,49 @@ func separator(b byte) bool {
 // or when the text it removed ends with one (or it removed nothing) and the
 // text now before the region (what it inserted, else what precedes it)
 // ends with one too.
-func attachedBefore(src []byte, start, end int, repl []byte, at int) bool {
-	if at < len(src) && separator(src[at]) {
+func attachedBefore(src *syntax.Text, start, end int, repl []byte, at int) bool {
+	if at < src.Len() && separator(src.At(at)) {
 		return false
 	}
-	if end > start && !separator(src[end-1]) {
+	if end > start && !separator(src.At(end-1)) {
 		return true
 	}
 	switch {
 	case len(repl) > 0:
 		return !separator(repl[len(repl)-1])
 	case start > 0:
-		return !separator(src[start-1])
+		return !separator(src.At(start - 1))
 	}
 	return false
 }
 
 // attachedAfter is attachedBefore for a change that begins where a region
 // ends (start == at).
-func attachedAfter(src []byte, start, end int, repl []byte, at int) bool {
-	if at > 0 && separator(src[at-1]) {
+func attachedAfter(src *syntax.Text, start, end int, repl []byte, at int) bool {
+	if at > 0 && separator(src.At(at-1)) {
 		return false
 	}
-	if end > start && !separator(src[start]) {
+	if end > start && !separator(src.At(start)) {
 		return true
 	}
 	switch {
 	case len(repl) > 0:
 		return !separator(repl[0])
-	case end < len(src):
-		return !separator(src[end])
+	case end < src.Len():
+		return !separator(src.At(end))
 	}
 	return false
 }
 
 // Settle checks the tracked regions of a document after a change: a region
-// back at its original text is undone. text is the document now.
-func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
+// back at its original text is undone. text is the document now; only the
+// regions an edit reached, and around them, are read.
+func (t *Tracker) Settle(docKey string, text *syntax.Text, now time.Time) []Outcome {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !slices.ContainsFunc(t.tracked[docKey], func(tr *tracked) bool { return tr.touched || tr.dirty }) {
+		return nil // no edit reached a region
+	}
 	var out []Outcome
 	keep := t.tracked[docKey][:0]
 	var groups []*group
@@ -536,7 +541,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 		}
 		if tr.touched && !tr.dirty {
 			tr.touched = false
-			if tr.restoredAround(text) {
+			if tr.restoredAround(text.Len(), text.Slice) {
 				if tr.group != nil {
 					tr.restored = true
 					groups = append(groups, tr.group)
@@ -552,7 +557,7 @@ func (t *Tracker) Settle(docKey string, text []byte, now time.Time) []Outcome {
 			continue
 		}
 		tr.dirty, tr.touched = false, false
-		cur := string(text[tr.start:tr.end])
+		cur := string(text.Slice(tr.start, tr.end))
 		switch cur {
 		case tr.prefix + tr.Original:
 			if tr.group != nil {
@@ -625,11 +630,14 @@ func (t *Tracker) setList(docKey string, list []*tracked) {
 // inside a copy of the original text that the edits around it restored:
 // the fix removed text (x.keys() → x, list(x) → x) and the editor's undo
 // inserted it back at the region's edges.
-func (tr *tracked) restoredAround(text []byte) bool {
-	if tr.prefix != "" || tr.suffix != "" || tr.end > len(text) || tr.start < 0 {
+//
+// The text is n bytes long, and slice returns its bytes in [a, b): a
+// document's Text in pieces, or one slice.
+func (tr *tracked) restoredAround(n int, slice func(a, b int) []byte) bool {
+	if tr.prefix != "" || tr.suffix != "" || tr.end > n || tr.start < 0 {
 		return false
 	}
-	cur := string(text[tr.start:tr.end])
+	cur := string(slice(tr.start, tr.end))
 	if len(tr.Original) <= len(cur) {
 		return false
 	}
@@ -638,7 +646,7 @@ func (tr *tracked) restoredAround(text []byte) bool {
 			continue
 		}
 		lo, hi := tr.start-off, tr.start-off+len(tr.Original)
-		if lo >= 0 && hi <= len(text) && string(text[lo:hi]) == tr.Original {
+		if lo >= 0 && hi <= n && string(slice(lo, hi)) == tr.Original {
 			return true
 		}
 	}
@@ -761,7 +769,7 @@ func (tr *tracked) judgeRegion(text []byte, now time.Time, final bool) (Outcome,
 	cur := string(text[tr.start:tr.end])
 	expected := tr.prefix + tr.Suggested + tr.suffix
 	switch {
-	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original) || tr.restoredAround(text):
+	case cur == tr.prefix+tr.Original+tr.suffix || (tr.suffix == "" && cur == tr.prefix+tr.Original) || tr.restoredAround(len(text), func(a, b int) []byte { return text[a:b] }):
 		return Outcome{SuggestionID: tr.SuggestionID, SetID: tr.SetID, Outcome: store.Undone, At: now}, true
 	case !SameSyntax(tr.Grammar, cur, expected):
 		if SameSyntax(tr.Grammar, cur, tr.prefix+tr.Original+tr.suffix) {

@@ -62,7 +62,7 @@ func TestTrackerParts(t *testing.T) {
 				at := strings.Index(string(text.Bytes()), s.old)
 				tr.Edit("d", text, at, at+len(s.old), []byte(s.new))
 				text, _ = text.Replace(at, at+len(s.old), []byte(s.new))
-				outs = append(outs, tr.Settle("d", text.Bytes(), t0)...)
+				outs = append(outs, tr.Settle("d", text, t0)...)
 			}
 			for _, d := range cps {
 				outs = append(outs, tr.Tick(t0.Add(d), func(key string, fn func([]byte)) { fn(text.Bytes()) })...)

@@ -112,7 +112,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func fullRescan(g syntax.Grammar, lib *rules.Library, src []byte) time.Duration {
 	t0 := time.Now()
 	t, _ := syntax.Parse(context.Background(), g, src)
-	rules.NewIndex(lib.Set(g), t, src)
+	rules.NewIndex(lib.Set(g), t, syntax.NewText(src))
 	d := time.Since(t0)
 	t.Close()
 	return d
@@ -350,7 +350,7 @@ func BenchmarkCodeActionPolicyShare(b *testing.B) {
 					b.ReportMetric(float64(n), "actions")
 					doc := s.docs.get(d.uri)
 					doc.mu.Lock()
-					for _, m := range doc.index.Within(doc.tree, doc.text.Bytes(), doc.text.LineStart(int(d.line)), doc.text.LineStart(int(d.line)+12)) {
+					for _, m := range doc.index.Within(doc.tree, doc.text, doc.text.LineStart(int(d.line)), doc.text.LineStart(int(d.line)+12)) {
 						edits, _ := rules.Fix(m, doc.tree, doc.text.Bytes())
 						c := newCandidate(m, edits, doc.text, syntax.UTF16)
 						c.features.RuleID, c.features.Prior = m.Rule.ID, m.Rule.Prior
@@ -405,7 +405,7 @@ func BenchmarkWholeFileCodeAction(b *testing.B) {
 			})
 			doc := s.docs.get(d.uri)
 			doc.mu.Lock()
-			n := len(doc.index.Matches(doc.tree, doc.text.Bytes()))
+			n := len(doc.index.Matches(doc.tree, doc.text))
 			doc.mu.Unlock()
 			lat := make([]time.Duration, 0, b.N)
 			b.ResetTimer()

@@ -148,18 +148,18 @@ func (s *Server) noFix(doc *document, m *rules.Match, textLen int, err error) {
 // statement takes its line when only blanks surround it), and when the
 // rule's templates use it, the indentation of the root's first line.
 func fixReads(text *syntax.Text, m rules.Match) rules.Span {
-	src := text.Bytes()
+	src := text
 	lo, hi := m.Root.Start, m.Root.End
 	if m.Rule.FixReadsIndent() {
 		lo = text.LineStart(text.LineOf(lo))
 	}
-	for lo > 0 && (src[lo-1] == ' ' || src[lo-1] == '\t') {
+	for lo > 0 && (src.At(lo-1) == ' ' || src.At(lo-1) == '\t') {
 		lo--
 	}
-	for hi < len(src) && (src[hi] == ' ' || src[hi] == '\t' || src[hi] == ';') {
+	for hi < src.Len() && (src.At(hi) == ' ' || src.At(hi) == '\t' || src.At(hi) == ';') {
 		hi++
 	}
-	return rules.Span{Start: max(lo-1, 0), End: min(hi+1, len(src))}
+	return rules.Span{Start: max(lo-1, 0), End: min(hi+1, src.Len())}
 }
 
 // relative returns edits with spans relative to base.
@@ -218,7 +218,6 @@ func (c *candidate) finish(text *syntax.Text, enc syntax.Encoding) {
 	}
 	m, edits := c.match, c.edits
 	c.siteStart, c.siteEnd = text.Position(m.Site.Start, enc), text.Position(m.Site.End, enc)
-	src := text.Bytes()
 	// The region capture follows is what the rewrite itself covers; an
 	// import the fix adds or drops is not part of it (the developer may
 	// reorganise imports without touching the suggestion).
@@ -237,11 +236,11 @@ func (c *candidate) finish(text *syntax.Text, enc syntax.Encoding) {
 		// most of the file, and copying it twice per request cost more
 		// than the rest of the migration.)
 		c.region = rules.Span{Start: own[0].Span.Start, End: own[len(own)-1].Span.End}
-		c.original = string(src[c.region.Start:c.region.End])
+		c.original = text.String(c.region.Start, c.region.End)
 		var b strings.Builder
 		last := c.region.Start
 		for _, e := range own {
-			b.Write(src[last:e.Span.Start])
+			b.Write(text.Slice(last, e.Span.Start))
 			b.WriteString(e.NewText)
 			last = e.Span.End
 		}

@@ -290,7 +290,7 @@ func (s *Server) closeCapture() {
 func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate, ids []string, setID, trigger, policyVersion string, now time.Time, weight float64) {
 	recs := s.offerRecords(doc, shown, ids, setID, trigger, policyVersion, now)
 	s.rec.OfferFunc(func() []store.Suggestion {
-		red := doc.redact(text.Bytes())
+		red := doc.redact(text)
 		origs := originalTexts(red, shown)
 		for i, c := range shown {
 			recs[i].OriginalText, recs[i].SuggestedText = recordTexts(red, c, origs[i])
@@ -305,11 +305,10 @@ func (s *Server) recordOffer(doc offerDoc, text *syntax.Text, shown []*candidate
 // each of them was most of the work such a request left behind); "" for
 // the others, whose texts recordTexts cuts itself.
 func originalTexts(red *capture.Redacted, shown []*candidate) []string {
-	src := red.Bytes()
 	var spans []rules.Span
 	var at []int
 	for i, c := range shown {
-		if r := c.region; !c.migration && r.Start >= 0 && r.End <= len(src) && r.Start <= r.End {
+		if r := c.region; !c.migration && r.Start >= 0 && r.End <= red.Len() && r.Start <= r.End {
 			spans = append(spans, r)
 			at = append(at, i)
 		}
@@ -328,12 +327,11 @@ func originalTexts(red *capture.Redacted, shown []*candidate) []string {
 // orig is the candidate's original as originalTexts cut it (a single fix's)
 // from red, the document's redaction.
 func recordTexts(red *capture.Redacted, c *candidate, orig string) (string, string) {
-	src := red.Bytes()
 	if c.migration {
 		return migrationTexts(red, c)
 	}
 	r := c.region
-	if r.Start < 0 || r.End > len(src) || r.Start > r.End {
+	if r.Start < 0 || r.End > red.Len() || r.Start > r.End {
 		return c.original, c.replaced // the store redacts them on their own
 	}
 	return orig, red.Replacement(r, c.replaced)
@@ -351,7 +349,6 @@ const migrationRecordLines = 64
 // record keeps them (recordTexts), cut at migrationRecordLines: the edits
 // are applied to the text up to the end of the last line kept.
 func migrationTexts(red *capture.Redacted, c *candidate) (string, string) {
-	src := red.Bytes()
 	lines, more := c.recLines, 0
 	if len(lines) > migrationRecordLines {
 		lines, more = lines[:migrationRecordLines], len(lines)-migrationRecordLines
@@ -359,12 +356,12 @@ func migrationTexts(red *capture.Redacted, c *candidate) (string, string) {
 	if len(lines) == 0 {
 		return "", ""
 	}
-	cut := min(lines[len(lines)-1].End, len(src))
+	cut := min(lines[len(lines)-1].End, red.Len())
 	edits := c.edits
 	if i := sort.Search(len(edits), func(i int) bool { return edits[i].Span.Start >= cut }); i < len(edits) {
 		edits = edits[:i] // sorted by start (migration)
 	}
-	after, mapOff := capture.ApplyEdits(src[:cut], edits)
+	after, mapOff := capture.ApplyEdits(red.Slice(0, cut), edits)
 	newLines := make([]rules.Span, len(lines))
 	for i, l := range lines {
 		newLines[i] = rules.Span{Start: mapOff(l.Start), End: mapOff(l.End)}
@@ -413,9 +410,9 @@ type offerDoc struct {
 
 // redact returns the redaction of src, a text of the document: updated
 // from the last one kept for it, which it then replaces.
-func (d offerDoc) redact(src []byte) *capture.Redacted {
+func (d offerDoc) redact(src *syntax.Text) *capture.Redacted {
 	if d.redacted == nil {
-		return capture.NewRedacted(src)
+		return capture.NewRedactedText(src)
 	}
 	red := d.redacted.Load().Update(src)
 	d.redacted.Store(red)

@@ -407,12 +407,12 @@ func (s *Server) target(path string, g syntax.Grammar) rules.Target {
 // when they are not all known by then its sites are not offered. Call with
 // the document's lock held, and use the result under it.
 func (s *Server) docTarget(doc *document, deadline time.Time) *rules.DocTarget {
-	src := doc.text.Bytes()
-	return s.target(doc.path, doc.grammar).Doc(src, func() ([]rules.Match, bool) {
+	src := doc.text
+	return s.target(doc.path, doc.grammar).Doc(doc.tree, src, func() ([]rules.Match, bool) {
 		if doc.index == nil {
 			return nil, false
 		}
-		all := doc.index.WithinBy(doc.tree, src, 0, len(src), deadline)
+		all := doc.index.WithinBy(doc.tree, src, 0, src.Len(), deadline)
 		return all, doc.index.Pending() == 0
 	})
 }
@@ -493,10 +493,10 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	persona, _ := s.persona()
 	target := s.docTarget(doc, began.Add(timeout/2))
 	var matches []rules.Match
-	near := doc.index.WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2))
+	near := doc.index.WithinBy(doc.tree, text, start, end, began.Add(timeout/2))
 	if cfg.Suggestions.MigrationSites {
 		// A new slice: the index's answer may be its own.
-		near = slices.Concat(near, doc.migrationIndex().WithinBy(doc.tree, text.Bytes(), start, end, began.Add(timeout/2)))
+		near = slices.Concat(near, doc.migrationIndex().WithinBy(doc.tree, text, start, end, began.Add(timeout/2)))
 	}
 	for _, m := range near {
 		if s.eligible(m, doc, target, cfg, p.Context.Only) {
@@ -507,7 +507,7 @@ func (s *Server) find(ctx context.Context, key string, p *protocol.CodeActionPar
 	f.total = len(matches)
 	rctx, cancel := context.WithDeadline(ctx, began.Add(timeout*3/4))
 	defer cancel()
-	cs := candidateSource{doc: doc, text: text, role: capture.FileRole(doc.path, text.Bytes()), persona: persona}
+	cs := candidateSource{doc: doc, text: text, role: capture.FileRole(doc.path, text.Slice(0, capture.FileRoleReads)), persona: persona}
 	f.cands, f.partial = s.candidates(rctx, cs, matches)
 	if wantsSource(triggerOf(p), p.Context.Only) && rctx.Err() == nil {
 		f.cands = append(f.cands, s.migrations(rctx, doc, target, persona, enc, p.Context.Only)...)

@@ -308,7 +308,7 @@ func (s *Server) matchPending(doc *document) bool {
 	if doc.index == nil || doc.index.Pending() == 0 {
 		return false
 	}
-	doc.index.WithinBy(doc.tree, doc.text.Bytes(), 0, doc.text.Len(), time.Now().Add(matchSlice))
+	doc.index.WithinBy(doc.tree, doc.text, 0, doc.text.Len(), time.Now().Add(matchSlice))
 	return doc.index.Pending() > 0
 }
 
@@ -342,10 +342,10 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 	learnt := s.adapterActive()
 	var cands []*candidate
 	done := true
-	all := doc.index.Matches(doc.tree, doc.text.Bytes())
+	all := doc.index.Matches(doc.tree, doc.text)
 	if cfg.Suggestions.MigrationSites {
 		// A new slice: the index's answer may be its own.
-		all = slices.Concat(all, doc.migrationIndex().Matches(doc.tree, doc.text.Bytes()))
+		all = slices.Concat(all, doc.migrationIndex().Matches(doc.tree, doc.text))
 	}
 	for _, m := range all {
 		if hiddenUnsafe(m.Unsafe, learnt) || !s.eligible(m, doc, target, cfg, nil) {
@@ -360,7 +360,7 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 			continue
 		}
 		c := newCandidate(m, edits, doc.text, enc)
-		c.features = capture.Features(m, edits, doc.tree, doc.text.Bytes(), doc.path, persona)
+		c.features = capture.Features(m, edits, doc.tree, doc.text.Slice(0, capture.FileRoleReads), doc.path, persona)
 		c.score = c.features.Prior
 		c.grammar = doc.grammar
 		cands = append(cands, c)

@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -189,7 +188,7 @@ func (d *document) precheck(maxBytes int) (syntax.Grammar, string) {
 		return "", fmt.Sprintf("language %q is not supported", d.languageID)
 	case d.text.Len() > maxBytes:
 		return "", fmt.Sprintf("document is %d bytes, over limits.max_document_bytes (%d)", d.text.Len(), maxBytes)
-	case bytes.IndexByte(d.text.Bytes(), 0) >= 0:
+	case d.text.IndexByte(0, d.text.Len(), 0) >= 0:
 		return "", "document looks binary (it contains NUL bytes)"
 	}
 	return g, ""
@@ -279,7 +278,7 @@ func (a analysis) replay(edits []syntax.Edit, text *syntax.Text) error {
 		a.index.Edit(e)
 		a.migs.Edit(e)
 	}
-	changed, err := a.tree.Reparse(context.Background(), text.Bytes())
+	changed, err := a.tree.Reparse(context.Background(), text)
 	if err != nil {
 		return err
 	}
@@ -291,7 +290,7 @@ func (a analysis) replay(edits []syntax.Edit, text *syntax.Text) error {
 }
 
 func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *rules.Library) analysis {
-	t, err := syntax.Parse(ctx, g, text.Bytes())
+	t, err := syntax.ParseText(ctx, g, text)
 	if err != nil {
 		return analysis{quiet: "parse failed: " + err.Error()}
 	}
@@ -302,7 +301,7 @@ func analyseText(ctx context.Context, g syntax.Grammar, text *syntax.Text, lib *
 	// The migration rules are matched now, with the file, in the same
 	// traversal: on a 100,000-line bundle they take seconds, which a
 	// request must not wait for.
-	ix, migs := rules.NewIndexes(lib, g, t, text.Bytes())
+	ix, migs := rules.NewIndexes(lib, g, t, text)
 	t.ForgetNodes() // the whole file's matching visited most of them
 	return analysis{grammar: g, tree: t, index: ix, migs: migs}
 }

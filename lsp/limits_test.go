@@ -214,12 +214,12 @@ func TestBackgroundAnalysisWhileTyping(t *testing.T) {
 		t.Fatal("the server's text differs from the client's")
 	}
 	lib := h.srv.library()
-	want := rules.NewIndex(lib.Sites(syntax.JavaScript), doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
-	if got := doc.index.Matches(doc.tree, doc.text.Bytes()); len(got) != len(want) {
+	want := rules.NewIndex(lib.Sites(syntax.JavaScript), doc.tree, doc.text).Matches(doc.tree, doc.text)
+	if got := doc.index.Matches(doc.tree, doc.text); len(got) != len(want) {
 		t.Fatalf("after the replayed edits the index holds %d matches, a rescan %d", len(got), len(want))
 	}
-	want = rules.NewIndex(lib.Migrations(syntax.JavaScript), doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
-	if got := doc.migrationIndex().Matches(doc.tree, doc.text.Bytes()); len(got) != len(want) || len(want) == 0 {
+	want = rules.NewIndex(lib.Migrations(syntax.JavaScript), doc.tree, doc.text).Matches(doc.tree, doc.text)
+	if got := doc.migrationIndex().Matches(doc.tree, doc.text); len(got) != len(want) || len(want) == 0 {
 		t.Fatalf("the migration rules' index holds %d matches, a rescan %d", len(got), len(want))
 	}
 }
@@ -353,8 +353,8 @@ func TestMigrationIndexRefreshedWhenIdle(t *testing.T) {
 		testwait.Until(t, "the migration index is refreshed once typing pauses", func() bool { return !stale() })
 		doc.mu.Lock()
 		lib := e.srv.library()
-		want := rules.NewIndex(lib.Migrations(syntax.JavaScript), doc.tree, doc.text.Bytes()).Matches(doc.tree, doc.text.Bytes())
-		got := doc.migs.Matches(doc.tree, doc.text.Bytes())
+		want := rules.NewIndex(lib.Migrations(syntax.JavaScript), doc.tree, doc.text).Matches(doc.tree, doc.text)
+		got := doc.migs.Matches(doc.tree, doc.text)
 		doc.mu.Unlock()
 		if len(got) != len(want) || len(want) != 3 {
 			t.Fatalf("the refreshed index holds %d matches, a rescan %d (want 3: x, y and the typed z)", len(got), len(want))

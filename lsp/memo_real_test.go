@@ -62,7 +62,7 @@ func ruleMatches(t *testing.T, lib *rules.Library, g syntax.Grammar, src []byte)
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	return len(rules.NewIndex(lib.Set(g), tree, src).Matches(tree, src)) > 0
+	return len(rules.NewIndex(lib.Set(g), tree, syntax.NewText(src)).Matches(tree, syntax.NewText(src))) > 0
 }
 
 // editRealAndCompare opens file's text src in the workspace folder root,

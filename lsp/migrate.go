@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -62,11 +61,11 @@ func (s *Server) migrations(ctx context.Context, doc *document, target *rules.Do
 	if c := doc.migCache; c != nil && c.key == key {
 		return c.copies()
 	}
-	src := doc.text.Bytes()
+	src := doc.text
 	byRule := map[*rules.Rule][]int32{} // each rule's sites, as indexes into all
 	var order []*rules.Rule
 	deadline, _ := ctx.Deadline()
-	all := migs.WithinBy(doc.tree, src, 0, len(src), deadline)
+	all := migs.WithinBy(doc.tree, src, 0, src.Len(), deadline)
 	if migs.Pending() > 0 {
 		return nil
 	}
@@ -153,7 +152,7 @@ func (s *Server) migration(ctx context.Context, doc *document, all []rules.Match
 	if len(parts) == 0 {
 		return nil
 	}
-	src := doc.text.Bytes()
+	src := doc.text
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
 	for i := 1; i < len(edits); i++ {
 		if edits[i].Span.Start < edits[i-1].Span.End {
@@ -166,7 +165,7 @@ func (s *Server) migration(ctx context.Context, doc *document, all []rules.Match
 	s.mu.RUnlock()
 	c := &candidate{match: *first, edits: edits, migration: true, sites: len(parts), resolved: resolved}
 	c.finish(doc.text, enc)
-	c.features = capture.Features(*first, edits, doc.tree, src, doc.path, persona)
+	c.features = capture.Features(*first, edits, doc.tree, src.Slice(0, capture.FileRoleReads), doc.path, persona)
 	c.score = c.features.Prior
 	c.grammar = doc.grammar
 	c.siteEnd = doc.text.Position(last.Site.End, enc)
@@ -202,7 +201,7 @@ func partSum(before, after string) [sha256.Size]byte {
 // parts and the first and last match kept; a site whose edits would overlap
 // another's, or that renders nothing, is left out. nil when ctx ends.
 func (s *Server) migrationSites(ctx context.Context, doc *document, all []rules.Match, at []int32) (edits []rules.TextEdit, parts []migrationPart, first, last *rules.Match) {
-	src := doc.text.Bytes()
+	src := doc.text
 	imports := map[rules.TextEdit]bool{}
 	lastEnd := -1
 	// Thousands of sites in a bundle: grown by appending, these slices
@@ -270,7 +269,7 @@ type sitePart struct {
 
 // newSitePart makes the part of a fix whose edits are relative to base, in
 // src.
-func newSitePart(src []byte, fix []rules.TextEdit, base int) *sitePart {
+func newSitePart(src *syntax.Text, fix []rules.TextEdit, base int) *sitePart {
 	p := &sitePart{firstOwn: int(^uint(0) >> 1)}
 	var after strings.Builder
 	last := -1
@@ -284,7 +283,7 @@ func newSitePart(src []byte, fix []rules.TextEdit, base int) *sitePart {
 		}
 		p.own++
 		p.firstOwn = min(p.firstOwn, e.Span.Start)
-		after.Write(src[last:start])
+		after.Write(src.Slice(last, start))
 		after.WriteString(e.NewText)
 		last = end
 		p.region.End = end
@@ -292,7 +291,7 @@ func newSitePart(src []byte, fix []rules.TextEdit, base int) *sitePart {
 	if p.own == 0 {
 		return p
 	}
-	p.before = string(src[p.region.Start:p.region.End])
+	p.before = src.String(p.region.Start, p.region.End)
 	p.after = after.String()
 	p.sum = partSum(p.before, p.after)
 	p.region.Start -= base
@@ -314,7 +313,7 @@ func newSitePart(src []byte, fix []rules.TextEdit, base int) *sitePart {
 // in the file leaves the set the same, as it did when the key held lines.
 // It hashes each part's sum, which the site's memo keeps (sitePart), so
 // that a menu after a keystroke hashes 32 bytes a site, not its code.
-func (c *candidate) setParts(src []byte, edits []rules.TextEdit, parts []migrationPart) {
+func (c *candidate) setParts(src *syntax.Text, edits []rules.TextEdit, parts []migrationPart) {
 	c.parts = make([]capture.Part, len(parts))
 	h := sha256.New()
 	delta, ei := 0, 0
@@ -341,15 +340,11 @@ func (c *candidate) setParts(src []byte, edits []rules.TextEdit, parts []migrati
 }
 
 // lineSpan returns the whole lines holding sp, without the last newline.
-func lineSpan(src []byte, sp rules.Span) (int, int) {
-	// bytes, not strings: converting src to a string would copy the file
-	// for every site of a migration.
-	start := bytes.LastIndexByte(src[:sp.Start], '\n') + 1
-	end := sp.End
-	if i := bytes.IndexByte(src[sp.End:], '\n'); i >= 0 {
-		end += i
-	} else {
-		end = len(src)
+func lineSpan(src *syntax.Text, sp rules.Span) (int, int) {
+	start := src.LastIndexByte(0, sp.Start, '\n') + 1
+	end := src.IndexByte(sp.End, src.Len(), '\n')
+	if end < 0 {
+		end = src.Len()
 	}
 	return start, end
 }

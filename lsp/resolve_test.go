@@ -9,6 +9,7 @@ import (
 
 	"github.com/syntx/syntx/internal/lspclient"
 	"github.com/syntx/syntx/rules"
+	"github.com/syntx/syntx/syntax"
 )
 
 // resolveSrc has a migration (var → let/const) and a per-site fix
@@ -142,7 +143,7 @@ func TestOfferSetKeyHashesCode(t *testing.T) {
 		}
 		parts[sites-1].after = lastAfter
 		c := &candidate{match: rules.Match{Rule: &rules.Rule{Spec: rules.Spec{ID: "javascript.no-var"}}}, migration: true}
-		c.setParts(src, nil, parts)
+		c.setParts(syntax.NewText(src), nil, parts)
 		return []*candidate{c}
 	}
 	k := offerSetKey("file:///b.js", mig("let"))

@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"bytes"
 	"context"
 
 	"go.lsp.dev/protocol"
@@ -115,7 +114,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 	s.holdTeamSync()
 	s.pauseIdleTraining()
 	if s.tracker != nil {
-		s.recordOutcomes(s.tracker.Settle(key, doc.text.Bytes(), now), false)
+		s.recordOutcomes(s.tracker.Settle(key, doc.text, now), false)
 	}
 	s.reanalyse(ctx, doc, cfg)
 	s.refreshWhenIdle(key, doc)
@@ -173,7 +172,7 @@ func (s *Server) reanalyse(ctx context.Context, doc *document, cfg config.Config
 		// keystroke, which would stall each one for the parse timeout.
 	case doc.tree == nil && syntax.Detect(doc.languageID, doc.path) != "":
 		// Text only because it was too big or binary: maybe no longer.
-		if doc.text.Len() <= cfg.Limits.MaxDocumentBytes && bytes.IndexByte(doc.text.Bytes(), 0) < 0 {
+		if doc.text.Len() <= cfg.Limits.MaxDocumentBytes && doc.text.IndexByte(0, doc.text.Len(), 0) < 0 {
 			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)
 		}
 	case doc.tree != nil:
@@ -181,7 +180,7 @@ func (s *Server) reanalyse(ctx context.Context, doc *document, cfg config.Config
 			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes) // records why it is quiet now
 			return
 		}
-		changed, err := doc.tree.Reparse(ctx, doc.text.Bytes())
+		changed, err := doc.tree.Reparse(ctx, doc.text)
 		if err != nil {
 			s.log.Warn("reparse failed; reparsing from scratch", "uri", doc.uri, "err", err)
 			doc.analyse(ctx, s.library(), cfg.Limits.MaxDocumentBytes)

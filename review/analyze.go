@@ -193,7 +193,7 @@ func enclosingChunks(ls *lines, want []LineRange) []LineRange {
 // off of the file ls indexes) whose site touches the wanted lines (every
 // match when want is nil), once per rule and site, ordered by site and
 // rule.
-func wantedMatches(set *rules.Set, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []rules.Match {
+func wantedMatches(set *rules.Set, ls *lines, tree *syntax.Tree, off int, part *syntax.Text, want []LineRange) []rules.Match {
 	type key struct {
 		rule string
 		site rules.Span
@@ -222,15 +222,15 @@ func wantedMatches(set *rules.Set, ls *lines, tree *syntax.Tree, off int, part [
 		matches = append(matches, m)
 	}
 	if want == nil {
-		set.MatchRange(tree, part, 0, len(part), collect)
+		set.MatchRange(tree, part, 0, part.Len(), collect)
 	} else {
 		var ranges []rules.Span
 		for _, r := range mergeRanges(want) {
 			lo, hi := ls.start(r.Start)-off, ls.start(r.End)-off
-			if hi <= 0 || lo >= len(part) {
+			if hi <= 0 || lo >= part.Len() {
 				continue
 			}
-			ranges = append(ranges, rules.Span{Start: max(lo, 0), End: min(hi, len(part))})
+			ranges = append(ranges, rules.Span{Start: max(lo, 0), End: min(hi, part.Len())})
 		}
 		set.MatchRanges(tree, part, ranges, collect)
 	}
@@ -247,7 +247,8 @@ func wantedMatches(set *rules.Set, ls *lines, tree *syntax.Tree, off int, part [
 // (part starts at byte off of src) and returns the findings whose site
 // touches the wanted lines, in file coordinates.
 func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src []byte, ls *lines, tree *syntax.Tree, off int, part []byte, want []LineRange) []*Finding {
-	matches := wantedMatches(a.lib.Set(g), ls, tree, off, part, want)
+	text := syntax.NewText(part)
+	matches := wantedMatches(a.lib.Set(g), ls, tree, off, text, want)
 	abs := path
 	if a.root != "" {
 		abs = filepath.Join(a.root, filepath.FromSlash(path))
@@ -259,9 +260,8 @@ func (a *analyzer) match(ctx context.Context, g syntax.Grammar, path string, src
 	// The matches of the change's lines stand for every match of the
 	// file: a site's fix is applied alone, so two hoisting one name matter
 	// only among the findings shown together.
-	doc := target.Doc(part, func() ([]rules.Match, bool) { return matches, true })
+	doc := target.Doc(tree, text, func() ([]rules.Match, bool) { return matches, true })
 	var out []*Finding
-	text := syntax.NewText(part)
 	// One checker for the part: what reaches across it (eslint-disable
 	// regions, //lint:file-ignore) is found once, not once per match.
 	sups := rules.NewTextSuppressions(tree, text)

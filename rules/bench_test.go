@@ -78,7 +78,7 @@ func BenchmarkRules(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				n = 0
-				set.MatchRange(tree, src, 0, len(src), func(Match) { n++ })
+				set.MatchRange(tree, syntax.NewText(src), 0, len(src), func(Match) { n++ })
 			}
 			b.ReportMetric(float64(n), "matches")
 			b.ReportMetric(float64(strings.Count(string(src), "\n")), "lines")
@@ -88,7 +88,7 @@ func BenchmarkRules(b *testing.B) {
 				n := 0
 				for b.Loop() {
 					n = 0
-					set.MatchRule(r, tree, src, 0, len(src), func(Match) { n++ })
+					set.MatchRule(r, tree, syntax.NewText(src), 0, len(src), func(Match) { n++ })
 				}
 				b.ReportMetric(float64(n), "matches")
 			})
@@ -118,7 +118,7 @@ func BenchmarkEditRematch(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer tree.Close()
-			ix := NewIndex(set, tree, text.Bytes())
+			ix := NewIndex(set, tree, text)
 			at := nthIndex(src, "count += item.qty", strings.Count(src, "count += item.qty")/2) + 4
 			var reparse, rematch []time.Duration
 			b.ResetTimer()
@@ -131,7 +131,7 @@ func BenchmarkEditRematch(b *testing.B) {
 				}
 				t0 := time.Now()
 				tree.Edit(e)
-				changed, err := tree.Reparse(ctx, text.Bytes())
+				changed, err := tree.Reparse(ctx, text)
 				if err != nil {
 					b.Fatal(err)
 				}

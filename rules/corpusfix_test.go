@@ -41,7 +41,7 @@ func TestCorpusFixes(t *testing.T) {
 			formatted, err := format.Source(src)
 			gofmtClean = err == nil && bytes.Equal(formatted, src)
 		}
-		for _, m := range NewIndex(lib.Set(f.Grammar), tree, src).Matches(tree, src) {
+		for _, m := range NewIndex(lib.Set(f.Grammar), tree, syntax.NewText(src)).Matches(tree, syntax.NewText(src)) {
 			edits, err := Fix(m, tree, src)
 			if err != nil {
 				t.Errorf("%s: %s: %v", f.Path, m, err)

@@ -148,7 +148,7 @@ func identByte(b byte) bool {
 
 // startsWord reports whether src[i:] starts a word: nothing of an
 // identifier comes right before it ("eval(" in "xeval(" does not).
-func startsWord(src []byte, i int) bool { return i == 0 || !identByte(src[i-1]) }
+func startsWord(src *syntax.Text, i int) bool { return i == 0 || !identByte(src.At(i-1)) }
 
 // appendWords appends the identifier words of s.
 func appendWords(out []string, s string) []string {
@@ -226,11 +226,11 @@ func (c *change) affects(d *depDetail) bool {
 
 // wordWindow widens [start, end) of src over the identifier characters on
 // each side.
-func wordWindow(src []byte, start, end int) (int, int) {
-	for start > 0 && identByte(src[start-1]) {
+func wordWindow(src *syntax.Text, start, end int) (int, int) {
+	for start > 0 && identByte(src.At(start-1)) {
 		start--
 	}
-	for end < len(src) && identByte(src[end]) {
+	for end < src.Len() && identByte(src.At(end)) {
 		end++
 	}
 	return start, end
@@ -242,11 +242,11 @@ func wordWindow(src []byte, start, end int) (int, int) {
 // does not follow a naming keyword (ok); bound tells whether it holds a
 // statement word. It appends its words. With binding nil (a grammar
 // outside the table) no window is ok.
-func wordsWindow(src []byte, start, end int, words []string, binding map[string]bool) (_ []string, bound, ok bool) {
+func wordsWindow(src *syntax.Text, start, end int, words []string, binding map[string]bool) (_ []string, bound, ok bool) {
 	if binding == nil {
 		return words, false, false
 	}
-	for _, b := range src[start:end] {
+	for _, b := range src.Slice(start, end) {
 		if !identByte(b) && b != ' ' && b != '\t' {
 			return words, false, false
 		}
@@ -254,26 +254,26 @@ func wordsWindow(src []byte, start, end int, words []string, binding map[string]
 	// Only blanks between the line's start and the window: read back over
 	// them, not to the line's start (a minified file's line is the file).
 	i := start
-	for i > 0 && (src[i-1] == ' ' || src[i-1] == '\t') {
+	for i > 0 && (src.At(i-1) == ' ' || src.At(i-1) == '\t') {
 		i--
 	}
-	if (i == 0 || src[i-1] == '\n') && bytes.ContainsAny(src[start:end], " \t") {
+	if (i == 0 || src.At(i-1) == '\n') && bytes.ContainsAny(src.Slice(start, end), " \t") {
 		return words, false, false // indentation (Python's blocks)
 	}
 	// The word before, across blanks: "function f", "def f", "class C".
 	p := start
-	for p > 0 && (src[p-1] == ' ' || src[p-1] == '\t') {
+	for p > 0 && (src.At(p-1) == ' ' || src.At(p-1) == '\t') {
 		p--
 	}
 	q := p
-	for q > 0 && identByte(src[q-1]) {
+	for q > 0 && identByte(src.At(q-1)) {
 		q--
 	}
-	if namingKeywords[string(src[q:p])] {
+	if namingKeywords[string(src.Slice(q, p))] {
 		return words, false, false
 	}
 	from := len(words)
-	words = appendWords(words, string(src[start:end]))
+	words = appendWords(words, string(src.Slice(start, end)))
 	for _, w := range words[from:] {
 		statement, binds := binding[w]
 		if binds && !statement {
@@ -316,7 +316,7 @@ type editWindow struct {
 }
 
 // window finds the edit window of the edits since the last refresh.
-func (ix *Index) window(now []byte) editWindow {
+func (ix *Index) window(now *syntax.Text) editWindow {
 	if ix.edits == 0 || ix.text == nil {
 		return editWindow{}
 	}
@@ -330,14 +330,14 @@ func (ix *Index) window(now []byte) editWindow {
 		// that turns the old text into the new, found by comparing them.
 		w.start, w.oldEnd, w.newEnd = DiffWindow(ix.text, now)
 	}
-	w.ok = w.oldEnd <= len(ix.text) && w.newEnd <= len(now)
+	w.ok = w.oldEnd <= ix.text.Len() && w.newEnd <= now.Len()
 	return w
 }
 
 // describeChange finds out what the edits since the last refresh changed,
 // given the text now, the window of those edits, whether the text is
 // minified and the ranges whose syntax changed.
-func (ix *Index) describeChange(root *sitter.Node, now []byte, win editWindow, minified bool, structural []Span) change {
+func (ix *Index) describeChange(root *sitter.Node, now *syntax.Text, win editWindow, minified bool, structural []Span) change {
 	c := change{minified: minified != ix.minified}
 	if !win.ok {
 		return c
@@ -388,7 +388,7 @@ func (ix *Index) describeChange(root *sitter.Node, now []byte, win editWindow, m
 // from its start to its end (ts_tree_get_changed_ranges), which holds that
 // occurrence's word. It reports false when that text is too long to read
 // for each keystroke.
-func statementChange(old, now []byte, win editWindow, structural []Span, words []string) ([]string, bool) {
+func statementChange(old, now *syntax.Text, win editWindow, structural []Span, words []string) ([]string, bool) {
 	// A position of the text now, taken back to the text before the edit.
 	back := func(p int, end bool) int {
 		switch {
@@ -408,8 +408,8 @@ func statementChange(old, now []byte, win editWindow, structural []Span, words [
 		if read += s.End - s.Start + oe - os; read > maxStatementBytes {
 			return words, false
 		}
-		words = appendWords(words, string(now[s.Start:s.End]))
-		words = appendWords(words, string(old[os:oe]))
+		words = appendWords(words, string(now.Slice(s.Start, s.End)))
+		words = appendWords(words, string(old.Slice(os, oe)))
 	}
 	return words, true
 }
@@ -430,31 +430,8 @@ func touchesAny(s Span, sorted []Span) bool {
 // became now[start:newEnd], around the longest common prefix and suffix
 // (the index judges several edits as one with it; capture updates a
 // redaction around it).
-func DiffWindow(old, now []byte) (start, oldEnd, newEnd int) {
-	n := min(len(old), len(now))
-	const block = 4096
-	for start < n {
-		k := min(block, n-start)
-		if bytes.Equal(old[start:start+k], now[start:start+k]) {
-			start += k
-			continue
-		}
-		for old[start] == now[start] {
-			start++
-		}
-		break
-	}
-	suffix := 0
-	for suffix < n-start {
-		k := min(block, n-start-suffix)
-		if bytes.Equal(old[len(old)-suffix-k:len(old)-suffix], now[len(now)-suffix-k:len(now)-suffix]) {
-			suffix += k
-			continue
-		}
-		for old[len(old)-suffix-1] == now[len(now)-suffix-1] {
-			suffix++
-		}
-		break
-	}
-	return start, len(old) - suffix, len(now) - suffix
+func DiffWindow(old, now *syntax.Text) (start, oldEnd, newEnd int) {
+	start = syntax.CommonPrefix(old, now)
+	suffix := syntax.CommonSuffix(old, now, min(old.Len(), now.Len())-start)
+	return start, old.Len() - suffix, now.Len() - suffix
 }

@@ -29,7 +29,7 @@ func TestDiffWindow(t *testing.T) {
 		{"", "x"}, {"x", ""}, {"hello world", "hello, world!"},
 		{long("count"), long("counxt")}, {long("x"), long("")}, {long(""), long("")},
 	} {
-		s, oe, ne := DiffWindow([]byte(c.old), []byte(c.now))
+		s, oe, ne := DiffWindow(syntax.NewText([]byte(c.old)), syntax.NewText([]byte(c.now)))
 		if s > oe || s > ne || c.old[:s] != c.now[:s] || c.old[oe:] != c.now[ne:] {
 			t.Errorf("%q -> %q: window %d %d %d does not explain the change", c.old, c.now, s, oe, ne)
 		}
@@ -86,11 +86,11 @@ func TestStatementWordEdits(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tree.Close()
-			ix := NewIndex(lib.Set(g), tree, text.Bytes())
+			ix := NewIndex(lib.Set(g), tree, text)
 			check := func(what string) {
 				t.Helper()
-				want := matchKeys(NewIndex(lib.Set(g), tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
-				if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+				want := matchKeys(NewIndex(lib.Set(g), tree, text).Matches(tree, text), text.Bytes())
+				if got := matchKeys(ix.Matches(tree, text), text.Bytes()); got != want {
 					t.Fatalf("%s: incremental matches differ\n--- got\n%s--- want\n%s", what, got, want)
 				}
 			}
@@ -197,7 +197,7 @@ func TestDepDetailsShared(t *testing.T) {
 		}
 		byWords[k] = d
 	}
-	for _, m := range ix.Matches(tree, text.Bytes()) {
+	for _, m := range ix.Matches(tree, text) {
 		check("match "+m.Rule.ID, m.dep)
 	}
 	for _, r := range ix.rejected.all() {

@@ -42,7 +42,7 @@ func TestDropGoImport(t *testing.T) {
 			defer tree.Close()
 			at := strings.Index(string(src), site)
 			edits := []TextEdit{{Span: Span{at, at + len(site)}, NewText: "fmt.Errorf(\"x %d\", 1)"}}
-			e, ok := dropGoImport(tree.Root(), src, "errors", edits)
+			e, ok := dropGoImport(tree.Root(), syntax.NewText(src), "errors", edits)
 			if ok != tc.drop {
 				t.Fatalf("drop = %v, want %v", ok, tc.drop)
 			}

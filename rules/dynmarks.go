@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"github.com/syntx/syntx/syntax"
 	"slices"
 )
 
@@ -15,8 +16,8 @@ import (
 // across keystrokes, updated around each edit, and a function asks them
 // with a binary search.
 type dynMarks struct {
-	src  []byte    // the text the marks are of
-	offs []dynMark // sorted by offset
+	src  *syntax.Text // the text the marks are of
+	offs []dynMark    // sorted by offset
 }
 
 type dynMark struct{ off, n int }
@@ -27,17 +28,24 @@ var dynWords = [][]byte{[]byte("eval("), []byte("with ("), []byte("with(")}
 const dynReach = 6
 
 // scanDyn appends the marks of src that start in [from, to).
-func scanDyn(src []byte, from, to int, out []dynMark) []dynMark {
-	from, to = max(from, 0), min(to, len(src))
+func scanDyn(src *syntax.Text, from, to int, out []dynMark) []dynMark {
+	from, to = max(from, 0), min(to, src.Len())
+	if from >= to {
+		return out
+	}
+	// The bytes read: the one before from (does a word start there?) to
+	// the end of a word that starts before to.
+	lo := max(from-1, 0)
+	w := src.Slice(lo, min(to+dynReach, src.Len()))
 	for i := from; i < to; {
-		j := bytes.IndexAny(src[i:to], "ew")
+		j := bytes.IndexAny(w[i-lo:to-lo], "ew")
 		if j < 0 {
 			break
 		}
 		i += j
-		for _, w := range dynWords {
-			if bytes.HasPrefix(src[i:], w) && startsWord(src, i) {
-				out = append(out, dynMark{i, len(w)})
+		for _, word := range dynWords {
+			if bytes.HasPrefix(w[i-lo:], word) && (i == 0 || !identByte(w[i-1-lo])) {
+				out = append(out, dynMark{i, len(word)})
 				break
 			}
 		}
@@ -46,8 +54,8 @@ func scanDyn(src []byte, from, to int, out []dynMark) []dynMark {
 	return out
 }
 
-func newDynMarks(src []byte) *dynMarks {
-	return &dynMarks{src: src, offs: scanDyn(src, 0, len(src), nil)}
+func newDynMarks(src *syntax.Text) *dynMarks {
+	return &dynMarks{src: src, offs: scanDyn(src, 0, src.Len(), nil)}
 }
 
 // update brings the marks from d.src to now, where d.src[start:oldEnd]
@@ -56,7 +64,7 @@ func newDynMarks(src []byte) *dynMarks {
 // only moves (the byte before it, which says whether it starts a word, is
 // not the edit's); the ones between, the one right after the edit
 // included, are found again in now.
-func (d *dynMarks) update(now []byte, start, oldEnd, newEnd int) {
+func (d *dynMarks) update(now *syntax.Text, start, oldEnd, newEnd int) {
 	lo := start - dynReach + 1
 	i, _ := slices.BinarySearchFunc(d.offs, lo, func(m dynMark, t int) int { return m.off - t })
 	j, _ := slices.BinarySearchFunc(d.offs, oldEnd+1, func(m dynMark, t int) int { return m.off - t })

@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"slices"
 	"testing"
+
+	"github.com/syntx/syntx/syntax"
 )
 
 // TestDynMarksFollowEdits: marks updated around random edits (some that
@@ -14,7 +16,7 @@ func TestDynMarksFollowEdits(t *testing.T) {
 	rng := rand.New(rand.NewSource(21))
 	pieces := []string{"eval(", "with (", "with(", "eval", "with", "(", " ", "e", "w", "x = 1;\n", "evil(", "wit", "s", "$", "swith (", "x.eval("}
 	src := []byte("function f(a) { with (a) { b(); } return eval(a) + evaluate(x); }\nwith(o) g();\n")
-	d := newDynMarks(src)
+	d := newDynMarks(syntax.NewText(src))
 	for i := 0; i < 3000; i++ {
 		start := rng.Intn(len(src) + 1)
 		oldEnd := min(len(src), start+rng.Intn(8))
@@ -23,8 +25,8 @@ func TestDynMarksFollowEdits(t *testing.T) {
 			repl = nil
 		}
 		now := append(append(append([]byte{}, src[:start]...), repl...), src[oldEnd:]...)
-		d.update(now, start, oldEnd, start+len(repl))
-		want := newDynMarks(now)
+		d.update(syntax.NewText(now), start, oldEnd, start+len(repl))
+		want := newDynMarks(syntax.NewText(now))
 		if !slices.Equal(d.offs, want.offs) {
 			t.Fatalf("edit %d (%d-%d → %q): marks %v, from scratch %v\n%s", i, start, oldEnd, repl, d.offs, want.offs, now)
 		}

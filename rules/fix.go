@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -45,19 +44,20 @@ func Fix(m Match, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
 // ErrTemplateLimit.
 func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) ([]TextEdit, error) {
 	r := m.Rule
-	src := text.Bytes()
 	data, spans := templateData(m, text)
-	edits, err := renderEdits(ctx, m, tree, src, data, spans)
+	edits, err := renderEdits(ctx, m, tree, text, data, spans)
 	if err != nil {
 		return nil, err
 	}
-	imports, err := importEdits(ctx, r, tree, src, edits)
-	if err != nil {
-		return nil, err
+	if len(r.Imports) > 0 || len(r.Drop) > 0 {
+		imports, err := importEdits(ctx, r, tree, text, edits)
+		if err != nil {
+			return nil, err
+		}
+		edits = append(edits, imports...)
 	}
-	edits = append(edits, imports...)
 	sort.SliceStable(edits, func(i, j int) bool { return edits[i].Span.Start < edits[j].Span.Start })
-	trimEmptied(src, edits)
+	trimEmptied(text, edits)
 	for i := 1; i < len(edits); i++ {
 		if edits[i].Span.Start < edits[i-1].Span.End {
 			return nil, fmt.Errorf("rule %s: fix edits overlap", r.ID)
@@ -72,11 +72,10 @@ func Render(ctx context.Context, m Match, tree *syntax.Tree, text *syntax.Text) 
 // each capture's first node.
 func templateData(m Match, text *syntax.Text) (map[string]any, map[string]Span) {
 	r := m.Rule
-	src := text.Bytes()
 	data := map[string]any{}
 	spans := map[string]Span{}
 	for _, c := range m.Captures {
-		captured := string(src[c.Span.Start:c.Span.End])
+		captured := text.String(c.Span.Start, c.Span.End)
 		if _, ok := data[c.Name]; !ok {
 			data[c.Name] = captured
 			if r.usesIndent {
@@ -104,7 +103,7 @@ func templateData(m Match, text *syntax.Text) (map[string]any, map[string]Span) 
 // renderEdits runs the templates of m's rule's edits and places each at
 // its capture (or @toplevel, @file_end), in the rule's order; an edit at an
 // optional capture that did not match is left out.
-func renderEdits(ctx context.Context, m Match, tree *syntax.Tree, src []byte, data map[string]any, spans map[string]Span) ([]TextEdit, error) {
+func renderEdits(ctx context.Context, m Match, tree *syntax.Tree, src *syntax.Text, data map[string]any, spans map[string]Span) ([]TextEdit, error) {
 	r := m.Rule
 	var edits []TextEdit
 	for _, e := range r.edits {
@@ -117,7 +116,7 @@ func renderEdits(ctx context.Context, m Match, tree *syntax.Tree, src []byte, da
 		case "@toplevel":
 			sp = topLevelStart(tree, m.Site.Start)
 		case "@file_end":
-			sp = Span{len(src), len(src)}
+			sp = Span{src.Len(), src.Len()}
 		default:
 			var ok bool
 			if sp, ok = spans[e.at]; !ok {
@@ -148,7 +147,7 @@ func renderEdits(ctx context.Context, m Match, tree *syntax.Tree, src []byte, da
 // imports are then rewritten in one edit (rewriteImports) instead of
 // dropping one of them: skipping the drop would leave an unused import,
 // which Go refuses to compile.
-func importEdits(ctx context.Context, r *Rule, tree *syntax.Tree, src []byte, edits []TextEdit) ([]TextEdit, error) {
+func importEdits(ctx context.Context, r *Rule, tree *syntax.Tree, src *syntax.Text, edits []TextEdit) ([]TextEdit, error) {
 	out, err := addImportEdits(r, tree, src)
 	if err != nil {
 		return nil, err
@@ -180,7 +179,7 @@ func importEdits(ctx context.Context, r *Rule, tree *syntax.Tree, src []byte, ed
 }
 
 // addImportEdits returns the edits that add the imports r's fix needs.
-func addImportEdits(r *Rule, tree *syntax.Tree, src []byte) ([]TextEdit, error) {
+func addImportEdits(r *Rule, tree *syntax.Tree, src *syntax.Text) ([]TextEdit, error) {
 	var out []TextEdit
 	for _, imp := range r.Imports {
 		if tree.Grammar() == syntax.Go {
@@ -203,27 +202,28 @@ func addImportEdits(r *Rule, tree *syntax.Tree, src []byte) ([]TextEdit, error) 
 // that touch), first removing the imports in drop, then adding r's, and
 // returns them as the one edit that turns src's imports into the result.
 // It refuses when that edit would overlap the fix's own edits.
-func rewriteImports(ctx context.Context, r *Rule, g syntax.Grammar, src []byte, edits []TextEdit, drop []string) ([]TextEdit, error) {
+func rewriteImports(ctx context.Context, r *Rule, g syntax.Grammar, doc *syntax.Text, edits []TextEdit, drop []string) ([]TextEdit, error) {
 	imp := importers[r.Language]
+	src := doc.Bytes() // the rare fix whose import edits touch: the text is rewritten whole
 	cur := src
-	step := func(edit func(root *sitter.Node, text []byte) (TextEdit, bool)) error {
+	step := func(edit func(root *sitter.Node, text *syntax.Text) (TextEdit, bool)) error {
 		t, err := syntax.Parse(ctx, g, cur)
 		if err != nil {
 			return fmt.Errorf("rule %s: rewrite the imports: %w", r.ID, err)
 		}
 		defer t.Close()
-		if e, ok := edit(t.Root(), cur); ok {
+		if e, ok := edit(t.Root(), syntax.NewText(cur)); ok {
 			cur = Apply(cur, []TextEdit{e})
 		}
 		return nil
 	}
 	for _, p := range drop {
-		if err := step(func(root *sitter.Node, text []byte) (TextEdit, bool) { return imp.remove(root, text, p) }); err != nil {
+		if err := step(func(root *sitter.Node, text *syntax.Text) (TextEdit, bool) { return imp.remove(root, text, p) }); err != nil {
 			return nil, err
 		}
 	}
 	for _, p := range r.Imports {
-		if err := step(func(root *sitter.Node, text []byte) (TextEdit, bool) { return imp.add(root, text, p) }); err != nil {
+		if err := step(func(root *sitter.Node, text *syntax.Text) (TextEdit, bool) { return imp.add(root, text, p) }); err != nil {
 			return nil, err
 		}
 	}
@@ -275,28 +275,27 @@ func Apply(src []byte, edits []TextEdit) []byte {
 // text's line index (scanning back for the line start would cost the length
 // of the line for every capture: quadratic on a minified file).
 func lineIndent(text *syntax.Text, off int) string {
-	src := text.Bytes()
 	start := text.LineStart(text.LineOf(off))
 	end := start
-	for end < len(src) && (src[end] == ' ' || src[end] == '\t') {
+	for end < text.Len() && (text.At(end) == ' ' || text.At(end) == '\t') {
 		end++
 	}
-	return string(src[start:end])
+	return text.String(start, end)
 }
 
 // wholeLines extends sp to whole lines when only blanks surround it on them,
 // so deleting a statement leaves no empty line behind.
-func wholeLines(src []byte, sp Span) Span {
+func wholeLines(src *syntax.Text, sp Span) Span {
 	s := sp.Start
-	for s > 0 && (src[s-1] == ' ' || src[s-1] == '\t') {
+	for s > 0 && (src.At(s-1) == ' ' || src.At(s-1) == '\t') {
 		s--
 	}
 	e := sp.End
-	for e < len(src) && (src[e] == ' ' || src[e] == '\t' || src[e] == ';') {
+	for e < src.Len() && (src.At(e) == ' ' || src.At(e) == '\t' || src.At(e) == ';') {
 		e++
 	}
-	if (s == 0 || src[s-1] == '\n') && (e == len(src) || src[e] == '\n') {
-		if e < len(src) {
+	if (s == 0 || src.At(s-1) == '\n') && (e == src.Len() || src.At(e) == '\n') {
+		if e < src.Len() {
 			e++
 		}
 		return Span{s, e}
@@ -307,7 +306,7 @@ func wholeLines(src []byte, sp Span) Span {
 // trimEmptied extends each run of adjacent edits that replace text by
 // nothing over the blanks before it, when only blanks follow it on its line:
 // removing the end of a line leaves no trailing white space. edits are sorted.
-func trimEmptied(src []byte, edits []TextEdit) {
+func trimEmptied(src *syntax.Text, edits []TextEdit) {
 	for i := 0; i < len(edits); i++ {
 		if edits[i].NewText != "" || edits[i].Span.Start == edits[i].Span.End {
 			continue
@@ -323,19 +322,19 @@ func trimEmptied(src []byte, edits []TextEdit) {
 
 // trailingBlanks extends sp over the blanks before it when only blanks
 // follow it on its line and something else precedes them.
-func trailingBlanks(src []byte, sp Span) Span {
+func trailingBlanks(src *syntax.Text, sp Span) Span {
 	e := sp.End
-	for e < len(src) && (src[e] == ' ' || src[e] == '\t') {
+	for e < src.Len() && (src.At(e) == ' ' || src.At(e) == '\t') {
 		e++
 	}
-	if e < len(src) && src[e] != '\n' {
+	if e < src.Len() && src.At(e) != '\n' {
 		return sp
 	}
 	s := sp.Start
-	for s > 0 && (src[s-1] == ' ' || src[s-1] == '\t') {
+	for s > 0 && (src.At(s-1) == ' ' || src.At(s-1) == '\t') {
 		s--
 	}
-	if s == 0 || src[s-1] == '\n' {
+	if s == 0 || src.At(s-1) == '\n' {
 		return sp // the line would be left blank: keep its indentation
 	}
 	return Span{s, sp.End}
@@ -366,16 +365,16 @@ func topLevelStart(tree *syntax.Tree, off int) Span {
 type importer struct {
 	// add returns the edit that imports path, or false when it is already
 	// imported.
-	add func(root *sitter.Node, src []byte, path string) (TextEdit, bool)
+	add func(root *sitter.Node, src *syntax.Text, path string) (TextEdit, bool)
 	// drop returns the edit that removes the import of path when nothing
 	// outside edits refers to it any more, and false when something does or
 	// the removal would overlap an edit. A language with drop has unused
 	// (the edit that removes the import when it is there and unused outside
 	// edits, whether or not it overlaps them) and remove (the edit that
 	// removes it, unconditionally) too.
-	drop   func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
-	unused func(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool)
-	remove func(root *sitter.Node, src []byte, path string) (TextEdit, bool)
+	drop   func(root *sitter.Node, src *syntax.Text, path string, edits []TextEdit) (TextEdit, bool)
+	unused func(root *sitter.Node, src *syntax.Text, path string, edits []TextEdit) (TextEdit, bool)
+	remove func(root *sitter.Node, src *syntax.Text, path string) (TextEdit, bool)
 }
 
 // importers are the rule languages whose imports fixes can edit.
@@ -398,14 +397,14 @@ func importLanguages(has func(importer) bool) string {
 
 // addImport returns the edit that imports path, or false when it is already
 // imported or the language's imports cannot be edited.
-func addImport(tree *syntax.Tree, src []byte, path string) (TextEdit, bool) {
+func addImport(tree *syntax.Tree, src *syntax.Text, path string) (TextEdit, bool) {
 	if add := importers[tree.Grammar().RuleLanguage()].add; add != nil {
 		return add(tree.Root(), src, path)
 	}
 	return TextEdit{}, false
 }
 
-func addGoImport(root *sitter.Node, src []byte, path string) (TextEdit, bool) {
+func addGoImport(root *sitter.Node, src *syntax.Text, path string) (TextEdit, bool) {
 	quoted := strconv.Quote(path)
 	var decls []*sitter.Node
 	var pkg *sitter.Node
@@ -434,7 +433,7 @@ top:
 		walkType(d, "import_spec", func(n *sitter.Node) { specs = append(specs, n) })
 	}
 	for _, s := range specs {
-		if p := s.ChildByFieldName("path"); p != nil && p.Content(src) == quoted {
+		if p := s.ChildByFieldName("path"); p != nil && src.Content(p) == quoted {
 			return TextEdit{}, false
 		}
 	}
@@ -450,7 +449,7 @@ top:
 			if s.Type() != "import_spec" {
 				continue
 			}
-			if p := s.ChildByFieldName("path"); p != nil && p.Content(src) > quoted && s.ChildByFieldName("name") == nil {
+			if p := s.ChildByFieldName("path"); p != nil && src.Content(p) > quoted && s.ChildByFieldName("name") == nil {
 				at = int(s.StartByte())
 				return TextEdit{Span: Span{at, at}, NewText: quoted + "\n\t"}, true
 			}
@@ -468,7 +467,7 @@ top:
 		d := decls[0]
 		spec := findChild(d, "import_spec")
 		if spec != nil {
-			old := spec.Content(src)
+			old := src.Content(spec)
 			lines := []string{old, quoted}
 			sort.Slice(lines, func(i, j int) bool { return importPath(lines[i]) < importPath(lines[j]) })
 			return TextEdit{Span: Span{int(d.StartByte()), int(d.EndByte())}, NewText: "import (\n\t" + strings.Join(lines, "\n\t") + "\n)"}, true
@@ -483,7 +482,7 @@ top:
 
 // goImportName returns the name under which the file imports path, if it
 // does ("." for a dot import).
-func goImportName(root *sitter.Node, src []byte, path string) (string, bool) {
+func goImportName(root *sitter.Node, src *syntax.Text, path string) (string, bool) {
 	quoted := strconv.Quote(path)
 	name, found := "", false
 	c := sitter.NewTreeCursor(root)
@@ -501,11 +500,11 @@ func goImportName(root *sitter.Node, src []byte, path string) (string, bool) {
 			return "", false
 		}
 		walkType(d, "import_spec", func(s *sitter.Node) {
-			if p := s.ChildByFieldName("path"); p != nil && p.Content(src) == quoted && !found {
+			if p := s.ChildByFieldName("path"); p != nil && src.Content(p) == quoted && !found {
 				found = true
 				name = path[strings.LastIndexByte(path, '/')+1:]
 				if n := s.ChildByFieldName("name"); n != nil {
-					name = n.Content(src)
+					name = src.Content(n)
 				}
 			}
 		})
@@ -520,7 +519,7 @@ func importPath(spec string) string {
 	return spec
 }
 
-func addPythonImport(root *sitter.Node, src []byte, module string) (TextEdit, bool) {
+func addPythonImport(root *sitter.Node, src *syntax.Text, module string) (TextEdit, bool) {
 	var last *sitter.Node
 	cur := sitter.NewTreeCursor(root)
 	defer cur.Close()
@@ -535,7 +534,7 @@ func addPythonImport(root *sitter.Node, src []byte, module string) (TextEdit, bo
 			// does not bind the name module.
 			var found bool
 			for i := 0; i < int(c.NamedChildCount()); i++ {
-				if n := c.NamedChild(i); n.Type() == "dotted_name" && n.Content(src) == module {
+				if n := c.NamedChild(i); n.Type() == "dotted_name" && src.Content(n) == module {
 					found = true
 				}
 			}
@@ -560,7 +559,7 @@ func addPythonImport(root *sitter.Node, src []byte, module string) (TextEdit, bo
 		at, next := 0, root.NamedChild(0)
 		for i := 0; i < int(root.NamedChildCount()); i++ {
 			if c := root.NamedChild(i); c.Type() == "comment" && int(c.StartByte()) == at {
-				at = min(int(c.EndByte())+1, len(src))
+				at = min(int(c.EndByte())+1, src.Len())
 				next = root.NamedChild(i + 1)
 				continue
 			}
@@ -614,7 +613,7 @@ func lastNamedOfType(n *sitter.Node, typ string) *sitter.Node {
 // It reads the import declarations at the top of the file and the places
 // where the package's name occurs in the text, not the whole tree: this runs
 // for every candidate of a code action request.
-func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool) {
+func dropGoImport(root *sitter.Node, src *syntax.Text, path string, edits []TextEdit) (TextEdit, bool) {
 	spec, decl, ok := unusedGoImport(root, src, path, edits)
 	if !ok {
 		return TextEdit{}, false
@@ -626,7 +625,7 @@ func dropGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) 
 // is imported and nothing outside the import declarations and the edits
 // refers to it, without checking that the edit stays clear of the edits:
 // the caller checks that, with the import's declaration scanned once.
-func goImportUnused(root *sitter.Node, src []byte, path string, edits []TextEdit) (TextEdit, bool) {
+func goImportUnused(root *sitter.Node, src *syntax.Text, path string, edits []TextEdit) (TextEdit, bool) {
 	spec, decl, ok := unusedGoImport(root, src, path, edits)
 	if !ok {
 		return TextEdit{}, false
@@ -638,14 +637,14 @@ func goImportUnused(root *sitter.Node, src []byte, path string, edits []TextEdit
 // unusedGoImport returns path's import spec and declaration when path is
 // imported (not as _ or .) and nothing outside the import declarations and
 // the edits refers to it.
-func unusedGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit) (spec, decl *sitter.Node, ok bool) {
+func unusedGoImport(root *sitter.Node, src *syntax.Text, path string, edits []TextEdit) (spec, decl *sitter.Node, ok bool) {
 	spec, decl, imports := findGoImport(root, src, path)
 	if spec == nil {
 		return nil, nil, false
 	}
 	name := path[strings.LastIndexByte(path, '/')+1:]
 	if n := spec.ChildByFieldName("name"); n != nil {
-		name = n.Content(src)
+		name = src.Content(n)
 	}
 	if name == "_" || name == "." || goNameUsed(root, src, name, imports, edits) {
 		return nil, nil, false
@@ -654,7 +653,7 @@ func unusedGoImport(root *sitter.Node, src []byte, path string, edits []TextEdit
 }
 
 // removeGoImportOf returns the edit that removes the import of path.
-func removeGoImportOf(root *sitter.Node, src []byte, path string) (TextEdit, bool) {
+func removeGoImportOf(root *sitter.Node, src *syntax.Text, path string) (TextEdit, bool) {
 	spec, decl, _ := findGoImport(root, src, path)
 	if spec == nil {
 		return TextEdit{}, false
@@ -665,7 +664,7 @@ func removeGoImportOf(root *sitter.Node, src []byte, path string) (TextEdit, boo
 // findGoImport returns the import spec of path, its import declaration and
 // the spans of every import declaration of the file (spec is nil when path
 // is not imported).
-func findGoImport(root *sitter.Node, src []byte, path string) (spec, decl *sitter.Node, imports []Span) {
+func findGoImport(root *sitter.Node, src *syntax.Text, path string) (spec, decl *sitter.Node, imports []Span) {
 	quoted := strconv.Quote(path)
 	// Imports follow the package clause: walk the top of the file only, with
 	// a cursor (indexing children is quadratic in tree-sitter).
@@ -685,7 +684,7 @@ func findGoImport(root *sitter.Node, src []byte, path string) (spec, decl *sitte
 		}
 		imports = append(imports, Span{int(d.StartByte()), int(d.EndByte())})
 		walkType(d, "import_spec", func(n *sitter.Node) {
-			if p := n.ChildByFieldName("path"); p != nil && p.Content(src) == quoted && spec == nil {
+			if p := n.ChildByFieldName("path"); p != nil && src.Content(p) == quoted && spec == nil {
 				spec, decl = n, d
 			}
 		})
@@ -696,7 +695,7 @@ func findGoImport(root *sitter.Node, src []byte, path string) (spec, decl *sitte
 // goNameUsed reports whether an identifier name refers to the package
 // outside the import declarations and the edits, or an edit's new text
 // still uses it.
-func goNameUsed(root *sitter.Node, src []byte, name string, imports []Span, edits []TextEdit) bool {
+func goNameUsed(root *sitter.Node, src *syntax.Text, name string, imports []Span, edits []TextEdit) bool {
 	inside := func(sp Span, spans []Span) bool {
 		for _, o := range spans {
 			if sp.Start >= o.Start && sp.End <= o.End && o.Start < o.End {
@@ -714,13 +713,13 @@ func goNameUsed(root *sitter.Node, src []byte, name string, imports []Span, edit
 	}
 	// Every identifier named name is a word of the text: look at those.
 	for off := 0; ; {
-		i := bytes.Index(src[off:], []byte(name))
+		i := src.Index(off, src.Len(), []byte(name))
 		if i < 0 {
 			return false
 		}
-		at := Span{off + i, off + i + len(name)}
+		at := Span{i, i + len(name)}
 		off = at.End
-		if at.Start > 0 && isWordByte(src[at.Start-1]) || at.End < len(src) && isWordByte(src[at.End]) {
+		if at.Start > 0 && isWordByte(src.At(at.Start-1)) || at.End < src.Len() && isWordByte(src.At(at.End)) {
 			continue
 		}
 		if inside(at, imports) || inside(at, editSpans) {
@@ -736,7 +735,7 @@ func goNameUsed(root *sitter.Node, src []byte, name string, imports []Span, edit
 // declaration (and the blank line after it) when spec is its only import,
 // `import "x"` for the one that stays of two, else spec's lines. It is
 // false when the edit would overlap edits.
-func removeGoImport(src []byte, spec, decl *sitter.Node, edits []TextEdit) (TextEdit, bool) {
+func removeGoImport(src *syntax.Text, spec, decl *sitter.Node, edits []TextEdit) (TextEdit, bool) {
 	target := spec
 	list := findChild(decl, "import_spec_list")
 	switch {
@@ -749,11 +748,11 @@ func removeGoImport(src []byte, spec, decl *sitter.Node, edits []TextEdit) (Text
 			other = list.NamedChild(1)
 		}
 		if other.Type() == "import_spec" {
-			return TextEdit{Span: Span{int(decl.StartByte()), int(decl.EndByte())}, NewText: "import " + other.Content(src)}, !overlaps(edits, Span{int(decl.StartByte()), int(decl.EndByte())})
+			return TextEdit{Span: Span{int(decl.StartByte()), int(decl.EndByte())}, NewText: "import " + src.Content(other)}, !overlaps(edits, Span{int(decl.StartByte()), int(decl.EndByte())})
 		}
 	}
 	sp := wholeLines(src, Span{int(target.StartByte()), int(target.EndByte())})
-	if target == decl && sp.End < len(src) && src[sp.End] == '\n' {
+	if target == decl && sp.End < src.Len() && src.At(sp.End) == '\n' {
 		sp.End++ // and the blank line after the declaration
 	}
 	return TextEdit{Span: sp, NewText: ""}, !overlaps(edits, sp)

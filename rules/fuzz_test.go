@@ -60,8 +60,8 @@ func FuzzRules(f *testing.F) {
 			t.Fatalf("%s: rooted matches differ\n--- got\n%s\n--- want\n%s", g, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 
-		ix := NewIndex(set, tree, src)
-		all := ix.Matches(tree, src)
+		ix := NewIndex(set, tree, syntax.NewText(src))
+		all := ix.Matches(tree, syntax.NewText(src))
 		for _, m := range all {
 			checkMatch(t, m, src)
 			edits, err := Fix(m, tree, src)
@@ -77,8 +77,8 @@ func FuzzRules(f *testing.F) {
 		if a > b {
 			a, b = b, a
 		}
-		set.MatchRange(tree, src, a, b, func(m Match) { checkMatch(t, m, src) })
-		for _, m := range ix.Within(tree, src, a, b) {
+		set.MatchRange(tree, syntax.NewText(src), a, b, func(m Match) { checkMatch(t, m, src) })
+		for _, m := range ix.Within(tree, syntax.NewText(src), a, b) {
 			if m.Site.Start > b || m.Site.End < a {
 				t.Fatalf("Within(%d, %d) gave %s", a, b, m)
 			}
@@ -93,15 +93,15 @@ func FuzzRules(f *testing.F) {
 		text, ed := text.Replace(s, e, []byte(repl))
 		tree.Edit(ed)
 		ix.Edit(ed)
-		changed, err := tree.Reparse(ctx, text.Bytes())
+		changed, err := tree.Reparse(ctx, text)
 		if err != nil {
 			return
 		}
 		ix.Refresh(tree, text, changed)
 		// Compared with a rescan of the same tree: under error recovery an
 		// incremental parse can differ from a fresh one.
-		want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
-		if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+		want := matchKeys(NewIndex(set, tree, text).Matches(tree, text), text.Bytes())
+		if got := matchKeys(ix.Matches(tree, text), text.Bytes()); got != want {
 			t.Fatalf("%s: incremental matches differ after replacing %d-%d with %q\n--- got\n%s--- want\n%s--- text\n%q", g, s, e, repl, got, want, text.Bytes())
 		}
 	})

@@ -126,7 +126,7 @@ func importEditHasLine(t *testing.T, set *Set, src []byte, spec string) bool {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	ms := NewIndex(set, tree, src).Matches(tree, src)
+	ms := NewIndex(set, tree, syntax.NewText(src)).Matches(tree, syntax.NewText(src))
 	if len(ms) == 0 {
 		t.Fatalf("no match in\n%s", src)
 	}

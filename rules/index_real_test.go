@@ -74,7 +74,7 @@ func editRealFile(t *testing.T, lib *Library, g syntax.Grammar, src []byte, seed
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	ix := NewIndex(lib.Set(g), tree, text.Bytes())
+	ix := NewIndex(lib.Set(g), tree, text)
 	later := newPostponed(lib.Set(g), tree, text, seed)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	ty := corpus.NewTypist(rng, src)

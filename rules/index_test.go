@@ -121,10 +121,10 @@ func checkIncremental(t *testing.T, lib *Library, g syntax.Grammar, src string, 
 		if err != nil {
 			t.Fatal(err)
 		}
-		ix := NewIndex(lib.Set(g), tree, text.Bytes())
+		ix := NewIndex(lib.Set(g), tree, text)
 		later := newPostponed(lib.Set(g), tree, text, seed)
-		if len(ix.Matches(tree, text.Bytes())) < 4 {
-			t.Fatalf("corpus matches only %d times", len(ix.Matches(tree, text.Bytes())))
+		if len(ix.Matches(tree, text)) < 4 {
+			t.Fatalf("corpus matches only %d times", len(ix.Matches(tree, text)))
 		}
 		for step := 0; step < steps; step++ {
 			// One or two changes per notification, each on the text the
@@ -167,7 +167,7 @@ func applyNotification(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.
 			l.Edit(e)
 		}
 	}
-	changed, err := tree.Reparse(context.Background(), text.Bytes())
+	changed, err := tree.Reparse(context.Background(), text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ type postponed struct {
 }
 
 func newPostponed(set *Set, tree *syntax.Tree, text *syntax.Text, seed uint64) *postponed {
-	return &postponed{ix: NewIndex(set, tree, text.Bytes()), rng: rand.New(rand.NewPCG(seed, 13))}
+	return &postponed{ix: NewIndex(set, tree, text), rng: rand.New(rand.NewPCG(seed, 13))}
 }
 
 // check refreshes and verifies p when its turn has come (always on the
@@ -221,12 +221,12 @@ func verifyIncremental(t *testing.T, ix *Index, tree *syntax.Tree, text *syntax.
 	// The reference is a full rescan of the same tree. (A fresh parse of
 	// the text is not: under error recovery tree-sitter's incremental parse
 	// can differ from it, and the server works on the incremental tree.)
-	fullMatches := NewIndex(ix.set, tree, text.Bytes()).Matches(tree, text.Bytes()) // the index's own rules
+	fullMatches := NewIndex(ix.set, tree, text).Matches(tree, text) // the index's own rules
 	want := matchKeys(fullMatches, text.Bytes())
 	// Matching only near a cursor must agree too before the flush.
 	cur := rng.IntN(text.Len() + 1)
 	got := map[string]bool{}
-	for _, m := range ix.Within(tree, text.Bytes(), cur, cur) {
+	for _, m := range ix.Within(tree, text, cur, cur) {
 		k := fmt.Sprintf("%s %d-%d ", m.Rule.ID, m.Site.Start, m.Site.End)
 		got[k] = true
 		if !strings.Contains(want, k) {
@@ -238,7 +238,7 @@ func verifyIncremental(t *testing.T, ix *Index, tree *syntax.Tree, text *syntax.
 			t.Fatalf("%s: Within(%d) missed %s", label, cur, m)
 		}
 	}
-	if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+	if got := matchKeys(ix.Matches(tree, text), text.Bytes()); got != want {
 		shown := text.Bytes()
 		if len(shown) > 4<<10 {
 			shown = nil // a real file: the label says how to make it again
@@ -333,13 +333,13 @@ func TestPostponeKeepsFewSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	ix := NewIndex(lib.Migrations(g), tree, text.Bytes())
+	ix := NewIndex(lib.Migrations(g), tree, text)
 	keep := func(at int, s string) bool {
 		var e syntax.Edit
 		text, e = text.Replace(at, at, []byte(s))
 		tree.Edit(e)
 		ix.Edit(e)
-		changed, err := tree.Reparse(context.Background(), text.Bytes())
+		changed, err := tree.Reparse(context.Background(), text)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -381,12 +381,12 @@ func TestWithinByDeadline(t *testing.T) {
 	}
 	defer tree.Close()
 	set := lib.Set(syntax.JavaScript)
-	ix := NewIndex(set, tree, text.Bytes())
+	ix := NewIndex(set, tree, text)
 	var e syntax.Edit
 	text, e = text.Replace(0, text.Len(), []byte(src))
 	tree.Edit(e)
 	ix.Edit(e)
-	changed, err := tree.Reparse(ctx, text.Bytes())
+	changed, err := tree.Reparse(ctx, text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,19 +396,19 @@ func TestWithinByDeadline(t *testing.T) {
 		t.Fatalf("%d bytes queued after replacing all %d", queued, len(src))
 	}
 	at := nthIndex(src, "el.innerHTML", 40) + 3
-	late := ix.WithinBy(tree, text.Bytes(), at, at, time.Now().Add(-time.Second))
+	late := ix.WithinBy(tree, text, at, at, time.Now().Add(-time.Second))
 	if ix.Pending() != queued {
 		t.Fatalf("a request past its deadline matched: %d bytes queued, then %d", queued, ix.Pending())
 	}
-	near := ix.Within(tree, text.Bytes(), at, at)
+	near := ix.Within(tree, text, at, at)
 	if len(near) <= len(late) || len(near) == 0 {
 		t.Fatalf("the next request did not match at the site: %d then %d matches", len(late), len(near))
 	}
 	if p := ix.Pending(); p == 0 || p > queued-1 {
 		t.Fatalf("the request at one site matched %d of %d queued bytes; want a part", queued-p, queued)
 	}
-	want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
-	if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want || ix.Pending() != 0 {
+	want := matchKeys(NewIndex(set, tree, text).Matches(tree, text), text.Bytes())
+	if got := matchKeys(ix.Matches(tree, text), text.Bytes()); got != want || ix.Pending() != 0 {
 		t.Fatalf("after a flush (%d bytes queued: %v) the matches differ from a rescan\n--- got\n%s--- want\n%s", ix.Pending(), ix.pending, got, want)
 	}
 }
@@ -443,7 +443,7 @@ func TestEditCostFollowsTheEdit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ix := NewIndex(set, tree, text.Bytes())
+		ix := NewIndex(set, tree, text)
 		at := nthIndex(src, "count += item.qty", strings.Count(src, "count += item.qty")/2) + 4
 		text = keystroke(t, tree, ix, text, at, at, "x")
 		w := ix.LastWork()
@@ -459,8 +459,8 @@ func TestEditCostFollowsTheEdit(t *testing.T) {
 		} else if w != first {
 			t.Errorf("%d lines: the keystroke's work %+v differs from that in the smallest file %+v", lines, w, first)
 		}
-		want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
-		if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+		want := matchKeys(NewIndex(set, tree, text).Matches(tree, text), text.Bytes())
+		if got := matchKeys(ix.Matches(tree, text), text.Bytes()); got != want {
 			t.Errorf("%d lines: matches differ from a rescan", lines)
 		}
 		tree.Close()
@@ -482,11 +482,11 @@ func TestMemoFollowsItsText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ix := NewIndex(lib.Set(g), tree, text.Bytes())
+		ix := NewIndex(lib.Set(g), tree, text)
 		kept := 0
 		for step := 0; step < 60; step++ {
 			src := text.Bytes()
-			for _, m := range ix.Within(tree, src, 0, len(src)) {
+			for _, m := range ix.Within(tree, syntax.NewText(src), 0, len(src)) {
 				deps, ok := memoDeps(&m)
 				if v := ix.Memo(&m); v != nil {
 					if !ok || string(src[deps.Start:deps.End]) != v.(string) {
@@ -504,7 +504,7 @@ func TestMemoFollowsItsText(t *testing.T) {
 			text, e = text.Replace(a, b, []byte(shapeCorpus[s][rng.IntN(len(shapeCorpus[s]))]))
 			tree.Edit(e)
 			ix.Edit(e)
-			changed, err := tree.Reparse(ctx, text.Bytes())
+			changed, err := tree.Reparse(ctx, text)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -598,11 +598,11 @@ func TestOtherLanguagesKeywordsAreNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tree.Close()
-		ix := NewIndex(set, tree, text.Bytes())
+		ix := NewIndex(set, tree, text)
 		old := src[at:end]
 		text = keystroke(t, tree, ix, text, at, end, word)
-		want := matchKeys(NewIndex(set, tree, text.Bytes()).Matches(tree, text.Bytes()), text.Bytes())
-		if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+		want := matchKeys(NewIndex(set, tree, text).Matches(tree, text), text.Bytes())
+		if got := matchKeys(ix.Matches(tree, text), text.Bytes()); got != want {
 			t.Errorf("%s → %s: matches differ from a rescan", old, word)
 		}
 		return ix.LastWork()
@@ -643,11 +643,11 @@ func checkAgainstFreshParse(t *testing.T, lib *Library, g syntax.Grammar, tree *
 		t.Fatal(err)
 	}
 	defer full.Close()
-	want := matchKeys(NewIndex(lib.Set(g), full, text.Bytes()).Matches(full, text.Bytes()), text.Bytes())
+	want := matchKeys(NewIndex(lib.Set(g), full, text).Matches(full, text), text.Bytes())
 	if want == before {
 		t.Fatalf("the edit changes nothing; the case tests nothing:\n%s", want)
 	}
-	if got := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes()); got != want {
+	if got := matchKeys(ix.Matches(tree, text), text.Bytes()); got != want {
 		t.Errorf("incremental matches differ\n--- got\n%s--- want\n%s--- text\n%s", got, want, text.Bytes())
 	}
 }
@@ -666,8 +666,8 @@ func indexed(t *testing.T, lib *Library, g syntax.Grammar, src string) (text *sy
 		t.Fatal(err)
 	}
 	t.Cleanup(tree.Close)
-	ix = NewIndex(lib.Set(g), tree, text.Bytes())
-	return text, tree, ix, matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+	ix = NewIndex(lib.Set(g), tree, text)
+	return text, tree, ix, matchKeys(ix.Matches(tree, text), text.Bytes())
 }
 
 func keystroke(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax.Text, start, end int, repl string) *syntax.Text {
@@ -692,7 +692,7 @@ func keystrokeElsewhere(t *testing.T, tree *syntax.Tree, ix *Index, text *syntax
 func dateNowMatches(t *testing.T, ix *Index, tree *syntax.Tree, text *syntax.Text) []Match {
 	t.Helper()
 	var out []Match
-	for _, m := range ix.Matches(tree, text.Bytes()) {
+	for _, m := range ix.Matches(tree, text) {
 		if m.Rule.ID == "javascript.date-now" {
 			out = append(out, m)
 		}
@@ -755,7 +755,7 @@ func TestGlobalAndGuardedDepsArePrecise(t *testing.T) {
 	at := strings.Index(src, "stop(")
 	text = keystrokeElsewhere(t, tree, ix, text, at, at+len("stop"), "stap")
 	// A condition put around the site's statement, the site untouched.
-	before := matchKeys(ix.Matches(tree, text.Bytes()), text.Bytes())
+	before := matchKeys(ix.Matches(tree, text), text.Bytes())
 	at = strings.Index(string(text.Bytes()), "var t")
 	text = keystroke(t, tree, ix, text, at, at, "if (Date.now) ")
 	checkAgainstFreshParse(t, lib, syntax.JavaScript, tree, ix, text, before)
@@ -837,7 +837,7 @@ func TestGuardedDepsApart(t *testing.T) {
 	text = keystroke(t, tree, ix, text, at, at+len("step"), "stepx")
 	cond = strings.Index(string(text.Bytes()), "(c && Date.nov)")
 	var guarded int
-	for _, m := range ix.Matches(tree, text.Bytes()) {
+	for _, m := range ix.Matches(tree, text) {
 		if m.dep != nil && m.dep.part {
 			guarded++
 			if m.ideps != (Span{cond, cond + len("(c && Date.nov)")}) {
@@ -887,7 +887,7 @@ func TestModuleAndEvalMarksAreWords(t *testing.T) {
 		}
 		defer tree.Close()
 		n := 0
-		for _, m := range NewIndex(lib.Set(syntax.JavaScript), tree, []byte(src)).Matches(tree, []byte(src)) {
+		for _, m := range NewIndex(lib.Set(syntax.JavaScript), tree, syntax.NewText([]byte(src))).Matches(tree, syntax.NewText([]byte(src))) {
 			if m.Rule.ID == "javascript.no-var" {
 				n++
 			}
@@ -941,10 +941,10 @@ func TestQueuedJobPastZeroWidthChild(t *testing.T) {
 	if !zero {
 		t.Fatal("no zero-width child at 154: the grammar parses the text otherwise, and the case tests nothing")
 	}
-	ix := NewIndex(lib.Set(syntax.Python), tree, src)
+	ix := NewIndex(lib.Set(syntax.Python), tree, syntax.NewText(src))
 	ix.pending = []job{{span: Span{154, len(src)}, parent: Span{0, len(src)}, parentType: "module"}}
 	done := make(chan []Match, 1)
-	go func() { done <- ix.Within(tree, src, 154, 154) }()
+	go func() { done <- ix.Within(tree, syntax.NewText(src), 154, 154) }()
 	testwait.For(t, done, "Within near a queued job's zero-width first child to return")
 	for _, j := range ix.pending {
 		if j.span.Start <= 154 {
@@ -988,7 +988,7 @@ func TestNewIndexesMatchesEachView(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sites, migs := NewIndexes(lib, c.g, tree, text.Bytes())
+				sites, migs := NewIndexes(lib, c.g, tree, text)
 				verifyIncremental(t, sites, tree, text, rng, "sites, as made")
 				verifyIncremental(t, migs, tree, text, rng, "migrations, as made")
 				later := &postponed{ix: migs, rng: rand.New(rand.NewPCG(seed, 13))}
@@ -1022,10 +1022,10 @@ func TestNewIndexesKeepMigrationRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tree.Close()
-	sites, migs := NewIndexes(lib, g, tree, text.Bytes())
+	sites, migs := NewIndexes(lib, g, tree, text)
 	noVar := func() int {
 		n := 0
-		for _, m := range migs.Matches(tree, text.Bytes()) {
+		for _, m := range migs.Matches(tree, text) {
 			if m.Rule.ID == "javascript.no-var" {
 				n++
 			}

@@ -434,7 +434,7 @@ func testExample(ctx context.Context, set *Set, ex Example) error {
 			return err
 		}
 		n := 0
-		set.MatchRange(t, []byte(neg), 0, len(neg), func(Match) { n++ })
+		set.MatchRange(t, syntax.NewText([]byte(neg)), 0, len(neg), func(Match) { n++ })
 		t.Close()
 		if n > 0 {
 			return fmt.Errorf("must_not_match %d matched:\n%s", i+1, neg)
@@ -459,7 +459,8 @@ func applyFirst(ctx context.Context, set *Set, src []byte) ([]byte, bool, error)
 	if syntax.HasErrors(t.Root()) {
 		return nil, false, fmt.Errorf("before has syntax errors:\n%s", src)
 	}
-	ms := NewIndex(set, t, src).Matches(t, src)
+	text := syntax.NewText(src)
+	ms := NewIndex(set, t, text).Matches(t, text)
 	if len(ms) == 0 {
 		return nil, false, fmt.Errorf("before does not match:\n%s", src)
 	}

@@ -300,7 +300,7 @@ const matchLimit = 4096
 // MatchRange runs every rule of the set over the part of the tree that
 // intersects [start, end) — every pattern whose root node intersects it —
 // and calls fn for each match. src is the text tree was parsed from.
-func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
+func (s *Set) MatchRange(tree *syntax.Tree, src *syntax.Text, start, end int, fn func(Match)) {
 	s.MatchRanges(tree, src, []Span{{start, end}}, fn)
 }
 
@@ -311,7 +311,7 @@ func (s *Set) MatchRange(tree *syntax.Tree, src []byte, start, end int, fn func(
 // A review of a change to thousands of lines of a bundle asked, for each
 // range, whether the bundle's factory function calls eval, and read it
 // whole each time.
-func (s *Set) MatchRanges(tree *syntax.Tree, src []byte, ranges []Span, fn func(Match)) {
+func (s *Set) MatchRanges(tree *syntax.Tree, src *syntax.Text, ranges []Span, fn func(Match)) {
 	if len(s.queries) == 0 {
 		return
 	}
@@ -338,7 +338,7 @@ type rejection struct {
 }
 
 // MatchRule runs one rule over [start, end); used to measure rules one by one.
-func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, fn func(Match)) {
+func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src *syntax.Text, start, end int, fn func(Match)) {
 	q, err := r.rootedQuery(s.grammar)
 	if err != nil {
 		return // reported when the set was built
@@ -354,7 +354,7 @@ func (s *Set) MatchRule(r *Rule, tree *syntax.Tree, src []byte, start, end int, 
 // request's matching of queued work), so that what the predicates learn
 // about the tree (the words of a function, the occurrences of a name) is
 // learnt once, however many declarations of one function are matched again.
-func (s *Set) env(src []byte, root *sitter.Node) *evalEnv {
+func (s *Set) env(src *syntax.Text, root *sitter.Node) *evalEnv {
 	return &evalEnv{grammar: s.grammar, src: src, root: root, only: s.only}
 }
 
@@ -489,7 +489,7 @@ func (q *rootedQuery) run(qc *sitter.QueryCursor, env *evalEnv, n, above *sitter
 
 // accept evaluates the pattern's predicates, and returns the span the scope
 // predicates among them depended on ({-1, -1} if none).
-func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (_ bool, deps Span) {
+func (c *compiled) accept(m *sitter.QueryMatch, src *syntax.Text, env *evalEnv) (_ bool, deps Span) {
 	preds := c.predicates[m.PatternIndex]
 	if len(preds) == 0 {
 		return true, noDeps
@@ -521,7 +521,7 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (_ boo
 			// Not analysed (see isMinified). The whole text decided that:
 			// the index watches whether it still is (see deps.go).
 			env.detail = minifiedDeps
-			return false, Span{0, len(src)}
+			return false, Span{0, src.Len()}
 		}
 		nodes := env.allNodes(p.capture)
 		if len(nodes) == 0 {
@@ -544,11 +544,11 @@ func (c *compiled) accept(m *sitter.QueryMatch, src []byte, env *evalEnv) (_ boo
 }
 
 // acceptText evaluates the text predicates of a pattern (#eq?, #match?...).
-func (c *compiled) acceptText(m *sitter.QueryMatch, src []byte, preds []predicate) bool {
+func (c *compiled) acceptText(m *sitter.QueryMatch, src *syntax.Text, preds []predicate) bool {
 	text := func(name string) (string, bool) {
 		for _, cp := range m.Captures {
 			if c.captures[cp.Index] == name {
-				return string(src[cp.Node.StartByte():cp.Node.EndByte()]), true
+				return string(src.Slice(int(cp.Node.StartByte()), int(cp.Node.EndByte()))), true
 			}
 		}
 		return "", false
@@ -635,7 +635,7 @@ type Index struct {
 	// text is the text of the last NewIndex or Refresh, edits the edits
 	// since and lastEdit the latest; minified whether text is minified.
 	// Refresh compares them with the new text (see deps.go).
-	text     []byte
+	text     *syntax.Text
 	edits    int
 	lastEdit byteEdit
 	// deferred are the edits and changes given since the index was last
@@ -675,7 +675,7 @@ type job struct {
 }
 
 // NewIndex matches the whole tree.
-func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
+func NewIndex(set *Set, tree *syntax.Tree, src *syntax.Text) *Index {
 	ix := &Index{set: set, text: src, minified: minifiedText(src)}
 	matchWhole(set, tree, src, ix)
 	return ix
@@ -685,7 +685,7 @@ func NewIndex(set *Set, tree *syntax.Tree, src []byte) *Index {
 // the index of the rules offered per site (Library.Sites) and that of the
 // migration rules (Library.Migrations): as NewIndex on each view, for one
 // traversal instead of two.
-func NewIndexes(lib *Library, g syntax.Grammar, tree *syntax.Tree, src []byte) (sites, migrations *Index) {
+func NewIndexes(lib *Library, g syntax.Grammar, tree *syntax.Tree, src *syntax.Text) (sites, migrations *Index) {
 	minified := minifiedText(src)
 	sites = &Index{set: lib.Sites(g), text: src, minified: minified}
 	migrations = &Index{set: lib.Migrations(g), text: src, minified: minified}
@@ -695,7 +695,7 @@ func NewIndexes(lib *Library, g syntax.Grammar, tree *syntax.Tree, src []byte) (
 
 // matchWhole matches the whole tree with set and files each match, and
 // each refusal, with the first of ixs whose set holds its rule.
-func matchWhole(set *Set, tree *syntax.Tree, src []byte, ixs ...*Index) {
+func matchWhole(set *Set, tree *syntax.Tree, src *syntax.Text, ixs ...*Index) {
 	qc := sitter.NewQueryCursor()
 	defer qc.Close()
 	of := func(r *Rule) int {
@@ -946,7 +946,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.dirty = nil
 	structural := ix.takeStructural(changed, text.Len())
 	spans = append(spans, structural...)
-	now := text.Bytes()
+	now := text
 	win := ix.window(now)
 	ix.moveDynMarks(now, win)
 	// Counted once per refresh: the change, the index and this round's
@@ -962,7 +962,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.moveGlobals(now, &ch)
 	if ch.minified {
 		// Every scope predicate's answer may flip: match the file again.
-		regions = []Span{{0, len(now)}}
+		regions = []Span{{0, now.Len()}}
 	} else {
 		regions = editRegions(text, spans)
 		// Matches and refusals whose predicates read what changed, while
@@ -996,7 +996,7 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 	ix.rejected.drop(regions)
 	ix.rejected.dropRoots(roots)
 
-	w := ix.newWork(tree, text.Bytes())
+	w := ix.newWork(tree, text)
 	defer w.close()
 	w.env.minified = -1
 	if minNow {
@@ -1018,14 +1018,14 @@ func (ix *Index) Refresh(tree *syntax.Tree, text *syntax.Text, changed [][2]uint
 
 // moveDynMarks brings the eval and with marks kept since the last refresh
 // (if any) to now, around the window of the edits made since.
-func (ix *Index) moveDynMarks(now []byte, win editWindow) {
-	if ix.dyn == nil || !sameBytes(ix.dyn.src, ix.text) || !win.ok {
-		if ix.dyn != nil && !sameBytes(ix.dyn.src, now) {
+func (ix *Index) moveDynMarks(now *syntax.Text, win editWindow) {
+	if ix.dyn == nil || ix.dyn.src != ix.text || !win.ok {
+		if ix.dyn != nil && ix.dyn.src != now {
 			ix.dyn = nil // found anew when asked
 		}
 		return
 	}
-	if win.newEnd-win.oldEnd != len(now)-len(ix.text) {
+	if win.newEnd-win.oldEnd != now.Len()-ix.text.Len() {
 		ix.dyn = nil
 		return
 	}
@@ -1095,7 +1095,7 @@ func mergeSpans(spans []Span) []Span {
 // work is one round of matching against the current tree.
 type work struct {
 	ix     *Index
-	src    []byte
+	src    *syntax.Text
 	root   *sitter.Node
 	qc     *sitter.QueryCursor
 	cursor *sitter.TreeCursor
@@ -1115,12 +1115,12 @@ type nodeKey struct {
 	typ  string
 }
 
-func (ix *Index) newWork(tree *syntax.Tree, src []byte) *work {
+func (ix *Index) newWork(tree *syntax.Tree, src *syntax.Text) *work {
 	root := tree.Root()
 	env := ix.set.env(src, root)
 	env.dyn = func() *dynMarks { return ix.dynMarks(src) }
 	env.globals = func() map[string]bool { return ix.globalNames(src) }
-	if ix.cur != nil && sameBytes(ix.cur.Bytes(), src) {
+	if ix.cur != nil && ix.cur == src {
 		env.doc = ix.cur
 	}
 	return &work{ix: ix, src: src, root: root, qc: sitter.NewQueryCursor(), cursor: sitter.NewTreeCursor(root), done: map[nodeKey]bool{}, env: env}
@@ -1128,8 +1128,8 @@ func (ix *Index) newWork(tree *syntax.Tree, src []byte) *work {
 
 // dynMarks returns the eval and with marks of src: the ones kept since the
 // last refresh when they are of src, else found anew.
-func (ix *Index) dynMarks(src []byte) *dynMarks {
-	if ix.dyn == nil || !sameBytes(ix.dyn.src, src) {
+func (ix *Index) dynMarks(src *syntax.Text) *dynMarks {
+	if ix.dyn == nil || ix.dyn.src != src {
 		ix.dyn = newDynMarks(src)
 	}
 	return ix.dyn
@@ -1144,13 +1144,13 @@ func (ix *Index) dynMarks(src []byte) *dynMarks {
 // whose line holds a #global? match (moment.js's Date: a quarter of the
 // server's CPU per keystroke).
 type globalNames struct {
-	src   []byte
+	src   *syntax.Text
 	names map[string]bool
 }
 
 // globalNames returns the answers kept for src, or a new, empty table.
-func (ix *Index) globalNames(src []byte) map[string]bool {
-	if ix.globals == nil || !sameBytes(ix.globals.src, src) {
+func (ix *Index) globalNames(src *syntax.Text) map[string]bool {
+	if ix.globals == nil || ix.globals.src != src {
 		ix.globals = &globalNames{src: src, names: map[string]bool{}}
 	}
 	return ix.globals.names
@@ -1158,12 +1158,12 @@ func (ix *Index) globalNames(src []byte) map[string]bool {
 
 // moveGlobals brings the kept #global? answers from the last refresh's
 // text to now, given what changed.
-func (ix *Index) moveGlobals(now []byte, ch *change) {
+func (ix *Index) moveGlobals(now *syntax.Text, ch *change) {
 	g := ix.globals
 	if g == nil {
 		return
 	}
-	if !sameBytes(g.src, ix.text) || !ch.inert || ch.minified {
+	if g.src != ix.text || !ch.inert || ch.minified {
 		ix.globals = nil
 		return
 	}
@@ -1171,11 +1171,6 @@ func (ix *Index) moveGlobals(now []byte, ch *change) {
 		delete(g.names, w)
 	}
 	g.src = now
-}
-
-// sameBytes reports whether a and b are the same slice of memory.
-func sameBytes(a, b []byte) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 func (w *work) close() {
@@ -1387,7 +1382,7 @@ func (w *work) find(j job) *sitter.Node {
 
 // resolve matches the queued work that intersects [start, end], until
 // deadline (zero: no deadline); what it had no time for stays queued.
-func (ix *Index) resolve(tree *syntax.Tree, src []byte, start, end int, deadline time.Time) {
+func (ix *Index) resolve(tree *syntax.Tree, src *syntax.Text, start, end int, deadline time.Time) {
 	if len(ix.pending) == 0 {
 		return
 	}
@@ -1428,14 +1423,14 @@ func (ix *Index) Pending() int {
 }
 
 // Flush matches everything queued.
-func (ix *Index) Flush(tree *syntax.Tree, src []byte) {
+func (ix *Index) Flush(tree *syntax.Tree, src *syntax.Text) {
 	ix.catchUp()
-	ix.resolve(tree, src, 0, len(src), time.Time{})
+	ix.resolve(tree, src, 0, src.Len(), time.Time{})
 }
 
 // Matches returns every match, ordered by position, after matching what is
 // pending. The slice must not be modified.
-func (ix *Index) Matches(tree *syntax.Tree, src []byte) []Match {
+func (ix *Index) Matches(tree *syntax.Tree, src *syntax.Text) []Match {
 	ix.Flush(tree, src)
 	if ix.view == nil {
 		ix.view = ix.list.all()
@@ -1446,7 +1441,7 @@ func (ix *Index) Matches(tree *syntax.Tree, src []byte) []Match {
 // Within returns the matches whose site intersects [start, end]; an empty
 // range selects the matches whose site contains the cursor. tree and src
 // must be the document's current tree and text.
-func (ix *Index) Within(tree *syntax.Tree, src []byte, start, end int) []Match {
+func (ix *Index) Within(tree *syntax.Tree, src *syntax.Text, start, end int) []Match {
 	return ix.WithinBy(tree, src, start, end, time.Time{})
 }
 
@@ -1454,7 +1449,7 @@ func (ix *Index) Within(tree *syntax.Tree, src []byte, start, end int) []Match {
 // on a region whose syntax changed wholesale (a huge document, an unfinished
 // construct) answers with what could be matched in time, and the rest is
 // matched by later requests.
-func (ix *Index) WithinBy(tree *syntax.Tree, src []byte, start, end int, deadline time.Time) []Match {
+func (ix *Index) WithinBy(tree *syntax.Tree, src *syntax.Text, start, end int, deadline time.Time) []Match {
 	ix.catchUp()
 	ix.resolve(tree, src, start, end, deadline)
 	return ix.list.within(start, end)

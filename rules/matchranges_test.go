@@ -30,9 +30,9 @@ func TestMatchRangesEqualsRangeByRange(t *testing.T) {
 		}
 		key := func(m Match) string { return fmt.Sprintf("%s unsafe=%v", matchString(m), m.Unsafe) }
 		var shared, alone []string
-		set.MatchRanges(tree, src, ranges, func(m Match) { shared = append(shared, key(m)) })
+		set.MatchRanges(tree, syntax.NewText(src), ranges, func(m Match) { shared = append(shared, key(m)) })
 		for _, r := range ranges {
-			set.MatchRange(tree, src, r.Start, r.End, func(m Match) { alone = append(alone, key(m)) })
+			set.MatchRange(tree, syntax.NewText(src), r.Start, r.End, func(m Match) { alone = append(alone, key(m)) })
 		}
 		slices.Sort(shared)
 		slices.Sort(alone)

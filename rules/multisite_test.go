@@ -150,7 +150,7 @@ func overlappingRules(ctx context.Context, lib *Library, g syntax.Grammar, c mul
 	if syntax.HasErrors(tree.Root()) {
 		return nil, Span{}, fmt.Errorf("snippet has syntax errors")
 	}
-	matches := NewIndex(lib.Set(g), tree, src).Matches(tree, src)
+	matches := NewIndex(lib.Set(g), tree, syntax.NewText(src)).Matches(tree, syntax.NewText(src))
 	shared := Span{0, len(src)}
 	byRule := map[string]Match{}
 	for _, id := range c.rules {

@@ -118,7 +118,7 @@ func TestNoQueryStallsAFile(t *testing.T) {
 			}
 			done := make(chan int, 1)
 			go func() {
-				done <- len(NewIndex(lib.Set(p.g), tree, src).Matches(tree, src))
+				done <- len(NewIndex(lib.Set(p.g), tree, syntax.NewText(src)).Matches(tree, syntax.NewText(src)))
 			}()
 			select {
 			case <-done:
@@ -146,7 +146,7 @@ func BenchmarkRulesPathological(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			cpu0 := cpuTime()
 			for b.Loop() {
-				NewIndex(set, tree, src).Matches(tree, src)
+				NewIndex(set, tree, syntax.NewText(src)).Matches(tree, syntax.NewText(src))
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/file")
 			// CPU time as well: on a shared machine the wall clock also

@@ -54,6 +54,35 @@ type goFileDecls struct {
 	ok      bool     // the file tokenized and its top level was understood
 }
 
+// ownGoDecls is scanGoDecls for a document whose tree is at hand: it scans
+// the top level only, each function's header without its body, so that a
+// request on a large file reads its declarations, not the file (its text
+// is in pieces, and joining them for the scanner copied the file on each
+// request). Without a tree, or with errors in it, the whole text is
+// scanned.
+// TestOwnGoDeclsEqualsScan compares the two on real code.
+func ownGoDecls(tree *syntax.Tree, src *syntax.Text) goFileDecls {
+	if tree == nil || tree.Root().HasError() {
+		return scanGoDecls(src.Bytes())
+	}
+	root := tree.Root()
+	var b []byte
+	for i := 0; i < int(root.ChildCount()); i++ {
+		n := root.Child(i)
+		end := int(n.EndByte())
+		body := n.ChildByFieldName("body")
+		if t := n.Type(); (t == "function_declaration" || t == "method_declaration") && body != nil {
+			end = int(body.StartByte())
+		}
+		b = append(b, src.Slice(int(n.StartByte()), end)...)
+		if end != int(n.EndByte()) {
+			b = append(b, "{}"...)
+		}
+		b = append(b, '\n')
+	}
+	return scanGoDecls(b)
+}
+
 // scanGoDecls reads a Go file's top-level declarations with go/scanner.
 // Anything it does not understand at the top level makes it not ok.
 func scanGoDecls(src []byte) goFileDecls {
@@ -338,8 +367,9 @@ func (p *Projects) goFileDecls(path string, info os.FileInfo) (goFileDecls, bool
 // package-level name, against the names the package already uses.
 type DocTarget struct {
 	Target
-	src []byte
-	all func() ([]Match, bool)
+	tree *syntax.Tree
+	src  *syntax.Text
+	all  func() ([]Match, bool)
 
 	scanned bool
 	own     goFileDecls
@@ -353,8 +383,8 @@ type DocTarget struct {
 // Doc applies t to a document whose text (the text match spans index) is
 // src; all returns every match in it, and false when they are not all known
 // (only rules with requires.free_package_name ask for them).
-func (t Target) Doc(src []byte, all func() ([]Match, bool)) *DocTarget {
-	return &DocTarget{Target: t, src: src, all: all}
+func (t Target) Doc(tree *syntax.Tree, src *syntax.Text, all func() ([]Match, bool)) *DocTarget {
+	return &DocTarget{Target: t, tree: tree, src: src, all: all}
 }
 
 // Allows reports whether the match's fix fits the document's target; the
@@ -383,8 +413,8 @@ func (d *DocTarget) Allows(m Match, g syntax.Grammar) (bool, string) {
 
 func (d *DocTarget) captureText(m Match, name string) (string, bool) {
 	for _, c := range m.Captures {
-		if c.Name == name && c.Span.Start >= 0 && c.Span.Start <= c.Span.End && c.Span.End <= len(d.src) {
-			return string(d.src[c.Span.Start:c.Span.End]), true
+		if c.Name == name && c.Span.Start >= 0 && c.Span.Start <= c.Span.End && c.Span.End <= d.src.Len() {
+			return d.src.String(c.Span.Start, c.Span.End), true
 		}
 	}
 	return "", false
@@ -397,7 +427,7 @@ func (d *DocTarget) taken(name string) string {
 	}
 	if !d.scanned {
 		d.scanned = true
-		d.own = scanGoDecls(d.src)
+		d.own = ownGoDecls(d.tree, d.src)
 		if d.own.ok && d.Target.projects != nil && d.Target.path != "" {
 			d.pkg, d.dot, d.pkgOK = d.Target.projects.goPackageNames(filepath.Dir(d.Target.path), filepath.Clean(d.Target.path), d.own.pkg)
 		} else if d.own.ok && d.Target.path == "" {

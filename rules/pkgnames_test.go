@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -93,8 +95,9 @@ func TestFreePackageName(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tree.Close()
-		found := NewIndex(set, tree, []byte(src)).Matches(tree, []byte(src))
-		target := p.For(filepath.Join(dir, "a.go"), syntax.Go).Doc([]byte(src), func() ([]Match, bool) { return found, true })
+		text := syntax.NewText([]byte(src))
+		found := NewIndex(set, tree, text).Matches(tree, text)
+		target := p.For(filepath.Join(dir, "a.go"), syntax.Go).Doc(tree, text, func() ([]Match, bool) { return found, true })
 		out := map[string]string{}
 		for _, m := range found {
 			if m.Rule.ID != "go.regexp-compile-in-func" {
@@ -140,5 +143,41 @@ func TestFreePackageName(t *testing.T) {
 	got = allowed(p, doc)
 	if !strings.Contains(got["other"], "could not all be read") {
 		t.Errorf("with a linked sibling: %q", got)
+	}
+}
+
+// TestOwnGoDeclsEqualsScan compares the declarations read from a
+// document's tree (each function's header, not its body) with a scan of
+// the whole file: on TestScanGoDecls' file, on that file in pieces, and on
+// real Go files (the standard library's and modules', drawn with a seed).
+func TestOwnGoDeclsEqualsScan(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, name string, src []byte) {
+		t.Helper()
+		tree, err := syntax.Parse(context.Background(), syntax.Go, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tree.Close()
+		got, want := ownGoDecls(tree, syntax.NewText(src)), scanGoDecls(src)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: from the tree %+v, scanned %+v", name, got, want)
+		}
+	}
+	src := "// Package p.\npackage p\n\nimport (\n\t\"fmt\"\n\tre \"regexp\"\n\t. \"strings\"\n)\n\n" +
+		"const (\n\tA = iota\n\tB\n)\n\nvar x, y int = f(func() { var inner = 1; _ = inner }), 2\n\n" +
+		"type (\n\tT[K comparable] struct{ field int }\n\tAlias = T[int]\n)\n\n// M does.\nfunc (T[K]) Method() { local := 1; _ = local }\n\n" +
+		"func Gen[X any](\n\tx X,\n) X { return x }\n\nfunc asm(int)\n"
+	check(t, "handwritten", []byte(src))
+	// In pieces: a function body longer than a piece between declarations.
+	long := strings.Replace(src, "local := 1;", "local := 1;"+strings.Repeat(" _ = 1;", 8000), 1)
+	check(t, "handwritten, a long body", []byte(long))
+	c := realcorpus.Require(t)
+	drawn, err := c.Sample(syntax.Go, 7, realcorpus.EnvCount(t, "SYNTX_REAL_DECL_FILES", 60), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range drawn {
+		check(t, f.Package+"/"+f.Rel, f.Src)
 	}
 }

@@ -139,7 +139,7 @@ func predGoSetBefore(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	}
 	fn, _ := e.functionAround(path)
 	deps := spanOf(fn)
-	before := string(e.src[fn.StartByte():n.StartByte()])
+	before := string(e.src.Slice(int(fn.StartByte()), int(n.StartByte())))
 	key := e.text(n)
 	const call = "Setenv("
 	for rest := before; ; {
@@ -185,7 +185,7 @@ func predGoUnshared(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 				break
 			}
 		}
-		if s := o.start(); s > 0 && e.src[s-1] == '&' {
+		if s := o.start(); s > 0 && e.src.At(s-1) == '&' {
 			return false, deps
 		}
 		if p := o.node().Parent(); p != nil && p.Type() == "unary_expression" && strings.HasPrefix(e.text(p), "&") {

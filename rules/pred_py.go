@@ -4,6 +4,8 @@ import (
 	"regexp"
 
 	sitter "github.com/smacker/go-tree-sitter"
+
+	"github.com/syntx/syntx/syntax"
 )
 
 // python2-file? @n (Python): the file is written to run on Python 2 too. It
@@ -28,5 +30,35 @@ var python2Marker = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+__future__[ \t]+imp
 	`|version_info\.major[ \t]*==[ \t]*2\b`)
 
 func python2FileOf(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
-	return python2Marker.Match(e.src), fileSpan(e)
+	return python2Text(e.src), fileSpan(e)
+}
+
+// python2Text reports whether python2Marker matches src, reading only the
+// lines around the words every match holds (__future__, PY2,
+// version_info), found with Text.Find, which later versions of the text
+// inherit: the whole-file search cost each keystroke near a site of a rule
+// that asks the file's text joined into one slice. A match of the
+// __future__ import reaches from its line's start to that line's end or,
+// for a parenthesised list, to the first ")" after the word; the others
+// stay on their line. TestPython2TextEqualsMatch compares it with the
+// search of the whole text.
+func python2Text(src *syntax.Text) bool {
+	for _, word := range []string{"__future__", "PY2", "version_info"} {
+		at, ok := src.Find(word)
+		if !ok {
+			return python2Marker.Match(src.Bytes()) // too many to list
+		}
+		for _, o := range at {
+			start, end := src.LFLine(o)
+			if word == "__future__" {
+				if p := src.IndexByte(o, src.Len(), ')'); p > end {
+					end = p
+				}
+			}
+			if python2Marker.Match(src.Slice(start, end+1)) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syntx/syntx/internal/realcorpus"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -38,4 +39,41 @@ func TestPython2FileIsInexact(t *testing.T) {
 	at := strings.Index(src, "==  2") + len("== ")
 	text = keystroke(t, tree, ix, text, at, at, "x")
 	checkAgainstFreshParse(t, lib, syntax.Python, tree, ix, text, before)
+}
+
+// TestPython2TextEqualsMatch compares python2Text, which reads the lines
+// around the markers' words, with the marker searched in the whole text:
+// on texts written to test its windows (a parenthesised import over
+// several lines, markers inside longer words, after a long first piece),
+// and on real Python files.
+func TestPython2TextEqualsMatch(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x = 1\n", 5000)
+	cases := []string{
+		"from __future__ import (\n    absolute_import,\n    division,\n)\n",
+		"from __future__ import (annotations,\n  barry_as_FLUFL)\nx = (1)\n",
+		"from __future__ import annotations\nprint(division)\n",
+		"  PY2 = sys.version_info[0] == 2\n",
+		"NOT_PY2 = 1\nPY2x = 2\n",
+		"if sys.version_info [ 0 ] == 2: pass\n",
+		"if sys.version_info.major == 2:\n",
+		"if sys.version_info.major == 20:\n",
+		"s = 'version_info'\n",
+		long + "from __future__ import print_function\n",
+		long + "from __future__ import (\n" + long + "  generators)\n",
+		long,
+	}
+	c := realcorpus.Require(t)
+	drawn, err := c.Sample(syntax.Python, 11, realcorpus.EnvCount(t, "SYNTX_REAL_PY2_FILES", 150), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range drawn {
+		cases = append(cases, string(f.Src))
+	}
+	for i, src := range cases {
+		if got, want := python2Text(syntax.NewText([]byte(src))), python2Marker.MatchString(src); got != want {
+			t.Fatalf("case %d (%.60q): %v, the whole text's search %v", i, src, got, want)
+		}
+	}
 }

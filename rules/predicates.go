@@ -162,7 +162,7 @@ func describeArgs(kinds string) string {
 type evalEnv struct {
 	only    setPart // the rules of the set's view (Set.only)
 	grammar syntax.Grammar
-	src     []byte
+	src     *syntax.Text
 	root    *sitter.Node
 	scopes  *scopeIndex
 	m       *sitter.QueryMatch
@@ -214,8 +214,8 @@ const (
 )
 
 // minifiedText reports whether src is minified.
-func minifiedText(src []byte) bool {
-	return minifiedCounts(len(src), bytes.Count(src, []byte{'\n'}))
+func minifiedText(src *syntax.Text) bool {
+	return minifiedCounts(src.Len(), src.Newlines())
 }
 
 // minifiedCounts is minifiedText for a text of n bytes and newlines "\n"
@@ -308,7 +308,9 @@ func (e *evalEnv) allNodes(capture string) []*sitter.Node {
 	return out
 }
 
-func (e *evalEnv) text(n *sitter.Node) string { return string(e.src[n.StartByte():n.EndByte()]) }
+func (e *evalEnv) text(n *sitter.Node) string {
+	return string(e.src.Slice(int(n.StartByte()), int(n.EndByte())))
+}
 
 func (e *evalEnv) index() *scopeIndex {
 	if e.scopes == nil {
@@ -327,7 +329,7 @@ func (e *evalEnv) isJS() bool {
 
 func spanOf(n *sitter.Node) Span { return Span{int(n.StartByte()), int(n.EndByte())} }
 
-func fileSpan(e *evalEnv) Span { return Span{0, len(e.src)} }
+func fileSpan(e *evalEnv) Span { return Span{0, e.src.Len()} }
 
 var noDeps = Span{-1, -1}
 
@@ -512,16 +514,14 @@ func predInFunction(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // deliberate choice.
 func predCommented(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	start := int(n.StartByte())
-	lineStart := bytes.LastIndexByte(e.src[:start], '\n') + 1
+	lineStart := e.src.LastIndexByte(0, start, '\n') + 1
 	prev := lineStart
 	if lineStart > 0 {
-		prev = bytes.LastIndexByte(e.src[:lineStart-1], '\n') + 1
+		prev = e.src.LastIndexByte(0, lineStart-1, '\n') + 1
 	}
-	end := int(n.EndByte())
-	if i := bytes.IndexByte(e.src[end:], '\n'); i >= 0 {
-		end += i
-	} else {
-		end = len(e.src)
+	end := e.src.IndexByte(int(n.EndByte()), e.src.Len(), '\n')
+	if end < 0 {
+		end = e.src.Len()
 	}
 	deps := Span{prev, end}
 	var re *regexp.Regexp
@@ -539,21 +539,21 @@ func predCommented(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // commentsIn returns the comment nodes that start in [lo, hi): the text is
 // searched for comment leaders, and each is confirmed in the tree (a // in
 // a string is not a comment).
-func commentsIn(root *sitter.Node, src []byte, lo, hi int, g syntax.Grammar, lf *leafFinder) []*sitter.Node {
+func commentsIn(root *sitter.Node, src *syntax.Text, lo, hi int, g syntax.Grammar, lf *leafFinder) []*sitter.Node {
 	return commentsFound(root, lo, hi, g, lf, func(l string) []int { return leadersIn(src, lo, hi, l) })
 }
 
 // leadersIn returns where leader l starts in src[lo:hi], each occurrence
 // after the end of the one before.
-func leadersIn(src []byte, lo, hi int, l string) []int {
+func leadersIn(src *syntax.Text, lo, hi int, l string) []int {
 	var at []int
 	for off := lo; off < hi; {
-		i := bytes.Index(src[off:hi], []byte(l))
+		i := src.Index(off, hi, []byte(l))
 		if i < 0 {
 			break
 		}
-		at = append(at, off+i)
-		off += i + len(l)
+		at = append(at, i)
+		off = i + len(l)
 	}
 	return at
 }
@@ -891,12 +891,8 @@ func moduleFileOf(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 	deps := fileSpan(e)
 	e.lookedUp("require", "module", "exports")
 	for _, k := range moduleMarks {
-		for at, off := 0, 0; ; at += off + 1 {
-			off = bytes.Index(e.src[at:], k)
-			if off < 0 {
-				break
-			}
-			if startsWord(e.src, at+off) {
+		for at := e.src.Index(0, e.src.Len(), k); at >= 0; at = e.src.Index(at+1, e.src.Len(), k) {
+			if startsWord(e.src, at) {
 				return true, deps
 			}
 		}
@@ -1036,7 +1032,7 @@ func predExported(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	for _, name := range names {
 		for _, pat := range []string{`export\s*\{[^}]*\b` + regexp.QuoteMeta(name) + `\b`, `export\s+default\s+` + regexp.QuoteMeta(name) + `\b`,
 			`module\.exports\b[^;\n]*\b` + regexp.QuoteMeta(name) + `\b`, `exports\.` + regexp.QuoteMeta(name) + `\b`, `export\s*=\s*` + regexp.QuoteMeta(name) + `\b`} {
-			if regexp.MustCompile(pat).Match(e.src) {
+			if regexp.MustCompile(pat).Match(e.src.Bytes()) {
 				return true, deps
 			}
 		}
@@ -1156,7 +1152,7 @@ func predRefersTo(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 // reraises? @handler (Python): the except clause re-raises what it caught
 // with a bare raise (outside nested functions): cleanup, then raise.
 func predReraises(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
-	if !bytes.Contains(e.src[n.StartByte():n.EndByte()], []byte("raise")) {
+	if !bytes.Contains(e.src.Slice(int(n.StartByte()), int(n.EndByte())), []byte("raise")) {
 		return false, noDeps
 	}
 	found := false
@@ -1191,7 +1187,7 @@ func predFreshName(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 		return false, noDeps
 	}
 	fn, _ := e.functionAround(path)
-	text := e.src[fn.StartByte():fn.EndByte()]
+	text := e.src.Slice(int(fn.StartByte()), int(fn.EndByte()))
 	for off := 0; ; {
 		i := bytes.Index(text[off:], []byte(name))
 		if i < 0 {
@@ -1291,7 +1287,7 @@ func predGoImports(e *evalEnv, _ *sitter.Node, args []predArg) (bool, Span) {
 // then the ranges whose syntax changed reach them, which touches the span
 // too (Refresh). Go's syntax of a top-level node does not depend on what
 // follows it.
-func headTo(e *evalEnv, end uint32) Span { return Span{0, min(int(end), len(e.src))} }
+func headTo(e *evalEnv, end uint32) Span { return Span{0, min(int(end), e.src.Len())} }
 
 // go-build? @n REGEX (Go): the file's build constraint, a //go:build or
 // // +build line among the comments before its package clause, matches

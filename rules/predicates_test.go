@@ -36,7 +36,7 @@ func countMatches(t *testing.T, g syntax.Grammar, query, code string) []Match {
 		t.Fatalf("syntax errors in\n%s", code)
 	}
 	var out []Match
-	set.MatchRange(tree, []byte(code), 0, len(code), func(m Match) { out = append(out, m) })
+	set.MatchRange(tree, syntax.NewText([]byte(code)), 0, len(code), func(m Match) { out = append(out, m) })
 	return out
 }
 

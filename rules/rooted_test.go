@@ -111,13 +111,13 @@ func originalMatches(t testing.TB, set *Set, tree *syntax.Tree, src []byte) []st
 			t.Fatal(err)
 		}
 		qc.Exec(c.query, tree.Root())
-		env := &evalEnv{grammar: c.grammar, src: src, root: tree.Root(), names: c.captures}
+		env := &evalEnv{grammar: c.grammar, src: syntax.NewText(src), root: tree.Root(), names: c.captures}
 		for {
 			m, ok := qc.NextMatch()
 			if !ok {
 				break
 			}
-			if ok, _ := c.accept(m, src, env); !ok {
+			if ok, _ := c.accept(m, syntax.NewText(src), env); !ok {
 				continue
 			}
 			mt := Match{Rule: r}
@@ -151,7 +151,7 @@ func matchString(m Match) string {
 
 func rootedMatches(set *Set, tree *syntax.Tree, src []byte) []string {
 	var out []string
-	set.MatchRange(tree, src, 0, len(src), func(m Match) { out = append(out, matchString(m)) })
+	set.MatchRange(tree, syntax.NewText(src), 0, len(src), func(m Match) { out = append(out, matchString(m)) })
 	slices.Sort(out)
 	return slices.Compact(out)
 }

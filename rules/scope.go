@@ -63,7 +63,7 @@ type scopeLang struct {
 	identByte func(b byte) bool
 	// classify fills decl, write, read, dynamic and binds for the
 	// identifier at the end of path.
-	classify func(path []step, src []byte, o *occ)
+	classify func(path []step, src *syntax.Text, o *occ)
 	// loops are the node types of loops.
 	loops map[string]bool
 }
@@ -100,7 +100,7 @@ func scopeLangFor(g syntax.Grammar) *scopeLang {
 // tree it describes.
 type scopeIndex struct {
 	lang *scopeLang
-	src  []byte
+	src  *syntax.Text
 	root *sitter.Node
 	occs map[occKey][]*occ
 	// names indexes, per region, where each identifier-like word starts:
@@ -146,7 +146,7 @@ type occKey struct {
 	name   string
 }
 
-func newScopeIndex(g syntax.Grammar, root *sitter.Node, src []byte) *scopeIndex {
+func newScopeIndex(g syntax.Grammar, root *sitter.Node, src *syntax.Text) *scopeIndex {
 	return &scopeIndex{lang: scopeLangFor(g), src: src, root: root, occs: map[occKey][]*occ{},
 		names: map[uintptr]map[string][]int{}, kids: map[uintptr]*childList{}, paths: map[pathKey][]step{}, dynamic: map[uintptr]bool{}}
 }
@@ -298,10 +298,10 @@ func (s *scopeIndex) sharedPrefix(top *sitter.Node, start, end uint32) ([]step, 
 // known without walking the tree to it.
 func (s *scopeIndex) member(off int) bool {
 	i := off - 1
-	for i >= 0 && (s.src[i] == ' ' || s.src[i] == '\t') { // not across lines: a comment may end in "."
+	for i >= 0 && (s.src.At(i) == ' ' || s.src.At(i) == '\t') { // not across lines: a comment may end in "."
 		i--
 	}
-	return i >= 0 && s.src[i] == '.' && (i == 0 || s.src[i-1] != '.')
+	return i >= 0 && s.src.At(i) == '.' && (i == 0 || s.src.At(i-1) != '.')
 }
 
 // wordStarts returns where the identifier-like word name starts in
@@ -332,7 +332,7 @@ func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
 	// of a longer one.
 	whole := func(at int) bool {
 		end := at + len(name)
-		return (at == lo || !s.lang.identByte(s.src[at-1])) && (end == hi || !s.lang.identByte(s.src[end]))
+		return (at == lo || !s.lang.identByte(s.src.At(at-1))) && (end == hi || !s.lang.identByte(s.src.At(end)))
 	}
 	var out []int
 	if s.find != nil && hi-lo >= findRegionBytes {
@@ -349,14 +349,14 @@ func (s *scopeIndex) wordStarts(region *sitter.Node, name string) []int {
 		}
 	}
 	for i := lo; i < hi; {
-		j := bytes.Index(s.src[i:hi], []byte(name))
-		if j < 0 {
+		at := s.src.Index(i, hi, []byte(name))
+		if at < 0 {
 			break
 		}
-		if at := i + j; whole(at) {
+		if whole(at) {
 			out = append(out, at)
 		}
-		i += j + 1
+		i = at + 1
 	}
 	return out
 }
@@ -378,17 +378,18 @@ func (s *scopeIndex) words(region *sitter.Node) map[string][]int {
 	}
 	w := map[string][]int{}
 	lo, hi := int(region.StartByte()), int(region.EndByte())
-	for i := lo; i < hi; {
-		if !s.lang.identByte(s.src[i]) {
+	src := s.src.Slice(lo, hi) // the region's bytes, from lo
+	for i := 0; i < len(src); {
+		if !s.lang.identByte(src[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < hi && s.lang.identByte(s.src[j]) {
+		for j < len(src) && s.lang.identByte(src[j]) {
 			j++
 		}
-		if c := s.src[i]; !(c >= '0' && c <= '9') {
-			w[string(s.src[i:j])] = append(w[string(s.src[i:j])], i)
+		if c := src[i]; !(c >= '0' && c <= '9') {
+			w[string(src[i:j])] = append(w[string(src[i:j])], lo+i)
 		}
 		i = j
 	}
@@ -665,7 +666,7 @@ func init() { jsScope.classify = jsClassify }
 
 // jsClassify decides what the identifier at the end of path does: declares
 // (and where it binds), writes, reads, or is dynamic.
-func jsClassify(path []step, src []byte, o *occ) {
+func jsClassify(path []step, src *syntax.Text, o *occ) {
 	leaf := path[len(path)-1]
 	if leaf.typ == "shorthand_property_identifier" {
 		o.read = true // {x} reads x
@@ -837,7 +838,7 @@ func jsBlockOf(path []step, j int) *sitter.Node {
 
 // jsDeclaredNames returns the names a variable or lexical declaration
 // binds, with their identifier nodes.
-func jsDeclaredNames(decl *sitter.Node, src []byte) []*sitter.Node {
+func jsDeclaredNames(decl *sitter.Node, src *syntax.Text) []*sitter.Node {
 	var out []*sitter.Node
 	var walk func(n *sitter.Node)
 	walk = func(n *sitter.Node) {
@@ -899,7 +900,7 @@ func init() { pyScope.classify = pyClassify }
 
 // pyClassify decides what the identifier at the end of path does: declares
 // (and where it binds), writes, reads, or is dynamic.
-func pyClassify(path []step, src []byte, o *occ) {
+func pyClassify(path []step, src *syntax.Text, o *occ) {
 	// Climb through target patterns to what owns them.
 	i := len(path) - 1
 	for i > 0 {
@@ -1100,7 +1101,7 @@ func init() { goScope.classify = goClassify }
 
 // goClassify decides what the identifier at the end of path does: declares
 // (and where it binds), writes or reads.
-func goClassify(path []step, src []byte, o *occ) {
+func goClassify(path []step, src *syntax.Text, o *occ) {
 	i := len(path) - 1
 	if i == 0 {
 		o.read = true
@@ -1143,7 +1144,7 @@ func goClassify(path []step, src []byte, o *occ) {
 // goExpressionList classifies an identifier in an expression list, path[i-1]:
 // the left of :=, a range clause, an assignment, a type switch's alias or a
 // receive statement, or else a read.
-func goExpressionList(path []step, i int, src []byte, o *occ) {
+func goExpressionList(path []step, i int, src *syntax.Text, o *occ) {
 	if i-2 < 0 {
 		o.read = true
 		return
@@ -1158,7 +1159,7 @@ func goExpressionList(path []step, i int, src []byte, o *occ) {
 		}
 	case "range_clause":
 		if f == "left" {
-			if bytes.Contains(src[stmt.node.StartByte():stmt.node.EndByte()], []byte(":=")) {
+			if bytes.Contains(src.Slice(int(stmt.node.StartByte()), int(stmt.node.EndByte())), []byte(":=")) {
 				o.decl, o.write = true, true
 				o.binds = parentStep(path[:i-1], 1).node // the for statement
 			} else {

@@ -71,14 +71,14 @@ func TestPathSharingIsExact(t *testing.T) {
 				lookups = append(lookups, lookup{uint32(i), uint32(i), ""}, lookup{uint32(i), uint32(i + 3), ""})
 			}
 			want := func(l lookup) []step {
-				return newScopeIndex(tc.g, root, src).path(root, l.start, l.end, l.typ)
+				return newScopeIndex(tc.g, root, syntax.NewText(src)).path(root, l.start, l.end, l.typ)
 			}
 			rng := rand.New(rand.NewSource(21))
 			orders := map[string][]lookup{"text": lookups, "reversed": slices.Clone(lookups), "random": slices.Clone(lookups)}
 			slices.Reverse(orders["reversed"])
 			rng.Shuffle(len(orders["random"]), func(i, j int) { o := orders["random"]; o[i], o[j] = o[j], o[i] })
 			for name, order := range orders {
-				si := newScopeIndex(tc.g, root, src)
+				si := newScopeIndex(tc.g, root, syntax.NewText(src))
 				shared := 0
 				for i, l := range order {
 					if i%7 == 0 {
@@ -157,8 +157,8 @@ func TestLeafSharingIsExact(t *testing.T) {
 	var shared, fresh int
 	for lo := 0; lo < len(src); lo += 40 {
 		hi := min(lo+80, len(src))
-		shared += len(commentsIn(root, src, lo, hi, syntax.JavaScript, lf))
-		fresh += len(commentsIn(root, src, lo, hi, syntax.JavaScript, nil))
+		shared += len(commentsIn(root, syntax.NewText(src), lo, hi, syntax.JavaScript, lf))
+		fresh += len(commentsIn(root, syntax.NewText(src), lo, hi, syntax.JavaScript, nil))
 	}
 	if shared != fresh || fresh < 300 {
 		t.Fatalf("commentsIn found %d comments with shared walks and %d without (want the same, at least 300)", shared, fresh)

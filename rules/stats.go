@@ -221,15 +221,16 @@ func (st *Stats) countFile(ctx context.Context, lib *Library, projects *Projects
 	seen := map[string]bool{}
 	set := lib.Set(f.Grammar)
 	start := cpuTime()
-	found := NewIndex(set, tree, src).Matches(tree, src)
+	text := syntax.NewText(src)
+	found := NewIndex(set, tree, text).Matches(tree, text)
 	took := cpuTime() - start
 	if opts.Timing {
-		st.timeFile(f, set, tree, src, took, opts)
+		st.timeFile(f, set, tree, text, took, opts)
 	}
-	target := projects.For(f.Path, f.Grammar).Doc(src, func() ([]Match, bool) { return found, true })
+	target := projects.For(f.Path, f.Grammar).Doc(tree, text, func() ([]Match, bool) { return found, true })
 	// One checker for the file: what reaches across it (eslint-disable
 	// regions, //lint:file-ignore) is found once, not once per match.
-	sups := NewSuppressions(tree, src)
+	sups := NewSuppressions(tree, text)
 	for _, m := range found {
 		if _, ok := sups.Suppressed(m); ok {
 			counts.suppressed[m.Rule.ID]++
@@ -279,9 +280,9 @@ const slowestKept = 10
 // timeFile records how long matching took on one file. A file that took
 // more than a quarter of the budget is measured twice more (the median
 // counts) and each rule is timed alone on it.
-func (st *Stats) timeFile(f CorpusFile, set *Set, tree *syntax.Tree, src []byte, took time.Duration, opts StatsOptions) {
+func (st *Stats) timeFile(f CorpusFile, set *Set, tree *syntax.Tree, src *syntax.Text, took time.Duration, opts StatsOptions) {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	ft := FileTime{Path: f.Path, Bytes: len(src), Millis: ms(took)}
+	ft := FileTime{Path: f.Path, Bytes: src.Len(), Millis: ms(took)}
 	if took > opts.Budget/4 {
 		runs := []time.Duration{took}
 		for i := 0; i < 2; i++ {
@@ -293,13 +294,13 @@ func (st *Stats) timeFile(f CorpusFile, set *Set, tree *syntax.Tree, src []byte,
 		ft.Millis = ms(runs[1])
 		for _, r := range set.Rules() {
 			start := cpuTime()
-			set.MatchRule(r, tree, src, 0, len(src), func(Match) {})
+			set.MatchRule(r, tree, src, 0, src.Len(), func(Match) {})
 			ft.Rules = append(ft.Rules, RuleTime{ID: r.ID, Millis: ms(cpuTime() - start)})
 		}
 		sort.Slice(ft.Rules, func(i, j int) bool { return ft.Rules[i].Millis > ft.Rules[j].Millis })
 		ft.Rules = ft.Rules[:min(3, len(ft.Rules))]
 	}
-	if len(src) <= opts.BudgetBytes && time.Duration(ft.Millis*float64(time.Millisecond)) > opts.Budget {
+	if src.Len() <= opts.BudgetBytes && time.Duration(ft.Millis*float64(time.Millisecond)) > opts.Budget {
 		st.OverBudget = append(st.OverBudget, ft)
 	}
 	st.Slowest = append(st.Slowest, ft)

@@ -41,12 +41,12 @@ type Suppression struct {
 
 // Suppressed reports whether a suppression comment silences m, and which.
 // tree must be the tree src was parsed into.
-func Suppressed(tree *syntax.Tree, src []byte, m Match) (Suppression, bool) {
+func Suppressed(tree *syntax.Tree, src *syntax.Text, m Match) (Suppression, bool) {
 	return NewSuppressions(tree, src).Suppressed(m)
 }
 
 // suppressedBy returns the comment node that silences m.
-func suppressedBy(tree *syntax.Tree, src []byte, m Match, file *Suppressions) (*sitter.Node, bool) {
+func suppressedBy(tree *syntax.Tree, src *syntax.Text, m Match, file *Suppressions) (*sitter.Node, bool) {
 	g := tree.Grammar()
 	root := file.rootNode()
 	siteLine := file.lineBounds(m.Site.Start)
@@ -153,14 +153,16 @@ func (s *Suppressions) lineDirectives(words []string) ([]int, bool) {
 // on the site's lines, before on the line before.
 type siteComments struct {
 	root        *sitter.Node
-	src         []byte
+	src         *syntax.Text
 	m           Match
 	file        *Suppressions // what is known of the whole file
 	siteLine    Span          // the site's first line
 	own, before []*sitter.Node
 }
 
-func (sc siteComments) text(c *sitter.Node) string { return string(sc.src[c.StartByte():c.EndByte()]) }
+func (sc siteComments) text(c *sitter.Node) string {
+	return string(sc.src.Slice(int(c.StartByte()), int(c.EndByte())))
+}
 
 // javaScript finds the ESLint or TypeScript comment that silences the
 // match (JavaScript, TypeScript, TSX).
@@ -292,15 +294,15 @@ func (sc siteComments) golang() (*sitter.Node, bool) {
 }
 
 // lineBounds returns the line holding off, without its newline.
-func lineBounds(src []byte, off int) Span {
-	start, end := syntax.LFLineOf(src, off)
+func lineBounds(src *syntax.Text, off int) Span {
+	start, end := src.LFLine(off)
 	return Span{start, end}
 }
 
 // standalone reports whether comment c is alone on its line.
-func standalone(src []byte, c *sitter.Node) bool {
+func standalone(src *syntax.Text, c *sitter.Node) bool {
 	line := lineBounds(src, int(c.StartByte()))
-	return len(bytes.TrimSpace(src[line.Start:c.StartByte()])) == 0
+	return len(bytes.TrimSpace(src.Slice(line.Start, int(c.StartByte())))) == 0
 }
 
 var listSep = regexp.MustCompile(`[\s,]+`)
@@ -455,7 +457,7 @@ func goSilences(r *Rule, comment string) bool {
 // goDeclNolint finds a standalone //nolint directly above the top-level
 // declaration (or above a statement around the site) that holds the site:
 // golangci-lint applies it to the whole node.
-func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (*sitter.Node, bool) {
+func goDeclNolint(root *sitter.Node, src *syntax.Text, m Match, r *Rule) (*sitter.Node, bool) {
 	path := leafAt(root, uint32(m.Site.Start))
 	for i := len(path) - 1; i >= 1; i-- {
 		n := path[i].node
@@ -471,7 +473,7 @@ func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (*sitter.Node
 		}
 		prev := lineBounds(src, start.Start-1)
 		for _, c := range commentsIn(root, src, prev.Start, prev.End, syntax.Go, nil) {
-			t := string(src[c.StartByte():c.EndByte()])
+			t := string(src.Slice(int(c.StartByte()), int(c.EndByte())))
 			if standalone(src, c) && strings.HasPrefix(t, "//nolint") && goSilences(r, t) {
 				return c, true
 			}
@@ -481,19 +483,18 @@ func goDeclNolint(root *sitter.Node, src []byte, m Match, r *Rule) (*sitter.Node
 }
 
 // goFileIgnore finds staticcheck's //lint:file-ignore for the rule.
-func goFileIgnore(root *sitter.Node, src []byte, r *Rule, any bool) (*sitter.Node, bool) {
+func goFileIgnore(root *sitter.Node, src *syntax.Text, r *Rule, any bool) (*sitter.Node, bool) {
 	if !any {
 		return nil, false
 	}
 	for off := 0; ; {
-		i := bytes.Index(src[off:], []byte("//lint:file-ignore"))
-		if i < 0 {
+		at := src.Index(off, src.Len(), []byte("//lint:file-ignore"))
+		if at < 0 {
 			return nil, false
 		}
-		at := off + i
 		off = at + 1
 		line := lineBounds(src, at)
-		t := string(src[at:line.End])
+		t := string(src.Slice(at, line.End))
 		if list, ok := directive(t, "//lint:file-ignore"); ok && len(list) > 0 && names(r, list[:1], true) {
 			for _, c := range commentsIn(root, src, at, at+2, syntax.Go, nil) {
 				if int(c.StartByte()) == at {

@@ -118,11 +118,11 @@ func TestSuppressed(t *testing.T) {
 			}
 			defer tree.Close()
 			var ms []Match
-			set.MatchRange(tree, []byte(c.code), 0, len(c.code), func(m Match) { ms = append(ms, m) })
+			set.MatchRange(tree, syntax.NewText([]byte(c.code)), 0, len(c.code), func(m Match) { ms = append(ms, m) })
 			if len(ms) != 1 {
 				t.Fatalf("%d matches, want 1", len(ms))
 			}
-			sup, got := Suppressed(tree, []byte(c.code), ms[0])
+			sup, got := Suppressed(tree, syntax.NewText([]byte(c.code)), ms[0])
 			if got != c.want {
 				t.Errorf("suppressed = %v (%q), want %v, in\n%s", got, sup.Comment, c.want, c.code)
 			}

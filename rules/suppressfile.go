@@ -27,7 +27,7 @@ import (
 // one under the document's lock).
 type Suppressions struct {
 	tree *syntax.Tree
-	src  []byte
+	src  *syntax.Text
 	text *syntax.Text // src's Text, when known: its Find answers outlive a keystroke
 
 	eslintChecked bool
@@ -74,7 +74,7 @@ type eslintCursor struct {
 
 // NewSuppressions returns the suppression checker of tree, the tree src
 // was parsed into.
-func NewSuppressions(tree *syntax.Tree, src []byte) *Suppressions {
+func NewSuppressions(tree *syntax.Tree, src *syntax.Text) *Suppressions {
 	return &Suppressions{tree: tree, src: src}
 }
 
@@ -84,7 +84,7 @@ func NewSuppressions(tree *syntax.Tree, src []byte) *Suppressions {
 // version inherits, instead of by reading the text up to each site again
 // after every keystroke.
 func NewTextSuppressions(tree *syntax.Tree, text *syntax.Text) *Suppressions {
-	return &Suppressions{tree: tree, src: text.Bytes(), text: text}
+	return &Suppressions{tree: tree, src: text, text: text}
 }
 
 // rootNode returns the tree's root: every site asks, and each Root is a
@@ -106,10 +106,7 @@ func (s *Suppressions) next(pat string, from, upTo int) int {
 			return -1
 		}
 	}
-	if i := bytes.Index(s.src[from:upTo], []byte(pat)); i >= 0 {
-		return from + i
-	}
-	return -1
+	return s.src.Index(from, upTo, []byte(pat))
 }
 
 // Suppressed reports whether a suppression comment silences m, and which.
@@ -118,7 +115,7 @@ func (s *Suppressions) Suppressed(m Match) (Suppression, bool) {
 	if !ok {
 		return Suppression{}, false
 	}
-	return Suppression{Comment: string(s.src[c.StartByte():c.EndByte()]), Span: spanOf(c)}, true
+	return Suppression{Comment: string(s.src.Slice(int(c.StartByte()), int(c.EndByte()))), Span: spanOf(c)}, true
 }
 
 // eslintComments returns the comments that hold "eslint-" before upTo (and
@@ -134,8 +131,8 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 		// line's: one string searched for, the one the scan below asks
 		// for too.
 		s.firstDisable = -1
-		for at := s.next("eslint-", 0, len(s.src)); at >= 0; at = s.next("eslint-", at+1, len(s.src)) {
-			if bytes.HasPrefix(s.src[at:], []byte("eslint-disable")) && !lineDirective(s.src[at:]) {
+		for at := s.next("eslint-", 0, s.src.Len()); at >= 0; at = s.next("eslint-", at+1, s.src.Len()) {
+			if b := s.src.Slice(at, at+len("eslint-disable-next-line")); bytes.HasPrefix(b, []byte("eslint-disable")) && !lineDirective(b) {
 				s.firstDisable = at
 				break
 			}
@@ -144,7 +141,7 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 	if s.firstDisable < 0 || s.firstDisable+len("eslint-disable") > upTo {
 		return nil
 	}
-	upTo = min(upTo, len(s.src))
+	upTo = min(upTo, s.src.Len())
 	root := s.rootNode()
 	for s.eslintNext+len("eslint-") <= upTo {
 		at := s.next("eslint-", s.eslintNext, upTo)
@@ -154,7 +151,7 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 			break
 		}
 		s.eslintNext = at + 1
-		if !regionDirective(s.src[at:]) {
+		if !regionDirective(s.src.Slice(at, at+len("eslint-disable-next-line"))) {
 			// Nothing a region reads (readEslintComment): not looked up
 			// in the tree. A bundle keeps its sources' eslint-disable-
 			// next-line comments, and each lookup walks from the root
@@ -187,9 +184,9 @@ func regionDirective(b []byte) bool {
 	return (bytes.HasPrefix(b, []byte("eslint-disable")) || bytes.HasPrefix(b, []byte("eslint-enable"))) && !lineDirective(b)
 }
 
-func readEslintComment(src []byte, c *sitter.Node, at int) eslintComment {
+func readEslintComment(src *syntax.Text, c *sitter.Node, at int) eslintComment {
 	ec := eslintComment{node: c, at: at}
-	t := string(src[c.StartByte():c.EndByte()])
+	t := string(src.Slice(int(c.StartByte()), int(c.EndByte())))
 	if strings.Contains(t, "eslint-disable-line") || strings.Contains(t, "eslint-disable-next-line") {
 		return ec
 	}
@@ -238,7 +235,7 @@ func (s *Suppressions) eslintRegion(m Match) (*sitter.Node, bool) {
 func (s *Suppressions) fileIgnore() bool {
 	if !s.fileIgnoreScanned {
 		s.fileIgnoreScanned = true
-		s.hasFileIgnore = s.next("//lint:file-ignore", 0, len(s.src)) >= 0
+		s.hasFileIgnore = s.next("//lint:file-ignore", 0, s.src.Len()) >= 0
 	}
 	return s.hasFileIgnore
 }
@@ -247,7 +244,7 @@ func (s *Suppressions) fileIgnore() bool {
 // found: matches are checked in the order of the text, many on the same
 // line, and each also looks at the line before its own.
 func (s *Suppressions) lineBounds(off int) Span {
-	off = min(max(off, 0), len(s.src))
+	off = min(max(off, 0), s.src.Len())
 	for i := range min(s.nLine, len(s.lines)) {
 		if l := s.lines[i]; l.Start <= off && off <= l.End {
 			return l
@@ -326,7 +323,7 @@ func (s *Suppressions) directiveComments(at []int, lo, hi int) []*sitter.Node {
 
 // lineComment reports whether comment c starts with "//".
 func (s *Suppressions) lineComment(c *sitter.Node) bool {
-	return bytes.HasPrefix(s.src[c.StartByte():], []byte("//"))
+	return bytes.HasPrefix(s.src.Slice(int(c.StartByte()), int(c.StartByte())+2), []byte("//"))
 }
 
 // longCommentScan is the length of a line past which the comments on it

@@ -87,11 +87,11 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			}
 			defer tree.Close()
 			var ms []Match
-			set.MatchRange(tree, src, 0, len(src), func(m Match) { ms = append(ms, m) })
+			set.MatchRange(tree, syntax.NewText(src), 0, len(src), func(m Match) { ms = append(ms, m) })
 			if len(ms) < 3 {
 				t.Fatalf("%d matches, want at least 3", len(ms))
 			}
-			shared := NewSuppressions(tree, src)
+			shared := NewSuppressions(tree, syntax.NewText(src))
 			// A Text that came to hold src by an edit, what it found before
 			// the edit carried over (as a document's text after a keystroke).
 			prefix := "/* eslint-disable */ //lint:file-ignore\n"
@@ -106,7 +106,7 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			suppressed := 0
 			for _, m := range ms {
 				got, gotOK := shared.Suppressed(m)
-				want, wantOK := NewSuppressions(tree, src).Suppressed(m)
+				want, wantOK := NewSuppressions(tree, syntax.NewText(src)).Suppressed(m)
 				if got != want || gotOK != wantOK {
 					t.Errorf("site %v: shared says %v %q, fresh %v %q", m.Site, gotOK, got.Comment, wantOK, want.Comment)
 				}
@@ -119,7 +119,7 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			}
 			// The regions, against every comment of the tree read whole.
 			for _, m := range ms {
-				got, gotOK := NewSuppressions(tree, src).eslintRegion(m)
+				got, gotOK := NewSuppressions(tree, syntax.NewText(src)).eslintRegion(m)
 				want, wantOK := regionOracle(tree, src, m)
 				if gotOK != wantOK || gotOK && got.StartByte() != want.StartByte() {
 					t.Errorf("site %v: region %v, every comment read says %v", m.Site, gotOK, wantOK)
@@ -127,10 +127,10 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			}
 			// Asked from the last site to the first, the scan has gone
 			// past each site already.
-			backwards := NewSuppressions(tree, src)
+			backwards := NewSuppressions(tree, syntax.NewText(src))
 			for i := len(ms) - 1; i >= 0; i-- {
 				got, gotOK := backwards.Suppressed(ms[i])
-				want, wantOK := NewSuppressions(tree, src).Suppressed(ms[i])
+				want, wantOK := NewSuppressions(tree, syntax.NewText(src)).Suppressed(ms[i])
 				if got != want || gotOK != wantOK {
 					t.Errorf("site %v, asked backwards: %v %q, fresh %v %q", ms[i].Site, gotOK, got.Comment, wantOK, want.Comment)
 				}
@@ -155,7 +155,7 @@ func regionOracle(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
 		}
 		if n.Type() == "comment" {
 			if at := strings.Index(n.Content(src), "eslint-"); at >= 0 {
-				ec := readEslintComment(src, n, int(n.StartByte())+at)
+				ec := readEslintComment(syntax.NewText(src), n, int(n.StartByte())+at)
 				if ec.isDisable && names(m.Rule, ec.disable, false) {
 					disabled = n
 				}
@@ -198,8 +198,8 @@ func TestSuppressionsTextEqualsScanOnRealCode(t *testing.T) {
 		}
 		defer tree.Close()
 		var ms []Match
-		lib.Set(g).MatchRange(tree, src, 0, len(src), func(m Match) { ms = append(ms, m) })
-		scan, viaText := NewSuppressions(tree, src), NewTextSuppressions(tree, syntax.NewText(src))
+		lib.Set(g).MatchRange(tree, syntax.NewText(src), 0, len(src), func(m Match) { ms = append(ms, m) })
+		scan, viaText := NewSuppressions(tree, syntax.NewText(src)), NewTextSuppressions(tree, syntax.NewText(src))
 		suppressed := 0
 		for _, m := range ms {
 			want, wantOK := scan.Suppressed(m)

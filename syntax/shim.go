@@ -429,8 +429,8 @@ func newParser(lang *sitter.Language) *sitter.Parser {
 
 // parse parses src reusing old (nil for a full parse). It never hands the
 // binding a cancellable context (see above): callers check theirs before.
-func parse(p *sitter.Parser, old *sitter.Tree, src []byte) (*sitter.Tree, error) {
-	return p.ParseInputCtx(context.Background(), old, reader(src))
+func parse(p *sitter.Parser, old *sitter.Tree, text *Text) (*sitter.Tree, error) {
+	return p.ParseInputCtx(context.Background(), old, reader(text))
 }
 
 // readChunk is how much text the parser is handed at a time.
@@ -441,12 +441,16 @@ const readChunk = 16 << 10
 // on every parse: for an incremental reparse of a large file that copy, a
 // multi-megabyte allocation and its page faults, cost more than the parse,
 // which reads only the text around the edit.
-func reader(src []byte) sitter.Input {
+func reader(text *Text) sitter.Input {
 	return sitter.Input{Encoding: sitter.InputEncodingUTF8, Read: func(off uint32, _ sitter.Point) []byte {
-		if int(off) >= len(src) {
+		if int(off) >= text.n {
 			return nil
 		}
-		return src[off:min(len(src), int(off)+readChunk)]
+		// The rest of the piece holding off, at most readChunk of it.
+		k := text.p.find(int(off))
+		s := text.p.start(k)
+		piece := text.p.ps[k]
+		return piece[int(off)-s : min(len(piece), int(off)-s+readChunk)]
 	}}
 }
 

@@ -259,7 +259,7 @@ func TestReparseKeepsRepetitionsBalanced(t *testing.T) {
 			text, e = text.Replace(line, line, fmt.Appendf(nil, "  var w%d = root.g(%d);\n", i, i))
 		}
 		tree.Edit(e)
-		if _, err := tree.Reparse(ctx, text.Bytes()); err != nil {
+		if _, err := tree.Reparse(ctx, text); err != nil {
 			t.Fatal(err)
 		}
 		if d := deepest(descentLevels(tree, uint32(goal))); d > fresh+2 {

@@ -2,9 +2,11 @@ package syntax
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	sitter "github.com/smacker/go-tree-sitter"
@@ -42,9 +44,12 @@ type Position struct {
 // Lines end at "\n", "\r\n" or a lone "\r", as LSP specifies. Tree-sitter
 // counts rows at "\n" only; Point accounts for the difference.
 type Text struct {
-	src    []byte
+	p      pieces    // the content (pieces.go)
+	n      int       // its length
+	flat   flatBytes // the pieces joined, once Bytes was asked
+	joined atomic.Bool
 	lines  lineStarts
-	loneCR bool // src contains a "\r" not followed by "\n"
+	loneCR bool // the content holds a "\r" not followed by "\n"
 
 	// cols holds, for each line longer than colStep bytes whose UTF-16
 	// columns were asked for, marks to count them from: on a minified
@@ -86,7 +91,7 @@ func (t *Text) marks(line, start, end int) []colMark {
 		if next >= end {
 			break
 		}
-		for next > at && !utf8.RuneStart(t.src[next]) {
+		for next > at && !utf8.RuneStart(t.At(next)) {
 			next--
 		}
 		if next == at {
@@ -95,7 +100,7 @@ func (t *Text) marks(line, start, end int) []colMark {
 			// where a rune starts.
 			next = at + colStep
 		}
-		units += UTF16Len(t.src[at:next])
+		units += UTF16Len(t.Slice(at, next))
 		m = append(m, colMark{next, units})
 		at = next
 	}
@@ -108,8 +113,11 @@ func (t *Text) marks(line, start, end int) []colMark {
 
 // NewText indexes src. The Text keeps src; callers must not modify it.
 func NewText(src []byte) *Text {
-	t := &Text{src: src}
-	lines := appendLineStarts(make([]int, 1, len(src)/32+1), src, 1, len(src))
+	t := &Text{p: cutPieces(src), n: len(src)}
+	if len(t.p.ps) > 1 {
+		t.flat.Store(&src) // src is already the whole
+	}
+	lines := appendLineStarts(make([]int, 1, len(src)/32+1), src, 0, 1, len(src), len(src))
 	if cap(lines) > 2*len(lines) {
 		// Lines longer than 64 bytes on average (a minified file's one
 		// line): the guess held room for 8 bytes per 32 bytes of text that
@@ -121,11 +129,8 @@ func NewText(src []byte) *Text {
 	return t
 }
 
-// Bytes returns the content. It must not be modified.
-func (t *Text) Bytes() []byte { return t.src }
-
 // Len is the content's length in bytes.
-func (t *Text) Len() int { return len(t.src) }
+func (t *Text) Len() int { return t.n }
 
 // LineCount is the number of LSP lines (at least 1).
 func (t *Text) LineCount() int { return t.lines.len() }
@@ -135,7 +140,11 @@ func (t *Text) Newlines() int {
 	if !t.loneCR {
 		return t.lines.len() - 1 // every line break holds one "\n"
 	}
-	return bytes.Count(t.src, []byte{'\n'})
+	n := 0
+	for _, piece := range t.p.ps {
+		n += bytes.Count(piece, []byte{'\n'})
+	}
+	return n
 }
 
 // LineStart returns the byte offset at which line starts; lines past the end
@@ -145,7 +154,7 @@ func (t *Text) LineStart(line int) int {
 		return 0
 	}
 	if line >= t.lines.len() {
-		return len(t.src)
+		return t.n
 	}
 	return t.lines.at(line)
 }
@@ -153,15 +162,15 @@ func (t *Text) LineStart(line int) int {
 // lineEnd returns the offset of line's terminator (or the end of content).
 func (t *Text) lineEnd(line int) int {
 	if line+1 >= t.lines.len() {
-		return len(t.src)
+		return t.n
 	}
 	end := t.lines.at(line + 1)
-	if end > 0 && t.src[end-1] == '\n' {
+	if end > 0 && t.At(end-1) == '\n' {
 		end--
-		if end > t.lines.at(line) && t.src[end-1] == '\r' {
+		if end > t.lines.at(line) && t.At(end-1) == '\r' {
 			end--
 		}
-	} else if end > 0 && t.src[end-1] == '\r' {
+	} else if end > 0 && t.At(end-1) == '\r' {
 		end--
 	}
 	return end
@@ -174,13 +183,14 @@ func (t *Text) lineEnd(line int) int {
 func (t *Text) LFLine(off int) (start, end int) {
 	if t.loneCR {
 		// A lone "\r" starts an LSP line but not this one's: scanned.
-		return LFLineOf(t.src, off)
+		off = min(max(off, 0), t.n)
+		return t.LastIndexByte(0, off, '\n') + 1, cmp.Or(t.IndexByte(off, t.n, '\n')+1, t.n+1) - 1
 	}
-	off = min(max(off, 0), len(t.src))
+	off = min(max(off, 0), t.n)
 	// Without lone "\r"s, every line start after the first follows a "\n".
 	line := t.LineOf(off)
 	if line+1 >= t.lines.len() {
-		return t.lines.at(line), len(t.src)
+		return t.lines.at(line), t.n
 	}
 	return t.lines.at(line), t.lines.at(line+1) - 1
 }
@@ -208,7 +218,7 @@ func (t *Text) LineOf(off int) int {
 // multi-unit character is moved to that character's start.
 func (t *Text) Offset(p Position, enc Encoding) (off int, clamped bool) {
 	if int64(p.Line) >= int64(t.lines.len()) {
-		return len(t.src), true
+		return t.n, true
 	}
 	line := int(p.Line)
 	start, end := t.lines.at(line), t.lineEnd(line)
@@ -218,7 +228,7 @@ func (t *Text) Offset(p Position, enc Encoding) (off int, clamped bool) {
 			return end, true
 		}
 		off = start + want
-		for off > start && off < end && !utf8.RuneStart(t.src[off]) {
+		for off > start && off < end && !utf8.RuneStart(t.At(off)) {
 			off--
 		}
 		return off, false
@@ -229,11 +239,19 @@ func (t *Text) Offset(p Position, enc Encoding) (off int, clamped bool) {
 		i := sort.Search(len(m), func(i int) bool { return m[i].units > want }) - 1
 		off, units = m[i].off, m[i].units
 	}
+	// The walk reads from the mark (at most colStep bytes before a
+	// position on a long line) in windows, not the line.
+	var win []byte
+	winAt := off
 	for off < end {
 		if units >= want {
 			return off, units > want
 		}
-		r, size := utf8.DecodeRune(t.src[off:end])
+		if off-winAt+utf8.UTFMax > len(win) && winAt+len(win) < end {
+			winAt = off
+			win = t.Slice(off, min(end, off+2*colStep))
+		}
+		r, size := utf8.DecodeRune(win[off-winAt:])
 		n := 1
 		if r >= 0x10000 && size > 1 {
 			n = 2
@@ -250,8 +268,8 @@ func (t *Text) Offset(p Position, enc Encoding) (off int, clamped bool) {
 // Position converts a byte offset to an LSP position in enc. Offsets past the
 // end clamp to the end.
 func (t *Text) Position(off int, enc Encoding) Position {
-	if off > len(t.src) {
-		off = len(t.src)
+	if off > t.n {
+		off = t.n
 	}
 	if off < 0 {
 		off = 0
@@ -269,7 +287,7 @@ func (t *Text) Position(off int, enc Encoding) Position {
 		i := sort.Search(len(m), func(i int) bool { return m[i].off > off }) - 1
 		start, units = m[i].off, m[i].units
 	}
-	return Position{Line: uint32(line), Character: uint32(units + UTF16Len(t.src[start:off]))}
+	return Position{Line: uint32(line), Character: uint32(units + UTF16Len(t.Slice(start, off)))}
 }
 
 // UTF16Len counts the UTF-16 code units of b; each invalid byte counts as one
@@ -296,19 +314,17 @@ func UTF16Len(b []byte) int {
 
 // Point converts a byte offset to a tree-sitter point.
 func (t *Text) Point(off int) sitter.Point {
-	if off > len(t.src) {
-		off = len(t.src)
+	if off > t.n {
+		off = t.n
 	}
 	if !t.loneCR {
 		line := t.LineOf(off)
 		return sitter.Point{Row: uint32(line), Column: uint32(off - t.lines.at(line))}
 	}
 	row, last := 0, -1
-	for i := 0; i < off; i++ {
-		if t.src[i] == '\n' {
-			row++
-			last = i
-		}
+	for i := t.IndexByte(0, off, '\n'); i >= 0; i = t.IndexByte(i+1, off, '\n') {
+		row++
+		last = i
 	}
 	return sitter.Point{Row: uint32(row), Column: uint32(off - last - 1)}
 }
@@ -320,8 +336,8 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 	if start < 0 {
 		start = 0
 	}
-	if end > len(t.src) {
-		end = len(t.src)
+	if end > t.n {
+		end = t.n
 	}
 	if start > end {
 		start, end = end, start
@@ -333,14 +349,11 @@ func (t *Text) Replace(start, end int, repl []byte) (*Text, Edit) {
 		StartPoint:  t.Point(start),
 		OldEndPoint: t.Point(end),
 	}
-	// bytes.Join does not clear the new slice before copying into it (a
-	// keystroke in a 3 MB bundle would otherwise write it twice).
-	src := bytes.Join([][]byte{t.src[:start], repl, t.src[end:]}, nil)
 	newEnd := start + len(repl)
-
-	nt := &Text{src: src, lines: t.replaceLines(src, start, end, repl), gen: t.gen + 1}
-	if t.loneCR || hasLoneCR(src[max(start-1, 0):min(newEnd+1, len(src))]) {
-		nt.loneCR = hasLoneCR(src) // rare: only documents with old Mac line endings
+	nt := &Text{p: t.p.replace(start, end, repl), n: t.n - (end - start) + len(repl), gen: t.gen + 1}
+	nt.lines = t.replaceLines(nt, start, end, repl)
+	if t.loneCR || hasLoneCR(nt.Slice(max(start-1, 0), min(newEnd+1, nt.n))) {
+		nt.loneCR = nt.hasLoneCR() // rare: only documents with old Mac line endings
 	}
 	e.NewEndPoint = nt.Point(newEnd)
 	t.carryMarks(nt, start, end, repl)
@@ -385,7 +398,7 @@ func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
 			}
 			cols[line+lineShift] = moved
 		case edited:
-			if m := editMarks(t.src, nt.src, m, start, end, delta); m != nil {
+			if m := editMarks(t, nt, m, start, end, delta); m != nil {
 				cols[line] = m
 			}
 		}
@@ -398,7 +411,7 @@ func (t *Text) carryMarks(nt *Text, start, end int, repl []byte) {
 // just before the edit could meet a "\n" after it.
 func (t *Text) withinLine(start, end int, repl []byte) bool {
 	breaks := func(b []byte) bool { return bytes.ContainsAny(b, "\r\n") }
-	return !breaks(t.src[start:end]) && !breaks(repl) && (start == 0 || t.src[start-1] != '\r')
+	return t.IndexByte(start, end, '\r') < 0 && t.IndexByte(start, end, '\n') < 0 && !breaks(repl) && (start == 0 || t.At(start-1) != '\r')
 }
 
 // runeBoundary reports whether a rune starts at b[i] however the bytes
@@ -408,15 +421,15 @@ func (t *Text) withinLine(start, end int, repl []byte) bool {
 // byte after a sequence is a rune of its own, U+FFFD). Column marks stand
 // at such bytes, so that an edit before a mark's three bytes leaves it on
 // a boundary.
-func runeBoundary(b []byte, i int) bool {
-	return i >= len(b) || utf8.RuneStart(b[i]) ||
-		i >= 3 && !utf8.RuneStart(b[i-1]) && !utf8.RuneStart(b[i-2]) && !utf8.RuneStart(b[i-3])
+func (t *Text) runeBoundary(i int) bool {
+	return i >= t.n || utf8.RuneStart(t.At(i)) ||
+		i >= 3 && !utf8.RuneStart(t.At(i-1)) && !utf8.RuneStart(t.At(i-2)) && !utf8.RuneStart(t.At(i-3))
 }
 
 // editMarks returns the marks of a line edited inside (src[start:end]
 // became now[start:start+len(src[start:end])+delta]), or nil to count them
 // again.
-func editMarks(src, now []byte, m []colMark, start, end, delta int) []colMark {
+func editMarks(src, now *Text, m []colMark, start, end, delta int) []colMark {
 	i := sort.Search(len(m), func(i int) bool { return m[i].off > start }) - 1 // the last mark at or before start
 	j := sort.Search(len(m), func(i int) bool { return m[i].off >= end })      // the first mark at or after end
 	p := m[i].off
@@ -427,12 +440,12 @@ func editMarks(src, now []byte, m []colMark, start, end, delta int) []colMark {
 		return m[: i+1 : i+1]
 	}
 	q, qNew := m[j].off, m[j].off+delta
-	if qNew-p > 4*colStep || !runeBoundary(now, qNew) {
+	if qNew-p > 4*colStep || !now.runeBoundary(qNew) {
 		// (A mark inside a run of continuation bytes is no longer on a
 		// boundary when the edit put a lead byte within three bytes of it.)
 		return nil
 	}
-	du := UTF16Len(now[p:qNew]) - UTF16Len(src[p:q])
+	du := UTF16Len(now.Slice(p, qNew)) - UTF16Len(src.Slice(p, q))
 	out := make([]colMark, 0, len(m))
 	out = append(out, m[:i+1]...)
 	for _, c := range m[j:] {
@@ -468,7 +481,7 @@ func (l lineStarts) at(i int) int {
 
 // replaceLines returns the line starts of src, which is t's text with
 // [start, end) replaced by repl.
-func (t *Text) replaceLines(src []byte, start, end int, repl []byte) lineStarts {
+func (t *Text) replaceLines(src *Text, start, end int, repl []byte) lineStarts {
 	l := t.lines
 	delta := len(repl) - (end - start)
 	if t.withinLine(start, end, repl) {
@@ -500,7 +513,9 @@ func (t *Text) replaceLines(src []byte, start, end int, repl []byte) lineStarts 
 		lines[i] = l.at(i)
 	}
 	newEnd := start + len(repl)
-	lines = appendLineStarts(lines, src, max(l.at(first)+1, start), newEnd)
+	from := max(l.at(first)+1, start, 1)
+	// The bytes the scan reads: from-1 to newEnd and the one after.
+	lines = appendLineStarts(lines, src.Slice(from-1, newEnd+1), from-1, from, newEnd, src.n)
 	i := sort.Search(len(l.base), func(i int) bool { return l.at(i) >= end+1 })
 	for ; i < len(l.base); i++ {
 		lines = append(lines, l.at(i)+delta)
@@ -508,15 +523,26 @@ func (t *Text) replaceLines(src []byte, start, end int, repl []byte) lineStarts 
 	return newLineStarts(lines)
 }
 
-// appendLineStarts appends every line start p with from <= p <= to.
-func appendLineStarts(lines []int, src []byte, from, to int) []int {
-	for p := max(from, 1); p <= to && p <= len(src); p++ {
-		c := src[p-1]
-		if c == '\n' || (c == '\r' && (p == len(src) || src[p] != '\n')) {
+// appendLineStarts appends every line start p with from <= p <= to, of a
+// text of n bytes of which w holds the ones from base on.
+func appendLineStarts(lines []int, w []byte, base, from, to, n int) []int {
+	for p := max(from, 1); p <= to && p <= n; p++ {
+		c := w[p-1-base]
+		if c == '\n' || (c == '\r' && (p == n || w[p-base] != '\n')) {
 			lines = append(lines, p)
 		}
 	}
 	return lines
+}
+
+// hasLoneCR reports whether the text holds a "\r" not followed by "\n".
+func (t *Text) hasLoneCR() bool {
+	for i := t.IndexByte(0, t.n, '\r'); i >= 0; i = t.IndexByte(i+1, t.n, '\r') {
+		if i+1 == t.n || t.At(i+1) != '\n' {
+			return true
+		}
+	}
+	return false
 }
 
 func hasLoneCR(b []byte) bool {

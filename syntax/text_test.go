@@ -95,36 +95,36 @@ func allLineStarts(tx *Text) []int {
 func checkText(t *testing.T, tx *Text) {
 	t.Helper()
 	checkDecodedColumns(t, tx)
-	if want := naiveLines(tx.src); !slices.Equal(allLineStarts(tx), want) {
-		t.Fatalf("lines = %v, want %v (src %q)", allLineStarts(tx), want, tx.src)
+	if want := naiveLines(tx.Bytes()); !slices.Equal(allLineStarts(tx), want) {
+		t.Fatalf("lines = %v, want %v (src %q)", allLineStarts(tx), want, tx.Bytes())
 	}
-	if got, want := tx.loneCR, hasLoneCR(tx.src); got != want {
+	if got, want := tx.loneCR, hasLoneCR(tx.Bytes()); got != want {
 		t.Fatalf("loneCR = %v, want %v", got, want)
 	}
-	for off := 0; off <= len(tx.src); off++ {
-		if off < len(tx.src) && !utf8.RuneStart(tx.src[off]) {
+	for off := 0; off <= len(tx.Bytes()); off++ {
+		if off < len(tx.Bytes()) && !utf8.RuneStart(tx.Bytes()[off]) {
 			continue
 		}
 		// LFLine answers what a scan for the "\n"s around off finds.
-		ws := bytes.LastIndexByte(tx.src[:off], '\n') + 1
-		we := bytes.IndexByte(tx.src[off:], '\n')
+		ws := bytes.LastIndexByte(tx.Bytes()[:off], '\n') + 1
+		we := bytes.IndexByte(tx.Bytes()[off:], '\n')
 		if we < 0 {
-			we = len(tx.src)
+			we = len(tx.Bytes())
 		} else {
 			we += off
 		}
 		if s, e := tx.LFLine(off); s != ws || e != we {
-			t.Fatalf("LFLine(%d) = %d, %d, want %d, %d (src %q)", off, s, e, ws, we, tx.src)
+			t.Fatalf("LFLine(%d) = %d, %d, want %d, %d (src %q)", off, s, e, ws, we, tx.Bytes())
 		}
 		p := tx.Position(off, UTF16)
 		back, _ := tx.Offset(p, UTF16)
 		line := tx.LineOf(off)
 		if off <= tx.lineEnd(line) {
 			if back != off {
-				t.Fatalf("Offset(Position(%d)) = %d (pos %v, src %q)", off, back, p, tx.src)
+				t.Fatalf("Offset(Position(%d)) = %d (pos %v, src %q)", off, back, p, tx.Bytes())
 			}
-			if utf8.Valid(tx.src[tx.lines.at(line):off]) {
-				if want := naiveUTF16(tx.src, tx.lines.at(line), off); int(p.Character) != want {
+			if utf8.Valid(tx.Bytes()[tx.lines.at(line):off]) {
+				if want := naiveUTF16(tx.Bytes(), tx.lines.at(line), off); int(p.Character) != want {
 					t.Fatalf("Position(%d).Character = %d, want %d", off, p.Character, want)
 				}
 			}
@@ -170,7 +170,7 @@ func FuzzIncrementalEdits(f *testing.F) {
 			checkText(t, tx)
 			tree.Edit(e)
 		}
-		if _, err := tree.Reparse(context.Background(), tx.Bytes()); err != nil {
+		if _, err := tree.Reparse(context.Background(), tx); err != nil {
 			t.Fatal(err)
 		}
 		full, err := Parse(context.Background(), g, tx.Bytes())
@@ -218,17 +218,17 @@ func TestLongLineColumns(t *testing.T) {
 			t.Fatalf("a %d-byte line has no marks", end-start)
 		}
 		for off := start; off <= end; off++ {
-			if off < end && !utf8.RuneStart(tx.src[off]) {
+			if off < end && !utf8.RuneStart(tx.Bytes()[off]) {
 				continue
 			}
-			if got, want := tx.Position(off, UTF16).Character, uint32(UTF16Len(tx.src[start:off])); got != want {
+			if got, want := tx.Position(off, UTF16).Character, uint32(UTF16Len(tx.Bytes()[start:off])); got != want {
 				t.Fatalf("case %d: Position(%d).Character = %d, want %d", n, off, got, want)
 			}
 		}
-		total := UTF16Len(tx.src[start:end])
+		total := UTF16Len(tx.Bytes()[start:end])
 		for c := 0; c <= total+2; c++ {
 			gotOff, gotClamped := tx.Offset(Position{Line: uint32(line), Character: uint32(c)}, UTF16)
-			wantOff, wantClamped := offsetFromLineStart(tx.src[start:end], c)
+			wantOff, wantClamped := offsetFromLineStart(tx.Bytes()[start:end], c)
 			if gotOff != start+wantOff || gotClamped != wantClamped {
 				t.Fatalf("case %d: Offset(column %d) = %d,%v; want %d,%v", n, c, gotOff, gotClamped, start+wantOff, wantClamped)
 			}
@@ -290,7 +290,7 @@ func TestReplaceCarriesMarks(t *testing.T) {
 				repl = strings.Repeat("abcé", colStep) // a long paste
 			}
 			carried := false
-			if line := tx.LineOf(at); tx.LineOf(end) == line && tx.lineEnd(line)-tx.lines.at(line) > colStep && !strings.ContainsAny(repl, "\r\n") && !strings.ContainsAny(string(tx.src[at:end]), "\r\n") && len(repl) < 8 && (at == 0 || tx.src[at-1] != '\r') {
+			if line := tx.LineOf(at); tx.LineOf(end) == line && tx.lineEnd(line)-tx.lines.at(line) > colStep && !strings.ContainsAny(repl, "\r\n") && !strings.ContainsAny(string(tx.Bytes()[at:end]), "\r\n") && len(repl) < 8 && (at == 0 || tx.Bytes()[at-1] != '\r') {
 				carried = true
 			}
 			nt, _ := tx.Replace(at, end, []byte(repl))
@@ -312,10 +312,10 @@ func TestReplaceCarriesMarks(t *testing.T) {
 					t.Fatalf("case %d step %d: line %d's first mark is %v, want its start %d", n, step, line, m, start)
 				}
 				for _, c := range m {
-					if c.off < start || c.off > end || (c.off > start && c.off < end && !runeBoundary(tx.src, c.off)) {
+					if c.off < start || c.off > end || (c.off > start && c.off < end && !tx.runeBoundary(c.off)) {
 						t.Fatalf("case %d step %d: line %d [%d,%d) has a mark at %d", n, step, line, start, end, c.off)
 					}
-					if want := UTF16Len(tx.src[start:c.off]); c.units != want {
+					if want := UTF16Len(tx.Bytes()[start:c.off]); c.units != want {
 						t.Fatalf("case %d step %d: line %d's mark at %d counts %d units, want %d", n, step, line, c.off, c.units, want)
 					}
 				}
@@ -358,12 +358,12 @@ func TestReplaceCarriesFind(t *testing.T) {
 			tx = nt
 			for _, p := range pats {
 				got, ok := tx.Find(p)
-				want, _ := findAll(tx.src, 0, tx.Len(), p, nil)
+				want := findAllFlat(tx.Bytes(), p)
 				if !ok || !slices.Equal(got, want) {
-					t.Fatalf("case %d step %d: Find(%q) = %v after replacing [%d,%d) by %q, want %v in %q", n, step, p, got, at, end, repl, want, tx.src)
+					t.Fatalf("case %d step %d: Find(%q) = %v after replacing [%d,%d) by %q, want %v in %q", n, step, p, got, at, end, repl, want, tx.Bytes())
 				}
 			}
-			if got, want := tx.Newlines(), strings.Count(string(tx.src), "\n"); got != want {
+			if got, want := tx.Newlines(), strings.Count(string(tx.Bytes()), "\n"); got != want {
 				t.Fatalf("case %d step %d: Newlines = %d, want %d", n, step, got, want)
 			}
 		}
@@ -389,7 +389,7 @@ func TestFindTooMany(t *testing.T) {
 	if _, ok := tx.Find("e"); ok {
 		t.Fatal("too many before the edit, listed after it")
 	}
-	if at, ok := tx.Find("rare"); !ok || len(at) != 1 || string(tx.src[at[0]:at[0]+4]) != "rare" {
+	if at, ok := tx.Find("rare"); !ok || len(at) != 1 || string(tx.Bytes()[at[0]:at[0]+4]) != "rare" {
 		t.Fatalf("Find(%q) after the edit = %v, %v", "rare", at, ok)
 	}
 	// "x " had findCarryMax+1 occurrences from the start: too many.
@@ -473,10 +473,10 @@ func TestLineStartsAcrossKeystrokes(t *testing.T) {
 			if rng.IntN(3) == 0 && a < end {
 				b = a + 1 + rng.IntN(end-a)
 			}
-			for b < len(tx.src) && !utf8.RuneStart(tx.src[b]) {
+			for b < len(tx.Bytes()) && !utf8.RuneStart(tx.Bytes()[b]) {
 				b++
 			}
-			for a > 0 && a < len(tx.src) && !utf8.RuneStart(tx.src[a]) {
+			for a > 0 && a < len(tx.Bytes()) && !utf8.RuneStart(tx.Bytes()[a]) {
 				a--
 			}
 			repl := pieces[rng.IntN(4)]
@@ -514,7 +514,7 @@ func TestLongRunOfContinuationBytes(t *testing.T) {
 		// from the line's start).
 		mark := -1
 		for _, c := range tx.cols[0] {
-			if c.off > 0 && !utf8.RuneStart(tx.src[c.off]) {
+			if c.off > 0 && !utf8.RuneStart(tx.Bytes()[c.off]) {
 				mark = c.off
 				break
 			}
@@ -550,7 +550,7 @@ func checkDecodedColumns(t *testing.T, tx *Text) {
 		units := 0
 		for off, n := start, 0; ; n++ {
 			if n%every != 0 && off < end {
-				r, size := utf8.DecodeRune(tx.src[off:end])
+				r, size := utf8.DecodeRune(tx.Bytes()[off:end])
 				units++
 				if r >= 0x10000 && size > 1 {
 					units++
@@ -568,7 +568,7 @@ func checkDecodedColumns(t *testing.T, tx *Text) {
 			if off >= end {
 				break
 			}
-			r, size := utf8.DecodeRune(tx.src[off:end])
+			r, size := utf8.DecodeRune(tx.Bytes()[off:end])
 			units++
 			if r >= 0x10000 && size > 1 {
 				units++
@@ -591,4 +591,16 @@ func TestLineIndexFitsLongLines(t *testing.T) {
 			t.Errorf("%d bytes in %d lines: the index holds room for %d line starts", len(src), n, c)
 		}
 	}
+}
+
+// findAllFlat is where pat starts in src, every occurrence, by a plain
+// scan of one slice.
+func findAllFlat(src []byte, pat string) []int {
+	var out []int
+	for i := 0; i+len(pat) <= len(src); i++ {
+		if string(src[i:i+len(pat)]) == pat {
+			out = append(out, i)
+		}
+	}
+	return out
 }

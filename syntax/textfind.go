@@ -1,7 +1,6 @@
 package syntax
 
 import (
-	"bytes"
 	"cmp"
 	"slices"
 	"sort"
@@ -62,7 +61,7 @@ func (t *Text) Find(pat string) ([]int, bool) {
 		f.used = t.gen
 		return f.at, !f.many
 	}
-	at, ok := findAll(t.src, 0, len(t.src), pat, nil)
+	at, ok := t.findAll(0, t.n, pat, nil)
 	if t.found == nil {
 		t.found = map[string]*found{}
 	}
@@ -88,20 +87,21 @@ func (t *Text) dropOldest() {
 	delete(t.found, oldest)
 }
 
-// findAll appends to out where pat starts in src[lo:hi], in order; it
-// stops, reporting false, once out holds more than findCarryMax.
-func findAll(src []byte, lo, hi int, pat string, out []int) ([]int, bool) {
+// findAll appends to out where pat starts in [lo, hi), in order (each
+// occurrence lies in [lo, hi)); it stops, reporting false, once out holds
+// more than findCarryMax.
+func (t *Text) findAll(lo, hi int, pat string, out []int) ([]int, bool) {
 	p := []byte(pat)
 	for i := lo; i+len(p) <= hi; {
-		j := bytes.Index(src[i:hi], p)
+		j := t.Index(i, hi, p)
 		if j < 0 {
 			break
 		}
 		if len(out) == findCarryMax {
 			return out, false
 		}
-		out = append(out, i+j)
-		i += j + 1
+		out = append(out, j)
+		i = j + 1
 	}
 	return out, true
 }
@@ -149,7 +149,7 @@ func (t *Text) carryFound(nt *Text, start, end int, repl []byte) {
 		copy(at, f.at[:i])
 		// Around it: the ones that start before the new end, searched in
 		// the new text.
-		at, ok := findAll(nt.src, max(start-n+1, 0), min(newEnd+n-1, len(nt.src)), pat, at)
+		at, ok := nt.findAll(max(start-n+1, 0), min(newEnd+n-1, nt.n), pat, at)
 		// After it: the ones that started at or after the old end, moved.
 		for _, p := range f.at[j:] {
 			at = append(at, p+delta)

@@ -20,10 +20,10 @@ import (
 type Tree struct {
 	grammar Grammar
 	tree    *sitter.Tree
-	// src is the text the tree matched before the edits recorded since
+	// text is the text the tree matched before the edits recorded since
 	// (pending of them); word describes the first when it stays inside a
 	// name (wordedit.go).
-	src     []byte
+	text    *Text
 	pending int
 	word    wordEdit
 }
@@ -50,6 +50,12 @@ func putParser(g Grammar, p *sitter.Parser) {
 // ctx is checked before parsing but not handed to tree-sitter (see
 // shim.go); the parse is bounded by ParseTimeout instead.
 func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
+	return ParseText(ctx, g, &Text{p: cutPieces(src), n: len(src)})
+}
+
+// ParseText is Parse for a document's Text: the tree reads it as the
+// parser does, piece by piece.
+func ParseText(ctx context.Context, g Grammar, text *Text) (*Tree, error) {
 	lang := g.Language()
 	if lang == nil {
 		return nil, fmt.Errorf("syntax: unknown grammar %q", g)
@@ -58,7 +64,7 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 		return nil, err
 	}
 	p := getParser(g, lang)
-	t, err := parse(p, nil, src)
+	t, err := parse(p, nil, text)
 	if err != nil {
 		// A parse that failed (timed out) leaves the parser mid-parse:
 		// reset it before anyone reuses it.
@@ -67,7 +73,7 @@ func Parse(ctx context.Context, g Grammar, src []byte) (*Tree, error) {
 		return nil, fmt.Errorf("syntax: parse %s: %w", g, err)
 	}
 	putParser(g, p)
-	return &Tree{grammar: g, tree: t, src: src}, nil
+	return &Tree{grammar: g, tree: t, text: text}, nil
 }
 
 // Grammar returns the grammar the tree was parsed with.
@@ -91,28 +97,28 @@ func (t *Tree) Edit(e Edit) {
 	t.pending++
 }
 
-// Reparse parses src (the text after every recorded Edit) reusing the edited
-// tree, and returns the byte ranges whose syntax changed. After one edit
-// inside a name that leaves a plain name (wordedit.go), the edited tree is
-// the parse of src: Reparse keeps it and returns the name's span.
-func (t *Tree) Reparse(ctx context.Context, src []byte) ([][2]uint32, error) {
+// Reparse parses text (the text after every recorded Edit) reusing the
+// edited tree, and returns the byte ranges whose syntax changed. After one
+// edit inside a name that leaves a plain name (wordedit.go), the edited
+// tree is the parse of text: Reparse keeps it and returns the name's span.
+func (t *Tree) Reparse(ctx context.Context, text *Text) ([][2]uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if start, end, ok := t.keepWordEdit(src); ok {
+	if start, end, ok := t.keepWordEdit(text); ok {
 		// A copy drops the binding's Go values of nodes handed out before
 		// the edit (ForgetNodes); the C tree is shared.
 		t.ForgetNodes()
-		t.src, t.pending, t.word = src, 0, wordEdit{}
+		t.text, t.pending, t.word = text, 0, wordEdit{}
 		return [][2]uint32{{uint32(start), uint32(end)}}, nil
 	}
-	return t.reparse(src)
+	return t.reparse(text)
 }
 
 // reparse is Reparse's parse.
-func (t *Tree) reparse(src []byte) ([][2]uint32, error) {
+func (t *Tree) reparse(text *Text) ([][2]uint32, error) {
 	p := getParser(t.grammar, t.grammar.Language())
-	nt, err := parse(p, t.tree, src)
+	nt, err := parse(p, t.tree, text)
 	if err != nil {
 		p.Reset()
 		putParser(t.grammar, p)
@@ -125,7 +131,7 @@ func (t *Tree) reparse(src []byte) ([][2]uint32, error) {
 	}
 	t.tree.Close()
 	t.tree = nt
-	t.src, t.pending, t.word = src, 0, wordEdit{}
+	t.text, t.pending, t.word = text, 0, wordEdit{}
 	return changed, nil
 }
 
@@ -135,7 +141,7 @@ func (t *Tree) Close() {
 		t.tree.Close()
 		t.tree = nil
 	}
-	t.src, t.word = nil, wordEdit{}
+	t.text, t.word = nil, wordEdit{}
 }
 
 // HasErrors reports whether n's subtree contains ERROR or MISSING nodes.

@@ -198,9 +198,9 @@ func (w *grammarWords) plain(word []byte) bool {
 
 // plainAt reports whether src[start:end] is a plain word (see above) with
 // nothing beside it that could join it.
-func (w *grammarWords) plainAt(src []byte, start, end int) bool {
-	return start < end && end <= len(src) && w.plain(src[start:end]) &&
-		(start == 0 || !joins(src[start-1])) && (end == len(src) || !joins(src[end]))
+func (w *grammarWords) plainAt(src *Text, start, end int) bool {
+	return start < end && end <= src.Len() && w.plain(src.Slice(start, end)) &&
+		(start == 0 || !joins(src.At(start-1))) && (end == src.Len() || !joins(src.At(end)))
 }
 
 // joins reports whether b, next to a word, could join it or change how it
@@ -210,10 +210,10 @@ func joins(b byte) bool {
 }
 
 // wordEditAt describes e, about to be applied to t (whose tree matches
-// t.src), when it stays inside one identifier leaf with a plain word.
+// t.text), when it stays inside one identifier leaf with a plain word.
 func (t *Tree) wordEditAt(e Edit) wordEdit {
-	src := t.src
-	if src == nil || e.OldEndByte < e.StartByte || int(e.OldEndByte) > len(src) {
+	src := t.text
+	if src == nil || e.OldEndByte < e.StartByte || int(e.OldEndByte) > src.Len() {
 		return wordEdit{}
 	}
 	var span [2]C.uint32_t
@@ -240,7 +240,7 @@ func (t *Tree) wordEditAt(e Edit) wordEdit {
 // keepWordEdit returns the leaf's span in src when the one recorded edit was
 // a word edit that leaves a plain word in src; Reparse then keeps the
 // edited tree.
-func (t *Tree) keepWordEdit(src []byte) (start, end int, ok bool) {
+func (t *Tree) keepWordEdit(src *Text) (start, end int, ok bool) {
 	we := t.word
 	if t.pending != 1 || !we.ok {
 		return 0, 0, false

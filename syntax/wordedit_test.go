@@ -122,17 +122,17 @@ func TestWordEditIsAReparse(t *testing.T) {
 			}
 			hadErr := tree.Root().HasError()
 			tree.Edit(e)
-			_, _, fast := tree.keepWordEdit(text.Bytes())
+			_, _, fast := tree.keepWordEdit(text)
 			var ref *Tree
 			if fast {
 				// tree-sitter's own incremental reparse of the same
 				// edited tree, for comparison.
 				ref = &Tree{grammar: g, tree: tree.tree.Copy()}
-				if _, err := ref.reparse(text.Bytes()); err != nil {
+				if _, err := ref.reparse(text); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := tree.Reparse(ctx, text.Bytes()); err != nil {
+			if _, err := tree.Reparse(ctx, text); err != nil {
 				t.Fatal(err)
 			}
 			edits++
@@ -161,7 +161,7 @@ func TestWordEditIsAReparse(t *testing.T) {
 				p := n[0]
 				text, e = text.Replace(p, p, []byte("\n"))
 				tree.Edit(e)
-				if _, err := tree.Reparse(ctx, text.Bytes()); err != nil {
+				if _, err := tree.Reparse(ctx, text); err != nil {
 					t.Fatal(err)
 				}
 				if synced && !tree.Root().HasError() && !sameParse(t, tree, text.Bytes()) {

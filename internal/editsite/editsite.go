@@ -38,7 +38,8 @@ func For(lib *rules.Library, g syntax.Grammar, text string, target rules.Target)
 	}
 	defer tree.Close()
 	mid, best := len(src)/2, -1
-	for _, m := range rules.NewIndex(lib.Set(g), tree, src).Matches(tree, src) {
+	st := syntax.NewText(src)
+	for _, m := range rules.NewIndex(lib.Set(g), tree, st).Matches(tree, st) {
 		if m.Unsafe {
 			// An automatic request (the lightbulb) does not show an
 			// unsafe fix with the base policy: the benchmark would wait

@@ -132,8 +132,8 @@ func BenchmarkAnalysis(b *testing.B) {
 			b.Fatal(err)
 		}
 		for name, match := range map[string]func(){
-			"whole-set": func() { rules.NewIndex(lib.Set(f.grammar), tree, src) },
-			"indexes":   func() { rules.NewIndexes(lib, f.grammar, tree, src) },
+			"whole-set": func() { rules.NewIndex(lib.Set(f.grammar), tree, syntax.NewText(src)) },
+			"indexes":   func() { rules.NewIndexes(lib, f.grammar, tree, syntax.NewText(src)) },
 		} {
 			b.Run(id+"/"+name, func(b *testing.B) {
 				lat := make([]time.Duration, 0, b.N)
@@ -172,7 +172,7 @@ func BenchmarkMigrationCatchUp(b *testing.B) {
 		b.Run(id, func(b *testing.B) {
 			text, tree := parse(b, f)
 			defer tree.Close()
-			_, migs := rules.NewIndexes(env.lib, f.grammar, tree, text.Bytes())
+			_, migs := rules.NewIndexes(env.lib, f.grammar, tree, text)
 			const burst = 20
 			lat := make([]time.Duration, 0, b.N)
 			for i := range b.N {
@@ -185,7 +185,7 @@ func BenchmarkMigrationCatchUp(b *testing.B) {
 						text, ed = text.Replace(f.at, f.at+1, nil)
 					}
 					tree.Edit(ed)
-					changed, err := tree.Reparse(ctx, text.Bytes())
+					changed, err := tree.Reparse(ctx, text)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -666,7 +666,7 @@ func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
 	// again; the migration rules' index is moved and told what changed,
 	// and matched only when it is asked for (or the changes it keeps grow
 	// past Postpone's bound).
-	ix, migs := rules.NewIndexes(e.lib, f.grammar, tree, text.Bytes())
+	ix, migs := rules.NewIndexes(e.lib, f.grammar, tree, text)
 	var reparse, refresh []time.Duration
 	var w rules.WorkStats
 	for i := 0; i < max(b.N, 2); i++ {
@@ -678,7 +678,7 @@ func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
 		}
 		t0 := time.Now()
 		tree.Edit(ed)
-		changed, err := tree.Reparse(ctx, text.Bytes())
+		changed, err := tree.Reparse(ctx, text)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -695,7 +695,7 @@ func (e *benchEnv) rematch(b *testing.B, f benchFile) rematch {
 		w = ix.LastWork()
 	}
 	r := rematch{Reparse: percentile(reparse, 0.5), Refresh: percentile(refresh, 0.5), Nodes: w.Nodes, SubtreeB: w.SubtreeBytes,
-		Matches: len(ix.Matches(tree, text.Bytes())), FileSize: text.Len(), Depth: editDepth(tree, f.at)}
+		Matches: len(ix.Matches(tree, text)), FileSize: text.Len(), Depth: editDepth(tree, f.at)}
 	b.ReportMetric(ms(r.Reparse), "reparse-p50-ms")
 	b.ReportMetric(ms(r.Refresh), "rematch-p50-ms")
 	b.ReportMetric(float64(r.Nodes), "nodes-rematched")

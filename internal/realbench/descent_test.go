@@ -42,7 +42,7 @@ func BenchmarkDescentAfterReparse(b *testing.B) {
 					text, ed = text.Replace(run.at, run.at+1, nil)
 				}
 				tree.Edit(ed)
-				if _, err := tree.Reparse(ctx, text.Bytes()); err != nil {
+				if _, err := tree.Reparse(ctx, text); err != nil {
 					b.Fatal(err)
 				}
 				t0 := time.Now()

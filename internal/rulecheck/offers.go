@@ -83,8 +83,8 @@ func (l *library) siteLines(ctx context.Context, g syntax.Grammar, src []byte, m
 	defer tree.Close()
 	text := syntax.NewText(src)
 	seen := map[int]bool{}
-	ix := rules.NewIndex(l.Set(g), tree, src)
-	for _, m := range ix.Matches(tree, src) {
+	ix := rules.NewIndex(l.Set(g), tree, text)
+	for _, m := range ix.Matches(tree, text) {
 		if !migrations || m.Rule.Migration != "" {
 			seen[text.LineOf(m.Site.Start)] = true
 		}

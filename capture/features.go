@@ -18,7 +18,8 @@ const (
 )
 
 // Features describes the suggestion of m for the policy. edits are the
-// suggestion's fix; src is the text tree was parsed from.
+// suggestion's fix; src is the text tree was parsed from, or at least its
+// first FileRoleReads bytes (FileRole reads no more).
 func Features(m rules.Match, edits []rules.TextEdit, tree *syntax.Tree, src []byte, path, persona string) model.Candidate {
 	return Describe(m, EditSize(edits), Context(tree, m.Site), FileRole(path, src), persona)
 }
@@ -135,7 +136,7 @@ var contextPrefix = [...]string{
 const FileRoleReads = 1024
 
 // FileRole classifies a file as "test", "generated", "vendored" or ""
-// (production code) from its path and its first 1,024 bytes, by the
+// (production code) from its path and its first FileRoleReads bytes, by the
 // conventions of every language in syntax's language table (test-file
 // names and directories, vendor directories, generated-file markers): a
 // file is judged by all of them, so that a helper written in another

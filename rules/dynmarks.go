@@ -2,8 +2,9 @@ package rules
 
 import (
 	"bytes"
-	"github.com/syntx/syntx/syntax"
 	"slices"
+
+	"github.com/syntx/syntx/syntax"
 )
 
 // dynMarks lists where a text spells a direct eval call or a with

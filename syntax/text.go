@@ -2,7 +2,6 @@ package syntax
 
 import (
 	"bytes"
-	"cmp"
 	"slices"
 	"sort"
 	"sync"
@@ -37,9 +36,10 @@ type Position struct {
 	Line, Character uint32
 }
 
-// Text is a document's content with an index of its line starts. It is the
-// single place where LSP positions, byte offsets and tree-sitter points are
-// converted into one another.
+// Text is a document's content, in pieces that later versions share
+// (pieces.go), with an index of its line starts. It is the single place
+// where LSP positions, byte offsets and tree-sitter points are converted
+// into one another.
 //
 // Lines end at "\n", "\r\n" or a lone "\r", as LSP specifies. Tree-sitter
 // counts rows at "\n" only; Point accounts for the difference.
@@ -184,7 +184,10 @@ func (t *Text) LFLine(off int) (start, end int) {
 	if t.loneCR {
 		// A lone "\r" starts an LSP line but not this one's: scanned.
 		off = min(max(off, 0), t.n)
-		return t.LastIndexByte(0, off, '\n') + 1, cmp.Or(t.IndexByte(off, t.n, '\n')+1, t.n+1) - 1
+		if end = t.IndexByte(off, t.n, '\n'); end < 0 {
+			end = t.n
+		}
+		return t.LastIndexByte(0, off, '\n') + 1, end
 	}
 	off = min(max(off, 0), t.n)
 	// Without lone "\r"s, every line start after the first follows a "\n".

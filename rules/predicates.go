@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -1030,14 +1031,50 @@ func predExported(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 		return false, deps
 	}
 	for _, name := range names {
-		for _, pat := range []string{`export\s*\{[^}]*\b` + regexp.QuoteMeta(name) + `\b`, `export\s+default\s+` + regexp.QuoteMeta(name) + `\b`,
-			`module\.exports\b[^;\n]*\b` + regexp.QuoteMeta(name) + `\b`, `exports\.` + regexp.QuoteMeta(name) + `\b`, `export\s*=\s*` + regexp.QuoteMeta(name) + `\b`} {
-			if regexp.MustCompile(pat).Match(e.src.Bytes()) {
-				return true, deps
-			}
+		if exportsName(e.src, name) {
+			return true, deps
 		}
 	}
 	return false, deps
+}
+
+// exportPatterns are the searches that find name exported by name: export
+// { name }, export default name, module.exports … name, exports.name,
+// export = name.
+func exportPatterns(name string) []*regexp.Regexp {
+	q := regexp.QuoteMeta(name)
+	return []*regexp.Regexp{
+		regexp.MustCompile(`export\s*\{[^}]*\b` + q + `\b`), regexp.MustCompile(`export\s+default\s+` + q + `\b`),
+		regexp.MustCompile(`module\.exports\b[^;\n]*\b` + q + `\b`), regexp.MustCompile(`exports\.` + q + `\b`),
+		regexp.MustCompile(`export\s*=\s*` + q + `\b`),
+	}
+}
+
+// exportsName reports whether one of exportPatterns(name) matches src,
+// reading windows around the name's occurrences (found with Text.Find,
+// which later versions inherit) instead of the whole text. Every match
+// ends with an occurrence and reads the byte after it (\b); before it, a
+// match holds no "}" unless it stays on that line (module.exports =
+// {…}, name). So the window from after the last "}" before an occurrence,
+// or from its line's start when that is earlier, to the byte after it
+// holds every match ending there, and nothing matches in a window that
+// does not match in the text. A name with too many occurrences is searched
+// in the whole text. TestExportsNameEqualsSearch compares the two.
+func exportsName(src *syntax.Text, name string) bool {
+	pats := exportPatterns(name)
+	at, ok := src.Find(name)
+	if !ok {
+		flat := src.Bytes()
+		return slices.ContainsFunc(pats, func(re *regexp.Regexp) bool { return re.Match(flat) })
+	}
+	for _, o := range at {
+		line, _ := src.LFLine(o)
+		w := src.Slice(min(src.LastIndexByte(0, o, '}')+1, line), o+len(name)+1)
+		if slices.ContainsFunc(pats, func(re *regexp.Regexp) bool { return re.Match(w) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // sole-reference? @id @within: inside @within, @id is the only occurrence of

@@ -99,11 +99,18 @@ func (p pieces) replace(start, end int, repl []byte) pieces {
 // appendRange appends the content in [a, b) to out.
 func (p pieces) appendRange(out []byte, a, b int) []byte {
 	for k := p.find(a); k < len(p.ps) && p.start(k) < b; k++ {
-		s := p.start(k)
-		piece := p.ps[k]
-		out = append(out, piece[max(a-s, 0):min(b-s, len(piece))]...)
+		_, part := p.part(k, a, b)
+		out = append(out, part...)
 	}
 	return out
+}
+
+// part returns the bytes of piece k that lie in [from, to), and the
+// offset they start at.
+func (p pieces) part(k, from, to int) (int, []byte) {
+	s := p.start(k)
+	lo, hi := max(from-s, 0), min(to-s, len(p.ps[k]))
+	return s + lo, p.ps[k][lo:hi]
 }
 
 // splice returns p with pieces i..j replaced by mid's pieces, the ends
@@ -158,11 +165,9 @@ func (t *Text) String(a, b int) string { return string(t.Slice(a, b)) }
 func (t *Text) IndexByte(from, to int, c byte) int {
 	from, to = max(from, 0), min(to, t.n)
 	for k := t.p.find(from); k < len(t.p.ps) && t.p.start(k) < to; k++ {
-		s := t.p.start(k)
-		piece := t.p.ps[k]
-		lo, hi := max(from-s, 0), min(to-s, len(piece))
-		if i := bytes.IndexByte(piece[lo:hi], c); i >= 0 {
-			return s + lo + i
+		at, b := t.p.part(k, from, to)
+		if i := bytes.IndexByte(b, c); i >= 0 {
+			return at + i
 		}
 	}
 	return -1
@@ -175,11 +180,9 @@ func (t *Text) LastIndexByte(from, to int, c byte) int {
 		return -1
 	}
 	for k := t.p.find(to - 1); k >= 0 && t.p.ends[k] > from; k-- {
-		s := t.p.start(k)
-		piece := t.p.ps[k]
-		lo, hi := max(from-s, 0), min(to-s, len(piece))
-		if i := bytes.LastIndexByte(piece[lo:hi], c); i >= 0 {
-			return s + lo + i
+		at, b := t.p.part(k, from, to)
+		if i := bytes.LastIndexByte(b, c); i >= 0 {
+			return at + i
 		}
 	}
 	return -1

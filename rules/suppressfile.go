@@ -250,12 +250,7 @@ func (s *Suppressions) lineBounds(off int) Span {
 			return l
 		}
 	}
-	var l Span
-	if s.text != nil {
-		l.Start, l.End = s.text.LFLine(off)
-	} else {
-		l = lineBounds(s.src, off)
-	}
+	l := lineBounds(s.src, off)
 	s.lines[s.nLine%len(s.lines)] = l
 	s.nLine++
 	return l

@@ -156,9 +156,9 @@ func compareFlat(t *testing.T, rng *rand.Rand, tx *Text, flat []byte) {
 			t.Fatalf("Point(%d) = %v, want %v", a, got, want)
 		}
 		// LFLine reads the line index (or, with a lone "\r", searches
-		// the pieces); LFLineOf scans one slice.
+		// the pieces); lfLineFlat scans one slice.
 		gs, ge := tx.LFLine(a)
-		ws, we := LFLineOf(flat, a)
+		ws, we := lfLineFlat(flat, a)
 		if gs != ws || ge != we {
 			t.Fatalf("LFLine(%d) = %d, %d; the scan %d, %d", a, gs, ge, ws, we)
 		}
@@ -212,4 +212,15 @@ func TestParseReadsPieces(t *testing.T) {
 		}
 		flat.Close()
 	}
+}
+
+// lfLineFlat is LFLine by a scan of one slice for the "\n" before and
+// after off.
+func lfLineFlat(src []byte, off int) (start, end int) {
+	off = min(max(off, 0), len(src))
+	start = bytes.LastIndexByte(src[:off], '\n') + 1
+	if end = bytes.IndexByte(src[off:], '\n'); end < 0 {
+		return start, len(src)
+	}
+	return start, off + end
 }

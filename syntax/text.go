@@ -198,17 +198,6 @@ func (t *Text) LFLine(off int) (start, end int) {
 	return t.lines.at(line), t.lines.at(line+1) - 1
 }
 
-// LFLineOf is LFLine for bytes without a Text: it scans src for the "\n"
-// before and after off.
-func LFLineOf(src []byte, off int) (start, end int) {
-	off = min(max(off, 0), len(src))
-	start = bytes.LastIndexByte(src[:off], '\n') + 1
-	if end = bytes.IndexByte(src[off:], '\n'); end < 0 {
-		return start, len(src)
-	}
-	return start, off + end
-}
-
 // LineOf returns the LSP line containing byte offset off.
 func (t *Text) LineOf(off int) int {
 	return sort.Search(t.lines.len(), func(i int) bool { return t.lines.at(i) > off }) - 1

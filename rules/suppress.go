@@ -23,7 +23,8 @@ import (
 //	biome-ignore lint[/group[/rule]]: reason   JavaScript, TypeScript: the line before
 //	# noqa [: codes]                Python: the site's lines (codes match by prefix, as flake8 does)
 //	# nosec [codes]                 Python (bandit), Go (#nosec, gosec): security rules, the site's lines or the line before
-//	# pylint: disable[-next]=names  Python: the site's lines / the line before
+//	# pylint: disable[-next]=names  Python: the site's lines / the line before; disable alone on its
+//	                                line: the rest of its block (until an enable=names there)
 //	//nolint[:linters]              Go (golangci-lint): the site's lines, the line before, or above the declaration holding it
 //	//lint:ignore Check reason      Go (staticcheck): the line before; //lint:file-ignore: the file
 //
@@ -218,7 +219,7 @@ func (sc siteComments) python() (*sitter.Node, bool) {
 			return c, true
 		}
 	}
-	return nil, false
+	return sc.file.pylintRegion(sc.m)
 }
 
 // biomeIgnore reads Biome's suppression comment, "biome-ignore

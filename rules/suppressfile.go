@@ -39,6 +39,9 @@ type Suppressions struct {
 	fileIgnoreScanned bool
 	hasFileIgnore     bool
 
+	pylintChecked bool
+	pylintBlocks  []pylintBlock // found once, in the order of the text
+
 	// dirs holds where the grammar's line directives occur (lineDirectives),
 	// when dirsOK; dirsFound once looked for.
 	dirs              []int
@@ -229,6 +232,108 @@ func (s *Suppressions) eslintRegion(m Match) (*sitter.Node, bool) {
 		}
 	}
 	return cur.disabled, cur.disabled != nil
+}
+
+// pylintBlock is a "# pylint: disable=" or "enable=" comment alone on its
+// line, which pylint reads as covering the rest of its block: the lines
+// after it, up to the end of the innermost def, class or compound
+// statement whose lines hold it (a comment after an inner block's last
+// statement belongs to the block around it). It disables (or enables
+// again) the rules its list names for the sites that start in [from, to).
+// A directive at the end of a line of code is that line's own, even on a
+// def or class header, as pylint 2.16 reads it.
+type pylintBlock struct {
+	node            *sitter.Node
+	from, to        int
+	disable, enable []string
+}
+
+// pylintRegion handles pylint's block directives: the last one before the
+// site whose block holds the site and names the rule decides, so an
+// enable in an inner block ends a disable there only, as in pylint's
+// "each branch is a block" (a disable above an if still holds after it).
+func (s *Suppressions) pylintRegion(m Match) (*sitter.Node, bool) {
+	var by *sitter.Node
+	for _, b := range s.pylintDirectives() {
+		if b.from > m.Site.Start {
+			break
+		}
+		if m.Site.Start >= b.to {
+			continue
+		}
+		if b.disable != nil && names(m.Rule, b.disable, true) {
+			by = b.node
+		}
+		if b.enable != nil && names(m.Rule, b.enable, true) {
+			by = nil
+		}
+	}
+	return by, by != nil
+}
+
+// pylintDirectives returns the block directives of the file (pylintBlock),
+// found once: every "pylint:" in the text that is in a comment.
+func (s *Suppressions) pylintDirectives() []pylintBlock {
+	if s.pylintChecked {
+		return s.pylintBlocks
+	}
+	s.pylintChecked = true
+	root := s.rootNode()
+	end := s.src.Len()
+	for at := s.next("pylint:", 0, end); at >= 0; at = s.next("pylint:", at+1, end) {
+		path := s.leaves.leafAt(root, uint32(at))
+		if len(path) < 2 {
+			continue
+		}
+		c := path[len(path)-1].node
+		if c.Type() != "comment" || len(s.pylintBlocks) > 0 && s.pylintBlocks[len(s.pylintBlocks)-1].node.StartByte() == c.StartByte() {
+			continue
+		}
+		t := string(s.src.Slice(int(c.StartByte()), int(c.EndByte())))
+		disable, isDisable := pylint(t, "disable")
+		enable, isEnable := pylint(t, "enable")
+		if !isDisable && !isEnable {
+			continue
+		}
+		from, to, ok := pylintReach(s.src, c, path[len(path)-2].node)
+		if !ok {
+			continue
+		}
+		s.pylintBlocks = append(s.pylintBlocks, pylintBlock{node: c, from: from, to: to, disable: disable, enable: enable})
+	}
+	return s.pylintBlocks
+}
+
+// pylintReach returns the bytes a pylint block directive in comment c
+// (whose parent in the tree is parent) covers: from the comment's end to
+// the end of the block that goes on after it. tree-sitter puts a comment
+// above a block's first statement under the compound statement (the def,
+// the if), before its body, and one that follows a block's last statement
+// may stay at that block's end, where nothing follows it: the block that
+// goes on is found among the next siblings of the comment and then of its
+// ancestors, as pylint finds it from the comment's line among its nodes'
+// line ranges.
+func pylintReach(src *syntax.Text, c, parent *sitter.Node) (int, int, bool) {
+	if !standalone(src, c) {
+		return 0, 0, false
+	}
+	for n, p := c, parent; p != nil; n, p = p, p.Parent() {
+		next := n.NextNamedSibling()
+		for next != nil && next.Type() == "comment" {
+			next = next.NextNamedSibling()
+		}
+		if next == nil {
+			continue
+		}
+		block := p
+		if next.Type() == "block" {
+			// Between a compound statement's header and its body: the
+			// body is the comment's block.
+			block = next
+		}
+		return int(c.EndByte()), int(block.EndByte()), true
+	}
+	return 0, 0, false
 }
 
 // fileIgnore reports whether the text holds a //lint:file-ignore at all.

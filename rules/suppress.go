@@ -25,7 +25,9 @@ import (
 //	# nosec [codes]                 Python (bandit), Go (#nosec, gosec): security rules, the site's lines or the line before
 //	# pylint: disable[-next]=names  Python: the site's lines / the line before; disable alone on its
 //	                                line: the rest of its block (until an enable=names there)
-//	//nolint[:linters]              Go (golangci-lint): the site's lines, the line before, or above the declaration holding it
+//	# flake8: noqa, # ruff: noqa [: codes], # pylint: skip-file   Python: the whole file
+//	//nolint[:linters]              Go (golangci-lint): the site's lines, the line before, or above the declaration holding it;
+//	                                right above the package clause, the whole file
 //	//lint:ignore Check reason      Go (staticcheck): the line before; //lint:file-ignore: the file
 //
 // Without a list, a comment silences every rule. With one, it silences the
@@ -219,7 +221,10 @@ func (sc siteComments) python() (*sitter.Node, bool) {
 			return c, true
 		}
 	}
-	return sc.file.pylintRegion(sc.m)
+	if c, ok := sc.file.pylintRegion(sc.m); ok {
+		return c, true
+	}
+	return sc.file.pyFileRegion(sc.m)
 }
 
 // biomeIgnore reads Biome's suppression comment, "biome-ignore
@@ -286,6 +291,9 @@ func (sc siteComments) golang() (*sitter.Node, bool) {
 		}
 	}
 	if c, ok := goDeclNolint(sc.root, sc.src, sc.m, r); ok {
+		return c, true
+	}
+	if c := sc.file.goPackageNolint(); c != nil && goSilences(r, sc.text(c)) {
 		return c, true
 	}
 	if c, ok := goFileIgnore(sc.root, sc.src, r, sc.file.fileIgnore()); ok {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -41,6 +42,12 @@ type Suppressions struct {
 
 	pylintChecked bool
 	pylintBlocks  []pylintBlock // found once, in the order of the text
+
+	pyFileChecked bool
+	pyFile        []pyFileDirective // flake8's, ruff's and pylint's for the whole file
+
+	goPackageChecked bool
+	goPackage        *sitter.Node // the //nolint comment right above the package clause
 
 	// dirs holds where the grammar's line directives occur (lineDirectives),
 	// when dirsOK; dirsFound once looked for.
@@ -334,6 +341,105 @@ func pylintReach(src *syntax.Text, c, parent *sitter.Node) (int, int, bool) {
 		return int(c.EndByte()), int(block.EndByte()), true
 	}
 	return 0, 0, false
+}
+
+// pyFileDirective is a comment that silences a whole Python file for the
+// tool it names: "# flake8: noqa" and ruff's "# ruff: noqa" (which ruff
+// also reads in flake8's spelling), both with an optional ": codes" list
+// (empty: every rule), and pylint's "# pylint: skip-file". Each is alone
+// on its line, as flake8 and ruff require.
+type pyFileDirective struct {
+	node  *sitter.Node
+	codes []string
+}
+
+// pyFileRegion returns the comment that silences the whole file for m.
+func (s *Suppressions) pyFileRegion(m Match) (*sitter.Node, bool) {
+	for _, d := range s.pyFileDirectives() {
+		if codesMatch(m.Rule, d.codes) {
+			return d.node, true
+		}
+	}
+	return nil, false
+}
+
+// pyFileDirectives finds the file's pyFileDirective comments once.
+func (s *Suppressions) pyFileDirectives() []pyFileDirective {
+	if s.pyFileChecked {
+		return s.pyFile
+	}
+	s.pyFileChecked = true
+	root := s.rootNode()
+	end := s.src.Len()
+	seen := map[uint32]bool{}
+	for _, word := range []string{"flake8", "ruff:", "pylint:"} {
+		for at := s.next(word, 0, end); at >= 0; at = s.next(word, at+1, end) {
+			path := s.leaves.leafAt(root, uint32(at))
+			c := path[len(path)-1].node
+			if c.Type() != "comment" || seen[c.StartByte()] || !standalone(s.src, c) {
+				continue
+			}
+			if codes, ok := pyFileDirectiveOf(string(s.src.Slice(int(c.StartByte()), int(c.EndByte())))); ok {
+				seen[c.StartByte()] = true
+				s.pyFile = append(s.pyFile, pyFileDirective{node: c, codes: codes})
+			}
+		}
+	}
+	return s.pyFile
+}
+
+// pyFileNoqa reads "# flake8: noqa[: codes]" and "# ruff: noqa[: codes]"
+// (flake8 also takes "flake8=noqa", and NOQA in any case; the tool's name
+// is looked for as written here).
+var pyFileNoqa = regexp.MustCompile(`(?i)^#\s*(?:flake8|ruff)[:=]\s*noqa(?::\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?\s*$`)
+
+// pyFileDirectiveOf reads a comment as a pyFileDirective: the codes it
+// names (none: every rule), and whether it is one.
+func pyFileDirectiveOf(comment string) ([]string, bool) {
+	comment = strings.TrimSpace(comment)
+	if m := pyFileNoqa.FindStringSubmatch(comment); m != nil {
+		return pyCodes.FindAllString(m[1], -1), true
+	}
+	if rest, ok := strings.CutPrefix(comment, "#"); ok {
+		rest = strings.TrimSpace(rest)
+		if rest, ok := strings.CutPrefix(rest, "pylint:"); ok && strings.TrimSpace(rest) == "skip-file" {
+			return nil, true
+		}
+	}
+	return nil, false
+}
+
+// goPackageNolint returns the //nolint comment on the line right above
+// the package clause, which golangci-lint reads as covering the whole
+// file, or nil.
+func (s *Suppressions) goPackageNolint() *sitter.Node {
+	if s.goPackageChecked {
+		return s.goPackage
+	}
+	s.goPackageChecked = true
+	root := s.rootNode()
+	for i := 0; i < int(root.NamedChildCount()); i++ {
+		n := root.NamedChild(i)
+		if n.Type() == "comment" {
+			continue
+		}
+		if n.Type() != "package_clause" {
+			return nil
+		}
+		start := lineBounds(s.src, int(n.StartByte()))
+		if start.Start == 0 {
+			return nil
+		}
+		prev := lineBounds(s.src, start.Start-1)
+		for _, c := range commentsIn(root, s.src, prev.Start, prev.End, syntax.Go, nil) {
+			t := string(s.src.Slice(int(c.StartByte()), int(c.EndByte())))
+			if standalone(s.src, c) && strings.HasPrefix(t, "//nolint") {
+				s.goPackage = c
+			}
+		}
+		return s.goPackage
+	}
+	return nil
 }
 
 // fileIgnore reports whether the text holds a //lint:file-ignore at all.

@@ -19,6 +19,8 @@ import (
 //	eslint-disable-line [rules]     JavaScript, TypeScript: the site's line
 //	eslint-disable-next-line [rules]                        the line before
 //	eslint-disable [rules] ... eslint-enable [rules]        a region (to the end of the file without enable)
+//	oxlint-disable[-line|-next-line] [rules], oxlint-enable   the same, as oxlint spells them
+//	tslint:disable[-line|-next-line][:rules], tslint:enable   the same, as TSLint spells them
 //	@ts-ignore, @ts-expect-error    JavaScript, TypeScript: the line before
 //	biome-ignore lint[/group[/rule]]: reason   JavaScript, TypeScript: the line before
 //	# noqa [: codes]                Python: the site's lines (codes match by prefix, as flake8 does)
@@ -95,7 +97,7 @@ var lineWords = map[syntax.Grammar][]string{
 }
 
 // jsLineWords are the line directives javaScript reads.
-var jsLineWords = []string{"syntx-ignore", "eslint-disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"}
+var jsLineWords = []string{"syntx-ignore", "eslint-disable", "oxlint-disable", "tslint:disable", "@ts-ignore", "@ts-expect-error", "biome-ignore"}
 
 // mayDirect reports whether src[lo:hi] may hold a comment that silences a
 // site of grammar g on those lines: true unless g's lineWords are known
@@ -173,15 +175,19 @@ func (sc siteComments) javaScript() (*sitter.Node, bool) {
 	r := sc.m.Rule
 	for _, c := range sc.own {
 		if int(c.StartByte()) < sc.siteLine.End {
-			if list, ok := directive(sc.text(c), "eslint-disable-line"); ok && names(r, list, false) {
-				return c, true
+			for _, tool := range regionTools {
+				if list, ok := directive(sc.text(c), tool.line); ok && names(r, list, false) {
+					return c, true
+				}
 			}
 		}
 	}
 	for _, c := range sc.before {
 		t := sc.text(c)
-		if list, ok := directive(t, "eslint-disable-next-line"); ok && names(r, list, false) {
-			return c, true
+		for _, tool := range regionTools {
+			if list, ok := directive(t, tool.nextLine); ok && names(r, list, false) {
+				return c, true
+			}
 		}
 		if strings.Contains(t, "@ts-ignore") || strings.Contains(t, "@ts-expect-error") {
 			return c, true
@@ -190,7 +196,7 @@ func (sc siteComments) javaScript() (*sitter.Node, bool) {
 			return c, true
 		}
 	}
-	if c, ok := sc.file.eslintRegion(sc.m); ok {
+	if c, ok := sc.file.lintRegion(sc.m); ok {
 		return c, true
 	}
 	return nil, false
@@ -361,6 +367,13 @@ func names(r *Rule, list []string, exactOnly bool) bool {
 	short := strings.TrimPrefix(r.ID, r.Language+".")
 	for _, n := range list {
 		n = strings.TrimSpace(n)
+		// oxlint names ESLint's core rules "eslint/x" and
+		// typescript-eslint's "typescript/x".
+		if rest, ok := strings.CutPrefix(n, "eslint/"); ok {
+			n = rest
+		} else if rest, ok := strings.CutPrefix(n, "typescript/"); ok {
+			n = "@typescript-eslint/" + rest
+		}
 		switch {
 		case n == r.ID, n == short, n == "syntx/"+short, !exactOnly && n == "all":
 			return true

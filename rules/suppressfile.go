@@ -13,13 +13,15 @@ import (
 
 // Suppressions answers Suppressed for the matches of one version of a
 // document. Most suppression comments are looked for on the lines around a
-// site, but two kinds reach across the file: an eslint-disable region may
-// open anywhere above the site, and staticcheck's //lint:file-ignore may be
-// anywhere. Suppressed alone finds those by scanning the text for each
-// match, which on a whole-file request (every match of a 5,000-line file)
-// makes the check cost matches × file size; a Suppressions finds them once,
-// on the first match that needs them, and answers every match of the same
-// tree and text from that. It also keeps the comments it found on each line
+// site, but some reach across the file: an eslint-disable region (or
+// oxlint's, or TSLint's) may open anywhere above the site, a pylint
+// disable covers the rest of its block, and staticcheck's
+// //lint:file-ignore, flake8's and ruff's noqa for the file and a //nolint
+// above the package clause may be anywhere. Suppressed alone finds those
+// by scanning the text for each match, which on a whole-file request
+// (every match of a 5,000-line file) makes the check cost matches × file
+// size; a Suppressions finds them once, on the first match that needs
+// them, and answers every match of the same tree and text from that. It also keeps the comments it found on each line
 // and the last line's bounds: on a minified file's one 300 KB line, every
 // match would otherwise scan that whole line for comments.
 //
@@ -31,11 +33,7 @@ type Suppressions struct {
 	src  *syntax.Text
 	text *syntax.Text // src's Text, when known: its Find answers outlive a keystroke
 
-	eslintChecked bool
-	firstDisable  int             // where the first "eslint-disable" is; -1: nowhere
-	eslint        []eslintComment // found so far, in order
-	eslintNext    int             // where the scan for "eslint-" goes on
-	regions       map[*Rule]*eslintCursor
+	tools [len(regionTools)]toolRegions // each regionTool's regions, followed as far as asked
 
 	fileIgnoreScanned bool
 	hasFileIgnore     bool
@@ -62,9 +60,36 @@ type Suppressions struct {
 	leaves    leafFinder              // the walks commentsIn and eslintComments make
 }
 
-// eslintComment is a comment holding "eslint-", where its first one is,
-// and the rule lists of the eslint-disable and eslint-enable directives it
-// holds (read once: a whole-file request asks about every site below it).
+// regionTool is a JavaScript linter whose comments silence sites, with its
+// directives as it spells them: a region opens at a disable and closes at
+// an enable, each with an optional list of rules, and the line directives
+// silence the comment's own line or the next one.
+type regionTool struct {
+	scan            string // the start of every directive of the tool
+	disable, enable string
+	line, nextLine  string
+}
+
+// regionTools are ESLint, oxlint (which reads ESLint's directives spelled
+// with its own name) and TSLint (whose rule list follows a colon).
+var regionTools = [...]regionTool{
+	{"eslint-", "eslint-disable", "eslint-enable", "eslint-disable-line", "eslint-disable-next-line"},
+	{"oxlint-", "oxlint-disable", "oxlint-enable", "oxlint-disable-line", "oxlint-disable-next-line"},
+	{"tslint:", "tslint:disable", "tslint:enable", "tslint:disable-line", "tslint:disable-next-line"},
+}
+
+// toolRegions is how far one tool's region comments have been read.
+type toolRegions struct {
+	checked      bool
+	firstDisable int             // where the tool's first region disable is; -1: nowhere
+	comments     []eslintComment // found so far, in order
+	next         int             // where the scan for the tool's directives goes on
+	cursors      map[*Rule]*eslintCursor
+}
+
+// eslintComment is a comment holding a tool's directive, where its first
+// one is, and the rule lists of the disable and enable directives it holds
+// (read once: a whole-file request asks about every site below it).
 type eslintComment struct {
 	node *sitter.Node
 	at   int
@@ -128,41 +153,41 @@ func (s *Suppressions) Suppressed(m Match) (Suppression, bool) {
 	return Suppression{Comment: string(s.src.Slice(int(c.StartByte()), int(c.EndByte()))), Span: spanOf(c)}, true
 }
 
-// eslintComments returns the comments that hold "eslint-" before upTo (and
-// perhaps some after it), in the order of the text: the candidates for
-// eslint-disable / eslint-enable regions above a site at upTo. None when
-// no "eslint-disable" ends before upTo. The text is scanned once, as far as
-// the sites asked about reach: a line request in a 3 MB bundle whose first
-// eslint-disable comes after its site scans nothing.
-func (s *Suppressions) eslintComments(upTo int) []eslintComment {
-	if !s.eslintChecked {
-		s.eslintChecked = true
-		// The first "eslint-" that reads "eslint-disable" and is not a
-		// line's: one string searched for, the one the scan below asks
-		// for too.
-		s.firstDisable = -1
-		for at := s.next("eslint-", 0, s.src.Len()); at >= 0; at = s.next("eslint-", at+1, s.src.Len()) {
-			if b := s.src.Slice(at, at+len("eslint-disable-next-line")); bytes.HasPrefix(b, []byte("eslint-disable")) && !lineDirective(b) {
-				s.firstDisable = at
+// regionComments returns the comments that hold one of tool ti's
+// directives before upTo (and perhaps some after it), in the order of the
+// text: the candidates for its regions above a site at upTo. None when no
+// region disable of the tool ends before upTo. The text is scanned once,
+// as far as the sites asked about reach: a line request in a 3 MB bundle
+// whose first eslint-disable comes after its site scans nothing.
+func (s *Suppressions) regionComments(ti int, upTo int) []eslintComment {
+	tool, st := &regionTools[ti], &s.tools[ti]
+	if !st.checked {
+		st.checked = true
+		// The first directive that is a region's disable: one string
+		// searched for, the one the scan below asks for too.
+		st.firstDisable = -1
+		for at := s.next(tool.scan, 0, s.src.Len()); at >= 0; at = s.next(tool.scan, at+1, s.src.Len()) {
+			if b := s.src.Slice(at, at+len(tool.nextLine)); bytes.HasPrefix(b, []byte(tool.disable)) && !tool.lineDirective(b) {
+				st.firstDisable = at
 				break
 			}
 		}
 	}
-	if s.firstDisable < 0 || s.firstDisable+len("eslint-disable") > upTo {
+	if st.firstDisable < 0 || st.firstDisable+len(tool.disable) > upTo {
 		return nil
 	}
 	upTo = min(upTo, s.src.Len())
 	root := s.rootNode()
-	for s.eslintNext+len("eslint-") <= upTo {
-		at := s.next("eslint-", s.eslintNext, upTo)
+	for st.next+len(tool.scan) <= upTo {
+		at := s.next(tool.scan, st.next, upTo)
 		if at < 0 {
-			// An "eslint-" that upTo cuts is found by a later, longer scan.
-			s.eslintNext = max(s.eslintNext, upTo-len("eslint-")+1)
+			// A directive that upTo cuts is found by a later, longer scan.
+			st.next = max(st.next, upTo-len(tool.scan)+1)
 			break
 		}
-		s.eslintNext = at + 1
-		if !regionDirective(s.src.Slice(at, at+len("eslint-disable-next-line"))) {
-			// Nothing a region reads (readEslintComment): not looked up
+		st.next = at + 1
+		if !tool.regionDirective(s.src.Slice(at, at+len(tool.nextLine))) {
+			// Nothing a region reads (readRegionComment): not looked up
 			// in the tree. A bundle keeps its sources' eslint-disable-
 			// next-line comments, and each lookup walks from the root
 			// through the factory's statements.
@@ -170,65 +195,80 @@ func (s *Suppressions) eslintComments(upTo int) []eslintComment {
 		}
 		path := s.leaves.leafAt(root, uint32(at))
 		c := path[len(path)-1].node
-		if c.Type() != "comment" || len(s.eslint) > 0 && s.eslint[len(s.eslint)-1].node.StartByte() == c.StartByte() {
+		if c.Type() != "comment" || len(st.comments) > 0 && st.comments[len(st.comments)-1].node.StartByte() == c.StartByte() {
 			continue
 		}
-		s.eslint = append(s.eslint, readEslintComment(s.src, c, at))
+		st.comments = append(st.comments, readRegionComment(tool, s.src, c, at))
 	}
-	return s.eslint
+	return st.comments
 }
 
-// lineDirective reports whether b starts with a line's directive,
-// eslint-disable-line or eslint-disable-next-line: a comment holding one
-// is no region's (readEslintComment), and the site's own lines read it.
-func lineDirective(b []byte) bool {
-	return bytes.HasPrefix(b, []byte("eslint-disable-line")) || bytes.HasPrefix(b, []byte("eslint-disable-next-line"))
+// lineDirective reports whether b starts with one of the tool's line
+// directives (-disable-line, -disable-next-line): a comment holding one is
+// no region's (readRegionComment), and the site's own lines read it.
+func (tool *regionTool) lineDirective(b []byte) bool {
+	return bytes.HasPrefix(b, []byte(tool.line)) || bytes.HasPrefix(b, []byte(tool.nextLine))
 }
 
-// regionDirective reports whether the "eslint-" b starts with may be a
-// region's directive: eslint-disable or eslint-enable, not a line's. Every
-// directive readEslintComment reads starts such an occurrence, so one that
-// does not (eslint-env, a line's) need not be looked up: its comment, if
-// it holds a region's directive, is found at that directive.
-func regionDirective(b []byte) bool {
-	return (bytes.HasPrefix(b, []byte("eslint-disable")) || bytes.HasPrefix(b, []byte("eslint-enable"))) && !lineDirective(b)
+// regionDirective reports whether the directive b starts with may be a
+// region's: a disable or an enable, not a line's. Every directive
+// readRegionComment reads starts such an occurrence, so one that does not
+// (eslint-env, a line's) need not be looked up: its comment, if it holds
+// a region's directive, is found at that directive.
+func (tool *regionTool) regionDirective(b []byte) bool {
+	return (bytes.HasPrefix(b, []byte(tool.disable)) || bytes.HasPrefix(b, []byte(tool.enable))) && !tool.lineDirective(b)
 }
 
-func readEslintComment(src *syntax.Text, c *sitter.Node, at int) eslintComment {
+// readRegionComment reads the region directives of tool in comment c,
+// whose first directive of the tool is at at.
+func readRegionComment(tool *regionTool, src *syntax.Text, c *sitter.Node, at int) eslintComment {
 	ec := eslintComment{node: c, at: at}
 	t := string(src.Slice(int(c.StartByte()), int(c.EndByte())))
-	if strings.Contains(t, "eslint-disable-line") || strings.Contains(t, "eslint-disable-next-line") {
+	if strings.Contains(t, tool.line) || strings.Contains(t, tool.nextLine) {
 		return ec
 	}
-	ec.disable, ec.isDisable = directive(t, "eslint-disable")
-	ec.enable, ec.isEnable = directive(t, "eslint-enable")
+	ec.disable, ec.isDisable = directive(t, tool.disable)
+	ec.enable, ec.isEnable = directive(t, tool.enable)
 	return ec
 }
 
-// eslintRegion handles /* eslint-disable [rules] */ ... /* eslint-enable
-// [rules] */: the last disable before the site that names the rule, not
-// followed by an enable that names it. Each rule's regions are followed
-// from where the last site asked about left them, so the sites of a
-// whole-file request, asked in the order of the text, read each comment
-// once per rule (a bundle holds a thousand sites below the same
-// comments); a site before the last one asked starts again from the top.
-func (s *Suppressions) eslintRegion(m Match) (*sitter.Node, bool) {
-	comments := s.eslintComments(m.Site.Start)
+// lintRegion handles the region directives of every regionTool (/*
+// eslint-disable [rules] */ ... /* eslint-enable [rules] */): for each
+// tool, the last disable before the site that names the rule, not
+// followed by an enable of the tool that names it. Each rule's regions are
+// followed from where the last site asked about left them, so the sites of
+// a whole-file request, asked in the order of the text, read each comment
+// once per rule (a bundle holds a thousand sites below the same comments);
+// a site before the last one asked starts again from the top.
+func (s *Suppressions) lintRegion(m Match) (*sitter.Node, bool) {
+	for ti := range regionTools {
+		if c, ok := s.toolRegion(ti, m); ok {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// toolRegion is lintRegion for the tool regionTools[ti].
+func (s *Suppressions) toolRegion(ti int, m Match) (*sitter.Node, bool) {
+	comments := s.regionComments(ti, m.Site.Start)
 	if len(comments) == 0 {
 		return nil, false
 	}
-	cur := s.regions[m.Rule]
+	st := &s.tools[ti]
+	cur := st.cursors[m.Rule]
 	if cur == nil || m.Site.Start < cur.upTo {
-		if s.regions == nil {
-			s.regions = map[*Rule]*eslintCursor{}
+		if st.cursors == nil {
+			st.cursors = map[*Rule]*eslintCursor{}
 		}
 		cur = &eslintCursor{}
-		s.regions[m.Rule] = cur
+		st.cursors[m.Rule] = cur
 	}
 	cur.upTo = m.Site.Start
+	scan := len(regionTools[ti].scan)
 	for ; cur.next < len(comments); cur.next++ {
 		ec := comments[cur.next]
-		if ec.at+len("eslint-") > m.Site.Start {
+		if ec.at+scan > m.Site.Start {
 			break
 		}
 		if ec.isDisable && names(m.Rule, ec.disable, false) {

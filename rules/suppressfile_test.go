@@ -119,7 +119,7 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 			}
 			// The regions, against every comment of the tree read whole.
 			for _, m := range ms {
-				got, gotOK := NewSuppressions(tree, syntax.NewText(src)).eslintRegion(m)
+				got, gotOK := NewSuppressions(tree, syntax.NewText(src)).lintRegion(m)
 				want, wantOK := regionOracle(tree, src, m)
 				if gotOK != wantOK || gotOK && got.StartByte() != want.StartByte() {
 					t.Errorf("site %v: region %v, every comment read says %v", m.Site, gotOK, wantOK)
@@ -142,7 +142,8 @@ func TestSuppressionsSharedEqualsFresh(t *testing.T) {
 	}
 }
 
-// regionOracle is eslintRegion the slow way: every comment of the tree
+// regionOracle is lintRegion the slow way (for ESLint's directives, the
+// only ones the documents hold): every comment of the tree
 // before m's site, in order, read whole.
 func regionOracle(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
 	var disabled *sitter.Node
@@ -155,7 +156,7 @@ func regionOracle(tree *syntax.Tree, src []byte, m Match) (*sitter.Node, bool) {
 		}
 		if n.Type() == "comment" {
 			if at := strings.Index(n.Content(src), "eslint-"); at >= 0 {
-				ec := readEslintComment(syntax.NewText(src), n, int(n.StartByte())+at)
+				ec := readRegionComment(&regionTools[0], syntax.NewText(src), n, int(n.StartByte())+at)
 				if ec.isDisable && names(m.Rule, ec.disable, false) {
 					disabled = n
 				}

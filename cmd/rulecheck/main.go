@@ -5,6 +5,7 @@
 //	go run ./cmd/rulecheck run [-ci] [-only PKG,...] [-bin bin/syntx] [-j 2] [-out DIR] [-targets none|breaks|all]
 //	go run ./cmd/rulecheck sample [-report DIR/report.json] [-seed N] [-n 40]
 //	go run ./cmd/rulecheck judged [-report DIR/report.json]
+//	go run ./cmd/rulecheck recall [-report DIR/report.json] [-eslint DIR] [-max 20]
 //
 // make check-rules-real runs the full pool, make check-rules-real-ci the
 // CI subset.
@@ -45,6 +46,9 @@ commands:
   sample  draw a seeded sample of automatic suggestions per language from a
           run, merged into the judged samples (testdata/rulecheck/judged)
   judged  summarise the judged samples against a run
+  recall  run the languages' own linters (gopls, pylint, ESLint) over the
+          pool and compare their checks that a SyntX rule shares with a
+          run's offers, site by site
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,8 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 21, "sample: the seed")
 	n := fs.Int("n", 40, "sample: suggestions per language")
 	force := fs.Bool("force", false, "sample: write the new draw even if it drops judged suggestions")
+	eslintDir := fs.String("eslint", "", "recall: a directory where eslint@9, eslint-plugin-unicorn and typescript-eslint are installed (npm install); without it ESLint is not run")
+	maxSites := fs.Int("max", 20, "recall: the sites listed per rule and side")
 	switch cmd {
-	case "run", "sample", "judged":
+	case "run", "sample", "judged", "recall":
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -85,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdRun(ctx, stdout, stderr, runFlags{ci: *ci, only: *only, bin: *bin, workers: *workers, out: *out, cache: *cacheDir, targets: *targets, silent: *silentFile, judged: *judgedDir})
 	case "sample":
 		return cmdSample(stdout, *report, *judgedDir, *seed, *n, *force)
+	case "recall":
+		return cmdRecall(ctx, stdout, stderr, *report, *eslintDir, *maxSites)
 	default:
 		return cmdJudged(stdout, *report, *judgedDir)
 	}
@@ -258,4 +266,25 @@ func cmdJudged(stdout io.Writer, report, dir string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// cmdRecall runs the linters over the pool and prints, per check a SyntX
+// rule shares with one of them, the sites each side has.
+func cmdRecall(ctx context.Context, stdout, stderr io.Writer, report, eslintDir string, max int) error {
+	res, err := rulecheck.LoadResult(report)
+	if err != nil {
+		return err
+	}
+	if res.CI {
+		return fmt.Errorf("%s is a run of the CI subset: compare a run of the whole pool", report)
+	}
+	c, err := realcorpus.OpenDefault()
+	if err != nil {
+		return err
+	}
+	sites, ran, err := rulecheck.RunTools(ctx, rulecheck.RecallOptions{Corpus: c, ESLintDir: eslintDir, Log: stderr})
+	if err != nil {
+		return err
+	}
+	return rulecheck.WriteRecall(stdout, rulecheck.Recall(res.Offers, sites, ran), max)
 }

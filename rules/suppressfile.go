@@ -319,36 +319,45 @@ func (s *Suppressions) pylintRegion(m Match) (*sitter.Node, bool) {
 }
 
 // pylintDirectives returns the block directives of the file (pylintBlock),
-// found once: every "pylint:" in the text that is in a comment.
+// found once: every comment that holds "pylint:".
 func (s *Suppressions) pylintDirectives() []pylintBlock {
 	if s.pylintChecked {
 		return s.pylintBlocks
 	}
 	s.pylintChecked = true
-	root := s.rootNode()
-	end := s.src.Len()
-	for at := s.next("pylint:", 0, end); at >= 0; at = s.next("pylint:", at+1, end) {
-		path := s.leaves.leafAt(root, uint32(at))
-		if len(path) < 2 {
-			continue
-		}
-		c := path[len(path)-1].node
-		if c.Type() != "comment" || len(s.pylintBlocks) > 0 && s.pylintBlocks[len(s.pylintBlocks)-1].node.StartByte() == c.StartByte() {
-			continue
-		}
+	s.eachCommentHolding("pylint:", func(c, parent *sitter.Node) {
 		t := string(s.src.Slice(int(c.StartByte()), int(c.EndByte())))
 		disable, isDisable := pylint(t, "disable")
 		enable, isEnable := pylint(t, "enable")
-		if !isDisable && !isEnable {
-			continue
+		if !isDisable && !isEnable || parent == nil {
+			return
 		}
-		from, to, ok := pylintReach(s.src, c, path[len(path)-2].node)
-		if !ok {
-			continue
+		if from, to, ok := pylintReach(s.src, c, parent); ok {
+			s.pylintBlocks = append(s.pylintBlocks, pylintBlock{node: c, from: from, to: to, disable: disable, enable: enable})
 		}
-		s.pylintBlocks = append(s.pylintBlocks, pylintBlock{node: c, from: from, to: to, disable: disable, enable: enable})
-	}
+	})
 	return s.pylintBlocks
+}
+
+// eachCommentHolding calls f, in the order of the text, once with each
+// comment that holds word and its parent in the tree (nil for none).
+func (s *Suppressions) eachCommentHolding(word string, f func(c, parent *sitter.Node)) {
+	root := s.rootNode()
+	end := s.src.Len()
+	last := -1
+	for at := s.next(word, 0, end); at >= 0; at = s.next(word, at+1, end) {
+		path := s.leaves.leafAt(root, uint32(at))
+		c := path[len(path)-1].node
+		if c.Type() != "comment" || int(c.StartByte()) == last {
+			continue
+		}
+		last = int(c.StartByte())
+		var parent *sitter.Node
+		if len(path) >= 2 {
+			parent = path[len(path)-2].node
+		}
+		f(c, parent)
+	}
 }
 
 // pylintReach returns the bytes a pylint block directive in comment c
@@ -409,21 +418,17 @@ func (s *Suppressions) pyFileDirectives() []pyFileDirective {
 		return s.pyFile
 	}
 	s.pyFileChecked = true
-	root := s.rootNode()
-	end := s.src.Len()
 	seen := map[uint32]bool{}
 	for _, word := range []string{"flake8", "ruff:", "pylint:"} {
-		for at := s.next(word, 0, end); at >= 0; at = s.next(word, at+1, end) {
-			path := s.leaves.leafAt(root, uint32(at))
-			c := path[len(path)-1].node
-			if c.Type() != "comment" || seen[c.StartByte()] || !standalone(s.src, c) {
-				continue
+		s.eachCommentHolding(word, func(c, _ *sitter.Node) {
+			if seen[c.StartByte()] || !standalone(s.src, c) {
+				return
 			}
 			if codes, ok := pyFileDirectiveOf(string(s.src.Slice(int(c.StartByte()), int(c.EndByte())))); ok {
 				seen[c.StartByte()] = true
 				s.pyFile = append(s.pyFile, pyFileDirective{node: c, codes: codes})
 			}
-		}
+		})
 	}
 	return s.pyFile
 }

@@ -163,7 +163,8 @@ check-rules-real-ci: build realcorpus-ci
 # check-rules-real run: gopls (the corpus's pinned one) and pylint
 # (Debian's) always, ESLint with eslint-plugin-unicorn when ESLINT_DIR
 # names a directory where `npm install eslint@9 eslint-plugin-unicorn
-# typescript-eslint` was run. About 7 minutes; not in CI.
+# typescript-eslint` was run (the command writes its ESLint config,
+# syntx-recall.config.mjs, there). About 7 minutes; not in CI.
 .PHONY: check-rules-recall
 check-rules-recall:
 	$(GO) run ./cmd/rulecheck recall -report check-rules-real/report.json $(if $(ESLINT_DIR),-eslint $(ESLINT_DIR))

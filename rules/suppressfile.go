@@ -21,9 +21,10 @@ import (
 // by scanning the text for each match, which on a whole-file request
 // (every match of a 5,000-line file) makes the check cost matches × file
 // size; a Suppressions finds them once, on the first match that needs
-// them, and answers every match of the same tree and text from that. It also keeps the comments it found on each line
-// and the last line's bounds: on a minified file's one 300 KB line, every
-// match would otherwise scan that whole line for comments.
+// them, and answers every match of the same tree and text from that. It
+// also keeps the comments it found on each line and the last line's
+// bounds: on a minified file's one 300 KB line, every match would
+// otherwise scan that whole line for comments.
 //
 // A Suppressions belongs to one tree and text: make a new one after an
 // edit. It is not safe for concurrent use (a code action request builds

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 21, "sample: the seed")
 	n := fs.Int("n", 40, "sample: suggestions per language")
 	force := fs.Bool("force", false, "sample: write the new draw even if it drops judged suggestions")
-	eslintDir := fs.String("eslint", "", "recall: a directory where eslint@9, eslint-plugin-unicorn and typescript-eslint are installed (npm install); without it ESLint is not run")
+	eslintDir := fs.String("eslint", "", "recall: a directory where eslint@9, eslint-plugin-unicorn and typescript-eslint are installed (npm install), where it writes its ESLint config (syntx-recall.config.mjs); without it ESLint is not run")
 	maxSites := fs.Int("max", 20, "recall: the sites listed per rule and side")
 	switch cmd {
 	case "run", "sample", "judged", "recall":

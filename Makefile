@@ -164,7 +164,7 @@ check-rules-real-ci: build realcorpus-ci
 # (Debian's) always, ESLint with eslint-plugin-unicorn when ESLINT_DIR
 # names a directory where `npm install eslint@9 eslint-plugin-unicorn
 # typescript-eslint` was run (the command writes its ESLint config,
-# syntx-recall.config.mjs, there). About 7 minutes; not in CI.
+# syntx-recall.config.mjs, there). 2 to 7 minutes; not in CI.
 .PHONY: check-rules-recall
 check-rules-recall:
 	$(GO) run ./cmd/rulecheck recall -report check-rules-real/report.json $(if $(ESLINT_DIR),-eslint $(ESLINT_DIR))

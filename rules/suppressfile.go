@@ -477,7 +477,7 @@ func (s *Suppressions) goPackageNolint() *sitter.Node {
 			return nil
 		}
 		prev := lineBounds(s.src, start.Start-1)
-		for _, c := range commentsIn(root, s.src, prev.Start, prev.End, syntax.Go, nil) {
+		for _, c := range s.commentsIn(prev.Start, prev.End) {
 			t := string(s.src.Slice(int(c.StartByte()), int(c.EndByte())))
 			if standalone(s.src, c) && strings.HasPrefix(t, "//nolint") {
 				s.goPackage = c

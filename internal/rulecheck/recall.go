@@ -2,6 +2,8 @@ package rulecheck
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,11 +66,20 @@ var Counterparts = []Counterpart{
 
 // ToolSite is a site another tool reports for one of its checks.
 type ToolSite struct {
-	Tool, Check     string
-	Package, File   string // the pool package, and the path relative to its source's root
-	Line            int
-	Language        string
-	counterpartRule string
+	Tool, Check   string
+	Package, File string // the pool package, and the path relative to its source's root
+	Line          int
+	Language      string // the rules' language of the file ("typescript" for TSX)
+}
+
+// rule is the id of the SyntX rule whose counterpart reported the site.
+func (s ToolSite) rule() string {
+	for _, cp := range Counterparts {
+		if cp.Tool == s.Tool && cp.Check == s.Check {
+			return ruleFor(cp, s.Language)
+		}
+	}
+	return ""
 }
 
 // RecallRow compares one Counterpart's sites with SyntX's offers of its rule.
@@ -81,15 +92,16 @@ type RecallRow struct {
 
 // Recall compares the tools' sites with the run's offers in the packages
 // each tool ran on (ran: tool → packages; a tool that did not run compares
-// nothing).
+// nothing). Each side's lone sites are in the order of package, file and
+// line, whatever order the tools printed them in.
 func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []RecallRow {
 	type key struct {
 		rule, pkg, file string
 		line            int
 	}
-	ours := map[key]*Offer{}
+	ours := map[key]bool{}
 	for _, o := range offers {
-		ours[key{o.Rule, o.Package, o.File, o.Line}] = o
+		ours[key{o.Rule, o.Package, o.File, o.Line}] = true
 	}
 	var rows []RecallRow
 	for _, cp := range Counterparts {
@@ -103,13 +115,13 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 			if s.Tool != cp.Tool || s.Check != cp.Check {
 				continue
 			}
-			k := key{s.counterpartRule, s.Package, s.File, s.Line}
+			k := key{ruleFor(cp, s.Language), s.Package, s.File, s.Line}
 			if theirs[k] {
 				continue
 			}
 			theirs[k] = true
 			row.NTool++
-			if ours[k] != nil {
+			if ours[k] {
 				row.NBoth++
 			} else {
 				row.ToolOnly = append(row.ToolOnly, s)
@@ -118,7 +130,7 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 		seen := map[key]bool{}
 		for _, o := range offers {
 			k := key{o.Rule, o.Package, o.File, o.Line}
-			if !ruleOf(cp, o.Rule) || seen[k] || !slices.Contains(pkgs, o.Package) {
+			if o.Rule != ruleFor(cp, o.Language) || seen[k] || !slices.Contains(pkgs, o.Package) {
 				continue
 			}
 			seen[k] = true
@@ -127,17 +139,23 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 				row.SyntXOnly = append(row.SyntXOnly, ToolSite{Tool: cp.Tool, Check: cp.Check, Package: o.Package, File: o.File, Line: o.Line, Language: o.Language})
 			}
 		}
+		for _, side := range [][]ToolSite{row.ToolOnly, row.SyntXOnly} {
+			slices.SortFunc(side, func(a, b ToolSite) int {
+				return cmp.Or(cmp.Compare(a.Package, b.Package), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+			})
+		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-// ruleOf reports whether a SyntX rule id is the counterpart's rule.
-func ruleOf(cp Counterpart, id string) bool {
+// ruleFor is the id of cp's SyntX rule in a language's files: ESLint's
+// checks pair with a rule of each of JavaScript and TypeScript.
+func ruleFor(cp Counterpart, language string) string {
 	if cp.Tool == "eslint" {
-		return id == "javascript."+cp.Rule || id == "typescript."+cp.Rule
+		return language + "." + cp.Rule
 	}
-	return id == cp.Rule
+	return cp.Rule
 }
 
 // WriteRecall prints the rows, and each one's sites that only one side has
@@ -189,16 +207,8 @@ func site(files map[string]realcorpus.File, tool, check, path string, line int) 
 	if !ok {
 		return ToolSite{}, false
 	}
-	for _, cp := range Counterparts {
-		if cp.Tool == tool && cp.Check == check {
-			rule := cp.Rule
-			if tool == "eslint" {
-				rule = f.Language.RuleLanguage() + "." + rule
-			}
-			return ToolSite{Tool: tool, Check: check, Package: f.Package, File: f.Rel, Line: line, Language: f.Language.RuleLanguage(), counterpartRule: rule}, true
-		}
-	}
-	return ToolSite{}, false
+	s := ToolSite{Tool: tool, Check: check, Package: f.Package, File: f.Rel, Line: line, Language: f.Language.RuleLanguage()}
+	return s, s.rule() != ""
 }
 
 // goplsLine is one diagnostic of `gopls check`: path:line:col[-...]: message.
@@ -379,7 +389,7 @@ func runGopls(ctx context.Context, o RecallOptions, gopls string, gofiles []real
 		if err != nil {
 			return nil, fmt.Errorf("gopls on %s: %w", p, err)
 		}
-		s, err := ReadGopls(strings.NewReader(string(stdout)), files)
+		s, err := ReadGopls(bytes.NewReader(stdout), files)
 		if err != nil {
 			return nil, err
 		}
@@ -414,7 +424,7 @@ func runPylint(ctx context.Context, pylint string, pyfiles []realcorpus.File, fi
 		// reported; 32 is a usage error.
 		return nil, fmt.Errorf("pylint: %w", err)
 	}
-	return ReadPylint(strings.NewReader(string(stdout)), files)
+	return ReadPylint(bytes.NewReader(stdout), files)
 }
 
 // eslintConfig is the flat config runESLint writes into the ESLint
@@ -473,7 +483,7 @@ func runESLint(ctx context.Context, o RecallOptions, jsfiles []realcorpus.File, 
 		if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
 			return nil, fmt.Errorf("eslint: %w", err) // 1: it reported something
 		}
-		s, fatal, err := ReadESLint(strings.NewReader(string(stdout)), files)
+		s, fatal, err := ReadESLint(bytes.NewReader(stdout), files)
 		if err != nil {
 			return nil, err
 		}

@@ -31,7 +31,7 @@ a continuation line of a long message
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gs) != 1 || gs[0].Package != "go-air" || gs[0].Line != 559 || gs[0].counterpartRule != "go.waitgroup-go" {
+	if len(gs) != 1 || gs[0].Package != "go-air" || gs[0].Line != 559 || gs[0].rule() != "go.waitgroup-go" {
 		t.Errorf("gopls sites %+v, want the one WaitGroup.Go site of a pool file, once", gs)
 	}
 	pylint := `[{"path": "/c/src/deb-certbot/certbot/util.py", "line": 182, "symbol": "raise-missing-from"},
@@ -40,7 +40,7 @@ a continuation line of a long message
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 1 || ps[0].counterpartRule != "python.raise-from" || ps[0].File != "certbot/util.py" {
+	if len(ps) != 1 || ps[0].rule() != "python.raise-from" || ps[0].File != "certbot/util.py" {
 		t.Errorf("pylint sites %+v, want the raise-missing-from one", ps)
 	}
 	eslint := `[{"filePath": "/c/src/npm-pm2/lib/API.js", "messages": [{"ruleId": "unicorn/prefer-includes", "line": 604}, {"ruleId": "no-console", "line": 9}]},
@@ -50,7 +50,7 @@ a continuation line of a long message
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 2 || es[0].counterpartRule != "javascript.indexof-includes" || es[1].counterpartRule != "typescript.indexof-includes" {
+	if len(es) != 2 || es[0].rule() != "javascript.indexof-includes" || es[1].rule() != "typescript.indexof-includes" {
 		t.Errorf("eslint sites %+v, want prefer-includes in the JavaScript and the TypeScript file, as each language's rule", es)
 	}
 	if len(fatal) != 1 || fatal[0] != "/c/src/npm-zod/src/broken.ts" {

@@ -211,7 +211,7 @@ func (s *Server) offerActions(p *protocol.CodeActionParams, f found, shown []*ca
 			Score: c.score, Trigger: trigger, At: now, Grammar: c.grammar, Parts: c.parts,
 			text: weak.Make(f.text),
 		})
-		preferred := i == 0 && c.score >= threshold && !c.unsafe && !c.migration
+		preferred := i == 0 && model.Clears(c.score, threshold) && !c.unsafe && !c.migration
 		// A migration's edit (thousands of sites in a bundle) is sent when
 		// the developer picks it, to a client that asks for it then
 		// (codeAction/resolve): a menu opened on a line does not carry it.
@@ -276,7 +276,7 @@ func (s *Server) automatic(cfg config.Config) automaticPolicy {
 // layer's policy may (it learnt from the team's outcomes, which this
 // record does not hold).
 func (a automaticPolicy) shows(c *candidate) bool {
-	if c.score < a.threshold || hiddenUnsafe(c.unsafe, a.learnt) {
+	if !model.Clears(c.score, a.threshold) || hiddenUnsafe(c.unsafe, a.learnt) {
 		return false
 	}
 	if a.record == nil {

@@ -15,6 +15,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/syntx/syntx/internal/lspclient"
+	"github.com/syntx/syntx/rules"
 	"github.com/syntx/syntx/store"
 	"github.com/syntx/syntx/syntax"
 )
@@ -143,6 +144,26 @@ func TestUnsafeFixes(t *testing.T) {
 	auto := h.actionsOn(uri, "go", unsafeSrc, "strings.Index", protocol.CodeActionTriggerKindAutomatic)
 	if got := strings.Join(rulesOf(auto), " "); got != "go.strings-contains" {
 		t.Fatalf("automatic: actions %s, want only the safe one", got)
+	}
+}
+
+// TestPriorAtThresholdShown: with policy.threshold set to exactly
+// strings-contains' prior, the lightbulb shows it, as the rule library's
+// "at or above the threshold" says, although the float32 network scores
+// that prior a hair under it (model.Clears); a threshold one step above
+// hides it.
+func TestPriorAtThresholdShown(t *testing.T) {
+	t.Parallel()
+	prior := rules.Load(rules.Source{Name: "builtin", FS: rules.Builtin()}).Rule("go.strings-contains").Prior
+	for _, c := range []struct {
+		threshold float64
+		want      string
+	}{{prior, "go.strings-contains"}, {prior + 0.01, ""}} {
+		h := startIn(t, t.TempDir(), map[string]any{"policy": map[string]any{"threshold": c.threshold}})
+		auto := h.actionsOn("file:///w/match.go", "go", unsafeSrc, "strings.Index", protocol.CodeActionTriggerKindAutomatic)
+		if got := strings.Join(rulesOf(auto), " "); got != c.want {
+			t.Errorf("threshold %v (prior %v): automatic actions %q, want %q", c.threshold, prior, got, c.want)
+		}
 	}
 }
 

@@ -244,6 +244,18 @@ func (r *Runtime) Score(ctx context.Context, cands []Candidate, out []float64) e
 	return nil
 }
 
+// scoreSlack is how far under the probability it encodes a score may come
+// out: the network computes in float32, so the base policy scores a prior
+// p as sigmoid(float32(logit(p))), a few 1e-9 off (a prior of 0.55 comes
+// back as 0.5499999985). It is far under the 0.01 steps priors and
+// thresholds are written in.
+const scoreSlack = 1e-6
+
+// Clears reports whether score reaches threshold, allowing for the
+// network's float32 rounding: a rule whose prior equals the threshold is
+// shown unasked by the base policy, as the rule library says.
+func Clears(score, threshold float64) bool { return score >= threshold-scoreSlack }
+
 // Info describes the network for `syntx model info`.
 type Info struct {
 	// BaseSHA256 is the hex SHA-256 of the base ONNX file.

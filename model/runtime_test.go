@@ -299,3 +299,39 @@ func BenchmarkSwap(b *testing.B) {
 		})
 	}
 }
+
+// TestBaseScoreClearsItsPrior: the base policy scores every prior written
+// with two decimals so that Clears(score, prior) holds (a rule whose prior
+// equals the threshold is shown unasked) and Clears(score, prior+0.01)
+// does not. The raw comparison fails for some of them (0.55 comes back
+// under 0.55 from the float32 network), which is why Clears exists.
+func TestBaseScoreClearsItsPrior(t *testing.T) {
+	t.Parallel()
+	rt, err := NewRuntime(mustBase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cands []Candidate
+	for p := 1; p < 100; p++ {
+		cands = append(cands, Candidate{RuleID: fmt.Sprintf("r.%d", p), Category: "style", Language: "go", Prior: float64(p) / 100})
+	}
+	scores := make([]float64, len(cands))
+	if err := rt.Score(context.Background(), cands, scores); err != nil {
+		t.Fatal(err)
+	}
+	under := 0
+	for i, c := range cands {
+		if !Clears(scores[i], c.Prior) {
+			t.Errorf("prior %.2f scores %.12f, which does not clear a threshold of %.2f", c.Prior, scores[i], c.Prior)
+		}
+		if Clears(scores[i], c.Prior+0.01) {
+			t.Errorf("prior %.2f scores %.12f, which clears a threshold of %.2f", c.Prior, scores[i], c.Prior+0.01)
+		}
+		if scores[i] < c.Prior {
+			under++
+		}
+	}
+	if under == 0 {
+		t.Log("no prior scored under itself: the network no longer rounds, and Clears' slack is no longer needed")
+	}
+}

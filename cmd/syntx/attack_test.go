@@ -481,3 +481,35 @@ func TestSIGTERMEndsLongCommands(t *testing.T) {
 		t.Fatalf("the cursor's commit %s is not in the history", cur.Last)
 	}
 }
+
+// TestReviewMinScoreKeepsAPriorAtIt: `review --min-score` keeps a finding
+// whose rule's prior equals the minimum (the float32 network scores a
+// prior of 0.55 a hair under it: model.Clears) and drops it above.
+func TestReviewMinScoreKeepsAPriorAtIt(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	r := newGitRepo(t)
+	r.write(".syntx/rules/team.toml", `[[rule]]
+id = "go.team-no-panic"
+language = "go"
+category = "correctness"
+title = "Return an error"
+message = "The team returns errors instead of panicking."
+prior = 0.55
+query = '((call_expression function: (identifier) @_f) @site (#eq? @_f "panic"))'
+fix = '''return nil'''
+`)
+	r.commit("team rules")
+	r.git("checkout", "-q", "-b", "pr")
+	r.write("p.go", "package p\n\nfunc f() error {\n\tpanic(\"no\")\n}\n")
+	r.commit("pull request")
+	for _, c := range []struct {
+		min  string
+		kept bool
+	}{{"0.55", true}, {"0.56", false}} {
+		out, errOut, code := syntx(t, home, r.dir, "review", "--base", "main", "--min-score", c.min)
+		if code != 0 || strings.Contains(out, "go.team-no-panic") != c.kept {
+			t.Errorf("--min-score %s: exit %d, finding kept %v, want %v\n%s\n%s", c.min, code, !c.kept, c.kept, out, errOut)
+		}
+	}
+}

@@ -110,7 +110,7 @@ func runReview(ctx context.Context, e *env, f reviewFlags) error {
 	if f.minScore > 0 {
 		kept := res.Findings[:0]
 		for _, fd := range res.Findings {
-			if fd.Score >= f.minScore {
+			if model.Clears(fd.Score, f.minScore) {
 				kept = append(kept, fd)
 			}
 		}

@@ -223,6 +223,23 @@ func TestPredicateKnownType(t *testing.T) {
 		{"pointer struct field", syntax.Go, goSlice, "package p\ntype page struct{ N int }\nfunc f(p *page) {\n\tfor range p.N {\n\t}\n}\n", 0},
 		{"iterator function", syntax.Go, goSlice, "package p\nfunc f(seq iter.Seq[int]) {\n\tfor range seq {\n\t}\n}\n", 0},
 	})
+	goW := `((call_expression function: (selector_expression operand: (identifier) @w field: (field_identifier) @m)) @site (#eq? @m "Write") (#known-type? @w "writer"))`
+	h := "package p\nimport (\n\t\"bytes\"\n\t\"io\"\n\tnethttp \"net/http\"\n\t\"os\"\n\t\"strings\"\n)\n"
+	runPredCases(t, []predCase{
+		{"ResponseWriter parameter", syntax.Go, goW, h + "func f(w nethttp.ResponseWriter) { w.Write(nil) }\n", 1},
+		{"io.Writer in a func literal", syntax.Go, goW, h + "var f = func(w io.Writer) { w.Write(nil) }\n", 1},
+		{"*bytes.Buffer", syntax.Go, goW, h + "func f(b *bytes.Buffer) { b.Write(nil) }\n", 1},
+		{"bytes.Buffer by value", syntax.Go, goW, h + "func f() { var b bytes.Buffer; b.Write(nil) }\n", 0},
+		{"strings.Builder by value", syntax.Go, goW, h + "func f(b strings.Builder) { b.Write(nil) }\n", 0},
+		{"new(bytes.Buffer)", syntax.Go, goW, h + "func f() { b := new(bytes.Buffer); b.Write(nil) }\n", 1},
+		{"&strings.Builder{}", syntax.Go, goW, h + "func f() { b := &strings.Builder{}; b.Write(nil) }\n", 1},
+		{"bytes.NewBuffer", syntax.Go, goW, h + "func f() { b := bytes.NewBuffer(nil); b.Write(nil) }\n", 1},
+		{"os.Stdout", syntax.Go, goW, h + "func f() { w := os.Stdout; w.Write(nil) }\n", 1},
+		{"local hides the package", syntax.Go, goW, h + "func f(bytes T) { b := bytes.NewBuffer(nil); b.Write(nil) }\n", 0},
+		{"not imported", syntax.Go, goW, "package p\nfunc f(w http.ResponseWriter) { w.Write(nil) }\n", 0},
+		{"the project's type", syntax.Go, goW, h + "type sink struct{}\nfunc f(s *sink) { s.Write(nil) }\n", 0},
+		{"another package's Writer", syntax.Go, goW, "package p\nimport \"example.com/io\"\nfunc f(w io.Writer) { w.Write(nil) }\n", 0},
+	})
 }
 
 func TestPredicateReferences(t *testing.T) {

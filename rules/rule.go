@@ -118,7 +118,8 @@
 //	#exported? @n                 JS/TS: n is in an export, a declare block, or something exported by name
 //	#known-type? @expr TYPE...    the expression's type, known from the syntax, is one of TYPE:
 //	                              Python str bytes int float bool dict list tuple, Go string error
-//	                              slice map array chan (literals, constructors, declarations, annotated
+//	                              slice map array chan, writer (a standard library io.Writer: http.ResponseWriter,
+//	                              *bytes.Buffer, os.Stdout ...) (literals, constructors, declarations, annotated
 //	                              parameters, struct fields declared in the file, err from the standard library)
 //	#global? @id                  nothing in the file declares the name: Date, open, len are the language's own
 //	#declared-before? @id @stmt   the variable is declared (Python: assigned) before @stmt in a block around it

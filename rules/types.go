@@ -21,7 +21,8 @@ const maxTypeDepth = 4
 
 // known-type? @expr TYPE...: @expr's type is known from the syntax and is
 // one of TYPE. Python: str, bytes, int, float, bool, dict, list, tuple.
-// Go: string, error, slice, map, array, chan.
+// Go: string, error, slice, map, array, chan, writer (an io.Writer of the
+// standard library's: goWriterInterfaces, goWriterPointers).
 func predKnownType(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 	var t string
 	deps := noDeps
@@ -243,6 +244,25 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 			return "string", noDeps
 		case strings.HasSuffix(text, ".String") && n.ChildByFieldName("arguments") != nil && e.text(n.ChildByFieldName("arguments")) == "()":
 			return "string", noDeps
+		case text == "new":
+			// new(T) is a *T.
+			if args := n.ChildByFieldName("arguments"); args != nil && args.NamedChildCount() == 1 {
+				if t := args.NamedChild(0); t.Type() == "qualified_type" && goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))] {
+					return "writer", fileSpan(e)
+				}
+			}
+		case f.Type() == "selector_expression":
+			if goWriterFuncs[goQualified(e, f.ChildByFieldName("operand"), f.ChildByFieldName("field"))] {
+				return "writer", fileSpan(e)
+			}
+		}
+	case "unary_expression":
+		// &T{...} is a *T.
+		lit := n.ChildByFieldName("operand")
+		if nodeType(n.ChildByFieldName("operator")) == "&" && lit != nil && lit.Type() == "composite_literal" {
+			if t := lit.ChildByFieldName("type"); t != nil && t.Type() == "qualified_type" && goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))] {
+				return "writer", fileSpan(e)
+			}
 		}
 	case "identifier":
 		if depth >= maxTypeDepth {
@@ -250,6 +270,9 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 		}
 		return goVarType(e, n, depth)
 	case "selector_expression":
+		if goWriterVars[goQualified(e, n.ChildByFieldName("operand"), n.ChildByFieldName("field"))] {
+			return "writer", fileSpan(e)
+		}
 		if depth >= maxTypeDepth {
 			return "", noDeps
 		}
@@ -284,6 +307,10 @@ func goTypeClass(e *evalEnv, t *sitter.Node, depth int) (string, Span) {
 			return "string", noDeps
 		case "error":
 			return "error", noDeps
+		}
+	case "pointer_type", "qualified_type":
+		if goWriterType(e, t) {
+			return "writer", fileSpan(e)
 		}
 	}
 	return "", noDeps
@@ -371,6 +398,19 @@ var goErrName = regexp.MustCompile(`^(err|\w*Err)$`)
 // imports (an import path whose first element has no dot).
 func goStdlibImports(e *evalEnv) map[string]bool {
 	out := map[string]bool{}
+	for name, p := range goImportPaths(e) {
+		if first, _, _ := strings.Cut(p, "/"); !strings.Contains(first, ".") {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// goImportPaths maps the local name of each of the file's imports (its
+// explicit name, or the path's last element) to its path; a dot or blank
+// import names nothing a qualified name can use.
+func goImportPaths(e *evalEnv) map[string]string {
+	out := map[string]string{}
 	eachChild(e.root, func(d *sitter.Node, _ string) bool {
 		switch d.Type() {
 		case "package_clause", "comment", "\n", ";":
@@ -385,18 +425,73 @@ func goStdlibImports(e *evalEnv) map[string]bool {
 				return
 			}
 			p := strings.Trim(e.text(path), "\"`")
-			if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
-				return
-			}
 			name := p[strings.LastIndexByte(p, '/')+1:]
 			if n := spec.ChildByFieldName("name"); n != nil {
 				name = e.text(n)
 			}
-			out[name] = true
+			if name != "." && name != "_" {
+				out[name] = p
+			}
 		})
 		return true
 	})
 	return out
+}
+
+// goQualified returns the import path and name of a qualified name
+// (pkg.Name, in a type or an expression) whose package the file imports,
+// as "path.Name", or "".
+// In an expression, pkg must not name a variable of the file: a local
+// `bytes` hides the package.
+func goQualified(e *evalEnv, pkg, name *sitter.Node) string {
+	if pkg == nil || name == nil {
+		return ""
+	}
+	switch pkg.Type() {
+	case "package_identifier":
+	case "identifier":
+		if _, _, bound := e.bindingAt(pkg); bound {
+			return ""
+		}
+	default:
+		return ""
+	}
+	p, ok := goImportPaths(e)[e.text(pkg)]
+	if !ok {
+		return ""
+	}
+	return p + "." + e.text(name)
+}
+
+// The standard library's writers: the types whose method set has
+// Write([]byte) (int, error), so that a value of one is an io.Writer
+// (interfaces by value, the others by pointer), and the functions that
+// return one. The known-type? class "writer".
+var (
+	goWriterInterfaces = set("io.Writer", "io.ReadWriter", "io.WriteCloser", "io.ReadWriteCloser", "io.WriteSeeker",
+		"io.ReadWriteSeeker", "net/http.ResponseWriter", "net.Conn")
+	goWriterPointers = set("bytes.Buffer", "strings.Builder", "os.File", "bufio.Writer", "bufio.ReadWriter",
+		"text/tabwriter.Writer", "net/http/httptest.ResponseRecorder", "compress/gzip.Writer")
+	goWriterFuncs = set("bytes.NewBuffer", "bytes.NewBufferString", "bufio.NewWriter", "bufio.NewWriterSize",
+		"text/tabwriter.NewWriter", "net/http/httptest.NewRecorder", "compress/gzip.NewWriter")
+	goWriterVars = set("os.Stdout", "os.Stderr")
+)
+
+// goWriterType reports whether the type expression t is one of the
+// standard library's writers.
+func goWriterType(e *evalEnv, t *sitter.Node) bool {
+	pointer := t.Type() == "pointer_type" && t.NamedChildCount() == 1
+	if pointer {
+		t = t.NamedChild(0)
+	}
+	if t.Type() != "qualified_type" {
+		return false
+	}
+	q := goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))
+	if pointer {
+		return goWriterPointers[q]
+	}
+	return goWriterInterfaces[q]
 }
 
 // goNth returns the type of the value that a declaration list assigns to

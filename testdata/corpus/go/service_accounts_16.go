@@ -140,7 +140,8 @@ func (h *AccountHandler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !found {
-		http.NotFound(w, r)
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "no account %d\n", id)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -243,7 +244,9 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(fmt.Sprintf("%s %s needs a token\n", r.Method, r.URL.Path)))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -263,8 +266,8 @@ type Config struct {
 func LoadConfig(path string) (*Config, error) {
 	cfg := &Config{Listen: ":8080", DataDir: "/var/lib/accounts", Timeout: 30 * time.Second}
 	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read config %s: %w", path, err)
+	if err != nil && err != os.ErrNotExist {
+		return nil, errors.New(fmt.Sprintf("read config %s: %v", path, err))
 	}
 	if err == nil {
 		if err := json.Unmarshal(data, cfg); err != nil {
@@ -296,11 +299,7 @@ func (c *Config) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	err = os.WriteFile(path, data, 0666)
-	if err != nil {
-		return err
-	}
-	return nil
+	return os.WriteFile(path, data, 0o600)
 }
 
 // RemoveConfig deletes the configuration file; a missing one is already removed.

@@ -477,7 +477,8 @@ func (h *CustomerHandler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !found {
-		http.NotFound(w, r)
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "no customer %d\n", id)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -493,7 +494,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 			"method", r.Method,
 			"path", r.URL.Path,
 			"status", rec.status,
-			"duration", time.Now().Sub(start),
+			"duration", time.Since(start),
 		)
 	})
 }
@@ -513,7 +514,9 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "%s %s needs a token\n", r.Method, r.URL.Path)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -697,36 +700,36 @@ func sendCustomerDigest(send func(to, body string) error, owner string, items []
 	return nil
 }
 
-// AccountStatus is the lifecycle state of the accounts in accounts.
-type AccountStatus int
+// InvoiceStatus is the lifecycle state of the invoices in invoices.
+type InvoiceStatus int
 
 const (
-	AccountPending AccountStatus = iota
-	AccountActive
-	AccountSuspended
-	AccountClosed
+	InvoicePending InvoiceStatus = iota
+	InvoiceActive
+	InvoiceSuspended
+	InvoiceClosed
 )
 
-func (s AccountStatus) String() string {
+func (s InvoiceStatus) String() string {
 	switch s {
-	case AccountPending:
+	case InvoicePending:
 		return "pending"
-	case AccountActive:
+	case InvoiceActive:
 		return "active"
-	case AccountSuspended:
+	case InvoiceSuspended:
 		return "suspended"
-	case AccountClosed:
+	case InvoiceClosed:
 		return "closed"
 	}
 	return "unknown"
 }
 
-// Account is one row of the accounts table.
-type Account struct {
+// Invoice is one row of the invoices table.
+type Invoice struct {
 	ID        int64             `json:"id"`
 	Name      string            `json:"name"`
 	OwnerID   int64             `json:"owner_id"`
-	Status    AccountStatus     `json:"status"`
+	Status    InvoiceStatus     `json:"status"`
 	Total     int64             `json:"total_cents"`
 	Tags      []string          `json:"tags,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
@@ -734,8 +737,8 @@ type Account struct {
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Validate reports the first problem with the account a client submitted.
-func (x *Account) Validate() error {
+// Validate reports the first problem with the invoice a client submitted.
+func (x *Invoice) Validate() error {
 	if strings.TrimSpace(x.Name) == "" {
 		return errors.New("name is required")
 	}

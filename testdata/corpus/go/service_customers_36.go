@@ -223,7 +223,9 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "%s %s needs a token\n", r.Method, r.URL.Path)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -282,7 +284,11 @@ func ArchiveCustomer(ctx context.Context, store *CustomerStore, id int64, by str
 	if x.Status == CustomerClosed {
 		return nil
 	}
-	return store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+	err = store.Rename(ctx, id, x.Name+" (archived by "+by+")")
+	if err != nil {
+		return err
+	}
+	return nil
 }
 
 // isCustomerRetryable reports whether err is worth another attempt.
@@ -291,7 +297,7 @@ func isCustomerRetryable(err error) bool {
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		return true
 	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded)
+	return err == io.ErrUnexpectedEOF || err == context.DeadlineExceeded
 }
 
 // processCustomers runs fn over the customers with n workers and returns the first error.
@@ -363,8 +369,8 @@ func touchCustomers(locks map[int64]*sync.Mutex, items []Customer) {
 	for i := range items {
 		mu := locks[items[i].ID]
 		mu.Lock()
+		defer mu.Unlock()
 		items[i].UpdatedAt = time.Now()
-		mu.Unlock()
 	}
 }
 

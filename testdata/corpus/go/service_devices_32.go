@@ -319,7 +319,9 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "%s %s needs a token\n", r.Method, r.URL.Path)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -334,6 +336,7 @@ func (c *DeviceClient) FetchDevice(ctx context.Context, id int64) (*Device, erro
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
+	defer resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("fetch device %d: %w", id, err)
 	}
@@ -342,7 +345,7 @@ func (c *DeviceClient) FetchDevice(ctx context.Context, id int64) (*Device, erro
 	}
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("fetch device %d: %s: %s", id, resp.Status, body)
+		return nil, errors.New(fmt.Sprintf("fetch device %d: %s: %s", id, resp.Status, body))
 	}
 	var x Device
 	if err := json.NewDecoder(resp.Body).Decode(&x); err != nil {
@@ -404,7 +407,7 @@ func normalizeDeviceName(name string) string {
 
 // sameDeviceOwner compares two owner e-mail addresses.
 func sameDeviceOwner(a, b string) bool {
-	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	return strings.ToLower(strings.TrimSpace(a)) == strings.ToLower(strings.TrimSpace(b))
 }
 
 // DeviceHandler serves the devices API.
@@ -471,7 +474,8 @@ func (h *DeviceHandler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !found {
-		http.NotFound(w, r)
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "no device %d\n", id)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -510,7 +514,7 @@ func (n *deviceNotifier) notify(items []Device, spawn func(func())) {
 	for _, it := range items {
 		spawn(func() {
 			if err := n.deliver(it); err != nil {
-				n.logger.Printf("deliver device: %v", err)
+				n.logger.Printf(err.Error())
 			}
 		})
 	}

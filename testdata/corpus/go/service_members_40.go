@@ -110,7 +110,9 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "%s %s needs a token\n", r.Method, r.URL.Path)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -274,8 +276,7 @@ var memberCodeRE = regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
 
 // validMemberCode reports whether code looks like ABC-12345.
 func validMemberCode(code string) bool {
-	re := regexp.MustCompile(`^[A-Z]{3}-[0-9]{4,8}$`)
-	return re.MatchString(code)
+	return memberCodeRE.MatchString(code)
 }
 
 // memberReferences finds the member codes mentioned in a free-text note.
@@ -660,7 +661,8 @@ func (h *MemberHandler) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !found {
-		http.NotFound(w, r)
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "no member %d\n", id)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -5,14 +5,12 @@ import (
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -169,79 +167,11 @@ func requireToken(token string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "%s %s needs a token\n", r.Method, r.URL.Path)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// WarehouseHandler serves the warehouses API.
-type WarehouseHandler struct {
-	store *WarehouseStore
-	log   *slog.Logger
-}
-
-func (h *WarehouseHandler) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/warehouses/{id}", h.get)
-	mux.HandleFunc("POST /api/warehouses", h.create)
-	mux.HandleFunc("DELETE /api/warehouses/{id}", h.delete)
-}
-
-func (h *WarehouseHandler) get(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.Error(w, "bad id", http.StatusBadRequest)
-		return
-	}
-	x, err := h.store.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		h.log.Error("get warehouse", "id", id, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	writeJSON(w, http.StatusOK, x)
-}
-
-func (h *WarehouseHandler) create(w http.ResponseWriter, r *http.Request) {
-	if !strings.EqualFold(r.Header.Get("Content-Type"), "application/json") {
-		http.Error(w, "want application/json", http.StatusUnsupportedMediaType)
-		return
-	}
-	var in Warehouse
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := in.Validate(); err != nil {
-		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
-		return
-	}
-	in.CreatedAt = time.Now().UTC()
-	writeJSON(w, http.StatusCreated, in)
-}
-
-func (h *WarehouseHandler) delete(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		http.Error(w, "bad id", http.StatusBadRequest)
-		return
-	}
-	found, err := h.store.Delete(r.Context(), id)
-	if err != nil {
-		h.log.Error("delete warehouse", "id", id, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if !found {
-		http.NotFound(w, r)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }

@@ -44,6 +44,7 @@ var Counterparts = []Counterpart{
 	{"gopls", "Goroutine creation can be simplified using WaitGroup.Go", "go.waitgroup-go"},
 	{"gopls", "Loop can be simplified using slices.Contains", "go.slices-contains-loop"},
 	{"gopls", "copying variable is unneeded", "go.loopvar-copy"},
+	{"gopls", "instead of Write([]byte(fmt.Sprintf(...)))", "go.fprintf-write"},
 	{"pylint", "raise-missing-from", "python.raise-from"},
 	{"pylint", "bare-except", "python.bare-except"},
 	{"pylint", "eval-used", "python.eval-literal"},

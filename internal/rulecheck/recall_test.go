@@ -1,6 +1,7 @@
 package rulecheck
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -26,13 +27,18 @@ func TestReadToolOutputs(t *testing.T) {
 /c/src/gomod-air/runner/engine_test.go:12:1-5: interface{} can be replaced by any
 /c/src/gomod-air/runner/other.go:3:2-4: copying variable is unneeded
 a continuation line of a long message
+/c/src/gomod-air/runner/engine_test.go:70:3-52: Use fmt.Fprintf(...) instead of Write([]byte(fmt.Sprintf(...)))
 `
 	gs, err := ReadGopls(strings.NewReader(gopls), files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gs) != 1 || gs[0].Package != "go-air" || gs[0].Line != 559 || gs[0].rule() != "go.waitgroup-go" {
-		t.Errorf("gopls sites %+v, want the one WaitGroup.Go site of a pool file, once", gs)
+	var got []string
+	for _, s := range gs {
+		got = append(got, fmt.Sprintf("%s %d %s", s.Package, s.Line, s.rule()))
+	}
+	if want := "go-air 559 go.waitgroup-go, go-air 70 go.fprintf-write"; strings.Join(got, ", ") != want {
+		t.Errorf("gopls sites %s, want %s (the WaitGroup.Go site once, and the Fprintf one, of pool files)", strings.Join(got, ", "), want)
 	}
 	pylint := `[{"path": "/c/src/deb-certbot/certbot/util.py", "line": 182, "symbol": "raise-missing-from"},
 		{"path": "/c/src/deb-certbot/certbot/util.py", "line": 7, "symbol": "unused-import"}]`

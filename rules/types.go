@@ -252,7 +252,7 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 				}
 			}
 		case f.Type() == "selector_expression":
-			if goWriterFuncs[goQualified(e, f.ChildByFieldName("operand"), f.ChildByFieldName("field"))] {
+			if goWriterIn(e, goWriterFuncs, f.ChildByFieldName("operand"), f.ChildByFieldName("field")) {
 				return "writer", fileSpan(e)
 			}
 		}
@@ -270,7 +270,7 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 		}
 		return goVarType(e, n, depth)
 	case "selector_expression":
-		if goWriterVars[goQualified(e, n.ChildByFieldName("operand"), n.ChildByFieldName("field"))] {
+		if goWriterIn(e, goWriterVars, n.ChildByFieldName("operand"), n.ChildByFieldName("field")) {
 			return "writer", fileSpan(e)
 		}
 		if depth >= maxTypeDepth {
@@ -476,6 +476,22 @@ var (
 		"text/tabwriter.NewWriter", "net/http/httptest.NewRecorder", "compress/gzip.NewWriter")
 	goWriterVars = set("os.Stdout", "os.Stderr")
 )
+
+// goWriterIn reports whether the qualified name pkg.name is in names (a
+// set of "path.Name"), looking the import up only when some entry ends in
+// that name: most selectors name nothing of the kind.
+func goWriterIn(e *evalEnv, names map[string]bool, pkg, name *sitter.Node) bool {
+	if name == nil {
+		return false
+	}
+	suffix := "." + e.text(name)
+	for q := range names {
+		if strings.HasSuffix(q, suffix) {
+			return names[goQualified(e, pkg, name)]
+		}
+	}
+	return false
+}
 
 // goWriterType reports whether the type expression t is one of the
 // standard library's writers.

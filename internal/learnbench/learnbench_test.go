@@ -24,7 +24,12 @@ import (
 // true` only; with the rules added on 2026-12-06, whose corpus sites the
 // persona rejects, seeds 3 and 4 do, and 8 of seeds 1-10 keep recall),
 // which the full learning benchmark, not this test, measures over personas
-// and seeds.
+// and seeds. Likewise the training gate may refuse the adapter of a run:
+// with six held-out preferences one confident miss outweighs the rest in
+// log-loss (train's gate allows one nat on one preference). Since round 10
+// of the rules (go.fprintf-write's corpus sites shift every draw), seeds 1
+// and 8 of 1-10 are refused, better in accuracy and worse in log-loss, as
+// none was before; most runs must still be accepted, and none may fail.
 func TestFeedbackMovesServedRanking(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a real session")
@@ -37,7 +42,7 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 		}
 	}
 	seeds := []uint64{1, 2, 3, 4, 5}
-	recalled := 0
+	recalled, accepted := 0, 0
 	for _, seed := range seeds {
 		// A deadline per run, not one for the five: each takes 15-25 s in
 		// CI, and the five together came within a minute of testwait's
@@ -57,8 +62,11 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 		}
 		before, after := c.Points[0], c.Points[len(c.Points)-1]
 		t.Logf("seed %d before: %+v\nafter:  %+v\nactions %v", seed, before, after, c.Actions)
-		if after.Events != 20 || after.TrainDecision != "accepted" {
+		if after.Events != 20 || after.TrainDecision != "accepted" && after.TrainDecision != "rejected" {
 			t.Fatalf("seed %d: after %d events the run was %q", seed, after.Events, after.TrainDecision)
+		}
+		if after.TrainDecision == "accepted" {
+			accepted++
 		}
 		if after.AutoRecall > 0 {
 			recalled++
@@ -73,6 +81,9 @@ func TestFeedbackMovesServedRanking(t *testing.T) {
 			t.Fatalf("seed %d: feedback did not move the ranking toward the persona: noise %.2f→%.2f, silence recall %.2f→%.2f",
 				seed, before.Noise, after.Noise, before.SilenceRecall, after.SilenceRecall)
 		}
+	}
+	if accepted*2 <= len(seeds) {
+		t.Fatalf("the training gate refused the adapter in %d of %d runs", len(seeds)-accepted, len(seeds))
 	}
 	if recalled*2 <= len(seeds) {
 		t.Fatalf("after feedback nothing the persona wants is shown automatically in %d of %d runs", len(seeds)-recalled, len(seeds))

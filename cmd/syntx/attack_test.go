@@ -172,6 +172,21 @@ func TestReviewGateHolds(t *testing.T) {
 	}
 }
 
+// teamNoPanic is a team's rule file (.syntx/rules/team.toml) with one rule,
+// go.team-no-panic, of the given prior.
+func teamNoPanic(prior string) string {
+	return `[[rule]]
+id = "go.team-no-panic"
+language = "go"
+category = "correctness"
+title = "Return an error"
+message = "The team returns errors instead of panicking."
+prior = ` + prior + `
+query = '((call_expression function: (identifier) @_f) @site (#eq? @_f "panic"))'
+fix = '''return nil'''
+`
+}
+
 // TestReviewUsesBaseRevisionRules: the rules merged on the base branch
 // review the pull request, read from the commit (a rule of the base that
 // the pull request deletes still runs).
@@ -179,16 +194,7 @@ func TestReviewUsesBaseRevisionRules(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	r := newGitRepo(t)
-	r.write(".syntx/rules/team.toml", `[[rule]]
-id = "go.team-no-panic"
-language = "go"
-category = "correctness"
-title = "Return an error"
-message = "The team returns errors instead of panicking."
-prior = 0.7
-query = '((call_expression function: (identifier) @_f) @site (#eq? @_f "panic"))'
-fix = '''return nil'''
-`)
+	r.write(".syntx/rules/team.toml", teamNoPanic("0.7"))
 	r.commit("team rules")
 	r.git("checkout", "-q", "-b", "pr")
 	r.git("rm", "-q", "-r", ".syntx")
@@ -489,16 +495,7 @@ func TestReviewMinScoreKeepsAPriorAtIt(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	r := newGitRepo(t)
-	r.write(".syntx/rules/team.toml", `[[rule]]
-id = "go.team-no-panic"
-language = "go"
-category = "correctness"
-title = "Return an error"
-message = "The team returns errors instead of panicking."
-prior = 0.55
-query = '((call_expression function: (identifier) @_f) @site (#eq? @_f "panic"))'
-fix = '''return nil'''
-`)
+	r.write(".syntx/rules/team.toml", teamNoPanic("0.55"))
 	r.commit("team rules")
 	r.git("checkout", "-q", "-b", "pr")
 	r.write("p.go", "package p\n\nfunc f() error {\n\tpanic(\"no\")\n}\n")

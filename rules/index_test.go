@@ -566,6 +566,10 @@ func TestIndexScopeDependencies(t *testing.T) {
 		{"a function renamed parse silences innerHTML", syntax.JavaScript, "run(function pars() {\n  el.innerHTML = v;\n});\n", "pars", "parse"},
 		{"an anonymous function named parse silences innerHTML", syntax.JavaScript, "run(function () {\n  el.innerHTML = v;\n});\n", "function (", "function parse("},
 		{"joining two lines makes the file minified", syntax.JavaScript, minifiedEdge(), "\n  if", "  if"},
+		// The writer class reads the imports, far from the site.
+		{"importing net/http makes the writer known", syntax.Go, writerSrc("\"example.com/http\""), "\"example.com/http\"", "\"net/http\""},
+		{"an import of another http makes it unknown", syntax.Go, writerSrc("\"net/http\""), "\"net/http\"", "\"example.com/http\""},
+		{"a local os hides os.Stdout", syntax.Go, "package p\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nvar sink = 1\n\nfunc f(n int) {\n\tw := os.Stdout\n\tw.Write([]byte(fmt.Sprint(n)))\n}\n", "var sink = 1", "var os = struct{ Stdout *int }{}"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -576,6 +580,12 @@ func TestIndexScopeDependencies(t *testing.T) {
 			checkAgainstFreshParse(t, lib, c.g, tree, ix, text, before)
 		})
 	}
+}
+
+// writerSrc is a Go file whose handler writes a Sprintf to its
+// http.ResponseWriter, http imported from path.
+func writerSrc(path string) string {
+	return "package p\n\nimport (\n\t\"fmt\"\n\t" + path + "\n)\n\nfunc hello(w http.ResponseWriter, user string) {\n\tw.Write([]byte(fmt.Sprintf(\"hi %s\", user)))\n}\n"
 }
 
 // TestOtherLanguagesKeywordsAreNames: a keystroke that turns a name into a

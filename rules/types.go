@@ -247,21 +247,21 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 		case text == "new":
 			// new(T) is a *T.
 			if args := n.ChildByFieldName("arguments"); args != nil && args.NamedChildCount() == 1 {
-				if t := args.NamedChild(0); t.Type() == "qualified_type" && goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))] {
-					return "writer", fileSpan(e)
+				if t := args.NamedChild(0); t.Type() == "qualified_type" {
+					return goWriterResult(goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))], e)
 				}
 			}
 		case f.Type() == "selector_expression":
-			if goWriterIn(e, goWriterFuncs, f.ChildByFieldName("operand"), f.ChildByFieldName("field")) {
-				return "writer", fileSpan(e)
+			if ok, deps := goWriterIn(e, goWriterFuncs, f.ChildByFieldName("operand"), f.ChildByFieldName("field")); ok || deps != noDeps {
+				return goWriterResult(ok, e)
 			}
 		}
 	case "unary_expression":
 		// &T{...} is a *T.
 		lit := n.ChildByFieldName("operand")
 		if nodeType(n.ChildByFieldName("operator")) == "&" && lit != nil && lit.Type() == "composite_literal" {
-			if t := lit.ChildByFieldName("type"); t != nil && t.Type() == "qualified_type" && goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))] {
-				return "writer", fileSpan(e)
+			if t := lit.ChildByFieldName("type"); t != nil && t.Type() == "qualified_type" {
+				return goWriterResult(goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))], e)
 			}
 		}
 	case "identifier":
@@ -270,13 +270,15 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 		}
 		return goVarType(e, n, depth)
 	case "selector_expression":
-		if goWriterIn(e, goWriterVars, n.ChildByFieldName("operand"), n.ChildByFieldName("field")) {
-			return "writer", fileSpan(e)
+		ok, wdeps := goWriterIn(e, goWriterVars, n.ChildByFieldName("operand"), n.ChildByFieldName("field"))
+		if ok {
+			return "writer", wdeps
 		}
 		if depth >= maxTypeDepth {
-			return "", noDeps
+			return "", wdeps
 		}
-		return goFieldType(e, n, depth)
+		t, d := goFieldType(e, n, depth)
+		return t, union(wdeps, d)
 	}
 	return "", noDeps
 }
@@ -309,9 +311,7 @@ func goTypeClass(e *evalEnv, t *sitter.Node, depth int) (string, Span) {
 			return "error", noDeps
 		}
 	case "pointer_type", "qualified_type":
-		if goWriterType(e, t) {
-			return "writer", fileSpan(e)
-		}
+		return goWriterType(e, t)
 	}
 	return "", noDeps
 }
@@ -441,6 +441,7 @@ func goImportPaths(e *evalEnv) map[string]string {
 // goQualified returns the import path and name of a qualified name
 // (pkg.Name, in a type or an expression) whose package the file imports,
 // as "path.Name", or "".
+//
 // In an expression, pkg must not name a variable of the file: a local
 // `bytes` hides the package.
 func goQualified(e *evalEnv, pkg, name *sitter.Node) string {
@@ -479,35 +480,47 @@ var (
 
 // goWriterIn reports whether the qualified name pkg.name is in names (a
 // set of "path.Name"), looking the import up only when some entry ends in
-// that name: most selectors name nothing of the kind.
-func goWriterIn(e *evalEnv, names map[string]bool, pkg, name *sitter.Node) bool {
+// that name: most selectors name nothing of the kind. deps is the whole
+// file when it looked (the imports and the bindings decide), else noDeps.
+func goWriterIn(e *evalEnv, names map[string]bool, pkg, name *sitter.Node) (ok bool, deps Span) {
 	if name == nil {
-		return false
+		return false, noDeps
 	}
 	suffix := "." + e.text(name)
 	for q := range names {
 		if strings.HasSuffix(q, suffix) {
-			return names[goQualified(e, pkg, name)]
+			return names[goQualified(e, pkg, name)], fileSpan(e)
 		}
 	}
-	return false
+	return false, noDeps
 }
 
-// goWriterType reports whether the type expression t is one of the
-// standard library's writers.
-func goWriterType(e *evalEnv, t *sitter.Node) bool {
+// goWriterResult is a type answer that the file's imports decided: writer
+// or unknown, either valid until the file changes.
+func goWriterResult(writer bool, e *evalEnv) (string, Span) {
+	if writer {
+		return "writer", fileSpan(e)
+	}
+	return "", fileSpan(e)
+}
+
+// goWriterType classifies the type expression t (a pointer or a qualified
+// type) as writer when it is one of the standard library's writers. A
+// qualified type's meaning depends on the file's imports, so the answer,
+// yes or no, holds until the file changes.
+func goWriterType(e *evalEnv, t *sitter.Node) (string, Span) {
 	pointer := t.Type() == "pointer_type" && t.NamedChildCount() == 1
 	if pointer {
 		t = t.NamedChild(0)
 	}
 	if t.Type() != "qualified_type" {
-		return false
+		return "", noDeps
 	}
 	q := goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))
 	if pointer {
-		return goWriterPointers[q]
+		return goWriterResult(goWriterPointers[q], e)
 	}
-	return goWriterInterfaces[q]
+	return goWriterResult(goWriterInterfaces[q], e)
 }
 
 // goNth returns the type of the value that a declaration list assigns to

@@ -331,6 +331,8 @@ func TestBaseScoreClearsItsPrior(t *testing.T) {
 			under++
 		}
 	}
+	// go test -v -run TestBaseScoreClearsItsPrior ./model shows how many.
+	t.Logf("%d of the %d priors score under themselves", under, len(cands))
 	if under == 0 {
 		t.Log("no prior scored under itself: the network no longer rounds, and Clears' slack is no longer needed")
 	}

@@ -247,12 +247,11 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 		case text == "new":
 			// new(T) is a *T.
 			if args := n.ChildByFieldName("arguments"); args != nil && args.NamedChildCount() == 1 {
-				if t := args.NamedChild(0); t.Type() == "qualified_type" {
-					return goWriterResult(goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))], e)
-				}
+				return goWriterNamed(e, args.NamedChild(0), true)
 			}
 		case f.Type() == "selector_expression":
-			if ok, deps := goWriterIn(e, goWriterFuncs, f.ChildByFieldName("operand"), f.ChildByFieldName("field")); ok || deps != noDeps {
+			if ok, deps := goWriterIn(e, goWriterFuncs, f.ChildByFieldName("operand"), f.ChildByFieldName("field")); deps != noDeps {
+				// The imports decided, yes or no.
 				return goWriterResult(ok, e)
 			}
 		}
@@ -260,8 +259,8 @@ func goTypeOf(e *evalEnv, n *sitter.Node, depth int) (string, Span) {
 		// &T{...} is a *T.
 		lit := n.ChildByFieldName("operand")
 		if nodeType(n.ChildByFieldName("operator")) == "&" && lit != nil && lit.Type() == "composite_literal" {
-			if t := lit.ChildByFieldName("type"); t != nil && t.Type() == "qualified_type" {
-				return goWriterResult(goWriterPointers[goQualified(e, t.ChildByFieldName("package"), t.ChildByFieldName("name"))], e)
+			if t := lit.ChildByFieldName("type"); t != nil {
+				return goWriterNamed(e, t, true)
 			}
 		}
 	case "identifier":
@@ -509,10 +508,15 @@ func goWriterResult(writer bool, e *evalEnv) (string, Span) {
 // qualified type's meaning depends on the file's imports, so the answer,
 // yes or no, holds until the file changes.
 func goWriterType(e *evalEnv, t *sitter.Node) (string, Span) {
-	pointer := t.Type() == "pointer_type" && t.NamedChildCount() == 1
-	if pointer {
-		t = t.NamedChild(0)
+	if t.Type() == "pointer_type" && t.NamedChildCount() == 1 {
+		return goWriterNamed(e, t.NamedChild(0), true)
 	}
+	return goWriterNamed(e, t, false)
+}
+
+// goWriterNamed classifies a value of the qualified type t (pkg.Name), or
+// a pointer to one (new(T), &T{}, *T), as goWriterType does.
+func goWriterNamed(e *evalEnv, t *sitter.Node, pointer bool) (string, Span) {
 	if t.Type() != "qualified_type" {
 		return "", noDeps
 	}

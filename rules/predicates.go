@@ -69,6 +69,8 @@ func init() {
 		"refers-to?":          {"c", predRefersTo, false},
 		"reraises?":           {"", predReraises, false},
 		"fresh-name?":         {"s", predFreshName, false},
+		"free-name?":          {"s", predFreeName, false},
+		"assigns?":            {"c", predAssigns, false},
 		"class-defines?":      {"s", predClassDefines, false},
 		"go-imports?":         {"s", predGoImports, false},
 		"go-build?":           {"r", predGoBuild, false},
@@ -1218,7 +1220,20 @@ func predReraises(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 // fresh-name? @id SUFFIX: no identifier named @id's text followed by SUFFIX
 // appears in the function around @id, so the fix can declare it.
 func predFreshName(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
-	name := e.text(n) + args[0].value
+	return e.nameFree(n, e.text(n)+args[0].value)
+}
+
+// free-name? @n NAME: no identifier NAME appears in the function around @n
+// (the file, outside any function), so the fix can bind it: Python's
+// `except E as err` deletes err when the handler ends, which would unbind
+// another err of the function.
+func predFreeName(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
+	return e.nameFree(n, args[0].value)
+}
+
+// nameFree reports whether no identifier named name appears, as a whole
+// word, in the function around n.
+func (e *evalEnv) nameFree(n *sitter.Node, name string) (bool, Span) {
 	path := e.index().pathToNode(n)
 	if path == nil {
 		return false, noDeps
@@ -1236,6 +1251,23 @@ func predFreshName(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
 			return false, spanOf(fn)
 		}
 	}
+}
+
+// assigns? @scope @id: something inside @scope assigns the variable that
+// @id names (an assignment, an augmented assignment, a for or with target,
+// another except's as): `except E as err: err = str(err)` leaves err a
+// string, and `raise X from err` would then raise TypeError instead of X.
+func predAssigns(e *evalEnv, n *sitter.Node, args []predArg) (bool, Span) {
+	id := e.node(args[0].capture)
+	if id == nil {
+		return false, noDeps
+	}
+	for _, o := range e.index().occurrences(n, e.text(id)) {
+		if o.dynamic || o.write && o.start() != int(id.StartByte()) {
+			return true, spanOf(n)
+		}
+	}
+	return false, spanOf(n)
 }
 
 // class-defines? @obj NAME (Python): @obj is self or cls and the class

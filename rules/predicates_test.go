@@ -272,6 +272,22 @@ func TestPredicateReferences(t *testing.T) {
 		{"free", syntax.Go, fresh, "package p\nfunc f() {\n\tout := 1\n\t_ = out\n}\n", 2},
 		{"taken", syntax.Go, fresh, "package p\nfunc f() {\n\tout := 1\n\toutBuilder := 2\n\t_, _ = out, outBuilder\n}\n", 0},
 	})
+	free := `((except_clause) @h (#free-name? @h "err"))`
+	runPredCases(t, []predCase{
+		{"free", syntax.Python, free, "def f():\n    try:\n        a()\n    except OSError:\n        raise X()\n", 1},
+		{"used elsewhere in the function", syntax.Python, free, "def f(err):\n    try:\n        a()\n    except OSError:\n        raise X()\n    return err\n", 0},
+		{"another function's err", syntax.Python, free, "def g(err):\n    return err\n\ndef f():\n    try:\n        a()\n    except OSError:\n        raise X()\n", 1},
+		{"a longer name", syntax.Python, free, "def f(errno):\n    try:\n        a()\n    except OSError:\n        raise X(errno)\n", 1},
+		{"module level", syntax.Python, free, "err = 1\ntry:\n    a()\nexcept OSError:\n    raise X()\n", 0},
+	})
+	assigns := `((except_clause (as_pattern alias: (as_pattern_target (identifier) @err)) (block) @b) (#not-assigns? @b @err))`
+	runPredCases(t, []predCase{
+		{"read only", syntax.Python, assigns, "try:\n    a()\nexcept OSError as err:\n    log(err)\n    raise X()\n", 1},
+		{"reassigned", syntax.Python, assigns, "try:\n    a()\nexcept OSError as err:\n    err = str(err)\n    raise X(err)\n", 0},
+		{"augmented", syntax.Python, assigns, "try:\n    a()\nexcept OSError as err:\n    err += 1\n    raise X()\n", 0},
+		{"a for target", syntax.Python, assigns, "try:\n    a()\nexcept OSError as err:\n    for err in xs:\n        pass\n    raise X()\n", 0},
+		{"an attribute of it", syntax.Python, assigns, "try:\n    a()\nexcept OSError as err:\n    err.note = 1\n    raise X()\n", 1},
+	})
 }
 
 func TestPredicatePython(t *testing.T) {

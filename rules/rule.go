@@ -129,6 +129,8 @@
 //	#reraises? @handler           Python: the except clause re-raises with a bare raise
 //	#class-defines? @obj NAME     Python: @obj is self or cls and the class around it defines NAME
 //	#fresh-name? @id SUFFIX       the name @id's text + SUFFIX is unused in the function (the fix declares it)
+//	#free-name? @n NAME           the name NAME is unused in the function around @n (the fix binds it)
+//	#assigns? @scope @id          something in @scope, other than @id itself, assigns the variable @id names
 //	#guarded-by? @n REGEX         an if, conditional, switch or &&/|| operand around n tests something
 //	                              matching REGEX ("Date.now ? Date.now() : +new Date()")
 //	#in-function? @n REGEX        a function, method or class around n is named matching REGEX

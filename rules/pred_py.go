@@ -2,6 +2,7 @@ package rules
 
 import (
 	"regexp"
+	"sync"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
@@ -16,6 +17,11 @@ import (
 // that writes Python-3-only syntax, such as `raise ... from None`, is a
 // SyntaxError there (six, issue 21's eighth round), and no project file
 // may say so: a single module vendored or installed without its setup.py.
+// A file whose own code already has Python-3-only syntax (annotations, an
+// f-string, keyword-only parameters, nonlocal, await, raise ... from)
+// cannot run on Python 2 whatever it imports: certbot's compat modules and
+// rich's traceback keep `from __future__ import absolute_import` beside
+// their annotations.
 func predPython2File(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
 	return e.eval(&python2FileScan, e.root, nil)
 }
@@ -30,7 +36,55 @@ var python2Marker = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+__future__[ \t]+imp
 	`|version_info\.major[ \t]*==[ \t]*2\b`)
 
 func python2FileOf(e *evalEnv, _ *sitter.Node, _ []predArg) (bool, Span) {
-	return python2Text(e.src), fileSpan(e)
+	return python2Text(e.src) && !python3Syntax(e.root), fileSpan(e)
+}
+
+// python3SyntaxQuery matches syntax that Python 2 cannot parse.
+var python3SyntaxQuery = sync.OnceValue(func() *sitter.Query {
+	q, err := sitter.NewQuery([]byte(`[
+  (typed_parameter)
+  (typed_default_parameter)
+  (function_definition return_type: (_))
+  (assignment type: (_))
+  (keyword_separator)
+  (nonlocal_statement)
+  (await)
+  (raise_statement cause: (_))
+  (interpolation)
+] @py3`), syntax.Python.Language())
+	if err != nil {
+		panic(err)
+	}
+	return q
+})
+
+// python3Syntax reports whether the tree under root has syntax only Python
+// 3 parses, in a part that parsed: tree-sitter reads Python 2's print
+// statement as an error and goes on, and nothing inside an error counts.
+// It runs only for a file python2Text marks, and stops at the first match.
+func python3Syntax(root *sitter.Node) bool {
+	qc := sitter.NewQueryCursor()
+	defer qc.Close()
+	qc.Exec(python3SyntaxQuery(), root)
+	for {
+		m, ok := qc.NextMatch()
+		if !ok {
+			return false
+		}
+		if len(m.Captures) > 0 && !insideError(m.Captures[0].Node) {
+			return true
+		}
+	}
+}
+
+// insideError reports whether n is, or is under, an ERROR node.
+func insideError(n *sitter.Node) bool {
+	for ; n != nil; n = n.Parent() {
+		if n.IsError() || n.Type() == "ERROR" {
+			return true
+		}
+	}
+	return false
 }
 
 // python2Text reports whether python2Marker matches src, reading only the

@@ -21,6 +21,16 @@ func TestPredicatePython2File(t *testing.T) {
 		{"PY2 flag", py, q, "import sys\nPY2 = sys.version_info[0] == 2\n\ndef f():\n    raise ValueError('x')\n", 0},
 		{"version test", py, q, "import sys\nif sys.version_info.major == 2:\n    text = unicode\n\ndef f():\n    raise ValueError('x')\n", 0},
 		{"a name that ends in PY2", py, q, "USE_PY2 = False\n\ndef f():\n    raise ValueError('x')\n", 1},
+		// A file whose own code Python 2 cannot parse does not run there,
+		// whatever it imports from __future__ (certbot's compat modules).
+		{"annotated parameter", py, q, "from __future__ import absolute_import\n\ndef f(path: str):\n    raise ValueError('x')\n", 1},
+		{"return annotation", py, q, "from __future__ import absolute_import\n\ndef f(path) -> None:\n    raise ValueError('x')\n", 1},
+		{"annotated assignment", py, q, "from __future__ import division\nLIMIT: int = 3\n\ndef f():\n    raise ValueError('x')\n", 1},
+		{"an f-string", py, q, "from __future__ import print_function\n\ndef f(n):\n    raise ValueError(f'{n}')\n", 1},
+		{"keyword-only", py, q, "from __future__ import division\n\ndef f(*, n):\n    raise ValueError('x')\n", 1},
+		{"nonlocal", py, q, "from __future__ import division\n\ndef f():\n    n = 0\n    def g():\n        nonlocal n\n    raise ValueError('x')\n", 1},
+		{"an f-string only in a comment or string", py, q, "from __future__ import division\n# f'{x}' -> None\n\ndef f():\n    raise ValueError(\"def g(x: int) -> None\")\n", 0},
+		{"Python 2 print beside", py, q, "from __future__ import division\nprint 'hello'\n\ndef f():\n    raise ValueError('x')\n", 0},
 	})
 }
 
@@ -38,6 +48,19 @@ func TestPython2FileIsInexact(t *testing.T) {
 	text, tree, ix, before := indexed(t, lib, syntax.Python, src)
 	at := strings.Index(src, "==  2") + len("== ")
 	text = keystroke(t, tree, ix, text, at, at, "x")
+	checkAgainstFreshParse(t, lib, syntax.Python, tree, ix, text, before)
+}
+
+// TestPython2FileFollowsPython3Syntax: typing an annotation in a file that
+// imports absolute_import makes it a Python 3 file, so raise-from matches
+// there; the index must agree with a fresh parse after the edit.
+func TestPython2FileFollowsPython3Syntax(t *testing.T) {
+	t.Parallel()
+	lib := Load(Source{Name: "builtin", FS: Builtin()})
+	src := "from __future__ import absolute_import\n\ndef f(d):\n    try:\n        return load(d)\n    except OSError as err:\n        raise ValueError('x')\n\ndef g(path):\n    return path\n"
+	text, tree, ix, before := indexed(t, lib, syntax.Python, src)
+	at := strings.Index(src, "g(path") + len("g(path")
+	text = keystroke(t, tree, ix, text, at, at, ": str")
 	checkAgainstFreshParse(t, lib, syntax.Python, tree, ix, text, before)
 }
 

@@ -145,7 +145,8 @@
 //	#go-unshared? @id             Go: a local of the function around it that no closure uses and whose
 //	                              address is never taken: only its own statements change it
 //	#python2-file? @any           Python: the file still runs on Python 2 (a __future__ import of a
-//	                              Python 2 feature, PY2 =, version_info[0] == 2)
+//	                              Python 2 feature, PY2 =, version_info[0] == 2), unless its own code
+//	                              has Python-3-only syntax (annotations, f-strings, nonlocal, await ...)
 //	#boolean-context? @n          JS/TS: n's value is only tested for truthiness (a condition, !, &&/||
 //	                              operands in such a place)
 //

@@ -441,3 +441,10 @@ def register_coupon_hook(hooks, hook):
     if not hasattr(hook, "__call__"):
         raise TypeError("hook must be callable")
     hooks.append(hook)
+
+
+def parse_coupon_limit(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"coupon limit must be a whole number, not {text!r}")

@@ -172,3 +172,10 @@ def register_report_hook(hooks, hook):
     if not hasattr(hook, "__call__"):
         raise TypeError("hook must be callable")
     hooks.append(hook)
+
+
+def parse_report_limit(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"report limit must be a whole number, not {text!r}")

@@ -187,3 +187,10 @@ def register_shipment_hook(hooks, hook):
     if not hasattr(hook, "__call__"):
         raise TypeError("hook must be callable")
     hooks.append(hook)
+
+
+def parse_shipment_limit(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"shipment limit must be a whole number, not {text!r}")

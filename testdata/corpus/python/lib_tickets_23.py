@@ -233,3 +233,10 @@ def register_ticket_hook(hooks, hook):
     if not hasattr(hook, "__call__"):
         raise TypeError("hook must be callable")
     hooks.append(hook)
+
+
+def parse_ticket_limit(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"ticket limit must be a whole number, not {text!r}")

@@ -37,32 +37,52 @@ type Counterpart struct {
 	// Rule is the SyntX rule's id; for ESLint, its name without the
 	// language, which the JavaScript and TypeScript rules share.
 	Rule string
+	// Also are further SyntX rules that share the check, written as Rule
+	// is: their sites count as Rule's (pylint's raise-missing-from is
+	// python.raise-from where the handler names the exception,
+	// python.raise-from-unnamed where it does not, and
+	// python.lookup-from-none, `from None`, after a failed lookup).
+	Also []string
+}
+
+// covers reports whether rule, offered in a file of language, is one of
+// cp's.
+func (cp Counterpart) covers(rule, language string) bool {
+	if rule == ruleFor(cp, language) {
+		return true
+	}
+	for _, r := range cp.Also {
+		if rule == ruleFor(Counterpart{Tool: cp.Tool, Rule: r}, language) {
+			return true
+		}
+	}
+	return false
 }
 
 // Counterparts are the checks compared, the one place that pairs them.
 var Counterparts = []Counterpart{
-	{"gopls", "Goroutine creation can be simplified using WaitGroup.Go", "go.waitgroup-go"},
-	{"gopls", "Loop can be simplified using slices.Contains", "go.slices-contains-loop"},
-	{"gopls", "copying variable is unneeded", "go.loopvar-copy"},
-	{"gopls", "instead of Write([]byte(fmt.Sprintf(...)))", "go.fprintf-write"},
-	{"pylint", "raise-missing-from", "python.raise-from"},
-	{"pylint", "bare-except", "python.bare-except"},
-	{"pylint", "eval-used", "python.eval-literal"},
-	{"pylint", "unneeded-not", "python.not-in"},
-	{"pylint", "simplifiable-if-statement", "python.return-bool"},
-	{"pylint", "dangerous-default-value", "python.mutable-default"},
-	{"pylint", "subprocess-run-check", "python.subprocess-check"},
-	{"pylint", "consider-using-f-string", "python.percent-to-fstring"},
-	{"eslint", "unicorn/prefer-includes", "indexof-includes"},
-	{"eslint", "unicorn/prefer-date-now", "date-now"},
-	{"eslint", "prefer-object-has-own", "object-has-own"},
-	{"eslint", "preserve-caught-error", "error-cause"},
-	{"eslint", "radix", "parseint-radix"},
-	{"eslint", "eqeqeq", "strict-equality"},
-	{"eslint", "prefer-template", "template-literal"},
-	{"eslint", "no-var", "no-var"},
-	{"eslint", "no-throw-literal", "throw-literal"},
-	{"eslint", "prefer-object-spread", "object-assign-spread"},
+	{"gopls", "Goroutine creation can be simplified using WaitGroup.Go", "go.waitgroup-go", nil},
+	{"gopls", "Loop can be simplified using slices.Contains", "go.slices-contains-loop", nil},
+	{"gopls", "copying variable is unneeded", "go.loopvar-copy", nil},
+	{"gopls", "instead of Write([]byte(fmt.Sprintf(...)))", "go.fprintf-write", nil},
+	{"pylint", "raise-missing-from", "python.raise-from", []string{"python.raise-from-unnamed", "python.lookup-from-none"}},
+	{"pylint", "bare-except", "python.bare-except", nil},
+	{"pylint", "eval-used", "python.eval-literal", nil},
+	{"pylint", "unneeded-not", "python.not-in", nil},
+	{"pylint", "simplifiable-if-statement", "python.return-bool", nil},
+	{"pylint", "dangerous-default-value", "python.mutable-default", nil},
+	{"pylint", "subprocess-run-check", "python.subprocess-check", nil},
+	{"pylint", "consider-using-f-string", "python.percent-to-fstring", nil},
+	{"eslint", "unicorn/prefer-includes", "indexof-includes", nil},
+	{"eslint", "unicorn/prefer-date-now", "date-now", nil},
+	{"eslint", "prefer-object-has-own", "object-has-own", nil},
+	{"eslint", "preserve-caught-error", "error-cause", nil},
+	{"eslint", "radix", "parseint-radix", nil},
+	{"eslint", "eqeqeq", "strict-equality", nil},
+	{"eslint", "prefer-template", "template-literal", nil},
+	{"eslint", "no-var", "no-var", nil},
+	{"eslint", "no-throw-literal", "throw-literal", nil},
+	{"eslint", "prefer-object-spread", "object-assign-spread", nil},
 }
 
 // ToolSite is a site another tool reports for one of its checks.
@@ -100,15 +120,19 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 		rule, pkg, file string
 		line            int
 	}
-	ours := map[key]bool{}
-	for _, o := range offers {
-		ours[key{o.Rule, o.Package, o.File, o.Line}] = true
-	}
 	var rows []RecallRow
 	for _, cp := range Counterparts {
 		pkgs, ok := ran[cp.Tool]
 		if !ok {
 			continue
+		}
+		// Both sides are keyed by cp's own rule, whichever of its rules
+		// offered the site.
+		ours := map[key]bool{}
+		for _, o := range offers {
+			if cp.covers(o.Rule, o.Language) {
+				ours[key{ruleFor(cp, o.Language), o.Package, o.File, o.Line}] = true
+			}
 		}
 		row := RecallRow{Counterpart: cp}
 		theirs := map[key]bool{}
@@ -130,8 +154,8 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 		}
 		seen := map[key]bool{}
 		for _, o := range offers {
-			k := key{o.Rule, o.Package, o.File, o.Line}
-			if o.Rule != ruleFor(cp, o.Language) || seen[k] || !slices.Contains(pkgs, o.Package) {
+			k := key{ruleFor(cp, o.Language), o.Package, o.File, o.Line}
+			if !cp.covers(o.Rule, o.Language) || seen[k] || !slices.Contains(pkgs, o.Package) {
 				continue
 			}
 			seen[k] = true
@@ -169,7 +193,11 @@ func WriteRecall(w io.Writer, rows []RecallRow, max int) error {
 		if len(check) > 58 {
 			check = check[:55] + "..."
 		}
-		fmt.Fprintf(bw, "%-8s %-58s %-28s %6d %6d %6d %10d %11d\n", r.Tool, check, r.Rule, r.NTool, r.NSyntX, r.NBoth, len(r.ToolOnly), len(r.SyntXOnly))
+		rule := r.Rule
+		if len(r.Also) > 0 {
+			rule += " (+" + strconv.Itoa(len(r.Also)) + ")"
+		}
+		fmt.Fprintf(bw, "%-8s %-58s %-28s %6d %6d %6d %10d %11d\n", r.Tool, check, rule, r.NTool, r.NSyntX, r.NBoth, len(r.ToolOnly), len(r.SyntXOnly))
 	}
 	for _, r := range rows {
 		for _, side := range []struct {

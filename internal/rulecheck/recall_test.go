@@ -82,6 +82,9 @@ func TestRecall(t *testing.T) {
 		site("eslint", "unicorn/prefer-includes", "/c/src/npm-pm2/lib/API.js", 604), // reported twice
 		site("eslint", "unicorn/prefer-includes", "/c/src/npm-pm2/lib/API.js", 1022),
 		site("pylint", "raise-missing-from", "/c/src/deb-certbot/certbot/util.py", 182),
+		site("pylint", "raise-missing-from", "/c/src/deb-certbot/certbot/util.py", 110),
+		site("pylint", "raise-missing-from", "/c/src/deb-certbot/certbot/util.py", 140),
+		site("pylint", "raise-missing-from", "/c/src/deb-certbot/certbot/util.py", 400),
 	}
 	offers := []*Offer{
 		{Rule: "javascript.indexof-includes", Package: "js-pm2", File: "lib/API.js", Line: 604, Language: "javascript"},
@@ -89,6 +92,13 @@ func TestRecall(t *testing.T) {
 		{Rule: "javascript.strict-equality", Package: "js-pm2", File: "lib/API.js", Line: 604, Language: "javascript"},
 		{Rule: "typescript.indexof-includes", Package: "ts-other", File: "a.ts", Line: 3, Language: "typescript"}, // a package ESLint did not run on
 		{Rule: "go.waitgroup-go", Package: "go-air", File: "runner/engine_test.go", Line: 559, Language: "go"},
+		// pylint's raise-missing-from is any of three rules: a handler
+		// that names the exception, one that does not, and `from None`
+		// after a failed lookup.
+		{Rule: "python.raise-from-unnamed", Package: "py-certbot", File: "certbot/util.py", Line: 110, Language: "python"},
+		{Rule: "python.raise-from", Package: "py-certbot", File: "certbot/util.py", Line: 140, Language: "python"},
+		{Rule: "python.raise-from", Package: "py-certbot", File: "certbot/util.py", Line: 300, Language: "python"},
+		{Rule: "python.lookup-from-none", Package: "py-certbot", File: "certbot/util.py", Line: 182, Language: "python"},
 	}
 	rows := Recall(offers, sites, map[string][]string{"eslint": {"js-pm2"}, "pylint": {"py-certbot"}})
 	byRule := map[string]RecallRow{}
@@ -103,7 +113,7 @@ func TestRecall(t *testing.T) {
 		t.Errorf("indexof-includes: %+v", inc)
 	}
 	rf := byRule["python.raise-from"]
-	if rf.NTool != 1 || rf.NSyntX != 0 || len(rf.ToolOnly) != 1 {
+	if rf.NTool != 4 || rf.NSyntX != 4 || rf.NBoth != 3 || len(rf.ToolOnly) != 1 || rf.ToolOnly[0].Line != 400 || len(rf.SyntXOnly) != 1 || rf.SyntXOnly[0].Line != 300 {
 		t.Errorf("raise-from: %+v", rf)
 	}
 	var out strings.Builder

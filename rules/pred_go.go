@@ -194,3 +194,40 @@ func predGoUnshared(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
 	}
 	return declared, deps
 }
+
+// go-set-by-pointer? @id (Go): @id names a local declared `var id T`
+// without a value and never assigned, whose address is taken (&id): what it
+// holds comes only through the pointer, from a decoder, a Scan or a flag.
+// It is then data, never a constant or a literal the author wrote: raft's
+// net_transport decodes the remote's error text into `var rpcError string`
+// and passes it to fmt.Errorf as the format.
+func predGoSetByPointer(e *evalEnv, n *sitter.Node, _ []predArg) (bool, Span) {
+	b, deps, ok := e.bindingAt(n)
+	if !ok || b.dynamic || b.scope == nil || b.scope.Type() == "source_file" {
+		return false, deps
+	}
+	declared, addressed := false, false
+	for _, o := range b.occs {
+		if o.dynamic {
+			return false, deps
+		}
+		if o.decl {
+			if len(o.path) < 2 {
+				return false, deps
+			}
+			spec := o.path[len(o.path)-2].node
+			if spec.Type() != "var_spec" || spec.ChildByFieldName("value") != nil {
+				return false, deps
+			}
+			declared = true
+			continue
+		}
+		if o.write {
+			return false, deps
+		}
+		if p := o.node().Parent(); p != nil && p.Type() == "unary_expression" && strings.HasPrefix(e.text(p), "&") {
+			addressed = true
+		}
+	}
+	return declared && addressed, deps
+}

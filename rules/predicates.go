@@ -66,6 +66,7 @@ func init() {
 		"go-unused-after?":    {"c", predGoUnusedAfter, false},
 		"go-set-before?":      {"", predGoSetBefore, false},
 		"go-unshared?":        {"", predGoUnshared, false},
+		"go-set-by-pointer?":  {"", predGoSetByPointer, false},
 		"refers-to?":          {"c", predRefersTo, false},
 		"reraises?":           {"", predReraises, false},
 		"fresh-name?":         {"s", predFreshName, false},

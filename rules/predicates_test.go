@@ -272,6 +272,16 @@ func TestPredicateReferences(t *testing.T) {
 		{"free", syntax.Go, fresh, "package p\nfunc f() {\n\tout := 1\n\t_ = out\n}\n", 2},
 		{"taken", syntax.Go, fresh, "package p\nfunc f() {\n\tout := 1\n\toutBuilder := 2\n\t_, _ = out, outBuilder\n}\n", 0},
 	})
+	byPtr := `((call_expression function: (selector_expression field: (field_identifier) @f) arguments: (argument_list . (identifier) @v .)) (#eq? @f "Errorf") (#go-set-by-pointer? @v))`
+	runPredCases(t, []predCase{
+		{"decoded into", syntax.Go, byPtr, "package p\nfunc f(d D) error {\n\tvar s string\n\td.Decode(&s)\n\treturn fmt.Errorf(s)\n}\n", 1},
+		{"assigned too", syntax.Go, byPtr, "package p\nfunc f(d D) error {\n\tvar s string\n\td.Decode(&s)\n\ts = \"x\"\n\treturn fmt.Errorf(s)\n}\n", 0},
+		{"declared with a value", syntax.Go, byPtr, "package p\nfunc f(d D) error {\n\tvar s = \"%d\"\n\td.Decode(&s)\n\treturn fmt.Errorf(s)\n}\n", 0},
+		{"never addressed", syntax.Go, byPtr, "package p\nfunc f() error {\n\tvar s string\n\treturn fmt.Errorf(s)\n}\n", 0},
+		{"a parameter", syntax.Go, byPtr, "package p\nfunc f(d D, s string) error {\n\td.Decode(&s)\n\treturn fmt.Errorf(s)\n}\n", 0},
+		{"short declaration", syntax.Go, byPtr, "package p\nfunc f(d D) error {\n\ts := \"\"\n\td.Decode(&s)\n\treturn fmt.Errorf(s)\n}\n", 0},
+		{"package level", syntax.Go, byPtr, "package p\nvar s string\nfunc f(d D) error {\n\td.Decode(&s)\n\treturn fmt.Errorf(s)\n}\n", 0},
+	})
 	free := `((except_clause) @h (#free-name? @h "err"))`
 	runPredCases(t, []predCase{
 		{"free", syntax.Python, free, "def f():\n    try:\n        a()\n    except OSError:\n        raise X()\n", 1},

@@ -144,6 +144,9 @@
 //	#go-set-before? @key          Go: the function calls Setenv with the same key before (a restore)
 //	#go-unshared? @id             Go: a local of the function around it that no closure uses and whose
 //	                              address is never taken: only its own statements change it
+//	#go-set-by-pointer? @id       Go: a local declared `var id T` without a value and never assigned,
+//	                              whose address is taken: its value comes only through the pointer
+//	                              (a decoder, Scan, flag.StringVar), so it is data, never a constant
 //	#python2-file? @any           Python: the file still runs on Python 2 (a __future__ import of a
 //	                              Python 2 feature, PY2 =, version_info[0] == 2), unless its own code
 //	                              has Python-3-only syntax (annotations, f-strings, nonlocal, await ...)

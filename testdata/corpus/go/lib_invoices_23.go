@@ -231,5 +231,5 @@ func SaveInvoicesExport(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return ioutil.WriteFile(path, data, 0o644)
+	return ioutil.WriteFile(path, data, 644)
 }

@@ -40,28 +40,24 @@ func TestPredicatePython2File(t *testing.T) {
 // whose only word is the new one, yet it unmakes the marker. So the
 // predicate says nothing of what it read (inexact) and every change of the
 // file counts; this edit must agree with a rescan, and did not while the
-// predicate declared the markers' words.
+// predicate declared the markers' words. The answer also rests on syntax
+// anywhere in the file: an annotation typed in another function makes a
+// file that imports absolute_import a Python 3 one.
 func TestPython2FileIsInexact(t *testing.T) {
 	t.Parallel()
 	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	src := "import sys\nPY = sys.version_info[0] ==  2\n\ndef f(d):\n    try:\n        return load(d)\n    except OSError as err:\n        raise ValueError('x')\n"
-	text, tree, ix, before := indexed(t, lib, syntax.Python, src)
-	at := strings.Index(src, "==  2") + len("== ")
-	text = keystroke(t, tree, ix, text, at, at, "x")
-	checkAgainstFreshParse(t, lib, syntax.Python, tree, ix, text, before)
-}
-
-// TestPython2FileFollowsPython3Syntax: typing an annotation in a file that
-// imports absolute_import makes it a Python 3 file, so raise-from matches
-// there; the index must agree with a fresh parse after the edit.
-func TestPython2FileFollowsPython3Syntax(t *testing.T) {
-	t.Parallel()
-	lib := Load(Source{Name: "builtin", FS: Builtin()})
-	src := "from __future__ import absolute_import\n\ndef f(d):\n    try:\n        return load(d)\n    except OSError as err:\n        raise ValueError('x')\n\ndef g(path):\n    return path\n"
-	text, tree, ix, before := indexed(t, lib, syntax.Python, src)
-	at := strings.Index(src, "g(path") + len("g(path")
-	text = keystroke(t, tree, ix, text, at, at, ": str")
-	checkAgainstFreshParse(t, lib, syntax.Python, tree, ix, text, before)
+	const handler = "\ndef f(d):\n    try:\n        return load(d)\n    except OSError as err:\n        raise ValueError('x')\n"
+	for _, c := range []struct{ name, src, after, insert string }{
+		{"a word in the marker", "import sys\nPY = sys.version_info[0] ==  2\n" + handler, "== ", "x"},
+		{"an annotation elsewhere", "from __future__ import absolute_import\n" + handler + "\ndef g(path):\n    return path\n", "g(path", ": str"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text, tree, ix, before := indexed(t, lib, syntax.Python, c.src)
+			at := strings.Index(c.src, c.after) + len(c.after)
+			text = keystroke(t, tree, ix, text, at, at, c.insert)
+			checkAgainstFreshParse(t, lib, syntax.Python, tree, ix, text, before)
+		})
+	}
 }
 
 // TestPython2TextEqualsMatch compares python2Text, which reads the lines

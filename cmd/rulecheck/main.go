@@ -207,23 +207,39 @@ func cmdSample(stdout io.Writer, report, dir string, seed int64, n int, force bo
 	}
 	var drawn []*rulecheck.Sample
 	var dropped []string
+	only := 0 // dropped verdicts that no round file keeps
 	for _, lang := range rulecheck.Languages {
 		old, err := rulecheck.LoadSample(dir, lang)
+		if err != nil {
+			return err
+		}
+		kept, err := rulecheck.Elsewhere(dir, lang)
 		if err != nil {
 			return err
 		}
 		s := rulecheck.Draw(res, lang, seed, n, old)
 		drawn = append(drawn, s)
 		for _, j := range rulecheck.Dropped(old, s) {
-			dropped = append(dropped, fmt.Sprintf("%s: %s %s %s:%d (%s)", lang, j.Rule, j.Package, j.File, j.Line, j.Verdict))
+			where := "in no other judged file"
+			if f, ok := kept[j.Site()]; ok {
+				where = "also in " + f
+			} else {
+				only++
+			}
+			dropped = append(dropped, fmt.Sprintf("%s: %s %s %s:%d (%s; %s)", lang, j.Rule, j.Package, j.File, j.Line, j.Verdict, where))
 		}
 	}
 	if len(dropped) > 0 {
-		if !force {
-			return fmt.Errorf("the new draw would drop %d judged suggestions (nothing written; -force writes it, and git keeps the old verdicts):\n  %s",
-				len(dropped), strings.Join(dropped, "\n  "))
+		keep := ""
+		if only > 0 {
+			keep = fmt.Sprintf("; %d of them are in no other judged file, and the priors count them: keep the old sample in a round directory (%s) first",
+				only, filepath.Join(dir, "roundN", "<language>-sample.toml"))
 		}
-		fmt.Fprintf(stdout, "dropped %d judged suggestions (their verdicts stay in git history):\n  %s\n", len(dropped), strings.Join(dropped, "\n  "))
+		if !force {
+			return fmt.Errorf("the new draw would drop %d judged suggestions (nothing written; -force writes it, and git keeps the old verdicts%s):\n  %s",
+				len(dropped), keep, strings.Join(dropped, "\n  "))
+		}
+		fmt.Fprintf(stdout, "dropped %d judged suggestions (their verdicts stay in git history%s):\n  %s\n", len(dropped), keep, strings.Join(dropped, "\n  "))
 	}
 	for _, s := range drawn {
 		if err := s.Save(dir); err != nil {

@@ -81,8 +81,23 @@ func TestSampleRefusesToDropVerdicts(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "would drop") || !strings.Contains(err.Error(), "go: go.x p f") {
 		t.Fatalf("sample from a changed run = %v, want it to refuse and name the dropped verdicts", err)
 	}
+	if !strings.Contains(err.Error(), "in no other judged file, and the priors count them") || strings.Contains(err.Error(), "also in") {
+		t.Errorf("with no round file, every dropped verdict is the only one: %v", err)
+	}
 	if after, _ := os.ReadFile(rulecheck.SamplePath(judged, "go")); !bytes.Equal(after, before) {
 		t.Fatal("a refused sample wrote the judged file")
+	}
+	// Kept in a round file, as the README's rounds keep a replaced sample,
+	// the verdicts are no longer the only ones.
+	if err := os.MkdirAll(filepath.Join(judged, "round1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(judged, "round1", "go-sample.toml"), before, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"sample", "-report", changed, "-judged", judged}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "also in round1/go-sample.toml") || strings.Contains(err.Error(), "in no other judged file") {
+		t.Errorf("with the old sample in a round file: %v, want every dropped verdict found there", err)
 	}
 	out.Reset()
 	if err := run(ctx, []string{"sample", "-report", changed, "-judged", judged, "-force"}, &out, &errOut); err != nil {

@@ -110,7 +110,9 @@
 // typescript.non-null-assertion and structured-clone were removed).
 // Verdicts stay with their suggestion when it is drawn again (its rule,
 // place and rewrite, and its line when one file has two identical
-// rewrites). Sample.Check holds a sample to its contract (at
+// rewrites); a verdict the new draw drops is looked up in the round files
+// (Elsewhere), so that `rulecheck sample` can say which are kept nowhere
+// else. Sample.Check holds a sample to its contract (at
 // least SampleSize suggestions or all there were, every one judged with a
 // reason, and among the automatic ones at most one harmful and at least as
 // many welcome as nitpicks); the package's tests run it on the committed

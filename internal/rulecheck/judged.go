@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -91,6 +93,56 @@ func LoadSample(dir, language string) (*Sample, error) {
 		return nil, fmt.Errorf("%s: unknown keys %v", SamplePath(dir, language), u)
 	}
 	return s, nil
+}
+
+// Elsewhere indexes the verdicts that judged files other than dir's own
+// samples hold for language: the round files under dir's subdirectories
+// (judged/round7/python.toml, judged/round10/python-sample.toml), which
+// keep verdicts a redrawn sample no longer holds. It maps a suggestion's
+// rule, package, file and line to the first such file, relative to dir,
+// that judges it. A sample's draw may drop a verdict only when it is kept
+// there: the priors count every verdict.
+func Elsewhere(dir, language string) (map[string]string, error) {
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || filepath.Dir(path) == filepath.Clean(dir) || filepath.Ext(path) != ".toml" {
+			return nil
+		}
+		var s Sample
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if _, err := toml.Decode(string(b), &s); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if s.Language != language {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		for _, j := range s.Items {
+			if k := j.Site(); j.Verdict != "" && out[k] == "" {
+				out[k] = filepath.ToSlash(rel)
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, os.ErrNotExist) {
+		return out, nil
+	}
+	return out, err
+}
+
+// Site identifies a judged suggestion by its rule and place, line
+// included: what Elsewhere's map is keyed by.
+func (j Judged) Site() string {
+	return j.Rule + "\x00" + j.Package + "\x00" + j.File + "\x00" + strconv.Itoa(j.Line)
 }
 
 // Shown values.

@@ -139,6 +139,11 @@ func Elsewhere(dir, language string) (map[string]string, error) {
 	return out, err
 }
 
+// offerJudged is an offer as a sample records it, not yet judged.
+func offerJudged(o *Offer) Judged {
+	return Judged{Rule: o.Rule, Package: o.Package, File: o.File, Line: o.Line, Before: excerpt(o.Before), After: excerpt(o.After)}
+}
+
 // Site identifies a judged suggestion by its rule and place, line
 // included: what Elsewhere's map is keyed by.
 func (j Judged) Site() string {
@@ -190,11 +195,19 @@ func Draw(r *Result, language string, seed int64, n int, old *Sample) *Sample {
 	// A verdict follows its suggestion: the same rule, place and rewrite
 	// on the same line, or, when the line moved, the one suggestion of the
 	// old sample with that rule, place and rewrite (two identical rewrites
-	// in one file are told apart by their lines only).
+	// in one file are told apart by their lines only). It has moved only
+	// if the run no longer offers that rewrite at its old line; otherwise
+	// it is still there, and the suggestion drawn is another one.
 	verdicts := map[string][]Judged{}
 	if old != nil {
 		for _, j := range old.Items {
 			verdicts[j.key()] = append(verdicts[j.key()], j)
+		}
+	}
+	offered := map[string]bool{}
+	for _, o := range r.Offers {
+		if o.Language == language {
+			offered[offerJudged(o).Site()] = true
 		}
 	}
 	carry := func(j *Judged) {
@@ -205,7 +218,7 @@ func Draw(r *Result, language string, seed int64, n int, old *Sample) *Sample {
 				return
 			}
 		}
-		if len(cands) == 1 {
+		if len(cands) == 1 && !offered[cands[0].Site()] {
 			j.Verdict, j.Reason = cands[0].Verdict, cands[0].Reason
 		}
 	}
@@ -218,7 +231,8 @@ func Draw(r *Result, language string, seed int64, n int, old *Sample) *Sample {
 	}{{ShownAutomatic, auto}, {ShownMenu, menu}} {
 		sortOffers(group.offers)
 		for _, o := range group.offers {
-			j := Judged{Shown: group.shown, Rule: o.Rule, Package: o.Package, File: o.File, Line: o.Line, Before: excerpt(o.Before), After: excerpt(o.After)}
+			j := offerJudged(o)
+			j.Shown = group.shown
 			carry(&j)
 			s.Items = append(s.Items, j)
 		}
@@ -338,8 +352,7 @@ func (s *Sample) Stale(r *Result) []Judged {
 		if o.Automatic {
 			shown = ShownAutomatic
 		}
-		j := Judged{Shown: shown, Rule: o.Rule, Package: o.Package, File: o.File, Before: excerpt(o.Before), After: excerpt(o.After)}
-		live[j.Shown+"\x00"+j.key()] = true
+		live[shown+"\x00"+offerJudged(o).key()] = true
 	}
 	var out []Judged
 	for _, j := range s.Items {

@@ -188,6 +188,23 @@ func TestDrawTellsIdenticalRewritesApart(t *testing.T) {
 	if again.Items[0].Verdict != Harmful || again.Items[1].Verdict != "" {
 		t.Errorf("verdicts after drawing again: %q, %q", again.Items[0].Verdict, again.Items[1].Verdict)
 	}
+	// An old sample that judged only the second: the first is another
+	// suggestion with the same rewrite, not the second moved, since the run
+	// still offers the second where it was (acme's messages.py:254 took the
+	// reason of line 260 this way).
+	only := &Sample{Language: "go", Items: []Judged{s.Items[1]}}
+	only.Items[0].Verdict, only.Items[0].Reason = Welcome, "second"
+	third := Draw(r, "go", 1, 40, only)
+	if third.Items[0].Verdict != "" || third.Items[1].Verdict != Welcome {
+		t.Errorf("a verdict of line 38 alone: %q at 30, %q at 38", third.Items[0].Verdict, third.Items[1].Verdict)
+	}
+	// Where the run no longer offers it at its line, the one judged
+	// suggestion with that rewrite has moved, and its verdict follows.
+	moved := &Result{Lines: r.Lines, Offers: []*Offer{{Rule: "go.world-writable-perm", Language: "go", Package: "p", File: "dot_test.go",
+		Line: 41, Site: [2]int{41, 45}, Before: "0777", After: "0755", Automatic: true}}}
+	if m := Draw(moved, "go", 1, 40, only); m.Items[0].Verdict != Welcome {
+		t.Errorf("a verdict of a suggestion that moved from line 38 to 41: %q", m.Items[0].Verdict)
+	}
 }
 
 // TestDroppedVerdicts: a draw from the same pool holds every verdict; a

@@ -80,7 +80,7 @@ func python3Syntax(root *sitter.Node) bool {
 // insideError reports whether n is, or is under, an ERROR node.
 func insideError(n *sitter.Node) bool {
 	for ; n != nil; n = n.Parent() {
-		if n.IsError() || n.Type() == "ERROR" {
+		if n.IsError() {
 			return true
 		}
 	}

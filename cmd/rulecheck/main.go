@@ -205,15 +205,15 @@ func cmdSample(stdout io.Writer, report, dir string, seed int64, n int, force bo
 	if res.CI {
 		return fmt.Errorf("%s is a run of the CI subset: sample from a full run", report)
 	}
+	kept, err := rulecheck.Elsewhere(dir)
+	if err != nil {
+		return err
+	}
 	var drawn []*rulecheck.Sample
 	var dropped []string
 	only := 0 // dropped verdicts that no round file keeps
 	for _, lang := range rulecheck.Languages {
 		old, err := rulecheck.LoadSample(dir, lang)
-		if err != nil {
-			return err
-		}
-		kept, err := rulecheck.Elsewhere(dir, lang)
 		if err != nil {
 			return err
 		}

@@ -96,13 +96,14 @@ func LoadSample(dir, language string) (*Sample, error) {
 }
 
 // Elsewhere indexes the verdicts that judged files other than dir's own
-// samples hold for language: the round files under dir's subdirectories
+// samples hold: the round files under dir's subdirectories
 // (judged/round7/python.toml, judged/round10/python-sample.toml), which
 // keep verdicts a redrawn sample no longer holds. It maps a suggestion's
-// rule, package, file and line to the first such file, relative to dir,
-// that judges it. A sample's draw may drop a verdict only when it is kept
-// there: the priors count every verdict.
-func Elsewhere(dir, language string) (map[string]string, error) {
+// Site (its rule, whose id names the language, package, file and line) to
+// the first such file, relative to dir, that judges it. A sample's draw
+// may drop a verdict only when it is kept there: the priors count every
+// verdict.
+func Elsewhere(dir string) (map[string]string, error) {
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -118,9 +119,6 @@ func Elsewhere(dir, language string) (map[string]string, error) {
 		}
 		if _, err := toml.Decode(string(b), &s); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
-		}
-		if s.Language != language {
-			return nil
 		}
 		rel, err := filepath.Rel(dir, path)
 		if err != nil {

@@ -45,18 +45,14 @@ type Counterpart struct {
 	Also []string
 }
 
-// covers reports whether rule, offered in a file of language, is one of
-// cp's.
-func (cp Counterpart) covers(rule, language string) bool {
-	if rule == ruleFor(cp, language) {
-		return true
-	}
+// rules are the ids of cp's SyntX rules in a file of language: Rule's,
+// then Also's.
+func (cp Counterpart) rules(language string) []string {
+	out := []string{ruleFor(cp, language)}
 	for _, r := range cp.Also {
-		if rule == ruleFor(Counterpart{Tool: cp.Tool, Rule: r}, language) {
-			return true
-		}
+		out = append(out, ruleFor(Counterpart{Tool: cp.Tool, Rule: r}, language))
 	}
-	return false
+	return out
 }
 
 // Counterparts are the checks compared, the one place that pairs them.
@@ -120,6 +116,10 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 		rule, pkg, file string
 		line            int
 	}
+	ours := map[key]bool{}
+	for _, o := range offers {
+		ours[key{o.Rule, o.Package, o.File, o.Line}] = true
+	}
 	var rows []RecallRow
 	for _, cp := range Counterparts {
 		pkgs, ok := ran[cp.Tool]
@@ -128,12 +128,6 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 		}
 		// Both sides are keyed by cp's own rule, whichever of its rules
 		// offered the site.
-		ours := map[key]bool{}
-		for _, o := range offers {
-			if cp.covers(o.Rule, o.Language) {
-				ours[key{ruleFor(cp, o.Language), o.Package, o.File, o.Line}] = true
-			}
-		}
 		row := RecallRow{Counterpart: cp}
 		theirs := map[key]bool{}
 		for _, s := range sites {
@@ -146,7 +140,7 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 			}
 			theirs[k] = true
 			row.NTool++
-			if ours[k] {
+			if slices.ContainsFunc(cp.rules(s.Language), func(r string) bool { return ours[key{r, s.Package, s.File, s.Line}] }) {
 				row.NBoth++
 			} else {
 				row.ToolOnly = append(row.ToolOnly, s)
@@ -155,7 +149,7 @@ func Recall(offers []*Offer, sites []ToolSite, ran map[string][]string) []Recall
 		seen := map[key]bool{}
 		for _, o := range offers {
 			k := key{ruleFor(cp, o.Language), o.Package, o.File, o.Line}
-			if !cp.covers(o.Rule, o.Language) || seen[k] || !slices.Contains(pkgs, o.Package) {
+			if !slices.Contains(cp.rules(o.Language), o.Rule) || seen[k] || !slices.Contains(pkgs, o.Package) {
 				continue
 			}
 			seen[k] = true

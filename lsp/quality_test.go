@@ -288,6 +288,30 @@ func TestHoistedNameTaken(t *testing.T) {
 	}
 }
 
+// TestSliceTypeFromPackage: go.slices-contains-loop needs the ranged
+// value to be a slice, and in air's util.go it is a field of a struct
+// declared in another file of the package (requires.known_type). The
+// server reads that file from the disk: a slice there is offered, a map
+// is not, and when the sibling changes on the disk the next request sees
+// it.
+func TestSliceTypeFromPackage(t *testing.T) {
+	t.Parallel()
+	src := "package runner\n\nfunc (e *Engine) excluded(name string) bool {\n\tfor _, d := range e.config.ExcludeDir {\n\t\tif d == name {\n\t\t\treturn true\n\t\t}\n\t}\n\treturn false\n}\n"
+	root := t.TempDir()
+	engine := "package runner\n\ntype Engine struct{ config *Config }\n\ntype Config struct{ ExcludeDir %s }\n"
+	writeTree(t, root, map[string]string{"runner/util.go": src, "runner/engine.go": fmt.Sprintf(engine, "[]string"), "go.mod": "module example.com/air\n\ngo 1.22\n"})
+	h := startIn(t, root, nil)
+	uri := lspclient.FileURI(filepath.Join(root, "runner", "util.go"))
+	if got := strings.Join(rulesOf(h.actionsOn(uri, "go", src, "for _, d", protocol.CodeActionTriggerKindInvoked)), " "); !strings.Contains(got, "go.slices-contains-loop") {
+		t.Errorf("ExcludeDir is a []string in engine.go: actions %q", got)
+	}
+	writeTree(t, root, map[string]string{"runner/engine.go": fmt.Sprintf(engine, "map[string]bool")})
+	// The cache goes by modification time and size: both change here.
+	if got := strings.Join(rulesOf(h.actionsOn(uri, "go", src, "for _, d", protocol.CodeActionTriggerKindInvoked)), " "); strings.Contains(got, "go.slices-contains-loop") {
+		t.Errorf("ExcludeDir is a map in engine.go: actions %q", got)
+	}
+}
+
 const migrateSrc = `const fs = require("fs");
 
 function total(items) {

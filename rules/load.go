@@ -433,14 +433,30 @@ func testExample(ctx context.Context, set *Set, ex Example) error {
 		if err != nil {
 			return err
 		}
-		n := 0
-		set.MatchRange(t, syntax.NewText([]byte(neg)), 0, len(neg), func(Match) { n++ })
+		text := syntax.NewText([]byte(neg))
+		var all []Match
+		set.MatchRange(t, text, 0, len(neg), func(m Match) { all = append(all, m) })
+		n := len(offeredIn(set, t, text, all))
 		t.Close()
 		if n > 0 {
 			return fmt.Errorf("must_not_match %d matched:\n%s", i+1, neg)
 		}
 	}
 	return nil
+}
+
+// offeredIn keeps the matches a document without a path would offer, its
+// project's target aside (an example declares none): those the document
+// allows (DocTarget.allowsHere).
+func offeredIn(set *Set, t *syntax.Tree, text *syntax.Text, ms []Match) []Match {
+	doc := Target{}.Doc(t, text, func() ([]Match, bool) { return ms, true })
+	var out []Match
+	for _, m := range ms {
+		if ok, _ := doc.allowsHere(m, set.grammar); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ApplyFirst parses src, finds the first match of set and returns src with
@@ -460,7 +476,7 @@ func applyFirst(ctx context.Context, set *Set, src []byte) ([]byte, bool, error)
 		return nil, false, fmt.Errorf("before has syntax errors:\n%s", src)
 	}
 	text := syntax.NewText(src)
-	ms := NewIndex(set, t, text).Matches(t, text)
+	ms := offeredIn(set, t, text, NewIndex(set, t, text).Matches(t, text))
 	if len(ms) == 0 {
 		return nil, false, fmt.Errorf("before does not match:\n%s", src)
 	}

@@ -281,21 +281,27 @@ type cachedGoFile struct {
 	decls goFileDecls
 }
 
-// goPackageNames returns the names the package pkg declares or imports in
-// the .go files of dir other than the one at exclude, whether one of them
-// has a dot import, and false when they cannot all be read.
-func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bool, bool) {
+// goSibling is a .go file beside a document, as goSiblings found it.
+type goSibling struct {
+	path string
+	info os.FileInfo
+}
+
+// goSiblings lists the .go files of dir other than the one at exclude, and
+// false when they cannot all be read as data: a link or another file that
+// is not regular, a file too large, a directory too full.
+func goSiblings(dir, exclude string) ([]goSibling, bool) {
 	f, err := os.Open(dir)
 	if err != nil {
-		return nil, false, false
+		return nil, false
 	}
 	entries, err := f.ReadDir(maxGoDirEntries + 1)
 	f.Close()
 	if err != nil && err != io.EOF || len(entries) > maxGoDirEntries {
-		return nil, false, false
+		return nil, false
 	}
-	names, dot := map[string]bool{}, false
-	files, total := 0, int64(0)
+	var out []goSibling
+	total := int64(0)
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".go") {
 			continue
@@ -306,20 +312,34 @@ func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bo
 		}
 		info, err := os.Lstat(path)
 		if err != nil {
-			return nil, false, false
+			return nil, false
 		}
 		if info.IsDir() {
 			continue
 		}
 		if !info.Mode().IsRegular() { // a link, a FIFO: not read, so not known
-			return nil, false, false
+			return nil, false
 		}
-		files++
 		total += info.Size()
-		if files > maxGoDirFiles || info.Size() > MaxProjectFileBytes || total > maxGoDirBytes {
-			return nil, false, false
+		if len(out) >= maxGoDirFiles || info.Size() > MaxProjectFileBytes || total > maxGoDirBytes {
+			return nil, false
 		}
-		d, ok := p.goFileDecls(path, info)
+		out = append(out, goSibling{path, info})
+	}
+	return out, true
+}
+
+// goPackageNames returns the names the package pkg declares or imports in
+// the .go files of dir other than the one at exclude, whether one of them
+// has a dot import, and false when they cannot all be read.
+func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bool, bool) {
+	files, ok := goSiblings(dir, exclude)
+	if !ok {
+		return nil, false, false
+	}
+	names, dot := map[string]bool{}, false
+	for _, f := range files {
+		d, ok := p.goFileDecls(f.path, f.info)
 		if !ok || !d.ok {
 			return nil, false, false
 		}
@@ -371,13 +391,27 @@ type DocTarget struct {
 	src  *syntax.Text
 	all  func() ([]Match, bool)
 
-	scanned bool
+	ownRead bool
 	own     goFileDecls
+	scanned bool
 	pkg     map[string]bool
 	dot     bool
 	pkgOK   bool
 	counted map[*Rule]map[string]int
 	countOK map[*Rule]bool
+
+	structsRead bool
+	structs     map[string]map[string]string
+	structsOK   bool
+}
+
+// ownDecls is what the document declares at package level, read once.
+func (d *DocTarget) ownDecls() goFileDecls {
+	if !d.ownRead {
+		d.ownRead = true
+		d.own = ownGoDecls(d.tree, d.src)
+	}
+	return d.own
 }
 
 // Doc applies t to a document whose text (the text match spans index) is
@@ -393,8 +427,20 @@ func (d *DocTarget) Allows(m Match, g syntax.Grammar) (bool, string) {
 	if ok, why := d.Target.Allows(m.Rule, g); !ok {
 		return false, why
 	}
+	return d.allowsHere(m, g)
+}
+
+// allowsHere is Allows without the project's target: what the document and
+// its package decide (requires.known_type, requires.free_package_name).
+func (d *DocTarget) allowsHere(m Match, g syntax.Grammar) (bool, string) {
+	if g != syntax.Go {
+		return true, ""
+	}
+	if why := d.knownTypes(m); why != "" {
+		return false, why
+	}
 	c := m.Rule.Requires.FreePackageName
-	if c == "" || g != syntax.Go {
+	if c == "" {
 		return true, ""
 	}
 	name, ok := d.captureText(m, c)
@@ -427,7 +473,7 @@ func (d *DocTarget) taken(name string) string {
 	}
 	if !d.scanned {
 		d.scanned = true
-		d.own = ownGoDecls(d.tree, d.src)
+		d.ownDecls()
 		if d.own.ok && d.Target.projects != nil && d.Target.path != "" {
 			d.pkg, d.dot, d.pkgOK = d.Target.projects.goPackageNames(filepath.Dir(d.Target.path), filepath.Clean(d.Target.path), d.own.pkg)
 		} else if d.own.ok && d.Target.path == "" {

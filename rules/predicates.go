@@ -194,6 +194,10 @@ type evalEnv struct {
 	// globals returns #global?'s answers per name, kept by the index across
 	// keystrokes (Index.globalNames); nil outside an index.
 	globals func() map[string]bool
+	// structs returns the struct types the package declares in its other
+	// files (pkgtypes.go), for the types DocTarget checks when a match is
+	// offered; nil while matching, where only the file counts.
+	structs func() (map[string]map[string]string, bool)
 	// doc is src as the index's last Refresh had it, when it is: its
 	// Find answers are kept across keystrokes. Nil when not known.
 	doc *syntax.Text

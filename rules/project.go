@@ -169,6 +169,8 @@ type Projects struct {
 	rescanning sync.WaitGroup
 	// goFiles holds what Go files declare at package level (pkgnames.go).
 	goFiles map[string]cachedGoFile
+	// goTypes holds the struct types Go files declare (pkgtypes.go).
+	goTypes map[string]cachedGoTypes
 }
 
 // cachedDir records which of eslintProbe are regular files in a directory,

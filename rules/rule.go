@@ -197,6 +197,16 @@
 // be read as data (links, files too large, too many) leave no name free
 // (pkgnames.go).
 //
+// A Go rule whose fix compiles only for some types of a capture says so
+// with requires.known_type (go.slices-contains-loop: { s = ["slice"] }).
+// A query's #known-type? sees only the document, since the index matches
+// each file by itself; known_type is checked when a match is offered
+// (DocTarget.Allows), against the document and the struct types declared
+// in the package's other files, read as pkgnames.go reads them (parsed by
+// go/parser as data, same limits, a type declared twice unknown). An
+// unknown type, as always, is not the type: the match is not offered
+// (pkgtypes.go).
+//
 // # Priors
 //
 // A rule's prior is how often reviewers accept its suggestions. With the
@@ -283,7 +293,9 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -376,6 +388,14 @@ type Requires struct {
 	// rule is quiet where the package already uses that name
 	// (pkgnames.go, DocTarget.Allows).
 	FreePackageName string `toml:"free_package_name"`
+	// KnownType maps captures to the types (known-type?'s Go classes:
+	// "slice", "map", ...) each must have for the fix to compile, known
+	// from the document or from the struct types its package declares in
+	// its other files (pkgtypes.go: air's `range e.config.Build.ExcludeDir`,
+	// three types declared in three other files). A query's #known-type?
+	// sees the document only, since the index matches a file by itself;
+	// this is checked when the match is offered (DocTarget.Allows).
+	KnownType map[string][]string `toml:"known_type"`
 }
 
 // EditSpec is one edit of a fix.
@@ -482,6 +502,8 @@ func (r Requires) validate(language string) error {
 		return fmt.Errorf("go applies to go rules")
 	case r.FreePackageName != "" && language != "go":
 		return fmt.Errorf("free_package_name applies to go rules")
+	case len(r.KnownType) > 0 && language != "go":
+		return fmt.Errorf("known_type applies to go rules")
 	case r.ESSyntax != 0 && (r.ESSyntax < 2009 || r.ESSyntax > 2100), r.ESAPI != 0 && (r.ESAPI < 2009 || r.ESAPI > 2100):
 		return fmt.Errorf("es_syntax and es_api are edition years (2015, 2020)")
 	case r.Node < 0:
@@ -623,6 +645,19 @@ func compile(s Spec, source string) (*Rule, error) {
 	}
 	if c := s.Requires.FreePackageName; c != "" && !contains(r.captureNames, c) {
 		return nil, fmt.Errorf("rule %s: requires.free_package_name %q names no capture of the query", s.ID, c)
+	}
+	for c, types := range s.Requires.KnownType {
+		if !contains(r.captureNames, c) {
+			return nil, fmt.Errorf("rule %s: requires.known_type %q names no capture of the query", s.ID, c)
+		}
+		for _, t := range types {
+			if !goTypeClasses[t] {
+				return nil, fmt.Errorf("rule %s: requires.known_type: %q is not a type known-type? tells (%s)", s.ID, t, strings.Join(slices.Sorted(maps.Keys(goTypeClasses)), ", "))
+			}
+		}
+		if len(types) == 0 {
+			return nil, fmt.Errorf("rule %s: requires.known_type %q lists no type", s.ID, c)
+		}
 	}
 	for _, e := range r.edits {
 		if !strings.HasPrefix(e.at, "@") && !contains(r.captureNames, e.at) {

@@ -550,18 +550,108 @@ func goNth(e *evalEnv, names, values, name *sitter.Node, depth int, deps Span) (
 	return "", deps
 }
 
-// goFieldType is the type of x.F when x's declared type is a struct type
-// (or a pointer to one) declared in the same file.
+// goTypeClasses are the Go types known-type? tells.
+var goTypeClasses = set("string", "error", "slice", "map", "array", "chan", "writer")
+
+// maxTypeChain bounds how many selectors and indexes deep goTypeSourceOf
+// follows an operand (a.b[i].c), against a hostile file's chain of
+// thousands.
+const maxTypeChain = 16
+
+// goFieldType is the type of x.F when x's type is a struct type (or a
+// pointer to one) declared in the same file or, when the environment has
+// them (DocTarget.knownTypes), in another file of the package. x is a
+// variable declared with its type, or itself a field or an element of a
+// slice of such a type (e.config.Build.Rules[i]).
 func goFieldType(e *evalEnv, sel *sitter.Node, depth int) (string, Span) {
-	operand, field := sel.ChildByFieldName("operand"), sel.ChildByFieldName("field")
-	if operand == nil || field == nil || operand.Type() != "identifier" {
-		return "", noDeps
+	t, ft, deps := goSelectorType(e, sel, depth, 0)
+	if ft != nil {
+		c, d := goTypeClass(e, ft, depth)
+		return c, union(deps, d)
 	}
-	b, deps, ok := e.bindingAt(operand)
+	return goTypeSourceClass(t), deps
+}
+
+// goSelectorType is the type of the field sel selects: its type node when
+// the struct is declared in the file, or else its type as source.
+func goSelectorType(e *evalEnv, sel *sitter.Node, depth, chain int) (string, *sitter.Node, Span) {
+	operand, field := sel.ChildByFieldName("operand"), sel.ChildByFieldName("field")
+	if operand == nil || field == nil || chain >= maxTypeChain {
+		return "", nil, noDeps
+	}
+	t, deps := goTypeSourceOf(e, operand, depth, chain+1)
+	name := goNamedSource(t)
+	if name == "" {
+		return "", nil, deps
+	}
+	deps = union(deps, fileSpan(e))
+	declared, isStruct, ft := goFileStructField(e, sel, name, e.text(field))
+	switch {
+	case declared && isStruct && ft != nil:
+		return goSpaceless(e.text(ft)), ft, deps
+	case declared:
+		return "", nil, deps
+	case e.structs == nil:
+		return "", nil, deps
+	}
+	structs, ok := e.structs()
+	if !ok {
+		return "", nil, deps
+	}
+	return structs[name][e.text(field)], nil, deps
+}
+
+// goSpaceless is a type's source as goTypeSource writes it, for the
+// shapes that follow ([]T, *T, a name), and "" for one with a space,
+// a comment or a line break inside.
+func goSpaceless(t string) string {
+	if strings.ContainsAny(t, " \t\n/") {
+		return ""
+	}
+	return t
+}
+
+// goTypeSourceOf is the type of an operand as source: a variable declared
+// with a type, a field of a known struct, an element of a slice or array
+// of a known type, a composite literal or its address.
+func goTypeSourceOf(e *evalEnv, n *sitter.Node, depth, chain int) (string, Span) {
+	switch n.Type() {
+	case "parenthesized_expression":
+		if n.NamedChildCount() == 1 {
+			return goTypeSourceOf(e, n.NamedChild(0), depth, chain+1)
+		}
+	case "identifier":
+		return goVarTypeSource(e, n)
+	case "selector_expression":
+		t, _, deps := goSelectorType(e, n, depth, chain)
+		return t, deps
+	case "index_expression":
+		if op := n.ChildByFieldName("operand"); op != nil && chain < maxTypeChain {
+			t, deps := goTypeSourceOf(e, op, depth, chain+1)
+			return goElemSource(t), deps
+		}
+	case "composite_literal":
+		if t := n.ChildByFieldName("type"); t != nil {
+			return goSpaceless(e.text(t)), noDeps
+		}
+	case "unary_expression":
+		lit := n.ChildByFieldName("operand")
+		if nodeType(n.ChildByFieldName("operator")) == "&" && lit != nil && lit.Type() == "composite_literal" {
+			if t := lit.ChildByFieldName("type"); t != nil && goSpaceless(e.text(t)) != "" {
+				return "*" + e.text(t), noDeps
+			}
+		}
+	}
+	return "", noDeps
+}
+
+// goVarTypeSource is the type a variable is declared with (a parameter, a
+// receiver, `var x T`), as source.
+func goVarTypeSource(e *evalEnv, id *sitter.Node) (string, Span) {
+	b, deps, ok := e.bindingAt(id)
 	if !ok {
 		return "", deps
 	}
-	var typeName string
 	for _, o := range b.occs {
 		if !o.decl || len(o.path) < 2 {
 			continue
@@ -570,46 +660,72 @@ func goFieldType(e *evalEnv, sel *sitter.Node, depth int) (string, Span) {
 		if owner.Type() != "parameter_declaration" && owner.Type() != "var_spec" {
 			return "", deps
 		}
-		ty := owner.ChildByFieldName("type")
-		if ty != nil && ty.Type() == "pointer_type" && ty.NamedChildCount() == 1 {
-			ty = ty.NamedChild(0)
+		if ty := owner.ChildByFieldName("type"); ty != nil {
+			return goSpaceless(e.text(ty)), deps
 		}
-		if ty == nil || ty.Type() != "type_identifier" {
-			return "", deps
-		}
-		typeName = e.text(ty)
-		break
-	}
-	if typeName == "" {
 		return "", deps
 	}
-	deps = union(deps, fileSpan(e))
-	// Find `type typeName struct { ... }` at the top level.
-	var found string
+	return "", deps
+}
+
+// goFileStructField looks for the type name among the file's top-level
+// declarations: whether it is declared there, whether as a struct, and the
+// type node of its field named field (nil when it has none). A type of
+// that name declared in the function around at counts as declared and not
+// a struct: which one at means is the scope's business.
+func goFileStructField(e *evalEnv, at *sitter.Node, name, field string) (declared, isStruct bool, ft *sitter.Node) {
+	top := at
+	for top.Parent() != nil && top.Parent().ID() != e.root.ID() {
+		top = top.Parent()
+	}
+	if t := top.Type(); t == "function_declaration" || t == "method_declaration" {
+		walkType(top, "type_spec", func(spec *sitter.Node) {
+			if n := spec.ChildByFieldName("name"); n != nil && e.text(n) == name {
+				declared = true
+			}
+		})
+		if declared {
+			return true, false, nil
+		}
+	}
 	eachChild(e.root, func(d *sitter.Node, _ string) bool {
 		if d.Type() != "type_declaration" {
 			return true
 		}
-		done := false
 		eachChild(d, func(spec *sitter.Node, _ string) bool {
-			name := spec.ChildByFieldName("name")
-			if spec.Type() != "type_spec" || name == nil || e.text(name) != typeName {
+			n := spec.ChildByFieldName("name")
+			if spec.Type() != "type_spec" || n == nil || e.text(n) != name {
 				return true
 			}
-			done = true
-			if st := spec.ChildByFieldName("type"); st != nil && st.Type() == "struct_type" {
-				walkType(st, "field_declaration", func(fd *sitter.Node) {
-					eachChild(fd, func(c *sitter.Node, f string) bool {
-						if f == "name" && e.text(c) == e.text(field) {
-							found, _ = goTypeClass(e, fd.ChildByFieldName("type"), depth)
-						}
-						return true
-					})
-				})
+			if declared { // twice: the file does not compile
+				isStruct, ft = false, nil
+				return false
 			}
-			return false
+			declared = true
+			st := spec.ChildByFieldName("type")
+			if st == nil || st.Type() != "struct_type" || spec.ChildByFieldName("type_parameters") != nil {
+				return true
+			}
+			isStruct = true
+			list := findChild(st, "field_declaration_list")
+			if list == nil {
+				return true
+			}
+			eachChild(list, func(fd *sitter.Node, _ string) bool {
+				if fd.Type() != "field_declaration" {
+					return true
+				}
+				eachChild(fd, func(c *sitter.Node, f string) bool {
+					if f == "name" && e.text(c) == field {
+						ft = fd.ChildByFieldName("type")
+					}
+					return true
+				})
+				return true
+			})
+			return true
 		})
-		return !done
+		return true
 	})
-	return found, deps
+	return declared, isStruct, ft
 }

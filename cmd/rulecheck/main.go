@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/syntx/syntx/internal/realcorpus"
@@ -72,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 21, "sample: the seed")
 	n := fs.Int("n", 40, "sample: suggestions per language")
 	force := fs.Bool("force", false, "sample: write the new draw even if it drops judged suggestions")
+	langs := fs.String("lang", "", "sample: only these languages (comma-separated; default: all), the others' samples left as they are")
 	eslintDir := fs.String("eslint", "", "recall: a directory where eslint@9, eslint-plugin-unicorn and typescript-eslint are installed (npm install), where it writes its ESLint config (syntx-recall.config.mjs); without it ESLint is not run")
 	maxSites := fs.Int("max", 20, "recall: the sites listed per rule and side")
 	switch cmd {
@@ -90,7 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "run":
 		return cmdRun(ctx, stdout, stderr, runFlags{ci: *ci, only: *only, bin: *bin, workers: *workers, out: *out, cache: *cacheDir, targets: *targets, silent: *silentFile, judged: *judgedDir})
 	case "sample":
-		return cmdSample(stdout, *report, *judgedDir, *seed, *n, *force)
+		return cmdSample(stdout, *report, *judgedDir, *seed, *n, *force, *langs)
 	case "recall":
 		return cmdRecall(ctx, stdout, stderr, *report, *eslintDir, *maxSites)
 	default:
@@ -197,7 +199,16 @@ func checkTargets(stdout io.Writer, f runFlags, res *rulecheck.Result, sum *rule
 // cmdSample draws the samples and writes them over the judged ones. A draw
 // that would drop verdicts (the pool changed, so the seeded draw changed)
 // writes nothing and lists them, unless force says to.
-func cmdSample(stdout io.Writer, report, dir string, seed int64, n int, force bool) error {
+func cmdSample(stdout io.Writer, report, dir string, seed int64, n int, force bool, langs string) error {
+	languages := rulecheck.Languages
+	if langs != "" {
+		languages = strings.Split(langs, ",")
+		for _, l := range languages {
+			if !slices.Contains(rulecheck.Languages, l) {
+				return fmt.Errorf("-lang %q: want some of %s", l, strings.Join(rulecheck.Languages, ","))
+			}
+		}
+	}
 	res, err := rulecheck.LoadResult(report)
 	if err != nil {
 		return err
@@ -212,7 +223,7 @@ func cmdSample(stdout io.Writer, report, dir string, seed int64, n int, force bo
 	var drawn []*rulecheck.Sample
 	var dropped []string
 	only := 0 // dropped verdicts that no round file keeps
-	for _, lang := range rulecheck.Languages {
+	for _, lang := range languages {
 		old, err := rulecheck.LoadSample(dir, lang)
 		if err != nil {
 			return err

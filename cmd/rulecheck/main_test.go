@@ -99,6 +99,16 @@ func TestSampleRefusesToDropVerdicts(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "also in round1/go-sample.toml") || strings.Contains(err.Error(), "in no other judged file") {
 		t.Errorf("with the old sample in a round file: %v, want every dropped verdict found there", err)
 	}
+	// Another language's draw leaves this one's sample alone.
+	if err := run(ctx, []string{"sample", "-report", changed, "-judged", judged, "-lang", "python"}, &out, &errOut); err != nil {
+		t.Errorf("sample -lang python: %v", err)
+	}
+	if after, _ := os.ReadFile(rulecheck.SamplePath(judged, "go")); !bytes.Equal(after, before) {
+		t.Error("sample -lang python wrote the go sample")
+	}
+	if err := run(ctx, []string{"sample", "-report", changed, "-judged", judged, "-lang", "cobol"}, &out, &errOut); err == nil {
+		t.Error("sample -lang cobol: no error")
+	}
 	out.Reset()
 	if err := run(ctx, []string{"sample", "-report", changed, "-judged", judged, "-force"}, &out, &errOut); err != nil {
 		t.Fatal(err)

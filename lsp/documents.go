@@ -3,6 +3,9 @@ package lsp
 import (
 	"context"
 	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,15 +62,38 @@ func (d *documents) count() int {
 	return len(d.m)
 }
 
+// closeAll closes every document. It takes their locks after releasing
+// the map's: a request holds its document's lock while it asks for the
+// others' buffers (buffersIn), which takes the map's.
 func (d *documents) closeAll() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	for k, doc := range d.m {
+	docs := slices.Collect(maps.Values(d.m))
+	clear(d.m)
+	d.mu.Unlock()
+	for _, doc := range docs {
 		doc.mu.Lock()
 		doc.close()
 		doc.mu.Unlock()
-		delete(d.m, k)
 	}
+}
+
+// buffersIn returns the text of each open document in dir, by cleaned
+// path (rules.Projects.Buffers): what another file of a Go package says,
+// saved or not. It reads each document's shared text, never its lock, so
+// a request may call it with its own document's lock held.
+func (d *documents) buffersIn(dir string) map[string]*syntax.Text {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := map[string]*syntax.Text{}
+	for _, doc := range d.m {
+		if doc.path == "" || filepath.Dir(doc.path) != dir {
+			continue
+		}
+		if t := doc.shared.Load(); t != nil {
+			out[filepath.Clean(doc.path)] = t
+		}
+	}
+	return out
 }
 
 // document is one open text document: its text, and when SyntX can offer
@@ -82,8 +108,12 @@ type document struct {
 	grammar    syntax.Grammar // "" when not parsed
 	version    int32
 	text       *syntax.Text
-	tree       *syntax.Tree
-	index      *rules.Index // the rules offered per site (rules.Library.Sites)
+	// shared is text, for what other documents read of this one without
+	// its lock (documents.buffersIn): the text is immutable, each edit
+	// makes a new one.
+	shared atomic.Pointer[syntax.Text]
+	tree   *syntax.Tree
+	index  *rules.Index // the rules offered per site (rules.Library.Sites)
 	// migs matches the migration rules (rules.Library.Migrations): made
 	// with index, but brought up to date only when asked for
 	// (migrationIndex). They match at most declarations of a file, and are

@@ -54,7 +54,7 @@ func (s *Server) initialize(ctx context.Context, params []byte) (any, error) {
 	}
 	s.mu.Lock()
 	s.enc, s.clientCap, s.workspace, s.cfg, s.lib = enc, caps, workspace, cfg, lib
-	s.projects = rules.NewProjects(workspace)
+	s.projects = s.newProjects(workspace)
 	s.ws, s.clientTrust = ws, clientTrust
 	s.initOptions = initOptions
 	s.mu.Unlock()

@@ -290,10 +290,10 @@ func TestHoistedNameTaken(t *testing.T) {
 
 // TestSliceTypeFromPackage: go.slices-contains-loop needs the ranged
 // value to be a slice, and in air's util.go it is a field of a struct
-// declared in another file of the package (requires.known_type). The
-// server reads that file from the disk: a slice there is offered, a map
-// is not, and when the sibling changes on the disk the next request sees
-// it.
+// declared in another file of the package (requires.known_type). A slice
+// there is offered, a map is not; the server reads that file from the
+// disk, or from the editor's buffer while it is open there, saved or not,
+// and goes back to the disk when it is closed.
 func TestSliceTypeFromPackage(t *testing.T) {
 	t.Parallel()
 	src := "package runner\n\nfunc (e *Engine) excluded(name string) bool {\n\tfor _, d := range e.config.ExcludeDir {\n\t\tif d == name {\n\t\t\treturn true\n\t\t}\n\t}\n\treturn false\n}\n"
@@ -302,13 +302,51 @@ func TestSliceTypeFromPackage(t *testing.T) {
 	writeTree(t, root, map[string]string{"runner/util.go": src, "runner/engine.go": fmt.Sprintf(engine, "[]string"), "go.mod": "module example.com/air\n\ngo 1.22\n"})
 	h := startIn(t, root, nil)
 	uri := lspclient.FileURI(filepath.Join(root, "runner", "util.go"))
-	if got := strings.Join(rulesOf(h.actionsOn(uri, "go", src, "for _, d", protocol.CodeActionTriggerKindInvoked)), " "); !strings.Contains(got, "go.slices-contains-loop") {
-		t.Errorf("ExcludeDir is a []string in engine.go: actions %q", got)
+	offered := func() bool {
+		t.Helper()
+		got := rulesOf(h.actionsOn(uri, "go", src, "for _, d", protocol.CodeActionTriggerKindInvoked))
+		return slices.Contains(got, "go.slices-contains-loop")
+	}
+	if !offered() {
+		t.Error("ExcludeDir is a []string in engine.go: not offered")
 	}
 	writeTree(t, root, map[string]string{"runner/engine.go": fmt.Sprintf(engine, "map[string]bool")})
 	// The cache goes by modification time and size: both change here.
-	if got := strings.Join(rulesOf(h.actionsOn(uri, "go", src, "for _, d", protocol.CodeActionTriggerKindInvoked)), " "); strings.Contains(got, "go.slices-contains-loop") {
-		t.Errorf("ExcludeDir is a map in engine.go: actions %q", got)
+	if offered() {
+		t.Error("ExcludeDir is a map in engine.go: offered")
+	}
+
+	// Open in the editor, the buffer is what the package says.
+	engineURI := lspclient.FileURI(filepath.Join(root, "runner", "engine.go"))
+	if err := h.c.Open(ctx(t), engineURI, "go", fmt.Sprintf(engine, "[]string")); err != nil {
+		t.Fatal(err)
+	}
+	if !offered() {
+		t.Error("ExcludeDir is a []string in the open engine.go (a map on the disk): not offered")
+	}
+	if err := h.c.ReplaceAll(ctx(t), engineURI, fmt.Sprintf(engine, "[4]string")); err != nil {
+		t.Fatal(err)
+	}
+	if offered() {
+		t.Error("ExcludeDir is an array in the edited, unsaved engine.go: offered")
+	}
+	if err := h.c.Notify(ctx(t), "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(engineURI)}}); err != nil {
+		t.Fatal(err)
+	}
+	if offered() {
+		t.Error("engine.go closed unsaved: the disk's map counts again, but it was offered")
+	}
+
+	// A file never saved declares its types too.
+	newURI := lspclient.FileURI(filepath.Join(root, "runner", "other.go"))
+	if err := h.c.Open(ctx(t), newURI, "go", "package runner\n\ntype Other struct{ Names []string }\n"); err != nil {
+		t.Fatal(err)
+	}
+	other := strings.ReplaceAll(strings.ReplaceAll(src, "e.config.ExcludeDir", "o.Names"), "(e *Engine)", "(o *Other)")
+	otherURI := lspclient.FileURI(filepath.Join(root, "runner", "names.go"))
+	writeTree(t, root, map[string]string{"runner/names.go": other})
+	if got := rulesOf(h.actionsOn(otherURI, "go", other, "for _, d", protocol.CodeActionTriggerKindInvoked)); !slices.Contains(got, "go.slices-contains-loop") {
+		t.Errorf("Other.Names is a []string in the unsaved other.go: actions %q", got)
 	}
 }
 

@@ -197,11 +197,12 @@ func NewServer(opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults(), projects: rules.NewProjects("")}
+	s := &Server{opts: opts, now: opts.Clock, exitCh: make(chan int, 1), cfg: config.Defaults()}
 	// Everything logged, to stderr and to the client, passes redaction.
 	s.log = slog.New(redact.Handler(&clientLogHandler{next: opts.Logger.Handler(), s: s}))
 	s.queues.log = s.log
 	s.docs.m = map[string]*document{}
+	s.projects = s.newProjects("")
 	s.trees.gcBase = opts.GCPercent
 	s.exe.on = opts.ReleaseExecutable
 	s.exe.log = func(n int, err error) {
@@ -458,4 +459,12 @@ func (h *clientLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h *clientLogHandler) WithGroup(name string) slog.Handler {
 	return &clientLogHandler{next: h.next.WithGroup(name), s: h.s}
+}
+
+// newProjects returns the projects below root, whose Go packages' other
+// files are read from their buffers when they are open (documents.buffersIn).
+func (s *Server) newProjects(root string) *rules.Projects {
+	p := rules.NewProjects(root)
+	p.Buffers = s.docs.buffersIn
+	return p
 }

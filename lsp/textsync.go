@@ -43,6 +43,7 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 		s.analysed(d.key)
 	}
 	doc.starting = s.exe.request
+	doc.shared.Store(doc.text)
 	doc.mu.Lock()
 	if _, quiet := doc.precheck(cfg.Limits.MaxDocumentBytes); quiet == "" {
 		// Parsed when first used (a request, an edit), in the background
@@ -146,6 +147,7 @@ func (s *Server) applyChanges(key string, doc *document, p *didChangeParams, enc
 		}
 		var e syntax.Edit
 		doc.text, e = doc.text.Replace(start, end, []byte(text))
+		doc.shared.Store(doc.text)
 		doc.gen++
 		doc.migCache = nil // built from the text before: its memory goes now
 		if doc.tree != nil {

@@ -5,9 +5,11 @@ import (
 	"go/scanner"
 	"go/token"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +37,8 @@ import (
 // read as data (go/scanner's tokens; nothing is executed), regular files
 // only, at most maxGoDirFiles of at most MaxProjectFileBytes and
 // maxGoDirBytes in all, and cached per file by modification time and size.
+// A file open in the editor is read from its buffer instead, saved or not
+// (Projects.Buffers: the server's open documents), and cached by its text.
 // Whatever cannot be read that way (a link, a file too large, a directory
 // too full, a file that does not tokenize) makes every name taken: in
 // doubt, the fix is not offered.
@@ -273,24 +277,59 @@ func init() {
 	}
 }
 
-// cachedGoFile is a sibling Go file's declarations, as of its modification
-// time and size.
+// cachedGoFile is a sibling Go file's declarations, as of its version.
 type cachedGoFile struct {
-	mod   time.Time
-	size  int64
+	stamp goStamp
 	decls goFileDecls
 }
 
-// goSibling is a .go file beside a document, as goSiblings found it.
+// goSibling is a .go file beside a document, as goSiblings found it: on
+// the disk (info), or open in the editor (text, its buffer).
 type goSibling struct {
 	path string
 	info os.FileInfo
+	text *syntax.Text
+}
+
+// goStamp is the version of a sibling a cached reading is of: a buffer's
+// text (immutable: each edit makes a new one), or a file's modification
+// time and size.
+type goStamp struct {
+	mod  time.Time
+	size int64
+	text *syntax.Text
+}
+
+func (f goSibling) stamp() goStamp {
+	if f.text != nil {
+		return goStamp{text: f.text}
+	}
+	return goStamp{mod: f.info.ModTime(), size: f.info.Size()}
+}
+
+// current reports whether a reading stamped s is of f as it is now. A file
+// modified within racyDir could change again in the same clock tick.
+func (s goStamp) current(f goSibling) bool {
+	if f.text != nil || s.text != nil {
+		return s.text == f.text
+	}
+	return s.mod.Equal(f.info.ModTime()) && s.size == f.info.Size() && time.Since(s.mod) > racyDir
+}
+
+// read returns the sibling's content.
+func (f goSibling) read() ([]byte, error) {
+	if f.text != nil {
+		return f.text.Slice(0, f.text.Len()), nil
+	}
+	return safeio.ReadFile(f.path, MaxProjectFileBytes)
 }
 
 // goSiblings lists the .go files of dir other than the one at exclude, and
 // false when they cannot all be read as data: a link or another file that
-// is not regular, a file too large, a directory too full.
-func goSiblings(dir, exclude string) ([]goSibling, bool) {
+// is not regular, a file too large, a directory too full. A file open in
+// the editor (Projects.Buffers) is its buffer, which it is listed with
+// even when it was never saved.
+func (p *Projects) goSiblings(dir, exclude string) ([]goSibling, bool) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, false
@@ -300,14 +339,30 @@ func goSiblings(dir, exclude string) ([]goSibling, bool) {
 	if err != nil && err != io.EOF || len(entries) > maxGoDirEntries {
 		return nil, false
 	}
+	var buffers map[string]*syntax.Text
+	if p.Buffers != nil {
+		buffers = p.Buffers(dir)
+	}
 	var out []goSibling
 	total := int64(0)
+	add := func(s goSibling, size int64) bool {
+		total += size
+		out = append(out, s)
+		return len(out) <= maxGoDirFiles && size <= MaxProjectFileBytes && total <= maxGoDirBytes
+	}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".go") {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
 		if path == exclude {
+			continue
+		}
+		if t := buffers[path]; t != nil {
+			delete(buffers, path)
+			if !add(goSibling{path: path, text: t}, int64(t.Len())) {
+				return nil, false
+			}
 			continue
 		}
 		info, err := os.Lstat(path)
@@ -320,11 +375,18 @@ func goSiblings(dir, exclude string) ([]goSibling, bool) {
 		if !info.Mode().IsRegular() { // a link, a FIFO: not read, so not known
 			return nil, false
 		}
-		total += info.Size()
-		if len(out) >= maxGoDirFiles || info.Size() > MaxProjectFileBytes || total > maxGoDirBytes {
+		if !add(goSibling{path: path, info: info}, info.Size()) {
 			return nil, false
 		}
-		out = append(out, goSibling{path, info})
+	}
+	for _, path := range slices.Sorted(maps.Keys(buffers)) { // open, never saved
+		t := buffers[path]
+		if t == nil || path == exclude || !strings.HasSuffix(path, ".go") || filepath.Dir(path) != dir {
+			continue
+		}
+		if !add(goSibling{path: path, text: t}, int64(t.Len())) {
+			return nil, false
+		}
 	}
 	return out, true
 }
@@ -333,13 +395,13 @@ func goSiblings(dir, exclude string) ([]goSibling, bool) {
 // the .go files of dir other than the one at exclude, whether one of them
 // has a dot import, and false when they cannot all be read.
 func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bool, bool) {
-	files, ok := goSiblings(dir, exclude)
+	files, ok := p.goSiblings(dir, exclude)
 	if !ok {
 		return nil, false, false
 	}
 	names, dot := map[string]bool{}, false
 	for _, f := range files {
-		d, ok := p.goFileDecls(f.path, f.info)
+		d, ok := p.goFileDecls(f)
 		if !ok || !d.ok {
 			return nil, false, false
 		}
@@ -361,14 +423,14 @@ func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bo
 // the file has not changed. Files changed by a reviewed change
 // (Projects.Untrusted) are read too: ignoring one could offer a fix that
 // does not build.
-func (p *Projects) goFileDecls(path string, info os.FileInfo) (goFileDecls, bool) {
+func (p *Projects) goFileDecls(f goSibling) (goFileDecls, bool) {
 	p.mu.Lock()
-	c, ok := p.goFiles[path]
+	c, ok := p.goFiles[f.path]
 	p.mu.Unlock()
-	if ok && c.mod.Equal(info.ModTime()) && c.size == info.Size() && time.Since(c.mod) > racyDir {
+	if ok && c.stamp.current(f) {
 		return c.decls, true
 	}
-	data, err := safeio.ReadFile(path, MaxProjectFileBytes)
+	data, err := f.read()
 	if err != nil {
 		return goFileDecls{}, false
 	}
@@ -377,7 +439,7 @@ func (p *Projects) goFileDecls(path string, info os.FileInfo) (goFileDecls, bool
 	if p.goFiles == nil || len(p.goFiles) > 4096 {
 		p.goFiles = map[string]cachedGoFile{}
 	}
-	p.goFiles[path] = cachedGoFile{mod: info.ModTime(), size: info.Size(), decls: d}
+	p.goFiles[f.path] = cachedGoFile{stamp: f.stamp(), decls: d}
 	p.mu.Unlock()
 	return d, true
 }

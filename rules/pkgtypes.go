@@ -6,16 +6,13 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	sitter "github.com/smacker/go-tree-sitter"
 
-	"github.com/syntx/syntx/internal/safeio"
 	"github.com/syntx/syntx/syntax"
 )
 
@@ -33,9 +30,8 @@ import (
 // only files that are not either (a type its tests declare is not in its
 // build). The answer is a struct's field's type, written as Go source; a
 // type declared in two files (one per build constraint, say) is unknown,
-// and so is every type when a file does not parse. Files are read from the
-// disk: a sibling's unsaved changes in the editor are not seen, as for the
-// package's names.
+// and so is every type when a file does not parse. A file open in the
+// editor is read from its buffer (Projects.Buffers), as for the names.
 
 // goFileTypes is what one Go file declares as types at package level.
 type goFileTypes struct {
@@ -48,8 +44,7 @@ type goFileTypes struct {
 }
 
 type cachedGoTypes struct {
-	mod   time.Time
-	size  int64
+	stamp goStamp
 	types goFileTypes
 }
 
@@ -181,7 +176,7 @@ func goNamedSource(t string) string {
 // at exclude, skipping _test.go files unless test; a name declared in two
 // files maps to nil. False when the files cannot all be read and parsed.
 func (p *Projects) goPackageStructs(dir, exclude, pkg string, test bool) (map[string]map[string]string, bool) {
-	files, ok := goSiblings(dir, exclude)
+	files, ok := p.goSiblings(dir, exclude)
 	if !ok {
 		return nil, false
 	}
@@ -190,7 +185,7 @@ func (p *Projects) goPackageStructs(dir, exclude, pkg string, test bool) (map[st
 		if !test && strings.HasSuffix(f.path, "_test.go") {
 			continue
 		}
-		t, ok := p.goFileTypes(f.path, f.info)
+		t, ok := p.goFileTypes(f)
 		if !ok || !t.ok {
 			return nil, false
 		}
@@ -209,14 +204,14 @@ func (p *Projects) goPackageStructs(dir, exclude, pkg string, test bool) (map[st
 
 // goFileTypes parses a sibling file, or returns what it found last time
 // when the file has not changed (goFileDecls' cache rule).
-func (p *Projects) goFileTypes(path string, info os.FileInfo) (goFileTypes, bool) {
+func (p *Projects) goFileTypes(f goSibling) (goFileTypes, bool) {
 	p.mu.Lock()
-	c, ok := p.goTypes[path]
+	c, ok := p.goTypes[f.path]
 	p.mu.Unlock()
-	if ok && c.mod.Equal(info.ModTime()) && c.size == info.Size() && time.Since(c.mod) > racyDir {
+	if ok && c.stamp.current(f) {
 		return c.types, true
 	}
-	data, err := safeio.ReadFile(path, MaxProjectFileBytes)
+	data, err := f.read()
 	if err != nil {
 		return goFileTypes{}, false
 	}
@@ -225,7 +220,7 @@ func (p *Projects) goFileTypes(path string, info os.FileInfo) (goFileTypes, bool
 	if p.goTypes == nil || len(p.goTypes) > 4096 {
 		p.goTypes = map[string]cachedGoTypes{}
 	}
-	p.goTypes[path] = cachedGoTypes{mod: info.ModTime(), size: info.Size(), types: t}
+	p.goTypes[f.path] = cachedGoTypes{stamp: f.stamp(), types: t}
 	p.mu.Unlock()
 	return t, true
 }

@@ -169,6 +169,22 @@ func TestKnownTypeAcrossFiles(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "broken.go")); err != nil {
 		t.Fatal(err)
 	}
+	// A sibling open in the editor is read from its buffer, saved or not
+	// (Projects.Buffers), and so is a file never saved.
+	buffered := NewProjects(dir)
+	buffered.Buffers = func(d string) map[string]*syntax.Text {
+		if d != dir {
+			t.Errorf("buffers asked for %s", d)
+		}
+		return map[string]*syntax.Text{
+			build:                            syntax.NewText([]byte(strings.Replace(files["build.go"], "Envs map[string]string", "Envs []string", 1))),
+			filepath.Join(dir, "unsaved.go"): syntax.NewText([]byte("package runner\n\ntype Missing struct{ Items []string }\n")),
+			filepath.Join(dir, "util.go"):    syntax.NewText([]byte("package runner\n\ntype local struct{ vs map[int]int }\n")), // the document itself: not a sibling
+		}
+	}
+	check(offered(func(tree *syntax.Tree, text *syntax.Text, found []Match) *DocTarget {
+		return buffered.For(filepath.Join(dir, "util.go"), syntax.Go).Doc(tree, text, func() ([]Match, bool) { return found, true })
+	}), map[string]string{"amap": "allowed", "chain": "allowed", "undeclared": "allowed", "inFile": "allowed"})
 	if err := os.Symlink(build, filepath.Join(dir, "link.go")); err != nil {
 		t.Skip(err)
 	}

@@ -159,6 +159,12 @@ type Projects struct {
 	// modifies, so that a change cannot silence rules for its own review
 	// by editing package.json.
 	Untrusted func(path string) bool
+	// Buffers, when set, returns the documents open in the editor whose
+	// directory is dir, by cleaned path: what another file of a Go package
+	// declares is read from its buffer, saved or not, rather than from the
+	// disk (pkgnames.go, pkgtypes.go). It must not wait on a document's
+	// lock: it is called with one held.
+	Buffers func(dir string) map[string]*syntax.Text
 	// Now, when set, is the clock (tests); practice holds what
 	// es5ByPractice found per package (practice.go).
 	Now      func() time.Time

@@ -79,6 +79,12 @@ type diagnostics struct {
 	mu    sync.Mutex
 	docs  map[string]*docDiags
 	epoch uint64 // bumped when what is shown may change in every document
+	// dirs counts, per directory, the changes to the Go files open there
+	// (an edit, an open, a close): what a document's fixes may take from
+	// its package's other files (rules.Requires: free_package_name,
+	// known_type) is read from their buffers, and those changes leave its
+	// own text as it was (siblingsChanged).
+	dirs map[string]uint64
 	// refresh is the pending workspace/diagnostic/refresh (pull clients).
 	refresh *time.Timer
 	// documented are the rules whose documentation page is written.
@@ -93,13 +99,20 @@ type docDiags struct {
 	computed bool
 	gen      uint64
 	epoch    uint64
+	// pkgDir is the directory whose Go files the computation read through
+	// a rule's package requirement ("" when none of its matches has one),
+	// and dirGen that directory's count of changes then (diagnostics.dirs).
+	pkgDir   string
+	dirGen   uint64
 	version  int32
 	items    []protocol.Diagnostic
 	resultID string
-	// pushed: a list was published, for pushedGen and pushedEpoch;
+	// pushed: a list was published, for pushedGen, pushedEpoch and
+	// pushedDirGen (its package's other files: dirGen);
 	// nonEmpty: the client holds a non-empty one.
 	pushed                 bool
 	pushedGen, pushedEpoch uint64
+	pushedDirGen           uint64
 	nonEmpty               bool
 	entries                map[string]*diagEntry
 }
@@ -178,6 +191,14 @@ func (s *Server) diagnosticsStale() {
 		// initialize answer is written).
 		return
 	}
+	s.refreshPulled()
+}
+
+// refreshPulled asks a pull client, after diagnostics.delay, to pull every
+// document's diagnostics again (workspace/diagnostic/refresh), once for
+// the changes of that delay. The client's capability is checked by the
+// caller.
+func (s *Server) refreshPulled() {
 	delay := s.config().Diagnostics.Delay.D()
 	s.diags.mu.Lock()
 	defer s.diags.mu.Unlock()
@@ -221,11 +242,11 @@ func (s *Server) publishDiagnostics(key string, seq uint64) {
 	}
 	s.diags.mu.Lock()
 	dd = s.diags.doc(key)
-	if dd.seq != seq || (dd.pushed && dd.pushedGen == r.gen && dd.pushedEpoch == r.epoch) {
+	if dd.seq != seq || (dd.pushed && dd.pushedGen == r.gen && dd.pushedEpoch == r.epoch && dd.pushedDirGen == r.dirGen) {
 		s.diags.mu.Unlock()
 		return
 	}
-	dd.pushed, dd.pushedGen, dd.pushedEpoch, dd.nonEmpty = true, r.gen, r.epoch, len(r.items) > 0
+	dd.pushed, dd.pushedGen, dd.pushedEpoch, dd.pushedDirGen, dd.nonEmpty = true, r.gen, r.epoch, r.dirGen, len(r.items) > 0
 	s.diags.mu.Unlock()
 	s.notify(context.Background(), "textDocument/publishDiagnostics", &publishParams{URI: r.uri, Version: r.version, Diagnostics: r.items})
 }
@@ -251,6 +272,7 @@ type diagResult struct {
 	version  int32
 	gen      uint64
 	epoch    uint64
+	dirGen   uint64 // of the package's other files, when a rule read them
 	items    []protocol.Diagnostic
 	resultID string
 	reused   bool
@@ -272,8 +294,10 @@ func (s *Server) documentDiagnostics(ctx context.Context, key string) (r diagRes
 	s.diags.mu.Lock()
 	epoch := s.diags.epoch
 	dd := s.diags.doc(key)
-	if dd.computed && dd.gen == gen && dd.epoch == epoch {
-		r := diagResult{uri: docURI, version: version, gen: gen, epoch: epoch, items: dd.items, resultID: dd.resultID, reused: true}
+	dir := goDir(doc.path)
+	dirGen := s.diags.dirs[dir]
+	if dd.computed && dd.gen == gen && dd.epoch == epoch && (dd.pkgDir == "" || dd.dirGen == s.diags.dirs[dd.pkgDir]) {
+		r := diagResult{uri: docURI, version: version, gen: gen, epoch: epoch, dirGen: dd.dirGen, items: dd.items, resultID: dd.resultID, reused: true}
 		s.diags.mu.Unlock()
 		return r, true, false
 	}
@@ -281,14 +305,19 @@ func (s *Server) documentDiagnostics(ctx context.Context, key string) (r diagRes
 	if s.matchPending(doc) {
 		return diagResult{}, false, true
 	}
-	items, done := s.computeDiagnostics(ctx, doc)
+	items, done, readsPackage := s.computeDiagnostics(ctx, doc)
 	r = diagResult{uri: docURI, version: version, gen: gen, epoch: epoch, items: items}
 	s.diags.mu.Lock()
 	defer s.diags.mu.Unlock()
 	dd = s.diags.doc(key)
 	if done {
 		dd.computed, dd.gen, dd.epoch, dd.version, dd.items = true, gen, epoch, version, items
-		dd.resultID = fmt.Sprintf("%s-%d-%d-%d", s.offers.session, epoch, gen, len(items))
+		dd.pkgDir, dd.dirGen = "", 0
+		if readsPackage && dir != "" {
+			dd.pkgDir, dd.dirGen = dir, dirGen
+			r.dirGen = dirGen
+		}
+		dd.resultID = fmt.Sprintf("%s-%d-%d-%d-%d", s.offers.session, epoch, gen, dirGen, len(items))
 	} else {
 		dd.computed = false // partial: compute again next time
 	}
@@ -315,12 +344,13 @@ func (s *Server) matchPending(doc *document) bool {
 // computeDiagnostics finds, scores and filters a document's suggestions and
 // turns those the policy would show automatically into diagnostics. done
 // is false when rendering ran out of time (the answer holds what was
-// rendered).
-func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]protocol.Diagnostic, bool) {
+// rendered); readsPackage is true when a match's rule reads the package's
+// other files (rules.Rule.ReadsPackage), whose changes then count.
+func (s *Server) computeDiagnostics(ctx context.Context, doc *document) (items []protocol.Diagnostic, done, readsPackage bool) {
 	cfg := s.config()
 	if !cfg.Diagnostics.Enabled {
 		s.dropEntries(doc.key, nil)
-		return []protocol.Diagnostic{}, true
+		return []protocol.Diagnostic{}, true, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Limits.RequestTimeout.D())
 	defer cancel()
@@ -331,7 +361,7 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 	if doc.index == nil {
 		doc.mu.Unlock()
 		s.dropEntries(doc.key, nil)
-		return []protocol.Diagnostic{}, true
+		return []protocol.Diagnostic{}, true, false
 	}
 	od := offerDoc{key: doc.key, uri: doc.uri, path: doc.path, redacted: &doc.redacted}
 	if od.path == "" {
@@ -341,13 +371,14 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 	target := s.docTarget(doc, time.Time{})
 	learnt := s.adapterActive()
 	var cands []*candidate
-	done := true
+	done = true
 	all := doc.index.Matches(doc.tree, doc.text)
 	if cfg.Suggestions.MigrationSites {
 		// A new slice: the index's answer may be its own.
 		all = slices.Concat(all, doc.migrationIndex().Matches(doc.tree, doc.text))
 	}
 	for _, m := range all {
+		readsPackage = readsPackage || m.Rule.ReadsPackage()
 		if hiddenUnsafe(m.Unsafe, learnt) || !s.eligible(m, doc, target, cfg, nil) {
 			continue
 		}
@@ -387,7 +418,7 @@ func (s *Server) computeDiagnostics(ctx context.Context, doc *document) ([]proto
 		shown = shown[:cfg.Diagnostics.MaxPerFile]
 	}
 	sort.SliceStable(shown, func(i, j int) bool { return shown[i].match.Site.Start < shown[j].match.Site.Start })
-	return s.toDiagnostics(od, version, shown, policyVersion, cfg), done
+	return s.toDiagnostics(od, version, shown, policyVersion, cfg), done, readsPackage
 }
 
 // toDiagnostics gives each shown candidate its identity and suggestion id
@@ -682,4 +713,52 @@ func (s *Server) analysed(key string) {
 		return
 	}
 	s.diagnosticsStale()
+}
+
+// goDir is the directory of a Go document's package ("" for another
+// document, or one without a path).
+func goDir(path string) string {
+	if path == "" || !strings.HasSuffix(path, ".go") {
+		return ""
+	}
+	return filepath.Dir(path)
+}
+
+// siblingsChanged records that the Go file at path changed in the editor
+// (edited, opened, closed) and has the diagnostics of the open documents
+// that read it through a rule's package requirement computed again: for a
+// push client they are published again, a pull client is asked to pull.
+// The document itself is left to its own schedule.
+func (s *Server) siblingsChanged(key, path string) {
+	dir := goDir(path)
+	if dir == "" {
+		return
+	}
+	var readers []string
+	s.diags.mu.Lock()
+	if s.diags.dirs == nil {
+		s.diags.dirs = map[string]uint64{}
+	}
+	s.diags.dirs[dir]++
+	for k, dd := range s.diags.docs {
+		if k != key && dd.pkgDir == dir {
+			readers = append(readers, k)
+		}
+	}
+	s.diags.mu.Unlock()
+	if len(readers) == 0 || s.conn == nil {
+		return
+	}
+	if !s.pullsDiagnostics() {
+		for _, k := range readers {
+			s.scheduleDiagnostics(k)
+		}
+		return
+	}
+	s.mu.RLock()
+	refresh := s.clientCap.refreshDiagnostics
+	s.mu.RUnlock()
+	if refresh && s.ready.Load() {
+		s.refreshPulled()
+	}
 }

@@ -33,6 +33,12 @@ type diagHarness struct {
 
 func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 	t.Helper()
+	return startDiagIn(t, t.TempDir(), pull, initOptions)
+}
+
+// startDiagIn is startDiag with the workspace at root.
+func startDiagIn(t *testing.T, root string, pull bool, initOptions any) *diagHarness {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	home := t.TempDir()
@@ -50,7 +56,7 @@ func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 			caps.Workspace.Diagnostics = &protocol.DiagnosticWorkspaceClientCapabilities{RefreshSupport: &yes}
 		}
 	}
-	res, err := c.Initialize(ctx, t.TempDir(), false, initOptions)
+	res, err := c.Initialize(ctx, root, false, initOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,6 +426,98 @@ func TestPullDiagnostics(t *testing.T) {
 	// A document that is not open has none.
 	if r := h.pull("file:///w/nothing.py", ""); r.Kind != "full" || len(r.Items) != 0 {
 		t.Fatalf("pull of a closed document: %+v", r)
+	}
+}
+
+// TestDiagnosticsFollowSiblings: a diagnostic whose rule reads the
+// package's other files (go.slices-contains-loop: is the field a slice?)
+// follows them as they change in the editor, though the document's own
+// text does not: opening another file with a different buffer, and
+// closing it, republish the document's diagnostics (push), or ask a pull
+// client to pull again, and the pull is answered afresh.
+func TestDiagnosticsFollowSiblings(t *testing.T) {
+	t.Parallel()
+	util := "package runner\n\nfunc (e *Engine) excluded(name string) bool {\n\tfor _, d := range e.config.ExcludeDir {\n\t\tif d == name {\n\t\t\treturn true\n\t\t}\n\t}\n\treturn false\n}\n"
+	engine := "package runner\n\ntype Engine struct{ config *Config }\n\ntype Config struct{ ExcludeDir %s }\n"
+	const rule = "go.slices-contains-loop"
+	for _, pull := range []bool{false, true} {
+		t.Run(map[bool]string{false: "push", true: "pull"}[pull], func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			writeTree(t, root, map[string]string{"go.mod": "module example.com/air\n\ngo 1.22\n", "runner/util.go": util, "runner/engine.go": fmt.Sprintf(engine, "[]string")})
+			h := startDiagIn(t, root, pull, map[string]any{"diagnostics": map[string]any{"delay": "1ms"}})
+			uri := lspclient.FileURI(filepath.Join(root, "runner", "util.go"))
+			engineURI := lspclient.FileURI(filepath.Join(root, "runner", "engine.go"))
+			if err := h.c.Open(ctx(t), uri, "go", util); err != nil {
+				t.Fatal(err)
+			}
+			has := func(p published) bool { return hasDiagnostic(p, rule) }
+			hasNot := func(p published) bool { return !hasDiagnostic(p, rule) }
+			refreshes := func() int {
+				n := 0
+				for _, x := range h.c.Notifications() {
+					if x.Method == "workspace/diagnostic/refresh" {
+						n++
+					}
+				}
+				return n
+			}
+			// pulled waits until a pull answers afresh with the rule's
+			// diagnostic or without it (the sibling's notification is
+			// handled in its own queue), after a refresh when one is due.
+			pulled := func(want bool, what string, before int) {
+				t.Helper()
+				if before >= 0 {
+					testwait.Until(t, what+": a workspace/diagnostic/refresh", func() bool { return refreshes() > before })
+				}
+				testwait.Until(t, what+": the pull", func() bool {
+					r := h.pull(uri, "")
+					return r.Kind == "full" && slices.ContainsFunc(r.Items, func(d diagnosticOut) bool { return d.Code == rule }) == want
+				})
+			}
+			if pull {
+				h.startupSettled()
+				pulled(true, "ExcludeDir is a []string on the disk", -1)
+			} else {
+				h.waitPublished(uri, has, "ExcludeDir a []string on the disk")
+			}
+			n := refreshes()
+			if err := h.c.Open(ctx(t), engineURI, "go", fmt.Sprintf(engine, "map[string]bool")); err != nil {
+				t.Fatal(err)
+			}
+			if pull {
+				pulled(false, "engine.go open with a map", n)
+			} else {
+				h.waitPublished(uri, hasNot, "engine.go open with a map")
+			}
+			n = refreshes()
+			if err := h.c.ReplaceAll(ctx(t), engineURI, fmt.Sprintf(engine, "[]string")); err != nil {
+				t.Fatal(err)
+			}
+			if pull {
+				pulled(true, "engine.go edited to a []string", n)
+			} else {
+				h.waitPublished(uri, has, "engine.go edited to a []string")
+			}
+			if err := h.c.ReplaceAll(ctx(t), engineURI, fmt.Sprintf(engine, "[2]string")); err != nil {
+				t.Fatal(err)
+			}
+			if pull {
+				pulled(false, "engine.go edited to an array", -1)
+			} else {
+				h.waitPublished(uri, hasNot, "engine.go edited to an array")
+			}
+			n = refreshes()
+			if err := h.c.Notify(ctx(t), "textDocument/didClose", &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: lspURI(engineURI)}}); err != nil {
+				t.Fatal(err)
+			}
+			// Closed unsaved: the disk's []string counts again.
+			if pull {
+				pulled(true, "engine.go closed, the disk's []string", n)
+			} else {
+				h.waitPublished(uri, has, "engine.go closed, the disk's []string")
+			}
+		})
 	}
 }
 

@@ -288,6 +288,19 @@ func TestHoistedNameTaken(t *testing.T) {
 	}
 }
 
+// queuedBehind returns once the server has handled what the client sent
+// about uri so far: a request about uri runs in the document's queue,
+// after them. (Requests about another document do not wait for them.)
+func queuedBehind(t *testing.T, c *lspclient.Client, uri string) {
+	t.Helper()
+	params := map[string]any{"textDocument": map[string]any{"uri": uri}, "range": map[string]any{"start": map[string]any{"line": 0, "character": 0}, "end": map[string]any{"line": 0, "character": 0}}, "context": map[string]any{"diagnostics": []any{}}}
+	var out json.RawMessage
+	// A closed document's request fails, in its queue all the same.
+	if err := c.Call(ctx(t), "textDocument/codeAction", params, &out); err != nil && !strings.Contains(err.Error(), "is not open") {
+		t.Fatal(err)
+	}
+}
+
 // TestSliceTypeFromPackage: go.slices-contains-loop needs the ranged
 // value to be a slice, and in air's util.go it is a field of a struct
 // declared in another file of the package (requires.known_type). A slice
@@ -302,8 +315,12 @@ func TestSliceTypeFromPackage(t *testing.T) {
 	writeTree(t, root, map[string]string{"runner/util.go": src, "runner/engine.go": fmt.Sprintf(engine, "[]string"), "go.mod": "module example.com/air\n\ngo 1.22\n"})
 	h := startIn(t, root, nil)
 	uri := lspclient.FileURI(filepath.Join(root, "runner", "util.go"))
+	engineURI := lspclient.FileURI(filepath.Join(root, "runner", "engine.go"))
 	offered := func() bool {
 		t.Helper()
+		// Notifications about engine.go are handled in its own queue: a
+		// request there waits for them (the request on util.go would not).
+		queuedBehind(t, h.c, engineURI)
 		got := rulesOf(h.actionsOn(uri, "go", src, "for _, d", protocol.CodeActionTriggerKindInvoked))
 		return slices.Contains(got, "go.slices-contains-loop")
 	}
@@ -317,7 +334,6 @@ func TestSliceTypeFromPackage(t *testing.T) {
 	}
 
 	// Open in the editor, the buffer is what the package says.
-	engineURI := lspclient.FileURI(filepath.Join(root, "runner", "engine.go"))
 	if err := h.c.Open(ctx(t), engineURI, "go", fmt.Sprintf(engine, "[]string")); err != nil {
 		t.Fatal(err)
 	}
@@ -342,6 +358,7 @@ func TestSliceTypeFromPackage(t *testing.T) {
 	if err := h.c.Open(ctx(t), newURI, "go", "package runner\n\ntype Other struct{ Names []string }\n"); err != nil {
 		t.Fatal(err)
 	}
+	queuedBehind(t, h.c, newURI)
 	other := strings.ReplaceAll(strings.ReplaceAll(src, "e.config.ExcludeDir", "o.Names"), "(e *Engine)", "(o *Other)")
 	otherURI := lspclient.FileURI(filepath.Join(root, "runner", "names.go"))
 	writeTree(t, root, map[string]string{"runner/names.go": other})

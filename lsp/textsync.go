@@ -70,6 +70,7 @@ func (s *Server) open(ctx context.Context, p *protocol.DidOpenTextDocumentParams
 		s.log.Info("document tracked as text only", "uri", doc.uri, "reason", quiet)
 	}
 	s.scheduleDiagnostics(key)
+	s.siblingsChanged(key, doc.path)
 }
 
 func (s *Server) didChange(ctx context.Context, params []byte) (any, error) {
@@ -121,6 +122,7 @@ func (s *Server) change(ctx context.Context, key string, p *didChangeParams) {
 	s.refreshWhenIdle(key, doc)
 	s.used(doc)
 	s.scheduleDiagnostics(key)
+	s.siblingsChanged(key, doc.path)
 }
 
 // applyChanges applies a didChange's content changes to doc's text in
@@ -243,6 +245,7 @@ func (s *Server) didClose(ctx context.Context, params []byte) (any, error) {
 		s.trees.churned(n)
 		s.recordOutcomes(outs, false)
 		s.clearDiagnostics(key, doc.uri)
+		s.siblingsChanged(key, doc.path) // its file on the disk counts again
 	})
 	return nil, nil
 }

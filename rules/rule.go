@@ -350,6 +350,14 @@ type Spec struct {
 	Aliases []string `toml:"aliases"`
 }
 
+// ReadsPackage reports whether the rule's matches are offered
+// depending on the package's other files (requires.free_package_name,
+// requires.known_type): what is offered in a document can change when
+// they do.
+func (r *Rule) ReadsPackage() bool {
+	return r.Requires.FreePackageName != "" || len(r.Requires.KnownType) > 0
+}
+
 // Fix safety values.
 const (
 	Safe   = "safe"

@@ -277,12 +277,6 @@ func init() {
 	}
 }
 
-// cachedGoFile is a sibling Go file's declarations, as of its version.
-type cachedGoFile struct {
-	stamp goStamp
-	decls goFileDecls
-}
-
 // goSibling is a .go file beside a document, as goSiblings found it: on
 // the disk (info), or open in the editor (text, its buffer).
 type goSibling struct {
@@ -424,24 +418,38 @@ func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bo
 // (Projects.Untrusted) are read too: ignoring one could offer a fix that
 // does not build.
 func (p *Projects) goFileDecls(f goSibling) (goFileDecls, bool) {
+	return readSibling(p, &p.goFiles, f, scanGoDecls)
+}
+
+// goCached is what was read from a sibling Go file, and of which version.
+type goCached[T any] struct {
+	stamp goStamp
+	value T
+}
+
+// readSibling returns what read makes of a sibling Go file, from cache
+// while the sibling is the version it was read at (goStamp.current). The
+// cache holds at most 4,096 files, and starts over past that.
+func readSibling[T any](p *Projects, cache *map[string]goCached[T], f goSibling, read func([]byte) T) (T, bool) {
 	p.mu.Lock()
-	c, ok := p.goFiles[f.path]
+	c, ok := (*cache)[f.path]
 	p.mu.Unlock()
 	if ok && c.stamp.current(f) {
-		return c.decls, true
+		return c.value, true
 	}
 	data, err := f.read()
 	if err != nil {
-		return goFileDecls{}, false
+		var zero T
+		return zero, false
 	}
-	d := scanGoDecls(data)
+	v := read(data)
 	p.mu.Lock()
-	if p.goFiles == nil || len(p.goFiles) > 4096 {
-		p.goFiles = map[string]cachedGoFile{}
+	if *cache == nil || len(*cache) > 4096 {
+		*cache = map[string]goCached[T]{}
 	}
-	p.goFiles[f.path] = cachedGoFile{stamp: f.stamp(), decls: d}
+	(*cache)[f.path] = goCached[T]{stamp: f.stamp(), value: v}
 	p.mu.Unlock()
-	return d, true
+	return v, true
 }
 
 // DocTarget is a Target applied to one document: Allows checks a match

@@ -80,37 +80,11 @@ func TestFreePackageName(t *testing.T) {
 		"dir.go/inside.txt": "",
 	}
 	dir := t.TempDir()
-	for name, text := range files {
-		f := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	allowed := func(p *Projects, src string) map[string]string {
-		tree, err := syntax.Parse(context.Background(), syntax.Go, []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tree.Close()
-		text := syntax.NewText([]byte(src))
-		found := NewIndex(set, tree, text).Matches(tree, text)
-		target := p.For(filepath.Join(dir, "a.go"), syntax.Go).Doc(tree, text, func() ([]Match, bool) { return found, true })
-		out := map[string]string{}
-		for _, m := range found {
-			if m.Rule.ID != "go.regexp-compile-in-func" {
-				continue
-			}
-			name, _ := target.captureText(m, "name")
-			ok, why := target.Allows(m, syntax.Go)
-			if ok {
-				why = "allowed"
-			}
-			out[name] = why
-		}
-		return out
+		return allowedBy(t, set, src, "go.regexp-compile-in-func", "name", func(tree *syntax.Tree, text *syntax.Text, found []Match) *DocTarget {
+			return p.For(filepath.Join(dir, "a.go"), syntax.Go).Doc(tree, text, func() ([]Match, bool) { return found, true })
+		})
 	}
 	p := NewProjects(dir)
 	got := allowed(p, doc)
@@ -144,6 +118,34 @@ func TestFreePackageName(t *testing.T) {
 	if !strings.Contains(got["other"], "could not all be read") {
 		t.Errorf("with a linked sibling: %q", got)
 	}
+}
+
+// allowedBy matches src with set and returns, for each match of rule, by
+// the text of its capture, "allowed" or why the document target made by
+// target refuses it.
+func allowedBy(t *testing.T, set *Set, src, rule, capture string, target func(*syntax.Tree, *syntax.Text, []Match) *DocTarget) map[string]string {
+	t.Helper()
+	tree, err := syntax.Parse(context.Background(), syntax.Go, []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tree.Close()
+	text := syntax.NewText([]byte(src))
+	found := NewIndex(set, tree, text).Matches(tree, text)
+	d := target(tree, text, found)
+	out := map[string]string{}
+	for _, m := range found {
+		if m.Rule.ID != rule {
+			continue
+		}
+		name, _ := d.captureText(m, capture)
+		ok, why := d.Allows(m, syntax.Go)
+		if ok {
+			why = "allowed"
+		}
+		out[name] = why
+	}
+	return out
 }
 
 // TestOwnGoDeclsEqualsScan compares the declarations read from a

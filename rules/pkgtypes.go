@@ -43,11 +43,6 @@ type goFileTypes struct {
 	ok    bool // the file parsed
 }
 
-type cachedGoTypes struct {
-	stamp goStamp
-	types goFileTypes
-}
-
 // parseGoTypes reads a Go file's package-level type declarations.
 func parseGoTypes(src []byte) goFileTypes {
 	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
@@ -203,26 +198,9 @@ func (p *Projects) goPackageStructs(dir, exclude, pkg string, test bool) (map[st
 }
 
 // goFileTypes parses a sibling file, or returns what it found last time
-// when the file has not changed (goFileDecls' cache rule).
+// when the file has not changed (readSibling).
 func (p *Projects) goFileTypes(f goSibling) (goFileTypes, bool) {
-	p.mu.Lock()
-	c, ok := p.goTypes[f.path]
-	p.mu.Unlock()
-	if ok && c.stamp.current(f) {
-		return c.types, true
-	}
-	data, err := f.read()
-	if err != nil {
-		return goFileTypes{}, false
-	}
-	t := parseGoTypes(data)
-	p.mu.Lock()
-	if p.goTypes == nil || len(p.goTypes) > 4096 {
-		p.goTypes = map[string]cachedGoTypes{}
-	}
-	p.goTypes[f.path] = cachedGoTypes{stamp: f.stamp(), types: t}
-	p.mu.Unlock()
-	return t, true
+	return readSibling(p, &p.goTypes, f, parseGoTypes)
 }
 
 // packageStructs returns the document's view of its package's struct

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,37 +88,9 @@ func TestKnownTypeAcrossFiles(t *testing.T) {
 		"sub/missing.go":   "package runner\n\ntype Missing struct{ Items []string }\n",
 	}
 	dir := t.TempDir()
-	for name, text := range files {
-		f := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	offered := func(target func(tree *syntax.Tree, text *syntax.Text, found []Match) *DocTarget) map[string]string {
-		tree, err := syntax.Parse(context.Background(), syntax.Go, []byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tree.Close()
-		text := syntax.NewText([]byte(doc))
-		found := NewIndex(set, tree, text).Matches(tree, text)
-		d := target(tree, text, found)
-		out := map[string]string{}
-		for _, m := range found {
-			if m.Rule.ID != "go.slices-contains-loop" {
-				continue
-			}
-			x, _ := d.captureText(m, "x")
-			ok, why := d.Allows(m, syntax.Go)
-			if ok {
-				why = "allowed"
-			}
-			out[x] = why
-		}
-		return out
+		return allowedBy(t, set, doc, "go.slices-contains-loop", "x", target)
 	}
 	p := NewProjects(dir)
 	inPackage := func(tree *syntax.Tree, text *syntax.Text, found []Match) *DocTarget {

@@ -174,9 +174,9 @@ type Projects struct {
 	rescans    map[string]bool
 	rescanning sync.WaitGroup
 	// goFiles holds what Go files declare at package level (pkgnames.go).
-	goFiles map[string]cachedGoFile
+	goFiles map[string]goCached[goFileDecls]
 	// goTypes holds the struct types Go files declare (pkgtypes.go).
-	goTypes map[string]cachedGoTypes
+	goTypes map[string]goCached[goFileTypes]
 }
 
 // cachedDir records which of eslintProbe are regular files in a directory,

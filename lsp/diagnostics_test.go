@@ -36,8 +36,9 @@ func startDiag(t *testing.T, pull bool, initOptions any) *diagHarness {
 	return startDiagIn(t, t.TempDir(), pull, initOptions)
 }
 
-// startDiagIn is startDiag with the workspace at root.
-func startDiagIn(t *testing.T, root string, pull bool, initOptions any) *diagHarness {
+// startDiagIn is startDiag with the workspace at root; more sets further
+// client capabilities.
+func startDiagIn(t *testing.T, root string, pull bool, initOptions any, more ...func(*protocol.ClientCapabilities)) *diagHarness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -46,14 +47,17 @@ func startDiagIn(t *testing.T, root string, pull bool, initOptions any) *diagHar
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewServer(Options{Logger: logger, DataDir: home, Clock: clock.Now, TickInterval: manualTicks})
 	c, _ := connect(t, ctx, s)
-	if pull {
-		c.Capabilities = func(caps *protocol.ClientCapabilities) {
+	c.Capabilities = func(caps *protocol.ClientCapabilities) {
+		if pull {
 			yes := true
 			if caps.TextDocument == nil {
 				caps.TextDocument = &protocol.TextDocumentClientCapabilities{}
 			}
 			caps.TextDocument.Diagnostic = &protocol.DiagnosticClientCapabilities{}
 			caps.Workspace.Diagnostics = &protocol.DiagnosticWorkspaceClientCapabilities{RefreshSupport: &yes}
+		}
+		for _, f := range more {
+			f(caps)
 		}
 	}
 	res, err := c.Initialize(ctx, root, false, initOptions)
@@ -519,6 +523,48 @@ func TestDiagnosticsFollowSiblings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDiagnosticsFollowSiblingsOnDisk: a client that can watch files is
+// asked to report the workspace's .go files, and when it reports one that
+// is not open, the diagnostics of the open documents that read it are
+// computed again from the disk (a checkout changed a field's type).
+func TestDiagnosticsFollowSiblingsOnDisk(t *testing.T) {
+	t.Parallel()
+	util := "package runner\n\nfunc (e *Engine) excluded(name string) bool {\n\tfor _, d := range e.config.ExcludeDir {\n\t\tif d == name {\n\t\t\treturn true\n\t\t}\n\t}\n\treturn false\n}\n"
+	engine := "package runner\n\ntype Engine struct{ config *Config }\n\ntype Config struct{ ExcludeDir %s }\n"
+	const rule = "go.slices-contains-loop"
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"go.mod": "module example.com/air\n\ngo 1.22\n", "runner/util.go": util, "runner/engine.go": fmt.Sprintf(engine, "[]string")})
+	h := startDiagIn(t, root, false, map[string]any{"diagnostics": map[string]any{"delay": "1ms"}}, func(caps *protocol.ClientCapabilities) {
+		yes := true
+		caps.Workspace.DidChangeWatchedFiles = &protocol.DidChangeWatchedFilesClientCapabilities{DynamicRegistration: &yes}
+	})
+	reg, err := h.c.WaitFor(ctx(t), func(n lspclient.Notification) bool { return n.Method == "client/registerCapability" })
+	if err != nil {
+		t.Fatalf("no client/registerCapability: %v", err)
+	}
+	if s := string(reg.Params); !strings.Contains(s, `"workspace/didChangeWatchedFiles"`) || !strings.Contains(s, `"**/*.go"`) {
+		t.Errorf("registration: %s", s)
+	}
+	uri := lspclient.FileURI(filepath.Join(root, "runner", "util.go"))
+	engineURI := lspclient.FileURI(filepath.Join(root, "runner", "engine.go"))
+	if err := h.c.Open(ctx(t), uri, "go", util); err != nil {
+		t.Fatal(err)
+	}
+	h.waitPublished(uri, func(p published) bool { return hasDiagnostic(p, rule) }, "ExcludeDir a []string on the disk")
+	report := func() {
+		t.Helper()
+		if err := h.c.Notify(ctx(t), "workspace/didChangeWatchedFiles", map[string]any{"changes": []any{map[string]any{"uri": engineURI, "type": 2}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeTree(t, root, map[string]string{"runner/engine.go": fmt.Sprintf(engine, "map[string]bool")})
+	report()
+	h.waitPublished(uri, func(p published) bool { return !hasDiagnostic(p, rule) }, "engine.go a map on the disk")
+	writeTree(t, root, map[string]string{"runner/engine.go": fmt.Sprintf(engine, "[]string")})
+	report()
+	h.waitPublished(uri, func(p published) bool { return hasDiagnostic(p, rule) }, "engine.go a []string again")
 }
 
 // TestShownIgnoredEvidence: a diagnostic the developer had the cursor on and

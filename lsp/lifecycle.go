@@ -101,6 +101,9 @@ func clientCapsOf(p *protocol.InitializeParams) clientCaps {
 	if w := p.Capabilities.Workspace; w != nil && w.Diagnostics != nil && w.Diagnostics.RefreshSupport != nil {
 		caps.refreshDiagnostics = *w.Diagnostics.RefreshSupport
 	}
+	if w := p.Capabilities.Workspace; w != nil && w.DidChangeWatchedFiles != nil && w.DidChangeWatchedFiles.DynamicRegistration != nil {
+		caps.watchFiles = *w.DidChangeWatchedFiles.DynamicRegistration
+	}
 	if td := p.Capabilities.TextDocument; td != nil && td.CodeAction != nil {
 		ca := td.CodeAction
 		caps.resolveEdit = ca.DataSupport != nil && *ca.DataSupport && slices.Contains(ca.ResolveSupport.Properties, "edit")
@@ -172,6 +175,7 @@ func (s *Server) initialized(ctx context.Context, _ []byte) (any, error) {
 	ws := s.ws
 	s.mu.RUnlock()
 	s.announceTrust(ctx, ws)
+	s.watchGoFiles()
 	s.exe.request() // start-up is over: its pages may go
 	return nil, nil
 }

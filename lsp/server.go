@@ -187,6 +187,9 @@ type clientCaps struct {
 	// codeAction/resolve for an edit the action came without
 	// (codeAction.dataSupport, and "edit" in resolveSupport.properties).
 	resolveEdit bool
+	// watchFiles: the client takes client/registerCapability for
+	// workspace/didChangeWatchedFiles (watch.go).
+	watchFiles bool
 }
 
 // NewServer creates a server; Serve runs it on a stream.
@@ -304,6 +307,7 @@ var methods = map[string]handler{
 	"textDocument/diagnostic":          (*Server).pullDiagnostics,
 	"workspace/executeCommand":         (*Server).executeCommand,
 	"workspace/didChangeConfiguration": (*Server).didChangeConfiguration,
+	"workspace/didChangeWatchedFiles":  (*Server).didChangeWatchedFiles,
 	trustNotification:                  (*Server).workspaceTrust,
 	"$/setTrace":                       nil,
 	"window/workDoneProgress/cancel":   nil,

@@ -386,13 +386,9 @@ func (p *Projects) goSiblings(dir, exclude string) ([]goSibling, bool) {
 }
 
 // goPackageNames returns the names the package pkg declares or imports in
-// the .go files of dir other than the one at exclude, whether one of them
-// has a dot import, and false when they cannot all be read.
-func (p *Projects) goPackageNames(dir, exclude, pkg string) (map[string]bool, bool, bool) {
-	files, ok := p.goSiblings(dir, exclude)
-	if !ok {
-		return nil, false, false
-	}
+// the sibling files, whether one of them has a dot import, and false when
+// they cannot all be read.
+func (p *Projects) goPackageNames(files []goSibling, pkg string) (map[string]bool, bool, bool) {
 	names, dot := map[string]bool{}, false
 	for _, f := range files {
 		d, ok := p.goFileDecls(f)
@@ -463,16 +459,40 @@ type DocTarget struct {
 
 	ownRead bool
 	own     goFileDecls
-	scanned bool
-	pkg     map[string]bool
-	dot     bool
-	pkgOK   bool
-	counted map[*Rule]map[string]int
-	countOK map[*Rule]bool
+	// sibs are the package's other files (siblings), listed once.
+	sibsRead bool
+	sibs     []goSibling
+	sibsOK   bool
+	scanned  bool
+	pkg      map[string]bool
+	dot      bool
+	pkgOK    bool
+	counted  map[*Rule]map[string]int
+	countOK  map[*Rule]bool
 
 	structsRead bool
 	structs     map[string]map[string]string
 	structsOK   bool
+	// types is the environment known_type's inference runs in (knownTypes).
+	types *evalEnv
+}
+
+// siblings lists the document's package's other files once (goSiblings):
+// none for a document without a path (an unsaved buffer, an example, whose
+// Target may have no Projects: reading no files needs none), and false
+// when they cannot all be read.
+func (d *DocTarget) siblings() ([]goSibling, bool) {
+	if !d.sibsRead {
+		d.sibsRead = true
+		switch {
+		case d.Target.path == "":
+			d.sibsOK = true
+		case d.Target.projects != nil:
+			path := filepath.Clean(d.Target.path)
+			d.sibs, d.sibsOK = d.Target.projects.goSiblings(filepath.Dir(path), path)
+		}
+	}
+	return d.sibs, d.sibsOK
 }
 
 // ownDecls is what the document declares at package level, read once.
@@ -543,11 +563,10 @@ func (d *DocTarget) taken(name string) string {
 	}
 	if !d.scanned {
 		d.scanned = true
-		d.ownDecls()
-		if d.own.ok && d.Target.projects != nil && d.Target.path != "" {
-			d.pkg, d.dot, d.pkgOK = d.Target.projects.goPackageNames(filepath.Dir(d.Target.path), filepath.Clean(d.Target.path), d.own.pkg)
-		} else if d.own.ok && d.Target.path == "" {
-			d.pkg, d.pkgOK = map[string]bool{}, true // an unsaved document has no siblings
+		if own := d.ownDecls(); own.ok {
+			if files, ok := d.siblings(); ok {
+				d.pkg, d.dot, d.pkgOK = d.Target.projects.goPackageNames(files, own.pkg)
+			}
 		}
 	}
 	if !d.own.ok {

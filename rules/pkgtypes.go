@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -167,14 +166,10 @@ func goNamedSource(t string) string {
 }
 
 // goPackageStructs returns the struct types (name -> field -> type source)
-// that the package pkg declares in the .go files of dir other than the one
-// at exclude, skipping _test.go files unless test; a name declared in two
-// files maps to nil. False when the files cannot all be read and parsed.
-func (p *Projects) goPackageStructs(dir, exclude, pkg string, test bool) (map[string]map[string]string, bool) {
-	files, ok := p.goSiblings(dir, exclude)
-	if !ok {
-		return nil, false
-	}
+// that the package pkg declares in the sibling files, skipping _test.go
+// files unless test; a name declared in two files maps to nil. False when
+// the files cannot all be read and parsed.
+func (p *Projects) goPackageStructs(files []goSibling, pkg string, test bool) (map[string]map[string]string, bool) {
 	out := map[string]map[string]string{}
 	for _, f := range files {
 		if !test && strings.HasSuffix(f.path, "_test.go") {
@@ -204,19 +199,15 @@ func (p *Projects) goFileTypes(f goSibling) (goFileTypes, bool) {
 }
 
 // packageStructs returns the document's view of its package's struct
-// types declared in other files, read once per DocTarget; nil when there
-// are none to read (an unsaved document) or they cannot all be read.
+// types declared in other files, read once per DocTarget; empty for an
+// unsaved document, false when they cannot all be read.
 func (d *DocTarget) packageStructs() (map[string]map[string]string, bool) {
 	if !d.structsRead {
 		d.structsRead = true
-		own := d.ownDecls()
-		switch {
-		case !own.ok:
-		case d.Target.path == "":
-			d.structs, d.structsOK = map[string]map[string]string{}, true // no siblings
-		case d.Target.projects != nil:
-			path := filepath.Clean(d.Target.path)
-			d.structs, d.structsOK = d.Target.projects.goPackageStructs(filepath.Dir(path), path, own.pkg, strings.HasSuffix(path, "_test.go"))
+		if own := d.ownDecls(); own.ok {
+			if files, ok := d.siblings(); ok {
+				d.structs, d.structsOK = d.Target.projects.goPackageStructs(files, own.pkg, strings.HasSuffix(d.Target.path, "_test.go"))
+			}
 		}
 	}
 	return d.structs, d.structsOK
@@ -234,7 +225,12 @@ func (d *DocTarget) knownTypes(m Match) string {
 		if node == nil {
 			return fmt.Sprintf("the %s the fix needs is not known", capture)
 		}
-		e := &evalEnv{grammar: syntax.Go, src: d.src, root: d.tree.Root(), structs: d.packageStructs}
+		if d.types == nil {
+			// One environment for the document's matches: what it learns
+			// of the tree (bindings, scopes) serves them all.
+			d.types = &evalEnv{grammar: syntax.Go, src: d.src, root: d.tree.Root(), structs: d.packageStructs}
+		}
+		e := d.types
 		t, _ := goTypeOf(e, node, 0)
 		if t == "" {
 			return fmt.Sprintf("the type of %s is not known from the package's files", e.text(node))

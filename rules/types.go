@@ -564,7 +564,7 @@ const maxTypeChain = 16
 // variable declared with its type, or itself a field or an element of a
 // slice of such a type (e.config.Build.Rules[i]).
 func goFieldType(e *evalEnv, sel *sitter.Node, depth int) (string, Span) {
-	t, ft, deps := goSelectorType(e, sel, depth, 0)
+	t, ft, deps := goSelectorType(e, sel, 0)
 	if ft != nil {
 		c, d := goTypeClass(e, ft, depth)
 		return c, union(deps, d)
@@ -574,12 +574,12 @@ func goFieldType(e *evalEnv, sel *sitter.Node, depth int) (string, Span) {
 
 // goSelectorType is the type of the field sel selects: its type node when
 // the struct is declared in the file, or else its type as source.
-func goSelectorType(e *evalEnv, sel *sitter.Node, depth, chain int) (string, *sitter.Node, Span) {
+func goSelectorType(e *evalEnv, sel *sitter.Node, chain int) (string, *sitter.Node, Span) {
 	operand, field := sel.ChildByFieldName("operand"), sel.ChildByFieldName("field")
 	if operand == nil || field == nil || chain >= maxTypeChain {
 		return "", nil, noDeps
 	}
-	t, deps := goTypeSourceOf(e, operand, depth, chain+1)
+	t, deps := goTypeSourceOf(e, operand, chain+1)
 	name := goNamedSource(t)
 	if name == "" {
 		return "", nil, deps
@@ -614,20 +614,20 @@ func goSpaceless(t string) string {
 // goTypeSourceOf is the type of an operand as source: a variable declared
 // with a type, a field of a known struct, an element of a slice or array
 // of a known type, a composite literal or its address.
-func goTypeSourceOf(e *evalEnv, n *sitter.Node, depth, chain int) (string, Span) {
+func goTypeSourceOf(e *evalEnv, n *sitter.Node, chain int) (string, Span) {
 	switch n.Type() {
 	case "parenthesized_expression":
 		if n.NamedChildCount() == 1 {
-			return goTypeSourceOf(e, n.NamedChild(0), depth, chain+1)
+			return goTypeSourceOf(e, n.NamedChild(0), chain+1)
 		}
 	case "identifier":
 		return goVarTypeSource(e, n)
 	case "selector_expression":
-		t, _, deps := goSelectorType(e, n, depth, chain)
+		t, _, deps := goSelectorType(e, n, chain)
 		return t, deps
 	case "index_expression":
 		if op := n.ChildByFieldName("operand"); op != nil && chain < maxTypeChain {
-			t, deps := goTypeSourceOf(e, op, depth, chain+1)
+			t, deps := goTypeSourceOf(e, op, chain+1)
 			return goElemSource(t), deps
 		}
 	case "composite_literal":
